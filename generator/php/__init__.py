@@ -1,0 +1,1 @@
+"""Everything that touches PHP: literals (escaping), the harness runner, and lint checks."""

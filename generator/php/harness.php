@@ -1,0 +1,97 @@
+<?php
+/*
+ * itgrix-gen test harness: runs generated customization files the way the connector's customizer
+ * does.  For each case it decodes the input JSON into $params (string keys), includes the file
+ * inside a function scope, and records the value the file returns.  Anything the file prints,
+ * every notice/warning/deprecation (E_ALL) and every uncaught error is recorded too.
+ *
+ * Input on stdin: {"cases": [{"file": "...", "input": "<json text>", "now": <unix time or null>}]}
+ * Output on stdout: [{"reply": "<json text>" | null, "errors": [...], "output": "...", "log": [...]}]
+ *
+ * Written for PHP 5.2 to 8.5 alike: no closures, no short arrays.
+ */
+
+error_reporting(-1);
+ini_set('display_errors', '0');
+
+$GLOBALS['itgrix_gen_harness_errors'] = array();
+$GLOBALS['itgrix_gen_harness_logs'] = array();
+$GLOBALS['itgrix_gen_harness_clock'] = null;
+
+function itgrix_gen_harness_error($number, $message, $file, $line)
+{
+    if (!(error_reporting() & $number)) {
+        return true; // silenced with @ on purpose
+    }
+    $names = array(E_WARNING => 'Warning', E_NOTICE => 'Notice', E_USER_ERROR => 'User error',
+        E_USER_WARNING => 'User warning', E_USER_NOTICE => 'User notice', E_STRICT => 'Strict',
+        E_RECOVERABLE_ERROR => 'Recoverable error');
+    if (defined('E_DEPRECATED')) {
+        $names[E_DEPRECATED] = 'Deprecated';
+        $names[E_USER_DEPRECATED] = 'User deprecated';
+    }
+    $label = isset($names[$number]) ? $names[$number] : 'Error ' . $number;
+    $GLOBALS['itgrix_gen_harness_errors'][] = $label . ': ' . $message . ' in ' . basename($file) . ':' . $line;
+    return true;
+}
+
+function itgrix_gen_harness_log($line)
+{
+    $GLOBALS['itgrix_gen_harness_logs'][] = $line;
+}
+
+function itgrix_gen_harness_now()
+{
+    if ($GLOBALS['itgrix_gen_harness_clock'] !== null) {
+        return $GLOBALS['itgrix_gen_harness_clock'];
+    }
+    return time();
+}
+
+function itgrix_gen_harness_include($itgrix_gen_harness_file, $params)
+{
+    return include $itgrix_gen_harness_file;
+}
+
+function itgrix_gen_harness_json($value)
+{
+    if (defined('JSON_UNESCAPED_UNICODE')) {
+        return json_encode($value, JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES);
+    }
+    return json_encode($value);
+}
+
+set_error_handler('itgrix_gen_harness_error');
+
+$request = json_decode(stream_get_contents(STDIN), true);
+$results = array();
+foreach ($request['cases'] as $case) {
+    $GLOBALS['itgrix_gen_harness_errors'] = array();
+    $GLOBALS['itgrix_gen_harness_logs'] = array();
+    $GLOBALS['itgrix_gen_harness_clock'] = $case['now'];
+    $params = json_decode($case['input'], true);
+    $reply = null;
+    $encoded = null;
+    ob_start();
+    try {
+        $reply = itgrix_gen_harness_include($case['file'], $params);
+        $encoded = itgrix_gen_harness_json($reply);
+        if ($encoded === false) {
+            $GLOBALS['itgrix_gen_harness_errors'][] = 'Reply: json_encode failed (invalid UTF-8?)';
+            $encoded = null;
+        }
+    } catch (Exception $e) {
+        $GLOBALS['itgrix_gen_harness_errors'][] = 'Uncaught ' . get_class($e) . ': ' . $e->getMessage();
+    } catch (Throwable $e) {
+        $GLOBALS['itgrix_gen_harness_errors'][] = 'Uncaught ' . get_class($e) . ': ' . $e->getMessage();
+    }
+    $printed = ob_get_clean();
+    $results[] = array(
+        'reply' => $encoded,
+        'errors' => $GLOBALS['itgrix_gen_harness_errors'],
+        'output' => base64_encode($printed),
+        'log' => $GLOBALS['itgrix_gen_harness_logs'],
+    );
+}
+restore_error_handler();
+echo json_encode($results);

@@ -1,0 +1,165 @@
+"""The one place where Python values become PHP source text.
+
+Every value that comes from a spec and reaches a generated PHP file goes through this module;
+templates only ever paste the strings it returns.  The encodings are chosen so that no input can
+leave the literal it is in, on any PHP from 5.2 to 8.5:
+
+* Strings are single-quoted when they hold only printable characters (inside single quotes PHP
+  interprets nothing but ``\\\\`` and ``\\'``), and double-quoted with ``\\xNN`` escapes when they
+  hold control characters (so that a generated file never contains a raw NUL, CR or other control
+  byte, and ``$`` / ``{$`` can never interpolate: ``$`` is always written ``\\$`` there).
+* Regex patterns get a delimiter that does not occur in the pattern, so the pattern cannot end the
+  delimiter early, and fixed flags.
+* Text that goes into a PHP comment is JSON-escaped ASCII with ``/`` escaped, so it can contain
+  neither ``*/`` nor ``?>`` nor a line break.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+
+# PHP's integer range on the 64-bit builds every supported distribution ships.  -2**63 itself is
+# left out because PHP parses the literal "9223372036854775808" (before the unary minus) as a float.
+PHP_INT_MAX = 2**63 - 1
+PHP_INT_MIN = -(2**63) + 1
+
+# Candidate regex delimiters, in order of preference.  None of them is alphanumeric, a backslash or
+# white space, which PCRE forbids as a delimiter; bracket pairs are avoided on purpose because they
+# nest.
+REGEX_DELIMITERS = "~#%!@;,`|=:/&'\"<>"
+
+# The flags every generated regex gets: UTF-8 mode, so that character classes and "." work on
+# Cyrillic and other non-ASCII text the same way on every PHP version.
+REGEX_FLAGS = "u"
+
+
+class LiteralError(ValueError):
+    """A value that has no safe PHP literal (NaN, a too-large int, a lone surrogate...)."""
+
+
+def _check_text(value: str) -> bytes:
+    try:
+        return value.encode("utf-8")
+    except UnicodeEncodeError as exc:  # lone surrogates from YAML "\ud800" escapes
+        raise LiteralError(
+            f"text contains a character that is not valid in UTF-8 (position {exc.start})"
+        ) from None
+
+
+def php_string(value: str) -> str:
+    """A PHP string literal whose value is exactly the UTF-8 bytes of ``value``."""
+    if not isinstance(value, str):
+        raise LiteralError(f"expected text, got {type(value).__name__}")
+    _check_text(value)
+    if not any(_is_control(ch) for ch in value):
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    out = ['"']
+    for ch in value:
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == '"':
+            out.append('\\"')
+        elif ch == "$":
+            out.append("\\$")
+        elif _is_control(ch):
+            out.append("\\x%02x" % ord(ch))
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def _is_control(ch: str) -> bool:
+    code = ord(ch)
+    return code < 0x20 or code == 0x7F
+
+
+def php_int(value: int) -> str:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise LiteralError(f"expected an integer, got {type(value).__name__}")
+    if not PHP_INT_MIN <= value <= PHP_INT_MAX:
+        raise LiteralError(f"integer {value} does not fit in PHP's 64-bit integer")
+    return str(value)
+
+
+def php_float(value: float) -> str:
+    if not isinstance(value, float):
+        raise LiteralError(f"expected a float, got {type(value).__name__}")
+    if math.isnan(value) or math.isinf(value):
+        raise LiteralError("NaN and infinity have no PHP literal")
+    text = repr(value)  # shortest round-trip form: "0.1", "1e+16", "-2.5"
+    if "e" not in text and "." not in text:
+        text += ".0"
+    return text
+
+
+def php_bool(value: bool) -> str:
+    if not isinstance(value, bool):
+        raise LiteralError(f"expected a boolean, got {type(value).__name__}")
+    return "true" if value else "false"
+
+
+def php_value(value: object) -> str:
+    """Any JSON-like value: None, bool, int, float, str, lists and string-keyed mappings."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return php_bool(value)
+    if isinstance(value, int):
+        return php_int(value)
+    if isinstance(value, float):
+        return php_float(value)
+    if isinstance(value, str):
+        return php_string(value)
+    if isinstance(value, Mapping):
+        return php_array(value)
+    if isinstance(value, Sequence):
+        return php_array(list(value))
+    raise LiteralError(f"no PHP literal for a value of type {type(value).__name__}")
+
+
+def php_array(value: Mapping | Sequence) -> str:
+    """``array(...)`` (never ``[...]``: short arrays need PHP 5.4 and the floor is lower)."""
+    if isinstance(value, Mapping):
+        items = []
+        for key, item in value.items():
+            if isinstance(key, bool) or not isinstance(key, (str, int)):
+                raise LiteralError(f"array keys must be text or integers, got {type(key).__name__}")
+            key_text = php_int(key) if isinstance(key, int) else php_string(key)
+            items.append(f"{key_text} => {php_value(item)}")
+        return "array(" + ", ".join(items) + ")"
+    return "array(" + ", ".join(php_value(item) for item in value) + ")"
+
+
+def choose_delimiter(pattern: str) -> str:
+    for delim in REGEX_DELIMITERS:
+        if delim not in pattern:
+            return delim
+    raise LiteralError(
+        "the pattern uses every character the generator can delimit it with; "
+        "rewrite one of " + " ".join(REGEX_DELIMITERS) + " as an escape such as \\x7e"
+    )
+
+
+def regex_source(pattern: str, flags: str = REGEX_FLAGS) -> str:
+    """The PCRE string (delimiters and flags included) that PHP's preg_* functions take."""
+    _check_text(pattern)
+    if "\x00" in pattern:
+        raise LiteralError("a regex may not contain a NUL character (write \\x00 instead)")
+    delim = choose_delimiter(pattern)
+    return delim + pattern + delim + flags
+
+
+def php_regex(pattern: str, flags: str = REGEX_FLAGS) -> str:
+    """A PHP string literal holding ``pattern`` ready for preg_match/preg_replace."""
+    return php_string(regex_source(pattern, flags))
+
+
+def php_comment_text(value: str) -> str:
+    """Text safe inside a ``/* */`` or ``//`` comment: printable ASCII, no ``*/``, no ``?>``."""
+    text = json.dumps(value, ensure_ascii=True)
+    # JSON allows "\/" for "/": with every slash escaped, neither "*/" nor "?>"-ending comments
+    # (">" alone is harmless) nor a line break can appear.
+    return text.replace("/", "\\/").replace("?>", "?\\u003e")

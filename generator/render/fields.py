@@ -1,0 +1,136 @@
+"""Where each condition key and placeholder reads its value: the one table of input paths.
+
+The connector's docs leave the inner fields of call_full.channel.from/to/trunk, of the
+conversations' users and of entity undocumented (../shared/itgrix/contract.md).  So each key
+lists several sources, tried in order; an object found at a path is searched for the first
+non-empty field of `pick` (a trunk's "number", then its "name").  A source may apply only to some
+customizations (`only`) or only to calls of some directions (`dirs`).  A condition holds when ANY
+value collected this way matches; a placeholder takes the FIRST.  The README prints this table
+(`itgrix-gen fields` regenerates it), and `field:` conditions / `{call_full.*}` placeholders reach
+anything the table does not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+NUMBER_FIELDS = ("number", "phone", "num", "extension", "exten")
+TRUNK_FIELDS = ("number", "name", "id")
+INTERNAL = ("incoming", "local")   # calls on which "to" is an employee
+EXTERNAL_OUT = ("outgoing", "local")
+
+CONVERSATION = ("call_full", "conversations", "*")
+MAIN = ("call_full", "channel")
+
+
+@dataclass(frozen=True)
+class Source:
+    path: tuple[str, ...]
+    pick: tuple[str, ...] | None = None
+    dirs: tuple[str, ...] | None = None
+    map: tuple[tuple[str, str], ...] | None = None
+    only: tuple[str, ...] | None = None
+    raw: bool = False  # keep the value's type (booleans for answered / is_ivr)
+
+    def applies_to(self, customization: str) -> bool:
+        return self.only is None or customization in self.only
+
+    def php_data(self) -> dict:
+        out: dict = {"path": list(self.path)}
+        if self.pick:
+            out["pick"] = list(self.pick)
+        if self.dirs:
+            out["dir"] = list(self.dirs)
+        if self.map:
+            out["map"] = dict(self.map)
+        if self.raw:
+            out["raw"] = True
+        return out
+
+    def describe(self) -> str:
+        text = ".".join(self.path)
+        if self.pick:
+            text += " → " + "|".join(self.pick)
+        if self.dirs:
+            text += f" (calls: {', '.join(self.dirs)})"
+        if self.map:
+            text += " (" + ", ".join(f"{k}={v}" for k, v in self.map) + ")"
+        if self.only:
+            text += f" [only {', '.join(self.only)}]"
+        return text
+
+
+ORIGINATE = ("process_originate_params",)
+AUTODIST = ("customize_autodistribution",)
+
+FIELDS: dict[str, tuple[Source, ...]] = {
+    "direction": (
+        Source(MAIN + ("type",)),
+        Source(("TYPE",), map=(("1", "outgoing"), ("2", "incoming")), only=("process_registration_params",)),
+    ),
+    "stage": (Source(("call_stage",)),),
+    "extension": (
+        Source(("phone",), only=("process_user_phone",)),
+        Source(("number",), only=AUTODIST),
+        Source(CONVERSATION + ("channel", "to"), pick=NUMBER_FIELDS, dirs=INTERNAL),
+        Source(CONVERSATION + ("channel", "from"), pick=NUMBER_FIELDS, dirs=EXTERNAL_OUT),
+        Source(MAIN + ("to",), pick=NUMBER_FIELDS, dirs=INTERNAL),
+        Source(MAIN + ("from",), pick=NUMBER_FIELDS, dirs=EXTERNAL_OUT),
+        Source(CONVERSATION + ("user", "phones", "*")),
+    ),
+    "trunk": (
+        Source(MAIN + ("trunk",), pick=TRUNK_FIELDS),
+        Source(CONVERSATION + ("channel", "trunk"), pick=TRUNK_FIELDS),
+    ),
+    "client_phone": (
+        Source(("phone",), only=("process_client_phone",)),
+        Source(("params", "extension"), only=ORIGINATE),
+        Source(("extension",), only=ORIGINATE),
+        Source(("from",), only=AUTODIST),
+        Source(("PHONE_NUMBER",)),
+        Source(MAIN + ("from",), pick=NUMBER_FIELDS, dirs=("incoming",)),
+        Source(MAIN + ("to",), pick=NUMBER_FIELDS, dirs=("outgoing",)),
+    ),
+    "line": (
+        Source(("LINE_NUMBER",)),
+        Source(MAIN + ("trunk",), pick=TRUNK_FIELDS),
+    ),
+    "status": (Source(("STATUS_CODE",)), Source(("call_full", "result"))),
+    "answered": (Source(MAIN + ("was_answered",), raw=True),),
+    "is_ivr": (Source(("call_full", "is_ivr"), raw=True),),
+    # placeholders only
+    "duration": (Source(("DURATION",)),),
+    "record": (Source(("call_full", "record")), Source(("path",), only=("process_record_file_path",))),
+    "user.name": (
+        Source(("user", "name"), only=AUTODIST),
+        Source(("activity", "responsible", "name")),
+        Source(CONVERSATION + ("user", "name")),
+    ),
+    "user.id": (
+        Source(("user", "id"), only=AUTODIST),
+        Source(("USER_ID",)),
+        Source(CONVERSATION + ("user", "id")),
+    ),
+    "entity.name": (Source(("entity", "name"), only=AUTODIST), Source(("call_full", "entity", "name"))),
+    "entity.type": (Source(("entity", "type"), only=AUTODIST), Source(("call_full", "entity", "type"))),
+    "entity.id": (Source(("entity", "id"), only=AUTODIST), Source(("call_full", "entity", "id"))),
+}
+
+
+def sources_for(key: str, customization: str) -> list[dict]:
+    """The PHP-ready source list of a condition key or placeholder in one customization."""
+    return [s.php_data() for s in FIELDS[key] if s.applies_to(customization)]
+
+
+def path_source(path: tuple[str, ...]) -> list[dict]:
+    return [{"path": list(path)}]
+
+
+DIRECTION_KEY = "direction"
+
+
+def markdown_table() -> str:
+    lines = ["| key | read from, in order |", "| --- | --- |"]
+    for key, sources in FIELDS.items():
+        lines.append(f"| `{key}` | " + "<br>".join(f"`{s.describe()}`" for s in sources) + " |")
+    return "\n".join(lines)

@@ -1,0 +1,73 @@
+"""Phone metadata for the generated PHP, taken from the phonenumbers package at generation time.
+
+The generated code carries, for the one region a spec names, what libphonenumber's parser needs:
+country code, international (IDD) prefix, national prefix and its parsing/transform rules, the
+general number pattern and lengths, and the national formats of the country's main region (which
+libphonenumber uses for every region sharing that calling code).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import phonenumbers
+from phonenumbers import PhoneMetadata
+
+from generator.php.literals import regex_source
+
+
+def _anchored_start(pattern: str) -> str:
+    return regex_source("^(?:" + pattern + ")")
+
+
+def _full(pattern: str) -> str:
+    return regex_source("^(?:" + pattern + ")$")
+
+
+def _php_replacement(rule: str) -> str:
+    # phonenumbers writes group references Python-style (\1); preg_replace takes ${1}.
+    return re.sub(r"\\(\d)", r"${\1}", rule)
+
+
+def _national_format(fmt) -> str:
+    rule = fmt.format
+    npr = fmt.national_prefix_formatting_rule
+    if npr:
+        m = re.search(r"\\\d", rule)
+        if m:
+            rule = rule[: m.start()] + npr.replace("\\1", m.group(0)) + rule[m.end():]
+    return _php_replacement(rule)
+
+
+@lru_cache(maxsize=None)
+def region_metadata(region: str, internal_max_digits: int | None = None) -> dict:
+    meta = PhoneMetadata.metadata_for_region(region)
+    if meta is None:
+        raise ValueError(f"no phone metadata for region {region}")
+    main_region = phonenumbers.region_code_for_country_code(meta.country_code)
+    main = PhoneMetadata.metadata_for_region(main_region) or meta
+    general = meta.general_desc
+    lengths = sorted(n for n in (general.possible_length or ()) if n > 0) or list(range(2, 18))
+    local = sorted(n for n in (general.possible_length_local_only or ()) if n > 0)
+    internal = internal_max_digits if internal_max_digits is not None else max(0, lengths[0] - 1)
+    formats = []
+    for fmt in main.number_format:
+        leading = fmt.leading_digits_pattern
+        formats.append([
+            _full(fmt.pattern),
+            _national_format(fmt),
+            _anchored_start(leading[-1]) if leading else None,
+        ])
+    npp = meta.national_prefix_for_parsing or meta.national_prefix
+    return {
+        "cc": str(meta.country_code),
+        "idd": _anchored_start(meta.international_prefix) if meta.international_prefix else None,
+        "npp": _anchored_start(npp) if npp else None,
+        "npt": _php_replacement(meta.national_prefix_transform_rule) if meta.national_prefix_transform_rule else None,
+        "general": _full(general.national_number_pattern or r"\d{2,17}"),
+        "lengths": lengths,
+        "local": local,
+        "internal": internal,
+        "formats": formats,
+    }

@@ -1,0 +1,184 @@
+"""Rendering: Jinja templates + the compiled config + the shared PHP runtime -> fourteen files.
+
+Safety by construction: the Jinja environment's `finalize` hook accepts only PhpCode values (made
+by this module from generator.php.literals output or from fixed identifiers).  A template that
+tried to print a raw spec value would fail to render, not emit injectable PHP.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+
+from generator import __version__
+from generator.php import literals
+from generator.render.compile import Compiler
+from generator.render.customizations import CUSTOMIZATIONS, Customization, section_of
+from generator.spec.models import Spec
+
+
+class PhpCode(str):
+    """Text that is already valid PHP source (a literal, an identifier, a comment)."""
+
+
+class UnsafeTemplateValue(TypeError):
+    pass
+
+
+def _only_php(value):
+    if isinstance(value, PhpCode):
+        return value
+    raise UnsafeTemplateValue(
+        f"a template tried to print a {type(value).__name__} that did not come from the literals module"
+    )
+
+
+def templates_dir() -> Path:
+    here = Path(__file__).resolve().parent.parent
+    packaged = here / "templates"          # inside an installed wheel
+    if packaged.is_dir():
+        return packaged
+    return here.parent / "templates"        # a source checkout
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        finalize=_only_php,
+    )
+    # A block's output is made of template text and PhpCode values already checked by finalize,
+    # so re-printing it ({{ self.passthrough() | composed }}) is safe.
+    env.filters["composed"] = PhpCode
+    return env
+
+
+# --- the shared runtime ----------------------------------------------------------------------
+
+_FUNC_RE = re.compile(r"^function itgrix_rt_(\w+)\(", re.M)
+_CALL_RE = re.compile(r"\bitgrix_rt_(\w+)\(")
+
+
+@dataclass(frozen=True)
+class Runtime:
+    prefix: str                        # "itgrix_gen_<hash>_"
+    functions: dict[str, str]          # name -> source (comment lines above it included)
+    order: tuple[str, ...]
+
+    def closure(self, code: str) -> list[str]:
+        needed: set[str] = set()
+        todo = re.findall(re.escape(self.prefix) + r"(\w+)\(", code)
+        while todo:
+            name = todo.pop()
+            if name in needed:
+                continue
+            if name not in self.functions:
+                raise KeyError(f"template calls unknown runtime function itgrix_rt_{name}")
+            needed.add(name)
+            todo.extend(_CALL_RE.findall(self.functions[name]))
+        return [n for n in self.order if n in needed]
+
+    def emit(self, names: list[str]) -> str:
+        chunks = []
+        for name in names:
+            body = self.functions[name].replace("itgrix_rt_", self.prefix)
+            lines = body.rstrip("\n").split("\n")
+            indented = "\n".join(("    " + line) if line else "" for line in lines)
+            chunks.append(f"if (!function_exists('{self.prefix}{name}')) {{\n{indented}\n}}\n")
+        return "".join(chunks)
+
+
+@lru_cache(maxsize=1)
+def runtime() -> Runtime:
+    text = (templates_dir() / "runtime.php").read_text(encoding="utf-8")
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
+    lines = text.split("\n")
+    functions: dict[str, str] = {}
+    order: list[str] = []
+    i = 0
+    while i < len(lines):
+        m = _FUNC_RE.match(lines[i])
+        if not m:
+            i += 1
+            continue
+        start = i
+        while start > 0 and lines[start - 1].startswith("//"):
+            start -= 1
+        end = i
+        while lines[end] != "}":
+            end += 1
+        functions[m.group(1)] = "\n".join(lines[start:end + 1]) + "\n"
+        order.append(m.group(1))
+        i = end + 1
+    return Runtime(prefix=f"itgrix_gen_{digest}_", functions=functions, order=tuple(order))
+
+
+# --- rendering ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RenderedFile:
+    customization: Customization
+    content: str
+    customized: bool  # False: a pass-through (needs no switching on in the admin panel)
+
+    @property
+    def filename(self) -> str:
+        return self.customization.filename
+
+
+def render_spec(spec: Spec, digest: str) -> list[RenderedFile]:
+    return [render_one(spec, digest, c) for c in CUSTOMIZATIONS]
+
+
+MAIN_TOKEN = "itgrix_gen_main_0000000000000000"
+
+
+def render_one(spec: Spec, digest: str, customization: Customization) -> RenderedFile:
+    rt = runtime()
+    config = Compiler(spec, customization).config()
+    customized = section_of(spec, customization) is not None
+    context = {
+        "rt": PhpCode(rt.prefix),
+        "main": PhpCode(MAIN_TOKEN),
+        "name": PhpCode(literals.php_string(f"{customization.name}:{spec.name}")),
+        "cfg": PhpCode(literals.php_value(config)) if config is not None else None,
+        "keys": PhpCode(literals.php_array(list(customization.keys))),
+        "context_keys": PhpCode(literals.php_array(["call_full", "call_stage", "call", "conversation"])),
+    }
+    body = environment().get_template(customization.template).render(**context)
+    helpers = rt.emit(rt.closure(body))
+    header = _header(spec, digest, customization, customized)
+    code = body.replace("/*@RUNTIME@*/\n", helpers)
+    code = code.replace("/*@HEADER@*/", header)
+    # The entry function's name is a hash of the file's own text: two files that define the same
+    # name define the same function, so a customizer that loads several files in one process
+    # can never get a clash or a stale definition.
+    name = "itgrix_gen_main_" + hashlib.sha256(code.encode("utf-8")).hexdigest()[:16]
+    code = code.replace(MAIN_TOKEN, name)
+    return RenderedFile(customization=customization, content=code, customized=customized)
+
+
+def _header(spec: Spec, digest: str, c: Customization, customized: bool) -> str:
+    what = f"customized by the spec's '{c.section}' section" if customized else \
+        "pass-through: the spec does not customize it"
+    lines = [
+        "/*",
+        f" * {c.filename}: generated by itgrix-gen {__version__}. Do not edit by hand:",
+        " * change the spec and run `itgrix-gen render` again.",
+        f" * Spec name: {literals.php_comment_text(spec.name)}",
+        f" * Spec sha256: {digest}",
+        f" * {what}.",
+        f" * {c.summary}",
+        " */",
+    ]
+    return "\n".join(lines)

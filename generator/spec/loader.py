@@ -1,0 +1,411 @@
+"""Loading a spec: YAML (with positions) or Python, `extends` chains, validation, errors.
+
+Every problem becomes a SpecIssue `file:line:col: field.path: message`, and all of a spec's
+problems are reported together.  Positions survive `extends`: each value remembers the file and
+place it came from, so an error in a base spec points into the base file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import importlib.util
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from generator.spec.models import Spec
+
+Pos = tuple[str, int, int]  # file, line (1-based), column (1-based)
+
+
+@dataclass(frozen=True)
+class SpecIssue:
+    file: str
+    line: int
+    col: int
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.col}"
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class SpecError(Exception):
+    def __init__(self, issues: list[SpecIssue]):
+        self.issues = issues
+        super().__init__("\n".join(str(i) for i in issues))
+
+
+@dataclass
+class LoadedSpec:
+    spec: Spec
+    path: Path
+    digest: str  # sha256 of the merged spec data: the same spec gives the same files
+    positions: dict[tuple, Pos] = field(default_factory=dict)
+    data: dict = field(default_factory=dict)  # the merged spec as plain data (before validation)
+    sources: list[Path] = field(default_factory=list)  # this file and its bases
+
+    def position(self, path: tuple) -> Pos:
+        return _nearest(self.positions, path, (str(self.path), 1, 1))
+
+
+def _nearest(positions: dict[tuple, Pos], path: tuple, default: Pos) -> Pos:
+    path = tuple(path)
+    while path:
+        if path in positions:
+            return positions[path]
+        path = path[:-1]
+    return positions.get((), default)
+
+
+class Loader:
+    """Loads specs; one Loader shares parsed base files across many specs (a consultant's batch)."""
+
+    def __init__(self) -> None:
+        self._raw_cache: dict[Path, tuple[Any, dict[tuple, Pos]]] = {}
+
+    # --- raw documents ------------------------------------------------------------------
+    def _read(self, path: Path, display: str) -> tuple[Any, dict[tuple, Pos]]:
+        key = path.resolve()
+        if key in self._raw_cache:
+            return self._raw_cache[key]
+        if path.suffix == ".py":
+            result = _read_python(path, display)
+        else:
+            result = _read_yaml(path, display)
+        self._raw_cache[key] = result
+        return result
+
+    def _resolve(self, path: Path, display: str, chain: tuple[Path, ...]) -> tuple[Any, dict[tuple, Pos], list[Path]]:
+        data, positions = self._read(path, display)
+        if not isinstance(data, dict):
+            raise SpecError([SpecIssue(display, 1, 1, "", "a spec is a map of keys (version, name, ...)")])
+        base_ref = data.get("extends")
+        if base_ref is None:
+            return data, positions, [path]
+        where = positions.get(("extends",), (display, 1, 1))
+        if not isinstance(base_ref, str) or not base_ref:
+            raise SpecError([SpecIssue(*where, "extends", "extends is the path of a base spec")])
+        base_path = (path.parent / base_ref)
+        if not base_path.is_file():
+            raise SpecError([SpecIssue(*where, "extends",
+                                       f"base spec {base_ref!r} not found (looked for {base_path})")])
+        if base_path.resolve() in chain:
+            cycle = " -> ".join(p.name for p in chain + (base_path.resolve(),))
+            raise SpecError([SpecIssue(*where, "extends", f"extends cycle: {cycle}")])
+        base_display = _display(base_path)
+        base_data, base_pos, sources = self._resolve(base_path, base_display, chain + (base_path.resolve(),))
+        merged, merged_pos = merge(base_data, base_pos, data, positions)
+        merged.pop("extends", None)
+        return merged, merged_pos, [path] + sources
+
+    def load(self, path: str | Path) -> LoadedSpec:
+        path = Path(path)
+        display = _display(path)
+        if not path.exists():
+            raise SpecError([SpecIssue(display, 1, 1, "", "no such file")])
+        if path.is_dir():
+            for candidate in ("spec.yaml", "spec.yml", "spec.py"):
+                if (path / candidate).is_file():
+                    return self.load(path / candidate)
+            raise SpecError([SpecIssue(display, 1, 1, "", "folder holds no spec.yaml")])
+        data, positions, sources = self._resolve(path, display, (path.resolve(),))
+        data = dict(data)
+        extends = data.pop("extends", None)
+        try:
+            spec = Spec.model_validate(data)
+        except ValidationError as exc:
+            raise SpecError(_issues(exc, data, positions, display)) from None
+        if extends is not None:
+            spec = spec.model_copy(update={"extends": extends})
+        loaded = LoadedSpec(spec=spec, path=path, digest=digest(data), positions=positions, data=data, sources=sources)
+        from generator.spec.pcre import check_patterns  # late: it may run php
+
+        issues = check_patterns(loaded)
+        if issues:
+            raise SpecError(issues)
+        return loaded
+
+
+def digest(data: Any) -> str:
+    text = json.dumps(_plain(data), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, BaseModel):
+        return _plain(value.model_dump(mode="json", by_alias=True, exclude_none=True))
+    return value
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _read_yaml(path: Path, display: str) -> tuple[Any, dict[tuple, Pos]]:
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError([SpecIssue(display, 1, 1, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]) from None
+    except OSError as exc:
+        raise SpecError([SpecIssue(display, 1, 1, "", f"cannot read: {exc.strerror}")]) from None
+    try:
+        doc = yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = exc.problem or exc.context or "invalid YAML"
+        if "duplicate key" in str(exc):
+            problem = "duplicate key " + str(exc).split("duplicate key", 1)[1].split("\n")[0].strip()
+        raise SpecError([SpecIssue(display, line, col, "", f"YAML syntax error: {problem}")]) from None
+    except YAMLError as exc:
+        raise SpecError([SpecIssue(display, 1, 1, "", f"YAML error: {exc}")]) from None
+    if doc is None:
+        raise SpecError([SpecIssue(display, 1, 1, "", "the spec is empty; it needs at least version: 1 and name")])
+    positions: dict[tuple, Pos] = {(): (display, 1, 1)}
+    plain = _index(doc, (), positions, display)
+    return plain, positions
+
+
+def _index(node: Any, path: tuple, positions: dict[tuple, Pos], display: str) -> Any:
+    """Copy a ruamel tree into plain dicts/lists, recording where each key and value stands."""
+    if isinstance(node, CommentedMap):
+        out = {}
+        for key in node:
+            line, col = node.lc.key(key)
+            positions[path + (key,)] = (display, line + 1, col + 1)
+            try:
+                vline, vcol = node.lc.value(key)
+                positions[path + (key, "<value>")] = (display, vline + 1, vcol + 1)
+            except (KeyError, TypeError, IndexError):
+                pass
+            out[key] = _index(node[key], path + (key,), positions, display)
+        return out
+    if isinstance(node, CommentedSeq):
+        out_list = []
+        for i, item in enumerate(node):
+            try:
+                line, col = node.lc.item(i)
+                positions[path + (i,)] = (display, line + 1, col + 1)
+            except (KeyError, TypeError, IndexError):
+                pass
+            out_list.append(_index(item, path + (i,), positions, display))
+        return out_list
+    if hasattr(node, "__str__") and type(node).__module__.startswith("ruamel"):
+        # ruamel scalar subclasses (ScalarFloat, LiteralScalarString...) -> plain Python values
+        for base in (bool, int, float, str):
+            if isinstance(node, base):
+                return base(node)
+    return node
+
+
+def _read_python(path: Path, display: str) -> tuple[Any, dict[tuple, Pos]]:
+    module_name = "itgrix_gen_spec_" + hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]
+    spec_obj = importlib.util.spec_from_file_location(module_name, path)
+    if spec_obj is None or spec_obj.loader is None:
+        raise SpecError([SpecIssue(display, 1, 1, "", "cannot import this Python file")])
+    module = importlib.util.module_from_spec(spec_obj)
+    try:
+        spec_obj.loader.exec_module(module)
+    except ValidationError as exc:
+        raise SpecError(_issues(exc, {}, {}, display)) from None
+    except SyntaxError as exc:
+        raise SpecError([SpecIssue(display, exc.lineno or 1, exc.offset or 1, "", f"Python syntax error: {exc.msg}")]) from None
+    except Exception as exc:  # the user's module raised: report it, never a traceback
+        line = _traceback_line(exc, path)
+        raise SpecError([SpecIssue(display, line, 1, "", f"importing the spec raised {type(exc).__name__}: {exc}")]) from None
+    finally:
+        sys.modules.pop(module_name, None)
+    if not hasattr(module, "SPEC"):
+        raise SpecError([SpecIssue(display, 1, 1, "", "a Python spec must define SPEC (a Spec model or a dict)")])
+    value = module.SPEC
+    if isinstance(value, Spec):
+        value = value.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if not isinstance(value, dict):
+        raise SpecError([SpecIssue(display, 1, 1, "SPEC", "SPEC must be a Spec model or a dict")])
+    return _python_plain(value), {(): (display, 1, 1)}
+
+
+def _python_plain(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return _python_plain(value.model_dump(mode="json", by_alias=True, exclude_none=True))
+    if isinstance(value, dict):
+        return {k: _python_plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_python_plain(v) for v in value]
+    return value
+
+
+def _traceback_line(exc: BaseException, path: Path) -> int:
+    tb = exc.__traceback__
+    line = 1
+    while tb is not None:
+        if Path(tb.tb_frame.f_code.co_filename).resolve() == path.resolve():
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def merge(base: Any, base_pos: dict[tuple, Pos], child: Any, child_pos: dict[tuple, Pos]) -> tuple[Any, dict[tuple, Pos]]:
+    """`extends` semantics: maps merge key by key (recursively), everything else - lists included -
+    is replaced by the child's value, and a child's `null` removes the base's key."""
+    positions = dict(base_pos)
+    merged = _merge(base, child, (), positions, child_pos)
+    return merged, positions
+
+
+def _merge(base: Any, child: Any, path: tuple, positions: dict, child_pos: dict) -> Any:
+    if isinstance(base, dict) and isinstance(child, dict):
+        out = dict(base)
+        for key, value in child.items():
+            key_path = path + (key,)
+            if value is None:
+                out.pop(key, None)
+                _drop(positions, key_path)
+            elif key in out:
+                out[key] = _merge(out[key], value, key_path, positions, child_pos)
+                _copy_one(positions, child_pos, key_path)
+            else:
+                out[key] = value
+                _take(positions, child_pos, key_path)
+        return out
+    _drop(positions, path)
+    _take(positions, child_pos, path)
+    return child
+
+
+def _drop(positions: dict, prefix: tuple) -> None:
+    if not prefix:
+        return
+    for key in [k for k in positions if k[: len(prefix)] == prefix]:
+        del positions[key]
+
+
+def _take(positions: dict, source: dict, prefix: tuple) -> None:
+    for key, pos in source.items():
+        if key[: len(prefix)] == prefix:
+            positions[key] = pos
+
+
+def _copy_one(positions: dict, source: dict, key: tuple) -> None:
+    if key in source:
+        positions[key] = source[key]
+    value_key = key + ("<value>",)
+    if value_key in source:
+        positions[value_key] = source[value_key]
+
+
+# --- pydantic errors -> SpecIssues ---------------------------------------------------------
+
+def _issues(exc: ValidationError, data: Any, positions: dict[tuple, Pos], display: str) -> list[SpecIssue]:
+    issues: list[SpecIssue] = []
+    seen: set[tuple] = set()
+    for error in exc.errors(include_url=False):
+        path = _data_path(data, error["loc"])
+        message = _message(error, data, path)
+        pos = _position(positions, path, error["type"], display)
+        dotted = ".".join(str(p) for p in path)
+        key = (pos, dotted, message)
+        if key in seen:
+            continue
+        seen.add(key)
+        issues.append(SpecIssue(pos[0], pos[1], pos[2], dotted, message))
+    issues.sort(key=lambda i: (i.file, i.line, i.col))
+    return issues
+
+
+def _data_path(data: Any, loc: tuple) -> tuple:
+    """Pydantic's loc with union tags and validator names dropped: a path through the spec data."""
+    path: list = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, dict) and isinstance(part, str) and not _is_tag(part):
+            path.append(part)  # a missing or unknown key: still the right place to name
+            node = None
+    return tuple(path)
+
+
+def _is_tag(part: str) -> bool:
+    return any(c in part for c in "[](),") or part in ("str", "int", "bool", "float", "list", "dict")
+
+
+def _position(positions: dict[tuple, Pos], path: tuple, kind: str, display: str) -> Pos:
+    if kind != "extra_forbidden" and path + ("<value>",) in positions:
+        return positions[path + ("<value>",)]
+    if kind == "missing" and path:
+        return _nearest(positions, path[:-1], (display, 1, 1))
+    return _nearest(positions, path, (display, 1, 1))
+
+
+def _message(error: dict, data: Any, path: tuple) -> str:
+    kind = error["type"]
+    msg = error["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    if msg.startswith("Assertion failed, "):
+        msg = msg[len("Assertion failed, "):]
+    if kind == "extra_forbidden":
+        key = path[-1] if path else "?"
+        allowed = _allowed_keys(path[:-1])
+        close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+        hint = f"; did you mean '{close[0]}'?" if close else (f"; allowed here: {', '.join(allowed)}" if allowed else "")
+        return f"unknown key '{key}'{hint}"
+    if kind == "missing":
+        return f"required key '{path[-1] if path else '?'}' is missing"
+    if kind == "literal_error":
+        got = error.get("input")
+        return f"{got!r} is not allowed: {msg[0].lower() + msg[1:]}"
+    return msg[0].lower() + msg[1:] if msg and msg[:2] != msg[:2].upper() else msg
+
+
+def _allowed_keys(path: tuple) -> list[str]:
+    """The keys the model at `path` accepts, for 'did you mean' hints."""
+    from typing import get_args, get_origin
+
+    model: Any = Spec
+    for part in path:
+        if isinstance(part, int):
+            continue
+        fields = getattr(model, "model_fields", None)
+        if not fields or part not in fields:
+            return []
+        annotation = fields[part].annotation
+        model = _model_in(annotation, get_args, get_origin)
+        if model is None:
+            return []
+    fields = getattr(model, "model_fields", {})
+    return [info.alias or name for name, info in fields.items()]
+
+
+def _model_in(annotation: Any, get_args, get_origin) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg, get_args, get_origin)
+        if found is not None:
+            return found
+    return None

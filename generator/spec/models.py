@@ -1,0 +1,580 @@
+"""The spec language, version 1, as pydantic models.
+
+The key names are a public contract (../shared/design/spec-language.md): never rename one.  Every
+model forbids unknown keys, so a misspelt key is an error with its line and column instead of a
+silently ignored setting.  Values that may be written several ways (a string or a list, a regex
+object) are normalised by validators rather than by unions, so that one mistake gives one message.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from generator.spec import placeholders
+
+STAGES = ("conversation_requested", "conversation_accepted", "conversation_ended", "call_ended")
+DIRECTIONS = ("incoming", "outgoing", "local", "unknown")
+FORMATS = ("e164", "national", "digits", "keep")
+PHP_VERSIONS = (
+    "5.2", "5.3", "5.4", "5.5", "5.6", "7.0", "7.1", "7.2", "7.3", "7.4",
+    "8.0", "8.1", "8.2", "8.3", "8.4", "8.5",
+)
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+CALLERID_LIMIT = 20  # Asterisk's limit on the CallerID name, in characters
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- small value types ---------------------------------------------------------------------
+
+def _check_regex(pattern: str) -> str:
+    if "\x00" in pattern:
+        raise ValueError("a regex may not contain a NUL character (write \\x00 instead)")
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        # Python's re and PHP's PCRE differ at the edges; the loader asks PHP itself when it can
+        # (generator/spec/pcre.py).  Python-only syntax errors are still worth reporting early
+        # unless the pattern uses PCRE-only features.
+        if not _pcre_only(pattern):
+            raise ValueError(f"invalid regex: {exc}") from None
+    return pattern
+
+
+def _pcre_only(pattern: str) -> bool:
+    return bool(re.search(r"\(\?<[A-Za-z]|\(\?\||\\[KRhHvV]|\(\*|\(\?[+-]?\d|\\g[{<\d]|\(\?&|\+\+|\*\+|\?\+|\}\+", pattern))
+
+
+Regex = Annotated[str, AfterValidator(_check_regex)]
+
+
+def _check_template(text: str) -> str:
+    try:
+        placeholders.parse(text)
+    except placeholders.TemplateError as exc:
+        raise ValueError(str(exc)) from None
+    return text
+
+
+Template = Annotated[str, AfterValidator(_check_template)]
+
+
+def _check_timezone(name: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown timezone {name!r}: use an IANA name such as Europe/Moscow or UTC"
+        ) from None
+    return name
+
+
+TimeZone = Annotated[str, AfterValidator(_check_timezone)]
+
+
+def _check_region(code: str) -> str:
+    import phonenumbers
+
+    upper = code.upper()
+    if upper not in phonenumbers.SUPPORTED_REGIONS:
+        import difflib
+
+        close = difflib.get_close_matches(upper, sorted(phonenumbers.SUPPORTED_REGIONS), n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise ValueError(f"unknown region {code!r}: use an ISO 3166 code that libphonenumber knows{hint}")
+    return upper
+
+
+Region = Annotated[str, AfterValidator(_check_region)]
+
+
+def _scalar_text(value: Any) -> str:
+    """Condition values compare as text, the way the generated PHP compares them."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return value
+    raise ValueError(f"expected text or a whole number, got {type(value).__name__}")
+
+
+class Match(Strict):
+    """Normalised form of a condition value: exact texts and/or regexes, any of which may match."""
+
+    values: tuple[str, ...] = ()
+    regexes: tuple[str, ...] = ()
+
+
+def _to_match(value: Any) -> Any:
+    if isinstance(value, Match):
+        return value
+    items = value if isinstance(value, list) else [value]
+    if not items:
+        raise ValueError("an empty list matches nothing; leave the condition out instead")
+    values: list[str] = []
+    regexes: list[str] = []
+    for item in items:
+        if isinstance(item, dict):
+            if set(item) != {"regex"}:
+                raise ValueError("a pattern is written {regex: '...'} and nothing else")
+            pattern = item["regex"]
+            if not isinstance(pattern, str):
+                raise ValueError("regex must be text")
+            regexes.append(_check_regex(pattern))
+        else:
+            values.append(_scalar_text(item))
+    return Match(values=tuple(values), regexes=tuple(regexes))
+
+
+MatchValue = Annotated[Match, BeforeValidator(_to_match)]
+
+
+def _enum_list(allowed: tuple[str, ...], what: str):
+    def check(value: Any) -> Any:
+        items = value if isinstance(value, list) else [value]
+        if not items:
+            raise ValueError(f"an empty list matches no {what}")
+        for item in items:
+            if item not in allowed:
+                raise ValueError(f"{item!r} is not a {what}; use one of: {', '.join(allowed)}")
+        return tuple(items)
+
+    return Annotated[tuple[str, ...], BeforeValidator(check)]
+
+
+_WINDOW_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def _parse_window(text: Any) -> tuple[int, int]:
+    if not isinstance(text, str):
+        raise ValueError('a time window is text like "09:00-18:00"')
+    m = _WINDOW_RE.match(text)
+    if not m:
+        raise ValueError(f'bad time window {text!r}: write it like "09:00-18:00"')
+    h1, m1, h2, m2 = (int(g) for g in m.groups())
+    if h1 > 24 or h2 > 24 or m1 > 59 or m2 > 59 or (h1 == 24 and m1) or (h2 == 24 and m2):
+        raise ValueError(f"bad time window {text!r}: hours run 00-24, minutes 00-59")
+    start, end = h1 * 60 + m1, h2 * 60 + m2
+    if start == end:
+        raise ValueError(f"time window {text!r} is empty (start equals end)")
+    return start, end
+
+
+class Hours(Strict):
+    """When: one or more windows, optionally only on some days, in a timezone."""
+
+    window: tuple[str, ...] = Field(description='time windows like "09:00-18:00"; "22:00-06:00" crosses midnight')
+    days: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = ()
+    timezone: TimeZone | None = None
+
+    @field_validator("window", mode="before")
+    @classmethod
+    def _windows(cls, value: Any) -> Any:
+        items = value if isinstance(value, list) else [value]
+        if not items:
+            raise ValueError("give at least one time window")
+        for item in items:
+            _parse_window(item)
+        return tuple(items)
+
+    def minutes(self) -> list[tuple[int, int]]:
+        return [_parse_window(w) for w in self.window]
+
+
+def _to_hours(value: Any) -> Any:
+    if isinstance(value, (str, list)):
+        return {"window": value}
+    return value
+
+
+class FieldCondition(Strict):
+    path: str | list[str] = Field(
+        description="dotted path from the root of $params (\"*\" for any member), or a list of keys"
+    )
+    in_: list[str | int | bool] | None = Field(default=None, alias="in")
+    regex: Regex | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _one_test(self) -> "FieldCondition":
+        if (self.in_ is None) == (self.regex is None):
+            raise ValueError("a field condition needs exactly one of 'in' or 'regex'")
+        if self.in_ is not None and not self.in_:
+            raise ValueError("'in' needs at least one value")
+        if not self.keys():
+            raise ValueError("path is empty")
+        return self
+
+    def keys(self) -> tuple[str, ...]:
+        if isinstance(self.path, list):
+            return tuple(self.path)
+        return tuple(p for p in self.path.split(".") if p != "")
+
+    def match(self) -> Match:
+        if self.regex is not None:
+            return Match(regexes=(self.regex,))
+        return Match(values=tuple(_scalar_text(v) for v in self.in_ or ()))
+
+
+def _to_field_list(value: Any) -> Any:
+    return value if isinstance(value, list) else [value]
+
+
+class When(Strict):
+    """All keys must hold (AND); a list means any of (OR)."""
+
+    direction: _enum_list(DIRECTIONS, "direction") | None = None  # type: ignore[valid-type]
+    stage: _enum_list(STAGES, "call stage") | None = None  # type: ignore[valid-type]
+    extension: MatchValue | None = None
+    trunk: MatchValue | None = None
+    client_phone: MatchValue | None = None
+    line: MatchValue | None = None
+    status: MatchValue | None = Field(default=None, description="STATUS_CODE / call result, e.g. \"304\"")
+    answered: bool | None = None
+    is_ivr: bool | None = None
+    hours: Annotated[Hours, BeforeValidator(_to_hours)] | None = None
+    days: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] | None = Field(
+        default=None, description="days of the week; with hours, the days the window applies"
+    )
+    timezone: TimeZone | None = Field(default=None, description="timezone for hours/days")
+    field: Annotated[list[FieldCondition], BeforeValidator(_to_field_list)] | None = None
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> "When":
+        if self.days is not None and not self.days:
+            raise ValueError("days: give at least one day")
+        return self
+
+    def is_empty(self) -> bool:
+        return all(getattr(self, name) is None for name in type(self).model_fields)
+
+
+SetValue = Any  # text (a template), number, bool, null, or lists/maps of those
+
+
+def _check_set(value: Any) -> Any:
+    if not isinstance(value, dict):
+        raise ValueError("set is a map of field name to value")
+    for key, item in value.items():
+        if not isinstance(key, (str, int)) or isinstance(key, bool):
+            raise ValueError(f"field name {key!r} must be text")
+        _check_set_value(item, str(key))
+    return value
+
+
+def _check_set_value(value: Any, where: str) -> None:
+    if isinstance(value, str):
+        try:
+            placeholders.parse(value)
+        except placeholders.TemplateError as exc:
+            raise ValueError(f"{where}: {exc}") from None
+        from generator.php.literals import LiteralError, php_string
+
+        try:
+            php_string(value)
+        except LiteralError as exc:
+            raise ValueError(f"{where}: {exc}") from None
+    elif isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError(f"{where}: NaN and infinity cannot be sent")
+    elif isinstance(value, bool) or value is None:
+        pass
+    elif isinstance(value, int):
+        if not -(2**63) < value < 2**63:
+            raise ValueError(f"{where}: {value} does not fit in a 64-bit integer")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_set_value(item, f"{where}[{i}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, (str, int)) or isinstance(key, bool):
+                raise ValueError(f"{where}: key {key!r} must be text")
+            _check_set_value(item, f"{where}.{key}")
+    else:
+        raise ValueError(f"{where}: unsupported value of type {type(value).__name__}")
+
+
+SetMap = Annotated[dict[str, SetValue], BeforeValidator(_check_set)]
+
+
+class Rewrite(Strict):
+    match: Regex
+    replace: str = Field(description="PCRE replacement: $1 or ${1} for groups, \\$ for a dollar")
+
+    @field_validator("replace")
+    @classmethod
+    def _utf8(cls, value: str) -> str:
+        from generator.php.literals import LiteralError, php_string
+
+        try:
+            php_string(value)
+        except LiteralError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @model_validator(mode="after")
+    def _groups_exist(self) -> "Rewrite":
+        try:
+            groups = re.compile(self.match).groups
+        except re.error:
+            return self
+        for ref in re.findall(r"(?<!\\)(?:\$\{?|\\)(\d{1,2})", self.replace):
+            if int(ref) > groups:
+                raise ValueError(
+                    f"replace refers to group {ref} but the pattern has only {groups} group(s)"
+                )
+        return self
+
+
+class PhoneSection(Strict):
+    region: Region | None = Field(default=None, description="ISO 3166 region for numbers without a country code")
+    format: Literal["e164", "national", "digits", "keep"] | None = Field(
+        default=None, description="e164 | national | digits | keep (default: e164 with a region, else keep)"
+    )
+    rewrite: list[Rewrite] = Field(default_factory=list, description="regex rewrites applied in order before formatting")
+    internal_max_digits: int | None = Field(
+        default=None, ge=0, le=15,
+        description="numbers of at most this many digits are internal and stay unchanged "
+        "(default: one less than the region's shortest national number)",
+    )
+
+    @model_validator(mode="after")
+    def _region_needed(self) -> "PhoneSection":
+        if self.format not in (None, "keep") and self.region is None:
+            raise ValueError(f"format {self.format} needs a region (e.g. region: RU)")
+        return self
+
+    def effective_format(self) -> str:
+        if self.format is not None:
+            return self.format
+        return "e164" if self.region else "keep"
+
+
+class Phones(Strict):
+    client: PhoneSection | None = None
+    user: PhoneSection | None = None
+
+
+class RegistrationRule(Strict):
+    when: When = Field(default_factory=When)
+    then: Literal["register", "skip"]
+
+
+class Registration(Strict):
+    default: Literal["register", "skip"] = "register"
+    rules: list[RegistrationRule] = Field(default_factory=list)
+
+
+class Rule(Strict):
+    when: When = Field(default_factory=When)
+    set: SetMap = Field(default_factory=dict)
+    cancel: bool = False
+    then: Literal["cancel"] | None = None
+
+    def cancels(self) -> bool:
+        return self.cancel or self.then == "cancel"
+
+    @model_validator(mode="after")
+    def _says_something(self) -> "Rule":
+        if self.cancels() and self.set:
+            raise ValueError("a rule that cancels the request cannot also set fields")
+        if not self.cancels() and not self.set:
+            raise ValueError("a rule needs 'set' or 'then: cancel'")
+        return self
+
+
+class ParamsSection(Strict):
+    set: SetMap = Field(default_factory=dict, description="fields applied to every call")
+    rules: list[Rule] = Field(default_factory=list, description="then every matching rule, in order")
+
+
+class Tasks(ParamsSection):
+    deadline_hours: float | None = Field(
+        default=None, gt=0, le=24 * 366,
+        description="DEADLINE = now (the missed call's end) + this many hours, in the connector's notation",
+    )
+    timezone: TimeZone | None = Field(default=None, description="zone for DEADLINE written without an offset")
+
+
+class Originate(ParamsSection):
+    format: Literal["e164", "national", "digits", "keep"] = "keep"
+    region: Region | None = Field(default=None, description="defaults to phones.client.region")
+    prefix: str = Field(default="", description="dial prefix put before the number (e.g. \"9\")")
+    last_digits: int | None = Field(default=None, ge=1, le=20, description="keep only the last N digits")
+    rewrite: list[Rewrite] = Field(default_factory=list)
+    internal_max_digits: int | None = Field(default=None, ge=0, le=15)
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if not re.fullmatch(r"[0-9*#+]*", value):
+            raise ValueError("prefix may hold only digits, '*', '#' and '+'")
+        return value
+
+
+class Convert(Strict):
+    command: str = Field(description='shell command with {src} and {dst}, e.g. "lame --quiet -b 32 {src} {dst}"')
+    extension: str = Field(default="mp3", pattern=r"^[A-Za-z0-9]{1,8}$")
+    timeout_s: float = Field(default=8.0, gt=0, le=9.0, description="must stay under the connector's 10 s")
+
+    @field_validator("command")
+    @classmethod
+    def _needs_files(cls, value: str) -> str:
+        if "{src}" not in value or "{dst}" not in value:
+            raise ValueError("command must contain both {src} and {dst}")
+        rest = value.replace("{src}", "").replace("{dst}", "")
+        if "{" in rest or "}" in rest:
+            raise ValueError("only {src} and {dst} may appear in braces in the command")
+        if any(ord(c) < 0x20 for c in value):
+            raise ValueError("command may not contain control characters or line breaks")
+        return value
+
+
+class Record(Strict):
+    rewrite: list[Rewrite] = Field(default_factory=list, description="path rewrites, in order")
+    convert: Convert | None = None
+
+
+class Autodistribution(ParamsSection):
+    callerid_name: Template | None = Field(
+        default=None, description="CallerID name from placeholders; always cut to 20 characters"
+    )
+
+    @field_validator("callerid_name")
+    @classmethod
+    def _can_fit(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        parts = placeholders.parse(value)
+        fixed = placeholders.literal_length(parts)
+        if fixed >= CALLERID_LIMIT and placeholders.has_placeholders(parts):
+            raise ValueError(
+                f"the fixed text alone is {fixed} characters, so no placeholder value would ever "
+                f"show in the {CALLERID_LIMIT}-character CallerID name; shorten the text"
+            )
+        if fixed > CALLERID_LIMIT:
+            raise ValueError(
+                f"{fixed} characters is longer than the {CALLERID_LIMIT}-character CallerID limit"
+            )
+        return value
+
+
+class CallCard(ParamsSection):
+    show_on: _enum_list(STAGES, "call stage") | None = Field(  # type: ignore[valid-type]
+        default=None, description="stages on which the card is shown; other stages cancel the request"
+    )
+
+
+class RecordLink(ParamsSection):
+    description: Template | None = Field(default=None, description="DESCRIPTION text; {record} is the link")
+    description_type: Literal[1, 2, 3] | None = Field(
+        default=None, description="1 text, 2 BBCode, 3 HTML (placeholders are HTML-escaped under 3)"
+    )
+
+
+class Webhook(Strict):
+    url: Template = Field(description="http(s) URL; placeholder values are URL-encoded")
+    timeout_s: float = Field(default=2.0, gt=0, le=10.0)
+    method: Literal["POST", "GET", "PUT"] = "POST"
+    headers: dict[str, Template] = Field(default_factory=dict)
+    body: Template | None = Field(default=None, description="default: the whole input as JSON")
+    when: When = Field(default_factory=When)
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]", value):
+            raise ValueError("url must start with http:// or https://")
+        return value
+
+    @field_validator("headers")
+    @classmethod
+    def _header_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in value:
+            if not re.fullmatch(r"[A-Za-z0-9-]+", name):
+                raise ValueError(f"header name {name!r} may hold only letters, digits and '-'")
+        return value
+
+
+class PostRegistration(Strict):
+    webhook: Webhook | None = None
+
+
+class Spec(Strict):
+    version: Literal[1] = Field(description="spec language version; must be 1")
+    name: str = Field(min_length=1, max_length=200, description="the client or setup; written into every header")
+    description: str | None = None
+    php: Literal[PHP_VERSIONS] = Field(default="5.4", description="lowest PHP the client's server runs")  # type: ignore[valid-type]
+    extends: str | None = Field(default=None, description="a base spec (path relative to this file)")
+    timezone: TimeZone | None = Field(default=None, description="default timezone for hours and deadlines")
+
+    phones: Phones | None = None
+    registration: Registration | None = None
+    registration_params: ParamsSection | None = None
+    final_params: ParamsSection | None = None
+    entity: ParamsSection | None = None
+    activity: ParamsSection | None = None
+    tasks: Tasks | None = None
+    originate: Originate | None = None
+    record: Record | None = None
+    autodistribution: Autodistribution | None = None
+    call_card: CallCard | None = None
+    record_link: RecordLink | None = None
+    post_registration: PostRegistration | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name_text(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("name must not be blank")
+        value.encode("utf-8")
+        return value
+
+    @model_validator(mode="after")
+    def _hours_have_zone(self) -> "Spec":
+        missing = [path for path, when in iter_whens(self) if _needs_zone(when) and not self.timezone]
+        if missing:
+            raise ValueError(
+                "hours/days conditions need a timezone: set 'timezone' in the condition or at the "
+                f"top of the spec (first at {missing[0]})"
+            )
+        return self
+
+
+def _needs_zone(when: When) -> bool:
+    if when.hours is None and when.days is None:
+        return False
+    if when.timezone:
+        return False
+    return not (when.hours is not None and when.hours.timezone)
+
+
+def iter_whens(spec: Spec):
+    """Every condition block of a spec, with a readable location."""
+    if spec.registration:
+        for i, rule in enumerate(spec.registration.rules):
+            yield f"registration.rules.{i}.when", rule.when
+    for section in ("registration_params", "final_params", "entity", "activity", "tasks",
+                    "originate", "autodistribution", "call_card", "record_link"):
+        value = getattr(spec, section)
+        if value is not None:
+            for i, rule in enumerate(value.rules):
+                yield f"{section}.rules.{i}.when", rule.when
+    if spec.post_registration and spec.post_registration.webhook:
+        yield "post_registration.webhook.when", spec.post_registration.webhook.when
