@@ -121,19 +121,29 @@ class Loader:
         data, positions, sources = self._resolve(path, display, (path.resolve(),))
         data = dict(data)
         extends = data.pop("extends", None)
+        from generator.spec.pcre import check_patterns  # late: it may run php
+
+        issues = check_patterns(data, positions, display)
         try:
             spec = Spec.model_validate(data)
         except ValidationError as exc:
-            raise SpecError(_issues(exc, data, positions, display)) from None
+            issues = _issues(exc, data, positions, display) + issues
+            raise SpecError(_unique(issues)) from None
+        if issues:
+            raise SpecError(_unique(issues))
         if extends is not None:
             spec = spec.model_copy(update={"extends": extends})
-        loaded = LoadedSpec(spec=spec, path=path, digest=digest(data), positions=positions, data=data, sources=sources)
-        from generator.spec.pcre import check_patterns  # late: it may run php
+        return LoadedSpec(spec=spec, path=path, digest=digest(data), positions=positions, data=data, sources=sources)
 
-        issues = check_patterns(loaded)
-        if issues:
-            raise SpecError(issues)
-        return loaded
+
+def _unique(issues: list[SpecIssue]) -> list[SpecIssue]:
+    """One message per place: a regex Python and PCRE both reject is reported once."""
+    seen: dict[tuple, SpecIssue] = {}
+    for issue in issues:
+        key = (issue.file, issue.line, issue.col, issue.path)
+        if key not in seen:
+            seen[key] = issue
+    return sorted(seen.values(), key=lambda i: (i.file, i.line, i.col))
 
 
 def digest(data: Any) -> str:

@@ -268,49 +268,47 @@ class When(Strict):
 SetValue = Any  # text (a template), number, bool, null, or lists/maps of those
 
 
-def _check_set(value: Any) -> Any:
-    if not isinstance(value, dict):
-        raise ValueError("set is a map of field name to value")
-    for key, item in value.items():
-        if not isinstance(key, (str, int)) or isinstance(key, bool):
-            raise ValueError(f"field name {key!r} must be text")
-        _check_set_value(item, str(key))
-    return value
-
-
 def _check_set_value(value: Any, where: str) -> None:
+    def fail(message: str) -> None:
+        raise ValueError(f"{where}: {message}" if where else message)
+
     if isinstance(value, str):
         try:
             placeholders.parse(value)
         except placeholders.TemplateError as exc:
-            raise ValueError(f"{where}: {exc}") from None
+            fail(str(exc))
         from generator.php.literals import LiteralError, php_string
 
         try:
             php_string(value)
         except LiteralError as exc:
-            raise ValueError(f"{where}: {exc}") from None
+            fail(str(exc))
     elif isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
-            raise ValueError(f"{where}: NaN and infinity cannot be sent")
+            fail("NaN and infinity cannot be sent")
     elif isinstance(value, bool) or value is None:
         pass
     elif isinstance(value, int):
         if not -(2**63) < value < 2**63:
-            raise ValueError(f"{where}: {value} does not fit in a 64-bit integer")
+            fail(f"{value} does not fit in a 64-bit integer")
     elif isinstance(value, list):
         for i, item in enumerate(value):
             _check_set_value(item, f"{where}[{i}]")
     elif isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, (str, int)) or isinstance(key, bool):
-                raise ValueError(f"{where}: key {key!r} must be text")
-            _check_set_value(item, f"{where}.{key}")
+                fail(f"key {key!r} must be text")
+            _check_set_value(item, f"{where}.{key}" if where else str(key))
     else:
-        raise ValueError(f"{where}: unsupported value of type {type(value).__name__}")
+        fail(f"unsupported value of type {type(value).__name__}")
 
 
-SetMap = Annotated[dict[str, SetValue], BeforeValidator(_check_set)]
+def _check_set_value_here(value: Any) -> Any:
+    _check_set_value(value, "")
+    return value
+
+
+SetMap = Annotated[dict[str, Annotated[Any, AfterValidator(_check_set_value_here)]], Field()]
 
 
 class Rewrite(Strict):

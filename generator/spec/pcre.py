@@ -31,11 +31,15 @@ def iter_patterns(data: Any, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
             yield from iter_patterns(item, path + (i,))
 
 
-def check_patterns(loaded) -> list:
-    from generator.spec.loader import SpecIssue
+def check_patterns(data: Any, positions: dict, display: str) -> list:
+    from generator.spec.loader import SpecIssue, _nearest
+
+    def issue(path: tuple, message: str) -> SpecIssue:
+        pos = positions.get(path + ("<value>",)) or _nearest(positions, path, (display, 1, 1))
+        return SpecIssue(pos[0], pos[1], pos[2], ".".join(str(p) for p in path), message)
 
     issues = []
-    patterns = list(iter_patterns(loaded.data))
+    patterns = list(iter_patterns(data))
     if not patterns:
         return issues
     compiled: list[tuple[tuple, str, str]] = []
@@ -47,19 +51,14 @@ def check_patterns(loaded) -> list:
                 continue
             except LiteralError as exc:
                 problem = str(exc)
-        issues.append(_issue(loaded, path, problem, SpecIssue))
+        issues.append(issue(path, problem))
     php = find_php()
     if php and compiled:
         errors = pcre_errors(php, [source for _, _, source in compiled])
         for (path, _pattern, _source), error in zip(compiled, errors):
             if error:
-                issues.append(_issue(loaded, path, f"PHP's PCRE rejects this pattern: {error}", SpecIssue))
+                issues.append(issue(path, f"PHP's PCRE rejects this pattern: {error}"))
     return issues
-
-
-def _issue(loaded, path: tuple, message: str, cls):
-    pos = loaded.positions.get(path + ("<value>",)) or loaded.position(path)
-    return cls(pos[0], pos[1], pos[2], ".".join(str(p) for p in path), message)
 
 
 _PHP_CHECK = r"""

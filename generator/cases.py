@@ -1,0 +1,172 @@
+"""Golden cases: one folder per case beside its spec (cases/<name>/case.yaml, input.json,
+expected.json), run through real PHP by our harness and compared as JSON."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from ruamel.yaml import YAML
+
+from generator.php.runner import Case, Result, run_batch
+from generator.render.customizations import BY_NAME, NAMES
+from generator.render.renderer import render_spec
+from generator.spec.loader import LoadedSpec
+
+
+class CaseFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    customization: str
+    description: str | None = None
+    now: str | None = Field(default=None, description="pin the clock: ISO 8601 with offset, e.g. 2026-11-24T10:00:00+03:00")
+    log_contains: str | None = Field(default=None, description="text the file must write to stderr")
+
+    @field_validator("customization")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        name = value[:-4] if value.endswith(".php") else value
+        if name not in BY_NAME:
+            raise ValueError(f"unknown customization {value!r}; one of: {', '.join(NAMES)}")
+        return name
+
+    @field_validator("now")
+    @classmethod
+    def _iso(cls, value: str | None) -> str | None:
+        if value is not None:
+            moment = datetime.fromisoformat(value)
+            if moment.tzinfo is None:
+                raise ValueError("now needs an offset, e.g. 2026-11-24T10:00:00+03:00")
+        return value
+
+    def unix_now(self) -> int | None:
+        return int(datetime.fromisoformat(self.now).timestamp()) if self.now else None
+
+
+@dataclass
+class GoldenCase:
+    folder: Path
+    meta: CaseFile
+    input_json: str
+    expected: object | None  # None when expected.json is missing (first --update writes it)
+
+    @property
+    def name(self) -> str:
+        return self.folder.name
+
+
+@dataclass
+class Outcome:
+    case: GoldenCase
+    result: Result
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems
+
+
+class CaseError(Exception):
+    pass
+
+
+def discover(spec_path: Path, cases_dir: Path | None = None) -> list[GoldenCase]:
+    root = cases_dir or spec_path.parent / "cases"
+    if not root.is_dir():
+        return []
+    cases = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        cases.append(load_case(folder))
+    return cases
+
+
+def load_case(folder: Path) -> GoldenCase:
+    meta_path = folder / "case.yaml"
+    if not meta_path.is_file():
+        raise CaseError(f"{folder}: no case.yaml (it names the customization)")
+    try:
+        raw = YAML(typ="safe").load(meta_path.read_text(encoding="utf-8"))
+        meta = CaseFile.model_validate(raw or {})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise CaseError(f"{meta_path}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+    except Exception as exc:
+        raise CaseError(f"{meta_path}: {exc}") from None
+    input_path = folder / "input.json"
+    if not input_path.is_file():
+        raise CaseError(f"{folder}: no input.json")
+    input_json = input_path.read_text(encoding="utf-8")
+    try:
+        json.loads(input_json)
+    except ValueError as exc:
+        raise CaseError(f"{input_path}: not valid JSON: {exc}") from None
+    expected = None
+    expected_path = folder / "expected.json"
+    if expected_path.is_file():
+        try:
+            expected = json.loads(expected_path.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise CaseError(f"{expected_path}: not valid JSON: {exc}") from None
+    return GoldenCase(folder, meta, input_json, expected)
+
+
+def write_rendered(loaded: LoadedSpec, folder: Path) -> dict[str, Path]:
+    paths = {}
+    for rendered in render_spec(loaded.spec, loaded.digest):
+        path = folder / rendered.filename
+        path.write_text(rendered.content, encoding="utf-8")
+        paths[rendered.customization.name] = path
+    return paths
+
+
+def run_cases(loaded: LoadedSpec, cases: list[GoldenCase], php: str | None = None) -> list[Outcome]:
+    with tempfile.TemporaryDirectory(prefix="itgrix-gen-") as tmp:
+        paths = write_rendered(loaded, Path(tmp))
+        batch = [Case(str(paths[c.meta.customization]), c.input_json, c.meta.unix_now()) for c in cases]
+        results = run_batch(batch, php)
+    outcomes = []
+    for case, result in zip(cases, results):
+        outcomes.append(Outcome(case, result, problems(case, result)))
+    return outcomes
+
+
+def problems(case: GoldenCase, result: Result) -> list[str]:
+    found = []
+    if result.crash:
+        found.append(result.crash)
+    found.extend(result.errors)
+    if result.output:
+        found.append(f"the file printed {result.output!r} (it must print nothing)")
+    if case.meta.log_contains and not any(case.meta.log_contains in line for line in result.log):
+        found.append(f"stderr lacks {case.meta.log_contains!r} (got {result.log!r})")
+    if case.expected is None:
+        found.append("no expected.json (run `itgrix-gen test --update` to write it, then review it)")
+    elif result.reply_json is not None and result.reply != case.expected:
+        found.append("reply differs from expected.json:\n" + json_diff(case.expected, result.reply))
+    return found
+
+
+def pretty(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2) + "\n"
+
+
+def json_diff(expected: object, actual: object) -> str:
+    import difflib
+
+    return "".join(difflib.unified_diff(
+        pretty(expected).splitlines(keepends=True), pretty(actual).splitlines(keepends=True),
+        fromfile="expected.json", tofile="reply",
+    ))
+
+
+def update_expected(outcome: Outcome) -> bool:
+    """Rewrite expected.json from the reply; False when there is no clean reply to take."""
+    result = outcome.result
+    if result.reply_json is None or result.errors or result.output or result.crash:
+        return False
+    (outcome.case.folder / "expected.json").write_text(pretty(result.reply), encoding="utf-8")
+    return True

@@ -1,0 +1,374 @@
+"""The itgrix-gen command line (see ../shared/design/cli.md).
+
+Exit codes: 0 success, 1 a check found a difference or a test failed, 2 a usage or spec error.
+No Python traceback reaches a user unless --debug is given.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from generator import __version__
+
+app = typer.Typer(
+    name="itgrix-gen",
+    help="Generate the fourteen PHP customizations of the Itgrix connector (itgrix_bx) from a spec.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+STATE = {"debug": False}
+
+
+class Exit(Exception):
+    def __init__(self, code: int):
+        self.code = code
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"itgrix-gen {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    debug: bool = typer.Option(False, "--debug", help="Show Python tracebacks on internal errors."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+) -> None:
+    STATE["debug"] = debug
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+def expand_specs(items: list[str]) -> list[Path]:
+    """Spec arguments: files, folders (every spec.yaml/spec.py below), or glob patterns."""
+    found: list[Path] = []
+    for item in items:
+        matches = sorted(glob.glob(item, recursive=True)) if any(c in item for c in "*?[") else [item]
+        if not matches:
+            err.print(f"[red]error:[/] {item}: no file matches")
+            raise Exit(2)
+        for match in matches:
+            path = Path(match)
+            if path.is_dir():
+                direct = [path / n for n in ("spec.yaml", "spec.yml", "spec.py") if (path / n).is_file()]
+                if direct:
+                    found.append(direct[0])
+                else:
+                    nested = sorted(p for p in path.rglob("spec.y*ml") if p.suffix in (".yaml", ".yml"))
+                    nested += sorted(path.rglob("spec.py"))
+                    if not nested:
+                        err.print(f"[red]error:[/] {path}: no spec.yaml below this folder")
+                        raise Exit(2)
+                    found.extend(nested)
+            else:
+                found.append(path)
+    seen, unique = set(), []
+    for path in found:
+        key = path.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(path)
+    return unique
+
+
+def load_all(paths: list[Path]):
+    """Load every spec; print all errors of all specs; return the ones that loaded."""
+    from generator.spec.loader import Loader, SpecError
+
+    loader = Loader()
+    loaded, failed = [], 0
+    for path in paths:
+        try:
+            loaded.append(loader.load(path))
+        except SpecError as exc:
+            failed += 1
+            for issue in exc.issues:
+                err.print(f"[red]{issue}[/]" if sys.stderr.isatty() else str(issue), markup=sys.stderr.isatty())
+    return loaded, failed
+
+
+def _render_files(loaded):
+    from generator.php.lint import phply_errors
+    from generator.render.renderer import render_spec
+
+    files = render_spec(loaded.spec, loaded.digest)
+    problems = []
+    for f in files:
+        problem = phply_errors(f.content)
+        if problem:
+            problems.append(f"{f.filename}: {problem}")
+    if problems:
+        raise RuntimeError("generated PHP failed the syntax check (a bug in itgrix-gen):\n" + "\n".join(problems))
+    return files
+
+
+def _progress(items, label: str):
+    if len(items) <= 3 or not sys.stderr.isatty():
+        yield from items
+        return
+    from rich.progress import track
+
+    yield from track(items, description=label, console=err, transient=True)
+
+
+# --- commands --------------------------------------------------------------------------------
+
+@app.command()
+def validate(specs: list[str] = typer.Argument(..., help="Spec files, folders or glob patterns.")) -> None:
+    """Load and check specs; report every error as file:line:col: path: message."""
+    paths = expand_specs(specs)
+    loaded, failed = load_all(paths)
+    for item in loaded:
+        err.print(f"ok  {item.path}")
+    if len(paths) > 1:
+        err.print(f"{len(loaded)} valid, {failed} invalid")
+    raise Exit(2 if failed else 0)
+
+
+@app.command()
+def render(
+    specs: list[str] = typer.Argument(..., help="Spec files, folders or glob patterns."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Output folder (default: out/<spec name>/; with several specs, <DIR>/<spec name>/)."),
+    check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 naming the files that are stale."),
+    diff: bool = typer.Option(False, "--diff", help="Write nothing; print a unified diff of what would change."),
+) -> None:
+    """Write the fourteen PHP files for each spec (only the ones that changed, atomically)."""
+    from generator import output as writer
+
+    paths = expand_specs(specs)
+    loaded, failed = load_all(paths)
+    stale_total, errors = 0, failed
+    for item in _progress(loaded, "rendering"):
+        try:
+            files = _render_files(item)
+        except Exception as exc:
+            if STATE["debug"]:
+                raise
+            err.print(f"[red]{item.path}: {exc}[/]")
+            errors += 1
+            continue
+        name_dir = writer.slug(item.spec.name)
+        folder = (output / name_dir if len(paths) > 1 else output) if output else Path("out") / name_dir
+        planned = writer.plan({f.filename: f.content for f in files}, folder)
+        changed = [p for p in planned if p.status != "identical"]
+        if check or diff:
+            if diff:
+                for p in changed:
+                    sys.stdout.write(writer.unified_diff(p))
+            if check:
+                for p in changed:
+                    err.print(f"stale  {p.path} ({'missing' if p.status == 'create' else 'differs'})")
+                stale_total += len(changed)
+            continue
+        writer.write(planned)
+        for p in planned:
+            colour = {"create": "green", "update": "yellow", "identical": "dim"}[p.status]
+            out.print(f"[{colour}]{p.status:<9}[/] {p.path}")
+        custom = [f.customization.name for f in files if f.customized]
+        if custom:
+            out.print(f"Switch on in the connector's admin panel (Customizer): {', '.join(custom)}")
+        else:
+            out.print("The spec customizes nothing: all fourteen files are pass-throughs.")
+    if check and not errors:
+        if stale_total:
+            err.print(f"{stale_total} generated file(s) are stale: run itgrix-gen render again and commit.")
+        else:
+            err.print("generated files are fresh")
+    raise Exit(2 if errors else (1 if check and stale_total else 0))
+
+
+@app.command()
+def run(
+    spec: str = typer.Argument(..., help="The spec file."),
+    name: str = typer.Argument(..., help="Customization name, e.g. need_registration."),
+    input: str = typer.Option("-", "--input", "-i", help="Input JSON file (what the connector passes as $params); - for stdin."),
+    php: Optional[str] = typer.Option(None, "--php", help="The php binary to use (default: php on PATH or $ITGRIX_GEN_PHP)."),
+    now: Optional[str] = typer.Option(None, "--now", help="Pin the clock (ISO 8601 with offset) for hours/deadline logic."),
+) -> None:
+    """Render in memory and run one customization on one input with real PHP, as the connector would."""
+    import tempfile
+
+    from generator.php.runner import Case, require_php, run_batch
+    from generator.render.customizations import BY_NAME, NAMES
+
+    key = name[:-4] if name.endswith(".php") else name
+    if key not in BY_NAME:
+        err.print(f"error: unknown customization {name!r}; one of: {', '.join(NAMES)}")
+        raise Exit(2)
+    if input == "-" and sys.stdin.isatty():
+        err.print("error: give the input JSON with --input FILE (or pipe it on stdin)")
+        raise Exit(2)
+    try:
+        text = sys.stdin.read() if input == "-" else Path(input).read_text(encoding="utf-8")
+    except OSError as exc:
+        err.print(f"error: cannot read {input}: {exc.strerror}")
+        raise Exit(2)
+    try:
+        json.loads(text)
+    except ValueError as exc:
+        err.print(f"error: {input}: not valid JSON: {exc}")
+        raise Exit(2)
+    moment = None
+    if now:
+        try:
+            parsed = datetime.fromisoformat(now)
+            if parsed.tzinfo is None:
+                raise ValueError("missing offset")
+            moment = int(parsed.timestamp())
+        except ValueError:
+            err.print("error: --now takes ISO 8601 with an offset, e.g. 2026-11-24T10:00:00+03:00")
+            raise Exit(2)
+    loaded, failed = load_all([Path(spec)])
+    if failed:
+        raise Exit(2)
+    php_bin = require_php(php)
+    files = {f.customization.name: f for f in _render_files(loaded[0])}
+    with tempfile.TemporaryDirectory(prefix="itgrix-gen-run-") as tmp:
+        path = Path(tmp) / files[key].filename
+        path.write_text(files[key].content, encoding="utf-8")
+        result = run_batch([Case(str(path), text, moment)], php_bin)[0]
+    for line in result.log:
+        err.print(line, markup=False)
+    if result.output:
+        err.print(f"the file printed: {result.output!r}", markup=False)
+    for line in result.errors:
+        err.print(f"PHP {line}", markup=False)
+    if result.crash:
+        err.print(result.crash, markup=False)
+    if result.reply_json is not None:
+        sys.stdout.write(result.reply_json + "\n")
+    raise Exit(0 if result.clean else 1)
+
+
+@app.command()
+def test(
+    specs: list[str] = typer.Argument(..., help="Spec files, folders or glob patterns."),
+    cases: Optional[Path] = typer.Option(None, "--cases", help="Folder of case folders (default: cases/ beside each spec)."),
+    php: Optional[str] = typer.Option(None, "--php", help="The php binary to use."),
+    update: bool = typer.Option(False, "--update", help="Rewrite each expected.json from the current reply (review the diff!)."),
+) -> None:
+    """Run every golden case (input.json -> expected.json) through real PHP."""
+    from generator.cases import CaseError, discover, run_cases, update_expected
+    from generator.php.runner import require_php
+
+    paths = expand_specs(specs)
+    loaded, failed = load_all(paths)
+    php_bin = require_php(php)
+    table = Table(title=None, show_lines=False)
+    table.add_column("spec")
+    table.add_column("case")
+    table.add_column("customization")
+    table.add_column("result")
+    passed = total = broken = 0
+    details: list[str] = []
+    for item in _progress(loaded, "testing"):
+        try:
+            found = discover(item.path, cases)
+        except CaseError as exc:
+            err.print(f"error: {exc}", markup=False)
+            broken += 1
+            continue
+        if not found:
+            err.print(f"warning: {item.path}: no golden cases", markup=False)
+            continue
+        for outcome in run_cases(item, found, php_bin):
+            total += 1
+            ok = outcome.passed
+            if update and not ok and update_expected(outcome):
+                ok, label = True, "[yellow]updated[/]"
+            else:
+                label = "[green]pass[/]" if ok else "[red]FAIL[/]"
+            passed += ok
+            table.add_row(str(item.path), outcome.case.name, outcome.case.meta.customization, label)
+            if not ok:
+                details.append(f"--- {item.path} :: {outcome.case.name}\n" + "\n".join(outcome.problems))
+    out.print(table)
+    for block in details:
+        out.print(block, markup=False)
+    failed_cases = total - passed
+    out.print(f"{passed} passed, {failed_cases} failed", markup=False)
+    if failed or broken:
+        raise Exit(2)
+    raise Exit(1 if failed_cases else 0)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the spec (for editor completion and validation)."""
+    from generator.spec.models import Spec
+
+    data = Spec.model_json_schema(by_alias=True)
+    data["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    data["title"] = "itgrix-gen spec, version 1"
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+@app.command()
+def fields() -> None:
+    """Print the table of input paths each condition key and placeholder reads (Markdown)."""
+    from generator.render.fields import markdown_table
+
+    sys.stdout.write(markdown_table() + "\n")
+
+
+@app.command()
+def init(
+    folder: Path = typer.Argument(Path("."), help="Where to write spec.yaml and cases/ (created if missing)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing spec.yaml."),
+) -> None:
+    """Write a commented starter spec and one golden case, ready to render and test."""
+    from generator.starter import write_starter
+
+    target = folder / "spec.yaml"
+    if target.exists() and not force:
+        err.print(f"error: {target} exists (use --force to overwrite)")
+        raise Exit(2)
+    written = write_starter(folder)
+    for path in written:
+        out.print(f"[green]create[/]    {path}")
+    out.print(f"Next: itgrix-gen render {target} && itgrix-gen test {target}")
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except Exit as exc:
+        sys.exit(exc.code)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+    except Exception as exc:
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(2)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(1)
+        from generator.php.runner import PhpMissing
+
+        if isinstance(exc, PhpMissing):
+            err.print(f"error: {exc}", markup=False)
+            sys.exit(2)
+        if STATE["debug"]:
+            raise
+        err.print(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", markup=False)
+        sys.exit(2)

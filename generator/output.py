@@ -1,0 +1,77 @@
+"""Writing generated files: only what changed, each atomically, nothing when anything failed.
+
+Rendering happens wholly in memory first; only a complete, checked set of files is written.  Each
+file goes to a temporary file in the same folder and is renamed over the old one, so a crash or a
+full disk leaves either the old file or the new one, never half of either.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Planned:
+    path: Path
+    content: str
+    status: str  # "create" | "update" | "identical"
+
+
+def slug(name: str) -> str:
+    text = re.sub(r"[^\w.-]+", "-", name, flags=re.UNICODE).strip(".-")
+    return text[:80] or "spec"
+
+
+def plan(files: dict[str, str], folder: Path) -> list[Planned]:
+    out = []
+    for filename, content in files.items():
+        path = folder / filename
+        if not path.exists():
+            status = "create"
+        else:
+            try:
+                current = path.read_bytes()
+            except OSError:
+                current = b""
+            status = "identical" if current == content.encode("utf-8") else "update"
+        out.append(Planned(path, content, status))
+    return out
+
+
+def atomic_write(path: Path, content: str, mode: int | None = None) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content.encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        if mode is None:
+            mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def write(planned: list[Planned]) -> None:
+    for item in planned:
+        if item.status != "identical":
+            atomic_write(item.path, item.content)
+
+
+def unified_diff(item: Planned) -> str:
+    old = item.path.read_text(encoding="utf-8", errors="replace") if item.path.exists() else ""
+    return "".join(difflib.unified_diff(
+        old.splitlines(keepends=True), item.content.splitlines(keepends=True),
+        fromfile=f"a/{item.path}", tofile=f"b/{item.path}",
+    ))
