@@ -81,15 +81,22 @@ function itgrix_rt_collect($params, $sources, $direction)
         }
         foreach (itgrix_rt_values($params, $source['path']) as $value) {
             if (is_array($value) && isset($source['pick'])) {
-                $picked = null;
+                // An object: its first non-empty field of "pick", or with "every" all of them
+                // (a trunk matches by number or by name).
+                $picked = array();
                 foreach ($source['pick'] as $field) {
                     if (array_key_exists($field, $value) && itgrix_rt_str($value[$field]) !== null
                         && itgrix_rt_str($value[$field]) !== '') {
-                        $picked = $value[$field];
-                        break;
+                        $picked[] = $value[$field];
+                        if (!isset($source['every'])) {
+                            break;
+                        }
                     }
                 }
-                $value = $picked;
+                foreach ($picked as $one) {
+                    $found[] = itgrix_rt_str($one);
+                }
+                continue;
             }
             if (isset($source['raw'])) {
                 if ($value !== null) {

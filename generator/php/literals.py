@@ -133,6 +133,28 @@ def php_array(value: Mapping | Sequence) -> str:
     return "array(" + ", ".join(php_value(item) for item in value) + ")"
 
 
+def php_pretty(value: object, indent: int = 0, width: int = 100, step: int = 4) -> str:
+    """Like php_value, laid out over several lines where one would be longer than `width`, so a
+    reviewer can read a generated file's configuration.  Only layout differs: the value is the
+    same as php_value's."""
+    flat = php_value(value)
+    if indent + len(flat) <= width or not isinstance(value, (Mapping, list, tuple)) or not value:
+        return flat
+    inner = " " * (indent + step)
+    lines = []
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if isinstance(key, bool) or not isinstance(key, (str, int)):
+                raise LiteralError(f"array keys must be text or integers, got {type(key).__name__}")
+            key_text = php_int(key) if isinstance(key, int) else php_string(key)
+            head = f"{key_text} => "
+            lines.append(inner + head + php_pretty(item, indent + step, width, step).lstrip() + ",")
+    else:
+        for item in value:
+            lines.append(inner + php_pretty(item, indent + step, width, step).lstrip() + ",")
+    return "array(\n" + "\n".join(lines) + "\n" + " " * indent + ")"
+
+
 def choose_delimiter(pattern: str) -> str:
     for delim in REGEX_DELIMITERS:
         if delim not in pattern:

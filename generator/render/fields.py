@@ -31,6 +31,7 @@ class Source:
     map: tuple[tuple[str, str], ...] | None = None
     only: tuple[str, ...] | None = None
     raw: bool = False  # keep the value's type (booleans for answered / is_ivr)
+    every: bool = False  # conditions: every field of `pick` counts, not only the first found
 
     def applies_to(self, customization: str) -> bool:
         return self.only is None or customization in self.only
@@ -45,12 +46,14 @@ class Source:
             out["map"] = dict(self.map)
         if self.raw:
             out["raw"] = True
+        if self.every:
+            out["every"] = True
         return out
 
     def describe(self) -> str:
         text = ".".join(self.path)
         if self.pick:
-            text += " → " + "|".join(self.pick)
+            text += " → " + ("any of " if self.every else "") + "|".join(self.pick)
         if self.dirs:
             text += f" (calls: {', '.join(self.dirs)})"
         if self.map:
@@ -79,8 +82,8 @@ FIELDS: dict[str, tuple[Source, ...]] = {
         Source(CONVERSATION + ("user", "phones", "*")),
     ),
     "trunk": (
-        Source(MAIN + ("trunk",), pick=TRUNK_FIELDS),
-        Source(CONVERSATION + ("channel", "trunk"), pick=TRUNK_FIELDS),
+        Source(MAIN + ("trunk",), pick=TRUNK_FIELDS, every=True),
+        Source(CONVERSATION + ("channel", "trunk"), pick=TRUNK_FIELDS, every=True),
     ),
     "client_phone": (
         Source(("phone",), only=("process_client_phone",)),

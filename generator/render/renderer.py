@@ -151,7 +151,7 @@ def render_one(spec: Spec, digest: str, customization: Customization) -> Rendere
         "rt": PhpCode(rt.prefix),
         "main": PhpCode(MAIN_TOKEN),
         "name": PhpCode(literals.php_string(f"{customization.name}:{spec.name}")),
-        "cfg": PhpCode(literals.php_value(config)) if config is not None else None,
+        "cfg": PhpCode(literals.php_pretty(config, indent=8)) if config is not None else None,
         "keys": PhpCode(literals.php_array(list(customization.keys))),
         "context_keys": PhpCode(literals.php_array(["call_full", "call_stage", "call", "conversation"])),
     }
