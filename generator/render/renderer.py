@@ -33,6 +33,8 @@ class UnsafeTemplateValue(TypeError):
 def _only_php(value):
     if isinstance(value, PhpCode):
         return value
+    if isinstance(value, jinja2.Undefined):
+        str(value)  # StrictUndefined: raises UndefinedError naming the missing variable
     raise UnsafeTemplateValue(
         f"a template tried to print a {type(value).__name__} that did not come from the literals module"
     )

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs everything itgrix-gen needs on a fresh Debian/Ubuntu machine: PHP's command line (for
+# `php -l`, `itgrix-gen run` and the golden cases) and the package itself, with its test extras,
+# into ./.venv (a virtual environment, so a system Python that refuses pip installs is no obstacle).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v php >/dev/null 2>&1; then
+    echo "installing php-cli (Debian package)..."
+    SUDO=""
+    if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq php-cli >/dev/null
+fi
+php --version | head -1
+PYTHON="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+    "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+echo "installed: $(.venv/bin/itgrix-gen --version)  (activate with: source .venv/bin/activate)"

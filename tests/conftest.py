@@ -1,0 +1,55 @@
+"""Shared fixtures: the real php binary (tests fail, never skip, when it is missing: a suite that
+silently skips PHP would prove nothing), and helpers to render specs into temp folders."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator.php.runner import Case, find_php, run_batch
+from generator.render.renderer import render_spec
+from generator.spec.loader import Loader
+
+ROOT = Path(__file__).resolve().parent.parent
+SPECS = sorted((ROOT / "specs").rglob("spec.yaml"))
+
+
+@pytest.fixture(scope="session")
+def php() -> str:
+    path = find_php()
+    assert path, "php is not installed: run .ci/run or apt-get install -y php-cli"
+    return path
+
+
+def load(path) -> object:
+    return Loader().load(path)
+
+
+def load_text(tmp_path: Path, text: str, name: str = "spec.yaml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return Loader().load(path)
+
+
+def render_to(loaded, folder: Path) -> dict[str, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for f in render_spec(loaded.spec, loaded.digest):
+        p = folder / f.filename
+        p.write_text(f.content, encoding="utf-8")
+        paths[f.customization.name] = p
+    return paths
+
+
+def run_one(path: Path, params, now: int | None = None, php: str | None = None):
+    text = params if isinstance(params, str) else json.dumps(params, ensure_ascii=False)
+    return run_batch([Case(str(path), text, now)], php)[0]
+
+
+def cli(*args: str, cwd: Path | None = None, input: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd or ROOT, input=input,
+                          capture_output=True, text=True, timeout=300)

@@ -1,0 +1,136 @@
+"""Every generated file of every spec: phply parses it (PHP-5-era syntax only), `php -l` accepts
+it, it follows the connector's contract, and rendering is deterministic."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from generator.php.lint import phply_errors
+from generator.php.runner import php_lint
+from generator.render.customizations import CUSTOMIZATIONS
+from generator.render.renderer import render_spec
+from generator.spec.models import Spec
+from tests.conftest import SPECS, load, render_to, run_one
+
+RENDERED = [(spec, f) for spec in SPECS for f in render_spec(load(spec).spec, load(spec).digest)]
+
+
+@pytest.mark.parametrize("spec,file", RENDERED, ids=[f"{s.parent.name}/{f.filename}" for s, f in RENDERED])
+def test_phply_parses(spec, file):
+    assert phply_errors(file.content) is None
+
+
+def test_php_lint_all(tmp_path, php):
+    for spec in SPECS:
+        paths = render_to(load(spec), tmp_path / spec.parent.name)
+        for name, path in paths.items():
+            assert php_lint(str(path), php) is None, f"{spec.parent.name}/{name}"
+
+
+def _tokens(code: str):
+    from phply import phplex
+
+    lexer = phplex.lexer.clone()
+    lexer.input(code)
+    while True:
+        token = lexer.token()
+        if token is None:
+            return
+        yield token
+
+
+# Token types and called functions a generated file must never contain: output, process exit,
+# globals, classes (could clash), code evaluation.
+FORBIDDEN_TOKENS = {"ECHO", "PRINT", "EXIT", "GLOBAL", "CLASS", "INTERFACE", "EVAL", "INLINE_HTML",
+                    "CLOSE_TAG", "INCLUDE", "INCLUDE_ONCE", "REQUIRE", "REQUIRE_ONCE", "HALT_COMPILER"}
+FORBIDDEN_CALLS = {"var_dump", "print_r", "printf", "vprintf", "fpassthru", "readfile", "passthru", "system",
+                   "exec", "shell_exec", "assert", "create_function", "set_error_handler", "error_reporting",
+                   "ini_set_all", "ob_start", "header", "date_default_timezone_set", "define", "extract"}
+
+
+@pytest.mark.parametrize("spec,file", RENDERED, ids=[f"{s.parent.name}/{f.filename}" for s, f in RENDERED])
+def test_contract_shape(spec, file):
+    code = file.content
+    assert code.startswith("<?php\n")
+    tokens = list(_tokens(code))
+    for i, token in enumerate(tokens):
+        assert token.type not in FORBIDDEN_TOKENS, f"{token.type} at line {token.lineno}"
+        if token.type == "STRING" and token.value.lower() in FORBIDDEN_CALLS:
+            following = [t for t in tokens[i + 1:i + 3] if t.type != "WHITESPACE"]
+            assert not following or following[0].type != "LPAREN", f"{token.value}() at line {token.lineno}"
+        if token.type == "VARIABLE":
+            assert token.value != "$GLOBALS", f"$GLOBALS at line {token.lineno}"
+    # every function is guarded and carries the project prefix
+    for name in re.findall(r"^\s*function (\w+)\(", code, re.M):
+        assert name.startswith("itgrix_gen_"), name
+        assert f"function_exists('{name}')" in code
+    assert code.rstrip().endswith("(isset($params) ? $params : null);")
+    assert re.search(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d", code.split("*/")[0]) is None, "no timestamp in header"
+
+
+def test_empty_spec_is_passthrough_everywhere():
+    files = render_spec(Spec(version=1, name="x"), "0" * 64)
+    assert len(files) == 14 == len({f.filename for f in files})
+    assert {f.customization.name for f in files} == {c.name for c in CUSTOMIZATIONS}
+    assert not any(f.customized for f in files)
+
+
+def test_render_is_deterministic():
+    spec = [s for s in SPECS if s.parent.name == "example"][0]
+    first = [f.content for f in render_spec(load(spec).spec, load(spec).digest)]
+    second = [f.content for f in render_spec(load(spec).spec, load(spec).digest)]
+    assert first == second
+
+
+def test_files_can_share_one_process(tmp_path, php):
+    """The customizer may include several files (or one file many times) in one PHP process."""
+    from generator.php.runner import Case, run_batch
+
+    spec = [s for s in SPECS if s.parent.name == "example"][0]
+    paths = render_to(load(spec), tmp_path)
+    cases = [Case(str(p), '{"call_full": null}') for p in paths.values()] * 2
+    results = run_batch(cases, php)
+    assert all(r.clean for r in results), [r.errors for r in results]
+    assert results[:14] == results[14:] or [r.reply_json for r in results[:14]] == [r.reply_json for r in results[14:]]
+
+
+def test_phply_rejects_php7_syntax():
+    for code in ("<?php $a = $b ?? 1;", "<?php $f = fn($x) => $x;", "<?php function f(int $x): int { return $x; }",
+                 "<?php $a = [1, 2];", "<?php $x = f()[0];", "<?php $a = $b <=> $c;"):
+        assert phply_errors(code) is not None, code
+    assert phply_errors("<?php $a = array(1, 2); $b = $a[0];") is None
+
+
+def test_injected_php7_template_is_caught(tmp_path, monkeypatch):
+    """A template edited to use PHP 7 syntax fails the check render runs before writing."""
+    import generator.render.renderer as renderer
+
+    broken = tmp_path / "templates"
+    import shutil
+
+    shutil.copytree(renderer.templates_dir(), broken)
+    target = broken / "need_registration.php.j2"
+    target.write_text(target.read_text().replace("$direction = ", "$direction = $params ?? "))
+    monkeypatch.setattr(renderer, "templates_dir", lambda: broken)
+    renderer.environment.cache_clear()
+    try:
+        spec = [s for s in SPECS if s.parent.name == "example"][0]
+        files = render_spec(load(spec).spec, "0" * 64)
+        bad = [f for f in files if f.customization.name == "need_registration"][0]
+        assert phply_errors(bad.content) is not None
+    finally:
+        renderer.environment.cache_clear()
+
+
+def test_templates_cannot_print_raw_values():
+    import jinja2
+
+    from generator.render.renderer import UnsafeTemplateValue, environment
+
+    template = environment().from_string("{{ value }}")
+    with pytest.raises(UnsafeTemplateValue):
+        template.render(value="'); system('id'); //")
+    with pytest.raises(jinja2.UndefinedError):
+        environment().from_string("{{ missing }}").render()
