@@ -1,0 +1,161 @@
+"""Phone formatting in the generated PHP, checked against the phonenumbers package as oracle.
+
+The generated process_client_phone.php carries a PHP port of libphonenumber's parsing for one
+region.  Its answer must equal what phonenumbers says for the same text and region: E.164, the
+digits of libphonenumber's NATIONAL format, or country code + number; and the number unchanged
+where phonenumbers cannot parse it, where it is a short internal number, or where its length is
+not a national length of the region.  Every region libphonenumber knows is swept with its example
+numbers in six notations; a hypothesis property test adds random subscriber digits and separators.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import phonenumbers as pn
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from phonenumbers import PhoneMetadata
+from phonenumbers import PhoneNumberFormat as F
+from phonenumbers import PhoneNumberType as T
+
+from generator.php.runner import Case, run_batch
+from generator.render.customizations import BY_NAME
+from generator.render.renderer import render_one
+from generator.spec.models import Spec
+
+REGIONS = sorted(pn.SUPPORTED_REGIONS)
+FORMATS = ("e164", "national", "digits")
+TYPES = (T.FIXED_LINE, T.MOBILE, T.TOLL_FREE)
+
+
+def digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def internal_max(region: str) -> int:
+    lengths = [n for n in PhoneMetadata.metadata_for_region(region).general_desc.possible_length if n > 0]
+    return min(lengths) - 1
+
+
+def oracle(text: str, region: str, fmt: str) -> str:
+    """What the generated PHP must answer, computed with phonenumbers."""
+    if not text.strip().startswith("+") and len(digits(text)) <= internal_max(region):
+        return text  # a short internal number
+    if not re.fullmatch(r"\s*\+?[0-9 \-.()/]+\s*", text):
+        return text  # words, "*", "#": not a number the file rewrites
+    try:
+        number = pn.parse(text, region)
+    except pn.NumberParseException:
+        return text
+    meta = PhoneMetadata.metadata_for_region(region)
+    e164 = pn.format_number(number, F.E164)
+    if number.country_code != meta.country_code:
+        if not 7 <= len(e164) - 1 <= 17:
+            return text
+        return e164[1:] if fmt == "digits" else e164
+    if len(pn.national_significant_number(number)) not in meta.general_desc.possible_length:
+        return text
+    if fmt == "e164":
+        return e164
+    if fmt == "digits":
+        return e164[1:]
+    return digits(pn.format_number(number, F.NATIONAL))
+
+
+def notations(number, region: str) -> list[str]:
+    meta = PhoneMetadata.metadata_for_region(region)
+    e164 = pn.format_number(number, F.E164)
+    national = pn.format_number(number, F.NATIONAL)
+    out = [e164, pn.format_number(number, F.INTERNATIONAL), national, digits(national), e164[1:]]
+    idd = meta.preferred_international_prefix or meta.international_prefix
+    if idd and re.fullmatch(r"\d+", idd):
+        out.append(idd + e164[1:])
+    return out
+
+
+@pytest.fixture(scope="module")
+def phone_files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("phones")
+
+    @lru_cache(maxsize=None)
+    def path(region: str, fmt: str) -> str:
+        spec = Spec.model_validate({"version": 1, "name": "oracle",
+                                    "phones": {"client": {"region": region, "format": fmt}}})
+        rendered = render_one(spec, "0" * 64, BY_NAME["process_client_phone"])
+        target = folder / f"{region}-{fmt}.php"
+        target.write_text(rendered.content, encoding="utf-8")
+        return str(target)
+
+    return path
+
+
+def check(batch: list[tuple[str, str, str]], phone_files, php) -> int:
+    cases = [Case(phone_files(region, fmt), json.dumps({"phone": text}), None) for region, fmt, text in batch]
+    results = run_batch(cases, php)
+    wrong = []
+    for (region, fmt, text), result in zip(batch, results):
+        assert result.clean, (region, fmt, text, result.errors, result.crash)
+        want = oracle(text, region, fmt)
+        got = result.reply["data"]["phone"]
+        if got != want:
+            wrong.append(f"{region} {fmt} {text!r}: want {want!r}, got {got!r}")
+    assert not wrong, f"{len(wrong)} of {len(batch)} differ:\n" + "\n".join(wrong[:30])
+    return len(batch)
+
+
+def test_every_region_every_notation(phone_files, php):
+    batch = []
+    for region in REGIONS:
+        examples = [pn.example_number_for_type(region, t) for t in TYPES]
+        examples = [e for e in examples if e is not None]
+        foreign = pn.example_number_for_type("DE" if region != "DE" else "GB", T.MOBILE)
+        for fmt in FORMATS:
+            for number in examples:
+                batch.extend((region, fmt, text) for text in notations(number, region))
+            batch.append((region, fmt, pn.format_number(foreign, F.INTERNATIONAL)))
+    count = check(batch, phone_files, php)
+    changed = sum(1 for region, fmt, text in batch if oracle(text, region, fmt) != text)
+    print(f"\nphone oracle: {count} numbers over {len(REGIONS)} regions, {changed} of them rewritten")
+    assert changed > count // 2  # the sweep really exercises formatting, not only pass-through
+
+
+def test_words_short_and_empty_stay(phone_files, php):
+    batch = [(region, fmt, text) for region in ("RU", "DE", "US", "GB", "BR", "JP")
+             for fmt in FORMATS
+             for text in ("", "anonymous", "Unknown", "101", "*21#", "100#", "+", "tel:+74951234567",
+                          "8 495 123-45-67 доб. 12", "   ", "0")]
+    check(batch, phone_files, php)
+    for region, fmt, text in batch:
+        assert oracle(text, region, fmt) == text
+
+
+SEPARATORS = st.sampled_from(["", " ", "-", ".", "  "])
+
+
+@st.composite
+def varied_number(draw):
+    region = draw(st.sampled_from(REGIONS))
+    kind = draw(st.sampled_from(TYPES))
+    example = pn.example_number_for_type(region, kind) or pn.example_number(region)
+    nsn = pn.national_significant_number(example)
+    keep = draw(st.integers(min_value=max(1, len(nsn) - 4), max_value=len(nsn)))
+    tail = draw(st.text(alphabet="0123456789", min_size=len(nsn) - keep, max_size=len(nsn) - keep))
+    number = pn.parse("+" + str(example.country_code) + nsn[:keep] + tail, None)
+    style = draw(st.integers(0, 5))
+    texts = notations(number, region)
+    text = texts[min(style, len(texts) - 1)]
+    sep = draw(SEPARATORS)
+    text = text.replace(" ", sep) if sep != " " else text
+    return region, draw(st.sampled_from(FORMATS)), text
+
+
+@settings(max_examples=25, derandomize=True, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.lists(varied_number(), min_size=40, max_size=40))
+def test_random_numbers_match_phonenumbers(phone_files, php, batch):
+    check(batch, phone_files, php)
