@@ -33,7 +33,7 @@ def find_php(explicit: str | None = None) -> str | None:
         return explicit if (Path(explicit).is_file() or shutil.which(explicit)) else None
     env = os.environ.get("ITGRIX_GEN_PHP")
     if env:
-        return env
+        return env if (Path(env).is_file() or shutil.which(env)) else None
     return shutil.which("php")
 
 

@@ -389,7 +389,11 @@ def _message(error: dict, data: Any, path: tuple) -> str:
     if kind == "literal_error":
         got = error.get("input")
         return f"{got!r} is not allowed: {msg[0].lower() + msg[1:]}"
-    return msg[0].lower() + msg[1:] if msg and msg[:2] != msg[:2].upper() else msg
+    text = msg[0].lower() + msg[1:] if msg and msg[:2] != msg[:2].upper() else msg
+    got = error.get("input")
+    if kind.endswith(("_type", "_parsing")) and isinstance(got, (str, int, float, bool)) and not isinstance(got, dict):
+        text += f" (got {got!r})"
+    return text
 
 
 def _allowed_keys(path: tuple) -> list[str]:

@@ -53,12 +53,30 @@ def check_patterns(data: Any, positions: dict, display: str) -> list:
                 problem = str(exc)
         issues.append(issue(path, problem))
     php = find_php()
-    if php and compiled:
-        errors = pcre_errors(php, [source for _, _, source in compiled])
+    errors = pcre_errors(php, [source for _, _, source in compiled]) if php and compiled else None
+    if errors is not None:
         for (path, _pattern, _source), error in zip(compiled, errors):
             if error:
                 issues.append(issue(path, f"PHP's PCRE rejects this pattern: {error}"))
+    else:
+        for path, pattern, _source in compiled:
+            error = python_error(pattern)
+            if error:
+                issues.append(issue(path, f"invalid regex: {error}"))
     return issues
+
+
+def python_error(pattern: str) -> str | None:
+    """Without php, Python's re is the judge, except for syntax only PCRE has."""
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        if not _PCRE_ONLY.search(pattern):
+            return str(exc)
+    return None
+
+
+_PCRE_ONLY = re.compile(r"\(\?<[A-Za-z]|\(\?\||\\[KRhHvV]|\(\*|\(\?[+-]?\d|\\g[{<\d]|\(\?&|[+*?}]\+")
 
 
 _PHP_CHECK = r"""
@@ -78,7 +96,8 @@ echo json_encode($out);
 """
 
 
-def pcre_errors(php: str, sources: list[str]) -> list[str | None]:
+def pcre_errors(php: str, sources: list[str]) -> list[str | None] | None:
+    """PCRE's verdict on each pattern; None when php could not be asked."""
     try:
         proc = subprocess.run(
             [php, "-n", "-d", "error_reporting=-1", "-d", "display_errors=0", "-r", _PHP_CHECK],
@@ -89,7 +108,7 @@ def pcre_errors(php: str, sources: list[str]) -> list[str | None]:
             return result
     except (OSError, subprocess.SubprocessError, ValueError):
         pass
-    return [None] * len(sources)
+    return None
 
 
 def backtracking_risk(pattern: str) -> str | None:
