@@ -105,13 +105,13 @@ def load_all(paths: list[Path]):
 
 
 def _render_files(loaded):
-    from generator.php.lint import phply_errors
+    from generator.php.lint import check_rendered
     from generator.render.renderer import render_spec
 
     files = render_spec(loaded.spec, loaded.digest)
     problems = []
     for f in files:
-        problem = phply_errors(f.content)
+        problem = check_rendered(f)
         if problem:
             problems.append(f"{f.filename}: {problem}")
     if problems:

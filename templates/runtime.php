@@ -716,12 +716,13 @@ function itgrix_rt_shell_template($parts, $source, $target)
     return $out;
 }
 
-// A success reply.  Empty data is written as {} (the form the connector documents for a
-// deliberate cancel), never as [], so every reply's "data" is a JSON object.
+// A success reply whose "data" is always a JSON object: {} when empty (the form the connector
+// documents for a deliberate cancel), and an object, not a list, when its keys happen to be
+// 0..n-1.  Other arrays stay arrays: casting them would hide keys that start with a NUL byte.
 function itgrix_rt_reply($data)
 {
-    if (is_array($data) && count($data) === 0) {
-        $data = new stdClass();
+    if (is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1))) {
+        $data = (object) $data;
     }
     return array('state' => 'success', 'data' => $data);
 }

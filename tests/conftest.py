@@ -53,3 +53,18 @@ def run_one(path: Path, params, now: int | None = None, php: str | None = None):
 def cli(*args: str, cwd: Path | None = None, input: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd or ROOT, input=input,
                           capture_output=True, text=True, timeout=300)
+
+
+# How many generated examples the property and fuzz tests ran, printed at the end of the run.
+STATS: dict[str, int] = {}
+
+
+def count(label: str, n: int = 1) -> None:
+    STATS[label] = STATS.get(label, 0) + n
+
+
+def pytest_terminal_summary(terminalreporter):
+    if STATS:
+        terminalreporter.section("examples tried by property and fuzz tests")
+        for label, n in sorted(STATS.items()):
+            terminalreporter.write_line(f"{label}: {n}")

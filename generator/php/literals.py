@@ -155,14 +155,40 @@ def php_pretty(value: object, indent: int = 0, width: int = 100, step: int = 4) 
     return "array(\n" + "\n".join(lines) + "\n" + " " * indent + ")"
 
 
-def choose_delimiter(pattern: str) -> str:
+def choose_delimiter(pattern: str) -> str | None:
     for delim in REGEX_DELIMITERS:
         if delim not in pattern:
             return delim
-    raise LiteralError(
-        "the pattern uses every character the generator can delimit it with; "
-        "rewrite one of " + " ".join(REGEX_DELIMITERS) + " as an escape such as \\x7e"
-    )
+    return None
+
+
+def escape_delimiter(pattern: str, delim: str) -> str:
+    """Make every `delim` in the pattern an escaped literal, so it cannot end the pattern.  PCRE
+    reads `\\<punctuation>` as that character, inside a class too; inside `\\Q...\\E` (where a
+    backslash is literal) the quote is closed around it: `\\E\\<delim>\\Q`."""
+    out = []
+    i = 0
+    quoted = False
+    while i < len(pattern):
+        ch = pattern[i]
+        if quoted:
+            if pattern.startswith("\\E", i):
+                quoted = False
+                out.append("\\E")
+                i += 2
+                continue
+            out.append("\\E\\" + ch + "\\Q" if ch == delim else ch)
+            i += 1
+            continue
+        if ch == "\\" and i + 1 < len(pattern):
+            if pattern[i + 1] == "Q":
+                quoted = True
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        out.append("\\" + ch if ch == delim else ch)
+        i += 1
+    return "".join(out)
 
 
 def regex_source(pattern: str, flags: str = REGEX_FLAGS) -> str:
@@ -171,6 +197,9 @@ def regex_source(pattern: str, flags: str = REGEX_FLAGS) -> str:
     if "\x00" in pattern:
         raise LiteralError("a regex may not contain a NUL character (write \\x00 instead)")
     delim = choose_delimiter(pattern)
+    if delim is None:  # the pattern holds every candidate: escape the first one inside it
+        delim = REGEX_DELIMITERS[0]
+        pattern = escape_delimiter(pattern, delim)
     return delim + pattern + delim + flags
 
 

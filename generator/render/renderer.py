@@ -132,6 +132,10 @@ class RenderedFile:
     customization: Customization
     content: str
     customized: bool  # False: a pass-through (needs no switching on in the admin panel)
+    # For fast syntax checks: the file with every spec-dependent literal replaced by a fixed
+    # one (the same text for every spec, so its check is cached), and those literals alone.
+    skeleton: str = ""
+    literals: tuple[str, ...] = ()
 
     @property
     def filename(self) -> str:
@@ -143,31 +147,39 @@ def render_spec(spec: Spec, digest: str) -> list[RenderedFile]:
 
 
 MAIN_TOKEN = "itgrix_gen_main_0000000000000000"
+CFG_TOKEN = "/*@CFG@*/"
+NAME_TOKEN = "/*@NAME@*/"
 
 
 def render_one(spec: Spec, digest: str, customization: Customization) -> RenderedFile:
     rt = runtime()
     config = Compiler(spec, customization).config()
     customized = section_of(spec, customization) is not None
+    cfg_literal = literals.php_pretty(config, indent=8) if config is not None else None
+    name_literal = literals.php_string(f"{customization.name}:{spec.name}")
     context = {
         "rt": PhpCode(rt.prefix),
         "main": PhpCode(MAIN_TOKEN),
-        "name": PhpCode(literals.php_string(f"{customization.name}:{spec.name}")),
-        "cfg": PhpCode(literals.php_pretty(config, indent=8)) if config is not None else None,
+        "name": PhpCode(NAME_TOKEN),
+        "cfg": PhpCode(CFG_TOKEN) if config is not None else None,
         "keys": PhpCode(literals.php_array(list(customization.keys))),
         "context_keys": PhpCode(literals.php_array(["call_full", "call_stage", "call", "conversation"])),
     }
     body = environment().get_template(customization.template).render(**context)
-    helpers = rt.emit(rt.closure(body))
+    body = body.replace("/*@RUNTIME@*/\n", rt.emit(rt.closure(body)))
     header = _header(spec, digest, customization, customized)
-    code = body.replace("/*@RUNTIME@*/\n", helpers)
-    code = code.replace("/*@HEADER@*/", header)
+    code = body.replace("/*@HEADER@*/", header).replace(NAME_TOKEN, name_literal)
+    if cfg_literal is not None:
+        code = code.replace(CFG_TOKEN, cfg_literal)
+    skeleton = body.replace("/*@HEADER@*/", "/* header */").replace(NAME_TOKEN, "''").replace(CFG_TOKEN, "array()")
     # The entry function's name is a hash of the file's own text: two files that define the same
     # name define the same function, so a customizer that loads several files in one process
     # can never get a clash or a stale definition.
     name = "itgrix_gen_main_" + hashlib.sha256(code.encode("utf-8")).hexdigest()[:16]
     code = code.replace(MAIN_TOKEN, name)
-    return RenderedFile(customization=customization, content=code, customized=customized)
+    values = (name_literal,) + ((cfg_literal,) if cfg_literal is not None else ())
+    return RenderedFile(customization=customization, content=code, customized=customized,
+                        skeleton=skeleton, literals=values)
 
 
 def _header(spec: Spec, digest: str, c: Customization, customized: bool) -> str:

@@ -1,0 +1,195 @@
+"""Hostile spec text: every string-valued field of every section reaches PHP only as an escaped
+literal, and comes back byte for byte at run time, with no injected code run.
+
+Each hypothesis example is one hostile text, put through the real path a user takes: written
+into a YAML spec file (JSON-style double-quoted scalars), loaded, rendered, linted by phply and
+`php -l`, and run by real PHP.  The text mixes arbitrary Unicode with the fragments that break
+naive code generators: quotes, backslashes, `$`/`{$…}`, `?>`, `<?php`, `*/`, `#[`, heredoc
+markers, CR/LF, NUL and other control characters.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator.php.lint import phply_errors
+from generator.php.runner import Case, php_lint, run_batch
+from tests.conftest import count, load, render_to
+
+CANARY_DIR = Path("/tmp")
+
+FRAGMENTS = [
+    "'", '"', "\\", "\\\\", "\\'", "$x", "{$x}", "${x}", "?>", "<?php", "<?", "*/", "/*", "#[", "//",
+    "#", "<<<EOT\n", "\nEOT;\n", "\r\n", "\r", "\n", "\x00", "\x01", "\x1b[31m", "\x7f", "%s", "%n",
+    "`id`", "'); system('id'); //", "\"; exit; \"", "\u2028", "\u00a0", "\ufeff", "😀", "Ромашка",
+    "{{", "}}", "\t", "array(", "),", "=>",
+]
+
+
+@st.composite
+def hostile_text(draw):
+    parts = draw(st.lists(st.one_of(
+        st.sampled_from(FRAGMENTS),
+        st.text(st.characters(exclude_categories=("Cs",)), max_size=8),
+    ), min_size=1, max_size=8))
+    return "".join(parts)
+
+
+def yaml_string(text: str) -> str:
+    """A YAML double-quoted scalar for any text: JSON escapes, plus \\u escapes for every
+    character YAML does not allow raw (controls, NEL, line/paragraph separators, BOM)."""
+    out = []
+    for ch in json.dumps(text, ensure_ascii=False)[1:-1]:
+        code = ord(ch)
+        if code < 0x20 or 0x7F <= code <= 0x9F or code in (0x2028, 0x2029, 0xFEFF) or 0xFFFE <= code <= 0xFFFF:
+            out.append("\\u%04x" % code)
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def literal(text: str) -> str:
+    """The placeholder-template form of a literal text: braces doubled."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def build_spec(text: str, canary: str) -> str:
+    y = yaml_string
+    lit = y(literal(text))
+    key = y(text if text else "k")
+    plain = "".join(ch for ch in text if ch not in "\\$")  # preg_replace gives \\ and $ a meaning
+    return "\n".join([
+        "version: 1",
+        f"name: {y(text)}",
+        f"description: {y(text)}",
+        "timezone: Europe/Moscow",
+        "phones:",
+        "  client:",
+        "    region: RU",
+        "    format: keep",
+        f"    rewrite: [{{match: '^.*$', replace: {y(plain)}}}]",
+        f"registration_params: {{set: {{CRM_SOURCE: {lit}, {key}: {lit}}}}}",
+        f"final_params: {{rules: [{{when: {{status: {y(text)}}}, set: {{STATUS_CODE: {lit}}}}}]}}",
+        f"entity: {{set: {{{key}: [{lit}, {{nested: {lit}}}]}}}}",
+        f"activity: {{set: {{SUBJECT: {lit}}}}}",
+        f"tasks: {{set: {{TITLE: {lit}}}}}",
+        f"originate: {{set: {{context: {lit}}}}}",
+        f"autodistribution: {{set: {{name: {lit}}}}}",
+        f"call_card: {{set: {{USER_ID: {lit}}}}}",
+        f"record_link: {{description: {lit}, description_type: 1}}",
+        f"record: {{rewrite: [{{match: '^/rec/', replace: {y(plain)}}}]}}",
+        "",
+    ])
+
+
+def utf8_cut(text: str, limit: int = 20) -> str:
+    return text[:limit]
+
+
+@settings(max_examples=120, derandomize=True, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(text=hostile_text())
+def test_hostile_text_round_trips(tmp_path_factory, php, text):
+    count("hostile spec texts (injection)")
+    folder = tmp_path_factory.mktemp("inj")
+    canary = CANARY_DIR / f"itgrix-gen-pwned-{uuid.uuid4().hex}"
+    spec_path = folder / "spec.yaml"
+    spec_path.write_text(build_spec(text + f"'); touch('{canary}'); //", str(canary)), encoding="utf-8")
+    text = text + f"'); touch('{canary}'); //"
+    loaded = load(spec_path)
+    assert loaded.spec.name == text
+    paths = render_to(loaded, folder / "out")
+    for path in paths.values():
+        code = path.read_text(encoding="utf-8")
+        assert "\x00" not in code and "\r" not in code
+    # phply on whole files is slow (about 40 ms each): a rotating few per example
+    for name in sorted(paths)[len(text) % 5::5]:
+        assert phply_errors(paths[name].read_text(encoding="utf-8")) is None, name
+    assert php_lint(str(paths["customize_activity"]), php) is None
+    key = text if text else "k"
+    plain = "".join(ch for ch in text if ch not in "\\$")
+    inputs = {
+        "process_registration_params": {"CRM_SOURCE": "x", "TYPE": 2},
+        "process_final_params": {"STATUS_CODE": text, "USER_ID": 1},
+        "customize_entity": {"call_full": None},
+        "customize_activity": {"call_full": None},
+        "process_task_creation_params": {"fields": {"TITLE": "t"}},
+        "process_originate_params": {"params": {"context": "c", "extension": "101"}},
+        "customize_autodistribution": {"number": "101", "name": "n"},
+        "customize_show_call_card": {"CALL_ID": "1", "USER_ID": 1, "call_stage": "conversation_requested"},
+        "customize_attach_record_url": {"DESCRIPTION": "d", "DESCRIPTION_TYPE": 1},
+        "process_client_phone": {"phone": "+74951234567"},
+        "process_record_file_path": {"path": "/rec/a.wav"},
+    }
+    cases = [Case(str(paths[name]), json.dumps(body, ensure_ascii=False)) for name, body in inputs.items()]
+    cases.append(Case(str(paths["process_final_params"]), '"not an object"'))
+    *replies, refused = run_batch(cases, php)
+    results = dict(zip(inputs, replies))
+    for name, result in results.items():
+        assert not result.errors and not result.output and not result.crash, (name, result.errors, result.output)
+    data = {name: r.reply["data"] for name, r in results.items()}
+    assert data["process_registration_params"] == {"CRM_SOURCE": text, "TYPE": 2, key: text} or \
+        (key == "CRM_SOURCE" and data["process_registration_params"] == {"CRM_SOURCE": text, "TYPE": 2})
+    assert data["process_final_params"] == {"STATUS_CODE": text, "USER_ID": 1}
+    assert data["customize_entity"] == {key: [text, {"nested": text}]}
+    assert data["customize_activity"] == {"SUBJECT": text}
+    assert data["process_task_creation_params"] == {"fields": {"TITLE": text}}
+    assert data["process_originate_params"] == {"context": text, "extension": "101"}
+    assert data["customize_autodistribution"] == {"number": "101", "name": utf8_cut(text)}
+    assert data["customize_show_call_card"] == {"CALL_ID": "1", "USER_ID": text}
+    assert data["customize_attach_record_url"] == {"DESCRIPTION": text, "DESCRIPTION_TYPE": 1}
+    assert data["process_client_phone"] == {"phone": plain}
+    assert data["process_record_file_path"] == {"path": plain + "a.wav"}
+    # the spec name comes back in the file's own stderr message, byte for byte
+    assert refused.log and refused.log[0].startswith(f"itgrix-gen[process_final_params:{text}]: ")
+    assert not canary.exists(), "injected code ran"
+
+
+def test_comment_text_cannot_close_a_comment():
+    from generator.php.literals import php_comment_text
+
+    for text in ("*/ echo 1; /*", "?> <?php echo 1;", "a\nb\r\nc", "\x00"):
+        out = php_comment_text(text)
+        assert "*/" not in out and "?>" not in out and "\n" not in out and "\r" not in out
+        assert json.loads(out.replace("\\/", "/")) == text
+
+
+@settings(max_examples=200, derandomize=True, deadline=None)
+@given(st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=12))
+def test_regex_delimiters_cannot_break_out(text):
+    """Any literal text, escaped for PCRE, matches itself in PHP: the delimiter the generator
+    picks never ends the pattern early, whatever characters the pattern holds."""
+    count("regex literals")
+    _REGEX_BATCH.append(text)
+
+
+_REGEX_BATCH: list[str] = []
+
+
+def test_regex_batch_in_php(php, tmp_path):
+    from generator.php.literals import php_regex, php_string
+
+    texts = _REGEX_BATCH or ["~#%!@;,`|=:/&'\"<>"]
+    every = "~#%!@;,`|=:/&'\"<>"
+    texts = [t for t in texts if "\x00" not in t] + [every, "~", "#~%", every + "\\"]
+    lines = ["<?php", "$ok = array();"]
+    for text in texts:
+        escaped = "".join(("\\" + ch) if not ch.isalnum() and ord(ch) < 128 else ch for ch in text)
+        lines.append(f"$ok[] = preg_match({php_regex('^' + escaped + '$')}, {php_string(text)});")
+    # \Q...\E quoting with every delimiter inside it, and a class holding them all
+    for pattern, subject in ((r"^\Q" + every + r"\E$", every), ("^[" + every + "]+$", every),
+                             (r"^\Q~\E~\Q" + every + r"\E$", "~~" + every)):
+        texts.append(subject)
+        lines.append(f"$ok[] = preg_match({php_regex(pattern)}, {php_string(subject)});")
+    lines.append("return $ok;")
+    path = tmp_path / "re.php"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    result = run_batch([Case(str(path), "{}")], php)[0]
+    assert result.clean, result.errors
+    assert result.reply == [1] * len(texts)
