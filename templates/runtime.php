@@ -549,13 +549,11 @@ function itgrix_rt_dial($number, $cfg)
     $number = itgrix_rt_phone($number, $cfg['phone']);
     if ($cfg['last'] > 0) {
         $digits = preg_replace('/[^0-9]/', '', $number);
-        if (strlen($digits) > $cfg['last']) {
-            $number = substr($digits, -$cfg['last']);
-        } elseif ($digits !== '' && strlen($digits) === strlen(preg_replace('/[^0-9+]/', '', $number))) {
-            $number = $digits;
+        if ($digits !== '') {
+            $number = strlen($digits) > $cfg['last'] ? substr($digits, -$cfg['last']) : $digits;
         }
     }
-    if ($cfg['prefix'] !== '' && $number !== '' && strpos($number, $cfg['prefix']) !== 0) {
+    if ($cfg['prefix'] !== '' && $number !== '') {
         $number = $cfg['prefix'] . $number;
     }
     return $number;

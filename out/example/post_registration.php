@@ -8,9 +8,9 @@
  * Act after the call is registered (webhook).
  */
 
-if (!function_exists('itgrix_gen_9210e3ad31_values')) {
+if (!function_exists('itgrix_gen_579f6a30c6_values')) {
     // All values at a path; the segment "*" stands for every member of a map or list.
-    function itgrix_gen_9210e3ad31_values($data, $path)
+    function itgrix_gen_579f6a30c6_values($data, $path)
     {
         $level = array($data);
         foreach ($path as $key) {
@@ -32,9 +32,9 @@ if (!function_exists('itgrix_gen_9210e3ad31_values')) {
         return $level;
     }
 }
-if (!function_exists('itgrix_gen_9210e3ad31_str')) {
+if (!function_exists('itgrix_gen_579f6a30c6_str')) {
     // Text form of a scalar; null for arrays, objects and null (they match nothing).
-    function itgrix_gen_9210e3ad31_str($value)
+    function itgrix_gen_579f6a30c6_str($value)
     {
         if (is_string($value)) {
             return $value;
@@ -54,25 +54,25 @@ if (!function_exists('itgrix_gen_9210e3ad31_str')) {
         return null;
     }
 }
-if (!function_exists('itgrix_gen_9210e3ad31_collect')) {
+if (!function_exists('itgrix_gen_579f6a30c6_collect')) {
     // Collect the values one condition key or placeholder reads, following the generator's field
     // table: each source is a path, optionally limited to a call direction, with the fields to try
     // when the value found is an object (a trunk's "number" then "name"...) and a value map.
-    function itgrix_gen_9210e3ad31_collect($params, $sources, $direction)
+    function itgrix_gen_579f6a30c6_collect($params, $sources, $direction)
     {
         $found = array();
         foreach ($sources as $source) {
             if (isset($source['dir']) && !in_array($direction, $source['dir'], true)) {
                 continue;
             }
-            foreach (itgrix_gen_9210e3ad31_values($params, $source['path']) as $value) {
+            foreach (itgrix_gen_579f6a30c6_values($params, $source['path']) as $value) {
                 if (is_array($value) && isset($source['pick'])) {
                     // An object: its first non-empty field of "pick", or with "every" all of them
                     // (a trunk matches by number or by name).
                     $picked = array();
                     foreach ($source['pick'] as $field) {
-                        if (array_key_exists($field, $value) && itgrix_gen_9210e3ad31_str($value[$field]) !== null
-                            && itgrix_gen_9210e3ad31_str($value[$field]) !== '') {
+                        if (array_key_exists($field, $value) && itgrix_gen_579f6a30c6_str($value[$field]) !== null
+                            && itgrix_gen_579f6a30c6_str($value[$field]) !== '') {
                             $picked[] = $value[$field];
                             if (!isset($source['every'])) {
                                 break;
@@ -80,7 +80,7 @@ if (!function_exists('itgrix_gen_9210e3ad31_collect')) {
                         }
                     }
                     foreach ($picked as $one) {
-                        $found[] = itgrix_gen_9210e3ad31_str($one);
+                        $found[] = itgrix_gen_579f6a30c6_str($one);
                     }
                     continue;
                 }
@@ -90,7 +90,7 @@ if (!function_exists('itgrix_gen_9210e3ad31_collect')) {
                     }
                     continue;
                 }
-                $text = itgrix_gen_9210e3ad31_str($value);
+                $text = itgrix_gen_579f6a30c6_str($value);
                 if ($text === null || $text === '') {
                     continue;
                 }
@@ -106,15 +106,15 @@ if (!function_exists('itgrix_gen_9210e3ad31_collect')) {
         return $found;
     }
 }
-if (!function_exists('itgrix_gen_9210e3ad31_direction')) {
-    function itgrix_gen_9210e3ad31_direction($params, $sources)
+if (!function_exists('itgrix_gen_579f6a30c6_direction')) {
+    function itgrix_gen_579f6a30c6_direction($params, $sources)
     {
-        $values = itgrix_gen_9210e3ad31_collect($params, $sources, '');
+        $values = itgrix_gen_579f6a30c6_collect($params, $sources, '');
         return count($values) > 0 ? $values[0] : '';
     }
 }
-if (!function_exists('itgrix_gen_9210e3ad31_truthy')) {
-    function itgrix_gen_9210e3ad31_truthy($value)
+if (!function_exists('itgrix_gen_579f6a30c6_truthy')) {
+    function itgrix_gen_579f6a30c6_truthy($value)
     {
         if ($value === true || $value === 1 || $value === '1' || $value === 'true') {
             return true;
@@ -125,8 +125,8 @@ if (!function_exists('itgrix_gen_9210e3ad31_truthy')) {
         return null;
     }
 }
-if (!function_exists('itgrix_gen_9210e3ad31_preg_match')) {
-    function itgrix_gen_9210e3ad31_preg_match($pattern, $subject)
+if (!function_exists('itgrix_gen_579f6a30c6_preg_match')) {
+    function itgrix_gen_579f6a30c6_preg_match($pattern, $subject)
     {
         if (!is_string($subject)) {
             return false;
@@ -134,16 +134,16 @@ if (!function_exists('itgrix_gen_9210e3ad31_preg_match')) {
         return preg_match($pattern, $subject) === 1;
     }
 }
-if (!function_exists('itgrix_gen_9210e3ad31_test')) {
+if (!function_exists('itgrix_gen_579f6a30c6_test')) {
     // Does one value satisfy a test: array('in' => list of texts) or array('regex' => list).
-    function itgrix_gen_9210e3ad31_test($text, $test)
+    function itgrix_gen_579f6a30c6_test($text, $test)
     {
         if (isset($test['in']) && in_array($text, $test['in'], true)) {
             return true;
         }
         if (isset($test['regex'])) {
             foreach ($test['regex'] as $pattern) {
-                if (itgrix_gen_9210e3ad31_preg_match($pattern, $text)) {
+                if (itgrix_gen_579f6a30c6_preg_match($pattern, $text)) {
                     return true;
                 }
             }
@@ -151,8 +151,8 @@ if (!function_exists('itgrix_gen_9210e3ad31_test')) {
         return false;
     }
 }
-if (!function_exists('itgrix_gen_9210e3ad31_now')) {
-    function itgrix_gen_9210e3ad31_now()
+if (!function_exists('itgrix_gen_579f6a30c6_now')) {
+    function itgrix_gen_579f6a30c6_now()
     {
         // The test harness pins the clock; on a server this is the current time.
         if (function_exists('itgrix_gen_harness_now')) {
@@ -161,9 +161,9 @@ if (!function_exists('itgrix_gen_9210e3ad31_now')) {
         return time();
     }
 }
-if (!function_exists('itgrix_gen_9210e3ad31_local_time')) {
+if (!function_exists('itgrix_gen_579f6a30c6_local_time')) {
     // Local day of week (1 = Monday) and minute of day at $now in $zone.
-    function itgrix_gen_9210e3ad31_local_time($now, $zone)
+    function itgrix_gen_579f6a30c6_local_time($now, $zone)
     {
         // The explicit UTC zone keeps PHP 5.3-5.6 from looking up (and warning about) the default
         // timezone; the result never depends on the server's date.timezone.
@@ -173,10 +173,10 @@ if (!function_exists('itgrix_gen_9210e3ad31_local_time')) {
         return array((int) $parts[0], ((int) $parts[1]) * 60 + (int) $parts[2]);
     }
 }
-if (!function_exists('itgrix_gen_9210e3ad31_in_hours')) {
-    function itgrix_gen_9210e3ad31_in_hours($window)
+if (!function_exists('itgrix_gen_579f6a30c6_in_hours')) {
+    function itgrix_gen_579f6a30c6_in_hours($window)
     {
-        $local = itgrix_gen_9210e3ad31_local_time(itgrix_gen_9210e3ad31_now(), $window['tz']);
+        $local = itgrix_gen_579f6a30c6_local_time(itgrix_gen_579f6a30c6_now(), $window['tz']);
         if (count($window['days']) > 0 && !in_array($local[0], $window['days'], true)) {
             return false;
         }
@@ -187,31 +187,31 @@ if (!function_exists('itgrix_gen_9210e3ad31_in_hours')) {
         return $minute >= $window['from'] || $minute < $window['to'];
     }
 }
-if (!function_exists('itgrix_gen_9210e3ad31_when')) {
+if (!function_exists('itgrix_gen_579f6a30c6_when')) {
     // All conditions of one "when" must hold; within one condition any value may match.
-    function itgrix_gen_9210e3ad31_when($conditions, $params, $direction)
+    function itgrix_gen_579f6a30c6_when($conditions, $params, $direction)
     {
         foreach ($conditions as $condition) {
             if ($condition['kind'] === 'hours') {
                 $ok = false;
                 foreach ($condition['windows'] as $window) {
-                    if (itgrix_gen_9210e3ad31_in_hours($window)) {
+                    if (itgrix_gen_579f6a30c6_in_hours($window)) {
                         $ok = true;
                         break;
                     }
                 }
             } elseif ($condition['kind'] === 'bool') {
                 $ok = false;
-                foreach (itgrix_gen_9210e3ad31_collect($params, $condition['sources'], $direction) as $value) {
-                    if (itgrix_gen_9210e3ad31_truthy($value) === $condition['value']) {
+                foreach (itgrix_gen_579f6a30c6_collect($params, $condition['sources'], $direction) as $value) {
+                    if (itgrix_gen_579f6a30c6_truthy($value) === $condition['value']) {
                         $ok = true;
                         break;
                     }
                 }
             } else {
                 $ok = false;
-                foreach (itgrix_gen_9210e3ad31_collect($params, $condition['sources'], $direction) as $value) {
-                    if (itgrix_gen_9210e3ad31_test($value, $condition['test'])) {
+                foreach (itgrix_gen_579f6a30c6_collect($params, $condition['sources'], $direction) as $value) {
+                    if (itgrix_gen_579f6a30c6_test($value, $condition['test'])) {
                         $ok = true;
                         break;
                     }
@@ -224,9 +224,9 @@ if (!function_exists('itgrix_gen_9210e3ad31_when')) {
         return true;
     }
 }
-if (!function_exists('itgrix_gen_9210e3ad31_render')) {
+if (!function_exists('itgrix_gen_579f6a30c6_render')) {
     // A placeholder template: a list of literal texts and array('ph' => sources, 'esc' => mode).
-    function itgrix_gen_9210e3ad31_render($parts, $params, $direction)
+    function itgrix_gen_579f6a30c6_render($parts, $params, $direction)
     {
         $out = '';
         foreach ($parts as $part) {
@@ -234,8 +234,8 @@ if (!function_exists('itgrix_gen_9210e3ad31_render')) {
                 $out .= $part;
                 continue;
             }
-            $values = itgrix_gen_9210e3ad31_collect($params, $part['sources'], $direction);
-            $text = count($values) > 0 ? itgrix_gen_9210e3ad31_str($values[0]) : '';
+            $values = itgrix_gen_579f6a30c6_collect($params, $part['sources'], $direction);
+            $text = count($values) > 0 ? itgrix_gen_579f6a30c6_str($values[0]) : '';
             if ($text === null) {
                 $text = '';
             }
@@ -249,9 +249,9 @@ if (!function_exists('itgrix_gen_9210e3ad31_render')) {
         return $out;
     }
 }
-if (!function_exists('itgrix_gen_9210e3ad31_log')) {
+if (!function_exists('itgrix_gen_579f6a30c6_log')) {
     // Say why on stderr (never stdout: that is the connector's reply channel).
-    function itgrix_gen_9210e3ad31_log($name, $message)
+    function itgrix_gen_579f6a30c6_log($name, $message)
     {
         $line = 'itgrix-gen[' . $name . ']: ' . $message;
         if (function_exists('itgrix_gen_harness_log')) {
@@ -263,14 +263,14 @@ if (!function_exists('itgrix_gen_9210e3ad31_log')) {
         }
     }
 }
-if (!function_exists('itgrix_gen_9210e3ad31_exception_text')) {
-    function itgrix_gen_9210e3ad31_exception_text($error)
+if (!function_exists('itgrix_gen_579f6a30c6_exception_text')) {
+    function itgrix_gen_579f6a30c6_exception_text($error)
     {
         return get_class($error) . ': ' . $error->getMessage();
     }
 }
-if (!function_exists('itgrix_gen_9210e3ad31_json')) {
-    function itgrix_gen_9210e3ad31_json($value)
+if (!function_exists('itgrix_gen_579f6a30c6_json')) {
+    function itgrix_gen_579f6a30c6_json($value)
     {
         if (defined('JSON_UNESCAPED_UNICODE')) {
             return json_encode($value, JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES);
@@ -278,20 +278,20 @@ if (!function_exists('itgrix_gen_9210e3ad31_json')) {
         return json_encode($value);
     }
 }
-if (!function_exists('itgrix_gen_9210e3ad31_webhook')) {
+if (!function_exists('itgrix_gen_579f6a30c6_webhook')) {
     // Send the webhook with a hard deadline; a failure is only logged, never raised.
-    function itgrix_gen_9210e3ad31_webhook($hook, $params, $direction, $name)
+    function itgrix_gen_579f6a30c6_webhook($hook, $params, $direction, $name)
     {
-        $url = itgrix_gen_9210e3ad31_render($hook['url'], $params, $direction);
-        $body = $hook['body'] === null ? itgrix_gen_9210e3ad31_json($params)
-            : itgrix_gen_9210e3ad31_render($hook['body'], $params, $direction);
+        $url = itgrix_gen_579f6a30c6_render($hook['url'], $params, $direction);
+        $body = $hook['body'] === null ? itgrix_gen_579f6a30c6_json($params)
+            : itgrix_gen_579f6a30c6_render($hook['body'], $params, $direction);
         if (!is_string($body)) {
             $body = '';
         }
         $headers = array();
         foreach ($hook['headers'] as $header => $template) {
             $headers[] = $header . ': ' . str_replace(array("\r", "\n"), ' ',
-                itgrix_gen_9210e3ad31_render($template, $params, $direction));
+                itgrix_gen_579f6a30c6_render($template, $params, $direction));
         }
         if ($hook['body'] === null) {
             $headers[] = 'Content-Type: application/json';
@@ -319,9 +319,9 @@ if (!function_exists('itgrix_gen_9210e3ad31_webhook')) {
             $error = curl_error($curl);
             curl_close($curl);
             if ($answer === false) {
-                itgrix_gen_9210e3ad31_log($name, 'webhook failed: ' . $error);
+                itgrix_gen_579f6a30c6_log($name, 'webhook failed: ' . $error);
             } elseif ($status >= 400) {
-                itgrix_gen_9210e3ad31_log($name, 'webhook answered HTTP ' . $status);
+                itgrix_gen_579f6a30c6_log($name, 'webhook answered HTTP ' . $status);
             }
             return;
         }
@@ -337,12 +337,12 @@ if (!function_exists('itgrix_gen_9210e3ad31_webhook')) {
         $answer = @file_get_contents($url, false, $context);
         ini_set('default_socket_timeout', $old);
         if ($answer === false) {
-            itgrix_gen_9210e3ad31_log($name, 'webhook failed (no answer within ' . $timeout . ' s)');
+            itgrix_gen_579f6a30c6_log($name, 'webhook failed (no answer within ' . $timeout . ' s)');
         }
     }
 }
-if (!function_exists('itgrix_gen_main_271491b4a5aaf489')) {
-    function itgrix_gen_main_271491b4a5aaf489($params)
+if (!function_exists('itgrix_gen_main_8c3b24d8039ce794')) {
+    function itgrix_gen_main_8c3b24d8039ce794($params)
     {
         $name = 'post_registration:example';
         $cfg = array(
@@ -392,26 +392,26 @@ if (!function_exists('itgrix_gen_main_271491b4a5aaf489')) {
         );
         $fallback = array('state' => 'success');
         if (!is_array($params)) {
-            itgrix_gen_9210e3ad31_log($name, 'the input is not a JSON object; answered unchanged');
+            itgrix_gen_579f6a30c6_log($name, 'the input is not a JSON object; answered unchanged');
             return $fallback;
         }
         // Never break a call: whatever goes wrong, answer as the pass-through would and say why.
         try {
             $hook = $cfg['hook'];
             if ($hook !== null) {
-                $direction = itgrix_gen_9210e3ad31_direction($params, $cfg['dir']);
-                if (itgrix_gen_9210e3ad31_when($hook['when'], $params, $direction)) {
-                    itgrix_gen_9210e3ad31_webhook($hook, $params, $direction, $name);
+                $direction = itgrix_gen_579f6a30c6_direction($params, $cfg['dir']);
+                if (itgrix_gen_579f6a30c6_when($hook['when'], $params, $direction)) {
+                    itgrix_gen_579f6a30c6_webhook($hook, $params, $direction, $name);
                 }
             }
             return array('state' => 'success');
         } catch (Exception $e) {
-            itgrix_gen_9210e3ad31_log($name, itgrix_gen_9210e3ad31_exception_text($e) . '; answered unchanged');
+            itgrix_gen_579f6a30c6_log($name, itgrix_gen_579f6a30c6_exception_text($e) . '; answered unchanged');
             return $fallback;
         } catch (Throwable $e) {
-            itgrix_gen_9210e3ad31_log($name, itgrix_gen_9210e3ad31_exception_text($e) . '; answered unchanged');
+            itgrix_gen_579f6a30c6_log($name, itgrix_gen_579f6a30c6_exception_text($e) . '; answered unchanged');
             return $fallback;
         }
     }
 }
-return itgrix_gen_main_271491b4a5aaf489(isset($params) ? $params : null);
+return itgrix_gen_main_8c3b24d8039ce794(isset($params) ? $params : null);

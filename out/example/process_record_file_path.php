@@ -8,10 +8,10 @@
  * Change (or convert) the path of the call recording.
  */
 
-if (!function_exists('itgrix_gen_9210e3ad31_preg_replace')) {
+if (!function_exists('itgrix_gen_579f6a30c6_preg_replace')) {
     // preg_replace that never hands back null: on a PCRE failure (bad UTF-8 input, backtracking
     // limit) the subject comes back unchanged.
-    function itgrix_gen_9210e3ad31_preg_replace($pattern, $replacement, $subject)
+    function itgrix_gen_579f6a30c6_preg_replace($pattern, $replacement, $subject)
     {
         if (!is_string($subject)) {
             return $subject;
@@ -20,9 +20,9 @@ if (!function_exists('itgrix_gen_9210e3ad31_preg_replace')) {
         return is_string($result) ? $result : $subject;
     }
 }
-if (!function_exists('itgrix_gen_9210e3ad31_omit')) {
+if (!function_exists('itgrix_gen_579f6a30c6_omit')) {
     // Every key of the input except the context the connector adds (call_full, call_stage...).
-    function itgrix_gen_9210e3ad31_omit($input, $keys)
+    function itgrix_gen_579f6a30c6_omit($input, $keys)
     {
         $out = array();
         if (!is_array($input)) {
@@ -36,9 +36,9 @@ if (!function_exists('itgrix_gen_9210e3ad31_omit')) {
         return $out;
     }
 }
-if (!function_exists('itgrix_gen_9210e3ad31_log')) {
+if (!function_exists('itgrix_gen_579f6a30c6_log')) {
     // Say why on stderr (never stdout: that is the connector's reply channel).
-    function itgrix_gen_9210e3ad31_log($name, $message)
+    function itgrix_gen_579f6a30c6_log($name, $message)
     {
         $line = 'itgrix-gen[' . $name . ']: ' . $message;
         if (function_exists('itgrix_gen_harness_log')) {
@@ -50,25 +50,25 @@ if (!function_exists('itgrix_gen_9210e3ad31_log')) {
         }
     }
 }
-if (!function_exists('itgrix_gen_9210e3ad31_exception_text')) {
-    function itgrix_gen_9210e3ad31_exception_text($error)
+if (!function_exists('itgrix_gen_579f6a30c6_exception_text')) {
+    function itgrix_gen_579f6a30c6_exception_text($error)
     {
         return get_class($error) . ': ' . $error->getMessage();
     }
 }
-if (!function_exists('itgrix_gen_9210e3ad31_convert')) {
+if (!function_exists('itgrix_gen_579f6a30c6_convert')) {
     // Run a conversion command with a deadline; true only when it exited 0 in time and wrote $target.
-    function itgrix_gen_9210e3ad31_convert($command, $target, $timeout, $name)
+    function itgrix_gen_579f6a30c6_convert($command, $target, $timeout, $name)
     {
         if (!function_exists('proc_open')) {
-            itgrix_gen_9210e3ad31_log($name, 'conversion skipped: proc_open is disabled');
+            itgrix_gen_579f6a30c6_log($name, 'conversion skipped: proc_open is disabled');
             return false;
         }
         $pipes = array();
         $process = @proc_open($command, array(0 => array('file', '/dev/null', 'r'),
             1 => array('file', '/dev/null', 'w'), 2 => array('file', '/dev/null', 'w')), $pipes);
         if (!is_resource($process)) {
-            itgrix_gen_9210e3ad31_log($name, 'conversion could not start');
+            itgrix_gen_579f6a30c6_log($name, 'conversion could not start');
             return false;
         }
         $deadline = microtime(true) + $timeout;
@@ -82,7 +82,7 @@ if (!function_exists('itgrix_gen_9210e3ad31_convert')) {
             if (microtime(true) >= $deadline) {
                 proc_terminate($process, 9);
                 proc_close($process);
-                itgrix_gen_9210e3ad31_log($name, 'conversion took longer than ' . $timeout . ' s; original file kept');
+                itgrix_gen_579f6a30c6_log($name, 'conversion took longer than ' . $timeout . ' s; original file kept');
                 return false;
             }
             usleep(20000);
@@ -90,14 +90,14 @@ if (!function_exists('itgrix_gen_9210e3ad31_convert')) {
         proc_close($process);
         clearstatcache();
         if ($code !== 0 || !is_file($target) || filesize($target) === 0) {
-            itgrix_gen_9210e3ad31_log($name, 'conversion failed (exit ' . $code . '); original file kept');
+            itgrix_gen_579f6a30c6_log($name, 'conversion failed (exit ' . $code . '); original file kept');
             return false;
         }
         return true;
     }
 }
-if (!function_exists('itgrix_gen_9210e3ad31_shell_template')) {
-    function itgrix_gen_9210e3ad31_shell_template($parts, $source, $target)
+if (!function_exists('itgrix_gen_579f6a30c6_shell_template')) {
+    function itgrix_gen_579f6a30c6_shell_template($parts, $source, $target)
     {
         $out = '';
         foreach ($parts as $part) {
@@ -112,11 +112,11 @@ if (!function_exists('itgrix_gen_9210e3ad31_shell_template')) {
         return $out;
     }
 }
-if (!function_exists('itgrix_gen_9210e3ad31_reply')) {
+if (!function_exists('itgrix_gen_579f6a30c6_reply')) {
     // A success reply whose "data" is always a JSON object: {} when empty (the form the connector
     // documents for a deliberate cancel), and an object, not a list, when its keys happen to be
     // 0..n-1.  Other arrays stay arrays: casting them would hide keys that start with a NUL byte.
-    function itgrix_gen_9210e3ad31_reply($data)
+    function itgrix_gen_579f6a30c6_reply($data)
     {
         if (is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1))) {
             $data = (object) $data;
@@ -124,8 +124,8 @@ if (!function_exists('itgrix_gen_9210e3ad31_reply')) {
         return array('state' => 'success', 'data' => $data);
     }
 }
-if (!function_exists('itgrix_gen_main_f929e4689e86c39c')) {
-    function itgrix_gen_main_f929e4689e86c39c($params)
+if (!function_exists('itgrix_gen_main_c960ca944697ccce')) {
+    function itgrix_gen_main_c960ca944697ccce($params)
     {
         $name = 'process_record_file_path:example';
         $cfg = array(
@@ -133,43 +133,43 @@ if (!function_exists('itgrix_gen_main_f929e4689e86c39c')) {
             'rewrite' => array(array('~^/var/spool/asterisk/monitor/~u', '/mnt/records/')),
             'convert' => null,
         );
-        $fallback = itgrix_gen_9210e3ad31_reply(itgrix_gen_9210e3ad31_omit($params, array('call_full', 'call_stage', 'call', 'conversation')));
+        $fallback = itgrix_gen_579f6a30c6_reply(itgrix_gen_579f6a30c6_omit($params, array('call_full', 'call_stage', 'call', 'conversation')));
         if (!is_array($params)) {
-            itgrix_gen_9210e3ad31_log($name, 'the input is not a JSON object; answered unchanged');
+            itgrix_gen_579f6a30c6_log($name, 'the input is not a JSON object; answered unchanged');
             return $fallback;
         }
         // Never break a call: whatever goes wrong, answer as the pass-through would and say why.
         try {
-            $data = itgrix_gen_9210e3ad31_omit($params, array('call_full', 'call_stage', 'call', 'conversation'));
+            $data = itgrix_gen_579f6a30c6_omit($params, array('call_full', 'call_stage', 'call', 'conversation'));
             if (!isset($data['path']) || !is_string($data['path'])) {
-                return itgrix_gen_9210e3ad31_reply($data);
+                return itgrix_gen_579f6a30c6_reply($data);
             }
             $path = $data['path'];
             foreach ($cfg['rewrite'] as $rewrite) {
-                $path = itgrix_gen_9210e3ad31_preg_replace($rewrite[0], $rewrite[1], $path);
+                $path = itgrix_gen_579f6a30c6_preg_replace($rewrite[0], $rewrite[1], $path);
             }
             $convert = $cfg['convert'];
             if ($convert !== null) {
                 $target = preg_replace('/\.[^.\/]*$/', '', $path) . '.' . $convert['ext'];
                 if ($target !== $path && is_file($path)) {
-                    $command = itgrix_gen_9210e3ad31_shell_template($convert['command'], $path, $target);
+                    $command = itgrix_gen_579f6a30c6_shell_template($convert['command'], $path, $target);
                     // The connector waits 10 s at most, then uses the original file.
-                    if (itgrix_gen_9210e3ad31_convert($command, $target, $convert['timeout'], $name)) {
+                    if (itgrix_gen_579f6a30c6_convert($command, $target, $convert['timeout'], $name)) {
                         $path = $target;
                     }
                 } elseif ($target !== $path) {
-                    itgrix_gen_9210e3ad31_log($name, 'recording not found, not converted: ' . $path);
+                    itgrix_gen_579f6a30c6_log($name, 'recording not found, not converted: ' . $path);
                 }
             }
             $data['path'] = $path;
-            return itgrix_gen_9210e3ad31_reply($data);
+            return itgrix_gen_579f6a30c6_reply($data);
         } catch (Exception $e) {
-            itgrix_gen_9210e3ad31_log($name, itgrix_gen_9210e3ad31_exception_text($e) . '; answered unchanged');
+            itgrix_gen_579f6a30c6_log($name, itgrix_gen_579f6a30c6_exception_text($e) . '; answered unchanged');
             return $fallback;
         } catch (Throwable $e) {
-            itgrix_gen_9210e3ad31_log($name, itgrix_gen_9210e3ad31_exception_text($e) . '; answered unchanged');
+            itgrix_gen_579f6a30c6_log($name, itgrix_gen_579f6a30c6_exception_text($e) . '; answered unchanged');
             return $fallback;
         }
     }
 }
-return itgrix_gen_main_f929e4689e86c39c(isset($params) ? $params : null);
+return itgrix_gen_main_c960ca944697ccce(isset($params) ? $params : null);
