@@ -15,7 +15,7 @@ from generator.render.renderer import render_spec
 from generator.spec.loader import Loader
 
 ROOT = Path(__file__).resolve().parent.parent
-SPECS = sorted((ROOT / "specs").rglob("spec.yaml"))
+SPECS = sorted(list((ROOT / "specs").rglob("spec.yaml")) + list((ROOT / "specs").rglob("spec.py")))
 
 
 @pytest.fixture(scope="session")

@@ -170,6 +170,14 @@ def test_schema_is_json_schema():
     import jsonschema
 
     jsonschema.Draft202012Validator.check_schema(data)
+    validator = jsonschema.Draft202012Validator(data)
+    from ruamel.yaml import YAML
+
+    for spec in sorted((ROOT / "specs").rglob("*.yaml")):
+        doc = YAML(typ="safe").load(spec.read_text(encoding="utf-8"))
+        if isinstance(doc, dict) and "version" in doc:
+            assert not list(validator.iter_errors(doc)), spec  # editors accept every real spec
+    assert list(validator.iter_errors({"version": 1, "name": "x", "registation": {}}))
 
 
 def test_many_specs_one_bad_does_not_stop_others(tmp_path):

@@ -19,6 +19,8 @@ from pydantic import (
     ConfigDict,
     Field,
     field_validator,
+    WithJsonSchema,
+    model_serializer,
     model_validator,
 )
 
@@ -109,6 +111,12 @@ class Match(Strict):
     values: tuple[str, ...] = ()
     regexes: tuple[str, ...] = ()
 
+    @model_serializer
+    def _as_written(self) -> Any:
+        # Dump in the form a spec writes it, so a dumped spec loads again (Python specs).
+        items: list[Any] = list(self.values) + [{"regex": r} for r in self.regexes]
+        return items[0] if len(items) == 1 else items
+
 
 def _to_match(value: Any) -> Any:
     if isinstance(value, Match):
@@ -131,7 +139,15 @@ def _to_match(value: Any) -> Any:
     return Match(values=tuple(values), regexes=tuple(regexes))
 
 
-MatchValue = Annotated[Match, BeforeValidator(_to_match)]
+_SCALAR_SCHEMA = {"anyOf": [
+    {"type": "string"}, {"type": "integer"},
+    {"type": "object", "properties": {"regex": {"type": "string", "description": "a PCRE pattern"}},
+     "required": ["regex"], "additionalProperties": False},
+]}
+MatchValue = Annotated[Match, BeforeValidator(_to_match), WithJsonSchema({
+    "description": "an exact value, {regex: '...'}, or a list of these (any may match)",
+    "anyOf": [_SCALAR_SCHEMA, {"type": "array", "items": _SCALAR_SCHEMA, "minItems": 1}],
+})]
 
 
 def _enum_list(allowed: tuple[str, ...], what: str):
@@ -144,7 +160,11 @@ def _enum_list(allowed: tuple[str, ...], what: str):
                 raise ValueError(f"{item!r} is not a {what}; use one of: {', '.join(allowed)}")
         return tuple(items)
 
-    return Annotated[tuple[str, ...], BeforeValidator(check)]
+    one = {"type": "string", "enum": list(allowed)}
+    return Annotated[tuple[str, ...], BeforeValidator(check), WithJsonSchema({
+        "description": f"a {what} or a list of them (any may match)",
+        "anyOf": [one, {"type": "array", "items": one, "minItems": 1}],
+    })]
 
 
 _WINDOW_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
@@ -168,7 +188,9 @@ def _parse_window(text: Any) -> tuple[int, int]:
 class Hours(Strict):
     """When: one or more windows, optionally only on some days, in a timezone."""
 
-    window: tuple[str, ...] = Field(description='time windows like "09:00-18:00"; "22:00-06:00" crosses midnight')
+    window: Annotated[tuple[str, ...], WithJsonSchema({
+        "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}],
+    })] = Field(description='time windows like "09:00-18:00"; "22:00-06:00" crosses midnight')
     days: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = ()
     timezone: TimeZone | None = None
 
@@ -231,19 +253,27 @@ class When(Strict):
 
     direction: _enum_list(DIRECTIONS, "direction") | None = None  # type: ignore[valid-type]
     stage: _enum_list(STAGES, "call stage") | None = None  # type: ignore[valid-type]
-    extension: MatchValue | None = None
-    trunk: MatchValue | None = None
-    client_phone: MatchValue | None = None
-    line: MatchValue | None = None
+    extension: MatchValue | None = Field(default=None, description="the employee's internal number (any taking part)")
+    trunk: MatchValue | None = Field(default=None, description="the trunk's number or name")
+    client_phone: MatchValue | None = Field(default=None, description="the external party's number as the connector sees it")
+    line: MatchValue | None = Field(default=None, description="the external line number (LINE_NUMBER)")
     status: MatchValue | None = Field(default=None, description="STATUS_CODE / call result, e.g. \"304\"")
-    answered: bool | None = None
-    is_ivr: bool | None = None
-    hours: Annotated[Hours, BeforeValidator(_to_hours)] | None = None
+    answered: bool | None = Field(default=None, description="the call was answered")
+    is_ivr: bool | None = Field(default=None, description="a call missed in the IVR")
+    hours: Annotated[Hours, BeforeValidator(_to_hours), WithJsonSchema({
+        "description": 'a time window "09:00-18:00", a list of them, or {window, days, timezone}',
+        "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}},
+                  Hours.model_json_schema()],
+    })] | None = None
     days: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] | None = Field(
         default=None, description="days of the week; with hours, the days the window applies"
     )
     timezone: TimeZone | None = Field(default=None, description="timezone for hours/days")
-    field: Annotated[list[FieldCondition], BeforeValidator(_to_field_list)] | None = None
+    field: Annotated[list[FieldCondition], BeforeValidator(_to_field_list), WithJsonSchema({
+        "description": "a condition on any input path, or a list of them (all must hold)",
+        "anyOf": [FieldCondition.model_json_schema(by_alias=True),
+                  {"type": "array", "items": FieldCondition.model_json_schema(by_alias=True)}],
+    })] | None = None
 
     @model_validator(mode="after")
     def _not_empty(self) -> "When":
@@ -360,20 +390,20 @@ class Phones(Strict):
 
 
 class RegistrationRule(Strict):
-    when: When = Field(default_factory=When)
+    when: When = Field(default_factory=When, description="conditions; all must hold")
     then: Literal["register", "skip"]
 
 
 class Registration(Strict):
-    default: Literal["register", "skip"] = "register"
-    rules: list[RegistrationRule] = Field(default_factory=list)
+    default: Literal["register", "skip"] = Field(default="register", description="when no rule matches")
+    rules: list[RegistrationRule] = Field(default_factory=list, description="the first matching rule decides")
 
 
 class Rule(Strict):
-    when: When = Field(default_factory=When)
-    set: SetMap = Field(default_factory=dict)
-    cancel: bool = False
-    then: Literal["cancel"] | None = None
+    when: When = Field(default_factory=When, description="conditions; all must hold")
+    set: SetMap = Field(default_factory=dict, description="fields to set; text values may hold {placeholders}")
+    cancel: bool = Field(default=False, description="cancel the connector's request (empty data)")
+    then: Literal["cancel"] | None = Field(default=None, description="'cancel': same as cancel: true")
 
     def cancels(self) -> bool:
         return self.cancel or self.then == "cancel"
@@ -512,19 +542,19 @@ class Spec(Strict):
     extends: str | None = Field(default=None, description="a base spec (path relative to this file)")
     timezone: TimeZone | None = Field(default=None, description="default timezone for hours and deadlines")
 
-    phones: Phones | None = None
-    registration: Registration | None = None
-    registration_params: ParamsSection | None = None
-    final_params: ParamsSection | None = None
-    entity: ParamsSection | None = None
-    activity: ParamsSection | None = None
-    tasks: Tasks | None = None
-    originate: Originate | None = None
-    record: Record | None = None
-    autodistribution: Autodistribution | None = None
-    call_card: CallCard | None = None
-    record_link: RecordLink | None = None
-    post_registration: PostRegistration | None = None
+    phones: Phones | None = Field(default=None, description="client -> process_client_phone.php, user -> process_user_phone.php")
+    registration: Registration | None = Field(default=None, description="-> need_registration.php: register the call or not (black/white lists)")
+    registration_params: ParamsSection | None = Field(default=None, description="-> process_registration_params.php (CRM_SOURCE, CRM_CREATE, LINE_NUMBER, ...)")
+    final_params: ParamsSection | None = Field(default=None, description="-> process_final_params.php (ADD_TO_CHAT, USER_ID, STATUS_CODE, ...)")
+    entity: ParamsSection | None = Field(default=None, description="-> customize_entity.php: lead/contact fields to change")
+    activity: ParamsSection | None = Field(default=None, description="-> customize_activity.php: case fields to change")
+    tasks: Tasks | None = Field(default=None, description="-> process_task_creation_params.php: the missed-call task's fields")
+    originate: Originate | None = Field(default=None, description="-> process_originate_params.php: click-to-call number, context, channel")
+    record: Record | None = Field(default=None, description="-> process_record_file_path.php: recording path, optional conversion")
+    autodistribution: Autodistribution | None = Field(default=None, description="-> customize_autodistribution.php: number and CallerID name")
+    call_card: CallCard | None = Field(default=None, description="-> customize_show_call_card.php: when the call card shows")
+    record_link: RecordLink | None = Field(default=None, description="-> customize_attach_record_url.php: the case description with the record link")
+    post_registration: PostRegistration | None = Field(default=None, description="-> post_registration.php: a webhook after registration")
 
     @field_validator("name")
     @classmethod
