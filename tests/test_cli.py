@@ -198,3 +198,16 @@ def test_many_specs_one_bad_does_not_stop_others(tmp_path):
 def test_no_traceback_on_internal_error(tmp_path):
     proc = cli("validate", str(tmp_path / "nope.yaml"))
     assert proc.returncode == 2 and "no such file" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_readme_field_table_is_current():
+    proc = cli("fields")
+    assert proc.stdout.strip() in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_commands_exist():
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for command in set(re.findall(r"(?:`|bin/|\$ )itgrix-gen ([a-z]+)", readme)):
+        assert cli(command, "--help").returncode == 0, command

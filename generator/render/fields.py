@@ -53,7 +53,7 @@ class Source:
     def describe(self) -> str:
         text = ".".join(self.path)
         if self.pick:
-            text += " → " + ("any of " if self.every else "") + "|".join(self.pick)
+            text += " → " + ("any of " if self.every else "") + " / ".join(self.pick)
         if self.dirs:
             text += f" (calls: {', '.join(self.dirs)})"
         if self.map:
