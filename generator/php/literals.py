@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 
 # PHP's integer range on the 64-bit builds every supported distribution ships.  -2**63 itself is
@@ -53,7 +54,7 @@ def php_string(value: str) -> str:
     if not isinstance(value, str):
         raise LiteralError(f"expected text, got {type(value).__name__}")
     _check_text(value)
-    if not any(_is_control(ch) for ch in value):
+    if not _CONTROL.search(value):
         return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
     out = ['"']
     for ch in value:
@@ -69,6 +70,9 @@ def php_string(value: str) -> str:
             out.append(ch)
     out.append('"')
     return "".join(out)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _is_control(ch: str) -> bool:
@@ -137,22 +141,23 @@ def php_pretty(value: object, indent: int = 0, width: int = 100, step: int = 4) 
     """Like php_value, laid out over several lines where one would be longer than `width`, so a
     reviewer can read a generated file's configuration.  Only layout differs: the value is the
     same as php_value's."""
-    flat = php_value(value)
-    if indent + len(flat) <= width or not isinstance(value, (Mapping, list, tuple)) or not value:
-        return flat
-    inner = " " * (indent + step)
-    lines = []
+    if not isinstance(value, (Mapping, list, tuple)) or not value:
+        return php_value(value)
+    items = []
     if isinstance(value, Mapping):
         for key, item in value.items():
             if isinstance(key, bool) or not isinstance(key, (str, int)):
                 raise LiteralError(f"array keys must be text or integers, got {type(key).__name__}")
             key_text = php_int(key) if isinstance(key, int) else php_string(key)
-            head = f"{key_text} => "
-            lines.append(inner + head + php_pretty(item, indent + step, width, step).lstrip() + ",")
+            items.append(key_text + " => " + php_pretty(item, indent + step, width, step))
     else:
-        for item in value:
-            lines.append(inner + php_pretty(item, indent + step, width, step).lstrip() + ",")
-    return "array(\n" + "\n".join(lines) + "\n" + " " * indent + ")"
+        items = [php_pretty(item, indent + step, width, step) for item in value]
+    if not any("\n" in item for item in items):
+        flat = "array(" + ", ".join(items) + ")"
+        if indent + len(flat) <= width:
+            return flat
+    inner = " " * (indent + step)
+    return "array(\n" + "".join(inner + item + ",\n" for item in items) + " " * indent + ")"
 
 
 def choose_delimiter(pattern: str) -> str | None:

@@ -71,22 +71,26 @@ class Loader:
     """Loads specs; one Loader shares parsed base files across many specs (a consultant's batch)."""
 
     def __init__(self) -> None:
-        self._raw_cache: dict[Path, tuple[Any, dict[tuple, Pos]]] = {}
+        # Parsed files, shared by every spec this Loader loads: a company base that a hundred
+        # client specs extend is read once.
+        self._raw_cache: dict[tuple[Path, bool], tuple[Any, dict[tuple, Pos]]] = {}
+        self.reads = 0
 
     # --- raw documents ------------------------------------------------------------------
-    def _read(self, path: Path, display: str) -> tuple[Any, dict[tuple, Pos]]:
-        key = path.resolve()
+    def _read(self, path: Path, display: str, positions: bool) -> tuple[Any, dict[tuple, Pos]]:
+        key = (path.resolve(), positions)
         if key in self._raw_cache:
             return self._raw_cache[key]
+        self.reads += 1
         if path.suffix == ".py":
             result = _read_python(path, display)
         else:
-            result = _read_yaml(path, display)
+            result = _read_yaml(path, display, positions)
         self._raw_cache[key] = result
         return result
 
-    def _resolve(self, path: Path, display: str, chain: tuple[Path, ...]) -> tuple[Any, dict[tuple, Pos], list[Path]]:
-        data, positions = self._read(path, display)
+    def _resolve(self, path: Path, display: str, chain: tuple[Path, ...], positions_wanted: bool = True) -> tuple[Any, dict[tuple, Pos], list[Path]]:
+        data, positions = self._read(path, display, positions_wanted)
         if not isinstance(data, dict):
             raise SpecError([SpecIssue(display, 1, 1, "", "a spec is a map of keys (version, name, ...)")])
         base_ref = data.get("extends")
@@ -103,7 +107,8 @@ class Loader:
             cycle = " -> ".join(p.name for p in chain + (base_path.resolve(),))
             raise SpecError([SpecIssue(*where, "extends", f"extends cycle: {cycle}")])
         base_display = _display(base_path)
-        base_data, base_pos, sources = self._resolve(base_path, base_display, chain + (base_path.resolve(),))
+        base_data, base_pos, sources = self._resolve(base_path, base_display, chain + (base_path.resolve(),),
+                                                     positions_wanted)
         merged, merged_pos = merge(base_data, base_pos, data, positions)
         merged.pop("extends", None)
         return merged, merged_pos, [path] + sources
@@ -118,7 +123,17 @@ class Loader:
                 if (path / candidate).is_file():
                     return self.load(path / candidate)
             raise SpecError([SpecIssue(display, 1, 1, "", "folder holds no spec.yaml")])
-        data, positions, sources = self._resolve(path, display, (path.resolve(),))
+        try:
+            # Fast path: the C YAML parser, no positions.  Only a spec with a problem is parsed
+            # again with positions, to report it as file:line:col.
+            return self._load(path, display, positions=False)
+        except SpecError:
+            pass
+        return self._load(path, display, positions=True)
+
+    def _load(self, path: Path, display: str, positions: bool) -> LoadedSpec:
+        data, positions_map, sources = self._resolve(path, display, (path.resolve(),), positions)
+        positions = positions_map
         data = dict(data)
         extends = data.pop("extends", None)
         from generator.spec.pcre import check_patterns  # late: it may run php
@@ -168,8 +183,8 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _read_yaml(path: Path, display: str) -> tuple[Any, dict[tuple, Pos]]:
-    yaml = YAML(typ="rt")
+def _read_yaml(path: Path, display: str, with_positions: bool = True) -> tuple[Any, dict[tuple, Pos]]:
+    yaml = YAML(typ="rt" if with_positions else "safe")
     yaml.allow_duplicate_keys = False
     try:
         text = path.read_text(encoding="utf-8")
@@ -190,6 +205,8 @@ def _read_yaml(path: Path, display: str) -> tuple[Any, dict[tuple, Pos]]:
         raise SpecError([SpecIssue(display, 1, 1, "", f"YAML error: {exc}")]) from None
     if doc is None:
         raise SpecError([SpecIssue(display, 1, 1, "", "the spec is empty; it needs at least version: 1 and name")])
+    if not with_positions:
+        return doc, {(): (display, 1, 1)}
     positions: dict[tuple, Pos] = {(): (display, 1, 1)}
     plain = _index(doc, (), positions, display)
     return plain, positions

@@ -53,7 +53,7 @@ def check_patterns(data: Any, positions: dict, display: str) -> list:
                 problem = str(exc)
         issues.append(issue(path, problem))
     php = find_php()
-    errors = pcre_errors(php, [source for _, _, source in compiled]) if php and compiled else None
+    errors = cached_pcre_errors(php, [source for _, _, source in compiled]) if php and compiled else None
     if errors is not None:
         for (path, _pattern, _source), error in zip(compiled, errors):
             if error:
@@ -94,6 +94,21 @@ foreach ($patterns as $p) {
 }
 echo json_encode($out);
 """
+
+
+_VERDICTS: dict[tuple[str, str], str | None] = {}
+
+
+def cached_pcre_errors(php: str, sources: list[str]) -> list[str | None] | None:
+    """pcre_errors, asking php only about patterns it has not judged yet in this process (a batch
+    of client specs derived from one template shares most patterns)."""
+    unknown = sorted({s for s in sources if (php, s) not in _VERDICTS})
+    if unknown:
+        verdicts = pcre_errors(php, unknown)
+        if verdicts is None:
+            return None
+        _VERDICTS.update({(php, s): v for s, v in zip(unknown, verdicts)})
+    return [_VERDICTS[(php, s)] for s in sources]
 
 
 def pcre_errors(php: str, sources: list[str]) -> list[str | None] | None:
