@@ -186,6 +186,8 @@ def render(
             out.print(f"Switch on in the connector's admin panel (Customizer): {', '.join(custom)}")
         else:
             out.print("The spec customizes nothing: all fourteen files are pass-throughs.")
+    if len(paths) > 1 and not (check or diff):
+        err.print(f"{len(loaded) - (errors - failed)} rendered, {errors} failed", markup=False)
     if check and not errors:
         if stale_total:
             err.print(f"{stale_total} generated file(s) are stale: run itgrix-gen render again and commit.")
@@ -307,6 +309,97 @@ def test(
     if failed or broken:
         raise Exit(2)
     raise Exit(1 if failed_cases else 0)
+
+
+@app.command()
+def deploy(
+    spec: Optional[str] = typer.Argument(None, help="The spec to deploy (not needed with --rollback)."),
+    to: Path = typer.Option(..., "--to", help="The connector's folder, normally /opt/itgrix_bx/customizer/actions/."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show per-file status and diffs; write nothing."),
+    force: bool = typer.Option(False, "--force", help="Overwrite files that were edited by hand on the server."),
+    rollback: bool = typer.Option(False, "--rollback", help="Restore the files the last deploy replaced."),
+    php: Optional[str] = typer.Option(None, "--php", help="The php binary for `php -l` (default: php on PATH, if any)."),
+) -> None:
+    """Check, then install the fourteen files into the connector's folder atomically, with a backup."""
+    from generator import deploy as dep
+    from generator.php.runner import find_php
+    from generator.render.renderer import render_spec
+
+    if rollback:
+        try:
+            backup, restored, removed = dep.rollback(to)
+        except dep.DeployError as exc:
+            err.print(f"error: {exc}", markup=False)
+            raise Exit(2)
+        out.print(f"restored from {backup}: {len(restored)} file(s) back, {len(removed)} removed", markup=False)
+        for name in restored:
+            out.print(f"  restored  {to / name}", markup=False)
+        for name in removed:
+            out.print(f"  removed   {to / name}", markup=False)
+        raise Exit(0)
+    if spec is None:
+        err.print("error: give the SPEC to deploy (or --rollback)")
+        raise Exit(2)
+    if not to.is_dir():
+        err.print(f"error: {to} is not a folder (the connector's customizer/actions folder must exist)", markup=False)
+        raise Exit(2)
+    loaded, failed = load_all([Path(spec)])
+    if failed:
+        raise Exit(2)
+    item = loaded[0]
+    rendered = render_spec(item.spec, item.digest)
+    php_bin = find_php(php)
+    problems = dep.check(rendered, php_bin)
+    if problems:
+        for line in problems:
+            err.print(f"check failed: {line}", markup=False)
+        err.print("nothing was written", markup=False)
+        raise Exit(2)
+    if not php_bin:
+        err.print("note: no php here, so only phply checked the syntax (php -l skipped)", markup=False)
+    plan = dep.plan(to, rendered)
+    colours = {"create": "green", "update": "yellow", "identical": "dim", "hand-edited": "red"}
+    for f in plan.files:
+        out.print(f"[{colours[f.status]}]{f.status:<11}[/] {to / f.name}")
+    if dry_run:
+        for f in plan.changes:
+            sys.stdout.write(f.diff(to))
+    if plan.hand_edited and not force:
+        for f in plan.hand_edited:
+            sys.stdout.write(f.diff(to))
+        err.print("refusing to overwrite files edited by hand since the last deploy (shown above); "
+                  "move the change into the spec, or use --force", markup=False)
+        raise Exit(1)
+    if dry_run:
+        out.print("dry run: nothing written")
+    else:
+        try:
+            backup = dep.apply(plan, item.spec.name, item.digest, force=force)
+        except (dep.DeployError, OSError) as exc:
+            err.print(f"error: {exc}; run `itgrix-gen deploy --rollback --to {to}` to undo a partial deploy", markup=False)
+            raise Exit(2)
+        if backup:
+            out.print(f"backup of replaced files: {backup}", markup=False)
+        else:
+            out.print("nothing to change: every file is already deployed")
+    custom = [f.name[:-4] for f in plan.files if f.customized]
+    plain = [f.name[:-4] for f in plan.files if not f.customized]
+    out.print("Switch on in the admin panel (http://<asterisk-ip>:8077 -> Customizer): "
+              + (", ".join(custom) if custom else "none"), markup=False)
+    if plain:
+        out.print("Pass-through (need not be switched on): " + ", ".join(plain), markup=False)
+    raise Exit(0)
+
+
+@app.command()
+def explain(spec: str = typer.Argument(..., help="The spec to explain.")) -> None:
+    """Print, in plain Markdown for a client, what each customization will do."""
+    from generator.explain import explain as describe
+
+    loaded, failed = load_all([Path(spec)])
+    if failed:
+        raise Exit(2)
+    sys.stdout.write(describe(loaded[0].spec))
 
 
 @app.command()

@@ -1,0 +1,141 @@
+"""`itgrix-gen deploy` against a real temporary folder: first deploy over hand-written files,
+idempotent redeploy, a hand-edited file refused, a crash between two files (every file old or new,
+never half-written; rollback restores; the next deploy recognises its own files), rollback."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from generator import deploy as dep
+from generator.output import atomic_write
+from generator.render.renderer import render_spec
+from tests.conftest import ROOT, cli, load
+
+EXAMPLE = ROOT / "specs" / "example" / "spec.yaml"
+OTHER = ROOT / "specs" / "docs-blacklist" / "spec.yaml"
+HAND = "<?php\nreturn array('state' => 'success', 'data' => array('result' => true));\n"
+
+
+@pytest.fixture
+def actions(tmp_path):
+    folder = tmp_path / "actions"
+    folder.mkdir()
+    (folder / "need_registration.php").write_text(HAND)
+    os.chmod(folder / "need_registration.php", 0o640)
+    return folder
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+
+
+def test_dry_run_writes_nothing(actions):
+    before = snapshot(actions)
+    proc = cli("deploy", str(EXAMPLE), "--to", str(actions), "--dry-run")
+    assert proc.returncode == 0, proc.stderr
+    assert "update      " in proc.stdout and "create      " in proc.stdout
+    assert "+<?php" in proc.stdout, "diffs are shown"
+    assert snapshot(actions) == before
+    assert not (actions / ".itgrix-gen").exists()
+
+
+def test_deploy_backup_manifest_mode_and_summary(actions):
+    proc = cli("deploy", str(EXAMPLE), "--to", str(actions))
+    assert proc.returncode == 0, proc.stderr
+    assert len([p for p in actions.iterdir() if p.suffix == ".php"]) == 14
+    assert oct(os.stat(actions / "need_registration.php").st_mode & 0o777) == "0o640", "mode of the replaced file kept"
+    manifest = json.loads((actions / ".itgrix-gen" / "manifest.json").read_text())
+    assert set(manifest["files"]) == {p.name for p in actions.iterdir() if p.suffix == ".php"}
+    for name, digest in manifest["files"].items():
+        assert dep.sha256((actions / name).read_bytes()) == digest
+    [backup] = dep.backups(actions)
+    assert (backup / "need_registration.php").read_text() == HAND
+    assert "Switch on in the admin panel" in proc.stdout
+    again = cli("deploy", str(EXAMPLE), "--to", str(actions))
+    assert again.returncode == 0 and again.stdout.count("identical") == 14
+    assert "nothing to change" in again.stdout
+    assert len(dep.backups(actions)) == 1
+
+
+def test_hand_edited_file_is_refused_then_forced(actions):
+    cli("deploy", str(EXAMPLE), "--to", str(actions))
+    target = actions / "process_final_params.php"
+    target.write_text(target.read_text() + "// quick fix on the server\n")
+    proc = cli("deploy", str(OTHER), "--to", str(actions))
+    assert proc.returncode == 1
+    assert "hand-edited" in proc.stdout and "-// quick fix on the server" in proc.stdout
+    assert "// quick fix on the server" in target.read_text(), "nothing overwritten"
+    assert cli("deploy", str(OTHER), "--to", str(actions), "--force").returncode == 0
+    assert "quick fix" not in target.read_text()
+
+
+def test_crash_between_files_then_rollback(actions):
+    cli("deploy", str(EXAMPLE), "--to", str(actions))
+    deployed = snapshot(actions)
+    loaded = load(OTHER)
+    rendered = render_spec(loaded.spec, loaded.digest)
+    plan = dep.plan(actions, rendered)
+    assert len(plan.changes) > 3
+    written = []
+
+    def crashing_writer(path, content, mode=None):
+        if len(written) == 3:
+            raise OSError("simulated crash (disk full)")
+        atomic_write(path, content, mode)
+        written.append(path.name)
+
+    with pytest.raises(OSError):
+        dep.apply(plan, loaded.spec.name, loaded.digest, writer=crashing_writer)
+    new = {r.filename: r.content.encode() for r in rendered}
+    now = snapshot(actions)
+    for name, data in now.items():
+        assert data in (deployed[name], new[name]), f"{name} is neither old nor new"
+    assert sum(now[n] == new[n] != deployed[n] for n in now) == 3
+    assert not [p for p in actions.iterdir() if p.name.endswith(".tmp")]
+    # the next deploy knows the three new files are its own (journal), not hand edits
+    replan = dep.plan(actions, rendered)
+    assert not replan.hand_edited
+    proc = cli("deploy", "--rollback", "--to", str(actions))
+    assert proc.returncode == 0, proc.stderr
+    assert snapshot(actions) == deployed
+    assert not (actions / ".itgrix-gen" / "pending.json").exists()
+
+
+def test_rollback_restores_previous_deploy_and_removes_created(actions):
+    original = snapshot(actions)
+    cli("deploy", str(EXAMPLE), "--to", str(actions))
+    first = snapshot(actions)
+    cli("deploy", str(OTHER), "--to", str(actions))
+    assert cli("deploy", "--rollback", "--to", str(actions)).returncode == 0
+    assert snapshot(actions) == first
+    manifest = json.loads((actions / ".itgrix-gen" / "manifest.json").read_text())
+    assert manifest["spec"] == "example"
+    assert cli("deploy", "--rollback", "--to", str(actions)).returncode == 0
+    assert snapshot(actions) == original, "created files removed, the hand-written one back"
+    proc = cli("deploy", "--rollback", "--to", str(actions))
+    assert proc.returncode == 2 and "no backup" in proc.stderr
+
+
+def test_failed_check_writes_nothing(actions, monkeypatch):
+    loaded = load(EXAMPLE)
+    rendered = render_spec(loaded.spec, loaded.digest)
+    broken = [r if r.customization.name != "need_registration" else
+              type(r)(r.customization, r.content.replace("return array(", "return [", 1), True) for r in rendered]
+    assert dep.check(broken, None)
+    assert dep.check(rendered, None) == []
+
+
+def test_deploy_errors(tmp_path):
+    proc = cli("deploy", str(EXAMPLE), "--to", str(tmp_path / "missing"))
+    assert proc.returncode == 2 and "not a folder" in proc.stderr
+    proc = cli("deploy", "--to", str(tmp_path))
+    assert proc.returncode == 2
+    bad = tmp_path / "spec.yaml"
+    bad.write_text("version: 1\nname: x\nregistration: {default: maybe}\n")
+    proc = cli("deploy", str(bad), "--to", str(tmp_path))
+    assert proc.returncode == 2 and "spec.yaml:3" in proc.stderr
+    assert not (tmp_path / ".itgrix-gen").exists()
