@@ -119,6 +119,31 @@ def _render_files(loaded):
     return files
 
 
+class _progress_bar:
+    """A rich progress bar on a terminal for batches of more than a few specs; silent otherwise."""
+
+    def __init__(self, total: int, label: str):
+        self.total, self.label, self.progress, self.task = total, label, None, None
+
+    def __enter__(self):
+        if self.total > 3 and sys.stderr.isatty():
+            from rich.progress import Progress
+
+            self.progress = Progress(console=err, transient=True)
+            self.progress.start()
+            self.task = self.progress.add_task(self.label, total=self.total)
+        return self.advance
+
+    def advance(self, n: int = 1) -> None:
+        if self.progress is not None:
+            self.progress.advance(self.task, n)
+
+    def __exit__(self, *exc):
+        if self.progress is not None:
+            self.progress.stop()
+        return False
+
+
 def _progress(items, label: str):
     if len(items) <= 3 or not sys.stderr.isatty():
         yield from items
@@ -151,43 +176,41 @@ def render(
 ) -> None:
     """Write the fourteen PHP files for each spec (only the ones that changed, atomically)."""
     from generator import output as writer
+    from generator.batch import render_many
 
     paths = expand_specs(specs)
-    loaded, failed = load_all(paths)
-    stale_total, errors = 0, failed
-    for item in _progress(loaded, "rendering"):
-        try:
-            files = _render_files(item)
-        except Exception as exc:
-            if STATE["debug"]:
-                raise
-            err.print(f"[red]{item.path}: {exc}[/]")
-            errors += 1
-            continue
-        name_dir = writer.slug(item.spec.name)
-        folder = (output / name_dir if len(paths) > 1 else output) if output else Path("out") / name_dir
-        planned = writer.plan({f.filename: f.content for f in files}, folder)
-        changed = [p for p in planned if p.status != "identical"]
-        if check or diff:
-            if diff:
-                for p in changed:
-                    sys.stdout.write(writer.unified_diff(p))
-            if check:
-                for p in changed:
-                    err.print(f"stale  {p.path} ({'missing' if p.status == 'create' else 'differs'})")
-                stale_total += len(changed)
-            continue
-        writer.write(planned)
-        for p in planned:
-            colour = {"create": "green", "update": "yellow", "identical": "dim"}[p.status]
-            out.print(f"[{colour}]{p.status:<9}[/] {p.path}")
-        custom = [f.customization.name for f in files if f.customized]
-        if custom:
-            out.print(f"Switch on in the connector's admin panel (Customizer): {', '.join(custom)}")
-        else:
-            out.print("The spec customizes nothing: all fourteen files are pass-throughs.")
+    stale_total = errors = rendered = 0
+    with _progress_bar(len(paths), "rendering") as advance:
+        for result in render_many(paths, output, write=not (check or diff), progress=advance):
+            if not result.ok:
+                errors += 1
+                for line in result.errors:
+                    err.print(line, markup=False)
+                continue
+            rendered += 1
+            changed = [p for p in result.planned if p.status != "identical"]
+            if check or diff:
+                if diff:
+                    for p in changed:
+                        sys.stdout.write(writer.unified_diff(p))
+                if check:
+                    for p in changed:
+                        err.print(f"stale  {p.path} ({'missing' if p.status == 'create' else 'differs'})", markup=False)
+                    stale_total += len(changed)
+                continue
+            if len(paths) > 3:  # a batch: one line per spec
+                counts = {s: sum(p.status == s for p in result.planned) for s in ("create", "update", "identical")}
+                out.print(f"{result.folder}: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n), markup=False)
+                continue
+            for p in result.planned:
+                colour = {"create": "green", "update": "yellow", "identical": "dim"}[p.status]
+                out.print(f"[{colour}]{p.status:<9}[/] {p.path}")
+            if result.customized:
+                out.print(f"Switch on in the connector's admin panel (Customizer): {', '.join(result.customized)}")
+            else:
+                out.print("The spec customizes nothing: all fourteen files are pass-throughs.")
     if len(paths) > 1 and not (check or diff):
-        err.print(f"{len(loaded) - (errors - failed)} rendered, {errors} failed", markup=False)
+        err.print(f"{rendered} rendered, {errors} failed", markup=False)
     if check and not errors:
         if stale_total:
             err.print(f"{stale_total} generated file(s) are stale: run itgrix-gen render again and commit.")

@@ -43,14 +43,18 @@ def plan(files: dict[str, str], folder: Path) -> list[Planned]:
     return out
 
 
-def atomic_write(path: Path, content: str, mode: int | None = None) -> None:
+def atomic_write(path: Path, content: str, mode: int | None = None, durable: bool = True) -> None:
+    """Write via a temporary file and a rename: readers see the old file or the new, never half.
+    `durable` also fsyncs before the rename (deploys to a server); generated output in a build
+    folder skips that, as the rename alone keeps every file whole if the process dies."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(content.encode("utf-8"))
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         if mode is None:
             mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
         os.chmod(tmp, mode)
@@ -66,7 +70,7 @@ def atomic_write(path: Path, content: str, mode: int | None = None) -> None:
 def write(planned: list[Planned]) -> None:
     for item in planned:
         if item.status != "identical":
-            atomic_write(item.path, item.content)
+            atomic_write(item.path, item.content, durable=False)
 
 
 def unified_diff(item: Planned) -> str:

@@ -76,10 +76,12 @@ class Runtime:
     prefix: str                        # "itgrix_gen_<hash>_"
     functions: dict[str, str]          # name -> source (comment lines above it included)
     order: tuple[str, ...]
+    calls: dict[str, frozenset[str]]   # name -> the runtime functions it calls
+    blocks: dict[str, str]             # name -> its guarded, renamed, indented block
 
     def closure(self, code: str) -> list[str]:
         needed: set[str] = set()
-        todo = re.findall(re.escape(self.prefix) + r"(\w+)\(", code)
+        todo = list(set(re.findall(re.escape(self.prefix) + r"(\w+)\(", code)))
         while todo:
             name = todo.pop()
             if name in needed:
@@ -87,17 +89,11 @@ class Runtime:
             if name not in self.functions:
                 raise KeyError(f"template calls unknown runtime function itgrix_rt_{name}")
             needed.add(name)
-            todo.extend(_CALL_RE.findall(self.functions[name]))
+            todo.extend(self.calls[name])
         return [n for n in self.order if n in needed]
 
     def emit(self, names: list[str]) -> str:
-        chunks = []
-        for name in names:
-            body = self.functions[name].replace("itgrix_rt_", self.prefix)
-            lines = body.rstrip("\n").split("\n")
-            indented = "\n".join(("    " + line) if line else "" for line in lines)
-            chunks.append(f"if (!function_exists('{self.prefix}{name}')) {{\n{indented}\n}}\n")
-        return "".join(chunks)
+        return "".join(self.blocks[name] for name in names)
 
 
 @lru_cache(maxsize=1)
@@ -122,7 +118,14 @@ def runtime() -> Runtime:
         functions[m.group(1)] = "\n".join(lines[start:end + 1]) + "\n"
         order.append(m.group(1))
         i = end + 1
-    return Runtime(prefix=f"itgrix_gen_{digest}_", functions=functions, order=tuple(order))
+    prefix = f"itgrix_gen_{digest}_"
+    calls = {name: frozenset(_CALL_RE.findall(src)) - {name} for name, src in functions.items()}
+    blocks = {}
+    for name, src in functions.items():
+        lines = src.replace("itgrix_rt_", prefix).rstrip("\n").split("\n")
+        indented = "\n".join(("    " + line) if line else "" for line in lines)
+        blocks[name] = f"if (!function_exists('{prefix}{name}')) {{\n{indented}\n}}\n"
+    return Runtime(prefix=prefix, functions=functions, order=tuple(order), calls=calls, blocks=blocks)
 
 
 # --- rendering ---------------------------------------------------------------------------------

@@ -1,0 +1,81 @@
+"""Rendering many specs (a consultant's clients/*.yaml): chunks of specs on worker processes, one
+Loader per chunk (so a shared base is parsed once per chunk), results reported in spec order.
+One failing spec never stops the others."""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator import output as writer
+
+
+@dataclass
+class SpecResult:
+    path: Path
+    folder: Path | None = None
+    errors: list[str] = field(default_factory=list)        # spec errors or render failures
+    planned: list[writer.Planned] = field(default_factory=list)
+    customized: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def render_one(loader, path: Path, output: Path | None, many: bool, write: bool) -> SpecResult:
+    from generator.php.lint import check_rendered
+    from generator.render.renderer import render_spec
+    from generator.spec.loader import SpecError
+
+    result = SpecResult(path)
+    try:
+        loaded = loader.load(path)
+    except SpecError as exc:
+        result.errors = [str(i) for i in exc.issues]
+        return result
+    files = render_spec(loaded.spec, loaded.digest)
+    problems = [f"{f.filename}: {p}" for f in files if (p := check_rendered(f))]
+    if problems:
+        result.errors = [f"{path}: generated PHP failed the syntax check (a bug in itgrix-gen): " + "; ".join(problems)]
+        return result
+    name_dir = writer.slug(loaded.spec.name)
+    result.folder = (output / name_dir if many else output) if output else Path("out") / name_dir
+    result.planned = writer.plan({f.filename: f.content for f in files}, result.folder)
+    result.customized = [f.customization.name for f in files if f.customized]
+    if write:
+        writer.write(result.planned)
+    return result
+
+
+def _chunk(args: tuple[list[Path], Path | None, bool, bool]) -> list[SpecResult]:
+    from generator.spec.loader import Loader
+
+    paths, output, many, write = args
+    loader = Loader()
+    return [render_one(loader, p, output, many, write) for p in paths]
+
+
+def render_many(paths: list[Path], output: Path | None, write: bool, progress=None, jobs: int | None = None):
+    """Yield a SpecResult per spec, in the order given."""
+    many = len(paths) > 1
+    jobs = jobs or min(4, os.cpu_count() or 1)
+    if len(paths) < 24 or jobs < 2:
+        from generator.spec.loader import Loader
+
+        loader = Loader()
+        for path in paths:
+            result = render_one(loader, path, output, many, write)
+            if progress:
+                progress(1)
+            yield result
+        return
+    size = max(8, len(paths) // (jobs * 8))
+    chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for results in pool.map(_chunk, [(c, output, many, write) for c in chunks]):
+            if progress:
+                progress(len(results))
+            yield from results
