@@ -123,11 +123,14 @@ def write_rendered(loaded: LoadedSpec, folder: Path) -> dict[str, Path]:
     return paths
 
 
-def run_cases(loaded: LoadedSpec, cases: list[GoldenCase], php: str | None = None) -> list[Outcome]:
+def run_cases(loaded: LoadedSpec, cases: list[GoldenCase], php: str | None = None,
+              version: str = "native") -> list[Outcome]:
+    from generator.php.matrix import run_version
+
     with tempfile.TemporaryDirectory(prefix="itgrix-gen-") as tmp:
         paths = write_rendered(loaded, Path(tmp))
         batch = [Case(str(paths[c.meta.customization]), c.input_json, c.meta.unix_now()) for c in cases]
-        results = run_batch(batch, php)
+        results = run_batch(batch, php) if version == "native" else run_version(version, batch, php)
     outcomes = []
     for case, result in zip(cases, results):
         outcomes.append(Outcome(case, result, problems(case, result)))

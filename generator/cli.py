@@ -288,16 +288,28 @@ def test(
     cases: Optional[Path] = typer.Option(None, "--cases", help="Folder of case folders (default: cases/ beside each spec)."),
     php: Optional[str] = typer.Option(None, "--php", help="The php binary to use."),
     update: bool = typer.Option(False, "--update", help="Rewrite each expected.json from the current reply (review the diff!)."),
+    php_matrix: bool = typer.Option(False, "--php-matrix", help="Also run every case on PHP 5.2 and 7.4-8.5 (WASM builds from npm; needs Node.js)."),
 ) -> None:
     """Run every golden case (input.json -> expected.json) through real PHP."""
     from generator.cases import CaseError, discover, run_cases, update_expected
+    from generator.php.matrix import VERSIONS, MatrixUnavailable, matrix_dir
     from generator.php.runner import require_php
 
     paths = expand_specs(specs)
     loaded, failed = load_all(paths)
     php_bin = require_php(php)
+    versions = ["native"]
+    if php_matrix:
+        try:
+            err.print("preparing the PHP version matrix (npm ci on first use)...", markup=False)
+            matrix_dir()
+        except MatrixUnavailable as exc:
+            err.print(f"error: {exc}", markup=False)
+            raise Exit(2)
+        versions = list(VERSIONS)
     table = Table(title=None, show_lines=False)
     table.add_column("spec")
+    table.add_column("php")
     table.add_column("case")
     table.add_column("customization")
     table.add_column("result")
@@ -313,17 +325,19 @@ def test(
         if not found:
             err.print(f"warning: {item.path}: no golden cases", markup=False)
             continue
-        for outcome in run_cases(item, found, php_bin):
-            total += 1
-            ok = outcome.passed
-            if update and not ok and update_expected(outcome):
-                ok, label = True, "[yellow]updated[/]"
-            else:
-                label = "[green]pass[/]" if ok else "[red]FAIL[/]"
-            passed += ok
-            table.add_row(str(item.path), outcome.case.name, outcome.case.meta.customization, label)
-            if not ok:
-                details.append(f"--- {item.path} :: {outcome.case.name}\n" + "\n".join(outcome.problems))
+        for version in versions:
+            for outcome in run_cases(item, found, php_bin, version):
+                total += 1
+                ok = outcome.passed
+                if update and version == "native" and not ok and update_expected(outcome):
+                    ok, label = True, "[yellow]updated[/]"
+                else:
+                    label = "[green]pass[/]" if ok else "[red]FAIL[/]"
+                passed += ok
+                if not php_matrix or not ok:
+                    table.add_row(str(item.path), version, outcome.case.name, outcome.case.meta.customization, label)
+                if not ok:
+                    details.append(f"--- {item.path} :: {outcome.case.name} (php {version})\n" + "\n".join(outcome.problems))
     out.print(table)
     for block in details:
         out.print(block, markup=False)

@@ -63,7 +63,13 @@ function itgrix_gen_harness_json($value)
 
 set_error_handler('itgrix_gen_harness_error');
 
-$request = json_decode(stream_get_contents(STDIN), true);
+// The request comes on stdin, or (runtimes without a usable stdin, such as the PHP 5.2 WASM
+// build) from the file a bootstrap names in $itgrix_gen_request_file.
+if (isset($itgrix_gen_request_file)) {
+    $request = json_decode(file_get_contents($itgrix_gen_request_file), true);
+} else {
+    $request = json_decode(stream_get_contents(STDIN), true);
+}
 $results = array();
 foreach ($request['cases'] as $case) {
     $GLOBALS['itgrix_gen_harness_errors'] = array();

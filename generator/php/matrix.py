@@ -1,0 +1,82 @@
+"""The PHP version matrix: the same harness and cases on native php, on PHP 7.4-8.5 through the
+npm package @php-wasm/cli (PHP=<version> in its environment), and on PHP 5.2 through
+@php-wasm/node's legacy runtime (php-matrix/run52.mjs).  Each version runs all its cases in one
+process.  The npm packages are pinned in php-matrix/package-lock.json and installed with `npm ci`
+on first use (into the source checkout, or a cache folder for an installed package).
+
+The WASM runtimes have no real network (an HTTP request crashes the 5.2 runtime), so callers keep
+webhook calls out of matrix runs; native php tests them against a local server."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from generator.php.runner import Case, Result, _result, harness_path, run_batch
+
+WASM_VERSIONS = ("7.4", "8.0", "8.1", "8.2", "8.3", "8.4", "8.5")
+VERSIONS = ("native", "5.2") + WASM_VERSIONS
+
+
+class MatrixUnavailable(RuntimeError):
+    pass
+
+
+def _source_dir() -> Path:
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here / "php_matrix", here.parent / "php-matrix"):
+        if (candidate / "package-lock.json").is_file():
+            return candidate
+    raise MatrixUnavailable("php-matrix/package-lock.json is missing from this installation")
+
+
+def matrix_dir() -> Path:
+    """A folder with the pinned npm packages installed (npm ci on first use)."""
+    if not shutil.which("node") or not shutil.which("npm"):
+        raise MatrixUnavailable(
+            "the PHP version matrix needs Node.js and npm (Debian/Ubuntu: apt-get install -y nodejs npm)")
+    source = _source_dir()
+    folder = source
+    if not os.access(source, os.W_OK):
+        folder = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "itgrix-gen" / "php-matrix"
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in ("package.json", "package-lock.json", "run52.mjs"):
+            shutil.copy2(source / name, folder / name)
+    marker = folder / "node_modules" / "@php-wasm" / "cli" / "package.json"
+    if not marker.is_file():
+        proc = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=folder,
+                              capture_output=True, text=True, timeout=900)
+        if proc.returncode != 0:
+            raise MatrixUnavailable(f"npm ci failed in {folder}:\n{proc.stderr[-2000:]}")
+    return folder
+
+
+def run_version(version: str, cases: list[Case], php: str | None = None, timeout: float = 600) -> list[Result]:
+    if version == "native":
+        return run_batch(cases, php, timeout)
+    if not cases:
+        return []
+    folder = matrix_dir()
+    request = {"harness": str(harness_path()), "cases": [
+        {"file": str(Path(c.file).resolve()), "input": c.input_json, "now": c.now} for c in cases]}
+    if version == "5.2":
+        command = ["node", str(folder / "run52.mjs")]
+        env = dict(os.environ)
+        stdin = json.dumps(request)
+    else:
+        command = [str(folder / "node_modules" / ".bin" / "php-wasm-cli"), "-d", "date.timezone=Pacific/Chatham",
+                   str(harness_path())]
+        env = dict(os.environ, PHP=version)
+        stdin = json.dumps({"cases": request["cases"]})
+    try:
+        proc = subprocess.run(command, input=stdin, capture_output=True, text=True, env=env, timeout=timeout, cwd=folder)
+        data = json.loads(proc.stdout[proc.stdout.find("["):]) if "[" in proc.stdout else None
+    except (subprocess.TimeoutExpired, ValueError):
+        proc, data = None, None
+    if isinstance(data, list) and len(data) == len(cases):
+        return [_result(item, "") for item in data]
+    why = "timed out" if proc is None else (proc.stderr.strip()[-1000:] or proc.stdout[-500:] or f"exit {proc.returncode}")
+    return [Result(reply_json=None, crash=f"PHP {version} died: {why}") for _ in cases]

@@ -1,0 +1,27 @@
+// Runs our harness (generator/php/harness.php) on PHP 5.2 through @php-wasm/node's legacy runtime.
+// stdin: the harness request {"harness": path, "cases": [{file, input, now}]}; stdout: its reply.
+// The WASM runtime sees no host files, so the harness and each generated file are copied in.
+import { readFileSync } from 'node:fs';
+import { loadNodeRuntime } from '@php-wasm/node';
+import { PHP } from '@php-wasm/universal';
+
+const request = JSON.parse(readFileSync(0, 'utf8'));
+const php = new PHP(await loadNodeRuntime('5.2', { emscriptenOptions: { processId: 1 } }));
+php.mkdir('/itgrix');
+php.writeFile('/itgrix/harness.php', readFileSync(request.harness));
+const seen = new Map();
+for (const c of request.cases) {
+  if (!seen.has(c.file)) {
+    const inner = `/itgrix/f${seen.size}.php`;
+    php.writeFile(inner, readFileSync(c.file));
+    seen.set(c.file, inner);
+  }
+  c.file = seen.get(c.file);
+}
+php.writeFile('/itgrix/request.json', JSON.stringify({ cases: request.cases }));
+php.writeFile('/itgrix/main.php',
+  "<?php date_default_timezone_set('Pacific/Chatham'); $itgrix_gen_request_file = '/itgrix/request.json'; include '/itgrix/harness.php';");
+const result = await php.run({ scriptPath: '/itgrix/main.php' });
+process.stdout.write(result.text);
+if (result.errors) process.stderr.write(result.errors);
+process.exit(result.exitCode || 0);

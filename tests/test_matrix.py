@@ -1,0 +1,72 @@
+"""The PHP version matrix: every golden case of every spec under specs/, plus malformed call data
+through all fourteen files, on native php, PHP 5.2 and PHP 7.4-8.5 (WASM builds pinned in
+php-matrix/).  Each version runs everything in ONE process.  The reply must be the same on every
+version (compared as decoded JSON: PHP 5.2 cannot ask json_encode to leave "/" and non-ASCII
+unescaped, so its bytes differ while the value is identical), with no notice, warning or
+deprecation anywhere.  Webhook sending is kept out (the WASM runtimes have no network; native php
+tests it against a local server in test_side_effects.py): the example spec's webhook condition is
+replaced by one that never holds, so the rest of that file's logic still runs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from generator.cases import discover
+from generator.php.matrix import VERSIONS, run_version
+from generator.php.runner import Case
+from generator.render.customizations import NAMES
+from tests.conftest import ROOT, SPECS, count, load, load_text, render_to
+
+MALFORMED = ["{}", "[]", "null", '"x"', "[1, 2]", json.dumps({"call_full": None, "phone": None, "params": None}),
+             json.dumps({"phone": 79123456789, "path": 5, "fields": "x", "params": "x", "DESCRIPTION": ["a"]}),
+             json.dumps({"call_full": {"channel": {"from": {"number": ["1"]}, "type": ["incoming"], "trunk": 5},
+                                       "conversations": "x", "entity": {"name": ["x"]}}, "call_stage": "call_ended"}),
+             json.dumps({"number": "1", "name": "Ёжик в тумане и компания", "entity": {"name": "ООО «Ромашка» и партнёры"}}),
+             json.dumps({"fields": {"DEADLINE": "25.11.2026 11:00:00"}, "phone": "+7 (912) 345-67-89"})]
+
+
+@pytest.fixture(scope="module")
+def workload(tmp_path_factory):
+    root = tmp_path_factory.mktemp("matrix")
+    cases, expected = [], []
+    for spec in SPECS:
+        found = discover(spec)
+        paths = render_to(load(spec), root / spec.parent.name)
+        for case in found:
+            cases.append(Case(str(paths[case.meta.customization]), case.input_json, case.meta.unix_now()))
+            expected.append((f"{spec.parent.name}/{case.name}", case.expected))
+    example = (ROOT / "specs" / "example" / "spec.yaml").read_text(encoding="utf-8")
+    example = example.replace("when: {stage: call_ended, answered: false}", "when: {field: {path: never, in: [x]}}")
+    quiet = root / "quiet"
+    quiet.mkdir()
+    for name, loaded in (("example-no-network", load_text(quiet, example)), ("passthrough", load(ROOT / "specs" / "passthrough" / "spec.yaml"))):
+        paths = render_to(loaded, root / name)
+        for text in MALFORMED:
+            for customization in NAMES:
+                cases.append(Case(str(paths[customization]), text, 1764000000))
+                expected.append((f"{name}/{customization} on {text[:40]}", None))
+    return cases, expected
+
+
+@pytest.fixture(scope="module")
+def native(workload, php):
+    cases, _ = workload
+    return run_version("native", cases, php)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_same_reply_on_every_php(version, workload, native, php):
+    cases, expected = workload
+    results = native if version == "native" else run_version(version, cases, php)
+    count(f"matrix runs on PHP {version}", len(cases))
+    problems = []
+    for (label, want), result, base in zip(expected, results, native):
+        if result.crash or result.errors or result.output:
+            problems.append(f"{label}: {result.crash or result.errors or result.output!r}")
+        elif want is not None and result.reply != want:
+            problems.append(f"{label}: {result.reply_json} != expected {json.dumps(want, ensure_ascii=False)}")
+        elif result.reply != base.reply:
+            problems.append(f"{label}: {result.reply_json} differs from native {base.reply_json}")
+    assert not problems, f"PHP {version}: {len(problems)} of {len(cases)}:\n" + "\n".join(problems[:20])
