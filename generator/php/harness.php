@@ -70,6 +70,10 @@ if (isset($itgrix_gen_request_file)) {
 } else {
     $request = json_decode(stream_get_contents(STDIN), true);
 }
+if (!is_array($request) || !isset($request['cases']) || !is_array($request['cases'])) {
+    fwrite(STDERR, "itgrix-gen harness: the request could not be read\n");
+    exit(2);
+}
 $results = array();
 foreach ($request['cases'] as $case) {
     $GLOBALS['itgrix_gen_harness_errors'] = array();

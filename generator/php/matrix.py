@@ -13,8 +13,10 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
+from generator.php.literals import php_string
 from generator.php.runner import Case, Result, _result, harness_path, run_batch
 
 WASM_VERSIONS = ("7.4", "8.0", "8.1", "8.2", "8.3", "8.4", "8.5")
@@ -40,7 +42,9 @@ def matrix_dir() -> Path:
             "the PHP version matrix needs Node.js and npm (Debian/Ubuntu: apt-get install -y nodejs npm)")
     source = _source_dir()
     folder = source
-    if not os.access(source, os.W_OK):
+    # A source checkout installs in place (php-matrix/node_modules, git-ignored); an installed
+    # package installs into the user's cache, never into site-packages.
+    if source.name == "php_matrix" or not os.access(source, os.W_OK):
         folder = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "itgrix-gen" / "php-matrix"
         folder.mkdir(parents=True, exist_ok=True)
         for name in ("package.json", "package-lock.json", "run52.mjs"):
@@ -62,20 +66,29 @@ def run_version(version: str, cases: list[Case], php: str | None = None, timeout
     folder = matrix_dir()
     request = {"harness": str(harness_path()), "cases": [
         {"file": str(Path(c.file).resolve()), "input": c.input_json, "now": c.now} for c in cases]}
-    if version == "5.2":
-        command = ["node", str(folder / "run52.mjs")]
-        env = dict(os.environ)
-        stdin = json.dumps(request)
-    else:
-        command = [str(folder / "node_modules" / ".bin" / "php-wasm-cli"), "-d", "date.timezone=Pacific/Chatham",
-                   str(harness_path())]
-        env = dict(os.environ, PHP=version)
-        stdin = json.dumps({"cases": request["cases"]})
-    try:
-        proc = subprocess.run(command, input=stdin, capture_output=True, text=True, env=env, timeout=timeout, cwd=folder)
-        data = json.loads(proc.stdout[proc.stdout.find("["):]) if "[" in proc.stdout else None
-    except (subprocess.TimeoutExpired, ValueError):
-        proc, data = None, None
+    with tempfile.TemporaryDirectory(prefix="itgrix-matrix-") as tmp:
+        if version == "5.2":
+            command = ["node", str(folder / "run52.mjs")]
+            env = dict(os.environ)
+            stdin = json.dumps(request)
+        else:
+            # php-wasm-cli's stdin is unreliable for large inputs (seen: an empty read), so the
+            # request goes in a file that a two-line bootstrap names before including the harness.
+            request_file = Path(tmp) / "request.json"
+            request_file.write_text(json.dumps({"cases": request["cases"]}), encoding="utf-8")
+            bootstrap = Path(tmp) / "bootstrap.php"
+            bootstrap.write_text("<?php\n$itgrix_gen_request_file = " + php_string(str(request_file)) + ";\n"
+                                 "include " + php_string(str(harness_path())) + ";\n", encoding="utf-8")
+            command = [str(folder / "node_modules" / ".bin" / "php-wasm-cli"), "-d", "date.timezone=Pacific/Chatham",
+                       str(bootstrap)]
+            env = dict(os.environ, PHP=version)
+            stdin = ""
+        try:
+            proc = subprocess.run(command, input=stdin, capture_output=True, text=True, env=env, timeout=timeout,
+                                  cwd=folder)
+            data = json.loads(proc.stdout[proc.stdout.find("["):]) if "[" in proc.stdout else None
+        except (subprocess.TimeoutExpired, ValueError):
+            proc, data = None, None
     if isinstance(data, list) and len(data) == len(cases):
         return [_result(item, "") for item in data]
     why = "timed out" if proc is None else (proc.stderr.strip()[-1000:] or proc.stdout[-500:] or f"exit {proc.returncode}")
