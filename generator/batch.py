@@ -55,7 +55,15 @@ def _chunk(args: tuple[list[Path], Path | None, bool, bool]) -> list[SpecResult]
 
     paths, output, many, write = args
     loader = Loader()
-    return [render_one(loader, p, output, many, write) for p in paths]
+    return [_guarded(loader, p, output, many, write) for p in paths]
+
+
+def _guarded(loader, path: Path, output: Path | None, many: bool, write: bool) -> SpecResult:
+    """One spec's failure, even a bug of ours, is reported for that spec; the batch goes on."""
+    try:
+        return render_one(loader, path, output, many, write)
+    except Exception as exc:  # noqa: BLE001 - reported, never a traceback
+        return SpecResult(path, errors=[f"{path}: internal error: {type(exc).__name__}: {exc} (run with --debug)"])
 
 
 def render_many(paths: list[Path], output: Path | None, write: bool, progress=None, jobs: int | None = None):
@@ -67,7 +75,7 @@ def render_many(paths: list[Path], output: Path | None, write: bool, progress=No
 
         loader = Loader()
         for path in paths:
-            result = render_one(loader, path, output, many, write)
+            result = _guarded(loader, path, output, many, write)
             if progress:
                 progress(1)
             yield result

@@ -11,6 +11,7 @@ import difflib
 import hashlib
 import importlib.util
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -348,6 +349,11 @@ def _issues(exc: ValidationError, data: Any, positions: dict[tuple, Pos], displa
     for error in exc.errors(include_url=False):
         path = _data_path(data, error["loc"])
         message = _message(error, data, path)
+        # Checks across sections name their place themselves: "@originate.format: message".
+        m = re.match(r"^@([\w.]+): (.*)$", message, re.S)
+        if m:
+            path = tuple(int(p) if p.isdigit() else p for p in m.group(1).split("."))
+            message = m.group(2)
         pos = _position(positions, path, error["type"], display)
         dotted = ".".join(str(p) for p in path)
         key = (pos, dotted, message)

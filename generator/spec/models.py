@@ -565,12 +565,21 @@ class Spec(Strict):
         return value
 
     @model_validator(mode="after")
+    def _originate_has_region(self) -> "Spec":
+        o = self.originate
+        client = self.phones.client if self.phones else None
+        if o is not None and o.format != "keep" and o.region is None and (client is None or client.region is None):
+            raise ValueError(f"@originate.format: format {o.format} needs a region: set originate.region "
+                             "or phones.client.region (e.g. RU)")
+        return self
+
+    @model_validator(mode="after")
     def _hours_have_zone(self) -> "Spec":
         missing = [path for path, when in iter_whens(self) if _needs_zone(when) and not self.timezone]
         if missing:
             raise ValueError(
-                "hours/days conditions need a timezone: set 'timezone' in the condition or at the "
-                f"top of the spec (first at {missing[0]})"
+                f"@{missing[0]}: hours/days conditions need a timezone: set 'timezone' in the "
+                "condition or at the top of the spec"
             )
         return self
 
