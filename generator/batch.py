@@ -25,9 +25,20 @@ class SpecResult:
         return not self.errors
 
 
-def render_one(loader, path: Path, output: Path | None, many: bool, write: bool) -> SpecResult:
+def checked_files(loaded):
+    """Render a loaded spec and syntax-check every file; the one place both `render` and `run`
+    get their files from.  Raises RuntimeError naming the files that fail (a bug of ours)."""
     from generator.php.lint import check_rendered
     from generator.render.renderer import render_spec
+
+    files = render_spec(loaded.spec, loaded.digest)
+    problems = [f"{f.filename}: {p}" for f in files if (p := check_rendered(f))]
+    if problems:
+        raise RuntimeError("generated PHP failed the syntax check (a bug in itgrix-gen): " + "; ".join(problems))
+    return files
+
+
+def render_one(loader, path: Path, output: Path | None, many: bool, write: bool) -> SpecResult:
     from generator.spec.loader import SpecError
 
     result = SpecResult(path)
@@ -36,10 +47,10 @@ def render_one(loader, path: Path, output: Path | None, many: bool, write: bool)
     except SpecError as exc:
         result.errors = [str(i) for i in exc.issues]
         return result
-    files = render_spec(loaded.spec, loaded.digest)
-    problems = [f"{f.filename}: {p}" for f in files if (p := check_rendered(f))]
-    if problems:
-        result.errors = [f"{path}: generated PHP failed the syntax check (a bug in itgrix-gen): " + "; ".join(problems)]
+    try:
+        files = checked_files(loaded)
+    except RuntimeError as exc:
+        result.errors = [f"{path}: {exc}"]
         return result
     name_dir = writer.slug(loaded.spec.name)
     result.folder = (output / name_dir if many else output) if output else Path("out") / name_dir

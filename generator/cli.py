@@ -104,21 +104,6 @@ def load_all(paths: list[Path]):
     return loaded, failed
 
 
-def _render_files(loaded):
-    from generator.php.lint import check_rendered
-    from generator.render.renderer import render_spec
-
-    files = render_spec(loaded.spec, loaded.digest)
-    problems = []
-    for f in files:
-        problem = check_rendered(f)
-        if problem:
-            problems.append(f"{f.filename}: {problem}")
-    if problems:
-        raise RuntimeError("generated PHP failed the syntax check (a bug in itgrix-gen):\n" + "\n".join(problems))
-    return files
-
-
 class _progress_bar:
     """A rich progress bar on a terminal for batches of more than a few specs; silent otherwise."""
 
@@ -264,7 +249,9 @@ def run(
     if failed:
         raise Exit(2)
     php_bin = require_php(php)
-    files = {f.customization.name: f for f in _render_files(loaded[0])}
+    from generator.batch import checked_files
+
+    files = {f.customization.name: f for f in checked_files(loaded[0])}
     with tempfile.TemporaryDirectory(prefix="itgrix-gen-run-") as tmp:
         path = Path(tmp) / files[key].filename
         path.write_text(files[key].content, encoding="utf-8")

@@ -167,13 +167,15 @@ def digest(data: Any) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+def _plain(value: Any, text_keys: bool = True) -> Any:
+    """Models dumped as written, tuples as lists; `text_keys` also makes every map key text (for
+    the digest), while a Python spec keeps its keys so that validation judges them."""
     if isinstance(value, BaseModel):
-        return _plain(value.model_dump(mode="json", by_alias=True, exclude_none=True))
+        return _plain(value.model_dump(mode="json", by_alias=True, exclude_none=True), text_keys)
+    if isinstance(value, dict):
+        return {(str(k) if text_keys else k): _plain(v, text_keys) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v, text_keys) for v in value]
     return value
 
 
@@ -269,17 +271,7 @@ def _read_python(path: Path, display: str) -> tuple[Any, dict[tuple, Pos]]:
         value = value.model_dump(mode="json", by_alias=True, exclude_none=True)
     if not isinstance(value, dict):
         raise SpecError([SpecIssue(display, 1, 1, "SPEC", "SPEC must be a Spec model or a dict")])
-    return _python_plain(value), {(): (display, 1, 1)}
-
-
-def _python_plain(value: Any) -> Any:
-    if isinstance(value, BaseModel):
-        return _python_plain(value.model_dump(mode="json", by_alias=True, exclude_none=True))
-    if isinstance(value, dict):
-        return {k: _python_plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_python_plain(v) for v in value]
-    return value
+    return _plain(value, text_keys=False), {(): (display, 1, 1)}
 
 
 def _traceback_line(exc: BaseException, path: Path) -> int:
