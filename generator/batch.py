@@ -61,11 +61,11 @@ def render_one(loader, path: Path, output: Path | None, many: bool, write: bool)
     return result
 
 
-def _chunk(args: tuple[list[Path], Path | None, bool, bool]) -> list[SpecResult]:
+def _chunk(args: tuple[list[Path], Path | None, bool, bool, Path | None]) -> list[SpecResult]:
     from generator.spec.loader import Loader
 
-    paths, output, many, write = args
-    loader = Loader()
+    paths, output, many, write, root = args
+    loader = Loader(root)
     return [_guarded(loader, p, output, many, write) for p in paths]
 
 
@@ -77,14 +77,15 @@ def _guarded(loader, path: Path, output: Path | None, many: bool, write: bool) -
         return SpecResult(path, errors=[f"{path}: internal error: {type(exc).__name__}: {exc} (run with --debug)"])
 
 
-def render_many(paths: list[Path], output: Path | None, write: bool, progress=None, jobs: int | None = None):
+def render_many(paths: list[Path], output: Path | None, write: bool, progress=None, jobs: int | None = None,
+                root: Path | None = None):
     """Yield a SpecResult per spec, in the order given."""
     many = len(paths) > 1
     jobs = jobs or min(4, os.cpu_count() or 1)
     if len(paths) < 24 or jobs < 2:
         from generator.spec.loader import Loader
 
-        loader = Loader()
+        loader = Loader(root)
         for path in paths:
             result = _guarded(loader, path, output, many, write)
             if progress:
@@ -94,7 +95,7 @@ def render_many(paths: list[Path], output: Path | None, write: bool, progress=No
     size = max(8, len(paths) // (jobs * 8))
     chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for results in pool.map(_chunk, [(c, output, many, write) for c in chunks]):
+        for results in pool.map(_chunk, [(c, output, many, write, root) for c in chunks]):
             if progress:
                 progress(len(results))
             yield from results

@@ -84,31 +84,52 @@ def discover(spec_path: Path, cases_dir: Path | None = None) -> list[GoldenCase]
     return cases
 
 
+def read_text(path: Path) -> str:
+    """A case file's text, or a CaseError that says what is wrong with it (never a traceback)."""
+    from generator.spec.yamlfile import MAX_SPEC_BYTES
+
+    if path.is_symlink() or not path.is_file():
+        what = "a symlink" if path.is_symlink() else "not a regular file"
+        raise CaseError(f"{path}: {what}; case files are plain files inside the case folder")
+    try:
+        if path.stat().st_size > 16 * MAX_SPEC_BYTES:
+            raise CaseError(f"{path}: larger than {16 * MAX_SPEC_BYTES:,} bytes")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CaseError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CaseError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start}); JSON files are UTF-8") from None
+
+
 def load_case(folder: Path) -> GoldenCase:
     meta_path = folder / "case.yaml"
     if not meta_path.is_file():
         raise CaseError(f"{folder}: no case.yaml (it names the customization)")
     try:
-        raw = YAML(typ="safe").load(meta_path.read_text(encoding="utf-8"))
+        raw = YAML(typ="safe").load(read_text(meta_path))
         meta = CaseFile.model_validate(raw or {})
     except ValidationError as exc:
         first = exc.errors()[0]
         raise CaseError(f"{meta_path}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+    except CaseError:
+        raise
     except Exception as exc:
-        raise CaseError(f"{meta_path}: {exc}") from None
+        raise CaseError(f"{meta_path}: {' '.join(str(exc).split())[:300]}") from None
     input_path = folder / "input.json"
-    if not input_path.is_file():
+    if not input_path.exists():
         raise CaseError(f"{folder}: no input.json")
-    input_json = input_path.read_text(encoding="utf-8")
+    input_json = read_text(input_path)
     try:
         json.loads(input_json)
     except ValueError as exc:
         raise CaseError(f"{input_path}: not valid JSON: {exc}") from None
     expected = None
     expected_path = folder / "expected.json"
-    if expected_path.is_file():
+    if expected_path.exists() or expected_path.is_symlink():
         try:
-            expected = json.loads(expected_path.read_text(encoding="utf-8"))
+            expected = json.loads(read_text(expected_path))
         except ValueError as exc:
             raise CaseError(f"{expected_path}: not valid JSON: {exc}") from None
     return GoldenCase(folder, meta, input_json, expected)
@@ -168,8 +189,17 @@ def json_diff(expected: object, actual: object) -> str:
 
 def update_expected(outcome: Outcome) -> bool:
     """Rewrite expected.json from the reply; False when there is no clean reply to take."""
+    from generator.output import atomic_write
+
     result = outcome.result
     if result.reply_json is None or result.errors or result.output or result.crash:
         return False
-    (outcome.case.folder / "expected.json").write_text(pretty(result.reply), encoding="utf-8")
+    target = outcome.case.folder / "expected.json"
+    # Never write through a symlink (it may point anywhere) or over a folder.
+    if target.is_symlink() or (target.exists() and not target.is_file()):
+        raise CaseError(f"{target}: not a regular file; --update writes only plain files in the case folder")
+    try:
+        atomic_write(target, pretty(result.reply), durable=False)
+    except OSError as exc:
+        raise CaseError(f"{target}: cannot write: {exc.strerror or exc}") from None
     return True

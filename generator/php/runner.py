@@ -12,7 +12,6 @@ import base64
 import json
 import os
 import shutil
-import subprocess
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -24,8 +23,12 @@ PHP_FLAGS = ("-n", "-d", "error_reporting=-1", "-d", "display_errors=stderr",
              "-d", "date.timezone=Pacific/Chatham", "-d", "memory_limit=256M")
 
 
-class PhpMissing(RuntimeError):
-    pass
+from generator.errors import UserError
+from generator.php import process
+
+
+class PhpMissing(UserError):
+    """No usable php binary: missing, not executable, hanging or not PHP at all."""
 
 
 def find_php(explicit: str | None = None) -> str | None:
@@ -37,14 +40,42 @@ def find_php(explicit: str | None = None) -> str | None:
     return shutil.which("php")
 
 
+_PROBED: dict[str, str] = {}
+PROBE_TIMEOUT = 10.0
+
+
 def require_php(explicit: str | None = None) -> str:
+    """A php binary that answers: found, started once with a deadline, and reporting a version.
+    A binary that hangs, crashes or is not PHP at all is a user's mistake (one clear line, exit 2),
+    never a command that hangs for minutes."""
     php = find_php(explicit)
     if not php:
+        if explicit:
+            raise PhpMissing(f"--php {explicit}: no such file or command")
         raise PhpMissing(
             "no php binary found: install PHP's command line (Debian/Ubuntu: apt-get install -y php-cli), "
             "or name one with --php PATH / ITGRIX_GEN_PHP"
         )
+    php_version(php)
     return php
+
+
+def php_version(php: str) -> str:
+    """PHP_VERSION of a binary, probed once per process."""
+    if php in _PROBED:
+        return _PROBED[php]
+    try:
+        proc = process.run([php, "-n", "-r", "echo PHP_VERSION;"], timeout=PROBE_TIMEOUT)
+    except process.Timeout:
+        raise PhpMissing(f"{php} did not answer within {PROBE_TIMEOUT:g} s (is it really php?)") from None
+    except OSError as exc:
+        raise PhpMissing(f"{php} cannot be run: {exc.strerror or exc}") from None
+    version = proc.stdout.strip()
+    if proc.returncode != 0 or not version[:1].isdigit():
+        why = (proc.stderr or proc.stdout).strip().splitlines()[:1] or [f"exit code {proc.returncode}"]
+        raise PhpMissing(f"{php} is not a working php binary: {why[0][:200]}")
+    _PROBED[php] = version
+    return version
 
 
 def harness_path() -> Path:
@@ -83,18 +114,21 @@ def run_batch(cases: list[Case], php: str | None = None, timeout: float = 120.0)
         {"file": str(Path(c.file).resolve()), "input": c.input_json, "now": c.now} for c in cases
     ]})
     try:
-        proc = subprocess.run([php, *PHP_FLAGS, str(harness_path())], input=request,
-                              capture_output=True, text=True, timeout=timeout)
+        proc = process.run([php, *PHP_FLAGS, str(harness_path())], timeout=timeout, input=request)
+    except process.Timeout:
+        # A batch that hangs is not rerun case by case: that would multiply the wait.
+        return [Result(reply_json=None, crash=f"PHP did not finish within {timeout:g} s") for _ in cases]
+    except OSError as exc:
+        raise PhpMissing(f"{php} cannot be run: {exc.strerror or exc}") from None
+    try:
         data = json.loads(proc.stdout) if proc.returncode == 0 else None
-    except subprocess.TimeoutExpired:
-        proc, data = None, None
     except ValueError:
         data = None
     if isinstance(data, list) and len(data) == len(cases):
-        return [_result(item, proc.stderr if proc else "") for item in data]
+        return [_result(item, proc.stderr) for item in data]
     if len(cases) > 1:
         return [run_batch([c], php, timeout)[0] for c in cases]
-    why = "timed out" if proc is None else (proc.stderr.strip() or f"exit code {proc.returncode}")
+    why = proc.stderr.strip() or f"exit code {proc.returncode}"
     return [Result(reply_json=None, crash=f"PHP died: {why}")]
 
 
@@ -104,10 +138,13 @@ def _result(item: dict, stderr: str) -> Result:
                   output=output, log=list(item.get("log") or []))
 
 
-def php_lint(path: str, php: str | None = None) -> str | None:
+def php_lint(path: str, php: str | None = None, timeout: float = 60.0) -> str | None:
     """`php -l`: None when the file is valid, else PHP's message."""
     php = require_php(php)
-    proc = subprocess.run([php, "-n", "-l", path], capture_output=True, text=True, timeout=60)
+    try:
+        proc = process.run([php, "-n", "-l", path], timeout=timeout)
+    except process.Timeout:
+        return f"php -l did not finish within {timeout:g} s"
     if proc.returncode == 0:
         return None
     return (proc.stdout + proc.stderr).strip()

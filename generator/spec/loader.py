@@ -14,36 +14,19 @@ import json
 import re
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from generator.spec import yamlfile
+from generator.spec.crosschecks import cross_section_problems
+from generator.spec.issues import Pos, SpecError, SpecIssue, fail
 from generator.spec.models import Spec
 
-Pos = tuple[str, int, int]  # file, line (1-based), column (1-based)
+__all__ = ["Loader", "LoadedSpec", "SpecError", "SpecIssue", "Pos", "digest", "merge"]
 
-
-@dataclass(frozen=True)
-class SpecIssue:
-    file: str
-    line: int
-    col: int
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}:{self.col}"
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
-
-
-class SpecError(Exception):
-    def __init__(self, issues: list[SpecIssue]):
-        self.issues = issues
-        super().__init__("\n".join(str(i) for i in issues))
+YAML_SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass
@@ -69,9 +52,17 @@ def _nearest(positions: dict[tuple, Pos], path: tuple, default: Pos) -> Pos:
 
 
 class Loader:
-    """Loads specs; one Loader shares parsed base files across many specs (a consultant's batch)."""
+    """Loads specs; one Loader shares parsed base files across many specs (a consultant's batch).
 
-    def __init__(self) -> None:
+    Trust: the spec named on the command line may be YAML or Python (a Python spec is code the
+    user chose to run).  Everything reached through `extends` is data: a YAML spec inside the
+    folder tree of the named spec, never a Python file, an absolute path, a path that climbs out
+    with `..` or a symlink that points out of the tree."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        # The folder tree `extends` may reach: by default the folder of each spec named on the
+        # command line; `--root DIR` widens it for a repository of clients and shared templates.
+        self.root = root.resolve() if root is not None else None
         # Parsed files, shared by every spec this Loader loads: a company base that a hundred
         # client specs extend is read once.
         self._raw_cache: dict[tuple[Path, bool], tuple[Any, dict[tuple, Pos]]] = {}
@@ -86,30 +77,26 @@ class Loader:
         if path.suffix == ".py":
             result = _read_python(path, display)
         else:
-            result = _read_yaml(path, display, positions)
+            result = yamlfile.load(yamlfile.read_text(path, display), display, positions)
         self._raw_cache[key] = result
         return result
 
-    def _resolve(self, path: Path, display: str, chain: tuple[Path, ...], positions_wanted: bool = True) -> tuple[Any, dict[tuple, Pos], list[Path]]:
+    def _resolve(self, path: Path, display: str, chain: tuple[Path, ...], root: Path,
+                 positions_wanted: bool = True) -> tuple[Any, dict[tuple, Pos], list[Path]]:
         data, positions = self._read(path, display, positions_wanted)
         if not isinstance(data, dict):
-            raise SpecError([SpecIssue(display, 1, 1, "", "a spec is a map of keys (version, name, ...)")])
+            raise fail(display, "a spec is a map of keys (version, name, ...)")
         base_ref = data.get("extends")
         if base_ref is None:
             return data, positions, [path]
-        where = positions.get(("extends",), (display, 1, 1))
-        if not isinstance(base_ref, str) or not base_ref:
-            raise SpecError([SpecIssue(*where, "extends", "extends is the path of a base spec")])
-        base_path = (path.parent / base_ref)
-        if not base_path.is_file():
-            raise SpecError([SpecIssue(*where, "extends",
-                                       f"base spec {base_ref!r} not found (looked for {base_path})")])
+        where = positions.get(("extends", "<value>")) or positions.get(("extends",), (display, 1, 1))
+        base_path = _base_path(path, base_ref, root, where)
         if base_path.resolve() in chain:
             cycle = " -> ".join(p.name for p in chain + (base_path.resolve(),))
             raise SpecError([SpecIssue(*where, "extends", f"extends cycle: {cycle}")])
         base_display = _display(base_path)
         base_data, base_pos, sources = self._resolve(base_path, base_display, chain + (base_path.resolve(),),
-                                                     positions_wanted)
+                                                     root, positions_wanted)
         merged, merged_pos = merge(base_data, base_pos, data, positions)
         merged.pop("extends", None)
         return merged, merged_pos, [path] + sources
@@ -117,29 +104,41 @@ class Loader:
     def load(self, path: str | Path) -> LoadedSpec:
         path = Path(path)
         display = _display(path)
-        if not path.exists():
-            raise SpecError([SpecIssue(display, 1, 1, "", "no such file")])
         if path.is_dir():
-            for candidate in ("spec.yaml", "spec.yml", "spec.py"):
-                if (path / candidate).is_file():
-                    return self.load(path / candidate)
-            raise SpecError([SpecIssue(display, 1, 1, "", "folder holds no spec.yaml")])
+            for candidate in YAML_SUFFIXES:
+                if (path / f"spec{candidate}").is_file():
+                    return self.load(path / f"spec{candidate}")
+            if (path / "spec.py").is_file():
+                raise fail(display, "the folder holds spec.py: a Python spec runs only when its file is "
+                                    "named on the command line")
+            raise fail(display, "folder holds no spec.yaml")
+        if not path.exists() and not path.is_symlink():
+            raise fail(display, "no such file")
         try:
             # Fast path: the C YAML parser, no positions.  Only a spec with a problem is parsed
             # again with positions, to report it as file:line:col.
             return self._load(path, display, positions=False)
         except SpecError:
-            pass
+            if path.suffix == ".py":
+                raise  # a Python spec has no positions to add, and is not run twice
         return self._load(path, display, positions=True)
 
     def _load(self, path: Path, display: str, positions: bool) -> LoadedSpec:
-        data, positions_map, sources = self._resolve(path, display, (path.resolve(),), positions)
+        root = self.root or path.resolve().parent
+        try:
+            path.resolve().relative_to(root)
+        except ValueError:
+            raise fail(display, f"the spec lies outside --root {root}") from None
+        data, positions_map, sources = self._resolve(path, display, (path.resolve(),), root, positions)
         positions = positions_map
         data = dict(data)
         extends = data.pop("extends", None)
         from generator.spec.pcre import check_patterns  # late: it may run php
 
         issues = check_patterns(data, positions, display)
+        for where_path, message in cross_section_problems(data):
+            pos = _position(positions, where_path, "", display)
+            issues.append(SpecIssue(pos[0], pos[1], pos[2], ".".join(str(p) for p in where_path), message))
         try:
             spec = Spec.model_validate(data)
         except ValidationError as exc:
@@ -150,6 +149,39 @@ class Loader:
         if extends is not None:
             spec = spec.model_copy(update={"extends": extends})
         return LoadedSpec(spec=spec, path=path, digest=digest(data), positions=positions, data=data, sources=sources)
+
+
+def _base_path(path: Path, base_ref: Any, root: Path, where: Pos) -> Path:
+    """The file `extends` names, if it may be read at all (see Loader)."""
+    def refuse(message: str) -> SpecError:
+        return SpecError([SpecIssue(*where, "extends", message)])
+
+    if not isinstance(base_ref, str) or not base_ref.strip():
+        raise refuse("extends is the path of a base spec, relative to this file")
+    if "\x00" in base_ref or len(base_ref) > 1024:
+        raise refuse("extends is not a usable path")
+    if PurePosixPath(base_ref).is_absolute() or PureWindowsPath(base_ref).is_absolute() or base_ref.startswith("~"):
+        raise refuse(f"extends {base_ref!r}: give a path relative to this spec, not an absolute one")
+    if PurePosixPath(base_ref).suffix not in YAML_SUFFIXES:
+        raise refuse(f"extends {base_ref!r}: a base spec is a YAML file (.yaml); a Python spec runs only "
+                     "when it is named on the command line")
+    base_path = path.parent / base_ref
+    try:
+        resolved = base_path.resolve()
+    except (OSError, RuntimeError):
+        raise refuse(f"extends {base_ref!r}: the path cannot be resolved (a symlink loop?)") from None
+    try:
+        resolved.relative_to(root)
+    except ValueError:
+        shown = _display(root)
+        inside = "the folder of the spec named on the command line" if shown in (".", "") else f"{shown}/"
+        raise refuse(f"extends {base_ref!r}: a base spec must lie inside {inside} (or the tree named with "
+                     "--root DIR); it may not climb out with '..' or a symlink") from None
+    if not resolved.exists():
+        raise refuse(f"base spec {base_ref!r} not found (looked for {base_path})")
+    if not resolved.is_file():
+        raise refuse(f"base spec {base_ref!r} is not a regular file")
+    return base_path
 
 
 def _unique(issues: list[SpecIssue]) -> list[SpecIssue]:
@@ -186,67 +218,6 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _read_yaml(path: Path, display: str, with_positions: bool = True) -> tuple[Any, dict[tuple, Pos]]:
-    yaml = YAML(typ="rt" if with_positions else "safe")
-    yaml.allow_duplicate_keys = False
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise SpecError([SpecIssue(display, 1, 1, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]) from None
-    except OSError as exc:
-        raise SpecError([SpecIssue(display, 1, 1, "", f"cannot read: {exc.strerror}")]) from None
-    try:
-        doc = yaml.load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = exc.problem or exc.context or "invalid YAML"
-        if "duplicate key" in str(exc):
-            problem = "duplicate key " + str(exc).split("duplicate key", 1)[1].split("\n")[0].strip()
-        raise SpecError([SpecIssue(display, line, col, "", f"YAML syntax error: {problem}")]) from None
-    except YAMLError as exc:
-        raise SpecError([SpecIssue(display, 1, 1, "", f"YAML error: {exc}")]) from None
-    if doc is None:
-        raise SpecError([SpecIssue(display, 1, 1, "", "the spec is empty; it needs at least version: 1 and name")])
-    if not with_positions:
-        return doc, {(): (display, 1, 1)}
-    positions: dict[tuple, Pos] = {(): (display, 1, 1)}
-    plain = _index(doc, (), positions, display)
-    return plain, positions
-
-
-def _index(node: Any, path: tuple, positions: dict[tuple, Pos], display: str) -> Any:
-    """Copy a ruamel tree into plain dicts/lists, recording where each key and value stands."""
-    if isinstance(node, CommentedMap):
-        out = {}
-        for key in node:
-            line, col = node.lc.key(key)
-            positions[path + (key,)] = (display, line + 1, col + 1)
-            try:
-                vline, vcol = node.lc.value(key)
-                positions[path + (key, "<value>")] = (display, vline + 1, vcol + 1)
-            except (KeyError, TypeError, IndexError):
-                pass
-            out[key] = _index(node[key], path + (key,), positions, display)
-        return out
-    if isinstance(node, CommentedSeq):
-        out_list = []
-        for i, item in enumerate(node):
-            try:
-                line, col = node.lc.item(i)
-                positions[path + (i,)] = (display, line + 1, col + 1)
-            except (KeyError, TypeError, IndexError):
-                pass
-            out_list.append(_index(item, path + (i,), positions, display))
-        return out_list
-    if hasattr(node, "__str__") and type(node).__module__.startswith("ruamel"):
-        # ruamel scalar subclasses (ScalarFloat, LiteralScalarString...) -> plain Python values
-        for base in (bool, int, float, str):
-            if isinstance(node, base):
-                return base(node)
-    return node
-
-
 def _read_python(path: Path, display: str) -> tuple[Any, dict[tuple, Pos]]:
     module_name = "itgrix_gen_spec_" + hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]
     spec_obj = importlib.util.spec_from_file_location(module_name, path)
@@ -259,7 +230,13 @@ def _read_python(path: Path, display: str) -> tuple[Any, dict[tuple, Pos]]:
         raise SpecError(_issues(exc, {}, {}, display)) from None
     except SyntaxError as exc:
         raise SpecError([SpecIssue(display, exc.lineno or 1, exc.offset or 1, "", f"Python syntax error: {exc.msg}")]) from None
-    except Exception as exc:  # the user's module raised: report it, never a traceback
+    except SystemExit as exc:
+        # sys.exit() inside a spec must not end a batch (with exit 0, no less).
+        line = _traceback_line(exc, path)
+        raise fail(display, f"importing the spec called sys.exit({exc.code!r}); a spec only defines SPEC", line) from None
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # the user's module raised: report it, never a traceback
         line = _traceback_line(exc, path)
         raise SpecError([SpecIssue(display, line, 1, "", f"importing the spec raised {type(exc).__name__}: {exc}")]) from None
     finally:
@@ -271,6 +248,7 @@ def _read_python(path: Path, display: str) -> tuple[Any, dict[tuple, Pos]]:
         value = value.model_dump(mode="json", by_alias=True, exclude_none=True)
     if not isinstance(value, dict):
         raise SpecError([SpecIssue(display, 1, 1, "SPEC", "SPEC must be a Spec model or a dict")])
+    yamlfile.check_data(value, display)
     return _plain(value, text_keys=False), {(): (display, 1, 1)}
 
 

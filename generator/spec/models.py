@@ -8,6 +8,8 @@ object) are normalised by validators rather than by unions, so that one mistake 
 
 from __future__ import annotations
 
+import difflib
+import functools
 import re
 import zoneinfo
 from typing import Annotated, Any, Literal
@@ -66,13 +68,30 @@ Template = Annotated[str, AfterValidator(_check_template)]
 
 
 def _check_timezone(name: str) -> str:
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"unknown timezone {name!r}: use an IANA name such as Europe/Moscow or UTC"
-        ) from None
-    return name
+    # A zone name is a short IANA name; anything else never reaches the file system (a 1 MB name
+    # would, through zoneinfo).
+    if len(name) <= 64 and re.fullmatch(r"[A-Za-z0-9_+\-]+(/[A-Za-z0-9_+\-]+)*", name):
+        try:
+            zoneinfo.ZoneInfo(name)
+            return name
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+            pass
+    shown = name if len(name) <= 64 else name[:40] + "..."
+    close = difflib.get_close_matches(name[:64], _zone_names(), n=1, cutoff=0.6)
+    if not close and len(name) <= 64:
+        # "moscow", "Europe/moscow": compare without case, and by the city alone
+        lowered = {z.lower(): z for z in _zone_names()}
+        city = {z.rsplit("/", 1)[-1].lower(): z for z in _zone_names()}
+        key = name.lower()
+        close = [lowered.get(key) or city.get(key.rsplit("/", 1)[-1]) or ""]
+        close = [c for c in close if c]
+    hint = f"; did you mean {close[0]}?" if close else ": use an IANA name such as Europe/Moscow or UTC"
+    raise ValueError(f"unknown timezone {shown!r}{hint}")
+
+
+@functools.lru_cache(maxsize=1)
+def _zone_names() -> list[str]:
+    return sorted(zoneinfo.available_timezones())
 
 
 TimeZone = Annotated[str, AfterValidator(_check_timezone)]
@@ -144,6 +163,25 @@ _SCALAR_SCHEMA = {"anyOf": [
     {"type": "object", "properties": {"regex": {"type": "string", "description": "a PCRE pattern"}},
      "required": ["regex"], "additionalProperties": False},
 ]}
+def _to_text_match(value: Any) -> Any:
+    """Numbers, extensions and trunks are text: YAML reads an unquoted +74951110000 as the number
+    74951110000 and 0100 as 100, so a YAML number here is refused instead of silently changed."""
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, (int, float)):
+            shown = "true/false" if isinstance(item, bool) else item
+            if isinstance(item, bool):
+                raise ValueError(f"{shown} is a YAML boolean here; this condition compares text: write it in quotes")
+            raise ValueError("this is a YAML number, and YAML drops a leading '+' or '0' from numbers "
+                             "(+74951110000 becomes 74951110000, 0100 becomes 100): write it in quotes, "
+                             "e.g. \"0100\"")
+    return _to_match(value)
+
+
+_TEXT_SCHEMA = {"anyOf": [_SCALAR_SCHEMA["anyOf"][0], _SCALAR_SCHEMA["anyOf"][2]]}
+TextMatchValue = Annotated[Match, BeforeValidator(_to_text_match), WithJsonSchema({
+    "description": "exact text (quote numbers: \"0100\"), {regex: '...'}, or a list of these (any may match)",
+    "anyOf": [_TEXT_SCHEMA, {"type": "array", "items": _TEXT_SCHEMA, "minItems": 1}],
+})]
 MatchValue = Annotated[Match, BeforeValidator(_to_match), WithJsonSchema({
     "description": "an exact value, {regex: '...'}, or a list of these (any may match)",
     "anyOf": [_SCALAR_SCHEMA, {"type": "array", "items": _SCALAR_SCHEMA, "minItems": 1}],
@@ -253,10 +291,10 @@ class When(Strict):
 
     direction: _enum_list(DIRECTIONS, "direction") | None = None  # type: ignore[valid-type]
     stage: _enum_list(STAGES, "call stage") | None = None  # type: ignore[valid-type]
-    extension: MatchValue | None = Field(default=None, description="the employee's internal number (any taking part)")
-    trunk: MatchValue | None = Field(default=None, description="the trunk's number or name")
-    client_phone: MatchValue | None = Field(default=None, description="the external party's number as the connector sees it")
-    line: MatchValue | None = Field(default=None, description="the external line number (LINE_NUMBER)")
+    extension: TextMatchValue | None = Field(default=None, description="the employee's internal number (any taking part)")
+    trunk: TextMatchValue | None = Field(default=None, description="the trunk's number or name")
+    client_phone: TextMatchValue | None = Field(default=None, description="the external party's number as the connector sees it")
+    line: TextMatchValue | None = Field(default=None, description="the external line number (LINE_NUMBER)")
     status: MatchValue | None = Field(default=None, description="STATUS_CODE / call result, e.g. \"304\"")
     answered: bool | None = Field(default=None, description="the call was answered")
     is_ivr: bool | None = Field(default=None, description="a call missed in the IVR")
@@ -534,11 +572,26 @@ class PostRegistration(Strict):
     webhook: Webhook | None = None
 
 
+def _no_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError(f"{str(value).lower()} is not a version: write version: 1")
+    return value
+
+
+def _php_text(value: Any) -> Any:
+    """`php: 5.4` unquoted is the YAML number 5.4: take it as the version "5.4" it means."""
+    if isinstance(value, float) and not isinstance(value, bool):
+        return repr(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value}.0"
+    return value
+
+
 class Spec(Strict):
-    version: Literal[1] = Field(description="spec language version; must be 1")
+    version: Annotated[Literal[1], BeforeValidator(_no_bool)] = Field(description="spec language version; must be 1")
     name: str = Field(min_length=1, max_length=200, description="the client or setup; written into every header")
     description: str | None = None
-    php: Literal[PHP_VERSIONS] = Field(default="5.4", description="lowest PHP the client's server runs")  # type: ignore[valid-type]
+    php: Annotated[Literal[PHP_VERSIONS], BeforeValidator(_php_text)] = Field(default="5.4", description="lowest PHP the client's server runs")  # type: ignore[valid-type]
     extends: str | None = Field(default=None, description="a base spec (path relative to this file)")
     timezone: TimeZone | None = Field(default=None, description="default timezone for hours and deadlines")
 
@@ -563,45 +616,3 @@ class Spec(Strict):
             raise ValueError("name must not be blank")
         value.encode("utf-8")
         return value
-
-    @model_validator(mode="after")
-    def _originate_has_region(self) -> "Spec":
-        o = self.originate
-        client = self.phones.client if self.phones else None
-        if o is not None and o.format != "keep" and o.region is None and (client is None or client.region is None):
-            raise ValueError(f"@originate.format: format {o.format} needs a region: set originate.region "
-                             "or phones.client.region (e.g. RU)")
-        return self
-
-    @model_validator(mode="after")
-    def _hours_have_zone(self) -> "Spec":
-        missing = [path for path, when in iter_whens(self) if _needs_zone(when) and not self.timezone]
-        if missing:
-            raise ValueError(
-                f"@{missing[0]}: hours/days conditions need a timezone: set 'timezone' in the "
-                "condition or at the top of the spec"
-            )
-        return self
-
-
-def _needs_zone(when: When) -> bool:
-    if when.hours is None and when.days is None:
-        return False
-    if when.timezone:
-        return False
-    return not (when.hours is not None and when.hours.timezone)
-
-
-def iter_whens(spec: Spec):
-    """Every condition block of a spec, with a readable location."""
-    if spec.registration:
-        for i, rule in enumerate(spec.registration.rules):
-            yield f"registration.rules.{i}.when", rule.when
-    for section in ("registration_params", "final_params", "entity", "activity", "tasks",
-                    "originate", "autodistribution", "call_card", "record_link"):
-        value = getattr(spec, section)
-        if value is not None:
-            for i, rule in enumerate(value.rules):
-                yield f"{section}.rules.{i}.when", rule.when
-    if spec.post_registration and spec.post_registration.webhook:
-        yield "post_registration.webhook.when", spec.post_registration.webhook.when

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from typing import Any, Iterator
 
 from generator.php.literals import LiteralError, regex_source
+from generator.php import process
 from generator.php.runner import find_php
 
 
@@ -42,9 +42,10 @@ def check_patterns(data: Any, positions: dict, display: str) -> list:
     patterns = list(iter_patterns(data))
     if not patterns:
         return issues
+    floor = php_floor(data)
     compiled: list[tuple[tuple, str, str]] = []
     for path, pattern in patterns:
-        problem = backtracking_risk(pattern)
+        problem = backtracking_risk(pattern) or newer_syntax(pattern, floor)
         if problem is None:
             try:
                 compiled.append((path, pattern, regex_source(pattern)))
@@ -114,19 +115,126 @@ def cached_pcre_errors(php: str, sources: list[str]) -> list[str | None] | None:
 def pcre_errors(php: str, sources: list[str]) -> list[str | None] | None:
     """PCRE's verdict on each pattern; None when php could not be asked."""
     try:
-        proc = subprocess.run(
-            [php, "-n", "-d", "error_reporting=-1", "-d", "display_errors=0", "-r", _PHP_CHECK],
-            input=json.dumps(sources), capture_output=True, text=True, timeout=30,
-        )
+        proc = process.run([php, "-n", "-d", "error_reporting=-1", "-d", "display_errors=0", "-r", _PHP_CHECK],
+                           timeout=30, input=json.dumps(sources))
         result = json.loads(proc.stdout)
         if isinstance(result, list) and len(result) == len(sources):
             return result
-    except (OSError, subprocess.SubprocessError, ValueError):
+    except (OSError, process.Timeout, ValueError):
         pass
     return None
 
 
+# Syntax that only newer PCRE understands, with the first PHP whose bundled PCRE does.  PHP up to
+# 7.2 has PCRE 8.x; 7.3 brought PCRE2 10.32, 7.4 10.33, 8.0 10.35.  The local php (often new) cannot
+# judge this for the client's server, so the spec's `php:` floor decides.
+_NEWER_SYNTAX = (
+    (re.compile(r"\(\*(?:pla|plb|nla|nlb|positive_look(?:ahead|behind)|negative_look(?:ahead|behind)|atomic"
+                r"|sr|asr|script_run|atomic_script_run):"), "7.4", "an alpha assertion such as (*pla:...)"),
+    (re.compile(r"\(\*(?:napla|naplb|non_atomic_positive_look(?:ahead|behind)):|\(\?\*|\(\?<\*"), "8.0",
+     "a non-atomic assertion such as (*napla:...)"),
+    (re.compile(r"\\N\{U\+"), "7.4", "a \\N{U+...} code point"),
+    (re.compile(r"\(\?\^"), "7.3", "the (?^) option reset"),
+    (re.compile(r"\(\?[imsxJU-]*n[imsxJUn-]*[):]"), "7.3", "the (?n) no-auto-capture option"),
+    (re.compile(r"\(\*LIMIT_(?:HEAP|DEPTH)="), "7.3", "a (*LIMIT_HEAP=...) or (*LIMIT_DEPTH=...) setting"),
+)
+
+
+def php_floor(data: Any) -> str:
+    value = data.get("php", "5.4") if isinstance(data, dict) else "5.4"
+    if isinstance(value, float):
+        value = repr(value)
+    return value if isinstance(value, str) and re.fullmatch(r"\d+\.\d+", value) else "5.4"
+
+
+def _version(text: str) -> tuple[int, int]:
+    major, minor = text.split(".")
+    return int(major), int(minor)
+
+
+def newer_syntax(pattern: str, floor: str) -> str | None:
+    """The first construct of `pattern` that PHP `floor` cannot compile, in words."""
+    bare = _outside_classes(pattern)
+    for finder, since, what in _NEWER_SYNTAX:
+        if _version(floor) < _version(since) and finder.search(bare):
+            return (f"this pattern uses {what}, which PHP understands only from {since}, but the spec's "
+                    f"php: floor is {floor}; rewrite the pattern, or raise php: if every server runs {since}+")
+    return None
+
+
+def _outside_classes(pattern: str) -> str:
+    """The pattern with escaped characters other than \\N and character classes blanked out, so
+    that a literal "(*pla:" written as "\\(\\*pla:" or inside [...] is not taken for syntax."""
+    out: list[str] = []
+    i, n, in_class = 0, len(pattern), False
+    while i < n:
+        c = pattern[i]
+        if c == "\\" and i + 1 < n:
+            pair = pattern[i:i + 2]
+            out.append(pair if pair == "\\N" and not in_class else "__")
+            i += 2
+            continue
+        if in_class:
+            out.append("_")
+            if c == "]":
+                in_class = False
+        elif c == "[":
+            in_class = True
+            out.append("_")
+            if pattern[i + 1:i + 2] == "^":
+                out.append("_")
+                i += 1
+            if pattern[i + 1:i + 2] == "]":  # a leading ] is a literal
+                out.append("_")
+                i += 1
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
+_NESTED_HINT = ("this pattern nests one unbounded repeat inside another (like (a+)+), which can "
+                "backtrack for seconds on a non-matching number; rewrite it without the nesting")
+
+
 def backtracking_risk(pattern: str) -> str | None:
+    """A nested unbounded repeat, e.g. (a+)+, (\\d*)*, (?:x|y+)*, (?<n>\\d+)+ : exponential on a
+    failing input.  Python's parser judges the structure; PCRE-only syntax it cannot read goes
+    through a coarser structural scan instead of passing unchecked."""
+    if _python_nested_repeat(_as_python(pattern)) or _scan_nested_repeat(pattern):
+        return _NESTED_HINT
+    return None
+
+
+def _as_python(pattern: str) -> str:
+    """PCRE's spellings of named groups and references in Python's."""
+    pattern = re.sub(r"\(\?<([A-Za-z_]\w*)>", r"(?P<\1>", pattern)
+    pattern = re.sub(r"\(\?'([A-Za-z_]\w*)'", r"(?P<\1>", pattern)
+    return re.sub(r"\\k[<{']([A-Za-z_]\w*)[>}']", r"(?P=\1)", pattern)
+
+
+_UNBOUNDED = re.compile(r"[*+]|\{\d*,\}")
+_GROUP = re.compile(r"\(([^()]*)\)((?:[*+?]|\{\d*(?:,\d*)?\})[+?]?)?")
+
+
+def _scan_nested_repeat(pattern: str) -> bool:
+    """Innermost groups first: a group repeated without bound whose body repeats without bound."""
+    text = _outside_classes(pattern).replace("__", "_")
+    while True:
+        match = _GROUP.search(text)
+        if match is None:
+            return False
+        body, quantifier = match.group(1), match.group(2) or ""
+        body = re.sub(r"(?:[*+?]|\{\d*(?:,\d*)?\})\+", "_", body)  # possessive: never backtracks
+        inner = "U" in body or bool(_UNBOUNDED.search(body))
+        possessive = len(quantifier) > 1 and quantifier.endswith("+")  # a++ never backtracks
+        outer = not possessive and bool(re.fullmatch(r"[*+]\??|\{\d*,\}\??", quantifier))
+        if inner and outer:
+            return True
+        text = text[:match.start()] + ("U" if inner or outer else "_") + text[match.end():]
+
+
+def _python_nested_repeat(pattern: str) -> bool:
     """A nested unbounded repeat, e.g. (a+)+, (\\d*)*, (?:x|y+)* : exponential on a failing input."""
     try:
         from re import _parser as sre_parse  # type: ignore[attr-defined]
@@ -135,11 +243,8 @@ def backtracking_risk(pattern: str) -> str | None:
     try:
         tree = sre_parse.parse(pattern)
     except (re.error, OverflowError, RecursionError):
-        return None  # PCRE-only syntax: PHP's check decides
-    if _nested_repeat(tree, inside_repeat=False):
-        return ("this pattern nests one unbounded repeat inside another (like (a+)+), which can "
-                "backtrack for seconds on a non-matching number; rewrite it without the nesting")
-    return None
+        return False  # PCRE-only syntax: the structural scan decides
+    return _nested_repeat(tree, inside_repeat=False)
 
 
 _MAXREPEAT = 4294967295

@@ -1,0 +1,111 @@
+"""Checks that span sections of a spec (a key here needs a key there).
+
+They run on the spec's plain data, not inside the pydantic model: a model-level validator runs
+only once every field is valid, so its errors would show up one run later than the others.  Here
+they are reported in the same run as every field error (and tolerate data that is still wrong)."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from generator.spec import placeholders
+
+SECTIONS_WITH_RULES = ("registration", "registration_params", "final_params", "entity", "activity", "tasks",
+                       "originate", "autodistribution", "call_card", "record_link")
+
+
+def _get(data: Any, *keys: Any) -> Any:
+    for key in keys:
+        if isinstance(data, dict):
+            data = data.get(key)
+        elif isinstance(data, list) and isinstance(key, int) and 0 <= key < len(data):
+            data = data[key]
+        else:
+            return None
+    return data
+
+
+def iter_whens(data: Any) -> Iterator[tuple[tuple, Any]]:
+    """(path, when) for every condition block in plain spec data."""
+    for section in SECTIONS_WITH_RULES:
+        rules = _get(data, section, "rules")
+        if isinstance(rules, list):
+            for i, rule in enumerate(rules):
+                when = _get(rule, "when")
+                if isinstance(when, dict):
+                    yield (section, "rules", i, "when"), when
+    hook = _get(data, "post_registration", "webhook", "when")
+    if isinstance(hook, dict):
+        yield ("post_registration", "webhook", "when"), hook
+
+
+# Fields of the connector's replies whose type is known (../shared/itgrix/customizations-bx.txt):
+# a wrong type is refused when the spec is loaded instead of reaching Bitrix24.
+WHOLE_NUMBER_FIELDS = ("USER_ID", "RESPONSIBLE_ID", "CREATED_BY", "DURATION", "responsible_id")
+FLAG_FIELDS = ("ADD_TO_CHAT", "CRM_CREATE", "SHOW")
+PHONE_FIELDS = ("LINE_NUMBER", "PHONE_NUMBER", "phone", "number")
+
+
+def _is_template(value: Any) -> bool:
+    return isinstance(value, str) and placeholders.has_placeholders(placeholders.parse(value))
+
+
+def typed_field_problem(key: str, value: Any) -> str | None:
+    if value is None or _is_template(value):
+        return None  # removed, or filled at call time
+    if key in WHOLE_NUMBER_FIELDS:
+        if isinstance(value, bool) or not (
+                isinstance(value, int) or (isinstance(value, str) and value.isascii() and value.isdigit())):
+            return (f"{key} takes a whole number (a Bitrix24 ID or seconds) or a {{placeholder}}, "
+                             f"got {value!r}")
+    elif key in FLAG_FIELDS:
+        if isinstance(value, bool) or value not in (0, 1, "0", "1"):
+            return (f"{key} is a flag: write 1 or 0, got {value!r}")
+    elif key in PHONE_FIELDS:
+        if not isinstance(value, str):
+            return (f"{key} is a phone number, which is text: write it in quotes, e.g. \"{value}\" "
+                             "(YAML drops a leading '+' or '0' from numbers)")
+    return None
+
+
+def iter_set_maps(data: Any) -> Iterator[tuple[tuple, dict]]:
+    """(path, map) for every `set:` of the spec's sections and their rules."""
+    for section in SECTIONS_WITH_RULES:
+        block = _get(data, section)
+        if isinstance(_get(block, "set"), dict):
+            yield (section, "set"), block["set"]
+        rules = _get(block, "rules")
+        if isinstance(rules, list):
+            for i, rule in enumerate(rules):
+                if isinstance(_get(rule, "set"), dict):
+                    yield (section, "rules", i, "set"), rule["set"]
+
+
+def cross_section_problems(data: Any) -> list[tuple[tuple, str]]:
+    """(path, message) for each problem that involves more than one section."""
+    if not isinstance(data, dict):
+        return []
+    problems: list[tuple[tuple, str]] = []
+    originate = data.get("originate")
+    if isinstance(originate, dict):
+        fmt = originate.get("format", "keep")
+        if fmt not in (None, "keep") and not originate.get("region") and not _get(data, "phones", "client", "region"):
+            problems.append((("originate", "format"),
+                             f"format {fmt} needs a region: set originate.region or phones.client.region (e.g. RU)"))
+    if not data.get("timezone"):
+        for path, when in iter_whens(data):
+            if "hours" not in when and "days" not in when:
+                continue
+            if when.get("timezone") or _get(when, "hours", "timezone"):
+                continue
+            problems.append((path, "hours/days conditions need a timezone: set 'timezone' in the condition "
+                                   "or at the top of the spec"))
+    for path, fields in iter_set_maps(data):
+        for key, value in fields.items():
+            try:
+                problem = typed_field_problem(key, value)
+            except placeholders.TemplateError:
+                problem = None  # the model reports the broken template itself
+            if problem:
+                problems.append((path + (key,), problem))
+    return problems

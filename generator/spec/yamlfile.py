@@ -1,0 +1,264 @@
+"""Reading a YAML spec as data, with limits, and with messages a newcomer understands.
+
+A spec is data from a person who may be careless or hostile, so before anything builds a tree:
+- the file must be a regular file (not a device, FIFO or socket) of at most MAX_SPEC_BYTES, UTF-8;
+- one pass over the parser's events (libyaml's parser is iterative, so a deep document cannot
+  exhaust the stack here) refuses nesting deeper than MAX_DEPTH and documents whose size with
+  every alias expanded exceeds MAX_NODES ("billion laughs"), lone surrogates and numbers too long
+  to be a value, each with its line and column.
+Only then is the document composed, by the fast C loader (no positions) or, for a spec with a
+problem, by the round-trip loader that remembers where every key and value stands.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from generator.spec.issues import Pos, SpecError, SpecIssue, fail
+
+# The limits a spec must keep (documented in the README, "Limits").  A real client's spec is a few
+# kilobytes, a few hundred nodes and under ten levels deep; these leave room for a hundredfold.
+MAX_SPEC_BYTES = 1024 * 1024
+MAX_DEPTH = 64
+MAX_NODES = 100_000
+MAX_NUMBER_DIGITS = 1000
+
+_LONG_NUMBER = re.compile(r"[-+]?[0-9_]{%d,}(\.[0-9_]*)?([eE][-+]?[0-9]+)?" % MAX_NUMBER_DIGITS)
+
+
+def read_text(path: Path, display: str) -> str:
+    """The spec's text: a regular file, within the size limit, UTF-8 (a BOM is dropped)."""
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; the fstat below then refuses it.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except IsADirectoryError:
+        raise fail(display, "is a folder, not a spec file") from None
+    except OSError as exc:
+        raise fail(display, f"cannot read: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise fail(display, "is a folder, not a spec file")
+        if not stat.S_ISREG(info.st_mode):
+            raise fail(display, "not a regular file (a device, FIFO or socket): a spec is a text file")
+        if info.st_size > MAX_SPEC_BYTES:
+            raise fail(display, f"the spec is {info.st_size:,} bytes; the limit is {MAX_SPEC_BYTES:,} "
+                                "(split a large setup into a base spec and `extends`)")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(MAX_SPEC_BYTES + 1)
+    except OSError as exc:
+        raise fail(display, f"cannot read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_SPEC_BYTES:
+        raise fail(display, f"the spec is larger than the limit of {MAX_SPEC_BYTES:,} bytes")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise fail(display, f"not UTF-8 text ({exc.reason} at byte {exc.start}); save the file as UTF-8",
+                   line, col) from None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def load(text: str, display: str, with_positions: bool) -> tuple[Any, dict[tuple, Pos]]:
+    """The document as plain dicts/lists/scalars, and (with_positions) where each key stands."""
+    scan(text, display)
+    yaml = YAML(typ="rt" if with_positions else "safe")
+    yaml.allow_duplicate_keys = False
+    try:
+        doc = yaml.load(text)
+    except MarkedYAMLError as exc:
+        raise _syntax_error(exc, text, display) from None
+    except (YAMLError, ValueError, TypeError, RecursionError) as exc:
+        raise fail(display, f"YAML error: {_one_line(exc)}") from None
+    if doc is None:
+        raise fail(display, "the spec is empty; it needs at least version: 1 and name")
+    if not with_positions:
+        return doc, {(): (display, 1, 1)}
+    positions: dict[tuple, Pos] = {(): (display, 1, 1)}
+    return _index(doc, (), positions, display), positions
+
+
+def scan(text: str, display: str) -> None:
+    """One pass over the parser's events: depth, expanded size, and scalars no spec can hold."""
+    yaml = YAML(typ="safe")
+    stack: list[list] = []          # per open collection: [expanded size, anchor]
+    anchors: dict[str, int] = {}    # expanded size of each anchored node
+    total = 0
+
+    def where(event: Any) -> tuple[int, int]:
+        mark = getattr(event, "start_mark", None)
+        return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+
+    def add(size: int, event: Any) -> None:
+        nonlocal total
+        total += size
+        if total > MAX_NODES:
+            raise fail(display, f"the spec expands to more than {MAX_NODES:,} values (aliases "
+                                "included); a spec this large is refused", *where(event))
+        if stack:
+            stack[-1][0] += size
+
+    try:
+        for event in yaml.parse(text):
+            kind = type(event).__name__
+            if kind in ("MappingStartEvent", "SequenceStartEvent"):
+                if len(stack) >= MAX_DEPTH:
+                    raise fail(display, f"nested more than {MAX_DEPTH} levels deep; a spec is refused "
+                                        "beyond that", *where(event))
+                add(1, event)
+                stack.append([1, getattr(event, "anchor", None)])
+            elif kind in ("MappingEndEvent", "SequenceEndEvent"):
+                size, anchor = stack.pop()
+                if anchor:
+                    anchors[anchor] = size
+            elif kind == "ScalarEvent":
+                _check_scalar(event, display, where(event))
+                add(1, event)
+                if getattr(event, "anchor", None):
+                    anchors[event.anchor] = 1
+            elif kind == "AliasEvent":
+                add(anchors.get(event.anchor, 1), event)
+    except MarkedYAMLError as exc:
+        raise _syntax_error(exc, text, display) from None
+    except YAMLError as exc:
+        raise _reader_error(exc, text, display) from None
+
+
+def _check_scalar(event: Any, display: str, pos: tuple[int, int]) -> None:
+    value = event.value
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = value[exc.start]
+        raise fail(display, f"the text holds a lone surrogate \\u{ord(bad):04x}, which is not a character "
+                            "(write the whole character, or its \\U escape)", *pos) from None
+    if not event.style and len(value) >= MAX_NUMBER_DIGITS and _LONG_NUMBER.fullmatch(value):
+        raise fail(display, f"a number of {len(value):,} digits is not a value any key takes "
+                            "(quote it if it is text)", *pos)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text[:300] + ("..." if len(text) > 300 else "")
+
+
+def _reader_error(exc: YAMLError, text: str, display: str) -> SpecError:
+    position = getattr(exc, "position", None)
+    if isinstance(position, int):
+        line = text.count("\n", 0, position) + 1
+        col = position - (text.rfind("\n", 0, position) + 1) + 1
+        char = getattr(exc, "character", None)
+        what = f"character {char!r}" if isinstance(char, str) else "a character"
+        return fail(display, f"{what} that YAML does not allow in a file (a control character?)", line, col)
+    return fail(display, f"YAML error: {_one_line(exc)}")
+
+
+def _syntax_error(exc: MarkedYAMLError, text: str, display: str) -> SpecError:
+    """Parser messages in the words of someone who wrote the spec, not of the parser."""
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line, mark.column) if mark is not None else (0, 0)
+    lines = text.split("\n")
+    problem = str(exc.problem or exc.context or "invalid YAML")
+    # A tab in the indentation, on this line or the one the parser stumbled after.
+    for candidate in (line, line - 1, line + 1):
+        if 0 <= candidate < len(lines):
+            indent = re.match(r"[ \t]*", lines[candidate]).group(0)  # type: ignore[union-attr]
+            if "\t" in indent or ("'\\t'" in problem and candidate == line):
+                tab = indent.find("\t") if "\t" in indent else col
+                return fail(display, "tabs are not allowed in YAML indentation; indent with spaces",
+                            candidate + 1, tab + 1)
+    if "duplicate key" in str(exc):
+        key = str(exc).split("duplicate key", 1)[1].split("\n")[0].strip()
+        return fail(display, f"duplicate key {key}", line + 1, col + 1)
+    context = exc.context_mark
+    if "expected <block end>" in problem or "did not find expected key" in problem or (
+            "expected <block mapping end>" in problem) or "did not find expected '-' indicator" in problem:
+        block = ""
+        if context is not None and context.line != line:
+            block = (f" (the block that starts on line {context.line + 1} has its keys at column "
+                     f"{context.column + 1})")
+        return fail(display, f"wrong indentation: this line starts at column {col + 1}, which does not line "
+                             f"up with the keys above it{block}; indent keys of one block alike, with spaces",
+                    line + 1, col + 1)
+    if "mapping values are not allowed" in problem:
+        return fail(display, "a ':' where no key can start: check this line's indentation, or quote "
+                             "a value that holds ': '", line + 1, col + 1)
+    if "invalid Unicode character escape" in problem:
+        return fail(display, f"YAML syntax error: {problem} (a lone surrogate such as \\ud800 is not a character)",
+                    line + 1, col + 1)
+    if "found character" in problem and "cannot start any token" in problem:
+        return fail(display, f"YAML syntax error: {problem} (quote the value if it is text)", line + 1, col + 1)
+    return fail(display, f"YAML syntax error: {problem}", line + 1, col + 1)
+
+
+def _index(node: Any, path: tuple, positions: dict[tuple, Pos], display: str) -> Any:
+    """Copy a ruamel tree into plain dicts/lists, recording where each key and value stands."""
+    if isinstance(node, CommentedMap):
+        out = {}
+        here = positions.get(path, (display, 1, 1))
+        for key in node:
+            try:
+                line, col = node.lc.key(key)
+                positions[path + (key,)] = (display, line + 1, col + 1)
+            except (KeyError, TypeError, IndexError):
+                # A key brought in by a YAML merge (`<<: *base`) stands where the merge does.
+                positions[path + (key,)] = here
+            try:
+                vline, vcol = node.lc.value(key)
+                positions[path + (key, "<value>")] = (display, vline + 1, vcol + 1)
+            except (KeyError, TypeError, IndexError):
+                pass
+            out[key] = _index(node[key], path + (key,), positions, display)
+        return out
+    if isinstance(node, CommentedSeq):
+        out_list = []
+        for i, item in enumerate(node):
+            try:
+                line, col = node.lc.item(i)
+                positions[path + (i,)] = (display, line + 1, col + 1)
+            except (KeyError, TypeError, IndexError):
+                pass
+            out_list.append(_index(item, path + (i,), positions, display))
+        return out_list
+    if type(node).__module__.startswith("ruamel"):
+        # ruamel scalar subclasses (ScalarFloat, LiteralScalarString...) -> plain Python values
+        for base in (bool, int, float, str):
+            if isinstance(node, base):
+                return base(node)
+    return node
+
+
+def check_data(data: Any, display: str) -> None:
+    """The same depth and size limits for a spec that did not come from YAML (a Python spec),
+    walked without recursion; a structure that contains itself exceeds them too."""
+    count = 0
+    todo: list[tuple[Any, int]] = [(data, 1)]
+    while todo:
+        value, depth = todo.pop()
+        count += 1
+        if count > MAX_NODES:
+            raise fail(display, f"SPEC holds more than {MAX_NODES:,} values; a spec this large is refused")
+        if isinstance(value, (dict, list, tuple)):
+            if depth > MAX_DEPTH:
+                raise fail(display, f"SPEC is nested more than {MAX_DEPTH} levels deep")
+            items = list(value.items()) if isinstance(value, dict) else [(None, v) for v in value]
+            for key, item in items:
+                if key is not None:
+                    todo.append((key, depth + 1))
+                todo.append((item, depth + 1))
+        elif isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise fail(display, "SPEC holds text with a lone surrogate, which is not a character") from None
