@@ -19,6 +19,8 @@ class SpecResult:
     errors: list[str] = field(default_factory=list)        # spec errors or render failures
     planned: list[writer.Planned] = field(default_factory=list)
     customized: list[str] = field(default_factory=list)
+    derived: bool = False      # the folder was named after the spec (not given with -o)
+    name_line: str | None = None  # the header line that names the spec
 
     @property
     def ok(self) -> bool:
@@ -38,7 +40,7 @@ def checked_files(loaded):
     return files
 
 
-def render_one(loader, path: Path, output: Path | None, many: bool, write: bool) -> SpecResult:
+def render_one(loader, path: Path, output: Path | None, many: bool) -> SpecResult:
     from generator.spec.loader import SpecError
 
     result = SpecResult(path)
@@ -54,32 +56,65 @@ def render_one(loader, path: Path, output: Path | None, many: bool, write: bool)
         return result
     name_dir = writer.slug(loaded.spec.name)
     result.folder = (output / name_dir if many else output) if output else Path("out") / name_dir
+    result.derived = many or output is None
+    result.name_line = writer.spec_name_line(files[0].content)
     result.planned = writer.plan({f.filename: f.content for f in files}, result.folder)
     result.customized = [f.customization.name for f in files if f.customized]
-    if write:
-        writer.write(result.planned)
     return result
 
 
-def _chunk(args: tuple[list[Path], Path | None, bool, bool, Path | None]) -> list[SpecResult]:
+def _chunk(args: tuple[list[Path], Path | None, bool, Path | None]) -> list[SpecResult]:
     from generator.spec.loader import Loader
 
-    paths, output, many, write, root = args
+    paths, output, many, root = args
     loader = Loader(root)
-    return [_guarded(loader, p, output, many, write) for p in paths]
+    return [_guarded(loader, p, output, many) for p in paths]
 
 
-def _guarded(loader, path: Path, output: Path | None, many: bool, write: bool) -> SpecResult:
+def _guarded(loader, path: Path, output: Path | None, many: bool) -> SpecResult:
     """One spec's failure, even a bug of ours, is reported for that spec; the batch goes on."""
     try:
-        return render_one(loader, path, output, many, write)
+        return render_one(loader, path, output, many)
     except Exception as exc:  # noqa: BLE001 - reported, never a traceback
         return SpecResult(path, errors=[f"{path}: internal error: {type(exc).__name__}: {exc} (run with --debug)"])
 
 
 def render_many(paths: list[Path], output: Path | None, write: bool, progress=None, jobs: int | None = None,
                 root: Path | None = None):
-    """Yield a SpecResult per spec, in the order given."""
+    """Yield a SpecResult per spec, in the order given; with `write`, write each spec's files
+    unless its folder belongs to another spec (see _claim)."""
+    claimed: dict[Path, Path] = {}
+    for result in _render_all(paths, output, progress, jobs, root):
+        if result.ok:
+            _claim(result, claimed)
+        if result.ok and write:
+            try:
+                writer.write(result.planned)
+            except OSError as exc:
+                result.errors = [f"{result.path}: cannot write {result.folder}: {exc.strerror or exc}"]
+        yield result
+
+
+def _claim(result: SpecResult, claimed: dict[Path, Path]) -> None:
+    """Two specs whose names differ only in punctuation ("acme corp", "acme/corp") get the same
+    folder name.  Refuse the second one, in one batch and across runs (the generated header names
+    the spec that owns the folder), instead of letting one client's files replace another's."""
+    if not result.derived or result.folder is None:
+        return
+    key = result.folder.resolve()
+    if key in claimed:
+        result.errors = [f"{result.path}: its output folder {result.folder}/ is already taken by {claimed[key]} "
+                         "in this run (the names differ only in punctuation); rename one spec"]
+        return
+    claimed[key] = result.path
+    owner = writer.folder_owner(result.folder)
+    if owner is not None and result.name_line is not None and owner != result.name_line:
+        result.errors = [f"{result.path}: {result.folder}/ holds the files of another spec ({owner.split('Spec name: ', 1)[-1]}); "
+                         "refusing to mix two clients' files: rename the spec, render with -o, or delete "
+                         "that folder if the spec was renamed"]
+
+
+def _render_all(paths: list[Path], output: Path | None, progress, jobs: int | None, root: Path | None):
     many = len(paths) > 1
     jobs = jobs or min(4, os.cpu_count() or 1)
     if len(paths) < 24 or jobs < 2:
@@ -87,7 +122,7 @@ def render_many(paths: list[Path], output: Path | None, write: bool, progress=No
 
         loader = Loader(root)
         for path in paths:
-            result = _guarded(loader, path, output, many, write)
+            result = _guarded(loader, path, output, many)
             if progress:
                 progress(1)
             yield result
@@ -95,7 +130,7 @@ def render_many(paths: list[Path], output: Path | None, write: bool, progress=No
     size = max(8, len(paths) // (jobs * 8))
     chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for results in pool.map(_chunk, [(c, output, many, write, root) for c in chunks]):
+        for results in pool.map(_chunk, [(c, output, many, root) for c in chunks]):
             if progress:
                 progress(len(results))
             yield from results

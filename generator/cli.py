@@ -6,6 +6,7 @@ No Python traceback reaches a user unless --debug is given.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
 import os
@@ -374,21 +375,23 @@ def deploy(
     spec: Optional[str] = typer.Argument(None, help="The spec to deploy (not needed with --rollback)."),
     to: Path = typer.Option(..., "--to", help="The connector's folder, normally /opt/itgrix_bx/customizer/actions/."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show per-file status and diffs; write nothing."),
-    force: bool = typer.Option(False, "--force", help="Overwrite files that were edited by hand on the server."),
+    force: bool = typer.Option(False, "--force", help="Overwrite (deploy) or discard (rollback) files edited by hand "
+                               "on the server, after backing them up."),
     rollback: bool = typer.Option(False, "--rollback", help="Restore the files the last deploy replaced."),
     php: Optional[str] = typer.Option(None, "--php", help="The php binary for `php -l` (default: php on PATH, if any)."),
+    wait: float = typer.Option(30.0, "--wait", min=0, help="Seconds to wait for another deploy into the same folder."),
 ) -> None:
     """Check, then install the fourteen files into the connector's folder atomically, with a backup."""
     from generator import deploy as dep
-    from generator.php.runner import find_php
+    from generator.php.runner import find_php, require_php
     from generator.render.renderer import render_spec
 
     if rollback:
-        try:
-            backup, restored, removed = dep.rollback(to)
-        except dep.DeployError as exc:
-            err.print(f"error: {exc}", markup=False)
-            raise Exit(2)
+        if spec is not None:
+            raise UsageProblem("--rollback takes no SPEC: it restores what the last deploy into --to replaced")
+        with dep.locked(to, wait):
+            dep.clean_leftovers(to)
+            backup, restored, removed = dep.rollback(to, force=force)
         out.print(f"restored from {backup}: {len(restored)} file(s) back, {len(removed)} removed", markup=False)
         for name in restored:
             out.print(f"  restored  {to / name}", markup=False)
@@ -396,50 +399,57 @@ def deploy(
             out.print(f"  removed   {to / name}", markup=False)
         raise Exit(0)
     if spec is None:
-        err.print("error: give the SPEC to deploy (or --rollback)")
-        raise Exit(2)
+        raise UsageProblem("give the SPEC to deploy (or --rollback)")
     if not to.is_dir():
-        err.print(f"error: {to} is not a folder (the connector's customizer/actions folder must exist)", markup=False)
-        raise Exit(2)
+        raise UsageProblem(f"{to} is not a folder (the connector's customizer/actions folder must exist)")
     loaded, failed = load_all([Path(spec)])
     if failed:
         raise Exit(2)
     item = loaded[0]
     rendered = render_spec(item.spec, item.digest)
-    php_bin = find_php(php)
+    php_bin = require_php(php) if php else find_php()
     problems = dep.check(rendered, php_bin)
     if problems:
         for line in problems:
             err.print(f"check failed: {line}", markup=False)
-        err.print("nothing was written", markup=False)
+        err.print(f"nothing was written to {to}", markup=False)
         raise Exit(2)
     if not php_bin:
         err.print("note: no php here, so only phply checked the syntax (php -l skipped)", markup=False)
-    plan = dep.plan(to, rendered)
-    colours = {"create": "green", "update": "yellow", "identical": "dim", "hand-edited": "red"}
-    for f in plan.files:
-        out.print(f"[{colours[f.status]}]{f.status:<11}[/] {to / f.name}")
-    if dry_run:
-        for f in plan.changes:
-            sys.stdout.write(f.diff(to))
-    if plan.hand_edited and not force:
-        for f in plan.hand_edited:
-            sys.stdout.write(f.diff(to))
-        err.print("refusing to overwrite files edited by hand since the last deploy (shown above); "
-                  "move the change into the spec, or use --force", markup=False)
-        raise Exit(1)
-    if dry_run:
-        out.print("dry run: nothing written")
-    else:
-        try:
-            backup = dep.apply(plan, item.spec.name, item.digest, force=force)
-        except (dep.DeployError, OSError) as exc:
-            err.print(f"error: {exc}; run `itgrix-gen deploy --rollback --to {to}` to undo a partial deploy", markup=False)
+    colours = {"create": "green", "update": "yellow", "identical": "dim", "hand-edited": "red", "unreadable": "red"}
+    with dep.locked(to, wait) if not dry_run else _no_lock():
+        if not dry_run:
+            dep.clean_leftovers(to)
+        plan = dep.plan(to, rendered)
+        for f in plan.files:
+            out.print(f"[{colours[f.status]}]{f.status:<11}[/] {to / f.name}")
+        if dry_run:
+            for f in plan.changes:
+                sys.stdout.write(f.diff(to))
+        if plan.unreadable:
+            for f in plan.unreadable:
+                err.print(f"error: cannot read {to / f.name}: {f.why}", markup=False)
+            err.print(f"nothing was written to {to}: run as the connector's owner or root", markup=False)
             raise Exit(2)
-        if backup:
-            out.print(f"backup of replaced files: {backup}", markup=False)
+        if plan.hand_edited and not force:
+            for f in plan.hand_edited:
+                sys.stdout.write(f.diff(to))
+            err.print("refusing to overwrite files edited by hand since the last deploy (shown above); "
+                      "move the change into the spec, or use --force (they are backed up first); "
+                      f"nothing was written to {to}", markup=False)
+            raise Exit(1)
+        if dry_run:
+            out.print("dry run: nothing written")
         else:
-            out.print("nothing to change: every file is already deployed")
+            try:
+                backup = dep.apply(plan, item.spec.name, item.digest, force=force)
+            except dep.DeployError as exc:
+                err.print(f"error: {exc}", markup=False)
+                raise Exit(2)
+            if backup:
+                out.print(f"backup of replaced files: {backup}", markup=False)
+            else:
+                out.print("nothing to change: every file is already deployed")
     custom = [f.name[:-4] for f in plan.files if f.customized]
     plain = [f.name[:-4] for f in plan.files if not f.customized]
     out.print("Switch on in the admin panel (http://<asterisk-ip>:8077 -> Customizer): "
@@ -447,6 +457,11 @@ def deploy(
     if plain:
         out.print("Pass-through (need not be switched on): " + ", ".join(plain), markup=False)
     raise Exit(0)
+
+
+@contextlib.contextmanager
+def _no_lock():
+    yield
 
 
 @app.command()

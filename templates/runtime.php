@@ -137,23 +137,41 @@ function itgrix_rt_truthy($value)
     return null;
 }
 
+// A pattern that fails at run time (backtracking or recursion limit, input that is not UTF-8) is
+// a non-match, and says so on stderr: a silent non-match would hide a rule that never applies.
 function itgrix_rt_preg_match($pattern, $subject)
 {
     if (!is_string($subject)) {
         return false;
     }
-    return preg_match($pattern, $subject) === 1;
+    $result = @preg_match($pattern, $subject);
+    if ($result === false) {
+        itgrix_rt_preg_failed($pattern);
+    }
+    return $result === 1;
 }
 
-// preg_replace that never hands back null: on a PCRE failure (bad UTF-8 input, backtracking
-// limit) the subject comes back unchanged.
+// preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
 function itgrix_rt_preg_replace($pattern, $replacement, $subject)
 {
     if (!is_string($subject)) {
         return $subject;
     }
-    $result = preg_replace($pattern, $replacement, $subject);
-    return is_string($result) ? $result : $subject;
+    $result = @preg_replace($pattern, $replacement, $subject);
+    if (!is_string($result)) {
+        itgrix_rt_preg_failed($pattern);
+        return $subject;
+    }
+    return $result;
+}
+
+function itgrix_rt_preg_failed($pattern)
+{
+    $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
+        4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
+    $code = function_exists('preg_last_error') ? preg_last_error() : 0;
+    $why = isset($codes[$code]) ? $codes[$code] : 'error ' . $code;
+    itgrix_rt_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
 }
 
 // Does one value satisfy a test: array('in' => list of texts) or array('regex' => list).

@@ -73,35 +73,76 @@ def test_hand_edited_file_is_refused_then_forced(actions):
     assert "quick fix" not in target.read_text()
 
 
-def test_crash_between_files_then_rollback(actions):
+def test_failure_mid_deploy_puts_everything_back(actions):
     cli("deploy", str(EXAMPLE), "--to", str(actions))
     deployed = snapshot(actions)
+    backups_before = dep.backups(actions)
     loaded = load(OTHER)
     rendered = render_spec(loaded.spec, loaded.digest)
     plan = dep.plan(actions, rendered)
     assert len(plan.changes) > 3
     written = []
 
-    def crashing_writer(path, content, mode=None):
+    def failing_writer(path, data, mode, owner):
         if len(written) == 3:
-            raise OSError("simulated crash (disk full)")
-        atomic_write(path, content, mode)
+            raise OSError(28, "No space left on device")
+        dep.replace_file(path, data, mode, owner)
         written.append(path.name)
 
-    with pytest.raises(OSError):
-        dep.apply(plan, loaded.spec.name, loaded.digest, writer=crashing_writer)
+    with pytest.raises(dep.DeployError) as failure:
+        dep.apply(plan, loaded.spec.name, loaded.digest, writer=failing_writer)
+    assert "nothing changed" in str(failure.value) and "rollback" not in str(failure.value)
+    assert snapshot(actions) == deployed, "the three files already written were put back"
+    assert dep.backups(actions) == backups_before, "no backup of a deploy that did not happen"
+    assert not (actions / ".itgrix-gen" / "pending.json").exists()
+    # and a rollback still undoes the last good deploy, not the failed one
+    assert cli("deploy", "--rollback", "--to", str(actions)).returncode == 0
+    assert (actions / "need_registration.php").read_text() == HAND
+
+
+CRASH = """
+import os, sys
+from pathlib import Path
+from generator import deploy as dep
+from generator.render.renderer import render_spec
+from generator.spec.loader import Loader
+folder, spec = Path(sys.argv[1]), sys.argv[2]
+loaded = Loader().load(spec)
+rendered = render_spec(loaded.spec, loaded.digest)
+written = []
+def writer(path, data, mode, owner):
+    if len(written) == 3:
+        # half a temporary file, then the process dies as under kill -9
+        (path.parent / ("." + path.name + ".abc123.tmp")).write_bytes(data[:100])
+        os._exit(9)
+    dep.replace_file(path, data, mode, owner)
+    written.append(path.name)
+with dep.locked(folder):
+    dep.apply(dep.plan(folder, rendered), loaded.spec.name, loaded.digest, writer=writer)
+"""
+
+
+def test_killed_mid_deploy_every_file_old_or_new_then_recovered(actions):
+    import subprocess
+    import sys
+
+    cli("deploy", str(EXAMPLE), "--to", str(actions))
+    deployed = snapshot(actions)
+    proc = subprocess.run([sys.executable, "-c", CRASH, str(actions), str(OTHER)], cwd=ROOT, capture_output=True)
+    assert proc.returncode == 9, proc.stderr
+    loaded = load(OTHER)
+    rendered = render_spec(loaded.spec, loaded.digest)
     new = {r.filename: r.content.encode() for r in rendered}
-    now = snapshot(actions)
+    now = {k: v for k, v in snapshot(actions).items() if not k.endswith(".tmp")}
     for name, data in now.items():
         assert data in (deployed[name], new[name]), f"{name} is neither old nor new"
     assert sum(now[n] == new[n] != deployed[n] for n in now) == 3
-    assert not [p for p in actions.iterdir() if p.name.endswith(".tmp")]
+    assert [p for p in actions.iterdir() if p.name.endswith(".tmp")], "the crash left a temporary file"
     # the next deploy knows the three new files are its own (journal), not hand edits
-    replan = dep.plan(actions, rendered)
-    assert not replan.hand_edited
+    assert not dep.plan(actions, rendered).hand_edited
     proc = cli("deploy", "--rollback", "--to", str(actions))
     assert proc.returncode == 0, proc.stderr
-    assert snapshot(actions) == deployed
+    assert snapshot(actions) == deployed, "rolled back, and the temporary file cleaned up"
     assert not (actions / ".itgrix-gen" / "pending.json").exists()
 
 
