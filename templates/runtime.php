@@ -283,6 +283,25 @@ function itgrix_rt_render($parts, $params, $direction)
     return $out;
 }
 
+// A template's text, or null when it has placeholders and every one of them came out empty.
+function itgrix_rt_render_filled($parts, $params, $direction)
+{
+    $placeholders = 0;
+    $filled = 0;
+    foreach ($parts as $part) {
+        if (!is_string($part)) {
+            $placeholders++;
+            if (itgrix_rt_render(array($part), $params, $direction) !== '') {
+                $filled++;
+            }
+        }
+    }
+    if ($placeholders > 0 && $filled === 0) {
+        return null;
+    }
+    return itgrix_rt_render($parts, $params, $direction);
+}
+
 // A value from a spec's "set": array('l', literal) | array('t', template) | array('a', members).
 function itgrix_rt_value($spec, $params, $direction)
 {
@@ -616,75 +635,254 @@ function itgrix_rt_json($value)
     return json_encode($value);
 }
 
-// Send the webhook with a hard deadline; a failure is only logged, never raised.
+// Call data may hold bytes that are not UTF-8 (a CallerID from an old trunk): json_encode would
+// fail on them and send an empty body.  Each invalid byte becomes U+FFFD instead, on every PHP.
+function itgrix_rt_utf8_clean($value)
+{
+    if (is_array($value)) {
+        $out = array();
+        foreach ($value as $key => $member) {
+            $out[itgrix_rt_utf8_clean($key)] = itgrix_rt_utf8_clean($member);
+        }
+        return $out;
+    }
+    if (!is_string($value) || preg_match('//u', $value)) {
+        return $value;
+    }
+    $out = '';
+    $length = strlen($value);
+    $i = 0;
+    while ($i < $length) {
+        $byte = ord($value[$i]);
+        $size = $byte < 0x80 ? 1 : ($byte >= 0xC2 && $byte <= 0xDF ? 2 : ($byte >= 0xE0 && $byte <= 0xEF ? 3
+            : ($byte >= 0xF0 && $byte <= 0xF4 ? 4 : 0)));
+        $char = $size > 0 ? substr($value, $i, $size) : '';
+        if ($size === 0 || strlen($char) !== $size || !preg_match('//u', $char)) {
+            $out .= "\xEF\xBF\xBD";
+            $i++;
+            continue;
+        }
+        $out .= $char;
+        $i += $size;
+    }
+    return $out;
+}
+
+// Send the webhook.  The timeout bounds the whole request (connect, redirects, reading), at most
+// three redirects are followed, at most 64 KiB of the answer is read, and every failure, an HTTP
+// status of 400 or more included, is logged on stderr: never raised, never printed on stdout.
 function itgrix_rt_webhook($hook, $params, $direction, $name)
 {
     $url = itgrix_rt_render($hook['url'], $params, $direction);
-    $body = $hook['body'] === null ? itgrix_rt_json($params)
-        : itgrix_rt_render($hook['body'], $params, $direction);
-    if (!is_string($body)) {
-        $body = '';
-    }
     $headers = array();
     foreach ($hook['headers'] as $header => $template) {
         $headers[] = $header . ': ' . str_replace(array("\r", "\n"), ' ',
             itgrix_rt_render($template, $params, $direction));
     }
-    if ($hook['body'] === null) {
+    if ($hook['body'] !== null) {
+        $body = itgrix_rt_render($hook['body'], $params, $direction);
+    } else {
+        $body = itgrix_rt_json(itgrix_rt_utf8_clean($hook['json'] !== null
+            ? itgrix_rt_value($hook['json'], $params, $direction) : $params));
         $headers[] = 'Content-Type: application/json';
     }
-    $timeout = $hook['timeout'];
-    if (function_exists('curl_init')) {
-        $curl = curl_init();
-        curl_setopt($curl, CURLOPT_URL, $url);
-        curl_setopt($curl, CURLOPT_CUSTOMREQUEST, $hook['method']);
-        if ($hook['method'] !== 'GET') {
-            curl_setopt($curl, CURLOPT_POSTFIELDS, $body);
-        }
-        curl_setopt($curl, CURLOPT_HTTPHEADER, $headers);
-        curl_setopt($curl, CURLOPT_RETURNTRANSFER, true);
-        curl_setopt($curl, CURLOPT_NOSIGNAL, 1);
-        if (defined('CURLOPT_TIMEOUT_MS')) {
-            curl_setopt($curl, CURLOPT_TIMEOUT_MS, (int) ($timeout * 1000));
-            curl_setopt($curl, CURLOPT_CONNECTTIMEOUT_MS, (int) ($timeout * 1000));
-        } else {
-            curl_setopt($curl, CURLOPT_TIMEOUT, max(1, (int) ceil($timeout)));
-            curl_setopt($curl, CURLOPT_CONNECTTIMEOUT, max(1, (int) ceil($timeout)));
-        }
-        $answer = curl_exec($curl);
-        $status = (int) curl_getinfo($curl, CURLINFO_HTTP_CODE);
-        $error = curl_error($curl);
-        curl_close($curl);
-        if ($answer === false) {
-            itgrix_rt_log($name, 'webhook failed: ' . $error);
-        } elseif ($status >= 400) {
-            itgrix_rt_log($name, 'webhook answered HTTP ' . $status);
-        }
+    if (!is_string($body)) {
+        itgrix_rt_log($name, 'webhook not sent: its body could not be encoded');
         return;
     }
-    $old = ini_get('default_socket_timeout');
-    ini_set('default_socket_timeout', (string) max(1, (int) ceil($timeout)));
-    $context = stream_context_create(array('http' => array(
-        'method' => $hook['method'],
-        'header' => implode("\r\n", $headers),
-        'content' => $hook['method'] !== 'GET' ? $body : '',
-        'timeout' => (float) $timeout,
-        'ignore_errors' => true,
-    )));
-    $answer = @file_get_contents($url, false, $context);
-    ini_set('default_socket_timeout', $old);
-    if ($answer === false) {
-        itgrix_rt_log($name, 'webhook failed (no answer within ' . $timeout . ' s)');
+    if ($hook['method'] === 'GET') {
+        $body = '';
+    }
+    $answer = itgrix_rt_http($hook['method'], $url, $headers, $body, $hook['timeout']);
+    if ($answer[1] !== '') {
+        itgrix_rt_log($name, 'webhook failed: ' . $answer[1]);
+    } elseif ($answer[0] >= 400) {
+        itgrix_rt_log($name, 'webhook answered HTTP ' . $answer[0]);
     }
 }
 
-// Run a conversion command with a deadline; true only when it exited 0 in time and wrote $target.
+// One HTTP request: array(status, error text or '').  The golden-case harness may install a stub
+// transport (no network in the PHP version matrix); otherwise curl when present, else sockets.
+function itgrix_rt_http($method, $url, $headers, $body, $timeout)
+{
+    if (function_exists('itgrix_gen_harness_http')) {
+        return itgrix_gen_harness_http($method, $url, $headers, $body, $timeout);
+    }
+    if (!preg_match('~^https?://~i', $url)) {
+        return array(0, 'not an http(s) URL');
+    }
+    $deadline = microtime(true) + $timeout;
+    if (function_exists('curl_init')) {
+        return itgrix_rt_http_curl($method, $url, $headers, $body, $timeout);
+    }
+    for ($hop = 0; $hop <= 3; $hop++) {
+        $answer = itgrix_rt_http_socket($method, $url, $headers, $body, $deadline);
+        if ($answer[1] !== '' || $answer[2] === null || $hop === 3) {
+            if ($answer[1] === '' && $answer[2] !== null) {
+                return array($answer[0], 'more than 3 redirects');
+            }
+            return array($answer[0], $answer[1]);
+        }
+        $url = itgrix_rt_url_join($url, $answer[2]);
+        if ($answer[0] !== 307 && $answer[0] !== 308) {
+            $method = 'GET';
+            $body = '';
+        }
+    }
+    return array(0, 'more than 3 redirects');
+}
+
+function itgrix_rt_http_curl($method, $url, $headers, $body, $timeout)
+{
+    $curl = curl_init();
+    // The answer goes nowhere: only its status matters, and a huge answer must not fill memory.
+    $sink = @fopen('/dev/null', 'w');
+    if (!$sink) {
+        $sink = fopen('php://temp/maxmemory:65536', 'w');
+    }
+    curl_setopt($curl, CURLOPT_URL, $url);
+    curl_setopt($curl, CURLOPT_CUSTOMREQUEST, $method);
+    if ($method !== 'GET') {
+        curl_setopt($curl, CURLOPT_POSTFIELDS, $body);
+    }
+    curl_setopt($curl, CURLOPT_HTTPHEADER, $headers);
+    curl_setopt($curl, CURLOPT_FILE, $sink);
+    curl_setopt($curl, CURLOPT_NOSIGNAL, 1);
+    @curl_setopt($curl, CURLOPT_FOLLOWLOCATION, true);
+    curl_setopt($curl, CURLOPT_MAXREDIRS, 3);
+    if (defined('CURLOPT_PROTOCOLS')) {
+        curl_setopt($curl, CURLOPT_PROTOCOLS, CURLPROTO_HTTP | CURLPROTO_HTTPS);
+        curl_setopt($curl, CURLOPT_REDIR_PROTOCOLS, CURLPROTO_HTTP | CURLPROTO_HTTPS);
+    }
+    if (defined('CURLOPT_TIMEOUT_MS')) {
+        curl_setopt($curl, CURLOPT_TIMEOUT_MS, max(1, (int) ($timeout * 1000)));
+        curl_setopt($curl, CURLOPT_CONNECTTIMEOUT_MS, max(1, (int) ($timeout * 1000)));
+    } else {
+        curl_setopt($curl, CURLOPT_TIMEOUT, max(1, (int) ceil($timeout)));
+        curl_setopt($curl, CURLOPT_CONNECTTIMEOUT, max(1, (int) ceil($timeout)));
+    }
+    $ok = curl_exec($curl);
+    $status = (int) curl_getinfo($curl, CURLINFO_HTTP_CODE);
+    $error = $ok === false ? curl_error($curl) : '';
+    fclose($sink);
+    // No curl_close(): the handle is freed with $curl, and PHP 8.5 deprecates the call.
+    return array($status, $error);
+}
+
+// HTTP/1.0 over a socket, every step bounded by the one deadline: array(status, error, location).
+function itgrix_rt_http_socket($method, $url, $headers, $body, $deadline)
+{
+    $parts = @parse_url($url);
+    if (!is_array($parts) || !isset($parts['host'])) {
+        return array(0, 'bad URL', null);
+    }
+    $https = strtolower($parts['scheme']) === 'https';
+    $port = isset($parts['port']) ? (int) $parts['port'] : ($https ? 443 : 80);
+    $path = (isset($parts['path']) && $parts['path'] !== '' ? $parts['path'] : '/')
+        . (isset($parts['query']) ? '?' . $parts['query'] : '');
+    $left = $deadline - microtime(true);
+    if ($left <= 0) {
+        return array(0, 'timed out', null);
+    }
+    $errno = 0;
+    $errstr = '';
+    $context = stream_context_create(array('ssl' => array('SNI_enabled' => true, 'peer_name' => $parts['host'])));
+    $socket = @stream_socket_client(($https ? 'ssl://' : 'tcp://') . $parts['host'] . ':' . $port,
+        $errno, $errstr, $left, STREAM_CLIENT_CONNECT, $context);
+    if (!$socket) {
+        return array(0, 'cannot connect to ' . $parts['host'] . ':' . $port . ' (' . $errstr . ')', null);
+    }
+    $host = $parts['host'] . (isset($parts['port']) ? ':' . $port : '');
+    $request = $method . ' ' . $path . " HTTP/1.0\r\nHost: " . $host . "\r\nConnection: close\r\n"
+        . ($method !== 'GET' ? 'Content-Length: ' . strlen($body) . "\r\n" : '')
+        . (count($headers) > 0 ? implode("\r\n", $headers) . "\r\n" : '') . "\r\n"
+        . ($method !== 'GET' ? $body : '');
+    $answer = '';
+    $error = '';
+    while ($request !== '') {
+        if (!itgrix_rt_stream_deadline($socket, $deadline)) {
+            $error = 'timed out while sending';
+            break;
+        }
+        $sent = @fwrite($socket, $request);
+        if ($sent === false || $sent === 0) {
+            $error = 'connection closed while sending';
+            break;
+        }
+        $request = (string) substr($request, $sent);
+    }
+    // A server that trickles its answer byte by byte still cannot hold the call past the deadline:
+    // every read waits at most until then.
+    while ($error === '' && strlen($answer) < 65536 && !feof($socket)) {
+        if (!itgrix_rt_stream_deadline($socket, $deadline)) {
+            $error = 'no complete answer within the timeout';
+            break;
+        }
+        $chunk = @fread($socket, 8192);
+        $meta = stream_get_meta_data($socket);
+        if ($chunk === false || ($chunk === '' && $meta['timed_out'])) {
+            $error = 'no complete answer within the timeout';
+            break;
+        }
+        $answer .= $chunk;
+        if (strpos($answer, "\r\n\r\n") !== false) {
+            break; // the status and headers are all this needs
+        }
+    }
+    fclose($socket);
+    if (!preg_match('~^HTTP/\d(?:\.\d)? (\d{3})~', $answer, $m)) {
+        return array(0, $error !== '' ? $error : 'no HTTP answer', null);
+    }
+    $status = (int) $m[1];
+    $location = null;
+    if ($status >= 300 && $status < 400 && preg_match('~\r\nLocation:[ \t]*([^\r\n]+)~i', $answer, $l)) {
+        $location = trim($l[1]);
+    }
+    return array($status, '', $location);
+}
+
+// Let the next read or write on the socket wait no later than the deadline; false once it passed.
+function itgrix_rt_stream_deadline($socket, $deadline)
+{
+    $left = $deadline - microtime(true);
+    if ($left <= 0) {
+        return false;
+    }
+    $seconds = (int) floor($left);
+    stream_set_timeout($socket, $seconds, max(1000, (int) (($left - $seconds) * 1000000)));
+    return true;
+}
+
+// A redirect's Location against the URL it came from (absolute, host-relative or path-relative).
+function itgrix_rt_url_join($base, $location)
+{
+    if (preg_match('~^https?://~i', $location)) {
+        return $location;
+    }
+    $parts = @parse_url($base);
+    $origin = $parts['scheme'] . '://' . $parts['host'] . (isset($parts['port']) ? ':' . $parts['port'] : '');
+    if (substr($location, 0, 2) === '//') {
+        return $parts['scheme'] . ':' . $location;
+    }
+    if (substr($location, 0, 1) === '/') {
+        return $origin . $location;
+    }
+    $path = isset($parts['path']) ? $parts['path'] : '/';
+    return $origin . substr($path, 0, strrpos($path, '/') + 1) . $location;
+}
+
+// Run a conversion command with a deadline; true only when it exited 0 in time and wrote a
+// non-empty $target.  At the deadline the shell and everything it started are killed (a converter
+// left running would go on writing the file the connector is about to use).
 function itgrix_rt_convert($command, $target, $timeout, $name)
 {
     if (!function_exists('proc_open')) {
         itgrix_rt_log($name, 'conversion skipped: proc_open is disabled');
         return false;
     }
+    clearstatcache();
+    $before = is_file($target) ? filemtime($target) : null;
+    $started = time();
     $pipes = array();
     $process = @proc_open($command, array(0 => array('file', '/dev/null', 'r'),
         1 => array('file', '/dev/null', 'w'), 2 => array('file', '/dev/null', 'w')), $pipes);
@@ -701,6 +899,7 @@ function itgrix_rt_convert($command, $target, $timeout, $name)
             break;
         }
         if (microtime(true) >= $deadline) {
+            itgrix_rt_kill_tree($status['pid']);
             proc_terminate($process, 9);
             proc_close($process);
             itgrix_rt_log($name, 'conversion took longer than ' . $timeout . ' s; original file kept');
@@ -711,10 +910,55 @@ function itgrix_rt_convert($command, $target, $timeout, $name)
     proc_close($process);
     clearstatcache();
     if ($code !== 0 || !is_file($target) || filesize($target) === 0) {
-        itgrix_rt_log($name, 'conversion failed (exit ' . $code . '); original file kept');
+        itgrix_rt_log($name, 'conversion failed (exit ' . $code . ', '
+            . (is_file($target) ? 'empty output' : 'no output') . '); original file kept');
+        return false;
+    }
+    if ($before !== null && filemtime($target) < $started && filemtime($target) === $before) {
+        itgrix_rt_log($name, 'conversion wrote nothing new (a stale ' . basename($target) . ' is there); original file kept');
         return false;
     }
     return true;
+}
+
+// Kill a process and all its descendants (found through /proc), children first.
+function itgrix_rt_kill_tree($pid)
+{
+    $children = array();
+    $entries = @scandir('/proc');
+    if (is_array($entries)) {
+        foreach ($entries as $entry) {
+            if (preg_match('/^[0-9]+$/', $entry)) {
+                $stat = @file_get_contents('/proc/' . $entry . '/stat');
+                // "pid (comm) state ppid ...": comm may hold spaces and brackets, so read after the last ")"
+                if (is_string($stat) && ($end = strrpos($stat, ')')) !== false) {
+                    $fields = explode(' ', trim(substr($stat, $end + 2)));
+                    if (isset($fields[1])) {
+                        $children[(int) $fields[1]][] = (int) $entry;
+                    }
+                }
+            }
+        }
+    }
+    $order = array();
+    $todo = array((int) $pid);
+    while (count($todo) > 0) {
+        $current = array_pop($todo);
+        $order[] = $current;
+        if (isset($children[$current])) {
+            foreach ($children[$current] as $child) {
+                $todo[] = $child;
+            }
+        }
+    }
+    $order = array_reverse($order);
+    if (function_exists('posix_kill')) {
+        foreach ($order as $victim) {
+            @posix_kill($victim, 9);
+        }
+    } elseif (function_exists('exec') && count($order) > 0) {
+        @exec('kill -9 ' . implode(' ', $order) . ' 2>/dev/null');
+    }
 }
 
 function itgrix_rt_shell_template($parts, $source, $target)

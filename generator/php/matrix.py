@@ -4,8 +4,9 @@ npm package @php-wasm/cli (PHP=<version> in its environment), and on PHP 5.2 thr
 process.  The npm packages are pinned in php-matrix/package-lock.json and installed with `npm ci`
 on first use (into the source checkout, or a cache folder for an installed package).
 
-The WASM runtimes have no real network (an HTTP request crashes the 5.2 runtime), so callers keep
-webhook calls out of matrix runs; native php tests them against a local server."""
+The WASM runtimes have no real network (an HTTP request crashes the 5.2 runtime), so there the
+harness answers the generated files' HTTP requests with a stub (a user's own webhook cases then
+run on every version); native php tests the real transport against a local server."""
 
 from __future__ import annotations
 
@@ -60,11 +61,11 @@ def matrix_dir() -> Path:
 
 def run_version(version: str, cases: list[Case], php: str | None = None, timeout: float = 600) -> list[Result]:
     if version == "native":
-        return run_batch(cases, php, timeout)
+        return run_batch(cases, php, timeout, stub_http=True)
     if not cases:
         return []
     folder = matrix_dir()
-    request = {"harness": str(harness_path()), "cases": [
+    request = {"harness": str(harness_path()), "stub_http": True, "cases": [
         {"file": str(Path(c.file).resolve()), "input": c.input_json, "now": c.now} for c in cases]}
     with tempfile.TemporaryDirectory(prefix="itgrix-matrix-") as tmp:
         if version == "5.2":
@@ -75,7 +76,7 @@ def run_version(version: str, cases: list[Case], php: str | None = None, timeout
             # php-wasm-cli's stdin is unreliable for large inputs (seen: an empty read), so the
             # request goes in a file that a two-line bootstrap names before including the harness.
             request_file = Path(tmp) / "request.json"
-            request_file.write_text(json.dumps({"cases": request["cases"]}), encoding="utf-8")
+            request_file.write_text(json.dumps({"cases": request["cases"], "stub_http": True}), encoding="utf-8")
             bootstrap = Path(tmp) / "bootstrap.php"
             bootstrap.write_text("<?php\n$itgrix_gen_request_file = " + php_string(str(request_file)) + ";\n"
                                  "include " + php_string(str(harness_path())) + ";\n", encoding="utf-8")

@@ -106,11 +106,12 @@ class Result:
         return not self.errors and not self.output and self.crash is None and self.reply_json is not None
 
 
-def run_batch(cases: list[Case], php: str | None = None, timeout: float = 120.0) -> list[Result]:
+def run_batch(cases: list[Case], php: str | None = None, timeout: float = 120.0, stub_http: bool = False) -> list[Result]:
+    """`stub_http`: the files' HTTP requests (webhooks) go to the harness's stub, not the network."""
     if not cases:
         return []
     php = require_php(php)
-    request = json.dumps({"cases": [
+    request = json.dumps({"stub_http": stub_http, "cases": [
         {"file": str(Path(c.file).resolve()), "input": c.input_json, "now": c.now} for c in cases
     ]})
     try:
@@ -127,7 +128,7 @@ def run_batch(cases: list[Case], php: str | None = None, timeout: float = 120.0)
     if isinstance(data, list) and len(data) == len(cases):
         return [_result(item, proc.stderr) for item in data]
     if len(cases) > 1:
-        return [run_batch([c], php, timeout)[0] for c in cases]
+        return [run_batch([c], php, timeout, stub_http)[0] for c in cases]
     why = proc.stderr.strip() or f"exit code {proc.returncode}"
     return [Result(reply_json=None, crash=f"PHP died: {why}")]
 

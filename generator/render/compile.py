@@ -136,6 +136,7 @@ class Compiler:
                     "timeout": float(hook.timeout_s),
                     "headers": {k: self.template(v) for k, v in hook.headers.items()},
                     "body": self.template(hook.body) if hook.body is not None else None,
+                    "json": self.value(hook.json_) if hook.json_ is not None else None,
                     "when": self.when(hook.when),
                 }
         else:

@@ -549,8 +549,21 @@ class Webhook(Strict):
     timeout_s: float = Field(default=2.0, gt=0, le=10.0)
     method: Literal["POST", "GET", "PUT"] = "POST"
     headers: dict[str, Template] = Field(default_factory=dict)
-    body: Template | None = Field(default=None, description="default: the whole input as JSON")
+    body: Template | None = Field(default=None, description="a text body with {placeholders}; default: the whole "
+                                  "input as JSON")
+    json_: SetMap | None = Field(default=None, alias="json", description="a JSON body: a mapping whose text values may "
+                                 "hold {placeholders}, encoded at call time (values escaped by construction)")
     when: When = Field(default_factory=When)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _one_body(self) -> "Webhook":
+        if self.body is not None and self.json_ is not None:
+            raise ValueError("give either body (text) or json (a mapping), not both")
+        if self.method == "GET" and (self.body is not None or self.json_ is not None):
+            raise ValueError("a GET request sends no body: use POST or PUT, or leave body/json out")
+        return self
 
     @field_validator("url")
     @classmethod

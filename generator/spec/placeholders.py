@@ -86,6 +86,12 @@ def check_name(name: str) -> None:
         raise TemplateError(f"placeholder '{{{name}}}' has an empty or invalid path")
     import difflib
 
+    if not re.fullmatch(r"[\w.]*", name):
+        # Not a name at all: text in braces, most often a JSON body written by hand.
+        raise TemplateError(
+            f"'{{{name[:40]}}}' is not a placeholder: literal braces are written '{{{{' and '}}}}' "
+            "(for a JSON webhook body, use `json:` with a mapping instead of `body:`)"
+        )
     close = difflib.get_close_matches(name, NAMES, n=1)
     hint = f" (did you mean '{{{close[0]}}}'?)" if close else ""
     raise TemplateError(

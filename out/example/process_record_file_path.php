@@ -8,21 +8,34 @@
  * Change (or convert) the path of the call recording.
  */
 
-if (!function_exists('itgrix_gen_579f6a30c6_preg_replace')) {
-    // preg_replace that never hands back null: on a PCRE failure (bad UTF-8 input, backtracking
-    // limit) the subject comes back unchanged.
-    function itgrix_gen_579f6a30c6_preg_replace($pattern, $replacement, $subject)
+if (!function_exists('itgrix_gen_00d64d3fa8_preg_replace')) {
+    // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
+    function itgrix_gen_00d64d3fa8_preg_replace($pattern, $replacement, $subject)
     {
         if (!is_string($subject)) {
             return $subject;
         }
-        $result = preg_replace($pattern, $replacement, $subject);
-        return is_string($result) ? $result : $subject;
+        $result = @preg_replace($pattern, $replacement, $subject);
+        if (!is_string($result)) {
+            itgrix_gen_00d64d3fa8_preg_failed($pattern);
+            return $subject;
+        }
+        return $result;
     }
 }
-if (!function_exists('itgrix_gen_579f6a30c6_omit')) {
+if (!function_exists('itgrix_gen_00d64d3fa8_preg_failed')) {
+    function itgrix_gen_00d64d3fa8_preg_failed($pattern)
+    {
+        $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
+            4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
+        $code = function_exists('preg_last_error') ? preg_last_error() : 0;
+        $why = isset($codes[$code]) ? $codes[$code] : 'error ' . $code;
+        itgrix_gen_00d64d3fa8_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
+    }
+}
+if (!function_exists('itgrix_gen_00d64d3fa8_omit')) {
     // Every key of the input except the context the connector adds (call_full, call_stage...).
-    function itgrix_gen_579f6a30c6_omit($input, $keys)
+    function itgrix_gen_00d64d3fa8_omit($input, $keys)
     {
         $out = array();
         if (!is_array($input)) {
@@ -36,9 +49,9 @@ if (!function_exists('itgrix_gen_579f6a30c6_omit')) {
         return $out;
     }
 }
-if (!function_exists('itgrix_gen_579f6a30c6_log')) {
+if (!function_exists('itgrix_gen_00d64d3fa8_log')) {
     // Say why on stderr (never stdout: that is the connector's reply channel).
-    function itgrix_gen_579f6a30c6_log($name, $message)
+    function itgrix_gen_00d64d3fa8_log($name, $message)
     {
         $line = 'itgrix-gen[' . $name . ']: ' . $message;
         if (function_exists('itgrix_gen_harness_log')) {
@@ -50,25 +63,30 @@ if (!function_exists('itgrix_gen_579f6a30c6_log')) {
         }
     }
 }
-if (!function_exists('itgrix_gen_579f6a30c6_exception_text')) {
-    function itgrix_gen_579f6a30c6_exception_text($error)
+if (!function_exists('itgrix_gen_00d64d3fa8_exception_text')) {
+    function itgrix_gen_00d64d3fa8_exception_text($error)
     {
         return get_class($error) . ': ' . $error->getMessage();
     }
 }
-if (!function_exists('itgrix_gen_579f6a30c6_convert')) {
-    // Run a conversion command with a deadline; true only when it exited 0 in time and wrote $target.
-    function itgrix_gen_579f6a30c6_convert($command, $target, $timeout, $name)
+if (!function_exists('itgrix_gen_00d64d3fa8_convert')) {
+    // Run a conversion command with a deadline; true only when it exited 0 in time and wrote a
+    // non-empty $target.  At the deadline the shell and everything it started are killed (a converter
+    // left running would go on writing the file the connector is about to use).
+    function itgrix_gen_00d64d3fa8_convert($command, $target, $timeout, $name)
     {
         if (!function_exists('proc_open')) {
-            itgrix_gen_579f6a30c6_log($name, 'conversion skipped: proc_open is disabled');
+            itgrix_gen_00d64d3fa8_log($name, 'conversion skipped: proc_open is disabled');
             return false;
         }
+        clearstatcache();
+        $before = is_file($target) ? filemtime($target) : null;
+        $started = time();
         $pipes = array();
         $process = @proc_open($command, array(0 => array('file', '/dev/null', 'r'),
             1 => array('file', '/dev/null', 'w'), 2 => array('file', '/dev/null', 'w')), $pipes);
         if (!is_resource($process)) {
-            itgrix_gen_579f6a30c6_log($name, 'conversion could not start');
+            itgrix_gen_00d64d3fa8_log($name, 'conversion could not start');
             return false;
         }
         $deadline = microtime(true) + $timeout;
@@ -80,9 +98,10 @@ if (!function_exists('itgrix_gen_579f6a30c6_convert')) {
                 break;
             }
             if (microtime(true) >= $deadline) {
+                itgrix_gen_00d64d3fa8_kill_tree($status['pid']);
                 proc_terminate($process, 9);
                 proc_close($process);
-                itgrix_gen_579f6a30c6_log($name, 'conversion took longer than ' . $timeout . ' s; original file kept');
+                itgrix_gen_00d64d3fa8_log($name, 'conversion took longer than ' . $timeout . ' s; original file kept');
                 return false;
             }
             usleep(20000);
@@ -90,14 +109,60 @@ if (!function_exists('itgrix_gen_579f6a30c6_convert')) {
         proc_close($process);
         clearstatcache();
         if ($code !== 0 || !is_file($target) || filesize($target) === 0) {
-            itgrix_gen_579f6a30c6_log($name, 'conversion failed (exit ' . $code . '); original file kept');
+            itgrix_gen_00d64d3fa8_log($name, 'conversion failed (exit ' . $code . ', '
+                . (is_file($target) ? 'empty output' : 'no output') . '); original file kept');
+            return false;
+        }
+        if ($before !== null && filemtime($target) < $started && filemtime($target) === $before) {
+            itgrix_gen_00d64d3fa8_log($name, 'conversion wrote nothing new (a stale ' . basename($target) . ' is there); original file kept');
             return false;
         }
         return true;
     }
 }
-if (!function_exists('itgrix_gen_579f6a30c6_shell_template')) {
-    function itgrix_gen_579f6a30c6_shell_template($parts, $source, $target)
+if (!function_exists('itgrix_gen_00d64d3fa8_kill_tree')) {
+    // Kill a process and all its descendants (found through /proc), children first.
+    function itgrix_gen_00d64d3fa8_kill_tree($pid)
+    {
+        $children = array();
+        $entries = @scandir('/proc');
+        if (is_array($entries)) {
+            foreach ($entries as $entry) {
+                if (preg_match('/^[0-9]+$/', $entry)) {
+                    $stat = @file_get_contents('/proc/' . $entry . '/stat');
+                    // "pid (comm) state ppid ...": comm may hold spaces and brackets, so read after the last ")"
+                    if (is_string($stat) && ($end = strrpos($stat, ')')) !== false) {
+                        $fields = explode(' ', trim(substr($stat, $end + 2)));
+                        if (isset($fields[1])) {
+                            $children[(int) $fields[1]][] = (int) $entry;
+                        }
+                    }
+                }
+            }
+        }
+        $order = array();
+        $todo = array((int) $pid);
+        while (count($todo) > 0) {
+            $current = array_pop($todo);
+            $order[] = $current;
+            if (isset($children[$current])) {
+                foreach ($children[$current] as $child) {
+                    $todo[] = $child;
+                }
+            }
+        }
+        $order = array_reverse($order);
+        if (function_exists('posix_kill')) {
+            foreach ($order as $victim) {
+                @posix_kill($victim, 9);
+            }
+        } elseif (function_exists('exec') && count($order) > 0) {
+            @exec('kill -9 ' . implode(' ', $order) . ' 2>/dev/null');
+        }
+    }
+}
+if (!function_exists('itgrix_gen_00d64d3fa8_shell_template')) {
+    function itgrix_gen_00d64d3fa8_shell_template($parts, $source, $target)
     {
         $out = '';
         foreach ($parts as $part) {
@@ -112,11 +177,11 @@ if (!function_exists('itgrix_gen_579f6a30c6_shell_template')) {
         return $out;
     }
 }
-if (!function_exists('itgrix_gen_579f6a30c6_reply')) {
+if (!function_exists('itgrix_gen_00d64d3fa8_reply')) {
     // A success reply whose "data" is always a JSON object: {} when empty (the form the connector
     // documents for a deliberate cancel), and an object, not a list, when its keys happen to be
     // 0..n-1.  Other arrays stay arrays: casting them would hide keys that start with a NUL byte.
-    function itgrix_gen_579f6a30c6_reply($data)
+    function itgrix_gen_00d64d3fa8_reply($data)
     {
         if (is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1))) {
             $data = (object) $data;
@@ -124,8 +189,8 @@ if (!function_exists('itgrix_gen_579f6a30c6_reply')) {
         return array('state' => 'success', 'data' => $data);
     }
 }
-if (!function_exists('itgrix_gen_main_c960ca944697ccce')) {
-    function itgrix_gen_main_c960ca944697ccce($params)
+if (!function_exists('itgrix_gen_main_4c40b8c6dce3d700')) {
+    function itgrix_gen_main_4c40b8c6dce3d700($params)
     {
         $name = 'process_record_file_path:example';
         $cfg = array(
@@ -133,43 +198,47 @@ if (!function_exists('itgrix_gen_main_c960ca944697ccce')) {
             'rewrite' => array(array('~^/var/spool/asterisk/monitor/~u', '/mnt/records/')),
             'convert' => null,
         );
-        $fallback = itgrix_gen_579f6a30c6_reply(itgrix_gen_579f6a30c6_omit($params, array('call_full', 'call_stage', 'call', 'conversation')));
+        $fallback = itgrix_gen_00d64d3fa8_reply(itgrix_gen_00d64d3fa8_omit($params, array('call_full', 'call_stage', 'call', 'conversation')));
         if (!is_array($params)) {
-            itgrix_gen_579f6a30c6_log($name, 'the input is not a JSON object; answered unchanged');
+            itgrix_gen_00d64d3fa8_log($name, 'the input is not a JSON object; answered unchanged');
             return $fallback;
         }
         // Never break a call: whatever goes wrong, answer as the pass-through would and say why.
         try {
-            $data = itgrix_gen_579f6a30c6_omit($params, array('call_full', 'call_stage', 'call', 'conversation'));
+            $data = itgrix_gen_00d64d3fa8_omit($params, array('call_full', 'call_stage', 'call', 'conversation'));
             if (!isset($data['path']) || !is_string($data['path'])) {
-                return itgrix_gen_579f6a30c6_reply($data);
+                return itgrix_gen_00d64d3fa8_reply($data);
             }
             $path = $data['path'];
             foreach ($cfg['rewrite'] as $rewrite) {
-                $path = itgrix_gen_579f6a30c6_preg_replace($rewrite[0], $rewrite[1], $path);
+                $path = itgrix_gen_00d64d3fa8_preg_replace($rewrite[0], $rewrite[1], $path);
             }
             $convert = $cfg['convert'];
             if ($convert !== null) {
                 $target = preg_replace('/\.[^.\/]*$/', '', $path) . '.' . $convert['ext'];
-                if ($target !== $path && is_file($path)) {
-                    $command = itgrix_gen_579f6a30c6_shell_template($convert['command'], $path, $target);
+                if ($target !== $path && !preg_match('//u', $path)) {
+                    // escapeshellarg() drops bytes that are not valid in the locale's encoding, so
+                    // such a path could name another file: never converted.
+                    itgrix_gen_00d64d3fa8_log($name, 'recording path is not valid UTF-8, not converted');
+                } elseif ($target !== $path && is_file($path)) {
+                    $command = itgrix_gen_00d64d3fa8_shell_template($convert['command'], $path, $target);
                     // The connector waits 10 s at most, then uses the original file.
-                    if (itgrix_gen_579f6a30c6_convert($command, $target, $convert['timeout'], $name)) {
+                    if (itgrix_gen_00d64d3fa8_convert($command, $target, $convert['timeout'], $name)) {
                         $path = $target;
                     }
                 } elseif ($target !== $path) {
-                    itgrix_gen_579f6a30c6_log($name, 'recording not found, not converted: ' . $path);
+                    itgrix_gen_00d64d3fa8_log($name, 'recording not found, not converted: ' . $path);
                 }
             }
             $data['path'] = $path;
-            return itgrix_gen_579f6a30c6_reply($data);
+            return itgrix_gen_00d64d3fa8_reply($data);
         } catch (Exception $e) {
-            itgrix_gen_579f6a30c6_log($name, itgrix_gen_579f6a30c6_exception_text($e) . '; answered unchanged');
+            itgrix_gen_00d64d3fa8_log($name, itgrix_gen_00d64d3fa8_exception_text($e) . '; answered unchanged');
             return $fallback;
         } catch (Throwable $e) {
-            itgrix_gen_579f6a30c6_log($name, itgrix_gen_579f6a30c6_exception_text($e) . '; answered unchanged');
+            itgrix_gen_00d64d3fa8_log($name, itgrix_gen_00d64d3fa8_exception_text($e) . '; answered unchanged');
             return $fallback;
         }
     }
 }
-return itgrix_gen_main_c960ca944697ccce(isset($params) ? $params : null);
+return itgrix_gen_main_4c40b8c6dce3d700(isset($params) ? $params : null);
