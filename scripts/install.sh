@@ -4,12 +4,19 @@
 # into ./.venv (a virtual environment, so a system Python that refuses pip installs is no obstacle).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v php >/dev/null 2>&1; then
-    echo "installing php-cli (Debian package)..."
+# php-curl: the generated webhook code has two transports (curl when the server has it, sockets
+# otherwise) and the tests run both.
+missing=""
+command -v php >/dev/null 2>&1 || missing="php-cli php-curl"
+if [ -z "$missing" ] && ! php -n -d extension=curl -r 'exit(function_exists("curl_init") ? 0 : 1);' >/dev/null 2>&1; then
+    missing="php-curl"
+fi
+if [ -n "$missing" ]; then
+    echo "installing $missing (Debian packages)..."
     SUDO=""
     if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq php-cli >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
 fi
 php --version | head -1
 PYTHON="${PYTHON:-python3}"

@@ -741,7 +741,11 @@ function itgrix_rt_http_curl($method, $url, $headers, $body, $timeout)
         $sink = fopen('php://temp/maxmemory:65536', 'w');
     }
     curl_setopt($curl, CURLOPT_URL, $url);
-    curl_setopt($curl, CURLOPT_CUSTOMREQUEST, $method);
+    if ($method === 'POST') {
+        curl_setopt($curl, CURLOPT_POST, true); // (not CUSTOMREQUEST: a 302 then turns it into GET, as with sockets)
+    } elseif ($method !== 'GET') {
+        curl_setopt($curl, CURLOPT_CUSTOMREQUEST, $method);
+    }
     if ($method !== 'GET') {
         curl_setopt($curl, CURLOPT_POSTFIELDS, $body);
     }
@@ -763,7 +767,7 @@ function itgrix_rt_http_curl($method, $url, $headers, $body, $timeout)
     }
     $ok = curl_exec($curl);
     $status = (int) curl_getinfo($curl, CURLINFO_HTTP_CODE);
-    $error = $ok === false ? curl_error($curl) : '';
+    $error = $ok === false ? (curl_errno($curl) === 47 ? 'more than 3 redirects' : curl_error($curl)) : '';
     fclose($sink);
     // No curl_close(): the handle is freed with $curl, and PHP 8.5 deprecates the call.
     return array($status, $error);
@@ -830,8 +834,11 @@ function itgrix_rt_http_socket($method, $url, $headers, $body, $deadline)
         }
     }
     fclose($socket);
+    if ($error !== '') {
+        return array(0, $error, null);
+    }
     if (!preg_match('~^HTTP/\d(?:\.\d)? (\d{3})~', $answer, $m)) {
-        return array(0, $error !== '' ? $error : 'no HTTP answer', null);
+        return array(0, 'no HTTP answer', null);
     }
     $status = (int) $m[1];
     $location = null;
