@@ -41,6 +41,7 @@ def checked_files(loaded):
 
 
 def render_one(loader, path: Path, output: Path | None, many: bool) -> SpecResult:
+    from generator.render.renderer import OutputTooLarge
     from generator.spec.loader import SpecError
 
     result = SpecResult(path)
@@ -51,6 +52,9 @@ def render_one(loader, path: Path, output: Path | None, many: bool) -> SpecResul
         return result
     try:
         files = checked_files(loaded)
+    except OutputTooLarge as exc:
+        result.errors = [f"{path}: {exc}"]
+        return result
     except RuntimeError as exc:
         result.errors = [f"{path}: {exc}"]
         return result

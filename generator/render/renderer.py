@@ -16,6 +16,7 @@ from pathlib import Path
 import jinja2
 
 from generator import __version__
+from generator.errors import UserError
 from generator.php import literals
 from generator.render.compile import Compiler
 from generator.render.customizations import CUSTOMIZATIONS, Customization, section_of
@@ -145,8 +146,25 @@ class RenderedFile:
         return self.customization.filename
 
 
+# One generated file is compiled by the connector on every call: beyond this it is refused (the
+# example's largest file is about 20 KB; a spec that expands past this is almost surely a mistake).
+MAX_FILE_BYTES = 1024 * 1024
+
+
+class OutputTooLarge(UserError):
+    pass
+
+
 def render_spec(spec: Spec, digest: str) -> list[RenderedFile]:
-    return [render_one(spec, digest, c) for c in CUSTOMIZATIONS]
+    files = []
+    for c in CUSTOMIZATIONS:
+        rendered = render_one(spec, digest, c)
+        size = len(rendered.content.encode("utf-8"))
+        if size > MAX_FILE_BYTES:
+            raise OutputTooLarge(f"{rendered.filename} would be {size:,} bytes; the limit for one generated file "
+                                 f"is {MAX_FILE_BYTES:,} (the connector compiles it on every call)")
+        files.append(rendered)
+    return files
 
 
 MAIN_TOKEN = "itgrix_gen_main_0000000000000000"

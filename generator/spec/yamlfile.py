@@ -29,6 +29,7 @@ from generator.spec.issues import Pos, SpecError, SpecIssue, fail
 MAX_SPEC_BYTES = 1024 * 1024
 MAX_DEPTH = 64
 MAX_NODES = 100_000
+MAX_CHARS = 4 * 1024 * 1024  # text of all values, aliases expanded
 MAX_NUMBER_DIGITS = 1000
 
 _LONG_NUMBER = re.compile(r"[-+]?[0-9_]{%d,}(\.[0-9_]*)?([eE][-+]?[0-9]+)?" % MAX_NUMBER_DIGITS)
@@ -92,22 +93,27 @@ def load(text: str, display: str, with_positions: bool) -> tuple[Any, dict[tuple
 def scan(text: str, display: str) -> None:
     """One pass over the parser's events: depth, expanded size, and scalars no spec can hold."""
     yaml = YAML(typ="safe")
-    stack: list[list] = []          # per open collection: [expanded size, anchor]
-    anchors: dict[str, int] = {}    # expanded size of each anchored node
-    total = 0
+    stack: list[list] = []          # per open collection: [expanded nodes, expanded chars, anchor]
+    anchors: dict[str, tuple[int, int]] = {}  # expanded (nodes, chars) of each anchored node
+    total = chars = 0
 
     def where(event: Any) -> tuple[int, int]:
         mark = getattr(event, "start_mark", None)
         return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
 
-    def add(size: int, event: Any) -> None:
-        nonlocal total
+    def add(size: int, text: int, event: Any) -> None:
+        nonlocal total, chars
         total += size
+        chars += text
         if total > MAX_NODES:
             raise fail(display, f"the spec expands to more than {MAX_NODES:,} values (aliases "
                                 "included); a spec this large is refused", *where(event))
+        if chars > MAX_CHARS:
+            raise fail(display, f"the spec's values expand to more than {MAX_CHARS:,} characters (aliases "
+                                "included); a spec this large is refused", *where(event))
         if stack:
             stack[-1][0] += size
+            stack[-1][1] += text
 
     try:
         for event in yaml.parse(text):
@@ -116,19 +122,19 @@ def scan(text: str, display: str) -> None:
                 if len(stack) >= MAX_DEPTH:
                     raise fail(display, f"nested more than {MAX_DEPTH} levels deep; a spec is refused "
                                         "beyond that", *where(event))
-                add(1, event)
-                stack.append([1, getattr(event, "anchor", None)])
+                add(1, 0, event)
+                stack.append([1, 0, getattr(event, "anchor", None)])
             elif kind in ("MappingEndEvent", "SequenceEndEvent"):
-                size, anchor = stack.pop()
+                size, text, anchor = stack.pop()
                 if anchor:
-                    anchors[anchor] = size
+                    anchors[anchor] = (size, text)
             elif kind == "ScalarEvent":
                 _check_scalar(event, display, where(event))
-                add(1, event)
+                add(1, len(event.value), event)
                 if getattr(event, "anchor", None):
-                    anchors[event.anchor] = 1
+                    anchors[event.anchor] = (1, len(event.value))
             elif kind == "AliasEvent":
-                add(anchors.get(event.anchor, 1), event)
+                add(*anchors.get(event.anchor, (1, 0)), event)
     except MarkedYAMLError as exc:
         raise _syntax_error(exc, text, display) from None
     except YAMLError as exc:
