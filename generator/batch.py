@@ -80,7 +80,8 @@ def _guarded(loader, path: Path, output: Path | None, many: bool) -> SpecResult:
     try:
         return render_one(loader, path, output, many)
     except Exception as exc:  # noqa: BLE001 - reported, never a traceback
-        return SpecResult(path, errors=[f"{path}: internal error: {type(exc).__name__}: {exc} (run with --debug)"])
+        text = " ".join(str(exc).split())[:300]
+        return SpecResult(path, errors=[f"{path}: internal error: {type(exc).__name__}: {text} (run with --debug)"])
 
 
 def render_many(paths: list[Path], output: Path | None, write: bool, progress=None, jobs: int | None = None,

@@ -330,6 +330,8 @@ def test(
     table.add_column("result")
     passed = total = broken = 0
     details: list[str] = []
+    if cases is not None and not cases.is_dir():
+        raise UsageProblem(f"--cases {cases}: not a folder of case folders")
     for item in _progress(loaded, "testing"):
         try:
             found = discover(item.path, cases)
@@ -541,8 +543,15 @@ def main() -> None:
         if isinstance(exc, (UserError, UsageProblem)):
             err.print(f"error: {exc}", markup=False)
             sys.exit(2)
+        if isinstance(exc, OSError) and exc.strerror and not STATE["debug"]:
+            # A file or folder that cannot be read or written: the environment, not a bug.
+            where = f": {exc.filename}" if exc.filename else ""
+            err.print(f"error: {exc.strerror}{where}", markup=False)
+            sys.exit(2)
         if STATE["debug"]:
             raise
-        err.print(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", markup=False)
+        text = " ".join(str(exc).split())
+        text = text[:300] + ("..." if len(text) > 300 else "")
+        err.print(f"internal error: {type(exc).__name__}: {text} (run with --debug for the traceback)", markup=False)
         sys.exit(2)
     sys.exit(code if isinstance(code, int) else 0)

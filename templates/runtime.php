@@ -963,8 +963,14 @@ function itgrix_rt_kill_tree($pid)
         foreach ($order as $victim) {
             @posix_kill($victim, 9);
         }
-    } elseif (function_exists('exec') && count($order) > 0) {
-        @exec('kill -9 ' . implode(' ', $order) . ' 2>/dev/null');
+    } elseif (count($order) > 0) {
+        // No posix extension: the kill(1) command, started like the converter itself.
+        $pipes = array();
+        $killer = @proc_open('kill -9 ' . implode(' ', $order), array(0 => array('file', '/dev/null', 'r'),
+            1 => array('file', '/dev/null', 'w'), 2 => array('file', '/dev/null', 'w')), $pipes);
+        if (is_resource($killer)) {
+            proc_close($killer);
+        }
     }
 }
 

@@ -227,3 +227,14 @@ def test_lock_file_pins_every_dependency_within_its_declared_range():
         pinned = pins.get(canonicalize_name(req.name))
         assert pinned, f"{req.name} is not pinned in requirements.lock (run scripts/lock.sh)"
         assert req.specifier.contains(pinned), f"{req.name}=={pinned} is outside {req.specifier}"
+
+
+def test_environment_errors_are_one_line(tmp_path):
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    for args in (["init", str(afile)], ["render", str(EXAMPLE), "-o", str(afile)],
+                 ["test", str(EXAMPLE), "--cases", str(tmp_path / "missing")],
+                 ["deploy", str(EXAMPLE), "--to", str(afile)], ["deploy", "--rollback", "--to", str(afile)]):
+        proc = cli_here(*args)
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr, (args, proc.stderr)

@@ -81,15 +81,16 @@ def build_spec(text: str, canary: str) -> str:
         f"tasks: {{set: {{TITLE: {lit}}}}}",
         f"originate: {{set: {{context: {lit}}}}}",
         f"autodistribution: {{set: {{name: {lit}}}}}",
-        f"call_card: {{set: {{USER_ID: {lit}}}}}",
+        f"call_card: {{set: {{NOTE: {lit}}}}}",
         f"record_link: {{description: {lit}, description_type: 1}}",
         f"record: {{rewrite: [{{match: '^/rec/', replace: {y(plain)}}}]}}",
         "",
     ])
 
 
-def utf8_cut(text: str, limit: int = 20) -> str:
-    return text[:limit]
+def callerid(text: str, limit: int = 20) -> str:
+    """What the CallerID name becomes: control characters and double quotes removed, then cut."""
+    return "".join(ch for ch in text if ch != '"' and ch != "\x7f" and ord(ch) >= 0x20)[:limit]
 
 
 @settings(max_examples=120, derandomize=True, deadline=None,
@@ -141,8 +142,8 @@ def test_hostile_text_round_trips(tmp_path_factory, php, text):
     assert data["customize_activity"] == {"SUBJECT": text}
     assert data["process_task_creation_params"] == {"fields": {"TITLE": text}}
     assert data["process_originate_params"] == {"context": text, "extension": "101"}
-    assert data["customize_autodistribution"] == {"number": "101", "name": utf8_cut(text)}
-    assert data["customize_show_call_card"] == {"CALL_ID": "1", "USER_ID": text}
+    assert data["customize_autodistribution"] == {"number": "101", "name": callerid(text)}
+    assert data["customize_show_call_card"] == {"CALL_ID": "1", "USER_ID": 1, "NOTE": text}
     assert data["customize_attach_record_url"] == {"DESCRIPTION": text, "DESCRIPTION_TYPE": 1}
     assert data["process_client_phone"] == {"phone": plain}
     assert data["process_record_file_path"] == {"path": plain + "a.wav"}

@@ -59,7 +59,7 @@ def test_shared_base_parsed_once(tmp_path):
         folder = tmp_path / f"c{i}"
         folder.mkdir()
         (folder / "spec.yaml").write_text(f"extends: ../base.yaml\nversion: 1\nname: c{i}\n")
-    loader = Loader()
+    loader = Loader(root=tmp_path)  # the tree that holds the clients and their shared base
     for i in range(5):
         assert loader.load(tmp_path / f"c{i}" / "spec.yaml").spec.phones.client.region == "RU"
     assert loader.reads == 6, "five clients and one base"

@@ -53,7 +53,7 @@ def check_patterns(data: Any, positions: dict, display: str) -> list:
             except LiteralError as exc:
                 problem = str(exc)
         issues.append(issue(path, problem))
-    php = find_php()
+    php = usable_php()
     errors = cached_pcre_errors(php, [source for _, _, source in compiled]) if php and compiled else None
     if errors is not None:
         for (path, _pattern, _source), error in zip(compiled, errors):
@@ -65,6 +65,20 @@ def check_patterns(data: Any, positions: dict, display: str) -> list:
             if error:
                 issues.append(issue(path, f"invalid regex: {error}"))
     return issues
+
+
+def usable_php() -> str | None:
+    """The local php if it answers (probed once, with a deadline); else None: Python judges."""
+    from generator.php.runner import PhpMissing, php_version
+
+    php = find_php()
+    if php is None:
+        return None
+    try:
+        php_version(php)
+    except PhpMissing:
+        return None
+    return php
 
 
 def python_error(pattern: str) -> str | None:

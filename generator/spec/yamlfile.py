@@ -101,10 +101,10 @@ def scan(text: str, display: str) -> None:
         mark = getattr(event, "start_mark", None)
         return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
 
-    def add(size: int, text: int, event: Any) -> None:
+    def add(size: int, length: int, event: Any) -> None:
         nonlocal total, chars
         total += size
-        chars += text
+        chars += length
         if total > MAX_NODES:
             raise fail(display, f"the spec expands to more than {MAX_NODES:,} values (aliases "
                                 "included); a spec this large is refused", *where(event))
@@ -113,7 +113,7 @@ def scan(text: str, display: str) -> None:
                                 "included); a spec this large is refused", *where(event))
         if stack:
             stack[-1][0] += size
-            stack[-1][1] += text
+            stack[-1][1] += length
 
     try:
         for event in yaml.parse(text):
@@ -125,9 +125,9 @@ def scan(text: str, display: str) -> None:
                 add(1, 0, event)
                 stack.append([1, 0, getattr(event, "anchor", None)])
             elif kind in ("MappingEndEvent", "SequenceEndEvent"):
-                size, text, anchor = stack.pop()
+                nodes, length, anchor = stack.pop()
                 if anchor:
-                    anchors[anchor] = (size, text)
+                    anchors[anchor] = (nodes, length)
             elif kind == "ScalarEvent":
                 _check_scalar(event, display, where(event))
                 add(1, len(event.value), event)

@@ -8,9 +8,9 @@
  * Update the lead/contact fields at the end of the call.
  */
 
-if (!function_exists('itgrix_gen_00d64d3fa8_values')) {
+if (!function_exists('itgrix_gen_fca5ad599a_values')) {
     // All values at a path; the segment "*" stands for every member of a map or list.
-    function itgrix_gen_00d64d3fa8_values($data, $path)
+    function itgrix_gen_fca5ad599a_values($data, $path)
     {
         $level = array($data);
         foreach ($path as $key) {
@@ -32,9 +32,9 @@ if (!function_exists('itgrix_gen_00d64d3fa8_values')) {
         return $level;
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_str')) {
+if (!function_exists('itgrix_gen_fca5ad599a_str')) {
     // Text form of a scalar; null for arrays, objects and null (they match nothing).
-    function itgrix_gen_00d64d3fa8_str($value)
+    function itgrix_gen_fca5ad599a_str($value)
     {
         if (is_string($value)) {
             return $value;
@@ -54,25 +54,25 @@ if (!function_exists('itgrix_gen_00d64d3fa8_str')) {
         return null;
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_collect')) {
+if (!function_exists('itgrix_gen_fca5ad599a_collect')) {
     // Collect the values one condition key or placeholder reads, following the generator's field
     // table: each source is a path, optionally limited to a call direction, with the fields to try
     // when the value found is an object (a trunk's "number" then "name"...) and a value map.
-    function itgrix_gen_00d64d3fa8_collect($params, $sources, $direction)
+    function itgrix_gen_fca5ad599a_collect($params, $sources, $direction)
     {
         $found = array();
         foreach ($sources as $source) {
             if (isset($source['dir']) && !in_array($direction, $source['dir'], true)) {
                 continue;
             }
-            foreach (itgrix_gen_00d64d3fa8_values($params, $source['path']) as $value) {
+            foreach (itgrix_gen_fca5ad599a_values($params, $source['path']) as $value) {
                 if (is_array($value) && isset($source['pick'])) {
                     // An object: its first non-empty field of "pick", or with "every" all of them
                     // (a trunk matches by number or by name).
                     $picked = array();
                     foreach ($source['pick'] as $field) {
-                        if (array_key_exists($field, $value) && itgrix_gen_00d64d3fa8_str($value[$field]) !== null
-                            && itgrix_gen_00d64d3fa8_str($value[$field]) !== '') {
+                        if (array_key_exists($field, $value) && itgrix_gen_fca5ad599a_str($value[$field]) !== null
+                            && itgrix_gen_fca5ad599a_str($value[$field]) !== '') {
                             $picked[] = $value[$field];
                             if (!isset($source['every'])) {
                                 break;
@@ -80,7 +80,7 @@ if (!function_exists('itgrix_gen_00d64d3fa8_collect')) {
                         }
                     }
                     foreach ($picked as $one) {
-                        $found[] = itgrix_gen_00d64d3fa8_str($one);
+                        $found[] = itgrix_gen_fca5ad599a_str($one);
                     }
                     continue;
                 }
@@ -90,7 +90,7 @@ if (!function_exists('itgrix_gen_00d64d3fa8_collect')) {
                     }
                     continue;
                 }
-                $text = itgrix_gen_00d64d3fa8_str($value);
+                $text = itgrix_gen_fca5ad599a_str($value);
                 if ($text === null || $text === '') {
                     continue;
                 }
@@ -106,15 +106,15 @@ if (!function_exists('itgrix_gen_00d64d3fa8_collect')) {
         return $found;
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_direction')) {
-    function itgrix_gen_00d64d3fa8_direction($params, $sources)
+if (!function_exists('itgrix_gen_fca5ad599a_direction')) {
+    function itgrix_gen_fca5ad599a_direction($params, $sources)
     {
-        $values = itgrix_gen_00d64d3fa8_collect($params, $sources, '');
+        $values = itgrix_gen_fca5ad599a_collect($params, $sources, '');
         return count($values) > 0 ? $values[0] : '';
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_truthy')) {
-    function itgrix_gen_00d64d3fa8_truthy($value)
+if (!function_exists('itgrix_gen_fca5ad599a_truthy')) {
+    function itgrix_gen_fca5ad599a_truthy($value)
     {
         if ($value === true || $value === 1 || $value === '1' || $value === 'true') {
             return true;
@@ -125,41 +125,41 @@ if (!function_exists('itgrix_gen_00d64d3fa8_truthy')) {
         return null;
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_preg_match')) {
+if (!function_exists('itgrix_gen_fca5ad599a_preg_match')) {
     // A pattern that fails at run time (backtracking or recursion limit, input that is not UTF-8) is
     // a non-match, and says so on stderr: a silent non-match would hide a rule that never applies.
-    function itgrix_gen_00d64d3fa8_preg_match($pattern, $subject)
+    function itgrix_gen_fca5ad599a_preg_match($pattern, $subject)
     {
         if (!is_string($subject)) {
             return false;
         }
         $result = @preg_match($pattern, $subject);
         if ($result === false) {
-            itgrix_gen_00d64d3fa8_preg_failed($pattern);
+            itgrix_gen_fca5ad599a_preg_failed($pattern);
         }
         return $result === 1;
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_preg_failed')) {
-    function itgrix_gen_00d64d3fa8_preg_failed($pattern)
+if (!function_exists('itgrix_gen_fca5ad599a_preg_failed')) {
+    function itgrix_gen_fca5ad599a_preg_failed($pattern)
     {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = function_exists('preg_last_error') ? preg_last_error() : 0;
         $why = isset($codes[$code]) ? $codes[$code] : 'error ' . $code;
-        itgrix_gen_00d64d3fa8_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
+        itgrix_gen_fca5ad599a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_test')) {
+if (!function_exists('itgrix_gen_fca5ad599a_test')) {
     // Does one value satisfy a test: array('in' => list of texts) or array('regex' => list).
-    function itgrix_gen_00d64d3fa8_test($text, $test)
+    function itgrix_gen_fca5ad599a_test($text, $test)
     {
         if (isset($test['in']) && in_array($text, $test['in'], true)) {
             return true;
         }
         if (isset($test['regex'])) {
             foreach ($test['regex'] as $pattern) {
-                if (itgrix_gen_00d64d3fa8_preg_match($pattern, $text)) {
+                if (itgrix_gen_fca5ad599a_preg_match($pattern, $text)) {
                     return true;
                 }
             }
@@ -167,8 +167,8 @@ if (!function_exists('itgrix_gen_00d64d3fa8_test')) {
         return false;
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_now')) {
-    function itgrix_gen_00d64d3fa8_now()
+if (!function_exists('itgrix_gen_fca5ad599a_now')) {
+    function itgrix_gen_fca5ad599a_now()
     {
         // The test harness pins the clock; on a server this is the current time.
         if (function_exists('itgrix_gen_harness_now')) {
@@ -177,9 +177,9 @@ if (!function_exists('itgrix_gen_00d64d3fa8_now')) {
         return time();
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_local_time')) {
+if (!function_exists('itgrix_gen_fca5ad599a_local_time')) {
     // Local day of week (1 = Monday) and minute of day at $now in $zone.
-    function itgrix_gen_00d64d3fa8_local_time($now, $zone)
+    function itgrix_gen_fca5ad599a_local_time($now, $zone)
     {
         // The explicit UTC zone keeps PHP 5.3-5.6 from looking up (and warning about) the default
         // timezone; the result never depends on the server's date.timezone.
@@ -189,10 +189,10 @@ if (!function_exists('itgrix_gen_00d64d3fa8_local_time')) {
         return array((int) $parts[0], ((int) $parts[1]) * 60 + (int) $parts[2]);
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_in_hours')) {
-    function itgrix_gen_00d64d3fa8_in_hours($window)
+if (!function_exists('itgrix_gen_fca5ad599a_in_hours')) {
+    function itgrix_gen_fca5ad599a_in_hours($window)
     {
-        $local = itgrix_gen_00d64d3fa8_local_time(itgrix_gen_00d64d3fa8_now(), $window['tz']);
+        $local = itgrix_gen_fca5ad599a_local_time(itgrix_gen_fca5ad599a_now(), $window['tz']);
         if (count($window['days']) > 0 && !in_array($local[0], $window['days'], true)) {
             return false;
         }
@@ -203,31 +203,31 @@ if (!function_exists('itgrix_gen_00d64d3fa8_in_hours')) {
         return $minute >= $window['from'] || $minute < $window['to'];
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_when')) {
+if (!function_exists('itgrix_gen_fca5ad599a_when')) {
     // All conditions of one "when" must hold; within one condition any value may match.
-    function itgrix_gen_00d64d3fa8_when($conditions, $params, $direction)
+    function itgrix_gen_fca5ad599a_when($conditions, $params, $direction)
     {
         foreach ($conditions as $condition) {
             if ($condition['kind'] === 'hours') {
                 $ok = false;
                 foreach ($condition['windows'] as $window) {
-                    if (itgrix_gen_00d64d3fa8_in_hours($window)) {
+                    if (itgrix_gen_fca5ad599a_in_hours($window)) {
                         $ok = true;
                         break;
                     }
                 }
             } elseif ($condition['kind'] === 'bool') {
                 $ok = false;
-                foreach (itgrix_gen_00d64d3fa8_collect($params, $condition['sources'], $direction) as $value) {
-                    if (itgrix_gen_00d64d3fa8_truthy($value) === $condition['value']) {
+                foreach (itgrix_gen_fca5ad599a_collect($params, $condition['sources'], $direction) as $value) {
+                    if (itgrix_gen_fca5ad599a_truthy($value) === $condition['value']) {
                         $ok = true;
                         break;
                     }
                 }
             } else {
                 $ok = false;
-                foreach (itgrix_gen_00d64d3fa8_collect($params, $condition['sources'], $direction) as $value) {
-                    if (itgrix_gen_00d64d3fa8_test($value, $condition['test'])) {
+                foreach (itgrix_gen_fca5ad599a_collect($params, $condition['sources'], $direction) as $value) {
+                    if (itgrix_gen_fca5ad599a_test($value, $condition['test'])) {
                         $ok = true;
                         break;
                     }
@@ -240,9 +240,9 @@ if (!function_exists('itgrix_gen_00d64d3fa8_when')) {
         return true;
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_render')) {
+if (!function_exists('itgrix_gen_fca5ad599a_render')) {
     // A placeholder template: a list of literal texts and array('ph' => sources, 'esc' => mode).
-    function itgrix_gen_00d64d3fa8_render($parts, $params, $direction)
+    function itgrix_gen_fca5ad599a_render($parts, $params, $direction)
     {
         $out = '';
         foreach ($parts as $part) {
@@ -250,8 +250,8 @@ if (!function_exists('itgrix_gen_00d64d3fa8_render')) {
                 $out .= $part;
                 continue;
             }
-            $values = itgrix_gen_00d64d3fa8_collect($params, $part['sources'], $direction);
-            $text = count($values) > 0 ? itgrix_gen_00d64d3fa8_str($values[0]) : '';
+            $values = itgrix_gen_fca5ad599a_collect($params, $part['sources'], $direction);
+            $text = count($values) > 0 ? itgrix_gen_fca5ad599a_str($values[0]) : '';
             if ($text === null) {
                 $text = '';
             }
@@ -265,52 +265,52 @@ if (!function_exists('itgrix_gen_00d64d3fa8_render')) {
         return $out;
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_value')) {
+if (!function_exists('itgrix_gen_fca5ad599a_value')) {
     // A value from a spec's "set": array('l', literal) | array('t', template) | array('a', members).
-    function itgrix_gen_00d64d3fa8_value($spec, $params, $direction)
+    function itgrix_gen_fca5ad599a_value($spec, $params, $direction)
     {
         if ($spec[0] === 't') {
-            return itgrix_gen_00d64d3fa8_render($spec[1], $params, $direction);
+            return itgrix_gen_fca5ad599a_render($spec[1], $params, $direction);
         }
         if ($spec[0] === 'a') {
             $out = array();
             foreach ($spec[1] as $key => $member) {
-                $out[$key] = itgrix_gen_00d64d3fa8_value($member, $params, $direction);
+                $out[$key] = itgrix_gen_fca5ad599a_value($member, $params, $direction);
             }
             return $out;
         }
         return $spec[1];
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_apply_set')) {
-    function itgrix_gen_00d64d3fa8_apply_set($data, $set, $params, $direction)
+if (!function_exists('itgrix_gen_fca5ad599a_apply_set')) {
+    function itgrix_gen_fca5ad599a_apply_set($data, $set, $params, $direction)
     {
         foreach ($set as $key => $spec) {
-            $data[$key] = itgrix_gen_00d64d3fa8_value($spec, $params, $direction);
+            $data[$key] = itgrix_gen_fca5ad599a_value($spec, $params, $direction);
         }
         return $data;
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_apply_rules')) {
+if (!function_exists('itgrix_gen_fca5ad599a_apply_rules')) {
     // Every matching rule applies its "set" in order; a rule with cancel makes the reply cancel.
     // Returns array(data, cancelled).
-    function itgrix_gen_00d64d3fa8_apply_rules($data, $rules, $params, $direction)
+    function itgrix_gen_fca5ad599a_apply_rules($data, $rules, $params, $direction)
     {
         foreach ($rules as $rule) {
-            if (!itgrix_gen_00d64d3fa8_when($rule['when'], $params, $direction)) {
+            if (!itgrix_gen_fca5ad599a_when($rule['when'], $params, $direction)) {
                 continue;
             }
             if ($rule['cancel']) {
                 return array($data, true);
             }
-            $data = itgrix_gen_00d64d3fa8_apply_set($data, $rule['set'], $params, $direction);
+            $data = itgrix_gen_fca5ad599a_apply_set($data, $rule['set'], $params, $direction);
         }
         return array($data, false);
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_pick')) {
+if (!function_exists('itgrix_gen_fca5ad599a_pick')) {
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_00d64d3fa8_pick($input, $keys)
+    function itgrix_gen_fca5ad599a_pick($input, $keys)
     {
         $out = array();
         if (!is_array($input)) {
@@ -324,9 +324,9 @@ if (!function_exists('itgrix_gen_00d64d3fa8_pick')) {
         return $out;
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_log')) {
+if (!function_exists('itgrix_gen_fca5ad599a_log')) {
     // Say why on stderr (never stdout: that is the connector's reply channel).
-    function itgrix_gen_00d64d3fa8_log($name, $message)
+    function itgrix_gen_fca5ad599a_log($name, $message)
     {
         $line = 'itgrix-gen[' . $name . ']: ' . $message;
         if (function_exists('itgrix_gen_harness_log')) {
@@ -338,17 +338,17 @@ if (!function_exists('itgrix_gen_00d64d3fa8_log')) {
         }
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_exception_text')) {
-    function itgrix_gen_00d64d3fa8_exception_text($error)
+if (!function_exists('itgrix_gen_fca5ad599a_exception_text')) {
+    function itgrix_gen_fca5ad599a_exception_text($error)
     {
         return get_class($error) . ': ' . $error->getMessage();
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_reply')) {
+if (!function_exists('itgrix_gen_fca5ad599a_reply')) {
     // A success reply whose "data" is always a JSON object: {} when empty (the form the connector
     // documents for a deliberate cancel), and an object, not a list, when its keys happen to be
     // 0..n-1.  Other arrays stay arrays: casting them would hide keys that start with a NUL byte.
-    function itgrix_gen_00d64d3fa8_reply($data)
+    function itgrix_gen_fca5ad599a_reply($data)
     {
         if (is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1))) {
             $data = (object) $data;
@@ -356,8 +356,8 @@ if (!function_exists('itgrix_gen_00d64d3fa8_reply')) {
         return array('state' => 'success', 'data' => $data);
     }
 }
-if (!function_exists('itgrix_gen_main_b8c456ec9c80e28a')) {
-    function itgrix_gen_main_b8c456ec9c80e28a($params)
+if (!function_exists('itgrix_gen_main_97e1586131736342')) {
+    function itgrix_gen_main_97e1586131736342($params)
     {
         $name = 'customize_entity:example';
         $cfg = array(
@@ -405,29 +405,29 @@ if (!function_exists('itgrix_gen_main_b8c456ec9c80e28a')) {
                 ),
             ),
         );
-        $fallback = itgrix_gen_00d64d3fa8_reply(array());
+        $fallback = itgrix_gen_fca5ad599a_reply(array());
         if (!is_array($params)) {
-            itgrix_gen_00d64d3fa8_log($name, 'the input is not a JSON object; answered unchanged');
+            itgrix_gen_fca5ad599a_log($name, 'the input is not a JSON object; answered unchanged');
             return $fallback;
         }
         // Never break a call: whatever goes wrong, answer as the pass-through would and say why.
         try {
-            $direction = itgrix_gen_00d64d3fa8_direction($params, $cfg['dir']);
-            $data = itgrix_gen_00d64d3fa8_pick($params, array());
-            $data = itgrix_gen_00d64d3fa8_apply_set($data, $cfg['set'], $params, $direction);
-            $applied = itgrix_gen_00d64d3fa8_apply_rules($data, $cfg['rules'], $params, $direction);
+            $direction = itgrix_gen_fca5ad599a_direction($params, $cfg['dir']);
+            $data = itgrix_gen_fca5ad599a_pick($params, array());
+            $data = itgrix_gen_fca5ad599a_apply_set($data, $cfg['set'], $params, $direction);
+            $applied = itgrix_gen_fca5ad599a_apply_rules($data, $cfg['rules'], $params, $direction);
             if ($applied[1]) {
-                return itgrix_gen_00d64d3fa8_reply(array());
+                return itgrix_gen_fca5ad599a_reply(array());
             }
             $data = $applied[0];
-            return itgrix_gen_00d64d3fa8_reply($data);
+            return itgrix_gen_fca5ad599a_reply($data);
         } catch (Exception $e) {
-            itgrix_gen_00d64d3fa8_log($name, itgrix_gen_00d64d3fa8_exception_text($e) . '; answered unchanged');
+            itgrix_gen_fca5ad599a_log($name, itgrix_gen_fca5ad599a_exception_text($e) . '; answered unchanged');
             return $fallback;
         } catch (Throwable $e) {
-            itgrix_gen_00d64d3fa8_log($name, itgrix_gen_00d64d3fa8_exception_text($e) . '; answered unchanged');
+            itgrix_gen_fca5ad599a_log($name, itgrix_gen_fca5ad599a_exception_text($e) . '; answered unchanged');
             return $fallback;
         }
     }
 }
-return itgrix_gen_main_b8c456ec9c80e28a(isset($params) ? $params : null);
+return itgrix_gen_main_97e1586131736342(isset($params) ? $params : null);

@@ -8,9 +8,9 @@
  * Act after the call is registered (webhook).
  */
 
-if (!function_exists('itgrix_gen_00d64d3fa8_values')) {
+if (!function_exists('itgrix_gen_fca5ad599a_values')) {
     // All values at a path; the segment "*" stands for every member of a map or list.
-    function itgrix_gen_00d64d3fa8_values($data, $path)
+    function itgrix_gen_fca5ad599a_values($data, $path)
     {
         $level = array($data);
         foreach ($path as $key) {
@@ -32,9 +32,9 @@ if (!function_exists('itgrix_gen_00d64d3fa8_values')) {
         return $level;
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_str')) {
+if (!function_exists('itgrix_gen_fca5ad599a_str')) {
     // Text form of a scalar; null for arrays, objects and null (they match nothing).
-    function itgrix_gen_00d64d3fa8_str($value)
+    function itgrix_gen_fca5ad599a_str($value)
     {
         if (is_string($value)) {
             return $value;
@@ -54,25 +54,25 @@ if (!function_exists('itgrix_gen_00d64d3fa8_str')) {
         return null;
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_collect')) {
+if (!function_exists('itgrix_gen_fca5ad599a_collect')) {
     // Collect the values one condition key or placeholder reads, following the generator's field
     // table: each source is a path, optionally limited to a call direction, with the fields to try
     // when the value found is an object (a trunk's "number" then "name"...) and a value map.
-    function itgrix_gen_00d64d3fa8_collect($params, $sources, $direction)
+    function itgrix_gen_fca5ad599a_collect($params, $sources, $direction)
     {
         $found = array();
         foreach ($sources as $source) {
             if (isset($source['dir']) && !in_array($direction, $source['dir'], true)) {
                 continue;
             }
-            foreach (itgrix_gen_00d64d3fa8_values($params, $source['path']) as $value) {
+            foreach (itgrix_gen_fca5ad599a_values($params, $source['path']) as $value) {
                 if (is_array($value) && isset($source['pick'])) {
                     // An object: its first non-empty field of "pick", or with "every" all of them
                     // (a trunk matches by number or by name).
                     $picked = array();
                     foreach ($source['pick'] as $field) {
-                        if (array_key_exists($field, $value) && itgrix_gen_00d64d3fa8_str($value[$field]) !== null
-                            && itgrix_gen_00d64d3fa8_str($value[$field]) !== '') {
+                        if (array_key_exists($field, $value) && itgrix_gen_fca5ad599a_str($value[$field]) !== null
+                            && itgrix_gen_fca5ad599a_str($value[$field]) !== '') {
                             $picked[] = $value[$field];
                             if (!isset($source['every'])) {
                                 break;
@@ -80,7 +80,7 @@ if (!function_exists('itgrix_gen_00d64d3fa8_collect')) {
                         }
                     }
                     foreach ($picked as $one) {
-                        $found[] = itgrix_gen_00d64d3fa8_str($one);
+                        $found[] = itgrix_gen_fca5ad599a_str($one);
                     }
                     continue;
                 }
@@ -90,7 +90,7 @@ if (!function_exists('itgrix_gen_00d64d3fa8_collect')) {
                     }
                     continue;
                 }
-                $text = itgrix_gen_00d64d3fa8_str($value);
+                $text = itgrix_gen_fca5ad599a_str($value);
                 if ($text === null || $text === '') {
                     continue;
                 }
@@ -106,15 +106,15 @@ if (!function_exists('itgrix_gen_00d64d3fa8_collect')) {
         return $found;
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_direction')) {
-    function itgrix_gen_00d64d3fa8_direction($params, $sources)
+if (!function_exists('itgrix_gen_fca5ad599a_direction')) {
+    function itgrix_gen_fca5ad599a_direction($params, $sources)
     {
-        $values = itgrix_gen_00d64d3fa8_collect($params, $sources, '');
+        $values = itgrix_gen_fca5ad599a_collect($params, $sources, '');
         return count($values) > 0 ? $values[0] : '';
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_truthy')) {
-    function itgrix_gen_00d64d3fa8_truthy($value)
+if (!function_exists('itgrix_gen_fca5ad599a_truthy')) {
+    function itgrix_gen_fca5ad599a_truthy($value)
     {
         if ($value === true || $value === 1 || $value === '1' || $value === 'true') {
             return true;
@@ -125,41 +125,41 @@ if (!function_exists('itgrix_gen_00d64d3fa8_truthy')) {
         return null;
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_preg_match')) {
+if (!function_exists('itgrix_gen_fca5ad599a_preg_match')) {
     // A pattern that fails at run time (backtracking or recursion limit, input that is not UTF-8) is
     // a non-match, and says so on stderr: a silent non-match would hide a rule that never applies.
-    function itgrix_gen_00d64d3fa8_preg_match($pattern, $subject)
+    function itgrix_gen_fca5ad599a_preg_match($pattern, $subject)
     {
         if (!is_string($subject)) {
             return false;
         }
         $result = @preg_match($pattern, $subject);
         if ($result === false) {
-            itgrix_gen_00d64d3fa8_preg_failed($pattern);
+            itgrix_gen_fca5ad599a_preg_failed($pattern);
         }
         return $result === 1;
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_preg_failed')) {
-    function itgrix_gen_00d64d3fa8_preg_failed($pattern)
+if (!function_exists('itgrix_gen_fca5ad599a_preg_failed')) {
+    function itgrix_gen_fca5ad599a_preg_failed($pattern)
     {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = function_exists('preg_last_error') ? preg_last_error() : 0;
         $why = isset($codes[$code]) ? $codes[$code] : 'error ' . $code;
-        itgrix_gen_00d64d3fa8_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
+        itgrix_gen_fca5ad599a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_test')) {
+if (!function_exists('itgrix_gen_fca5ad599a_test')) {
     // Does one value satisfy a test: array('in' => list of texts) or array('regex' => list).
-    function itgrix_gen_00d64d3fa8_test($text, $test)
+    function itgrix_gen_fca5ad599a_test($text, $test)
     {
         if (isset($test['in']) && in_array($text, $test['in'], true)) {
             return true;
         }
         if (isset($test['regex'])) {
             foreach ($test['regex'] as $pattern) {
-                if (itgrix_gen_00d64d3fa8_preg_match($pattern, $text)) {
+                if (itgrix_gen_fca5ad599a_preg_match($pattern, $text)) {
                     return true;
                 }
             }
@@ -167,8 +167,8 @@ if (!function_exists('itgrix_gen_00d64d3fa8_test')) {
         return false;
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_now')) {
-    function itgrix_gen_00d64d3fa8_now()
+if (!function_exists('itgrix_gen_fca5ad599a_now')) {
+    function itgrix_gen_fca5ad599a_now()
     {
         // The test harness pins the clock; on a server this is the current time.
         if (function_exists('itgrix_gen_harness_now')) {
@@ -177,9 +177,9 @@ if (!function_exists('itgrix_gen_00d64d3fa8_now')) {
         return time();
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_local_time')) {
+if (!function_exists('itgrix_gen_fca5ad599a_local_time')) {
     // Local day of week (1 = Monday) and minute of day at $now in $zone.
-    function itgrix_gen_00d64d3fa8_local_time($now, $zone)
+    function itgrix_gen_fca5ad599a_local_time($now, $zone)
     {
         // The explicit UTC zone keeps PHP 5.3-5.6 from looking up (and warning about) the default
         // timezone; the result never depends on the server's date.timezone.
@@ -189,10 +189,10 @@ if (!function_exists('itgrix_gen_00d64d3fa8_local_time')) {
         return array((int) $parts[0], ((int) $parts[1]) * 60 + (int) $parts[2]);
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_in_hours')) {
-    function itgrix_gen_00d64d3fa8_in_hours($window)
+if (!function_exists('itgrix_gen_fca5ad599a_in_hours')) {
+    function itgrix_gen_fca5ad599a_in_hours($window)
     {
-        $local = itgrix_gen_00d64d3fa8_local_time(itgrix_gen_00d64d3fa8_now(), $window['tz']);
+        $local = itgrix_gen_fca5ad599a_local_time(itgrix_gen_fca5ad599a_now(), $window['tz']);
         if (count($window['days']) > 0 && !in_array($local[0], $window['days'], true)) {
             return false;
         }
@@ -203,31 +203,31 @@ if (!function_exists('itgrix_gen_00d64d3fa8_in_hours')) {
         return $minute >= $window['from'] || $minute < $window['to'];
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_when')) {
+if (!function_exists('itgrix_gen_fca5ad599a_when')) {
     // All conditions of one "when" must hold; within one condition any value may match.
-    function itgrix_gen_00d64d3fa8_when($conditions, $params, $direction)
+    function itgrix_gen_fca5ad599a_when($conditions, $params, $direction)
     {
         foreach ($conditions as $condition) {
             if ($condition['kind'] === 'hours') {
                 $ok = false;
                 foreach ($condition['windows'] as $window) {
-                    if (itgrix_gen_00d64d3fa8_in_hours($window)) {
+                    if (itgrix_gen_fca5ad599a_in_hours($window)) {
                         $ok = true;
                         break;
                     }
                 }
             } elseif ($condition['kind'] === 'bool') {
                 $ok = false;
-                foreach (itgrix_gen_00d64d3fa8_collect($params, $condition['sources'], $direction) as $value) {
-                    if (itgrix_gen_00d64d3fa8_truthy($value) === $condition['value']) {
+                foreach (itgrix_gen_fca5ad599a_collect($params, $condition['sources'], $direction) as $value) {
+                    if (itgrix_gen_fca5ad599a_truthy($value) === $condition['value']) {
                         $ok = true;
                         break;
                     }
                 }
             } else {
                 $ok = false;
-                foreach (itgrix_gen_00d64d3fa8_collect($params, $condition['sources'], $direction) as $value) {
-                    if (itgrix_gen_00d64d3fa8_test($value, $condition['test'])) {
+                foreach (itgrix_gen_fca5ad599a_collect($params, $condition['sources'], $direction) as $value) {
+                    if (itgrix_gen_fca5ad599a_test($value, $condition['test'])) {
                         $ok = true;
                         break;
                     }
@@ -240,9 +240,9 @@ if (!function_exists('itgrix_gen_00d64d3fa8_when')) {
         return true;
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_render')) {
+if (!function_exists('itgrix_gen_fca5ad599a_render')) {
     // A placeholder template: a list of literal texts and array('ph' => sources, 'esc' => mode).
-    function itgrix_gen_00d64d3fa8_render($parts, $params, $direction)
+    function itgrix_gen_fca5ad599a_render($parts, $params, $direction)
     {
         $out = '';
         foreach ($parts as $part) {
@@ -250,8 +250,8 @@ if (!function_exists('itgrix_gen_00d64d3fa8_render')) {
                 $out .= $part;
                 continue;
             }
-            $values = itgrix_gen_00d64d3fa8_collect($params, $part['sources'], $direction);
-            $text = count($values) > 0 ? itgrix_gen_00d64d3fa8_str($values[0]) : '';
+            $values = itgrix_gen_fca5ad599a_collect($params, $part['sources'], $direction);
+            $text = count($values) > 0 ? itgrix_gen_fca5ad599a_str($values[0]) : '';
             if ($text === null) {
                 $text = '';
             }
@@ -265,26 +265,26 @@ if (!function_exists('itgrix_gen_00d64d3fa8_render')) {
         return $out;
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_value')) {
+if (!function_exists('itgrix_gen_fca5ad599a_value')) {
     // A value from a spec's "set": array('l', literal) | array('t', template) | array('a', members).
-    function itgrix_gen_00d64d3fa8_value($spec, $params, $direction)
+    function itgrix_gen_fca5ad599a_value($spec, $params, $direction)
     {
         if ($spec[0] === 't') {
-            return itgrix_gen_00d64d3fa8_render($spec[1], $params, $direction);
+            return itgrix_gen_fca5ad599a_render($spec[1], $params, $direction);
         }
         if ($spec[0] === 'a') {
             $out = array();
             foreach ($spec[1] as $key => $member) {
-                $out[$key] = itgrix_gen_00d64d3fa8_value($member, $params, $direction);
+                $out[$key] = itgrix_gen_fca5ad599a_value($member, $params, $direction);
             }
             return $out;
         }
         return $spec[1];
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_log')) {
+if (!function_exists('itgrix_gen_fca5ad599a_log')) {
     // Say why on stderr (never stdout: that is the connector's reply channel).
-    function itgrix_gen_00d64d3fa8_log($name, $message)
+    function itgrix_gen_fca5ad599a_log($name, $message)
     {
         $line = 'itgrix-gen[' . $name . ']: ' . $message;
         if (function_exists('itgrix_gen_harness_log')) {
@@ -296,14 +296,14 @@ if (!function_exists('itgrix_gen_00d64d3fa8_log')) {
         }
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_exception_text')) {
-    function itgrix_gen_00d64d3fa8_exception_text($error)
+if (!function_exists('itgrix_gen_fca5ad599a_exception_text')) {
+    function itgrix_gen_fca5ad599a_exception_text($error)
     {
         return get_class($error) . ': ' . $error->getMessage();
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_json')) {
-    function itgrix_gen_00d64d3fa8_json($value)
+if (!function_exists('itgrix_gen_fca5ad599a_json')) {
+    function itgrix_gen_fca5ad599a_json($value)
     {
         if (defined('JSON_UNESCAPED_UNICODE')) {
             return json_encode($value, JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES);
@@ -311,15 +311,15 @@ if (!function_exists('itgrix_gen_00d64d3fa8_json')) {
         return json_encode($value);
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_utf8_clean')) {
+if (!function_exists('itgrix_gen_fca5ad599a_utf8_clean')) {
     // Call data may hold bytes that are not UTF-8 (a CallerID from an old trunk): json_encode would
     // fail on them and send an empty body.  Each invalid byte becomes U+FFFD instead, on every PHP.
-    function itgrix_gen_00d64d3fa8_utf8_clean($value)
+    function itgrix_gen_fca5ad599a_utf8_clean($value)
     {
         if (is_array($value)) {
             $out = array();
             foreach ($value as $key => $member) {
-                $out[itgrix_gen_00d64d3fa8_utf8_clean($key)] = itgrix_gen_00d64d3fa8_utf8_clean($member);
+                $out[itgrix_gen_fca5ad599a_utf8_clean($key)] = itgrix_gen_fca5ad599a_utf8_clean($member);
             }
             return $out;
         }
@@ -345,44 +345,44 @@ if (!function_exists('itgrix_gen_00d64d3fa8_utf8_clean')) {
         return $out;
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_webhook')) {
+if (!function_exists('itgrix_gen_fca5ad599a_webhook')) {
     // Send the webhook.  The timeout bounds the whole request (connect, redirects, reading), at most
     // three redirects are followed, at most 64 KiB of the answer is read, and every failure, an HTTP
     // status of 400 or more included, is logged on stderr: never raised, never printed on stdout.
-    function itgrix_gen_00d64d3fa8_webhook($hook, $params, $direction, $name)
+    function itgrix_gen_fca5ad599a_webhook($hook, $params, $direction, $name)
     {
-        $url = itgrix_gen_00d64d3fa8_render($hook['url'], $params, $direction);
+        $url = itgrix_gen_fca5ad599a_render($hook['url'], $params, $direction);
         $headers = array();
         foreach ($hook['headers'] as $header => $template) {
             $headers[] = $header . ': ' . str_replace(array("\r", "\n"), ' ',
-                itgrix_gen_00d64d3fa8_render($template, $params, $direction));
+                itgrix_gen_fca5ad599a_render($template, $params, $direction));
         }
         if ($hook['body'] !== null) {
-            $body = itgrix_gen_00d64d3fa8_render($hook['body'], $params, $direction);
+            $body = itgrix_gen_fca5ad599a_render($hook['body'], $params, $direction);
         } else {
-            $body = itgrix_gen_00d64d3fa8_json(itgrix_gen_00d64d3fa8_utf8_clean($hook['json'] !== null
-                ? itgrix_gen_00d64d3fa8_value($hook['json'], $params, $direction) : $params));
+            $body = itgrix_gen_fca5ad599a_json(itgrix_gen_fca5ad599a_utf8_clean($hook['json'] !== null
+                ? itgrix_gen_fca5ad599a_value($hook['json'], $params, $direction) : $params));
             $headers[] = 'Content-Type: application/json';
         }
         if (!is_string($body)) {
-            itgrix_gen_00d64d3fa8_log($name, 'webhook not sent: its body could not be encoded');
+            itgrix_gen_fca5ad599a_log($name, 'webhook not sent: its body could not be encoded');
             return;
         }
         if ($hook['method'] === 'GET') {
             $body = '';
         }
-        $answer = itgrix_gen_00d64d3fa8_http($hook['method'], $url, $headers, $body, $hook['timeout']);
+        $answer = itgrix_gen_fca5ad599a_http($hook['method'], $url, $headers, $body, $hook['timeout']);
         if ($answer[1] !== '') {
-            itgrix_gen_00d64d3fa8_log($name, 'webhook failed: ' . $answer[1]);
+            itgrix_gen_fca5ad599a_log($name, 'webhook failed: ' . $answer[1]);
         } elseif ($answer[0] >= 400) {
-            itgrix_gen_00d64d3fa8_log($name, 'webhook answered HTTP ' . $answer[0]);
+            itgrix_gen_fca5ad599a_log($name, 'webhook answered HTTP ' . $answer[0]);
         }
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_http')) {
+if (!function_exists('itgrix_gen_fca5ad599a_http')) {
     // One HTTP request: array(status, error text or '').  The golden-case harness may install a stub
     // transport (no network in the PHP version matrix); otherwise curl when present, else sockets.
-    function itgrix_gen_00d64d3fa8_http($method, $url, $headers, $body, $timeout)
+    function itgrix_gen_fca5ad599a_http($method, $url, $headers, $body, $timeout)
     {
         if (function_exists('itgrix_gen_harness_http')) {
             return itgrix_gen_harness_http($method, $url, $headers, $body, $timeout);
@@ -392,17 +392,17 @@ if (!function_exists('itgrix_gen_00d64d3fa8_http')) {
         }
         $deadline = microtime(true) + $timeout;
         if (function_exists('curl_init')) {
-            return itgrix_gen_00d64d3fa8_http_curl($method, $url, $headers, $body, $timeout);
+            return itgrix_gen_fca5ad599a_http_curl($method, $url, $headers, $body, $timeout);
         }
         for ($hop = 0; $hop <= 3; $hop++) {
-            $answer = itgrix_gen_00d64d3fa8_http_socket($method, $url, $headers, $body, $deadline);
+            $answer = itgrix_gen_fca5ad599a_http_socket($method, $url, $headers, $body, $deadline);
             if ($answer[1] !== '' || $answer[2] === null || $hop === 3) {
                 if ($answer[1] === '' && $answer[2] !== null) {
                     return array($answer[0], 'more than 3 redirects');
                 }
                 return array($answer[0], $answer[1]);
             }
-            $url = itgrix_gen_00d64d3fa8_url_join($url, $answer[2]);
+            $url = itgrix_gen_fca5ad599a_url_join($url, $answer[2]);
             if ($answer[0] !== 307 && $answer[0] !== 308) {
                 $method = 'GET';
                 $body = '';
@@ -411,8 +411,8 @@ if (!function_exists('itgrix_gen_00d64d3fa8_http')) {
         return array(0, 'more than 3 redirects');
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_http_curl')) {
-    function itgrix_gen_00d64d3fa8_http_curl($method, $url, $headers, $body, $timeout)
+if (!function_exists('itgrix_gen_fca5ad599a_http_curl')) {
+    function itgrix_gen_fca5ad599a_http_curl($method, $url, $headers, $body, $timeout)
     {
         $curl = curl_init();
         // The answer goes nowhere: only its status matters, and a huge answer must not fill memory.
@@ -421,7 +421,11 @@ if (!function_exists('itgrix_gen_00d64d3fa8_http_curl')) {
             $sink = fopen('php://temp/maxmemory:65536', 'w');
         }
         curl_setopt($curl, CURLOPT_URL, $url);
-        curl_setopt($curl, CURLOPT_CUSTOMREQUEST, $method);
+        if ($method === 'POST') {
+            curl_setopt($curl, CURLOPT_POST, true); // (not CUSTOMREQUEST: a 302 then turns it into GET, as with sockets)
+        } elseif ($method !== 'GET') {
+            curl_setopt($curl, CURLOPT_CUSTOMREQUEST, $method);
+        }
         if ($method !== 'GET') {
             curl_setopt($curl, CURLOPT_POSTFIELDS, $body);
         }
@@ -443,15 +447,15 @@ if (!function_exists('itgrix_gen_00d64d3fa8_http_curl')) {
         }
         $ok = curl_exec($curl);
         $status = (int) curl_getinfo($curl, CURLINFO_HTTP_CODE);
-        $error = $ok === false ? curl_error($curl) : '';
+        $error = $ok === false ? (curl_errno($curl) === 47 ? 'more than 3 redirects' : curl_error($curl)) : '';
         fclose($sink);
         // No curl_close(): the handle is freed with $curl, and PHP 8.5 deprecates the call.
         return array($status, $error);
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_http_socket')) {
+if (!function_exists('itgrix_gen_fca5ad599a_http_socket')) {
     // HTTP/1.0 over a socket, every step bounded by the one deadline: array(status, error, location).
-    function itgrix_gen_00d64d3fa8_http_socket($method, $url, $headers, $body, $deadline)
+    function itgrix_gen_fca5ad599a_http_socket($method, $url, $headers, $body, $deadline)
     {
         $parts = @parse_url($url);
         if (!is_array($parts) || !isset($parts['host'])) {
@@ -481,7 +485,7 @@ if (!function_exists('itgrix_gen_00d64d3fa8_http_socket')) {
         $answer = '';
         $error = '';
         while ($request !== '') {
-            if (!itgrix_gen_00d64d3fa8_stream_deadline($socket, $deadline)) {
+            if (!itgrix_gen_fca5ad599a_stream_deadline($socket, $deadline)) {
                 $error = 'timed out while sending';
                 break;
             }
@@ -495,7 +499,7 @@ if (!function_exists('itgrix_gen_00d64d3fa8_http_socket')) {
         // A server that trickles its answer byte by byte still cannot hold the call past the deadline:
         // every read waits at most until then.
         while ($error === '' && strlen($answer) < 65536 && !feof($socket)) {
-            if (!itgrix_gen_00d64d3fa8_stream_deadline($socket, $deadline)) {
+            if (!itgrix_gen_fca5ad599a_stream_deadline($socket, $deadline)) {
                 $error = 'no complete answer within the timeout';
                 break;
             }
@@ -511,8 +515,11 @@ if (!function_exists('itgrix_gen_00d64d3fa8_http_socket')) {
             }
         }
         fclose($socket);
+        if ($error !== '') {
+            return array(0, $error, null);
+        }
         if (!preg_match('~^HTTP/\d(?:\.\d)? (\d{3})~', $answer, $m)) {
-            return array(0, $error !== '' ? $error : 'no HTTP answer', null);
+            return array(0, 'no HTTP answer', null);
         }
         $status = (int) $m[1];
         $location = null;
@@ -522,9 +529,9 @@ if (!function_exists('itgrix_gen_00d64d3fa8_http_socket')) {
         return array($status, '', $location);
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_stream_deadline')) {
+if (!function_exists('itgrix_gen_fca5ad599a_stream_deadline')) {
     // Let the next read or write on the socket wait no later than the deadline; false once it passed.
-    function itgrix_gen_00d64d3fa8_stream_deadline($socket, $deadline)
+    function itgrix_gen_fca5ad599a_stream_deadline($socket, $deadline)
     {
         $left = $deadline - microtime(true);
         if ($left <= 0) {
@@ -535,9 +542,9 @@ if (!function_exists('itgrix_gen_00d64d3fa8_stream_deadline')) {
         return true;
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_url_join')) {
+if (!function_exists('itgrix_gen_fca5ad599a_url_join')) {
     // A redirect's Location against the URL it came from (absolute, host-relative or path-relative).
-    function itgrix_gen_00d64d3fa8_url_join($base, $location)
+    function itgrix_gen_fca5ad599a_url_join($base, $location)
     {
         if (preg_match('~^https?://~i', $location)) {
             return $location;
@@ -554,8 +561,8 @@ if (!function_exists('itgrix_gen_00d64d3fa8_url_join')) {
         return $origin . substr($path, 0, strrpos($path, '/') + 1) . $location;
     }
 }
-if (!function_exists('itgrix_gen_main_36bf55b12dc322e6')) {
-    function itgrix_gen_main_36bf55b12dc322e6($params)
+if (!function_exists('itgrix_gen_main_16de18a4c11074d7')) {
+    function itgrix_gen_main_16de18a4c11074d7($params)
     {
         $name = 'post_registration:example';
         $cfg = array(
@@ -606,26 +613,26 @@ if (!function_exists('itgrix_gen_main_36bf55b12dc322e6')) {
         );
         $fallback = array('state' => 'success');
         if (!is_array($params)) {
-            itgrix_gen_00d64d3fa8_log($name, 'the input is not a JSON object; answered unchanged');
+            itgrix_gen_fca5ad599a_log($name, 'the input is not a JSON object; answered unchanged');
             return $fallback;
         }
         // Never break a call: whatever goes wrong, answer as the pass-through would and say why.
         try {
             $hook = $cfg['hook'];
             if ($hook !== null) {
-                $direction = itgrix_gen_00d64d3fa8_direction($params, $cfg['dir']);
-                if (itgrix_gen_00d64d3fa8_when($hook['when'], $params, $direction)) {
-                    itgrix_gen_00d64d3fa8_webhook($hook, $params, $direction, $name);
+                $direction = itgrix_gen_fca5ad599a_direction($params, $cfg['dir']);
+                if (itgrix_gen_fca5ad599a_when($hook['when'], $params, $direction)) {
+                    itgrix_gen_fca5ad599a_webhook($hook, $params, $direction, $name);
                 }
             }
             return array('state' => 'success');
         } catch (Exception $e) {
-            itgrix_gen_00d64d3fa8_log($name, itgrix_gen_00d64d3fa8_exception_text($e) . '; answered unchanged');
+            itgrix_gen_fca5ad599a_log($name, itgrix_gen_fca5ad599a_exception_text($e) . '; answered unchanged');
             return $fallback;
         } catch (Throwable $e) {
-            itgrix_gen_00d64d3fa8_log($name, itgrix_gen_00d64d3fa8_exception_text($e) . '; answered unchanged');
+            itgrix_gen_fca5ad599a_log($name, itgrix_gen_fca5ad599a_exception_text($e) . '; answered unchanged');
             return $fallback;
         }
     }
 }
-return itgrix_gen_main_36bf55b12dc322e6(isset($params) ? $params : null);
+return itgrix_gen_main_16de18a4c11074d7(isset($params) ? $params : null);

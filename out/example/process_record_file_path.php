@@ -8,34 +8,34 @@
  * Change (or convert) the path of the call recording.
  */
 
-if (!function_exists('itgrix_gen_00d64d3fa8_preg_replace')) {
+if (!function_exists('itgrix_gen_fca5ad599a_preg_replace')) {
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_00d64d3fa8_preg_replace($pattern, $replacement, $subject)
+    function itgrix_gen_fca5ad599a_preg_replace($pattern, $replacement, $subject)
     {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
         if (!is_string($result)) {
-            itgrix_gen_00d64d3fa8_preg_failed($pattern);
+            itgrix_gen_fca5ad599a_preg_failed($pattern);
             return $subject;
         }
         return $result;
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_preg_failed')) {
-    function itgrix_gen_00d64d3fa8_preg_failed($pattern)
+if (!function_exists('itgrix_gen_fca5ad599a_preg_failed')) {
+    function itgrix_gen_fca5ad599a_preg_failed($pattern)
     {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = function_exists('preg_last_error') ? preg_last_error() : 0;
         $why = isset($codes[$code]) ? $codes[$code] : 'error ' . $code;
-        itgrix_gen_00d64d3fa8_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
+        itgrix_gen_fca5ad599a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_omit')) {
+if (!function_exists('itgrix_gen_fca5ad599a_omit')) {
     // Every key of the input except the context the connector adds (call_full, call_stage...).
-    function itgrix_gen_00d64d3fa8_omit($input, $keys)
+    function itgrix_gen_fca5ad599a_omit($input, $keys)
     {
         $out = array();
         if (!is_array($input)) {
@@ -49,9 +49,9 @@ if (!function_exists('itgrix_gen_00d64d3fa8_omit')) {
         return $out;
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_log')) {
+if (!function_exists('itgrix_gen_fca5ad599a_log')) {
     // Say why on stderr (never stdout: that is the connector's reply channel).
-    function itgrix_gen_00d64d3fa8_log($name, $message)
+    function itgrix_gen_fca5ad599a_log($name, $message)
     {
         $line = 'itgrix-gen[' . $name . ']: ' . $message;
         if (function_exists('itgrix_gen_harness_log')) {
@@ -63,20 +63,20 @@ if (!function_exists('itgrix_gen_00d64d3fa8_log')) {
         }
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_exception_text')) {
-    function itgrix_gen_00d64d3fa8_exception_text($error)
+if (!function_exists('itgrix_gen_fca5ad599a_exception_text')) {
+    function itgrix_gen_fca5ad599a_exception_text($error)
     {
         return get_class($error) . ': ' . $error->getMessage();
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_convert')) {
+if (!function_exists('itgrix_gen_fca5ad599a_convert')) {
     // Run a conversion command with a deadline; true only when it exited 0 in time and wrote a
     // non-empty $target.  At the deadline the shell and everything it started are killed (a converter
     // left running would go on writing the file the connector is about to use).
-    function itgrix_gen_00d64d3fa8_convert($command, $target, $timeout, $name)
+    function itgrix_gen_fca5ad599a_convert($command, $target, $timeout, $name)
     {
         if (!function_exists('proc_open')) {
-            itgrix_gen_00d64d3fa8_log($name, 'conversion skipped: proc_open is disabled');
+            itgrix_gen_fca5ad599a_log($name, 'conversion skipped: proc_open is disabled');
             return false;
         }
         clearstatcache();
@@ -86,7 +86,7 @@ if (!function_exists('itgrix_gen_00d64d3fa8_convert')) {
         $process = @proc_open($command, array(0 => array('file', '/dev/null', 'r'),
             1 => array('file', '/dev/null', 'w'), 2 => array('file', '/dev/null', 'w')), $pipes);
         if (!is_resource($process)) {
-            itgrix_gen_00d64d3fa8_log($name, 'conversion could not start');
+            itgrix_gen_fca5ad599a_log($name, 'conversion could not start');
             return false;
         }
         $deadline = microtime(true) + $timeout;
@@ -98,10 +98,10 @@ if (!function_exists('itgrix_gen_00d64d3fa8_convert')) {
                 break;
             }
             if (microtime(true) >= $deadline) {
-                itgrix_gen_00d64d3fa8_kill_tree($status['pid']);
+                itgrix_gen_fca5ad599a_kill_tree($status['pid']);
                 proc_terminate($process, 9);
                 proc_close($process);
-                itgrix_gen_00d64d3fa8_log($name, 'conversion took longer than ' . $timeout . ' s; original file kept');
+                itgrix_gen_fca5ad599a_log($name, 'conversion took longer than ' . $timeout . ' s; original file kept');
                 return false;
             }
             usleep(20000);
@@ -109,20 +109,20 @@ if (!function_exists('itgrix_gen_00d64d3fa8_convert')) {
         proc_close($process);
         clearstatcache();
         if ($code !== 0 || !is_file($target) || filesize($target) === 0) {
-            itgrix_gen_00d64d3fa8_log($name, 'conversion failed (exit ' . $code . ', '
+            itgrix_gen_fca5ad599a_log($name, 'conversion failed (exit ' . $code . ', '
                 . (is_file($target) ? 'empty output' : 'no output') . '); original file kept');
             return false;
         }
         if ($before !== null && filemtime($target) < $started && filemtime($target) === $before) {
-            itgrix_gen_00d64d3fa8_log($name, 'conversion wrote nothing new (a stale ' . basename($target) . ' is there); original file kept');
+            itgrix_gen_fca5ad599a_log($name, 'conversion wrote nothing new (a stale ' . basename($target) . ' is there); original file kept');
             return false;
         }
         return true;
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_kill_tree')) {
+if (!function_exists('itgrix_gen_fca5ad599a_kill_tree')) {
     // Kill a process and all its descendants (found through /proc), children first.
-    function itgrix_gen_00d64d3fa8_kill_tree($pid)
+    function itgrix_gen_fca5ad599a_kill_tree($pid)
     {
         $children = array();
         $entries = @scandir('/proc');
@@ -156,13 +156,19 @@ if (!function_exists('itgrix_gen_00d64d3fa8_kill_tree')) {
             foreach ($order as $victim) {
                 @posix_kill($victim, 9);
             }
-        } elseif (function_exists('exec') && count($order) > 0) {
-            @exec('kill -9 ' . implode(' ', $order) . ' 2>/dev/null');
+        } elseif (count($order) > 0) {
+            // No posix extension: the kill(1) command, started like the converter itself.
+            $pipes = array();
+            $killer = @proc_open('kill -9 ' . implode(' ', $order), array(0 => array('file', '/dev/null', 'r'),
+                1 => array('file', '/dev/null', 'w'), 2 => array('file', '/dev/null', 'w')), $pipes);
+            if (is_resource($killer)) {
+                proc_close($killer);
+            }
         }
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_shell_template')) {
-    function itgrix_gen_00d64d3fa8_shell_template($parts, $source, $target)
+if (!function_exists('itgrix_gen_fca5ad599a_shell_template')) {
+    function itgrix_gen_fca5ad599a_shell_template($parts, $source, $target)
     {
         $out = '';
         foreach ($parts as $part) {
@@ -177,11 +183,11 @@ if (!function_exists('itgrix_gen_00d64d3fa8_shell_template')) {
         return $out;
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_reply')) {
+if (!function_exists('itgrix_gen_fca5ad599a_reply')) {
     // A success reply whose "data" is always a JSON object: {} when empty (the form the connector
     // documents for a deliberate cancel), and an object, not a list, when its keys happen to be
     // 0..n-1.  Other arrays stay arrays: casting them would hide keys that start with a NUL byte.
-    function itgrix_gen_00d64d3fa8_reply($data)
+    function itgrix_gen_fca5ad599a_reply($data)
     {
         if (is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1))) {
             $data = (object) $data;
@@ -189,8 +195,8 @@ if (!function_exists('itgrix_gen_00d64d3fa8_reply')) {
         return array('state' => 'success', 'data' => $data);
     }
 }
-if (!function_exists('itgrix_gen_main_4c40b8c6dce3d700')) {
-    function itgrix_gen_main_4c40b8c6dce3d700($params)
+if (!function_exists('itgrix_gen_main_dee3d22867eb792d')) {
+    function itgrix_gen_main_dee3d22867eb792d($params)
     {
         $name = 'process_record_file_path:example';
         $cfg = array(
@@ -198,20 +204,20 @@ if (!function_exists('itgrix_gen_main_4c40b8c6dce3d700')) {
             'rewrite' => array(array('~^/var/spool/asterisk/monitor/~u', '/mnt/records/')),
             'convert' => null,
         );
-        $fallback = itgrix_gen_00d64d3fa8_reply(itgrix_gen_00d64d3fa8_omit($params, array('call_full', 'call_stage', 'call', 'conversation')));
+        $fallback = itgrix_gen_fca5ad599a_reply(itgrix_gen_fca5ad599a_omit($params, array('call_full', 'call_stage', 'call', 'conversation')));
         if (!is_array($params)) {
-            itgrix_gen_00d64d3fa8_log($name, 'the input is not a JSON object; answered unchanged');
+            itgrix_gen_fca5ad599a_log($name, 'the input is not a JSON object; answered unchanged');
             return $fallback;
         }
         // Never break a call: whatever goes wrong, answer as the pass-through would and say why.
         try {
-            $data = itgrix_gen_00d64d3fa8_omit($params, array('call_full', 'call_stage', 'call', 'conversation'));
+            $data = itgrix_gen_fca5ad599a_omit($params, array('call_full', 'call_stage', 'call', 'conversation'));
             if (!isset($data['path']) || !is_string($data['path'])) {
-                return itgrix_gen_00d64d3fa8_reply($data);
+                return itgrix_gen_fca5ad599a_reply($data);
             }
             $path = $data['path'];
             foreach ($cfg['rewrite'] as $rewrite) {
-                $path = itgrix_gen_00d64d3fa8_preg_replace($rewrite[0], $rewrite[1], $path);
+                $path = itgrix_gen_fca5ad599a_preg_replace($rewrite[0], $rewrite[1], $path);
             }
             $convert = $cfg['convert'];
             if ($convert !== null) {
@@ -219,26 +225,26 @@ if (!function_exists('itgrix_gen_main_4c40b8c6dce3d700')) {
                 if ($target !== $path && !preg_match('//u', $path)) {
                     // escapeshellarg() drops bytes that are not valid in the locale's encoding, so
                     // such a path could name another file: never converted.
-                    itgrix_gen_00d64d3fa8_log($name, 'recording path is not valid UTF-8, not converted');
+                    itgrix_gen_fca5ad599a_log($name, 'recording path is not valid UTF-8, not converted');
                 } elseif ($target !== $path && is_file($path)) {
-                    $command = itgrix_gen_00d64d3fa8_shell_template($convert['command'], $path, $target);
+                    $command = itgrix_gen_fca5ad599a_shell_template($convert['command'], $path, $target);
                     // The connector waits 10 s at most, then uses the original file.
-                    if (itgrix_gen_00d64d3fa8_convert($command, $target, $convert['timeout'], $name)) {
+                    if (itgrix_gen_fca5ad599a_convert($command, $target, $convert['timeout'], $name)) {
                         $path = $target;
                     }
                 } elseif ($target !== $path) {
-                    itgrix_gen_00d64d3fa8_log($name, 'recording not found, not converted: ' . $path);
+                    itgrix_gen_fca5ad599a_log($name, 'recording not found, not converted: ' . $path);
                 }
             }
             $data['path'] = $path;
-            return itgrix_gen_00d64d3fa8_reply($data);
+            return itgrix_gen_fca5ad599a_reply($data);
         } catch (Exception $e) {
-            itgrix_gen_00d64d3fa8_log($name, itgrix_gen_00d64d3fa8_exception_text($e) . '; answered unchanged');
+            itgrix_gen_fca5ad599a_log($name, itgrix_gen_fca5ad599a_exception_text($e) . '; answered unchanged');
             return $fallback;
         } catch (Throwable $e) {
-            itgrix_gen_00d64d3fa8_log($name, itgrix_gen_00d64d3fa8_exception_text($e) . '; answered unchanged');
+            itgrix_gen_fca5ad599a_log($name, itgrix_gen_fca5ad599a_exception_text($e) . '; answered unchanged');
             return $fallback;
         }
     }
 }
-return itgrix_gen_main_4c40b8c6dce3d700(isset($params) ? $params : null);
+return itgrix_gen_main_dee3d22867eb792d(isset($params) ? $params : null);

@@ -8,34 +8,34 @@
  * Change the employee's number before the user lookup.
  */
 
-if (!function_exists('itgrix_gen_00d64d3fa8_preg_replace')) {
+if (!function_exists('itgrix_gen_fca5ad599a_preg_replace')) {
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_00d64d3fa8_preg_replace($pattern, $replacement, $subject)
+    function itgrix_gen_fca5ad599a_preg_replace($pattern, $replacement, $subject)
     {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
         if (!is_string($result)) {
-            itgrix_gen_00d64d3fa8_preg_failed($pattern);
+            itgrix_gen_fca5ad599a_preg_failed($pattern);
             return $subject;
         }
         return $result;
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_preg_failed')) {
-    function itgrix_gen_00d64d3fa8_preg_failed($pattern)
+if (!function_exists('itgrix_gen_fca5ad599a_preg_failed')) {
+    function itgrix_gen_fca5ad599a_preg_failed($pattern)
     {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = function_exists('preg_last_error') ? preg_last_error() : 0;
         $why = isset($codes[$code]) ? $codes[$code] : 'error ' . $code;
-        itgrix_gen_00d64d3fa8_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
+        itgrix_gen_fca5ad599a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_pick')) {
+if (!function_exists('itgrix_gen_fca5ad599a_pick')) {
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_00d64d3fa8_pick($input, $keys)
+    function itgrix_gen_fca5ad599a_pick($input, $keys)
     {
         $out = array();
         if (!is_array($input)) {
@@ -49,9 +49,9 @@ if (!function_exists('itgrix_gen_00d64d3fa8_pick')) {
         return $out;
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_log')) {
+if (!function_exists('itgrix_gen_fca5ad599a_log')) {
     // Say why on stderr (never stdout: that is the connector's reply channel).
-    function itgrix_gen_00d64d3fa8_log($name, $message)
+    function itgrix_gen_fca5ad599a_log($name, $message)
     {
         $line = 'itgrix-gen[' . $name . ']: ' . $message;
         if (function_exists('itgrix_gen_harness_log')) {
@@ -63,28 +63,28 @@ if (!function_exists('itgrix_gen_00d64d3fa8_log')) {
         }
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_exception_text')) {
-    function itgrix_gen_00d64d3fa8_exception_text($error)
+if (!function_exists('itgrix_gen_fca5ad599a_exception_text')) {
+    function itgrix_gen_fca5ad599a_exception_text($error)
     {
         return get_class($error) . ': ' . $error->getMessage();
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_phone')) {
+if (!function_exists('itgrix_gen_fca5ad599a_phone')) {
     // Phone numbers: a port of libphonenumber's parsing for one region, driven by the metadata the
     // generator copied from the phonenumbers package.  Anything it does not recognise as a phone
     // number of that shape (words, short internal numbers, stray symbols) comes back unchanged.
-    function itgrix_gen_00d64d3fa8_phone($phone, $cfg)
+    function itgrix_gen_fca5ad599a_phone($phone, $cfg)
     {
         if (!is_string($phone)) {
             return $phone;
         }
         foreach ($cfg['rewrite'] as $rewrite) {
-            $phone = itgrix_gen_00d64d3fa8_preg_replace($rewrite[0], $rewrite[1], $phone);
+            $phone = itgrix_gen_fca5ad599a_preg_replace($rewrite[0], $rewrite[1], $phone);
         }
         if ($cfg['format'] === 'keep') {
             return $phone;
         }
-        $parsed = itgrix_gen_00d64d3fa8_phone_parse($phone, $cfg['region']);
+        $parsed = itgrix_gen_fca5ad599a_phone_parse($phone, $cfg['region']);
         if ($parsed === null) {
             return $phone;
         }
@@ -99,12 +99,12 @@ if (!function_exists('itgrix_gen_00d64d3fa8_phone')) {
         if ($cfg['format'] === 'digits') {
             return $parsed[0] . $parsed[1];
         }
-        return itgrix_gen_00d64d3fa8_phone_national($parsed[1], $meta);
+        return itgrix_gen_fca5ad599a_phone_national($parsed[1], $meta);
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_phone_parse')) {
+if (!function_exists('itgrix_gen_fca5ad599a_phone_parse')) {
     // array(country code, national significant number) or null when not a number we understand.
-    function itgrix_gen_00d64d3fa8_phone_parse($phone, $meta)
+    function itgrix_gen_fca5ad599a_phone_parse($phone, $meta)
     {
         $text = trim($phone);
         // Digits with the usual separators and at most one leading "+"; anything else (letters,
@@ -138,34 +138,34 @@ if (!function_exists('itgrix_gen_00d64d3fa8_phone_parse')) {
         } else {
             $national = $digits;
             if (strpos($digits, $cc) === 0) {
-                $candidate = itgrix_gen_00d64d3fa8_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
-                if ((!itgrix_gen_00d64d3fa8_full_match($meta['general'], $digits)
-                    && itgrix_gen_00d64d3fa8_full_match($meta['general'], $candidate))
-                    || itgrix_gen_00d64d3fa8_phone_length($digits, $meta) === 'long') {
+                $candidate = itgrix_gen_fca5ad599a_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
+                if ((!itgrix_gen_fca5ad599a_full_match($meta['general'], $digits)
+                    && itgrix_gen_fca5ad599a_full_match($meta['general'], $candidate))
+                    || itgrix_gen_fca5ad599a_phone_length($digits, $meta) === 'long') {
                     $national = $candidate;
                     $international = true;
                 }
             }
         }
-        $stripped = itgrix_gen_00d64d3fa8_phone_strip_prefix($national, $meta);
-        if (itgrix_gen_00d64d3fa8_phone_length($stripped, $meta) === 'ok') {
+        $stripped = itgrix_gen_fca5ad599a_phone_strip_prefix($national, $meta);
+        if (itgrix_gen_fca5ad599a_phone_length($stripped, $meta) === 'ok') {
             $national = $stripped;
         }
-        if (itgrix_gen_00d64d3fa8_phone_length($national, $meta) !== 'ok') {
+        if (itgrix_gen_fca5ad599a_phone_length($national, $meta) !== 'ok') {
             return null;
         }
         return array($cc, $national);
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_full_match')) {
-    function itgrix_gen_00d64d3fa8_full_match($pattern, $text)
+if (!function_exists('itgrix_gen_fca5ad599a_full_match')) {
+    function itgrix_gen_fca5ad599a_full_match($pattern, $text)
     {
         return is_string($text) && preg_match($pattern, $text) === 1;
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_phone_length')) {
+if (!function_exists('itgrix_gen_fca5ad599a_phone_length')) {
     // 'ok' | 'short' | 'long' | 'local' | 'invalid', as libphonenumber's testNumberLength.
-    function itgrix_gen_00d64d3fa8_phone_length($number, $meta)
+    function itgrix_gen_fca5ad599a_phone_length($number, $meta)
     {
         $length = strlen($number);
         if (in_array($length, $meta['lengths'], true)) {
@@ -183,9 +183,9 @@ if (!function_exists('itgrix_gen_00d64d3fa8_phone_length')) {
         return 'invalid';
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_phone_strip_prefix')) {
+if (!function_exists('itgrix_gen_fca5ad599a_phone_strip_prefix')) {
     // libphonenumber's maybeStripNationalPrefixAndCarrierCode.
-    function itgrix_gen_00d64d3fa8_phone_strip_prefix($number, $meta)
+    function itgrix_gen_fca5ad599a_phone_strip_prefix($number, $meta)
     {
         if ($number === '' || $meta['npp'] === null) {
             return $number;
@@ -193,45 +193,45 @@ if (!function_exists('itgrix_gen_00d64d3fa8_phone_strip_prefix')) {
         if (!preg_match($meta['npp'], $number, $m)) {
             return $number;
         }
-        $viable = itgrix_gen_00d64d3fa8_full_match($meta['general'], $number);
+        $viable = itgrix_gen_fca5ad599a_full_match($meta['general'], $number);
         $groups = count($m) - 1;
         if ($meta['npt'] === null || $groups < 1 || !isset($m[$groups]) || $m[$groups] === '') {
             $rest = (string) substr($number, strlen($m[0]));
-            if ($viable && !itgrix_gen_00d64d3fa8_full_match($meta['general'], $rest)) {
+            if ($viable && !itgrix_gen_fca5ad599a_full_match($meta['general'], $rest)) {
                 return $number;
             }
             return $rest;
         }
-        $transformed = itgrix_gen_00d64d3fa8_preg_replace($meta['npp'], $meta['npt'], $number);
-        if ($viable && !itgrix_gen_00d64d3fa8_full_match($meta['general'], $transformed)) {
+        $transformed = itgrix_gen_fca5ad599a_preg_replace($meta['npp'], $meta['npt'], $number);
+        if ($viable && !itgrix_gen_fca5ad599a_full_match($meta['general'], $transformed)) {
             return $number;
         }
         return $transformed;
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_phone_national')) {
+if (!function_exists('itgrix_gen_fca5ad599a_phone_national')) {
     // The digits one dials inside the country: libphonenumber's NATIONAL format without its spaces,
     // dashes and brackets (so "8" + number in Russia, "0" + number in Germany, no prefix in the US).
-    function itgrix_gen_00d64d3fa8_phone_national($national, $meta)
+    function itgrix_gen_fca5ad599a_phone_national($national, $meta)
     {
         foreach ($meta['formats'] as $format) {
             if ($format[2] !== null && !preg_match($format[2], $national)) {
                 continue;
             }
-            if (!itgrix_gen_00d64d3fa8_full_match($format[0], $national)) {
+            if (!itgrix_gen_fca5ad599a_full_match($format[0], $national)) {
                 continue;
             }
-            $formatted = itgrix_gen_00d64d3fa8_preg_replace($format[0], $format[1], $national);
+            $formatted = itgrix_gen_fca5ad599a_preg_replace($format[0], $format[1], $national);
             return preg_replace('/[^0-9]/', '', $formatted);
         }
         return $national;
     }
 }
-if (!function_exists('itgrix_gen_00d64d3fa8_reply')) {
+if (!function_exists('itgrix_gen_fca5ad599a_reply')) {
     // A success reply whose "data" is always a JSON object: {} when empty (the form the connector
     // documents for a deliberate cancel), and an object, not a list, when its keys happen to be
     // 0..n-1.  Other arrays stay arrays: casting them would hide keys that start with a NUL byte.
-    function itgrix_gen_00d64d3fa8_reply($data)
+    function itgrix_gen_fca5ad599a_reply($data)
     {
         if (is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1))) {
             $data = (object) $data;
@@ -239,8 +239,8 @@ if (!function_exists('itgrix_gen_00d64d3fa8_reply')) {
         return array('state' => 'success', 'data' => $data);
     }
 }
-if (!function_exists('itgrix_gen_main_9f07e88ba727bad0')) {
-    function itgrix_gen_main_9f07e88ba727bad0($params)
+if (!function_exists('itgrix_gen_main_b3a5b532a698ae73')) {
+    function itgrix_gen_main_b3a5b532a698ae73($params)
     {
         $name = 'process_user_phone:example';
         $cfg = array(
@@ -251,25 +251,25 @@ if (!function_exists('itgrix_gen_main_9f07e88ba727bad0')) {
                 'region' => null,
             ),
         );
-        $fallback = itgrix_gen_00d64d3fa8_reply(itgrix_gen_00d64d3fa8_pick($params, array('phone')));
+        $fallback = itgrix_gen_fca5ad599a_reply(itgrix_gen_fca5ad599a_pick($params, array('phone')));
         if (!is_array($params)) {
-            itgrix_gen_00d64d3fa8_log($name, 'the input is not a JSON object; answered unchanged');
+            itgrix_gen_fca5ad599a_log($name, 'the input is not a JSON object; answered unchanged');
             return $fallback;
         }
         // Never break a call: whatever goes wrong, answer as the pass-through would and say why.
         try {
-            $data = itgrix_gen_00d64d3fa8_pick($params, array('phone'));
+            $data = itgrix_gen_fca5ad599a_pick($params, array('phone'));
             if (isset($data['phone']) && is_string($data['phone'])) {
-                $data['phone'] = itgrix_gen_00d64d3fa8_phone($data['phone'], $cfg['phone']);
+                $data['phone'] = itgrix_gen_fca5ad599a_phone($data['phone'], $cfg['phone']);
             }
-            return itgrix_gen_00d64d3fa8_reply($data);
+            return itgrix_gen_fca5ad599a_reply($data);
         } catch (Exception $e) {
-            itgrix_gen_00d64d3fa8_log($name, itgrix_gen_00d64d3fa8_exception_text($e) . '; answered unchanged');
+            itgrix_gen_fca5ad599a_log($name, itgrix_gen_fca5ad599a_exception_text($e) . '; answered unchanged');
             return $fallback;
         } catch (Throwable $e) {
-            itgrix_gen_00d64d3fa8_log($name, itgrix_gen_00d64d3fa8_exception_text($e) . '; answered unchanged');
+            itgrix_gen_fca5ad599a_log($name, itgrix_gen_fca5ad599a_exception_text($e) . '; answered unchanged');
             return $fallback;
         }
     }
 }
-return itgrix_gen_main_9f07e88ba727bad0(isset($params) ? $params : null);
+return itgrix_gen_main_b3a5b532a698ae73(isset($params) ? $params : null);
