@@ -273,25 +273,7 @@ Writer = Callable[[Path, bytes, int, "tuple[int, int] | None"], None]
 def replace_file(path: Path, data: bytes, mode: int, owner: tuple[int, int] | None) -> None:
     """Atomically put `data` at `path` with `mode` and (where we may) `owner`: a temporary file
     in the same folder, fsynced, then renamed over the old one."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        if owner is not None:
-            try:
-                os.chown(tmp, *owner)
-            except PermissionError:
-                pass  # not root: the file keeps the deploying user as owner
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    atomic_write(path, data, mode, durable=True, owner=owner)
 
 
 def _stamp() -> str:

@@ -63,21 +63,29 @@ def plan(files: dict[str, str], folder: Path) -> list[Planned]:
     return out
 
 
-def atomic_write(path: Path, content: str, mode: int | None = None, durable: bool = True) -> None:
+def atomic_write(path: Path, content: str | bytes, mode: int | None = None, durable: bool = True,
+                 owner: tuple[int, int] | None = None) -> None:
     """Write via a temporary file and a rename: readers see the old file or the new, never half.
     `durable` also fsyncs before the rename (deploys to a server); generated output in a build
-    folder skips that, as the rename alone keeps every file whole if the process dies."""
+    folder skips that, as the rename alone keeps every file whole if the process dies.  `owner`
+    (uid, gid) is applied where we may (as root); otherwise the writing user keeps the file."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    data = content.encode("utf-8") if isinstance(content, str) else content
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(content.encode("utf-8"))
+            handle.write(data)
             if durable:
                 handle.flush()
                 os.fsync(handle.fileno())
         if mode is None:
             mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
         os.chmod(tmp, mode)
+        if owner is not None:
+            try:
+                os.chown(tmp, *owner)
+            except PermissionError:
+                pass
         os.replace(tmp, path)
     except BaseException:
         try:
