@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from generator.cases import discover, write_rendered  # noqa: E402
 from generator.php.runner import Case, find_php, run_batch  # noqa: E402
-from generator.spec.loader import Loader  # noqa: E402
+from generator.speclang.loader import Loader  # noqa: E402
 
 HAND = "<?php\nreturn array('state' => 'success', 'data' => array('result' => true));\n"
 BENCH = r"""<?php

@@ -1,3 +1,15 @@
-"""itgrix-gen: generate the fourteen PHP customizations of the Itgrix connector from a spec."""
+"""itgrix-gen: the fourteen PHP customization files of the Itgrix connector, from a spec."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
+
+__all__ = ["Spec", "__version__"]
+
+
+def __getattr__(name: str):
+    # `from generator import Spec` is the stable import for Python specs; loaded on first use so
+    # that `itgrix-gen --version` stays fast.
+    if name == "Spec":
+        from generator.speclang.spec import Spec
+
+        return Spec
+    raise AttributeError(name)

@@ -27,22 +27,9 @@ class SpecResult:
         return not self.errors
 
 
-def checked_files(loaded):
-    """Render a loaded spec and syntax-check every file; the one place both `render` and `run`
-    get their files from.  Raises RuntimeError naming the files that fail (a bug of ours)."""
-    from generator.php.lint import check_rendered
-    from generator.render.renderer import render_spec
-
-    files = render_spec(loaded.spec, loaded.digest)
-    problems = [f"{f.filename}: {p}" for f in files if (p := check_rendered(f))]
-    if problems:
-        raise RuntimeError("generated PHP failed the syntax check (a bug in itgrix-gen): " + "; ".join(problems))
-    return files
-
-
 def render_one(loader, path: Path, output: Path | None, many: bool) -> SpecResult:
-    from generator.render.renderer import OutputTooLarge
-    from generator.spec.loader import SpecError
+    from generator.pipeline import CheckFailed, OutputTooLarge, checked
+    from generator.speclang.loader import SpecError
 
     result = SpecResult(path)
     try:
@@ -51,11 +38,11 @@ def render_one(loader, path: Path, output: Path | None, many: bool) -> SpecResul
         result.errors = [str(i) for i in exc.issues]
         return result
     try:
-        files = checked_files(loaded)
+        files = checked(loaded)
     except OutputTooLarge as exc:
         result.errors = [f"{path}: {exc}"]
         return result
-    except RuntimeError as exc:
+    except CheckFailed as exc:
         result.errors = [f"{path}: {exc}"]
         return result
     name_dir = writer.slug(loaded.spec.name)
@@ -68,7 +55,7 @@ def render_one(loader, path: Path, output: Path | None, many: bool) -> SpecResul
 
 
 def _chunk(args: tuple[list[Path], Path | None, bool, Path | None]) -> list[SpecResult]:
-    from generator.spec.loader import Loader
+    from generator.speclang.loader import Loader
 
     paths, output, many, root = args
     loader = Loader(root)
@@ -123,7 +110,7 @@ def _render_all(paths: list[Path], output: Path | None, progress, jobs: int | No
     many = len(paths) > 1
     jobs = jobs or min(4, os.cpu_count() or 1)
     if len(paths) < 24 or jobs < 2:
-        from generator.spec.loader import Loader
+        from generator.speclang.loader import Loader
 
         loader = Loader(root)
         for path in paths:

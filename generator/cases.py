@@ -13,9 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ruamel.yaml import YAML
 
 from generator.php.runner import Case, Result
-from generator.render.customizations import BY_NAME, NAMES
-from generator.render.renderer import render_spec
-from generator.spec.loader import LoadedSpec
+from generator.customizations import BY_NAME, NAMES
+from generator.pipeline import render_files
+from generator.speclang.loader import LoadedSpec
 
 
 class CaseFile(BaseModel):
@@ -86,7 +86,7 @@ def discover(spec_path: Path, cases_dir: Path | None = None) -> list[GoldenCase]
 
 def read_text(path: Path) -> str:
     """A case file's text, or a CaseError that says what is wrong with it (never a traceback)."""
-    from generator.spec.yamlfile import MAX_SPEC_BYTES
+    from generator.speclang.yamlfile import MAX_SPEC_BYTES
 
     if path.is_symlink() or not path.is_file():
         what = "a symlink" if path.is_symlink() else "not a regular file"
@@ -137,7 +137,7 @@ def load_case(folder: Path) -> GoldenCase:
 
 def write_rendered(loaded: LoadedSpec, folder: Path) -> dict[str, Path]:
     paths = {}
-    for rendered in render_spec(loaded.spec, loaded.digest):
+    for rendered in render_files(loaded):
         path = folder / rendered.filename
         path.write_text(rendered.content, encoding="utf-8")
         paths[rendered.customization.name] = path

@@ -106,7 +106,7 @@ def expand_specs(items: list[str]) -> list[Path]:
 
 def load_all(paths: list[Path]):
     """Load every spec; print all errors of all specs; return the ones that loaded."""
-    from generator.spec.loader import Loader, SpecError
+    from generator.speclang.loader import Loader, SpecError
 
     loader = Loader(STATE["root"])
     loaded, failed = [], 0
@@ -232,7 +232,7 @@ def run(
     import tempfile
 
     from generator.php.runner import Case, require_php, run_batch
-    from generator.render.customizations import BY_NAME, NAMES
+    from generator.customizations import BY_NAME, NAMES
 
     key = name[:-4] if name.endswith(".php") else name
     if key not in BY_NAME:
@@ -277,9 +277,9 @@ def run(
     if failed:
         raise Exit(2)
     php_bin = require_php(php)
-    from generator.batch import checked_files
+    from generator.pipeline import checked
 
-    files = {f.customization.name: f for f in checked_files(loaded[0])}
+    files = {f.customization.name: f for f in checked(loaded[0])}
     with tempfile.TemporaryDirectory(prefix="itgrix-gen-run-") as tmp:
         path = Path(tmp) / files[key].filename
         path.write_text(files[key].content, encoding="utf-8")
@@ -386,7 +386,7 @@ def deploy(
     """Check, then install the fourteen files into the connector's folder atomically, with a backup."""
     from generator import deploy as dep
     from generator.php.runner import find_php, require_php
-    from generator.render.renderer import render_spec
+    from generator.pipeline import render_files
 
     if rollback:
         if spec is not None:
@@ -408,7 +408,7 @@ def deploy(
     if failed:
         raise Exit(2)
     item = loaded[0]
-    rendered = render_spec(item.spec, item.digest)
+    rendered = render_files(item)
     php_bin = require_php(php) if php else find_php()
     problems = dep.check(rendered, php_bin)
     if problems:
@@ -480,7 +480,7 @@ def explain(spec: str = typer.Argument(..., help="The spec to explain.")) -> Non
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of the spec (for editor completion and validation)."""
-    from generator.spec.models import Spec
+    from generator.speclang.spec import Spec
 
     data = Spec.model_json_schema(by_alias=True)
     data["$schema"] = "https://json-schema.org/draft/2020-12/schema"
@@ -491,7 +491,7 @@ def schema() -> None:
 @app.command()
 def fields() -> None:
     """Print the table of input paths each condition key and placeholder reads (Markdown)."""
-    from generator.render.fields import markdown_table
+    from generator.emit.fields import markdown_table
 
     sys.stdout.write(markdown_table() + "\n")
 

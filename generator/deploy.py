@@ -51,7 +51,7 @@ def sha256(data: bytes) -> str:
 
 
 def file_names() -> frozenset[str]:
-    from generator.render.customizations import CUSTOMIZATIONS
+    from generator.customizations import CUSTOMIZATIONS
 
     return frozenset(c.filename for c in CUSTOMIZATIONS)
 
@@ -245,17 +245,16 @@ def _read_regular(path: Path) -> bytes | None:
 
 
 def check(rendered, php: str | None) -> list[str]:
-    """Every check before touching the folder: phply (PHP 5 syntax) and, with php, `php -l`."""
-    from generator.php.lint import phply_errors
+    """Every check before touching the folder: the pipeline's syntax check (phply, PHP 5 syntax)
+    and, with php, `php -l`."""
     from generator.php.runner import php_lint
+    from generator.pipeline import check as syntax_check
 
-    problems = []
+    problems = syntax_check(rendered)
+    if problems:
+        return problems
     with tempfile.TemporaryDirectory(prefix="itgrix-gen-deploy-") as tmp:
         for r in rendered:
-            problem = phply_errors(r.content)
-            if problem:
-                problems.append(f"{r.filename}: {problem}")
-                continue
             if php:
                 path = Path(tmp) / r.filename
                 path.write_text(r.content, encoding="utf-8")

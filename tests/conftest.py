@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from generator.php.runner import Case, find_php, run_batch
-from generator.render.renderer import render_spec
-from generator.spec.loader import Loader
+from generator.pipeline import render_files
+from generator.speclang.loader import Loader
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = sorted(list((ROOT / "specs").rglob("spec.yaml")) + list((ROOT / "specs").rglob("spec.py")))
@@ -38,7 +38,7 @@ def load_text(tmp_path: Path, text: str, name: str = "spec.yaml"):
 def render_to(loaded, folder: Path) -> dict[str, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     paths = {}
-    for f in render_spec(loaded.spec, loaded.digest):
+    for f in render_files(loaded):
         p = folder / f.filename
         p.write_text(f.content, encoding="utf-8")
         paths[f.customization.name] = p

@@ -12,7 +12,7 @@ import pytest
 
 from generator import deploy as dep
 from generator.output import atomic_write
-from generator.render.renderer import render_spec
+from generator.pipeline import render_files
 from tests.conftest import ROOT, cli, load
 
 EXAMPLE = ROOT / "specs" / "example" / "spec.yaml"
@@ -78,7 +78,7 @@ def test_failure_mid_deploy_puts_everything_back(actions):
     deployed = snapshot(actions)
     backups_before = dep.backups(actions)
     loaded = load(OTHER)
-    rendered = render_spec(loaded.spec, loaded.digest)
+    rendered = render_files(loaded)
     plan = dep.plan(actions, rendered)
     assert len(plan.changes) > 3
     written = []
@@ -104,11 +104,11 @@ CRASH = """
 import os, sys
 from pathlib import Path
 from generator import deploy as dep
-from generator.render.renderer import render_spec
-from generator.spec.loader import Loader
+from generator.pipeline import render_files
+from generator.speclang.loader import Loader
 folder, spec = Path(sys.argv[1]), sys.argv[2]
 loaded = Loader().load(spec)
-rendered = render_spec(loaded.spec, loaded.digest)
+rendered = render_files(loaded)
 written = []
 def writer(path, data, mode, owner):
     if len(written) == 3:
@@ -131,7 +131,7 @@ def test_killed_mid_deploy_every_file_old_or_new_then_recovered(actions):
     proc = subprocess.run([sys.executable, "-c", CRASH, str(actions), str(OTHER)], cwd=ROOT, capture_output=True)
     assert proc.returncode == 9, proc.stderr
     loaded = load(OTHER)
-    rendered = render_spec(loaded.spec, loaded.digest)
+    rendered = render_files(loaded)
     new = {r.filename: r.content.encode() for r in rendered}
     now = {k: v for k, v in snapshot(actions).items() if not k.endswith(".tmp")}
     for name, data in now.items():
@@ -163,7 +163,7 @@ def test_rollback_restores_previous_deploy_and_removes_created(actions):
 
 def test_failed_check_writes_nothing(actions, monkeypatch):
     loaded = load(EXAMPLE)
-    rendered = render_spec(loaded.spec, loaded.digest)
+    rendered = render_files(loaded)
     broken = [r if r.customization.name != "need_registration" else
               type(r)(r.customization, r.content.replace("return array(", "return [", 1), True) for r in rendered]
     assert dep.check(broken, None)

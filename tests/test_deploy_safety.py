@@ -169,13 +169,13 @@ def test_second_deploy_waits_for_the_lock(actions):
 def test_concurrent_deploys_never_mix_two_clients(actions):
     """Rounds of 2-5 deploys of two different specs at once: afterwards the files are all one
     spec's, and the manifest agrees with them."""
-    from generator.render.renderer import render_spec
+    from generator.pipeline import render_files
     from tests.conftest import load
 
     specs = {}
     for spec in (EXAMPLE, OTHER):
         loaded = load(spec)
-        specs[loaded.spec.name] = {r.filename: r.content.encode() for r in render_spec(loaded.spec, loaded.digest)}
+        specs[loaded.spec.name] = {r.filename: r.content.encode() for r in render_files(loaded)}
     exe = [sys.executable, "-m", "generator", "deploy", "--force"]
     for round_ in range(4):
         count = 2 + round_

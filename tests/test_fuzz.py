@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.php.runner import Case, run_batch
-from generator.render.customizations import BY_NAME, CONTEXT_KEYS, NAMES
+from generator.customizations import BY_NAME, CONTEXT_KEYS, NAMES
 from tests.conftest import ROOT, count, load, render_to
 
 KEYS = sorted({k for c in BY_NAME.values() for k in c.keys} | set(CONTEXT_KEYS) | {

@@ -9,12 +9,13 @@ import pytest
 
 from generator.php.lint import phply_errors
 from generator.php.runner import php_lint
-from generator.render.customizations import CUSTOMIZATIONS
-from generator.render.renderer import render_spec
-from generator.spec.models import Spec
-from tests.conftest import SPECS, load, render_to, run_one
+from generator.customizations import CUSTOMIZATIONS
+from generator.pipeline import render_files
+from generator.speclang.loader import from_model
+from generator.speclang.spec import Spec
+from tests.conftest import cli_here, SPECS, load, render_to, run_one
 
-RENDERED = [(spec, f) for spec in SPECS for f in render_spec(load(spec).spec, load(spec).digest)]
+RENDERED = [(spec, f) for spec in SPECS for f in render_files(load(spec))]
 
 
 @pytest.mark.parametrize("spec,file", RENDERED, ids=[f"{s.parent.name}/{f.filename}" for s, f in RENDERED])
@@ -71,7 +72,7 @@ def test_contract_shape(spec, file):
 
 
 def test_empty_spec_is_passthrough_everywhere():
-    files = render_spec(Spec(version=1, name="x"), "0" * 64)
+    files = render_files(from_model(Spec(version=1, name="x")))
     assert len(files) == 14 == len({f.filename for f in files})
     assert {f.customization.name for f in files} == {c.name for c in CUSTOMIZATIONS}
     assert not any(f.customized for f in files)
@@ -79,8 +80,8 @@ def test_empty_spec_is_passthrough_everywhere():
 
 def test_render_is_deterministic():
     spec = [s for s in SPECS if s.parent.name == "example"][0]
-    first = [f.content for f in render_spec(load(spec).spec, load(spec).digest)]
-    second = [f.content for f in render_spec(load(spec).spec, load(spec).digest)]
+    first = [f.content for f in render_files(load(spec))]
+    second = [f.content for f in render_files(load(spec))]
     assert first == second
 
 
@@ -104,30 +105,35 @@ def test_phply_rejects_php7_syntax():
 
 
 def test_injected_php7_template_is_caught(tmp_path, monkeypatch):
-    """A template edited to use PHP 7 syntax fails the check render runs before writing."""
-    import generator.render.renderer as renderer
-
-    broken = tmp_path / "templates"
+    """A template edited to use PHP 7 syntax fails the check that render runs before writing."""
     import shutil
 
-    shutil.copytree(renderer.templates_dir(), broken)
-    target = broken / "need_registration.php.j2"
-    target.write_text(target.read_text().replace("$direction = ", "$direction = $params ?? "))
-    monkeypatch.setattr(renderer, "templates_dir", lambda: broken)
-    renderer.environment.cache_clear()
+    from generator.emit import templates
+    from generator.pipeline import CheckFailed, checked
+
+    broken = tmp_path / "templates"
+    shutil.copytree(templates.templates_dir(), broken)
+    target = broken / "_base.php.j2"
+    target.write_text(target.read_text().replace("return $fallback;", "return $fallback ?? null;", 1))
+    monkeypatch.setattr(templates, "templates_dir", lambda: broken)
+    monkeypatch.setenv("ITGRIX_GEN_NO_CACHE", "1")
+    templates.environment.cache_clear()
     try:
         spec = [s for s in SPECS if s.parent.name == "example"][0]
-        files = render_spec(load(spec).spec, "0" * 64)
-        bad = [f for f in files if f.customization.name == "need_registration"][0]
-        assert phply_errors(bad.content) is not None
+        with pytest.raises(CheckFailed) as failure:
+            checked(load(spec))
+        assert "need_registration.php" in str(failure.value)
+        proc = cli_here("render", str(spec), "-o", str(tmp_path / "out"))
+        assert proc.returncode == 2 and "failed the syntax check" in proc.stderr
+        assert not (tmp_path / "out").exists(), "nothing written"
     finally:
-        renderer.environment.cache_clear()
+        templates.environment.cache_clear()
 
 
 def test_templates_cannot_print_raw_values():
     import jinja2
 
-    from generator.render.renderer import UnsafeTemplateValue, environment
+    from generator.emit.templates import UnsafeTemplateValue, environment
 
     template = environment().from_string("{{ value }}")
     with pytest.raises(UnsafeTemplateValue):

@@ -25,14 +25,14 @@ def test_golden_case(spec, case, php):
 
 
 def test_every_customization_has_a_passthrough_case():
-    from generator.render.customizations import NAMES
+    from generator.customizations import NAMES
 
     covered = {c.meta.customization for s, c in CASES if s.parent.name == "passthrough"}
     assert covered == set(NAMES)
 
 
 def test_example_covers_every_section():
-    from generator.render.customizations import NAMES
+    from generator.customizations import NAMES
 
     covered = {c.meta.customization for s, c in CASES if s.parent.name == "example"}
     assert covered == set(NAMES)

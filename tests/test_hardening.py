@@ -41,7 +41,7 @@ def test_help_on_every_command():
 
 
 def test_internal_error_is_one_line(monkeypatch):
-    from generator.spec import loader
+    from generator.speclang import loader
 
     def boom(self, path):
         raise ZeroDivisionError("x" * 5000)

@@ -16,7 +16,7 @@ import pytest
 from generator.cases import discover
 from generator.php.matrix import VERSIONS, run_version
 from generator.php.runner import Case
-from generator.render.customizations import NAMES
+from generator.customizations import NAMES
 from tests.conftest import ROOT, SPECS, count, load, load_text, render_to
 
 MALFORMED = ["{}", "[]", "null", '"x"', "[1, 2]", json.dumps({"call_full": None, "phone": None, "params": None}),

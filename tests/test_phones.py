@@ -24,9 +24,10 @@ from phonenumbers import PhoneNumberFormat as F
 from phonenumbers import PhoneNumberType as T
 
 from generator.php.runner import Case, run_batch
-from generator.render.customizations import BY_NAME
-from generator.render.renderer import render_one
-from generator.spec.models import Spec
+from generator.customizations import BY_NAME
+from generator.pipeline import render_one
+from generator.speclang.loader import from_model
+from generator.speclang.spec import Spec
 
 REGIONS = sorted(pn.SUPPORTED_REGIONS)
 FORMATS = ("e164", "national", "digits")
@@ -84,9 +85,9 @@ def phone_files(tmp_path_factory):
 
     @lru_cache(maxsize=None)
     def path(region: str, fmt: str) -> str:
-        spec = Spec.model_validate({"version": 1, "name": "oracle",
+        spec = Spec.model_validate({"version": 1, "name": f"oracle-{region}-{fmt}",
                                     "phones": {"client": {"region": region, "format": fmt}}})
-        rendered = render_one(spec, "0" * 64, BY_NAME["process_client_phone"])
+        rendered = render_one(from_model(spec), BY_NAME["process_client_phone"])
         target = folder / f"{region}-{fmt}.php"
         target.write_text(rendered.content, encoding="utf-8")
         return str(target)

@@ -11,7 +11,7 @@ import sys
 
 from ruamel.yaml import YAML
 
-from generator.spec.loader import Loader
+from generator.speclang.loader import Loader
 from tests.conftest import ROOT, cli
 
 

@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 from generator.php.literals import php_string
-from generator.php.runner import Case, Result, _result, harness_path, run_batch
+from generator.php.runner import Case, Result, _result, compatible_batches, harness_path, run_batch
 
 WASM_VERSIONS = ("7.4", "8.0", "8.1", "8.2", "8.3", "8.4", "8.5")
 VERSIONS = ("native", "5.2") + WASM_VERSIONS
@@ -64,6 +64,13 @@ def run_version(version: str, cases: list[Case], php: str | None = None, timeout
         return run_batch(cases, php, timeout, stub_http=True)
     if not cases:
         return []
+    groups = compatible_batches(cases)
+    if len(groups) > 1:
+        results: list[Result | None] = [None] * len(cases)
+        for group in groups:
+            for i, result in zip(group, run_version(version, [cases[i] for i in group], php, timeout)):
+                results[i] = result
+        return [r for r in results if r is not None]
     folder = matrix_dir()
     request = {"harness": str(harness_path()), "stub_http": True, "cases": [
         {"file": str(Path(c.file).resolve()), "input": c.input_json, "now": c.now} for c in cases]}

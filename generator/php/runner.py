@@ -9,8 +9,10 @@ failure is pinned on the right case.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from importlib import resources
@@ -106,11 +108,53 @@ class Result:
         return not self.errors and not self.output and self.crash is None and self.reply_json is not None
 
 
+_ENTRY = re.compile(r"^return (itgrix_gen_\w+)\(isset\(\$params\)", re.M)
+
+
+def compatible_batches(cases: list[Case]) -> list[list[int]]:
+    """Indexes of `cases` split into batches that may share one PHP process.  A generated file's
+    entry function is named after its customization and its spec's name, so that the name stays
+    put while the rules change; two *different* files with one entry name (two versions of a spec)
+    must therefore run in different processes, or the second would call the first's function."""
+    batches: list[tuple[list[int], dict[str, str]]] = []
+    contents: dict[str, tuple[str | None, str]] = {}
+    for i, case in enumerate(cases):
+        if case.file not in contents:
+            try:
+                text = Path(case.file).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                text = ""
+            found = _ENTRY.search(text)
+            contents[case.file] = (found.group(1) if found else None, hashlib.sha256(text.encode()).hexdigest())
+        entry, digest = contents[case.file]
+        for members, owners in batches:
+            if entry is None or owners.get(entry, digest) == digest:
+                members.append(i)
+                if entry is not None:
+                    owners[entry] = digest
+                break
+        else:
+            batches.append(([i], {entry: digest} if entry is not None else {}))
+    return [members for members, _owners in batches]
+
+
 def run_batch(cases: list[Case], php: str | None = None, timeout: float = 120.0, stub_http: bool = False) -> list[Result]:
-    """`stub_http`: the files' HTTP requests (webhooks) go to the harness's stub, not the network."""
+    """Run cases in as few PHP processes as their files allow (see compatible_batches).
+    `stub_http`: the files' HTTP requests (webhooks) go to the harness's stub, not the network."""
     if not cases:
         return []
     php = require_php(php)
+    groups = compatible_batches(cases)
+    if len(groups) > 1:
+        results: list[Result | None] = [None] * len(cases)
+        for group in groups:
+            for i, result in zip(group, _run_one_batch([cases[i] for i in group], php, timeout, stub_http)):
+                results[i] = result
+        return [r for r in results if r is not None]
+    return _run_one_batch(cases, php, timeout, stub_http)
+
+
+def _run_one_batch(cases: list[Case], php: str, timeout: float, stub_http: bool) -> list[Result]:
     request = json.dumps({"stub_http": stub_http, "cases": [
         {"file": str(Path(c.file).resolve()), "input": c.input_json, "now": c.now} for c in cases
     ]})
@@ -128,7 +172,7 @@ def run_batch(cases: list[Case], php: str | None = None, timeout: float = 120.0,
     if isinstance(data, list) and len(data) == len(cases):
         return [_result(item, proc.stderr) for item in data]
     if len(cases) > 1:
-        return [run_batch([c], php, timeout, stub_http)[0] for c in cases]
+        return [_run_one_batch([c], php, timeout, stub_http)[0] for c in cases]
     why = proc.stderr.strip() or f"exit code {proc.returncode}"
     return [Result(reply_json=None, crash=f"PHP died: {why}")]
 

@@ -1,7 +1,7 @@
 """A spec written in Python: build it with the same pydantic models (or a plain dict) and expose
 it as SPEC.  Handy when a consultant generates many clients' rules from a table."""
 
-from generator.spec.models import Spec
+from generator import Spec
 
 BLOCKED = ["100", "101", "102"]
 

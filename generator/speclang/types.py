@@ -1,4 +1,4 @@
-"""The spec language, version 1, as pydantic models.
+"""The spec language's shared types: conditions, rules, values, and their validation.
 
 The key names are a public contract (../shared/design/spec-language.md): never rename one.  Every
 model forbids unknown keys, so a misspelt key is an error with its line and column instead of a
@@ -26,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from generator.spec import placeholders
+from generator.speclang import placeholders
 
 STAGES = ("conversation_requested", "conversation_accepted", "conversation_ended", "call_ended")
 DIRECTIONS = ("incoming", "outgoing", "local", "unknown")
@@ -46,7 +46,7 @@ class Strict(BaseModel):
 # --- small value types ---------------------------------------------------------------------
 
 def _check_regex(pattern: str) -> str:
-    # Whether the pattern compiles is decided in one place, generator/spec/pcre.py, by PHP's own
+    # Whether the pattern compiles is decided in one place, generator/speclang/pcre.py, by PHP's own
     # PCRE (Python's re when no php is installed), for every regex of the spec at once.
     if "\x00" in pattern:
         raise ValueError("a regex may not contain a NUL character (write \\x00 instead)")
@@ -188,7 +188,7 @@ MatchValue = Annotated[Match, BeforeValidator(_to_match), WithJsonSchema({
 })]
 
 
-def _enum_list(allowed: tuple[str, ...], what: str):
+def enum_list(allowed: tuple[str, ...], what: str):
     def check(value: Any) -> Any:
         items = value if isinstance(value, list) else [value]
         if not items:
@@ -289,8 +289,8 @@ def _to_field_list(value: Any) -> Any:
 class When(Strict):
     """All keys must hold (AND); a list means any of (OR)."""
 
-    direction: _enum_list(DIRECTIONS, "direction") | None = None  # type: ignore[valid-type]
-    stage: _enum_list(STAGES, "call stage") | None = None  # type: ignore[valid-type]
+    direction: enum_list(DIRECTIONS, "direction") | None = None  # type: ignore[valid-type]
+    stage: enum_list(STAGES, "call stage") | None = None  # type: ignore[valid-type]
     extension: TextMatchValue | None = Field(default=None, description="the employee's internal number (any taking part)")
     trunk: TextMatchValue | None = Field(default=None, description="the trunk's number or name")
     client_phone: TextMatchValue | None = Field(default=None, description="the external party's number as the connector sees it")
@@ -422,21 +422,6 @@ class PhoneSection(Strict):
         return "e164" if self.region else "keep"
 
 
-class Phones(Strict):
-    client: PhoneSection | None = None
-    user: PhoneSection | None = None
-
-
-class RegistrationRule(Strict):
-    when: When = Field(default_factory=When, description="conditions; all must hold")
-    then: Literal["register", "skip"]
-
-
-class Registration(Strict):
-    default: Literal["register", "skip"] = Field(default="register", description="when no rule matches")
-    rules: list[RegistrationRule] = Field(default_factory=list, description="the first matching rule decides")
-
-
 class Rule(Strict):
     when: When = Field(default_factory=When, description="conditions; all must hold")
     set: SetMap = Field(default_factory=dict, description="fields to set; text values may hold {placeholders}")
@@ -458,174 +443,3 @@ class Rule(Strict):
 class ParamsSection(Strict):
     set: SetMap = Field(default_factory=dict, description="fields applied to every call")
     rules: list[Rule] = Field(default_factory=list, description="then every matching rule, in order")
-
-
-class Tasks(ParamsSection):
-    deadline_hours: float | None = Field(
-        default=None, gt=0, le=24 * 366,
-        description="DEADLINE = now (the missed call's end) + this many hours, in the connector's notation",
-    )
-    timezone: TimeZone | None = Field(default=None, description="zone for DEADLINE written without an offset")
-
-
-class Originate(ParamsSection):
-    format: Literal["e164", "national", "digits", "keep"] = "keep"
-    region: Region | None = Field(default=None, description="defaults to phones.client.region")
-    prefix: str = Field(default="", description="dial prefix put before the number (e.g. \"9\")")
-    last_digits: int | None = Field(default=None, ge=1, le=20, description="keep only the last N digits")
-    rewrite: list[Rewrite] = Field(default_factory=list)
-    internal_max_digits: int | None = Field(default=None, ge=0, le=15)
-
-    @field_validator("prefix")
-    @classmethod
-    def _prefix(cls, value: str) -> str:
-        if not re.fullmatch(r"[0-9*#+]*", value):
-            raise ValueError("prefix may hold only digits, '*', '#' and '+'")
-        return value
-
-
-class Convert(Strict):
-    command: str = Field(description='shell command with {src} and {dst}, e.g. "lame --quiet -b 32 {src} {dst}"')
-    extension: str = Field(default="mp3", pattern=r"^[A-Za-z0-9]{1,8}$")
-    timeout_s: float = Field(default=8.0, gt=0, le=9.0, description="must stay under the connector's 10 s")
-
-    @field_validator("command")
-    @classmethod
-    def _needs_files(cls, value: str) -> str:
-        if "{src}" not in value or "{dst}" not in value:
-            raise ValueError("command must contain both {src} and {dst}")
-        rest = value.replace("{src}", "").replace("{dst}", "")
-        if "{" in rest or "}" in rest:
-            raise ValueError("only {src} and {dst} may appear in braces in the command")
-        if any(ord(c) < 0x20 for c in value):
-            raise ValueError("command may not contain control characters or line breaks")
-        return value
-
-
-class Record(Strict):
-    rewrite: list[Rewrite] = Field(default_factory=list, description="path rewrites, in order")
-    convert: Convert | None = None
-
-
-class Autodistribution(ParamsSection):
-    callerid_name: Template | None = Field(
-        default=None, description="CallerID name from placeholders; always cut to 20 characters"
-    )
-
-    @field_validator("callerid_name")
-    @classmethod
-    def _can_fit(cls, value: str | None) -> str | None:
-        if value is None:
-            return value
-        parts = placeholders.parse(value)
-        fixed = placeholders.literal_length(parts)
-        if fixed >= CALLERID_LIMIT and placeholders.has_placeholders(parts):
-            raise ValueError(
-                f"the fixed text alone is {fixed} characters, so no placeholder value would ever "
-                f"show in the {CALLERID_LIMIT}-character CallerID name; shorten the text"
-            )
-        if fixed > CALLERID_LIMIT:
-            raise ValueError(
-                f"{fixed} characters is longer than the {CALLERID_LIMIT}-character CallerID limit"
-            )
-        return value
-
-
-class CallCard(ParamsSection):
-    show_on: _enum_list(STAGES, "call stage") | None = Field(  # type: ignore[valid-type]
-        default=None, description="stages on which the card is shown; other stages cancel the request"
-    )
-
-
-class RecordLink(ParamsSection):
-    description: Template | None = Field(default=None, description="DESCRIPTION text; {record} is the link")
-    description_type: Literal[1, 2, 3] | None = Field(
-        default=None, description="1 text, 2 BBCode, 3 HTML (placeholders are HTML-escaped under 3)"
-    )
-
-
-class Webhook(Strict):
-    url: Template = Field(description="http(s) URL; placeholder values are URL-encoded")
-    timeout_s: float = Field(default=2.0, gt=0, le=10.0)
-    method: Literal["POST", "GET", "PUT"] = "POST"
-    headers: dict[str, Template] = Field(default_factory=dict)
-    body: Template | None = Field(default=None, description="a text body with {placeholders}; default: the whole "
-                                  "input as JSON")
-    json_: SetMap | None = Field(default=None, alias="json", description="a JSON body: a mapping whose text values may "
-                                 "hold {placeholders}, encoded at call time (values escaped by construction)")
-    when: When = Field(default_factory=When)
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    @model_validator(mode="after")
-    def _one_body(self) -> "Webhook":
-        if self.body is not None and self.json_ is not None:
-            raise ValueError("give either body (text) or json (a mapping), not both")
-        if self.method == "GET" and (self.body is not None or self.json_ is not None):
-            raise ValueError("a GET request sends no body: use POST or PUT, or leave body/json out")
-        return self
-
-    @field_validator("url")
-    @classmethod
-    def _http(cls, value: str) -> str:
-        if not re.match(r"^https?://[^\s/]", value):
-            raise ValueError("url must start with http:// or https://")
-        return value
-
-    @field_validator("headers")
-    @classmethod
-    def _header_names(cls, value: dict[str, str]) -> dict[str, str]:
-        for name in value:
-            if not re.fullmatch(r"[A-Za-z0-9-]+", name):
-                raise ValueError(f"header name {name!r} may hold only letters, digits and '-'")
-        return value
-
-
-class PostRegistration(Strict):
-    webhook: Webhook | None = None
-
-
-def _no_bool(value: Any) -> Any:
-    if isinstance(value, bool):
-        raise ValueError(f"{str(value).lower()} is not a version: write version: 1")
-    return value
-
-
-def _php_text(value: Any) -> Any:
-    """`php: 5.4` unquoted is the YAML number 5.4: take it as the version "5.4" it means."""
-    if isinstance(value, float) and not isinstance(value, bool):
-        return repr(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value}.0"
-    return value
-
-
-class Spec(Strict):
-    version: Annotated[Literal[1], BeforeValidator(_no_bool)] = Field(description="spec language version; must be 1")
-    name: str = Field(min_length=1, max_length=200, description="the client or setup; written into every header")
-    description: str | None = None
-    php: Annotated[Literal[PHP_VERSIONS], BeforeValidator(_php_text)] = Field(default="5.4", description="lowest PHP the client's server runs")  # type: ignore[valid-type]
-    extends: str | None = Field(default=None, description="a base spec (path relative to this file)")
-    timezone: TimeZone | None = Field(default=None, description="default timezone for hours and deadlines")
-
-    phones: Phones | None = Field(default=None, description="client -> process_client_phone.php, user -> process_user_phone.php")
-    registration: Registration | None = Field(default=None, description="-> need_registration.php: register the call or not (black/white lists)")
-    registration_params: ParamsSection | None = Field(default=None, description="-> process_registration_params.php (CRM_SOURCE, CRM_CREATE, LINE_NUMBER, ...)")
-    final_params: ParamsSection | None = Field(default=None, description="-> process_final_params.php (ADD_TO_CHAT, USER_ID, STATUS_CODE, ...)")
-    entity: ParamsSection | None = Field(default=None, description="-> customize_entity.php: lead/contact fields to change")
-    activity: ParamsSection | None = Field(default=None, description="-> customize_activity.php: case fields to change")
-    tasks: Tasks | None = Field(default=None, description="-> process_task_creation_params.php: the missed-call task's fields")
-    originate: Originate | None = Field(default=None, description="-> process_originate_params.php: click-to-call number, context, channel")
-    record: Record | None = Field(default=None, description="-> process_record_file_path.php: recording path, optional conversion")
-    autodistribution: Autodistribution | None = Field(default=None, description="-> customize_autodistribution.php: number and CallerID name")
-    call_card: CallCard | None = Field(default=None, description="-> customize_show_call_card.php: when the call card shows")
-    record_link: RecordLink | None = Field(default=None, description="-> customize_attach_record_url.php: the case description with the record link")
-    post_registration: PostRegistration | None = Field(default=None, description="-> post_registration.php: a webhook after registration")
-
-    @field_validator("name")
-    @classmethod
-    def _name_text(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("name must not be blank")
-        value.encode("utf-8")
-        return value

@@ -41,7 +41,9 @@ def _national_format(fmt) -> str:
 
 
 @lru_cache(maxsize=None)
-def region_metadata(region: str, internal_max_digits: int | None = None) -> dict:
+def region_metadata(region: str, internal_max_digits: int | None = None, national: bool = True) -> dict:
+    """What the PHP parser needs of a region; the national formats only when the number is
+    written in national notation (`national`), the only format that uses them."""
     meta = PhoneMetadata.metadata_for_region(region)
     if meta is None:
         raise ValueError(f"no phone metadata for region {region}")
@@ -52,7 +54,7 @@ def region_metadata(region: str, internal_max_digits: int | None = None) -> dict
     local = sorted(n for n in (general.possible_length_local_only or ()) if n > 0)
     internal = internal_max_digits if internal_max_digits is not None else max(0, lengths[0] - 1)
     formats = []
-    for fmt in main.number_format:
+    for fmt in main.number_format if national else ():
         leading = fmt.leading_digits_pattern
         formats.append([
             _full(fmt.pattern),

@@ -32,7 +32,7 @@ def iter_patterns(data: Any, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
 
 
 def check_patterns(data: Any, positions: dict, display: str) -> list:
-    from generator.spec.loader import SpecIssue, _nearest
+    from generator.speclang.loader import SpecIssue, _nearest
 
     def issue(path: tuple, message: str) -> SpecIssue:
         pos = positions.get(path + ("<value>",)) or _nearest(positions, path, (display, 1, 1))

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 # Names a spec may use, beside the two path forms below.  What each one reads is in
-# generator/render/fields.py (one table for conditions and placeholders alike).
+# generator/emit/fields.py (one table for conditions and placeholders alike).
 NAMES = (
     "client_phone", "extension", "trunk", "direction", "line", "stage", "status", "duration",
     "record", "user.name", "user.id", "entity.name", "entity.type", "entity.id",

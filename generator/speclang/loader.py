@@ -19,12 +19,12 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from generator.spec import yamlfile
-from generator.spec.crosschecks import cross_section_problems
-from generator.spec.issues import Pos, SpecError, SpecIssue, fail
-from generator.spec.models import Spec
+from generator.speclang import yamlfile
+from generator.speclang.crosschecks import cross_section_problems
+from generator.speclang.issues import Pos, SpecError, SpecIssue, fail
+from generator.speclang.spec import Spec
 
-__all__ = ["Loader", "LoadedSpec", "SpecError", "SpecIssue", "Pos", "digest", "merge"]
+__all__ = ["Loader", "LoadedSpec", "SpecError", "SpecIssue", "Pos", "digest", "from_model", "merge"]
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -40,6 +40,12 @@ class LoadedSpec:
 
     def position(self, path: tuple) -> Pos:
         return _nearest(self.positions, path, (str(self.path), 1, 1))
+
+
+def from_model(spec: Spec, name: str = "spec.yaml") -> LoadedSpec:
+    """A spec built in Python (tests, tools) as if it had been loaded from `name`."""
+    data = _plain(spec)
+    return LoadedSpec(spec=spec, path=Path(name), digest=digest(data), positions={}, data=data, sources=[])
 
 
 def _nearest(positions: dict[tuple, Pos], path: tuple, default: Pos) -> Pos:
@@ -65,25 +71,25 @@ class Loader:
         self.root = root.resolve() if root is not None else None
         # Parsed files, shared by every spec this Loader loads: a company base that a hundred
         # client specs extend is read once.
-        self._raw_cache: dict[tuple[Path, bool], tuple[Any, dict[tuple, Pos]]] = {}
+        self._raw_cache: dict[Path, tuple[Any, dict[tuple, Pos]]] = {}
         self.reads = 0
 
     # --- raw documents ------------------------------------------------------------------
-    def _read(self, path: Path, display: str, positions: bool) -> tuple[Any, dict[tuple, Pos]]:
-        key = (path.resolve(), positions)
+    def _read(self, path: Path, display: str) -> tuple[Any, dict[tuple, Pos]]:
+        key = path.resolve()
         if key in self._raw_cache:
             return self._raw_cache[key]
         self.reads += 1
         if path.suffix == ".py":
             result = _read_python(path, display)
         else:
-            result = yamlfile.load(yamlfile.read_text(path, display), display, positions)
+            result = yamlfile.load(yamlfile.read_text(path, display), display)
         self._raw_cache[key] = result
         return result
 
-    def _resolve(self, path: Path, display: str, chain: tuple[Path, ...], root: Path,
-                 positions_wanted: bool = True) -> tuple[Any, dict[tuple, Pos], list[Path]]:
-        data, positions = self._read(path, display, positions_wanted)
+    def _resolve(self, path: Path, display: str, chain: tuple[Path, ...],
+                 root: Path) -> tuple[Any, dict[tuple, Pos], list[Path]]:
+        data, positions = self._read(path, display)
         if not isinstance(data, dict):
             raise fail(display, "a spec is a map of keys (version, name, ...)")
         base_ref = data.get("extends")
@@ -95,8 +101,7 @@ class Loader:
             cycle = " -> ".join(p.name for p in chain + (base_path.resolve(),))
             raise SpecError([SpecIssue(*where, "extends", f"extends cycle: {cycle}")])
         base_display = _display(base_path)
-        base_data, base_pos, sources = self._resolve(base_path, base_display, chain + (base_path.resolve(),),
-                                                     root, positions_wanted)
+        base_data, base_pos, sources = self._resolve(base_path, base_display, chain + (base_path.resolve(),), root)
         merged, merged_pos = merge(base_data, base_pos, data, positions)
         merged.pop("extends", None)
         return merged, merged_pos, [path] + sources
@@ -114,26 +119,18 @@ class Loader:
             raise fail(display, "folder holds no spec.yaml")
         if not path.exists() and not path.is_symlink():
             raise fail(display, "no such file")
-        try:
-            # Fast path: the C YAML parser, no positions.  Only a spec with a problem is parsed
-            # again with positions, to report it as file:line:col.
-            return self._load(path, display, positions=False)
-        except SpecError:
-            if path.suffix == ".py":
-                raise  # a Python spec has no positions to add, and is not run twice
-        return self._load(path, display, positions=True)
+        return self._load(path, display)
 
-    def _load(self, path: Path, display: str, positions: bool) -> LoadedSpec:
+    def _load(self, path: Path, display: str) -> LoadedSpec:
         root = self.root or path.resolve().parent
         try:
             path.resolve().relative_to(root)
         except ValueError:
             raise fail(display, f"the spec lies outside --root {root}") from None
-        data, positions_map, sources = self._resolve(path, display, (path.resolve(),), root, positions)
-        positions = positions_map
+        data, positions, sources = self._resolve(path, display, (path.resolve(),), root)
         data = dict(data)
         extends = data.pop("extends", None)
-        from generator.spec.pcre import check_patterns  # late: it may run php
+        from generator.speclang.pcre import check_patterns  # late: it may run php
 
         issues = check_patterns(data, positions, display)
         for where_path, message in cross_section_problems(data):

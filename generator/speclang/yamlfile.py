@@ -6,8 +6,7 @@ A spec is data from a person who may be careless or hostile, so before anything 
   exhaust the stack here) refuses nesting deeper than MAX_DEPTH and documents whose size with
   every alias expanded exceeds MAX_NODES ("billion laughs"), lone surrogates and numbers too long
   to be a value, each with its line and column.
-Only then is the document composed, by the fast C loader (no positions) or, for a spec with a
-problem, by the round-trip loader that remembers where every key and value stands.
+Only then is the document loaded, with the place of every key and value, all by libyaml.
 """
 
 from __future__ import annotations
@@ -19,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from generator.spec.issues import Pos, SpecError, SpecIssue, fail
+from generator.speclang.issues import Pos, SpecError, SpecIssue, fail
 
 # The limits a spec must keep (documented in the README, "Limits").  A real client's spec is a few
 # kilobytes, a few hundred nodes and under ten levels deep; these leave room for a hundredfold.
@@ -71,23 +70,25 @@ def read_text(path: Path, display: str) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def load(text: str, display: str, with_positions: bool) -> tuple[Any, dict[tuple, Pos]]:
-    """The document as plain dicts/lists/scalars, and (with_positions) where each key stands."""
+def load(text: str, display: str) -> tuple[Any, dict[tuple, Pos]]:
+    """The document as plain dicts/lists/scalars, and where each key and value stands.  Both come
+    from libyaml (the C parser): the data from its loader, the places from its node tree."""
     scan(text, display)
-    yaml = YAML(typ="rt" if with_positions else "safe")
+    yaml = YAML(typ="safe")
     yaml.allow_duplicate_keys = False
     try:
         doc = yaml.load(text)
+        node = yaml.compose(text) if doc is not None else None
     except MarkedYAMLError as exc:
         raise _syntax_error(exc, text, display) from None
     except (YAMLError, ValueError, TypeError, RecursionError) as exc:
         raise fail(display, f"YAML error: {_one_line(exc)}") from None
     if doc is None:
         raise fail(display, "the spec is empty; it needs at least version: 1 and name")
-    if not with_positions:
-        return doc, {(): (display, 1, 1)}
     positions: dict[tuple, Pos] = {(): (display, 1, 1)}
-    return _index(doc, (), positions, display), positions
+    if node is not None:
+        _index(node, (), positions, display, YAML(typ="safe").constructor)
+    return doc, positions
 
 
 def scan(text: str, display: str) -> None:
@@ -208,41 +209,41 @@ def _syntax_error(exc: MarkedYAMLError, text: str, display: str) -> SpecError:
     return fail(display, f"YAML syntax error: {problem}", line + 1, col + 1)
 
 
-def _index(node: Any, path: tuple, positions: dict[tuple, Pos], display: str) -> Any:
-    """Copy a ruamel tree into plain dicts/lists, recording where each key and value stands."""
-    if isinstance(node, CommentedMap):
-        out = {}
-        here = positions.get(path, (display, 1, 1))
-        for key in node:
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def _index(node: Any, path: tuple, positions: dict[tuple, Pos], display: str, constructor: Any) -> None:
+    """Record where each key and value of a composed node tree stands (1-based line and column).
+    Keys brought in by a YAML merge (`<<: *base`) stand where the merge does, unless the map
+    writes them itself.  (The tree's size was bounded by scan(), aliases included.)"""
+
+    def mark(n: Any) -> Pos:
+        return (display, n.start_mark.line + 1, n.start_mark.column + 1)
+
+    if isinstance(node, MappingNode):
+        merged: list[tuple[Any, Any]] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+                for source in sources:
+                    if isinstance(source, MappingNode):
+                        merged.extend((k, (v, key_node)) for k, v in source.value)
+        explicit = [(k, (v, None)) for k, v in node.value if k.tag != _MERGE_TAG]
+        for key_node, (value_node, merge_node) in merged + explicit:
+            if not isinstance(key_node, ScalarNode):
+                continue
             try:
-                line, col = node.lc.key(key)
-                positions[path + (key,)] = (display, line + 1, col + 1)
-            except (KeyError, TypeError, IndexError):
-                # A key brought in by a YAML merge (`<<: *base`) stands where the merge does.
-                positions[path + (key,)] = here
-            try:
-                vline, vcol = node.lc.value(key)
-                positions[path + (key, "<value>")] = (display, vline + 1, vcol + 1)
-            except (KeyError, TypeError, IndexError):
-                pass
-            out[key] = _index(node[key], path + (key,), positions, display)
-        return out
-    if isinstance(node, CommentedSeq):
-        out_list = []
-        for i, item in enumerate(node):
-            try:
-                line, col = node.lc.item(i)
-                positions[path + (i,)] = (display, line + 1, col + 1)
-            except (KeyError, TypeError, IndexError):
-                pass
-            out_list.append(_index(item, path + (i,), positions, display))
-        return out_list
-    if type(node).__module__.startswith("ruamel"):
-        # ruamel scalar subclasses (ScalarFloat, LiteralScalarString...) -> plain Python values
-        for base in (bool, int, float, str):
-            if isinstance(node, base):
-                return base(node)
-    return node
+                key = constructor.construct_object(key_node, deep=True)
+            except Exception:  # noqa: BLE001 - a key the loader already accepted; positions are best effort
+                continue
+            here = path + (key,)
+            positions[here] = mark(merge_node or key_node)
+            positions[here + ("<value>",)] = mark(merge_node or value_node)
+            _index(value_node, here, positions, display, constructor)
+    elif isinstance(node, SequenceNode):
+        for i, item in enumerate(node.value):
+            positions[path + (i,)] = mark(item)
+            _index(item, path + (i,), positions, display, constructor)
 
 
 def check_data(data: Any, display: str) -> None:

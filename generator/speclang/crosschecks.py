@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from generator.spec import placeholders
+from generator.speclang import placeholders
 
 SECTIONS_WITH_RULES = ("registration", "registration_params", "final_params", "entity", "activity", "tasks",
                        "originate", "autodistribution", "call_card", "record_link")
@@ -100,6 +100,7 @@ def cross_section_problems(data: Any) -> list[tuple[tuple, str]]:
                 continue
             problems.append((path, "hours/days conditions need a timezone: set 'timezone' in the condition "
                                    "or at the top of the spec"))
+    problems += _cancels_where_not_allowed(data)
     for path, fields in iter_set_maps(data):
         for key, value in fields.items():
             try:
@@ -108,4 +109,24 @@ def cross_section_problems(data: Any) -> list[tuple[tuple, str]]:
                 problem = None  # the model reports the broken template itself
             if problem:
                 problems.append((path + (key,), problem))
+    return problems
+
+
+def _cancels_where_not_allowed(data: dict) -> list[tuple[tuple, str]]:
+    """`then: cancel` only where the connector accepts empty data (see contract.md)."""
+    from generator.customizations import CUSTOMIZATIONS
+
+    problems = []
+    for c in CUSTOMIZATIONS:
+        rules = _get(data, *c.section_path, "rules")
+        if c.can_cancel or not isinstance(rules, list):
+            continue
+        for i, rule in enumerate(rules):
+            if not isinstance(rule, dict):
+                continue
+            key = "then" if rule.get("then") == "cancel" else ("cancel" if rule.get("cancel") is True else None)
+            if key is not None:
+                problems.append(((*c.section_path, "rules", i, key),
+                                 f"{c.filename} cannot cancel the connector's request (it needs an answer "
+                                 "to go on); set fields instead"))
     return problems

@@ -12,6 +12,7 @@ anything the table does not.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 NUMBER_FIELDS = ("number", "phone", "num", "extension", "exten")
@@ -120,16 +121,39 @@ FIELDS: dict[str, tuple[Source, ...]] = {
 }
 
 
-def sources_for(key: str, customization: str) -> list[dict]:
-    """The PHP-ready source list of a condition key or placeholder in one customization."""
-    return [s.php_data() for s in FIELDS[key] if s.applies_to(customization)]
-
-
-def path_source(path: tuple[str, ...]) -> list[dict]:
-    return [{"path": list(path)}]
+def sources_for(key: str, customization: str) -> list[Source]:
+    """The sources of a condition key or placeholder in one customization, in order."""
+    return [s for s in FIELDS[key] if s.applies_to(customization)]
 
 
 DIRECTION_KEY = "direction"
+
+
+def needs_direction(key: str, customization: str) -> bool:
+    return key != DIRECTION_KEY and any(s.dirs for s in sources_for(key, customization))
+
+
+def accessor(key: str, customization: str, rt) -> tuple[str, str]:
+    """The PHP function that reads `key` in `customization`: its name and guarded definition.
+    It returns every value found, as texts (or raw, for flags), in the table's order."""
+    from generator.php.literals import php_array
+
+    sources = sources_for(key, customization)
+    direction = "''"
+    if needs_direction(key, customization):
+        direction = f"{rt.fn('text')}({accessor(DIRECTION_KEY, customization, rt)[0]}($params))"
+    # One source per line: a reviewer reads the table top to bottom.
+    items = [php_array(s.php_data()) for s in sources]
+    data = items[0] if len(items) == 1 else "array(\n" + "".join(f"        {item},\n" for item in items) + "    )"
+    if len(items) == 1:
+        data = f"array({data})"
+    code = (f"($params)\n{{\n    return {rt.fn('collect')}($params, {data}, {direction});\n}}\n")
+    digest = hashlib.sha256(code.encode("utf-8")).hexdigest()[:8]
+    name = f"itgrix_gen_{digest}_{key.replace('.', '_')}"
+    comment = f"// The values of {{{key}}}, from the field table (`itgrix-gen fields`)."
+    lines = (comment + "\nfunction " + name + code).rstrip("\n").split("\n")
+    body = "\n".join(("    " + line) if line else "" for line in lines)
+    return name, f"if (!function_exists('{name}')) {{\n{body}\n}}\n"
 
 
 def markdown_table() -> str:

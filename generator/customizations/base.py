@@ -1,0 +1,281 @@
+"""What every customization module builds on: the Customization base class, and the FileContext
+that turns conditions, values and rules into straight-line PHP for one generated file.
+
+Safety: every spec value reaches PHP through generator.php.literals (strings, numbers, arrays,
+regexes) and every spec value in a comment through `say()` (JSON-escaped ASCII, so it can hold
+neither a line break nor `?>`).  The code written here is made only of those and of fixed text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from generator.emit import fields
+from generator.emit.runtime import PREFIX, runtime
+from generator.php import literals
+from generator.speclang import placeholders
+from generator.speclang.types import DAYS, Match, Rule, When
+
+if TYPE_CHECKING:
+    from generator.speclang.loader import LoadedSpec
+
+CONTEXT_KEYS = ("call_full", "call_stage", "call", "conversation")
+IND = "    "
+
+
+def say(value: object) -> str:
+    """A spec value as comment text: quoted, JSON-escaped ASCII, never a line break or `?>`."""
+    return literals.php_comment_text(str(value))
+
+
+def dotted(path: tuple) -> str:
+    """("registration", "rules", 1) -> "registration.rules[1]"."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+class FileContext:
+    """One generated file in the making: the helpers and accessors it uses, and how to write its
+    conditions, values and comments."""
+
+    def __init__(self, customization: Customization, loaded: LoadedSpec):
+        self.c = customization
+        self.loaded = loaded
+        self.spec = loaded.spec
+        self.rt = runtime()
+        self.accessors: dict[str, tuple[str, str]] = {}   # key -> (function name, definition)
+
+    # --- names ---------------------------------------------------------------------------
+    def fn(self, helper: str) -> str:
+        return self.rt.fn(helper)
+
+    def acc(self, key: str) -> str:
+        """A call of the accessor that reads a condition key or placeholder in this file."""
+        if key not in self.accessors:
+            name, code = fields.accessor(key, self.c.name, self.rt)
+            self.accessors[key] = (name, code)
+            if fields.needs_direction(key, self.c.name):
+                self.acc(fields.DIRECTION_KEY)
+        return self.accessors[key][0] + "($params)"
+
+    def where(self, path: tuple) -> str:
+        file, line, _col = self.loaded.position(path)
+        return f"{Path(file).name}:{line}"
+
+    def comment(self, path: tuple, text: str = "") -> str:
+        line = f"// {dotted(path)} ({self.where(path)})" + (f": {text}" if text else "")
+        if "\n" in line or "\r" in line or "?>" in line:  # say() makes this impossible; belt and braces
+            raise ValueError("unsafe comment text")
+        return line
+
+    # --- conditions ----------------------------------------------------------------------
+    def when(self, when: When) -> tuple[list[str], str]:
+        """The PHP tests of a `when` (all must hold) and their description in words."""
+        tests: list[str] = []
+        words: list[str] = []
+        for key in ("direction", "stage"):
+            values = getattr(when, key)
+            if values is not None:
+                tests.append(f"{self.fn('is')}({self.acc(key)}, {literals.php_array(list(values))})")
+                words.append(f"{key} is " + " or ".join(say(v) for v in values))
+        for key in ("extension", "trunk", "client_phone", "line", "status"):
+            match = getattr(when, key)
+            if match is not None:
+                tests.append(self._match(self.acc(key), match))
+                words.append(f"{key} {self._match_words(match)}")
+        for key in ("answered", "is_ivr"):
+            value = getattr(when, key)
+            if value is not None:
+                tests.append(f"{self.fn('flag')}({self.acc(key)}, {literals.php_bool(value)})")
+                words.append(f"{key} is {'true' if value else 'false'}")
+        if when.hours is not None or when.days is not None:
+            windows, text = self._hours(when)
+            tests.append(f"{self.fn('in_hours')}({literals.php_value(windows)})")
+            words.append(text)
+        for condition in when.field or ():
+            keys = list(condition.keys())
+            values = f"{self.fn('at')}($params, {literals.php_array(keys)})"
+            tests.append(self._match(values, condition.match()))
+            words.append(f"{say('.'.join(keys))} {self._match_words(condition.match())}")
+        return tests, " and ".join(words) if words else "always"
+
+    def _match(self, values: str, match: Match) -> str:
+        parts = []
+        if match.values:
+            parts.append(f"{self.fn('is')}({values}, {literals.php_array(list(match.values))})")
+        if match.regexes:
+            patterns = "array(" + ", ".join(literals.php_regex(r) for r in match.regexes) + ")"
+            parts.append(f"{self.fn('matches')}({values}, {patterns})")
+        return parts[0] if len(parts) == 1 else "(" + " || ".join(parts) + ")"
+
+    @staticmethod
+    def _match_words(match: Match) -> str:
+        parts = []
+        if match.values:
+            parts.append("is " + " or ".join(say(v) for v in match.values))
+        if match.regexes:
+            parts.append("matches " + " or ".join(say(r) for r in match.regexes))
+        return " or ".join(parts)
+
+    def _hours(self, when: When) -> tuple[list, str]:
+        hours = when.hours
+        zone = (hours.timezone if hours and hours.timezone else None) or when.timezone or self.spec.timezone
+        days = list(when.days) if when.days else (list(hours.days) if hours and hours.days else [])
+        numbers = [DAYS.index(d) + 1 for d in days]
+        spans = hours.minutes() if hours else [(0, 24 * 60)]
+        windows = [[start, end, numbers, zone] for start, end in spans]
+        text = "time is " + " or ".join(say(w) for w in hours.window) if hours else "time is any"
+        if days:
+            text += " on " + ",".join(days)
+        return windows, f"{text} ({say(zone)})"
+
+    def if_block(self, tests: list[str], body: list[str]) -> list[str]:
+        """`if (a && b) { body }`, one test per line when they do not fit on one."""
+        if not tests:
+            return body
+        joined = " && ".join(tests)
+        if len(joined) <= 88:
+            head = [f"if ({joined}) {{"]
+        else:
+            head = [f"if ({tests[0]}"] + [f"{IND}&& {t}" for t in tests[1:-1]] + [f"{IND}&& {tests[-1]}) {{"]
+            if len(tests) == 1:
+                head = [f"if ({tests[0]}) {{"]
+        return head + [IND + line for line in body] + ["}"]
+
+    # --- values --------------------------------------------------------------------------
+    def template(self, text: str, escape: str | None = None) -> str:
+        """A text with {placeholders} as a PHP expression (a concatenation)."""
+        parts = []
+        for part in placeholders.parse(text):
+            if isinstance(part, str):
+                if part:
+                    parts.append(literals.php_string(part))
+                continue
+            parts.append(self._escape(self.placeholder(part), escape))
+        if not parts:
+            return "''"
+        return " . ".join(parts)
+
+    def placeholder(self, part: placeholders.Placeholder) -> str:
+        path = part.path
+        if path is not None:
+            return f"{self.fn('text')}({self.fn('at')}($params, {literals.php_array(list(path))}))"
+        return f"{self.fn('text')}({self.acc(part.name)})"
+
+    @staticmethod
+    def _escape(expr: str, escape: str | None) -> str:
+        if escape == "html":
+            return f"htmlspecialchars({expr}, ENT_QUOTES, 'UTF-8')"
+        if escape == "url":
+            return f"rawurlencode({expr})"
+        return expr
+
+    def value(self, value: Any, indent: int = 0) -> str:
+        """A value of a `set` as a PHP expression: literals as they are, texts with placeholders
+        filled at call time, lists and maps member by member."""
+        if isinstance(value, str):
+            parts = placeholders.parse(value)
+            if placeholders.has_placeholders(parts):
+                return self.template(value)
+            return literals.php_string("".join(p for p in parts if isinstance(p, str)))
+        if isinstance(value, dict):
+            items = [f"{literals.php_string(str(k))} => {self.value(v, indent + 1)}" for k, v in value.items()]
+            return self._array(items, indent)
+        if isinstance(value, list):
+            return self._array([self.value(v, indent + 1) for v in value], indent)
+        return literals.php_value(value)
+
+    @staticmethod
+    def _array(items: list[str], indent: int) -> str:
+        flat = "array(" + ", ".join(items) + ")"
+        if len(flat) <= 80 and "\n" not in flat:
+            return flat
+        pad = IND * (indent + 1)
+        return "array(\n" + "".join(f"{pad}{item},\n" for item in items) + IND * indent + ")"
+
+    def assignments(self, target: str, values: dict) -> list[str]:
+        out = []
+        for key, value in values.items():
+            expr = self.value(value)
+            out.extend(f"{target}[{literals.php_string(str(key))}] = {expr};".split("\n"))
+        return out
+
+    # --- rules ---------------------------------------------------------------------------
+    def set_and_rules(self, section_path: tuple, section: Any, target: str, cancel: str) -> list[str]:
+        """`set` on every call, then each rule whose conditions hold, in order; a rule that
+        cancels returns `cancel` at once."""
+        lines: list[str] = []
+        if section.set:
+            lines.append(self.comment(section_path + ("set",)))
+            lines += self.assignments(target, section.set)
+        for i, rule in enumerate(section.rules):
+            lines += self.rule(section_path + ("rules", i), rule, target, cancel)
+        return lines
+
+    def rule(self, path: tuple, rule: Rule, target: str, cancel: str) -> list[str]:
+        tests, words = self.when(rule.when)
+        if rule.cancels():
+            body = [f"return {cancel};"]
+            outcome = " -> cancel"
+        else:
+            body = self.assignments(target, rule.set)
+            outcome = ""
+        return [self.comment(path, words + outcome)] + self.if_block(tests, body)
+
+
+@dataclass(frozen=True)
+class Customization:
+    """One of the fourteen customization files.  A module per customization subclasses this with
+    how its section compiles (`body`), what it answers unchanged (`passthrough`), how `explain`
+    describes it, and whether it may cancel the connector's request."""
+
+    name: str
+    section: str            # the spec key that drives it ("phones.client" for nested ones)
+    summary: str
+    keys: tuple[str, ...] = ()
+    can_cancel: bool = False  # runs right before a Bitrix24 request, so empty data cancels it
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.php"
+
+    @property
+    def template(self) -> str:
+        return f"{self.name}.php.j2"
+
+    @property
+    def section_path(self) -> tuple[str, ...]:
+        return tuple(self.section.split("."))
+
+    def section_of(self, spec: Any) -> Any:
+        """The spec section that drives this customization, or None for a pass-through."""
+        node = spec
+        for part in self.section_path:
+            node = getattr(node, part, None) if node is not None else None
+        return node
+
+    def entry(self, spec_name: str) -> str:
+        """The entry function's name: stable while the spec's rules change (so diffs stay small),
+        distinct per customization and spec (two specs' files may share a PHP process)."""
+        digest = hashlib.sha256(spec_name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        return f"{PREFIX}{self.name}_{digest}"
+
+    # --- to override ---------------------------------------------------------------------
+    def passthrough(self, ctx: FileContext) -> str:
+        """The reply (a PHP expression over $params) when the spec leaves this section out."""
+        return f"{ctx.fn('reply')}({ctx.fn('pick')}($params, {literals.php_array(list(self.keys))}))"
+
+    def body(self, section: Any, ctx: FileContext) -> list[str]:
+        raise NotImplementedError
+
+    def may_cancel(self, section: Any) -> bool:
+        """Whether the file can answer with empty data (cancel the connector's request)."""
+        return False
+
+    def explain(self, section: Any, spec: Any) -> list[str]:
+        return ["Nothing changes."]

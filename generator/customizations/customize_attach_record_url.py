@@ -1,0 +1,45 @@
+"""customize_attach_record_url.php: the case description that carries the recording link.
+Section `record_link`: `description` with {record} and other placeholders (HTML-escaped under
+description_type 3, the connector's default), `description_type`, then `set` and `rules`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import Field
+
+from generator.customizations import words
+from generator.customizations.base import FileContext, say
+from generator.customizations.fields_family import FieldsCustomization
+from generator.php import literals
+from generator.speclang.types import ParamsSection, Template
+
+
+class RecordLink(ParamsSection):
+    description: Template | None = Field(default=None, description="DESCRIPTION text; {record} is the link")
+    description_type: Literal[1, 2, 3] | None = Field(
+        default=None, description="1 text, 2 BBCode, 3 HTML (placeholders are HTML-escaped under 3)"
+    )
+
+
+@dataclass(frozen=True)
+class AttachRecordUrl(FieldsCustomization):
+    def before(self, section: RecordLink, ctx: FileContext) -> list[str]:
+        out = []
+        if section.description is not None:
+            html = (section.description_type or 3) == 3
+            out.append(ctx.comment(self.section_path + ("description",), say(section.description)
+                                   + (" (values HTML-escaped)" if html else "")))
+            out.append(f"$data['DESCRIPTION'] = {ctx.template(section.description, 'html' if html else None)};")
+        if section.description_type is not None:
+            out.append(f"$data['DESCRIPTION_TYPE'] = {literals.php_int(section.description_type)};")
+        return out
+
+    def own_words(self, section: RecordLink, spec: Any) -> list[str]:
+        return [f"The case description becomes {words.code(section.description)}."] if section.description else []
+
+
+CUSTOMIZATION = AttachRecordUrl("customize_attach_record_url", "record_link",
+                                "Change the recording link written to the case.",
+                                keys=("DESCRIPTION", "DESCRIPTION_TYPE"), can_cancel=True)

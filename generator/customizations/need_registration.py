@@ -1,0 +1,53 @@
+"""need_registration.php: whether the call is registered at all (black and white lists).
+Section `registration`: the first rule whose conditions hold decides; otherwise `default`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import Field
+
+from generator.customizations import words
+from generator.customizations.base import Customization, FileContext
+from generator.speclang.types import Strict, When
+
+
+class RegistrationRule(Strict):
+    when: When = Field(default_factory=When, description="conditions; all must hold")
+    then: Literal["register", "skip"]
+
+
+class Registration(Strict):
+    default: Literal["register", "skip"] = Field(default="register", description="when no rule matches")
+    rules: list[RegistrationRule] = Field(default_factory=list, description="the first matching rule decides")
+
+
+@dataclass(frozen=True)
+class NeedRegistration(Customization):
+    def passthrough(self, ctx: FileContext) -> str:
+        return f"{ctx.fn('reply')}(array('result' => true))"
+
+    def body(self, section: Registration, ctx: FileContext) -> dict:
+        reply = ctx.fn("reply")
+        steps: list[str] = []
+        for i, rule in enumerate(section.rules):
+            tests, text = ctx.when(rule.when)
+            answer = f"return {reply}(array('result' => {'true' if rule.then == 'register' else 'false'}));"
+            steps.append(ctx.comment(self.section_path + ("rules", i), f"{text} -> {rule.then}"))
+            steps += ctx.if_block(tests, [answer])
+        steps.append(ctx.comment(self.section_path + ("default",), section.default))
+        steps.append(f"return {reply}(array('result' => {'true' if section.default == 'register' else 'false'}));")
+        return {"steps": steps}
+
+    def explain(self, section: Registration, spec: Any) -> list[str]:
+        out = []
+        for rule in section.rules:
+            verb = "registered" if rule.then == "register" else "**not registered**"
+            out.append(f"Calls are {verb} when {words.condition(rule.when, spec)}.")
+        out.append(f"All other calls are {'registered' if section.default == 'register' else '**not registered**'}.")
+        return out
+
+
+CUSTOMIZATION = NeedRegistration("need_registration", "registration",
+                                 "Decide whether the call is registered (black/white lists).")

@@ -1,0 +1,95 @@
+"""post_registration.php: acts after the call is registered.  Section `post_registration`: a
+`webhook` sent when its conditions hold, with one deadline for the whole request; its answer is
+only `{"state": "success"}` and a failure is only logged."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import ConfigDict, Field, field_validator, model_validator
+
+from generator.customizations import words
+from generator.customizations.base import Customization, FileContext, say
+from generator.php import literals
+from generator.speclang.types import SetMap, Strict, Template, When
+
+
+class Webhook(Strict):
+    url: Template = Field(description="http(s) URL; placeholder values are URL-encoded")
+    timeout_s: float = Field(default=2.0, gt=0, le=10.0)
+    method: Literal["POST", "GET", "PUT"] = "POST"
+    headers: dict[str, Template] = Field(default_factory=dict)
+    body: Template | None = Field(default=None, description="a text body with {placeholders}; default: the whole "
+                                  "input as JSON")
+    json_: SetMap | None = Field(default=None, alias="json", description="a JSON body: a mapping whose text values may "
+                                 "hold {placeholders}, encoded at call time (values escaped by construction)")
+    when: When = Field(default_factory=When)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _one_body(self) -> "Webhook":
+        if self.body is not None and self.json_ is not None:
+            raise ValueError("give either body (text) or json (a mapping), not both")
+        if self.method == "GET" and (self.body is not None or self.json_ is not None):
+            raise ValueError("a GET request sends no body: use POST or PUT, or leave body/json out")
+        return self
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]", value):
+            raise ValueError("url must start with http:// or https://")
+        return value
+
+    @field_validator("headers")
+    @classmethod
+    def _header_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in value:
+            if not re.fullmatch(r"[A-Za-z0-9-]+", name):
+                raise ValueError(f"header name {name!r} may hold only letters, digits and '-'")
+        return value
+
+
+class PostRegistration(Strict):
+    webhook: Webhook | None = None
+
+
+@dataclass(frozen=True)
+class AfterRegistration(Customization):
+    def passthrough(self, ctx: FileContext) -> str:
+        return "array('state' => 'success')"
+
+    def body(self, section: PostRegistration, ctx: FileContext) -> dict:
+        hook = section.webhook
+        if hook is None:
+            return {"steps": []}
+        if hook.json_ is not None:
+            body = ctx.value(hook.json_, indent=1)
+        elif hook.body is not None:
+            body = ctx.template(hook.body)
+        else:
+            body = "$params" if hook.method != "GET" else "''"
+        headers = "array(" + ", ".join(
+            f"{literals.php_string(name + ': ')} . {ctx.template(value)}" for name, value in hook.headers.items()) + ")"
+        tests, text = ctx.when(hook.when)
+        call = (f"{ctx.fn('webhook')}({literals.php_string(hook.method)}, {ctx.template(hook.url, 'url')}, {headers}, "
+                f"{body}, {literals.php_float(float(hook.timeout_s))}, $name);")
+        comment = ctx.comment(self.section_path + ("webhook",), f"{hook.method} {say(hook.url)}"
+                              + ("" if text == "always" else f" when {text}"))
+        return {"steps": [comment] + ctx.if_block(tests, call.split("\n"))}
+
+    def explain(self, section: PostRegistration, spec: Any) -> list[str]:
+        hook = section.webhook
+        if hook is None:
+            return ["Nothing happens."]
+        when = words.condition(hook.when, spec)
+        return [f"After registration a {hook.method} request goes to {words.code(hook.url)}"
+                + ("" if when == "always" else f" when {when}")
+                + f"; it gives up after {hook.timeout_s:g} s and never delays the call."]
+
+
+CUSTOMIZATION = AfterRegistration("post_registration", "post_registration",
+                                  "Act after the call is registered (webhook).")

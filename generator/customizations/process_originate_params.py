@@ -1,0 +1,75 @@
+"""process_originate_params.php: click-to-call.  Section `originate`: the dialled number is
+rewritten, formatted for `region`, cut to `last_digits` and given a `prefix`; then `set` and
+`rules` (context, channel...).  The input may come wrapped in "params" or flat; the connector needs
+an answer, so these rules cannot cancel."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from generator.customizations import words
+from generator.customizations.base import FileContext
+from generator.customizations.fields_family import FieldsCustomization
+from generator.customizations.process_client_phone import phone_config
+from generator.php import literals
+from generator.speclang.types import ParamsSection, Region, Rewrite
+
+
+class Originate(ParamsSection):
+    format: Literal["e164", "national", "digits", "keep"] = "keep"
+    region: Region | None = Field(default=None, description="defaults to phones.client.region")
+    prefix: str = Field(default="", description="dial prefix put before the number (e.g. \"9\")")
+    last_digits: int | None = Field(default=None, ge=1, le=20, description="keep only the last N digits")
+    rewrite: list[Rewrite] = Field(default_factory=list)
+    internal_max_digits: int | None = Field(default=None, ge=0, le=15)
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if not re.fullmatch(r"[0-9*#+]*", value):
+            raise ValueError("prefix may hold only digits, '*', '#' and '+'")
+        return value
+
+
+@dataclass(frozen=True)
+class OriginateParams(FieldsCustomization):
+    def data(self, ctx: FileContext) -> str:
+        return f"{ctx.fn('pick')}({ctx.fn('unwrap')}($params), {literals.php_array(list(self.keys))})"
+
+    def passthrough(self, ctx: FileContext) -> str:
+        return f"{ctx.fn('reply')}({self.data(ctx)})"
+
+    def before(self, section: Originate, ctx: FileContext) -> list[str]:
+        client = ctx.spec.phones.client if ctx.spec.phones else None
+        region = section.region or (client.region if client else None)
+        config = {"phone": phone_config(section.format, region, section.rewrite, section.internal_max_digits),
+                  "last": section.last_digits or 0, "prefix": section.prefix}
+        about = f"format {section.format}" + (f", region {region}" if region else "")
+        return [
+            ctx.comment(self.section_path, about),
+            "if (isset($data['extension']) && is_string($data['extension'])) {",
+            f"    $data['extension'] = {ctx.fn('dial')}($data['extension'], {literals.php_pretty(config, indent=4)});",
+            "}",
+        ]
+
+    def may_cancel(self, section: Any) -> bool:
+        return False
+
+    def own_words(self, section: Originate, spec: Any) -> list[str]:
+        steps = [f"rewritten {words.code(r.match)} → {words.code(r.replace)}" for r in section.rewrite]
+        if section.format != "keep":
+            steps.append(f"written in {words.FORMAT[section.format]}")
+        if section.last_digits:
+            steps.append(f"cut to its last {section.last_digits} digits")
+        if section.prefix:
+            steps.append(f"dialled with the prefix {words.code(section.prefix)}")
+        return ["For calls started from the CRM, the number is " + ", then ".join(steps) + "."] if steps else []
+
+
+CUSTOMIZATION = OriginateParams(
+    "process_originate_params", "originate", "Change click-to-call parameters (number, context, trunk).",
+    keys=("caller_id", "channel", "context", "extension", "priority", "request_data"))

@@ -1,0 +1,89 @@
+"""process_record_file_path.php: the path of the call's recording.  Section `record`: regex
+`rewrite`s of the path, then an optional `convert` command run with a hard deadline (the connector
+waits 10 s at most and then uses the original file)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from generator.customizations import words
+from generator.customizations.base import CONTEXT_KEYS, Customization, FileContext, say
+from generator.php import literals
+from generator.speclang.types import Rewrite, Strict
+
+
+class Convert(Strict):
+    command: str = Field(description='shell command with {src} and {dst}, e.g. "lame --quiet -b 32 {src} {dst}"')
+    extension: str = Field(default="mp3", pattern=r"^[A-Za-z0-9]{1,8}$")
+    timeout_s: float = Field(default=8.0, gt=0, le=9.0, description="must stay under the connector's 10 s")
+
+    @field_validator("command")
+    @classmethod
+    def _needs_files(cls, value: str) -> str:
+        if "{src}" not in value or "{dst}" not in value:
+            raise ValueError("command must contain both {src} and {dst}")
+        rest = value.replace("{src}", "").replace("{dst}", "")
+        if "{" in rest or "}" in rest:
+            raise ValueError("only {src} and {dst} may appear in braces in the command")
+        if any(ord(c) < 0x20 for c in value):
+            raise ValueError("command may not contain control characters or line breaks")
+        return value
+
+
+class Record(Strict):
+    rewrite: list[Rewrite] = Field(default_factory=list, description="path rewrites, in order")
+    convert: Convert | None = None
+
+
+def shell_parts(command: str) -> list:
+    """Split "lame {src} {dst}" into text and 0 (source) / 1 (target) markers; the PHP side puts
+    escapeshellarg()-quoted paths where the markers are."""
+    out: list = []
+    rest = command
+    while rest:
+        i_src, i_dst = rest.find("{src}"), rest.find("{dst}")
+        candidates = [(i, m) for i, m in ((i_src, 0), (i_dst, 1)) if i >= 0]
+        if not candidates:
+            out.append(rest)
+            break
+        i, marker = min(candidates)
+        if i:
+            out.append(rest[:i])
+        out.append(marker)
+        rest = rest[i + 5:]
+    return out
+
+
+@dataclass(frozen=True)
+class RecordFilePath(Customization):
+    def passthrough(self, ctx: FileContext) -> str:
+        return f"{ctx.fn('reply')}({ctx.fn('omit')}($params, {literals.php_array(list(CONTEXT_KEYS))}))"
+
+    def body(self, section: Record, ctx: FileContext) -> dict:
+        steps: list[str] = []
+        for i, rewrite in enumerate(section.rewrite):
+            steps.append(ctx.comment(self.section_path + ("rewrite", i), f"{say(rewrite.match)} -> {say(rewrite.replace)}"))
+            steps.append(f"$path = {ctx.fn('preg_replace')}({literals.php_regex(rewrite.match)}, "
+                         f"{literals.php_string(rewrite.replace)}, $path);")
+        if section.convert is not None:
+            c = section.convert
+            steps.append(ctx.comment(self.section_path + ("convert",), f"{say(c.command)} to .{c.extension}, "
+                                                                         f"at most {c.timeout_s:g} s"))
+            steps.append(f"$path = {ctx.fn('convert_recording')}($path, {literals.php_value(shell_parts(c.command))}, "
+                         f"{literals.php_string(c.extension)}, {literals.php_float(float(c.timeout_s))}, $name);")
+        data = f"{ctx.fn('omit')}($params, {literals.php_array(list(CONTEXT_KEYS))})"
+        return {"data": data, "steps": steps, "reply": ctx.fn("reply")}
+
+    def explain(self, section: Record, spec: Any) -> list[str]:
+        out = [f"The recording path is rewritten: {words.code(r.match)} → {words.code(r.replace)}." for r in section.rewrite]
+        if section.convert:
+            c = section.convert
+            out.append(f"The recording is converted to {words.code(c.extension)} with {words.code(c.command)}; "
+                       f"if that takes longer than {c.timeout_s:g} s or fails, the original file is used.")
+        return out or ["Nothing changes."]
+
+
+CUSTOMIZATION = RecordFilePath("process_record_file_path", "record", "Change (or convert) the path of the call recording.")

@@ -1,0 +1,47 @@
+"""process_task_creation_params.php: the task created for a missed call.  Section `tasks`: the
+task's `fields` get `set` and `rules`, and `deadline_hours` moves DEADLINE to the call's end plus
+that many hours, written in the notation the connector sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import Field
+
+from generator.customizations.base import FileContext
+from generator.customizations.fields_family import FieldsCustomization
+from generator.php import literals
+from generator.speclang.types import ParamsSection, TimeZone
+
+
+class Tasks(ParamsSection):
+    deadline_hours: float | None = Field(
+        default=None, gt=0, le=24 * 366,
+        description="DEADLINE = now (the missed call's end) + this many hours, in the connector's notation",
+    )
+    timezone: TimeZone | None = Field(default=None, description="zone for DEADLINE written without an offset")
+
+
+@dataclass(frozen=True)
+class TaskCreation(FieldsCustomization):
+    def body(self, section: Tasks, ctx: FileContext) -> dict:
+        steps: list[str] = []
+        if section.deadline_hours is not None:
+            zone = section.timezone or ctx.spec.timezone or "UTC"
+            steps.append(ctx.comment(self.section_path + ("deadline_hours",), f"{section.deadline_hours:g} h ({zone})"))
+            steps.append("$sent = array_key_exists('DEADLINE', $fields) ? $fields['DEADLINE'] : null;")
+            steps.append(f"$fields['DEADLINE'] = {ctx.fn('deadline')}($sent, {literals.php_float(float(section.deadline_hours))}, "
+                         f"{literals.php_string(zone)});")
+        steps += ctx.set_and_rules(self.section_path, section, "$fields", self.cancel(ctx))
+        fields = "isset($params['fields']) && is_array($params['fields']) ? $params['fields'] : array()"
+        return {"fields": fields, "steps": steps, "reply": ctx.fn("reply")}
+
+    def own_words(self, section: Tasks, spec: Any) -> list[str]:
+        if section.deadline_hours:
+            return [f"The task's deadline is {section.deadline_hours:g} hours after the missed call."]
+        return []
+
+
+CUSTOMIZATION = TaskCreation("process_task_creation_params", "tasks", "Change the missed-call task.",
+                             keys=("fields",), can_cancel=True)

@@ -1,0 +1,149 @@
+"""One pipeline behind every command: render a loaded spec into its fourteen files (a pure
+function), check them, and plan/diff/write them.  `render`, `run`, `test`, `deploy` and the tests
+all take their files from here (sqlc's Generate -> map[string]string is the model).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.customizations import CUSTOMIZATIONS
+from generator.customizations.base import IND, Customization, FileContext
+from generator.emit.templates import PhpCode, environment
+from generator.errors import UserError
+from generator.php import literals
+from generator.speclang.loader import LoadedSpec
+
+# One generated file is compiled by the connector on every call: beyond this it is refused (the
+# example's largest file is about 20 KB; a spec that expands past this is almost surely a mistake).
+MAX_FILE_BYTES = 1024 * 1024
+BODY_INDENT = IND * 3  # inside the entry function's try block
+
+
+class OutputTooLarge(UserError):
+    pass
+
+
+class CheckFailed(RuntimeError):
+    """Generated PHP that fails the syntax check: a bug of ours, never the user's."""
+
+
+@dataclass(frozen=True)
+class RenderedFile:
+    customization: Customization
+    content: str
+    customized: bool  # False: a pass-through (needs no switching on in the admin panel)
+
+    @property
+    def filename(self) -> str:
+        return self.customization.filename
+
+
+def render(loaded: LoadedSpec) -> dict[str, str]:
+    """The fourteen files of a spec: {file name: PHP text}.  Pure: the same spec gives the same
+    bytes on every machine."""
+    return {f.filename: f.content for f in render_files(loaded)}
+
+
+def render_files(loaded: LoadedSpec) -> list[RenderedFile]:
+    files = []
+    for customization in CUSTOMIZATIONS:
+        rendered = render_one(loaded, customization)
+        size = len(rendered.content.encode("utf-8"))
+        if size > MAX_FILE_BYTES:
+            raise OutputTooLarge(f"{rendered.filename} would be {size:,} bytes; the limit for one generated file "
+                                 f"is {MAX_FILE_BYTES:,} (the connector compiles it on every call)")
+        files.append(rendered)
+    return files
+
+
+def _code(value: object) -> PhpCode:
+    """A body fragment: lines (indented into the try block) or one expression."""
+    if isinstance(value, list):
+        lines = "\n".join(value).split("\n")
+        return PhpCode("\n".join((BODY_INDENT + line) if line else "" for line in lines))
+    return PhpCode(value)
+
+
+def render_one(loaded: LoadedSpec, c: Customization) -> RenderedFile:
+    spec = loaded.spec
+    ctx = FileContext(c, loaded)
+    section = c.section_of(spec)
+    variables = {key: _code(value) for key, value in (c.body(section, ctx) if section is not None else {}).items()}
+    passthrough = c.passthrough(ctx)
+    what = (f"customized by the spec's '{c.section}' section." if section is not None
+            else "pass-through: the spec does not customize it.")
+    context = dict(
+        variables,
+        filename=PhpCode(c.filename), spec_name=PhpCode(literals.php_comment_text(spec.name)),
+        what=PhpCode(what), summary=PhpCode(c.summary), entry=PhpCode(c.entry(spec.name)),
+        name=PhpCode(literals.php_string(f"{c.name}:{spec.name}")), passthrough=PhpCode(passthrough),
+        passthrough_only=section is None, log=PhpCode(ctx.fn("log")),
+        exception_text=PhpCode(ctx.fn("exception_text")), helpers=PhpCode("@HELPERS@"),
+    )
+    template = environment().get_template(c.template if section is not None else "_base.php.j2")
+    code = template.render(**context)
+    accessors = "\n".join(definition for _name, definition in sorted(ctx.accessors.values()))
+    helpers = ctx.rt.emit(ctx.rt.closure(code + accessors))
+    shared = "\n".join(part for part in (helpers, accessors) if part).rstrip("\n")
+    code = code.replace("@HELPERS@\n", f"\n{shared}\n\n" if shared else "\n", 1)
+    return RenderedFile(customization=c, content=code, customized=section is not None)
+
+
+# --- the one syntax check ----------------------------------------------------------------
+
+_CHECK_VERSION = "1"
+
+
+def check(files: list[RenderedFile]) -> list[str]:
+    """phply (PHP 5 syntax only) and the short-array check on every file; a file whose exact text
+    passed before is not parsed again (a cache keyed by its hash, on disk, so a cold
+    `render --check` of unchanged output costs no parsing)."""
+    from generator.php.lint import phply_errors
+
+    problems = []
+    for f in files:
+        key = hashlib.sha256((_CHECK_VERSION + f.content).encode("utf-8")).hexdigest()
+        if _cache_has(key):
+            continue
+        problem = phply_errors(f.content)
+        if problem:
+            problems.append(f"{f.filename}: {problem}")
+        else:
+            _cache_add(key)
+    return problems
+
+
+def checked(loaded: LoadedSpec) -> list[RenderedFile]:
+    """Rendered and syntax-checked; CheckFailed names the files that fail (a bug of ours)."""
+    files = render_files(loaded)
+    problems = check(files)
+    if problems:
+        raise CheckFailed("generated PHP failed the syntax check (a bug in itgrix-gen): " + "; ".join(problems))
+    return files
+
+
+def _cache_dir() -> Path | None:
+    if os.environ.get("ITGRIX_GEN_NO_CACHE"):
+        return None
+    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(root) / "itgrix-gen" / "checked"
+
+
+def _cache_has(key: str) -> bool:
+    folder = _cache_dir()
+    return folder is not None and (folder / key[:2] / key).exists()
+
+
+def _cache_add(key: str) -> None:
+    folder = _cache_dir()
+    if folder is None:
+        return
+    try:
+        (folder / key[:2]).mkdir(parents=True, exist_ok=True)
+        (folder / key[:2] / key).touch()
+    except OSError:
+        pass  # a read-only home: the check simply runs every time

@@ -1,1 +1,0 @@
-"""From a validated spec to the fourteen PHP files: field table, compilation, templates."""

@@ -1,0 +1,1 @@
+"""The spec language: models, reading YAML and Python specs, validation with places."""

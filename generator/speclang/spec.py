@@ -1,0 +1,72 @@
+"""The whole spec, version 1: the top-level keys and one section per customization.
+
+The key names are a public contract (../shared/design/spec-language.md): never rename one.  The
+sections' models live with their customizations (generator/customizations/); the shared types
+(conditions, rules, values) in generator/speclang/types.py."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, field_validator
+
+from generator.customizations.customize_attach_record_url import RecordLink
+from generator.customizations.customize_autodistribution import Autodistribution
+from generator.customizations.customize_show_call_card import CallCard
+from generator.customizations.need_registration import Registration
+from generator.customizations.post_registration import PostRegistration
+from generator.customizations.process_originate_params import Originate
+from generator.customizations.process_record_file_path import Record
+from generator.customizations.process_task_creation_params import Tasks
+from generator.speclang.types import PHP_VERSIONS, ParamsSection, PhoneSection, Strict, TimeZone
+
+
+class Phones(Strict):
+    client: PhoneSection | None = None
+    user: PhoneSection | None = None
+
+
+def _no_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError(f"{str(value).lower()} is not a version: write version: 1")
+    return value
+
+
+def _php_text(value: Any) -> Any:
+    """`php: 5.4` unquoted is the YAML number 5.4: take it as the version "5.4" it means."""
+    if isinstance(value, float) and not isinstance(value, bool):
+        return repr(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value}.0"
+    return value
+
+
+class Spec(Strict):
+    version: Annotated[Literal[1], BeforeValidator(_no_bool)] = Field(description="spec language version; must be 1")
+    name: str = Field(min_length=1, max_length=200, description="the client or setup; written into every header")
+    description: str | None = None
+    php: Annotated[Literal[PHP_VERSIONS], BeforeValidator(_php_text)] = Field(default="5.4", description="lowest PHP the client's server runs")  # type: ignore[valid-type]
+    extends: str | None = Field(default=None, description="a base spec (path relative to this file)")
+    timezone: TimeZone | None = Field(default=None, description="default timezone for hours and deadlines")
+
+    phones: Phones | None = Field(default=None, description="client -> process_client_phone.php, user -> process_user_phone.php")
+    registration: Registration | None = Field(default=None, description="-> need_registration.php: register the call or not (black/white lists)")
+    registration_params: ParamsSection | None = Field(default=None, description="-> process_registration_params.php (CRM_SOURCE, CRM_CREATE, LINE_NUMBER, ...)")
+    final_params: ParamsSection | None = Field(default=None, description="-> process_final_params.php (ADD_TO_CHAT, USER_ID, STATUS_CODE, ...)")
+    entity: ParamsSection | None = Field(default=None, description="-> customize_entity.php: lead/contact fields to change")
+    activity: ParamsSection | None = Field(default=None, description="-> customize_activity.php: case fields to change")
+    tasks: Tasks | None = Field(default=None, description="-> process_task_creation_params.php: the missed-call task's fields")
+    originate: Originate | None = Field(default=None, description="-> process_originate_params.php: click-to-call number, context, channel")
+    record: Record | None = Field(default=None, description="-> process_record_file_path.php: recording path, optional conversion")
+    autodistribution: Autodistribution | None = Field(default=None, description="-> customize_autodistribution.php: number and CallerID name")
+    call_card: CallCard | None = Field(default=None, description="-> customize_show_call_card.php: when the call card shows")
+    record_link: RecordLink | None = Field(default=None, description="-> customize_attach_record_url.php: the case description with the record link")
+    post_registration: PostRegistration | None = Field(default=None, description="-> post_registration.php: a webhook after registration")
+
+    @field_validator("name")
+    @classmethod
+    def _name_text(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("name must not be blank")
+        value.encode("utf-8")
+        return value
