@@ -101,7 +101,7 @@ def _claim(result: SpecResult, claimed: dict[Path, Path]) -> None:
     claimed[key] = result.path
     owner = writer.folder_owner(result.folder)
     if owner is not None and result.name_line is not None and owner != result.name_line:
-        result.errors = [f"{result.path}: {result.folder}/ holds the files of another spec ({owner.split('Spec name: ', 1)[-1]}); "
+        result.errors = [f"{result.path}: {result.folder}/ holds the files of another spec ({owner}); "
                          "refusing to mix two clients' files: rename the spec, render with -o, or delete "
                          "that folder if the spec was renamed"]
 

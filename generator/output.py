@@ -27,17 +27,17 @@ def slug(name: str) -> str:
     return text[:80] or "spec"
 
 
-_NAME_LINE = re.compile(r"^ \* Spec name: .*$", re.M)
+_NAME_LINE = re.compile(r'^ \* Spec name: ("(?:[^"\\]|\\.)*")', re.M)
 
 
 def spec_name_line(content: str) -> str | None:
-    """The header line that names the spec a generated file came from."""
+    """The spec name (as quoted in the header) a generated file came from."""
     match = _NAME_LINE.search(content[:4096])
-    return match.group(0) if match else None
+    return match.group(1) if match else None
 
 
 def folder_owner(folder: Path) -> str | None:
-    """The spec-name header line of the generated files already in `folder`, if any."""
+    """The spec name quoted in the header of the generated files already in `folder`, if any."""
     probe = folder / "need_registration.php"
     try:
         with open(probe, "rb") as handle:

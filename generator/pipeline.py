@@ -74,21 +74,20 @@ def render_one(loaded: LoadedSpec, c: Customization) -> RenderedFile:
     section = c.section_of(spec)
     variables = {key: _code(value) for key, value in (c.body(section, ctx) if section is not None else {}).items()}
     passthrough = c.passthrough(ctx)
-    what = (f"customized by the spec's '{c.section}' section." if section is not None
-            else "pass-through: the spec does not customize it.")
+    what = f"its '{c.section}' section" if section is not None else "pass-through: the spec leaves it out"
     context = dict(
         variables,
         filename=PhpCode(c.filename), spec_name=PhpCode(literals.php_comment_text(spec.name)),
-        what=PhpCode(what), summary=PhpCode(c.summary), entry=PhpCode(c.entry(spec.name)),
+        what=PhpCode(what), summary=PhpCode(c.summary[0].lower() + c.summary[1:]), entry=PhpCode(c.entry(spec.name)),
         name=PhpCode(literals.php_string(f"{c.name}:{spec.name}")), passthrough=PhpCode(passthrough),
         passthrough_only=section is None, log=PhpCode(ctx.fn("log")),
-        exception_text=PhpCode(ctx.fn("exception_text")), helpers=PhpCode("@HELPERS@"),
+        failed=PhpCode(ctx.fn("failed")), helpers=PhpCode("@HELPERS@"),
     )
     template = environment().get_template(c.template if section is not None else "_base.php.j2")
     code = template.render(**context)
-    accessors = "\n".join(definition for _name, definition in sorted(ctx.accessors.values()))
+    accessors = "".join(definition for _name, definition in sorted(ctx.accessors.values()))
     helpers = ctx.rt.emit(ctx.rt.closure(code + accessors))
-    shared = "\n".join(part for part in (helpers, accessors) if part).rstrip("\n")
+    shared = (helpers + accessors).rstrip("\n")
     code = code.replace("@HELPERS@\n", f"\n{shared}\n\n" if shared else "\n", 1)
     return RenderedFile(customization=c, content=code, customized=section is not None)
 

@@ -15,96 +15,35 @@
  * the next line that is exactly "}".
  */
 
-// All values at a path; the segment "*" stands for every member of a map or list.
-function itgrix_rt_values($data, $path)
-{
-    $level = array($data);
-    foreach ($path as $key) {
-        $next = array();
-        foreach ($level as $item) {
-            if (!is_array($item)) {
-                continue;
-            }
-            if ($key === '*') {
-                foreach ($item as $member) {
-                    $next[] = $member;
-                }
-            } elseif (array_key_exists($key, $item)) {
-                $next[] = $item[$key];
-            }
-        }
-        $level = $next;
-    }
-    return $level;
-}
-
-// Text form of a scalar; null for arrays, objects and null (they match nothing).
-function itgrix_rt_str($value)
-{
-    if (is_string($value)) {
-        return $value;
-    }
-    if (is_bool($value)) {
-        return $value ? 'true' : 'false';
-    }
-    if (is_int($value)) {
-        return (string) $value;
-    }
-    if (is_float($value)) {
-        if ($value == floor($value) && abs($value) < 1.0e15) {
-            return sprintf('%.0f', $value);
-        }
-        return (string) $value;
-    }
-    return null;
-}
-
-// Collect the values one condition key or placeholder reads, following the generator's field
-// table: each source is a path, optionally limited to a call direction, with the fields to try
-// when the value found is an object (a trunk's "number" then "name"...) and a value map.
+// The values of a condition key or placeholder as texts, from the field table's sources: a path
+// ("*": every member), 'dir' (only those calls), 'pick' (an object's first non-empty field; all
+// with 'every'), 'map' (translate).  Arrays, objects and null count as no value.
 function itgrix_rt_collect($params, $sources, $direction)
 {
     $found = array();
     foreach ($sources as $source) {
-        if (isset($source['dir']) && !in_array($direction, $source['dir'], true)) {
-            continue;
+        $level = isset($source['dir']) && !in_array($direction, $source['dir'], true) ? array() : array($params);
+        foreach ($source['path'] as $key) {
+            $next = array();
+            foreach ($level as $item) {
+                if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
+                    $next = array_merge($next, $key === '*' ? array_values($item) : array($item[$key]));
+                }
+            }
+            $level = $next;
         }
-        foreach (itgrix_rt_values($params, $source['path']) as $value) {
-            if (is_array($value) && isset($source['pick'])) {
-                // An object: its first non-empty field of "pick", or with "every" all of them
-                // (a trunk matches by number or by name).
-                $picked = array();
-                foreach ($source['pick'] as $field) {
-                    if (array_key_exists($field, $value) && itgrix_rt_str($value[$field]) !== null
-                        && itgrix_rt_str($value[$field]) !== '') {
-                        $picked[] = $value[$field];
-                        if (!isset($source['every'])) {
-                            break;
-                        }
+        foreach ($level as $value) {
+            foreach (is_array($value) && isset($source['pick']) ? $source['pick'] : array(null) as $field) {
+                $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
+                $text = is_string($one) || is_int($one) ? (string) $one : (is_bool($one) ? ($one ? 'true' : 'false')
+                    : (is_float($one) ? ($one == floor($one) && abs($one) < 1.0e15 ? sprintf('%.0f', $one) : (string) $one) : ''));
+                if ($text !== '' && (!isset($source['map']) || isset($source['map'][$text]))) {
+                    $found[] = isset($source['map']) ? $source['map'][$text] : $text;
+                    if ($field !== null && !isset($source['every'])) {
+                        break;
                     }
                 }
-                foreach ($picked as $one) {
-                    $found[] = itgrix_rt_str($one);
-                }
-                continue;
             }
-            if (isset($source['raw'])) {
-                if ($value !== null) {
-                    $found[] = $value;
-                }
-                continue;
-            }
-            $text = itgrix_rt_str($value);
-            if ($text === null || $text === '') {
-                continue;
-            }
-            if (isset($source['map'])) {
-                if (!array_key_exists($text, $source['map'])) {
-                    continue;
-                }
-                $text = $source['map'][$text];
-            }
-            $found[] = $text;
         }
     }
     return $found;
@@ -113,25 +52,13 @@ function itgrix_rt_collect($params, $sources, $direction)
 // Values of one input path as non-empty texts (a `field:` condition, a {call_full.*} placeholder).
 function itgrix_rt_at($params, $path)
 {
-    $found = array();
-    foreach (itgrix_rt_values($params, $path) as $value) {
-        $text = itgrix_rt_str($value);
-        if ($text !== null && $text !== '') {
-            $found[] = $text;
-        }
-    }
-    return $found;
+    return itgrix_rt_collect($params, array(array('path' => $path)), '');
 }
 
-// Is any of the values one of the texts?
+// Is any of the values (texts) one of the texts?
 function itgrix_rt_is($values, $texts)
 {
-    foreach ($values as $value) {
-        if (in_array($value, $texts, true)) {
-            return true;
-        }
-    }
-    return false;
+    return count(array_intersect($values, $texts)) > 0;
 }
 
 // Does any of the values match one of the patterns?
@@ -147,37 +74,19 @@ function itgrix_rt_matches($values, $patterns)
     return false;
 }
 
-// Is any of the values the flag true (true, 1, "1", "true") or false (false, 0, "0", "false")?
+// Is any of the values the flag $wanted ("true"/"1" or "false"/"0")?
 function itgrix_rt_flag($values, $wanted)
 {
-    foreach ($values as $value) {
-        if (itgrix_rt_truthy($value) === $wanted) {
-            return true;
-        }
-    }
-    return false;
+    return count(array_intersect($values, $wanted ? array('1', 'true') : array('0', 'false'))) > 0;
 }
 
 // A placeholder's text: the first value found, or "".
 function itgrix_rt_text($values)
 {
-    $text = count($values) > 0 ? itgrix_rt_str($values[0]) : null;
-    return $text === null ? '' : $text;
+    return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
 }
 
-function itgrix_rt_truthy($value)
-{
-    if ($value === true || $value === 1 || $value === '1' || $value === 'true') {
-        return true;
-    }
-    if ($value === false || $value === 0 || $value === '0' || $value === 'false') {
-        return false;
-    }
-    return null;
-}
-
-// A pattern that fails at run time (backtracking or recursion limit, input that is not UTF-8) is
-// a non-match, and says so on stderr: a silent non-match would hide a rule that never applies.
+// A pattern that fails at run time (a PCRE limit, bad UTF-8) is a non-match, said on stderr.
 function itgrix_rt_preg_match($pattern, $subject)
 {
     if (!is_string($subject)) {
@@ -255,10 +164,7 @@ function itgrix_rt_in_hours($windows)
 function itgrix_rt_pick($input, $keys)
 {
     $out = array();
-    if (!is_array($input)) {
-        return $out;
-    }
-    foreach ($keys as $key) {
+    foreach (is_array($input) ? $keys : array() as $key) {
         if (array_key_exists($key, $input)) {
             $out[$key] = $input[$key];
         }
@@ -270,10 +176,7 @@ function itgrix_rt_pick($input, $keys)
 function itgrix_rt_omit($input, $keys)
 {
     $out = array();
-    if (!is_array($input)) {
-        return $out;
-    }
-    foreach ($input as $key => $value) {
+    foreach (is_array($input) ? $input : array() as $key => $value) {
         if (!in_array((string) $key, $keys, true)) {
             $out[$key] = $value;
         }
@@ -286,17 +189,16 @@ function itgrix_rt_log($name, $message)
 {
     $line = 'itgrix-gen[' . $name . ']: ' . $message;
     if (function_exists('itgrix_gen_harness_log')) {
-        itgrix_gen_harness_log($line);
-    } elseif (defined('STDERR')) {
-        @fwrite(STDERR, $line . "\n");
-    } else {
-        @error_log($line);
+        return itgrix_gen_harness_log($line);
     }
+    return defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
 }
 
-function itgrix_rt_exception_text($error)
+// Whatever went wrong: say it on stderr, and answer as the pass-through would.
+function itgrix_rt_failed($name, $error, $fallback)
 {
-    return get_class($error) . ': ' . $error->getMessage();
+    itgrix_rt_log($name, get_class($error) . ': ' . $error->getMessage() . '; answered unchanged');
+    return $fallback;
 }
 
 // Count UTF-8 characters and cut to $limit without mbstring; bytes that are not valid UTF-8 count
@@ -334,41 +236,21 @@ function itgrix_rt_utf8_cut($text, $limit)
     return $text;
 }
 
-// Phone numbers: a port of libphonenumber's parsing for one region, driven by the metadata the
-// generator copied from the phonenumbers package.  Anything it does not recognise as a phone
-// number of that shape (words, short internal numbers, stray symbols) comes back unchanged.
-function itgrix_rt_phone($phone, $cfg)
+// A port of libphonenumber's parsing for one region (metadata copied at generation time); what it
+// does not recognise as a number (words, short internal numbers, stray symbols) stays unchanged.
+// The number in E.164 ("+74951234567"), or without the "+" ($plus false: "74951234567").
+function itgrix_rt_phone_e164($phone, $meta, $plus)
 {
-    if (!is_string($phone)) {
-        return $phone;
-    }
-    foreach ($cfg['rewrite'] as $rewrite) {
-        $phone = itgrix_rt_preg_replace($rewrite[0], $rewrite[1], $phone);
-    }
-    if ($cfg['format'] === 'keep') {
-        return $phone;
-    }
-    $parsed = itgrix_rt_phone_parse($phone, $cfg['region']);
-    if ($parsed === null) {
-        return $phone;
-    }
-    $meta = $cfg['region'];
-    if ($parsed[0] !== $meta['cc']) {
-        // A foreign number (kept whole in [1]): E.164 for every format but "digits".
-        return $cfg['format'] === 'digits' ? $parsed[1] : '+' . $parsed[1];
-    }
-    if ($cfg['format'] === 'e164') {
-        return '+' . $parsed[0] . $parsed[1];
-    }
-    if ($cfg['format'] === 'digits') {
-        return $parsed[0] . $parsed[1];
-    }
-    return itgrix_rt_phone_national($parsed[1], $meta);
+    $parsed = itgrix_rt_phone_parse($phone, $meta);
+    return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
 }
 
 // array(country code, national significant number) or null when not a number we understand.
 function itgrix_rt_phone_parse($phone, $meta)
 {
+    if (!is_string($phone)) {
+        return null;
+    }
     $text = trim($phone);
     // Digits with the usual separators and at most one leading "+"; anything else (letters,
     // "*", "#", an extension) is not a number this function rewrites.
@@ -469,40 +351,30 @@ function itgrix_rt_phone_strip_prefix($number, $meta)
     return $transformed;
 }
 
-// The digits one dials inside the country: libphonenumber's NATIONAL format without its spaces,
-// dashes and brackets (so "8" + number in Russia, "0" + number in Germany, no prefix in the US).
-function itgrix_rt_phone_national($national, $meta)
+// The number as dialled inside the country: libphonenumber's NATIONAL format without separators
+// ("8" + number in Russia, "0" in Germany); a foreign number stays E.164.
+function itgrix_rt_phone_national($phone, $meta)
 {
-    foreach ($meta['formats'] as $format) {
-        if ($format[2] !== null && !preg_match($format[2], $national)) {
-            continue;
-        }
-        if (!itgrix_rt_full_match($format[0], $national)) {
-            continue;
-        }
-        $formatted = itgrix_rt_preg_replace($format[0], $format[1], $national);
-        return preg_replace('/[^0-9]/', '', $formatted);
+    $parsed = itgrix_rt_phone_parse($phone, $meta);
+    if ($parsed === null || $parsed[0] !== $meta['cc']) {
+        return $parsed === null ? $phone : '+' . $parsed[1];
     }
-    return $national;
+    foreach ($meta['formats'] as $format) {
+        if (($format[2] === null || preg_match($format[2], $parsed[1])) && itgrix_rt_full_match($format[0], $parsed[1])) {
+            return preg_replace('/[^0-9]/', '', itgrix_rt_preg_replace($format[0], $format[1], $parsed[1]));
+        }
+    }
+    return $parsed[1];
 }
 
-// The click-to-call number: phone formatting, then the last N digits, then a dial prefix.
-function itgrix_rt_dial($number, $cfg)
+// The click-to-call number cut to its last $last digits (0: all of them), then the dial prefix.
+function itgrix_rt_dial($number, $last, $prefix)
 {
-    if (!is_string($number)) {
-        return $number;
+    $digits = preg_replace('/[^0-9]/', '', $number);
+    if ($last > 0 && $digits !== '') {
+        $number = strlen($digits) > $last ? substr($digits, -$last) : $digits;
     }
-    $number = itgrix_rt_phone($number, $cfg['phone']);
-    if ($cfg['last'] > 0) {
-        $digits = preg_replace('/[^0-9]/', '', $number);
-        if ($digits !== '') {
-            $number = strlen($digits) > $cfg['last'] ? substr($digits, -$cfg['last']) : $digits;
-        }
-    }
-    if ($cfg['prefix'] !== '' && $number !== '') {
-        $number = $cfg['prefix'] . $number;
-    }
-    return $number;
+    return $prefix !== '' && $number !== '' ? $prefix . $number : $number;
 }
 
 // A task DEADLINE $hours after now, written in the same notation as the one the connector sent.
@@ -544,43 +416,23 @@ function itgrix_rt_json($value)
     return json_encode($value);
 }
 
-// Call data may hold bytes that are not UTF-8 (a CallerID from an old trunk): json_encode would
-// fail on them and send an empty body.  Each invalid byte becomes U+FFFD instead, on every PHP.
+// Each byte that is not UTF-8 becomes U+FFFD (json_encode would fail and send an empty body).
 function itgrix_rt_utf8_clean($value)
 {
-    if (is_array($value)) {
-        $out = array();
-        foreach ($value as $key => $member) {
-            $out[itgrix_rt_utf8_clean($key)] = itgrix_rt_utf8_clean($member);
-        }
-        return $out;
+    if (is_string($value)) {
+        return preg_replace('/((?:[\x00-\x7F]|[\xC2-\xDF][\x80-\xBF]|\xE0[\xA0-\xBF][\x80-\xBF]|[\xE1-\xEC\xEE\xEF]'
+            . '[\x80-\xBF]{2}|\xED[\x80-\x9F][\x80-\xBF]|\xF0[\x90-\xBF][\x80-\xBF]{2}|[\xF1-\xF3][\x80-\xBF]{3}'
+            . '|\xF4[\x80-\x8F][\x80-\xBF]{2})*+)[\x80-\xFF]/', "\$1\xEF\xBF\xBD", $value);
     }
-    if (!is_string($value) || preg_match('//u', $value)) {
-        return $value;
+    $out = array();
+    foreach (is_array($value) ? $value : array() as $key => $member) {
+        $out[itgrix_rt_utf8_clean($key)] = itgrix_rt_utf8_clean($member);
     }
-    $out = '';
-    $length = strlen($value);
-    $i = 0;
-    while ($i < $length) {
-        $byte = ord($value[$i]);
-        $size = $byte < 0x80 ? 1 : ($byte >= 0xC2 && $byte <= 0xDF ? 2 : ($byte >= 0xE0 && $byte <= 0xEF ? 3
-            : ($byte >= 0xF0 && $byte <= 0xF4 ? 4 : 0)));
-        $char = $size > 0 ? substr($value, $i, $size) : '';
-        if ($size === 0 || strlen($char) !== $size || !preg_match('//u', $char)) {
-            $out .= "\xEF\xBF\xBD";
-            $i++;
-            continue;
-        }
-        $out .= $char;
-        $i += $size;
-    }
-    return $out;
+    return is_array($value) ? $out : $value;
 }
 
-// Send the webhook.  The timeout bounds the whole request (connect, redirects, reading), at most
-// three redirects are followed, at most 64 KiB of the answer is read, and every failure, an HTTP
-// status of 400 or more included, is logged on stderr: never raised, never printed on stdout.
-// $body is text, or an array sent as JSON (bytes that are not UTF-8 become U+FFFD).
+// Send the webhook ($body: text, or an array sent as JSON); a failure or an HTTP status >= 400 is
+// logged on stderr, never raised or printed.
 function itgrix_rt_webhook($method, $url, $headers, $body, $timeout, $name)
 {
     if (is_array($body)) {
@@ -602,70 +454,58 @@ function itgrix_rt_webhook($method, $url, $headers, $body, $timeout, $name)
     }
 }
 
-// One HTTP request: array(status, error text or '').  The golden-case harness may install a stub
-// transport (no network in the PHP version matrix); otherwise curl when present, else sockets.
+// One HTTP request, array(status, error or ''), by curl or sockets (the test harness may stub
+// it); one deadline covers all of it, at most 3 redirects included.
 function itgrix_rt_http($method, $url, $headers, $body, $timeout)
 {
     if (function_exists('itgrix_gen_harness_http')) {
         return itgrix_gen_harness_http($method, $url, $headers, $body, $timeout);
     }
-    if (!preg_match('~^https?://~i', $url)) {
-        return array(0, 'not an http(s) URL');
-    }
-    $deadline = microtime(true) + $timeout;
     if (function_exists('curl_init')) {
         return itgrix_rt_http_curl($method, $url, $headers, $body, $timeout);
     }
-    for ($hop = 0; $hop <= 3; $hop++) {
+    $deadline = microtime(true) + $timeout;
+    for ($hop = 0; $hop < 4; $hop++) {
         $answer = itgrix_rt_http_socket($method, $url, $headers, $body, $deadline);
-        if ($answer[1] !== '' || $answer[2] === null || $hop === 3) {
-            if ($answer[1] === '' && $answer[2] !== null) {
-                return array($answer[0], 'more than 3 redirects');
-            }
+        if ($answer[1] !== '' || $answer[2] === null) {
             return array($answer[0], $answer[1]);
         }
         $url = itgrix_rt_url_join($url, $answer[2]);
         if ($answer[0] !== 307 && $answer[0] !== 308) {
-            $method = 'GET';
+            $method = 'GET'; // as browsers and curl do after 301, 302 and 303
             $body = '';
         }
     }
-    return array(0, 'more than 3 redirects');
+    return array($answer[0], 'more than 3 redirects');
 }
 
 function itgrix_rt_http_curl($method, $url, $headers, $body, $timeout)
 {
-    $curl = curl_init();
+    $curl = curl_init($url);
     // The answer goes nowhere: only its status matters, and a huge answer must not fill memory.
     $sink = @fopen('/dev/null', 'w');
-    if (!$sink) {
-        $sink = fopen('php://temp/maxmemory:65536', 'w');
-    }
-    curl_setopt($curl, CURLOPT_URL, $url);
+    $sink = $sink ? $sink : fopen('php://temp/maxmemory:65536', 'w');
     if ($method === 'POST') {
-        curl_setopt($curl, CURLOPT_POST, true); // (not CUSTOMREQUEST: a 302 then turns it into GET, as with sockets)
+        curl_setopt($curl, CURLOPT_POST, true); // not CUSTOMREQUEST: a 302 then turns it into GET
     } elseif ($method !== 'GET') {
         curl_setopt($curl, CURLOPT_CUSTOMREQUEST, $method);
     }
     if ($method !== 'GET') {
         curl_setopt($curl, CURLOPT_POSTFIELDS, $body);
     }
-    curl_setopt($curl, CURLOPT_HTTPHEADER, $headers);
-    curl_setopt($curl, CURLOPT_FILE, $sink);
-    curl_setopt($curl, CURLOPT_NOSIGNAL, 1);
-    @curl_setopt($curl, CURLOPT_FOLLOWLOCATION, true);
-    curl_setopt($curl, CURLOPT_MAXREDIRS, 3);
-    if (defined('CURLOPT_PROTOCOLS')) {
-        curl_setopt($curl, CURLOPT_PROTOCOLS, CURLPROTO_HTTP | CURLPROTO_HTTPS);
-        curl_setopt($curl, CURLOPT_REDIR_PROTOCOLS, CURLPROTO_HTTP | CURLPROTO_HTTPS);
-    }
+    $options = array(CURLOPT_HTTPHEADER => $headers, CURLOPT_FILE => $sink, CURLOPT_NOSIGNAL => 1,
+        CURLOPT_MAXREDIRS => 3, CURLOPT_TIMEOUT => max(1, (int) ceil($timeout)),
+        CURLOPT_CONNECTTIMEOUT => max(1, (int) ceil($timeout)));
     if (defined('CURLOPT_TIMEOUT_MS')) {
-        curl_setopt($curl, CURLOPT_TIMEOUT_MS, max(1, (int) ($timeout * 1000)));
-        curl_setopt($curl, CURLOPT_CONNECTTIMEOUT_MS, max(1, (int) ($timeout * 1000)));
-    } else {
-        curl_setopt($curl, CURLOPT_TIMEOUT, max(1, (int) ceil($timeout)));
-        curl_setopt($curl, CURLOPT_CONNECTTIMEOUT, max(1, (int) ceil($timeout)));
+        $options[CURLOPT_TIMEOUT_MS] = $options[CURLOPT_CONNECTTIMEOUT_MS] = max(1, (int) ($timeout * 1000));
     }
+    if (defined('CURLOPT_PROTOCOLS')) {
+        $options[CURLOPT_PROTOCOLS] = $options[CURLOPT_REDIR_PROTOCOLS] = CURLPROTO_HTTP | CURLPROTO_HTTPS;
+    }
+    foreach ($options as $option => $value) {
+        curl_setopt($curl, $option, $value);
+    }
+    @curl_setopt($curl, CURLOPT_FOLLOWLOCATION, true); // refused under open_basedir on old PHP
     $ok = curl_exec($curl);
     $status = (int) curl_getinfo($curl, CURLINFO_HTTP_CODE);
     $error = $ok === false ? (curl_errno($curl) === 47 ? 'more than 3 redirects' : curl_error($curl)) : '';
@@ -674,109 +514,77 @@ function itgrix_rt_http_curl($method, $url, $headers, $body, $timeout)
     return array($status, $error);
 }
 
-// HTTP/1.0 over a socket, every step bounded by the one deadline: array(status, error, location).
+// HTTP/1.0 over a socket, array(status, error, location); every read and write ends by the deadline.
 function itgrix_rt_http_socket($method, $url, $headers, $body, $deadline)
 {
     $parts = @parse_url($url);
-    if (!is_array($parts) || !isset($parts['host'])) {
-        return array(0, 'bad URL', null);
+    if (!is_array($parts) || !isset($parts['host']) || !preg_match('/^https?$/i', $parts['scheme'])) {
+        return array(0, 'not an http(s) URL', null);
     }
     $https = strtolower($parts['scheme']) === 'https';
     $port = isset($parts['port']) ? (int) $parts['port'] : ($https ? 443 : 80);
-    $path = (isset($parts['path']) && $parts['path'] !== '' ? $parts['path'] : '/')
-        . (isset($parts['query']) ? '?' . $parts['query'] : '');
     $left = $deadline - microtime(true);
-    if ($left <= 0) {
-        return array(0, 'timed out', null);
-    }
-    $errno = 0;
-    $errstr = '';
     $context = stream_context_create(array('ssl' => array('SNI_enabled' => true, 'peer_name' => $parts['host'])));
-    $socket = @stream_socket_client(($https ? 'ssl://' : 'tcp://') . $parts['host'] . ':' . $port,
-        $errno, $errstr, $left, STREAM_CLIENT_CONNECT, $context);
+    $socket = $left <= 0 ? false : @stream_socket_client(($https ? 'ssl://' : 'tcp://') . $parts['host'] . ':'
+        . $port, $errno, $errstr, $left, STREAM_CLIENT_CONNECT, $context);
     if (!$socket) {
-        return array(0, 'cannot connect to ' . $parts['host'] . ':' . $port . ' (' . $errstr . ')', null);
+        return array(0, $left <= 0 ? 'timed out' : 'cannot connect to ' . $parts['host'] . ':' . $port . ' ('
+            . $errstr . ')', null);
     }
-    $host = $parts['host'] . (isset($parts['port']) ? ':' . $port : '');
-    $request = $method . ' ' . $path . " HTTP/1.0\r\nHost: " . $host . "\r\nConnection: close\r\n"
+    $request = $method . ' ' . (isset($parts['path']) && $parts['path'] !== '' ? $parts['path'] : '/')
+        . (isset($parts['query']) ? '?' . $parts['query'] : '') . " HTTP/1.0\r\nHost: " . $parts['host']
+        . (isset($parts['port']) ? ':' . $port : '') . "\r\nConnection: close\r\n"
         . ($method !== 'GET' ? 'Content-Length: ' . strlen($body) . "\r\n" : '')
-        . (count($headers) > 0 ? implode("\r\n", $headers) . "\r\n" : '') . "\r\n"
-        . ($method !== 'GET' ? $body : '');
+        . (count($headers) > 0 ? implode("\r\n", $headers) . "\r\n" : '') . "\r\n" . ($method !== 'GET' ? $body : '');
     $answer = '';
-    $error = '';
-    while ($request !== '') {
-        if (!itgrix_rt_stream_deadline($socket, $deadline)) {
-            $error = 'timed out while sending';
-            break;
-        }
+    while ($request !== '' && itgrix_rt_stream_deadline($socket, $deadline)) {
         $sent = @fwrite($socket, $request);
-        if ($sent === false || $sent === 0) {
-            $error = 'connection closed while sending';
-            break;
-        }
-        $request = (string) substr($request, $sent);
+        $request = $sent ? (string) substr($request, $sent) : '';
     }
-    // A server that trickles its answer byte by byte still cannot hold the call past the deadline:
-    // every read waits at most until then.
-    while ($error === '' && strlen($answer) < 65536 && !feof($socket)) {
-        if (!itgrix_rt_stream_deadline($socket, $deadline)) {
-            $error = 'no complete answer within the timeout';
-            break;
-        }
+    while (strpos($answer, "\r\n\r\n") === false && strlen($answer) < 65536 && !feof($socket)
+        && itgrix_rt_stream_deadline($socket, $deadline)) {
         $chunk = @fread($socket, 8192);
         $meta = stream_get_meta_data($socket);
         if ($chunk === false || ($chunk === '' && $meta['timed_out'])) {
-            $error = 'no complete answer within the timeout';
             break;
         }
         $answer .= $chunk;
-        if (strpos($answer, "\r\n\r\n") !== false) {
-            break; // the status and headers are all this needs
-        }
     }
+    $closed = feof($socket);
     fclose($socket);
-    if ($error !== '') {
-        return array(0, $error, null);
+    if (strpos($answer, "\r\n\r\n") === false && !$closed && strlen($answer) < 65536) {
+        return array(0, 'no complete answer within the timeout', null);
     }
     if (!preg_match('~^HTTP/\d(?:\.\d)? (\d{3})~', $answer, $m)) {
         return array(0, 'no HTTP answer', null);
     }
-    $status = (int) $m[1];
-    $location = null;
-    if ($status >= 300 && $status < 400 && preg_match('~\r\nLocation:[ \t]*([^\r\n]+)~i', $answer, $l)) {
-        $location = trim($l[1]);
-    }
-    return array($status, '', $location);
+    $location = $m[1] >= 300 && $m[1] < 400 && preg_match('~\r\nLocation:[ \t]*([^\r\n]+)~i', $answer, $l) ? trim($l[1]) : null;
+    return array((int) $m[1], '', $location);
 }
 
 // Let the next read or write on the socket wait no later than the deadline; false once it passed.
 function itgrix_rt_stream_deadline($socket, $deadline)
 {
     $left = $deadline - microtime(true);
-    if ($left <= 0) {
-        return false;
+    if ($left > 0) {
+        stream_set_timeout($socket, (int) $left, max(1000, (int) (($left - (int) $left) * 1000000)));
     }
-    $seconds = (int) floor($left);
-    stream_set_timeout($socket, $seconds, max(1000, (int) (($left - $seconds) * 1000000)));
-    return true;
+    return $left > 0;
 }
 
 // A redirect's Location against the URL it came from (absolute, host-relative or path-relative).
 function itgrix_rt_url_join($base, $location)
 {
+    $parts = @parse_url($base);
+    $origin = $parts['scheme'] . '://' . $parts['host'] . (isset($parts['port']) ? ':' . $parts['port'] : '');
+    $path = isset($parts['path']) ? $parts['path'] : '/';
     if (preg_match('~^https?://~i', $location)) {
         return $location;
     }
-    $parts = @parse_url($base);
-    $origin = $parts['scheme'] . '://' . $parts['host'] . (isset($parts['port']) ? ':' . $parts['port'] : '');
     if (substr($location, 0, 2) === '//') {
         return $parts['scheme'] . ':' . $location;
     }
-    if (substr($location, 0, 1) === '/') {
-        return $origin . $location;
-    }
-    $path = isset($parts['path']) ? $parts['path'] : '/';
-    return $origin . substr($path, 0, strrpos($path, '/') + 1) . $location;
+    return $origin . (substr($location, 0, 1) === '/' ? '' : substr($path, 0, strrpos($path, '/') + 1)) . $location;
 }
 
 // Convert a recording with the command (texts, 0 for the source path, 1 for the target path);
@@ -913,22 +721,15 @@ function itgrix_rt_shell_template($parts, $source, $target)
     return $out;
 }
 
-// A success reply whose "data" is always a JSON object: {} when empty (the form the connector
-// documents for a deliberate cancel), and an object, not a list, when its keys happen to be
-// 0..n-1.  Other arrays stay arrays: casting them would hide keys that start with a NUL byte.
+// A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
 function itgrix_rt_reply($data)
 {
-    if (is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1))) {
-        $data = (object) $data;
-    }
-    return array('state' => 'success', 'data' => $data);
+    $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
+    return array('state' => 'success', 'data' => $list ? (object) $data : $data);
 }
 
 // process_originate_params may receive its input wrapped as {"params": {...}} or flat.
 function itgrix_rt_unwrap($params)
 {
-    if (is_array($params) && array_key_exists('params', $params) && is_array($params['params'])) {
-        return $params['params'];
-    }
-    return $params;
+    return is_array($params) && isset($params['params']) && is_array($params['params']) ? $params['params'] : $params;
 }

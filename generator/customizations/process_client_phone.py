@@ -8,33 +8,43 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.customizations import words
-from generator.customizations.base import Customization, FileContext
+from generator.customizations.base import Customization, FileContext, say
 from generator.emit.phones import region_metadata
 from generator.php import literals
 from generator.speclang.types import PhoneSection
 
 
-def phone_config(fmt: str, region: str | None, rewrite: list, internal: int | None) -> dict:
-    """What the runtime's phone() takes: rewrites, format, and the region's metadata."""
-    return {
-        "format": fmt,
-        "rewrite": [[literals.regex_source(r.match), r.replace] for r in rewrite],
-        "region": region_metadata(region, internal, national=fmt == "national") if region and fmt != "keep" else None,
-    }
+def phone_steps(ctx: FileContext, path: tuple, target: str, fmt: str, region: str | None, rewrites: list,
+                internal: int | None, about: str) -> list[str]:
+    """Statements that rewrite the number in `target` in order, then write it in `fmt` for
+    `region` (with the region's metadata, copied from the phonenumbers package)."""
+    steps: list[str] = []
+    for i, rewrite in enumerate(rewrites):
+        steps.append(ctx.comment(path + ("rewrite", i), f"{say(rewrite.match)} -> {say(rewrite.replace)}"))
+        steps.append(f"{target} = {ctx.fn('preg_replace')}({literals.php_regex(rewrite.match)}, "
+                     f"{literals.php_string(rewrite.replace)}, {target});")
+    if fmt == "keep" or region is None:
+        return steps
+    meta = literals.php_pretty(region_metadata(region, internal, national=fmt == "national"), indent=0, width=200)
+    steps.append(ctx.comment(path, about))
+    if fmt == "national":
+        steps.append(f"{target} = {ctx.fn('phone_national')}({target}, {meta});")
+    else:
+        steps.append(f"{target} = {ctx.fn('phone_e164')}({target}, {meta}, {'true' if fmt == 'e164' else 'false'});")
+    return steps
 
 
 @dataclass(frozen=True)
 class PhoneCustomization(Customization):
     def body(self, section: PhoneSection, ctx: FileContext) -> dict:
-        config = phone_config(section.effective_format(), section.region, section.rewrite, section.internal_max_digits)
-        about = f"format {section.effective_format()}" + (f", region {section.region}" if section.region else "")
-        # Inside the template's `if (phone is text)`: one level deeper than the body.
-        steps = [
-            "    " + ctx.comment(self.section_path, about),
-            f"    $data['phone'] = {ctx.fn('phone')}($data['phone'], {literals.php_pretty(config, indent=4)});",
-        ]
+        fmt = section.effective_format()
+        about = f"format {fmt}" + (f", region {section.region}" if section.region else "")
+        steps = phone_steps(ctx, self.section_path, "$data['phone']", fmt, section.region, section.rewrite,
+                            section.internal_max_digits, about)
         pick = f"{ctx.fn('pick')}($params, {literals.php_array(list(self.keys))})"
-        return {"data": pick, "steps": steps, "reply": ctx.fn("reply")}
+        # Inside the template's `if (phone is text)`: one level deeper than the body.
+        return {"data": pick, "steps": ["    " + line for line in "\n".join(steps).split("\n")],
+                "reply": ctx.fn("reply")}
 
     def explain(self, section: PhoneSection, spec: Any) -> list[str]:
         who = "client's" if self.name == "process_client_phone" else "employee's"

@@ -14,7 +14,7 @@ from pydantic import Field, field_validator
 from generator.customizations import words
 from generator.customizations.base import FileContext
 from generator.customizations.fields_family import FieldsCustomization
-from generator.customizations.process_client_phone import phone_config
+from generator.customizations.process_client_phone import phone_steps
 from generator.php import literals
 from generator.speclang.types import ParamsSection, Region, Rewrite
 
@@ -46,15 +46,16 @@ class OriginateParams(FieldsCustomization):
     def before(self, section: Originate, ctx: FileContext) -> list[str]:
         client = ctx.spec.phones.client if ctx.spec.phones else None
         region = section.region or (client.region if client else None)
-        config = {"phone": phone_config(section.format, region, section.rewrite, section.internal_max_digits),
-                  "last": section.last_digits or 0, "prefix": section.prefix}
         about = f"format {section.format}" + (f", region {region}" if region else "")
-        return [
-            ctx.comment(self.section_path, about),
-            "if (isset($data['extension']) && is_string($data['extension'])) {",
-            f"    $data['extension'] = {ctx.fn('dial')}($data['extension'], {literals.php_pretty(config, indent=4)});",
-            "}",
-        ]
+        steps = phone_steps(ctx, self.section_path, "$data['extension']", section.format, region, section.rewrite,
+                            section.internal_max_digits, about)
+        if section.last_digits or section.prefix:
+            steps.append(f"$data['extension'] = {ctx.fn('dial')}($data['extension'], {section.last_digits or 0}, "
+                         f"{literals.php_string(section.prefix)});")
+        if not steps:
+            return []
+        body = "\n".join(steps).split("\n")
+        return ["if (isset($data['extension']) && is_string($data['extension'])) {"] + ["    " + line for line in body] + ["}"]
 
     def may_cancel(self, section: Any) -> bool:
         return False

@@ -31,7 +31,6 @@ class Source:
     dirs: tuple[str, ...] | None = None
     map: tuple[tuple[str, str], ...] | None = None
     only: tuple[str, ...] | None = None
-    raw: bool = False  # keep the value's type (booleans for answered / is_ivr)
     every: bool = False  # conditions: every field of `pick` counts, not only the first found
 
     def applies_to(self, customization: str) -> bool:
@@ -45,8 +44,6 @@ class Source:
             out["dir"] = list(self.dirs)
         if self.map:
             out["map"] = dict(self.map)
-        if self.raw:
-            out["raw"] = True
         if self.every:
             out["every"] = True
         return out
@@ -100,8 +97,8 @@ FIELDS: dict[str, tuple[Source, ...]] = {
         Source(MAIN + ("trunk",), pick=TRUNK_FIELDS),
     ),
     "status": (Source(("STATUS_CODE",)), Source(("call_full", "result"))),
-    "answered": (Source(MAIN + ("was_answered",), raw=True),),
-    "is_ivr": (Source(("call_full", "is_ivr"), raw=True),),
+    "answered": (Source(MAIN + ("was_answered",)),),
+    "is_ivr": (Source(("call_full", "is_ivr")),),
     # placeholders only
     "duration": (Source(("DURATION",)),),
     "record": (Source(("call_full", "record")), Source(("path",), only=("process_record_file_path",))),
@@ -147,11 +144,10 @@ def accessor(key: str, customization: str, rt) -> tuple[str, str]:
     data = items[0] if len(items) == 1 else "array(\n" + "".join(f"        {item},\n" for item in items) + "    )"
     if len(items) == 1:
         data = f"array({data})"
-    code = (f"($params)\n{{\n    return {rt.fn('collect')}($params, {data}, {direction});\n}}\n")
+    code = (f"($params) {{\n    return {rt.fn('collect')}($params, {data}, {direction});\n}}\n")
     digest = hashlib.sha256(code.encode("utf-8")).hexdigest()[:8]
     name = f"itgrix_gen_{digest}_{key.replace('.', '_')}"
-    comment = f"// The values of {{{key}}}, from the field table (`itgrix-gen fields`)."
-    lines = (comment + "\nfunction " + name + code).rstrip("\n").split("\n")
+    lines = ("function " + name + code).rstrip("\n").split("\n")
     body = "\n".join(("    " + line) if line else "" for line in lines)
     return name, f"if (!function_exists('{name}')) {{\n{body}\n}}\n"
 

@@ -19,6 +19,9 @@ from generator.resources import template_path
 _FUNC_RE = re.compile(r"^function itgrix_rt_(\w+)\(", re.M)
 _CALL_RE = re.compile(r"\bitgrix_rt_(\w+)\(")
 _COMMENT_LINE = re.compile(r"^\s*//.*$", re.M)
+# Generated files put a function's opening brace on its own line no more (half the lines of a
+# small helper would be braces); runtime.php keeps the usual style.
+_OWN_LINE_BRACE = re.compile(r"\)\n\{")
 PREFIX = "itgrix_gen_"
 
 
@@ -56,10 +59,11 @@ class Runtime:
         for name in names:
             helper = self.helpers[name]
             body = _CALL_RE.sub(lambda m: self.names[m.group(1)] + "(", helper.code)
+            body = _OWN_LINE_BRACE.sub(") {", body, count=1)
             text = (helper.doc + body).rstrip("\n")
             indented = "\n".join(("    " + line) if line else "" for line in text.split("\n"))
             out.append(f"if (!function_exists('{self.names[name]}')) {{\n{indented}\n}}\n")
-        return "\n".join(out)
+        return "".join(out)
 
 
 def _parse(text: str) -> tuple[dict[str, Helper], list[str]]:

@@ -1,0 +1,145 @@
+"""The generated PHP reads like the spec and stays small and stable: size budgets, one rule = one
+`if` with a comment naming its place, names that do not move when the spec changes (so a review
+diff shows only what changed), helpers named after their code, and `explain` telling the truth
+about cancelling."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import shutil
+
+import pytest
+
+from generator.customizations import CUSTOMIZATIONS
+from generator.explain import explain
+from generator.pipeline import render, render_files
+from generator.speclang.loader import Loader, SpecError
+from tests.conftest import ROOT, load, load_text, render_to, run_one
+
+EXAMPLE = ROOT / "specs" / "example" / "spec.yaml"
+
+
+def lines(files: dict[str, str]) -> int:
+    return sum(text.count("\n") for text in files.values())
+
+
+def test_example_fits_the_line_budget():
+    assert lines(render(load(EXAMPLE))) <= 2200
+
+
+def test_passthrough_files_are_short():
+    files = render(load(ROOT / "specs" / "passthrough" / "spec.yaml"))
+    long = {name: text.count("\n") for name, text in files.items() if text.count("\n") > 40}
+    assert not long, long
+
+
+def changed_lines(before: dict[str, str], after: dict[str, str]) -> dict[str, int]:
+    out = {}
+    for name in before:
+        diff = [d for d in difflib.unified_diff(before[name].splitlines(), after[name].splitlines(), lineterm="", n=0)
+                if d[:1] in "+-" and not d.startswith(("+++", "---"))]
+        if diff:
+            out[name] = len([d for d in diff if d.startswith("+")])
+    return out
+
+
+@pytest.mark.parametrize("old,new", [
+    ('extension: ["100", "101"]', 'extension: ["100", "107"]'),
+    ("set: {USER_ID: 456}", "set: {USER_ID: 457}"),
+    ('callerid_name: "{entity.name}"', 'callerid_name: "Client {entity.name}"'),
+])
+def test_one_value_changes_few_lines_in_one_file(tmp_path, old, new):
+    text = EXAMPLE.read_text(encoding="utf-8")
+    assert old in text
+    before = render(load_text(tmp_path, text))
+    after = render(load_text(tmp_path, text.replace(old, new)))
+    changed = changed_lines(before, after)
+    assert len(changed) == 1, changed
+    assert sum(changed.values()) <= 6, changed
+
+
+def test_entry_function_name_does_not_follow_the_rules(tmp_path):
+    text = EXAMPLE.read_text(encoding="utf-8")
+    entry = re.compile(r"^return (itgrix_gen_\w+)\(", re.M)
+    before = render(load_text(tmp_path, text))
+    after = render(load_text(tmp_path, text.replace('"100", "101"', '"200"')))
+    for name in before:
+        assert entry.search(before[name]).group(1) == entry.search(after[name]).group(1)
+
+
+def test_header_carries_no_hash_or_time():
+    for text in render(load(EXAMPLE)).values():
+        header = text.split("*/")[0]
+        assert not re.search(r"[0-9a-f]{32}", header) and not re.search(r"\d{4}-\d\d-\d\d", header)
+
+
+def test_every_rule_is_an_if_with_its_place_and_line():
+    files = render(load(EXAMPLE))
+    code = files["need_registration.php"]
+    spec_lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
+    for i in range(3):
+        m = re.search(rf"// registration\.rules\[{i}\] \(spec\.yaml:(\d+)\): (.*) -> skip\n\s+if \(", code)
+        assert m, f"rule {i}"
+        assert spec_lines[int(m.group(1)) - 1].lstrip().startswith("- when:"), "the line is the rule's"
+    assert "// registration_params.rules[0]" in files["process_registration_params.php"]
+
+
+def test_a_comment_in_the_runtime_changes_no_code(tmp_path, monkeypatch):
+    from generator.emit import runtime as rt_module
+    from generator import resources
+
+    folder = tmp_path / "templates"
+    shutil.copytree(resources.templates_dir(), folder)
+    runtime_php = folder / "runtime.php"
+    text = runtime_php.read_text(encoding="utf-8")
+    edited = text.replace("// Say why on stderr", "// Say why, always on stderr", 1)
+    assert edited != text
+    runtime_php.write_text(edited, encoding="utf-8")
+    before = render(load(EXAMPLE))
+    monkeypatch.setattr(rt_module, "template_path", lambda name: folder / name)
+    rt_module.runtime.cache_clear()
+    try:
+        after = render(load(EXAMPLE))
+    finally:
+        rt_module.runtime.cache_clear()
+    for name in before:
+        diff = [d for d in difflib.unified_diff(before[name].splitlines(), after[name].splitlines(), lineterm="", n=0)
+                if d[:1] in "+-" and not d.startswith(("+++", "---"))]
+        assert all(re.match(r"^[+-]\s*//", d) for d in diff), diff
+
+
+def test_a_file_holds_only_the_helpers_it_calls():
+    for text in render(load(EXAMPLE)).values():
+        defined = re.findall(r"^    function (itgrix_gen_[0-9a-f]{8}_\w+)\(", text, re.M)
+        for name in defined:
+            assert text.count(name + "(") >= 2, f"{name} is defined but never called"
+
+
+ALWAYS_CANCEL = {"when": {}, "then": "cancel"}
+
+
+@pytest.mark.parametrize("c", CUSTOMIZATIONS, ids=[c.name for c in CUSTOMIZATIONS])
+def test_explain_and_php_agree_on_cancelling(tmp_path, c, php):
+    """For every customization: a rule that always cancels is either refused when the spec is
+    loaded (the connector needs an answer there), or cancels in PHP and `explain` says so."""
+    section = {"rules": [ALWAYS_CANCEL]}
+    data = {"version": 1, "name": "cancel"}
+    node = data
+    *outer, last = c.section_path
+    for part in outer:
+        node = node.setdefault(part, {})
+    node[last] = section
+    try:
+        loaded = load_text(tmp_path, json.dumps(data))
+    except SpecError:
+        assert not c.can_cancel, f"{c.name} may cancel, yet its cancelling rule was refused"
+        return
+    assert c.can_cancel, f"{c.name} accepted a cancelling rule"
+    paths = render_to(loaded, tmp_path / "out")
+    result = run_one(paths[c.name], {"call_stage": "conversation_accepted", "fields": {"TITLE": "x"}, "phone": "1"},
+                     php=php)
+    assert result.clean and result.reply["data"] == {}, result.reply
+    assert "**cancelled**" in explain(loaded.spec)
+    assert c.may_cancel(c.section_of(loaded.spec))
