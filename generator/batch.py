@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator import output as writer
+from generator import rendercache
 
 
 @dataclass
@@ -49,8 +50,26 @@ def render_one(loader, path: Path, output: Path | None, many: bool) -> SpecResul
     result.folder = (output / name_dir if many else output) if output else Path("out") / name_dir
     result.derived = many or output is None
     result.name_line = writer.spec_name_line(files[0].content)
-    result.planned = writer.plan({f.filename: f.content for f in files}, result.folder)
+    texts = {f.filename: f.content for f in files}
+    result.planned = writer.plan(texts, result.folder)
     result.customized = [f.customization.name for f in files if f.customized]
+    rendercache.store(path, output, many, loader.root, loaded.sources, result.folder, texts, result.customized)
+    return result
+
+
+def from_cache(path: Path, output: Path | None, many: bool, root: Path | None) -> SpecResult | None:
+    """A spec whose output on disk is exactly what it renders now, known without rendering."""
+    hit = rendercache.lookup(path, output, many, root)
+    if hit is None:
+        return None
+    folder, customized, names = hit
+    planned = []
+    for name in names:
+        target = folder / name
+        planned.append(writer.Planned(target, target.read_text(encoding="utf-8"), "identical"))
+    result = SpecResult(path, folder=folder, planned=planned, customized=customized)
+    result.derived = many or output is None
+    result.name_line = writer.spec_name_line(planned[0].content)
     return result
 
 
@@ -110,11 +129,18 @@ def _render_all(paths: list[Path], output: Path | None, progress, jobs: int | No
     many = len(paths) > 1
     jobs = jobs or min(4, os.cpu_count() or 1)
     if len(paths) < 24 or jobs < 2:
-        from generator.speclang.loader import Loader
-
-        loader = Loader(root)
+        loader = None
         for path in paths:
-            result = _guarded(loader, path, output, many)
+            try:
+                result = from_cache(path, output, many, root)
+            except (OSError, UnicodeDecodeError):
+                result = None
+            if result is None:
+                if loader is None:  # late: pydantic and the models load only when a spec must be read
+                    from generator.speclang.loader import Loader
+
+                    loader = Loader(root)
+                result = _guarded(loader, path, output, many)
             if progress:
                 progress(1)
             yield result

@@ -11,9 +11,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import phonenumbers
-from phonenumbers import PhoneMetadata
-
 from generator.php.literals import regex_source
 
 
@@ -44,6 +41,9 @@ def _national_format(fmt) -> str:
 def region_metadata(region: str, internal_max_digits: int | None = None, national: bool = True) -> dict:
     """What the PHP parser needs of a region; the national formats only when the number is
     written in national notation (`national`), the only format that uses them."""
+    import phonenumbers  # late: a large package, needed only for specs with phone sections
+    from phonenumbers import PhoneMetadata
+
     meta = PhoneMetadata.metadata_for_region(region)
     if meta is None:
         raise ValueError(f"no phone metadata for region {region}")

@@ -1,0 +1,92 @@
+"""A cache of renders, keyed by content, so that `render --check` of unchanged specs (a CI run on
+every push) answers without loading pydantic, rendering or parsing PHP.
+
+An entry is stored after a successful render, under the hash of the tool's own code, its
+templates and the spec file's bytes.  It records the hash of every file the spec was built from
+(its `extends` chain) and of every generated file.  A lookup is a hit only when all of those
+still hash the same and every generated file on disk is exactly what the spec renders; anything
+else (a changed base, a stale or missing file, another tool version) falls back to the full
+pipeline.  Nothing is trusted that is not checked by hash; ITGRIX_GEN_NO_CACHE=1 switches it off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from generator import output as writer
+from generator.resources import templates_dir
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _dir() -> Path | None:
+    if os.environ.get("ITGRIX_GEN_NO_CACHE"):
+        return None
+    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(root) / "itgrix-gen" / "renders"
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _code_digest() -> str:
+    """The tool itself: every source, template and resource file it renders with."""
+    digest = hashlib.sha256()
+    for root in (_PACKAGE, templates_dir()):
+        for path in sorted(root.rglob("*")):
+            if path.suffix in (".py", ".php", ".j2", ".json", ".mjs") and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _key(spec: Path, output: Path | None, many: bool, root: Path | None) -> str | None:
+    try:
+        data = spec.read_bytes()
+    except OSError:
+        return None
+    parts = [_code_digest(), str(spec.resolve()), str(output.resolve() if output else None), str(many),
+             str(root.resolve() if root else None), _sha(data)]
+    return _sha("\0".join(parts).encode())
+
+
+def lookup(spec: Path, output: Path | None, many: bool,
+           root: Path | None) -> tuple[Path, list[str], list[str]] | None:
+    """(output folder, customized customizations, file names in order) when every generated file
+    on disk is what the spec renders now; None otherwise."""
+    folder = _dir()
+    key = _key(spec, output, many, root) if folder is not None else None
+    if folder is None or key is None:
+        return None
+    try:
+        entry = json.loads((folder / key[:2] / key).read_text(encoding="utf-8"))
+        for source, digest in entry["sources"].items():
+            if _sha(Path(source).read_bytes()) != digest:
+                return None
+        target = Path(entry["folder"])
+        for name, digest in entry["files"].items():
+            if _sha((target / name).read_bytes()) != digest:
+                return None
+        return target, list(entry["customized"]), list(entry["files"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def store(spec: Path, output: Path | None, many: bool, root: Path | None, sources: list[Path], folder: Path,
+          files: dict[str, str], customized: list[str]) -> None:
+    cache = _dir()
+    key = _key(spec, output, many, root) if cache is not None else None
+    if cache is None or key is None:
+        return
+    try:
+        entry = {"sources": {str(p.resolve()): _sha(p.read_bytes()) for p in sources},
+                 "folder": str(folder), "customized": customized,
+                 "files": {name: _sha(text.encode("utf-8")) for name, text in files.items()}}
+        writer.atomic_write(cache / key[:2] / key, json.dumps(entry), durable=False)
+    except OSError:
+        pass  # a read-only home: the full pipeline runs every time
