@@ -303,7 +303,7 @@ def test(
     cases: Optional[Path] = typer.Option(None, "--cases", help="Folder of case folders (default: cases/ beside each spec)."),
     php: Optional[str] = typer.Option(None, "--php", help="The php binary to use."),
     update: bool = typer.Option(False, "--update", help="Rewrite each expected.json from the current reply (review the diff!)."),
-    php_matrix: bool = typer.Option(False, "--php-matrix", help="Also run every case on PHP 5.2 and 7.4-8.5 (WASM builds from npm; needs Node.js)."),
+    php_matrix: bool = typer.Option(False, "--php-matrix", help="Also run every case on the PHP versions from the spec's php: floor up (5.2, 7.4-8.5: WASM builds from npm; needs Node.js)."),
 ) -> None:
     """Run every golden case (input.json -> expected.json) through real PHP."""
     from generator.cases import CaseError, discover, run_cases, update_expected
@@ -342,7 +342,11 @@ def test(
         if not found:
             err.print(f"warning: {item.path}: no golden cases", markup=False)
             continue
-        for version in versions:
+        spec_versions = versions_from(versions, item.spec.php)
+        if php_matrix:
+            err.print(f"{item.path}: PHP {', '.join(spec_versions)} (from the spec's php: {item.spec.php} floor)",
+                      markup=False)
+        for version in spec_versions:
             for outcome in run_cases(item, found, php_bin, version):
                 total += 1
                 ok = outcome.passed
@@ -370,6 +374,15 @@ def test(
     if failed or broken:
         raise Exit(2)
     raise Exit(1 if failed_cases else 0)
+
+
+def versions_from(versions: list[str], floor: str) -> list[str]:
+    """The matrix from the spec's `php:` floor up (native php always runs)."""
+    def key(version: str) -> tuple[int, int]:
+        major, minor = version.split(".")
+        return int(major), int(minor)
+
+    return [v for v in versions if v == "native" or key(v) >= key(floor)]
 
 
 @app.command()

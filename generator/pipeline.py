@@ -81,7 +81,7 @@ def render_one(loaded: LoadedSpec, c: Customization) -> RenderedFile:
         what=PhpCode(what), summary=PhpCode(c.summary[0].lower() + c.summary[1:]), entry=PhpCode(c.entry(spec.name)),
         name=PhpCode(literals.php_string(f"{c.name}:{spec.name}")), passthrough=PhpCode(passthrough),
         passthrough_only=section is None, log=PhpCode(ctx.fn("log")),
-        failed=PhpCode(ctx.fn("failed")), helpers=PhpCode("@HELPERS@"),
+        helpers=PhpCode("@HELPERS@"),
     )
     template = environment().get_template(c.template if section is not None else "_base.php.j2")
     code = template.render(**context)

@@ -21,8 +21,9 @@
 function itgrix_rt_collect($params, $sources, $direction)
 {
     $found = array();
+    $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
     foreach ($sources as $source) {
-        $level = isset($source['dir']) && !in_array($direction, $source['dir'], true) ? array() : array($params);
+        $level = isset($source['dir']) && !in_array($call, $source['dir'], true) ? array() : array($params);
         foreach ($source['path'] as $key) {
             $next = array();
             foreach ($level as $item) {
@@ -52,7 +53,7 @@ function itgrix_rt_collect($params, $sources, $direction)
 // Values of one input path as non-empty texts (a `field:` condition, a {call_full.*} placeholder).
 function itgrix_rt_at($params, $path)
 {
-    return itgrix_rt_collect($params, array(array('path' => $path)), '');
+    return itgrix_rt_collect($params, array(array('path' => $path)), array());
 }
 
 // Is any of the values (texts) one of the texts?
@@ -184,21 +185,16 @@ function itgrix_rt_omit($input, $keys)
     return $out;
 }
 
-// Say why on stderr (never stdout: that is the connector's reply channel).
-function itgrix_rt_log($name, $message)
+// Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
+function itgrix_rt_log($name, $message, $answer = null)
 {
     $line = 'itgrix-gen[' . $name . ']: ' . $message;
     if (function_exists('itgrix_gen_harness_log')) {
-        return itgrix_gen_harness_log($line);
+        itgrix_gen_harness_log($line);
+    } else {
+        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
     }
-    return defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
-}
-
-// Whatever went wrong: say it on stderr, and answer as the pass-through would.
-function itgrix_rt_failed($name, $error, $fallback)
-{
-    itgrix_rt_log($name, get_class($error) . ': ' . $error->getMessage() . '; answered unchanged');
-    return $fallback;
+    return $answer;
 }
 
 // Count UTF-8 characters and cut to $limit without mbstring; bytes that are not valid UTF-8 count

@@ -114,7 +114,9 @@ def test_injected_php7_template_is_caught(tmp_path, monkeypatch):
     broken = tmp_path / "templates"
     shutil.copytree(templates.templates_dir(), broken)
     target = broken / "_base.php.j2"
-    target.write_text(target.read_text().replace("return $fallback;", "return $fallback ?? null;", 1))
+    text = target.read_text()
+    assert "$fallback = {{ passthrough }};" in text
+    target.write_text(text.replace("$fallback = {{ passthrough }};", "$fallback = {{ passthrough }} ?? null;", 1))
     monkeypatch.setattr(templates, "templates_dir", lambda: broken)
     monkeypatch.setenv("ITGRIX_GEN_NO_CACHE", "1")
     templates.environment.cache_clear()

@@ -238,3 +238,22 @@ def test_environment_errors_are_one_line(tmp_path):
         proc = cli_here(*args)
         assert proc.returncode == 2, (args, proc.stderr)
         assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr, (args, proc.stderr)
+
+
+def test_php_matrix_starts_at_the_specs_floor(tmp_path):
+    from generator.cli import versions_from
+    from generator.php.matrix import VERSIONS
+
+    assert versions_from(list(VERSIONS), "5.4") == ["native"] + [v for v in VERSIONS if v not in ("native", "5.2")]
+    assert versions_from(list(VERSIONS), "8.4") == ["native", "8.4", "8.5"]
+    spec = tmp_path / "spec.yaml"
+    spec.write_text('version: 1\nname: modern\nphp: "8.4"\nregistration: {default: skip}\n')
+    case = tmp_path / "cases" / "skip"
+    case.mkdir(parents=True)
+    (case / "case.yaml").write_text("customization: need_registration\n")
+    (case / "input.json").write_text("{}")
+    (case / "expected.json").write_text('{"state": "success", "data": {"result": false}}')
+    proc = cli_here("test", str(spec), "--php-matrix")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "PHP native, 8.4, 8.5 (from the spec's php: 8.4 floor)" in proc.stderr
+    assert "3 passed, 0 failed" in proc.stdout

@@ -136,9 +136,9 @@ def accessor(key: str, customization: str, rt) -> tuple[str, str]:
     from generator.php.literals import php_array
 
     sources = sources_for(key, customization)
-    direction = "''"
+    direction = "array()"
     if needs_direction(key, customization):
-        direction = f"{rt.fn('text')}({accessor(DIRECTION_KEY, customization, rt)[0]}($params))"
+        direction = f"{accessor(DIRECTION_KEY, customization, rt)[0]}($params)"
     # One source per line: a reviewer reads the table top to bottom.
     items = [php_array(s.php_data()) for s in sources]
     data = items[0] if len(items) == 1 else "array(\n" + "".join(f"        {item},\n" for item in items) + "    )"

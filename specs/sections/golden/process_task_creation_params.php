@@ -25,21 +25,16 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
         return $out;
     }
 }
-if (!function_exists('itgrix_gen_d71a8e40_log')) {
-    // Say why on stderr (never stdout: that is the connector's reply channel).
-    function itgrix_gen_d71a8e40_log($name, $message) {
+if (!function_exists('itgrix_gen_641bf1fe_log')) {
+    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
+    function itgrix_gen_641bf1fe_log($name, $message, $answer = null) {
         $line = 'itgrix-gen[' . $name . ']: ' . $message;
         if (function_exists('itgrix_gen_harness_log')) {
-            return itgrix_gen_harness_log($line);
+            itgrix_gen_harness_log($line);
+        } else {
+            defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
         }
-        return defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
-    }
-}
-if (!function_exists('itgrix_gen_83465c2a_failed')) {
-    // Whatever went wrong: say it on stderr, and answer as the pass-through would.
-    function itgrix_gen_83465c2a_failed($name, $error, $fallback) {
-        itgrix_gen_d71a8e40_log($name, get_class($error) . ': ' . $error->getMessage() . '; answered unchanged');
-        return $fallback;
+        return $answer;
     }
 }
 if (!function_exists('itgrix_gen_4dfc1806_deadline')) {
@@ -86,8 +81,7 @@ if (!function_exists('itgrix_gen_process_task_creation_params_4697ef32')) {
         $name = 'process_task_creation_params:sections';
         $fallback = itgrix_gen_dd1d38ed_reply(itgrix_gen_5350eb8e_pick($params, array('fields')));
         if (!is_array($params)) {
-            itgrix_gen_d71a8e40_log($name, 'the input is not a JSON object; answered unchanged');
-            return $fallback;
+            return itgrix_gen_641bf1fe_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $fields = isset($params['fields']) && is_array($params['fields']) ? $params['fields'] : array();
@@ -98,9 +92,9 @@ if (!function_exists('itgrix_gen_process_task_creation_params_4697ef32')) {
             $fields['RESPONSIBLE_ID'] = 12;
             return itgrix_gen_dd1d38ed_reply(array('fields' => $fields));
         } catch (Exception $e) {
-            return itgrix_gen_83465c2a_failed($name, $e, $fallback);
+            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_83465c2a_failed($name, $e, $fallback);
+            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
         }
     }
 }

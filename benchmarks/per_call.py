@@ -1,0 +1,186 @@
+"""What a generated customization costs per call, the way the connector runs it: a fresh `php`
+process per call that includes the file once.  Each generated file is measured side by side with a
+hand-written file doing the same job (what an integrator writes from the connector's docs), and
+the difference is what itgrix-gen costs.
+
+    python benchmarks/per_call.py [--runs N] [--budget MS]
+
+For every pair, N fresh processes each (interleaved, so drift hits both alike): the time of the
+`include` inside the process (compile + run; the process start is the same for both and is
+reported once), median over the runs.  Then the same with PHP's opcache file cache
+(opcache.file_cache), which keeps compiled files on disk between processes.  Exits 1 when a
+generated file costs more than the budget (default 0.15 ms) over its hand-written twin.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from generator.pipeline import render  # noqa: E402
+from generator.php.runner import find_php  # noqa: E402
+from generator.speclang.loader import Loader  # noqa: E402
+
+DRIVER = r"""<?php
+$params = json_decode(file_get_contents($argv[2]), true);
+$t = microtime(true);
+$reply = include $argv[1];
+$ms = (microtime(true) - $t) * 1000;
+fwrite(STDERR, sprintf("%.4f\n", $ms));
+echo json_encode($reply);
+"""
+
+# Hand-written twins, written as an integrator would from the docs (connector 3.13: call_full).
+HAND = {
+    # The docs' black list, brought to 3.13's call_full and made as careful as the generated file
+    # (the same places read, no notice on odd input): what "doing the same job" takes by hand.
+    "need_registration": r"""<?php
+$result = true;
+$black_list = array('101', '102');
+$call = isset($params['call_full']) && is_array($params['call_full']) ? $params['call_full'] : array();
+$type = isset($call['channel']['type']) ? $call['channel']['type'] : '';
+$keys = $type === 'incoming' ? array('to') : ($type === 'outgoing' ? array('from') : ($type === 'local' ? array('to', 'from') : array()));
+$channels = isset($call['channel']) && is_array($call['channel']) ? array($call['channel']) : array();
+if (isset($call['conversations']) && is_array($call['conversations'])) {
+    foreach ($call['conversations'] as $conversation) {
+        if (isset($conversation['channel']) && is_array($conversation['channel'])) {
+            $channels[] = $conversation['channel'];
+        }
+        if (isset($conversation['user']['phones']) && is_array($conversation['user']['phones'])
+            && count(array_intersect($conversation['user']['phones'], $black_list)) > 0) {
+            $result = false;
+        }
+    }
+}
+foreach ($channels as $channel) {
+    foreach ($keys as $key) {
+        if (isset($channel[$key]['number']) && in_array((string) $channel[$key]['number'], $black_list, true)) {
+            $result = false;
+        }
+    }
+}
+return array('state' => 'success', 'data' => array('result' => $result));
+""",
+    "process_final_params": r"""<?php
+$data = array();
+foreach (array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID') as $key) {
+    if (is_array($params) && array_key_exists($key, $params)) {
+        $data[$key] = $params[$key];
+    }
+}
+$trunks = array();
+$call = isset($params['call_full']) && is_array($params['call_full']) ? $params['call_full'] : array();
+$channels = isset($call['channel']) && is_array($call['channel']) ? array($call['channel']) : array();
+if (isset($call['conversations']) && is_array($call['conversations'])) {
+    foreach ($call['conversations'] as $conversation) {
+        if (isset($conversation['channel']) && is_array($conversation['channel'])) {
+            $channels[] = $conversation['channel'];
+        }
+    }
+}
+foreach ($channels as $channel) {
+    foreach (array('number', 'name', 'id') as $field) {
+        if (isset($channel['trunk'][$field]) && is_scalar($channel['trunk'][$field])) {
+            $trunks[] = (string) $channel['trunk'][$field];
+        }
+    }
+}
+$status = isset($params['STATUS_CODE']) && is_scalar($params['STATUS_CODE']) ? (string) $params['STATUS_CODE'] : '';
+if ($status === '304' && in_array('+73432723033', $trunks, true)) {
+    $data['USER_ID'] = 5;
+}
+if ($status === '304' && in_array('88007654321', $trunks, true)) {
+    $data['USER_ID'] = 456;
+}
+return array('state' => 'success', 'data' => (object) $data);
+""",
+    "process_user_phone": r"""<?php
+$data = array();
+if (is_array($params) && array_key_exists('phone', $params)) {
+    $data['phone'] = $params['phone'];
+}
+return array('state' => 'success', 'data' => (object) $data);
+""",
+}
+SPECS = {"need_registration": "docs-blacklist", "process_final_params": "docs-blacklist",
+         "process_user_phone": "passthrough"}
+INPUT = {"STATUS_CODE": "304", "USER_ID": 1, "CALL_ID": "c1", "phone": "102",
+         "call_full": {"channel": {"type": "incoming", "from": {"number": "+74951234567"}, "to": {"number": "102"},
+                                   "trunk": {"number": "88007654321", "name": "sip"}, "was_answered": False},
+                       "conversations": {"1.1": {"channel": {"from": {"number": "+74951234567"},
+                                                             "to": {"number": "102"}}}}}}
+
+
+def include_ms(php: list[str], driver: Path, file: Path, data: Path) -> float:
+    proc = subprocess.run([*php, str(driver), str(file), str(data)], capture_output=True, text=True, check=True)
+    return float(proc.stderr.strip().splitlines()[-1])
+
+
+def measure(php: list[str], pairs: dict[str, tuple[Path, Path]], driver: Path, data: Path,
+            runs: int) -> dict[str, tuple[float, float]]:
+    times: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in pairs}
+    for _ in range(runs):
+        for name, (generated, hand) in pairs.items():
+            times[name][0].append(include_ms(php, driver, generated, data))
+            times[name][1].append(include_ms(php, driver, hand, data))
+    return {name: (statistics.median(g), statistics.median(h)) for name, (g, h) in times.items()}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=150)
+    parser.add_argument("--budget", type=float, default=0.15, help="ms a generated file may cost over its twin")
+    args = parser.parse_args()
+    php = find_php()
+    if not php:
+        print("no php", file=sys.stderr)
+        return 2
+    loader = Loader()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        driver, data = folder / "driver.php", folder / "input.json"
+        driver.write_text(DRIVER)
+        data.write_text(json.dumps(INPUT))
+        pairs = {}
+        for name, spec in SPECS.items():
+            files = render(loader.load(ROOT / "specs" / spec / "spec.yaml"))
+            generated, hand = folder / f"gen-{name}.php", folder / f"hand-{name}.php"
+            generated.write_text(files[f"{name}.php"])
+            hand.write_text(HAND[name])
+            pairs[name] = (generated, hand)
+        start = time.perf_counter()
+        for _ in range(20):
+            subprocess.run([php, "-n", "-r", ""], check=True)
+        spawn = (time.perf_counter() - start) / 20 * 1000
+        plain = measure([php, "-n"], pairs, driver, data, args.runs)
+        cache_dir = folder / "opcache"
+        cache_dir.mkdir()
+        cached_php = [php, "-n", "-d", "zend_extension=opcache", "-d", "opcache.enable_cli=1",
+                      "-d", f"opcache.file_cache={cache_dir}", "-d", "opcache.file_cache_only=1"]
+        try:
+            cached = measure(cached_php, pairs, driver, data, max(20, args.runs // 3))
+        except (subprocess.CalledProcessError, ValueError, IndexError):
+            cached = {}
+    print(f"A fresh `php -n` process starts in {spawn:.1f} ms here; per call, the include of the file costs:\n")
+    print("| customization | generated | hand-written | difference | with opcache.file_cache: generated | hand |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    worst = 0.0
+    for name, (gen, hand) in plain.items():
+        c_gen, c_hand = cached.get(name, (float("nan"), float("nan")))
+        print(f"| {name} | {gen:.3f} ms | {hand:.3f} ms | {gen - hand:+.3f} ms | {c_gen:.3f} ms | {c_hand:.3f} ms |")
+        worst = max(worst, gen - hand)
+    print(f"\nworst difference {worst:+.3f} ms (budget {args.budget:+.3f} ms)")
+    return 0 if worst <= args.budget else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
