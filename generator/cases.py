@@ -14,6 +14,7 @@ from ruamel.yaml import YAML
 
 from generator.php.runner import Case, Result
 from generator.customizations import BY_NAME, NAMES
+from generator.errors import UserError
 from generator.pipeline import render_files
 from generator.speclang.loader import LoadedSpec
 
@@ -70,8 +71,8 @@ class Outcome:
         return not self.problems
 
 
-class CaseError(Exception):
-    pass
+class CaseError(UserError):
+    """A golden case that cannot be read or written."""
 
 
 def discover(spec_path: Path, cases_dir: Path | None = None) -> list[GoldenCase]:

@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from generator import __version__
+from generator.errors import UsageProblem, UserError
 
 app = typer.Typer(
     name="itgrix-gen",
@@ -42,8 +43,6 @@ class Exit(Exception):
         self.code = code
 
 
-class UsageProblem(Exception):
-    """A wrong argument found by our own checks: one line, exit 2."""
 
 
 def _version(value: bool) -> None:
@@ -551,9 +550,7 @@ def main() -> None:
         if type(exc).__name__ == "Abort":
             err.print("aborted")
             sys.exit(1)
-        from generator.errors import UserError
-
-        if isinstance(exc, (UserError, UsageProblem)):
+        if isinstance(exc, UserError):
             err.print(f"error: {exc}", markup=False)
             sys.exit(2)
         if isinstance(exc, OSError) and exc.strerror and not STATE["debug"]:

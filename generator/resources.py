@@ -26,3 +26,8 @@ def template_path(name: str) -> Path:
 
 def php_matrix_dir() -> Path:
     return _first(_PACKAGE / "php_matrix", _PACKAGE.parent / "php-matrix")
+
+
+def php_file(name: str) -> Path:
+    """A PHP file that ships in generator/php/ (the test harness, the PCRE check)."""
+    return _PACKAGE / "php" / name

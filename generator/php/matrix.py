@@ -17,23 +17,24 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from generator.errors import UserError
 from generator.php.literals import php_string
+from generator.resources import php_matrix_dir
 from generator.php.runner import Case, Result, _result, compatible_batches, harness_path, run_batch
 
 WASM_VERSIONS = ("7.4", "8.0", "8.1", "8.2", "8.3", "8.4", "8.5")
 VERSIONS = ("native", "5.2") + WASM_VERSIONS
 
 
-class MatrixUnavailable(RuntimeError):
-    pass
+class MatrixUnavailable(UserError):
+    """The PHP version matrix cannot be set up here (no Node.js, npm failed)."""
 
 
 def _source_dir() -> Path:
-    here = Path(__file__).resolve().parent.parent
-    for candidate in (here / "php_matrix", here.parent / "php-matrix"):
-        if (candidate / "package-lock.json").is_file():
-            return candidate
-    raise MatrixUnavailable("php-matrix/package-lock.json is missing from this installation")
+    source = php_matrix_dir()
+    if not (source / "package-lock.json").is_file():
+        raise MatrixUnavailable("php-matrix/package-lock.json is missing from this installation")
+    return source
 
 
 def matrix_dir() -> Path:

@@ -15,7 +15,6 @@ import os
 import re
 import shutil
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 # The server's php.ini is not ours to rely on: run with none (-n), E_ALL, and an unusual default
@@ -27,6 +26,7 @@ PHP_FLAGS = ("-n", "-d", "error_reporting=-1", "-d", "display_errors=stderr",
 
 from generator.errors import UserError
 from generator.php import process
+from generator.resources import php_file
 
 
 class PhpMissing(UserError):
@@ -81,7 +81,7 @@ def php_version(php: str) -> str:
 
 
 def harness_path() -> Path:
-    return Path(str(resources.files("generator.php") / "harness.php"))
+    return php_file("harness.php")
 
 
 @dataclass

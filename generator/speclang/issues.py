@@ -27,7 +27,13 @@ class SpecError(UserError):
 
     def __init__(self, issues: list[SpecIssue]):
         self.issues = issues
+        first = issues[0] if issues else None
         super().__init__("\n".join(str(i) for i in issues))
+        if first is not None:  # the place of the first problem, for code that wants one
+            self.file, self.line, self.col = first.file, first.line, first.col
+
+    def __str__(self) -> str:
+        return "\n".join(str(i) for i in self.issues)
 
 
 def fail(display: str, message: str, line: int = 1, col: int = 1, path: str = "") -> SpecError:

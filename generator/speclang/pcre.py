@@ -9,12 +9,11 @@ could spend the connector's whole timeout on one phone number.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, Iterator
 
 from generator.php.literals import LiteralError, regex_source
-from generator.php import process
+from generator.php import pcre as php_pcre
 from generator.php.runner import find_php
 
 
@@ -32,10 +31,11 @@ def iter_patterns(data: Any, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
 
 
 def check_patterns(data: Any, positions: dict, display: str) -> list:
-    from generator.speclang.loader import SpecIssue, _nearest
+    from generator.speclang.issues import SpecIssue
+    from generator.speclang.validation import nearest
 
     def issue(path: tuple, message: str) -> SpecIssue:
-        pos = positions.get(path + ("<value>",)) or _nearest(positions, path, (display, 1, 1))
+        pos = positions.get(path + ("<value>",)) or nearest(positions, path, (display, 1, 1))
         return SpecIssue(pos[0], pos[1], pos[2], ".".join(str(p) for p in path), message)
 
     issues = []
@@ -54,7 +54,7 @@ def check_patterns(data: Any, positions: dict, display: str) -> list:
                 problem = str(exc)
         issues.append(issue(path, problem))
     php = usable_php()
-    errors = cached_pcre_errors(php, [source for _, _, source in compiled]) if php and compiled else None
+    errors = php_pcre.cached_errors(php, [source for _, _, source in compiled]) if php and compiled else None
     if errors is not None:
         for (path, _pattern, _source), error in zip(compiled, errors):
             if error:
@@ -92,51 +92,6 @@ def python_error(pattern: str) -> str | None:
 
 
 _PCRE_ONLY = re.compile(r"\(\?<[A-Za-z]|\(\?\||\\[KRhHvV]|\(\*|\(\?[+-]?\d|\\g[{<\d]|\(\?&|[+*?}]\+")
-
-
-_PHP_CHECK = r"""
-$patterns = json_decode(stream_get_contents(STDIN), true);
-$out = array();
-foreach ($patterns as $p) {
-    $r = @preg_match($p, '');
-    if ($r === false) {
-        $e = error_get_last();
-        $msg = $e ? preg_replace('/^preg_match\(\): /', '', $e['message']) : 'does not compile';
-        $out[] = $msg;
-    } else {
-        $out[] = null;
-    }
-}
-echo json_encode($out);
-"""
-
-
-_VERDICTS: dict[tuple[str, str], str | None] = {}
-
-
-def cached_pcre_errors(php: str, sources: list[str]) -> list[str | None] | None:
-    """pcre_errors, asking php only about patterns it has not judged yet in this process (a batch
-    of client specs derived from one template shares most patterns)."""
-    unknown = sorted({s for s in sources if (php, s) not in _VERDICTS})
-    if unknown:
-        verdicts = pcre_errors(php, unknown)
-        if verdicts is None:
-            return None
-        _VERDICTS.update({(php, s): v for s, v in zip(unknown, verdicts)})
-    return [_VERDICTS[(php, s)] for s in sources]
-
-
-def pcre_errors(php: str, sources: list[str]) -> list[str | None] | None:
-    """PCRE's verdict on each pattern; None when php could not be asked."""
-    try:
-        proc = process.run([php, "-n", "-d", "error_reporting=-1", "-d", "display_errors=0", "-r", _PHP_CHECK],
-                           timeout=30, input=json.dumps(sources))
-        result = json.loads(proc.stdout)
-        if isinstance(result, list) and len(result) == len(sources):
-            return result
-    except (OSError, process.Timeout, ValueError):
-        pass
-    return None
 
 
 # Syntax that only newer PCRE understands, with the first PHP whose bundled PCRE does.  PHP up to

@@ -1,0 +1,64 @@
+"""Python specs: a module exposing SPEC (a Spec model or a dict).  A Python spec is code, so it
+runs only when its own file is named on the command line (the Loader sees to that); here its
+import is contained: whatever it raises, sys.exit() included, becomes that spec's error."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from generator.speclang import validation, yamlfile
+from generator.speclang.issues import Pos, SpecError, SpecIssue, fail
+
+
+def read(path: Path, display: str) -> tuple[Any, dict[tuple, Pos]]:
+    module_name = "itgrix_gen_spec_" + hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]
+    spec_obj = importlib.util.spec_from_file_location(module_name, path)
+    if spec_obj is None or spec_obj.loader is None:
+        raise SpecError([SpecIssue(display, 1, 1, "", "cannot import this Python file")])
+    module = importlib.util.module_from_spec(spec_obj)
+    try:
+        spec_obj.loader.exec_module(module)
+    except ValidationError as exc:
+        raise SpecError(validation.issues(exc, {}, {}, display)) from None
+    except SyntaxError as exc:
+        raise SpecError([SpecIssue(display, exc.lineno or 1, exc.offset or 1, "", f"Python syntax error: {exc.msg}")]) from None
+    except SystemExit as exc:
+        # sys.exit() inside a spec must not end a batch (with exit 0, no less).
+        line = _traceback_line(exc, path)
+        raise fail(display, f"importing the spec called sys.exit({exc.code!r}); a spec only defines SPEC", line) from None
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # the user's module raised: report it, never a traceback
+        line = _traceback_line(exc, path)
+        raise SpecError([SpecIssue(display, line, 1, "", f"importing the spec raised {type(exc).__name__}: {exc}")]) from None
+    finally:
+        sys.modules.pop(module_name, None)
+    if not hasattr(module, "SPEC"):
+        raise SpecError([SpecIssue(display, 1, 1, "", "a Python spec must define SPEC (a Spec model or a dict)")])
+    value = module.SPEC
+    from generator.speclang.spec import Spec
+
+    if isinstance(value, Spec):
+        value = value.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if not isinstance(value, dict):
+        raise SpecError([SpecIssue(display, 1, 1, "SPEC", "SPEC must be a Spec model or a dict")])
+    yamlfile.check_data(value, display)
+    from generator.speclang.loader import plain
+
+    return plain(value, text_keys=False), {(): (display, 1, 1)}
+
+
+def _traceback_line(exc: BaseException, path: Path) -> int:
+    tb = exc.__traceback__
+    line = 1
+    while tb is not None:
+        if Path(tb.tb_frame.f_code.co_filename).resolve() == path.resolve():
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line

@@ -1,0 +1,143 @@
+"""pydantic's validation errors as SpecIssues: `file:line:col: field.path: message`, in words a
+spec's author understands, with "did you mean" hints for misspelt keys."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from generator.speclang.issues import Pos, SpecIssue
+
+
+def nearest(positions: dict[tuple, Pos], path: tuple, default: Pos) -> Pos:
+    """The place of `path`, or of the closest enclosing key that has one."""
+    path = tuple(path)
+    while path:
+        if path in positions:
+            return positions[path]
+        path = path[:-1]
+    return positions.get((), default)
+
+
+def unique(issues: list[SpecIssue]) -> list[SpecIssue]:
+    """One message per place: a regex Python and PCRE both reject is reported once."""
+    seen: dict[tuple, SpecIssue] = {}
+    for issue in issues:
+        key = (issue.file, issue.line, issue.col, issue.path)
+        if key not in seen:
+            seen[key] = issue
+    return sorted(seen.values(), key=lambda i: (i.file, i.line, i.col))
+
+
+
+
+# --- pydantic errors -> SpecIssues ---------------------------------------------------------
+
+def issues(exc: ValidationError, data: Any, positions: dict[tuple, Pos], display: str) -> list[SpecIssue]:
+    issues: list[SpecIssue] = []
+    seen: set[tuple] = set()
+    for error in exc.errors(include_url=False):
+        path = _data_path(data, error["loc"])
+        message = _message(error, data, path)
+        # Checks across sections name their place themselves: "@originate.format: message".
+        m = re.match(r"^@([\w.]+): (.*)$", message, re.S)
+        if m:
+            path = tuple(int(p) if p.isdigit() else p for p in m.group(1).split("."))
+            message = m.group(2)
+        pos = position(positions, path, error["type"], display)
+        dotted = ".".join(str(p) for p in path)
+        key = (pos, dotted, message)
+        if key in seen:
+            continue
+        seen.add(key)
+        issues.append(SpecIssue(pos[0], pos[1], pos[2], dotted, message))
+    issues.sort(key=lambda i: (i.file, i.line, i.col))
+    return issues
+
+
+def _data_path(data: Any, loc: tuple) -> tuple:
+    """Pydantic's loc with union tags and validator names dropped: a path through the spec data."""
+    path: list = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, dict) and isinstance(part, str) and not _is_tag(part):
+            path.append(part)  # a missing or unknown key: still the right place to name
+            node = None
+    return tuple(path)
+
+
+def _is_tag(part: str) -> bool:
+    return any(c in part for c in "[](),") or part in ("str", "int", "bool", "float", "list", "dict")
+
+
+def position(positions: dict[tuple, Pos], path: tuple, kind: str, display: str) -> Pos:
+    if kind != "extra_forbidden" and path + ("<value>",) in positions:
+        return positions[path + ("<value>",)]
+    if kind == "missing" and path:
+        return nearest(positions, path[:-1], (display, 1, 1))
+    return nearest(positions, path, (display, 1, 1))
+
+
+def _message(error: dict, data: Any, path: tuple) -> str:
+    kind = error["type"]
+    msg = error["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    if msg.startswith("Assertion failed, "):
+        msg = msg[len("Assertion failed, "):]
+    if kind == "extra_forbidden":
+        key = path[-1] if path else "?"
+        allowed = _allowed_keys(path[:-1])
+        close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+        hint = f"; did you mean '{close[0]}'?" if close else (f"; allowed here: {', '.join(allowed)}" if allowed else "")
+        return f"unknown key '{key}'{hint}"
+    if kind == "missing":
+        return f"required key '{path[-1] if path else '?'}' is missing"
+    if kind == "literal_error":
+        got = error.get("input")
+        return f"{got!r} is not allowed: {msg[0].lower() + msg[1:]}"
+    text = msg[0].lower() + msg[1:] if msg and msg[:2] != msg[:2].upper() else msg
+    got = error.get("input")
+    if kind.endswith(("_type", "_parsing")) and isinstance(got, (str, int, float, bool)) and not isinstance(got, dict):
+        text += f" (got {got!r})"
+    return text
+
+
+def _allowed_keys(path: tuple) -> list[str]:
+    """The keys the model at `path` accepts, for 'did you mean' hints."""
+    from typing import get_args, get_origin
+
+    from generator.speclang.spec import Spec
+
+    model: Any = Spec
+    for part in path:
+        if isinstance(part, int):
+            continue
+        fields = getattr(model, "model_fields", None)
+        if not fields or part not in fields:
+            return []
+        annotation = fields[part].annotation
+        model = _model_in(annotation, get_args, get_origin)
+        if model is None:
+            return []
+    fields = getattr(model, "model_fields", {})
+    return [info.alias or name for name, info in fields.items()]
+
+
+def _model_in(annotation: Any, get_args, get_origin) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg, get_args, get_origin)
+        if found is not None:
+            return found
+    return None
