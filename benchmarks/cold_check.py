@@ -30,8 +30,10 @@ def main() -> int:
     bare = median_seconds([sys.executable, "-c", "pass"])
     check = median_seconds([str(exe), "render", spec, "--check"])
     ratio = check / bare
-    print(f"python -c pass: {bare * 1000:.1f} ms; render --check: {check * 1000:.1f} ms; {ratio:.1f}x "
-          f"(budget {BUDGET:g}x)")
+    print(
+        f"python -c pass: {bare * 1000:.1f} ms; render --check: {check * 1000:.1f} ms; {ratio:.1f}x "
+        f"(budget {BUDGET:g}x)"
+    )
     return 0 if ratio <= BUDGET else 1
 
 

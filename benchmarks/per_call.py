@@ -26,9 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator.pipeline import render  # noqa: E402
-from generator.php.runner import find_php  # noqa: E402
-from generator.speclang.loader import Loader  # noqa: E402
+from generator.php.runner import find_php
+from generator.pipeline import render
+from generator.speclang.loader import Loader
 
 DRIVER = r"""<?php
 $params = json_decode(file_get_contents($argv[2]), true);
@@ -111,13 +111,27 @@ if (is_array($params) && array_key_exists('phone', $params)) {
 return array('state' => 'success', 'data' => (object) $data);
 """,
 }
-SPECS = {"need_registration": "docs-blacklist", "process_final_params": "docs-blacklist",
-         "process_user_phone": "passthrough"}
-INPUT = {"STATUS_CODE": "304", "USER_ID": 1, "CALL_ID": "c1", "phone": "102",
-         "call_full": {"channel": {"type": "incoming", "from": {"number": "+74951234567"}, "to": {"number": "102"},
-                                   "trunk": {"number": "88007654321", "name": "sip"}, "was_answered": False},
-                       "conversations": {"1.1": {"channel": {"from": {"number": "+74951234567"},
-                                                             "to": {"number": "102"}}}}}}
+SPECS = {
+    "need_registration": "docs-blacklist",
+    "process_final_params": "docs-blacklist",
+    "process_user_phone": "passthrough",
+}
+INPUT = {
+    "STATUS_CODE": "304",
+    "USER_ID": 1,
+    "CALL_ID": "c1",
+    "phone": "102",
+    "call_full": {
+        "channel": {
+            "type": "incoming",
+            "from": {"number": "+74951234567"},
+            "to": {"number": "102"},
+            "trunk": {"number": "88007654321", "name": "sip"},
+            "was_answered": False,
+        },
+        "conversations": {"1.1": {"channel": {"from": {"number": "+74951234567"}, "to": {"number": "102"}}}},
+    },
+}
 
 
 def include_ms(php: list[str], driver: Path, file: Path, data: Path) -> float:
@@ -125,8 +139,9 @@ def include_ms(php: list[str], driver: Path, file: Path, data: Path) -> float:
     return float(proc.stderr.strip().splitlines()[-1])
 
 
-def measure(php: list[str], pairs: dict[str, tuple[Path, Path]], driver: Path, data: Path,
-            runs: int) -> dict[str, tuple[float, float]]:
+def measure(
+    php: list[str], pairs: dict[str, tuple[Path, Path]], driver: Path, data: Path, runs: int
+) -> dict[str, tuple[float, float]]:
     times: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in pairs}
     for _ in range(runs):
         for name, (generated, hand) in pairs.items():
@@ -164,8 +179,18 @@ def main() -> int:
         plain = measure([php, "-n"], pairs, driver, data, args.runs)
         cache_dir = folder / "opcache"
         cache_dir.mkdir()
-        cached_php = [php, "-n", "-d", "zend_extension=opcache", "-d", "opcache.enable_cli=1",
-                      "-d", f"opcache.file_cache={cache_dir}", "-d", "opcache.file_cache_only=1"]
+        cached_php = [
+            php,
+            "-n",
+            "-d",
+            "zend_extension=opcache",
+            "-d",
+            "opcache.enable_cli=1",
+            "-d",
+            f"opcache.file_cache={cache_dir}",
+            "-d",
+            "opcache.file_cache_only=1",
+        ]
         try:
             cached = measure(cached_php, pairs, driver, data, max(20, args.runs // 3))
         except (subprocess.CalledProcessError, ValueError, IndexError):

@@ -27,13 +27,15 @@ def make_specs(folder: Path, count: int, seed: int = 7) -> None:
     base = (ROOT / "specs" / "example" / "spec.yaml").read_text(encoding="utf-8")
     for i in range(count):
         region = rng.choice(REGIONS)
-        text = (base.replace("name: example", f"name: client-{i:04d}")
-                .replace('["100", "101"]', f'["{rng.randint(100, 999)}", "{rng.randint(100, 999)}"]')
-                .replace("sip-moscow", f"sip-{rng.choice(['msk', 'spb', 'ekb', 'nsk'])}-{i}")
-                .replace("region: RU", f"region: {region}")
-                .replace("format: e164", f"format: {rng.choice(FORMATS)}")
-                .replace("Missed call from", rng.choice(["Missed call from", "Пропущенный звонок от", "Rückruf:"]))
-                .replace("deadline_hours: 2", f"deadline_hours: {rng.randint(1, 48)}"))
+        text = (
+            base.replace("name: example", f"name: client-{i:04d}")
+            .replace('["100", "101"]', f'["{rng.randint(100, 999)}", "{rng.randint(100, 999)}"]')
+            .replace("sip-moscow", f"sip-{rng.choice(['msk', 'spb', 'ekb', 'nsk'])}-{i}")
+            .replace("region: RU", f"region: {region}")
+            .replace("format: e164", f"format: {rng.choice(FORMATS)}")
+            .replace("Missed call from", rng.choice(["Missed call from", "Пропущенный звонок от", "Rückruf:"]))
+            .replace("deadline_hours: 2", f"deadline_hours: {rng.randint(1, 48)}")
+        )
         target = folder / f"client-{i:04d}" / "spec.yaml"
         target.parent.mkdir(parents=True)
         target.write_text(text, encoding="utf-8")
@@ -47,8 +49,12 @@ def main() -> None:
         specs, out = Path(tmp) / "specs", Path(tmp) / "out"
         make_specs(specs, args.count)
         started = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "generator", "render", str(specs), "-o", str(out)],
-                              cwd=ROOT, capture_output=True, text=True)
+        proc = subprocess.run(
+            [sys.executable, "-m", "generator", "render", str(specs), "-o", str(out)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
         elapsed = time.perf_counter() - started
         files = len(list(out.rglob("*.php")))
     if proc.returncode != 0:

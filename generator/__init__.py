@@ -5,7 +5,7 @@ __version__ = "0.2.0"
 __all__ = ["Spec", "__version__"]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     # `from generator import Spec` is the stable import for Python specs; loaded on first use so
     # that `itgrix-gen --version` stays fast.
     if name == "Spec":

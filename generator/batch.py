@@ -5,22 +5,27 @@ One failing spec never stops the others."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator import output as writer
 from generator import rendercache
+
+if TYPE_CHECKING:
+    from generator.speclang.loader import Loader
 
 
 @dataclass
 class SpecResult:
     path: Path
     folder: Path | None = None
-    errors: list[str] = field(default_factory=list)        # spec errors or render failures
+    errors: list[str] = field(default_factory=list)  # spec errors or render failures
     planned: list[writer.Planned] = field(default_factory=list)
     customized: list[str] = field(default_factory=list)
-    derived: bool = False      # the folder was named after the spec (not given with -o)
+    derived: bool = False  # the folder was named after the spec (not given with -o)
     name_line: str | None = None  # the header line that names the spec
 
     @property
@@ -28,7 +33,7 @@ class SpecResult:
         return not self.errors
 
 
-def render_one(loader, path: Path, output: Path | None, many: bool) -> SpecResult:
+def render_one(loader: Loader, path: Path, output: Path | None, many: bool) -> SpecResult:
     from generator.pipeline import CheckFailed, OutputTooLarge, checked
     from generator.speclang.loader import SpecError
 
@@ -81,17 +86,23 @@ def _chunk(args: tuple[list[Path], Path | None, bool, Path | None]) -> list[Spec
     return [_guarded(loader, p, output, many) for p in paths]
 
 
-def _guarded(loader, path: Path, output: Path | None, many: bool) -> SpecResult:
+def _guarded(loader: Loader, path: Path, output: Path | None, many: bool) -> SpecResult:
     """One spec's failure, even a bug of ours, is reported for that spec; the batch goes on."""
     try:
         return render_one(loader, path, output, many)
-    except Exception as exc:  # noqa: BLE001 - reported, never a traceback
+    except Exception as exc:
         text = " ".join(str(exc).split())[:300]
         return SpecResult(path, errors=[f"{path}: internal error: {type(exc).__name__}: {text} (run with --debug)"])
 
 
-def render_many(paths: list[Path], output: Path | None, write: bool, progress=None, jobs: int | None = None,
-                root: Path | None = None):
+def render_many(
+    paths: list[Path],
+    output: Path | None,
+    write: bool,
+    progress: Callable[[int], None] | None = None,
+    jobs: int | None = None,
+    root: Path | None = None,
+) -> Iterator[SpecResult]:
     """Yield a SpecResult per spec, in the order given; with `write`, write each spec's files
     unless its folder belongs to another spec (see _claim)."""
     claimed: dict[Path, Path] = {}
@@ -114,18 +125,24 @@ def _claim(result: SpecResult, claimed: dict[Path, Path]) -> None:
         return
     key = result.folder.resolve()
     if key in claimed:
-        result.errors = [f"{result.path}: its output folder {result.folder}/ is already taken by {claimed[key]} "
-                         "in this run (the names differ only in punctuation); rename one spec"]
+        result.errors = [
+            f"{result.path}: its output folder {result.folder}/ is already taken by {claimed[key]} "
+            "in this run (the names differ only in punctuation); rename one spec"
+        ]
         return
     claimed[key] = result.path
     owner = writer.folder_owner(result.folder)
     if owner is not None and result.name_line is not None and owner != result.name_line:
-        result.errors = [f"{result.path}: {result.folder}/ holds the files of another spec ({owner}); "
-                         "refusing to mix two clients' files: rename the spec, render with -o, or delete "
-                         "that folder if the spec was renamed"]
+        result.errors = [
+            f"{result.path}: {result.folder}/ holds the files of another spec ({owner}); "
+            "refusing to mix two clients' files: rename the spec, render with -o, or delete "
+            "that folder if the spec was renamed"
+        ]
 
 
-def _render_all(paths: list[Path], output: Path | None, progress, jobs: int | None, root: Path | None):
+def _render_all(
+    paths: list[Path], output: Path | None, progress: Callable[[int], None] | None, jobs: int | None, root: Path | None
+) -> Iterator[SpecResult]:
     many = len(paths) > 1
     jobs = jobs or min(4, os.cpu_count() or 1)
     if len(paths) < 24 or jobs < 2:
@@ -146,7 +163,7 @@ def _render_all(paths: list[Path], output: Path | None, progress, jobs: int | No
             yield result
         return
     size = max(8, len(paths) // (jobs * 8))
-    chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
+    chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         for results in pool.map(_chunk, [(c, output, many, root) for c in chunks]):
             if progress:

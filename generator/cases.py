@@ -12,9 +12,9 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from ruamel.yaml import YAML
 
-from generator.php.runner import Case, Result
 from generator.customizations import BY_NAME, NAMES
 from generator.errors import UserError
+from generator.php.runner import Case, Result
 from generator.pipeline import render_files
 from generator.speclang.loader import LoadedSpec
 
@@ -24,7 +24,9 @@ class CaseFile(BaseModel):
 
     customization: str
     description: str | None = None
-    now: str | None = Field(default=None, description="pin the clock: ISO 8601 with offset, e.g. 2026-11-24T10:00:00+03:00")
+    now: str | None = Field(
+        default=None, description="pin the clock: ISO 8601 with offset, e.g. 2026-11-24T10:00:00+03:00"
+    )
     log_contains: str | None = Field(default=None, description="text the file must write to stderr")
 
     @field_validator("customization")
@@ -145,8 +147,9 @@ def write_rendered(loaded: LoadedSpec, folder: Path) -> dict[str, Path]:
     return paths
 
 
-def run_cases(loaded: LoadedSpec, cases: list[GoldenCase], php: str | None = None,
-              version: str = "native") -> list[Outcome]:
+def run_cases(
+    loaded: LoadedSpec, cases: list[GoldenCase], php: str | None = None, version: str = "native"
+) -> list[Outcome]:
     from generator.php.matrix import run_version
 
     with tempfile.TemporaryDirectory(prefix="itgrix-gen-") as tmp:
@@ -184,10 +187,14 @@ def pretty(value: object) -> str:
 def json_diff(expected: object, actual: object) -> str:
     import difflib
 
-    return "".join(difflib.unified_diff(
-        pretty(expected).splitlines(keepends=True), pretty(actual).splitlines(keepends=True),
-        fromfile="expected.json", tofile="reply",
-    ))
+    return "".join(
+        difflib.unified_diff(
+            pretty(expected).splitlines(keepends=True),
+            pretty(actual).splitlines(keepends=True),
+            fromfile="expected.json",
+            tofile="reply",
+        )
+    )
 
 
 def update_expected(outcome: Outcome) -> bool:

@@ -9,11 +9,11 @@ from __future__ import annotations
 import contextlib
 import glob
 import json
-import os
 import sys
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import typer
 from rich.console import Console
@@ -21,6 +21,11 @@ from rich.table import Table
 
 from generator import __version__
 from generator.errors import UsageProblem, UserError
+
+if TYPE_CHECKING:
+    from generator.speclang.loader import LoadedSpec
+
+T = TypeVar("T")
 
 app = typer.Typer(
     name="itgrix-gen",
@@ -34,15 +39,13 @@ app = typer.Typer(
 # Wide when not on a terminal (CI logs), so table cells are never cut to "…".
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
-STATE: dict = {"debug": False, "root": None}
+STATE: dict[str, Any] = {"debug": False, "root": None}
 MAX_INPUT_BYTES = 16 * 1024 * 1024  # one call's $params; real ones are a few kilobytes
 
 
 class Exit(Exception):
     def __init__(self, code: int):
         self.code = code
-
-
 
 
 def _version(value: bool) -> None:
@@ -54,10 +57,15 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     debug: bool = typer.Option(False, "--debug", help="Show Python tracebacks on internal errors."),
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
-    root: Optional[Path] = typer.Option(
-        None, "--root", help="The folder tree that `extends` may reach (default: the folder of each spec); "
-        "e.g. --root . for clients/*/spec.yaml extending templates/base.yaml."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+    root: Path | None = typer.Option(
+        None,
+        "--root",
+        help="The folder tree that `extends` may reach (default: the folder of each spec); "
+        "e.g. --root . for clients/*/spec.yaml extending templates/base.yaml.",
+    ),
 ) -> None:
     STATE["debug"] = debug
     if root is not None and not root.is_dir():
@@ -67,6 +75,7 @@ def _root(
 
 # --- helpers ---------------------------------------------------------------------------------
 
+
 def expand_specs(items: list[str]) -> list[Path]:
     """Spec arguments: files, folders (every spec.yaml/spec.py below), or glob patterns."""
     found: list[Path] = []
@@ -74,7 +83,7 @@ def expand_specs(items: list[str]) -> list[Path]:
         matches = sorted(glob.glob(item, recursive=True)) if any(c in item for c in "*?[") else [item]
         if not matches:
             err.print(f"[red]error:[/] {item}: no file matches")
-            raise Exit(2)
+            raise Exit(2) from None
         for match in matches:
             path = Path(match)
             if path.is_dir():
@@ -90,7 +99,7 @@ def expand_specs(items: list[str]) -> list[Path]:
                         err.print(f"note: {py} skipped: a Python spec runs only when its file is named", markup=False)
                     if not nested:
                         err.print(f"[red]error:[/] {path}: no spec.yaml below this folder")
-                        raise Exit(2)
+                        raise Exit(2) from None
                     found.extend(nested)
             else:
                 found.append(path)
@@ -103,7 +112,7 @@ def expand_specs(items: list[str]) -> list[Path]:
     return unique
 
 
-def load_all(paths: list[Path]):
+def load_all(paths: list[Path]) -> tuple[list[LoadedSpec], int]:
     """Load every spec; print all errors of all specs; return the ones that loaded."""
     from generator.speclang.loader import Loader, SpecError
 
@@ -123,9 +132,11 @@ class _progress_bar:
     """A rich progress bar on a terminal for batches of more than a few specs; silent otherwise."""
 
     def __init__(self, total: int, label: str):
-        self.total, self.label, self.progress, self.task = total, label, None, None
+        self.total, self.label = total, label
+        self.progress: Any = None
+        self.task: Any = None
 
-    def __enter__(self):
+    def __enter__(self) -> Callable[[int], None]:
         if self.total > 3 and sys.stderr.isatty():
             from rich.progress import Progress
 
@@ -138,13 +149,13 @@ class _progress_bar:
         if self.progress is not None:
             self.progress.advance(self.task, n)
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         if self.progress is not None:
             self.progress.stop()
         return False
 
 
-def _progress(items, label: str):
+def _progress(items: list[T], label: str) -> Iterator[T]:
     if len(items) <= 3 or not sys.stderr.isatty():
         yield from items
         return
@@ -154,6 +165,7 @@ def _progress(items, label: str):
 
 
 # --- commands --------------------------------------------------------------------------------
+
 
 @app.command()
 def validate(specs: list[str] = typer.Argument(..., help="Spec files, folders or glob patterns.")) -> None:
@@ -170,7 +182,12 @@ def validate(specs: list[str] = typer.Argument(..., help="Spec files, folders or
 @app.command()
 def render(
     specs: list[str] = typer.Argument(..., help="Spec files, folders or glob patterns."),
-    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Output folder (default: out/<spec name>/; with several specs, <DIR>/<spec name>/)."),
+    output: Path | None = typer.Option(
+        None,
+        "-o",
+        "--output",
+        help="Output folder (default: out/<spec name>/; with several specs, <DIR>/<spec name>/).",
+    ),
     check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 naming the files that are stale."),
     diff: bool = typer.Option(False, "--diff", help="Write nothing; print a unified diff of what would change."),
 ) -> None:
@@ -223,23 +240,29 @@ def render(
 def run(
     spec: str = typer.Argument(..., help="The spec file."),
     name: str = typer.Argument(..., help="Customization name, e.g. need_registration."),
-    input: str = typer.Option("-", "--input", "-i", help="Input JSON file (what the connector passes as $params); - for stdin."),
-    php: Optional[str] = typer.Option(None, "--php", help="The php binary to use (default: php on PATH or $ITGRIX_GEN_PHP)."),
-    now: Optional[str] = typer.Option(None, "--now", help="Pin the clock (ISO 8601 with offset) for hours/deadline logic."),
+    input: str = typer.Option(
+        "-", "--input", "-i", help="Input JSON file (what the connector passes as $params); - for stdin."
+    ),
+    php: str | None = typer.Option(
+        None, "--php", help="The php binary to use (default: php on PATH or $ITGRIX_GEN_PHP)."
+    ),
+    now: str | None = typer.Option(
+        None, "--now", help="Pin the clock (ISO 8601 with offset) for hours/deadline logic."
+    ),
 ) -> None:
     """Render in memory and run one customization on one input with real PHP, as the connector would."""
     import tempfile
 
-    from generator.php.runner import Case, require_php, run_batch
     from generator.customizations import BY_NAME, NAMES
+    from generator.php.runner import Case, require_php, run_batch
 
     key = name[:-4] if name.endswith(".php") else name
     if key not in BY_NAME:
         err.print(f"error: unknown customization {name!r}; one of: {', '.join(NAMES)}")
-        raise Exit(2)
+        raise Exit(2) from None
     if input == "-" and sys.stdin.isatty():
         err.print("error: give the input JSON with --input FILE (or pipe it on stdin)")
-        raise Exit(2)
+        raise Exit(2) from None
     try:
         if input == "-":
             data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
@@ -248,20 +271,22 @@ def run(
                 data = handle.read(MAX_INPUT_BYTES + 1)
         if len(data) > MAX_INPUT_BYTES:
             err.print(f"error: {input}: larger than {MAX_INPUT_BYTES:,} bytes; not a call's input", markup=False)
-            raise Exit(2)
+            raise Exit(2) from None
         text = data.decode("utf-8")
     except OSError as exc:
         err.print(f"error: cannot read {input}: {exc.strerror or exc}", markup=False)
-        raise Exit(2)
+        raise Exit(2) from None
     except UnicodeDecodeError as exc:
-        err.print(f"error: {input}: not UTF-8 ({exc.reason} at byte {exc.start}); the connector sends UTF-8 JSON",
-                  markup=False)
-        raise Exit(2)
+        err.print(
+            f"error: {input}: not UTF-8 ({exc.reason} at byte {exc.start}); the connector sends UTF-8 JSON",
+            markup=False,
+        )
+        raise Exit(2) from None
     try:
         json.loads(text)
     except ValueError as exc:
         err.print(f"error: {input}: not valid JSON: {exc}")
-        raise Exit(2)
+        raise Exit(2) from None
     moment = None
     if now:
         try:
@@ -271,10 +296,10 @@ def run(
             moment = int(parsed.timestamp())
         except ValueError:
             err.print("error: --now takes ISO 8601 with an offset, e.g. 2026-11-24T10:00:00+03:00")
-            raise Exit(2)
+            raise Exit(2) from None
     loaded, failed = load_all([Path(spec)])
     if failed:
-        raise Exit(2)
+        raise Exit(2) from None
     php_bin = require_php(php)
     from generator.pipeline import checked
 
@@ -299,10 +324,18 @@ def run(
 @app.command()
 def test(
     specs: list[str] = typer.Argument(..., help="Spec files, folders or glob patterns."),
-    cases: Optional[Path] = typer.Option(None, "--cases", help="Folder of case folders (default: cases/ beside each spec)."),
-    php: Optional[str] = typer.Option(None, "--php", help="The php binary to use."),
-    update: bool = typer.Option(False, "--update", help="Rewrite each expected.json from the current reply (review the diff!)."),
-    php_matrix: bool = typer.Option(False, "--php-matrix", help="Also run every case on the PHP versions from the spec's php: floor up (5.2, 7.4-8.5: WASM builds from npm; needs Node.js)."),
+    cases: Path | None = typer.Option(
+        None, "--cases", help="Folder of case folders (default: cases/ beside each spec)."
+    ),
+    php: str | None = typer.Option(None, "--php", help="The php binary to use."),
+    update: bool = typer.Option(
+        False, "--update", help="Rewrite each expected.json from the current reply (review the diff!)."
+    ),
+    php_matrix: bool = typer.Option(
+        False,
+        "--php-matrix",
+        help="Also run every case on the PHP versions from the spec's php: floor up (5.2, 7.4-8.5: WASM builds from npm; needs Node.js).",
+    ),
 ) -> None:
     """Run every golden case (input.json -> expected.json) through real PHP."""
     from generator.cases import CaseError, discover, run_cases, update_expected
@@ -319,7 +352,7 @@ def test(
             matrix_dir()
         except MatrixUnavailable as exc:
             err.print(f"error: {exc}", markup=False)
-            raise Exit(2)
+            raise Exit(2) from None
         versions = list(VERSIONS)
     table = Table(title=None, show_lines=False)
     table.add_column("spec")
@@ -343,8 +376,10 @@ def test(
             continue
         spec_versions = versions_from(versions, item.spec.php)
         if php_matrix:
-            err.print(f"{item.path}: PHP {', '.join(spec_versions)} (from the spec's php: {item.spec.php} floor)",
-                      markup=False)
+            err.print(
+                f"{item.path}: PHP {', '.join(spec_versions)} (from the spec's php: {item.spec.php} floor)",
+                markup=False,
+            )
         for version in spec_versions:
             for outcome in run_cases(item, found, php_bin, version):
                 total += 1
@@ -364,19 +399,22 @@ def test(
                 if not php_matrix or not ok:
                     table.add_row(str(item.path), version, outcome.case.name, outcome.case.meta.customization, label)
                 if not ok:
-                    details.append(f"--- {item.path} :: {outcome.case.name} (php {version})\n" + "\n".join(outcome.problems))
+                    details.append(
+                        f"--- {item.path} :: {outcome.case.name} (php {version})\n" + "\n".join(outcome.problems)
+                    )
     out.print(table)
     for block in details:
         out.print(block, markup=False)
     failed_cases = total - passed
     out.print(f"{passed} passed, {failed_cases} failed", markup=False)
     if failed or broken:
-        raise Exit(2)
+        raise Exit(2) from None
     raise Exit(1 if failed_cases else 0)
 
 
 def versions_from(versions: list[str], floor: str) -> list[str]:
     """The matrix from the spec's `php:` floor up (native php always runs)."""
+
     def key(version: str) -> tuple[int, int]:
         major, minor = version.split(".")
         return int(major), int(minor)
@@ -386,13 +424,16 @@ def versions_from(versions: list[str], floor: str) -> list[str]:
 
 @app.command()
 def deploy(
-    spec: Optional[str] = typer.Argument(None, help="The spec to deploy (not needed with --rollback)."),
+    spec: str | None = typer.Argument(None, help="The spec to deploy (not needed with --rollback)."),
     to: Path = typer.Option(..., "--to", help="The connector's folder, normally /opt/itgrix_bx/customizer/actions/."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show per-file status and diffs; write nothing."),
-    force: bool = typer.Option(False, "--force", help="Overwrite (deploy) or discard (rollback) files edited by hand "
-                               "on the server, after backing them up."),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Overwrite (deploy) or discard (rollback) files edited by hand on the server, after backing them up.",
+    ),
     rollback: bool = typer.Option(False, "--rollback", help="Restore the files the last deploy replaced."),
-    php: Optional[str] = typer.Option(None, "--php", help="The php binary for `php -l` (default: php on PATH, if any)."),
+    php: str | None = typer.Option(None, "--php", help="The php binary for `php -l` (default: php on PATH, if any)."),
     wait: float = typer.Option(30.0, "--wait", min=0, help="Seconds to wait for another deploy into the same folder."),
 ) -> None:
     """Check, then install the fourteen files into the connector's folder atomically, with a backup."""
@@ -418,7 +459,7 @@ def deploy(
         raise UsageProblem(f"{to} is not a folder (the connector's customizer/actions folder must exist)")
     loaded, failed = load_all([Path(spec)])
     if failed:
-        raise Exit(2)
+        raise Exit(2) from None
     item = loaded[0]
     rendered = render_files(item)
     php_bin = require_php(php) if php else find_php()
@@ -427,7 +468,7 @@ def deploy(
         for line in problems:
             err.print(f"check failed: {line}", markup=False)
         err.print(f"nothing was written to {to}", markup=False)
-        raise Exit(2)
+        raise Exit(2) from None
     if not php_bin:
         err.print("note: no php here, so only phply checked the syntax (php -l skipped)", markup=False)
     colours = {"create": "green", "update": "yellow", "identical": "dim", "hand-edited": "red", "unreadable": "red"}
@@ -444,37 +485,43 @@ def deploy(
             for f in plan.unreadable:
                 err.print(f"error: cannot read {to / f.name}: {f.why}", markup=False)
             err.print(f"nothing was written to {to}: run as the connector's owner or root", markup=False)
-            raise Exit(2)
+            raise Exit(2) from None
         if plan.hand_edited and not force:
             for f in plan.hand_edited:
                 sys.stdout.write(f.diff(to))
-            err.print("refusing to overwrite files edited by hand since the last deploy (shown above); "
-                      "move the change into the spec, or use --force (they are backed up first); "
-                      f"nothing was written to {to}", markup=False)
+            err.print(
+                "refusing to overwrite files edited by hand since the last deploy (shown above); "
+                "move the change into the spec, or use --force (they are backed up first); "
+                f"nothing was written to {to}",
+                markup=False,
+            )
             raise Exit(1)
         if dry_run:
             out.print("dry run: nothing written")
         else:
             try:
-                backup = dep.apply(plan, item.spec.name, item.digest, force=force)
+                kept = dep.apply(plan, item.spec.name, item.digest, force=force)
             except dep.DeployError as exc:
                 err.print(f"error: {exc}", markup=False)
-                raise Exit(2)
-            if backup:
-                out.print(f"backup of replaced files: {backup}", markup=False)
+                raise Exit(2) from None
+            if kept:
+                out.print(f"backup of replaced files: {kept}", markup=False)
             else:
                 out.print("nothing to change: every file is already deployed")
     custom = [f.name[:-4] for f in plan.files if f.customized]
     plain = [f.name[:-4] for f in plan.files if not f.customized]
-    out.print("Switch on in the admin panel (http://<asterisk-ip>:8077 -> Customizer): "
-              + (", ".join(custom) if custom else "none"), markup=False)
+    out.print(
+        "Switch on in the admin panel (http://<asterisk-ip>:8077 -> Customizer): "
+        + (", ".join(custom) if custom else "none"),
+        markup=False,
+    )
     if plain:
         out.print("Pass-through (need not be switched on): " + ", ".join(plain), markup=False)
     raise Exit(0)
 
 
 @contextlib.contextmanager
-def _no_lock():
+def _no_lock() -> Iterator[None]:
     yield
 
 
@@ -485,7 +532,7 @@ def explain(spec: str = typer.Argument(..., help="The spec to explain.")) -> Non
 
     loaded, failed = load_all([Path(spec)])
     if failed:
-        raise Exit(2)
+        raise Exit(2) from None
     sys.stdout.write(describe(loaded[0].spec))
 
 
@@ -519,7 +566,7 @@ def init(
     target = folder / "spec.yaml"
     if target.exists() and not force:
         err.print(f"error: {target} exists (use --force to overwrite)")
-        raise Exit(2)
+        raise Exit(2) from None
     written = write_starter(folder)
     for path in written:
         out.print(f"[green]create[/]    {path}")

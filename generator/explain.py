@@ -26,9 +26,17 @@ def explain(spec: Spec) -> str:
         lines += [f"- {line}" for line in c.explain(section, spec)]
         lines.append("")
     lines += ["## Left unchanged", ""]
-    lines += [", ".join(c.filename for c in passthrough) + ": these pass the connector's data through untouched."
-              if passthrough else "Nothing: every customization is used."]
-    lines += ["", "## To switch on", "",
-              "In the connector's admin panel (`http://<asterisk-ip>:8077` → Customizer) switch on: "
-              + (", ".join(c.name for c in customized) if customized else "nothing") + "."]
+    lines += [
+        ", ".join(c.filename for c in passthrough) + ": these pass the connector's data through untouched."
+        if passthrough
+        else "Nothing: every customization is used."
+    ]
+    lines += [
+        "",
+        "## To switch on",
+        "",
+        "In the connector's admin panel (`http://<asterisk-ip>:8077` → Customizer) switch on: "
+        + (", ".join(c.name for c in customized) if customized else "nothing")
+        + ".",
+    ]
     return "\n".join(lines) + "\n"

@@ -7,6 +7,7 @@ full disk leaves either the old file or the new one, never half of either.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import re
@@ -63,8 +64,13 @@ def plan(files: dict[str, str], folder: Path) -> list[Planned]:
     return out
 
 
-def atomic_write(path: Path, content: str | bytes, mode: int | None = None, durable: bool = True,
-                 owner: tuple[int, int] | None = None) -> None:
+def atomic_write(
+    path: Path,
+    content: str | bytes,
+    mode: int | None = None,
+    durable: bool = True,
+    owner: tuple[int, int] | None = None,
+) -> None:
     """Write via a temporary file and a rename: readers see the old file or the new, never half.
     `durable` also fsyncs before the rename (deploys to a server); generated output in a build
     folder skips that, as the rename alone keeps every file whole if the process dies.  `owner`
@@ -82,16 +88,12 @@ def atomic_write(path: Path, content: str | bytes, mode: int | None = None, dura
             mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
         os.chmod(tmp, mode)
         if owner is not None:
-            try:
+            with contextlib.suppress(PermissionError):
                 os.chown(tmp, *owner)
-            except PermissionError:
-                pass
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
 
 
@@ -103,7 +105,11 @@ def write(planned: list[Planned]) -> None:
 
 def unified_diff(item: Planned) -> str:
     old = item.path.read_text(encoding="utf-8", errors="replace") if item.path.exists() else ""
-    return "".join(difflib.unified_diff(
-        old.splitlines(keepends=True), item.content.splitlines(keepends=True),
-        fromfile=f"a/{item.path}", tofile=f"b/{item.path}",
-    ))
+    return "".join(
+        difflib.unified_diff(
+            old.splitlines(keepends=True),
+            item.content.splitlines(keepends=True),
+            fromfile=f"a/{item.path}",
+            tofile=f"b/{item.path}",
+        )
+    )

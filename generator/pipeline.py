@@ -54,8 +54,10 @@ def render_files(loaded: LoadedSpec) -> list[RenderedFile]:
         rendered = render_one(loaded, customization)
         size = len(rendered.content.encode("utf-8"))
         if size > MAX_FILE_BYTES:
-            raise OutputTooLarge(f"{rendered.filename} would be {size:,} bytes; the limit for one generated file "
-                                 f"is {MAX_FILE_BYTES:,} (the connector compiles it on every call)")
+            raise OutputTooLarge(
+                f"{rendered.filename} would be {size:,} bytes; the limit for one generated file "
+                f"is {MAX_FILE_BYTES:,} (the connector compiles it on every call)"
+            )
         files.append(rendered)
     return files
 
@@ -77,10 +79,15 @@ def render_one(loaded: LoadedSpec, c: Customization) -> RenderedFile:
     what = f"its '{c.section}' section" if section is not None else "pass-through: the spec leaves it out"
     context = dict(
         variables,
-        filename=PhpCode(c.filename), spec_name=PhpCode(literals.php_comment_text(spec.name)),
-        what=PhpCode(what), summary=PhpCode(c.summary[0].lower() + c.summary[1:]), entry=PhpCode(c.entry(spec.name)),
-        name=PhpCode(literals.php_string(f"{c.name}:{spec.name}")), passthrough=PhpCode(passthrough),
-        passthrough_only=section is None, log=PhpCode(ctx.fn("log")),
+        filename=PhpCode(c.filename),
+        spec_name=PhpCode(literals.php_comment_text(spec.name)),
+        what=PhpCode(what),
+        summary=PhpCode(c.summary[0].lower() + c.summary[1:]),
+        entry=PhpCode(c.entry(spec.name)),
+        name=PhpCode(literals.php_string(f"{c.name}:{spec.name}")),
+        passthrough=PhpCode(passthrough),
+        passthrough_only=section is None,
+        log=PhpCode(ctx.fn("log")),
         helpers=PhpCode("@HELPERS@"),
     )
     template = environment().get_template(c.template if section is not None else "_base.php.j2")

@@ -50,13 +50,18 @@ def _key(spec: Path, output: Path | None, many: bool, root: Path | None) -> str 
         data = spec.read_bytes()
     except OSError:
         return None
-    parts = [_code_digest(), str(spec.resolve()), str(output.resolve() if output else None), str(many),
-             str(root.resolve() if root else None), _sha(data)]
+    parts = [
+        _code_digest(),
+        str(spec.resolve()),
+        str(output.resolve() if output else None),
+        str(many),
+        str(root.resolve() if root else None),
+        _sha(data),
+    ]
     return _sha("\0".join(parts).encode())
 
 
-def lookup(spec: Path, output: Path | None, many: bool,
-           root: Path | None) -> tuple[Path, list[str], list[str]] | None:
+def lookup(spec: Path, output: Path | None, many: bool, root: Path | None) -> tuple[Path, list[str], list[str]] | None:
     """(output folder, customized customizations, file names in order) when every generated file
     on disk is what the spec renders now; None otherwise."""
     folder = _dir()
@@ -77,16 +82,27 @@ def lookup(spec: Path, output: Path | None, many: bool,
         return None
 
 
-def store(spec: Path, output: Path | None, many: bool, root: Path | None, sources: list[Path], folder: Path,
-          files: dict[str, str], customized: list[str]) -> None:
+def store(
+    spec: Path,
+    output: Path | None,
+    many: bool,
+    root: Path | None,
+    sources: list[Path],
+    folder: Path,
+    files: dict[str, str],
+    customized: list[str],
+) -> None:
     cache = _dir()
     key = _key(spec, output, many, root) if cache is not None else None
     if cache is None or key is None:
         return
     try:
-        entry = {"sources": {str(p.resolve()): _sha(p.read_bytes()) for p in sources},
-                 "folder": str(folder), "customized": customized,
-                 "files": {name: _sha(text.encode("utf-8")) for name, text in files.items()}}
+        entry = {
+            "sources": {str(p.resolve()): _sha(p.read_bytes()) for p in sources},
+            "folder": str(folder),
+            "customized": customized,
+            "files": {name: _sha(text.encode("utf-8")) for name, text in files.items()},
+        }
         writer.atomic_write(cache / key[:2] / key, json.dumps(entry), durable=False)
     except OSError:
         pass  # a read-only home: the full pipeline runs every time

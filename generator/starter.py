@@ -42,21 +42,38 @@ CASE_INPUT = {
     "call_full": {
         "active_conversation_id": "1732443000.101",
         "channel": {
-            "id": "1732443000.100", "type": "incoming", "state": "ringing", "is_primary": True,
-            "from": {"number": "+74951234567"}, "to": {"number": "100"},
+            "id": "1732443000.100",
+            "type": "incoming",
+            "state": "ringing",
+            "is_primary": True,
+            "from": {"number": "+74951234567"},
+            "to": {"number": "100"},
             "trunk": {"number": "74957654321", "name": "sip-moscow"},
-            "start_time": "2026-11-24 10:00:00", "answer_time": "0001-01-01 00:00:00",
-            "end_time": "0001-01-01 00:00:00", "was_answered": False, "name": "SIP/sip-moscow-0001",
+            "start_time": "2026-11-24 10:00:00",
+            "answer_time": "0001-01-01 00:00:00",
+            "end_time": "0001-01-01 00:00:00",
+            "was_answered": False,
+            "name": "SIP/sip-moscow-0001",
             "extra": {},
         },
         "conversations": {
             "1732443000.101": {
-                "channel": {"id": "1732443000.101", "type": "incoming", "from": {"number": "+74951234567"},
-                            "to": {"number": "100"}},
-                "is_parked": False, "user": {"id": 7, "name": "Anna", "phones": ["100"]},
+                "channel": {
+                    "id": "1732443000.101",
+                    "type": "incoming",
+                    "from": {"number": "+74951234567"},
+                    "to": {"number": "100"},
+                },
+                "is_parked": False,
+                "user": {"id": 7, "name": "Anna", "phones": ["100"]},
             }
         },
-        "deal": None, "entity": None, "is_ivr": False, "record": "", "registration": None, "result": 0,
+        "deal": None,
+        "entity": None,
+        "is_ivr": False,
+        "record": "",
+        "registration": None,
+        "result": 0,
     },
 }
 

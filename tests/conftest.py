@@ -51,8 +51,14 @@ def run_one(path: Path, params, now: int | None = None, php: str | None = None):
 
 
 def cli(*args: str, cwd: Path | None = None, input: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd or ROOT, input=input,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *args],
+        cwd=cwd or ROOT,
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def cli_here(*args: str, cwd: Path | None = None, input: str | None = None) -> subprocess.CompletedProcess:

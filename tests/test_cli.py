@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 from tests.conftest import ROOT, cli
 
@@ -97,9 +95,18 @@ def test_run_prints_connector_reply():
 
 
 def test_run_reads_stdin_and_pins_clock():
-    body = {"CRM_SOURCE": "", "TYPE": 2, "call_full": {"channel": {"type": "incoming"}}, "call_stage": "conversation_requested"}
-    late = cli("run", str(EXAMPLE), "process_registration_params", "--now", "2026-11-24T23:00:00+03:00", input=json.dumps(body))
-    day = cli("run", str(EXAMPLE), "process_registration_params", "--now", "2026-11-24T12:00:00+03:00", input=json.dumps(body))
+    body = {
+        "CRM_SOURCE": "",
+        "TYPE": 2,
+        "call_full": {"channel": {"type": "incoming"}},
+        "call_stage": "conversation_requested",
+    }
+    late = cli(
+        "run", str(EXAMPLE), "process_registration_params", "--now", "2026-11-24T23:00:00+03:00", input=json.dumps(body)
+    )
+    day = cli(
+        "run", str(EXAMPLE), "process_registration_params", "--now", "2026-11-24T12:00:00+03:00", input=json.dumps(body)
+    )
     assert json.loads(late.stdout)["data"]["CRM_SOURCE"] == "AFTER_HOURS"
     assert json.loads(day.stdout)["data"]["CRM_SOURCE"] == "CALL"
 

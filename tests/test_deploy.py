@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from generator import deploy as dep
-from generator.output import atomic_write
 from generator.pipeline import render_files
 from tests.conftest import ROOT, cli, load
 
@@ -164,8 +163,12 @@ def test_rollback_restores_previous_deploy_and_removes_created(actions):
 def test_failed_check_writes_nothing(actions, monkeypatch):
     loaded = load(EXAMPLE)
     rendered = render_files(loaded)
-    broken = [r if r.customization.name != "need_registration" else
-              type(r)(r.customization, r.content.replace("return array(", "return [", 1), True) for r in rendered]
+    broken = [
+        r
+        if r.customization.name != "need_registration"
+        else type(r)(r.customization, r.content.replace("return array(", "return [", 1), True)
+        for r in rendered
+    ]
     assert dep.check(broken, None)
     assert dep.check(rendered, None) == []
 

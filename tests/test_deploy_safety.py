@@ -179,8 +179,15 @@ def test_concurrent_deploys_never_mix_two_clients(actions):
     exe = [sys.executable, "-m", "generator", "deploy", "--force"]
     for round_ in range(4):
         count = 2 + round_
-        procs = [subprocess.Popen(exe + [str((EXAMPLE, OTHER)[i % 2]), "--to", str(actions)], cwd=ROOT,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for i in range(count)]
+        procs = [
+            subprocess.Popen(
+                exe + [str((EXAMPLE, OTHER)[i % 2]), "--to", str(actions)],
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+            for i in range(count)
+        ]
         for proc in procs:
             _, stderr = proc.communicate(timeout=120)
             assert proc.returncode == 0, stderr

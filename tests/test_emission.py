@@ -14,8 +14,8 @@ import pytest
 
 from generator.customizations import CUSTOMIZATIONS
 from generator.explain import explain
-from generator.pipeline import render, render_files
-from generator.speclang.loader import Loader, SpecError
+from generator.pipeline import render
+from generator.speclang.loader import SpecError
 from tests.conftest import ROOT, load, load_text, render_to, run_one
 
 EXAMPLE = ROOT / "specs" / "example" / "spec.yaml"
@@ -38,18 +38,24 @@ def test_passthrough_files_are_short():
 def changed_lines(before: dict[str, str], after: dict[str, str]) -> dict[str, int]:
     out = {}
     for name in before:
-        diff = [d for d in difflib.unified_diff(before[name].splitlines(), after[name].splitlines(), lineterm="", n=0)
-                if d[:1] in "+-" and not d.startswith(("+++", "---"))]
+        diff = [
+            d
+            for d in difflib.unified_diff(before[name].splitlines(), after[name].splitlines(), lineterm="", n=0)
+            if d[:1] in "+-" and not d.startswith(("+++", "---"))
+        ]
         if diff:
             out[name] = len([d for d in diff if d.startswith("+")])
     return out
 
 
-@pytest.mark.parametrize("old,new", [
-    ('extension: ["100", "101"]', 'extension: ["100", "107"]'),
-    ("set: {USER_ID: 456}", "set: {USER_ID: 457}"),
-    ('callerid_name: "{entity.name}"', 'callerid_name: "Client {entity.name}"'),
-])
+@pytest.mark.parametrize(
+    "old,new",
+    [
+        ('extension: ["100", "101"]', 'extension: ["100", "107"]'),
+        ("set: {USER_ID: 456}", "set: {USER_ID: 457}"),
+        ('callerid_name: "{entity.name}"', 'callerid_name: "Client {entity.name}"'),
+    ],
+)
 def test_one_value_changes_few_lines_in_one_file(tmp_path, old, new):
     text = EXAMPLE.read_text(encoding="utf-8")
     assert old in text
@@ -87,8 +93,8 @@ def test_every_rule_is_an_if_with_its_place_and_line():
 
 
 def test_a_comment_in_the_runtime_changes_no_code(tmp_path, monkeypatch):
-    from generator.emit import runtime as rt_module
     from generator import resources
+    from generator.emit import runtime as rt_module
 
     folder = tmp_path / "templates"
     shutil.copytree(resources.templates_dir(), folder)
@@ -105,8 +111,11 @@ def test_a_comment_in_the_runtime_changes_no_code(tmp_path, monkeypatch):
     finally:
         rt_module.runtime.cache_clear()
     for name in before:
-        diff = [d for d in difflib.unified_diff(before[name].splitlines(), after[name].splitlines(), lineterm="", n=0)
-                if d[:1] in "+-" and not d.startswith(("+++", "---"))]
+        diff = [
+            d
+            for d in difflib.unified_diff(before[name].splitlines(), after[name].splitlines(), lineterm="", n=0)
+            if d[:1] in "+-" and not d.startswith(("+++", "---"))
+        ]
         assert all(re.match(r"^[+-]\s*//", d) for d in diff), diff
 
 
@@ -138,8 +147,9 @@ def test_explain_and_php_agree_on_cancelling(tmp_path, c, php):
         return
     assert c.can_cancel, f"{c.name} accepted a cancelling rule"
     paths = render_to(loaded, tmp_path / "out")
-    result = run_one(paths[c.name], {"call_stage": "conversation_accepted", "fields": {"TITLE": "x"}, "phone": "1"},
-                     php=php)
+    result = run_one(
+        paths[c.name], {"call_stage": "conversation_accepted", "fields": {"TITLE": "x"}, "phone": "1"}, php=php
+    )
     assert result.clean and result.reply["data"] == {}, result.reply
     assert "**cancelled**" in explain(loaded.spec)
     assert c.may_cancel(c.section_of(loaded.spec))

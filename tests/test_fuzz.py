@@ -11,30 +11,94 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.php.runner import Case, run_batch
 from generator.customizations import BY_NAME, CONTEXT_KEYS, NAMES
+from generator.php.runner import Case, run_batch
 from tests.conftest import ROOT, count, load, render_to
 
-KEYS = sorted({k for c in BY_NAME.values() for k in c.keys} | set(CONTEXT_KEYS) | {
-    "phone", "params", "fields", "path", "user", "entity", "from", "number", "name", "activity", "error",
-    "DEADLINE", "TITLE"})
-CALL_KEYS = ["active_conversation_id", "channel", "conversations", "deal", "entity", "is_ivr", "record",
-             "registration", "result"]
-CHANNEL_KEYS = ["answer_time", "end_time", "extra", "from", "to", "trunk", "id", "is_primary", "name",
-                "start_time", "state", "type", "was_answered"]
+KEYS = sorted(
+    {k for c in BY_NAME.values() for k in c.keys}
+    | set(CONTEXT_KEYS)
+    | {
+        "phone",
+        "params",
+        "fields",
+        "path",
+        "user",
+        "entity",
+        "from",
+        "number",
+        "name",
+        "activity",
+        "error",
+        "DEADLINE",
+        "TITLE",
+    }
+)
+CALL_KEYS = [
+    "active_conversation_id",
+    "channel",
+    "conversations",
+    "deal",
+    "entity",
+    "is_ivr",
+    "record",
+    "registration",
+    "result",
+]
+CHANNEL_KEYS = [
+    "answer_time",
+    "end_time",
+    "extra",
+    "from",
+    "to",
+    "trunk",
+    "id",
+    "is_primary",
+    "name",
+    "start_time",
+    "state",
+    "type",
+    "was_answered",
+]
 
 scalars = st.one_of(
-    st.none(), st.booleans(),
-    st.integers(min_value=-(2**53), max_value=2**53), st.sampled_from([2**63 - 1, -(2**63), 2**70]),
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**53), max_value=2**53),
+    st.sampled_from([2**63 - 1, -(2**63), 2**70]),
     st.floats(allow_nan=False, allow_infinity=False),
-    st.text(max_size=20), st.sampled_from(["", "0", "1", "true", "incoming", "outgoing", "local", "call_ended",
-                                            "conversation_accepted", "+74951234567", "8 (495) 123-45-67",
-                                            "100", "sip-moscow", "304", "0001-01-01 00:00:00",
-                                            "2026-11-24T11:00:00+03:00", "x" * 100_000, "Ж" * 5000]),
+    st.text(max_size=20),
+    st.sampled_from(
+        [
+            "",
+            "0",
+            "1",
+            "true",
+            "incoming",
+            "outgoing",
+            "local",
+            "call_ended",
+            "conversation_accepted",
+            "+74951234567",
+            "8 (495) 123-45-67",
+            "100",
+            "sip-moscow",
+            "304",
+            "0001-01-01 00:00:00",
+            "2026-11-24T11:00:00+03:00",
+            "x" * 100_000,
+            "Ж" * 5000,
+        ]
+    ),
 )
-json_values = st.recursive(scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.dictionaries(st.one_of(st.sampled_from(KEYS + CHANNEL_KEYS), st.text(max_size=5)), inner, max_size=5)),
-    max_leaves=12)
+json_values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.one_of(st.sampled_from(KEYS + CHANNEL_KEYS), st.text(max_size=5)), inner, max_size=5),
+    ),
+    max_leaves=12,
+)
 
 
 def shaped(keys, values):
@@ -42,21 +106,57 @@ def shaped(keys, values):
 
 
 number_obj = st.one_of(json_values, shaped(["number", "name", "phone", "id"], scalars))
-channel = st.one_of(json_values, st.fixed_dictionaries({}, optional={
-    "from": number_obj, "to": number_obj, "trunk": number_obj,
-    "type": st.one_of(st.sampled_from(["incoming", "outgoing", "local", "unknown"]), json_values),
-    "was_answered": json_values, "state": json_values, "extra": json_values}))
-call_full = st.one_of(json_values, st.fixed_dictionaries({}, optional={
-    "channel": channel,
-    "conversations": st.one_of(json_values, st.dictionaries(st.text(max_size=12), st.one_of(json_values, st.fixed_dictionaries({}, optional={
-        "channel": channel, "user": st.one_of(json_values, shaped(["id", "name", "phones"], json_values)),
-        "is_parked": json_values})), max_size=3)),
-    "entity": st.one_of(json_values, shaped(["name", "type", "id"], scalars)),
-    "is_ivr": json_values, "record": json_values, "result": json_values}))
+channel = st.one_of(
+    json_values,
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "from": number_obj,
+            "to": number_obj,
+            "trunk": number_obj,
+            "type": st.one_of(st.sampled_from(["incoming", "outgoing", "local", "unknown"]), json_values),
+            "was_answered": json_values,
+            "state": json_values,
+            "extra": json_values,
+        },
+    ),
+)
+call_full = st.one_of(
+    json_values,
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "channel": channel,
+            "conversations": st.one_of(
+                json_values,
+                st.dictionaries(
+                    st.text(max_size=12),
+                    st.one_of(
+                        json_values,
+                        st.fixed_dictionaries(
+                            {},
+                            optional={
+                                "channel": channel,
+                                "user": st.one_of(json_values, shaped(["id", "name", "phones"], json_values)),
+                                "is_parked": json_values,
+                            },
+                        ),
+                    ),
+                    max_size=3,
+                ),
+            ),
+            "entity": st.one_of(json_values, shaped(["name", "type", "id"], scalars)),
+            "is_ivr": json_values,
+            "record": json_values,
+            "result": json_values,
+        },
+    ),
+)
 params = st.one_of(
     json_values,
     st.fixed_dictionaries({}, optional={k: json_values for k in KEYS}).flatmap(
-        lambda d: st.fixed_dictionaries({}, optional={"call_full": call_full}).map(lambda c: {**d, **c})),
+        lambda d: st.fixed_dictionaries({}, optional={"call_full": call_full}).map(lambda c: {**d, **c})
+    ),
 )
 
 
@@ -106,7 +206,9 @@ def passthrough(name: str, params) -> dict:
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
     root = tmp_path_factory.mktemp("fuzz")
-    return {spec: render_to(load(ROOT / "specs" / spec / "spec.yaml"), root / spec) for spec in ("passthrough", "example")}
+    return {
+        spec: render_to(load(ROOT / "specs" / spec / "spec.yaml"), root / spec) for spec in ("passthrough", "example")
+    }
 
 
 def run_all(files, inputs, php):
@@ -122,7 +224,12 @@ def run_all(files, inputs, php):
 def check(keys, results):
     for (spec, name, text), result in zip(keys, results):
         where = f"{spec}/{name} on {text[:300]!r}"
-        assert not result.errors and not result.output and result.crash is None, (where, result.errors, result.output, result.crash)
+        assert not result.errors and not result.output and result.crash is None, (
+            where,
+            result.errors,
+            result.output,
+            result.crash,
+        )
         reply = result.reply
         assert isinstance(reply, dict) and reply.get("state") == "success", (where, reply)
         if name != "post_registration":
@@ -147,25 +254,41 @@ def _too_deep(value, depth=0) -> bool:
     return False
 
 
-@settings(max_examples=150, derandomize=True, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=150,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(batch=st.lists(params, min_size=5, max_size=5))
 def test_fuzz_all_fourteen(files, php, batch):
     inputs = [json.dumps(p, ensure_ascii=False) for p in batch]
     count("fuzz inputs (each run through all 14 files of 2 specs)", len(inputs))
-    check(*run_all(files, inputs, php), )
+    check(
+        *run_all(files, inputs, php),
+    )
 
 
 def test_edge_inputs(files, php):
     deep = "[" * 2000 + "]" * 2000
     nested = {"call_full": {"channel": {"from": {"number": {"number": {"number": "1"}}}}}}
-    inputs = ["{}", "[]", "null", "0", '""', "true", '"x"', "[1, 2, 3]", deep,
-              json.dumps({"call_full": None, "phone": None, "params": None, "fields": None, "path": None}),
-              json.dumps({"phone": 79123456789, "path": 5, "fields": "x", "params": "x", "DESCRIPTION": ["a"]}),
-              json.dumps({"phone": "9" * 1_000_000, "path": "/" * 100_000, "call_stage": ["x"]}),
-              json.dumps(nested),
-              json.dumps({"number": ["1"], "name": {"a": 1}, "entity": {"name": ["x"]}, "from": None}),
-              json.dumps({"fields": {"DEADLINE": ["x"], "TITLE": None}}),
-              json.dumps({"fields": {"DEADLINE": "not a date"}, "call_full": {"channel": {"type": ["incoming"]}}})]
+    inputs = [
+        "{}",
+        "[]",
+        "null",
+        "0",
+        '""',
+        "true",
+        '"x"',
+        "[1, 2, 3]",
+        deep,
+        json.dumps({"call_full": None, "phone": None, "params": None, "fields": None, "path": None}),
+        json.dumps({"phone": 79123456789, "path": 5, "fields": "x", "params": "x", "DESCRIPTION": ["a"]}),
+        json.dumps({"phone": "9" * 1_000_000, "path": "/" * 100_000, "call_stage": ["x"]}),
+        json.dumps(nested),
+        json.dumps({"number": ["1"], "name": {"a": 1}, "entity": {"name": ["x"]}, "from": None}),
+        json.dumps({"fields": {"DEADLINE": ["x"], "TITLE": None}}),
+        json.dumps({"fields": {"DEADLINE": "not a date"}, "call_full": {"channel": {"type": ["incoming"]}}}),
+    ]
     count("fuzz edge inputs", len(inputs))
     check(*run_all(files, inputs, php))

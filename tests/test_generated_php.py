@@ -7,13 +7,13 @@ import re
 
 import pytest
 
+from generator.customizations import CUSTOMIZATIONS
 from generator.php.lint import phply_errors
 from generator.php.runner import php_lint
-from generator.customizations import CUSTOMIZATIONS
 from generator.pipeline import render_files
 from generator.speclang.loader import from_model
 from generator.speclang.spec import Spec
-from tests.conftest import cli_here, SPECS, load, render_to, run_one
+from tests.conftest import SPECS, cli_here, load, render_to
 
 RENDERED = [(spec, f) for spec in SPECS for f in render_files(load(spec))]
 
@@ -44,11 +44,44 @@ def _tokens(code: str):
 
 # Token types and called functions a generated file must never contain: output, process exit,
 # globals, classes (could clash), code evaluation.
-FORBIDDEN_TOKENS = {"ECHO", "PRINT", "EXIT", "GLOBAL", "CLASS", "INTERFACE", "EVAL", "INLINE_HTML",
-                    "CLOSE_TAG", "INCLUDE", "INCLUDE_ONCE", "REQUIRE", "REQUIRE_ONCE", "HALT_COMPILER"}
-FORBIDDEN_CALLS = {"var_dump", "print_r", "printf", "vprintf", "fpassthru", "readfile", "passthru", "system",
-                   "exec", "shell_exec", "assert", "create_function", "set_error_handler", "error_reporting",
-                   "ini_set_all", "ob_start", "header", "date_default_timezone_set", "define", "extract"}
+FORBIDDEN_TOKENS = {
+    "ECHO",
+    "PRINT",
+    "EXIT",
+    "GLOBAL",
+    "CLASS",
+    "INTERFACE",
+    "EVAL",
+    "INLINE_HTML",
+    "CLOSE_TAG",
+    "INCLUDE",
+    "INCLUDE_ONCE",
+    "REQUIRE",
+    "REQUIRE_ONCE",
+    "HALT_COMPILER",
+}
+FORBIDDEN_CALLS = {
+    "var_dump",
+    "print_r",
+    "printf",
+    "vprintf",
+    "fpassthru",
+    "readfile",
+    "passthru",
+    "system",
+    "exec",
+    "shell_exec",
+    "assert",
+    "create_function",
+    "set_error_handler",
+    "error_reporting",
+    "ini_set_all",
+    "ob_start",
+    "header",
+    "date_default_timezone_set",
+    "define",
+    "extract",
+}
 
 
 @pytest.mark.parametrize("spec,file", RENDERED, ids=[f"{s.parent.name}/{f.filename}" for s, f in RENDERED])
@@ -59,7 +92,7 @@ def test_contract_shape(spec, file):
     for i, token in enumerate(tokens):
         assert token.type not in FORBIDDEN_TOKENS, f"{token.type} at line {token.lineno}"
         if token.type == "STRING" and token.value.lower() in FORBIDDEN_CALLS:
-            following = [t for t in tokens[i + 1:i + 3] if t.type != "WHITESPACE"]
+            following = [t for t in tokens[i + 1 : i + 3] if t.type != "WHITESPACE"]
             assert not following or following[0].type != "LPAREN", f"{token.value}() at line {token.lineno}"
         if token.type == "VARIABLE":
             assert token.value != "$GLOBALS", f"$GLOBALS at line {token.lineno}"
@@ -79,7 +112,7 @@ def test_empty_spec_is_passthrough_everywhere():
 
 
 def test_render_is_deterministic():
-    spec = [s for s in SPECS if s.parent.name == "example"][0]
+    spec = next(s for s in SPECS if s.parent.name == "example")
     first = [f.content for f in render_files(load(spec))]
     second = [f.content for f in render_files(load(spec))]
     assert first == second
@@ -89,7 +122,7 @@ def test_files_can_share_one_process(tmp_path, php):
     """The customizer may include several files (or one file many times) in one PHP process."""
     from generator.php.runner import Case, run_batch
 
-    spec = [s for s in SPECS if s.parent.name == "example"][0]
+    spec = next(s for s in SPECS if s.parent.name == "example")
     paths = render_to(load(spec), tmp_path)
     cases = [Case(str(p), '{"call_full": null}') for p in paths.values()] * 2
     results = run_batch(cases, php)
@@ -98,8 +131,14 @@ def test_files_can_share_one_process(tmp_path, php):
 
 
 def test_phply_rejects_php7_syntax():
-    for code in ("<?php $a = $b ?? 1;", "<?php $f = fn($x) => $x;", "<?php function f(int $x): int { return $x; }",
-                 "<?php $a = [1, 2];", "<?php $x = f()[0];", "<?php $a = $b <=> $c;"):
+    for code in (
+        "<?php $a = $b ?? 1;",
+        "<?php $f = fn($x) => $x;",
+        "<?php function f(int $x): int { return $x; }",
+        "<?php $a = [1, 2];",
+        "<?php $x = f()[0];",
+        "<?php $a = $b <=> $c;",
+    ):
         assert phply_errors(code) is not None, code
     assert phply_errors("<?php $a = array(1, 2); $b = $a[0];") is None
 
@@ -121,7 +160,7 @@ def test_injected_php7_template_is_caught(tmp_path, monkeypatch):
     monkeypatch.setenv("ITGRIX_GEN_NO_CACHE", "1")
     templates.environment.cache_clear()
     try:
-        spec = [s for s in SPECS if s.parent.name == "example"][0]
+        spec = next(s for s in SPECS if s.parent.name == "example")
         with pytest.raises(CheckFailed) as failure:
             checked(load(spec))
         assert "need_registration.php" in str(failure.value)

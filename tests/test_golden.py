@@ -44,7 +44,7 @@ def test_a_wrong_expectation_fails(tmp_path, php):
 
     from generator.cases import discover as find
 
-    src = [s for s in SPECS if s.parent.name == "docs-whitelist"][0]
+    src = next(s for s in SPECS if s.parent.name == "docs-whitelist")
     shutil.copytree(src.parent, tmp_path / "w")
     case = tmp_path / "w" / "cases" / "whitelist-300-ignored" / "expected.json"
     case.write_text('{"state": "success", "data": {"result": true}}')

@@ -20,15 +20,28 @@ EXAMPLE = ROOT / "specs" / "example" / "spec.yaml"
 CONSOLE_SCRIPT = Path(sys.executable).parent / "itgrix-gen"
 
 
-@pytest.mark.parametrize("args", [
-    [], ["validate"], ["--bogus"], ["validate", "--bogus", "x.yaml"], ["render"], ["run"],
-    ["run", str(EXAMPLE)], ["nosuchcommand"], ["deploy", "--to"], ["test", "--php-matrix"],
-    ["--root", "/nonexistent", "validate", str(EXAMPLE)], ["deploy", str(EXAMPLE), "--rollback", "--to", "/tmp"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["validate"],
+        ["--bogus"],
+        ["validate", "--bogus", "x.yaml"],
+        ["render"],
+        ["run"],
+        ["run", str(EXAMPLE)],
+        ["nosuchcommand"],
+        ["deploy", "--to"],
+        ["test", "--php-matrix"],
+        ["--root", "/nonexistent", "validate", str(EXAMPLE)],
+        ["deploy", str(EXAMPLE), "--rollback", "--to", "/tmp"],
+    ],
+)
 def test_installed_console_script_usage_errors_exit_2_without_traceback(args):
     assert CONSOLE_SCRIPT.is_file(), f"the console script is not installed at {CONSOLE_SCRIPT} (pip install -e .)"
-    proc = subprocess.run([str(CONSOLE_SCRIPT), *args], capture_output=True, text=True, timeout=60,
-                          stdin=subprocess.DEVNULL, cwd=ROOT)
+    proc = subprocess.run(
+        [str(CONSOLE_SCRIPT), *args], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL, cwd=ROOT
+    )
     assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
     assert "Traceback" not in proc.stdout + proc.stderr
     assert proc.stderr.strip(), "a usage error says what is wrong"
@@ -66,13 +79,19 @@ def test_spec_that_is_not_a_file(tmp_path, target):
     assert proc.stderr.count("\n") <= 2, proc.stderr
 
 
-@pytest.mark.parametrize("name,text", [
-    ("alias bomb", "version: 1\nname: x\na: &a [1,1,1,1,1,1,1,1,1,1]\n" + "".join(
-        f"b{i}: &b{i} [{', '.join(['*' + ('a' if i == 0 else f'b{i - 1}')] * 10)}]\n" for i in range(12))),
-    ("deep", "version: 1\nname: x\nregistration: " + "[" * 100000 + "]" * 100000 + "\n"),
-    ("big", "version: 1\nname: x\ndescription: '" + "x" * (2 * 1024 * 1024) + "'\n"),
-    ("expands", "version: 1\nname: x\na: &a ['" + "x" * 50000 + "']\nb: [" + ", ".join(["*a"] * 200) + "]\n"),
-])
+@pytest.mark.parametrize(
+    "name,text",
+    [
+        (
+            "alias bomb",
+            "version: 1\nname: x\na: &a [1,1,1,1,1,1,1,1,1,1]\n"
+            + "".join(f"b{i}: &b{i} [{', '.join(['*' + ('a' if i == 0 else f'b{i - 1}')] * 10)}]\n" for i in range(12)),
+        ),
+        ("deep", "version: 1\nname: x\nregistration: " + "[" * 100000 + "]" * 100000 + "\n"),
+        ("big", "version: 1\nname: x\ndescription: '" + "x" * (2 * 1024 * 1024) + "'\n"),
+        ("expands", "version: 1\nname: x\na: &a ['" + "x" * 50000 + "']\nb: [" + ", ".join(["*a"] * 200) + "]\n"),
+    ],
+)
 def test_spec_bombs_are_refused_fast(tmp_path, name, text):
     spec = tmp_path / "spec.yaml"
     spec.write_text(text)
@@ -195,14 +214,23 @@ def test_two_specs_never_share_an_output_folder(tmp_path):
     assert cli_here("render", "a.yaml", cwd=tmp_path).returncode == 0, "the owner renders again"
 
 
-@pytest.mark.parametrize("pattern,floor,ok", [
-    ("(*pla:\\d)\\d+", "5.4", False), ("(*pla:\\d)\\d+", "7.4", True), ("(?^i)x", "7.2", False),
-    ("\\N{U+0041}", "5.6", False), ("\\(\\*pla:", "5.4", True), ("(?<n>\\d+)+", "8.4", False),
-])
+@pytest.mark.parametrize(
+    "pattern,floor,ok",
+    [
+        ("(*pla:\\d)\\d+", "5.4", False),
+        ("(*pla:\\d)\\d+", "7.4", True),
+        ("(?^i)x", "7.2", False),
+        ("\\N{U+0041}", "5.6", False),
+        ("\\(\\*pla:", "5.4", True),
+        ("(?<n>\\d+)+", "8.4", False),
+    ],
+)
 def test_regex_judged_for_the_specs_php_floor(tmp_path, pattern, floor, ok):
     spec = tmp_path / "spec.yaml"
-    spec.write_text(f'version: 1\nname: x\nphp: "{floor}"\nregistration:\n  rules:\n'
-                    f"    - when: {{client_phone: {{regex: '{pattern}'}}}}\n      then: skip\n")
+    spec.write_text(
+        f'version: 1\nname: x\nphp: "{floor}"\nregistration:\n  rules:\n'
+        f"    - when: {{client_phone: {{regex: '{pattern}'}}}}\n      then: skip\n"
+    )
     proc = cli_here("validate", str(spec))
     assert (proc.returncode == 0) == ok, proc.stderr
 
@@ -232,9 +260,13 @@ def test_lock_file_pins_every_dependency_within_its_declared_range():
 def test_environment_errors_are_one_line(tmp_path):
     afile = tmp_path / "afile"
     afile.write_text("x")
-    for args in (["init", str(afile)], ["render", str(EXAMPLE), "-o", str(afile)],
-                 ["test", str(EXAMPLE), "--cases", str(tmp_path / "missing")],
-                 ["deploy", str(EXAMPLE), "--to", str(afile)], ["deploy", "--rollback", "--to", str(afile)]):
+    for args in (
+        ["init", str(afile)],
+        ["render", str(EXAMPLE), "-o", str(afile)],
+        ["test", str(EXAMPLE), "--cases", str(tmp_path / "missing")],
+        ["deploy", str(EXAMPLE), "--to", str(afile)],
+        ["deploy", "--rollback", "--to", str(afile)],
+    ):
         proc = cli_here(*args)
         assert proc.returncode == 2, (args, proc.stderr)
         assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr, (args, proc.stderr)

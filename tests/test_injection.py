@@ -11,7 +11,6 @@ markers, CR/LF, NUL and other control characters.
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from pathlib import Path
 
@@ -25,19 +24,62 @@ from tests.conftest import count, load, render_to
 CANARY_DIR = Path("/tmp")
 
 FRAGMENTS = [
-    "'", '"', "\\", "\\\\", "\\'", "$x", "{$x}", "${x}", "?>", "<?php", "<?", "*/", "/*", "#[", "//",
-    "#", "<<<EOT\n", "\nEOT;\n", "\r\n", "\r", "\n", "\x00", "\x01", "\x1b[31m", "\x7f", "%s", "%n",
-    "`id`", "'); system('id'); //", "\"; exit; \"", "\u2028", "\u00a0", "\ufeff", "😀", "Ромашка",
-    "{{", "}}", "\t", "array(", "),", "=>",
+    "'",
+    '"',
+    "\\",
+    "\\\\",
+    "\\'",
+    "$x",
+    "{$x}",
+    "${x}",
+    "?>",
+    "<?php",
+    "<?",
+    "*/",
+    "/*",
+    "#[",
+    "//",
+    "#",
+    "<<<EOT\n",
+    "\nEOT;\n",
+    "\r\n",
+    "\r",
+    "\n",
+    "\x00",
+    "\x01",
+    "\x1b[31m",
+    "\x7f",
+    "%s",
+    "%n",
+    "`id`",
+    "'); system('id'); //",
+    '"; exit; "',
+    "\u2028",
+    "\u00a0",
+    "\ufeff",
+    "😀",
+    "Ромашка",
+    "{{",
+    "}}",
+    "\t",
+    "array(",
+    "),",
+    "=>",
 ]
 
 
 @st.composite
 def hostile_text(draw):
-    parts = draw(st.lists(st.one_of(
-        st.sampled_from(FRAGMENTS),
-        st.text(st.characters(exclude_categories=("Cs",)), max_size=8),
-    ), min_size=1, max_size=8))
+    parts = draw(
+        st.lists(
+            st.one_of(
+                st.sampled_from(FRAGMENTS),
+                st.text(st.characters(exclude_categories=("Cs",)), max_size=8),
+            ),
+            min_size=1,
+            max_size=8,
+        )
+    )
     return "".join(parts)
 
 
@@ -48,7 +90,7 @@ def yaml_string(text: str) -> str:
     for ch in json.dumps(text, ensure_ascii=False)[1:-1]:
         code = ord(ch)
         if code < 0x20 or 0x7F <= code <= 0x9F or code in (0x2028, 0x2029, 0xFEFF) or 0xFFFE <= code <= 0xFFFF:
-            out.append("\\u%04x" % code)
+            out.append(f"\\u{code:04x}")
         else:
             out.append(ch)
     return '"' + "".join(out) + '"'
@@ -64,28 +106,30 @@ def build_spec(text: str, canary: str) -> str:
     lit = y(literal(text))
     key = y(text if text else "k")
     plain = "".join(ch for ch in text if ch not in "\\$")  # preg_replace gives \\ and $ a meaning
-    return "\n".join([
-        "version: 1",
-        f"name: {y(text)}",
-        f"description: {y(text)}",
-        "timezone: Europe/Moscow",
-        "phones:",
-        "  client:",
-        "    region: RU",
-        "    format: keep",
-        f"    rewrite: [{{match: '^.*$', replace: {y(plain)}}}]",
-        f"registration_params: {{set: {{CRM_SOURCE: {lit}, {key}: {lit}}}}}",
-        f"final_params: {{rules: [{{when: {{status: {y(text)}}}, set: {{STATUS_CODE: {lit}}}}}]}}",
-        f"entity: {{set: {{{key}: [{lit}, {{nested: {lit}}}]}}}}",
-        f"activity: {{set: {{SUBJECT: {lit}}}}}",
-        f"tasks: {{set: {{TITLE: {lit}}}}}",
-        f"originate: {{set: {{context: {lit}}}}}",
-        f"autodistribution: {{set: {{name: {lit}}}}}",
-        f"call_card: {{set: {{NOTE: {lit}}}}}",
-        f"record_link: {{description: {lit}, description_type: 1}}",
-        f"record: {{rewrite: [{{match: '^/rec/', replace: {y(plain)}}}]}}",
-        "",
-    ])
+    return "\n".join(
+        [
+            "version: 1",
+            f"name: {y(text)}",
+            f"description: {y(text)}",
+            "timezone: Europe/Moscow",
+            "phones:",
+            "  client:",
+            "    region: RU",
+            "    format: keep",
+            f"    rewrite: [{{match: '^.*$', replace: {y(plain)}}}]",
+            f"registration_params: {{set: {{CRM_SOURCE: {lit}, {key}: {lit}}}}}",
+            f"final_params: {{rules: [{{when: {{status: {y(text)}}}, set: {{STATUS_CODE: {lit}}}}}]}}",
+            f"entity: {{set: {{{key}: [{lit}, {{nested: {lit}}}]}}}}",
+            f"activity: {{set: {{SUBJECT: {lit}}}}}",
+            f"tasks: {{set: {{TITLE: {lit}}}}}",
+            f"originate: {{set: {{context: {lit}}}}}",
+            f"autodistribution: {{set: {{name: {lit}}}}}",
+            f"call_card: {{set: {{NOTE: {lit}}}}}",
+            f"record_link: {{description: {lit}, description_type: 1}}",
+            f"record: {{rewrite: [{{match: '^/rec/', replace: {y(plain)}}}]}}",
+            "",
+        ]
+    )
 
 
 def callerid(text: str, limit: int = 20) -> str:
@@ -93,8 +137,12 @@ def callerid(text: str, limit: int = 20) -> str:
     return "".join(ch for ch in text if ch != '"' and ch != "\x7f" and ord(ch) >= 0x20)[:limit]
 
 
-@settings(max_examples=120, derandomize=True, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=120,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(text=hostile_text())
 def test_hostile_text_round_trips(tmp_path_factory, php, text):
     count("hostile spec texts (injection)")
@@ -110,7 +158,7 @@ def test_hostile_text_round_trips(tmp_path_factory, php, text):
         code = path.read_text(encoding="utf-8")
         assert "\x00" not in code and "\r" not in code
     # phply on whole files is slow (about 40 ms each): a rotating few per example
-    for name in sorted(paths)[len(text) % 5::5]:
+    for name in sorted(paths)[len(text) % 5 :: 5]:
         assert phply_errors(paths[name].read_text(encoding="utf-8")) is None, name
     assert php_lint(str(paths["customize_activity"]), php) is None
     key = text if text else "k"
@@ -135,8 +183,9 @@ def test_hostile_text_round_trips(tmp_path_factory, php, text):
     for name, result in results.items():
         assert not result.errors and not result.output and not result.crash, (name, result.errors, result.output)
     data = {name: r.reply["data"] for name, r in results.items()}
-    assert data["process_registration_params"] == {"CRM_SOURCE": text, "TYPE": 2, key: text} or \
-        (key == "CRM_SOURCE" and data["process_registration_params"] == {"CRM_SOURCE": text, "TYPE": 2})
+    assert data["process_registration_params"] == {"CRM_SOURCE": text, "TYPE": 2, key: text} or (
+        key == "CRM_SOURCE" and data["process_registration_params"] == {"CRM_SOURCE": text, "TYPE": 2}
+    )
     assert data["process_final_params"] == {"STATUS_CODE": text, "USER_ID": 1}
     assert data["customize_entity"] == {key: [text, {"nested": text}]}
     assert data["customize_activity"] == {"SUBJECT": text}
@@ -184,8 +233,11 @@ def test_regex_batch_in_php(php, tmp_path):
         escaped = "".join(("\\" + ch) if not ch.isalnum() and ord(ch) < 128 else ch for ch in text)
         lines.append(f"$ok[] = preg_match({php_regex('^' + escaped + '$')}, {php_string(text)});")
     # \Q...\E quoting with every delimiter inside it, and a class holding them all
-    for pattern, subject in ((r"^\Q" + every + r"\E$", every), ("^[" + every + "]+$", every),
-                             (r"^\Q~\E~\Q" + every + r"\E$", "~~" + every)):
+    for pattern, subject in (
+        (r"^\Q" + every + r"\E$", every),
+        ("^[" + every + "]+$", every),
+        (r"^\Q~\E~\Q" + every + r"\E$", "~~" + every),
+    ):
         texts.append(subject)
         lines.append(f"$ok[] = preg_match({php_regex(pattern)}, {php_string(subject)});")
     lines.append("return $ok;")

@@ -14,17 +14,32 @@ import json
 import pytest
 
 from generator.cases import discover
+from generator.customizations import NAMES
 from generator.php.matrix import VERSIONS, run_version
 from generator.php.runner import Case
-from generator.customizations import NAMES
-from tests.conftest import ROOT, SPECS, count, load, load_text, render_to
+from tests.conftest import ROOT, SPECS, count, load, render_to
 
-MALFORMED = ["{}", "[]", "null", '"x"', "[1, 2]", json.dumps({"call_full": None, "phone": None, "params": None}),
-             json.dumps({"phone": 79123456789, "path": 5, "fields": "x", "params": "x", "DESCRIPTION": ["a"]}),
-             json.dumps({"call_full": {"channel": {"from": {"number": ["1"]}, "type": ["incoming"], "trunk": 5},
-                                       "conversations": "x", "entity": {"name": ["x"]}}, "call_stage": "call_ended"}),
-             json.dumps({"number": "1", "name": "Ёжик в тумане и компания", "entity": {"name": "ООО «Ромашка» и партнёры"}}),
-             json.dumps({"fields": {"DEADLINE": "25.11.2026 11:00:00"}, "phone": "+7 (912) 345-67-89"})]
+MALFORMED = [
+    "{}",
+    "[]",
+    "null",
+    '"x"',
+    "[1, 2]",
+    json.dumps({"call_full": None, "phone": None, "params": None}),
+    json.dumps({"phone": 79123456789, "path": 5, "fields": "x", "params": "x", "DESCRIPTION": ["a"]}),
+    json.dumps(
+        {
+            "call_full": {
+                "channel": {"from": {"number": ["1"]}, "type": ["incoming"], "trunk": 5},
+                "conversations": "x",
+                "entity": {"name": ["x"]},
+            },
+            "call_stage": "call_ended",
+        }
+    ),
+    json.dumps({"number": "1", "name": "Ёжик в тумане и компания", "entity": {"name": "ООО «Ромашка» и партнёры"}}),
+    json.dumps({"fields": {"DEADLINE": "25.11.2026 11:00:00"}, "phone": "+7 (912) 345-67-89"}),
+]
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +52,10 @@ def workload(tmp_path_factory):
         for case in found:
             cases.append(Case(str(paths[case.meta.customization]), case.input_json, case.meta.unix_now()))
             expected.append((f"{spec.parent.name}/{case.name}", case.expected))
-    for name, loaded in (("example", load(ROOT / "specs" / "example" / "spec.yaml")),
-                         ("passthrough", load(ROOT / "specs" / "passthrough" / "spec.yaml"))):
+    for name, loaded in (
+        ("example", load(ROOT / "specs" / "example" / "spec.yaml")),
+        ("passthrough", load(ROOT / "specs" / "passthrough" / "spec.yaml")),
+    ):
         paths = render_to(loaded, root / name)
         for text in MALFORMED:
             for customization in NAMES:

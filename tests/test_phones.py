@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
-from pathlib import Path
+from functools import cache
 
 import phonenumbers as pn
 import pytest
@@ -23,8 +22,8 @@ from phonenumbers import PhoneMetadata
 from phonenumbers import PhoneNumberFormat as F
 from phonenumbers import PhoneNumberType as T
 
-from generator.php.runner import Case, run_batch
 from generator.customizations import BY_NAME
+from generator.php.runner import Case, run_batch
 from generator.pipeline import render_one
 from generator.speclang.loader import from_model
 from generator.speclang.spec import Spec
@@ -83,10 +82,11 @@ def notations(number, region: str) -> list[str]:
 def phone_files(tmp_path_factory):
     folder = tmp_path_factory.mktemp("phones")
 
-    @lru_cache(maxsize=None)
+    @cache
     def path(region: str, fmt: str) -> str:
-        spec = Spec.model_validate({"version": 1, "name": f"oracle-{region}-{fmt}",
-                                    "phones": {"client": {"region": region, "format": fmt}}})
+        spec = Spec.model_validate(
+            {"version": 1, "name": f"oracle-{region}-{fmt}", "phones": {"client": {"region": region, "format": fmt}}}
+        )
         rendered = render_one(from_model(spec), BY_NAME["process_client_phone"])
         target = folder / f"{region}-{fmt}.php"
         target.write_text(rendered.content, encoding="utf-8")
@@ -126,10 +126,24 @@ def test_every_region_every_notation(phone_files, php):
 
 
 def test_words_short_and_empty_stay(phone_files, php):
-    batch = [(region, fmt, text) for region in ("RU", "DE", "US", "GB", "BR", "JP")
-             for fmt in FORMATS
-             for text in ("", "anonymous", "Unknown", "101", "*21#", "100#", "+", "tel:+74951234567",
-                          "8 495 123-45-67 доб. 12", "   ", "0")]
+    batch = [
+        (region, fmt, text)
+        for region in ("RU", "DE", "US", "GB", "BR", "JP")
+        for fmt in FORMATS
+        for text in (
+            "",
+            "anonymous",
+            "Unknown",
+            "101",
+            "*21#",
+            "100#",
+            "+",
+            "tel:+74951234567",
+            "8 495 123-45-67 доб. 12",
+            "   ",
+            "0",
+        )
+    ]
     check(batch, phone_files, php)
     for region, fmt, text in batch:
         assert oracle(text, region, fmt) == text
@@ -155,8 +169,12 @@ def varied_number(draw):
     return region, draw(st.sampled_from(FORMATS)), text
 
 
-@settings(max_examples=25, derandomize=True, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=25,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(st.lists(varied_number(), min_size=40, max_size=40))
 def test_random_numbers_match_phonenumbers(phone_files, php, batch):
     check(batch, phone_files, php)

@@ -12,6 +12,7 @@ import json
 import socket
 import threading
 import time
+from typing import ClassVar
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -20,8 +21,10 @@ from tests.conftest import load_text, render_to, run_one
 
 
 def record_spec(tmp_path, command: str, timeout: float = 2.0):
-    text = (f"version: 1\nname: rec\nrecord:\n  rewrite: [{{match: '^/spool/', replace: '{tmp_path}/'}}]\n"
-            f"  convert: {{command: {json.dumps(command)}, timeout_s: {timeout}}}\n")
+    text = (
+        f"version: 1\nname: rec\nrecord:\n  rewrite: [{{match: '^/spool/', replace: '{tmp_path}/'}}]\n"
+        f"  convert: {{command: {json.dumps(command)}, timeout_s: {timeout}}}\n"
+    )
     return render_to(load_text(tmp_path, text), tmp_path / "out")["process_record_file_path"]
 
 
@@ -72,10 +75,10 @@ def test_conversion_cannot_inject_shell(tmp_path, php):
 
 
 class Hook(http.server.BaseHTTPRequestHandler):
-    received: list = []
+    received: ClassVar[list] = []
     delay = 0.0
 
-    def do_POST(self):  # noqa: N802 (http.server's naming)
+    def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         Hook.received.append((self.path, dict(self.headers), body))
         time.sleep(Hook.delay)
@@ -102,13 +105,19 @@ def server():
 
 
 def hook_file(tmp_path, url: str, timeout: float = 2.0, extra: str = ""):
-    text = (f"version: 1\nname: hook\npost_registration:\n  webhook:\n    url: {json.dumps(url)}\n"
-            f"    timeout_s: {timeout}\n    headers: {{X-Client: \"acme {{trunk}}\"}}\n{extra}")
+    text = (
+        f"version: 1\nname: hook\npost_registration:\n  webhook:\n    url: {json.dumps(url)}\n"
+        f'    timeout_s: {timeout}\n    headers: {{X-Client: "acme {{trunk}}"}}\n{extra}'
+    )
     return render_to(load_text(tmp_path, text), tmp_path / "out")["post_registration"]
 
 
-CALL = {"call_stage": "call_ended", "call_full": {"channel": {"type": "incoming", "from": {"number": "+7 495 123&x=1"},
-                                                              "trunk": {"number": "74957654321"}}}}
+CALL = {
+    "call_stage": "call_ended",
+    "call_full": {
+        "channel": {"type": "incoming", "from": {"number": "+7 495 123&x=1"}, "trunk": {"number": "74957654321"}}
+    },
+}
 
 
 def test_webhook_success(tmp_path, server, php):

@@ -18,8 +18,12 @@ import pytest
 from generator.php.runner import PHP_FLAGS
 from tests.conftest import load_text, render_to, run_one
 
-CALL = {"call_stage": "call_ended", "call_full": {"channel": {"type": "incoming", "from": {"number": "+74951234567"},
-                                                              "trunk": {"number": "74957654321"}}}}
+CALL = {
+    "call_stage": "call_ended",
+    "call_full": {
+        "channel": {"type": "incoming", "from": {"number": "+74951234567"}, "trunk": {"number": "74957654321"}}
+    },
+}
 
 
 class Server:
@@ -82,8 +86,10 @@ def serve(handler):
 
 
 def hook(tmp_path, port: int, timeout: float = 1.0, extra: str = ""):
-    text = (f"version: 1\nname: hook\npost_registration:\n  webhook:\n    url: \"http://127.0.0.1:{port}/hook\"\n"
-            f"    timeout_s: {timeout}\n{extra}")
+    text = (
+        f'version: 1\nname: hook\npost_registration:\n  webhook:\n    url: "http://127.0.0.1:{port}/hook"\n'
+        f"    timeout_s: {timeout}\n{extra}"
+    )
     return render_to(load_text(tmp_path, text), tmp_path / "out")["post_registration"]
 
 
@@ -94,10 +100,11 @@ def transport(request, php, tmp_path_factory):
     if request.param == "sockets":
         return php
     wrapper = tmp_path_factory.mktemp("curl") / "php-with-curl"
-    wrapper.write_text(f"#!/bin/sh\nexec {php} -d extension=curl \"$@\"\n")
+    wrapper.write_text(f'#!/bin/sh\nexec {php} -d extension=curl "$@"\n')
     wrapper.chmod(0o755)
-    probe = subprocess.run([str(wrapper), "-n", "-r", "echo function_exists('curl_init') ? 'yes' : 'no';"],
-                           capture_output=True, text=True)
+    probe = subprocess.run(
+        [str(wrapper), "-n", "-r", "echo function_exists('curl_init') ? 'yes' : 'no';"], capture_output=True, text=True
+    )
     assert probe.stdout == "yes", "php's curl extension is missing: scripts/install.sh installs php-curl"
     return str(wrapper)
 
@@ -146,7 +153,9 @@ def test_redirects_are_capped_and_share_the_deadline(tmp_path, transport):
 def test_slow_redirects_stop_at_the_timeout(tmp_path, transport):
     def slow_redirect(conn, n, stop):
         time.sleep(0.6)
-        conn.sendall(f"HTTP/1.1 307 Temporary Redirect\r\nLocation: http://127.0.0.1:{conn.getsockname()[1]}/r{n}\r\n\r\n".encode())
+        conn.sendall(
+            f"HTTP/1.1 307 Temporary Redirect\r\nLocation: http://127.0.0.1:{conn.getsockname()[1]}/r{n}\r\n\r\n".encode()
+        )
 
     server = serve(slow_redirect)
     try:
@@ -204,8 +213,7 @@ def ok_server():
 def run_with_params(path: Path, php_expr: str, php: str) -> subprocess.CompletedProcess:
     """Include a generated file with $params built in PHP (bytes JSON cannot carry), as the
     connector does, and print the reply as JSON."""
-    script = (f"<?php $params = {php_expr}; $reply = include {json.dumps(str(path))}; "
-              "echo json_encode($reply);")
+    script = f"<?php $params = {php_expr}; $reply = include {json.dumps(str(path))}; echo json_encode($reply);"
     return subprocess.run([php, *PHP_FLAGS, "-r", script[6:]], capture_output=True, text=True, timeout=30)
 
 
@@ -213,8 +221,12 @@ def test_invalid_utf8_call_data_still_sends_a_body(tmp_path, transport):
     server = ok_server()
     try:
         path = hook(tmp_path, server.port)
-        proc = run_with_params(path, "array('call_stage' => 'call_ended', 'call_full' => array('channel' => "
-                                     "array('from' => array('number' => \"74951234567\"), 'name' => \"caf\\xe9 \\xff\")))", transport)
+        proc = run_with_params(
+            path,
+            "array('call_stage' => 'call_ended', 'call_full' => array('channel' => "
+            "array('from' => array('number' => \"74951234567\"), 'name' => \"caf\\xe9 \\xff\")))",
+            transport,
+        )
     finally:
         server.close()
     assert proc.returncode == 0 and json.loads(proc.stdout) == {"state": "success"}, proc.stderr
@@ -227,7 +239,7 @@ def test_json_body_cannot_be_broken_by_call_data(tmp_path, transport):
     server = ok_server()
     hostile = 'Acme", "admin": true, "x": "\\u0000</script>'
     try:
-        path = hook(tmp_path, server.port, extra="    json: {company: \"{entity.name}\", fixed: 1}\n")
+        path = hook(tmp_path, server.port, extra='    json: {company: "{entity.name}", fixed: 1}\n')
         params = dict(CALL, call_full=dict(CALL["call_full"], entity={"name": hostile}))
         result, _ = timed(path, params, transport)
     finally:
@@ -240,8 +252,10 @@ def test_json_body_cannot_be_broken_by_call_data(tmp_path, transport):
 
 def test_conversion_timeout_kills_the_whole_process_tree(tmp_path, php):
     (tmp_path / "a.wav").write_bytes(b"x")
-    text = (f"version: 1\nname: rec\nrecord:\n  rewrite: [{{match: '^/spool/', replace: '{tmp_path}/'}}]\n"
-            "  convert: {command: \"(sleep 1; cp {src} {dst}) & sleep 5\", timeout_s: 0.3}\n")
+    text = (
+        f"version: 1\nname: rec\nrecord:\n  rewrite: [{{match: '^/spool/', replace: '{tmp_path}/'}}]\n"
+        '  convert: {command: "(sleep 1; cp {src} {dst}) & sleep 5", timeout_s: 0.3}\n'
+    )
     path = render_to(load_text(tmp_path, text), tmp_path / "out")["process_record_file_path"]
     result, elapsed = timed(path, {"path": "/spool/a.wav"}, php)
     assert result.clean and result.reply["data"] == {"path": f"{tmp_path}/a.wav"}
@@ -252,8 +266,10 @@ def test_conversion_timeout_kills_the_whole_process_tree(tmp_path, php):
 
 def test_conversion_with_empty_output_keeps_original(tmp_path, php):
     (tmp_path / "a.wav").write_bytes(b"x")
-    text = (f"version: 1\nname: rec\nrecord:\n  rewrite: [{{match: '^/spool/', replace: '{tmp_path}/'}}]\n"
-            "  convert: {command: \"touch {dst} # {src}\"}\n")
+    text = (
+        f"version: 1\nname: rec\nrecord:\n  rewrite: [{{match: '^/spool/', replace: '{tmp_path}/'}}]\n"
+        '  convert: {command: "touch {dst} # {src}"}\n'
+    )
     path = render_to(load_text(tmp_path, text), tmp_path / "out")["process_record_file_path"]
     result = run_one(path, {"path": "/spool/a.wav"}, php=php)
     assert result.reply["data"] == {"path": f"{tmp_path}/a.wav"}
@@ -261,7 +277,7 @@ def test_conversion_with_empty_output_keeps_original(tmp_path, php):
 
 
 def test_non_utf8_recording_path_is_not_converted(tmp_path, php):
-    text = (f"version: 1\nname: rec\nrecord:\n  convert: {{command: \"cp {{src}} {{dst}}\"}}\n")
+    text = 'version: 1\nname: rec\nrecord:\n  convert: {command: "cp {src} {dst}"}\n'
     path = render_to(load_text(tmp_path, text), tmp_path / "out")["process_record_file_path"]
     proc = run_with_params(path, f"array('path' => \"{tmp_path}/caf\\xe9.wav\")", php)
     assert proc.returncode == 0
@@ -269,8 +285,10 @@ def test_non_utf8_recording_path_is_not_converted(tmp_path, php):
 
 
 def test_regex_limit_at_run_time_is_logged(tmp_path, php):
-    text = ("version: 1\nname: rx\nphp: \"7.4\"\nphones:\n  client:\n"
-            "    rewrite: [{match: '(*LIMIT_MATCH=5)^(\\d|\\d\\d)*x', replace: 'y'}]\n")
+    text = (
+        'version: 1\nname: rx\nphp: "7.4"\nphones:\n  client:\n'
+        "    rewrite: [{match: '(*LIMIT_MATCH=5)^(\\d|\\d\\d)*x', replace: 'y'}]\n"
+    )
     path = render_to(load_text(tmp_path, text), tmp_path / "out")["process_client_phone"]
     number = "123456789012345678901234567890ax"  # holds the required "x", so PCRE must backtrack
     result = run_one(path, {"phone": number}, php=php)

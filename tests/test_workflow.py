@@ -18,8 +18,14 @@ from tests.conftest import ROOT, cli
 def render_digest(seed: str, tmp_path) -> str:
     out = tmp_path / f"o{seed}"
     env = dict(os.environ, PYTHONHASHSEED=seed)
-    subprocess.run([sys.executable, "-m", "generator", "render", "specs/", "-o", str(out)], cwd=ROOT, env=env,
-                   capture_output=True, check=False, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "generator", "render", "specs/", "-o", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        check=False,
+        timeout=300,
+    )
     digest = hashlib.sha256()
     files = sorted(p for p in out.rglob("*.php"))
     assert len(files) > 14 * 5

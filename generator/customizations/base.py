@@ -17,6 +17,7 @@ from generator.emit import fields
 from generator.emit.runtime import PREFIX, runtime
 from generator.php import literals
 from generator.speclang import placeholders
+from generator.speclang.issues import KeyPath
 from generator.speclang.types import DAYS, Match, Rule, When
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ def say(value: object) -> str:
     return literals.php_comment_text(str(value))
 
 
-def dotted(path: tuple) -> str:
+def dotted(path: KeyPath) -> str:
     """("registration", "rules", 1) -> "registration.rules[1]"."""
     out = ""
     for part in path:
@@ -48,7 +49,7 @@ class FileContext:
         self.loaded = loaded
         self.spec = loaded.spec
         self.rt = runtime()
-        self.accessors: dict[str, tuple[str, str]] = {}   # key -> (function name, definition)
+        self.accessors: dict[str, tuple[str, str]] = {}  # key -> (function name, definition)
 
     # --- names ---------------------------------------------------------------------------
     def fn(self, helper: str) -> str:
@@ -63,11 +64,11 @@ class FileContext:
                 self.acc(fields.DIRECTION_KEY)
         return self.accessors[key][0] + "($params)"
 
-    def where(self, path: tuple) -> str:
+    def where(self, path: KeyPath) -> str:
         file, line, _col = self.loaded.position(path)
         return f"{Path(file).name}:{line}"
 
-    def comment(self, path: tuple, text: str = "") -> str:
+    def comment(self, path: KeyPath, text: str = "") -> str:
         line = f"// {dotted(path)} ({self.where(path)})" + (f": {text}" if text else "")
         if "\n" in line or "\r" in line or "?>" in line:  # say() makes this impossible; belt and braces
             raise ValueError("unsafe comment text")
@@ -122,7 +123,7 @@ class FileContext:
             parts.append("matches " + " or ".join(say(r) for r in match.regexes))
         return " or ".join(parts)
 
-    def _hours(self, when: When) -> tuple[list, str]:
+    def _hours(self, when: When) -> tuple[list[Any], str]:
         hours = when.hours
         zone = (hours.timezone if hours and hours.timezone else None) or when.timezone or self.spec.timezone
         days = list(when.days) if when.days else (list(hours.days) if hours and hours.days else [])
@@ -198,7 +199,7 @@ class FileContext:
         pad = IND * (indent + 1)
         return "array(\n" + "".join(f"{pad}{item},\n" for item in items) + IND * indent + ")"
 
-    def assignments(self, target: str, values: dict) -> list[str]:
+    def assignments(self, target: str, values: dict[str, Any]) -> list[str]:
         out = []
         for key, value in values.items():
             expr = self.value(value)
@@ -206,7 +207,7 @@ class FileContext:
         return out
 
     # --- rules ---------------------------------------------------------------------------
-    def set_and_rules(self, section_path: tuple, section: Any, target: str, cancel: str) -> list[str]:
+    def set_and_rules(self, section_path: KeyPath, section: Any, target: str, cancel: str) -> list[str]:
         """`set` on every call, then each rule whose conditions hold, in order; a rule that
         cancels returns `cancel` at once."""
         lines: list[str] = []
@@ -217,7 +218,7 @@ class FileContext:
             lines += self.rule(section_path + ("rules", i), rule, target, cancel)
         return lines
 
-    def rule(self, path: tuple, rule: Rule, target: str, cancel: str) -> list[str]:
+    def rule(self, path: KeyPath, rule: Rule, target: str, cancel: str) -> list[str]:
         tests, words = self.when(rule.when)
         if rule.cancels():
             body = [f"return {cancel};"]
@@ -235,7 +236,7 @@ class Customization:
     describes it, and whether it may cancel the connector's request."""
 
     name: str
-    section: str            # the spec key that drives it ("phones.client" for nested ones)
+    section: str  # the spec key that drives it ("phones.client" for nested ones)
     summary: str
     keys: tuple[str, ...] = ()
     can_cancel: bool = False  # runs right before a Bitrix24 request, so empty data cancels it
@@ -270,7 +271,9 @@ class Customization:
         """The reply (a PHP expression over $params) when the spec leaves this section out."""
         return f"{ctx.fn('reply')}({ctx.fn('pick')}($params, {literals.php_array(list(self.keys))}))"
 
-    def body(self, section: Any, ctx: FileContext) -> list[str]:
+    def body(self, section: Any, ctx: FileContext) -> dict[str, Any]:
+        """The template's variables: lines of statements (indented into the entry function) or
+        single expressions, by name."""
         raise NotImplementedError
 
     def may_cancel(self, section: Any) -> bool:

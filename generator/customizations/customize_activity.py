@@ -5,5 +5,6 @@ from __future__ import annotations
 
 from generator.customizations.customize_entity import ChangesOnly
 
-CUSTOMIZATION = ChangesOnly("customize_activity", "activity", "Update the case (activity) fields at the end of the call.",
-                            can_cancel=True)
+CUSTOMIZATION = ChangesOnly(
+    "customize_activity", "activity", "Update the case (activity) fields at the end of the call.", can_cancel=True
+)

@@ -29,8 +29,12 @@ class AttachRecordUrl(FieldsCustomization):
         out = []
         if section.description is not None:
             html = (section.description_type or 3) == 3
-            out.append(ctx.comment(self.section_path + ("description",), say(section.description)
-                                   + (" (values HTML-escaped)" if html else "")))
+            out.append(
+                ctx.comment(
+                    self.section_path + ("description",),
+                    say(section.description) + (" (values HTML-escaped)" if html else ""),
+                )
+            )
             out.append(f"$data['DESCRIPTION'] = {ctx.template(section.description, 'html' if html else None)};")
         if section.description_type is not None:
             out.append(f"$data['DESCRIPTION_TYPE'] = {literals.php_int(section.description_type)};")
@@ -40,6 +44,10 @@ class AttachRecordUrl(FieldsCustomization):
         return [f"The case description becomes {words.code(section.description)}."] if section.description else []
 
 
-CUSTOMIZATION = AttachRecordUrl("customize_attach_record_url", "record_link",
-                                "Change the recording link written to the case.",
-                                keys=("DESCRIPTION", "DESCRIPTION_TYPE"), can_cancel=True)
+CUSTOMIZATION = AttachRecordUrl(
+    "customize_attach_record_url",
+    "record_link",
+    "Change the recording link written to the case.",
+    keys=("DESCRIPTION", "DESCRIPTION_TYPE"),
+    can_cancel=True,
+)

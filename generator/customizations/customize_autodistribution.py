@@ -36,9 +36,7 @@ class Autodistribution(ParamsSection):
                 f"show in the {CALLERID_LIMIT}-character CallerID name; shorten the text"
             )
         if fixed > CALLERID_LIMIT:
-            raise ValueError(
-                f"{fixed} characters is longer than the {CALLERID_LIMIT}-character CallerID limit"
-            )
+            raise ValueError(f"{fixed} characters is longer than the {CALLERID_LIMIT}-character CallerID limit")
         return value
 
 
@@ -53,7 +51,8 @@ class AutoDistribution(FieldsCustomization):
             text = "".join(p for p in parts if isinstance(p, str))
             return [comment] + ([f"$data['name'] = {literals.php_string(text)};"] if text.strip() else [])
         # Every placeholder empty (no entity): the connector's own name stays, not a bare "CRM: ".
-        values, pieces = [], []
+        values: list[str] = []
+        pieces: list[str] = []
         for part in parts:
             if isinstance(part, str):
                 if part:
@@ -61,9 +60,16 @@ class AutoDistribution(FieldsCustomization):
             else:
                 pieces.append(f"$filled[{len(values)}]")
                 values.append(ctx.placeholder(part))
-        return [comment, f"$filled = array({', '.join(values)});", "if (implode('', $filled) !== '') {",
-                f"    $callerid = {' . '.join(pieces)};", "    if (trim($callerid) !== '') {",
-                "        $data['name'] = $callerid;", "    }", "}"]
+        return [
+            comment,
+            f"$filled = array({', '.join(values)});",
+            "if (implode('', $filled) !== '') {",
+            f"    $callerid = {' . '.join(pieces)};",
+            "    if (trim($callerid) !== '') {",
+            "        $data['name'] = $callerid;",
+            "    }",
+            "}",
+        ]
 
     def after(self, section: Autodistribution, ctx: FileContext) -> list[str]:
         return [
@@ -80,11 +86,16 @@ class AutoDistribution(FieldsCustomization):
 
     def own_words(self, section: Autodistribution, spec: Any) -> list[str]:
         if section.callerid_name:
-            return [f"The operator's phone shows {words.code(section.callerid_name)} as the caller's name "
-                    "(at most 20 characters; the connector's own name when every placeholder is empty)."]
+            return [
+                f"The operator's phone shows {words.code(section.callerid_name)} as the caller's name "
+                "(at most 20 characters; the connector's own name when every placeholder is empty)."
+            ]
         return []
 
 
 CUSTOMIZATION = AutoDistribution(
-    "customize_autodistribution", "autodistribution",
-    "Change the extension and CallerID name when an incoming call is auto-distributed.", keys=("number", "name"))
+    "customize_autodistribution",
+    "autodistribution",
+    "Change the extension and CallerID name when an incoming call is auto-distributed.",
+    keys=("number", "name"),
+)

@@ -20,5 +20,6 @@ class ChangesOnly(FieldsCustomization):
         return f"{ctx.fn('reply')}(array())"
 
 
-CUSTOMIZATION = ChangesOnly("customize_entity", "entity", "Update the lead/contact fields at the end of the call.",
-                            can_cancel=True)
+CUSTOMIZATION = ChangesOnly(
+    "customize_entity", "entity", "Update the lead/contact fields at the end of the call.", can_cancel=True
+)

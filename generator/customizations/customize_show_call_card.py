@@ -27,19 +27,33 @@ class ShowCallCard(FieldsCustomization):
         if section.show_on is None:
             return []
         stages = literals.php_array(list(section.show_on))
-        return [ctx.comment(self.section_path + ("show_on",), " or ".join(say(s) for s in section.show_on)
-                            + "; other stages cancel the card request"),
-                f"if (!{ctx.fn('is')}({ctx.acc('stage')}, {stages})) {{", f"    return {self.cancel(ctx)};", "}"]
+        return [
+            ctx.comment(
+                self.section_path + ("show_on",),
+                " or ".join(say(s) for s in section.show_on) + "; other stages cancel the card request",
+            ),
+            f"if (!{ctx.fn('is')}({ctx.acc('stage')}, {stages})) {{",
+            f"    return {self.cancel(ctx)};",
+            "}",
+        ]
 
     def may_cancel(self, section: CallCard) -> bool:
         return section.show_on is not None or super().may_cancel(section)
 
     def own_words(self, section: CallCard, spec: Any) -> list[str]:
         if section.show_on:
-            return ["The call card is shown only when " + " or ".join(words.STAGE[x] for x in section.show_on)
-                    + "; on other stages the card request is **cancelled**."]
+            return [
+                "The call card is shown only when "
+                + " or ".join(words.STAGE[x] for x in section.show_on)
+                + "; on other stages the card request is **cancelled**."
+            ]
         return []
 
 
-CUSTOMIZATION = ShowCallCard("customize_show_call_card", "call_card", "Choose when the call card is shown.",
-                             keys=("CALL_ID", "USER_ID"), can_cancel=True)
+CUSTOMIZATION = ShowCallCard(
+    "customize_show_call_card",
+    "call_card",
+    "Choose when the call card is shown.",
+    keys=("CALL_ID", "USER_ID"),
+    can_cancel=True,
+)

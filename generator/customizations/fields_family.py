@@ -30,7 +30,7 @@ class FieldsCustomization(Customization):
     def cancel(self, ctx: FileContext) -> str:
         return f"{ctx.fn('reply')}(array())"
 
-    def body(self, section: Any, ctx: FileContext) -> dict:
+    def body(self, section: Any, ctx: FileContext) -> dict[str, Any]:
         steps = self.before(section, ctx)
         steps += ctx.set_and_rules(self.section_path, section, "$data", self.cancel(ctx))
         steps += self.after(section, ctx)

@@ -28,7 +28,7 @@ class NeedRegistration(Customization):
     def passthrough(self, ctx: FileContext) -> str:
         return f"{ctx.fn('reply')}(array('result' => true))"
 
-    def body(self, section: Registration, ctx: FileContext) -> dict:
+    def body(self, section: Registration, ctx: FileContext) -> dict[str, Any]:
         reply = ctx.fn("reply")
         steps: list[str] = []
         for i, rule in enumerate(section.rules):
@@ -49,5 +49,6 @@ class NeedRegistration(Customization):
         return out
 
 
-CUSTOMIZATION = NeedRegistration("need_registration", "registration",
-                                 "Decide whether the call is registered (black/white lists).")
+CUSTOMIZATION = NeedRegistration(
+    "need_registration", "registration", "Decide whether the call is registered (black/white lists)."
+)

@@ -21,16 +21,21 @@ class Webhook(Strict):
     timeout_s: float = Field(default=2.0, gt=0, le=10.0)
     method: Literal["POST", "GET", "PUT"] = "POST"
     headers: dict[str, Template] = Field(default_factory=dict)
-    body: Template | None = Field(default=None, description="a text body with {placeholders}; default: the whole "
-                                  "input as JSON")
-    json_: SetMap | None = Field(default=None, alias="json", description="a JSON body: a mapping whose text values may "
-                                 "hold {placeholders}, encoded at call time (values escaped by construction)")
+    body: Template | None = Field(
+        default=None, description="a text body with {placeholders}; default: the whole input as JSON"
+    )
+    json_: SetMap | None = Field(
+        default=None,
+        alias="json",
+        description="a JSON body: a mapping whose text values may "
+        "hold {placeholders}, encoded at call time (values escaped by construction)",
+    )
     when: When = Field(default_factory=When)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     @model_validator(mode="after")
-    def _one_body(self) -> "Webhook":
+    def _one_body(self) -> Webhook:
         if self.body is not None and self.json_ is not None:
             raise ValueError("give either body (text) or json (a mapping), not both")
         if self.method == "GET" and (self.body is not None or self.json_ is not None):
@@ -62,7 +67,7 @@ class AfterRegistration(Customization):
     def passthrough(self, ctx: FileContext) -> str:
         return "array('state' => 'success')"
 
-    def body(self, section: PostRegistration, ctx: FileContext) -> dict:
+    def body(self, section: PostRegistration, ctx: FileContext) -> dict[str, Any]:
         hook = section.webhook
         if hook is None:
             return {"steps": []}
@@ -72,13 +77,22 @@ class AfterRegistration(Customization):
             body = ctx.template(hook.body)
         else:
             body = "$params" if hook.method != "GET" else "''"
-        headers = "array(" + ", ".join(
-            f"{literals.php_string(name + ': ')} . {ctx.template(value)}" for name, value in hook.headers.items()) + ")"
+        headers = (
+            "array("
+            + ", ".join(
+                f"{literals.php_string(name + ': ')} . {ctx.template(value)}" for name, value in hook.headers.items()
+            )
+            + ")"
+        )
         tests, text = ctx.when(hook.when)
-        call = (f"{ctx.fn('webhook')}({literals.php_string(hook.method)}, {ctx.template(hook.url, 'url')}, {headers}, "
-                f"{body}, {literals.php_float(float(hook.timeout_s))}, $name);")
-        comment = ctx.comment(self.section_path + ("webhook",), f"{hook.method} {say(hook.url)}"
-                              + ("" if text == "always" else f" when {text}"))
+        call = (
+            f"{ctx.fn('webhook')}({literals.php_string(hook.method)}, {ctx.template(hook.url, 'url')}, {headers}, "
+            f"{body}, {literals.php_float(float(hook.timeout_s))}, $name);"
+        )
+        comment = ctx.comment(
+            self.section_path + ("webhook",),
+            f"{hook.method} {say(hook.url)}" + ("" if text == "always" else f" when {text}"),
+        )
         return {"steps": [comment] + ctx.if_block(tests, call.split("\n"))}
 
     def explain(self, section: PostRegistration, spec: Any) -> list[str]:
@@ -86,10 +100,13 @@ class AfterRegistration(Customization):
         if hook is None:
             return ["Nothing happens."]
         when = words.condition(hook.when, spec)
-        return [f"After registration a {hook.method} request goes to {words.code(hook.url)}"
-                + ("" if when == "always" else f" when {when}")
-                + f"; it gives up after {hook.timeout_s:g} s and never delays the call."]
+        return [
+            f"After registration a {hook.method} request goes to {words.code(hook.url)}"
+            + ("" if when == "always" else f" when {when}")
+            + f"; it gives up after {hook.timeout_s:g} s and never delays the call."
+        ]
 
 
-CUSTOMIZATION = AfterRegistration("post_registration", "post_registration",
-                                  "Act after the call is registered (webhook).")
+CUSTOMIZATION = AfterRegistration(
+    "post_registration", "post_registration", "Act after the call is registered (webhook)."
+)

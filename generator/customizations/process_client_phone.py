@@ -11,18 +11,29 @@ from generator.customizations import words
 from generator.customizations.base import Customization, FileContext, say
 from generator.emit.phones import region_metadata
 from generator.php import literals
+from generator.speclang.issues import KeyPath
 from generator.speclang.types import PhoneSection
 
 
-def phone_steps(ctx: FileContext, path: tuple, target: str, fmt: str, region: str | None, rewrites: list,
-                internal: int | None, about: str) -> list[str]:
+def phone_steps(
+    ctx: FileContext,
+    path: KeyPath,
+    target: str,
+    fmt: str,
+    region: str | None,
+    rewrites: list[Any],
+    internal: int | None,
+    about: str,
+) -> list[str]:
     """Statements that rewrite the number in `target` in order, then write it in `fmt` for
     `region` (with the region's metadata, copied from the phonenumbers package)."""
     steps: list[str] = []
     for i, rewrite in enumerate(rewrites):
         steps.append(ctx.comment(path + ("rewrite", i), f"{say(rewrite.match)} -> {say(rewrite.replace)}"))
-        steps.append(f"{target} = {ctx.fn('preg_replace')}({literals.php_regex(rewrite.match)}, "
-                     f"{literals.php_string(rewrite.replace)}, {target});")
+        steps.append(
+            f"{target} = {ctx.fn('preg_replace')}({literals.php_regex(rewrite.match)}, "
+            f"{literals.php_string(rewrite.replace)}, {target});"
+        )
     if fmt == "keep" or region is None:
         return steps
     meta = literals.php_pretty(region_metadata(region, internal, national=fmt == "national"), indent=0, width=200)
@@ -36,24 +47,42 @@ def phone_steps(ctx: FileContext, path: tuple, target: str, fmt: str, region: st
 
 @dataclass(frozen=True)
 class PhoneCustomization(Customization):
-    def body(self, section: PhoneSection, ctx: FileContext) -> dict:
+    def body(self, section: PhoneSection, ctx: FileContext) -> dict[str, Any]:
         fmt = section.effective_format()
         about = f"format {fmt}" + (f", region {section.region}" if section.region else "")
-        steps = phone_steps(ctx, self.section_path, "$data['phone']", fmt, section.region, section.rewrite,
-                            section.internal_max_digits, about)
+        steps = phone_steps(
+            ctx,
+            self.section_path,
+            "$data['phone']",
+            fmt,
+            section.region,
+            section.rewrite,
+            section.internal_max_digits,
+            about,
+        )
         pick = f"{ctx.fn('pick')}($params, {literals.php_array(list(self.keys))})"
         # Inside the template's `if (phone is text)`: one level deeper than the body.
-        return {"data": pick, "steps": ["    " + line for line in "\n".join(steps).split("\n")],
-                "reply": ctx.fn("reply")}
+        return {
+            "data": pick,
+            "steps": ["    " + line for line in "\n".join(steps).split("\n")],
+            "reply": ctx.fn("reply"),
+        }
 
     def explain(self, section: PhoneSection, spec: Any) -> list[str]:
         who = "client's" if self.name == "process_client_phone" else "employee's"
-        out = [f"The {who} number is rewritten: {words.code(r.match)} → {words.code(r.replace)}." for r in section.rewrite]
-        region = f" (numbers without a country code are taken as {words.code(section.region)})" if section.region else ""
-        out.append(f"The {who} number is written in {words.FORMAT[section.effective_format()]}{region}; "
-                   "words and short internal numbers stay as they are.")
+        out = [
+            f"The {who} number is rewritten: {words.code(r.match)} → {words.code(r.replace)}." for r in section.rewrite
+        ]
+        region = (
+            f" (numbers without a country code are taken as {words.code(section.region)})" if section.region else ""
+        )
+        out.append(
+            f"The {who} number is written in {words.FORMAT[section.effective_format()]}{region}; "
+            "words and short internal numbers stay as they are."
+        )
         return out
 
 
-CUSTOMIZATION = PhoneCustomization("process_client_phone", "phones.client",
-                                   "Change the client's number before it goes to the CRM.", keys=("phone",))
+CUSTOMIZATION = PhoneCustomization(
+    "process_client_phone", "phones.client", "Change the client's number before it goes to the CRM.", keys=("phone",)
+)

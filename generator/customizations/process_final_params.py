@@ -6,5 +6,9 @@ from __future__ import annotations
 from generator.customizations.fields_family import FieldsCustomization
 
 CUSTOMIZATION = FieldsCustomization(
-    "process_final_params", "final_params", "Change the call finish parameters.",
-    keys=("ADD_TO_CHAT", "CALL_ID", "DURATION", "STATUS_CODE", "USER_ID"), can_cancel=True)
+    "process_final_params",
+    "final_params",
+    "Change the call finish parameters.",
+    keys=("ADD_TO_CHAT", "CALL_ID", "DURATION", "STATUS_CODE", "USER_ID"),
+    can_cancel=True,
+)

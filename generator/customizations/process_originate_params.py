@@ -22,7 +22,7 @@ from generator.speclang.types import ParamsSection, Region, Rewrite
 class Originate(ParamsSection):
     format: Literal["e164", "national", "digits", "keep"] = "keep"
     region: Region | None = Field(default=None, description="defaults to phones.client.region")
-    prefix: str = Field(default="", description="dial prefix put before the number (e.g. \"9\")")
+    prefix: str = Field(default="", description='dial prefix put before the number (e.g. "9")')
     last_digits: int | None = Field(default=None, ge=1, le=20, description="keep only the last N digits")
     rewrite: list[Rewrite] = Field(default_factory=list)
     internal_max_digits: int | None = Field(default=None, ge=0, le=15)
@@ -47,15 +47,29 @@ class OriginateParams(FieldsCustomization):
         client = ctx.spec.phones.client if ctx.spec.phones else None
         region = section.region or (client.region if client else None)
         about = f"format {section.format}" + (f", region {region}" if region else "")
-        steps = phone_steps(ctx, self.section_path, "$data['extension']", section.format, region, section.rewrite,
-                            section.internal_max_digits, about)
+        steps = phone_steps(
+            ctx,
+            self.section_path,
+            "$data['extension']",
+            section.format,
+            region,
+            section.rewrite,
+            section.internal_max_digits,
+            about,
+        )
         if section.last_digits or section.prefix:
-            steps.append(f"$data['extension'] = {ctx.fn('dial')}($data['extension'], {section.last_digits or 0}, "
-                         f"{literals.php_string(section.prefix)});")
+            steps.append(
+                f"$data['extension'] = {ctx.fn('dial')}($data['extension'], {section.last_digits or 0}, "
+                f"{literals.php_string(section.prefix)});"
+            )
         if not steps:
             return []
         body = "\n".join(steps).split("\n")
-        return ["if (isset($data['extension']) && is_string($data['extension'])) {"] + ["    " + line for line in body] + ["}"]
+        return (
+            ["if (isset($data['extension']) && is_string($data['extension'])) {"]
+            + ["    " + line for line in body]
+            + ["}"]
+        )
 
     def may_cancel(self, section: Any) -> bool:
         return False
@@ -72,5 +86,8 @@ class OriginateParams(FieldsCustomization):
 
 
 CUSTOMIZATION = OriginateParams(
-    "process_originate_params", "originate", "Change click-to-call parameters (number, context, trunk).",
-    keys=("caller_id", "channel", "context", "extension", "priority", "request_data"))
+    "process_originate_params",
+    "originate",
+    "Change click-to-call parameters (number, context, trunk).",
+    keys=("caller_id", "channel", "context", "extension", "priority", "request_data"),
+)

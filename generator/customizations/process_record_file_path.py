@@ -38,10 +38,10 @@ class Record(Strict):
     convert: Convert | None = None
 
 
-def shell_parts(command: str) -> list:
+def shell_parts(command: str) -> list[Any]:
     """Split "lame {src} {dst}" into text and 0 (source) / 1 (target) markers; the PHP side puts
     escapeshellarg()-quoted paths where the markers are."""
-    out: list = []
+    out: list[Any] = []
     rest = command
     while rest:
         i_src, i_dst = rest.find("{src}"), rest.find("{dst}")
@@ -53,7 +53,7 @@ def shell_parts(command: str) -> list:
         if i:
             out.append(rest[:i])
         out.append(marker)
-        rest = rest[i + 5:]
+        rest = rest[i + 5 :]
     return out
 
 
@@ -62,28 +62,44 @@ class RecordFilePath(Customization):
     def passthrough(self, ctx: FileContext) -> str:
         return f"{ctx.fn('reply')}({ctx.fn('omit')}($params, {literals.php_array(list(CONTEXT_KEYS))}))"
 
-    def body(self, section: Record, ctx: FileContext) -> dict:
+    def body(self, section: Record, ctx: FileContext) -> dict[str, Any]:
         steps: list[str] = []
         for i, rewrite in enumerate(section.rewrite):
-            steps.append(ctx.comment(self.section_path + ("rewrite", i), f"{say(rewrite.match)} -> {say(rewrite.replace)}"))
-            steps.append(f"$path = {ctx.fn('preg_replace')}({literals.php_regex(rewrite.match)}, "
-                         f"{literals.php_string(rewrite.replace)}, $path);")
+            steps.append(
+                ctx.comment(self.section_path + ("rewrite", i), f"{say(rewrite.match)} -> {say(rewrite.replace)}")
+            )
+            steps.append(
+                f"$path = {ctx.fn('preg_replace')}({literals.php_regex(rewrite.match)}, "
+                f"{literals.php_string(rewrite.replace)}, $path);"
+            )
         if section.convert is not None:
             c = section.convert
-            steps.append(ctx.comment(self.section_path + ("convert",), f"{say(c.command)} to .{c.extension}, "
-                                                                         f"at most {c.timeout_s:g} s"))
-            steps.append(f"$path = {ctx.fn('convert_recording')}($path, {literals.php_value(shell_parts(c.command))}, "
-                         f"{literals.php_string(c.extension)}, {literals.php_float(float(c.timeout_s))}, $name);")
+            steps.append(
+                ctx.comment(
+                    self.section_path + ("convert",), f"{say(c.command)} to .{c.extension}, at most {c.timeout_s:g} s"
+                )
+            )
+            steps.append(
+                f"$path = {ctx.fn('convert_recording')}($path, {literals.php_value(shell_parts(c.command))}, "
+                f"{literals.php_string(c.extension)}, {literals.php_float(float(c.timeout_s))}, $name);"
+            )
         data = f"{ctx.fn('omit')}($params, {literals.php_array(list(CONTEXT_KEYS))})"
         return {"data": data, "steps": steps, "reply": ctx.fn("reply")}
 
     def explain(self, section: Record, spec: Any) -> list[str]:
-        out = [f"The recording path is rewritten: {words.code(r.match)} → {words.code(r.replace)}." for r in section.rewrite]
+        out = [
+            f"The recording path is rewritten: {words.code(r.match)} → {words.code(r.replace)}."
+            for r in section.rewrite
+        ]
         if section.convert:
             c = section.convert
-            out.append(f"The recording is converted to {words.code(c.extension)} with {words.code(c.command)}; "
-                       f"if that takes longer than {c.timeout_s:g} s or fails, the original file is used.")
+            out.append(
+                f"The recording is converted to {words.code(c.extension)} with {words.code(c.command)}; "
+                f"if that takes longer than {c.timeout_s:g} s or fails, the original file is used."
+            )
         return out or ["Nothing changes."]
 
 
-CUSTOMIZATION = RecordFilePath("process_record_file_path", "record", "Change (or convert) the path of the call recording.")
+CUSTOMIZATION = RecordFilePath(
+    "process_record_file_path", "record", "Change (or convert) the path of the call recording."
+)

@@ -6,6 +6,9 @@ from __future__ import annotations
 from generator.customizations.fields_family import FieldsCustomization
 
 CUSTOMIZATION = FieldsCustomization(
-    "process_registration_params", "registration_params", "Change the call registration parameters.",
+    "process_registration_params",
+    "registration_params",
+    "Change the call registration parameters.",
     keys=("CALL_START_DATE", "CRM_CREATE", "CRM_SOURCE", "LINE_NUMBER", "PHONE_NUMBER", "SHOW", "TYPE", "USER_ID"),
-    can_cancel=True)
+    can_cancel=True,
+)

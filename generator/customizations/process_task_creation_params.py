@@ -17,7 +17,9 @@ from generator.speclang.types import ParamsSection, TimeZone
 
 class Tasks(ParamsSection):
     deadline_hours: float | None = Field(
-        default=None, gt=0, le=24 * 366,
+        default=None,
+        gt=0,
+        le=24 * 366,
         description="DEADLINE = now (the missed call's end) + this many hours, in the connector's notation",
     )
     timezone: TimeZone | None = Field(default=None, description="zone for DEADLINE written without an offset")
@@ -25,14 +27,16 @@ class Tasks(ParamsSection):
 
 @dataclass(frozen=True)
 class TaskCreation(FieldsCustomization):
-    def body(self, section: Tasks, ctx: FileContext) -> dict:
+    def body(self, section: Tasks, ctx: FileContext) -> dict[str, Any]:
         steps: list[str] = []
         if section.deadline_hours is not None:
             zone = section.timezone or ctx.spec.timezone or "UTC"
             steps.append(ctx.comment(self.section_path + ("deadline_hours",), f"{section.deadline_hours:g} h ({zone})"))
             steps.append("$sent = array_key_exists('DEADLINE', $fields) ? $fields['DEADLINE'] : null;")
-            steps.append(f"$fields['DEADLINE'] = {ctx.fn('deadline')}($sent, {literals.php_float(float(section.deadline_hours))}, "
-                         f"{literals.php_string(zone)});")
+            steps.append(
+                f"$fields['DEADLINE'] = {ctx.fn('deadline')}($sent, {literals.php_float(float(section.deadline_hours))}, "
+                f"{literals.php_string(zone)});"
+            )
         steps += ctx.set_and_rules(self.section_path, section, "$fields", self.cancel(ctx))
         fields = "isset($params['fields']) && is_array($params['fields']) ? $params['fields'] : array()"
         return {"fields": fields, "steps": steps, "reply": ctx.fn("reply")}
@@ -43,5 +47,6 @@ class TaskCreation(FieldsCustomization):
         return []
 
 
-CUSTOMIZATION = TaskCreation("process_task_creation_params", "tasks", "Change the missed-call task.",
-                             keys=("fields",), can_cancel=True)
+CUSTOMIZATION = TaskCreation(
+    "process_task_creation_params", "tasks", "Change the missed-call task.", keys=("fields",), can_cancel=True
+)

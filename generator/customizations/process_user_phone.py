@@ -5,5 +5,6 @@ from __future__ import annotations
 
 from generator.customizations.process_client_phone import PhoneCustomization
 
-CUSTOMIZATION = PhoneCustomization("process_user_phone", "phones.user",
-                                   "Change the employee's number before the user lookup.", keys=("phone",))
+CUSTOMIZATION = PhoneCustomization(
+    "process_user_phone", "phones.user", "Change the employee's number before the user lookup.", keys=("phone",)
+)

@@ -5,14 +5,28 @@ so no value can change the Markdown document's structure."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from generator.speclang.types import DAYS, Match, When
 
-DIRECTION = {"incoming": "incoming", "outgoing": "outgoing", "local": "internal (local)", "unknown": "of unknown direction"}
-STAGE = {"conversation_requested": "the call is ringing (conversation requested)",
-         "conversation_accepted": "the call is answered",
-         "conversation_ended": "a conversation ends", "call_ended": "the call ends"}
-FORMAT = {"e164": "international E.164 (+74951234567)", "national": "national notation (84951234567)",
-          "digits": "digits with the country code (74951234567)", "keep": "the notation it arrived in"}
+DIRECTION = {
+    "incoming": "incoming",
+    "outgoing": "outgoing",
+    "local": "internal (local)",
+    "unknown": "of unknown direction",
+}
+STAGE = {
+    "conversation_requested": "the call is ringing (conversation requested)",
+    "conversation_accepted": "the call is answered",
+    "conversation_ended": "a conversation ends",
+    "call_ended": "the call ends",
+}
+FORMAT = {
+    "e164": "international E.164 (+74951234567)",
+    "national": "national notation (84951234567)",
+    "digits": "digits with the country code (74951234567)",
+    "keep": "the notation it arrived in",
+}
 
 
 def code(text: object) -> str:
@@ -37,14 +51,19 @@ def match(m: Match) -> str:
     return " or ".join(parts)
 
 
-def condition(when: When, spec) -> str:
+def condition(when: When, spec: Any) -> str:
     parts = []
     if when.direction:
         parts.append("the call is " + " or ".join(DIRECTION[d] for d in when.direction))
     if when.stage:
         parts.append(" or ".join(STAGE[s] for s in when.stage))
-    labels = {"extension": "an employee's extension", "trunk": "the trunk (number or name)",
-              "client_phone": "the client's number", "line": "the line number", "status": "the call status"}
+    labels = {
+        "extension": "an employee's extension",
+        "trunk": "the trunk (number or name)",
+        "client_phone": "the client's number",
+        "line": "the line number",
+        "status": "the call status",
+    }
     for key, label in labels.items():
         value = getattr(when, key)
         if value is not None:
@@ -55,26 +74,32 @@ def condition(when: When, spec) -> str:
         parts.append("the call was missed in the IVR" if when.is_ivr else "the call was not an IVR miss")
     if when.hours is not None or when.days is not None:
         zone = (when.hours.timezone if when.hours and when.hours.timezone else None) or when.timezone or spec.timezone
-        text = "the time is " + " or ".join(
-            f"between {w.split('-')[0].strip()} and {w.split('-')[1].strip()}" for w in when.hours.window
-        ) if when.hours else "it is"
+        text = (
+            "the time is "
+            + " or ".join(f"between {w.split('-')[0].strip()} and {w.split('-')[1].strip()}" for w in when.hours.window)
+            if when.hours
+            else "it is"
+        )
         days = list(when.days or (when.hours.days if when.hours else ()) or ())
         if days:
             text += " on " + ", ".join(d.capitalize() for d in sorted(days, key=DAYS.index))
         parts.append(f"{text} ({zone} time)")
     for fc in when.field or ():
         path = ".".join(fc.keys())
-        test = f"matches the pattern {code(fc.regex)}" if fc.regex else \
-            ("is one of " if len(fc.in_ or []) > 1 else "is ") + any_of([str(v) for v in fc.in_ or []])
+        test = (
+            f"matches the pattern {code(fc.regex)}"
+            if fc.regex
+            else ("is one of " if len(fc.in_ or []) > 1 else "is ") + any_of([str(v) for v in fc.in_ or []])
+        )
         parts.append(f"the input field {code(path)} {test}")
     return " and ".join(parts) if parts else "always"
 
 
-def assignments(values: dict) -> str:
+def assignments(values: dict[str, Any]) -> str:
     return ", ".join(f"{code(key)} = {code(value)}" for key, value in values.items())
 
 
-def set_and_rules(section, spec) -> list[str]:
+def set_and_rules(section: Any, spec: Any) -> list[str]:
     """`set` and `rules` of a section of fields, in words."""
     out = []
     if getattr(section, "set", None):

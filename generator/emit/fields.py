@@ -14,10 +14,15 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from generator.emit.runtime import Runtime
+from typing import Any
 
 NUMBER_FIELDS = ("number", "phone", "num", "extension", "exten")
 TRUNK_FIELDS = ("number", "name", "id")
-INTERNAL = ("incoming", "local")   # calls on which "to" is an employee
+INTERNAL = ("incoming", "local")  # calls on which "to" is an employee
 EXTERNAL_OUT = ("outgoing", "local")
 
 CONVERSATION = ("call_full", "conversations", "*")
@@ -36,8 +41,8 @@ class Source:
     def applies_to(self, customization: str) -> bool:
         return self.only is None or customization in self.only
 
-    def php_data(self) -> dict:
-        out: dict = {"path": list(self.path)}
+    def php_data(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"path": list(self.path)}
         if self.pick:
             out["pick"] = list(self.pick)
         if self.dirs:
@@ -130,7 +135,7 @@ def needs_direction(key: str, customization: str) -> bool:
     return key != DIRECTION_KEY and any(s.dirs for s in sources_for(key, customization))
 
 
-def accessor(key: str, customization: str, rt) -> tuple[str, str]:
+def accessor(key: str, customization: str, rt: Runtime) -> tuple[str, str]:
     """The PHP function that reads `key` in `customization`: its name and guarded definition.
     It returns every value found, as texts (or raw, for flags), in the table's order."""
     from generator.php.literals import php_array
@@ -144,7 +149,7 @@ def accessor(key: str, customization: str, rt) -> tuple[str, str]:
     data = items[0] if len(items) == 1 else "array(\n" + "".join(f"        {item},\n" for item in items) + "    )"
     if len(items) == 1:
         data = f"array({data})"
-    code = (f"($params) {{\n    return {rt.fn('collect')}($params, {data}, {direction});\n}}\n")
+    code = f"($params) {{\n    return {rt.fn('collect')}($params, {data}, {direction});\n}}\n"
     digest = hashlib.sha256(code.encode("utf-8")).hexdigest()[:8]
     name = f"itgrix_gen_{digest}_{key.replace('.', '_')}"
     lines = ("function " + name + code).rstrip("\n").split("\n")

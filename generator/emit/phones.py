@@ -9,7 +9,8 @@ libphonenumber uses for every region sharing that calling code).
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
+from typing import Any
 
 from generator.php.literals import regex_source
 
@@ -27,40 +28,42 @@ def _php_replacement(rule: str) -> str:
     return re.sub(r"\\(\d)", r"${\1}", rule)
 
 
-def _national_format(fmt) -> str:
+def _national_format(fmt: Any) -> str:
     rule = fmt.format
     npr = fmt.national_prefix_formatting_rule
     if npr:
         m = re.search(r"\\\d", rule)
         if m:
-            rule = rule[: m.start()] + npr.replace("\\1", m.group(0)) + rule[m.end():]
+            rule = rule[: m.start()] + npr.replace("\\1", m.group(0)) + rule[m.end() :]
     return _php_replacement(rule)
 
 
-@lru_cache(maxsize=None)
-def region_metadata(region: str, internal_max_digits: int | None = None, national: bool = True) -> dict:
+@cache
+def region_metadata(region: str, internal_max_digits: int | None = None, national: bool = True) -> dict[str, Any]:
     """What the PHP parser needs of a region; the national formats only when the number is
     written in national notation (`national`), the only format that uses them."""
     import phonenumbers  # late: a large package, needed only for specs with phone sections
     from phonenumbers import PhoneMetadata
 
-    meta = PhoneMetadata.metadata_for_region(region)
+    meta: Any = PhoneMetadata.metadata_for_region(region)
     if meta is None:
         raise ValueError(f"no phone metadata for region {region}")
     main_region = phonenumbers.region_code_for_country_code(meta.country_code)
-    main = PhoneMetadata.metadata_for_region(main_region) or meta
-    general = meta.general_desc
+    main: Any = PhoneMetadata.metadata_for_region(main_region) or meta
+    general: Any = meta.general_desc
     lengths = sorted(n for n in (general.possible_length or ()) if n > 0) or list(range(2, 18))
     local = sorted(n for n in (general.possible_length_local_only or ()) if n > 0)
     internal = internal_max_digits if internal_max_digits is not None else max(0, lengths[0] - 1)
     formats = []
     for fmt in main.number_format if national else ():
         leading = fmt.leading_digits_pattern
-        formats.append([
-            _full(fmt.pattern),
-            _national_format(fmt),
-            _anchored_start(leading[-1]) if leading else None,
-        ])
+        formats.append(
+            [
+                _full(fmt.pattern),
+                _national_format(fmt),
+                _anchored_start(leading[-1]) if leading else None,
+            ]
+        )
     npp = meta.national_prefix_for_parsing or meta.national_prefix
     return {
         "cc": str(meta.country_code),

@@ -27,9 +27,9 @@ PREFIX = "itgrix_gen_"
 
 @dataclass(frozen=True)
 class Helper:
-    name: str            # as in runtime.php, without itgrix_rt_
-    doc: str             # the comment lines above it
-    code: str            # from "function" to the closing brace
+    name: str  # as in runtime.php, without itgrix_rt_
+    doc: str  # the comment lines above it
+    code: str  # from "function" to the closing brace
     calls: frozenset[str]
 
 
@@ -37,7 +37,7 @@ class Helper:
 class Runtime:
     helpers: dict[str, Helper]
     order: tuple[str, ...]
-    names: dict[str, str]          # name -> the PHP function name files use
+    names: dict[str, str]  # name -> the PHP function name files use
 
     def fn(self, name: str) -> str:
         """The PHP name of a helper (KeyError for a helper runtime.php does not have)."""
@@ -83,7 +83,7 @@ def _parse(text: str) -> tuple[dict[str, Helper], list[str]]:
         while lines[end] != "}":
             end += 1
         name = m.group(1)
-        code = "\n".join(lines[i:end + 1]) + "\n"
+        code = "\n".join(lines[i : end + 1]) + "\n"
         doc = "\n".join(lines[start:i]) + ("\n" if start < i else "")
         helpers[name] = Helper(name, doc, code, frozenset(_CALL_RE.findall(code)) - {name})
         order.append(name)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 from phply import phplex
 from phply.phpparse import make_parser
@@ -15,7 +16,7 @@ _INDEXABLE = {"VARIABLE", "RBRACKET", "RPAREN", "RBRACE", "STRING", "CONSTANT_EN
 
 
 @lru_cache(maxsize=1)
-def _parser():
+def _parser() -> Any:
     return make_parser(debug=False)
 
 
@@ -31,12 +32,8 @@ def phply_errors(code: str) -> str | None:
     return short_array(code)
 
 
-@lru_cache(maxsize=256)
-def _cached(code: str) -> str | None:
-    return phply_errors(code)
-
-
-_LITERAL_TOKEN = re.compile(r"""
+_LITERAL_TOKEN = re.compile(
+    r"""
     (?P<ws>[ \n]+)
   | (?P<array>array\()
   | (?P<close>\))
@@ -46,7 +43,9 @@ _LITERAL_TOKEN = re.compile(r"""
   | (?P<double>"(?:[^"\\$\x00-\x1f\x7f]|\\[^\x00-\x1f\x7f])*")
   | (?P<number>-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)
   | (?P<const>true|false|null)
-""", re.X)
+""",
+    re.X,
+)
 
 
 def check_literal(text: str) -> str | None:
@@ -54,14 +53,14 @@ def check_literal(text: str) -> str | None:
     (a double-quoted one never holds an unescaped `$`, so nothing can interpolate), numbers,
     true/false/null and array(...) of those, with `key => value` pairs?  Stricter than phply,
     which would accept "$x" or a function call, and a hundred times faster."""
-    tokens = []
+    tokens: list[str] = []
     pos = 0
     while pos < len(text):
         m = _LITERAL_TOKEN.match(text, pos)
         if not m:
-            return f"not a constant literal at character {pos}: {text[pos:pos + 20]!r}"
+            return f"not a constant literal at character {pos}: {text[pos : pos + 20]!r}"
         if m.lastgroup != "ws":
-            tokens.append(m.lastgroup)
+            tokens.append(m.lastgroup or "")
         pos = m.end()
     try:
         end = _value(tokens, 0)
@@ -91,21 +90,6 @@ def _value(tokens: list[str], i: int) -> int:
         elif tokens[i] != "close":
             raise ValueError(f"expected ',' or ')' at token {i}")
     return i + 1
-
-
-def check_rendered(rendered) -> str | None:
-    """Syntax check of a RenderedFile at a fraction of phply's cost on the whole file: the
-    skeleton (identical for every spec with the same sections, so cached) and each literal the
-    spec contributes, parsed as an expression.  A valid expression put where `array()` stood in
-    a valid skeleton gives a valid file."""
-    problem = _cached(rendered.skeleton)
-    if problem:
-        return problem
-    for value in rendered.literals:
-        problem = check_literal(value)
-        if problem:
-            return problem
-    return None
 
 
 def short_array(code: str) -> str | None:

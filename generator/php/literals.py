@@ -20,6 +20,7 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 # PHP's integer range on the 64-bit builds every supported distribution ships.  -2**63 itself is
 # left out because PHP parses the literal "9223372036854775808" (before the unary minus) as a float.
@@ -44,9 +45,7 @@ def _check_text(value: str) -> bytes:
     try:
         return value.encode("utf-8")
     except UnicodeEncodeError as exc:  # lone surrogates from YAML "\ud800" escapes
-        raise LiteralError(
-            f"text contains a character that is not valid in UTF-8 (position {exc.start})"
-        ) from None
+        raise LiteralError(f"text contains a character that is not valid in UTF-8 (position {exc.start})") from None
 
 
 def php_string(value: str) -> str:
@@ -65,7 +64,7 @@ def php_string(value: str) -> str:
         elif ch == "$":
             out.append("\\$")
         elif _is_control(ch):
-            out.append("\\x%02x" % ord(ch))
+            out.append(f"\\x{ord(ch):02x}")
         else:
             out.append(ch)
     out.append('"')
@@ -124,7 +123,7 @@ def php_value(value: object) -> str:
     raise LiteralError(f"no PHP literal for a value of type {type(value).__name__}")
 
 
-def php_array(value: Mapping | Sequence) -> str:
+def php_array(value: Mapping[Any, Any] | Sequence[Any]) -> str:
     """``array(...)`` (never ``[...]``: short arrays need PHP 5.4 and the floor is lower)."""
     if isinstance(value, Mapping):
         items = []
@@ -188,7 +187,7 @@ def escape_delimiter(pattern: str, delim: str) -> str:
         if ch == "\\" and i + 1 < len(pattern):
             if pattern[i + 1] == "Q":
                 quoted = True
-            out.append(pattern[i:i + 2])
+            out.append(pattern[i : i + 2])
             i += 2
             continue
         out.append("\\" + ch if ch == delim else ch)

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from generator.errors import UserError
 from generator.php.literals import php_string
-from generator.resources import php_matrix_dir
 from generator.php.runner import Case, Result, _result, compatible_batches, harness_path, run_batch
+from generator.resources import php_matrix_dir
 
 WASM_VERSIONS = ("7.4", "8.0", "8.1", "8.2", "8.3", "8.4", "8.5")
 VERSIONS = ("native", "5.2") + WASM_VERSIONS
@@ -41,7 +41,8 @@ def matrix_dir() -> Path:
     """A folder with the pinned npm packages installed (npm ci on first use)."""
     if not shutil.which("node") or not shutil.which("npm"):
         raise MatrixUnavailable(
-            "the PHP version matrix needs Node.js and npm (Debian/Ubuntu: apt-get install -y nodejs npm)")
+            "the PHP version matrix needs Node.js and npm (Debian/Ubuntu: apt-get install -y nodejs npm)"
+        )
     source = _source_dir()
     folder = source
     # A source checkout installs in place (php-matrix/node_modules, git-ignored); an installed
@@ -53,8 +54,9 @@ def matrix_dir() -> Path:
             shutil.copy2(source / name, folder / name)
     marker = folder / "node_modules" / "@php-wasm" / "cli" / "package.json"
     if not marker.is_file():
-        proc = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=folder,
-                              capture_output=True, text=True, timeout=900)
+        proc = subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund"], cwd=folder, capture_output=True, text=True, timeout=900
+        )
         if proc.returncode != 0:
             raise MatrixUnavailable(f"npm ci failed in {folder}:\n{proc.stderr[-2000:]}")
     return folder
@@ -73,8 +75,11 @@ def run_version(version: str, cases: list[Case], php: str | None = None, timeout
                 results[i] = result
         return [r for r in results if r is not None]
     folder = matrix_dir()
-    request = {"harness": str(harness_path()), "stub_http": True, "cases": [
-        {"file": str(Path(c.file).resolve()), "input": c.input_json, "now": c.now} for c in cases]}
+    request = {
+        "harness": str(harness_path()),
+        "stub_http": True,
+        "cases": [{"file": str(Path(c.file).resolve()), "input": c.input_json, "now": c.now} for c in cases],
+    }
     with tempfile.TemporaryDirectory(prefix="itgrix-matrix-") as tmp:
         if version == "5.2":
             command = ["node", str(folder / "run52.mjs")]
@@ -86,19 +91,31 @@ def run_version(version: str, cases: list[Case], php: str | None = None, timeout
             request_file = Path(tmp) / "request.json"
             request_file.write_text(json.dumps({"cases": request["cases"], "stub_http": True}), encoding="utf-8")
             bootstrap = Path(tmp) / "bootstrap.php"
-            bootstrap.write_text("<?php\n$itgrix_gen_request_file = " + php_string(str(request_file)) + ";\n"
-                                 "include " + php_string(str(harness_path())) + ";\n", encoding="utf-8")
-            command = [str(folder / "node_modules" / ".bin" / "php-wasm-cli"), "-d", "date.timezone=Pacific/Chatham",
-                       str(bootstrap)]
+            bootstrap.write_text(
+                "<?php\n$itgrix_gen_request_file = " + php_string(str(request_file)) + ";\n"
+                "include " + php_string(str(harness_path())) + ";\n",
+                encoding="utf-8",
+            )
+            command = [
+                str(folder / "node_modules" / ".bin" / "php-wasm-cli"),
+                "-d",
+                "date.timezone=Pacific/Chatham",
+                str(bootstrap),
+            ]
             env = dict(os.environ, PHP=version)
             stdin = ""
         try:
-            proc = subprocess.run(command, input=stdin, capture_output=True, text=True, env=env, timeout=timeout,
-                                  cwd=folder)
-            data = json.loads(proc.stdout[proc.stdout.find("["):]) if "[" in proc.stdout else None
+            proc = subprocess.run(
+                command, input=stdin, capture_output=True, text=True, env=env, timeout=timeout, cwd=folder
+            )
+            data = json.loads(proc.stdout[proc.stdout.find("[") :]) if "[" in proc.stdout else None
         except (subprocess.TimeoutExpired, ValueError):
             proc, data = None, None
     if isinstance(data, list) and len(data) == len(cases):
         return [_result(item, "") for item in data]
-    why = "timed out" if proc is None else (proc.stderr.strip()[-1000:] or proc.stdout[-500:] or f"exit {proc.returncode}")
+    why = (
+        "timed out"
+        if proc is None
+        else (proc.stderr.strip()[-1000:] or proc.stdout[-500:] or f"exit {proc.returncode}")
+    )
     return [Result(reply_json=None, crash=f"PHP {version} died: {why}") for _ in cases]

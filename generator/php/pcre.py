@@ -26,8 +26,11 @@ def cached_errors(php: str, sources: list[str]) -> list[str | None] | None:
 
 def errors(php: str, sources: list[str]) -> list[str | None] | None:
     try:
-        proc = process.run([php, "-n", "-d", "error_reporting=-1", "-d", "display_errors=0",
-                            str(php_file("pcre_check.php"))], timeout=30, input=json.dumps(sources))
+        proc = process.run(
+            [php, "-n", "-d", "error_reporting=-1", "-d", "display_errors=0", str(php_file("pcre_check.php"))],
+            timeout=30,
+            input=json.dumps(sources),
+        )
         result = json.loads(proc.stdout)
         if isinstance(result, list) and len(result) == len(sources):
             return result

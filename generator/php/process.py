@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 from collections.abc import Sequence
+from typing import Any
 
 
 class Timeout(Exception):
@@ -18,14 +19,28 @@ class Timeout(Exception):
         self.seconds = seconds
 
 
-def run(cmd: Sequence[str], timeout: float, input: str | None = None, cwd: str | None = None,
-        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    cmd: Sequence[str],
+    timeout: float,
+    input: str | None = None,
+    cwd: str | None = None,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
     """Like subprocess.run(capture_output=True, text=True), but a timeout kills the whole group
     and raises Timeout.  Text is decoded as UTF-8 with replacement (a program's stray bytes never
     raise here)."""
-    proc = subprocess.Popen(list(cmd), stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
-                            errors="replace", cwd=cwd, env=env, start_new_session=True)
+    proc = subprocess.Popen(
+        list(cmd),
+        stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        cwd=cwd,
+        env=env,
+        start_new_session=True,
+    )
     try:
         out, err = proc.communicate(input, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -39,7 +54,7 @@ def run(cmd: Sequence[str], timeout: float, input: str | None = None, cwd: str |
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
+def _kill_group(proc: subprocess.Popen[Any]) -> None:
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):

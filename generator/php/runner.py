@@ -16,17 +16,26 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-
-# The server's php.ini is not ours to rely on: run with none (-n), E_ALL, and an unusual default
-# timezone, so that a generated file that silently depends on date.timezone or on an extension
-# such as mbstring fails here first.
-PHP_FLAGS = ("-n", "-d", "error_reporting=-1", "-d", "display_errors=stderr",
-             "-d", "date.timezone=Pacific/Chatham", "-d", "memory_limit=256M")
-
+from typing import Any
 
 from generator.errors import UserError
 from generator.php import process
 from generator.resources import php_file
+
+# The server's php.ini is not ours to rely on: run with none (-n), E_ALL, and an unusual default
+# timezone, so that a generated file that silently depends on date.timezone or on an extension
+# such as mbstring fails here first.
+PHP_FLAGS = (
+    "-n",
+    "-d",
+    "error_reporting=-1",
+    "-d",
+    "display_errors=stderr",
+    "-d",
+    "date.timezone=Pacific/Chatham",
+    "-d",
+    "memory_limit=256M",
+)
 
 
 class PhpMissing(UserError):
@@ -86,21 +95,21 @@ def harness_path() -> Path:
 
 @dataclass
 class Case:
-    file: str           # path of the generated PHP file
-    input_json: str     # the JSON text the connector would pass
+    file: str  # path of the generated PHP file
+    input_json: str  # the JSON text the connector would pass
     now: int | None = None  # pinned clock (unix time) for hours/deadline logic
 
 
 @dataclass
 class Result:
     reply_json: str | None
-    errors: list[str] = field(default_factory=list)   # notices, warnings, uncaught errors
-    output: str = ""                                  # anything the file printed (must be "")
-    log: list[str] = field(default_factory=list)      # what the file said on stderr on purpose
-    crash: str | None = None                          # the PHP process itself died
+    errors: list[str] = field(default_factory=list)  # notices, warnings, uncaught errors
+    output: str = ""  # anything the file printed (must be "")
+    log: list[str] = field(default_factory=list)  # what the file said on stderr on purpose
+    crash: str | None = None  # the PHP process itself died
 
     @property
-    def reply(self):
+    def reply(self) -> Any:
         return None if self.reply_json is None else json.loads(self.reply_json)
 
     @property
@@ -138,7 +147,9 @@ def compatible_batches(cases: list[Case]) -> list[list[int]]:
     return [members for members, _owners in batches]
 
 
-def run_batch(cases: list[Case], php: str | None = None, timeout: float = 120.0, stub_http: bool = False) -> list[Result]:
+def run_batch(
+    cases: list[Case], php: str | None = None, timeout: float = 120.0, stub_http: bool = False
+) -> list[Result]:
     """Run cases in as few PHP processes as their files allow (see compatible_batches).
     `stub_http`: the files' HTTP requests (webhooks) go to the harness's stub, not the network."""
     if not cases:
@@ -155,9 +166,12 @@ def run_batch(cases: list[Case], php: str | None = None, timeout: float = 120.0,
 
 
 def _run_one_batch(cases: list[Case], php: str, timeout: float, stub_http: bool) -> list[Result]:
-    request = json.dumps({"stub_http": stub_http, "cases": [
-        {"file": str(Path(c.file).resolve()), "input": c.input_json, "now": c.now} for c in cases
-    ]})
+    request = json.dumps(
+        {
+            "stub_http": stub_http,
+            "cases": [{"file": str(Path(c.file).resolve()), "input": c.input_json, "now": c.now} for c in cases],
+        }
+    )
     try:
         proc = process.run([php, *PHP_FLAGS, str(harness_path())], timeout=timeout, input=request)
     except process.Timeout:
@@ -177,10 +191,14 @@ def _run_one_batch(cases: list[Case], php: str, timeout: float, stub_http: bool)
     return [Result(reply_json=None, crash=f"PHP died: {why}")]
 
 
-def _result(item: dict, stderr: str) -> Result:
+def _result(item: dict[str, Any], stderr: str) -> Result:
     output = base64.b64decode(item.get("output") or "").decode("utf-8", "replace")
-    return Result(reply_json=item.get("reply"), errors=list(item.get("errors") or []),
-                  output=output, log=list(item.get("log") or []))
+    return Result(
+        reply_json=item.get("reply"),
+        errors=list(item.get("errors") or []),
+        output=output,
+        log=list(item.get("log") or []),
+    )
 
 
 def php_lint(path: str, php: str | None = None, timeout: float = 60.0) -> str | None:

@@ -6,12 +6,24 @@ they are reported in the same run as every field error (and tolerate data that i
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from generator.speclang import placeholders
+from generator.speclang.issues import KeyPath
 
-SECTIONS_WITH_RULES = ("registration", "registration_params", "final_params", "entity", "activity", "tasks",
-                       "originate", "autodistribution", "call_card", "record_link")
+SECTIONS_WITH_RULES = (
+    "registration",
+    "registration_params",
+    "final_params",
+    "entity",
+    "activity",
+    "tasks",
+    "originate",
+    "autodistribution",
+    "call_card",
+    "record_link",
+)
 
 
 def _get(data: Any, *keys: Any) -> Any:
@@ -25,7 +37,7 @@ def _get(data: Any, *keys: Any) -> Any:
     return data
 
 
-def iter_whens(data: Any) -> Iterator[tuple[tuple, Any]]:
+def iter_whens(data: Any) -> Iterator[tuple[KeyPath, Any]]:
     """(path, when) for every condition block in plain spec data."""
     for section in SECTIONS_WITH_RULES:
         rules = _get(data, section, "rules")
@@ -55,20 +67,21 @@ def typed_field_problem(key: str, value: Any) -> str | None:
         return None  # removed, or filled at call time
     if key in WHOLE_NUMBER_FIELDS:
         if isinstance(value, bool) or not (
-                isinstance(value, int) or (isinstance(value, str) and value.isascii() and value.isdigit())):
-            return (f"{key} takes a whole number (a Bitrix24 ID or seconds) or a {{placeholder}}, "
-                             f"got {value!r}")
+            isinstance(value, int) or (isinstance(value, str) and value.isascii() and value.isdigit())
+        ):
+            return f"{key} takes a whole number (a Bitrix24 ID or seconds) or a {{placeholder}}, got {value!r}"
     elif key in FLAG_FIELDS:
         if isinstance(value, bool) or value not in (0, 1, "0", "1"):
-            return (f"{key} is a flag: write 1 or 0, got {value!r}")
-    elif key in PHONE_FIELDS:
-        if not isinstance(value, str):
-            return (f"{key} is a phone number, which is text: write it in quotes, e.g. \"{value}\" "
-                             "(YAML drops a leading '+' or '0' from numbers)")
+            return f"{key} is a flag: write 1 or 0, got {value!r}"
+    elif key in PHONE_FIELDS and not isinstance(value, str):
+        return (
+            f'{key} is a phone number, which is text: write it in quotes, e.g. "{value}" '
+            "(YAML drops a leading '+' or '0' from numbers)"
+        )
     return None
 
 
-def iter_set_maps(data: Any) -> Iterator[tuple[tuple, dict]]:
+def iter_set_maps(data: Any) -> Iterator[tuple[KeyPath, dict[str, Any]]]:
     """(path, map) for every `set:` of the spec's sections and their rules."""
     for section in SECTIONS_WITH_RULES:
         block = _get(data, section)
@@ -81,25 +94,33 @@ def iter_set_maps(data: Any) -> Iterator[tuple[tuple, dict]]:
                     yield (section, "rules", i, "set"), rule["set"]
 
 
-def cross_section_problems(data: Any) -> list[tuple[tuple, str]]:
+def cross_section_problems(data: Any) -> list[tuple[KeyPath, str]]:
     """(path, message) for each problem that involves more than one section."""
     if not isinstance(data, dict):
         return []
-    problems: list[tuple[tuple, str]] = []
+    problems: list[tuple[KeyPath, str]] = []
     originate = data.get("originate")
     if isinstance(originate, dict):
         fmt = originate.get("format", "keep")
         if fmt not in (None, "keep") and not originate.get("region") and not _get(data, "phones", "client", "region"):
-            problems.append((("originate", "format"),
-                             f"format {fmt} needs a region: set originate.region or phones.client.region (e.g. RU)"))
+            problems.append(
+                (
+                    ("originate", "format"),
+                    f"format {fmt} needs a region: set originate.region or phones.client.region (e.g. RU)",
+                )
+            )
     if not data.get("timezone"):
         for path, when in iter_whens(data):
             if "hours" not in when and "days" not in when:
                 continue
             if when.get("timezone") or _get(when, "hours", "timezone"):
                 continue
-            problems.append((path, "hours/days conditions need a timezone: set 'timezone' in the condition "
-                                   "or at the top of the spec"))
+            problems.append(
+                (
+                    path,
+                    "hours/days conditions need a timezone: set 'timezone' in the condition or at the top of the spec",
+                )
+            )
     problems += _cancels_where_not_allowed(data)
     for path, fields in iter_set_maps(data):
         for key, value in fields.items():
@@ -112,7 +133,7 @@ def cross_section_problems(data: Any) -> list[tuple[tuple, str]]:
     return problems
 
 
-def _cancels_where_not_allowed(data: dict) -> list[tuple[tuple, str]]:
+def _cancels_where_not_allowed(data: dict[str, Any]) -> list[tuple[KeyPath, str]]:
     """`then: cancel` only where the connector accepts empty data (see contract.md)."""
     from generator.customizations import CUSTOMIZATIONS
 
@@ -126,7 +147,11 @@ def _cancels_where_not_allowed(data: dict) -> list[tuple[tuple, str]]:
                 continue
             key = "then" if rule.get("then") == "cancel" else ("cancel" if rule.get("cancel") is True else None)
             if key is not None:
-                problems.append(((*c.section_path, "rules", i, key),
-                                 f"{c.filename} cannot cancel the connector's request (it needs an answer "
-                                 "to go on); set fields instead"))
+                problems.append(
+                    (
+                        (*c.section_path, "rules", i, key),
+                        f"{c.filename} cannot cancel the connector's request (it needs an answer "
+                        "to go on); set fields instead",
+                    )
+                )
     return problems

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from generator.errors import UserError
 
 Pos = tuple[str, int, int]  # file, line (1-based), column (1-based)
+KeyPath = tuple[Any, ...]  # a place in the spec's data: keys and list indexes ("<value>" for a value's own place)
+Positions = dict[KeyPath, Pos]
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,8 @@ place it came from, so an error in a base spec points into the base file.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
-import importlib.util
 import json
-import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
@@ -21,11 +17,11 @@ from pydantic import BaseModel, ValidationError
 
 from generator.speclang import pyspec, validation, yamlfile
 from generator.speclang.crosschecks import cross_section_problems
+from generator.speclang.issues import KeyPath, Pos, Positions, SpecError, SpecIssue, fail
 from generator.speclang.merge import merge
-from generator.speclang.issues import Pos, SpecError, SpecIssue, fail
 from generator.speclang.spec import Spec
 
-__all__ = ["Loader", "LoadedSpec", "SpecError", "SpecIssue", "Pos", "digest", "from_model", "merge"]
+__all__ = ["LoadedSpec", "Loader", "Pos", "SpecError", "SpecIssue", "digest", "from_model", "merge"]
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -35,11 +31,11 @@ class LoadedSpec:
     spec: Spec
     path: Path
     digest: str  # sha256 of the merged spec data: the same spec gives the same files
-    positions: dict[tuple, Pos] = field(default_factory=dict)
-    data: dict = field(default_factory=dict)  # the merged spec as plain data (before validation)
+    positions: Positions = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict[str, Any])  # the merged spec as plain data (before validation)
     sources: list[Path] = field(default_factory=list)  # this file and its bases
 
-    def position(self, path: tuple) -> Pos:
+    def position(self, path: KeyPath) -> Pos:
         return validation.nearest(self.positions, path, (str(self.path), 1, 1))
 
 
@@ -63,11 +59,11 @@ class Loader:
         self.root = root.resolve() if root is not None else None
         # Parsed files, shared by every spec this Loader loads: a company base that a hundred
         # client specs extend is read once.
-        self._raw_cache: dict[Path, tuple[Any, dict[tuple, Pos]]] = {}
+        self._raw_cache: dict[Path, tuple[Any, Positions]] = {}
         self.reads = 0
 
     # --- raw documents ------------------------------------------------------------------
-    def _read(self, path: Path, display: str) -> tuple[Any, dict[tuple, Pos]]:
+    def _read(self, path: Path, display: str) -> tuple[Any, Positions]:
         key = path.resolve()
         if key in self._raw_cache:
             return self._raw_cache[key]
@@ -79,8 +75,9 @@ class Loader:
         self._raw_cache[key] = result
         return result
 
-    def _resolve(self, path: Path, display: str, chain: tuple[Path, ...],
-                 root: Path) -> tuple[Any, dict[tuple, Pos], list[Path]]:
+    def _resolve(
+        self, path: Path, display: str, chain: tuple[Path, ...], root: Path
+    ) -> tuple[Any, Positions, list[Path]]:
         data, positions = self._read(path, display)
         if not isinstance(data, dict):
             raise fail(display, "a spec is a map of keys (version, name, ...)")
@@ -106,8 +103,10 @@ class Loader:
                 if (path / f"spec{candidate}").is_file():
                     return self.load(path / f"spec{candidate}")
             if (path / "spec.py").is_file():
-                raise fail(display, "the folder holds spec.py: a Python spec runs only when its file is "
-                                    "named on the command line")
+                raise fail(
+                    display,
+                    "the folder holds spec.py: a Python spec runs only when its file is named on the command line",
+                )
             raise fail(display, "folder holds no spec.yaml")
         if not path.exists() and not path.is_symlink():
             raise fail(display, "no such file")
@@ -142,6 +141,7 @@ class Loader:
 
 def _base_path(path: Path, base_ref: Any, root: Path, where: Pos) -> Path:
     """The file `extends` names, if it may be read at all (see Loader)."""
+
     def refuse(message: str) -> SpecError:
         return SpecError([SpecIssue(*where, "extends", message)])
 
@@ -152,8 +152,10 @@ def _base_path(path: Path, base_ref: Any, root: Path, where: Pos) -> Path:
     if PurePosixPath(base_ref).is_absolute() or PureWindowsPath(base_ref).is_absolute() or base_ref.startswith("~"):
         raise refuse(f"extends {base_ref!r}: give a path relative to this spec, not an absolute one")
     if PurePosixPath(base_ref).suffix not in YAML_SUFFIXES:
-        raise refuse(f"extends {base_ref!r}: a base spec is a YAML file (.yaml); a Python spec runs only "
-                     "when it is named on the command line")
+        raise refuse(
+            f"extends {base_ref!r}: a base spec is a YAML file (.yaml); a Python spec runs only "
+            "when it is named on the command line"
+        )
     base_path = path.parent / base_ref
     try:
         resolved = base_path.resolve()
@@ -164,8 +166,10 @@ def _base_path(path: Path, base_ref: Any, root: Path, where: Pos) -> Path:
     except ValueError:
         shown = _display(root)
         inside = "the folder of the spec named on the command line" if shown in (".", "") else f"{shown}/"
-        raise refuse(f"extends {base_ref!r}: a base spec must lie inside {inside} (or the tree named with "
-                     "--root DIR); it may not climb out with '..' or a symlink") from None
+        raise refuse(
+            f"extends {base_ref!r}: a base spec must lie inside {inside} (or the tree named with "
+            "--root DIR); it may not climb out with '..' or a symlink"
+        ) from None
     if not resolved.exists():
         raise refuse(f"base spec {base_ref!r} not found (looked for {base_path})")
     if not resolved.is_file():
@@ -195,5 +199,3 @@ def _display(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
-
-

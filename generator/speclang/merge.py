@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.speclang.issues import Pos
+from generator.speclang.issues import KeyPath, Positions
 
 
-def merge(base: Any, base_pos: dict[tuple, Pos], child: Any, child_pos: dict[tuple, Pos]) -> tuple[Any, dict[tuple, Pos]]:
+def merge(base: Any, base_pos: Positions, child: Any, child_pos: Positions) -> tuple[Any, Positions]:
     """`extends` semantics: maps merge key by key (recursively), everything else - lists included -
     is replaced by the child's value, and a child's `null` removes the base's key."""
     positions = dict(base_pos)
@@ -15,7 +15,7 @@ def merge(base: Any, base_pos: dict[tuple, Pos], child: Any, child_pos: dict[tup
     return merged, positions
 
 
-def _merge(base: Any, child: Any, path: tuple, positions: dict, child_pos: dict) -> Any:
+def _merge(base: Any, child: Any, path: KeyPath, positions: Positions, child_pos: Positions) -> Any:
     if isinstance(base, dict) and isinstance(child, dict):
         out = dict(base)
         for key, value in child.items():
@@ -35,20 +35,20 @@ def _merge(base: Any, child: Any, path: tuple, positions: dict, child_pos: dict)
     return child
 
 
-def _drop(positions: dict, prefix: tuple) -> None:
+def _drop(positions: Positions, prefix: KeyPath) -> None:
     if not prefix:
         return
     for key in [k for k in positions if k[: len(prefix)] == prefix]:
         del positions[key]
 
 
-def _take(positions: dict, source: dict, prefix: tuple) -> None:
+def _take(positions: Positions, source: Positions, prefix: KeyPath) -> None:
     for key, pos in source.items():
         if key[: len(prefix)] == prefix:
             positions[key] = pos
 
 
-def _copy_one(positions: dict, source: dict, key: tuple) -> None:
+def _copy_one(positions: Positions, source: Positions, key: KeyPath) -> None:
     if key in source:
         positions[key] = source[key]
     value_key = key + ("<value>",)

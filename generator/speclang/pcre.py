@@ -10,14 +10,16 @@ could spend the connector's whole timeout on one phone number.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
-from generator.php.literals import LiteralError, regex_source
 from generator.php import pcre as php_pcre
+from generator.php.literals import LiteralError, regex_source
 from generator.php.runner import find_php
+from generator.speclang.issues import KeyPath, Positions, SpecIssue
 
 
-def iter_patterns(data: Any, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
+def iter_patterns(data: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, str]]:
     """(path, pattern) for every regex in plain spec data: `match:` of rewrites, `regex:` anywhere."""
     if isinstance(data, dict):
         for key, value in data.items():
@@ -30,20 +32,19 @@ def iter_patterns(data: Any, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
             yield from iter_patterns(item, path + (i,))
 
 
-def check_patterns(data: Any, positions: dict, display: str) -> list:
-    from generator.speclang.issues import SpecIssue
+def check_patterns(data: Any, positions: Positions, display: str) -> list[SpecIssue]:
     from generator.speclang.validation import nearest
 
-    def issue(path: tuple, message: str) -> SpecIssue:
+    def issue(path: KeyPath, message: str) -> SpecIssue:
         pos = positions.get(path + ("<value>",)) or nearest(positions, path, (display, 1, 1))
         return SpecIssue(pos[0], pos[1], pos[2], ".".join(str(p) for p in path), message)
 
-    issues = []
+    issues: list[SpecIssue] = []
     patterns = list(iter_patterns(data))
     if not patterns:
         return issues
     floor = php_floor(data)
-    compiled: list[tuple[tuple, str, str]] = []
+    compiled: list[tuple[KeyPath, str, str]] = []
     for path, pattern in patterns:
         problem = backtracking_risk(pattern) or newer_syntax(pattern, floor)
         if problem is None:
@@ -98,10 +99,19 @@ _PCRE_ONLY = re.compile(r"\(\?<[A-Za-z]|\(\?\||\\[KRhHvV]|\(\*|\(\?[+-]?\d|\\g[{
 # 7.2 has PCRE 8.x; 7.3 brought PCRE2 10.32, 7.4 10.33, 8.0 10.35.  The local php (often new) cannot
 # judge this for the client's server, so the spec's `php:` floor decides.
 _NEWER_SYNTAX = (
-    (re.compile(r"\(\*(?:pla|plb|nla|nlb|positive_look(?:ahead|behind)|negative_look(?:ahead|behind)|atomic"
-                r"|sr|asr|script_run|atomic_script_run):"), "7.4", "an alpha assertion such as (*pla:...)"),
-    (re.compile(r"\(\*(?:napla|naplb|non_atomic_positive_look(?:ahead|behind)):|\(\?\*|\(\?<\*"), "8.0",
-     "a non-atomic assertion such as (*napla:...)"),
+    (
+        re.compile(
+            r"\(\*(?:pla|plb|nla|nlb|positive_look(?:ahead|behind)|negative_look(?:ahead|behind)|atomic"
+            r"|sr|asr|script_run|atomic_script_run):"
+        ),
+        "7.4",
+        "an alpha assertion such as (*pla:...)",
+    ),
+    (
+        re.compile(r"\(\*(?:napla|naplb|non_atomic_positive_look(?:ahead|behind)):|\(\?\*|\(\?<\*"),
+        "8.0",
+        "a non-atomic assertion such as (*napla:...)",
+    ),
     (re.compile(r"\\N\{U\+"), "7.4", "a \\N{U+...} code point"),
     (re.compile(r"\(\?\^"), "7.3", "the (?^) option reset"),
     (re.compile(r"\(\?[imsxJU-]*n[imsxJUn-]*[):]"), "7.3", "the (?n) no-auto-capture option"),
@@ -126,8 +136,10 @@ def newer_syntax(pattern: str, floor: str) -> str | None:
     bare = _outside_classes(pattern)
     for finder, since, what in _NEWER_SYNTAX:
         if _version(floor) < _version(since) and finder.search(bare):
-            return (f"this pattern uses {what}, which PHP understands only from {since}, but the spec's "
-                    f"php: floor is {floor}; rewrite the pattern, or raise php: if every server runs {since}+")
+            return (
+                f"this pattern uses {what}, which PHP understands only from {since}, but the spec's "
+                f"php: floor is {floor}; rewrite the pattern, or raise php: if every server runs {since}+"
+            )
     return None
 
 
@@ -139,7 +151,7 @@ def _outside_classes(pattern: str) -> str:
     while i < n:
         c = pattern[i]
         if c == "\\" and i + 1 < n:
-            pair = pattern[i:i + 2]
+            pair = pattern[i : i + 2]
             out.append(pair if pair == "\\N" and not in_class else "__")
             i += 2
             continue
@@ -150,10 +162,10 @@ def _outside_classes(pattern: str) -> str:
         elif c == "[":
             in_class = True
             out.append("_")
-            if pattern[i + 1:i + 2] == "^":
+            if pattern[i + 1 : i + 2] == "^":
                 out.append("_")
                 i += 1
-            if pattern[i + 1:i + 2] == "]":  # a leading ] is a literal
+            if pattern[i + 1 : i + 2] == "]":  # a leading ] is a literal
                 out.append("_")
                 i += 1
         else:
@@ -162,8 +174,10 @@ def _outside_classes(pattern: str) -> str:
     return "".join(out)
 
 
-_NESTED_HINT = ("this pattern nests one unbounded repeat inside another (like (a+)+), which can "
-                "backtrack for seconds on a non-matching number; rewrite it without the nesting")
+_NESTED_HINT = (
+    "this pattern nests one unbounded repeat inside another (like (a+)+), which can "
+    "backtrack for seconds on a non-matching number; rewrite it without the nesting"
+)
 
 
 def backtracking_risk(pattern: str) -> str | None:
@@ -200,15 +214,13 @@ def _scan_nested_repeat(pattern: str) -> bool:
         outer = not possessive and bool(re.fullmatch(r"[*+]\??|\{\d*,\}\??", quantifier))
         if inner and outer:
             return True
-        text = text[:match.start()] + ("U" if inner or outer else "_") + text[match.end():]
+        text = text[: match.start()] + ("U" if inner or outer else "_") + text[match.end() :]
 
 
 def _python_nested_repeat(pattern: str) -> bool:
     """A nested unbounded repeat, e.g. (a+)+, (\\d*)*, (?:x|y+)* : exponential on a failing input."""
-    try:
-        from re import _parser as sre_parse  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover - Python < 3.11
-        import sre_parse  # type: ignore[no-redef]
+    from re import _parser as sre_parse  # type: ignore[attr-defined]  # Python 3.11+: re's own parser
+
     try:
         tree = sre_parse.parse(pattern)
     except (re.error, OverflowError, RecursionError):
@@ -219,11 +231,11 @@ def _python_nested_repeat(pattern: str) -> bool:
 _MAXREPEAT = 4294967295
 
 
-def _nested_repeat(tree, inside_repeat: bool) -> bool:
+def _nested_repeat(tree: Any, inside_repeat: bool) -> bool:
     for op, arg in tree:
         name = str(op)
         if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
-            low, high, sub = arg
+            _low, high, sub = arg
             unbounded = high >= 100 or str(high) == "MAXREPEAT" or high == _MAXREPEAT
             if unbounded and inside_repeat and name != "POSSESSIVE_REPEAT":
                 return True
@@ -236,7 +248,6 @@ def _nested_repeat(tree, inside_repeat: bool) -> bool:
             for branch in arg[1]:
                 if _nested_repeat(branch, inside_repeat):
                     return True
-        elif name in ("ASSERT", "ASSERT_NOT"):
-            if _nested_repeat(arg[1], inside_repeat):
-                return True
+        elif name in ("ASSERT", "ASSERT_NOT") and _nested_repeat(arg[1], inside_repeat):
+            return True
     return False

@@ -12,8 +12,20 @@ from dataclasses import dataclass
 # Names a spec may use, beside the two path forms below.  What each one reads is in
 # generator/emit/fields.py (one table for conditions and placeholders alike).
 NAMES = (
-    "client_phone", "extension", "trunk", "direction", "line", "stage", "status", "duration",
-    "record", "user.name", "user.id", "entity.name", "entity.type", "entity.id",
+    "client_phone",
+    "extension",
+    "trunk",
+    "direction",
+    "line",
+    "stage",
+    "status",
+    "duration",
+    "record",
+    "user.name",
+    "user.id",
+    "entity.name",
+    "entity.type",
+    "entity.id",
 )
 # "{call_full.a.b}" reads any path of the call data; "{input.a.b}" any path of the input.
 PATH_ROOTS = ("call_full", "input")

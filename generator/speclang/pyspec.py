@@ -13,10 +13,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from generator.speclang import validation, yamlfile
-from generator.speclang.issues import Pos, SpecError, SpecIssue, fail
+from generator.speclang.issues import Positions, SpecError, SpecIssue, fail
 
 
-def read(path: Path, display: str) -> tuple[Any, dict[tuple, Pos]]:
+def read(path: Path, display: str) -> tuple[Any, Positions]:
     module_name = "itgrix_gen_spec_" + hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]
     spec_obj = importlib.util.spec_from_file_location(module_name, path)
     if spec_obj is None or spec_obj.loader is None:
@@ -27,16 +27,22 @@ def read(path: Path, display: str) -> tuple[Any, dict[tuple, Pos]]:
     except ValidationError as exc:
         raise SpecError(validation.issues(exc, {}, {}, display)) from None
     except SyntaxError as exc:
-        raise SpecError([SpecIssue(display, exc.lineno or 1, exc.offset or 1, "", f"Python syntax error: {exc.msg}")]) from None
+        raise SpecError(
+            [SpecIssue(display, exc.lineno or 1, exc.offset or 1, "", f"Python syntax error: {exc.msg}")]
+        ) from None
     except SystemExit as exc:
         # sys.exit() inside a spec must not end a batch (with exit 0, no less).
         line = _traceback_line(exc, path)
-        raise fail(display, f"importing the spec called sys.exit({exc.code!r}); a spec only defines SPEC", line) from None
+        raise fail(
+            display, f"importing the spec called sys.exit({exc.code!r}); a spec only defines SPEC", line
+        ) from None
     except KeyboardInterrupt:
         raise
     except BaseException as exc:  # the user's module raised: report it, never a traceback
         line = _traceback_line(exc, path)
-        raise SpecError([SpecIssue(display, line, 1, "", f"importing the spec raised {type(exc).__name__}: {exc}")]) from None
+        raise SpecError(
+            [SpecIssue(display, line, 1, "", f"importing the spec raised {type(exc).__name__}: {exc}")]
+        ) from None
     finally:
         sys.modules.pop(module_name, None)
     if not hasattr(module, "SPEC"):

@@ -45,23 +45,49 @@ class Spec(Strict):
     version: Annotated[Literal[1], BeforeValidator(_no_bool)] = Field(description="spec language version; must be 1")
     name: str = Field(min_length=1, max_length=200, description="the client or setup; written into every header")
     description: str | None = None
-    php: Annotated[Literal[PHP_VERSIONS], BeforeValidator(_php_text)] = Field(default="5.4", description="lowest PHP the client's server runs")  # type: ignore[valid-type]
+    php: Annotated[Literal[PHP_VERSIONS], BeforeValidator(_php_text)] = Field(  # type: ignore[valid-type]
+        default="5.4", description="lowest PHP the client's server runs"
+    )
     extends: str | None = Field(default=None, description="a base spec (path relative to this file)")
     timezone: TimeZone | None = Field(default=None, description="default timezone for hours and deadlines")
 
-    phones: Phones | None = Field(default=None, description="client -> process_client_phone.php, user -> process_user_phone.php")
-    registration: Registration | None = Field(default=None, description="-> need_registration.php: register the call or not (black/white lists)")
-    registration_params: ParamsSection | None = Field(default=None, description="-> process_registration_params.php (CRM_SOURCE, CRM_CREATE, LINE_NUMBER, ...)")
-    final_params: ParamsSection | None = Field(default=None, description="-> process_final_params.php (ADD_TO_CHAT, USER_ID, STATUS_CODE, ...)")
-    entity: ParamsSection | None = Field(default=None, description="-> customize_entity.php: lead/contact fields to change")
+    phones: Phones | None = Field(
+        default=None, description="client -> process_client_phone.php, user -> process_user_phone.php"
+    )
+    registration: Registration | None = Field(
+        default=None, description="-> need_registration.php: register the call or not (black/white lists)"
+    )
+    registration_params: ParamsSection | None = Field(
+        default=None, description="-> process_registration_params.php (CRM_SOURCE, CRM_CREATE, LINE_NUMBER, ...)"
+    )
+    final_params: ParamsSection | None = Field(
+        default=None, description="-> process_final_params.php (ADD_TO_CHAT, USER_ID, STATUS_CODE, ...)"
+    )
+    entity: ParamsSection | None = Field(
+        default=None, description="-> customize_entity.php: lead/contact fields to change"
+    )
     activity: ParamsSection | None = Field(default=None, description="-> customize_activity.php: case fields to change")
-    tasks: Tasks | None = Field(default=None, description="-> process_task_creation_params.php: the missed-call task's fields")
-    originate: Originate | None = Field(default=None, description="-> process_originate_params.php: click-to-call number, context, channel")
-    record: Record | None = Field(default=None, description="-> process_record_file_path.php: recording path, optional conversion")
-    autodistribution: Autodistribution | None = Field(default=None, description="-> customize_autodistribution.php: number and CallerID name")
-    call_card: CallCard | None = Field(default=None, description="-> customize_show_call_card.php: when the call card shows")
-    record_link: RecordLink | None = Field(default=None, description="-> customize_attach_record_url.php: the case description with the record link")
-    post_registration: PostRegistration | None = Field(default=None, description="-> post_registration.php: a webhook after registration")
+    tasks: Tasks | None = Field(
+        default=None, description="-> process_task_creation_params.php: the missed-call task's fields"
+    )
+    originate: Originate | None = Field(
+        default=None, description="-> process_originate_params.php: click-to-call number, context, channel"
+    )
+    record: Record | None = Field(
+        default=None, description="-> process_record_file_path.php: recording path, optional conversion"
+    )
+    autodistribution: Autodistribution | None = Field(
+        default=None, description="-> customize_autodistribution.php: number and CallerID name"
+    )
+    call_card: CallCard | None = Field(
+        default=None, description="-> customize_show_call_card.php: when the call card shows"
+    )
+    record_link: RecordLink | None = Field(
+        default=None, description="-> customize_attach_record_url.php: the case description with the record link"
+    )
+    post_registration: PostRegistration | None = Field(
+        default=None, description="-> post_registration.php: a webhook after registration"
+    )
 
     @field_validator("name")
     @classmethod

@@ -20,8 +20,8 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    field_validator,
     WithJsonSchema,
+    field_validator,
     model_serializer,
     model_validator,
 )
@@ -32,8 +32,22 @@ STAGES = ("conversation_requested", "conversation_accepted", "conversation_ended
 DIRECTIONS = ("incoming", "outgoing", "local", "unknown")
 FORMATS = ("e164", "national", "digits", "keep")
 PHP_VERSIONS = (
-    "5.2", "5.3", "5.4", "5.5", "5.6", "7.0", "7.1", "7.2", "7.3", "7.4",
-    "8.0", "8.1", "8.2", "8.3", "8.4", "8.5",
+    "5.2",
+    "5.3",
+    "5.4",
+    "5.5",
+    "5.6",
+    "7.0",
+    "7.1",
+    "7.2",
+    "7.3",
+    "7.4",
+    "8.0",
+    "8.1",
+    "8.2",
+    "8.3",
+    "8.4",
+    "8.5",
 )
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CALLERID_LIMIT = 20  # Asterisk's limit on the CallerID name, in characters
@@ -44,6 +58,7 @@ class Strict(BaseModel):
 
 
 # --- small value types ---------------------------------------------------------------------
+
 
 def _check_regex(pattern: str) -> str:
     # Whether the pattern compiles is decided in one place, generator/speclang/pcre.py, by PHP's own
@@ -158,11 +173,20 @@ def _to_match(value: Any) -> Any:
     return Match(values=tuple(values), regexes=tuple(regexes))
 
 
-_SCALAR_SCHEMA = {"anyOf": [
-    {"type": "string"}, {"type": "integer"},
-    {"type": "object", "properties": {"regex": {"type": "string", "description": "a PCRE pattern"}},
-     "required": ["regex"], "additionalProperties": False},
-]}
+_SCALAR_SCHEMA = {
+    "anyOf": [
+        {"type": "string"},
+        {"type": "integer"},
+        {
+            "type": "object",
+            "properties": {"regex": {"type": "string", "description": "a PCRE pattern"}},
+            "required": ["regex"],
+            "additionalProperties": False,
+        },
+    ]
+}
+
+
 def _to_text_match(value: Any) -> Any:
     """Numbers, extensions and trunks are text: YAML reads an unquoted +74951110000 as the number
     74951110000 and 0100 as 100, so a YAML number here is refused instead of silently changed."""
@@ -171,24 +195,38 @@ def _to_text_match(value: Any) -> Any:
             shown = "true/false" if isinstance(item, bool) else item
             if isinstance(item, bool):
                 raise ValueError(f"{shown} is a YAML boolean here; this condition compares text: write it in quotes")
-            raise ValueError("this is a YAML number, and YAML drops a leading '+' or '0' from numbers "
-                             "(+74951110000 becomes 74951110000, 0100 becomes 100): write it in quotes, "
-                             "e.g. \"0100\"")
+            raise ValueError(
+                "this is a YAML number, and YAML drops a leading '+' or '0' from numbers "
+                "(+74951110000 becomes 74951110000, 0100 becomes 100): write it in quotes, "
+                'e.g. "0100"'
+            )
     return _to_match(value)
 
 
 _TEXT_SCHEMA = {"anyOf": [_SCALAR_SCHEMA["anyOf"][0], _SCALAR_SCHEMA["anyOf"][2]]}
-TextMatchValue = Annotated[Match, BeforeValidator(_to_text_match), WithJsonSchema({
-    "description": "exact text (quote numbers: \"0100\"), {regex: '...'}, or a list of these (any may match)",
-    "anyOf": [_TEXT_SCHEMA, {"type": "array", "items": _TEXT_SCHEMA, "minItems": 1}],
-})]
-MatchValue = Annotated[Match, BeforeValidator(_to_match), WithJsonSchema({
-    "description": "an exact value, {regex: '...'}, or a list of these (any may match)",
-    "anyOf": [_SCALAR_SCHEMA, {"type": "array", "items": _SCALAR_SCHEMA, "minItems": 1}],
-})]
+TextMatchValue = Annotated[
+    Match,
+    BeforeValidator(_to_text_match),
+    WithJsonSchema(
+        {
+            "description": "exact text (quote numbers: \"0100\"), {regex: '...'}, or a list of these (any may match)",
+            "anyOf": [_TEXT_SCHEMA, {"type": "array", "items": _TEXT_SCHEMA, "minItems": 1}],
+        }
+    ),
+]
+MatchValue = Annotated[
+    Match,
+    BeforeValidator(_to_match),
+    WithJsonSchema(
+        {
+            "description": "an exact value, {regex: '...'}, or a list of these (any may match)",
+            "anyOf": [_SCALAR_SCHEMA, {"type": "array", "items": _SCALAR_SCHEMA, "minItems": 1}],
+        }
+    ),
+]
 
 
-def enum_list(allowed: tuple[str, ...], what: str):
+def enum_list(allowed: tuple[str, ...], what: str) -> Any:
     def check(value: Any) -> Any:
         items = value if isinstance(value, list) else [value]
         if not items:
@@ -199,10 +237,16 @@ def enum_list(allowed: tuple[str, ...], what: str):
         return tuple(items)
 
     one = {"type": "string", "enum": list(allowed)}
-    return Annotated[tuple[str, ...], BeforeValidator(check), WithJsonSchema({
-        "description": f"a {what} or a list of them (any may match)",
-        "anyOf": [one, {"type": "array", "items": one, "minItems": 1}],
-    })]
+    return Annotated[
+        tuple[str, ...],
+        BeforeValidator(check),
+        WithJsonSchema(
+            {
+                "description": f"a {what} or a list of them (any may match)",
+                "anyOf": [one, {"type": "array", "items": one, "minItems": 1}],
+            }
+        ),
+    ]
 
 
 _WINDOW_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
@@ -226,9 +270,14 @@ def _parse_window(text: Any) -> tuple[int, int]:
 class Hours(Strict):
     """When: one or more windows, optionally only on some days, in a timezone."""
 
-    window: Annotated[tuple[str, ...], WithJsonSchema({
-        "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}],
-    })] = Field(description='time windows like "09:00-18:00"; "22:00-06:00" crosses midnight')
+    window: Annotated[
+        tuple[str, ...],
+        WithJsonSchema(
+            {
+                "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}],
+            }
+        ),
+    ] = Field(description='time windows like "09:00-18:00"; "22:00-06:00" crosses midnight')
     days: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = ()
     timezone: TimeZone | None = None
 
@@ -254,7 +303,7 @@ def _to_hours(value: Any) -> Any:
 
 class FieldCondition(Strict):
     path: str | list[str] = Field(
-        description="dotted path from the root of $params (\"*\" for any member), or a list of keys"
+        description='dotted path from the root of $params ("*" for any member), or a list of keys'
     )
     in_: list[str | int | bool] | None = Field(default=None, alias="in")
     regex: Regex | None = None
@@ -262,7 +311,7 @@ class FieldCondition(Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     @model_validator(mode="after")
-    def _one_test(self) -> "FieldCondition":
+    def _one_test(self) -> FieldCondition:
         if (self.in_ is None) == (self.regex is None):
             raise ValueError("a field condition needs exactly one of 'in' or 'regex'")
         if self.in_ is not None and not self.in_:
@@ -291,30 +340,57 @@ class When(Strict):
 
     direction: enum_list(DIRECTIONS, "direction") | None = None  # type: ignore[valid-type]
     stage: enum_list(STAGES, "call stage") | None = None  # type: ignore[valid-type]
-    extension: TextMatchValue | None = Field(default=None, description="the employee's internal number (any taking part)")
+    extension: TextMatchValue | None = Field(
+        default=None, description="the employee's internal number (any taking part)"
+    )
     trunk: TextMatchValue | None = Field(default=None, description="the trunk's number or name")
-    client_phone: TextMatchValue | None = Field(default=None, description="the external party's number as the connector sees it")
+    client_phone: TextMatchValue | None = Field(
+        default=None, description="the external party's number as the connector sees it"
+    )
     line: TextMatchValue | None = Field(default=None, description="the external line number (LINE_NUMBER)")
-    status: MatchValue | None = Field(default=None, description="STATUS_CODE / call result, e.g. \"304\"")
+    status: MatchValue | None = Field(default=None, description='STATUS_CODE / call result, e.g. "304"')
     answered: bool | None = Field(default=None, description="the call was answered")
     is_ivr: bool | None = Field(default=None, description="a call missed in the IVR")
-    hours: Annotated[Hours, BeforeValidator(_to_hours), WithJsonSchema({
-        "description": 'a time window "09:00-18:00", a list of them, or {window, days, timezone}',
-        "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}},
-                  Hours.model_json_schema()],
-    })] | None = None
+    hours: (
+        Annotated[
+            Hours,
+            BeforeValidator(_to_hours),
+            WithJsonSchema(
+                {
+                    "description": 'a time window "09:00-18:00", a list of them, or {window, days, timezone}',
+                    "anyOf": [
+                        {"type": "string"},
+                        {"type": "array", "items": {"type": "string"}},
+                        Hours.model_json_schema(),
+                    ],
+                }
+            ),
+        ]
+        | None
+    ) = None
     days: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] | None = Field(
         default=None, description="days of the week; with hours, the days the window applies"
     )
     timezone: TimeZone | None = Field(default=None, description="timezone for hours/days")
-    field: Annotated[list[FieldCondition], BeforeValidator(_to_field_list), WithJsonSchema({
-        "description": "a condition on any input path, or a list of them (all must hold)",
-        "anyOf": [FieldCondition.model_json_schema(by_alias=True),
-                  {"type": "array", "items": FieldCondition.model_json_schema(by_alias=True)}],
-    })] | None = None
+    field: (
+        Annotated[
+            list[FieldCondition],
+            BeforeValidator(_to_field_list),
+            WithJsonSchema(
+                {
+                    "description": "a condition on any input path, or a list of them (all must hold)",
+                    "anyOf": [
+                        FieldCondition.model_json_schema(by_alias=True),
+                        {"type": "array", "items": FieldCondition.model_json_schema(by_alias=True)},
+                    ],
+                }
+            ),
+        ]
+        | None
+    ) = None
 
     @model_validator(mode="after")
-    def _not_empty(self) -> "When":
+    def _not_empty(self) -> When:
         if self.days is not None and not self.days:
             raise ValueError("days: give at least one day")
         return self
@@ -385,16 +461,14 @@ class Rewrite(Strict):
         return value
 
     @model_validator(mode="after")
-    def _groups_exist(self) -> "Rewrite":
+    def _groups_exist(self) -> Rewrite:
         try:
             groups = re.compile(self.match).groups
         except re.error:
             return self
         for ref in re.findall(r"(?<!\\)(?:\$\{?|\\)(\d{1,2})", self.replace):
             if int(ref) > groups:
-                raise ValueError(
-                    f"replace refers to group {ref} but the pattern has only {groups} group(s)"
-                )
+                raise ValueError(f"replace refers to group {ref} but the pattern has only {groups} group(s)")
         return self
 
 
@@ -403,15 +477,19 @@ class PhoneSection(Strict):
     format: Literal["e164", "national", "digits", "keep"] | None = Field(
         default=None, description="e164 | national | digits | keep (default: e164 with a region, else keep)"
     )
-    rewrite: list[Rewrite] = Field(default_factory=list, description="regex rewrites applied in order before formatting")
+    rewrite: list[Rewrite] = Field(
+        default_factory=list, description="regex rewrites applied in order before formatting"
+    )
     internal_max_digits: int | None = Field(
-        default=None, ge=0, le=15,
+        default=None,
+        ge=0,
+        le=15,
         description="numbers of at most this many digits are internal and stay unchanged "
         "(default: one less than the region's shortest national number)",
     )
 
     @model_validator(mode="after")
-    def _region_needed(self) -> "PhoneSection":
+    def _region_needed(self) -> PhoneSection:
         if self.format not in (None, "keep") and self.region is None:
             raise ValueError(f"format {self.format} needs a region (e.g. region: RU)")
         return self
@@ -432,7 +510,7 @@ class Rule(Strict):
         return self.cancel or self.then == "cancel"
 
     @model_validator(mode="after")
-    def _says_something(self) -> "Rule":
+    def _says_something(self) -> Rule:
         if self.cancels() and self.set:
             raise ValueError("a rule that cancels the request cannot also set fields")
         if not self.cancels() and not self.set:

@@ -9,10 +9,10 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from generator.speclang.issues import Pos, SpecIssue
+from generator.speclang.issues import KeyPath, Pos, Positions, SpecIssue
 
 
-def nearest(positions: dict[tuple, Pos], path: tuple, default: Pos) -> Pos:
+def nearest(positions: Positions, path: KeyPath, default: Pos) -> Pos:
     """The place of `path`, or of the closest enclosing key that has one."""
     path = tuple(path)
     while path:
@@ -24,7 +24,7 @@ def nearest(positions: dict[tuple, Pos], path: tuple, default: Pos) -> Pos:
 
 def unique(issues: list[SpecIssue]) -> list[SpecIssue]:
     """One message per place: a regex Python and PCRE both reject is reported once."""
-    seen: dict[tuple, SpecIssue] = {}
+    seen: dict[KeyPath, SpecIssue] = {}
     for issue in issues:
         key = (issue.file, issue.line, issue.col, issue.path)
         if key not in seen:
@@ -32,16 +32,15 @@ def unique(issues: list[SpecIssue]) -> list[SpecIssue]:
     return sorted(seen.values(), key=lambda i: (i.file, i.line, i.col))
 
 
-
-
 # --- pydantic errors -> SpecIssues ---------------------------------------------------------
 
-def issues(exc: ValidationError, data: Any, positions: dict[tuple, Pos], display: str) -> list[SpecIssue]:
+
+def issues(exc: ValidationError, data: Any, positions: Positions, display: str) -> list[SpecIssue]:
     issues: list[SpecIssue] = []
-    seen: set[tuple] = set()
+    seen: set[KeyPath] = set()
     for error in exc.errors(include_url=False):
         path = _data_path(data, error["loc"])
-        message = _message(error, data, path)
+        message = _message(dict(error), data, path)
         # Checks across sections name their place themselves: "@originate.format: message".
         m = re.match(r"^@([\w.]+): (.*)$", message, re.S)
         if m:
@@ -58,15 +57,14 @@ def issues(exc: ValidationError, data: Any, positions: dict[tuple, Pos], display
     return issues
 
 
-def _data_path(data: Any, loc: tuple) -> tuple:
+def _data_path(data: Any, loc: KeyPath) -> KeyPath:
     """Pydantic's loc with union tags and validator names dropped: a path through the spec data."""
-    path: list = []
+    path: list[Any] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and part in node:
-            path.append(part)
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        ):
             path.append(part)
             node = node[part]
         elif isinstance(node, dict) and isinstance(part, str) and not _is_tag(part):
@@ -79,7 +77,7 @@ def _is_tag(part: str) -> bool:
     return any(c in part for c in "[](),") or part in ("str", "int", "bool", "float", "list", "dict")
 
 
-def position(positions: dict[tuple, Pos], path: tuple, kind: str, display: str) -> Pos:
+def position(positions: Positions, path: KeyPath, kind: str, display: str) -> Pos:
     if kind != "extra_forbidden" and path + ("<value>",) in positions:
         return positions[path + ("<value>",)]
     if kind == "missing" and path:
@@ -87,18 +85,20 @@ def position(positions: dict[tuple, Pos], path: tuple, kind: str, display: str) 
     return nearest(positions, path, (display, 1, 1))
 
 
-def _message(error: dict, data: Any, path: tuple) -> str:
+def _message(error: dict[str, Any], data: Any, path: KeyPath) -> str:
     kind = error["type"]
     msg = error["msg"]
     if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
+        msg = msg[len("Value error, ") :]
     if msg.startswith("Assertion failed, "):
-        msg = msg[len("Assertion failed, "):]
+        msg = msg[len("Assertion failed, ") :]
     if kind == "extra_forbidden":
         key = path[-1] if path else "?"
         allowed = _allowed_keys(path[:-1])
         close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-        hint = f"; did you mean '{close[0]}'?" if close else (f"; allowed here: {', '.join(allowed)}" if allowed else "")
+        hint = (
+            f"; did you mean '{close[0]}'?" if close else (f"; allowed here: {', '.join(allowed)}" if allowed else "")
+        )
         return f"unknown key '{key}'{hint}"
     if kind == "missing":
         return f"required key '{path[-1] if path else '?'}' is missing"
@@ -107,12 +107,13 @@ def _message(error: dict, data: Any, path: tuple) -> str:
         return f"{got!r} is not allowed: {msg[0].lower() + msg[1:]}"
     text = msg[0].lower() + msg[1:] if msg and msg[:2] != msg[:2].upper() else msg
     got = error.get("input")
+    text = str(text)
     if kind.endswith(("_type", "_parsing")) and isinstance(got, (str, int, float, bool)) and not isinstance(got, dict):
         text += f" (got {got!r})"
     return text
 
 
-def _allowed_keys(path: tuple) -> list[str]:
+def _allowed_keys(path: KeyPath) -> list[str]:
     """The keys the model at `path` accepts, for 'did you mean' hints."""
     from typing import get_args, get_origin
 
@@ -133,7 +134,7 @@ def _allowed_keys(path: tuple) -> list[str]:
     return [info.alias or name for name, info in fields.items()]
 
 
-def _model_in(annotation: Any, get_args, get_origin) -> Any:
+def _model_in(annotation: Any, get_args: Any, get_origin: Any) -> Any:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in get_args(annotation):

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from generator.speclang.issues import Pos, SpecError, SpecIssue, fail
+from generator.speclang.issues import KeyPath, Pos, Positions, SpecError, fail
 
 # The limits a spec must keep (documented in the README, "Limits").  A real client's spec is a few
 # kilobytes, a few hundred nodes and under ten levels deep; these leave room for a hundredfold.
@@ -31,7 +31,7 @@ MAX_NODES = 100_000
 MAX_CHARS = 4 * 1024 * 1024  # text of all values, aliases expanded
 MAX_NUMBER_DIGITS = 1000
 
-_LONG_NUMBER = re.compile(r"[-+]?[0-9_]{%d,}(\.[0-9_]*)?([eE][-+]?[0-9]+)?" % MAX_NUMBER_DIGITS)
+_LONG_NUMBER = re.compile(rf"[-+]?[0-9_]{{{MAX_NUMBER_DIGITS},}}(\.[0-9_]*)?([eE][-+]?[0-9]+)?")
 
 
 def read_text(path: Path, display: str) -> str:
@@ -50,8 +50,11 @@ def read_text(path: Path, display: str) -> str:
         if not stat.S_ISREG(info.st_mode):
             raise fail(display, "not a regular file (a device, FIFO or socket): a spec is a text file")
         if info.st_size > MAX_SPEC_BYTES:
-            raise fail(display, f"the spec is {info.st_size:,} bytes; the limit is {MAX_SPEC_BYTES:,} "
-                                "(split a large setup into a base spec and `extends`)")
+            raise fail(
+                display,
+                f"the spec is {info.st_size:,} bytes; the limit is {MAX_SPEC_BYTES:,} "
+                "(split a large setup into a base spec and `extends`)",
+            )
         with os.fdopen(fd, "rb", closefd=False) as handle:
             data = handle.read(MAX_SPEC_BYTES + 1)
     except OSError as exc:
@@ -65,12 +68,13 @@ def read_text(path: Path, display: str) -> str:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise fail(display, f"not UTF-8 text ({exc.reason} at byte {exc.start}); save the file as UTF-8",
-                   line, col) from None
+        raise fail(
+            display, f"not UTF-8 text ({exc.reason} at byte {exc.start}); save the file as UTF-8", line, col
+        ) from None
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def load(text: str, display: str) -> tuple[Any, dict[tuple, Pos]]:
+def load(text: str, display: str) -> tuple[Any, Positions]:
     """The document as plain dicts/lists/scalars, and where each key and value stands.  Both come
     from libyaml (the C parser): the data from its loader, the places from its node tree."""
     scan(text, display)
@@ -85,7 +89,7 @@ def load(text: str, display: str) -> tuple[Any, dict[tuple, Pos]]:
         raise fail(display, f"YAML error: {_one_line(exc)}") from None
     if doc is None:
         raise fail(display, "the spec is empty; it needs at least version: 1 and name")
-    positions: dict[tuple, Pos] = {(): (display, 1, 1)}
+    positions: Positions = {(): (display, 1, 1)}
     if node is not None:
         _index(node, (), positions, display, YAML(typ="safe").constructor)
     return doc, positions
@@ -94,7 +98,7 @@ def load(text: str, display: str) -> tuple[Any, dict[tuple, Pos]]:
 def scan(text: str, display: str) -> None:
     """One pass over the parser's events: depth, expanded size, and scalars no spec can hold."""
     yaml = YAML(typ="safe")
-    stack: list[list] = []          # per open collection: [expanded nodes, expanded chars, anchor]
+    stack: list[list[Any]] = []  # per open collection: [expanded nodes, expanded chars, anchor]
     anchors: dict[str, tuple[int, int]] = {}  # expanded (nodes, chars) of each anchored node
     total = chars = 0
 
@@ -107,11 +111,18 @@ def scan(text: str, display: str) -> None:
         total += size
         chars += length
         if total > MAX_NODES:
-            raise fail(display, f"the spec expands to more than {MAX_NODES:,} values (aliases "
-                                "included); a spec this large is refused", *where(event))
+            raise fail(
+                display,
+                f"the spec expands to more than {MAX_NODES:,} values (aliases included); a spec this large is refused",
+                *where(event),
+            )
         if chars > MAX_CHARS:
-            raise fail(display, f"the spec's values expand to more than {MAX_CHARS:,} characters (aliases "
-                                "included); a spec this large is refused", *where(event))
+            raise fail(
+                display,
+                f"the spec's values expand to more than {MAX_CHARS:,} characters (aliases "
+                "included); a spec this large is refused",
+                *where(event),
+            )
         if stack:
             stack[-1][0] += size
             stack[-1][1] += length
@@ -121,8 +132,11 @@ def scan(text: str, display: str) -> None:
             kind = type(event).__name__
             if kind in ("MappingStartEvent", "SequenceStartEvent"):
                 if len(stack) >= MAX_DEPTH:
-                    raise fail(display, f"nested more than {MAX_DEPTH} levels deep; a spec is refused "
-                                        "beyond that", *where(event))
+                    raise fail(
+                        display,
+                        f"nested more than {MAX_DEPTH} levels deep; a spec is refused beyond that",
+                        *where(event),
+                    )
                 add(1, 0, event)
                 stack.append([1, 0, getattr(event, "anchor", None)])
             elif kind in ("MappingEndEvent", "SequenceEndEvent"):
@@ -148,11 +162,16 @@ def _check_scalar(event: Any, display: str, pos: tuple[int, int]) -> None:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
         bad = value[exc.start]
-        raise fail(display, f"the text holds a lone surrogate \\u{ord(bad):04x}, which is not a character "
-                            "(write the whole character, or its \\U escape)", *pos) from None
+        raise fail(
+            display,
+            f"the text holds a lone surrogate \\u{ord(bad):04x}, which is not a character "
+            "(write the whole character, or its \\U escape)",
+            *pos,
+        ) from None
     if not event.style and len(value) >= MAX_NUMBER_DIGITS and _LONG_NUMBER.fullmatch(value):
-        raise fail(display, f"a number of {len(value):,} digits is not a value any key takes "
-                            "(quote it if it is text)", *pos)
+        raise fail(
+            display, f"a number of {len(value):,} digits is not a value any key takes (quote it if it is text)", *pos
+        )
 
 
 def _one_line(exc: BaseException) -> str:
@@ -183,27 +202,43 @@ def _syntax_error(exc: MarkedYAMLError, text: str, display: str) -> SpecError:
             indent = re.match(r"[ \t]*", lines[candidate]).group(0)  # type: ignore[union-attr]
             if "\t" in indent or ("'\\t'" in problem and candidate == line):
                 tab = indent.find("\t") if "\t" in indent else col
-                return fail(display, "tabs are not allowed in YAML indentation; indent with spaces",
-                            candidate + 1, tab + 1)
+                return fail(
+                    display, "tabs are not allowed in YAML indentation; indent with spaces", candidate + 1, tab + 1
+                )
     if "duplicate key" in str(exc):
         key = str(exc).split("duplicate key", 1)[1].split("\n")[0].strip()
         return fail(display, f"duplicate key {key}", line + 1, col + 1)
     context = exc.context_mark
-    if "expected <block end>" in problem or "did not find expected key" in problem or (
-            "expected <block mapping end>" in problem) or "did not find expected '-' indicator" in problem:
+    if (
+        "expected <block end>" in problem
+        or "did not find expected key" in problem
+        or ("expected <block mapping end>" in problem)
+        or "did not find expected '-' indicator" in problem
+    ):
         block = ""
         if context is not None and context.line != line:
-            block = (f" (the block that starts on line {context.line + 1} has its keys at column "
-                     f"{context.column + 1})")
-        return fail(display, f"wrong indentation: this line starts at column {col + 1}, which does not line "
-                             f"up with the keys above it{block}; indent keys of one block alike, with spaces",
-                    line + 1, col + 1)
+            block = f" (the block that starts on line {context.line + 1} has its keys at column {context.column + 1})"
+        return fail(
+            display,
+            f"wrong indentation: this line starts at column {col + 1}, which does not line "
+            f"up with the keys above it{block}; indent keys of one block alike, with spaces",
+            line + 1,
+            col + 1,
+        )
     if "mapping values are not allowed" in problem:
-        return fail(display, "a ':' where no key can start: check this line's indentation, or quote "
-                             "a value that holds ': '", line + 1, col + 1)
+        return fail(
+            display,
+            "a ':' where no key can start: check this line's indentation, or quote a value that holds ': '",
+            line + 1,
+            col + 1,
+        )
     if "invalid Unicode character escape" in problem:
-        return fail(display, f"YAML syntax error: {problem} (a lone surrogate such as \\ud800 is not a character)",
-                    line + 1, col + 1)
+        return fail(
+            display,
+            f"YAML syntax error: {problem} (a lone surrogate such as \\ud800 is not a character)",
+            line + 1,
+            col + 1,
+        )
     if "found character" in problem and "cannot start any token" in problem:
         return fail(display, f"YAML syntax error: {problem} (quote the value if it is text)", line + 1, col + 1)
     return fail(display, f"YAML syntax error: {problem}", line + 1, col + 1)
@@ -212,7 +247,7 @@ def _syntax_error(exc: MarkedYAMLError, text: str, display: str) -> SpecError:
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
-def _index(node: Any, path: tuple, positions: dict[tuple, Pos], display: str, constructor: Any) -> None:
+def _index(node: Any, path: KeyPath, positions: Positions, display: str, constructor: Any) -> None:
     """Record where each key and value of a composed node tree stands (1-based line and column).
     Keys brought in by a YAML merge (`<<: *base`) stand where the merge does, unless the map
     writes them itself.  (The tree's size was bounded by scan(), aliases included.)"""
@@ -234,7 +269,7 @@ def _index(node: Any, path: tuple, positions: dict[tuple, Pos], display: str, co
                 continue
             try:
                 key = constructor.construct_object(key_node, deep=True)
-            except Exception:  # noqa: BLE001 - a key the loader already accepted; positions are best effort
+            except Exception:
                 continue
             here = path + (key,)
             positions[here] = mark(merge_node or key_node)
