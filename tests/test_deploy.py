@@ -161,16 +161,29 @@ def test_rollback_restores_previous_deploy_and_removes_created(actions):
 
 
 def test_failed_check_writes_nothing(actions, monkeypatch):
-    loaded = load(EXAMPLE)
-    rendered = render_files(loaded)
-    broken = [
-        r
-        if r.customization.name != "need_registration"
-        else type(r)(r.customization, r.content.replace("return array(", "return [", 1), True)
-        for r in rendered
-    ]
-    assert dep.check(broken, None)
-    assert dep.check(rendered, None) == []
+    """A generated file that fails the syntax check stops the deploy before the folder is touched."""
+    from generator import pipeline
+    from tests.conftest import cli_here
+
+    real = pipeline.render_files
+
+    def broken(loaded):
+        files = real(loaded)
+        return [
+            f
+            if f.customization.name != "need_registration"
+            else pipeline.RenderedFile(f.customization, f.content.replace("return array(", "return [", 1), True)
+            for f in files
+        ]
+
+    monkeypatch.setattr(pipeline, "render_files", broken)
+    monkeypatch.setenv("ITGRIX_GEN_NO_CACHE", "1")
+    before = snapshot(actions)
+    proc = cli_here("deploy", str(EXAMPLE), "--to", str(actions))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "check failed: need_registration.php" in proc.stderr and "nothing was written" in proc.stderr
+    assert snapshot(actions) == before
+    assert not (actions / ".itgrix-gen").exists()
 
 
 def test_deploy_errors(tmp_path):

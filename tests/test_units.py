@@ -1,0 +1,198 @@
+"""Unit tests of the pieces every render relies on: the literals module and its checker, the
+placeholder parser, the `extends` merge, the condition compiler and the backtracking guard."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from generator.php.lint import check_literal
+from generator.php.literals import LiteralError, php_pretty, php_string, php_value
+from generator.speclang import placeholders
+from generator.speclang.merge import merge
+from generator.speclang.pcre import backtracking_risk, newer_syntax
+
+# --- literals ---------------------------------------------------------------------------
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**62), 2**62)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(st.characters(exclude_categories=("Cs",))),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, derandomize=True)
+@given(json_values)
+def test_every_literal_is_one_constant_expression(value):
+    assert check_literal(php_value(value)) is None
+    assert check_literal(php_pretty(value)) is None
+
+
+@pytest.mark.parametrize("text", ["$x", "{$x}", "f()", "'a' . 'b'", "array(1, 2) + array()", '"$a"', "`id`"])
+def test_the_literal_checker_refuses_code(text):
+    assert check_literal(text) is not None
+
+
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("it's", "'it\\'s'"),
+        ("a\\b", "'a\\\\b'"),
+        ("$x", "'$x'"),
+        ("a\nb", '"a\\x0ab"'),
+        ("\x00$", '"\\x00\\$"'),
+    ],
+)
+def test_string_literals(value, expected):
+    assert php_string(value) == expected
+
+
+@pytest.mark.parametrize("value", [float("nan"), 2**64, "\ud800", object()])
+def test_values_without_a_safe_literal_are_refused(value):
+    with pytest.raises(LiteralError):
+        php_value(value)
+
+
+# --- placeholders -------------------------------------------------------------------------
+
+
+def test_placeholder_parsing():
+    parts = placeholders.parse("Call {direction} from {client_phone} on {call_full.channel.trunk.number} {{x}}")
+    names = [p.name for p in parts if not isinstance(p, str)]
+    assert names == ["direction", "client_phone", "call_full.channel.trunk.number"]
+    assert parts[-1].endswith("{x}")
+    assert [p.path for p in parts if not isinstance(p, str)][2] == ("call_full", "channel", "trunk", "number")
+
+
+@pytest.mark.parametrize(
+    "text,words",
+    [
+        ("{nope}", "unknown placeholder"),
+        ("{", "unclosed"),
+        ("}", "lone"),
+        ('{"a": 1}', "literal braces"),
+        ("{call_full.}", "invalid path"),
+        ("{clent_phone}", "did you mean '{client_phone}'"),
+    ],
+)
+def test_placeholder_mistakes(text, words):
+    with pytest.raises(placeholders.TemplateError) as error:
+        placeholders.parse(text)
+    assert words in str(error.value)
+
+
+# --- extends merge ---------------------------------------------------------------------------
+
+
+def test_merge_maps_key_by_key_lists_replaced_null_removes():
+    base = {"a": {"x": 1, "y": [1, 2]}, "b": 1, "c": {"k": 1}}
+    base_pos = {
+        ("a",): ("base.yaml", 1, 1),
+        ("a", "x"): ("base.yaml", 2, 3),
+        ("a", "y"): ("base.yaml", 3, 3),
+        ("c",): ("base.yaml", 4, 1),
+    }
+    child = {"a": {"y": [3], "z": 2}, "c": None}
+    child_pos = {
+        ("a",): ("spec.yaml", 1, 1),
+        ("a", "y"): ("spec.yaml", 2, 3),
+        ("a", "z"): ("spec.yaml", 3, 3),
+        ("c",): ("spec.yaml", 4, 1),
+    }
+    merged, positions = merge(base, base_pos, child, child_pos)
+    assert merged == {"a": {"x": 1, "y": [3], "z": 2}, "b": 1}
+    assert positions[("a", "x")] == ("base.yaml", 2, 3), "an inherited value points into the base"
+    assert positions[("a", "y")] == ("spec.yaml", 2, 3), "an overridden value points into the child"
+    assert ("c",) not in positions
+    assert base == {"a": {"x": 1, "y": [1, 2]}, "b": 1, "c": {"k": 1}}, "the base is not changed"
+
+
+# --- the condition compiler ---------------------------------------------------------------------
+
+
+def test_conditions_compile_to_tests_and_words(tmp_path):
+    from generator.customizations import BY_NAME
+    from generator.customizations.base import FileContext
+    from tests.conftest import load_text
+
+    loaded = load_text(
+        tmp_path,
+        "version: 1\nname: u\ntimezone: Europe/Moscow\nregistration:\n  rules:\n"
+        "    - when: {trunk: ['t1', {regex: '^9'}], answered: false, hours: '09:00-18:00',"
+        " field: {path: call_full.result, in: ['404']}}\n      then: skip\n",
+    )
+    ctx = FileContext(BY_NAME["need_registration"], loaded)
+    tests, words = ctx.when(loaded.spec.registration.rules[0].when)
+    rt = ctx.rt
+    assert tests[0] == (
+        f"({rt.fn('is')}({ctx.accessors['trunk'][0]}($params), array('t1')) || "
+        f"{rt.fn('matches')}({ctx.accessors['trunk'][0]}($params), array('~^9~u')))"
+    )
+    assert tests[1] == f"{rt.fn('flag')}({ctx.accessors['answered'][0]}($params), false)"
+    assert tests[2] == f"{rt.fn('in_hours')}(array(array(540, 1080, array(), 'Europe/Moscow')))"
+    assert tests[3] == f"{rt.fn('is')}({rt.fn('at')}($params, array('call_full', 'result')), array('404'))"
+    assert words == (
+        'trunk is "t1" or matches "^9" and answered is false and time is "09:00-18:00" '
+        '("Europe\\/Moscow") and "call_full.result" is "404"'
+    )
+    assert ctx.comment(("registration", "rules", 0), words).startswith("// registration.rules[0] (spec.yaml:6): ")
+
+
+def test_values_compile_with_placeholders_filled_at_call_time(tmp_path):
+    from generator.customizations import BY_NAME
+    from generator.customizations.base import FileContext
+    from tests.conftest import load_text
+
+    ctx = FileContext(BY_NAME["customize_activity"], load_text(tmp_path, "version: 1\nname: v\n"))
+    text = ctx.rt.fn("text")
+    assert ctx.value("Call {direction}!") == f"'Call ' . {text}({ctx.accessors['direction'][0]}($params)) . '!'"
+    assert ctx.value("{{literal}}") == "'{literal}'"
+    assert ctx.value({"a": [1, True, None]}) == "array('a' => array(1, true, null))"
+    assert ctx.template("{record}", "html").startswith("htmlspecialchars(")
+
+
+# --- the backtracking guard ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "pattern,risky",
+    [
+        ("(a+)+", True),
+        ("(\\d*)*", True),
+        ("(?:x|y+)*", True),
+        ("(?<n>\\d+)+", True),
+        ("(?|(a+)|b)+", True),
+        ("((ab)+)+", True),
+        ("(a+){2,}", True),
+        ("(a+)++", False),
+        ("(\\w++)+", False),
+        ("^\\+7(\\d{10})$", False),
+        ("(a|b)*c", False),
+        ("(\\d{3})+", False),
+        ("(?<x>[+*]x)+", False),
+    ],
+)
+def test_backtracking_guard(pattern, risky):
+    assert (backtracking_risk(pattern) is not None) == risky
+
+
+@pytest.mark.parametrize(
+    "pattern,floor,refused",
+    [
+        ("(*pla:a)b", "7.3", True),
+        ("(*pla:a)b", "7.4", False),
+        ("(*napla:a)b", "7.4", True),
+        ("(?^)a", "7.2", True),
+        ("\\N{U+41}", "7.3", True),
+        ("[(*pla:]", "5.4", False),
+        ("\\(\\*pla:", "5.4", False),
+        ("(?n)(a)", "7.2", True),
+    ],
+)
+def test_newer_pcre_syntax_against_the_floor(pattern, floor, refused):
+    assert (newer_syntax(pattern, floor) is not None) == refused
