@@ -8,6 +8,7 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from ruamel.yaml import YAML
@@ -28,6 +29,13 @@ class CaseFile(BaseModel):
         default=None, description="pin the clock: ISO 8601 with offset, e.g. 2026-11-24T10:00:00+03:00"
     )
     log_contains: str | None = Field(default=None, description="text the file must write to stderr")
+    base: str | None = Field(
+        default=None, description="a JSON file with a whole call's input (relative to the case folder), to start from"
+    )
+    input: dict[str, Any] | None = Field(
+        default=None,
+        description="the input, or with `base` only what differs from it: maps merge key by key, null removes a key",
+    )
 
     @field_validator("customization")
     @classmethod
@@ -106,6 +114,48 @@ def read_text(path: Path) -> str:
         raise CaseError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start}); JSON files are UTF-8") from None
 
 
+def merge_patch(base: Any, patch: Any) -> Any:
+    """JSON Merge Patch (RFC 7386): maps merge key by key, null removes a key, all else replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    out = dict(base) if isinstance(base, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = merge_patch(out.get(key), value)
+    return out
+
+
+def _input(folder: Path, meta: CaseFile) -> str:
+    """The case's input JSON: input.json as written, or the compact form of case.yaml (a base call
+    plus what differs), expanded here to the whole input the file receives."""
+    input_path = folder / "input.json"
+    if meta.base is None and meta.input is None:
+        if not input_path.exists():
+            raise CaseError(f"{folder}: no input.json (or `input:` in case.yaml)")
+        text = read_text(input_path)
+        try:
+            json.loads(text)
+        except ValueError as exc:
+            raise CaseError(f"{input_path}: not valid JSON: {exc}") from None
+        return text
+    if input_path.exists():
+        raise CaseError(f"{folder}: both input.json and `base`/`input` in case.yaml; keep one")
+    base: Any = {}
+    if meta.base is not None:
+        base_path = folder / meta.base
+        try:
+            base_path.resolve().relative_to(folder.resolve().parent.parent)
+        except ValueError:
+            raise CaseError(f"{folder}/case.yaml: base {meta.base!r} must lie beside the spec") from None
+        try:
+            base = json.loads(read_text(base_path))
+        except ValueError as exc:
+            raise CaseError(f"{base_path}: not valid JSON: {exc}") from None
+    return json.dumps(merge_patch(base, meta.input or {}), ensure_ascii=False, indent=2) + "\n"
+
+
 def load_case(folder: Path) -> GoldenCase:
     meta_path = folder / "case.yaml"
     if not meta_path.is_file():
@@ -120,14 +170,7 @@ def load_case(folder: Path) -> GoldenCase:
         raise
     except Exception as exc:
         raise CaseError(f"{meta_path}: {' '.join(str(exc).split())[:300]}") from None
-    input_path = folder / "input.json"
-    if not input_path.exists():
-        raise CaseError(f"{folder}: no input.json")
-    input_json = read_text(input_path)
-    try:
-        json.loads(input_json)
-    except ValueError as exc:
-        raise CaseError(f"{input_path}: not valid JSON: {exc}") from None
+    input_json = _input(folder, meta)
     expected = None
     expected_path = folder / "expected.json"
     if expected_path.exists() or expected_path.is_symlink():
