@@ -16,7 +16,7 @@ from ruamel.yaml import YAML
 from generator.customizations import BY_NAME, NAMES
 from generator.errors import UserError
 from generator.php.runner import Case, Result
-from generator.pipeline import render_files
+from generator.pipeline import checked
 from generator.speclang.loader import LoadedSpec
 
 
@@ -183,7 +183,7 @@ def load_case(folder: Path) -> GoldenCase:
 
 def write_rendered(loaded: LoadedSpec, folder: Path) -> dict[str, Path]:
     paths = {}
-    for rendered in render_files(loaded):
+    for rendered in checked(loaded):
         path = folder / rendered.filename
         path.write_text(rendered.content, encoding="utf-8")
         paths[rendered.customization.name] = path
@@ -228,16 +228,9 @@ def pretty(value: object) -> str:
 
 
 def json_diff(expected: object, actual: object) -> str:
-    import difflib
+    from generator.output import diff_text
 
-    return "".join(
-        difflib.unified_diff(
-            pretty(expected).splitlines(keepends=True),
-            pretty(actual).splitlines(keepends=True),
-            fromfile="expected.json",
-            tofile="reply",
-        )
-    )
+    return diff_text(pretty(expected), pretty(actual), "expected.json", "reply")
 
 
 def update_expected(outcome: Outcome) -> bool:

@@ -239,9 +239,14 @@ def render(
 @app.command()
 def run(
     spec: str = typer.Argument(..., help="The spec file."),
-    name: str = typer.Argument(..., help="Customization name, e.g. need_registration."),
-    input: str = typer.Option(
-        "-", "--input", "-i", help="Input JSON file (what the connector passes as $params); - for stdin."
+    name: str | None = typer.Argument(
+        None, help="Customization name, e.g. need_registration (with --case: the case's own)."
+    ),
+    input: str | None = typer.Option(
+        None, "--input", "-i", help="Input JSON file (what the connector passes as $params); - for stdin."
+    ),
+    case: Path | None = typer.Option(
+        None, "--case", help="A golden case folder: its input (expanded), customization and pinned clock."
     ),
     php: str | None = typer.Option(
         None, "--php", help="The php binary to use (default: php on PATH or $ITGRIX_GEN_PHP)."
@@ -253,41 +258,46 @@ def run(
     """Render in memory and run one customization on one input with real PHP, as the connector would."""
     import tempfile
 
-    from generator.customizations import BY_NAME, NAMES
     from generator.php.runner import Case, require_php, run_batch
+    from generator.pipeline import checked
 
-    key = name[:-4] if name.endswith(".php") else name
+    key, text, moment = _call(name, input, case, now)
+    loaded, failed = load_all([Path(spec)])
+    if failed:
+        raise Exit(2)
+    php_bin = require_php(php)
+    files = {f.customization.name: f for f in checked(loaded[0])}
+    with tempfile.TemporaryDirectory(prefix="itgrix-gen-run-") as tmp:
+        path = Path(tmp) / files[key].filename
+        path.write_text(files[key].content, encoding="utf-8")
+        result = run_batch([Case(str(path), text, moment)], php_bin)[0]
+    for line in result.log + [f"PHP {e}" for e in result.errors]:
+        err.print(line, markup=False)
+    if result.output:
+        err.print(f"the file printed: {result.output!r}", markup=False)
+    if result.crash:
+        err.print(result.crash, markup=False)
+    if result.reply_json is not None:
+        sys.stdout.write(result.reply_json + "\n")
+    raise Exit(0 if result.clean else 1)
+
+
+def _call(name: str | None, input: str | None, case: Path | None, now: str | None) -> tuple[str, str, int | None]:
+    """`run`'s arguments checked: (customization, input JSON text, pinned clock or None)."""
+    from generator.cases import load_case
+    from generator.customizations import BY_NAME, NAMES
+
+    if case is not None and input is not None:
+        raise UsageProblem("give --input or --case, not both")
+    golden = load_case(case) if case is not None else None
+    key = name or (golden.meta.customization if golden else None)
+    if key is None:
+        raise UsageProblem("name the customization, e.g. need_registration (or give --case)")
+    key = key[:-4] if key.endswith(".php") else key
     if key not in BY_NAME:
-        err.print(f"error: unknown customization {name!r}; one of: {', '.join(NAMES)}")
-        raise Exit(2) from None
-    if input == "-" and sys.stdin.isatty():
-        err.print("error: give the input JSON with --input FILE (or pipe it on stdin)")
-        raise Exit(2) from None
-    try:
-        if input == "-":
-            data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
-        else:
-            with open(input, "rb") as handle:  # /dev/zero and friends: read no more than the limit
-                data = handle.read(MAX_INPUT_BYTES + 1)
-        if len(data) > MAX_INPUT_BYTES:
-            err.print(f"error: {input}: larger than {MAX_INPUT_BYTES:,} bytes; not a call's input", markup=False)
-            raise Exit(2) from None
-        text = data.decode("utf-8")
-    except OSError as exc:
-        err.print(f"error: cannot read {input}: {exc.strerror or exc}", markup=False)
-        raise Exit(2) from None
-    except UnicodeDecodeError as exc:
-        err.print(
-            f"error: {input}: not UTF-8 ({exc.reason} at byte {exc.start}); the connector sends UTF-8 JSON",
-            markup=False,
-        )
-        raise Exit(2) from None
-    try:
-        json.loads(text)
-    except ValueError as exc:
-        err.print(f"error: {input}: not valid JSON: {exc}")
-        raise Exit(2) from None
-    moment = None
+        raise UsageProblem(f"unknown customization {key!r}; one of: {', '.join(NAMES)}")
+    text = golden.input_json if golden else _read_input(input or "-")
+    moment = golden.meta.unix_now() if golden and not now else None
     if now:
         try:
             parsed = datetime.fromisoformat(now)
@@ -295,30 +305,34 @@ def run(
                 raise ValueError("missing offset")
             moment = int(parsed.timestamp())
         except ValueError:
-            err.print("error: --now takes ISO 8601 with an offset, e.g. 2026-11-24T10:00:00+03:00")
-            raise Exit(2) from None
-    loaded, failed = load_all([Path(spec)])
-    if failed:
-        raise Exit(2) from None
-    php_bin = require_php(php)
-    from generator.pipeline import checked
+            raise UsageProblem("--now takes ISO 8601 with an offset, e.g. 2026-11-24T10:00:00+03:00") from None
+    return key, text, moment
 
-    files = {f.customization.name: f for f in checked(loaded[0])}
-    with tempfile.TemporaryDirectory(prefix="itgrix-gen-run-") as tmp:
-        path = Path(tmp) / files[key].filename
-        path.write_text(files[key].content, encoding="utf-8")
-        result = run_batch([Case(str(path), text, moment)], php_bin)[0]
-    for line in result.log:
-        err.print(line, markup=False)
-    if result.output:
-        err.print(f"the file printed: {result.output!r}", markup=False)
-    for line in result.errors:
-        err.print(f"PHP {line}", markup=False)
-    if result.crash:
-        err.print(result.crash, markup=False)
-    if result.reply_json is not None:
-        sys.stdout.write(result.reply_json + "\n")
-    raise Exit(0 if result.clean else 1)
+
+def _read_input(source: str) -> str:
+    """A call's input JSON from a file or stdin: UTF-8, within the size limit, valid JSON."""
+    if source == "-" and sys.stdin.isatty():
+        raise UsageProblem("give the input JSON with --input FILE or --case DIR (or pipe it on stdin)")
+    try:
+        if source == "-":
+            data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+        else:
+            with open(source, "rb") as handle:  # /dev/zero and friends: read no more than the limit
+                data = handle.read(MAX_INPUT_BYTES + 1)
+    except OSError as exc:
+        raise UsageProblem(f"cannot read {source}: {exc.strerror or exc}") from None
+    if len(data) > MAX_INPUT_BYTES:
+        raise UsageProblem(f"{source}: larger than {MAX_INPUT_BYTES:,} bytes; not a call's input")
+    try:
+        text = data.decode("utf-8")
+        json.loads(text)
+    except UnicodeDecodeError as exc:
+        raise UsageProblem(
+            f"{source}: not UTF-8 ({exc.reason} at byte {exc.start}); the connector sends UTF-8 JSON"
+        ) from None
+    except ValueError as exc:
+        raise UsageProblem(f"{source}: not valid JSON: {exc}") from None
+    return text
 
 
 @app.command()

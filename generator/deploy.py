@@ -22,7 +22,6 @@ fourteen file names.
 
 from __future__ import annotations
 
-import difflib
 import errno
 import fcntl
 import hashlib
@@ -40,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from generator import __version__
 from generator.errors import UserError
-from generator.output import atomic_write
+from generator.output import atomic_write, diff_text
 
 if TYPE_CHECKING:
     from generator.pipeline import RenderedFile
@@ -81,15 +80,9 @@ class FilePlan:
         return sha256(self.new_bytes)
 
     def diff(self, folder: Path) -> str:
-        return _diff(
+        return diff_text(
             self.old, self.new_bytes, f"{folder / self.name} (on the server)", f"{folder / self.name} (from the spec)"
         )
-
-
-def _diff(old: bytes | None, new: bytes | None, old_label: str, new_label: str) -> str:
-    a = (old or b"").decode("utf-8", "replace").splitlines(keepends=True)
-    b = (new or b"").decode("utf-8", "replace").splitlines(keepends=True)
-    return "".join(difflib.unified_diff(a, b, fromfile=old_label, tofile=new_label))
 
 
 @dataclass

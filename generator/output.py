@@ -103,13 +103,16 @@ def write(planned: list[Planned]) -> None:
             atomic_write(item.path, item.content, durable=False)
 
 
+def diff_text(old: bytes | str | None, new: bytes | str | None, old_label: str, new_label: str) -> str:
+    """The one diff printer: a unified diff of two texts (bytes decoded as UTF-8, leniently)."""
+
+    def lines(value: bytes | str | None) -> list[str]:
+        text = value.decode("utf-8", "replace") if isinstance(value, bytes) else (value or "")
+        return text.splitlines(keepends=True)
+
+    return "".join(difflib.unified_diff(lines(old), lines(new), fromfile=old_label, tofile=new_label))
+
+
 def unified_diff(item: Planned) -> str:
-    old = item.path.read_text(encoding="utf-8", errors="replace") if item.path.exists() else ""
-    return "".join(
-        difflib.unified_diff(
-            old.splitlines(keepends=True),
-            item.content.splitlines(keepends=True),
-            fromfile=f"a/{item.path}",
-            tofile=f"b/{item.path}",
-        )
-    )
+    old = item.path.read_bytes() if item.path.exists() else None
+    return diff_text(old, item.content, f"a/{item.path}", f"b/{item.path}")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 
+from generator.cases import load_case
 from tests.conftest import ROOT, cli
 
 EXAMPLE = ROOT / "specs" / "example" / "spec.yaml"
-CASE = ROOT / "specs" / "example" / "cases" / "registration-skips-extension-100" / "input.json"
+CASE = ROOT / "specs" / "example" / "cases" / "registration-skips-extension-100"
 
 
 def test_help_everywhere():
@@ -89,9 +90,11 @@ def test_render_failure_leaves_previous_output(tmp_path):
 
 
 def test_run_prints_connector_reply():
-    proc = cli("run", str(EXAMPLE), "need_registration", "--input", str(CASE))
+    proc = cli("run", str(EXAMPLE), "--case", str(CASE))
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == {"state": "success", "data": {"result": False}}
+    expanded = cli("run", str(EXAMPLE), "need_registration", "--input", "-", input=load_case(CASE).input_json)
+    assert expanded.returncode == 0 and expanded.stdout == proc.stdout
 
 
 def test_run_reads_stdin_and_pins_clock():
