@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from generator.cases import load_case
-from tests.conftest import ROOT, cli
+from tests.conftest import ROOT, cli_here
 
 EXAMPLE = ROOT / "specs" / "example" / "spec.yaml"
 CASE = ROOT / "specs" / "example" / "cases" / "registration-skips-extension-100"
@@ -13,32 +13,32 @@ CASE = ROOT / "specs" / "example" / "cases" / "registration-skips-extension-100"
 
 def test_help_everywhere():
     for command in ("", "validate", "render", "run", "test", "schema", "init", "fields"):
-        proc = cli(*([command] if command else []), "--help")
+        proc = cli_here(*([command] if command else []), "--help")
         assert proc.returncode == 0, command
         assert "Usage" in proc.stdout
 
 
 def test_version():
-    proc = cli("--version")
+    proc = cli_here("--version")
     assert proc.returncode == 0 and proc.stdout.startswith("itgrix-gen ")
 
 
 def test_misspelled_key_reported_with_line_and_column(tmp_path):
     spec = tmp_path / "spec.yaml"
     spec.write_text("version: 1\nname: acme\nregistration:\n  defualt: skip\n")
-    proc = cli("validate", str(spec))
+    proc = cli_here("validate", str(spec))
     assert proc.returncode == 2
     assert f"{spec}:4:3: registration.defualt: unknown key 'defualt'; did you mean 'default'?" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 
 def test_render_writes_fourteen_then_identical(tmp_path):
-    proc = cli("render", str(EXAMPLE), "-o", str(tmp_path / "o"))
+    proc = cli_here("render", str(EXAMPLE), "-o", str(tmp_path / "o"))
     assert proc.returncode == 0, proc.stderr
     files = sorted((tmp_path / "o").iterdir())
     assert len(files) == 14 and all(f.suffix == ".php" for f in files)
     assert proc.stdout.count("create") == 14
-    again = cli("render", str(EXAMPLE), "-o", str(tmp_path / "o"))
+    again = cli_here("render", str(EXAMPLE), "-o", str(tmp_path / "o"))
     assert again.stdout.count("identical") == 14
     assert "Switch on in the connector's admin panel" in again.stdout
 
@@ -46,7 +46,7 @@ def test_render_writes_fourteen_then_identical(tmp_path):
 def test_default_output_folder_is_out_name(tmp_path):
     spec = tmp_path / "spec.yaml"
     spec.write_text("version: 1\nname: Клиент №1/../x\n")
-    proc = cli("render", str(spec), cwd=tmp_path)
+    proc = cli_here("render", str(spec), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     folders = list((tmp_path / "out").iterdir())
     assert len(folders) == 1 and folders[0].name == "Клиент-1-..-x"
@@ -55,17 +55,17 @@ def test_default_output_folder_is_out_name(tmp_path):
 
 def test_check_and_diff(tmp_path):
     out = tmp_path / "o"
-    cli("render", str(EXAMPLE), "-o", str(out))
-    assert cli("render", str(EXAMPLE), "-o", str(out), "--check").returncode == 0
+    cli_here("render", str(EXAMPLE), "-o", str(out))
+    assert cli_here("render", str(EXAMPLE), "-o", str(out), "--check").returncode == 0
     target = out / "need_registration.php"
     target.write_text(target.read_text() + "// hand edit\n")
     (out / "post_registration.php").unlink()
-    proc = cli("render", str(EXAMPLE), "-o", str(out), "--check")
+    proc = cli_here("render", str(EXAMPLE), "-o", str(out), "--check")
     assert proc.returncode == 1
     assert "need_registration.php (differs)" in proc.stderr
     assert "post_registration.php (missing)" in proc.stderr
     assert "// hand edit" in target.read_text(), "--check writes nothing"
-    diff = cli("render", str(EXAMPLE), "-o", str(out), "--diff")
+    diff = cli_here("render", str(EXAMPLE), "-o", str(out), "--diff")
     assert diff.returncode == 0
     assert "-// hand edit" in diff.stdout and "+++ b/" in diff.stdout
     assert not (out / "post_registration.php").exists(), "--diff writes nothing"
@@ -74,26 +74,26 @@ def test_check_and_diff(tmp_path):
 def test_check_on_bad_spec_exits_2(tmp_path):
     spec = tmp_path / "spec.yaml"
     spec.write_text("version: 1\nname: x\nphones: {client: {region: ZZ}}\n")
-    assert cli("render", str(spec), "--check").returncode == 2
+    assert cli_here("render", str(spec), "--check").returncode == 2
 
 
 def test_render_failure_leaves_previous_output(tmp_path):
     out = tmp_path / "o"
-    cli("render", str(EXAMPLE), "-o", str(out))
+    cli_here("render", str(EXAMPLE), "-o", str(out))
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     spec = tmp_path / "spec.yaml"
     spec.write_text(EXAMPLE.read_text().replace("format: e164", "format: e165"))
-    proc = cli("render", str(spec), "-o", str(out))
+    proc = cli_here("render", str(spec), "-o", str(out))
     assert proc.returncode == 2
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
 
 
 def test_run_prints_connector_reply():
-    proc = cli("run", str(EXAMPLE), "--case", str(CASE))
+    proc = cli_here("run", str(EXAMPLE), "--case", str(CASE))
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == {"state": "success", "data": {"result": False}}
-    expanded = cli("run", str(EXAMPLE), "need_registration", "--input", "-", input=load_case(CASE).input_json)
+    expanded = cli_here("run", str(EXAMPLE), "need_registration", "--input", "-", input=load_case(CASE).input_json)
     assert expanded.returncode == 0 and expanded.stdout == proc.stdout
 
 
@@ -104,10 +104,10 @@ def test_run_reads_stdin_and_pins_clock():
         "call_full": {"channel": {"type": "incoming"}},
         "call_stage": "conversation_requested",
     }
-    late = cli(
+    late = cli_here(
         "run", str(EXAMPLE), "process_registration_params", "--now", "2026-11-24T23:00:00+03:00", input=json.dumps(body)
     )
-    day = cli(
+    day = cli_here(
         "run", str(EXAMPLE), "process_registration_params", "--now", "2026-11-24T12:00:00+03:00", input=json.dumps(body)
     )
     assert json.loads(late.stdout)["data"]["CRM_SOURCE"] == "AFTER_HOURS"
@@ -117,16 +117,16 @@ def test_run_reads_stdin_and_pins_clock():
 def test_run_errors(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
-    proc = cli("run", str(EXAMPLE), "need_registration", "--input", str(bad))
+    proc = cli_here("run", str(EXAMPLE), "need_registration", "--input", str(bad))
     assert proc.returncode == 2 and "not valid JSON" in proc.stderr
-    proc = cli("run", str(EXAMPLE), "no_such_thing", "--input", str(CASE))
+    proc = cli_here("run", str(EXAMPLE), "no_such_thing", "--input", str(CASE))
     assert proc.returncode == 2 and "unknown customization" in proc.stderr
-    proc = cli("run", str(EXAMPLE), "need_registration", "--input", str(tmp_path / "missing.json"))
+    proc = cli_here("run", str(EXAMPLE), "need_registration", "--input", str(tmp_path / "missing.json"))
     assert proc.returncode == 2 and "cannot read" in proc.stderr
 
 
 def test_run_reports_bad_input_on_stderr_and_answers_passthrough():
-    proc = cli("run", str(EXAMPLE), "process_final_params", input='"just a string"')
+    proc = cli_here("run", str(EXAMPLE), "process_final_params", input='"just a string"')
     assert proc.returncode == 0
     assert json.loads(proc.stdout) == {"state": "success", "data": {}}
     assert "not a JSON object" in proc.stderr
@@ -150,30 +150,30 @@ def test_test_command_and_update(tmp_path):
     import shutil
 
     shutil.copytree(ROOT / "specs" / "docs-whitelist", tmp_path / "w")
-    proc = cli("test", str(tmp_path / "w"))
+    proc = cli_here("test", str(tmp_path / "w"))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "2 passed, 0 failed" in proc.stdout
     expected = tmp_path / "w" / "cases" / "whitelist-300-ignored" / "expected.json"
     expected.write_text('{"state": "success", "data": {"result": true}}')
-    proc = cli("test", str(tmp_path / "w"))
+    proc = cli_here("test", str(tmp_path / "w"))
     assert proc.returncode == 1 and "1 passed, 1 failed" in proc.stdout and '"result": false' in proc.stdout
-    proc = cli("test", str(tmp_path / "w"), "--update")
+    proc = cli_here("test", str(tmp_path / "w"), "--update")
     assert proc.returncode == 0
     assert json.loads(expected.read_text())["data"]["result"] is False
 
 
 def test_init_then_render_and_test(tmp_path):
-    proc = cli("init", str(tmp_path / "client"))
+    proc = cli_here("init", str(tmp_path / "client"))
     assert proc.returncode == 0, proc.stderr
-    assert cli("init", str(tmp_path / "client")).returncode == 2, "never overwrites without --force"
-    assert cli("validate", str(tmp_path / "client" / "spec.yaml")).returncode == 0
-    proc = cli("test", str(tmp_path / "client"))
+    assert cli_here("init", str(tmp_path / "client")).returncode == 2, "never overwrites without --force"
+    assert cli_here("validate", str(tmp_path / "client" / "spec.yaml")).returncode == 0
+    proc = cli_here("test", str(tmp_path / "client"))
     assert proc.returncode == 0 and "1 passed, 0 failed" in proc.stdout
-    assert cli("render", str(tmp_path / "client" / "spec.yaml"), cwd=tmp_path).returncode == 0
+    assert cli_here("render", str(tmp_path / "client" / "spec.yaml"), cwd=tmp_path).returncode == 0
 
 
 def test_schema_is_json_schema():
-    proc = cli("schema")
+    proc = cli_here("schema")
     data = json.loads(proc.stdout)
     assert data["type"] == "object" and "registration" in data["properties"]
     assert data["additionalProperties"] is False
@@ -197,21 +197,21 @@ def test_many_specs_one_bad_does_not_stop_others(tmp_path):
     bad = tmp_path / "b" / "spec.yaml"
     bad.parent.mkdir()
     bad.write_text("version: 1\nname: b\nbogus: 1\n")
-    proc = cli("validate", str(tmp_path))
+    proc = cli_here("validate", str(tmp_path))
     assert proc.returncode == 2
     assert "1 valid, 1 invalid" in proc.stderr
-    proc = cli("render", str(tmp_path / "*" / "spec.yaml"), "-o", str(tmp_path / "out"))
+    proc = cli_here("render", str(tmp_path / "*" / "spec.yaml"), "-o", str(tmp_path / "out"))
     assert proc.returncode == 2
     assert len(list((tmp_path / "out" / "a").iterdir())) == 14
 
 
 def test_no_traceback_on_internal_error(tmp_path):
-    proc = cli("validate", str(tmp_path / "nope.yaml"))
+    proc = cli_here("validate", str(tmp_path / "nope.yaml"))
     assert proc.returncode == 2 and "no such file" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_readme_field_table_is_current():
-    proc = cli("fields")
+    proc = cli_here("fields")
     assert proc.stdout.strip() in (ROOT / "README.md").read_text(encoding="utf-8")
 
 
@@ -220,4 +220,4 @@ def test_readme_commands_exist():
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for command in set(re.findall(r"(?:`|bin/|\$ )itgrix-gen ([a-z]+)", readme)):
-        assert cli(command, "--help").returncode == 0, command
+        assert cli_here(command, "--help").returncode == 0, command

@@ -12,7 +12,7 @@ import pytest
 
 from generator import deploy as dep
 from generator.pipeline import render_files
-from tests.conftest import ROOT, cli, load
+from tests.conftest import ROOT, cli_here, load
 
 EXAMPLE = ROOT / "specs" / "example" / "spec.yaml"
 OTHER = ROOT / "specs" / "docs-blacklist" / "spec.yaml"
@@ -34,7 +34,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 def test_dry_run_writes_nothing(actions):
     before = snapshot(actions)
-    proc = cli("deploy", str(EXAMPLE), "--to", str(actions), "--dry-run")
+    proc = cli_here("deploy", str(EXAMPLE), "--to", str(actions), "--dry-run")
     assert proc.returncode == 0, proc.stderr
     assert "update      " in proc.stdout and "create      " in proc.stdout
     assert "+<?php" in proc.stdout, "diffs are shown"
@@ -43,7 +43,7 @@ def test_dry_run_writes_nothing(actions):
 
 
 def test_deploy_backup_manifest_mode_and_summary(actions):
-    proc = cli("deploy", str(EXAMPLE), "--to", str(actions))
+    proc = cli_here("deploy", str(EXAMPLE), "--to", str(actions))
     assert proc.returncode == 0, proc.stderr
     assert len([p for p in actions.iterdir() if p.suffix == ".php"]) == 14
     assert oct(os.stat(actions / "need_registration.php").st_mode & 0o777) == "0o640", "mode of the replaced file kept"
@@ -54,26 +54,26 @@ def test_deploy_backup_manifest_mode_and_summary(actions):
     [backup] = dep.backups(actions)
     assert (backup / "need_registration.php").read_text() == HAND
     assert "Switch on in the admin panel" in proc.stdout
-    again = cli("deploy", str(EXAMPLE), "--to", str(actions))
+    again = cli_here("deploy", str(EXAMPLE), "--to", str(actions))
     assert again.returncode == 0 and again.stdout.count("identical") == 14
     assert "nothing to change" in again.stdout
     assert len(dep.backups(actions)) == 1
 
 
 def test_hand_edited_file_is_refused_then_forced(actions):
-    cli("deploy", str(EXAMPLE), "--to", str(actions))
+    cli_here("deploy", str(EXAMPLE), "--to", str(actions))
     target = actions / "process_final_params.php"
     target.write_text(target.read_text() + "// quick fix on the server\n")
-    proc = cli("deploy", str(OTHER), "--to", str(actions))
+    proc = cli_here("deploy", str(OTHER), "--to", str(actions))
     assert proc.returncode == 1
     assert "hand-edited" in proc.stdout and "-// quick fix on the server" in proc.stdout
     assert "// quick fix on the server" in target.read_text(), "nothing overwritten"
-    assert cli("deploy", str(OTHER), "--to", str(actions), "--force").returncode == 0
+    assert cli_here("deploy", str(OTHER), "--to", str(actions), "--force").returncode == 0
     assert "quick fix" not in target.read_text()
 
 
 def test_failure_mid_deploy_puts_everything_back(actions):
-    cli("deploy", str(EXAMPLE), "--to", str(actions))
+    cli_here("deploy", str(EXAMPLE), "--to", str(actions))
     deployed = snapshot(actions)
     backups_before = dep.backups(actions)
     loaded = load(OTHER)
@@ -95,7 +95,7 @@ def test_failure_mid_deploy_puts_everything_back(actions):
     assert dep.backups(actions) == backups_before, "no backup of a deploy that did not happen"
     assert not (actions / ".itgrix-gen" / "pending.json").exists()
     # and a rollback still undoes the last good deploy, not the failed one
-    assert cli("deploy", "--rollback", "--to", str(actions)).returncode == 0
+    assert cli_here("deploy", "--rollback", "--to", str(actions)).returncode == 0
     assert (actions / "need_registration.php").read_text() == HAND
 
 
@@ -125,7 +125,7 @@ def test_killed_mid_deploy_every_file_old_or_new_then_recovered(actions):
     import subprocess
     import sys
 
-    cli("deploy", str(EXAMPLE), "--to", str(actions))
+    cli_here("deploy", str(EXAMPLE), "--to", str(actions))
     deployed = snapshot(actions)
     proc = subprocess.run([sys.executable, "-c", CRASH, str(actions), str(OTHER)], cwd=ROOT, capture_output=True)
     assert proc.returncode == 9, proc.stderr
@@ -139,7 +139,7 @@ def test_killed_mid_deploy_every_file_old_or_new_then_recovered(actions):
     assert [p for p in actions.iterdir() if p.name.endswith(".tmp")], "the crash left a temporary file"
     # the next deploy knows the three new files are its own (journal), not hand edits
     assert not dep.plan(actions, rendered).hand_edited
-    proc = cli("deploy", "--rollback", "--to", str(actions))
+    proc = cli_here("deploy", "--rollback", "--to", str(actions))
     assert proc.returncode == 0, proc.stderr
     assert snapshot(actions) == deployed, "rolled back, and the temporary file cleaned up"
     assert not (actions / ".itgrix-gen" / "pending.json").exists()
@@ -147,16 +147,16 @@ def test_killed_mid_deploy_every_file_old_or_new_then_recovered(actions):
 
 def test_rollback_restores_previous_deploy_and_removes_created(actions):
     original = snapshot(actions)
-    cli("deploy", str(EXAMPLE), "--to", str(actions))
+    cli_here("deploy", str(EXAMPLE), "--to", str(actions))
     first = snapshot(actions)
-    cli("deploy", str(OTHER), "--to", str(actions))
-    assert cli("deploy", "--rollback", "--to", str(actions)).returncode == 0
+    cli_here("deploy", str(OTHER), "--to", str(actions))
+    assert cli_here("deploy", "--rollback", "--to", str(actions)).returncode == 0
     assert snapshot(actions) == first
     manifest = json.loads((actions / ".itgrix-gen" / "manifest.json").read_text())
     assert manifest["spec"] == "example"
-    assert cli("deploy", "--rollback", "--to", str(actions)).returncode == 0
+    assert cli_here("deploy", "--rollback", "--to", str(actions)).returncode == 0
     assert snapshot(actions) == original, "created files removed, the hand-written one back"
-    proc = cli("deploy", "--rollback", "--to", str(actions))
+    proc = cli_here("deploy", "--rollback", "--to", str(actions))
     assert proc.returncode == 2 and "no backup" in proc.stderr
 
 
@@ -187,12 +187,12 @@ def test_failed_check_writes_nothing(actions, monkeypatch):
 
 
 def test_deploy_errors(tmp_path):
-    proc = cli("deploy", str(EXAMPLE), "--to", str(tmp_path / "missing"))
+    proc = cli_here("deploy", str(EXAMPLE), "--to", str(tmp_path / "missing"))
     assert proc.returncode == 2 and "not a folder" in proc.stderr
-    proc = cli("deploy", "--to", str(tmp_path))
+    proc = cli_here("deploy", "--to", str(tmp_path))
     assert proc.returncode == 2
     bad = tmp_path / "spec.yaml"
     bad.write_text("version: 1\nname: x\nregistration: {default: maybe}\n")
-    proc = cli("deploy", str(bad), "--to", str(tmp_path))
+    proc = cli_here("deploy", str(bad), "--to", str(tmp_path))
     assert proc.returncode == 2 and "spec.yaml:3" in proc.stderr
     assert not (tmp_path / ".itgrix-gen").exists()

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import cli
+from tests.conftest import cli_here
 
 BAD = sorted(p for p in (Path(__file__).parent / "bad_specs").iterdir() if p.is_dir())
 
 
 @pytest.mark.parametrize("folder", BAD, ids=[p.name for p in BAD])
 def test_bad_spec_message(folder, php):
-    proc = cli("validate", "spec.yaml", cwd=folder)
+    proc = cli_here("validate", "spec.yaml", cwd=folder)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     expected = folder / "expected.txt"

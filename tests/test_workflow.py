@@ -12,7 +12,7 @@ import sys
 from ruamel.yaml import YAML
 
 from generator.speclang.loader import Loader
-from tests.conftest import ROOT, cli
+from tests.conftest import ROOT, cli_here
 
 
 def render_digest(seed: str, tmp_path) -> str:
@@ -45,9 +45,9 @@ def test_precommit_hooks_load_and_commands_exist():
         assert hook["language"] == "python" and hook["files"]
         program, *args = hook["entry"].split()
         assert program == "itgrix-gen"
-        assert cli(*args, "--help").returncode == 0, hook["entry"]
+        assert cli_here(*args, "--help").returncode == 0, hook["entry"]
     # the fresh hook really fails on a stale file and passes on a fresh one
-    assert cli("render", "--check", "specs/example/spec.yaml").returncode == 0
+    assert cli_here("render", "--check", "specs/example/spec.yaml").returncode == 0
 
 
 def test_example_ci_workflow_commands_exist():
@@ -56,7 +56,7 @@ def test_example_ci_workflow_commands_exist():
     commands = [line.split()[1] for run in runs for line in run.splitlines() if line.startswith("itgrix-gen ")]
     assert {"validate", "test", "render"} <= set(commands)
     for command in commands:
-        assert cli(command, "--help").returncode == 0
+        assert cli_here(command, "--help").returncode == 0
 
 
 def test_shared_base_parsed_once(tmp_path):
@@ -77,7 +77,7 @@ def test_batch_render_counts_and_continues(tmp_path):
         folder.mkdir()
         body = f"version: 1\nname: client{i}\n" + ("bogus: 1\n" if i == 3 else "")
         (folder / "spec.yaml").write_text(body)
-    proc = cli("render", str(tmp_path), "-o", str(tmp_path / "out"))
+    proc = cli_here("render", str(tmp_path), "-o", str(tmp_path / "out"))
     assert proc.returncode == 2
     assert "client3" in proc.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [f"client{i}" for i in range(6) if i != 3]
@@ -85,7 +85,7 @@ def test_batch_render_counts_and_continues(tmp_path):
 
 
 def test_explain_example():
-    proc = cli("explain", "specs/example/spec.yaml")
+    proc = cli_here("explain", "specs/example/spec.yaml")
     assert proc.returncode == 0
     text = proc.stdout
     assert text.startswith("# What the Itgrix customizations do for `example`")
@@ -98,7 +98,7 @@ def test_explain_example():
 def test_explain_passthrough_and_hostile(tmp_path):
     spec = tmp_path / "spec.yaml"
     spec.write_text('version: 1\nname: "x`y\\n# injected"\nentity: {set: {"a`b": "c``d"}}\n')
-    proc = cli("explain", str(spec))
+    proc = cli_here("explain", str(spec))
     assert proc.returncode == 0, proc.stderr
     headings = [line for line in proc.stdout.splitlines() if line.startswith("#")]
     assert all(not h.startswith("# injected") for h in headings)
