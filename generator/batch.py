@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -106,15 +106,33 @@ def render_many(
     """Yield a SpecResult per spec, in the order given; with `write`, write each spec's files
     unless its folder belongs to another spec (see _claim)."""
     claimed: dict[Path, Path] = {}
-    for result in _render_all(paths, output, progress, jobs, root):
-        if result.ok:
-            _claim(result, claimed)
-        if result.ok and write:
-            try:
-                writer.write(result.planned)
-            except OSError as exc:
-                result.errors = [f"{result.path}: cannot write {result.folder}: {exc.strerror or exc}"]
-        yield result
+    if len(paths) < 24:
+        for result in _render_all(paths, output, progress, jobs, root):
+            if result.ok:
+                _claim(result, claimed)
+            if result.ok and write:
+                _write(result)
+            yield result
+        return
+    # A large batch: the files are written on threads (writing is waiting on the disk, and the
+    # renders arrive from worker processes meanwhile); results still come out in spec order.
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        pending = []
+        for result in _render_all(paths, output, progress, jobs, root):
+            if result.ok:
+                _claim(result, claimed)
+            pending.append((result, pool.submit(_write, result) if result.ok and write else None))
+        for result, future in pending:
+            if future is not None:
+                future.result()
+            yield result
+
+
+def _write(result: SpecResult) -> None:
+    try:
+        writer.write(result.planned)
+    except OSError as exc:
+        result.errors = [f"{result.path}: cannot write {result.folder}: {exc.strerror or exc}"]
 
 
 def _claim(result: SpecResult, claimed: dict[Path, Path]) -> None:

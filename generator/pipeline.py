@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from generator.customizations import CUSTOMIZATIONS
 from generator.customizations.base import IND, Customization, FileContext
+from generator.emit import marked
+from generator.emit import marked as literals
 from generator.emit.templates import PhpCode, environment
 from generator.errors import UserError
-from generator.php import literals
 from generator.speclang.loader import LoadedSpec
 
 # One generated file is compiled by the connector on every call: beyond this it is refused (the
@@ -36,6 +39,10 @@ class RenderedFile:
     customization: Customization
     content: str
     customized: bool  # False: a pass-through (needs no switching on in the admin panel)
+    # For the fast check: the file's top-level blocks with every literal replaced by `null` and
+    # comment text removed (the same for every spec of the same shape), and those literals.
+    skeletons: tuple[str, ...] = ()
+    literals: tuple[str, ...] = ()
 
     @property
     def filename(self) -> str:
@@ -96,31 +103,69 @@ def render_one(loaded: LoadedSpec, c: Customization) -> RenderedFile:
     helpers = ctx.rt.emit(ctx.rt.closure(code + accessors))
     shared = (helpers + accessors).rstrip("\n")
     code = code.replace("@HELPERS@\n", f"\n{shared}\n\n" if shared else "\n", 1)
-    return RenderedFile(customization=c, content=code, customized=section is not None)
+    skeletons, found = _skeleton(code)
+    content = code.translate(_NO_MARKS)
+    return RenderedFile(
+        customization=c, content=content, customized=section is not None, skeletons=skeletons, literals=found
+    )
+
+
+_NO_MARKS = str.maketrans("", "", marked.MARKS)
+_LITERAL = re.compile("\x01([^\x01\x02]*)\x02")
+_COMMENT = re.compile("\x03[^\x03\x04]*\x04")
+_BLOCK = re.compile(r"^(?=if \(!function_exists\()", re.M)
+
+
+def _skeleton(code: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The marked literals of `code`, and its top-level blocks (the header, each guarded function)
+    with every literal replaced by `null` and comment text taken out: each block parses alone,
+    and a block depends on a spec only through its literals, so its check is cached across specs."""
+    found = tuple(_LITERAL.findall(code))
+    bare = _COMMENT.sub("", _LITERAL.sub("null", code))
+    blocks = [block for block in _BLOCK.split(bare) if block.strip()]
+    return tuple(block if block.startswith("<?php") else "<?php\n" + block for block in blocks), found
 
 
 # --- the one syntax check ----------------------------------------------------------------
 
-_CHECK_VERSION = "1"
+_CHECK_VERSION = "2"
 
 
 def check(files: list[RenderedFile]) -> list[str]:
-    """phply (PHP 5 syntax only) and the short-array check on every file; a file whose exact text
-    passed before is not parsed again (a cache keyed by its hash, on disk, so a cold
-    `render --check` of unchanged output costs no parsing)."""
-    from generator.php.lint import phply_errors
+    """The one syntax check: phply (PHP 5 syntax only) and the short-array check.  A file is
+    checked in pieces (see _skeleton): each block's skeleton, parsed once and remembered by its
+    hash on disk, and each literal, which must be one constant expression.  A file built without
+    marks (a test may make one by hand) is parsed whole."""
+    from generator.php.lint import check_literal
 
     problems = []
     for f in files:
-        key = hashlib.sha256((_CHECK_VERSION + f.content).encode("utf-8")).hexdigest()
-        if _cache_has(key):
-            continue
-        problem = phply_errors(f.content)
+        problem = next((p for p in map(_parsed, f.skeletons or (f.content,)) if p), None)
+        problem = problem or next(
+            (f"a literal is not a constant: {p}" for p in map(check_literal, f.literals) if p), None
+        )
         if problem:
             problems.append(f"{f.filename}: {problem}")
-        else:
-            _cache_add(key)
     return problems
+
+
+_PASSED: set[str] = set()  # this process's verdicts, before the disk cache is asked
+
+
+def _parsed(code: str) -> str | None:
+    key = hashlib.sha256((_CHECK_VERSION + code).encode("utf-8")).hexdigest()
+    if key in _PASSED:
+        return None
+    if _cache_has(key):
+        _PASSED.add(key)
+        return None
+    from generator.php.lint import phply_errors  # late: phply loads only when a piece is new
+
+    problem = phply_errors(code)
+    if problem is None:
+        _PASSED.add(key)
+        _cache_add(key)
+    return problem
 
 
 def checked(loaded: LoadedSpec) -> list[RenderedFile]:
@@ -133,10 +178,14 @@ def checked(loaded: LoadedSpec) -> list[RenderedFile]:
 
 
 def _cache_dir() -> Path | None:
-    if os.environ.get("ITGRIX_GEN_NO_CACHE"):
+    return _cache_dir_for(os.environ.get("ITGRIX_GEN_NO_CACHE"), os.environ.get("XDG_CACHE_HOME"))
+
+
+@lru_cache(maxsize=4)
+def _cache_dir_for(disabled: str | None, xdg: str | None) -> Path | None:
+    if disabled:
         return None
-    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(root) / "itgrix-gen" / "checked"
+    return Path(xdg or str(Path.home() / ".cache")) / "itgrix-gen" / "checked"
 
 
 def _cache_has(key: str) -> bool:

@@ -45,6 +45,20 @@ def _code_digest() -> str:
     return digest.hexdigest()
 
 
+# At most this many entries per subfolder (256 of them), the oldest going first: one entry per
+# spec, output folder and content, so a consultant's clients fit and throwaway outputs age out.
+MAX_PER_FOLDER = 32
+
+
+def _prune(folder: Path) -> None:
+    try:
+        entries = sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime)
+        for old in entries[: max(0, len(entries) - MAX_PER_FOLDER)]:
+            old.unlink()
+    except OSError:
+        pass
+
+
 def _key(spec: Path, output: Path | None, many: bool, root: Path | None) -> str | None:
     try:
         data = spec.read_bytes()
@@ -104,5 +118,6 @@ def store(
             "files": {name: _sha(text.encode("utf-8")) for name, text in files.items()},
         }
         writer.atomic_write(cache / key[:2] / key, json.dumps(entry), durable=False)
+        _prune(cache / key[:2])
     except OSError:
         pass  # a read-only home: the full pipeline runs every time

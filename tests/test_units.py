@@ -115,6 +115,14 @@ def test_merge_maps_key_by_key_lists_replaced_null_removes():
 # --- the condition compiler ---------------------------------------------------------------------
 
 
+def bare(code: str | list[str]) -> str | list[str]:
+    """Compiled code without the literal marks the pipeline takes out (generator/emit/marked.py)."""
+    from generator.emit.marked import MARKS
+
+    table = str.maketrans("", "", MARKS)
+    return [c.translate(table) for c in code] if isinstance(code, list) else code.translate(table)
+
+
 def test_conditions_compile_to_tests_and_words(tmp_path):
     from generator.customizations import BY_NAME
     from generator.customizations.base import FileContext
@@ -128,6 +136,7 @@ def test_conditions_compile_to_tests_and_words(tmp_path):
     )
     ctx = FileContext(BY_NAME["need_registration"], loaded)
     tests, words = ctx.when(loaded.spec.registration.rules[0].when)
+    tests, words = bare(tests), bare(words)
     rt = ctx.rt
     assert tests[0] == (
         f"({rt.fn('is')}({ctx.accessors['trunk'][0]}($params), array('t1')) || "
@@ -140,7 +149,7 @@ def test_conditions_compile_to_tests_and_words(tmp_path):
         'trunk is "t1" or matches "^9" and answered is false and time is "09:00-18:00" '
         '("Europe\\/Moscow") and "call_full.result" is "404"'
     )
-    assert ctx.comment(("registration", "rules", 0), words).startswith("// registration.rules[0] (spec.yaml:6): ")
+    assert bare(ctx.comment(("registration", "rules", 0), words)).startswith("// registration.rules[0] (spec.yaml:6): ")
 
 
 def test_values_compile_with_placeholders_filled_at_call_time(tmp_path):
@@ -150,9 +159,9 @@ def test_values_compile_with_placeholders_filled_at_call_time(tmp_path):
 
     ctx = FileContext(BY_NAME["customize_activity"], load_text(tmp_path, "version: 1\nname: v\n"))
     text = ctx.rt.fn("text")
-    assert ctx.value("Call {direction}!") == f"'Call ' . {text}({ctx.accessors['direction'][0]}($params)) . '!'"
-    assert ctx.value("{{literal}}") == "'{literal}'"
-    assert ctx.value({"a": [1, True, None]}) == "array('a' => array(1, true, null))"
+    assert bare(ctx.value("Call {direction}!")) == f"'Call ' . {text}({ctx.accessors['direction'][0]}($params)) . '!'"
+    assert bare(ctx.value("{{literal}}")) == "'{literal}'"
+    assert bare(ctx.value({"a": [1, True, None]})) == "array('a' => array(1, true, null))"
     assert ctx.template("{record}", "html").startswith("htmlspecialchars(")
 
 
@@ -196,3 +205,17 @@ def test_backtracking_guard(pattern, risky):
 )
 def test_newer_pcre_syntax_against_the_floor(pattern, floor, refused):
     assert (newer_syntax(pattern, floor) is not None) == refused
+
+
+def test_the_pipeline_check_refuses_a_literal_that_is_code():
+    """Files are checked as skeleton + literals: a `literal` that is really code is caught."""
+    from generator.customizations import BY_NAME
+    from generator.pipeline import RenderedFile, check
+
+    c = BY_NAME["need_registration"]
+    good = RenderedFile(c, "<?php return 1;", True, skeletons=("<?php\nreturn null;",), literals=("array(1, 'a')",))
+    bad = RenderedFile(c, "<?php return 1;", True, skeletons=("<?php\nreturn null;",), literals=("system('id')",))
+    broken = RenderedFile(c, "<?php return 1;", True, skeletons=("<?php\nreturn [null];",), literals=())
+    assert check([good]) == []
+    assert "not a constant" in check([bad])[0]
+    assert "short array" in check([broken])[0] or "phply" in check([broken])[0]

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator.emit import fields
+from generator.emit import marked as literals
 from generator.emit.runtime import PREFIX, runtime
-from generator.php import literals
 from generator.speclang import placeholders
 from generator.speclang.issues import KeyPath
 from generator.speclang.types import DAYS, Match, Rule, When

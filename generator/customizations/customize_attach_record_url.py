@@ -12,7 +12,7 @@ from pydantic import Field
 from generator.customizations import words
 from generator.customizations.base import FileContext, say
 from generator.customizations.fields_family import FieldsCustomization
-from generator.php import literals
+from generator.emit import marked as literals
 from generator.speclang.types import ParamsSection, Template
 
 

@@ -13,7 +13,7 @@ from pydantic import Field, field_validator
 from generator.customizations import words
 from generator.customizations.base import FileContext, say
 from generator.customizations.fields_family import FieldsCustomization
-from generator.php import literals
+from generator.emit import marked as literals
 from generator.speclang import placeholders
 from generator.speclang.types import CALLERID_LIMIT, ParamsSection, Template
 

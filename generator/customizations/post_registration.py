@@ -12,7 +12,7 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from generator.customizations import words
 from generator.customizations.base import Customization, FileContext, say
-from generator.php import literals
+from generator.emit import marked as literals
 from generator.speclang.types import SetMap, Strict, Template, When
 
 

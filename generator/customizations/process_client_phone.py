@@ -5,14 +5,21 @@ libphonenumber does with the region's metadata copied in at generation time."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from generator.customizations import words
 from generator.customizations.base import Customization, FileContext, say
+from generator.emit import marked as literals
 from generator.emit.phones import region_metadata
-from generator.php import literals
 from generator.speclang.issues import KeyPath
 from generator.speclang.types import PhoneSection
+
+
+@lru_cache(maxsize=256)
+def _metadata_literal(region: str, internal: int | None, national: bool) -> str:
+    """A region's metadata as a PHP literal (the same for every spec of that region: computed once)."""
+    return literals.php_pretty(region_metadata(region, internal, national=national), indent=0, width=200)
 
 
 def phone_steps(
@@ -36,7 +43,7 @@ def phone_steps(
         )
     if fmt == "keep" or region is None:
         return steps
-    meta = literals.php_pretty(region_metadata(region, internal, national=fmt == "national"), indent=0, width=200)
+    meta = _metadata_literal(region, internal, fmt == "national")
     steps.append(ctx.comment(path, about))
     if fmt == "national":
         steps.append(f"{target} = {ctx.fn('phone_national')}({target}, {meta});")

@@ -15,7 +15,7 @@ from generator.customizations import words
 from generator.customizations.base import FileContext
 from generator.customizations.fields_family import FieldsCustomization
 from generator.customizations.process_client_phone import phone_steps
-from generator.php import literals
+from generator.emit import marked as literals
 from generator.speclang.types import ParamsSection, Region, Rewrite
 
 

@@ -11,7 +11,7 @@ from pydantic import Field, field_validator
 
 from generator.customizations import words
 from generator.customizations.base import CONTEXT_KEYS, Customization, FileContext, say
-from generator.php import literals
+from generator.emit import marked as literals
 from generator.speclang.types import Rewrite, Strict
 
 

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from generator.customizations.base import FileContext
 from generator.customizations.fields_family import FieldsCustomization
-from generator.php import literals
+from generator.emit import marked as literals
 from generator.speclang.types import ParamsSection, TimeZone
 
 

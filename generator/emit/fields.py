@@ -129,6 +129,7 @@ def sources_for(key: str, customization: str) -> list[Source]:
 
 
 DIRECTION_KEY = "direction"
+_NO_MARKS = {ord(c): None for c in "\x01\x02\x03\x04"}
 
 
 def needs_direction(key: str, customization: str) -> bool:
@@ -138,7 +139,7 @@ def needs_direction(key: str, customization: str) -> bool:
 def accessor(key: str, customization: str, rt: Runtime) -> tuple[str, str]:
     """The PHP function that reads `key` in `customization`: its name and guarded definition.
     It returns every value found, as texts (or raw, for flags), in the table's order."""
-    from generator.php.literals import php_array
+    from generator.emit.marked import php_array
 
     sources = sources_for(key, customization)
     direction = "array()"
@@ -150,7 +151,7 @@ def accessor(key: str, customization: str, rt: Runtime) -> tuple[str, str]:
     if len(items) == 1:
         data = f"array({data})"
     code = f"($params) {{\n    return {rt.fn('collect')}($params, {data}, {direction});\n}}\n"
-    digest = hashlib.sha256(code.encode("utf-8")).hexdigest()[:8]
+    digest = hashlib.sha256(code.translate(_NO_MARKS).encode("utf-8")).hexdigest()[:8]  # the code, not its marks
     name = f"itgrix_gen_{digest}_{key.replace('.', '_')}"
     lines = ("function " + name + code).rstrip("\n").split("\n")
     body = "\n".join(("    " + line) if line else "" for line in lines)

@@ -48,6 +48,7 @@ _LITERAL_TOKEN = re.compile(
 )
 
 
+@lru_cache(maxsize=8192)
 def check_literal(text: str) -> str | None:
     """Is `text` exactly one constant PHP literal as generator.php.literals writes them: strings
     (a double-quoted one never holds an unescaped `$`, so nothing can interpolate), numbers,

@@ -81,8 +81,9 @@ def load(text: str, display: str) -> tuple[Any, Positions]:
     yaml = YAML(typ="safe")
     yaml.allow_duplicate_keys = False
     try:
-        doc = yaml.load(text)
-        node = yaml.compose(text) if doc is not None else None
+        # One parse: the node tree gives the places, and the data is constructed from it.
+        node = yaml.compose(text)
+        doc = yaml.constructor.construct_document(node) if node is not None else None
     except MarkedYAMLError as exc:
         raise _syntax_error(exc, text, display) from None
     except (YAMLError, ValueError, TypeError, RecursionError) as exc:
@@ -91,7 +92,7 @@ def load(text: str, display: str) -> tuple[Any, Positions]:
         raise fail(display, "the spec is empty; it needs at least version: 1 and name")
     positions: Positions = {(): (display, 1, 1)}
     if node is not None:
-        _index(node, (), positions, display, YAML(typ="safe").constructor)
+        _index(node, (), positions, display, yaml.constructor)
     return doc, positions
 
 
