@@ -16,15 +16,16 @@
  */
 
 // The values of a condition key or placeholder as texts, from the field table's sources: a path
-// ("*": every member), 'dir' (only those calls), 'pick' (an object's first non-empty field; all
-// with 'every'), 'map' (translate).  Arrays, objects and null count as no value.
+// ("a.b.c" or a list; "*": every member), 'dir' (only those calls, "a|b"), 'pick' (an object's
+// first non-empty field of "x|y", all of them with 'every'), 'map' (translate).  Arrays, objects
+// and null count as no value.
 function itgrix_rt_collect($params, $sources, $direction)
 {
     $found = array();
     $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
     foreach ($sources as $source) {
-        $level = isset($source['dir']) && !in_array($call, $source['dir'], true) ? array() : array($params);
-        foreach ($source['path'] as $key) {
+        $level = isset($source['dir']) && !in_array($call, explode('|', $source['dir']), true) ? array() : array($params);
+        foreach (is_array($source['path']) ? $source['path'] : explode('.', $source['path']) as $key) {
             $next = array();
             foreach ($level as $item) {
                 if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
@@ -34,7 +35,7 @@ function itgrix_rt_collect($params, $sources, $direction)
             $level = $next;
         }
         foreach ($level as $value) {
-            foreach (is_array($value) && isset($source['pick']) ? $source['pick'] : array(null) as $field) {
+            foreach (is_array($value) && isset($source['pick']) ? explode('|', $source['pick']) : array(null) as $field) {
                 $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
                 $text = is_string($one) || is_int($one) ? (string) $one : (is_bool($one) ? ($one ? 'true' : 'false')
                     : (is_float($one) ? ($one == floor($one) && abs($one) < 1.0e15 ? sprintf('%.0f', $one) : (string) $one) : ''));

@@ -219,3 +219,14 @@ def test_the_pipeline_check_refuses_a_literal_that_is_code():
     assert check([good]) == []
     assert "not a constant" in check([bad])[0]
     assert "short array" in check([broken])[0] or "phply" in check([broken])[0]
+
+
+def test_field_table_paths_survive_their_compact_php_form():
+    """The accessors write a source's path dotted and its lists "|"-joined (cheaper for PHP to
+    compile): so no key of the table may hold "." or "|"."""
+    from generator.emit.fields import FIELDS
+
+    for key, sources in FIELDS.items():
+        for source in sources:
+            for part in source.path + (source.pick or ()) + (source.dirs or ()):
+                assert "." not in part and "|" not in part, (key, part)
