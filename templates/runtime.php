@@ -57,6 +57,25 @@ function itgrix_rt_at($params, $path)
     return itgrix_rt_collect($params, array(array('path' => $path)), array());
 }
 
+// Talk seconds of the call: DURATION when the input has it, else the main channel's end time
+// minus its answer time ("0001-01-01 00:00:00" when unset); 0 when unanswered or unknown.
+function itgrix_rt_duration($params)
+{
+    if (isset($params['DURATION']) && is_numeric($params['DURATION'])) {
+        return max(0, (int) $params['DURATION']);
+    }
+    $channel = isset($params['call_full']['channel']) ? $params['call_full']['channel'] : null;
+    $times = array();
+    foreach (array('answer_time', 'end_time') as $key) {
+        $text = is_array($channel) && isset($channel[$key]) && is_string($channel[$key]) ? $channel[$key] : '';
+        $parts = sscanf($text, '%4d-%2d-%2d %2d:%2d:%2d');
+        // Both times are in the server's zone: their difference needs none (gmmktime: no warning).
+        $times[] = is_array($parts) && count($parts) === 6 && $parts[0] > 1 && $parts[5] !== null
+            ? gmmktime($parts[3], $parts[4], $parts[5], $parts[1], $parts[2], $parts[0]) : null;
+    }
+    return $times[0] !== null && $times[1] !== null && $times[1] > $times[0] ? $times[1] - $times[0] : 0;
+}
+
 // Is any of the values (texts) one of the texts?
 function itgrix_rt_is($values, $texts)
 {
@@ -619,6 +638,14 @@ function itgrix_rt_convert($command, $target, $timeout, $name)
     clearstatcache();
     $before = is_file($target) ? filemtime($target) : null;
     $started = time();
+    // In a process group of its own (setsid, where the system has it): at the deadline the whole
+    // group is killed at once, children it started in the meantime included.
+    foreach (array('/usr/bin/setsid', '/bin/setsid') as $setsid) {
+        if (@is_executable($setsid)) {
+            $command = 'exec ' . $setsid . ' /bin/sh -c ' . escapeshellarg($command);
+            break;
+        }
+    }
     $pipes = array();
     $process = @proc_open($command, array(0 => array('file', '/dev/null', 'r'),
         1 => array('file', '/dev/null', 'w'), 2 => array('file', '/dev/null', 'w')), $pipes);
@@ -689,13 +716,17 @@ function itgrix_rt_kill_tree($pid)
     }
     $order = array_reverse($order);
     if (function_exists('posix_kill')) {
+        if ($pid > 1) {
+            @posix_kill(-$pid, 9); // its process group (see itgrix_rt_convert), then each process found
+        }
         foreach ($order as $victim) {
             @posix_kill($victim, 9);
         }
     } elseif (count($order) > 0) {
         // No posix extension: the kill(1) command, started like the converter itself.
         $pipes = array();
-        $killer = @proc_open('kill -9 ' . implode(' ', $order), array(0 => array('file', '/dev/null', 'r'),
+        $killer = @proc_open('kill -9 ' . implode(' ', $order) . '; kill -9 -- -' . (int) $pid,
+            array(0 => array('file', '/dev/null', 'r'),
             1 => array('file', '/dev/null', 'w'), 2 => array('file', '/dev/null', 'w')), $pipes);
         if (is_resource($killer)) {
             proc_close($killer);

@@ -75,10 +75,12 @@ class FileContext:
         return line
 
     # --- conditions ----------------------------------------------------------------------
-    def when(self, when: When) -> tuple[list[str], str]:
-        """The PHP tests of a `when` (all must hold) and their description in words."""
+    def when(self, when: When, zone: str | None = None) -> tuple[list[str], str]:
+        """The PHP tests of a `when` (all must hold) and their description in words.  `zone`: the
+        enclosing condition's time zone (inside `not` and `any`)."""
         tests: list[str] = []
         words: list[str] = []
+        zone = when.timezone or zone
         for key in ("direction", "stage"):
             values = getattr(when, key)
             if values is not None:
@@ -94,8 +96,12 @@ class FileContext:
             if value is not None:
                 tests.append(f"{self.fn('flag')}({self.acc(key)}, {literals.php_bool(value)})")
                 words.append(f"{key} is {'true' if value else 'false'}")
+        if when.duration is not None:
+            for op, seconds in when.duration.tests():
+                tests.append(f"{self.fn('duration')}($params) {op} {literals.php_int(seconds)}")
+                words.append(f"duration {op} {seconds} s")
         if when.hours is not None or when.days is not None:
-            windows, text = self._hours(when)
+            windows, text = self._hours(when, zone)
             tests.append(f"{self.fn('in_hours')}({literals.php_value(windows)})")
             words.append(text)
         for condition in when.field or ():
@@ -103,6 +109,14 @@ class FileContext:
             values = f"{self.fn('at')}($params, {literals.php_array(keys)})"
             tests.append(self._match(values, condition.match()))
             words.append(f"{say('.'.join(keys))} {self._match_words(condition.match())}")
+        if when.not_ is not None:
+            inner, text = self.when(when.not_, zone)
+            tests.append("!(" + (" && ".join(inner) if inner else "true") + ")")
+            words.append(f"not ({text})")
+        if when.any_ is not None:
+            branches = [self.when(branch, zone) for branch in when.any_]
+            tests.append("(" + " || ".join("(" + (" && ".join(t) or "true") + ")" for t, _w in branches) + ")")
+            words.append("any of (" + "; ".join(w for _t, w in branches) + ")")
         return tests, " and ".join(words) if words else "always"
 
     def _match(self, values: str, match: Match) -> str:
@@ -123,9 +137,9 @@ class FileContext:
             parts.append("matches " + " or ".join(say(r) for r in match.regexes))
         return " or ".join(parts)
 
-    def _hours(self, when: When) -> tuple[list[Any], str]:
+    def _hours(self, when: When, outer: str | None = None) -> tuple[list[Any], str]:
         hours = when.hours
-        zone = (hours.timezone if hours and hours.timezone else None) or when.timezone or self.spec.timezone
+        zone = (hours.timezone if hours and hours.timezone else None) or when.timezone or outer or self.spec.timezone
         days = list(when.days) if when.days else (list(hours.days) if hours and hours.days else [])
         numbers = [DAYS.index(d) + 1 for d in days]
         spans = hours.minutes() if hours else [(0, 24 * 60)]
@@ -164,6 +178,8 @@ class FileContext:
 
     def placeholder(self, part: placeholders.Placeholder) -> str:
         path = part.path
+        if part.name == "duration":
+            return f"(string) {self.fn('duration')}($params)"
         if path is not None:
             return f"{self.fn('text')}({self.fn('at')}($params, {literals.php_array(list(path))}))"
         return f"{self.fn('text')}({self.acc(part.name)})"

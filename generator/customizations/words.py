@@ -92,6 +92,13 @@ def condition(when: When, spec: Any) -> str:
             else ("is one of " if len(fc.in_ or []) > 1 else "is ") + any_of([str(v) for v in fc.in_ or []])
         )
         parts.append(f"the input field {code(path)} {test}")
+    if when.duration is not None:
+        names = {"==": "exactly", ">=": "at least", ">": "more than", "<=": "at most", "<": "less than"}
+        parts.append("the talk lasted " + " and ".join(f"{names[op]} {s} s" for op, s in when.duration.tests()))
+    if when.not_ is not None:
+        parts.append(f"not ({condition(when.not_, spec)})")
+    if when.any_ is not None:
+        parts.append("any of: " + "; or ".join(f"({condition(branch, spec)})" for branch in when.any_))
     return " and ".join(parts) if parts else "always"
 
 

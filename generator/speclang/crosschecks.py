@@ -38,17 +38,29 @@ def _get(data: Any, *keys: Any) -> Any:
 
 
 def iter_whens(data: Any) -> Iterator[tuple[KeyPath, Any]]:
-    """(path, when) for every condition block in plain spec data."""
+    """(path, when) for every condition block in plain spec data, those inside `not` and `any` too
+    (each with the time zone it inherits under `zone`)."""
     for section in SECTIONS_WITH_RULES:
         rules = _get(data, section, "rules")
         if isinstance(rules, list):
             for i, rule in enumerate(rules):
                 when = _get(rule, "when")
                 if isinstance(when, dict):
-                    yield (section, "rules", i, "when"), when
+                    yield from _nested((section, "rules", i, "when"), when, None)
     hook = _get(data, "post_registration", "webhook", "when")
     if isinstance(hook, dict):
-        yield ("post_registration", "webhook", "when"), hook
+        yield from _nested(("post_registration", "webhook", "when"), hook, None)
+
+
+def _nested(path: KeyPath, when: dict[str, Any], zone: Any) -> Iterator[tuple[KeyPath, Any]]:
+    zone = when.get("timezone") or zone
+    yield path, dict(when, timezone=zone) if zone and not when.get("timezone") else when
+    if isinstance(when.get("not"), dict):
+        yield from _nested(path + ("not",), when["not"], zone)
+    if isinstance(when.get("any"), list):
+        for i, branch in enumerate(when["any"]):
+            if isinstance(branch, dict):
+                yield from _nested(path + ("any", i), branch, zone)
 
 
 # Fields of the connector's replies whose type is known (../shared/itgrix/customizations-bx.txt):

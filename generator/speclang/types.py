@@ -335,8 +335,38 @@ def _to_field_list(value: Any) -> Any:
     return value if isinstance(value, list) else [value]
 
 
+class Duration(Strict):
+    """Talk seconds compared: `duration: 10`, or any of gte/gt/lte/lt (all given must hold)."""
+
+    eq: int | None = Field(default=None, ge=0)
+    gte: int | None = Field(default=None, ge=0)
+    gt: int | None = Field(default=None, ge=0)
+    lte: int | None = Field(default=None, ge=0)
+    lt: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _something(self) -> Duration:
+        if all(getattr(self, k) is None for k in ("eq", "gte", "gt", "lte", "lt")):
+            raise ValueError("give seconds, or at least one of gte, gt, lte, lt")
+        return self
+
+    def tests(self) -> list[tuple[str, int]]:
+        ops = {"eq": "==", "gte": ">=", "gt": ">", "lte": "<=", "lt": "<"}
+        return [(ops[k], v) for k in ("eq", "gte", "gt", "lte", "lt") if (v := getattr(self, k)) is not None]
+
+
+def _to_duration(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("duration is seconds (a number) or {gte: 10}, {lt: 5}, ...")
+    if isinstance(value, int):
+        return {"eq": value}
+    return value
+
+
 class When(Strict):
     """All keys must hold (AND); a list means any of (OR)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     direction: enum_list(DIRECTIONS, "direction") | None = None  # type: ignore[valid-type]
     stage: enum_list(STAGES, "call stage") | None = None  # type: ignore[valid-type]
@@ -389,6 +419,24 @@ class When(Strict):
         | None
     ) = None
 
+    duration: (
+        Annotated[
+            Duration,
+            BeforeValidator(_to_duration),
+            WithJsonSchema(
+                {
+                    "description": "talk seconds (answer to end; 0 when unanswered): a number, or {gte, gt, lte, lt}",
+                    "anyOf": [{"type": "integer", "minimum": 0}, Duration.model_json_schema()],
+                }
+            ),
+        ]
+        | None
+    ) = None
+    not_: When | None = Field(default=None, alias="not", description="holds when the inner conditions do not all hold")
+    any_: list[When] | None = Field(
+        default=None, alias="any", min_length=1, description="holds when one of the condition maps holds"
+    )
+
     @model_validator(mode="after")
     def _not_empty(self) -> When:
         if self.days is not None and not self.days:
@@ -398,6 +446,8 @@ class When(Strict):
     def is_empty(self) -> bool:
         return all(getattr(self, name) is None for name in type(self).model_fields)
 
+
+When.model_rebuild()
 
 SetValue = Any  # text (a template), number, bool, null, or lists/maps of those
 

@@ -46,6 +46,25 @@ if (!function_exists('itgrix_gen_bf1e8132_at')) {
         return itgrix_gen_474fc4c1_collect($params, array(array('path' => $path)), array());
     }
 }
+if (!function_exists('itgrix_gen_1105f705_duration')) {
+    // Talk seconds of the call: DURATION when the input has it, else the main channel's end time
+    // minus its answer time ("0001-01-01 00:00:00" when unset); 0 when unanswered or unknown.
+    function itgrix_gen_1105f705_duration($params) {
+        if (isset($params['DURATION']) && is_numeric($params['DURATION'])) {
+            return max(0, (int) $params['DURATION']);
+        }
+        $channel = isset($params['call_full']['channel']) ? $params['call_full']['channel'] : null;
+        $times = array();
+        foreach (array('answer_time', 'end_time') as $key) {
+            $text = is_array($channel) && isset($channel[$key]) && is_string($channel[$key]) ? $channel[$key] : '';
+            $parts = sscanf($text, '%4d-%2d-%2d %2d:%2d:%2d');
+            // Both times are in the server's zone: their difference needs none (gmmktime: no warning).
+            $times[] = is_array($parts) && count($parts) === 6 && $parts[0] > 1 && $parts[5] !== null
+                ? gmmktime($parts[3], $parts[4], $parts[5], $parts[1], $parts[2], $parts[0]) : null;
+        }
+        return $times[0] !== null && $times[1] !== null && $times[1] > $times[0] ? $times[1] - $times[0] : 0;
+    }
+}
 if (!function_exists('itgrix_gen_731b49c3_flag')) {
     // Is any of the values the flag $wanted ("true"/"1" or "false"/"0")?
     function itgrix_gen_731b49c3_flag($values, $wanted) {
@@ -116,6 +135,7 @@ if (!function_exists('itgrix_gen_customize_activity_4697ef32')) {
             $data = array();
             // activity.set (spec.yaml:25)
             $data['DESCRIPTION'] = itgrix_gen_b621337e_text(itgrix_gen_8fbeaa2c_user_name($params)) . ' talked to ' . itgrix_gen_b621337e_text(itgrix_gen_96ef66a2_client_phone($params)) . ' for ' . itgrix_gen_b621337e_text(itgrix_gen_bf1e8132_at($params, array('call_full', 'conversations', '*', 'user', 'id')));
+            $data['SUBJECT'] = 'Talk ' . (string) itgrix_gen_1105f705_duration($params) . ' s';
             // activity.rules[0] (spec.yaml:27): is_ivr is true -> cancel
             if (itgrix_gen_731b49c3_flag(itgrix_gen_8656219d_is_ivr($params), true)) {
                 return itgrix_gen_dd1d38ed_reply(array());

@@ -40,6 +40,25 @@ if (!function_exists('itgrix_gen_474fc4c1_collect')) {
         return $found;
     }
 }
+if (!function_exists('itgrix_gen_1105f705_duration')) {
+    // Talk seconds of the call: DURATION when the input has it, else the main channel's end time
+    // minus its answer time ("0001-01-01 00:00:00" when unset); 0 when unanswered or unknown.
+    function itgrix_gen_1105f705_duration($params) {
+        if (isset($params['DURATION']) && is_numeric($params['DURATION'])) {
+            return max(0, (int) $params['DURATION']);
+        }
+        $channel = isset($params['call_full']['channel']) ? $params['call_full']['channel'] : null;
+        $times = array();
+        foreach (array('answer_time', 'end_time') as $key) {
+            $text = is_array($channel) && isset($channel[$key]) && is_string($channel[$key]) ? $channel[$key] : '';
+            $parts = sscanf($text, '%4d-%2d-%2d %2d:%2d:%2d');
+            // Both times are in the server's zone: their difference needs none (gmmktime: no warning).
+            $times[] = is_array($parts) && count($parts) === 6 && $parts[0] > 1 && $parts[5] !== null
+                ? gmmktime($parts[3], $parts[4], $parts[5], $parts[1], $parts[2], $parts[0]) : null;
+        }
+        return $times[0] !== null && $times[1] !== null && $times[1] > $times[0] ? $times[1] - $times[0] : 0;
+    }
+}
 if (!function_exists('itgrix_gen_b621337e_text')) {
     // A placeholder's text: the first value found, or "".
     function itgrix_gen_b621337e_text($values) {
@@ -77,11 +96,6 @@ if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
 }
-if (!function_exists('itgrix_gen_009c2c49_duration')) {
-    function itgrix_gen_009c2c49_duration($params) {
-        return itgrix_gen_474fc4c1_collect($params, array(array('path' => 'DURATION')), array());
-    }
-}
 if (!function_exists('itgrix_gen_1b63eece_record')) {
     function itgrix_gen_1b63eece_record($params) {
         return itgrix_gen_474fc4c1_collect($params, array(array('path' => 'call_full.record')), array());
@@ -98,7 +112,7 @@ if (!function_exists('itgrix_gen_customize_attach_record_url_4697ef32')) {
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick($params, array('DESCRIPTION', 'DESCRIPTION_TYPE'));
             // record_link.description (spec.yaml:48): "Recording: {record} ({duration} s)"
-            $data['DESCRIPTION'] = 'Recording: ' . itgrix_gen_b621337e_text(itgrix_gen_1b63eece_record($params)) . ' (' . itgrix_gen_b621337e_text(itgrix_gen_009c2c49_duration($params)) . ' s)';
+            $data['DESCRIPTION'] = 'Recording: ' . itgrix_gen_b621337e_text(itgrix_gen_1b63eece_record($params)) . ' (' . (string) itgrix_gen_1105f705_duration($params) . ' s)';
             $data['DESCRIPTION_TYPE'] = 1;
             return itgrix_gen_dd1d38ed_reply($data);
         } catch (Exception $e) {
