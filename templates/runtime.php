@@ -270,7 +270,7 @@ function itgrix_rt_phone_parse($phone, $meta)
     $text = trim($phone);
     // Digits with the usual separators and at most one leading "+"; anything else (letters,
     // "*", "#", an extension) is not a number this function rewrites.
-    if (!preg_match('/^\+?[0-9 \-.()\/]+$/', $text) || !preg_match('/[0-9]/', $text)) {
+    if (!preg_match('/^\+?[0-9 \-.()\/~]+$/', $text) || !preg_match('/[0-9]/', $text)) {
         return null;
     }
     $plus = substr($text, 0, 1) === '+';
@@ -313,6 +313,11 @@ function itgrix_rt_phone_parse($phone, $meta)
         $national = $stripped;
     }
     if (itgrix_rt_phone_length($national, $meta) !== 'ok') {
+        return null;
+    }
+    // invalid: keep (the default): a number the region's numbering plan does not allow comes back
+    // as it arrived, never as a made-up international number.
+    if ($meta['strict'] && !itgrix_rt_full_match($meta['general'], $national)) {
         return null;
     }
     return array($cc, $national);

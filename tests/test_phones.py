@@ -46,7 +46,7 @@ def oracle(text: str, region: str, fmt: str) -> str:
     """What the generated PHP must answer, computed with phonenumbers."""
     if not text.strip().startswith("+") and len(digits(text)) <= internal_max(region):
         return text  # a short internal number
-    if not re.fullmatch(r"\s*\+?[0-9 \-.()/]+\s*", text):
+    if not re.fullmatch(r"\s*\+?[0-9 \-.()/~]+\s*", text):
         return text  # words, "*", "#": not a number the file rewrites
     try:
         number = pn.parse(text, region)
@@ -58,8 +58,11 @@ def oracle(text: str, region: str, fmt: str) -> str:
         if not 7 <= len(e164) - 1 <= 17:
             return text
         return e164[1:] if fmt == "digits" else e164
-    if len(pn.national_significant_number(number)) not in meta.general_desc.possible_length:
+    nsn = pn.national_significant_number(number)
+    if len(nsn) not in meta.general_desc.possible_length:
         return text
+    if not re.fullmatch(meta.general_desc.national_number_pattern, nsn):
+        return text  # invalid: keep (the default): not a number of the region's plan
     if fmt == "e164":
         return e164
     if fmt == "digits":

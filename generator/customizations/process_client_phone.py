@@ -17,9 +17,10 @@ from generator.speclang.types import PhoneSection
 
 
 @lru_cache(maxsize=256)
-def _metadata_literal(region: str, internal: int | None, national: bool) -> str:
+def _metadata_literal(region: str, internal: int | None, national: bool, strict: bool) -> str:
     """A region's metadata as a PHP literal (the same for every spec of that region: computed once)."""
-    return literals.php_pretty(region_metadata(region, internal, national=national), indent=0, width=200)
+    meta = region_metadata(region, internal, national=national, strict=strict)
+    return literals.php_pretty(meta, indent=0, width=200)
 
 
 def phone_steps(
@@ -31,6 +32,7 @@ def phone_steps(
     rewrites: list[Any],
     internal: int | None,
     about: str,
+    strict: bool = True,
 ) -> list[str]:
     """Statements that rewrite the number in `target` in order, then write it in `fmt` for
     `region` (with the region's metadata, copied from the phonenumbers package)."""
@@ -43,7 +45,7 @@ def phone_steps(
         )
     if fmt == "keep" or region is None:
         return steps
-    meta = _metadata_literal(region, internal, fmt == "national")
+    meta = _metadata_literal(region, internal, fmt == "national", strict)
     steps.append(ctx.comment(path, about))
     if fmt == "national":
         steps.append(f"{target} = {ctx.fn('phone_national')}({target}, {meta});")
@@ -66,6 +68,7 @@ class PhoneCustomization(Customization):
             section.rewrite,
             section.internal_max_digits,
             about,
+            section.invalid == "keep",
         )
         pick = f"{ctx.fn('pick')}($params, {literals.php_array(list(self.keys))})"
         # Inside the template's `if (phone is text)`: one level deeper than the body.

@@ -26,6 +26,11 @@ class Originate(ParamsSection):
     last_digits: int | None = Field(default=None, ge=1, le=20, description="keep only the last N digits")
     rewrite: list[Rewrite] = Field(default_factory=list)
     internal_max_digits: int | None = Field(default=None, ge=0, le=15)
+    invalid: Literal["keep", "normalize"] = Field(
+        default="keep",
+        description="keep: a number the region's numbering plan does not allow comes back as it arrived; "
+        "normalize: it is written in the format anyway",
+    )
 
     @field_validator("prefix")
     @classmethod
@@ -56,6 +61,7 @@ class OriginateParams(FieldsCustomization):
             section.rewrite,
             section.internal_max_digits,
             about,
+            section.invalid == "keep",
         )
         if section.last_digits or section.prefix:
             steps.append(

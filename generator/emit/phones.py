@@ -39,7 +39,9 @@ def _national_format(fmt: Any) -> str:
 
 
 @cache
-def region_metadata(region: str, internal_max_digits: int | None = None, national: bool = True) -> dict[str, Any]:
+def region_metadata(
+    region: str, internal_max_digits: int | None = None, national: bool = True, strict: bool = True
+) -> dict[str, Any]:
     """What the PHP parser needs of a region; the national formats only when the number is
     written in national notation (`national`), the only format that uses them."""
     import phonenumbers  # late: a large package, needed only for specs with phone sections
@@ -75,4 +77,5 @@ def region_metadata(region: str, internal_max_digits: int | None = None, nationa
         "local": local,
         "internal": internal,
         "formats": formats,
+        "strict": strict,
     }

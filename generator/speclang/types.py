@@ -537,6 +537,11 @@ class PhoneSection(Strict):
         description="numbers of at most this many digits are internal and stay unchanged "
         "(default: one less than the region's shortest national number)",
     )
+    invalid: Literal["keep", "normalize"] = Field(
+        default="keep",
+        description="keep: a number the region's numbering plan does not allow comes back as it arrived; "
+        "normalize: it is written in the format anyway",
+    )
 
     @model_validator(mode="after")
     def _region_needed(self) -> PhoneSection:

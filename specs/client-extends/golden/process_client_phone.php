@@ -51,16 +51,16 @@ if (!function_exists('itgrix_gen_641bf1fe_log')) {
         return $answer;
     }
 }
-if (!function_exists('itgrix_gen_b5efaca2_phone_parse')) {
+if (!function_exists('itgrix_gen_883db670_phone_parse')) {
     // array(country code, national significant number) or null when not a number we understand.
-    function itgrix_gen_b5efaca2_phone_parse($phone, $meta) {
+    function itgrix_gen_883db670_phone_parse($phone, $meta) {
         if (!is_string($phone)) {
             return null;
         }
         $text = trim($phone);
         // Digits with the usual separators and at most one leading "+"; anything else (letters,
         // "*", "#", an extension) is not a number this function rewrites.
-        if (!preg_match('/^\+?[0-9 \-.()\/]+$/', $text) || !preg_match('/[0-9]/', $text)) {
+        if (!preg_match('/^\+?[0-9 \-.()\/~]+$/', $text) || !preg_match('/[0-9]/', $text)) {
             return null;
         }
         $plus = substr($text, 0, 1) === '+';
@@ -103,6 +103,11 @@ if (!function_exists('itgrix_gen_b5efaca2_phone_parse')) {
             $national = $stripped;
         }
         if (itgrix_gen_9072528e_phone_length($national, $meta) !== 'ok') {
+            return null;
+        }
+        // invalid: keep (the default): a number the region's numbering plan does not allow comes back
+        // as it arrived, never as a made-up international number.
+        if ($meta['strict'] && !itgrix_gen_a16fbf14_full_match($meta['general'], $national)) {
             return null;
         }
         return array($cc, $national);
@@ -157,11 +162,11 @@ if (!function_exists('itgrix_gen_e2e75e13_phone_strip_prefix')) {
         return $transformed;
     }
 }
-if (!function_exists('itgrix_gen_b01ef86e_phone_national')) {
+if (!function_exists('itgrix_gen_03a4fba3_phone_national')) {
     // The number as dialled inside the country: libphonenumber's NATIONAL format without separators
     // ("8" + number in Russia, "0" in Germany); a foreign number stays E.164.
-    function itgrix_gen_b01ef86e_phone_national($phone, $meta) {
-        $parsed = itgrix_gen_b5efaca2_phone_parse($phone, $meta);
+    function itgrix_gen_03a4fba3_phone_national($phone, $meta) {
+        $parsed = itgrix_gen_883db670_phone_parse($phone, $meta);
         if ($parsed === null || $parsed[0] !== $meta['cc']) {
             return $parsed === null ? $phone : '+' . $parsed[1];
         }
@@ -192,7 +197,7 @@ if (!function_exists('itgrix_gen_process_client_phone_b31ec20e')) {
             $data = itgrix_gen_5350eb8e_pick($params, array('phone'));
             if (isset($data['phone']) && is_string($data['phone'])) {
                 // phones.client (region-spb.yaml:6): format national, region RU
-                $data['phone'] = itgrix_gen_b01ef86e_phone_national($data['phone'], array(
+                $data['phone'] = itgrix_gen_03a4fba3_phone_national($data['phone'], array(
                     'cc' => '7',
                     'idd' => '~^(?:810)~u',
                     'npp' => '~^(?:8)~u',
@@ -213,6 +218,7 @@ if (!function_exists('itgrix_gen_process_client_phone_b31ec20e')) {
                         array('~^(?:(\\d{3})(\\d{3})(\\d{2})(\\d{2}))$~u', '8 (${1}) ${2}-${3}-${4}', '~^(?:[349]|8(?:[02-7]|1[1-8]))~u'),
                         array('~^(?:(\\d{4})(\\d{4})(\\d{3})(\\d{3}))$~u', '8 (${1}) ${2} ${3} ${4}', '~^(?:8)~u'),
                     ),
+                    'strict' => true,
                 ));
             }
             return itgrix_gen_dd1d38ed_reply($data);

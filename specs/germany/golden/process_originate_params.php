@@ -51,25 +51,25 @@ if (!function_exists('itgrix_gen_641bf1fe_log')) {
         return $answer;
     }
 }
-if (!function_exists('itgrix_gen_c2a80728_phone_e164')) {
+if (!function_exists('itgrix_gen_a4efc1d7_phone_e164')) {
     // A port of libphonenumber's parsing for one region (metadata copied at generation time); what it
     // does not recognise as a number (words, short internal numbers, stray symbols) stays unchanged.
     // The number in E.164 ("+74951234567"), or without the "+" ($plus false: "74951234567").
-    function itgrix_gen_c2a80728_phone_e164($phone, $meta, $plus) {
-        $parsed = itgrix_gen_b5efaca2_phone_parse($phone, $meta);
+    function itgrix_gen_a4efc1d7_phone_e164($phone, $meta, $plus) {
+        $parsed = itgrix_gen_883db670_phone_parse($phone, $meta);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
 }
-if (!function_exists('itgrix_gen_b5efaca2_phone_parse')) {
+if (!function_exists('itgrix_gen_883db670_phone_parse')) {
     // array(country code, national significant number) or null when not a number we understand.
-    function itgrix_gen_b5efaca2_phone_parse($phone, $meta) {
+    function itgrix_gen_883db670_phone_parse($phone, $meta) {
         if (!is_string($phone)) {
             return null;
         }
         $text = trim($phone);
         // Digits with the usual separators and at most one leading "+"; anything else (letters,
         // "*", "#", an extension) is not a number this function rewrites.
-        if (!preg_match('/^\+?[0-9 \-.()\/]+$/', $text) || !preg_match('/[0-9]/', $text)) {
+        if (!preg_match('/^\+?[0-9 \-.()\/~]+$/', $text) || !preg_match('/[0-9]/', $text)) {
             return null;
         }
         $plus = substr($text, 0, 1) === '+';
@@ -112,6 +112,11 @@ if (!function_exists('itgrix_gen_b5efaca2_phone_parse')) {
             $national = $stripped;
         }
         if (itgrix_gen_9072528e_phone_length($national, $meta) !== 'ok') {
+            return null;
+        }
+        // invalid: keep (the default): a number the region's numbering plan does not allow comes back
+        // as it arrived, never as a made-up international number.
+        if ($meta['strict'] && !itgrix_gen_a16fbf14_full_match($meta['general'], $national)) {
             return null;
         }
         return array($cc, $national);
@@ -191,7 +196,7 @@ if (!function_exists('itgrix_gen_process_originate_params_b2c01c8a')) {
             $data = itgrix_gen_5350eb8e_pick(itgrix_gen_fa0e7661_unwrap($params), array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data'));
             if (isset($data['extension']) && is_string($data['extension'])) {
                 // originate (spec.yaml:6): format e164, region DE
-                $data['extension'] = itgrix_gen_c2a80728_phone_e164($data['extension'], array(
+                $data['extension'] = itgrix_gen_a4efc1d7_phone_e164($data['extension'], array(
                     'cc' => '49',
                     'idd' => '~^(?:00)~u',
                     'npp' => '~^(?:0)~u',
@@ -201,6 +206,7 @@ if (!function_exists('itgrix_gen_process_originate_params_b2c01c8a')) {
                     'local' => array(2, 3),
                     'internal' => 3,
                     'formats' => array(),
+                    'strict' => true,
                 ), true);
             }
             return itgrix_gen_dd1d38ed_reply($data);

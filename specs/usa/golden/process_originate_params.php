@@ -51,16 +51,16 @@ if (!function_exists('itgrix_gen_641bf1fe_log')) {
         return $answer;
     }
 }
-if (!function_exists('itgrix_gen_b5efaca2_phone_parse')) {
+if (!function_exists('itgrix_gen_883db670_phone_parse')) {
     // array(country code, national significant number) or null when not a number we understand.
-    function itgrix_gen_b5efaca2_phone_parse($phone, $meta) {
+    function itgrix_gen_883db670_phone_parse($phone, $meta) {
         if (!is_string($phone)) {
             return null;
         }
         $text = trim($phone);
         // Digits with the usual separators and at most one leading "+"; anything else (letters,
         // "*", "#", an extension) is not a number this function rewrites.
-        if (!preg_match('/^\+?[0-9 \-.()\/]+$/', $text) || !preg_match('/[0-9]/', $text)) {
+        if (!preg_match('/^\+?[0-9 \-.()\/~]+$/', $text) || !preg_match('/[0-9]/', $text)) {
             return null;
         }
         $plus = substr($text, 0, 1) === '+';
@@ -103,6 +103,11 @@ if (!function_exists('itgrix_gen_b5efaca2_phone_parse')) {
             $national = $stripped;
         }
         if (itgrix_gen_9072528e_phone_length($national, $meta) !== 'ok') {
+            return null;
+        }
+        // invalid: keep (the default): a number the region's numbering plan does not allow comes back
+        // as it arrived, never as a made-up international number.
+        if ($meta['strict'] && !itgrix_gen_a16fbf14_full_match($meta['general'], $national)) {
             return null;
         }
         return array($cc, $national);
@@ -157,11 +162,11 @@ if (!function_exists('itgrix_gen_e2e75e13_phone_strip_prefix')) {
         return $transformed;
     }
 }
-if (!function_exists('itgrix_gen_b01ef86e_phone_national')) {
+if (!function_exists('itgrix_gen_03a4fba3_phone_national')) {
     // The number as dialled inside the country: libphonenumber's NATIONAL format without separators
     // ("8" + number in Russia, "0" in Germany); a foreign number stays E.164.
-    function itgrix_gen_b01ef86e_phone_national($phone, $meta) {
-        $parsed = itgrix_gen_b5efaca2_phone_parse($phone, $meta);
+    function itgrix_gen_03a4fba3_phone_national($phone, $meta) {
+        $parsed = itgrix_gen_883db670_phone_parse($phone, $meta);
         if ($parsed === null || $parsed[0] !== $meta['cc']) {
             return $parsed === null ? $phone : '+' . $parsed[1];
         }
@@ -208,7 +213,7 @@ if (!function_exists('itgrix_gen_process_originate_params_5fc90ab3')) {
             $data = itgrix_gen_5350eb8e_pick(itgrix_gen_fa0e7661_unwrap($params), array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data'));
             if (isset($data['extension']) && is_string($data['extension'])) {
                 // originate (spec.yaml:7): format national, region US
-                $data['extension'] = itgrix_gen_b01ef86e_phone_national($data['extension'], array(
+                $data['extension'] = itgrix_gen_03a4fba3_phone_national($data['extension'], array(
                     'cc' => '1',
                     'idd' => '~^(?:011)~u',
                     'npp' => '~^(?:1)~u',
@@ -222,6 +227,7 @@ if (!function_exists('itgrix_gen_process_originate_params_5fc90ab3')) {
                         array('~^(?:(\\d{3})(\\d{4}))$~u', '${1}-${2}', '~^(?:[24-9]|3(?:[02-9]|1[1-9]))~u'),
                         array('~^(?:(\\d{3})(\\d{3})(\\d{4}))$~u', '(${1}) ${2}-${3}', '~^(?:[2-9])~u'),
                     ),
+                    'strict' => true,
                 ));
                 $data['extension'] = itgrix_gen_57f72da7_dial($data['extension'], 0, '1');
             }

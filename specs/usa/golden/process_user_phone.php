@@ -51,25 +51,25 @@ if (!function_exists('itgrix_gen_641bf1fe_log')) {
         return $answer;
     }
 }
-if (!function_exists('itgrix_gen_c2a80728_phone_e164')) {
+if (!function_exists('itgrix_gen_a4efc1d7_phone_e164')) {
     // A port of libphonenumber's parsing for one region (metadata copied at generation time); what it
     // does not recognise as a number (words, short internal numbers, stray symbols) stays unchanged.
     // The number in E.164 ("+74951234567"), or without the "+" ($plus false: "74951234567").
-    function itgrix_gen_c2a80728_phone_e164($phone, $meta, $plus) {
-        $parsed = itgrix_gen_b5efaca2_phone_parse($phone, $meta);
+    function itgrix_gen_a4efc1d7_phone_e164($phone, $meta, $plus) {
+        $parsed = itgrix_gen_883db670_phone_parse($phone, $meta);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
 }
-if (!function_exists('itgrix_gen_b5efaca2_phone_parse')) {
+if (!function_exists('itgrix_gen_883db670_phone_parse')) {
     // array(country code, national significant number) or null when not a number we understand.
-    function itgrix_gen_b5efaca2_phone_parse($phone, $meta) {
+    function itgrix_gen_883db670_phone_parse($phone, $meta) {
         if (!is_string($phone)) {
             return null;
         }
         $text = trim($phone);
         // Digits with the usual separators and at most one leading "+"; anything else (letters,
         // "*", "#", an extension) is not a number this function rewrites.
-        if (!preg_match('/^\+?[0-9 \-.()\/]+$/', $text) || !preg_match('/[0-9]/', $text)) {
+        if (!preg_match('/^\+?[0-9 \-.()\/~]+$/', $text) || !preg_match('/[0-9]/', $text)) {
             return null;
         }
         $plus = substr($text, 0, 1) === '+';
@@ -112,6 +112,11 @@ if (!function_exists('itgrix_gen_b5efaca2_phone_parse')) {
             $national = $stripped;
         }
         if (itgrix_gen_9072528e_phone_length($national, $meta) !== 'ok') {
+            return null;
+        }
+        // invalid: keep (the default): a number the region's numbering plan does not allow comes back
+        // as it arrived, never as a made-up international number.
+        if ($meta['strict'] && !itgrix_gen_a16fbf14_full_match($meta['general'], $national)) {
             return null;
         }
         return array($cc, $national);
@@ -185,7 +190,7 @@ if (!function_exists('itgrix_gen_process_user_phone_5fc90ab3')) {
             $data = itgrix_gen_5350eb8e_pick($params, array('phone'));
             if (isset($data['phone']) && is_string($data['phone'])) {
                 // phones.user (spec.yaml:6): format digits, region US
-                $data['phone'] = itgrix_gen_c2a80728_phone_e164($data['phone'], array(
+                $data['phone'] = itgrix_gen_a4efc1d7_phone_e164($data['phone'], array(
                     'cc' => '1',
                     'idd' => '~^(?:011)~u',
                     'npp' => '~^(?:1)~u',
@@ -195,6 +200,7 @@ if (!function_exists('itgrix_gen_process_user_phone_5fc90ab3')) {
                     'local' => array(7),
                     'internal' => 9,
                     'formats' => array(),
+                    'strict' => true,
                 ), false);
             }
             return itgrix_gen_dd1d38ed_reply($data);
