@@ -256,6 +256,7 @@ class Customization:
     summary: str
     keys: tuple[str, ...] = ()
     can_cancel: bool = False  # runs right before a Bitrix24 request, so empty data cancels it
+    inputs: tuple[str, ...] = ("call_full", "call_stage")  # the documented top-level keys of its input
 
     @property
     def filename(self) -> str:
@@ -281,6 +282,17 @@ class Customization:
         distinct per customization and spec (two specs' files may share a PHP process)."""
         digest = hashlib.sha256(spec_name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
         return f"{PREFIX}{self.name}_{digest}"
+
+    def placeholders(self) -> tuple[str, ...]:
+        """The placeholders this customization's input can provide (the field table's sources that
+        start at one of its documented input keys); `{input.*}` always, `{call_full.*}` with call data."""
+        from generator.emit.fields import sources_for
+        from generator.speclang.placeholders import NAMES
+
+        names = [n for n in NAMES if any(s.path[0] in self.inputs for s in sources_for(n, self.name))]
+        if "duration" not in names and "call_full" in self.inputs:
+            names.append("duration")  # computed from the channel's answer and end times
+        return tuple(n for n in NAMES if n in names)
 
     # --- to override ---------------------------------------------------------------------
     def passthrough(self, ctx: FileContext) -> str:

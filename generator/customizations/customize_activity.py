@@ -6,5 +6,9 @@ from __future__ import annotations
 from generator.customizations.customize_entity import ChangesOnly
 
 CUSTOMIZATION = ChangesOnly(
-    "customize_activity", "activity", "Update the case (activity) fields at the end of the call.", can_cancel=True
+    "customize_activity",
+    "activity",
+    "Update the case (activity) fields at the end of the call.",
+    can_cancel=True,
+    inputs=("activity", "call_full"),
 )

@@ -50,4 +50,5 @@ CUSTOMIZATION = AttachRecordUrl(
     "Change the recording link written to the case.",
     keys=("DESCRIPTION", "DESCRIPTION_TYPE"),
     can_cancel=True,
+    inputs=("DESCRIPTION", "DESCRIPTION_TYPE", "call_full", "call_stage"),
 )

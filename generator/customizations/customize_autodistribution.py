@@ -98,4 +98,5 @@ CUSTOMIZATION = AutoDistribution(
     "autodistribution",
     "Change the extension and CallerID name when an incoming call is auto-distributed.",
     keys=("number", "name"),
+    inputs=("number", "name", "from", "user", "entity", "error"),
 )

@@ -21,5 +21,9 @@ class ChangesOnly(FieldsCustomization):
 
 
 CUSTOMIZATION = ChangesOnly(
-    "customize_entity", "entity", "Update the lead/contact fields at the end of the call.", can_cancel=True
+    "customize_entity",
+    "entity",
+    "Update the lead/contact fields at the end of the call.",
+    can_cancel=True,
+    inputs=("call_full",),
 )

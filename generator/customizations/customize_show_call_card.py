@@ -56,4 +56,5 @@ CUSTOMIZATION = ShowCallCard(
     "Choose when the call card is shown.",
     keys=("CALL_ID", "USER_ID"),
     can_cancel=True,
+    inputs=("CALL_ID", "USER_ID", "call_full", "call_stage"),
 )

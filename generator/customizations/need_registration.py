@@ -50,5 +50,8 @@ class NeedRegistration(Customization):
 
 
 CUSTOMIZATION = NeedRegistration(
-    "need_registration", "registration", "Decide whether the call is registered (black/white lists)."
+    "need_registration",
+    "registration",
+    "Decide whether the call is registered (black/white lists).",
+    inputs=("call_full", "call_stage"),
 )

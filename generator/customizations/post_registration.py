@@ -108,5 +108,8 @@ class AfterRegistration(Customization):
 
 
 CUSTOMIZATION = AfterRegistration(
-    "post_registration", "post_registration", "Act after the call is registered (webhook)."
+    "post_registration",
+    "post_registration",
+    "Act after the call is registered (webhook).",
+    inputs=("call_full", "call_stage"),
 )

@@ -11,4 +11,5 @@ CUSTOMIZATION = FieldsCustomization(
     "Change the call finish parameters.",
     keys=("ADD_TO_CHAT", "CALL_ID", "DURATION", "STATUS_CODE", "USER_ID"),
     can_cancel=True,
+    inputs=("ADD_TO_CHAT", "CALL_ID", "DURATION", "STATUS_CODE", "USER_ID", "call_full"),
 )

@@ -96,4 +96,5 @@ CUSTOMIZATION = OriginateParams(
     "originate",
     "Change click-to-call parameters (number, context, trunk).",
     keys=("caller_id", "channel", "context", "extension", "priority", "request_data"),
+    inputs=("params", "caller_id", "channel", "context", "extension", "priority", "request_data"),
 )

@@ -101,5 +101,8 @@ class RecordFilePath(Customization):
 
 
 CUSTOMIZATION = RecordFilePath(
-    "process_record_file_path", "record", "Change (or convert) the path of the call recording."
+    "process_record_file_path",
+    "record",
+    "Change (or convert) the path of the call recording.",
+    inputs=("call_id", "from", "to", "path"),
 )

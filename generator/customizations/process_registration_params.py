@@ -11,4 +11,16 @@ CUSTOMIZATION = FieldsCustomization(
     "Change the call registration parameters.",
     keys=("CALL_START_DATE", "CRM_CREATE", "CRM_SOURCE", "LINE_NUMBER", "PHONE_NUMBER", "SHOW", "TYPE", "USER_ID"),
     can_cancel=True,
+    inputs=(
+        "CALL_START_DATE",
+        "CRM_CREATE",
+        "CRM_SOURCE",
+        "LINE_NUMBER",
+        "PHONE_NUMBER",
+        "SHOW",
+        "TYPE",
+        "USER_ID",
+        "call_full",
+        "call_stage",
+    ),
 )

@@ -48,5 +48,10 @@ class TaskCreation(FieldsCustomization):
 
 
 CUSTOMIZATION = TaskCreation(
-    "process_task_creation_params", "tasks", "Change the missed-call task.", keys=("fields",), can_cancel=True
+    "process_task_creation_params",
+    "tasks",
+    "Change the missed-call task.",
+    keys=("fields",),
+    can_cancel=True,
+    inputs=("fields", "call_full"),
 )

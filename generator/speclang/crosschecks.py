@@ -134,6 +134,7 @@ def cross_section_problems(data: Any) -> list[tuple[KeyPath, str]]:
                 )
             )
     problems += _cancels_where_not_allowed(data)
+    problems += _unavailable_placeholders(data)
     for path, fields in iter_set_maps(data):
         for key, value in fields.items():
             try:
@@ -166,4 +167,59 @@ def _cancels_where_not_allowed(data: dict[str, Any]) -> list[tuple[KeyPath, str]
                         "to go on); set fields instead",
                     )
                 )
+    return problems
+
+
+def _texts(value: Any, path: KeyPath) -> Iterator[tuple[KeyPath, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _texts(item, path + (key,))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _texts(item, path + (i,))
+
+
+def _section_texts(section: Any, path: KeyPath) -> Iterator[tuple[KeyPath, str]]:
+    """Every text of a section that may hold placeholders."""
+    if not isinstance(section, dict):
+        return
+    yield from _texts(section.get("set"), path + ("set",))
+    rules = section.get("rules")
+    for i, rule in enumerate(rules if isinstance(rules, list) else []):
+        if isinstance(rule, dict):
+            yield from _texts(rule.get("set"), path + ("rules", i, "set"))
+    for key in ("callerid_name", "description"):
+        if isinstance(section.get(key), str):
+            yield path + (key,), section[key]
+    hook = section.get("webhook")
+    if isinstance(hook, dict):
+        for key in ("url", "headers", "body", "json"):
+            yield from _texts(hook.get(key), path + ("webhook", key))
+
+
+def _unavailable_placeholders(data: dict[str, Any]) -> list[tuple[KeyPath, str]]:
+    """A placeholder the customization's input can never provide is an error now, not an empty
+    value at call time (`{duration}` in the click-to-call file, which gets no call data)."""
+    from generator.customizations import CUSTOMIZATIONS
+
+    problems = []
+    for c in CUSTOMIZATIONS:
+        available = c.placeholders()
+        for path, text in _section_texts(_get(data, *c.section_path), c.section_path):
+            try:
+                parts = placeholders.parse(text)
+            except placeholders.TemplateError:
+                continue  # the model reports a broken template itself
+            for part in parts:
+                if isinstance(part, str):
+                    continue
+                root = part.name.split(".", 1)[0]
+                if part.name in available or root == "input" or (root == "call_full" and "call_full" in c.inputs):
+                    continue
+                offer = ", ".join("{" + n + "}" for n in available)
+                forms = "{input.<path>}" + (", {call_full.<path>}" if "call_full" in c.inputs else "")
+                problems.append((path, f"{{{part.name}}} is never in {c.filename}'s input; available there: "
+                                       + (f"{offer}, " if offer else "") + forms))
     return problems
