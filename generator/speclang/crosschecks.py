@@ -220,6 +220,12 @@ def _unavailable_placeholders(data: dict[str, Any]) -> list[tuple[KeyPath, str]]
                     continue
                 offer = ", ".join("{" + n + "}" for n in available)
                 forms = "{input.<path>}" + (", {call_full.<path>}" if "call_full" in c.inputs else "")
-                problems.append((path, f"{{{part.name}}} is never in {c.filename}'s input; available there: "
-                                       + (f"{offer}, " if offer else "") + forms))
+                problems.append(
+                    (
+                        path,
+                        f"{{{part.name}}} is never in {c.filename}'s input; available there: "
+                        + (f"{offer}, " if offer else "")
+                        + forms,
+                    )
+                )
     return problems
