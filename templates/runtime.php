@@ -152,23 +152,28 @@ function itgrix_rt_now()
     return time();
 }
 
-// Local day of week (1 = Monday) and minute of day at $now in $zone.
+// Day of the week (1 = Monday) and minute of the day at $now in a zone given by its UTC offsets
+// (array(offset before the first change, change times, offsets from then on), written into the
+// file at generation time): the server's own zone data and date.timezone play no part.
 function itgrix_rt_local_time($now, $zone)
 {
-    // The explicit UTC zone keeps PHP 5.3-5.6 from looking up (and warning about) the default
-    // timezone; the result never depends on the server's date.timezone.
-    $date = new DateTime('@' . $now, new DateTimeZone('UTC'));
-    $date->setTimezone(new DateTimeZone($zone));
-    $parts = explode(' ', $date->format('N G i'));
-    return array((int) $parts[0], ((int) $parts[1]) * 60 + (int) $parts[2]);
+    $offset = $zone[0];
+    foreach ($zone[1] as $i => $at) {
+        if ($now < $at) {
+            break;
+        }
+        $offset = $zone[2][$i];
+    }
+    $local = $now + $offset;
+    return array((int) gmdate('N', $local), (int) gmdate('G', $local) * 60 + (int) gmdate('i', $local));
 }
 
-// Is the current time inside any of the windows array(from minute, to minute, ISO days, zone)?
-// A window whose end is before its start crosses midnight.
-function itgrix_rt_in_hours($windows)
+// Is the current time inside any of the windows array(from minute, to minute, ISO days) in the
+// zone?  A window whose end is before its start crosses midnight.
+function itgrix_rt_in_hours($windows, $zone)
 {
+    $local = itgrix_rt_local_time(itgrix_rt_now(), $zone);
     foreach ($windows as $window) {
-        $local = itgrix_rt_local_time(itgrix_rt_now(), $window[3]);
         if (count($window[2]) > 0 && !in_array($local[0], $window[2], true)) {
             continue;
         }
@@ -412,8 +417,14 @@ function itgrix_rt_deadline($sent, $hours, $zone)
     if (is_string($sent) && preg_match('/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/', $sent)) {
         return gmdate('Y-m-d\TH:i:s\Z', $at);
     }
-    $date = new DateTime('@' . $at, new DateTimeZone('UTC'));
-    $date->setTimezone(new DateTimeZone($zone));
+    // Local time in the spec's zone, from the offsets written into the file ($zone, see local_time).
+    $offset = $zone[0];
+    foreach ($zone[1] as $i => $change) {
+        if ($at < $change) {
+            break;
+        }
+        $offset = $zone[2][$i];
+    }
     $layouts = array(
         '/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/' => 'Y-m-d H:i:s',
         '/^\d{4}-\d\d-\d\d \d\d:\d\d$/' => 'Y-m-d H:i',
@@ -423,10 +434,10 @@ function itgrix_rt_deadline($sent, $hours, $zone)
     );
     foreach ($layouts as $pattern => $layout) {
         if (is_string($sent) && preg_match($pattern, $sent)) {
-            return $date->format($layout);
+            return gmdate($layout, $at + $offset);
         }
     }
-    return $date->format('Y-m-d\TH:i:sP');
+    return gmdate('Y-m-d\TH:i:s', $at + $offset) . ($offset < 0 ? '-' : '+') . gmdate('H:i', abs($offset));
 }
 
 function itgrix_rt_json($value)

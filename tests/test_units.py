@@ -3,6 +3,8 @@ placeholder parser, the `extends` merge, the condition compiler and the backtrac
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -230,3 +232,36 @@ def test_field_table_paths_survive_their_compact_php_form():
         for source in sources:
             for part in source.path + (source.pick or ()) + (source.dirs or ()):
                 assert "." not in part and "|" not in part, (key, part)
+
+
+def test_zone_offsets_are_written_and_read_like_the_tz_database(php, tmp_path):
+    """The offsets written into a file give the same local time as Python's zoneinfo, on both
+    sides of each change (Asia/Almaty went from UTC+6 to UTC+5 on 2024-03-01)."""
+    import json
+    import random
+    import subprocess
+    import zoneinfo
+    from datetime import datetime
+
+    from generator.emit.runtime import runtime
+    from generator.emit.zones import offsets
+
+    base, changes, values = offsets("Asia/Almaty")
+    assert 1709229600 in changes and values[changes.index(1709229600)] == 5 * 3600
+    rt = runtime()
+    rng = random.Random(5)
+    zones = ["Asia/Almaty", "Europe/Moscow", "Europe/Berlin", "America/New_York", "Europe/Minsk", "UTC"]
+    start, end = datetime(2020, 1, 1, tzinfo=UTC).timestamp(), datetime(2040, 1, 1, tzinfo=UTC).timestamp()
+    probes = [(z, int(rng.uniform(start, end))) for z in zones for _ in range(40)]
+    probes += [(z, c + d) for z in zones for c in offsets(z)[1][:6] for d in (-1, 0, 1)]
+    tables = {z: [offsets(z)[0], list(offsets(z)[1]), list(offsets(z)[2])] for z in zones}
+    script = tmp_path / "zones.php"
+    script.write_text(
+        "<?php\n" + rt.emit(["local_time"]) + f"$t = json_decode({json.dumps(json.dumps(tables))}, true);\n"
+        f"$out = array();\nforeach (json_decode({json.dumps(json.dumps(probes))}, true) as $p) {{\n"
+        f"    $out[] = {rt.fn('local_time')}($p[1], $t[$p[0]]);\n}}\necho json_encode($out);\n"
+    )
+    got = json.loads(subprocess.run([php, "-n", str(script)], capture_output=True, text=True, check=True).stdout)
+    for (zone, at), (day, minute) in zip(probes, got):
+        local = datetime.fromtimestamp(at, tz=zoneinfo.ZoneInfo(zone))
+        assert (day, minute) == (local.isoweekday(), local.hour * 60 + local.minute), (zone, at)

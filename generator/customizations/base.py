@@ -64,6 +64,13 @@ class FileContext:
                 self.acc(fields.DIRECTION_KEY)
         return self.accessors[key][0] + "($params)"
 
+    def zone(self, name: str) -> str:
+        """A call of the function that gives `name`'s UTC offsets (written into the file)."""
+        key = "zone:" + name
+        if key not in self.accessors:
+            self.accessors[key] = fields.zone_function(name)
+        return self.accessors[key][0] + "()"
+
     def where(self, path: KeyPath) -> str:
         file, line, _col = self.loaded.position(path)
         return f"{Path(file).name}:{line}"
@@ -101,8 +108,8 @@ class FileContext:
                 tests.append(f"{self.fn('duration')}($params) {op} {literals.php_int(seconds)}")
                 words.append(f"duration {op} {seconds} s")
         if when.hours is not None or when.days is not None:
-            windows, text = self._hours(when, zone)
-            tests.append(f"{self.fn('in_hours')}({literals.php_value(windows)})")
+            windows, place, text = self._hours(when, zone)
+            tests.append(f"{self.fn('in_hours')}({literals.php_value(windows)}, {self.zone(place)})")
             words.append(text)
         for condition in when.field or ():
             keys = list(condition.keys())
@@ -137,17 +144,17 @@ class FileContext:
             parts.append("matches " + " or ".join(say(r) for r in match.regexes))
         return " or ".join(parts)
 
-    def _hours(self, when: When, outer: str | None = None) -> tuple[list[Any], str]:
+    def _hours(self, when: When, outer: str | None = None) -> tuple[list[Any], str, str]:
         hours = when.hours
         zone = (hours.timezone if hours and hours.timezone else None) or when.timezone or outer or self.spec.timezone
         days = list(when.days) if when.days else (list(hours.days) if hours and hours.days else [])
         numbers = [DAYS.index(d) + 1 for d in days]
         spans = hours.minutes() if hours else [(0, 24 * 60)]
-        windows = [[start, end, numbers, zone] for start, end in spans]
+        windows = [[start, end, numbers] for start, end in spans]
         text = "time is " + " or ".join(say(w) for w in hours.window) if hours else "time is any"
         if days:
             text += " on " + ",".join(days)
-        return windows, f"{text} ({say(zone)})"
+        return windows, str(zone), f"{text} ({say(zone)})"
 
     def if_block(self, tests: list[str], body: list[str]) -> list[str]:
         """`if (a && b) { body }`, one test per line when they do not fit on one."""

@@ -35,7 +35,7 @@ class TaskCreation(FieldsCustomization):
             steps.append("$sent = array_key_exists('DEADLINE', $fields) ? $fields['DEADLINE'] : null;")
             steps.append(
                 f"$fields['DEADLINE'] = {ctx.fn('deadline')}($sent, {literals.php_float(float(section.deadline_hours))}, "
-                f"{literals.php_string(zone)});"
+                f"{ctx.zone(zone)});"
             )
         steps += ctx.set_and_rules(self.section_path, section, "$fields", self.cancel(ctx))
         fields = "isset($params['fields']) && is_array($params['fields']) ? $params['fields'] : array()"

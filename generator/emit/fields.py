@@ -165,3 +165,22 @@ def markdown_table() -> str:
     for key, sources in FIELDS.items():
         lines.append(f"| `{key}` | " + "<br>".join(f"`{s.describe()}`" for s in sources) + " |")
     return "\n".join(lines)
+
+
+def zone_function(name: str) -> tuple[str, str]:
+    """The PHP function that returns a time zone's UTC offsets (generator/emit/zones.py): its name
+    and guarded definition, named after its content like every helper."""
+    from generator.emit.marked import php_comment_text, php_int, php_pretty
+    from generator.emit.zones import FIRST_YEAR, LAST_YEAR, offsets
+
+    base, changes, values = offsets(name)
+    table = php_pretty([base, list(changes), list(values)], indent=4, width=110)
+    code = f"() {{\n    return {table};\n}}\n"
+    digest = hashlib.sha256(code.translate(_NO_MARKS).encode("utf-8")).hexdigest()[:8]
+    fn = f"itgrix_gen_{digest}_zone"
+    comment = (
+        f"// {php_comment_text(name)}: UTC offsets from the tz database, {php_int(FIRST_YEAR)}-{php_int(LAST_YEAR)}"
+    )
+    lines = (comment + "\nfunction " + fn + code).rstrip("\n").split("\n")
+    body = "\n".join(("    " + line) if line else "" for line in lines)
+    return fn, f"if (!function_exists('{fn}')) {{\n{body}\n}}\n"

@@ -55,23 +55,28 @@ if (!function_exists('itgrix_gen_884c54c7_now')) {
         return time();
     }
 }
-if (!function_exists('itgrix_gen_e434b877_local_time')) {
-    // Local day of week (1 = Monday) and minute of day at $now in $zone.
-    function itgrix_gen_e434b877_local_time($now, $zone) {
-        // The explicit UTC zone keeps PHP 5.3-5.6 from looking up (and warning about) the default
-        // timezone; the result never depends on the server's date.timezone.
-        $date = new DateTime('@' . $now, new DateTimeZone('UTC'));
-        $date->setTimezone(new DateTimeZone($zone));
-        $parts = explode(' ', $date->format('N G i'));
-        return array((int) $parts[0], ((int) $parts[1]) * 60 + (int) $parts[2]);
+if (!function_exists('itgrix_gen_d831727b_local_time')) {
+    // Day of the week (1 = Monday) and minute of the day at $now in a zone given by its UTC offsets
+    // (array(offset before the first change, change times, offsets from then on), written into the
+    // file at generation time): the server's own zone data and date.timezone play no part.
+    function itgrix_gen_d831727b_local_time($now, $zone) {
+        $offset = $zone[0];
+        foreach ($zone[1] as $i => $at) {
+            if ($now < $at) {
+                break;
+            }
+            $offset = $zone[2][$i];
+        }
+        $local = $now + $offset;
+        return array((int) gmdate('N', $local), (int) gmdate('G', $local) * 60 + (int) gmdate('i', $local));
     }
 }
-if (!function_exists('itgrix_gen_01c421a6_in_hours')) {
-    // Is the current time inside any of the windows array(from minute, to minute, ISO days, zone)?
-    // A window whose end is before its start crosses midnight.
-    function itgrix_gen_01c421a6_in_hours($windows) {
+if (!function_exists('itgrix_gen_d1c9168f_in_hours')) {
+    // Is the current time inside any of the windows array(from minute, to minute, ISO days) in the
+    // zone?  A window whose end is before its start crosses midnight.
+    function itgrix_gen_d1c9168f_in_hours($windows, $zone) {
+        $local = itgrix_gen_d831727b_local_time(itgrix_gen_884c54c7_now(), $zone);
         foreach ($windows as $window) {
-            $local = itgrix_gen_e434b877_local_time(itgrix_gen_884c54c7_now(), $window[3]);
             if (count($window[2]) > 0 && !in_array($local[0], $window[2], true)) {
                 continue;
             }
@@ -115,6 +120,12 @@ if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
 }
+if (!function_exists('itgrix_gen_1b8f5d94_zone')) {
+    // "Europe\/Moscow": UTC offsets from the tz database, 2020-2040
+    function itgrix_gen_1b8f5d94_zone() {
+        return array(10800, array(), array());
+    }
+}
 if (!function_exists('itgrix_gen_9448df5c_trunk')) {
     function itgrix_gen_9448df5c_trunk($params) {
         return itgrix_gen_474fc4c1_collect($params, array(
@@ -150,7 +161,7 @@ if (!function_exists('itgrix_gen_process_registration_params_50d858e0')) {
             }
             // registration_params.rules[1] (spec.yaml:35): direction is "incoming" and time is "19:00-09:00" ("Europe\/Moscow")
             if (itgrix_gen_c70f4e58_is(itgrix_gen_a764b693_direction($params), array('incoming'))
-                && itgrix_gen_01c421a6_in_hours(array(array(1140, 540, array(), 'Europe/Moscow')))) {
+                && itgrix_gen_d1c9168f_in_hours(array(array(1140, 540, array())), itgrix_gen_1b8f5d94_zone())) {
                 $data['CRM_SOURCE'] = 'AFTER_HOURS';
             }
             return itgrix_gen_dd1d38ed_reply($data);

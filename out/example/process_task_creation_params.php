@@ -79,9 +79,9 @@ if (!function_exists('itgrix_gen_641bf1fe_log')) {
         return $answer;
     }
 }
-if (!function_exists('itgrix_gen_4dfc1806_deadline')) {
+if (!function_exists('itgrix_gen_302e30cb_deadline')) {
     // A task DEADLINE $hours after now, written in the same notation as the one the connector sent.
-    function itgrix_gen_4dfc1806_deadline($sent, $hours, $zone) {
+    function itgrix_gen_302e30cb_deadline($sent, $hours, $zone) {
         $at = itgrix_gen_884c54c7_now() + (int) round($hours * 3600);
         if (is_string($sent) && preg_match(
             '/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?([+-])(\d\d)(:?)(\d\d)$/', $sent, $m)) {
@@ -93,8 +93,14 @@ if (!function_exists('itgrix_gen_4dfc1806_deadline')) {
         if (is_string($sent) && preg_match('/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/', $sent)) {
             return gmdate('Y-m-d\TH:i:s\Z', $at);
         }
-        $date = new DateTime('@' . $at, new DateTimeZone('UTC'));
-        $date->setTimezone(new DateTimeZone($zone));
+        // Local time in the spec's zone, from the offsets written into the file ($zone, see local_time).
+        $offset = $zone[0];
+        foreach ($zone[1] as $i => $change) {
+            if ($at < $change) {
+                break;
+            }
+            $offset = $zone[2][$i];
+        }
         $layouts = array(
             '/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/' => 'Y-m-d H:i:s',
             '/^\d{4}-\d\d-\d\d \d\d:\d\d$/' => 'Y-m-d H:i',
@@ -104,10 +110,10 @@ if (!function_exists('itgrix_gen_4dfc1806_deadline')) {
         );
         foreach ($layouts as $pattern => $layout) {
             if (is_string($sent) && preg_match($pattern, $sent)) {
-                return $date->format($layout);
+                return gmdate($layout, $at + $offset);
             }
         }
-        return $date->format('Y-m-d\TH:i:sP');
+        return gmdate('Y-m-d\TH:i:s', $at + $offset) . ($offset < 0 ? '-' : '+') . gmdate('H:i', abs($offset));
     }
 }
 if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
@@ -115,6 +121,12 @@ if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
     function itgrix_gen_dd1d38ed_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
+    }
+}
+if (!function_exists('itgrix_gen_1b8f5d94_zone')) {
+    // "Europe\/Moscow": UTC offsets from the tz database, 2020-2040
+    function itgrix_gen_1b8f5d94_zone() {
+        return array(10800, array(), array());
     }
 }
 if (!function_exists('itgrix_gen_96ef66a2_client_phone')) {
@@ -143,7 +155,7 @@ if (!function_exists('itgrix_gen_process_task_creation_params_50d858e0')) {
             $fields = isset($params['fields']) && is_array($params['fields']) ? $params['fields'] : array();
             // tasks.deadline_hours (spec.yaml:59): 2 h (Europe/Moscow)
             $sent = array_key_exists('DEADLINE', $fields) ? $fields['DEADLINE'] : null;
-            $fields['DEADLINE'] = itgrix_gen_4dfc1806_deadline($sent, 2.0, 'Europe/Moscow');
+            $fields['DEADLINE'] = itgrix_gen_302e30cb_deadline($sent, 2.0, itgrix_gen_1b8f5d94_zone());
             // tasks.set (spec.yaml:58)
             $fields['TITLE'] = 'Missed call from ' . itgrix_gen_b621337e_text(itgrix_gen_96ef66a2_client_phone($params));
             return itgrix_gen_dd1d38ed_reply(array('fields' => $fields));

@@ -1,0 +1,49 @@
+"""A time zone's UTC offsets, taken from the tz database at generation time and written into the
+generated file, so that a schedule gives the same answer on every PHP whatever zone data the
+server's PHP build carries (builds older than 2024 still put Asia/Almaty at UTC+6).
+
+A zone becomes (the offset before the first change, [UTC times of the changes], [offsets from
+then on]), in seconds, for the years FIRST_YEAR to LAST_YEAR; past the last change the last offset
+holds (regenerate the files to take newer tz data, `itgrix-gen render` does)."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+
+FIRST_YEAR, LAST_YEAR = 2020, 2040
+
+
+def _offset(zone: zoneinfo.ZoneInfo, at: int) -> int:
+    moment = datetime.fromtimestamp(at, tz=UTC).astimezone(zone)
+    delta = moment.utcoffset() or timedelta(0)
+    return int(delta.total_seconds())
+
+
+@lru_cache(maxsize=64)
+def offsets(name: str) -> tuple[int, tuple[int, ...], tuple[int, ...]]:
+    zone = zoneinfo.ZoneInfo(name)
+    start = int(datetime(FIRST_YEAR, 1, 1, tzinfo=UTC).timestamp())
+    end = int(datetime(LAST_YEAR + 1, 1, 1, tzinfo=UTC).timestamp())
+    base = _offset(zone, start)
+    changes: list[int] = []
+    values: list[int] = []
+    current = base
+    step = 6 * 3600  # offsets change at most every few months; a change is found to the second below
+    at = start
+    while at < end:
+        nxt = at + step
+        if _offset(zone, nxt) != current:
+            low, high = at, nxt  # the change lies in (low, high]
+            while high - low > 1:
+                mid = (low + high) // 2
+                if _offset(zone, mid) == current:
+                    low = mid
+                else:
+                    high = mid
+            current = _offset(zone, high)
+            changes.append(high)
+            values.append(current)
+        at = nxt
+    return base, tuple(changes), tuple(values)
