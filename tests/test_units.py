@@ -246,7 +246,7 @@ def test_zone_offsets_are_written_and_read_like_the_tz_database(php, tmp_path):
     from generator.emit.runtime import runtime
     from generator.emit.zones import offsets
 
-    base, changes, values = offsets("Asia/Almaty")
+    _base, changes, values = offsets("Asia/Almaty")
     assert 1709229600 in changes and values[changes.index(1709229600)] == 5 * 3600
     rt = runtime()
     rng = random.Random(5)
