@@ -145,7 +145,7 @@ def test_conditions_compile_to_tests_and_words(tmp_path):
         f"{rt.fn('matches')}({ctx.accessors['trunk'][0]}($params), array('~^9~u')))"
     )
     assert tests[1] == f"{rt.fn('flag')}({ctx.accessors['answered'][0]}($params), false)"
-    assert tests[2] == f"{rt.fn('in_hours')}(array(array(540, 1080, array(), 'Europe/Moscow')))"
+    assert tests[2] == f"{rt.fn('in_hours')}(array(array(540, 1080, array())), {ctx.accessors['zone:Europe/Moscow'][0]}())"
     assert tests[3] == f"{rt.fn('is')}({rt.fn('at')}($params, array('call_full', 'result')), array('404'))"
     assert words == (
         'trunk is "t1" or matches "^9" and answered is false and time is "09:00-18:00" '
