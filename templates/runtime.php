@@ -152,35 +152,60 @@ function itgrix_rt_now()
     return time();
 }
 
-// Day of the week (1 = Monday) and minute of the day at $now in a zone given by its UTC offsets
-// (array(offset before the first change, change times, offsets from then on), written into the
-// file at generation time): the server's own zone data and date.timezone play no part.
-function itgrix_rt_local_time($now, $zone)
+// Day of the week (1 = Monday), minute of the day, date ("Y-m-d") and local timestamp at $at in a
+// zone given by its UTC offsets (array(offset before the first change, change times, offsets from
+// then on), written into the file at generation time): the server's zone data play no part.
+function itgrix_rt_local_time($at, $zone)
 {
     $offset = $zone[0];
-    foreach ($zone[1] as $i => $at) {
-        if ($now < $at) {
+    foreach ($zone[1] as $i => $change) {
+        if ($at < $change) {
             break;
         }
         $offset = $zone[2][$i];
     }
-    $local = $now + $offset;
-    return array((int) gmdate('N', $local), (int) gmdate('G', $local) * 60 + (int) gmdate('i', $local));
+    $local = $at + $offset;
+    return array((int) gmdate('N', $local), (int) gmdate('G', $local) * 60 + (int) gmdate('i', $local),
+        gmdate('Y-m-d', $local), $local);
 }
 
 // Is the current time inside any of the windows array(from minute, to minute, ISO days) in the
-// zone?  A window whose end is before its start crosses midnight.
+// zone?  A window whose end is before its start crosses midnight and belongs to the day it starts.
 function itgrix_rt_in_hours($windows, $zone)
 {
     $local = itgrix_rt_local_time(itgrix_rt_now(), $zone);
     foreach ($windows as $window) {
-        if (count($window[2]) > 0 && !in_array($local[0], $window[2], true)) {
+        $crosses = $window[1] <= $window[0];
+        if ($local[1] >= $window[0] && ($crosses || $local[1] < $window[1])) {
+            $day = $local[0];
+        } elseif ($crosses && $local[1] < $window[1]) {
+            $day = $local[0] === 1 ? 7 : $local[0] - 1; // the night that began yesterday
+        } else {
             continue;
         }
-        $minute = $local[1];
-        if ($window[0] <= $window[1] ? ($minute >= $window[0] && $minute < $window[1])
-            : ($minute >= $window[0] || $minute < $window[1])) {
+        if (count($window[2]) === 0 || in_array($day, $window[2], true)) {
             return true;
+        }
+    }
+    return false;
+}
+
+// Is the current time inside a named schedule ($days: ISO weekday => windows) with the calendar
+// ('off': days off, 'work': weekend days worked with Monday's hours)?  A window that crosses
+// midnight belongs to the day it starts, so the early hours also look at yesterday's windows.
+function itgrix_rt_in_schedule($days, $calendar, $zone)
+{
+    $now = itgrix_rt_local_time(itgrix_rt_now(), $zone);
+    for ($back = 0; $back < 2; $back++) {
+        $date = gmdate('Y-m-d', $now[3] - $back * 86400); // today, then yesterday (local calendar)
+        $day = in_array($date, $calendar['work'], true) ? 1
+            : (in_array($date, $calendar['off'], true) ? 0 : (int) gmdate('N', $now[3] - $back * 86400));
+        foreach (isset($days[$day]) ? $days[$day] : array() as $window) {
+            $crosses = $window[1] <= $window[0];
+            if ($back === 0 ? $now[1] >= $window[0] && ($crosses || $now[1] < $window[1])
+                : $crosses && $now[1] < $window[1]) {
+                return true;
+            }
         }
     }
     return false;

@@ -145,7 +145,9 @@ def test_conditions_compile_to_tests_and_words(tmp_path):
         f"{rt.fn('matches')}({ctx.accessors['trunk'][0]}($params), array('~^9~u')))"
     )
     assert tests[1] == f"{rt.fn('flag')}({ctx.accessors['answered'][0]}($params), false)"
-    assert tests[2] == f"{rt.fn('in_hours')}(array(array(540, 1080, array())), {ctx.accessors['zone:Europe/Moscow'][0]}())"
+    assert (
+        tests[2] == f"{rt.fn('in_hours')}(array(array(540, 1080, array())), {ctx.accessors['zone:Europe/Moscow'][0]}())"
+    )
     assert tests[3] == f"{rt.fn('is')}({rt.fn('at')}($params, array('call_full', 'result')), array('404'))"
     assert words == (
         'trunk is "t1" or matches "^9" and answered is false and time is "09:00-18:00" '
@@ -262,6 +264,72 @@ def test_zone_offsets_are_written_and_read_like_the_tz_database(php, tmp_path):
         f"    $out[] = {rt.fn('local_time')}($p[1], $t[$p[0]]);\n}}\necho json_encode($out);\n"
     )
     got = json.loads(subprocess.run([php, "-n", str(script)], capture_output=True, text=True, check=True).stdout)
-    for (zone, at), (day, minute) in zip(probes, got):
+    for (zone, at), (day, minute, date, _) in zip(probes, got, strict=True):
         local = datetime.fromtimestamp(at, tz=zoneinfo.ZoneInfo(zone))
-        assert (day, minute) == (local.isoweekday(), local.hour * 60 + local.minute), (zone, at)
+        assert (day, minute, date) == (local.isoweekday(), local.hour * 60 + local.minute, local.date().isoformat())
+
+
+def _in_schedule_reference(local, days, off, work):
+    """What `hours: <schedule>` means, in Python: a window belongs to the day it starts (a day
+    off has none, a weekend day worked has Monday's), so after midnight yesterday's night counts."""
+    from datetime import timedelta
+
+    minute = local.hour * 60 + local.minute
+    for back in (0, 1):
+        date = (local - timedelta(days=back)).date()
+        day = 1 if date.isoformat() in work else (0 if date.isoformat() in off else date.isoweekday())
+        for start, end in days.get(day, []):
+            crosses = end <= start
+            if back == 0 and minute >= start and (crosses or minute < end):
+                return True
+            if back == 1 and crosses and minute < end:
+                return True
+    return False
+
+
+def test_named_schedule_agrees_with_python_across_dst_holidays_and_midnight(php, tmp_path):
+    """itgrix_rt_in_schedule gives the reference's answer at random moments of 2025-2027 in a zone
+    with summer time, with windows that cross midnight, days off and a weekend day worked."""
+    import json
+    import random
+    import subprocess
+    import zoneinfo
+    from datetime import UTC, datetime
+
+    from generator.emit.runtime import runtime
+    from generator.emit.zones import offsets
+
+    zone = "Europe/Berlin"
+    days = {1: [[540, 1080]], 2: [[540, 1080], [1320, 120]], 5: [[1200, 240]], 6: [[600, 840]], 7: [[1410, 30]]}
+    off = ["2025-12-25", "2026-03-30", "2026-10-26", "2027-01-01"]  # the day after each 2026 DST change too
+    work = ["2026-03-29", "2026-11-01"]
+    rng = random.Random(11)
+    start, end = datetime(2025, 1, 1, tzinfo=UTC).timestamp(), datetime(2028, 1, 1, tzinfo=UTC).timestamp()
+    moments = [int(rng.uniform(start, end)) // 60 * 60 for _ in range(400)]
+    for day in ("2026-03-29", "2026-03-30", "2026-10-25", "2026-10-26", "2026-11-01", "2026-11-02"):
+        base = int(datetime.fromisoformat(day + "T00:00:00+00:00").timestamp())
+        moments += [base + m * 60 for m in range(-180, 24 * 60, 15)]  # every quarter hour around changes
+    rt = runtime()
+    base_, changes, values = offsets(zone)
+    script = tmp_path / "schedule.php"
+    script.write_text(
+        "<?php\n$GLOBALS['at'] = 0;\nfunction itgrix_gen_harness_now() { return $GLOBALS['at']; }\n"
+        + rt.emit(["now", "local_time", "in_schedule"])
+        + f"$z = json_decode({json.dumps(json.dumps([base_, list(changes), list(values)]))}, true);\n"
+        + f"$d = json_decode({json.dumps(json.dumps({str(k): v for k, v in days.items()}))}, true);\n"
+        + f"$c = array('off' => {json.dumps(off).replace('[', 'array(').replace(']', ')')}, "
+        + f"'work' => {json.dumps(work).replace('[', 'array(').replace(']', ')')});\n"
+        + f"$out = array();\nforeach (json_decode('{json.dumps(moments)}') as $m) {{\n"
+        + f"    $GLOBALS['at'] = $m;\n    $out[] = {rt.fn('in_schedule')}($d, $c, $z);\n}}\necho json_encode($out);\n"
+    )
+    got = json.loads(subprocess.run([php, "-n", str(script)], capture_output=True, text=True, check=True).stdout)
+    expected = [
+        _in_schedule_reference(datetime.fromtimestamp(m, tz=zoneinfo.ZoneInfo(zone)), days, off, work) for m in moments
+    ]
+    assert any(expected) and not all(expected)
+    wrong = [
+        (datetime.fromtimestamp(m, tz=zoneinfo.ZoneInfo(zone)).isoformat(), e)
+        for m, e, g in zip(moments, expected, got, strict=True)
+        if e != g
+    ]
+    assert not wrong, wrong[:5]

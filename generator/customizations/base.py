@@ -64,6 +64,19 @@ class FileContext:
                 self.acc(fields.DIRECTION_KEY)
         return self.accessors[key][0] + "($params)"
 
+    def schedule(self, name: str) -> str:
+        """A call of the function that gives the named schedule's windows by weekday."""
+        key = "schedule:" + name
+        if key not in self.accessors:
+            self.accessors[key] = fields.schedule_function(name, self.spec)
+        return self.accessors[key][0] + "()"
+
+    def calendar(self) -> str:
+        """A call of the function that gives the spec's calendar (days off, weekend days worked)."""
+        if "calendar" not in self.accessors:
+            self.accessors["calendar"] = fields.calendar_function(self.spec)
+        return self.accessors["calendar"][0] + "()"
+
     def zone(self, name: str) -> str:
         """A call of the function that gives `name`'s UTC offsets (written into the file)."""
         key = "zone:" + name
@@ -109,7 +122,11 @@ class FileContext:
                 words.append(f"duration {op} {seconds} s")
         if when.hours is not None or when.days is not None:
             windows, place, text = self._hours(when, zone)
-            tests.append(f"{self.fn('in_hours')}({literals.php_value(windows)}, {self.zone(place)})")
+            if when.hours is not None and when.hours.schedule:
+                schedule = self.schedule(when.hours.schedule)
+                tests.append(f"{self.fn('in_schedule')}({schedule}, {self.calendar()}, {self.zone(place)})")
+            else:
+                tests.append(f"{self.fn('in_hours')}({literals.php_value(windows)}, {self.zone(place)})")
             words.append(text)
         for condition in when.field or ():
             keys = list(condition.keys())
@@ -149,6 +166,8 @@ class FileContext:
         zone = (hours.timezone if hours and hours.timezone else None) or when.timezone or outer or self.spec.timezone
         days = list(when.days) if when.days else (list(hours.days) if hours and hours.days else [])
         numbers = [DAYS.index(d) + 1 for d in days]
+        if hours is not None and hours.schedule:
+            return [], str(zone), f"time is in the schedule {say(hours.schedule)} ({say(zone)})"
         spans = hours.minutes() if hours else [(0, 24 * 60)]
         windows = [[start, end, numbers] for start, end in spans]
         text = "time is " + " or ".join(say(w) for w in hours.window) if hours else "time is any"

@@ -75,7 +75,9 @@ def condition(when: When, spec: Any) -> str:
     if when.hours is not None or when.days is not None:
         zone = (when.hours.timezone if when.hours and when.hours.timezone else None) or when.timezone or spec.timezone
         text = (
-            "the time is "
+            schedule_words(spec, when.hours.schedule)
+            if when.hours and when.hours.schedule
+            else "the time is "
             + " or ".join(f"between {w.split('-')[0].strip()} and {w.split('-')[1].strip()}" for w in when.hours.window)
             if when.hours
             else "it is"
@@ -117,3 +119,21 @@ def set_and_rules(section: Any, spec: Any) -> list[str]:
         else:
             out.append(f"When {condition(rule.when, spec)}: " + assignments(rule.set) + ".")
     return out
+
+
+def schedule_words(spec: Any, name: str) -> str:
+    """`hours: office` in words: its days and windows, and the calendar's days off."""
+    windows = spec.schedules[name] if spec.schedules and name in spec.schedules else {}
+    days = "; ".join(
+        f"{key.replace('-', '–').title()} "
+        + " and ".join(w.replace("-", "–") for w in (value if isinstance(value, list) else [value]))
+        for key, value in windows.items()
+    )
+    text = f"the time is within the schedule {code(name)} ({days}"
+    cal = spec.calendar
+    if cal and (cal.holidays or cal.off):
+        off = ([f"public holidays of {cal.holidays}"] if cal.holidays else []) + list(cal.off)
+        text += "; days off: " + ", ".join(off)
+    if cal and cal.workdays:
+        text += "; worked with Monday's hours: " + ", ".join(cal.workdays)
+    return text + ")"

@@ -177,10 +177,45 @@ def zone_function(name: str) -> tuple[str, str]:
     table = php_pretty([base, list(changes), list(values)], indent=4, width=110)
     code = f"() {{\n    return {table};\n}}\n"
     digest = hashlib.sha256(code.translate(_NO_MARKS).encode("utf-8")).hexdigest()[:8]
-    fn = f"itgrix_gen_{digest}_zone"
     comment = (
         f"// {php_comment_text(name)}: UTC offsets from the tz database, {php_int(FIRST_YEAR)}-{php_int(LAST_YEAR)}"
     )
+    return _guarded(f"itgrix_gen_{digest}_zone", comment, code)
+
+
+def _guarded(fn: str, comment: str, code: str) -> tuple[str, str]:
     lines = (comment + "\nfunction " + fn + code).rstrip("\n").split("\n")
     body = "\n".join(("    " + line) if line else "" for line in lines)
     return fn, f"if (!function_exists('{fn}')) {{\n{body}\n}}\n"
+
+
+def schedule_function(name: str, spec: Any) -> tuple[str, str]:
+    """The PHP function that returns a named schedule (ISO weekday -> windows in minutes): its name
+    and guarded definition."""
+    from generator.emit.marked import php_comment_text, php_pretty
+    from generator.speclang.types import _parse_window, schedule_days
+
+    days: dict[int, list[list[int]]] = {}
+    for key, windows in spec.schedules[name].items():
+        for day in schedule_days(key):
+            days[day] = [list(_parse_window(w)) for w in (windows if isinstance(windows, list) else [windows])]
+    code = f"() {{\n    return {php_pretty(dict(sorted(days.items())), indent=4, width=110)};\n}}\n"
+    digest = hashlib.sha256(code.translate(_NO_MARKS).encode("utf-8")).hexdigest()[:8]
+    comment = f"// schedule {php_comment_text(name)}: ISO weekday (1 = Monday) => windows (minutes of the day)"
+    return _guarded(f"itgrix_gen_{digest}_schedule", comment, code)
+
+
+def calendar_function(spec: Any) -> tuple[str, str]:
+    """The PHP function that returns the spec's calendar: days off and weekend days worked, as
+    "Y-m-d" (public holidays from the `holidays` package at generation time, and the spec's own)."""
+    from generator.emit.marked import php_comment_text, php_pretty
+    from generator.emit.zones import CALENDAR_YEARS, calendar_days
+
+    cal = spec.calendar
+    off, work = calendar_days(cal.holidays, tuple(cal.off), tuple(cal.workdays)) if cal else ([], [])
+    code = f"() {{\n    return {php_pretty({'off': off, 'work': work}, indent=4, width=110)};\n}}\n"
+    digest = hashlib.sha256(code.translate(_NO_MARKS).encode("utf-8")).hexdigest()[:8]
+    source = f"public holidays of {cal.holidays}, " if cal and cal.holidays else ""
+    years = f"{CALENDAR_YEARS.start}-{CALENDAR_YEARS.stop - 1}"
+    comment = f"// the calendar: {php_comment_text(source)}the spec's own days ({years})"
+    return _guarded(f"itgrix_gen_{digest}_calendar", comment, code)

@@ -47,3 +47,19 @@ def offsets(name: str) -> tuple[int, tuple[int, ...], tuple[int, ...]]:
             values.append(current)
         at = nxt
     return base, tuple(changes), tuple(values)
+
+
+CALENDAR_YEARS = range(2025, 2033)
+
+
+def calendar_days(country: str | None, off: tuple[str, ...], workdays: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """(days off, working days on a weekend) as "YYYY-MM-DD", sorted: the country's public
+    holidays and transferred working days (the `holidays` package, CALENDAR_YEARS) and the spec's own."""
+    days_off, days_on = set(off), set(workdays)
+    if country:
+        import holidays
+
+        calendar = holidays.country_holidays(country, years=CALENDAR_YEARS)
+        days_off |= {d.isoformat() for d in calendar if d.year in CALENDAR_YEARS}
+        days_on |= {d.isoformat() for d in getattr(calendar, "weekend_workdays", ()) if d.year in CALENDAR_YEARS}
+    return sorted(days_off - set(workdays)), sorted(days_on)

@@ -156,6 +156,15 @@ def php_pretty(value: object, indent: int = 0, width: int = 100, step: int = 4) 
         if indent + len(flat) <= width:
             return flat
     inner = " " * (indent + step)
+    if not isinstance(value, Mapping) and not any(item.startswith("array(") for item in items):
+        # A long list of plain values (dates, offsets) fills its lines instead of one per line.
+        rows: list[str] = []
+        for item in items:
+            if rows and len(inner) + len(rows[-1]) + len(item) + 2 <= width:
+                rows[-1] += " " + item + ","
+            else:
+                rows.append(item + ",")
+        return "array(\n" + "".join(inner + row + "\n" for row in rows) + " " * indent + ")"
     return "array(\n" + "".join(inner + item + ",\n" for item in items) + " " * indent + ")"
 
 

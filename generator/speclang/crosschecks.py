@@ -133,6 +133,7 @@ def cross_section_problems(data: Any) -> list[tuple[KeyPath, str]]:
                     "hours/days conditions need a timezone: set 'timezone' in the condition or at the top of the spec",
                 )
             )
+    problems += _unknown_schedules(data)
     problems += _cancels_where_not_allowed(data)
     problems += _unavailable_placeholders(data)
     for path, fields in iter_set_maps(data):
@@ -143,6 +144,29 @@ def cross_section_problems(data: Any) -> list[tuple[KeyPath, str]]:
                 problem = None  # the model reports the broken template itself
             if problem:
                 problems.append((path + (key,), problem))
+    return problems
+
+
+def _unknown_schedules(data: dict[str, Any]) -> list[tuple[KeyPath, str]]:
+    """`hours: office` names a schedule of the spec's `schedules` (or of a spec it extends)."""
+    import difflib
+
+    schedules = data.get("schedules")
+    names = sorted(str(n) for n in schedules) if isinstance(schedules, dict) else []
+    problems = []
+    for path, when in iter_whens(data):
+        hours = when.get("hours")
+        name = hours if isinstance(hours, str) else _get(hours, "schedule")
+        if not isinstance(name, str) or not name.replace("_", "a").replace("-", "a").isalnum() or name in names:
+            continue
+        close = difflib.get_close_matches(name, names, n=1)
+        problems.append(
+            (
+                path + ("hours",),
+                f"no schedule named {name!r} in `schedules`"
+                + (f" (did you mean {close[0]!r}?)" if close else f"; defined: {', '.join(names) or 'none'}"),
+            )
+        )
     return problems
 
 

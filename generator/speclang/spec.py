@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, field_validator
+from pydantic import BeforeValidator, Field, StringConstraints, field_validator
 
 from generator.customizations.customize_attach_record_url import RecordLink
 from generator.customizations.customize_autodistribution import Autodistribution
@@ -18,7 +18,7 @@ from generator.customizations.post_registration import PostRegistration
 from generator.customizations.process_originate_params import Originate
 from generator.customizations.process_record_file_path import Record
 from generator.customizations.process_task_creation_params import Tasks
-from generator.speclang.types import PHP_VERSIONS, ParamsSection, PhoneSection, Strict, TimeZone
+from generator.speclang.types import PHP_VERSIONS, Calendar, ParamsSection, PhoneSection, Schedule, Strict, TimeZone
 
 
 class Phones(Strict):
@@ -50,6 +50,12 @@ class Spec(Strict):
     )
     extends: str | None = Field(default=None, description="a base spec (path relative to this file)")
     timezone: TimeZone | None = Field(default=None, description="default timezone for hours and deadlines")
+    calendar: Calendar | None = Field(
+        default=None, description="days that are not like their weekday (holidays, transfers)"
+    )
+    schedules: dict[Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][\w-]*$")], Schedule] | None = Field(
+        default=None, description="named working hours: `hours: office` in a condition"
+    )
 
     phones: Phones | None = Field(
         default=None, description="client -> process_client_phone.php, user -> process_user_phone.php"

@@ -277,9 +277,18 @@ class Hours(Strict):
                 "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}],
             }
         ),
-    ] = Field(description='time windows like "09:00-18:00"; "22:00-06:00" crosses midnight')
+    ] = Field(default=(), description='time windows like "09:00-18:00"; "22:00-06:00" crosses midnight')
     days: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = ()
     timezone: TimeZone | None = None
+    schedule: str | None = Field(default=None, description="a named schedule of the spec's `schedules`")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Hours:
+        if bool(self.window) == bool(self.schedule):
+            raise ValueError("give time windows, or the name of a schedule, not both")
+        if self.schedule and self.days:
+            raise ValueError("a named schedule has its own days")
+        return self
 
     @field_validator("window", mode="before")
     @classmethod
@@ -296,9 +305,87 @@ class Hours(Strict):
 
 
 def _to_hours(value: Any) -> Any:
+    if isinstance(value, str) and re.fullmatch(r"[A-Za-z_][\w-]*", value):
+        return {"schedule": value}  # `hours: office`: a named schedule
     if isinstance(value, (str, list)):
         return {"window": value}
     return value
+
+
+DAY_SPEC = re.compile(r"(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?")
+
+
+def schedule_days(spec: str) -> list[int]:
+    """ "mon-fri", "sat", "mon,wed,fri", "fri-mon" -> ISO weekdays (1 = Monday)."""
+    days: list[int] = []
+    for part in spec.replace(" ", "").split(","):
+        m = DAY_SPEC.fullmatch(part)
+        if not m:
+            raise ValueError(f"{spec!r}: days are written mon, tue ... sun, ranges as mon-fri, lists with ','")
+        first = DAYS.index(m.group(1))
+        last = DAYS.index(m.group(3)) if m.group(3) else first
+        days += [(first + i) % 7 + 1 for i in range((last - first) % 7 + 1)]
+    return days
+
+
+def _schedule(value: Any) -> Any:
+    if not isinstance(value, dict) or not value:
+        raise ValueError('a schedule maps days to windows: {mon-fri: "09:00-18:00", sat: "10:00-14:00"}')
+    seen: set[int] = set()
+    for key, windows in value.items():
+        days = schedule_days(str(key))
+        if seen & set(days):
+            raise ValueError(f"{key!r}: a day is given twice in this schedule")
+        seen |= set(days)
+        for window in windows if isinstance(windows, list) else [windows]:
+            _parse_window(window)
+    return value
+
+
+Schedule = Annotated[
+    dict[str, str | list[str]],
+    AfterValidator(_schedule),
+    WithJsonSchema(
+        {
+            "description": 'days ("mon-fri", "sat", "mon,wed") to windows ("09:00-18:00", or a list); a window that '
+            "crosses midnight belongs to the day it starts",
+            "type": "object",
+            "additionalProperties": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+        }
+    ),
+]
+
+
+def _date(value: str) -> str:
+    import datetime
+
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date: write it 2026-12-31") from None
+    return value
+
+
+def _country(value: str) -> str:
+    import holidays
+
+    code = value.upper()
+    if code not in holidays.list_supported_countries():
+        close = difflib.get_close_matches(code, sorted(holidays.list_supported_countries()), n=3)
+        raise ValueError(
+            f"the holidays package has no country {value!r}" + (f" (did you mean {', '.join(close)}?)" if close else "")
+        )
+    return code
+
+
+class Calendar(Strict):
+    holidays: Annotated[str, AfterValidator(_country)] | None = Field(
+        default=None, description="public holidays (and transferred working days) of this country, e.g. KZ"
+    )
+    off: list[Annotated[str, AfterValidator(_date)]] = Field(default_factory=list, description="extra days off")
+    workdays: list[Annotated[str, AfterValidator(_date)]] = Field(
+        default_factory=list, description="days worked although they fall on a weekend: Monday's hours"
+    )
 
 
 class FieldCondition(Strict):

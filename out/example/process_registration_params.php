@@ -55,34 +55,38 @@ if (!function_exists('itgrix_gen_884c54c7_now')) {
         return time();
     }
 }
-if (!function_exists('itgrix_gen_d831727b_local_time')) {
-    // Day of the week (1 = Monday) and minute of the day at $now in a zone given by its UTC offsets
-    // (array(offset before the first change, change times, offsets from then on), written into the
-    // file at generation time): the server's own zone data and date.timezone play no part.
-    function itgrix_gen_d831727b_local_time($now, $zone) {
+if (!function_exists('itgrix_gen_61f8c75f_local_time')) {
+    // Day of the week (1 = Monday), minute of the day, date ("Y-m-d") and local timestamp at $at in a
+    // zone given by its UTC offsets (array(offset before the first change, change times, offsets from
+    // then on), written into the file at generation time): the server's zone data play no part.
+    function itgrix_gen_61f8c75f_local_time($at, $zone) {
         $offset = $zone[0];
-        foreach ($zone[1] as $i => $at) {
-            if ($now < $at) {
+        foreach ($zone[1] as $i => $change) {
+            if ($at < $change) {
                 break;
             }
             $offset = $zone[2][$i];
         }
-        $local = $now + $offset;
-        return array((int) gmdate('N', $local), (int) gmdate('G', $local) * 60 + (int) gmdate('i', $local));
+        $local = $at + $offset;
+        return array((int) gmdate('N', $local), (int) gmdate('G', $local) * 60 + (int) gmdate('i', $local),
+            gmdate('Y-m-d', $local), $local);
     }
 }
-if (!function_exists('itgrix_gen_d1c9168f_in_hours')) {
+if (!function_exists('itgrix_gen_1c49e7cf_in_hours')) {
     // Is the current time inside any of the windows array(from minute, to minute, ISO days) in the
-    // zone?  A window whose end is before its start crosses midnight.
-    function itgrix_gen_d1c9168f_in_hours($windows, $zone) {
-        $local = itgrix_gen_d831727b_local_time(itgrix_gen_884c54c7_now(), $zone);
+    // zone?  A window whose end is before its start crosses midnight and belongs to the day it starts.
+    function itgrix_gen_1c49e7cf_in_hours($windows, $zone) {
+        $local = itgrix_gen_61f8c75f_local_time(itgrix_gen_884c54c7_now(), $zone);
         foreach ($windows as $window) {
-            if (count($window[2]) > 0 && !in_array($local[0], $window[2], true)) {
+            $crosses = $window[1] <= $window[0];
+            if ($local[1] >= $window[0] && ($crosses || $local[1] < $window[1])) {
+                $day = $local[0];
+            } elseif ($crosses && $local[1] < $window[1]) {
+                $day = $local[0] === 1 ? 7 : $local[0] - 1; // the night that began yesterday
+            } else {
                 continue;
             }
-            $minute = $local[1];
-            if ($window[0] <= $window[1] ? ($minute >= $window[0] && $minute < $window[1])
-                : ($minute >= $window[0] || $minute < $window[1])) {
+            if (count($window[2]) === 0 || in_array($day, $window[2], true)) {
                 return true;
             }
         }
@@ -161,7 +165,7 @@ if (!function_exists('itgrix_gen_process_registration_params_50d858e0')) {
             }
             // registration_params.rules[1] (spec.yaml:35): direction is "incoming" and time is "19:00-09:00" ("Europe\/Moscow")
             if (itgrix_gen_c70f4e58_is(itgrix_gen_a764b693_direction($params), array('incoming'))
-                && itgrix_gen_d1c9168f_in_hours(array(array(1140, 540, array())), itgrix_gen_1b8f5d94_zone())) {
+                && itgrix_gen_1c49e7cf_in_hours(array(array(1140, 540, array())), itgrix_gen_1b8f5d94_zone())) {
                 $data['CRM_SOURCE'] = 'AFTER_HOURS';
             }
             return itgrix_gen_dd1d38ed_reply($data);
