@@ -553,11 +553,13 @@ def explain(spec: str = typer.Argument(..., help="The spec to explain.")) -> Non
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of the spec (for editor completion and validation)."""
+    from generator.speclang import placeholders
     from generator.speclang.spec import Spec
 
     data = Spec.model_json_schema(by_alias=True)
     data["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     data["title"] = "itgrix-gen spec, version 1"
+    data["x-placeholders"] = placeholders.DESCRIPTIONS  # text values' {names}: not expressible as schema
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 

@@ -157,6 +157,14 @@ function itgrix_rt_now()
 // then on), written into the file at generation time): the server's zone data play no part.
 function itgrix_rt_local_time($at, $zone)
 {
+    $local = $at + itgrix_rt_zone_offset($at, $zone);
+    return array((int) gmdate('N', $local), (int) gmdate('G', $local) * 60 + (int) gmdate('i', $local),
+        gmdate('Y-m-d', $local), $local);
+}
+
+// The zone's UTC offset in seconds at the moment $at.
+function itgrix_rt_zone_offset($at, $zone)
+{
     $offset = $zone[0];
     foreach ($zone[1] as $i => $change) {
         if ($at < $change) {
@@ -164,9 +172,39 @@ function itgrix_rt_local_time($at, $zone)
         }
         $offset = $zone[2][$i];
     }
-    $local = $at + $offset;
-    return array((int) gmdate('N', $local), (int) gmdate('G', $local) * 60 + (int) gmdate('i', $local),
-        gmdate('Y-m-d', $local), $local);
+    return $offset;
+}
+
+// A date-time of the call data in the client's zone: ISO 8601 with the zone's offset at that
+// moment ("2026-11-24T10:00:00+05:00", what Bitrix24 expects), or $format of date() letters.  The
+// connector writes "Y-m-d H:i:s" in the server's zone, taken to be the spec's timezone; a text with
+// its own offset ("+03:00", "Z") or a Unix time is moved into the zone.  Unset ("0001-01-01
+// 00:00:00") or anything else gives "".
+function itgrix_rt_date($value, $zone, $format)
+{
+    $text = is_string($value) || is_int($value) ? trim((string) $value) : '';
+    if (preg_match('/^[0-9]{9,11}$/', $text)) {
+        $at = (int) $text;
+    } elseif (preg_match('/^([0-9]{4})-([0-9]{2})-([0-9]{2})[T ]([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?(?:[.,][0-9]+)?'
+        . ' ?(Z|[+-][0-9]{2}(?::?[0-9]{2})?)?$/', $text, $m) && $m[1] >= 1900 && $m[2] >= 1 && $m[2] <= 12
+        && $m[3] >= 1 && $m[3] <= 31 && $m[4] <= 23 && $m[5] <= 59) {
+        $wall = gmmktime((int) $m[4], (int) $m[5], isset($m[6]) ? (int) $m[6] : 0, (int) $m[2], (int) $m[3], (int) $m[1]);
+        if (isset($m[7]) && $m[7] !== '') {
+            $sign = $m[7][0] === '-' ? -1 : 1;
+            $digits = preg_replace('/[^0-9]/', '', $m[7]);
+            $at = $m[7] === 'Z' ? $wall : $wall - $sign * ((int) substr($digits, 0, 2) * 3600 + (int) substr($digits, 2, 2) * 60);
+        } else {
+            // Local wall time to a moment: the offset in force then (asked twice, for a change in between).
+            $at = $wall - itgrix_rt_zone_offset($wall - itgrix_rt_zone_offset($wall, $zone), $zone);
+        }
+    } else {
+        return '';
+    }
+    $offset = itgrix_rt_zone_offset($at, $zone);
+    if ($format !== null) {
+        return gmdate($format, $at + $offset);
+    }
+    return gmdate('Y-m-d\TH:i:s', $at + $offset) . ($offset < 0 ? '-' : '+') . gmdate('H:i', abs($offset));
 }
 
 // Is the current time inside any of the windows array(from minute, to minute, ISO days) in the
@@ -402,6 +440,41 @@ function itgrix_rt_phone_strip_prefix($number, $meta)
     return $transformed;
 }
 
+// The types of the numbers among $values, as libphonenumber's getNumberType says for the spec's
+// region (patterns copied at generation time, in its order: the first types exclude the rest):
+// 'mobile' and/or 'fixed_line' (both where the region cannot tell them apart), 'toll_free',
+// 'premium_rate', 'voip'; 'unknown' for anything else, a number of another country included.
+function itgrix_rt_number_types($values, $meta, $types)
+{
+    $out = array();
+    foreach (is_array($values) ? $values : array() as $value) {
+        $parsed = itgrix_rt_phone_parse($value, $meta);
+        $found = array();
+        if ($parsed !== null && $parsed[0] === $meta['cc'] && itgrix_rt_full_match($meta['general'], $parsed[1])) {
+            foreach ($types as $type) {
+                if (itgrix_rt_full_match($type[1], $parsed[1])) {
+                    $found[] = $type[0];
+                    if ($type[0] !== 'fixed_line' && $type[0] !== 'mobile') {
+                        break;
+                    }
+                }
+            }
+        }
+        $out = array_merge($out, count($found) > 0 ? $found : array('unknown'));
+    }
+    return count($out) > 0 ? $out : array('unknown');
+}
+
+// Each of $values in E.164 for the region (numbers it does not recognise stay as they are).
+function itgrix_rt_phones_e164($values, $meta)
+{
+    $out = array();
+    foreach (is_array($values) ? $values : array() as $value) {
+        $out[] = itgrix_rt_phone_e164($value, $meta, true);
+    }
+    return $out;
+}
+
 // The number as dialled inside the country: libphonenumber's NATIONAL format without separators
 // ("8" + number in Russia, "0" in Germany); a foreign number stays E.164.
 function itgrix_rt_phone_national($phone, $meta)
@@ -443,13 +516,7 @@ function itgrix_rt_deadline($sent, $hours, $zone)
         return gmdate('Y-m-d\TH:i:s\Z', $at);
     }
     // Local time in the spec's zone, from the offsets written into the file ($zone, see local_time).
-    $offset = $zone[0];
-    foreach ($zone[1] as $i => $change) {
-        if ($at < $change) {
-            break;
-        }
-        $offset = $zone[2][$i];
-    }
+    $offset = itgrix_rt_zone_offset($at, $zone);
     $layouts = array(
         '/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/' => 'Y-m-d H:i:s',
         '/^\d{4}-\d\d-\d\d \d\d:\d\d$/' => 'Y-m-d H:i',

@@ -188,6 +188,12 @@ def test_schema_is_json_schema():
         if isinstance(doc, dict) and "version" in doc:
             assert not list(validator.iter_errors(doc)), spec  # editors accept every real spec
     assert list(validator.iter_errors({"version": 1, "name": "x", "registation": {}}))
+    # The second round's keys are there for editors too.
+    assert {"calendar", "schedules", "timezone"} <= set(data["properties"])
+    text = json.dumps(data)
+    for key in ("number_type", "duration", '"not"', '"any"', "workdays", "invalid", '"json"'):
+        assert key in text, key
+    assert {"client_phone.raw", "start_time", "answer_time", "end_time"} <= set(data["x-placeholders"])
 
 
 def test_many_specs_one_bad_does_not_stop_others(tmp_path):

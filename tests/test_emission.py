@@ -26,7 +26,10 @@ def lines(files: dict[str, str]) -> int:
 
 
 def test_example_fits_the_line_budget():
-    assert lines(render(load(EXAMPLE))) <= 2200
+    # 2,200 before {client_phone} became the normalised number: the four example files that use it
+    # (activity, tasks, webhook, originate's rules) now carry the phone parser (~140 lines each),
+    # because a generated file must work alone, whatever else is deployed beside it.
+    assert lines(render(load(EXAMPLE))) <= 2800
 
 
 def test_passthrough_files_are_short():

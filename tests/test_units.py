@@ -259,7 +259,9 @@ def test_zone_offsets_are_written_and_read_like_the_tz_database(php, tmp_path):
     tables = {z: [offsets(z)[0], list(offsets(z)[1]), list(offsets(z)[2])] for z in zones}
     script = tmp_path / "zones.php"
     script.write_text(
-        "<?php\n" + rt.emit(["local_time"]) + f"$t = json_decode({json.dumps(json.dumps(tables))}, true);\n"
+        "<?php\n"
+        + rt.emit(["zone_offset", "local_time"])
+        + f"$t = json_decode({json.dumps(json.dumps(tables))}, true);\n"
         f"$out = array();\nforeach (json_decode({json.dumps(json.dumps(probes))}, true) as $p) {{\n"
         f"    $out[] = {rt.fn('local_time')}($p[1], $t[$p[0]]);\n}}\necho json_encode($out);\n"
     )
@@ -314,7 +316,7 @@ def test_named_schedule_agrees_with_python_across_dst_holidays_and_midnight(php,
     script = tmp_path / "schedule.php"
     script.write_text(
         "<?php\n$GLOBALS['at'] = 0;\nfunction itgrix_gen_harness_now() { return $GLOBALS['at']; }\n"
-        + rt.emit(["now", "local_time", "in_schedule"])
+        + rt.emit(["now", "zone_offset", "local_time", "in_schedule"])
         + f"$z = json_decode({json.dumps(json.dumps([base_, list(changes), list(values)]))}, true);\n"
         + f"$d = json_decode({json.dumps(json.dumps({str(k): v for k, v in days.items()}))}, true);\n"
         + f"$c = array('off' => {json.dumps(off).replace('[', 'array(').replace(']', ')')}, "
@@ -333,3 +335,110 @@ def test_named_schedule_agrees_with_python_across_dst_holidays_and_midnight(php,
         if e != g
     ]
     assert not wrong, wrong[:5]
+
+
+def test_date_placeholder_agrees_with_python(php, tmp_path):
+    """itgrix_rt_date writes a call-data time in the client's zone as Python's zoneinfo would:
+    local texts (the connector's "Y-m-d H:i:s"), texts with their own offset, Unix times; anything
+    else, and the connector's unset "0001-01-01 00:00:00", gives ""."""
+    import json
+    import random
+    import subprocess
+    import zoneinfo
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from generator.emit.runtime import runtime
+    from generator.emit.zones import offsets
+
+    zone = "Europe/Berlin"
+    tz = zoneinfo.ZoneInfo(zone)
+    _b, changes, _v = offsets(zone)
+    rng = random.Random(3)
+    start = datetime(2021, 1, 1, tzinfo=UTC).timestamp()
+    cases: list[tuple[str, str | None, str]] = []
+    while len(cases) < 300:
+        at = int(rng.uniform(start, start + 8 * 365 * 86400))
+        if any(abs(at - c) < 4 * 3600 for c in changes):
+            continue  # the hour that is skipped or repeated: no single answer
+        local = datetime.fromtimestamp(at, tz=tz)
+        iso = local.isoformat()
+        kind = len(cases) % 4
+        if kind == 0:
+            text = local.strftime("%Y-%m-%d %H:%M:%S")
+        elif kind == 1:
+            other = timezone(timedelta(hours=rng.randint(-11, 13), minutes=rng.choice([0, 30, 45])))
+            text = datetime.fromtimestamp(at, tz=other).isoformat()
+        elif kind == 2:
+            text = datetime.fromtimestamp(at, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        else:
+            text = str(at)
+        fmt = rng.choice([None, "d.m.Y H:i", "D, j M y G:i:s", "Y-m-d"])
+        php_fmt = {"d.m.Y H:i": "%d.%m.%Y %H:%M", "Y-m-d": "%Y-%m-%d"}
+        if fmt is None:
+            expected = iso
+        elif fmt in php_fmt:
+            expected = local.strftime(php_fmt[fmt])
+        else:
+            expected = f"{local:%a}, {local.day} {local:%b} {local:%y} {local.hour}:{local:%M:%S}"
+        cases.append((text, fmt, expected))
+    cases += [(t, None, "") for t in ("0001-01-01 00:00:00", "", "soon", "2026-13-01 10:00:00", "2026-11-24 25:00")]
+    rt = runtime()
+    base_, zchanges, values = offsets(zone)
+    script = tmp_path / "date.php"
+    script.write_text(
+        "<?php\n"
+        + rt.emit(["zone_offset", "date"])
+        + f"$z = json_decode({json.dumps(json.dumps([base_, list(zchanges), list(values)]))}, true);\n"
+        + f"$out = array();\nforeach (json_decode({json.dumps(json.dumps(cases))}, true) as $c) {{\n"
+        + f"    $out[] = {rt.fn('date')}($c[0], $z, $c[1]);\n}}\necho json_encode($out);\n"
+    )
+    got = json.loads(subprocess.run([php, "-n", str(script)], capture_output=True, text=True, check=True).stdout)
+    wrong = [(c, g) for c, g in zip(cases, got, strict=True) if c[2] != g]
+    assert not wrong, wrong[:5]
+
+
+def test_number_types_agree_with_libphonenumber(php, tmp_path):
+    """itgrix_rt_number_types gives libphonenumber's type for each region's example numbers of
+    every type, written E.164, national and international; another country's number is unknown."""
+    import json
+    import subprocess
+
+    import phonenumbers
+    from phonenumbers import PhoneNumberFormat as F
+    from phonenumbers import PhoneNumberType as T
+
+    from generator.emit.phones import region_metadata, type_patterns
+    from generator.emit.runtime import runtime
+
+    names = {
+        T.MOBILE: ["mobile"],
+        T.FIXED_LINE: ["fixed_line"],
+        T.FIXED_LINE_OR_MOBILE: ["fixed_line", "mobile"],
+        T.TOLL_FREE: ["toll_free"],
+        T.PREMIUM_RATE: ["premium_rate"],
+        T.VOIP: ["voip"],
+    }
+    rt = runtime()
+    cases = []
+    for region in ("RU", "KZ", "BY", "DE", "US", "GB", "UZ", "FR"):
+        for kind in (T.MOBILE, T.FIXED_LINE, T.TOLL_FREE, T.PREMIUM_RATE, T.VOIP, T.SHARED_COST, T.UAN):
+            number = phonenumbers.example_number_for_type(region, kind)
+            if number is None:
+                continue
+            want = names.get(phonenumbers.number_type(number), ["unknown"])
+            for fmt in (F.E164, F.NATIONAL, F.INTERNATIONAL):
+                cases.append((region, phonenumbers.format_number(number, fmt), sorted(want)))
+        foreign = phonenumbers.example_number_for_type("JP" if region != "JP" else "BR", T.MOBILE)
+        cases.append((region, phonenumbers.format_number(foreign, F.E164), ["unknown"]))
+    tables = {r: [region_metadata(r, None, national=False), type_patterns(r)] for r in {c[0] for c in cases}}
+    script = tmp_path / "types.php"
+    script.write_text(
+        "<?php\n"
+        + rt.emit(rt.closure(rt.fn("number_types") + "("))
+        + f"$t = json_decode({json.dumps(json.dumps(tables))}, true);\n$out = array();\n"
+        + f"foreach (json_decode({json.dumps(json.dumps(cases))}, true) as $c) {{\n"
+        + f"    $out[] = {rt.fn('number_types')}(array($c[1]), $t[$c[0]][0], $t[$c[0]][1]);\n}}\necho json_encode($out);\n"
+    )
+    got = json.loads(subprocess.run([php, "-n", str(script)], capture_output=True, text=True, check=True).stdout)
+    wrong = [(c, g) for c, g in zip(cases, got, strict=True) if sorted(g) != c[2]]
+    assert len(cases) > 100 and not wrong, wrong[:5]

@@ -9,6 +9,7 @@ neither a line break nor `?>`).  The code written here is made only of those and
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,6 +51,9 @@ class FileContext:
         self.spec = loaded.spec
         self.rt = runtime()
         self.accessors: dict[str, tuple[str, str]] = {}  # key -> (function name, definition)
+        # A condition key whose values this file reads another way (originate: the clicked number
+        # in E.164): key -> a maker of the PHP expression (called only where a rule tests the key).
+        self.values_of: dict[str, Callable[[], str]] = {}
 
     # --- names ---------------------------------------------------------------------------
     def fn(self, helper: str) -> str:
@@ -109,8 +113,12 @@ class FileContext:
         for key in ("extension", "trunk", "client_phone", "line", "status"):
             match = getattr(when, key)
             if match is not None:
-                tests.append(self._match(self.acc(key), match))
+                values = self.values_of[key]() if key in self.values_of else self.acc(key)
+                tests.append(self._match(values, match))
                 words.append(f"{key} {self._match_words(match)}")
+        if when.number_type is not None:
+            tests.append(f"{self.fn('is')}({self.number_types()}, {literals.php_array(list(when.number_type))})")
+            words.append("number_type is " + " or ".join(say(t) for t in when.number_type))
         for key in ("answered", "is_ivr"):
             value = getattr(when, key)
             if value is not None:
@@ -189,8 +197,9 @@ class FileContext:
         return head + [IND + line for line in body] + ["}"]
 
     # --- values --------------------------------------------------------------------------
-    def template(self, text: str, escape: str | None = None) -> str:
-        """A text with {placeholders} as a PHP expression (a concatenation)."""
+    def template(self, text: str, escape: str | None = None, wrap: bool = False) -> str:
+        """A text with {placeholders} as a PHP expression (a concatenation); `wrap`: one part per
+        line when the whole would be long, so a reviewer reads the text the spec wrote."""
         parts = []
         for part in placeholders.parse(text):
             if isinstance(part, str):
@@ -200,15 +209,93 @@ class FileContext:
             parts.append(self._escape(self.placeholder(part), escape))
         if not parts:
             return "''"
-        return " . ".join(parts)
+        joined = " . ".join(parts)
+        return "\n    . ".join(parts) if wrap and len(joined) > 90 else joined
 
     def placeholder(self, part: placeholders.Placeholder) -> str:
         path = part.path
-        if part.name == "duration":
+        key = part.key
+        if key == "duration":
             return f"(string) {self.fn('duration')}($params)"
         if path is not None:
             return f"{self.fn('text')}({self.fn('at')}($params, {literals.php_array(list(path))}))"
-        return f"{self.fn('text')}({self.acc(part.name)})"
+        if key in placeholders.DATE_NAMES:
+            fmt = literals.php_string(part.format) if part.format is not None else "null"
+            zone = self.zone(str(self.spec.timezone or "UTC"))  # a spec without one is refused
+            return f"{self.fn('date')}({self.fn('text')}({self.acc(key)}), {zone}, {fmt})"
+        if key == "client_phone.raw":
+            return f"{self.fn('text')}({self.acc('client_phone')})"
+        if key == "client_phone" and self.client_number() is not None:
+            return f"{self.client_number()}({self.fn('text')}({self.acc(key)}))"
+        return f"{self.fn('text')}({self.acc(key)})"
+
+    def phone_region(self) -> tuple[str | None, int | None]:
+        """The region (and internal_max_digits) the client's numbers are read with in this file."""
+        client = self.spec.phones.client if self.spec.phones else None
+        own = self.c.section_of(self.spec) if self.c.name == "process_originate_params" else None
+        region = (getattr(own, "region", None) if own is not None else None) or (client.region if client else None)
+        internal = getattr(own, "internal_max_digits", None) if own is not None else None
+        return region, internal if internal is not None else (client.internal_max_digits if client else None)
+
+    def number_types(self) -> str:
+        """The types (mobile, fixed_line...) of the client's number, as a PHP array expression."""
+        if "number_types" not in self.accessors:
+            from generator.emit.phones import region_metadata, type_patterns
+
+            region, internal = self.phone_region()
+            if region is None:  # refused when the spec is loaded; belt and braces
+                raise ValueError("number_type needs a region")
+            meta = literals.php_pretty(region_metadata(region, internal, national=False), indent=4, width=110)
+            types = literals.php_pretty(type_patterns(region), indent=4, width=110)
+            self.accessors["number_types"] = fields.function_of(
+                "number_types",
+                f"// the types of the client's number, by the numbering plan of {say(region)}",
+                f"($values) {{\n    return {self.fn('number_types')}($values, {meta}, {types});\n}}\n",
+            )
+        return f"{self.accessors['number_types'][0]}({self.acc('client_phone')})"
+
+    def clicked_e164(self, region: str, internal: int | None) -> str:
+        """The client's numbers in E.164 for `region` (a PHP array expression)."""
+        if "clicked_e164" not in self.accessors:
+            from generator.emit.phones import region_metadata
+
+            meta = literals.php_pretty(region_metadata(region, internal, national=False), indent=4, width=110)
+            self.accessors["clicked_e164"] = fields.function_of(
+                "e164",
+                f"// the client's numbers in E.164, by the numbering plan of {say(region)}",
+                f"($values) {{\n    return {self.fn('phones_e164')}($values, {meta});\n}}\n",
+            )
+        return f"{self.accessors['clicked_e164'][0]}({self.acc('client_phone')})"
+
+    def client_number(self) -> str | None:
+        """The function that writes a number as `phones.client` says (what process_client_phone
+        answers), or None when the spec leaves the client's number as it is."""
+        client = self.spec.phones.client if self.spec.phones else None
+        if client is None or (client.effective_format() == "keep" and not client.rewrite):
+            return None
+        if "client_number" not in self.accessors:
+            from generator.customizations.process_client_phone import phone_steps
+
+            fmt = client.effective_format()
+            steps = phone_steps(
+                self,
+                ("phones", "client"),
+                "$phone",
+                fmt,
+                client.region,
+                client.rewrite,
+                client.internal_max_digits,
+                f"format {fmt}" + (f", region {client.region}" if client.region else ""),
+                client.invalid == "keep",
+            )
+            self.accessors["client_number"] = fields.function_of(
+                "client_number",
+                "// phones.client: the client's number as process_client_phone.php answers it",
+                "($phone) {\n    if (!is_string($phone)) {\n        return $phone;\n    }\n"
+                + "".join(f"    {line}\n" for line in "\n".join(steps).split("\n"))
+                + "    return $phone;\n}\n",
+            )
+        return self.accessors["client_number"][0]
 
     @staticmethod
     def _escape(expr: str, escape: str | None) -> str:
@@ -234,6 +321,10 @@ class FileContext:
         return literals.php_value(value)
 
     @staticmethod
+    def _is_template(value: Any) -> bool:
+        return isinstance(value, str) and placeholders.has_placeholders(placeholders.parse(value))
+
+    @staticmethod
     def _array(items: list[str], indent: int) -> str:
         flat = "array(" + ", ".join(items) + ")"
         if len(flat) <= 80 and "\n" not in flat:
@@ -244,7 +335,7 @@ class FileContext:
     def assignments(self, target: str, values: dict[str, Any]) -> list[str]:
         out = []
         for key, value in values.items():
-            expr = self.value(value)
+            expr = self.template(value, wrap=True) if self._is_template(value) else self.value(value)
             out.extend(f"{target}[{literals.php_string(str(key))}] = {expr};".split("\n"))
         return out
 

@@ -51,6 +51,11 @@ class OriginateParams(FieldsCustomization):
     def before(self, section: Originate, ctx: FileContext) -> list[str]:
         client = ctx.spec.phones.client if ctx.spec.phones else None
         region = section.region or (client.region if client else None)
+        if region is not None:
+            # Rules see the clicked number in E.164 however Bitrix24 wrote it ("+7 701 234 56 78",
+            # "87012345678"), not as typed: one pattern then covers every notation.
+            internal = section.internal_max_digits
+            ctx.values_of["client_phone"] = lambda: ctx.clicked_e164(region, internal)
         about = f"format {section.format}" + (f", region {region}" if region else "")
         steps = phone_steps(
             ctx,
@@ -88,7 +93,11 @@ class OriginateParams(FieldsCustomization):
             steps.append(f"cut to its last {section.last_digits} digits")
         if section.prefix:
             steps.append(f"dialled with the prefix {words.code(section.prefix)}")
-        return ["For calls started from the CRM, the number is " + ", then ".join(steps) + "."] if steps else []
+        out = ["For calls started from the CRM, the number is " + ", then ".join(steps) + "."] if steps else []
+        client = spec.phones.client if spec.phones else None
+        if (section.region or (client.region if client else None)) and section.rules:
+            out.append("The rules see the clicked number in E.164 (+77012345678), however it was written.")
+        return out
 
 
 CUSTOMIZATION = OriginateParams(

@@ -68,6 +68,8 @@ def condition(when: When, spec: Any) -> str:
         value = getattr(when, key)
         if value is not None:
             parts.append(f"{label} {match(value)}")
+    if when.number_type is not None:
+        parts.append("the client's number is " + " or ".join(t.replace("_", " ") for t in when.number_type))
     if when.answered is not None:
         parts.append("the call was answered" if when.answered else "the call was not answered")
     if when.is_ivr is not None:
@@ -108,6 +110,43 @@ def assignments(values: dict[str, Any]) -> str:
     return ", ".join(f"{code(key)} = {code(value)}" for key, value in values.items())
 
 
+def placeholder_notes(texts: list[str], spec: Any) -> list[str]:
+    """What the computed placeholders among `texts` stand for."""
+    from generator.speclang import placeholders
+
+    keys = set()
+    for text in texts:
+        try:
+            keys |= {p.key for p in placeholders.parse(text) if not isinstance(p, str)}
+        except placeholders.TemplateError:
+            continue
+    notes = []
+    client = spec.phones.client if spec.phones else None
+    if "client_phone" in keys and client is not None and (client.effective_format() != "keep" or client.rewrite):
+        notes.append(
+            f"{code('{client_phone}')} is the number as process_client_phone.php answers it "
+            f"({FORMAT[client.effective_format()]}); {code('{client_phone.raw}')} is the number as it came."
+        )
+    dates = sorted(keys & set(placeholders.DATE_NAMES))
+    if dates:
+        notes.append(
+            ", ".join(code("{" + d + "}") for d in dates)
+            + (" is the call's time" if len(dates) == 1 else " are the call's times")
+            + f" in {code(str(spec.timezone))}: ISO 8601 with its offset, or the format after ':'."
+        )
+    return notes
+
+
+def _texts(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in _texts(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in _texts(v)]
+    return []
+
+
 def set_and_rules(section: Any, spec: Any) -> list[str]:
     """`set` and `rules` of a section of fields, in words."""
     out = []
@@ -118,7 +157,8 @@ def set_and_rules(section: Any, spec: Any) -> list[str]:
             out.append(f"When {condition(rule.when, spec)}: the request is **cancelled**.")
         else:
             out.append(f"When {condition(rule.when, spec)}: " + assignments(rule.set) + ".")
-    return out
+    texts = _texts(getattr(section, "set", None)) + [t for r in getattr(section, "rules", []) for t in _texts(r.set)]
+    return out + placeholder_notes(texts, spec)
 
 
 def schedule_words(spec: Any, name: str) -> str:

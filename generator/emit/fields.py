@@ -108,6 +108,9 @@ FIELDS: dict[str, tuple[Source, ...]] = {
     "is_ivr": (Source(("call_full", "is_ivr")),),
     # placeholders only
     "duration": (Source(("DURATION",)),),
+    "start_time": (Source(("CALL_START_DATE",)), Source(MAIN + ("start_time",))),
+    "answer_time": (Source(MAIN + ("answer_time",)),),
+    "end_time": (Source(MAIN + ("end_time",)),),
     "record": (Source(("call_full", "record")), Source(("path",), only=("process_record_file_path",))),
     "user.name": (
         Source(("user", "name"), only=AUTODIST),
@@ -123,6 +126,9 @@ FIELDS: dict[str, tuple[Source, ...]] = {
     "entity.type": (Source(("entity", "type"), only=AUTODIST), Source(("call_full", "entity", "type"))),
     "entity.id": (Source(("entity", "id"), only=AUTODIST), Source(("call_full", "entity", "id"))),
 }
+
+
+FIELDS["client_phone.raw"] = FIELDS["client_phone"]  # {client_phone} is normalised; this one is not
 
 
 def sources_for(key: str, customization: str) -> list[Source]:
@@ -187,6 +193,12 @@ def _guarded(fn: str, comment: str, code: str) -> tuple[str, str]:
     lines = (comment + "\nfunction " + fn + code).rstrip("\n").split("\n")
     body = "\n".join(("    " + line) if line else "" for line in lines)
     return fn, f"if (!function_exists('{fn}')) {{\n{body}\n}}\n"
+
+
+def function_of(suffix: str, comment: str, code: str) -> tuple[str, str]:
+    """A guarded function named after its code (the marks left out), like every helper."""
+    digest = hashlib.sha256(code.translate(_NO_MARKS).encode("utf-8")).hexdigest()[:8]
+    return _guarded(f"itgrix_gen_{digest}_{suffix}", comment, code)
 
 
 def schedule_function(name: str, spec: Any) -> tuple[str, str]:

@@ -79,3 +79,35 @@ def region_metadata(
         "formats": formats,
         "strict": strict,
     }
+
+
+# libphonenumber's getNumberType order: these types are checked first and exclude the others; a
+# number matching none of them is fixed_line, mobile, or both (regions that cannot tell them apart).
+_EXCLUSIVE = (
+    ("premium_rate", "premium_rate"),
+    ("toll_free", "toll_free"),
+    ("shared_cost", "unknown"),
+    ("voip", "voip"),
+    ("personal_number", "unknown"),
+    ("pager", "unknown"),
+    ("uan", "unknown"),
+    ("voicemail", "unknown"),
+)
+
+
+@cache
+def type_patterns(region: str) -> list[list[str]]:
+    """[type, full-match regex] in the order libphonenumber tests them, for the region's own
+    numbers (its country's main region's patterns are not mixed in: each region has its own)."""
+    from phonenumbers import PhoneMetadata
+
+    meta: Any = PhoneMetadata.metadata_for_region(region)
+    if meta is None:
+        raise ValueError(f"no phone metadata for region {region}")
+    out = []
+    for attr, name in _EXCLUSIVE + (("fixed_line", "fixed_line"), ("mobile", "mobile")):
+        desc = getattr(meta, attr, None)
+        pattern = getattr(desc, "national_number_pattern", None) if desc is not None else None
+        if pattern:
+            out.append([name, _full(pattern)])
+    return out

@@ -134,6 +134,18 @@ def cross_section_problems(data: Any) -> list[tuple[KeyPath, str]]:
                 )
             )
     problems += _unknown_schedules(data)
+    for path, when in iter_whens(data):
+        if (
+            "number_type" in when
+            and not _get(data, "phones", "client", "region")
+            and not (path[0] == "originate" and _get(data, "originate", "region"))
+        ):
+            problems.append(
+                (
+                    path + ("number_type",),
+                    "number_type reads the numbering plan of a region: set phones.client.region (e.g. KZ)",
+                )
+            )
     problems += _cancels_where_not_allowed(data)
     problems += _unavailable_placeholders(data)
     for path, fields in iter_set_maps(data):
@@ -239,8 +251,12 @@ def _unavailable_placeholders(data: dict[str, Any]) -> list[tuple[KeyPath, str]]
             for part in parts:
                 if isinstance(part, str):
                     continue
+                if part.key in placeholders.DATE_NAMES and not data.get("timezone"):
+                    problems.append(
+                        (path, f"{{{part.name}}} needs the client's timezone: set 'timezone' at the top of the spec")
+                    )
                 root = part.name.split(".", 1)[0]
-                if part.name in available or root == "input" or (root == "call_full" and "call_full" in c.inputs):
+                if part.key in available or root == "input" or (root == "call_full" and "call_full" in c.inputs):
                     continue
                 offer = ", ".join("{" + n + "}" for n in available)
                 forms = "{input.<path>}" + (", {call_full.<path>}" if "call_full" in c.inputs else "")

@@ -20,6 +20,10 @@ NAMES = (
     "stage",
     "status",
     "duration",
+    "start_time",
+    "answer_time",
+    "end_time",
+    "client_phone.raw",
     "record",
     "user.name",
     "user.id",
@@ -29,6 +33,37 @@ NAMES = (
 )
 # "{call_full.a.b}" reads any path of the call data; "{input.a.b}" any path of the input.
 PATH_ROOTS = ("call_full", "input")
+# "{start_time}" is ISO 8601 with the client's offset; "{start_time:d.m.Y H:i}" formats with these
+# date() letters only (each a part of the local date or time, so gmdate() of the local moment is
+# right on every PHP); other characters are copied, except a backslash (date()'s escape).
+DATE_NAMES = ("start_time", "answer_time", "end_time")
+DATE_LETTERS = "dDjmnMYyHGis"
+
+# What each placeholder stands for (`itgrix-gen schema` prints them as "x-placeholders").
+DESCRIPTIONS = {
+    "client_phone": "the client's number as phones.client writes it (what process_client_phone.php answers)",
+    "client_phone.raw": "the client's number as the connector sent it",
+    "extension": "the employee's internal number",
+    "trunk": "the trunk's number or name",
+    "direction": "incoming, outgoing, local or unknown",
+    "line": "the external line number (LINE_NUMBER)",
+    "stage": "the call stage",
+    "status": "STATUS_CODE, else the call result",
+    "duration": "talk seconds: DURATION, else the channel's end minus answer time",
+    "start_time": "the call's start, ISO 8601 with the client's offset; {start_time:d.m.Y H:i} formats with "
+    "the date() letters " + " ".join(DATE_LETTERS),
+    "answer_time": "the answer time, like start_time",
+    "end_time": "the end time, like start_time",
+    "record": "the recording's link or path",
+    "user.name": "the employee's name",
+    "user.id": "the employee's Bitrix24 ID",
+    "entity.name": "the CRM entity's name",
+    "entity.type": "the CRM entity's type",
+    "entity.id": "the CRM entity's ID",
+    "call_full.<path>": "any path of the call data ('*' for any member)",
+    "input.<path>": "any path of the customization's input",
+}
+assert set(DESCRIPTIONS) >= set(NAMES)
 
 _PATH_RE = re.compile(r"^[^{}\s.][^{}\s]*$")
 
@@ -36,6 +71,17 @@ _PATH_RE = re.compile(r"^[^{}\s.][^{}\s]*$")
 @dataclass(frozen=True)
 class Placeholder:
     name: str  # "client_phone", or "call_full.channel.id" / "input.DURATION"
+
+    @property
+    def key(self) -> str:
+        """The name without a date format: "start_time" of "start_time:d.m.Y"."""
+        return self.name.partition(":")[0].strip() if self.name.partition(":")[0].strip() in DATE_NAMES else self.name
+
+    @property
+    def format(self) -> str | None:
+        """The date() format of a date placeholder ("d.m.Y"), None for ISO 8601 or other names."""
+        head, colon, fmt = self.name.partition(":")
+        return fmt if colon and head.strip() in DATE_NAMES else None
 
     @property
     def path(self) -> tuple[str, ...] | None:
@@ -90,6 +136,17 @@ def parse(text: str) -> list[Part]:
 
 def check_name(name: str) -> None:
     if name in NAMES:
+        return
+    head, colon, fmt = name.partition(":")
+    if colon and head.strip() in DATE_NAMES:
+        bad = sorted({c for c in fmt if (c.isalpha() and c not in DATE_LETTERS) or c == "\\"})
+        if not fmt.strip():
+            raise TemplateError(f"'{{{name}}}': write a format after ':' (e.g. {{{head.strip()}:d.m.Y H:i}})")
+        if bad:
+            raise TemplateError(
+                f"'{{{name}}}': the format may use only the date() letters {' '.join(DATE_LETTERS)} "
+                f"(not {' '.join(bad)}); other characters are copied as they are"
+            )
         return
     root, dot, rest = name.partition(".")
     if root in PATH_ROOTS and dot:

@@ -30,6 +30,7 @@ from generator.speclang import placeholders
 
 STAGES = ("conversation_requested", "conversation_accepted", "conversation_ended", "call_ended")
 DIRECTIONS = ("incoming", "outgoing", "local", "unknown")
+NUMBER_TYPE_NAMES = ("mobile", "fixed_line", "toll_free", "premium_rate", "voip", "unknown")
 FORMATS = ("e164", "national", "digits", "keep")
 PHP_VERSIONS = (
     "5.2",
@@ -466,6 +467,11 @@ class When(Strict):
     )
     line: TextMatchValue | None = Field(default=None, description="the external line number (LINE_NUMBER)")
     status: MatchValue | None = Field(default=None, description='STATUS_CODE / call result, e.g. "304"')
+    number_type: enum_list(NUMBER_TYPE_NAMES, "number type") | None = Field(  # type: ignore[valid-type]
+        default=None,
+        description="type of the client's number (libphonenumber metadata of the spec's region): "
+        + ", ".join(NUMBER_TYPE_NAMES),
+    )
     answered: bool | None = Field(default=None, description="the call was answered")
     is_ivr: bool | None = Field(default=None, description="a call missed in the IVR")
     hours: (

@@ -52,6 +52,29 @@ if (!function_exists('itgrix_gen_b621337e_text')) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
     }
 }
+if (!function_exists('itgrix_gen_048ee94a_preg_replace')) {
+    // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
+    function itgrix_gen_048ee94a_preg_replace($pattern, $replacement, $subject) {
+        if (!is_string($subject)) {
+            return $subject;
+        }
+        $result = @preg_replace($pattern, $replacement, $subject);
+        if (!is_string($result)) {
+            itgrix_gen_6c4af3a7_preg_failed($pattern);
+            return $subject;
+        }
+        return $result;
+    }
+}
+if (!function_exists('itgrix_gen_6c4af3a7_preg_failed')) {
+    function itgrix_gen_6c4af3a7_preg_failed($pattern) {
+        $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
+            4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
+        $code = function_exists('preg_last_error') ? preg_last_error() : 0;
+        $why = isset($codes[$code]) ? $codes[$code] : 'error ' . $code;
+        itgrix_gen_641bf1fe_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
+    }
+}
 if (!function_exists('itgrix_gen_641bf1fe_log')) {
     // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
     function itgrix_gen_641bf1fe_log($name, $message, $answer = null) {
@@ -64,11 +87,155 @@ if (!function_exists('itgrix_gen_641bf1fe_log')) {
         return $answer;
     }
 }
+if (!function_exists('itgrix_gen_a4efc1d7_phone_e164')) {
+    // A port of libphonenumber's parsing for one region (metadata copied at generation time); what it
+    // does not recognise as a number (words, short internal numbers, stray symbols) stays unchanged.
+    // The number in E.164 ("+74951234567"), or without the "+" ($plus false: "74951234567").
+    function itgrix_gen_a4efc1d7_phone_e164($phone, $meta, $plus) {
+        $parsed = itgrix_gen_883db670_phone_parse($phone, $meta);
+        return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
+    }
+}
+if (!function_exists('itgrix_gen_883db670_phone_parse')) {
+    // array(country code, national significant number) or null when not a number we understand.
+    function itgrix_gen_883db670_phone_parse($phone, $meta) {
+        if (!is_string($phone)) {
+            return null;
+        }
+        $text = trim($phone);
+        // Digits with the usual separators and at most one leading "+"; anything else (letters,
+        // "*", "#", an extension) is not a number this function rewrites.
+        if (!preg_match('/^\+?[0-9 \-.()\/~]+$/', $text) || !preg_match('/[0-9]/', $text)) {
+            return null;
+        }
+        $plus = substr($text, 0, 1) === '+';
+        $digits = preg_replace('/[^0-9]/', '', $text);
+        if (!$plus && strlen($digits) <= $meta['internal']) {
+            return null;
+        }
+        $international = $plus;
+        if (!$plus && $meta['idd'] !== null && preg_match($meta['idd'], $digits, $m)) {
+            $rest = substr($digits, strlen($m[0]));
+            if ($rest !== false && $rest !== '' && substr($rest, 0, 1) !== '0') {
+                $digits = $rest;
+                $international = true;
+            }
+        }
+        $cc = $meta['cc'];
+        if ($international) {
+            if (strpos($digits, $cc) !== 0) {
+                $length = strlen($digits);
+                if ($length < 7 || $length > 17 || substr($digits, 0, 1) === '0') {
+                    return null;
+                }
+                return array('', $digits);
+            }
+            $national = (string) substr($digits, strlen($cc));
+        } else {
+            $national = $digits;
+            if (strpos($digits, $cc) === 0) {
+                $candidate = itgrix_gen_e2e75e13_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
+                if ((!itgrix_gen_a16fbf14_full_match($meta['general'], $digits)
+                    && itgrix_gen_a16fbf14_full_match($meta['general'], $candidate))
+                    || itgrix_gen_9072528e_phone_length($digits, $meta) === 'long') {
+                    $national = $candidate;
+                    $international = true;
+                }
+            }
+        }
+        $stripped = itgrix_gen_e2e75e13_phone_strip_prefix($national, $meta);
+        if (itgrix_gen_9072528e_phone_length($stripped, $meta) === 'ok') {
+            $national = $stripped;
+        }
+        if (itgrix_gen_9072528e_phone_length($national, $meta) !== 'ok') {
+            return null;
+        }
+        // invalid: keep (the default): a number the region's numbering plan does not allow comes back
+        // as it arrived, never as a made-up international number.
+        if ($meta['strict'] && !itgrix_gen_a16fbf14_full_match($meta['general'], $national)) {
+            return null;
+        }
+        return array($cc, $national);
+    }
+}
+if (!function_exists('itgrix_gen_a16fbf14_full_match')) {
+    function itgrix_gen_a16fbf14_full_match($pattern, $text) {
+        return is_string($text) && preg_match($pattern, $text) === 1;
+    }
+}
+if (!function_exists('itgrix_gen_9072528e_phone_length')) {
+    // 'ok' | 'short' | 'long' | 'local' | 'invalid', as libphonenumber's testNumberLength.
+    function itgrix_gen_9072528e_phone_length($number, $meta) {
+        $length = strlen($number);
+        if (in_array($length, $meta['lengths'], true)) {
+            return 'ok';
+        }
+        if (in_array($length, $meta['local'], true)) {
+            return 'local';
+        }
+        if ($length < $meta['lengths'][0]) {
+            return 'short';
+        }
+        if ($length > $meta['lengths'][count($meta['lengths']) - 1]) {
+            return 'long';
+        }
+        return 'invalid';
+    }
+}
+if (!function_exists('itgrix_gen_e2e75e13_phone_strip_prefix')) {
+    // libphonenumber's maybeStripNationalPrefixAndCarrierCode.
+    function itgrix_gen_e2e75e13_phone_strip_prefix($number, $meta) {
+        if ($number === '' || $meta['npp'] === null) {
+            return $number;
+        }
+        if (!preg_match($meta['npp'], $number, $m)) {
+            return $number;
+        }
+        $viable = itgrix_gen_a16fbf14_full_match($meta['general'], $number);
+        $groups = count($m) - 1;
+        if ($meta['npt'] === null || $groups < 1 || !isset($m[$groups]) || $m[$groups] === '') {
+            $rest = (string) substr($number, strlen($m[0]));
+            if ($viable && !itgrix_gen_a16fbf14_full_match($meta['general'], $rest)) {
+                return $number;
+            }
+            return $rest;
+        }
+        $transformed = itgrix_gen_048ee94a_preg_replace($meta['npp'], $meta['npt'], $number);
+        if ($viable && !itgrix_gen_a16fbf14_full_match($meta['general'], $transformed)) {
+            return $number;
+        }
+        return $transformed;
+    }
+}
 if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
     function itgrix_gen_dd1d38ed_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
+    }
+}
+if (!function_exists('itgrix_gen_81c4f81c_client_number')) {
+    // phones.client: the client's number as process_client_phone.php answers it
+    function itgrix_gen_81c4f81c_client_number($phone) {
+        if (!is_string($phone)) {
+            return $phone;
+        }
+        // phones.client.rewrite[0] (spec.yaml:14): "^\\+?810(\\d+)$" -> "+$1"
+        $phone = itgrix_gen_048ee94a_preg_replace('~^\\+?810(\\d+)$~u', '+$1', $phone);
+        // phones.client (spec.yaml:10): format e164, region RU
+        $phone = itgrix_gen_a4efc1d7_phone_e164($phone, array(
+            'cc' => '7',
+            'idd' => '~^(?:810)~u',
+            'npp' => '~^(?:8)~u',
+            'npt' => null,
+            'general' => '~^(?:8\\d{13}|[347-9]\\d{9})$~u',
+            'lengths' => array(10, 14),
+            'local' => array(7),
+            'internal' => 9,
+            'formats' => array(),
+            'strict' => true,
+        ), true);
+        return $phone;
     }
 }
 if (!function_exists('itgrix_gen_8656219d_is_ivr')) {
@@ -101,10 +268,14 @@ if (!function_exists('itgrix_gen_customize_activity_50d858e0')) {
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = array();
             // activity.set (spec.yaml:52)
-            $data['SUBJECT'] = 'Call ' . itgrix_gen_b621337e_text(itgrix_gen_cabe9f23_direction($params)) . ' ' . itgrix_gen_b621337e_text(itgrix_gen_96ef66a2_client_phone($params));
+            $data['SUBJECT'] = 'Call '
+                . itgrix_gen_b621337e_text(itgrix_gen_cabe9f23_direction($params))
+                . ' '
+                . itgrix_gen_81c4f81c_client_number(itgrix_gen_b621337e_text(itgrix_gen_96ef66a2_client_phone($params)));
             // activity.rules[0] (spec.yaml:54): is_ivr is true
             if (itgrix_gen_731b49c3_flag(itgrix_gen_8656219d_is_ivr($params), true)) {
-                $data['SUBJECT'] = 'Missed in IVR: ' . itgrix_gen_b621337e_text(itgrix_gen_96ef66a2_client_phone($params));
+                $data['SUBJECT'] = 'Missed in IVR: '
+                    . itgrix_gen_81c4f81c_client_number(itgrix_gen_b621337e_text(itgrix_gen_96ef66a2_client_phone($params)));
             }
             return itgrix_gen_dd1d38ed_reply($data);
         } catch (Exception $e) {

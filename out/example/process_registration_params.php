@@ -55,11 +55,19 @@ if (!function_exists('itgrix_gen_884c54c7_now')) {
         return time();
     }
 }
-if (!function_exists('itgrix_gen_61f8c75f_local_time')) {
+if (!function_exists('itgrix_gen_b81078db_local_time')) {
     // Day of the week (1 = Monday), minute of the day, date ("Y-m-d") and local timestamp at $at in a
     // zone given by its UTC offsets (array(offset before the first change, change times, offsets from
     // then on), written into the file at generation time): the server's zone data play no part.
-    function itgrix_gen_61f8c75f_local_time($at, $zone) {
+    function itgrix_gen_b81078db_local_time($at, $zone) {
+        $local = $at + itgrix_gen_64b41bee_zone_offset($at, $zone);
+        return array((int) gmdate('N', $local), (int) gmdate('G', $local) * 60 + (int) gmdate('i', $local),
+            gmdate('Y-m-d', $local), $local);
+    }
+}
+if (!function_exists('itgrix_gen_64b41bee_zone_offset')) {
+    // The zone's UTC offset in seconds at the moment $at.
+    function itgrix_gen_64b41bee_zone_offset($at, $zone) {
         $offset = $zone[0];
         foreach ($zone[1] as $i => $change) {
             if ($at < $change) {
@@ -67,16 +75,14 @@ if (!function_exists('itgrix_gen_61f8c75f_local_time')) {
             }
             $offset = $zone[2][$i];
         }
-        $local = $at + $offset;
-        return array((int) gmdate('N', $local), (int) gmdate('G', $local) * 60 + (int) gmdate('i', $local),
-            gmdate('Y-m-d', $local), $local);
+        return $offset;
     }
 }
-if (!function_exists('itgrix_gen_1c49e7cf_in_hours')) {
+if (!function_exists('itgrix_gen_8ab35c6f_in_hours')) {
     // Is the current time inside any of the windows array(from minute, to minute, ISO days) in the
     // zone?  A window whose end is before its start crosses midnight and belongs to the day it starts.
-    function itgrix_gen_1c49e7cf_in_hours($windows, $zone) {
-        $local = itgrix_gen_61f8c75f_local_time(itgrix_gen_884c54c7_now(), $zone);
+    function itgrix_gen_8ab35c6f_in_hours($windows, $zone) {
+        $local = itgrix_gen_b81078db_local_time(itgrix_gen_884c54c7_now(), $zone);
         foreach ($windows as $window) {
             $crosses = $window[1] <= $window[0];
             if ($local[1] >= $window[0] && ($crosses || $local[1] < $window[1])) {
@@ -165,7 +171,7 @@ if (!function_exists('itgrix_gen_process_registration_params_50d858e0')) {
             }
             // registration_params.rules[1] (spec.yaml:35): direction is "incoming" and time is "19:00-09:00" ("Europe\/Moscow")
             if (itgrix_gen_c70f4e58_is(itgrix_gen_a764b693_direction($params), array('incoming'))
-                && itgrix_gen_1c49e7cf_in_hours(array(array(1140, 540, array())), itgrix_gen_1b8f5d94_zone())) {
+                && itgrix_gen_8ab35c6f_in_hours(array(array(1140, 540, array())), itgrix_gen_1b8f5d94_zone())) {
                 $data['CRM_SOURCE'] = 'AFTER_HOURS';
             }
             return itgrix_gen_dd1d38ed_reply($data);

@@ -13,11 +13,19 @@ if (!function_exists('itgrix_gen_884c54c7_now')) {
         return time();
     }
 }
-if (!function_exists('itgrix_gen_61f8c75f_local_time')) {
+if (!function_exists('itgrix_gen_b81078db_local_time')) {
     // Day of the week (1 = Monday), minute of the day, date ("Y-m-d") and local timestamp at $at in a
     // zone given by its UTC offsets (array(offset before the first change, change times, offsets from
     // then on), written into the file at generation time): the server's zone data play no part.
-    function itgrix_gen_61f8c75f_local_time($at, $zone) {
+    function itgrix_gen_b81078db_local_time($at, $zone) {
+        $local = $at + itgrix_gen_64b41bee_zone_offset($at, $zone);
+        return array((int) gmdate('N', $local), (int) gmdate('G', $local) * 60 + (int) gmdate('i', $local),
+            gmdate('Y-m-d', $local), $local);
+    }
+}
+if (!function_exists('itgrix_gen_64b41bee_zone_offset')) {
+    // The zone's UTC offset in seconds at the moment $at.
+    function itgrix_gen_64b41bee_zone_offset($at, $zone) {
         $offset = $zone[0];
         foreach ($zone[1] as $i => $change) {
             if ($at < $change) {
@@ -25,17 +33,15 @@ if (!function_exists('itgrix_gen_61f8c75f_local_time')) {
             }
             $offset = $zone[2][$i];
         }
-        $local = $at + $offset;
-        return array((int) gmdate('N', $local), (int) gmdate('G', $local) * 60 + (int) gmdate('i', $local),
-            gmdate('Y-m-d', $local), $local);
+        return $offset;
     }
 }
-if (!function_exists('itgrix_gen_fb375a52_in_schedule')) {
+if (!function_exists('itgrix_gen_7c3a6c99_in_schedule')) {
     // Is the current time inside a named schedule ($days: ISO weekday => windows) with the calendar
     // ('off': days off, 'work': weekend days worked with Monday's hours)?  A window that crosses
     // midnight belongs to the day it starts, so the early hours also look at yesterday's windows.
-    function itgrix_gen_fb375a52_in_schedule($days, $calendar, $zone) {
-        $now = itgrix_gen_61f8c75f_local_time(itgrix_gen_884c54c7_now(), $zone);
+    function itgrix_gen_7c3a6c99_in_schedule($days, $calendar, $zone) {
+        $now = itgrix_gen_b81078db_local_time(itgrix_gen_884c54c7_now(), $zone);
         for ($back = 0; $back < 2; $back++) {
             $date = gmdate('Y-m-d', $now[3] - $back * 86400); // today, then yesterday (local calendar)
             $day = in_array($date, $calendar['work'], true) ? 1
@@ -156,11 +162,11 @@ if (!function_exists('itgrix_gen_process_final_params_4451df57')) {
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick($params, array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID'));
             // final_params.rules[0] (spec.yaml:27): time is in the schedule "office" ("Asia\/Almaty")
-            if (itgrix_gen_fb375a52_in_schedule(itgrix_gen_1cf146f1_schedule(), itgrix_gen_52b015b8_calendar(), itgrix_gen_497f0b1c_zone())) {
+            if (itgrix_gen_7c3a6c99_in_schedule(itgrix_gen_1cf146f1_schedule(), itgrix_gen_52b015b8_calendar(), itgrix_gen_497f0b1c_zone())) {
                 $data['ADD_TO_CHAT'] = 1;
             }
             // final_params.rules[1] (spec.yaml:29): time is in the schedule "night_desk" ("Asia\/Almaty")
-            if (itgrix_gen_fb375a52_in_schedule(itgrix_gen_8f5803bd_schedule(), itgrix_gen_52b015b8_calendar(), itgrix_gen_497f0b1c_zone())) {
+            if (itgrix_gen_7c3a6c99_in_schedule(itgrix_gen_8f5803bd_schedule(), itgrix_gen_52b015b8_calendar(), itgrix_gen_497f0b1c_zone())) {
                 $data['USER_ID'] = 900;
             }
             return itgrix_gen_dd1d38ed_reply($data);

@@ -265,7 +265,8 @@ if (!function_exists('itgrix_gen_process_originate_params_4697ef32')) {
             }
             // originate.rules[0] (spec.yaml:36): "params.caller_id" is "200"
             if (itgrix_gen_c70f4e58_is(itgrix_gen_bf1e8132_at($params, array('params', 'caller_id')), array('200'))) {
-                $data['channel'] = 'PJSIP/' . itgrix_gen_b621337e_text(itgrix_gen_bf1e8132_at($params, array('params', 'caller_id')));
+                $data['channel'] = 'PJSIP/'
+                    . itgrix_gen_b621337e_text(itgrix_gen_bf1e8132_at($params, array('params', 'caller_id')));
                 $data['context'] = 'from-vip';
             }
             return itgrix_gen_dd1d38ed_reply($data);

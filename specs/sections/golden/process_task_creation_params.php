@@ -13,6 +13,19 @@ if (!function_exists('itgrix_gen_884c54c7_now')) {
         return time();
     }
 }
+if (!function_exists('itgrix_gen_64b41bee_zone_offset')) {
+    // The zone's UTC offset in seconds at the moment $at.
+    function itgrix_gen_64b41bee_zone_offset($at, $zone) {
+        $offset = $zone[0];
+        foreach ($zone[1] as $i => $change) {
+            if ($at < $change) {
+                break;
+            }
+            $offset = $zone[2][$i];
+        }
+        return $offset;
+    }
+}
 if (!function_exists('itgrix_gen_5350eb8e_pick')) {
     // The documented keys of a reply, copied from the input when present.
     function itgrix_gen_5350eb8e_pick($input, $keys) {
@@ -37,9 +50,9 @@ if (!function_exists('itgrix_gen_641bf1fe_log')) {
         return $answer;
     }
 }
-if (!function_exists('itgrix_gen_302e30cb_deadline')) {
+if (!function_exists('itgrix_gen_9dfb0ac9_deadline')) {
     // A task DEADLINE $hours after now, written in the same notation as the one the connector sent.
-    function itgrix_gen_302e30cb_deadline($sent, $hours, $zone) {
+    function itgrix_gen_9dfb0ac9_deadline($sent, $hours, $zone) {
         $at = itgrix_gen_884c54c7_now() + (int) round($hours * 3600);
         if (is_string($sent) && preg_match(
             '/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?([+-])(\d\d)(:?)(\d\d)$/', $sent, $m)) {
@@ -52,13 +65,7 @@ if (!function_exists('itgrix_gen_302e30cb_deadline')) {
             return gmdate('Y-m-d\TH:i:s\Z', $at);
         }
         // Local time in the spec's zone, from the offsets written into the file ($zone, see local_time).
-        $offset = $zone[0];
-        foreach ($zone[1] as $i => $change) {
-            if ($at < $change) {
-                break;
-            }
-            $offset = $zone[2][$i];
-        }
+        $offset = itgrix_gen_64b41bee_zone_offset($at, $zone);
         $layouts = array(
             '/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/' => 'Y-m-d H:i:s',
             '/^\d{4}-\d\d-\d\d \d\d:\d\d$/' => 'Y-m-d H:i',
@@ -99,7 +106,7 @@ if (!function_exists('itgrix_gen_process_task_creation_params_4697ef32')) {
             $fields = isset($params['fields']) && is_array($params['fields']) ? $params['fields'] : array();
             // tasks.deadline_hours (spec.yaml:30): 24 h (Asia/Yekaterinburg)
             $sent = array_key_exists('DEADLINE', $fields) ? $fields['DEADLINE'] : null;
-            $fields['DEADLINE'] = itgrix_gen_302e30cb_deadline($sent, 24.0, itgrix_gen_54cb1524_zone());
+            $fields['DEADLINE'] = itgrix_gen_9dfb0ac9_deadline($sent, 24.0, itgrix_gen_54cb1524_zone());
             // tasks.set (spec.yaml:31)
             $fields['RESPONSIBLE_ID'] = 12;
             return itgrix_gen_dd1d38ed_reply(array('fields' => $fields));
