@@ -194,9 +194,10 @@ def run_cases(
     loaded: LoadedSpec, cases: list[GoldenCase], php: str | None = None, version: str = "native"
 ) -> list[Outcome]:
     from generator.php.matrix import run_version
+    from generator.pipeline import decisions_only
 
     with tempfile.TemporaryDirectory(prefix="itgrix-gen-") as tmp:
-        paths = write_rendered(loaded, Path(tmp))
+        paths = write_rendered(decisions_only(loaded), Path(tmp))
         batch = [Case(str(paths[c.meta.customization]), c.input_json, c.meta.unix_now()) for c in cases]
         # Golden cases never reach the network: a webhook a case triggers goes to the harness's
         # stub, which logs what would be sent (assert it with log_contains).

@@ -259,14 +259,17 @@ def run(
     import tempfile
 
     from generator.php.runner import Case, require_php, run_batch
-    from generator.pipeline import checked
+    from generator.pipeline import checked, decisions_only
 
     key, text, moment = _call(name, input, case, now)
     loaded, failed = load_all([Path(spec)])
     if failed:
         raise Exit(2)
     php_bin = require_php(php)
-    files = {f.customization.name: f for f in checked(loaded[0])}
+    spec_model = loaded[0].spec
+    if spec_model.capture is not None or spec_model.shadow:
+        err.print("note: run shows what the spec decides; capture and shadow act only in deployed files", markup=False)
+    files = {f.customization.name: f for f in checked(decisions_only(loaded[0]))}
     with tempfile.TemporaryDirectory(prefix="itgrix-gen-run-") as tmp:
         path = Path(tmp) / files[key].filename
         path.write_text(files[key].content, encoding="utf-8")
@@ -563,12 +566,173 @@ def schema() -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
+def _one_spec(spec: str) -> LoadedSpec:
+    loaded, failed = load_all([Path(spec)])
+    if failed or not loaded:
+        raise Exit(2)
+    return loaded[0]
+
+
+def _read_capture(logs: list[Path]) -> Any:
+    from generator.capture import log
+
+    if not logs:
+        raise UsageProblem("name at least one capture log (a .jsonl file or the folder that holds them)")
+    capture = log.read(logs)
+    if capture.skipped:
+        err.print(f"skipped: {capture.skipped_text()}", markup=False)
+    if not capture.entries:
+        err.print(f"warning: no usable captured call in {len(capture.files)} file(s)", markup=False)
+    return capture
+
+
+FormatOption = typer.Option("text", "--format", help="text (tables and diffs) or json.")
+
+
 @app.command()
-def fields() -> None:
-    """Print the table of input paths each condition key and placeholder reads (Markdown)."""
+def fields(
+    logs: list[Path] = typer.Argument(None, help="With --probe: capture logs (.jsonl files or their folders)."),
+    probe: bool = typer.Option(False, "--probe", help="Check the table against captured calls."),
+    spec: str | None = typer.Option(None, "--spec", help="Show (and probe with) this spec's `fields:` overrides."),
+    format: str = FormatOption,
+) -> None:
+    """Print the table of input paths each condition key and placeholder reads (Markdown), or with
+    --probe, how often each path found a value on real calls (exit 1 when a key the spec uses
+    never found one)."""
     from generator.emit.fields import markdown_table
 
-    sys.stdout.write(markdown_table() + "\n")
+    if format not in ("text", "json"):
+        raise UsageProblem(f"--format {format!r}: text or json")
+    loaded = _one_spec(spec) if spec else None
+    overrides = loaded.spec.fields if loaded else None
+    if not probe:
+        if logs:
+            raise UsageProblem("capture logs are read with --probe: itgrix-gen fields --probe LOG...")
+        sys.stdout.write(markdown_table(overrides) + "\n")
+        return
+    from generator.capture.probe import keys_used
+    from generator.capture.probe import probe as run_probe
+
+    capture = _read_capture(logs or [])
+    found = run_probe(capture, overrides)
+    used = keys_used(loaded) if loaded else set()
+    missing = sorted(k for k in used if k in found.keys and found.keys[k].calls and not found.keys[k].resolved)
+    if format == "json":
+        sys.stdout.write(json.dumps(found.as_json(capture), indent=2, ensure_ascii=False) + "\n")
+    else:
+        table = Table(title=f"{len(capture.entries)} captured calls")
+        table.add_column("key")
+        table.add_column("applies")
+        table.add_column("found")
+        table.add_column("source paths (calls with a value)")
+        for key, report in found.keys.items():
+            if not report.calls:
+                continue
+            style = (
+                "red"
+                if report.calls and not report.resolved
+                else ("yellow" if report.resolved < report.calls else "green")
+            )
+            mark = " (the spec uses it)" if key in used else ""
+            table.add_row(
+                key + mark,
+                str(report.calls),
+                f"[{style}]{report.resolved}[/]",
+                "\n".join(f"{path}: {n}" for path, n in report.sources.most_common()) or "-",
+            )
+        out.print(table)
+        if found.unread:
+            out.print("Paths in the calls that the table never reads (calls):", markup=False)
+            for path, n in found.unread.most_common(40):
+                out.print(f"  {path}: {n}", markup=False)
+        for key, paths in found.suggestions.items():
+            out.print(
+                f"{key} found nothing; if this connector keeps it elsewhere, try in the spec:\n"
+                f"  fields:\n    {key}: [{', '.join(paths)}]",
+                markup=False,
+            )
+    if missing:
+        err.print(f"error: the spec reads {', '.join(missing)}, which no call provided", markup=False)
+        raise Exit(1)
+
+
+@app.command()
+def replay(
+    spec: str = typer.Argument(..., help="The spec to judge."),
+    logs: list[Path] = typer.Argument(..., help="Capture logs: .jsonl files or the folders that hold them."),
+    format: str = FormatOption,
+    check: bool = typer.Option(False, "--check", help="Exit 1 when any call would now get another reply."),
+    show: int = typer.Option(5, "--show", min=0, help="How many differences to print as diffs."),
+    php: str | None = typer.Option(None, "--php", help="The php binary to use."),
+) -> None:
+    """Run every captured call through the spec's files with real PHP and count, per customization,
+    the calls that would now get another reply than the one they got."""
+    from generator.capture.replay import replay as run_replay
+    from generator.cases import json_diff
+    from generator.php.runner import require_php
+
+    if format not in ("text", "json"):
+        raise UsageProblem(f"--format {format!r}: text or json")
+    loaded = _one_spec(spec)
+    php_bin = require_php(php)
+    capture = _read_capture(logs)
+    report = run_replay(loaded, capture, php_bin)
+    if format == "json":
+        sys.stdout.write(json.dumps(report.as_json(capture), indent=2, ensure_ascii=False) + "\n")
+    else:
+        table = Table(title=f"replay of {report.calls} captured calls through {spec}")
+        table.add_column("customization")
+        table.add_column("calls")
+        table.add_column("changed")
+        for name, counts in report.by_customization.items():
+            style = "red" if counts["changed"] else "green"
+            table.add_row(name, str(counts["calls"]), f"[{style}]{counts['changed']}[/]")
+        out.print(table)
+        for change in report.changes[:show]:
+            head = f"--- {change.entry.customization} at {change.entry.at} ({change.entry.where}), then decided by {change.entry.decided_by}"
+            body = change.problem or json_diff(change.entry.reply, change.now).replace(
+                "expected.json", "captured"
+            ).replace("+++ reply", "+++ now")
+            out.print(head + "\n" + body, markup=False)
+        if len(report.changes) > show:
+            out.print(f"... and {len(report.changes) - show} more (--show N, or --format json)", markup=False)
+        out.print(f"{report.changed} of {report.calls} calls would now get another reply", markup=False)
+    if report.other_specs:
+        err.print(f"note: {report.other_specs} calls were captured under another spec name", markup=False)
+    raise Exit(1 if check and report.changed else 0)
+
+
+cases_app = typer.Typer(help="Golden cases from real calls.", no_args_is_help=True)
+app.add_typer(cases_app, name="cases")
+
+
+@cases_app.command("import")
+def cases_import(
+    logs: list[Path] = typer.Argument(..., help="Capture logs: .jsonl files or the folders that hold them."),
+    spec: str = typer.Option(..., "--spec", help="The spec whose cases/ folder receives the cases."),
+    redact: bool = typer.Option(
+        False, "--redact", help="Phone digits and names become stable pseudonyms (as capture's redact)."
+    ),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Import at most N new cases."),
+    php: str | None = typer.Option(None, "--php", help="The php binary to use."),
+) -> None:
+    """Turn captured calls into golden case folders beside the spec: one per distinct decision
+    (customization and deciding rule); expected.json is the spec's reply."""
+    from generator.capture.importer import import_cases
+    from generator.php.runner import require_php
+
+    loaded = _one_spec(spec)
+    php_bin = require_php(php)
+    capture = _read_capture(logs)
+    done = import_cases(loaded, capture, php_bin, redacted=redact, limit=limit)
+    for path in done.written:
+        out.print(f"[green]create[/]    {path}")
+    for line in done.failed:
+        err.print(f"not imported: {line}", markup=False)
+    out.print(f"{len(done.written)} new case(s); {len(done.existing)} decision(s) already had one", markup=False)
+    if done.written:
+        out.print(f"Review them, then: itgrix-gen test {spec}", markup=False)
+    raise Exit(1 if done.failed else 0)
 
 
 @app.command()

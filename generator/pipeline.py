@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from generator.customizations import CUSTOMIZATIONS
 from generator.customizations.base import IND, Customization, FileContext
@@ -49,6 +50,36 @@ class RenderedFile:
         return self.customization.filename
 
 
+def decisions_only(loaded: LoadedSpec) -> LoadedSpec:
+    """The spec without `capture` and `shadow`: what `test`, `run`, `replay` and `cases import`
+    judge is what the spec decides, and they must never write a capture log on this machine.
+    Deployed files keep both."""
+    import dataclasses
+
+    spec = loaded.spec
+    if spec.capture is None and not spec.shadow and not _any_section_shadow(spec):
+        return loaded
+    update: dict[str, Any] = {"capture": None, "shadow": False}
+    for c in CUSTOMIZATIONS:
+        section = c.section_of(spec)
+        if getattr(section, "shadow", None) is not None:
+            if len(c.section_path) == 2:  # phones.client / phones.user
+                parent = update.get("phones", spec.phones)
+                assert parent is not None
+                update["phones"] = parent.model_copy(
+                    update={c.section_path[1]: section.model_copy(update={"shadow": None})}
+                )
+            else:
+                update[c.section_path[0]] = section.model_copy(update={"shadow": None})
+    # Another spec, so another digest: the render cache must not answer with the deployed files.
+    digest = hashlib.sha256((loaded.digest + "\0decisions-only").encode()).hexdigest()
+    return dataclasses.replace(loaded, spec=spec.model_copy(update=update), digest=digest)
+
+
+def _any_section_shadow(spec: Any) -> bool:
+    return any(getattr(c.section_of(spec), "shadow", None) is not None for c in CUSTOMIZATIONS)
+
+
 def render(loaded: LoadedSpec) -> dict[str, str]:
     """The fourteen files of a spec: {file name: PHP text}.  Pure: the same spec gives the same
     bytes on every machine."""
@@ -81,6 +112,9 @@ def render_one(loaded: LoadedSpec, c: Customization) -> RenderedFile:
     spec = loaded.spec
     ctx = FileContext(c, loaded)
     section = c.section_of(spec)
+    own_shadow = getattr(section, "shadow", None)
+    ctx.shadow = section is not None and (own_shadow if own_shadow is not None else spec.shadow)
+    ctx.track = ctx.shadow or spec.capture is not None
     variables = {key: _code(value) for key, value in (c.body(section, ctx) if section is not None else {}).items()}
     passthrough = c.passthrough(ctx)
     what = f"its '{c.section}' section" if section is not None else "pass-through: the spec leaves it out"
@@ -96,6 +130,9 @@ def render_one(loaded: LoadedSpec, c: Customization) -> RenderedFile:
         passthrough_only=section is None,
         log=PhpCode(ctx.fn("log")),
         helpers=PhpCode("@HELPERS@"),
+        tracked=ctx.track,
+        shadow=ctx.shadow,
+        capture=PhpCode(ctx.capture_call(c, "$would" if ctx.shadow else "null")) if spec.capture else None,
     )
     template = environment().get_template(c.template if section is not None else "_base.php.j2")
     code = template.render(**context)

@@ -19,12 +19,14 @@
 // ("a.b.c" or a list; "*": every member), 'dir' (only those calls, "a|b"), 'pick' (an object's
 // first non-empty field of "x|y", all of them with 'every'), 'map' (translate).  Arrays, objects
 // and null count as no value.
-function itgrix_rt_collect($params, $sources, $direction)
+function itgrix_rt_collect($params, $sources, $direction, $report = null)
 {
     $found = array();
+    $applies = false;
     $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
     foreach ($sources as $source) {
         $level = isset($source['dir']) && !in_array($call, explode('|', $source['dir']), true) ? array() : array($params);
+        $applies = $applies || count($level) > 0;
         foreach (is_array($source['path']) ? $source['path'] : explode('.', $source['path']) as $key) {
             $next = array();
             foreach ($level as $item) {
@@ -46,6 +48,18 @@ function itgrix_rt_collect($params, $sources, $direction)
                     }
                 }
             }
+        }
+    }
+    if ($report !== null && $applies && count($found) === 0) {
+        // A rule read a key on a call where it applies and no source found a value: say so once per
+        // key and process, with the paths tried (`fields:` in the spec fixes a wrong guess).
+        static $said = array();
+        $tried = array();
+        foreach ($sources as $source) {
+            $tried[] = is_array($source['path']) ? implode('.', $source['path']) : $source['path'];
+        }
+        if (!isset($said[$report[1]])) {
+            $said[$report[1]] = itgrix_rt_log($report[0], "no value for '" . $report[1] . "'; tried " . implode(', ', $tried), true);
         }
     }
     return $found;
@@ -553,6 +567,123 @@ function itgrix_rt_utf8_clean($value)
         $out[itgrix_rt_utf8_clean($key)] = itgrix_rt_utf8_clean($member);
     }
     return is_array($value) ? $out : $value;
+}
+
+// Append one JSON line about this call to <dir>/<customization>.jsonl.  $config: array(folder, the
+// size in bytes at which a file is rotated, rotated files kept, the redaction key or null, the
+// zone or null).  Writers take an exclusive lock on <dir>/.lock for the append and any rotation,
+// so many PHP processes at once never tear a line; the lock is waited for 0.2 s at most.  A log
+// that cannot be written never breaks the call: one line on stderr says why.
+function itgrix_rt_capture($config, $name, $customization, $spec, $params, $reply, $decided, $would)
+{
+    $zone = $config[4];
+    $now = itgrix_rt_now();
+    $entry = array('v' => 1, 'at' => $zone === null ? gmdate('Y-m-d\TH:i:s\Z', $now)
+        : itgrix_rt_date((string) $now, $zone, null), 'customization' => $customization, 'spec' => $spec,
+        'input' => $params, 'reply' => $reply, 'decided_by' => $decided);
+    if (is_array($would)) {
+        $entry['would_reply'] = $would;
+    }
+    if ($config[3] !== null) {
+        foreach (array('input', 'reply', 'would_reply') as $part) {
+            if (isset($entry[$part])) {
+                $entry[$part] = itgrix_rt_redact($entry[$part], $config[3], '', '');
+            }
+        }
+    }
+    $line = itgrix_rt_json(itgrix_rt_utf8_clean($entry));
+    if (!is_string($line) || $line === '') {
+        return itgrix_rt_log($name, 'capture: the call could not be encoded as JSON; not logged');
+    }
+    $line .= "\n";
+    $dir = $config[0];
+    $mask = umask(077); // the folder 0700 and the files 0600, whatever the server's umask
+    $lock = (is_dir($dir) || @mkdir($dir, 0700, true)) ? @fopen($dir . '/.lock', 'a') : false;
+    $locked = false;
+    for ($try = 0; $lock !== false && !$locked && $try < 100; $try++) {
+        $locked = @flock($lock, LOCK_EX | LOCK_NB);
+        if (!$locked) {
+            usleep(2000);
+        }
+    }
+    $written = false;
+    if ($locked) {
+        $file = $dir . '/' . $customization . '.jsonl';
+        clearstatcache();
+        $size = @filesize($file);
+        if (is_int($size) && $size > 0 && $size + strlen($line) > $config[1]) {
+            for ($i = $config[2]; $i >= 1; $i--) {
+                $from = $i === 1 ? $file : $file . '.' . ($i - 1);
+                if (file_exists($from)) {
+                    @rename($from, $file . '.' . $i);
+                }
+            }
+        }
+        $out = @fopen($file, 'a');
+        if ($out !== false) {
+            $stat = fstat($out);
+            $written = @fwrite($out, $line);
+            if ($written !== strlen($line) && is_array($stat)) {
+                @ftruncate($out, $stat['size']); // a disk that filled up mid-line: no torn line left
+            }
+            fclose($out);
+        }
+        flock($lock, LOCK_UN);
+    }
+    if ($lock !== false) {
+        fclose($lock);
+    }
+    umask($mask);
+    if ($written !== strlen($line)) {
+        itgrix_rt_log($name, 'capture: cannot write to ' . $dir . ($lock === false ? ' (no folder or no permission)'
+            : ($locked ? ' (disk full or no permission)' : ' (the lock stayed busy)')) . '; the call goes on');
+    }
+    return null;
+}
+
+// Phone digits and personal names as stable pseudonyms, the same in every file and in `cases
+// import --redact` (generator/capture/redact.py): a number keeps its form and all but its last
+// seven digits; a name or e-mail becomes "anon-" and 8 hex digits.  Company numbers (trunks, the
+// line) and technical names (channels, trunks) stay, so rules on them still hold on replay.
+function itgrix_rt_redact($value, $key, $field, $parent)
+{
+    if (is_array($value)) {
+        $out = array();
+        foreach ($value as $k => $member) {
+            $named = is_string($k);
+            $out[$k] = itgrix_rt_redact($member, $key, $named ? $k : $field, $named ? $field : $parent);
+        }
+        return $out;
+    }
+    if (!is_string($value) || $value === '' || $parent === 'trunk' || $field === 'trunk'
+        || $field === 'LINE_NUMBER' || $field === 'line') {
+        return $value;
+    }
+    if (preg_match('/^(name|NAME|LAST_NAME|SECOND_NAME|email|EMAIL)$/', $field) && $parent !== 'channel') {
+        return 'anon-' . substr(sha1($key . "\0" . $value), 0, 8);
+    }
+    $phone = preg_match('/^(phone|number|num|PHONE_NUMBER|extension|exten|from|to|phones)$/', $field) === 1;
+    if (!preg_match_all('/(?<![\w.:\/+-])\+?[0-9](?:[ ()-]*[0-9]){6,}(?![\w.:\/-])/', $value, $hits, PREG_OFFSET_CAPTURE)) {
+        return $value;
+    }
+    $out = '';
+    $at = 0;
+    foreach ($hits[0] as $hit) {
+        $digits = preg_replace('/[^0-9]/', '', $hit[0]);
+        $text = $hit[0];
+        if (strlen($digits) >= ($phone ? 7 : 10)) {
+            $hash = substr(sha1($key . "\0" . substr($digits, -7)), 0, 12);
+            $fake = sprintf('%07d', (int) fmod(hexdec($hash), 10000000));
+            for ($i = strlen($text) - 1, $n = 6; $i >= 0 && $n >= 0; $i--) {
+                if ($text[$i] >= '0' && $text[$i] <= '9') {
+                    $text[$i] = $fake[$n--];
+                }
+            }
+        }
+        $out .= substr($value, $at, $hit[1] - $at) . $text;
+        $at = $hit[1] + strlen($hit[0]);
+    }
+    return $out . substr($value, $at);
 }
 
 // Send the webhook ($body: text, or an array sent as JSON); a failure or an HTTP status >= 400 is

@@ -29,7 +29,9 @@ def test_example_fits_the_line_budget():
     # 2,200 before {client_phone} became the normalised number: the four example files that use it
     # (activity, tasks, webhook, originate's rules) now carry the phone parser (~140 lines each),
     # because a generated file must work alone, whatever else is deployed beside it.
-    assert lines(render(load(EXAMPLE))) <= 2800
+    # +130 for the run-time diagnostics in the field reader (issue 13: a key a rule reads that no
+    # path provides is said on stderr).
+    assert lines(render(load(EXAMPLE))) <= 2900
 
 
 def test_passthrough_files_are_short():

@@ -54,17 +54,49 @@ class FileContext:
         # A condition key whose values this file reads another way (originate: the clicked number
         # in E.164): key -> a maker of the PHP expression (called only where a rule tests the key).
         self.values_of: dict[str, Callable[[], str]] = {}
+        self.track = False  # capture or shadow: rules record which of them decided, in $decided
+        self.shadow = False  # shadow: side effects (a webhook, a conversion) are left out
 
     # --- names ---------------------------------------------------------------------------
     def fn(self, helper: str) -> str:
         return self.rt.fn(helper)
 
+    def capture_call(self, c: Customization, would: str) -> str:
+        """The statement that appends this call to the capture log (`capture:`)."""
+        cap = self.spec.capture
+        assert cap is not None
+        key = None
+        if cap.redact:
+            # Pseudonyms must match across files and `cases import --redact`: a key of the spec.
+            from generator.capture.redact import redact_key
+
+            key = redact_key(self.spec.name)
+        zone = self.zone(str(self.spec.timezone)) if self.spec.timezone else "null"
+        config = (
+            f"array({literals.php_string(cap.dir)}, {literals.php_int(int(cap.max_mb * 1024 * 1024))}, "
+            f"{literals.php_int(cap.keep)}, {literals.php_value(key)}, {zone})"
+        )
+        return (
+            f"{self.fn('capture')}({config}, {literals.php_string(f'{c.name}:{self.spec.name}')}, "
+            f"{literals.php_string(c.name)}, {literals.php_string(self.spec.name)}, $params, $reply, $decided, {would})"
+        )
+
+    def decided(self, path: KeyPath) -> list[str]:
+        """The statement that records a rule as the decision (capture / shadow only)."""
+        return [f"$decided = {literals.php_string(dotted(path))};"] if self.track else []
+
+    def reported(self, key: str) -> str:
+        """Like acc(), but a rule's read: no value where the key applies is said on stderr."""
+        self.acc(key)
+        return f"{self.accessors[key][0]}($params, array($name, {literals.php_string(key)}))"
+
     def acc(self, key: str) -> str:
         """A call of the accessor that reads a condition key or placeholder in this file."""
         if key not in self.accessors:
-            name, code = fields.accessor(key, self.c.name, self.rt)
+            overrides = self.spec.fields
+            name, code = fields.accessor(key, self.c.name, self.rt, overrides)
             self.accessors[key] = (name, code)
-            if fields.needs_direction(key, self.c.name):
+            if fields.needs_direction(key, self.c.name, overrides):
                 self.acc(fields.DIRECTION_KEY)
         return self.accessors[key][0] + "($params)"
 
@@ -108,12 +140,12 @@ class FileContext:
         for key in ("direction", "stage"):
             values = getattr(when, key)
             if values is not None:
-                tests.append(f"{self.fn('is')}({self.acc(key)}, {literals.php_array(list(values))})")
+                tests.append(f"{self.fn('is')}({self.reported(key)}, {literals.php_array(list(values))})")
                 words.append(f"{key} is " + " or ".join(say(v) for v in values))
         for key in ("extension", "trunk", "client_phone", "line", "status"):
             match = getattr(when, key)
             if match is not None:
-                values = self.values_of[key]() if key in self.values_of else self.acc(key)
+                values = self.values_of[key]() if key in self.values_of else self.reported(key)
                 tests.append(self._match(values, match))
                 words.append(f"{key} {self._match_words(match)}")
         if when.number_type is not None:
@@ -122,7 +154,7 @@ class FileContext:
         for key in ("answered", "is_ivr"):
             value = getattr(when, key)
             if value is not None:
-                tests.append(f"{self.fn('flag')}({self.acc(key)}, {literals.php_bool(value)})")
+                tests.append(f"{self.fn('flag')}({self.reported(key)}, {literals.php_bool(value)})")
                 words.append(f"{key} is {'true' if value else 'false'}")
         if when.duration is not None:
             for op, seconds in when.duration.tests():
@@ -354,10 +386,10 @@ class FileContext:
     def rule(self, path: KeyPath, rule: Rule, target: str, cancel: str) -> list[str]:
         tests, words = self.when(rule.when)
         if rule.cancels():
-            body = [f"return {cancel};"]
+            body = [*self.decided(path), f"return {cancel};"]
             outcome = " -> cancel"
         else:
-            body = self.assignments(target, rule.set)
+            body = [*self.decided(path), *self.assignments(target, rule.set)]
             outcome = ""
         return [self.comment(path, words + outcome)] + self.if_block(tests, body)
 

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from generator.customizations import words
 from generator.customizations.base import Customization, FileContext
-from generator.speclang.types import Strict, When
+from generator.speclang.types import Section, Strict, When
 
 
 class RegistrationRule(Strict):
@@ -18,7 +18,7 @@ class RegistrationRule(Strict):
     then: Literal["register", "skip"]
 
 
-class Registration(Strict):
+class Registration(Section):
     default: Literal["register", "skip"] = Field(default="register", description="when no rule matches")
     rules: list[RegistrationRule] = Field(default_factory=list, description="the first matching rule decides")
 
@@ -35,7 +35,7 @@ class NeedRegistration(Customization):
             tests, text = ctx.when(rule.when)
             answer = f"return {reply}(array('result' => {'true' if rule.then == 'register' else 'false'}));"
             steps.append(ctx.comment(self.section_path + ("rules", i), f"{text} -> {rule.then}"))
-            steps += ctx.if_block(tests, [answer])
+            steps += ctx.if_block(tests, [*ctx.decided(self.section_path + ("rules", i)), answer])
         steps.append(ctx.comment(self.section_path + ("default",), section.default))
         steps.append(f"return {reply}(array('result' => {'true' if section.default == 'register' else 'false'}));")
         return {"steps": steps}

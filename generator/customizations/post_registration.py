@@ -13,7 +13,7 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 from generator.customizations import words
 from generator.customizations.base import Customization, FileContext, say
 from generator.emit import marked as literals
-from generator.speclang.types import SetMap, Strict, Template, When
+from generator.speclang.types import Section, SetMap, Strict, Template, When
 
 
 class Webhook(Strict):
@@ -58,7 +58,7 @@ class Webhook(Strict):
         return value
 
 
-class PostRegistration(Strict):
+class PostRegistration(Section):
     webhook: Webhook | None = None
 
 
@@ -93,7 +93,11 @@ class AfterRegistration(Customization):
             self.section_path + ("webhook",),
             f"{hook.method} {say(hook.url)}" + ("" if text == "always" else f" when {text}"),
         )
-        return {"steps": [comment] + ctx.if_block(tests, call.split("\n"))}
+        decided = ctx.decided(self.section_path + ("webhook",))
+        if ctx.shadow:
+            # shadow: the request is decided and logged, never sent
+            return {"steps": [comment] + ctx.if_block(tests, [*decided, "// shadow: not sent"])}
+        return {"steps": [comment] + ctx.if_block(tests, [*decided, *call.split("\n")])}
 
     def explain(self, section: PostRegistration, spec: Any) -> list[str]:
         hook = section.webhook

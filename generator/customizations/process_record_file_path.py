@@ -12,7 +12,7 @@ from pydantic import Field, field_validator
 from generator.customizations import words
 from generator.customizations.base import CONTEXT_KEYS, Customization, FileContext, say
 from generator.emit import marked as literals
-from generator.speclang.types import Rewrite, Strict
+from generator.speclang.types import Rewrite, Section, Strict
 
 
 class Convert(Strict):
@@ -33,7 +33,7 @@ class Convert(Strict):
         return value
 
 
-class Record(Strict):
+class Record(Section):
     rewrite: list[Rewrite] = Field(default_factory=list, description="path rewrites, in order")
     convert: Convert | None = None
 
@@ -79,10 +79,14 @@ class RecordFilePath(Customization):
                     self.section_path + ("convert",), f"{say(c.command)} to .{c.extension}, at most {c.timeout_s:g} s"
                 )
             )
-            steps.append(
-                f"$path = {ctx.fn('convert_recording')}($path, {literals.php_value(shell_parts(c.command))}, "
-                f"{literals.php_string(c.extension)}, {literals.php_float(float(c.timeout_s))}, $name);"
-            )
+            steps += ctx.decided(self.section_path + ("convert",))
+            if ctx.shadow:
+                steps.append("// shadow: the recording is not converted")
+            else:
+                steps.append(
+                    f"$path = {ctx.fn('convert_recording')}($path, {literals.php_value(shell_parts(c.command))}, "
+                    f"{literals.php_string(c.extension)}, {literals.php_float(float(c.timeout_s))}, $name);"
+                )
         data = f"{ctx.fn('omit')}($params, {literals.php_array(list(CONTEXT_KEYS))})"
         return {"data": data, "steps": steps, "reply": ctx.fn("reply")}
 

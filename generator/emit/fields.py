@@ -131,34 +131,45 @@ FIELDS: dict[str, tuple[Source, ...]] = {
 FIELDS["client_phone.raw"] = FIELDS["client_phone"]  # {client_phone} is normalised; this one is not
 
 
-def sources_for(key: str, customization: str) -> list[Source]:
-    """The sources of a condition key or placeholder in one customization, in order."""
-    return [s for s in FIELDS[key] if s.applies_to(customization)]
+Overrides = dict[str, list[str]] | None  # a spec's `fields:`: key -> dotted paths
+
+
+def sources_for(key: str, customization: str, overrides: Overrides = None) -> list[Source]:
+    """The sources of a condition key or placeholder in one customization, in order.  A spec's
+    `fields:` override replaces the table's general sources of the key; those that read a
+    customization's own input (`only`: process_client_phone's `phone`...) stay first."""
+    table = FIELDS[key]
+    paths = (overrides or {}).get("client_phone" if key == "client_phone.raw" else key)
+    if paths:
+        own = [s for s in table if s.only is not None and s.applies_to(customization)]
+        return own + [Source(tuple(p.split("."))) for p in paths]
+    return [s for s in table if s.applies_to(customization)]
 
 
 DIRECTION_KEY = "direction"
 _NO_MARKS = {ord(c): None for c in "\x01\x02\x03\x04"}
 
 
-def needs_direction(key: str, customization: str) -> bool:
-    return key != DIRECTION_KEY and any(s.dirs for s in sources_for(key, customization))
+def needs_direction(key: str, customization: str, overrides: Overrides = None) -> bool:
+    return key != DIRECTION_KEY and any(s.dirs for s in sources_for(key, customization, overrides))
 
 
-def accessor(key: str, customization: str, rt: Runtime) -> tuple[str, str]:
+def accessor(key: str, customization: str, rt: Runtime, overrides: Overrides = None) -> tuple[str, str]:
     """The PHP function that reads `key` in `customization`: its name and guarded definition.
     It returns every value found, as texts (or raw, for flags), in the table's order."""
     from generator.emit.marked import php_array
 
-    sources = sources_for(key, customization)
+    sources = sources_for(key, customization, overrides)
     direction = "array()"
-    if needs_direction(key, customization):
-        direction = f"{accessor(DIRECTION_KEY, customization, rt)[0]}($params)"
+    if needs_direction(key, customization, overrides):
+        direction = f"{accessor(DIRECTION_KEY, customization, rt, overrides)[0]}($params)"
     # One source per line: a reviewer reads the table top to bottom.
     items = [php_array(s.php_data()) for s in sources]
     data = items[0] if len(items) == 1 else "array(\n" + "".join(f"        {item},\n" for item in items) + "    )"
     if len(items) == 1:
         data = f"array({data})"
-    code = f"($params) {{\n    return {rt.fn('collect')}($params, {data}, {direction});\n}}\n"
+    # $report (a rule's read): array(file name, key), to say on stderr when nothing is found.
+    code = f"($params, $report = null) {{\n    return {rt.fn('collect')}($params, {data}, {direction}, $report);\n}}\n"
     digest = hashlib.sha256(code.translate(_NO_MARKS).encode("utf-8")).hexdigest()[:8]  # the code, not its marks
     name = f"itgrix_gen_{digest}_{key.replace('.', '_')}"
     lines = ("function " + name + code).rstrip("\n").split("\n")
@@ -166,10 +177,17 @@ def accessor(key: str, customization: str, rt: Runtime) -> tuple[str, str]:
     return name, f"if (!function_exists('{name}')) {{\n{body}\n}}\n"
 
 
-def markdown_table() -> str:
+def markdown_table(overrides: Overrides = None) -> str:
+    """The field table as Markdown; with a spec's `fields:`, its overrides marked as such."""
     lines = ["| key | read from, in order |", "| --- | --- |"]
     for key, sources in FIELDS.items():
-        lines.append(f"| `{key}` | " + "<br>".join(f"`{s.describe()}`" for s in sources) + " |")
+        paths = (overrides or {}).get("client_phone" if key == "client_phone.raw" else key)
+        if paths:
+            own = [s for s in sources if s.only is not None]
+            cells = [f"`{s.describe()}`" for s in own] + [f"`{p}` (the spec's `fields:`)" for p in paths]
+        else:
+            cells = [f"`{s.describe()}`" for s in sources]
+        lines.append(f"| `{key}` | " + "<br>".join(cells) + " |")
     return "\n".join(lines)
 
 

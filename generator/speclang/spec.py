@@ -18,7 +18,17 @@ from generator.customizations.post_registration import PostRegistration
 from generator.customizations.process_originate_params import Originate
 from generator.customizations.process_record_file_path import Record
 from generator.customizations.process_task_creation_params import Tasks
-from generator.speclang.types import PHP_VERSIONS, Calendar, ParamsSection, PhoneSection, Schedule, Strict, TimeZone
+from generator.speclang.types import (
+    PHP_VERSIONS,
+    Calendar,
+    Capture,
+    FieldPaths,
+    ParamsSection,
+    PhoneSection,
+    Schedule,
+    Strict,
+    TimeZone,
+)
 
 
 class Phones(Strict):
@@ -55,6 +65,19 @@ class Spec(Strict):
     )
     schedules: dict[Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][\w-]*$")], Schedule] | None = Field(
         default=None, description="named working hours: `hours: office` in a condition"
+    )
+
+    fields: dict[str, FieldPaths] | None = Field(
+        default=None,
+        description="this client's connector fills these keys from other paths: key -> paths that replace "
+        "the field table's sources (see `itgrix-gen fields --probe`)",
+    )
+    capture: Capture | None = Field(
+        default=None, description="every call each file sees is appended to a JSON Lines log on the server"
+    )
+    shadow: bool = Field(
+        default=False,
+        description="true: decide and log as usual, but answer as the pass-through (also allowed in any section)",
     )
 
     phones: Phones | None = Field(
@@ -94,6 +117,25 @@ class Spec(Strict):
     post_registration: PostRegistration | None = Field(
         default=None, description="-> post_registration.php: a webhook after registration"
     )
+
+    @field_validator("fields")
+    @classmethod
+    def _field_keys(cls, value: dict[str, list[str]] | None) -> dict[str, list[str]] | None:
+        from generator.emit.fields import FIELDS
+
+        for key in value or {}:
+            if key not in FIELDS or key == "client_phone.raw":
+                import difflib
+
+                known = [k for k in FIELDS if k != "client_phone.raw"]
+                close = difflib.get_close_matches(key, known, n=1)
+                raise ValueError(
+                    f"{key!r} is not a key of the field table"
+                    + (f" (did you mean {close[0]!r}?)" if close else "")
+                    + "; keys: "
+                    + ", ".join(known)
+                )
+        return value
 
     @field_validator("name")
     @classmethod

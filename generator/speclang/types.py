@@ -58,6 +58,16 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class Section(Strict):
+    """What every customization's section may say besides its own keys."""
+
+    shadow: bool | None = Field(
+        default=None,
+        description="true: this file decides and logs as usual, but answers as the pass-through "
+        "(default: the spec's `shadow`)",
+    )
+
+
 # --- small value types ---------------------------------------------------------------------
 
 
@@ -615,7 +625,7 @@ class Rewrite(Strict):
         return self
 
 
-class PhoneSection(Strict):
+class PhoneSection(Section):
     region: Region | None = Field(default=None, description="ISO 3166 region for numbers without a country code")
     format: Literal["e164", "national", "digits", "keep"] | None = Field(
         default=None, description="e164 | national | digits | keep (default: e164 with a region, else keep)"
@@ -666,6 +676,54 @@ class Rule(Strict):
         return self
 
 
-class ParamsSection(Strict):
+class ParamsSection(Section):
     set: SetMap = Field(default_factory=dict, description="fields applied to every call")
     rules: list[Rule] = Field(default_factory=list, description="then every matching rule, in order")
+
+
+def _server_dir(value: str) -> str:
+    if not value.startswith("/") or any(ord(c) < 32 or c == "\x7f" for c in value):
+        raise ValueError("write the capture folder as an absolute path on the server, e.g. /var/log/itgrix-gen")
+    if any(part == ".." for part in value.split("/")):
+        raise ValueError("the capture folder may not contain '..'")
+    return value.rstrip("/") or "/"
+
+
+class Capture(Strict):
+    dir: Annotated[str, AfterValidator(_server_dir)] = Field(
+        description="folder on the server (created with mode 0700; files 0600), one <customization>.jsonl each"
+    )
+    max_mb: float = Field(default=50, gt=0, le=10240, description="a log file's size before it is rotated")
+    keep: int = Field(default=5, ge=1, le=100, description="rotated files kept (<name>.jsonl.1 ... .N)")
+    redact: bool = Field(
+        default=False,
+        description="phone digits and personal names become stable pseudonyms before they are written",
+    )
+
+
+FIELD_PATH = re.compile(r"[^\s.]+(\.[^\s.]+)*")
+
+
+def _field_paths(value: Any) -> Any:
+    items = value if isinstance(value, list) else [value]
+    if not items:
+        raise ValueError("give at least one path")
+    for item in items:
+        if not isinstance(item, str) or not FIELD_PATH.fullmatch(item):
+            raise ValueError(
+                f"{item!r} is not a path: write dotted keys from the root of the input, "
+                "e.g. call_full.channel.trunk.title ('*' for any member)"
+            )
+    return items
+
+
+FieldPaths = Annotated[
+    list[str],
+    BeforeValidator(_field_paths),
+    WithJsonSchema(
+        {
+            "description": "dotted input paths, tried in order ('*' for any member)",
+            "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}],
+        }
+    ),
+]
