@@ -643,7 +643,8 @@ def fields(
         out.print(table)
         if found.unread:
             out.print("Paths in the calls that the table never reads (calls):", markup=False)
-            for path, n in found.unread.most_common(40):
+            for path in sorted(found.unread, key=lambda p: (-found.unread[p], p))[:40]:
+                n = found.unread[path]
                 out.print(f"  {path}: {n}", markup=False)
         for key, paths in found.suggestions.items():
             out.print(

@@ -23,6 +23,13 @@ def explain(spec: Spec) -> str:
             continue
         customized.append(c)
         lines += [f"## {c.filename}", "", f"*{c.summary}*", ""]
+        own = getattr(section, "shadow", None)
+        if own if own is not None else spec.shadow:
+            lines += [
+                "**Shadow mode:** this file decides and logs as below, but answers the connector as if it "
+                "were not customized (no webhook is sent, no recording converted).",
+                "",
+            ]
         lines += [f"- {line}" for line in c.explain(section, spec)]
         lines.append("")
     lines += ["## Left unchanged", ""]
@@ -31,6 +38,22 @@ def explain(spec: Spec) -> str:
         if passthrough
         else "Nothing: every customization is used."
     ]
+    if spec.capture is not None:
+        cap = spec.capture
+        lines += [
+            "",
+            "## Call log",
+            "",
+            f"Every call each file sees is appended to {code(cap.dir + '/<file>.jsonl')} (folder mode 0700, files "
+            f"0600), rotated at {cap.max_mb:g} MB with {cap.keep} old files kept"
+            + ("; phone digits and names are replaced by stable pseudonyms first." if cap.redact else ".")
+            + " The connector calls only the files switched on below.",
+        ]
+    if spec.fields:
+        lines += ["", "## Where this connector keeps call data", ""]
+        lines += [
+            f"- {code(key)} is read from {', '.join(code(p) for p in paths)}." for key, paths in spec.fields.items()
+        ]
     lines += [
         "",
         "## To switch on",

@@ -570,75 +570,58 @@ function itgrix_rt_utf8_clean($value)
 }
 
 // Append one JSON line about this call to <dir>/<customization>.jsonl.  $config: array(folder, the
-// size in bytes at which a file is rotated, rotated files kept, the redaction key or null, the
-// zone or null).  Writers take an exclusive lock on <dir>/.lock for the append and any rotation,
-// so many PHP processes at once never tear a line; the lock is waited for 0.2 s at most.  A log
-// that cannot be written never breaks the call: one line on stderr says why.
-function itgrix_rt_capture($config, $name, $customization, $spec, $params, $reply, $decided, $would)
+// size in bytes at which a file is rotated, rotated files kept, the zone or null); $input, $reply
+// and $would come redacted when the spec says so.  Writers take an exclusive lock on <dir>/.lock
+// for the append and any rotation, so many PHP processes at once never tear a line; the lock is
+// waited for 0.2 s at most.  A log that cannot be written never breaks the call: one stderr line.
+function itgrix_rt_capture($config, $name, $customization, $spec, $input, $reply, $decided, $would)
 {
-    $zone = $config[4];
     $now = itgrix_rt_now();
-    $entry = array('v' => 1, 'at' => $zone === null ? gmdate('Y-m-d\TH:i:s\Z', $now)
-        : itgrix_rt_date((string) $now, $zone, null), 'customization' => $customization, 'spec' => $spec,
-        'input' => $params, 'reply' => $reply, 'decided_by' => $decided);
-    if (is_array($would)) {
+    $offset = $config[3] === null ? 0 : itgrix_rt_zone_offset($now, $config[3]);
+    $entry = array('v' => 1, 'at' => gmdate('Y-m-d\TH:i:s', $now + $offset) . ($offset < 0 ? '-' : '+')
+        . gmdate('H:i', abs($offset)), 'customization' => $customization, 'spec' => $spec, 'input' => $input,
+        'reply' => $reply, 'decided_by' => $decided);
+    if ($would !== null) {
         $entry['would_reply'] = $would;
     }
-    if ($config[3] !== null) {
-        foreach (array('input', 'reply', 'would_reply') as $part) {
-            if (isset($entry[$part])) {
-                $entry[$part] = itgrix_rt_redact($entry[$part], $config[3], '', '');
-            }
-        }
+    $line = @itgrix_rt_json($entry); // bytes that are not UTF-8 fail it: then they become U+FFFD
+    if (!is_string($line) || $line === '' || $line === 'null') {
+        $line = itgrix_rt_json(itgrix_rt_utf8_clean($entry));
     }
-    $line = itgrix_rt_json(itgrix_rt_utf8_clean($entry));
-    if (!is_string($line) || $line === '') {
-        return itgrix_rt_log($name, 'capture: the call could not be encoded as JSON; not logged');
-    }
-    $line .= "\n";
+    $line = (is_string($line) ? $line : '') . "\n";
     $dir = $config[0];
     $mask = umask(077); // the folder 0700 and the files 0600, whatever the server's umask
     $lock = (is_dir($dir) || @mkdir($dir, 0700, true)) ? @fopen($dir . '/.lock', 'a') : false;
     $locked = false;
     for ($try = 0; $lock !== false && !$locked && $try < 100; $try++) {
-        $locked = @flock($lock, LOCK_EX | LOCK_NB);
-        if (!$locked) {
-            usleep(2000);
-        }
+        $locked = @flock($lock, LOCK_EX | LOCK_NB) || usleep(2000);
     }
     $written = false;
-    if ($locked) {
+    if ($locked && $line !== "\n") {
         $file = $dir . '/' . $customization . '.jsonl';
         clearstatcache();
         $size = @filesize($file);
-        if (is_int($size) && $size > 0 && $size + strlen($line) > $config[1]) {
-            for ($i = $config[2]; $i >= 1; $i--) {
-                $from = $i === 1 ? $file : $file . '.' . ($i - 1);
-                if (file_exists($from)) {
-                    @rename($from, $file . '.' . $i);
-                }
-            }
+        for ($i = $config[2]; is_int($size) && $size > 0 && $size + strlen($line) > $config[1] && $i >= 1; $i--) {
+            @rename($i === 1 ? $file : $file . '.' . ($i - 1), $file . '.' . $i); // rotate: .1 is the newest
         }
         $out = @fopen($file, 'a');
+        $stat = $out !== false ? fstat($out) : false;
+        $written = $out !== false ? @fwrite($out, $line) : false;
+        if ($written !== strlen($line) && is_array($stat)) {
+            @ftruncate($out, $stat['size']); // a disk that filled up mid-line: no torn line left
+        }
         if ($out !== false) {
-            $stat = fstat($out);
-            $written = @fwrite($out, $line);
-            if ($written !== strlen($line) && is_array($stat)) {
-                @ftruncate($out, $stat['size']); // a disk that filled up mid-line: no torn line left
-            }
             fclose($out);
         }
-        flock($lock, LOCK_UN);
     }
     if ($lock !== false) {
-        fclose($lock);
+        fclose($lock); // releases the lock
     }
     umask($mask);
     if ($written !== strlen($line)) {
         itgrix_rt_log($name, 'capture: cannot write to ' . $dir . ($lock === false ? ' (no folder or no permission)'
-            : ($locked ? ' (disk full or no permission)' : ' (the lock stayed busy)')) . '; the call goes on');
+            : ($locked ? ' (disk full, no permission, or the call cannot be encoded)' : ' (the lock stayed busy)')));
     }
-    return null;
 }
 
 // Phone digits and personal names as stable pseudonyms, the same in every file and in `cases
@@ -655,15 +638,18 @@ function itgrix_rt_redact($value, $key, $field, $parent)
         }
         return $out;
     }
+    $names = array('name' => 1, 'NAME' => 1, 'LAST_NAME' => 1, 'SECOND_NAME' => 1, 'email' => 1, 'EMAIL' => 1);
+    $phones = array('phone' => 1, 'number' => 1, 'num' => 1, 'PHONE_NUMBER' => 1, 'extension' => 1, 'exten' => 1,
+        'from' => 1, 'to' => 1, 'phones' => 1);
     if (!is_string($value) || $value === '' || $parent === 'trunk' || $field === 'trunk'
         || $field === 'LINE_NUMBER' || $field === 'line') {
         return $value;
     }
-    if (preg_match('/^(name|NAME|LAST_NAME|SECOND_NAME|email|EMAIL)$/', $field) && $parent !== 'channel') {
+    if (isset($names[$field]) && $parent !== 'channel') {
         return 'anon-' . substr(sha1($key . "\0" . $value), 0, 8);
     }
-    $phone = preg_match('/^(phone|number|num|PHONE_NUMBER|extension|exten|from|to|phones)$/', $field) === 1;
-    if (!preg_match_all('/(?<![\w.:\/+-])\+?[0-9](?:[ ()-]*[0-9]){6,}(?![\w.:\/-])/', $value, $hits, PREG_OFFSET_CAPTURE)) {
+    $phone = isset($phones[$field]);
+    if (strlen($value) < 7 || strpbrk($value, '0123456789') === false || !preg_match_all('/(?<![\w.:\/+-])\+?[0-9](?:[ ()-]*[0-9]){6,}(?![\w.:\/-])/', $value, $hits, PREG_OFFSET_CAPTURE)) {
         return $value;
     }
     $out = '';

@@ -90,7 +90,7 @@ class Probe:
             "keys": {
                 k: {"calls": r.calls, "resolved": r.resolved, "sources": dict(r.sources)} for k, r in self.keys.items()
             },
-            "unread_paths": [p for p, _n in self.unread.most_common()],
+            "unread_paths": sorted(self.unread, key=lambda p: (-self.unread[p], p)),
             "suggestions": self.suggestions,
             "skipped": dict(capture.skipped),
         }
@@ -142,6 +142,13 @@ def probe(capture: Capture, overrides: Overrides = None) -> Probe:
                 if values:
                     report.sources[".".join(s.path) + (" -> " + "/".join(s.pick) if s.pick else "")] += 1
                     hit = True
+            if key == "duration" and not hit:
+                # No DURATION: the files compute it from the main channel's answer and end times.
+                channel = params.get("call_full", {}).get("channel") if isinstance(params, dict) else None
+                times = [channel.get(k) for k in ("answer_time", "end_time")] if isinstance(channel, dict) else []
+                if len(times) == 2 and all(isinstance(t, str) and t[:4] not in ("", "0001") for t in times):
+                    report.sources["call_full.channel.answer_time, end_time (computed)"] += 1
+                    hit = True
             report.resolved += hit
         paths: set[str] = set()
         _leaves(params, (), paths)
@@ -152,7 +159,8 @@ def probe(capture: Capture, overrides: Overrides = None) -> Probe:
     for key, report in keys.items():
         if report.calls and not report.resolved:
             words = HINTS.get(key, tuple(re.split(r"[._]", key)))
-            near = [p for p, _n in unread.most_common() if any(w in p.lower() for w in words)]
+            ranked = sorted(unread, key=lambda p: (-unread[p], "*" in p, len(p), p))  # the main channel first
+            near = [p for p in ranked if any(w in p.lower() for w in words)]
             if near:
                 suggestions[key] = near[:3]
     return Probe(keys, unread, suggestions)

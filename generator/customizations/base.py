@@ -65,20 +65,22 @@ class FileContext:
         """The statement that appends this call to the capture log (`capture:`)."""
         cap = self.spec.capture
         assert cap is not None
-        key = None
+        zone = self.zone(str(self.spec.timezone)) if self.spec.timezone else "null"
+        config = (
+            f"array({literals.php_string(cap.dir)}, {literals.php_int(int(cap.max_mb * 1024 * 1024))}, "
+            f"{literals.php_int(cap.keep)}, {zone})"
+        )
+        parts = ["$params", "$reply", would]
         if cap.redact:
             # Pseudonyms must match across files and `cases import --redact`: a key of the spec.
             from generator.capture.redact import redact_key
 
-            key = redact_key(self.spec.name)
-        zone = self.zone(str(self.spec.timezone)) if self.spec.timezone else "null"
-        config = (
-            f"array({literals.php_string(cap.dir)}, {literals.php_int(int(cap.max_mb * 1024 * 1024))}, "
-            f"{literals.php_int(cap.keep)}, {literals.php_value(key)}, {zone})"
-        )
+            key = literals.php_string(redact_key(self.spec.name))
+            parts = [f"{self.fn('redact')}({p}, {key}, '', '')" if p != "null" else p for p in parts]
+        name = literals.php_string(f"{c.name}:{self.spec.name}")
         return (
-            f"{self.fn('capture')}({config}, {literals.php_string(f'{c.name}:{self.spec.name}')}, "
-            f"{literals.php_string(c.name)}, {literals.php_string(self.spec.name)}, $params, $reply, $decided, {would})"
+            f"{self.fn('capture')}({config}, {name}, {literals.php_string(c.name)}, "
+            f"{literals.php_string(self.spec.name)},\n            {parts[0]}, {parts[1]}, $decided, {parts[2]})"
         )
 
     def decided(self, path: KeyPath) -> list[str]:
