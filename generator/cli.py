@@ -439,102 +439,227 @@ def versions_from(versions: list[str], floor: str) -> list[str]:
     return [v for v in versions if v == "native" or key(v) >= key(floor)]
 
 
+FormatOption = typer.Option("text", "--format", help="text (tables and diffs) or json.")
+TargetOption = typer.Option(
+    None,
+    "--to",
+    help="A target: the connector's folder, or ssh://[user@]host[:port]/path (repeat for several; "
+    "default: each spec's deploy.to).",
+)
+
+
+def _jobs(specs: list[str], to: list[str] | None, need_spec: bool = True) -> tuple[list[Any], int]:
+    """(spec, target) jobs; and how many specs could not be used (errors already printed)."""
+    from generator.fleet import Job
+    from generator.remote.target import parse
+
+    targets = [parse(t) for t in to or []]
+    if not specs:
+        if need_spec:
+            raise UsageProblem("name at least one SPEC (a file or a folder of specs)")
+        if not targets:
+            raise UsageProblem("give --to TARGET (a folder or ssh://host/path)")
+        return [Job(None, t) for t in targets], 0
+    loaded, failed = load_all(expand_specs(specs))
+    jobs = []
+    for item in loaded:
+        mine = targets or [parse(t) for t in (item.spec.deploy.to if item.spec.deploy else [])]
+        if not mine:
+            err.print(f"error: {item.path}: no target (give --to, or deploy.to in the spec)", markup=False)
+            failed += 1
+            continue
+        jobs += [Job(item, t) for t in mine]
+    return jobs, failed
+
+
+def _with_progress(jobs: list[Any], work: Callable[[Any], Any], parallel: int, label: str) -> list[Any]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from generator import fleet
+
+    if len(jobs) <= 1 or not err.is_terminal:
+        return fleet.run(jobs, work, parallel, lambda o: None)
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), console=err, transient=True) as bar:
+        task = bar.add_task(label, total=len(jobs))
+        return fleet.run(jobs, work, parallel, lambda o: bar.advance(task))
+
+
+RESULT_COLOURS = {
+    "deployed": "green",
+    "unchanged": "dim",
+    "rolled back": "green",
+    "dry run": "cyan",
+    "refused": "red",
+    "check failed": "red",
+    "unreachable": "red",
+    "failed": "red",
+    "fresh": "green",
+    "stale": "yellow",
+    "hand-edited": "red",
+    "missing": "red",
+}
+FILE_COLOURS = {
+    "create": "green",
+    "update": "yellow",
+    "identical": "dim",
+    "hand-edited": "red",
+    "unreadable": "red",
+    "restored": "green",
+    "removed": "yellow",
+}
+
+
+def _summary(outcomes: list[Any], title: str) -> None:
+    detailed = len(outcomes) == 1
+    for o in outcomes:
+        if detailed:
+            for name, status in sorted(o.files.items()):
+                out.print(f"[{FILE_COLOURS.get(status, 'white')}]{status:<11}[/] {o.target.rstrip('/')}/{name}")
+        for block in o.diffs:
+            sys.stdout.write(block)
+    if detailed:
+        o = outcomes[0]
+        colour = RESULT_COLOURS.get(o.result, "white")
+        line = f"[{colour}]{o.result}[/] {o.target}" + (f": {escape(o.detail)}" if o.detail else "")
+        (out if o.ok else err).print(line)
+        if o.result == "refused":
+            err.print("move the change into the spec, or use --force (the files are backed up first)", markup=False)
+        return
+    table = Table(title=title)
+    table.add_column("spec")
+    table.add_column("target")
+    table.add_column("result")
+    table.add_column("detail")
+    for o in outcomes:
+        table.add_row(o.spec, o.target, f"[{RESULT_COLOURS.get(o.result, 'white')}]{o.result}[/]", escape(o.detail))
+    out.print(table)
+
+
+def escape(text: str) -> str:
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
+
+
 @app.command()
 def deploy(
-    spec: str | None = typer.Argument(None, help="The spec to deploy (not needed with --rollback)."),
-    to: Path = typer.Option(..., "--to", help="The connector's folder, normally /opt/itgrix_bx/customizer/actions/."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Show per-file status and diffs; write nothing."),
+    specs: list[str] = typer.Argument(None, help="Specs (files, folders or globs); not needed with --rollback --to."),
+    to: list[str] = TargetOption,
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Show per target each file's status and diff; change nothing."
+    ),
     force: bool = typer.Option(
         False,
         "--force",
         help="Overwrite (deploy) or discard (rollback) files edited by hand on the server, after backing them up.",
     ),
     rollback: bool = typer.Option(False, "--rollback", help="Restore the files the last deploy replaced."),
-    php: str | None = typer.Option(None, "--php", help="The php binary for `php -l` (default: php on PATH, if any)."),
+    php: str | None = typer.Option(
+        None, "--php", help="The php binary here for `php -l` before anything is sent (default: php on PATH, if any)."
+    ),
+    php_bin: str = typer.Option(
+        "php",
+        "--php-bin",
+        help="The php the connector uses on the server: it lints every file and its version must reach the spec's php:.",
+    ),
+    parallel: int = typer.Option(4, "--parallel", min=1, max=64, help="Targets worked on at once."),
     wait: float = typer.Option(30.0, "--wait", min=0, help="Seconds to wait for another deploy into the same folder."),
 ) -> None:
-    """Check, then install the fourteen files into the connector's folder atomically, with a backup."""
-    from generator import deploy as dep
+    """Check, then install the fourteen files on each target (a folder or ssh://host/path) atomically,
+    with a backup, the hand-edit guard and, on a server, its own PHP as the judge.  Exit 0 when every
+    target is deployed or unchanged, 1 when any refused or failed, 2 on a spec or usage error."""
+    from generator import fleet
     from generator.php.runner import find_php, require_php
     from generator.pipeline import render_files
 
+    if "\n" in php_bin or "\x00" in php_bin or not php_bin.strip():
+        raise UsageProblem("--php-bin: give the path of the server's php")
+    options = fleet.Options(force=force, dry_run=dry_run, wait=wait, php_bin=php_bin)
     if rollback:
-        if spec is not None:
-            raise UsageProblem("--rollback takes no SPEC: it restores what the last deploy into --to replaced")
-        with dep.locked(to, wait):
-            dep.clean_leftovers(to)
-            backup, restored, removed = dep.rollback(to, force=force)
-        out.print(f"restored from {backup}: {len(restored)} file(s) back, {len(removed)} removed", markup=False)
-        for name in restored:
-            out.print(f"  restored  {to / name}", markup=False)
-        for name in removed:
-            out.print(f"  removed   {to / name}", markup=False)
-        raise Exit(0)
-    if spec is None:
-        raise UsageProblem("give the SPEC to deploy (or --rollback)")
-    if not to.is_dir():
-        raise UsageProblem(f"{to} is not a folder (the connector's customizer/actions folder must exist)")
-    loaded, failed = load_all([Path(spec)])
-    if failed:
-        raise Exit(2) from None
-    item = loaded[0]
-    rendered = render_files(item)
-    php_bin = require_php(php) if php else find_php()
-    problems = dep.check(rendered, php_bin)
-    if problems:
+        jobs, failed = _jobs(specs or [], to, need_spec=False)
+        outcomes = _with_progress(jobs, lambda j: fleet.rollback(j, options), parallel, "rolling back")
+        _summary(outcomes, "rollback")
+        raise Exit(2 if failed else (0 if all(o.ok for o in outcomes) else 1))
+    if not specs:
+        raise UsageProblem("give the SPEC to deploy (or --rollback --to TARGET)")
+    jobs, failed = _jobs(specs, to)
+    php_bin_here = require_php(php) if php else find_php()
+    checked_specs: dict[int, tuple[list[Any], list[str]]] = {}
+    for job in jobs:
+        key = id(job.spec)
+        if key not in checked_specs:
+            rendered = render_files(job.spec)
+            checked_specs[key] = (rendered, fleet.dep.check(rendered, php_bin_here))
+        job.rendered, job.check_problems = checked_specs[key]
+    for _key, (_r, problems) in checked_specs.items():
         for line in problems:
             err.print(f"check failed: {line}", markup=False)
-        err.print(f"nothing was written to {to}", markup=False)
-        raise Exit(2) from None
-    if not php_bin:
+    if not php_bin_here and any(not isinstance(j.target, fleet.SshTarget) for j in jobs):
         err.print("note: no php here, so only phply checked the syntax (php -l skipped)", markup=False)
-    colours = {"create": "green", "update": "yellow", "identical": "dim", "hand-edited": "red", "unreadable": "red"}
-    with dep.locked(to, wait) if not dry_run else _no_lock():
-        if not dry_run:
-            dep.clean_leftovers(to)
-        plan = dep.plan(to, rendered)
-        for f in plan.files:
-            out.print(f"[{colours[f.status]}]{f.status:<11}[/] {to / f.name}")
-        if dry_run:
-            for f in plan.changes:
-                sys.stdout.write(f.diff(to))
-        if plan.unreadable:
-            for f in plan.unreadable:
-                err.print(f"error: cannot read {to / f.name}: {f.why}", markup=False)
-            err.print(f"nothing was written to {to}: run as the connector's owner or root", markup=False)
-            raise Exit(2) from None
-        if plan.hand_edited and not force:
-            for f in plan.hand_edited:
-                sys.stdout.write(f.diff(to))
-            err.print(
-                "refusing to overwrite files edited by hand since the last deploy (shown above); "
-                "move the change into the spec, or use --force (they are backed up first); "
-                f"nothing was written to {to}",
-                markup=False,
+    outcomes = _with_progress(jobs, lambda j: fleet.deploy(j, options), parallel, "deploying")
+    _summary(outcomes, "deploy" + (" (dry run: nothing changed)" if dry_run else ""))
+    deployed = [o for o in outcomes if o.result in ("deployed", "unchanged", "dry run")]
+    if deployed and len(jobs) == 1 and jobs[0].rendered is not None:
+        custom = [r.customization.name for r in jobs[0].rendered if r.customized]
+        plain = [r.customization.name for r in jobs[0].rendered if not r.customized]
+        out.print(
+            "Switch on in the admin panel (http://<asterisk-ip>:8077 -> Customizer): "
+            + (", ".join(custom) if custom else "none"),
+            markup=False,
+        )
+        if plain:
+            out.print("Pass-through (need not be switched on): " + ", ".join(plain), markup=False)
+    if failed:
+        raise Exit(2)
+    raise Exit(0 if all(o.ok for o in outcomes) else 1)
+
+
+@app.command()
+def status(
+    specs: list[str] = typer.Argument(..., help="Specs (files, folders or globs)."),
+    to: list[str] = TargetOption,
+    format: str = FormatOption,
+    parallel: int = typer.Option(4, "--parallel", min=1, max=64, help="Targets asked at once."),
+) -> None:
+    """Is what runs on each target what the spec renders now?  Per target and file: fresh, stale,
+    hand-edited, missing, or unreachable.  Changes nothing; exit 1 when anything is not fresh."""
+    from generator import fleet
+    from generator.pipeline import render_files
+
+    if format not in ("text", "json"):
+        raise UsageProblem(f"--format {format!r}: text or json")
+    jobs, failed = _jobs(specs, to)
+    rendered: dict[int, list[Any]] = {}
+    for job in jobs:
+        job.rendered = rendered.setdefault(id(job.spec), render_files(job.spec))
+    outcomes = _with_progress(jobs, fleet.status, parallel, "asking")
+    if format == "json":
+        data = {
+            "targets": [
+                {"spec": o.spec, "target": o.target, "state": o.result, "files": dict(sorted(o.files.items()))}
+                | ({"detail": o.detail} if o.detail else {})
+                for o in outcomes
+            ]
+        }
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    else:
+        table = Table(title="status")
+        table.add_column("spec")
+        table.add_column("target")
+        table.add_column("state")
+        table.add_column("files not fresh")
+        for o in outcomes:
+            odd = ", ".join(f"{n} ({s})" for n, s in sorted(o.files.items()) if s != "fresh")
+            table.add_row(
+                o.spec,
+                o.target,
+                f"[{RESULT_COLOURS.get(o.result, 'white')}]{o.result}[/]",
+                escape(o.detail or odd or "-"),
             )
-            raise Exit(1)
-        if dry_run:
-            out.print("dry run: nothing written")
-        else:
-            try:
-                kept = dep.apply(plan, item.spec.name, item.digest, force=force)
-            except dep.DeployError as exc:
-                err.print(f"error: {exc}", markup=False)
-                raise Exit(2) from None
-            if kept:
-                out.print(f"backup of replaced files: {kept}", markup=False)
-            else:
-                out.print("nothing to change: every file is already deployed")
-    custom = [f.name[:-4] for f in plan.files if f.customized]
-    plain = [f.name[:-4] for f in plan.files if not f.customized]
-    out.print(
-        "Switch on in the admin panel (http://<asterisk-ip>:8077 -> Customizer): "
-        + (", ".join(custom) if custom else "none"),
-        markup=False,
-    )
-    if plain:
-        out.print("Pass-through (need not be switched on): " + ", ".join(plain), markup=False)
-    raise Exit(0)
+        out.print(table)
+    if failed:
+        raise Exit(2)
+    raise Exit(0 if outcomes and all(o.result == "fresh" for o in outcomes) else 1)
 
 
 @contextlib.contextmanager
@@ -584,9 +709,6 @@ def _read_capture(logs: list[Path]) -> Any:
     if not capture.entries:
         err.print(f"warning: no usable captured call in {len(capture.files)} file(s)", markup=False)
     return capture
-
-
-FormatOption = typer.Option("text", "--format", help="text (tables and diffs) or json.")
 
 
 @app.command()

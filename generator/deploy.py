@@ -175,16 +175,19 @@ def clean_leftovers(folder: Path) -> list[str]:
 # --- what is there, and whose it is ------------------------------------------------------
 
 
-def known_hashes(folder: Path) -> tuple[dict[str, set[str]], bool]:
+def known_from(
+    manifest: dict[str, Any] | None,
+    manifest_exists: bool,
+    pending: dict[str, Any] | None,
+    backup_infos: list[dict[str, Any]],
+) -> tuple[dict[str, set[str]], bool]:
     """Per file, the contents itgrix-gen itself put there: the last manifest's, a crashed deploy's
     journal, and what every kept backup records that its deploy wrote.  Also whether this folder
-    has a deploy history whose manifest is missing or unreadable (then nothing is taken on trust)."""
+    has a deploy history whose manifest is missing or unreadable (then nothing is taken on trust).
+    The same for a local folder and a server reached over SSH (generator/remote/)."""
     known: dict[str, set[str]] = {}
-    root = state(folder)
-    manifest = read_json(root / "manifest.json")
-    sources = [manifest, read_json(root / "pending.json")]
-    for backup in _backup_dirs(folder):
-        info = read_json(backup / "backup.json") or {}
+    sources = [manifest, pending]
+    for info in backup_infos:
         sources.append({"files": info.get("wrote") or {}})
         sources.append({"files": info.get("had") or {}})  # what it replaced: a rollback puts it back
         sources.append(info.get("previous_manifest") if isinstance(info.get("previous_manifest"), dict) else None)
@@ -194,9 +197,32 @@ def known_hashes(folder: Path) -> tuple[dict[str, set[str]], bool]:
             for name, digest in files.items():
                 if isinstance(name, str) and isinstance(digest, str):
                     known.setdefault(name, set()).add(digest)
-    history = (root / "manifest.json").exists() or bool(_backup_dirs(folder))
+    history = manifest_exists or bool(backup_infos)
     manifest_lost = history and (manifest is None or not isinstance(manifest.get("files"), dict))
     return known, manifest_lost
+
+
+def known_hashes(folder: Path) -> tuple[dict[str, set[str]], bool]:
+    root = state(folder)
+    infos = [read_json(backup / "backup.json") or {} for backup in _backup_dirs(folder)]
+    return known_from(
+        read_json(root / "manifest.json"), (root / "manifest.json").exists(), read_json(root / "pending.json"), infos
+    )
+
+
+def file_status(name: str, old: bytes | None, new: bytes, known: dict[str, set[str]], manifest_lost: bool) -> str:
+    """create | identical | update | hand-edited, for a file whose current bytes are `old`."""
+    if old is None:
+        return "create"
+    if old == new:
+        return "identical"
+    if sha256(old) in known.get(name, set()):
+        return "update"
+    if name in known or manifest_lost or GENERATED_MARK in old[:1000]:
+        # Ours once, and changed since; or our history is damaged; or a generated file this
+        # folder has no record of: none of these is overwritten without --force.
+        return "hand-edited"
+    return "update"  # a hand-written file from before itgrix-gen: backed up, replaced
 
 
 def plan(folder: Path, rendered: list[RenderedFile]) -> Plan:
@@ -204,25 +230,13 @@ def plan(folder: Path, rendered: list[RenderedFile]) -> Plan:
     result = Plan(folder)
     for r in rendered:
         path = folder / r.filename
-        new = r.content.encode("utf-8")
         why = ""
         try:
             old = _read_regular(path)
         except OSError as exc:
             old, status, why = None, "unreadable", exc.strerror or str(exc)
         else:
-            if old is None:
-                status = "create"
-            elif old == new:
-                status = "identical"
-            elif sha256(old) in known.get(r.filename, set()):
-                status = "update"
-            elif r.filename in known or manifest_lost or GENERATED_MARK in old[:1000]:
-                # Ours once, and changed since; or our history is damaged; or a generated file
-                # this folder has no record of: none of these is overwritten without --force.
-                status = "hand-edited"
-            else:
-                status = "update"  # a hand-written file from before itgrix-gen: backed up, replaced
+            status = file_status(r.filename, old, r.content.encode("utf-8"), known, manifest_lost)
         result.files.append(FilePlan(r.filename, r.content, status, r.customized, old, why))
     return result
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything itgrix-gen needs on a fresh Debian/Ubuntu machine: PHP's command line (for
-# `php -l`, `itgrix-gen run` and the golden cases) and the package itself, with its test extras at
+# `php -l`, `itgrix-gen run` and the golden cases), OpenSSH (deploy over SSH) and the package itself, with its test extras at
 # the versions of requirements.lock, into ./.venv (a virtual environment, so a system Python that
 # refuses pip installs is no obstacle).
 set -euo pipefail
@@ -11,6 +11,12 @@ missing=""
 command -v php >/dev/null 2>&1 || missing="php-cli php-curl"
 if [ -z "$missing" ] && ! php -n -d extension=curl -r 'exit(function_exists("curl_init") ? 0 : 1);' >/dev/null 2>&1; then
     missing="php-curl"
+fi
+# OpenSSH: `deploy` and `status` reach servers through the system's ssh client; the tests start a
+# throwaway sshd on a free local port to deploy against.
+command -v ssh >/dev/null 2>&1 || missing="$missing openssh-client"
+if ! command -v sshd >/dev/null 2>&1 && [ ! -x /usr/sbin/sshd ]; then
+    missing="$missing openssh-server"
 fi
 if [ -n "$missing" ]; then
     echo "installing $missing (Debian packages)..."

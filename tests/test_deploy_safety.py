@@ -60,7 +60,7 @@ def test_rollback_refuses_hand_edits_then_forced_with_backup(actions):
     edited = actions / "process_final_params.php"
     edited.write_text(edited.read_text() + "// fixed on the server\n")
     proc = deploy("--rollback", "--to", str(actions))
-    assert proc.returncode == 2 and "process_final_params.php" in proc.stderr and "--force" in proc.stderr
+    assert proc.returncode == 1 and "process_final_params.php" in proc.stderr and "--force" in proc.stderr
     assert "fixed on the server" in edited.read_text(), "nothing rolled back"
     proc = deploy("--rollback", "--to", str(actions), "--force")
     assert proc.returncode == 0, proc.stderr
@@ -80,7 +80,7 @@ def test_tampered_backup_cannot_reach_outside(actions, tmp_path, name):
     victim.write_text("keep me")
     before = php_files(actions)
     proc = deploy("--rollback", "--to", str(actions))
-    assert proc.returncode == 2 and "tampered" in proc.stderr
+    assert proc.returncode == 1 and "tampered" in proc.stderr
     assert victim.read_text() == "keep me" and php_files(actions) == before
 
 
@@ -93,7 +93,7 @@ def test_failed_deploy_never_advises_rollback(actions):
     target.unlink()
     target.mkdir()
     proc = deploy(str(OTHER), "--to", str(actions))
-    assert proc.returncode == 2
+    assert proc.returncode == 1
     assert "rollback" not in (proc.stdout + proc.stderr)
     target.rmdir()
     good.pop("process_user_phone.php")
@@ -107,7 +107,7 @@ def test_unreadable_target_is_one_clear_line(actions):
     target.unlink()
     os.mkfifo(target)  # reading it would block forever; a folder or a 0000 file is refused the same way
     proc = deploy(str(OTHER), "--to", str(actions))
-    assert proc.returncode == 2
+    assert proc.returncode == 1
     assert "cannot read" in proc.stderr and "process_client_phone.php" in proc.stderr
     assert "Traceback" not in proc.stderr and "nothing was written" in proc.stderr
 
@@ -162,7 +162,7 @@ def test_second_deploy_waits_for_the_lock(actions):
         proc = deploy(str(EXAMPLE), "--to", str(actions), "--wait", "0.3")
     finally:
         os.close(fd)
-    assert proc.returncode == 2 and "still running" in proc.stderr
+    assert proc.returncode == 1 and "still running" in proc.stderr
     assert php_files(actions) == {"need_registration.php": HAND}
 
 

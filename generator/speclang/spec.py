@@ -22,6 +22,7 @@ from generator.speclang.types import (
     PHP_VERSIONS,
     Calendar,
     Capture,
+    DeployTo,
     FieldPaths,
     ParamsSection,
     PhoneSection,
@@ -74,6 +75,9 @@ class Spec(Strict):
     )
     capture: Capture | None = Field(
         default=None, description="every call each file sees is appended to a JSON Lines log on the server"
+    )
+    deploy: DeployTo | None = Field(
+        default=None, description="where `itgrix-gen deploy` puts the files (nothing here reaches the PHP)"
     )
     shadow: bool = Field(
         default=False,

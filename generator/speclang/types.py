@@ -727,3 +727,34 @@ FieldPaths = Annotated[
         }
     ),
 ]
+
+
+def _targets(value: Any) -> Any:
+    from generator.errors import UsageProblem
+    from generator.remote.target import parse
+
+    items = value if isinstance(value, list) else [value]
+    if not items:
+        raise ValueError("give at least one target")
+    for item in items:
+        if not isinstance(item, str) or not item:
+            raise ValueError("a target is a folder or ssh://[user@]host[:port]/path")
+        try:
+            parse(item)
+        except UsageProblem as exc:
+            raise ValueError(str(exc)) from None
+    return items
+
+
+class DeployTo(Strict):
+    to: Annotated[
+        list[str],
+        BeforeValidator(_targets),
+        WithJsonSchema(
+            {
+                "description": "where the files go: a folder, or ssh://[user@]host[:port]/path (host may be "
+                "an alias from ~/.ssh/config); one or a list",
+                "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}],
+            }
+        ),
+    ] = Field(description="targets of `itgrix-gen deploy` and `status` when --to is not given")

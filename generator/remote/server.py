@@ -1,0 +1,469 @@
+"""Deploy, rollback and status on a connector's server over SSH, with every guarantee of the local
+deploy (generator/deploy.py): the plan is made here from what the server reports (the same rules:
+hand edits refused, our own earlier files recognised by the manifest, a crashed deploy's journal and
+the backups), and carried out there by remote.sh under the lock, which first checks that nothing
+changed since it was read and lets the server's own PHP judge every file (`php -l`, and its version
+against the spec's `php:` floor) before anything is replaced."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from generator import __version__
+from generator import deploy as dep
+from generator.output import diff_text
+from generator.remote.ssh import Connection, Unreachable
+from generator.remote.target import SshTarget
+
+if TYPE_CHECKING:
+    from generator.pipeline import RenderedFile
+
+
+@dataclass
+class ServerFile:
+    data: bytes | None = None  # None: absent (or unreadable, see problem)
+    problem: str = ""
+    mode: int = 0o644
+    uid: int | None = None
+    gid: int | None = None
+
+
+@dataclass
+class ServerState:
+    php_version: str | None = None
+    php_problem: str = ""
+    target: str = "missing"  # ok | missing | notdir | readonly | unreadable
+    manifest: dict[str, Any] | None = None
+    manifest_exists: bool = False
+    pending: dict[str, Any] | None = None
+    files: dict[str, ServerFile] = field(default_factory=dict)
+    backups: dict[str, dict[str, Any] | None] = field(default_factory=dict)  # folder name -> backup.json
+    backup_files: dict[str, dict[str, str]] = field(default_factory=dict)  # folder -> {file: sha256}
+    complete: bool = False
+
+    def known(self) -> tuple[dict[str, set[str]], bool]:
+        infos = [info or {} for name, info in sorted(self.backups.items())]
+        return dep.known_from(self.manifest, self.manifest_exists, self.pending, infos)
+
+    def sha(self, name: str) -> str:
+        f = self.files.get(name)
+        return dep.sha256(f.data) if f is not None and f.data is not None else "-"
+
+
+def _json(text: str) -> dict[str, Any] | None:
+    try:
+        data = json.loads(base64.b64decode(text, validate=True))
+    except (binascii.Error, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def parse_probe(text: str) -> ServerState:
+    """remote.sh's probe report, read defensively (a server's output is not trusted)."""
+    state = ServerState()
+    names = dep.file_names()
+    for line in text.splitlines():
+        key, _, rest = line.partition(" ")
+        if key == "version":
+            if rest.startswith("! "):
+                state.php_problem = rest[2:].strip()
+            else:
+                state.php_version = rest.strip()
+        elif key == "target":
+            state.target = rest.strip()
+        elif key == "meta":
+            which, _, value = rest.partition(" ")
+            if which == "manifest":
+                state.manifest_exists = True
+                state.manifest = _json(value)
+            elif which == "pending":
+                state.pending = _json(value)
+        elif key == "file":
+            parts = rest.split(" ")
+            name = parts[0]
+            if name not in names:
+                continue
+            if len(parts) >= 2 and parts[1] == "-":
+                state.files[name] = ServerFile()
+            elif len(parts) >= 2 and parts[1] == "!":
+                state.files[name] = ServerFile(problem=" ".join(parts[2:]) or "unreadable")
+            elif len(parts) >= 4:
+                try:
+                    data = base64.b64decode(parts[4] if len(parts) > 4 else "", validate=True)
+                    state.files[name] = ServerFile(data, "", int(parts[1], 8), int(parts[2]), int(parts[3]))
+                except (binascii.Error, ValueError):
+                    state.files[name] = ServerFile(problem="the server's answer was garbled")
+        elif key == "backup":
+            folder, _, value = rest.partition(" ")
+            state.backups[folder] = _json(value)
+        elif key == "backupfile":
+            parts = rest.split(" ")
+            if len(parts) == 3:
+                state.backup_files.setdefault(parts[0], {})[parts[1]] = parts[2]
+        elif key == "end":
+            state.complete = True
+    return state
+
+
+def probe(conn: Connection, path: str, php_bin: str) -> ServerState:
+    out = conn.run(["probe", path, php_bin, *sorted(dep.file_names())], timeout=120)
+    state = parse_probe(out.out)
+    if not state.complete:
+        raise Unreachable(f"the server's answer ended early: {(out.err or out.out).strip()[-300:]}")
+    return state
+
+
+def version_tuple(text: str) -> tuple[int, ...]:
+    parts = []
+    for piece in text.split("."):
+        digits = "".join(c for c in piece if c.isdigit()) if piece[:1].isdigit() else ""
+        if not digits:
+            break
+        parts.append(int(digits))
+    return tuple(parts)
+
+
+@dataclass
+class Outcome:
+    """What happened on one target (the fleet's summary line and its details)."""
+
+    spec: str
+    target: str
+    result: str  # deployed | unchanged | refused | check failed | unreachable | failed | dry run
+    detail: str = ""
+    files: dict[str, str] = field(default_factory=dict)  # file -> create/update/identical/hand-edited/...
+    diffs: list[str] = field(default_factory=list)
+    backup: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.result in ("deployed", "unchanged", "dry run", "rolled back")
+
+
+def _target_problem(state: ServerState, path: str) -> str:
+    return {
+        "missing": f"{path} does not exist on the server (the connector's customizer/actions folder)",
+        "notdir": f"{path} on the server is not a folder",
+        "unreadable": f"{path} on the server cannot be entered (run as the connector's owner or root)",
+        "readonly": f"{path} on the server is not writable (log in as the connector's owner or root)",
+    }.get(state.target, "")
+
+
+def _php_problem(state: ServerState, php_bin: str, floor: str) -> str:
+    if state.php_version is None:
+        return f"the server's php ({php_bin}) does not run: {state.php_problem or 'no answer'} (--php-bin names it)"
+    have, need = version_tuple(state.php_version), version_tuple(floor)
+    if not have:
+        return f"the server's php ({php_bin}) says its version is {state.php_version!r}"
+    if have[:2] < need[:2]:
+        return (
+            f"the server runs PHP {state.php_version}, below the spec's php: {floor}; set php: to what the server runs"
+        )
+    return ""
+
+
+def _frame(kind: str, name: str, data: bytes) -> bytes:
+    return f"{kind} {name} {len(data)} {dep.sha256(data)}\n".encode() + data
+
+
+def deploy(
+    target: SshTarget,
+    spec_name: str,
+    digest: str,
+    floor: str,
+    rendered: list[RenderedFile],
+    php_bin: str = "php",
+    force: bool = False,
+    dry_run: bool = False,
+    wait: float = 30.0,
+) -> Outcome:
+    outcome = Outcome(spec_name, str(target), "failed")
+    try:
+        with Connection(target) as conn:
+            state = probe(conn, target.path, php_bin)
+            problem = _target_problem(state, target.path)
+            if problem:
+                outcome.detail = problem
+                return outcome
+            problem = _php_problem(state, php_bin, floor)
+            if problem:
+                outcome.result, outcome.detail = "check failed", problem
+                return outcome
+            for _attempt in range(8):  # each round, one of the deploys racing for the lock wins
+                outcome = _deploy_planned(
+                    conn, target, state, spec_name, digest, rendered, php_bin, force, dry_run, wait, outcome
+                )
+                if outcome.result != "changed":
+                    return outcome
+                # Another deploy got the lock first and changed the files: plan again from what is
+                # there now (a hand edit made meanwhile is then refused like any other).
+                outcome.result = "failed"
+                state = probe(conn, target.path, php_bin)
+            return outcome
+    except Unreachable as exc:
+        outcome.result, outcome.detail = "unreachable", str(exc)
+        return outcome
+
+
+def _deploy_planned(
+    conn: Connection,
+    target: SshTarget,
+    state: ServerState,
+    spec_name: str,
+    digest: str,
+    rendered: list[RenderedFile],
+    php_bin: str,
+    force: bool,
+    dry_run: bool,
+    wait: float,
+    outcome: Outcome,
+) -> Outcome:
+    known, manifest_lost = state.known()
+    plans: list[dep.FilePlan] = []
+    for r in rendered:
+        on_server = state.files.get(r.filename, ServerFile())
+        if on_server.problem:
+            plans.append(dep.FilePlan(r.filename, r.content, "unreadable", r.customized, None, on_server.problem))
+            continue
+        status = dep.file_status(r.filename, on_server.data, r.content.encode("utf-8"), known, manifest_lost)
+        plans.append(dep.FilePlan(r.filename, r.content, status, r.customized, on_server.data))
+    outcome.files = {p.name: p.status for p in plans}
+    where = f"{target}"
+    label = _Labels(where)
+    unreadable = [p for p in plans if p.status == "unreadable"]
+    if unreadable:
+        outcome.detail = "cannot read " + ", ".join(f"{p.name} ({p.why})" for p in unreadable)
+        return outcome
+    edited = [p for p in plans if p.status == "hand-edited"]
+    changes = [p for p in plans if p.status not in ("identical", "unreadable")]
+    if edited and not force:
+        outcome.result = "refused"
+        outcome.detail = "hand-edited on the server: " + ", ".join(p.name for p in edited)
+        outcome.diffs = [label.diff(p) for p in edited]
+        return outcome
+    manifest = {
+        "tool": f"itgrix-gen {__version__}",
+        "spec": spec_name,
+        "spec_sha256": digest,
+        "files": {p.name: p.new_hash for p in plans},
+    }
+    if dry_run:
+        outcome.result = "dry run"
+        outcome.detail = f"{len(changes)} file(s) would change" if changes else "nothing would change"
+        outcome.diffs = [label.diff(p) for p in changes]
+        return outcome
+    if not changes and state.manifest == manifest:
+        outcome.result, outcome.detail = "unchanged", "nothing to change: every file is already deployed"
+        return outcome
+    stamp = dep._stamp()
+    replaced = [p for p in changes if p.old is not None]
+    backup_info = {
+        "replaced": [p.name for p in replaced],
+        "created": [p.name for p in changes if p.old is None],
+        "modes_owners": {
+            p.name: [state.files[p.name].mode, state.files[p.name].uid, state.files[p.name].gid] for p in replaced
+        },
+        "wrote": {p.name: p.new_hash for p in changes},
+        "had": {p.name: dep.sha256(p.old or b"") for p in replaced},
+        "previous_manifest": state.manifest,
+    }
+    pending = {"backup": stamp, "files": {p.name: p.new_hash for p in changes}}
+    payload = b"".join(f"expect {name} {state.sha(name)}\n".encode() for name in sorted(dep.file_names()))
+    payload += b"".join(_frame("file", p.name, p.new_bytes) for p in changes)
+    for name, data in (("backup.json", backup_info), ("pending.json", pending), ("manifest.json", manifest)):
+        payload += _frame("meta", name, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode())
+    payload += b"end\n"
+    out = conn.run(["apply", target.path, php_bin, stamp, str(int(wait))], payload, timeout=300 + wait)
+    return _applied(out.code, out.out, out.err, outcome, stamp, changes)
+
+
+class _Labels:
+    def __init__(self, where: str):
+        self.where = where
+
+    def diff(self, p: dep.FilePlan) -> str:
+        return diff_text(
+            p.old, p.new_bytes, f"{self.where}/{p.name} (on the server)", f"{self.where}/{p.name} (from the spec)"
+        )
+
+
+def _applied(code: int, out: str, err: str, outcome: Outcome, stamp: str, changes: list[dep.FilePlan]) -> Outcome:
+    lines = out.splitlines()
+    if code == 0 and any(line.startswith("deployed ") for line in lines):
+        outcome.result = "deployed"
+        outcome.detail = f"{len(changes)} file(s) replaced; backup .itgrix-gen/backups/{stamp}"
+        outcome.backup = stamp
+        return outcome
+    if code == 4:
+        outcome.result = "check failed"
+        messages = []
+        for line in lines:
+            if line.startswith("check "):
+                _, name, coded = (line.split(" ", 2) + ["", ""])[:3]
+                try:
+                    said = base64.b64decode(coded).decode("utf-8", "replace")
+                except (binascii.Error, ValueError):
+                    said = coded
+                said = re.sub(r"\S*\.itgrix-gen/stage\.\d+/", "", said)  # the upload's scratch folder
+                messages.append(f"{name}: {' '.join(said.split())[:400]}")
+        outcome.detail = "the server's php -l refused " + "; ".join(messages) + "; nothing was replaced"
+        return outcome
+    said = next(
+        (line.split(" ", 1)[1] for line in lines if line.split(" ", 1)[0] in ("error", "locked", "changed")), ""
+    )
+    outcome.detail = said or (err.strip().splitlines() or [f"the server's side exited with {code}"])[-1]
+    if code == 6:
+        outcome.result = "changed"  # the caller plans again
+    return outcome
+
+
+# --- rollback ----------------------------------------------------------------------------
+
+
+def rollback(target: SshTarget, force: bool = False, wait: float = 30.0) -> Outcome:
+    outcome = Outcome("", str(target), "failed")
+    try:
+        with Connection(target) as conn:
+            state = probe(conn, target.path, "php")
+            problem = _target_problem(state, target.path)
+            if problem:
+                outcome.detail = problem
+                return outcome
+            return _rollback_planned(conn, target, state, force, wait, outcome)
+    except Unreachable as exc:
+        outcome.result, outcome.detail = "unreachable", str(exc)
+        return outcome
+
+
+def _rollback_planned(
+    conn: Connection, target: SshTarget, state: ServerState, force: bool, wait: float, outcome: Outcome
+) -> Outcome:
+    names = dep.file_names()
+    restorable = sorted(n for n in state.backups if not n.endswith((".restored", ".before-rollback")))
+    if not restorable:
+        outcome.detail = f"no backup to restore in {target.path}/.itgrix-gen/backups"
+        return outcome
+    folder = restorable[-1]
+    info = state.backups[folder]
+    if not isinstance(info, dict):
+        outcome.detail = f"backups/{folder}/backup.json is unreadable; refusing to guess what to restore"
+        return outcome
+    lists: dict[str, list[str]] = {}
+    for key in ("replaced", "created"):
+        value = info.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(n, str) and n in names for n in value):
+            outcome.detail = f"backups/{folder}/backup.json: '{key}' names files that are not the fourteen; refusing"
+            return outcome
+        lists[key] = value
+    saved = state.backup_files.get(folder, {})
+    missing = [n for n in lists["replaced"] if n not in saved]
+    if missing:
+        outcome.detail = f"{', '.join(missing)} missing from backups/{folder}; refusing a partial rollback"
+        return outcome
+    recorded = info.get("wrote")
+    wrote: dict[str, Any] = recorded if isinstance(recorded, dict) else (state.manifest or {}).get("files") or {}
+    edited = []
+    for name in lists["replaced"] + lists["created"]:
+        current = state.sha(name)
+        if current == "-":
+            continue
+        expected = {wrote.get(name)} | ({saved[name]} if name in lists["replaced"] else set())
+        if current not in expected:
+            edited.append(name)
+    if edited and not force:
+        outcome.result = "refused"
+        outcome.detail = (
+            "edited on the server since the last deploy: "
+            + ", ".join(edited)
+            + " (--force backs them up and rolls back)"
+        )
+        return outcome
+    kept = info.get("modes_owners")
+    owners: dict[str, Any] = kept if isinstance(kept, dict) else {}
+    payload = b"".join(f"expect {name} {state.sha(name)}\n".encode() for name in sorted(names))
+    payload += f"from {folder}\n".encode()
+    payload += b"".join(f"keep {name}\n".encode() for name in edited)
+    for name in lists["replaced"]:
+        recorded = owners.get(name)
+        if isinstance(recorded, list) and len(recorded) == 3 and isinstance(recorded[0], int):
+            mode = recorded[0] & 0o7777
+            uid = recorded[1] if isinstance(recorded[1], int) else ""
+            gid = recorded[2] if isinstance(recorded[2], int) else ""
+        else:
+            mode, uid, gid = 0o644, "", ""
+        payload += f"restore {name} {mode:o} {uid} {gid}\n".encode()
+    payload += b"".join(f"remove {name}\n".encode() for name in lists["created"])
+    previous = info.get("previous_manifest")
+    manifest = (
+        previous if isinstance(previous, dict) else {"tool": f"itgrix-gen {__version__}", "spec": None, "files": {}}
+    )
+    payload += _frame("meta", "manifest.json", (json.dumps(manifest, indent=2) + "\n").encode())
+    payload += b"end\n"
+    out = conn.run(["rollback", target.path, dep._stamp(), str(int(wait))], payload, timeout=300 + wait)
+    lines = out.out.splitlines()
+    if out.code == 0 and any(line.startswith("rolledback ") for line in lines):
+        restored = [line.split(" ", 1)[1] for line in lines if line.startswith("restored ")]
+        removed = [line.split(" ", 1)[1] for line in lines if line.startswith("removed ")]
+        outcome.result = "rolled back"
+        outcome.detail = f"from backups/{folder}: {len(restored)} restored, {len(removed)} removed"
+        outcome.files = {**{n: "restored" for n in restored}, **{n: "removed" for n in removed}}
+        return outcome
+    said = next(
+        (line.split(" ", 1)[1] for line in lines if line.split(" ", 1)[0] in ("error", "locked", "changed")), ""
+    )
+    outcome.detail = said or (out.err.strip().splitlines() or [f"the server's side exited with {out.code}"])[-1]
+    return outcome
+
+
+# --- status ------------------------------------------------------------------------------
+
+
+def file_states(
+    current: dict[str, bytes | None], rendered: list[RenderedFile], known: dict[str, set[str]]
+) -> dict[str, str]:
+    """fresh (what the spec renders now), stale (an earlier deploy of ours), hand-edited (neither),
+    missing; per file."""
+    states = {}
+    for r in rendered:
+        data = current.get(r.filename)
+        if data is None:
+            states[r.filename] = "missing"
+        elif data == r.content.encode("utf-8"):
+            states[r.filename] = "fresh"
+        elif dep.sha256(data) in known.get(r.filename, set()):
+            states[r.filename] = "stale"
+        else:
+            states[r.filename] = "hand-edited"
+    return states
+
+
+def overall(states: dict[str, str]) -> str:
+    for worst in ("hand-edited", "missing", "stale"):
+        if worst in states.values():
+            return worst
+    return "fresh"
+
+
+def status(target: SshTarget, spec_name: str, rendered: list[RenderedFile]) -> Outcome:
+    outcome = Outcome(spec_name, str(target), "unreachable")
+    try:
+        with Connection(target) as conn:
+            state = probe(conn, target.path, "php")
+    except Unreachable as exc:
+        outcome.detail = str(exc)
+        return outcome
+    problem = _target_problem(state, target.path) if state.target != "readonly" else ""
+    if problem:
+        outcome.result, outcome.detail = "missing", problem
+        outcome.files = {r.filename: "missing" for r in rendered}
+        return outcome
+    known, _lost = state.known()
+    current = {name: f.data for name, f in state.files.items()}
+    outcome.files = file_states(current, rendered, known)
+    outcome.result = overall(outcome.files)
+    return outcome

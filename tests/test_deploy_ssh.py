@@ -1,0 +1,286 @@
+"""Deploy over SSH against a real sshd (tests/sshd.py) with the system's own ssh client: every
+guarantee of the local deploy on a remote folder, the server's PHP as the judge, many targets at
+once, and `status` in each state.  The server side runs under dash and under bash."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from generator.pipeline import render_files
+from tests.conftest import ROOT, cli_here, load
+from tests.sshd import Sshd, find_sshd
+
+pytestmark = pytest.mark.skipif(find_sshd() is None, reason="sshd missing: scripts/install.sh installs it")
+
+EXAMPLE = ROOT / "specs" / "example" / "spec.yaml"
+OTHER = ROOT / "specs" / "docs-blacklist" / "spec.yaml"
+
+
+@pytest.fixture(scope="session")
+def sshd(tmp_path_factory):
+    server = Sshd(tmp_path_factory.mktemp("sshd"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def remote(request, sshd, monkeypatch, tmp_path):
+    """A fresh connector folder on the server, and its ssh:// target.  The server's side runs under
+    `sh` (dash, on Debian), or the shell a test names with indirect parametrization."""
+    monkeypatch.setenv("ITGRIX_GEN_SSH", sshd.ssh)
+    monkeypatch.setenv("ITGRIX_GEN_REMOTE_SH", getattr(request, "param", "sh"))
+    folder = tmp_path / "server" / "actions"
+    folder.mkdir(parents=True)
+    return folder, f"ssh://pbx1{folder}"
+
+
+def rendered(spec: Path) -> dict[str, bytes]:
+    return {f.filename: f.content.encode() for f in render_files(load(spec))}
+
+
+def php_files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file() and p.suffix == ".php"}
+
+
+def fake_php(folder: Path, version: str = "8.2.0", lint: str = "ok", pause: float = 0) -> str:
+    """A `php` on the server that reports `version` and lints as told (an old server's php)."""
+    path = folder / "fake-php"
+    lint_part = {
+        "ok": 'echo "No syntax errors detected in $2"',
+        "reject": "echo \"PHP Parse error: syntax error, unexpected '[' in $2 on line 3\"; exit 255",
+    }[lint]
+    path.write_text(f'#!/bin/sh\ncase "$1" in\n  -r) echo {version} ;;\n  -l) sleep {pause}; {lint_part} ;;\nesac\n')
+    path.chmod(0o755)
+    return str(path)
+
+
+@pytest.mark.parametrize("remote", ["sh", "bash"], indirect=True)
+def test_fresh_server_then_redeploy_then_other_spec(remote):
+    folder, target = remote
+    proc = cli_here("deploy", str(EXAMPLE), "--to", target)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"deployed {target}" in proc.stdout
+    assert php_files(folder) == rendered(EXAMPLE)
+    manifest = json.loads((folder / ".itgrix-gen" / "manifest.json").read_text())
+    assert manifest["spec"] == "example" and set(manifest["files"]) == set(rendered(EXAMPLE))
+    again = cli_here("deploy", str(EXAMPLE), "--to", target)
+    assert again.returncode == 0 and f"unchanged {target}" in again.stdout
+    # The local deploy reads the same state folder: a deploy made on the server itself agrees.
+    assert "unchanged" in cli_here("deploy", str(EXAMPLE), "--to", str(folder)).stdout
+    other = cli_here("deploy", str(OTHER), "--to", target)
+    assert other.returncode == 0 and php_files(folder) == rendered(OTHER)
+    assert not list(folder.glob(".*.tmp")) and not list((folder / ".itgrix-gen").glob("stage.*"))
+
+
+def test_mode_and_owner_are_kept(remote):
+    folder, target = remote
+    cli_here("deploy", str(EXAMPLE), "--to", target)
+    path = folder / "need_registration.php"
+    path.chmod(0o640)
+    assert cli_here("deploy", str(OTHER), "--to", target).returncode == 0
+    assert path.stat().st_mode & 0o777 == 0o640
+
+
+@pytest.mark.parametrize("remote", ["sh", "bash"], indirect=True)
+def test_hand_edit_refused_with_a_diff_then_forced_then_rolled_back(remote):
+    folder, target = remote
+    cli_here("deploy", str(EXAMPLE), "--to", target)
+    edited = folder / "process_final_params.php"
+    edited.write_text(edited.read_text() + "// fixed on the server\n")
+    proc = cli_here("deploy", str(OTHER), "--to", target)
+    assert proc.returncode == 1
+    assert "refused" in proc.stderr and "+// fixed on the server" not in proc.stdout
+    assert "-// fixed on the server" in proc.stdout  # the diff: the edit would be lost
+    assert "fixed on the server" in edited.read_text()
+    forced = cli_here("deploy", str(OTHER), "--to", target, "--force")
+    assert forced.returncode == 0 and php_files(folder) == rendered(OTHER)
+    back = cli_here("deploy", "--rollback", "--to", target)
+    assert back.returncode == 0, back.stdout + back.stderr
+    assert "fixed on the server" in edited.read_text(), "the rollback brings back what the forced deploy replaced"
+
+
+@pytest.mark.parametrize("remote", ["sh", "bash"], indirect=True)
+def test_rollback_is_lossless_and_refuses_edits(remote):
+    folder, target = remote
+    hand = b"<?php\r\nreturn array('state' => 'success', 'data' => array('result' => true)); // \xff\n"
+    (folder / "need_registration.php").write_bytes(hand)
+    (folder / "need_registration.php").chmod(0o640)
+    cli_here("deploy", str(EXAMPLE), "--to", target)
+    edited = folder / "customize_entity.php"
+    edited.write_text("<?php // edited\n")
+    refused = cli_here("deploy", "--rollback", "--to", target)
+    assert refused.returncode == 1 and "customize_entity.php" in refused.stderr
+    assert cli_here("deploy", "--rollback", "--to", target, "--force").returncode == 0
+    assert php_files(folder) == {"need_registration.php": hand}
+    assert (folder / "need_registration.php").stat().st_mode & 0o777 == 0o640
+    kept = list((folder / ".itgrix-gen" / "backups").glob("*.before-rollback"))
+    assert len(kept) == 1 and (kept[0] / "customize_entity.php").read_text() == "<?php // edited\n"
+
+
+def test_the_servers_php_lint_rejects_before_anything_is_replaced(remote, tmp_path):
+    folder, target = remote
+    cli_here("deploy", str(EXAMPLE), "--to", target)
+    before = php_files(folder)
+    php = fake_php(tmp_path, "5.6.40", "reject")
+    proc = cli_here("deploy", str(OTHER), "--to", target, "--php-bin", php)
+    assert proc.returncode == 1
+    assert "check failed" in proc.stderr and "unexpected '['" in proc.stderr and "nothing was replaced" in proc.stderr
+    assert php_files(folder) == before
+
+
+def test_a_server_php_below_the_floor_is_refused_saying_both(remote, tmp_path):
+    folder, target = remote
+    proc = cli_here("deploy", str(EXAMPLE), "--to", target, "--php-bin", fake_php(tmp_path, "5.3.3"))
+    assert proc.returncode == 1
+    assert "the server runs PHP 5.3.3, below the spec's php: 5.6" in proc.stderr
+    assert php_files(folder) == {}
+    missing = cli_here("deploy", str(EXAMPLE), "--to", target, "--php-bin", str(tmp_path / "no-such-php"))
+    assert missing.returncode == 1 and "does not run" in missing.stderr
+
+
+def test_dry_run_shows_diffs_and_changes_nothing(remote):
+    folder, target = remote
+    cli_here("deploy", str(EXAMPLE), "--to", target)
+    before = php_files(folder)
+    state = sorted(p.name for p in (folder / ".itgrix-gen" / "backups").iterdir())
+    proc = cli_here("deploy", str(OTHER), "--to", target, "--dry-run")
+    assert proc.returncode == 0 and "dry run" in proc.stdout and "+++ " in proc.stdout
+    assert php_files(folder) == before
+    assert sorted(p.name for p in (folder / ".itgrix-gen" / "backups").iterdir()) == state
+
+
+@pytest.mark.parametrize("problem", ["missing", "file", "spaces"])
+def test_target_paths(remote, tmp_path, problem):
+    _folder, _target = remote
+    if problem == "missing":
+        proc = cli_here("deploy", str(EXAMPLE), "--to", f"ssh://pbx1{tmp_path}/nowhere")
+        assert proc.returncode == 1 and "does not exist on the server" in proc.stderr
+    elif problem == "file":
+        (tmp_path / "a-file").write_text("x")
+        proc = cli_here("deploy", str(EXAMPLE), "--to", f"ssh://pbx1{tmp_path}/a-file")
+        assert proc.returncode == 1 and "is not a folder" in proc.stderr
+    else:
+        odd = tmp_path / "it's a $(touch pwned) `id` ; dir"
+        odd.mkdir()
+        proc = cli_here("deploy", str(EXAMPLE), "--to", f"ssh://pbx1{odd}")
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert php_files(odd) == rendered(EXAMPLE)
+        assert not list(Path.cwd().glob("pwned")) and not (Path.home() / "pwned").exists()
+
+
+def test_two_deploys_at_once_never_mix(remote):
+    folder, target = remote
+    env = dict(os.environ)
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "generator", "deploy", str(spec), "--to", target], env=env, cwd=ROOT,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for spec in (EXAMPLE, OTHER, EXAMPLE, OTHER)
+    ]  # fmt: skip
+    results = [p.communicate(timeout=120) + (p.returncode,) for p in procs]
+    assert all(code == 0 for _o, _e, code in results), results
+    now = php_files(folder)
+    assert now in (rendered(EXAMPLE), rendered(OTHER)), "all files from one spec"
+
+
+def test_a_connection_killed_mid_deploy_leaves_old_or_new_and_the_next_deploy_finishes(remote, tmp_path):
+    folder, target = remote
+    cli_here("deploy", str(EXAMPLE), "--to", target)
+    old, new = rendered(EXAMPLE), rendered(OTHER)
+    slow = fake_php(tmp_path, "8.2.0", "ok", pause=0.1)  # 14 lints: about 1.5 s on the server
+    for delay in (0.5, 1.5):  # while uploading or linting, and later
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "generator", "deploy", str(OTHER), "--to", target, "--php-bin", slow],
+            cwd=ROOT, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+        time.sleep(delay)
+        os.killpg(proc.pid, signal.SIGKILL)  # the laptop's side dies: ssh and all
+        proc.wait()
+        for name, data in php_files(folder).items():
+            assert data in (old.get(name), new.get(name)), f"{name} is neither old nor new after {delay} s"
+        finished = cli_here("deploy", str(OTHER), "--to", target)
+        assert finished.returncode == 0, finished.stdout + finished.stderr
+        assert php_files(folder) == new
+        assert cli_here("status", str(OTHER), "--to", target).returncode == 0
+        cli_here("deploy", str(EXAMPLE), "--to", target, "--force")
+
+
+def test_a_fleet_with_an_unreachable_server(remote, tmp_path):
+    folder, target = remote
+    clients = tmp_path / "clients"
+    for name, spec in (("acme", EXAMPLE), ("beta", OTHER)):
+        (clients / name).mkdir(parents=True)
+        text = spec.read_text().replace("name: example", "name: acme")
+        (clients / name / "spec.yaml").write_text(text)
+        (clients / name / "calls").mkdir()
+    second = folder.parent / "second"
+    second.mkdir()
+    acme = clients / "acme" / "spec.yaml"
+    to = [target, "ssh://dead/opt/x", f"ssh://pbx2{second}"]
+    acme.write_text(acme.read_text() + f"deploy:\n  to: {json.dumps(to)}\n")
+    beta = clients / "beta" / "spec.yaml"
+    third = folder.parent / "third"
+    third.mkdir()
+    beta.write_text(beta.read_text() + f"deploy: {{to: {json.dumps('ssh://pbx3' + str(third))}}}\n")
+    proc = cli_here("deploy", str(clients), "--parallel", "3")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    lines = proc.stdout
+    assert "unreachable" in lines and lines.count("deployed") == 3
+    assert php_files(second) == php_files(folder) and php_files(third)
+    status = cli_here("status", str(clients), "--format", "json")
+    assert status.returncode == 1
+    states = {t["target"]: t["state"] for t in json.loads(status.stdout)["targets"]}
+    assert states["ssh://dead/opt/x"] == "unreachable"
+    assert [s for t, s in states.items() if t != "ssh://dead/opt/x"] == ["fresh", "fresh", "fresh"]
+
+
+def test_status_in_each_state(remote):
+    folder, target = remote
+    data = json.loads(cli_here("status", str(EXAMPLE), "--to", target, "--format", "json").stdout)
+    assert data["targets"][0]["state"] == "missing"
+    cli_here("deploy", str(EXAMPLE), "--to", target)
+    assert cli_here("status", str(EXAMPLE), "--to", target).returncode == 0
+    cli_here("deploy", str(OTHER), "--to", target)
+    stale = json.loads(cli_here("status", str(EXAMPLE), "--to", target, "--format", "json").stdout)["targets"][0]
+    assert stale["state"] == "stale" and stale["files"]["need_registration.php"] == "stale"
+    (folder / "need_registration.php").write_text("<?php // by hand\n")
+    proc = cli_here("status", str(OTHER), "--to", target, "--format", "json")
+    assert proc.returncode == 1
+    entry = json.loads(proc.stdout)["targets"][0]
+    assert entry["state"] == "hand-edited" and entry["files"]["need_registration.php"] == "hand-edited"
+    assert entry["files"]["process_final_params.php"] == "fresh"
+    (folder / "need_registration.php").unlink()
+    assert (
+        json.loads(cli_here("status", str(OTHER), "--to", target, "--format", "json").stdout)["targets"][0]["files"][
+            "need_registration.php"
+        ]
+        == "missing"
+    )
+
+
+@pytest.mark.parametrize(
+    "target,message",
+    [
+        ("ssh://pbx1", "absolute path"),
+        ("ssh://-oProxyCommand=x/opt", "no usable host"),
+        ("ssh://pbx1:99999/opt", "port"),
+        ("ftp://pbx1/opt", "a target is a folder or ssh://"),
+        ("ssh://bad user@pbx1/opt", "is not a user name"),
+    ],
+)
+def test_bad_targets_are_usage_errors(target, message):
+    proc = cli_here("deploy", str(EXAMPLE), "--to", target)
+    assert proc.returncode == 2 and message in proc.stderr, proc.stderr
+
+
+def test_a_spec_without_target_is_a_usage_error(tmp_path):
+    proc = cli_here("deploy", str(EXAMPLE))
+    assert proc.returncode == 2 and "no target" in proc.stderr
