@@ -284,3 +284,29 @@ def test_bad_targets_are_usage_errors(target, message):
 def test_a_spec_without_target_is_a_usage_error(tmp_path):
     proc = cli_here("deploy", str(EXAMPLE))
     assert proc.returncode == 2 and "no target" in proc.stderr
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
+def test_a_folder_the_login_cannot_write_is_one_clear_line(remote, tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        proc = cli_here("deploy", str(EXAMPLE), "--to", f"ssh://pbx1{locked}")
+    finally:
+        locked.chmod(0o755)
+    assert proc.returncode == 1 and "is not writable" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_local_status_and_fleet_rollback(tmp_path, remote):
+    folder, target = remote
+    local = tmp_path / "local"
+    local.mkdir()
+    assert cli_here("deploy", str(EXAMPLE), "--to", str(local), "--to", target).returncode == 0
+    data = json.loads(cli_here("status", str(EXAMPLE), "--to", str(local), "--to", target, "--format", "json").stdout)
+    assert [t["state"] for t in data["targets"]] == ["fresh", "fresh"]
+    assert cli_here("deploy", str(OTHER), "--to", str(local), "--to", target).returncode == 0
+    back = cli_here("deploy", "--rollback", "--to", str(local), "--to", target)
+    assert back.returncode == 0 and back.stdout.count("rolled back") == 2, back.stdout
+    assert php_files(local) == php_files(folder) == rendered(EXAMPLE)
