@@ -19,14 +19,12 @@
 // ("a.b.c" or a list; "*": every member), 'dir' (only those calls, "a|b"), 'pick' (an object's
 // first non-empty field of "x|y", all of them with 'every'), 'map' (translate).  Arrays, objects
 // and null count as no value.
-function itgrix_rt_collect($params, $sources, $direction, $report = null)
+function itgrix_rt_collect($params, $sources, $direction)
 {
     $found = array();
-    $applies = false;
     $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
     foreach ($sources as $source) {
         $level = isset($source['dir']) && !in_array($call, explode('|', $source['dir']), true) ? array() : array($params);
-        $applies = $applies || count($level) > 0;
         foreach (is_array($source['path']) ? $source['path'] : explode('.', $source['path']) as $key) {
             $next = array();
             foreach ($level as $item) {
@@ -50,19 +48,18 @@ function itgrix_rt_collect($params, $sources, $direction, $report = null)
             }
         }
     }
-    if ($report !== null && $applies && count($found) === 0) {
-        // A rule read a key on a call where it applies and no source found a value: say so once per
-        // key and process, with the paths tried (`fields:` in the spec fixes a wrong guess).
-        static $said = array();
-        $tried = array();
-        foreach ($sources as $source) {
-            $tried[] = is_array($source['path']) ? implode('.', $source['path']) : $source['path'];
-        }
-        if (!isset($said[$report[1]])) {
-            $said[$report[1]] = itgrix_rt_log($report[0], "no value for '" . $report[1] . "'; tried " . implode(', ', $tried), true);
-        }
-    }
     return $found;
+}
+
+// A rule read a key and no source of the field table found a value: say so on stderr with the
+// paths tried ($tried, written in at generation), so a wrong guess about this connector's data
+// shows in its log even without capture (`fields:` in the spec fixes it).  Returns $values.
+function itgrix_rt_seen($values, $name, $key, $tried)
+{
+    if (count($values) === 0) {
+        itgrix_rt_log($name, "no value for '" . $key . "'; tried " . $tried);
+    }
+    return $values;
 }
 
 // Values of one input path as non-empty texts (a `field:` condition, a {call_full.*} placeholder).

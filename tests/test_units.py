@@ -140,10 +140,16 @@ def test_conditions_compile_to_tests_and_words(tmp_path):
     tests, words = ctx.when(loaded.spec.registration.rules[0].when)
     tests, words = bare(tests), bare(words)
     rt = ctx.rt
-    # A rule's read passes (file name, key): no value where the key applies is said on stderr.
-    trunk = f"{ctx.accessors['trunk'][0]}($params, array($name, 'trunk'))"
-    assert tests[0] == f"({rt.fn('is')}({trunk}, array('t1')) || {rt.fn('matches')}({trunk}, array('~^9~u')))"
-    assert tests[1] == f"{rt.fn('flag')}({ctx.accessors['answered'][0]}($params, array($name, 'answered')), false)"
+    # A rule's first read of a key goes through `seen`, which says on stderr when nothing is found.
+    trunk = ctx.accessors["trunk"][0] + "($params)"
+    seen = rt.fn("seen")
+    tried = "'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id'"
+    assert tests[0] == (
+        f"({rt.fn('is')}({seen}({trunk}, $name, 'trunk', {tried}), array('t1')) || "
+        f"{rt.fn('matches')}({trunk}, array('~^9~u')))"
+    )
+    answered = f"{seen}({ctx.accessors['answered'][0]}($params), $name, 'answered', 'call_full.channel.was_answered')"
+    assert tests[1] == f"{rt.fn('flag')}({answered}, false)"
     assert (
         tests[2] == f"{rt.fn('in_hours')}(array(array(540, 1080, array())), {ctx.accessors['zone:Europe/Moscow'][0]}())"
     )

@@ -54,6 +54,7 @@ class FileContext:
         # A condition key whose values this file reads another way (originate: the clicked number
         # in E.164): key -> a maker of the PHP expression (called only where a rule tests the key).
         self.values_of: dict[str, Callable[[], str]] = {}
+        self.reported_keys: set[str] = set()
         self.track = False  # capture or shadow: rules record which of them decided, in $decided
         self.shadow = False  # shadow: side effects (a webhook, a conversion) are left out
 
@@ -88,9 +89,17 @@ class FileContext:
         return [f"$decided = {literals.php_string(dotted(path))};"] if self.track else []
 
     def reported(self, key: str) -> str:
-        """Like acc(), but a rule's read: no value where the key applies is said on stderr."""
-        self.acc(key)
-        return f"{self.accessors[key][0]}($params, array($name, {literals.php_string(key)}))"
+        """Like acc(), but a rule's read: no value where the key applies is said on stderr (by the
+        first rule of the file that reads the key, so a call says it once)."""
+        call = self.acc(key)
+        sources = fields.sources_for(key, self.c.name, self.spec.fields)
+        if key in self.reported_keys or all(s.dirs for s in sources):
+            # Sources for some directions only: on other calls the key does not apply, and a
+            # missing value says nothing about the table.
+            return call
+        self.reported_keys.add(key)
+        tried = ", ".join(".".join(s.path) + ("." + "|".join(s.pick) if s.pick else "") for s in sources)
+        return f"{self.fn('seen')}({call}, $name, {literals.php_string(key)}, {literals.php_string(tried)})"
 
     def acc(self, key: str) -> str:
         """A call of the accessor that reads a condition key or placeholder in this file."""
@@ -147,8 +156,10 @@ class FileContext:
         for key in ("extension", "trunk", "client_phone", "line", "status"):
             match = getattr(when, key)
             if match is not None:
-                values = self.values_of[key]() if key in self.values_of else self.reported(key)
-                tests.append(self._match(values, match))
+                if key in self.values_of:
+                    tests.append(self._match(self.values_of[key](), match))
+                else:  # the first test says on stderr when nothing is found; an `||` after it need not
+                    tests.append(self._match(self.reported(key), match, self.acc(key)))
                 words.append(f"{key} {self._match_words(match)}")
         if when.number_type is not None:
             tests.append(f"{self.fn('is')}({self.number_types()}, {literals.php_array(list(when.number_type))})")
@@ -185,13 +196,14 @@ class FileContext:
             words.append("any of (" + "; ".join(w for _t, w in branches) + ")")
         return tests, " and ".join(words) if words else "always"
 
-    def _match(self, values: str, match: Match) -> str:
+    def _match(self, values: str, match: Match, again: str | None = None) -> str:
+        """The test of a match on `values`; a second test reads `again` (default: `values`)."""
         parts = []
         if match.values:
             parts.append(f"{self.fn('is')}({values}, {literals.php_array(list(match.values))})")
         if match.regexes:
             patterns = "array(" + ", ".join(literals.php_regex(r) for r in match.regexes) + ")"
-            parts.append(f"{self.fn('matches')}({values}, {patterns})")
+            parts.append(f"{self.fn('matches')}({again if parts and again else values}, {patterns})")
         return parts[0] if len(parts) == 1 else "(" + " || ".join(parts) + ")"
 
     @staticmethod

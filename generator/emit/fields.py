@@ -168,8 +168,7 @@ def accessor(key: str, customization: str, rt: Runtime, overrides: Overrides = N
     data = items[0] if len(items) == 1 else "array(\n" + "".join(f"        {item},\n" for item in items) + "    )"
     if len(items) == 1:
         data = f"array({data})"
-    # $report (a rule's read): array(file name, key), to say on stderr when nothing is found.
-    code = f"($params, $report = null) {{\n    return {rt.fn('collect')}($params, {data}, {direction}, $report);\n}}\n"
+    code = f"($params) {{\n    return {rt.fn('collect')}($params, {data}, {direction});\n}}\n"
     digest = hashlib.sha256(code.translate(_NO_MARKS).encode("utf-8")).hexdigest()[:8]  # the code, not its marks
     name = f"itgrix_gen_{digest}_{key.replace('.', '_')}"
     lines = ("function " + name + code).rstrip("\n").split("\n")
