@@ -38,6 +38,7 @@ def import_cases(
     cases_dir = loaded.path.parent / "cases"
     done = Imported()
     chosen: dict[str, Entry] = {}
+    key = redact_key(loaded.spec.name)
     for entry in capture.entries:
         name = case_name(entry)
         if name in chosen:
@@ -49,7 +50,6 @@ def import_cases(
         if limit is not None and len(chosen) >= limit:
             break
         if redacted:
-            key = redact_key(loaded.spec.name)
             entry = Entry(**{**entry.__dict__, "input": redact(entry.input, key)})
         chosen[name] = entry
     if not chosen:

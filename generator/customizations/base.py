@@ -33,6 +33,14 @@ def say(value: object) -> str:
     return literals.php_comment_text(str(value))
 
 
+def _parser_metadata(region: str, internal: int | None) -> str:
+    """What the PHP phone parser needs of a region, as a literal (no national formats: the caller
+    reads numbers, it does not write them in national notation)."""
+    from generator.emit.phones import region_metadata
+
+    return literals.php_pretty(region_metadata(region, internal, national=False), indent=4, width=110)
+
+
 def dotted(path: KeyPath) -> str:
     """("registration", "rules", 1) -> "registration.rules[1]"."""
     out = ""
@@ -286,12 +294,12 @@ class FileContext:
     def number_types(self) -> str:
         """The types (mobile, fixed_line...) of the client's number, as a PHP array expression."""
         if "number_types" not in self.accessors:
-            from generator.emit.phones import region_metadata, type_patterns
+            from generator.emit.phones import type_patterns
 
             region, internal = self.phone_region()
             if region is None:  # refused when the spec is loaded; belt and braces
                 raise ValueError("number_type needs a region")
-            meta = literals.php_pretty(region_metadata(region, internal, national=False), indent=4, width=110)
+            meta = _parser_metadata(region, internal)
             types = literals.php_pretty(type_patterns(region), indent=4, width=110)
             self.accessors["number_types"] = fields.function_of(
                 "number_types",
@@ -303,9 +311,7 @@ class FileContext:
     def clicked_e164(self, region: str, internal: int | None) -> str:
         """The client's numbers in E.164 for `region` (a PHP array expression)."""
         if "clicked_e164" not in self.accessors:
-            from generator.emit.phones import region_metadata
-
-            meta = literals.php_pretty(region_metadata(region, internal, national=False), indent=4, width=110)
+            meta = _parser_metadata(region, internal)
             self.accessors["clicked_e164"] = fields.function_of(
                 "e164",
                 f"// the client's numbers in E.164, by the numbering plan of {say(region)}",

@@ -137,16 +137,6 @@ def placeholder_notes(texts: list[str], spec: Any) -> list[str]:
     return notes
 
 
-def _texts(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [t for v in value.values() for t in _texts(v)]
-    if isinstance(value, list):
-        return [t for v in value for t in _texts(v)]
-    return []
-
-
 def set_and_rules(section: Any, spec: Any) -> list[str]:
     """`set` and `rules` of a section of fields, in words."""
     out = []
@@ -157,7 +147,10 @@ def set_and_rules(section: Any, spec: Any) -> list[str]:
             out.append(f"When {condition(rule.when, spec)}: the request is **cancelled**.")
         else:
             out.append(f"When {condition(rule.when, spec)}: " + assignments(rule.set) + ".")
-    texts = _texts(getattr(section, "set", None)) + [t for r in getattr(section, "rules", []) for t in _texts(r.set)]
+    from generator.speclang.crosschecks import _texts
+
+    values = [getattr(section, "set", None)] + [r.set for r in getattr(section, "rules", [])]
+    texts = [text for value in values for _path, text in _texts(value, ())]
     return out + placeholder_notes(texts, spec)
 
 

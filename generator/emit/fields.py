@@ -134,12 +134,17 @@ FIELDS["client_phone.raw"] = FIELDS["client_phone"]  # {client_phone} is normali
 Overrides = dict[str, list[str]] | None  # a spec's `fields:`: key -> dotted paths
 
 
+def override_paths(key: str, overrides: Overrides) -> list[str] | None:
+    """The spec's `fields:` paths for a key ({client_phone.raw} reads what {client_phone} reads)."""
+    return (overrides or {}).get("client_phone" if key == "client_phone.raw" else key)
+
+
 def sources_for(key: str, customization: str, overrides: Overrides = None) -> list[Source]:
     """The sources of a condition key or placeholder in one customization, in order.  A spec's
     `fields:` override replaces the table's general sources of the key; those that read a
     customization's own input (`only`: process_client_phone's `phone`...) stay first."""
     table = FIELDS[key]
-    paths = (overrides or {}).get("client_phone" if key == "client_phone.raw" else key)
+    paths = override_paths(key, overrides)
     if paths:
         own = [s for s in table if s.only is not None and s.applies_to(customization)]
         return own + [Source(tuple(p.split("."))) for p in paths]
@@ -169,18 +174,14 @@ def accessor(key: str, customization: str, rt: Runtime, overrides: Overrides = N
     if len(items) == 1:
         data = f"array({data})"
     code = f"($params) {{\n    return {rt.fn('collect')}($params, {data}, {direction});\n}}\n"
-    digest = hashlib.sha256(code.translate(_NO_MARKS).encode("utf-8")).hexdigest()[:8]  # the code, not its marks
-    name = f"itgrix_gen_{digest}_{key.replace('.', '_')}"
-    lines = ("function " + name + code).rstrip("\n").split("\n")
-    body = "\n".join(("    " + line) if line else "" for line in lines)
-    return name, f"if (!function_exists('{name}')) {{\n{body}\n}}\n"
+    return function_of(key.replace(".", "_"), "", code)
 
 
 def markdown_table(overrides: Overrides = None) -> str:
     """The field table as Markdown; with a spec's `fields:`, its overrides marked as such."""
     lines = ["| key | read from, in order |", "| --- | --- |"]
     for key, sources in FIELDS.items():
-        paths = (overrides or {}).get("client_phone" if key == "client_phone.raw" else key)
+        paths = override_paths(key, overrides)
         if paths:
             own = [s for s in sources if s.only is not None]
             cells = [f"`{s.describe()}`" for s in own] + [f"`{p}` (the spec's `fields:`)" for p in paths]
@@ -199,23 +200,21 @@ def zone_function(name: str) -> tuple[str, str]:
     base, changes, values = offsets(name)
     table = php_pretty([base, list(changes), list(values)], indent=4, width=110)
     code = f"() {{\n    return {table};\n}}\n"
-    digest = hashlib.sha256(code.translate(_NO_MARKS).encode("utf-8")).hexdigest()[:8]
     comment = (
         f"// {php_comment_text(name)}: UTC offsets from the tz database, {php_int(FIRST_YEAR)}-{php_int(LAST_YEAR)}"
     )
-    return _guarded(f"itgrix_gen_{digest}_zone", comment, code)
-
-
-def _guarded(fn: str, comment: str, code: str) -> tuple[str, str]:
-    lines = (comment + "\nfunction " + fn + code).rstrip("\n").split("\n")
-    body = "\n".join(("    " + line) if line else "" for line in lines)
-    return fn, f"if (!function_exists('{fn}')) {{\n{body}\n}}\n"
+    return function_of("zone", comment, code)
 
 
 def function_of(suffix: str, comment: str, code: str) -> tuple[str, str]:
-    """A guarded function named after its code (the marks left out), like every helper."""
+    """A function written into a generated file: named after its code (the code, not its marks or
+    comment, so files share identical functions by name) and wrapped in a function_exists guard.
+    `code` is what follows the name: "($params) {...}"; `comment` ("" for none) goes above it."""
     digest = hashlib.sha256(code.translate(_NO_MARKS).encode("utf-8")).hexdigest()[:8]
-    return _guarded(f"itgrix_gen_{digest}_{suffix}", comment, code)
+    fn = f"itgrix_gen_{digest}_{suffix}"
+    lines = ((comment + "\n" if comment else "") + "function " + fn + code).rstrip("\n").split("\n")
+    body = "\n".join(("    " + line) if line else "" for line in lines)
+    return fn, f"if (!function_exists('{fn}')) {{\n{body}\n}}\n"
 
 
 def schedule_function(name: str, spec: Any) -> tuple[str, str]:
@@ -229,9 +228,8 @@ def schedule_function(name: str, spec: Any) -> tuple[str, str]:
         for day in schedule_days(key):
             days[day] = [list(_parse_window(w)) for w in (windows if isinstance(windows, list) else [windows])]
     code = f"() {{\n    return {php_pretty(dict(sorted(days.items())), indent=4, width=110)};\n}}\n"
-    digest = hashlib.sha256(code.translate(_NO_MARKS).encode("utf-8")).hexdigest()[:8]
     comment = f"// schedule {php_comment_text(name)}: ISO weekday (1 = Monday) => windows (minutes of the day)"
-    return _guarded(f"itgrix_gen_{digest}_schedule", comment, code)
+    return function_of("schedule", comment, code)
 
 
 def calendar_function(spec: Any) -> tuple[str, str]:
@@ -243,8 +241,7 @@ def calendar_function(spec: Any) -> tuple[str, str]:
     cal = spec.calendar
     off, work = calendar_days(cal.holidays, tuple(cal.off), tuple(cal.workdays)) if cal else ([], [])
     code = f"() {{\n    return {php_pretty({'off': off, 'work': work}, indent=4, width=110)};\n}}\n"
-    digest = hashlib.sha256(code.translate(_NO_MARKS).encode("utf-8")).hexdigest()[:8]
     source = f"public holidays of {cal.holidays}, " if cal and cal.holidays else ""
     years = f"{CALENDAR_YEARS.start}-{CALENDAR_YEARS.stop - 1}"
     comment = f"// the calendar: {php_comment_text(source)}the spec's own days ({years})"
-    return _guarded(f"itgrix_gen_{digest}_calendar", comment, code)
+    return function_of("calendar", comment, code)

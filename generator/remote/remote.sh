@@ -105,6 +105,18 @@ clean_leftovers() {
 }
 
 # --- reading the payload -------------------------------------------------------------------
+# Exactly $2 bytes of stdin into $stage/$1, which must then have the sha256 $3 (dd reads no further:
+# the rest of stdin is the next line of the payload).
+receive() {
+    good_name "$1" || return 1
+    if [ "$2" -gt 0 ]; then
+        dd of="$stage/$1" bs="$2" count=1 iflag=fullblock 2>/dev/null || return 1
+    else
+        : >"$stage/$1"
+    fi
+    [ "$(sum "$stage/$1")" = "$3" ]
+}
+
 # Lines "expect NAME HASH", "file|meta NAME SIZE SHA256" (followed by SIZE raw bytes), "end".
 read_payload() {
     stage=$1
@@ -115,13 +127,7 @@ read_payload() {
             end) return 0 ;;
             expect) good_name "$name" && say "$name $size" >>"$stage/expect" ;;
             file | meta)
-                good_name "$name" || return 1
-                if [ "$size" -gt 0 ]; then
-                    dd of="$stage/$name" bs="$size" count=1 iflag=fullblock 2>/dev/null || return 1
-                else
-                    : >"$stage/$name"
-                fi
-                [ "$(sum "$stage/$name")" = "$digest" ] || return 1
+                receive "$name" "$size" "$digest" || return 1
                 [ "$kind" = file ] && say "$name" >>"$stage/files"
                 ;;
             *) return 1 ;;
@@ -237,10 +243,7 @@ rollback() {
             expect) good_name "$name" && say "$name $a" >>"$stage/expect" ;;
             restore | remove | keep) good_name "$name" && say "$kind $name ${a:-} ${b:-} ${c:-}" >>"$stage/steps" ;;
             from) good_name "$name" && from=$state/backups/$name ;;
-            meta)
-                if [ "$a" -gt 0 ]; then dd of="$stage/$name" bs="$a" count=1 iflag=fullblock 2>/dev/null; else : >"$stage/$name"; fi
-                [ "$(sum "$stage/$name")" = "$b" ] || { rm -rf "$stage"; say "error the upload did not arrive whole"; exit 3; }
-                ;;
+            meta) receive "$name" "$a" "$b" || { rm -rf "$stage"; say "error the upload did not arrive whole"; exit 3; } ;;
         esac
     done
     if [ "$complete" != 1 ] || [ -z "$from" ] || [ ! -d "$from" ]; then

@@ -313,13 +313,18 @@ def _applied(code: int, out: str, err: str, outcome: Outcome, stamp: str, change
                 messages.append(f"{name}: {' '.join(said.split())[:400]}")
         outcome.detail = "the server's php -l refused " + "; ".join(messages) + "; nothing was replaced"
         return outcome
-    said = next(
-        (line.split(" ", 1)[1] for line in lines if line.split(" ", 1)[0] in ("error", "locked", "changed")), ""
-    )
-    outcome.detail = said or (err.strip().splitlines() or [f"the server's side exited with {code}"])[-1]
+    outcome.detail = _why(lines, err, code)
     if code == 6:
         outcome.result = "changed"  # the caller plans again
     return outcome
+
+
+def _why(lines: list[str], err: str, code: int) -> str:
+    """Why remote.sh stopped: its own "error|locked|changed <reason>" line, else ssh's last words."""
+    said = next(
+        (line.split(" ", 1)[1] for line in lines if line.split(" ", 1)[0] in ("error", "locked", "changed")), ""
+    )
+    return said or (err.strip().splitlines() or [f"the server's side exited with {code}"])[-1]
 
 
 # --- rollback ----------------------------------------------------------------------------
@@ -413,10 +418,7 @@ def _rollback_planned(
         outcome.detail = f"from backups/{folder}: {len(restored)} restored, {len(removed)} removed"
         outcome.files = {**{n: "restored" for n in restored}, **{n: "removed" for n in removed}}
         return outcome
-    said = next(
-        (line.split(" ", 1)[1] for line in lines if line.split(" ", 1)[0] in ("error", "locked", "changed")), ""
-    )
-    outcome.detail = said or (out.err.strip().splitlines() or [f"the server's side exited with {out.code}"])[-1]
+    outcome.detail = _why(lines, out.err, out.code)
     return outcome
 
 

@@ -381,8 +381,9 @@ def _country(value: str) -> str:
     import holidays
 
     code = value.upper()
-    if code not in holidays.list_supported_countries():
-        close = difflib.get_close_matches(code, sorted(holidays.list_supported_countries()), n=3)
+    supported = holidays.list_supported_countries()
+    if code not in supported:
+        close = difflib.get_close_matches(code, sorted(supported), n=3)
         raise ValueError(
             f"the holidays package has no country {value!r}" + (f" (did you mean {', '.join(close)}?)" if close else "")
         )
