@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator.emit import fields
@@ -139,12 +138,10 @@ class FileContext:
             self.accessors[key] = fields.zone_function(name)
         return self.accessors[key][0] + "()"
 
-    def where(self, path: KeyPath) -> str:
-        file, line, _col = self.loaded.position(path)
-        return f"{Path(file).name}:{line}"
-
     def comment(self, path: KeyPath, text: str = "") -> str:
-        line = f"// {dotted(path)} ({self.where(path)})" + (f": {text}" if text else "")
+        # The rule's stable place (`registration.rules[1]`), never its line in the spec: a line
+        # number would rewrite every file when one line is inserted above (`explain` gives lines).
+        line = f"// {dotted(path)}" + (f": {text}" if text else "")
         if "\n" in line or "\r" in line or "?>" in line:  # say() makes this impossible; belt and braces
             raise ValueError("unsafe comment text")
         return line

@@ -13,6 +13,7 @@ anything the table does not.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -153,6 +154,15 @@ def sources_for(key: str, customization: str, overrides: Overrides = None) -> li
 
 DIRECTION_KEY = "direction"
 _NO_MARKS = {ord(c): None for c in "\x01\x02\x03\x04"}
+_MARKED_COMMENT = re.compile("\x03[^\x03\x04]*\x04")
+_COMMENT_LINE = re.compile(r"^[ \t]*//.*\n?", re.M)
+
+
+def code_only(code: str) -> str:
+    """`code` without its comments (comment text from the spec, whole comment lines) and marks: what
+    a function is named after, so that a comment never renames a function.  A line that starts
+    with `//` is a comment: generated string literals never hold a line break."""
+    return _COMMENT_LINE.sub("", _MARKED_COMMENT.sub("", code)).translate(_NO_MARKS)
 
 
 def needs_direction(key: str, customization: str, overrides: Overrides = None) -> bool:
@@ -210,7 +220,7 @@ def function_of(suffix: str, comment: str, code: str) -> tuple[str, str]:
     """A function written into a generated file: named after its code (the code, not its marks or
     comment, so files share identical functions by name) and wrapped in a function_exists guard.
     `code` is what follows the name: "($params) {...}"; `comment` ("" for none) goes above it."""
-    digest = hashlib.sha256(code.translate(_NO_MARKS).encode("utf-8")).hexdigest()[:8]
+    digest = hashlib.sha256(code_only(code).encode("utf-8")).hexdigest()[:8]
     fn = f"itgrix_gen_{digest}_{suffix}"
     lines = ((comment + "\n" if comment else "") + "function " + fn + code).rstrip("\n").split("\n")
     body = "\n".join(("    " + line) if line else "" for line in lines)

@@ -225,15 +225,29 @@ if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
 }
-if (!function_exists('itgrix_gen_81c4f81c_client_number')) {
+if (!function_exists('itgrix_gen_8656219d_is_ivr')) {
+    function itgrix_gen_8656219d_is_ivr($params) {
+        return itgrix_gen_474fc4c1_collect($params, array(array('path' => 'call_full.is_ivr')), array());
+    }
+}
+if (!function_exists('itgrix_gen_96ef66a2_client_phone')) {
+    function itgrix_gen_96ef66a2_client_phone($params) {
+        return itgrix_gen_474fc4c1_collect($params, array(
+            array('path' => 'PHONE_NUMBER'),
+            array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
+            array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
+        ), itgrix_gen_cabe9f23_direction($params));
+    }
+}
+if (!function_exists('itgrix_gen_c4bb895f_client_number')) {
     // phones.client: the client's number as process_client_phone.php answers it
-    function itgrix_gen_81c4f81c_client_number($phone) {
+    function itgrix_gen_c4bb895f_client_number($phone) {
         if (!is_string($phone)) {
             return $phone;
         }
-        // phones.client.rewrite[0] (spec.yaml:14): "^\\+?810(\\d+)$" -> "+$1"
+        // phones.client.rewrite[0]: "^\\+?810(\\d+)$" -> "+$1"
         $phone = itgrix_gen_048ee94a_preg_replace('~^\\+?810(\\d+)$~u', '+$1', $phone);
-        // phones.client (spec.yaml:10): format e164, region RU
+        // phones.client: format e164, region RU
         $phone = itgrix_gen_a4efc1d7_phone_e164($phone, array(
             'cc' => '7',
             'idd' => '~^(?:810)~u',
@@ -247,20 +261,6 @@ if (!function_exists('itgrix_gen_81c4f81c_client_number')) {
             'strict' => true,
         ), true);
         return $phone;
-    }
-}
-if (!function_exists('itgrix_gen_8656219d_is_ivr')) {
-    function itgrix_gen_8656219d_is_ivr($params) {
-        return itgrix_gen_474fc4c1_collect($params, array(array('path' => 'call_full.is_ivr')), array());
-    }
-}
-if (!function_exists('itgrix_gen_96ef66a2_client_phone')) {
-    function itgrix_gen_96ef66a2_client_phone($params) {
-        return itgrix_gen_474fc4c1_collect($params, array(
-            array('path' => 'PHONE_NUMBER'),
-            array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
-            array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
-        ), itgrix_gen_cabe9f23_direction($params));
     }
 }
 if (!function_exists('itgrix_gen_cabe9f23_direction')) {
@@ -278,15 +278,15 @@ if (!function_exists('itgrix_gen_customize_activity_50d858e0')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = array();
-            // activity.set (spec.yaml:52)
+            // activity.set
             $data['SUBJECT'] = 'Call '
                 . itgrix_gen_b621337e_text(itgrix_gen_cabe9f23_direction($params))
                 . ' '
-                . itgrix_gen_81c4f81c_client_number(itgrix_gen_b621337e_text(itgrix_gen_96ef66a2_client_phone($params)));
-            // activity.rules[0] (spec.yaml:54): is_ivr is true
+                . itgrix_gen_c4bb895f_client_number(itgrix_gen_b621337e_text(itgrix_gen_96ef66a2_client_phone($params)));
+            // activity.rules[0]: is_ivr is true
             if (itgrix_gen_731b49c3_flag(itgrix_gen_2be8f721_seen(itgrix_gen_8656219d_is_ivr($params), $name, 'is_ivr', 'call_full.is_ivr'), true)) {
                 $data['SUBJECT'] = 'Missed in IVR: '
-                    . itgrix_gen_81c4f81c_client_number(itgrix_gen_b621337e_text(itgrix_gen_96ef66a2_client_phone($params)));
+                    . itgrix_gen_c4bb895f_client_number(itgrix_gen_b621337e_text(itgrix_gen_96ef66a2_client_phone($params)));
             }
             return itgrix_gen_dd1d38ed_reply($data);
         } catch (Exception $e) {

@@ -92,7 +92,7 @@ if (!function_exists('itgrix_gen_customize_attach_record_url_50d858e0')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick($params, array('DESCRIPTION', 'DESCRIPTION_TYPE'));
-            // record_link.description (spec.yaml:77): "<a href=\"{record}\">Call recording<\/a>" (values HTML-escaped)
+            // record_link.description: "<a href=\"{record}\">Call recording<\/a>" (values HTML-escaped)
             $data['DESCRIPTION'] = '<a href="' . htmlspecialchars(itgrix_gen_b621337e_text(itgrix_gen_1b63eece_record($params)), ENT_QUOTES, 'UTF-8') . '">Call recording</a>';
             return itgrix_gen_dd1d38ed_reply($data);
         } catch (Exception $e) {

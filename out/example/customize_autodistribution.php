@@ -130,7 +130,7 @@ if (!function_exists('itgrix_gen_customize_autodistribution_50d858e0')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick($params, array('number', 'name'));
-            // autodistribution.callerid_name (spec.yaml:71): "{entity.name}"
+            // autodistribution.callerid_name: "{entity.name}"
             $filled = array(itgrix_gen_b621337e_text(itgrix_gen_b7c9f296_entity_name($params)));
             if (implode('', $filled) !== '') {
                 $callerid = $filled[0];

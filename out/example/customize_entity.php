@@ -105,7 +105,7 @@ if (!function_exists('itgrix_gen_customize_entity_50d858e0')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = array();
-            // entity.rules[0] (spec.yaml:48): direction is "incoming"
+            // entity.rules[0]: direction is "incoming"
             if (itgrix_gen_c70f4e58_is(itgrix_gen_2be8f721_seen(itgrix_gen_cabe9f23_direction($params), $name, 'direction', 'call_full.channel.type'), array('incoming'))) {
                 $data['SOURCE_DESCRIPTION'] = 'Incoming call to ' . itgrix_gen_b621337e_text(itgrix_gen_9448df5c_trunk($params));
             }

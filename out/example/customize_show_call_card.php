@@ -92,7 +92,7 @@ if (!function_exists('itgrix_gen_customize_show_call_card_50d858e0')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick($params, array('CALL_ID', 'USER_ID'));
-            // call_card.show_on (spec.yaml:74): "conversation_accepted"; other stages cancel the card request
+            // call_card.show_on: "conversation_accepted"; other stages cancel the card request
             if (!itgrix_gen_c70f4e58_is(itgrix_gen_ea2b9141_stage($params), array('conversation_accepted'))) {
                 return itgrix_gen_dd1d38ed_reply(array());
             }

@@ -153,20 +153,20 @@ if (!function_exists('itgrix_gen_need_registration_50d858e0')) {
             return itgrix_gen_641bf1fe_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
-            // registration.rules[0] (spec.yaml:23): extension is "100" or "101" -> skip
+            // registration.rules[0]: extension is "100" or "101" -> skip
             if (itgrix_gen_c70f4e58_is(itgrix_gen_2be8f721_seen(itgrix_gen_d8f0a442_extension($params), $name, 'extension', 'call_full.conversations.*.channel.to.number|phone|num|extension|exten, call_full.conversations.*.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten, call_full.channel.from.number|phone|num|extension|exten, call_full.conversations.*.user.phones.*'), array('100', '101'))) {
                 return itgrix_gen_dd1d38ed_reply(array('result' => false));
             }
-            // registration.rules[1] (spec.yaml:25): direction is "incoming" and trunk is "test-trunk" -> skip
+            // registration.rules[1]: direction is "incoming" and trunk is "test-trunk" -> skip
             if (itgrix_gen_c70f4e58_is(itgrix_gen_2be8f721_seen(itgrix_gen_cabe9f23_direction($params), $name, 'direction', 'call_full.channel.type'), array('incoming'))
                 && itgrix_gen_c70f4e58_is(itgrix_gen_2be8f721_seen(itgrix_gen_9448df5c_trunk($params), $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id'), array('test-trunk'))) {
                 return itgrix_gen_dd1d38ed_reply(array('result' => false));
             }
-            // registration.rules[2] (spec.yaml:27): client_phone matches "^\\+?7800" -> skip
+            // registration.rules[2]: client_phone matches "^\\+?7800" -> skip
             if (itgrix_gen_ac6e4679_matches(itgrix_gen_2be8f721_seen(itgrix_gen_96ef66a2_client_phone($params), $name, 'client_phone', 'PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten'), array('~^\\+?7800~u'))) {
                 return itgrix_gen_dd1d38ed_reply(array('result' => false));
             }
-            // registration.default (spec.yaml:21): register
+            // registration.default: register
             return itgrix_gen_dd1d38ed_reply(array('result' => true));
         } catch (Exception $e) {
             return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);

@@ -403,15 +403,29 @@ if (!function_exists('itgrix_gen_874caef3_url_join')) {
         return $origin . (substr($location, 0, 1) === '/' ? '' : substr($path, 0, strrpos($path, '/') + 1)) . $location;
     }
 }
-if (!function_exists('itgrix_gen_81c4f81c_client_number')) {
+if (!function_exists('itgrix_gen_96ef66a2_client_phone')) {
+    function itgrix_gen_96ef66a2_client_phone($params) {
+        return itgrix_gen_474fc4c1_collect($params, array(
+            array('path' => 'PHONE_NUMBER'),
+            array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
+            array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
+        ), itgrix_gen_cabe9f23_direction($params));
+    }
+}
+if (!function_exists('itgrix_gen_9d7ac196_answered')) {
+    function itgrix_gen_9d7ac196_answered($params) {
+        return itgrix_gen_474fc4c1_collect($params, array(array('path' => 'call_full.channel.was_answered')), array());
+    }
+}
+if (!function_exists('itgrix_gen_c4bb895f_client_number')) {
     // phones.client: the client's number as process_client_phone.php answers it
-    function itgrix_gen_81c4f81c_client_number($phone) {
+    function itgrix_gen_c4bb895f_client_number($phone) {
         if (!is_string($phone)) {
             return $phone;
         }
-        // phones.client.rewrite[0] (spec.yaml:14): "^\\+?810(\\d+)$" -> "+$1"
+        // phones.client.rewrite[0]: "^\\+?810(\\d+)$" -> "+$1"
         $phone = itgrix_gen_048ee94a_preg_replace('~^\\+?810(\\d+)$~u', '+$1', $phone);
-        // phones.client (spec.yaml:10): format e164, region RU
+        // phones.client: format e164, region RU
         $phone = itgrix_gen_a4efc1d7_phone_e164($phone, array(
             'cc' => '7',
             'idd' => '~^(?:810)~u',
@@ -425,20 +439,6 @@ if (!function_exists('itgrix_gen_81c4f81c_client_number')) {
             'strict' => true,
         ), true);
         return $phone;
-    }
-}
-if (!function_exists('itgrix_gen_96ef66a2_client_phone')) {
-    function itgrix_gen_96ef66a2_client_phone($params) {
-        return itgrix_gen_474fc4c1_collect($params, array(
-            array('path' => 'PHONE_NUMBER'),
-            array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
-            array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
-        ), itgrix_gen_cabe9f23_direction($params));
-    }
-}
-if (!function_exists('itgrix_gen_9d7ac196_answered')) {
-    function itgrix_gen_9d7ac196_answered($params) {
-        return itgrix_gen_474fc4c1_collect($params, array(array('path' => 'call_full.channel.was_answered')), array());
     }
 }
 if (!function_exists('itgrix_gen_cabe9f23_direction')) {
@@ -460,10 +460,10 @@ if (!function_exists('itgrix_gen_post_registration_50d858e0')) {
             return itgrix_gen_641bf1fe_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
-            // post_registration.webhook (spec.yaml:80): POST "https:\/\/hooks.example.com\/itgrix?phone={client_phone}" when stage is "call_ended" and answered is false
+            // post_registration.webhook: POST "https:\/\/hooks.example.com\/itgrix?phone={client_phone}" when stage is "call_ended" and answered is false
             if (itgrix_gen_c70f4e58_is(itgrix_gen_2be8f721_seen(itgrix_gen_ea2b9141_stage($params), $name, 'stage', 'call_stage'), array('call_ended'))
                 && itgrix_gen_731b49c3_flag(itgrix_gen_2be8f721_seen(itgrix_gen_9d7ac196_answered($params), $name, 'answered', 'call_full.channel.was_answered'), false)) {
-                itgrix_gen_e08f5ccc_webhook('POST', 'https://hooks.example.com/itgrix?phone=' . rawurlencode(itgrix_gen_81c4f81c_client_number(itgrix_gen_b621337e_text(itgrix_gen_96ef66a2_client_phone($params)))), array(), $params, 2.0, $name);
+                itgrix_gen_e08f5ccc_webhook('POST', 'https://hooks.example.com/itgrix?phone=' . rawurlencode(itgrix_gen_c4bb895f_client_number(itgrix_gen_b621337e_text(itgrix_gen_96ef66a2_client_phone($params)))), array(), $params, 2.0, $name);
             }
             return array('state' => 'success');
         } catch (Exception $e) {

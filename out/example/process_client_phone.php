@@ -189,9 +189,9 @@ if (!function_exists('itgrix_gen_process_client_phone_50d858e0')) {
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick($params, array('phone'));
             if (isset($data['phone']) && is_string($data['phone'])) {
-                // phones.client.rewrite[0] (spec.yaml:14): "^\\+?810(\\d+)$" -> "+$1"
+                // phones.client.rewrite[0]: "^\\+?810(\\d+)$" -> "+$1"
                 $data['phone'] = itgrix_gen_048ee94a_preg_replace('~^\\+?810(\\d+)$~u', '+$1', $data['phone']);
-                // phones.client (spec.yaml:10): format e164, region RU
+                // phones.client: format e164, region RU
                 $data['phone'] = itgrix_gen_a4efc1d7_phone_e164($data['phone'], array(
                     'cc' => '7',
                     'idd' => '~^(?:810)~u',

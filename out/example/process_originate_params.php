@@ -212,7 +212,7 @@ if (!function_exists('itgrix_gen_process_originate_params_50d858e0')) {
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick(itgrix_gen_fa0e7661_unwrap($params), array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data'));
             if (isset($data['extension']) && is_string($data['extension'])) {
-                // originate (spec.yaml:61): format national, region RU
+                // originate: format national, region RU
                 $data['extension'] = itgrix_gen_03a4fba3_phone_national($data['extension'], array(
                     'cc' => '7',
                     'idd' => '~^(?:810)~u',
@@ -237,7 +237,7 @@ if (!function_exists('itgrix_gen_process_originate_params_50d858e0')) {
                 ));
                 $data['extension'] = itgrix_gen_57f72da7_dial($data['extension'], 0, '9');
             }
-            // originate.set (spec.yaml:64)
+            // originate.set
             $data['context'] = 'from-internal';
             return itgrix_gen_dd1d38ed_reply($data);
         } catch (Exception $e) {

@@ -72,7 +72,7 @@ if (!function_exists('itgrix_gen_process_record_file_path_50d858e0')) {
                 return itgrix_gen_dd1d38ed_reply($data);
             }
             $path = $data['path'];
-            // record.rewrite[0] (spec.yaml:68): "^\/var\/spool\/asterisk\/monitor\/" -> "\/mnt\/records\/"
+            // record.rewrite[0]: "^\/var\/spool\/asterisk\/monitor\/" -> "\/mnt\/records\/"
             $path = itgrix_gen_048ee94a_preg_replace('~^/var/spool/asterisk/monitor/~u', '/mnt/records/', $path);
             $data['path'] = $path;
             return itgrix_gen_dd1d38ed_reply($data);

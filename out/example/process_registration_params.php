@@ -173,14 +173,14 @@ if (!function_exists('itgrix_gen_process_registration_params_50d858e0')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick($params, array('CALL_START_DATE', 'CRM_CREATE', 'CRM_SOURCE', 'LINE_NUMBER', 'PHONE_NUMBER', 'SHOW', 'TYPE', 'USER_ID'));
-            // registration_params.set (spec.yaml:31)
+            // registration_params.set
             $data['CRM_SOURCE'] = 'CALL';
-            // registration_params.rules[0] (spec.yaml:33): trunk is "sip-moscow"
+            // registration_params.rules[0]: trunk is "sip-moscow"
             if (itgrix_gen_c70f4e58_is(itgrix_gen_2be8f721_seen(itgrix_gen_9448df5c_trunk($params), $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id'), array('sip-moscow'))) {
                 $data['CRM_CREATE'] = 0;
                 $data['LINE_NUMBER'] = '74951234567';
             }
-            // registration_params.rules[1] (spec.yaml:35): direction is "incoming" and time is "19:00-09:00" ("Europe\/Moscow")
+            // registration_params.rules[1]: direction is "incoming" and time is "19:00-09:00" ("Europe\/Moscow")
             if (itgrix_gen_c70f4e58_is(itgrix_gen_2be8f721_seen(itgrix_gen_a764b693_direction($params), $name, 'direction', 'call_full.channel.type, TYPE'), array('incoming'))
                 && itgrix_gen_8ab35c6f_in_hours(array(array(1140, 540, array())), itgrix_gen_1b8f5d94_zone())) {
                 $data['CRM_SOURCE'] = 'AFTER_HOURS';

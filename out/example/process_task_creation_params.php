@@ -279,15 +279,24 @@ if (!function_exists('itgrix_gen_1b8f5d94_zone')) {
         return array(10800, array(), array());
     }
 }
-if (!function_exists('itgrix_gen_81c4f81c_client_number')) {
+if (!function_exists('itgrix_gen_96ef66a2_client_phone')) {
+    function itgrix_gen_96ef66a2_client_phone($params) {
+        return itgrix_gen_474fc4c1_collect($params, array(
+            array('path' => 'PHONE_NUMBER'),
+            array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
+            array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
+        ), itgrix_gen_cabe9f23_direction($params));
+    }
+}
+if (!function_exists('itgrix_gen_c4bb895f_client_number')) {
     // phones.client: the client's number as process_client_phone.php answers it
-    function itgrix_gen_81c4f81c_client_number($phone) {
+    function itgrix_gen_c4bb895f_client_number($phone) {
         if (!is_string($phone)) {
             return $phone;
         }
-        // phones.client.rewrite[0] (spec.yaml:14): "^\\+?810(\\d+)$" -> "+$1"
+        // phones.client.rewrite[0]: "^\\+?810(\\d+)$" -> "+$1"
         $phone = itgrix_gen_048ee94a_preg_replace('~^\\+?810(\\d+)$~u', '+$1', $phone);
-        // phones.client (spec.yaml:10): format e164, region RU
+        // phones.client: format e164, region RU
         $phone = itgrix_gen_a4efc1d7_phone_e164($phone, array(
             'cc' => '7',
             'idd' => '~^(?:810)~u',
@@ -301,15 +310,6 @@ if (!function_exists('itgrix_gen_81c4f81c_client_number')) {
             'strict' => true,
         ), true);
         return $phone;
-    }
-}
-if (!function_exists('itgrix_gen_96ef66a2_client_phone')) {
-    function itgrix_gen_96ef66a2_client_phone($params) {
-        return itgrix_gen_474fc4c1_collect($params, array(
-            array('path' => 'PHONE_NUMBER'),
-            array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
-            array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
-        ), itgrix_gen_cabe9f23_direction($params));
     }
 }
 if (!function_exists('itgrix_gen_cabe9f23_direction')) {
@@ -327,12 +327,12 @@ if (!function_exists('itgrix_gen_process_task_creation_params_50d858e0')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $fields = isset($params['fields']) && is_array($params['fields']) ? $params['fields'] : array();
-            // tasks.deadline_hours (spec.yaml:59): 2 h (Europe/Moscow)
+            // tasks.deadline_hours: 2 h (Europe/Moscow)
             $sent = array_key_exists('DEADLINE', $fields) ? $fields['DEADLINE'] : null;
             $fields['DEADLINE'] = itgrix_gen_9dfb0ac9_deadline($sent, 2.0, itgrix_gen_1b8f5d94_zone());
-            // tasks.set (spec.yaml:58)
+            // tasks.set
             $fields['TITLE'] = 'Missed call from '
-                . itgrix_gen_81c4f81c_client_number(itgrix_gen_b621337e_text(itgrix_gen_96ef66a2_client_phone($params)));
+                . itgrix_gen_c4bb895f_client_number(itgrix_gen_b621337e_text(itgrix_gen_96ef66a2_client_phone($params)));
             return itgrix_gen_dd1d38ed_reply(array('fields' => $fields));
         } catch (Exception $e) {
             return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);

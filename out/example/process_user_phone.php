@@ -69,7 +69,7 @@ if (!function_exists('itgrix_gen_process_user_phone_50d858e0')) {
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick($params, array('phone'));
             if (isset($data['phone']) && is_string($data['phone'])) {
-                // phones.user.rewrite[0] (spec.yaml:18): "^9(\\d{3})$" -> "$1"
+                // phones.user.rewrite[0]: "^9(\\d{3})$" -> "$1"
                 $data['phone'] = itgrix_gen_048ee94a_preg_replace('~^9(\\d{3})$~u', '$1', $data['phone']);
             }
             return itgrix_gen_dd1d38ed_reply($data);

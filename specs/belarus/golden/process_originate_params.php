@@ -202,7 +202,7 @@ if (!function_exists('itgrix_gen_process_originate_params_0b778819')) {
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick(itgrix_gen_fa0e7661_unwrap($params), array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data'));
             if (isset($data['extension']) && is_string($data['extension'])) {
-                // originate (spec.yaml:10): format national, region BY
+                // originate: format national, region BY
                 $data['extension'] = itgrix_gen_03a4fba3_phone_national($data['extension'], array(
                     'cc' => '375',
                     'idd' => '~^(?:810)~u',

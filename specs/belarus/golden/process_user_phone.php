@@ -189,7 +189,7 @@ if (!function_exists('itgrix_gen_process_user_phone_0b778819')) {
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick($params, array('phone'));
             if (isset($data['phone']) && is_string($data['phone'])) {
-                // phones.user (spec.yaml:9): format e164, region BY
+                // phones.user: format e164, region BY
                 $data['phone'] = itgrix_gen_a4efc1d7_phone_e164($data['phone'], array(
                     'cc' => '375',
                     'idd' => '~^(?:810)~u',

@@ -196,7 +196,7 @@ if (!function_exists('itgrix_gen_process_client_phone_b31ec20e')) {
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick($params, array('phone'));
             if (isset($data['phone']) && is_string($data['phone'])) {
-                // phones.client (region-spb.yaml:6): format national, region RU
+                // phones.client: format national, region RU
                 $data['phone'] = itgrix_gen_03a4fba3_phone_national($data['phone'], array(
                     'cc' => '7',
                     'idd' => '~^(?:810)~u',

@@ -45,7 +45,7 @@ if (!function_exists('itgrix_gen_process_registration_params_b31ec20e')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick($params, array('CALL_START_DATE', 'CRM_CREATE', 'CRM_SOURCE', 'LINE_NUMBER', 'PHONE_NUMBER', 'SHOW', 'TYPE', 'USER_ID'));
-            // registration_params.set (region-spb.yaml:8)
+            // registration_params.set
             $data['CRM_SOURCE'] = 'SPB';
             return itgrix_gen_dd1d38ed_reply($data);
         } catch (Exception $e) {

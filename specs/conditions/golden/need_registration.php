@@ -236,46 +236,46 @@ if (!function_exists('itgrix_gen_need_registration_562a77a7')) {
             return itgrix_gen_641bf1fe_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
-            // registration.rules[0] (spec.yaml:8): "call_full.channel.extra.dial_status" is "BUSY" or "CONGESTION" -> skip
+            // registration.rules[0]: "call_full.channel.extra.dial_status" is "BUSY" or "CONGESTION" -> skip
             if (itgrix_gen_c70f4e58_is(itgrix_gen_bf1e8132_at($params, array('call_full', 'channel', 'extra', 'dial_status')), array('BUSY', 'CONGESTION'))) {
                 return itgrix_gen_dd1d38ed_reply(array('result' => false));
             }
-            // registration.rules[1] (spec.yaml:10): "call_full.conversations.*.user.position" matches "^Intern" -> skip
+            // registration.rules[1]: "call_full.conversations.*.user.position" matches "^Intern" -> skip
             if (itgrix_gen_ac6e4679_matches(itgrix_gen_bf1e8132_at($params, array('call_full', 'conversations', '*', 'user', 'position')), array('~^Intern~u'))) {
                 return itgrix_gen_dd1d38ed_reply(array('result' => false));
             }
-            // registration.rules[2] (spec.yaml:12): "call_stage" is "call_ended" and "call_full.result" is "404" -> skip
+            // registration.rules[2]: "call_stage" is "call_ended" and "call_full.result" is "404" -> skip
             if (itgrix_gen_c70f4e58_is(itgrix_gen_bf1e8132_at($params, array('call_stage')), array('call_ended'))
                 && itgrix_gen_c70f4e58_is(itgrix_gen_bf1e8132_at($params, array('call_full', 'result')), array('404'))) {
                 return itgrix_gen_dd1d38ed_reply(array('result' => false));
             }
-            // registration.rules[3] (spec.yaml:17): stage is "conversation_requested" or "conversation_accepted" and line is "74950000001" -> skip
+            // registration.rules[3]: stage is "conversation_requested" or "conversation_accepted" and line is "74950000001" -> skip
             if (itgrix_gen_c70f4e58_is(itgrix_gen_2be8f721_seen(itgrix_gen_ea2b9141_stage($params), $name, 'stage', 'call_stage'), array('conversation_requested', 'conversation_accepted'))
                 && itgrix_gen_c70f4e58_is(itgrix_gen_2be8f721_seen(itgrix_gen_42961643_line($params), $name, 'line', 'LINE_NUMBER, call_full.channel.trunk.number|name|id'), array('74950000001'))) {
                 return itgrix_gen_dd1d38ed_reply(array('result' => false));
             }
-            // registration.rules[4] (spec.yaml:19): answered is false and is_ivr is true -> skip
+            // registration.rules[4]: answered is false and is_ivr is true -> skip
             if (itgrix_gen_731b49c3_flag(itgrix_gen_2be8f721_seen(itgrix_gen_9d7ac196_answered($params), $name, 'answered', 'call_full.channel.was_answered'), false)
                 && itgrix_gen_731b49c3_flag(itgrix_gen_2be8f721_seen(itgrix_gen_8656219d_is_ivr($params), $name, 'is_ivr', 'call_full.is_ivr'), true)) {
                 return itgrix_gen_dd1d38ed_reply(array('result' => false));
             }
-            // registration.rules[5] (spec.yaml:21): time is "00:00-06:00" on sat,sun ("Asia\/Vladivostok") -> skip
+            // registration.rules[5]: time is "00:00-06:00" on sat,sun ("Asia\/Vladivostok") -> skip
             if (itgrix_gen_8ab35c6f_in_hours(array(array(0, 360, array(6, 7))), itgrix_gen_d2f96c5c_zone())) {
                 return itgrix_gen_dd1d38ed_reply(array('result' => false));
             }
-            // registration.rules[6] (spec.yaml:23): direction is "local" -> skip
+            // registration.rules[6]: direction is "local" -> skip
             if (itgrix_gen_c70f4e58_is(itgrix_gen_2be8f721_seen(itgrix_gen_cabe9f23_direction($params), $name, 'direction', 'call_full.channel.type'), array('local'))) {
                 return itgrix_gen_dd1d38ed_reply(array('result' => false));
             }
-            // registration.rules[7] (spec.yaml:25): trunk matches "^test-" -> skip
+            // registration.rules[7]: trunk matches "^test-" -> skip
             if (itgrix_gen_ac6e4679_matches(itgrix_gen_2be8f721_seen(itgrix_gen_9448df5c_trunk($params), $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id'), array('~^test-~u'))) {
                 return itgrix_gen_dd1d38ed_reply(array('result' => false));
             }
-            // registration.rules[8] (spec.yaml:27): client_phone is "+74951110000" or matches "^\\+7499" -> skip
+            // registration.rules[8]: client_phone is "+74951110000" or matches "^\\+7499" -> skip
             if ((itgrix_gen_c70f4e58_is(itgrix_gen_2be8f721_seen(itgrix_gen_96ef66a2_client_phone($params), $name, 'client_phone', 'PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten'), array('+74951110000')) || itgrix_gen_ac6e4679_matches(itgrix_gen_96ef66a2_client_phone($params), array('~^\\+7499~u')))) {
                 return itgrix_gen_dd1d38ed_reply(array('result' => false));
             }
-            // registration.default (spec.yaml:6): register
+            // registration.default: register
             return itgrix_gen_dd1d38ed_reply(array('result' => true));
         } catch (Exception $e) {
             return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);

@@ -141,12 +141,12 @@ if (!function_exists('itgrix_gen_process_final_params_562a77a7')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick($params, array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID'));
-            // final_params.rules[0] (spec.yaml:31): duration < 10 s and not (status is "304")
+            // final_params.rules[0]: duration < 10 s and not (status is "304")
             if (itgrix_gen_1105f705_duration($params) < 10
                 && !(itgrix_gen_c70f4e58_is(itgrix_gen_2be8f721_seen(itgrix_gen_9c915d88_status($params), $name, 'status', 'STATUS_CODE, call_full.result'), array('304')))) {
                 $data['ADD_TO_CHAT'] = 0;
             }
-            // final_params.rules[1] (spec.yaml:33): duration >= 60 s and any of (trunk is "sip-moscow"; line is "74950000001")
+            // final_params.rules[1]: duration >= 60 s and any of (trunk is "sip-moscow"; line is "74950000001")
             if (itgrix_gen_1105f705_duration($params) >= 60
                 && ((itgrix_gen_c70f4e58_is(itgrix_gen_2be8f721_seen(itgrix_gen_9448df5c_trunk($params), $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id'), array('sip-moscow'))) || (itgrix_gen_c70f4e58_is(itgrix_gen_2be8f721_seen(itgrix_gen_42961643_line($params), $name, 'line', 'LINE_NUMBER, call_full.channel.trunk.number|name|id'), array('74950000001'))))) {
                 $data['USER_ID'] = 7;

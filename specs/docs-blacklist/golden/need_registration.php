@@ -101,11 +101,11 @@ if (!function_exists('itgrix_gen_need_registration_1457bc6a')) {
             return itgrix_gen_641bf1fe_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
-            // registration.rules[0] (spec.yaml:7): extension is "101" or "102" -> skip
+            // registration.rules[0]: extension is "101" or "102" -> skip
             if (itgrix_gen_c70f4e58_is(itgrix_gen_2be8f721_seen(itgrix_gen_d8f0a442_extension($params), $name, 'extension', 'call_full.conversations.*.channel.to.number|phone|num|extension|exten, call_full.conversations.*.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten, call_full.channel.from.number|phone|num|extension|exten, call_full.conversations.*.user.phones.*'), array('101', '102'))) {
                 return itgrix_gen_dd1d38ed_reply(array('result' => false));
             }
-            // registration.default (spec.yaml:5): register
+            // registration.default: register
             return itgrix_gen_dd1d38ed_reply(array('result' => true));
         } catch (Exception $e) {
             return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);

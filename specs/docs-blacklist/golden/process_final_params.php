@@ -114,12 +114,12 @@ if (!function_exists('itgrix_gen_process_final_params_1457bc6a')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick($params, array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID'));
-            // final_params.rules[0] (spec.yaml:14): trunk is "+73432723033" and status is "304"
+            // final_params.rules[0]: trunk is "+73432723033" and status is "304"
             if (itgrix_gen_c70f4e58_is(itgrix_gen_2be8f721_seen(itgrix_gen_9448df5c_trunk($params), $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id'), array('+73432723033'))
                 && itgrix_gen_c70f4e58_is(itgrix_gen_2be8f721_seen(itgrix_gen_9c915d88_status($params), $name, 'status', 'STATUS_CODE, call_full.result'), array('304'))) {
                 $data['USER_ID'] = 5;
             }
-            // final_params.rules[1] (spec.yaml:16): trunk is "88007654321" and status is "304"
+            // final_params.rules[1]: trunk is "88007654321" and status is "304"
             if (itgrix_gen_c70f4e58_is(itgrix_gen_9448df5c_trunk($params), array('88007654321'))
                 && itgrix_gen_c70f4e58_is(itgrix_gen_9c915d88_status($params), array('304'))) {
                 $data['USER_ID'] = 456;

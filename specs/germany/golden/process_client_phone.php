@@ -196,7 +196,7 @@ if (!function_exists('itgrix_gen_process_client_phone_b2c01c8a')) {
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick($params, array('phone'));
             if (isset($data['phone']) && is_string($data['phone'])) {
-                // phones.client (spec.yaml:5): format national, region DE
+                // phones.client: format national, region DE
                 $data['phone'] = itgrix_gen_03a4fba3_phone_national($data['phone'], array(
                     'cc' => '49',
                     'idd' => '~^(?:00)~u',

@@ -195,7 +195,7 @@ if (!function_exists('itgrix_gen_process_originate_params_b2c01c8a')) {
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick(itgrix_gen_fa0e7661_unwrap($params), array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data'));
             if (isset($data['extension']) && is_string($data['extension'])) {
-                // originate (spec.yaml:6): format e164, region DE
+                // originate: format e164, region DE
                 $data['extension'] = itgrix_gen_a4efc1d7_phone_e164($data['extension'], array(
                     'cc' => '49',
                     'idd' => '~^(?:00)~u',

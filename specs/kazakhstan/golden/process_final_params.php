@@ -161,11 +161,11 @@ if (!function_exists('itgrix_gen_process_final_params_4451df57')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick($params, array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID'));
-            // final_params.rules[0] (spec.yaml:27): time is in the schedule "office" ("Asia\/Almaty")
+            // final_params.rules[0]: time is in the schedule "office" ("Asia\/Almaty")
             if (itgrix_gen_7c3a6c99_in_schedule(itgrix_gen_1cf146f1_schedule(), itgrix_gen_52b015b8_calendar(), itgrix_gen_497f0b1c_zone())) {
                 $data['ADD_TO_CHAT'] = 1;
             }
-            // final_params.rules[1] (spec.yaml:29): time is in the schedule "night_desk" ("Asia\/Almaty")
+            // final_params.rules[1]: time is in the schedule "night_desk" ("Asia\/Almaty")
             if (itgrix_gen_7c3a6c99_in_schedule(itgrix_gen_8f5803bd_schedule(), itgrix_gen_52b015b8_calendar(), itgrix_gen_497f0b1c_zone())) {
                 $data['USER_ID'] = 900;
             }

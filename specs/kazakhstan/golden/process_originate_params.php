@@ -358,7 +358,7 @@ if (!function_exists('itgrix_gen_process_originate_params_4451df57')) {
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick(itgrix_gen_fa0e7661_unwrap($params), array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data'));
             if (isset($data['extension']) && is_string($data['extension'])) {
-                // originate (spec.yaml:35): format e164, region KZ
+                // originate: format e164, region KZ
                 $data['extension'] = itgrix_gen_a4efc1d7_phone_e164($data['extension'], array(
                     'cc' => '7',
                     'idd' => '~^(?:810)~u',
@@ -372,11 +372,11 @@ if (!function_exists('itgrix_gen_process_originate_params_4451df57')) {
                     'strict' => true,
                 ), true);
             }
-            // originate.rules[0] (spec.yaml:38): number_type is "mobile"
+            // originate.rules[0]: number_type is "mobile"
             if (itgrix_gen_c70f4e58_is(itgrix_gen_481cfb7b_number_types(itgrix_gen_08ca4990_client_phone($params)), array('mobile'))) {
                 $data['context'] = 'from-crm-mobile';
             }
-            // originate.rules[1] (spec.yaml:40): client_phone matches "^\\+7727"
+            // originate.rules[1]: client_phone matches "^\\+7727"
             if (itgrix_gen_ac6e4679_matches(itgrix_gen_26573c54_e164(itgrix_gen_08ca4990_client_phone($params)), array('~^\\+7727~u'))) {
                 $data['context'] = 'from-crm-almaty';
             }

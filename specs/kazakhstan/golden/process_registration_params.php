@@ -104,11 +104,11 @@ if (!function_exists('itgrix_gen_process_registration_params_4451df57')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick($params, array('CALL_START_DATE', 'CRM_CREATE', 'CRM_SOURCE', 'LINE_NUMBER', 'PHONE_NUMBER', 'SHOW', 'TYPE', 'USER_ID'));
-            // registration_params.rules[0] (spec.yaml:12): time is "09:00-18:00" on mon,tue,wed,thu,fri ("Asia\/Almaty")
+            // registration_params.rules[0]: time is "09:00-18:00" on mon,tue,wed,thu,fri ("Asia\/Almaty")
             if (itgrix_gen_8ab35c6f_in_hours(array(array(540, 1080, array(1, 2, 3, 4, 5))), itgrix_gen_497f0b1c_zone())) {
                 $data['CRM_SOURCE'] = 'OFFICE';
             }
-            // registration_params.rules[1] (spec.yaml:14): time is "22:00-06:00" ("Asia\/Almaty")
+            // registration_params.rules[1]: time is "22:00-06:00" ("Asia\/Almaty")
             if (itgrix_gen_8ab35c6f_in_hours(array(array(1320, 360, array())), itgrix_gen_497f0b1c_zone())) {
                 $data['CRM_SOURCE'] = 'NIGHT';
             }

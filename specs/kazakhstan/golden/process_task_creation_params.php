@@ -273,13 +273,19 @@ if (!function_exists('itgrix_gen_1c0aa615_start_time')) {
         ), array());
     }
 }
-if (!function_exists('itgrix_gen_2122e1bd_client_number')) {
+if (!function_exists('itgrix_gen_497f0b1c_zone')) {
+    // "Asia\/Almaty": UTC offsets from the tz database, 2020-2040
+    function itgrix_gen_497f0b1c_zone() {
+        return array(21600, array(1709229600), array(18000));
+    }
+}
+if (!function_exists('itgrix_gen_78a36fb7_client_number')) {
     // phones.client: the client's number as process_client_phone.php answers it
-    function itgrix_gen_2122e1bd_client_number($phone) {
+    function itgrix_gen_78a36fb7_client_number($phone) {
         if (!is_string($phone)) {
             return $phone;
         }
-        // phones.client (spec.yaml:9): format e164, region KZ
+        // phones.client: format e164, region KZ
         $phone = itgrix_gen_a4efc1d7_phone_e164($phone, array(
             'cc' => '7',
             'idd' => '~^(?:810)~u',
@@ -293,12 +299,6 @@ if (!function_exists('itgrix_gen_2122e1bd_client_number')) {
             'strict' => true,
         ), true);
         return $phone;
-    }
-}
-if (!function_exists('itgrix_gen_497f0b1c_zone')) {
-    // "Asia\/Almaty": UTC offsets from the tz database, 2020-2040
-    function itgrix_gen_497f0b1c_zone() {
-        return array(21600, array(1709229600), array(18000));
     }
 }
 if (!function_exists('itgrix_gen_96ef66a2_client_phone')) {
@@ -325,9 +325,9 @@ if (!function_exists('itgrix_gen_process_task_creation_params_4451df57')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $fields = isset($params['fields']) && is_array($params['fields']) ? $params['fields'] : array();
-            // tasks.set (spec.yaml:32)
+            // tasks.set
             $fields['TITLE'] = 'Missed call '
-                . itgrix_gen_2122e1bd_client_number(itgrix_gen_b621337e_text(itgrix_gen_96ef66a2_client_phone($params)))
+                . itgrix_gen_78a36fb7_client_number(itgrix_gen_b621337e_text(itgrix_gen_96ef66a2_client_phone($params)))
                 . ' ('
                 . itgrix_gen_b621337e_text(itgrix_gen_96ef66a2_client_phone($params))
                 . '), '

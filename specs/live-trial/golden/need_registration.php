@@ -249,12 +249,12 @@ if (!function_exists('itgrix_gen_need_registration_aa3d9e0a_decide')) {
             return itgrix_gen_641bf1fe_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
-            // registration.rules[0] (spec.yaml:14): trunk is "sip-spam" -> skip
+            // registration.rules[0]: trunk is "sip-spam" -> skip
             if (itgrix_gen_c70f4e58_is(itgrix_gen_2be8f721_seen(itgrix_gen_0d92dae7_trunk($params), $name, 'trunk', 'call_full.channel.trunk.title, call_full.channel.trunk.number'), array('sip-spam'))) {
                 $decided = 'registration.rules[0]';
                 return itgrix_gen_dd1d38ed_reply(array('result' => false));
             }
-            // registration.default (spec.yaml:12): register
+            // registration.default: register
             return itgrix_gen_dd1d38ed_reply(array('result' => true));
         } catch (Exception $e) {
             $decided = 'fallback';

@@ -262,7 +262,7 @@ if (!function_exists('itgrix_gen_process_final_params_aa3d9e0a_decide')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick($params, array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID'));
-            // final_params.rules[0] (spec.yaml:19): trunk is "74957654321"
+            // final_params.rules[0]: trunk is "74957654321"
             if (itgrix_gen_c70f4e58_is(itgrix_gen_2be8f721_seen(itgrix_gen_0d92dae7_trunk($params), $name, 'trunk', 'call_full.channel.trunk.title, call_full.channel.trunk.number'), array('74957654321'))) {
                 $decided = 'final_params.rules[0]';
                 $data['USER_ID'] = 12;

@@ -144,14 +144,14 @@ if (!function_exists('itgrix_gen_customize_activity_4697ef32')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = array();
-            // activity.set (spec.yaml:25)
+            // activity.set
             $data['DESCRIPTION'] = itgrix_gen_b621337e_text(itgrix_gen_8fbeaa2c_user_name($params))
                 . ' talked to '
                 . itgrix_gen_b621337e_text(itgrix_gen_96ef66a2_client_phone($params))
                 . ' for '
                 . itgrix_gen_b621337e_text(itgrix_gen_bf1e8132_at($params, array('call_full', 'conversations', '*', 'user', 'id')));
             $data['SUBJECT'] = 'Talk ' . (string) itgrix_gen_1105f705_duration($params) . ' s';
-            // activity.rules[0] (spec.yaml:27): is_ivr is true -> cancel
+            // activity.rules[0]: is_ivr is true -> cancel
             if (itgrix_gen_731b49c3_flag(itgrix_gen_2be8f721_seen(itgrix_gen_8656219d_is_ivr($params), $name, 'is_ivr', 'call_full.is_ivr'), true)) {
                 return itgrix_gen_dd1d38ed_reply(array());
             }

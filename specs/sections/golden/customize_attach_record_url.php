@@ -111,7 +111,7 @@ if (!function_exists('itgrix_gen_customize_attach_record_url_4697ef32')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick($params, array('DESCRIPTION', 'DESCRIPTION_TYPE'));
-            // record_link.description (spec.yaml:48): "Recording: {record} ({duration} s)"
+            // record_link.description: "Recording: {record} ({duration} s)"
             $data['DESCRIPTION'] = 'Recording: ' . itgrix_gen_b621337e_text(itgrix_gen_1b63eece_record($params)) . ' (' . (string) itgrix_gen_1105f705_duration($params) . ' s)';
             $data['DESCRIPTION_TYPE'] = 1;
             return itgrix_gen_dd1d38ed_reply($data);

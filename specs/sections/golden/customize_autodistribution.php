@@ -199,7 +199,7 @@ if (!function_exists('itgrix_gen_customize_autodistribution_4697ef32')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick($params, array('number', 'name'));
-            // autodistribution.callerid_name (spec.yaml:39): "{entity.type}: {entity.name}"
+            // autodistribution.callerid_name: "{entity.type}: {entity.name}"
             $filled = array(itgrix_gen_b621337e_text(itgrix_gen_75b643ea_entity_type($params)), itgrix_gen_b621337e_text(itgrix_gen_b7c9f296_entity_name($params)));
             if (implode('', $filled) !== '') {
                 $callerid = $filled[0] . ': ' . $filled[1];
@@ -207,7 +207,7 @@ if (!function_exists('itgrix_gen_customize_autodistribution_4697ef32')) {
                     $data['name'] = $callerid;
                 }
             }
-            // autodistribution.rules[0] (spec.yaml:41): client_phone matches "^\\+7999"
+            // autodistribution.rules[0]: client_phone matches "^\\+7999"
             if (itgrix_gen_ac6e4679_matches(itgrix_gen_2be8f721_seen(itgrix_gen_eb358a61_client_phone($params), $name, 'client_phone', 'from, PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten'), array('~^\\+7999~u'))) {
                 $data['number'] = '105';
             }

@@ -88,7 +88,7 @@ if (!function_exists('itgrix_gen_customize_entity_4697ef32')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = array();
-            // entity.set (spec.yaml:20)
+            // entity.set
             $data['UF_CRM_TAGS'] = array(
                 'call',
                 itgrix_gen_b621337e_text(itgrix_gen_cabe9f23_direction($params)),

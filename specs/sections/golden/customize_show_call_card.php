@@ -114,7 +114,7 @@ if (!function_exists('itgrix_gen_customize_show_call_card_4697ef32')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick($params, array('CALL_ID', 'USER_ID'));
-            // call_card.rules[0] (spec.yaml:45): extension is "100" -> cancel
+            // call_card.rules[0]: extension is "100" -> cancel
             if (itgrix_gen_c70f4e58_is(itgrix_gen_2be8f721_seen(itgrix_gen_d8f0a442_extension($params), $name, 'extension', 'call_full.conversations.*.channel.to.number|phone|num|extension|exten, call_full.conversations.*.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten, call_full.channel.from.number|phone|num|extension|exten, call_full.conversations.*.user.phones.*'), array('100'))) {
                 return itgrix_gen_dd1d38ed_reply(array());
             }

@@ -273,7 +273,7 @@ if (!function_exists('itgrix_gen_post_registration_4697ef32')) {
             return itgrix_gen_641bf1fe_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
-            // post_registration.webhook (spec.yaml:51): POST "http:\/\/hooks.example\/itgrix?trunk={trunk}"
+            // post_registration.webhook: POST "http:\/\/hooks.example\/itgrix?trunk={trunk}"
             itgrix_gen_e08f5ccc_webhook('POST', 'http://hooks.example/itgrix?trunk=' . rawurlencode(itgrix_gen_b621337e_text(itgrix_gen_9448df5c_trunk($params))), array(), array(
                     'phone' => itgrix_gen_b621337e_text(itgrix_gen_96ef66a2_client_phone($params)),
                     'company' => itgrix_gen_b621337e_text(itgrix_gen_76b8e11b_entity_name($params)),

@@ -103,7 +103,7 @@ if (!function_exists('itgrix_gen_process_final_params_4697ef32')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick($params, array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID'));
-            // final_params.rules[0] (spec.yaml:17): direction is "local" -> cancel
+            // final_params.rules[0]: direction is "local" -> cancel
             if (itgrix_gen_c70f4e58_is(itgrix_gen_2be8f721_seen(itgrix_gen_cabe9f23_direction($params), $name, 'direction', 'call_full.channel.type'), array('local'))) {
                 return itgrix_gen_dd1d38ed_reply(array());
             }

@@ -249,7 +249,7 @@ if (!function_exists('itgrix_gen_process_originate_params_4697ef32')) {
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick(itgrix_gen_fa0e7661_unwrap($params), array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data'));
             if (isset($data['extension']) && is_string($data['extension'])) {
-                // originate (spec.yaml:32): format e164, region RU
+                // originate: format e164, region RU
                 $data['extension'] = itgrix_gen_a4efc1d7_phone_e164($data['extension'], array(
                     'cc' => '7',
                     'idd' => '~^(?:810)~u',
@@ -263,7 +263,7 @@ if (!function_exists('itgrix_gen_process_originate_params_4697ef32')) {
                     'strict' => true,
                 ), true);
             }
-            // originate.rules[0] (spec.yaml:36): "params.caller_id" is "200"
+            // originate.rules[0]: "params.caller_id" is "200"
             if (itgrix_gen_c70f4e58_is(itgrix_gen_bf1e8132_at($params, array('params', 'caller_id')), array('200'))) {
                 $data['channel'] = 'PJSIP/'
                     . itgrix_gen_b621337e_text(itgrix_gen_bf1e8132_at($params, array('params', 'caller_id')));

@@ -156,10 +156,10 @@ if (!function_exists('itgrix_gen_process_registration_params_4697ef32')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick($params, array('CALL_START_DATE', 'CRM_CREATE', 'CRM_SOURCE', 'LINE_NUMBER', 'PHONE_NUMBER', 'SHOW', 'TYPE', 'USER_ID'));
-            // registration_params.set (spec.yaml:9)
+            // registration_params.set
             $data['CRM_SOURCE'] = itgrix_gen_b621337e_text(itgrix_gen_bf1e8132_at($params, array('call_full', 'channel', 'trunk', 'name')));
             $data['PHONE_NUMBER'] = itgrix_gen_b621337e_text(itgrix_gen_bf1e8132_at($params, array('PHONE_NUMBER')));
-            // registration_params.rules[0] (spec.yaml:13): client_phone matches "^\\+?7800" -> cancel
+            // registration_params.rules[0]: client_phone matches "^\\+?7800" -> cancel
             if (itgrix_gen_ac6e4679_matches(itgrix_gen_2be8f721_seen(itgrix_gen_c204c664_client_phone($params), $name, 'client_phone', 'PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten'), array('~^\\+?7800~u'))) {
                 return itgrix_gen_dd1d38ed_reply(array());
             }

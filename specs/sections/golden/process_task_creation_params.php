@@ -104,10 +104,10 @@ if (!function_exists('itgrix_gen_process_task_creation_params_4697ef32')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $fields = isset($params['fields']) && is_array($params['fields']) ? $params['fields'] : array();
-            // tasks.deadline_hours (spec.yaml:30): 24 h (Asia/Yekaterinburg)
+            // tasks.deadline_hours: 24 h (Asia/Yekaterinburg)
             $sent = array_key_exists('DEADLINE', $fields) ? $fields['DEADLINE'] : null;
             $fields['DEADLINE'] = itgrix_gen_9dfb0ac9_deadline($sent, 24.0, itgrix_gen_54cb1524_zone());
-            // tasks.set (spec.yaml:31)
+            // tasks.set
             $fields['RESPONSIBLE_ID'] = 12;
             return itgrix_gen_dd1d38ed_reply(array('fields' => $fields));
         } catch (Exception $e) {

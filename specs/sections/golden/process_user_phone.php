@@ -196,7 +196,7 @@ if (!function_exists('itgrix_gen_process_user_phone_4697ef32')) {
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick($params, array('phone'));
             if (isset($data['phone']) && is_string($data['phone'])) {
-                // phones.user (spec.yaml:7): format national, region RU
+                // phones.user: format national, region RU
                 $data['phone'] = itgrix_gen_03a4fba3_phone_national($data['phone'], array(
                     'cc' => '7',
                     'idd' => '~^(?:810)~u',

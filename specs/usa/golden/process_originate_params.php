@@ -212,7 +212,7 @@ if (!function_exists('itgrix_gen_process_originate_params_5fc90ab3')) {
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick(itgrix_gen_fa0e7661_unwrap($params), array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data'));
             if (isset($data['extension']) && is_string($data['extension'])) {
-                // originate (spec.yaml:7): format national, region US
+                // originate: format national, region US
                 $data['extension'] = itgrix_gen_03a4fba3_phone_national($data['extension'], array(
                     'cc' => '1',
                     'idd' => '~^(?:011)~u',
