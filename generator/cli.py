@@ -1,4 +1,4 @@
-"""The itgrix-gen command line (see ../shared/design/cli.md).
+"""The itgrix-gen command line (see docs/design/cli.md).
 
 Exit codes: 0 success, 1 a check found a difference or a test failed, 2 a usage or spec error.
 No Python traceback reaches a user unless --debug is given.

@@ -1,7 +1,7 @@
 """Where each condition key and placeholder reads its value: the one table of input paths.
 
 The connector's docs leave the inner fields of call_full.channel.from/to/trunk, of the
-conversations' users and of entity undocumented (../shared/itgrix/contract.md).  So each key
+conversations' users and of entity undocumented (docs/connector/contract.md).  So each key
 lists several sources, tried in order; an object found at a path is searched for the first
 non-empty field of `pick` (a trunk's "number", then its "name").  A source may apply only to some
 customizations (`only`) or only to calls of some directions (`dirs`).  A condition holds when ANY

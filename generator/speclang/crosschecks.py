@@ -63,7 +63,7 @@ def _nested(path: KeyPath, when: dict[str, Any], zone: Any) -> Iterator[tuple[Ke
                 yield from _nested(path + ("any", i), branch, zone)
 
 
-# Fields of the connector's replies whose type is known (../shared/itgrix/customizations-bx.txt):
+# Fields of the connector's replies whose type is known (docs/connector/customizations-bx.txt):
 # a wrong type is refused when the spec is loaded instead of reaching Bitrix24.
 WHOLE_NUMBER_FIELDS = ("USER_ID", "RESPONSIBLE_ID", "CREATED_BY", "DURATION", "responsible_id")
 FLAG_FIELDS = ("ADD_TO_CHAT", "CRM_CREATE", "SHOW")

@@ -1,6 +1,6 @@
 """The whole spec, version 1: the top-level keys and one section per customization.
 
-The key names are a public contract (../shared/design/spec-language.md): never rename one.  The
+The key names are a public contract (docs/design/spec-language.md): never rename one.  The
 sections' models live with their customizations (generator/customizations/); the shared types
 (conditions, rules, values) in generator/speclang/types.py."""
 

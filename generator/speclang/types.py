@@ -1,6 +1,6 @@
 """The spec language's shared types: conditions, rules, values, and their validation.
 
-The key names are a public contract (../shared/design/spec-language.md): never rename one.  Every
+The key names are a public contract (docs/design/spec-language.md): never rename one.  Every
 model forbids unknown keys, so a misspelt key is an error with its line and column instead of a
 silently ignored setting.  Values that may be written several ways (a string or a list, a regex
 object) are normalised by validators rather than by unions, so that one mistake gives one message.
