@@ -19,7 +19,7 @@ from pathlib import Path
 
 from generator.errors import UserError
 from generator.php.literals import php_string
-from generator.php.runner import Case, Result, _result, compatible_batches, harness_path, run_batch
+from generator.php.runner import Case, Result, _result, case_request, compatible_batches, harness_path, run_batch
 from generator.resources import php_matrix_dir
 
 WASM_VERSIONS = ("7.4", "8.0", "8.1", "8.2", "8.3", "8.4", "8.5")
@@ -78,7 +78,7 @@ def run_version(version: str, cases: list[Case], php: str | None = None, timeout
     request = {
         "harness": str(harness_path()),
         "stub_http": True,
-        "cases": [{"file": str(Path(c.file).resolve()), "input": c.input_json, "now": c.now} for c in cases],
+        "cases": [case_request(c) for c in cases],
     }
     with tempfile.TemporaryDirectory(prefix="itgrix-matrix-") as tmp:
         if version == "5.2":
