@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from generator.customizations import CUSTOMIZATIONS
 from generator.customizations.words import code
+from generator.emit.fields import override_paths
 from generator.speclang.spec import Spec
 
 
@@ -51,9 +52,12 @@ def explain(spec: Spec) -> str:
         ]
     if spec.fields:
         lines += ["", "## Where this connector keeps call data", ""]
-        lines += [
-            f"- {code(key)} is read from {', '.join(code(p) for p in paths)}." for key, paths in spec.fields.items()
-        ]
+        for key in spec.fields:
+            found = override_paths(key, spec.fields)
+            assert found is not None
+            paths, replace = found
+            how = "only" if replace else "first, then the field table's own paths"
+            lines.append(f"- {code(key)} is read from {', '.join(code(p) for p in paths)} ({how}).")
     lines += [
         "",
         "## To switch on",

@@ -251,10 +251,34 @@ def test_fields_override_acts_at_call_time_and_shows_in_the_table(tmp_path, php)
     call["call_full"]["channel"]["trunk"]["title"] = "sip-title"
     reply, _ = Connector(php, tmp_path).call(files["need_registration"], call)
     assert reply["data"] == {"result": False}
+    # The table's own paths stay, after the override: the same file works on a server that keeps
+    # the trunk in `number`.
     reply, _ = Connector(php, tmp_path).call(files["need_registration"], call_with("sip-title"))
-    assert reply["data"] == {"result": True}  # the table's own paths are replaced
+    assert reply["data"] == {"result": False}
+    reply, _ = Connector(php, tmp_path).call(files["need_registration"], call_with("sip-other"))
+    assert reply["data"] == {"result": True}
     shown = cli_here("fields", "--spec", str(tmp_path / "spec.yaml"))
-    assert shown.returncode == 0 and "`call_full.channel.trunk.title` (the spec's `fields:`)" in shown.stdout
+    row = next(line for line in shown.stdout.splitlines() if line.startswith("| `trunk`"))
+    assert shown.returncode == 0 and row.index("`call_full.channel.trunk.title` (the spec's `fields:`)") < row.index(
+        "`call_full.channel.trunk → any of"
+    ), row
+
+
+def test_fields_override_with_replace_reads_only_its_paths(tmp_path, php):
+    text = (
+        "version: 1\nname: o\nfields:\n  trunk: {replace: [call_full.channel.trunk.title]}\n"
+        "registration:\n  rules:\n    - when: {trunk: sip-title}\n      then: skip\n"
+    )
+    files = render_to(load_text(tmp_path, text), tmp_path / "actions")
+    call = call_with("sip-moscow")
+    call["call_full"]["channel"]["trunk"]["title"] = "sip-title"
+    reply, _ = Connector(php, tmp_path).call(files["need_registration"], call)
+    assert reply["data"] == {"result": False}
+    reply, _ = Connector(php, tmp_path).call(files["need_registration"], call_with("sip-title"))
+    assert reply["data"] == {"result": True}  # `number` is no longer read
+    shown = cli_here("fields", "--spec", str(tmp_path / "spec.yaml"))
+    row = next(line for line in shown.stdout.splitlines() if line.startswith("| `trunk`"))
+    assert "replacing the table's" in row and "trunk → any of" not in row, row
 
 
 @pytest.mark.parametrize(
@@ -263,6 +287,8 @@ def test_fields_override_acts_at_call_time_and_shows_in_the_table(tmp_path, php)
         ("{trunks: [a.b]}", "'trunks' is not a key of the field table (did you mean 'trunk'?)"),
         ("{trunk: ['a..b']}", "is not a path"),
         ("{trunk: []}", "give at least one path"),
+        ("{trunk: {replce: [a.b]}}", "or {replace: [paths]}"),
+        ("{trunk: {replace: []}}", "give at least one path"),
     ],
 )
 def test_fields_override_errors(tmp_path, fields, message):

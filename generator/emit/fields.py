@@ -132,24 +132,32 @@ FIELDS: dict[str, tuple[Source, ...]] = {
 FIELDS["client_phone.raw"] = FIELDS["client_phone"]  # {client_phone} is normalised; this one is not
 
 
-Overrides = dict[str, list[str]] | None  # a spec's `fields:`: key -> dotted paths
+Overrides = dict[str, Any] | None  # a spec's `fields:`: key -> paths, or ReplacePaths {replace: paths}
 
 
-def override_paths(key: str, overrides: Overrides) -> list[str] | None:
-    """The spec's `fields:` paths for a key ({client_phone.raw} reads what {client_phone} reads)."""
-    return (overrides or {}).get("client_phone" if key == "client_phone.raw" else key)
+def override_paths(key: str, overrides: Overrides) -> tuple[list[str], bool] | None:
+    """The spec's `fields:` paths for a key ({client_phone.raw} reads what {client_phone} reads),
+    and whether they replace the table's own general sources (`{replace: [...]}`)."""
+    value = (overrides or {}).get("client_phone" if key == "client_phone.raw" else key)
+    if not value:
+        return None
+    replace = getattr(value, "replace", None)
+    return (list(replace), True) if replace is not None else (list(value), False)
 
 
 def sources_for(key: str, customization: str, overrides: Overrides = None) -> list[Source]:
     """The sources of a condition key or placeholder in one customization, in order.  A spec's
-    `fields:` override replaces the table's general sources of the key; those that read a
-    customization's own input (`only`: process_client_phone's `phone`...) stay first."""
-    table = FIELDS[key]
-    paths = override_paths(key, overrides)
-    if paths:
-        own = [s for s in table if s.only is not None and s.applies_to(customization)]
-        return own + [Source(tuple(p.split("."))) for p in paths]
-    return [s for s in table if s.applies_to(customization)]
+    `fields:` paths come before the table's general sources, which stay (one spec then works on
+    servers that keep the value in either place); `{replace: [...]}` drops those.  The sources
+    that read a customization's own input (`only`: process_client_phone's `phone`...) stay first."""
+    table = [s for s in FIELDS[key] if s.applies_to(customization)]
+    found = override_paths(key, overrides)
+    if not found:
+        return table
+    paths, replace = found
+    own = [s for s in table if s.only is not None]
+    general = [] if replace else [s for s in table if s.only is None]
+    return own + [Source(tuple(p.split("."))) for p in paths] + general
 
 
 DIRECTION_KEY = "direction"
@@ -191,10 +199,17 @@ def markdown_table(overrides: Overrides = None) -> str:
     """The field table as Markdown; with a spec's `fields:`, its overrides marked as such."""
     lines = ["| key | read from, in order |", "| --- | --- |"]
     for key, sources in FIELDS.items():
-        paths = override_paths(key, overrides)
-        if paths:
+        found = override_paths(key, overrides)
+        if found:
+            paths, replace = found
             own = [s for s in sources if s.only is not None]
-            cells = [f"`{s.describe()}`" for s in own] + [f"`{p}` (the spec's `fields:`)" for p in paths]
+            general = [] if replace else [s for s in sources if s.only is None]
+            mark = "the spec's `fields:`" + (", replacing the table's" if replace else "")
+            cells = (
+                [f"`{s.describe()}`" for s in own]
+                + [f"`{p}` ({mark})" for p in paths]
+                + [f"`{s.describe()}`" for s in general]
+            )
         else:
             cells = [f"`{s.describe()}`" for s in sources]
         lines.append(f"| `{key}` | " + "<br>".join(cells) + " |")

@@ -23,7 +23,7 @@ from generator.speclang.types import (
     Calendar,
     Capture,
     DeployTo,
-    FieldPaths,
+    FieldOverride,
     ParamsSection,
     PhoneSection,
     Schedule,
@@ -68,10 +68,10 @@ class Spec(Strict):
         default=None, description="named working hours: `hours: office` in a condition"
     )
 
-    fields: dict[str, FieldPaths] | None = Field(
+    fields: dict[str, FieldOverride] | None = Field(
         default=None,
-        description="this client's connector fills these keys from other paths: key -> paths that replace "
-        "the field table's sources (see `itgrix-gen fields --probe`)",
+        description="this client's connector fills these keys from other paths: key -> paths tried before "
+        "the field table's own sources, or {replace: [paths]} instead of them (see `itgrix-gen fields --probe`)",
     )
     capture: Capture | None = Field(
         default=None, description="every call each file sees is appended to a JSON Lines log on the server"
@@ -124,7 +124,7 @@ class Spec(Strict):
 
     @field_validator("fields")
     @classmethod
-    def _field_keys(cls, value: dict[str, list[str]] | None) -> dict[str, list[str]] | None:
+    def _field_keys(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
         from generator.emit.fields import FIELDS
 
         for key in value or {}:

@@ -730,6 +730,23 @@ FieldPaths = Annotated[
 ]
 
 
+class ReplacePaths(Strict):
+    """`{replace: [paths]}`: only these paths, the field table's own general sources dropped."""
+
+    replace: FieldPaths = Field(description="paths read INSTEAD of the field table's own (tried in order)")
+
+
+def _field_override(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) != {"replace"}:
+        raise ValueError("write paths (tried before the table's own) or {replace: [paths]} (only these)")
+    return value
+
+
+# A key's override: paths tried BEFORE the table's own sources (which stay, so one spec works on
+# servers that keep the value in either place), or {replace: [...]} to read only those paths.
+FieldOverride = Annotated[FieldPaths | ReplacePaths, BeforeValidator(_field_override)]
+
+
 def _targets(value: Any) -> Any:
     from generator.errors import UsageProblem
     from generator.remote.target import parse
