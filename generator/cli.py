@@ -713,14 +713,17 @@ def _read_capture(logs: list[Path]) -> Any:
 
 @app.command()
 def fields(
-    logs: list[Path] = typer.Argument(None, help="With --probe: capture logs (.jsonl files or their folders)."),
+    logs: list[Path] = typer.Argument(
+        None,
+        help="With --probe: capture logs (.jsonl files, or folders searched recursively; a folder's first level is a target).",
+    ),
     probe: bool = typer.Option(False, "--probe", help="Check the table against captured calls."),
     spec: str | None = typer.Option(None, "--spec", help="Show (and probe with) this spec's `fields:` overrides."),
     format: str = FormatOption,
 ) -> None:
     """Print the table of input paths each condition key and placeholder reads (Markdown), or with
-    --probe, how often each path found a value on real calls (exit 1 when a key the spec uses
-    never found one)."""
+    --probe, how often each path found a value on real calls, in total and per target (a pulled
+    folder's first level): exit 1 when a key the spec uses found nothing on any one target."""
     from generator.emit.fields import markdown_table
 
     if format not in ("text", "json"):
@@ -732,51 +735,120 @@ def fields(
             raise UsageProblem("capture logs are read with --probe: itgrix-gen fields --probe LOG...")
         sys.stdout.write(markdown_table(overrides) + "\n")
         return
-    from generator.capture.probe import keys_used
-    from generator.capture.probe import probe as run_probe
+    from generator.capture import probe as probing
 
-    capture = _read_capture(logs or [])
-    found = run_probe(capture, overrides)
-    used = keys_used(loaded) if loaded else set()
-    missing = sorted(k for k in used if k in found.keys and found.keys[k].calls and not found.keys[k].resolved)
+    if not logs:
+        raise UsageProblem("name at least one capture log (a .jsonl file or the folder that holds them)")
+    files = probing.target_files(logs)
+    with _counter("reading calls") as tick:
+        found = probing.probe(files, overrides, tick)
+    probing.require_calls(found, files)
+    if found.skipped:
+        err.print(f"skipped: {', '.join(f'{n} {r}' for r, n in sorted(found.skipped.items()))}", markup=False)
+    used = probing.keys_used(loaded) if loaded else set()
+    failures = found.failing(used)
     if format == "json":
-        sys.stdout.write(json.dumps(found.as_json(capture), indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(found.as_json(used), indent=2, ensure_ascii=False) + "\n")
     else:
-        table = Table(title=f"{len(capture.entries)} captured calls")
-        table.add_column("key")
-        table.add_column("applies")
-        table.add_column("found")
-        table.add_column("source paths (calls with a value)")
-        for key, report in found.keys.items():
-            if not report.calls:
-                continue
-            style = (
-                "red"
-                if report.calls and not report.resolved
-                else ("yellow" if report.resolved < report.calls else "green")
-            )
-            mark = " (the spec uses it)" if key in used else ""
-            table.add_row(
-                key + mark,
-                str(report.calls),
-                f"[{style}]{report.resolved}[/]",
-                "\n".join(f"{path}: {n}" for path, n in report.sources.most_common()) or "-",
-            )
-        out.print(table)
-        if found.unread:
-            out.print("Paths in the calls that the table never reads (calls):", markup=False)
-            for path in sorted(found.unread, key=lambda p: (-found.unread[p], p))[:40]:
-                n = found.unread[path]
-                out.print(f"  {path}: {n}", markup=False)
-        for key, paths in found.suggestions.items():
+        _print_probe(found, used)
+    for key, target, calls in failures:
+        err.print(f"error: the spec reads {key}, which no call of {target} provided ({calls} calls)", markup=False)
+    if failures:
+        raise Exit(1)
+
+
+def _print_probe(found: Any, used: set[str]) -> None:
+    from generator.capture.probe import OLD_CONNECTOR_PATHS
+
+    table = Table(
+        title=f"{found.calls} captured calls"
+        + (f" from {len(found.targets)} targets" if len(found.targets) > 1 else "")
+    )
+    table.add_column("key")
+    table.add_column("applies")
+    table.add_column("found")
+    table.add_column("source paths (calls with a value)")
+    for key, report in found.keys.items():
+        if not report.calls:
+            continue
+        style = "red" if not report.resolved else ("yellow" if report.resolved < report.calls else "green")
+        table.add_row(
+            key + (" (the spec uses it)" if key in used else ""),
+            str(report.calls),
+            f"[{style}]{report.resolved}[/]",
+            escape("\n".join(f"{path}: {n}" for path, n in report.sources.most_common()) or "-"),
+        )
+    out.print(table)
+    if len(found.targets) > 1:
+        for name, t in sorted(found.targets.items()):
+            empty = [k for k, r in t.keys.items() if r.calls and not r.resolved]
+            words = ", ".join(f"{k} (the spec uses it)" if k in used else k for k in empty)
             out.print(
-                f"{key} found nothing; if this connector keeps it elsewhere, try in the spec:\n"
-                f"  fields:\n    {key}: [{', '.join(paths)}]",
+                f"{name}: {t.calls} calls" + (f"; found nothing for {words}" if words else "; every key found"),
                 markup=False,
             )
-    if missing:
-        err.print(f"error: the spec reads {', '.join(missing)}, which no call provided", markup=False)
-        raise Exit(1)
+    for name, t in sorted(found.targets.items()):
+        if t.old_connector:
+            shown = sorted((p for p in t.unread if not p.startswith("call_full.")), key=lambda p: (-t.unread[p], p))
+            out.print(
+                f"{name}: a connector older than 3.10 ({t.old_root} calls carry the root call/conversation and no "
+                "call_full, which the field table reads). The same facts there:\n  "
+                + "\n  ".join(OLD_CONNECTOR_PATHS)
+                + ("\n  paths these calls carry: " + ", ".join(shown[:12]) if shown else ""),
+                markup=False,
+            )
+    unread = found.unread
+    if unread:
+        out.print("Paths in the calls that the table never reads (calls):", markup=False)
+        for path in sorted(unread, key=lambda p: (-unread[p], p))[:40]:
+            out.print(f"  {path}: {unread[path]}", markup=False)
+    for key, s in found.suggestions.items():
+        if s.fixes:
+            paths = "{replace: [" + ", ".join(s.paths) + "]}" if s.replace else "[" + ", ".join(s.paths) + "]"
+            where = ", ".join(f"{t} ({n} calls)" for t, n in sorted(s.fixes.items()))
+            out.print(
+                f"{key} found nothing on some calls; this override gives a value on {where} and, checked on all "
+                f"{found.checked_calls} calls of {len(found.targets)} target(s), changes no value found before:\n"
+                f"  fields:\n    {key}: {paths}",
+                markup=False,
+            )
+        if s.unfixed:
+            out.print(
+                f"{key}: no path in the calls of {', '.join(s.unfixed)} gives it a value without changing another "
+                "call's: read it with a `field:` condition or a {call_full.…} placeholder",
+                markup=False,
+            )
+
+
+class _counter:
+    """A live count on a terminal for work of unknown length (lines of logs); nothing otherwise."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self.progress: Any = None
+
+    def __enter__(self) -> Callable[[], None] | None:
+        if not err.is_terminal:
+            return None
+        from rich.progress import Progress, SpinnerColumn, TextColumn
+
+        self.progress = Progress(
+            SpinnerColumn(), TextColumn("{task.description} {task.completed}"), console=err, transient=True
+        )
+        self.progress.start()
+        task = self.progress.add_task(self.label, total=None)
+        count = [0]
+
+        def tick() -> None:
+            count[0] += 1
+            if count[0] % 1000 == 0:
+                self.progress.update(task, completed=count[0])
+
+        return tick
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
 
 
 @app.command()

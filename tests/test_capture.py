@@ -432,7 +432,7 @@ def test_fields_probe_counts_paths_and_suggests_an_override(captured, tmp_path):
                 channel["route"] = {"trunk_title": channel.pop("trunk")["name"]}
             handle.write(json.dumps(entry) + "\n")
     proc = cli_here("fields", "--probe", str(moved), "--spec", str(spec))
-    assert proc.returncode == 1 and "the spec reads trunk, which no call provided" in proc.stderr
+    assert proc.returncode == 1 and "the spec reads trunk, which no call of moved provided (12 calls)" in proc.stderr
     assert "fields:\n    trunk: [call_full.channel.route.trunk_title" in proc.stdout
 
 

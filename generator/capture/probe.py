@@ -1,18 +1,30 @@
-"""`itgrix-gen fields --probe`: the field table against real calls.  For each condition key and
-placeholder, on how many captured calls each source path found a value (read the way the
-generated files read it: runtime.php's itgrix_rt_collect, ported here); which paths the real
-inputs carry that the table never reads; and, for a key that never resolved, paths that look
-like it, as a `fields:` override to try."""
+"""`itgrix-gen fields --probe`: the field table against real calls, per server and in total.
+
+For each condition key and placeholder: on how many captured calls each source path found a value
+(read the way the generated files read it: `collect()` below is the Python twin of runtime.php's
+itgrix_rt_collect, tested equal against the real PHP in tests/test_probe.py); which paths the
+real inputs carry that the table never reads; a connector older than 3.10 (no `call_full`, only
+the root `call`/`conversation`); and, for a key that found nothing on some server, a `fields:`
+override, printed only after a second pass over every call of every server has shown that it
+gives that server a value and changes no value anywhere else.
+
+The logs are read a line at a time and only counts are kept, so memory stays flat whatever the
+logs' size (issue 23).  A target is a pulled folder's first level (`captures/acme/pbx1/...` ->
+`pbx1`); files named directly belong to their folder."""
 
 from __future__ import annotations
 
+import math
 import re
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from generator.capture.log import Capture
-from generator.emit.fields import DIRECTION_KEY, FIELDS, Overrides, Source, sources_for
+from generator.capture import log
+from generator.emit.fields import DIRECTION_KEY, FIELDS, Overrides, Source, override_paths, sources_for
+from generator.errors import UsageProblem
 
 # Words a path must hold to be suggested for a key that found nothing.
 HINTS = {
@@ -30,17 +42,69 @@ HINTS = {
     "entity.type": ("entity",),
     "entity.id": ("entity",),
 }
+# Where a connector older than 3.10 keeps the same facts (docs: the black-list example reads
+# $params['conversation']['type'] == 2 ? 'to' : 'from').  The rest of `call` is undocumented: the
+# probe lists what the calls carry there.
+OLD_CONNECTOR_PATHS = (
+    "direction: conversation.type (2 = incoming, 1 = outgoing; a number, so test it with a `field:` condition)",
+    "extension: conversation.to on incoming calls, conversation.from on outgoing ones",
+    "client_phone: conversation.from on incoming calls, conversation.to on outgoing ones",
+)
+CALL_DATA = ("call_full.", "call.", "conversation.")  # where unread paths are worth showing
+SUGGEST = 5  # candidate paths tried per key and server
+KEYS = [k for k in FIELDS if k != "client_phone.raw"]
 
 
-def _text(value: Any) -> str:
-    """A value as the generated files see it (itgrix_rt_collect): texts, numbers, flags."""
+# --- the field reader's twin ------------------------------------------------------------------
+
+
+def php_text(value: Any) -> str:
+    """A scalar as itgrix_rt_collect turns it into text (PHP 7.1+ float formatting); "" for none.
+    json.loads gives Python ints of any size where PHP's json_decode gives a float beyond 64 bits:
+    both are a non-empty text, which is all the probe's counts depend on."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
-        return str(value)
+        if -(2**63) <= value < 2**63:
+            return str(value)
+        try:
+            return php_float(float(value))
+        except OverflowError:
+            return "INF" if value > 0 else "-INF"
     if isinstance(value, float):
-        return f"{value:.0f}" if value == int(value) and abs(value) < 1e15 else repr(value)
+        return php_float(value)
     return value if isinstance(value, str) else ""
+
+
+def php_float(value: float) -> str:
+    """(string) $float, after itgrix_rt_collect's own integral case: 14 significant digits (PHP's
+    default `precision`, the same on 5.2 and 8.x), in exponent form when the point would sit
+    beyond them or more than three zeros after it (php_gcvt)."""
+    if math.isnan(value):
+        return "NAN"
+    if math.isinf(value):
+        return "INF" if value > 0 else "-INF"
+    if value == math.floor(value) and abs(value) < 1.0e15:
+        return f"{value:.0f}"
+    mantissa, _, power = f"{abs(value):.13e}".partition("e")
+    number = mantissa.replace(".", "").rstrip("0") or "0"
+    point = int(power) + 1  # value = 0.<number> * 10^point
+    sign = "-" if value < 0 else ""
+    if point < -3 or point > 14:
+        return f"{sign}{number[0]}.{number[1:] or '0'}E{'+' if point >= 1 else '-'}{abs(point - 1)}"
+    if point <= 0:
+        return f"{sign}0.{'0' * -point}{number}"
+    return sign + number[:point].ljust(point, "0") + (f".{number[point:]}" if number[point:] else "")
+
+
+def _member(item: Any, key: str) -> tuple[bool, Any]:
+    """PHP's array_key_exists($key, $item) and $item[$key] on a json_decode(..., true) value: a
+    list's members are found by a canonical decimal ("1", never "01" or "+1")."""
+    if isinstance(item, dict):
+        return (True, item[key]) if key in item else (False, None)
+    if isinstance(item, list) and re.fullmatch(r"0|[1-9][0-9]*", key) and int(key) < len(item):
+        return True, item[int(key)]
+    return False, None
 
 
 def source_values(params: Any, source: Source, call: str) -> list[str] | None:
@@ -51,25 +115,83 @@ def source_values(params: Any, source: Source, call: str) -> list[str] | None:
     for key in source.path:
         nxt: list[Any] = []
         for item in level:
-            if isinstance(item, dict) and (key == "*" or key in item):
-                nxt += list(item.values()) if key == "*" else [item[key]]
-            elif isinstance(item, list) and key == "*":
-                nxt += item
-            elif isinstance(item, list) and key.isdigit() and int(key) < len(item):
-                nxt.append(item[int(key)])
+            if key == "*":
+                if isinstance(item, dict):
+                    nxt += item.values()
+                elif isinstance(item, list):
+                    nxt += item
+            else:
+                found, value = _member(item, key)
+                if found:
+                    nxt.append(value)
         level = nxt
-    found = []
+    values = []
     mapping = dict(source.map) if source.map else None
     for value in level:
-        fields_ = source.pick if isinstance(value, dict) and source.pick else (None,)
-        for name in fields_:
-            one = value if name is None else value.get(name)
-            text = _text(one)
+        names = source.pick if isinstance(value, (dict, list)) and source.pick else (None,)
+        for name in names:
+            one = value if name is None else _member(value, name)[1]
+            text = php_text(one)
             if text != "" and (mapping is None or text in mapping):
-                found.append(mapping[text] if mapping else text)
+                values.append(mapping[text] if mapping else text)
                 if name is not None and not source.every:
                     break
-    return found
+    return values
+
+
+def collect(params: Any, sources: list[Source], call: str) -> tuple[bool, list[str]]:
+    """(whether any source applies, every value found in the table's order): itgrix_rt_collect."""
+    applies, values = False, []
+    for s in sources:
+        found = source_values(params, s, call)
+        if found is not None:
+            applies = True
+            values += found
+    return applies, values
+
+
+def direction_of(params: Any, customization: str, overrides: Overrides) -> str:
+    _applies, values = collect(params, sources_for(DIRECTION_KEY, customization, overrides), "")
+    return values[0] if values else ""
+
+
+# --- reading the logs, a line at a time ------------------------------------------------------
+
+
+def target_files(paths: list[Path]) -> list[tuple[str, Path]]:
+    """(target, file) for every log file under the paths (folders searched recursively, each
+    file's rotations oldest first)."""
+    out: list[tuple[str, Path]] = []
+    for path in paths:
+        if path.is_dir():
+            folders = sorted({p.parent for p in path.rglob("*.jsonl*") if p.is_file()})
+            for folder in folders:
+                rel = folder.relative_to(path).parts
+                target = rel[0] if rel else (path.resolve().name or str(path))
+                out += [(target, f) for f in log.log_files([folder])]
+        elif path.is_file():
+            out.append((path.resolve().parent.name, path))
+        else:
+            log.log_files([path])  # raises the usage error that names the problem
+    return out
+
+
+def entries(files: list[tuple[str, Path]], skipped: Counter[str]) -> Iterator[tuple[str, log.Entry]]:
+    from generator.customizations import NAMES
+
+    for target, path in files:
+        try:
+            for number, raw in log._lines(path):
+                entry, reason = log._parse(raw, NAMES, f"{path}:{number}")
+                if entry is not None:
+                    yield target, entry
+                elif reason:
+                    skipped[reason] += 1
+        except OSError as exc:
+            skipped[f"unreadable file ({exc.strerror or exc})"] += 1
+
+
+# --- the probe ---------------------------------------------------------------------------
 
 
 @dataclass
@@ -78,22 +200,93 @@ class KeyReport:
     resolved: int = 0  # ... and a value was found
     sources: Counter[str] = field(default_factory=Counter)
 
+    def add(self, other: KeyReport) -> None:
+        self.calls += other.calls
+        self.resolved += other.resolved
+        self.sources.update(other.sources)
+
+
+@dataclass
+class TargetReport:
+    calls: int = 0
+    keys: dict[str, KeyReport] = field(default_factory=lambda: {k: KeyReport() for k in KEYS})
+    unread: Counter[str] = field(default_factory=Counter)
+    with_call_full: int = 0
+    old_root: int = 0  # inputs without call_full that carry the root call/conversation (< 3.10)
+
+    @property
+    def old_connector(self) -> bool:
+        return self.old_root > 0 and self.with_call_full == 0
+
+
+@dataclass
+class Suggestion:
+    key: str
+    paths: list[str]  # the whole override to write (the spec's own paths first)
+    replace: bool
+    fixes: dict[str, int]  # target -> calls that now get a value
+    unfixed: list[str]  # failing targets no candidate path fixes
+
 
 @dataclass
 class Probe:
-    keys: dict[str, KeyReport]
-    unread: Counter[str]  # path -> calls carrying a value there that no source reads
-    suggestions: dict[str, list[str]]
+    targets: dict[str, TargetReport]
+    suggestions: dict[str, Suggestion]
+    skipped: Counter[str]
+    checked_calls: int = 0  # calls the suggestions were checked on
 
-    def as_json(self, capture: Capture) -> dict[str, Any]:
+    @property
+    def calls(self) -> int:
+        return sum(t.calls for t in self.targets.values())
+
+    @property
+    def keys(self) -> dict[str, KeyReport]:
+        total = {k: KeyReport() for k in KEYS}
+        for t in self.targets.values():
+            for k, r in t.keys.items():
+                total[k].add(r)
+        return total
+
+    @property
+    def unread(self) -> Counter[str]:
+        total: Counter[str] = Counter()
+        for t in self.targets.values():
+            total.update(t.unread)
+        return total
+
+    def failing(self, keys: set[str]) -> list[tuple[str, str, int]]:
+        """(key, target, calls) for each key of `keys` that applied on a target's calls and found
+        nothing there."""
+        return [
+            (k, name, t.keys[k].calls)
+            for name, t in sorted(self.targets.items())
+            for k in sorted(keys)
+            if k in t.keys and t.keys[k].calls and not t.keys[k].resolved
+        ]
+
+    def as_json(self, used: set[str]) -> dict[str, Any]:
+        def keys_json(keys: dict[str, KeyReport]) -> dict[str, Any]:
+            return {k: {"calls": r.calls, "resolved": r.resolved, "sources": dict(r.sources)} for k, r in keys.items()}
+
+        unread = self.unread
         return {
-            "keys": {
-                k: {"calls": r.calls, "resolved": r.resolved, "sources": dict(r.sources)} for k, r in self.keys.items()
+            "calls": self.calls,
+            "keys": keys_json(self.keys),
+            "unread_paths": sorted(unread, key=lambda p: (-unread[p], p)),
+            "suggestions": {k: s.paths for k, s in self.suggestions.items() if s.fixes},
+            "targets": {
+                name: {
+                    "calls": t.calls,
+                    "connector": "older than 3.10" if t.old_connector else "3.10 or later",
+                    "keys": keys_json(t.keys),
+                    "unread_paths": sorted(t.unread, key=lambda p: (-t.unread[p], p)),
+                }
+                for name, t in sorted(self.targets.items())
             },
-            "unread_paths": sorted(self.unread, key=lambda p: (-self.unread[p], p)),
-            "suggestions": self.suggestions,
-            "skipped": dict(capture.skipped),
+            "failures": [{"key": k, "target": t, "calls": n} for k, t, n in self.failing(used)],
+            "skipped": dict(self.skipped),
         }
+
 
 
 def _leaves(value: Any, prefix: tuple[str, ...], out: set[str]) -> None:
@@ -105,7 +298,7 @@ def _leaves(value: Any, prefix: tuple[str, ...], out: set[str]) -> None:
     elif isinstance(value, list):
         for member in value:
             _leaves(member, prefix + ("*",), out)
-    elif _text(value) != "" and prefix:
+    elif php_text(value) != "" and prefix:
         out.add(".".join(prefix))
 
 
@@ -120,50 +313,167 @@ def _reads(path: str, sources: list[Source]) -> bool:
     return False
 
 
-def probe(capture: Capture, overrides: Overrides = None) -> Probe:
-    keys = {k: KeyReport() for k in FIELDS if k != "client_phone.raw"}
-    unread: Counter[str] = Counter()
-    for entry in capture.entries:
-        params, name = entry.input, entry.customization
-        direction = []
-        for s in sources_for(DIRECTION_KEY, name, overrides):
-            direction += source_values(params, s, "") or []
-        call = direction[0] if direction else ""
-        read: list[Source] = []
-        for key, report in keys.items():
-            sources = sources_for(key, name, overrides)
-            read += sources
-            found = [(s, source_values(params, s, call)) for s in sources]
-            if all(values is None for _s, values in found):
+class _Table:
+    """The sources of every key in each customization, and whether a path is read (memoised: the
+    same few hundred paths recur on every call)."""
+
+    def __init__(self, overrides: Overrides):
+        self.overrides = overrides
+        self.sources: dict[str, dict[str, list[Source]]] = {}
+        self.read: dict[tuple[str, str], bool] = {}
+
+    def of(self, customization: str) -> dict[str, list[Source]]:
+        if customization not in self.sources:
+            self.sources[customization] = {k: sources_for(k, customization, self.overrides) for k in KEYS}
+        return self.sources[customization]
+
+    def reads(self, customization: str, path: str) -> bool:
+        known = self.read.get((customization, path))
+        if known is None:
+            every = [s for sources in self.of(customization).values() for s in sources]
+            known = self.read[(customization, path)] = _reads(path, every)
+        return known
+
+
+def _label(s: Source) -> str:
+    return ".".join(s.path) + (" -> " + "/".join(s.pick) if s.pick else "")
+
+
+def probe(files: list[tuple[str, Path]], overrides: Overrides = None, tick: Callable[[], None] | None = None) -> Probe:
+    """The first pass: counts per target and key.  Then, when some key found nothing on some
+    server, a second pass that checks the candidate overrides (see `suggest`)."""
+    table = _Table(overrides)
+    targets: dict[str, TargetReport] = defaultdict(TargetReport)
+    skipped: Counter[str] = Counter()
+    for name, entry in entries(files, skipped):
+        if tick:
+            tick()
+        report = targets[name]
+        report.calls += 1
+        params, customization = entry.input, entry.customization
+        if isinstance(params, dict):
+            if isinstance(params.get("call_full"), dict):
+                report.with_call_full += 1
+            elif "call_full" not in params and ("call" in params or "conversation" in params):
+                report.old_root += 1
+        sources = table.of(customization)
+        call = direction_of(params, customization, overrides)
+        for key, key_report in report.keys.items():
+            hit, applies = False, False
+            for s in sources[key]:
+                found = source_values(params, s, call)
+                if found is None:
+                    continue
+                applies = True
+                if found:
+                    key_report.sources[_label(s)] += 1
+                    hit = True
+            if not applies:
                 continue
-            report.calls += 1
-            hit = False
-            for s, values in found:
-                if values:
-                    report.sources[".".join(s.path) + (" -> " + "/".join(s.pick) if s.pick else "")] += 1
-                    hit = True
-            if key == "duration" and not hit:
-                # No DURATION: the files compute it from the main channel's answer and end times.
-                channel = params.get("call_full", {}).get("channel") if isinstance(params, dict) else None
-                times = [channel.get(k) for k in ("answer_time", "end_time")] if isinstance(channel, dict) else []
-                if len(times) == 2 and all(isinstance(t, str) and t[:4] not in ("", "0001") for t in times):
-                    report.sources["call_full.channel.answer_time, end_time (computed)"] += 1
-                    hit = True
-            report.resolved += hit
+            key_report.calls += 1
+            if key == "duration" and not hit and _computed_duration(params):
+                key_report.sources["call_full.channel.answer_time, end_time (computed)"] += 1
+                hit = True
+            key_report.resolved += hit
         paths: set[str] = set()
         _leaves(params, (), paths)
         for path in paths:
-            if path.startswith("call_full.") and not _reads(path, read):
-                unread[path] += 1
-    suggestions = {}
-    for key, report in keys.items():
-        if report.calls and not report.resolved:
-            words = HINTS.get(key, tuple(re.split(r"[._]", key)))
-            ranked = sorted(unread, key=lambda p: (-unread[p], "*" in p, len(p), p))  # the main channel first
-            near = [p for p in ranked if any(w in p.lower() for w in words)]
-            if near:
-                suggestions[key] = near[:3]
-    return Probe(keys, unread, suggestions)
+            if path.startswith(CALL_DATA) and not table.reads(customization, path):
+                report.unread[path] += 1
+    result = Probe(dict(targets), {}, skipped)
+    suggest(result, files, overrides)
+    return result
+
+
+def _computed_duration(params: Any) -> bool:
+    """No DURATION: the files compute it from the main channel's answer and end times."""
+    full = params.get("call_full") if isinstance(params, dict) else None
+    channel = full.get("channel") if isinstance(full, dict) else None
+    times = [channel.get(k) for k in ("answer_time", "end_time")] if isinstance(channel, dict) else []
+    return len(times) == 2 and all(isinstance(t, str) and t[:4] not in ("", "0001") for t in times)
+
+
+def _candidates(key: str, report: TargetReport) -> list[str]:
+    words = HINTS.get(key, tuple(re.split(r"[._]", key)))
+    unread = report.unread
+    ranked = sorted(unread, key=lambda p: (-unread[p], "*" in p, len(p), p))  # the main channel first
+    return [p for p in ranked if any(w in p.lower() for w in words)][:SUGGEST]
+
+
+def _with_path(overrides: Overrides, key: str, path: str) -> dict[str, Any]:
+    """The spec's overrides with `path` added to the key's (after the spec's own paths)."""
+    from generator.speclang.types import ReplacePaths
+
+    merged = dict(overrides or {})
+    found = override_paths(key, overrides)
+    paths, replace = found if found else ([], False)
+    merged[key] = ReplacePaths(replace=[*paths, path]) if replace else [*paths, path]
+    return merged
+
+
+def suggest(result: Probe, files: list[tuple[str, Path]], overrides: Overrides) -> None:
+    """For each key that found nothing on some server: the first of that server's unread paths
+    that look like the key which, added to the key's `fields:` (before the table's own paths),
+    gives that server's calls a value and changes no value on any call that already had one, on
+    any server (a placeholder reads the first value, a condition any of them)."""
+    failing: dict[str, list[str]] = defaultdict(list)
+    for name, t in sorted(result.targets.items()):
+        for key, r in t.keys.items():
+            if r.calls and not r.resolved:
+                failing[key].append(name)
+    trials: dict[str, list[str]] = {}
+    for key, names in failing.items():
+        seen: list[str] = []
+        for name in names:
+            seen += [p for p in _candidates(key, result.targets[name]) if p not in seen]
+        if seen:
+            trials[key] = seen
+    if not trials:
+        return
+    tables = {(key, p): _Table(_with_path(overrides, key, p)) for key, paths in trials.items() for p in paths}
+    fixes: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    breaks: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    base = _Table(overrides)
+    skipped: Counter[str] = Counter()
+    for name, entry in entries(files, skipped):
+        result.checked_calls += 1
+        params, customization = entry.input, entry.customization
+        call = direction_of(params, customization, overrides)
+        for key, paths in trials.items():
+            applies, before = collect(params, base.of(customization)[key], call)
+            for p in paths:
+                trial = tables[(key, p)]
+                now_call = direction_of(params, customization, trial.overrides) if key == DIRECTION_KEY else call
+                now_applies, after = collect(params, trial.of(customization)[key], now_call)
+                if before and (after[:1] != before[:1] or set(after) != set(before)):
+                    breaks[(key, p)][name] += 1
+                elif not before and after and now_applies:
+                    fixes[(key, p)][name] += 1
+            del applies
+    for key, names in failing.items():
+        chosen: list[str] = []
+        fixed: Counter[str] = Counter()
+        unfixed = []
+        for name in names:
+            if any(fixes[(key, p)][name] for p in chosen):
+                continue
+            good = next(
+                (
+                    p
+                    for p in _candidates(key, result.targets[name])
+                    if fixes[(key, p)][name] and not sum(breaks[(key, p)].values())
+                ),
+                None,
+            )
+            if good is None:
+                unfixed.append(name)
+            else:
+                chosen.append(good)
+        for p in chosen:
+            fixed.update(fixes[(key, p)])
+        found = override_paths(key, overrides)
+        own, replace = found if found else ([], False)
+        result.suggestions[key] = Suggestion(key, [*own, *chosen], replace, dict(fixed), unfixed)
 
 
 def keys_used(loaded: Any) -> set[str]:
@@ -183,3 +493,16 @@ def keys_used(loaded: Any) -> set[str]:
                 continue
             used |= {p.key for p in parts if not isinstance(p, str) and p.key in FIELDS}
     return {"client_phone" if k == "client_phone.raw" else k for k in used}
+
+
+def require_calls(probe_result: Probe, files: list[tuple[str, Path]]) -> None:
+    if not probe_result.calls:
+        raise UsageProblem(
+            f"no captured call in {len(files)} log file(s)"
+            + (
+                f" ({', '.join(f'{n} {r}' for r, n in sorted(probe_result.skipped.items()))})"
+                if probe_result.skipped
+                else ""
+            )
+            + ": name the capture folder or its .jsonl files"
+        )
