@@ -50,7 +50,7 @@ OLD_CONNECTOR_PATHS = (
     "extension: conversation.to on incoming calls, conversation.from on outgoing ones",
     "client_phone: conversation.from on incoming calls, conversation.to on outgoing ones",
 )
-CALL_DATA = ("call_full.", "call.", "conversation.")  # where unread paths are worth showing
+CALL_DATA = ("call_full", "call", "conversation")  # where unread paths are worth showing
 SUGGEST = 5  # candidate paths tried per key and server
 KEYS = [k for k in FIELDS if k != "client_phone.raw"]
 
@@ -112,26 +112,32 @@ def source_values(params: Any, source: Source, call: str) -> list[str] | None:
     if source.dirs and call not in source.dirs:
         return None
     level = [params]
-    for key in source.path:
+    for key in source.path:  # written out for speed: it runs ~50 times per captured call
         nxt: list[Any] = []
         for item in level:
-            if key == "*":
-                if isinstance(item, dict):
+            kind = type(item)
+            if kind is dict:
+                if key == "*":
                     nxt += item.values()
-                elif isinstance(item, list):
+                elif key in item:
+                    nxt.append(item[key])
+            elif kind is list:
+                if key == "*":
                     nxt += item
-            else:
-                found, value = _member(item, key)
-                if found:
-                    nxt.append(value)
+                else:
+                    found, value = _member(item, key)
+                    if found:
+                        nxt.append(value)
+        if not nxt:
+            return []
         level = nxt
     values = []
     mapping = dict(source.map) if source.map else None
     for value in level:
-        names = source.pick if isinstance(value, (dict, list)) and source.pick else (None,)
+        names = source.pick if source.pick and type(value) in (dict, list) else (None,)
         for name in names:
             one = value if name is None else _member(value, name)[1]
-            text = php_text(one)
+            text = one if type(one) is str else php_text(one)
             if text != "" and (mapping is None or text in mapping):
                 values.append(mapping[text] if mapping else text)
                 if name is not None and not source.every:
@@ -289,17 +295,22 @@ class Probe:
 
 
 
-def _leaves(value: Any, prefix: tuple[str, ...], out: set[str]) -> None:
-    """The dotted paths of non-empty scalars; a map keyed by ids (conversations) and lists as "*"."""
-    if isinstance(value, dict):
-        by_id = prefix[-1:] == ("conversations",)
-        for key, member in value.items():
-            _leaves(member, prefix + ("*" if by_id else str(key),), out)
-    elif isinstance(value, list):
+def _leaves(value: Any, prefix: str, out: set[str]) -> None:
+    """The dotted paths of non-empty scalars under `prefix`; a map keyed by ids (conversations)
+    and lists as "*"."""
+    kind = type(value)
+    if kind is dict:
+        if prefix.endswith("conversations"):
+            for member in value.values():
+                _leaves(member, prefix + ".*", out)
+        else:
+            for key, member in value.items():
+                _leaves(member, f"{prefix}.{key}", out)
+    elif kind is list:
         for member in value:
-            _leaves(member, prefix + ("*",), out)
-    elif php_text(value) != "" and prefix:
-        out.add(".".join(prefix))
+            _leaves(member, prefix + ".*", out)
+    elif value is not None and value != "":
+        out.add(prefix)
 
 
 def _reads(path: str, sources: list[Source]) -> bool:
@@ -376,9 +387,12 @@ def probe(files: list[tuple[str, Path]], overrides: Overrides = None, tick: Call
                 hit = True
             key_report.resolved += hit
         paths: set[str] = set()
-        _leaves(params, (), paths)
+        if isinstance(params, dict):
+            for root in CALL_DATA:
+                if root in params:
+                    _leaves(params[root], root, paths)
         for path in paths:
-            if path.startswith(CALL_DATA) and not table.reads(customization, path):
+            if not table.reads(customization, path):
                 report.unread[path] += 1
     result = Probe(dict(targets), {}, skipped)
     suggest(result, files, overrides)

@@ -1,0 +1,84 @@
+"""How fast `itgrix-gen fields --probe` reads capture logs, and that its memory stays flat: N
+captured calls (the example call with varied numbers and trunks, over three customizations, in
+two targets' folders, one of which keeps the trunk elsewhere so the second pass that checks the
+suggested override runs too), probed in this process.
+
+    python benchmarks/probe_speed.py [--calls N] [--budget LINES_PER_S] [--memory MB]
+
+Exits 1 below the speed budget (default 3,000 lines a second) or when the resident memory grows
+by more than --memory (default 100 MB) while probing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from generator.capture import probe
+
+
+def write_logs(folder: Path, calls: int) -> None:
+    base = json.loads((ROOT / "specs" / "example" / "calls" / "incoming.json").read_text())
+    names = ["need_registration", "customize_activity", "process_registration_params"]
+    for target in ("pbx1", "pbx2"):
+        (folder / target).mkdir(parents=True)
+    handles = {t: (folder / t / "calls.jsonl").open("w") for t in ("pbx1", "pbx2")}
+    for i in range(calls):
+        target = "pbx1" if i % 2 else "pbx2"
+        call = copy.deepcopy(base)
+        call["call_full"]["channel"]["from"]["number"] = f"+7495{1000000 + i}"
+        trunk = ["sip-moscow", "sip-spb", "sip-test"][i % 3]
+        if target == "pbx2":
+            call["call_full"]["channel"]["trunk"] = {"title": trunk}
+            for conversation in call["call_full"]["conversations"].values():
+                conversation["channel"]["trunk"] = {"title": trunk}
+        else:
+            call["call_full"]["channel"]["trunk"]["name"] = trunk
+        entry = {
+            "v": 1,
+            "at": "2026-11-24T10:00:00+03:00",
+            "customization": names[i % 3],
+            "spec": "example",
+            "input": call,
+            "reply": {"state": "success", "data": {}},
+            "decided_by": "default",
+        }
+        handles[target].write(json.dumps(entry, ensure_ascii=False) + "\n")
+    for handle in handles.values():
+        handle.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--calls", type=int, default=200_000)
+    parser.add_argument("--budget", type=float, default=3000.0)
+    parser.add_argument("--memory", type=float, default=100.0)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        write_logs(Path(tmp), args.calls)
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        start = time.perf_counter()
+        found = probe.probe(probe.target_files([Path(tmp)]))
+        seconds = time.perf_counter() - start
+        grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - before
+    rate = found.calls / seconds
+    checked = found.checked_calls
+    print(
+        f"{found.calls} lines in {seconds:.1f} s ({rate:.0f} lines/s; the override check read {checked} again); "
+        f"resident memory grew by {grown:.0f} MB"
+    )
+    print(f"suggested: {({k: s.paths for k, s in found.suggestions.items() if s.fixes})}")
+    return 0 if rate >= args.budget and grown <= args.memory else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,274 @@
+"""`fields --probe` across a fleet (issues 19, 22, 23): per target and in total, a connector older
+than 3.10, an override suggested only after it is checked on every server's calls, hostile inputs
+(call_full null or a string, 1e400), flat memory; and the probe's field reader proven equal to
+the generated files' own (runtime.php's itgrix_rt_collect, run by the real php)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import tracemalloc
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator.capture import probe
+from generator.emit.fields import FIELDS, Source
+from tests.conftest import ROOT, cli_here
+
+BASE_CALL = json.loads((ROOT / "specs" / "example" / "calls" / "incoming.json").read_text(encoding="utf-8"))
+SPEC = (
+    "version: 1\nname: fleet\n"
+    "registration:\n  rules:\n    - when: {trunk: sip-spam}\n      then: skip\n"
+    "final_params:\n  rules:\n    - when: {client_phone: '+74951234567'}\n      set: {USER_ID: 9}\n"
+)
+
+
+def entry(params: object, customization: str = "need_registration") -> str:
+    line = {"v": 1, "at": "2026-11-24T10:00:00+03:00", "customization": customization, "spec": "fleet"}
+    return json.dumps(line | {"input": params, "reply": {}, "decided_by": "default"}, ensure_ascii=False) + "\n"
+
+
+def call(trunk: str = "sip-moscow", number: str = "+74951234567", where: str = "name") -> dict:
+    """The example call, its trunk kept in `where` (name, or another connector's title)."""
+    data = copy.deepcopy(BASE_CALL)
+    channels = [data["call_full"]["channel"]] + [c["channel"] for c in data["call_full"]["conversations"].values()]
+    for channel in channels:
+        channel["trunk"] = {where: trunk}
+        channel["from"]["number"] = number
+    return data
+
+
+def old_call(trunk: str = "sip-moscow", number: str = "+74951234567") -> dict:
+    """What a connector older than 3.10 sends: no call_full, the root call and conversation."""
+    return {
+        "call_stage": "conversation_requested",
+        "call": {"id": "1700000000.1", "trunk": trunk, "from": number, "to": "101", "type": 2},
+        "conversation": {"type": 2, "from": number, "to": "101"},
+    }
+
+
+def fleet(tmp_path: Path, servers: dict[str, list[str]]) -> Path:
+    """A pulled folder: captures/<target>/<customization>.jsonl."""
+    root = tmp_path / "captures"
+    for name, lines in servers.items():
+        (root / name).mkdir(parents=True)
+        (root / name / "need_registration.jsonl").write_text("".join(lines), encoding="utf-8")
+    (tmp_path / "spec.yaml").write_text(SPEC, encoding="utf-8")
+    return root
+
+
+def test_a_key_that_finds_nothing_on_one_server_fails_the_run_naming_it(tmp_path):
+    root = fleet(
+        tmp_path,
+        {
+            "pbx1": [entry(call(f"sip-{i}")) for i in range(5)],
+            "pbx2": [entry(call(f"sip-{i}", where="title")) for i in range(4)],
+            "pbx3": [entry(call(f"sip-{i}")) for i in range(3)],
+        },
+    )
+    proc = cli_here("fields", "--probe", str(root), "--spec", str(tmp_path / "spec.yaml"), "--format", "json")
+    assert proc.returncode == 1, proc.stderr
+    assert "the spec reads trunk, which no call of pbx2 provided (4 calls)" in proc.stderr
+    assert "pbx1" not in proc.stderr and "pbx3" not in proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["calls"] == 12 and data["keys"]["trunk"]["resolved"] == 8  # in total most calls found one
+    assert {t: v["keys"]["trunk"]["resolved"] for t, v in data["targets"].items()} == {"pbx1": 5, "pbx2": 0, "pbx3": 3}
+    assert data["failures"] == [{"key": "trunk", "target": "pbx2", "calls": 4}]
+    assert data["suggestions"]["trunk"] == ["call_full.channel.trunk.title"]
+    # The same logs as text: the per-target lines, and the checked suggestion.
+    text = cli_here("fields", "--probe", str(root), "--spec", str(tmp_path / "spec.yaml"))
+    assert "pbx2: 4 calls; found nothing for" in text.stdout and "trunk (the spec uses it)" in text.stdout
+    assert "fields:\n    trunk: [call_full.channel.trunk.title]" in text.stdout
+    assert "pbx2 (4 calls)" in text.stdout and "changes no value found before" in text.stdout
+
+
+def test_the_suggested_override_passes_after_it_is_written(tmp_path):
+    root = fleet(
+        tmp_path,
+        {"pbx1": [entry(call("sip-a"))], "pbx2": [entry(call("sip-b", where="title"))]},
+    )
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(SPEC + "fields:\n  trunk: [call_full.channel.trunk.title]\n", encoding="utf-8")
+    proc = cli_here("fields", "--probe", str(root), "--spec", str(spec))
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_a_suggestion_that_would_change_another_servers_calls_is_not_printed(tmp_path):
+    # pbx2 keeps the trunk only in title (and in route.trunk_name); pbx1 has a title that means
+    # something else: adding `title` would change what pbx1's rules see, so route.trunk_name it is.
+    pbx2 = call("sip-b", where="title")
+    pbx2["call_full"]["channel"]["route"] = {"trunk_name": "sip-b"}
+    pbx1 = call("sip-a")
+    pbx1["call_full"]["channel"]["trunk"]["title"] = "Main office"
+    root = fleet(tmp_path, {"pbx1": [entry(pbx1)] * 3, "pbx2": [entry(pbx2)] * 3})
+    proc = cli_here("fields", "--probe", str(root), "--spec", str(tmp_path / "spec.yaml"), "--format", "json")
+    assert proc.returncode == 1
+    assert json.loads(proc.stdout)["suggestions"]["trunk"] == ["call_full.channel.route.trunk_name"]
+
+
+def test_a_connector_older_than_3_10_is_recognised(tmp_path):
+    root = fleet(tmp_path, {"pbx1": [entry(call())] * 2, "old": [entry(old_call(f"sip-{i}")) for i in range(3)]})
+    proc = cli_here("fields", "--probe", str(root), "--spec", str(tmp_path / "spec.yaml"))
+    assert proc.returncode == 1
+    assert "old: a connector older than 3.10 (3 calls carry the root call/conversation" in proc.stdout
+    assert "conversation.type (2 = incoming" in proc.stdout and "call.trunk" in proc.stdout
+    assert "the spec reads trunk, which no call of old provided (3 calls)" in proc.stderr
+    assert "fields:\n    trunk: [call.trunk]" in proc.stdout
+    data = json.loads(
+        cli_here("fields", "--probe", str(root), "--spec", str(tmp_path / "spec.yaml"), "--format", "json").stdout
+    )
+    assert data["targets"]["old"]["connector"] == "older than 3.10"
+    assert data["targets"]["pbx1"]["connector"] == "3.10 or later"
+
+
+def test_hostile_inputs_are_counted_never_an_internal_error(tmp_path):
+    """Issue 22: call_full null (documented), a string, a number, 1e400, -1e400, huge integers."""
+    lines = [
+        entry({"call_stage": "conversation_requested", "call_full": None}),
+        entry({"call_full": "a string"}),
+        entry({"call_full": 12}),
+        entry({"call_full": {"channel": None, "conversations": "x"}}),
+        entry({"call_full": {"channel": "x", "conversations": [None, 1, "a"]}}),
+        '{"v":1,"at":"2026-11-24T10:00:00+03:00","customization":"need_registration","spec":"s",'
+        '"input":{"call_full":{"channel":{"trunk":{"number":1e400},"from":{"number":-1e400},'
+        '"answer_time":1e400,"end_time":"2026"}},"DURATION":1e400},"reply":{},"decided_by":"default"}\n',
+        '{"v":1,"at":"x","customization":"need_registration","spec":"s","input":{"call_full":{"channel":'
+        '{"trunk":{"number":' + "9" * 400 + '}}}},"reply":{},"decided_by":"default"}\n',
+        entry([1, 2, 3]),
+        entry("text"),
+        entry(None),
+    ]
+    root = fleet(tmp_path, {"pbx1": lines})
+    for fmt in ("text", "json"):
+        proc = cli_here("fields", "--probe", str(root), "--spec", str(tmp_path / "spec.yaml"), "--format", fmt)
+        assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+        assert proc.returncode == 1, proc.stderr  # trunk is found (INF, a huge number); client_phone is not
+    data = json.loads(proc.stdout)
+    assert data["calls"] == 10
+    assert data["keys"]["trunk"]["resolved"] == 2
+
+
+def test_no_call_at_all_is_a_usage_error(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "need_registration.jsonl").write_text("not json\n", encoding="utf-8")
+    proc = cli_here("fields", "--probe", str(empty))
+    assert proc.returncode == 2 and "no captured call in 1 log file(s)" in proc.stderr, proc.stderr
+    proc = cli_here("fields", "--probe", str(tmp_path / "nowhere"))
+    assert proc.returncode == 2 and "no such file or folder" in proc.stderr
+
+
+def test_folders_are_searched_recursively_and_a_folders_first_level_is_the_target(tmp_path):
+    root = tmp_path / "captures"
+    (root / "pbx1" / "2026-11").mkdir(parents=True)
+    (root / "pbx1" / "2026-11" / "need_registration.jsonl").write_text(entry(call()), encoding="utf-8")
+    (root / "pbx2").mkdir()
+    (root / "pbx2" / "need_registration.jsonl.1").write_text(entry(call()), encoding="utf-8")
+    (root / "pbx2" / "need_registration.jsonl").write_text(entry(call()), encoding="utf-8")
+    found = probe.probe(probe.target_files([root]))
+    assert {n: t.calls for n, t in found.targets.items()} == {"pbx1": 1, "pbx2": 2}
+    one = probe.probe(probe.target_files([root / "pbx2" / "need_registration.jsonl"]))
+    assert list(one.targets) == ["pbx2"]
+
+
+def test_memory_stays_flat_with_the_logs_size(tmp_path):
+    """A line at a time: ten times the calls, about the same peak (the counts, not the calls)."""
+
+    def peak(calls: int) -> int:
+        folder = tmp_path / f"n{calls}"
+        folder.mkdir()
+        with (folder / "need_registration.jsonl").open("w", encoding="utf-8") as handle:
+            for i in range(calls):
+                handle.write(entry(call(f"sip-{i % 7}", f"+7495{1000000 + i}")))
+        tracemalloc.start()
+        probe.probe(probe.target_files([folder]))
+        _now, top = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return top
+
+    small, large = peak(300), peak(3000)
+    assert large < small * 1.5 + 200_000, (small, large)
+
+
+# --- the twin: probe.collect against runtime.php's itgrix_rt_collect, in the real php ----------
+
+KEYS = ("call_full", "channel", "trunk", "number", "name", "title", "0", "1", "01", "-1", "phones", "Ключ")
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=False),  # infinities travel as 1e400
+    st.sampled_from(["", "0", "sip-москва", "74951234567", "2", "incoming", "🙂"]),
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(KEYS), inner, max_size=4),
+    max_leaves=12,
+)
+TABLE = sorted({s for sources in FIELDS.values() for s in sources}, key=repr)
+SOURCES = st.one_of(
+    st.sampled_from(TABLE),
+    st.builds(
+        Source,
+        path=st.lists(st.sampled_from(KEYS + ("*",)), min_size=1, max_size=4).map(tuple),
+        pick=st.none() | st.just(("number", "name", "1")),
+        dirs=st.none() | st.just(("incoming",)),
+        map=st.none() | st.just((("1", "outgoing"), ("2", "incoming"))),
+        every=st.booleans(),
+    ),
+)
+CASES = st.lists(
+    st.tuples(VALUES, st.lists(SOURCES, min_size=1, max_size=3), st.sampled_from(["", "incoming", "outgoing"])),
+    min_size=40,
+    max_size=40,
+)
+
+TWIN_DRIVER = r"""<?php
+require $argv[1];
+$out = array();
+foreach (explode("\n", trim(file_get_contents($argv[2]))) as $line) {
+    $case = json_decode($line, true);
+    $out[] = itgrix_rt_collect($case[0], $case[1], $case[2] === '' ? array() : array($case[2]));
+}
+echo json_encode($out);
+"""
+
+
+def php_json(value: object) -> str:
+    """JSON as the connector would send it: an infinity is a number too large for a double."""
+    return json.dumps(value, ensure_ascii=False).replace("-Infinity", "-1e400").replace("Infinity", "1e400")
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(CASES)
+def test_the_probes_field_reader_is_the_generated_files_own(php, tmp_path_factory, cases):
+    folder = tmp_path_factory.mktemp("twin")
+    (folder / "driver.php").write_text(TWIN_DRIVER, encoding="utf-8")
+    lines = [php_json([params, [s.php_data() for s in sources], call]) for params, sources, call in cases]
+    (folder / "cases.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    proc = subprocess.run(
+        [php, "-n", str(folder / "driver.php"), str(ROOT / "templates" / "runtime.php"), str(folder / "cases.jsonl")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0 and not proc.stderr, proc.stderr
+    expected = json.loads(proc.stdout)
+    for line, want in zip(lines, expected, strict=True):
+        params, sources, call = json.loads(line)  # what PHP read: 1e400 is inf on both sides
+        sources = [s for s in sources]
+        got = probe.collect(params, [_source(s) for s in sources], call)[1]
+        assert got == want, line
+
+
+def _source(data: dict) -> Source:
+    return Source(
+        path=tuple(data["path"].split(".")),
+        pick=tuple(data["pick"].split("|")) if "pick" in data else None,
+        dirs=tuple(data["dir"].split("|")) if "dir" in data else None,
+        map=tuple(data["map"].items()) if "map" in data else None,
+        every=bool(data.get("every")),
+    )
