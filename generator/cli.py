@@ -930,6 +930,50 @@ def cases_import(
     raise Exit(1 if done.failed else 0)
 
 
+capture_app = typer.Typer(help="The capture logs on the servers.", no_args_is_help=True)
+app.add_typer(capture_app, name="capture")
+
+
+@capture_app.command("pull")
+def capture_pull(
+    specs: list[str] = typer.Argument(..., help="Specs (files, folders or globs) whose capture.dir is pulled."),
+    to: list[str] = TargetOption,
+    output: Path | None = typer.Option(
+        None, "-o", "--output", help="Where to put DIR/<target>/ (default: captures/<spec name>/)."
+    ),
+    parallel: int = typer.Option(4, "--parallel", min=1, max=64, help="Targets pulled at once."),
+) -> None:
+    """Copy each target's capture files into DIR/<target>/ (its host alias or folder name), only
+    what was appended or rotated since the last pull, never a torn or a duplicate line.  One line
+    per target as it finishes; exit 1 when any target could not be pulled."""
+    from generator.capture import pull
+
+    jobs, failed = _jobs(specs, to)
+    pairs = []
+    for job in jobs:
+        if job.spec.spec.capture is None:
+            err.print(f"error: {job.spec.path}: the spec has no capture: (nothing to pull)", markup=False)
+            failed += 1
+            continue
+        base = output if output is not None else Path("captures") / pull.folder_name_of_spec(job.spec.spec.name)
+        pairs.append((job.target, job.spec.spec.capture.dir, base))
+    plan = pull.plan(pairs)
+
+    def said(r: Any) -> None:
+        if r.error:
+            err.print(f"[red]failed[/]    {escape(r.target)}: {escape(r.error)}")
+            return
+        what = "no capture folder yet" if r.absent else f"{r.lines} new line(s) from {r.files} file(s)"
+        out.print(f"[green]pulled[/]    {escape(r.target)} -> {escape(str(r.folder))}: {what}")
+        for skipped in r.skipped:
+            err.print(f"  not read: {escape(skipped)} (pull reads only the connector's own regular files)")
+
+    results = pull.run(plan, parallel, said)
+    if failed and not results:
+        raise Exit(2)
+    raise Exit(0 if all(r.ok for r in results) and not failed else (2 if failed else 1))
+
+
 @app.command()
 def init(
     folder: Path = typer.Argument(Path("."), help="Where to write spec.yaml and cases/ (created if missing)."),

@@ -294,7 +294,6 @@ class Probe:
         }
 
 
-
 def _leaves(value: Any, prefix: str, out: set[str]) -> None:
     """The dotted paths of non-empty scalars under `prefix`; a map keyed by ids (conversations)
     and lists as "*"."""
