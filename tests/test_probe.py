@@ -121,6 +121,8 @@ def test_a_connector_older_than_3_10_is_recognised(tmp_path):
         cli_here("fields", "--probe", str(root), "--spec", str(tmp_path / "spec.yaml"), "--format", "json").stdout
     )
     assert data["targets"]["old"]["connector"] == "older than 3.10"
+    # The client's number, never the extension beside it (`conversation.to` is "101" there).
+    assert data["suggestions"]["client_phone"] == ["call.from"]
     assert data["targets"]["pbx1"]["connector"] == "3.10 or later"
 
 

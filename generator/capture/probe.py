@@ -217,6 +217,7 @@ class TargetReport:
     calls: int = 0
     keys: dict[str, KeyReport] = field(default_factory=lambda: {k: KeyReport() for k in KEYS})
     unread: Counter[str] = field(default_factory=Counter)
+    shapes: Counter[tuple[str, str]] = field(default_factory=Counter)  # (unread path, _shape) -> calls
     with_call_full: int = 0
     old_root: int = 0  # inputs without call_full that carry the root call/conversation (< 3.10)
 
@@ -294,9 +295,9 @@ class Probe:
         }
 
 
-def _leaves(value: Any, prefix: str, out: set[str]) -> None:
-    """The dotted paths of non-empty scalars under `prefix`; a map keyed by ids (conversations)
-    and lists as "*"."""
+def _leaves(value: Any, prefix: str, out: dict[str, Any]) -> None:
+    """The dotted paths of non-empty scalars under `prefix`, each with its first value; a map
+    keyed by ids (conversations) and lists as "*"."""
     kind = type(value)
     if kind is dict:
         if prefix.endswith("conversations"):
@@ -308,8 +309,22 @@ def _leaves(value: Any, prefix: str, out: set[str]) -> None:
     elif kind is list:
         for member in value:
             _leaves(member, prefix + ".*", out)
-    elif value is not None and value != "":
-        out.add(prefix)
+    elif value is not None and value != "" and prefix not in out:
+        out[prefix] = value
+
+
+def _shape(value: Any) -> str:
+    """What a value looks like, for telling a client's number from an extension."""
+    digits = (
+        sum(c.isdigit() for c in value) if isinstance(value, str) else (len(str(value)) if type(value) is int else 0)
+    )
+    if digits >= 7:
+        return "phone"
+    return "short number" if 2 <= digits <= 6 and (type(value) is int or value.strip("+ ").isdigit()) else "other"
+
+
+# A candidate path's values must look like the key's, when the key is a number of some kind.
+SHAPES = {"client_phone": "phone", "extension": "short number"}
 
 
 def _reads(path: str, sources: list[Source]) -> bool:
@@ -385,14 +400,15 @@ def probe(files: list[tuple[str, Path]], overrides: Overrides = None, tick: Call
                 key_report.sources["call_full.channel.answer_time, end_time (computed)"] += 1
                 hit = True
             key_report.resolved += hit
-        paths: set[str] = set()
+        paths: dict[str, Any] = {}
         if isinstance(params, dict):
             for root in CALL_DATA:
                 if root in params:
                     _leaves(params[root], root, paths)
-        for path in paths:
+        for path, value in paths.items():
             if not table.reads(customization, path):
                 report.unread[path] += 1
+                report.shapes[(path, _shape(value))] += 1
     result = Probe(dict(targets), {}, skipped)
     suggest(result, files, overrides)
     return result
@@ -410,7 +426,11 @@ def _candidates(key: str, report: TargetReport) -> list[str]:
     words = HINTS.get(key, tuple(re.split(r"[._]", key)))
     unread = report.unread
     ranked = sorted(unread, key=lambda p: (-unread[p], "*" in p, len(p), p))  # the main channel first
-    return [p for p in ranked if any(w in p.lower() for w in words)][:SUGGEST]
+    near = [p for p in ranked if any(w in p.lower() for w in words)]
+    shape = SHAPES.get(key)
+    if shape:  # most of its values look like the key's (a client's number, not an extension)
+        near = [p for p in near if report.shapes[(p, shape)] * 2 > unread[p]]
+    return near[:SUGGEST]
 
 
 def _with_path(overrides: Overrides, key: str, path: str) -> dict[str, Any]:
