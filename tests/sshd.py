@@ -30,8 +30,12 @@ def free_port() -> int:
 
 
 class Sshd:
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, aliases: tuple[str, ...] = ("pbx1", "pbx2", "pbx3"), prefix: tuple[str, ...] = ()):
+        """`aliases`: the host names the client config gives this server; `prefix`: a command the
+        sshd runs under (a mount namespace that makes it another machine's file system)."""
         self.folder = folder
+        self.aliases = aliases
+        self.prefix = prefix
         self.port = free_port()
         self.dead_port = free_port()  # nothing listens there: an unreachable server
         self.proc: subprocess.Popen[bytes] | None = None
@@ -59,10 +63,12 @@ class Sshd:
             "  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n"
         )
         self.config.write_text(
-            f"Host pbx1 pbx2 pbx3\n  Port {self.port}\n{common}Host dead\n  Port {self.dead_port}\n"
+            f"Host {' '.join(self.aliases)}\n  Port {self.port}\n{common}Host dead\n  Port {self.dead_port}\n"
             f"  ConnectTimeout 3\n{common}"
         )
-        self.proc = subprocess.Popen([sshd, "-D", "-e", "-f", str(f / "sshd_config")], stderr=subprocess.PIPE)
+        self.proc = subprocess.Popen(
+            [*self.prefix, sshd, "-D", "-e", "-f", str(f / "sshd_config")], stderr=subprocess.PIPE
+        )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -123,6 +123,7 @@ def test_a_connector_older_than_3_10_is_recognised(tmp_path):
     assert data["targets"]["old"]["connector"] == "older than 3.10"
     # The client's number, never the extension beside it (`conversation.to` is "101" there).
     assert data["suggestions"]["client_phone"] == ["call.from"]
+    assert "direction" not in data["suggestions"]  # conversation.type is 2, never "incoming"
     assert data["targets"]["pbx1"]["connector"] == "3.10 or later"
 
 

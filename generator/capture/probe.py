@@ -315,6 +315,8 @@ def _leaves(value: Any, prefix: str, out: dict[str, Any]) -> None:
 
 def _shape(value: Any) -> str:
     """What a value looks like, for telling a client's number from an extension."""
+    if value in DIRECTIONS:
+        return "direction"
     digits = (
         sum(c.isdigit() for c in value) if isinstance(value, str) else (len(str(value)) if type(value) is int else 0)
     )
@@ -324,7 +326,8 @@ def _shape(value: Any) -> str:
 
 
 # A candidate path's values must look like the key's, when the key is a number of some kind.
-SHAPES = {"client_phone": "phone", "extension": "short number"}
+SHAPES = {"client_phone": "phone", "extension": "short number", "direction": "direction"}
+DIRECTIONS = ("incoming", "outgoing", "local", "unknown")  # what rules compare `direction` with
 
 
 def _reads(path: str, sources: list[Source]) -> bool:
