@@ -782,11 +782,15 @@ def _print_probe(found: Any, used: set[str]) -> None:
     if len(found.targets) > 1:
         for name, t in sorted(found.targets.items()):
             empty = [k for k, r in t.keys.items() if r.calls and not r.resolved]
-            words = ", ".join(f"{k} (the spec uses it)" if k in used else k for k in empty)
-            out.print(
-                f"{name}: {t.calls} calls" + (f"; found nothing for {words}" if words else "; every key found"),
-                markup=False,
+            mine = [k for k in empty if k in used] if used else empty
+            others = len(empty) - len(mine)
+            said = (
+                (f"; found nothing for {', '.join(mine)}" if mine else "; every key the spec uses found a value")
+                + (f" (and for {others} key(s) the spec does not use)" if used and others else "")
+                if empty
+                else "; every key found a value"
             )
+            out.print(f"{name}: {t.calls} calls{said}", markup=False)
     for name, t in sorted(found.targets.items()):
         if t.old_connector:
             shown = sorted((p for p in t.unread if not p.startswith("call_full.")), key=lambda p: (-t.unread[p], p))
@@ -800,24 +804,44 @@ def _print_probe(found: Any, used: set[str]) -> None:
     unread = found.unread
     if unread:
         out.print("Paths in the calls that the table never reads (calls):", markup=False)
-        for path in sorted(unread, key=lambda p: (-unread[p], p))[:40]:
+        for path in sorted(unread, key=lambda p: (-unread[p], p))[:20]:
             out.print(f"  {path}: {unread[path]}", markup=False)
-    for key, s in found.suggestions.items():
-        if s.fixes:
-            paths = "{replace: [" + ", ".join(s.paths) + "]}" if s.replace else "[" + ", ".join(s.paths) + "]"
-            where = ", ".join(f"{t} ({n} calls)" for t, n in sorted(s.fixes.items()))
+        if len(unread) > 20:
+            out.print(f"  … and {len(unread) - 20} more (--format json lists them all)", markup=False)
+    _print_suggestions(found, used)
+
+
+def _print_suggestions(found: Any, used: set[str]) -> None:
+    shown = {k: s for k, s in found.suggestions.items() if not used or k in used}
+    good = {k: s for k, s in shown.items() if s.fixes}
+    if good:
+        gains = "; ".join(
+            f"{target}: {', '.join(k for k, s in good.items() if target in s.fixes)}"
+            for target in sorted({t for s in good.values() for t in s.fixes})
+        )
+        out.print(
+            f"Checked on all {found.checked_calls} calls of {len(found.targets)} target(s), this gives a value where "
+            f"there was none ({gains}) and changes no value any call already had; add it to the spec:\n  fields:",
+            markup=False,
+        )
+        for key, s in good.items():
+            paths = ", ".join(s.paths)
+            out.print(f"    {key}: " + (f"{{replace: [{paths}]}}" if s.replace else f"[{paths}]"), markup=False)
+    for key, s in shown.items():
+        if s.unfixed and used:
+            why = (
+                "every path that looks like it would change what other calls read"
+                if s.tried
+                else "no path in their calls looks like it"
+            )
             out.print(
-                f"{key} found nothing on some calls; this override gives a value on {where} and, checked on all "
-                f"{found.checked_calls} calls of {len(found.targets)} target(s), changes no value found before:\n"
-                f"  fields:\n    {key}: {paths}",
+                f"{key}: no override found for {', '.join(s.unfixed)} ({why}); read it with a `field:` condition or a "
+                "{call_full.…} placeholder",
                 markup=False,
             )
-        if s.unfixed:
-            out.print(
-                f"{key}: no path in the calls of {', '.join(s.unfixed)} gives it a value without changing another "
-                "call's: read it with a `field:` condition or a {call_full.…} placeholder",
-                markup=False,
-            )
+    hidden = sorted(k for k, s in found.suggestions.items() if s.fixes and k not in shown)
+    if hidden:
+        out.print(f"(overrides for keys the spec does not use: {', '.join(hidden)}; --format json)", markup=False)
 
 
 class _counter:

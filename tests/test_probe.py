@@ -80,9 +80,9 @@ def test_a_key_that_finds_nothing_on_one_server_fails_the_run_naming_it(tmp_path
     assert data["suggestions"]["trunk"] == ["call_full.channel.trunk.title"]
     # The same logs as text: the per-target lines, and the checked suggestion.
     text = cli_here("fields", "--probe", str(root), "--spec", str(tmp_path / "spec.yaml"))
-    assert "pbx2: 4 calls; found nothing for" in text.stdout and "trunk (the spec uses it)" in text.stdout
+    assert "pbx2: 4 calls; found nothing for trunk (and for" in text.stdout and "pbx1: 5 calls; every key the spec" in text.stdout
     assert "fields:\n    trunk: [call_full.channel.trunk.title]" in text.stdout
-    assert "pbx2 (4 calls)" in text.stdout and "changes no value found before" in text.stdout
+    assert "(pbx2: trunk) and changes no value any call already had" in text.stdout
 
 
 def test_the_suggested_override_passes_after_it_is_written(tmp_path):

@@ -233,6 +233,7 @@ class Suggestion:
     replace: bool
     fixes: dict[str, int]  # target -> calls that now get a value
     unfixed: list[str]  # failing targets no candidate path fixes
+    tried: list[str] = field(default_factory=list)  # the candidate paths checked
 
 
 @dataclass
@@ -509,7 +510,7 @@ def suggest(result: Probe, files: list[tuple[str, Path]], overrides: Overrides) 
             fixed.update(fixes[(key, p)])
         found = override_paths(key, overrides)
         own, replace = found if found else ([], False)
-        result.suggestions[key] = Suggestion(key, [*own, *chosen], replace, dict(fixed), unfixed)
+        result.suggestions[key] = Suggestion(key, [*own, *chosen], replace, dict(fixed), unfixed, trials.get(key, []))
 
 
 def keys_used(loaded: Any) -> set[str]:
