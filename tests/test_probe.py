@@ -80,7 +80,10 @@ def test_a_key_that_finds_nothing_on_one_server_fails_the_run_naming_it(tmp_path
     assert data["suggestions"]["trunk"] == ["call_full.channel.trunk.title"]
     # The same logs as text: the per-target lines, and the checked suggestion.
     text = cli_here("fields", "--probe", str(root), "--spec", str(tmp_path / "spec.yaml"))
-    assert "pbx2: 4 calls; found nothing for trunk (and for" in text.stdout and "pbx1: 5 calls; every key the spec" in text.stdout
+    assert (
+        "pbx2: 4 calls; found nothing for trunk (and for" in text.stdout
+        and "pbx1: 5 calls; every key the spec" in text.stdout
+    )
     assert "fields:\n    trunk: [call_full.channel.trunk.title]" in text.stdout
     assert "(pbx2: trunk) and changes no value any call already had" in text.stdout
 
@@ -293,3 +296,60 @@ def _source(data: dict) -> Source:
         map=tuple(data["map"].items()) if "map" in data else None,
         every=bool(data.get("every")),
     )
+
+
+def test_the_field_reader_agrees_with_php_on_every_key_of_realistic_calls(php, tmp_path):
+    """The twin on the corpus (tests/corpus/calls.py): every shape of connector, 44 regions'
+    numbers in every notation, names in five languages, stray bytes; every key's sources as each
+    customization reads them, through the real itgrix_rt_collect."""
+    from generator.emit.fields import sources_for
+    from tests.corpus.calls import generate_calls, to_json
+
+    cases = []
+    for c in generate_calls(seed=19, n=150):
+        params = json.loads(to_json(c["input"]))
+        call = probe.direction_of(params, c["customization"], None)
+        for key in probe.KEYS:
+            cases.append((params, sources_for(key, c["customization"]), call))
+    (tmp_path / "driver.php").write_text(TWIN_DRIVER, encoding="utf-8")
+    lines = [php_json([params, [s.php_data() for s in sources], call]) for params, sources, call in cases]
+    (tmp_path / "cases.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    proc = subprocess.run(
+        [
+            php,
+            "-n",
+            str(tmp_path / "driver.php"),
+            str(ROOT / "templates" / "runtime.php"),
+            str(tmp_path / "cases.jsonl"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0 and not proc.stderr, proc.stderr
+    expected = json.loads(proc.stdout)
+    found = 0
+    for (params, sources, call), want in zip(cases, expected, strict=True):
+        got = probe.collect(params, sources, call)[1]
+        assert got == want, (params, sources)
+        found += bool(got)
+    assert found > len(cases) // 3  # the calls really carry values for most keys
+
+
+def test_the_probe_tells_the_corpus_connector_shapes_apart(tmp_path):
+    from tests.corpus.calls import generate_calls, to_bytes_json
+
+    root = tmp_path / "captures"
+    for name in ("new", "old"):
+        (root / name).mkdir(parents=True)
+    for c in generate_calls(seed=23, n=400):
+        if c["customization"] == "process_originate_params" or c["shape"] == "3.10":
+            continue
+        target = "old" if c["shape"] == "pre-3.10" else "new"
+        line = {"v": 1, "at": c["at"], "customization": c["customization"], "spec": "s", "input": c["input"]}
+        line |= {"reply": {}, "decided_by": "default"}
+        with (root / target / f"{c['customization']}.jsonl").open("ab") as handle:
+            handle.write(to_bytes_json(line) + b"\n")  # stray bytes stay raw: such a line is skipped
+    found = probe.probe(probe.target_files([root]))
+    assert found.targets["old"].old_connector and not found.targets["new"].old_connector
+    assert found.targets["new"].keys["trunk"].resolved > 0 and found.targets["old"].keys["trunk"].resolved == 0
