@@ -207,33 +207,3 @@ def test_a_day_with_a_fleet(fleet, monkeypatch):
     edited.write_text(spec_text(capture, targets, overrides), encoding="utf-8")
     proc = cli_here("fields", "--probe", str(captures), "--spec", str(edited))
     assert proc.returncode == 0, proc.stdout + proc.stderr
-
-    # Replay: the unchanged spec changes nothing; the edited one exactly the calls it now decides.
-    replay_and_import(tmp, spec, edited, captures, calls)
-
-
-def expected_changes(calls: dict[str, list[tuple[str, dict, dict]]]) -> int:
-    """Calls the edited spec decides otherwise: the trunk rules on pbx-b and pbx-c, the client's
-    number rule on pbx-c (pbx-b's number was read already)."""
-    n = 0
-    for alias in ("pbx-b", "pbx-c"):
-        for name, _data, facts in calls[alias]:
-            if name == "need_registration":
-                n += facts["trunk"] == "sip-spam" or (alias == "pbx-c" and facts["client"] == BLOCKED)
-            else:
-                n += facts["trunk"] == "sip-moscow"
-    return n
-
-
-def replay_and_import(tmp: Path, spec: Path, edited: Path, captures: Path, calls: dict) -> None:
-    proc = cli_here("replay", str(spec), str(captures), "--check", "--format", "json")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert json.loads(proc.stdout)["changed"] == 0
-    proc = cli_here("replay", str(edited), str(captures), "--format", "json")
-    assert proc.returncode == 0, proc.stderr
-    data = json.loads(proc.stdout)
-    assert data["calls"] == 3 * CALLS and data["changed"] == expected_changes(calls), data["by_customization"]
-    proc = cli_here("cases", "import", str(captures), "--spec", str(edited))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    proc = cli_here("test", str(edited))
-    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -219,7 +219,10 @@ def test_over_ssh_an_unreachable_target_is_reported_and_the_others_go_on(sshd, t
     path = spec(tmp_path, cap, targets)
     proc = cli_here("capture", "pull", str(path), "-o", str(out))
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert f"pulled    ssh://pbx1{tmp_path}/server/actions" in proc.stdout and "4 new line(s) from 3 file(s)" in proc.stdout
+    assert (
+        f"pulled    ssh://pbx1{tmp_path}/server/actions" in proc.stdout
+        and "4 new line(s) from 3 file(s)" in proc.stdout
+    )
     assert f"failed    ssh://dead{tmp_path}/server/actions" in proc.stderr
     assert "customize_entity.jsonl (a symbolic link)" in proc.stderr
     assert pulled_lines(out / "pbx1") == [line(1), line(2)]

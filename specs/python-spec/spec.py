@@ -5,11 +5,13 @@ from generator import Spec
 
 BLOCKED = ["100", "101", "102"]
 
-SPEC = Spec.model_validate({
-    "version": 1,
-    "name": "python-spec",
-    "registration": {
-        "rules": [{"when": {"extension": BLOCKED}, "then": "skip"}],
-    },
-    "phones": {"client": {"region": "KZ", "format": "e164"}},
-})
+SPEC = Spec.model_validate(
+    {
+        "version": 1,
+        "name": "python-spec",
+        "registration": {
+            "rules": [{"when": {"extension": BLOCKED}, "then": "skip"}],
+        },
+        "phones": {"client": {"region": "KZ", "format": "e164"}},
+    }
+)
