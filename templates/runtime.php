@@ -340,7 +340,9 @@ function itgrix_rt_phone_e164($phone, $meta, $plus)
     return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
 }
 
-// array(country code, national significant number) or null when not a number we understand.
+// array(country code, national significant number, region) or null when not a number we
+// understand; the region (ISO 3166-1, as libphonenumber assigns it) only for a valid number of the
+// spec's calling code ('' for another calling code, null when $meta['strict'] is off).
 function itgrix_rt_phone_parse($phone, $meta)
 {
     if (!is_string($phone)) {
@@ -372,7 +374,7 @@ function itgrix_rt_phone_parse($phone, $meta)
             if ($length < 7 || $length > 17 || substr($digits, 0, 1) === '0') {
                 return null;
             }
-            return array('', $digits);
+            return array('', $digits, '');
         }
         $national = (string) substr($digits, strlen($cc));
     } else {
@@ -387,19 +389,41 @@ function itgrix_rt_phone_parse($phone, $meta)
             }
         }
     }
-    $stripped = itgrix_rt_phone_strip_prefix($national, $meta);
-    if (itgrix_rt_phone_length($stripped, $meta) === 'ok') {
+    // With its calling code a number is read as one of the code's main region (libphonenumber's
+    // parse): "+44 ..." in a Guernsey spec is read as British.
+    $read = $international && $meta['intl'] !== null ? array_merge($meta, $meta['intl']) : $meta;
+    $stripped = itgrix_rt_phone_strip_prefix($national, $read);
+    if (itgrix_rt_phone_length($stripped, $read) === 'ok') {
         $national = $stripped;
     }
-    if (itgrix_rt_phone_length($national, $meta) !== 'ok') {
-        return null;
+    if (!$meta['strict']) {
+        return itgrix_rt_phone_length($national, $meta) === 'ok' ? array($cc, $national, null) : null;
     }
-    // invalid: keep (the default): a number the region's numbering plan does not allow comes back
-    // as it arrived, never as a made-up international number.
-    if ($meta['strict'] && !itgrix_rt_full_match($meta['general'], $national)) {
-        return null;
+    // invalid: keep (the default): a number that no region of the calling code allows comes back
+    // as it arrived, never as a made-up number; one of another region of the code ("+7 495" in a
+    // Kazakh spec, a US number in a Canadian one) is valid like the region's own.
+    $region = itgrix_rt_phone_region($cc, $national, $meta['regions']);
+    return $region === null ? null : array($cc, $national, $region);
+}
+
+// The region a national significant number of calling code $cc belongs to, when it is valid there
+// (libphonenumber's getRegionCodeForNumber and isValidNumber): a region with leading digits owns
+// what they match, valid or not; another, what is valid there.  Null: not a valid number.
+function itgrix_rt_phone_region($cc, $national, $regions)
+{
+    foreach ($regions as $row) {
+        if ($row[1] !== $cc) {
+            continue;
+        }
+        if ($row[2] !== null) {
+            if (preg_match($row[2], $national)) {
+                return itgrix_rt_full_match($row[3], $national) ? $row[0] : null;
+            }
+        } elseif (itgrix_rt_full_match($row[3], $national)) {
+            return $row[0];
+        }
     }
-    return array($cc, $national);
+    return null;
 }
 
 function itgrix_rt_full_match($pattern, $text)
@@ -494,12 +518,59 @@ function itgrix_rt_phone_national($phone, $meta)
     if ($parsed === null || $parsed[0] !== $meta['cc']) {
         return $parsed === null ? $phone : '+' . $parsed[1];
     }
+    return itgrix_rt_phone_national_digits($parsed[1], $meta);
+}
+
+// A national significant number of the spec's calling code in the digits of its NATIONAL format.
+function itgrix_rt_phone_national_digits($national, $meta)
+{
     foreach ($meta['formats'] as $format) {
-        if (($format[2] === null || preg_match($format[2], $parsed[1])) && itgrix_rt_full_match($format[0], $parsed[1])) {
-            return preg_replace('/[^0-9]/', '', itgrix_rt_preg_replace($format[0], $format[1], $parsed[1]));
+        if (($format[2] === null || preg_match($format[2], $national)) && itgrix_rt_full_match($format[0], $national)) {
+            return preg_replace('/[^0-9]/', '', itgrix_rt_preg_replace($format[0], $format[1], $national));
         }
     }
-    return $parsed[1];
+    return $national;
+}
+
+// The number as dialled from the spec's region (the digits of libphonenumber's
+// formatOutOfCountryCallingNumber): one of its calling code in national digits ("1" and the
+// national digits inside the NANP), another as the region's international prefix and the full
+// number ("810" for Kazakhstan's "8~10"), or with "+" where the region has no single prefix.
+function itgrix_rt_phone_dial($phone, $meta)
+{
+    $parsed = itgrix_rt_phone_parse($phone, $meta);
+    if ($parsed === null) {
+        return $phone;
+    }
+    if ($parsed[0] === $meta['cc']) {
+        $national = itgrix_rt_phone_national_digits($parsed[1], $meta);
+        return $meta['cc'] === '1' ? '1' . $national : $national;
+    }
+    return ($meta['out'] === null ? '+' : $meta['out']) . $parsed[0] . $parsed[1];
+}
+
+// The countries (ISO 3166-1, as libphonenumber assigns them) of the numbers among $values, read
+// with the spec's region; 'unknown' for one that is not a valid number of a calling code whose
+// regions $meta carries.
+function itgrix_rt_phone_countries($values, $meta)
+{
+    $out = array();
+    foreach (is_array($values) ? $values : array() as $value) {
+        $parsed = itgrix_rt_phone_parse($value, $meta);
+        $region = $parsed === null ? null : $parsed[2];
+        if ($region === '') {
+            $region = null;
+            foreach ($meta['regions'] as $row) {
+                // calling codes are prefix-free: the first that starts the number is its code
+                if (strpos($parsed[1], $row[1]) === 0) {
+                    $region = itgrix_rt_phone_region($row[1], (string) substr($parsed[1], strlen($row[1])), $meta['regions']);
+                    break;
+                }
+            }
+        }
+        $out[] = $region === null ? 'unknown' : $region;
+    }
+    return count($out) > 0 ? $out : array('unknown');
 }
 
 // The click-to-call number cut to its last $last digits (0: all of them), then the dial prefix.

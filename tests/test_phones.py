@@ -58,11 +58,8 @@ def oracle(text: str, region: str, fmt: str) -> str:
         if not 7 <= len(e164) - 1 <= 17:
             return text
         return e164[1:] if fmt == "digits" else e164
-    nsn = pn.national_significant_number(number)
-    if len(nsn) not in meta.general_desc.possible_length:
-        return text
-    if not re.fullmatch(meta.general_desc.national_number_pattern, nsn):
-        return text  # invalid: keep (the default): not a number of the region's plan
+    if not pn.is_valid_number(number):
+        return text  # invalid: keep (the default): no region of the calling code allows it
     if fmt == "e164":
         return e164
     if fmt == "digits":
@@ -181,3 +178,69 @@ def varied_number(draw):
 @given(st.lists(varied_number(), min_size=40, max_size=40))
 def test_random_numbers_match_phonenumbers(phone_files, php, batch):
     check(batch, phone_files, php)
+
+
+# --- calling codes shared by several regions (issue 17) -------------------------------------
+
+SHARED = {cc: regions for cc, regions in pn.COUNTRY_CODE_TO_REGION_CODE.items() if len(regions) > 1 and cc != 0}
+ALL_TYPES = tuple(
+    getattr(T, name)
+    for name in (
+        "FIXED_LINE",
+        "MOBILE",
+        "TOLL_FREE",
+        "PREMIUM_RATE",
+        "SHARED_COST",
+        "VOIP",
+        "PERSONAL_NUMBER",
+        "PAGER",
+        "UAN",
+        "VOICEMAIL",
+    )
+)
+
+
+def examples_of(region: str) -> list:
+    """The region's example number and one of every type it has, each once."""
+    out = {}
+    for number in [pn.example_number(region), *(pn.example_number_for_type(region, t) for t in ALL_TYPES)]:
+        if number is not None:
+            out[pn.format_number(number, F.E164)] = number
+    return list(out.values())
+
+
+def shared_batch(formats: tuple[str, ...]) -> list[tuple[str, str, str]]:
+    """Every ordered pair (spec region, number region) of a shared calling code: the number
+    region's example numbers in international and national notation, read in the spec region."""
+    batch = []
+    for regions in SHARED.values():
+        for number_region in regions:
+            for number in examples_of(number_region):
+                national = pn.format_number(number, F.NATIONAL)
+                international = pn.format_number(number, F.INTERNATIONAL)
+                for spec_region in regions:
+                    # Reading is the same for every format: each notation once (e164), and each
+                    # format once on the national notation (the one read with the spec's region).
+                    batch += [(spec_region, formats[0], international), (spec_region, formats[0], digits(national))]
+                    batch += [(spec_region, fmt, national) for fmt in formats]
+    return batch
+
+
+def test_shared_calling_codes_every_pair(phone_files, php):
+    """A Kazakh spec writes a Moscow number as phonenumbers does ("+7 495 123 45 67" and
+    "8 (495) 123-45-67" alike), and so for every pair of regions of +1, +44, +47, +39, +262, +590..."""
+    batch = shared_batch(FORMATS)
+    count = check(batch, phone_files, php)
+    foreign = [
+        (r, f, t)
+        for r, f, t in batch
+        if f == "e164"
+        and pn.is_valid_number(pn.parse(t, r))
+        and pn.region_code_for_number(pn.parse(t, r)) != r
+        and oracle(t, r, f) != t
+    ]
+    # The sweep holds numbers of the spec's calling code but another region, and they are written.
+    assert len(foreign) > count // 10, (len(foreign), count)
+    moscow_in_kz = [oracle(t, "KZ", "e164") for t in ("+7 495 123 45 67", "8 (495) 123-45-67")]
+    assert moscow_in_kz == ["+74951234567", "+74951234567"]
+    print(f"\nshared calling codes: {count} numbers, {len(foreign)} of another region of the code written")

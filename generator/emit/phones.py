@@ -38,12 +38,87 @@ def _national_format(fmt: Any) -> str:
     return _php_replacement(rule)
 
 
+def _lengths_ahead(lengths: list[int]) -> str:
+    """A lookahead that holds for a digit string of one of `lengths` (libphonenumber tests a
+    pattern only on numbers of its description's possible lengths)."""
+    return "(?=(?:" + "|".join(rf"\d{{{n}}}" for n in lengths) + ")$)" if lengths else ""
+
+
+def _validity(meta: Any) -> str:
+    """One full-match regex for libphonenumber's isValidNumberForRegion on a national significant
+    number: the general description and at least one type (fixed line, mobile, toll free...)."""
+    general = meta.general_desc
+    types = []
+    for attr in (*(a for a, _name in _EXCLUSIVE), "fixed_line", "mobile"):
+        desc = getattr(meta, attr, None)
+        pattern = getattr(desc, "national_number_pattern", None) if desc is not None else None
+        if pattern:
+            types.append(_lengths_ahead([n for n in desc.possible_length if n > 0]) + "(?:" + pattern + ")")
+    if not types:
+        types = ["(?!)"]
+    head = _lengths_ahead([n for n in general.possible_length if n > 0])
+    return regex_source("^" + head + "(?=(?:" + general.national_number_pattern + ")$)(?:" + "|".join(types) + ")$")
+
+
+@cache
+def calling_code_regions(calling_code: int) -> tuple[list[Any], ...]:
+    """[region, calling code, leading digits or None, validity regex] for every region of a
+    calling code, in libphonenumber's order (its getRegionCodeForNumber): a region with leading
+    digits owns the numbers they match, valid or not; another owns the numbers valid there."""
+    import phonenumbers
+    from phonenumbers import PhoneMetadata
+
+    rows = []
+    for region in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(calling_code, ()):
+        meta: Any = PhoneMetadata.metadata_for_region(region)
+        if meta is None:
+            continue
+        leading = _anchored_start(meta.leading_digits) if meta.leading_digits else None
+        rows.append([region, str(calling_code), leading, _validity(meta)])
+    return tuple(rows)
+
+
+def regions_table(regions: tuple[str, ...]) -> list[list[Any]]:
+    """The rows of `calling_code_regions` for the calling codes of `regions` (each once, in order)."""
+    from phonenumbers import PhoneMetadata
+
+    codes: list[int] = []
+    for region in regions:
+        meta: Any = PhoneMetadata.metadata_for_region(region)
+        if meta is not None and meta.country_code not in codes:
+            codes.append(meta.country_code)
+    return [row for code in codes for row in calling_code_regions(code)]
+
+
+def dial_prefix(region: str) -> str | None:
+    """The international prefix libphonenumber writes when formatting a number for dialling from
+    `region` (its preferred prefix, else its only one), digits only ("8~10" is dialled 810, the
+    "~" being a wait for the second tone); None where it writes none (a "+" is dialled then)."""
+    import re as _re
+
+    from phonenumbers import PhoneMetadata
+
+    meta: Any = PhoneMetadata.metadata_for_region(region)
+    prefix = meta.preferred_international_prefix
+    if prefix is None and meta.international_prefix and _re.fullmatch(r"\d+(?:[~\u2053\u223C\uFF5E]\d+)?", meta.international_prefix):
+        prefix = meta.international_prefix
+    return _re.sub(r"\D", "", prefix) if prefix else None
+
+
 @cache
 def region_metadata(
-    region: str, internal_max_digits: int | None = None, national: bool = True, strict: bool = True
+    region: str,
+    internal_max_digits: int | None = None,
+    national: bool = True,
+    strict: bool = True,
+    extra: tuple[str, ...] = (),
+    dial: bool = False,
 ) -> dict[str, Any]:
     """What the PHP parser needs of a region; the national formats only when the number is
-    written in national notation (`national`), the only format that uses them."""
+    written in national notation (`national`), the only format that uses them.  `strict`: the
+    validity of every region of the calling code (a number is valid, and written, when it is
+    valid in one of them); `extra`: other regions whose calling codes' regions are wanted too (the
+    `country` condition); `dial`: the prefix for dialling abroad."""
     import phonenumbers  # late: a large package, needed only for specs with phone sections
     from phonenumbers import PhoneMetadata
 
@@ -67,7 +142,20 @@ def region_metadata(
             ]
         )
     npp = meta.national_prefix_for_parsing or meta.national_prefix
-    return {
+    intl = None
+    if main_region != region and main is not meta:
+        # A number written with its calling code is read with the metadata of the code's main
+        # region (libphonenumber's parse), not the spec's: "+44 ..." in a Guernsey spec as British.
+        mnpp = main.national_prefix_for_parsing or main.national_prefix
+        mgeneral: Any = main.general_desc
+        intl = {
+            "npp": _anchored_start(mnpp) if mnpp else None,
+            "npt": _php_replacement(main.national_prefix_transform_rule) if main.national_prefix_transform_rule else None,
+            "general": _full(mgeneral.national_number_pattern or r"\d{2,17}"),
+            "lengths": sorted(n for n in (mgeneral.possible_length or ()) if n > 0) or list(range(2, 18)),
+            "local": sorted(n for n in (mgeneral.possible_length_local_only or ()) if n > 0),
+        }
+    out = {
         "cc": str(meta.country_code),
         "idd": _anchored_start(meta.international_prefix) if meta.international_prefix else None,
         "npp": _anchored_start(npp) if npp else None,
@@ -78,7 +166,12 @@ def region_metadata(
         "internal": internal,
         "formats": formats,
         "strict": strict,
+        "intl": intl,
+        "regions": regions_table((region, *extra)) if strict or extra else [],
     }
+    if dial:
+        out["out"] = dial_prefix(region)
+    return out
 
 
 # libphonenumber's getNumberType order: these types are checked first and exclude the others; a
