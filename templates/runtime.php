@@ -573,6 +573,17 @@ function itgrix_rt_phone_countries($values, $meta)
     return count($out) > 0 ? $out : array('unknown');
 }
 
+// {a ?? b}: the first of the placeholders' texts that is not empty ('' when none has a value).
+function itgrix_rt_first($texts)
+{
+    foreach ($texts as $text) {
+        if ($text !== '') {
+            return $text;
+        }
+    }
+    return '';
+}
+
 // The click-to-call number cut to its last $last digits (0: all of them), then the dial prefix.
 function itgrix_rt_dial($number, $last, $prefix)
 {

@@ -528,7 +528,7 @@ def keys_used(loaded: Any) -> set[str]:
                 parts = placeholders.parse(text)
             except placeholders.TemplateError:
                 continue
-            used |= {p.key for p in parts if not isinstance(p, str) and p.key in FIELDS}
+            used |= {p.key for p in placeholders.each(parts) if p.key in FIELDS}
     return {"client_phone" if k == "client_phone.raw" else k for k in used}
 
 

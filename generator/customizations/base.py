@@ -9,7 +9,6 @@ neither a line break nor `?>`).  The code written here is made only of those and
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -32,12 +31,13 @@ def say(value: object) -> str:
     return literals.php_comment_text(str(value))
 
 
-def _parser_metadata(region: str, internal: int | None) -> str:
+def _parser_metadata(region: str, internal: int | None, extra: tuple[str, ...] = ()) -> str:
     """What the PHP phone parser needs of a region, as a literal (no national formats: the caller
-    reads numbers, it does not write them in national notation)."""
+    reads numbers, it does not write them in national notation); `extra`: regions whose calling
+    codes' regions are wanted too (the `country` condition)."""
     from generator.emit.phones import region_metadata
 
-    return literals.php_pretty(region_metadata(region, internal, national=False), indent=4, width=110)
+    return literals.php_pretty(region_metadata(region, internal, national=False, extra=extra), indent=4, width=110)
 
 
 def dotted(path: KeyPath) -> str:
@@ -58,9 +58,9 @@ class FileContext:
         self.spec = loaded.spec
         self.rt = runtime()
         self.accessors: dict[str, tuple[str, str]] = {}  # key -> (function name, definition)
-        # A condition key whose values this file reads another way (originate: the clicked number
-        # in E.164): key -> a maker of the PHP expression (called only where a rule tests the key).
-        self.values_of: dict[str, Callable[[], str]] = {}
+        # originate with a region: the rules' client_phone is the clicked number as written and
+        # in E.164 for (region, internal_max_digits), not as phones.client writes it.
+        self.clicked: tuple[str, int | None] | None = None
         self.reported_keys: set[str] = set()
         self.track = False  # capture or shadow: rules record which of them decided, in $decided
         self.shadow = False  # shadow: side effects (a webhook, a conversion) are left out
@@ -158,14 +158,25 @@ class FileContext:
             if values is not None:
                 tests.append(f"{self.fn('is')}({self.reported(key)}, {literals.php_array(list(values))})")
                 words.append(f"{key} is " + " or ".join(say(v) for v in values))
-        for key in ("extension", "trunk", "client_phone", "line", "status"):
+        for key in ("extension", "trunk", "client_phone", "client_phone_raw", "line", "status"):
             match = getattr(when, key)
-            if match is not None:
-                if key in self.values_of:
-                    tests.append(self._match(self.values_of[key](), match))
-                else:  # the first test says on stderr when nothing is found; an `||` after it need not
-                    tests.append(self._match(self.reported(key), match, self.acc(key)))
-                words.append(f"{key} {self._match_words(match)}")
+            if match is None:
+                continue
+            read = "client_phone" if key == "client_phone_raw" else key
+            both = self.client_phones() if key == "client_phone" else None
+            if both is not None:
+                # The number as sent or as the spec writes it; the spec's values likewise, so that
+                # "+998712345678" matches "71 234-56-78" and "00998712345678".
+                tests.append(
+                    self._match(f"{both}({self.reported(read)})", match, f"{both}({self.acc(read)})", both)
+                )
+            else:  # the first test says on stderr when nothing is found; an `||` after it need not
+                tests.append(self._match(self.reported(read), match, self.acc(read)))
+            name = "client_phone.raw" if key == "client_phone_raw" else key
+            words.append(f"{name} {self._match_words(match)}" + (" (as sent or as written)" if both else ""))
+        if when.country is not None:
+            tests.append(f"{self.fn('is')}({self.countries()}, {literals.php_array(list(when.country))})")
+            words.append("the number's country is " + " or ".join(say(c) for c in when.country))
         if when.number_type is not None:
             tests.append(f"{self.fn('is')}({self.number_types()}, {literals.php_array(list(when.number_type))})")
             words.append("number_type is " + " or ".join(say(t) for t in when.number_type))
@@ -201,11 +212,13 @@ class FileContext:
             words.append("any of (" + "; ".join(w for _t, w in branches) + ")")
         return tests, " and ".join(words) if words else "always"
 
-    def _match(self, values: str, match: Match, again: str | None = None) -> str:
-        """The test of a match on `values`; a second test reads `again` (default: `values`)."""
+    def _match(self, values: str, match: Match, again: str | None = None, wanted: str | None = None) -> str:
+        """The test of a match on `values`; a second test reads `again` (default: `values`);
+        `wanted`: a function the spec's exact values go through too."""
         parts = []
         if match.values:
-            parts.append(f"{self.fn('is')}({values}, {literals.php_array(list(match.values))})")
+            exact = literals.php_array(list(match.values))
+            parts.append(f"{self.fn('is')}({values}, {f'{wanted}({exact})' if wanted else exact})")
         if match.regexes:
             patterns = "array(" + ", ".join(literals.php_regex(r) for r in match.regexes) + ")"
             parts.append(f"{self.fn('matches')}({again if parts and again else values}, {patterns})")
@@ -264,6 +277,8 @@ class FileContext:
         return "\n    . ".join(parts) if wrap and len(joined) > 90 else joined
 
     def placeholder(self, part: placeholders.Placeholder) -> str:
+        if part.rest:  # {a ?? b}: the first alternative that is not empty
+            return f"{self.fn('first')}(array({', '.join(self.placeholder(p) for p in part.options)}))"
         path = part.path
         key = part.key
         if key == "duration":
@@ -305,16 +320,50 @@ class FileContext:
             )
         return f"{self.accessors['number_types'][0]}({self.acc('client_phone')})"
 
-    def clicked_e164(self, region: str, internal: int | None) -> str:
-        """The client's numbers in E.164 for `region` (a PHP array expression)."""
-        if "clicked_e164" not in self.accessors:
-            meta = _parser_metadata(region, internal)
-            self.accessors["clicked_e164"] = fields.function_of(
-                "e164",
-                f"// the client's numbers in E.164, by the numbering plan of {say(region)}",
-                f"($values) {{\n    return {self.fn('phones_e164')}($values, {meta});\n}}\n",
+    def client_phones(self) -> str | None:
+        """The function that gives the client's numbers as sent and as the spec writes them (in
+        originate with a region, in E.164 for it; elsewhere as phones.client writes them), or None
+        when the spec writes them as they come."""
+        if "client_phones" not in self.accessors:
+            head = "($values) {\n    if (!is_array($values)) {\n        return $values;\n    }\n"
+            if self.clicked is not None:
+                region, internal = self.clicked
+                meta = _parser_metadata(region, internal)
+                about = f"// the client's numbers as sent and in E.164, by the numbering plan of {say(region)}"
+                body = f"    return array_merge($values, {self.fn('phones_e164')}($values, {meta}));\n}}\n"
+            else:
+                writer = self.client_number()
+                if writer is None:
+                    return None
+                about = "// the client's numbers as sent and as phones.client writes them"
+                body = (
+                    "    $out = $values;\n    foreach ($values as $value) {\n"
+                    f"        $out[] = {writer}($value);\n    }}\n    return $out;\n}}\n"
+                )
+            self.accessors["client_phones"] = fields.function_of("client_phones", about, head + body)
+        return self.accessors["client_phones"][0]
+
+    def countries(self) -> str:
+        """The countries of the client's numbers (a PHP array expression), with the regions of the
+        calling codes of every country the spec's conditions name, and of its own region."""
+        if "countries" not in self.accessors:
+            from generator.speclang.crosschecks import iter_whens
+            from generator.speclang.types import UNKNOWN_COUNTRY, _check_country
+
+            named: set[str] = set()
+            for _path, when in iter_whens(self.loaded.data):
+                if when.get("country") is not None:
+                    named |= set(_check_country(when["country"])) - {UNKNOWN_COUNTRY}
+            region, internal = self.clicked or self.phone_region()
+            if region is None:  # refused when the spec is loaded; belt and braces
+                raise ValueError("country needs a region")
+            meta = _parser_metadata(region, internal, tuple(sorted(named)))
+            self.accessors["countries"] = fields.function_of(
+                "countries",
+                f"// the countries of the client's numbers, read with the numbering plan of {say(region)}",
+                f"($values) {{\n    return {self.fn('phone_countries')}($values, {meta});\n}}\n",
             )
-        return f"{self.accessors['clicked_e164'][0]}({self.acc('client_phone')})"
+        return f"{self.accessors['countries'][0]}({self.acc('client_phone')})"
 
     def client_number(self) -> str | None:
         """The function that writes a number as `phones.client` says (what process_client_phone

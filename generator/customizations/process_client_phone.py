@@ -17,9 +17,9 @@ from generator.speclang.types import PhoneSection
 
 
 @lru_cache(maxsize=256)
-def _metadata_literal(region: str, internal: int | None, national: bool, strict: bool) -> str:
+def _metadata_literal(region: str, internal: int | None, national: bool, strict: bool, dial: bool = False) -> str:
     """A region's metadata as a PHP literal (the same for every spec of that region: computed once)."""
-    meta = region_metadata(region, internal, national=national, strict=strict)
+    meta = region_metadata(region, internal, national=national, strict=strict, dial=dial)
     return literals.php_pretty(meta, indent=0, width=200)
 
 
@@ -45,9 +45,11 @@ def phone_steps(
         )
     if fmt == "keep" or region is None:
         return steps
-    meta = _metadata_literal(region, internal, fmt == "national", strict)
+    meta = _metadata_literal(region, internal, fmt in ("national", "dial"), strict, fmt == "dial")
     steps.append(ctx.comment(path, about))
-    if fmt == "national":
+    if fmt == "dial":
+        steps.append(f"{target} = {ctx.fn('phone_dial')}({target}, {meta});")
+    elif fmt == "national":
         steps.append(f"{target} = {ctx.fn('phone_national')}({target}, {meta});")
     else:
         steps.append(f"{target} = {ctx.fn('phone_e164')}({target}, {meta}, {'true' if fmt == 'e164' else 'false'});")
@@ -87,7 +89,7 @@ class PhoneCustomization(Customization):
             f" (numbers without a country code are taken as {words.code(section.region)})" if section.region else ""
         )
         out.append(
-            f"The {who} number is written in {words.FORMAT[section.effective_format()]}{region}; "
+            f"The {who} number is written in {words.number_format(section.effective_format(), section.region)}{region}; "
             "words and short internal numbers stay as they are."
         )
         return out

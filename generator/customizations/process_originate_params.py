@@ -20,7 +20,12 @@ from generator.speclang.types import ParamsSection, Region, Rewrite
 
 
 class Originate(ParamsSection):
-    format: Literal["e164", "national", "digits", "keep"] = "keep"
+    format: Literal["e164", "national", "digits", "keep", "dial"] = Field(
+        default="keep",
+        description="e164 | national | digits | keep | dial: as dialled from `region` (a number of its own "
+        "calling code in national digits, another with the region's international prefix: 00431234567 "
+        "from Germany, 81049301234567 from Kazakhstan)",
+    )
     region: Region | None = Field(default=None, description="defaults to phones.client.region")
     prefix: str = Field(default="", description='dial prefix put before the number (e.g. "9")')
     last_digits: int | None = Field(default=None, ge=1, le=20, description="keep only the last N digits")
@@ -54,8 +59,7 @@ class OriginateParams(FieldsCustomization):
         if region is not None:
             # Rules see the clicked number in E.164 however Bitrix24 wrote it ("+7 701 234 56 78",
             # "87012345678"), not as typed: one pattern then covers every notation.
-            internal = section.internal_max_digits
-            ctx.values_of["client_phone"] = lambda: ctx.clicked_e164(region, internal)
+            ctx.clicked = (region, section.internal_max_digits)
         about = f"format {section.format}" + (f", region {region}" if region else "")
         steps = phone_steps(
             ctx,
@@ -87,16 +91,20 @@ class OriginateParams(FieldsCustomization):
 
     def own_words(self, section: Originate, spec: Any) -> list[str]:
         steps = [f"rewritten {words.code(r.match)} → {words.code(r.replace)}" for r in section.rewrite]
+        client = spec.phones.client if spec.phones else None
+        region = section.region or (client.region if client else None)
         if section.format != "keep":
-            steps.append(f"written in {words.FORMAT[section.format]}")
+            steps.append(f"written in {words.number_format(section.format, region)}")
         if section.last_digits:
             steps.append(f"cut to its last {section.last_digits} digits")
         if section.prefix:
             steps.append(f"dialled with the prefix {words.code(section.prefix)}")
         out = ["For calls started from the CRM, the number is " + ", then ".join(steps) + "."] if steps else []
-        client = spec.phones.client if spec.phones else None
-        if (section.region or (client.region if client else None)) and section.rules:
-            out.append("The rules see the clicked number in E.164 (+77012345678), however it was written.")
+        if region and section.rules:
+            out.append(
+                f"The rules' `client_phone` sees the clicked number as it was written and in "
+                f"{words.number_format('e164', region)}, however it was written; `client_phone.raw` only as written."
+            )
         return out
 
 

@@ -22,11 +22,36 @@ STAGE = {
     "call_ended": "the call ends",
 }
 FORMAT = {
-    "e164": "international E.164 (+74951234567)",
-    "national": "national notation (84951234567)",
-    "digits": "digits with the country code (74951234567)",
+    "e164": "international E.164 ({e164})",
+    "national": "national notation ({national})",
+    "digits": "digits with the country code ({digits})",
     "keep": "the notation it arrived in",
+    "dial": "the digits dialled from {region} ({national} at home, {abroad} abroad)",
 }
+
+
+def number_format(fmt: str, region: str | None) -> str:
+    """A format in words, with an example number of the spec's own region (a German client reads
+    German numbers), as phonenumbers writes it."""
+    import re
+
+    import phonenumbers as pn
+
+    region = region or "RU"
+    number = pn.example_number_for_type(region, pn.PhoneNumberType.FIXED_LINE) or pn.example_number(region)
+    if number is None:  # a region without example numbers: the words alone
+        return re.sub(r" \(.*\)$", "", FORMAT[fmt]).replace("{region}", region)
+    foreign = pn.example_number_for_type("DE" if region != "DE" else "AT", pn.PhoneNumberType.FIXED_LINE)
+    e164 = pn.format_number(number, pn.PhoneNumberFormat.E164)
+    return FORMAT[fmt].format(
+        e164=e164,
+        digits=e164[1:],
+        national=re.sub(r"\D", "", pn.format_out_of_country_calling_number(number, region))
+        if fmt == "dial"
+        else re.sub(r"\D", "", pn.format_number(number, pn.PhoneNumberFormat.NATIONAL)),
+        abroad=re.sub(r"[^0-9+]", "", pn.format_out_of_country_calling_number(foreign, region)) if foreign else "",
+        region=region,
+    )
 
 
 def code(text: object) -> str:
@@ -117,7 +142,7 @@ def placeholder_notes(texts: list[str], spec: Any) -> list[str]:
     keys = set()
     for text in texts:
         try:
-            keys |= {p.key for p in placeholders.parse(text) if not isinstance(p, str)}
+            keys |= {p.key for p in placeholders.each(placeholders.parse(text))}
         except placeholders.TemplateError:
             continue
     notes = []
@@ -125,7 +150,7 @@ def placeholder_notes(texts: list[str], spec: Any) -> list[str]:
     if "client_phone" in keys and client is not None and (client.effective_format() != "keep" or client.rewrite):
         notes.append(
             f"{code('{client_phone}')} is the number as process_client_phone.php answers it "
-            f"({FORMAT[client.effective_format()]}); {code('{client_phone.raw}')} is the number as it came."
+            f"({number_format(client.effective_format(), client.region)}); {code('{client_phone.raw}')} is the number as it came."
         )
     dates = sorted(keys & set(placeholders.DATE_NAMES))
     if dates:

@@ -135,17 +135,18 @@ def cross_section_problems(data: Any) -> list[tuple[KeyPath, str]]:
             )
     problems += _unknown_schedules(data)
     for path, when in iter_whens(data):
-        if (
-            "number_type" in when
-            and not _get(data, "phones", "client", "region")
-            and not (path[0] == "originate" and _get(data, "originate", "region"))
-        ):
-            problems.append(
-                (
-                    path + ("number_type",),
-                    "number_type reads the numbering plan of a region: set phones.client.region (e.g. KZ)",
+        for key in ("number_type", "country"):
+            if (
+                key in when
+                and not _get(data, "phones", "client", "region")
+                and not (path[0] == "originate" and _get(data, "originate", "region"))
+            ):
+                problems.append(
+                    (
+                        path + (key,),
+                        f"{key} reads the numbering plan of a region: set phones.client.region (e.g. KZ)",
+                    )
                 )
-            )
     problems += _cancels_where_not_allowed(data)
     problems += _unavailable_placeholders(data)
     for path, fields in iter_set_maps(data):
@@ -248,9 +249,7 @@ def _unavailable_placeholders(data: dict[str, Any]) -> list[tuple[KeyPath, str]]
                 parts = placeholders.parse(text)
             except placeholders.TemplateError:
                 continue  # the model reports a broken template itself
-            for part in parts:
-                if isinstance(part, str):
-                    continue
+            for part in placeholders.each(parts):
                 if part.key in placeholders.DATE_NAMES and not data.get("timezone"):
                     problems.append(
                         (path, f"{{{part.name}}} needs the client's timezone: set 'timezone' at the top of the spec")

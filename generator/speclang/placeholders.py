@@ -60,6 +60,7 @@ DESCRIPTIONS = {
     "entity.name": "the CRM entity's name",
     "entity.type": "the CRM entity's type",
     "entity.id": "the CRM entity's ID",
+    "a ?? b": "{entity.name ?? client_phone}: the first of the placeholders that has a value (any number of them)",
     "call_full.<path>": "any path of the call data ('*' for any member)",
     "input.<path>": "any path of the customization's input",
 }
@@ -71,6 +72,14 @@ _PATH_RE = re.compile(r"^[^{}\s.][^{}\s]*$")
 @dataclass(frozen=True)
 class Placeholder:
     name: str  # "client_phone", or "call_full.channel.id" / "input.DURATION"
+    # `{entity.name ?? client_phone}`: the alternatives after the first, tried in order when the
+    # ones before have no value (an empty text).
+    rest: tuple[Placeholder, ...] = ()
+
+    @property
+    def options(self) -> tuple[Placeholder, ...]:
+        """Each alternative as a placeholder of its own, the first one first."""
+        return (Placeholder(self.name), *self.rest) if self.rest else (self,)
 
     @property
     def key(self) -> str:
@@ -114,11 +123,17 @@ def parse(text: str) -> list[Part]:
             if end < 0:
                 raise TemplateError(f"unclosed '{{' at character {i + 1} (write '{{{{' for a literal brace)")
             name = text[i + 1 : end].strip()
-            check_name(name)
+            names = [n.strip() for n in name.split("??")]
+            if len(names) > 1 and not all(names):
+                raise TemplateError(
+                    f"'{{{name}}}': '??' stands between two placeholders, e.g. {{entity.name ?? client_phone}}"
+                )
+            for one in names:
+                check_name(one)
             if buf:
                 parts.append("".join(buf))
                 buf = []
-            parts.append(Placeholder(name))
+            parts.append(Placeholder(names[0], tuple(Placeholder(n) for n in names[1:])))
             i = end + 1
             continue
         if ch == "}":
@@ -155,6 +170,14 @@ def check_name(name: str) -> None:
         raise TemplateError(f"placeholder '{{{name}}}' has an empty or invalid path")
     import difflib
 
+    alternative = re.search(r"\|\||\?:|\?|//|\s(?:or|else)\s", name)
+    if alternative and re.fullmatch(r"[\w.]+", name[: alternative.start()].strip() or "-"):
+        # `{entity.name || client_phone}`, `{entity.name ? client_phone}`: a fallback meant.
+        rest = name[alternative.end() :].strip()
+        raise TemplateError(
+            f"'{{{name}}}': did you mean {{{name[: alternative.start()].strip()} ?? {rest}}}? "
+            "'??' gives the first of the placeholders that has a value"
+        )
     if not re.fullmatch(r"[\w.]*", name):
         # Not a name at all: text in braces, most often a JSON body written by hand.
         raise TemplateError(
@@ -172,6 +195,11 @@ def check_name(name: str) -> None:
 
 def literal_length(parts: list[Part]) -> int:
     return sum(len(p) for p in parts if isinstance(p, str))
+
+
+def each(parts: list[Part]) -> list[Placeholder]:
+    """Every placeholder among `parts`, each alternative of a `{a ?? b}` on its own."""
+    return [option for part in parts if isinstance(part, Placeholder) for option in part.options]
 
 
 def has_placeholders(parts: list[Part]) -> bool:

@@ -138,6 +138,65 @@ def _check_region(code: str) -> str:
 
 Region = Annotated[str, AfterValidator(_check_region)]
 
+UNKNOWN_COUNTRY = "unknown"
+
+
+@functools.lru_cache(maxsize=1)
+def _country_names() -> dict[str, str]:
+    """English country name (lower case) -> ISO 3166-1 code, for libphonenumber's regions."""
+    import phonenumbers
+    from phonenumbers.geocoder import _region_display_name
+
+    return {_region_display_name(r, "en").lower(): r for r in phonenumbers.SUPPORTED_REGIONS if _region_display_name(r, "en")}
+
+
+def _check_country(value: Any) -> Any:
+    """`country: AT` or a list: ISO 3166-1 codes as libphonenumber assigns them, or `unknown`."""
+    import phonenumbers
+
+    items = value if isinstance(value, list) else [value]
+    if not items:
+        raise ValueError("an empty list matches no country")
+    out = []
+    for item in items:
+        if not isinstance(item, str):
+            raise ValueError(f"{item!r} is not a country: write an ISO 3166-1 code such as AT, or unknown")
+        code = item.strip()
+        if code.lower() == UNKNOWN_COUNTRY:
+            out.append(UNKNOWN_COUNTRY)
+            continue
+        if code.upper() in phonenumbers.SUPPORTED_REGIONS:
+            out.append(code.upper())
+            continue
+        named = _country_names().get(code.lower())
+        close = [named] if named else difflib.get_close_matches(code.upper(), sorted(phonenumbers.SUPPORTED_REGIONS), n=3)
+        if not close:
+            close = [_country_names()[n] for n in difflib.get_close_matches(code.lower(), list(_country_names()), n=3)]
+        if not close and code.lower() != UNKNOWN_COUNTRY and difflib.get_close_matches(code.lower(), [UNKNOWN_COUNTRY]):
+            close = [UNKNOWN_COUNTRY]
+        from phonenumbers.geocoder import _region_display_name
+
+        shown = ", ".join(f"{c} ({_region_display_name(c, 'en')})" if c != UNKNOWN_COUNTRY else c for c in close)
+        raise ValueError(
+            f"{item!r} is not a country code libphonenumber knows"
+            + (f" (did you mean {shown}?)" if close else "")
+            + ": write ISO 3166-1 codes such as AT, or unknown for a number that is not valid"
+        )
+    return tuple(out)
+
+
+CountryList = Annotated[
+    tuple[str, ...],
+    BeforeValidator(_check_country),
+    WithJsonSchema(
+        {
+            "description": "the client number's country (ISO 3166-1, as libphonenumber assigns it: AT, KZ...; "
+            "unknown when the number is not valid), or a list of them (any may match)",
+            "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}],
+        }
+    ),
+]
+
 
 def _scalar_text(value: Any) -> str:
     """Condition values compare as text, the way the generated PHP compares them."""
@@ -474,7 +533,17 @@ class When(Strict):
     )
     trunk: TextMatchValue | None = Field(default=None, description="the trunk's number or name")
     client_phone: TextMatchValue | None = Field(
-        default=None, description="the external party's number as the connector sees it"
+        default=None,
+        description="the client's number: holds when the number as sent, or as phones.client writes it, "
+        "matches (a value written in any notation is compared in both forms too)",
+    )
+    client_phone_raw: TextMatchValue | None = Field(
+        default=None, alias="client_phone.raw", description="the client's number exactly as the connector sent it"
+    )
+    country: CountryList | None = Field(
+        default=None,
+        description="the country of the client's number (ISO 3166-1 as libphonenumber assigns it, e.g. AT; "
+        "unknown when the number is not valid), read with phones.client.region",
     )
     line: TextMatchValue | None = Field(default=None, description="the external line number (LINE_NUMBER)")
     status: MatchValue | None = Field(default=None, description='STATUS_CODE / call result, e.g. "304"')

@@ -104,7 +104,10 @@ def _message(error: dict[str, Any], data: Any, path: KeyPath) -> str:
         return f"required key '{path[-1] if path else '?'}' is missing"
     if kind == "literal_error":
         got = error.get("input")
-        return f"{got!r} is not allowed: {msg[0].lower() + msg[1:]}"
+        allowed = re.findall(r"'([^']*)'", str((error.get("ctx") or {}).get("expected", "")))
+        close = difflib.get_close_matches(str(got), allowed, n=1, cutoff=0.6) if isinstance(got, str) else []
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        return f"{got!r} is not allowed{hint}: {msg[0].lower() + msg[1:]}"
     text = msg[0].lower() + msg[1:] if msg and msg[:2] != msg[:2].upper() else msg
     got = error.get("input")
     text = str(text)
