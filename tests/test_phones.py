@@ -244,3 +244,108 @@ def test_shared_calling_codes_every_pair(phone_files, php):
     moscow_in_kz = [oracle(t, "KZ", "e164") for t in ("+7 495 123 45 67", "8 (495) 123-45-67")]
     assert moscow_in_kz == ["+74951234567", "+74951234567"]
     print(f"\nshared calling codes: {count} numbers, {len(foreign)} of another region of the code written")
+
+
+# --- originate.format dial and the country condition, against phonenumbers (issue 20) --------
+
+DIAL_REGIONS = ("DE", "AT", "UZ", "KZ", "RU", "US", "CA", "JM", "GB", "GG", "FR", "IT", "VA", "JP", "BR", "AU", "NO")
+
+
+def dial_oracle(text: str, region: str) -> str:
+    """The digits libphonenumber's formatOutOfCountryCallingNumber writes for dialling from
+    `region` ("+" kept where it writes no prefix), for what process_client_phone would rewrite."""
+    if oracle(text, region, "e164") == text and not text.startswith("+"):
+        return text
+    number = pn.parse(text, region)
+    if number.country_code == PhoneMetadata.metadata_for_region(region).country_code and not pn.is_valid_number(number):
+        return text
+    out = pn.format_out_of_country_calling_number(number, region)
+    return ("+" if out.startswith("+") else "") + digits(out)
+
+
+@pytest.fixture(scope="module")
+def originate_files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("dial")
+
+    @cache
+    def path(region: str) -> str:
+        spec = Spec.model_validate(
+            {"version": 1, "name": f"dial-{region}", "originate": {"region": region, "format": "dial"}}
+        )
+        rendered = render_one(from_model(spec), BY_NAME["process_originate_params"])
+        target = folder / f"{region}.php"
+        target.write_text(rendered.content, encoding="utf-8")
+        return str(target)
+
+    return path
+
+
+def test_dial_matches_phonenumbers(originate_files, php):
+    """`format: dial`: +49891234567 -> 0891234567 from Germany, +431234567 -> 00431234567, and
+    from Kazakhstan +49301234567 -> 81049301234567 (libphonenumber's "8~10"), for the example
+    numbers of every region in DIAL_REGIONS dialled from each of them."""
+    texts = []
+    for number_region in DIAL_REGIONS:
+        for number in examples_of(number_region):
+            texts += [pn.format_number(number, F.INTERNATIONAL), pn.format_number(number, F.E164)]
+    batch = [(region, text) for region in DIAL_REGIONS for text in texts]
+    batch += [("DE", "+49891234567"), ("UZ", "+998901234567"), ("DE", "+431234567"), ("KZ", "+49301234567")]
+    batch += [(region, text) for region in ("DE", "UZ") for text in ("104", "anonymous", "+7 012 345 67 89")]
+    cases = [Case(originate_files(region), json.dumps({"extension": text}), None) for region, text in batch]
+    wrong = []
+    for (region, text), result in zip(batch, run_batch(cases, php)):
+        assert result.clean, (region, text, result.errors, result.crash)
+        got, want = result.reply["data"]["extension"], dial_oracle(text, region)
+        if got != want:
+            wrong.append(f"from {region} {text!r}: want {want!r}, got {got!r}")
+    assert not wrong, f"{len(wrong)} of {len(batch)} differ:\n" + "\n".join(wrong[:30])
+    assert [dial_oracle(t, r) for r, t in batch[-10:-6]] == ["0891234567", "901234567", "00431234567", "81049301234567"]
+
+
+def country_oracle(text: str, region: str) -> str:
+    if oracle(text, region, "e164") == text and not text.startswith("+"):
+        return "unknown"  # not a number process_client_phone reads (words, internal numbers, invalid)
+    try:
+        number = pn.parse(text, region)
+    except pn.NumberParseException:
+        return "unknown"
+    return pn.region_code_for_number(number) if pn.is_valid_number(number) else "unknown"
+
+
+def test_country_matches_phonenumbers(php, tmp_path):
+    """`country`: the region libphonenumber assigns to a valid number, `unknown` otherwise, for
+    every ordered pair of regions of each shared calling code (and numbers of other codes the
+    spec names), in international and national notation."""
+    files: dict[str, str] = {}
+    batch = []
+    for regions in SHARED.values():
+        named = [*regions, "DE", "UZ"]
+        texts = ["anonymous", "101", "+7 012 345 67 89"]
+        for number_region in named:
+            for number in examples_of(number_region)[:3]:
+                texts += [pn.format_number(number, F.INTERNATIONAL), pn.format_number(number, F.NATIONAL)]
+        for spec_region in regions:
+            rules = [{"when": {"country": code}, "set": {"CRM_SOURCE": code}} for code in [*named, "unknown"]]
+            spec = Spec.model_validate(
+                {
+                    "version": 1,
+                    "name": f"country-{spec_region}",
+                    "phones": {"client": {"region": spec_region}},
+                    "registration_params": {"rules": rules},
+                }
+            )
+            target = tmp_path / f"{spec_region}.php"
+            target.write_text(render_one(from_model(spec), BY_NAME["process_registration_params"]).content, "utf-8")
+            files[spec_region] = str(target)
+            batch += [(spec_region, text) for text in texts]
+    cases = [Case(files[r], json.dumps({"PHONE_NUMBER": t, "CRM_SOURCE": "none"}), None) for r, t in batch]
+    wrong = []
+    for (region, text), result in zip(batch, run_batch(cases, php)):
+        assert result.clean, (region, text, result.errors, result.crash)
+        got, want = result.reply["data"]["CRM_SOURCE"], country_oracle(text, region)
+        if got != want:
+            wrong.append(f"in {region} {text!r}: want {want!r}, got {got!r}")
+    assert not wrong, f"{len(wrong)} of {len(batch)} differ:\n" + "\n".join(wrong[:30])
+    assert country_oracle("8 (495) 123-45-67", "KZ") == "RU" and country_oracle("+7 701 234 56 78", "RU") == "KZ"
+    other = sum(1 for region, text in batch if country_oracle(text, region) not in ("unknown", region))
+    assert other > len(batch) // 3, (other, len(batch))  # most numbers belong to another region than the spec's
