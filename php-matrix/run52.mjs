@@ -22,6 +22,7 @@ php.writeFile('/itgrix/request.json', JSON.stringify({ cases: request.cases, stu
 php.writeFile('/itgrix/main.php',
   "<?php date_default_timezone_set('Pacific/Chatham'); $itgrix_gen_request_file = '/itgrix/request.json'; include '/itgrix/harness.php';");
 const result = await php.run({ scriptPath: '/itgrix/main.php' });
-process.stdout.write(result.text);
 if (result.errors) process.stderr.write(result.errors);
-process.exit(result.exitCode || 0);
+// Exit only once stdout is flushed: a pipe takes 64 KiB at once, and process.exit() right after
+// write() cut a larger reply there (a matrix run of every golden case).
+process.stdout.write(result.text, () => process.exit(result.exitCode || 0));
