@@ -83,6 +83,20 @@ if (!function_exists('itgrix_gen_3fac224f_preg_match')) {
         return $result === 1;
     }
 }
+if (!function_exists('itgrix_gen_048ee94a_preg_replace')) {
+    // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
+    function itgrix_gen_048ee94a_preg_replace($pattern, $replacement, $subject) {
+        if (!is_string($subject)) {
+            return $subject;
+        }
+        $result = @preg_replace($pattern, $replacement, $subject);
+        if (!is_string($result)) {
+            itgrix_gen_6c4af3a7_preg_failed($pattern);
+            return $subject;
+        }
+        return $result;
+    }
+}
 if (!function_exists('itgrix_gen_6c4af3a7_preg_failed')) {
     function itgrix_gen_6c4af3a7_preg_failed($pattern) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
@@ -104,11 +118,203 @@ if (!function_exists('itgrix_gen_641bf1fe_log')) {
         return $answer;
     }
 }
+if (!function_exists('itgrix_gen_1dcb2b08_phone_e164')) {
+    // A port of libphonenumber's parsing for one region (metadata copied at generation time); what it
+    // does not recognise as a number (words, short internal numbers, stray symbols) stays unchanged.
+    // The number in E.164 ("+74951234567"), or without the "+" ($plus false: "74951234567").
+    function itgrix_gen_1dcb2b08_phone_e164($phone, $meta, $plus) {
+        $parsed = itgrix_gen_e4e12a2b_phone_parse($phone, $meta);
+        return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
+    }
+}
+if (!function_exists('itgrix_gen_e4e12a2b_phone_parse')) {
+    // array(country code, national significant number, region) or null when not a number we
+    // understand; the region (ISO 3166-1, as libphonenumber assigns it) only for a valid number of the
+    // spec's calling code ('' for another calling code, null when $meta['strict'] is off).
+    function itgrix_gen_e4e12a2b_phone_parse($phone, $meta) {
+        if (!is_string($phone)) {
+            return null;
+        }
+        $text = trim($phone);
+        // Digits with the usual separators and at most one leading "+"; anything else (letters,
+        // "*", "#", an extension) is not a number this function rewrites.
+        if (!preg_match('/^\+?[0-9 \-.()\/~]+$/', $text) || !preg_match('/[0-9]/', $text)) {
+            return null;
+        }
+        $plus = substr($text, 0, 1) === '+';
+        $digits = preg_replace('/[^0-9]/', '', $text);
+        if (!$plus && strlen($digits) <= $meta['internal']) {
+            return null;
+        }
+        $international = $plus;
+        if (!$plus && $meta['idd'] !== null && preg_match($meta['idd'], $digits, $m)) {
+            $rest = substr($digits, strlen($m[0]));
+            if ($rest !== false && $rest !== '' && substr($rest, 0, 1) !== '0') {
+                $digits = $rest;
+                $international = true;
+            }
+        }
+        $cc = $meta['cc'];
+        if ($international) {
+            if (strpos($digits, $cc) !== 0) {
+                $length = strlen($digits);
+                if ($length < 7 || $length > 17 || substr($digits, 0, 1) === '0') {
+                    return null;
+                }
+                return array('', $digits, '');
+            }
+            $national = (string) substr($digits, strlen($cc));
+        } else {
+            $national = $digits;
+            if (strpos($digits, $cc) === 0) {
+                $candidate = itgrix_gen_e2e75e13_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
+                if ((!itgrix_gen_a16fbf14_full_match($meta['general'], $digits)
+                    && itgrix_gen_a16fbf14_full_match($meta['general'], $candidate))
+                    || itgrix_gen_9072528e_phone_length($digits, $meta) === 'long') {
+                    $national = $candidate;
+                    $international = true;
+                }
+            }
+        }
+        // With its calling code a number is read as one of the code's main region (libphonenumber's
+        // parse): "+44 ..." in a Guernsey spec is read as British.
+        $read = $international && $meta['intl'] !== null ? array_merge($meta, $meta['intl']) : $meta;
+        $stripped = itgrix_gen_e2e75e13_phone_strip_prefix($national, $read);
+        if (itgrix_gen_9072528e_phone_length($stripped, $read) === 'ok') {
+            $national = $stripped;
+        }
+        if (!$meta['strict']) {
+            return itgrix_gen_9072528e_phone_length($national, $meta) === 'ok' ? array($cc, $national, null) : null;
+        }
+        // invalid: keep (the default): a number that no region of the calling code allows comes back
+        // as it arrived, never as a made-up number; one of another region of the code ("+7 495" in a
+        // Kazakh spec, a US number in a Canadian one) is valid like the region's own.
+        $region = itgrix_gen_debe518d_phone_region($cc, $national, $meta['regions']);
+        return $region === null ? null : array($cc, $national, $region);
+    }
+}
+if (!function_exists('itgrix_gen_debe518d_phone_region')) {
+    // The region a national significant number of calling code $cc belongs to, when it is valid there
+    // (libphonenumber's getRegionCodeForNumber and isValidNumber): a region with leading digits owns
+    // what they match, valid or not; another, what is valid there.  Null: not a valid number.
+    function itgrix_gen_debe518d_phone_region($cc, $national, $regions) {
+        foreach ($regions as $row) {
+            if ($row[1] !== $cc) {
+                continue;
+            }
+            if ($row[2] !== null) {
+                if (preg_match($row[2], $national)) {
+                    return itgrix_gen_a16fbf14_full_match($row[3], $national) ? $row[0] : null;
+                }
+            } elseif (itgrix_gen_a16fbf14_full_match($row[3], $national)) {
+                return $row[0];
+            }
+        }
+        return null;
+    }
+}
+if (!function_exists('itgrix_gen_a16fbf14_full_match')) {
+    function itgrix_gen_a16fbf14_full_match($pattern, $text) {
+        return is_string($text) && preg_match($pattern, $text) === 1;
+    }
+}
+if (!function_exists('itgrix_gen_9072528e_phone_length')) {
+    // 'ok' | 'short' | 'long' | 'local' | 'invalid', as libphonenumber's testNumberLength.
+    function itgrix_gen_9072528e_phone_length($number, $meta) {
+        $length = strlen($number);
+        if (in_array($length, $meta['lengths'], true)) {
+            return 'ok';
+        }
+        if (in_array($length, $meta['local'], true)) {
+            return 'local';
+        }
+        if ($length < $meta['lengths'][0]) {
+            return 'short';
+        }
+        if ($length > $meta['lengths'][count($meta['lengths']) - 1]) {
+            return 'long';
+        }
+        return 'invalid';
+    }
+}
+if (!function_exists('itgrix_gen_e2e75e13_phone_strip_prefix')) {
+    // libphonenumber's maybeStripNationalPrefixAndCarrierCode.
+    function itgrix_gen_e2e75e13_phone_strip_prefix($number, $meta) {
+        if ($number === '' || $meta['npp'] === null) {
+            return $number;
+        }
+        if (!preg_match($meta['npp'], $number, $m)) {
+            return $number;
+        }
+        $viable = itgrix_gen_a16fbf14_full_match($meta['general'], $number);
+        $groups = count($m) - 1;
+        if ($meta['npt'] === null || $groups < 1 || !isset($m[$groups]) || $m[$groups] === '') {
+            $rest = (string) substr($number, strlen($m[0]));
+            if ($viable && !itgrix_gen_a16fbf14_full_match($meta['general'], $rest)) {
+                return $number;
+            }
+            return $rest;
+        }
+        $transformed = itgrix_gen_048ee94a_preg_replace($meta['npp'], $meta['npt'], $number);
+        if ($viable && !itgrix_gen_a16fbf14_full_match($meta['general'], $transformed)) {
+            return $number;
+        }
+        return $transformed;
+    }
+}
 if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
     function itgrix_gen_dd1d38ed_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
+    }
+}
+if (!function_exists('itgrix_gen_00f2ba56_client_number')) {
+    // phones.client: the client's number as process_client_phone.php answers it
+    function itgrix_gen_00f2ba56_client_number($phone) {
+        if (!is_string($phone)) {
+            return $phone;
+        }
+        // phones.client.rewrite[0]: "^\\+?810(\\d+)$" -> "+$1"
+        $phone = itgrix_gen_048ee94a_preg_replace('~^\\+?810(\\d+)$~u', '+$1', $phone);
+        // phones.client: format e164, region RU
+        $phone = itgrix_gen_1dcb2b08_phone_e164($phone, array(
+            'cc' => '7',
+            'idd' => '~^(?:810)~u',
+            'npp' => '~^(?:8)~u',
+            'npt' => null,
+            'general' => '~^(?:8\\d{13}|[347-9]\\d{9})$~u',
+            'lengths' => array(10, 14),
+            'local' => array(7),
+            'internal' => 9,
+            'formats' => array(),
+            'strict' => true,
+            'intl' => null,
+            'regions' => array(
+                array(
+                    'RU', '7', '~^(?:[3489])~u',
+                    '~^(?=(?:\\d{10}|\\d{14})$)(?=(?:8\\d{13}|[347-9]\\d{9})$)(?:(?=(?:\\d{10})$)(?:80[39]\\d{7})|(?=(?:\\d{10}|\\d{14})$)(?:8(?:0[04]|108\\d{3})\\d{7})|(?=(?:\\d{10})$)(?:808\\d{7})|(?=(?:\\d{10})$)(?:(?:3(?:0[12]|36|4[1-35-79]|5[1-3]|65|8[1-58]|9[0145])|4(?:01|1[1356]|2[13467]|7[1-5]|8[1-7]|9[1-689])|8(?:1[1-8]|2[01]|3[13-6]|4[0-8]|5[15-7]|6[0-35-79]|7[1-37-9]))\\d{7})|(?=(?:\\d{10})$)(?:9(?:[0-24-9]\\d{4}|3(?:0(?:0(?:05|[124579]\\d|3[0-7]|6[0-49]|8[04-9])|[1-9]\\d\\d)|[1-9]\\d{3}))\\d{4}))$~u',
+                ),
+                array(
+                    'KZ', '7', '~^(?:7)~u',
+                    '~^(?=(?:\\d{10}|\\d{14})$)(?=(?:8\\d{13}|[78]\\d{9})$)(?:(?=(?:\\d{10})$)(?:809\\d{7})|(?=(?:\\d{10}|\\d{14})$)(?:8(?:00|108\\d{3})\\d{7})|(?=(?:\\d{10})$)(?:751\\d{7})|(?=(?:\\d{10})$)(?:808\\d{7})|(?=(?:\\d{10})$)(?:7(?:1(?:0(?:[23]\\d|4[0-3]|59|63)|1(?:[23]\\d|4[0-79]|59)|2(?:[23]\\d|59)|3(?:2\\d|3[0-79]|4[0-35-9]|59)|4(?:[24]\\d|3[013-9]|5[1-9]|97)|5(?:2\\d|3[1-9]|4[0-7]|59)|6(?:[2-4]\\d|5[19]|61)|72\\d|8(?:[27]\\d|3[1-46-9]|4[0-5]|59))|2(?:1(?:[23]\\d|4[46-9]|5[3469])|2(?:2\\d|3[0679]|46|5[12679])|3(?:[2-4]\\d|5[139])|4(?:2\\d|3[1-35-9]|59)|5(?:[23]\\d|4[0-8]|59|61)|6(?:2\\d|3[1-9]|4[0-4]|59)|7(?:[2379]\\d|40|5[279])|8(?:[23]\\d|4[0-3]|59)|9(?:2\\d|3[124578]|59)))\\d{5})|(?=(?:\\d{10})$)(?:7(?:0[0-25-8]|47|6[0-4]|7[15-8]|85)\\d{7}))$~u',
+                ),
+            ),
+        ), true);
+        return $phone;
+    }
+}
+if (!function_exists('itgrix_gen_69a8d106_client_phones')) {
+    // the client's numbers as sent and as phones.client writes them
+    function itgrix_gen_69a8d106_client_phones($values) {
+        if (!is_array($values)) {
+            return $values;
+        }
+        $out = $values;
+        foreach ($values as $value) {
+            $out[] = itgrix_gen_00f2ba56_client_number($value);
+        }
+        return $out;
     }
 }
 if (!function_exists('itgrix_gen_9448df5c_trunk')) {
@@ -162,8 +368,8 @@ if (!function_exists('itgrix_gen_need_registration_50d858e0')) {
                 && itgrix_gen_c70f4e58_is(itgrix_gen_2be8f721_seen(itgrix_gen_9448df5c_trunk($params), $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id'), array('test-trunk'))) {
                 return itgrix_gen_dd1d38ed_reply(array('result' => false));
             }
-            // registration.rules[2]: client_phone matches "^\\+?7800" -> skip
-            if (itgrix_gen_ac6e4679_matches(itgrix_gen_2be8f721_seen(itgrix_gen_96ef66a2_client_phone($params), $name, 'client_phone', 'PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten'), array('~^\\+?7800~u'))) {
+            // registration.rules[2]: client_phone matches "^\\+?7800" (as sent or as written) -> skip
+            if (itgrix_gen_ac6e4679_matches(itgrix_gen_69a8d106_client_phones(itgrix_gen_2be8f721_seen(itgrix_gen_96ef66a2_client_phone($params), $name, 'client_phone', 'PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten')), array('~^\\+?7800~u'))) {
                 return itgrix_gen_dd1d38ed_reply(array('result' => false));
             }
             // registration.default: register

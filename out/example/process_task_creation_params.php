@@ -115,18 +115,20 @@ if (!function_exists('itgrix_gen_641bf1fe_log')) {
         return $answer;
     }
 }
-if (!function_exists('itgrix_gen_a4efc1d7_phone_e164')) {
+if (!function_exists('itgrix_gen_1dcb2b08_phone_e164')) {
     // A port of libphonenumber's parsing for one region (metadata copied at generation time); what it
     // does not recognise as a number (words, short internal numbers, stray symbols) stays unchanged.
     // The number in E.164 ("+74951234567"), or without the "+" ($plus false: "74951234567").
-    function itgrix_gen_a4efc1d7_phone_e164($phone, $meta, $plus) {
-        $parsed = itgrix_gen_883db670_phone_parse($phone, $meta);
+    function itgrix_gen_1dcb2b08_phone_e164($phone, $meta, $plus) {
+        $parsed = itgrix_gen_e4e12a2b_phone_parse($phone, $meta);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
 }
-if (!function_exists('itgrix_gen_883db670_phone_parse')) {
-    // array(country code, national significant number) or null when not a number we understand.
-    function itgrix_gen_883db670_phone_parse($phone, $meta) {
+if (!function_exists('itgrix_gen_e4e12a2b_phone_parse')) {
+    // array(country code, national significant number, region) or null when not a number we
+    // understand; the region (ISO 3166-1, as libphonenumber assigns it) only for a valid number of the
+    // spec's calling code ('' for another calling code, null when $meta['strict'] is off).
+    function itgrix_gen_e4e12a2b_phone_parse($phone, $meta) {
         if (!is_string($phone)) {
             return null;
         }
@@ -156,7 +158,7 @@ if (!function_exists('itgrix_gen_883db670_phone_parse')) {
                 if ($length < 7 || $length > 17 || substr($digits, 0, 1) === '0') {
                     return null;
                 }
-                return array('', $digits);
+                return array('', $digits, '');
             }
             $national = (string) substr($digits, strlen($cc));
         } else {
@@ -171,19 +173,41 @@ if (!function_exists('itgrix_gen_883db670_phone_parse')) {
                 }
             }
         }
-        $stripped = itgrix_gen_e2e75e13_phone_strip_prefix($national, $meta);
-        if (itgrix_gen_9072528e_phone_length($stripped, $meta) === 'ok') {
+        // With its calling code a number is read as one of the code's main region (libphonenumber's
+        // parse): "+44 ..." in a Guernsey spec is read as British.
+        $read = $international && $meta['intl'] !== null ? array_merge($meta, $meta['intl']) : $meta;
+        $stripped = itgrix_gen_e2e75e13_phone_strip_prefix($national, $read);
+        if (itgrix_gen_9072528e_phone_length($stripped, $read) === 'ok') {
             $national = $stripped;
         }
-        if (itgrix_gen_9072528e_phone_length($national, $meta) !== 'ok') {
-            return null;
+        if (!$meta['strict']) {
+            return itgrix_gen_9072528e_phone_length($national, $meta) === 'ok' ? array($cc, $national, null) : null;
         }
-        // invalid: keep (the default): a number the region's numbering plan does not allow comes back
-        // as it arrived, never as a made-up international number.
-        if ($meta['strict'] && !itgrix_gen_a16fbf14_full_match($meta['general'], $national)) {
-            return null;
+        // invalid: keep (the default): a number that no region of the calling code allows comes back
+        // as it arrived, never as a made-up number; one of another region of the code ("+7 495" in a
+        // Kazakh spec, a US number in a Canadian one) is valid like the region's own.
+        $region = itgrix_gen_debe518d_phone_region($cc, $national, $meta['regions']);
+        return $region === null ? null : array($cc, $national, $region);
+    }
+}
+if (!function_exists('itgrix_gen_debe518d_phone_region')) {
+    // The region a national significant number of calling code $cc belongs to, when it is valid there
+    // (libphonenumber's getRegionCodeForNumber and isValidNumber): a region with leading digits owns
+    // what they match, valid or not; another, what is valid there.  Null: not a valid number.
+    function itgrix_gen_debe518d_phone_region($cc, $national, $regions) {
+        foreach ($regions as $row) {
+            if ($row[1] !== $cc) {
+                continue;
+            }
+            if ($row[2] !== null) {
+                if (preg_match($row[2], $national)) {
+                    return itgrix_gen_a16fbf14_full_match($row[3], $national) ? $row[0] : null;
+                }
+            } elseif (itgrix_gen_a16fbf14_full_match($row[3], $national)) {
+                return $row[0];
+            }
         }
-        return array($cc, $national);
+        return null;
     }
 }
 if (!function_exists('itgrix_gen_a16fbf14_full_match')) {
@@ -273,6 +297,41 @@ if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
 }
+if (!function_exists('itgrix_gen_00f2ba56_client_number')) {
+    // phones.client: the client's number as process_client_phone.php answers it
+    function itgrix_gen_00f2ba56_client_number($phone) {
+        if (!is_string($phone)) {
+            return $phone;
+        }
+        // phones.client.rewrite[0]: "^\\+?810(\\d+)$" -> "+$1"
+        $phone = itgrix_gen_048ee94a_preg_replace('~^\\+?810(\\d+)$~u', '+$1', $phone);
+        // phones.client: format e164, region RU
+        $phone = itgrix_gen_1dcb2b08_phone_e164($phone, array(
+            'cc' => '7',
+            'idd' => '~^(?:810)~u',
+            'npp' => '~^(?:8)~u',
+            'npt' => null,
+            'general' => '~^(?:8\\d{13}|[347-9]\\d{9})$~u',
+            'lengths' => array(10, 14),
+            'local' => array(7),
+            'internal' => 9,
+            'formats' => array(),
+            'strict' => true,
+            'intl' => null,
+            'regions' => array(
+                array(
+                    'RU', '7', '~^(?:[3489])~u',
+                    '~^(?=(?:\\d{10}|\\d{14})$)(?=(?:8\\d{13}|[347-9]\\d{9})$)(?:(?=(?:\\d{10})$)(?:80[39]\\d{7})|(?=(?:\\d{10}|\\d{14})$)(?:8(?:0[04]|108\\d{3})\\d{7})|(?=(?:\\d{10})$)(?:808\\d{7})|(?=(?:\\d{10})$)(?:(?:3(?:0[12]|36|4[1-35-79]|5[1-3]|65|8[1-58]|9[0145])|4(?:01|1[1356]|2[13467]|7[1-5]|8[1-7]|9[1-689])|8(?:1[1-8]|2[01]|3[13-6]|4[0-8]|5[15-7]|6[0-35-79]|7[1-37-9]))\\d{7})|(?=(?:\\d{10})$)(?:9(?:[0-24-9]\\d{4}|3(?:0(?:0(?:05|[124579]\\d|3[0-7]|6[0-49]|8[04-9])|[1-9]\\d\\d)|[1-9]\\d{3}))\\d{4}))$~u',
+                ),
+                array(
+                    'KZ', '7', '~^(?:7)~u',
+                    '~^(?=(?:\\d{10}|\\d{14})$)(?=(?:8\\d{13}|[78]\\d{9})$)(?:(?=(?:\\d{10})$)(?:809\\d{7})|(?=(?:\\d{10}|\\d{14})$)(?:8(?:00|108\\d{3})\\d{7})|(?=(?:\\d{10})$)(?:751\\d{7})|(?=(?:\\d{10})$)(?:808\\d{7})|(?=(?:\\d{10})$)(?:7(?:1(?:0(?:[23]\\d|4[0-3]|59|63)|1(?:[23]\\d|4[0-79]|59)|2(?:[23]\\d|59)|3(?:2\\d|3[0-79]|4[0-35-9]|59)|4(?:[24]\\d|3[013-9]|5[1-9]|97)|5(?:2\\d|3[1-9]|4[0-7]|59)|6(?:[2-4]\\d|5[19]|61)|72\\d|8(?:[27]\\d|3[1-46-9]|4[0-5]|59))|2(?:1(?:[23]\\d|4[46-9]|5[3469])|2(?:2\\d|3[0679]|46|5[12679])|3(?:[2-4]\\d|5[139])|4(?:2\\d|3[1-35-9]|59)|5(?:[23]\\d|4[0-8]|59|61)|6(?:2\\d|3[1-9]|4[0-4]|59)|7(?:[2379]\\d|40|5[279])|8(?:[23]\\d|4[0-3]|59)|9(?:2\\d|3[124578]|59)))\\d{5})|(?=(?:\\d{10})$)(?:7(?:0[0-25-8]|47|6[0-4]|7[15-8]|85)\\d{7}))$~u',
+                ),
+            ),
+        ), true);
+        return $phone;
+    }
+}
 if (!function_exists('itgrix_gen_1b8f5d94_zone')) {
     // "Europe\/Moscow": UTC offsets from the tz database, 2020-2040
     function itgrix_gen_1b8f5d94_zone() {
@@ -286,30 +345,6 @@ if (!function_exists('itgrix_gen_96ef66a2_client_phone')) {
             array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
             array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
         ), itgrix_gen_cabe9f23_direction($params));
-    }
-}
-if (!function_exists('itgrix_gen_c4bb895f_client_number')) {
-    // phones.client: the client's number as process_client_phone.php answers it
-    function itgrix_gen_c4bb895f_client_number($phone) {
-        if (!is_string($phone)) {
-            return $phone;
-        }
-        // phones.client.rewrite[0]: "^\\+?810(\\d+)$" -> "+$1"
-        $phone = itgrix_gen_048ee94a_preg_replace('~^\\+?810(\\d+)$~u', '+$1', $phone);
-        // phones.client: format e164, region RU
-        $phone = itgrix_gen_a4efc1d7_phone_e164($phone, array(
-            'cc' => '7',
-            'idd' => '~^(?:810)~u',
-            'npp' => '~^(?:8)~u',
-            'npt' => null,
-            'general' => '~^(?:8\\d{13}|[347-9]\\d{9})$~u',
-            'lengths' => array(10, 14),
-            'local' => array(7),
-            'internal' => 9,
-            'formats' => array(),
-            'strict' => true,
-        ), true);
-        return $phone;
     }
 }
 if (!function_exists('itgrix_gen_cabe9f23_direction')) {
@@ -332,7 +367,7 @@ if (!function_exists('itgrix_gen_process_task_creation_params_50d858e0')) {
             $fields['DEADLINE'] = itgrix_gen_9dfb0ac9_deadline($sent, 2.0, itgrix_gen_1b8f5d94_zone());
             // tasks.set
             $fields['TITLE'] = 'Missed call from '
-                . itgrix_gen_c4bb895f_client_number(itgrix_gen_b621337e_text(itgrix_gen_96ef66a2_client_phone($params)));
+                . itgrix_gen_00f2ba56_client_number(itgrix_gen_b621337e_text(itgrix_gen_96ef66a2_client_phone($params)));
             return itgrix_gen_dd1d38ed_reply(array('fields' => $fields));
         } catch (Exception $e) {
             return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);

@@ -51,9 +51,11 @@ if (!function_exists('itgrix_gen_641bf1fe_log')) {
         return $answer;
     }
 }
-if (!function_exists('itgrix_gen_883db670_phone_parse')) {
-    // array(country code, national significant number) or null when not a number we understand.
-    function itgrix_gen_883db670_phone_parse($phone, $meta) {
+if (!function_exists('itgrix_gen_e4e12a2b_phone_parse')) {
+    // array(country code, national significant number, region) or null when not a number we
+    // understand; the region (ISO 3166-1, as libphonenumber assigns it) only for a valid number of the
+    // spec's calling code ('' for another calling code, null when $meta['strict'] is off).
+    function itgrix_gen_e4e12a2b_phone_parse($phone, $meta) {
         if (!is_string($phone)) {
             return null;
         }
@@ -83,7 +85,7 @@ if (!function_exists('itgrix_gen_883db670_phone_parse')) {
                 if ($length < 7 || $length > 17 || substr($digits, 0, 1) === '0') {
                     return null;
                 }
-                return array('', $digits);
+                return array('', $digits, '');
             }
             $national = (string) substr($digits, strlen($cc));
         } else {
@@ -98,19 +100,41 @@ if (!function_exists('itgrix_gen_883db670_phone_parse')) {
                 }
             }
         }
-        $stripped = itgrix_gen_e2e75e13_phone_strip_prefix($national, $meta);
-        if (itgrix_gen_9072528e_phone_length($stripped, $meta) === 'ok') {
+        // With its calling code a number is read as one of the code's main region (libphonenumber's
+        // parse): "+44 ..." in a Guernsey spec is read as British.
+        $read = $international && $meta['intl'] !== null ? array_merge($meta, $meta['intl']) : $meta;
+        $stripped = itgrix_gen_e2e75e13_phone_strip_prefix($national, $read);
+        if (itgrix_gen_9072528e_phone_length($stripped, $read) === 'ok') {
             $national = $stripped;
         }
-        if (itgrix_gen_9072528e_phone_length($national, $meta) !== 'ok') {
-            return null;
+        if (!$meta['strict']) {
+            return itgrix_gen_9072528e_phone_length($national, $meta) === 'ok' ? array($cc, $national, null) : null;
         }
-        // invalid: keep (the default): a number the region's numbering plan does not allow comes back
-        // as it arrived, never as a made-up international number.
-        if ($meta['strict'] && !itgrix_gen_a16fbf14_full_match($meta['general'], $national)) {
-            return null;
+        // invalid: keep (the default): a number that no region of the calling code allows comes back
+        // as it arrived, never as a made-up number; one of another region of the code ("+7 495" in a
+        // Kazakh spec, a US number in a Canadian one) is valid like the region's own.
+        $region = itgrix_gen_debe518d_phone_region($cc, $national, $meta['regions']);
+        return $region === null ? null : array($cc, $national, $region);
+    }
+}
+if (!function_exists('itgrix_gen_debe518d_phone_region')) {
+    // The region a national significant number of calling code $cc belongs to, when it is valid there
+    // (libphonenumber's getRegionCodeForNumber and isValidNumber): a region with leading digits owns
+    // what they match, valid or not; another, what is valid there.  Null: not a valid number.
+    function itgrix_gen_debe518d_phone_region($cc, $national, $regions) {
+        foreach ($regions as $row) {
+            if ($row[1] !== $cc) {
+                continue;
+            }
+            if ($row[2] !== null) {
+                if (preg_match($row[2], $national)) {
+                    return itgrix_gen_a16fbf14_full_match($row[3], $national) ? $row[0] : null;
+                }
+            } elseif (itgrix_gen_a16fbf14_full_match($row[3], $national)) {
+                return $row[0];
+            }
         }
-        return array($cc, $national);
+        return null;
     }
 }
 if (!function_exists('itgrix_gen_a16fbf14_full_match')) {
@@ -162,20 +186,26 @@ if (!function_exists('itgrix_gen_e2e75e13_phone_strip_prefix')) {
         return $transformed;
     }
 }
-if (!function_exists('itgrix_gen_03a4fba3_phone_national')) {
+if (!function_exists('itgrix_gen_553e9e4d_phone_national')) {
     // The number as dialled inside the country: libphonenumber's NATIONAL format without separators
     // ("8" + number in Russia, "0" in Germany); a foreign number stays E.164.
-    function itgrix_gen_03a4fba3_phone_national($phone, $meta) {
-        $parsed = itgrix_gen_883db670_phone_parse($phone, $meta);
+    function itgrix_gen_553e9e4d_phone_national($phone, $meta) {
+        $parsed = itgrix_gen_e4e12a2b_phone_parse($phone, $meta);
         if ($parsed === null || $parsed[0] !== $meta['cc']) {
             return $parsed === null ? $phone : '+' . $parsed[1];
         }
+        return itgrix_gen_148bc33d_phone_national_digits($parsed[1], $meta);
+    }
+}
+if (!function_exists('itgrix_gen_148bc33d_phone_national_digits')) {
+    // A national significant number of the spec's calling code in the digits of its NATIONAL format.
+    function itgrix_gen_148bc33d_phone_national_digits($national, $meta) {
         foreach ($meta['formats'] as $format) {
-            if (($format[2] === null || preg_match($format[2], $parsed[1])) && itgrix_gen_a16fbf14_full_match($format[0], $parsed[1])) {
-                return preg_replace('/[^0-9]/', '', itgrix_gen_048ee94a_preg_replace($format[0], $format[1], $parsed[1]));
+            if (($format[2] === null || preg_match($format[2], $national)) && itgrix_gen_a16fbf14_full_match($format[0], $national)) {
+                return preg_replace('/[^0-9]/', '', itgrix_gen_048ee94a_preg_replace($format[0], $format[1], $national));
             }
         }
-        return $parsed[1];
+        return $national;
     }
 }
 if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
@@ -203,7 +233,7 @@ if (!function_exists('itgrix_gen_process_originate_params_0b778819')) {
             $data = itgrix_gen_5350eb8e_pick(itgrix_gen_fa0e7661_unwrap($params), array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data'));
             if (isset($data['extension']) && is_string($data['extension'])) {
                 // originate: format national, region BY
-                $data['extension'] = itgrix_gen_03a4fba3_phone_national($data['extension'], array(
+                $data['extension'] = itgrix_gen_553e9e4d_phone_national($data['extension'], array(
                     'cc' => '375',
                     'idd' => '~^(?:810)~u',
                     'npp' => '~^(?:0|80?)~u',
@@ -221,6 +251,13 @@ if (!function_exists('itgrix_gen_process_originate_params_0b778819')) {
                         array('~^(?:(\\d{3})(\\d{3,4})(\\d{4}))$~u', '8 ${1} ${2} ${3}', '~^(?:[89])~u'),
                     ),
                     'strict' => true,
+                    'intl' => null,
+                    'regions' => array(
+                        array(
+                            'BY', '375', null,
+                            '~^(?=(?:\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11})$)(?=(?:(?:[12]\\d|33|44|902)\\d{7}|8(?:0[0-79]\\d{5,7}|[1-7]\\d{9})|8(?:1[0-489]|[5-79]\\d)\\d{7}|8[1-79]\\d{6,7}|8[0-79]\\d{5}|8\\d{5})$)(?:(?=(?:\\d{10})$)(?:(?:810|902)\\d{7})|(?=(?:\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11})$)(?:800\\d{3,7}|8(?:0[13]|20\\d)\\d{7})|(?=(?:\\d{9})$)(?:249\\d{6})|(?=(?:\\d{9})$)(?:(?:1(?:5(?:1[1-5]|[24]\\d|6[2-4]|9[1-7])|6(?:[235]\\d|4[1-7])|7\\d\\d)|2(?:1(?:[246]\\d|3[0-35-9]|5[1-9])|2(?:[235]\\d|4[0-8])|3(?:[26]\\d|3[02-79]|4[024-7]|5[03-7])))\\d{5})|(?=(?:\\d{9})$)(?:(?:2(?:5[5-79]|9[1-9])|(?:33|44)\\d)\\d{6}))$~u',
+                        ),
+                    ),
                 ));
             }
             return itgrix_gen_dd1d38ed_reply($data);

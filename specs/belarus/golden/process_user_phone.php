@@ -51,18 +51,20 @@ if (!function_exists('itgrix_gen_641bf1fe_log')) {
         return $answer;
     }
 }
-if (!function_exists('itgrix_gen_a4efc1d7_phone_e164')) {
+if (!function_exists('itgrix_gen_1dcb2b08_phone_e164')) {
     // A port of libphonenumber's parsing for one region (metadata copied at generation time); what it
     // does not recognise as a number (words, short internal numbers, stray symbols) stays unchanged.
     // The number in E.164 ("+74951234567"), or without the "+" ($plus false: "74951234567").
-    function itgrix_gen_a4efc1d7_phone_e164($phone, $meta, $plus) {
-        $parsed = itgrix_gen_883db670_phone_parse($phone, $meta);
+    function itgrix_gen_1dcb2b08_phone_e164($phone, $meta, $plus) {
+        $parsed = itgrix_gen_e4e12a2b_phone_parse($phone, $meta);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
 }
-if (!function_exists('itgrix_gen_883db670_phone_parse')) {
-    // array(country code, national significant number) or null when not a number we understand.
-    function itgrix_gen_883db670_phone_parse($phone, $meta) {
+if (!function_exists('itgrix_gen_e4e12a2b_phone_parse')) {
+    // array(country code, national significant number, region) or null when not a number we
+    // understand; the region (ISO 3166-1, as libphonenumber assigns it) only for a valid number of the
+    // spec's calling code ('' for another calling code, null when $meta['strict'] is off).
+    function itgrix_gen_e4e12a2b_phone_parse($phone, $meta) {
         if (!is_string($phone)) {
             return null;
         }
@@ -92,7 +94,7 @@ if (!function_exists('itgrix_gen_883db670_phone_parse')) {
                 if ($length < 7 || $length > 17 || substr($digits, 0, 1) === '0') {
                     return null;
                 }
-                return array('', $digits);
+                return array('', $digits, '');
             }
             $national = (string) substr($digits, strlen($cc));
         } else {
@@ -107,19 +109,41 @@ if (!function_exists('itgrix_gen_883db670_phone_parse')) {
                 }
             }
         }
-        $stripped = itgrix_gen_e2e75e13_phone_strip_prefix($national, $meta);
-        if (itgrix_gen_9072528e_phone_length($stripped, $meta) === 'ok') {
+        // With its calling code a number is read as one of the code's main region (libphonenumber's
+        // parse): "+44 ..." in a Guernsey spec is read as British.
+        $read = $international && $meta['intl'] !== null ? array_merge($meta, $meta['intl']) : $meta;
+        $stripped = itgrix_gen_e2e75e13_phone_strip_prefix($national, $read);
+        if (itgrix_gen_9072528e_phone_length($stripped, $read) === 'ok') {
             $national = $stripped;
         }
-        if (itgrix_gen_9072528e_phone_length($national, $meta) !== 'ok') {
-            return null;
+        if (!$meta['strict']) {
+            return itgrix_gen_9072528e_phone_length($national, $meta) === 'ok' ? array($cc, $national, null) : null;
         }
-        // invalid: keep (the default): a number the region's numbering plan does not allow comes back
-        // as it arrived, never as a made-up international number.
-        if ($meta['strict'] && !itgrix_gen_a16fbf14_full_match($meta['general'], $national)) {
-            return null;
+        // invalid: keep (the default): a number that no region of the calling code allows comes back
+        // as it arrived, never as a made-up number; one of another region of the code ("+7 495" in a
+        // Kazakh spec, a US number in a Canadian one) is valid like the region's own.
+        $region = itgrix_gen_debe518d_phone_region($cc, $national, $meta['regions']);
+        return $region === null ? null : array($cc, $national, $region);
+    }
+}
+if (!function_exists('itgrix_gen_debe518d_phone_region')) {
+    // The region a national significant number of calling code $cc belongs to, when it is valid there
+    // (libphonenumber's getRegionCodeForNumber and isValidNumber): a region with leading digits owns
+    // what they match, valid or not; another, what is valid there.  Null: not a valid number.
+    function itgrix_gen_debe518d_phone_region($cc, $national, $regions) {
+        foreach ($regions as $row) {
+            if ($row[1] !== $cc) {
+                continue;
+            }
+            if ($row[2] !== null) {
+                if (preg_match($row[2], $national)) {
+                    return itgrix_gen_a16fbf14_full_match($row[3], $national) ? $row[0] : null;
+                }
+            } elseif (itgrix_gen_a16fbf14_full_match($row[3], $national)) {
+                return $row[0];
+            }
         }
-        return array($cc, $national);
+        return null;
     }
 }
 if (!function_exists('itgrix_gen_a16fbf14_full_match')) {
@@ -190,7 +214,7 @@ if (!function_exists('itgrix_gen_process_user_phone_0b778819')) {
             $data = itgrix_gen_5350eb8e_pick($params, array('phone'));
             if (isset($data['phone']) && is_string($data['phone'])) {
                 // phones.user: format e164, region BY
-                $data['phone'] = itgrix_gen_a4efc1d7_phone_e164($data['phone'], array(
+                $data['phone'] = itgrix_gen_1dcb2b08_phone_e164($data['phone'], array(
                     'cc' => '375',
                     'idd' => '~^(?:810)~u',
                     'npp' => '~^(?:0|80?)~u',
@@ -201,6 +225,8 @@ if (!function_exists('itgrix_gen_process_user_phone_0b778819')) {
                     'internal' => 5,
                     'formats' => array(),
                     'strict' => false,
+                    'intl' => null,
+                    'regions' => array(),
                 ), true);
             }
             return itgrix_gen_dd1d38ed_reply($data);

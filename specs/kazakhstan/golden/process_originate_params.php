@@ -40,6 +40,17 @@ if (!function_exists('itgrix_gen_474fc4c1_collect')) {
         return $found;
     }
 }
+if (!function_exists('itgrix_gen_2be8f721_seen')) {
+    // A rule read a key and no source of the field table found a value: say so on stderr with the
+    // paths tried ($tried, written in at generation), so a wrong guess about this connector's data
+    // shows in its log even without capture (`fields:` in the spec fixes it).  Returns $values.
+    function itgrix_gen_2be8f721_seen($values, $name, $key, $tried) {
+        if (count($values) === 0) {
+            itgrix_gen_641bf1fe_log($name, "no value for '" . $key . "'; tried " . $tried);
+        }
+        return $values;
+    }
+}
 if (!function_exists('itgrix_gen_c70f4e58_is')) {
     // Is any of the values (texts) one of the texts?
     function itgrix_gen_c70f4e58_is($values, $texts) {
@@ -119,18 +130,20 @@ if (!function_exists('itgrix_gen_641bf1fe_log')) {
         return $answer;
     }
 }
-if (!function_exists('itgrix_gen_a4efc1d7_phone_e164')) {
+if (!function_exists('itgrix_gen_1dcb2b08_phone_e164')) {
     // A port of libphonenumber's parsing for one region (metadata copied at generation time); what it
     // does not recognise as a number (words, short internal numbers, stray symbols) stays unchanged.
     // The number in E.164 ("+74951234567"), or without the "+" ($plus false: "74951234567").
-    function itgrix_gen_a4efc1d7_phone_e164($phone, $meta, $plus) {
-        $parsed = itgrix_gen_883db670_phone_parse($phone, $meta);
+    function itgrix_gen_1dcb2b08_phone_e164($phone, $meta, $plus) {
+        $parsed = itgrix_gen_e4e12a2b_phone_parse($phone, $meta);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
 }
-if (!function_exists('itgrix_gen_883db670_phone_parse')) {
-    // array(country code, national significant number) or null when not a number we understand.
-    function itgrix_gen_883db670_phone_parse($phone, $meta) {
+if (!function_exists('itgrix_gen_e4e12a2b_phone_parse')) {
+    // array(country code, national significant number, region) or null when not a number we
+    // understand; the region (ISO 3166-1, as libphonenumber assigns it) only for a valid number of the
+    // spec's calling code ('' for another calling code, null when $meta['strict'] is off).
+    function itgrix_gen_e4e12a2b_phone_parse($phone, $meta) {
         if (!is_string($phone)) {
             return null;
         }
@@ -160,7 +173,7 @@ if (!function_exists('itgrix_gen_883db670_phone_parse')) {
                 if ($length < 7 || $length > 17 || substr($digits, 0, 1) === '0') {
                     return null;
                 }
-                return array('', $digits);
+                return array('', $digits, '');
             }
             $national = (string) substr($digits, strlen($cc));
         } else {
@@ -175,19 +188,41 @@ if (!function_exists('itgrix_gen_883db670_phone_parse')) {
                 }
             }
         }
-        $stripped = itgrix_gen_e2e75e13_phone_strip_prefix($national, $meta);
-        if (itgrix_gen_9072528e_phone_length($stripped, $meta) === 'ok') {
+        // With its calling code a number is read as one of the code's main region (libphonenumber's
+        // parse): "+44 ..." in a Guernsey spec is read as British.
+        $read = $international && $meta['intl'] !== null ? array_merge($meta, $meta['intl']) : $meta;
+        $stripped = itgrix_gen_e2e75e13_phone_strip_prefix($national, $read);
+        if (itgrix_gen_9072528e_phone_length($stripped, $read) === 'ok') {
             $national = $stripped;
         }
-        if (itgrix_gen_9072528e_phone_length($national, $meta) !== 'ok') {
-            return null;
+        if (!$meta['strict']) {
+            return itgrix_gen_9072528e_phone_length($national, $meta) === 'ok' ? array($cc, $national, null) : null;
         }
-        // invalid: keep (the default): a number the region's numbering plan does not allow comes back
-        // as it arrived, never as a made-up international number.
-        if ($meta['strict'] && !itgrix_gen_a16fbf14_full_match($meta['general'], $national)) {
-            return null;
+        // invalid: keep (the default): a number that no region of the calling code allows comes back
+        // as it arrived, never as a made-up number; one of another region of the code ("+7 495" in a
+        // Kazakh spec, a US number in a Canadian one) is valid like the region's own.
+        $region = itgrix_gen_debe518d_phone_region($cc, $national, $meta['regions']);
+        return $region === null ? null : array($cc, $national, $region);
+    }
+}
+if (!function_exists('itgrix_gen_debe518d_phone_region')) {
+    // The region a national significant number of calling code $cc belongs to, when it is valid there
+    // (libphonenumber's getRegionCodeForNumber and isValidNumber): a region with leading digits owns
+    // what they match, valid or not; another, what is valid there.  Null: not a valid number.
+    function itgrix_gen_debe518d_phone_region($cc, $national, $regions) {
+        foreach ($regions as $row) {
+            if ($row[1] !== $cc) {
+                continue;
+            }
+            if ($row[2] !== null) {
+                if (preg_match($row[2], $national)) {
+                    return itgrix_gen_a16fbf14_full_match($row[3], $national) ? $row[0] : null;
+                }
+            } elseif (itgrix_gen_a16fbf14_full_match($row[3], $national)) {
+                return $row[0];
+            }
         }
-        return array($cc, $national);
+        return null;
     }
 }
 if (!function_exists('itgrix_gen_a16fbf14_full_match')) {
@@ -239,15 +274,15 @@ if (!function_exists('itgrix_gen_e2e75e13_phone_strip_prefix')) {
         return $transformed;
     }
 }
-if (!function_exists('itgrix_gen_55e6500f_number_types')) {
+if (!function_exists('itgrix_gen_9400b31d_number_types')) {
     // The types of the numbers among $values, as libphonenumber's getNumberType says for the spec's
     // region (patterns copied at generation time, in its order: the first types exclude the rest):
     // 'mobile' and/or 'fixed_line' (both where the region cannot tell them apart), 'toll_free',
     // 'premium_rate', 'voip'; 'unknown' for anything else, a number of another country included.
-    function itgrix_gen_55e6500f_number_types($values, $meta, $types) {
+    function itgrix_gen_9400b31d_number_types($values, $meta, $types) {
         $out = array();
         foreach (is_array($values) ? $values : array() as $value) {
-            $parsed = itgrix_gen_883db670_phone_parse($value, $meta);
+            $parsed = itgrix_gen_e4e12a2b_phone_parse($value, $meta);
             $found = array();
             if ($parsed !== null && $parsed[0] === $meta['cc'] && itgrix_gen_a16fbf14_full_match($meta['general'], $parsed[1])) {
                 foreach ($types as $type) {
@@ -264,12 +299,12 @@ if (!function_exists('itgrix_gen_55e6500f_number_types')) {
         return count($out) > 0 ? $out : array('unknown');
     }
 }
-if (!function_exists('itgrix_gen_cdfc88db_phones_e164')) {
+if (!function_exists('itgrix_gen_6f544ac1_phones_e164')) {
     // Each of $values in E.164 for the region (numbers it does not recognise stay as they are).
-    function itgrix_gen_cdfc88db_phones_e164($values, $meta) {
+    function itgrix_gen_6f544ac1_phones_e164($values, $meta) {
         $out = array();
         foreach (is_array($values) ? $values : array() as $value) {
-            $out[] = itgrix_gen_a4efc1d7_phone_e164($value, $meta, true);
+            $out[] = itgrix_gen_1dcb2b08_phone_e164($value, $meta, true);
         }
         return $out;
     }
@@ -298,10 +333,13 @@ if (!function_exists('itgrix_gen_08ca4990_client_phone')) {
         ), itgrix_gen_cabe9f23_direction($params));
     }
 }
-if (!function_exists('itgrix_gen_26573c54_e164')) {
-    // the client's numbers in E.164, by the numbering plan of "KZ"
-    function itgrix_gen_26573c54_e164($values) {
-        return itgrix_gen_cdfc88db_phones_e164($values, array(
+if (!function_exists('itgrix_gen_0d3f848a_client_phones')) {
+    // the client's numbers as sent and in E.164, by the numbering plan of "KZ"
+    function itgrix_gen_0d3f848a_client_phones($values) {
+        if (!is_array($values)) {
+            return $values;
+        }
+        return array_merge($values, itgrix_gen_6f544ac1_phones_e164($values, array(
             'cc' => '7',
             'idd' => '~^(?:810)~u',
             'npp' => '~^(?:8)~u',
@@ -312,13 +350,30 @@ if (!function_exists('itgrix_gen_26573c54_e164')) {
             'internal' => 9,
             'formats' => array(),
             'strict' => true,
-        ));
+            'intl' => array(
+                'npp' => '~^(?:8)~u',
+                'npt' => null,
+                'general' => '~^(?:8\\d{13}|[347-9]\\d{9})$~u',
+                'lengths' => array(10, 14),
+                'local' => array(7),
+            ),
+            'regions' => array(
+                array(
+                    'RU', '7', '~^(?:[3489])~u',
+                    '~^(?=(?:\\d{10}|\\d{14})$)(?=(?:8\\d{13}|[347-9]\\d{9})$)(?:(?=(?:\\d{10})$)(?:80[39]\\d{7})|(?=(?:\\d{10}|\\d{14})$)(?:8(?:0[04]|108\\d{3})\\d{7})|(?=(?:\\d{10})$)(?:808\\d{7})|(?=(?:\\d{10})$)(?:(?:3(?:0[12]|36|4[1-35-79]|5[1-3]|65|8[1-58]|9[0145])|4(?:01|1[1356]|2[13467]|7[1-5]|8[1-7]|9[1-689])|8(?:1[1-8]|2[01]|3[13-6]|4[0-8]|5[15-7]|6[0-35-79]|7[1-37-9]))\\d{7})|(?=(?:\\d{10})$)(?:9(?:[0-24-9]\\d{4}|3(?:0(?:0(?:05|[124579]\\d|3[0-7]|6[0-49]|8[04-9])|[1-9]\\d\\d)|[1-9]\\d{3}))\\d{4}))$~u',
+                ),
+                array(
+                    'KZ', '7', '~^(?:7)~u',
+                    '~^(?=(?:\\d{10}|\\d{14})$)(?=(?:8\\d{13}|[78]\\d{9})$)(?:(?=(?:\\d{10})$)(?:809\\d{7})|(?=(?:\\d{10}|\\d{14})$)(?:8(?:00|108\\d{3})\\d{7})|(?=(?:\\d{10})$)(?:751\\d{7})|(?=(?:\\d{10})$)(?:808\\d{7})|(?=(?:\\d{10})$)(?:7(?:1(?:0(?:[23]\\d|4[0-3]|59|63)|1(?:[23]\\d|4[0-79]|59)|2(?:[23]\\d|59)|3(?:2\\d|3[0-79]|4[0-35-9]|59)|4(?:[24]\\d|3[013-9]|5[1-9]|97)|5(?:2\\d|3[1-9]|4[0-7]|59)|6(?:[2-4]\\d|5[19]|61)|72\\d|8(?:[27]\\d|3[1-46-9]|4[0-5]|59))|2(?:1(?:[23]\\d|4[46-9]|5[3469])|2(?:2\\d|3[0679]|46|5[12679])|3(?:[2-4]\\d|5[139])|4(?:2\\d|3[1-35-9]|59)|5(?:[23]\\d|4[0-8]|59|61)|6(?:2\\d|3[1-9]|4[0-4]|59)|7(?:[2379]\\d|40|5[279])|8(?:[23]\\d|4[0-3]|59)|9(?:2\\d|3[124578]|59)))\\d{5})|(?=(?:\\d{10})$)(?:7(?:0[0-25-8]|47|6[0-4]|7[15-8]|85)\\d{7}))$~u',
+                ),
+            ),
+        )));
     }
 }
-if (!function_exists('itgrix_gen_481cfb7b_number_types')) {
+if (!function_exists('itgrix_gen_97aac05a_number_types')) {
     // the types of the client's number, by the numbering plan of "KZ"
-    function itgrix_gen_481cfb7b_number_types($values) {
-        return itgrix_gen_55e6500f_number_types($values, array(
+    function itgrix_gen_97aac05a_number_types($values) {
+        return itgrix_gen_9400b31d_number_types($values, array(
             'cc' => '7',
             'idd' => '~^(?:810)~u',
             'npp' => '~^(?:8)~u',
@@ -329,6 +384,23 @@ if (!function_exists('itgrix_gen_481cfb7b_number_types')) {
             'internal' => 9,
             'formats' => array(),
             'strict' => true,
+            'intl' => array(
+                'npp' => '~^(?:8)~u',
+                'npt' => null,
+                'general' => '~^(?:8\\d{13}|[347-9]\\d{9})$~u',
+                'lengths' => array(10, 14),
+                'local' => array(7),
+            ),
+            'regions' => array(
+                array(
+                    'RU', '7', '~^(?:[3489])~u',
+                    '~^(?=(?:\\d{10}|\\d{14})$)(?=(?:8\\d{13}|[347-9]\\d{9})$)(?:(?=(?:\\d{10})$)(?:80[39]\\d{7})|(?=(?:\\d{10}|\\d{14})$)(?:8(?:0[04]|108\\d{3})\\d{7})|(?=(?:\\d{10})$)(?:808\\d{7})|(?=(?:\\d{10})$)(?:(?:3(?:0[12]|36|4[1-35-79]|5[1-3]|65|8[1-58]|9[0145])|4(?:01|1[1356]|2[13467]|7[1-5]|8[1-7]|9[1-689])|8(?:1[1-8]|2[01]|3[13-6]|4[0-8]|5[15-7]|6[0-35-79]|7[1-37-9]))\\d{7})|(?=(?:\\d{10})$)(?:9(?:[0-24-9]\\d{4}|3(?:0(?:0(?:05|[124579]\\d|3[0-7]|6[0-49]|8[04-9])|[1-9]\\d\\d)|[1-9]\\d{3}))\\d{4}))$~u',
+                ),
+                array(
+                    'KZ', '7', '~^(?:7)~u',
+                    '~^(?=(?:\\d{10}|\\d{14})$)(?=(?:8\\d{13}|[78]\\d{9})$)(?:(?=(?:\\d{10})$)(?:809\\d{7})|(?=(?:\\d{10}|\\d{14})$)(?:8(?:00|108\\d{3})\\d{7})|(?=(?:\\d{10})$)(?:751\\d{7})|(?=(?:\\d{10})$)(?:808\\d{7})|(?=(?:\\d{10})$)(?:7(?:1(?:0(?:[23]\\d|4[0-3]|59|63)|1(?:[23]\\d|4[0-79]|59)|2(?:[23]\\d|59)|3(?:2\\d|3[0-79]|4[0-35-9]|59)|4(?:[24]\\d|3[013-9]|5[1-9]|97)|5(?:2\\d|3[1-9]|4[0-7]|59)|6(?:[2-4]\\d|5[19]|61)|72\\d|8(?:[27]\\d|3[1-46-9]|4[0-5]|59))|2(?:1(?:[23]\\d|4[46-9]|5[3469])|2(?:2\\d|3[0679]|46|5[12679])|3(?:[2-4]\\d|5[139])|4(?:2\\d|3[1-35-9]|59)|5(?:[23]\\d|4[0-8]|59|61)|6(?:2\\d|3[1-9]|4[0-4]|59)|7(?:[2379]\\d|40|5[279])|8(?:[23]\\d|4[0-3]|59)|9(?:2\\d|3[124578]|59)))\\d{5})|(?=(?:\\d{10})$)(?:7(?:0[0-25-8]|47|6[0-4]|7[15-8]|85)\\d{7}))$~u',
+                ),
+            ),
         ), array(
             array('premium_rate', '~^(?:809\\d{7})$~u'),
             array('toll_free', '~^(?:8(?:00|108\\d{3})\\d{7})$~u'),
@@ -359,7 +431,7 @@ if (!function_exists('itgrix_gen_process_originate_params_4451df57')) {
             $data = itgrix_gen_5350eb8e_pick(itgrix_gen_fa0e7661_unwrap($params), array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data'));
             if (isset($data['extension']) && is_string($data['extension'])) {
                 // originate: format e164, region KZ
-                $data['extension'] = itgrix_gen_a4efc1d7_phone_e164($data['extension'], array(
+                $data['extension'] = itgrix_gen_1dcb2b08_phone_e164($data['extension'], array(
                     'cc' => '7',
                     'idd' => '~^(?:810)~u',
                     'npp' => '~^(?:8)~u',
@@ -370,14 +442,25 @@ if (!function_exists('itgrix_gen_process_originate_params_4451df57')) {
                     'internal' => 9,
                     'formats' => array(),
                     'strict' => true,
+                    'intl' => array('npp' => '~^(?:8)~u', 'npt' => null, 'general' => '~^(?:8\\d{13}|[347-9]\\d{9})$~u', 'lengths' => array(10, 14), 'local' => array(7)),
+                    'regions' => array(
+                        array(
+                            'RU', '7', '~^(?:[3489])~u',
+                            '~^(?=(?:\\d{10}|\\d{14})$)(?=(?:8\\d{13}|[347-9]\\d{9})$)(?:(?=(?:\\d{10})$)(?:80[39]\\d{7})|(?=(?:\\d{10}|\\d{14})$)(?:8(?:0[04]|108\\d{3})\\d{7})|(?=(?:\\d{10})$)(?:808\\d{7})|(?=(?:\\d{10})$)(?:(?:3(?:0[12]|36|4[1-35-79]|5[1-3]|65|8[1-58]|9[0145])|4(?:01|1[1356]|2[13467]|7[1-5]|8[1-7]|9[1-689])|8(?:1[1-8]|2[01]|3[13-6]|4[0-8]|5[15-7]|6[0-35-79]|7[1-37-9]))\\d{7})|(?=(?:\\d{10})$)(?:9(?:[0-24-9]\\d{4}|3(?:0(?:0(?:05|[124579]\\d|3[0-7]|6[0-49]|8[04-9])|[1-9]\\d\\d)|[1-9]\\d{3}))\\d{4}))$~u',
+                        ),
+                        array(
+                            'KZ', '7', '~^(?:7)~u',
+                            '~^(?=(?:\\d{10}|\\d{14})$)(?=(?:8\\d{13}|[78]\\d{9})$)(?:(?=(?:\\d{10})$)(?:809\\d{7})|(?=(?:\\d{10}|\\d{14})$)(?:8(?:00|108\\d{3})\\d{7})|(?=(?:\\d{10})$)(?:751\\d{7})|(?=(?:\\d{10})$)(?:808\\d{7})|(?=(?:\\d{10})$)(?:7(?:1(?:0(?:[23]\\d|4[0-3]|59|63)|1(?:[23]\\d|4[0-79]|59)|2(?:[23]\\d|59)|3(?:2\\d|3[0-79]|4[0-35-9]|59)|4(?:[24]\\d|3[013-9]|5[1-9]|97)|5(?:2\\d|3[1-9]|4[0-7]|59)|6(?:[2-4]\\d|5[19]|61)|72\\d|8(?:[27]\\d|3[1-46-9]|4[0-5]|59))|2(?:1(?:[23]\\d|4[46-9]|5[3469])|2(?:2\\d|3[0679]|46|5[12679])|3(?:[2-4]\\d|5[139])|4(?:2\\d|3[1-35-9]|59)|5(?:[23]\\d|4[0-8]|59|61)|6(?:2\\d|3[1-9]|4[0-4]|59)|7(?:[2379]\\d|40|5[279])|8(?:[23]\\d|4[0-3]|59)|9(?:2\\d|3[124578]|59)))\\d{5})|(?=(?:\\d{10})$)(?:7(?:0[0-25-8]|47|6[0-4]|7[15-8]|85)\\d{7}))$~u',
+                        ),
+                    ),
                 ), true);
             }
             // originate.rules[0]: number_type is "mobile"
-            if (itgrix_gen_c70f4e58_is(itgrix_gen_481cfb7b_number_types(itgrix_gen_08ca4990_client_phone($params)), array('mobile'))) {
+            if (itgrix_gen_c70f4e58_is(itgrix_gen_97aac05a_number_types(itgrix_gen_08ca4990_client_phone($params)), array('mobile'))) {
                 $data['context'] = 'from-crm-mobile';
             }
-            // originate.rules[1]: client_phone matches "^\\+7727"
-            if (itgrix_gen_ac6e4679_matches(itgrix_gen_26573c54_e164(itgrix_gen_08ca4990_client_phone($params)), array('~^\\+7727~u'))) {
+            // originate.rules[1]: client_phone matches "^\\+7727" (as sent or as written)
+            if (itgrix_gen_ac6e4679_matches(itgrix_gen_0d3f848a_client_phones(itgrix_gen_2be8f721_seen(itgrix_gen_08ca4990_client_phone($params), $name, 'client_phone', 'params.extension, extension, PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten')), array('~^\\+7727~u'))) {
                 $data['context'] = 'from-crm-almaty';
             }
             return itgrix_gen_dd1d38ed_reply($data);

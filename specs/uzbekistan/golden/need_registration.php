@@ -269,26 +269,26 @@ if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
 }
-if (!function_exists('itgrix_gen_02f0246a_client_phones')) {
+if (!function_exists('itgrix_gen_08bf9ffe_client_phones')) {
     // the client's numbers as sent and as phones.client writes them
-    function itgrix_gen_02f0246a_client_phones($values) {
+    function itgrix_gen_08bf9ffe_client_phones($values) {
         if (!is_array($values)) {
             return $values;
         }
         $out = $values;
         foreach ($values as $value) {
-            $out[] = itgrix_gen_10f8ee8b_client_number($value);
+            $out[] = itgrix_gen_278c119f_client_number($value);
         }
         return $out;
     }
 }
-if (!function_exists('itgrix_gen_10f8ee8b_client_number')) {
+if (!function_exists('itgrix_gen_278c119f_client_number')) {
     // phones.client: the client's number as process_client_phone.php answers it
-    function itgrix_gen_10f8ee8b_client_number($phone) {
+    function itgrix_gen_278c119f_client_number($phone) {
         if (!is_string($phone)) {
             return $phone;
         }
-        // phones.client (spec.yaml:10): format e164, region UZ
+        // phones.client: format e164, region UZ
         $phone = itgrix_gen_1dcb2b08_phone_e164($phone, array(
             'cc' => '998',
             'idd' => '~^(?:00)~u',
@@ -334,15 +334,15 @@ if (!function_exists('itgrix_gen_need_registration_1c438aa8')) {
             return itgrix_gen_641bf1fe_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
-            // registration.rules[0] (spec.yaml:17): client_phone is "71 234-56-78" (as sent or as written) -> skip
-            if (itgrix_gen_c70f4e58_is(itgrix_gen_02f0246a_client_phones(itgrix_gen_2be8f721_seen(itgrix_gen_96ef66a2_client_phone($params), $name, 'client_phone', 'PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten')), itgrix_gen_02f0246a_client_phones(array('71 234-56-78')))) {
+            // registration.rules[0]: client_phone is "71 234-56-78" (as sent or as written) -> skip
+            if (itgrix_gen_c70f4e58_is(itgrix_gen_08bf9ffe_client_phones(itgrix_gen_2be8f721_seen(itgrix_gen_96ef66a2_client_phone($params), $name, 'client_phone', 'PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten')), itgrix_gen_08bf9ffe_client_phones(array('71 234-56-78')))) {
                 return itgrix_gen_dd1d38ed_reply(array('result' => false));
             }
-            // registration.rules[1] (spec.yaml:20): client_phone matches "^\\+99890000" (as sent or as written) -> skip
-            if (itgrix_gen_ac6e4679_matches(itgrix_gen_02f0246a_client_phones(itgrix_gen_96ef66a2_client_phone($params)), array('~^\\+99890000~u'))) {
+            // registration.rules[1]: client_phone matches "^\\+99890000" (as sent or as written) -> skip
+            if (itgrix_gen_ac6e4679_matches(itgrix_gen_08bf9ffe_client_phones(itgrix_gen_96ef66a2_client_phone($params)), array('~^\\+99890000~u'))) {
                 return itgrix_gen_dd1d38ed_reply(array('result' => false));
             }
-            // registration.default (spec.yaml:13): register
+            // registration.default: register
             return itgrix_gen_dd1d38ed_reply(array('result' => true));
         } catch (Exception $e) {
             return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);

@@ -213,7 +213,7 @@ if (!function_exists('itgrix_gen_process_client_phone_1c438aa8')) {
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick($params, array('phone'));
             if (isset($data['phone']) && is_string($data['phone'])) {
-                // phones.client (spec.yaml:10): format e164, region UZ
+                // phones.client: format e164, region UZ
                 $data['phone'] = itgrix_gen_1dcb2b08_phone_e164($data['phone'], array(
                     'cc' => '998',
                     'idd' => '~^(?:00)~u',

@@ -334,12 +334,12 @@ if (!function_exists('itgrix_gen_process_final_params_1c438aa8')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick($params, array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID'));
-            // final_params.rules[0] (spec.yaml:36): status is "304" and the number's country is "KZ" or "RU"
+            // final_params.rules[0]: status is "304" and the number's country is "KZ" or "RU"
             if (itgrix_gen_c70f4e58_is(itgrix_gen_2be8f721_seen(itgrix_gen_9c915d88_status($params), $name, 'status', 'STATUS_CODE, call_full.result'), array('304'))
                 && itgrix_gen_c70f4e58_is(itgrix_gen_7e340563_countries(itgrix_gen_96ef66a2_client_phone($params)), array('KZ', 'RU'))) {
                 $data['USER_ID'] = 45;
             }
-            // final_params.rules[1] (spec.yaml:39): status is "304" and the number's country is "unknown"
+            // final_params.rules[1]: status is "304" and the number's country is "unknown"
             if (itgrix_gen_c70f4e58_is(itgrix_gen_9c915d88_status($params), array('304'))
                 && itgrix_gen_c70f4e58_is(itgrix_gen_7e340563_countries(itgrix_gen_96ef66a2_client_phone($params)), array('unknown'))) {
                 $data['USER_ID'] = 2;

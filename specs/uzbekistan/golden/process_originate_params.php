@@ -352,7 +352,7 @@ if (!function_exists('itgrix_gen_process_originate_params_1c438aa8')) {
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick(itgrix_gen_fa0e7661_unwrap($params), array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data'));
             if (isset($data['extension']) && is_string($data['extension'])) {
-                // originate (spec.yaml:46): format dial, region UZ
+                // originate: format dial, region UZ
                 $data['extension'] = itgrix_gen_11e3f464_phone_dial($data['extension'], array(
                     'cc' => '998',
                     'idd' => '~^(?:00)~u',
@@ -374,7 +374,7 @@ if (!function_exists('itgrix_gen_process_originate_params_1c438aa8')) {
                     'out' => '00',
                 ));
             }
-            // originate.rules[0] (spec.yaml:52): the number's country is "KZ" or "RU"
+            // originate.rules[0]: the number's country is "KZ" or "RU"
             if (itgrix_gen_c70f4e58_is(itgrix_gen_7e340563_countries(itgrix_gen_08ca4990_client_phone($params)), array('KZ', 'RU'))) {
                 $data['context'] = 'from-crm-cis';
             }

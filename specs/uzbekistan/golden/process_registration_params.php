@@ -355,13 +355,13 @@ if (!function_exists('itgrix_gen_process_registration_params_1c438aa8')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick($params, array('CALL_START_DATE', 'CRM_CREATE', 'CRM_SOURCE', 'LINE_NUMBER', 'PHONE_NUMBER', 'SHOW', 'TYPE', 'USER_ID'));
-            // registration_params.set (spec.yaml:24)
+            // registration_params.set
             $data['CRM_SOURCE'] = 'CALL';
-            // registration_params.rules[0] (spec.yaml:27): the number's country is "KZ" or "RU"
+            // registration_params.rules[0]: the number's country is "KZ" or "RU"
             if (itgrix_gen_c70f4e58_is(itgrix_gen_7e340563_countries(itgrix_gen_c204c664_client_phone($params)), array('KZ', 'RU'))) {
                 $data['CRM_SOURCE'] = 'CIS';
             }
-            // registration_params.rules[1] (spec.yaml:30): client_phone.raw matches "^8\\d{9}$"
+            // registration_params.rules[1]: client_phone.raw matches "^8\\d{9}$"
             if (itgrix_gen_ac6e4679_matches(itgrix_gen_2be8f721_seen(itgrix_gen_c204c664_client_phone($params), $name, 'client_phone', 'PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten'), array('~^8\\d{9}$~u'))) {
                 $data['CRM_SOURCE'] = 'FORWARDED';
             }

@@ -255,13 +255,13 @@ if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
 }
-if (!function_exists('itgrix_gen_10f8ee8b_client_number')) {
+if (!function_exists('itgrix_gen_278c119f_client_number')) {
     // phones.client: the client's number as process_client_phone.php answers it
-    function itgrix_gen_10f8ee8b_client_number($phone) {
+    function itgrix_gen_278c119f_client_number($phone) {
         if (!is_string($phone)) {
             return $phone;
         }
-        // phones.client (spec.yaml:10): format e164, region UZ
+        // phones.client: format e164, region UZ
         $phone = itgrix_gen_1dcb2b08_phone_e164($phone, array(
             'cc' => '998',
             'idd' => '~^(?:00)~u',
@@ -313,9 +313,9 @@ if (!function_exists('itgrix_gen_process_task_creation_params_1c438aa8')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $fields = isset($params['fields']) && is_array($params['fields']) ? $params['fields'] : array();
-            // tasks.set (spec.yaml:44)
+            // tasks.set
             $fields['TITLE'] = 'Qoʻngʻiroq: '
-                . itgrix_gen_7cd20c5b_first(array(itgrix_gen_b621337e_text(itgrix_gen_76b8e11b_entity_name($params)), itgrix_gen_10f8ee8b_client_number(itgrix_gen_b621337e_text(itgrix_gen_96ef66a2_client_phone($params)))));
+                . itgrix_gen_7cd20c5b_first(array(itgrix_gen_b621337e_text(itgrix_gen_76b8e11b_entity_name($params)), itgrix_gen_278c119f_client_number(itgrix_gen_b621337e_text(itgrix_gen_96ef66a2_client_phone($params)))));
             return itgrix_gen_dd1d38ed_reply(array('fields' => $fields));
         } catch (Exception $e) {
             return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
