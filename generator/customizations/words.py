@@ -76,6 +76,16 @@ def match(m: Match) -> str:
     return " or ".join(parts)
 
 
+def _country(code_: str) -> str:
+    """`KZ` -> "from Kazakhstan (`KZ`)", so a reader sees which country a code is."""
+    if code_ == "unknown":
+        return "not a valid number (`unknown`)"
+    from phonenumbers.geocoder import _region_display_name
+
+    name = _region_display_name(code_, "en")
+    return f"from {name} ({code(code_)})" if name else f"from {code(code_)}"
+
+
 def condition(when: When, spec: Any) -> str:
     parts = []
     if when.direction:
@@ -86,13 +96,18 @@ def condition(when: When, spec: Any) -> str:
         "extension": "an employee's extension",
         "trunk": "the trunk (number or name)",
         "client_phone": "the client's number",
+        "client_phone_raw": "the client's number exactly as sent",
         "line": "the line number",
         "status": "the call status",
     }
     for key, label in labels.items():
         value = getattr(when, key)
         if value is not None:
-            parts.append(f"{label} {match(value)}")
+            client = spec.phones.client if spec.phones else None
+            written = client is not None and (client.effective_format() != "keep" or bool(client.rewrite))
+            parts.append(f"{label} {match(value)}" + (" (in any notation)" if key == "client_phone" and written else ""))
+    if when.country is not None:
+        parts.append("the client's number is " + " or ".join(_country(c) for c in when.country))
     if when.number_type is not None:
         parts.append("the client's number is " + " or ".join(t.replace("_", " ") for t in when.number_type))
     if when.answered is not None:

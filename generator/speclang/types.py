@@ -185,17 +185,22 @@ def _check_country(value: Any) -> Any:
     return tuple(out)
 
 
-CountryList = Annotated[
-    tuple[str, ...],
-    BeforeValidator(_check_country),
-    WithJsonSchema(
-        {
+class _CountrySchema:
+    """The JSON Schema of `country`, made only when a schema is asked for (`itgrix-gen schema`):
+    libphonenumber's region list is not loaded with every spec."""
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> dict[str, Any]:
+        import phonenumbers
+
+        one = {"type": "string", "enum": [*sorted(phonenumbers.SUPPORTED_REGIONS), UNKNOWN_COUNTRY]}
+        return {
             "description": "the client number's country (ISO 3166-1, as libphonenumber assigns it: AT, KZ...; "
             "unknown when the number is not valid), or a list of them (any may match)",
-            "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}],
+            "anyOf": [one, {"type": "array", "items": one, "minItems": 1}],
         }
-    ),
-]
+
+
+CountryList = Annotated[tuple[str, ...], BeforeValidator(_check_country), _CountrySchema()]
 
 
 def _scalar_text(value: Any) -> str:
