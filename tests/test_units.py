@@ -3,6 +3,7 @@ placeholder parser, the `extends` merge, the condition compiler and the backtrac
 
 from __future__ import annotations
 
+import re
 from datetime import UTC
 
 import pytest
@@ -447,3 +448,35 @@ def test_number_types_agree_with_libphonenumber(php, tmp_path):
     got = json.loads(subprocess.run([php, "-n", str(script)], capture_output=True, text=True, check=True).stdout)
     wrong = [(c, g) for c, g in zip(cases, got, strict=True) if sorted(g) != c[2]]
     assert len(cases) > 100 and not wrong, wrong[:5]
+
+
+def test_fallback_placeholders_parse_each_alternative():
+    from generator.speclang import placeholders as ph
+
+    (part,) = ph.parse("{entity.name ?? client_phone.raw ?? input.caller}")
+    assert [p.name for p in part.options] == ["entity.name", "client_phone.raw", "input.caller"]
+    assert [p.key for p in ph.each(ph.parse("x {start_time:d.m.Y ?? end_time} y"))] == ["start_time", "end_time"]
+    for bad, hint in [
+        ("{entity.name ??}", "between two placeholders"),
+        ("{?? client_phone}", "between two placeholders"),
+        ("{entity.name || client_phone}", "did you mean {entity.name ?? client_phone}"),
+        ("{entity.name or client_phone}", "did you mean {entity.name ?? client_phone}"),
+        ("{entity.nam ?? client_phone}", "did you mean '{entity.name}'"),
+    ]:
+        with pytest.raises(ph.TemplateError, match=re.escape(hint)):
+            ph.parse(bad)
+
+
+def test_country_codes_and_suggestions():
+    from generator.speclang.types import When
+
+    assert When.model_validate({"country": ["at", "Unknown"]}).country == ("AT", "unknown")
+    for bad, hint in [("Austria", "AT (Austria)"), ("Uzbekistan", "UZ (Uzbekistan)"), ("unknwn", "unknown")]:
+        with pytest.raises(ValueError, match=re.escape(hint)):
+            When.model_validate({"country": bad})
+
+
+def test_dial_prefix_is_digits_libphonenumber_writes():
+    from generator.emit.phones import dial_prefix
+
+    assert [dial_prefix(r) for r in ("DE", "KZ", "US", "UZ")] == ["00", "810", "011", "00"]
