@@ -167,9 +167,7 @@ class FileContext:
             if both is not None:
                 # The number as sent or as the spec writes it; the spec's values likewise, so that
                 # "+998712345678" matches "71 234-56-78" and "00998712345678".
-                tests.append(
-                    self._match(f"{both}({self.reported(read)})", match, f"{both}({self.acc(read)})", both)
-                )
+                tests.append(self._match(f"{both}({self.reported(read)})", match, f"{both}({self.acc(read)})", both))
             else:  # the first test says on stderr when nothing is found; an `||` after it need not
                 tests.append(self._match(self.reported(read), match, self.acc(read)))
             name = "client_phone.raw" if key == "client_phone_raw" else key

@@ -105,7 +105,9 @@ def condition(when: When, spec: Any) -> str:
         if value is not None:
             client = spec.phones.client if spec.phones else None
             written = client is not None and (client.effective_format() != "keep" or bool(client.rewrite))
-            parts.append(f"{label} {match(value)}" + (" (in any notation)" if key == "client_phone" and written else ""))
+            parts.append(
+                f"{label} {match(value)}" + (" (in any notation)" if key == "client_phone" and written else "")
+            )
     if when.country is not None:
         parts.append("the client's number is " + " or ".join(_country(c) for c in when.country))
     if when.number_type is not None:

@@ -50,14 +50,15 @@ def _validity(meta: Any) -> str:
     general = meta.general_desc
     types = []
     for attr in (*(a for a, _name in _EXCLUSIVE), "fixed_line", "mobile"):
-        desc = getattr(meta, attr, None)
+        desc: Any = getattr(meta, attr, None)
         pattern = getattr(desc, "national_number_pattern", None) if desc is not None else None
         if pattern:
             types.append(_lengths_ahead([n for n in desc.possible_length if n > 0]) + "(?:" + pattern + ")")
     if not types:
         types = ["(?!)"]
     head = _lengths_ahead([n for n in general.possible_length if n > 0])
-    return regex_source("^" + head + "(?=(?:" + general.national_number_pattern + ")$)(?:" + "|".join(types) + ")$")
+    plan = general.national_number_pattern or r"\d{2,17}"
+    return regex_source("^" + head + "(?=(?:" + plan + ")$)(?:" + "|".join(types) + ")$")
 
 
 @cache
@@ -100,7 +101,11 @@ def dial_prefix(region: str) -> str | None:
 
     meta: Any = PhoneMetadata.metadata_for_region(region)
     prefix = meta.preferred_international_prefix
-    if prefix is None and meta.international_prefix and _re.fullmatch(r"\d+(?:[~\u2053\u223C\uFF5E]\d+)?", meta.international_prefix):
+    if (
+        prefix is None
+        and meta.international_prefix
+        and _re.fullmatch(r"\d+(?:[~\u2053\u223C\uFF5E]\d+)?", meta.international_prefix)
+    ):
         prefix = meta.international_prefix
     return _re.sub(r"\D", "", prefix) if prefix else None
 
@@ -150,7 +155,9 @@ def region_metadata(
         mgeneral: Any = main.general_desc
         intl = {
             "npp": _anchored_start(mnpp) if mnpp else None,
-            "npt": _php_replacement(main.national_prefix_transform_rule) if main.national_prefix_transform_rule else None,
+            "npt": _php_replacement(main.national_prefix_transform_rule)
+            if main.national_prefix_transform_rule
+            else None,
             "general": _full(mgeneral.national_number_pattern or r"\d{2,17}"),
             "lengths": sorted(n for n in (mgeneral.possible_length or ()) if n > 0) or list(range(2, 18)),
             "local": sorted(n for n in (mgeneral.possible_length_local_only or ()) if n > 0),

@@ -147,7 +147,11 @@ def _country_names() -> dict[str, str]:
     import phonenumbers
     from phonenumbers.geocoder import _region_display_name
 
-    return {_region_display_name(r, "en").lower(): r for r in phonenumbers.SUPPORTED_REGIONS if _region_display_name(r, "en")}
+    return {
+        _region_display_name(r, "en").lower(): r
+        for r in phonenumbers.SUPPORTED_REGIONS
+        if _region_display_name(r, "en")
+    }
 
 
 def _check_country(value: Any) -> Any:
@@ -169,7 +173,9 @@ def _check_country(value: Any) -> Any:
             out.append(code.upper())
             continue
         named = _country_names().get(code.lower())
-        close = [named] if named else difflib.get_close_matches(code.upper(), sorted(phonenumbers.SUPPORTED_REGIONS), n=3)
+        close = (
+            [named] if named else difflib.get_close_matches(code.upper(), sorted(phonenumbers.SUPPORTED_REGIONS), n=3)
+        )
         if not close:
             close = [_country_names()[n] for n in difflib.get_close_matches(code.lower(), list(_country_names()), n=3)]
         if not close and code.lower() != UNKNOWN_COUNTRY and difflib.get_close_matches(code.lower(), [UNKNOWN_COUNTRY]):
