@@ -506,6 +506,8 @@ FILE_COLOURS = {
     "unreadable": "red",
     "restored": "green",
     "removed": "yellow",
+    "restore": "green",
+    "remove": "yellow",
 }
 
 
@@ -564,6 +566,16 @@ def deploy(
     ),
     parallel: int = typer.Option(4, "--parallel", min=1, max=64, help="Targets worked on at once."),
     wait: float = typer.Option(30.0, "--wait", min=0, help="Seconds to wait for another deploy into the same folder."),
+    timeout: float = typer.Option(
+        330.0,
+        "--timeout",
+        min=1,
+        help="Seconds a server over SSH may take in all (connecting, the server's php -l, writing); "
+        "past it the connection is ended and the server reported as unreachable.",
+    ),
+    all_targets: bool = typer.Option(
+        False, "--all", help="With --rollback and no --to: roll back every target of the specs' deploy.to."
+    ),
 ) -> None:
     """Check, then install the fourteen files on each target (a folder or ssh://host/path) atomically,
     with a backup, the hand-edit guard and, on a server, its own PHP as the judge.  Exit 0 when every
@@ -574,11 +586,17 @@ def deploy(
 
     if "\n" in php_bin or "\x00" in php_bin or not php_bin.strip():
         raise UsageProblem("--php-bin: give the path of the server's php")
-    options = fleet.Options(force=force, dry_run=dry_run, wait=wait, php_bin=php_bin)
+    options = fleet.Options(force=force, dry_run=dry_run, wait=wait, php_bin=php_bin, timeout=timeout)
     if rollback:
         jobs, failed = _jobs(specs or [], to, need_spec=False)
+        if not to and len(jobs) > 1 and not all_targets:
+            raise UsageProblem(
+                f"--rollback would roll back {len(jobs)} targets of deploy.to: "
+                + ", ".join(str(j.target) for j in jobs)
+                + "; name them with --to, or give --all"
+            )
         outcomes = _with_progress(jobs, lambda j: fleet.rollback(j, options), parallel, "rolling back")
-        _summary(outcomes, "rollback")
+        _summary(outcomes, "rollback" + (" (dry run: nothing changed)" if dry_run else ""))
         raise Exit(2 if failed else (0 if all(o.ok for o in outcomes) else 1))
     if not specs:
         raise UsageProblem("give the SPEC to deploy (or --rollback --to TARGET)")
@@ -620,6 +638,9 @@ def status(
     to: list[str] = TargetOption,
     format: str = FormatOption,
     parallel: int = typer.Option(4, "--parallel", min=1, max=64, help="Targets asked at once."),
+    timeout: float = typer.Option(
+        330.0, "--timeout", min=1, help="Seconds a server over SSH may take to answer, connecting included."
+    ),
 ) -> None:
     """Is what runs on each target what the spec renders now?  Per target and file: fresh, stale,
     hand-edited, missing, or unreachable.  Changes nothing; exit 1 when anything is not fresh."""
@@ -632,7 +653,8 @@ def status(
     rendered: dict[int, list[Any]] = {}
     for job in jobs:
         job.rendered = rendered.setdefault(id(job.spec), render_files(job.spec))
-    outcomes = _with_progress(jobs, fleet.status, parallel, "asking")
+    options = fleet.Options(timeout=timeout)
+    outcomes = _with_progress(jobs, lambda j: fleet.status(j, options), parallel, "asking")
     if format == "json":
         data = {
             "targets": [

@@ -5,14 +5,18 @@ server over SSH (generator/remote/)."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator import deploy as dep
+from generator.errors import UserError
 from generator.remote import server
 from generator.remote.server import Outcome
+from generator.remote.ssh import DEFAULT_TIMEOUT
 from generator.remote.target import LocalTarget, SshTarget, Target
 
 __all__ = ["SshTarget", "dep"]
@@ -40,6 +44,7 @@ class Options:
     dry_run: bool = False
     wait: float = 30.0
     php_bin: str = "php"  # the server's php (remote targets)
+    timeout: float = DEFAULT_TIMEOUT  # seconds per server, from connecting to the last answer
 
 
 def run(
@@ -51,7 +56,7 @@ def run(
     def guarded(job: Job) -> Outcome:
         try:
             outcome = work(job)
-        except dep.DeployError as exc:
+        except UserError as exc:  # a refusal (an untrusted file, a lock held too long, ...)
             outcome = Outcome(job.spec_name, str(job.target), "failed", str(exc))
         except OSError as exc:
             outcome = Outcome(job.spec_name, str(job.target), "failed", exc.strerror or str(exc))
@@ -82,6 +87,7 @@ def deploy(job: Job, options: Options) -> Outcome:
             options.force,
             options.dry_run,
             options.wait,
+            options.timeout,
         )
     return deploy_local(job.target, job.spec, job.rendered, options)
 
@@ -92,21 +98,20 @@ def deploy_local(target: LocalTarget, loaded: LoadedSpec, rendered: list[Rendere
     if not folder.is_dir():
         outcome.detail = f"{folder} is not a folder (the connector's customizer/actions folder must exist)"
         return outcome
-    with dep.locked(folder, options.wait) if not options.dry_run else _nothing():
+    with dep.locked(folder, options.wait) if not options.dry_run else contextlib.nullcontext():
         if not options.dry_run:
             dep.clean_leftovers(folder)
         plan = dep.plan(folder, rendered)
         outcome.files = {f.name: f.status for f in plan.files}
         if plan.unreadable:
-            outcome.detail = (
-                "cannot read "
-                + ", ".join(f"{f.name} ({f.why})" for f in plan.unreadable)
-                + ": run as the connector's owner or root; nothing was written"
-            )
+            outcome.detail = "cannot use " + "; ".join(f"{f.name} ({f.why})" for f in plan.unreadable)
+            outcome.detail += "; nothing was written"
             return outcome
         if plan.hand_edited and not options.force:
             outcome.result = "refused"
-            outcome.detail = "hand-edited on the server: " + ", ".join(f.name for f in plan.hand_edited)
+            outcome.detail = "hand-edited on the server or not written by itgrix-gen: " + ", ".join(
+                f.name for f in plan.hand_edited
+            )
             outcome.diffs = [f.diff(folder) for f in plan.hand_edited]
             return outcome
         if options.dry_run:
@@ -122,20 +127,12 @@ def deploy_local(target: LocalTarget, loaded: LoadedSpec, rendered: list[Rendere
     return outcome
 
 
-class _nothing:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
 # --- rollback ----------------------------------------------------------------------------
 
 
 def rollback(job: Job, options: Options) -> Outcome:
     if isinstance(job.target, SshTarget):
-        outcome = server.rollback(job.target, options.force, options.wait)
+        outcome = server.rollback(job.target, options.force, options.wait, options.dry_run, options.timeout)
         outcome.spec = job.spec_name
         return outcome
     folder = job.target.path
@@ -143,6 +140,8 @@ def rollback(job: Job, options: Options) -> Outcome:
     if not folder.is_dir():
         outcome.detail = f"{folder} is not a folder"
         return outcome
+    if options.dry_run:
+        return rollback_dry_run(folder, outcome, options.force)
     with dep.locked(folder, options.wait):
         dep.clean_leftovers(folder)
         try:
@@ -157,25 +156,36 @@ def rollback(job: Job, options: Options) -> Outcome:
     return outcome
 
 
+def rollback_dry_run(folder: Path, outcome: Outcome, force: bool) -> Outcome:
+    """What a rollback would do, reading only (no lock, no state folder made)."""
+    rp = dep.plan_rollback(folder)
+    outcome.files = {**{n: "restore" for n in rp.restore}, **{n: "remove" for n in rp.remove}}
+    if rp.edited and not force:
+        outcome.result = "refused"
+        outcome.detail = "edited on the server since the last deploy: " + ", ".join(rp.edited)
+        return outcome
+    outcome.result = "dry run"
+    outcome.detail = f"would restore {len(rp.restore)} and remove {len(rp.remove)} from {rp.backup}"
+    return outcome
+
+
 # --- status ------------------------------------------------------------------------------
 
 
-def status(job: Job) -> Outcome:
+def status(job: Job, options: Options | None = None) -> Outcome:
     assert job.spec is not None and job.rendered is not None
     if isinstance(job.target, SshTarget):
-        return server.status(job.target, job.spec_name, job.rendered)
+        return server.status(job.target, job.spec_name, job.rendered, (options or Options()).timeout)
     folder = job.target.path
     outcome = Outcome(job.spec_name, str(job.target), "missing")
     if not folder.is_dir():
         outcome.detail = f"{folder} is not a folder"
         outcome.files = {r.filename: "missing" for r in job.rendered}
         return outcome
-    current: dict[str, bytes | None] = {}
-    for r in job.rendered:
-        try:
-            current[r.filename] = dep._read_regular(folder / r.filename)
-        except OSError:
-            current[r.filename] = b"\0unreadable"  # not ours, not fresh: reported as hand-edited
+    found = dep.read_current(folder, [r.filename for r in job.rendered])
+    # A file that cannot be used (a link, a FIFO, a foreign owner) is neither ours nor fresh:
+    # reported as hand-edited, its content never read.
+    current = {n: (b"\0unusable" if isinstance(v, Exception) else v) for n, v in found.items()}
     known, _lost = dep.known_hashes(folder)
     outcome.files = server.file_states(current, job.rendered, known)
     outcome.result = server.overall(outcome.files)

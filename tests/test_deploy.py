@@ -34,16 +34,34 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 def test_dry_run_writes_nothing(actions):
     before = snapshot(actions)
-    proc = cli_here("deploy", str(EXAMPLE), "--to", str(actions), "--dry-run")
+    proc = cli_here("deploy", str(EXAMPLE), "--to", str(actions), "--force", "--dry-run")
     assert proc.returncode == 0, proc.stderr
-    assert "update      " in proc.stdout and "create      " in proc.stdout
+    assert "hand-edited " in proc.stdout and "create      " in proc.stdout
     assert "+<?php" in proc.stdout, "diffs are shown"
     assert snapshot(actions) == before
     assert not (actions / ".itgrix-gen").exists()
 
 
+def test_first_deploy_over_a_hand_written_file_is_refused_with_its_diff(actions):
+    """Issue 17: a customization file written by hand before itgrix-gen is someone's work: the
+    first deploy refuses it like a hand edit (dry run too), --force replaces it, the backup keeps it."""
+    before = snapshot(actions)
+    for extra in ((), ("--dry-run",)):
+        proc = cli_here("deploy", str(EXAMPLE), "--to", str(actions), *extra)
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        assert "refused" in proc.stderr and "need_registration.php" in proc.stderr
+        assert "-return array('state' => 'success'" in proc.stdout, "the hand-written file's diff"
+        assert snapshot(actions) == before
+    status = cli_here("status", str(EXAMPLE), "--to", str(actions), "--format", "json")
+    files = json.loads(status.stdout)["targets"][0]["files"]
+    assert files["need_registration.php"] == "hand-edited", "status and deploy agree about it"
+    assert cli_here("deploy", str(EXAMPLE), "--to", str(actions), "--force").returncode == 0
+    [backup] = dep.backups(actions)
+    assert (backup / "need_registration.php").read_text() == HAND
+
+
 def test_deploy_backup_manifest_mode_and_summary(actions):
-    proc = cli_here("deploy", str(EXAMPLE), "--to", str(actions))
+    proc = cli_here("deploy", str(EXAMPLE), "--to", str(actions), "--force")
     assert proc.returncode == 0, proc.stderr
     assert len([p for p in actions.iterdir() if p.suffix == ".php"]) == 14
     assert oct(os.stat(actions / "need_registration.php").st_mode & 0o777) == "0o640", "mode of the replaced file kept"
@@ -61,7 +79,7 @@ def test_deploy_backup_manifest_mode_and_summary(actions):
 
 
 def test_hand_edited_file_is_refused_then_forced(actions):
-    cli_here("deploy", str(EXAMPLE), "--to", str(actions))
+    cli_here("deploy", str(EXAMPLE), "--to", str(actions), "--force")
     target = actions / "process_final_params.php"
     target.write_text(target.read_text() + "// quick fix on the server\n")
     proc = cli_here("deploy", str(OTHER), "--to", str(actions))
@@ -73,7 +91,7 @@ def test_hand_edited_file_is_refused_then_forced(actions):
 
 
 def test_failure_mid_deploy_puts_everything_back(actions):
-    cli_here("deploy", str(EXAMPLE), "--to", str(actions))
+    cli_here("deploy", str(EXAMPLE), "--to", str(actions), "--force")
     deployed = snapshot(actions)
     backups_before = dep.backups(actions)
     loaded = load(OTHER)
@@ -82,11 +100,11 @@ def test_failure_mid_deploy_puts_everything_back(actions):
     assert len(plan.changes) > 3
     written = []
 
-    def failing_writer(path, data, mode, owner):
+    def failing_writer(where, name, data, mode, owner):
         if len(written) == 3:
             raise OSError(28, "No space left on device")
-        dep.replace_file(path, data, mode, owner)
-        written.append(path.name)
+        dep.replace_file(where, name, data, mode, owner)
+        written.append(name)
 
     with pytest.raises(dep.DeployError) as failure:
         dep.apply(plan, loaded.spec.name, loaded.digest, writer=failing_writer)
@@ -109,13 +127,13 @@ folder, spec = Path(sys.argv[1]), sys.argv[2]
 loaded = Loader().load(spec)
 rendered = render_files(loaded)
 written = []
-def writer(path, data, mode, owner):
+def writer(where, name, data, mode, owner):
     if len(written) == 3:
         # half a temporary file, then the process dies as under kill -9
-        (path.parent / ("." + path.name + ".abc123.tmp")).write_bytes(data[:100])
+        (where.path / ("." + name + ".abc123.tmp")).write_bytes(data[:100])
         os._exit(9)
-    dep.replace_file(path, data, mode, owner)
-    written.append(path.name)
+    dep.replace_file(where, name, data, mode, owner)
+    written.append(name)
 with dep.locked(folder):
     dep.apply(dep.plan(folder, rendered), loaded.spec.name, loaded.digest, writer=writer)
 """
@@ -125,7 +143,7 @@ def test_killed_mid_deploy_every_file_old_or_new_then_recovered(actions):
     import subprocess
     import sys
 
-    cli_here("deploy", str(EXAMPLE), "--to", str(actions))
+    cli_here("deploy", str(EXAMPLE), "--to", str(actions), "--force")
     deployed = snapshot(actions)
     proc = subprocess.run([sys.executable, "-c", CRASH, str(actions), str(OTHER)], cwd=ROOT, capture_output=True)
     assert proc.returncode == 9, proc.stderr
@@ -147,7 +165,7 @@ def test_killed_mid_deploy_every_file_old_or_new_then_recovered(actions):
 
 def test_rollback_restores_previous_deploy_and_removes_created(actions):
     original = snapshot(actions)
-    cli_here("deploy", str(EXAMPLE), "--to", str(actions))
+    cli_here("deploy", str(EXAMPLE), "--to", str(actions), "--force")
     first = snapshot(actions)
     cli_here("deploy", str(OTHER), "--to", str(actions))
     assert cli_here("deploy", "--rollback", "--to", str(actions)).returncode == 0

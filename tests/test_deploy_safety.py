@@ -29,8 +29,9 @@ def actions(tmp_path):
     path = folder / "need_registration.php"
     path.write_bytes(HAND)
     os.chmod(path, 0o640)
-    if os.geteuid() == 0:
+    if os.geteuid() == 0:  # the connector's user owns its folder and the file
         os.chown(path, 1234, 5678)
+        os.chown(folder, 1234, 5678)
     return folder
 
 
@@ -44,7 +45,7 @@ def deploy(*args: str):
 
 def test_rollback_keeps_bytes_mode_and_owner(actions):
     before = os.stat(actions / "need_registration.php")
-    assert deploy(str(EXAMPLE), "--to", str(actions)).returncode == 0
+    assert deploy(str(EXAMPLE), "--to", str(actions), "--force").returncode == 0
     proc = deploy("--rollback", "--to", str(actions))
     assert proc.returncode == 0, proc.stderr
     path = actions / "need_registration.php"
@@ -56,7 +57,7 @@ def test_rollback_keeps_bytes_mode_and_owner(actions):
 
 
 def test_rollback_refuses_hand_edits_then_forced_with_backup(actions):
-    deploy(str(EXAMPLE), "--to", str(actions))
+    deploy(str(EXAMPLE), "--to", str(actions), "--force")
     edited = actions / "process_final_params.php"
     edited.write_text(edited.read_text() + "// fixed on the server\n")
     proc = deploy("--rollback", "--to", str(actions))
@@ -71,7 +72,7 @@ def test_rollback_refuses_hand_edits_then_forced_with_backup(actions):
 
 @pytest.mark.parametrize("name", ["../../outside.php", "/tmp/outside.php", ".itgrix-gen/manifest.json", "x.php"])
 def test_tampered_backup_cannot_reach_outside(actions, tmp_path, name):
-    deploy(str(EXAMPLE), "--to", str(actions))
+    deploy(str(EXAMPLE), "--to", str(actions), "--force")
     [backup] = dep.backups(actions)
     info = json.loads((backup / "backup.json").read_text())
     info["created"].append(name)
@@ -85,7 +86,7 @@ def test_tampered_backup_cannot_reach_outside(actions, tmp_path, name):
 
 
 def test_failed_deploy_never_advises_rollback(actions):
-    deploy(str(EXAMPLE), "--to", str(actions))
+    deploy(str(EXAMPLE), "--to", str(actions), "--force")
     good = php_files(actions)
     # the folder becomes read-only for the files' writer: simulate with a file the deploy must replace
     # turned into a folder, so writing it fails after others were written
@@ -102,19 +103,19 @@ def test_failed_deploy_never_advises_rollback(actions):
 
 
 def test_unreadable_target_is_one_clear_line(actions):
-    deploy(str(EXAMPLE), "--to", str(actions))
+    deploy(str(EXAMPLE), "--to", str(actions), "--force")
     target = actions / "process_client_phone.php"
     target.unlink()
     os.mkfifo(target)  # reading it would block forever; a folder or a 0000 file is refused the same way
     proc = deploy(str(OTHER), "--to", str(actions))
     assert proc.returncode == 1
-    assert "cannot read" in proc.stderr and "process_client_phone.php" in proc.stderr
+    assert "cannot use" in proc.stderr and "process_client_phone.php is a FIFO" in proc.stderr
     assert "Traceback" not in proc.stderr and "nothing was written" in proc.stderr
 
 
 @pytest.mark.parametrize("damage", ["delete", "corrupt", "empty-object"])
 def test_damaged_manifest_keeps_the_hand_edit_guard(actions, damage):
-    deploy(str(EXAMPLE), "--to", str(actions))
+    deploy(str(EXAMPLE), "--to", str(actions), "--force")
     edited = actions / "process_final_params.php"
     edited.write_text(edited.read_text() + "// fixed on the server\n")
     manifest = actions / ".itgrix-gen" / "manifest.json"
@@ -133,7 +134,7 @@ def test_damaged_manifest_keeps_the_hand_edit_guard(actions, damage):
 def test_deleted_state_folder_keeps_the_guard_for_generated_files(actions):
     import shutil
 
-    deploy(str(EXAMPLE), "--to", str(actions))
+    deploy(str(EXAMPLE), "--to", str(actions), "--force")
     edited = actions / "process_final_params.php"
     edited.write_text(edited.read_text() + "// fixed on the server\n")
     shutil.rmtree(actions / ".itgrix-gen")
@@ -142,7 +143,7 @@ def test_deleted_state_folder_keeps_the_guard_for_generated_files(actions):
 
 
 def test_leftover_temporary_files_are_cleaned(actions):
-    deploy(str(EXAMPLE), "--to", str(actions))
+    deploy(str(EXAMPLE), "--to", str(actions), "--force")
     stale = actions / ".need_registration.php.x1y2z3.tmp"
     stale.write_text("half a file")
     unrelated = actions / ".my-notes.tmp"

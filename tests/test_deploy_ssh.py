@@ -114,7 +114,11 @@ def test_rollback_is_lossless_and_refuses_edits(remote):
     hand = b"<?php\r\nreturn array('state' => 'success', 'data' => array('result' => true)); // \xff\n"
     (folder / "need_registration.php").write_bytes(hand)
     (folder / "need_registration.php").chmod(0o640)
-    cli_here("deploy", str(EXAMPLE), "--to", target)
+    first = cli_here("deploy", str(EXAMPLE), "--to", target)
+    assert first.returncode == 1 and "not written by itgrix-gen: need_registration.php" in first.stderr
+    assert "-return array('state' => 'success'" in first.stdout, "the hand-written file's diff"
+    assert php_files(folder) == {"need_registration.php": hand}
+    assert cli_here("deploy", str(EXAMPLE), "--to", target, "--force").returncode == 0
     edited = folder / "customize_entity.php"
     edited.write_text("<?php // edited\n")
     refused = cli_here("deploy", "--rollback", "--to", target)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from generator import __version__
 from generator import deploy as dep
 from generator.output import diff_text
-from generator.remote.ssh import Connection, Unreachable
+from generator.remote.ssh import DEFAULT_TIMEOUT, Connection, Unreachable
 from generator.remote.target import SshTarget
 
 if TYPE_CHECKING:
@@ -44,6 +44,7 @@ class ServerState:
     files: dict[str, ServerFile] = field(default_factory=dict)
     backups: dict[str, dict[str, Any] | None] = field(default_factory=dict)  # folder name -> backup.json
     backup_files: dict[str, dict[str, str]] = field(default_factory=dict)  # folder -> {file: sha256}
+    unsafe: str = ""  # why the state folder cannot be trusted (then nothing in it is used)
     complete: bool = False
 
     def known(self) -> tuple[dict[str, set[str]], bool]:
@@ -76,6 +77,8 @@ def parse_probe(text: str) -> ServerState:
                 state.php_version = rest.strip()
         elif key == "target":
             state.target = rest.strip()
+        elif key == "state" and rest.startswith("! "):
+            state.unsafe = rest[2:].strip() or "not trusted"
         elif key == "meta":
             which, _, value = rest.partition(" ")
             if which == "manifest":
@@ -111,7 +114,7 @@ def parse_probe(text: str) -> ServerState:
 
 
 def probe(conn: Connection, path: str, php_bin: str) -> ServerState:
-    out = conn.run(["probe", path, php_bin, *sorted(dep.file_names())], timeout=120)
+    out = conn.run(["probe", path, php_bin, *sorted(dep.file_names())])
     state = parse_probe(out.out)
     if not state.complete:
         raise Unreachable(f"the server's answer ended early: {(out.err or out.out).strip()[-300:]}")
@@ -146,6 +149,8 @@ class Outcome:
 
 
 def _target_problem(state: ServerState, path: str) -> str:
+    if state.unsafe and state.target == "ok":
+        return f"{path}/{state.unsafe}"
     return {
         "missing": f"{path} does not exist on the server (the connector's customizer/actions folder)",
         "notdir": f"{path} on the server is not a folder",
@@ -181,10 +186,11 @@ def deploy(
     force: bool = False,
     dry_run: bool = False,
     wait: float = 30.0,
+    timeout: float = DEFAULT_TIMEOUT,
 ) -> Outcome:
     outcome = Outcome(spec_name, str(target), "failed")
     try:
-        with Connection(target) as conn:
+        with Connection(target, timeout) as conn:
             state = probe(conn, target.path, php_bin)
             problem = _target_problem(state, target.path)
             if problem:
@@ -237,13 +243,16 @@ def _deploy_planned(
     label = _Labels(where)
     unreadable = [p for p in plans if p.status == "unreadable"]
     if unreadable:
-        outcome.detail = "cannot read " + ", ".join(f"{p.name} ({p.why})" for p in unreadable)
+        outcome.detail = "cannot use " + "; ".join(f"{p.name} ({p.why})" for p in unreadable)
+        outcome.detail += "; nothing was written"
         return outcome
     edited = [p for p in plans if p.status == "hand-edited"]
     changes = [p for p in plans if p.status not in ("identical", "unreadable")]
     if edited and not force:
         outcome.result = "refused"
-        outcome.detail = "hand-edited on the server: " + ", ".join(p.name for p in edited)
+        outcome.detail = "hand-edited on the server or not written by itgrix-gen: " + ", ".join(
+            p.name for p in edited
+        )
         outcome.diffs = [label.diff(p) for p in edited]
         return outcome
     manifest = {
@@ -278,7 +287,9 @@ def _deploy_planned(
     for name, data in (("backup.json", backup_info), ("pending.json", pending), ("manifest.json", manifest)):
         payload += _frame("meta", name, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode())
     payload += b"end\n"
-    out = conn.run(["apply", target.path, php_bin, stamp, str(int(wait))], payload, timeout=300 + wait)
+    # The server's php -l gets what is left of the deploy's time, less a margin to answer in.
+    lint = str(max(1, int(conn.remaining() - wait - 10)))
+    out = conn.run(["apply", target.path, php_bin, stamp, str(int(wait)), lint], payload)
     return _applied(out.code, out.out, out.err, outcome, stamp, changes)
 
 
@@ -330,23 +341,31 @@ def _why(lines: list[str], err: str, code: int) -> str:
 # --- rollback ----------------------------------------------------------------------------
 
 
-def rollback(target: SshTarget, force: bool = False, wait: float = 30.0) -> Outcome:
+def rollback(
+    target: SshTarget, force: bool = False, wait: float = 30.0, dry_run: bool = False, timeout: float = DEFAULT_TIMEOUT
+) -> Outcome:
     outcome = Outcome("", str(target), "failed")
     try:
-        with Connection(target) as conn:
+        with Connection(target, timeout) as conn:
             state = probe(conn, target.path, "php")
             problem = _target_problem(state, target.path)
             if problem:
                 outcome.detail = problem
                 return outcome
-            return _rollback_planned(conn, target, state, force, wait, outcome)
+            return _rollback_planned(conn, target, state, force, wait, outcome, dry_run)
     except Unreachable as exc:
         outcome.result, outcome.detail = "unreachable", str(exc)
         return outcome
 
 
 def _rollback_planned(
-    conn: Connection, target: SshTarget, state: ServerState, force: bool, wait: float, outcome: Outcome
+    conn: Connection,
+    target: SshTarget,
+    state: ServerState,
+    force: bool,
+    wait: float,
+    outcome: Outcome,
+    dry_run: bool = False,
 ) -> Outcome:
     names = dep.file_names()
     restorable = sorted(n for n in state.backups if not n.endswith((".restored", ".before-rollback")))
@@ -374,6 +393,10 @@ def _rollback_planned(
     wrote: dict[str, Any] = recorded if isinstance(recorded, dict) else (state.manifest or {}).get("files") or {}
     edited = []
     for name in lists["replaced"] + lists["created"]:
+        problem = state.files.get(name, ServerFile()).problem
+        if problem:
+            outcome.detail = f"cannot use {name} ({problem}); nothing was changed"
+            return outcome
         current = state.sha(name)
         if current == "-":
             continue
@@ -387,6 +410,13 @@ def _rollback_planned(
             + ", ".join(edited)
             + " (--force backs them up and rolls back)"
         )
+        return outcome
+    if dry_run:
+        outcome.result = "dry run"
+        outcome.detail = (
+            f"would restore {len(lists['replaced'])} and remove {len(lists['created'])} from backups/{folder}"
+        )
+        outcome.files = {**{n: "restore" for n in lists["replaced"]}, **{n: "remove" for n in lists["created"]}}
         return outcome
     kept = info.get("modes_owners")
     owners: dict[str, Any] = kept if isinstance(kept, dict) else {}
@@ -409,7 +439,7 @@ def _rollback_planned(
     )
     payload += _frame("meta", "manifest.json", (json.dumps(manifest, indent=2) + "\n").encode())
     payload += b"end\n"
-    out = conn.run(["rollback", target.path, dep._stamp(), str(int(wait))], payload, timeout=300 + wait)
+    out = conn.run(["rollback", target.path, dep._stamp(), str(int(wait))], payload)
     lines = out.out.splitlines()
     if out.code == 0 and any(line.startswith("rolledback ") for line in lines):
         restored = [line.split(" ", 1)[1] for line in lines if line.startswith("restored ")]
@@ -451,13 +481,18 @@ def overall(states: dict[str, str]) -> str:
     return "fresh"
 
 
-def status(target: SshTarget, spec_name: str, rendered: list[RenderedFile]) -> Outcome:
+def status(
+    target: SshTarget, spec_name: str, rendered: list[RenderedFile], timeout: float = DEFAULT_TIMEOUT
+) -> Outcome:
     outcome = Outcome(spec_name, str(target), "unreachable")
     try:
-        with Connection(target) as conn:
+        with Connection(target, timeout) as conn:
             state = probe(conn, target.path, "php")
     except Unreachable as exc:
         outcome.detail = str(exc)
+        return outcome
+    if state.unsafe:
+        outcome.result, outcome.detail = "failed", f"{target.path}/{state.unsafe}"
         return outcome
     problem = _target_problem(state, target.path) if state.target != "readonly" else ""
     if problem:
@@ -465,7 +500,9 @@ def status(target: SshTarget, spec_name: str, rendered: list[RenderedFile]) -> O
         outcome.files = {r.filename: "missing" for r in rendered}
         return outcome
     known, _lost = state.known()
-    current = {name: f.data for name, f in state.files.items()}
+    # A file that cannot be used (a link, a FIFO, a foreign owner) is neither ours nor fresh:
+    # reported as hand-edited, its content never read.
+    current = {name: (b"\0unusable" if f.problem else f.data) for name, f in state.files.items()}
     outcome.files = file_states(current, rendered, known)
     outcome.result = overall(outcome.files)
     return outcome

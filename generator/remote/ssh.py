@@ -2,16 +2,29 @@
 agent, known_hosts and jump hosts work exactly as set up (no SSH implementation of our own).  A
 master connection is opened once (ControlMaster) and every command of a deploy rides on it.
 
+A connection ends with its run, whatever happens: every command has the connection's deadline
+(`timeout`, from the first connect), a command past it is killed together with the master (a
+mux client hands its pipes to the master, so only ending the master ends the wait), the master
+lingers at most CONTROL_PERSIST seconds after its last command even when this process is killed
+with SIGKILL, and `close_all()` (called on SIGTERM, SIGHUP and SIGINT) ends every open one.  Its
+control socket lives in a folder of its own that is removed on every path.
+
 `ITGRIX_GEN_SSH` replaces the `ssh` command (e.g. "ssh -F ./ssh_config"); `ITGRIX_GEN_REMOTE_SH`
-names the server's shell for our script (default `sh`)."""
+names the server's shell for our script (default `sh`); `ITGRIX_GEN_CONTROL_DIR` the folder for
+control sockets (default /tmp: a socket's path must fit in 104 bytes)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import shlex
+import shutil
 import signal
 import subprocess
 import tempfile
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +33,11 @@ from generator.remote.target import SshTarget
 
 SCRIPT = (Path(__file__).parent / "remote.sh").read_text(encoding="utf-8")
 CONNECT_TIMEOUT = 15
+CONTROL_PERSIST = 20  # seconds a master outlives its last command (a killed run's master too)
+DEFAULT_TIMEOUT = 330.0
+
+_LIVE: set[Connection] = set()
+_LIVE_LOCK = threading.Lock()
 
 
 class Unreachable(UserError):
@@ -37,11 +55,28 @@ def ssh_command() -> list[str]:
     return shlex.split(os.environ.get("ITGRIX_GEN_SSH", "ssh")) or ["ssh"]
 
 
+def control_root() -> str | None:
+    chosen = os.environ.get("ITGRIX_GEN_CONTROL_DIR")
+    if chosen:
+        return chosen
+    return "/tmp" if os.path.isdir("/tmp") else None
+
+
+def close_all() -> None:
+    """End every open connection (a signal handler calls this before the process ends)."""
+    with _LIVE_LOCK:
+        live = list(_LIVE)
+    for conn in live:
+        conn.close()
+
+
 class Connection:
-    def __init__(self, target: SshTarget):
+    def __init__(self, target: SshTarget, timeout: float = DEFAULT_TIMEOUT):
         self.target = target
+        self.timeout = timeout
+        self.deadline = time.monotonic() + timeout
         # A short folder: a control socket's path must fit in 104 bytes.
-        self.dir = tempfile.mkdtemp(prefix="igg-", dir="/tmp" if os.path.isdir("/tmp") else None)
+        self.dir = tempfile.mkdtemp(prefix="igg-", dir=control_root())
         self.options = [
             "-o", "BatchMode=yes",  # never a password prompt: CI has no one to answer it
             "-o", f"ConnectTimeout={CONNECT_TIMEOUT}",
@@ -54,35 +89,75 @@ class Connection:
         if target.user:
             self.options += ["-l", target.user]
         self.open = False
+        self.master_pid: int | None = None
+        self.procs: set[subprocess.Popen[bytes]] = set()
+        self.lock = threading.Lock()
+        with _LIVE_LOCK:
+            _LIVE.add(self)
 
     def __enter__(self) -> Connection:
-        self.start()
+        try:
+            self.start()
+        except BaseException:
+            self.close()
+            raise
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def _late(self) -> Unreachable:
+        return Unreachable(f"no answer within {self.timeout:g} s (--timeout); the connection was ended")
+
     def start(self) -> None:
         """Open the master connection, or raise Unreachable with ssh's reason."""
         errors = Path(self.dir) / "errors"
-        with errors.open("wb") as handle:
-            proc = subprocess.run(
-                [*ssh_command(), *self.options, "-o", "ControlMaster=yes", "-o", "ControlPersist=yes", "-f", "-N",
-                 "--", self.target.host],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=handle,
-                timeout=CONNECT_TIMEOUT * 3,
-                check=False,
-            )  # fmt: skip
+        try:
+            with errors.open("wb") as handle:
+                proc = subprocess.run(
+                    [*ssh_command(), *self.options, "-o", "ControlMaster=yes",
+                     "-o", f"ControlPersist={CONTROL_PERSIST}", "-f", "-N", "--", self.target.host],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=handle,
+                    timeout=max(1.0, min(CONNECT_TIMEOUT * 3, self.remaining())),
+                    check=False,
+                )  # fmt: skip
+        except subprocess.TimeoutExpired:
+            raise self._late() from None
         if proc.returncode != 0:
             words = errors.read_text(encoding="utf-8", errors="replace").strip().splitlines()
             why = next((w for w in reversed(words) if w.strip() and not w.startswith("Warning:")), "")
             raise Unreachable(why or f"ssh exited with {proc.returncode}")
         self.open = True
+        self.master_pid = self._master_pid()
 
-    def run(self, args: list[str], payload: bytes = b"", timeout: float = 300) -> Output:
-        """Run remote.sh with `args` (each quoted for the remote shell) and `payload` on its stdin."""
+    def _control(self, command: str, timeout: float = 10) -> subprocess.CompletedProcess[bytes] | None:
+        try:
+            return subprocess.run(
+                [*ssh_command(), *self.options, "-O", command, "--", self.target.host],
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                timeout=timeout,
+                check=False,
+            )
+        except (subprocess.TimeoutExpired, OSError):
+            return None
+
+    def _master_pid(self) -> int | None:
+        answer = self._control("check")
+        found = re.search(rb"pid=(\d+)", answer.stderr + answer.stdout) if answer else None
+        return int(found.group(1)) if found else None
+
+    def run(self, args: list[str], payload: bytes = b"") -> Output:
+        """Run remote.sh with `args` (each quoted for the remote shell) and `payload` on its stdin,
+        within what is left of the connection's time."""
+        left = self.remaining()
+        if left <= 0 or not self.open:
+            raise self._late()
         shell = os.environ.get("ITGRIX_GEN_REMOTE_SH", "sh")
         command = " ".join([shlex.quote(shell), "-c", shlex.quote(SCRIPT), "itgrix-gen", *map(shlex.quote, args)])
         proc = subprocess.Popen(
@@ -92,12 +167,18 @@ class Connection:
             stderr=subprocess.PIPE,
             start_new_session=True,
         )
+        with self.lock:
+            self.procs.add(proc)
         try:
-            out, err = proc.communicate(payload, timeout=timeout)
+            out, err = proc.communicate(payload, timeout=left)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
-            raise Unreachable(f"no answer within {timeout:g} s") from None
+            self.close()  # the client and the master: the master holds the client's pipes
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=10)
+            raise self._late() from None
+        finally:
+            with self.lock:
+                self.procs.discard(proc)
         text = out.decode("utf-8", "replace")
         if proc.returncode == 255 and not text:
             words = err.decode("utf-8", "replace").strip().splitlines()
@@ -105,16 +186,31 @@ class Connection:
         return Output(proc.returncode, text, err.decode("utf-8", "replace"))
 
     def close(self) -> None:
-        if self.open:
-            subprocess.run(
-                [*ssh_command(), *self.options, "-O", "exit", "--", self.target.host],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                timeout=30,
-                check=False,
-            )
-            self.open = False
-        import shutil
-
+        """End the commands, then the master, then remove the control folder; safe to call twice
+        and from a signal handler."""
+        with self.lock:
+            procs = list(self.procs)
+            was_open, self.open = self.open, False
+        for proc in procs:
+            with contextlib.suppress(OSError):
+                os.killpg(proc.pid, signal.SIGKILL)
+        if was_open:
+            self._control("exit", timeout=5)
+            self._end_master()
         shutil.rmtree(self.dir, ignore_errors=True)
+        with _LIVE_LOCK:
+            _LIVE.discard(self)
+
+    def _end_master(self) -> None:
+        """The master, by its own pid, when `-O exit` did not end it (it is ours when its command
+        line names our control folder)."""
+        pid = self.master_pid
+        if pid is None:
+            return
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return
+        if self.dir.encode() in cmdline:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
