@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextlib
 import glob
 import json
+import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -1045,7 +1047,22 @@ def _is_usage_error(exc: BaseException) -> bool:
     return any(cls.__name__ == "ClickException" for cls in type(exc).__mro__) and hasattr(exc, "show")
 
 
+def _end_connections(signum: int, frame: object) -> None:
+    """SIGTERM, SIGHUP, SIGINT: end every SSH connection this run opened (its commands and its
+    master) before the process goes, so nothing of it lingers on this machine."""
+    ssh = sys.modules.get("generator.remote.ssh")
+    if ssh is not None:
+        ssh.close_all()
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+
+
 def main() -> None:
+    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        with contextlib.suppress(ValueError, OSError):  # not the main thread (embedded use)
+            signal.signal(signum, _end_connections)
     try:
         code = app(standalone_mode=False)
     except Exit as exc:

@@ -35,18 +35,32 @@ class LocalTarget:
 Target = SshTarget | LocalTarget
 
 _HOST = re.compile(r"^[A-Za-z0-9._-]+$|^\[[0-9A-Fa-f:.]+\]$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+EXAMPLE = "ssh://pbx1/opt/itgrix_bx/customizer/actions"
 
 
 def parse(text: str) -> Target:
-    """A target as written on the command line or in `deploy.to`; UsageProblem when it is not one."""
-    if "\x00" in text or "\n" in text:
-        raise UsageProblem(f"{text!r}: a target may not contain a NUL or a line break")
+    """A target as written on the command line or in `deploy.to`; UsageProblem when it is not one.
+    Nothing is silently dropped or guessed: a control character, an empty or root path, a port 0
+    and anything urlsplit would tidy away are refused, each with its reason."""
+    if not text.strip():
+        raise UsageProblem(
+            "an empty target (an unset variable?): give the connector's folder or ssh://[user@]host[:port]/path"
+        )
+    if _CONTROL.search(text):
+        raise UsageProblem(f"{text!r}: a target may not contain a control character (tab, CR, line break, NUL)")
     if not text.startswith("ssh://"):
         if "://" in text:
             raise UsageProblem(f"{text}: a target is a folder or ssh://[user@]host[:port]/path")
         return LocalTarget(Path(text))
-    parts = urlsplit(text)
-    host = parts.hostname
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+        port = parts.port
+    except ValueError:
+        raise UsageProblem(
+            f"{text}: not a usable ssh:// target (host, or a port from 1 to 65535); write e.g. {EXAMPLE}"
+        ) from None
     netloc_host = parts.netloc.rsplit("@", 1)[-1]
     if netloc_host.startswith("["):
         netloc_host = netloc_host[: netloc_host.index("]") + 1]
@@ -54,23 +68,39 @@ def parse(text: str) -> Target:
         netloc_host = netloc_host.split(":")[0]
     if not host or not _HOST.match(netloc_host) or netloc_host.startswith("-"):
         raise UsageProblem(f"{text}: no usable host (write ssh://[user@]host[:port]/path)")
-    try:
-        port = parts.port
-    except ValueError:
-        raise UsageProblem(f"{text}: the port is not a number from 1 to 65535") from None
+    if port == 0 or (port is None and parts.netloc.endswith(":")):
+        raise UsageProblem(f"{text}: the port is not a number from 1 to 65535")
     user = unquote(parts.username) if parts.username else None
     if user is not None and (not re.fullmatch(r"[A-Za-z0-9._-]+", user) or user.startswith("-")):
         raise UsageProblem(f"{text}: {user!r} is not a user name")
-    path = unquote(parts.path)
-    if not path.startswith("/") or path == "/":
-        raise UsageProblem(
-            f"{text}: give the connector's folder as an absolute path, e.g. ssh://pbx1/opt/itgrix_bx/customizer/actions"
-        )
     if parts.query or parts.fragment:
         raise UsageProblem(f"{text}: '?' and '#' are not part of a target (write %3F / %23 in a path)")
+    if not _is_utf8(parts.path):
+        raise UsageProblem(f"{text}: the path's %-escapes are not UTF-8")
+    path = unquote(parts.path)
+    if not path:
+        raise UsageProblem(f"{text}: give the connector's folder as an absolute path, e.g. {EXAMPLE}")
+    if _CONTROL.search(path):
+        raise UsageProblem(f"{text}: the path may not contain a control character (%00, tab, CR, line break)")
+    pieces = path.split("/")
+    if not path.startswith("/") or any(p in (".", "..") for p in pieces):
+        raise UsageProblem(
+            f"{text}: give the connector's folder as an absolute path without . or .., e.g. {EXAMPLE}"
+        )
+    clean = "/" + "/".join(p for p in pieces if p)
+    if clean == "/":
+        raise UsageProblem(f"{text}: the server's / is not the connector's folder; give it, e.g. {EXAMPLE}")
     return SshTarget(
         host=host if not netloc_host.startswith("[") else netloc_host[1:-1],
-        path=path.rstrip("/") or "/",
+        path=clean,
         user=user,
         port=port,
     )
+
+
+def _is_utf8(quoted: str) -> bool:
+    try:
+        unquote(quoted, errors="strict")
+    except UnicodeDecodeError:
+        return False
+    return True
