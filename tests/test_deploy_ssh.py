@@ -314,3 +314,217 @@ def test_local_status_and_fleet_rollback(tmp_path, remote):
     back = cli_here("deploy", "--rollback", "--to", str(local), "--to", target)
     assert back.returncode == 0 and back.stdout.count("rolled back") == 2, back.stdout
     assert php_files(local) == php_files(folder) == rendered(EXAMPLE)
+
+
+# --- deadlines, connections and what is left behind (issue 22) -------------------------------
+
+
+def script_php(folder: Path, body: str) -> str:
+    """A server `php` whose behaviour the test writes (sh; $1 is -r or -l, $2 the file)."""
+    path = folder / "script-php"
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(0o755)
+    return str(path)
+
+
+def ours(control: Path) -> list[str]:
+    """Processes whose command line names this run's control folder (its ssh clients and master)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if str(control).encode() in cmdline:
+                found.append(cmdline.replace(b"\0", b" ").decode(errors="replace"))
+    return found
+
+
+def wait_until(condition, seconds: float = 60.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return condition()
+
+
+@pytest.fixture
+def control(monkeypatch):
+    """This test's own folder for control sockets, so leftovers are this test's alone."""
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="iggt-", dir="/tmp"))
+    monkeypatch.setenv("ITGRIX_GEN_CONTROL_DIR", str(folder))
+    yield folder
+    import shutil
+
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def spawn(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "generator", *args],
+        cwd=ROOT,
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_a_server_that_never_answers_ends_at_the_deadline_leaving_nothing(remote, tmp_path, control):
+    """The server's php hangs when asked its version: the run ends at --timeout (the master is
+    ended with it, so the wait on its pipes ends too), and no process or folder of it is left."""
+    _folder, target = remote
+    php = script_php(tmp_path, 'case "$1" in -r) sleep 600 ;; *) echo ok ;; esac\n')
+    proc = spawn("deploy", str(EXAMPLE), "--to", target, "--php-bin", php, "--timeout", "5")
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1, out + err
+    assert "unreachable" in err and "no answer within 5 s" in err
+    assert wait_until(lambda: not ours(control), 10), ours(control)
+    assert not list(control.iterdir()), "the control folder of the connection is removed"
+
+
+def test_an_unreachable_server_leaves_no_folder(remote, control):
+    proc = cli_here("deploy", str(EXAMPLE), "--to", "ssh://dead/opt/x")
+    assert proc.returncode == 1 and "unreachable" in proc.stderr
+    assert not list(control.iterdir())
+
+
+def test_a_hanging_php_lint_releases_the_servers_lock(remote, tmp_path, control):
+    """php -l hangs on the server: the server side stops it within the deploy's time, says so,
+    and gives the lock back, so the next deploy need not wait."""
+    folder, target = remote
+    php = script_php(tmp_path, 'case "$1" in -r) echo 8.2.0 ;; -l) sleep 600 ;; esac\n')
+    proc = spawn("deploy", str(EXAMPLE), "--to", target, "--php-bin", php, "--timeout", "20", "--wait", "0")
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1, out + err
+    assert "did not finish" in err or "no answer within" in err, err
+    assert not php_files(folder)
+    again = cli_here("deploy", str(EXAMPLE), "--to", target, "--wait", "5")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert wait_until(lambda: not ours(control), 10) and not list(control.iterdir())
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signalled_run_ends_its_connections(remote, tmp_path, control, signum):
+    _folder, target = remote
+    started = tmp_path / "linting"
+    php = script_php(tmp_path, f'case "$1" in -r) echo 8.2.0 ;; -l) touch {started}; sleep 60; echo ok ;; esac\n')
+    proc = spawn("deploy", str(EXAMPLE), "--to", target, "--php-bin", php)
+    assert wait_until(started.exists), "the server's lint began"
+    assert ours(control), "a master is running"
+    proc.send_signal(signum)
+    proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    assert wait_until(lambda: not ours(control), 10), ours(control)
+    assert not list(control.iterdir())
+
+
+def test_a_hand_edit_made_during_the_servers_lint_is_refused_not_overwritten(remote, tmp_path):
+    folder, target = remote
+    assert cli_here("deploy", str(EXAMPLE), "--to", target).returncode == 0
+    started, go = tmp_path / "linting", tmp_path / "go"
+    php = script_php(
+        tmp_path,
+        f'case "$1" in -r) echo 8.2.0 ;; -l) touch {started}; i=0; '
+        f'while [ ! -e {go} ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; echo ok ;; esac\n',
+    )
+    proc = spawn("deploy", str(OTHER), "--to", target, "--php-bin", php)
+    assert wait_until(started.exists)
+    edited = folder / "process_final_params.php"
+    edited.write_text(edited.read_text() + "// fixed on the server during the lint\n")
+    go.touch()
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1, out + err
+    assert "refused" in err and "process_final_params.php" in err
+    assert "fixed on the server during the lint" in edited.read_text()
+
+
+# --- dry runs change nothing; a rollback of many targets is asked for (issue 17) ---------------
+
+
+def tree(folder: Path) -> dict[str, tuple[object, ...]]:
+    """The whole target folder, state folder included: bytes, modes, owners and times."""
+    import stat as st_
+
+    found: dict[str, tuple[object, ...]] = {}
+    for path in sorted([folder, *folder.rglob("*")]):
+        st = path.lstat()
+        data = path.read_bytes() if st_.S_ISREG(st.st_mode) else b""
+        found[str(path)] = (st.st_mode, st.st_uid, st.st_gid, st.st_mtime_ns, st.st_nlink, data)
+    return found
+
+
+@pytest.mark.parametrize("where", ["local", "ssh"])
+def test_every_dry_run_changes_nothing(remote, where):
+    folder, target = remote
+    to = str(folder) if where == "local" else target
+    (folder / "need_registration.php").write_text("<?php // written by hand before itgrix-gen\n")
+    dry_runs = [
+        ("deploy", str(EXAMPLE), "--to", to, "--dry-run"),
+        ("deploy", str(EXAMPLE), "--to", to, "--dry-run", "--force"),
+        ("deploy", "--rollback", "--to", to, "--dry-run"),
+        ("deploy", "--rollback", "--to", to, "--dry-run", "--force"),
+        ("status", str(EXAMPLE), "--to", to),
+    ]
+
+    def check_all(stage: str) -> None:
+        for args in dry_runs:
+            before = tree(folder)
+            proc = cli_here(*args)
+            assert proc.returncode in (0, 1), (stage, args, proc.stderr)
+            assert tree(folder) == before, f"{stage}: {' '.join(args[:1] + args[2:])} changed the target"
+
+    check_all("before any deploy")
+    assert cli_here("deploy", str(EXAMPLE), "--to", to, "--force").returncode == 0
+    check_all("after a deploy")
+    assert cli_here("deploy", str(OTHER), "--to", to).returncode == 0
+    (folder / "customize_entity.php").write_text("<?php // edited\n")
+    check_all("after a second deploy and a hand edit")
+    proc = cli_here("deploy", "--rollback", "--to", to, "--dry-run", "--force")
+    assert proc.returncode == 0 and "dry run" in proc.stdout and "would restore" in proc.stdout, proc.stderr
+
+
+def test_rollback_of_several_deploy_targets_must_name_them_or_say_all(remote, tmp_path):
+    folder, target = remote
+    second = tmp_path / "second"
+    second.mkdir()
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(EXAMPLE.read_text() + f"deploy:\n  to: {json.dumps([target, str(second)])}\n")
+    assert cli_here("deploy", str(spec)).returncode == 0
+    assert cli_here("deploy", str(OTHER), "--to", target, "--to", str(second)).returncode == 0
+    deployed = php_files(folder), php_files(second)
+    refused = cli_here("deploy", str(spec), "--rollback")
+    assert refused.returncode == 2 and "--all" in refused.stderr and str(second) in refused.stderr
+    assert (php_files(folder), php_files(second)) == deployed
+    one = cli_here("deploy", str(spec), "--rollback", "--to", str(second))
+    assert one.returncode == 0 and php_files(second) == rendered(EXAMPLE) and php_files(folder) == deployed[0]
+    both = cli_here("deploy", str(spec), "--rollback", "--all")
+    assert both.returncode == 0, both.stdout + both.stderr
+    assert php_files(folder) == rendered(EXAMPLE) and php_files(second) == {}
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "",
+        "ssh://pbx1//",
+        "ssh://pbx1/./",
+        "ssh://pbx1/%2F",
+        "ssh://pbx1/opt/../",
+        "ssh://pbx1:0/opt",
+        "ssh://[-oX]/opt",
+        "ssh://[::1;x]/opt",
+        "ssh://pbx1/opt%00x",
+        "ssh://pbx1/op\tt",
+        "ssh://pbx1/op\rt",
+    ],
+)
+def test_targets_that_would_be_guessed_are_refused(target, tmp_path):
+    proc = cli_here("deploy", str(EXAMPLE), "--to", target, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stderr.startswith("error: ") and "internal error" not in proc.stderr
+    assert not list(tmp_path.iterdir()), "nothing deployed into the current folder"

@@ -115,7 +115,12 @@ state_refused() {
 probe() {
     target=$1 php=$2
     shift 2
-    if version=$("$php" -r 'echo PHP_VERSION;' 2>&1); then
+    if command -v timeout >/dev/null 2>&1; then
+        version=$(timeout -k 5 30 "$php" -r 'echo PHP_VERSION;' 2>&1 </dev/null)
+    else
+        version=$("$php" -r 'echo PHP_VERSION;' 2>&1 </dev/null)
+    fi
+    if [ $? = 0 ]; then
         say "version $version" | head -n 1
     else
         say "version ! $(printf '%s' "$version" | tr '\n' ' ' | cut -c1-300)"
