@@ -4,6 +4,7 @@ once, and `status` in each state.  The server side runs under dash and under bas
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -387,10 +388,16 @@ def test_a_server_that_never_answers_ends_at_the_deadline_leaving_nothing(remote
     assert not list(control.iterdir()), "the control folder of the connection is removed"
 
 
-def test_an_unreachable_server_leaves_no_folder(remote, control):
+def test_an_unreachable_server_leaves_no_folder(remote, control, sshd):
     proc = cli_here("deploy", str(EXAMPLE), "--to", "ssh://dead/opt/x")
     assert proc.returncode == 1 and "unreachable" in proc.stderr
     assert not list(control.iterdir())
+    # Nor in /tmp (where a version that ignored ITGRIX_GEN_CONTROL_DIR would have put it): a
+    # folder that kept ssh's words about this test's dead port.
+    port = f"port {sshd.dead_port}"
+    for errors in Path("/tmp").glob("igg-*/errors"):
+        with contextlib.suppress(OSError):
+            assert port not in errors.read_text(errors="replace"), f"{errors.parent} was left behind"
 
 
 def test_a_hanging_php_lint_releases_the_servers_lock(remote, tmp_path, control):
