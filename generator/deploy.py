@@ -160,7 +160,9 @@ def opened(folder: Path, create_state: bool = False) -> Iterator[Local]:
     except FileNotFoundError:
         raise DeployError(f"{folder} is not a folder (the connector's customizer/actions folder must exist)") from None
     except OSError as exc:
-        raise DeployError(f"cannot open {folder}: {exc.strerror or exc} (run as the connector's owner or root)") from None
+        raise DeployError(
+            f"cannot open {folder}: {exc.strerror or exc} (run as the connector's owner or root)"
+        ) from None
     with ExitStack() as stack:
         stack.callback(top.close)
         try:
@@ -358,9 +360,9 @@ def _plan(here: Local, rendered: list[RenderedFile]) -> Plan:
     return result
 
 
-def read_current(folder: Path, names: list[str]) -> dict[str, bytes | None | Exception]:
+def read_current(folder: Path, names: list[str]) -> dict[str, bytes | Exception | None]:
     """Each file's bytes (None: absent; the exception when it cannot be used), for status."""
-    found: dict[str, bytes | None | Exception] = {}
+    found: dict[str, bytes | Exception | None] = {}
     with opened(folder) as here:
         for name in names:
             old, why, _mode, _owner = _current(here, name)
@@ -648,4 +650,3 @@ def rollback(folder: Path, force: bool = False) -> tuple[Path, list[str], list[s
             here.state.unlink("pending.json")
             backups_dir.rename(rp.backup.name, rp.backup.name + ".restored")
     return rp.backup, rp.restore, removed
-

@@ -14,6 +14,7 @@ deploys and writable by no one else: only then is what is inside it ours.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import secrets
@@ -140,10 +141,8 @@ class Dir:
         """A sub-folder that only the deploying user can have written: a real folder (never a
         link), owned by that user and writable by no one else.  None when absent and not created."""
         if create:
-            try:
+            with contextlib.suppress(FileExistsError):
                 os.mkdir(name, 0o755, dir_fd=self.fd)
-            except FileExistsError:
-                pass
         try:
             fd = os.open(name, _DIR_FLAGS | _NOFOLLOW, dir_fd=self.fd)
         except FileNotFoundError:
@@ -188,10 +187,8 @@ class Dir:
                 os.close(fd)
             os.rename(tmp, name, src_dir_fd=self.fd, dst_dir_fd=self.fd)
         except BaseException:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(tmp, dir_fd=self.fd)
-            except OSError:
-                pass
             raise
 
     def unlink(self, name: str) -> bool:
@@ -214,10 +211,8 @@ class Dir:
 
     def remove_tree(self, name: str) -> None:
         """Remove a sub-folder and everything in it without following links (shutil's fd-based walk)."""
-        try:
+        with contextlib.suppress(FileNotFoundError):
             shutil.rmtree(name, dir_fd=self.fd)
-        except FileNotFoundError:
-            pass
 
     def sync(self) -> None:
         os.fsync(self.fd)

@@ -437,7 +437,7 @@ def test_a_hand_edit_made_during_the_servers_lint_is_refused_not_overwritten(rem
     php = script_php(
         tmp_path,
         f'case "$1" in -r) echo 8.2.0 ;; -l) touch {started}; i=0; '
-        f'while [ ! -e {go} ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; echo ok ;; esac\n',
+        f"while [ ! -e {go} ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; echo ok ;; esac\n",
     )
     proc = spawn("deploy", str(OTHER), "--to", target, "--php-bin", php)
     assert wait_until(started.exists)

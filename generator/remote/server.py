@@ -250,9 +250,7 @@ def _deploy_planned(
     changes = [p for p in plans if p.status not in ("identical", "unreadable")]
     if edited and not force:
         outcome.result = "refused"
-        outcome.detail = "hand-edited on the server or not written by itgrix-gen: " + ", ".join(
-            p.name for p in edited
-        )
+        outcome.detail = "hand-edited on the server or not written by itgrix-gen: " + ", ".join(p.name for p in edited)
         outcome.diffs = [label.diff(p) for p in edited]
         return outcome
     manifest = {

@@ -84,9 +84,7 @@ def parse(text: str) -> Target:
         raise UsageProblem(f"{text}: the path may not contain a control character (%00, tab, CR, line break)")
     pieces = path.split("/")
     if not path.startswith("/") or any(p in (".", "..") for p in pieces):
-        raise UsageProblem(
-            f"{text}: give the connector's folder as an absolute path without . or .., e.g. {EXAMPLE}"
-        )
+        raise UsageProblem(f"{text}: give the connector's folder as an absolute path without . or .., e.g. {EXAMPLE}")
     clean = "/" + "/".join(p for p in pieces if p)
     if clean == "/":
         raise UsageProblem(f"{text}: the server's / is not the connector's folder; give it, e.g. {EXAMPLE}")
