@@ -445,7 +445,9 @@ def _apply(here: Local, st: Dir, p: Plan, manifest: dict[str, Any], writer: Writ
             backup = backups.mkdir(stamp)
             replaced = [f for f in changes if f.old is not None]
             for f in replaced:
-                backup.write(f.name, f.old or b"", f.mode, None)
+                # 0600, not the old file's mode: a set-uid bit the connector's user put on its
+                # own file must not become a root-owned set-uid copy (backup.json keeps the mode).
+                backup.write(f.name, f.old or b"", 0o600, None)
             backup.write(
                 "backup.json",
                 json_bytes(

@@ -430,6 +430,23 @@ def test_a_signalled_run_ends_its_connections(remote, tmp_path, control, signum)
     assert not list(control.iterdir())
 
 
+def test_after_a_sigkill_the_master_ends_by_itself(remote, tmp_path, control):
+    """Nothing can clean up after SIGKILL: the master must not live on (ControlPersist=yes did)."""
+    _folder, target = remote
+    started, go = tmp_path / "linting", tmp_path / "go"
+    php = script_php(
+        tmp_path,
+        f'case "$1" in -r) echo 8.2.0 ;; -l) touch {started}; i=0; '
+        f"while [ ! -e {go} ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; echo ok ;; esac\n",
+    )
+    proc = spawn("deploy", str(EXAMPLE), "--to", target, "--php-bin", php)
+    assert wait_until(started.exists)
+    proc.kill()
+    proc.communicate(timeout=60)
+    go.touch()  # the server's side finishes its work; then the master has nothing left to carry
+    assert wait_until(lambda: not ours(control), 120), ours(control)
+
+
 def test_a_hand_edit_made_during_the_servers_lint_is_refused_not_overwritten(remote, tmp_path):
     folder, target = remote
     assert cli_here("deploy", str(EXAMPLE), "--to", target).returncode == 0

@@ -242,3 +242,19 @@ def test_a_planted_temporary_name_is_removed_never_written_through(server, to):
     owners = {p.name: p.lstat().st_uid for p in server.folder.iterdir() if p.suffix == ".php"}
     assert set(owners.values()) == {server.uid}, "new files belong to the folder's owner"
     assert_secret_kept(server, proc)
+
+
+def test_a_set_uid_file_is_never_copied_as_roots(server, to):
+    """The connector's user marks its own file set-uid; the backup root makes of it (root's file)
+    must not keep that bit, while the rollback gives the file back with its own mode and owner."""
+    path = server.folder / "need_registration.php"
+    server.as_connector("sh", "-c", f"printf '<?php // by hand\\n' > {path} && chmod 4755 {path}")
+    proc = run("deploy", str(EXAMPLE), "--to", to, "--force")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    [copy] = list((server.folder / ".itgrix-gen" / "backups").glob("*/need_registration.php"))
+    st = copy.lstat()
+    assert not st.st_mode & (stat.S_ISUID | stat.S_ISGID | 0o111), oct(st.st_mode)
+    back = run("deploy", "--rollback", "--to", to)
+    assert back.returncode == 0, back.stdout + back.stderr
+    st = path.lstat()
+    assert (st.st_mode & 0o7777, st.st_uid) == (0o4755, server.uid)

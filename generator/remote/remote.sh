@@ -30,8 +30,9 @@ export LC_ALL=C
 me=$(id -u)
 
 say() { printf '%s\n' "$*"; }
-# A file's bytes, never through a link (a link planted in its place fails instead).
-cat_file() { dd if="$1" iflag=nofollow bs=65536 status=none; }
+# A file's bytes, never through a link (a link planted in its place fails instead) and never
+# waiting on a FIFO swapped in (nonblock: no writer reads as empty).
+cat_file() { dd if="$1" iflag=nofollow,nonblock bs=65536 status=none; }
 b64() { cat_file "$1" | base64 -w0 && printf '\n'; }
 sum() { cat_file "$1" | sha256sum | cut -c1-64; }
 
