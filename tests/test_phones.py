@@ -349,3 +349,31 @@ def test_country_matches_phonenumbers(php, tmp_path):
     assert country_oracle("8 (495) 123-45-67", "KZ") == "RU" and country_oracle("+7 701 234 56 78", "RU") == "KZ"
     other = sum(1 for region, text in batch if country_oracle(text, region) not in ("unknown", region))
     assert other > len(batch) // 3, (other, len(batch))  # most numbers belong to another region than the spec's
+
+
+@st.composite
+def shared_code_number(draw):
+    """A number of one region of a shared calling code, its last digits random (valid or not),
+    read in another region of the same code, in any notation."""
+    regions = draw(st.sampled_from(sorted(SHARED.values())))
+    number_region, spec_region = draw(st.sampled_from(regions)), draw(st.sampled_from(regions))
+    example = draw(st.sampled_from(examples_of(number_region)))
+    nsn = pn.national_significant_number(example)
+    keep = draw(st.integers(min_value=max(1, len(nsn) - 4), max_value=len(nsn)))
+    tail = draw(st.text(alphabet="0123456789", min_size=len(nsn) - keep, max_size=len(nsn) - keep))
+    number = pn.parse("+" + str(example.country_code) + nsn[:keep] + tail, None)
+    texts = notations(number, spec_region)
+    text = texts[draw(st.integers(0, len(texts) - 1))]
+    sep = draw(SEPARATORS)
+    return spec_region, draw(st.sampled_from(FORMATS)), text.replace(" ", sep) if sep != " " else text
+
+
+@settings(
+    max_examples=15,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(st.lists(shared_code_number(), min_size=40, max_size=40))
+def test_random_numbers_of_shared_codes_match_phonenumbers(phone_files, php, batch):
+    check(batch, phone_files, php)

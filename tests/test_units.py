@@ -480,3 +480,12 @@ def test_dial_prefix_is_digits_libphonenumber_writes():
     from generator.emit.phones import dial_prefix
 
     assert [dial_prefix(r) for r in ("DE", "KZ", "US", "UZ")] == ["00", "810", "011", "00"]
+
+
+def test_explain_shows_numbers_of_the_specs_own_region():
+    from generator.customizations.words import number_format
+
+    assert number_format("e164", "DE") == "international E.164 (+4930123456)"
+    assert number_format("national", "DE") == "national notation (030123456)"
+    assert number_format("dial", "KZ") == "the digits dialled from KZ (87123456789 at home, 8104930123456 abroad)"
+    assert "+7" not in number_format("e164", "UZ")
