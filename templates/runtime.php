@@ -475,18 +475,19 @@ function itgrix_rt_phone_strip_prefix($number, $meta)
     return $transformed;
 }
 
-// The types of the numbers among $values, as libphonenumber's getNumberType says for the spec's
-// region (patterns copied at generation time, in its order: the first types exclude the rest):
-// 'mobile' and/or 'fixed_line' (both where the region cannot tell them apart), 'toll_free',
-// 'premium_rate', 'voip'; 'unknown' for anything else, a number of another country included.
+// The types of the numbers among $values, as libphonenumber's getNumberType says by the plan of
+// the region each belongs to among those of the spec's calling code ($types: region => patterns
+// copied at generation time, in its order: the first types exclude the rest): 'mobile' and/or
+// 'fixed_line' (both where the region cannot tell them apart), 'toll_free', 'premium_rate',
+// 'voip'; 'unknown' for anything else, a number of another calling code or no valid one included.
 function itgrix_rt_number_types($values, $meta, $types)
 {
     $out = array();
     foreach (is_array($values) ? $values : array() as $value) {
         $parsed = itgrix_rt_phone_parse($value, $meta);
         $found = array();
-        if ($parsed !== null && $parsed[0] === $meta['cc'] && itgrix_rt_full_match($meta['general'], $parsed[1])) {
-            foreach ($types as $type) {
+        if ($parsed !== null && $parsed[0] === $meta['cc'] && is_string($parsed[2]) && isset($types[$parsed[2]])) {
+            foreach ($types[$parsed[2]] as $type) {
                 if (itgrix_rt_full_match($type[1], $parsed[1])) {
                     $found[] = $type[0];
                     if ($type[0] !== 'fixed_line' && $type[0] !== 'mobile') {

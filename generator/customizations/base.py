@@ -304,13 +304,13 @@ class FileContext:
     def number_types(self) -> str:
         """The types (mobile, fixed_line...) of the client's number, as a PHP array expression."""
         if "number_types" not in self.accessors:
-            from generator.emit.phones import type_patterns
+            from generator.emit.phones import calling_code_types
 
             region, internal = self.phone_region()
             if region is None:  # refused when the spec is loaded; belt and braces
                 raise ValueError("number_type needs a region")
             meta = _parser_metadata(region, internal)
-            types = literals.php_pretty(type_patterns(region), indent=4, width=110)
+            types = literals.php_pretty(calling_code_types(region), indent=4, width=110)
             self.accessors["number_types"] = fields.function_of(
                 "number_types",
                 f"// the types of the client's number, by the numbering plan of {say(region)}",

@@ -196,6 +196,18 @@ _EXCLUSIVE = (
 
 
 @cache
+def calling_code_types(region: str) -> dict[str, list[list[str]]]:
+    """`type_patterns` of every region of `region`'s calling code, by region: a number is typed by
+    the plan of the region it belongs to (a Moscow number in a Kazakh spec as a Russian one)."""
+    from phonenumbers import PhoneMetadata
+
+    meta: Any = PhoneMetadata.metadata_for_region(region)
+    if meta is None:
+        raise ValueError(f"no phone metadata for region {region}")
+    return {row[0]: type_patterns(row[0]) for row in calling_code_regions(meta.country_code)}
+
+
+@cache
 def type_patterns(region: str) -> list[list[str]]:
     """[type, full-match regex] in the order libphonenumber tests them, for the region's own
     numbers (its country's main region's patterns are not mixed in: each region has its own)."""

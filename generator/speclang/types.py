@@ -560,8 +560,8 @@ class When(Strict):
     status: MatchValue | None = Field(default=None, description='STATUS_CODE / call result, e.g. "304"')
     number_type: enum_list(NUMBER_TYPE_NAMES, "number type") | None = Field(  # type: ignore[valid-type]
         default=None,
-        description="type of the client's number (libphonenumber metadata of the spec's region): "
-        + ", ".join(NUMBER_TYPE_NAMES),
+        description="type of the client's number (libphonenumber's plan of the region it belongs to, among those of "
+        "the spec region's calling code): " + ", ".join(NUMBER_TYPE_NAMES),
     )
     answered: bool | None = Field(default=None, description="the call was answered")
     is_ivr: bool | None = Field(default=None, description="a call missed in the IVR")

@@ -274,18 +274,19 @@ if (!function_exists('itgrix_gen_e2e75e13_phone_strip_prefix')) {
         return $transformed;
     }
 }
-if (!function_exists('itgrix_gen_9400b31d_number_types')) {
-    // The types of the numbers among $values, as libphonenumber's getNumberType says for the spec's
-    // region (patterns copied at generation time, in its order: the first types exclude the rest):
-    // 'mobile' and/or 'fixed_line' (both where the region cannot tell them apart), 'toll_free',
-    // 'premium_rate', 'voip'; 'unknown' for anything else, a number of another country included.
-    function itgrix_gen_9400b31d_number_types($values, $meta, $types) {
+if (!function_exists('itgrix_gen_36f7235e_number_types')) {
+    // The types of the numbers among $values, as libphonenumber's getNumberType says by the plan of
+    // the region each belongs to among those of the spec's calling code ($types: region => patterns
+    // copied at generation time, in its order: the first types exclude the rest): 'mobile' and/or
+    // 'fixed_line' (both where the region cannot tell them apart), 'toll_free', 'premium_rate',
+    // 'voip'; 'unknown' for anything else, a number of another calling code or no valid one included.
+    function itgrix_gen_36f7235e_number_types($values, $meta, $types) {
         $out = array();
         foreach (is_array($values) ? $values : array() as $value) {
             $parsed = itgrix_gen_e4e12a2b_phone_parse($value, $meta);
             $found = array();
-            if ($parsed !== null && $parsed[0] === $meta['cc'] && itgrix_gen_a16fbf14_full_match($meta['general'], $parsed[1])) {
-                foreach ($types as $type) {
+            if ($parsed !== null && $parsed[0] === $meta['cc'] && is_string($parsed[2]) && isset($types[$parsed[2]])) {
+                foreach ($types[$parsed[2]] as $type) {
                     if (itgrix_gen_a16fbf14_full_match($type[1], $parsed[1])) {
                         $found[] = $type[0];
                         if ($type[0] !== 'fixed_line' && $type[0] !== 'mobile') {
@@ -370,10 +371,15 @@ if (!function_exists('itgrix_gen_0d3f848a_client_phones')) {
         )));
     }
 }
-if (!function_exists('itgrix_gen_97aac05a_number_types')) {
+if (!function_exists('itgrix_gen_cabe9f23_direction')) {
+    function itgrix_gen_cabe9f23_direction($params) {
+        return itgrix_gen_474fc4c1_collect($params, array(array('path' => 'call_full.channel.type')), array());
+    }
+}
+if (!function_exists('itgrix_gen_d8fcfc27_number_types')) {
     // the types of the client's number, by the numbering plan of "KZ"
-    function itgrix_gen_97aac05a_number_types($values) {
-        return itgrix_gen_9400b31d_number_types($values, array(
+    function itgrix_gen_d8fcfc27_number_types($values) {
+        return itgrix_gen_36f7235e_number_types($values, array(
             'cc' => '7',
             'idd' => '~^(?:810)~u',
             'npp' => '~^(?:8)~u',
@@ -402,21 +408,31 @@ if (!function_exists('itgrix_gen_97aac05a_number_types')) {
                 ),
             ),
         ), array(
-            array('premium_rate', '~^(?:809\\d{7})$~u'),
-            array('toll_free', '~^(?:8(?:00|108\\d{3})\\d{7})$~u'),
-            array('voip', '~^(?:751\\d{7})$~u'),
-            array('unknown', '~^(?:808\\d{7})$~u'),
-            array(
-                'fixed_line',
-                '~^(?:7(?:1(?:0(?:[23]\\d|4[0-3]|59|63)|1(?:[23]\\d|4[0-79]|59)|2(?:[23]\\d|59)|3(?:2\\d|3[0-79]|4[0-35-9]|59)|4(?:[24]\\d|3[013-9]|5[1-9]|97)|5(?:2\\d|3[1-9]|4[0-7]|59)|6(?:[2-4]\\d|5[19]|61)|72\\d|8(?:[27]\\d|3[1-46-9]|4[0-5]|59))|2(?:1(?:[23]\\d|4[46-9]|5[3469])|2(?:2\\d|3[0679]|46|5[12679])|3(?:[2-4]\\d|5[139])|4(?:2\\d|3[1-35-9]|59)|5(?:[23]\\d|4[0-8]|59|61)|6(?:2\\d|3[1-9]|4[0-4]|59)|7(?:[2379]\\d|40|5[279])|8(?:[23]\\d|4[0-3]|59)|9(?:2\\d|3[124578]|59)))\\d{5})$~u',
+            'RU' => array(
+                array('premium_rate', '~^(?:80[39]\\d{7})$~u'),
+                array('toll_free', '~^(?:8(?:0[04]|108\\d{3})\\d{7})$~u'),
+                array('unknown', '~^(?:808\\d{7})$~u'),
+                array(
+                    'fixed_line',
+                    '~^(?:(?:3(?:0[12]|36|4[1-35-79]|5[1-3]|65|8[1-58]|9[0145])|4(?:01|1[1356]|2[13467]|7[1-5]|8[1-7]|9[1-689])|8(?:1[1-8]|2[01]|3[13-6]|4[0-8]|5[15-7]|6[0-35-79]|7[1-37-9]))\\d{7})$~u',
+                ),
+                array(
+                    'mobile',
+                    '~^(?:9(?:[0-24-9]\\d{4}|3(?:0(?:0(?:05|[124579]\\d|3[0-7]|6[0-49]|8[04-9])|[1-9]\\d\\d)|[1-9]\\d{3}))\\d{4})$~u',
+                ),
             ),
-            array('mobile', '~^(?:7(?:0[0-25-8]|47|6[0-4]|7[15-8]|85)\\d{7})$~u'),
+            'KZ' => array(
+                array('premium_rate', '~^(?:809\\d{7})$~u'),
+                array('toll_free', '~^(?:8(?:00|108\\d{3})\\d{7})$~u'),
+                array('voip', '~^(?:751\\d{7})$~u'),
+                array('unknown', '~^(?:808\\d{7})$~u'),
+                array(
+                    'fixed_line',
+                    '~^(?:7(?:1(?:0(?:[23]\\d|4[0-3]|59|63)|1(?:[23]\\d|4[0-79]|59)|2(?:[23]\\d|59)|3(?:2\\d|3[0-79]|4[0-35-9]|59)|4(?:[24]\\d|3[013-9]|5[1-9]|97)|5(?:2\\d|3[1-9]|4[0-7]|59)|6(?:[2-4]\\d|5[19]|61)|72\\d|8(?:[27]\\d|3[1-46-9]|4[0-5]|59))|2(?:1(?:[23]\\d|4[46-9]|5[3469])|2(?:2\\d|3[0679]|46|5[12679])|3(?:[2-4]\\d|5[139])|4(?:2\\d|3[1-35-9]|59)|5(?:[23]\\d|4[0-8]|59|61)|6(?:2\\d|3[1-9]|4[0-4]|59)|7(?:[2379]\\d|40|5[279])|8(?:[23]\\d|4[0-3]|59)|9(?:2\\d|3[124578]|59)))\\d{5})$~u',
+                ),
+                array('mobile', '~^(?:7(?:0[0-25-8]|47|6[0-4]|7[15-8]|85)\\d{7})$~u'),
+            ),
         ));
-    }
-}
-if (!function_exists('itgrix_gen_cabe9f23_direction')) {
-    function itgrix_gen_cabe9f23_direction($params) {
-        return itgrix_gen_474fc4c1_collect($params, array(array('path' => 'call_full.channel.type')), array());
     }
 }
 
@@ -456,7 +472,7 @@ if (!function_exists('itgrix_gen_process_originate_params_4451df57')) {
                 ), true);
             }
             // originate.rules[0]: number_type is "mobile"
-            if (itgrix_gen_c70f4e58_is(itgrix_gen_97aac05a_number_types(itgrix_gen_08ca4990_client_phone($params)), array('mobile'))) {
+            if (itgrix_gen_c70f4e58_is(itgrix_gen_d8fcfc27_number_types(itgrix_gen_08ca4990_client_phone($params)), array('mobile'))) {
                 $data['context'] = 'from-crm-mobile';
             }
             // originate.rules[1]: client_phone matches "^\\+7727" (as sent or as written)
