@@ -4,7 +4,6 @@ expected.json), run through real PHP by our harness and compared as JSON."""
 from __future__ import annotations
 
 import json
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -193,15 +192,13 @@ def write_rendered(loaded: LoadedSpec, folder: Path) -> dict[str, Path]:
 def run_cases(
     loaded: LoadedSpec, cases: list[GoldenCase], php: str | None = None, version: str = "native"
 ) -> list[Outcome]:
-    from generator.php.matrix import run_version
-    from generator.pipeline import decisions_only
+    from generator.php import specfiles
 
-    with tempfile.TemporaryDirectory(prefix="itgrix-gen-") as tmp:
-        paths = write_rendered(decisions_only(loaded), Path(tmp))
+    with specfiles.spec_files(loaded) as paths:
         batch = [Case(str(paths[c.meta.customization]), c.input_json, c.meta.unix_now()) for c in cases]
         # Golden cases never reach the network: a webhook a case triggers goes to the harness's
         # stub, which logs what would be sent (assert it with log_contains).
-        results = run_version(version, batch, php)
+        results = specfiles.run(batch, php, version)
     outcomes = []
     for case, result in zip(cases, results):
         outcomes.append(Outcome(case, result, problems(case, result)))

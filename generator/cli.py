@@ -356,8 +356,12 @@ def test(
         help="Also run every case on the PHP versions from the spec's php: floor up (5.2, 7.4-8.5: WASM builds from npm; needs Node.js).",
     ),
 ) -> None:
-    """Run every golden case (input.json -> expected.json) through real PHP."""
+    """Run every golden case (input.json -> expected.json) and every scenario with `expect:`
+    (scenarios/*.yaml beside the spec) through real PHP."""
     from generator.cases import CaseError, discover, run_cases, update_expected
+    from generator.simulate import scenarios_for
+    from generator.simulate import simulate as run_simulation
+    from generator.simulate.timeline import text as story
     from generator.php.matrix import VERSIONS, MatrixUnavailable, matrix_dir
     from generator.php.runner import require_php
 
@@ -390,7 +394,13 @@ def test(
             err.print(f"error: {exc}", markup=False)
             broken += 1
             continue
-        if not found:
+        try:
+            stories = scenarios_for(item, [])
+        except UserError as exc:
+            err.print(str(exc), markup=False)
+            broken += 1
+            stories = []
+        if not found and not stories:
             err.print(f"warning: {item.path}: no golden cases", markup=False)
             continue
         spec_versions = versions_from(versions, item.spec.php)
@@ -420,6 +430,18 @@ def test(
                 if not ok:
                     details.append(
                         f"--- {item.path} :: {outcome.case.name} (php {version})\n" + "\n".join(outcome.problems)
+                    )
+            # Scenarios with `expect:` are tests too: a whole call through the files on this PHP.
+            tests = [s for s in stories if s.scenario.expect is not None]
+            for timeline in run_simulation(item, tests, php_bin, version).timelines if tests else []:
+                total += 1
+                passed += timeline.passed
+                if not php_matrix or not timeline.passed:
+                    label = "[green]pass[/]" if timeline.passed else "[red]FAIL[/]"
+                    table.add_row(str(item.path), version, timeline.item.scenario.name, "(scenario)", label)
+                if not timeline.passed:
+                    details.append(
+                        f"--- {item.path} :: scenario {timeline.item.label} (php {version})\n" + story([timeline])
                     )
     out.print(table)
     for block in details:
@@ -902,7 +924,9 @@ class _counter:
 @app.command()
 def replay(
     spec: str = typer.Argument(..., help="The spec to judge."),
-    logs: list[Path] = typer.Argument(..., help="Capture logs: .jsonl files or the folders that hold them."),
+    logs: list[Path] = typer.Argument(
+        ..., help="Capture logs: .jsonl files or the folders that hold them ('-': standard input)."
+    ),
     format: str = FormatOption,
     check: bool = typer.Option(False, "--check", help="Exit 1 when any call would now get another reply."),
     show: int = typer.Option(5, "--show", min=0, help="How many differences to print as diffs."),
@@ -943,6 +967,49 @@ def replay(
     if report.other_specs:
         err.print(f"note: {report.other_specs} calls were captured under another spec name", markup=False)
     raise Exit(1 if check and report.changed else 0)
+
+
+@app.command()
+def simulate(
+    spec: str = typer.Argument(..., help="The spec whose generated files the calls go through."),
+    scenarios: list[Path] = typer.Argument(
+        None, help="Scenario files or folders (default: the scenarios/ folder beside the spec)."
+    ),
+    format: str = typer.Option("text", "--format", help="text (a timeline), json, or jsonl (capture log lines)."),
+    compare: list[Path] = typer.Option(
+        None, "--compare", help="A capture log of real calls: where its order differs from the flow table."
+    ),
+    php: str | None = typer.Option(None, "--php", help="The php binary to use."),
+) -> None:
+    """Walk each scenario (a call in people's terms) through the connector's customizations in
+    its order, with the spec's real PHP, and print what Bitrix24 would get.  Exit 1 when a
+    scenario's `expect:` does not hold."""
+    from generator.php.runner import require_php
+    from generator.simulate import scenarios_for
+    from generator.simulate import simulate as run_simulation
+    from generator.simulate.timeline import as_json, jsonl, text
+
+    if format not in ("text", "json", "jsonl"):
+        raise UsageProblem(f"--format {format!r}: text, json or jsonl")
+    loaded = _one_spec(spec)
+    if compare:
+        from generator.simulate.compare import compare as run_compare
+
+        report = run_compare(_read_capture(compare))
+        sys.stdout.write(report.text() if format == "text" else json.dumps(report.as_json(), indent=2) + "\n")
+        raise Exit(1 if report.differences else 0)
+    items = scenarios_for(loaded, list(scenarios or []))
+    if not items:
+        raise UsageProblem(f"no scenario: name scenario files, or put them in {loaded.path.parent / 'scenarios'}/")
+    php_bin = require_php(php)
+    result = run_simulation(loaded, items, php_bin, capture=format == "jsonl")
+    if format == "jsonl":
+        sys.stdout.write(jsonl(loaded, result))
+    elif format == "json":
+        sys.stdout.write(json.dumps(as_json(result.timelines), indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(text(result.timelines))
+    raise Exit(0 if all(t.passed for t in result.timelines) else 1)
 
 
 cases_app = typer.Typer(help="Golden cases from real calls.", no_args_is_help=True)

@@ -61,7 +61,9 @@ def log_files(paths: list[Path]) -> list[Path]:
     """The log files named or inside the folders named, each file's rotations oldest first."""
     files: list[Path] = []
     for path in paths:
-        if path.is_dir():
+        if str(path) == "-":  # standard input: `itgrix-gen simulate --format jsonl | itgrix-gen replay SPEC -`
+            files.append(path)
+        elif path.is_dir():
             found = [p for p in path.iterdir() if p.is_file() and _ROTATED.match(p.name)]
 
             def order(p: Path) -> tuple[str, int]:
@@ -80,8 +82,12 @@ def log_files(paths: list[Path]) -> list[Path]:
 
 
 def _lines(path: Path) -> Iterator[tuple[int, bytes | None]]:
-    """(line number, bytes) of a file; None for a line too long to be a call."""
-    with path.open("rb") as handle:
+    """(line number, bytes) of a file ("-": standard input); None for a line too long to be a call."""
+    import contextlib
+    import sys
+
+    opened = contextlib.nullcontext(sys.stdin.buffer) if str(path) == "-" else path.open("rb")
+    with opened as handle:
         number = 0
         while True:
             raw = handle.readline(MAX_LINE_BYTES + 1)

@@ -3,18 +3,12 @@ and which replies would now differ from the ones the calls got."""
 
 from __future__ import annotations
 
-import os
-import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from generator.capture.log import Capture, Entry
-from generator.php.runner import Case, Result, run_batch
+from generator.php.runner import Case, Result
 from generator.speclang.loader import LoadedSpec
-
-CHUNK = 400  # calls per PHP process: small enough to spread over the cores, large enough to pay off
 
 
 @dataclass
@@ -58,17 +52,10 @@ class Report:
 def run_entries(loaded: LoadedSpec, entries: list[Entry], php: str | None) -> list[Result]:
     """The spec's replies to the captured inputs (its decisions: no capture, no shadow), each at
     the moment it was captured, with webhooks going to the harness's stub."""
-    from generator.cases import write_rendered
-    from generator.pipeline import decisions_only
+    from generator.php import specfiles
 
-    with tempfile.TemporaryDirectory(prefix="itgrix-gen-replay-") as tmp:
-        paths = write_rendered(decisions_only(loaded), Path(tmp))
-        cases = [Case(str(paths[e.customization]), e.input_json, e.unix) for e in entries]
-        chunks = [cases[i : i + CHUNK] for i in range(0, len(cases), CHUNK)]
-        workers = max(1, min(len(chunks), os.cpu_count() or 1))
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            parts = list(pool.map(lambda chunk: run_batch(chunk, php, timeout=600, stub_http=True), chunks))
-    return [result for part in parts for result in part]
+    with specfiles.spec_files(loaded) as paths:
+        return specfiles.run([Case(str(paths[e.customization]), e.input_json, e.unix) for e in entries], php)
 
 
 def replay(loaded: LoadedSpec, capture: Capture, php: str | None) -> Report:

@@ -35,12 +35,13 @@ def unique(issues: list[SpecIssue]) -> list[SpecIssue]:
 # --- pydantic errors -> SpecIssues ---------------------------------------------------------
 
 
-def issues(exc: ValidationError, data: Any, positions: Positions, display: str) -> list[SpecIssue]:
+def issues(exc: ValidationError, data: Any, positions: Positions, display: str, root: Any = None) -> list[SpecIssue]:
+    """`root`: the model validated (default the Spec), for the keys a "did you mean" may offer."""
     issues: list[SpecIssue] = []
     seen: set[KeyPath] = set()
     for error in exc.errors(include_url=False):
         path = _data_path(data, error["loc"])
-        message = _message(dict(error), data, path)
+        message = _message(dict(error), data, path, root)
         # Checks across sections name their place themselves: "@originate.format: message".
         m = re.match(r"^@([\w.]+): (.*)$", message, re.S)
         if m:
@@ -85,7 +86,7 @@ def position(positions: Positions, path: KeyPath, kind: str, display: str) -> Po
     return nearest(positions, path, (display, 1, 1))
 
 
-def _message(error: dict[str, Any], data: Any, path: KeyPath) -> str:
+def _message(error: dict[str, Any], data: Any, path: KeyPath, root: Any = None) -> str:
     kind = error["type"]
     msg = error["msg"]
     if msg.startswith("Value error, "):
@@ -94,7 +95,7 @@ def _message(error: dict[str, Any], data: Any, path: KeyPath) -> str:
         msg = msg[len("Assertion failed, ") :]
     if kind == "extra_forbidden":
         key = path[-1] if path else "?"
-        allowed = _allowed_keys(path[:-1])
+        allowed = _allowed_keys(path[:-1], root)
         close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
         hint = (
             f"; did you mean '{close[0]}'?" if close else (f"; allowed here: {', '.join(allowed)}" if allowed else "")
@@ -116,13 +117,13 @@ def _message(error: dict[str, Any], data: Any, path: KeyPath) -> str:
     return text
 
 
-def _allowed_keys(path: KeyPath) -> list[str]:
+def _allowed_keys(path: KeyPath, root: Any = None) -> list[str]:
     """The keys the model at `path` accepts, for 'did you mean' hints."""
     from typing import get_args, get_origin
 
     from generator.speclang.spec import Spec
 
-    model: Any = Spec
+    model: Any = root or Spec
     for part in path:
         if isinstance(part, int):
             continue
