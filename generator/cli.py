@@ -359,11 +359,11 @@ def test(
     """Run every golden case (input.json -> expected.json) and every scenario with `expect:`
     (scenarios/*.yaml beside the spec) through real PHP."""
     from generator.cases import CaseError, discover, run_cases, update_expected
+    from generator.php.matrix import VERSIONS, MatrixUnavailable, matrix_dir
+    from generator.php.runner import require_php
     from generator.simulate import scenarios_for
     from generator.simulate import simulate as run_simulation
     from generator.simulate.timeline import text as story
-    from generator.php.matrix import VERSIONS, MatrixUnavailable, matrix_dir
-    from generator.php.runner import require_php
 
     paths = expand_specs(specs)
     loaded, failed = load_all(paths)

@@ -635,10 +635,12 @@ function itgrix_rt_json($value)
 }
 
 // Each byte that is not UTF-8 becomes U+FFFD (json_encode would fail and send an empty body).
+// \G: each match starts where the last one ended, so a search never restarts inside a valid
+// multibyte character (without it, every continuation byte of valid Cyrillic became U+FFFD).
 function itgrix_rt_utf8_clean($value)
 {
     if (is_string($value)) {
-        return preg_replace('/((?:[\x00-\x7F]|[\xC2-\xDF][\x80-\xBF]|\xE0[\xA0-\xBF][\x80-\xBF]|[\xE1-\xEC\xEE\xEF]'
+        return preg_replace('/\G((?:[\x00-\x7F]|[\xC2-\xDF][\x80-\xBF]|\xE0[\xA0-\xBF][\x80-\xBF]|[\xE1-\xEC\xEE\xEF]'
             . '[\x80-\xBF]{2}|\xED[\x80-\x9F][\x80-\xBF]|\xF0[\x90-\xBF][\x80-\xBF]{2}|[\xF1-\xF3][\x80-\xBF]{3}'
             . '|\xF4[\x80-\x8F][\x80-\xBF]{2})*+)[\x80-\xFF]/', "\$1\xEF\xBF\xBD", $value);
     }

@@ -8,6 +8,7 @@ seconds (said in the report)."""
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -129,7 +130,7 @@ def compare(capture: Capture) -> Report:
                 registers += 1
         if registers > 1:
             report.add("count", "process_registration_params ran more than once in one call", call)
-        for (_a, first, s1), (_b, second, s2) in zip(lines, lines[1:], strict=False):
+        for (_a, first, s1), (_b, second, s2) in itertools.pairwise(lines):
             if first.unix is None or second.unix is None or first.unix >= second.unix:
                 continue  # the same second: no order to judge
             if STAGE_RANK.get(s1, 1) > STAGE_RANK.get(s2, 1):

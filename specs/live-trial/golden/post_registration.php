@@ -46,28 +46,30 @@ if (!function_exists('itgrix_gen_77a9b082_json')) {
         return json_encode($value);
     }
 }
-if (!function_exists('itgrix_gen_02bc4b3e_utf8_clean')) {
+if (!function_exists('itgrix_gen_97d9dce9_utf8_clean')) {
     // Each byte that is not UTF-8 becomes U+FFFD (json_encode would fail and send an empty body).
-    function itgrix_gen_02bc4b3e_utf8_clean($value) {
+    // \G: each match starts where the last one ended, so a search never restarts inside a valid
+    // multibyte character (without it, every continuation byte of valid Cyrillic became U+FFFD).
+    function itgrix_gen_97d9dce9_utf8_clean($value) {
         if (is_string($value)) {
-            return preg_replace('/((?:[\x00-\x7F]|[\xC2-\xDF][\x80-\xBF]|\xE0[\xA0-\xBF][\x80-\xBF]|[\xE1-\xEC\xEE\xEF]'
+            return preg_replace('/\G((?:[\x00-\x7F]|[\xC2-\xDF][\x80-\xBF]|\xE0[\xA0-\xBF][\x80-\xBF]|[\xE1-\xEC\xEE\xEF]'
                 . '[\x80-\xBF]{2}|\xED[\x80-\x9F][\x80-\xBF]|\xF0[\x90-\xBF][\x80-\xBF]{2}|[\xF1-\xF3][\x80-\xBF]{3}'
                 . '|\xF4[\x80-\x8F][\x80-\xBF]{2})*+)[\x80-\xFF]/', "\$1\xEF\xBF\xBD", $value);
         }
         $out = array();
         foreach (is_array($value) ? $value : array() as $key => $member) {
-            $out[itgrix_gen_02bc4b3e_utf8_clean($key)] = itgrix_gen_02bc4b3e_utf8_clean($member);
+            $out[itgrix_gen_97d9dce9_utf8_clean($key)] = itgrix_gen_97d9dce9_utf8_clean($member);
         }
         return is_array($value) ? $out : $value;
     }
 }
-if (!function_exists('itgrix_gen_d94e08a6_capture')) {
+if (!function_exists('itgrix_gen_f44ac14a_capture')) {
     // Append one JSON line about this call to <dir>/<customization>.jsonl.  $config: array(folder, the
     // size in bytes at which a file is rotated, rotated files kept, the zone or null); $input, $reply
     // and $would come redacted when the spec says so.  Writers take an exclusive lock on <dir>/.lock
     // for the append and any rotation, so many PHP processes at once never tear a line; the lock is
     // waited for 0.2 s at most.  A log that cannot be written never breaks the call: one stderr line.
-    function itgrix_gen_d94e08a6_capture($config, $name, $customization, $spec, $input, $reply, $decided, $would) {
+    function itgrix_gen_f44ac14a_capture($config, $name, $customization, $spec, $input, $reply, $decided, $would) {
         $now = itgrix_gen_884c54c7_now();
         $offset = $config[3] === null ? 0 : itgrix_gen_64b41bee_zone_offset($now, $config[3]);
         $entry = array('v' => 1, 'at' => gmdate('Y-m-d\TH:i:s', $now + $offset) . ($offset < 0 ? '-' : '+')
@@ -78,7 +80,7 @@ if (!function_exists('itgrix_gen_d94e08a6_capture')) {
         }
         $line = @itgrix_gen_77a9b082_json($entry); // bytes that are not UTF-8 fail it: then they become U+FFFD
         if (!is_string($line) || $line === '' || $line === 'null') {
-            $line = itgrix_gen_77a9b082_json(itgrix_gen_02bc4b3e_utf8_clean($entry));
+            $line = itgrix_gen_77a9b082_json(itgrix_gen_97d9dce9_utf8_clean($entry));
         }
         $line = (is_string($line) ? $line : '') . "\n";
         $dir = $config[0];
@@ -181,7 +183,7 @@ if (!function_exists('itgrix_gen_post_registration_aa3d9e0a')) {
     function itgrix_gen_post_registration_aa3d9e0a($params) {
         $decided = 'default';
         $reply = itgrix_gen_post_registration_aa3d9e0a_decide($params, $decided);
-        itgrix_gen_d94e08a6_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_1b8f5d94_zone()), 'post_registration:live-trial', 'post_registration', 'live-trial',
+        itgrix_gen_f44ac14a_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_1b8f5d94_zone()), 'post_registration:live-trial', 'post_registration', 'live-trial',
             itgrix_gen_4f9ed95b_redact($params, '8777fa862653f3a7e5f9a8bb1d653ad2', '', ''), itgrix_gen_4f9ed95b_redact($reply, '8777fa862653f3a7e5f9a8bb1d653ad2', '', ''), $decided, null);
         return $reply;
     }
