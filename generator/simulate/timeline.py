@@ -31,6 +31,8 @@ def outcome_text(row: Row) -> str:
     if row.cancelled:
         if row.customization == "need_registration":
             return "no finish (need_registration: false)"
+        if row.customization in ("customize_entity", "customize_activity"):
+            return CANCELLED + " (no field to change)"
         return CANCELLED
     if row.request is None:
         if row.customization == "need_registration" and row.changed.get("result") is False:
