@@ -1012,6 +1012,35 @@ def simulate(
     raise Exit(0 if all(t.passed for t in result.timelines) else 1)
 
 
+@app.command()
+def report(
+    specs: list[str] = typer.Argument(..., help="Spec files, folders or glob patterns."),
+    output: Path = typer.Option(..., "-o", "--output", help="The HTML file to write (one self-contained file)."),
+    logs: Path | None = typer.Option(
+        None, "--logs", help="A folder of capture logs, one subfolder per server: adds probe and replay summaries."
+    ),
+    php: str | None = typer.Option(None, "--php", help="The php binary to use."),
+) -> None:
+    """Write one HTML file for the client: what each spec does, its calendar, each scenario's call
+    in three swimlanes (Asterisk, connector, Bitrix24), golden cases and scenarios with pass/fail.
+    Exit 1 when a test in it fails (the file is written all the same)."""
+    from generator.output import atomic_write
+    from generator.php.runner import require_php
+    from generator.report import build
+
+    loaded, failed = load_all(expand_specs(specs))
+    if failed or not loaded:
+        raise Exit(2)
+    php_bin = require_php(php)
+    text, failing = build(loaded, php_bin, logs)
+    try:
+        atomic_write(output, text, durable=False)
+    except OSError as exc:
+        raise UsageProblem(f"{output}: cannot write: {exc.strerror or exc}") from None
+    out.print(f"wrote {output} ({len(text):,} bytes); {failing} failing test(s)", markup=False)
+    raise Exit(1 if failing else 0)
+
+
 cases_app = typer.Typer(help="Golden cases from real calls.", no_args_is_help=True)
 app.add_typer(cases_app, name="cases")
 
