@@ -18,6 +18,12 @@ command -v ssh >/dev/null 2>&1 || missing="$missing openssh-client"
 if ! command -v sshd >/dev/null 2>&1 && [ ! -x /usr/sbin/sshd ]; then
     missing="$missing openssh-server"
 fi
+# Chromium: only the tests need it (tests/test_report_browser.py opens `itgrix-gen report`'s HTML in a
+# real headless browser and reads its DOM); itgrix-gen itself never runs a browser.
+# ITGRIX_GEN_NO_BROWSER=1 skips it (those tests then skip, except in CI, where they fail).
+if [ -z "${ITGRIX_GEN_NO_BROWSER:-}" ] && ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+    missing="$missing chromium"
+fi
 if [ -n "$missing" ]; then
     echo "installing $missing (Debian packages)..."
     SUDO=""

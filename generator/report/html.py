@@ -72,6 +72,7 @@ table.lanes td.pbx { background: var(--pbx); } table.lanes td.con { background: 
 td.b24 .cancelled { color: var(--bad); font-weight: 600; }
 td .stage { display: block; color: var(--muted); font-size: 0.85em; }
 ul.failures { color: var(--bad); }
+.explain-body { columns: 2 30em; column-gap: 32px; } .explain-body h4 { break-after: avoid; } .explain-body ul { break-inside: avoid-column; }
 .days { columns: 4 10em; font-variant-numeric: tabular-nums; }
 #filters { display: none; gap: 12px; align-items: center; padding: 8px 0; }
 .js #filters { display: flex; flex-wrap: wrap; }
@@ -296,7 +297,7 @@ def page(specs: list[SpecReport], with_logs: bool) -> str:
         )
         if spec.problem:
             parts.append(f'<p class="mark fail">{e(spec.problem)}</p>')
-        parts.append(f'<section class="explain"><h3>What the spec does</h3>{markdown(spec.explain)}</section>')
+        parts.append(f'<section class="explain"><h3>What the spec does</h3><div class="explain-body">{markdown(spec.explain)}</div></section>')
         parts.append(f'<section class="calendar"><h3>Calendar</h3>{_calendar(spec)}</section>')
         parts.append('<section class="scenarios"><h3>Calls, step by step</h3>')
         if not spec.timelines:
