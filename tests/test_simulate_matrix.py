@@ -34,8 +34,6 @@ def walked(tmp_path_factory, php):
         folder = root / name
         folder.mkdir()
         paths = write_rendered(specfiles.decisions(loaded), folder)
-            specfiles.decisions(loaded), (root / name).resolve() if (root / name).mkdir() is None else root
-        )
         for timeline in simulate(loaded, scenarios_for(loaded, []), php).timelines:
             assert timeline.passed, (timeline.item.label, timeline.failures, timeline.problems)
             for row in timeline.rows:
