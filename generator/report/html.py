@@ -297,7 +297,9 @@ def page(specs: list[SpecReport], with_logs: bool) -> str:
         )
         if spec.problem:
             parts.append(f'<p class="mark fail">{e(spec.problem)}</p>')
-        parts.append(f'<section class="explain"><h3>What the spec does</h3><div class="explain-body">{markdown(spec.explain)}</div></section>')
+        parts.append(
+            f'<section class="explain"><h3>What the spec does</h3><div class="explain-body">{markdown(spec.explain)}</div></section>'
+        )
         parts.append(f'<section class="calendar"><h3>Calendar</h3>{_calendar(spec)}</section>')
         parts.append('<section class="scenarios"><h3>Calls, step by step</h3>')
         if not spec.timelines:
