@@ -257,7 +257,7 @@ def crm_ref(entity: dict[str, Any] | None) -> list[str]:
 
 
 def input_for(state: CallState, name: str, stage: str, seconds: float, ring: int | None) -> dict[str, Any]:
-    """The documented input of `name` at this moment (../shared/itgrix/customizations-bx.txt)."""
+    """The documented input of `name` at this moment (docs/connector/customizations-bx.txt)."""
     sc = state.sc
     call_full = state.call_full(seconds, stage, ring)
     call_id = state.registration["call_id"] if state.registration else ""

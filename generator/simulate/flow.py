@@ -3,7 +3,7 @@ which condition, and which Bitrix24 request its reply feeds.  The simulator walk
 --compare` checks it against a real connector's capture log.  Nothing else in the project states
 the order.
 
-Sources (../shared/itgrix/call-flow.md): `doc` where the connector's or Bitrix24's documentation
+Sources (docs/connector/call-flow.md): `doc` where the connector's or Bitrix24's documentation
 says it, `inf` where the order is reconstructed and a real server's log must confirm it.  Where
 call-flow.md is silent, the row says what an integrator would expect (`silent`), and the README's
 "See a call before it happens" repeats it:
