@@ -1002,7 +1002,8 @@ def simulate(
     if not items:
         raise UsageProblem(f"no scenario: name scenario files, or put them in {loaded.path.parent / 'scenarios'}/")
     php_bin = require_php(php)
-    result = run_simulation(loaded, items, php_bin, capture=format == "jsonl")
+    with _progress_bar(len(items), "simulating") as advance:
+        result = run_simulation(loaded, items, php_bin, capture=format == "jsonl", progress=advance)
     if format == "jsonl":
         sys.stdout.write(jsonl(loaded, result))
     elif format == "json":

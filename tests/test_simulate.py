@@ -320,3 +320,47 @@ def test_a_day_of_many_calls_batches_php_by_round(php: str, monkeypatch: pytest.
     assert len(timelines) == 1000 and all(t.passed for t in timelines)
     assert len(batches) <= 20, batches
     assert sum(batches) >= 1000 * 10
+
+
+def test_outgoing_call_registers_as_outgoing(tmp_path: Path, php: str) -> None:
+    """An employee dials out: the register says TYPE 1 with the dialled number formatted; the
+    call_full's channel goes from the extension to the client; unanswered: a task."""
+    timeline = run(
+        "example",
+        """
+name: outgoing-unanswered
+start: "2026-11-24 12:00:00"
+direction: outgoing
+client: "8 912 345 67 89"
+trunk: {name: sip-moscow, number: "74957654321"}
+rings: [{extension: "102", for: 30}]
+users: {"102": {id: 7, name: "Anna Petrova"}}
+expect: {register: {TYPE: 1, PHONE_NUMBER: "+79123456789", USER_ID: 7}, finish: {STATUS_CODE: "304", USER_ID: 7}}
+""",
+        tmp_path,
+        php,
+    )
+    assert timeline.passed, timeline.failures
+    first = timeline.rows[0].input["call_full"]["channel"]
+    assert first["type"] == "outgoing" and first["from"] == {"number": "102"}
+    assert first["to"] == {"number": "8 912 345 67 89"}
+    assert timeline.requests("tasks.task.add")
+
+
+def test_cases_import_takes_a_simulated_day(tmp_path: Path, php: str) -> None:
+    import shutil
+
+    folder = tmp_path / "kz"
+    shutil.copytree(ROOT / "specs" / "kazakhstan", folder, ignore=shutil.ignore_patterns("cases", "golden"))
+    day = cli_here("simulate", str(folder / "spec.yaml"), "--format", "jsonl")
+    assert day.returncode == 0, day.stderr
+    log = tmp_path / "day.jsonl"
+    log.write_text(day.stdout, encoding="utf-8")
+    imported = cli_here("cases", "import", str(log), "--spec", str(folder / "spec.yaml"))
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    names = sorted(p.name for p in (folder / "cases").iterdir())
+    assert "process_registration_params-registration_params-rules-0" in names  # OFFICE
+    assert "process_registration_params-registration_params-rules-1" in names  # NIGHT
+    assert "process_final_params-final_params-rules-1" in names  # the night desk
+    tested = cli_here("test", str(folder / "spec.yaml"))
+    assert tested.returncode == 0, tested.stdout

@@ -63,3 +63,13 @@ def test_scenarios_on_every_php(version, walked, php):
                 f"{label}: {result.reply_json} differs from native {json.dumps(native, ensure_ascii=False)}"
             )
     assert not problems, f"PHP {version}: {len(problems)} of {len(mine)}:\n" + "\n".join(problems[:20])
+
+
+def test_php52_reply_larger_than_a_pipe_buffer(tmp_path, php):
+    """The 5.2 runner wrote its reply and exited at once, which cut a reply over 64 KiB (a pipe's
+    buffer): a batch of scenarios' calls (or a golden case with a long webhook log) came back as
+    'timed out'."""
+    big = tmp_path / "big.php"
+    big.write_text("<?php return array('state' => 'success', 'data' => array('x' => str_repeat('a', 200000)));\n")
+    (result,) = run_version("5.2", [Case(str(big), "{}", None)], php)
+    assert result.crash is None and len(result.reply["data"]["x"]) == 200000

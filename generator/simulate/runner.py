@@ -10,7 +10,7 @@ round, so a day of a thousand calls costs about as many PHP processes as one cal
 from __future__ import annotations
 
 import json
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -369,6 +369,7 @@ def simulate(
     php: str | None = None,
     version: str = "native",
     capture: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> Run:
     """Every scenario through the spec's real files.  One PHP batch per round: the pending call of
     every simulated call at once."""
@@ -407,6 +408,8 @@ def simulate(
                         pending[i] = walkers[i].send(mine)
                     except StopIteration:
                         del pending[i]
+                        if progress is not None:
+                            progress(1)  # one more call walked to its end
         if capture_dir is not None:
             run.decided = decided_by(capture_dir)
     for timeline in timelines:
