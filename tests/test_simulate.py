@@ -364,3 +364,33 @@ def test_cases_import_takes_a_simulated_day(tmp_path: Path, php: str) -> None:
     assert "process_final_params-final_params-rules-1" in names  # the night desk
     tested = cli_here("test", str(folder / "spec.yaml"))
     assert tested.returncode == 0, tested.stdout
+
+
+def test_report_with_logs_summarises_each_server(tmp_path: Path, php: str) -> None:
+    day = cli_here("simulate", "specs/example/spec.yaml", "--format", "jsonl")
+    (tmp_path / "logs" / "pbx-almaty").mkdir(parents=True)
+    (tmp_path / "logs" / "pbx-almaty" / "calls.jsonl").write_text(day.stdout, encoding="utf-8")
+    report = tmp_path / "r.html"
+    done = cli_here("report", "specs/example/spec.yaml", "--logs", str(tmp_path / "logs"), "-o", str(report))
+    assert done.returncode == 0, done.stdout + done.stderr
+    text = report.read_text(encoding="utf-8")
+    lines = len(day.stdout.splitlines())
+    assert '<article class="server"><h4>pbx-almaty</h4>' in text
+    assert f"<p>{lines} captured calls; 0 would now get another reply" in text
+    assert "<td><code>trunk</code></td>" in text  # the probe's keys
+
+
+def test_report_marks_a_failing_scenario_and_exits_1(tmp_path: Path, php: str) -> None:
+    folder = tmp_path / "acme"
+    (folder / "scenarios").mkdir(parents=True)
+    (folder / "spec.yaml").write_text("version: 1\nname: acme\n", encoding="utf-8")
+    (folder / "scenarios" / "bad.yaml").write_text(
+        'name: bad\nstart: "2026-11-24 10:00:00"\nclient: "+4930123456"\nrings: [{extension: "20", for: 5}]\n'
+        "expect: {register: false}\n",
+        encoding="utf-8",
+    )
+    report = tmp_path / "r.html"
+    done = cli_here("report", str(folder), "-o", str(report))
+    assert done.returncode == 1 and report.is_file()
+    text = report.read_text(encoding="utf-8")
+    assert 'data-status="fail"' in text and "register: expected none, but it was sent" in text

@@ -175,6 +175,8 @@ def target_files(paths: list[Path]) -> list[tuple[str, Path]]:
                 rel = folder.relative_to(path).parts
                 target = rel[0] if rel else (path.resolve().name or str(path))
                 out += [(target, f) for f in log.log_files([folder])]
+        elif str(path) == "-":  # standard input: `itgrix-gen simulate --format jsonl | ... -`
+            out.append(("stdin", path))
         elif path.is_file():
             out.append((path.resolve().parent.name, path))
         else:

@@ -48,43 +48,40 @@ def spec_report(loaded: LoadedSpec, php: str | None, logs: Path | None) -> SpecR
     return report
 
 
-def server_folders(logs: Path) -> list[Path]:
-    """One folder per server: the folders below `logs` that hold capture logs (or `logs` itself)."""
-    if not logs.is_dir():
-        raise UserError(f"--logs {logs}: not a folder (one folder per server, each with its .jsonl capture logs)")
-    folders = sorted(p for p in logs.iterdir() if p.is_dir() and any(p.glob("*.jsonl*")))
-    if any(logs.glob("*.jsonl*")):
-        folders.insert(0, logs)
-    return folders
-
-
 def servers(loaded: LoadedSpec, logs: Path, php: str | None) -> list[ServerSummary]:
-    """Each server's capture through `fields --probe` and `replay` (their public functions)."""
+    """Each server's capture (a folder's first level is a server, as `fields --probe` takes it)
+    through `fields --probe` and `replay`, by their public functions."""
     from generator.capture import log
-    from generator.capture.probe import probe
+    from generator.capture import probe as probing
     from generator.capture.replay import replay
 
+    if not logs.is_dir():
+        raise UserError(f"--logs {logs}: not a folder (one folder per server, each with its .jsonl capture logs)")
+    files = probing.target_files([logs])
+    probed = probing.probe(files, loaded.spec.fields)
     found = []
-    for folder in server_folders(logs):
-        capture = log.read([folder])
+    for name in sorted({target for target, _ in files}):
+        capture = log.read([f for target, f in files if target == name])
         mine = [x for x in capture.entries if x.spec == loaded.spec.name]
-        note = ""
-        if mine and len(mine) < len(capture.entries):
-            note = f"{len(capture.entries) - len(mine)} lines of other specs left out"
-            capture.entries = mine
-        elif not mine and capture.entries:
+        if not mine:
             continue  # another spec's server
-        probed = probe(capture, loaded.spec.fields)
+        note = (
+            f"{len(capture.entries) - len(mine)} lines of other specs left out"
+            if len(mine) < len(capture.entries)
+            else ""
+        )
+        capture.entries = mine
         replayed = replay(loaded, capture, php)
-        keys = [(k, r.calls, r.resolved) for k, r in getattr(probed, "keys", {}).items() if r.calls]
+        target: Any = getattr(probed, "targets", {}).get(name)
+        keys = [(k, r.calls, r.resolved) for k, r in getattr(target, "keys", {}).items() if r.calls]
         by: dict[str, Any] = getattr(replayed, "by_customization", {})
         found.append(
             ServerSummary(
-                name=folder.name if folder != logs else logs.name or str(logs),
+                name=name,
                 calls=len(capture.entries),
                 skipped=capture.skipped_text(),
                 probe=keys,
-                replay=[(name, int(c.get("calls", 0)), int(c.get("changed", 0))) for name, c in by.items()],
+                replay=[(c, int(n.get("calls", 0)), int(n.get("changed", 0))) for c, n in by.items()],
                 changed=int(getattr(replayed, "changed", 0)),
                 note=note,
             )
