@@ -714,14 +714,30 @@ def _no_lock() -> Iterator[None]:
 
 
 @app.command()
-def explain(spec: str = typer.Argument(..., help="The spec to explain.")) -> None:
+def explain(
+    spec: str = typer.Argument(..., help="The spec to explain."),
+    start: str | None = typer.Option(
+        None,
+        "--from",
+        metavar="DATE",
+        help="First day (YYYY-MM-DD) of the twelve months whose calendar days are listed (default: today).",
+    ),
+) -> None:
     """Print, in plain Markdown for a client, what each customization will do."""
+    import datetime
+
     from generator.explain import explain as describe
 
+    first = None
+    if start is not None:
+        try:
+            first = datetime.date.fromisoformat(start)
+        except ValueError:
+            raise UsageProblem(f"--from {start[:40]!r} is not a date: write it YYYY-MM-DD, e.g. 2027-01-01") from None
     loaded, failed = load_all([Path(spec)])
     if failed:
         raise Exit(2) from None
-    sys.stdout.write(describe(loaded[0].spec))
+    sys.stdout.write(describe(loaded[0].spec, first))
 
 
 @app.command()

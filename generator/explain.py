@@ -5,13 +5,16 @@ only the spec's `description` is Markdown as written."""
 
 from __future__ import annotations
 
+import datetime
+
 from generator.customizations import CUSTOMIZATIONS
 from generator.customizations.words import code
 from generator.emit.fields import override_paths
 from generator.speclang.spec import Spec
 
 
-def explain(spec: Spec) -> str:
+def explain(spec: Spec, start: datetime.date | None = None) -> str:
+    """The document; `start`: the first day of the twelve months whose calendar it lists (today)."""
     lines = [f"# What the Itgrix customizations do for {code(spec.name)}", ""]
     if spec.description:
         lines += [spec.description.replace("\n", " "), ""]
@@ -50,6 +53,8 @@ def explain(spec: Spec) -> str:
             + ("; phone digits and names are replaced by stable pseudonyms first." if cap.redact else ".")
             + " The connector calls only the files switched on below.",
         ]
+    if spec.calendar is not None:
+        lines += ["", *calendar_lines(spec, start or datetime.date.today())]
     if spec.fields:
         lines += ["", "## Where this connector keeps call data", ""]
         for key in spec.fields:
@@ -67,3 +72,64 @@ def explain(spec: Spec) -> str:
         + ".",
     ]
     return "\n".join(lines) + "\n"
+
+
+def calendar_lines(spec: Spec, start: datetime.date) -> list[str]:
+    """The calendar's days for the twelve months from `start`, as the generated files hold them
+    (so the reader sees which country a code means, and which dates it gives)."""
+    from generator.emit.zones import CALENDAR_YEARS, calendar_days
+    from generator.speclang.days import describe, holiday_dates, parse_day
+
+    cal = spec.calendar
+    assert cal is not None
+    try:
+        end = start.replace(year=start.year + 1)
+    except ValueError:  # 29 February
+        end = start.replace(year=start.year + 1, day=28)
+    years = range(start.year, end.year + 1)
+    off, work = (set(days) for days in calendar_days(cal.regions(), tuple(cal.off), tuple(cal.workdays)))
+    names: dict[datetime.date, list[str]] = {}
+    transfers: set[datetime.date] = set()
+    for region in cal.regions():
+        holidays, moved = holiday_dates((region,), years)
+        for day, name in holidays.items():
+            names.setdefault(day, []).append(f"{name} ({region})")
+        transfers |= moved
+    items = [(item, parse_day(item)) for item in cal.off], [(item, parse_day(item)) for item in cal.workdays]
+
+    def own(day: datetime.date, which: int) -> list[str]:
+        key = ("off", "workdays")[which]
+        return [f"the spec's `{key}` {code(text)}" for text, span in items[which] if day in span.dates(years)]
+
+    regions = ", ".join(describe(r) for r in cal.regions()) or "none"
+    last = end - datetime.timedelta(days=1)
+    out = [
+        "## Calendar",
+        "",
+        f"Public holidays of: {regions}. Days that are not like their weekday from {start.isoformat()} "
+        f"to {last.isoformat()} (a day off has no working hours; a day worked has Monday's hours):",
+        "",
+    ]
+    listed = 0
+    day = start
+    while day < end:
+        iso, month_day = day.isoformat(), day.strftime("%m-%d")
+        label = f"{day.strftime('%a')} {iso}"
+        if iso in work or month_day in work:
+            why = own(day, 1) or (["a transferred working day"] if day in transfers else [])
+            out.append(f"- {label}: **worked** ({'; '.join(why)})")
+            listed += 1
+        elif iso in off or month_day in off:
+            why = (names.get(day, []) if day.year in CALENDAR_YEARS else []) + own(day, 0)
+            out.append(f"- {label}: off ({'; '.join(why)})")
+            listed += 1
+        day += datetime.timedelta(days=1)
+    if not listed:
+        out.append("- none")
+    if cal.regions() and last.year > CALENDAR_YEARS.stop - 1:
+        out += [
+            "",
+            f"The files hold public holidays for {CALENDAR_YEARS.start}–{CALENDAR_YEARS.stop - 1} only: render "
+            "them again with a newer itgrix-gen before then.",
+        ]
+    return out

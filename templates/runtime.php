@@ -187,28 +187,12 @@ function itgrix_rt_zone_offset($at, $zone)
 }
 
 // A date-time of the call data in the client's zone: ISO 8601 with the zone's offset at that
-// moment ("2026-11-24T10:00:00+05:00", what Bitrix24 expects), or $format of date() letters.  The
-// connector writes "Y-m-d H:i:s" in the server's zone, taken to be the spec's timezone; a text with
-// its own offset ("+03:00", "Z") or a Unix time is moved into the zone.  Unset ("0001-01-01
-// 00:00:00") or anything else gives "".
+// moment ("2026-11-24T10:00:00+05:00", what Bitrix24 expects), or $format of date() letters.
+// Unset or anything else gives "" (see itgrix_rt_moment).
 function itgrix_rt_date($value, $zone, $format)
 {
-    $text = is_string($value) || is_int($value) ? trim((string) $value) : '';
-    if (preg_match('/^[0-9]{9,11}$/', $text)) {
-        $at = (int) $text;
-    } elseif (preg_match('/^([0-9]{4})-([0-9]{2})-([0-9]{2})[T ]([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?(?:[.,][0-9]+)?'
-        . ' ?(Z|[+-][0-9]{2}(?::?[0-9]{2})?)?$/', $text, $m) && $m[1] >= 1900 && $m[2] >= 1 && $m[2] <= 12
-        && $m[3] >= 1 && $m[3] <= 31 && $m[4] <= 23 && $m[5] <= 59) {
-        $wall = gmmktime((int) $m[4], (int) $m[5], isset($m[6]) ? (int) $m[6] : 0, (int) $m[2], (int) $m[3], (int) $m[1]);
-        if (isset($m[7]) && $m[7] !== '') {
-            $sign = $m[7][0] === '-' ? -1 : 1;
-            $digits = preg_replace('/[^0-9]/', '', $m[7]);
-            $at = $m[7] === 'Z' ? $wall : $wall - $sign * ((int) substr($digits, 0, 2) * 3600 + (int) substr($digits, 2, 2) * 60);
-        } else {
-            // Local wall time to a moment: the offset in force then (asked twice, for a change in between).
-            $at = $wall - itgrix_rt_zone_offset($wall - itgrix_rt_zone_offset($wall, $zone), $zone);
-        }
-    } else {
+    $at = itgrix_rt_moment($value, $zone);
+    if ($at === null) {
         return '';
     }
     $offset = itgrix_rt_zone_offset($at, $zone);
@@ -218,11 +202,50 @@ function itgrix_rt_date($value, $zone, $format)
     return gmdate('Y-m-d\TH:i:s', $at + $offset) . ($offset < 0 ? '-' : '+') . gmdate('H:i', abs($offset));
 }
 
-// Is the current time inside any of the windows array(from minute, to minute, ISO days) in the
-// zone?  A window whose end is before its start crosses midnight and belongs to the day it starts.
-function itgrix_rt_in_hours($windows, $zone)
+// A date-time of the call data as a Unix time.  The connector writes "Y-m-d H:i:s" in the server's
+// zone, taken to be the spec's timezone; a text with its own offset ("+03:00", "Z") or a Unix time
+// is read as such.  Unset ("0001-01-01 00:00:00") or anything else gives null.
+function itgrix_rt_moment($value, $zone)
 {
-    $local = itgrix_rt_local_time(itgrix_rt_now(), $zone);
+    $text = is_string($value) || is_int($value) ? trim((string) $value) : '';
+    if (preg_match('/^[0-9]{9,11}$/', $text)) {
+        return (int) $text;
+    }
+    if (!preg_match('/^([0-9]{4})-([0-9]{2})-([0-9]{2})[T ]([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?(?:[.,][0-9]+)?'
+        . ' ?(Z|[+-][0-9]{2}(?::?[0-9]{2})?)?$/', $text, $m) || $m[1] < 1900 || $m[2] < 1 || $m[2] > 12
+        || $m[3] < 1 || $m[3] > 31 || $m[4] > 23 || $m[5] > 59) {
+        return null;
+    }
+    $wall = gmmktime((int) $m[4], (int) $m[5], isset($m[6]) ? (int) $m[6] : 0, (int) $m[2], (int) $m[3], (int) $m[1]);
+    if (isset($m[7]) && $m[7] !== '') {
+        $sign = $m[7][0] === '-' ? -1 : 1;
+        $digits = preg_replace('/[^0-9]/', '', $m[7]);
+        return $m[7] === 'Z' ? $wall : $wall - $sign * ((int) substr($digits, 0, 2) * 3600 + (int) substr($digits, 2, 2) * 60);
+    }
+    // Local wall time to a moment: the offset in force then (asked twice, for a change in between).
+    return $wall - itgrix_rt_zone_offset($wall - itgrix_rt_zone_offset($wall, $zone), $zone);
+}
+
+// The moment the call started, which hours, days and schedules judge: the first of $values
+// (CALL_START_DATE, call_full.channel.start_time) that is a date-time, read in the zone; the
+// moment the file runs only when the input has none (a missed-call task made at 18:00:15 for a
+// call that rang at 17:59 is judged at 17:59).
+function itgrix_rt_started($values, $zone)
+{
+    foreach (is_array($values) ? $values : array() as $value) {
+        $at = itgrix_rt_moment($value, $zone);
+        if ($at !== null) {
+            return $at;
+        }
+    }
+    return itgrix_rt_now();
+}
+
+// Is the moment $at inside any of the windows array(from minute, to minute, ISO days) in the
+// zone?  A window whose end is before its start crosses midnight and belongs to the day it starts.
+function itgrix_rt_in_hours($windows, $zone, $at)
+{
+    $local = itgrix_rt_local_time($at, $zone);
     foreach ($windows as $window) {
         $crosses = $window[1] <= $window[0];
         if ($local[1] >= $window[0] && ($crosses || $local[1] < $window[1])) {
@@ -239,16 +262,18 @@ function itgrix_rt_in_hours($windows, $zone)
     return false;
 }
 
-// Is the current time inside a named schedule ($days: ISO weekday => windows) with the calendar
-// ('off': days off, 'work': weekend days worked with Monday's hours)?  A window that crosses
-// midnight belongs to the day it starts, so the early hours also look at yesterday's windows.
-function itgrix_rt_in_schedule($days, $calendar, $zone)
+// Is the moment $at inside a named schedule ($days: ISO weekday => windows) with the calendar
+// ('off': days off, 'work': days worked although off, with Monday's hours; "Y-m-d" dates, "m-d"
+// days of every year)?  A window that crosses midnight belongs to the day it starts, so the
+// early hours also look at yesterday's windows.
+function itgrix_rt_in_schedule($days, $calendar, $zone, $at)
 {
-    $now = itgrix_rt_local_time(itgrix_rt_now(), $zone);
+    $now = itgrix_rt_local_time($at, $zone);
     for ($back = 0; $back < 2; $back++) {
         $date = gmdate('Y-m-d', $now[3] - $back * 86400); // today, then yesterday (local calendar)
-        $day = in_array($date, $calendar['work'], true) ? 1
-            : (in_array($date, $calendar['off'], true) ? 0 : (int) gmdate('N', $now[3] - $back * 86400));
+        $dates = array($date, substr($date, 5));
+        $day = array_intersect($dates, $calendar['work']) ? 1
+            : (array_intersect($dates, $calendar['off']) ? 0 : (int) gmdate('N', $now[3] - $back * 86400));
         foreach (isset($days[$day]) ? $days[$day] : array() as $window) {
             $crosses = $window[1] <= $window[0];
             if ($back === 0 ? $now[1] >= $window[0] && ($crosses || $now[1] < $window[1])

@@ -40,6 +40,11 @@ def _parser_metadata(region: str, internal: int | None, extra: tuple[str, ...] =
     return literals.php_pretty(region_metadata(region, internal, national=False, extra=extra), indent=4, width=110)
 
 
+def _moment_word(hours: Any) -> str:
+    """Which moment a time condition judges, in the file's comments."""
+    return "now" if hours is not None and hours.at == "now" else "start time"
+
+
 def dotted(path: KeyPath) -> str:
     """("registration", "rules", 1) -> "registration.rules[1]"."""
     out = ""
@@ -189,11 +194,12 @@ class FileContext:
                 words.append(f"duration {op} {seconds} s")
         if when.hours is not None or when.days is not None:
             windows, place, text = self._hours(when, zone)
+            at = self._moment(when, place)
             if when.hours is not None and when.hours.schedule:
                 schedule = self.schedule(when.hours.schedule)
-                tests.append(f"{self.fn('in_schedule')}({schedule}, {self.calendar()}, {self.zone(place)})")
+                tests.append(f"{self.fn('in_schedule')}({schedule}, {self.calendar()}, {self.zone(place)}, {at})")
             else:
-                tests.append(f"{self.fn('in_hours')}({literals.php_value(windows)}, {self.zone(place)})")
+                tests.append(f"{self.fn('in_hours')}({literals.php_value(windows)}, {self.zone(place)}, {at})")
             words.append(text)
         for condition in when.field or ():
             keys = list(condition.keys())
@@ -231,16 +237,24 @@ class FileContext:
             parts.append("matches " + " or ".join(say(r) for r in match.regexes))
         return " or ".join(parts)
 
+    def _moment(self, when: When, place: str) -> str:
+        """The moment hours/days judge: the call's start (`start_time`'s sources, read in the
+        zone; the moment the file runs when the input has none), or `at: now`."""
+        if when.hours is not None and when.hours.at == "now":
+            return f"{self.fn('now')}()"
+        # The connector writes the start in the server's zone, taken to be the spec's timezone.
+        return f"{self.fn('started')}({self.acc('start_time')}, {self.zone(self.spec.timezone or place)})"
+
     def _hours(self, when: When, outer: str | None = None) -> tuple[list[Any], str, str]:
         hours = when.hours
         zone = (hours.timezone if hours and hours.timezone else None) or when.timezone or outer or self.spec.timezone
         days = list(when.days) if when.days else (list(hours.days) if hours and hours.days else [])
         numbers = [DAYS.index(d) + 1 for d in days]
         if hours is not None and hours.schedule:
-            return [], str(zone), f"time is in the schedule {say(hours.schedule)} ({say(zone)})"
+            return [], str(zone), f"{_moment_word(hours)} is in the schedule {say(hours.schedule)} ({say(zone)})"
         spans = hours.minutes() if hours else [(0, 24 * 60)]
         windows = [[start, end, numbers] for start, end in spans]
-        text = "time is " + " or ".join(say(w) for w in hours.window) if hours else "time is any"
+        text = f"{_moment_word(hours)} is " + " or ".join(say(w) for w in hours.window) if hours else "start time is any"
         if days:
             text += " on " + ",".join(days)
         return windows, str(zone), f"{text} ({say(zone)})"

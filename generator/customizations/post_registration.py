@@ -104,11 +104,26 @@ class AfterRegistration(Customization):
         if hook is None:
             return ["Nothing happens."]
         when = words.condition(hook.when, spec)
+        if hook.json_ is not None:
+            sent = "It sends the JSON fields " + words.assignments(hook.json_) + "."
+        elif hook.body is not None:
+            sent = f"It sends the text {words.code(hook.body)}."
+        elif hook.method == "GET":
+            sent = "It sends no body; the URL's placeholders carry the call."
+        else:
+            sent = "It sends the whole input as JSON (`call_full`, `call_stage` and the connector's other fields)."
+        headers = f" Headers: {words.assignments(hook.headers)}." if hook.headers else ""
         return [
             f"After registration a {hook.method} request goes to {words.code(hook.url)}"
             + ("" if when == "always" else f" when {when}")
-            + f"; it gives up after {hook.timeout_s:g} s and never delays the call."
-        ]
+            + f"; it gives up after {hook.timeout_s:g} s and never delays the call. {sent}{headers}"
+        ] + words.placeholder_notes(_texts(hook), spec)
+
+
+def _texts(hook: Webhook) -> list[str]:
+    from generator.speclang.crosschecks import _texts as walk
+
+    return [hook.url, hook.body or "", *hook.headers.values()] + [t for _p, t in walk(hook.json_, ())]
 
 
 CUSTOMIZATION = AfterRegistration(

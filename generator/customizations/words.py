@@ -121,15 +121,15 @@ def condition(when: When, spec: Any) -> str:
         text = (
             schedule_words(spec, when.hours.schedule)
             if when.hours and when.hours.schedule
-            else "the time is "
-            + " or ".join(f"between {w.split('-')[0].strip()} and {w.split('-')[1].strip()}" for w in when.hours.window)
+            else "the time is within " + windows_words(when.hours.window)
             if when.hours
             else "it is"
         )
         days = list(when.days or (when.hours.days if when.hours else ()) or ())
         if days:
             text += " on " + ", ".join(d.capitalize() for d in sorted(days, key=DAYS.index))
-        parts.append(f"{text} ({zone} time)")
+        moment = "at the moment of the decision" if when.hours and when.hours.at == "now" else "when the call started"
+        parts.append(f"{text} ({zone} time, {moment})")
     for fc in when.field or ():
         path = ".".join(fc.keys())
         test = (
@@ -196,18 +196,30 @@ def set_and_rules(section: Any, spec: Any) -> list[str]:
     return out + placeholder_notes(texts, spec)
 
 
+def windows_words(windows: Any) -> str:
+    """Time windows as people read them: "09:00–13:00, 14:00–18:00"."""
+    from generator.speclang.types import _parse_window
+
+    def clock(minutes: int) -> str:
+        return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+    return ", ".join(f"{clock(a)}–{clock(b)}" for a, b in (_parse_window(w) for w in windows))
+
+
 def schedule_words(spec: Any, name: str) -> str:
     """`hours: office` in words: its days and windows, and the calendar's days off."""
     windows = spec.schedules[name] if spec.schedules and name in spec.schedules else {}
     days = "; ".join(
-        f"{key.replace('-', '–').title()} "
-        + " and ".join(w.replace("-", "–") for w in (value if isinstance(value, list) else [value]))
+        f"{key.replace('-', '–').replace(',', ', ').title()} "
+        + windows_words(value if isinstance(value, list) else [value])
         for key, value in windows.items()
     )
     text = f"the time is within the schedule {code(name)} ({days}"
     cal = spec.calendar
     if cal and (cal.holidays or cal.off):
-        off = ([f"public holidays of {cal.holidays}"] if cal.holidays else []) + list(cal.off)
+        from generator.speclang.days import describe
+
+        off = [f"public holidays of {describe(r)}" for r in cal.regions()] + list(cal.off)
         text += "; days off: " + ", ".join(off)
     if cal and cal.workdays:
         text += "; worked with Monday's hours: " + ", ".join(cal.workdays)

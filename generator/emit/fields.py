@@ -264,9 +264,9 @@ def calendar_function(spec: Any) -> tuple[str, str]:
     from generator.emit.zones import CALENDAR_YEARS, calendar_days
 
     cal = spec.calendar
-    off, work = calendar_days(cal.holidays, tuple(cal.off), tuple(cal.workdays)) if cal else ([], [])
+    off, work = calendar_days(cal.regions(), tuple(cal.off), tuple(cal.workdays)) if cal else ([], [])
     code = f"() {{\n    return {php_pretty({'off': off, 'work': work}, indent=4, width=110)};\n}}\n"
-    source = f"public holidays of {cal.holidays}, " if cal and cal.holidays else ""
+    source = "".join(f"public holidays of {php_comment_text(r)}, " for r in cal.regions()) if cal else ""
     years = f"{CALENDAR_YEARS.start}-{CALENDAR_YEARS.stop - 1}"
-    comment = f"// the calendar: {php_comment_text(source)}the spec's own days ({years})"
+    comment = f"// the calendar: {source}the spec's own days ({years}; m-d: every year)"
     return function_of("calendar", comment, code)

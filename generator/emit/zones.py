@@ -52,14 +52,21 @@ def offsets(name: str) -> tuple[int, tuple[int, ...], tuple[int, ...]]:
 CALENDAR_YEARS = range(2025, 2033)
 
 
-def calendar_days(country: str | None, off: tuple[str, ...], workdays: tuple[str, ...]) -> tuple[list[str], list[str]]:
-    """(days off, working days on a weekend) as "YYYY-MM-DD", sorted: the country's public
-    holidays and transferred working days (the `holidays` package, CALENDAR_YEARS) and the spec's own."""
-    days_off, days_on = set(off), set(workdays)
-    if country:
-        import holidays
+def calendar_days(
+    regions: tuple[str, ...], off: tuple[str, ...], workdays: tuple[str, ...]
+) -> tuple[list[str], list[str]]:
+    """(days off, days worked although off) as the generated file holds them, sorted: "Y-m-d"
+    dates (the public holidays and transferred working days of `regions` from the `holidays`
+    package, CALENDAR_YEARS; the spec's own dates and ranges) and "m-d" for a day of every year."""
+    from generator.speclang.days import holiday_dates, parse_day
 
-        calendar = holidays.country_holidays(country, years=CALENDAR_YEARS)
-        days_off |= {d.isoformat() for d in calendar if d.year in CALENDAR_YEARS}
-        days_on |= {d.isoformat() for d in getattr(calendar, "weekend_workdays", ()) if d.year in CALENDAR_YEARS}
-    return sorted(days_off - set(workdays)), sorted(days_on)
+    holidays, transfers = holiday_dates(regions, CALENDAR_YEARS)
+    days_off = {d.isoformat() for d in holidays}
+    days_on = {d.isoformat() for d in transfers}
+    for item in off:
+        days_off |= set(parse_day(item).runtime_entries())
+    for item in workdays:
+        days_on |= set(parse_day(item).runtime_entries())
+    # A day worked is not also a day off (the file looks at the days worked first anyway).
+    days_off = {d for d in days_off if d not in days_on and d[-5:] not in days_on}
+    return sorted(days_off), sorted(days_on)

@@ -7,6 +7,7 @@ place it came from, so an error in a base spec points into the base file.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -191,6 +192,8 @@ def plain(value: Any, text_keys: bool = True) -> Any:
         return {(str(k) if text_keys else k): plain(v, text_keys) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [plain(v, text_keys) for v in value]
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()  # a Python spec's date: the text a YAML spec would hold
     return value
 
 

@@ -26,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from generator.speclang import placeholders
+from generator.speclang import days, placeholders
 
 STAGES = ("conversation_requested", "conversation_accepted", "conversation_ended", "call_ended")
 DIRECTIONS = ("incoming", "outgoing", "local", "unknown")
@@ -362,6 +362,11 @@ class Hours(Strict):
     days: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = ()
     timezone: TimeZone | None = None
     schedule: str | None = Field(default=None, description="a named schedule of the spec's `schedules`")
+    at: Literal["start", "now"] = Field(
+        default="start",
+        description="start: the time the call started (CALL_START_DATE, else call_full.channel.start_time; "
+        "the moment the file runs when the input has none); now: the moment of the decision",
+    )
 
     @model_validator(mode="after")
     def _one_kind(self) -> Hours:
@@ -437,37 +442,47 @@ Schedule = Annotated[
 ]
 
 
-def _date(value: str) -> str:
-    import datetime
+_DAYS_SCHEMA = {
+    "description": "days: a date 2026-12-31, a day of every year 12-24, or a range of either "
+    "(12-24..12-31, 2027-07-01..2027-07-14)",
+    "type": "array",
+    "items": {"type": "string"},
+}
+_REGIONS_SCHEMA = {
+    "description": "a country (KZ) or an ISO 3166-2 subdivision (DE-BY, CH-ZH, US-NY) as the holidays "
+    "package knows them, or a list of them (BY is Belarus; Bavaria is DE-BY)",
+    "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}],
+}
 
-    try:
-        datetime.date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"{value!r} is not a date: write it 2026-12-31") from None
-    return value
+
+def _as_list(value: Any) -> Any:
+    return value if isinstance(value, list) else [value]
 
 
-def _country(value: str) -> str:
-    import holidays
-
-    code = value.upper()
-    supported = holidays.list_supported_countries()
-    if code not in supported:
-        close = difflib.get_close_matches(code, sorted(supported), n=3)
-        raise ValueError(
-            f"the holidays package has no country {value!r}" + (f" (did you mean {', '.join(close)}?)" if close else "")
-        )
-    return code
+DaySpec = Annotated[str, BeforeValidator(days.check_day)]
+HolidayRegion = Annotated[str, BeforeValidator(days.check_region)]
 
 
 class Calendar(Strict):
-    holidays: Annotated[str, AfterValidator(_country)] | None = Field(
-        default=None, description="public holidays (and transferred working days) of this country, e.g. KZ"
+    holidays: (
+        Annotated[
+            list[HolidayRegion], BeforeValidator(_as_list), Field(min_length=1), WithJsonSchema(_REGIONS_SCHEMA)
+        ]
+        | None
+    ) = Field(
+        default=None,
+        description="public holidays (and transferred working days) of a country or subdivision, e.g. KZ, DE-BY",
     )
-    off: list[Annotated[str, AfterValidator(_date)]] = Field(default_factory=list, description="extra days off")
-    workdays: list[Annotated[str, AfterValidator(_date)]] = Field(
-        default_factory=list, description="days worked although they fall on a weekend: Monday's hours"
+    off: Annotated[list[DaySpec], BeforeValidator(_as_list), WithJsonSchema(_DAYS_SCHEMA)] = Field(
+        default_factory=list, description="extra days off: 2026-12-31, 12-24 (every year), 12-24..12-31"
     )
+    workdays: Annotated[list[DaySpec], BeforeValidator(_as_list), WithJsonSchema(_DAYS_SCHEMA)] = Field(
+        default_factory=list,
+        description="days worked although they are off (a weekend or holiday), with Monday's hours: same forms as off",
+    )
+
+    def regions(self) -> tuple[str, ...]:
+        return tuple(self.holidays or ())
 
 
 class FieldCondition(Strict):
@@ -571,7 +586,8 @@ class When(Strict):
             BeforeValidator(_to_hours),
             WithJsonSchema(
                 {
-                    "description": 'a time window "09:00-18:00", a list of them, or {window, days, timezone}',
+                    "description": 'a time window "09:00-18:00", a list of them, a schedule\'s name, or '
+                    "{window or schedule, days, timezone, at}",
                     "anyOf": [
                         {"type": "string"},
                         {"type": "array", "items": {"type": "string"}},

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
@@ -74,11 +75,21 @@ def read_text(path: Path, display: str) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
+class _SpecConstructor(SafeConstructor):
+    """YAML's safe types, except that a date stays the text it was written as: no spec key takes
+    a YAML timestamp, and `off: [2026-02-30]` must be the spec's error with its place, not the
+    YAML library's."""
+
+
+_SpecConstructor.add_constructor("tag:yaml.org,2002:timestamp", SafeConstructor.construct_yaml_str)
+
+
 def load(text: str, display: str) -> tuple[Any, Positions]:
     """The document as plain dicts/lists/scalars, and where each key and value stands.  Both come
     from libyaml (the C parser): the data from its loader, the places from its node tree."""
     scan(text, display)
     yaml = YAML(typ="safe")
+    yaml.Constructor = _SpecConstructor
     yaml.allow_duplicate_keys = False
     try:
         # One parse: the node tree gives the places, and the data is constructed from it.
