@@ -56,7 +56,12 @@ def render_one(loader: Loader, path: Path, output: Path | None, many: bool) -> S
     result.derived = many or output is None
     result.name_line = writer.spec_name_line(files[0].content)
     texts = {f.filename: f.content for f in files}
-    result.planned = writer.plan(texts, result.folder)
+    try:
+        writer.check_folder(result.folder)
+        result.planned = writer.plan(texts, result.folder)
+    except (writer.OutputFolderError, OSError) as exc:
+        result.errors = [f"{path}: {exc}"]
+        return result
     result.customized = [f.customization.name for f in files if f.customized]
     rendercache.store(path, output, many, loader.root, loaded.sources, result.folder, texts, result.customized)
     return result

@@ -16,7 +16,9 @@ from generator.customizations import BY_NAME, NAMES
 from generator.errors import UserError
 from generator.php.runner import Case, Result
 from generator.pipeline import checked
+from generator.speclang.issues import SpecError
 from generator.speclang.loader import LoadedSpec
+from generator.speclang.yamlfile import scan
 
 
 class CaseFile(BaseModel):
@@ -134,10 +136,7 @@ def _input(folder: Path, meta: CaseFile) -> str:
         if not input_path.exists():
             raise CaseError(f"{folder}: no input.json (or `input:` in case.yaml)")
         text = read_text(input_path)
-        try:
-            json.loads(text)
-        except ValueError as exc:
-            raise CaseError(f"{input_path}: not valid JSON: {exc}") from None
+        read_json(input_path, text)
         return text
     if input_path.exists():
         raise CaseError(f"{folder}: both input.json and `base`/`input` in case.yaml; keep one")
@@ -148,11 +147,34 @@ def _input(folder: Path, meta: CaseFile) -> str:
             base_path.resolve().relative_to(folder.resolve().parent.parent)
         except ValueError:
             raise CaseError(f"{folder}/case.yaml: base {meta.base!r} must lie beside the spec") from None
-        try:
-            base = json.loads(read_text(base_path))
-        except ValueError as exc:
-            raise CaseError(f"{base_path}: not valid JSON: {exc}") from None
+        base = read_json(base_path)
     return json.dumps(merge_patch(base, meta.input or {}), ensure_ascii=False, indent=2) + "\n"
+
+
+MAX_JSON_DEPTH = 256  # a call's data is a few levels deep; PHP's json_decode stops at 512
+
+
+def read_json(path: Path, text: str | None = None) -> Any:
+    """A case's JSON file, or a CaseError (invalid, or nested deeper than any call)."""
+    text = read_text(path) if text is None else text
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:  # nesting outside strings, counted before a recursive decoder sees it
+        if in_string:
+            escaped, in_string = (False, True) if escaped else (char == "\\", char != '"')
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    if deepest > MAX_JSON_DEPTH:
+        raise CaseError(f"{path}: nested {deepest} levels deep; a case's JSON may nest at most {MAX_JSON_DEPTH}")
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise CaseError(f"{path}: not valid JSON: {exc}") from None
 
 
 def load_case(folder: Path) -> GoldenCase:
@@ -160,23 +182,24 @@ def load_case(folder: Path) -> GoldenCase:
     if not meta_path.is_file():
         raise CaseError(f"{folder}: no case.yaml (it names the customization)")
     try:
-        raw = YAML(typ="safe").load(read_text(meta_path))
+        text = read_text(meta_path)
+        scan(text, str(meta_path))  # depth and size limits before a recursive loader sees it
+        raw = YAML(typ="safe").load(text)
         meta = CaseFile.model_validate(raw or {})
     except ValidationError as exc:
         first = exc.errors()[0]
         raise CaseError(f"{meta_path}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
     except CaseError:
         raise
+    except SpecError as exc:
+        raise CaseError("; ".join(str(i) for i in exc.issues)) from None
     except Exception as exc:
         raise CaseError(f"{meta_path}: {' '.join(str(exc).split())[:300]}") from None
     input_json = _input(folder, meta)
     expected = None
     expected_path = folder / "expected.json"
     if expected_path.exists() or expected_path.is_symlink():
-        try:
-            expected = json.loads(read_text(expected_path))
-        except ValueError as exc:
-            raise CaseError(f"{expected_path}: not valid JSON: {exc}") from None
+        expected = read_json(expected_path)
     return GoldenCase(folder, meta, input_json, expected)
 
 

@@ -198,6 +198,11 @@ def render(
     from generator.batch import render_many
 
     paths = expand_specs(specs)
+    if output is not None:
+        try:
+            writer.check_folder(output)
+        except writer.OutputFolderError as exc:
+            raise UsageProblem(str(exc)) from None
     stale_total = errors = rendered = 0
     with _progress_bar(len(paths), "rendering") as advance:
         for result in render_many(paths, output, write=not (check or diff), progress=advance, root=STATE["root"]):
@@ -353,13 +358,14 @@ def test(
     php_matrix: bool = typer.Option(
         False,
         "--php-matrix",
-        help="Also run every case on the PHP versions from the spec's php: floor up (5.2, 7.4-8.5: WASM builds from npm; needs Node.js).",
+        help="Also run every case on the PHP versions from the spec's php: floor up, and on the newest one below "
+        "a floor the matrix lacks (5.2, 7.2-8.5: WASM builds from npm; needs Node.js).",
     ),
 ) -> None:
     """Run every golden case (input.json -> expected.json) and every scenario with `expect:`
     (scenarios/*.yaml beside the spec) through real PHP."""
     from generator.cases import CaseError, discover, run_cases, update_expected
-    from generator.php.matrix import VERSIONS, MatrixUnavailable, matrix_dir
+    from generator.php.matrix import VERSIONS, MatrixUnavailable, matrix_dir, versions_for
     from generator.php.runner import require_php
     from generator.simulate import scenarios_for
     from generator.simulate import simulate as run_simulation
@@ -403,7 +409,7 @@ def test(
         if not found and not stories:
             err.print(f"warning: {item.path}: no golden cases", markup=False)
             continue
-        spec_versions = versions_from(versions, item.spec.php)
+        spec_versions = versions_for(item.spec.php, tuple(versions))
         if php_matrix:
             err.print(
                 f"{item.path}: PHP {', '.join(spec_versions)} (from the spec's php: {item.spec.php} floor)",
@@ -451,16 +457,6 @@ def test(
     if failed or broken:
         raise Exit(2) from None
     raise Exit(1 if failed_cases else 0)
-
-
-def versions_from(versions: list[str], floor: str) -> list[str]:
-    """The matrix from the spec's `php:` floor up (native php always runs)."""
-
-    def key(version: str) -> tuple[int, int]:
-        major, minor = version.split(".")
-        return int(major), int(minor)
-
-    return [v for v in versions if v == "native" or key(v) >= key(floor)]
 
 
 FormatOption = typer.Option("text", "--format", help="text (tables and diffs) or json.")

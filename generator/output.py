@@ -48,6 +48,38 @@ def folder_owner(folder: Path) -> str | None:
     return spec_name_line(head)
 
 
+class OutputFolderError(ValueError):
+    """The output folder cannot be used (a name too long for the file system, a file in the way)."""
+
+
+def check_folder(folder: Path) -> None:
+    """Refuse an output folder the file system cannot hold before anything is rendered: a clear
+    one-line error instead of an OSError half-way."""
+    import errno
+
+    try:
+        os.stat(folder)
+    except FileNotFoundError:
+        pass
+    except NotADirectoryError:
+        raise OutputFolderError(f"{_short(folder)}: a file stands where the output folder's path goes") from None
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            raise OutputFolderError(
+                f"{_short(folder)}: the path is too long for the file system "
+                "(each name at most 255 bytes, the whole path at most 4096)"
+            ) from None
+        raise OutputFolderError(f"{_short(folder)}: cannot use this folder: {exc.strerror or exc}") from None
+    else:
+        if not folder.is_dir():
+            raise OutputFolderError(f"{_short(folder)}: not a folder")
+
+
+def _short(path: Path) -> str:
+    text = str(path)
+    return text if len(text) <= 80 else text[:60] + f"... ({len(text):,} characters)"
+
+
 def plan(files: dict[str, str], folder: Path) -> list[Planned]:
     out = []
     for filename, content in files.items():

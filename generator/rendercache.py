@@ -59,10 +59,24 @@ def _prune(folder: Path) -> None:
         pass
 
 
-def _key(spec: Path, output: Path | None, many: bool, root: Path | None) -> str | None:
+MAX_OUTPUT_BYTES = 64 * 1024 * 1024  # far above any generated file
+
+
+def _read(path: Path, limit: int | None = None) -> bytes | None:
+    """A file's bytes through the spec readers' one check (a regular file within the limit:
+    never /dev/zero, never a FIFO), or None; the loader then says what is wrong with a spec."""
+    from generator.speclang.issues import SpecError
+    from generator.speclang.yamlfile import MAX_SPEC_BYTES, read_bytes
+
     try:
-        data = spec.read_bytes()
-    except OSError:
+        return read_bytes(path, str(path), limit or MAX_SPEC_BYTES)
+    except SpecError:
+        return None
+
+
+def _key(spec: Path, output: Path | None, many: bool, root: Path | None) -> str | None:
+    data = _read(spec)
+    if data is None:
         return None
     parts = [
         _code_digest(),
@@ -85,11 +99,13 @@ def lookup(spec: Path, output: Path | None, many: bool, root: Path | None) -> tu
     try:
         entry = json.loads((folder / key[:2] / key).read_text(encoding="utf-8"))
         for source, digest in entry["sources"].items():
-            if _sha(Path(source).read_bytes()) != digest:
+            data = _read(Path(source))
+            if data is None or _sha(data) != digest:
                 return None
         target = Path(entry["folder"])
         for name, digest in entry["files"].items():
-            if _sha((target / name).read_bytes()) != digest:
+            data = _read(target / name, MAX_OUTPUT_BYTES)
+            if data is None or _sha(data) != digest:
                 return None
         return target, list(entry["customized"]), list(entry["files"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
@@ -112,7 +128,7 @@ def store(
         return
     try:
         entry = {
-            "sources": {str(p.resolve()): _sha(p.read_bytes()) for p in sources},
+            "sources": {str(p.resolve()): _sha(_read(p) or b"") for p in sources},
             "folder": str(folder),
             "customized": customized,
             "files": {name: _sha(text.encode("utf-8")) for name, text in files.items()},

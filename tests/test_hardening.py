@@ -278,11 +278,17 @@ def test_environment_errors_are_one_line(tmp_path):
 
 
 def test_php_matrix_starts_at_the_specs_floor(tmp_path):
-    from generator.cli import versions_from
-    from generator.php.matrix import VERSIONS
+    from generator.php.matrix import VERSIONS, versions_for
 
-    assert versions_from(list(VERSIONS), "5.4") == ["native"] + [v for v in VERSIONS if v not in ("native", "5.2")]
-    assert versions_from(list(VERSIONS), "8.4") == ["native", "8.4", "8.5"]
+    # A floor below 7.2 runs on 5.2 too: the files are written for 5.2 and up, and 5.2 is the only
+    # runtime older than 7.2 at hand (issue 20: skipping it left 5.4 clients with nothing old tested).
+    assert versions_for("5.4") == list(VERSIONS)
+    assert versions_for("5.6") == list(VERSIONS)
+    assert versions_for("7.0") == list(VERSIONS)
+    assert versions_for("5.2") == list(VERSIONS)
+    assert versions_for("7.3") == ["native", "7.3"] + [v for v in VERSIONS if v[0] == "8" or v == "7.4"]
+    assert versions_for("8.4") == ["native", "8.4", "8.5"]
+    assert "7.2" in VERSIONS and "7.3" in VERSIONS
     spec = tmp_path / "spec.yaml"
     spec.write_text('version: 1\nname: modern\nphp: "8.4"\nregistration: {default: skip}\n')
     case = tmp_path / "cases" / "skip"

@@ -1,7 +1,7 @@
 """The PHP version matrix: the same harness and cases on native php, on PHP 7.4-8.5 through the
-npm package @php-wasm/cli (PHP=<version> in its environment), and on PHP 5.2 through
-@php-wasm/node's legacy runtime (php-matrix/run52.mjs).  Each version runs all its cases in one
-process.  The npm packages are pinned in php-matrix/package-lock.json and installed with `npm ci`
+npm package @php-wasm/cli (PHP=<version> in its environment), on PHP 5.2 through @php-wasm/node's
+legacy runtime, and on PHP 7.2 and 7.3 through @php-wasm/node 3.0, the last line that ships them
+(php-matrix/runlegacy.mjs runs both).  Each version runs all its cases in one process.  The npm packages are pinned in php-matrix/package-lock.json and installed with `npm ci`
 on first use (into the source checkout, or a cache folder for an installed package).
 
 The WASM runtimes have no real network (an HTTP request crashes the 5.2 runtime), so there the
@@ -23,7 +23,24 @@ from generator.php.runner import Case, Result, _result, case_request, compatible
 from generator.resources import php_matrix_dir
 
 WASM_VERSIONS = ("7.4", "8.0", "8.1", "8.2", "8.3", "8.4", "8.5")
-VERSIONS = ("native", "5.2") + WASM_VERSIONS
+LEGACY_VERSIONS = ("5.2", "7.2", "7.3")  # through php-matrix/runlegacy.mjs
+VERSIONS = ("native",) + LEGACY_VERSIONS + WASM_VERSIONS
+
+
+def _key(version: str) -> tuple[int, int]:
+    major, minor = version.split(".")
+    return int(major), int(minor)
+
+
+def versions_for(floor: str, versions: tuple[str, ...] = VERSIONS) -> list[str]:
+    """The versions a spec's cases run on: native php, every version from the spec's `php:` floor
+    up, and the newest one below the floor when the floor itself is not in the matrix.  The files
+    are written for PHP 5.2 and up, so a floor of 5.4 or 5.6 is tested on 5.2 (the oldest PHP at
+    hand), not only from 7.2 on."""
+    ranked = [v for v in versions if v != "native"]
+    below = [v for v in ranked if _key(v) < _key(floor)]
+    stand_in = [] if floor in ranked or not below else [max(below, key=_key)]
+    return [v for v in versions if v == "native" or _key(v) >= _key(floor) or v in stand_in]
 
 
 class MatrixUnavailable(UserError):
@@ -50,10 +67,12 @@ def matrix_dir() -> Path:
     if source.name == "php_matrix" or not os.access(source, os.W_OK):
         folder = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "itgrix-gen" / "php-matrix"
         folder.mkdir(parents=True, exist_ok=True)
-        for name in ("package.json", "package-lock.json", "run52.mjs"):
+        for name in ("package.json", "package-lock.json", "runlegacy.mjs"):
             shutil.copy2(source / name, folder / name)
-    marker = folder / "node_modules" / "@php-wasm" / "cli" / "package.json"
-    if not marker.is_file():
+    # Installed and complete: the newest package of the lock is there (an install from an older
+    # lock, without the 7.2/7.3 runtimes, is brought up to date).
+    markers = [folder / "node_modules" / p / "package.json" for p in ("@php-wasm/cli", "php-wasm-node-3-0")]
+    if not all(m.is_file() for m in markers):
         proc = subprocess.run(
             ["npm", "ci", "--no-audit", "--no-fund"], cwd=folder, capture_output=True, text=True, timeout=900
         )
@@ -81,8 +100,8 @@ def run_version(version: str, cases: list[Case], php: str | None = None, timeout
         "cases": [case_request(c) for c in cases],
     }
     with tempfile.TemporaryDirectory(prefix="itgrix-matrix-") as tmp:
-        if version == "5.2":
-            command = ["node", str(folder / "run52.mjs")]
+        if version in LEGACY_VERSIONS:
+            command = ["node", str(folder / "runlegacy.mjs"), version]
             env = dict(os.environ)
             stdin = json.dumps(request)
         else:

@@ -25,6 +25,7 @@ from generator.speclang.spec import Spec
 __all__ = ["LoadedSpec", "Loader", "Pos", "SpecError", "SpecIssue", "digest", "from_model", "merge"]
 
 YAML_SUFFIXES = (".yaml", ".yml")
+MAX_EXTENDS = 32  # a company base, a region, a client: a few levels; a thousand is a mistake or an attack
 
 
 @dataclass
@@ -86,6 +87,10 @@ class Loader:
         if base_ref is None:
             return data, positions, [path]
         where = positions.get(("extends", "<value>")) or positions.get(("extends",), (display, 1, 1))
+        if len(chain) > MAX_EXTENDS:
+            raise SpecError(
+                [SpecIssue(*where, "extends", f"a chain of more than {MAX_EXTENDS} specs extending each other is refused")]
+            )
         base_path = _base_path(path, base_ref, root, where)
         if base_path.resolve() in chain:
             cycle = " -> ".join(p.name for p in chain + (base_path.resolve(),))

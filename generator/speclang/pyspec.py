@@ -1,11 +1,15 @@
 """Python specs: a module exposing SPEC (a Spec model or a dict).  A Python spec is code, so it
 runs only when its own file is named on the command line (the Loader sees to that); here its
-import is contained: whatever it raises, sys.exit() included, becomes that spec's error."""
+import is contained: whatever it raises, sys.exit() included, becomes that spec's error, and the
+import runs in a forked child, so that even os._exit() or a crash ends only that child: the spec
+fails, a batch goes on and its exit code tells the truth."""
 
 from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
+import pickle
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,6 +21,57 @@ from generator.speclang.issues import Positions, SpecError, SpecIssue, fail
 
 
 def read(path: Path, display: str) -> tuple[Any, Positions]:
+    # The same check as every spec reader: a regular file within the size limit (a FIFO named
+    # spec.py must not hang the import, /dev/zero must not fill the memory).
+    yamlfile.read_bytes(path, display)
+    if not hasattr(os, "fork"):
+        return _import(path, display)
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: import, send the outcome, and end without running anything else
+        code = 0
+        try:
+            os.close(reader)
+            try:
+                outcome: tuple[str, Any] = ("ok", _import(path, display))
+            except SpecError as exc:
+                outcome = ("error", exc.issues)
+            try:
+                payload = pickle.dumps(outcome)
+            except Exception as exc:  # a value of the module's own class
+                issue = SpecIssue(display, 1, 1, "SPEC", f"SPEC holds a value that is not data: {exc}")
+                payload = pickle.dumps(("error", [issue]))
+            with os.fdopen(writer, "wb") as out:
+                out.write(payload)
+        except BaseException:
+            code = 70
+        finally:
+            os._exit(code)
+    os.close(writer)
+    with os.fdopen(reader, "rb") as inp:
+        payload = inp.read()
+    _pid, status = os.waitpid(pid, 0)
+    try:
+        kind, value = pickle.loads(payload) if payload else ("", None)
+    except Exception:
+        kind, value = "", None
+    if kind == "ok":
+        return value  # type: ignore[no-any-return]
+    if kind == "error":
+        raise SpecError(list(value))
+    how = (
+        f"exit code {os.waitstatus_to_exitcode(status)}"
+        if os.WIFEXITED(status)
+        else f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"status {status}"
+    )
+    raise fail(
+        display,
+        f"importing the spec ended the process ({how}: os._exit() or a crash) before SPEC was read; "
+        "a spec only defines SPEC",
+    )
+
+
+def _import(path: Path, display: str) -> tuple[Any, Positions]:
     module_name = "itgrix_gen_spec_" + hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]
     spec_obj = importlib.util.spec_from_file_location(module_name, path)
     if spec_obj is None or spec_obj.loader is None:

@@ -519,14 +519,17 @@ def _to_field_list(value: Any) -> Any:
     return value if isinstance(value, list) else [value]
 
 
+MAX_SECONDS = 2**31 - 1  # PHP's integer on a 32-bit build: 68 years of talk, more than any call
+
+
 class Duration(Strict):
     """Talk seconds compared: `duration: 10`, or any of gte/gt/lte/lt (all given must hold)."""
 
-    eq: int | None = Field(default=None, ge=0)
-    gte: int | None = Field(default=None, ge=0)
-    gt: int | None = Field(default=None, ge=0)
-    lte: int | None = Field(default=None, ge=0)
-    lt: int | None = Field(default=None, ge=0)
+    eq: int | None = Field(default=None, ge=0, le=MAX_SECONDS)
+    gte: int | None = Field(default=None, ge=0, le=MAX_SECONDS)
+    gt: int | None = Field(default=None, ge=0, le=MAX_SECONDS)
+    lte: int | None = Field(default=None, ge=0, le=MAX_SECONDS)
+    lt: int | None = Field(default=None, ge=0, le=MAX_SECONDS)
 
     @model_validator(mode="after")
     def _something(self) -> Duration:
@@ -626,7 +629,7 @@ class When(Strict):
             WithJsonSchema(
                 {
                     "description": "talk seconds (answer to end; 0 when unanswered): a number, or {gte, gt, lte, lt}",
-                    "anyOf": [{"type": "integer", "minimum": 0}, Duration.model_json_schema()],
+                    "anyOf": [{"type": "integer", "minimum": 0, "maximum": MAX_SECONDS}, Duration.model_json_schema()],
                 }
             ),
         ]

@@ -35,8 +35,10 @@ MAX_NUMBER_DIGITS = 1000
 _LONG_NUMBER = re.compile(rf"[-+]?[0-9_]{{{MAX_NUMBER_DIGITS},}}(\.[0-9_]*)?([eE][-+]?[0-9]+)?")
 
 
-def read_text(path: Path, display: str) -> str:
-    """The spec's text: a regular file, within the size limit, UTF-8 (a BOM is dropped)."""
+def read_bytes(path: Path, display: str, limit: int = MAX_SPEC_BYTES) -> bytes:
+    """A spec file's bytes, the one check every reader of a spec shares (load, render's cache,
+    Python specs): a regular file (never a device such as /dev/zero, never a FIFO that would wait
+    for a writer) of at most `limit` bytes."""
     try:
         # O_NONBLOCK: opening a FIFO must not wait for a writer; the fstat below then refuses it.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
@@ -50,20 +52,26 @@ def read_text(path: Path, display: str) -> str:
             raise fail(display, "is a folder, not a spec file")
         if not stat.S_ISREG(info.st_mode):
             raise fail(display, "not a regular file (a device, FIFO or socket): a spec is a text file")
-        if info.st_size > MAX_SPEC_BYTES:
+        if info.st_size > limit:
             raise fail(
                 display,
-                f"the spec is {info.st_size:,} bytes; the limit is {MAX_SPEC_BYTES:,} "
+                f"the spec is {info.st_size:,} bytes; the limit is {limit:,} "
                 "(split a large setup into a base spec and `extends`)",
             )
         with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read(MAX_SPEC_BYTES + 1)
+            data = handle.read(limit + 1)
     except OSError as exc:
         raise fail(display, f"cannot read: {exc.strerror or exc}") from None
     finally:
         os.close(fd)
-    if len(data) > MAX_SPEC_BYTES:
-        raise fail(display, f"the spec is larger than the limit of {MAX_SPEC_BYTES:,} bytes")
+    if len(data) > limit:
+        raise fail(display, f"the spec is larger than the limit of {limit:,} bytes")
+    return data
+
+
+def read_text(path: Path, display: str) -> str:
+    """The spec's text: a regular file, within the size limit, UTF-8 (a BOM is dropped)."""
+    data = read_bytes(path, display)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -81,7 +89,21 @@ class _SpecConstructor(SafeConstructor):
     YAML library's."""
 
 
+_OTHER_INT = re.compile(r"[-+]?(0[oOxXbB]|[0-9]+_)[0-9A-Fa-f_]*")
+
+
+def _construct_int(constructor: SafeConstructor, node: Any) -> Any:
+    """A whole number written in decimal is a number; one written in another notation (0o304,
+    0x130, 1_000) stays the text it was written as: `status: 0o304` must not become "196".  A
+    key that takes a number then refuses the text with its place."""
+    text = str(node.value)
+    if _OTHER_INT.fullmatch(text):
+        return text
+    return SafeConstructor.construct_yaml_int(constructor, node)
+
+
 _SpecConstructor.add_constructor("tag:yaml.org,2002:timestamp", SafeConstructor.construct_yaml_str)
+_SpecConstructor.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 def load(text: str, display: str) -> tuple[Any, Positions]:
@@ -161,6 +183,13 @@ def scan(text: str, display: str) -> None:
                 if getattr(event, "anchor", None):
                     anchors[event.anchor] = (1, len(event.value))
             elif kind == "AliasEvent":
+                if any(entry[2] == event.anchor for entry in stack):
+                    raise fail(
+                        display,
+                        f"the alias *{event.anchor} stands inside the node it names (&{event.anchor}), which "
+                        "would contain itself forever; a spec is refused with a recursive anchor",
+                        *where(event),
+                    )
                 add(*anchors.get(event.anchor, (1, 0)), event)
     except MarkedYAMLError as exc:
         raise _syntax_error(exc, text, display) from None
