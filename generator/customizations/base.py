@@ -254,7 +254,9 @@ class FileContext:
             return [], str(zone), f"{_moment_word(hours)} is in the schedule {say(hours.schedule)} ({say(zone)})"
         spans = hours.minutes() if hours else [(0, 24 * 60)]
         windows = [[start, end, numbers] for start, end in spans]
-        text = f"{_moment_word(hours)} is " + " or ".join(say(w) for w in hours.window) if hours else "start time is any"
+        text = (
+            f"{_moment_word(hours)} is " + " or ".join(say(w) for w in hours.window) if hours else "start time is any"
+        )
         if days:
             text += " on " + ",".join(days)
         return windows, str(zone), f"{text} ({say(zone)})"

@@ -216,11 +216,6 @@ def schedule_words(spec: Any, name: str) -> str:
     )
     text = f"the time is within the schedule {code(name)} ({days}"
     cal = spec.calendar
-    if cal and (cal.holidays or cal.off):
-        from generator.speclang.days import describe
-
-        off = [f"public holidays of {describe(r)}" for r in cal.regions()] + list(cal.off)
-        text += "; days off: " + ", ".join(off)
-    if cal and cal.workdays:
-        text += "; worked with Monday's hours: " + ", ".join(cal.workdays)
+    if cal and (cal.holidays or cal.off or cal.workdays):
+        text += "; days off and days worked as listed under Calendar below"
     return text + ")"

@@ -36,7 +36,9 @@ class DaySpan:
         """The days this item covers within `years`."""
         if not self.yearly:
             a, b = datetime.date(*self.first), datetime.date(*self.last)
-            return [a + datetime.timedelta(n) for n in range((b - a).days + 1) if (a + datetime.timedelta(n)).year in years]
+            return [
+                a + datetime.timedelta(n) for n in range((b - a).days + 1) if (a + datetime.timedelta(n)).year in years
+            ]
         out = []
         for year in years:
             for day in self.month_days():
@@ -159,13 +161,13 @@ def subdivision_names(country: str) -> dict[str, str]:
 
 
 def split(code: str) -> tuple[str, str | None]:
-    """"DE-BY" -> ("DE", "BY"); "KZ" -> ("KZ", None)."""
+    """ "DE-BY" -> ("DE", "BY"); "KZ" -> ("KZ", None)."""
     country, _, subdiv = code.partition("-")
     return country, subdiv or None
 
 
 def describe(code: str) -> str:
-    """"DE-BY" -> "Germany, Bayern (DE-BY)"; "BY" -> "Belarus (BY)"."""
+    """ "DE-BY" -> "Germany, Bayern (DE-BY)"; "BY" -> "Belarus (BY)"."""
     country, subdiv = split(code)
     name = country_names().get(country, country)
     if subdiv:

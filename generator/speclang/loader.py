@@ -89,7 +89,11 @@ class Loader:
         where = positions.get(("extends", "<value>")) or positions.get(("extends",), (display, 1, 1))
         if len(chain) > MAX_EXTENDS:
             raise SpecError(
-                [SpecIssue(*where, "extends", f"a chain of more than {MAX_EXTENDS} specs extending each other is refused")]
+                [
+                    SpecIssue(
+                        *where, "extends", f"a chain of more than {MAX_EXTENDS} specs extending each other is refused"
+                    )
+                ]
             )
         base_path = _base_path(path, base_ref, root, where)
         if base_path.resolve() in chain:

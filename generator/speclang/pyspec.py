@@ -51,18 +51,24 @@ def read(path: Path, display: str) -> tuple[Any, Positions]:
     with os.fdopen(reader, "rb") as inp:
         payload = inp.read()
     _pid, status = os.waitpid(pid, 0)
+    kind: str = ""
+    value: Any = None
     try:
-        kind, value = pickle.loads(payload) if payload else ("", None)
+        if payload:
+            kind, value = pickle.loads(payload)
     except Exception:
-        kind, value = "", None
+        kind = ""
     if kind == "ok":
-        return value  # type: ignore[no-any-return]
+        data, positions = value
+        return data, positions
     if kind == "error":
         raise SpecError(list(value))
     how = (
         f"exit code {os.waitstatus_to_exitcode(status)}"
         if os.WIFEXITED(status)
-        else f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"status {status}"
+        else f"signal {os.WTERMSIG(status)}"
+        if os.WIFSIGNALED(status)
+        else f"status {status}"
     )
     raise fail(
         display,

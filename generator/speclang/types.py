@@ -465,9 +465,7 @@ HolidayRegion = Annotated[str, BeforeValidator(days.check_region)]
 
 class Calendar(Strict):
     holidays: (
-        Annotated[
-            list[HolidayRegion], BeforeValidator(_as_list), Field(min_length=1), WithJsonSchema(_REGIONS_SCHEMA)
-        ]
+        Annotated[list[HolidayRegion], BeforeValidator(_as_list), Field(min_length=1), WithJsonSchema(_REGIONS_SCHEMA)]
         | None
     ) = Field(
         default=None,

@@ -82,29 +82,13 @@ if (!function_exists('itgrix_gen_64b41bee_zone_offset')) {
         return $offset;
     }
 }
-if (!function_exists('itgrix_gen_2089b62a_date')) {
+if (!function_exists('itgrix_gen_78bfe34e_date')) {
     // A date-time of the call data in the client's zone: ISO 8601 with the zone's offset at that
-    // moment ("2026-11-24T10:00:00+05:00", what Bitrix24 expects), or $format of date() letters.  The
-    // connector writes "Y-m-d H:i:s" in the server's zone, taken to be the spec's timezone; a text with
-    // its own offset ("+03:00", "Z") or a Unix time is moved into the zone.  Unset ("0001-01-01
-    // 00:00:00") or anything else gives "".
-    function itgrix_gen_2089b62a_date($value, $zone, $format) {
-        $text = is_string($value) || is_int($value) ? trim((string) $value) : '';
-        if (preg_match('/^[0-9]{9,11}$/', $text)) {
-            $at = (int) $text;
-        } elseif (preg_match('/^([0-9]{4})-([0-9]{2})-([0-9]{2})[T ]([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?(?:[.,][0-9]+)?'
-            . ' ?(Z|[+-][0-9]{2}(?::?[0-9]{2})?)?$/', $text, $m) && $m[1] >= 1900 && $m[2] >= 1 && $m[2] <= 12
-            && $m[3] >= 1 && $m[3] <= 31 && $m[4] <= 23 && $m[5] <= 59) {
-            $wall = gmmktime((int) $m[4], (int) $m[5], isset($m[6]) ? (int) $m[6] : 0, (int) $m[2], (int) $m[3], (int) $m[1]);
-            if (isset($m[7]) && $m[7] !== '') {
-                $sign = $m[7][0] === '-' ? -1 : 1;
-                $digits = preg_replace('/[^0-9]/', '', $m[7]);
-                $at = $m[7] === 'Z' ? $wall : $wall - $sign * ((int) substr($digits, 0, 2) * 3600 + (int) substr($digits, 2, 2) * 60);
-            } else {
-                // Local wall time to a moment: the offset in force then (asked twice, for a change in between).
-                $at = $wall - itgrix_gen_64b41bee_zone_offset($wall - itgrix_gen_64b41bee_zone_offset($wall, $zone), $zone);
-            }
-        } else {
+    // moment ("2026-11-24T10:00:00+05:00", what Bitrix24 expects), or $format of date() letters.
+    // Unset or anything else gives "" (see itgrix_rt_moment).
+    function itgrix_gen_78bfe34e_date($value, $zone, $format) {
+        $at = itgrix_gen_df9d5829_moment($value, $zone);
+        if ($at === null) {
             return '';
         }
         $offset = itgrix_gen_64b41bee_zone_offset($at, $zone);
@@ -112,6 +96,30 @@ if (!function_exists('itgrix_gen_2089b62a_date')) {
             return gmdate($format, $at + $offset);
         }
         return gmdate('Y-m-d\TH:i:s', $at + $offset) . ($offset < 0 ? '-' : '+') . gmdate('H:i', abs($offset));
+    }
+}
+if (!function_exists('itgrix_gen_df9d5829_moment')) {
+    // A date-time of the call data as a Unix time.  The connector writes "Y-m-d H:i:s" in the server's
+    // zone, taken to be the spec's timezone; a text with its own offset ("+03:00", "Z") or a Unix time
+    // is read as such.  Unset ("0001-01-01 00:00:00") or anything else gives null.
+    function itgrix_gen_df9d5829_moment($value, $zone) {
+        $text = is_string($value) || is_int($value) ? trim((string) $value) : '';
+        if (preg_match('/^[0-9]{9,11}$/', $text)) {
+            return (int) $text;
+        }
+        if (!preg_match('/^([0-9]{4})-([0-9]{2})-([0-9]{2})[T ]([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?(?:[.,][0-9]+)?'
+            . ' ?(Z|[+-][0-9]{2}(?::?[0-9]{2})?)?$/', $text, $m) || $m[1] < 1900 || $m[2] < 1 || $m[2] > 12
+            || $m[3] < 1 || $m[3] > 31 || $m[4] > 23 || $m[5] > 59) {
+            return null;
+        }
+        $wall = gmmktime((int) $m[4], (int) $m[5], isset($m[6]) ? (int) $m[6] : 0, (int) $m[2], (int) $m[3], (int) $m[1]);
+        if (isset($m[7]) && $m[7] !== '') {
+            $sign = $m[7][0] === '-' ? -1 : 1;
+            $digits = preg_replace('/[^0-9]/', '', $m[7]);
+            return $m[7] === 'Z' ? $wall : $wall - $sign * ((int) substr($digits, 0, 2) * 3600 + (int) substr($digits, 2, 2) * 60);
+        }
+        // Local wall time to a moment: the offset in force then (asked twice, for a change in between).
+        return $wall - itgrix_gen_64b41bee_zone_offset($wall - itgrix_gen_64b41bee_zone_offset($wall, $zone), $zone);
     }
 }
 if (!function_exists('itgrix_gen_5350eb8e_pick')) {
@@ -366,9 +374,9 @@ if (!function_exists('itgrix_gen_process_task_creation_params_4451df57')) {
                 . ' ('
                 . itgrix_gen_b621337e_text(itgrix_gen_96ef66a2_client_phone($params))
                 . '), '
-                . itgrix_gen_2089b62a_date(itgrix_gen_b621337e_text(itgrix_gen_1c0aa615_start_time($params)), itgrix_gen_497f0b1c_zone(), 'd.m.Y H:i');
+                . itgrix_gen_78bfe34e_date(itgrix_gen_b621337e_text(itgrix_gen_1c0aa615_start_time($params)), itgrix_gen_497f0b1c_zone(), 'd.m.Y H:i');
             $fields['DESCRIPTION'] = 'Call started '
-                . itgrix_gen_2089b62a_date(itgrix_gen_b621337e_text(itgrix_gen_1c0aa615_start_time($params)), itgrix_gen_497f0b1c_zone(), null);
+                . itgrix_gen_78bfe34e_date(itgrix_gen_b621337e_text(itgrix_gen_1c0aa615_start_time($params)), itgrix_gen_497f0b1c_zone(), null);
             return itgrix_gen_dd1d38ed_reply(array('fields' => $fields));
         } catch (Exception $e) {
             return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
