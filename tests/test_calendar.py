@@ -179,6 +179,15 @@ def test_at_is_checked_with_a_suggestion(tmp_path):
     assert "'nwo' is not allowed" in errors and "did you mean 'now'?" in errors
 
 
+def test_a_misspelt_at_key_gets_a_suggestion(tmp_path):
+    errors = _errors(
+        tmp_path,
+        "version: 1\nname: x\ntimezone: UTC\nschedules: {o: {mon: '09:00-10:00'}}\n"
+        "final_params:\n  rules:\n    - when: {hours: {schedule: o, att: now}}\n      set: {ADD_TO_CHAT: 1}\n",
+    )
+    assert "unknown key 'att'; did you mean 'at'?" in errors
+
+
 @pytest.mark.parametrize(
     ("key", "suggestion"),
     [("holiday", "holidays"), ("of", "off"), ("workday", "workdays"), ("wokrdays", "workdays")],

@@ -1,5 +1,5 @@
 """The PHP version matrix: every golden case of every spec under specs/, plus malformed call data
-through all fourteen files, on native php, PHP 5.2 and PHP 7.4-8.5 (WASM builds pinned in
+through all fourteen files, on native php, PHP 5.2 and PHP 7.2-8.5 (WASM builds pinned in
 php-matrix/).  Each version runs everything in ONE process.  The reply must be the same on every
 version (compared as decoded JSON: PHP 5.2 cannot ask json_encode to leave "/" and non-ASCII
 unescaped, so its bytes differ while the value is identical), with no notice, warning or
