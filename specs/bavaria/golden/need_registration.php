@@ -260,16 +260,16 @@ if (!function_exists('itgrix_gen_need_registration_faab3e0c')) {
             return itgrix_gen_641bf1fe_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
-            // registration.rules[0] (spec.yaml:30): trunk is "notdienst" -> register
+            // registration.rules[0]: trunk is "notdienst" -> register
             if (itgrix_gen_c70f4e58_is(itgrix_gen_2be8f721_seen(itgrix_gen_9448df5c_trunk($params), $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id'), array('notdienst'))) {
                 return itgrix_gen_dd1d38ed_reply(array('result' => true));
             }
-            // registration.rules[1] (spec.yaml:32): direction is "incoming" and not (start time is in the schedule "buero" ("Europe\/Berlin")) -> skip
+            // registration.rules[1]: direction is "incoming" and not (start time is in the schedule "buero" ("Europe\/Berlin")) -> skip
             if (itgrix_gen_c70f4e58_is(itgrix_gen_2be8f721_seen(itgrix_gen_cabe9f23_direction($params), $name, 'direction', 'call_full.channel.type'), array('incoming'))
                 && !(itgrix_gen_f2cd2954_in_schedule(itgrix_gen_a0b97361_schedule(), itgrix_gen_6b812262_calendar(), itgrix_gen_2fc77e1a_zone(), itgrix_gen_502ea241_started(itgrix_gen_1c0aa615_start_time($params), itgrix_gen_2fc77e1a_zone())))) {
                 return itgrix_gen_dd1d38ed_reply(array('result' => false));
             }
-            // registration.default (spec.yaml:26): register
+            // registration.default: register
             return itgrix_gen_dd1d38ed_reply(array('result' => true));
         } catch (Exception $e) {
             return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);

@@ -536,6 +536,28 @@ if (!function_exists('itgrix_gen_2fc77e1a_zone')) {
         );
     }
 }
+if (!function_exists('itgrix_gen_509659ca_client_number')) {
+    // phones.client: the client's number as process_client_phone.php answers it
+    function itgrix_gen_509659ca_client_number($phone) {
+        if (!is_string($phone)) {
+            return $phone;
+        }
+        // phones.client: format e164, region DE
+        $phone = itgrix_gen_a4efc1d7_phone_e164($phone, array(
+            'cc' => '49',
+            'idd' => '~^(?:00)~u',
+            'npp' => '~^(?:0)~u',
+            'npt' => null,
+            'general' => '~^(?:[2579]\\d{5,14}|49(?:[34]0|69|8\\d)\\d\\d?|49(?:37|49|60|7[089]|9\\d)\\d{1,3}|49(?:2[024-9]|3[2-689]|7[1-7])\\d{1,8}|(?:1|[368]\\d|4[0-8])\\d{3,13}|49(?:[015]\\d|2[13]|31|[46][1-8])\\d{1,9})$~u',
+            'lengths' => array(4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+            'local' => array(2, 3),
+            'internal' => 3,
+            'formats' => array(),
+            'strict' => true,
+        ), true);
+        return $phone;
+    }
+}
 if (!function_exists('itgrix_gen_6b812262_calendar')) {
     // the calendar: public holidays of "DE-BY", the spec's own days (2025-2032; m-d: every year)
     function itgrix_gen_6b812262_calendar() {
@@ -566,28 +588,6 @@ if (!function_exists('itgrix_gen_6b812262_calendar')) {
 if (!function_exists('itgrix_gen_76b8e11b_entity_name')) {
     function itgrix_gen_76b8e11b_entity_name($params) {
         return itgrix_gen_474fc4c1_collect($params, array(array('path' => 'call_full.entity.name')), array());
-    }
-}
-if (!function_exists('itgrix_gen_85d84e15_client_number')) {
-    // phones.client: the client's number as process_client_phone.php answers it
-    function itgrix_gen_85d84e15_client_number($phone) {
-        if (!is_string($phone)) {
-            return $phone;
-        }
-        // phones.client (spec.yaml:9): format e164, region DE
-        $phone = itgrix_gen_a4efc1d7_phone_e164($phone, array(
-            'cc' => '49',
-            'idd' => '~^(?:00)~u',
-            'npp' => '~^(?:0)~u',
-            'npt' => null,
-            'general' => '~^(?:[2579]\\d{5,14}|49(?:[34]0|69|8\\d)\\d\\d?|49(?:37|49|60|7[089]|9\\d)\\d{1,3}|49(?:2[024-9]|3[2-689]|7[1-7])\\d{1,8}|(?:1|[368]\\d|4[0-8])\\d{3,13}|49(?:[015]\\d|2[13]|31|[46][1-8])\\d{1,9})$~u',
-            'lengths' => array(4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-            'local' => array(2, 3),
-            'internal' => 3,
-            'formats' => array(),
-            'strict' => true,
-        ), true);
-        return $phone;
     }
 }
 if (!function_exists('itgrix_gen_9448df5c_trunk')) {
@@ -638,12 +638,12 @@ if (!function_exists('itgrix_gen_post_registration_faab3e0c')) {
             return itgrix_gen_641bf1fe_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
-            // post_registration.webhook (spec.yaml:58): POST "https:\/\/sms.mueller-heizungsbau.de\/notdienst" when stage is "conversation_requested" and trunk is "notdienst" and not (start time is in the schedule "buero" ("Europe\/Berlin"))
+            // post_registration.webhook: POST "https:\/\/sms.mueller-heizungsbau.de\/notdienst" when stage is "conversation_requested" and trunk is "notdienst" and not (start time is in the schedule "buero" ("Europe\/Berlin"))
             if (itgrix_gen_c70f4e58_is(itgrix_gen_2be8f721_seen(itgrix_gen_ea2b9141_stage($params), $name, 'stage', 'call_stage'), array('conversation_requested'))
                 && itgrix_gen_c70f4e58_is(itgrix_gen_2be8f721_seen(itgrix_gen_9448df5c_trunk($params), $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id'), array('notdienst'))
                 && !(itgrix_gen_f2cd2954_in_schedule(itgrix_gen_a0b97361_schedule(), itgrix_gen_6b812262_calendar(), itgrix_gen_2fc77e1a_zone(), itgrix_gen_502ea241_started(itgrix_gen_1c0aa615_start_time($params), itgrix_gen_2fc77e1a_zone())))) {
                 itgrix_gen_e08f5ccc_webhook('POST', 'https://sms.mueller-heizungsbau.de/notdienst', array(), array(
-                        'nummer' => itgrix_gen_85d84e15_client_number(itgrix_gen_b621337e_text(itgrix_gen_96ef66a2_client_phone($params))),
+                        'nummer' => itgrix_gen_509659ca_client_number(itgrix_gen_b621337e_text(itgrix_gen_96ef66a2_client_phone($params))),
                         'kunde' => itgrix_gen_b621337e_text(itgrix_gen_76b8e11b_entity_name($params)),
                         'beginn' => itgrix_gen_78bfe34e_date(itgrix_gen_b621337e_text(itgrix_gen_1c0aa615_start_time($params)), itgrix_gen_2fc77e1a_zone(), 'd.m.Y H:i'),
                     ), 2.0, $name);

@@ -189,7 +189,7 @@ if (!function_exists('itgrix_gen_process_client_phone_faab3e0c')) {
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick($params, array('phone'));
             if (isset($data['phone']) && is_string($data['phone'])) {
-                // phones.client (spec.yaml:9): format e164, region DE
+                // phones.client: format e164, region DE
                 $data['phone'] = itgrix_gen_a4efc1d7_phone_e164($data['phone'], array(
                     'cc' => '49',
                     'idd' => '~^(?:00)~u',

@@ -160,11 +160,11 @@ if (!function_exists('itgrix_gen_process_final_params_faab3e0c')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick($params, array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID'));
-            // final_params.rules[0] (spec.yaml:52): now is in the schedule "buero" ("Europe\/Berlin")
+            // final_params.rules[0]: now is in the schedule "buero" ("Europe\/Berlin")
             if (itgrix_gen_f2cd2954_in_schedule(itgrix_gen_a0b97361_schedule(), itgrix_gen_6b812262_calendar(), itgrix_gen_2fc77e1a_zone(), itgrix_gen_884c54c7_now())) {
                 $data['ADD_TO_CHAT'] = 1;
             }
-            // final_params.rules[1] (spec.yaml:54): not (now is in the schedule "buero" ("Europe\/Berlin"))
+            // final_params.rules[1]: not (now is in the schedule "buero" ("Europe\/Berlin"))
             if (!(itgrix_gen_f2cd2954_in_schedule(itgrix_gen_a0b97361_schedule(), itgrix_gen_6b812262_calendar(), itgrix_gen_2fc77e1a_zone(), itgrix_gen_884c54c7_now()))) {
                 $data['ADD_TO_CHAT'] = 0;
             }

@@ -268,7 +268,7 @@ if (!function_exists('itgrix_gen_process_registration_params_faab3e0c')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick($params, array('CALL_START_DATE', 'CRM_CREATE', 'CRM_SOURCE', 'LINE_NUMBER', 'PHONE_NUMBER', 'SHOW', 'TYPE', 'USER_ID'));
-            // registration_params.rules[0] (spec.yaml:37): trunk is "notdienst" and not (start time is in the schedule "buero" ("Europe\/Berlin"))
+            // registration_params.rules[0]: trunk is "notdienst" and not (start time is in the schedule "buero" ("Europe\/Berlin"))
             if (itgrix_gen_c70f4e58_is(itgrix_gen_2be8f721_seen(itgrix_gen_9448df5c_trunk($params), $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id'), array('notdienst'))
                 && !(itgrix_gen_f2cd2954_in_schedule(itgrix_gen_a0b97361_schedule(), itgrix_gen_6b812262_calendar(), itgrix_gen_2fc77e1a_zone(), itgrix_gen_502ea241_started(itgrix_gen_1c0aa615_start_time($params), itgrix_gen_2fc77e1a_zone())))) {
                 $data['CRM_SOURCE'] = 'NOTDIENST';

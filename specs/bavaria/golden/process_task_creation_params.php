@@ -359,6 +359,28 @@ if (!function_exists('itgrix_gen_2fc77e1a_zone')) {
         );
     }
 }
+if (!function_exists('itgrix_gen_509659ca_client_number')) {
+    // phones.client: the client's number as process_client_phone.php answers it
+    function itgrix_gen_509659ca_client_number($phone) {
+        if (!is_string($phone)) {
+            return $phone;
+        }
+        // phones.client: format e164, region DE
+        $phone = itgrix_gen_a4efc1d7_phone_e164($phone, array(
+            'cc' => '49',
+            'idd' => '~^(?:00)~u',
+            'npp' => '~^(?:0)~u',
+            'npt' => null,
+            'general' => '~^(?:[2579]\\d{5,14}|49(?:[34]0|69|8\\d)\\d\\d?|49(?:37|49|60|7[089]|9\\d)\\d{1,3}|49(?:2[024-9]|3[2-689]|7[1-7])\\d{1,8}|(?:1|[368]\\d|4[0-8])\\d{3,13}|49(?:[015]\\d|2[13]|31|[46][1-8])\\d{1,9})$~u',
+            'lengths' => array(4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+            'local' => array(2, 3),
+            'internal' => 3,
+            'formats' => array(),
+            'strict' => true,
+        ), true);
+        return $phone;
+    }
+}
 if (!function_exists('itgrix_gen_6b812262_calendar')) {
     // the calendar: public holidays of "DE-BY", the spec's own days (2025-2032; m-d: every year)
     function itgrix_gen_6b812262_calendar() {
@@ -384,28 +406,6 @@ if (!function_exists('itgrix_gen_6b812262_calendar')) {
             ),
             'work' => array('2027-03-20'),
         );
-    }
-}
-if (!function_exists('itgrix_gen_85d84e15_client_number')) {
-    // phones.client: the client's number as process_client_phone.php answers it
-    function itgrix_gen_85d84e15_client_number($phone) {
-        if (!is_string($phone)) {
-            return $phone;
-        }
-        // phones.client (spec.yaml:9): format e164, region DE
-        $phone = itgrix_gen_a4efc1d7_phone_e164($phone, array(
-            'cc' => '49',
-            'idd' => '~^(?:00)~u',
-            'npp' => '~^(?:0)~u',
-            'npt' => null,
-            'general' => '~^(?:[2579]\\d{5,14}|49(?:[34]0|69|8\\d)\\d\\d?|49(?:37|49|60|7[089]|9\\d)\\d{1,3}|49(?:2[024-9]|3[2-689]|7[1-7])\\d{1,8}|(?:1|[368]\\d|4[0-8])\\d{3,13}|49(?:[015]\\d|2[13]|31|[46][1-8])\\d{1,9})$~u',
-            'lengths' => array(4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-            'local' => array(2, 3),
-            'internal' => 3,
-            'formats' => array(),
-            'strict' => true,
-        ), true);
-        return $phone;
     }
 }
 if (!function_exists('itgrix_gen_96ef66a2_client_phone')) {
@@ -444,21 +444,21 @@ if (!function_exists('itgrix_gen_process_task_creation_params_faab3e0c')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $fields = isset($params['fields']) && is_array($params['fields']) ? $params['fields'] : array();
-            // tasks.set (spec.yaml:42)
+            // tasks.set
             $fields['TITLE'] = 'Rückruf: '
-                . itgrix_gen_85d84e15_client_number(itgrix_gen_b621337e_text(itgrix_gen_96ef66a2_client_phone($params)))
+                . itgrix_gen_509659ca_client_number(itgrix_gen_b621337e_text(itgrix_gen_96ef66a2_client_phone($params)))
                 . ' ('
                 . itgrix_gen_78bfe34e_date(itgrix_gen_b621337e_text(itgrix_gen_1c0aa615_start_time($params)), itgrix_gen_2fc77e1a_zone(), 'd.m.Y H:i')
                 . ')';
-            // tasks.rules[0] (spec.yaml:45): start time is in the schedule "buero" ("Europe\/Berlin")
+            // tasks.rules[0]: start time is in the schedule "buero" ("Europe\/Berlin")
             if (itgrix_gen_f2cd2954_in_schedule(itgrix_gen_a0b97361_schedule(), itgrix_gen_6b812262_calendar(), itgrix_gen_2fc77e1a_zone(), itgrix_gen_502ea241_started(itgrix_gen_1c0aa615_start_time($params), itgrix_gen_2fc77e1a_zone()))) {
                 $fields['RESPONSIBLE_ID'] = 12;
             }
-            // tasks.rules[1] (spec.yaml:47): not (start time is in the schedule "buero" ("Europe\/Berlin"))
+            // tasks.rules[1]: not (start time is in the schedule "buero" ("Europe\/Berlin"))
             if (!(itgrix_gen_f2cd2954_in_schedule(itgrix_gen_a0b97361_schedule(), itgrix_gen_6b812262_calendar(), itgrix_gen_2fc77e1a_zone(), itgrix_gen_502ea241_started(itgrix_gen_1c0aa615_start_time($params), itgrix_gen_2fc77e1a_zone())))) {
                 $fields['RESPONSIBLE_ID'] = 40;
                 $fields['TITLE'] = 'Notdienst-Rückruf: '
-                    . itgrix_gen_85d84e15_client_number(itgrix_gen_b621337e_text(itgrix_gen_96ef66a2_client_phone($params)))
+                    . itgrix_gen_509659ca_client_number(itgrix_gen_b621337e_text(itgrix_gen_96ef66a2_client_phone($params)))
                     . ' ('
                     . itgrix_gen_78bfe34e_date(itgrix_gen_b621337e_text(itgrix_gen_1c0aa615_start_time($params)), itgrix_gen_2fc77e1a_zone(), 'd.m.Y H:i')
                     . ')';

@@ -136,11 +136,50 @@ if (!function_exists('itgrix_gen_64b41bee_zone_offset')) {
         return $offset;
     }
 }
-if (!function_exists('itgrix_gen_8ab35c6f_in_hours')) {
-    // Is the current time inside any of the windows array(from minute, to minute, ISO days) in the
+if (!function_exists('itgrix_gen_df9d5829_moment')) {
+    // A date-time of the call data as a Unix time.  The connector writes "Y-m-d H:i:s" in the server's
+    // zone, taken to be the spec's timezone; a text with its own offset ("+03:00", "Z") or a Unix time
+    // is read as such.  Unset ("0001-01-01 00:00:00") or anything else gives null.
+    function itgrix_gen_df9d5829_moment($value, $zone) {
+        $text = is_string($value) || is_int($value) ? trim((string) $value) : '';
+        if (preg_match('/^[0-9]{9,11}$/', $text)) {
+            return (int) $text;
+        }
+        if (!preg_match('/^([0-9]{4})-([0-9]{2})-([0-9]{2})[T ]([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?(?:[.,][0-9]+)?'
+            . ' ?(Z|[+-][0-9]{2}(?::?[0-9]{2})?)?$/', $text, $m) || $m[1] < 1900 || $m[2] < 1 || $m[2] > 12
+            || $m[3] < 1 || $m[3] > 31 || $m[4] > 23 || $m[5] > 59) {
+            return null;
+        }
+        $wall = gmmktime((int) $m[4], (int) $m[5], isset($m[6]) ? (int) $m[6] : 0, (int) $m[2], (int) $m[3], (int) $m[1]);
+        if (isset($m[7]) && $m[7] !== '') {
+            $sign = $m[7][0] === '-' ? -1 : 1;
+            $digits = preg_replace('/[^0-9]/', '', $m[7]);
+            return $m[7] === 'Z' ? $wall : $wall - $sign * ((int) substr($digits, 0, 2) * 3600 + (int) substr($digits, 2, 2) * 60);
+        }
+        // Local wall time to a moment: the offset in force then (asked twice, for a change in between).
+        return $wall - itgrix_gen_64b41bee_zone_offset($wall - itgrix_gen_64b41bee_zone_offset($wall, $zone), $zone);
+    }
+}
+if (!function_exists('itgrix_gen_502ea241_started')) {
+    // The moment the call started, which hours, days and schedules judge: the first of $values
+    // (CALL_START_DATE, call_full.channel.start_time) that is a date-time, read in the zone; the
+    // moment the file runs only when the input has none (a missed-call task made at 18:00:15 for a
+    // call that rang at 17:59 is judged at 17:59).
+    function itgrix_gen_502ea241_started($values, $zone) {
+        foreach (is_array($values) ? $values : array() as $value) {
+            $at = itgrix_gen_df9d5829_moment($value, $zone);
+            if ($at !== null) {
+                return $at;
+            }
+        }
+        return itgrix_gen_884c54c7_now();
+    }
+}
+if (!function_exists('itgrix_gen_635df9e3_in_hours')) {
+    // Is the moment $at inside any of the windows array(from minute, to minute, ISO days) in the
     // zone?  A window whose end is before its start crosses midnight and belongs to the day it starts.
-    function itgrix_gen_8ab35c6f_in_hours($windows, $zone) {
-        $local = itgrix_gen_b81078db_local_time(itgrix_gen_884c54c7_now(), $zone);
+    function itgrix_gen_635df9e3_in_hours($windows, $zone, $at) {
+        $local = itgrix_gen_b81078db_local_time($at, $zone);
         foreach ($windows as $window) {
             $crosses = $window[1] <= $window[0];
             if ($local[1] >= $window[0] && ($crosses || $local[1] < $window[1])) {
@@ -174,6 +213,20 @@ if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
     function itgrix_gen_dd1d38ed_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
+    }
+}
+if (!function_exists('itgrix_gen_1b8f5d94_zone')) {
+    // "Europe\/Moscow": UTC offsets from the tz database, 2020-2040
+    function itgrix_gen_1b8f5d94_zone() {
+        return array(10800, array(), array());
+    }
+}
+if (!function_exists('itgrix_gen_1c0aa615_start_time')) {
+    function itgrix_gen_1c0aa615_start_time($params) {
+        return itgrix_gen_474fc4c1_collect($params, array(
+            array('path' => 'CALL_START_DATE'),
+            array('path' => 'call_full.channel.start_time'),
+        ), array());
     }
 }
 if (!function_exists('itgrix_gen_42961643_line')) {
@@ -259,8 +312,8 @@ if (!function_exists('itgrix_gen_need_registration_562a77a7')) {
                 && itgrix_gen_731b49c3_flag(itgrix_gen_2be8f721_seen(itgrix_gen_8656219d_is_ivr($params), $name, 'is_ivr', 'call_full.is_ivr'), true)) {
                 return itgrix_gen_dd1d38ed_reply(array('result' => false));
             }
-            // registration.rules[5]: time is "00:00-06:00" on sat,sun ("Asia\/Vladivostok") -> skip
-            if (itgrix_gen_8ab35c6f_in_hours(array(array(0, 360, array(6, 7))), itgrix_gen_d2f96c5c_zone())) {
+            // registration.rules[5]: start time is "00:00-06:00" on sat,sun ("Asia\/Vladivostok") -> skip
+            if (itgrix_gen_635df9e3_in_hours(array(array(0, 360, array(6, 7))), itgrix_gen_d2f96c5c_zone(), itgrix_gen_502ea241_started(itgrix_gen_1c0aa615_start_time($params), itgrix_gen_1b8f5d94_zone()))) {
                 return itgrix_gen_dd1d38ed_reply(array('result' => false));
             }
             // registration.rules[6]: direction is "local" -> skip
