@@ -301,8 +301,10 @@ def test_php_matrix_starts_at_the_specs_floor(tmp_path):
     assert "PHP native, 8.4, 8.5 (from the spec's php: 8.4 floor)" in proc.stderr
     assert "3 passed, 0 failed" in proc.stdout
     # A PHP 5.6 client: its cases run on 5.2 as well (and on 7.2 and 7.3), not from 7.4 on only.
-    spec.write_text('version: 1\nname: old\nphp: 5.6\nregistration: {default: skip}\n')
+    spec.write_text("version: 1\nname: old\nphp: 5.6\nregistration: {default: skip}\n")
     proc = cli_here("test", str(spec), "--php-matrix")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "PHP native, 5.2, 7.2, 7.3, 7.4, 8.0, 8.1, 8.2, 8.3, 8.4, 8.5 (from the spec's php: 5.6 floor)" in proc.stderr
+    assert (
+        "PHP native, 5.2, 7.2, 7.3, 7.4, 8.0, 8.1, 8.2, 8.3, 8.4, 8.5 (from the spec's php: 5.6 floor)" in proc.stderr
+    )
     assert "11 passed, 0 failed" in proc.stdout
