@@ -151,12 +151,13 @@ def test_conditions_compile_to_tests_and_words(tmp_path):
     )
     answered = f"{seen}({ctx.accessors['answered'][0]}($params), $name, 'answered', 'call_full.channel.was_answered')"
     assert tests[1] == f"{rt.fn('flag')}({answered}, false)"
-    assert (
-        tests[2] == f"{rt.fn('in_hours')}(array(array(540, 1080, array())), {ctx.accessors['zone:Europe/Moscow'][0]}())"
-    )
+    zone = f"{ctx.accessors['zone:Europe/Moscow'][0]}()"
+    # hours judge the call's start (CALL_START_DATE, else the channel's start_time, in the zone)
+    started = f"{rt.fn('started')}({ctx.accessors['start_time'][0]}($params), {zone})"
+    assert tests[2] == f"{rt.fn('in_hours')}(array(array(540, 1080, array())), {zone}, {started})"
     assert tests[3] == f"{rt.fn('is')}({rt.fn('at')}($params, array('call_full', 'result')), array('404'))"
     assert words == (
-        'trunk is "t1" or matches "^9" and answered is false and time is "09:00-18:00" '
+        'trunk is "t1" or matches "^9" and answered is false and start time is "09:00-18:00" '
         '("Europe\\/Moscow") and "call_full.result" is "404"'
     )
     assert bare(ctx.comment(("registration", "rules", 0), words)).startswith("// registration.rules[0]: ")
@@ -285,7 +286,8 @@ def _in_schedule_reference(local, days, off, work):
     minute = local.hour * 60 + local.minute
     for back in (0, 1):
         date = (local - timedelta(days=back)).date()
-        day = 1 if date.isoformat() in work else (0 if date.isoformat() in off else date.isoweekday())
+        keys = {date.isoformat(), date.strftime("%m-%d")}  # a date, or a day of every year
+        day = 1 if keys & set(work) else (0 if keys & set(off) else date.isoweekday())
         for start, end in days.get(day, []):
             crosses = end <= start
             if back == 0 and minute >= start and (crosses or minute < end):
@@ -309,26 +311,27 @@ def test_named_schedule_agrees_with_python_across_dst_holidays_and_midnight(php,
 
     zone = "Europe/Berlin"
     days = {1: [[540, 1080]], 2: [[540, 1080], [1320, 120]], 5: [[1200, 240]], 6: [[600, 840]], 7: [[1410, 30]]}
-    off = ["2025-12-25", "2026-03-30", "2026-10-26", "2027-01-01"]  # the day after each 2026 DST change too
-    work = ["2026-03-29", "2026-11-01"]
+    off = ["2025-12-25", "2026-03-30", "2026-10-26", "2027-01-01", "12-24", "07-14"]  # the day after each 2026 DST change too
+    work = ["2026-03-29", "2026-11-01", "10-25"]  # 10-25: a Sunday of 2026's autumn change, every year
     rng = random.Random(11)
     start, end = datetime(2025, 1, 1, tzinfo=UTC).timestamp(), datetime(2028, 1, 1, tzinfo=UTC).timestamp()
     moments = [int(rng.uniform(start, end)) // 60 * 60 for _ in range(400)]
-    for day in ("2026-03-29", "2026-03-30", "2026-10-25", "2026-10-26", "2026-11-01", "2026-11-02"):
+    yearly = ("2025-12-24", "2026-12-24", "2027-07-14", "2025-10-25", "2027-10-25")  # the m-d entries' days
+    for day in ("2026-03-29", "2026-03-30", "2026-10-25", "2026-10-26", "2026-11-01", "2026-11-02") + yearly:
         base = int(datetime.fromisoformat(day + "T00:00:00+00:00").timestamp())
         moments += [base + m * 60 for m in range(-180, 24 * 60, 15)]  # every quarter hour around changes
     rt = runtime()
     base_, changes, values = offsets(zone)
     script = tmp_path / "schedule.php"
     script.write_text(
-        "<?php\n$GLOBALS['at'] = 0;\nfunction itgrix_gen_harness_now() { return $GLOBALS['at']; }\n"
-        + rt.emit(["now", "zone_offset", "local_time", "in_schedule"])
+        "<?php\n"
+        + rt.emit(["zone_offset", "local_time", "in_schedule"])
         + f"$z = json_decode({json.dumps(json.dumps([base_, list(changes), list(values)]))}, true);\n"
         + f"$d = json_decode({json.dumps(json.dumps({str(k): v for k, v in days.items()}))}, true);\n"
         + f"$c = array('off' => {json.dumps(off).replace('[', 'array(').replace(']', ')')}, "
         + f"'work' => {json.dumps(work).replace('[', 'array(').replace(']', ')')});\n"
         + f"$out = array();\nforeach (json_decode('{json.dumps(moments)}') as $m) {{\n"
-        + f"    $GLOBALS['at'] = $m;\n    $out[] = {rt.fn('in_schedule')}($d, $c, $z);\n}}\necho json_encode($out);\n"
+        + f"    $out[] = {rt.fn('in_schedule')}($d, $c, $z, $m);\n}}\necho json_encode($out);\n"
     )
     got = json.loads(subprocess.run([php, "-n", str(script)], capture_output=True, text=True, check=True).stdout)
     expected = [
@@ -393,7 +396,7 @@ def test_date_placeholder_agrees_with_python(php, tmp_path):
     script = tmp_path / "date.php"
     script.write_text(
         "<?php\n"
-        + rt.emit(["zone_offset", "date"])
+        + rt.emit(["zone_offset", "moment", "date"])
         + f"$z = json_decode({json.dumps(json.dumps([base_, list(zchanges), list(values)]))}, true);\n"
         + f"$out = array();\nforeach (json_decode({json.dumps(json.dumps(cases))}, true) as $c) {{\n"
         + f"    $out[] = {rt.fn('date')}($c[0], $z, $c[1]);\n}}\necho json_encode($out);\n"

@@ -91,7 +91,7 @@ def test_explain_example():
     assert text.startswith("# What the Itgrix customizations do for `example`")
     assert "Calls are **not registered** when an employee's extension is one of `100` or `101`." in text
     assert "When the trunk (number or name) is `88007654321` and the call status is `304`: `USER_ID` = `456`." in text
-    assert "between 19:00 and 09:00 (Europe/Moscow time)" in text
+    assert "the time is within 19:00–09:00 (Europe/Moscow time, when the call started)" in text
     assert "## To switch on" in text
 
 
