@@ -311,7 +311,14 @@ def test_named_schedule_agrees_with_python_across_dst_holidays_and_midnight(php,
 
     zone = "Europe/Berlin"
     days = {1: [[540, 1080]], 2: [[540, 1080], [1320, 120]], 5: [[1200, 240]], 6: [[600, 840]], 7: [[1410, 30]]}
-    off = ["2025-12-25", "2026-03-30", "2026-10-26", "2027-01-01", "12-24", "07-14"]  # the day after each 2026 DST change too
+    off = [
+        "2025-12-25",
+        "2026-03-30",
+        "2026-10-26",
+        "2027-01-01",
+        "12-24",
+        "07-14",
+    ]  # the day after each 2026 DST change too
     work = ["2026-03-29", "2026-11-01", "10-25"]  # 10-25: a Sunday of 2026's autumn change, every year
     rng = random.Random(11)
     start, end = datetime(2025, 1, 1, tzinfo=UTC).timestamp(), datetime(2028, 1, 1, tzinfo=UTC).timestamp()

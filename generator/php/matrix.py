@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from generator.errors import UserError
 from generator.php.literals import php_string
@@ -123,18 +124,25 @@ def run_version(version: str, cases: list[Case], php: str | None = None, timeout
             ]
             env = dict(os.environ, PHP=version)
             stdin = ""
+        data: Any = None
         try:
-            proc = subprocess.run(
+            proc: subprocess.CompletedProcess[str] | None = subprocess.run(
                 command, input=stdin, capture_output=True, text=True, env=env, timeout=timeout, cwd=folder
             )
-            data = json.loads(proc.stdout[proc.stdout.find("[") :]) if "[" in proc.stdout else None
-        except (subprocess.TimeoutExpired, ValueError):
-            proc, data = None, None
+        except subprocess.TimeoutExpired:
+            proc = None
+        unreadable = False
+        if proc is not None and "[" in proc.stdout:
+            try:
+                data = json.loads(proc.stdout[proc.stdout.find("[") :])
+            except ValueError:  # not the harness's reply (cut short, or text printed around it)
+                unreadable = True
     if isinstance(data, list) and len(data) == len(cases):
         return [_result(item, "") for item in data]
-    why = (
-        "timed out"
-        if proc is None
-        else (proc.stderr.strip()[-1000:] or proc.stdout[-500:] or f"exit {proc.returncode}")
-    )
+    if proc is None:
+        why = f"timed out after {timeout:g} s"
+    elif unreadable:
+        why = f"its output is not the harness's reply (exit {proc.returncode}): {proc.stdout[:300]!r}"
+    else:
+        why = proc.stderr.strip()[-1000:] or proc.stdout[-500:] or f"exit {proc.returncode}"
     return [Result(reply_json=None, crash=f"PHP {version} died: {why}") for _ in cases]

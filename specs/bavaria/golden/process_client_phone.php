@@ -51,18 +51,20 @@ if (!function_exists('itgrix_gen_641bf1fe_log')) {
         return $answer;
     }
 }
-if (!function_exists('itgrix_gen_a4efc1d7_phone_e164')) {
+if (!function_exists('itgrix_gen_1dcb2b08_phone_e164')) {
     // A port of libphonenumber's parsing for one region (metadata copied at generation time); what it
     // does not recognise as a number (words, short internal numbers, stray symbols) stays unchanged.
     // The number in E.164 ("+74951234567"), or without the "+" ($plus false: "74951234567").
-    function itgrix_gen_a4efc1d7_phone_e164($phone, $meta, $plus) {
-        $parsed = itgrix_gen_883db670_phone_parse($phone, $meta);
+    function itgrix_gen_1dcb2b08_phone_e164($phone, $meta, $plus) {
+        $parsed = itgrix_gen_e4e12a2b_phone_parse($phone, $meta);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
 }
-if (!function_exists('itgrix_gen_883db670_phone_parse')) {
-    // array(country code, national significant number) or null when not a number we understand.
-    function itgrix_gen_883db670_phone_parse($phone, $meta) {
+if (!function_exists('itgrix_gen_e4e12a2b_phone_parse')) {
+    // array(country code, national significant number, region) or null when not a number we
+    // understand; the region (ISO 3166-1, as libphonenumber assigns it) only for a valid number of the
+    // spec's calling code ('' for another calling code, null when $meta['strict'] is off).
+    function itgrix_gen_e4e12a2b_phone_parse($phone, $meta) {
         if (!is_string($phone)) {
             return null;
         }
@@ -92,7 +94,7 @@ if (!function_exists('itgrix_gen_883db670_phone_parse')) {
                 if ($length < 7 || $length > 17 || substr($digits, 0, 1) === '0') {
                     return null;
                 }
-                return array('', $digits);
+                return array('', $digits, '');
             }
             $national = (string) substr($digits, strlen($cc));
         } else {
@@ -107,19 +109,41 @@ if (!function_exists('itgrix_gen_883db670_phone_parse')) {
                 }
             }
         }
-        $stripped = itgrix_gen_e2e75e13_phone_strip_prefix($national, $meta);
-        if (itgrix_gen_9072528e_phone_length($stripped, $meta) === 'ok') {
+        // With its calling code a number is read as one of the code's main region (libphonenumber's
+        // parse): "+44 ..." in a Guernsey spec is read as British.
+        $read = $international && $meta['intl'] !== null ? array_merge($meta, $meta['intl']) : $meta;
+        $stripped = itgrix_gen_e2e75e13_phone_strip_prefix($national, $read);
+        if (itgrix_gen_9072528e_phone_length($stripped, $read) === 'ok') {
             $national = $stripped;
         }
-        if (itgrix_gen_9072528e_phone_length($national, $meta) !== 'ok') {
-            return null;
+        if (!$meta['strict']) {
+            return itgrix_gen_9072528e_phone_length($national, $meta) === 'ok' ? array($cc, $national, null) : null;
         }
-        // invalid: keep (the default): a number the region's numbering plan does not allow comes back
-        // as it arrived, never as a made-up international number.
-        if ($meta['strict'] && !itgrix_gen_a16fbf14_full_match($meta['general'], $national)) {
-            return null;
+        // invalid: keep (the default): a number that no region of the calling code allows comes back
+        // as it arrived, never as a made-up number; one of another region of the code ("+7 495" in a
+        // Kazakh spec, a US number in a Canadian one) is valid like the region's own.
+        $region = itgrix_gen_debe518d_phone_region($cc, $national, $meta['regions']);
+        return $region === null ? null : array($cc, $national, $region);
+    }
+}
+if (!function_exists('itgrix_gen_debe518d_phone_region')) {
+    // The region a national significant number of calling code $cc belongs to, when it is valid there
+    // (libphonenumber's getRegionCodeForNumber and isValidNumber): a region with leading digits owns
+    // what they match, valid or not; another, what is valid there.  Null: not a valid number.
+    function itgrix_gen_debe518d_phone_region($cc, $national, $regions) {
+        foreach ($regions as $row) {
+            if ($row[1] !== $cc) {
+                continue;
+            }
+            if ($row[2] !== null) {
+                if (preg_match($row[2], $national)) {
+                    return itgrix_gen_a16fbf14_full_match($row[3], $national) ? $row[0] : null;
+                }
+            } elseif (itgrix_gen_a16fbf14_full_match($row[3], $national)) {
+                return $row[0];
+            }
         }
-        return array($cc, $national);
+        return null;
     }
 }
 if (!function_exists('itgrix_gen_a16fbf14_full_match')) {
@@ -190,7 +214,7 @@ if (!function_exists('itgrix_gen_process_client_phone_faab3e0c')) {
             $data = itgrix_gen_5350eb8e_pick($params, array('phone'));
             if (isset($data['phone']) && is_string($data['phone'])) {
                 // phones.client: format e164, region DE
-                $data['phone'] = itgrix_gen_a4efc1d7_phone_e164($data['phone'], array(
+                $data['phone'] = itgrix_gen_1dcb2b08_phone_e164($data['phone'], array(
                     'cc' => '49',
                     'idd' => '~^(?:00)~u',
                     'npp' => '~^(?:0)~u',
@@ -201,6 +225,13 @@ if (!function_exists('itgrix_gen_process_client_phone_faab3e0c')) {
                     'internal' => 3,
                     'formats' => array(),
                     'strict' => true,
+                    'intl' => null,
+                    'regions' => array(
+                        array(
+                            'DE', '49', null,
+                            '~^(?=(?:\\d{4}|\\d{5}|\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14}|\\d{15})$)(?=(?:[2579]\\d{5,14}|49(?:[34]0|69|8\\d)\\d\\d?|49(?:37|49|60|7[089]|9\\d)\\d{1,3}|49(?:2[024-9]|3[2-689]|7[1-7])\\d{1,8}|(?:1|[368]\\d|4[0-8])\\d{3,13}|49(?:[015]\\d|2[13]|31|[46][1-8])\\d{1,9})$)(?:(?=(?:\\d{10}|\\d{11})$)(?:(?:137[7-9]|900(?:[135]|9\\d))\\d{6})|(?=(?:\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14}|\\d{15})$)(?:800\\d{7,12})|(?=(?:\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14})$)(?:180\\d{5,11}|13(?:7[1-6]\\d\\d|8)\\d{4})|(?=(?:\\d{11})$)(?:700\\d{8})|(?=(?:\\d{4}|\\d{5}|\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14})$)(?:16(?:4\\d{1,10}|[89]\\d{1,11}))|(?=(?:\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14})$)(?:18(?:1\\d{5,11}|[2-9]\\d{8}))|(?=(?:\\d{12}|\\d{13})$)(?:1(?:6(?:013|255|399)|7(?:(?:[015]1|[69]3)3|[2-4]55|[78]99))\\d{7,8}|15(?:(?:[03-68]00|113)\\d|2\\d55|7\\d99|9\\d33)\\d{7})|(?=(?:\\d{5}|\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14}|\\d{15})$)(?:32\\d{9,11}|49[1-6]\\d{10}|322\\d{6}|49[0-7]\\d{3,9}|(?:[34]0|[68]9)\\d{3,13}|(?:2(?:0[1-689]|[1-3569]\\d|4[0-8]|7[1-7]|8[0-7])|3(?:[3569]\\d|4[0-79]|7[1-7]|8[1-8])|4(?:1[02-9]|[2-48]\\d|5[0-6]|6[0-8]|7[0-79])|5(?:0[2-8]|[124-6]\\d|[38][0-8]|[79][0-7])|6(?:0[02-9]|[1-358]\\d|[47][0-8]|6[1-9])|7(?:0[2-8]|1[1-9]|[27][0-7]|3\\d|[4-6][0-8]|8[0-5]|9[013-7])|8(?:0[2-9]|1[0-79]|2\\d|3[0-46-9]|4[0-6]|5[013-9]|6[1-8]|7[0-8]|8[0-24-6])|9(?:0[6-9]|[1-4]\\d|[589][0-7]|6[0-8]|7[0-467]))\\d{3,12})|(?=(?:\\d{10}|\\d{11})$)(?:1(?:6[023]|7\\d)\\d{7,8}|15(?:[0-25-9]\\d\\d|3(?:10|33)|410)\\d{6}))$~u',
+                        ),
+                    ),
                 ), true);
             }
             return itgrix_gen_dd1d38ed_reply($data);
