@@ -34,7 +34,9 @@ def test_example_fits_the_line_budget():
     # +240 for numbers of every region of the calling code (issue 17: a Kazakh number in a Russian
     # spec is valid; each of the six files that read numbers carries the +7 regions' validity and
     # the region lookup) and the black list's number compared as sent and as written (issue 20).
-    assert lines(render(load(EXAMPLE))) <= 3150
+    # +50 for hours judged at the call's start (issue 20: the file that tests hours reads
+    # CALL_START_DATE / the channel's start_time and parses it in the zone).
+    assert lines(render(load(EXAMPLE))) <= 3200
 
 
 def test_passthrough_files_are_short():
