@@ -360,27 +360,29 @@ if (!function_exists('itgrix_gen_77a9b082_json')) {
         return json_encode($value);
     }
 }
-if (!function_exists('itgrix_gen_02bc4b3e_utf8_clean')) {
+if (!function_exists('itgrix_gen_97d9dce9_utf8_clean')) {
     // Each byte that is not UTF-8 becomes U+FFFD (json_encode would fail and send an empty body).
-    function itgrix_gen_02bc4b3e_utf8_clean($value) {
+    // \G: each match starts where the last one ended, so a search never restarts inside a valid
+    // multibyte character (without it, every continuation byte of valid Cyrillic became U+FFFD).
+    function itgrix_gen_97d9dce9_utf8_clean($value) {
         if (is_string($value)) {
-            return preg_replace('/((?:[\x00-\x7F]|[\xC2-\xDF][\x80-\xBF]|\xE0[\xA0-\xBF][\x80-\xBF]|[\xE1-\xEC\xEE\xEF]'
+            return preg_replace('/\G((?:[\x00-\x7F]|[\xC2-\xDF][\x80-\xBF]|\xE0[\xA0-\xBF][\x80-\xBF]|[\xE1-\xEC\xEE\xEF]'
                 . '[\x80-\xBF]{2}|\xED[\x80-\x9F][\x80-\xBF]|\xF0[\x90-\xBF][\x80-\xBF]{2}|[\xF1-\xF3][\x80-\xBF]{3}'
                 . '|\xF4[\x80-\x8F][\x80-\xBF]{2})*+)[\x80-\xFF]/', "\$1\xEF\xBF\xBD", $value);
         }
         $out = array();
         foreach (is_array($value) ? $value : array() as $key => $member) {
-            $out[itgrix_gen_02bc4b3e_utf8_clean($key)] = itgrix_gen_02bc4b3e_utf8_clean($member);
+            $out[itgrix_gen_97d9dce9_utf8_clean($key)] = itgrix_gen_97d9dce9_utf8_clean($member);
         }
         return is_array($value) ? $out : $value;
     }
 }
-if (!function_exists('itgrix_gen_e08f5ccc_webhook')) {
+if (!function_exists('itgrix_gen_1320d753_webhook')) {
     // Send the webhook ($body: text, or an array sent as JSON); a failure or an HTTP status >= 400 is
     // logged on stderr, never raised or printed.
-    function itgrix_gen_e08f5ccc_webhook($method, $url, $headers, $body, $timeout, $name) {
+    function itgrix_gen_1320d753_webhook($method, $url, $headers, $body, $timeout, $name) {
         if (is_array($body)) {
-            $body = itgrix_gen_77a9b082_json(itgrix_gen_02bc4b3e_utf8_clean($body));
+            $body = itgrix_gen_77a9b082_json(itgrix_gen_97d9dce9_utf8_clean($body));
             $headers[] = 'Content-Type: application/json';
         }
         if (!is_string($body)) {
@@ -673,7 +675,7 @@ if (!function_exists('itgrix_gen_post_registration_faab3e0c')) {
             if (itgrix_gen_c70f4e58_is(itgrix_gen_2be8f721_seen(itgrix_gen_ea2b9141_stage($params), $name, 'stage', 'call_stage'), array('conversation_requested'))
                 && itgrix_gen_c70f4e58_is(itgrix_gen_2be8f721_seen(itgrix_gen_9448df5c_trunk($params), $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id'), array('notdienst'))
                 && !(itgrix_gen_f2cd2954_in_schedule(itgrix_gen_a0b97361_schedule(), itgrix_gen_6b812262_calendar(), itgrix_gen_2fc77e1a_zone(), itgrix_gen_502ea241_started(itgrix_gen_1c0aa615_start_time($params), itgrix_gen_2fc77e1a_zone())))) {
-                itgrix_gen_e08f5ccc_webhook('POST', 'https://sms.mueller-heizungsbau.de/notdienst', array(), array(
+                itgrix_gen_1320d753_webhook('POST', 'https://sms.mueller-heizungsbau.de/notdienst', array(), array(
                         'nummer' => itgrix_gen_4638bc27_client_number(itgrix_gen_b621337e_text(itgrix_gen_96ef66a2_client_phone($params))),
                         'kunde' => itgrix_gen_b621337e_text(itgrix_gen_76b8e11b_entity_name($params)),
                         'beginn' => itgrix_gen_78bfe34e_date(itgrix_gen_b621337e_text(itgrix_gen_1c0aa615_start_time($params)), itgrix_gen_2fc77e1a_zone(), 'd.m.Y H:i'),
