@@ -20,7 +20,7 @@ def spec_report(loaded: LoadedSpec, php: str | None, logs: Path | None) -> SpecR
 
     calendar = loaded.spec.calendar
     days_off, workdays = (
-        calendar_days(calendar.holidays, tuple(calendar.off), tuple(calendar.workdays)) if calendar else ([], [])
+        calendar_days(calendar.regions(), tuple(calendar.off), tuple(calendar.workdays)) if calendar else ([], [])
     )
     report = SpecReport(
         name=loaded.spec.name,
