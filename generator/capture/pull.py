@@ -31,9 +31,12 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 
 from generator.remote.target import LocalTarget, SshTarget, Target
+
+if TYPE_CHECKING:
+    from generator.remote.ssh import Connection
 
 SCRIPT = (Path(__file__).resolve().parent.parent / "remote" / "pull.sh").read_text(encoding="utf-8")
 HEAD = 1024  # bytes that identify a file
@@ -103,7 +106,7 @@ class Source(Protocol):
 
 
 class SshSource:
-    def __init__(self, conn: object, folder: str):
+    def __init__(self, conn: Connection, folder: str):
         self.conn = conn
         self.folder = folder
 
@@ -115,7 +118,7 @@ class SshSource:
         command = " ".join([shlex.quote(shell), "-c", shlex.quote(SCRIPT), "itgrix-gen", *map(shlex.quote, args)])
         with tempfile.TemporaryFile() as errors:
             proc = subprocess.Popen(
-                [*ssh_command(), *conn.options, "-o", "ControlMaster=no", "--", conn.target.host, command],  # type: ignore[attr-defined]
+                [*ssh_command(), *conn.options, "-o", "ControlMaster=no", "--", conn.target.host, command],
                 stdin=subprocess.DEVNULL,
                 stdout=out if out is not None else subprocess.PIPE,
                 stderr=errors,
