@@ -276,3 +276,24 @@ def test_folder_names_are_safe():
     assert pull.folder_name(parse("ssh://root@pbx-c.acme.local:2222/opt/x")) == "pbx-c.acme.local"
     assert pull.folder_name(parse("ssh://../opt/x")) == "_.."
     assert pull.folder_name_of_spec("Acme / Клиника") == "Acme-Клиника"
+
+
+def test_a_file_missing_from_one_listing_is_not_copied_again(tmp_path):
+    """A rotation renames files while the server lists the folder: one listing may miss a file."""
+    cap, out = tmp_path / "cap", tmp_path / "out"
+    cap.mkdir()
+    log = cap / "need_registration.jsonl"
+    log.write_bytes(line(1) + line(2))
+    local_pull(cap, out)
+
+    class Blind(pull.LocalSource):
+        def listing(self):  # the old file is between two names at that moment
+            files, skipped = super().listing()
+            return [f for f in files if f.name != "need_registration.jsonl.2"], skipped
+
+    log.rename(cap / "need_registration.jsonl.2")
+    log.write_bytes(line(3))
+    result = pull.Pulled("local", out)
+    pull.pull_into(Blind(str(cap)), out, result)
+    local_pull(cap, out)
+    assert pulled_lines(out) == [line(1), line(2), line(3)]

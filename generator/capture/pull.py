@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 SCRIPT = (Path(__file__).resolve().parent.parent / "remote" / "pull.sh").read_text(encoding="utf-8")
 HEAD = 1024  # bytes that identify a file
 STATE = ".pull-state.json"
+KEEP_SEEN = 5000  # files remembered per target (a file per customization per rotation)
 READ_TIMEOUT = 600.0
 _NAME = re.compile(r"^(?P<base>[A-Za-z0-9_-][A-Za-z0-9_.-]*\.jsonl)(?:\.(?P<n>[0-9]{1,3}))?$")
 
@@ -283,7 +284,7 @@ def _load_state(folder: Path) -> dict[str, dict[str, int]]:
 def _save_state(folder: Path, state: dict[str, dict[str, int]]) -> None:
     tmp = folder / (STATE + ".tmp")
     with tmp.open("w", encoding="utf-8") as handle:
-        json.dump(state, handle, sort_keys=True)
+        json.dump(state, handle)  # in order: the most recently copied files last
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, folder / STATE)
@@ -303,12 +304,10 @@ def pull_into(source: Source, folder: Path, result: Pulled) -> None:
         result.absent = True
         return
     files, result.skipped = listed
-    live = set()
     for f in sorted(files, key=lambda f: (f.base, -f.age)):  # oldest first
         fp = f.fingerprint
         if fp is None:
             continue  # not even a first line yet
-        live.add(fp)
         start = state["seen"].get(fp, 0)
         if start > f.size:
             start = 0  # the same first line but shorter: a new file
@@ -337,9 +336,14 @@ def pull_into(source: Source, folder: Path, result: Pulled) -> None:
         result.bytes += cut
         result.files += 1
         state["out"][f.base] = before + cut
-        state["seen"][fp] = start + cut
+        state["seen"].pop(fp, None)
+        state["seen"][fp] = start + cut  # the most recent last
         _save_state(folder, state)
-    state["seen"] = {fp: n for fp, n in state["seen"].items() if fp in live}  # rotated away
+    # Files rotated away are forgotten only long after (a file renamed while the server listed
+    # the folder may be missing from one listing: forgetting it then would copy it again).
+    seen = state["seen"]
+    if len(seen) > KEEP_SEEN:
+        state["seen"] = dict(list(seen.items())[-KEEP_SEEN:])
     _save_state(folder, state)
 
 
