@@ -306,6 +306,9 @@ def pull_into(source: Source, folder: Path, result: Pulled) -> None:
     files, result.skipped = listed
     for f in sorted(files, key=lambda f: (f.base, -f.age)):  # oldest first
         fp = f.fingerprint
+        if f.size and not f.head:
+            result.skipped.append(f"{f.name} (could not be read: the server's dd needs iflag=nofollow, GNU coreutils)")
+            continue
         if fp is None:
             continue  # not even a first line yet
         start = state["seen"].get(fp, 0)
