@@ -1099,6 +1099,13 @@ def capture_pull(
         None, "-o", "--output", help="Where to put DIR/<target>/ (default: captures/<spec name>/)."
     ),
     parallel: int = typer.Option(4, "--parallel", min=1, max=64, help="Targets pulled at once."),
+    timeout: float = typer.Option(
+        3600.0,
+        "--timeout",
+        min=1,
+        help="Seconds a server over SSH may take in all (connecting and copying); past it the connection "
+        "is ended and the target reported as failed (what was copied is kept).",
+    ),
 ) -> None:
     """Copy each target's capture files into DIR/<target>/ (its host alias or folder name), only
     what was appended or rotated since the last pull, never a torn or a duplicate line.  One line
@@ -1125,7 +1132,7 @@ def capture_pull(
         for skipped in r.skipped:
             err.print(f"  not read: {escape(skipped)} (pull reads only the connector's own regular files)")
 
-    results = pull.run(plan, parallel, said)
+    results = pull.run(plan, parallel, said, timeout)
     if failed and not results:
         raise Exit(2)
     raise Exit(0 if all(r.ok for r in results) and not failed else (2 if failed else 1))

@@ -165,7 +165,7 @@ def test_links_fifos_and_hard_links_in_the_capture_folder_are_never_read(tmp_pat
     assert sorted(result.skipped) == [
         "customize_entity.jsonl (a file with 2 hard links)",
         "need_registration.jsonl (a symbolic link)",
-        "process_final_params.jsonl (not a regular file)",
+        "process_final_params.jsonl (a FIFO)",
     ]
 
 

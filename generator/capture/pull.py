@@ -23,10 +23,6 @@ import hashlib
 import json
 import os
 import re
-import shlex
-import signal
-import stat
-import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -34,6 +30,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Protocol
 
 from generator.remote.target import LocalTarget, SshTarget, Target
+from generator.safedir import Dir
 
 if TYPE_CHECKING:
     from generator.remote.ssh import Connection
@@ -42,7 +39,7 @@ SCRIPT = (Path(__file__).resolve().parent.parent / "remote" / "pull.sh").read_te
 HEAD = 1024  # bytes that identify a file
 STATE = ".pull-state.json"
 KEEP_SEEN = 5000  # files remembered per target (a file per customization per rotation)
-READ_TIMEOUT = 600.0
+TIMEOUT = 3600.0  # seconds a target may take in all (a first pull copies up to max_mb * (keep + 1) per file)
 _NAME = re.compile(r"^(?P<base>[A-Za-z0-9_-][A-Za-z0-9_.-]*\.jsonl)(?:\.(?P<n>[0-9]{1,3}))?$")
 
 
@@ -111,38 +108,16 @@ class SshSource:
         self.conn = conn
         self.folder = folder
 
-    def _run(self, args: list[str], out: IO[bytes] | None) -> tuple[int, bytes, str]:
-        from generator.remote.ssh import Unreachable, ssh_command
-
-        conn = self.conn
-        shell = os.environ.get("ITGRIX_GEN_REMOTE_SH", "sh")
-        command = " ".join([shlex.quote(shell), "-c", shlex.quote(SCRIPT), "itgrix-gen", *map(shlex.quote, args)])
-        with tempfile.TemporaryFile() as errors:
-            proc = subprocess.Popen(
-                [*ssh_command(), *conn.options, "-o", "ControlMaster=no", "--", conn.target.host, command],
-                stdin=subprocess.DEVNULL,
-                stdout=out if out is not None else subprocess.PIPE,
-                stderr=errors,
-                start_new_session=True,
-            )
-            try:
-                text, _ = proc.communicate(timeout=READ_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(OSError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-                raise Unreachable(f"no answer within {READ_TIMEOUT:g} s") from None
-            errors.seek(0)
-            said = errors.read().decode("utf-8", "replace").strip()
-        if proc.returncode == 255:
-            raise Unreachable(said.splitlines()[-1] if said else "the connection was lost")
-        return proc.returncode, text or b"", said
+    def _run(self, args: list[str], out: IO[bytes] | None) -> tuple[int, str, str]:
+        """pull.sh on the server over the deploy's connection (its deadline, its signal handling)."""
+        answer = self.conn.run(args, script=SCRIPT, out=out)
+        return answer.code, answer.out, answer.err.strip()
 
     def listing(self) -> tuple[list[RemoteFile], list[str]] | None:
         code, text, said = self._run(["list", self.folder], None)
         if code != 0:
             raise PullError(said or f"the server's pull script exited with {code}")
-        lines = text.decode("utf-8", "replace").splitlines()
+        lines = text.splitlines()
         if lines[:1] == ["absent"]:
             return None
         if lines[:1] != ["folder"] or lines[-1:] != ["end"]:
@@ -174,63 +149,50 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
 class LocalSource:
-    """The same rules as pull.sh, with the folder opened once and every file opened through it."""
+    """The same rules as pull.sh: the folder reached without a link and opened once, every file
+    opened through it without following a link, read only when safedir finds nothing wrong."""
 
     def __init__(self, folder: str):
         self.folder = folder
 
     @contextlib.contextmanager
-    def _dir(self) -> Iterator[int]:
+    def _dir(self) -> Iterator[Dir]:
         real = os.path.realpath(self.folder)
         if real != os.path.normpath(self.folder):
             raise PullError(f"{self.folder} leads through a symbolic link to {real}: pull never follows a link")
         try:
-            fd = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY | _NOFOLLOW | os.O_CLOEXEC)
+            folder = Dir.open(Path(self.folder))
         except OSError as exc:
             raise PullError(f"{self.folder}: {exc.strerror or exc}") from None
-        try:
-            yield fd
-        finally:
-            os.close(fd)
+        with folder:
+            yield folder
 
-    def _why(self, st: os.stat_result, owner: int) -> str:
-        if stat.S_ISLNK(st.st_mode):
-            return "a symbolic link"
-        if not stat.S_ISREG(st.st_mode):
-            return "not a regular file"
-        if st.st_nlink != 1:
-            return f"a file with {st.st_nlink} hard links"
-        if st.st_uid not in (owner, 0, os.geteuid()):
-            return f"owned by uid {st.st_uid}, not the folder's owner"
-        return ""
-
-    def _open(self, dfd: int, name: str, inode: int | None) -> int:
+    def _open(self, folder: Dir, name: str, inode: int) -> int:
         try:
-            fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW | os.O_CLOEXEC, dir_fd=dfd)
+            fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW | os.O_CLOEXEC, dir_fd=folder.fd)
         except OSError as exc:
             raise PullError(f"{name}: {exc.strerror or exc} (a symbolic link is never followed)") from None
         st = os.fstat(fd)
-        why = self._why(st, os.fstat(dfd).st_uid)
-        if why or (inode is not None and st.st_ino != inode):
+        why = folder.problem(st) or ("another file than the one listed" if st.st_ino != inode else "")
+        if why:
             os.close(fd)
-            raise PullError(f"{name} is {why or 'another file than the one listed'}: not read")
+            raise PullError(f"{name} is {why}: not read")
         return fd
 
     def listing(self) -> tuple[list[RemoteFile], list[str]] | None:
         if not os.path.lexists(self.folder):
             return None
         files, skipped = [], []
-        with self._dir() as dfd:
-            owner = os.fstat(dfd).st_uid
-            for name in sorted(os.listdir(dfd)):
-                if not _NAME.match(name):
+        with self._dir() as folder:
+            for name in folder.names():
+                st = folder.lstat(name) if _NAME.match(name) else None
+                if st is None:
                     continue
-                st = os.stat(name, dir_fd=dfd, follow_symlinks=False)
-                why = self._why(st, owner)
+                why = folder.problem(st)
                 if why:
                     skipped.append(f"{name} ({why})")
                     continue
-                fd = self._open(dfd, name, st.st_ino)
+                fd = self._open(folder, name, st.st_ino)
                 try:
                     files.append(RemoteFile(name, st.st_ino, os.fstat(fd).st_size, os.read(fd, HEAD)))
                 finally:
@@ -238,8 +200,8 @@ class LocalSource:
         return files, skipped
 
     def read(self, f: RemoteFile, offset: int, count: int, out: IO[bytes]) -> None:
-        with self._dir() as dfd:
-            fd = self._open(dfd, f.name, f.inode)
+        with self._dir() as folder:
+            fd = self._open(folder, f.name, f.inode)
             try:
                 os.lseek(fd, offset, os.SEEK_SET)
                 while count > 0:
@@ -365,7 +327,7 @@ def _last_newline(part: IO[bytes], size: int) -> int:
     return 0
 
 
-def pull(target: Target, capture_dir: str, folder: Path) -> Pulled:
+def pull(target: Target, capture_dir: str, folder: Path, timeout: float = TIMEOUT) -> Pulled:
     """Pull one target; never raises for the target's own problems (they are the result)."""
     from generator.errors import UserError
 
@@ -376,7 +338,7 @@ def pull(target: Target, capture_dir: str, folder: Path) -> Pulled:
         else:
             from generator.remote.ssh import Connection
 
-            with Connection(target) as conn:
+            with Connection(target, timeout) as conn:
                 pull_into(SshSource(conn, capture_dir), folder, result)
     except (PullError, UserError) as exc:
         result.error = str(exc)
@@ -417,12 +379,12 @@ def plan(pairs: list[tuple[Target, str, Path]]) -> list[PullJob]:
     return list(jobs.values())
 
 
-def run(jobs: list[PullJob], parallel: int, done: Callable[[Pulled], None]) -> list[Pulled]:
+def run(jobs: list[PullJob], parallel: int, done: Callable[[Pulled], None], timeout: float = TIMEOUT) -> list[Pulled]:
     """Every job, `parallel` at a time; one target's failure never stops the others."""
     from concurrent.futures import ThreadPoolExecutor
 
     def one(job: PullJob) -> Pulled:
-        result = pull(job.target, job.capture_dir, job.folder)
+        result = pull(job.target, job.capture_dir, job.folder, timeout)
         done(result)
         return result
 

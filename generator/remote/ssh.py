@@ -27,6 +27,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from generator.errors import UserError
 from generator.remote.target import SshTarget
@@ -152,25 +153,26 @@ class Connection:
         found = re.search(rb"pid=(\d+)", answer.stderr + answer.stdout) if answer else None
         return int(found.group(1)) if found else None
 
-    def run(self, args: list[str], payload: bytes = b"") -> Output:
-        """Run remote.sh with `args` (each quoted for the remote shell) and `payload` on its stdin,
-        within what is left of the connection's time."""
+    def run(self, args: list[str], payload: bytes = b"", script: str = SCRIPT, out: IO[bytes] | None = None) -> Output:
+        """Run remote.sh (or another `script`) with `args` (each quoted for the remote shell) and
+        `payload` on its stdin, within what is left of the connection's time; with `out`, the
+        command's output goes there (a large copy never sits in memory) and Output.out is ""."""
         left = self.remaining()
         if left <= 0 or not self.open:
             raise self._late()
         shell = os.environ.get("ITGRIX_GEN_REMOTE_SH", "sh")
-        command = " ".join([shlex.quote(shell), "-c", shlex.quote(SCRIPT), "itgrix-gen", *map(shlex.quote, args)])
+        command = " ".join([shlex.quote(shell), "-c", shlex.quote(script), "itgrix-gen", *map(shlex.quote, args)])
         proc = subprocess.Popen(
             [*ssh_command(), *self.options, "-o", "ControlMaster=no", "--", self.target.host, command],
             stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
+            stdout=out if out is not None else subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,
         )
         with self.lock:
             self.procs.add(proc)
         try:
-            out, err = proc.communicate(payload, timeout=left)
+            answer, err = proc.communicate(payload, timeout=left)
         except subprocess.TimeoutExpired:
             self.close()  # the client and the master: the master holds the client's pipes
             with contextlib.suppress(subprocess.TimeoutExpired):
@@ -179,7 +181,7 @@ class Connection:
         finally:
             with self.lock:
                 self.procs.discard(proc)
-        text = out.decode("utf-8", "replace")
+        text = (answer or b"").decode("utf-8", "replace")
         if proc.returncode == 255 and not text:
             words = err.decode("utf-8", "replace").strip().splitlines()
             raise Unreachable(words[-1] if words else "the connection was lost")
