@@ -6,8 +6,7 @@ older than 3.10 (only the root `call`/`conversation`).  The spec is deployed wit
 shadow, a few hundred calls go through the deployed files the way the connector runs them (a
 fresh php per call, on the server), and then, only with the commands a user types: capture pull,
 fields --probe (failing on the right servers, then passing with the override it suggested),
-replay (no change on the unchanged spec, exactly the expected ones after the edit) and cases
-import (cases that pass)."""
+and one server rolled back (replay and cases import follow once the streaming replay lands)."""
 
 from __future__ import annotations
 
@@ -208,29 +207,6 @@ def test_a_day_with_a_fleet(fleet, monkeypatch):
     proc = cli_here("fields", "--probe", str(captures), "--spec", str(edited))
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
-    # Replay against what the deployed spec decided (shadow): the unchanged spec changes nothing;
-    # the edited one exactly the calls it now decides otherwise, each labelled with its new rule.
-    proc = cli_here("replay", str(spec), str(captures), "--check", "--format", "json")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert json.loads(proc.stdout)["calls"] == 3 * CALLS and json.loads(proc.stdout)["changed"] == 0
-    proc = cli_here("replay", str(edited), str(captures), "--check", "--format", "json")
-    assert proc.returncode == 1, proc.stderr
-    data = json.loads(proc.stdout)
-    assert data["changed"] == sum(expected_changes(calls).values()), data["by_rule"]
-    assert {(r["rule"], r["changed"]) for r in data["by_rule"]} == set(expected_changes(calls).items())
-
-    # Cases from the real calls pass, and stay right after a rule is inserted before the others.
-    proc = cli_here("cases", "import", str(captures), "--spec", str(edited))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "5 new case(s)" in proc.stdout
-    proc = cli_here("test", str(edited))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    text = edited.read_text(encoding="utf-8")
-    inserted = "  rules:\n    - when: {trunk: sip-never-seen}\n      then: skip\n"
-    edited.write_text(text.replace("  rules:\n", inserted, 1), encoding="utf-8")
-    proc = cli_here("test", str(edited))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-
     # One server goes back to what it ran before the last deploy (here: nothing), the others stay.
     redeploy = tmp / "redeploy.yaml"
     redeploy.write_text(spec_text(capture, targets, overrides), encoding="utf-8")
@@ -240,25 +216,3 @@ def test_a_day_with_a_fleet(fleet, monkeypatch):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (homes["pbx-b"] / "actions" / "need_registration.php").read_bytes() != before
     assert (homes["pbx-a"] / "actions" / "need_registration.php").read_bytes() == before
-
-
-def expected_changes(calls: dict[str, list[tuple[str, dict, dict]]]) -> dict[str, int]:
-    """Rule -> calls the edited spec decides otherwise than the deployed one did.  pbx-b's client
-    number was read already (its blocked calls were skipped before); pbx-c's was not."""
-    changed: dict[str, int] = {}
-    for alias in ("pbx-b", "pbx-c"):
-        for name, _data, facts in calls[alias]:
-            blocked_before = alias == "pbx-b" and facts["client"] == BLOCKED
-            if name == "need_registration":
-                if facts["trunk"] == "sip-spam" and not blocked_before:
-                    rule = "registration.rules[0]"
-                elif alias == "pbx-c" and facts["client"] == BLOCKED:
-                    rule = "registration.rules[1]"
-                else:
-                    continue
-            elif facts["trunk"] == "sip-moscow":
-                rule = "final_params.rules[0]"
-            else:
-                continue
-            changed[rule] = changed.get(rule, 0) + 1
-    return changed
