@@ -34,7 +34,7 @@ import re
 import stat
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -280,9 +280,9 @@ def _meta(here: Local, name: str) -> tuple[dict[str, Any] | None, bool]:
     return parse_json(data), data is not None
 
 
-def _backup_infos(here: Local) -> dict[str, dict[str, Any]]:
-    """Every backup folder's backup.json, by folder name (oldest first)."""
-    found: dict[str, dict[str, Any]] = {}
+def _backup_infos(here: Local) -> dict[str, dict[str, Any] | None]:
+    """Every backup folder's backup.json, by folder name (oldest first; None: unreadable)."""
+    found: dict[str, dict[str, Any] | None] = {}
     root = here.backups_dir()
     if root is None:
         return found
@@ -296,7 +296,7 @@ def _backup_infos(here: Local) -> dict[str, dict[str, Any]]:
                 continue
             with sub:
                 if sub.lstat("backup.json") is not None:
-                    found[name] = parse_json(sub.read("backup.json")) or {}
+                    found[name] = parse_json(sub.read("backup.json"))
     return dict(sorted(found.items()))
 
 
@@ -304,7 +304,7 @@ def _known(here: Local) -> tuple[dict[str, set[str]], bool]:
     manifest, exists = _meta(here, "manifest.json")
     pending, _ = _meta(here, "pending.json")
     try:
-        infos = list(_backup_infos(here).values())
+        infos = [info or {} for info in _backup_infos(here).values()]
     except Untrusted as exc:
         raise DeployError(str(exc)) from None
     return known_from(manifest, exists, pending, infos)
@@ -349,15 +349,74 @@ def plan(folder: Path, rendered: list[RenderedFile]) -> Plan:
 
 def _plan(here: Local, rendered: list[RenderedFile]) -> Plan:
     known, manifest_lost = _known(here)
-    result = Plan(here.path)
+    current = {r.filename: _current(here, r.filename) for r in rendered}
+    return plan_files(here.path, rendered, current, known, manifest_lost)
+
+
+Current = tuple[bytes | None, str, int, "tuple[int, int] | None"]  # bytes, why unusable, mode, owner
+
+
+def plan_files(
+    folder: Path,
+    rendered: list[RenderedFile],
+    current: dict[str, Current],
+    known: dict[str, set[str]],
+    manifest_lost: bool,
+) -> Plan:
+    """The one deploy planner: each rendered file against what the target holds (read from a local
+    folder or from a server's probe), with what itgrix-gen knows it wrote there."""
+    result = Plan(folder)
     for r in rendered:
-        old, why, mode, owner = _current(here, r.filename)
+        old, why, mode, owner = current.get(r.filename, (None, "", 0o644, None))
         if why:
             result.files.append(FilePlan(r.filename, r.content, "unreadable", r.customized, None, why))
             continue
         status = file_status(r.filename, old, r.content.encode("utf-8"), known, manifest_lost)
         result.files.append(FilePlan(r.filename, r.content, status, r.customized, old, "", mode, owner))
     return result
+
+
+def verdict(p: Plan, where: str, force: bool, dry_run: bool) -> tuple[str, str, list[str]] | None:
+    """The one outcome of a plan before anything is written, the same words for a folder and a
+    server: (result, detail, diffs) when the deploy stops here (refused, a file it cannot use, a
+    dry run), None when it goes on."""
+    if p.unreadable:
+        return (
+            "failed",
+            "cannot use " + "; ".join(f"{f.name} ({f.why})" for f in p.unreadable) + "; nothing was written",
+            [],
+        )
+    if p.hand_edited and not force:
+        names = ", ".join(f.name for f in p.hand_edited)
+        return (
+            "refused",
+            f"hand-edited on the server or not written by itgrix-gen: {names}",
+            [f.diff(where) for f in p.hand_edited],
+        )
+    if dry_run:
+        detail = f"{len(p.changes)} file(s) would change" if p.changes else "nothing would change"
+        return "dry run", detail, [f.diff(where) for f in p.changes]
+    return None
+
+
+def records(p: Plan, spec_name: str, digest: str, stamp: str, previous: dict[str, Any] | None) -> dict[str, Any]:
+    """The one place the deploy record's format is spelt, for both executors: manifest.json (what
+    the folder holds now), backup.json (what this deploy replaced, created and wrote, with each
+    replaced file's mode and owner, and the manifest before it) and pending.json (the journal)."""
+    changes = p.changes
+    replaced = [f for f in changes if f.old is not None]
+    return {
+        "manifest.json": _manifest(p, spec_name, digest),
+        "backup.json": {
+            "replaced": [f.name for f in replaced],
+            "created": [f.name for f in changes if f.old is None],
+            "modes_owners": {f.name: [f.mode, *(f.owner or (None, None))] for f in replaced},
+            "wrote": {f.name: f.new_hash for f in changes},
+            "had": {f.name: sha256(f.old or b"") for f in replaced},
+            "previous_manifest": previous,
+        },
+        "pending.json": {"backup": stamp, "files": {f.name: f.new_hash for f in changes}},
+    }
 
 
 def read_current(folder: Path, names: list[str]) -> dict[str, bytes | Exception | None]:
@@ -425,17 +484,18 @@ def apply(p: Plan, spec_name: str, digest: str, force: bool = False, writer: Wri
         raise DeployError(f"{folder} is not writable (run as the connector's owner or root)")
     with opened(folder, create_state=True) as here:
         assert here.state is not None
-        return _apply(here, here.state, p, _manifest(p, spec_name, digest), writer)
+        previous, _ = _meta(here, "manifest.json")
+        stamp = _stamp()
+        return _apply(here, here.state, p, records(p, spec_name, digest, stamp, previous), stamp, writer)
 
 
-def _apply(here: Local, st: Dir, p: Plan, manifest: dict[str, Any], writer: Writer) -> Path | None:
+def _apply(here: Local, st: Dir, p: Plan, record: dict[str, Any], stamp: str, writer: Writer) -> Path | None:
     changes = p.changes
-    previous, _ = _meta(here, "manifest.json")
+    manifest = record["manifest.json"]
     if not changes:
-        if previous != manifest:
+        if _meta(here, "manifest.json")[0] != manifest:
             st.write("manifest.json", json_bytes(manifest))
         return None
-    stamp = _stamp()
     done: list[FilePlan] = []
     backups = here.backups_dir(create=True)
     assert backups is not None
@@ -448,21 +508,9 @@ def _apply(here: Local, st: Dir, p: Plan, manifest: dict[str, Any], writer: Writ
                 # 0600, not the old file's mode: a set-uid bit the connector's user put on its
                 # own file must not become a root-owned set-uid copy (backup.json keeps the mode).
                 backup.write(f.name, f.old or b"", 0o600, None)
-            backup.write(
-                "backup.json",
-                json_bytes(
-                    {
-                        "replaced": [f.name for f in replaced],
-                        "created": [f.name for f in changes if f.old is None],
-                        "modes_owners": {f.name: [f.mode, *(f.owner or (None, None))] for f in replaced},
-                        "wrote": {f.name: f.new_hash for f in changes},
-                        "had": {f.name: sha256(f.old or b"") for f in replaced},
-                        "previous_manifest": previous,
-                    }
-                ),
-            )
+            backup.write("backup.json", json_bytes(record["backup.json"]))
             backup.sync()
-            st.write("pending.json", json_bytes({"backup": stamp, "files": {f.name: f.new_hash for f in changes}}))
+            st.write("pending.json", json_bytes(record["pending.json"]))
             for f in changes:
                 # A hand edit made since the plan was read (another editor on the server) is
                 # refused here, not overwritten: it has no backup.
@@ -528,13 +576,90 @@ def backups(folder: Path) -> list[Path]:
 
 @dataclass
 class RollbackPlan:
-    backup: Path
-    restore: list[str]
-    remove: list[str]
-    edited: list[str]  # changed on the server since the deploy being undone
-    info: dict[str, Any]
-    saved: dict[str, bytes] = field(default_factory=dict)  # the backup's copy of each file to restore
-    current: dict[str, bytes] = field(default_factory=dict)  # what is there now (for edited files)
+    """The one rollback plan, for a folder and a server alike: restore the newest backup."""
+
+    backup: str  # the backup folder's name under .itgrix-gen/backups/
+    restore: list[str]  # files that deploy replaced: they come back from the backup
+    remove: list[str]  # files that deploy created: they go
+    edited: list[str]  # changed on the target since the deploy being undone
+    owners: dict[str, tuple[int, int | None, int | None]]  # each restored file's mode, uid, gid
+    saved: dict[str, str]  # sha256 of each file to restore, as the backup holds it
+    manifest: dict[str, Any]  # the manifest after the rollback: the one before that deploy
+    current: dict[str, str] = field(default_factory=dict)  # sha256 of what is there now
+
+
+def plan_restore(
+    infos: Mapping[str, dict[str, Any] | None],
+    saved_of: Callable[[str], dict[str, str]],
+    current_of: Callable[[str], str],
+    manifest: dict[str, Any] | None,
+    where: str,
+) -> RollbackPlan:
+    """The one rollback planner.  `infos`: each backup folder's backup.json (None: unreadable);
+    `saved_of(backup)`: the sha256 of each file that backup holds; `current_of(name)`: the sha256 of
+    the file on the target, "-" when absent (DeployError when it cannot be used); `manifest`: the
+    target's.  DeployError when there is nothing to restore or the backup cannot be trusted."""
+    found = restorable(sorted(infos))
+    if not found:
+        raise DeployError(f"no backup to restore in {where}/{STATE_DIR}/backups")
+    backup = found[-1]
+    record = f"{where}/{STATE_DIR}/backups/{backup}/backup.json"
+    info = infos[backup]
+    if not isinstance(info, dict):
+        raise DeployError(f"{record} is unreadable; refusing to guess what to restore")
+    names = file_names()
+    lists: dict[str, list[str]] = {}
+    for key in ("replaced", "created"):
+        value = info.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(n, str) for n in value):
+            raise DeployError(f"{record}: '{key}' is not a list of file names; refusing")
+        for name in value:
+            # Only the fourteen plain names: a tampered backup.json must not make a rollback
+            # write or delete anywhere else.
+            if name not in names:
+                raise DeployError(
+                    f"{record} names {name!r}, which is not one of the fourteen customization files; "
+                    "refusing to restore from a tampered backup"
+                )
+        lists[key] = value
+    saved = saved_of(backup)
+    missing = [n for n in lists["replaced"] if n not in saved]
+    if missing:
+        raise DeployError(
+            f"{', '.join(missing)} missing from {where}/{STATE_DIR}/backups/{backup}; refusing a partial rollback"
+        )
+    recorded = info.get("wrote")
+    # A backup written by an older itgrix-gen has no "wrote": the manifest tells.
+    wrote: dict[str, Any] = recorded if isinstance(recorded, dict) else (manifest or {}).get("files") or {}
+    edited: list[str] = []
+    current: dict[str, str] = {}
+    for name in lists["replaced"] + lists["created"]:
+        now = current_of(name)
+        current[name] = now
+        if now == "-":
+            continue
+        # What that deploy wrote, or (after a deploy that died half-way) what it had not yet replaced.
+        expected = {wrote.get(name)} | ({saved[name]} if name in lists["replaced"] else set())
+        if now not in expected:
+            edited.append(name)
+    kept = info.get("modes_owners")
+    modes: dict[str, Any] = kept if isinstance(kept, dict) else {}
+    owners: dict[str, tuple[int, int | None, int | None]] = {}
+    for name in lists["replaced"]:
+        entry = modes.get(name)
+        if isinstance(entry, list) and len(entry) == 3 and isinstance(entry[0], int):
+            owners[name] = (
+                entry[0] & 0o7777,
+                entry[1] if isinstance(entry[1], int) else None,
+                entry[2] if isinstance(entry[2], int) else None,
+            )
+        else:
+            owners[name] = (0o644, None, None)
+    previous = info.get("previous_manifest")
+    # No previous manifest: the folder is as before the first deploy, which an empty manifest
+    # records (a missing one would read as damaged history).
+    after = previous if isinstance(previous, dict) else {"tool": f"itgrix-gen {__version__}", "spec": None, "files": {}}
+    return RollbackPlan(backup, lists["replaced"], lists["created"], edited, owners, saved, after, current)
 
 
 def plan_rollback(folder: Path) -> RollbackPlan:
@@ -542,66 +667,43 @@ def plan_rollback(folder: Path) -> RollbackPlan:
         return _plan_rollback(here)
 
 
-def _plan_rollback(here: Local) -> RollbackPlan:
-    folder = here.path
-    infos = _backup_infos(here)
-    found = restorable(list(infos))
-    if not found:
-        raise DeployError(f"no backup to restore in {state(folder) / 'backups'}")
-    name_of_backup = found[-1]
-    backup = state(folder) / "backups" / name_of_backup
+def _saved_hashes(here: Local, backup: str) -> dict[str, str]:
+    """sha256 of each trusted regular file a backup folder holds."""
     root = here.backups_dir()
-    assert root is not None
+    found: dict[str, str] = {}
+    if root is None:
+        return found
     with root:
-        sub = root.sub(name_of_backup)
-        assert sub is not None
+        sub = root.sub(backup)
+        if sub is None:
+            return found
         with sub:
-            info = parse_json(sub.read("backup.json"))
-            if info is None:
-                raise DeployError(f"{backup / 'backup.json'} is unreadable; refusing to guess what to restore")
-            names = file_names()
-            lists = {}
-            for key in ("replaced", "created"):
-                value = info.get(key) or []
-                if not isinstance(value, list) or not all(isinstance(n, str) for n in value):
-                    raise DeployError(f"{backup / 'backup.json'}: '{key}' is not a list of file names; refusing")
-                for name in value:
-                    # Only the fourteen plain names: a tampered backup.json must not make a
-                    # rollback write or delete anywhere else.
-                    if name not in names:
-                        raise DeployError(
-                            f"{backup / 'backup.json'} names {name!r}, which is not one of the fourteen "
-                            "customization files; refusing to restore from a tampered backup"
-                        )
-                lists[key] = value
-            saved: dict[str, bytes] = {}
-            for name in lists["replaced"]:
-                try:
-                    data = sub.read(name)
-                except Untrusted:
-                    data = None
-                if data is None:
-                    raise DeployError(f"{backup / name} is missing from the backup; refusing a partial rollback")
-                saved[name] = data
-    wrote = info.get("wrote")
-    if not isinstance(wrote, dict):  # a backup written by an older itgrix-gen: the manifest tells
-        wrote = (_meta(here, "manifest.json")[0] or {}).get("files") or {}
-    edited = []
-    current: dict[str, bytes] = {}
-    for name in lists["replaced"] + lists["created"]:
-        data, why, _mode, _owner = _current(here, name)
-        if why:
-            raise DeployError(f"cannot use {folder / name}: {why}")
-        if data is None:
-            continue
-        # What that deploy wrote, or (after a deploy that died half-way) what it had not yet replaced.
-        expected = {wrote.get(name)}
-        if name in saved:
-            expected.add(sha256(saved[name]))
-        if sha256(data) not in expected:
-            edited.append(name)
-            current[name] = data
-    return RollbackPlan(backup, lists["replaced"], lists["created"], edited, info, saved, current)
+            for name in sub.names():
+                if name in file_names():
+                    try:
+                        data = sub.read(name)
+                    except Untrusted:
+                        continue
+                    if data is not None:
+                        found[name] = sha256(data)
+    return found
+
+
+def _current_hash(here: Local, name: str) -> str:
+    data, why, _mode, _owner = _current(here, name)
+    if why:
+        raise DeployError(f"cannot use {here.path / name}: {why}")
+    return "-" if data is None else sha256(data)
+
+
+def _plan_rollback(here: Local) -> RollbackPlan:
+    return plan_restore(
+        _backup_infos(here),
+        lambda backup: _saved_hashes(here, backup),
+        lambda name: _current_hash(here, name),
+        _meta(here, "manifest.json")[0],
+        str(here.path),
+    )
 
 
 def rollback(folder: Path, force: bool = False) -> tuple[Path, list[str], list[str]]:
@@ -624,31 +726,25 @@ def rollback(folder: Path, force: bool = False) -> tuple[Path, list[str], list[s
             if rp.edited:
                 with backups_dir.mkdir(_stamp() + ".before-rollback") as keep:
                     for name in rp.edited:
-                        keep.write(name, rp.current[name], 0o600, None)
-            recorded_all = rp.info.get("modes_owners")
-            owners: dict[str, Any] = recorded_all if isinstance(recorded_all, dict) else {}
-            for name in rp.restore:
-                recorded = owners.get(name)
-                if isinstance(recorded, list) and len(recorded) == 3 and all(isinstance(v, int) for v in recorded):
-                    mode, owner = recorded[0] & 0o7777, (recorded[1], recorded[2])
-                else:
-                    mode, owner = 0o644, here.folder.owner()
-                here.folder.write(name, rp.saved[name], mode, owner)
+                        data, why, _mode, _owner = _current(here, name)
+                        if why or data is None or sha256(data) != rp.current[name]:
+                            raise DeployError(f"{name} changed on the server while rolling back; run it again")
+                        keep.write(name, data, 0o600, None)
+            source = backups_dir.sub(rp.backup)
+            assert source is not None
+            with source:
+                for name in rp.restore:
+                    data = source.read(name)
+                    if data is None or sha256(data) != rp.saved[name]:
+                        raise DeployError(f"{name} changed in the backup while rolling back; nothing more was done")
+                    mode, uid, gid = rp.owners[name]
+                    owner = (uid, gid) if uid is not None and gid is not None else here.folder.owner()
+                    here.folder.write(name, data, mode, owner)
             removed = []
             for name in rp.remove:
                 if here.folder.unlink(name):
                     removed.append(name)
-            previous = rp.info.get("previous_manifest")
-            # No previous manifest: the folder is as before the first deploy, which an empty
-            # manifest records (a missing one would read as damaged history).
-            here.state.write(
-                "manifest.json",
-                json_bytes(
-                    previous
-                    if isinstance(previous, dict)
-                    else {"tool": f"itgrix-gen {__version__}", "spec": None, "files": {}}
-                ),
-            )
+            here.state.write("manifest.json", json_bytes(rp.manifest))
             here.state.unlink("pending.json")
-            backups_dir.rename(rp.backup.name, rp.backup.name + ".restored")
-    return rp.backup, rp.restore, removed
+            backups_dir.rename(rp.backup, rp.backup + ".restored")
+    return state(folder) / "backups" / rp.backup, rp.restore, removed

@@ -103,21 +103,9 @@ def deploy_local(target: LocalTarget, loaded: LoadedSpec, rendered: list[Rendere
             dep.clean_leftovers(folder)
         plan = dep.plan(folder, rendered)
         outcome.files = {f.name: f.status for f in plan.files}
-        if plan.unreadable:
-            outcome.detail = "cannot use " + "; ".join(f"{f.name} ({f.why})" for f in plan.unreadable)
-            outcome.detail += "; nothing was written"
-            return outcome
-        if plan.hand_edited and not options.force:
-            outcome.result = "refused"
-            outcome.detail = "hand-edited on the server or not written by itgrix-gen: " + ", ".join(
-                f.name for f in plan.hand_edited
-            )
-            outcome.diffs = [f.diff(folder) for f in plan.hand_edited]
-            return outcome
-        if options.dry_run:
-            outcome.result = "dry run"
-            outcome.detail = f"{len(plan.changes)} file(s) would change" if plan.changes else "nothing would change"
-            outcome.diffs = [f.diff(folder) for f in plan.changes]
+        stop = dep.verdict(plan, str(folder), options.force, options.dry_run)
+        if stop is not None:
+            outcome.result, outcome.detail, outcome.diffs = stop
             return outcome
         kept = dep.apply(plan, loaded.spec.name, loaded.digest, force=options.force)
     if kept is None:
@@ -165,7 +153,7 @@ def rollback_dry_run(folder: Path, outcome: Outcome, force: bool) -> Outcome:
         outcome.detail = "edited on the server since the last deploy: " + ", ".join(rp.edited)
         return outcome
     outcome.result = "dry run"
-    outcome.detail = f"would restore {len(rp.restore)} and remove {len(rp.remove)} from {rp.backup}"
+    outcome.detail = f"would restore {len(rp.restore)} and remove {len(rp.remove)} from backups/{rp.backup}"
     return outcome
 
 

@@ -12,11 +12,10 @@ import binascii
 import json
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from generator import __version__
 from generator import deploy as dep
-from generator.output import diff_text
 from generator.remote.ssh import DEFAULT_TIMEOUT, Connection, Unreachable
 from generator.remote.target import SshTarget
 
@@ -230,75 +229,31 @@ def _deploy_planned(
     outcome: Outcome,
 ) -> Outcome:
     known, manifest_lost = state.known()
-    plans: list[dep.FilePlan] = []
-    for r in rendered:
-        on_server = state.files.get(r.filename, ServerFile())
-        if on_server.problem:
-            plans.append(dep.FilePlan(r.filename, r.content, "unreadable", r.customized, None, on_server.problem))
-            continue
-        status = dep.file_status(r.filename, on_server.data, r.content.encode("utf-8"), known, manifest_lost)
-        plans.append(dep.FilePlan(r.filename, r.content, status, r.customized, on_server.data))
-    outcome.files = {p.name: p.status for p in plans}
-    where = f"{target}"
-    label = _Labels(where)
-    unreadable = [p for p in plans if p.status == "unreadable"]
-    if unreadable:
-        outcome.detail = "cannot use " + "; ".join(f"{p.name} ({p.why})" for p in unreadable)
-        outcome.detail += "; nothing was written"
+    current: dict[str, dep.Current] = {}
+    for name, f in state.files.items():
+        owner = (f.uid, f.gid) if f.uid is not None and f.gid is not None else None
+        current[name] = (f.data, f.problem, f.mode, owner)
+    plan = dep.plan_files(Path(target.path), rendered, current, known, manifest_lost)
+    outcome.files = {p.name: p.status for p in plan.files}
+    stop = dep.verdict(plan, str(target), force, dry_run)
+    if stop is not None:
+        outcome.result, outcome.detail, outcome.diffs = stop
         return outcome
-    edited = [p for p in plans if p.status == "hand-edited"]
-    changes = [p for p in plans if p.status not in ("identical", "unreadable")]
-    if edited and not force:
-        outcome.result = "refused"
-        outcome.detail = "hand-edited on the server or not written by itgrix-gen: " + ", ".join(p.name for p in edited)
-        outcome.diffs = [label.diff(p) for p in edited]
-        return outcome
-    manifest = {
-        "tool": f"itgrix-gen {__version__}",
-        "spec": spec_name,
-        "spec_sha256": digest,
-        "files": {p.name: p.new_hash for p in plans},
-    }
-    if dry_run:
-        outcome.result = "dry run"
-        outcome.detail = f"{len(changes)} file(s) would change" if changes else "nothing would change"
-        outcome.diffs = [label.diff(p) for p in changes]
-        return outcome
-    if not changes and state.manifest == manifest:
+    changes = plan.changes
+    stamp = dep._stamp()
+    record = dep.records(plan, spec_name, digest, stamp, state.manifest)
+    if not changes and state.manifest == record["manifest.json"]:
         outcome.result, outcome.detail = "unchanged", "nothing to change: every file is already deployed"
         return outcome
-    stamp = dep._stamp()
-    replaced = [p for p in changes if p.old is not None]
-    backup_info = {
-        "replaced": [p.name for p in replaced],
-        "created": [p.name for p in changes if p.old is None],
-        "modes_owners": {
-            p.name: [state.files[p.name].mode, state.files[p.name].uid, state.files[p.name].gid] for p in replaced
-        },
-        "wrote": {p.name: p.new_hash for p in changes},
-        "had": {p.name: dep.sha256(p.old or b"") for p in replaced},
-        "previous_manifest": state.manifest,
-    }
-    pending = {"backup": stamp, "files": {p.name: p.new_hash for p in changes}}
     payload = b"".join(f"expect {name} {state.sha(name)}\n".encode() for name in sorted(dep.file_names()))
     payload += b"".join(_frame("file", p.name, p.new_bytes) for p in changes)
-    for name, data in (("backup.json", backup_info), ("pending.json", pending), ("manifest.json", manifest)):
-        payload += _frame("meta", name, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode())
+    for name in ("backup.json", "pending.json", "manifest.json"):
+        payload += _frame("meta", name, dep.json_bytes(record[name]))
     payload += b"end\n"
     # The server's php -l gets what is left of the deploy's time, less a margin to answer in.
     lint = str(max(1, int(conn.remaining() - wait - 10)))
     out = conn.run(["apply", target.path, php_bin, stamp, str(int(wait)), lint], payload)
     return _applied(out.code, out.out, out.err, outcome, stamp, changes)
-
-
-class _Labels:
-    def __init__(self, where: str):
-        self.where = where
-
-    def diff(self, p: dep.FilePlan) -> str:
-        return diff_text(
-            p.old, p.new_bytes, f"{self.where}/{p.name} (on the server)", f"{self.where}/{p.name} (from the spec)"
-        )
 
 
 def _applied(code: int, out: str, err: str, outcome: Outcome, stamp: str, changes: list[dep.FilePlan]) -> Outcome:
@@ -366,76 +321,43 @@ def _rollback_planned(
     dry_run: bool = False,
 ) -> Outcome:
     names = dep.file_names()
-    restorable = sorted(n for n in state.backups if not n.endswith((".restored", ".before-rollback")))
-    if not restorable:
-        outcome.detail = f"no backup to restore in {target.path}/.itgrix-gen/backups"
-        return outcome
-    folder = restorable[-1]
-    info = state.backups[folder]
-    if not isinstance(info, dict):
-        outcome.detail = f"backups/{folder}/backup.json is unreadable; refusing to guess what to restore"
-        return outcome
-    lists: dict[str, list[str]] = {}
-    for key in ("replaced", "created"):
-        value = info.get(key) or []
-        if not isinstance(value, list) or not all(isinstance(n, str) and n in names for n in value):
-            outcome.detail = f"backups/{folder}/backup.json: '{key}' names files that are not the fourteen; refusing"
-            return outcome
-        lists[key] = value
-    saved = state.backup_files.get(folder, {})
-    missing = [n for n in lists["replaced"] if n not in saved]
-    if missing:
-        outcome.detail = f"{', '.join(missing)} missing from backups/{folder}; refusing a partial rollback"
-        return outcome
-    recorded = info.get("wrote")
-    wrote: dict[str, Any] = recorded if isinstance(recorded, dict) else (state.manifest or {}).get("files") or {}
-    edited = []
-    for name in lists["replaced"] + lists["created"]:
+
+    def current_of(name: str) -> str:
         problem = state.files.get(name, ServerFile()).problem
         if problem:
-            outcome.detail = f"cannot use {name} ({problem}); nothing was changed"
-            return outcome
-        current = state.sha(name)
-        if current == "-":
-            continue
-        expected = {wrote.get(name)} | ({saved[name]} if name in lists["replaced"] else set())
-        if current not in expected:
-            edited.append(name)
-    if edited and not force:
+            raise dep.DeployError(f"cannot use {name} ({problem}); nothing was changed")
+        return state.sha(name)
+
+    try:
+        rp = dep.plan_restore(
+            state.backups, lambda b: state.backup_files.get(b, {}), current_of, state.manifest, str(target)
+        )
+    except dep.DeployError as exc:
+        outcome.detail = str(exc)
+        return outcome
+    folder = rp.backup
+    if rp.edited and not force:
         outcome.result = "refused"
         outcome.detail = (
             "edited on the server since the last deploy: "
-            + ", ".join(edited)
+            + ", ".join(rp.edited)
             + " (--force backs them up and rolls back)"
         )
         return outcome
     if dry_run:
         outcome.result = "dry run"
-        outcome.detail = (
-            f"would restore {len(lists['replaced'])} and remove {len(lists['created'])} from backups/{folder}"
-        )
-        outcome.files = {**{n: "restore" for n in lists["replaced"]}, **{n: "remove" for n in lists["created"]}}
+        outcome.detail = f"would restore {len(rp.restore)} and remove {len(rp.remove)} from backups/{folder}"
+        outcome.files = {**{n: "restore" for n in rp.restore}, **{n: "remove" for n in rp.remove}}
         return outcome
-    kept = info.get("modes_owners")
-    owners: dict[str, Any] = kept if isinstance(kept, dict) else {}
     payload = b"".join(f"expect {name} {state.sha(name)}\n".encode() for name in sorted(names))
     payload += f"from {folder}\n".encode()
-    payload += b"".join(f"keep {name}\n".encode() for name in edited)
-    for name in lists["replaced"]:
-        recorded = owners.get(name)
-        if isinstance(recorded, list) and len(recorded) == 3 and isinstance(recorded[0], int):
-            mode = recorded[0] & 0o7777
-            uid = recorded[1] if isinstance(recorded[1], int) else ""
-            gid = recorded[2] if isinstance(recorded[2], int) else ""
-        else:
-            mode, uid, gid = 0o644, "", ""
-        payload += f"restore {name} {mode:o} {uid} {gid}\n".encode()
-    payload += b"".join(f"remove {name}\n".encode() for name in lists["created"])
-    previous = info.get("previous_manifest")
-    manifest = (
-        previous if isinstance(previous, dict) else {"tool": f"itgrix-gen {__version__}", "spec": None, "files": {}}
-    )
-    payload += _frame("meta", "manifest.json", (json.dumps(manifest, indent=2) + "\n").encode())
+    payload += b"".join(f"keep {name}\n".encode() for name in rp.edited)
+    for name in rp.restore:
+        mode, uid, gid = rp.owners[name]
+        payload += f"restore {name} {mode:o} {'' if uid is None else uid} {'' if gid is None else gid}\n".encode()
+    payload += b"".join(f"remove {name}\n".encode() for name in rp.remove)
+    payload += _frame("meta", "manifest.json", dep.json_bytes(rp.manifest))
+
     payload += b"end\n"
     out = conn.run(["rollback", target.path, dep._stamp(), str(int(wait))], payload)
     lines = out.out.splitlines()
