@@ -408,6 +408,10 @@ def records(p: Plan, spec_name: str, digest: str, stamp: str, previous: dict[str
     return {
         "manifest.json": _manifest(p, spec_name, digest),
         "backup.json": {
+            "tool": f"itgrix-gen {__version__}",
+            "spec": spec_name,
+            "spec_version": spec_version(p),
+            "deployed_by": deploying_user(),
             "replaced": [f.name for f in replaced],
             "created": [f.name for f in changes if f.old is None],
             "modes_owners": {f.name: [f.mode, *(f.owner or (None, None))] for f in replaced},
@@ -468,8 +472,28 @@ def _manifest(p: Plan, spec_name: str, digest: str) -> dict[str, Any]:
         "tool": f"itgrix-gen {__version__}",
         "spec": spec_name,
         "spec_sha256": digest,
+        "spec_version": spec_version(p),
         "files": {f.name: f.new_hash for f in p.files},
     }
+
+
+def spec_version(p: Plan) -> str:
+    """The version of what was deployed: a hash of the rendered files (names and contents), the
+    same for the same files whatever the spec's text looks like."""
+    lines = "".join(f"{f.name} {f.new_hash}\n" for f in sorted(p.files, key=lambda f: f.name))
+    return sha256(lines.encode())[:16]
+
+
+def deploying_user() -> str:
+    """Who deploys: the login behind sudo when there is one, else this process's user."""
+    import getpass
+
+    sudo = os.environ.get("SUDO_USER")
+    try:
+        me = getpass.getuser()
+    except (KeyError, OSError):
+        me = str(os.geteuid())
+    return f"{sudo} (as {me})" if sudo and sudo != me else me
 
 
 def apply(p: Plan, spec_name: str, digest: str, force: bool = False, writer: Writer = replace_file) -> Path | None:

@@ -214,3 +214,20 @@ def test_deploy_errors(tmp_path):
     proc = cli_here("deploy", str(bad), "--to", str(tmp_path))
     assert proc.returncode == 2 and "spec.yaml:3" in proc.stderr
     assert not (tmp_path / ".itgrix-gen").exists()
+
+
+def test_the_deploy_record_names_the_spec_version_and_the_user(actions):
+    """Issue 19: the manifest and the backup record say which files (a hash of the rendered files)
+    were deployed, by whom and with which tool, the same for a folder and a server."""
+    import getpass
+
+    from generator import __version__
+
+    assert cli_here("deploy", str(EXAMPLE), "--to", str(actions), "--force").returncode == 0
+    manifest = json.loads((actions / ".itgrix-gen" / "manifest.json").read_text())
+    plan = dep.plan(actions, render_files(load(EXAMPLE)))
+    assert manifest["spec_version"] == dep.spec_version(plan) and len(manifest["spec_version"]) == 16
+    [backup] = dep.backups(actions)
+    record = json.loads((backup / "backup.json").read_text())
+    assert record["spec"] == "example" and record["spec_version"] == manifest["spec_version"]
+    assert record["deployed_by"] == getpass.getuser() and record["tool"] == f"itgrix-gen {__version__}"
