@@ -60,3 +60,12 @@ def test_stray_bytes_reach_php_as_raw_bytes(tmp_path, php):
     [result] = run_batch([Case(str(path), text)], php)
     assert result.clean, result.errors
     assert result.reply["data"] == {"hex": "636166e920d096ff", "keys": ["7880"]}
+
+
+def test_a_reply_that_passes_stray_bytes_back_comes_back_as_they_went(tmp_path, php):
+    path = tmp_path / "echo.php"
+    path.write_text("<?php return array('state' => 'success', 'data' => $params);", encoding="utf-8")
+    params = {"name": "Ёлкина Ал\udcffёна", "n": [1, "x\udc80"], "k\udce9": True}
+    [result] = run_batch([Case(str(path), json.dumps(params, ensure_ascii=False))], php)
+    assert result.clean, result.errors
+    assert result.reply == {"state": "success", "data": params}

@@ -86,6 +86,23 @@ function itgrix_gen_harness_bytes($value)
     return $value;
 }
 
+// The other way, for a reply that holds such bytes (a pass-through of the input's text): every
+// string as hex, which runner.py decodes into the same Python strings as the input's.
+function itgrix_gen_harness_hex($value)
+{
+    if (is_string($value)) {
+        return 'hex:' . bin2hex($value);
+    }
+    if (is_array($value)) {
+        $copy = array();
+        foreach ($value as $key => $item) {
+            $copy[is_string($key) ? 'hex:' . bin2hex($key) : $key] = itgrix_gen_harness_hex($item);
+        }
+        return $copy;
+    }
+    return $value;
+}
+
 set_error_handler('itgrix_gen_harness_error');
 
 // The request comes on stdin, or (runtimes without a usable stdin, such as the PHP 5.2 WASM
@@ -119,12 +136,17 @@ foreach ($request['cases'] as $case) {
     }
     $reply = null;
     $encoded = null;
+    $hex = null;
     ob_start();
     try {
         $reply = itgrix_gen_harness_include($case['file'], $params);
         $encoded = itgrix_gen_harness_json($reply);
-        if ($encoded === false) {
+        if ($encoded === false && !empty($case['bytes'])) {
+            $hex = json_encode(itgrix_gen_harness_hex($reply));
+        } elseif ($encoded === false) {
             $GLOBALS['itgrix_gen_harness_errors'][] = 'Reply: json_encode failed (invalid UTF-8?)';
+        }
+        if ($encoded === false) {
             $encoded = null;
         }
     } catch (Exception $e) {
@@ -135,6 +157,7 @@ foreach ($request['cases'] as $case) {
     $printed = ob_get_clean();
     $results[] = array(
         'reply' => $encoded,
+        'reply_hex' => $hex,
         'errors' => $GLOBALS['itgrix_gen_harness_errors'],
         'output' => base64_encode($printed),
         'log' => $GLOBALS['itgrix_gen_harness_logs'],

@@ -201,10 +201,25 @@ def _run_one_batch(cases: list[Case], php: str, timeout: float, stub_http: bool)
     return [Result(reply_json=None, crash=f"PHP died: {why}")]
 
 
+def _unhex(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith("hex:"):
+        return bytes.fromhex(value[4:]).decode("utf-8", "surrogateescape")
+    if isinstance(value, dict):
+        return {_unhex(k): _unhex(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unhex(v) for v in value]
+    return value
+
+
 def _result(item: dict[str, Any], stderr: str) -> Result:
     output = base64.b64decode(item.get("output") or "").decode("utf-8", "replace")
+    reply = item.get("reply")
+    if reply is None and item.get("reply_hex") is not None:
+        # A reply with the stray bytes its input carried (case_request): in JSON, as the input's
+        # Python strings (U+DC80..U+DCFF for each byte).
+        reply = json.dumps(_unhex(json.loads(item["reply_hex"])), ensure_ascii=False)
     return Result(
-        reply_json=item.get("reply"),
+        reply_json=reply,
         errors=list(item.get("errors") or []),
         output=output,
         log=list(item.get("log") or []),
