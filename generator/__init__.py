@@ -1,5 +1,7 @@
 """itgrix-gen: the fourteen PHP customization files of the Itgrix connector, from a spec."""
 
+# The one place the version is written: the build (pyproject.toml, tool.hatch.version) reads it
+# from here, and `itgrix-gen --version`, deploy records and the render cache use it.
 __version__ = "0.2.0"
 
 __all__ = ["Spec", "__version__"]

@@ -2,7 +2,8 @@
 every push) answers without loading pydantic, rendering or parsing PHP.
 
 An entry is stored after a successful render, under the hash of the tool's own code, its
-templates and the spec file's bytes.  It records the hash of every file the spec was built from
+templates, the data written into the files (the versions of phonenumbers and holidays, and of the
+time-zone data: the tzdata package and the system's zoneinfo) and the spec file's bytes.  It records the hash of every file the spec was built from
 (its `extends` chain) and of every generated file.  A lookup is a hit only when all of those
 still hash the same and every generated file on disk is exactly what the spec renders; anything
 else (a changed base, a stale or missing file, another tool version) falls back to the full
@@ -12,8 +13,10 @@ pipeline.  Nothing is trusted that is not checked by hash; ITGRIX_GEN_NO_CACHE=1
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata as metadata
 import json
 import os
+import zoneinfo
 from functools import lru_cache
 from pathlib import Path
 
@@ -43,6 +46,36 @@ def _code_digest() -> str:
             if path.suffix in (".py", ".php", ".j2", ".json", ".mjs") and "__pycache__" not in path.parts:
                 digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+# Packages whose content is written into the generated files: numbering plans, holidays, zone
+# offsets.  An upgrade of any of them changes the files a spec renders to.
+DATA_PACKAGES = ("phonenumbers", "holidays", "tzdata")
+
+
+def _zoneinfo_versions() -> list[str]:
+    """The version line of each zoneinfo folder Python may read zones from (tzdata.zi starts with
+    "# version 2025b"); zoneinfo prefers these folders to the tzdata package."""
+    versions = []
+    for folder in zoneinfo.TZPATH:
+        try:
+            with open(os.path.join(folder, "tzdata.zi"), encoding="utf-8") as f:
+                versions.append(f"{folder}:{f.readline().strip()}")
+        except OSError:
+            versions.append(f"{folder}:-")
+    return versions
+
+
+@lru_cache(maxsize=1)
+def data_versions() -> str:
+    """The versions of the data written into the files, as one text."""
+    parts = []
+    for name in DATA_PACKAGES:
+        try:
+            parts.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{name}=-")
+    return "\0".join(parts + _zoneinfo_versions())
 
 
 # At most this many entries per subfolder (256 of them), the oldest going first: one entry per
@@ -80,6 +113,7 @@ def _key(spec: Path, output: Path | None, many: bool, root: Path | None) -> str 
         return None
     parts = [
         _code_digest(),
+        data_versions(),
         str(spec.resolve()),
         str(output.resolve() if output else None),
         str(many),

@@ -43,3 +43,38 @@ def test_broken_cache_entry_is_ignored(tree):
         if entry.is_file():
             entry.write_text("{not json")
     assert cli_here("render", "spec.yaml", "--check", cwd=tree).returncode == 0
+
+
+@pytest.mark.parametrize("package", ["phonenumbers", "holidays", "tzdata"])
+def test_an_upgraded_data_package_is_a_miss(tree, monkeypatch, package):
+    """The numbering plans, holidays and zone offsets are written into the files: after an upgrade
+    `render --check` must render again, not answer from the cache."""
+    from generator import rendercache
+
+    spec = tree / "spec.yaml"
+    monkeypatch.chdir(tree)
+    assert rendercache.lookup(spec, None, False, None) is not None, "the fixture's render is cached"
+    real = rendercache.metadata.version
+    monkeypatch.setattr(rendercache.metadata, "version", lambda name: "999.0" if name == package else real(name))
+    rendercache.data_versions.cache_clear()
+    try:
+        assert rendercache.lookup(spec, None, False, None) is None
+    finally:
+        rendercache.data_versions.cache_clear()
+
+
+def test_new_zone_data_of_the_system_is_a_miss(tree, monkeypatch):
+    from generator import rendercache
+
+    spec = tree / "spec.yaml"
+    monkeypatch.chdir(tree)
+    assert rendercache.lookup(spec, None, False, None) is not None
+    zones = tree / "zoneinfo"
+    zones.mkdir()
+    (zones / "tzdata.zi").write_text("# version 2099z\n")
+    monkeypatch.setattr(rendercache.zoneinfo, "TZPATH", (str(zones),))
+    rendercache.data_versions.cache_clear()
+    try:
+        assert rendercache.lookup(spec, None, False, None) is None
+    finally:
+        rendercache.data_versions.cache_clear()

@@ -7,6 +7,7 @@ fail silently."""
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import threading
@@ -105,7 +106,13 @@ def transport(request, php, tmp_path_factory):
     probe = subprocess.run(
         [str(wrapper), "-n", "-r", "echo function_exists('curl_init') ? 'yes' : 'no';"], capture_output=True, text=True
     )
-    assert probe.stdout == "yes", "php's curl extension is missing: scripts/install.sh installs php-curl"
+    if probe.stdout != "yes":
+        # The files work without curl (the socket transport above runs everywhere); only where
+        # scripts/install.sh could not install php-curl is the curl transport left untested.
+        why = "php's curl extension is missing and scripts/install.sh could not install php-curl"
+        if os.environ.get("CI"):
+            pytest.fail(why + " (CI must test both transports)")
+        pytest.skip(why + ": the curl transport is not tested here")
     return str(wrapper)
 
 
