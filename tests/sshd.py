@@ -69,7 +69,7 @@ class Sshd:
         self.proc = subprocess.Popen(
             [*self.prefix, sshd, "-D", "-e", "-f", str(f / "sshd_config")], stderr=subprocess.PIPE
         )
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 60  # sshd starts in well under a second; a loaded machine may be slow
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError("sshd died: " + (self.proc.stderr.read().decode() if self.proc.stderr else ""))

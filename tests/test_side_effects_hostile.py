@@ -128,7 +128,7 @@ def test_trickling_server_cannot_hold_the_call(tmp_path, transport):
             if stop.is_set():
                 return
             conn.sendall(bytes([byte]))
-            time.sleep(0.05)
+            time.sleep(0.5)  # the headers would take 200 s; timeout_s: 1 must end the call
 
     server = serve(trickle)
     try:
@@ -136,7 +136,7 @@ def test_trickling_server_cannot_hold_the_call(tmp_path, transport):
     finally:
         server.close()
     assert result.clean and result.reply == {"state": "success"}
-    assert elapsed < 2.0, f"a trickling server held the call {elapsed:.1f} s with timeout_s: 1"
+    assert elapsed < 30, f"a trickling server held the call {elapsed:.1f} s with timeout_s: 1"
     assert any("webhook failed" in line for line in result.log), result.log
 
 
@@ -154,7 +154,7 @@ def test_redirects_are_capped_and_share_the_deadline(tmp_path, transport):
     assert len(server.requests) == 4, "the request and at most 3 redirects"
     assert b"GET /hop3 " in server.requests[-1]
     assert any("more than 3 redirects" in line for line in result.log), result.log
-    assert elapsed < 3.5
+    assert elapsed < 30  # a hang guard
 
 
 def test_slow_redirects_stop_at_the_timeout(tmp_path, transport):
@@ -169,9 +169,12 @@ def test_slow_redirects_stop_at_the_timeout(tmp_path, transport):
         result, elapsed = timed(hook(tmp_path, server.port, timeout=1.0), CALL, transport)
     finally:
         server.close()
-    assert result.clean and elapsed < 2.0, f"{elapsed:.1f} s"
+    assert result.clean and elapsed < 30, f"{elapsed:.1f} s"
     assert any("webhook failed" in line for line in result.log)
     assert all(req.startswith(b"POST ") for req in server.requests), "307 keeps the method"
+    # One deadline for all hops: within 1 s at most two requests start (0 s, 0.6 s); a fresh
+    # timeout per hop would let all four through.  A slow machine only makes fewer.
+    assert len(server.requests) <= 2, server.requests
 
 
 def test_huge_answer_is_not_read(tmp_path, transport):
@@ -261,13 +264,13 @@ def test_conversion_timeout_kills_the_whole_process_tree(tmp_path, php):
     (tmp_path / "a.wav").write_bytes(b"x")
     text = (
         f"version: 1\nname: rec\nrecord:\n  rewrite: [{{match: '^/spool/', replace: '{tmp_path}/'}}]\n"
-        '  convert: {command: "(sleep 1; cp {src} {dst}) & sleep 5", timeout_s: 0.3}\n'
+        '  convert: {command: "(sleep 2; cp {src} {dst}) & sleep 60", timeout_s: 0.3}\n'
     )
     path = render_to(load_text(tmp_path, text), tmp_path / "out")["process_record_file_path"]
     result, elapsed = timed(path, {"path": "/spool/a.wav"}, php)
     assert result.clean and result.reply["data"] == {"path": f"{tmp_path}/a.wav"}
-    assert elapsed < 2
-    time.sleep(1.5)
+    assert elapsed < 30  # a hang guard: the converter would run a minute
+    time.sleep(4)  # a child left running would have copied the file 2 s after it started
     assert not (tmp_path / "a.mp3").exists(), "a converter left running wrote the file after the timeout"
 
 
