@@ -9,10 +9,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from generator.php.runner import Case, find_php, run_batch
 from generator.pipeline import render_files
 from generator.speclang.loader import Loader
+
+# Property tests must not fail because the machine is slow or loaded (a CI runner, a laptop
+# compiling something): no per-example deadline, and no "input generation is slow" health check.
+settings.register_profile("itgrix-gen", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("itgrix-gen")
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = sorted(list((ROOT / "specs").rglob("spec.yaml")) + list((ROOT / "specs").rglob("spec.py")))

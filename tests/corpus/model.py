@@ -13,14 +13,17 @@ covered (and reports how many), never as agreement.
 from __future__ import annotations
 
 import re
+import urllib.parse
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import holidays
 import phonenumbers
 
-from generator.speclang.types import _scalar_text
+from generator.speclang import placeholders
+from generator.speclang.types import _parse_window, _scalar_text, schedule_days
 
 CONTEXT = ("call_full", "call_stage", "call", "conversation")
 # The documented reply keys each customization copies from its input (docs/connector).
@@ -273,6 +276,18 @@ def normalise(number: str, rules: PhoneRules) -> str:
     return format_number(parsed, rules.format, rules.region)
 
 
+def clean_utf8(value: Any) -> Any:
+    """A value as a JSON body carries it: each stray byte (U+DC80..U+DCFF) as U+FFFD, valid text
+    untouched."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    if isinstance(value, dict):
+        return {clean_utf8(k): clean_utf8(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean_utf8(v) for v in value]
+    return value
+
+
 # --- the model ----------------------------------------------------------------------------------
 
 
@@ -281,7 +296,7 @@ class Call:
     customization: str
     params: Any
     now: int
-    notes: list[str] = field(default_factory=list)
+    sent: list[tuple[str, str, Any]] = field(default_factory=list)
 
 
 class Model:
@@ -293,6 +308,7 @@ class Model:
         if spec.shadow:
             raise Unmodelled("shadow")
         self.client = self._phone_rules(spec.phones.client if spec.phones else None)
+        self.raw_only = False  # client_phone conditions test the number only as sent (a known defect's reading)
         self.user = self._phone_rules(spec.phones.user if spec.phones else None)
 
     @staticmethod
@@ -401,28 +417,205 @@ class Model:
         return self.passthrough(call)
 
     def _post_registration(self, call: Call, section: Any) -> Any:
-        if section is not None and section.webhook is not None:
-            raise Unmodelled("webhook")
+        hook = section.webhook if section is not None else None
+        if hook is not None and self.holds(hook.when, call):
+            if hook.body is not None or hook.headers:
+                raise Unmodelled("webhook text body or headers")
+            url = "".join(
+                part if isinstance(part, str) else urllib.parse.quote(self.placeholder(part, call), safe="")
+                for part in placeholders.parse(hook.url)
+            )
+            if hook.json_ is not None:
+                body: Any = self.value(hook.json_, call)
+            elif hook.method == "GET":
+                body = ""
+            else:
+                body = call.params
+            call.sent.append((hook.method, url, clean_utf8(body)))
         return {"state": "success"}
+
+    def webhooks(self, customization: str, params: Any, now: int) -> list[tuple[str, str, Any]]:
+        """The requests the file sends for this call: (method, URL, body as a JSON value)."""
+        call = Call(customization, params, now)
+        if customization == "post_registration" and isinstance(params, dict):
+            self._post_registration(call, self.spec.post_registration)
+        return call.sent
 
     def _process_originate_params(self, call: Call, section: Any) -> Any:
         reply = self.passthrough(call)
         if section is None:
             return reply
-        raise Unmodelled("originate")
+        data = reply["data"]
+        number = data.get("extension")
+        if not isinstance(number, str) or number == "":
+            raise Unmodelled("a clicked number that is not text")
+        rules = self.originate_rules(section)
+        number = normalise(number, rules)
+        if section.last_digits:
+            if not re.fullmatch(r"\+?[0-9]+", number):
+                raise Unmodelled("last_digits of a number with other characters than digits")
+            digits = number.lstrip("+")
+            number = digits[-section.last_digits :]
+        number = section.prefix + number
+        data["extension"] = number
+        for rule in [None, *section.rules]:
+            when_set = (section.set, None) if rule is None else (rule.set, rule)
+            values, this = when_set
+            if this is not None:
+                if this.when.client_phone is not None:
+                    raise Unmodelled("client_phone in originate rules (the clicked number in E.164)")
+                if not self.holds(this.when, call):
+                    continue
+                if this.cancels():
+                    return self.ok({})
+            self._apply(values, call, data)
+        return reply
+
+    def originate_rules(self, section: Any) -> PhoneRules:
+        return PhoneRules(
+            region=section.region or (self.client.region if self.client else None),
+            format=section.format,
+            rewrites=tuple((r.match, r.replace) for r in section.rewrite),
+            internal_max_digits=section.internal_max_digits,
+            invalid=section.invalid,
+        )
+
+    def phone_of(self, customization: str, params: Any) -> tuple[PhoneRules, str] | None:
+        """The number a phone customization formats, and the rules it follows (None: none)."""
+        if not isinstance(params, dict):
+            return None
+        if customization == "process_originate_params" and self.spec.originate is not None:
+            inner = params.get("params") if isinstance(params.get("params"), dict) else params
+            number = inner.get("extension")
+            return (self.originate_rules(self.spec.originate), number) if isinstance(number, str) else None
+        rules = {"process_client_phone": self.client, "process_user_phone": self.user}.get(customization)
+        number = params.get("phone")
+        return (rules, number) if rules is not None and isinstance(number, str) else None
 
     # Set values ---------------------------------------------------------------------------------
 
     def _apply(self, values: dict[str, Any], call: Call, data: dict[str, Any]) -> None:
         for key, value in values.items():
-            if isinstance(value, str):
-                if "{" in value or "}" in value:
-                    raise Unmodelled("placeholders")
-                data[key] = value
-            elif isinstance(value, (bool, int)) or value is None:
-                data[key] = value
+            data[key] = self.value(value, call)
+
+    def value(self, value: Any, call: Call) -> Any:
+        """A `set` value at call time: texts with their placeholders filled, lists and maps
+        member by member, other scalars as they are."""
+        if isinstance(value, str):
+            return self.fill(value, call)
+        if isinstance(value, list):
+            return [self.value(v, call) for v in value]
+        if isinstance(value, dict):
+            return {k: self.value(v, call) for k, v in value.items()}
+        return value
+
+    def fill(self, template: str, call: Call) -> str:
+        out = []
+        for part in placeholders.parse(template):
+            if isinstance(part, str):
+                out.append(part)
             else:
-                raise Unmodelled(f"a set value of type {type(value).__name__}")
+                out.append(self.placeholder(part, call))
+        return "".join(out)
+
+    def placeholder(self, part: Any, call: Call) -> str:
+        """The text of one placeholder: the first value found, "" when none."""
+        if part.path is not None:
+            found = walk(call.params, list(part.path))
+            first = next((v for v in found if v is not None), None)
+            return self.scalar(first)
+        key = part.key
+        if key in ("start_time", "answer_time", "end_time"):
+            return self.time_text(key, part.format, call)
+        if key == "duration":
+            return str(self.seconds(call))
+        if key == "client_phone":
+            first = self.first("client_phone", call)
+            if first == "" or self.client is None:
+                return first
+            return normalise(first, self.client)
+        return self.first(key, call)
+
+    def first(self, key: str, call: Call) -> str:
+        for value in self.values(key, call):
+            if value is not None and value != "":
+                return self.scalar(value)
+        return ""
+
+    @staticmethod
+    def scalar(value: Any) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, (bool, float, dict, list)):
+            raise Unmodelled(f"a placeholder whose value is a {type(value).__name__}")
+        return str(value)
+
+    # Times --------------------------------------------------------------------------------------
+
+    def zone(self) -> ZoneInfo:
+        if self.spec.timezone is None:
+            raise Unmodelled("times without the spec's timezone")
+        return ZoneInfo(self.spec.timezone)
+
+    def moment(self, key: str, call: Call) -> datetime | None:
+        """The first value of a time key as an aware datetime in the spec's zone (None: unset)."""
+        text_value = self.first(key if key != "start_time" else "start_time", call) if key in TABLE else ""
+        if key not in TABLE:
+            found = [v for v in self.values_of_time(key, call) if v not in (None, "")]
+            text_value = self.scalar(found[0]) if found else ""
+        if text_value == "" or text_value.startswith("0001-01-01"):
+            return None
+        zone = self.zone()
+        m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(Z|[+-]\d{2}:?\d{2})?", text_value)
+        if not m:
+            raise Unmodelled(f"a time written {text_value!r}")
+        naive = datetime(*(int(g) for g in m.groups()[:6]))
+        if m.group(7):
+            aware = datetime.fromisoformat(text_value.replace("Z", "+00:00").replace(" ", "T"))
+            return aware.astimezone(zone)
+        return naive.replace(tzinfo=zone)
+
+    def values_of_time(self, key: str, call: Call) -> list[Any]:
+        paths = {
+            "start_time": ["CALL_START_DATE", "call_full.channel.start_time"],
+            "answer_time": ["call_full.channel.answer_time"],
+            "end_time": ["call_full.channel.end_time"],
+        }[key]
+        out: list[Any] = []
+        for path in paths:
+            out += walk(call.params, path.split("."))
+        return out
+
+    def time_text(self, key: str, fmt: str | None, call: Call) -> str:
+        moment = self.moment(key, call)
+        if moment is None:
+            return ""
+        if fmt is None:
+            return moment.isoformat()
+        letters = {
+            "d": "%d", "j": str(moment.day), "m": "%m", "n": str(moment.month), "Y": "%Y", "y": "%y",
+            "H": "%H", "G": str(moment.hour), "i": "%M", "s": "%S", "D": "%a", "M": "%b",
+        }  # fmt: skip
+        return "".join(moment.strftime(letters[c]) if c in letters else c for c in fmt)
+
+    def seconds(self, call: Call) -> int:
+        """Talk seconds: DURATION, else the channel's end minus answer time; 0 unanswered."""
+        found = self.values("duration", call)
+        if found:
+            value = found[0]
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise Unmodelled("DURATION that is not a whole number")
+            return value
+        answer = [v for v in walk(call.params, ["call_full", "channel", "answer_time"]) if isinstance(v, str)]
+        end = [v for v in walk(call.params, ["call_full", "channel", "end_time"]) if isinstance(v, str)]
+        if not answer or not end or answer[0].startswith("0001-01-01") or end[0].startswith("0001-01-01"):
+            return 0
+        fmt = "%Y-%m-%d %H:%M:%S"
+        try:
+            delta = datetime.strptime(end[0], fmt) - datetime.strptime(answer[0], fmt)
+        except ValueError:
+            raise Unmodelled("channel times in another notation") from None
+        return max(0, int(delta.total_seconds()))
 
     # Conditions ---------------------------------------------------------------------------------
 
@@ -490,7 +683,7 @@ class Model:
             raw = self.texts("client_phone", call)
             if any(0xDC80 <= ord(c) <= 0xDCFF for r in raw for c in r):
                 raise Unmodelled("a stray byte in the client's number")
-            both = raw + ([normalise(r, self.client) for r in raw] if self.client else [])
+            both = raw + ([normalise(r, self.client) for r in raw] if self.client and not self.raw_only else [])
             if not self.matches(when.client_phone, both):
                 return False
         for key in ("answered", "is_ivr"):
@@ -520,29 +713,59 @@ class Model:
         return any(pcre(condition.regex).search(c) for c in candidates)
 
     def _duration(self, duration: Any, call: Call) -> bool:
-        found = self.values("duration", call)
-        if found:
-            value = found[0]
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise Unmodelled("DURATION that is not a whole number")
-            seconds = value
-        else:
-            raise Unmodelled("duration from channel times")
+        seconds = self.seconds(call)
         return all(
             {"==": seconds == n, ">=": seconds >= n, ">": seconds > n, "<=": seconds <= n, "<": seconds < n}[op]
             for op, n in duration.tests()
         )
 
+    def _calendar(self) -> tuple[set[date], set[date]]:
+        """Days off and weekend days worked: the `holidays` package's public holidays and
+        transfers of the spec's country, then the spec's own."""
+        cal = self.spec.calendar
+        off: set[date] = set()
+        on: set[date] = set()
+        if cal is None:
+            return off, on
+        if cal.holidays:
+            days = holidays.country_holidays(cal.holidays, years=range(2025, 2033))
+            off |= set(days.keys())
+            on |= set(getattr(days, "weekend_workdays", ()))
+        off |= {date.fromisoformat(d) for d in cal.off}
+        on |= {date.fromisoformat(d) for d in cal.workdays}
+        return off - on, on
+
+    def _in_schedule(self, name: str, today: date, minute: int) -> bool:
+        """A named schedule: each day's windows; a day off has none, a weekend day worked has
+        Monday's; a window that crosses midnight belongs to the day it starts."""
+        if not 2025 <= today.year <= 2032:
+            raise Unmodelled("a date outside the calendar's years")
+        off, on = self._calendar()
+        windows: dict[int, list[tuple[int, int]]] = {}
+        for key, value in (self.spec.schedules or {})[name].items():
+            for day in schedule_days(key):
+                windows[day] = [_parse_window(w) for w in (value if isinstance(value, list) else [value])]
+
+        def of(day: date) -> list[tuple[int, int]]:
+            if day in off:
+                return []
+            return windows.get(1 if day in on else day.isoweekday(), [])
+
+        for start, end in of(today):
+            if (start < end and start <= minute < end) or (start > end and minute >= start):
+                return True
+        return any(start > end and minute < end for start, end in of(today - timedelta(days=1)))
+
     def _in_hours(self, when: Any, call: Call) -> bool:
         hours = when.hours
-        if hours is not None and hours.schedule:
-            raise Unmodelled("named schedules")
         zone = (hours.timezone if hours is not None else None) or when.timezone or self.spec.timezone
         if zone is None:
             raise Unmodelled("hours without a timezone")
         local = datetime.fromtimestamp(call.now, UTC).astimezone(ZoneInfo(zone))
         minute = local.hour * 60 + local.minute
         weekday = local.isoweekday()
+        if hours is not None and hours.schedule:
+            return self._in_schedule(hours.schedule, local.date(), minute)
         days = tuple(hours.days or ()) if hours is not None else ()
         if when.days:
             days = tuple(when.days)
