@@ -254,15 +254,13 @@ def _too_deep(value, depth=0) -> bool:
     return False
 
 
-# 750 inputs in 30 PHP processes (one per example, each input through all 28 files): as many
-# calls as 150 examples of 5, at a fifth of the process starts.
 @settings(
-    max_examples=30,
+    max_examples=150,
     derandomize=True,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-@given(batch=st.lists(params, min_size=25, max_size=25))
+@given(batch=st.lists(params, min_size=5, max_size=5))
 def test_fuzz_all_fourteen(files, php, batch):
     inputs = [json.dumps(p, ensure_ascii=False) for p in batch]
     count("fuzz inputs (each run through all 14 files of 2 specs)", len(inputs))
