@@ -277,11 +277,11 @@ def test_native_php_agrees_with_the_model(path, tmp_path_factory, php):
 @pytest.mark.parametrize(
     "defect",
     [
-        # Found by this check and fixed since (issue 17, the phones work): each stays a test.
+        # Found by this check and fixed since (issue 17: the phones and runtime work): each stays a test.
         pytest.param(SHARED_CODE, id="shared-calling-code"),
         pytest.param(INVALID_FORMATTED, id="invalid-formatted"),
         pytest.param(CLIENT_PHONE_RAW, id="client-phone-raw"),
-        pytest.param(WEBHOOK_LOST, marks=pytest.mark.xfail(strict=True, reason=WEBHOOK_LOST), id="webhook-lost"),
+        pytest.param(WEBHOOK_LOST, id="webhook-lost"),
     ],
 )
 def test_known_defect_is_gone(defect, tmp_path_factory, php):
