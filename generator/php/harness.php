@@ -140,14 +140,16 @@ foreach ($request['cases'] as $case) {
     ob_start();
     try {
         $reply = itgrix_gen_harness_include($case['file'], $params);
-        $encoded = itgrix_gen_harness_json($reply);
-        if ($encoded === false && !empty($case['bytes'])) {
+        if (!empty($case['bytes'])) {
+            // The input carried bytes that are not UTF-8, and the reply may too: every string as
+            // hex (json_encode would fail, or on PHP 5.2 warn and drop the string).
             $hex = json_encode(itgrix_gen_harness_hex($reply));
-        } elseif ($encoded === false) {
-            $GLOBALS['itgrix_gen_harness_errors'][] = 'Reply: json_encode failed (invalid UTF-8?)';
-        }
-        if ($encoded === false) {
-            $encoded = null;
+        } else {
+            $encoded = itgrix_gen_harness_json($reply);
+            if ($encoded === false) {
+                $GLOBALS['itgrix_gen_harness_errors'][] = 'Reply: json_encode failed (invalid UTF-8?)';
+                $encoded = null;
+            }
         }
     } catch (Exception $e) {
         $GLOBALS['itgrix_gen_harness_errors'][] = 'Uncaught ' . get_class($e) . ': ' . $e->getMessage();

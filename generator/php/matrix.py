@@ -10,6 +10,7 @@ run on every version); native php tests the real transport against a local serve
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -73,12 +74,18 @@ def matrix_dir() -> Path:
     # Installed and complete: the newest package of the lock is there (an install from an older
     # lock, without the 7.2/7.3 runtimes, is brought up to date).
     markers = [folder / "node_modules" / p / "package.json" for p in ("@php-wasm/cli", "php-wasm-node-3-0")]
-    if not all(m.is_file() for m in markers):
-        proc = subprocess.run(
-            ["npm", "ci", "--no-audit", "--no-fund"], cwd=folder, capture_output=True, text=True, timeout=900
-        )
-        if proc.returncode != 0:
-            raise MatrixUnavailable(f"npm ci failed in {folder}:\n{proc.stderr[-2000:]}")
+    if all(m.is_file() for m in markers):
+        return folder
+    # One npm ci at a time: test workers (and parallel commands) reach here together, and two npm ci
+    # in one folder break each other.  The second finds the packages installed once it has the lock.
+    with open(folder / ".npm-ci.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not all(m.is_file() for m in markers):
+            proc = subprocess.run(
+                ["npm", "ci", "--no-audit", "--no-fund"], cwd=folder, capture_output=True, text=True, timeout=900
+            )
+            if proc.returncode != 0:
+                raise MatrixUnavailable(f"npm ci failed in {folder}:\n{proc.stderr[-2000:]}")
     return folder
 
 

@@ -719,6 +719,23 @@ class Model:
             for op, n in duration.tests()
         )
 
+    def _judged_moment(self, hours: Any, call: Call) -> datetime:
+        """The moment hours, days and schedules judge (README): the call's start, CALL_START_DATE
+        else call_full.channel.start_time (read in the spec's timezone unless it has its own
+        offset); the moment the file runs with `at: now` or when the input has no start."""
+        if getattr(hours, "at", None) != "now":
+            for value in self.values_of_time("start_time", call):
+                if isinstance(value, str) and value and not value.startswith("0001-01-01"):
+                    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(Z|[+-]\d{2}:?\d{2})?", value)
+                    if not m:
+                        raise Unmodelled(f"a start time written {value!r}")
+                    if m.group(7):
+                        return datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "T"))
+                    return datetime(*(int(g) for g in m.groups()[:6]), tzinfo=self.zone())
+                if value not in (None, ""):
+                    raise Unmodelled("a start time that is not text")
+        return datetime.fromtimestamp(call.now, UTC)
+
     def _calendar(self) -> tuple[set[date], set[date]]:
         """Days off and weekend days worked: the `holidays` package's public holidays and
         transfers of the spec's country, then the spec's own."""
@@ -727,6 +744,11 @@ class Model:
         on: set[date] = set()
         if cal is None:
             return off, on
+        plain = re.compile(r"\d{4}-\d{2}-\d{2}")
+        if not isinstance(cal.holidays, (str, type(None))) or (cal.holidays and "-" in cal.holidays):
+            raise Unmodelled("holidays of a subdivision or a list of countries")
+        if not all(isinstance(d, str) and plain.fullmatch(d) for d in [*cal.off, *cal.workdays]):
+            raise Unmodelled("calendar days of every year or ranges")
         if cal.holidays:
             days = holidays.country_holidays(cal.holidays, years=range(2025, 2033))
             off |= set(days.keys())
@@ -761,7 +783,7 @@ class Model:
         zone = (hours.timezone if hours is not None else None) or when.timezone or self.spec.timezone
         if zone is None:
             raise Unmodelled("hours without a timezone")
-        local = datetime.fromtimestamp(call.now, UTC).astimezone(ZoneInfo(zone))
+        local = self._judged_moment(hours, call).astimezone(ZoneInfo(zone))
         minute = local.hour * 60 + local.minute
         weekday = local.isoweekday()
         if hours is not None and hours.schedule:
