@@ -1,6 +1,7 @@
-"""How many captured calls `itgrix-gen replay` gets through per second: a capture log of N calls
+"""How many captured calls `itgrix-gen replay` gets through per second on a small log: N calls
 (the example call with varied numbers and trunks, spread over three customizations) replayed
-through the example spec, timed end to end in this process (rendering included).
+through the example spec, timed end to end in this process (rendering and starting the PHP
+workers included, which dominate at this size).  A month of calls: benchmarks/replay_month.py.
 
     python benchmarks/replay_speed.py [--calls N] [--budget CALLS_PER_S]
 
@@ -20,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator.capture import log
+from generator.capture.log import open_logs
 from generator.capture.replay import replay
 from generator.php.runner import find_php
 from generator.speclang.loader import Loader
@@ -56,8 +57,7 @@ def main() -> int:
                 handle.write(json.dumps(entry) + "\n")
         loaded = Loader().load(ROOT / "specs" / "example" / "spec.yaml")
         start = time.perf_counter()
-        capture = log.read([path])
-        report = replay(loaded, capture, php)
+        report = replay(loaded, open_logs([path]), php)
         seconds = time.perf_counter() - start
     rate = report.calls / seconds
     print(f"{report.calls} captured calls replayed in {seconds:.2f} s: {rate:.0f} calls/s (budget {args.budget:.0f})")

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from ruamel.yaml import YAML
 
+from generator.capture.log import loads
 from generator.customizations import BY_NAME, NAMES
 from generator.errors import UserError
 from generator.php.runner import Case, Result
@@ -87,13 +88,26 @@ class CaseError(UserError):
 
 
 def discover(spec_path: Path, cases_dir: Path | None = None) -> list[GoldenCase]:
+    """Every case of a spec; CaseError for the first that cannot be read."""
+    cases, broken = discover_all(spec_path, cases_dir)
+    if broken:
+        raise broken[0]
+    return cases
+
+
+def discover_all(spec_path: Path, cases_dir: Path | None = None) -> tuple[list[GoldenCase], list[CaseError]]:
+    """Every case of a spec that can be read, and what is wrong with each of the others: one
+    broken case must never hide the rest of the suite."""
     root = cases_dir or spec_path.parent / "cases"
     if not root.is_dir():
-        return []
-    cases = []
-    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        cases.append(load_case(folder))
-    return cases
+        return [], []
+    cases, broken = [], []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        try:
+            cases.append(load_case(folder))
+        except CaseError as exc:
+            broken.append(exc)
+    return cases, broken
 
 
 def read_text(path: Path) -> str:
@@ -172,7 +186,7 @@ def read_json(path: Path, text: str | None = None) -> Any:
     if deepest > MAX_JSON_DEPTH:
         raise CaseError(f"{path}: nested {deepest} levels deep; a case's JSON may nest at most {MAX_JSON_DEPTH}")
     try:
-        return json.loads(text)
+        return loads(text)  # as PHP's json_decode reads it: NaN and Infinity are not JSON
     except ValueError as exc:
         raise CaseError(f"{path}: not valid JSON: {exc}") from None
 

@@ -133,13 +133,13 @@ def load_all(paths: list[Path]) -> tuple[list[LoadedSpec], int]:
 class _progress_bar:
     """A rich progress bar on a terminal for batches of more than a few specs; silent otherwise."""
 
-    def __init__(self, total: int, label: str):
-        self.total, self.label = total, label
+    def __init__(self, total: int, label: str, minimum: int = 3):
+        self.total, self.label, self.minimum = total, label, minimum
         self.progress: Any = None
         self.task: Any = None
 
     def __enter__(self) -> Callable[[int], None]:
-        if self.total > 3 and sys.stderr.isatty():
+        if self.total > self.minimum and sys.stderr.isatty():
             from rich.progress import Progress
 
             self.progress = Progress(console=err, transient=True)
@@ -364,7 +364,7 @@ def test(
 ) -> None:
     """Run every golden case (input.json -> expected.json) and every scenario with `expect:`
     (scenarios/*.yaml beside the spec) through real PHP."""
-    from generator.cases import CaseError, discover, run_cases, update_expected
+    from generator.cases import CaseError, discover_all, run_cases, update_expected
     from generator.php.matrix import VERSIONS, MatrixUnavailable, matrix_dir, versions_for
     from generator.php.runner import require_php
     from generator.simulate import scenarios_for
@@ -394,19 +394,18 @@ def test(
     if cases is not None and not cases.is_dir():
         raise UsageProblem(f"--cases {cases}: not a folder of case folders")
     for item in _progress(loaded, "testing"):
-        try:
-            found = discover(item.path, cases)
-        except CaseError as exc:
-            err.print(f"error: {exc}", markup=False)
+        found, unreadable = discover_all(item.path, cases)
+        for problem in unreadable:
+            # Reported and counted, and the spec's other cases still run.
+            err.print(f"error: {problem}", markup=False)
             broken += 1
-            continue
         try:
             stories = scenarios_for(item, [])
         except UserError as exc:
             err.print(str(exc), markup=False)
             broken += 1
             stories = []
-        if not found and not stories:
+        if not found and not stories and not unreadable:
             err.print(f"warning: {item.path}: no golden cases", markup=False)
             continue
         spec_versions = versions_for(item.spec.php, tuple(versions))
@@ -453,7 +452,11 @@ def test(
     for block in details:
         out.print(block, markup=False)
     failed_cases = total - passed
-    out.print(f"{passed} passed, {failed_cases} failed", markup=False)
+    out.print(
+        f"{passed} passed, {failed_cases} failed"
+        + (f", {broken} case(s) could not be read or written" if broken else ""),
+        markup=False,
+    )
     if failed or broken:
         raise Exit(2) from None
     raise Exit(1 if failed_cases else 0)
@@ -757,16 +760,28 @@ def _one_spec(spec: str) -> LoadedSpec:
 
 
 def _read_capture(logs: list[Path]) -> Any:
+    """All entries of a small log in memory (simulate --compare); exit 2 when it holds no call."""
     from generator.capture import log
 
-    if not logs:
-        raise UsageProblem("name at least one capture log (a .jsonl file or the folder that holds them)")
     capture = log.read(logs)
     if capture.skipped:
         err.print(f"skipped: {capture.skipped_text()}", markup=False)
     if not capture.entries:
-        err.print(f"warning: no usable captured call in {len(capture.files)} file(s)", markup=False)
+        raise log.Reading(capture.files, capture.skipped).no_calls()
     return capture
+
+
+@contextlib.contextmanager
+def _reading_progress(reading: Any, label: str) -> Iterator[Callable[[], None]]:
+    """A bar by bytes read, on a terminal, for logs that take more than a few seconds."""
+    with _progress_bar(reading.size, label, minimum=4 * 1024 * 1024) as advance:
+        done = [0]
+
+        def update() -> None:
+            advance(reading.done - done[0])
+            done[0] = reading.done
+
+        yield update
 
 
 @app.command()
@@ -937,48 +952,123 @@ class _counter:
 def replay(
     spec: str = typer.Argument(..., help="The spec to judge."),
     logs: list[Path] = typer.Argument(
-        ..., help="Capture logs: .jsonl files or the folders that hold them ('-': standard input)."
+        ...,
+        help="Capture logs: .jsonl files or folders (searched recursively, rotations included; '-': standard input).",
     ),
     format: str = FormatOption,
     check: bool = typer.Option(False, "--check", help="Exit 1 when any call would now get another reply."),
-    show: int = typer.Option(5, "--show", min=0, help="How many differences to print as diffs."),
+    show: int | None = typer.Option(
+        None, "--show", min=0, help="How many changed calls to print in full (text: 5; json: all)."
+    ),
+    baseline: str = typer.Option(
+        "decided",
+        "--baseline",
+        help="Compare with: decided (what the deployed spec decided; in shadow, not the pass-through "
+        "the connector got), answered (what the connector got), or another spec file's decisions.",
+    ),
+    customization: list[str] = typer.Option(
+        [], "--customization", help="Only calls to this customization (repeat for several)."
+    ),
+    rule: list[str] = typer.Option(
+        [],
+        "--rule",
+        help="Only calls decided by this rule now or before, e.g. registration.rules[1] "
+        "(a section such as registration matches all its rules; repeat for several).",
+    ),
+    jobs: int | None = typer.Option(None, "--jobs", min=1, help="PHP workers (default: one per core)."),
     php: str | None = typer.Option(None, "--php", help="The php binary to use."),
 ) -> None:
-    """Run every captured call through the spec's files with real PHP and count, per customization,
-    the calls that would now get another reply than the one they got."""
+    """Run every captured call through the spec's files with real PHP and count, per customization
+    and per deciding rule, the calls whose reply would differ from the baseline's."""
+    import tempfile
+
+    from generator.capture.log import open_logs
+    from generator.capture.replay import BASELINES, check_filters
     from generator.capture.replay import replay as run_replay
-    from generator.cases import json_diff
     from generator.php.runner import require_php
 
     if format not in ("text", "json"):
         raise UsageProblem(f"--format {format!r}: text or json")
+    check_filters(customization)
     loaded = _one_spec(spec)
+    against: str | LoadedSpec = baseline
+    if baseline not in BASELINES:
+        if not Path(baseline).exists():
+            raise UsageProblem(f"--baseline {baseline}: decided, answered, or a spec file (no such file)")
+        against = _one_spec(baseline)
     php_bin = require_php(php)
-    capture = _read_capture(logs)
-    report = run_replay(loaded, capture, php_bin)
-    if format == "json":
-        sys.stdout.write(json.dumps(report.as_json(capture), indent=2, ensure_ascii=False) + "\n")
-    else:
-        table = Table(title=f"replay of {report.calls} captured calls through {spec}")
-        table.add_column("customization")
-        table.add_column("calls")
-        table.add_column("changed")
-        for name, counts in report.by_customization.items():
-            style = "red" if counts["changed"] else "green"
-            table.add_row(name, str(counts["calls"]), f"[{style}]{counts['changed']}[/]")
-        out.print(table)
-        for change in report.changes[:show]:
-            head = f"--- {change.entry.customization} at {change.entry.at} ({change.entry.where}), then decided by {change.entry.decided_by}"
-            body = change.problem or json_diff(change.entry.reply, change.now).replace(
-                "expected.json", "captured"
-            ).replace("+++ reply", "+++ now")
-            out.print(head + "\n" + body, markup=False)
-        if len(report.changes) > show:
-            out.print(f"... and {len(report.changes) - show} more (--show N, or --format json)", markup=False)
-        out.print(f"{report.changed} of {report.calls} calls would now get another reply", markup=False)
+    reading = open_logs(logs)
+    keep = show if show is not None else (5 if format == "text" else 10**12)
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
+        with _reading_progress(reading, "replaying") as tick:
+            report = run_replay(
+                loaded,
+                reading,
+                php_bin,
+                against,
+                customization,
+                rule,
+                keep=keep if format == "text" else 0,
+                spool=spool if format == "json" else None,
+                progress=tick,
+                jobs=jobs,
+            )
+        if reading.skipped:
+            err.print(f"skipped: {reading.skipped_text()}", markup=False)
+        if format == "json":
+            _print_replay_json(report, reading, spool, keep)
+        else:
+            _print_replay_text(report, spec, keep)
     if report.other_specs:
         err.print(f"note: {report.other_specs} calls were captured under another spec name", markup=False)
     raise Exit(1 if check and report.changed else 0)
+
+
+def _print_replay_json(report: Any, reading: Any, spool: Any, keep: int) -> None:
+    """The report, with every change (up to --show) copied from the spool: never all in memory."""
+    head = json.dumps(report.as_json(reading, changes=[]), indent=2, ensure_ascii=False)
+    before, after = head.split('"changes": []', 1)
+    sys.stdout.write(before + '"changes": [')
+    spool.seek(0)
+    for n, line in enumerate(spool):
+        if n >= keep:
+            break
+        sys.stdout.write(("," if n else "") + "\n    " + line.rstrip("\n"))
+    sys.stdout.write(("\n  ]" if report.changed and keep else "]") + after + "\n")
+
+
+def _print_replay_text(report: Any, spec: str, keep: int) -> None:
+    from generator.cases import json_diff
+
+    table = Table(title=f"replay of {report.calls} captured calls through {spec} (baseline: {report.baseline})")
+    table.add_column("customization")
+    table.add_column("calls")
+    table.add_column("changed")
+    for name, counts in report.by_customization.items():
+        style = "red" if counts["changed"] else "green"
+        table.add_row(name, str(counts["calls"]), f"[{style}]{counts['changed']}[/]")
+    out.print(table)
+    if report.by_rule:
+        out.print("changed calls by deciding rule (before -> now):", markup=False)
+        for (name, was, now), n in sorted(report.by_rule.items(), key=lambda kv: (-kv[1], kv[0])):
+            out.print(f"  {name}: {was} -> {now}: {n}", markup=False)
+    for change in report.changes[:keep]:
+        head = (
+            f"--- {change.customization} at {change.at} ({change.where}): "
+            f"decided by {change.rule or '(failed)'} now, {change.was} before"
+        )
+        body = change.problem or json_diff(change.before, change.now).replace("expected.json", "before").replace(
+            "+++ reply", "+++ now"
+        )
+        hooks = "".join(f"\nwebhook now: {h['method']} {h['url']} {h['body']}" for h in change.webhooks)
+        if change.before_webhooks is not None and change.before_webhooks != change.webhooks:
+            hooks += "".join(f"\nwebhook before: {h['method']} {h['url']} {h['body']}" for h in change.before_webhooks)
+        out.print(head + "\n" + body.rstrip("\n") + hooks, markup=False)
+    if report.changed > min(keep, len(report.changes)):
+        out.print(
+            f"... and {report.changed - min(keep, len(report.changes))} more (--show N, or --format json)", markup=False
+        )
+    out.print(f"{report.changed} of {report.calls} calls would now get another reply", markup=False)
 
 
 @app.command()
@@ -1060,28 +1150,43 @@ app.add_typer(cases_app, name="cases")
 
 @cases_app.command("import")
 def cases_import(
-    logs: list[Path] = typer.Argument(..., help="Capture logs: .jsonl files or the folders that hold them."),
+    logs: list[Path] = typer.Argument(
+        ..., help="Capture logs: .jsonl files or folders (searched recursively, rotations included)."
+    ),
     spec: str = typer.Option(..., "--spec", help="The spec whose cases/ folder receives the cases."),
     redact: bool = typer.Option(
         False, "--redact", help="Phone digits and names become stable pseudonyms (as capture's redact)."
     ),
     limit: int | None = typer.Option(None, "--limit", min=1, help="Import at most N new cases."),
+    jobs: int | None = typer.Option(None, "--jobs", min=1, help="PHP workers (default: one per core)."),
     php: str | None = typer.Option(None, "--php", help="The php binary to use."),
 ) -> None:
-    """Turn captured calls into golden case folders beside the spec: one per distinct decision
-    (customization and deciding rule); expected.json is the spec's reply."""
+    """Turn captured calls into golden case folders beside the spec: one for each rule of the spec
+    that decides some captured call and has no case yet (named after the customization and the
+    rule's place, e.g. need_registration-registration-rules-1); expected.json is the spec's reply."""
     from generator.capture.importer import import_cases
+    from generator.capture.log import open_logs
     from generator.php.runner import require_php
 
     loaded = _one_spec(spec)
     php_bin = require_php(php)
-    capture = _read_capture(logs)
-    done = import_cases(loaded, capture, php_bin, redacted=redact, limit=limit)
+    reading = open_logs(logs)
+    with _reading_progress(reading, "importing") as tick:
+        done = import_cases(loaded, reading, php_bin, redacted=redact, limit=limit, progress=tick, jobs=jobs)
+    if reading.skipped:
+        err.print(f"skipped: {reading.skipped_text()}", markup=False)
     for path in done.written:
         out.print(f"[green]create[/]    {path}")
+    for line in done.unreadable_cases:
+        err.print(f"warning: existing case not counted: {line}", markup=False)
     for line in done.failed:
         err.print(f"not imported: {line}", markup=False)
-    out.print(f"{len(done.written)} new case(s); {len(done.existing)} decision(s) already had one", markup=False)
+    for reason, n in sorted(done.invalid.items()):
+        err.print(f"warning: {n} {reason}: not imported", markup=False)
+    out.print(
+        f"{len(done.written)} new case(s); {done.existing} of {done.decisions} deciding rule(s) already had one",
+        markup=False,
+    )
     if done.written:
         out.print(f"Review them, then: itgrix-gen test {spec}", markup=False)
     raise Exit(1 if done.failed else 0)

@@ -50,13 +50,18 @@ class RenderedFile:
         return self.customization.filename
 
 
-def decisions_only(loaded: LoadedSpec) -> LoadedSpec:
+def decisions_only(loaded: LoadedSpec, record: bool = False) -> LoadedSpec:
     """The spec without `capture` and `shadow`: what `test`, `run`, `replay` and `cases import`
     judge is what the spec decides, and they must never write a capture log on this machine.
-    Deployed files keep both."""
+    Deployed files keep both.  `record`: the files also record which rule decided ($decided, as
+    deployed files with capture do), for the harness to read."""
     import dataclasses
 
     spec = loaded.spec
+    if record:
+        plain = decisions_only(loaded)
+        digest = hashlib.sha256((plain.digest + "\0record").encode()).hexdigest()
+        return dataclasses.replace(plain, digest=digest, record_decisions=True)
     if spec.capture is None and not spec.shadow and not _any_section_shadow(spec):
         return loaded
     update: dict[str, Any] = {"capture": None, "shadow": False}
@@ -114,7 +119,7 @@ def render_one(loaded: LoadedSpec, c: Customization) -> RenderedFile:
     section = c.section_of(spec)
     own_shadow = getattr(section, "shadow", None)
     ctx.shadow = section is not None and (own_shadow if own_shadow is not None else spec.shadow)
-    ctx.track = ctx.shadow or spec.capture is not None
+    ctx.track = ctx.shadow or spec.capture is not None or loaded.record_decisions
     variables = {key: _code(value) for key, value in (c.body(section, ctx) if section is not None else {}).items()}
     passthrough = c.passthrough(ctx)
     what = f"its '{c.section}' section" if section is not None else "pass-through: the spec leaves it out"

@@ -388,7 +388,7 @@ def test_cases_import_one_case_per_decision_twice_adds_nothing(captured, php):
     assert json.loads((case / "expected.json").read_text()) == {"state": "success", "data": {"result": False}}
     assert "decided by registration.rules[1]" in (case / "case.yaml").read_text()
     again = cli_here("cases", "import", str(log), "--spec", str(spec))
-    assert again.returncode == 0 and "0 new case(s); 4 decision(s) already had one" in again.stdout
+    assert again.returncode == 0 and "0 new case(s); 4 of 4 deciding rule(s) already had one" in again.stdout
     assert sorted(p.name for p in (spec.parent / "cases").iterdir()) == names
     tested = cli_here("test", str(spec))
     assert tested.returncode == 0 and "4 passed, 0 failed" in tested.stdout

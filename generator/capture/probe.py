@@ -174,7 +174,7 @@ def target_files(paths: list[Path]) -> list[tuple[str, Path]]:
             for folder in folders:
                 rel = folder.relative_to(path).parts
                 target = rel[0] if rel else (path.resolve().name or str(path))
-                out += [(target, f) for f in log.log_files([folder])]
+                out += [(target, f) for f in log.log_files([folder], recursive=False)]
         elif str(path) == "-":  # standard input: `itgrix-gen simulate --format jsonl | ... -`
             out.append(("stdin", path))
         elif path.is_file():

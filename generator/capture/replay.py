@@ -1,31 +1,60 @@
-"""`itgrix-gen replay`: every captured input through the spec's files with real PHP, in batches,
-and which replies would now differ from the ones the calls got."""
+"""`itgrix-gen replay`: every captured call through a spec's files with real PHP, compared with a
+baseline, streamed (see stream.py): counts per customization and per pair of deciding rules, and
+the first differences in full.
+
+Baselines: `decided` (the default) is what the deployed spec decided: the capture line's
+`would_reply` in shadow (the connector got the pass-through then), else its `reply`; `answered`
+is what the connector got; a spec file is another spec's decision on the same input (say the
+reviewed one from git).  Each changed call is labelled with the rule of the spec judged that
+decides it now and the baseline's, and carries the webhooks the new decision would send (caught
+by the harness's stub: never the network)."""
 
 from __future__ import annotations
 
+import json
+from collections import Counter
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
-from generator.capture.log import Capture, Entry
-from generator.php.runner import Case, Result
+from generator.capture import stream
+from generator.capture.log import Capture, Reading, loads, parse
+from generator.capture.redact import redact, redact_key
+from generator.customizations import NAMES
+from generator.errors import UsageProblem
 from generator.speclang.loader import LoadedSpec
+
+BASELINES = ("decided", "answered")
 
 
 @dataclass
 class Change:
-    entry: Entry
-    now: Any  # the reply the spec gives now (None: the file failed)
+    customization: str
+    at: str
+    where: str
+    rule: str | None  # the rule of the spec judged that decides the call now
+    was: str  # the baseline's rule (the capture line's decided_by, or the baseline spec's)
+    before: Any  # the baseline's reply
+    now: Any  # the reply now (None: the file failed)
+    webhooks: list[dict[str, str]] = field(default_factory=list)  # what the decision now sends
+    before_webhooks: list[dict[str, str]] | None = None  # the baseline spec's (with a baseline spec)
     problem: str = ""
 
     def as_json(self) -> dict[str, Any]:
-        out = {
-            "customization": self.entry.customization,
-            "at": self.entry.at,
-            "where": self.entry.where,
-            "decided_by": self.entry.decided_by,
-            "captured": self.entry.reply,
+        out: dict[str, Any] = {
+            "customization": self.customization,
+            "at": self.at,
+            "where": self.where,
+            "rule": self.rule,
+            "was": self.was,
+            "decided_by": self.was,  # the name this field had before (second-round scripts read it)
+            "captured": self.before,
             "now": self.now,
+            "webhooks": self.webhooks,
         }
+        if self.before_webhooks is not None:
+            out["webhooks_before"] = self.before_webhooks
         if self.problem:
             out["problem"] = self.problem
         return out
@@ -33,46 +62,182 @@ class Change:
 
 @dataclass
 class Report:
-    calls: int = 0
+    calls: int = 0  # calls that pass the filters
     changed: int = 0
+    seen: int = 0  # every call in the logs, filtered or not
     by_customization: dict[str, dict[str, int]] = field(default_factory=dict)
-    changes: list[Change] = field(default_factory=list)
+    by_rule: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # (customization, was, rule)
+    changes: list[Change] = field(default_factory=list)  # the first `keep`
     other_specs: int = 0  # calls captured under another spec name
+    baseline: str = "decided"
 
-    def as_json(self, capture: Capture) -> dict[str, Any]:
+    def as_json(self, reading: Reading, changes: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         return {
             "calls": self.calls,
             "changed": self.changed,
+            "baseline": self.baseline,
             "by_customization": self.by_customization,
-            "changes": [c.as_json() for c in self.changes],
-            "skipped": dict(capture.skipped),
+            "by_rule": [
+                {"customization": c, "was": was, "rule": rule, "changed": n}
+                for (c, was, rule), n in sorted(self.by_rule.items())
+            ],
+            "changes": [c.as_json() for c in self.changes] if changes is None else changes,
+            "skipped": dict(reading.skipped),
         }
 
 
-def run_entries(loaded: LoadedSpec, entries: list[Entry], php: str | None) -> list[Result]:
-    """The spec's replies to the captured inputs (its decisions: no capture, no shadow), each at
-    the moment it was captured, with webhooks going to the harness's stub."""
-    from generator.php import specfiles
-
-    with specfiles.spec_files(loaded) as paths:
-        return specfiles.run([Case(str(paths[e.customization]), e.input_json, e.unix) for e in entries], php)
+def rule_matches(rule: str | None, wanted: list[str]) -> bool:
+    """`registration` matches `registration.rules[1]`; `registration.rules[1]` only itself."""
+    if rule is None:
+        return False
+    return any(rule == w or rule.startswith(w + ".") or rule.startswith(w + "[") for w in wanted)
 
 
-def replay(loaded: LoadedSpec, capture: Capture, php: str | None) -> Report:
-    report = Report()
-    results = run_entries(loaded, capture.entries, php)
-    for entry, result in zip(capture.entries, results, strict=True):
-        report.calls += 1
-        counts = report.by_customization.setdefault(entry.customization, {"calls": 0, "changed": 0})
-        counts["calls"] += 1
-        if entry.spec != loaded.spec.name:
-            report.other_specs += 1
-        problem = (
-            result.crash or "; ".join(result.errors) or (f"the file printed {result.output!r}" if result.output else "")
-        )
-        if problem or result.reply != entry.reply:
-            report.changed += 1
-            counts["changed"] += 1
-            report.changes.append(Change(entry, result.reply if result.reply_json is not None else None, problem))
+def _same(before_json: str | None, now_json: str | None, spec_name: str, redacted: bool) -> bool:
+    """Equal as JSON (key order aside: the workers compare that themselves), or, for a spec that
+    redacts its capture, equal once the reply is redacted as the line was."""
+    if before_json is None or now_json is None:
+        return False
+    if before_json == now_json:
+        return True
+    if not redacted:
+        return False
+    before, now = loads(before_json), loads(now_json)
+    return bool(before == now or redact(now, redact_key(spec_name)) == before)
+
+
+def _problem(answer: dict[str, Any]) -> str:
+    """What went wrong running the call ("" when nothing did)."""
+    if "crash" in answer:
+        return str(answer["crash"])
+    if not answer.get("failed"):
+        return ""
+    import base64
+
+    printed = base64.b64decode(answer.get("output") or "").decode("utf-8", "replace")
+    errors = answer.get("errors") or []
+    return (
+        "; ".join(errors)
+        or (f"the file printed {printed!r}" if printed else "")
+        or ("no reply" if answer.get("reply") is None else "")
+    )
+
+
+def check_filters(customizations: list[str]) -> None:
+    for name in customizations:
+        if name.removesuffix(".php") not in NAMES:
+            raise UsageProblem(f"--customization {name}: unknown; one of: {', '.join(NAMES)}")
+
+
+def replay(
+    loaded: LoadedSpec,
+    reading: Reading | Capture,
+    php: str,
+    baseline: str | LoadedSpec = "decided",
+    customizations: list[str] | None = None,
+    rules: list[str] | None = None,
+    keep: int = 5,
+    spool: IO[str] | None = None,
+    progress: Callable[[], None] | None = None,
+    jobs: int | None = None,
+) -> Report:
+    """Replay the logs; the first `keep` changes kept whole, every change also written to
+    `spool` (a JSON object per line) when given.  UsageProblem when the logs hold no call."""
+    if isinstance(reading, Capture):
+        reading = Reading.of(reading)
+    only = {c.removesuffix(".php") for c in customizations} if customizations else None
+    report = Report(baseline=baseline if isinstance(baseline, str) else str(baseline.path))
+    mode = baseline if isinstance(baseline, str) else "none"
+    with ExitStack() as stack:
+        configs = [stream.config(stack.enter_context(stream.spec_files(loaded)), mode, only)]
+        if not isinstance(baseline, str):
+            configs.append(stream.config(stack.enter_context(stream.spec_files(baseline)), "none", only))
+        pool = stream.Pool(php, configs, jobs)
+        redacted = loaded.spec.capture is not None and loaded.spec.capture.redact
+
+        def details() -> bool:
+            # A redacting spec's replies are compared once more here (see _same).
+            return spool is not None or redacted or len(report.changes) < keep
+
+        for line in stream.decide(pool, stream.chunks(reading), progress, details):
+            _account(report, reading, line, loaded, rules, keep, spool)
+    if not report.seen:
+        raise reading.no_calls()
     report.by_customization = dict(sorted(report.by_customization.items()))
     return report
+
+
+def _account(
+    report: Report,
+    reading: Reading,
+    line: stream.Line,
+    loaded: LoadedSpec,
+    rules: list[str] | None,
+    keep: int,
+    spool: IO[str] | None,
+) -> None:
+    now = line.answers[0]
+    if "skip" in now:
+        reading.skipped[now["skip"]] += 1
+        return
+    where = f"{reading.files[line.file]}:{line.number}"
+    if "crash" in now:
+        entry, reason = parse(line.raw, NAMES, where)
+        if entry is None:
+            reading.skipped[reason or "lines that are not JSON"] += 1
+            return
+        now = {"c": entry.customization, "old": entry.decided_by, "at": entry.at, "spec": entry.spec, **now}
+    report.seen += 1
+    if now.get("out"):
+        return  # a customization the command was not asked about
+    was = now.get("old", "")
+    if len(line.answers) > 1:
+        was = line.answers[1].get("d") or ""
+    if rules and not (rule_matches(now.get("d"), rules) or rule_matches(was, rules)):
+        return
+    name = now["c"]
+    report.calls += 1
+    counts = report.by_customization.setdefault(name, {"calls": 0, "changed": 0})
+    counts["calls"] += 1
+    if now.get("spec") != loaded.spec.name:
+        report.other_specs += 1
+    problem = _problem(now)
+    redacted = loaded.spec.capture is not None and loaded.spec.capture.redact
+    before_webhooks = None
+    before_json: str | None = None
+    if len(line.answers) > 1:
+        base = line.answers[1]
+        before_json = base.get("reply")
+        before_webhooks = base.get("sent") or []
+        changed = bool(problem) or not _same(before_json, now.get("reply"), now.get("spec", ""), redacted)
+        changed = changed or before_webhooks != (now.get("sent") or [])
+    elif "x" in now:
+        changed = True  # the worker said only that it changed: the report has its examples
+    else:
+        if "base" not in now and not problem:
+            return  # the worker found it the same
+        before_json = now.get("base")
+        changed = bool(problem) or not _same(before_json, now.get("reply"), now.get("spec", ""), redacted)
+    if not changed:
+        return
+    report.changed += 1
+    counts["changed"] += 1
+    report.by_rule[(name, was, now.get("d") or "(failed)")] += 1
+    if "x" in now or (len(report.changes) >= keep and spool is None):
+        return
+    change = Change(
+        customization=name,
+        at=now.get("at", ""),
+        where=where,
+        rule=now.get("d"),
+        was=was,
+        before=loads(before_json) if before_json is not None else None,
+        now=loads(now["reply"]) if now.get("reply") is not None else None,
+        webhooks=list(now.get("sent") or []),
+        before_webhooks=before_webhooks,
+        problem=problem,
+    )
+    if len(report.changes) < keep:
+        report.changes.append(change)
+    if spool is not None:
+        spool.write(json.dumps(change.as_json(), ensure_ascii=False) + "\n")

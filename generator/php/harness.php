@@ -5,9 +5,21 @@
  * inside a function scope, and records the value the file returns.  Anything the file prints,
  * every notice/warning/deprecation (E_ALL) and every uncaught error is recorded too.
  *
- * Input on stdin: {"cases": [{"file": "...", "input": "<json text>", "now": <unix time or null>}],
+ * Input on stdin: {"cases": [{"file": "...", "input": "<json text>", "now": <unix time or null>,
+ *                             "decide": "<the file's decide function, or null>"}],
  *                 "stub_http": <true: HTTP requests go to a stub, not the network>}
- * Output on stdout: [{"reply": "<json text>" | null, "errors": [...], "output": "...", "log": [...]}]
+ * Output on stdout: [{"reply": "<json text>" | null, "errors": [...], "output": "...", "log": [...],
+ *                     "decided": "<the rule that decided>" | null}]
+ *
+ * With "decide" (files rendered with $decided recorded, see generator/capture/stream.py), the file
+ * is included once to define its functions, then its decide function is called with the input:
+ * the same code the entry function runs, which also says which rule decided.
+ *
+ * `php harness.php --stream` is a replay worker (generator/capture/stream.py): a first line
+ * {"files": {customization: file}, "decide": {customization: function}, "names": [every known
+ * customization], "versions": [1, ...], "baseline": "decided" | "answered" | "none"}, then chunks: a
+ * line "N D" (D 0: of a changed call say only that it changed) followed by N capture-log lines;
+ * for each chunk one line back, a JSON list with one item per log line.
  *
  * Written for PHP 5.2 to 8.5 alike: no closures, no short arrays.
  */
@@ -105,42 +117,51 @@ function itgrix_gen_harness_hex($value)
 
 set_error_handler('itgrix_gen_harness_error');
 
-// The request comes on stdin, or (runtimes without a usable stdin, such as the PHP 5.2 WASM
-// build) from the file a bootstrap names in $itgrix_gen_request_file.
-if (isset($itgrix_gen_request_file)) {
-    $request = json_decode(file_get_contents($itgrix_gen_request_file), true);
-} else {
-    $request = json_decode(stream_get_contents(STDIN), true);
-}
-if (!is_array($request) || !isset($request['cases']) || !is_array($request['cases'])) {
-    fwrite(STDERR, "itgrix-gen harness: the request could not be read\n");
-    exit(2);
-}
-// The PHP version matrix has no network (an HTTP request crashes the 5.2 runtime): there the
-// generated files' HTTP requests go to this stub, which answers 200 and logs what was sent.
-if (!empty($request['stub_http'])) {
-    function itgrix_gen_harness_http($method, $url, $headers, $body, $timeout)
-    {
-        $GLOBALS['itgrix_gen_harness_logs'][] = 'http stub: ' . $method . ' ' . $url . ' ' . $body;
-        return array(200, '');
+// A fatal error (memory exhausted, a time limit) ends the process: say which on stderr, so the
+// runner can name it beside the call that caused it.
+function itgrix_gen_harness_shutdown()
+{
+    $last = error_get_last();
+    if (is_array($last) && in_array($last['type'], array(E_ERROR, E_CORE_ERROR, E_COMPILE_ERROR, E_PARSE), true)
+        && defined('STDERR')) {
+        fwrite(STDERR, 'PHP Fatal error: ' . $last['message'] . "\n");
     }
 }
-$results = array();
-foreach ($request['cases'] as $case) {
+register_shutdown_function('itgrix_gen_harness_shutdown');
+
+// One call: $params through the file (or its decide function), with everything it said.
+function itgrix_gen_harness_case($file, $decide, $params, $now, $bytes = false)
+{
+    $hex = null;
     $GLOBALS['itgrix_gen_harness_errors'] = array();
     $GLOBALS['itgrix_gen_harness_logs'] = array();
-    $GLOBALS['itgrix_gen_harness_clock'] = $case['now'];
-    $params = json_decode($case['input'], true);
-    if (!empty($case['bytes'])) {
-        $params = itgrix_gen_harness_bytes($params);
-    }
+    $GLOBALS['itgrix_gen_harness_sent'] = array();
+    $GLOBALS['itgrix_gen_harness_clock'] = $now;
     $reply = null;
     $encoded = null;
-    $hex = null;
+    $decided = null;
+    if ($decide !== null && !function_exists($decide)) {
+        // Define the file's functions once (a call with no input answers the pass-through);
+        // whatever that said is not this call's.
+        ob_start();
+        try {
+            itgrix_gen_harness_include($file, null);
+        } catch (Exception $e) {
+        } catch (Throwable $e) {
+        }
+        ob_end_clean();
+        $GLOBALS['itgrix_gen_harness_logs'] = array();
+        $GLOBALS['itgrix_gen_harness_sent'] = array();
+    }
     ob_start();
     try {
-        $reply = itgrix_gen_harness_include($case['file'], $params);
-        if (!empty($case['bytes'])) {
+        if ($decide !== null && function_exists($decide)) {
+            $decided = 'default';
+            $reply = $decide($params, $decided);
+        } else {
+            $reply = itgrix_gen_harness_include($file, $params);
+        }
+        if ($bytes) {
             // The input carried bytes that are not UTF-8, and the reply may too: every string as
             // hex (json_encode would fail, or on PHP 5.2 warn and drop the string).
             $hex = json_encode(itgrix_gen_harness_hex($reply));
@@ -157,13 +178,193 @@ foreach ($request['cases'] as $case) {
         $GLOBALS['itgrix_gen_harness_errors'][] = 'Uncaught ' . get_class($e) . ': ' . $e->getMessage();
     }
     $printed = ob_get_clean();
-    $results[] = array(
+    $result = array(
         'reply' => $encoded,
         'reply_hex' => $hex,
         'errors' => $GLOBALS['itgrix_gen_harness_errors'],
         'output' => base64_encode($printed),
         'log' => $GLOBALS['itgrix_gen_harness_logs'],
+        'sent' => $GLOBALS['itgrix_gen_harness_sent'],
     );
+    if ($decided !== null) {
+        $result['decided'] = $decided;
+    }
+    return $result;
+}
+
+// The stub for the files' HTTP requests (webhooks): answers 200, never reaches the network, and
+// keeps what would have been sent.
+function itgrix_gen_harness_stub($method, $url, $headers, $body, $timeout)
+{
+    $GLOBALS['itgrix_gen_harness_logs'][] = 'http stub: ' . $method . ' ' . $url . ' ' . $body;
+    $GLOBALS['itgrix_gen_harness_sent'][] = array('method' => $method, 'url' => $url, 'body' => $body);
+    return array(200, '');
+}
+
+// A capture line's "at" (ISO 8601 with an offset) as unix time; null when it is not one.
+function itgrix_gen_harness_unix($at)
+{
+    if (!is_string($at) || !preg_match('/^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.\d+)?(Z|([+-])(\d\d):?(\d\d))$/', $at, $m)) {
+        return null;
+    }
+    $time = gmmktime((int) $m[4], (int) $m[5], (int) $m[6], (int) $m[2], (int) $m[3], (int) $m[1]);
+    if ($m[7] !== 'Z') {
+        $time -= ((int) $m[9] * 3600 + (int) $m[10] * 60) * ($m[8] === '-' ? -1 : 1);
+    }
+    return $time;
+}
+
+// A value with every object's keys sorted: two replies that differ only in key order are equal.
+function itgrix_gen_harness_canon($value)
+{
+    if (!is_array($value)) {
+        return $value;
+    }
+    $out = array();
+    foreach ($value as $key => $member) {
+        $out[$key] = itgrix_gen_harness_canon($member);
+    }
+    if (array_keys($out) !== range(0, count($out) - 1)) {
+        ksort($out, SORT_STRING);
+    }
+    return $out;
+}
+
+// One capture-log line through the spec: a short answer for the usual case (the reply is the
+// baseline's), everything said when it differs or went wrong.
+function itgrix_gen_harness_replay_line($line, $config, $details)
+{
+    $trimmed = ltrim($line);
+    $data = json_decode($line, true);
+    if (!is_array($data)) {
+        return array('skip' => 'lines that are not JSON');
+    }
+    if (substr($trimmed, 0, 1) !== '{') {
+        return array('skip' => 'lines that are not JSON objects');
+    }
+    if (!isset($data['v']) || !is_int($data['v']) || !in_array($data['v'], $config['versions'], true)) {
+        return array('skip' => 'lines of another format version');
+    }
+    $name = isset($data['customization']) ? $data['customization'] : null;
+    if (!is_string($name) || !isset($config['known'][$name])) {
+        return array('skip' => 'lines of unknown customizations');
+    }
+    if (!isset($data['at']) || !is_string($data['at']) || !isset($data['spec']) || !is_string($data['spec'])
+        || !isset($data['decided_by']) || !is_string($data['decided_by']) || !array_key_exists('input', $data)) {
+        return array('skip' => 'lines with missing fields');
+    }
+    if (is_array($data['input']) && isset($data['input']['itgrix_gen_not_captured'])) {
+        return array('skip' => 'calls too large to have been captured');
+    }
+    $now = itgrix_gen_harness_unix($data['at']);
+    if ($now === null) {
+        return array('skip' => 'lines without a valid time');
+    }
+    if (!isset($config['files'][$name])) {
+        return array('c' => $name, 'out' => 1); // another customization than the one asked for
+    }
+    $baseline = null;
+    if ($config['baseline'] === 'decided') {
+        // In shadow the connector got the pass-through; what the spec decided is would_reply.
+        $baseline = array_key_exists('would_reply', $data) ? $data['would_reply']
+            : (array_key_exists('reply', $data) ? $data['reply'] : null);
+    } elseif ($config['baseline'] === 'answered') {
+        $baseline = array_key_exists('reply', $data) ? $data['reply'] : null;
+    }
+    $result = itgrix_gen_harness_case($config['files'][$name], $config['decide'][$name], $data['input'], $now);
+    $out = array('c' => $name, 'd' => $result['decided'], 'old' => $data['decided_by'], 'at' => $data['at'],
+        'spec' => $data['spec']);
+    $problem = $result['errors'] || $result['output'] !== '' || $result['reply'] === null;
+    $same = false;
+    $before = null;
+    if ($config['baseline'] !== 'none' && !$problem) {
+        $before = itgrix_gen_harness_json($baseline);
+        // Key order aside (a permutation keeps the length, so only equal lengths are sorted).
+        $same = $before === $result['reply'] || (strlen($before) === strlen($result['reply'])
+            && itgrix_gen_harness_json(itgrix_gen_harness_canon($baseline))
+            === itgrix_gen_harness_json(itgrix_gen_harness_canon(json_decode($result['reply'], true))));
+    }
+    if (!$details && !$same) {
+        $out['x'] = 1; // changed; the caller has all the details it wants
+        if ($problem) {
+            $out['failed'] = true;
+        }
+        return $out;
+    }
+    if ($config['baseline'] === 'none' || !$same) {
+        $out['reply'] = $result['reply'];
+        $out['sent'] = $result['sent'];
+        if ($problem) {
+            $out['failed'] = true;
+            $out['errors'] = $result['errors'];
+            $out['output'] = $result['output'];
+        }
+    }
+    if ($config['baseline'] !== 'none' && !$same) {
+        $out['base'] = $before === null ? itgrix_gen_harness_json($baseline) : $before;
+    }
+    return $out;
+}
+
+if (isset($argv) && in_array('--stream', $argv, true)) {
+    function itgrix_gen_harness_http($method, $url, $headers, $body, $timeout)
+    {
+        return itgrix_gen_harness_stub($method, $url, $headers, $body, $timeout);
+    }
+    $config = json_decode(fgets(STDIN), true);
+    if (!is_array($config) || !isset($config['files']) || !is_array($config['files'])) {
+        fwrite(STDERR, "itgrix-gen harness: the stream's first line could not be read\n");
+        exit(2);
+    }
+    $config['known'] = array_flip($config['names']);
+    while (($head = fgets(STDIN)) !== false) {
+        // "<count> <details>": details 0 when the caller wants only counts for changed calls.
+        $head = explode(' ', trim($head));
+        $count = (int) $head[0];
+        $details = !isset($head[1]) || $head[1] !== '0';
+        $answers = array();
+        for ($i = 0; $i < $count; $i++) {
+            $line = fgets(STDIN);
+            $answers[] = $line === false ? array('skip' => 'torn lines') : itgrix_gen_harness_replay_line($line, $config, $details);
+        }
+        // Messages may quote the input's bytes: never let one of them cost the chunk its answer.
+        $text = defined('JSON_INVALID_UTF8_SUBSTITUTE') ? json_encode($answers, JSON_INVALID_UTF8_SUBSTITUTE)
+            : json_encode($answers);
+        echo ($text === false ? 'null' : $text), "\n";
+        flush();
+    }
+    exit(0);
+}
+
+// The request comes on stdin, or (runtimes without a usable stdin, such as the PHP 5.2 WASM
+// build) from the file a bootstrap names in $itgrix_gen_request_file.
+if (isset($itgrix_gen_request_file)) {
+    $request = json_decode(file_get_contents($itgrix_gen_request_file), true);
+} else {
+    $request = json_decode(stream_get_contents(STDIN), true);
+}
+if (!is_array($request) || !isset($request['cases']) || !is_array($request['cases'])) {
+    fwrite(STDERR, "itgrix-gen harness: the request could not be read\n");
+    exit(2);
+}
+// The PHP version matrix has no network (an HTTP request crashes the 5.2 runtime): there the
+// generated files' HTTP requests go to this stub, which answers 200 and logs what was sent.
+if (!empty($request['stub_http'])) {
+    function itgrix_gen_harness_http($method, $url, $headers, $body, $timeout)
+    {
+        return itgrix_gen_harness_stub($method, $url, $headers, $body, $timeout);
+    }
+}
+$results = array();
+foreach ($request['cases'] as $case) {
+    $decide = isset($case['decide']) && is_string($case['decide']) ? $case['decide'] : null;
+    $params = json_decode($case['input'], true);
+    if (!empty($case['bytes'])) {
+        $params = itgrix_gen_harness_bytes($params);
+    }
+    $result = itgrix_gen_harness_case($case['file'], $decide, $params, $case['now'], !empty($case['bytes']));
+    unset($result['sent']); // the log has what was sent
+    $results[] = $result;
 }
 restore_error_handler();
 echo json_encode($results);

@@ -98,6 +98,9 @@ class Case:
     file: str  # path of the generated PHP file
     input_json: str  # the JSON text the connector would pass
     now: int | None = None  # pinned clock (unix time) for hours/deadline logic
+    # The file's decide function (files rendered with decisions recorded): the harness calls it
+    # and reports which rule decided, in Result.decided.
+    decide: str | None = None
 
 
 @dataclass
@@ -107,6 +110,7 @@ class Result:
     output: str = ""  # anything the file printed (must be "")
     log: list[str] = field(default_factory=list)  # what the file said on stderr on purpose
     crash: str | None = None  # the PHP process itself died
+    decided: str | None = None  # the rule that decided (with Case.decide)
 
     @property
     def reply(self) -> Any:
@@ -174,6 +178,8 @@ _STRAY = re.compile("[\udc80-\udcff]")
 def case_request(case: Case) -> dict[str, Any]:
     """One case as the harness reads it."""
     item: dict[str, Any] = {"file": str(Path(case.file).resolve()), "input": case.input_json, "now": case.now}
+    if case.decide is not None:
+        item["decide"] = case.decide
     if _STRAY.search(case.input_json):
         item["input"] = _STRAY.sub(lambda m: "\ue000%02x" % (ord(m.group()) - 0xDC00), case.input_json)
         item["bytes"] = True
@@ -223,6 +229,7 @@ def _result(item: dict[str, Any], stderr: str) -> Result:
         errors=list(item.get("errors") or []),
         output=output,
         log=list(item.get("log") or []),
+        decided=item.get("decided") if isinstance(item.get("decided"), str) else None,
     )
 
 

@@ -36,6 +36,9 @@ class LoadedSpec:
     positions: Positions = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict[str, Any])  # the merged spec as plain data (before validation)
     sources: list[Path] = field(default_factory=list)  # this file and its bases
+    # Render with the deciding rule recorded in $decided even without capture or shadow (replay
+    # and `cases import` ask the files which rule decided each call).
+    record_decisions: bool = False
 
     def position(self, path: KeyPath) -> Pos:
         return validation.nearest(self.positions, path, (str(self.path), 1, 1))
