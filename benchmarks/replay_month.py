@@ -1,6 +1,6 @@
 """A month of calls through `itgrix-gen replay`, and memory that stays flat whatever the log size.
 
-Generates capture logs of 10,000, 100,000 and 1,000,000 lines (tests/corpus/calls.py: a busy
+Generates capture logs of 10,000, 100,000 and 1,000,000 lines (tests/corpus/capture.py: a busy
 client's month: every customization, Cyrillic/Kazakh/Uzbek/German names, numbers of regions that
 share a calling code, every input shape, shadow and not), one file per customization in a server's
 folder as `capture pull` leaves them, and replays each through the example spec with the real

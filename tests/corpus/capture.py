@@ -13,7 +13,6 @@ changed: the worst case for replay.  Deterministic for a seed.
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
