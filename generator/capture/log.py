@@ -281,6 +281,6 @@ def parse(raw: bytes, names: tuple[str, ...], where: str) -> tuple[Entry | None,
         shadow="would_reply" in data,
         spec_version=version if isinstance(version, str) else None,
     )
-    if entry.unix is None:
-        return None, "lines without a valid time"
+    # A line without a valid time is still a call for the probe; replay and import skip it
+    # (they run the call at its time).
     return entry, None
