@@ -132,7 +132,7 @@ def check_filters(customizations: list[str]) -> None:
 def replay(
     loaded: LoadedSpec,
     reading: Reading | Capture,
-    php: str,
+    php: str | None,
     baseline: str | LoadedSpec = "decided",
     customizations: list[str] | None = None,
     rules: list[str] | None = None,
@@ -143,6 +143,9 @@ def replay(
 ) -> Report:
     """Replay the logs; the first `keep` changes kept whole, every change also written to
     `spool` (a JSON object per line) when given.  UsageProblem when the logs hold no call."""
+    from generator.php.runner import require_php
+
+    php = require_php(php)
     if isinstance(reading, Capture):
         reading = Reading.of(reading)
     only = {c.removesuffix(".php") for c in customizations} if customizations else None
