@@ -659,21 +659,48 @@ function itgrix_rt_json($value)
     return json_encode($value);
 }
 
-// Each byte that is not UTF-8 becomes U+FFFD (json_encode would fail and send an empty body).
-// \G: each match starts where the last one ended, so a search never restarts inside a valid
-// multibyte character (without it, every continuation byte of valid Cyrillic became U+FFFD).
+// Is the text UTF-8 as json_encode takes it (no overlong form, no surrogate, nothing past
+// U+10FFFF)?  PCRE's /u check first (linear, in C), then the few forms that old PCRE builds
+// (PHP 5.2's) let through: in a text that passed it, these bytes can only be lead bytes.
+function itgrix_rt_utf8_valid($text)
+{
+    return preg_match('//u', $text) === 1
+        && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text);
+}
+
+// Each byte that is not UTF-8 becomes U+FFFD (json_encode would fail and send an empty body);
+// valid UTF-8 comes back untouched.  Linear: a valid text is only checked; otherwise it is
+// mended in windows of about 1 KB (so no regex ever repeats more than that: PCRE without JIT
+// recurses once per repetition), each cut before a byte that starts a character.
 function itgrix_rt_utf8_clean($value)
 {
     if (is_string($value)) {
-        return preg_replace('/\G((?:[\x00-\x7F]|[\xC2-\xDF][\x80-\xBF]|\xE0[\xA0-\xBF][\x80-\xBF]|[\xE1-\xEC\xEE\xEF]'
-            . '[\x80-\xBF]{2}|\xED[\x80-\x9F][\x80-\xBF]|\xF0[\x90-\xBF][\x80-\xBF]{2}|[\xF1-\xF3][\x80-\xBF]{3}'
-            . '|\xF4[\x80-\x8F][\x80-\xBF]{2})*+)[\x80-\xFF]/', "\$1\xEF\xBF\xBD", $value);
+        if (itgrix_rt_utf8_valid($value)) {
+            return $value;
+        }
+        $out = '';
+        $length = strlen($value);
+        for ($at = 0; $at < $length; $at = $end) {
+            $end = min($length, $at + 1024);
+            for ($back = 0; $back < 3 && $end < $length && $end > $at + 1 && (ord($value[$end]) & 0xC0) === 0x80; $back++) {
+                $end--;
+            }
+            $piece = substr($value, $at, $end - $at);
+            $out .= itgrix_rt_utf8_valid($piece) ? $piece : preg_replace('/\G((?:[\x00-\x7F]|[\xC2-\xDF][\x80-\xBF]'
+                . '|\xE0[\xA0-\xBF][\x80-\xBF]|[\xE1-\xEC\xEE\xEF][\x80-\xBF]{2}|\xED[\x80-\x9F][\x80-\xBF]'
+                . '|\xF0[\x90-\xBF][\x80-\xBF]{2}|[\xF1-\xF3][\x80-\xBF]{3}|\xF4[\x80-\x8F][\x80-\xBF]{2})*+)[\x80-\xFF]/',
+                "\$1\xEF\xBF\xBD", $piece);
+        }
+        return $out;
+    }
+    if (!is_array($value)) {
+        return $value;
     }
     $out = array();
-    foreach (is_array($value) ? $value : array() as $key => $member) {
-        $out[itgrix_rt_utf8_clean($key)] = itgrix_rt_utf8_clean($member);
+    foreach ($value as $key => $member) {
+        $out[is_string($key) ? itgrix_rt_utf8_clean($key) : $key] = itgrix_rt_utf8_clean($member);
     }
-    return is_array($value) ? $out : $value;
+    return $out;
 }
 
 // Append one JSON line about this call to <dir>/<customization>.jsonl.  $config: array(folder, the
