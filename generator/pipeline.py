@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.customizations import CUSTOMIZATIONS
-from generator.customizations.base import IND, Customization, FileContext
+from generator.customizations.base import IND, SPEC_VERSION_MARK, Customization, FileContext
 from generator.emit import marked
 from generator.emit import marked as literals
 from generator.emit.templates import PhpCode, environment
@@ -102,7 +102,26 @@ def render_files(loaded: LoadedSpec) -> list[RenderedFile]:
                 f"is {MAX_FILE_BYTES:,} (the connector compiles it on every call)"
             )
         files.append(rendered)
-    return files
+    return _with_version(files)
+
+
+def spec_version(files: list[RenderedFile]) -> str:
+    """The spec's version as a capture line names it: a short hash of the rendered files (as
+    rendered, before the version itself is written into them), so a pulled log says which spec
+    decided each call."""
+    digest = hashlib.sha256()
+    for f in files:
+        digest.update(f.filename.encode("utf-8") + b"\0" + f.content.encode("utf-8", "surrogatepass") + b"\0")
+    return digest.hexdigest()[:12]
+
+
+def _with_version(files: list[RenderedFile]) -> list[RenderedFile]:
+    import dataclasses
+
+    if not any(SPEC_VERSION_MARK in f.content for f in files):
+        return files
+    version = spec_version(files)
+    return [dataclasses.replace(f, content=f.content.replace(SPEC_VERSION_MARK, version)) for f in files]
 
 
 def _code(value: object) -> PhpCode:

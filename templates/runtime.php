@@ -704,58 +704,141 @@ function itgrix_rt_utf8_clean($value)
 }
 
 // Append one JSON line about this call to <dir>/<customization>.jsonl.  $config: array(folder, the
-// size in bytes at which a file is rotated, rotated files kept, the zone or null); $input, $reply
-// and $would come redacted when the spec says so.  Writers take an exclusive lock on <dir>/.lock
-// for the append and any rotation, so many PHP processes at once never tear a line; the lock is
-// waited for 0.2 s at most.  A log that cannot be written never breaks the call: one stderr line.
+// size in bytes at which a file is rotated, rotated files kept, the zone or null, the redaction key
+// or null, the spec's version).  Capture never breaks or stalls a call: whatever goes wrong (a
+// function the server disabled, a full disk, memory) the call is answered and one stderr line says
+// why; a PHP 7+ Error is caught as well as an exception.
 function itgrix_rt_capture($config, $name, $customization, $spec, $input, $reply, $decided, $would)
 {
+    $mask = null;
+    try {
+        $mask = itgrix_rt_capture_line($config, $name, $customization, $spec, $input, $reply, $decided, $would);
+    } catch (Exception $e) {
+        itgrix_rt_log($name, 'capture failed: ' . get_class($e) . ': ' . $e->getMessage());
+    } catch (Throwable $e) {
+        itgrix_rt_log($name, 'capture failed: ' . get_class($e) . ': ' . $e->getMessage());
+    }
+    if ($mask !== null && function_exists('umask')) {
+        umask($mask);
+    }
+}
+
+// The bytes PHP may still allocate before memory_limit, or -1 when there is no limit.
+function itgrix_rt_memory_left()
+{
+    $limit = function_exists('ini_get') ? trim((string) @ini_get('memory_limit')) : '';
+    if ($limit === '' || (int) $limit <= 0 || !function_exists('memory_get_usage')) {
+        return -1;
+    }
+    $units = array('k' => 1024, 'm' => 1048576, 'g' => 1073741824);
+    $unit = strtolower(substr($limit, -1));
+    $bytes = (float) $limit * (isset($units[$unit]) ? $units[$unit] : 1);
+    return max(0, $bytes - memory_get_usage());
+}
+
+// Is $path a regular file that is not a link, or absent?  (A FIFO would block fopen; a link would
+// send call data to whatever it names.)
+function itgrix_rt_plain_or_absent($path)
+{
+    clearstatcache();
+    if (@is_link($path)) {
+        return false;
+    }
+    return !@file_exists($path) || @filetype($path) === 'file';
+}
+
+// The work of itgrix_rt_capture; returns the umask to restore (or null).  Writers take an
+// exclusive lock on <dir>/.lock for the append and any rotation, so many PHP processes at once
+// never tear a line; the lock is waited for 0.2 s at most.
+function itgrix_rt_capture_line($config, $name, $customization, $spec, $input, $reply, $decided, $would)
+{
+    foreach (array('fopen', 'flock', 'fwrite', 'fclose', 'is_dir', 'mkdir', 'json_encode') as $needed) {
+        if (!function_exists($needed)) {
+            itgrix_rt_log($name, 'capture: ' . $needed . '() is disabled on this PHP; call not captured');
+            return null;
+        }
+    }
+    // A call too large for the memory left (redaction copies it, the line is its JSON): the line
+    // says so instead of holding the input, rather than PHP dying with the call unanswered.
+    $values = 0;
+    foreach (array($input, $reply, $would) as $part) {
+        $values += is_array($part) ? count($part, COUNT_RECURSIVE) : 1;
+    }
+    $left = itgrix_rt_memory_left();
+    if ($left >= 0 && $values * 1024 + 4194304 > $left) {
+        itgrix_rt_log($name, 'capture: the call holds ' . $values . ' values, too many for the memory left; '
+            . 'its input is not captured');
+        $input = array('itgrix_gen_not_captured' => 'too large: ' . $values . ' values');
+    }
+    if ($config[4] !== null) {
+        $input = itgrix_rt_redact($input, $config[4], '', '');
+        $reply = itgrix_rt_redact($reply, $config[4], '', '');
+        $would = $would === null ? null : itgrix_rt_redact($would, $config[4], '', '');
+    }
     $now = itgrix_rt_now();
     $offset = $config[3] === null ? 0 : itgrix_rt_zone_offset($now, $config[3]);
     $entry = array('v' => 1, 'at' => gmdate('Y-m-d\TH:i:s', $now + $offset) . ($offset < 0 ? '-' : '+')
-        . gmdate('H:i', abs($offset)), 'customization' => $customization, 'spec' => $spec, 'input' => $input,
-        'reply' => $reply, 'decided_by' => $decided);
+        . gmdate('H:i', abs($offset)), 'customization' => $customization, 'spec' => $spec,
+        'spec_version' => $config[5], 'input' => $input, 'reply' => $reply, 'decided_by' => $decided);
     if ($would !== null) {
         $entry['would_reply'] = $would;
     }
     $line = @itgrix_rt_json($entry); // bytes that are not UTF-8 fail it: then they become U+FFFD
     if (!is_string($line) || $line === '' || $line === 'null') {
-        $line = itgrix_rt_json(itgrix_rt_utf8_clean($entry));
+        $entry = itgrix_rt_utf8_clean($entry);
+        $line = @itgrix_rt_json($entry);
     }
+    $entry = null;
     $line = (is_string($line) ? $line : '') . "\n";
     $dir = $config[0];
-    $mask = umask(077); // the folder 0700 and the files 0600, whatever the server's umask
-    $lock = (is_dir($dir) || @mkdir($dir, 0700, true)) ? @fopen($dir . '/.lock', 'a') : false;
+    $mask = function_exists('umask') ? umask(077) : null; // the folder 0700 and the files 0600
+    // Many first calls at once create the folder together: one mkdir wins, the others find it made.
+    for ($try = 0; $try < 3 && !@is_dir($dir); $try++) {
+        @mkdir($dir, 0700, true);
+        clearstatcache();
+    }
+    $lock = $dir . '/.lock';
+    $file = $dir . '/' . $customization . '.jsonl';
+    $refused = !@is_dir($dir) ? ' (no folder or no permission)' : (!itgrix_rt_plain_or_absent($lock)
+        || !itgrix_rt_plain_or_absent($file) ? ' (.lock or the log is not a regular file: a link, a FIFO...)' : '');
+    $handle = $refused === '' ? @fopen($lock, 'a') : false;
+    if ($refused === '' && $handle === false) {
+        $refused = ' (no permission)';
+    }
     $locked = false;
-    for ($try = 0; $lock !== false && !$locked && $try < 100; $try++) {
-        $locked = @flock($lock, LOCK_EX | LOCK_NB) || usleep(2000);
+    for ($try = 0; $handle !== false && !$locked && $try < 100; $try++) {
+        $locked = @flock($handle, LOCK_EX | LOCK_NB);
+        if (!$locked && function_exists('usleep')) {
+            usleep(2000);
+        }
     }
     $written = false;
-    if ($locked && $line !== "\n") {
-        $file = $dir . '/' . $customization . '.jsonl';
-        clearstatcache();
+    if ($locked && $line !== "\n" && itgrix_rt_plain_or_absent($file)) {
         $size = @filesize($file);
         for ($i = $config[2]; is_int($size) && $size > 0 && $size + strlen($line) > $config[1] && $i >= 1; $i--) {
             @rename($i === 1 ? $file : $file . '.' . ($i - 1), $file . '.' . $i); // rotate: .1 is the newest
         }
         $out = @fopen($file, 'a');
-        $stat = $out !== false ? fstat($out) : false;
+        $stat = $out !== false && function_exists('fstat') ? @fstat($out) : false;
         $written = $out !== false ? @fwrite($out, $line) : false;
-        if ($written !== strlen($line) && is_array($stat)) {
+        if ($written !== strlen($line) && is_array($stat) && function_exists('ftruncate')) {
             @ftruncate($out, $stat['size']); // a disk that filled up mid-line: no torn line left
         }
         if ($out !== false) {
             fclose($out);
+            if ($mask === null && function_exists('chmod')) {
+                @chmod($file, 0600); // no umask() on this PHP: the file's mode set after the fact
+            }
         }
     }
-    if ($lock !== false) {
-        fclose($lock); // releases the lock
+    if ($handle !== false) {
+        fclose($handle); // releases the lock
     }
-    umask($mask);
     if ($written !== strlen($line)) {
-        itgrix_rt_log($name, 'capture: cannot write to ' . $dir . ($lock === false ? ' (no folder or no permission)'
+        itgrix_rt_log($name, 'capture: cannot write to ' . $dir . ($refused !== '' ? $refused
             : ($locked ? ' (disk full, no permission, or the call cannot be encoded)' : ' (the lock stayed busy)')));
     }
+    return $mask;
 }
 
 // Phone digits and personal names as stable pseudonyms, the same in every file and in `cases

@@ -22,6 +22,9 @@ from generator.speclang.types import DAYS, Match, Rule, When
 if TYPE_CHECKING:
     from generator.speclang.loader import LoadedSpec
 
+# Written where a capture line names the spec's version; the pipeline puts the version in once
+# every file is rendered (a hash of their content: see pipeline.render_files).
+SPEC_VERSION_MARK = "@itgrix-gen-spec-version@"
 CONTEXT_KEYS = ("call_full", "call_stage", "call", "conversation")
 IND = "    "
 
@@ -79,21 +82,18 @@ class FileContext:
         cap = self.spec.capture
         assert cap is not None
         zone = self.zone(str(self.spec.timezone)) if self.spec.timezone else "null"
+        # Pseudonyms must match across files and `cases import --redact`: a key of the spec.
+        from generator.capture.redact import redact_key
+
+        key = literals.php_string(redact_key(self.spec.name)) if cap.redact else "null"
         config = (
             f"array({literals.php_string(cap.dir)}, {literals.php_int(int(cap.max_mb * 1024 * 1024))}, "
-            f"{literals.php_int(cap.keep)}, {zone})"
+            f"{literals.php_int(cap.keep)}, {zone}, {key}, {literals.php_string(SPEC_VERSION_MARK)})"
         )
-        parts = ["$params", "$reply", would]
-        if cap.redact:
-            # Pseudonyms must match across files and `cases import --redact`: a key of the spec.
-            from generator.capture.redact import redact_key
-
-            key = literals.php_string(redact_key(self.spec.name))
-            parts = [f"{self.fn('redact')}({p}, {key}, '', '')" if p != "null" else p for p in parts]
         name = literals.php_string(f"{c.name}:{self.spec.name}")
         return (
             f"{self.fn('capture')}({config}, {name}, {literals.php_string(c.name)}, "
-            f"{literals.php_string(self.spec.name)},\n            {parts[0]}, {parts[1]}, $decided, {parts[2]})"
+            f"{literals.php_string(self.spec.name)},\n            $params, $reply, $decided, {would})"
         )
 
     def decided(self, path: KeyPath) -> list[str]:

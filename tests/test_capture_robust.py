@@ -1,0 +1,138 @@
+"""Capture must never break or stall a call (issues 17 and 22), run as the connector runs the
+files (a fresh `php -n` process per call): many first calls creating the folder at once; a server
+that disabled flock, umask, usleep or fopen; a FIFO named `.lock`; a `.jsonl` that is a link;
+a call too large for the memory left once redaction copies it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import load_text, render_to
+from tests.test_capture import CONNECTOR, call_with
+
+
+def spec(log: Path, extra: str = "") -> str:
+    return (
+        "version: 1\nname: robust\ntimezone: Europe/Moscow\n"
+        f"capture: {{dir: {json.dumps(str(log))}{extra}}}\n"
+        "registration:\n  rules:\n    - when: {trunk: sip-test}\n      then: skip\n"
+    )
+
+
+def run(php: str, file: Path, params: object, folder: Path, *flags: str, timeout: float = 60):
+    """One call as the connector makes it; (reply, stderr lines, seconds)."""
+    script = folder / "connector.php"
+    if not script.exists():
+        script.write_text(CONNECTOR, encoding="utf-8")
+    data = folder / f"call-{threading.get_ident()}-{time.monotonic_ns()}.json"
+    data.write_text(json.dumps(params, ensure_ascii=False), encoding="utf-8")
+    started = time.monotonic()
+    proc = subprocess.run(
+        [php, "-n", *flags, str(script), str(file), str(data)], capture_output=True, text=True, timeout=timeout
+    )
+    elapsed = time.monotonic() - started
+    assert proc.returncode == 0 and proc.stdout, (proc.stdout[-500:], proc.stderr[-2000:])
+    return json.loads(proc.stdout), [line for line in proc.stderr.splitlines() if line.strip()], elapsed
+
+
+SKIP = {"state": "success", "data": {"result": False}}
+
+
+@pytest.mark.parametrize("trial", range(4))
+def test_eight_first_calls_at_once_all_get_their_line(tmp_path, php, trial):
+    """Eight fresh processes whose capture folder (three levels deep) does not exist yet: every
+    one writes its line, none says "no folder" (before: 5 of 6 trials lost a line)."""
+    log = tmp_path / "a" / "b" / "log"
+    files = render_to(load_text(tmp_path, spec(log)), tmp_path / "actions")
+    barrier = threading.Barrier(8)
+
+    def one(i: int):
+        barrier.wait()
+        return run(php, files["need_registration"], call_with("sip-test", f"+7495{3000000 + i}"), tmp_path)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(one, range(8)))
+    assert all(reply == SKIP for reply, _, _ in results)
+    said = [line for _, lines, _ in results for line in lines]
+    assert not said, said
+    lines = (log / "need_registration.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 8
+
+
+@pytest.mark.parametrize("disabled", ["flock", "umask", "usleep", "fopen", "flock,umask,usleep,fopen,mkdir"])
+def test_disabled_functions_never_break_the_call(tmp_path, php, disabled):
+    log = tmp_path / "log"
+    files = render_to(load_text(tmp_path, spec(log)), tmp_path / "actions")
+    reply, lines, _ = run(php, files["need_registration"], call_with("sip-test"), tmp_path, "-d", f"disable_functions={disabled}")
+    assert reply == SKIP
+    assert len(lines) <= 1, lines
+    assert not any("Fatal" in line or "Uncaught" in line for line in lines), lines
+    if disabled in ("umask", "usleep"):
+        # Capture still works without them, with the file still private.
+        assert not lines and len((log / "need_registration.jsonl").read_text().splitlines()) == 1
+        assert (log / "need_registration.jsonl").stat().st_mode & 0o777 == 0o600
+    else:
+        assert len(lines) == 1 and "capture" in lines[0], lines
+
+
+def test_a_fifo_named_lock_does_not_hang_the_call(tmp_path, php):
+    log = tmp_path / "log"
+    log.mkdir(mode=0o700)
+    os.mkfifo(log / ".lock")
+    files = render_to(load_text(tmp_path, spec(log)), tmp_path / "actions")
+    reply, lines, elapsed = run(php, files["need_registration"], call_with("sip-test"), tmp_path, timeout=30)
+    assert reply == SKIP
+    assert elapsed < 10, f"the call waited {elapsed:.1f} s on a FIFO"
+    assert len(lines) == 1 and "not a regular file" in lines[0], lines
+
+
+@pytest.mark.parametrize("name", ["need_registration.jsonl", ".lock"])
+def test_a_linked_log_is_never_followed(tmp_path, php, name):
+    log = tmp_path / "log"
+    log.mkdir(mode=0o700)
+    target = tmp_path / "elsewhere"
+    target.write_text("precious\n")
+    (log / name).symlink_to(target)
+    files = render_to(load_text(tmp_path, spec(log)), tmp_path / "actions")
+    reply, lines, _ = run(php, files["need_registration"], call_with("sip-test"), tmp_path)
+    assert reply == SKIP
+    assert target.read_text() == "precious\n", "call data went to the link's target"
+    assert len(lines) == 1 and "not a regular file" in lines[0], lines
+
+
+def many_conversations(n: int) -> dict:
+    call = call_with("sip-test")
+    template = next(iter(call["call_full"]["conversations"].values()))
+    conversations = {}
+    for i in range(n):
+        one = json.loads(json.dumps(template))
+        one["channel"]["from"]["number"] = f"+7495{4000000 + i}"
+        one["user"]["name"] = f"Агент {i}"
+        conversations[f"1764000000.{i}"] = one
+    call["call_full"]["conversations"] = conversations
+    return call
+
+
+def test_a_huge_call_with_redaction_at_128m_is_answered(tmp_path, php):
+    """20,000 conversations: the file without capture answers at memory_limit=128M; with redacted
+    capture it died (the redacted copy and the line did not fit).  Now the call is answered and the
+    line says the input was too large, on one stderr line."""
+    log = tmp_path / "log"
+    call = many_conversations(20000)
+    plain = render_to(load_text(tmp_path, spec(log).replace("capture:", "#"), "plain.yaml"), tmp_path / "plain")
+    reply, _, _ = run(php, plain["need_registration"], call, tmp_path, "-d", "memory_limit=128M", timeout=120)
+    assert reply == SKIP
+    files = render_to(load_text(tmp_path, spec(log, ", redact: true")), tmp_path / "actions")
+    reply, lines, _ = run(php, files["need_registration"], call, tmp_path, "-d", "memory_limit=128M", timeout=120)
+    assert reply == SKIP
+    assert len(lines) <= 1, lines
+    entries = (log / "need_registration.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(entries) == 1 and json.loads(entries[0])["decided_by"] == "registration.rules[0]"
