@@ -940,19 +940,18 @@ function itgrix_rt_http($method, $url, $headers, $body, $timeout)
 function itgrix_rt_http_curl($method, $url, $headers, $body, $timeout)
 {
     $curl = curl_init($url);
-    // The answer goes nowhere: only its status matters, and a huge answer must not fill memory.
-    $sink = @fopen('/dev/null', 'w');
-    $sink = $sink ? $sink : fopen('php://temp/maxmemory:65536', 'w');
     if ($method === 'POST') {
         curl_setopt($curl, CURLOPT_POST, true); // not CUSTOMREQUEST: a 302 then turns it into GET
     } elseif ($method !== 'GET') {
         curl_setopt($curl, CURLOPT_CUSTOMREQUEST, $method);
     }
     if ($method !== 'GET') {
-        curl_setopt($curl, CURLOPT_POSTFIELDS, $body);
+        curl_setopt($curl, CURLOPT_POSTFIELDS, $body); // a string: sent as it is, never as form fields
     }
-    $options = array(CURLOPT_HTTPHEADER => $headers, CURLOPT_FILE => $sink, CURLOPT_NOSIGNAL => 1,
-        CURLOPT_MAXREDIRS => 3, CURLOPT_TIMEOUT => max(1, (int) ceil($timeout)),
+    // The answer goes nowhere: only its status matters.  The sink takes 64 KiB at most, then stops
+    // the transfer, so a huge or endless answer is never read (a callback by name: PHP 5.2 too).
+    $options = array(CURLOPT_HTTPHEADER => $headers, CURLOPT_WRITEFUNCTION => itgrix_rt_http_sink(null, null),
+        CURLOPT_NOSIGNAL => 1, CURLOPT_MAXREDIRS => 3, CURLOPT_TIMEOUT => max(1, (int) ceil($timeout)),
         CURLOPT_CONNECTTIMEOUT => max(1, (int) ceil($timeout)));
     if (defined('CURLOPT_TIMEOUT_MS')) {
         $options[CURLOPT_TIMEOUT_MS] = $options[CURLOPT_CONNECTTIMEOUT_MS] = max(1, (int) ($timeout * 1000));
@@ -966,10 +965,29 @@ function itgrix_rt_http_curl($method, $url, $headers, $body, $timeout)
     @curl_setopt($curl, CURLOPT_FOLLOWLOCATION, true); // refused under open_basedir on old PHP
     $ok = curl_exec($curl);
     $status = (int) curl_getinfo($curl, CURLINFO_HTTP_CODE);
-    $error = $ok === false ? (curl_errno($curl) === 47 ? 'more than 3 redirects' : curl_error($curl)) : '';
-    fclose($sink);
+    $errno = curl_errno($curl);
+    $capped = $errno === 23 && itgrix_rt_http_sink(null, false); // the sink stopped it on purpose
+    $error = $ok === false && !$capped ? ($errno === 47 ? 'more than 3 redirects' : curl_error($curl)) : '';
     // No curl_close(): the handle is freed with $curl, and PHP 8.5 deprecates the call.
     return array($status, $error);
+}
+
+// curl's write callback for an answer nobody reads: counts the bytes and stops the transfer past
+// 64 KiB (a return other than the chunk's length aborts it).  Called with (null, null): starts a
+// new count and gives the function's own name, for CURLOPT_WRITEFUNCTION; (null, false): whether
+// the last transfer was stopped here.
+function itgrix_rt_http_sink($curl, $data)
+{
+    static $taken = 0;
+    if ($curl === null) {
+        if ($data === null) {
+            $taken = 0;
+            return __FUNCTION__;
+        }
+        return $taken > 65536;
+    }
+    $taken += strlen($data);
+    return $taken > 65536 ? 0 : strlen($data);
 }
 
 // HTTP/1.0 over a socket, array(status, error, location); every read and write ends by the deadline.
