@@ -155,6 +155,7 @@ def render_one(loaded: LoadedSpec, c: Customization) -> RenderedFile:
         log=PhpCode(ctx.fn("log")),
         helpers=PhpCode("@HELPERS@"),
         tracked=ctx.track,
+        said=bool(ctx.reported_keys),
         shadow=ctx.shadow,
         capture=PhpCode(ctx.capture_call(c, "$would" if ctx.shadow else "null")) if spec.capture else None,
     )

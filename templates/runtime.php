@@ -53,13 +53,13 @@ function itgrix_rt_collect($params, $sources, $direction)
 
 // A rule read a key and no source of the field table found a value: say so on stderr with the
 // paths tried ($tried, written in at generation), so a wrong guess about this connector's data
-// shows in its log even without capture (`fields:` in the spec fixes it).  Returns $values.
-function itgrix_rt_seen($values, $name, $key, $tried)
+// shows in its log even without capture (`fields:` in the spec fixes it).  Not on a call whose
+// direction ($direction: its values) is known and is not one of $expected (null: every call).
+function itgrix_rt_seen($name, $key, $tried, $expected, $direction)
 {
-    if (count($values) === 0) {
+    if ($expected === null || count($direction) === 0 || count(array_intersect($direction, $expected)) > 0) {
         itgrix_rt_log($name, "no value for '" . $key . "'; tried " . $tried);
     }
-    return $values;
 }
 
 // Values of one input path as non-empty texts (a `field:` condition, a {call_full.*} placeholder).

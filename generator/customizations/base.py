@@ -101,17 +101,28 @@ class FileContext:
         return [f"$decided = {literals.php_string(dotted(path))};"] if self.track else []
 
     def reported(self, key: str) -> str:
-        """Like acc(), but a rule's read: no value where the key applies is said on stderr (by the
-        first rule of the file that reads the key, so a call says it once)."""
+        """Like acc(), but a rule's read: through an accessor that says on stderr when no value is
+        found where the key applies (once per key per call, whichever rule reads it first)."""
         call = self.acc(key)
         sources = fields.sources_for(key, self.c.name, self.spec.fields)
-        if key in self.reported_keys or all(s.dirs for s in sources):
+        if all(s.dirs for s in sources):
             # Sources for some directions only: on other calls the key does not apply, and a
             # missing value says nothing about the table.
             return call
+        name = "read:" + key
+        if name not in self.accessors:
+            direction = self.acc(fields.DIRECTION_KEY).removesuffix("($params)")
+            self.accessors[name] = fields.reporting_accessor(
+                key,
+                self.c.name,
+                self.rt,
+                f"{self.c.name}:{self.spec.name}",
+                self.accessors[key][0],
+                direction,
+                self.spec.fields,
+            )
         self.reported_keys.add(key)
-        tried = ", ".join(".".join(s.path) + ("." + "|".join(s.pick) if s.pick else "") for s in sources)
-        return f"{self.fn('seen')}({call}, $name, {literals.php_string(key)}, {literals.php_string(tried)})"
+        return self.accessors[name][0] + "($params, $said)"
 
     def acc(self, key: str) -> str:
         """A call of the accessor that reads a condition key or placeholder in this file."""

@@ -195,6 +195,37 @@ def accessor(key: str, customization: str, rt: Runtime, overrides: Overrides = N
     return function_of(key.replace(".", "_"), "", code)
 
 
+# Keys that only some kinds of call carry: a local call (employee to employee) has no trunk, no line
+# and no client number, so no value there says nothing about the field table.
+EXPECTED_ON: dict[str, tuple[str, ...]] = {
+    "trunk": ("incoming", "outgoing"),
+    "line": ("incoming", "outgoing"),
+    "client_phone": ("incoming", "outgoing"),
+}
+
+
+def reporting_accessor(
+    key: str, customization: str, rt: Runtime, log_name: str, plain: str, direction: str, overrides: Overrides = None
+) -> tuple[str, str]:
+    """The PHP function a rule reads `key` through: the plain accessor `plain`, and when it finds no
+    value, one stderr line naming the paths tried (once per key per call: `$said` is the call's
+    record; only on calls whose direction, read by `direction`, should carry the key)."""
+    from generator.emit.marked import php_array, php_string
+
+    sources = sources_for(key, customization, overrides)
+    tried = ", ".join(".".join(s.path) + ("." + "|".join(s.pick) if s.pick else "") for s in sources)
+    expected = php_array(list(EXPECTED_ON[key])) if key in EXPECTED_ON else "null"
+    code = (
+        f"($params, &$said) {{\n    $values = {plain}($params);\n"
+        f"    if (count($values) === 0 && !isset($said[{php_string(key)}])) {{\n"
+        f"        $said[{php_string(key)}] = true;\n"
+        f"        {rt.fn('seen')}({php_string(log_name)}, {php_string(key)}, {php_string(tried)}, {expected}, "
+        f"{direction + '($params)' if key in EXPECTED_ON else 'array()'});\n"
+        f"    }}\n    return $values;\n}}\n"
+    )
+    return function_of(key.replace(".", "_") + "_read", "", code)
+
+
 def markdown_table(overrides: Overrides = None) -> str:
     """The field table as Markdown; with a spec's `fields:`, its overrides marked as such."""
     lines = ["| key | read from, in order |", "| --- | --- |"]
