@@ -153,6 +153,7 @@ def render_one(loaded: LoadedSpec, c: Customization) -> RenderedFile:
         passthrough=PhpCode(passthrough),
         passthrough_only=section is None,
         log=PhpCode(ctx.fn("log")),
+        gc_pause=PhpCode(ctx.fn("gc_pause")),
         helpers=PhpCode("@HELPERS@"),
         tracked=ctx.track,
         said=bool(ctx.reported_keys),
