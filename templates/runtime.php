@@ -799,9 +799,10 @@ function itgrix_rt_capture_line($config, $name, $customization, $spec, $input, $
         $input = array('itgrix_gen_not_captured' => 'too large: ' . $values . ' values');
     }
     if ($config[4] !== null) {
-        $input = itgrix_rt_redact($input, $config[4], '', '');
-        $reply = itgrix_rt_redact($reply, $config[4], '', '');
-        $would = $would === null ? null : itgrix_rt_redact($would, $config[4], '', '');
+        $names = itgrix_rt_redact_names(array($input, $reply, $would), $config[4], array(), '', '');
+        $input = itgrix_rt_redact($input, $config[4], $names, '', '');
+        $reply = itgrix_rt_redact($reply, $config[4], $names, '', '');
+        $would = $would === null ? null : itgrix_rt_redact($would, $config[4], $names, '', '');
     }
     $now = itgrix_rt_now();
     $offset = $config[3] === null ? 0 : itgrix_rt_zone_offset($now, $config[3]);
@@ -869,52 +870,131 @@ function itgrix_rt_capture_line($config, $name, $customization, $spec, $input, $
     return $mask;
 }
 
-// Phone digits and personal names as stable pseudonyms, the same in every file and in `cases
-// import --redact` (generator/capture/redact.py): a number keeps its form and all but its last
-// seven digits; a name or e-mail becomes "anon-" and 8 hex digits.  Company numbers (trunks, the
-// line) and technical names (channels, trunks) stay, so rules on them still hold on replay.
-function itgrix_rt_redact($value, $key, $field, $parent)
+// Phone numbers, personal names and e-mails as stable pseudonyms, by value, the same in every
+// file and in `cases import --redact` (generator/capture/redact.py says exactly what goes and
+// what stays): a number keeps its form and all but its last seven digits; a name or e-mail becomes
+// "anon-" and 8 hex digits, and a name found in a name-like field is replaced wherever else its
+// text appears ($names: from itgrix_rt_redact_names).  Company numbers (trunks, the line) and
+// technical names (channels) stay, so rules on them still hold on replay.
+function itgrix_rt_redact($value, $key, $names, $field, $parent)
 {
     if (is_array($value)) {
         $out = array();
         foreach ($value as $k => $member) {
             $named = is_string($k);
-            $out[$k] = itgrix_rt_redact($member, $key, $named ? $k : $field, $named ? $field : $parent);
+            $out[$k] = itgrix_rt_redact($member, $key, $names, $named ? $k : $field, $named ? $field : $parent);
         }
         return $out;
     }
-    $names = array('name' => 1, 'NAME' => 1, 'LAST_NAME' => 1, 'SECOND_NAME' => 1, 'email' => 1, 'EMAIL' => 1);
-    $phones = array('phone' => 1, 'number' => 1, 'num' => 1, 'PHONE_NUMBER' => 1, 'extension' => 1, 'exten' => 1,
-        'from' => 1, 'to' => 1, 'phones' => 1);
-    if (!is_string($value) || $value === '' || $parent === 'trunk' || $field === 'trunk'
+    if (is_bool($value) || $value === null || $parent === 'trunk' || $field === 'trunk'
         || $field === 'LINE_NUMBER' || $field === 'line') {
         return $value;
     }
-    if (isset($names[$field]) && $parent !== 'channel') {
+    $phones = array('phone' => 1, 'number' => 1, 'num' => 1, 'PHONE_NUMBER' => 1, 'extension' => 1, 'exten' => 1,
+        'from' => 1, 'to' => 1, 'phones' => 1);
+    $phone = isset($phones[$field]);
+    if (is_int($value) || (is_float($value) && $value == floor($value) && abs($value) < 1.0e15)) {
+        $text = is_int($value) ? (string) $value : sprintf('%.0f', $value);
+        $changed = itgrix_rt_redact_numbers($text, $key, $phone);
+        return $changed === $text ? $value : (is_int($value) ? (int) $changed : (float) $changed);
+    }
+    if (!is_string($value) || $value === '') {
+        return $value;
+    }
+    if (preg_match('/(name|fio|title|mail)$/i', $field) && $parent !== 'channel') {
         return 'anon-' . substr(sha1($key . "\0" . $value), 0, 8);
     }
-    $phone = isset($phones[$field]);
-    if (strlen($value) < 7 || strpbrk($value, '0123456789') === false || !preg_match_all('/(?<![\w.:\/+-])\+?[0-9](?:[ ()-]*[0-9]){6,}(?![\w.:\/-])/', $value, $hits, PREG_OFFSET_CAPTURE)) {
-        return $value;
+    if (count($names) > 0) {
+        $value = strtr($value, $names);
+    }
+    if (strpos($value, '@') !== false) {
+        $value = itgrix_rt_redact_emails($value, $key);
+    }
+    return strpbrk($value, '0123456789') === false ? $value : itgrix_rt_redact_numbers($value, $key, $phone);
+}
+
+// The names (texts of 3 characters or more in name-like fields, as itgrix_rt_redact tells them)
+// found in $values, each => its pseudonym.
+function itgrix_rt_redact_names($values, $key, $names, $field, $parent)
+{
+    if (is_array($values)) {
+        foreach ($values as $k => $member) {
+            $named = is_string($k);
+            $names = itgrix_rt_redact_names($member, $key, $names, $named ? $k : $field, $named ? $field : $parent);
+        }
+    } elseif (is_string($values) && strlen($values) >= 3 && $parent !== 'trunk' && $field !== 'trunk'
+        && $field !== 'LINE_NUMBER' && $field !== 'line' && $parent !== 'channel'
+        && preg_match('/(name|fio|title|mail)$/i', $field)) {
+        $names[$values] = 'anon-' . substr(sha1($key . "\0" . $values), 0, 8);
+    }
+    return $names;
+}
+
+function itgrix_rt_redact_emails($text, $key)
+{
+    if (!preg_match_all('/[A-Za-z0-9._%+-]*[A-Za-z][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/',
+        $text, $hits, PREG_OFFSET_CAPTURE)) {
+        return $text;
     }
     $out = '';
     $at = 0;
     foreach ($hits[0] as $hit) {
-        $digits = preg_replace('/[^0-9]/', '', $hit[0]);
-        $text = $hit[0];
-        if (strlen($digits) >= ($phone ? 7 : 10)) {
-            $hash = substr(sha1($key . "\0" . substr($digits, -7)), 0, 12);
-            $fake = sprintf('%07d', (int) fmod(hexdec($hash), 10000000));
-            for ($i = strlen($text) - 1, $n = 6; $i >= 0 && $n >= 0; $i--) {
-                if ($text[$i] >= '0' && $text[$i] <= '9') {
-                    $text[$i] = $fake[$n--];
+        $out .= substr($text, $at, $hit[1] - $at) . 'anon-' . substr(sha1($key . "\0" . $hit[0]), 0, 8);
+        $at = $hit[1] + strlen($hit[0]);
+    }
+    return $out . substr($text, $at);
+}
+
+// Phone-length digit runs of $text with their last seven digits replaced (the rules: redact.py).
+function itgrix_rt_redact_numbers($text, $key, $phone)
+{
+    $stay = '[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2})?)?'
+        . '|[0-9]{2}[.\/][0-9]{2}[.\/][0-9]{4}(?: [0-9]{2}:[0-9]{2}(?::[0-9]{2})?)?'
+        . '|[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?|[0-9]{9,10}\.[0-9]{1,6}|anon-[0-9a-f]{8}';
+    if (!preg_match_all('/(?<![0-9])(?:' . $stay . ')(?![0-9])|(\+?[0-9]+(?:(?:[ .\/-]|\) ?|[ -]?\()(?!(?:' . $stay
+        . ')(?![0-9]))[0-9]+)*)/', $text, $runs, PREG_SET_ORDER | PREG_OFFSET_CAPTURE)) {
+        return $text;
+    }
+    foreach ($runs as $run) {
+        if (!isset($run[1]) || $run[1][1] < 0) {
+            continue;
+        }
+        $start = $run[1][1];
+        $plus = $run[1][0][0] === '+';
+        preg_match_all('/[0-9]+/', $run[1][0], $found, PREG_OFFSET_CAPTURE);
+        $groups = array();
+        foreach ($found[0] as $group) {
+            $groups[] = array($group[1] + $start, strlen($group[0]));
+        }
+        $count = count($groups);
+        for ($i = 0; $i < $count; $i = $j + 1) {
+            // Groups join into one number while it is short, or the next group is a short part
+            // ("+7 495 123 45 67"); a complete number takes no suffix ("PJSIP/7495...-0001").
+            $j = $i;
+            $digits = $groups[$i][1];
+            while ($j + 1 < $count && $digits + $groups[$j + 1][1] <= 15 && ($digits < 7 || $groups[$j + 1][1] <= 4)
+                && ($digits < 10 || $groups[$j + 1][1] <= 2)) {
+                $j++;
+                $digits += $groups[$j][1];
+            }
+            $first = $plus && $i === 0;
+            $number = '';
+            for ($k = $i; $k <= $j; $k++) {
+                $number .= substr($text, $groups[$k][0], $groups[$k][1]);
+            }
+            $unix = $i === $j && $digits === 10 && $number[0] === '1' && !$first;
+            if ($digits >= ($first || $phone ? 7 : 10) && $digits <= 15 && !$unix) {
+                $fake = sprintf('%07d', (int) fmod(hexdec(substr(sha1($key . "\0" . substr($number, -7)), 0, 12)), 10000000));
+                $n = 6;
+                for ($k = $j; $k >= $i && $n >= 0; $k--) {
+                    for ($b = $groups[$k][0] + $groups[$k][1] - 1; $b >= $groups[$k][0] && $n >= 0; $b--) {
+                        $text[$b] = $fake[$n--];
+                    }
                 }
             }
         }
-        $out .= substr($value, $at, $hit[1] - $at) . $text;
-        $at = $hit[1] + strlen($hit[0]);
     }
-    return $out . substr($value, $at);
+    return $text;
 }
 
 // Send the webhook ($body: text, or an array sent as JSON); a failure or an HTTP status >= 400 is
@@ -1093,8 +1173,10 @@ function itgrix_rt_url_join($base, $location)
 
 // Convert a recording with the command (texts, 0 for the source path, 1 for the target path);
 // the converted path, or the original one when conversion is impossible or fails.
-function itgrix_rt_convert_recording($path, $command, $extension, $timeout, $name)
+function itgrix_rt_convert_recording($path, $command, $extension, $timeout, $name, $redact)
 {
+    // With capture's redact, stderr names the recording redacted too (its name holds the number).
+    $shown = $redact === null ? $path : itgrix_rt_redact_numbers($path, $redact, false);
     $target = preg_replace('/\.[^.\/]*$/', '', $path) . '.' . $extension;
     if ($target === $path) {
         return $path;
@@ -1106,18 +1188,18 @@ function itgrix_rt_convert_recording($path, $command, $extension, $timeout, $nam
         return $path;
     }
     if (!is_file($path)) {
-        itgrix_rt_log($name, 'recording not found, not converted: ' . $path);
+        itgrix_rt_log($name, 'recording not found, not converted: ' . $shown);
         return $path;
     }
     // The connector waits 10 s at most, then uses the original file.
     $shell = itgrix_rt_shell_template($command, $path, $target);
-    return itgrix_rt_convert($shell, $target, $timeout, $name) ? $target : $path;
+    return itgrix_rt_convert($shell, $target, $timeout, $name, $redact === null ? null : $shown) ? $target : $path;
 }
 
 // Run a conversion command with a deadline; true only when it exited 0 in time and wrote a
 // non-empty $target.  At the deadline the shell and everything it started are killed (a converter
 // left running would go on writing the file the connector is about to use).
-function itgrix_rt_convert($command, $target, $timeout, $name)
+function itgrix_rt_convert($command, $target, $timeout, $name, $shown)
 {
     if (!function_exists('proc_open')) {
         itgrix_rt_log($name, 'conversion skipped: proc_open is disabled');
@@ -1166,7 +1248,8 @@ function itgrix_rt_convert($command, $target, $timeout, $name)
         return false;
     }
     if ($before !== null && filemtime($target) < $started && filemtime($target) === $before) {
-        itgrix_rt_log($name, 'conversion wrote nothing new (a stale ' . basename($target) . ' is there); original file kept');
+        itgrix_rt_log($name, 'conversion wrote nothing new (a stale ' . ($shown === null ? basename($target)
+            : 'converted file') . ' is there); original file kept');
         return false;
     }
     return true;

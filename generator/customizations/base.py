@@ -82,10 +82,7 @@ class FileContext:
         cap = self.spec.capture
         assert cap is not None
         zone = self.zone(str(self.spec.timezone)) if self.spec.timezone else "null"
-        # Pseudonyms must match across files and `cases import --redact`: a key of the spec.
-        from generator.capture.redact import redact_key
-
-        key = literals.php_string(redact_key(self.spec.name)) if cap.redact else "null"
+        key = self.redaction_key()
         config = (
             f"array({literals.php_string(cap.dir)}, {literals.php_int(int(cap.max_mb * 1024 * 1024))}, "
             f"{literals.php_int(cap.keep)}, {zone}, {key}, {literals.php_string(SPEC_VERSION_MARK)})"
@@ -95,6 +92,14 @@ class FileContext:
             f"{self.fn('capture')}({config}, {name}, {literals.php_string(c.name)}, "
             f"{literals.php_string(self.spec.name)},\n            $params, $reply, $decided, {would})"
         )
+
+    def redaction_key(self) -> str:
+        """The key of capture's pseudonyms as a PHP literal, or null without `redact: true`.
+        Pseudonyms must match across files and `cases import --redact`: a key of the spec."""
+        from generator.capture.redact import redact_key
+
+        cap = self.spec.capture
+        return literals.php_string(redact_key(self.spec.name)) if cap is not None and cap.redact else "null"
 
     def decided(self, path: KeyPath) -> list[str]:
         """The statement that records a rule as the decision (capture / shadow only)."""

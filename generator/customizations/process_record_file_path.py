@@ -85,7 +85,8 @@ class RecordFilePath(Customization):
             else:
                 steps.append(
                     f"$path = {ctx.fn('convert_recording')}($path, {literals.php_value(shell_parts(c.command))}, "
-                    f"{literals.php_string(c.extension)}, {literals.php_float(float(c.timeout_s))}, $name);"
+                    f"{literals.php_string(c.extension)}, {literals.php_float(float(c.timeout_s))}, $name, "
+                    f"{ctx.redaction_key()});"
                 )
         data = f"{ctx.fn('omit')}($params, {literals.php_array(list(CONTEXT_KEYS))})"
         return {"data": data, "steps": steps, "reply": ctx.fn("reply")}
