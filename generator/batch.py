@@ -27,6 +27,7 @@ class SpecResult:
     customized: list[str] = field(default_factory=list)
     derived: bool = False  # the folder was named after the spec (not given with -o)
     name_line: str | None = None  # the header line that names the spec
+    notes: list[str] = field(default_factory=list)  # warnings (embedded data ending soon)
 
     @property
     def ok(self) -> bool:
@@ -51,6 +52,11 @@ def render_one(loader: Loader, path: Path, output: Path | None, many: bool) -> S
     except CheckFailed as exc:
         result.errors = [f"{path}: {exc}"]
         return result
+    from datetime import date
+
+    from generator.emit.zones import range_notes
+
+    result.notes = [f"warning: {path}: {note}" for note in range_notes(loaded.spec, date.today())]
     name_dir = writer.slug(loaded.spec.name)
     result.folder = (output / name_dir if many else output) if output else Path("out") / name_dir
     result.derived = many or output is None

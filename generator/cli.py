@@ -212,6 +212,8 @@ def render(
                     err.print(line, markup=False)
                 continue
             rendered += 1
+            for note in result.notes:
+                err.print(note, markup=False)
             changed = [p for p in result.planned if p.status != "identical"]
             if check or diff:
                 if diff:

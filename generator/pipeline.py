@@ -139,6 +139,12 @@ def render_one(loaded: LoadedSpec, c: Customization) -> RenderedFile:
     own_shadow = getattr(section, "shadow", None)
     ctx.shadow = section is not None and (own_shadow if own_shadow is not None else spec.shadow)
     ctx.track = ctx.shadow or spec.capture is not None or loaded.record_decisions
+    if section is not None:
+        # A first pass finds the keys the rules read, whose accessors say when they find nothing.
+        first = FileContext(c, loaded)
+        first.shadow, first.track = ctx.shadow, ctx.track
+        c.body(section, first)
+        ctx.saying = frozenset(first.reported_keys)
     variables = {key: _code(value) for key, value in (c.body(section, ctx) if section is not None else {}).items()}
     passthrough = c.passthrough(ctx)
     what = f"its '{c.section}' section" if section is not None else "pass-through: the spec leaves it out"
@@ -153,16 +159,14 @@ def render_one(loaded: LoadedSpec, c: Customization) -> RenderedFile:
         passthrough=PhpCode(passthrough),
         passthrough_only=section is None,
         log=PhpCode(ctx.fn("log")),
-        gc_pause=PhpCode(ctx.fn("gc_pause")),
         helpers=PhpCode("@HELPERS@"),
         tracked=ctx.track,
-        said=bool(ctx.reported_keys),
         shadow=ctx.shadow,
         capture=PhpCode(ctx.capture_call(c, "$would" if ctx.shadow else "null")) if spec.capture else None,
     )
     template = environment().get_template(c.template if section is not None else "_base.php.j2")
     code = template.render(**context)
-    accessors = "".join(definition for _name, definition in sorted(ctx.accessors.values()))
+    accessors = "".join(definition for _name, definition in sorted(set(ctx.accessors.values())))
     helpers = ctx.rt.emit(ctx.rt.closure(code + accessors))
     shared = (helpers + accessors).rstrip("\n")
     code = code.replace("@HELPERS@\n", f"\n{shared}\n\n" if shared else "\n", 1)

@@ -28,14 +28,16 @@ function itgrix_rt_collect($params, $sources, $direction)
         foreach (is_array($source['path']) ? $source['path'] : explode('.', $source['path']) as $key) {
             $next = array();
             foreach ($level as $item) {
-                // Appended one by one: array_merge in this loop copied $next each time (quadratic:
-                // 20,000 conversations took 11.7 s).
-                if (is_array($item) && $key === '*') {
-                    foreach ($item as $member) {
+                // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
+                if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
+                    // PHP's cycle collector, woken by this walk every 10,000 conversations, walks
+                    // them all (superlinear); nothing here makes a cycle, and the process ends soon.
+                    if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
+                        gc_disable();
+                    }
+                    foreach ($key === '*' ? $item : array($item[$key]) as $member) {
                         $next[] = $member;
                     }
-                } elseif (is_array($item) && array_key_exists($key, $item)) {
-                    $next[] = $item[$key];
                 }
             }
             $level = $next;
@@ -59,27 +61,25 @@ function itgrix_rt_collect($params, $sources, $direction)
 
 // A rule read a key and no source of the field table found a value: say so on stderr with the
 // paths tried ($tried, written in at generation), so a wrong guess about this connector's data
-// shows in its log even without capture (`fields:` in the spec fixes it).  Not on a call whose
-// direction ($direction: its values) is known and is not one of $expected (null: every call).
-function itgrix_rt_seen($name, $key, $tried, $expected, $direction)
+// shows in its log even without capture (`fields:` in the spec fixes it).  Once per key per call
+// (a call: its $params; several rules may read the key), and not on a call whose direction (read
+// from the field table's sources $direction) is known and is not one of $expected (null: every
+// call).  Returns $values.
+function itgrix_rt_seen($values, $params, $name, $key, $tried, $expected, $direction)
 {
-    if ($expected === null || count($direction) === 0 || count(array_intersect($direction, $expected)) > 0) {
-        itgrix_rt_log($name, "no value for '" . $key . "'; tried " . $tried);
+    static $said = array(), $call = null;
+    if ($params !== $call) {
+        $said = array();
+        $call = $params;
     }
-}
-
-// PHP's cycle collector wakes each time 10,000 arrays had their use count drop (reading a call's
-// conversations does that to each of them) and then walks them all, the whole call included:
-// on a call with thousands of conversations it made the cost grow faster than the call.  A
-// generated file makes no cycles, so the collector rests while it decides (true: it was on, and
-// the caller switches it back on).
-function itgrix_rt_gc_pause()
-{
-    if (function_exists('gc_enabled') && function_exists('gc_disable') && gc_enabled()) {
-        gc_disable();
-        return true;
+    if (!isset($said[$name . ' ' . $key])) {
+        $said[$name . ' ' . $key] = true;
+        $kinds = $expected === null ? array() : itgrix_rt_collect($params, $direction, array());
+        if ($expected === null || count($kinds) === 0 || count(array_intersect($kinds, $expected)) > 0) {
+            itgrix_rt_log($name, "no value for '" . $key . "'; tried " . $tried);
+        }
     }
-    return false;
+    return $values;
 }
 
 // Values of one input path as non-empty texts (a `field:` condition, a {call_full.*} placeholder).
@@ -189,6 +189,17 @@ function itgrix_rt_now()
     return time();
 }
 
+// A call past the range of data written into the file at generation: said once per process.
+function itgrix_rt_past_range($what, $last)
+{
+    static $said = array();
+    if (!isset($said[$what])) {
+        $said[$what] = true;
+        itgrix_rt_log('zones', 'the call is past ' . $last . ', the last year of the ' . $what
+            . ' written into this file; the answer may be wrong: render the files again with a newer itgrix-gen');
+    }
+}
+
 // Day of the week (1 = Monday), minute of the day, date ("Y-m-d") and local timestamp at $at in a
 // zone given by its UTC offsets (array(offset before the first change, change times, offsets from
 // then on), written into the file at generation time): the server's zone data play no part.
@@ -199,9 +210,13 @@ function itgrix_rt_local_time($at, $zone)
         gmdate('Y-m-d', $local), $local);
 }
 
-// The zone's UTC offset in seconds at the moment $at.
+// The zone's UTC offset in seconds at the moment $at.  Past the range written into the file
+// ($zone[3]) the last offset holds, and stderr says so once.
 function itgrix_rt_zone_offset($at, $zone)
 {
+    if (isset($zone[3]) && $at >= $zone[3]) {
+        itgrix_rt_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
+    }
     $offset = $zone[0];
     foreach ($zone[1] as $i => $change) {
         if ($at < $change) {
@@ -295,6 +310,9 @@ function itgrix_rt_in_hours($windows, $zone, $at)
 function itgrix_rt_in_schedule($days, $calendar, $zone, $at)
 {
     $now = itgrix_rt_local_time($at, $zone);
+    if (isset($calendar['years']) && (int) substr($now[2], 0, 4) > $calendar['years'][1]) {
+        itgrix_rt_past_range('public holidays', $calendar['years'][1]);
+    }
     for ($back = 0; $back < 2; $back++) {
         $date = gmdate('Y-m-d', $now[3] - $back * 86400); // today, then yesterday (local calendar)
         $dates = array($date, substr($date, 5));
@@ -697,29 +715,11 @@ function itgrix_rt_utf8_valid($text)
 }
 
 // Each byte that is not UTF-8 becomes U+FFFD (json_encode would fail and send an empty body);
-// valid UTF-8 comes back untouched.  Linear: a valid text is only checked; otherwise it is
-// mended in windows of about 1 KB (so no regex ever repeats more than that: PCRE without JIT
-// recurses once per repetition), each cut before a byte that starts a character.
+// valid UTF-8 comes back untouched.
 function itgrix_rt_utf8_clean($value)
 {
     if (is_string($value)) {
-        if (itgrix_rt_utf8_valid($value)) {
-            return $value;
-        }
-        $out = '';
-        $length = strlen($value);
-        for ($at = 0; $at < $length; $at = $end) {
-            $end = min($length, $at + 1024);
-            for ($back = 0; $back < 3 && $end < $length && $end > $at + 1 && (ord($value[$end]) & 0xC0) === 0x80; $back++) {
-                $end--;
-            }
-            $piece = substr($value, $at, $end - $at);
-            $out .= itgrix_rt_utf8_valid($piece) ? $piece : preg_replace('/\G((?:[\x00-\x7F]|[\xC2-\xDF][\x80-\xBF]'
-                . '|\xE0[\xA0-\xBF][\x80-\xBF]|[\xE1-\xEC\xEE\xEF][\x80-\xBF]{2}|\xED[\x80-\x9F][\x80-\xBF]'
-                . '|\xF0[\x90-\xBF][\x80-\xBF]{2}|[\xF1-\xF3][\x80-\xBF]{3}|\xF4[\x80-\x8F][\x80-\xBF]{2})*+)[\x80-\xFF]/',
-                "\$1\xEF\xBF\xBD", $piece);
-        }
-        return $out;
+        return itgrix_rt_utf8_mend($value, false);
     }
     if (!is_array($value)) {
         return $value;
@@ -729,6 +729,55 @@ function itgrix_rt_utf8_clean($value)
         $out[is_string($key) ? itgrix_rt_utf8_clean($key) : $key] = itgrix_rt_utf8_clean($member);
     }
     return $out;
+}
+
+// The text with each byte that is not UTF-8 replaced: by U+FFFD, or ($percent) by its %XX, as in
+// a URL (a recording's path in a link then still names the same file).  Linear: a valid text is
+// only checked; otherwise it is mended in windows of about 1 KB (so no regex ever repeats more
+// than that: PCRE without JIT recurses once per repetition), each cut before a byte that starts
+// a character.
+function itgrix_rt_utf8_mend($text, $percent)
+{
+    if (itgrix_rt_utf8_valid($text)) {
+        return $text;
+    }
+    $out = '';
+    $length = strlen($text);
+    for ($at = 0; $at < $length; $at = $end) {
+        $end = min($length, $at + 1024);
+        for ($back = 0; $back < 3 && $end < $length && $end > $at + 1 && (ord($text[$end]) & 0xC0) === 0x80; $back++) {
+            $end--;
+        }
+        $piece = substr($text, $at, $end - $at);
+        if (itgrix_rt_utf8_valid($piece)) {
+            $out .= $piece;
+            continue;
+        }
+        preg_match_all('/\G((?:[\x00-\x7F]|[\xC2-\xDF][\x80-\xBF]|\xE0[\xA0-\xBF][\x80-\xBF]|[\xE1-\xEC\xEE\xEF][\x80-\xBF]{2}'
+            . '|\xED[\x80-\x9F][\x80-\xBF]|\xF0[\x90-\xBF][\x80-\xBF]{2}|[\xF1-\xF3][\x80-\xBF]{3}|\xF4[\x80-\x8F][\x80-\xBF]{2})*+)'
+            . '([\x80-\xFF])/', $piece, $found, PREG_SET_ORDER);
+        $done = 0;
+        foreach ($found as $m) {
+            $out .= $m[1] . ($percent ? '%' . strtoupper(bin2hex($m[2])) : "\xEF\xBF\xBD");
+            $done += strlen($m[0]);
+        }
+        $out .= substr($piece, $done);
+    }
+    return $out;
+}
+
+// A value for HTML: escaped, with bytes that are not UTF-8 mended first (htmlspecialchars gives
+// "" for such a text: a recording link became href="").  $percent: as %XX (a link), else U+FFFD.
+function itgrix_rt_html($text, $percent)
+{
+    return htmlspecialchars(itgrix_rt_utf8_mend((string) $text, $percent), ENT_QUOTES, 'UTF-8');
+}
+
+// A value inside a JSON text body: the characters of a JSON string, without its quotes.
+function itgrix_rt_json_text($text)
+{
+    $json = itgrix_rt_json(itgrix_rt_utf8_mend((string) $text, false));
+    return is_string($json) ? substr($json, 1, -1) : '';
 }
 
 // Append one JSON line about this call to <dir>/<customization>.jsonl.  $config: array(folder, the
@@ -1296,7 +1345,10 @@ function itgrix_rt_kill_tree($pid)
     } elseif (count($order) > 0) {
         // No posix extension: the kill(1) command, started like the converter itself.
         $pipes = array();
-        $killer = @proc_open('kill -9 ' . implode(' ', $order) . '; kill -9 -- -' . (int) $pid,
+        // The group first, at once: killed one by one, children first, a "sleep" that died let
+        // its shell run the next command (the copy) before the shell's turn came.  And "kill -9
+        // -PGID", never "kill -9 -- -PGID": dash's kill (Debian's and Ubuntu's /bin/sh) refuses "--".
+        $killer = @proc_open('kill -9 -' . (int) $pid . '; kill -9 ' . implode(' ', $order),
             array(0 => array('file', '/dev/null', 'r'),
             1 => array('file', '/dev/null', 'w'), 2 => array('file', '/dev/null', 'w')), $pipes);
         if (is_resource($killer)) {

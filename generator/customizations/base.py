@@ -69,7 +69,11 @@ class FileContext:
         # originate with a region: the rules' client_phone is the clicked number as written and
         # in E.164 for (region, internal_max_digits), not as phones.client writes it.
         self.clicked: tuple[str, int | None] | None = None
-        self.reported_keys: set[str] = set()
+        self.reported_keys: set[str] = set()  # the keys a rule reads (said on stderr when missing)
+        # The keys whose accessor says so, known before the file is written (pipeline.render_one
+        # finds them in a first pass): an accessor is named after its code, so a file must know
+        # which kind it uses before the first call of it is written.
+        self.saying: frozenset[str] = frozenset()
         self.track = False  # capture or shadow: rules record which of them decided, in $decided
         self.shadow = False  # shadow: side effects (a webhook, a conversion) are left out
 
@@ -106,37 +110,26 @@ class FileContext:
         return [f"$decided = {literals.php_string(dotted(path))};"] if self.track else []
 
     def reported(self, key: str) -> str:
-        """Like acc(), but a rule's read: through an accessor that says on stderr when no value is
-        found where the key applies (once per key per call, whichever rule reads it first)."""
+        """Like acc(), but a rule's read: the accessor, given the file's log name, says on stderr
+        when it finds no value where the key applies (once per key per call)."""
         call = self.acc(key)
-        sources = fields.sources_for(key, self.c.name, self.spec.fields)
-        if all(s.dirs for s in sources):
-            # Sources for some directions only: on other calls the key does not apply, and a
-            # missing value says nothing about the table.
+        if not fields.reported(key, self.c.name, self.spec.fields):
             return call
-        name = "read:" + key
-        if name not in self.accessors:
-            direction = self.acc(fields.DIRECTION_KEY).removesuffix("($params)")
-            self.accessors[name] = fields.reporting_accessor(
-                key,
-                self.c.name,
-                self.rt,
-                f"{self.c.name}:{self.spec.name}",
-                self.accessors[key][0],
-                direction,
-                self.spec.fields,
-            )
         self.reported_keys.add(key)
-        return self.accessors[name][0] + "($params, $said)"
+        return call.removesuffix(")") + ", $name)" if key in self.saying else call
 
     def acc(self, key: str) -> str:
         """A call of the accessor that reads a condition key or placeholder in this file."""
         if key not in self.accessors:
             overrides = self.spec.fields
-            name, code = fields.accessor(key, self.c.name, self.rt, overrides)
+            name, code = fields.accessor(key, self.c.name, self.rt, overrides, say=key in self.saying)
             self.accessors[key] = (name, code)
             if fields.needs_direction(key, self.c.name, overrides):
-                self.acc(fields.DIRECTION_KEY)
+                # The accessor reads the direction through the plain accessor, which a rule of
+                # this file may read through the saying one (another function).
+                self.accessors["plain:" + fields.DIRECTION_KEY] = fields.accessor(
+                    fields.DIRECTION_KEY, self.c.name, self.rt, overrides
+                )
         return self.accessors[key][0] + "($params)"
 
     def schedule(self, name: str) -> str:
@@ -300,7 +293,7 @@ class FileContext:
                 if part:
                     parts.append(literals.php_string(part))
                 continue
-            parts.append(self._escape(self.placeholder(part), escape))
+            parts.append(self._escape(self.placeholder(part), escape, part.key))
         if not parts:
             return "''"
         joined = " . ".join(parts)
@@ -425,12 +418,14 @@ class FileContext:
             )
         return self.accessors["client_number"][0]
 
-    @staticmethod
-    def _escape(expr: str, escape: str | None) -> str:
+    def _escape(self, expr: str, escape: str | None, key: str | None = None) -> str:
         if escape == "html":
-            return f"htmlspecialchars({expr}, ENT_QUOTES, 'UTF-8')"
+            # The recording (a path or URL in a link): bytes that are not UTF-8 as %XX.
+            return f"{self.fn('html')}({expr}, {literals.php_bool(key == 'record')})"
         if escape == "url":
             return f"rawurlencode({expr})"
+        if escape == "json":
+            return f"{self.fn('json_text')}({expr})"
         return expr
 
     def value(self, value: Any, indent: int = 0) -> str:

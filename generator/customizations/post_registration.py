@@ -58,6 +58,18 @@ class Webhook(Strict):
         return value
 
 
+def text_body_format(hook: Webhook) -> tuple[str | None, str | None]:
+    """How a text `body:`'s placeholders are escaped ("json", "url" or None: as they are) and the
+    Content-Type to add (None: the spec's `headers` name one).  The spec's Content-Type decides;
+    without one, a body that starts with "{" or "[" is JSON, anything else plain text."""
+    given = next((v for k, v in hook.headers.items() if k.lower() == "content-type"), None)
+    media = (given or "").lower()
+    if given is None:
+        media = "application/json" if (hook.body or "").lstrip()[:1] in ("{", "[") else "text/plain; charset=utf-8"
+    kind = "json" if "json" in media else ("url" if "x-www-form-urlencoded" in media else None)
+    return kind, None if given is not None else media
+
+
 class PostRegistration(Section):
     webhook: Webhook | None = None
 
@@ -71,19 +83,17 @@ class AfterRegistration(Customization):
         hook = section.webhook
         if hook is None:
             return {"steps": []}
+        pairs = [f"{literals.php_string(name + ': ')} . {ctx.template(value)}" for name, value in hook.headers.items()]
         if hook.json_ is not None:
             body = ctx.value(hook.json_, indent=1)
         elif hook.body is not None:
-            body = ctx.template(hook.body)
+            kind, content_type = text_body_format(hook)
+            body = ctx.template(hook.body, kind)
+            if content_type is not None:  # never curl's default: the text as form fields
+                pairs.append(literals.php_string("Content-Type: " + content_type))
         else:
             body = "$params" if hook.method != "GET" else "''"
-        headers = (
-            "array("
-            + ", ".join(
-                f"{literals.php_string(name + ': ')} . {ctx.template(value)}" for name, value in hook.headers.items()
-            )
-            + ")"
-        )
+        headers = "array(" + ", ".join(pairs) + ")"
         tests, text = ctx.when(hook.when)
         call = (
             f"{ctx.fn('webhook')}({literals.php_string(hook.method)}, {ctx.template(hook.url, 'url')}, {headers}, "

@@ -177,10 +177,21 @@ def needs_direction(key: str, customization: str, overrides: Overrides = None) -
     return key != DIRECTION_KEY and any(s.dirs for s in sources_for(key, customization, overrides))
 
 
-def accessor(key: str, customization: str, rt: Runtime, overrides: Overrides = None) -> tuple[str, str]:
+def reported(key: str, customization: str, overrides: Overrides = None) -> bool:
+    """Does a missing value of `key` say something about the field table?  Not when its sources
+    read only some directions' calls: on other calls the key does not apply."""
+    return not all(s.dirs for s in sources_for(key, customization, overrides))
+
+
+def accessor(
+    key: str, customization: str, rt: Runtime, overrides: Overrides = None, say: bool = False
+) -> tuple[str, str]:
     """The PHP function that reads `key` in `customization`: its name and guarded definition.
-    It returns every value found, as texts (or raw, for flags), in the table's order."""
-    from generator.emit.marked import php_array
+    It returns every value found, as texts (or raw, for flags), in the table's order.  Given the
+    file's log name (`say`: a file whose rules read the key), a key that finds no value says so
+    on stderr with the paths tried: once per key per call, and not on a call whose direction has
+    no such key (EXPECTED_ON: a local call has no trunk)."""
+    from generator.emit.marked import php_array, php_string
 
     sources = sources_for(key, customization, overrides)
     direction = "array()"
@@ -191,7 +202,20 @@ def accessor(key: str, customization: str, rt: Runtime, overrides: Overrides = N
     data = items[0] if len(items) == 1 else "array(\n" + "".join(f"        {item},\n" for item in items) + "    )"
     if len(items) == 1:
         data = f"array({data})"
-    code = f"($params) {{\n    return {rt.fn('collect')}($params, {data}, {direction});\n}}\n"
+    read = f"{rt.fn('collect')}($params, {data}, {direction})"
+    if not say or not reported(key, customization, overrides):
+        code = f"($params) {{\n    return {read};\n}}\n"
+        return function_of(key.replace(".", "_"), "", code)
+    tried = ", ".join(".".join(s.path) + ("." + "|".join(s.pick) if s.pick else "") for s in sources)
+    kinds, by = "null", "array()"
+    if key in EXPECTED_ON:  # the call's direction, read from its sources only when needed
+        kinds = php_array(list(EXPECTED_ON[key]))
+        by = php_array([s.php_data() for s in sources_for(DIRECTION_KEY, customization, overrides)])
+    code = (
+        f"($params, $name = null) {{\n    $values = {read};\n"
+        f"    return $name === null || count($values) > 0 ? $values\n"
+        f"        : {rt.fn('seen')}($values, $params, $name, {php_string(key)}, {php_string(tried)}, {kinds}, {by});\n}}\n"
+    )
     return function_of(key.replace(".", "_"), "", code)
 
 
@@ -204,26 +228,6 @@ EXPECTED_ON: dict[str, tuple[str, ...]] = {
 }
 
 
-def reporting_accessor(
-    key: str, customization: str, rt: Runtime, log_name: str, plain: str, direction: str, overrides: Overrides = None
-) -> tuple[str, str]:
-    """The PHP function a rule reads `key` through: the plain accessor `plain`, and when it finds no
-    value, one stderr line naming the paths tried (once per key per call: `$said` is the call's
-    record; only on calls whose direction, read by `direction`, should carry the key)."""
-    from generator.emit.marked import php_array, php_string
-
-    sources = sources_for(key, customization, overrides)
-    tried = ", ".join(".".join(s.path) + ("." + "|".join(s.pick) if s.pick else "") for s in sources)
-    expected = php_array(list(EXPECTED_ON[key])) if key in EXPECTED_ON else "null"
-    code = (
-        f"($params, &$said) {{\n    $values = {plain}($params);\n"
-        f"    if (count($values) === 0 && !isset($said[{php_string(key)}])) {{\n"
-        f"        $said[{php_string(key)}] = true;\n"
-        f"        {rt.fn('seen')}({php_string(log_name)}, {php_string(key)}, {php_string(tried)}, {expected}, "
-        f"{direction + '($params)' if key in EXPECTED_ON else 'array()'});\n"
-        f"    }}\n    return $values;\n}}\n"
-    )
-    return function_of(key.replace(".", "_") + "_read", "", code)
 
 
 def markdown_table(overrides: Overrides = None) -> str:
@@ -251,10 +255,11 @@ def zone_function(name: str) -> tuple[str, str]:
     """The PHP function that returns a time zone's UTC offsets (generator/emit/zones.py): its name
     and guarded definition, named after its content like every helper."""
     from generator.emit.marked import php_comment_text, php_int, php_pretty
-    from generator.emit.zones import FIRST_YEAR, LAST_YEAR, offsets
+    from generator.emit.zones import FIRST_YEAR, LAST_YEAR, offsets, range_end
 
     base, changes, values = offsets(name)
-    table = php_pretty([base, list(changes), list(values)], indent=4, width=110)
+    # The fourth member: the end of the range written in (the files say when a call is past it).
+    table = php_pretty([base, list(changes), list(values), range_end()], indent=4, width=110)
     code = f"() {{\n    return {table};\n}}\n"
     comment = (
         f"// {php_comment_text(name)}: UTC offsets from the tz database, {php_int(FIRST_YEAR)}-{php_int(LAST_YEAR)}"
@@ -296,7 +301,10 @@ def calendar_function(spec: Any) -> tuple[str, str]:
 
     cal = spec.calendar
     off, work = calendar_days(cal.regions(), tuple(cal.off), tuple(cal.workdays)) if cal else ([], [])
-    code = f"() {{\n    return {php_pretty({'off': off, 'work': work}, indent=4, width=110)};\n}}\n"
+    # 'years': the range written in (the files say when a call is past it).
+    years_range = [CALENDAR_YEARS.start, CALENDAR_YEARS.stop - 1]
+    data = {"off": off, "work": work, "years": years_range}
+    code = f"() {{\n    return {php_pretty(data, indent=4, width=110)};\n}}\n"
     source = "".join(f"public holidays of {php_comment_text(r)}, " for r in cal.regions()) if cal else ""
     years = f"{CALENDAR_YEARS.start}-{CALENDAR_YEARS.stop - 1}"
     comment = f"// the calendar: {source}the spec's own days ({years}; m-d: every year)"

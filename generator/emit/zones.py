@@ -9,8 +9,9 @@ holds (regenerate the files to take newer tz data, `itgrix-gen render` does)."""
 from __future__ import annotations
 
 import zoneinfo
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 FIRST_YEAR, LAST_YEAR = 2020, 2040
 
@@ -70,3 +71,33 @@ def calendar_days(
     # A day worked is not also a day off (the file looks at the days worked first anyway).
     days_off = {d for d in days_off if d not in days_on and d[-5:] not in days_on}
     return sorted(days_off), sorted(days_on)
+
+
+# Generated files stay deployed for years: a range that ends sooner than this is worth a warning.
+LIKELY_LIFE_YEARS = 2
+
+
+def range_end() -> int:
+    """The first moment (UTC) past the offsets written into the files: from then on the last
+    offset is assumed, and the files say so on stderr at run time."""
+    return int(datetime(LAST_YEAR + 1, 1, 1, tzinfo=UTC).timestamp())
+
+
+def range_notes(spec: Any, today: date) -> list[str]:
+    """Warnings at generation: the embedded time-zone offsets or holidays end within the files'
+    likely life (LIKELY_LIFE_YEARS from `today`)."""
+    horizon = today.year + LIKELY_LIFE_YEARS
+    notes = []
+    if LAST_YEAR < horizon:
+        notes.append(
+            f"time-zone offsets are written into the files for {FIRST_YEAR}-{LAST_YEAR} only; calls after "
+            f"{LAST_YEAR} get the last offset known (a newer itgrix-gen extends the range: render again)"
+        )
+    calendar = getattr(spec, "calendar", None)
+    last = CALENDAR_YEARS.stop - 1
+    if calendar is not None and getattr(calendar, "holidays", None) and last < horizon:
+        notes.append(
+            f"public holidays are written into the files for {CALENDAR_YEARS.start}-{last} only; after {last} "
+            "only weekends and the spec's own days count (a newer itgrix-gen extends the range: render again)"
+        )
+    return notes

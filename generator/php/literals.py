@@ -193,6 +193,13 @@ def escape_delimiter(pattern: str, delim: str) -> str:
             out.append("\\E\\" + ch + "\\Q" if ch == delim else ch)
             i += 1
             continue
+        if pattern.startswith("\\c", i) and i + 2 < len(pattern):
+            # "\cX" is one character (X upper-cased, bit 6 flipped).  X cannot be the delimiter,
+            # escaped or not (PHP would end the pattern there): write that character in hex.
+            target = pattern[i + 2]
+            out.append(f"\\x{ord(target.upper()) ^ 0x40:02x}" if target == delim else pattern[i : i + 3])
+            i += 3
+            continue
         if ch == "\\" and i + 1 < len(pattern):
             if pattern[i + 1] == "Q":
                 quoted = True
