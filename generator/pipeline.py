@@ -167,7 +167,7 @@ def render_one(loaded: LoadedSpec, c: Customization) -> RenderedFile:
     template = environment().get_template(c.template if section is not None else "_base.php.j2")
     code = template.render(**context)
     accessors = "".join(definition for _name, definition in sorted(set(ctx.accessors.values())))
-    helpers = ctx.rt.emit(ctx.rt.closure(code + accessors))
+    helpers = ctx.rt.emit(ctx.rt.closure(code + accessors + "".join(ctx.fn(h) + "(" for h in ctx.needs)))
     shared = (helpers + accessors).rstrip("\n")
     code = code.replace("@HELPERS@\n", f"\n{shared}\n\n" if shared else "\n", 1)
     skeletons, found = _skeleton(code)

@@ -781,8 +781,8 @@ function itgrix_rt_json_text($text)
 }
 
 // Append one JSON line about this call to <dir>/<customization>.jsonl.  $config: array(folder, the
-// size in bytes at which a file is rotated, rotated files kept, the zone or null, the redaction key
-// or null, the spec's version).  Capture never breaks or stalls a call: whatever goes wrong (a
+// size in bytes at which a file is rotated, rotated files kept, the zone or null, the redaction (see
+// itgrix_rt_capture_line) or null, the spec's version).  Capture never breaks or stalls a call: whatever goes wrong (a
 // function the server disabled, a full disk, memory) the call is answered and one stderr line says
 // why; a PHP 7+ Error is caught as well as an exception.
 function itgrix_rt_capture($config, $name, $customization, $spec, $input, $reply, $decided, $would)
@@ -848,10 +848,13 @@ function itgrix_rt_capture_line($config, $name, $customization, $spec, $input, $
         $input = array('itgrix_gen_not_captured' => 'too large: ' . $values . ' values');
     }
     if ($config[4] !== null) {
-        $names = itgrix_rt_redact_names(array($input, $reply, $would), $config[4], array(), '', '');
-        $input = itgrix_rt_redact($input, $config[4], $names, '', '');
-        $reply = itgrix_rt_redact($reply, $config[4], $names, '', '');
-        $would = $would === null ? null : itgrix_rt_redact($would, $config[4], $names, '', '');
+        // array(key, the redaction function, the function that finds names), by name: a file
+        // without redaction carries none of their code.
+        list($key, $redact, $gather) = $config[4];
+        $names = $gather(array($input, $reply, $would), $key, array(), '', '');
+        $input = $redact($input, $key, $names, '', '');
+        $reply = $redact($reply, $key, $names, '', '');
+        $would = $would === null ? null : $redact($would, $key, $names, '', '');
     }
     $now = itgrix_rt_now();
     $offset = $config[3] === null ? 0 : itgrix_rt_zone_offset($now, $config[3]);
@@ -959,7 +962,8 @@ function itgrix_rt_redact($value, $key, $names, $field, $parent)
     if (strpos($value, '@') !== false) {
         $value = itgrix_rt_redact_emails($value, $key);
     }
-    return strpbrk($value, '0123456789') === false ? $value : itgrix_rt_redact_numbers($value, $key, $phone);
+    // A phone number has 7 digits at least: a text with fewer is left at once.
+    return preg_match_all('/[0-9]/', $value, $digits) < 7 ? $value : itgrix_rt_redact_numbers($value, $key, $phone);
 }
 
 // The names (texts of 3 characters or more in name-like fields, as itgrix_rt_redact tells them)

@@ -74,6 +74,7 @@ class FileContext:
         # finds them in a first pass): an accessor is named after its code, so a file must know
         # which kind it uses before the first call of it is written.
         self.saying: frozenset[str] = frozenset()
+        self.needs: list[str] = []  # helpers the file calls by name (so its code does not show them)
         self.track = False  # capture or shadow: rules record which of them decided, in $decided
         self.shadow = False  # shadow: side effects (a webhook, a conversion) are left out
 
@@ -87,6 +88,10 @@ class FileContext:
         assert cap is not None
         zone = self.zone(str(self.spec.timezone)) if self.spec.timezone else "null"
         key = self.redaction_key()
+        if cap.redact:
+            # The redaction helpers by name (capture calls them only after its memory check).
+            self.needs += ["redact", "redact_names"]
+            key = f"array({key}, {literals.php_string(self.fn('redact'))}, {literals.php_string(self.fn('redact_names'))})"
         config = (
             f"array({literals.php_string(cap.dir)}, {literals.php_int(int(cap.max_mb * 1024 * 1024))}, "
             f"{literals.php_int(cap.keep)}, {zone}, {key}, {literals.php_string(SPEC_VERSION_MARK)})"
