@@ -13,9 +13,24 @@ if (!function_exists('itgrix_gen_884c54c7_now')) {
         return time();
     }
 }
-if (!function_exists('itgrix_gen_64b41bee_zone_offset')) {
-    // The zone's UTC offset in seconds at the moment $at.
-    function itgrix_gen_64b41bee_zone_offset($at, $zone) {
+if (!function_exists('itgrix_gen_71a14869_past_range')) {
+    // A call past the range of data written into the file at generation: said once per process.
+    function itgrix_gen_71a14869_past_range($what, $last) {
+        static $said = array();
+        if (!isset($said[$what])) {
+            $said[$what] = true;
+            itgrix_gen_641bf1fe_log('zones', 'the call is past ' . $last . ', the last year of the ' . $what
+                . ' written into this file; the answer may be wrong: render the files again with a newer itgrix-gen');
+        }
+    }
+}
+if (!function_exists('itgrix_gen_3c1593a4_zone_offset')) {
+    // The zone's UTC offset in seconds at the moment $at.  Past the range written into the file
+    // ($zone[3]) the last offset holds, and stderr says so once.
+    function itgrix_gen_3c1593a4_zone_offset($at, $zone) {
+        if (isset($zone[3]) && $at >= $zone[3]) {
+            itgrix_gen_71a14869_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
+        }
         $offset = $zone[0];
         foreach ($zone[1] as $i => $change) {
             if ($at < $change) {
@@ -50,9 +65,9 @@ if (!function_exists('itgrix_gen_641bf1fe_log')) {
         return $answer;
     }
 }
-if (!function_exists('itgrix_gen_9dfb0ac9_deadline')) {
+if (!function_exists('itgrix_gen_240e12b1_deadline')) {
     // A task DEADLINE $hours after now, written in the same notation as the one the connector sent.
-    function itgrix_gen_9dfb0ac9_deadline($sent, $hours, $zone) {
+    function itgrix_gen_240e12b1_deadline($sent, $hours, $zone) {
         $at = itgrix_gen_884c54c7_now() + (int) round($hours * 3600);
         if (is_string($sent) && preg_match(
             '/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?([+-])(\d\d)(:?)(\d\d)$/', $sent, $m)) {
@@ -65,7 +80,7 @@ if (!function_exists('itgrix_gen_9dfb0ac9_deadline')) {
             return gmdate('Y-m-d\TH:i:s\Z', $at);
         }
         // Local time in the spec's zone, from the offsets written into the file ($zone, see local_time).
-        $offset = itgrix_gen_64b41bee_zone_offset($at, $zone);
+        $offset = itgrix_gen_3c1593a4_zone_offset($at, $zone);
         $layouts = array(
             '/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/' => 'Y-m-d H:i:s',
             '/^\d{4}-\d\d-\d\d \d\d:\d\d$/' => 'Y-m-d H:i',
@@ -88,10 +103,10 @@ if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
 }
-if (!function_exists('itgrix_gen_54cb1524_zone')) {
+if (!function_exists('itgrix_gen_27ab7223_zone')) {
     // "Asia\/Yekaterinburg": UTC offsets from the tz database, 2020-2040
-    function itgrix_gen_54cb1524_zone() {
-        return array(18000, array(), array());
+    function itgrix_gen_27ab7223_zone() {
+        return array(18000, array(), array(), 2240611200);
     }
 }
 
@@ -99,14 +114,14 @@ if (!function_exists('itgrix_gen_process_task_creation_params_4697ef32')) {
     function itgrix_gen_process_task_creation_params_4697ef32($params) {
         $name = 'process_task_creation_params:sections';
         $fallback = itgrix_gen_dd1d38ed_reply(itgrix_gen_5350eb8e_pick($params, array('fields')));
-        if (!is_array($params)) {
+        if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_641bf1fe_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $fields = isset($params['fields']) && is_array($params['fields']) ? $params['fields'] : array();
             // tasks.deadline_hours: 24 h (Asia/Yekaterinburg)
             $sent = array_key_exists('DEADLINE', $fields) ? $fields['DEADLINE'] : null;
-            $fields['DEADLINE'] = itgrix_gen_9dfb0ac9_deadline($sent, 24.0, itgrix_gen_54cb1524_zone());
+            $fields['DEADLINE'] = itgrix_gen_240e12b1_deadline($sent, 24.0, itgrix_gen_27ab7223_zone());
             // tasks.set
             $fields['RESPONSIBLE_ID'] = 12;
             return itgrix_gen_dd1d38ed_reply(array('fields' => $fields));
