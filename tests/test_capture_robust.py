@@ -71,7 +71,9 @@ def test_eight_first_calls_at_once_all_get_their_line(tmp_path, php, trial):
 def test_disabled_functions_never_break_the_call(tmp_path, php, disabled):
     log = tmp_path / "log"
     files = render_to(load_text(tmp_path, spec(log)), tmp_path / "actions")
-    reply, lines, _ = run(php, files["need_registration"], call_with("sip-test"), tmp_path, "-d", f"disable_functions={disabled}")
+    reply, lines, _ = run(
+        php, files["need_registration"], call_with("sip-test"), tmp_path, "-d", f"disable_functions={disabled}"
+    )
     assert reply == SKIP
     assert len(lines) <= 1, lines
     assert not any("Fatal" in line or "Uncaught" in line for line in lines), lines

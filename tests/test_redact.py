@@ -42,7 +42,9 @@ def php_redact(tmp_path_factory, php):
     def run(values: list) -> list:
         data = script.parent / "values.json"
         data.write_text(json.dumps(values, ensure_ascii=False), encoding="utf-8")
-        proc = subprocess.run([php, *PHP_FLAGS, str(script), str(data), KEY], capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(
+            [php, *PHP_FLAGS, str(script), str(data), KEY], capture_output=True, text=True, timeout=120
+        )
         assert proc.returncode == 0 and not proc.stderr, proc.stderr
         return json.loads(proc.stdout)
 

@@ -95,7 +95,7 @@ def test_a_json_list_is_answered_as_the_pass_through(tmp_path, php, text):
 
 @pytest.mark.parametrize("version", ["native", "5.2", "7.4", "8.5"])
 def test_duration_text_means_the_same_on_every_php(tmp_path, php, version):
-    """"1e3" was 1 s on PHP 5.2 and 1000 s on 7.4+; "90 " no number before PHP 8."""
+    """ "1e3" was 1 s on PHP 5.2 and 1000 s on 7.4+; "90 " no number before PHP 8."""
     from generator.php.matrix import run_version
     from generator.php.runner import Case
 

@@ -87,7 +87,9 @@ def test_converter_grandchildren_die_at_the_deadline_without_posix(tmp_path, php
     one, children first (a "sleep" killed let its shell run the copy at once), and then the group
     with "kill -9 -- -PGID", which dash refuses: the copy wrote the file the connector was about
     to use."""
-    probe = subprocess.run([php, "-n", "-r", "echo function_exists('posix_kill') ? 'y' : 'n';"], capture_output=True, text=True)
+    probe = subprocess.run(
+        [php, "-n", "-r", "echo function_exists('posix_kill') ? 'y' : 'n';"], capture_output=True, text=True
+    )
     assert probe.stdout == "n"
     (tmp_path / "a.wav").write_bytes(b"x")
     text = (

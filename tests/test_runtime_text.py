@@ -117,7 +117,7 @@ def clean_script(tmp_path: Path, make: str) -> Path:
         + helpers
         + f"$text = {make};\n$t = microtime(true);\n$out = {rt.fn('utf8_clean')}($text);\n"
         + "$s = microtime(true) - $t;\n$json = json_encode($out);\n"
-        + "echo json_encode(array($s, $out === $text, $json === false ? -1 : strlen($json))), \"\\n\";\n",
+        + 'echo json_encode(array($s, $out === $text, $json === false ? -1 : strlen($json))), "\\n";\n',
         encoding="utf-8",
     )
     return script

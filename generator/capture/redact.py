@@ -161,7 +161,9 @@ def redact(value: Any, key: str, names: dict[str, str] | None = None, field: str
     if isinstance(value, bool) or value is None or _exempt(field, parent):
         return value
     phone = field in _PHONE_FIELDS
-    if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value) and value == int(value) and abs(value) < 1e15):
+    if isinstance(value, int) or (
+        isinstance(value, float) and math.isfinite(value) and value == int(value) and abs(value) < 1e15
+    ):
         text = str(int(value))
         changed = _numbers(text, key, phone)
         if changed == text:

@@ -228,8 +228,6 @@ EXPECTED_ON: dict[str, tuple[str, ...]] = {
 }
 
 
-
-
 def markdown_table(overrides: Overrides = None) -> str:
     """The field table as Markdown; with a spec's `fields:`, its overrides marked as such."""
     lines = ["| key | read from, in order |", "| --- | --- |"]

@@ -88,7 +88,7 @@ def range_notes(spec: Any, today: date) -> list[str]:
     likely life (LIKELY_LIFE_YEARS from `today`)."""
     horizon = today.year + LIKELY_LIFE_YEARS
     notes = []
-    if LAST_YEAR < horizon:
+    if horizon > LAST_YEAR:
         notes.append(
             f"time-zone offsets are written into the files for {FIRST_YEAR}-{LAST_YEAR} only; calls after "
             f"{LAST_YEAR} get the last offset known (a newer itgrix-gen extends the range: render again)"
