@@ -138,3 +138,32 @@ def test_a_huge_call_with_redaction_at_128m_is_answered(tmp_path, php):
     assert len(lines) <= 1, lines
     entries = (log / "need_registration.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(entries) == 1 and json.loads(entries[0])["decided_by"] == "registration.rules[0]"
+
+
+def test_each_line_names_the_spec_version_and_both_replies_in_shadow(tmp_path, php):
+    """Issue 19: a pulled log says which spec decided each call (a hash of the rendered files,
+    the same for the same spec, another after an edit), and in shadow mode the line holds what
+    the spec decided as well as what the connector was answered."""
+    from generator.pipeline import render_files
+
+    log = tmp_path / "log"
+    text = spec(log) + "shadow: true\n"
+    loaded = load_text(tmp_path, text)
+    files = render_to(loaded, tmp_path / "actions")
+    reply, lines, _ = run(php, files["need_registration"], call_with("sip-test"), tmp_path)
+    assert reply == {"state": "success", "data": {"result": True}} and not lines
+    entry = json.loads((log / "need_registration.jsonl").read_text(encoding="utf-8"))
+    version = entry["spec_version"]
+    assert len(version) == 12 and all(c in "0123456789abcdef" for c in version)
+    assert version in files["need_registration"].read_text(encoding="utf-8")
+    assert all(version in f.content for f in render_files(load_text(tmp_path, text)) if "_capture(" in f.content)
+    assert entry["reply"] == reply  # answered
+    assert entry["would_reply"] == SKIP and entry["decided_by"] == "registration.rules[0]"  # decided
+    again = render_to(load_text(tmp_path, text, "again.yaml"), tmp_path / "again")
+    assert again["need_registration"].read_text(encoding="utf-8") == files["need_registration"].read_text(
+        encoding="utf-8"
+    )
+    (log / "need_registration.jsonl").unlink()
+    edited = render_to(load_text(tmp_path, text.replace("sip-test", "sip-other"), "edited.yaml"), tmp_path / "edited")
+    run(php, edited["need_registration"], call_with("sip-test"), tmp_path)
+    assert json.loads((log / "need_registration.jsonl").read_text(encoding="utf-8"))["spec_version"] != version
