@@ -13,9 +13,24 @@ if (!function_exists('itgrix_gen_884c54c7_now')) {
         return time();
     }
 }
-if (!function_exists('itgrix_gen_64b41bee_zone_offset')) {
-    // The zone's UTC offset in seconds at the moment $at.
-    function itgrix_gen_64b41bee_zone_offset($at, $zone) {
+if (!function_exists('itgrix_gen_71a14869_past_range')) {
+    // A call past the range of data written into the file at generation: said once per process.
+    function itgrix_gen_71a14869_past_range($what, $last) {
+        static $said = array();
+        if (!isset($said[$what])) {
+            $said[$what] = true;
+            itgrix_gen_641bf1fe_log('zones', 'the call is past ' . $last . ', the last year of the ' . $what
+                . ' written into this file; the answer may be wrong: render the files again with a newer itgrix-gen');
+        }
+    }
+}
+if (!function_exists('itgrix_gen_3c1593a4_zone_offset')) {
+    // The zone's UTC offset in seconds at the moment $at.  Past the range written into the file
+    // ($zone[3]) the last offset holds, and stderr says so once.
+    function itgrix_gen_3c1593a4_zone_offset($at, $zone) {
+        if (isset($zone[3]) && $at >= $zone[3]) {
+            itgrix_gen_71a14869_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
+        }
         $offset = $zone[0];
         foreach ($zone[1] as $i => $change) {
             if ($at < $change) {
@@ -58,124 +73,335 @@ if (!function_exists('itgrix_gen_77a9b082_json')) {
         return json_encode($value);
     }
 }
-if (!function_exists('itgrix_gen_97d9dce9_utf8_clean')) {
-    // Each byte that is not UTF-8 becomes U+FFFD (json_encode would fail and send an empty body).
-    // \G: each match starts where the last one ended, so a search never restarts inside a valid
-    // multibyte character (without it, every continuation byte of valid Cyrillic became U+FFFD).
-    function itgrix_gen_97d9dce9_utf8_clean($value) {
-        if (is_string($value)) {
-            return preg_replace('/\G((?:[\x00-\x7F]|[\xC2-\xDF][\x80-\xBF]|\xE0[\xA0-\xBF][\x80-\xBF]|[\xE1-\xEC\xEE\xEF]'
-                . '[\x80-\xBF]{2}|\xED[\x80-\x9F][\x80-\xBF]|\xF0[\x90-\xBF][\x80-\xBF]{2}|[\xF1-\xF3][\x80-\xBF]{3}'
-                . '|\xF4[\x80-\x8F][\x80-\xBF]{2})*+)[\x80-\xFF]/', "\$1\xEF\xBF\xBD", $value);
-        }
-        $out = array();
-        foreach (is_array($value) ? $value : array() as $key => $member) {
-            $out[itgrix_gen_97d9dce9_utf8_clean($key)] = itgrix_gen_97d9dce9_utf8_clean($member);
-        }
-        return is_array($value) ? $out : $value;
+if (!function_exists('itgrix_gen_04b0d9a8_utf8_valid')) {
+    // Is the text UTF-8 as json_encode takes it (no overlong form, no surrogate, nothing past
+    // U+10FFFF)?  PCRE's /u check first (linear, in C), then the few forms that old PCRE builds
+    // (PHP 5.2's) let through: in a text that passed it, these bytes can only be lead bytes.
+    function itgrix_gen_04b0d9a8_utf8_valid($text) {
+        return preg_match('//u', $text) === 1
+            && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text);
     }
 }
-if (!function_exists('itgrix_gen_f44ac14a_capture')) {
+if (!function_exists('itgrix_gen_3f6027a6_utf8_clean')) {
+    // Each byte that is not UTF-8 becomes U+FFFD (json_encode would fail and send an empty body);
+    // valid UTF-8 comes back untouched.
+    function itgrix_gen_3f6027a6_utf8_clean($value) {
+        if (is_string($value)) {
+            return itgrix_gen_cd346e3a_utf8_mend($value, false);
+        }
+        if (!is_array($value)) {
+            return $value;
+        }
+        $out = array();
+        foreach ($value as $key => $member) {
+            $out[is_string($key) ? itgrix_gen_3f6027a6_utf8_clean($key) : $key] = itgrix_gen_3f6027a6_utf8_clean($member);
+        }
+        return $out;
+    }
+}
+if (!function_exists('itgrix_gen_cd346e3a_utf8_mend')) {
+    // The text with each byte that is not UTF-8 replaced: by U+FFFD, or ($percent) by its %XX, as in
+    // a URL (a recording's path in a link then still names the same file).  Linear: a valid text is
+    // only checked; otherwise it is mended in windows of about 1 KB (so no regex ever repeats more
+    // than that: PCRE without JIT recurses once per repetition), each cut before a byte that starts
+    // a character.
+    function itgrix_gen_cd346e3a_utf8_mend($text, $percent) {
+        if (itgrix_gen_04b0d9a8_utf8_valid($text)) {
+            return $text;
+        }
+        $out = '';
+        $length = strlen($text);
+        for ($at = 0; $at < $length; $at = $end) {
+            $end = min($length, $at + 1024);
+            for ($back = 0; $back < 3 && $end < $length && $end > $at + 1 && (ord($text[$end]) & 0xC0) === 0x80; $back++) {
+                $end--;
+            }
+            $piece = substr($text, $at, $end - $at);
+            if (itgrix_gen_04b0d9a8_utf8_valid($piece)) {
+                $out .= $piece;
+                continue;
+            }
+            preg_match_all('/\G((?:[\x00-\x7F]|[\xC2-\xDF][\x80-\xBF]|\xE0[\xA0-\xBF][\x80-\xBF]|[\xE1-\xEC\xEE\xEF][\x80-\xBF]{2}'
+                . '|\xED[\x80-\x9F][\x80-\xBF]|\xF0[\x90-\xBF][\x80-\xBF]{2}|[\xF1-\xF3][\x80-\xBF]{3}|\xF4[\x80-\x8F][\x80-\xBF]{2})*+)'
+                . '([\x80-\xFF])/', $piece, $found, PREG_SET_ORDER);
+            $done = 0;
+            foreach ($found as $m) {
+                $out .= $m[1] . ($percent ? '%' . strtoupper(bin2hex($m[2])) : "\xEF\xBF\xBD");
+                $done += strlen($m[0]);
+            }
+            $out .= substr($piece, $done);
+        }
+        return $out;
+    }
+}
+if (!function_exists('itgrix_gen_89da96b3_capture')) {
     // Append one JSON line about this call to <dir>/<customization>.jsonl.  $config: array(folder, the
-    // size in bytes at which a file is rotated, rotated files kept, the zone or null); $input, $reply
-    // and $would come redacted when the spec says so.  Writers take an exclusive lock on <dir>/.lock
-    // for the append and any rotation, so many PHP processes at once never tear a line; the lock is
-    // waited for 0.2 s at most.  A log that cannot be written never breaks the call: one stderr line.
-    function itgrix_gen_f44ac14a_capture($config, $name, $customization, $spec, $input, $reply, $decided, $would) {
+    // size in bytes at which a file is rotated, rotated files kept, the zone or null, the redaction (see
+    // itgrix_rt_capture_line) or null, the spec's version).  Capture never breaks or stalls a call: whatever goes wrong (a
+    // function the server disabled, a full disk, memory) the call is answered and one stderr line says
+    // why; a PHP 7+ Error is caught as well as an exception.
+    function itgrix_gen_89da96b3_capture($config, $name, $customization, $spec, $input, $reply, $decided, $would) {
+        $mask = null;
+        try {
+            $mask = itgrix_gen_32123374_capture_line($config, $name, $customization, $spec, $input, $reply, $decided, $would);
+        } catch (Exception $e) {
+            itgrix_gen_641bf1fe_log($name, 'capture failed: ' . get_class($e) . ': ' . $e->getMessage());
+        } catch (Throwable $e) {
+            itgrix_gen_641bf1fe_log($name, 'capture failed: ' . get_class($e) . ': ' . $e->getMessage());
+        }
+        if ($mask !== null && function_exists('umask')) {
+            umask($mask);
+        }
+    }
+}
+if (!function_exists('itgrix_gen_766deb5c_memory_left')) {
+    // The bytes PHP may still allocate before memory_limit, or -1 when there is no limit.
+    function itgrix_gen_766deb5c_memory_left() {
+        $limit = function_exists('ini_get') ? trim((string) @ini_get('memory_limit')) : '';
+        if ($limit === '' || (int) $limit <= 0 || !function_exists('memory_get_usage')) {
+            return -1;
+        }
+        $units = array('k' => 1024, 'm' => 1048576, 'g' => 1073741824);
+        $unit = strtolower(substr($limit, -1));
+        $bytes = (float) $limit * (isset($units[$unit]) ? $units[$unit] : 1);
+        return max(0, $bytes - memory_get_usage());
+    }
+}
+if (!function_exists('itgrix_gen_e2c8a975_plain_or_absent')) {
+    // Is $path a regular file that is not a link, or absent?  (A FIFO would block fopen; a link would
+    // send call data to whatever it names.)
+    function itgrix_gen_e2c8a975_plain_or_absent($path) {
+        clearstatcache();
+        if (@is_link($path)) {
+            return false;
+        }
+        return !@file_exists($path) || @filetype($path) === 'file';
+    }
+}
+if (!function_exists('itgrix_gen_32123374_capture_line')) {
+    // The work of itgrix_rt_capture; returns the umask to restore (or null).  Writers take an
+    // exclusive lock on <dir>/.lock for the append and any rotation, so many PHP processes at once
+    // never tear a line; the lock is waited for 0.2 s at most.
+    function itgrix_gen_32123374_capture_line($config, $name, $customization, $spec, $input, $reply, $decided, $would) {
+        foreach (array('fopen', 'flock', 'fwrite', 'fclose', 'is_dir', 'mkdir', 'json_encode') as $needed) {
+            if (!function_exists($needed)) {
+                itgrix_gen_641bf1fe_log($name, 'capture: ' . $needed . '() is disabled on this PHP; call not captured');
+                return null;
+            }
+        }
+        // A call too large for the memory left (redaction copies it, the line is its JSON): the line
+        // says so instead of holding the input, rather than PHP dying with the call unanswered.
+        $values = 0;
+        foreach (array($input, $reply, $would) as $part) {
+            $values += is_array($part) ? count($part, COUNT_RECURSIVE) : 1;
+        }
+        $left = itgrix_gen_766deb5c_memory_left();
+        if ($left >= 0 && $values * 1024 + 4194304 > $left) {
+            itgrix_gen_641bf1fe_log($name, 'capture: the call holds ' . $values . ' values, too many for the memory left; '
+                . 'its input is not captured');
+            $input = array('itgrix_gen_not_captured' => 'too large: ' . $values . ' values');
+        }
+        if ($config[4] !== null) {
+            // array(key, the redaction function, the function that finds names), by name: a file
+            // without redaction carries none of their code.
+            list($key, $redact, $gather) = $config[4];
+            $names = $gather(array($input, $reply, $would), $key, array(), '', '');
+            $input = $redact($input, $key, $names, '', '');
+            $reply = $redact($reply, $key, $names, '', '');
+            $would = $would === null ? null : $redact($would, $key, $names, '', '');
+        }
         $now = itgrix_gen_884c54c7_now();
-        $offset = $config[3] === null ? 0 : itgrix_gen_64b41bee_zone_offset($now, $config[3]);
+        $offset = $config[3] === null ? 0 : itgrix_gen_3c1593a4_zone_offset($now, $config[3]);
         $entry = array('v' => 1, 'at' => gmdate('Y-m-d\TH:i:s', $now + $offset) . ($offset < 0 ? '-' : '+')
-            . gmdate('H:i', abs($offset)), 'customization' => $customization, 'spec' => $spec, 'input' => $input,
-            'reply' => $reply, 'decided_by' => $decided);
+            . gmdate('H:i', abs($offset)), 'customization' => $customization, 'spec' => $spec,
+            'spec_version' => $config[5], 'input' => $input, 'reply' => $reply, 'decided_by' => $decided);
         if ($would !== null) {
             $entry['would_reply'] = $would;
         }
         $line = @itgrix_gen_77a9b082_json($entry); // bytes that are not UTF-8 fail it: then they become U+FFFD
         if (!is_string($line) || $line === '' || $line === 'null') {
-            $line = itgrix_gen_77a9b082_json(itgrix_gen_97d9dce9_utf8_clean($entry));
+            $entry = itgrix_gen_3f6027a6_utf8_clean($entry);
+            $line = @itgrix_gen_77a9b082_json($entry);
         }
+        $entry = null;
         $line = (is_string($line) ? $line : '') . "\n";
         $dir = $config[0];
-        $mask = umask(077); // the folder 0700 and the files 0600, whatever the server's umask
-        $lock = (is_dir($dir) || @mkdir($dir, 0700, true)) ? @fopen($dir . '/.lock', 'a') : false;
+        $mask = function_exists('umask') ? umask(077) : null; // the folder 0700 and the files 0600
+        // Many first calls at once create the folder together: one mkdir wins, the others find it made.
+        for ($try = 0; $try < 3 && !@is_dir($dir); $try++) {
+            @mkdir($dir, 0700, true);
+            clearstatcache();
+        }
+        $lock = $dir . '/.lock';
+        $file = $dir . '/' . $customization . '.jsonl';
+        $refused = !@is_dir($dir) ? ' (no folder or no permission)' : (!itgrix_gen_e2c8a975_plain_or_absent($lock)
+            || !itgrix_gen_e2c8a975_plain_or_absent($file) ? ' (.lock or the log is not a regular file: a link, a FIFO...)' : '');
+        $handle = $refused === '' ? @fopen($lock, 'a') : false;
+        if ($refused === '' && $handle === false) {
+            $refused = ' (no permission)';
+        }
         $locked = false;
-        for ($try = 0; $lock !== false && !$locked && $try < 100; $try++) {
-            $locked = @flock($lock, LOCK_EX | LOCK_NB) || usleep(2000);
+        for ($try = 0; $handle !== false && !$locked && $try < 100; $try++) {
+            $locked = @flock($handle, LOCK_EX | LOCK_NB);
+            if (!$locked && function_exists('usleep')) {
+                usleep(2000);
+            }
         }
         $written = false;
-        if ($locked && $line !== "\n") {
-            $file = $dir . '/' . $customization . '.jsonl';
-            clearstatcache();
+        if ($locked && $line !== "\n" && itgrix_gen_e2c8a975_plain_or_absent($file)) {
             $size = @filesize($file);
             for ($i = $config[2]; is_int($size) && $size > 0 && $size + strlen($line) > $config[1] && $i >= 1; $i--) {
                 @rename($i === 1 ? $file : $file . '.' . ($i - 1), $file . '.' . $i); // rotate: .1 is the newest
             }
             $out = @fopen($file, 'a');
-            $stat = $out !== false ? fstat($out) : false;
+            $stat = $out !== false && function_exists('fstat') ? @fstat($out) : false;
             $written = $out !== false ? @fwrite($out, $line) : false;
-            if ($written !== strlen($line) && is_array($stat)) {
+            if ($written !== strlen($line) && is_array($stat) && function_exists('ftruncate')) {
                 @ftruncate($out, $stat['size']); // a disk that filled up mid-line: no torn line left
             }
             if ($out !== false) {
                 fclose($out);
+                if ($mask === null && function_exists('chmod')) {
+                    @chmod($file, 0600); // no umask() on this PHP: the file's mode set after the fact
+                }
             }
         }
-        if ($lock !== false) {
-            fclose($lock); // releases the lock
+        if ($handle !== false) {
+            fclose($handle); // releases the lock
         }
-        umask($mask);
         if ($written !== strlen($line)) {
-            itgrix_gen_641bf1fe_log($name, 'capture: cannot write to ' . $dir . ($lock === false ? ' (no folder or no permission)'
+            itgrix_gen_641bf1fe_log($name, 'capture: cannot write to ' . $dir . ($refused !== '' ? $refused
                 : ($locked ? ' (disk full, no permission, or the call cannot be encoded)' : ' (the lock stayed busy)')));
         }
+        return $mask;
     }
 }
-if (!function_exists('itgrix_gen_4f9ed95b_redact')) {
-    // Phone digits and personal names as stable pseudonyms, the same in every file and in `cases
-    // import --redact` (generator/capture/redact.py): a number keeps its form and all but its last
-    // seven digits; a name or e-mail becomes "anon-" and 8 hex digits.  Company numbers (trunks, the
-    // line) and technical names (channels, trunks) stay, so rules on them still hold on replay.
-    function itgrix_gen_4f9ed95b_redact($value, $key, $field, $parent) {
+if (!function_exists('itgrix_gen_52a19a1a_redact')) {
+    // Phone numbers, personal names and e-mails as stable pseudonyms, by value, the same in every
+    // file and in `cases import --redact` (generator/capture/redact.py says exactly what goes and
+    // what stays): a number keeps its form and all but its last seven digits; a name or e-mail becomes
+    // "anon-" and 8 hex digits, and a name found in a name-like field is replaced wherever else its
+    // text appears ($names: from itgrix_rt_redact_names).  Company numbers (trunks, the line) and
+    // technical names (channels) stay, so rules on them still hold on replay.
+    function itgrix_gen_52a19a1a_redact($value, $key, $names, $field, $parent) {
         if (is_array($value)) {
             $out = array();
             foreach ($value as $k => $member) {
                 $named = is_string($k);
-                $out[$k] = itgrix_gen_4f9ed95b_redact($member, $key, $named ? $k : $field, $named ? $field : $parent);
+                $out[$k] = itgrix_gen_52a19a1a_redact($member, $key, $names, $named ? $k : $field, $named ? $field : $parent);
             }
             return $out;
         }
-        $names = array('name' => 1, 'NAME' => 1, 'LAST_NAME' => 1, 'SECOND_NAME' => 1, 'email' => 1, 'EMAIL' => 1);
-        $phones = array('phone' => 1, 'number' => 1, 'num' => 1, 'PHONE_NUMBER' => 1, 'extension' => 1, 'exten' => 1,
-            'from' => 1, 'to' => 1, 'phones' => 1);
-        if (!is_string($value) || $value === '' || $parent === 'trunk' || $field === 'trunk'
+        if (is_bool($value) || $value === null || $parent === 'trunk' || $field === 'trunk'
             || $field === 'LINE_NUMBER' || $field === 'line') {
             return $value;
         }
-        if (isset($names[$field]) && $parent !== 'channel') {
+        $phones = array('phone' => 1, 'number' => 1, 'num' => 1, 'PHONE_NUMBER' => 1, 'extension' => 1, 'exten' => 1,
+            'from' => 1, 'to' => 1, 'phones' => 1);
+        $phone = isset($phones[$field]);
+        if (is_int($value) || (is_float($value) && $value == floor($value) && abs($value) < 1.0e15)) {
+            $text = is_int($value) ? (string) $value : sprintf('%.0f', $value);
+            $changed = itgrix_gen_1c4da0f3_redact_numbers($text, $key, $phone);
+            return $changed === $text ? $value : (is_int($value) ? (int) $changed : (float) $changed);
+        }
+        if (!is_string($value) || $value === '') {
+            return $value;
+        }
+        if (preg_match('/(name|fio|title|mail)$/i', $field) && $parent !== 'channel') {
             return 'anon-' . substr(sha1($key . "\0" . $value), 0, 8);
         }
-        $phone = isset($phones[$field]);
-        if (strlen($value) < 7 || strpbrk($value, '0123456789') === false || !preg_match_all('/(?<![\w.:\/+-])\+?[0-9](?:[ ()-]*[0-9]){6,}(?![\w.:\/-])/', $value, $hits, PREG_OFFSET_CAPTURE)) {
-            return $value;
+        if (count($names) > 0) {
+            $value = strtr($value, $names);
+        }
+        if (strpos($value, '@') !== false) {
+            $value = itgrix_gen_cba70159_redact_emails($value, $key);
+        }
+        // A phone number has 7 digits at least: a text with fewer is left at once.
+        return preg_match_all('/[0-9]/', $value, $digits) < 7 ? $value : itgrix_gen_1c4da0f3_redact_numbers($value, $key, $phone);
+    }
+}
+if (!function_exists('itgrix_gen_46419d17_redact_names')) {
+    // The names (texts of 3 characters or more in name-like fields, as itgrix_rt_redact tells them)
+    // found in $values, each => its pseudonym.
+    function itgrix_gen_46419d17_redact_names($values, $key, $names, $field, $parent) {
+        if (is_array($values)) {
+            foreach ($values as $k => $member) {
+                $named = is_string($k);
+                $names = itgrix_gen_46419d17_redact_names($member, $key, $names, $named ? $k : $field, $named ? $field : $parent);
+            }
+        } elseif (is_string($values) && strlen($values) >= 3 && $parent !== 'trunk' && $field !== 'trunk'
+            && $field !== 'LINE_NUMBER' && $field !== 'line' && $parent !== 'channel'
+            && preg_match('/(name|fio|title|mail)$/i', $field)) {
+            $names[$values] = 'anon-' . substr(sha1($key . "\0" . $values), 0, 8);
+        }
+        return $names;
+    }
+}
+if (!function_exists('itgrix_gen_cba70159_redact_emails')) {
+    function itgrix_gen_cba70159_redact_emails($text, $key) {
+        if (!preg_match_all('/[A-Za-z0-9._%+-]*[A-Za-z][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/',
+            $text, $hits, PREG_OFFSET_CAPTURE)) {
+            return $text;
         }
         $out = '';
         $at = 0;
         foreach ($hits[0] as $hit) {
-            $digits = preg_replace('/[^0-9]/', '', $hit[0]);
-            $text = $hit[0];
-            if (strlen($digits) >= ($phone ? 7 : 10)) {
-                $hash = substr(sha1($key . "\0" . substr($digits, -7)), 0, 12);
-                $fake = sprintf('%07d', (int) fmod(hexdec($hash), 10000000));
-                for ($i = strlen($text) - 1, $n = 6; $i >= 0 && $n >= 0; $i--) {
-                    if ($text[$i] >= '0' && $text[$i] <= '9') {
-                        $text[$i] = $fake[$n--];
+            $out .= substr($text, $at, $hit[1] - $at) . 'anon-' . substr(sha1($key . "\0" . $hit[0]), 0, 8);
+            $at = $hit[1] + strlen($hit[0]);
+        }
+        return $out . substr($text, $at);
+    }
+}
+if (!function_exists('itgrix_gen_1c4da0f3_redact_numbers')) {
+    // Phone-length digit runs of $text with their last seven digits replaced (the rules: redact.py).
+    function itgrix_gen_1c4da0f3_redact_numbers($text, $key, $phone) {
+        $stay = '[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2})?)?'
+            . '|[0-9]{2}[.\/][0-9]{2}[.\/][0-9]{4}(?: [0-9]{2}:[0-9]{2}(?::[0-9]{2})?)?'
+            . '|[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?|[0-9]{9,10}\.[0-9]{1,6}|anon-[0-9a-f]{8}';
+        if (!preg_match_all('/(?<![0-9])(?:' . $stay . ')(?![0-9])|(\+?[0-9]+(?:(?:[ .\/-]|\) ?|[ -]?\()(?!(?:' . $stay
+            . ')(?![0-9]))[0-9]+)*)/', $text, $runs, PREG_SET_ORDER | PREG_OFFSET_CAPTURE)) {
+            return $text;
+        }
+        foreach ($runs as $run) {
+            if (!isset($run[1]) || $run[1][1] < 0) {
+                continue;
+            }
+            $start = $run[1][1];
+            $plus = $run[1][0][0] === '+';
+            preg_match_all('/[0-9]+/', $run[1][0], $found, PREG_OFFSET_CAPTURE);
+            $groups = array();
+            foreach ($found[0] as $group) {
+                $groups[] = array($group[1] + $start, strlen($group[0]));
+            }
+            $count = count($groups);
+            for ($i = 0; $i < $count; $i = $j + 1) {
+                // Groups join into one number while it is short, or the next group is a short part
+                // ("+7 495 123 45 67"); a complete number takes no suffix ("PJSIP/7495...-0001").
+                $j = $i;
+                $digits = $groups[$i][1];
+                while ($j + 1 < $count && $digits + $groups[$j + 1][1] <= 15 && ($digits < 7 || $groups[$j + 1][1] <= 4)
+                    && ($digits < 10 || $groups[$j + 1][1] <= 2)) {
+                    $j++;
+                    $digits += $groups[$j][1];
+                }
+                $first = $plus && $i === 0;
+                $number = '';
+                for ($k = $i; $k <= $j; $k++) {
+                    $number .= substr($text, $groups[$k][0], $groups[$k][1]);
+                }
+                $unix = $i === $j && $digits === 10 && $number[0] === '1' && !$first;
+                if ($digits >= ($first || $phone ? 7 : 10) && $digits <= 15 && !$unix) {
+                    $fake = sprintf('%07d', (int) fmod(hexdec(substr(sha1($key . "\0" . substr($number, -7)), 0, 12)), 10000000));
+                    $n = 6;
+                    for ($k = $j; $k >= $i && $n >= 0; $k--) {
+                        for ($b = $groups[$k][0] + $groups[$k][1] - 1; $b >= $groups[$k][0] && $n >= 0; $b--) {
+                            $text[$b] = $fake[$n--];
+                        }
                     }
                 }
             }
-            $out .= substr($value, $at, $hit[1] - $at) . $text;
-            $at = $hit[1] + strlen($hit[0]);
         }
-        return $out . substr($value, $at);
+        return $text;
     }
 }
 if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
@@ -185,10 +411,10 @@ if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
 }
-if (!function_exists('itgrix_gen_1b8f5d94_zone')) {
+if (!function_exists('itgrix_gen_35e1b9d1_zone')) {
     // "Europe\/Moscow": UTC offsets from the tz database, 2020-2040
-    function itgrix_gen_1b8f5d94_zone() {
-        return array(10800, array(), array());
+    function itgrix_gen_35e1b9d1_zone() {
+        return array(10800, array(), array(), 2240611200);
     }
 }
 
@@ -202,8 +428,8 @@ if (!function_exists('itgrix_gen_process_client_phone_aa3d9e0a')) {
     function itgrix_gen_process_client_phone_aa3d9e0a($params) {
         $decided = 'default';
         $reply = itgrix_gen_process_client_phone_aa3d9e0a_decide($params, $decided);
-        itgrix_gen_f44ac14a_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_1b8f5d94_zone()), 'process_client_phone:live-trial', 'process_client_phone', 'live-trial',
-            itgrix_gen_4f9ed95b_redact($params, '8777fa862653f3a7e5f9a8bb1d653ad2', '', ''), itgrix_gen_4f9ed95b_redact($reply, '8777fa862653f3a7e5f9a8bb1d653ad2', '', ''), $decided, null);
+        itgrix_gen_89da96b3_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_35e1b9d1_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_52a19a1a_redact', 'itgrix_gen_46419d17_redact_names'), '470333e16b58'), 'process_client_phone:live-trial', 'process_client_phone', 'live-trial',
+            $params, $reply, $decided, null);
         return $reply;
     }
 }
