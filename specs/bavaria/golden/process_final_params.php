@@ -13,19 +13,34 @@ if (!function_exists('itgrix_gen_884c54c7_now')) {
         return time();
     }
 }
-if (!function_exists('itgrix_gen_b81078db_local_time')) {
+if (!function_exists('itgrix_gen_71a14869_past_range')) {
+    // A call past the range of data written into the file at generation: said once per process.
+    function itgrix_gen_71a14869_past_range($what, $last) {
+        static $said = array();
+        if (!isset($said[$what])) {
+            $said[$what] = true;
+            itgrix_gen_641bf1fe_log('zones', 'the call is past ' . $last . ', the last year of the ' . $what
+                . ' written into this file; the answer may be wrong: render the files again with a newer itgrix-gen');
+        }
+    }
+}
+if (!function_exists('itgrix_gen_c25d0c02_local_time')) {
     // Day of the week (1 = Monday), minute of the day, date ("Y-m-d") and local timestamp at $at in a
     // zone given by its UTC offsets (array(offset before the first change, change times, offsets from
     // then on), written into the file at generation time): the server's zone data play no part.
-    function itgrix_gen_b81078db_local_time($at, $zone) {
-        $local = $at + itgrix_gen_64b41bee_zone_offset($at, $zone);
+    function itgrix_gen_c25d0c02_local_time($at, $zone) {
+        $local = $at + itgrix_gen_3c1593a4_zone_offset($at, $zone);
         return array((int) gmdate('N', $local), (int) gmdate('G', $local) * 60 + (int) gmdate('i', $local),
             gmdate('Y-m-d', $local), $local);
     }
 }
-if (!function_exists('itgrix_gen_64b41bee_zone_offset')) {
-    // The zone's UTC offset in seconds at the moment $at.
-    function itgrix_gen_64b41bee_zone_offset($at, $zone) {
+if (!function_exists('itgrix_gen_3c1593a4_zone_offset')) {
+    // The zone's UTC offset in seconds at the moment $at.  Past the range written into the file
+    // ($zone[3]) the last offset holds, and stderr says so once.
+    function itgrix_gen_3c1593a4_zone_offset($at, $zone) {
+        if (isset($zone[3]) && $at >= $zone[3]) {
+            itgrix_gen_71a14869_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
+        }
         $offset = $zone[0];
         foreach ($zone[1] as $i => $change) {
             if ($at < $change) {
@@ -36,13 +51,16 @@ if (!function_exists('itgrix_gen_64b41bee_zone_offset')) {
         return $offset;
     }
 }
-if (!function_exists('itgrix_gen_f2cd2954_in_schedule')) {
+if (!function_exists('itgrix_gen_3a87f17a_in_schedule')) {
     // Is the moment $at inside a named schedule ($days: ISO weekday => windows) with the calendar
     // ('off': days off, 'work': days worked although off, with Monday's hours; "Y-m-d" dates, "m-d"
     // days of every year)?  A window that crosses midnight belongs to the day it starts, so the
     // early hours also look at yesterday's windows.
-    function itgrix_gen_f2cd2954_in_schedule($days, $calendar, $zone, $at) {
-        $now = itgrix_gen_b81078db_local_time($at, $zone);
+    function itgrix_gen_3a87f17a_in_schedule($days, $calendar, $zone, $at) {
+        $now = itgrix_gen_c25d0c02_local_time($at, $zone);
+        if (isset($calendar['years']) && (int) substr($now[2], 0, 4) > $calendar['years'][1]) {
+            itgrix_gen_71a14869_past_range('public holidays', $calendar['years'][1]);
+        }
         for ($back = 0; $back < 2; $back++) {
             $date = gmdate('Y-m-d', $now[3] - $back * 86400); // today, then yesterday (local calendar)
             $dates = array($date, substr($date, 5));
@@ -90,9 +108,9 @@ if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
 }
-if (!function_exists('itgrix_gen_2fc77e1a_zone')) {
+if (!function_exists('itgrix_gen_1a5190ce_zone')) {
     // "Europe\/Berlin": UTC offsets from the tz database, 2020-2040
-    function itgrix_gen_2fc77e1a_zone() {
+    function itgrix_gen_1a5190ce_zone() {
         return array(
             3600,
             array(
@@ -108,12 +126,13 @@ if (!function_exists('itgrix_gen_2fc77e1a_zone')) {
                 7200, 3600, 7200, 3600, 7200, 3600, 7200, 3600, 7200, 3600, 7200, 3600, 7200, 3600, 7200, 3600,
                 7200, 3600, 7200, 3600, 7200, 3600, 7200, 3600, 7200, 3600,
             ),
+            2240611200,
         );
     }
 }
-if (!function_exists('itgrix_gen_6b812262_calendar')) {
+if (!function_exists('itgrix_gen_7fb64be4_calendar')) {
     // the calendar: public holidays of "DE-BY", the spec's own days (2025-2032; m-d: every year)
-    function itgrix_gen_6b812262_calendar() {
+    function itgrix_gen_7fb64be4_calendar() {
         return array(
             'off' => array(
                 '08-15', '12-24', '12-25', '12-26', '12-27', '12-28', '12-29', '12-30', '12-31', '2025-01-01',
@@ -135,6 +154,7 @@ if (!function_exists('itgrix_gen_6b812262_calendar')) {
                 '2032-12-25', '2032-12-26',
             ),
             'work' => array('2027-03-20'),
+            'years' => array(2025, 2032),
         );
     }
 }
@@ -155,17 +175,17 @@ if (!function_exists('itgrix_gen_process_final_params_faab3e0c')) {
     function itgrix_gen_process_final_params_faab3e0c($params) {
         $name = 'process_final_params:Müller Heizungsbau GmbH';
         $fallback = itgrix_gen_dd1d38ed_reply(itgrix_gen_5350eb8e_pick($params, array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID')));
-        if (!is_array($params)) {
+        if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_641bf1fe_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick($params, array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID'));
             // final_params.rules[0]: now is in the schedule "buero" ("Europe\/Berlin")
-            if (itgrix_gen_f2cd2954_in_schedule(itgrix_gen_a0b97361_schedule(), itgrix_gen_6b812262_calendar(), itgrix_gen_2fc77e1a_zone(), itgrix_gen_884c54c7_now())) {
+            if (itgrix_gen_3a87f17a_in_schedule(itgrix_gen_a0b97361_schedule(), itgrix_gen_7fb64be4_calendar(), itgrix_gen_1a5190ce_zone(), itgrix_gen_884c54c7_now())) {
                 $data['ADD_TO_CHAT'] = 1;
             }
             // final_params.rules[1]: not (now is in the schedule "buero" ("Europe\/Berlin"))
-            if (!(itgrix_gen_f2cd2954_in_schedule(itgrix_gen_a0b97361_schedule(), itgrix_gen_6b812262_calendar(), itgrix_gen_2fc77e1a_zone(), itgrix_gen_884c54c7_now()))) {
+            if (!(itgrix_gen_3a87f17a_in_schedule(itgrix_gen_a0b97361_schedule(), itgrix_gen_7fb64be4_calendar(), itgrix_gen_1a5190ce_zone(), itgrix_gen_884c54c7_now()))) {
                 $data['ADD_TO_CHAT'] = 0;
             }
             return itgrix_gen_dd1d38ed_reply($data);
