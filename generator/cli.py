@@ -263,8 +263,15 @@ def run(
     now: str | None = typer.Option(
         None, "--now", help="Pin the clock (ISO 8601 with offset) for hours/deadline logic."
     ),
+    live_network: bool = typer.Option(
+        False,
+        "--live-network",
+        help="Really send the webhooks the file makes (default: a stub answers 200 and they are only printed).",
+    ),
 ) -> None:
-    """Render in memory and run one customization on one input with real PHP, as the connector would."""
+    """Render in memory and run one customization on one input with real PHP, as the connector would.
+    Webhooks are not sent (trying a case must not post test data to a client's live URL): each is
+    printed on stderr as `would send: METHOD URL BODY`; --live-network sends them."""
     import tempfile
 
     from generator.php.runner import Case, require_php, run_batch
@@ -282,8 +289,10 @@ def run(
     with tempfile.TemporaryDirectory(prefix="itgrix-gen-run-") as tmp:
         path = Path(tmp) / files[key].filename
         path.write_text(files[key].content, encoding="utf-8")
-        result = run_batch([Case(str(path), text, moment)], php_bin)[0]
+        result = run_batch([Case(str(path), text, moment)], php_bin, stub_http=not live_network)[0]
     for line in result.log + [f"PHP {e}" for e in result.errors]:
+        if line.startswith(_STUBBED):
+            line = "would send (not sent: --live-network sends it): " + line[len(_STUBBED) :]
         err.print(line, markup=False)
     if result.output:
         err.print(f"the file printed: {result.output!r}", markup=False)
@@ -292,6 +301,9 @@ def run(
     if result.reply_json is not None:
         sys.stdout.write(result.reply_json + "\n")
     raise Exit(0 if result.clean else 1)
+
+
+_STUBBED = "http stub: "  # how the harness's HTTP stub logs a request it answered instead of the network
 
 
 def _call(name: str | None, input: str | None, case: Path | None, now: str | None) -> tuple[str, str, int | None]:

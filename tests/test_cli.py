@@ -227,3 +227,45 @@ def test_readme_commands_exist():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for command in set(re.findall(r"(?:`|bin/|\$ )itgrix-gen ([a-z]+)", readme)):
         assert cli_here(command, "--help").returncode == 0, command
+
+
+def test_run_never_reaches_the_network_unless_asked(tmp_path):
+    # Issue 17: trying a case on the laptop posted test data to the client's live URL.  `run` uses
+    # the stub transport of `test` and prints what would have been sent; --live-network opts in.
+    import http.server
+    import threading
+
+    received: list[bytes] = []
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (the standard library's name)
+            received.append(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        spec = tmp_path / "spec.yaml"
+        spec.write_text(
+            "version: 1\nname: hook\ntimezone: Europe/Moscow\npost_registration:\n  webhook:\n"
+            f"    url: 'http://127.0.0.1:{server.server_address[1]}/hook?phone={{client_phone}}'\n"
+            "    timeout_s: 10\n",
+            encoding="utf-8",
+        )
+        call = {"call_stage": "call_ended", "call_full": {"entity": {"type": "lead", "id": 7, "name": "ТОО Алма"}}}
+        dry = cli_here("run", str(spec), "post_registration", "--input", "-", input=json.dumps(call))
+        assert dry.returncode == 0, dry.stderr
+        assert received == []
+        assert "would send (not sent: --live-network sends it): POST http://127.0.0.1:" in dry.stderr
+        assert "ТОО Алма" in dry.stderr
+        live = cli_here("run", str(spec), "post_registration", "--input", "-", "--live-network", input=json.dumps(call))
+        assert live.returncode == 0, live.stderr
+        assert len(received) == 1 and "ТОО Алма" in received[0].decode("utf-8")
+        assert "would send" not in live.stderr
+    finally:
+        server.shutdown()
