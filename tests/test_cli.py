@@ -238,7 +238,7 @@ def test_run_never_reaches_the_network_unless_asked(tmp_path):
     received: list[bytes] = []
 
     class Hook(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (the standard library's name)
+        def do_POST(self) -> None:
             received.append(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
             self.send_response(200)
             self.send_header("Content-Length", "0")
