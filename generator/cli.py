@@ -1109,9 +1109,12 @@ def simulate(
         raise UsageProblem(f"--format {format!r}: text, json or jsonl")
     loaded = _one_spec(spec)
     if compare:
+        from generator.capture.log import require_entries
         from generator.simulate.compare import compare as run_compare
 
-        report = run_compare(_read_capture(compare))
+        capture = _read_capture(compare)
+        require_entries(capture)
+        report = run_compare(capture)
         sys.stdout.write(report.text() if format == "text" else json.dumps(report.as_json(), indent=2) + "\n")
         raise Exit(1 if report.differences else 0)
     items = scenarios_for(loaded, list(scenarios or []))

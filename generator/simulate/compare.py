@@ -20,6 +20,11 @@ STAGE_RANK = {flow.AUTODISTRIBUTION: 0, flow.ORIGINATE: 0, flow.REQUESTED: 1, fl
 STAGE_RANK[flow.CALL_ENDED] = 2
 
 
+# Asked before any conversation, with inputs of their own and no linkedid: counted, never ordered
+# within a call (nothing in their input says which call they belong to).
+BEFORE_CALL = {"customize_autodistribution": flow.AUTODISTRIBUTION, "process_originate_params": flow.ORIGINATE}
+
+
 def call_of(entry: Entry) -> str | None:
     """The call's linkedid (call_full.channel.id; process_record_file_path's call_id)."""
     data = entry.input if isinstance(entry.input, dict) else {}
@@ -33,12 +38,25 @@ def call_of(entry: Entry) -> str | None:
     return None
 
 
+def conversation_of(entry: Entry) -> str:
+    """The conversation a line belongs to (call_full.active_conversation_id; "" for the call's own
+    lines): rings of one call start at different seconds, so order is judged per conversation."""
+    data = entry.input if isinstance(entry.input, dict) else {}
+    call_full = data.get("call_full")
+    active = call_full.get("active_conversation_id") if isinstance(call_full, dict) else None
+    return str(active) if active not in (None, "") else ""
+
+
 def stage_of(entry: Entry) -> str | None:
     """The input's call_stage, else the one stage the table gives the customization."""
     data = entry.input if isinstance(entry.input, dict) else {}
     stage = data.get("call_stage")
     if isinstance(stage, str) and stage:
         return stage
+    if entry.customization in BEFORE_CALL:
+        return BEFORE_CALL[entry.customization]
+    if entry.customization == "process_client_phone" and "phone" in data and "call_stage" not in data:
+        return flow.AUTODISTRIBUTION  # the caller's number before ringing: the one call without a stage
     stages = flow.stages_of(entry.customization)
     return stages[0] if len(stages) == 1 else None
 
@@ -48,6 +66,11 @@ def position(stage: str, customization: str) -> int | None:
         if step.stage == stage and step.customization == customization:
             return i
     return None
+
+
+def _rank(stage: str, customization: str) -> int:
+    found = position(stage, customization)
+    return len(flow.FLOW) if found is None else found
 
 
 @dataclass
@@ -65,6 +88,7 @@ class Report:
     calls: int = 0
     lines: int = 0
     unplaced: int = 0  # lines without a call id or a stage
+    before_call: int = 0  # autodistribution and originate lines (no call id to place them in)
     seen: Counter[tuple[str, str]] = field(default_factory=Counter)  # (stage, customization) -> lines
     differences: list[Difference] = field(default_factory=list)
     unseen: list[tuple[str, str]] = field(default_factory=list)
@@ -72,7 +96,8 @@ class Report:
     def add(self, kind: str, text: str, call: str) -> None:
         for diff in self.differences:
             if diff.kind == kind and diff.text == text:
-                diff.calls.append(call)
+                if call not in diff.calls:
+                    diff.calls.append(call)
                 return
         self.differences.append(Difference(kind, text, [call]))
 
@@ -81,6 +106,7 @@ class Report:
             "calls": self.calls,
             "lines": self.lines,
             "unplaced": self.unplaced,
+            "before_call": self.before_call,
             "seen": [{"stage": s, "customization": c, "lines": n} for (s, c), n in sorted(self.seen.items())],
             "differences": [d.as_json() for d in self.differences],
             "not_seen": [{"stage": s, "customization": c} for s, c in self.unseen],
@@ -88,10 +114,12 @@ class Report:
 
     def text(self) -> str:
         out = [f"{self.lines} captured lines of {self.calls} calls against the flow table (generator/simulate/flow.py)"]
+        if self.before_call:
+            out.append(f"  {self.before_call} lines asked before a call exists (autodistribution, click-to-call)")
         if self.unplaced:
             out.append(f"  {self.unplaced} lines name no call or no stage and were left out")
         out.append("seen (stage, customization: lines):")
-        for (stage, name), n in sorted(self.seen.items(), key=lambda kv: (position(*kv[0]) or 999, kv[0])):
+        for (stage, name), n in sorted(self.seen.items(), key=lambda kv: (_rank(*kv[0]), kv[0])):
             mark = "" if position(stage, name) is not None else "   <- not in the table"
             out.append(f"  {stage:<24} {name:<30} {n}{mark}")
         if self.differences:
@@ -114,6 +142,12 @@ def compare(capture: Capture) -> Report:
     for n, entry in enumerate(capture.entries):
         report.lines += 1
         call, stage = call_of(entry), stage_of(entry)
+        if stage in (flow.AUTODISTRIBUTION, flow.ORIGINATE):
+            report.seen[(stage, entry.customization)] += 1
+            if position(stage, entry.customization) is None:
+                report.add("stage", f"{entry.customization} ran at {stage}, which the table does not list", "-")
+            report.before_call += 1
+            continue
         if call is None or stage is None:
             report.unplaced += 1
             continue
@@ -135,14 +169,22 @@ def compare(capture: Capture) -> Report:
                 continue  # the same second: no order to judge
             if STAGE_RANK.get(s1, 1) > STAGE_RANK.get(s2, 1):
                 report.add("order", f"{first.customization} at {s1} came before {second.customization} at {s2}", call)
-                continue
-            p1, p2 = position(s1, first.customization), position(s2, second.customization)
-            if s1 == s2 and p1 is not None and p2 is not None and p1 > p2:
-                report.add(
-                    "order",
-                    f"at {s1}: {first.customization} ran before {second.customization}; the table has the reverse",
-                    call,
-                )
+        # Within a stage, only the lines of one conversation follow the table's order: another
+        # extension's ring is another walk through the same rows, seconds later.
+        groups: dict[tuple[str, str], list[Entry]] = defaultdict(list)
+        for _n, entry, stage in lines:
+            groups[(conversation_of(entry), stage)].append(entry)
+        for (_conversation, stage), entries in groups.items():
+            for first, second in itertools.pairwise(entries):
+                if first.unix is None or second.unix is None or first.unix >= second.unix:
+                    continue
+                p1, p2 = position(stage, first.customization), position(stage, second.customization)
+                if p1 is not None and p2 is not None and p1 > p2:
+                    report.add(
+                        "order",
+                        f"at {stage}: {first.customization} ran before {second.customization}; the table has the reverse",
+                        call,
+                    )
     for step in flow.FLOW:
         if step.customization and (step.stage, step.customization) not in report.seen:
             pair = (step.stage, step.customization)
