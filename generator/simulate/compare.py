@@ -55,8 +55,12 @@ def stage_of(entry: Entry) -> str | None:
         return stage
     if entry.customization in BEFORE_CALL:
         return BEFORE_CALL[entry.customization]
-    if entry.customization == "process_client_phone" and "phone" in data and "call_stage" not in data:
-        return flow.AUTODISTRIBUTION  # the caller's number before ringing: the one call without a stage
+    if entry.customization in ("process_client_phone", "process_user_phone") and "phone" in data:
+        # No stage: asked before a call exists.  Before ringing (autodistribution) the input has
+        # the call; for click-to-call there is none yet.
+        if entry.customization == "process_client_phone" and "call_full" in data:
+            return flow.AUTODISTRIBUTION
+        return flow.ORIGINATE
     stages = flow.stages_of(entry.customization)
     return stages[0] if len(stages) == 1 else None
 

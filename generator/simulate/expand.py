@@ -35,7 +35,7 @@ def moments(sc: Scenario) -> list[Moment]:
     if sc.autodistribution:
         found.append((0.0, 0, -1, Moment(0.0, flow.AUTODISTRIBUTION)))
     if sc.direction == "click-to-call":
-        found.append((0.0, 0, -1, Moment(0.0, flow.ORIGINATE)))
+        found.append((0.0, 0, -1, Moment(0.0, flow.ORIGINATE, 0)))  # the employee's leg: ring 0
     for i, ring in enumerate(sc.rings):
         found.append((ring.at, rank[flow.REQUESTED], i, Moment(ring.at, flow.REQUESTED, i)))
         if ring.answered_at is not None:
@@ -264,6 +264,9 @@ def input_for(state: CallState, name: str, stage: str, seconds: float, ring: int
     ext = [r.extension for r in sc.rings]
     if name in ("need_registration", "post_registration"):
         return {"call_full": call_full, "call_stage": stage}
+    if stage == flow.ORIGINATE and name in ("process_client_phone", "process_user_phone"):
+        # Bitrix24's OnExternalCallStart: no call on the PBX yet, so only the number.
+        return {"phone": sc.client if name == "process_client_phone" else ext[0]}
     if name == "process_client_phone":
         payload: dict[str, Any] = {"phone": sc.client, "call_full": call_full}
         if stage != flow.AUTODISTRIBUTION:  # before ringing there is no stage to name
@@ -306,7 +309,7 @@ def input_for(state: CallState, name: str, stage: str, seconds: float, ring: int
                 "caller_id": ext[0],
                 "channel": f"PJSIP/{ext[0]}",
                 "context": "from-crm",
-                "extension": sc.client,
+                "extension": state.client_phone,  # process_client_phone's answer
                 "priority": "1",
                 "request_data": json.dumps({"user_id": state.first_user_id()}),
             }

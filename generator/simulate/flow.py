@@ -7,12 +7,22 @@ Sources (docs/connector/call-flow.md): `doc` where the connector's or Bitrix24's
 says it, `inf` where the order is reconstructed and a real server's log must confirm it.  Where
 call-flow.md is silent, the row says what an integrator would expect (`silent`), and the README's
 "See a call before it happens" repeats it:
-- click-to-call: process_user_phone runs for the employee's leg (to find the user), the clicked
-  number goes to process_originate_params as clicked (no process_client_phone first);
+- click-to-call: call-flow.md gives "Bitrix24's event -> up/cp -> process_originate_params" [inf]:
+  process_user_phone (the employee), then process_client_phone (the clicked number, whose answer
+  is the originate's `extension`), then process_originate_params; their inputs carry only `phone`
+  (no call exists yet, so no call_full and no call_stage);
 - the card: the connector asks for it when an extension rings and when it answers (connector
   setting `card`, default both; the spec's call_card decides which of them go out);
-- the record: with `record_link` in the spec the link goes into the activity
-  (customize_attach_record_url, crm.activity.update), else the file (attachRecord);
+- the record: the connector attaches it either as a link or as a file, by its own setting. The
+  connector's page on customize_attach_record_url (docs-notes.md 3.14) says it "runs only if it is
+  configured to attach a link to a record instead of a call record file" [doc]: link mode runs
+  customize_attach_record_url (crm.activity.update, cancellable), file mode sends attachRecord.
+  call-flow.md's "process_record_file_path -> customize_attach_record_url -> attachRecord" is that
+  order with one of the two; the spec's `record_link` only says what link the file writes (the
+  simulator picks link mode for a spec that has it; a scenario's connector.record_as overrides);
+- missed-call tasks: for a missed incoming call (the IVR included) and for an unanswered outgoing
+  one: the connector's page on process_task_creation_params says "on missed incoming call or
+  unanswered outgoing call" (docs-notes.md 3.9) [doc];
 - after a missed call: finish, then the task, then entity and activity (as for answered calls);
 - need_registration answering false at conversation_requested: nothing else for that ring; at a
   later stage: that stage's card/hide requests are not sent; at call_ended: no finish and nothing
@@ -58,7 +68,7 @@ WHEN = {
     "record": "answered and finished, with a recording",
     "record_file": "answered and finished, with a recording attached as a file",
     "record_link": "answered and finished, with a recording attached as a link",
-    "missed_task": "missed (or unanswered outgoing), registered, missed-call tasks switched on",
+    "missed_task": "missed incoming (or in the IVR) or unanswered outgoing [doc], finished, tasks switched on",
     "finished": "the finish was sent and the call has an entity (found, or a lead the register created)",
     "finished_any": "the finish was sent",
 }
@@ -66,6 +76,8 @@ WHEN = {
 FLOW: tuple[Step, ...] = (
     Step(AUTODISTRIBUTION, "process_client_phone", "autodistribution", None, "inf", "the caller's number first"),
     Step(AUTODISTRIBUTION, "customize_autodistribution", "autodistribution", "dialplan: ring", "doc"),
+    Step(ORIGINATE, "process_user_phone", "always", None, "inf", "the employee who clicked"),
+    Step(ORIGINATE, "process_client_phone", "always", None, "inf", "the clicked number, into the originate"),
     Step(ORIGINATE, "process_originate_params", "always", "originate", "doc", "Bitrix24 registered the call"),
     Step(REQUESTED, "need_registration", "always", None, "doc"),
     Step(REQUESTED, "process_client_phone", "unregistered", None, "inf"),
@@ -80,12 +92,12 @@ FLOW: tuple[Step, ...] = (
     Step(ENDED, None, "hide_own", "telephony.externalcall.hide", "inf"),
     Step(CALL_ENDED, "need_registration", "always", None, "doc", "false: no finish"),
     Step(CALL_ENDED, "process_client_phone", "ivr", None, "inf"),
-    Step(CALL_ENDED, "process_registration_params", "ivr", "telephony.externalcall.register", "doc"),
+    Step(CALL_ENDED, "process_registration_params", "ivr", "telephony.externalcall.register", "inf"),
     Step(CALL_ENDED, "post_registration", "ivr_registered", None, "doc"),
     Step(CALL_ENDED, "process_final_params", "registered", "telephony.externalcall.finish", "doc"),
     Step(CALL_ENDED, "process_record_file_path", "record", None, "inf", "its own 10 s timeout"),
-    Step(CALL_ENDED, "customize_attach_record_url", "record_link", "crm.activity.update", "silent"),
-    Step(CALL_ENDED, None, "record_file", "telephony.externalCall.attachRecord", "doc"),
+    Step(CALL_ENDED, "customize_attach_record_url", "record_link", "crm.activity.update", "doc", "link mode only"),
+    Step(CALL_ENDED, None, "record_file", "telephony.externalCall.attachRecord", "doc", "file mode"),
     Step(CALL_ENDED, "process_task_creation_params", "missed_task", "tasks.task.add", "inf"),
     Step(CALL_ENDED, "customize_entity", "finished", "crm.{entity}.update", "inf"),
     Step(CALL_ENDED, "customize_activity", "finished_any", "crm.activity.update", "inf"),

@@ -345,13 +345,23 @@ def describe(moment: Moment, sc: Any) -> str:
         return f"{sc.client} calls; the dialplan asks the connector whom to ring"
     if moment.stage == flow.ORIGINATE:
         return f"Bitrix24: click-to-call to {sc.client} by {sc.rings[0].extension}"
+    # An outgoing or click-to-call ring is the client's phone ringing, and the client answers it
+    # (call-flow.md: "the employee's leg rings ... the client answers").
+    outward = sc.direction in ("outgoing", "click-to-call")
+    answered = ring is not None and sc.rings[ring].answered
     if moment.stage == flow.REQUESTED:
         via = sc.rings[ring].transfer_from if ring is not None else None
+        if sc.direction == "outgoing":
+            return f"{ext} calls {sc.client}; the client's phone rings"
+        if sc.direction == "click-to-call":
+            return f"{ext} rings (the employee's leg), then the client's phone"
         return f"{ext} rings" + (f" (transferred by {via})" if via else "")
     if moment.stage == flow.ACCEPTED:
-        return f"{ext} answers"
+        return f"the client answers ({ext} talks)" if outward else f"{ext} answers"
     if moment.stage == flow.ENDED:
-        return f"{ext} hangs up" if ring is not None and sc.rings[ring].answered else f"{ext} stops ringing"
+        if outward:
+            return f"{ext} hangs up" if answered else "the client does not answer"
+        return f"{ext} hangs up" if answered else f"{ext} stops ringing"
     return "the caller hangs up in the IVR" if sc.ivr else "the call ends"
 
 
