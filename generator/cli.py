@@ -125,9 +125,15 @@ def load_all(paths: list[Path]) -> tuple[list[LoadedSpec], int]:
             loaded.append(loader.load(path))
         except SpecError as exc:
             failed += 1
-            for issue in exc.issues:
-                err.print(f"[red]{issue}[/]" if sys.stderr.isatty() else str(issue), markup=sys.stderr.isatty())
+            _print_issues(exc)
     return loaded, failed
+
+
+def _print_issues(exc: Any) -> None:
+    """A spec's (or scenario's) mistakes, one `file:line:col: path: message` a line, as validate
+    prints them."""
+    for issue in exc.issues:
+        err.print(f"[red]{issue}[/]" if sys.stderr.isatty() else str(issue), markup=sys.stderr.isatty())
 
 
 class _progress_bar:
@@ -1117,8 +1123,17 @@ def simulate(
         report = run_compare(capture)
         sys.stdout.write(report.text() if format == "text" else json.dumps(report.as_json(), indent=2) + "\n")
         raise Exit(1 if report.differences else 0)
-    items = scenarios_for(loaded, list(scenarios or []))
+    from generator.speclang.issues import SpecError
+
+    try:
+        items = scenarios_for(loaded, list(scenarios or []))
+    except SpecError as exc:
+        _print_issues(exc)
+        raise Exit(2) from None
     if not items:
+        if scenarios:
+            named = ", ".join(f"{p}/" for p in scenarios)
+            raise UsageProblem(f"no scenario in {named}: the folder holds no .yaml or .yml file")
         raise UsageProblem(f"no scenario: name scenario files, or put them in {loaded.path.parent / 'scenarios'}/")
     php_bin = require_php(php)
     with _progress_bar(len(items), "simulating") as advance:

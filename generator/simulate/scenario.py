@@ -198,8 +198,10 @@ def load(path: Path) -> LoadedScenario:
     from generator.speclang import validation, yamlfile
 
     display = str(path)
-    text = yamlfile.read_text(path, display)
-    data, positions = yamlfile.load(text, display)
+    text = yamlfile.read_text(path, display, kind="scenario")
+    data, positions = yamlfile.load(
+        text, display, empty="the scenario is empty; it needs at least name, start, client and rings (or ivr: true)"
+    )
     if not isinstance(data, dict):
         raise SpecError([SpecIssue(display, 1, 1, "", "a scenario is a map (name, start, direction, rings, ...)")])
     try:

@@ -23,9 +23,18 @@ def nearest(positions: Positions, path: KeyPath, default: Pos) -> Pos:
 
 
 def unique(issues: list[SpecIssue]) -> list[SpecIssue]:
-    """One message per place: a regex Python and PCRE both reject is reported once."""
+    """One message per place: a regex Python and PCRE both reject is reported once; a missing key
+    that a "did you mean" beside it already names is not reported again (`strat:` says it)."""
     seen: dict[KeyPath, SpecIssue] = {}
+    meant = {
+        (i.file, i.path.rpartition(".")[0], m.group(1))
+        for i in issues
+        if (m := re.search(r"did you mean '([^']+)'", i.message))
+    }
     for issue in issues:
+        missing = re.fullmatch(r"required key '([^']+)' is missing", issue.message)
+        if missing and (issue.file, issue.path.rpartition(".")[0], missing.group(1)) in meant:
+            continue
         key = (issue.file, issue.line, issue.col, issue.path)
         if key not in seen:
             seen[key] = issue

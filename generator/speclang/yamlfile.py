@@ -35,23 +35,24 @@ MAX_NUMBER_DIGITS = 1000
 _LONG_NUMBER = re.compile(rf"[-+]?[0-9_]{{{MAX_NUMBER_DIGITS},}}(\.[0-9_]*)?([eE][-+]?[0-9]+)?")
 
 
-def read_bytes(path: Path, display: str, limit: int = MAX_SPEC_BYTES) -> bytes:
+def read_bytes(path: Path, display: str, limit: int = MAX_SPEC_BYTES, kind: str = "spec") -> bytes:
     """A spec file's bytes, the one check every reader of a spec shares (load, render's cache,
     Python specs): a regular file (never a device such as /dev/zero, never a FIFO that would wait
-    for a writer) of at most `limit` bytes."""
+    for a writer) of at most `limit` bytes.  `kind` names the file in the messages (a scenario is
+    read the same way)."""
     try:
         # O_NONBLOCK: opening a FIFO must not wait for a writer; the fstat below then refuses it.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except IsADirectoryError:
-        raise fail(display, "is a folder, not a spec file") from None
+        raise fail(display, f"is a folder, not a {kind} file") from None
     except OSError as exc:
         raise fail(display, f"cannot read: {exc.strerror or exc}") from None
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
-            raise fail(display, "is a folder, not a spec file")
+            raise fail(display, f"is a folder, not a {kind} file")
         if not stat.S_ISREG(info.st_mode):
-            raise fail(display, "not a regular file (a device, FIFO or socket): a spec is a text file")
+            raise fail(display, f"not a regular file (a device, FIFO or socket): a {kind} is a text file")
         if info.st_size > limit:
             raise fail(
                 display,
@@ -69,9 +70,9 @@ def read_bytes(path: Path, display: str, limit: int = MAX_SPEC_BYTES) -> bytes:
     return data
 
 
-def read_text(path: Path, display: str) -> str:
+def read_text(path: Path, display: str, kind: str = "spec") -> str:
     """The spec's text: a regular file, within the size limit, UTF-8 (a BOM is dropped)."""
-    data = read_bytes(path, display)
+    data = read_bytes(path, display, kind=kind)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -106,7 +107,9 @@ _SpecConstructor.add_constructor("tag:yaml.org,2002:timestamp", SafeConstructor.
 _SpecConstructor.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
-def load(text: str, display: str) -> tuple[Any, Positions]:
+def load(
+    text: str, display: str, empty: str = "the spec is empty; it needs at least version: 1 and name"
+) -> tuple[Any, Positions]:
     """The document as plain dicts/lists/scalars, and where each key and value stands.  Both come
     from libyaml (the C parser): the data from its loader, the places from its node tree."""
     scan(text, display)
@@ -122,7 +125,7 @@ def load(text: str, display: str) -> tuple[Any, Positions]:
     except (YAMLError, ValueError, TypeError, RecursionError) as exc:
         raise fail(display, f"YAML error: {_one_line(exc)}") from None
     if doc is None:
-        raise fail(display, "the spec is empty; it needs at least version: 1 and name")
+        raise fail(display, empty)
     positions: Positions = {(): (display, 1, 1)}
     if node is not None:
         _index(node, (), positions, display, yaml.constructor)
