@@ -101,4 +101,4 @@ def test_a_log_with_nothing_usable_is_a_usage_error(tmp_path: Path) -> None:
     done = cli_here("simulate", "specs/kazakhstan/spec.yaml", "--compare", str(log))
     assert done.returncode == 2
     assert "no difference" not in done.stdout
-    assert "error: no captured call in 1 log file(s)" in done.stderr
+    assert "error: no captured call in" in done.stderr

@@ -241,16 +241,6 @@ def loads(raw: bytes | str) -> Any:
     return json.loads(raw, parse_constant=_no_constant)
 
 
-def require_entries(capture: Capture) -> None:
-    """A reader that has nothing to judge stops with exit 2 (as `fields --probe` does): an empty or
-    broken log must not read as "no difference"."""
-    if not capture.entries:
-        skipped = f" ({capture.skipped_text()})" if capture.skipped else ""
-        raise UsageProblem(
-            f"no captured call in {len(capture.files)} log file(s){skipped}: name the capture folder or its .jsonl files"
-        )
-
-
 def _parse(raw: bytes | None, names: tuple[str, ...], where: str) -> tuple[Entry | None, str | None]:
     """A line as `_lines` gives it: an entry, or why not (None for a blank line)."""
     why = _unusable(raw)
