@@ -446,6 +446,37 @@ def test_after_a_sigkill_the_master_ends_by_itself(remote, tmp_path, control):
     proc.communicate(timeout=60)
     go.touch()  # the server's side finishes its work; then the master has nothing left to carry
     assert wait_until(lambda: not ours(control), 120), ours(control)
+    # The killed run's control folder is left behind; the next run removes it (issue 22: nothing
+    # left in /tmp).
+    assert [p.name for p in control.iterdir()], "SIGKILL leaves the folder (nothing can run then)"
+    assert spawn("status", str(EXAMPLE), "--to", target).wait(timeout=120) in (0, 1)
+    assert not list(control.iterdir())
+
+
+def test_stale_control_folders_of_dead_runs_are_swept_and_nothing_else(tmp_path, monkeypatch):
+    import subprocess
+
+    from generator.remote import ssh
+
+    monkeypatch.setenv("ITGRIX_GEN_CONTROL_DIR", str(tmp_path))
+    monkeypatch.setattr(ssh, "_SWEPT", set())
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale = tmp_path / f"igg-{dead.pid}-abc123"
+    stale.mkdir(mode=0o700)
+    (stale / "errors").write_text("")
+    alive = tmp_path / f"igg-{os.getppid()}-def456"  # a run that is still going
+    alive.mkdir()
+    other = tmp_path / "igg-notours"
+    other.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "keep").write_text("")
+    (tmp_path / f"igg-{dead.pid}-link").symlink_to(elsewhere)
+    ssh.sweep_stale_control_dirs()
+    assert not stale.exists()
+    assert alive.is_dir() and other.is_dir() and (elsewhere / "keep").exists()
+    assert (tmp_path / f"igg-{dead.pid}-link").is_symlink()
 
 
 def test_a_hand_edit_made_during_the_servers_lint_is_refused_not_overwritten(remote, tmp_path):

@@ -71,13 +71,54 @@ def close_all() -> None:
         conn.close()
 
 
+_STALE = re.compile(r"igg-(\d+)-[A-Za-z0-9_]+")
+_SWEPT: set[str] = set()
+
+
+def sweep_stale_control_dirs() -> None:
+    """Remove the control folders of runs that were killed (SIGKILL leaves no chance to clean up):
+    only our own user's folders (`igg-<pid>-…`, 0700, made by mkdtemp) whose process is gone, and
+    only their plain entries (sockets, the errors file); never through a link.  Once per process
+    and folder."""
+    root = control_root() or tempfile.gettempdir()
+    if root in _SWEPT:
+        return
+    _SWEPT.add(root)
+    try:
+        entries = list(os.scandir(root))
+    except OSError:
+        return
+    for entry in entries:
+        match = _STALE.fullmatch(entry.name)
+        if not match or int(match.group(1)) == os.getpid():
+            continue
+        try:
+            if not entry.is_dir(follow_symlinks=False) or entry.stat(follow_symlinks=False).st_uid != os.geteuid():
+                continue
+            os.kill(int(match.group(1)), 0)
+            continue  # that run is alive
+        except ProcessLookupError:
+            pass
+        except OSError:
+            continue  # alive under another user, or unreadable: not ours to touch
+        try:
+            for inner in os.scandir(entry.path):
+                if not inner.is_dir(follow_symlinks=False):
+                    os.unlink(inner.path)
+            os.rmdir(entry.path)
+        except OSError:
+            pass
+
+
 class Connection:
     def __init__(self, target: SshTarget, timeout: float = DEFAULT_TIMEOUT):
         self.target = target
         self.timeout = timeout
         self.deadline = time.monotonic() + timeout
-        # A short folder: a control socket's path must fit in 104 bytes.
-        self.dir = tempfile.mkdtemp(prefix="igg-", dir=control_root())
+        # A short folder: a control socket's path must fit in 104 bytes.  Its name carries our
+        # process id, so that a later run can remove what a SIGKILLed one could not.
+        sweep_stale_control_dirs()
+        self.dir = tempfile.mkdtemp(prefix=f"igg-{os.getpid()}-", dir=control_root())
         self.options = [
             "-o", "BatchMode=yes",  # never a password prompt: CI has no one to answer it
             "-o", f"ConnectTimeout={CONNECT_TIMEOUT}",
