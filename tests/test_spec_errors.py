@@ -31,3 +31,43 @@ def test_every_line_has_a_position():
     for folder in BAD:
         for line in (folder / "expected.txt").read_text(encoding="utf-8").splitlines():
             assert re.match(r"^[\w./-]+:\d+:\d+: ", line), line
+
+
+def _section_yaml(path: tuple[str, ...], body: str) -> str:
+    text, indent = "", ""
+    for part in path:
+        text += f"{indent}{part}:\n"
+        indent += "  "
+    return text + "".join(f"{indent}{line}\n" for line in body.splitlines())
+
+
+def _has_rules(customization) -> bool:
+    from generator.speclang.crosschecks import section_model
+
+    return "rules" in section_model(customization.section_path).model_fields
+
+
+def test_every_section_with_rules_has_its_conditions_checked(tmp_path):
+    """The registry drives the spec checks: a rule's `hours` without any timezone is a spec error
+    (file:line: path: message) in every customization's section that has rules, never an internal
+    error when the file is rendered (a section the checks did not know ended in ZoneInfoNotFoundError)."""
+    from generator.customizations import CUSTOMIZATIONS
+    from generator.pipeline import render_files
+    from generator.speclang.loader import SpecError
+    from tests.conftest import load_text
+
+    checked = 0
+    for c in CUSTOMIZATIONS:
+        if not _has_rules(c):
+            continue
+        then = "then: register" if c.name == "need_registration" else "set: {ITGRIX_NOTE: Привет}"
+        body = f"rules:\n  - when: {{hours: '09:00-18:00'}}\n    {then}"
+        text = 'version: 1\nname: "Клиент"\n' + _section_yaml(c.section_path, body)
+        folder = tmp_path / c.name
+        folder.mkdir()
+        with pytest.raises(SpecError) as caught:
+            render_files(load_text(folder, text))
+        where = ".".join(c.section_path) + ".rules.0.when"
+        assert any(i.path == where and "timezone" in i.message for i in caught.value.issues), (c.name, caught.value)
+        checked += 1
+    assert checked >= 10

@@ -6,24 +6,36 @@ they are reported in the same run as every field error (and tolerate data that i
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, get_args
+
+from pydantic import BaseModel
 
 from generator.speclang import placeholders
 from generator.speclang.issues import KeyPath
 
-SECTIONS_WITH_RULES = (
-    "registration",
-    "registration_params",
-    "final_params",
-    "entity",
-    "activity",
-    "tasks",
-    "originate",
-    "autodistribution",
-    "call_card",
-    "record_link",
-)
+
+def section_model(path: tuple[str, ...]) -> type[BaseModel]:
+    """The model of the spec section at `path` ("phones", "client" -> PhoneSection)."""
+    from generator.speclang.spec import Spec
+
+    model: type[BaseModel] = Spec
+    for part in path:
+        annotation = model.model_fields[part].annotation
+        model = next(a for a in (*get_args(annotation), annotation) if isinstance(a, type) and issubclass(a, BaseModel))
+    return model
+
+
+@functools.cache
+def sections_with_rules() -> tuple[tuple[str, ...], ...]:
+    """The section paths whose `rules` hold conditions: those of the registered customizations whose
+    section model has rules.  The registry decides, so a new customization's conditions are checked
+    too (a section these checks did not know let a rule's `hours` without a timezone through, to
+    fail when rendering with an internal ZoneInfoNotFoundError)."""
+    from generator.customizations import CUSTOMIZATIONS
+
+    return tuple(c.section_path for c in CUSTOMIZATIONS if "rules" in section_model(c.section_path).model_fields)
 
 
 def _get(data: Any, *keys: Any) -> Any:
@@ -40,13 +52,13 @@ def _get(data: Any, *keys: Any) -> Any:
 def iter_whens(data: Any) -> Iterator[tuple[KeyPath, Any]]:
     """(path, when) for every condition block in plain spec data, those inside `not` and `any` too
     (each with the time zone it inherits under `zone`)."""
-    for section in SECTIONS_WITH_RULES:
-        rules = _get(data, section, "rules")
+    for section in sections_with_rules():
+        rules = _get(data, *section, "rules")
         if isinstance(rules, list):
             for i, rule in enumerate(rules):
                 when = _get(rule, "when")
                 if isinstance(when, dict):
-                    yield from _nested((section, "rules", i, "when"), when, None)
+                    yield from _nested((*section, "rules", i, "when"), when, None)
     hook = _get(data, "post_registration", "webhook", "when")
     if isinstance(hook, dict):
         yield from _nested(("post_registration", "webhook", "when"), hook, None)
@@ -95,15 +107,15 @@ def typed_field_problem(key: str, value: Any) -> str | None:
 
 def iter_set_maps(data: Any) -> Iterator[tuple[KeyPath, dict[str, Any]]]:
     """(path, map) for every `set:` of the spec's sections and their rules."""
-    for section in SECTIONS_WITH_RULES:
-        block = _get(data, section)
+    for section in sections_with_rules():
+        block = _get(data, *section)
         if isinstance(_get(block, "set"), dict):
-            yield (section, "set"), block["set"]
+            yield (*section, "set"), block["set"]
         rules = _get(block, "rules")
         if isinstance(rules, list):
             for i, rule in enumerate(rules):
                 if isinstance(_get(rule, "set"), dict):
-                    yield (section, "rules", i, "set"), rule["set"]
+                    yield (*section, "rules", i, "set"), rule["set"]
 
 
 def cross_section_problems(data: Any) -> list[tuple[KeyPath, str]]:
