@@ -34,7 +34,8 @@ class SpecResult:
         return not self.errors
 
 
-def render_one(loader: Loader, path: Path, output: Path | None, many: bool) -> SpecResult:
+def render_spec(loader: Loader, path: Path, output: Path | None, many: bool) -> SpecResult:
+    """One spec of a batch: loaded, rendered, checked and planned into its folder (or its errors)."""
     from generator.pipeline import CheckFailed, OutputTooLarge, checked
     from generator.speclang.loader import SpecError
 
@@ -100,7 +101,7 @@ def _chunk(args: tuple[list[Path], Path | None, bool, Path | None]) -> list[Spec
 def _guarded(loader: Loader, path: Path, output: Path | None, many: bool) -> SpecResult:
     """One spec's failure, even a bug of ours, is reported for that spec; the batch goes on."""
     try:
-        return render_one(loader, path, output, many)
+        return render_spec(loader, path, output, many)
     except Exception as exc:
         text = " ".join(str(exc).split())[:300]
         return SpecResult(path, errors=[f"{path}: internal error: {type(exc).__name__}: {text} (run with --debug)"])
