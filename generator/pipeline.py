@@ -16,7 +16,6 @@ from typing import Any
 from generator.customizations import CUSTOMIZATIONS
 from generator.customizations.base import IND, SPEC_VERSION_MARK, Customization, FileContext
 from generator.emit import marked
-from generator.emit import marked as literals
 from generator.emit.templates import PhpCode, environment
 from generator.errors import UserError
 from generator.speclang.loader import LoadedSpec
@@ -151,11 +150,11 @@ def render_one(loaded: LoadedSpec, c: Customization) -> RenderedFile:
     context = dict(
         variables,
         filename=PhpCode(c.filename),
-        spec_name=PhpCode(literals.php_comment_text(spec.name)),
+        spec_name=PhpCode(marked.php_comment_text(spec.name)),
         what=PhpCode(what),
         summary=PhpCode(c.summary[0].lower() + c.summary[1:]),
         entry=PhpCode(c.entry(spec.name)),
-        name=PhpCode(literals.php_string(f"{c.name}:{spec.name}")),
+        name=PhpCode(marked.php_string(f"{c.name}:{spec.name}")),
         passthrough=PhpCode(passthrough),
         passthrough_only=section is None,
         log=PhpCode(ctx.fn("log")),

@@ -12,8 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from generator.emit import fields
-from generator.emit import marked as literals
+from generator.emit import fields, marked
 from generator.emit.runtime import PREFIX, runtime
 from generator.speclang import placeholders
 from generator.speclang.issues import KeyPath
@@ -31,7 +30,7 @@ IND = "    "
 
 def say(value: object) -> str:
     """A spec value as comment text: quoted, JSON-escaped ASCII, never a line break or `?>`."""
-    return literals.php_comment_text(str(value))
+    return marked.php_comment_text(str(value))
 
 
 def _parser_metadata(region: str, internal: int | None, extra: tuple[str, ...] = ()) -> str:
@@ -40,7 +39,7 @@ def _parser_metadata(region: str, internal: int | None, extra: tuple[str, ...] =
     codes' regions are wanted too (the `country` condition)."""
     from generator.emit.phones import region_metadata
 
-    return literals.php_pretty(region_metadata(region, internal, national=False, extra=extra), indent=4, width=110)
+    return marked.php_pretty(region_metadata(region, internal, national=False, extra=extra), indent=4, width=110)
 
 
 def _moment_word(hours: Any) -> str:
@@ -91,15 +90,15 @@ class FileContext:
         if cap.redact:
             # The redaction helpers by name (capture calls them only after its memory check).
             self.needs += ["redact", "redact_names"]
-            key = f"array({key}, {literals.php_string(self.fn('redact'))}, {literals.php_string(self.fn('redact_names'))})"
+            key = f"array({key}, {marked.php_string(self.fn('redact'))}, {marked.php_string(self.fn('redact_names'))})"
         config = (
-            f"array({literals.php_string(cap.dir)}, {literals.php_int(int(cap.max_mb * 1024 * 1024))}, "
-            f"{literals.php_int(cap.keep)}, {zone}, {key}, {literals.php_string(SPEC_VERSION_MARK)})"
+            f"array({marked.php_string(cap.dir)}, {marked.php_int(int(cap.max_mb * 1024 * 1024))}, "
+            f"{marked.php_int(cap.keep)}, {zone}, {key}, {marked.php_string(SPEC_VERSION_MARK)})"
         )
-        name = literals.php_string(f"{c.name}:{self.spec.name}")
+        name = marked.php_string(f"{c.name}:{self.spec.name}")
         return (
-            f"{self.fn('capture')}({config}, {name}, {literals.php_string(c.name)}, "
-            f"{literals.php_string(self.spec.name)},\n            $params, $reply, $decided, {would})"
+            f"{self.fn('capture')}({config}, {name}, {marked.php_string(c.name)}, "
+            f"{marked.php_string(self.spec.name)},\n            $params, $reply, $decided, {would})"
         )
 
     def redaction_key(self) -> str:
@@ -108,11 +107,11 @@ class FileContext:
         from generator.capture.redact import redact_key
 
         cap = self.spec.capture
-        return literals.php_string(redact_key(self.spec.name)) if cap is not None and cap.redact else "null"
+        return marked.php_string(redact_key(self.spec.name)) if cap is not None and cap.redact else "null"
 
     def decided(self, path: KeyPath) -> list[str]:
         """The statement that records a rule as the decision (capture / shadow only)."""
-        return [f"$decided = {literals.php_string(dotted(path))};"] if self.track else []
+        return [f"$decided = {marked.php_string(dotted(path))};"] if self.track else []
 
     def reported(self, key: str) -> str:
         """Like acc(), but a rule's read: the accessor, given the file's log name, says on stderr
@@ -175,7 +174,7 @@ class FileContext:
         for key in ("direction", "stage"):
             values = getattr(when, key)
             if values is not None:
-                tests.append(f"{self.fn('is')}({self.reported(key)}, {literals.php_array(list(values))})")
+                tests.append(f"{self.fn('is')}({self.reported(key)}, {marked.php_array(list(values))})")
                 words.append(f"{key} is " + " or ".join(say(v) for v in values))
         for key in ("extension", "trunk", "client_phone", "client_phone_raw", "line", "status"):
             match = getattr(when, key)
@@ -192,19 +191,19 @@ class FileContext:
             name = "client_phone.raw" if key == "client_phone_raw" else key
             words.append(f"{name} {self._match_words(match)}" + (" (as sent or as written)" if both else ""))
         if when.country is not None:
-            tests.append(f"{self.fn('is')}({self.countries()}, {literals.php_array(list(when.country))})")
+            tests.append(f"{self.fn('is')}({self.countries()}, {marked.php_array(list(when.country))})")
             words.append("the number's country is " + " or ".join(say(c) for c in when.country))
         if when.number_type is not None:
-            tests.append(f"{self.fn('is')}({self.number_types()}, {literals.php_array(list(when.number_type))})")
+            tests.append(f"{self.fn('is')}({self.number_types()}, {marked.php_array(list(when.number_type))})")
             words.append("number_type is " + " or ".join(say(t) for t in when.number_type))
         for key in ("answered", "is_ivr"):
             value = getattr(when, key)
             if value is not None:
-                tests.append(f"{self.fn('flag')}({self.reported(key)}, {literals.php_bool(value)})")
+                tests.append(f"{self.fn('flag')}({self.reported(key)}, {marked.php_bool(value)})")
                 words.append(f"{key} is {'true' if value else 'false'}")
         if when.duration is not None:
             for op, seconds in when.duration.tests():
-                tests.append(f"{self.fn('duration')}($params) {op} {literals.php_int(seconds)}")
+                tests.append(f"{self.fn('duration')}($params) {op} {marked.php_int(seconds)}")
                 words.append(f"duration {op} {seconds} s")
         if when.hours is not None or when.days is not None:
             windows, place, text = self._hours(when, zone)
@@ -213,11 +212,11 @@ class FileContext:
                 schedule = self.schedule(when.hours.schedule)
                 tests.append(f"{self.fn('in_schedule')}({schedule}, {self.calendar()}, {self.zone(place)}, {at})")
             else:
-                tests.append(f"{self.fn('in_hours')}({literals.php_value(windows)}, {self.zone(place)}, {at})")
+                tests.append(f"{self.fn('in_hours')}({marked.php_value(windows)}, {self.zone(place)}, {at})")
             words.append(text)
         for condition in when.field or ():
             keys = list(condition.keys())
-            values = f"{self.fn('at')}($params, {literals.php_array(keys)})"
+            values = f"{self.fn('at')}($params, {marked.php_array(keys)})"
             tests.append(self._match(values, condition.match()))
             words.append(f"{say('.'.join(keys))} {self._match_words(condition.match())}")
         if when.not_ is not None:
@@ -235,10 +234,10 @@ class FileContext:
         `wanted`: a function the spec's exact values go through too."""
         parts = []
         if match.values:
-            exact = literals.php_array(list(match.values))
+            exact = marked.php_array(list(match.values))
             parts.append(f"{self.fn('is')}({values}, {f'{wanted}({exact})' if wanted else exact})")
         if match.regexes:
-            patterns = "array(" + ", ".join(literals.php_regex(r) for r in match.regexes) + ")"
+            patterns = "array(" + ", ".join(marked.php_regex(r) for r in match.regexes) + ")"
             parts.append(f"{self.fn('matches')}({again if parts and again else values}, {patterns})")
         return parts[0] if len(parts) == 1 else "(" + " || ".join(parts) + ")"
 
@@ -296,7 +295,7 @@ class FileContext:
         for part in placeholders.parse(text):
             if isinstance(part, str):
                 if part:
-                    parts.append(literals.php_string(part))
+                    parts.append(marked.php_string(part))
                 continue
             parts.append(self._escape(self.placeholder(part), escape, part.key))
         if not parts:
@@ -312,9 +311,9 @@ class FileContext:
         if key == "duration":
             return f"(string) {self.fn('duration')}($params)"
         if path is not None:
-            return f"{self.fn('text')}({self.fn('at')}($params, {literals.php_array(list(path))}))"
+            return f"{self.fn('text')}({self.fn('at')}($params, {marked.php_array(list(path))}))"
         if key in placeholders.DATE_NAMES:
-            fmt = literals.php_string(part.format) if part.format is not None else "null"
+            fmt = marked.php_string(part.format) if part.format is not None else "null"
             zone = self.zone(str(self.spec.timezone or "UTC"))  # a spec without one is refused
             return f"{self.fn('date')}({self.fn('text')}({self.acc(key)}), {zone}, {fmt})"
         if key == "client_phone.raw":
@@ -340,7 +339,7 @@ class FileContext:
             if region is None:  # refused when the spec is loaded; belt and braces
                 raise ValueError("number_type needs a region")
             meta = _parser_metadata(region, internal)
-            types = literals.php_pretty(calling_code_types(region), indent=4, width=110)
+            types = marked.php_pretty(calling_code_types(region), indent=4, width=110)
             self.accessors["number_types"] = fields.function_of(
                 "number_types",
                 f"// the types of the client's number, by the numbering plan of {say(region)}",
@@ -426,7 +425,7 @@ class FileContext:
     def _escape(self, expr: str, escape: str | None, key: str | None = None) -> str:
         if escape == "html":
             # The recording (a path or URL in a link): bytes that are not UTF-8 as %XX.
-            return f"{self.fn('html')}({expr}, {literals.php_bool(key == 'record')})"
+            return f"{self.fn('html')}({expr}, {marked.php_bool(key == 'record')})"
         if escape == "url":
             return f"rawurlencode({expr})"
         if escape == "json":
@@ -440,13 +439,13 @@ class FileContext:
             parts = placeholders.parse(value)
             if placeholders.has_placeholders(parts):
                 return self.template(value)
-            return literals.php_string("".join(p for p in parts if isinstance(p, str)))
+            return marked.php_string("".join(p for p in parts if isinstance(p, str)))
         if isinstance(value, dict):
-            items = [f"{literals.php_string(str(k))} => {self.value(v, indent + 1)}" for k, v in value.items()]
+            items = [f"{marked.php_string(str(k))} => {self.value(v, indent + 1)}" for k, v in value.items()]
             return self._array(items, indent)
         if isinstance(value, list):
             return self._array([self.value(v, indent + 1) for v in value], indent)
-        return literals.php_value(value)
+        return marked.php_value(value)
 
     @staticmethod
     def _is_template(value: Any) -> bool:
@@ -464,7 +463,7 @@ class FileContext:
         out = []
         for key, value in values.items():
             expr = self.template(value, wrap=True) if self._is_template(value) else self.value(value)
-            out.extend(f"{target}[{literals.php_string(str(key))}] = {expr};".split("\n"))
+            out.extend(f"{target}[{marked.php_string(str(key))}] = {expr};".split("\n"))
         return out
 
     # --- rules ---------------------------------------------------------------------------
@@ -542,7 +541,7 @@ class Customization:
     # --- to override ---------------------------------------------------------------------
     def passthrough(self, ctx: FileContext) -> str:
         """The reply (a PHP expression over $params) when the spec leaves this section out."""
-        return f"{ctx.fn('reply')}({ctx.fn('pick')}($params, {literals.php_array(list(self.keys))}))"
+        return f"{ctx.fn('reply')}({ctx.fn('pick')}($params, {marked.php_array(list(self.keys))}))"
 
     def body(self, section: Any, ctx: FileContext) -> dict[str, Any]:
         """The template's variables: lines of statements (indented into the entry function) or

@@ -11,8 +11,8 @@ from pydantic import Field
 
 from generator.customizations import words
 from generator.customizations.base import FileContext, say
-from generator.customizations.fields_family import FieldsCustomization
-from generator.emit import marked as literals
+from generator.customizations.reply_map import ReplyMapCustomization
+from generator.emit import marked
 from generator.speclang.types import ParamsSection, Template
 
 
@@ -24,7 +24,7 @@ class RecordLink(ParamsSection):
 
 
 @dataclass(frozen=True)
-class AttachRecordUrl(FieldsCustomization):
+class AttachRecordUrl(ReplyMapCustomization):
     def before(self, section: RecordLink, ctx: FileContext) -> list[str]:
         out = []
         if section.description is not None:
@@ -37,7 +37,7 @@ class AttachRecordUrl(FieldsCustomization):
             )
             out.append(f"$data['DESCRIPTION'] = {ctx.template(section.description, 'html' if html else None)};")
         if section.description_type is not None:
-            out.append(f"$data['DESCRIPTION_TYPE'] = {literals.php_int(section.description_type)};")
+            out.append(f"$data['DESCRIPTION_TYPE'] = {marked.php_int(section.description_type)};")
         return out
 
     def own_words(self, section: RecordLink, spec: Any) -> list[str]:

@@ -12,8 +12,8 @@ from pydantic import Field, field_validator
 
 from generator.customizations import words
 from generator.customizations.base import FileContext, say
-from generator.customizations.fields_family import FieldsCustomization
-from generator.emit import marked as literals
+from generator.customizations.reply_map import ReplyMapCustomization
+from generator.emit import marked
 from generator.speclang import placeholders
 from generator.speclang.types import CALLERID_LIMIT, ParamsSection, Template
 
@@ -41,7 +41,7 @@ class Autodistribution(ParamsSection):
 
 
 @dataclass(frozen=True)
-class AutoDistribution(FieldsCustomization):
+class AutoDistribution(ReplyMapCustomization):
     def before(self, section: Autodistribution, ctx: FileContext) -> list[str]:
         if section.callerid_name is None:
             return []
@@ -49,14 +49,14 @@ class AutoDistribution(FieldsCustomization):
         comment = ctx.comment(self.section_path + ("callerid_name",), say(section.callerid_name))
         if not placeholders.has_placeholders(parts):
             text = "".join(p for p in parts if isinstance(p, str))
-            return [comment] + ([f"$data['name'] = {literals.php_string(text)};"] if text.strip() else [])
+            return [comment] + ([f"$data['name'] = {marked.php_string(text)};"] if text.strip() else [])
         # Every placeholder empty (no entity): the connector's own name stays, not a bare "CRM: ".
         values: list[str] = []
         pieces: list[str] = []
         for part in parts:
             if isinstance(part, str):
                 if part:
-                    pieces.append(literals.php_string(part))
+                    pieces.append(marked.php_string(part))
             else:
                 pieces.append(f"$filled[{len(values)}]")
                 values.append(ctx.placeholder(part))

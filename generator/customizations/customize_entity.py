@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from generator.customizations.base import FileContext
-from generator.customizations.fields_family import FieldsCustomization
+from generator.customizations.reply_map import ReplyMapCustomization
 
 
 @dataclass(frozen=True)
-class ChangesOnly(FieldsCustomization):
+class ChangesOnly(ReplyMapCustomization):
     """Data is the fields to change: it starts empty, and the pass-through changes nothing."""
 
     def data(self, ctx: FileContext) -> str:

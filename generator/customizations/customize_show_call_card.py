@@ -10,8 +10,8 @@ from pydantic import Field
 
 from generator.customizations import words
 from generator.customizations.base import FileContext, say
-from generator.customizations.fields_family import FieldsCustomization
-from generator.emit import marked as literals
+from generator.customizations.reply_map import ReplyMapCustomization
+from generator.emit import marked
 from generator.speclang.types import STAGES, ParamsSection, enum_list
 
 
@@ -22,11 +22,11 @@ class CallCard(ParamsSection):
 
 
 @dataclass(frozen=True)
-class ShowCallCard(FieldsCustomization):
+class ShowCallCard(ReplyMapCustomization):
     def before(self, section: CallCard, ctx: FileContext) -> list[str]:
         if section.show_on is None:
             return []
-        stages = literals.php_array(list(section.show_on))
+        stages = marked.php_array(list(section.show_on))
         return [
             ctx.comment(
                 self.section_path + ("show_on",),

@@ -12,7 +12,7 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from generator.customizations import words
 from generator.customizations.base import Customization, FileContext, say
-from generator.emit import marked as literals
+from generator.emit import marked
 from generator.speclang.types import Section, SetMap, Strict, Template, When
 
 
@@ -83,21 +83,21 @@ class AfterRegistration(Customization):
         hook = section.webhook
         if hook is None:
             return {"steps": []}
-        pairs = [f"{literals.php_string(name + ': ')} . {ctx.template(value)}" for name, value in hook.headers.items()]
+        pairs = [f"{marked.php_string(name + ': ')} . {ctx.template(value)}" for name, value in hook.headers.items()]
         if hook.json_ is not None:
             body = ctx.value(hook.json_, indent=1)
         elif hook.body is not None:
             kind, content_type = text_body_format(hook)
             body = ctx.template(hook.body, kind)
             if content_type is not None:  # never curl's default: the text as form fields
-                pairs.append(literals.php_string("Content-Type: " + content_type))
+                pairs.append(marked.php_string("Content-Type: " + content_type))
         else:
             body = "$params" if hook.method != "GET" else "''"
         headers = "array(" + ", ".join(pairs) + ")"
         tests, text = ctx.when(hook.when)
         call = (
-            f"{ctx.fn('webhook')}({literals.php_string(hook.method)}, {ctx.template(hook.url, 'url')}, {headers}, "
-            f"{body}, {literals.php_float(float(hook.timeout_s))}, $name);"
+            f"{ctx.fn('webhook')}({marked.php_string(hook.method)}, {ctx.template(hook.url, 'url')}, {headers}, "
+            f"{body}, {marked.php_float(float(hook.timeout_s))}, $name);"
         )
         comment = ctx.comment(
             self.section_path + ("webhook",),

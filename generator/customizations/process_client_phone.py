@@ -10,7 +10,7 @@ from typing import Any
 
 from generator.customizations import words
 from generator.customizations.base import Customization, FileContext, say
-from generator.emit import marked as literals
+from generator.emit import marked
 from generator.emit.phones import region_metadata
 from generator.speclang.issues import KeyPath
 from generator.speclang.types import PhoneSection
@@ -20,7 +20,7 @@ from generator.speclang.types import PhoneSection
 def _metadata_literal(region: str, internal: int | None, national: bool, strict: bool, dial: bool = False) -> str:
     """A region's metadata as a PHP literal (the same for every spec of that region: computed once)."""
     meta = region_metadata(region, internal, national=national, strict=strict, dial=dial)
-    return literals.php_pretty(meta, indent=0, width=200)
+    return marked.php_pretty(meta, indent=0, width=200)
 
 
 def phone_steps(
@@ -40,8 +40,8 @@ def phone_steps(
     for i, rewrite in enumerate(rewrites):
         steps.append(ctx.comment(path + ("rewrite", i), f"{say(rewrite.match)} -> {say(rewrite.replace)}"))
         steps.append(
-            f"{target} = {ctx.fn('preg_replace')}({literals.php_regex(rewrite.match)}, "
-            f"{literals.php_string(rewrite.replace)}, {target});"
+            f"{target} = {ctx.fn('preg_replace')}({marked.php_regex(rewrite.match)}, "
+            f"{marked.php_string(rewrite.replace)}, {target});"
         )
     if fmt == "keep" or region is None:
         return steps
@@ -72,7 +72,7 @@ class PhoneCustomization(Customization):
             about,
             section.invalid == "keep",
         )
-        pick = f"{ctx.fn('pick')}($params, {literals.php_array(list(self.keys))})"
+        pick = f"{ctx.fn('pick')}($params, {marked.php_array(list(self.keys))})"
         # Inside the template's `if (phone is text)`: one level deeper than the body.
         return {
             "data": pick,

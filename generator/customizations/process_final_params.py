@@ -3,9 +3,9 @@ STATUS_CODE...).  Section `final_params`: `set` and `rules`."""
 
 from __future__ import annotations
 
-from generator.customizations.fields_family import FieldsCustomization
+from generator.customizations.reply_map import ReplyMapCustomization
 
-CUSTOMIZATION = FieldsCustomization(
+CUSTOMIZATION = ReplyMapCustomization(
     "process_final_params",
     "final_params",
     "Change the call finish parameters.",

@@ -13,9 +13,9 @@ from pydantic import Field, field_validator
 
 from generator.customizations import words
 from generator.customizations.base import FileContext
-from generator.customizations.fields_family import FieldsCustomization
 from generator.customizations.process_client_phone import phone_steps
-from generator.emit import marked as literals
+from generator.customizations.reply_map import ReplyMapCustomization
+from generator.emit import marked
 from generator.speclang.types import ParamsSection, Region, Rewrite
 
 
@@ -46,9 +46,9 @@ class Originate(ParamsSection):
 
 
 @dataclass(frozen=True)
-class OriginateParams(FieldsCustomization):
+class OriginateParams(ReplyMapCustomization):
     def data(self, ctx: FileContext) -> str:
-        return f"{ctx.fn('pick')}({ctx.fn('unwrap')}($params), {literals.php_array(list(self.keys))})"
+        return f"{ctx.fn('pick')}({ctx.fn('unwrap')}($params), {marked.php_array(list(self.keys))})"
 
     def passthrough(self, ctx: FileContext) -> str:
         return f"{ctx.fn('reply')}({self.data(ctx)})"
@@ -75,7 +75,7 @@ class OriginateParams(FieldsCustomization):
         if section.last_digits or section.prefix:
             steps.append(
                 f"$data['extension'] = {ctx.fn('dial')}($data['extension'], {section.last_digits or 0}, "
-                f"{literals.php_string(section.prefix)});"
+                f"{marked.php_string(section.prefix)});"
             )
         if not steps:
             return []

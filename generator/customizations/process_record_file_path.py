@@ -11,7 +11,7 @@ from pydantic import Field, field_validator
 
 from generator.customizations import words
 from generator.customizations.base import CONTEXT_KEYS, Customization, FileContext, say
-from generator.emit import marked as literals
+from generator.emit import marked
 from generator.speclang.types import Rewrite, Section, Strict
 
 
@@ -60,7 +60,7 @@ def shell_parts(command: str) -> list[Any]:
 @dataclass(frozen=True)
 class RecordFilePath(Customization):
     def passthrough(self, ctx: FileContext) -> str:
-        return f"{ctx.fn('reply')}({ctx.fn('omit')}($params, {literals.php_array(list(CONTEXT_KEYS))}))"
+        return f"{ctx.fn('reply')}({ctx.fn('omit')}($params, {marked.php_array(list(CONTEXT_KEYS))}))"
 
     def body(self, section: Record, ctx: FileContext) -> dict[str, Any]:
         steps: list[str] = []
@@ -69,8 +69,8 @@ class RecordFilePath(Customization):
                 ctx.comment(self.section_path + ("rewrite", i), f"{say(rewrite.match)} -> {say(rewrite.replace)}")
             )
             steps.append(
-                f"$path = {ctx.fn('preg_replace')}({literals.php_regex(rewrite.match)}, "
-                f"{literals.php_string(rewrite.replace)}, $path);"
+                f"$path = {ctx.fn('preg_replace')}({marked.php_regex(rewrite.match)}, "
+                f"{marked.php_string(rewrite.replace)}, $path);"
             )
         if section.convert is not None:
             c = section.convert
@@ -84,11 +84,11 @@ class RecordFilePath(Customization):
                 steps.append("// shadow: the recording is not converted")
             else:
                 steps.append(
-                    f"$path = {ctx.fn('convert_recording')}($path, {literals.php_value(shell_parts(c.command))}, "
-                    f"{literals.php_string(c.extension)}, {literals.php_float(float(c.timeout_s))}, $name, "
+                    f"$path = {ctx.fn('convert_recording')}($path, {marked.php_value(shell_parts(c.command))}, "
+                    f"{marked.php_string(c.extension)}, {marked.php_float(float(c.timeout_s))}, $name, "
                     f"{ctx.redaction_key()});"
                 )
-        data = f"{ctx.fn('omit')}($params, {literals.php_array(list(CONTEXT_KEYS))})"
+        data = f"{ctx.fn('omit')}($params, {marked.php_array(list(CONTEXT_KEYS))})"
         return {"data": data, "steps": steps, "reply": ctx.fn("reply")}
 
     def explain(self, section: Record, spec: Any) -> list[str]:

@@ -3,9 +3,9 @@ CRM_CREATE, LINE_NUMBER...).  Section `registration_params`: `set` and `rules`."
 
 from __future__ import annotations
 
-from generator.customizations.fields_family import FieldsCustomization
+from generator.customizations.reply_map import ReplyMapCustomization
 
-CUSTOMIZATION = FieldsCustomization(
+CUSTOMIZATION = ReplyMapCustomization(
     "process_registration_params",
     "registration_params",
     "Change the call registration parameters.",

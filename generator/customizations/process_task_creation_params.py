@@ -10,8 +10,8 @@ from typing import Any
 from pydantic import Field
 
 from generator.customizations.base import FileContext
-from generator.customizations.fields_family import FieldsCustomization
-from generator.emit import marked as literals
+from generator.customizations.reply_map import ReplyMapCustomization
+from generator.emit import marked
 from generator.speclang.types import ParamsSection, TimeZone
 
 
@@ -26,7 +26,7 @@ class Tasks(ParamsSection):
 
 
 @dataclass(frozen=True)
-class TaskCreation(FieldsCustomization):
+class TaskCreation(ReplyMapCustomization):
     def body(self, section: Tasks, ctx: FileContext) -> dict[str, Any]:
         steps: list[str] = []
         if section.deadline_hours is not None:
@@ -34,7 +34,7 @@ class TaskCreation(FieldsCustomization):
             steps.append(ctx.comment(self.section_path + ("deadline_hours",), f"{section.deadline_hours:g} h ({zone})"))
             steps.append("$sent = array_key_exists('DEADLINE', $fields) ? $fields['DEADLINE'] : null;")
             steps.append(
-                f"$fields['DEADLINE'] = {ctx.fn('deadline')}($sent, {literals.php_float(float(section.deadline_hours))}, "
+                f"$fields['DEADLINE'] = {ctx.fn('deadline')}($sent, {marked.php_float(float(section.deadline_hours))}, "
                 f"{ctx.zone(zone)});"
             )
         steps += ctx.set_and_rules(self.section_path, section, "$fields", self.cancel(ctx))

@@ -13,7 +13,7 @@ from generator.customizations.base import Customization, FileContext
 
 
 @dataclass(frozen=True)
-class FieldsCustomization(Customization):
+class ReplyMapCustomization(Customization):
     def data(self, ctx: FileContext) -> str:
         from generator.php.literals import php_array
 
