@@ -51,7 +51,8 @@ def issues(exc: ValidationError, data: Any, positions: Positions, display: str, 
     for error in exc.errors(include_url=False):
         path = _data_path(data, error["loc"])
         message = _message(dict(error), data, path, root)
-        # Checks across sections name their place themselves: "@originate.format: message".
+        # A model validator that spans keys names its place itself: "@rings.0.transfer_from: message"
+        # (the simulator's Scenario; the spec's cross-section checks run on plain data instead).
         m = re.match(r"^@([\w.]+): (.*)$", message, re.S)
         if m:
             path = tuple(int(p) if p.isdigit() else p for p in m.group(1).split("."))
