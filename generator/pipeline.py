@@ -1,6 +1,7 @@
 """One pipeline behind every command: render a loaded spec into its fourteen files (a pure
-function), check them, and plan/diff/write them.  `render`, `run`, `test`, `deploy` and the tests
-all take their files from here (sqlc's Generate -> map[string]string is the model).
+function) and check them.  `render`, `run`, `test`, `deploy` and the tests all take their files
+from here (sqlc's Generate -> map[string]string is the model); generator/output.py plans, diffs and
+writes them.
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 A module holds everything its customization means: the spec section's model, how that section
 compiles into PHP (`body`), what the file answers unchanged (`passthrough`), its `explain` text and
 whether it may cancel the connector's request; its layout is templates/<name>.php.j2.  Adding a
-fifteenth customization is one module, one template and one line below.  The order is the order
-files are listed in."""
+fifteenth customization: one module, one template, one line below and the section's key in
+speclang/spec.py, and golden cases (CONTRIBUTING.md, "Adding a customization").  The order is the
+order files are listed in."""
 
 from __future__ import annotations
 
