@@ -135,8 +135,8 @@ def cross_section_problems(data: Any) -> list[tuple[KeyPath, str]]:
             )
     if not data.get("timezone"):
         for path, when in iter_whens(data):
-            if "hours" not in when and "days" not in when:
-                continue
+            if when.get("hours") is None and when.get("days") is None:
+                continue  # absent, or left empty (refused on its own)
             if when.get("timezone") or _get(when, "hours", "timezone"):
                 continue
             problems.append(

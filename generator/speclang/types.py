@@ -20,6 +20,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_serializer,
@@ -548,10 +549,51 @@ def _to_duration(value: Any) -> Any:
     return value
 
 
+# What each condition key wants, said when the key is written with nothing after it (`country:`):
+# a key left empty must never vanish, or the rule would hold for every call.
+_GIVE = {
+    "direction": "give a direction: " + ", ".join(DIRECTIONS),
+    "stage": "give a call stage: " + ", ".join(STAGES),
+    "extension": "give an extension (the employee's internal number), a list, or {regex: '…'}",
+    "trunk": "give a trunk's number or name, a list, or {regex: '…'}",
+    "client_phone": "give a phone number, a list, or {regex: '…'}",
+    "client_phone_raw": "give a phone number as sent, a list, or {regex: '…'}",
+    "country": "give a country code (e.g. KZ), a list, or unknown",
+    "line": "give a line number, a list, or {regex: '…'}",
+    "status": "give a status code (e.g. \"304\"), a list, or {regex: '…'}",
+    "number_type": "give a number type: " + ", ".join(NUMBER_TYPE_NAMES),
+    "answered": "write true or false",
+    "is_ivr": "write true or false",
+    "hours": "give a time window (\"09:00-18:00\"), a list of them, or a schedule's name",
+    "days": "give days of the week: mon, tue ... sun",
+    "timezone": "give a timezone (e.g. Europe/Berlin)",
+    "field": "give {path: …, in: […]} or {path: …, regex: '…'}, or a list of them",
+    "duration": "give seconds, or {gte: 10}, {lt: 5} ...",
+    "not_": "give the conditions that must not hold",
+    "any_": "give a list of condition maps, one of which must hold",
+}
+_NO_CONDITION = "give at least one condition, or leave 'when' out to match every call"
+
+
 class When(Strict):
-    """All keys must hold (AND); a list means any of (OR)."""
+    """All keys must hold (AND); a list means any of (OR). A `when` written but left empty is refused
+    (leaving `when` out is how a rule says "every call"), and so is a key left empty."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _written(cls, value: Any) -> Any:
+        if value is None or value == {}:
+            raise ValueError(_NO_CONDITION)
+        return value
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _key_given(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None or (isinstance(value, (dict, list)) and not value):
+            raise ValueError(_GIVE.get(info.field_name or "", "give a value"))
+        return value
 
     direction: enum_list(DIRECTIONS, "direction") | None = None  # type: ignore[valid-type]
     stage: enum_list(STAGES, "call stage") | None = None  # type: ignore[valid-type]
