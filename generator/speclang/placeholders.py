@@ -129,6 +129,13 @@ def parse(text: str) -> list[Part]:
                     f"'{{{name}}}': '??' stands between two placeholders, e.g. {{entity.name ?? client_phone}}"
                 )
             for one in names:
+                if len(names) > 1 and not re.fullmatch(r"[\w.]+(?::[^{}]*)?", one):
+                    # `{entity.name ?? "none"}`: a quoted text is not an alternative (the message
+                    # about literal braces would quote text the user never wrote).
+                    raise TemplateError(
+                        f"'{{{name[:60]}}}': each alternative of '??' must be a placeholder, and {one[:30]!r} "
+                        "is not one (a fixed text cannot be a fallback)"
+                    )
                 check_name(one)
             if buf:
                 parts.append("".join(buf))
