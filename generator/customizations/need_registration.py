@@ -14,7 +14,7 @@ from generator.speclang.types import Section, Strict, When
 
 
 class RegistrationRule(Strict):
-    when: When = Field(default_factory=When, description="conditions; all must hold")
+    when: When = Field(default_factory=When.model_construct, description="conditions; all must hold")
     then: Literal["register", "skip"]
 
 

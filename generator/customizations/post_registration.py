@@ -30,7 +30,7 @@ class Webhook(Strict):
         description="a JSON body: a mapping whose text values may "
         "hold {placeholders}, encoded at call time (values escaped by construction)",
     )
-    when: When = Field(default_factory=When)
+    when: When = Field(default_factory=When.model_construct)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

@@ -51,7 +51,10 @@ class OriginateParams(ReplyMapCustomization):
         return f"{ctx.fn('pick')}({ctx.fn('unwrap')}($params), {marked.php_array(list(self.keys))})"
 
     def passthrough(self, ctx: FileContext) -> str:
-        return f"{ctx.fn('reply')}({self.data(ctx)})"
+        return f"{ctx.fn('originate_reply')}({self.data(ctx)})"
+
+    def body(self, section: Originate, ctx: FileContext) -> dict[str, Any]:
+        return {**super().body(section, ctx), "reply": ctx.fn("originate_reply")}
 
     def before(self, section: Originate, ctx: FileContext) -> list[str]:
         client = ctx.spec.phones.client if ctx.spec.phones else None

@@ -799,7 +799,7 @@ class PhoneSection(Section):
 
 
 class Rule(Strict):
-    when: When = Field(default_factory=When, description="conditions; all must hold")
+    when: When = Field(default_factory=When.model_construct, description="conditions; all must hold")
     set: SetMap = Field(default_factory=dict, description="fields to set; text values may hold {placeholders}")
     cancel: bool = Field(default=False, description="cancel the connector's request (empty data)")
     then: Literal["cancel"] | None = Field(default=None, description="'cancel': same as cancel: true")
