@@ -516,3 +516,19 @@ def test_explain_shows_numbers_of_the_specs_own_region():
     assert number_format("national", "DE") == "national notation (030123456)"
     assert number_format("dial", "KZ") == "the digits dialled from KZ (87123456789 at home, 8104930123456 abroad)"
     assert "+7" not in number_format("e164", "UZ")
+
+
+def test_fixed_words_are_read_in_any_case(tmp_path):
+    """`at: NOW`, `direction: Incoming`, `days: [MON]`... are the same spec as in lower case, as country
+    and holiday codes are (they were refused while `country: kz` was accepted)."""
+    from tests.conftest import load_text
+
+    text = (
+        "version: 1\nname: u\ntimezone: Europe/Berlin\nphones: {client: {region: DE, format: %s}}\n"
+        "registration:\n  rules:\n"
+        "    - when: {direction: %s, number_type: [%s], stage: %s,"
+        " hours: {window: '09:00-18:00', at: %s, days: [%s, tue]}}\n      then: %s\n"
+    )
+    upper = load_text(tmp_path, text % ("E164", "Incoming", "MOBILE", "Call_Ended", "NOW", "MON", "SKIP"))
+    lower = load_text(tmp_path, text % ("e164", "incoming", "mobile", "call_ended", "now", "mon", "skip"))
+    assert upper.spec == lower.spec

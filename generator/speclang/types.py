@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
+import typing
 import zoneinfo
 from typing import Annotated, Any, Literal
 
@@ -55,8 +56,34 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CALLERID_LIMIT = 20  # Asterisk's limit on the CallerID name, in characters
 
 
+def _choices(annotation: Any) -> tuple[str, ...]:
+    """The fixed words a field allows (`Literal["start", "now"]`, also inside `| None` or a tuple)."""
+    if typing.get_origin(annotation) is Literal:
+        return tuple(a for a in typing.get_args(annotation) if isinstance(a, str))
+    return tuple(c for arg in typing.get_args(annotation) for c in _choices(arg))
+
+
+def fold_case(value: Any, choices: tuple[str, ...]) -> Any:
+    """A fixed word written in another case (`at: NOW`, `direction: Incoming`) is that word, as country
+    and holiday codes are read in any case: the meaning is the same, so refusing it helps nobody."""
+    if isinstance(value, list):
+        return [fold_case(v, choices) for v in value]
+    if isinstance(value, str) and value not in choices:
+        same = [c for c in choices if c.lower() == value.strip().lower()]
+        if len(same) == 1:
+            return same[0]
+    return value
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _any_case(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        choices = _choices(field.annotation) if field is not None else ()
+        return fold_case(value, choices) if choices else value
 
 
 class Section(Strict):
@@ -310,7 +337,7 @@ MatchValue = Annotated[
 
 def enum_list(allowed: tuple[str, ...], what: str) -> Any:
     def check(value: Any) -> Any:
-        items = value if isinstance(value, list) else [value]
+        items = fold_case(value if isinstance(value, list) else [value], allowed)
         if not items:
             raise ValueError(f"an empty list matches no {what}")
         for item in items:
@@ -479,6 +506,13 @@ class Calendar(Strict):
         default_factory=list,
         description="days worked although they are off (a weekend or holiday), with Monday's hours: same forms as off",
     )
+
+    @field_validator("holidays", mode="before")
+    @classmethod
+    def _some_holidays(cls, value: Any) -> Any:
+        if value is None or value == [] or value == "":
+            raise ValueError("give a country or subdivision code (e.g. KZ, DE-BY), a list of them, or leave holidays out")
+        return value
 
     def regions(self) -> tuple[str, ...]:
         return tuple(self.holidays or ())
@@ -770,6 +804,16 @@ class PhoneSection(Section):
     format: Literal["e164", "national", "digits", "keep"] | None = Field(
         default=None, description="e164 | national | digits | keep (default: e164 with a region, else keep)"
     )
+
+    @field_validator("format", mode="before")
+    @classmethod
+    def _not_dial(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() == "dial":
+            raise ValueError(
+                "'dial' (the number as dialled from the region) belongs only in originate.format; "
+                "here use e164, national, digits or keep"
+            )
+        return value
     rewrite: list[Rewrite] = Field(
         default_factory=list, description="regex rewrites applied in order before formatting"
     )
