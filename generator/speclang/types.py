@@ -511,7 +511,9 @@ class Calendar(Strict):
     @classmethod
     def _some_holidays(cls, value: Any) -> Any:
         if value is None or value == [] or value == "":
-            raise ValueError("give a country or subdivision code (e.g. KZ, DE-BY), a list of them, or leave holidays out")
+            raise ValueError(
+                "give a country or subdivision code (e.g. KZ, DE-BY), a list of them, or leave holidays out"
+            )
         return value
 
     def regions(self) -> tuple[str, ...]:
@@ -598,7 +600,7 @@ _GIVE = {
     "number_type": "give a number type: " + ", ".join(NUMBER_TYPE_NAMES),
     "answered": "write true or false",
     "is_ivr": "write true or false",
-    "hours": "give a time window (\"09:00-18:00\"), a list of them, or a schedule's name",
+    "hours": 'give a time window ("09:00-18:00"), a list of them, or a schedule\'s name',
     "days": "give days of the week: mon, tue ... sun",
     "timezone": "give a timezone (e.g. Europe/Berlin)",
     "field": "give {path: …, in: […]} or {path: …, regex: '…'}, or a list of them",
@@ -814,6 +816,7 @@ class PhoneSection(Section):
                 "here use e164, national, digits or keep"
             )
         return value
+
     rewrite: list[Rewrite] = Field(
         default_factory=list, description="regex rewrites applied in order before formatting"
     )
