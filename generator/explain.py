@@ -106,8 +106,9 @@ def calendar_lines(spec: Spec, start: datetime.date) -> list[str]:
     out = [
         "## Calendar",
         "",
-        f"Public holidays of: {regions}. Days that are not like their weekday from {start.isoformat()} "
-        f"to {last.isoformat()} (a day off has no working hours; a day worked has Monday's hours):",
+        f"Public holidays of: {regions}. Days the calendar makes off or worked, whatever their weekday, from "
+        f"{start.isoformat()} to {last.isoformat()} (a day off has no working hours; a day worked has Monday's "
+        "hours):",
         "",
     ]
     listed = 0

@@ -241,3 +241,17 @@ def test_the_schema_describes_the_new_keys():
     calendar = schema["$defs"]["Calendar"]["properties"]
     assert "DE-BY" in json.dumps(calendar["holidays"]) and "12-24..12-31" in json.dumps(calendar["off"])
     assert '"start"' in proc.stdout and "the moment of the decision" in proc.stdout
+
+
+def test_explain_names_countries_in_words_and_lists_only_iso_subdivisions(tmp_path):
+    """ "UnitedStates" (the package's class name) read as a typo; cities the package accepts as
+    subdivisions ("DE-Augsburg", "CH-Stadt Zurich") are no ISO 3166-2 codes to offer."""
+    assert describe("US-NY") == "United States, New York (US-NY)"
+    assert describe("BA") == "Bosnia and Herzegovina (BA)"
+    loaded = load_text(tmp_path, "version: 1\nname: ny\ncalendar: {holidays: US-NY}\n")
+    text = explain(loaded.spec, datetime.date(2026, 12, 1))
+    assert "Public holidays of: United States, New York (US-NY)." in text
+    assert "Days the calendar makes off or worked, whatever their weekday" in text
+    errors = _errors(tmp_path, "version: 1\nname: x\ncalendar:\n  holidays: [DE-XX, CH-XX]\n")
+    assert "DE-BY" in errors and "CH-ZH" in errors
+    assert "Augsburg" not in errors and "Stadt Zurich" not in errors

@@ -142,7 +142,12 @@ def country_names() -> dict[str, str]:
     """ISO code -> the country's English name, as the holidays package names it."""
     from holidays.registry import COUNTRIES
 
-    return {entry[1]: entry[0] for entry in COUNTRIES.values()}
+    # The registry's keys are the names in words ("united_states"; its class is "UnitedStates").
+    small = {"and", "of", "the"}
+    return {
+        entry[1]: " ".join(w if w in small else w[:1].upper() + w[1:] for w in key.split("_"))
+        for key, entry in COUNTRIES.items()
+    }
 
 
 @functools.lru_cache(maxsize=256)
@@ -202,7 +207,10 @@ def check_region(value: Any) -> str:
         named = difflib.get_close_matches(wanted, sorted(by_name), n=1, cutoff=0.7)
         close = [by_name[named[0]]] if named else []
     hint = f"did you mean {country}-{close[0]}? " if close else ""
-    listed = ", ".join(f"{country}-{s}" for s in valid) if valid else f"none: {country} has no subdivisions"
+    # Only ISO 3166-2 codes are offered: the package also accepts a few cities ("DE-Augsburg",
+    # "CH-Stadt Zurich") under `subdivisions`, which are no codes a reader could look up.
+    iso = [s for s in valid if re.fullmatch(r"[A-Z0-9]{1,3}", s)]
+    listed = ", ".join(f"{country}-{s}" for s in iso) if iso else f"none: {country} has no subdivisions"
     raise ValueError(f"the holidays package has no subdivision {value!r}; {hint}valid: {listed}")
 
 
