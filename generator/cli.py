@@ -116,6 +116,7 @@ def expand_specs(items: list[str]) -> list[Path]:
 
 def load_all(paths: list[Path]) -> tuple[list[LoadedSpec], int]:
     """Load every spec; print all errors of all specs; return the ones that loaded."""
+    from generator.speclang import advice
     from generator.speclang.loader import Loader, SpecError
 
     loader = Loader(STATE["root"])
@@ -123,6 +124,8 @@ def load_all(paths: list[Path]) -> tuple[list[LoadedSpec], int]:
     for path in paths:
         try:
             loaded.append(loader.load(path))
+            for warning in advice.warnings(loaded[-1]):
+                err.print(str(warning), markup=False)
         except SpecError as exc:
             failed += 1
             _print_issues(exc)

@@ -255,3 +255,31 @@ def test_explain_names_countries_in_words_and_lists_only_iso_subdivisions(tmp_pa
     errors = _errors(tmp_path, "version: 1\nname: x\ncalendar:\n  holidays: [DE-XX, CH-XX]\n")
     assert "DE-BY" in errors and "CH-ZH" in errors
     assert "Augsburg" not in errors and "Stadt Zurich" not in errors
+
+
+def test_a_likely_mistake_in_the_calendar_is_a_warning_not_an_error(tmp_path):
+    """A date outside the years the files cover, and holidays of another country than the numbers'
+    region (BY, Belarus, written for Bavaria on a German spec): said, and the spec still valid."""
+    from tests.conftest import cli_here
+
+    (tmp_path / "spec.yaml").write_text(
+        "version: 1\nname: w\ntimezone: Europe/Berlin\nphones: {client: {region: DE}}\n"
+        "calendar:\n  holidays: BY\n  off: ['2024-12-31', '12-24', '2027-01-02']\n",
+        encoding="utf-8",
+    )
+    proc = cli_here("validate", "spec.yaml", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if "warning:" in line]
+    assert lines == [
+        "spec.yaml:7:9: warning: calendar.off.0: '2024-12-31' lies outside 2025–2032, "
+        "the years the generated files cover: a mistyped year?",
+        "spec.yaml:6:3: warning: calendar.holidays.0: holidays of Belarus (BY), but phones.client.region is DE "
+        "(for Germany, Bayern (DE-BY) write DE-BY)",
+    ]
+    (tmp_path / "spec.yaml").write_text(
+        "version: 1\nname: w\ntimezone: Europe/Berlin\nphones: {client: {region: DE}}\n"
+        "calendar:\n  holidays: DE-BY\n  off: ['2026-12-31']\n",
+        encoding="utf-8",
+    )
+    proc = cli_here("render", "spec.yaml", "-o", "out", cwd=tmp_path)
+    assert proc.returncode == 0 and "warning" not in proc.stderr, proc.stderr
