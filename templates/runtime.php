@@ -1383,15 +1383,11 @@ function itgrix_rt_reply($data)
     return array('state' => 'success', 'data' => $list ? (object) $data : $data);
 }
 
-// click-to-call's reply: request_data is a JSON object, but an empty {} decoded with
-// json_decode(..., true) is an empty array, which json_encode would send back as []. The connector
-// gets the object it sent.
+// click-to-call's reply: request_data sent as {} (array() once decoded) goes back as {}, never [].
 function itgrix_rt_originate_reply($data)
 {
-    if (is_array($data) && isset($data['request_data']) && $data['request_data'] === array()) {
-        $data['request_data'] = new stdClass();
-    }
-    return itgrix_rt_reply($data);
+    $empty = is_array($data) && isset($data['request_data']) && $data['request_data'] === array();
+    return itgrix_rt_reply($empty ? array_merge($data, array('request_data' => new stdClass())) : $data);
 }
 
 // process_originate_params may receive its input wrapped as {"params": {...}} or flat.

@@ -43,8 +43,9 @@ def test_example_fits_the_line_budget():
 
 
 def test_passthrough_files_are_short():
+    # 40, +5 for click-to-call's reply that sends an empty request_data back as {} (not []).
     files = render(load(ROOT / "specs" / "passthrough" / "spec.yaml"))
-    long = {name: text.count("\n") for name, text in files.items() if text.count("\n") > 40}
+    long = {name: text.count("\n") for name, text in files.items() if text.count("\n") > 45}
     assert not long, long
 
 

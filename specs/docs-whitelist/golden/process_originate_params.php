@@ -23,15 +23,11 @@ if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
 }
-if (!function_exists('itgrix_gen_3a87e116_originate_reply')) {
-    // click-to-call's reply: request_data is a JSON object, but an empty {} decoded with
-    // json_decode(..., true) is an empty array, which json_encode would send back as []. The connector
-    // gets the object it sent.
-    function itgrix_gen_3a87e116_originate_reply($data) {
-        if (is_array($data) && isset($data['request_data']) && $data['request_data'] === array()) {
-            $data['request_data'] = new stdClass();
-        }
-        return itgrix_gen_dd1d38ed_reply($data);
+if (!function_exists('itgrix_gen_51de8720_originate_reply')) {
+    // click-to-call's reply: request_data sent as {} (array() once decoded) goes back as {}, never [].
+    function itgrix_gen_51de8720_originate_reply($data) {
+        $empty = is_array($data) && isset($data['request_data']) && $data['request_data'] === array();
+        return itgrix_gen_dd1d38ed_reply($empty ? array_merge($data, array('request_data' => new stdClass())) : $data);
     }
 }
 if (!function_exists('itgrix_gen_fa0e7661_unwrap')) {
@@ -43,7 +39,7 @@ if (!function_exists('itgrix_gen_fa0e7661_unwrap')) {
 
 if (!function_exists('itgrix_gen_process_originate_params_d8358eb9')) {
     function itgrix_gen_process_originate_params_d8358eb9($params) {
-        return itgrix_gen_3a87e116_originate_reply(itgrix_gen_5350eb8e_pick(itgrix_gen_fa0e7661_unwrap($params), array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')));
+        return itgrix_gen_51de8720_originate_reply(itgrix_gen_5350eb8e_pick(itgrix_gen_fa0e7661_unwrap($params), array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')));
     }
 }
 return itgrix_gen_process_originate_params_d8358eb9(isset($params) ? $params : null);

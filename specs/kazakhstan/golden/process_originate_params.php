@@ -339,15 +339,11 @@ if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
 }
-if (!function_exists('itgrix_gen_3a87e116_originate_reply')) {
-    // click-to-call's reply: request_data is a JSON object, but an empty {} decoded with
-    // json_decode(..., true) is an empty array, which json_encode would send back as []. The connector
-    // gets the object it sent.
-    function itgrix_gen_3a87e116_originate_reply($data) {
-        if (is_array($data) && isset($data['request_data']) && $data['request_data'] === array()) {
-            $data['request_data'] = new stdClass();
-        }
-        return itgrix_gen_dd1d38ed_reply($data);
+if (!function_exists('itgrix_gen_51de8720_originate_reply')) {
+    // click-to-call's reply: request_data sent as {} (array() once decoded) goes back as {}, never [].
+    function itgrix_gen_51de8720_originate_reply($data) {
+        $empty = is_array($data) && isset($data['request_data']) && $data['request_data'] === array();
+        return itgrix_gen_dd1d38ed_reply($empty ? array_merge($data, array('request_data' => new stdClass())) : $data);
     }
 }
 if (!function_exists('itgrix_gen_fa0e7661_unwrap')) {
@@ -474,7 +470,7 @@ if (!function_exists('itgrix_gen_eda63d17_number_types')) {
 if (!function_exists('itgrix_gen_process_originate_params_4451df57')) {
     function itgrix_gen_process_originate_params_4451df57($params) {
         $name = 'process_originate_params:kazakhstan';
-        $fallback = itgrix_gen_3a87e116_originate_reply(itgrix_gen_5350eb8e_pick(itgrix_gen_fa0e7661_unwrap($params), array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')));
+        $fallback = itgrix_gen_51de8720_originate_reply(itgrix_gen_5350eb8e_pick(itgrix_gen_fa0e7661_unwrap($params), array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')));
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_641bf1fe_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
@@ -514,7 +510,7 @@ if (!function_exists('itgrix_gen_process_originate_params_4451df57')) {
             if (itgrix_gen_ac6e4679_matches(itgrix_gen_0d3f848a_client_phones(itgrix_gen_041baf64_client_phone($params, $name)), array('~^\\+7727~u'))) {
                 $data['context'] = 'from-crm-almaty';
             }
-            return itgrix_gen_3a87e116_originate_reply($data);
+            return itgrix_gen_51de8720_originate_reply($data);
         } catch (Exception $e) {
             return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions

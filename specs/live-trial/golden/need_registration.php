@@ -522,7 +522,7 @@ if (!function_exists('itgrix_gen_need_registration_aa3d9e0a')) {
         // shadow: the spec decides and the decision is logged, but the connector gets the pass-through
         $would = $reply;
         $reply = itgrix_gen_dd1d38ed_reply(array('result' => true));
-        itgrix_gen_89da96b3_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_35e1b9d1_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_52a19a1a_redact', 'itgrix_gen_46419d17_redact_names'), 'c337f68a2cc1'), 'need_registration:live-trial', 'need_registration', 'live-trial',
+        itgrix_gen_89da96b3_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_35e1b9d1_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_52a19a1a_redact', 'itgrix_gen_46419d17_redact_names'), '387f07761c7c'), 'need_registration:live-trial', 'need_registration', 'live-trial',
             $params, $reply, $decided, $would);
         return $reply;
     }

@@ -411,15 +411,11 @@ if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
 }
-if (!function_exists('itgrix_gen_3a87e116_originate_reply')) {
-    // click-to-call's reply: request_data is a JSON object, but an empty {} decoded with
-    // json_decode(..., true) is an empty array, which json_encode would send back as []. The connector
-    // gets the object it sent.
-    function itgrix_gen_3a87e116_originate_reply($data) {
-        if (is_array($data) && isset($data['request_data']) && $data['request_data'] === array()) {
-            $data['request_data'] = new stdClass();
-        }
-        return itgrix_gen_dd1d38ed_reply($data);
+if (!function_exists('itgrix_gen_51de8720_originate_reply')) {
+    // click-to-call's reply: request_data sent as {} (array() once decoded) goes back as {}, never [].
+    function itgrix_gen_51de8720_originate_reply($data) {
+        $empty = is_array($data) && isset($data['request_data']) && $data['request_data'] === array();
+        return itgrix_gen_dd1d38ed_reply($empty ? array_merge($data, array('request_data' => new stdClass())) : $data);
     }
 }
 if (!function_exists('itgrix_gen_fa0e7661_unwrap')) {
@@ -438,14 +434,14 @@ if (!function_exists('itgrix_gen_35e1b9d1_zone')) {
 if (!function_exists('itgrix_gen_process_originate_params_aa3d9e0a_decide')) {
     // What the spec decides; $decided: the rule that decided (its spec path), default or fallback.
     function itgrix_gen_process_originate_params_aa3d9e0a_decide($params, &$decided) {
-        return itgrix_gen_3a87e116_originate_reply(itgrix_gen_5350eb8e_pick(itgrix_gen_fa0e7661_unwrap($params), array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')));
+        return itgrix_gen_51de8720_originate_reply(itgrix_gen_5350eb8e_pick(itgrix_gen_fa0e7661_unwrap($params), array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')));
     }
 }
 if (!function_exists('itgrix_gen_process_originate_params_aa3d9e0a')) {
     function itgrix_gen_process_originate_params_aa3d9e0a($params) {
         $decided = 'default';
         $reply = itgrix_gen_process_originate_params_aa3d9e0a_decide($params, $decided);
-        itgrix_gen_89da96b3_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_35e1b9d1_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_52a19a1a_redact', 'itgrix_gen_46419d17_redact_names'), 'c337f68a2cc1'), 'process_originate_params:live-trial', 'process_originate_params', 'live-trial',
+        itgrix_gen_89da96b3_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_35e1b9d1_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_52a19a1a_redact', 'itgrix_gen_46419d17_redact_names'), '387f07761c7c'), 'process_originate_params:live-trial', 'process_originate_params', 'live-trial',
             $params, $reply, $decided, null);
         return $reply;
     }
