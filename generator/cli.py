@@ -542,6 +542,7 @@ RESULT_COLOURS = {
     "fresh": "green",
     "stale": "yellow",
     "hand-edited": "red",
+    "unusable": "red",
     "missing": "red",
 }
 FILE_COLOURS = {
@@ -689,7 +690,8 @@ def status(
     ),
 ) -> None:
     """Is what runs on each target what the spec renders now?  Per target and file: fresh, stale,
-    hand-edited, missing, or unreachable.  Changes nothing; exit 1 when anything is not fresh."""
+    hand-edited, unusable (a link, a FIFO... root never reads), missing, or unreachable.  Changes
+    nothing; exit 1 when anything is not fresh."""
     from generator import fleet
     from generator.pipeline import render_files
 
@@ -722,7 +724,7 @@ def status(
                 o.spec,
                 o.target,
                 f"[{RESULT_COLOURS.get(o.result, 'white')}]{o.result}[/]",
-                escape(o.detail or odd or "-"),
+                escape("; ".join(filter(None, [odd, o.detail])) or "-"),
             )
         out.print(table)
     if failed:

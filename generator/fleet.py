@@ -171,10 +171,9 @@ def status(job: Job, options: Options | None = None) -> Outcome:
         outcome.files = {r.filename: "missing" for r in job.rendered}
         return outcome
     found = dep.read_current(folder, [r.filename for r in job.rendered])
-    # A file that cannot be used (a link, a FIFO, a foreign owner) is neither ours nor fresh:
-    # reported as hand-edited, its content never read.
-    current = {n: (b"\0unusable" if isinstance(v, Exception) else v) for n, v in found.items()}
+    current = {n: (None if isinstance(v, Exception) else v) for n, v in found.items()}
     known, _lost = dep.known_hashes(folder)
     outcome.files = server.file_states(current, job.rendered, known)
+    server.unusable(outcome, {n: str(v) for n, v in found.items() if isinstance(v, Exception)})
     outcome.result = server.overall(outcome.files)
     return outcome

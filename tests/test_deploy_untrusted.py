@@ -9,6 +9,7 @@ links are planted by that user, as on a server.  Needs root (skipped otherwise, 
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import shutil
@@ -154,6 +155,11 @@ def test_a_planted_link_is_never_followed(server, to):
     status = run("status", str(EXAMPLE), "--to", to, "--format", "json")
     outputs.append(status)
     assert status.returncode == 1
+    # Not "hand-edited" (a user would reach for --force, which refuses it too): unusable, and why.
+    (report,) = json.loads(status.stdout)["targets"]
+    assert report["files"]["need_registration.php"] == "unusable", report
+    assert report["state"] == "unusable" and "need_registration.php" in report["detail"], report
+    assert "symbolic link" in report["detail"], report
     same(before, server, ("--dry-run",))
     assert_secret_kept(server, *outputs)
 
@@ -179,6 +185,8 @@ def test_a_deployed_file_swapped_for_a_link_is_refused_by_deploy_rollback_and_st
         assert proc.returncode == 1, (args, proc.stdout + proc.stderr)
         if args[0] == "deploy":
             assert "process_final_params.php is a symbolic link" in proc.stderr, (args, proc.stderr)
+        else:
+            assert "unusable" in proc.stdout and "symbolic link" in " ".join(proc.stdout.split()), proc.stdout
         same(before, server, args if args[0] == "deploy" else ("--dry-run",))
     assert_secret_kept(server, *outputs)
 

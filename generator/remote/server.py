@@ -379,7 +379,7 @@ def file_states(
     current: dict[str, bytes | None], rendered: list[RenderedFile], known: dict[str, set[str]]
 ) -> dict[str, str]:
     """fresh (what the spec renders now), stale (an earlier deploy of ours), hand-edited (neither),
-    missing; per file."""
+    missing; per file (see `unusable` for files root will not read)."""
     states = {}
     for r in rendered:
         data = current.get(r.filename)
@@ -394,8 +394,17 @@ def file_states(
     return states
 
 
+def unusable(outcome: Outcome, problems: dict[str, str]) -> None:
+    """Files root will not use (a link, a FIFO, a hard link, a foreign owner) are `unusable`, not
+    hand-edited (a user would reach for --force, which refuses them too), with the reason in the
+    outcome's detail.  Their content is never read."""
+    for name, why in sorted(problems.items()):
+        outcome.files[name] = "unusable"
+        outcome.detail = "; ".join(filter(None, [outcome.detail, f"{name}: {why}"]))
+
+
 def overall(states: dict[str, str]) -> str:
-    for worst in ("hand-edited", "missing", "stale"):
+    for worst in ("unusable", "hand-edited", "missing", "stale"):
         if worst in states.values():
             return worst
     return "fresh"
@@ -420,9 +429,8 @@ def status(
         outcome.files = {r.filename: "missing" for r in rendered}
         return outcome
     known, _lost = state.known()
-    # A file that cannot be used (a link, a FIFO, a foreign owner) is neither ours nor fresh:
-    # reported as hand-edited, its content never read.
-    current = {name: (b"\0unusable" if f.problem else f.data) for name, f in state.files.items()}
+    current = {name: (None if f.problem else f.data) for name, f in state.files.items()}
     outcome.files = file_states(current, rendered, known)
+    unusable(outcome, {name: f.problem for name, f in state.files.items() if f.problem})
     outcome.result = overall(outcome.files)
     return outcome
