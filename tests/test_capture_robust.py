@@ -31,7 +31,11 @@ def run(php: str, file: Path, params: object, folder: Path, *flags: str, timeout
     """One call as the connector makes it; (reply, stderr lines, seconds)."""
     script = folder / "connector.php"
     if not script.exists():
-        script.write_text(CONNECTOR, encoding="utf-8")
+        # Atomically: eight threads start at once, and one must never run another's half-written
+        # (or just truncated) driver, which prints nothing and exits 0.
+        part = folder / f".connector-{threading.get_ident()}.php"
+        part.write_text(CONNECTOR, encoding="utf-8")
+        os.replace(part, script)
     data = folder / f"call-{threading.get_ident()}-{time.monotonic_ns()}.json"
     data.write_text(json.dumps(params, ensure_ascii=False), encoding="utf-8")
     started = time.monotonic()
