@@ -495,26 +495,36 @@ TargetOption = typer.Option(
 
 
 def _jobs(specs: list[str], to: list[str] | None, need_spec: bool = True) -> tuple[list[Any], int]:
-    """(spec, target) jobs; and how many specs could not be used (errors already printed)."""
+    """(spec, target) jobs; and how many specs could not be used (errors already printed).  A --to
+    value that is neither a URL nor a folder is a name of one of the specs' deploy.to targets."""
     from generator.fleet import Job
-    from generator.remote.target import parse
+    from generator.remote.target import parse, resolve
 
-    targets = [parse(t) for t in to or []]
     if not specs:
         if need_spec:
             raise UsageProblem("name at least one SPEC (a file or a folder of specs)")
-        if not targets:
+        if not to:
             raise UsageProblem("give --to TARGET (a folder or ssh://host/path)")
-        return [Job(None, t) for t in targets], 0
+        return [Job(None, resolve(t, [])) for t in to], 0
     loaded, failed = load_all(expand_specs(specs))
+    entries = {
+        item.path: [(parse(e.to), e) for e in (item.spec.deploy.to if item.spec.deploy else [])] for item in loaded
+    }
+    known = [t for pairs in entries.values() for t, _e in pairs]
+    targets = [resolve(t, known) for t in to or []]
     jobs = []
     for item in loaded:
-        mine = targets or [parse(t) for t in (item.spec.deploy.to if item.spec.deploy else [])]
+        mine = targets or [t for t, _e in entries[item.path]]
         if not mine:
             err.print(f"error: {item.path}: no target (give --to, or deploy.to in the spec)", markup=False)
             failed += 1
             continue
-        jobs += [Job(item, t) for t in mine]
+        for target in mine:
+            # The target's own settings: this spec's entry for it, else another given spec's.
+            own = [e for t, e in entries[item.path] if t == target] or [
+                e for pairs in entries.values() for t, e in pairs if t == target
+            ]
+            jobs.append(Job(item, target, php_bin=own[0].php_bin if own else None))
     return jobs, failed
 
 
@@ -606,10 +616,11 @@ def deploy(
     php: str | None = typer.Option(
         None, "--php", help="The php binary here for `php -l` before anything is sent (default: php on PATH, if any)."
     ),
-    php_bin: str = typer.Option(
-        "php",
+    php_bin: str | None = typer.Option(
+        None,
         "--php-bin",
-        help="The php the connector uses on the server: it lints every file and its version must reach the spec's php:.",
+        help="The php the connector uses on the server: it lints every file and its version must reach the spec's "
+        "php: (default: the target's php_bin in deploy.to, else php; given, it is used on every target).",
     ),
     parallel: int = typer.Option(4, "--parallel", min=1, max=64, help="Targets worked on at once."),
     wait: float = typer.Option(30.0, "--wait", min=0, help="Seconds to wait for another deploy into the same folder."),
@@ -631,9 +642,9 @@ def deploy(
     from generator.php.runner import find_php, require_php
     from generator.pipeline import render_files
 
-    if "\n" in php_bin or "\x00" in php_bin or not php_bin.strip():
+    if php_bin is not None and ("\n" in php_bin or "\x00" in php_bin or not php_bin.strip()):
         raise UsageProblem("--php-bin: give the path of the server's php")
-    options = fleet.Options(force=force, dry_run=dry_run, wait=wait, php_bin=php_bin, timeout=timeout)
+    options = fleet.Options(force=force, dry_run=dry_run, wait=wait, timeout=timeout)
     if rollback:
         jobs, failed = _jobs(specs or [], to, need_spec=False)
         if not to and len(jobs) > 1 and not all_targets:
@@ -648,6 +659,8 @@ def deploy(
     if not specs:
         raise UsageProblem("give the SPEC to deploy (or --rollback --to TARGET)")
     jobs, failed = _jobs(specs, to)
+    for job in jobs if php_bin is not None else []:
+        job.php_bin = php_bin  # the command line's word for every target
     php_bin_here = require_php(php) if php else find_php()
     checked_specs: dict[int, tuple[list[Any], list[str]]] = {}
     for job in jobs:
@@ -688,27 +701,52 @@ def status(
     timeout: float = typer.Option(
         330.0, "--timeout", min=1, help="Seconds a server over SSH may take to answer, connecting included."
     ),
+    enabled: bool = typer.Option(
+        False,
+        "--enabled",
+        help="Also ask the connector's status page, on the server, whether each deployed customization is "
+        "switched on in its admin panel (login from ~/.netrc); 'deployed but not enabled' exits 1.",
+    ),
+    status_url: str = typer.Option(
+        "http://127.0.0.1:8077/status",
+        "--status-url",
+        help="With --enabled: the connector's status page as seen from the server itself.",
+    ),
 ) -> None:
     """Is what runs on each target what the spec renders now?  Per target and file: fresh, stale,
     hand-edited, unusable (a link, a FIFO... root never reads), missing, or unreachable.  Changes
-    nothing; exit 1 when anything is not fresh."""
+    nothing; exit 1 when anything is not fresh (with --enabled: or not switched on, or the status
+    page could not tell)."""
     from generator import fleet
     from generator.pipeline import render_files
+    from generator.remote import enabled as switched_on
 
     if format not in ("text", "json"):
         raise UsageProblem(f"--format {format!r}: text or json")
+    if enabled:
+        switched_on.check_url(status_url)
     jobs, failed = _jobs(specs, to)
     rendered: dict[int, list[Any]] = {}
     for job in jobs:
         job.rendered = rendered.setdefault(id(job.spec), render_files(job.spec))
     options = fleet.Options(timeout=timeout)
-    outcomes = _with_progress(jobs, lambda j: fleet.status(j, options), parallel, "asking")
+    pages: dict[int, Any] = {}
+
+    def work(job: Any) -> Any:
+        if not enabled:
+            return fleet.status(job, options)
+        outcome, pages[id(job)] = switched_on.status(job, options, status_url)
+        return outcome
+
+    outcomes = _with_progress(jobs, work, parallel, "asking")
+    answers = [pages.get(id(j), switched_on.Enabled(detail="not asked")) for j in jobs] if enabled else []
     if format == "json":
         data = {
             "targets": [
                 {"spec": o.spec, "target": o.target, "state": o.result, "files": dict(sorted(o.files.items()))}
                 | ({"detail": o.detail} if o.detail else {})
-                for o in outcomes
+                | ({"enabled": answers[i].as_json()} if enabled else {})
+                for i, o in enumerate(outcomes)
             ]
         }
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
@@ -718,18 +756,28 @@ def status(
         table.add_column("target")
         table.add_column("state")
         table.add_column("files not fresh")
-        for o in outcomes:
+        if enabled:
+            table.add_column("switched on")
+        for i, o in enumerate(outcomes):
             odd = ", ".join(f"{n} ({s})" for n, s in sorted(o.files.items()) if s != "fresh")
-            table.add_row(
+            row = [
                 o.spec,
                 o.target,
                 f"[{RESULT_COLOURS.get(o.result, 'white')}]{o.result}[/]",
                 escape("; ".join(filter(None, [odd, o.detail])) or "-"),
-            )
+            ]
+            if enabled:
+                page = answers[i]
+                on = sum(v == switched_on.ENABLED for v in page.files.values())
+                colour = "green" if page.ok else ("red" if page.state == "not enabled" else "yellow")
+                text = f"all {on} customized file(s)" if page.ok else f"{page.state}: {page.detail}"
+                row.append(f"[{colour}]{escape(text)}[/]")
+            table.add_row(*row)
         out.print(table)
     if failed:
         raise Exit(2)
-    raise Exit(0 if outcomes and all(o.result == "fresh" for o in outcomes) else 1)
+    fine = outcomes and all(o.result == "fresh" for o in outcomes) and all(a.ok for a in answers)
+    raise Exit(0 if fine else 1)
 
 
 @contextlib.contextmanager

@@ -32,6 +32,7 @@ class Job:
     target: Target
     rendered: list[RenderedFile] | None = None
     check_problems: list[str] | None = None  # the local pre-check of the spec's files
+    php_bin: str | None = None  # the target's php (deploy.to's php_bin, or --php-bin); None: Options'
 
     @property
     def spec_name(self) -> str:
@@ -83,7 +84,7 @@ def deploy(job: Job, options: Options) -> Outcome:
             job.spec.digest,
             job.spec.spec.php,
             job.rendered,
-            options.php_bin,
+            job.php_bin or options.php_bin,
             options.force,
             options.dry_run,
             options.wait,

@@ -11,6 +11,7 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -411,12 +412,19 @@ def overall(states: dict[str, str]) -> str:
 
 
 def status(
-    target: SshTarget, spec_name: str, rendered: list[RenderedFile], timeout: float = DEFAULT_TIMEOUT
+    target: SshTarget,
+    spec_name: str,
+    rendered: list[RenderedFile],
+    timeout: float = DEFAULT_TIMEOUT,
+    also: Callable[[Connection], None] | None = None,
 ) -> Outcome:
+    """`also`: more to ask on the same connection once the files are read (status --enabled)."""
     outcome = Outcome(spec_name, str(target), "unreachable")
     try:
         with Connection(target, timeout) as conn:
             state = probe(conn, target.path, "php")
+            if also is not None:
+                also(conn)
     except Unreachable as exc:
         outcome.detail = str(exc)
         return outcome

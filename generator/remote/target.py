@@ -102,3 +102,68 @@ def _is_utf8(quoted: str) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+# --- names for targets ------------------------------------------------------------------------
+# `--to pbx-c` instead of the whole ssh://admin@pbx-c.example.com:2222/opt/... URL: a value that is
+# neither a URL nor an existing folder is looked up among the targets of the specs' deploy.to.
+
+_IP = re.compile(r"^[0-9.]+$|:")
+
+
+def aliases(target: Target) -> list[str]:
+    """The names a deploy.to target answers to on the command line: an ssh target's host as
+    written (a DNS name, an address, or a Host of ~/.ssh/config) and, for a DNS name, its first
+    label (`pbx-c` for pbx-c.example.com); a folder's own name.  The host (the folder's name) is
+    also the target's folder under `capture pull`'s DIR/."""
+    if isinstance(target, SshTarget):
+        names = [target.host]
+        label = target.host.split(".", 1)[0]
+        if not _IP.search(target.host) and label != target.host:
+            names.append(label)
+        return names
+    return [target.path.resolve().name] if target.path.resolve().name else []
+
+
+def is_name(text: str) -> bool:
+    """A --to value to look up among deploy.to's targets: no URL, no path, no existing folder."""
+    return bool(text) and "://" not in text and "/" not in text and not Path(text).exists()
+
+
+def resolve(text: str, known: list[Target]) -> Target:
+    """A --to value as a target: a URL or a path as it is (see parse); a bare name (`pbx-c`) as
+    the one target of `known` (the specs' deploy.to) it is an alias of; UsageProblem naming the
+    choices when it names none or several."""
+    if not is_name(text) or _CONTROL.search(text):
+        return parse(text)
+    unique = {str(t): t for t in known}
+    matches = [t for t in unique.values() if text in aliases(t)]
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        raise UsageProblem(
+            f"--to {text}: names {len(matches)} targets of deploy.to ({', '.join(map(str, matches))}); "
+            "give the one you mean as its ssh:// URL or folder"
+        )
+    if not unique:
+        raise UsageProblem(
+            f"--to {text}: no such folder, and no spec's deploy.to to look the name up in "
+            "(give a folder, ssh://[user@]host[:port]/path, or a SPEC whose deploy.to names it)"
+        )
+    raise UsageProblem(
+        f"--to {text}: no such folder, and no target of deploy.to is called that "
+        f"(choices: {', '.join(short_names(list(unique.values())))})"
+    )
+
+
+def short_names(targets: list[Target]) -> list[str]:
+    """Each target's shortest name that no other of `targets` shares (its URL when none is)."""
+    taken: dict[str, int] = {}
+    for t in targets:
+        for name in set(aliases(t)):
+            taken[name] = taken.get(name, 0) + 1
+    names = []
+    for t in targets:
+        free = sorted((n for n in aliases(t) if taken[n] == 1), key=len)
+        names.append(free[0] if free else str(t))
+    return names

@@ -933,32 +933,76 @@ def _field_override(value: Any) -> Any:
 FieldOverride = Annotated[FieldPaths | ReplacePaths, BeforeValidator(_field_override)]
 
 
-def _targets(value: Any) -> Any:
+def _target_text(value: Any) -> Any:
     from generator.errors import UsageProblem
     from generator.remote.target import parse
 
+    if not isinstance(value, str) or not value:
+        raise ValueError("a target is a folder or ssh://[user@]host[:port]/path")
+    try:
+        parse(value)
+    except UsageProblem as exc:
+        raise ValueError(str(exc)) from None
+    return value
+
+
+def _php_bin(value: Any) -> Any:
+    if not isinstance(value, str) or not value.strip() or re.search(r"[\x00-\x1f\x7f]", value):
+        raise ValueError("give the path of the server's php, e.g. /opt/php56/bin/php")
+    if value.startswith("-"):
+        raise ValueError(f"{value!r}: a php binary's path does not start with '-'")
+    return value
+
+
+class DeployTarget(Strict):
+    """One entry of deploy.to with settings of its own: `{to: ssh://…, php_bin: /opt/php56/bin/php}`."""
+
+    to: Annotated[str, BeforeValidator(_target_text)] = Field(
+        description="the target: a folder, or ssh://[user@]host[:port]/path"
+    )
+    php_bin: Annotated[str | None, BeforeValidator(_php_bin)] = Field(
+        default=None,
+        description="the php the server runs the checks with (php -l, its version against php:, "
+        "status --enabled without curl); --php-bin overrides it, default php",
+    )
+
+
+def _targets(value: Any) -> Any:
     items = value if isinstance(value, list) else [value]
     if not items:
         raise ValueError("give at least one target")
-    for item in items:
-        if not isinstance(item, str) or not item:
-            raise ValueError("a target is a folder or ssh://[user@]host[:port]/path")
-        try:
-            parse(item)
-        except UsageProblem as exc:
-            raise ValueError(str(exc)) from None
-    return items
+    # A plain string is the short form of {to: ...}; a string's problem is reported at its place.
+    return [{"to": item} if not isinstance(item, dict) else item for item in items]
+
+
+_TARGET_OBJECT = {
+    "type": "object",
+    "properties": {
+        "to": {"type": "string", "description": "a folder, or ssh://[user@]host[:port]/path"},
+        "php_bin": {"type": "string", "description": "the server's php for this target (e.g. /opt/php56/bin/php)"},
+    },
+    "required": ["to"],
+    "additionalProperties": False,
+}
 
 
 class DeployTo(Strict):
     to: Annotated[
-        list[str],
+        list[DeployTarget],
         BeforeValidator(_targets),
         WithJsonSchema(
             {
                 "description": "where the files go: a folder, or ssh://[user@]host[:port]/path (host may be "
-                "an alias from ~/.ssh/config); one or a list",
-                "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}],
+                "an alias from ~/.ssh/config), or {to: target, php_bin: path}; one or a list",
+                "anyOf": [
+                    {"type": "string"},
+                    _TARGET_OBJECT,
+                    {
+                        "type": "array",
+                        "items": {"anyOf": [{"type": "string"}, _TARGET_OBJECT]},
+                        "minItems": 1,
+                    },
+                ],
             }
         ),
     ] = Field(description="targets of `itgrix-gen deploy` and `status` when --to is not given")
