@@ -5,12 +5,14 @@ and client keys, logging in as the user running the tests.  The client side is t
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
 import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 SSHD_PATHS = ("/usr/sbin/sshd", "/usr/local/sbin/sshd")
@@ -91,3 +93,14 @@ class Sshd:
                 self.proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+
+
+@contextlib.contextmanager
+def running(folder: Path, aliases: tuple[str, ...]) -> Iterator[Sshd]:
+    """A started server the client config knows by `aliases`, stopped at the end."""
+    server = Sshd(folder, aliases=aliases)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

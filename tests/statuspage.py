@@ -66,7 +66,7 @@ class StatusPage:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            def do_GET(self) -> None:
                 outer.requests.append(self.headers.get("Authorization", ""))
                 if outer.login is not None and not outer.authorised(self.headers.get("Authorization", ""), self.path):
                     nonce = secrets.token_hex(16)

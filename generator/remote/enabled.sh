@@ -15,7 +15,11 @@ if [ "${2:-}" != php ] && command -v curl >/dev/null 2>&1; then
     exit $?
 fi
 if ! command -v "$1" >/dev/null 2>&1; then
-    echo "neither curl nor $1 on this machine to ask the status page with" >&2
+    if [ "${2:-}" = php ]; then
+        echo "$1 not found on this machine to ask the status page with" >&2
+    else
+        echo "neither curl nor $1 on this machine to ask the status page with" >&2
+    fi
     exit 127
 fi
 printf '%s' "$request" | "$1" -d allow_url_fopen=1 -d display_errors=stderr -r '
