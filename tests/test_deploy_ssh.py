@@ -186,13 +186,16 @@ def test_target_paths(remote, tmp_path, problem):
 def test_two_deploys_at_once_never_mix(remote):
     folder, target = remote
     env = dict(os.environ)
+    # Each deploy holds the lock through the server's `php -l` of fourteen files: on a loaded
+    # machine the fourth waits for three of them, so the wait is generous (the point is no mixing).
     procs = [
-        subprocess.Popen([sys.executable, "-m", "generator", "deploy", str(spec), "--to", target], env=env, cwd=ROOT,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen([sys.executable, "-m", "generator", "deploy", str(spec), "--to", target, "--wait", "600",
+                          "--timeout", "1100"],
+                         env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for spec in (EXAMPLE, OTHER, EXAMPLE, OTHER)
     ]  # fmt: skip
-    results = [p.communicate(timeout=120) + (p.returncode,) for p in procs]
-    assert all(code == 0 for _o, _e, code in results), results
+    results = [p.communicate(timeout=1200) + (p.returncode,) for p in procs]
+    assert all(code == 0 for _o, _e, code in results), [(e, c) for _o, e, c in results if c != 0]
     now = php_files(folder)
     assert now in (rendered(EXAMPLE), rendered(OTHER)), "all files from one spec"
 
