@@ -866,6 +866,9 @@ def fields(
     probe: bool = typer.Option(False, "--probe", help="Check the table against captured calls."),
     spec: str | None = typer.Option(None, "--spec", help="Show (and probe with) this spec's `fields:` overrides."),
     format: str = FormatOption,
+    jobs: int | None = typer.Option(
+        None, "--jobs", min=1, help="With --probe: processes reading large logs (default: one per core)."
+    ),
 ) -> None:
     """Print the table of input paths each condition key and placeholder reads (Markdown), or with
     --probe, how often each path found a value on real calls, in total and per target (a pulled
@@ -887,7 +890,7 @@ def fields(
         raise UsageProblem("name at least one capture log (a .jsonl file or the folder that holds them)")
     files = probing.target_files(logs)
     with _counter("reading calls") as tick:
-        found = probing.probe(files, overrides, tick)
+        found = probing.probe(files, overrides, tick, jobs)
     probing.require_calls(found, files)
     if found.skipped:
         err.print(f"skipped: {', '.join(f'{n} {r}' for r, n in sorted(found.skipped.items()))}", markup=False)

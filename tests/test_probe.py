@@ -353,3 +353,66 @@ def test_the_probe_tells_the_corpus_connector_shapes_apart(tmp_path):
     found = probe.probe(probe.target_files([root]))
     assert found.targets["old"].old_connector and not found.targets["new"].old_connector
     assert found.targets["new"].keys["trunk"].resolved > 0 and found.targets["old"].keys["trunk"].resolved == 0
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    lines=st.lists(st.binary(max_size=40).map(lambda b: b.replace(b"\n", b"")), max_size=30),
+    torn=st.booleans(),
+    every=st.integers(min_value=1, max_value=80),
+)
+def test_pieces_cut_at_line_starts_hold_every_line_once(tmp_path, lines, torn, every):
+    """Workers read a log in pieces: together they read each line exactly once, as one reader does."""
+    from generator.capture import log
+
+    path = tmp_path / "need_registration.jsonl"
+    path.write_bytes(b"".join(line + b"\n" for line in lines) + (b'{"torn' if torn else b""))
+    whole = [raw for _n, raw in log._lines(path)]
+    cuts = log.line_starts(path, every)
+    assert cuts[0] == 0 and cuts == sorted(set(cuts))
+    assert all(path.read_bytes()[c - 1 : c] == b"\n" for c in cuts[1:])
+    pieced = [raw for a, b in zip(cuts, [*cuts[1:], None]) for _n, raw in log._lines(path, start=a, end=b)]
+    assert pieced == whole
+
+
+def test_large_logs_read_by_several_processes_print_the_same(tmp_path, monkeypatch):
+    """Cut into many pieces and read on two worker processes, the probe prints byte for byte what
+    one process reading the files whole prints, its override check included."""
+    lines = {"pbx1": [], "pbx2": [], "pbx3": []}
+    for i in range(240):
+        number = ["+74951234567", "+77012345678", "+77272501234", "8 (916) 123-45-67"][i % 4]
+        lines["pbx1"].append(entry(call(f"sip-{i % 5}", number), ["need_registration", "process_final_params"][i % 2]))
+        lines["pbx2"].append(entry(call(f"sip-{i % 3}", number, where="title")))
+        lines["pbx3"].append(entry(old_call(f"sip-{i % 3}", number)))
+        if i % 50 == 0:
+            lines["pbx1"] += ["\n", "not json\n", entry({"call_full": None, "user": {"name": "Әсем 😀"}})]
+    root = fleet(tmp_path, lines)
+    (root / "pbx2" / "need_registration.jsonl.1").write_text("".join(lines["pbx2"][:50]), encoding="utf-8")
+    with (root / "pbx1" / "need_registration.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write('{"v": 1, "torn')
+    spec = str(tmp_path / "spec.yaml")
+    monkeypatch.setattr(probe, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(probe, "MIN_PIECE_BYTES", 1)
+    monkeypatch.setattr(probe, "PIECE_BYTES", 20_000)
+    files = probe.target_files([root])
+    assert len(probe.pieces(files, 2)) > 3 * len(files) and len(probe.pieces(files, 1)) == len(files)
+    spread: list[tuple[int, int]] = []  # (jobs, tasks) of each pass
+    each = probe._each
+
+    def counted(work, tasks, jobs):
+        spread.append((jobs, len(tasks)))
+        return each(work, tasks, jobs)
+
+    monkeypatch.setattr(probe, "_each", counted)
+    printed = {}
+    for form in ("json", "text"):
+        one = cli_here("fields", "--probe", str(root), "--spec", spec, "--format", form, "--jobs", "1")
+        two = cli_here("fields", "--probe", str(root), "--spec", spec, "--format", form, "--jobs", "2")
+        assert one.returncode == two.returncode == 1, one.stdout + one.stderr
+        assert (two.stdout, two.stderr) == (one.stdout, one.stderr)
+        printed[form] = two.stdout
+    pieced = len(probe.pieces(files, 2))
+    assert spread == [(1, len(files)), (1, len(files)), (2, pieced), (2, pieced)] * 2, spread
+    data = json.loads(printed["json"])
+    assert data["calls"] == 3 * 240 + 5 + 50 and data["skipped"] == {"lines that are not JSON": 5, "torn lines": 1}
+    assert data["suggestions"]["trunk"] == ["call_full.channel.trunk.title", "call.trunk"]

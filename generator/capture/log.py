@@ -148,29 +148,57 @@ def open_logs(paths: list[Path]) -> Reading:
     return Reading(files, size=size)
 
 
-def _lines(path: Path, progress: Reading | None = None) -> Iterator[tuple[int, bytes | None]]:
+def _lines(
+    path: Path, progress: Reading | None = None, start: int = 0, end: int | None = None
+) -> Iterator[tuple[int, bytes | None]]:
     """(line number, bytes) of a file ("-": standard input); None for a line too long to be a
-    call (its rest skipped)."""
+    call (its rest skipped).  `start`/`end`: only the lines that start in those bytes (`start` a
+    line's start, see `line_starts`; numbered from 1 there)."""
     import sys
 
     opened = contextlib.nullcontext(sys.stdin.buffer) if str(path) == "-" else path.open("rb")
     with opened as handle:
-        number = 0
-        while True:
+        if start:
+            handle.seek(start)
+        at, number = start, 0
+        while end is None or at < end:
             raw = handle.readline(MAX_LINE_BYTES + 1)
             if not raw:
                 return
+            at += len(raw)
             number += 1
             if progress is not None:
                 progress.done += len(raw)
             if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
                 while raw and not raw.endswith(b"\n"):  # skip the rest of the monster line
                     raw = handle.readline(MAX_LINE_BYTES)
+                    at += len(raw)
                     if progress is not None:
                         progress.done += len(raw)
                 yield number, None
                 continue
             yield number, raw
+
+
+def line_starts(path: Path, every: int) -> list[int]:
+    """Offsets that split a file into pieces of about `every` bytes, each a line's start (the
+    first 0): pieces that workers can read apart and that hold every line exactly once."""
+    cuts = [0]
+    with path.open("rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        at = every
+        while at < size:
+            handle.seek(at - 1)
+            while True:  # to just after the next newline, a megabyte at a time (a monster line)
+                read = handle.readline(1 << 20)
+                if not read or read.endswith(b"\n"):
+                    break
+            at = handle.tell()
+            if at >= size:
+                break
+            cuts.append(at)
+            at += every
+    return cuts
 
 
 def _unusable(raw: bytes | None) -> str | None:

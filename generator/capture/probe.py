@@ -9,18 +9,23 @@ override, printed only after a second pass over every call of every server has s
 gives that server a value and changes no value anywhere else.
 
 The logs are read a line at a time and only counts are kept, so memory stays flat whatever the
-logs' size (issue 23).  A target is a pulled folder's first level (`captures/acme/pbx1/...` ->
-`pbx1`); files named directly belong to their folder."""
+logs' size (issue 23).  Large logs are cut into pieces at line starts, read by one worker process
+per core; each piece's counts are merged in the pieces' order, which is the order one process
+reading the files would have met them in, so the output is the same byte for byte.  A target is a
+pulled folder's first level (`captures/acme/pbx1/...` -> `pbx1`); files named directly belong to
+their folder."""
 
 from __future__ import annotations
 
+import functools
 import math
+import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from generator.capture import log
 from generator.emit.fields import DIRECTION_KEY, FIELDS, Overrides, Source, override_paths, sources_for
@@ -184,19 +189,94 @@ def target_files(paths: list[Path]) -> list[tuple[str, Path]]:
     return out
 
 
-def entries(files: list[tuple[str, Path]], skipped: Counter[str]) -> Iterator[tuple[str, log.Entry]]:
+@dataclass(frozen=True)
+class Piece:
+    """The lines of one target's log file that start in bytes [start, end) (end None: to the end)."""
+
+    target: str
+    path: Path
+    start: int = 0
+    end: int | None = None
+
+
+PIECE_BYTES = 32 * 1024 * 1024  # at most this much of a log per task (about 10,000 calls)
+MIN_PIECE_BYTES = 1024 * 1024  # at least this much (a task costs a round trip to a worker)
+PARALLEL_BYTES = 16 * 1024 * 1024  # smaller logs are read here: starting workers would cost more
+
+
+def workers(jobs: int | None) -> int:
+    """Worker processes for `jobs` (None: one per core this process may run on)."""
+    if jobs:
+        return jobs
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def pieces(files: list[tuple[str, Path]], jobs: int) -> list[Piece]:
+    """The files as pieces for `jobs` workers: whole files when one process reads them (one job,
+    small logs, standard input), else cut at line starts into pieces that spread the work."""
+    whole = [Piece(target, path) for target, path in files]
+    if jobs <= 1 or any(str(path) == "-" for _t, path in files):
+        return whole
+    sizes = []
+    for _target, path in files:
+        try:
+            sizes.append(path.stat().st_size)
+        except OSError:
+            sizes.append(0)  # read (and counted as unreadable) whole, as one piece
+    total = sum(sizes)
+    if total < PARALLEL_BYTES:
+        return whole
+    every = max(MIN_PIECE_BYTES, min(PIECE_BYTES, total // (jobs * 4)))  # a few pieces per worker
+    out = []
+    for (target, path), size in zip(files, sizes, strict=True):
+        try:
+            cuts = log.line_starts(path, every) if size > every else [0]
+        except OSError:
+            cuts = [0]
+        out += [Piece(target, path, a, b) for a, b in zip(cuts, [*cuts[1:], None], strict=True)]
+    return out
+
+
+def entries(parts: list[Piece], skipped: Counter[str]) -> Iterator[tuple[str, log.Entry]]:
     from generator.customizations import NAMES
 
-    for target, path in files:
+    for piece in parts:
+        path = piece.path
         try:
-            for number, raw in log._lines(path):
-                entry, reason = log._parse(raw, NAMES, f"{path}:{number}")
+            for number, raw in log._lines(path, start=piece.start, end=piece.end):
+                where = f"{path}:{number}" if not piece.start else f"{path}: line {number} after byte {piece.start}"
+                entry, reason = log._parse(raw, NAMES, where)
                 if entry is not None:
-                    yield target, entry
+                    yield piece.target, entry
                 elif reason:
                     skipped[reason] += 1
         except OSError as exc:
             skipped[f"unreadable file ({exc.strerror or exc})"] += 1
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def _each(work: Callable[[T], R], tasks: list[T], jobs: int) -> Iterator[R]:
+    """Each task's result, in the tasks' order: on `jobs` worker processes when there is more
+    than one task, else here.  Workers are forked (where the system can), so they start with
+    this process's modules loaded: the spec's types and the customizations take seconds to
+    import, more than a piece takes to read; `fork` starts them all before the pool's own threads
+    (a progress bar's thread only draws, and a worker never draws)."""
+    if jobs <= 1 or len(tasks) <= 1:
+        yield from map(work, tasks)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context) as pool:
+        yield from pool.map(work, tasks)
 
 
 # --- the probe ---------------------------------------------------------------------------
@@ -226,6 +306,17 @@ class TargetReport:
     @property
     def old_connector(self) -> bool:
         return self.old_root > 0 and self.with_call_full == 0
+
+    def add(self, other: TargetReport) -> None:
+        """Another piece's counts (Counters keep the order their keys were first met in: merged
+        in the pieces' order, the same order as one reader's)."""
+        self.calls += other.calls
+        for key, report in other.keys.items():
+            self.keys[key].add(report)
+        self.unread.update(other.unread)
+        self.shapes.update(other.shapes)
+        self.with_call_full += other.with_call_full
+        self.old_root += other.old_root
 
 
 @dataclass
@@ -370,54 +461,84 @@ def _label(s: Source) -> str:
     return ".".join(s.path) + (" -> " + "/".join(s.pick) if s.pick else "")
 
 
-def probe(files: list[tuple[str, Path]], overrides: Overrides = None, tick: Callable[[], None] | None = None) -> Probe:
+def probe(
+    files: list[tuple[str, Path]],
+    overrides: Overrides = None,
+    tick: Callable[[], None] | None = None,
+    jobs: int | None = None,
+) -> Probe:
     """The first pass: counts per target and key.  Then, when some key found nothing on some
-    server, a second pass that checks the candidate overrides (see `suggest`)."""
+    server, a second pass that checks the candidate overrides (see `suggest`).  `jobs`: worker
+    processes for large logs (default: one per core)."""
+    jobs = workers(jobs)
+    parts = pieces(files, jobs)
+    targets: dict[str, TargetReport] = defaultdict(TargetReport)
+    skipped: Counter[str] = Counter()
+    here = jobs <= 1 or len(parts) <= 1
+    count = functools.partial(_count, overrides=overrides, tick=tick if here else None)
+    for found, missed in _each(count, parts, 1 if here else jobs):
+        for name, report in found.items():
+            targets[name].add(report)
+            if tick and not here:
+                for _ in range(report.calls):
+                    tick()
+        skipped.update(missed)
+    result = Probe(dict(targets), {}, skipped)
+    suggest(result, parts, overrides, jobs)
+    return result
+
+
+def _count(
+    piece: Piece, overrides: Overrides, tick: Callable[[], None] | None = None
+) -> tuple[dict[str, TargetReport], Counter[str]]:
+    """One piece's counts per target, and its skipped lines."""
     table = _Table(overrides)
     targets: dict[str, TargetReport] = defaultdict(TargetReport)
     skipped: Counter[str] = Counter()
-    for name, entry in entries(files, skipped):
+    for name, entry in entries([piece], skipped):
         if tick:
             tick()
-        report = targets[name]
-        report.calls += 1
-        params, customization = entry.input, entry.customization
-        if isinstance(params, dict):
-            if isinstance(params.get("call_full"), dict):
-                report.with_call_full += 1
-            elif "call_full" not in params and ("call" in params or "conversation" in params):
-                report.old_root += 1
-        sources = table.of(customization)
-        call = direction_of(params, customization, overrides)
-        for key, key_report in report.keys.items():
-            hit, applies = False, False
-            for s in sources[key]:
-                found = source_values(params, s, call)
-                if found is None:
-                    continue
-                applies = True
-                if found:
-                    key_report.sources[_label(s)] += 1
-                    hit = True
-            if not applies:
+        _observe(targets[name], entry, table, overrides)
+    return dict(targets), skipped
+
+
+def _observe(report: TargetReport, entry: log.Entry, table: _Table, overrides: Overrides) -> None:
+    """One call's counts."""
+    report.calls += 1
+    params, customization = entry.input, entry.customization
+    if isinstance(params, dict):
+        if isinstance(params.get("call_full"), dict):
+            report.with_call_full += 1
+        elif "call_full" not in params and ("call" in params or "conversation" in params):
+            report.old_root += 1
+    sources = table.of(customization)
+    call = direction_of(params, customization, overrides)
+    for key, key_report in report.keys.items():
+        hit, applies = False, False
+        for s in sources[key]:
+            found = source_values(params, s, call)
+            if found is None:
                 continue
-            key_report.calls += 1
-            if key == "duration" and not hit and _computed_duration(params):
-                key_report.sources["call_full.channel.answer_time, end_time (computed)"] += 1
+            applies = True
+            if found:
+                key_report.sources[_label(s)] += 1
                 hit = True
-            key_report.resolved += hit
-        paths: dict[str, Any] = {}
-        if isinstance(params, dict):
-            for root in CALL_DATA:
-                if root in params:
-                    _leaves(params[root], root, paths)
-        for path, value in paths.items():
-            if not table.reads(customization, path):
-                report.unread[path] += 1
-                report.shapes[(path, _shape(value))] += 1
-    result = Probe(dict(targets), {}, skipped)
-    suggest(result, files, overrides)
-    return result
+        if not applies:
+            continue
+        key_report.calls += 1
+        if key == "duration" and not hit and _computed_duration(params):
+            key_report.sources["call_full.channel.answer_time, end_time (computed)"] += 1
+            hit = True
+        key_report.resolved += hit
+    paths: dict[str, Any] = {}
+    if isinstance(params, dict):
+        for root in CALL_DATA:
+            if root in params:
+                _leaves(params[root], root, paths)
+    for path, value in paths.items():
+        if not table.reads(customization, path):
+            report.unread[path] += 1
+            report.shapes[(path, _shape(value))] += 1
 
 
 def _computed_duration(params: Any) -> bool:
@@ -450,7 +571,7 @@ def _with_path(overrides: Overrides, key: str, path: str) -> dict[str, Any]:
     return merged
 
 
-def suggest(result: Probe, files: list[tuple[str, Path]], overrides: Overrides) -> None:
+def suggest(result: Probe, parts: list[Piece], overrides: Overrides, jobs: int = 1) -> None:
     """For each key that found nothing on some server: the first of that server's unread paths
     that look like the key which, added to the key's `fields:` (before the table's own paths),
     gives that server's calls a value and changes no value on any call that already had one, on
@@ -469,26 +590,15 @@ def suggest(result: Probe, files: list[tuple[str, Path]], overrides: Overrides) 
             trials[key] = seen
     if not trials:
         return
-    tables = {(key, p): _Table(_with_path(overrides, key, p)) for key, paths in trials.items() for p in paths}
     fixes: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     breaks: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    base = _Table(overrides)
-    skipped: Counter[str] = Counter()
-    for name, entry in entries(files, skipped):
-        result.checked_calls += 1
-        params, customization = entry.input, entry.customization
-        call = direction_of(params, customization, overrides)
-        for key, paths in trials.items():
-            applies, before = collect(params, base.of(customization)[key], call)
-            for p in paths:
-                trial = tables[(key, p)]
-                now_call = direction_of(params, customization, trial.overrides) if key == DIRECTION_KEY else call
-                now_applies, after = collect(params, trial.of(customization)[key], now_call)
-                if before and (after[:1] != before[:1] or set(after) != set(before)):
-                    breaks[(key, p)][name] += 1
-                elif not before and after and now_applies:
-                    fixes[(key, p)][name] += 1
-            del applies
+    check = functools.partial(_check, overrides=overrides, trials=trials)
+    for checked, gains, losses in _each(check, parts, jobs):
+        result.checked_calls += checked
+        for pair, counts in gains.items():
+            fixes[pair].update(counts)
+        for pair, counts in losses.items():
+            breaks[pair].update(counts)
     for key, names in failing.items():
         chosen: list[str] = []
         fixed: Counter[str] = Counter()
@@ -513,6 +623,34 @@ def suggest(result: Probe, files: list[tuple[str, Path]], overrides: Overrides) 
         found = override_paths(key, overrides)
         own, replace = found if found else ([], False)
         result.suggestions[key] = Suggestion(key, [*own, *chosen], replace, dict(fixed), unfixed, trials.get(key, []))
+
+
+def _check(
+    piece: Piece, overrides: Overrides, trials: dict[str, list[str]]
+) -> tuple[int, dict[tuple[str, str], Counter[str]], dict[tuple[str, str], Counter[str]]]:
+    """One piece of the second pass: the calls read, and per (key, candidate path) the calls per
+    target it gives a value where there was none (fixes) and those whose value it changes (breaks)."""
+    tables = {(key, p): _Table(_with_path(overrides, key, p)) for key, paths in trials.items() for p in paths}
+    fixes: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    breaks: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    base = _Table(overrides)
+    skipped: Counter[str] = Counter()
+    checked = 0
+    for name, entry in entries([piece], skipped):
+        checked += 1
+        params, customization = entry.input, entry.customization
+        call = direction_of(params, customization, overrides)
+        for key, paths in trials.items():
+            _applies, before = collect(params, base.of(customization)[key], call)
+            for p in paths:
+                trial = tables[(key, p)]
+                now_call = direction_of(params, customization, trial.overrides) if key == DIRECTION_KEY else call
+                now_applies, after = collect(params, trial.of(customization)[key], now_call)
+                if before and (after[:1] != before[:1] or set(after) != set(before)):
+                    breaks[(key, p)][name] += 1
+                elif not before and after and now_applies:
+                    fixes[(key, p)][name] += 1
+    return checked, dict(fixes), dict(breaks)
 
 
 def keys_used(loaded: Any) -> set[str]:
