@@ -98,6 +98,7 @@ class FilePlan:
 class Plan:
     folder: Path
     files: list[FilePlan] = field(default_factory=list)
+    version: str = ""  # the rendered files' spec version (what their capture lines name)
 
     @property
     def hand_edited(self) -> list[FilePlan]:
@@ -365,7 +366,7 @@ def plan_files(
 ) -> Plan:
     """The one deploy planner: each rendered file against what the target holds (read from a local
     folder or from a server's probe), with what itgrix-gen knows it wrote there."""
-    result = Plan(folder)
+    result = Plan(folder, version=rendered[0].spec_version if rendered else "")
     for r in rendered:
         old, why, mode, owner = current.get(r.filename, (None, "", 0o644, None))
         if why:
@@ -478,10 +479,9 @@ def _manifest(p: Plan, spec_name: str, digest: str) -> dict[str, Any]:
 
 
 def spec_version(p: Plan) -> str:
-    """The version of what was deployed: a hash of the rendered files (names and contents), the
-    same for the same files whatever the spec's text looks like."""
-    lines = "".join(f"{f.name} {f.new_hash}\n" for f in sorted(p.files, key=lambda f: f.name))
-    return sha256(lines.encode())[:16]
+    """The version of what was deployed: the one its capture lines name (pipeline.spec_version, a
+    hash of the rendered files), so a pulled log line can be matched with the deploy that made it."""
+    return p.version
 
 
 def deploying_user() -> str:

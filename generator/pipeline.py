@@ -44,6 +44,7 @@ class RenderedFile:
     # comment text removed (the same for every spec of the same shape), and those literals.
     skeletons: tuple[str, ...] = ()
     literals: tuple[str, ...] = ()
+    spec_version: str = ""  # the version of the set this file was rendered in (see spec_version)
 
     @property
     def filename(self) -> str:
@@ -116,12 +117,15 @@ def spec_version(files: list[RenderedFile]) -> str:
 
 
 def _with_version(files: list[RenderedFile]) -> list[RenderedFile]:
+    """The files with their set's version: written where capture names it, and carried for the
+    deploy record, so that a pulled log line and a deploy name the same version."""
     import dataclasses
 
-    if not any(SPEC_VERSION_MARK in f.content for f in files):
-        return files
     version = spec_version(files)
-    return [dataclasses.replace(f, content=f.content.replace(SPEC_VERSION_MARK, version)) for f in files]
+    return [
+        dataclasses.replace(f, content=f.content.replace(SPEC_VERSION_MARK, version), spec_version=version)
+        for f in files
+    ]
 
 
 def _code(value: object) -> PhpCode:

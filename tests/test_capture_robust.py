@@ -144,6 +144,26 @@ def test_a_huge_call_with_redaction_at_128m_is_answered(tmp_path, php):
     assert len(entries) == 1 and json.loads(entries[0])["decided_by"] == "registration.rules[0]"
 
 
+def test_a_pulled_line_names_the_version_its_deploy_recorded(tmp_path, php):
+    """Issue 19: "the deploy record and each capture line name the spec's version", so that a line
+    of a pulled log leads to the deploy that made it (the record once hashed the files another
+    way: 16 characters that no line ever carried)."""
+    from tests.conftest import cli_here
+
+    log = tmp_path / "log"
+    (tmp_path / "spec.yaml").write_text(spec(log) + "shadow: true\n", encoding="utf-8")
+    actions = tmp_path / "actions"
+    actions.mkdir()
+    proc = cli_here("deploy", str(tmp_path / "spec.yaml"), "--to", str(actions))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    run(php, actions / "need_registration.php", call_with("sip-test"), tmp_path)
+    line = json.loads((log / "need_registration.jsonl").read_text(encoding="utf-8"))
+    manifest = json.loads((actions / ".itgrix-gen" / "manifest.json").read_text(encoding="utf-8"))
+    [backup] = (actions / ".itgrix-gen" / "backups").iterdir()
+    record = json.loads((backup / "backup.json").read_text(encoding="utf-8"))
+    assert line["spec_version"] == manifest["spec_version"] == record["spec_version"], (line, manifest, record)
+
+
 def test_each_line_names_the_spec_version_and_both_replies_in_shadow(tmp_path, php):
     """Issue 19: a pulled log says which spec decided each call (a hash of the rendered files,
     the same for the same spec, another after an edit), and in shadow mode the line holds what

@@ -412,7 +412,7 @@ def _shape(value: Any) -> str:
     if value in DIRECTIONS:
         return "direction"
     digits = (
-        sum(c.isdigit() for c in value) if isinstance(value, str) else (len(str(value)) if type(value) is int else 0)
+        sum(map(str.isdigit, value)) if isinstance(value, str) else (len(str(value)) if type(value) is int else 0)
     )
     if digits >= 7:
         return "phone"
