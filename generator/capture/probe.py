@@ -411,9 +411,7 @@ def _shape(value: Any) -> str:
     """What a value looks like, for telling a client's number from an extension."""
     if value in DIRECTIONS:
         return "direction"
-    digits = (
-        sum(map(str.isdigit, value)) if isinstance(value, str) else (len(str(value)) if type(value) is int else 0)
-    )
+    digits = sum(map(str.isdigit, value)) if isinstance(value, str) else (len(str(value)) if type(value) is int else 0)
     if digits >= 7:
         return "phone"
     return "short number" if 2 <= digits <= 6 and (type(value) is int or value.strip("+ ").isdigit()) else "other"
