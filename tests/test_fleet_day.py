@@ -255,10 +255,12 @@ def case_label(case: Path) -> str:
 
 
 def test_a_day_with_a_fleet(fleet, monkeypatch):
-    tmp, config, capture, homes = fleet
+    servers, config, capture, homes = fleet
+    day = servers / "day"  # where the section's commands run: no folder named like a server here
+    day.mkdir()
     monkeypatch.setenv("ITGRIX_GEN_SSH", f"ssh -F {config}")
     targets = [f"ssh://{alias}{homes[alias]}/actions" for alias in SERVERS]
-    spec = tmp / "fleet" / "spec.yaml"
+    spec = day / "fleet" / "spec.yaml"
     spec.parent.mkdir()
     spec.write_text(readme_spec(capture, targets), encoding="utf-8")
     commands, ran = readme_commands(), set()
@@ -269,12 +271,10 @@ def test_a_day_with_a_fleet(fleet, monkeypatch):
         assert line in commands, f"not a line of README's 'A day with a fleet': {line}"
         ran.add(line)
         if line.startswith("itgrix-gen "):
-            words = shlex.split(line)[1:]
-            words = [targets[README_TARGETS.index(w)] if w in README_TARGETS else w for w in words]
-            proc = cli_here(*words, *more, cwd=tmp)
+            proc = cli_here(*shlex.split(line)[1:], *more, cwd=day)
         else:
             assert not more
-            proc = subprocess.run(line, shell=True, cwd=tmp, capture_output=True, text=True, check=False)
+            proc = subprocess.run(line, shell=True, cwd=day, capture_output=True, text=True, check=False)
         assert "Traceback" not in proc.stderr, proc.stderr
         assert proc.returncode == code, f"{line} {' '.join(more)}: exit {proc.returncode}\n{proc.stdout}{proc.stderr}"
         return proc
@@ -286,7 +286,7 @@ def test_a_day_with_a_fleet(fleet, monkeypatch):
         return [f"  {c}: {was} -> {rule}: {n}" for (c, was, rule), n in changes.items()]
 
     def here_json(*args: str) -> dict:
-        proc = cli_here(*args, "--format", "json", cwd=tmp)
+        proc = cli_here(*args, "--format", "json", cwd=day)
         assert proc.returncode == 0, proc.stdout + proc.stderr
         return json.loads(proc.stdout)
 
@@ -315,7 +315,7 @@ def test_a_day_with_a_fleet(fleet, monkeypatch):
 
     # Pull: one folder per server, every line once; a second pull brings nothing new.
     proc = run("itgrix-gen capture pull fleet/spec.yaml")
-    captures = tmp / "captures" / "Fleet-day"
+    captures = day / "captures" / "Fleet-day"
     for alias in SERVERS:
         assert f"pulled    ssh://{alias}" in proc.stdout
         assert f"{CALLS} new line(s) from 2 file(s)" in proc.stdout
@@ -401,7 +401,7 @@ def test_a_day_with_a_fleet(fleet, monkeypatch):
     shown_text = run(line).stdout
     assert all(rule in shown_text for rule in rule_lines(fixed)), shown_text
     # The same, judged against the spec that was deployed rather than the logs' decisions.
-    (tmp / "deployed.yaml").write_text(readme_spec(capture, targets), encoding="utf-8")
+    (day / "deployed.yaml").write_text(readme_spec(capture, targets), encoding="utf-8")
     data = here_json("replay", "fleet/spec.yaml", "captures/Fleet-day", "--baseline", "deployed.yaml")
     assert data["baseline"] == "deployed.yaml" and by_rule(data) == fixed, data["by_rule"]
     data = here_json("replay", "deployed.yaml", "captures/Fleet-day", "--baseline", "fleet/spec.yaml")
@@ -411,7 +411,7 @@ def test_a_day_with_a_fleet(fleet, monkeypatch):
     # the spec answers; they pass.
     import_line = "itgrix-gen cases import captures/Fleet-day --spec fleet/spec.yaml"
     run(import_line)
-    cases = tmp / "fleet" / "cases"
+    cases = day / "fleet" / "cases"
     imported = sorted(p.name for p in cases.iterdir())
     assert imported == [
         "need_registration-default",
@@ -454,15 +454,15 @@ def test_a_day_with_a_fleet(fleet, monkeypatch):
     assert inserted(dict(case_facts(case), server="pbx-a")) == ("registration.rules[0]", "skip")
     assert json.loads((case / "expected.json").read_text(encoding="utf-8"))["data"] == {"result": False}
     assert "6 passed, 0 failed" in run("itgrix-gen test fleet/spec.yaml").stdout
-    proc = cli_here("cases", "import", "captures/Fleet-day", "--spec", "fleet/spec.yaml", cwd=tmp)
+    proc = cli_here("cases", "import", "captures/Fleet-day", "--spec", "fleet/spec.yaml", cwd=day)
     assert proc.returncode == 0 and "0 new case(s)" in proc.stdout, proc.stdout + proc.stderr
 
     # Redacted cases: numbers become pseudonyms, so a rule on a client's number decides none of
     # them; each case is named after the rule that decides its redacted input and expects its reply.
-    redacted = tmp / "redacted" / "spec.yaml"
+    redacted = day / "redacted" / "spec.yaml"
     redacted.parent.mkdir()
     shutil.copy(spec, redacted)
-    proc = cli_here("cases", "import", str(captures), "--spec", str(redacted), "--redact", cwd=tmp)
+    proc = cli_here("cases", "import", str(captures), "--spec", str(redacted), "--redact", cwd=day)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     written = sorted((redacted.parent / "cases").iterdir())
     assert [p.name for p in written] == [
@@ -477,7 +477,7 @@ def test_a_day_with_a_fleet(fleet, monkeypatch):
         expected = json.loads((case / "expected.json").read_text(encoding="utf-8"))
         said = (case_label(case), reply_says(found["customization"], expected))
         assert said == inserted(dict(found, server="pbx-a")), case.name
-    assert cli_here("test", str(redacted), cwd=tmp).returncode == 0
+    assert cli_here("test", str(redacted), cwd=day).returncode == 0
 
     # Switched on (shadow removed) and deployed; then one server goes back to what it ran before.
     text = spec.read_text(encoding="utf-8")
@@ -486,7 +486,7 @@ def test_a_day_with_a_fleet(fleet, monkeypatch):
     run("itgrix-gen deploy fleet/spec.yaml")
     now = {alias: php_of(alias) for alias in SERVERS}
     assert all(now[a] != first[a] for a in SERVERS)
-    run("itgrix-gen deploy --rollback --to ssh://root@pbx-b/opt/itgrix_bx/customizer/actions")
+    run("itgrix-gen deploy fleet/spec.yaml --rollback --to pbx-b")  # the target by its host's name
     assert {alias: php_of(alias) for alias in SERVERS} == {
         "pbx-a": now["pbx-a"],
         "pbx-b": first["pbx-b"],
