@@ -498,7 +498,7 @@ def _jobs(specs: list[str], to: list[str] | None, need_spec: bool = True) -> tup
     """(spec, target) jobs; and how many specs could not be used (errors already printed).  A --to
     value that is neither a URL nor a folder is a name of one of the specs' deploy.to targets."""
     from generator.fleet import Job
-    from generator.remote.target import parse, resolve
+    from generator.target import parse, resolve
 
     if not specs:
         if need_spec:

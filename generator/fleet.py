@@ -17,7 +17,7 @@ from generator.errors import UserError
 from generator.remote import server
 from generator.remote.server import Outcome
 from generator.remote.ssh import DEFAULT_TIMEOUT
-from generator.remote.target import LocalTarget, SshTarget, Target
+from generator.target import LocalTarget, SshTarget, Target
 
 __all__ = ["SshTarget", "dep"]
 

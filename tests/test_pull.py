@@ -271,7 +271,7 @@ def test_pull_usage_errors(tmp_path):
 
 
 def test_folder_names_are_safe():
-    from generator.remote.target import parse
+    from generator.target import parse
 
     assert pull.folder_name(parse("ssh://root@pbx-c.acme.local:2222/opt/x")) == "pbx-c.acme.local"
     assert pull.folder_name(parse("ssh://../opt/x")) == "_.."

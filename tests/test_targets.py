@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from generator.errors import UsageProblem
-from generator.remote.target import LocalTarget, SshTarget, aliases, parse, resolve, short_names
+from generator.target import LocalTarget, SshTarget, aliases, parse, resolve, short_names
 from tests.conftest import ROOT, cli_here
 from tests.sshd import find_sshd, running
 

@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Protocol
 
-from generator.remote.target import LocalTarget, SshTarget, Target
 from generator.safedir import Dir
+from generator.target import LocalTarget, SshTarget, Target
 
 if TYPE_CHECKING:
     from generator.remote.ssh import Connection

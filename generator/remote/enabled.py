@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 
 from generator.errors import UsageProblem
 from generator.remote.ssh import Connection, Unreachable
-from generator.remote.target import SshTarget, Target
+from generator.target import SshTarget, Target
 
 if TYPE_CHECKING:
     from generator.fleet import Job, Options

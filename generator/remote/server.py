@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from generator import deploy as dep
 from generator.remote.ssh import DEFAULT_TIMEOUT, Connection, Unreachable
-from generator.remote.target import SshTarget
+from generator.target import SshTarget
 
 if TYPE_CHECKING:
     from generator.pipeline import RenderedFile

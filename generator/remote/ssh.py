@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import IO
 
 from generator.errors import UserError
-from generator.remote.target import SshTarget
+from generator.target import SshTarget
 
 SCRIPT = (Path(__file__).parent / "remote.sh").read_text(encoding="utf-8")
 CONNECT_TIMEOUT = 15

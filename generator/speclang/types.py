@@ -935,7 +935,7 @@ FieldOverride = Annotated[FieldPaths | ReplacePaths, BeforeValidator(_field_over
 
 def _target_text(value: Any) -> Any:
     from generator.errors import UsageProblem
-    from generator.remote.target import parse
+    from generator.target import parse
 
     if not isinstance(value, str) or not value:
         raise ValueError("a target is a folder or ssh://[user@]host[:port]/path")

@@ -1,5 +1,7 @@
-"""Deploy targets: a local folder, or `ssh://[user@]host[:port]/path` (host may be an alias from
-the user's ~/.ssh/config; the path is absolute on the server, %20 or a plain space for spaces)."""
+"""Deploy targets, as written on the command line and in a spec's `deploy.to`: a local folder, or
+`ssh://[user@]host[:port]/path` (host may be an alias from the user's ~/.ssh/config; the path is
+absolute on the server, %20 or a plain space for spaces).  Pure parsing, no I/O: the spec model
+(speclang) checks deploy.to with it and must not depend on the remote layer."""
 
 from __future__ import annotations
 
