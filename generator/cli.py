@@ -12,22 +12,20 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from generator import __version__
+from generator import __version__, progress
 from generator.errors import UsageProblem, UserError
 
 if TYPE_CHECKING:
     from generator.speclang.loader import LoadedSpec
-
-T = TypeVar("T")
 
 app = typer.Typer(
     name="itgrix-gen",
@@ -139,42 +137,6 @@ def _print_issues(exc: Any) -> None:
         err.print(f"[red]{issue}[/]" if sys.stderr.isatty() else str(issue), markup=sys.stderr.isatty())
 
 
-class _progress_bar:
-    """A rich progress bar on a terminal for batches of more than a few specs; silent otherwise."""
-
-    def __init__(self, total: int, label: str, minimum: int = 3):
-        self.total, self.label, self.minimum = total, label, minimum
-        self.progress: Any = None
-        self.task: Any = None
-
-    def __enter__(self) -> Callable[[int], None]:
-        if self.total > self.minimum and sys.stderr.isatty():
-            from rich.progress import Progress
-
-            self.progress = Progress(console=err, transient=True)
-            self.progress.start()
-            self.task = self.progress.add_task(self.label, total=self.total)
-        return self.advance
-
-    def advance(self, n: int = 1) -> None:
-        if self.progress is not None:
-            self.progress.advance(self.task, n)
-
-    def __exit__(self, *exc: object) -> Literal[False]:
-        if self.progress is not None:
-            self.progress.stop()
-        return False
-
-
-def _progress(items: list[T], label: str) -> Iterator[T]:
-    if len(items) <= 3 or not sys.stderr.isatty():
-        yield from items
-        return
-    from rich.progress import track
-
-    yield from track(items, description=label, console=err, transient=True)
-
-
 # --- commands --------------------------------------------------------------------------------
 
 
@@ -213,7 +175,7 @@ def render(
         except writer.OutputFolderError as exc:
             raise UsageProblem(str(exc)) from None
     stale_total = errors = rendered = 0
-    with _progress_bar(len(paths), "rendering") as advance:
+    with progress.bar(len(paths), "rendering") as advance:
         for result in render_many(paths, output, write=not (check or diff), progress=advance, root=STATE["root"]):
             if not result.ok:
                 errors += 1
@@ -416,7 +378,7 @@ def test(
     details: list[str] = []
     if cases is not None and not cases.is_dir():
         raise UsageProblem(f"--cases {cases}: not a folder of case folders")
-    for item in _progress(loaded, "testing"):
+    for item in progress.each(loaded, "testing"):
         found, unreadable = discover_all(item.path, cases)
         for problem in unreadable:
             # Reported and counted, and the spec's other cases still run.
@@ -529,15 +491,10 @@ def _jobs(specs: list[str], to: list[str] | None, need_spec: bool = True) -> tup
 
 
 def _with_progress(jobs: list[Any], work: Callable[[Any], Any], parallel: int, label: str) -> list[Any]:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
     from generator import fleet
 
-    if len(jobs) <= 1 or not err.is_terminal:
-        return fleet.run(jobs, work, parallel, lambda o: None)
-    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), console=err, transient=True) as bar:
-        task = bar.add_task(label, total=len(jobs))
-        return fleet.run(jobs, work, parallel, lambda o: bar.advance(task))
+    with progress.bar(len(jobs), label) as advance:
+        return fleet.run(jobs, work, parallel, lambda o: advance())
 
 
 RESULT_COLOURS = {
@@ -780,11 +737,6 @@ def status(
     raise Exit(0 if fine else 1)
 
 
-@contextlib.contextmanager
-def _no_lock() -> Iterator[None]:
-    yield
-
-
 @app.command()
 def explain(
     spec: str = typer.Argument(..., help="The spec to explain."),
@@ -844,19 +796,6 @@ def _read_capture(logs: list[Path]) -> Any:
     return capture
 
 
-@contextlib.contextmanager
-def _reading_progress(reading: Any, label: str) -> Iterator[Callable[[], None]]:
-    """A bar by bytes read, on a terminal, for logs that take more than a few seconds."""
-    with _progress_bar(reading.size, label, minimum=4 * 1024 * 1024) as advance:
-        done = [0]
-
-        def update() -> None:
-            advance(reading.done - done[0])
-            done[0] = reading.done
-
-        yield update
-
-
 @app.command()
 def fields(
     logs: list[Path] = typer.Argument(
@@ -889,7 +828,7 @@ def fields(
     if not logs:
         raise UsageProblem("name at least one capture log (a .jsonl file or the folder that holds them)")
     files = probing.target_files(logs)
-    with _counter("reading calls") as tick:
+    with progress.bar(None, "reading calls") as tick:
         found = probing.probe(files, overrides, tick, jobs)
     probing.require_calls(found, files)
     if found.skipped:
@@ -993,37 +932,6 @@ def _print_suggestions(found: Any, used: set[str]) -> None:
         out.print(f"(overrides for keys the spec does not use: {', '.join(hidden)}; --format json)", markup=False)
 
 
-class _counter:
-    """A live count on a terminal for work of unknown length (lines of logs); nothing otherwise."""
-
-    def __init__(self, label: str):
-        self.label = label
-        self.progress: Any = None
-
-    def __enter__(self) -> Callable[[], None] | None:
-        if not err.is_terminal:
-            return None
-        from rich.progress import Progress, SpinnerColumn, TextColumn
-
-        self.progress = Progress(
-            SpinnerColumn(), TextColumn("{task.description} {task.completed}"), console=err, transient=True
-        )
-        self.progress.start()
-        task = self.progress.add_task(self.label, total=None)
-        count = [0]
-
-        def tick() -> None:
-            count[0] += 1
-            if count[0] % 1000 == 0:
-                self.progress.update(task, completed=count[0])
-
-        return tick
-
-    def __exit__(self, *exc: object) -> None:
-        if self.progress is not None:
-            self.progress.stop()
-
-
 @app.command()
 def replay(
     spec: str = typer.Argument(..., help="The spec to judge."),
@@ -1076,7 +984,7 @@ def replay(
     reading = open_logs(logs)
     keep = show if show is not None else (5 if format == "text" else 10**12)
     with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
-        with _reading_progress(reading, "replaying") as tick:
+        with progress.bar(reading.size, "replaying", of=reading) as tick:
             report = run_replay(
                 loaded,
                 reading,
@@ -1189,7 +1097,7 @@ def simulate(
             raise UsageProblem(f"no scenario in {named}: the folder holds no .yaml or .yml file")
         raise UsageProblem(f"no scenario: name scenario files, or put them in {loaded.path.parent / 'scenarios'}/")
     php_bin = require_php(php)
-    with _progress_bar(len(items), "simulating") as advance:
+    with progress.bar(len(items), "simulating") as advance:
         result = run_simulation(loaded, items, php_bin, capture=format == "jsonl", progress=advance)
     if format == "jsonl":
         sys.stdout.write(jsonl(loaded, result))
@@ -1256,7 +1164,7 @@ def cases_import(
     loaded = _one_spec(spec)
     php_bin = require_php(php)
     reading = open_logs(logs)
-    with _reading_progress(reading, "importing") as tick:
+    with progress.bar(reading.size, "importing", of=reading) as tick:
         done = import_cases(loaded, reading, php_bin, redacted=redact, limit=limit, progress=tick, jobs=jobs)
     if reading.skipped:
         err.print(f"skipped: {reading.skipped_text()}", markup=False)
