@@ -21,16 +21,14 @@ from functools import lru_cache
 from pathlib import Path
 
 from generator import output as writer
+from generator.cachedir import cache_dir
 from generator.resources import templates_dir
 
 _PACKAGE = Path(__file__).resolve().parent
 
 
 def _dir() -> Path | None:
-    if os.environ.get("ITGRIX_GEN_NO_CACHE"):
-        return None
-    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(root) / "itgrix-gen" / "renders"
+    return cache_dir("renders")
 
 
 def _sha(data: bytes) -> str:

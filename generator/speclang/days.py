@@ -7,12 +7,17 @@ the files are generated (generator/emit/zones.py) and explained (generator/expla
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import difflib
 import functools
+import json
+import os
 import re
 from dataclasses import dataclass
 from typing import Any
+
+from generator.cachedir import cache_dir
 
 MAX_RANGE_DAYS = 366  # a range is at most a year: anything longer is a mistake in a year
 
@@ -132,9 +137,37 @@ def check_day(value: Any) -> str:
 
 @functools.lru_cache(maxsize=1)
 def supported() -> dict[str, list[str]]:
+    """Country code -> its subdivision codes, as the holidays package knows them.  The package's
+    own list imports all its ~280 country modules (1.5 s at every start of a command that loads a
+    spec with holidays), so it is kept on disk per installed copy of the package (its place and
+    the time it was written: asking importlib.metadata for the version costs a scan of
+    site-packages, as slow as the list)."""
+    import hashlib
+    import importlib.util
+
+    folder = cache_dir("holidays")
+    path = None
+    found = importlib.util.find_spec("holidays")
+    if folder is not None and found is not None and found.origin:
+        with contextlib.suppress(OSError):
+            stat = os.stat(found.origin)
+            key = hashlib.sha256(f"{found.origin}\0{stat.st_mtime_ns}\0{stat.st_size}".encode()).hexdigest()[:16]
+            path = folder / f"supported-{key}.json"
+    if path is not None:
+        with contextlib.suppress(OSError, ValueError):
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(data, dict) and all(isinstance(v, list) for v in data.values()):
+                return data
     import holidays
 
-    return {code: list(subdivs) for code, subdivs in holidays.list_supported_countries().items()}
+    data = {code: list(subdivs) for code, subdivs in holidays.list_supported_countries().items()}
+    if path is not None:
+        with contextlib.suppress(OSError):  # no cache is only slower
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_name(f".{path.name}.{os.getpid()}")
+            partial.write_text(json.dumps(data), encoding="utf-8")
+            os.replace(partial, path)  # whole or not at all, also with two commands at once
+    return data
 
 
 @functools.lru_cache(maxsize=1)
