@@ -22,8 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator.cases import discover, write_rendered
+from generator.cases import discover
 from generator.php.runner import Case, find_php, run_batch
+from generator.php.specfiles import write_rendered
 from generator.speclang.loader import Loader
 
 HAND = "<?php\nreturn array('state' => 'success', 'data' => array('result' => true));\n"

@@ -16,7 +16,6 @@ from generator.capture.log import loads
 from generator.customizations import BY_NAME, NAMES
 from generator.errors import UserError
 from generator.php.runner import Case, Result
-from generator.pipeline import checked
 from generator.speclang.issues import SpecError
 from generator.speclang.loader import LoadedSpec
 from generator.speclang.yamlfile import scan
@@ -215,15 +214,6 @@ def load_case(folder: Path) -> GoldenCase:
     if expected_path.exists() or expected_path.is_symlink():
         expected = read_json(expected_path)
     return GoldenCase(folder, meta, input_json, expected)
-
-
-def write_rendered(loaded: LoadedSpec, folder: Path) -> dict[str, Path]:
-    paths = {}
-    for rendered in checked(loaded):
-        path = folder / rendered.filename
-        path.write_text(rendered.content, encoding="utf-8")
-        paths[rendered.customization.name] = path
-    return paths
 
 
 def run_cases(

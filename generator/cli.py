@@ -7,13 +7,11 @@ No Python traceback reaches a user unless --debug is given.
 from __future__ import annotations
 
 import contextlib
-import glob
 import json
 import os
 import signal
 import sys
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +20,8 @@ from rich.console import Console
 from rich.table import Table
 
 from generator import __version__, progress
-from generator.errors import UsageProblem, UserError
+from generator.commands.say import Say
+from generator.errors import Exit, UsageProblem, UserError
 
 if TYPE_CHECKING:
     from generator.speclang.loader import LoadedSpec
@@ -40,12 +39,6 @@ app = typer.Typer(
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 STATE: dict[str, Any] = {"debug": False, "root": None}
-MAX_INPUT_BYTES = 16 * 1024 * 1024  # one call's $params; real ones are a few kilobytes
-
-
-class Exit(Exception):
-    def __init__(self, code: int):
-        self.code = code
 
 
 def _version(value: bool) -> None:
@@ -76,65 +69,32 @@ def _root(
 # --- helpers ---------------------------------------------------------------------------------
 
 
+class _Console:
+    """What the use cases say, on the consoles: colours and tables on a terminal."""
+
+    def out(self, item: Any, markup: bool = False) -> None:
+        out.print(item, markup=markup)
+
+    def err(self, item: Any, markup: bool = False) -> None:
+        err.print(item, markup=markup)
+
+    def write(self, text: str) -> None:
+        sys.stdout.write(text)
+
+
+SAY: Say = _Console()
+
+
 def expand_specs(items: list[str]) -> list[Path]:
-    """Spec arguments: files, folders (every spec.yaml/spec.py below), or glob patterns."""
-    found: list[Path] = []
-    for item in items:
-        matches = sorted(glob.glob(item, recursive=True)) if any(c in item for c in "*?[") else [item]
-        if not matches:
-            err.print(f"[red]error:[/] {item}: no file matches")
-            raise Exit(2) from None
-        for match in matches:
-            path = Path(match)
-            if path.is_dir():
-                # Python specs are code: they run only when their file is named (or globbed) on
-                # the command line, never because they sit in a folder.
-                direct = [path / n for n in ("spec.yaml", "spec.yml") if (path / n).is_file()]
-                if direct:
-                    found.append(direct[0])
-                else:
-                    nested = sorted(p for p in path.rglob("spec.y*ml") if p.suffix in (".yaml", ".yml"))
-                    skipped = sorted(path.rglob("spec.py"))
-                    for py in skipped:
-                        err.print(f"note: {py} skipped: a Python spec runs only when its file is named", markup=False)
-                    if not nested:
-                        err.print(f"[red]error:[/] {path}: no spec.yaml below this folder")
-                        raise Exit(2) from None
-                    found.extend(nested)
-            else:
-                found.append(path)
-    seen, unique = set(), []
-    for path in found:
-        key = path.resolve()
-        if key not in seen:
-            seen.add(key)
-            unique.append(path)
-    return unique
+    from generator.commands import specs
+
+    return specs.expand(items, SAY)
 
 
 def load_all(paths: list[Path]) -> tuple[list[LoadedSpec], int]:
-    """Load every spec; print all errors of all specs; return the ones that loaded."""
-    from generator.speclang import advice
-    from generator.speclang.loader import Loader, SpecError
+    from generator.commands import specs
 
-    loader = Loader(STATE["root"])
-    loaded, failed = [], 0
-    for path in paths:
-        try:
-            loaded.append(loader.load(path))
-            for warning in advice.warnings(loaded[-1]):
-                err.print(str(warning), markup=False)
-        except SpecError as exc:
-            failed += 1
-            _print_issues(exc)
-    return loaded, failed
-
-
-def _print_issues(exc: Any) -> None:
-    """A spec's (or scenario's) mistakes, one `file:line:col: path: message` a line, as validate
-    prints them."""
-    for issue in exc.issues:
-        err.print(f"[red]{issue}[/]" if sys.stderr.isatty() else str(issue), markup=sys.stderr.isatty())
+    return specs.load_all(paths, STATE["root"], SAY)
 
 
 # --- commands --------------------------------------------------------------------------------
@@ -143,13 +103,9 @@ def _print_issues(exc: Any) -> None:
 @app.command()
 def validate(specs: list[str] = typer.Argument(..., help="Spec files, folders or glob patterns.")) -> None:
     """Load and check specs; report every error as file:line:col: path: message."""
-    paths = expand_specs(specs)
-    loaded, failed = load_all(paths)
-    for item in loaded:
-        err.print(f"ok  {item.path}")
-    if len(paths) > 1:
-        err.print(f"{len(loaded)} valid, {failed} invalid")
-    raise Exit(2 if failed else 0)
+    from generator.commands.validate import validate as use_case
+
+    raise Exit(use_case(specs, STATE["root"], SAY))
 
 
 @app.command()
@@ -165,55 +121,9 @@ def render(
     diff: bool = typer.Option(False, "--diff", help="Write nothing; print a unified diff of what would change."),
 ) -> None:
     """Write the fourteen PHP files for each spec (only the ones that changed, atomically)."""
-    from generator import output as writer
-    from generator.batch import render_many
+    from generator.commands.render import render as use_case
 
-    paths = expand_specs(specs)
-    if output is not None:
-        try:
-            writer.check_folder(output)
-        except writer.OutputFolderError as exc:
-            raise UsageProblem(str(exc)) from None
-    stale_total = errors = rendered = 0
-    with progress.bar(len(paths), "rendering") as advance:
-        for result in render_many(paths, output, write=not (check or diff), progress=advance, root=STATE["root"]):
-            if not result.ok:
-                errors += 1
-                for line in result.errors:
-                    err.print(line, markup=False)
-                continue
-            rendered += 1
-            for note in result.notes:
-                err.print(note, markup=False)
-            changed = [p for p in result.planned if p.status != "identical"]
-            if check or diff:
-                if diff:
-                    for p in changed:
-                        sys.stdout.write(writer.unified_diff(p))
-                if check:
-                    for p in changed:
-                        err.print(f"stale  {p.path} ({'missing' if p.status == 'create' else 'differs'})", markup=False)
-                    stale_total += len(changed)
-                continue
-            if len(paths) > 3:  # a batch: one line per spec
-                counts = {s: sum(p.status == s for p in result.planned) for s in ("create", "update", "identical")}
-                out.print(f"{result.folder}: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n), markup=False)
-                continue
-            for p in result.planned:
-                colour = {"create": "green", "update": "yellow", "identical": "dim"}[p.status]
-                out.print(f"[{colour}]{p.status:<9}[/] {p.path}")
-            if result.customized:
-                out.print(f"Switch on in the connector's admin panel (Customizer): {', '.join(result.customized)}")
-            else:
-                out.print("The spec customizes nothing: all fourteen files are pass-throughs.")
-    if len(paths) > 1 and not (check or diff):
-        err.print(f"{rendered} rendered, {errors} failed", markup=False)
-    if check and not errors:
-        if stale_total:
-            err.print(f"{stale_total} generated file(s) are stale: run itgrix-gen render again and commit.")
-        else:
-            err.print("generated files are fresh")
-    raise Exit(2 if errors else (1 if check and stale_total else 0))
+    raise Exit(use_case(specs, output, check, diff, STATE["root"], SAY))
 
 
 @app.command()
@@ -243,91 +153,14 @@ def run(
     """Render in memory and run one customization on one input with real PHP, as the connector would.
     Webhooks are not sent (trying a case must not post test data to a client's live URL): each is
     printed on stderr as `would send: METHOD URL BODY`; --live-network sends them."""
-    import tempfile
+    from generator.commands import run as use_case
+    from generator.php.runner import require_php
 
-    from generator.php.runner import Case, require_php, run_batch
-    from generator.pipeline import checked, decisions_only
-
-    key, text, moment = _call(name, input, case, now)
+    key, text, moment = use_case.call(name, input, case, now)
     loaded, failed = load_all([Path(spec)])
     if failed:
         raise Exit(2)
-    php_bin = require_php(php)
-    spec_model = loaded[0].spec
-    if spec_model.capture is not None or spec_model.shadow:
-        err.print("note: run shows what the spec decides; capture and shadow act only in deployed files", markup=False)
-    files = {f.customization.name: f for f in checked(decisions_only(loaded[0]))}
-    with tempfile.TemporaryDirectory(prefix="itgrix-gen-run-") as tmp:
-        path = Path(tmp) / files[key].filename
-        path.write_text(files[key].content, encoding="utf-8")
-        result = run_batch([Case(str(path), text, moment)], php_bin, stub_http=not live_network)[0]
-    for line in result.log + [f"PHP {e}" for e in result.errors]:
-        if line.startswith(_STUBBED):
-            line = "would send (not sent: --live-network sends it): " + line[len(_STUBBED) :]
-        err.print(line, markup=False)
-    if result.output:
-        err.print(f"the file printed: {result.output!r}", markup=False)
-    if result.crash:
-        err.print(result.crash, markup=False)
-    if result.reply_json is not None:
-        sys.stdout.write(result.reply_json + "\n")
-    raise Exit(0 if result.clean else 1)
-
-
-_STUBBED = "http stub: "  # how the harness's HTTP stub logs a request it answered instead of the network
-
-
-def _call(name: str | None, input: str | None, case: Path | None, now: str | None) -> tuple[str, str, int | None]:
-    """`run`'s arguments checked: (customization, input JSON text, pinned clock or None)."""
-    from generator.cases import load_case
-    from generator.customizations import BY_NAME, NAMES
-
-    if case is not None and input is not None:
-        raise UsageProblem("give --input or --case, not both")
-    golden = load_case(case) if case is not None else None
-    key = name or (golden.meta.customization if golden else None)
-    if key is None:
-        raise UsageProblem("name the customization, e.g. need_registration (or give --case)")
-    key = key[:-4] if key.endswith(".php") else key
-    if key not in BY_NAME:
-        raise UsageProblem(f"unknown customization {key!r}; one of: {', '.join(NAMES)}")
-    text = golden.input_json if golden else _read_input(input or "-")
-    moment = golden.meta.unix_now() if golden and not now else None
-    if now:
-        try:
-            parsed = datetime.fromisoformat(now)
-            if parsed.tzinfo is None:
-                raise ValueError("missing offset")
-            moment = int(parsed.timestamp())
-        except ValueError:
-            raise UsageProblem("--now takes ISO 8601 with an offset, e.g. 2026-11-24T10:00:00+03:00") from None
-    return key, text, moment
-
-
-def _read_input(source: str) -> str:
-    """A call's input JSON from a file or stdin: UTF-8, within the size limit, valid JSON."""
-    if source == "-" and sys.stdin.isatty():
-        raise UsageProblem("give the input JSON with --input FILE or --case DIR (or pipe it on stdin)")
-    try:
-        if source == "-":
-            data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
-        else:
-            with open(source, "rb") as handle:  # /dev/zero and friends: read no more than the limit
-                data = handle.read(MAX_INPUT_BYTES + 1)
-    except OSError as exc:
-        raise UsageProblem(f"cannot read {source}: {exc.strerror or exc}") from None
-    if len(data) > MAX_INPUT_BYTES:
-        raise UsageProblem(f"{source}: larger than {MAX_INPUT_BYTES:,} bytes; not a call's input")
-    try:
-        text = data.decode("utf-8")
-        json.loads(text)
-    except UnicodeDecodeError as exc:
-        raise UsageProblem(
-            f"{source}: not UTF-8 ({exc.reason} at byte {exc.start}); the connector sends UTF-8 JSON"
-        ) from None
-    except ValueError as exc:
-        raise UsageProblem(f"{source}: not valid JSON: {exc}") from None
-    return text
+    raise Exit(use_case.run(loaded[0], key, text, moment, require_php(php), live_network, SAY))
 
 
 @app.command()
@@ -349,102 +182,19 @@ def test(
 ) -> None:
     """Run every golden case (input.json -> expected.json) and every scenario with `expect:`
     (scenarios/*.yaml beside the spec) through real PHP."""
-    from generator.cases import CaseError, discover_all, run_cases, update_expected
-    from generator.php.matrix import VERSIONS, MatrixUnavailable, matrix_dir, versions_for
-    from generator.php.runner import require_php
-    from generator.simulate import scenarios_for
-    from generator.simulate import simulate as run_simulation
-    from generator.simulate.timeline import text as story
+    from generator.commands.test import test as use_case
 
-    paths = expand_specs(specs)
-    loaded, failed = load_all(paths)
-    php_bin = require_php(php)
-    versions = ["native"]
-    if php_matrix:
-        try:
-            err.print("preparing the PHP version matrix (npm ci on first use)...", markup=False)
-            matrix_dir()
-        except MatrixUnavailable as exc:
-            err.print(f"error: {exc}", markup=False)
-            raise Exit(2) from None
-        versions = list(VERSIONS)
+    done = use_case(specs, cases, php, update, php_matrix, STATE["root"], SAY)
     table = Table(title=None, show_lines=False)
-    table.add_column("spec")
-    table.add_column("php")
-    table.add_column("case")
-    table.add_column("customization")
-    table.add_column("result")
-    passed = total = broken = 0
-    details: list[str] = []
-    if cases is not None and not cases.is_dir():
-        raise UsageProblem(f"--cases {cases}: not a folder of case folders")
-    for item in progress.each(loaded, "testing"):
-        found, unreadable = discover_all(item.path, cases)
-        for problem in unreadable:
-            # Reported and counted, and the spec's other cases still run.
-            err.print(f"error: {problem}", markup=False)
-            broken += 1
-        try:
-            stories = scenarios_for(item, [])
-        except UserError as exc:
-            err.print(str(exc), markup=False)
-            broken += 1
-            stories = []
-        if not found and not stories and not unreadable:
-            err.print(f"warning: {item.path}: no golden cases", markup=False)
-            continue
-        spec_versions = versions_for(item.spec.php, tuple(versions))
-        if php_matrix:
-            err.print(
-                f"{item.path}: PHP {', '.join(spec_versions)} (from the spec's php: {item.spec.php} floor)",
-                markup=False,
-            )
-        for version in spec_versions:
-            for outcome in run_cases(item, found, php_bin, version):
-                total += 1
-                ok = outcome.passed
-                updated = False
-                if update and version == "native" and not ok:
-                    try:
-                        updated = update_expected(outcome)
-                    except CaseError as exc:
-                        err.print(f"error: {exc}", markup=False)
-                        broken += 1
-                if updated:
-                    ok, label = True, "[yellow]updated[/]"
-                else:
-                    label = "[green]pass[/]" if ok else "[red]FAIL[/]"
-                passed += ok
-                if not php_matrix or not ok:
-                    table.add_row(str(item.path), version, outcome.case.name, outcome.case.meta.customization, label)
-                if not ok:
-                    details.append(
-                        f"--- {item.path} :: {outcome.case.name} (php {version})\n" + "\n".join(outcome.problems)
-                    )
-            # Scenarios with `expect:` are tests too: a whole call through the files on this PHP.
-            tests = [s for s in stories if s.scenario.expect is not None]
-            for timeline in run_simulation(item, tests, php_bin, version).timelines if tests else []:
-                total += 1
-                passed += timeline.passed
-                if not php_matrix or not timeline.passed:
-                    label = "[green]pass[/]" if timeline.passed else "[red]FAIL[/]"
-                    table.add_row(str(item.path), version, timeline.item.scenario.name, "(scenario)", label)
-                if not timeline.passed:
-                    details.append(
-                        f"--- {item.path} :: scenario {timeline.item.label} (php {version})\n" + story([timeline])
-                    )
+    for column in ("spec", "php", "case", "customization", "result"):
+        table.add_column(column)
+    for row in done.rows:
+        table.add_row(*row)
     out.print(table)
-    for block in details:
+    for block in done.details:
         out.print(block, markup=False)
-    failed_cases = total - passed
-    out.print(
-        f"{passed} passed, {failed_cases} failed"
-        + (f", {broken} case(s) could not be read or written" if broken else ""),
-        markup=False,
-    )
-    if failed or broken:
-        raise Exit(2) from None
-    raise Exit(1 if failed_cases else 0)
+    out.print(done.summary, markup=False)
+    raise Exit(done.code)
 
 
 FormatOption = typer.Option("text", "--format", help="text (tables and diffs) or json.")
@@ -748,52 +498,17 @@ def explain(
     ),
 ) -> None:
     """Print, in plain Markdown for a client, what each customization will do."""
-    import datetime
+    from generator.commands.explain import explain as use_case
 
-    from generator.explain import explain as describe
-
-    first = None
-    if start is not None:
-        try:
-            first = datetime.date.fromisoformat(start)
-        except ValueError:
-            raise UsageProblem(f"--from {start[:40]!r} is not a date: write it YYYY-MM-DD, e.g. 2027-01-01") from None
-    loaded, failed = load_all([Path(spec)])
-    if failed:
-        raise Exit(2) from None
-    sys.stdout.write(describe(loaded[0].spec, first))
+    sys.stdout.write(use_case(spec, start, STATE["root"], SAY))
 
 
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of the spec (for editor completion and validation)."""
-    from generator.speclang import placeholders
-    from generator.speclang.spec import Spec
+    from generator.commands.schema import schema as use_case
 
-    data = Spec.model_json_schema(by_alias=True)
-    data["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    data["title"] = "itgrix-gen spec, version 1"
-    data["x-placeholders"] = placeholders.DESCRIPTIONS  # text values' {names}: not expressible as schema
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-
-
-def _one_spec(spec: str) -> LoadedSpec:
-    loaded, failed = load_all([Path(spec)])
-    if failed or not loaded:
-        raise Exit(2)
-    return loaded[0]
-
-
-def _read_capture(logs: list[Path]) -> Any:
-    """All entries of a small log in memory (simulate --compare); exit 2 when it holds no call."""
-    from generator.capture import log
-
-    capture = log.read(logs)
-    if capture.skipped:
-        err.print(f"skipped: {capture.skipped_text()}", markup=False)
-    if not capture.entries:
-        raise log.Reading(capture.files, capture.skipped).no_calls()
-    return capture
+    sys.stdout.write(json.dumps(use_case(), indent=2, ensure_ascii=False) + "\n")
 
 
 @app.command()
@@ -812,124 +527,9 @@ def fields(
     """Print the table of input paths each condition key and placeholder reads (Markdown), or with
     --probe, how often each path found a value on real calls, in total and per target (a pulled
     folder's first level): exit 1 when a key the spec uses found nothing on any one target."""
-    from generator.emit.fields import markdown_table
+    from generator.commands.fields import fields as use_case
 
-    if format not in ("text", "json"):
-        raise UsageProblem(f"--format {format!r}: text or json")
-    loaded = _one_spec(spec) if spec else None
-    overrides = loaded.spec.fields if loaded else None
-    if not probe:
-        if logs:
-            raise UsageProblem("capture logs are read with --probe: itgrix-gen fields --probe LOG...")
-        sys.stdout.write(markdown_table(overrides) + "\n")
-        return
-    from generator.capture import probe as probing
-
-    if not logs:
-        raise UsageProblem("name at least one capture log (a .jsonl file or the folder that holds them)")
-    files = probing.target_files(logs)
-    with progress.bar(None, "reading calls") as tick:
-        found = probing.probe(files, overrides, tick, jobs)
-    probing.require_calls(found, files)
-    if found.skipped:
-        err.print(f"skipped: {', '.join(f'{n} {r}' for r, n in sorted(found.skipped.items()))}", markup=False)
-    used = probing.keys_used(loaded) if loaded else set()
-    failures = found.failing(used)
-    if format == "json":
-        sys.stdout.write(json.dumps(found.as_json(used), indent=2, ensure_ascii=False) + "\n")
-    else:
-        _print_probe(found, used)
-    for key, target, calls in failures:
-        err.print(f"error: the spec reads {key}, which no call of {target} provided ({calls} calls)", markup=False)
-    if failures:
-        raise Exit(1)
-
-
-def _print_probe(found: Any, used: set[str]) -> None:
-    from generator.capture.probe import OLD_CONNECTOR_PATHS
-
-    table = Table(
-        title=f"{found.calls} captured calls"
-        + (f" from {len(found.targets)} targets" if len(found.targets) > 1 else "")
-    )
-    table.add_column("key")
-    table.add_column("applies")
-    table.add_column("found")
-    table.add_column("source paths (calls with a value)")
-    for key, report in found.keys.items():
-        if not report.calls:
-            continue
-        style = "red" if not report.resolved else ("yellow" if report.resolved < report.calls else "green")
-        table.add_row(
-            key + (" (the spec uses it)" if key in used else ""),
-            str(report.calls),
-            f"[{style}]{report.resolved}[/]",
-            escape("\n".join(f"{path}: {n}" for path, n in report.sources.most_common()) or "-"),
-        )
-    out.print(table)
-    if len(found.targets) > 1:
-        for name, t in sorted(found.targets.items()):
-            empty = [k for k, r in t.keys.items() if r.calls and not r.resolved]
-            mine = [k for k in empty if k in used] if used else empty
-            others = len(empty) - len(mine)
-            said = (
-                (f"; found nothing for {', '.join(mine)}" if mine else "; every key the spec uses found a value")
-                + (f" (and for {others} key(s) the spec does not use)" if used and others else "")
-                if empty
-                else "; every key found a value"
-            )
-            out.print(f"{name}: {t.calls} calls{said}", markup=False)
-    for name, t in sorted(found.targets.items()):
-        if t.old_connector:
-            shown = sorted((p for p in t.unread if not p.startswith("call_full.")), key=lambda p: (-t.unread[p], p))
-            out.print(
-                f"{name}: a connector older than 3.10 ({t.old_root} calls carry the root call/conversation and no "
-                "call_full, which the field table reads). The same facts there:\n  "
-                + "\n  ".join(OLD_CONNECTOR_PATHS)
-                + ("\n  paths these calls carry: " + ", ".join(shown[:12]) if shown else ""),
-                markup=False,
-            )
-    unread = found.unread
-    if unread:
-        out.print("Paths in the calls that the table never reads (calls):", markup=False)
-        for path in sorted(unread, key=lambda p: (-unread[p], p))[:20]:
-            out.print(f"  {path}: {unread[path]}", markup=False)
-        if len(unread) > 20:
-            out.print(f"  … and {len(unread) - 20} more (--format json lists them all)", markup=False)
-    _print_suggestions(found, used)
-
-
-def _print_suggestions(found: Any, used: set[str]) -> None:
-    shown = {k: s for k, s in found.suggestions.items() if not used or k in used}
-    good = {k: s for k, s in shown.items() if s.fixes}
-    if good:
-        gains = "; ".join(
-            f"{target}: {', '.join(k for k, s in good.items() if target in s.fixes)}"
-            for target in sorted({t for s in good.values() for t in s.fixes})
-        )
-        out.print(
-            f"Checked on all {found.checked_calls} calls of {len(found.targets)} target(s), this gives a value where "
-            f"there was none ({gains}) and changes no value any call already had; add it to the spec:\n  fields:",
-            markup=False,
-        )
-        for key, s in good.items():
-            paths = ", ".join(s.paths)
-            out.print(f"    {key}: " + (f"{{replace: [{paths}]}}" if s.replace else f"[{paths}]"), markup=False)
-    for key, s in shown.items():
-        if s.unfixed and used:
-            why = (
-                "every path that looks like it would change what other calls read"
-                if s.tried
-                else "no path in their calls looks like it"
-            )
-            out.print(
-                f"{key}: no override found for {', '.join(s.unfixed)} ({why}); read it with a `field:` condition or a "
-                "{call_full.…} placeholder",
-                markup=False,
-            )
-    hidden = sorted(k for k, s in found.suggestions.items() if s.fixes and k not in shown)
-    if hidden:
-        out.print(f"(overrides for keys the spec does not use: {', '.join(hidden)}; --format json)", markup=False)
+    raise Exit(use_case(list(logs or []), probe, spec, format, jobs, STATE["root"], SAY))
 
 
 @app.command()
@@ -964,95 +564,9 @@ def replay(
 ) -> None:
     """Run every captured call through the spec's files with real PHP and count, per customization
     and per deciding rule, the calls whose reply would differ from the baseline's."""
-    import tempfile
+    from generator.commands.replay import replay as use_case
 
-    from generator.capture.log import open_logs
-    from generator.capture.replay import BASELINES, check_filters
-    from generator.capture.replay import replay as run_replay
-    from generator.php.runner import require_php
-
-    if format not in ("text", "json"):
-        raise UsageProblem(f"--format {format!r}: text or json")
-    check_filters(customization)
-    loaded = _one_spec(spec)
-    against: str | LoadedSpec = baseline
-    if baseline not in BASELINES:
-        if not Path(baseline).exists():
-            raise UsageProblem(f"--baseline {baseline}: decided, answered, or a spec file (no such file)")
-        against = _one_spec(baseline)
-    php_bin = require_php(php)
-    reading = open_logs(logs)
-    keep = show if show is not None else (5 if format == "text" else 10**12)
-    with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
-        with progress.bar(reading.size, "replaying", of=reading) as tick:
-            report = run_replay(
-                loaded,
-                reading,
-                php_bin,
-                against,
-                customization,
-                rule,
-                keep=keep if format == "text" else 0,
-                spool=spool if format == "json" else None,
-                progress=tick,
-                jobs=jobs,
-            )
-        if reading.skipped:
-            err.print(f"skipped: {reading.skipped_text()}", markup=False)
-        if format == "json":
-            _print_replay_json(report, reading, spool, keep)
-        else:
-            _print_replay_text(report, spec, keep)
-    if report.other_specs:
-        err.print(f"note: {report.other_specs} calls were captured under another spec name", markup=False)
-    raise Exit(1 if check and report.changed else 0)
-
-
-def _print_replay_json(report: Any, reading: Any, spool: Any, keep: int) -> None:
-    """The report, with every change (up to --show) copied from the spool: never all in memory."""
-    head = json.dumps(report.as_json(reading, changes=[]), indent=2, ensure_ascii=False)
-    before, after = head.split('"changes": []', 1)
-    sys.stdout.write(before + '"changes": [')
-    spool.seek(0)
-    for n, line in enumerate(spool):
-        if n >= keep:
-            break
-        sys.stdout.write(("," if n else "") + "\n    " + line.rstrip("\n"))
-    sys.stdout.write(("\n  ]" if report.changed and keep else "]") + after + "\n")
-
-
-def _print_replay_text(report: Any, spec: str, keep: int) -> None:
-    from generator.cases import json_diff
-
-    table = Table(title=f"replay of {report.calls} captured calls through {spec} (baseline: {report.baseline})")
-    table.add_column("customization")
-    table.add_column("calls")
-    table.add_column("changed")
-    for name, counts in report.by_customization.items():
-        style = "red" if counts["changed"] else "green"
-        table.add_row(name, str(counts["calls"]), f"[{style}]{counts['changed']}[/]")
-    out.print(table)
-    if report.by_rule:
-        out.print("changed calls by deciding rule (before -> now):", markup=False)
-        for (name, was, now), n in sorted(report.by_rule.items(), key=lambda kv: (-kv[1], kv[0])):
-            out.print(f"  {name}: {was} -> {now}: {n}", markup=False)
-    for change in report.changes[:keep]:
-        head = (
-            f"--- {change.customization} at {change.at} ({change.where}): "
-            f"decided by {change.rule or '(failed)'} now, {change.was} before"
-        )
-        body = change.problem or json_diff(change.before, change.now).replace("expected.json", "before").replace(
-            "+++ reply", "+++ now"
-        )
-        hooks = "".join(f"\nwebhook now: {h['method']} {h['url']} {h['body']}" for h in change.webhooks)
-        if change.before_webhooks is not None and change.before_webhooks != change.webhooks:
-            hooks += "".join(f"\nwebhook before: {h['method']} {h['url']} {h['body']}" for h in change.before_webhooks)
-        out.print(head + "\n" + body.rstrip("\n") + hooks, markup=False)
-    if report.changed > min(keep, len(report.changes)):
-        out.print(
-            f"... and {report.changed - min(keep, len(report.changes))} more (--show N, or --format json)", markup=False
-        )
-    out.print(f"{report.changed} of {report.calls} calls would now get another reply", markup=False)
+    raise Exit(use_case(spec, logs, format, check, show, baseline, customization, rule, jobs, php, STATE["root"], SAY))
 
 
 @app.command()
@@ -1070,42 +584,9 @@ def simulate(
     """Walk each scenario (a call in people's terms) through the connector's customizations in
     its order, with the spec's real PHP, and print what Bitrix24 would get.  Exit 1 when a
     scenario's `expect:` does not hold."""
-    from generator.php.runner import require_php
-    from generator.simulate import scenarios_for
-    from generator.simulate import simulate as run_simulation
-    from generator.simulate.timeline import as_json, jsonl, text
+    from generator.commands.simulate import simulate as use_case
 
-    if format not in ("text", "json", "jsonl"):
-        raise UsageProblem(f"--format {format!r}: text, json or jsonl")
-    loaded = _one_spec(spec)
-    if compare:
-        from generator.simulate.compare import compare as run_compare
-
-        report = run_compare(_read_capture(compare))  # a log with no usable line: exit 2 there
-        sys.stdout.write(report.text() if format == "text" else json.dumps(report.as_json(), indent=2) + "\n")
-        raise Exit(1 if report.differences else 0)
-    from generator.speclang.issues import SpecError
-
-    try:
-        items = scenarios_for(loaded, list(scenarios or []))
-    except SpecError as exc:
-        _print_issues(exc)
-        raise Exit(2) from None
-    if not items:
-        if scenarios:
-            named = ", ".join(f"{p}/" for p in scenarios)
-            raise UsageProblem(f"no scenario in {named}: the folder holds no .yaml or .yml file")
-        raise UsageProblem(f"no scenario: name scenario files, or put them in {loaded.path.parent / 'scenarios'}/")
-    php_bin = require_php(php)
-    with progress.bar(len(items), "simulating") as advance:
-        result = run_simulation(loaded, items, php_bin, capture=format == "jsonl", progress=advance)
-    if format == "jsonl":
-        sys.stdout.write(jsonl(loaded, result))
-    elif format == "json":
-        sys.stdout.write(json.dumps(as_json(result.timelines), indent=2, ensure_ascii=False) + "\n")
-    else:
-        sys.stdout.write(text(result.timelines))
-    raise Exit(0 if all(t.passed for t in result.timelines) else 1)
+    raise Exit(use_case(spec, list(scenarios or []), format, list(compare or []), php, STATE["root"], SAY))
 
 
 @app.command()
@@ -1120,21 +601,9 @@ def report(
     """Write one HTML file for the client: what each spec does, its calendar, each scenario's call
     in three swimlanes (Asterisk, connector, Bitrix24), golden cases and scenarios with pass/fail.
     Exit 1 when a test in it fails (the file is written all the same)."""
-    from generator.output import atomic_write
-    from generator.php.runner import require_php
-    from generator.report import build
+    from generator.commands.report import report as use_case
 
-    loaded, failed = load_all(expand_specs(specs))
-    if failed or not loaded:
-        raise Exit(2)
-    php_bin = require_php(php)
-    text, failing = build(loaded, php_bin, logs)
-    try:
-        atomic_write(output, text, durable=False)
-    except OSError as exc:
-        raise UsageProblem(f"{output}: cannot write: {exc.strerror or exc}") from None
-    out.print(f"wrote {output} ({len(text):,} bytes); {failing} failing test(s)", markup=False)
-    raise Exit(1 if failing else 0)
+    raise Exit(use_case(specs, output, logs, php, STATE["root"], SAY))
 
 
 cases_app = typer.Typer(help="Golden cases from real calls.", no_args_is_help=True)
@@ -1157,32 +626,9 @@ def cases_import(
     """Turn captured calls into golden case folders beside the spec: one for each rule of the spec
     that decides some captured call and has no case yet (named after the customization and the
     rule's place, e.g. need_registration-registration-rules-1); expected.json is the spec's reply."""
-    from generator.capture.importer import import_cases
-    from generator.capture.log import open_logs
-    from generator.php.runner import require_php
+    from generator.commands.cases_import import import_cases
 
-    loaded = _one_spec(spec)
-    php_bin = require_php(php)
-    reading = open_logs(logs)
-    with progress.bar(reading.size, "importing", of=reading) as tick:
-        done = import_cases(loaded, reading, php_bin, redacted=redact, limit=limit, progress=tick, jobs=jobs)
-    if reading.skipped:
-        err.print(f"skipped: {reading.skipped_text()}", markup=False)
-    for path in done.written:
-        out.print(f"[green]create[/]    {path}")
-    for line in done.unreadable_cases:
-        err.print(f"warning: existing case not counted: {line}", markup=False)
-    for line in done.failed:
-        err.print(f"not imported: {line}", markup=False)
-    for reason, n in sorted(done.invalid.items()):
-        err.print(f"warning: {n} {reason}: not imported", markup=False)
-    out.print(
-        f"{len(done.written)} new case(s); {done.existing} of {done.decisions} deciding rule(s) already had one",
-        markup=False,
-    )
-    if done.written:
-        out.print(f"Review them, then: itgrix-gen test {spec}", markup=False)
-    raise Exit(1 if done.failed else 0)
+    raise Exit(import_cases(logs, spec, redact, limit, jobs, php, STATE["root"], SAY))
 
 
 capture_app = typer.Typer(help="The capture logs on the servers.", no_args_is_help=True)
@@ -1242,16 +688,9 @@ def init(
     force: bool = typer.Option(False, "--force", help="Overwrite an existing spec.yaml."),
 ) -> None:
     """Write a commented starter spec and one golden case, ready to render and test."""
-    from generator.starter import write_starter
+    from generator.commands.init import init as use_case
 
-    target = folder / "spec.yaml"
-    if target.exists() and not force:
-        err.print(f"error: {target} exists (use --force to overwrite)")
-        raise Exit(2) from None
-    written = write_starter(folder)
-    for path in written:
-        out.print(f"[green]create[/]    {path}")
-    out.print(f"Next: itgrix-gen render {target} && itgrix-gen test {target}")
+    raise Exit(use_case(folder, force, SAY))
 
 
 def _is_usage_error(exc: BaseException) -> bool:

@@ -27,3 +27,12 @@ class UserError(Exception):
 
 class UsageProblem(UserError):
     """A wrong argument found by our own checks."""
+
+
+class Exit(Exception):
+    """A command ends with this exit code (0 ok, 1 a check found a difference, 2 a usage or spec
+    error), having said why already."""
+
+    def __init__(self, code: int):
+        super().__init__(code)
+        self.code = code

@@ -9,10 +9,10 @@ import json
 
 import pytest
 
-from generator.cases import write_rendered
 from generator.php import specfiles
 from generator.php.matrix import VERSIONS, run_version, versions_for
 from generator.php.runner import Case
+from generator.php.specfiles import write_rendered
 from generator.simulate import scenarios_for, simulate
 from tests.conftest import ROOT, count, load
 

@@ -23,7 +23,6 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from generator.capture.log import VERSIONS, Reading, raw_lines
@@ -48,12 +47,9 @@ class SpecFiles:
 @contextmanager
 def spec_files(loaded: LoadedSpec) -> Iterator[SpecFiles]:
     """The spec's files (decisions only, the deciding rule recorded), for as long as the block."""
-    from generator.cases import write_rendered
-    from generator.pipeline import decisions_only
+    from generator.php import specfiles
 
-    recorded = decisions_only(loaded, record=True)
-    with tempfile.TemporaryDirectory(prefix="itgrix-gen-replay-") as tmp:
-        paths = write_rendered(recorded, Path(tmp))
+    with specfiles.spec_files(loaded, record=True) as paths:
         yield SpecFiles(
             files={name: str(path.resolve()) for name, path in paths.items()},
             decide={name: BY_NAME[name].entry(loaded.spec.name) + "_decide" for name in paths},
