@@ -5,6 +5,7 @@ the real command)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -89,13 +90,16 @@ def test_test_counts_a_failing_case_and_says_why(tmp_path: Path, php: str) -> No
 
 
 def test_explain_schema_and_init(tmp_path: Path) -> None:
-    with pytest.raises(UsageProblem, match="--from '31.12.2026' is not a date"):
+    with pytest.raises(UsageProblem, match=re.escape("--from '31.12.2026' is not a date")):
         explain.explain(str(EXAMPLE / "spec.yaml"), "31.12.2026", None, Said())
     assert explain.explain(str(EXAMPLE / "spec.yaml"), "2027-01-01", None, Said()).startswith("#")
     assert schema.schema()["title"] == "itgrix-gen spec, version 1"
     said = Said()
     assert init.init(tmp_path, False, said) == 0
-    assert said.stdout[-1] == f"Next: itgrix-gen render {tmp_path / 'spec.yaml'} && itgrix-gen test {tmp_path / 'spec.yaml'}"
+    assert (
+        said.stdout[-1]
+        == f"Next: itgrix-gen render {tmp_path / 'spec.yaml'} && itgrix-gen test {tmp_path / 'spec.yaml'}"
+    )
     said = Said()
     assert init.init(tmp_path, False, said) == 2
     assert said.stderr == [f"error: {tmp_path / 'spec.yaml'} exists (use --force to overwrite)"]

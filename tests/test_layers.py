@@ -35,3 +35,49 @@ def test_a_spec_with_deploy_targets_loads_without_the_remote_layer(tmp_path: Pat
     )
     assert "generator.target" in loaded  # deploy.to was checked ...
     assert not {m for m in loaded if m.startswith("generator.remote")}  # ... without SSH code
+
+
+# The spec language's own pieces, which the customizations build on; the modules that assemble a
+# whole spec (spec.py, crosschecks.py, loader.py...) sit above the customizations and import them.
+SPECLANG_CORE = ("types", "issues", "placeholders", "days", "yamlfile", "pcre", "merge")
+SPECLANG_ASSEMBLY = ("spec", "crosschecks", "loader", "validation", "advice", "pyspec")
+
+
+def _imports(path: Path) -> set[str]:
+    """The generator modules a file imports when it runs (imports for type checkers only left out)."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    typing_only = {
+        id(node)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)
+        for node in ast.walk(block)
+    }
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
+        elif isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+    return {name for name in found if name.startswith("generator.")}
+
+
+PACKAGE = Path(__file__).resolve().parent.parent / "generator"
+
+
+def test_the_customizations_build_on_the_spec_language_core_only() -> None:
+    for path in sorted((PACKAGE / "customizations").glob("*.py")):
+        above = {
+            m for m in _imports(path) if m.split(".")[:3] in [["generator", "speclang", a] for a in SPECLANG_ASSEMBLY]
+        }
+        assert not above, f"{path.name} imports {sorted(above)}: the spec's assembly imports the customizations"
+
+
+def test_the_spec_language_core_knows_no_customization() -> None:
+    for name in SPECLANG_CORE:
+        found = _imports(PACKAGE / "speclang" / f"{name}.py")
+        assert not {m for m in found if m.startswith("generator.customizations")}, name
+        assert not {m for m in found if m.startswith("generator.remote")}, name

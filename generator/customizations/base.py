@@ -374,13 +374,12 @@ class FileContext:
         """The countries of the client's numbers (a PHP array expression), with the regions of the
         calling codes of every country the spec's conditions name, and of its own region."""
         if "countries" not in self.accessors:
-            from generator.speclang.crosschecks import iter_whens
-            from generator.speclang.types import UNKNOWN_COUNTRY, _check_country
+            from generator.speclang.types import UNKNOWN_COUNTRY, whens
 
             named: set[str] = set()
-            for _path, when in iter_whens(self.loaded.data):
-                if when.get("country") is not None:
-                    named |= set(_check_country(when["country"])) - {UNKNOWN_COUNTRY}
+            for when in whens(self.spec):
+                if when.country is not None:
+                    named |= set(when.country) - {UNKNOWN_COUNTRY}
             region, internal = self.clicked or self.phone_region()
             if region is None:  # refused when the spec is loaded; belt and braces
                 raise ValueError("country needs a region")

@@ -131,9 +131,9 @@ class AfterRegistration(Customization):
 
 
 def _texts(hook: Webhook) -> list[str]:
-    from generator.speclang.crosschecks import _texts as walk
+    from generator.speclang.placeholders import texts as walk
 
-    return [hook.url, hook.body or "", *hook.headers.values()] + [t for _p, t in walk(hook.json_, ())]
+    return [hook.url, hook.body or "", *hook.headers.values()] + [t for _p, t in walk(hook.json_)]
 
 
 CUSTOMIZATION = AfterRegistration(

@@ -189,10 +189,10 @@ def set_and_rules(section: Any, spec: Any) -> list[str]:
             out.append(f"When {condition(rule.when, spec)}: the request is **cancelled**.")
         else:
             out.append(f"When {condition(rule.when, spec)}: " + assignments(rule.set) + ".")
-    from generator.speclang.crosschecks import _texts
+    from generator.speclang.placeholders import texts as walk
 
     values = [getattr(section, "set", None)] + [r.set for r in getattr(section, "rules", [])]
-    texts = [text for value in values for _path, text in _texts(value, ())]
+    texts = [text for value in values for _path, text in walk(value)]
     return out + placeholder_notes(texts, spec)
 
 

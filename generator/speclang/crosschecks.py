@@ -219,33 +219,22 @@ def _cancels_where_not_allowed(data: dict[str, Any]) -> list[tuple[KeyPath, str]
     return problems
 
 
-def _texts(value: Any, path: KeyPath) -> Iterator[tuple[KeyPath, str]]:
-    if isinstance(value, str):
-        yield path, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _texts(item, path + (key,))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            yield from _texts(item, path + (i,))
-
-
 def _section_texts(section: Any, path: KeyPath) -> Iterator[tuple[KeyPath, str]]:
     """Every text of a section that may hold placeholders."""
     if not isinstance(section, dict):
         return
-    yield from _texts(section.get("set"), path + ("set",))
+    yield from placeholders.texts(section.get("set"), path + ("set",))
     rules = section.get("rules")
     for i, rule in enumerate(rules if isinstance(rules, list) else []):
         if isinstance(rule, dict):
-            yield from _texts(rule.get("set"), path + ("rules", i, "set"))
+            yield from placeholders.texts(rule.get("set"), path + ("rules", i, "set"))
     for key in ("callerid_name", "description"):
         if isinstance(section.get(key), str):
             yield path + (key,), section[key]
     hook = section.get("webhook")
     if isinstance(hook, dict):
         for key in ("url", "headers", "body", "json"):
-            yield from _texts(hook.get(key), path + ("webhook", key))
+            yield from placeholders.texts(hook.get(key), path + ("webhook", key))
 
 
 def _unavailable_placeholders(data: dict[str, Any]) -> list[tuple[KeyPath, str]]:

@@ -7,7 +7,9 @@ unknown placeholder is a spec error and the generated PHP never parses templates
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 # Names a spec may use, beside the two path forms below.  What each one reads is in
 # generator/emit/fields.py (one table for conditions and placeholders alike).
@@ -211,3 +213,16 @@ def each(parts: list[Part]) -> list[Placeholder]:
 
 def has_placeholders(parts: list[Part]) -> bool:
     return any(isinstance(p, Placeholder) for p in parts)
+
+
+def texts(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """Every text in plain data (the strings in nested maps and lists), with its path: the
+    places a placeholder may be written."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from texts(item, path + (key,))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from texts(item, path + (i,))

@@ -728,6 +728,22 @@ class When(Strict):
 
 When.model_rebuild()
 
+
+def whens(node: Any) -> typing.Iterator[When]:
+    """Every condition block in a model (the spec, a section), those inside `not` and `any` too."""
+    if isinstance(node, When):
+        yield node
+    if isinstance(node, BaseModel):
+        for name in type(node).model_fields:
+            yield from whens(getattr(node, name))
+    elif isinstance(node, list | tuple):
+        for item in node:
+            yield from whens(item)
+    elif isinstance(node, dict):
+        for item in node.values():
+            yield from whens(item)
+
+
 SetValue = Any  # text (a template), number, bool, null, or lists/maps of those
 
 
