@@ -173,7 +173,7 @@ def render_one(loaded: LoadedSpec, c: Customization) -> RenderedFile:
     accessors = "".join(definition for _name, definition in sorted(set(ctx.accessors.values())))
     helpers = ctx.rt.emit(ctx.rt.closure(code + accessors + "".join(ctx.fn(h) + "(" for h in ctx.needs)))
     shared = (helpers + accessors).rstrip("\n")
-    code = code.replace("@HELPERS@\n", f"\n{shared}\n\n" if shared else "\n", 1)
+    code = code.replace("@HELPERS@\n", f"\n{shared}\n" if shared else "", 1)
     skeletons, found = _skeleton(code)
     content = code.translate(_NO_MARKS)
     return RenderedFile(

@@ -132,6 +132,17 @@ def test_a_comment_in_the_runtime_changes_no_code(tmp_path, monkeypatch):
         assert all(re.match(r"^[+-]\s*//", d) for d in diff), diff
 
 
+def test_the_decisions_come_first():
+    # Issue 18: the rules sat at the bottom (line 455 of 476 in post_registration.php); the entry
+    # function is defined first (it calls helpers defined after it) and called on the last line.
+    for spec in (EXAMPLE, ROOT / "specs" / "passthrough" / "spec.yaml"):
+        for name, text in render(load(spec)).items():
+            functions = re.findall(r"^    function (itgrix_gen_\w+)\(", text, re.M)
+            entry = re.search(r"^return (itgrix_gen_\w+)\(", text, re.M)
+            assert entry and text.rstrip("\n").endswith(entry.group(0) + "isset($params) ? $params : null);"), name
+            assert functions[0].startswith(entry.group(1)), (name, functions[:2])
+
+
 def test_a_file_holds_only_the_helpers_it_calls():
     for text in render(load(EXAMPLE)).values():
         defined = re.findall(r"^    function (itgrix_gen_[0-9a-f]{8}_\w+)\(", text, re.M)
