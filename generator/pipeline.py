@@ -16,7 +16,7 @@ from typing import Any
 
 from generator.customizations import CUSTOMIZATIONS
 from generator.customizations.base import IND, SPEC_VERSION_MARK, Customization, FileContext
-from generator.emit import marked
+from generator.emit import layout, marked
 from generator.emit.templates import PhpCode, environment
 from generator.errors import UserError
 from generator.speclang.loader import LoadedSpec
@@ -163,13 +163,17 @@ def render_one(loaded: LoadedSpec, c: Customization) -> RenderedFile:
         passthrough=PhpCode(passthrough),
         passthrough_only=section is None,
         log=PhpCode(ctx.fn("log")),
+        failed=PhpCode(ctx.fn("failed")),
         helpers=PhpCode("@HELPERS@"),
         tracked=ctx.track,
         shadow=ctx.shadow,
         capture=PhpCode(ctx.capture_call(c, "$would" if ctx.shadow else "null")) if spec.capture else None,
     )
     template = environment().get_template(c.template if section is not None else "_base.php.j2")
-    code = template.render(**context)
+    # The entry function (what the spec decides) in lines a reviewer reads; the helpers after it
+    # are laid out where they are written.
+    entry_code, helpers_mark, after = template.render(**context).partition("@HELPERS@\n")
+    code = layout.code(entry_code) + helpers_mark + after
     accessors = "".join(definition for _name, definition in sorted(set(ctx.accessors.values())))
     helpers = ctx.rt.emit(ctx.rt.closure(code + accessors + "".join(ctx.fn(h) + "(" for h in ctx.needs)))
     shared = (helpers + accessors).rstrip("\n")

@@ -282,12 +282,15 @@ function itgrix_rt_started($values, $zone)
     return itgrix_rt_now();
 }
 
-// Is the moment $at inside any of the windows array(from minute, to minute, ISO days) in the
-// zone?  A window whose end is before its start crosses midnight and belongs to the day it starts.
-function itgrix_rt_in_hours($windows, $zone, $at)
+// Is the moment $at inside any of the windows ("19:00-09:00") on one of the days ("sat"; none:
+// every day) in the zone?  A window whose end is before its start crosses midnight and belongs to
+// the day it starts.
+function itgrix_rt_in_hours($windows, $days, $zone, $at)
 {
     $local = itgrix_rt_local_time($at, $zone);
-    foreach ($windows as $window) {
+    $names = array(1 => 'mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun');
+    foreach ($windows as $text) {
+        $window = itgrix_rt_window($text);
         $crosses = $window[1] <= $window[0];
         if ($local[1] >= $window[0] && ($crosses || $local[1] < $window[1])) {
             $day = $local[0];
@@ -296,16 +299,23 @@ function itgrix_rt_in_hours($windows, $zone, $at)
         } else {
             continue;
         }
-        if (count($window[2]) === 0 || in_array($day, $window[2], true)) {
+        if (count($days) === 0 || in_array($names[$day], $days, true)) {
             return true;
         }
     }
     return false;
 }
 
-// Is the moment $at inside a named schedule ($days: ISO weekday => windows) with the calendar
-// ('off': days off, 'work': days worked although off, with Monday's hours; "Y-m-d" dates, "m-d"
-// days of every year)?  A window that crosses midnight belongs to the day it starts, so the
+// A window as the spec writes it ("19:00-09:00", always two digits) in minutes of the day.
+function itgrix_rt_window($text)
+{
+    return array((int) substr($text, 0, 2) * 60 + (int) substr($text, 3, 2),
+        (int) substr($text, 6, 2) * 60 + (int) substr($text, 9, 2));
+}
+
+// Is the moment $at inside a named schedule ($days: "mon".."sun" => windows "09:00-18:00") with the
+// calendar ('off': days off, 'work': days worked although off, with Monday's hours; "Y-m-d" dates,
+// "m-d" days of every year)?  A window that crosses midnight belongs to the day it starts, so the
 // early hours also look at yesterday's windows.
 function itgrix_rt_in_schedule($days, $calendar, $zone, $at)
 {
@@ -316,9 +326,10 @@ function itgrix_rt_in_schedule($days, $calendar, $zone, $at)
     for ($back = 0; $back < 2; $back++) {
         $date = gmdate('Y-m-d', $now[3] - $back * 86400); // today, then yesterday (local calendar)
         $dates = array($date, substr($date, 5));
-        $day = array_intersect($dates, $calendar['work']) ? 1
-            : (array_intersect($dates, $calendar['off']) ? 0 : (int) gmdate('N', $now[3] - $back * 86400));
-        foreach (isset($days[$day]) ? $days[$day] : array() as $window) {
+        $day = array_intersect($dates, $calendar['work']) ? 'mon'
+            : (array_intersect($dates, $calendar['off']) ? '' : strtolower(gmdate('D', $now[3] - $back * 86400)));
+        foreach (isset($days[$day]) ? $days[$day] : array() as $text) {
+            $window = itgrix_rt_window($text);
             $crosses = $window[1] <= $window[0];
             if ($back === 0 ? $now[1] >= $window[0] && ($crosses || $now[1] < $window[1])
                 : $crosses && $now[1] < $window[1]) {
@@ -351,6 +362,13 @@ function itgrix_rt_omit($input, $keys)
         }
     }
     return $out;
+}
+
+// Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
+// and the pass-through answered.
+function itgrix_rt_failed($name, $e, $fallback)
+{
+    return itgrix_rt_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
 }
 
 // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.

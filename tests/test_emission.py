@@ -39,13 +39,16 @@ def test_example_fits_the_line_budget():
     # +325 for issues 17 and 22: the accessors' own diagnostics (once per key per call, by the
     # call's direction), links and webhook bodies whose bytes are not UTF-8 mended (not emptied),
     # the curl answer capped at 64 KiB, text bodies escaped.
-    assert lines(render(load(EXAMPLE))) <= 3530
+    # +165 for conditions and calls laid out in lines of at most 120 columns, one clause a line
+    # (issue 18: a rule's condition was up to 470 characters with its value at the end).
+    assert lines(render(load(EXAMPLE))) <= 3700
 
 
 def test_passthrough_files_are_short():
-    # 40, +5 for click-to-call's reply that sends an empty request_data back as {} (not []).
+    # 40, +5 for click-to-call's reply that sends an empty request_data back as {} (not []), +3 for
+    # that reply in lines of 120 columns.
     files = render(load(ROOT / "specs" / "passthrough" / "spec.yaml"))
-    long = {name: text.count("\n") for name, text in files.items() if text.count("\n") > 45}
+    long = {name: text.count("\n") for name, text in files.items() if text.count("\n") > 48}
     assert not long, long
 
 
@@ -143,6 +146,22 @@ def test_the_decisions_come_first():
             assert functions[0].startswith(entry.group(1)), (name, functions[:2])
 
 
+def test_the_decisions_read_in_120_columns():
+    # Issue 18: a rule's condition line was up to 470 characters, the value to check at its end;
+    # times were minutes of the day.  A line of the entry function is at most 120 columns, but a
+    # literal no line can hold (a phone plan's pattern, a reply's key list) and the head of an
+    # argument list that continues on the next lines.
+    literal_only = re.compile(r"^\s*(?:'[^']*'\s*=>\s*)?(?:'(?:[^'\\]|\\.)*'|array\([^()]*\)),?\)?;?$")
+    for spec in sorted((ROOT / "specs").glob("*/spec.yaml")):
+        for name, text in render(load(spec)).items():
+            entry = text.split(" */\n", 1)[1].split("\n}\n", 1)[0]  # after the header
+            for line in entry.split("\n"):
+                if len(line) > 120 and not literal_only.match(line) and not line.endswith("("):
+                    raise AssertionError(f"{spec.parent.name}/{name}: {len(line)} columns: {line}")
+    code = render(load(ROOT / "specs" / "kazakhstan" / "spec.yaml"))["process_registration_params.php"]
+    assert "array('09:00-18:00'),\n                array('mon', 'tue', 'wed', 'thu', 'fri')," in code
+
+
 def test_a_file_holds_only_the_helpers_it_calls():
     for text in render(load(EXAMPLE)).values():
         defined = re.findall(r"^    function (itgrix_gen_[0-9a-f]{8}_\w+)\(", text, re.M)
@@ -197,3 +216,30 @@ def test_an_inserted_rule_rewrites_only_its_file_and_a_spec_comment_none(tmp_pat
     assert inserted != text
     after = render(load_text(tmp_path / "i", inserted))
     assert [name for name in before if before[name] != after[name]] == ["need_registration.php"]
+
+
+def test_layout_only_moves_white_space(tmp_path, php):
+    """Laid out in 40 columns, the example's files say the same to PHP: the same tokens, but for
+    white space and comments (never a literal split), and every file still parses."""
+    import subprocess
+
+    from generator.emit import layout
+    from generator.php.runner import php_lint
+
+    compare = tmp_path / "tokens.php"
+    compare.write_text(
+        "<?php\nfunction t($f) {\n    $out = array();\n"
+        "    foreach (token_get_all(file_get_contents($f)) as $t) {\n"
+        "        if (!is_array($t) || !in_array($t[0], array(T_WHITESPACE, T_COMMENT), true)) {\n"
+        "            $out[] = is_array($t) ? array($t[0], $t[1]) : $t;\n        }\n    }\n    return $out;\n}\n"
+        "echo t($argv[1]) === t($argv[2]) ? 'same' : 'different';\n",
+        encoding="utf-8",
+    )
+    for name, text in render(load(EXAMPLE)).items():
+        (tmp_path / ("wide-" + name)).write_text(text, encoding="utf-8")
+        (tmp_path / name).write_text(layout.code(text, width=40), encoding="utf-8")
+        assert php_lint(str(tmp_path / name), php) is None, name
+        same = subprocess.run(
+            [php, str(compare), str(tmp_path / ("wide-" + name)), str(tmp_path / name)], capture_output=True, text=True
+        )
+        assert same.stdout == "same", (name, same.stdout, same.stderr)

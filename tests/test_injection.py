@@ -207,7 +207,24 @@ def test_comment_text_cannot_close_a_comment():
     for text in ("*/ echo 1; /*", "?> <?php echo 1;", "a\nb\r\nc", "\x00"):
         out = php_comment_text(text)
         assert "*/" not in out and "?>" not in out and "\n" not in out and "\r" not in out
-        assert json.loads(out.replace("\\/", "/")) == text
+        assert json.loads(out) == text
+
+
+def test_a_url_reads_as_written_in_a_comment_and_still_cannot_close_it():
+    # Issue 18: every "/" was escaped, so a webhook's URL read "https:\/\/hooks.example.com\/x".
+    from generator.php.literals import php_comment_text
+
+    url = "https://hooks.example.com/itgrix?phone=1&x=%2F"
+    assert php_comment_text(url) == '"' + url + '"'
+    for hostile in (
+        "https://a.example/*/x",
+        "https://a.example/?>x",
+        "https://a.example/\n?>\n*/",
+        "http://a/\r\n// x",
+    ):
+        out = php_comment_text(hostile)
+        assert "*/" not in out and "?>" not in out and "\n" not in out and "\r" not in out
+        assert json.loads(out) == hostile
 
 
 EVERY_DELIMITER = "~#%!@;,`|=:/&'\"<>"
@@ -261,3 +278,25 @@ def test_regex_with_every_delimiter(php, tmp_path):
     path.write_text("\n".join(lines + ["return $ok;"]), encoding="utf-8")
     result = run_batch([Case(str(path), "{}")], php)[0]
     assert result.clean and result.reply == [1, 1, 1], (result.errors, result.reply)
+
+
+def test_a_hostile_webhook_url_stays_in_its_comment(php, tmp_path):
+    # The URL is written into the rule's comment as it reads (issue 18): a URL that tries to close
+    # the comment, leave PHP mode or start a line of its own must still do none of it.
+    canary = CANARY_DIR / f"itgrix-gen-pwned-{uuid.uuid4().hex}"
+    url = f"https://hooks.example/a*/?> <?php touch('{canary}'); /*\n?>x\r\necho 1;"
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "version: 1\nname: u\npost_registration:\n  webhook:\n    url: " + json.dumps(url) + "\n", encoding="utf-8"
+    )
+    paths = render_to(load(spec), tmp_path / "out")
+    code = paths["post_registration"].read_text(encoding="utf-8")
+    lines = code.splitlines()
+    first = next(i for i, line in enumerate(lines) if "// post_registration.webhook" in line)
+    comment = [lines[first]] + [line for line in lines[first + 1 :] if line.strip().startswith("//")][:2]
+    assert "https://hooks.example/a*\\/?\\u003e <?php" in comment[0], comment
+    assert phply_errors(code) is None
+    assert php_lint(str(paths["post_registration"]), php) is None
+    result = run_batch([Case(str(paths["post_registration"]), '{"call_stage": "call_ended"}')], php, stub_http=True)[0]
+    assert result.clean, (result.errors, result.output)
+    assert not canary.exists(), "injected code ran"

@@ -16,7 +16,7 @@ from generator.emit import fields, marked
 from generator.emit.runtime import PREFIX, runtime
 from generator.speclang import placeholders
 from generator.speclang.issues import KeyPath
-from generator.speclang.types import DAYS, Match, Rule, When
+from generator.speclang.types import Match, Rule, When
 
 if TYPE_CHECKING:
     from generator.speclang.loader import LoadedSpec
@@ -206,13 +206,16 @@ class FileContext:
                 tests.append(f"{self.fn('duration')}($params) {op} {marked.php_int(seconds)}")
                 words.append(f"duration {op} {seconds} s")
         if when.hours is not None or when.days is not None:
-            windows, place, text = self._hours(when, zone)
+            windows, days, place, text = self._hours(when, zone)
             at = self._moment(when, place)
             if when.hours is not None and when.hours.schedule:
                 schedule = self.schedule(when.hours.schedule)
                 tests.append(f"{self.fn('in_schedule')}({schedule}, {self.calendar()}, {self.zone(place)}, {at})")
             else:
-                tests.append(f"{self.fn('in_hours')}({marked.php_value(windows)}, {self.zone(place)}, {at})")
+                tests.append(
+                    f"{self.fn('in_hours')}({marked.php_array(windows)}, {marked.php_array(days)}, "
+                    f"{self.zone(place)}, {at})"
+                )
             words.append(text)
         for condition in when.field or ():
             keys = list(condition.keys())
@@ -258,34 +261,28 @@ class FileContext:
         # The connector writes the start in the server's zone, taken to be the spec's timezone.
         return f"{self.fn('started')}({self.acc('start_time')}, {self.zone(self.spec.timezone or place)})"
 
-    def _hours(self, when: When, outer: str | None = None) -> tuple[list[Any], str, str]:
+    def _hours(self, when: When, outer: str | None = None) -> tuple[list[str], list[str], str, str]:
+        """The windows ("19:00-09:00", as a reviewer reads them; the PHP turns them into minutes),
+        their days ("sat"; none: every day), the zone, and the words of the comment."""
         hours = when.hours
         zone = (hours.timezone if hours and hours.timezone else None) or when.timezone or outer or self.spec.timezone
-        days = list(when.days) if when.days else (list(hours.days) if hours and hours.days else [])
-        numbers = [DAYS.index(d) + 1 for d in days]
+        days: list[str] = list(when.days) if when.days else (list(hours.days) if hours and hours.days else [])
         if hours is not None and hours.schedule:
-            return [], str(zone), f"{_moment_word(hours)} is in the schedule {say(hours.schedule)} ({say(zone)})"
+            return [], [], str(zone), f"{_moment_word(hours)} is in the schedule {say(hours.schedule)} ({say(zone)})"
         spans = hours.minutes() if hours else [(0, 24 * 60)]
-        windows = [[start, end, numbers] for start, end in spans]
+        windows = [fields.window_text(start, end) for start, end in spans]
         text = (
             f"{_moment_word(hours)} is " + " or ".join(say(w) for w in hours.window) if hours else "start time is any"
         )
         if days:
             text += " on " + ",".join(days)
-        return windows, str(zone), f"{text} ({say(zone)})"
+        return windows, days, str(zone), f"{text} ({say(zone)})"
 
     def if_block(self, tests: list[str], body: list[str]) -> list[str]:
-        """`if (a && b) { body }`, one test per line when they do not fit on one."""
+        """`if (a && b) { body }`; the pipeline lays a long condition out one clause a line."""
         if not tests:
             return body
-        joined = " && ".join(tests)
-        if len(joined) <= 88:
-            head = [f"if ({joined}) {{"]
-        else:
-            head = [f"if ({tests[0]}"] + [f"{IND}&& {t}" for t in tests[1:-1]] + [f"{IND}&& {tests[-1]}) {{"]
-            if len(tests) == 1:
-                head = [f"if ({tests[0]}) {{"]
-        return head + [IND + line for line in body] + ["}"]
+        return [f"if ({' && '.join(tests)}) {{"] + [IND + line for line in body] + ["}"]
 
     # --- values --------------------------------------------------------------------------
     def template(self, text: str, escape: str | None = None, wrap: bool = False) -> str:

@@ -276,18 +276,25 @@ def function_of(suffix: str, comment: str, code: str) -> tuple[str, str]:
     return fn, f"if (!function_exists('{fn}')) {{\n{body}\n}}\n"
 
 
+def window_text(start: int, end: int) -> str:
+    """Minutes of the day as the spec writes a window: (1140, 540) -> "19:00-09:00" (the files
+    say times as a reviewer reads them; their PHP turns them into minutes)."""
+    return f"{start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}"
+
+
 def schedule_function(name: str, spec: Any) -> tuple[str, str]:
     """The PHP function that returns a named schedule (ISO weekday -> windows in minutes): its name
     and guarded definition."""
     from generator.emit.marked import php_comment_text, php_pretty
-    from generator.speclang.types import _parse_window, schedule_days
+    from generator.speclang.types import DAYS, _parse_window, schedule_days
 
-    days: dict[int, list[list[int]]] = {}
+    days: dict[int, list[str]] = {}
     for key, windows in spec.schedules[name].items():
         for day in schedule_days(key):
-            days[day] = [list(_parse_window(w)) for w in (windows if isinstance(windows, list) else [windows])]
-    code = f"() {{\n    return {php_pretty(dict(sorted(days.items())), indent=4, width=110)};\n}}\n"
-    comment = f"// schedule {php_comment_text(name)}: ISO weekday (1 = Monday) => windows (minutes of the day)"
+            days[day] = [window_text(*_parse_window(w)) for w in (windows if isinstance(windows, list) else [windows])]
+    by_name = {DAYS[day - 1]: windows for day, windows in sorted(days.items())}
+    code = f"() {{\n    return {php_pretty(by_name, indent=4, width=110)};\n}}\n"
+    comment = f"// schedule {php_comment_text(name)}: the day => its windows"
     return function_of("schedule", comment, code)
 
 

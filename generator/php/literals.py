@@ -10,8 +10,8 @@ leave the literal it is in, on any PHP from 5.2 to 8.5:
   byte, and ``$`` / ``{$`` can never interpolate: ``$`` is always written ``\\$`` there).
 * Regex patterns get a delimiter that does not occur in the pattern, so the pattern cannot end the
   delimiter early, and fixed flags.
-* Text that goes into a PHP comment is JSON-escaped ASCII with ``/`` escaped, so it can contain
-  neither ``*/`` nor ``?>`` nor a line break.
+* Text that goes into a PHP comment is JSON-escaped ASCII with ``*/`` and ``?>`` escaped, so it
+  can contain neither (nor a line break), and a URL still reads as written.
 """
 
 from __future__ import annotations
@@ -229,8 +229,10 @@ def php_regex(pattern: str, flags: str = REGEX_FLAGS) -> str:
 
 
 def php_comment_text(value: str) -> str:
-    """Text safe inside a ``/* */`` or ``//`` comment: printable ASCII, no ``*/``, no ``?>``."""
-    text = json.dumps(value, ensure_ascii=True)
-    # JSON allows "\/" for "/": with every slash escaped, neither "*/" nor "?>"-ending comments
-    # (">" alone is harmless) nor a line break can appear.
-    return text.replace("/", "\\/").replace("?>", "?\\u003e")
+    """Text safe inside a ``/* */`` or ``//`` comment: printable ASCII in JSON quotes, no ``*/``,
+    no ``?>``, no line break.  A URL reads as written (``"https://example.com/hook?a=1"``): only
+    the sequences that would end the comment are escaped, in JSON's own notation."""
+    text = json.dumps(value, ensure_ascii=True)  # line breaks and control bytes as \n, \u0000
+    # "*/" would end a /* */ comment and "?>" any comment (PHP leaves PHP mode there): JSON allows
+    # "\/" for "/" and "\u003e" for ">", so the text still reads back exactly.
+    return text.replace("*/", "*\\/").replace("?>", "?\\u003e")

@@ -17,17 +17,21 @@ if (!function_exists('itgrix_gen_customize_activity_50d858e0')) {
             $data['SUBJECT'] = 'Call '
                 . itgrix_gen_b621337e_text(itgrix_gen_3b349277_direction($params))
                 . ' '
-                . itgrix_gen_00f2ba56_client_number(itgrix_gen_b621337e_text(itgrix_gen_80e55951_client_phone($params)));
+                . itgrix_gen_00f2ba56_client_number(
+                    itgrix_gen_b621337e_text(itgrix_gen_80e55951_client_phone($params))
+                );
             // activity.rules[0]: is_ivr is true
             if (itgrix_gen_731b49c3_flag(itgrix_gen_9193febe_is_ivr($params, $name), true)) {
                 $data['SUBJECT'] = 'Missed in IVR: '
-                    . itgrix_gen_00f2ba56_client_number(itgrix_gen_b621337e_text(itgrix_gen_80e55951_client_phone($params)));
+                    . itgrix_gen_00f2ba56_client_number(
+                        itgrix_gen_b621337e_text(itgrix_gen_80e55951_client_phone($params))
+                    );
             }
             return itgrix_gen_dd1d38ed_reply($data);
         } catch (Exception $e) {
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         }
     }
 }
@@ -132,6 +136,13 @@ if (!function_exists('itgrix_gen_6c4af3a7_preg_failed')) {
         $code = function_exists('preg_last_error') ? preg_last_error() : 0;
         $why = isset($codes[$code]) ? $codes[$code] : 'error ' . $code;
         itgrix_gen_641bf1fe_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
+    }
+}
+if (!function_exists('itgrix_gen_3adcb631_failed')) {
+    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
+    // and the pass-through answered.
+    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
+        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
 if (!function_exists('itgrix_gen_641bf1fe_log')) {

@@ -7,19 +7,24 @@
 if (!function_exists('itgrix_gen_customize_attach_record_url_50d858e0')) {
     function itgrix_gen_customize_attach_record_url_50d858e0($params) {
         $name = 'customize_attach_record_url:example';
-        $fallback = itgrix_gen_dd1d38ed_reply(itgrix_gen_5350eb8e_pick($params, array('DESCRIPTION', 'DESCRIPTION_TYPE')));
+        $fallback = itgrix_gen_dd1d38ed_reply(itgrix_gen_5350eb8e_pick(
+            $params,
+            array('DESCRIPTION', 'DESCRIPTION_TYPE')
+        ));
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_641bf1fe_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick($params, array('DESCRIPTION', 'DESCRIPTION_TYPE'));
-            // record_link.description: "<a href=\"{record}\">Call recording<\/a>" (values HTML-escaped)
-            $data['DESCRIPTION'] = '<a href="' . itgrix_gen_7eef35d5_html(itgrix_gen_b621337e_text(itgrix_gen_71c9bf7b_record($params)), true) . '">Call recording</a>';
+            // record_link.description: "<a href=\"{record}\">Call recording</a>" (values HTML-escaped)
+            $data['DESCRIPTION'] = '<a href="'
+            . itgrix_gen_7eef35d5_html(itgrix_gen_b621337e_text(itgrix_gen_71c9bf7b_record($params)), true)
+            . '">Call recording</a>';
             return itgrix_gen_dd1d38ed_reply($data);
         } catch (Exception $e) {
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         }
     }
 }
@@ -84,6 +89,13 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
             }
         }
         return $out;
+    }
+}
+if (!function_exists('itgrix_gen_3adcb631_failed')) {
+    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
+    // and the pass-through answered.
+    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
+        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
 if (!function_exists('itgrix_gen_641bf1fe_log')) {

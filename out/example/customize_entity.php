@@ -15,13 +15,14 @@ if (!function_exists('itgrix_gen_customize_entity_50d858e0')) {
             $data = array();
             // entity.rules[0]: direction is "incoming"
             if (itgrix_gen_c70f4e58_is(itgrix_gen_eef8e339_direction($params, $name), array('incoming'))) {
-                $data['SOURCE_DESCRIPTION'] = 'Incoming call to ' . itgrix_gen_b621337e_text(itgrix_gen_bd04cbea_trunk($params));
+                $data['SOURCE_DESCRIPTION'] = 'Incoming call to '
+                . itgrix_gen_b621337e_text(itgrix_gen_bd04cbea_trunk($params));
             }
             return itgrix_gen_dd1d38ed_reply($data);
         } catch (Exception $e) {
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         }
     }
 }
@@ -103,6 +104,13 @@ if (!function_exists('itgrix_gen_b621337e_text')) {
     // A placeholder's text: the first value found, or "".
     function itgrix_gen_b621337e_text($values) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
+    }
+}
+if (!function_exists('itgrix_gen_3adcb631_failed')) {
+    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
+    // and the pass-through answered.
+    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
+        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
 if (!function_exists('itgrix_gen_641bf1fe_log')) {

@@ -12,16 +12,27 @@ if (!function_exists('itgrix_gen_post_registration_50d858e0')) {
             return itgrix_gen_641bf1fe_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
-            // post_registration.webhook: POST "https:\/\/hooks.example.com\/itgrix?phone={client_phone}" when stage is "call_ended" and answered is false
+            // post_registration.webhook: POST "https://hooks.example.com/itgrix?phone={client_phone}" when stage is
+            //    "call_ended" and answered is false
             if (itgrix_gen_c70f4e58_is(itgrix_gen_208e906b_stage($params, $name), array('call_ended'))
                 && itgrix_gen_731b49c3_flag(itgrix_gen_c5aa77fb_answered($params, $name), false)) {
-                itgrix_gen_1483881f_webhook('POST', 'https://hooks.example.com/itgrix?phone=' . rawurlencode(itgrix_gen_00f2ba56_client_number(itgrix_gen_b621337e_text(itgrix_gen_80e55951_client_phone($params)))), array(), $params, 2.0, $name);
+                itgrix_gen_1483881f_webhook(
+                    'POST',
+                    'https://hooks.example.com/itgrix?phone='
+                    . rawurlencode(itgrix_gen_00f2ba56_client_number(
+                        itgrix_gen_b621337e_text(itgrix_gen_80e55951_client_phone($params))
+                    )),
+                    array(),
+                    $params,
+                    2.0,
+                    $name
+                );
             }
             return array('state' => 'success');
         } catch (Exception $e) {
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         }
     }
 }
@@ -132,6 +143,13 @@ if (!function_exists('itgrix_gen_6c4af3a7_preg_failed')) {
         $code = function_exists('preg_last_error') ? preg_last_error() : 0;
         $why = isset($codes[$code]) ? $codes[$code] : 'error ' . $code;
         itgrix_gen_641bf1fe_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
+    }
+}
+if (!function_exists('itgrix_gen_3adcb631_failed')) {
+    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
+    // and the pass-through answered.
+    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
+        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
 if (!function_exists('itgrix_gen_641bf1fe_log')) {

@@ -7,7 +7,10 @@
 if (!function_exists('itgrix_gen_process_record_file_path_50d858e0')) {
     function itgrix_gen_process_record_file_path_50d858e0($params) {
         $name = 'process_record_file_path:example';
-        $fallback = itgrix_gen_dd1d38ed_reply(itgrix_gen_1950ef69_omit($params, array('call_full', 'call_stage', 'call', 'conversation')));
+        $fallback = itgrix_gen_dd1d38ed_reply(itgrix_gen_1950ef69_omit(
+            $params,
+            array('call_full', 'call_stage', 'call', 'conversation')
+        ));
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_641bf1fe_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
@@ -17,14 +20,14 @@ if (!function_exists('itgrix_gen_process_record_file_path_50d858e0')) {
                 return itgrix_gen_dd1d38ed_reply($data);
             }
             $path = $data['path'];
-            // record.rewrite[0]: "^\/var\/spool\/asterisk\/monitor\/" -> "\/mnt\/records\/"
+            // record.rewrite[0]: "^/var/spool/asterisk/monitor/" -> "/mnt/records/"
             $path = itgrix_gen_048ee94a_preg_replace('~^/var/spool/asterisk/monitor/~u', '/mnt/records/', $path);
             $data['path'] = $path;
             return itgrix_gen_dd1d38ed_reply($data);
         } catch (Exception $e) {
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         }
     }
 }
@@ -62,6 +65,13 @@ if (!function_exists('itgrix_gen_1950ef69_omit')) {
             }
         }
         return $out;
+    }
+}
+if (!function_exists('itgrix_gen_3adcb631_failed')) {
+    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
+    // and the pass-through answered.
+    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
+        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
 if (!function_exists('itgrix_gen_641bf1fe_log')) {

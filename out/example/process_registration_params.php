@@ -7,12 +7,27 @@
 if (!function_exists('itgrix_gen_process_registration_params_50d858e0')) {
     function itgrix_gen_process_registration_params_50d858e0($params) {
         $name = 'process_registration_params:example';
-        $fallback = itgrix_gen_dd1d38ed_reply(itgrix_gen_5350eb8e_pick($params, array('CALL_START_DATE', 'CRM_CREATE', 'CRM_SOURCE', 'LINE_NUMBER', 'PHONE_NUMBER', 'SHOW', 'TYPE', 'USER_ID')));
+        $fallback = itgrix_gen_dd1d38ed_reply(itgrix_gen_5350eb8e_pick(
+            $params,
+            array('CALL_START_DATE', 'CRM_CREATE', 'CRM_SOURCE', 'LINE_NUMBER', 'PHONE_NUMBER', 'SHOW', 'TYPE', 'USER_ID')
+        ));
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_641bf1fe_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
-            $data = itgrix_gen_5350eb8e_pick($params, array('CALL_START_DATE', 'CRM_CREATE', 'CRM_SOURCE', 'LINE_NUMBER', 'PHONE_NUMBER', 'SHOW', 'TYPE', 'USER_ID'));
+            $data = itgrix_gen_5350eb8e_pick(
+                $params,
+                array(
+                    'CALL_START_DATE',
+                    'CRM_CREATE',
+                    'CRM_SOURCE',
+                    'LINE_NUMBER',
+                    'PHONE_NUMBER',
+                    'SHOW',
+                    'TYPE',
+                    'USER_ID'
+                )
+            );
             // registration_params.set
             $data['CRM_SOURCE'] = 'CALL';
             // registration_params.rules[0]: trunk is "sip-moscow"
@@ -20,16 +35,21 @@ if (!function_exists('itgrix_gen_process_registration_params_50d858e0')) {
                 $data['CRM_CREATE'] = 0;
                 $data['LINE_NUMBER'] = '74951234567';
             }
-            // registration_params.rules[1]: direction is "incoming" and start time is "19:00-09:00" ("Europe\/Moscow")
+            // registration_params.rules[1]: direction is "incoming" and start time is "19:00-09:00" ("Europe/Moscow")
             if (itgrix_gen_c70f4e58_is(itgrix_gen_4712934d_direction($params, $name), array('incoming'))
-                && itgrix_gen_e33814bd_in_hours(array(array(1140, 540, array())), itgrix_gen_35e1b9d1_zone(), itgrix_gen_35905b59_started(itgrix_gen_7131b8f7_start_time($params), itgrix_gen_35e1b9d1_zone()))) {
+                && itgrix_gen_d3906ec1_in_hours(
+                    array('19:00-09:00'),
+                    array(),
+                    itgrix_gen_35e1b9d1_zone(),
+                    itgrix_gen_35905b59_started(itgrix_gen_7131b8f7_start_time($params), itgrix_gen_35e1b9d1_zone())
+                )) {
                 $data['CRM_SOURCE'] = 'AFTER_HOURS';
             }
             return itgrix_gen_dd1d38ed_reply($data);
         } catch (Exception $e) {
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         }
     }
 }
@@ -193,12 +213,15 @@ if (!function_exists('itgrix_gen_35905b59_started')) {
         return itgrix_gen_884c54c7_now();
     }
 }
-if (!function_exists('itgrix_gen_e33814bd_in_hours')) {
-    // Is the moment $at inside any of the windows array(from minute, to minute, ISO days) in the
-    // zone?  A window whose end is before its start crosses midnight and belongs to the day it starts.
-    function itgrix_gen_e33814bd_in_hours($windows, $zone, $at) {
+if (!function_exists('itgrix_gen_d3906ec1_in_hours')) {
+    // Is the moment $at inside any of the windows ("19:00-09:00") on one of the days ("sat"; none:
+    // every day) in the zone?  A window whose end is before its start crosses midnight and belongs to
+    // the day it starts.
+    function itgrix_gen_d3906ec1_in_hours($windows, $days, $zone, $at) {
         $local = itgrix_gen_c25d0c02_local_time($at, $zone);
-        foreach ($windows as $window) {
+        $names = array(1 => 'mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun');
+        foreach ($windows as $text) {
+            $window = itgrix_gen_4645d788_window($text);
             $crosses = $window[1] <= $window[0];
             if ($local[1] >= $window[0] && ($crosses || $local[1] < $window[1])) {
                 $day = $local[0];
@@ -207,11 +230,18 @@ if (!function_exists('itgrix_gen_e33814bd_in_hours')) {
             } else {
                 continue;
             }
-            if (count($window[2]) === 0 || in_array($day, $window[2], true)) {
+            if (count($days) === 0 || in_array($names[$day], $days, true)) {
                 return true;
             }
         }
         return false;
+    }
+}
+if (!function_exists('itgrix_gen_4645d788_window')) {
+    // A window as the spec writes it ("19:00-09:00", always two digits) in minutes of the day.
+    function itgrix_gen_4645d788_window($text) {
+        return array((int) substr($text, 0, 2) * 60 + (int) substr($text, 3, 2),
+            (int) substr($text, 6, 2) * 60 + (int) substr($text, 9, 2));
     }
 }
 if (!function_exists('itgrix_gen_5350eb8e_pick')) {
@@ -224,6 +254,13 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
             }
         }
         return $out;
+    }
+}
+if (!function_exists('itgrix_gen_3adcb631_failed')) {
+    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
+    // and the pass-through answered.
+    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
+        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
 if (!function_exists('itgrix_gen_641bf1fe_log')) {
@@ -246,7 +283,7 @@ if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
     }
 }
 if (!function_exists('itgrix_gen_35e1b9d1_zone')) {
-    // "Europe\/Moscow": UTC offsets from the tz database, 2020-2040
+    // "Europe/Moscow": UTC offsets from the tz database, 2020-2040
     function itgrix_gen_35e1b9d1_zone() {
         return array(10800, array(), array(), 2240611200);
     }

@@ -18,12 +18,14 @@ if (!function_exists('itgrix_gen_process_task_creation_params_50d858e0')) {
             $fields['DEADLINE'] = itgrix_gen_240e12b1_deadline($sent, 2.0, itgrix_gen_35e1b9d1_zone());
             // tasks.set
             $fields['TITLE'] = 'Missed call from '
-                . itgrix_gen_00f2ba56_client_number(itgrix_gen_b621337e_text(itgrix_gen_80e55951_client_phone($params)));
+                . itgrix_gen_00f2ba56_client_number(
+                    itgrix_gen_b621337e_text(itgrix_gen_80e55951_client_phone($params))
+                );
             return itgrix_gen_dd1d38ed_reply(array('fields' => $fields));
         } catch (Exception $e) {
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         }
     }
 }
@@ -148,6 +150,13 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
             }
         }
         return $out;
+    }
+}
+if (!function_exists('itgrix_gen_3adcb631_failed')) {
+    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
+    // and the pass-through answered.
+    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
+        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
 if (!function_exists('itgrix_gen_641bf1fe_log')) {
@@ -380,7 +389,7 @@ if (!function_exists('itgrix_gen_00f2ba56_client_number')) {
     }
 }
 if (!function_exists('itgrix_gen_35e1b9d1_zone')) {
-    // "Europe\/Moscow": UTC offsets from the tz database, 2020-2040
+    // "Europe/Moscow": UTC offsets from the tz database, 2020-2040
     function itgrix_gen_35e1b9d1_zone() {
         return array(10800, array(), array(), 2240611200);
     }

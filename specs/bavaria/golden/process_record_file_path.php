@@ -6,7 +6,10 @@
 
 if (!function_exists('itgrix_gen_process_record_file_path_faab3e0c')) {
     function itgrix_gen_process_record_file_path_faab3e0c($params) {
-        return itgrix_gen_dd1d38ed_reply(itgrix_gen_1950ef69_omit($params, array('call_full', 'call_stage', 'call', 'conversation')));
+        return itgrix_gen_dd1d38ed_reply(itgrix_gen_1950ef69_omit(
+            $params,
+            array('call_full', 'call_stage', 'call', 'conversation')
+        ));
     }
 }
 

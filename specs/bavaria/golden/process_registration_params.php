@@ -7,23 +7,44 @@
 if (!function_exists('itgrix_gen_process_registration_params_faab3e0c')) {
     function itgrix_gen_process_registration_params_faab3e0c($params) {
         $name = 'process_registration_params:Müller Heizungsbau GmbH';
-        $fallback = itgrix_gen_dd1d38ed_reply(itgrix_gen_5350eb8e_pick($params, array('CALL_START_DATE', 'CRM_CREATE', 'CRM_SOURCE', 'LINE_NUMBER', 'PHONE_NUMBER', 'SHOW', 'TYPE', 'USER_ID')));
+        $fallback = itgrix_gen_dd1d38ed_reply(itgrix_gen_5350eb8e_pick(
+            $params,
+            array('CALL_START_DATE', 'CRM_CREATE', 'CRM_SOURCE', 'LINE_NUMBER', 'PHONE_NUMBER', 'SHOW', 'TYPE', 'USER_ID')
+        ));
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_641bf1fe_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
-            $data = itgrix_gen_5350eb8e_pick($params, array('CALL_START_DATE', 'CRM_CREATE', 'CRM_SOURCE', 'LINE_NUMBER', 'PHONE_NUMBER', 'SHOW', 'TYPE', 'USER_ID'));
-            // registration_params.rules[0]: trunk is "notdienst" and not (start time is in the schedule "buero" ("Europe\/Berlin"))
+            $data = itgrix_gen_5350eb8e_pick(
+                $params,
+                array(
+                    'CALL_START_DATE',
+                    'CRM_CREATE',
+                    'CRM_SOURCE',
+                    'LINE_NUMBER',
+                    'PHONE_NUMBER',
+                    'SHOW',
+                    'TYPE',
+                    'USER_ID'
+                )
+            );
+            // registration_params.rules[0]: trunk is "notdienst" and not (start time is in the schedule "buero"
+            //    ("Europe/Berlin"))
             if (itgrix_gen_c70f4e58_is(itgrix_gen_d3017790_trunk($params, $name), array('notdienst'))
-                && !(itgrix_gen_3a87f17a_in_schedule(itgrix_gen_a0b97361_schedule(), itgrix_gen_7fb64be4_calendar(), itgrix_gen_1a5190ce_zone(), itgrix_gen_35905b59_started(itgrix_gen_7131b8f7_start_time($params), itgrix_gen_1a5190ce_zone())))) {
+                && !(itgrix_gen_d4ab40e7_in_schedule(
+                    itgrix_gen_d4cce3d8_schedule(),
+                    itgrix_gen_7fb64be4_calendar(),
+                    itgrix_gen_1a5190ce_zone(),
+                    itgrix_gen_35905b59_started(itgrix_gen_7131b8f7_start_time($params), itgrix_gen_1a5190ce_zone())
+                ))) {
                 $data['CRM_SOURCE'] = 'NOTDIENST';
                 $data['USER_ID'] = 40;
             }
             return itgrix_gen_dd1d38ed_reply($data);
         } catch (Exception $e) {
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         }
     }
 }
@@ -187,12 +208,19 @@ if (!function_exists('itgrix_gen_35905b59_started')) {
         return itgrix_gen_884c54c7_now();
     }
 }
-if (!function_exists('itgrix_gen_3a87f17a_in_schedule')) {
-    // Is the moment $at inside a named schedule ($days: ISO weekday => windows) with the calendar
-    // ('off': days off, 'work': days worked although off, with Monday's hours; "Y-m-d" dates, "m-d"
-    // days of every year)?  A window that crosses midnight belongs to the day it starts, so the
+if (!function_exists('itgrix_gen_4645d788_window')) {
+    // A window as the spec writes it ("19:00-09:00", always two digits) in minutes of the day.
+    function itgrix_gen_4645d788_window($text) {
+        return array((int) substr($text, 0, 2) * 60 + (int) substr($text, 3, 2),
+            (int) substr($text, 6, 2) * 60 + (int) substr($text, 9, 2));
+    }
+}
+if (!function_exists('itgrix_gen_d4ab40e7_in_schedule')) {
+    // Is the moment $at inside a named schedule ($days: "mon".."sun" => windows "09:00-18:00") with the
+    // calendar ('off': days off, 'work': days worked although off, with Monday's hours; "Y-m-d" dates,
+    // "m-d" days of every year)?  A window that crosses midnight belongs to the day it starts, so the
     // early hours also look at yesterday's windows.
-    function itgrix_gen_3a87f17a_in_schedule($days, $calendar, $zone, $at) {
+    function itgrix_gen_d4ab40e7_in_schedule($days, $calendar, $zone, $at) {
         $now = itgrix_gen_c25d0c02_local_time($at, $zone);
         if (isset($calendar['years']) && (int) substr($now[2], 0, 4) > $calendar['years'][1]) {
             itgrix_gen_71a14869_past_range('public holidays', $calendar['years'][1]);
@@ -200,9 +228,10 @@ if (!function_exists('itgrix_gen_3a87f17a_in_schedule')) {
         for ($back = 0; $back < 2; $back++) {
             $date = gmdate('Y-m-d', $now[3] - $back * 86400); // today, then yesterday (local calendar)
             $dates = array($date, substr($date, 5));
-            $day = array_intersect($dates, $calendar['work']) ? 1
-                : (array_intersect($dates, $calendar['off']) ? 0 : (int) gmdate('N', $now[3] - $back * 86400));
-            foreach (isset($days[$day]) ? $days[$day] : array() as $window) {
+            $day = array_intersect($dates, $calendar['work']) ? 'mon'
+                : (array_intersect($dates, $calendar['off']) ? '' : strtolower(gmdate('D', $now[3] - $back * 86400)));
+            foreach (isset($days[$day]) ? $days[$day] : array() as $text) {
+                $window = itgrix_gen_4645d788_window($text);
                 $crosses = $window[1] <= $window[0];
                 if ($back === 0 ? $now[1] >= $window[0] && ($crosses || $now[1] < $window[1])
                     : $crosses && $now[1] < $window[1]) {
@@ -225,6 +254,13 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
         return $out;
     }
 }
+if (!function_exists('itgrix_gen_3adcb631_failed')) {
+    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
+    // and the pass-through answered.
+    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
+        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+    }
+}
 if (!function_exists('itgrix_gen_641bf1fe_log')) {
     // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
     function itgrix_gen_641bf1fe_log($name, $message, $answer = null) {
@@ -245,7 +281,7 @@ if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
     }
 }
 if (!function_exists('itgrix_gen_1a5190ce_zone')) {
-    // "Europe\/Berlin": UTC offsets from the tz database, 2020-2040
+    // "Europe/Berlin": UTC offsets from the tz database, 2020-2040
     function itgrix_gen_1a5190ce_zone() {
         return array(
             3600,
@@ -302,18 +338,6 @@ if (!function_exists('itgrix_gen_7fb64be4_calendar')) {
         );
     }
 }
-if (!function_exists('itgrix_gen_a0b97361_schedule')) {
-    // schedule "buero": ISO weekday (1 = Monday) => windows (minutes of the day)
-    function itgrix_gen_a0b97361_schedule() {
-        return array(
-            1 => array(array(450, 720), array(780, 1080)),
-            2 => array(array(450, 720), array(780, 1080)),
-            3 => array(array(450, 720), array(780, 1080)),
-            4 => array(array(450, 720), array(780, 1080)),
-            5 => array(array(450, 780)),
-        );
-    }
-}
 if (!function_exists('itgrix_gen_d3017790_trunk')) {
     function itgrix_gen_d3017790_trunk($params, $name = null) {
         $values = itgrix_gen_fce3ff4a_collect($params, array(
@@ -322,6 +346,18 @@ if (!function_exists('itgrix_gen_d3017790_trunk')) {
         ), array());
         return $name === null || count($values) > 0 ? $values
             : itgrix_gen_a79cc965_seen($values, $params, $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id', array('incoming', 'outgoing'), array(array('path' => 'call_full.channel.type'), array('path' => 'TYPE', 'map' => array('1' => 'outgoing', '2' => 'incoming'))));
+    }
+}
+if (!function_exists('itgrix_gen_d4cce3d8_schedule')) {
+    // schedule "buero": the day => its windows
+    function itgrix_gen_d4cce3d8_schedule() {
+        return array(
+            'mon' => array('07:30-12:00', '13:00-18:00'),
+            'tue' => array('07:30-12:00', '13:00-18:00'),
+            'wed' => array('07:30-12:00', '13:00-18:00'),
+            'thu' => array('07:30-12:00', '13:00-18:00'),
+            'fri' => array('07:30-13:00'),
+        );
     }
 }
 return itgrix_gen_process_registration_params_faab3e0c(isset($params) ? $params : null);

@@ -7,12 +7,18 @@
 if (!function_exists('itgrix_gen_process_originate_params_0b778819')) {
     function itgrix_gen_process_originate_params_0b778819($params) {
         $name = 'process_originate_params:belarus';
-        $fallback = itgrix_gen_51de8720_originate_reply(itgrix_gen_5350eb8e_pick(itgrix_gen_fa0e7661_unwrap($params), array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')));
+        $fallback = itgrix_gen_51de8720_originate_reply(itgrix_gen_5350eb8e_pick(
+            itgrix_gen_fa0e7661_unwrap($params),
+            array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')
+        ));
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_641bf1fe_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
-            $data = itgrix_gen_5350eb8e_pick(itgrix_gen_fa0e7661_unwrap($params), array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data'));
+            $data = itgrix_gen_5350eb8e_pick(
+                itgrix_gen_fa0e7661_unwrap($params),
+                array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')
+            );
             if (isset($data['extension']) && is_string($data['extension'])) {
                 // originate: format national, region BY
                 $data['extension'] = itgrix_gen_553e9e4d_phone_national($data['extension'], array(
@@ -27,8 +33,16 @@ if (!function_exists('itgrix_gen_process_originate_params_0b778819')) {
                     'formats' => array(
                         array('~^(?:(\\d{3})(\\d{3}))$~u', '8 ${1} ${2}', '~^(?:800)~u'),
                         array('~^(?:(\\d{3})(\\d{2})(\\d{2,4}))$~u', '8 ${1} ${2} ${3}', '~^(?:800)~u'),
-                        array('~^(?:(\\d{4})(\\d{2})(\\d{3}))$~u', '8 0${1} ${2}-${3}', '~^(?:1(?:5[169]|6(?:3[1-3]|4|5[125])|7(?:1[3-9]|7[0-24-6]|9[2-7]))|2(?:1[35]|2[34]|3[3-5]))~u'),
-                        array('~^(?:(\\d{3})(\\d{2})(\\d{2})(\\d{2}))$~u', '8 0${1} ${2}-${3}-${4}', '~^(?:1(?:[56]|7[467])|2[1-3])~u'),
+                        array(
+                            '~^(?:(\\d{4})(\\d{2})(\\d{3}))$~u',
+                            '8 0${1} ${2}-${3}',
+                            '~^(?:1(?:5[169]|6(?:3[1-3]|4|5[125])|7(?:1[3-9]|7[0-24-6]|9[2-7]))|2(?:1[35]|2[34]|3[3-5]))~u'
+                        ),
+                        array(
+                            '~^(?:(\\d{3})(\\d{2})(\\d{2})(\\d{2}))$~u',
+                            '8 0${1} ${2}-${3}-${4}',
+                            '~^(?:1(?:[56]|7[467])|2[1-3])~u'
+                        ),
                         array('~^(?:(\\d{2})(\\d{3})(\\d{2})(\\d{2}))$~u', '8 0${1} ${2}-${3}-${4}', '~^(?:[1-4])~u'),
                         array('~^(?:(\\d{3})(\\d{3,4})(\\d{4}))$~u', '8 ${1} ${2} ${3}', '~^(?:[89])~u'),
                     ),
@@ -44,9 +58,9 @@ if (!function_exists('itgrix_gen_process_originate_params_0b778819')) {
             }
             return itgrix_gen_51de8720_originate_reply($data);
         } catch (Exception $e) {
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         }
     }
 }
@@ -84,6 +98,13 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
             }
         }
         return $out;
+    }
+}
+if (!function_exists('itgrix_gen_3adcb631_failed')) {
+    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
+    // and the pass-through answered.
+    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
+        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
 if (!function_exists('itgrix_gen_641bf1fe_log')) {

@@ -26,13 +26,21 @@ if (!function_exists('itgrix_gen_process_client_phone_b31ec20e')) {
                     'internal' => 9,
                     'formats' => array(
                         array('~^(?:(\\d{3})(\\d{2})(\\d{2}))$~u', '${1}-${2}-${3}', '~^(?:[0-79])~u'),
-                        array('~^(?:(\\d{4})(\\d{2})(\\d{2})(\\d{2}))$~u', '8 (${1}) ${2} ${3} ${4}', '~^(?:7(?:1(?:[0-356]2|4[29]|7|8[27])|2(?:13[03-69]|62[013-9]))|72[1-57-9]2)~u'),
+                        array(
+                            '~^(?:(\\d{4})(\\d{2})(\\d{2})(\\d{2}))$~u',
+                            '8 (${1}) ${2} ${3} ${4}',
+                            '~^(?:7(?:1(?:[0-356]2|4[29]|7|8[27])|2(?:13[03-69]|62[013-9]))|72[1-57-9]2)~u'
+                        ),
                         array(
                             '~^(?:(\\d{5})(\\d)(\\d{2})(\\d{2}))$~u', '8 (${1}) ${2} ${3} ${4}',
                             '~^(?:7(?:1(?:0(?:[356]|4[023])|[18]|2(?:3[013-9]|5)|3[45]|43[013-79]|5(?:3[1-8]|4[1-7]|5)|6(?:3[0-35-9]|[4-6]))|2(?:1(?:3[178]|[45])|[24-689]|3[35]|7[457]))|7(?:14|23)4[0-8]|71(?:33|45)[1-79])~u',
                         ),
                         array('~^(?:(\\d{3})(\\d{3})(\\d{4}))$~u', '8 (${1}) ${2} ${3}', '~^(?:7)~u'),
-                        array('~^(?:(\\d{3})(\\d{3})(\\d{2})(\\d{2}))$~u', '8 (${1}) ${2}-${3}-${4}', '~^(?:[349]|8(?:[02-7]|1[1-8]))~u'),
+                        array(
+                            '~^(?:(\\d{3})(\\d{3})(\\d{2})(\\d{2}))$~u',
+                            '8 (${1}) ${2}-${3}-${4}',
+                            '~^(?:[349]|8(?:[02-7]|1[1-8]))~u'
+                        ),
                         array('~^(?:(\\d{4})(\\d{4})(\\d{3})(\\d{3}))$~u', '8 (${1}) ${2} ${3} ${4}', '~^(?:8)~u'),
                     ),
                     'strict' => true,
@@ -51,9 +59,9 @@ if (!function_exists('itgrix_gen_process_client_phone_b31ec20e')) {
             }
             return itgrix_gen_dd1d38ed_reply($data);
         } catch (Exception $e) {
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         }
     }
 }
@@ -91,6 +99,13 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
             }
         }
         return $out;
+    }
+}
+if (!function_exists('itgrix_gen_3adcb631_failed')) {
+    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
+    // and the pass-through answered.
+    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
+        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
 if (!function_exists('itgrix_gen_641bf1fe_log')) {

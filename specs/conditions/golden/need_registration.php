@@ -13,20 +13,33 @@ if (!function_exists('itgrix_gen_need_registration_562a77a7')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // registration.rules[0]: "call_full.channel.extra.dial_status" is "BUSY" or "CONGESTION" -> skip
-            if (itgrix_gen_c70f4e58_is(itgrix_gen_9f772252_at($params, array('call_full', 'channel', 'extra', 'dial_status')), array('BUSY', 'CONGESTION'))) {
+            if (itgrix_gen_c70f4e58_is(
+                itgrix_gen_9f772252_at($params, array('call_full', 'channel', 'extra', 'dial_status')),
+                array('BUSY', 'CONGESTION')
+            )) {
                 return itgrix_gen_dd1d38ed_reply(array('result' => false));
             }
             // registration.rules[1]: "call_full.conversations.*.user.position" matches "^Intern" -> skip
-            if (itgrix_gen_ac6e4679_matches(itgrix_gen_9f772252_at($params, array('call_full', 'conversations', '*', 'user', 'position')), array('~^Intern~u'))) {
+            if (itgrix_gen_ac6e4679_matches(
+                itgrix_gen_9f772252_at($params, array('call_full', 'conversations', '*', 'user', 'position')),
+                array('~^Intern~u')
+            )) {
                 return itgrix_gen_dd1d38ed_reply(array('result' => false));
             }
             // registration.rules[2]: "call_stage" is "call_ended" and "call_full.result" is "404" -> skip
             if (itgrix_gen_c70f4e58_is(itgrix_gen_9f772252_at($params, array('call_stage')), array('call_ended'))
-                && itgrix_gen_c70f4e58_is(itgrix_gen_9f772252_at($params, array('call_full', 'result')), array('404'))) {
+                && itgrix_gen_c70f4e58_is(
+                    itgrix_gen_9f772252_at($params, array('call_full', 'result')),
+                    array('404')
+                )) {
                 return itgrix_gen_dd1d38ed_reply(array('result' => false));
             }
-            // registration.rules[3]: stage is "conversation_requested" or "conversation_accepted" and line is "74950000001" -> skip
-            if (itgrix_gen_c70f4e58_is(itgrix_gen_208e906b_stage($params, $name), array('conversation_requested', 'conversation_accepted'))
+            // registration.rules[3]: stage is "conversation_requested" or "conversation_accepted" and line is
+            //    "74950000001" -> skip
+            if (itgrix_gen_c70f4e58_is(
+                    itgrix_gen_208e906b_stage($params, $name),
+                    array('conversation_requested', 'conversation_accepted')
+                )
                 && itgrix_gen_c70f4e58_is(itgrix_gen_6087688b_line($params, $name), array('74950000001'))) {
                 return itgrix_gen_dd1d38ed_reply(array('result' => false));
             }
@@ -35,8 +48,13 @@ if (!function_exists('itgrix_gen_need_registration_562a77a7')) {
                 && itgrix_gen_731b49c3_flag(itgrix_gen_9193febe_is_ivr($params, $name), true)) {
                 return itgrix_gen_dd1d38ed_reply(array('result' => false));
             }
-            // registration.rules[5]: start time is "00:00-06:00" on sat,sun ("Asia\/Vladivostok") -> skip
-            if (itgrix_gen_e33814bd_in_hours(array(array(0, 360, array(6, 7))), itgrix_gen_db3c1f91_zone(), itgrix_gen_35905b59_started(itgrix_gen_7131b8f7_start_time($params), itgrix_gen_35e1b9d1_zone()))) {
+            // registration.rules[5]: start time is "00:00-06:00" on sat,sun ("Asia/Vladivostok") -> skip
+            if (itgrix_gen_d3906ec1_in_hours(
+                array('00:00-06:00'),
+                array('sat', 'sun'),
+                itgrix_gen_db3c1f91_zone(),
+                itgrix_gen_35905b59_started(itgrix_gen_7131b8f7_start_time($params), itgrix_gen_35e1b9d1_zone())
+            )) {
                 return itgrix_gen_dd1d38ed_reply(array('result' => false));
             }
             // registration.rules[6]: direction is "local" -> skip
@@ -48,15 +66,16 @@ if (!function_exists('itgrix_gen_need_registration_562a77a7')) {
                 return itgrix_gen_dd1d38ed_reply(array('result' => false));
             }
             // registration.rules[8]: client_phone is "+74951110000" or matches "^\\+7499" -> skip
-            if ((itgrix_gen_c70f4e58_is(itgrix_gen_0a6fc1a8_client_phone($params, $name), array('+74951110000')) || itgrix_gen_ac6e4679_matches(itgrix_gen_0a6fc1a8_client_phone($params), array('~^\\+7499~u')))) {
+            if ((itgrix_gen_c70f4e58_is(itgrix_gen_0a6fc1a8_client_phone($params, $name), array('+74951110000'))
+                || itgrix_gen_ac6e4679_matches(itgrix_gen_0a6fc1a8_client_phone($params), array('~^\\+7499~u')))) {
                 return itgrix_gen_dd1d38ed_reply(array('result' => false));
             }
             // registration.default: register
             return itgrix_gen_dd1d38ed_reply(array('result' => true));
         } catch (Exception $e) {
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         }
     }
 }
@@ -267,12 +286,15 @@ if (!function_exists('itgrix_gen_35905b59_started')) {
         return itgrix_gen_884c54c7_now();
     }
 }
-if (!function_exists('itgrix_gen_e33814bd_in_hours')) {
-    // Is the moment $at inside any of the windows array(from minute, to minute, ISO days) in the
-    // zone?  A window whose end is before its start crosses midnight and belongs to the day it starts.
-    function itgrix_gen_e33814bd_in_hours($windows, $zone, $at) {
+if (!function_exists('itgrix_gen_d3906ec1_in_hours')) {
+    // Is the moment $at inside any of the windows ("19:00-09:00") on one of the days ("sat"; none:
+    // every day) in the zone?  A window whose end is before its start crosses midnight and belongs to
+    // the day it starts.
+    function itgrix_gen_d3906ec1_in_hours($windows, $days, $zone, $at) {
         $local = itgrix_gen_c25d0c02_local_time($at, $zone);
-        foreach ($windows as $window) {
+        $names = array(1 => 'mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun');
+        foreach ($windows as $text) {
+            $window = itgrix_gen_4645d788_window($text);
             $crosses = $window[1] <= $window[0];
             if ($local[1] >= $window[0] && ($crosses || $local[1] < $window[1])) {
                 $day = $local[0];
@@ -281,11 +303,25 @@ if (!function_exists('itgrix_gen_e33814bd_in_hours')) {
             } else {
                 continue;
             }
-            if (count($window[2]) === 0 || in_array($day, $window[2], true)) {
+            if (count($days) === 0 || in_array($names[$day], $days, true)) {
                 return true;
             }
         }
         return false;
+    }
+}
+if (!function_exists('itgrix_gen_4645d788_window')) {
+    // A window as the spec writes it ("19:00-09:00", always two digits) in minutes of the day.
+    function itgrix_gen_4645d788_window($text) {
+        return array((int) substr($text, 0, 2) * 60 + (int) substr($text, 3, 2),
+            (int) substr($text, 6, 2) * 60 + (int) substr($text, 9, 2));
+    }
+}
+if (!function_exists('itgrix_gen_3adcb631_failed')) {
+    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
+    // and the pass-through answered.
+    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
+        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
 if (!function_exists('itgrix_gen_641bf1fe_log')) {
@@ -326,7 +362,7 @@ if (!function_exists('itgrix_gen_208e906b_stage')) {
     }
 }
 if (!function_exists('itgrix_gen_35e1b9d1_zone')) {
-    // "Europe\/Moscow": UTC offsets from the tz database, 2020-2040
+    // "Europe/Moscow": UTC offsets from the tz database, 2020-2040
     function itgrix_gen_35e1b9d1_zone() {
         return array(10800, array(), array(), 2240611200);
     }
@@ -379,7 +415,7 @@ if (!function_exists('itgrix_gen_c5aa77fb_answered')) {
     }
 }
 if (!function_exists('itgrix_gen_db3c1f91_zone')) {
-    // "Asia\/Vladivostok": UTC offsets from the tz database, 2020-2040
+    // "Asia/Vladivostok": UTC offsets from the tz database, 2020-2040
     function itgrix_gen_db3c1f91_zone() {
         return array(36000, array(), array(), 2240611200);
     }

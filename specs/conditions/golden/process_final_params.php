@@ -7,12 +7,18 @@
 if (!function_exists('itgrix_gen_process_final_params_562a77a7')) {
     function itgrix_gen_process_final_params_562a77a7($params) {
         $name = 'process_final_params:conditions';
-        $fallback = itgrix_gen_dd1d38ed_reply(itgrix_gen_5350eb8e_pick($params, array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID')));
+        $fallback = itgrix_gen_dd1d38ed_reply(itgrix_gen_5350eb8e_pick(
+            $params,
+            array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID')
+        ));
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_641bf1fe_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
-            $data = itgrix_gen_5350eb8e_pick($params, array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID'));
+            $data = itgrix_gen_5350eb8e_pick(
+                $params,
+                array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID')
+            );
             // final_params.rules[0]: duration < 10 s and not (status is "304")
             if (itgrix_gen_114bd2d7_duration($params) < 10
                 && !(itgrix_gen_c70f4e58_is(itgrix_gen_d0b2d00f_status($params, $name), array('304')))) {
@@ -20,14 +26,15 @@ if (!function_exists('itgrix_gen_process_final_params_562a77a7')) {
             }
             // final_params.rules[1]: duration >= 60 s and any of (trunk is "sip-moscow"; line is "74950000001")
             if (itgrix_gen_114bd2d7_duration($params) >= 60
-                && ((itgrix_gen_c70f4e58_is(itgrix_gen_478ba21d_trunk($params, $name), array('sip-moscow'))) || (itgrix_gen_c70f4e58_is(itgrix_gen_6087688b_line($params, $name), array('74950000001'))))) {
+                && ((itgrix_gen_c70f4e58_is(itgrix_gen_478ba21d_trunk($params, $name), array('sip-moscow')))
+                    || (itgrix_gen_c70f4e58_is(itgrix_gen_6087688b_line($params, $name), array('74950000001'))))) {
                 $data['USER_ID'] = 7;
             }
             return itgrix_gen_dd1d38ed_reply($data);
         } catch (Exception $e) {
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         }
     }
 }
@@ -140,6 +147,13 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
             }
         }
         return $out;
+    }
+}
+if (!function_exists('itgrix_gen_3adcb631_failed')) {
+    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
+    // and the pass-through answered.
+    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
+        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
 if (!function_exists('itgrix_gen_641bf1fe_log')) {

@@ -6,7 +6,10 @@
 
 if (!function_exists('itgrix_gen_process_record_file_path_562a77a7')) {
     function itgrix_gen_process_record_file_path_562a77a7($params) {
-        return itgrix_gen_dd1d38ed_reply(itgrix_gen_1950ef69_omit($params, array('call_full', 'call_stage', 'call', 'conversation')));
+        return itgrix_gen_dd1d38ed_reply(itgrix_gen_1950ef69_omit(
+            $params,
+            array('call_full', 'call_stage', 'call', 'conversation')
+        ));
     }
 }
 

@@ -19,9 +19,9 @@ if (!function_exists('itgrix_gen_need_registration_d8358eb9')) {
             // registration.default: skip
             return itgrix_gen_dd1d38ed_reply(array('result' => false));
         } catch (Exception $e) {
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         }
     }
 }
@@ -97,6 +97,13 @@ if (!function_exists('itgrix_gen_c70f4e58_is')) {
     // Is any of the values (texts) one of the texts?
     function itgrix_gen_c70f4e58_is($values, $texts) {
         return count(array_intersect($values, $texts)) > 0;
+    }
+}
+if (!function_exists('itgrix_gen_3adcb631_failed')) {
+    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
+    // and the pass-through answered.
+    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
+        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
 if (!function_exists('itgrix_gen_641bf1fe_log')) {

@@ -6,7 +6,10 @@
 
 if (!function_exists('itgrix_gen_process_originate_params_d8358eb9')) {
     function itgrix_gen_process_originate_params_d8358eb9($params) {
-        return itgrix_gen_51de8720_originate_reply(itgrix_gen_5350eb8e_pick(itgrix_gen_fa0e7661_unwrap($params), array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')));
+        return itgrix_gen_51de8720_originate_reply(itgrix_gen_5350eb8e_pick(
+            itgrix_gen_fa0e7661_unwrap($params),
+            array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')
+        ));
     }
 }
 

@@ -6,7 +6,10 @@
 
 if (!function_exists('itgrix_gen_process_registration_params_d8358eb9')) {
     function itgrix_gen_process_registration_params_d8358eb9($params) {
-        return itgrix_gen_dd1d38ed_reply(itgrix_gen_5350eb8e_pick($params, array('CALL_START_DATE', 'CRM_CREATE', 'CRM_SOURCE', 'LINE_NUMBER', 'PHONE_NUMBER', 'SHOW', 'TYPE', 'USER_ID')));
+        return itgrix_gen_dd1d38ed_reply(itgrix_gen_5350eb8e_pick(
+            $params,
+            array('CALL_START_DATE', 'CRM_CREATE', 'CRM_SOURCE', 'LINE_NUMBER', 'PHONE_NUMBER', 'SHOW', 'TYPE', 'USER_ID')
+        ));
     }
 }
 

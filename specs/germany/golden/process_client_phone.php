@@ -27,7 +27,11 @@ if (!function_exists('itgrix_gen_process_client_phone_b2c01c8a')) {
                     'formats' => array(
                         array('~^(?:(\\d{2})(\\d{3,13}))$~u', '0${1} ${2}', '~^(?:3[02]|40|[68]9)~u'),
                         array('~^(?:(\\d{6}))$~u', '${1}', '~^(?:2277)~u'),
-                        array('~^(?:(\\d{3})(\\d{3,12}))$~u', '0${1} ${2}', '~^(?:2(?:0[1-389]|12[0-8])|3(?:[35-9][15]|4[015])|906|2(?:[13][14]|2[18])|(?:2[4-9]|4[2-9]|[579][1-9]|[68][1-8])1)~u'),
+                        array(
+                            '~^(?:(\\d{3})(\\d{3,12}))$~u',
+                            '0${1} ${2}',
+                            '~^(?:2(?:0[1-389]|12[0-8])|3(?:[35-9][15]|4[015])|906|2(?:[13][14]|2[18])|(?:2[4-9]|4[2-9]|[579][1-9]|[68][1-8])1)~u'
+                        ),
                         array(
                             '~^(?:(\\d{4})(\\d{2,11}))$~u', '0${1} ${2}',
                             '~^(?:[24-6]|3(?:3(?:0[1-467]|2[127-9]|3[124578]|7[1257-9]|8[1256]|9[145])|4(?:2[135]|4[13578]|9[1346])|5(?:0[14]|2[1-3589]|6[1-4]|7[13468]|8[13568])|6(?:2[1-489]|3[124-6]|6[13]|7[12579]|8[1-356]|9[135])|7(?:2[1-7]|4[145]|6[1-5]|7[1-4])|8(?:21|3[1468]|6|7[1467]|8[136])|9(?:0[12479]|2[1358]|4[134679]|6[1-9]|7[136]|8[147]|9[1468]))|70[2-8]|8(?:0[2-9]|[1-8])|90[7-9]|[79][1-9]|3[68]4[1347]|3(?:47|60)[1356]|3(?:3[46]|46|5[49])[1246]|3[4579]3[1357])~u',
@@ -60,9 +64,9 @@ if (!function_exists('itgrix_gen_process_client_phone_b2c01c8a')) {
             }
             return itgrix_gen_dd1d38ed_reply($data);
         } catch (Exception $e) {
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         }
     }
 }
@@ -100,6 +104,13 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
             }
         }
         return $out;
+    }
+}
+if (!function_exists('itgrix_gen_3adcb631_failed')) {
+    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
+    // and the pass-through answered.
+    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
+        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
 if (!function_exists('itgrix_gen_641bf1fe_log')) {

@@ -6,7 +6,10 @@
 
 if (!function_exists('itgrix_gen_process_record_file_path_b2c01c8a')) {
     function itgrix_gen_process_record_file_path_b2c01c8a($params) {
-        return itgrix_gen_dd1d38ed_reply(itgrix_gen_1950ef69_omit($params, array('call_full', 'call_stage', 'call', 'conversation')));
+        return itgrix_gen_dd1d38ed_reply(itgrix_gen_1950ef69_omit(
+            $params,
+            array('call_full', 'call_stage', 'call', 'conversation')
+        ));
     }
 }
 

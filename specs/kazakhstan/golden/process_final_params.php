@@ -7,25 +7,41 @@
 if (!function_exists('itgrix_gen_process_final_params_4451df57')) {
     function itgrix_gen_process_final_params_4451df57($params) {
         $name = 'process_final_params:kazakhstan';
-        $fallback = itgrix_gen_dd1d38ed_reply(itgrix_gen_5350eb8e_pick($params, array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID')));
+        $fallback = itgrix_gen_dd1d38ed_reply(itgrix_gen_5350eb8e_pick(
+            $params,
+            array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID')
+        ));
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_641bf1fe_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
-            $data = itgrix_gen_5350eb8e_pick($params, array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID'));
-            // final_params.rules[0]: start time is in the schedule "office" ("Asia\/Almaty")
-            if (itgrix_gen_3a87f17a_in_schedule(itgrix_gen_1cf146f1_schedule(), itgrix_gen_4d3ab833_calendar(), itgrix_gen_981217cb_zone(), itgrix_gen_35905b59_started(itgrix_gen_7131b8f7_start_time($params), itgrix_gen_981217cb_zone()))) {
+            $data = itgrix_gen_5350eb8e_pick(
+                $params,
+                array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID')
+            );
+            // final_params.rules[0]: start time is in the schedule "office" ("Asia/Almaty")
+            if (itgrix_gen_d4ab40e7_in_schedule(
+                itgrix_gen_2b9c0027_schedule(),
+                itgrix_gen_4d3ab833_calendar(),
+                itgrix_gen_981217cb_zone(),
+                itgrix_gen_35905b59_started(itgrix_gen_7131b8f7_start_time($params), itgrix_gen_981217cb_zone())
+            )) {
                 $data['ADD_TO_CHAT'] = 1;
             }
-            // final_params.rules[1]: start time is in the schedule "night_desk" ("Asia\/Almaty")
-            if (itgrix_gen_3a87f17a_in_schedule(itgrix_gen_8f5803bd_schedule(), itgrix_gen_4d3ab833_calendar(), itgrix_gen_981217cb_zone(), itgrix_gen_35905b59_started(itgrix_gen_7131b8f7_start_time($params), itgrix_gen_981217cb_zone()))) {
+            // final_params.rules[1]: start time is in the schedule "night_desk" ("Asia/Almaty")
+            if (itgrix_gen_d4ab40e7_in_schedule(
+                itgrix_gen_790786dc_schedule(),
+                itgrix_gen_4d3ab833_calendar(),
+                itgrix_gen_981217cb_zone(),
+                itgrix_gen_35905b59_started(itgrix_gen_7131b8f7_start_time($params), itgrix_gen_981217cb_zone())
+            )) {
                 $data['USER_ID'] = 900;
             }
             return itgrix_gen_dd1d38ed_reply($data);
         } catch (Exception $e) {
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         }
     }
 }
@@ -160,12 +176,19 @@ if (!function_exists('itgrix_gen_35905b59_started')) {
         return itgrix_gen_884c54c7_now();
     }
 }
-if (!function_exists('itgrix_gen_3a87f17a_in_schedule')) {
-    // Is the moment $at inside a named schedule ($days: ISO weekday => windows) with the calendar
-    // ('off': days off, 'work': days worked although off, with Monday's hours; "Y-m-d" dates, "m-d"
-    // days of every year)?  A window that crosses midnight belongs to the day it starts, so the
+if (!function_exists('itgrix_gen_4645d788_window')) {
+    // A window as the spec writes it ("19:00-09:00", always two digits) in minutes of the day.
+    function itgrix_gen_4645d788_window($text) {
+        return array((int) substr($text, 0, 2) * 60 + (int) substr($text, 3, 2),
+            (int) substr($text, 6, 2) * 60 + (int) substr($text, 9, 2));
+    }
+}
+if (!function_exists('itgrix_gen_d4ab40e7_in_schedule')) {
+    // Is the moment $at inside a named schedule ($days: "mon".."sun" => windows "09:00-18:00") with the
+    // calendar ('off': days off, 'work': days worked although off, with Monday's hours; "Y-m-d" dates,
+    // "m-d" days of every year)?  A window that crosses midnight belongs to the day it starts, so the
     // early hours also look at yesterday's windows.
-    function itgrix_gen_3a87f17a_in_schedule($days, $calendar, $zone, $at) {
+    function itgrix_gen_d4ab40e7_in_schedule($days, $calendar, $zone, $at) {
         $now = itgrix_gen_c25d0c02_local_time($at, $zone);
         if (isset($calendar['years']) && (int) substr($now[2], 0, 4) > $calendar['years'][1]) {
             itgrix_gen_71a14869_past_range('public holidays', $calendar['years'][1]);
@@ -173,9 +196,10 @@ if (!function_exists('itgrix_gen_3a87f17a_in_schedule')) {
         for ($back = 0; $back < 2; $back++) {
             $date = gmdate('Y-m-d', $now[3] - $back * 86400); // today, then yesterday (local calendar)
             $dates = array($date, substr($date, 5));
-            $day = array_intersect($dates, $calendar['work']) ? 1
-                : (array_intersect($dates, $calendar['off']) ? 0 : (int) gmdate('N', $now[3] - $back * 86400));
-            foreach (isset($days[$day]) ? $days[$day] : array() as $window) {
+            $day = array_intersect($dates, $calendar['work']) ? 'mon'
+                : (array_intersect($dates, $calendar['off']) ? '' : strtolower(gmdate('D', $now[3] - $back * 86400)));
+            foreach (isset($days[$day]) ? $days[$day] : array() as $text) {
+                $window = itgrix_gen_4645d788_window($text);
                 $crosses = $window[1] <= $window[0];
                 if ($back === 0 ? $now[1] >= $window[0] && ($crosses || $now[1] < $window[1])
                     : $crosses && $now[1] < $window[1]) {
@@ -198,6 +222,13 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
         return $out;
     }
 }
+if (!function_exists('itgrix_gen_3adcb631_failed')) {
+    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
+    // and the pass-through answered.
+    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
+        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+    }
+}
 if (!function_exists('itgrix_gen_641bf1fe_log')) {
     // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
     function itgrix_gen_641bf1fe_log($name, $message, $answer = null) {
@@ -217,16 +248,16 @@ if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
 }
-if (!function_exists('itgrix_gen_1cf146f1_schedule')) {
-    // schedule "office": ISO weekday (1 = Monday) => windows (minutes of the day)
-    function itgrix_gen_1cf146f1_schedule() {
+if (!function_exists('itgrix_gen_2b9c0027_schedule')) {
+    // schedule "office": the day => its windows
+    function itgrix_gen_2b9c0027_schedule() {
         return array(
-            1 => array(array(540, 1080)),
-            2 => array(array(540, 1080)),
-            3 => array(array(540, 1080)),
-            4 => array(array(540, 1080)),
-            5 => array(array(540, 1080)),
-            6 => array(array(600, 840)),
+            'mon' => array('09:00-18:00'),
+            'tue' => array('09:00-18:00'),
+            'wed' => array('09:00-18:00'),
+            'thu' => array('09:00-18:00'),
+            'fri' => array('09:00-18:00'),
+            'sat' => array('10:00-14:00'),
         );
     }
 }
@@ -271,20 +302,20 @@ if (!function_exists('itgrix_gen_7131b8f7_start_time')) {
         ), array());
     }
 }
-if (!function_exists('itgrix_gen_8f5803bd_schedule')) {
-    // schedule "night_desk": ISO weekday (1 = Monday) => windows (minutes of the day)
-    function itgrix_gen_8f5803bd_schedule() {
+if (!function_exists('itgrix_gen_790786dc_schedule')) {
+    // schedule "night_desk": the day => its windows
+    function itgrix_gen_790786dc_schedule() {
         return array(
-            1 => array(array(1320, 120)),
-            2 => array(array(1320, 120)),
-            3 => array(array(1320, 120)),
-            4 => array(array(1320, 120)),
-            5 => array(array(1320, 120)),
+            'mon' => array('22:00-02:00'),
+            'tue' => array('22:00-02:00'),
+            'wed' => array('22:00-02:00'),
+            'thu' => array('22:00-02:00'),
+            'fri' => array('22:00-02:00'),
         );
     }
 }
 if (!function_exists('itgrix_gen_981217cb_zone')) {
-    // "Asia\/Almaty": UTC offsets from the tz database, 2020-2040
+    // "Asia/Almaty": UTC offsets from the tz database, 2020-2040
     function itgrix_gen_981217cb_zone() {
         return array(21600, array(1709229600), array(18000), 2240611200);
     }

@@ -7,12 +7,18 @@
 if (!function_exists('itgrix_gen_process_originate_params_4451df57')) {
     function itgrix_gen_process_originate_params_4451df57($params) {
         $name = 'process_originate_params:kazakhstan';
-        $fallback = itgrix_gen_51de8720_originate_reply(itgrix_gen_5350eb8e_pick(itgrix_gen_fa0e7661_unwrap($params), array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')));
+        $fallback = itgrix_gen_51de8720_originate_reply(itgrix_gen_5350eb8e_pick(
+            itgrix_gen_fa0e7661_unwrap($params),
+            array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')
+        ));
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_641bf1fe_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
-            $data = itgrix_gen_5350eb8e_pick(itgrix_gen_fa0e7661_unwrap($params), array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data'));
+            $data = itgrix_gen_5350eb8e_pick(
+                itgrix_gen_fa0e7661_unwrap($params),
+                array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')
+            );
             if (isset($data['extension']) && is_string($data['extension'])) {
                 // originate: format e164, region KZ
                 $data['extension'] = itgrix_gen_1dcb2b08_phone_e164($data['extension'], array(
@@ -26,7 +32,13 @@ if (!function_exists('itgrix_gen_process_originate_params_4451df57')) {
                     'internal' => 9,
                     'formats' => array(),
                     'strict' => true,
-                    'intl' => array('npp' => '~^(?:8)~u', 'npt' => null, 'general' => '~^(?:8\\d{13}|[347-9]\\d{9})$~u', 'lengths' => array(10, 14), 'local' => array(7)),
+                    'intl' => array(
+                        'npp' => '~^(?:8)~u',
+                        'npt' => null,
+                        'general' => '~^(?:8\\d{13}|[347-9]\\d{9})$~u',
+                        'lengths' => array(10, 14),
+                        'local' => array(7)
+                    ),
                     'regions' => array(
                         array(
                             'RU', '7', '~^(?:[3489])~u',
@@ -40,18 +52,24 @@ if (!function_exists('itgrix_gen_process_originate_params_4451df57')) {
                 ), true);
             }
             // originate.rules[0]: number_type is "mobile"
-            if (itgrix_gen_c70f4e58_is(itgrix_gen_eda63d17_number_types(itgrix_gen_041baf64_client_phone($params)), array('mobile'))) {
+            if (itgrix_gen_c70f4e58_is(
+                itgrix_gen_eda63d17_number_types(itgrix_gen_041baf64_client_phone($params)),
+                array('mobile')
+            )) {
                 $data['context'] = 'from-crm-mobile';
             }
             // originate.rules[1]: client_phone matches "^\\+7727" (as sent or as written)
-            if (itgrix_gen_ac6e4679_matches(itgrix_gen_0d3f848a_client_phones(itgrix_gen_041baf64_client_phone($params, $name)), array('~^\\+7727~u'))) {
+            if (itgrix_gen_ac6e4679_matches(
+                itgrix_gen_0d3f848a_client_phones(itgrix_gen_041baf64_client_phone($params, $name)),
+                array('~^\\+7727~u')
+            )) {
                 $data['context'] = 'from-crm-almaty';
             }
             return itgrix_gen_51de8720_originate_reply($data);
         } catch (Exception $e) {
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         }
     }
 }
@@ -188,6 +206,13 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
             }
         }
         return $out;
+    }
+}
+if (!function_exists('itgrix_gen_3adcb631_failed')) {
+    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
+    // and the pass-through answered.
+    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
+        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
 if (!function_exists('itgrix_gen_641bf1fe_log')) {

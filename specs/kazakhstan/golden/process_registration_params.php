@@ -7,25 +7,50 @@
 if (!function_exists('itgrix_gen_process_registration_params_4451df57')) {
     function itgrix_gen_process_registration_params_4451df57($params) {
         $name = 'process_registration_params:kazakhstan';
-        $fallback = itgrix_gen_dd1d38ed_reply(itgrix_gen_5350eb8e_pick($params, array('CALL_START_DATE', 'CRM_CREATE', 'CRM_SOURCE', 'LINE_NUMBER', 'PHONE_NUMBER', 'SHOW', 'TYPE', 'USER_ID')));
+        $fallback = itgrix_gen_dd1d38ed_reply(itgrix_gen_5350eb8e_pick(
+            $params,
+            array('CALL_START_DATE', 'CRM_CREATE', 'CRM_SOURCE', 'LINE_NUMBER', 'PHONE_NUMBER', 'SHOW', 'TYPE', 'USER_ID')
+        ));
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_641bf1fe_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
-            $data = itgrix_gen_5350eb8e_pick($params, array('CALL_START_DATE', 'CRM_CREATE', 'CRM_SOURCE', 'LINE_NUMBER', 'PHONE_NUMBER', 'SHOW', 'TYPE', 'USER_ID'));
-            // registration_params.rules[0]: start time is "09:00-18:00" on mon,tue,wed,thu,fri ("Asia\/Almaty")
-            if (itgrix_gen_e33814bd_in_hours(array(array(540, 1080, array(1, 2, 3, 4, 5))), itgrix_gen_981217cb_zone(), itgrix_gen_35905b59_started(itgrix_gen_7131b8f7_start_time($params), itgrix_gen_981217cb_zone()))) {
+            $data = itgrix_gen_5350eb8e_pick(
+                $params,
+                array(
+                    'CALL_START_DATE',
+                    'CRM_CREATE',
+                    'CRM_SOURCE',
+                    'LINE_NUMBER',
+                    'PHONE_NUMBER',
+                    'SHOW',
+                    'TYPE',
+                    'USER_ID'
+                )
+            );
+            // registration_params.rules[0]: start time is "09:00-18:00" on mon,tue,wed,thu,fri ("Asia/Almaty")
+            if (itgrix_gen_d3906ec1_in_hours(
+                array('09:00-18:00'),
+                array('mon', 'tue', 'wed', 'thu', 'fri'),
+                itgrix_gen_981217cb_zone(),
+                itgrix_gen_35905b59_started(itgrix_gen_7131b8f7_start_time($params), itgrix_gen_981217cb_zone())
+            )) {
                 $data['CRM_SOURCE'] = 'OFFICE';
             }
-            // registration_params.rules[1]: start time is "22:00-06:00" ("Asia\/Almaty")
-            if (itgrix_gen_e33814bd_in_hours(array(array(1320, 360, array())), itgrix_gen_981217cb_zone(), itgrix_gen_35905b59_started(itgrix_gen_7131b8f7_start_time($params), itgrix_gen_981217cb_zone()))) {
+            // registration_params.rules[1]: start time is "22:00-06:00" ("Asia/Almaty")
+            if (itgrix_gen_d3906ec1_in_hours(
+                array('22:00-06:00'),
+                array(),
+                itgrix_gen_981217cb_zone(),
+                itgrix_gen_35905b59_started(itgrix_gen_7131b8f7_start_time($params), itgrix_gen_981217cb_zone())
+            )) {
                 $data['CRM_SOURCE'] = 'NIGHT';
             }
             return itgrix_gen_dd1d38ed_reply($data);
         } catch (Exception $e) {
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         }
     }
 }
@@ -160,12 +185,15 @@ if (!function_exists('itgrix_gen_35905b59_started')) {
         return itgrix_gen_884c54c7_now();
     }
 }
-if (!function_exists('itgrix_gen_e33814bd_in_hours')) {
-    // Is the moment $at inside any of the windows array(from minute, to minute, ISO days) in the
-    // zone?  A window whose end is before its start crosses midnight and belongs to the day it starts.
-    function itgrix_gen_e33814bd_in_hours($windows, $zone, $at) {
+if (!function_exists('itgrix_gen_d3906ec1_in_hours')) {
+    // Is the moment $at inside any of the windows ("19:00-09:00") on one of the days ("sat"; none:
+    // every day) in the zone?  A window whose end is before its start crosses midnight and belongs to
+    // the day it starts.
+    function itgrix_gen_d3906ec1_in_hours($windows, $days, $zone, $at) {
         $local = itgrix_gen_c25d0c02_local_time($at, $zone);
-        foreach ($windows as $window) {
+        $names = array(1 => 'mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun');
+        foreach ($windows as $text) {
+            $window = itgrix_gen_4645d788_window($text);
             $crosses = $window[1] <= $window[0];
             if ($local[1] >= $window[0] && ($crosses || $local[1] < $window[1])) {
                 $day = $local[0];
@@ -174,11 +202,18 @@ if (!function_exists('itgrix_gen_e33814bd_in_hours')) {
             } else {
                 continue;
             }
-            if (count($window[2]) === 0 || in_array($day, $window[2], true)) {
+            if (count($days) === 0 || in_array($names[$day], $days, true)) {
                 return true;
             }
         }
         return false;
+    }
+}
+if (!function_exists('itgrix_gen_4645d788_window')) {
+    // A window as the spec writes it ("19:00-09:00", always two digits) in minutes of the day.
+    function itgrix_gen_4645d788_window($text) {
+        return array((int) substr($text, 0, 2) * 60 + (int) substr($text, 3, 2),
+            (int) substr($text, 6, 2) * 60 + (int) substr($text, 9, 2));
     }
 }
 if (!function_exists('itgrix_gen_5350eb8e_pick')) {
@@ -191,6 +226,13 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
             }
         }
         return $out;
+    }
+}
+if (!function_exists('itgrix_gen_3adcb631_failed')) {
+    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
+    // and the pass-through answered.
+    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
+        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
 if (!function_exists('itgrix_gen_641bf1fe_log')) {
@@ -221,7 +263,7 @@ if (!function_exists('itgrix_gen_7131b8f7_start_time')) {
     }
 }
 if (!function_exists('itgrix_gen_981217cb_zone')) {
-    // "Asia\/Almaty": UTC offsets from the tz database, 2020-2040
+    // "Asia/Almaty": UTC offsets from the tz database, 2020-2040
     function itgrix_gen_981217cb_zone() {
         return array(21600, array(1709229600), array(18000), 2240611200);
     }

@@ -19,14 +19,22 @@ if (!function_exists('itgrix_gen_process_task_creation_params_4451df57')) {
                 . ' ('
                 . itgrix_gen_b621337e_text(itgrix_gen_80e55951_client_phone($params))
                 . '), '
-                . itgrix_gen_fa7e2d07_date(itgrix_gen_b621337e_text(itgrix_gen_7131b8f7_start_time($params)), itgrix_gen_981217cb_zone(), 'd.m.Y H:i');
+                . itgrix_gen_fa7e2d07_date(
+                    itgrix_gen_b621337e_text(itgrix_gen_7131b8f7_start_time($params)),
+                    itgrix_gen_981217cb_zone(),
+                    'd.m.Y H:i'
+                );
             $fields['DESCRIPTION'] = 'Call started '
-                . itgrix_gen_fa7e2d07_date(itgrix_gen_b621337e_text(itgrix_gen_7131b8f7_start_time($params)), itgrix_gen_981217cb_zone(), null);
+                . itgrix_gen_fa7e2d07_date(
+                    itgrix_gen_b621337e_text(itgrix_gen_7131b8f7_start_time($params)),
+                    itgrix_gen_981217cb_zone(),
+                    null
+                );
             return itgrix_gen_dd1d38ed_reply(array('fields' => $fields));
         } catch (Exception $e) {
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         }
     }
 }
@@ -182,6 +190,13 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
             }
         }
         return $out;
+    }
+}
+if (!function_exists('itgrix_gen_3adcb631_failed')) {
+    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
+    // and the pass-through answered.
+    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
+        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
 if (!function_exists('itgrix_gen_641bf1fe_log')) {
@@ -370,7 +385,7 @@ if (!function_exists('itgrix_gen_80e55951_client_phone')) {
     }
 }
 if (!function_exists('itgrix_gen_981217cb_zone')) {
-    // "Asia\/Almaty": UTC offsets from the tz database, 2020-2040
+    // "Asia/Almaty": UTC offsets from the tz database, 2020-2040
     function itgrix_gen_981217cb_zone() {
         return array(21600, array(1709229600), array(18000), 2240611200);
     }

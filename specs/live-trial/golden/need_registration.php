@@ -23,10 +23,10 @@ if (!function_exists('itgrix_gen_need_registration_aa3d9e0a_decide')) {
             return itgrix_gen_dd1d38ed_reply(array('result' => true));
         } catch (Exception $e) {
             $decided = 'fallback';
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
             $decided = 'fallback';
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         }
     }
 }
@@ -37,7 +37,7 @@ if (!function_exists('itgrix_gen_need_registration_aa3d9e0a')) {
         // shadow: the spec decides and the decision is logged, but the connector gets the pass-through
         $would = $reply;
         $reply = itgrix_gen_dd1d38ed_reply(array('result' => true));
-        itgrix_gen_89da96b3_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_35e1b9d1_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_52a19a1a_redact', 'itgrix_gen_46419d17_redact_names'), 'fad101a7a425'), 'need_registration:live-trial', 'need_registration', 'live-trial',
+        itgrix_gen_89da96b3_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_35e1b9d1_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_52a19a1a_redact', 'itgrix_gen_46419d17_redact_names'), 'bbe027e46a17'), 'need_registration:live-trial', 'need_registration', 'live-trial',
             $params, $reply, $decided, $would);
         return $reply;
     }
@@ -151,6 +151,13 @@ if (!function_exists('itgrix_gen_3c1593a4_zone_offset')) {
             $offset = $zone[2][$i];
         }
         return $offset;
+    }
+}
+if (!function_exists('itgrix_gen_3adcb631_failed')) {
+    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
+    // and the pass-through answered.
+    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
+        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
 if (!function_exists('itgrix_gen_641bf1fe_log')) {
@@ -512,7 +519,7 @@ if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
     }
 }
 if (!function_exists('itgrix_gen_35e1b9d1_zone')) {
-    // "Europe\/Moscow": UTC offsets from the tz database, 2020-2040
+    // "Europe/Moscow": UTC offsets from the tz database, 2020-2040
     function itgrix_gen_35e1b9d1_zone() {
         return array(10800, array(), array(), 2240611200);
     }

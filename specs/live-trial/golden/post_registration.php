@@ -14,7 +14,7 @@ if (!function_exists('itgrix_gen_post_registration_aa3d9e0a')) {
     function itgrix_gen_post_registration_aa3d9e0a($params) {
         $decided = 'default';
         $reply = itgrix_gen_post_registration_aa3d9e0a_decide($params, $decided);
-        itgrix_gen_89da96b3_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_35e1b9d1_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_52a19a1a_redact', 'itgrix_gen_46419d17_redact_names'), 'fad101a7a425'), 'post_registration:live-trial', 'post_registration', 'live-trial',
+        itgrix_gen_89da96b3_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_35e1b9d1_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_52a19a1a_redact', 'itgrix_gen_46419d17_redact_names'), 'bbe027e46a17'), 'post_registration:live-trial', 'post_registration', 'live-trial',
             $params, $reply, $decided, null);
         return $reply;
     }
@@ -409,7 +409,7 @@ if (!function_exists('itgrix_gen_1c4da0f3_redact_numbers')) {
     }
 }
 if (!function_exists('itgrix_gen_35e1b9d1_zone')) {
-    // "Europe\/Moscow": UTC offsets from the tz database, 2020-2040
+    // "Europe/Moscow": UTC offsets from the tz database, 2020-2040
     function itgrix_gen_35e1b9d1_zone() {
         return array(10800, array(), array(), 2240611200);
     }

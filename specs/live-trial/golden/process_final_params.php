@@ -8,13 +8,19 @@ if (!function_exists('itgrix_gen_process_final_params_aa3d9e0a_decide')) {
     // What the spec decides; $decided: the rule that decided (its spec path), default or fallback.
     function itgrix_gen_process_final_params_aa3d9e0a_decide($params, &$decided) {
         $name = 'process_final_params:live-trial';
-        $fallback = itgrix_gen_dd1d38ed_reply(itgrix_gen_5350eb8e_pick($params, array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID')));
+        $fallback = itgrix_gen_dd1d38ed_reply(itgrix_gen_5350eb8e_pick(
+            $params,
+            array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID')
+        ));
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             $decided = 'fallback';
             return itgrix_gen_641bf1fe_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
-            $data = itgrix_gen_5350eb8e_pick($params, array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID'));
+            $data = itgrix_gen_5350eb8e_pick(
+                $params,
+                array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID')
+            );
             // final_params.rules[0]: trunk is "74957654321"
             if (itgrix_gen_c70f4e58_is(itgrix_gen_6f48c620_trunk($params, $name), array('74957654321'))) {
                 $decided = 'final_params.rules[0]';
@@ -23,10 +29,10 @@ if (!function_exists('itgrix_gen_process_final_params_aa3d9e0a_decide')) {
             return itgrix_gen_dd1d38ed_reply($data);
         } catch (Exception $e) {
             $decided = 'fallback';
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
             $decided = 'fallback';
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         }
     }
 }
@@ -34,7 +40,7 @@ if (!function_exists('itgrix_gen_process_final_params_aa3d9e0a')) {
     function itgrix_gen_process_final_params_aa3d9e0a($params) {
         $decided = 'default';
         $reply = itgrix_gen_process_final_params_aa3d9e0a_decide($params, $decided);
-        itgrix_gen_89da96b3_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_35e1b9d1_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_52a19a1a_redact', 'itgrix_gen_46419d17_redact_names'), 'fad101a7a425'), 'process_final_params:live-trial', 'process_final_params', 'live-trial',
+        itgrix_gen_89da96b3_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_35e1b9d1_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_52a19a1a_redact', 'itgrix_gen_46419d17_redact_names'), 'bbe027e46a17'), 'process_final_params:live-trial', 'process_final_params', 'live-trial',
             $params, $reply, $decided, null);
         return $reply;
     }
@@ -160,6 +166,13 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
             }
         }
         return $out;
+    }
+}
+if (!function_exists('itgrix_gen_3adcb631_failed')) {
+    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
+    // and the pass-through answered.
+    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
+        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
 if (!function_exists('itgrix_gen_641bf1fe_log')) {
@@ -521,7 +534,7 @@ if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
     }
 }
 if (!function_exists('itgrix_gen_35e1b9d1_zone')) {
-    // "Europe\/Moscow": UTC offsets from the tz database, 2020-2040
+    // "Europe/Moscow": UTC offsets from the tz database, 2020-2040
     function itgrix_gen_35e1b9d1_zone() {
         return array(10800, array(), array(), 2240611200);
     }

@@ -7,14 +7,17 @@
 if (!function_exists('itgrix_gen_process_registration_params_aa3d9e0a_decide')) {
     // What the spec decides; $decided: the rule that decided (its spec path), default or fallback.
     function itgrix_gen_process_registration_params_aa3d9e0a_decide($params, &$decided) {
-        return itgrix_gen_dd1d38ed_reply(itgrix_gen_5350eb8e_pick($params, array('CALL_START_DATE', 'CRM_CREATE', 'CRM_SOURCE', 'LINE_NUMBER', 'PHONE_NUMBER', 'SHOW', 'TYPE', 'USER_ID')));
+        return itgrix_gen_dd1d38ed_reply(itgrix_gen_5350eb8e_pick(
+            $params,
+            array('CALL_START_DATE', 'CRM_CREATE', 'CRM_SOURCE', 'LINE_NUMBER', 'PHONE_NUMBER', 'SHOW', 'TYPE', 'USER_ID')
+        ));
     }
 }
 if (!function_exists('itgrix_gen_process_registration_params_aa3d9e0a')) {
     function itgrix_gen_process_registration_params_aa3d9e0a($params) {
         $decided = 'default';
         $reply = itgrix_gen_process_registration_params_aa3d9e0a_decide($params, $decided);
-        itgrix_gen_89da96b3_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_35e1b9d1_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_52a19a1a_redact', 'itgrix_gen_46419d17_redact_names'), 'fad101a7a425'), 'process_registration_params:live-trial', 'process_registration_params', 'live-trial',
+        itgrix_gen_89da96b3_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_35e1b9d1_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_52a19a1a_redact', 'itgrix_gen_46419d17_redact_names'), 'bbe027e46a17'), 'process_registration_params:live-trial', 'process_registration_params', 'live-trial',
             $params, $reply, $decided, null);
         return $reply;
     }
@@ -428,7 +431,7 @@ if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
     }
 }
 if (!function_exists('itgrix_gen_35e1b9d1_zone')) {
-    // "Europe\/Moscow": UTC offsets from the tz database, 2020-2040
+    // "Europe/Moscow": UTC offsets from the tz database, 2020-2040
     function itgrix_gen_35e1b9d1_zone() {
         return array(10800, array(), array(), 2240611200);
     }

@@ -26,7 +26,13 @@ if (!function_exists('itgrix_gen_process_client_phone_e98a7a0a')) {
                     'internal' => 9,
                     'formats' => array(),
                     'strict' => true,
-                    'intl' => array('npp' => '~^(?:8)~u', 'npt' => null, 'general' => '~^(?:8\\d{13}|[347-9]\\d{9})$~u', 'lengths' => array(10, 14), 'local' => array(7)),
+                    'intl' => array(
+                        'npp' => '~^(?:8)~u',
+                        'npt' => null,
+                        'general' => '~^(?:8\\d{13}|[347-9]\\d{9})$~u',
+                        'lengths' => array(10, 14),
+                        'local' => array(7)
+                    ),
                     'regions' => array(
                         array(
                             'RU', '7', '~^(?:[3489])~u',
@@ -41,9 +47,9 @@ if (!function_exists('itgrix_gen_process_client_phone_e98a7a0a')) {
             }
             return itgrix_gen_dd1d38ed_reply($data);
         } catch (Exception $e) {
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         }
     }
 }
@@ -81,6 +87,13 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
             }
         }
         return $out;
+    }
+}
+if (!function_exists('itgrix_gen_3adcb631_failed')) {
+    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
+    // and the pass-through answered.
+    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
+        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
 if (!function_exists('itgrix_gen_641bf1fe_log')) {

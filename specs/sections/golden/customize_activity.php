@@ -18,7 +18,10 @@ if (!function_exists('itgrix_gen_customize_activity_4697ef32')) {
                 . ' talked to '
                 . itgrix_gen_b621337e_text(itgrix_gen_80e55951_client_phone($params))
                 . ' for '
-                . itgrix_gen_b621337e_text(itgrix_gen_9f772252_at($params, array('call_full', 'conversations', '*', 'user', 'id')));
+                . itgrix_gen_b621337e_text(itgrix_gen_9f772252_at(
+                    $params,
+                    array('call_full', 'conversations', '*', 'user', 'id')
+                ));
             $data['SUBJECT'] = 'Talk ' . (string) itgrix_gen_114bd2d7_duration($params) . ' s';
             // activity.rules[0]: is_ivr is true -> cancel
             if (itgrix_gen_731b49c3_flag(itgrix_gen_9193febe_is_ivr($params, $name), true)) {
@@ -26,9 +29,9 @@ if (!function_exists('itgrix_gen_customize_activity_4697ef32')) {
             }
             return itgrix_gen_dd1d38ed_reply($data);
         } catch (Exception $e) {
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         }
     }
 }
@@ -141,6 +144,13 @@ if (!function_exists('itgrix_gen_b621337e_text')) {
     // A placeholder's text: the first value found, or "".
     function itgrix_gen_b621337e_text($values) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
+    }
+}
+if (!function_exists('itgrix_gen_3adcb631_failed')) {
+    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
+    // and the pass-through answered.
+    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
+        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
 if (!function_exists('itgrix_gen_641bf1fe_log')) {

@@ -14,7 +14,10 @@ if (!function_exists('itgrix_gen_customize_autodistribution_4697ef32')) {
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick($params, array('number', 'name'));
             // autodistribution.callerid_name: "{entity.type}: {entity.name}"
-            $filled = array(itgrix_gen_b621337e_text(itgrix_gen_d37faa21_entity_type($params)), itgrix_gen_b621337e_text(itgrix_gen_57ddc061_entity_name($params)));
+            $filled = array(
+                itgrix_gen_b621337e_text(itgrix_gen_d37faa21_entity_type($params)),
+                itgrix_gen_b621337e_text(itgrix_gen_57ddc061_entity_name($params))
+            );
             if (implode('', $filled) !== '') {
                 $callerid = $filled[0] . ': ' . $filled[1];
                 if (trim($callerid) !== '') {
@@ -32,9 +35,9 @@ if (!function_exists('itgrix_gen_customize_autodistribution_4697ef32')) {
             }
             return itgrix_gen_dd1d38ed_reply($data);
         } catch (Exception $e) {
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         }
     }
 }
@@ -157,6 +160,13 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
             }
         }
         return $out;
+    }
+}
+if (!function_exists('itgrix_gen_3adcb631_failed')) {
+    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
+    // and the pass-through answered.
+    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
+        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
 if (!function_exists('itgrix_gen_641bf1fe_log')) {

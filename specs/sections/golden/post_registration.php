@@ -12,7 +12,7 @@ if (!function_exists('itgrix_gen_post_registration_4697ef32')) {
             return itgrix_gen_641bf1fe_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
-            // post_registration.webhook: POST "http:\/\/hooks.example\/itgrix?trunk={trunk}"
+            // post_registration.webhook: POST "http://hooks.example/itgrix?trunk={trunk}"
             itgrix_gen_1483881f_webhook('POST', 'http://hooks.example/itgrix?trunk=' . rawurlencode(itgrix_gen_b621337e_text(itgrix_gen_bd04cbea_trunk($params))), array(), array(
                     'phone' => itgrix_gen_b621337e_text(itgrix_gen_80e55951_client_phone($params)),
                     'company' => itgrix_gen_b621337e_text(itgrix_gen_d819d100_entity_name($params)),
@@ -21,9 +21,9 @@ if (!function_exists('itgrix_gen_post_registration_4697ef32')) {
                 ), 2.0, $name);
             return array('state' => 'success');
         } catch (Exception $e) {
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         }
     }
 }
@@ -76,6 +76,13 @@ if (!function_exists('itgrix_gen_b621337e_text')) {
     // A placeholder's text: the first value found, or "".
     function itgrix_gen_b621337e_text($values) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
+    }
+}
+if (!function_exists('itgrix_gen_3adcb631_failed')) {
+    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
+    // and the pass-through answered.
+    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
+        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
 if (!function_exists('itgrix_gen_641bf1fe_log')) {

@@ -7,12 +7,18 @@
 if (!function_exists('itgrix_gen_process_originate_params_4697ef32')) {
     function itgrix_gen_process_originate_params_4697ef32($params) {
         $name = 'process_originate_params:sections';
-        $fallback = itgrix_gen_51de8720_originate_reply(itgrix_gen_5350eb8e_pick(itgrix_gen_fa0e7661_unwrap($params), array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')));
+        $fallback = itgrix_gen_51de8720_originate_reply(itgrix_gen_5350eb8e_pick(
+            itgrix_gen_fa0e7661_unwrap($params),
+            array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')
+        ));
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_641bf1fe_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
-            $data = itgrix_gen_5350eb8e_pick(itgrix_gen_fa0e7661_unwrap($params), array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data'));
+            $data = itgrix_gen_5350eb8e_pick(
+                itgrix_gen_fa0e7661_unwrap($params),
+                array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')
+            );
             if (isset($data['extension']) && is_string($data['extension'])) {
                 // originate: format e164, region RU
                 $data['extension'] = itgrix_gen_1dcb2b08_phone_e164($data['extension'], array(
@@ -47,9 +53,9 @@ if (!function_exists('itgrix_gen_process_originate_params_4697ef32')) {
             }
             return itgrix_gen_51de8720_originate_reply($data);
         } catch (Exception $e) {
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         }
     }
 }
@@ -149,6 +155,13 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
             }
         }
         return $out;
+    }
+}
+if (!function_exists('itgrix_gen_3adcb631_failed')) {
+    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
+    // and the pass-through answered.
+    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
+        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
 if (!function_exists('itgrix_gen_641bf1fe_log')) {

@@ -20,9 +20,9 @@ if (!function_exists('itgrix_gen_process_task_creation_params_4697ef32')) {
             $fields['RESPONSIBLE_ID'] = 12;
             return itgrix_gen_dd1d38ed_reply(array('fields' => $fields));
         } catch (Exception $e) {
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         }
     }
 }
@@ -76,6 +76,13 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
         return $out;
     }
 }
+if (!function_exists('itgrix_gen_3adcb631_failed')) {
+    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
+    // and the pass-through answered.
+    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
+        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+    }
+}
 if (!function_exists('itgrix_gen_641bf1fe_log')) {
     // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
     function itgrix_gen_641bf1fe_log($name, $message, $answer = null) {
@@ -127,7 +134,7 @@ if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
     }
 }
 if (!function_exists('itgrix_gen_27ab7223_zone')) {
-    // "Asia\/Yekaterinburg": UTC offsets from the tz database, 2020-2040
+    // "Asia/Yekaterinburg": UTC offsets from the tz database, 2020-2040
     function itgrix_gen_27ab7223_zone() {
         return array(18000, array(), array(), 2240611200);
     }

@@ -6,7 +6,10 @@
 
 if (!function_exists('itgrix_gen_process_final_params_5fc90ab3')) {
     function itgrix_gen_process_final_params_5fc90ab3($params) {
-        return itgrix_gen_dd1d38ed_reply(itgrix_gen_5350eb8e_pick($params, array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID')));
+        return itgrix_gen_dd1d38ed_reply(itgrix_gen_5350eb8e_pick(
+            $params,
+            array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID')
+        ));
     }
 }
 

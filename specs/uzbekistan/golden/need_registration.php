@@ -13,19 +13,25 @@ if (!function_exists('itgrix_gen_need_registration_1c438aa8')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // registration.rules[0]: client_phone is "71 234-56-78" (as sent or as written) -> skip
-            if (itgrix_gen_c70f4e58_is(itgrix_gen_08bf9ffe_client_phones(itgrix_gen_0a6fc1a8_client_phone($params, $name)), itgrix_gen_08bf9ffe_client_phones(array('71 234-56-78')))) {
+            if (itgrix_gen_c70f4e58_is(
+                itgrix_gen_08bf9ffe_client_phones(itgrix_gen_0a6fc1a8_client_phone($params, $name)),
+                itgrix_gen_08bf9ffe_client_phones(array('71 234-56-78'))
+            )) {
                 return itgrix_gen_dd1d38ed_reply(array('result' => false));
             }
             // registration.rules[1]: client_phone matches "^\\+99890000" (as sent or as written) -> skip
-            if (itgrix_gen_ac6e4679_matches(itgrix_gen_08bf9ffe_client_phones(itgrix_gen_0a6fc1a8_client_phone($params, $name)), array('~^\\+99890000~u'))) {
+            if (itgrix_gen_ac6e4679_matches(
+                itgrix_gen_08bf9ffe_client_phones(itgrix_gen_0a6fc1a8_client_phone($params, $name)),
+                array('~^\\+99890000~u')
+            )) {
                 return itgrix_gen_dd1d38ed_reply(array('result' => false));
             }
             // registration.default: register
             return itgrix_gen_dd1d38ed_reply(array('result' => true));
         } catch (Exception $e) {
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         }
     }
 }
@@ -150,6 +156,13 @@ if (!function_exists('itgrix_gen_6c4af3a7_preg_failed')) {
         $code = function_exists('preg_last_error') ? preg_last_error() : 0;
         $why = isset($codes[$code]) ? $codes[$code] : 'error ' . $code;
         itgrix_gen_641bf1fe_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
+    }
+}
+if (!function_exists('itgrix_gen_3adcb631_failed')) {
+    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
+    // and the pass-through answered.
+    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
+        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
 if (!function_exists('itgrix_gen_641bf1fe_log')) {

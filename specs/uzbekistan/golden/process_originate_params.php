@@ -7,12 +7,18 @@
 if (!function_exists('itgrix_gen_process_originate_params_1c438aa8')) {
     function itgrix_gen_process_originate_params_1c438aa8($params) {
         $name = 'process_originate_params:uzbekistan';
-        $fallback = itgrix_gen_51de8720_originate_reply(itgrix_gen_5350eb8e_pick(itgrix_gen_fa0e7661_unwrap($params), array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')));
+        $fallback = itgrix_gen_51de8720_originate_reply(itgrix_gen_5350eb8e_pick(
+            itgrix_gen_fa0e7661_unwrap($params),
+            array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')
+        ));
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_641bf1fe_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
-            $data = itgrix_gen_5350eb8e_pick(itgrix_gen_fa0e7661_unwrap($params), array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data'));
+            $data = itgrix_gen_5350eb8e_pick(
+                itgrix_gen_fa0e7661_unwrap($params),
+                array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')
+            );
             if (isset($data['extension']) && is_string($data['extension'])) {
                 // originate: format dial, region UZ
                 $data['extension'] = itgrix_gen_11e3f464_phone_dial($data['extension'], array(
@@ -24,7 +30,11 @@ if (!function_exists('itgrix_gen_process_originate_params_1c438aa8')) {
                     'lengths' => array(9),
                     'local' => array(),
                     'internal' => 8,
-                    'formats' => array(array('~^(?:(\\d{2})(\\d{3})(\\d{2})(\\d{2}))$~u', '${1} ${2} ${3} ${4}', '~^(?:[235-9])~u')),
+                    'formats' => array(array(
+                        '~^(?:(\\d{2})(\\d{3})(\\d{2})(\\d{2}))$~u',
+                        '${1} ${2} ${3} ${4}',
+                        '~^(?:[235-9])~u'
+                    )),
                     'strict' => true,
                     'intl' => null,
                     'regions' => array(
@@ -37,14 +47,17 @@ if (!function_exists('itgrix_gen_process_originate_params_1c438aa8')) {
                 ));
             }
             // originate.rules[0]: the number's country is "KZ" or "RU"
-            if (itgrix_gen_c70f4e58_is(itgrix_gen_7e340563_countries(itgrix_gen_a22c8c34_client_phone($params)), array('KZ', 'RU'))) {
+            if (itgrix_gen_c70f4e58_is(
+                itgrix_gen_7e340563_countries(itgrix_gen_a22c8c34_client_phone($params)),
+                array('KZ', 'RU')
+            )) {
                 $data['context'] = 'from-crm-cis';
             }
             return itgrix_gen_51de8720_originate_reply($data);
         } catch (Exception $e) {
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         }
     }
 }
@@ -132,6 +145,13 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
             }
         }
         return $out;
+    }
+}
+if (!function_exists('itgrix_gen_3adcb631_failed')) {
+    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
+    // and the pass-through answered.
+    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
+        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
 if (!function_exists('itgrix_gen_641bf1fe_log')) {

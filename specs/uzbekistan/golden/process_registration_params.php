@@ -7,16 +7,34 @@
 if (!function_exists('itgrix_gen_process_registration_params_1c438aa8')) {
     function itgrix_gen_process_registration_params_1c438aa8($params) {
         $name = 'process_registration_params:uzbekistan';
-        $fallback = itgrix_gen_dd1d38ed_reply(itgrix_gen_5350eb8e_pick($params, array('CALL_START_DATE', 'CRM_CREATE', 'CRM_SOURCE', 'LINE_NUMBER', 'PHONE_NUMBER', 'SHOW', 'TYPE', 'USER_ID')));
+        $fallback = itgrix_gen_dd1d38ed_reply(itgrix_gen_5350eb8e_pick(
+            $params,
+            array('CALL_START_DATE', 'CRM_CREATE', 'CRM_SOURCE', 'LINE_NUMBER', 'PHONE_NUMBER', 'SHOW', 'TYPE', 'USER_ID')
+        ));
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_641bf1fe_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
-            $data = itgrix_gen_5350eb8e_pick($params, array('CALL_START_DATE', 'CRM_CREATE', 'CRM_SOURCE', 'LINE_NUMBER', 'PHONE_NUMBER', 'SHOW', 'TYPE', 'USER_ID'));
+            $data = itgrix_gen_5350eb8e_pick(
+                $params,
+                array(
+                    'CALL_START_DATE',
+                    'CRM_CREATE',
+                    'CRM_SOURCE',
+                    'LINE_NUMBER',
+                    'PHONE_NUMBER',
+                    'SHOW',
+                    'TYPE',
+                    'USER_ID'
+                )
+            );
             // registration_params.set
             $data['CRM_SOURCE'] = 'CALL';
             // registration_params.rules[0]: the number's country is "KZ" or "RU"
-            if (itgrix_gen_c70f4e58_is(itgrix_gen_7e340563_countries(itgrix_gen_3213316a_client_phone($params)), array('KZ', 'RU'))) {
+            if (itgrix_gen_c70f4e58_is(
+                itgrix_gen_7e340563_countries(itgrix_gen_3213316a_client_phone($params)),
+                array('KZ', 'RU')
+            )) {
                 $data['CRM_SOURCE'] = 'CIS';
             }
             // registration_params.rules[1]: client_phone.raw matches "^8\\d{9}$"
@@ -25,9 +43,9 @@ if (!function_exists('itgrix_gen_process_registration_params_1c438aa8')) {
             }
             return itgrix_gen_dd1d38ed_reply($data);
         } catch (Exception $e) {
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         }
     }
 }
@@ -164,6 +182,13 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
             }
         }
         return $out;
+    }
+}
+if (!function_exists('itgrix_gen_3adcb631_failed')) {
+    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
+    // and the pass-through answered.
+    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
+        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
 if (!function_exists('itgrix_gen_641bf1fe_log')) {

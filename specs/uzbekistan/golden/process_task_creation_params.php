@@ -15,12 +15,17 @@ if (!function_exists('itgrix_gen_process_task_creation_params_1c438aa8')) {
             $fields = isset($params['fields']) && is_array($params['fields']) ? $params['fields'] : array();
             // tasks.set
             $fields['TITLE'] = 'Qoʻngʻiroq: '
-                . itgrix_gen_7cd20c5b_first(array(itgrix_gen_b621337e_text(itgrix_gen_d819d100_entity_name($params)), itgrix_gen_278c119f_client_number(itgrix_gen_b621337e_text(itgrix_gen_80e55951_client_phone($params)))));
+                . itgrix_gen_7cd20c5b_first(array(
+                    itgrix_gen_b621337e_text(itgrix_gen_d819d100_entity_name($params)),
+                    itgrix_gen_278c119f_client_number(
+                        itgrix_gen_b621337e_text(itgrix_gen_80e55951_client_phone($params))
+                    )
+                ));
             return itgrix_gen_dd1d38ed_reply(array('fields' => $fields));
         } catch (Exception $e) {
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
         }
     }
 }
@@ -108,6 +113,13 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
             }
         }
         return $out;
+    }
+}
+if (!function_exists('itgrix_gen_3adcb631_failed')) {
+    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
+    // and the pass-through answered.
+    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
+        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
 if (!function_exists('itgrix_gen_641bf1fe_log')) {
