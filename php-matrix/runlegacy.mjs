@@ -32,7 +32,7 @@ for (const c of request.cases) {
   }
   c.file = seen.get(c.file);
 }
-php.writeFile('/itgrix/request.json', JSON.stringify({ cases: request.cases, stub_http: !!request.stub_http }));
+php.writeFile('/itgrix/request.json', JSON.stringify({ cases: request.cases, stub_http: !!request.stub_http, hooks: request.hooks }));
 php.writeFile('/itgrix/main.php',
   "<?php date_default_timezone_set('Pacific/Chatham'); $itgrix_gen_request_file = '/itgrix/request.json'; include '/itgrix/harness.php';");
 const result = await php.run({ scriptPath: '/itgrix/main.php' });

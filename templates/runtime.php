@@ -180,12 +180,9 @@ function itgrix_rt_preg_failed($pattern)
     itgrix_rt_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
 }
 
+// The current time (the test harness defines this function first, with its pinned clock).
 function itgrix_rt_now()
 {
-    // The test harness pins the clock; on a server this is the current time.
-    if (function_exists('itgrix_gen_harness_now')) {
-        return itgrix_gen_harness_now();
-    }
     return time();
 }
 
@@ -375,11 +372,7 @@ function itgrix_rt_failed($name, $e, $fallback)
 function itgrix_rt_log($name, $message, $answer = null)
 {
     $line = 'itgrix-gen[' . $name . ']: ' . $message;
-    if (function_exists('itgrix_gen_harness_log')) {
-        itgrix_gen_harness_log($line);
-    } else {
-        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
-    }
+    defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
     return $answer;
 }
 
@@ -1091,13 +1084,10 @@ function itgrix_rt_webhook($method, $url, $headers, $body, $timeout, $name)
     }
 }
 
-// One HTTP request, array(status, error or ''), by curl or sockets (the test harness may stub
-// it); one deadline covers all of it, at most 3 redirects included.
+// One HTTP request, array(status, error or ''), by curl or sockets (the test harness may define
+// this function first, with a stub); one deadline covers all of it, at most 3 redirects included.
 function itgrix_rt_http($method, $url, $headers, $body, $timeout)
 {
-    if (function_exists('itgrix_gen_harness_http')) {
-        return itgrix_gen_harness_http($method, $url, $headers, $body, $timeout);
-    }
     if (function_exists('curl_init')) {
         return itgrix_rt_http_curl($method, $url, $headers, $body, $timeout);
     }

@@ -154,11 +154,11 @@ def test_conditions_compile_to_tests_and_words(tmp_path):
     zone = f"{ctx.accessors['zone:Europe/Moscow'][0]}()"
     # hours judge the call's start (CALL_START_DATE, else the channel's start_time, in the zone)
     started = f"{rt.fn('started')}({ctx.accessors['start_time'][0]}($params), {zone})"
-    assert tests[2] == f"{rt.fn('in_hours')}(array(array(540, 1080, array())), {zone}, {started})"
+    assert tests[2] == f"{rt.fn('in_hours')}(array('09:00-18:00'), array(), {zone}, {started})"
     assert tests[3] == f"{rt.fn('is')}({rt.fn('at')}($params, array('call_full', 'result')), array('404'))"
     assert words == (
         'trunk is "t1" or matches "^9" and answered is false and start time is "09:00-18:00" '
-        '("Europe\\/Moscow") and "call_full.result" is "404"'
+        '("Europe/Moscow") and "call_full.result" is "404"'
     )
     assert bare(ctx.comment(("registration", "rules", 0), words)).startswith("// registration.rules[0]: ")
 
@@ -306,8 +306,10 @@ def test_named_schedule_agrees_with_python_across_dst_holidays_and_midnight(php,
     import zoneinfo
     from datetime import UTC, datetime
 
+    from generator.emit.fields import window_text
     from generator.emit.runtime import runtime
     from generator.emit.zones import offsets
+    from generator.speclang.types import DAYS
 
     zone = "Europe/Berlin"
     days = {1: [[540, 1080]], 2: [[540, 1080], [1320, 120]], 5: [[1200, 240]], 6: [[600, 840]], 7: [[1410, 30]]}
@@ -329,12 +331,14 @@ def test_named_schedule_agrees_with_python_across_dst_holidays_and_midnight(php,
         moments += [base + m * 60 for m in range(-180, 24 * 60, 15)]  # every quarter hour around changes
     rt = runtime()
     base_, changes, values = offsets(zone)
+    # As the files write a schedule: by day name, windows as "22:00-02:00".
+    written = {DAYS[k - 1]: [window_text(a, b) for a, b in v] for k, v in days.items()}
     script = tmp_path / "schedule.php"
     script.write_text(
         "<?php\n"
-        + rt.emit(["zone_offset", "local_time", "in_schedule"])
+        + rt.emit(["zone_offset", "local_time", "window", "in_schedule"])
         + f"$z = json_decode({json.dumps(json.dumps([base_, list(changes), list(values)]))}, true);\n"
-        + f"$d = json_decode({json.dumps(json.dumps({str(k): v for k, v in days.items()}))}, true);\n"
+        + f"$d = json_decode({json.dumps(json.dumps(written))}, true);\n"
         + f"$c = array('off' => {json.dumps(off).replace('[', 'array(').replace(']', ')')}, "
         + f"'work' => {json.dumps(work).replace('[', 'array(').replace(']', ')')});\n"
         + f"$out = array();\nforeach (json_decode('{json.dumps(moments)}') as $m) {{\n"

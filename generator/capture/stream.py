@@ -28,7 +28,7 @@ from typing import Any
 from generator.capture.log import VERSIONS, Reading, raw_lines
 from generator.customizations import BY_NAME, NAMES
 from generator.php.process import _kill_group
-from generator.php.runner import PHP_FLAGS, harness_path
+from generator.php.runner import PHP_FLAGS, harness_hooks, harness_path
 from generator.speclang.loader import LoadedSpec
 
 CHUNK = 500  # lines per request: large enough to pay for the round trip, small enough to spread
@@ -184,6 +184,7 @@ def config(files: SpecFiles, baseline: str, only: set[str] | None = None) -> str
             "names": list(NAMES),
             "versions": list(VERSIONS),
             "baseline": baseline,
+            "hooks": harness_hooks(),
         }
     )
 

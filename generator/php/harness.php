@@ -7,7 +7,8 @@
  *
  * Input on stdin: {"cases": [{"file": "...", "input": "<json text>", "now": <unix time or null>,
  *                             "decide": "<the file's decide function, or null>"}],
- *                 "stub_http": <true: HTTP requests go to a stub, not the network>}
+ *                 "stub_http": <true: HTTP requests go to a stub, not the network>,
+ *                 "hooks": {"now"|"log"|"http": "<the helper's name in generated files>"}}
  * Output on stdout: [{"reply": "<json text>" | null, "errors": [...], "output": "...", "log": [...],
  *                     "decided": "<the rule that decided>" | null}]
  *
@@ -59,6 +60,27 @@ function itgrix_gen_harness_now()
         return $GLOBALS['itgrix_gen_harness_clock'];
     }
     return time();
+}
+
+// The runtime helpers a generated file would define for itself, defined here first (a file defines
+// a helper only where no function of its name exists; the request names them, as the generator
+// names them after their code): the pinned clock, what the file says on stderr kept per call, and
+// with $stub the HTTP stub.  So the deployed files carry no test hook.
+function itgrix_gen_harness_hooks($hooks, $stub)
+{
+    $code = array(
+        'now' => '() { return itgrix_gen_harness_now(); }',
+        'log' => '($name, $message, $answer = null) { itgrix_gen_harness_log(\'itgrix-gen[\' . $name . \']: \' . $message);'
+            . ' return $answer; }',
+        'http' => '($method, $url, $headers, $body, $timeout) {'
+            . ' return itgrix_gen_harness_stub($method, $url, $headers, $body, $timeout); }',
+    );
+    foreach (is_array($hooks) ? $hooks : array() as $what => $function) {
+        if (isset($code[$what]) && ($what !== 'http' || $stub) && is_string($function)
+            && preg_match('/^itgrix_gen_[0-9a-f]{8}_[a-z_]+$/', $function) && !function_exists($function)) {
+            eval('function ' . $function . $code[$what]);
+        }
+    }
 }
 
 function itgrix_gen_harness_include($itgrix_gen_harness_file, $params)
@@ -307,15 +329,12 @@ function itgrix_gen_harness_replay_line($line, $config, $details)
 }
 
 if (isset($argv) && in_array('--stream', $argv, true)) {
-    function itgrix_gen_harness_http($method, $url, $headers, $body, $timeout)
-    {
-        return itgrix_gen_harness_stub($method, $url, $headers, $body, $timeout);
-    }
     $config = json_decode(fgets(STDIN), true);
     if (!is_array($config) || !isset($config['files']) || !is_array($config['files'])) {
         fwrite(STDERR, "itgrix-gen harness: the stream's first line could not be read\n");
         exit(2);
     }
+    itgrix_gen_harness_hooks(isset($config['hooks']) ? $config['hooks'] : null, true);
     $config['known'] = array_flip($config['names']);
     while (($head = fgets(STDIN)) !== false) {
         // "<count> <details>": details 0 when the caller wants only counts for changed calls.
@@ -348,13 +367,8 @@ if (!is_array($request) || !isset($request['cases']) || !is_array($request['case
     exit(2);
 }
 // The PHP version matrix has no network (an HTTP request crashes the 5.2 runtime): there the
-// generated files' HTTP requests go to this stub, which answers 200 and logs what was sent.
-if (!empty($request['stub_http'])) {
-    function itgrix_gen_harness_http($method, $url, $headers, $body, $timeout)
-    {
-        return itgrix_gen_harness_stub($method, $url, $headers, $body, $timeout);
-    }
-}
+// generated files' HTTP requests go to the stub, which answers 200 and logs what was sent.
+itgrix_gen_harness_hooks(isset($request['hooks']) ? $request['hooks'] : null, !empty($request['stub_http']));
 $results = array();
 foreach ($request['cases'] as $case) {
     $decide = isset($case['decide']) && is_string($case['decide']) ? $case['decide'] : null;

@@ -21,7 +21,16 @@ from typing import Any
 
 from generator.errors import UserError
 from generator.php.literals import php_string
-from generator.php.runner import Case, Result, _result, case_request, compatible_batches, harness_path, run_batch
+from generator.php.runner import (
+    Case,
+    Result,
+    _result,
+    case_request,
+    compatible_batches,
+    harness_hooks,
+    harness_path,
+    run_batch,
+)
 from generator.resources import php_matrix_dir
 
 WASM_VERSIONS = ("7.4", "8.0", "8.1", "8.2", "8.3", "8.4", "8.5")
@@ -105,6 +114,7 @@ def run_version(version: str, cases: list[Case], php: str | None = None, timeout
     request = {
         "harness": str(harness_path()),
         "stub_http": True,
+        "hooks": harness_hooks(),
         "cases": [case_request(c) for c in cases],
     }
     with tempfile.TemporaryDirectory(prefix="itgrix-matrix-") as tmp:
@@ -116,7 +126,9 @@ def run_version(version: str, cases: list[Case], php: str | None = None, timeout
             # php-wasm-cli's stdin is unreliable for large inputs (seen: an empty read), so the
             # request goes in a file that a two-line bootstrap names before including the harness.
             request_file = Path(tmp) / "request.json"
-            request_file.write_text(json.dumps({"cases": request["cases"], "stub_http": True}), encoding="utf-8")
+            request_file.write_text(
+                json.dumps({"cases": request["cases"], "stub_http": True, "hooks": request["hooks"]}), encoding="utf-8"
+            )
             bootstrap = Path(tmp) / "bootstrap.php"
             bootstrap.write_text(
                 "<?php\n$itgrix_gen_request_file = " + php_string(str(request_file)) + ";\n"

@@ -186,8 +186,19 @@ def case_request(case: Case) -> dict[str, Any]:
     return item
 
 
+def harness_hooks() -> dict[str, str]:
+    """The runtime helpers the harness defines before it includes a generated file, by the names
+    files give them (a file defines a helper only where no function of that name exists): the
+    clock (a case's `now`), stderr (kept per case in Result.log) and, with `stub_http`, the HTTP
+    transport.  The deployed files carry no test hook."""
+    from generator.emit.runtime import runtime
+
+    rt = runtime()
+    return {"now": rt.fn("now"), "log": rt.fn("log"), "http": rt.fn("http")}
+
+
 def _run_one_batch(cases: list[Case], php: str, timeout: float, stub_http: bool) -> list[Result]:
-    request = json.dumps({"stub_http": stub_http, "cases": [case_request(c) for c in cases]})
+    request = json.dumps({"stub_http": stub_http, "hooks": harness_hooks(), "cases": [case_request(c) for c in cases]})
     try:
         proc = process.run([php, *PHP_FLAGS, str(harness_path())], timeout=timeout, input=request)
     except process.Timeout:

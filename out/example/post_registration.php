@@ -9,17 +9,17 @@ if (!function_exists('itgrix_gen_post_registration_50d858e0')) {
         $name = 'post_registration:example';
         $fallback = array('state' => 'success');
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
-            return itgrix_gen_641bf1fe_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
+            return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // post_registration.webhook: POST "https://hooks.example.com/itgrix?phone={client_phone}" when stage is
             //    "call_ended" and answered is false
-            if (itgrix_gen_c70f4e58_is(itgrix_gen_208e906b_stage($params, $name), array('call_ended'))
-                && itgrix_gen_731b49c3_flag(itgrix_gen_c5aa77fb_answered($params, $name), false)) {
-                itgrix_gen_1483881f_webhook(
+            if (itgrix_gen_c70f4e58_is(itgrix_gen_c96ff065_stage($params, $name), array('call_ended'))
+                && itgrix_gen_731b49c3_flag(itgrix_gen_121a8b4b_answered($params, $name), false)) {
+                itgrix_gen_fd4b3566_webhook(
                     'POST',
                     'https://hooks.example.com/itgrix?phone='
-                    . rawurlencode(itgrix_gen_00f2ba56_client_number(
+                    . rawurlencode(itgrix_gen_1d9519f8_client_number(
                         itgrix_gen_b621337e_text(itgrix_gen_80e55951_client_phone($params))
                     )),
                     array(),
@@ -30,9 +30,9 @@ if (!function_exists('itgrix_gen_post_registration_50d858e0')) {
             }
             return array('state' => 'success');
         } catch (Exception $e) {
-            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
+            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
+            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
         }
     }
 }
@@ -81,14 +81,14 @@ if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
         return $found;
     }
 }
-if (!function_exists('itgrix_gen_a79cc965_seen')) {
+if (!function_exists('itgrix_gen_3759e7a7_seen')) {
     // A rule read a key and no source of the field table found a value: say so on stderr with the
     // paths tried ($tried, written in at generation), so a wrong guess about this connector's data
     // shows in its log even without capture (`fields:` in the spec fixes it).  Once per key per call
     // (a call: its $params; several rules may read the key), and not on a call whose direction (read
     // from the field table's sources $direction) is known and is not one of $expected (null: every
     // call).  Returns $values.
-    function itgrix_gen_a79cc965_seen($values, $params, $name, $key, $tried, $expected, $direction) {
+    function itgrix_gen_3759e7a7_seen($values, $params, $name, $key, $tried, $expected, $direction) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -98,7 +98,7 @@ if (!function_exists('itgrix_gen_a79cc965_seen')) {
             $said[$name . ' ' . $key] = true;
             $kinds = $expected === null ? array() : itgrix_gen_fce3ff4a_collect($params, $direction, array());
             if ($expected === null || count($kinds) === 0 || count(array_intersect($kinds, $expected)) > 0) {
-                itgrix_gen_641bf1fe_log($name, "no value for '" . $key . "'; tried " . $tried);
+                itgrix_gen_b0cd465a_log($name, "no value for '" . $key . "'; tried " . $tried);
             }
         }
         return $values;
@@ -122,62 +122,58 @@ if (!function_exists('itgrix_gen_b621337e_text')) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
     }
 }
-if (!function_exists('itgrix_gen_048ee94a_preg_replace')) {
+if (!function_exists('itgrix_gen_2b7d5e2c_preg_replace')) {
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_048ee94a_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_2b7d5e2c_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
         if (!is_string($result)) {
-            itgrix_gen_6c4af3a7_preg_failed($pattern);
+            itgrix_gen_2f4584ad_preg_failed($pattern);
             return $subject;
         }
         return $result;
     }
 }
-if (!function_exists('itgrix_gen_6c4af3a7_preg_failed')) {
-    function itgrix_gen_6c4af3a7_preg_failed($pattern) {
+if (!function_exists('itgrix_gen_2f4584ad_preg_failed')) {
+    function itgrix_gen_2f4584ad_preg_failed($pattern) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = function_exists('preg_last_error') ? preg_last_error() : 0;
         $why = isset($codes[$code]) ? $codes[$code] : 'error ' . $code;
-        itgrix_gen_641bf1fe_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
+        itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
     }
 }
-if (!function_exists('itgrix_gen_3adcb631_failed')) {
+if (!function_exists('itgrix_gen_cbfbf52f_failed')) {
     // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
     // and the pass-through answered.
-    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
-        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+    function itgrix_gen_cbfbf52f_failed($name, $e, $fallback) {
+        return itgrix_gen_b0cd465a_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
-if (!function_exists('itgrix_gen_641bf1fe_log')) {
+if (!function_exists('itgrix_gen_b0cd465a_log')) {
     // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
-    function itgrix_gen_641bf1fe_log($name, $message, $answer = null) {
+    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
         $line = 'itgrix-gen[' . $name . ']: ' . $message;
-        if (function_exists('itgrix_gen_harness_log')) {
-            itgrix_gen_harness_log($line);
-        } else {
-            defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
-        }
+        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
         return $answer;
     }
 }
-if (!function_exists('itgrix_gen_1dcb2b08_phone_e164')) {
+if (!function_exists('itgrix_gen_571e1859_phone_e164')) {
     // A port of libphonenumber's parsing for one region (metadata copied at generation time); what it
     // does not recognise as a number (words, short internal numbers, stray symbols) stays unchanged.
     // The number in E.164 ("+74951234567"), or without the "+" ($plus false: "74951234567").
-    function itgrix_gen_1dcb2b08_phone_e164($phone, $meta, $plus) {
-        $parsed = itgrix_gen_e4e12a2b_phone_parse($phone, $meta);
+    function itgrix_gen_571e1859_phone_e164($phone, $meta, $plus) {
+        $parsed = itgrix_gen_95bd7c4d_phone_parse($phone, $meta);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
 }
-if (!function_exists('itgrix_gen_e4e12a2b_phone_parse')) {
+if (!function_exists('itgrix_gen_95bd7c4d_phone_parse')) {
     // array(country code, national significant number, region) or null when not a number we
     // understand; the region (ISO 3166-1, as libphonenumber assigns it) only for a valid number of the
     // spec's calling code ('' for another calling code, null when $meta['strict'] is off).
-    function itgrix_gen_e4e12a2b_phone_parse($phone, $meta) {
+    function itgrix_gen_95bd7c4d_phone_parse($phone, $meta) {
         if (!is_string($phone)) {
             return null;
         }
@@ -213,7 +209,7 @@ if (!function_exists('itgrix_gen_e4e12a2b_phone_parse')) {
         } else {
             $national = $digits;
             if (strpos($digits, $cc) === 0) {
-                $candidate = itgrix_gen_e2e75e13_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
+                $candidate = itgrix_gen_abfc0a13_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
                 if ((!itgrix_gen_a16fbf14_full_match($meta['general'], $digits)
                     && itgrix_gen_a16fbf14_full_match($meta['general'], $candidate))
                     || itgrix_gen_9072528e_phone_length($digits, $meta) === 'long') {
@@ -225,7 +221,7 @@ if (!function_exists('itgrix_gen_e4e12a2b_phone_parse')) {
         // With its calling code a number is read as one of the code's main region (libphonenumber's
         // parse): "+44 ..." in a Guernsey spec is read as British.
         $read = $international && $meta['intl'] !== null ? array_merge($meta, $meta['intl']) : $meta;
-        $stripped = itgrix_gen_e2e75e13_phone_strip_prefix($national, $read);
+        $stripped = itgrix_gen_abfc0a13_phone_strip_prefix($national, $read);
         if (itgrix_gen_9072528e_phone_length($stripped, $read) === 'ok') {
             $national = $stripped;
         }
@@ -283,9 +279,9 @@ if (!function_exists('itgrix_gen_9072528e_phone_length')) {
         return 'invalid';
     }
 }
-if (!function_exists('itgrix_gen_e2e75e13_phone_strip_prefix')) {
+if (!function_exists('itgrix_gen_abfc0a13_phone_strip_prefix')) {
     // libphonenumber's maybeStripNationalPrefixAndCarrierCode.
-    function itgrix_gen_e2e75e13_phone_strip_prefix($number, $meta) {
+    function itgrix_gen_abfc0a13_phone_strip_prefix($number, $meta) {
         if ($number === '' || $meta['npp'] === null) {
             return $number;
         }
@@ -301,7 +297,7 @@ if (!function_exists('itgrix_gen_e2e75e13_phone_strip_prefix')) {
             }
             return $rest;
         }
-        $transformed = itgrix_gen_048ee94a_preg_replace($meta['npp'], $meta['npt'], $number);
+        $transformed = itgrix_gen_2b7d5e2c_preg_replace($meta['npp'], $meta['npt'], $number);
         if ($viable && !itgrix_gen_a16fbf14_full_match($meta['general'], $transformed)) {
             return $number;
         }
@@ -377,36 +373,33 @@ if (!function_exists('itgrix_gen_cd346e3a_utf8_mend')) {
         return $out;
     }
 }
-if (!function_exists('itgrix_gen_1483881f_webhook')) {
+if (!function_exists('itgrix_gen_fd4b3566_webhook')) {
     // Send the webhook ($body: text, or an array sent as JSON); a failure or an HTTP status >= 400 is
     // logged on stderr, never raised or printed.
-    function itgrix_gen_1483881f_webhook($method, $url, $headers, $body, $timeout, $name) {
+    function itgrix_gen_fd4b3566_webhook($method, $url, $headers, $body, $timeout, $name) {
         if (is_array($body)) {
             $body = itgrix_gen_77a9b082_json(itgrix_gen_3f6027a6_utf8_clean($body));
             $headers[] = 'Content-Type: application/json';
         }
         if (!is_string($body)) {
-            itgrix_gen_641bf1fe_log($name, 'webhook not sent: its body could not be encoded');
+            itgrix_gen_b0cd465a_log($name, 'webhook not sent: its body could not be encoded');
             return;
         }
         foreach ($headers as $i => $header) {
             $headers[$i] = str_replace(array("\r", "\n"), ' ', $header);
         }
-        $answer = itgrix_gen_85be0e9d_http($method, $url, $headers, $method === 'GET' ? '' : $body, $timeout);
+        $answer = itgrix_gen_af413685_http($method, $url, $headers, $method === 'GET' ? '' : $body, $timeout);
         if ($answer[1] !== '') {
-            itgrix_gen_641bf1fe_log($name, 'webhook failed: ' . $answer[1]);
+            itgrix_gen_b0cd465a_log($name, 'webhook failed: ' . $answer[1]);
         } elseif ($answer[0] >= 400) {
-            itgrix_gen_641bf1fe_log($name, 'webhook answered HTTP ' . $answer[0]);
+            itgrix_gen_b0cd465a_log($name, 'webhook answered HTTP ' . $answer[0]);
         }
     }
 }
-if (!function_exists('itgrix_gen_85be0e9d_http')) {
-    // One HTTP request, array(status, error or ''), by curl or sockets (the test harness may stub
-    // it); one deadline covers all of it, at most 3 redirects included.
-    function itgrix_gen_85be0e9d_http($method, $url, $headers, $body, $timeout) {
-        if (function_exists('itgrix_gen_harness_http')) {
-            return itgrix_gen_harness_http($method, $url, $headers, $body, $timeout);
-        }
+if (!function_exists('itgrix_gen_af413685_http')) {
+    // One HTTP request, array(status, error or ''), by curl or sockets (the test harness may define
+    // this function first, with a stub); one deadline covers all of it, at most 3 redirects included.
+    function itgrix_gen_af413685_http($method, $url, $headers, $body, $timeout) {
         if (function_exists('curl_init')) {
             return itgrix_gen_11a7aef2_http_curl($method, $url, $headers, $body, $timeout);
         }
@@ -551,16 +544,23 @@ if (!function_exists('itgrix_gen_874caef3_url_join')) {
         return $origin . (substr($location, 0, 1) === '/' ? '' : substr($path, 0, strrpos($path, '/') + 1)) . $location;
     }
 }
-if (!function_exists('itgrix_gen_00f2ba56_client_number')) {
+if (!function_exists('itgrix_gen_121a8b4b_answered')) {
+    function itgrix_gen_121a8b4b_answered($params, $name = null) {
+        $values = itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.channel.was_answered')), array());
+        return $name === null || count($values) > 0 ? $values
+            : itgrix_gen_3759e7a7_seen($values, $params, $name, 'answered', 'call_full.channel.was_answered', null, array());
+    }
+}
+if (!function_exists('itgrix_gen_1d9519f8_client_number')) {
     // phones.client: the client's number as process_client_phone.php answers it
-    function itgrix_gen_00f2ba56_client_number($phone) {
+    function itgrix_gen_1d9519f8_client_number($phone) {
         if (!is_string($phone)) {
             return $phone;
         }
         // phones.client.rewrite[0]: "^\\+?810(\\d+)$" -> "+$1"
-        $phone = itgrix_gen_048ee94a_preg_replace('~^\\+?810(\\d+)$~u', '+$1', $phone);
+        $phone = itgrix_gen_2b7d5e2c_preg_replace('~^\\+?810(\\d+)$~u', '+$1', $phone);
         // phones.client: format e164, region RU
-        $phone = itgrix_gen_1dcb2b08_phone_e164($phone, array(
+        $phone = itgrix_gen_571e1859_phone_e164($phone, array(
             'cc' => '7',
             'idd' => '~^(?:810)~u',
             'npp' => '~^(?:8)~u',
@@ -586,13 +586,6 @@ if (!function_exists('itgrix_gen_00f2ba56_client_number')) {
         return $phone;
     }
 }
-if (!function_exists('itgrix_gen_208e906b_stage')) {
-    function itgrix_gen_208e906b_stage($params, $name = null) {
-        $values = itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_stage')), array());
-        return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_a79cc965_seen($values, $params, $name, 'stage', 'call_stage', null, array());
-    }
-}
 if (!function_exists('itgrix_gen_3b349277_direction')) {
     function itgrix_gen_3b349277_direction($params) {
         return itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.channel.type')), array());
@@ -607,11 +600,11 @@ if (!function_exists('itgrix_gen_80e55951_client_phone')) {
         ), itgrix_gen_3b349277_direction($params));
     }
 }
-if (!function_exists('itgrix_gen_c5aa77fb_answered')) {
-    function itgrix_gen_c5aa77fb_answered($params, $name = null) {
-        $values = itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.channel.was_answered')), array());
+if (!function_exists('itgrix_gen_c96ff065_stage')) {
+    function itgrix_gen_c96ff065_stage($params, $name = null) {
+        $values = itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_stage')), array());
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_a79cc965_seen($values, $params, $name, 'answered', 'call_full.channel.was_answered', null, array());
+            : itgrix_gen_3759e7a7_seen($values, $params, $name, 'stage', 'call_stage', null, array());
     }
 }
 return itgrix_gen_post_registration_50d858e0(isset($params) ? $params : null);

@@ -12,7 +12,7 @@ if (!function_exists('itgrix_gen_process_final_params_50d858e0')) {
             array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID')
         ));
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
-            return itgrix_gen_641bf1fe_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
+            return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick(
@@ -22,20 +22,20 @@ if (!function_exists('itgrix_gen_process_final_params_50d858e0')) {
             // final_params.set
             $data['ADD_TO_CHAT'] = 0;
             // final_params.rules[0]: trunk is "+73432723033" and status is "304"
-            if (itgrix_gen_c70f4e58_is(itgrix_gen_478ba21d_trunk($params, $name), array('+73432723033'))
-                && itgrix_gen_c70f4e58_is(itgrix_gen_d0b2d00f_status($params, $name), array('304'))) {
+            if (itgrix_gen_c70f4e58_is(itgrix_gen_6fad2084_trunk($params, $name), array('+73432723033'))
+                && itgrix_gen_c70f4e58_is(itgrix_gen_1bf73765_status($params, $name), array('304'))) {
                 $data['USER_ID'] = 5;
             }
             // final_params.rules[1]: trunk is "88007654321" and status is "304"
-            if (itgrix_gen_c70f4e58_is(itgrix_gen_478ba21d_trunk($params, $name), array('88007654321'))
-                && itgrix_gen_c70f4e58_is(itgrix_gen_d0b2d00f_status($params, $name), array('304'))) {
+            if (itgrix_gen_c70f4e58_is(itgrix_gen_6fad2084_trunk($params, $name), array('88007654321'))
+                && itgrix_gen_c70f4e58_is(itgrix_gen_1bf73765_status($params, $name), array('304'))) {
                 $data['USER_ID'] = 456;
             }
             return itgrix_gen_dd1d38ed_reply($data);
         } catch (Exception $e) {
-            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
+            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
+            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
         }
     }
 }
@@ -84,14 +84,14 @@ if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
         return $found;
     }
 }
-if (!function_exists('itgrix_gen_a79cc965_seen')) {
+if (!function_exists('itgrix_gen_3759e7a7_seen')) {
     // A rule read a key and no source of the field table found a value: say so on stderr with the
     // paths tried ($tried, written in at generation), so a wrong guess about this connector's data
     // shows in its log even without capture (`fields:` in the spec fixes it).  Once per key per call
     // (a call: its $params; several rules may read the key), and not on a call whose direction (read
     // from the field table's sources $direction) is known and is not one of $expected (null: every
     // call).  Returns $values.
-    function itgrix_gen_a79cc965_seen($values, $params, $name, $key, $tried, $expected, $direction) {
+    function itgrix_gen_3759e7a7_seen($values, $params, $name, $key, $tried, $expected, $direction) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -101,7 +101,7 @@ if (!function_exists('itgrix_gen_a79cc965_seen')) {
             $said[$name . ' ' . $key] = true;
             $kinds = $expected === null ? array() : itgrix_gen_fce3ff4a_collect($params, $direction, array());
             if ($expected === null || count($kinds) === 0 || count(array_intersect($kinds, $expected)) > 0) {
-                itgrix_gen_641bf1fe_log($name, "no value for '" . $key . "'; tried " . $tried);
+                itgrix_gen_b0cd465a_log($name, "no value for '" . $key . "'; tried " . $tried);
             }
         }
         return $values;
@@ -125,22 +125,18 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
         return $out;
     }
 }
-if (!function_exists('itgrix_gen_3adcb631_failed')) {
+if (!function_exists('itgrix_gen_cbfbf52f_failed')) {
     // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
     // and the pass-through answered.
-    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
-        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+    function itgrix_gen_cbfbf52f_failed($name, $e, $fallback) {
+        return itgrix_gen_b0cd465a_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
-if (!function_exists('itgrix_gen_641bf1fe_log')) {
+if (!function_exists('itgrix_gen_b0cd465a_log')) {
     // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
-    function itgrix_gen_641bf1fe_log($name, $message, $answer = null) {
+    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
         $line = 'itgrix-gen[' . $name . ']: ' . $message;
-        if (function_exists('itgrix_gen_harness_log')) {
-            itgrix_gen_harness_log($line);
-        } else {
-            defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
-        }
+        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
         return $answer;
     }
 }
@@ -151,24 +147,24 @@ if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
 }
-if (!function_exists('itgrix_gen_478ba21d_trunk')) {
-    function itgrix_gen_478ba21d_trunk($params, $name = null) {
-        $values = itgrix_gen_fce3ff4a_collect($params, array(
-            array('path' => 'call_full.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
-            array('path' => 'call_full.conversations.*.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
-        ), array());
-        return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_a79cc965_seen($values, $params, $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id', array('incoming', 'outgoing'), array(array('path' => 'call_full.channel.type')));
-    }
-}
-if (!function_exists('itgrix_gen_d0b2d00f_status')) {
-    function itgrix_gen_d0b2d00f_status($params, $name = null) {
+if (!function_exists('itgrix_gen_1bf73765_status')) {
+    function itgrix_gen_1bf73765_status($params, $name = null) {
         $values = itgrix_gen_fce3ff4a_collect($params, array(
             array('path' => 'STATUS_CODE'),
             array('path' => 'call_full.result'),
         ), array());
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_a79cc965_seen($values, $params, $name, 'status', 'STATUS_CODE, call_full.result', null, array());
+            : itgrix_gen_3759e7a7_seen($values, $params, $name, 'status', 'STATUS_CODE, call_full.result', null, array());
+    }
+}
+if (!function_exists('itgrix_gen_6fad2084_trunk')) {
+    function itgrix_gen_6fad2084_trunk($params, $name = null) {
+        $values = itgrix_gen_fce3ff4a_collect($params, array(
+            array('path' => 'call_full.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
+            array('path' => 'call_full.conversations.*.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
+        ), array());
+        return $name === null || count($values) > 0 ? $values
+            : itgrix_gen_3759e7a7_seen($values, $params, $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id', array('incoming', 'outgoing'), array(array('path' => 'call_full.channel.type')));
     }
 }
 return itgrix_gen_process_final_params_50d858e0(isset($params) ? $params : null);

@@ -9,26 +9,26 @@ if (!function_exists('itgrix_gen_post_registration_faab3e0c')) {
         $name = 'post_registration:Müller Heizungsbau GmbH';
         $fallback = array('state' => 'success');
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
-            return itgrix_gen_641bf1fe_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
+            return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // post_registration.webhook: POST "https://sms.mueller-heizungsbau.de/notdienst" when stage is
             //    "conversation_requested" and trunk is "notdienst" and not (start time is in the schedule "buero"
             //    ("Europe/Berlin"))
-            if (itgrix_gen_c70f4e58_is(itgrix_gen_208e906b_stage($params, $name), array('conversation_requested'))
-                && itgrix_gen_c70f4e58_is(itgrix_gen_478ba21d_trunk($params, $name), array('notdienst'))
-                && !(itgrix_gen_d4ab40e7_in_schedule(
+            if (itgrix_gen_c70f4e58_is(itgrix_gen_c96ff065_stage($params, $name), array('conversation_requested'))
+                && itgrix_gen_c70f4e58_is(itgrix_gen_6fad2084_trunk($params, $name), array('notdienst'))
+                && !(itgrix_gen_fcc05bb7_in_schedule(
                     itgrix_gen_d4cce3d8_schedule(),
                     itgrix_gen_7fb64be4_calendar(),
                     itgrix_gen_1a5190ce_zone(),
-                    itgrix_gen_35905b59_started(itgrix_gen_7131b8f7_start_time($params), itgrix_gen_1a5190ce_zone())
+                    itgrix_gen_e535d2bd_started(itgrix_gen_7131b8f7_start_time($params), itgrix_gen_1a5190ce_zone())
                 ))) {
-                itgrix_gen_1483881f_webhook('POST', 'https://sms.mueller-heizungsbau.de/notdienst', array(), array(
-                        'nummer' => itgrix_gen_4638bc27_client_number(
+                itgrix_gen_fd4b3566_webhook('POST', 'https://sms.mueller-heizungsbau.de/notdienst', array(), array(
+                        'nummer' => itgrix_gen_53fa8a53_client_number(
                             itgrix_gen_b621337e_text(itgrix_gen_80e55951_client_phone($params))
                         ),
                         'kunde' => itgrix_gen_b621337e_text(itgrix_gen_d819d100_entity_name($params)),
-                        'beginn' => itgrix_gen_fa7e2d07_date(
+                        'beginn' => itgrix_gen_5092fb06_date(
                             itgrix_gen_b621337e_text(itgrix_gen_7131b8f7_start_time($params)),
                             itgrix_gen_1a5190ce_zone(),
                             'd.m.Y H:i'
@@ -37,9 +37,9 @@ if (!function_exists('itgrix_gen_post_registration_faab3e0c')) {
             }
             return array('state' => 'success');
         } catch (Exception $e) {
-            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
+            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
+            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
         }
     }
 }
@@ -88,14 +88,14 @@ if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
         return $found;
     }
 }
-if (!function_exists('itgrix_gen_a79cc965_seen')) {
+if (!function_exists('itgrix_gen_3759e7a7_seen')) {
     // A rule read a key and no source of the field table found a value: say so on stderr with the
     // paths tried ($tried, written in at generation), so a wrong guess about this connector's data
     // shows in its log even without capture (`fields:` in the spec fixes it).  Once per key per call
     // (a call: its $params; several rules may read the key), and not on a call whose direction (read
     // from the field table's sources $direction) is known and is not one of $expected (null: every
     // call).  Returns $values.
-    function itgrix_gen_a79cc965_seen($values, $params, $name, $key, $tried, $expected, $direction) {
+    function itgrix_gen_3759e7a7_seen($values, $params, $name, $key, $tried, $expected, $direction) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -105,7 +105,7 @@ if (!function_exists('itgrix_gen_a79cc965_seen')) {
             $said[$name . ' ' . $key] = true;
             $kinds = $expected === null ? array() : itgrix_gen_fce3ff4a_collect($params, $direction, array());
             if ($expected === null || count($kinds) === 0 || count(array_intersect($kinds, $expected)) > 0) {
-                itgrix_gen_641bf1fe_log($name, "no value for '" . $key . "'; tried " . $tried);
+                itgrix_gen_b0cd465a_log($name, "no value for '" . $key . "'; tried " . $tried);
             }
         }
         return $values;
@@ -123,65 +123,62 @@ if (!function_exists('itgrix_gen_b621337e_text')) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
     }
 }
-if (!function_exists('itgrix_gen_048ee94a_preg_replace')) {
+if (!function_exists('itgrix_gen_2b7d5e2c_preg_replace')) {
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_048ee94a_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_2b7d5e2c_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
         if (!is_string($result)) {
-            itgrix_gen_6c4af3a7_preg_failed($pattern);
+            itgrix_gen_2f4584ad_preg_failed($pattern);
             return $subject;
         }
         return $result;
     }
 }
-if (!function_exists('itgrix_gen_6c4af3a7_preg_failed')) {
-    function itgrix_gen_6c4af3a7_preg_failed($pattern) {
+if (!function_exists('itgrix_gen_2f4584ad_preg_failed')) {
+    function itgrix_gen_2f4584ad_preg_failed($pattern) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = function_exists('preg_last_error') ? preg_last_error() : 0;
         $why = isset($codes[$code]) ? $codes[$code] : 'error ' . $code;
-        itgrix_gen_641bf1fe_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
+        itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
     }
 }
-if (!function_exists('itgrix_gen_884c54c7_now')) {
-    function itgrix_gen_884c54c7_now() {
-        // The test harness pins the clock; on a server this is the current time.
-        if (function_exists('itgrix_gen_harness_now')) {
-            return itgrix_gen_harness_now();
-        }
+if (!function_exists('itgrix_gen_ca70e8fe_now')) {
+    // The current time (the test harness defines this function first, with its pinned clock).
+    function itgrix_gen_ca70e8fe_now() {
         return time();
     }
 }
-if (!function_exists('itgrix_gen_71a14869_past_range')) {
+if (!function_exists('itgrix_gen_90fee3f2_past_range')) {
     // A call past the range of data written into the file at generation: said once per process.
-    function itgrix_gen_71a14869_past_range($what, $last) {
+    function itgrix_gen_90fee3f2_past_range($what, $last) {
         static $said = array();
         if (!isset($said[$what])) {
             $said[$what] = true;
-            itgrix_gen_641bf1fe_log('zones', 'the call is past ' . $last . ', the last year of the ' . $what
+            itgrix_gen_b0cd465a_log('zones', 'the call is past ' . $last . ', the last year of the ' . $what
                 . ' written into this file; the answer may be wrong: render the files again with a newer itgrix-gen');
         }
     }
 }
-if (!function_exists('itgrix_gen_c25d0c02_local_time')) {
+if (!function_exists('itgrix_gen_9ada6aa3_local_time')) {
     // Day of the week (1 = Monday), minute of the day, date ("Y-m-d") and local timestamp at $at in a
     // zone given by its UTC offsets (array(offset before the first change, change times, offsets from
     // then on), written into the file at generation time): the server's zone data play no part.
-    function itgrix_gen_c25d0c02_local_time($at, $zone) {
-        $local = $at + itgrix_gen_3c1593a4_zone_offset($at, $zone);
+    function itgrix_gen_9ada6aa3_local_time($at, $zone) {
+        $local = $at + itgrix_gen_3fc6c4b9_zone_offset($at, $zone);
         return array((int) gmdate('N', $local), (int) gmdate('G', $local) * 60 + (int) gmdate('i', $local),
             gmdate('Y-m-d', $local), $local);
     }
 }
-if (!function_exists('itgrix_gen_3c1593a4_zone_offset')) {
+if (!function_exists('itgrix_gen_3fc6c4b9_zone_offset')) {
     // The zone's UTC offset in seconds at the moment $at.  Past the range written into the file
     // ($zone[3]) the last offset holds, and stderr says so once.
-    function itgrix_gen_3c1593a4_zone_offset($at, $zone) {
+    function itgrix_gen_3fc6c4b9_zone_offset($at, $zone) {
         if (isset($zone[3]) && $at >= $zone[3]) {
-            itgrix_gen_71a14869_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
+            itgrix_gen_90fee3f2_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
         }
         $offset = $zone[0];
         foreach ($zone[1] as $i => $change) {
@@ -193,27 +190,27 @@ if (!function_exists('itgrix_gen_3c1593a4_zone_offset')) {
         return $offset;
     }
 }
-if (!function_exists('itgrix_gen_fa7e2d07_date')) {
+if (!function_exists('itgrix_gen_5092fb06_date')) {
     // A date-time of the call data in the client's zone: ISO 8601 with the zone's offset at that
     // moment ("2026-11-24T10:00:00+05:00", what Bitrix24 expects), or $format of date() letters.
     // Unset or anything else gives "" (see itgrix_rt_moment).
-    function itgrix_gen_fa7e2d07_date($value, $zone, $format) {
-        $at = itgrix_gen_4fec350d_moment($value, $zone);
+    function itgrix_gen_5092fb06_date($value, $zone, $format) {
+        $at = itgrix_gen_ff884d4d_moment($value, $zone);
         if ($at === null) {
             return '';
         }
-        $offset = itgrix_gen_3c1593a4_zone_offset($at, $zone);
+        $offset = itgrix_gen_3fc6c4b9_zone_offset($at, $zone);
         if ($format !== null) {
             return gmdate($format, $at + $offset);
         }
         return gmdate('Y-m-d\TH:i:s', $at + $offset) . ($offset < 0 ? '-' : '+') . gmdate('H:i', abs($offset));
     }
 }
-if (!function_exists('itgrix_gen_4fec350d_moment')) {
+if (!function_exists('itgrix_gen_ff884d4d_moment')) {
     // A date-time of the call data as a Unix time.  The connector writes "Y-m-d H:i:s" in the server's
     // zone, taken to be the spec's timezone; a text with its own offset ("+03:00", "Z") or a Unix time
     // is read as such.  Unset ("0001-01-01 00:00:00") or anything else gives null.
-    function itgrix_gen_4fec350d_moment($value, $zone) {
+    function itgrix_gen_ff884d4d_moment($value, $zone) {
         $text = is_string($value) || is_int($value) ? trim((string) $value) : '';
         if (preg_match('/^[0-9]{9,11}$/', $text)) {
             return (int) $text;
@@ -230,22 +227,22 @@ if (!function_exists('itgrix_gen_4fec350d_moment')) {
             return $m[7] === 'Z' ? $wall : $wall - $sign * ((int) substr($digits, 0, 2) * 3600 + (int) substr($digits, 2, 2) * 60);
         }
         // Local wall time to a moment: the offset in force then (asked twice, for a change in between).
-        return $wall - itgrix_gen_3c1593a4_zone_offset($wall - itgrix_gen_3c1593a4_zone_offset($wall, $zone), $zone);
+        return $wall - itgrix_gen_3fc6c4b9_zone_offset($wall - itgrix_gen_3fc6c4b9_zone_offset($wall, $zone), $zone);
     }
 }
-if (!function_exists('itgrix_gen_35905b59_started')) {
+if (!function_exists('itgrix_gen_e535d2bd_started')) {
     // The moment the call started, which hours, days and schedules judge: the first of $values
     // (CALL_START_DATE, call_full.channel.start_time) that is a date-time, read in the zone; the
     // moment the file runs only when the input has none (a missed-call task made at 18:00:15 for a
     // call that rang at 17:59 is judged at 17:59).
-    function itgrix_gen_35905b59_started($values, $zone) {
+    function itgrix_gen_e535d2bd_started($values, $zone) {
         foreach (is_array($values) ? $values : array() as $value) {
-            $at = itgrix_gen_4fec350d_moment($value, $zone);
+            $at = itgrix_gen_ff884d4d_moment($value, $zone);
             if ($at !== null) {
                 return $at;
             }
         }
-        return itgrix_gen_884c54c7_now();
+        return itgrix_gen_ca70e8fe_now();
     }
 }
 if (!function_exists('itgrix_gen_4645d788_window')) {
@@ -255,15 +252,15 @@ if (!function_exists('itgrix_gen_4645d788_window')) {
             (int) substr($text, 6, 2) * 60 + (int) substr($text, 9, 2));
     }
 }
-if (!function_exists('itgrix_gen_d4ab40e7_in_schedule')) {
+if (!function_exists('itgrix_gen_fcc05bb7_in_schedule')) {
     // Is the moment $at inside a named schedule ($days: "mon".."sun" => windows "09:00-18:00") with the
     // calendar ('off': days off, 'work': days worked although off, with Monday's hours; "Y-m-d" dates,
     // "m-d" days of every year)?  A window that crosses midnight belongs to the day it starts, so the
     // early hours also look at yesterday's windows.
-    function itgrix_gen_d4ab40e7_in_schedule($days, $calendar, $zone, $at) {
-        $now = itgrix_gen_c25d0c02_local_time($at, $zone);
+    function itgrix_gen_fcc05bb7_in_schedule($days, $calendar, $zone, $at) {
+        $now = itgrix_gen_9ada6aa3_local_time($at, $zone);
         if (isset($calendar['years']) && (int) substr($now[2], 0, 4) > $calendar['years'][1]) {
-            itgrix_gen_71a14869_past_range('public holidays', $calendar['years'][1]);
+            itgrix_gen_90fee3f2_past_range('public holidays', $calendar['years'][1]);
         }
         for ($back = 0; $back < 2; $back++) {
             $date = gmdate('Y-m-d', $now[3] - $back * 86400); // today, then yesterday (local calendar)
@@ -282,39 +279,35 @@ if (!function_exists('itgrix_gen_d4ab40e7_in_schedule')) {
         return false;
     }
 }
-if (!function_exists('itgrix_gen_3adcb631_failed')) {
+if (!function_exists('itgrix_gen_cbfbf52f_failed')) {
     // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
     // and the pass-through answered.
-    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
-        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+    function itgrix_gen_cbfbf52f_failed($name, $e, $fallback) {
+        return itgrix_gen_b0cd465a_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
-if (!function_exists('itgrix_gen_641bf1fe_log')) {
+if (!function_exists('itgrix_gen_b0cd465a_log')) {
     // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
-    function itgrix_gen_641bf1fe_log($name, $message, $answer = null) {
+    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
         $line = 'itgrix-gen[' . $name . ']: ' . $message;
-        if (function_exists('itgrix_gen_harness_log')) {
-            itgrix_gen_harness_log($line);
-        } else {
-            defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
-        }
+        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
         return $answer;
     }
 }
-if (!function_exists('itgrix_gen_1dcb2b08_phone_e164')) {
+if (!function_exists('itgrix_gen_571e1859_phone_e164')) {
     // A port of libphonenumber's parsing for one region (metadata copied at generation time); what it
     // does not recognise as a number (words, short internal numbers, stray symbols) stays unchanged.
     // The number in E.164 ("+74951234567"), or without the "+" ($plus false: "74951234567").
-    function itgrix_gen_1dcb2b08_phone_e164($phone, $meta, $plus) {
-        $parsed = itgrix_gen_e4e12a2b_phone_parse($phone, $meta);
+    function itgrix_gen_571e1859_phone_e164($phone, $meta, $plus) {
+        $parsed = itgrix_gen_95bd7c4d_phone_parse($phone, $meta);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
 }
-if (!function_exists('itgrix_gen_e4e12a2b_phone_parse')) {
+if (!function_exists('itgrix_gen_95bd7c4d_phone_parse')) {
     // array(country code, national significant number, region) or null when not a number we
     // understand; the region (ISO 3166-1, as libphonenumber assigns it) only for a valid number of the
     // spec's calling code ('' for another calling code, null when $meta['strict'] is off).
-    function itgrix_gen_e4e12a2b_phone_parse($phone, $meta) {
+    function itgrix_gen_95bd7c4d_phone_parse($phone, $meta) {
         if (!is_string($phone)) {
             return null;
         }
@@ -350,7 +343,7 @@ if (!function_exists('itgrix_gen_e4e12a2b_phone_parse')) {
         } else {
             $national = $digits;
             if (strpos($digits, $cc) === 0) {
-                $candidate = itgrix_gen_e2e75e13_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
+                $candidate = itgrix_gen_abfc0a13_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
                 if ((!itgrix_gen_a16fbf14_full_match($meta['general'], $digits)
                     && itgrix_gen_a16fbf14_full_match($meta['general'], $candidate))
                     || itgrix_gen_9072528e_phone_length($digits, $meta) === 'long') {
@@ -362,7 +355,7 @@ if (!function_exists('itgrix_gen_e4e12a2b_phone_parse')) {
         // With its calling code a number is read as one of the code's main region (libphonenumber's
         // parse): "+44 ..." in a Guernsey spec is read as British.
         $read = $international && $meta['intl'] !== null ? array_merge($meta, $meta['intl']) : $meta;
-        $stripped = itgrix_gen_e2e75e13_phone_strip_prefix($national, $read);
+        $stripped = itgrix_gen_abfc0a13_phone_strip_prefix($national, $read);
         if (itgrix_gen_9072528e_phone_length($stripped, $read) === 'ok') {
             $national = $stripped;
         }
@@ -420,9 +413,9 @@ if (!function_exists('itgrix_gen_9072528e_phone_length')) {
         return 'invalid';
     }
 }
-if (!function_exists('itgrix_gen_e2e75e13_phone_strip_prefix')) {
+if (!function_exists('itgrix_gen_abfc0a13_phone_strip_prefix')) {
     // libphonenumber's maybeStripNationalPrefixAndCarrierCode.
-    function itgrix_gen_e2e75e13_phone_strip_prefix($number, $meta) {
+    function itgrix_gen_abfc0a13_phone_strip_prefix($number, $meta) {
         if ($number === '' || $meta['npp'] === null) {
             return $number;
         }
@@ -438,7 +431,7 @@ if (!function_exists('itgrix_gen_e2e75e13_phone_strip_prefix')) {
             }
             return $rest;
         }
-        $transformed = itgrix_gen_048ee94a_preg_replace($meta['npp'], $meta['npt'], $number);
+        $transformed = itgrix_gen_2b7d5e2c_preg_replace($meta['npp'], $meta['npt'], $number);
         if ($viable && !itgrix_gen_a16fbf14_full_match($meta['general'], $transformed)) {
             return $number;
         }
@@ -514,36 +507,33 @@ if (!function_exists('itgrix_gen_cd346e3a_utf8_mend')) {
         return $out;
     }
 }
-if (!function_exists('itgrix_gen_1483881f_webhook')) {
+if (!function_exists('itgrix_gen_fd4b3566_webhook')) {
     // Send the webhook ($body: text, or an array sent as JSON); a failure or an HTTP status >= 400 is
     // logged on stderr, never raised or printed.
-    function itgrix_gen_1483881f_webhook($method, $url, $headers, $body, $timeout, $name) {
+    function itgrix_gen_fd4b3566_webhook($method, $url, $headers, $body, $timeout, $name) {
         if (is_array($body)) {
             $body = itgrix_gen_77a9b082_json(itgrix_gen_3f6027a6_utf8_clean($body));
             $headers[] = 'Content-Type: application/json';
         }
         if (!is_string($body)) {
-            itgrix_gen_641bf1fe_log($name, 'webhook not sent: its body could not be encoded');
+            itgrix_gen_b0cd465a_log($name, 'webhook not sent: its body could not be encoded');
             return;
         }
         foreach ($headers as $i => $header) {
             $headers[$i] = str_replace(array("\r", "\n"), ' ', $header);
         }
-        $answer = itgrix_gen_85be0e9d_http($method, $url, $headers, $method === 'GET' ? '' : $body, $timeout);
+        $answer = itgrix_gen_af413685_http($method, $url, $headers, $method === 'GET' ? '' : $body, $timeout);
         if ($answer[1] !== '') {
-            itgrix_gen_641bf1fe_log($name, 'webhook failed: ' . $answer[1]);
+            itgrix_gen_b0cd465a_log($name, 'webhook failed: ' . $answer[1]);
         } elseif ($answer[0] >= 400) {
-            itgrix_gen_641bf1fe_log($name, 'webhook answered HTTP ' . $answer[0]);
+            itgrix_gen_b0cd465a_log($name, 'webhook answered HTTP ' . $answer[0]);
         }
     }
 }
-if (!function_exists('itgrix_gen_85be0e9d_http')) {
-    // One HTTP request, array(status, error or ''), by curl or sockets (the test harness may stub
-    // it); one deadline covers all of it, at most 3 redirects included.
-    function itgrix_gen_85be0e9d_http($method, $url, $headers, $body, $timeout) {
-        if (function_exists('itgrix_gen_harness_http')) {
-            return itgrix_gen_harness_http($method, $url, $headers, $body, $timeout);
-        }
+if (!function_exists('itgrix_gen_af413685_http')) {
+    // One HTTP request, array(status, error or ''), by curl or sockets (the test harness may define
+    // this function first, with a stub); one deadline covers all of it, at most 3 redirects included.
+    function itgrix_gen_af413685_http($method, $url, $headers, $body, $timeout) {
         if (function_exists('curl_init')) {
             return itgrix_gen_11a7aef2_http_curl($method, $url, $headers, $body, $timeout);
         }
@@ -710,26 +700,19 @@ if (!function_exists('itgrix_gen_1a5190ce_zone')) {
         );
     }
 }
-if (!function_exists('itgrix_gen_208e906b_stage')) {
-    function itgrix_gen_208e906b_stage($params, $name = null) {
-        $values = itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_stage')), array());
-        return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_a79cc965_seen($values, $params, $name, 'stage', 'call_stage', null, array());
-    }
-}
 if (!function_exists('itgrix_gen_3b349277_direction')) {
     function itgrix_gen_3b349277_direction($params) {
         return itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.channel.type')), array());
     }
 }
-if (!function_exists('itgrix_gen_4638bc27_client_number')) {
+if (!function_exists('itgrix_gen_53fa8a53_client_number')) {
     // phones.client: the client's number as process_client_phone.php answers it
-    function itgrix_gen_4638bc27_client_number($phone) {
+    function itgrix_gen_53fa8a53_client_number($phone) {
         if (!is_string($phone)) {
             return $phone;
         }
         // phones.client: format e164, region DE
-        $phone = itgrix_gen_1dcb2b08_phone_e164($phone, array(
+        $phone = itgrix_gen_571e1859_phone_e164($phone, array(
             'cc' => '49',
             'idd' => '~^(?:00)~u',
             'npp' => '~^(?:0)~u',
@@ -751,14 +734,14 @@ if (!function_exists('itgrix_gen_4638bc27_client_number')) {
         return $phone;
     }
 }
-if (!function_exists('itgrix_gen_478ba21d_trunk')) {
-    function itgrix_gen_478ba21d_trunk($params, $name = null) {
+if (!function_exists('itgrix_gen_6fad2084_trunk')) {
+    function itgrix_gen_6fad2084_trunk($params, $name = null) {
         $values = itgrix_gen_fce3ff4a_collect($params, array(
             array('path' => 'call_full.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
             array('path' => 'call_full.conversations.*.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
         ), array());
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_a79cc965_seen($values, $params, $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id', array('incoming', 'outgoing'), array(array('path' => 'call_full.channel.type')));
+            : itgrix_gen_3759e7a7_seen($values, $params, $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id', array('incoming', 'outgoing'), array(array('path' => 'call_full.channel.type')));
     }
 }
 if (!function_exists('itgrix_gen_7131b8f7_start_time')) {
@@ -804,6 +787,13 @@ if (!function_exists('itgrix_gen_80e55951_client_phone')) {
             array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
             array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
         ), itgrix_gen_3b349277_direction($params));
+    }
+}
+if (!function_exists('itgrix_gen_c96ff065_stage')) {
+    function itgrix_gen_c96ff065_stage($params, $name = null) {
+        $values = itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_stage')), array());
+        return $name === null || count($values) > 0 ? $values
+            : itgrix_gen_3759e7a7_seen($values, $params, $name, 'stage', 'call_stage', null, array());
     }
 }
 if (!function_exists('itgrix_gen_d4cce3d8_schedule')) {

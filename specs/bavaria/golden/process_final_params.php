@@ -12,7 +12,7 @@ if (!function_exists('itgrix_gen_process_final_params_faab3e0c')) {
             array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID')
         ));
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
-            return itgrix_gen_641bf1fe_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
+            return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick(
@@ -20,70 +20,67 @@ if (!function_exists('itgrix_gen_process_final_params_faab3e0c')) {
                 array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID')
             );
             // final_params.rules[0]: now is in the schedule "buero" ("Europe/Berlin")
-            if (itgrix_gen_d4ab40e7_in_schedule(
+            if (itgrix_gen_fcc05bb7_in_schedule(
                 itgrix_gen_d4cce3d8_schedule(),
                 itgrix_gen_7fb64be4_calendar(),
                 itgrix_gen_1a5190ce_zone(),
-                itgrix_gen_884c54c7_now()
+                itgrix_gen_ca70e8fe_now()
             )) {
                 $data['ADD_TO_CHAT'] = 1;
             }
             // final_params.rules[1]: not (now is in the schedule "buero" ("Europe/Berlin"))
             if (
-                !(itgrix_gen_d4ab40e7_in_schedule(
+                !(itgrix_gen_fcc05bb7_in_schedule(
                     itgrix_gen_d4cce3d8_schedule(),
                     itgrix_gen_7fb64be4_calendar(),
                     itgrix_gen_1a5190ce_zone(),
-                    itgrix_gen_884c54c7_now()
+                    itgrix_gen_ca70e8fe_now()
                 ))
             ) {
                 $data['ADD_TO_CHAT'] = 0;
             }
             return itgrix_gen_dd1d38ed_reply($data);
         } catch (Exception $e) {
-            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
+            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
+            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
         }
     }
 }
 
-if (!function_exists('itgrix_gen_884c54c7_now')) {
-    function itgrix_gen_884c54c7_now() {
-        // The test harness pins the clock; on a server this is the current time.
-        if (function_exists('itgrix_gen_harness_now')) {
-            return itgrix_gen_harness_now();
-        }
+if (!function_exists('itgrix_gen_ca70e8fe_now')) {
+    // The current time (the test harness defines this function first, with its pinned clock).
+    function itgrix_gen_ca70e8fe_now() {
         return time();
     }
 }
-if (!function_exists('itgrix_gen_71a14869_past_range')) {
+if (!function_exists('itgrix_gen_90fee3f2_past_range')) {
     // A call past the range of data written into the file at generation: said once per process.
-    function itgrix_gen_71a14869_past_range($what, $last) {
+    function itgrix_gen_90fee3f2_past_range($what, $last) {
         static $said = array();
         if (!isset($said[$what])) {
             $said[$what] = true;
-            itgrix_gen_641bf1fe_log('zones', 'the call is past ' . $last . ', the last year of the ' . $what
+            itgrix_gen_b0cd465a_log('zones', 'the call is past ' . $last . ', the last year of the ' . $what
                 . ' written into this file; the answer may be wrong: render the files again with a newer itgrix-gen');
         }
     }
 }
-if (!function_exists('itgrix_gen_c25d0c02_local_time')) {
+if (!function_exists('itgrix_gen_9ada6aa3_local_time')) {
     // Day of the week (1 = Monday), minute of the day, date ("Y-m-d") and local timestamp at $at in a
     // zone given by its UTC offsets (array(offset before the first change, change times, offsets from
     // then on), written into the file at generation time): the server's zone data play no part.
-    function itgrix_gen_c25d0c02_local_time($at, $zone) {
-        $local = $at + itgrix_gen_3c1593a4_zone_offset($at, $zone);
+    function itgrix_gen_9ada6aa3_local_time($at, $zone) {
+        $local = $at + itgrix_gen_3fc6c4b9_zone_offset($at, $zone);
         return array((int) gmdate('N', $local), (int) gmdate('G', $local) * 60 + (int) gmdate('i', $local),
             gmdate('Y-m-d', $local), $local);
     }
 }
-if (!function_exists('itgrix_gen_3c1593a4_zone_offset')) {
+if (!function_exists('itgrix_gen_3fc6c4b9_zone_offset')) {
     // The zone's UTC offset in seconds at the moment $at.  Past the range written into the file
     // ($zone[3]) the last offset holds, and stderr says so once.
-    function itgrix_gen_3c1593a4_zone_offset($at, $zone) {
+    function itgrix_gen_3fc6c4b9_zone_offset($at, $zone) {
         if (isset($zone[3]) && $at >= $zone[3]) {
-            itgrix_gen_71a14869_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
+            itgrix_gen_90fee3f2_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
         }
         $offset = $zone[0];
         foreach ($zone[1] as $i => $change) {
@@ -102,15 +99,15 @@ if (!function_exists('itgrix_gen_4645d788_window')) {
             (int) substr($text, 6, 2) * 60 + (int) substr($text, 9, 2));
     }
 }
-if (!function_exists('itgrix_gen_d4ab40e7_in_schedule')) {
+if (!function_exists('itgrix_gen_fcc05bb7_in_schedule')) {
     // Is the moment $at inside a named schedule ($days: "mon".."sun" => windows "09:00-18:00") with the
     // calendar ('off': days off, 'work': days worked although off, with Monday's hours; "Y-m-d" dates,
     // "m-d" days of every year)?  A window that crosses midnight belongs to the day it starts, so the
     // early hours also look at yesterday's windows.
-    function itgrix_gen_d4ab40e7_in_schedule($days, $calendar, $zone, $at) {
-        $now = itgrix_gen_c25d0c02_local_time($at, $zone);
+    function itgrix_gen_fcc05bb7_in_schedule($days, $calendar, $zone, $at) {
+        $now = itgrix_gen_9ada6aa3_local_time($at, $zone);
         if (isset($calendar['years']) && (int) substr($now[2], 0, 4) > $calendar['years'][1]) {
-            itgrix_gen_71a14869_past_range('public holidays', $calendar['years'][1]);
+            itgrix_gen_90fee3f2_past_range('public holidays', $calendar['years'][1]);
         }
         for ($back = 0; $back < 2; $back++) {
             $date = gmdate('Y-m-d', $now[3] - $back * 86400); // today, then yesterday (local calendar)
@@ -141,22 +138,18 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
         return $out;
     }
 }
-if (!function_exists('itgrix_gen_3adcb631_failed')) {
+if (!function_exists('itgrix_gen_cbfbf52f_failed')) {
     // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
     // and the pass-through answered.
-    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
-        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+    function itgrix_gen_cbfbf52f_failed($name, $e, $fallback) {
+        return itgrix_gen_b0cd465a_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
-if (!function_exists('itgrix_gen_641bf1fe_log')) {
+if (!function_exists('itgrix_gen_b0cd465a_log')) {
     // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
-    function itgrix_gen_641bf1fe_log($name, $message, $answer = null) {
+    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
         $line = 'itgrix-gen[' . $name . ']: ' . $message;
-        if (function_exists('itgrix_gen_harness_log')) {
-            itgrix_gen_harness_log($line);
-        } else {
-            defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
-        }
+        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
         return $answer;
     }
 }

@@ -9,13 +9,13 @@ if (!function_exists('itgrix_gen_process_client_phone_0b778819')) {
         $name = 'process_client_phone:belarus';
         $fallback = itgrix_gen_dd1d38ed_reply(itgrix_gen_5350eb8e_pick($params, array('phone')));
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
-            return itgrix_gen_641bf1fe_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
+            return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick($params, array('phone'));
             if (isset($data['phone']) && is_string($data['phone'])) {
                 // phones.client: format e164, region BY
-                $data['phone'] = itgrix_gen_1dcb2b08_phone_e164($data['phone'], array(
+                $data['phone'] = itgrix_gen_571e1859_phone_e164($data['phone'], array(
                     'cc' => '375',
                     'idd' => '~^(?:810)~u',
                     'npp' => '~^(?:0|80?)~u',
@@ -37,34 +37,34 @@ if (!function_exists('itgrix_gen_process_client_phone_0b778819')) {
             }
             return itgrix_gen_dd1d38ed_reply($data);
         } catch (Exception $e) {
-            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
+            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
+            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
         }
     }
 }
 
-if (!function_exists('itgrix_gen_048ee94a_preg_replace')) {
+if (!function_exists('itgrix_gen_2b7d5e2c_preg_replace')) {
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_048ee94a_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_2b7d5e2c_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
         if (!is_string($result)) {
-            itgrix_gen_6c4af3a7_preg_failed($pattern);
+            itgrix_gen_2f4584ad_preg_failed($pattern);
             return $subject;
         }
         return $result;
     }
 }
-if (!function_exists('itgrix_gen_6c4af3a7_preg_failed')) {
-    function itgrix_gen_6c4af3a7_preg_failed($pattern) {
+if (!function_exists('itgrix_gen_2f4584ad_preg_failed')) {
+    function itgrix_gen_2f4584ad_preg_failed($pattern) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = function_exists('preg_last_error') ? preg_last_error() : 0;
         $why = isset($codes[$code]) ? $codes[$code] : 'error ' . $code;
-        itgrix_gen_641bf1fe_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
+        itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
     }
 }
 if (!function_exists('itgrix_gen_5350eb8e_pick')) {
@@ -79,39 +79,35 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
         return $out;
     }
 }
-if (!function_exists('itgrix_gen_3adcb631_failed')) {
+if (!function_exists('itgrix_gen_cbfbf52f_failed')) {
     // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
     // and the pass-through answered.
-    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
-        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+    function itgrix_gen_cbfbf52f_failed($name, $e, $fallback) {
+        return itgrix_gen_b0cd465a_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
-if (!function_exists('itgrix_gen_641bf1fe_log')) {
+if (!function_exists('itgrix_gen_b0cd465a_log')) {
     // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
-    function itgrix_gen_641bf1fe_log($name, $message, $answer = null) {
+    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
         $line = 'itgrix-gen[' . $name . ']: ' . $message;
-        if (function_exists('itgrix_gen_harness_log')) {
-            itgrix_gen_harness_log($line);
-        } else {
-            defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
-        }
+        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
         return $answer;
     }
 }
-if (!function_exists('itgrix_gen_1dcb2b08_phone_e164')) {
+if (!function_exists('itgrix_gen_571e1859_phone_e164')) {
     // A port of libphonenumber's parsing for one region (metadata copied at generation time); what it
     // does not recognise as a number (words, short internal numbers, stray symbols) stays unchanged.
     // The number in E.164 ("+74951234567"), or without the "+" ($plus false: "74951234567").
-    function itgrix_gen_1dcb2b08_phone_e164($phone, $meta, $plus) {
-        $parsed = itgrix_gen_e4e12a2b_phone_parse($phone, $meta);
+    function itgrix_gen_571e1859_phone_e164($phone, $meta, $plus) {
+        $parsed = itgrix_gen_95bd7c4d_phone_parse($phone, $meta);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
 }
-if (!function_exists('itgrix_gen_e4e12a2b_phone_parse')) {
+if (!function_exists('itgrix_gen_95bd7c4d_phone_parse')) {
     // array(country code, national significant number, region) or null when not a number we
     // understand; the region (ISO 3166-1, as libphonenumber assigns it) only for a valid number of the
     // spec's calling code ('' for another calling code, null when $meta['strict'] is off).
-    function itgrix_gen_e4e12a2b_phone_parse($phone, $meta) {
+    function itgrix_gen_95bd7c4d_phone_parse($phone, $meta) {
         if (!is_string($phone)) {
             return null;
         }
@@ -147,7 +143,7 @@ if (!function_exists('itgrix_gen_e4e12a2b_phone_parse')) {
         } else {
             $national = $digits;
             if (strpos($digits, $cc) === 0) {
-                $candidate = itgrix_gen_e2e75e13_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
+                $candidate = itgrix_gen_abfc0a13_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
                 if ((!itgrix_gen_a16fbf14_full_match($meta['general'], $digits)
                     && itgrix_gen_a16fbf14_full_match($meta['general'], $candidate))
                     || itgrix_gen_9072528e_phone_length($digits, $meta) === 'long') {
@@ -159,7 +155,7 @@ if (!function_exists('itgrix_gen_e4e12a2b_phone_parse')) {
         // With its calling code a number is read as one of the code's main region (libphonenumber's
         // parse): "+44 ..." in a Guernsey spec is read as British.
         $read = $international && $meta['intl'] !== null ? array_merge($meta, $meta['intl']) : $meta;
-        $stripped = itgrix_gen_e2e75e13_phone_strip_prefix($national, $read);
+        $stripped = itgrix_gen_abfc0a13_phone_strip_prefix($national, $read);
         if (itgrix_gen_9072528e_phone_length($stripped, $read) === 'ok') {
             $national = $stripped;
         }
@@ -217,9 +213,9 @@ if (!function_exists('itgrix_gen_9072528e_phone_length')) {
         return 'invalid';
     }
 }
-if (!function_exists('itgrix_gen_e2e75e13_phone_strip_prefix')) {
+if (!function_exists('itgrix_gen_abfc0a13_phone_strip_prefix')) {
     // libphonenumber's maybeStripNationalPrefixAndCarrierCode.
-    function itgrix_gen_e2e75e13_phone_strip_prefix($number, $meta) {
+    function itgrix_gen_abfc0a13_phone_strip_prefix($number, $meta) {
         if ($number === '' || $meta['npp'] === null) {
             return $number;
         }
@@ -235,7 +231,7 @@ if (!function_exists('itgrix_gen_e2e75e13_phone_strip_prefix')) {
             }
             return $rest;
         }
-        $transformed = itgrix_gen_048ee94a_preg_replace($meta['npp'], $meta['npt'], $number);
+        $transformed = itgrix_gen_2b7d5e2c_preg_replace($meta['npp'], $meta['npt'], $number);
         if ($viable && !itgrix_gen_a16fbf14_full_match($meta['general'], $transformed)) {
             return $number;
         }

@@ -12,7 +12,7 @@ if (!function_exists('itgrix_gen_process_originate_params_4451df57')) {
             array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')
         ));
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
-            return itgrix_gen_641bf1fe_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
+            return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick(
@@ -21,7 +21,7 @@ if (!function_exists('itgrix_gen_process_originate_params_4451df57')) {
             );
             if (isset($data['extension']) && is_string($data['extension'])) {
                 // originate: format e164, region KZ
-                $data['extension'] = itgrix_gen_1dcb2b08_phone_e164($data['extension'], array(
+                $data['extension'] = itgrix_gen_571e1859_phone_e164($data['extension'], array(
                     'cc' => '7',
                     'idd' => '~^(?:810)~u',
                     'npp' => '~^(?:8)~u',
@@ -53,23 +53,23 @@ if (!function_exists('itgrix_gen_process_originate_params_4451df57')) {
             }
             // originate.rules[0]: number_type is "mobile"
             if (itgrix_gen_c70f4e58_is(
-                itgrix_gen_eda63d17_number_types(itgrix_gen_041baf64_client_phone($params)),
+                itgrix_gen_d44ef4e5_number_types(itgrix_gen_41292ca2_client_phone($params)),
                 array('mobile')
             )) {
                 $data['context'] = 'from-crm-mobile';
             }
             // originate.rules[1]: client_phone matches "^\\+7727" (as sent or as written)
-            if (itgrix_gen_ac6e4679_matches(
-                itgrix_gen_0d3f848a_client_phones(itgrix_gen_041baf64_client_phone($params, $name)),
+            if (itgrix_gen_41783fec_matches(
+                itgrix_gen_f72c650f_client_phones(itgrix_gen_41292ca2_client_phone($params, $name)),
                 array('~^\\+7727~u')
             )) {
                 $data['context'] = 'from-crm-almaty';
             }
             return itgrix_gen_51de8720_originate_reply($data);
         } catch (Exception $e) {
-            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
+            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
+            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
         }
     }
 }
@@ -118,14 +118,14 @@ if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
         return $found;
     }
 }
-if (!function_exists('itgrix_gen_a79cc965_seen')) {
+if (!function_exists('itgrix_gen_3759e7a7_seen')) {
     // A rule read a key and no source of the field table found a value: say so on stderr with the
     // paths tried ($tried, written in at generation), so a wrong guess about this connector's data
     // shows in its log even without capture (`fields:` in the spec fixes it).  Once per key per call
     // (a call: its $params; several rules may read the key), and not on a call whose direction (read
     // from the field table's sources $direction) is known and is not one of $expected (null: every
     // call).  Returns $values.
-    function itgrix_gen_a79cc965_seen($values, $params, $name, $key, $tried, $expected, $direction) {
+    function itgrix_gen_3759e7a7_seen($values, $params, $name, $key, $tried, $expected, $direction) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -135,7 +135,7 @@ if (!function_exists('itgrix_gen_a79cc965_seen')) {
             $said[$name . ' ' . $key] = true;
             $kinds = $expected === null ? array() : itgrix_gen_fce3ff4a_collect($params, $direction, array());
             if ($expected === null || count($kinds) === 0 || count(array_intersect($kinds, $expected)) > 0) {
-                itgrix_gen_641bf1fe_log($name, "no value for '" . $key . "'; tried " . $tried);
+                itgrix_gen_b0cd465a_log($name, "no value for '" . $key . "'; tried " . $tried);
             }
         }
         return $values;
@@ -147,12 +147,12 @@ if (!function_exists('itgrix_gen_c70f4e58_is')) {
         return count(array_intersect($values, $texts)) > 0;
     }
 }
-if (!function_exists('itgrix_gen_ac6e4679_matches')) {
+if (!function_exists('itgrix_gen_41783fec_matches')) {
     // Does any of the values match one of the patterns?
-    function itgrix_gen_ac6e4679_matches($values, $patterns) {
+    function itgrix_gen_41783fec_matches($values, $patterns) {
         foreach ($values as $value) {
             foreach ($patterns as $pattern) {
-                if (itgrix_gen_3fac224f_preg_match($pattern, $value)) {
+                if (itgrix_gen_8ad8f85f_preg_match($pattern, $value)) {
                     return true;
                 }
             }
@@ -160,40 +160,40 @@ if (!function_exists('itgrix_gen_ac6e4679_matches')) {
         return false;
     }
 }
-if (!function_exists('itgrix_gen_3fac224f_preg_match')) {
+if (!function_exists('itgrix_gen_8ad8f85f_preg_match')) {
     // A pattern that fails at run time (a PCRE limit, bad UTF-8) is a non-match, said on stderr.
-    function itgrix_gen_3fac224f_preg_match($pattern, $subject) {
+    function itgrix_gen_8ad8f85f_preg_match($pattern, $subject) {
         if (!is_string($subject)) {
             return false;
         }
         $result = @preg_match($pattern, $subject);
         if ($result === false) {
-            itgrix_gen_6c4af3a7_preg_failed($pattern);
+            itgrix_gen_2f4584ad_preg_failed($pattern);
         }
         return $result === 1;
     }
 }
-if (!function_exists('itgrix_gen_048ee94a_preg_replace')) {
+if (!function_exists('itgrix_gen_2b7d5e2c_preg_replace')) {
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_048ee94a_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_2b7d5e2c_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
         if (!is_string($result)) {
-            itgrix_gen_6c4af3a7_preg_failed($pattern);
+            itgrix_gen_2f4584ad_preg_failed($pattern);
             return $subject;
         }
         return $result;
     }
 }
-if (!function_exists('itgrix_gen_6c4af3a7_preg_failed')) {
-    function itgrix_gen_6c4af3a7_preg_failed($pattern) {
+if (!function_exists('itgrix_gen_2f4584ad_preg_failed')) {
+    function itgrix_gen_2f4584ad_preg_failed($pattern) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = function_exists('preg_last_error') ? preg_last_error() : 0;
         $why = isset($codes[$code]) ? $codes[$code] : 'error ' . $code;
-        itgrix_gen_641bf1fe_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
+        itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
     }
 }
 if (!function_exists('itgrix_gen_5350eb8e_pick')) {
@@ -208,39 +208,35 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
         return $out;
     }
 }
-if (!function_exists('itgrix_gen_3adcb631_failed')) {
+if (!function_exists('itgrix_gen_cbfbf52f_failed')) {
     // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
     // and the pass-through answered.
-    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
-        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+    function itgrix_gen_cbfbf52f_failed($name, $e, $fallback) {
+        return itgrix_gen_b0cd465a_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
-if (!function_exists('itgrix_gen_641bf1fe_log')) {
+if (!function_exists('itgrix_gen_b0cd465a_log')) {
     // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
-    function itgrix_gen_641bf1fe_log($name, $message, $answer = null) {
+    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
         $line = 'itgrix-gen[' . $name . ']: ' . $message;
-        if (function_exists('itgrix_gen_harness_log')) {
-            itgrix_gen_harness_log($line);
-        } else {
-            defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
-        }
+        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
         return $answer;
     }
 }
-if (!function_exists('itgrix_gen_1dcb2b08_phone_e164')) {
+if (!function_exists('itgrix_gen_571e1859_phone_e164')) {
     // A port of libphonenumber's parsing for one region (metadata copied at generation time); what it
     // does not recognise as a number (words, short internal numbers, stray symbols) stays unchanged.
     // The number in E.164 ("+74951234567"), or without the "+" ($plus false: "74951234567").
-    function itgrix_gen_1dcb2b08_phone_e164($phone, $meta, $plus) {
-        $parsed = itgrix_gen_e4e12a2b_phone_parse($phone, $meta);
+    function itgrix_gen_571e1859_phone_e164($phone, $meta, $plus) {
+        $parsed = itgrix_gen_95bd7c4d_phone_parse($phone, $meta);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
 }
-if (!function_exists('itgrix_gen_e4e12a2b_phone_parse')) {
+if (!function_exists('itgrix_gen_95bd7c4d_phone_parse')) {
     // array(country code, national significant number, region) or null when not a number we
     // understand; the region (ISO 3166-1, as libphonenumber assigns it) only for a valid number of the
     // spec's calling code ('' for another calling code, null when $meta['strict'] is off).
-    function itgrix_gen_e4e12a2b_phone_parse($phone, $meta) {
+    function itgrix_gen_95bd7c4d_phone_parse($phone, $meta) {
         if (!is_string($phone)) {
             return null;
         }
@@ -276,7 +272,7 @@ if (!function_exists('itgrix_gen_e4e12a2b_phone_parse')) {
         } else {
             $national = $digits;
             if (strpos($digits, $cc) === 0) {
-                $candidate = itgrix_gen_e2e75e13_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
+                $candidate = itgrix_gen_abfc0a13_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
                 if ((!itgrix_gen_a16fbf14_full_match($meta['general'], $digits)
                     && itgrix_gen_a16fbf14_full_match($meta['general'], $candidate))
                     || itgrix_gen_9072528e_phone_length($digits, $meta) === 'long') {
@@ -288,7 +284,7 @@ if (!function_exists('itgrix_gen_e4e12a2b_phone_parse')) {
         // With its calling code a number is read as one of the code's main region (libphonenumber's
         // parse): "+44 ..." in a Guernsey spec is read as British.
         $read = $international && $meta['intl'] !== null ? array_merge($meta, $meta['intl']) : $meta;
-        $stripped = itgrix_gen_e2e75e13_phone_strip_prefix($national, $read);
+        $stripped = itgrix_gen_abfc0a13_phone_strip_prefix($national, $read);
         if (itgrix_gen_9072528e_phone_length($stripped, $read) === 'ok') {
             $national = $stripped;
         }
@@ -346,9 +342,9 @@ if (!function_exists('itgrix_gen_9072528e_phone_length')) {
         return 'invalid';
     }
 }
-if (!function_exists('itgrix_gen_e2e75e13_phone_strip_prefix')) {
+if (!function_exists('itgrix_gen_abfc0a13_phone_strip_prefix')) {
     // libphonenumber's maybeStripNationalPrefixAndCarrierCode.
-    function itgrix_gen_e2e75e13_phone_strip_prefix($number, $meta) {
+    function itgrix_gen_abfc0a13_phone_strip_prefix($number, $meta) {
         if ($number === '' || $meta['npp'] === null) {
             return $number;
         }
@@ -364,23 +360,23 @@ if (!function_exists('itgrix_gen_e2e75e13_phone_strip_prefix')) {
             }
             return $rest;
         }
-        $transformed = itgrix_gen_048ee94a_preg_replace($meta['npp'], $meta['npt'], $number);
+        $transformed = itgrix_gen_2b7d5e2c_preg_replace($meta['npp'], $meta['npt'], $number);
         if ($viable && !itgrix_gen_a16fbf14_full_match($meta['general'], $transformed)) {
             return $number;
         }
         return $transformed;
     }
 }
-if (!function_exists('itgrix_gen_56663cf7_number_types')) {
+if (!function_exists('itgrix_gen_3cf819fc_number_types')) {
     // The types of the numbers among $values, as libphonenumber's getNumberType says by the plan of
     // the region each belongs to among those of the spec's calling code ($types: region => patterns
     // copied at generation time, in its order: the first types exclude the rest): 'mobile' and/or
     // 'fixed_line' (both where the region cannot tell them apart), 'toll_free', 'premium_rate',
     // 'voip'; 'unknown' for anything else, a number of another calling code or no valid one included.
-    function itgrix_gen_56663cf7_number_types($values, $meta, $types) {
+    function itgrix_gen_3cf819fc_number_types($values, $meta, $types) {
         $out = array();
         foreach (is_array($values) ? $values : array() as $value) {
-            $parsed = itgrix_gen_e4e12a2b_phone_parse($value, $meta);
+            $parsed = itgrix_gen_95bd7c4d_phone_parse($value, $meta);
             $found = array();
             if ($parsed !== null && $parsed[0] === $meta['cc'] && is_string($parsed[2]) && isset($types[$parsed[2]])) {
                 foreach ($types[$parsed[2]] as $type) {
@@ -399,12 +395,12 @@ if (!function_exists('itgrix_gen_56663cf7_number_types')) {
         return count($out) > 0 ? $out : array('unknown');
     }
 }
-if (!function_exists('itgrix_gen_6f544ac1_phones_e164')) {
+if (!function_exists('itgrix_gen_2c312ebe_phones_e164')) {
     // Each of $values in E.164 for the region (numbers it does not recognise stay as they are).
-    function itgrix_gen_6f544ac1_phones_e164($values, $meta) {
+    function itgrix_gen_2c312ebe_phones_e164($values, $meta) {
         $out = array();
         foreach (is_array($values) ? $values : array() as $value) {
-            $out[] = itgrix_gen_1dcb2b08_phone_e164($value, $meta, true);
+            $out[] = itgrix_gen_571e1859_phone_e164($value, $meta, true);
         }
         return $out;
     }
@@ -429,8 +425,13 @@ if (!function_exists('itgrix_gen_fa0e7661_unwrap')) {
         return is_array($params) && isset($params['params']) && is_array($params['params']) ? $params['params'] : $params;
     }
 }
-if (!function_exists('itgrix_gen_041baf64_client_phone')) {
-    function itgrix_gen_041baf64_client_phone($params, $name = null) {
+if (!function_exists('itgrix_gen_3b349277_direction')) {
+    function itgrix_gen_3b349277_direction($params) {
+        return itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.channel.type')), array());
+    }
+}
+if (!function_exists('itgrix_gen_41292ca2_client_phone')) {
+    function itgrix_gen_41292ca2_client_phone($params, $name = null) {
         $values = itgrix_gen_fce3ff4a_collect($params, array(
             array('path' => 'params.extension'),
             array('path' => 'extension'),
@@ -439,55 +440,13 @@ if (!function_exists('itgrix_gen_041baf64_client_phone')) {
             array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
         ), itgrix_gen_3b349277_direction($params));
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_a79cc965_seen($values, $params, $name, 'client_phone', 'params.extension, extension, PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten', array('incoming', 'outgoing'), array(array('path' => 'call_full.channel.type')));
+            : itgrix_gen_3759e7a7_seen($values, $params, $name, 'client_phone', 'params.extension, extension, PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten', array('incoming', 'outgoing'), array(array('path' => 'call_full.channel.type')));
     }
 }
-if (!function_exists('itgrix_gen_0d3f848a_client_phones')) {
-    // the client's numbers as sent and in E.164, by the numbering plan of "KZ"
-    function itgrix_gen_0d3f848a_client_phones($values) {
-        if (!is_array($values)) {
-            return $values;
-        }
-        return array_merge($values, itgrix_gen_6f544ac1_phones_e164($values, array(
-            'cc' => '7',
-            'idd' => '~^(?:810)~u',
-            'npp' => '~^(?:8)~u',
-            'npt' => null,
-            'general' => '~^(?:8\\d{13}|[78]\\d{9})$~u',
-            'lengths' => array(10, 14),
-            'local' => array(5, 6, 7),
-            'internal' => 9,
-            'formats' => array(),
-            'strict' => true,
-            'intl' => array(
-                'npp' => '~^(?:8)~u',
-                'npt' => null,
-                'general' => '~^(?:8\\d{13}|[347-9]\\d{9})$~u',
-                'lengths' => array(10, 14),
-                'local' => array(7),
-            ),
-            'regions' => array(
-                array(
-                    'RU', '7', '~^(?:[3489])~u',
-                    '~^(?=(?:\\d{10}|\\d{14})$)(?=(?:8\\d{13}|[347-9]\\d{9})$)(?:(?=(?:\\d{10})$)(?:80[39]\\d{7})|(?=(?:\\d{10}|\\d{14})$)(?:8(?:0[04]|108\\d{3})\\d{7})|(?=(?:\\d{10})$)(?:808\\d{7})|(?=(?:\\d{10})$)(?:(?:3(?:0[12]|36|4[1-35-79]|5[1-3]|65|8[1-58]|9[0145])|4(?:01|1[1356]|2[13467]|7[1-5]|8[1-7]|9[1-689])|8(?:1[1-8]|2[01]|3[13-6]|4[0-8]|5[15-7]|6[0-35-79]|7[1-37-9]))\\d{7})|(?=(?:\\d{10})$)(?:9(?:[0-24-9]\\d{4}|3(?:0(?:0(?:05|[124579]\\d|3[0-7]|6[0-49]|8[04-9])|[1-9]\\d\\d)|[1-9]\\d{3}))\\d{4}))$~u',
-                ),
-                array(
-                    'KZ', '7', '~^(?:7)~u',
-                    '~^(?=(?:\\d{10}|\\d{14})$)(?=(?:8\\d{13}|[78]\\d{9})$)(?:(?=(?:\\d{10})$)(?:809\\d{7})|(?=(?:\\d{10}|\\d{14})$)(?:8(?:00|108\\d{3})\\d{7})|(?=(?:\\d{10})$)(?:751\\d{7})|(?=(?:\\d{10})$)(?:808\\d{7})|(?=(?:\\d{10})$)(?:7(?:1(?:0(?:[23]\\d|4[0-3]|59|63)|1(?:[23]\\d|4[0-79]|59)|2(?:[23]\\d|59)|3(?:2\\d|3[0-79]|4[0-35-9]|59)|4(?:[24]\\d|3[013-9]|5[1-9]|97)|5(?:2\\d|3[1-9]|4[0-7]|59)|6(?:[2-4]\\d|5[19]|61)|72\\d|8(?:[27]\\d|3[1-46-9]|4[0-5]|59))|2(?:1(?:[23]\\d|4[46-9]|5[3469])|2(?:2\\d|3[0679]|46|5[12679])|3(?:[2-4]\\d|5[139])|4(?:2\\d|3[1-35-9]|59)|5(?:[23]\\d|4[0-8]|59|61)|6(?:2\\d|3[1-9]|4[0-4]|59)|7(?:[2379]\\d|40|5[279])|8(?:[23]\\d|4[0-3]|59)|9(?:2\\d|3[124578]|59)))\\d{5})|(?=(?:\\d{10})$)(?:7(?:0[0-25-8]|47|6[0-4]|7[15-8]|85)\\d{7}))$~u',
-                ),
-            ),
-        )));
-    }
-}
-if (!function_exists('itgrix_gen_3b349277_direction')) {
-    function itgrix_gen_3b349277_direction($params) {
-        return itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.channel.type')), array());
-    }
-}
-if (!function_exists('itgrix_gen_eda63d17_number_types')) {
+if (!function_exists('itgrix_gen_d44ef4e5_number_types')) {
     // the types of the client's number, by the numbering plan of "KZ"
-    function itgrix_gen_eda63d17_number_types($values) {
-        return itgrix_gen_56663cf7_number_types($values, array(
+    function itgrix_gen_d44ef4e5_number_types($values) {
+        return itgrix_gen_3cf819fc_number_types($values, array(
             'cc' => '7',
             'idd' => '~^(?:810)~u',
             'npp' => '~^(?:8)~u',
@@ -541,6 +500,43 @@ if (!function_exists('itgrix_gen_eda63d17_number_types')) {
                 array('mobile', '~^(?:7(?:0[0-25-8]|47|6[0-4]|7[15-8]|85)\\d{7})$~u'),
             ),
         ));
+    }
+}
+if (!function_exists('itgrix_gen_f72c650f_client_phones')) {
+    // the client's numbers as sent and in E.164, by the numbering plan of "KZ"
+    function itgrix_gen_f72c650f_client_phones($values) {
+        if (!is_array($values)) {
+            return $values;
+        }
+        return array_merge($values, itgrix_gen_2c312ebe_phones_e164($values, array(
+            'cc' => '7',
+            'idd' => '~^(?:810)~u',
+            'npp' => '~^(?:8)~u',
+            'npt' => null,
+            'general' => '~^(?:8\\d{13}|[78]\\d{9})$~u',
+            'lengths' => array(10, 14),
+            'local' => array(5, 6, 7),
+            'internal' => 9,
+            'formats' => array(),
+            'strict' => true,
+            'intl' => array(
+                'npp' => '~^(?:8)~u',
+                'npt' => null,
+                'general' => '~^(?:8\\d{13}|[347-9]\\d{9})$~u',
+                'lengths' => array(10, 14),
+                'local' => array(7),
+            ),
+            'regions' => array(
+                array(
+                    'RU', '7', '~^(?:[3489])~u',
+                    '~^(?=(?:\\d{10}|\\d{14})$)(?=(?:8\\d{13}|[347-9]\\d{9})$)(?:(?=(?:\\d{10})$)(?:80[39]\\d{7})|(?=(?:\\d{10}|\\d{14})$)(?:8(?:0[04]|108\\d{3})\\d{7})|(?=(?:\\d{10})$)(?:808\\d{7})|(?=(?:\\d{10})$)(?:(?:3(?:0[12]|36|4[1-35-79]|5[1-3]|65|8[1-58]|9[0145])|4(?:01|1[1356]|2[13467]|7[1-5]|8[1-7]|9[1-689])|8(?:1[1-8]|2[01]|3[13-6]|4[0-8]|5[15-7]|6[0-35-79]|7[1-37-9]))\\d{7})|(?=(?:\\d{10})$)(?:9(?:[0-24-9]\\d{4}|3(?:0(?:0(?:05|[124579]\\d|3[0-7]|6[0-49]|8[04-9])|[1-9]\\d\\d)|[1-9]\\d{3}))\\d{4}))$~u',
+                ),
+                array(
+                    'KZ', '7', '~^(?:7)~u',
+                    '~^(?=(?:\\d{10}|\\d{14})$)(?=(?:8\\d{13}|[78]\\d{9})$)(?:(?=(?:\\d{10})$)(?:809\\d{7})|(?=(?:\\d{10}|\\d{14})$)(?:8(?:00|108\\d{3})\\d{7})|(?=(?:\\d{10})$)(?:751\\d{7})|(?=(?:\\d{10})$)(?:808\\d{7})|(?=(?:\\d{10})$)(?:7(?:1(?:0(?:[23]\\d|4[0-3]|59|63)|1(?:[23]\\d|4[0-79]|59)|2(?:[23]\\d|59)|3(?:2\\d|3[0-79]|4[0-35-9]|59)|4(?:[24]\\d|3[013-9]|5[1-9]|97)|5(?:2\\d|3[1-9]|4[0-7]|59)|6(?:[2-4]\\d|5[19]|61)|72\\d|8(?:[27]\\d|3[1-46-9]|4[0-5]|59))|2(?:1(?:[23]\\d|4[46-9]|5[3469])|2(?:2\\d|3[0679]|46|5[12679])|3(?:[2-4]\\d|5[139])|4(?:2\\d|3[1-35-9]|59)|5(?:[23]\\d|4[0-8]|59|61)|6(?:2\\d|3[1-9]|4[0-4]|59)|7(?:[2379]\\d|40|5[279])|8(?:[23]\\d|4[0-3]|59)|9(?:2\\d|3[124578]|59)))\\d{5})|(?=(?:\\d{10})$)(?:7(?:0[0-25-8]|47|6[0-4]|7[15-8]|85)\\d{7}))$~u',
+                ),
+            ),
+        )));
     }
 }
 return itgrix_gen_process_originate_params_4451df57(isset($params) ? $params : null);

@@ -14,38 +14,35 @@ if (!function_exists('itgrix_gen_process_task_creation_params_aa3d9e0a')) {
     function itgrix_gen_process_task_creation_params_aa3d9e0a($params) {
         $decided = 'default';
         $reply = itgrix_gen_process_task_creation_params_aa3d9e0a_decide($params, $decided);
-        itgrix_gen_89da96b3_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_35e1b9d1_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_52a19a1a_redact', 'itgrix_gen_46419d17_redact_names'), 'bbe027e46a17'), 'process_task_creation_params:live-trial', 'process_task_creation_params', 'live-trial',
+        itgrix_gen_c9d93f02_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_35e1b9d1_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_52a19a1a_redact', 'itgrix_gen_46419d17_redact_names'), '341d1b90ccb7'), 'process_task_creation_params:live-trial', 'process_task_creation_params', 'live-trial',
             $params, $reply, $decided, null);
         return $reply;
     }
 }
 
-if (!function_exists('itgrix_gen_884c54c7_now')) {
-    function itgrix_gen_884c54c7_now() {
-        // The test harness pins the clock; on a server this is the current time.
-        if (function_exists('itgrix_gen_harness_now')) {
-            return itgrix_gen_harness_now();
-        }
+if (!function_exists('itgrix_gen_ca70e8fe_now')) {
+    // The current time (the test harness defines this function first, with its pinned clock).
+    function itgrix_gen_ca70e8fe_now() {
         return time();
     }
 }
-if (!function_exists('itgrix_gen_71a14869_past_range')) {
+if (!function_exists('itgrix_gen_90fee3f2_past_range')) {
     // A call past the range of data written into the file at generation: said once per process.
-    function itgrix_gen_71a14869_past_range($what, $last) {
+    function itgrix_gen_90fee3f2_past_range($what, $last) {
         static $said = array();
         if (!isset($said[$what])) {
             $said[$what] = true;
-            itgrix_gen_641bf1fe_log('zones', 'the call is past ' . $last . ', the last year of the ' . $what
+            itgrix_gen_b0cd465a_log('zones', 'the call is past ' . $last . ', the last year of the ' . $what
                 . ' written into this file; the answer may be wrong: render the files again with a newer itgrix-gen');
         }
     }
 }
-if (!function_exists('itgrix_gen_3c1593a4_zone_offset')) {
+if (!function_exists('itgrix_gen_3fc6c4b9_zone_offset')) {
     // The zone's UTC offset in seconds at the moment $at.  Past the range written into the file
     // ($zone[3]) the last offset holds, and stderr says so once.
-    function itgrix_gen_3c1593a4_zone_offset($at, $zone) {
+    function itgrix_gen_3fc6c4b9_zone_offset($at, $zone) {
         if (isset($zone[3]) && $at >= $zone[3]) {
-            itgrix_gen_71a14869_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
+            itgrix_gen_90fee3f2_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
         }
         $offset = $zone[0];
         foreach ($zone[1] as $i => $change) {
@@ -69,15 +66,11 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
         return $out;
     }
 }
-if (!function_exists('itgrix_gen_641bf1fe_log')) {
+if (!function_exists('itgrix_gen_b0cd465a_log')) {
     // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
-    function itgrix_gen_641bf1fe_log($name, $message, $answer = null) {
+    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
         $line = 'itgrix-gen[' . $name . ']: ' . $message;
-        if (function_exists('itgrix_gen_harness_log')) {
-            itgrix_gen_harness_log($line);
-        } else {
-            defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
-        }
+        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
         return $answer;
     }
 }
@@ -150,20 +143,20 @@ if (!function_exists('itgrix_gen_cd346e3a_utf8_mend')) {
         return $out;
     }
 }
-if (!function_exists('itgrix_gen_89da96b3_capture')) {
+if (!function_exists('itgrix_gen_c9d93f02_capture')) {
     // Append one JSON line about this call to <dir>/<customization>.jsonl.  $config: array(folder, the
     // size in bytes at which a file is rotated, rotated files kept, the zone or null, the redaction (see
     // itgrix_rt_capture_line) or null, the spec's version).  Capture never breaks or stalls a call: whatever goes wrong (a
     // function the server disabled, a full disk, memory) the call is answered and one stderr line says
     // why; a PHP 7+ Error is caught as well as an exception.
-    function itgrix_gen_89da96b3_capture($config, $name, $customization, $spec, $input, $reply, $decided, $would) {
+    function itgrix_gen_c9d93f02_capture($config, $name, $customization, $spec, $input, $reply, $decided, $would) {
         $mask = null;
         try {
-            $mask = itgrix_gen_32123374_capture_line($config, $name, $customization, $spec, $input, $reply, $decided, $would);
+            $mask = itgrix_gen_aa0bc44c_capture_line($config, $name, $customization, $spec, $input, $reply, $decided, $would);
         } catch (Exception $e) {
-            itgrix_gen_641bf1fe_log($name, 'capture failed: ' . get_class($e) . ': ' . $e->getMessage());
+            itgrix_gen_b0cd465a_log($name, 'capture failed: ' . get_class($e) . ': ' . $e->getMessage());
         } catch (Throwable $e) {
-            itgrix_gen_641bf1fe_log($name, 'capture failed: ' . get_class($e) . ': ' . $e->getMessage());
+            itgrix_gen_b0cd465a_log($name, 'capture failed: ' . get_class($e) . ': ' . $e->getMessage());
         }
         if ($mask !== null && function_exists('umask')) {
             umask($mask);
@@ -194,14 +187,14 @@ if (!function_exists('itgrix_gen_e2c8a975_plain_or_absent')) {
         return !@file_exists($path) || @filetype($path) === 'file';
     }
 }
-if (!function_exists('itgrix_gen_32123374_capture_line')) {
+if (!function_exists('itgrix_gen_aa0bc44c_capture_line')) {
     // The work of itgrix_rt_capture; returns the umask to restore (or null).  Writers take an
     // exclusive lock on <dir>/.lock for the append and any rotation, so many PHP processes at once
     // never tear a line; the lock is waited for 0.2 s at most.
-    function itgrix_gen_32123374_capture_line($config, $name, $customization, $spec, $input, $reply, $decided, $would) {
+    function itgrix_gen_aa0bc44c_capture_line($config, $name, $customization, $spec, $input, $reply, $decided, $would) {
         foreach (array('fopen', 'flock', 'fwrite', 'fclose', 'is_dir', 'mkdir', 'json_encode') as $needed) {
             if (!function_exists($needed)) {
-                itgrix_gen_641bf1fe_log($name, 'capture: ' . $needed . '() is disabled on this PHP; call not captured');
+                itgrix_gen_b0cd465a_log($name, 'capture: ' . $needed . '() is disabled on this PHP; call not captured');
                 return null;
             }
         }
@@ -213,7 +206,7 @@ if (!function_exists('itgrix_gen_32123374_capture_line')) {
         }
         $left = itgrix_gen_766deb5c_memory_left();
         if ($left >= 0 && $values * 1024 + 4194304 > $left) {
-            itgrix_gen_641bf1fe_log($name, 'capture: the call holds ' . $values . ' values, too many for the memory left; '
+            itgrix_gen_b0cd465a_log($name, 'capture: the call holds ' . $values . ' values, too many for the memory left; '
                 . 'its input is not captured');
             $input = array('itgrix_gen_not_captured' => 'too large: ' . $values . ' values');
         }
@@ -226,8 +219,8 @@ if (!function_exists('itgrix_gen_32123374_capture_line')) {
             $reply = $redact($reply, $key, $names, '', '');
             $would = $would === null ? null : $redact($would, $key, $names, '', '');
         }
-        $now = itgrix_gen_884c54c7_now();
-        $offset = $config[3] === null ? 0 : itgrix_gen_3c1593a4_zone_offset($now, $config[3]);
+        $now = itgrix_gen_ca70e8fe_now();
+        $offset = $config[3] === null ? 0 : itgrix_gen_3fc6c4b9_zone_offset($now, $config[3]);
         $entry = array('v' => 1, 'at' => gmdate('Y-m-d\TH:i:s', $now + $offset) . ($offset < 0 ? '-' : '+')
             . gmdate('H:i', abs($offset)), 'customization' => $customization, 'spec' => $spec,
             'spec_version' => $config[5], 'input' => $input, 'reply' => $reply, 'decided_by' => $decided);
@@ -286,7 +279,7 @@ if (!function_exists('itgrix_gen_32123374_capture_line')) {
             fclose($handle); // releases the lock
         }
         if ($written !== strlen($line)) {
-            itgrix_gen_641bf1fe_log($name, 'capture: cannot write to ' . $dir . ($refused !== '' ? $refused
+            itgrix_gen_b0cd465a_log($name, 'capture: cannot write to ' . $dir . ($refused !== '' ? $refused
                 : ($locked ? ' (disk full, no permission, or the call cannot be encoded)' : ' (the lock stayed busy)')));
         }
         return $mask;

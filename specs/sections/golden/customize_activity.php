@@ -9,7 +9,7 @@ if (!function_exists('itgrix_gen_customize_activity_4697ef32')) {
         $name = 'customize_activity:sections';
         $fallback = itgrix_gen_dd1d38ed_reply(array());
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
-            return itgrix_gen_641bf1fe_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
+            return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = array();
@@ -24,14 +24,14 @@ if (!function_exists('itgrix_gen_customize_activity_4697ef32')) {
                 ));
             $data['SUBJECT'] = 'Talk ' . (string) itgrix_gen_114bd2d7_duration($params) . ' s';
             // activity.rules[0]: is_ivr is true -> cancel
-            if (itgrix_gen_731b49c3_flag(itgrix_gen_9193febe_is_ivr($params, $name), true)) {
+            if (itgrix_gen_731b49c3_flag(itgrix_gen_408e067c_is_ivr($params, $name), true)) {
                 return itgrix_gen_dd1d38ed_reply(array());
             }
             return itgrix_gen_dd1d38ed_reply($data);
         } catch (Exception $e) {
-            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
+            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
+            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
         }
     }
 }
@@ -80,14 +80,14 @@ if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
         return $found;
     }
 }
-if (!function_exists('itgrix_gen_a79cc965_seen')) {
+if (!function_exists('itgrix_gen_3759e7a7_seen')) {
     // A rule read a key and no source of the field table found a value: say so on stderr with the
     // paths tried ($tried, written in at generation), so a wrong guess about this connector's data
     // shows in its log even without capture (`fields:` in the spec fixes it).  Once per key per call
     // (a call: its $params; several rules may read the key), and not on a call whose direction (read
     // from the field table's sources $direction) is known and is not one of $expected (null: every
     // call).  Returns $values.
-    function itgrix_gen_a79cc965_seen($values, $params, $name, $key, $tried, $expected, $direction) {
+    function itgrix_gen_3759e7a7_seen($values, $params, $name, $key, $tried, $expected, $direction) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -97,7 +97,7 @@ if (!function_exists('itgrix_gen_a79cc965_seen')) {
             $said[$name . ' ' . $key] = true;
             $kinds = $expected === null ? array() : itgrix_gen_fce3ff4a_collect($params, $direction, array());
             if ($expected === null || count($kinds) === 0 || count(array_intersect($kinds, $expected)) > 0) {
-                itgrix_gen_641bf1fe_log($name, "no value for '" . $key . "'; tried " . $tried);
+                itgrix_gen_b0cd465a_log($name, "no value for '" . $key . "'; tried " . $tried);
             }
         }
         return $values;
@@ -146,22 +146,18 @@ if (!function_exists('itgrix_gen_b621337e_text')) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
     }
 }
-if (!function_exists('itgrix_gen_3adcb631_failed')) {
+if (!function_exists('itgrix_gen_cbfbf52f_failed')) {
     // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
     // and the pass-through answered.
-    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
-        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+    function itgrix_gen_cbfbf52f_failed($name, $e, $fallback) {
+        return itgrix_gen_b0cd465a_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
-if (!function_exists('itgrix_gen_641bf1fe_log')) {
+if (!function_exists('itgrix_gen_b0cd465a_log')) {
     // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
-    function itgrix_gen_641bf1fe_log($name, $message, $answer = null) {
+    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
         $line = 'itgrix-gen[' . $name . ']: ' . $message;
-        if (function_exists('itgrix_gen_harness_log')) {
-            itgrix_gen_harness_log($line);
-        } else {
-            defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
-        }
+        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
         return $answer;
     }
 }
@@ -177,6 +173,13 @@ if (!function_exists('itgrix_gen_3b349277_direction')) {
         return itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.channel.type')), array());
     }
 }
+if (!function_exists('itgrix_gen_408e067c_is_ivr')) {
+    function itgrix_gen_408e067c_is_ivr($params, $name = null) {
+        $values = itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.is_ivr')), array());
+        return $name === null || count($values) > 0 ? $values
+            : itgrix_gen_3759e7a7_seen($values, $params, $name, 'is_ivr', 'call_full.is_ivr', null, array());
+    }
+}
 if (!function_exists('itgrix_gen_80e55951_client_phone')) {
     function itgrix_gen_80e55951_client_phone($params) {
         return itgrix_gen_fce3ff4a_collect($params, array(
@@ -184,13 +187,6 @@ if (!function_exists('itgrix_gen_80e55951_client_phone')) {
             array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
             array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
         ), itgrix_gen_3b349277_direction($params));
-    }
-}
-if (!function_exists('itgrix_gen_9193febe_is_ivr')) {
-    function itgrix_gen_9193febe_is_ivr($params, $name = null) {
-        $values = itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.is_ivr')), array());
-        return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_a79cc965_seen($values, $params, $name, 'is_ivr', 'call_full.is_ivr', null, array());
     }
 }
 if (!function_exists('itgrix_gen_cd2680b1_user_name')) {

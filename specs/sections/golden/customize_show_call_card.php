@@ -9,19 +9,19 @@ if (!function_exists('itgrix_gen_customize_show_call_card_4697ef32')) {
         $name = 'customize_show_call_card:sections';
         $fallback = itgrix_gen_dd1d38ed_reply(itgrix_gen_5350eb8e_pick($params, array('CALL_ID', 'USER_ID')));
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
-            return itgrix_gen_641bf1fe_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
+            return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick($params, array('CALL_ID', 'USER_ID'));
             // call_card.rules[0]: extension is "100" -> cancel
-            if (itgrix_gen_c70f4e58_is(itgrix_gen_1c479d43_extension($params, $name), array('100'))) {
+            if (itgrix_gen_c70f4e58_is(itgrix_gen_fa14e39b_extension($params, $name), array('100'))) {
                 return itgrix_gen_dd1d38ed_reply(array());
             }
             return itgrix_gen_dd1d38ed_reply($data);
         } catch (Exception $e) {
-            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
+            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
+            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
         }
     }
 }
@@ -70,14 +70,14 @@ if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
         return $found;
     }
 }
-if (!function_exists('itgrix_gen_a79cc965_seen')) {
+if (!function_exists('itgrix_gen_3759e7a7_seen')) {
     // A rule read a key and no source of the field table found a value: say so on stderr with the
     // paths tried ($tried, written in at generation), so a wrong guess about this connector's data
     // shows in its log even without capture (`fields:` in the spec fixes it).  Once per key per call
     // (a call: its $params; several rules may read the key), and not on a call whose direction (read
     // from the field table's sources $direction) is known and is not one of $expected (null: every
     // call).  Returns $values.
-    function itgrix_gen_a79cc965_seen($values, $params, $name, $key, $tried, $expected, $direction) {
+    function itgrix_gen_3759e7a7_seen($values, $params, $name, $key, $tried, $expected, $direction) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -87,7 +87,7 @@ if (!function_exists('itgrix_gen_a79cc965_seen')) {
             $said[$name . ' ' . $key] = true;
             $kinds = $expected === null ? array() : itgrix_gen_fce3ff4a_collect($params, $direction, array());
             if ($expected === null || count($kinds) === 0 || count(array_intersect($kinds, $expected)) > 0) {
-                itgrix_gen_641bf1fe_log($name, "no value for '" . $key . "'; tried " . $tried);
+                itgrix_gen_b0cd465a_log($name, "no value for '" . $key . "'; tried " . $tried);
             }
         }
         return $values;
@@ -111,22 +111,18 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
         return $out;
     }
 }
-if (!function_exists('itgrix_gen_3adcb631_failed')) {
+if (!function_exists('itgrix_gen_cbfbf52f_failed')) {
     // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
     // and the pass-through answered.
-    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
-        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+    function itgrix_gen_cbfbf52f_failed($name, $e, $fallback) {
+        return itgrix_gen_b0cd465a_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
-if (!function_exists('itgrix_gen_641bf1fe_log')) {
+if (!function_exists('itgrix_gen_b0cd465a_log')) {
     // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
-    function itgrix_gen_641bf1fe_log($name, $message, $answer = null) {
+    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
         $line = 'itgrix-gen[' . $name . ']: ' . $message;
-        if (function_exists('itgrix_gen_harness_log')) {
-            itgrix_gen_harness_log($line);
-        } else {
-            defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
-        }
+        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
         return $answer;
     }
 }
@@ -137,8 +133,13 @@ if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
 }
-if (!function_exists('itgrix_gen_1c479d43_extension')) {
-    function itgrix_gen_1c479d43_extension($params, $name = null) {
+if (!function_exists('itgrix_gen_3b349277_direction')) {
+    function itgrix_gen_3b349277_direction($params) {
+        return itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.channel.type')), array());
+    }
+}
+if (!function_exists('itgrix_gen_fa14e39b_extension')) {
+    function itgrix_gen_fa14e39b_extension($params, $name = null) {
         $values = itgrix_gen_fce3ff4a_collect($params, array(
             array('path' => 'call_full.conversations.*.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming|local'),
             array('path' => 'call_full.conversations.*.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing|local'),
@@ -147,12 +148,7 @@ if (!function_exists('itgrix_gen_1c479d43_extension')) {
             array('path' => 'call_full.conversations.*.user.phones.*'),
         ), itgrix_gen_3b349277_direction($params));
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_a79cc965_seen($values, $params, $name, 'extension', 'call_full.conversations.*.channel.to.number|phone|num|extension|exten, call_full.conversations.*.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten, call_full.channel.from.number|phone|num|extension|exten, call_full.conversations.*.user.phones.*', null, array());
-    }
-}
-if (!function_exists('itgrix_gen_3b349277_direction')) {
-    function itgrix_gen_3b349277_direction($params) {
-        return itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.channel.type')), array());
+            : itgrix_gen_3759e7a7_seen($values, $params, $name, 'extension', 'call_full.conversations.*.channel.to.number|phone|num|extension|exten, call_full.conversations.*.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten, call_full.channel.from.number|phone|num|extension|exten, call_full.conversations.*.user.phones.*', null, array());
     }
 }
 return itgrix_gen_customize_show_call_card_4697ef32(isset($params) ? $params : null);

@@ -9,11 +9,11 @@ if (!function_exists('itgrix_gen_post_registration_4697ef32')) {
         $name = 'post_registration:sections';
         $fallback = array('state' => 'success');
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
-            return itgrix_gen_641bf1fe_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
+            return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // post_registration.webhook: POST "http://hooks.example/itgrix?trunk={trunk}"
-            itgrix_gen_1483881f_webhook('POST', 'http://hooks.example/itgrix?trunk=' . rawurlencode(itgrix_gen_b621337e_text(itgrix_gen_bd04cbea_trunk($params))), array(), array(
+            itgrix_gen_fd4b3566_webhook('POST', 'http://hooks.example/itgrix?trunk=' . rawurlencode(itgrix_gen_b621337e_text(itgrix_gen_bd04cbea_trunk($params))), array(), array(
                     'phone' => itgrix_gen_b621337e_text(itgrix_gen_80e55951_client_phone($params)),
                     'company' => itgrix_gen_b621337e_text(itgrix_gen_d819d100_entity_name($params)),
                     'source' => 'itgrix',
@@ -21,9 +21,9 @@ if (!function_exists('itgrix_gen_post_registration_4697ef32')) {
                 ), 2.0, $name);
             return array('state' => 'success');
         } catch (Exception $e) {
-            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
+            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
+            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
         }
     }
 }
@@ -78,22 +78,18 @@ if (!function_exists('itgrix_gen_b621337e_text')) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
     }
 }
-if (!function_exists('itgrix_gen_3adcb631_failed')) {
+if (!function_exists('itgrix_gen_cbfbf52f_failed')) {
     // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
     // and the pass-through answered.
-    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
-        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+    function itgrix_gen_cbfbf52f_failed($name, $e, $fallback) {
+        return itgrix_gen_b0cd465a_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
-if (!function_exists('itgrix_gen_641bf1fe_log')) {
+if (!function_exists('itgrix_gen_b0cd465a_log')) {
     // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
-    function itgrix_gen_641bf1fe_log($name, $message, $answer = null) {
+    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
         $line = 'itgrix-gen[' . $name . ']: ' . $message;
-        if (function_exists('itgrix_gen_harness_log')) {
-            itgrix_gen_harness_log($line);
-        } else {
-            defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
-        }
+        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
         return $answer;
     }
 }
@@ -166,36 +162,33 @@ if (!function_exists('itgrix_gen_cd346e3a_utf8_mend')) {
         return $out;
     }
 }
-if (!function_exists('itgrix_gen_1483881f_webhook')) {
+if (!function_exists('itgrix_gen_fd4b3566_webhook')) {
     // Send the webhook ($body: text, or an array sent as JSON); a failure or an HTTP status >= 400 is
     // logged on stderr, never raised or printed.
-    function itgrix_gen_1483881f_webhook($method, $url, $headers, $body, $timeout, $name) {
+    function itgrix_gen_fd4b3566_webhook($method, $url, $headers, $body, $timeout, $name) {
         if (is_array($body)) {
             $body = itgrix_gen_77a9b082_json(itgrix_gen_3f6027a6_utf8_clean($body));
             $headers[] = 'Content-Type: application/json';
         }
         if (!is_string($body)) {
-            itgrix_gen_641bf1fe_log($name, 'webhook not sent: its body could not be encoded');
+            itgrix_gen_b0cd465a_log($name, 'webhook not sent: its body could not be encoded');
             return;
         }
         foreach ($headers as $i => $header) {
             $headers[$i] = str_replace(array("\r", "\n"), ' ', $header);
         }
-        $answer = itgrix_gen_85be0e9d_http($method, $url, $headers, $method === 'GET' ? '' : $body, $timeout);
+        $answer = itgrix_gen_af413685_http($method, $url, $headers, $method === 'GET' ? '' : $body, $timeout);
         if ($answer[1] !== '') {
-            itgrix_gen_641bf1fe_log($name, 'webhook failed: ' . $answer[1]);
+            itgrix_gen_b0cd465a_log($name, 'webhook failed: ' . $answer[1]);
         } elseif ($answer[0] >= 400) {
-            itgrix_gen_641bf1fe_log($name, 'webhook answered HTTP ' . $answer[0]);
+            itgrix_gen_b0cd465a_log($name, 'webhook answered HTTP ' . $answer[0]);
         }
     }
 }
-if (!function_exists('itgrix_gen_85be0e9d_http')) {
-    // One HTTP request, array(status, error or ''), by curl or sockets (the test harness may stub
-    // it); one deadline covers all of it, at most 3 redirects included.
-    function itgrix_gen_85be0e9d_http($method, $url, $headers, $body, $timeout) {
-        if (function_exists('itgrix_gen_harness_http')) {
-            return itgrix_gen_harness_http($method, $url, $headers, $body, $timeout);
-        }
+if (!function_exists('itgrix_gen_af413685_http')) {
+    // One HTTP request, array(status, error or ''), by curl or sockets (the test harness may define
+    // this function first, with a stub); one deadline covers all of it, at most 3 redirects included.
+    function itgrix_gen_af413685_http($method, $url, $headers, $body, $timeout) {
         if (function_exists('curl_init')) {
             return itgrix_gen_11a7aef2_http_curl($method, $url, $headers, $body, $timeout);
         }

@@ -9,50 +9,47 @@ if (!function_exists('itgrix_gen_process_task_creation_params_4697ef32')) {
         $name = 'process_task_creation_params:sections';
         $fallback = itgrix_gen_dd1d38ed_reply(itgrix_gen_5350eb8e_pick($params, array('fields')));
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
-            return itgrix_gen_641bf1fe_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
+            return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $fields = isset($params['fields']) && is_array($params['fields']) ? $params['fields'] : array();
             // tasks.deadline_hours: 24 h (Asia/Yekaterinburg)
             $sent = array_key_exists('DEADLINE', $fields) ? $fields['DEADLINE'] : null;
-            $fields['DEADLINE'] = itgrix_gen_240e12b1_deadline($sent, 24.0, itgrix_gen_27ab7223_zone());
+            $fields['DEADLINE'] = itgrix_gen_81cd43d3_deadline($sent, 24.0, itgrix_gen_27ab7223_zone());
             // tasks.set
             $fields['RESPONSIBLE_ID'] = 12;
             return itgrix_gen_dd1d38ed_reply(array('fields' => $fields));
         } catch (Exception $e) {
-            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
+            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
+            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
         }
     }
 }
 
-if (!function_exists('itgrix_gen_884c54c7_now')) {
-    function itgrix_gen_884c54c7_now() {
-        // The test harness pins the clock; on a server this is the current time.
-        if (function_exists('itgrix_gen_harness_now')) {
-            return itgrix_gen_harness_now();
-        }
+if (!function_exists('itgrix_gen_ca70e8fe_now')) {
+    // The current time (the test harness defines this function first, with its pinned clock).
+    function itgrix_gen_ca70e8fe_now() {
         return time();
     }
 }
-if (!function_exists('itgrix_gen_71a14869_past_range')) {
+if (!function_exists('itgrix_gen_90fee3f2_past_range')) {
     // A call past the range of data written into the file at generation: said once per process.
-    function itgrix_gen_71a14869_past_range($what, $last) {
+    function itgrix_gen_90fee3f2_past_range($what, $last) {
         static $said = array();
         if (!isset($said[$what])) {
             $said[$what] = true;
-            itgrix_gen_641bf1fe_log('zones', 'the call is past ' . $last . ', the last year of the ' . $what
+            itgrix_gen_b0cd465a_log('zones', 'the call is past ' . $last . ', the last year of the ' . $what
                 . ' written into this file; the answer may be wrong: render the files again with a newer itgrix-gen');
         }
     }
 }
-if (!function_exists('itgrix_gen_3c1593a4_zone_offset')) {
+if (!function_exists('itgrix_gen_3fc6c4b9_zone_offset')) {
     // The zone's UTC offset in seconds at the moment $at.  Past the range written into the file
     // ($zone[3]) the last offset holds, and stderr says so once.
-    function itgrix_gen_3c1593a4_zone_offset($at, $zone) {
+    function itgrix_gen_3fc6c4b9_zone_offset($at, $zone) {
         if (isset($zone[3]) && $at >= $zone[3]) {
-            itgrix_gen_71a14869_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
+            itgrix_gen_90fee3f2_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
         }
         $offset = $zone[0];
         foreach ($zone[1] as $i => $change) {
@@ -76,29 +73,25 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
         return $out;
     }
 }
-if (!function_exists('itgrix_gen_3adcb631_failed')) {
+if (!function_exists('itgrix_gen_cbfbf52f_failed')) {
     // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
     // and the pass-through answered.
-    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
-        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+    function itgrix_gen_cbfbf52f_failed($name, $e, $fallback) {
+        return itgrix_gen_b0cd465a_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
-if (!function_exists('itgrix_gen_641bf1fe_log')) {
+if (!function_exists('itgrix_gen_b0cd465a_log')) {
     // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
-    function itgrix_gen_641bf1fe_log($name, $message, $answer = null) {
+    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
         $line = 'itgrix-gen[' . $name . ']: ' . $message;
-        if (function_exists('itgrix_gen_harness_log')) {
-            itgrix_gen_harness_log($line);
-        } else {
-            defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
-        }
+        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
         return $answer;
     }
 }
-if (!function_exists('itgrix_gen_240e12b1_deadline')) {
+if (!function_exists('itgrix_gen_81cd43d3_deadline')) {
     // A task DEADLINE $hours after now, written in the same notation as the one the connector sent.
-    function itgrix_gen_240e12b1_deadline($sent, $hours, $zone) {
-        $at = itgrix_gen_884c54c7_now() + (int) round($hours * 3600);
+    function itgrix_gen_81cd43d3_deadline($sent, $hours, $zone) {
+        $at = itgrix_gen_ca70e8fe_now() + (int) round($hours * 3600);
         if (is_string($sent) && preg_match(
             '/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?([+-])(\d\d)(:?)(\d\d)$/', $sent, $m)) {
             // Keep the offset the connector used: "+03:00" or "+0300", with or without seconds.
@@ -110,7 +103,7 @@ if (!function_exists('itgrix_gen_240e12b1_deadline')) {
             return gmdate('Y-m-d\TH:i:s\Z', $at);
         }
         // Local time in the spec's zone, from the offsets written into the file ($zone, see local_time).
-        $offset = itgrix_gen_3c1593a4_zone_offset($at, $zone);
+        $offset = itgrix_gen_3fc6c4b9_zone_offset($at, $zone);
         $layouts = array(
             '/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/' => 'Y-m-d H:i:s',
             '/^\d{4}-\d\d-\d\d \d\d:\d\d$/' => 'Y-m-d H:i',

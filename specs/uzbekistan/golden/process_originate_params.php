@@ -12,7 +12,7 @@ if (!function_exists('itgrix_gen_process_originate_params_1c438aa8')) {
             array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')
         ));
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
-            return itgrix_gen_641bf1fe_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
+            return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick(
@@ -21,7 +21,7 @@ if (!function_exists('itgrix_gen_process_originate_params_1c438aa8')) {
             );
             if (isset($data['extension']) && is_string($data['extension'])) {
                 // originate: format dial, region UZ
-                $data['extension'] = itgrix_gen_11e3f464_phone_dial($data['extension'], array(
+                $data['extension'] = itgrix_gen_f0c2e340_phone_dial($data['extension'], array(
                     'cc' => '998',
                     'idd' => '~^(?:00)~u',
                     'npp' => null,
@@ -48,16 +48,16 @@ if (!function_exists('itgrix_gen_process_originate_params_1c438aa8')) {
             }
             // originate.rules[0]: the number's country is "KZ" or "RU"
             if (itgrix_gen_c70f4e58_is(
-                itgrix_gen_7e340563_countries(itgrix_gen_a22c8c34_client_phone($params)),
+                itgrix_gen_de64cebc_countries(itgrix_gen_a22c8c34_client_phone($params)),
                 array('KZ', 'RU')
             )) {
                 $data['context'] = 'from-crm-cis';
             }
             return itgrix_gen_51de8720_originate_reply($data);
         } catch (Exception $e) {
-            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
+            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
+            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
         }
     }
 }
@@ -112,27 +112,27 @@ if (!function_exists('itgrix_gen_c70f4e58_is')) {
         return count(array_intersect($values, $texts)) > 0;
     }
 }
-if (!function_exists('itgrix_gen_048ee94a_preg_replace')) {
+if (!function_exists('itgrix_gen_2b7d5e2c_preg_replace')) {
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_048ee94a_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_2b7d5e2c_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
         if (!is_string($result)) {
-            itgrix_gen_6c4af3a7_preg_failed($pattern);
+            itgrix_gen_2f4584ad_preg_failed($pattern);
             return $subject;
         }
         return $result;
     }
 }
-if (!function_exists('itgrix_gen_6c4af3a7_preg_failed')) {
-    function itgrix_gen_6c4af3a7_preg_failed($pattern) {
+if (!function_exists('itgrix_gen_2f4584ad_preg_failed')) {
+    function itgrix_gen_2f4584ad_preg_failed($pattern) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = function_exists('preg_last_error') ? preg_last_error() : 0;
         $why = isset($codes[$code]) ? $codes[$code] : 'error ' . $code;
-        itgrix_gen_641bf1fe_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
+        itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
     }
 }
 if (!function_exists('itgrix_gen_5350eb8e_pick')) {
@@ -147,30 +147,26 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
         return $out;
     }
 }
-if (!function_exists('itgrix_gen_3adcb631_failed')) {
+if (!function_exists('itgrix_gen_cbfbf52f_failed')) {
     // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
     // and the pass-through answered.
-    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
-        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+    function itgrix_gen_cbfbf52f_failed($name, $e, $fallback) {
+        return itgrix_gen_b0cd465a_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
-if (!function_exists('itgrix_gen_641bf1fe_log')) {
+if (!function_exists('itgrix_gen_b0cd465a_log')) {
     // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
-    function itgrix_gen_641bf1fe_log($name, $message, $answer = null) {
+    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
         $line = 'itgrix-gen[' . $name . ']: ' . $message;
-        if (function_exists('itgrix_gen_harness_log')) {
-            itgrix_gen_harness_log($line);
-        } else {
-            defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
-        }
+        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
         return $answer;
     }
 }
-if (!function_exists('itgrix_gen_e4e12a2b_phone_parse')) {
+if (!function_exists('itgrix_gen_95bd7c4d_phone_parse')) {
     // array(country code, national significant number, region) or null when not a number we
     // understand; the region (ISO 3166-1, as libphonenumber assigns it) only for a valid number of the
     // spec's calling code ('' for another calling code, null when $meta['strict'] is off).
-    function itgrix_gen_e4e12a2b_phone_parse($phone, $meta) {
+    function itgrix_gen_95bd7c4d_phone_parse($phone, $meta) {
         if (!is_string($phone)) {
             return null;
         }
@@ -206,7 +202,7 @@ if (!function_exists('itgrix_gen_e4e12a2b_phone_parse')) {
         } else {
             $national = $digits;
             if (strpos($digits, $cc) === 0) {
-                $candidate = itgrix_gen_e2e75e13_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
+                $candidate = itgrix_gen_abfc0a13_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
                 if ((!itgrix_gen_a16fbf14_full_match($meta['general'], $digits)
                     && itgrix_gen_a16fbf14_full_match($meta['general'], $candidate))
                     || itgrix_gen_9072528e_phone_length($digits, $meta) === 'long') {
@@ -218,7 +214,7 @@ if (!function_exists('itgrix_gen_e4e12a2b_phone_parse')) {
         // With its calling code a number is read as one of the code's main region (libphonenumber's
         // parse): "+44 ..." in a Guernsey spec is read as British.
         $read = $international && $meta['intl'] !== null ? array_merge($meta, $meta['intl']) : $meta;
-        $stripped = itgrix_gen_e2e75e13_phone_strip_prefix($national, $read);
+        $stripped = itgrix_gen_abfc0a13_phone_strip_prefix($national, $read);
         if (itgrix_gen_9072528e_phone_length($stripped, $read) === 'ok') {
             $national = $stripped;
         }
@@ -276,9 +272,9 @@ if (!function_exists('itgrix_gen_9072528e_phone_length')) {
         return 'invalid';
     }
 }
-if (!function_exists('itgrix_gen_e2e75e13_phone_strip_prefix')) {
+if (!function_exists('itgrix_gen_abfc0a13_phone_strip_prefix')) {
     // libphonenumber's maybeStripNationalPrefixAndCarrierCode.
-    function itgrix_gen_e2e75e13_phone_strip_prefix($number, $meta) {
+    function itgrix_gen_abfc0a13_phone_strip_prefix($number, $meta) {
         if ($number === '' || $meta['npp'] === null) {
             return $number;
         }
@@ -294,49 +290,49 @@ if (!function_exists('itgrix_gen_e2e75e13_phone_strip_prefix')) {
             }
             return $rest;
         }
-        $transformed = itgrix_gen_048ee94a_preg_replace($meta['npp'], $meta['npt'], $number);
+        $transformed = itgrix_gen_2b7d5e2c_preg_replace($meta['npp'], $meta['npt'], $number);
         if ($viable && !itgrix_gen_a16fbf14_full_match($meta['general'], $transformed)) {
             return $number;
         }
         return $transformed;
     }
 }
-if (!function_exists('itgrix_gen_148bc33d_phone_national_digits')) {
+if (!function_exists('itgrix_gen_af70109b_phone_national_digits')) {
     // A national significant number of the spec's calling code in the digits of its NATIONAL format.
-    function itgrix_gen_148bc33d_phone_national_digits($national, $meta) {
+    function itgrix_gen_af70109b_phone_national_digits($national, $meta) {
         foreach ($meta['formats'] as $format) {
             if (($format[2] === null || preg_match($format[2], $national)) && itgrix_gen_a16fbf14_full_match($format[0], $national)) {
-                return preg_replace('/[^0-9]/', '', itgrix_gen_048ee94a_preg_replace($format[0], $format[1], $national));
+                return preg_replace('/[^0-9]/', '', itgrix_gen_2b7d5e2c_preg_replace($format[0], $format[1], $national));
             }
         }
         return $national;
     }
 }
-if (!function_exists('itgrix_gen_11e3f464_phone_dial')) {
+if (!function_exists('itgrix_gen_f0c2e340_phone_dial')) {
     // The number as dialled from the spec's region (the digits of libphonenumber's
     // formatOutOfCountryCallingNumber): one of its calling code in national digits ("1" and the
     // national digits inside the NANP), another as the region's international prefix and the full
     // number ("810" for Kazakhstan's "8~10"), or with "+" where the region has no single prefix.
-    function itgrix_gen_11e3f464_phone_dial($phone, $meta) {
-        $parsed = itgrix_gen_e4e12a2b_phone_parse($phone, $meta);
+    function itgrix_gen_f0c2e340_phone_dial($phone, $meta) {
+        $parsed = itgrix_gen_95bd7c4d_phone_parse($phone, $meta);
         if ($parsed === null) {
             return $phone;
         }
         if ($parsed[0] === $meta['cc']) {
-            $national = itgrix_gen_148bc33d_phone_national_digits($parsed[1], $meta);
+            $national = itgrix_gen_af70109b_phone_national_digits($parsed[1], $meta);
             return $meta['cc'] === '1' ? '1' . $national : $national;
         }
         return ($meta['out'] === null ? '+' : $meta['out']) . $parsed[0] . $parsed[1];
     }
 }
-if (!function_exists('itgrix_gen_c407a148_phone_countries')) {
+if (!function_exists('itgrix_gen_58c7be33_phone_countries')) {
     // The countries (ISO 3166-1, as libphonenumber assigns them) of the numbers among $values, read
     // with the spec's region; 'unknown' for one that is not a valid number of a calling code whose
     // regions $meta carries.
-    function itgrix_gen_c407a148_phone_countries($values, $meta) {
+    function itgrix_gen_58c7be33_phone_countries($values, $meta) {
         $out = array();
         foreach (is_array($values) ? $values : array() as $value) {
-            $parsed = itgrix_gen_e4e12a2b_phone_parse($value, $meta);
+            $parsed = itgrix_gen_95bd7c4d_phone_parse($value, $meta);
             $region = $parsed === null ? null : $parsed[2];
             if ($region === '') {
                 $region = null;
@@ -378,10 +374,21 @@ if (!function_exists('itgrix_gen_3b349277_direction')) {
         return itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.channel.type')), array());
     }
 }
-if (!function_exists('itgrix_gen_7e340563_countries')) {
+if (!function_exists('itgrix_gen_a22c8c34_client_phone')) {
+    function itgrix_gen_a22c8c34_client_phone($params) {
+        return itgrix_gen_fce3ff4a_collect($params, array(
+            array('path' => 'params.extension'),
+            array('path' => 'extension'),
+            array('path' => 'PHONE_NUMBER'),
+            array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
+            array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
+        ), itgrix_gen_3b349277_direction($params));
+    }
+}
+if (!function_exists('itgrix_gen_de64cebc_countries')) {
     // the countries of the client's numbers, read with the numbering plan of "UZ"
-    function itgrix_gen_7e340563_countries($values) {
-        return itgrix_gen_c407a148_phone_countries($values, array(
+    function itgrix_gen_de64cebc_countries($values) {
+        return itgrix_gen_58c7be33_phone_countries($values, array(
             'cc' => '998',
             'idd' => '~^(?:00)~u',
             'npp' => null,
@@ -408,17 +415,6 @@ if (!function_exists('itgrix_gen_7e340563_countries')) {
                 ),
             ),
         ));
-    }
-}
-if (!function_exists('itgrix_gen_a22c8c34_client_phone')) {
-    function itgrix_gen_a22c8c34_client_phone($params) {
-        return itgrix_gen_fce3ff4a_collect($params, array(
-            array('path' => 'params.extension'),
-            array('path' => 'extension'),
-            array('path' => 'PHONE_NUMBER'),
-            array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
-            array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
-        ), itgrix_gen_3b349277_direction($params));
     }
 }
 return itgrix_gen_process_originate_params_1c438aa8(isset($params) ? $params : null);

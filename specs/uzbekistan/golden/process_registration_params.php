@@ -12,7 +12,7 @@ if (!function_exists('itgrix_gen_process_registration_params_1c438aa8')) {
             array('CALL_START_DATE', 'CRM_CREATE', 'CRM_SOURCE', 'LINE_NUMBER', 'PHONE_NUMBER', 'SHOW', 'TYPE', 'USER_ID')
         ));
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
-            return itgrix_gen_641bf1fe_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
+            return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $data = itgrix_gen_5350eb8e_pick(
@@ -32,20 +32,20 @@ if (!function_exists('itgrix_gen_process_registration_params_1c438aa8')) {
             $data['CRM_SOURCE'] = 'CALL';
             // registration_params.rules[0]: the number's country is "KZ" or "RU"
             if (itgrix_gen_c70f4e58_is(
-                itgrix_gen_7e340563_countries(itgrix_gen_3213316a_client_phone($params)),
+                itgrix_gen_de64cebc_countries(itgrix_gen_3a75abd8_client_phone($params)),
                 array('KZ', 'RU')
             )) {
                 $data['CRM_SOURCE'] = 'CIS';
             }
             // registration_params.rules[1]: client_phone.raw matches "^8\\d{9}$"
-            if (itgrix_gen_ac6e4679_matches(itgrix_gen_3213316a_client_phone($params, $name), array('~^8\\d{9}$~u'))) {
+            if (itgrix_gen_41783fec_matches(itgrix_gen_3a75abd8_client_phone($params, $name), array('~^8\\d{9}$~u'))) {
                 $data['CRM_SOURCE'] = 'FORWARDED';
             }
             return itgrix_gen_dd1d38ed_reply($data);
         } catch (Exception $e) {
-            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
+            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_3adcb631_failed($name, $e, $fallback);
+            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
         }
     }
 }
@@ -94,14 +94,14 @@ if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
         return $found;
     }
 }
-if (!function_exists('itgrix_gen_a79cc965_seen')) {
+if (!function_exists('itgrix_gen_3759e7a7_seen')) {
     // A rule read a key and no source of the field table found a value: say so on stderr with the
     // paths tried ($tried, written in at generation), so a wrong guess about this connector's data
     // shows in its log even without capture (`fields:` in the spec fixes it).  Once per key per call
     // (a call: its $params; several rules may read the key), and not on a call whose direction (read
     // from the field table's sources $direction) is known and is not one of $expected (null: every
     // call).  Returns $values.
-    function itgrix_gen_a79cc965_seen($values, $params, $name, $key, $tried, $expected, $direction) {
+    function itgrix_gen_3759e7a7_seen($values, $params, $name, $key, $tried, $expected, $direction) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -111,7 +111,7 @@ if (!function_exists('itgrix_gen_a79cc965_seen')) {
             $said[$name . ' ' . $key] = true;
             $kinds = $expected === null ? array() : itgrix_gen_fce3ff4a_collect($params, $direction, array());
             if ($expected === null || count($kinds) === 0 || count(array_intersect($kinds, $expected)) > 0) {
-                itgrix_gen_641bf1fe_log($name, "no value for '" . $key . "'; tried " . $tried);
+                itgrix_gen_b0cd465a_log($name, "no value for '" . $key . "'; tried " . $tried);
             }
         }
         return $values;
@@ -123,12 +123,12 @@ if (!function_exists('itgrix_gen_c70f4e58_is')) {
         return count(array_intersect($values, $texts)) > 0;
     }
 }
-if (!function_exists('itgrix_gen_ac6e4679_matches')) {
+if (!function_exists('itgrix_gen_41783fec_matches')) {
     // Does any of the values match one of the patterns?
-    function itgrix_gen_ac6e4679_matches($values, $patterns) {
+    function itgrix_gen_41783fec_matches($values, $patterns) {
         foreach ($values as $value) {
             foreach ($patterns as $pattern) {
-                if (itgrix_gen_3fac224f_preg_match($pattern, $value)) {
+                if (itgrix_gen_8ad8f85f_preg_match($pattern, $value)) {
                     return true;
                 }
             }
@@ -136,40 +136,40 @@ if (!function_exists('itgrix_gen_ac6e4679_matches')) {
         return false;
     }
 }
-if (!function_exists('itgrix_gen_3fac224f_preg_match')) {
+if (!function_exists('itgrix_gen_8ad8f85f_preg_match')) {
     // A pattern that fails at run time (a PCRE limit, bad UTF-8) is a non-match, said on stderr.
-    function itgrix_gen_3fac224f_preg_match($pattern, $subject) {
+    function itgrix_gen_8ad8f85f_preg_match($pattern, $subject) {
         if (!is_string($subject)) {
             return false;
         }
         $result = @preg_match($pattern, $subject);
         if ($result === false) {
-            itgrix_gen_6c4af3a7_preg_failed($pattern);
+            itgrix_gen_2f4584ad_preg_failed($pattern);
         }
         return $result === 1;
     }
 }
-if (!function_exists('itgrix_gen_048ee94a_preg_replace')) {
+if (!function_exists('itgrix_gen_2b7d5e2c_preg_replace')) {
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_048ee94a_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_2b7d5e2c_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
         if (!is_string($result)) {
-            itgrix_gen_6c4af3a7_preg_failed($pattern);
+            itgrix_gen_2f4584ad_preg_failed($pattern);
             return $subject;
         }
         return $result;
     }
 }
-if (!function_exists('itgrix_gen_6c4af3a7_preg_failed')) {
-    function itgrix_gen_6c4af3a7_preg_failed($pattern) {
+if (!function_exists('itgrix_gen_2f4584ad_preg_failed')) {
+    function itgrix_gen_2f4584ad_preg_failed($pattern) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = function_exists('preg_last_error') ? preg_last_error() : 0;
         $why = isset($codes[$code]) ? $codes[$code] : 'error ' . $code;
-        itgrix_gen_641bf1fe_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
+        itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
     }
 }
 if (!function_exists('itgrix_gen_5350eb8e_pick')) {
@@ -184,30 +184,26 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
         return $out;
     }
 }
-if (!function_exists('itgrix_gen_3adcb631_failed')) {
+if (!function_exists('itgrix_gen_cbfbf52f_failed')) {
     // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
     // and the pass-through answered.
-    function itgrix_gen_3adcb631_failed($name, $e, $fallback) {
-        return itgrix_gen_641bf1fe_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
+    function itgrix_gen_cbfbf52f_failed($name, $e, $fallback) {
+        return itgrix_gen_b0cd465a_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
-if (!function_exists('itgrix_gen_641bf1fe_log')) {
+if (!function_exists('itgrix_gen_b0cd465a_log')) {
     // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
-    function itgrix_gen_641bf1fe_log($name, $message, $answer = null) {
+    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
         $line = 'itgrix-gen[' . $name . ']: ' . $message;
-        if (function_exists('itgrix_gen_harness_log')) {
-            itgrix_gen_harness_log($line);
-        } else {
-            defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
-        }
+        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
         return $answer;
     }
 }
-if (!function_exists('itgrix_gen_e4e12a2b_phone_parse')) {
+if (!function_exists('itgrix_gen_95bd7c4d_phone_parse')) {
     // array(country code, national significant number, region) or null when not a number we
     // understand; the region (ISO 3166-1, as libphonenumber assigns it) only for a valid number of the
     // spec's calling code ('' for another calling code, null when $meta['strict'] is off).
-    function itgrix_gen_e4e12a2b_phone_parse($phone, $meta) {
+    function itgrix_gen_95bd7c4d_phone_parse($phone, $meta) {
         if (!is_string($phone)) {
             return null;
         }
@@ -243,7 +239,7 @@ if (!function_exists('itgrix_gen_e4e12a2b_phone_parse')) {
         } else {
             $national = $digits;
             if (strpos($digits, $cc) === 0) {
-                $candidate = itgrix_gen_e2e75e13_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
+                $candidate = itgrix_gen_abfc0a13_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
                 if ((!itgrix_gen_a16fbf14_full_match($meta['general'], $digits)
                     && itgrix_gen_a16fbf14_full_match($meta['general'], $candidate))
                     || itgrix_gen_9072528e_phone_length($digits, $meta) === 'long') {
@@ -255,7 +251,7 @@ if (!function_exists('itgrix_gen_e4e12a2b_phone_parse')) {
         // With its calling code a number is read as one of the code's main region (libphonenumber's
         // parse): "+44 ..." in a Guernsey spec is read as British.
         $read = $international && $meta['intl'] !== null ? array_merge($meta, $meta['intl']) : $meta;
-        $stripped = itgrix_gen_e2e75e13_phone_strip_prefix($national, $read);
+        $stripped = itgrix_gen_abfc0a13_phone_strip_prefix($national, $read);
         if (itgrix_gen_9072528e_phone_length($stripped, $read) === 'ok') {
             $national = $stripped;
         }
@@ -313,9 +309,9 @@ if (!function_exists('itgrix_gen_9072528e_phone_length')) {
         return 'invalid';
     }
 }
-if (!function_exists('itgrix_gen_e2e75e13_phone_strip_prefix')) {
+if (!function_exists('itgrix_gen_abfc0a13_phone_strip_prefix')) {
     // libphonenumber's maybeStripNationalPrefixAndCarrierCode.
-    function itgrix_gen_e2e75e13_phone_strip_prefix($number, $meta) {
+    function itgrix_gen_abfc0a13_phone_strip_prefix($number, $meta) {
         if ($number === '' || $meta['npp'] === null) {
             return $number;
         }
@@ -331,21 +327,21 @@ if (!function_exists('itgrix_gen_e2e75e13_phone_strip_prefix')) {
             }
             return $rest;
         }
-        $transformed = itgrix_gen_048ee94a_preg_replace($meta['npp'], $meta['npt'], $number);
+        $transformed = itgrix_gen_2b7d5e2c_preg_replace($meta['npp'], $meta['npt'], $number);
         if ($viable && !itgrix_gen_a16fbf14_full_match($meta['general'], $transformed)) {
             return $number;
         }
         return $transformed;
     }
 }
-if (!function_exists('itgrix_gen_c407a148_phone_countries')) {
+if (!function_exists('itgrix_gen_58c7be33_phone_countries')) {
     // The countries (ISO 3166-1, as libphonenumber assigns them) of the numbers among $values, read
     // with the spec's region; 'unknown' for one that is not a valid number of a calling code whose
     // regions $meta carries.
-    function itgrix_gen_c407a148_phone_countries($values, $meta) {
+    function itgrix_gen_58c7be33_phone_countries($values, $meta) {
         $out = array();
         foreach (is_array($values) ? $values : array() as $value) {
-            $parsed = itgrix_gen_e4e12a2b_phone_parse($value, $meta);
+            $parsed = itgrix_gen_95bd7c4d_phone_parse($value, $meta);
             $region = $parsed === null ? null : $parsed[2];
             if ($region === '') {
                 $region = null;
@@ -377,21 +373,21 @@ if (!function_exists('itgrix_gen_084e19c6_direction')) {
         ), array());
     }
 }
-if (!function_exists('itgrix_gen_3213316a_client_phone')) {
-    function itgrix_gen_3213316a_client_phone($params, $name = null) {
+if (!function_exists('itgrix_gen_3a75abd8_client_phone')) {
+    function itgrix_gen_3a75abd8_client_phone($params, $name = null) {
         $values = itgrix_gen_fce3ff4a_collect($params, array(
             array('path' => 'PHONE_NUMBER'),
             array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
             array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
         ), itgrix_gen_084e19c6_direction($params));
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_a79cc965_seen($values, $params, $name, 'client_phone', 'PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten', array('incoming', 'outgoing'), array(array('path' => 'call_full.channel.type'), array('path' => 'TYPE', 'map' => array('1' => 'outgoing', '2' => 'incoming'))));
+            : itgrix_gen_3759e7a7_seen($values, $params, $name, 'client_phone', 'PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten', array('incoming', 'outgoing'), array(array('path' => 'call_full.channel.type'), array('path' => 'TYPE', 'map' => array('1' => 'outgoing', '2' => 'incoming'))));
     }
 }
-if (!function_exists('itgrix_gen_7e340563_countries')) {
+if (!function_exists('itgrix_gen_de64cebc_countries')) {
     // the countries of the client's numbers, read with the numbering plan of "UZ"
-    function itgrix_gen_7e340563_countries($values) {
-        return itgrix_gen_c407a148_phone_countries($values, array(
+    function itgrix_gen_de64cebc_countries($values) {
+        return itgrix_gen_58c7be33_phone_countries($values, array(
             'cc' => '998',
             'idd' => '~^(?:00)~u',
             'npp' => null,
