@@ -251,6 +251,7 @@ RESULT_COLOURS = {
     "deployed": "green",
     "unchanged": "dim",
     "rolled back": "green",
+    "listed": "green",
     "dry run": "cyan",
     "refused": "red",
     "check failed": "red",
@@ -263,11 +264,11 @@ RESULT_COLOURS = {
     "missing": "red",
 }
 FILE_COLOURS = {
-    "create": "green",
-    "update": "yellow",
-    "identical": "dim",
+    "fresh": "dim",
+    "stale": "yellow",
+    "missing": "green",
     "hand-edited": "red",
-    "unreadable": "red",
+    "unusable": "red",
     "restored": "green",
     "removed": "yellow",
     "restore": "green",
@@ -275,30 +276,69 @@ FILE_COLOURS = {
 }
 
 
-def _summary(outcomes: list[Any], title: str) -> None:
-    detailed = len(outcomes) == 1
+def _file_lines(o: Any) -> None:
+    """One line per file state of a target: the state (the words `status` uses) and its files."""
+    by_state: dict[str, list[str]] = {}
+    for name, state in sorted(o.files.items()):
+        by_state.setdefault(state, []).append(name)
+    for state, names in by_state.items():
+        listed = f"{len(names)} file(s)" if state == "fresh" and len(names) > 3 else ", ".join(names)
+        out.print(f"[{FILE_COLOURS.get(state, 'white')}]{state:<11}[/] {escape(o.target)}: {escape(listed)}")
+
+
+def _summary(outcomes: list[Any], title: str, diff: bool = False, deploying: bool = False) -> None:
+    """Per target the file lines, then per target one summary line (with deploy's counts: new,
+    changed, unchanged, refused), then the diffs: the summary is never buried under them."""
+    if title:
+        out.print(title, markup=False)
     for o in outcomes:
-        if detailed:
-            for name, status in sorted(o.files.items()):
-                out.print(f"[{FILE_COLOURS.get(status, 'white')}]{status:<11}[/] {o.target.rstrip('/')}/{name}")
-        for block in o.diffs:
-            sys.stdout.write(block)
-    if detailed:
-        o = outcomes[0]
+        _file_lines(o)
+    for o in outcomes:
         colour = RESULT_COLOURS.get(o.result, "white")
-        line = f"[{colour}]{o.result}[/] {o.target}" + (f": {escape(o.detail)}" if o.detail else "")
-        (out if o.ok else err).print(line)
-        if o.result == "refused":
-            err.print("move the change into the spec, or use --force (the files are backed up first)", markup=False)
-        return
-    table = Table(title=title)
-    table.add_column("spec")
-    table.add_column("target")
-    table.add_column("result")
-    table.add_column("detail")
+        counts = ""
+        if deploying and o.files:
+            counts = ", ".join(f"{n} {what}" for what, n in o.counts().items())
+        said = "; ".join(filter(None, [counts, o.detail]))
+        # One target's failure goes to stderr; a fleet's summary stays together on stdout.
+        (out if o.ok or len(outcomes) > 1 else err).print(
+            f"[{colour}]{o.result}[/] {escape(o.target)}" + (f": {escape(said)}" if said else "")
+        )
+    if any(o.result == "refused" for o in outcomes):
+        err.print("move the change into the spec, or use --force (the files are backed up first)", markup=False)
     for o in outcomes:
-        table.add_row(o.spec, o.target, f"[{RESULT_COLOURS.get(o.result, 'white')}]{o.result}[/]", escape(o.detail))
-    out.print(table)
+        if diff or (o.result == "refused" and len(outcomes) == 1):
+            for block in o.diffs:
+                sys.stdout.write(block)
+
+
+def _backup_list(outcomes: list[Any]) -> None:
+    """--rollback --list: per target its backups, oldest first (the id is what --backup takes)."""
+    for o in outcomes:
+        if not o.ok:
+            err.print(f"[red]{o.result}[/] {escape(o.target)}: {escape(o.detail)}")
+            continue
+        out.print(f"{escape(o.target)}: {escape(o.detail)}")
+        for name, record, usable in o.backups:
+            if record is None:
+                out.print(f"  {escape(name)}  (backup.json unreadable)")
+                continue
+            when = _backup_time(name)
+            facts = [
+                when,
+                f"by {record.deployed_by or '?'}",
+                f"spec {record.spec or '?'}" + (f" version {record.spec_version}" if record.spec_version else ""),
+                f"git {record.git_commit}" if record.git_commit else "not in git",
+                record.tool or "itgrix-gen ?",
+            ]
+            state = "" if usable else "  (restored already)" if name.endswith(".restored") else "  (kept by a rollback)"
+            out.print(f"  {escape(name)}  {escape(', '.join(facts))}{state}")
+
+
+def _backup_time(name: str) -> str:
+    try:
+        return datetime.strptime(name[:22], "%Y%m%dT%H%M%S%fZ").strftime("%Y-%m-%d %H:%M:%S UTC")
+    except ValueError:
+        return "?"
 
 
 def escape(text: str) -> str:
@@ -312,14 +352,32 @@ def deploy(
     specs: list[str] = typer.Argument(None, help="Specs (files, folders or globs); not needed with --rollback --to."),
     to: list[str] = TargetOption,
     dry_run: bool = typer.Option(
-        False, "--dry-run", help="Show per target each file's status and diff; change nothing."
+        False,
+        "--dry-run",
+        help="Change nothing: per target one line per file state (as `status` says it) and a summary "
+        "(new, changed, unchanged, refused).",
     ),
+    diff: bool = typer.Option(False, "--diff", help="With --dry-run: the PHP diffs too, after the summary lines."),
     force: bool = typer.Option(
         False,
         "--force",
         help="Overwrite (deploy) or discard (rollback) files edited by hand on the server, after backing them up.",
     ),
-    rollback: bool = typer.Option(False, "--rollback", help="Restore the files the last deploy replaced."),
+    rollback: bool = typer.Option(
+        False, "--rollback", help="Restore the files the last deploy replaced (or, with --backup, down to that one)."
+    ),
+    list_backups: bool = typer.Option(
+        False,
+        "--list",
+        help="With --rollback: list each target's backups (time, who deployed, the spec's git commit, the tool's "
+        "and the spec's version); change nothing.",
+    ),
+    backup: str | None = typer.Option(
+        None,
+        "--backup",
+        help="With --rollback: undo every deploy down to backup ID (from --list), leaving the target as it "
+        "was before it (default: the newest backup).",
+    ),
     php: str | None = typer.Option(
         None, "--php", help="The php binary here for `php -l` before anything is sent (default: php on PATH, if any)."
     ),
@@ -346,57 +404,63 @@ def deploy(
     with a backup, the hand-edit guard and, on a server, its own PHP as the judge.  Exit 0 when every
     target is deployed or unchanged, 1 when any refused or failed, 2 on a spec or usage error."""
     from generator import fleet
+    from generator.commands import deploy as use_case
     from generator.php.runner import find_php, require_php
-    from generator.pipeline import render_files
 
     if php_bin is not None and ("\n" in php_bin or "\x00" in php_bin or not php_bin.strip()):
         raise UsageProblem("--php-bin: give the path of the server's php")
-    options = fleet.Options(force=force, dry_run=dry_run, wait=wait, timeout=timeout)
+    if (list_backups or backup is not None) and not rollback:
+        raise UsageProblem("--list and --backup go with --rollback")
+    if backup is not None and (not backup.strip() or "/" in backup or backup.startswith(".")):
+        raise UsageProblem(f"--backup {backup!r}: give a backup's id as --rollback --list shows it")
+    options = fleet.Options(
+        force=force,
+        dry_run=dry_run,
+        wait=wait,
+        timeout=timeout,
+        backup=backup,
+        list_backups=list_backups,
+    )
+
+    def run(jobs: list[Any], work: Callable[[Any], Any]) -> list[Any]:
+        return _with_progress(jobs, work, parallel, "rolling back" if rollback else "deploying")
+
     if rollback:
         jobs, failed = _jobs(specs or [], to, need_spec=False)
-        if not to and len(jobs) > 1 and not all_targets:
+        if not to and len(jobs) > 1 and not all_targets and not list_backups:
             raise UsageProblem(
                 f"--rollback would roll back {len(jobs)} targets of deploy.to: "
                 + ", ".join(str(j.target) for j in jobs)
                 + "; name them with --to, or give --all"
             )
-        outcomes = _with_progress(jobs, lambda j: fleet.rollback(j, options), parallel, "rolling back")
-        _summary(outcomes, "rollback" + (" (dry run: nothing changed)" if dry_run else ""))
-        raise Exit(2 if failed else (0 if all(o.ok for o in outcomes) else 1))
+        outcomes = use_case.rollback(jobs, options, run)
+        if list_backups:
+            _backup_list(outcomes)
+        else:
+            _summary(outcomes, "rollback (dry run: nothing changed)" if dry_run else "")
+        raise Exit(2 if failed or any(o.usage for o in outcomes) else (0 if all(o.ok for o in outcomes) else 1))
     if not specs:
         raise UsageProblem("give the SPEC to deploy (or --rollback --to TARGET)")
     jobs, failed = _jobs(specs, to)
     for job in jobs if php_bin is not None else []:
         job.php_bin = php_bin  # the command line's word for every target
-    php_bin_here = require_php(php) if php else find_php()
-    checked_specs: dict[int, tuple[list[Any], list[str]]] = {}
-    for job in jobs:
-        key = id(job.spec)
-        if key not in checked_specs:
-            rendered = render_files(job.spec)
-            checked_specs[key] = (rendered, fleet.dep.check(rendered, php_bin_here))
-        job.rendered, job.check_problems = checked_specs[key]
-    for _key, (_r, problems) in checked_specs.items():
-        for line in problems:
-            err.print(f"check failed: {line}", markup=False)
-    if not php_bin_here and any(not isinstance(j.target, fleet.SshTarget) for j in jobs):
+    done = use_case.deploy(jobs, options, require_php(php) if php else find_php(), run)
+    for line in done.check_problems:
+        err.print(f"check failed: {line}", markup=False)
+    if done.lint_skipped:
         err.print("note: no php here, so only phply checked the syntax (php -l skipped)", markup=False)
-    outcomes = _with_progress(jobs, lambda j: fleet.deploy(j, options), parallel, "deploying")
-    _summary(outcomes, "deploy" + (" (dry run: nothing changed)" if dry_run else ""))
-    deployed = [o for o in outcomes if o.result in ("deployed", "unchanged", "dry run")]
-    if deployed and len(jobs) == 1 and jobs[0].rendered is not None:
-        custom = [r.customization.name for r in jobs[0].rendered if r.customized]
-        plain = [r.customization.name for r in jobs[0].rendered if not r.customized]
+    _summary(done.outcomes, "deploy (dry run: nothing changed)" if dry_run else "", diff, deploying=True)
+    if done.switch_on is not None:
         out.print(
             "Switch on in the admin panel (http://<asterisk-ip>:8077 -> Customizer): "
-            + (", ".join(custom) if custom else "none"),
+            + (", ".join(done.switch_on) if done.switch_on else "none"),
             markup=False,
         )
-        if plain:
-            out.print("Pass-through (need not be switched on): " + ", ".join(plain), markup=False)
+        if done.pass_through:
+            out.print("Pass-through (need not be switched on): " + ", ".join(done.pass_through), markup=False)
     if failed:
         raise Exit(2)
-    raise Exit(0 if all(o.ok for o in outcomes) else 1)
+    raise Exit(0 if all(o.ok for o in done.outcomes) else 1)
 
 
 @app.command()
@@ -404,6 +468,11 @@ def status(
     specs: list[str] = typer.Argument(..., help="Specs (files, folders or globs)."),
     to: list[str] = TargetOption,
     format: str = FormatOption,
+    diff: bool = typer.Option(
+        False,
+        "--diff",
+        help="Each hand-edited file's unified diff against what the spec renders, headed by its time and owner.",
+    ),
     parallel: int = typer.Option(4, "--parallel", min=1, max=64, help="Targets asked at once."),
     timeout: float = typer.Option(
         330.0, "--timeout", min=1, help="Seconds a server over SSH may take to answer, connecting included."
@@ -421,11 +490,11 @@ def status(
     ),
 ) -> None:
     """Is what runs on each target what the spec renders now?  Per target and file: fresh, stale,
-    hand-edited, unusable (a link, a FIFO... root never reads), missing, or unreachable.  Changes
-    nothing; exit 1 when anything is not fresh (with --enabled: or not switched on, or the status
-    page could not tell)."""
+    hand-edited, unusable (a link, a FIFO... root never reads), missing, or unreachable; the same
+    words and the same judgement as `deploy --dry-run`.  Changes nothing; exit 1 when anything is
+    not fresh (with --enabled: or not switched on, or the status page could not tell)."""
     from generator import fleet
-    from generator.pipeline import render_files
+    from generator.commands import status as use_case
     from generator.remote import enabled as switched_on
 
     if format not in ("text", "json"):
@@ -433,30 +502,12 @@ def status(
     if enabled:
         switched_on.check_url(status_url)
     jobs, failed = _jobs(specs, to)
-    rendered: dict[int, list[Any]] = {}
-    for job in jobs:
-        job.rendered = rendered.setdefault(id(job.spec), render_files(job.spec))
-    options = fleet.Options(timeout=timeout)
-    pages: dict[int, Any] = {}
-
-    def work(job: Any) -> Any:
-        if not enabled:
-            return fleet.status(job, options)
-        outcome, pages[id(job)] = switched_on.status(job, options, status_url)
-        return outcome
-
-    outcomes = _with_progress(jobs, work, parallel, "asking")
-    answers = [pages.get(id(j), switched_on.Enabled(detail="not asked")) for j in jobs] if enabled else []
+    options = fleet.Options(timeout=timeout, diff=diff)
+    outcomes, answers = use_case.status(
+        jobs, options, lambda j, work: _with_progress(j, work, parallel, "asking"), status_url if enabled else None
+    )
     if format == "json":
-        data = {
-            "targets": [
-                {"spec": o.spec, "target": o.target, "state": o.result, "files": dict(sorted(o.files.items()))}
-                | ({"detail": o.detail} if o.detail else {})
-                | ({"enabled": answers[i].as_json()} if enabled else {})
-                for i, o in enumerate(outcomes)
-            ]
-        }
-        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(use_case.as_json(outcomes, answers), indent=2, ensure_ascii=False) + "\n")
     else:
         table = Table(title="status")
         table.add_column("spec")
@@ -481,10 +532,12 @@ def status(
                 row.append(f"[{colour}]{escape(text)}[/]")
             table.add_row(*row)
         out.print(table)
+        for o in outcomes:
+            for block in o.diffs:
+                sys.stdout.write(block)
     if failed:
         raise Exit(2)
-    fine = outcomes and all(o.result == "fresh" for o in outcomes) and all(a.ok for a in answers)
-    raise Exit(0 if fine else 1)
+    raise Exit(0 if use_case.all_fresh(outcomes) and all(a.ok for a in answers) else 1)
 
 
 @app.command()

@@ -1,21 +1,20 @@
 """Deploy, rollback and status across many specs and targets: each (spec, target) pair is one job
-that ends in one Outcome (generator/remote/server.py), run `parallel` at a time; one unreachable or
-refusing server never stops the others.  A target is a local folder (generator/deploy.py) or a
-server over SSH (generator/remote/)."""
+that ends in one Outcome (generator/deploystate.py), run `parallel` at a time; one unreachable or
+refusing server never stops the others.  A target is a local folder (generator/deploy.py is its
+executor) or a server over SSH (generator/remote/server.py drives remote.sh); both are planned by
+generator/deploy.py from the same TargetState."""
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator import deploy as dep
+from generator.deploystate import Outcome, TargetState
 from generator.errors import UserError
 from generator.remote import server
-from generator.remote.server import Outcome
 from generator.remote.ssh import DEFAULT_TIMEOUT
 from generator.target import LocalTarget, SshTarget, Target
 
@@ -33,6 +32,7 @@ class Job:
     rendered: list[RenderedFile] | None = None
     check_problems: list[str] | None = None  # the local pre-check of the spec's files
     php_bin: str | None = None  # the target's php (deploy.to's php_bin, or --php-bin); None: Options'
+    git_commit: str = ""  # the spec's commit, recorded in the deploy's backup
 
     @property
     def spec_name(self) -> str:
@@ -46,6 +46,9 @@ class Options:
     wait: float = 30.0
     php_bin: str = "php"  # the server's php (remote targets)
     timeout: float = DEFAULT_TIMEOUT  # seconds per server, from connecting to the last answer
+    backup: str | None = None  # --rollback --backup ID: undo every deploy down to that one
+    list_backups: bool = False  # --rollback --list
+    diff: bool = False  # status --diff: each hand edit's diff
 
 
 def run(
@@ -89,31 +92,29 @@ def deploy(job: Job, options: Options) -> Outcome:
             options.dry_run,
             options.wait,
             options.timeout,
+            job.git_commit,
         )
-    return deploy_local(job.target, job.spec, job.rendered, options)
+    return deploy_local(job.target, job.spec, job.rendered, options, job.git_commit)
 
 
-def deploy_local(target: LocalTarget, loaded: LoadedSpec, rendered: list[RenderedFile], options: Options) -> Outcome:
+def deploy_local(
+    target: LocalTarget, loaded: LoadedSpec, rendered: list[RenderedFile], options: Options, git_commit: str = ""
+) -> Outcome:
     folder = target.path
     outcome = Outcome(loaded.spec.name, str(target), "failed")
     if not folder.is_dir():
         outcome.detail = f"{folder} is not a folder (the connector's customizer/actions folder must exist)"
         return outcome
-    with dep.locked(folder, options.wait) if not options.dry_run else contextlib.nullcontext():
-        if not options.dry_run:
-            dep.clean_leftovers(folder)
+    if options.dry_run:  # reading only: no lock, no state folder made
+        dep.judged(outcome, dep.plan(folder, rendered), options.force, dry_run=True)
+        return outcome
+    with dep.locked(folder, options.wait):
+        dep.clean_leftovers(folder)
         plan = dep.plan(folder, rendered)
-        outcome.files = {f.name: f.status for f in plan.files}
-        stop = dep.verdict(plan, str(folder), options.force, options.dry_run)
-        if stop is not None:
-            outcome.result, outcome.detail, outcome.diffs = stop
+        if dep.judged(outcome, plan, options.force, dry_run=False):
             return outcome
-        kept = dep.apply(plan, loaded.spec.name, loaded.digest, force=options.force)
-    if kept is None:
-        outcome.result, outcome.detail = "unchanged", "nothing to change: every file is already deployed"
-    else:
-        outcome.result, outcome.detail, outcome.backup = "deployed", f"backup of replaced files: {kept}", str(kept)
-    return outcome
+        kept = dep.apply(plan, loaded.spec.name, loaded.digest, force=options.force, git_commit=git_commit)
+    return dep.finished(outcome, len(plan.changes) if kept else 0, kept.name if kept else "")
 
 
 # --- rollback ----------------------------------------------------------------------------
@@ -121,7 +122,15 @@ def deploy_local(target: LocalTarget, loaded: LoadedSpec, rendered: list[Rendere
 
 def rollback(job: Job, options: Options) -> Outcome:
     if isinstance(job.target, SshTarget):
-        outcome = server.rollback(job.target, options.force, options.wait, options.dry_run, options.timeout)
+        outcome = server.rollback(
+            job.target,
+            options.force,
+            options.wait,
+            options.dry_run,
+            options.timeout,
+            options.backup,
+            options.list_backups,
+        )
         outcome.spec = job.spec_name
         return outcome
     folder = job.target.path
@@ -129,33 +138,29 @@ def rollback(job: Job, options: Options) -> Outcome:
     if not folder.is_dir():
         outcome.detail = f"{folder} is not a folder"
         return outcome
-    if options.dry_run:
-        return rollback_dry_run(folder, outcome, options.force)
+    if options.list_backups:
+        return dep.listed(outcome, dep.read_state(folder, with_backup_files=True))
+
+    def again() -> TargetState:
+        return dep.read_state(folder, with_backup_files=True)
+
+    if options.dry_run:  # reading only: no lock, no state folder made
+        return dep.roll_back_steps(outcome, again(), options.backup, options.force, True, _no_step, again)
     with dep.locked(folder, options.wait):
         dep.clean_leftovers(folder)
-        try:
-            backup, restored, removed = dep.rollback(folder, force=options.force)
-        except dep.DeployError as exc:
-            outcome.result = "refused" if "edited on the server" in str(exc) else "failed"
-            outcome.detail = str(exc)
-            return outcome
-    outcome.result = "rolled back"
-    outcome.detail = f"from {backup}: {len(restored)} restored, {len(removed)} removed"
-    outcome.files = {**{n: "restored" for n in restored}, **{n: "removed" for n in removed}}
-    return outcome
+        return dep.roll_back_steps(
+            outcome,
+            again(),
+            options.backup,
+            options.force,
+            False,
+            lambda found, rp: dep.restore_step(folder, found, rp),
+            again,
+        )
 
 
-def rollback_dry_run(folder: Path, outcome: Outcome, force: bool) -> Outcome:
-    """What a rollback would do, reading only (no lock, no state folder made)."""
-    rp = dep.plan_rollback(folder)
-    outcome.files = {**{n: "restore" for n in rp.restore}, **{n: "remove" for n in rp.remove}}
-    if rp.edited and not force:
-        outcome.result = "refused"
-        outcome.detail = "edited on the server since the last deploy: " + ", ".join(rp.edited)
-        return outcome
-    outcome.result = "dry run"
-    outcome.detail = f"would restore {len(rp.restore)} and remove {len(rp.remove)} from backups/{rp.backup}"
-    return outcome
+def _no_step(found: object, rp: object) -> tuple[list[str], list[str]]:
+    raise AssertionError("a dry run changes nothing")
 
 
 # --- status ------------------------------------------------------------------------------
@@ -163,18 +168,13 @@ def rollback_dry_run(folder: Path, outcome: Outcome, force: bool) -> Outcome:
 
 def status(job: Job, options: Options | None = None) -> Outcome:
     assert job.spec is not None and job.rendered is not None
+    options = options or Options()
     if isinstance(job.target, SshTarget):
-        return server.status(job.target, job.spec_name, job.rendered, (options or Options()).timeout)
+        return server.status(job.target, job.spec_name, job.rendered, options.timeout, options.diff)
     folder = job.target.path
     outcome = Outcome(job.spec_name, str(job.target), "missing")
     if not folder.is_dir():
         outcome.detail = f"{folder} is not a folder"
         outcome.files = {r.filename: "missing" for r in job.rendered}
         return outcome
-    found = dep.read_current(folder, [r.filename for r in job.rendered])
-    current = {n: (None if isinstance(v, Exception) else v) for n, v in found.items()}
-    known, _lost = dep.known_hashes(folder)
-    outcome.files = server.file_states(current, job.rendered, known)
-    server.unusable(outcome, {n: str(v) for n, v in found.items() if isinstance(v, Exception)})
-    outcome.result = server.overall(outcome.files)
-    return outcome
+    return dep.status_of(outcome, dep.read_state(folder), job.rendered, options.diff)

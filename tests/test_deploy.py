@@ -36,8 +36,11 @@ def test_dry_run_writes_nothing(actions):
     before = snapshot(actions)
     proc = cli_here("deploy", str(EXAMPLE), "--to", str(actions), "--force", "--dry-run")
     assert proc.returncode == 0, proc.stderr
-    assert "hand-edited " in proc.stdout and "create      " in proc.stdout
-    assert "+<?php" in proc.stdout, "diffs are shown"
+    assert f"hand-edited {actions}: need_registration.php\n" in proc.stdout and "missing     " in proc.stdout
+    assert f"dry run {actions}: 13 new, 1 changed, 0 unchanged, 0 refused" in proc.stdout
+    assert "+<?php" not in proc.stdout, "diffs only with --diff"
+    diffs = cli_here("deploy", str(EXAMPLE), "--to", str(actions), "--force", "--dry-run", "--diff").stdout
+    assert diffs.index("dry run ") < diffs.index("+<?php"), "the summary first, then the diffs"
     assert snapshot(actions) == before
     assert not (actions / ".itgrix-gen").exists()
 
@@ -73,7 +76,8 @@ def test_deploy_backup_manifest_mode_and_summary(actions):
     assert (backup / "need_registration.php").read_text() == HAND
     assert "Switch on in the admin panel" in proc.stdout
     again = cli_here("deploy", str(EXAMPLE), "--to", str(actions))
-    assert again.returncode == 0 and again.stdout.count("identical") == 14
+    assert again.returncode == 0 and f"fresh       {actions}: 14 file(s)" in again.stdout
+    assert f"unchanged {actions}: 0 new, 0 changed, 14 unchanged, 0 refused" in again.stdout
     assert "nothing to change" in again.stdout
     assert len(dep.backups(actions)) == 1
 

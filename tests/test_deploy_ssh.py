@@ -158,8 +158,9 @@ def test_dry_run_shows_diffs_and_changes_nothing(remote):
     cli_here("deploy", str(EXAMPLE), "--to", target)
     before = php_files(folder)
     state = sorted(p.name for p in (folder / ".itgrix-gen" / "backups").iterdir())
-    proc = cli_here("deploy", str(OTHER), "--to", target, "--dry-run")
+    proc = cli_here("deploy", str(OTHER), "--to", target, "--dry-run", "--diff")
     assert proc.returncode == 0 and "dry run" in proc.stdout and "+++ " in proc.stdout
+    assert proc.stdout.index(f"dry run {target}: 0 new, ") < proc.stdout.index("+++ "), "the summary comes first"
     assert php_files(folder) == before
     assert sorted(p.name for p in (folder / ".itgrix-gen" / "backups").iterdir()) == state
 

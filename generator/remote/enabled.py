@@ -39,9 +39,9 @@ from generator.remote.ssh import Connection, Unreachable
 from generator.target import SshTarget, Target
 
 if TYPE_CHECKING:
+    from generator.deploystate import Outcome
     from generator.fleet import Job, Options
     from generator.pipeline import RenderedFile
-    from generator.remote.server import Outcome
 
 SCRIPT = (Path(__file__).parent / "enabled.sh").read_text(encoding="utf-8")
 DEFAULT_URL = "http://127.0.0.1:8077/status"
@@ -244,7 +244,7 @@ def status(job: Job, options: Options, url: str) -> tuple[Outcome, Enabled]:
             except Unreachable as exc:
                 answer.append((None, f"the status page could not be asked: {exc}"))
 
-        outcome = server.status(job.target, job.spec_name, job.rendered, options.timeout, also=ask)
+        outcome = server.status(job.target, job.spec_name, job.rendered, options.timeout, options.diff, also=ask)
     else:
         outcome = fleet.status(job, options)
         if job.target.path.is_dir():

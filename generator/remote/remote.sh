@@ -4,7 +4,8 @@
 # come on stdin.  Only the fourteen file names, the target folder and numbers ever reach this
 # script as arguments: call data never does.
 #
-#   probe    TARGET PHP NAME...            what is there: PHP version, manifest, journal, each file, backups
+#   probe    TARGET PHP NAME...            what is there: PHP version, manifest, journal, each file
+#                                          ("file NAME MODE UID GID MTIME USER BASE64"), backups
 #   apply    TARGET PHP STAMP WAIT LINT    under the lock: `php -l` each uploaded file (all within
 #                                          LINT seconds), then check the files against what was
 #                                          planned, back up, journal, replace atomically, write the manifest
@@ -44,13 +45,13 @@ good_name() {
 }
 
 # May the file $1 be read or replaced?  $2: the owners allowed.  Status 0: yes (MODE FUID FGID
-# set); 1: no (WHY says why); 2: there is no such file.
+# MTIME FUSER set); 1: no (WHY says why); 2: there is no such file.
 check_file() {
-    info=$(stat -c '%a %u %g %h %F' -- "$1" 2>/dev/null) || return 2
+    info=$(stat -c '%a %u %g %h %Y %U %F' -- "$1" 2>/dev/null) || return 2
     allowed=$2
     set -- $info
-    MODE=$1 FUID=$2 FGID=$3 links=$4
-    shift 4
+    MODE=$1 FUID=$2 FGID=$3 links=$4 MTIME=$5 FUSER=$6
+    shift 6
     case $* in
         'regular file' | 'regular empty file') ;;
         'symbolic link') WHY="a symbolic link"; return 1 ;;
@@ -140,7 +141,7 @@ probe() {
                 if [ ! -r "$name" ]; then
                     say "file $name ! permission denied (run as the connector's owner or root)"
                 else
-                    printf 'file %s %s %s %s ' "$name" "$MODE" "$FUID" "$FGID"
+                    printf 'file %s %s %s %s %s %s ' "$name" "$MODE" "$FUID" "$FGID" "$MTIME" "$FUSER"
                     b64 "$name"
                 fi
                 ;;
