@@ -313,32 +313,15 @@ def _summary(outcomes: list[Any], title: str, diff: bool = False, deploying: boo
 
 def _backup_list(outcomes: list[Any]) -> None:
     """--rollback --list: per target its backups, oldest first (the id is what --backup takes)."""
+    from generator.commands.deploy import backup_lines
+
     for o in outcomes:
         if not o.ok:
             err.print(f"[red]{o.result}[/] {escape(o.target)}: {escape(o.detail)}")
             continue
-        out.print(f"{escape(o.target)}: {escape(o.detail)}")
-        for name, record, usable in o.backups:
-            if record is None:
-                out.print(f"  {escape(name)}  (backup.json unreadable)")
-                continue
-            when = _backup_time(name)
-            facts = [
-                when,
-                f"by {record.deployed_by or '?'}",
-                f"spec {record.spec or '?'}" + (f" version {record.spec_version}" if record.spec_version else ""),
-                f"git {record.git_commit}" if record.git_commit else "not in git",
-                record.tool or "itgrix-gen ?",
-            ]
-            state = "" if usable else "  (restored already)" if name.endswith(".restored") else "  (kept by a rollback)"
-            out.print(f"  {escape(name)}  {escape(', '.join(facts))}{state}")
-
-
-def _backup_time(name: str) -> str:
-    try:
-        return datetime.strptime(name[:22], "%Y%m%dT%H%M%S%fZ").strftime("%Y-%m-%d %H:%M:%S UTC")
-    except ValueError:
-        return "?"
+        out.print(f"{o.target}: {o.detail}", markup=False)
+        for line in backup_lines(o):
+            out.print(f"  {line}", markup=False)
 
 
 def escape(text: str) -> str:
@@ -409,6 +392,8 @@ def deploy(
 
     if php_bin is not None and ("\n" in php_bin or "\x00" in php_bin or not php_bin.strip()):
         raise UsageProblem("--php-bin: give the path of the server's php")
+    if diff and not dry_run:
+        raise UsageProblem("--diff goes with --dry-run (a refused deploy shows its diffs anyway)")
     if (list_backups or backup is not None) and not rollback:
         raise UsageProblem("--list and --backup go with --rollback")
     if backup is not None and (not backup.strip() or "/" in backup or backup.startswith(".")):

@@ -396,6 +396,12 @@ def finished(outcome: Outcome, changed: int, backup: str) -> Outcome:
     return outcome
 
 
+def noted(outcome: Outcome, note: str) -> Outcome:
+    """Add a remark (the capture folder made, or why not) to an outcome's detail."""
+    outcome.detail = "; ".join(filter(None, [outcome.detail, note]))
+    return outcome
+
+
 def rolled_back(outcome: Outcome, backup: str, restored: list[str], removed: list[str]) -> Outcome:
     outcome.result = "rolled back"
     done = f"from backups/{backup}: {len(restored)} restored, {len(removed)} removed"
@@ -791,3 +797,55 @@ def restore_step(folder: Path, found: TargetState, rp: RollbackPlan) -> tuple[li
             here.state.unlink("pending.json")
             backups_dir.rename(rp.backup, rp.backup + RESTORED)
     return rp.restore, removed
+
+
+# --- the capture folder ----------------------------------------------------------------------
+
+
+def make_capture_dir(path: str, owner: tuple[int, int]) -> str:
+    """Create the spec's capture folder when it is missing (mode 0700, owned like the
+    customization folder), so the connector's first call need not; never through a link: the
+    folder itself, and every folder made here, is opened with O_NOFOLLOW and given its mode and
+    owner through its descriptor.  Returns what was done, or why the connector will not capture
+    there ('' when the folder was there already and is the connector's)."""
+    parts = [p for p in path.split("/") if p]
+    fd = os.open("/", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    created = False
+    try:
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            try:
+                os.mkdir(part, 0o700 if last else 0o755, dir_fd=fd)
+                created = True
+            except FileExistsError:
+                created = False
+            # An existing parent may be a link the administrator made (/var/run); the folder itself
+            # and anything made here never are.
+            nofollow = _NOFOLLOW if last or created else 0
+            try:
+                inner = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC | nofollow, dir_fd=fd)
+            except OSError as exc:
+                if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                    where = "/" + "/".join(parts[: i + 1])
+                    return (
+                        f"capture folder {path}: {where} is a link or not a folder; the connector will not write there"
+                    )
+                raise
+            os.close(fd)
+            fd = inner
+        st = os.fstat(fd)
+        if created:
+            if os.geteuid() == 0:
+                os.fchown(fd, *owner)
+            os.fchmod(fd, 0o700)
+            return f"capture folder {path} created (0700, uid {owner[0]})"
+        if st.st_uid != owner[0]:
+            return (
+                f"capture folder {path} belongs to uid {st.st_uid}, not to the connector's folder owner "
+                f"(uid {owner[0]}): calls may not be captured"
+            )
+        return ""
+    except OSError as exc:
+        return f"capture folder {path} not created: {exc.strerror or exc}"
+    finally:
+        os.close(fd)

@@ -6,6 +6,7 @@ generator/deploy.py from the same TargetState."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -93,6 +94,7 @@ def deploy(job: Job, options: Options) -> Outcome:
             options.wait,
             options.timeout,
             job.git_commit,
+            job.spec.spec.capture.dir if job.spec.spec.capture is not None else "",
         )
     return deploy_local(job.target, job.spec, job.rendered, options, job.git_commit)
 
@@ -114,7 +116,11 @@ def deploy_local(
         if dep.judged(outcome, plan, options.force, dry_run=False):
             return outcome
         kept = dep.apply(plan, loaded.spec.name, loaded.digest, force=options.force, git_commit=git_commit)
-    return dep.finished(outcome, len(plan.changes) if kept else 0, kept.name if kept else "")
+        dep.finished(outcome, len(plan.changes) if kept else 0, kept.name if kept else "")
+        if loaded.spec.capture is not None:
+            st = os.stat(folder)
+            dep.noted(outcome, dep.make_capture_dir(loaded.spec.capture.dir, (st.st_uid, st.st_gid)))
+    return outcome
 
 
 # --- rollback ----------------------------------------------------------------------------

@@ -8,11 +8,12 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator import fleet
-from generator.deploystate import Outcome
+from generator.deploystate import RESTORED, Outcome
 
 if TYPE_CHECKING:
     from generator.pipeline import RenderedFile
@@ -79,3 +80,31 @@ def deploy(jobs: list[fleet.Job], options: fleet.Options, php_here: str | None, 
 def rollback(jobs: list[fleet.Job], options: fleet.Options, run: Runner) -> list[Outcome]:
     """Roll each target back (or list its backups with options.list_backups)."""
     return run(jobs, lambda j: fleet.rollback(j, options))
+
+
+def backup_lines(o: Outcome) -> list[str]:
+    """--rollback --list: one line per backup of a target, oldest first: its id (what --backup
+    takes), when, who deployed, the spec and its version, its git commit, the tool's version."""
+    lines = []
+    for name, record, usable in o.backups:
+        if record is None:
+            lines.append(f"{name}  (backup.json unreadable)")
+            continue
+        facts = [
+            _backup_time(name),
+            f"by {record.deployed_by or '?'}",
+            f"spec {record.spec or '?'}" + (f" version {record.spec_version}" if record.spec_version else ""),
+            f"git {record.git_commit}" if record.git_commit else "not in git",
+            record.tool or "itgrix-gen ?",
+        ]
+        state = "" if usable else "  (restored already)" if name.endswith(RESTORED) else "  (kept by a rollback)"
+        lines.append(f"{name}  {', '.join(facts)}{state}")
+    return lines
+
+
+def _backup_time(name: str) -> str:
+    """A backup's id is the UTC time of its deploy."""
+    try:
+        return datetime.strptime(name[:22], "%Y%m%dT%H%M%S%fZ").strftime("%Y-%m-%d %H:%M:%S UTC")
+    except ValueError:
+        return "?"

@@ -1,8 +1,9 @@
 # itgrix-gen's side of a deploy over SSH: runs on the connector's server under any POSIX sh (dash,
 # bash), with nothing but coreutils, flock (util-linux; a mkdir lock without it) and the
 # connector's PHP.  Sent as the argument of `sh -c` over the user's own OpenSSH; the file contents
-# come on stdin.  Only the fourteen file names, the target folder and numbers ever reach this
-# script as arguments: call data never does.
+# come on stdin.  Only the fourteen file names, the target folder, the spec's capture folder (an
+# absolute path the spec's checks allow) and numbers ever reach this script as arguments: call
+# data never does.
 #
 #   probe    TARGET PHP NAME...            what is there: PHP version, manifest, journal, each file
 #                                          ("file NAME MODE UID GID MTIME USER BASE64"), backups
@@ -10,6 +11,7 @@
 #                                          LINT seconds), then check the files against what was
 #                                          planned, back up, journal, replace atomically, write the manifest
 #   rollback TARGET STAMP WAIT             under the lock: restore the newest backup
+#   capturedir TARGET DIR                  make the spec's capture folder (0700, the folder's owner)
 #
 # Output: one line per fact ("key value..."), file contents in base64 on one line.  The state
 # folder is the local deploy's (.itgrix-gen/: lock, manifest.json, pending.json, backups/), so a
@@ -428,12 +430,40 @@ rollback() {
     say "rolledback ${from##*/}"
 }
 
+
+# --- capturedir --------------------------------------------------------------------------
+# The spec's capture folder, made when missing (0700, owned like the customization folder) so the
+# connector's first call need not; never through a link (the folder itself is checked with -L
+# before and after mkdir, and chown -h never follows one).  Says "capture made|ok|! WHY".
+capturedir() {
+    target=$1 dir=$2
+    enter "$target" || { say "error cannot enter $target"; exit 3; }
+    uid=${FOLDER_OWNER%%:*}
+    if [ -L "$dir" ]; then say "capture ! $dir is a link; the connector will not write there"; return 0; fi
+    if [ -d "$dir" ]; then
+        owner=$(stat -c %u -- "$dir")
+        if [ "$owner" = "$uid" ]; then say "capture ok"; else
+            say "capture ! $dir belongs to uid $owner, not to the connector's folder owner (uid $uid): calls may not be captured"
+        fi
+        return 0
+    fi
+    if [ -e "$dir" ]; then say "capture ! $dir is not a folder; the connector will not write there"; return 0; fi
+    parent=${dir%/*}
+    if ! mkdir -p -- "${parent:-/}" 2>/dev/null || ! (umask 077 && mkdir -- "$dir") 2>/dev/null || [ -L "$dir" ]; then
+        say "capture ! $dir cannot be created (run as the connector's owner or root)"
+        return 0
+    fi
+    chown -h "$FOLDER_OWNER" -- "$dir" 2>/dev/null || :
+    say "capture made $uid"
+}
+
 command=$1
 shift
 case $command in
     probe) probe "$@" ;;
     apply) apply "$@" ;;
     rollback) rollback "$@" ;;
+    capturedir) capturedir "$@" ;;
     *) say "error unknown command $command"; exit 3 ;;
 esac
 unlock

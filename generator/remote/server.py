@@ -150,6 +150,7 @@ def deploy(
     wait: float = 30.0,
     timeout: float = DEFAULT_TIMEOUT,
     git_commit: str = "",
+    capture_dir: str = "",
 ) -> Outcome:
     outcome = Outcome(spec_name, str(target), "failed")
     try:
@@ -169,6 +170,8 @@ def deploy(
                 if dep.judged(outcome, plan, force, dry_run):
                     return outcome
                 outcome = _apply(conn, target, state, plan, spec_name, digest, php_bin, wait, git_commit, outcome)
+                if outcome.result in ("deployed", "unchanged") and capture_dir:
+                    return dep.noted(outcome, _capture_dir(conn, target, capture_dir))
                 if outcome.result != "changed":
                     return outcome
                 # Another deploy got the lock first and changed the files: plan again from what is
@@ -227,6 +230,19 @@ def _apply(
     if out.code == 6:
         outcome.result = "changed"  # the caller plans again
     return outcome
+
+
+def _capture_dir(conn: Connection, target: SshTarget, folder: str) -> str:
+    """Make the spec's capture folder on the server (remote.sh's capturedir); what was done, or why not."""
+    out = conn.run(["capturedir", target.path, folder])
+    for line in out.out.splitlines():
+        if line.startswith("capture made "):
+            return f"capture folder {folder} created (0700, uid {line[len('capture made ') :]})"
+        if line == "capture ok":
+            return ""
+        if line.startswith("capture ! "):
+            return f"capture folder: {line[len('capture ! ') :]}"
+    return f"capture folder {folder}: {_why(out.out.splitlines(), out.err, out.code)}"
 
 
 def _why(lines: list[str], err: str, code: int) -> str:
