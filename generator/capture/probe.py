@@ -90,7 +90,8 @@ def php_float(value: float) -> str:
     if math.isinf(value):
         return "INF" if value > 0 else "-INF"
     if value == math.floor(value) and abs(value) < 1.0e15:
-        return f"{value:.0f}"
+        # PHP's sprintf('%.0f', -0.0) is "0" on every version (Python's format says "-0").
+        return f"{value:.0f}" if value else "0"
     mantissa, _, power = f"{abs(value):.13e}".partition("e")
     number = mantissa.replace(".", "").rstrip("0") or "0"
     point = int(power) + 1  # value = 0.<number> * 10^point
