@@ -158,6 +158,7 @@ function itgrix_gen_harness_case($file, $decide, $params, $now, $bytes = false)
     $GLOBALS['itgrix_gen_harness_errors'] = array();
     $GLOBALS['itgrix_gen_harness_logs'] = array();
     $GLOBALS['itgrix_gen_harness_sent'] = array();
+    $GLOBALS['itgrix_gen_harness_headers'] = array();
     $GLOBALS['itgrix_gen_harness_clock'] = $now;
     $reply = null;
     $encoded = null;
@@ -174,6 +175,7 @@ function itgrix_gen_harness_case($file, $decide, $params, $now, $bytes = false)
         ob_end_clean();
         $GLOBALS['itgrix_gen_harness_logs'] = array();
         $GLOBALS['itgrix_gen_harness_sent'] = array();
+        $GLOBALS['itgrix_gen_harness_headers'] = array();
     }
     ob_start();
     try {
@@ -207,6 +209,7 @@ function itgrix_gen_harness_case($file, $decide, $params, $now, $bytes = false)
         'output' => base64_encode($printed),
         'log' => $GLOBALS['itgrix_gen_harness_logs'],
         'sent' => $GLOBALS['itgrix_gen_harness_sent'],
+        'headers' => $GLOBALS['itgrix_gen_harness_headers'],
     );
     if ($decided !== null) {
         $result['decided'] = $decided;
@@ -220,6 +223,8 @@ function itgrix_gen_harness_stub($method, $url, $headers, $body, $timeout)
 {
     $GLOBALS['itgrix_gen_harness_logs'][] = 'http stub: ' . $method . ' ' . $url . ' ' . $body;
     $GLOBALS['itgrix_gen_harness_sent'][] = array('method' => $method, 'url' => $url, 'body' => $body);
+    // Each request's headers, apart (the corpus check compares them; replay's `sent` stays as it was).
+    $GLOBALS['itgrix_gen_harness_headers'][] = is_array($headers) ? array_values($headers) : array();
     return array(200, '');
 }
 

@@ -111,6 +111,7 @@ class Result:
     log: list[str] = field(default_factory=list)  # what the file said on stderr on purpose
     crash: str | None = None  # the PHP process itself died
     decided: str | None = None  # the rule that decided (with Case.decide)
+    headers: list[list[str]] = field(default_factory=list)  # each stubbed HTTP request's headers
 
     @property
     def reply(self) -> Any:
@@ -241,6 +242,7 @@ def _result(item: dict[str, Any], stderr: str) -> Result:
         output=output,
         log=list(item.get("log") or []),
         decided=item.get("decided") if isinstance(item.get("decided"), str) else None,
+        headers=[list(h) for h in item.get("headers") or [] if isinstance(h, list)],
     )
 
 

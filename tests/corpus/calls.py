@@ -31,7 +31,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import phonenumbers
@@ -109,6 +109,13 @@ POSITIONS = ("Менеджер", "Intern", "Intern 2", "Стажёр", "Direktor
 NUMBER_KEYS = ("number", "number", "number", "number", "phone", "num", "exten", "extension")
 UNKNOWN_KEYS = ("callerid", "cid_num", "linkedid", "uniqueid2", "Номер", "x-custom")
 NOTATIONS = ("e164", "international", "national", "digits", "idd", "rfc3966", "tilde", "spaced", "junk")
+NOTATIONS += ("unicode",)
+# What a number copied from a web page, a spreadsheet or a phone's contact card carries instead of
+# ASCII: no-break and other Unicode spaces, Unicode hyphens and dashes, a full-width plus, digits
+# of other scripts (full-width, Arabic-Indic, Eastern Arabic-Indic), a tab inside or around.
+UNICODE_SPACES = ("\u00a0", "\u202f", "\u2009", "\u3000", "\t", "\u200b")
+UNICODE_DASHES = ("\u2010", "\u2011", "\u2013", "\u2014", "\u2212", "\uff0d")
+DIGIT_SCRIPTS = (0xFF10, 0x0660, 0x06F0, 0x0966)  # full-width, Arabic-Indic, Eastern Arabic-Indic, Devanagari
 EMPTY_TIME = "0001-01-01 00:00:00"
 
 
@@ -173,6 +180,15 @@ def notate(rng: random.Random, number: phonenumbers.PhoneNumber, region: str, no
     if notation == "spaced":
         text = phonenumbers.format_number(number, rng.choice((fmt.NATIONAL, fmt.INTERNATIONAL)))
         return rng.choice((" ", "\t", "")) + text.replace(" ", rng.choice(("  ", ".", "-", "\u00a0"))) + " "
+    if notation == "unicode":
+        text = phonenumbers.format_number(number, rng.choice((fmt.NATIONAL, fmt.INTERNATIONAL)))
+        text = text.replace(" ", rng.choice(UNICODE_SPACES)).replace("-", rng.choice(UNICODE_DASHES))
+        if rng.random() < 0.3:
+            zero = rng.choice(DIGIT_SCRIPTS)
+            text = "".join(chr(zero + int(c)) if c.isdigit() and rng.random() < 0.8 else c for c in text)
+            if zero == 0xFF10:
+                text = text.replace("+", "\uff0b")
+        return rng.choice(("", "\t", "\u00a0")) + text + rng.choice(("", "\t", "\u00a0"))
     # junk: what a hand-typed CRM field holds
     return (
         rng.choice(("tel. ", "т. ", "", "("))
@@ -297,6 +313,12 @@ class _Maker:
             "type": kind,
             "was_answered": answered,
         }
+        if rng.random() < 0.3:  # where some connectors keep the line, the agent and the caller
+            channel["did"] = self.pick("line", ("74950000001", "74957654321", trunk, ""))
+        if rng.random() < 0.3:
+            channel["extra"]["agent"] = self.pick("extension", EXTENSIONS)
+        if rng.random() < 0.2:
+            channel["extra"]["caller"] = client if rng.random() < 0.5 else client_number(rng, rng.choice(self.regions))
         if rng.random() < 0.05:
             del channel[rng.choice(("extra", "from", "to", "trunk", "state", "start_time"))]
         if rng.random() < 0.05:
@@ -426,7 +448,15 @@ def _reply_fields(
             "USER_ID": m.pick("user.id", (7, 12, 456, 5)),
         }
     if name == "process_task_creation_params":
-        deadline = (now + timedelta(hours=rng.choice((1, 2, 24)))).strftime("%Y-%m-%d %H:%M:%S")
+        # DEADLINE in the notations connectors write: the server's local time, ISO 8601 with an
+        # offset (Bitrix24's own), d.m.Y H:i:s (a Russian-locale portal)
+        due = now + timedelta(hours=rng.choice((1, 2, 24)))
+        notation = rng.choice(("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S", "iso", "%d.%m.%Y %H:%M:%S"))
+        if notation == "iso":
+            offset = timedelta(hours=rng.choice((3, 5, 6, -5)))
+            deadline = due.astimezone(timezone(offset)).isoformat(timespec="seconds")
+        else:
+            deadline = due.strftime(notation)
         return {
             "fields": {
                 "CREATED_BY": 1,

@@ -12,10 +12,12 @@ covered (and reports how many), never as agreement.
 
 from __future__ import annotations
 
+import html
+import json
 import re
 import urllib.parse
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -191,6 +193,15 @@ def php_replacement(replace: str) -> str:
 # --- phone numbers ------------------------------------------------------------------------------
 
 SEPARATORS = " -./()~"
+# README "Phone numbers": the Unicode spaces, hyphens, dashes and brackets libphonenumber reads as
+# punctuation are separators too (a number pasted from a web page or a spreadsheet), and
+# full-width digits and plus, Arabic-Indic and Eastern Arabic-Indic digits are digits.  A tab,
+# a narrow or thin no-break space inside a number is not (libphonenumber refuses them), nor are
+# digits of other scripts: such a number stays as it arrived.
+UNICODE_SEPARATORS = "\u00a0\u00ad\u200b\u2060\u3000\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
+UNICODE_SEPARATORS += "\u30fc\uff0d\uff0e\uff0f\uff08\uff09\uff3b\uff3d\u2053\u223c\uff5e"
+UNICODE_DIGITS = {chr(zero + n): str(n) for zero in (0xFF10, 0x0660, 0x06F0) for n in range(10)}
+UNICODE_DIGITS["\uff0b"] = "+"
 
 
 def shortest_national(region: str) -> int:
@@ -214,17 +225,55 @@ def rewrite(number: str, rewrites: tuple[tuple[str, str], ...]) -> str:
     return number
 
 
+def bare_number(number: str) -> str | None:
+    """The digits (and a leading +) of a number written with separators; None: not a number."""
+    bare = "".join(UNICODE_DIGITS.get(c, " " if c in UNICODE_SEPARATORS else c) for c in number)
+    bare = bare.strip(" \t\n\r\0\x0b")  # whitespace around the number, as libphonenumber drops it
+    for c in SEPARATORS:
+        bare = bare.replace(c, "")
+    return bare if re.fullmatch(r"\+?[0-9]+", bare) else None
+
+
+def other_code_digits(number: str, region: str) -> str | None:
+    """README "Phone numbers": numbers of other calling codes than the spec region's are written
+    when they have 7 to 17 digits (their plans are not carried): the digits after + or the
+    region's international prefix, None when the number is not one of those."""
+    bare = bare_number(number)
+    if bare is None:
+        return None
+    if bare.startswith("+"):
+        digits = bare[1:]
+    else:
+        prefix = phonenumbers.PhoneMetadata.metadata_for_region(region).international_prefix
+        m = re.match(prefix, bare) if prefix else None
+        if not m or not m.group(0):
+            return None
+        digits = bare[m.end() :]
+    if not 7 <= len(digits) <= 17 or digits.startswith("0"):
+        return None
+    if digits.startswith(str(phonenumbers.country_code_for_region(region))):
+        return None
+    return digits
+
+
+def out_prefix(region: str) -> str:
+    """The international prefix dialled from `region` as formatOutOfCountryCallingNumber writes it
+    (digits only: Kazakhstan's 8~10 is 810), "+" where the region has no single one."""
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    prefix = meta.international_prefix or ""
+    if not re.fullmatch(r"[0-9]+(?:[~\u2053\u223c\uff5e][0-9]+)?", prefix):
+        prefix = meta.preferred_international_prefix or ""
+    digits = re.sub(r"[^0-9]", "", prefix)
+    return digits or "+"
+
+
 def parse(number: str, region: str, internal_max_digits: int | None) -> phonenumbers.PhoneNumber | None:
     """The number as libphonenumber reads it with `region`'s plan, or None when the README says it
     stays as it is (words, short internal numbers, letters, '*', '#', an extension)."""
     if any(0xDC80 <= ord(c) <= 0xDCFF for c in number):
         raise Unmodelled("a stray byte in a number")
-    bare = number.strip(" ")
-    for c in SEPARATORS:
-        bare = bare.replace(c, "")
-    if not re.fullmatch(r"\+?[0-9]+", bare):
-        if re.search(r"[\t\u00a0]", number) and re.fullmatch(r"\+?[0-9]+", re.sub(r"[\t\u00a0]", "", bare)):
-            raise Unmodelled("a tab or no-break space inside a number (separator or not: not documented)")
+    bare = bare_number(number)
+    if bare is None:
         return None
     limit = internal_max_digits if internal_max_digits is not None else shortest_national(region) - 1
     if not bare.startswith("+") and len(bare) <= limit:
@@ -235,7 +284,9 @@ def parse(number: str, region: str, internal_max_digits: int | None) -> phonenum
         return None
 
 
-def format_number(parsed: phonenumbers.PhoneNumber, fmt: str, region: str) -> str:
+def format_number(parsed: Any, fmt: str, region: str) -> str:
+    if isinstance(parsed, str):  # the digits of a number of another calling code
+        return {"e164": "+", "national": "+", "digits": "", "dial": out_prefix(region)}[fmt] + parsed
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     if fmt == "e164":
         return e164
@@ -246,6 +297,14 @@ def format_number(parsed: phonenumbers.PhoneNumber, fmt: str, region: str) -> st
             return e164  # a foreign number stays E.164
         national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
         return re.sub(r"[^0-9+]", "", national)
+    if fmt == "dial":
+        # README "Phone numbers": the digits of formatOutOfCountryCallingNumber from `region`;
+        # inside the NANP "1" and the ten digits.
+        dialled = phonenumbers.format_out_of_country_calling_number(parsed, region)
+        digits = re.sub(r"[^0-9+]", "", dialled)
+        if parsed.country_code == 1 and not digits.startswith("1"):
+            digits = "1" + digits
+        return digits
     raise Unmodelled(f"format {fmt}")
 
 
@@ -257,9 +316,16 @@ def verdict(number: str, rules: PhoneRules) -> tuple[str, str, phonenumbers.Phon
     if rules.format == "keep" or rules.region is None:
         return number, "kept", None
     parsed = parse(number, rules.region, rules.internal_max_digits)
-    if parsed is None:
+    foreign = other_code_digits(number, rules.region)
+    if foreign is not None and (parsed is None or parsed.country_code != own_code(rules.region)):
+        return number, "valid", foreign  # README: another calling code, 7 to 17 digits: written
+    if parsed is None or parsed.country_code != own_code(rules.region):
         return number, "kept", None
     return number, "valid" if phonenumbers.is_valid_number(parsed) else "invalid", parsed
+
+
+def own_code(region: str) -> int:
+    return phonenumbers.country_code_for_region(region)
 
 
 def normalise(number: str, rules: PhoneRules) -> str:
@@ -268,12 +334,101 @@ def normalise(number: str, rules: PhoneRules) -> str:
     if what == "kept" or parsed is None or (what == "invalid" and rules.invalid == "keep"):
         return number
     if what == "invalid":
-        # "written in the format anyway": for a number of a length the plan has no place for
-        # (a foreign number without its prefix, 13 digits in Belarus) the docs do not say what
-        # that means; the model leaves it out.
-        raise Unmodelled("invalid: normalize of a number libphonenumber finds invalid")
+        # README "Phone numbers": `invalid: normalize` writes it in the format anyway, checking
+        # only the spec region's lengths; a length the region's plan has no place for (13 digits
+        # in Belarus) is not said: the model leaves that out, and `national` of a number no plan
+        # allows (which national prefix?) too.
+        assert rules.region is not None
+        if rules.format not in ("e164", "digits"):
+            raise Unmodelled(f"invalid: normalize in format {rules.format}")
+        if parsed.country_code != phonenumbers.country_code_for_region(rules.region):
+            raise Unmodelled("invalid: normalize of a number of another calling code")
+        nsn = phonenumbers.national_significant_number(parsed)
+        meta = phonenumbers.PhoneMetadata.metadata_for_region(rules.region)
+        if len(nsn) not in (meta.general_desc.possible_length or ()):
+            raise Unmodelled("invalid: normalize of a length the region's plan has no place for")
+        e164 = f"+{parsed.country_code}{nsn}"
+        return e164 if rules.format == "e164" else e164[1:]
     assert rules.region is not None
     return format_number(parsed, rules.format, rules.region)
+
+
+def country_of(number: str, rules: PhoneRules, carried: set[int]) -> str:
+    """`country:` (README "Conditions"): the region libphonenumber assigns a valid number
+    (getRegionCodeForNumber), "unknown" for one that is not valid or not a number at all; a number
+    without its country code is read with the rules' region.  The file carries the plans of the
+    calling codes in `carried` (the spec region's and the named countries'); a number of another
+    code with 7 to 17 digits is written as any (README "Phone numbers"): some other country, ""."""
+    if rules.region is None:
+        raise Unmodelled("country without a region")
+    number = rewrite(number, rules.rewrites)
+    parsed = parse(number, rules.region, rules.internal_max_digits)
+    digits = other_code_digits(number, rules.region)
+    if digits is not None and (parsed is None or parsed.country_code not in carried):
+        return "" if not any(digits.startswith(str(code)) for code in carried) else "unknown"
+    if parsed is None or not phonenumbers.is_valid_number(parsed):
+        return "unknown"
+    return phonenumbers.region_code_for_number(parsed) or "unknown"
+
+
+NUMBER_TYPES = {
+    phonenumbers.PhoneNumberType.MOBILE: ("mobile",),
+    phonenumbers.PhoneNumberType.FIXED_LINE: ("fixed_line",),
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE: ("mobile", "fixed_line"),
+    phonenumbers.PhoneNumberType.TOLL_FREE: ("toll_free",),
+    phonenumbers.PhoneNumberType.PREMIUM_RATE: ("premium_rate",),
+    phonenumbers.PhoneNumberType.VOIP: ("voip",),
+}
+
+
+def types_of(number: str, rules: PhoneRules) -> tuple[str, ...]:
+    """`number_type` (README): libphonenumber's type of the number read with the rules' region,
+    typed by its own region's plan; another calling code, or a number no plan allows: unknown.
+    A plan that cannot tell mobiles from landlines makes a number both."""
+    if rules.region is None:
+        raise Unmodelled("number_type without a region")
+    parsed = parse(rewrite(number, rules.rewrites), rules.region, rules.internal_max_digits)
+    if parsed is None or parsed.country_code != phonenumbers.country_code_for_region(rules.region):
+        return ("unknown",)
+    if not phonenumbers.is_valid_number(parsed):
+        return ("unknown",)
+    kind = phonenumbers.number_type(parsed)
+    if kind not in NUMBER_TYPES:
+        raise Unmodelled(f"a number of libphonenumber type {kind}, which number_type does not name")
+    return NUMBER_TYPES[kind]
+
+
+def html_escape(value: str) -> str:
+    """htmlspecialchars with quotes: & < > " and ' (as &#039;)."""
+    return html.escape(value, quote=True).replace("&#x27;", "&#039;")
+
+
+YEARS = range(2025, 2033)  # README: the holidays are written for 2025-2032
+
+
+def calendar_days(items: list[str]) -> set[date]:
+    """`off`/`workdays` (README "calendar"): a date YYYY-MM-DD, a day of every year MM-DD, and
+    ranges A..B of either (a yearly range may run over New Year: 12-28..01-06)."""
+    out: set[date] = set()
+    for item in items:
+        first, _, last = (p.strip() for p in item.partition(".."))
+        last = last or first
+        if len(first) == 10:
+            a, b = date.fromisoformat(first), date.fromisoformat(last)
+            out |= {a + timedelta(n) for n in range((b - a).days + 1)}
+            continue
+        (m1, d1), (m2, d2) = ((int(x) for x in t.split("-")) for t in (first, last))
+        for year in YEARS:
+            # every day from (m1, d1) to (m2, d2) of a leap year, then placed in `year`
+            start = date(2000, m1, d1)
+            end = date(2000 if (m2, d2) >= (m1, d1) else 2001, m2, d2)
+            for n in range((end - start).days + 1):
+                day = start + timedelta(n)
+                try:
+                    out.add(date(year + day.year - 2000, day.month, day.day))
+                except ValueError:  # 02-29 of a year that has none
+                    pass
+    return out
 
 
 def clean_utf8(value: Any) -> Any:
@@ -297,16 +452,16 @@ class Call:
     params: Any
     now: int
     sent: list[tuple[str, str, Any]] = field(default_factory=list)
+    headers: list[list[str] | None] = field(default_factory=list)  # None: not modelled
 
 
 class Model:
     def __init__(self, loaded: Any):
         self.spec = loaded.spec
         spec = self.spec
-        if spec.fields:
-            raise Unmodelled("fields: overrides")
-        if spec.shadow:
-            raise Unmodelled("shadow")
+        for key in spec.fields or {}:
+            if key not in TABLE:
+                raise Unmodelled(f"fields: an override of {key}")
         self.client = self._phone_rules(spec.phones.client if spec.phones else None)
         self.raw_only = False  # client_phone conditions test the number only as sent (a known defect's reading)
         self.user = self._phone_rules(spec.phones.user if spec.phones else None)
@@ -329,12 +484,40 @@ class Model:
         call = Call(customization, params, now)
         if not isinstance(params, dict):
             raise Unmodelled("input that is not an object")
-        section_name = SECTION_OF.get(customization)
-        section = getattr(self.spec, section_name) if section_name else None
-        if section is not None and getattr(section, "shadow", None):
-            raise Unmodelled("shadow")
+        section = self.section(customization)
         handler = getattr(self, "_" + customization)
-        return handler(call, section)
+        decided = handler(call, section)
+        if self.shadowed(customization):
+            return self.pass_through(call)
+        return decided
+
+    def decision(self, customization: str, params: Any, now: int) -> Any:
+        """What the spec decides (in shadow mode: the capture log's would_reply)."""
+        call = Call(customization, params, now)
+        return getattr(self, "_" + customization)(call, self.section(customization))
+
+    def section(self, customization: str) -> Any:
+        if customization in ("process_client_phone", "process_user_phone"):
+            phones = self.spec.phones
+            return getattr(phones, customization.split("_")[1]) if phones is not None else None
+        name = SECTION_OF.get(customization)
+        return getattr(self.spec, name) if name else None
+
+    def shadowed(self, customization: str) -> bool:
+        """`shadow: true` at the top or in the section; a section's own `shadow` wins (README
+        "Trying a spec on a live server": `final_params: {shadow: false}` acts)."""
+        section = self.section(customization)
+        own = getattr(section, "shadow", None) if section is not None else None
+        return bool(self.spec.shadow if own is None else own)
+
+    def pass_through(self, call: Call) -> Any:
+        """README "Pass-through": the documented reply keys; need_registration registers,
+        post_registration answers only state."""
+        if call.customization == "need_registration":
+            return self.ok({"result": True})
+        if call.customization == "post_registration":
+            return {"state": "success"}
+        return self.passthrough(call)
 
     @staticmethod
     def ok(data: Any) -> dict[str, Any]:
@@ -393,53 +576,200 @@ class Model:
 
     def _customize_show_call_card(self, call: Call, section: Any) -> Any:
         if section is not None and section.show_on is not None:
-            raise Unmodelled("call_card.show_on")
+            # spec-language.md: "stages on which the card is shown; on other stages the file
+            # cancels the card request (empty data)"
+            stages = self.texts("stage", call)
+            if not stages:
+                raise Unmodelled("call_card.show_on on a call without a stage")
+            if not any(stage in section.show_on for stage in stages):
+                return self.ok({})
         return self._params_section(call, section)
 
     def _customize_attach_record_url(self, call: Call, section: Any) -> Any:
-        if section is not None and (section.description is not None or section.description_type is not None):
-            raise Unmodelled("record_link.description")
-        return self._params_section(call, section)
+        reply = self._params_section(call, section)
+        if section is None or not reply["data"]:
+            return reply
+        for key in ("DESCRIPTION", "DESCRIPTION_TYPE"):
+            if key in section.set or any(key in rule.set for rule in section.rules):
+                raise Unmodelled(f"record_link.description beside a set of {key}")
+        kind = section.description_type if section.description_type is not None else 3
+        if section.description is not None:
+            # README: "In an HTML record link the values are HTML-escaped" (3, HTML, is the
+            # default type); in text (1) and BBCode (2) they go as they are.
+            escape = html_escape if kind == 3 else (lambda v: v)
+            reply["data"]["DESCRIPTION"] = "".join(
+                part if isinstance(part, str) else escape(self.placeholder(part, call))
+                for part in placeholders.parse(section.description)
+            )
+        if section.description_type is not None:
+            reply["data"]["DESCRIPTION_TYPE"] = section.description_type
+        return reply
 
     def _customize_autodistribution(self, call: Call, section: Any) -> Any:
-        if section is not None and section.callerid_name is not None:
-            raise Unmodelled("autodistribution.callerid_name")
-        return self._params_section(call, section)
+        reply = self._params_section(call, section)
+        if section is None or section.callerid_name is None or not reply["data"]:
+            return reply
+        if "name" in section.set or any("name" in rule.set for rule in section.rules):
+            raise Unmodelled("callerid_name beside a set of name")
+        parts = placeholders.parse(section.callerid_name)
+        values = [self.placeholder(part, call) for part in parts if not isinstance(part, str)]
+        if not values:
+            raise Unmodelled("callerid_name without placeholders")
+        if all(v == "" for v in values):
+            # README: every placeholder empty: the connector's own name stays (cut like any
+            # CallerID name: "always cut to 20 characters")
+            name = reply["data"].get("name")
+            if not isinstance(name, str):
+                return reply
+        else:
+            name = "".join(part if isinstance(part, str) else values.pop(0) for part in parts)
+        if any(0xDC80 <= ord(c) <= 0xDCFF for c in name):
+            raise Unmodelled("a stray byte in a CallerID name")
+        # spec-language.md: control characters, CR/LF and '"' removed, then cut to 20 characters
+        name = "".join(c for c in name if c != '"' and ord(c) >= 0x20 and ord(c) != 0x7F)
+        reply["data"]["name"] = name[:20]
+        return reply
 
     def _process_task_creation_params(self, call: Call, section: Any) -> Any:
-        if section is not None:
-            raise Unmodelled("tasks")
-        return self.passthrough(call)
+        reply = self.passthrough(call)
+        if section is None:
+            return reply
+        fields = reply["data"].get("fields")
+        if not isinstance(fields, dict):
+            raise Unmodelled("task fields that are not an object")
+        fields = dict(fields)
+        reply["data"]["fields"] = fields
+        # README "Sections": tasks sets task `fields`; set on every call, then every matching rule
+        self._apply(section.set, call, fields)
+        for rule in section.rules:
+            if self.holds(rule.when, call):
+                if rule.cancels():
+                    return self.ok({})
+                self._apply(rule.set, call, fields)
+        if section.deadline_hours is not None:
+            if "DEADLINE" in section.set or any("DEADLINE" in rule.set for rule in section.rules):
+                raise Unmodelled("deadline_hours beside a set of DEADLINE")
+            fields["DEADLINE"] = self.deadline(fields.get("DEADLINE"), section, call)
+        return reply
+
+    def deadline(self, sent: Any, section: Any, call: Call) -> str:
+        """README: DEADLINE = now + N h, written in the notation the connector sent (ISO with its
+        offset; Y-m-d H:i:s or d.m.Y H:i:s in the section's or the spec's timezone)."""
+        at = datetime.fromtimestamp(call.now, UTC) + timedelta(hours=section.deadline_hours)
+        if not isinstance(sent, str):
+            raise Unmodelled("a DEADLINE that is not text")
+        m = re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}([+-]\d{2}):(\d{2})", sent)
+        if m:
+            sign = -1 if m.group(1)[0] == "-" else 1
+            offset = timedelta(hours=int(m.group(1)[1:]), minutes=int(m.group(2))) * sign
+            local = at.astimezone(timezone(offset))
+            return local.strftime("%Y-%m-%dT%H:%M:%S") + m.group(1) + ":" + m.group(2)
+        zone_name = section.timezone or self.spec.timezone
+        if zone_name is None:
+            raise Unmodelled("a deadline without a timezone")
+        local = at.astimezone(ZoneInfo(zone_name))
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", sent):
+            return local.strftime("%Y-%m-%d %H:%M:%S")
+        if re.fullmatch(r"\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}:\d{2}", sent):
+            return local.strftime("%d.%m.%Y %H:%M:%S")
+        raise Unmodelled(f"a DEADLINE written {sent!r}")
 
     def _process_record_file_path(self, call: Call, section: Any) -> Any:
-        if section is not None:
-            raise Unmodelled("record")
-        return self.passthrough(call)
+        reply = self.passthrough(call)
+        if section is None:
+            return reply
+        if section.convert is not None:
+            raise Unmodelled("record.convert (runs a command)")
+        path = reply["data"].get("path")
+        if not isinstance(path, str):
+            raise Unmodelled("a record path that is not text")
+        if any(0xDC80 <= ord(c) <= 0xDCFF for c in path):
+            raise Unmodelled("a stray byte in a record path")
+        # README "Sections": record: path rewrites, in order
+        reply["data"]["path"] = rewrite(path, tuple((r.match, r.replace) for r in section.rewrite))
+        return reply
 
     def _post_registration(self, call: Call, section: Any) -> Any:
         hook = section.webhook if section is not None else None
         if hook is not None and self.holds(hook.when, call):
-            if hook.body is not None or hook.headers:
-                raise Unmodelled("webhook text body or headers")
             url = "".join(
                 part if isinstance(part, str) else urllib.parse.quote(self.placeholder(part, call), safe="")
                 for part in placeholders.parse(hook.url)
             )
-            if hook.json_ is not None:
-                body: Any = self.value(hook.json_, call)
+            headers: list[str] | None = None
+            if hook.body is not None:
+                body: Any = self.text_body(hook, call)
+                headers = self.hook_headers(hook, call)
+            elif hook.json_ is not None:
+                body = self.value(hook.json_, call)
             elif hook.method == "GET":
                 body = ""
             else:
                 body = call.params
             call.sent.append((hook.method, url, clean_utf8(body)))
+            call.headers.append(headers)
         return {"state": "success"}
 
+    @staticmethod
+    def body_type(hook: Any) -> tuple[str, bool]:
+        """README "Sections", post_registration: a text body's Content-Type is the one `headers`
+        gives, else application/json when it starts with { or [, else text/plain; charset=utf-8.
+        (the media type, whether the file adds it)"""
+        given = [v for k, v in hook.headers.items() if k.lower() == "content-type"]
+        if given:
+            return given[0], False
+        first = hook.body.lstrip()[:1]
+        return ("application/json" if first in ("{", "[") else "text/plain; charset=utf-8"), True
+
+    def text_body(self, hook: Any, call: Call) -> Any:
+        """The body's placeholders escaped for its type: JSON string characters for JSON,
+        URL-encoding for x-www-form-urlencoded, as they are otherwise."""
+        media = self.body_type(hook)[0].lower()
+        out = []
+        for part in placeholders.parse(hook.body):
+            if isinstance(part, str):
+                out.append(part)
+                continue
+            value = self.placeholder(part, call)
+            if any(0xDC80 <= ord(c) <= 0xDCFF for c in value):
+                raise Unmodelled("a stray byte in a text body")
+            if "json" in media:
+                value = json.dumps(value, ensure_ascii=False)[1:-1]
+            elif "x-www-form-urlencoded" in media:
+                value = urllib.parse.quote(value, safe="")
+            out.append(value)
+        text_value = "".join(out)
+        if "json" in media:
+            try:
+                return json.loads(text_value)  # compared as JSON: how a character is escaped is free
+            except ValueError:
+                raise Unmodelled("a JSON body that the placeholders' values make invalid") from None
+        return text_value
+
+    def hook_headers(self, hook: Any, call: Call) -> list[str]:
+        """The spec's headers with their placeholders filled (a line break would end the header:
+        CR/LF become spaces), and the Content-Type the file adds."""
+        out = []
+        for name, template in hook.headers.items():
+            value = self.fill(template, call)
+            if any(0xDC80 <= ord(c) <= 0xDCFF for c in value):
+                raise Unmodelled("a stray byte in a header")
+            out.append(f"{name}: " + value.replace("\r", " ").replace("\n", " "))
+        media, added = self.body_type(hook)
+        if added:
+            out.append(f"Content-Type: {media}")
+        return out
+
     def webhooks(self, customization: str, params: Any, now: int) -> list[tuple[str, str, Any]]:
-        """The requests the file sends for this call: (method, URL, body as a JSON value)."""
+        """The requests the file sends for this call: (method, URL, body as a JSON value); none in
+        shadow mode (README: "a webhook is not sent")."""
+        return self.requests(customization, params, now).sent
+
+    def requests(self, customization: str, params: Any, now: int) -> Call:
         call = Call(customization, params, now)
-        if customization == "post_registration" and isinstance(params, dict):
+        if customization == "post_registration" and isinstance(params, dict) and not self.shadowed(customization):
             self._post_registration(call, self.spec.post_registration)
-        return call.sent
+        return call
 
     def _process_originate_params(self, call: Call, section: Any) -> Any:
         reply = self.passthrough(call)
@@ -462,8 +792,6 @@ class Model:
             when_set = (section.set, None) if rule is None else (rule.set, rule)
             values, this = when_set
             if this is not None:
-                if this.when.client_phone is not None:
-                    raise Unmodelled("client_phone in originate rules (the clicked number in E.164)")
                 if not self.holds(this.when, call):
                     continue
                 if this.cancels():
@@ -520,6 +848,13 @@ class Model:
 
     def placeholder(self, part: Any, call: Call) -> str:
         """The text of one placeholder: the first value found, "" when none."""
+        if part.rest:
+            # spec-language.md: `{a ?? b ?? c}`: the first alternative that has a value
+            for option in part.options:
+                value = self.placeholder(option, call)
+                if value != "":
+                    return value
+            return ""
         if part.path is not None:
             found = walk(call.params, list(part.path))
             first = next((v for v in found if v is not None), None)
@@ -624,7 +959,7 @@ class Model:
         params = call.params
         direction = None
         out: list[Any] = []
-        for path, pick, dirs, only, every in TABLE[key]:
+        for path, pick, dirs, only, every in self.sources(key):
             if only is not None and call.customization not in only:
                 continue
             if dirs is not None:
@@ -651,6 +986,24 @@ class Model:
                     out.append(mapped)
         return out
 
+    def sources(self, key: str) -> list[tuple[str, Any, Any, Any, bool]]:
+        """README "Where each condition key ... reads its value": a `fields:` override's paths are
+        tried before the table's general sources, which stay; `{replace: [...]}` reads only the
+        paths given.  The sources that read a customization's own input (the table's `[only …]`
+        rows) stay first either way."""
+        table = TABLE[key]
+        fields = self.spec.fields or {}
+        # the number as sent is the same number: client_phone's override moves it too
+        override = fields.get(key, fields.get("client_phone") if key == "client_phone.raw" else None)
+        if override is None:
+            return table
+        replacing = not isinstance(override, list)
+        paths = list(override.replace) if replacing else list(override)
+        own = [row for row in table if row[3] is not None]
+        general = [row for row in table if row[3] is None]
+        given = [(path, None, None, None, False) for path in paths]
+        return own + given + ([] if replacing else general)
+
     def texts(self, key: str, call: Call) -> list[str]:
         return [t for t in (text(v) for v in self.values(key, call)) if t is not None and t != ""]
 
@@ -664,11 +1017,54 @@ class Model:
                     return True
         return False
 
+    def named_codes(self) -> set[int]:
+        """The calling codes of every country the spec's `country` conditions name."""
+        found: set[int] = set()
+
+        def visit(value: Any) -> None:
+            if isinstance(value, dict):
+                for key, item in value.items():
+                    if key == "country" and item:
+                        for code in item if isinstance(item, (list, tuple)) else [item]:
+                            if code != "unknown":
+                                found.add(phonenumbers.country_code_for_region(code))
+                    else:
+                        visit(item)
+            elif isinstance(value, (list, tuple)):
+                for item in value:
+                    visit(item)
+
+        visit(self.spec.model_dump(by_alias=True, exclude_none=True))
+        return found
+
+    def number_rules(self, call: Call) -> PhoneRules | None:
+        """How the client's number is read: originate's rules (its region first) in click-to-call,
+        phones.client elsewhere (README "Conditions")."""
+        if call.customization == "process_originate_params" and self.spec.originate is not None:
+            return self.originate_rules(self.spec.originate)
+        return self.client
+
     def holds(self, when: Any, call: Call) -> bool:
-        if when.number_type is not None:
-            raise Unmodelled("number_type")
-        if getattr(when, "country", None) is not None:
-            raise Unmodelled("country")
+        if when.country is not None or when.number_type is not None:
+            rules = self.number_rules(call)
+            numbers = self.texts("client_phone", call)
+            if any(0xDC80 <= ord(c) <= 0xDCFF for r in numbers for c in r):
+                raise Unmodelled("a stray byte in the client's number")
+            if rules is None or rules.region is None:
+                raise Unmodelled("country or number_type without a region")
+            if when.country is not None:
+                # README: a condition holds when any value found matches; no number is unknown
+                carried = {own_code(rules.region)} | self.named_codes()
+                countries = [country_of(n, rules, carried) for n in numbers] or ["unknown"]
+                if not any(c in when.country for c in countries):
+                    return False
+            if when.number_type is not None:
+                kinds = [k for n in numbers for k in types_of(n, rules)] or ["unknown"]
+                if not any(k in when.number_type for k in kinds):
+                    return False
+        if when.client_phone_raw is not None:
+            if not self.matches(when.client_phone_raw, self.texts("client_phone.raw", call)):
+                return False
         if (when.hours is not None or when.days is not None) and not self._in_hours(when, call):
             return False
         if when.direction is not None and not any(v in when.direction for v in self.texts("direction", call)):
@@ -683,7 +1079,11 @@ class Model:
             raw = self.texts("client_phone", call)
             if any(0xDC80 <= ord(c) <= 0xDCFF for r in raw for c in r):
                 raise Unmodelled("a stray byte in the client's number")
-            both = raw + ([normalise(r, self.client) for r in raw] if self.client and not self.raw_only else [])
+            written = self.client
+            if call.customization == "process_originate_params" and self.spec.originate is not None:
+                # README: in originate rules the written form is the clicked number in E.164
+                written = replace(self.originate_rules(self.spec.originate), format="e164")
+            both = raw + ([normalise(r, written) for r in raw] if written and not self.raw_only else [])
             if not self.matches(when.client_phone, both):
                 return False
         for key in ("answered", "is_ivr"):
@@ -744,17 +1144,14 @@ class Model:
         on: set[date] = set()
         if cal is None:
             return off, on
-        plain = re.compile(r"\d{4}-\d{2}-\d{2}")
-        if not isinstance(cal.holidays, (str, type(None))) or (cal.holidays and "-" in cal.holidays):
-            raise Unmodelled("holidays of a subdivision or a list of countries")
-        if not all(isinstance(d, str) and plain.fullmatch(d) for d in [*cal.off, *cal.workdays]):
-            raise Unmodelled("calendar days of every year or ranges")
-        if cal.holidays:
-            days = holidays.country_holidays(cal.holidays, years=range(2025, 2033))
+        # README "calendar": a country, an ISO 3166-2 subdivision (DE-BY) or a list of them
+        for code in [cal.holidays] if isinstance(cal.holidays, str) else list(cal.holidays or ()):
+            country, _, subdivision = code.partition("-")
+            days = holidays.country_holidays(country, subdiv=subdivision or None, years=YEARS)
             off |= set(days.keys())
             on |= set(getattr(days, "weekend_workdays", ()))
-        off |= {date.fromisoformat(d) for d in cal.off}
-        on |= {date.fromisoformat(d) for d in cal.workdays}
+        off |= calendar_days(cal.off)
+        on |= calendar_days(cal.workdays)
         return off - on, on
 
     def _in_schedule(self, name: str, today: date, minute: int) -> bool:
