@@ -23,7 +23,7 @@ from generator.php.matrix import VERSIONS, run_version, versions_for
 from generator.php.runner import Case, run_batch
 from tests.conftest import ROOT, SPECS, count, load, render_to
 from tests.corpus.calls import CUSTOMIZATIONS, generate_calls
-from tests.corpus.model import Call, Model, Unmodelled, verdict
+from tests.corpus.model import Call, Model, Unmodelled, clean_utf8, verdict
 
 SEED = 20261201
 CALLS = 3000  # per spec
@@ -350,3 +350,43 @@ def test_every_php_of_the_matrix_agrees_with_the_model_on_a_sample(version, tmp_
     for (corpus, i), result in zip(sample, results):
         problems += compare(corpus, {i: result}, version)
     assert not problems, report(problems, len(sample))
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in CORPUS_SPECS if load(p).spec.capture is not None], ids=lambda p: p.stem if p.stem != "spec" else p.parent.name
+)
+def test_capture_log_agrees_with_the_model(path, tmp_path_factory, php):
+    """docs/design/spec-language.md "Capture log": one line per call each file saw, with its
+    customization, the spec's name, the input, the reply the connector got and, in shadow mode,
+    `would_reply`, what the spec decided.  Redacted logs are compared in what redaction keeps."""
+    corpus = corpus_of(path, tmp_path_factory)
+    results = corpus.run_native(php)
+    assert corpus.model is not None and corpus.capture_dir is not None
+    redact = corpus.loaded.spec.capture.redact
+    lines: dict[str, list[dict[str, Any]]] = {}
+    for log in sorted(corpus.capture_dir.glob("*.jsonl")):
+        lines[log.stem] = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    problems = []
+    seen: Counter[str] = Counter()
+    for i in results:  # in the order the one PHP process ran them
+        call = corpus.calls[i]
+        name = call["customization"]
+        n = seen[name]
+        seen[name] += 1
+        line = lines.get(name, [])[n] if n < len(lines.get(name, [])) else None
+        # a file for a section the spec leaves out is the pass-through: it decides nothing
+        shadow = corpus.model.shadowed(name) and corpus.model.section(name) is not None
+        wanted: dict[str, Any] = {"v": 1, "customization": name, "spec": corpus.loaded.spec.name}
+        if not redact:
+            wanted["input"] = empty_as_list(clean_utf8(call["input"]))
+            wanted["reply"] = empty_as_list(clean_utf8(corpus.expected[i]))
+            if shadow:
+                wanted["would_reply"] = empty_as_list(clean_utf8(corpus.model.decision(name, call["input"], call["now"])))
+        got = None if line is None else {k: empty_as_list(line.get(k)) for k in wanted}
+        if got != wanted or line is None or ("would_reply" in line) != shadow:
+            problems.append(f"{name} call {i}: line {n} of {name}.jsonl is {line!r}, expected {wanted!r}")
+    for name, found in lines.items():
+        if len(found) != seen[name]:
+            problems.append(f"{name}.jsonl holds {len(found)} lines for {seen[name]} calls")
+    count("capture lines compared with the model", sum(seen.values()))
+    assert not problems, report(problems, len(results))
