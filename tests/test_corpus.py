@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import holidays
 import phonenumbers
 import pytest
 
@@ -53,7 +55,18 @@ def _hints(spec: Any) -> dict[str, list[Any]]:
             for key, item in value.items():
                 if value is top and key == "fields":
                     continue  # paths, not values
-                if key in ("extension", "trunk", "line", "status", "client_phone") and item is not None:
+                if key == "client_phone.raw" and item is not None:
+                    # a number as sent that the pattern's literal start and its length suggest
+                    for v in item if isinstance(item, list) else [item]:
+                        pattern = v.get("regex") if isinstance(v, dict) else None
+                        if isinstance(pattern, str):
+                            lead = re.match(r"\^?(\\?\+?[0-9]*)", pattern)
+                            start = lead.group(1).replace("\\", "") if lead else ""
+                            for length in (10, 11, 12):
+                                hints.setdefault("client_phone", []).append(
+                                    start + "123456789012"[: max(0, length - len(start.lstrip("+")))]
+                                )
+                elif key in ("extension", "trunk", "line", "status", "client_phone") and item is not None:
                     for v in item if isinstance(item, list) else [item]:
                         if isinstance(v, (str, int)):
                             hints.setdefault(key, []).append(v)
@@ -61,7 +74,15 @@ def _hints(spec: Any) -> dict[str, list[Any]]:
                             # a number the pattern's literal start suggests
                             lead = v["regex"].lstrip("^").replace("\\+", "+").replace("?", "")
                             if key == "client_phone" and lead[:1] in "+0123456789":
-                                hints.setdefault(key, []).append(lead.split("(")[0] + "1234567")
+                                number = lead.split("(")[0] + "1234567"
+                                hints.setdefault(key, []).append(number)
+                                if number.startswith("+"):  # the same number written nationally
+                                    try:
+                                        parsed = phonenumbers.parse(number[:16])
+                                        national = phonenumbers.PhoneNumberFormat.NATIONAL
+                                        hints[key].append(phonenumbers.format_number(parsed, national))
+                                    except phonenumbers.NumberParseException:
+                                        pass
                             elif key == "trunk":
                                 hints.setdefault(key, []).append(lead.split("(")[0] + "x")
                 elif key == "field" and item is not None:
@@ -81,7 +102,28 @@ def _hints(spec: Any) -> dict[str, list[Any]]:
 
     top = spec.model_dump(by_alias=True, exclude_none=True)
     visit(top)
+    if spec.calendar is not None:
+        hints["day"] = calendar_days(spec.calendar)
     return hints
+
+
+def calendar_days(calendar: Any) -> list[Any]:
+    """The days a calendar names, in the corpus's year: its holidays, its own days off and workdays
+    (each end of a range, each year of a yearly day), and the days beside them."""
+    years = range(START.year, START.year + 2)
+    named: set[Any] = set()
+    for region in calendar.regions():
+        country, _, subdivision = region.partition("-")
+        named |= set(holidays.country_holidays(country, subdiv=subdivision or None, years=years))
+    for item in [*calendar.off, *calendar.workdays]:
+        for end in item.split(".."):
+            end = end.strip()
+            for year in years if len(end) == 5 else [int(end[:4])]:
+                try:
+                    named.add(date(year, int(end[-5:-3]), int(end[-2:])))
+                except ValueError:  # 02-29
+                    pass
+    return sorted(d + timedelta(days=k) for d in named for k in (-1, 0, 1))
 
 
 class Corpus:

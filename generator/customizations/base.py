@@ -33,13 +33,15 @@ def say(value: object) -> str:
     return marked.php_comment_text(str(value))
 
 
-def _parser_metadata(region: str, internal: int | None, extra: tuple[str, ...] = ()) -> str:
+def _parser_metadata(region: str, internal: int | None, extra: tuple[str, ...] = (), strict: bool = True) -> str:
     """What the PHP phone parser needs of a region, as a literal (no national formats: the caller
     reads numbers, it does not write them in national notation); `extra`: regions whose calling
-    codes' regions are wanted too (the `country` condition)."""
+    codes' regions are wanted too (the `country` condition); `strict` off: a number no plan allows is
+    read all the same (`invalid: normalize`)."""
     from generator.emit.phones import region_metadata
 
-    return marked.php_pretty(region_metadata(region, internal, national=False, extra=extra), indent=4, width=110)
+    meta = region_metadata(region, internal, national=False, extra=extra, strict=strict)
+    return marked.php_pretty(meta, indent=4, width=110)
 
 
 def _moment_word(hours: Any) -> str:
@@ -68,6 +70,9 @@ class FileContext:
         # originate with a region: the rules' client_phone is the clicked number as written and
         # in E.164 for (region, internal_max_digits), not as phones.client writes it.
         self.clicked: tuple[str, int | None] | None = None
+        # originate's `invalid: keep`: the rules' E.164 form of a number no plan allows is the number
+        # as clicked; with `normalize` it is written in E.164 anyway, as the dialled number is.
+        self.clicked_strict = True
         self.reported_keys: set[str] = set()  # the keys a rule reads (said on stderr when missing)
         # The keys whose accessor says so, known before the file is written (pipeline.render_one
         # finds them in a first pass): an accessor is named after its code, so a file must know
@@ -352,7 +357,7 @@ class FileContext:
             head = "($values) {\n    if (!is_array($values)) {\n        return $values;\n    }\n"
             if self.clicked is not None:
                 region, internal = self.clicked
-                meta = _parser_metadata(region, internal)
+                meta = _parser_metadata(region, internal, strict=self.clicked_strict)
                 about = f"// the client's numbers as sent and in E.164, by the numbering plan of {say(region)}"
                 body = f"    return array_merge($values, {self.fn('phones_e164')}($values, {meta}));\n}}\n"
             else:

@@ -63,6 +63,7 @@ class OriginateParams(ReplyMapCustomization):
             # Rules see the clicked number in E.164 however Bitrix24 wrote it ("+7 701 234 56 78",
             # "87012345678"), not as typed: one pattern then covers every notation.
             ctx.clicked = (region, section.internal_max_digits)
+            ctx.clicked_strict = section.invalid == "keep"
         about = f"format {section.format}" + (f", region {region}" if region else "")
         steps = phone_steps(
             ctx,

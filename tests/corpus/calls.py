@@ -325,6 +325,16 @@ class _Maker:
             channel[rng.choice(UNKNOWN_KEYS)] = rng.choice(("x", 1, None, {"y": "Ж"}))
         return channel
 
+    def record(self, start: str, linked: str) -> str:
+        """A recording's path, or the link some setups keep (a query with '&', a name with quotes)."""
+        rng = self.rng
+        style = rng.random()
+        if style < 0.15:
+            return f"https://pbx.example/rec?id={linked}&fmt=mp3&t={rng.randrange(10**6)}"
+        if style < 0.2:
+            return f"/var/spool/asterisk/monitor/O'Brien \"VIP\" <{linked}>.wav"
+        return f"/var/spool/asterisk/monitor/{start[:10].replace('-', '/')}/{linked}.wav"
+
     def user(self, ext: str) -> dict[str, Any] | None:
         rng = self.rng
         if rng.random() < 0.1:
@@ -376,9 +386,7 @@ class _Maker:
             "deal": None if rng.random() < 0.7 else {"id": rng.randint(1, 9999), "title": self.text(COMPANIES)},
             "entity": self.entity(),
             "is_ivr": (not answered) and rng.random() < 0.3,
-            "record": ""
-            if not answered
-            else f"/var/spool/asterisk/monitor/{when[0][:10].replace('-', '/')}/{linked}.wav",
+            "record": "" if not answered else self.record(when[0], linked),
             "registration": None if rng.random() < 0.5 else {"id": f"externalCall.{rng.randrange(16**12):012x}"},
             "result": self.pick("status", STATUSES),
         }
@@ -531,7 +539,8 @@ def generate_calls(
     """`n` calls drawn from `seed` (the same arguments give the same calls, on every machine).
     `regions`: where client numbers come from (default REGIONS); `hints`: extra values to mix in
     per key ("extension", "trunk", "status", "line", "client_phone", "user.id", "caller_id",
-    "dial_status", "position"), so that a spec's own values occur; calls are spread over `days`
+    "dial_status", "position"; "day": dates on which a third of the calls fall), so that a spec's
+    own values occur; calls are spread over `days`
     days from `start` (default 2026-11-01 UTC)."""
     rng = random.Random(seed)
     maker = _Maker(rng, regions or REGIONS, invalid_bytes, hints or {})
@@ -539,6 +548,10 @@ def generate_calls(
     span = days * 86400
     for _ in range(n):
         now = first + timedelta(seconds=rng.randrange(span))
+        on_days = (hints or {}).get("day")
+        if on_days and rng.random() < 0.35:  # a day the spec's calendar names (a holiday, a day off...)
+            day = rng.choice(list(on_days))
+            now = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(seconds=rng.randrange(-7200, 86400))
         name = rng.choice(customizations)
         shape = rng.choice(("3.13", "3.13", "3.13", "3.10", "pre-3.10"))
         if name == "process_originate_params":
