@@ -9,6 +9,7 @@ PHP runs every call (batched: one PHP process per spec); every PHP of the matrix
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import re
@@ -77,12 +78,10 @@ def _hints(spec: Any) -> dict[str, list[Any]]:
                                 number = lead.split("(")[0] + "1234567"
                                 hints.setdefault(key, []).append(number)
                                 if number.startswith("+"):  # the same number written nationally
-                                    try:
+                                    with contextlib.suppress(phonenumbers.NumberParseException):
                                         parsed = phonenumbers.parse(number[:16])
                                         national = phonenumbers.PhoneNumberFormat.NATIONAL
                                         hints[key].append(phonenumbers.format_number(parsed, national))
-                                    except phonenumbers.NumberParseException:
-                                        pass
                             elif key == "trunk":
                                 hints.setdefault(key, []).append(lead.split("(")[0] + "x")
                 elif key == "field" and item is not None:
@@ -119,10 +118,8 @@ def calendar_days(calendar: Any) -> list[Any]:
         for end in item.split(".."):
             end = end.strip()
             for year in years if len(end) == 5 else [int(end[:4])]:
-                try:
+                with contextlib.suppress(ValueError):  # 02-29
                     named.add(date(year, int(end[-5:-3]), int(end[-2:])))
-                except ValueError:  # 02-29
-                    pass
     return sorted(d + timedelta(days=k) for d in named for k in (-1, 0, 1))
 
 
@@ -141,9 +138,7 @@ class Corpus:
         self.files = render_to(self.loaded, folder)
         names, size = EXTRA.get(path.stem, (CUSTOMIZATIONS, CALLS))
         self.calls = list(
-            generate_calls(
-                SEED, size, hints=_hints(self.loaded.spec), start=START, days=DAYS, customizations=names
-            )
+            generate_calls(SEED, size, hints=_hints(self.loaded.spec), start=START, days=DAYS, customizations=names)
         )
         self.expected: list[Any] = []
         self.unmodelled: Counter[str] = Counter()
@@ -395,7 +390,9 @@ def test_every_php_of_the_matrix_agrees_with_the_model_on_a_sample(version, tmp_
 
 
 @pytest.mark.parametrize(
-    "path", [p for p in CORPUS_SPECS if load(p).spec.capture is not None], ids=lambda p: p.stem if p.stem != "spec" else p.parent.name
+    "path",
+    [p for p in CORPUS_SPECS if load(p).spec.capture is not None],
+    ids=lambda p: p.stem if p.stem != "spec" else p.parent.name,
 )
 def test_capture_log_agrees_with_the_model(path, tmp_path_factory, php):
     """docs/design/spec-language.md "Capture log": one line per call each file saw, with its
@@ -423,7 +420,9 @@ def test_capture_log_agrees_with_the_model(path, tmp_path_factory, php):
             wanted["input"] = empty_as_list(clean_utf8(call["input"]))
             wanted["reply"] = empty_as_list(clean_utf8(corpus.expected[i]))
             if shadow:
-                wanted["would_reply"] = empty_as_list(clean_utf8(corpus.model.decision(name, call["input"], call["now"])))
+                wanted["would_reply"] = empty_as_list(
+                    clean_utf8(corpus.model.decision(name, call["input"], call["now"]))
+                )
         got = None if line is None else {k: empty_as_list(line.get(k)) for k in wanted}
         if got != wanted or line is None or ("would_reply" in line) != shadow:
             problems.append(f"{name} call {i}: line {n} of {name}.jsonl is {line!r}, expected {wanted!r}")

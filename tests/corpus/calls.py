@@ -332,7 +332,7 @@ class _Maker:
         if style < 0.15:
             return f"https://pbx.example/rec?id={linked}&fmt=mp3&t={rng.randrange(10**6)}"
         if style < 0.2:
-            return f"/var/spool/asterisk/monitor/O'Brien \"VIP\" <{linked}>.wav"
+            return f'/var/spool/asterisk/monitor/O\'Brien "VIP" <{linked}>.wav'
         return f"/var/spool/asterisk/monitor/{start[:10].replace('-', '/')}/{linked}.wav"
 
     def user(self, ext: str) -> dict[str, Any] | None:

@@ -12,6 +12,7 @@ covered (and reports how many), never as agreement.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import re
@@ -220,8 +221,8 @@ class PhoneRules:
 
 
 def rewrite(number: str, rewrites: tuple[tuple[str, str], ...]) -> str:
-    for match, replace in rewrites:
-        number = pcre(match).sub(php_replacement(replace), number)
+    for match, replacement in rewrites:
+        number = pcre(match).sub(php_replacement(replacement), number)
     return number
 
 
@@ -424,10 +425,8 @@ def calendar_days(items: list[str]) -> set[date]:
             end = date(2000 if (m2, d2) >= (m1, d1) else 2001, m2, d2)
             for n in range((end - start).days + 1):
                 day = start + timedelta(n)
-                try:
+                with contextlib.suppress(ValueError):  # 02-29 of a year that has none
                     out.add(date(year + day.year - 2000, day.month, day.day))
-                except ValueError:  # 02-29 of a year that has none
-                    pass
     return out
 
 
@@ -1062,9 +1061,9 @@ class Model:
                 kinds = [k for n in numbers for k in types_of(n, rules)] or ["unknown"]
                 if not any(k in when.number_type for k in kinds):
                     return False
-        if when.client_phone_raw is not None:
-            if not self.matches(when.client_phone_raw, self.texts("client_phone.raw", call)):
-                return False
+        raw = when.client_phone_raw
+        if raw is not None and not self.matches(raw, self.texts("client_phone.raw", call)):
+            return False
         if (when.hours is not None or when.days is not None) and not self._in_hours(when, call):
             return False
         if when.direction is not None and not any(v in when.direction for v in self.texts("direction", call)):
