@@ -415,21 +415,15 @@ function itgrix_rt_utf8_cut($text, $limit)
 // scripts it reads most often (full-width, Arabic-Indic, Eastern Arabic-Indic) as ASCII digits.
 function itgrix_rt_phone_unicode()
 {
-    return array(
-        "\xC2\xA0" => ' ', "\xC2\xAD" => ' ', "\xE2\x80\x8B" => ' ', "\xE2\x81\xA0" => ' ',
-        "\xE3\x80\x80" => ' ', "\xE2\x80\x90" => ' ', "\xE2\x80\x91" => ' ', "\xE2\x80\x92" => ' ',
-        "\xE2\x80\x93" => ' ', "\xE2\x80\x94" => ' ', "\xE2\x80\x95" => ' ', "\xE2\x88\x92" => ' ',
-        "\xE3\x83\xBC" => ' ', "\xEF\xBC\x8D" => ' ', "\xEF\xBC\x8E" => ' ', "\xEF\xBC\x8F" => ' ',
-        "\xEF\xBC\x88" => ' ', "\xEF\xBC\x89" => ' ', "\xEF\xBC\xBB" => ' ', "\xEF\xBC\xBD" => ' ',
-        "\xE2\x81\x93" => ' ', "\xE2\x88\xBC" => ' ', "\xEF\xBD\x9E" => ' ', "\xEF\xBC\x90" => '0',
-        "\xEF\xBC\x91" => '1', "\xEF\xBC\x92" => '2', "\xEF\xBC\x93" => '3', "\xEF\xBC\x94" => '4',
-        "\xEF\xBC\x95" => '5', "\xEF\xBC\x96" => '6', "\xEF\xBC\x97" => '7', "\xEF\xBC\x98" => '8',
-        "\xEF\xBC\x99" => '9', "\xD9\xA0" => '0', "\xD9\xA1" => '1', "\xD9\xA2" => '2', "\xD9\xA3" => '3',
-        "\xD9\xA4" => '4', "\xD9\xA5" => '5', "\xD9\xA6" => '6', "\xD9\xA7" => '7', "\xD9\xA8" => '8',
-        "\xD9\xA9" => '9', "\xDB\xB0" => '0', "\xDB\xB1" => '1', "\xDB\xB2" => '2', "\xDB\xB3" => '3',
-        "\xDB\xB4" => '4', "\xDB\xB5" => '5', "\xDB\xB6" => '6', "\xDB\xB7" => '7', "\xDB\xB8" => '8',
-        "\xDB\xB9" => '9', "\xEF\xBC\x8B" => '+'
-    );
+    $map = array("\xEF\xBC\x8B" => '+');
+    foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 E383BC '
+        . 'EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E') as $hex) {
+        $map[pack('H*', $hex)] = ' ';
+    }
+    for ($d = 0; $d < 10; $d++) {
+        $map["\xEF\xBC" . chr(0x90 + $d)] = $map["\xD9" . chr(0xA0 + $d)] = $map["\xDB" . chr(0xB0 + $d)] = (string) $d;
+    }
+    return $map;
 }
 
 // A port of libphonenumber's parsing for one region (metadata copied at generation time); what it
@@ -452,9 +446,7 @@ function itgrix_rt_phone_parse($phone, $meta)
     // What libphonenumber reads as a space, hyphen, dash or bracket (a number pasted from a web
     // page or a spreadsheet: no-break spaces, U+2011, U+2013...) is a separator; full-width digits
     // and plus, Arabic-Indic and Eastern Arabic-Indic digits are digits.
-    $text = trim(strpos($phone, "\xC2") === false && strpos($phone, "\xD9") === false && strpos($phone, "\xDB") === false
-        && strpos($phone, "\xE2") === false && strpos($phone, "\xE3") === false && strpos($phone, "\xEF") === false
-        ? $phone : strtr($phone, itgrix_rt_phone_unicode()));
+    $text = trim(preg_match('/[\xC2-\xEF]/', $phone) ? strtr($phone, itgrix_rt_phone_unicode()) : $phone);
     // Digits with the usual separators and at most one leading "+"; anything else (letters,
     // "*", "#", an extension) is not a number this function rewrites.
     if (!preg_match('/^\+?[0-9 \-.()\/~]+$/', $text) || !preg_match('/[0-9]/', $text)) {
