@@ -660,9 +660,7 @@ function itgrix_rt_phone_countries($values, $meta)
         $parsed = itgrix_rt_phone_parse($value, $meta);
         $region = $parsed === null ? null : $parsed[2];
         if ($region === '') {
-            // A number of a calling code whose plans the file does not carry (no country the spec
-            // names has it) stays '': some other country, never 'unknown', which is for a number
-            // that is not valid (a Norwegian caller is not a garbled number).
+            $region = null;
             foreach ($meta['regions'] as $row) {
                 // calling codes are prefix-free: the first that starts the number is its code
                 if (strpos($parsed[1], $row[1]) === 0) {

@@ -359,14 +359,15 @@ def country_of(number: str, rules: PhoneRules, carried: set[int]) -> str:
     (getRegionCodeForNumber), "unknown" for one that is not valid or not a number at all; a number
     without its country code is read with the rules' region.  The file carries the plans of the
     calling codes in `carried` (the spec region's and the named countries'); a number of another
-    code with 7 to 17 digits is written as any (README "Phone numbers"): some other country, ""."""
+    code is `unknown`, valid or not (README "Conditions")."""
     if rules.region is None:
         raise Unmodelled("country without a region")
     number = rewrite(number, rules.rewrites)
     parsed = parse(number, rules.region, rules.internal_max_digits)
     digits = other_code_digits(number, rules.region)
     if digits is not None and (parsed is None or parsed.country_code not in carried):
-        return "" if not any(digits.startswith(str(code)) for code in carried) else "unknown"
+        # README: the file carries no plan for it, and cannot tell a valid number from a garbled one
+        return "unknown"
     if parsed is None or not phonenumbers.is_valid_number(parsed):
         return "unknown"
     return phonenumbers.region_code_for_number(parsed) or "unknown"
