@@ -17,13 +17,13 @@ if (!function_exists('itgrix_gen_customize_activity_50d858e0')) {
             $data['SUBJECT'] = 'Call '
                 . itgrix_gen_b621337e_text(itgrix_gen_3b349277_direction($params))
                 . ' '
-                . itgrix_gen_1d9519f8_client_number(
+                . itgrix_gen_793dbee9_client_number(
                     itgrix_gen_b621337e_text(itgrix_gen_80e55951_client_phone($params))
                 );
             // activity.rules[0]: is_ivr is true
             if (itgrix_gen_731b49c3_flag(itgrix_gen_408e067c_is_ivr($params, $name), true)) {
                 $data['SUBJECT'] = 'Missed in IVR: '
-                    . itgrix_gen_1d9519f8_client_number(
+                    . itgrix_gen_793dbee9_client_number(
                         itgrix_gen_b621337e_text(itgrix_gen_80e55951_client_phone($params))
                     );
             }
@@ -153,24 +153,42 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-if (!function_exists('itgrix_gen_571e1859_phone_e164')) {
+if (!function_exists('itgrix_gen_1652298a_phone_unicode')) {
+    // libphonenumber's Unicode punctuation (VALID_PUNCTUATION) as a space, and the digits of the
+    // scripts it reads most often (full-width, Arabic-Indic, Eastern Arabic-Indic) as ASCII digits.
+    function itgrix_gen_1652298a_phone_unicode() {
+        $map = array("\xEF\xBC\x8B" => '+');
+        foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 E383BC '
+            . 'EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E') as $hex) {
+            $map[pack('H*', $hex)] = ' ';
+        }
+        for ($d = 0; $d < 10; $d++) {
+            $map["\xEF\xBC" . chr(0x90 + $d)] = $map["\xD9" . chr(0xA0 + $d)] = $map["\xDB" . chr(0xB0 + $d)] = (string) $d;
+        }
+        return $map;
+    }
+}
+if (!function_exists('itgrix_gen_d6808baf_phone_e164')) {
     // A port of libphonenumber's parsing for one region (metadata copied at generation time); what it
     // does not recognise as a number (words, short internal numbers, stray symbols) stays unchanged.
     // The number in E.164 ("+74951234567"), or without the "+" ($plus false: "74951234567").
-    function itgrix_gen_571e1859_phone_e164($phone, $meta, $plus) {
-        $parsed = itgrix_gen_95bd7c4d_phone_parse($phone, $meta);
+    function itgrix_gen_d6808baf_phone_e164($phone, $meta, $plus) {
+        $parsed = itgrix_gen_662628ab_phone_parse($phone, $meta);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
 }
-if (!function_exists('itgrix_gen_95bd7c4d_phone_parse')) {
+if (!function_exists('itgrix_gen_662628ab_phone_parse')) {
     // array(country code, national significant number, region) or null when not a number we
     // understand; the region (ISO 3166-1, as libphonenumber assigns it) only for a valid number of the
     // spec's calling code ('' for another calling code, null when $meta['strict'] is off).
-    function itgrix_gen_95bd7c4d_phone_parse($phone, $meta) {
+    function itgrix_gen_662628ab_phone_parse($phone, $meta) {
         if (!is_string($phone)) {
             return null;
         }
-        $text = trim($phone);
+        // What libphonenumber reads as a space, hyphen, dash or bracket (a number pasted from a web
+        // page or a spreadsheet: no-break spaces, U+2011, U+2013...) is a separator; full-width digits
+        // and plus, Arabic-Indic and Eastern Arabic-Indic digits are digits.
+        $text = trim(preg_match('/[\xC2-\xEF]/', $phone) ? strtr($phone, itgrix_gen_1652298a_phone_unicode()) : $phone);
         // Digits with the usual separators and at most one leading "+"; anything else (letters,
         // "*", "#", an extension) is not a number this function rewrites.
         if (!preg_match('/^\+?[0-9 \-.()\/~]+$/', $text) || !preg_match('/[0-9]/', $text)) {
@@ -304,16 +322,28 @@ if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
 }
-if (!function_exists('itgrix_gen_1d9519f8_client_number')) {
+if (!function_exists('itgrix_gen_3b349277_direction')) {
+    function itgrix_gen_3b349277_direction($params) {
+        return itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.channel.type')), array());
+    }
+}
+if (!function_exists('itgrix_gen_408e067c_is_ivr')) {
+    function itgrix_gen_408e067c_is_ivr($params, $name = null) {
+        $values = itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.is_ivr')), array());
+        return $name === null || count($values) > 0 ? $values
+            : itgrix_gen_3759e7a7_seen($values, $params, $name, 'is_ivr', 'call_full.is_ivr', null, array());
+    }
+}
+if (!function_exists('itgrix_gen_793dbee9_client_number')) {
     // phones.client: the client's number as process_client_phone.php answers it
-    function itgrix_gen_1d9519f8_client_number($phone) {
+    function itgrix_gen_793dbee9_client_number($phone) {
         if (!is_string($phone)) {
             return $phone;
         }
         // phones.client.rewrite[0]: "^\\+?810(\\d+)$" -> "+$1"
         $phone = itgrix_gen_2b7d5e2c_preg_replace('~^\\+?810(\\d+)$~u', '+$1', $phone);
         // phones.client: format e164, region RU
-        $phone = itgrix_gen_571e1859_phone_e164($phone, array(
+        $phone = itgrix_gen_d6808baf_phone_e164($phone, array(
             'cc' => '7',
             'idd' => '~^(?:810)~u',
             'npp' => '~^(?:8)~u',
@@ -337,18 +367,6 @@ if (!function_exists('itgrix_gen_1d9519f8_client_number')) {
             ),
         ), true);
         return $phone;
-    }
-}
-if (!function_exists('itgrix_gen_3b349277_direction')) {
-    function itgrix_gen_3b349277_direction($params) {
-        return itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.channel.type')), array());
-    }
-}
-if (!function_exists('itgrix_gen_408e067c_is_ivr')) {
-    function itgrix_gen_408e067c_is_ivr($params, $name = null) {
-        $values = itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.is_ivr')), array());
-        return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_3759e7a7_seen($values, $params, $name, 'is_ivr', 'call_full.is_ivr', null, array());
     }
 }
 if (!function_exists('itgrix_gen_80e55951_client_phone')) {

@@ -24,7 +24,7 @@ if (!function_exists('itgrix_gen_post_registration_faab3e0c')) {
                     itgrix_gen_e535d2bd_started(itgrix_gen_7131b8f7_start_time($params), itgrix_gen_1a5190ce_zone())
                 ))) {
                 itgrix_gen_fd4b3566_webhook('POST', 'https://sms.mueller-heizungsbau.de/notdienst', array(), array(
-                        'nummer' => itgrix_gen_53fa8a53_client_number(
+                        'nummer' => itgrix_gen_9703e92c_client_number(
                             itgrix_gen_b621337e_text(itgrix_gen_80e55951_client_phone($params))
                         ),
                         'kunde' => itgrix_gen_b621337e_text(itgrix_gen_d819d100_entity_name($params)),
@@ -294,24 +294,42 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-if (!function_exists('itgrix_gen_571e1859_phone_e164')) {
+if (!function_exists('itgrix_gen_1652298a_phone_unicode')) {
+    // libphonenumber's Unicode punctuation (VALID_PUNCTUATION) as a space, and the digits of the
+    // scripts it reads most often (full-width, Arabic-Indic, Eastern Arabic-Indic) as ASCII digits.
+    function itgrix_gen_1652298a_phone_unicode() {
+        $map = array("\xEF\xBC\x8B" => '+');
+        foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 E383BC '
+            . 'EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E') as $hex) {
+            $map[pack('H*', $hex)] = ' ';
+        }
+        for ($d = 0; $d < 10; $d++) {
+            $map["\xEF\xBC" . chr(0x90 + $d)] = $map["\xD9" . chr(0xA0 + $d)] = $map["\xDB" . chr(0xB0 + $d)] = (string) $d;
+        }
+        return $map;
+    }
+}
+if (!function_exists('itgrix_gen_d6808baf_phone_e164')) {
     // A port of libphonenumber's parsing for one region (metadata copied at generation time); what it
     // does not recognise as a number (words, short internal numbers, stray symbols) stays unchanged.
     // The number in E.164 ("+74951234567"), or without the "+" ($plus false: "74951234567").
-    function itgrix_gen_571e1859_phone_e164($phone, $meta, $plus) {
-        $parsed = itgrix_gen_95bd7c4d_phone_parse($phone, $meta);
+    function itgrix_gen_d6808baf_phone_e164($phone, $meta, $plus) {
+        $parsed = itgrix_gen_662628ab_phone_parse($phone, $meta);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
 }
-if (!function_exists('itgrix_gen_95bd7c4d_phone_parse')) {
+if (!function_exists('itgrix_gen_662628ab_phone_parse')) {
     // array(country code, national significant number, region) or null when not a number we
     // understand; the region (ISO 3166-1, as libphonenumber assigns it) only for a valid number of the
     // spec's calling code ('' for another calling code, null when $meta['strict'] is off).
-    function itgrix_gen_95bd7c4d_phone_parse($phone, $meta) {
+    function itgrix_gen_662628ab_phone_parse($phone, $meta) {
         if (!is_string($phone)) {
             return null;
         }
-        $text = trim($phone);
+        // What libphonenumber reads as a space, hyphen, dash or bracket (a number pasted from a web
+        // page or a spreadsheet: no-break spaces, U+2011, U+2013...) is a separator; full-width digits
+        // and plus, Arabic-Indic and Eastern Arabic-Indic digits are digits.
+        $text = trim(preg_match('/[\xC2-\xEF]/', $phone) ? strtr($phone, itgrix_gen_1652298a_phone_unicode()) : $phone);
         // Digits with the usual separators and at most one leading "+"; anything else (letters,
         // "*", "#", an extension) is not a number this function rewrites.
         if (!preg_match('/^\+?[0-9 \-.()\/~]+$/', $text) || !preg_match('/[0-9]/', $text)) {
@@ -705,35 +723,6 @@ if (!function_exists('itgrix_gen_3b349277_direction')) {
         return itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.channel.type')), array());
     }
 }
-if (!function_exists('itgrix_gen_53fa8a53_client_number')) {
-    // phones.client: the client's number as process_client_phone.php answers it
-    function itgrix_gen_53fa8a53_client_number($phone) {
-        if (!is_string($phone)) {
-            return $phone;
-        }
-        // phones.client: format e164, region DE
-        $phone = itgrix_gen_571e1859_phone_e164($phone, array(
-            'cc' => '49',
-            'idd' => '~^(?:00)~u',
-            'npp' => '~^(?:0)~u',
-            'npt' => null,
-            'general' => '~^(?:[2579]\\d{5,14}|49(?:[34]0|69|8\\d)\\d\\d?|49(?:37|49|60|7[089]|9\\d)\\d{1,3}|49(?:2[024-9]|3[2-689]|7[1-7])\\d{1,8}|(?:1|[368]\\d|4[0-8])\\d{3,13}|49(?:[015]\\d|2[13]|31|[46][1-8])\\d{1,9})$~u',
-            'lengths' => array(4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-            'local' => array(2, 3),
-            'internal' => 3,
-            'formats' => array(),
-            'strict' => true,
-            'intl' => null,
-            'regions' => array(
-                array(
-                    'DE', '49', null,
-                    '~^(?=(?:\\d{4}|\\d{5}|\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14}|\\d{15})$)(?=(?:[2579]\\d{5,14}|49(?:[34]0|69|8\\d)\\d\\d?|49(?:37|49|60|7[089]|9\\d)\\d{1,3}|49(?:2[024-9]|3[2-689]|7[1-7])\\d{1,8}|(?:1|[368]\\d|4[0-8])\\d{3,13}|49(?:[015]\\d|2[13]|31|[46][1-8])\\d{1,9})$)(?:(?=(?:\\d{10}|\\d{11})$)(?:(?:137[7-9]|900(?:[135]|9\\d))\\d{6})|(?=(?:\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14}|\\d{15})$)(?:800\\d{7,12})|(?=(?:\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14})$)(?:180\\d{5,11}|13(?:7[1-6]\\d\\d|8)\\d{4})|(?=(?:\\d{11})$)(?:700\\d{8})|(?=(?:\\d{4}|\\d{5}|\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14})$)(?:16(?:4\\d{1,10}|[89]\\d{1,11}))|(?=(?:\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14})$)(?:18(?:1\\d{5,11}|[2-9]\\d{8}))|(?=(?:\\d{12}|\\d{13})$)(?:1(?:6(?:013|255|399)|7(?:(?:[015]1|[69]3)3|[2-4]55|[78]99))\\d{7,8}|15(?:(?:[03-68]00|113)\\d|2\\d55|7\\d99|9\\d33)\\d{7})|(?=(?:\\d{5}|\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14}|\\d{15})$)(?:32\\d{9,11}|49[1-6]\\d{10}|322\\d{6}|49[0-7]\\d{3,9}|(?:[34]0|[68]9)\\d{3,13}|(?:2(?:0[1-689]|[1-3569]\\d|4[0-8]|7[1-7]|8[0-7])|3(?:[3569]\\d|4[0-79]|7[1-7]|8[1-8])|4(?:1[02-9]|[2-48]\\d|5[0-6]|6[0-8]|7[0-79])|5(?:0[2-8]|[124-6]\\d|[38][0-8]|[79][0-7])|6(?:0[02-9]|[1-358]\\d|[47][0-8]|6[1-9])|7(?:0[2-8]|1[1-9]|[27][0-7]|3\\d|[4-6][0-8]|8[0-5]|9[013-7])|8(?:0[2-9]|1[0-79]|2\\d|3[0-46-9]|4[0-6]|5[013-9]|6[1-8]|7[0-8]|8[0-24-6])|9(?:0[6-9]|[1-4]\\d|[589][0-7]|6[0-8]|7[0-467]))\\d{3,12})|(?=(?:\\d{10}|\\d{11})$)(?:1(?:6[023]|7\\d)\\d{7,8}|15(?:[0-25-9]\\d\\d|3(?:10|33)|410)\\d{6}))$~u',
-                ),
-            ),
-        ), true);
-        return $phone;
-    }
-}
 if (!function_exists('itgrix_gen_6fad2084_trunk')) {
     function itgrix_gen_6fad2084_trunk($params, $name = null) {
         $values = itgrix_gen_fce3ff4a_collect($params, array(
@@ -787,6 +776,35 @@ if (!function_exists('itgrix_gen_80e55951_client_phone')) {
             array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
             array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
         ), itgrix_gen_3b349277_direction($params));
+    }
+}
+if (!function_exists('itgrix_gen_9703e92c_client_number')) {
+    // phones.client: the client's number as process_client_phone.php answers it
+    function itgrix_gen_9703e92c_client_number($phone) {
+        if (!is_string($phone)) {
+            return $phone;
+        }
+        // phones.client: format e164, region DE
+        $phone = itgrix_gen_d6808baf_phone_e164($phone, array(
+            'cc' => '49',
+            'idd' => '~^(?:00)~u',
+            'npp' => '~^(?:0)~u',
+            'npt' => null,
+            'general' => '~^(?:[2579]\\d{5,14}|49(?:[34]0|69|8\\d)\\d\\d?|49(?:37|49|60|7[089]|9\\d)\\d{1,3}|49(?:2[024-9]|3[2-689]|7[1-7])\\d{1,8}|(?:1|[368]\\d|4[0-8])\\d{3,13}|49(?:[015]\\d|2[13]|31|[46][1-8])\\d{1,9})$~u',
+            'lengths' => array(4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+            'local' => array(2, 3),
+            'internal' => 3,
+            'formats' => array(),
+            'strict' => true,
+            'intl' => null,
+            'regions' => array(
+                array(
+                    'DE', '49', null,
+                    '~^(?=(?:\\d{4}|\\d{5}|\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14}|\\d{15})$)(?=(?:[2579]\\d{5,14}|49(?:[34]0|69|8\\d)\\d\\d?|49(?:37|49|60|7[089]|9\\d)\\d{1,3}|49(?:2[024-9]|3[2-689]|7[1-7])\\d{1,8}|(?:1|[368]\\d|4[0-8])\\d{3,13}|49(?:[015]\\d|2[13]|31|[46][1-8])\\d{1,9})$)(?:(?=(?:\\d{10}|\\d{11})$)(?:(?:137[7-9]|900(?:[135]|9\\d))\\d{6})|(?=(?:\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14}|\\d{15})$)(?:800\\d{7,12})|(?=(?:\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14})$)(?:180\\d{5,11}|13(?:7[1-6]\\d\\d|8)\\d{4})|(?=(?:\\d{11})$)(?:700\\d{8})|(?=(?:\\d{4}|\\d{5}|\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14})$)(?:16(?:4\\d{1,10}|[89]\\d{1,11}))|(?=(?:\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14})$)(?:18(?:1\\d{5,11}|[2-9]\\d{8}))|(?=(?:\\d{12}|\\d{13})$)(?:1(?:6(?:013|255|399)|7(?:(?:[015]1|[69]3)3|[2-4]55|[78]99))\\d{7,8}|15(?:(?:[03-68]00|113)\\d|2\\d55|7\\d99|9\\d33)\\d{7})|(?=(?:\\d{5}|\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14}|\\d{15})$)(?:32\\d{9,11}|49[1-6]\\d{10}|322\\d{6}|49[0-7]\\d{3,9}|(?:[34]0|[68]9)\\d{3,13}|(?:2(?:0[1-689]|[1-3569]\\d|4[0-8]|7[1-7]|8[0-7])|3(?:[3569]\\d|4[0-79]|7[1-7]|8[1-8])|4(?:1[02-9]|[2-48]\\d|5[0-6]|6[0-8]|7[0-79])|5(?:0[2-8]|[124-6]\\d|[38][0-8]|[79][0-7])|6(?:0[02-9]|[1-358]\\d|[47][0-8]|6[1-9])|7(?:0[2-8]|1[1-9]|[27][0-7]|3\\d|[4-6][0-8]|8[0-5]|9[013-7])|8(?:0[2-9]|1[0-79]|2\\d|3[0-46-9]|4[0-6]|5[013-9]|6[1-8]|7[0-8]|8[0-24-6])|9(?:0[6-9]|[1-4]\\d|[589][0-7]|6[0-8]|7[0-467]))\\d{3,12})|(?=(?:\\d{10}|\\d{11})$)(?:1(?:6[023]|7\\d)\\d{7,8}|15(?:[0-25-9]\\d\\d|3(?:10|33)|410)\\d{6}))$~u',
+                ),
+            ),
+        ), true);
+        return $phone;
     }
 }
 if (!function_exists('itgrix_gen_c96ff065_stage')) {

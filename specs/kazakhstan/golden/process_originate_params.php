@@ -21,7 +21,7 @@ if (!function_exists('itgrix_gen_process_originate_params_4451df57')) {
             );
             if (isset($data['extension']) && is_string($data['extension'])) {
                 // originate: format e164, region KZ
-                $data['extension'] = itgrix_gen_571e1859_phone_e164($data['extension'], array(
+                $data['extension'] = itgrix_gen_d6808baf_phone_e164($data['extension'], array(
                     'cc' => '7',
                     'idd' => '~^(?:810)~u',
                     'npp' => '~^(?:8)~u',
@@ -53,14 +53,14 @@ if (!function_exists('itgrix_gen_process_originate_params_4451df57')) {
             }
             // originate.rules[0]: number_type is "mobile"
             if (itgrix_gen_c70f4e58_is(
-                itgrix_gen_d44ef4e5_number_types(itgrix_gen_41292ca2_client_phone($params)),
+                itgrix_gen_d367224f_number_types(itgrix_gen_41292ca2_client_phone($params)),
                 array('mobile')
             )) {
                 $data['context'] = 'from-crm-mobile';
             }
             // originate.rules[1]: client_phone matches "^\\+7727" (as sent or as written)
             if (itgrix_gen_41783fec_matches(
-                itgrix_gen_f72c650f_client_phones(itgrix_gen_41292ca2_client_phone($params, $name)),
+                itgrix_gen_ced3bc53_client_phones(itgrix_gen_41292ca2_client_phone($params, $name)),
                 array('~^\\+7727~u')
             )) {
                 $data['context'] = 'from-crm-almaty';
@@ -223,24 +223,42 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-if (!function_exists('itgrix_gen_571e1859_phone_e164')) {
+if (!function_exists('itgrix_gen_1652298a_phone_unicode')) {
+    // libphonenumber's Unicode punctuation (VALID_PUNCTUATION) as a space, and the digits of the
+    // scripts it reads most often (full-width, Arabic-Indic, Eastern Arabic-Indic) as ASCII digits.
+    function itgrix_gen_1652298a_phone_unicode() {
+        $map = array("\xEF\xBC\x8B" => '+');
+        foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 E383BC '
+            . 'EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E') as $hex) {
+            $map[pack('H*', $hex)] = ' ';
+        }
+        for ($d = 0; $d < 10; $d++) {
+            $map["\xEF\xBC" . chr(0x90 + $d)] = $map["\xD9" . chr(0xA0 + $d)] = $map["\xDB" . chr(0xB0 + $d)] = (string) $d;
+        }
+        return $map;
+    }
+}
+if (!function_exists('itgrix_gen_d6808baf_phone_e164')) {
     // A port of libphonenumber's parsing for one region (metadata copied at generation time); what it
     // does not recognise as a number (words, short internal numbers, stray symbols) stays unchanged.
     // The number in E.164 ("+74951234567"), or without the "+" ($plus false: "74951234567").
-    function itgrix_gen_571e1859_phone_e164($phone, $meta, $plus) {
-        $parsed = itgrix_gen_95bd7c4d_phone_parse($phone, $meta);
+    function itgrix_gen_d6808baf_phone_e164($phone, $meta, $plus) {
+        $parsed = itgrix_gen_662628ab_phone_parse($phone, $meta);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
 }
-if (!function_exists('itgrix_gen_95bd7c4d_phone_parse')) {
+if (!function_exists('itgrix_gen_662628ab_phone_parse')) {
     // array(country code, national significant number, region) or null when not a number we
     // understand; the region (ISO 3166-1, as libphonenumber assigns it) only for a valid number of the
     // spec's calling code ('' for another calling code, null when $meta['strict'] is off).
-    function itgrix_gen_95bd7c4d_phone_parse($phone, $meta) {
+    function itgrix_gen_662628ab_phone_parse($phone, $meta) {
         if (!is_string($phone)) {
             return null;
         }
-        $text = trim($phone);
+        // What libphonenumber reads as a space, hyphen, dash or bracket (a number pasted from a web
+        // page or a spreadsheet: no-break spaces, U+2011, U+2013...) is a separator; full-width digits
+        // and plus, Arabic-Indic and Eastern Arabic-Indic digits are digits.
+        $text = trim(preg_match('/[\xC2-\xEF]/', $phone) ? strtr($phone, itgrix_gen_1652298a_phone_unicode()) : $phone);
         // Digits with the usual separators and at most one leading "+"; anything else (letters,
         // "*", "#", an extension) is not a number this function rewrites.
         if (!preg_match('/^\+?[0-9 \-.()\/~]+$/', $text) || !preg_match('/[0-9]/', $text)) {
@@ -367,16 +385,16 @@ if (!function_exists('itgrix_gen_abfc0a13_phone_strip_prefix')) {
         return $transformed;
     }
 }
-if (!function_exists('itgrix_gen_3cf819fc_number_types')) {
+if (!function_exists('itgrix_gen_ee11e9d3_number_types')) {
     // The types of the numbers among $values, as libphonenumber's getNumberType says by the plan of
     // the region each belongs to among those of the spec's calling code ($types: region => patterns
     // copied at generation time, in its order: the first types exclude the rest): 'mobile' and/or
     // 'fixed_line' (both where the region cannot tell them apart), 'toll_free', 'premium_rate',
     // 'voip'; 'unknown' for anything else, a number of another calling code or no valid one included.
-    function itgrix_gen_3cf819fc_number_types($values, $meta, $types) {
+    function itgrix_gen_ee11e9d3_number_types($values, $meta, $types) {
         $out = array();
         foreach (is_array($values) ? $values : array() as $value) {
-            $parsed = itgrix_gen_95bd7c4d_phone_parse($value, $meta);
+            $parsed = itgrix_gen_662628ab_phone_parse($value, $meta);
             $found = array();
             if ($parsed !== null && $parsed[0] === $meta['cc'] && is_string($parsed[2]) && isset($types[$parsed[2]])) {
                 foreach ($types[$parsed[2]] as $type) {
@@ -395,12 +413,12 @@ if (!function_exists('itgrix_gen_3cf819fc_number_types')) {
         return count($out) > 0 ? $out : array('unknown');
     }
 }
-if (!function_exists('itgrix_gen_2c312ebe_phones_e164')) {
+if (!function_exists('itgrix_gen_420ae890_phones_e164')) {
     // Each of $values in E.164 for the region (numbers it does not recognise stay as they are).
-    function itgrix_gen_2c312ebe_phones_e164($values, $meta) {
+    function itgrix_gen_420ae890_phones_e164($values, $meta) {
         $out = array();
         foreach (is_array($values) ? $values : array() as $value) {
-            $out[] = itgrix_gen_571e1859_phone_e164($value, $meta, true);
+            $out[] = itgrix_gen_d6808baf_phone_e164($value, $meta, true);
         }
         return $out;
     }
@@ -443,10 +461,47 @@ if (!function_exists('itgrix_gen_41292ca2_client_phone')) {
             : itgrix_gen_3759e7a7_seen($values, $params, $name, 'client_phone', 'params.extension, extension, PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten', array('incoming', 'outgoing'), array(array('path' => 'call_full.channel.type')));
     }
 }
-if (!function_exists('itgrix_gen_d44ef4e5_number_types')) {
+if (!function_exists('itgrix_gen_ced3bc53_client_phones')) {
+    // the client's numbers as sent and in E.164, by the numbering plan of "KZ"
+    function itgrix_gen_ced3bc53_client_phones($values) {
+        if (!is_array($values)) {
+            return $values;
+        }
+        return array_merge($values, itgrix_gen_420ae890_phones_e164($values, array(
+            'cc' => '7',
+            'idd' => '~^(?:810)~u',
+            'npp' => '~^(?:8)~u',
+            'npt' => null,
+            'general' => '~^(?:8\\d{13}|[78]\\d{9})$~u',
+            'lengths' => array(10, 14),
+            'local' => array(5, 6, 7),
+            'internal' => 9,
+            'formats' => array(),
+            'strict' => true,
+            'intl' => array(
+                'npp' => '~^(?:8)~u',
+                'npt' => null,
+                'general' => '~^(?:8\\d{13}|[347-9]\\d{9})$~u',
+                'lengths' => array(10, 14),
+                'local' => array(7),
+            ),
+            'regions' => array(
+                array(
+                    'RU', '7', '~^(?:[3489])~u',
+                    '~^(?=(?:\\d{10}|\\d{14})$)(?=(?:8\\d{13}|[347-9]\\d{9})$)(?:(?=(?:\\d{10})$)(?:80[39]\\d{7})|(?=(?:\\d{10}|\\d{14})$)(?:8(?:0[04]|108\\d{3})\\d{7})|(?=(?:\\d{10})$)(?:808\\d{7})|(?=(?:\\d{10})$)(?:(?:3(?:0[12]|36|4[1-35-79]|5[1-3]|65|8[1-58]|9[0145])|4(?:01|1[1356]|2[13467]|7[1-5]|8[1-7]|9[1-689])|8(?:1[1-8]|2[01]|3[13-6]|4[0-8]|5[15-7]|6[0-35-79]|7[1-37-9]))\\d{7})|(?=(?:\\d{10})$)(?:9(?:[0-24-9]\\d{4}|3(?:0(?:0(?:05|[124579]\\d|3[0-7]|6[0-49]|8[04-9])|[1-9]\\d\\d)|[1-9]\\d{3}))\\d{4}))$~u',
+                ),
+                array(
+                    'KZ', '7', '~^(?:7)~u',
+                    '~^(?=(?:\\d{10}|\\d{14})$)(?=(?:8\\d{13}|[78]\\d{9})$)(?:(?=(?:\\d{10})$)(?:809\\d{7})|(?=(?:\\d{10}|\\d{14})$)(?:8(?:00|108\\d{3})\\d{7})|(?=(?:\\d{10})$)(?:751\\d{7})|(?=(?:\\d{10})$)(?:808\\d{7})|(?=(?:\\d{10})$)(?:7(?:1(?:0(?:[23]\\d|4[0-3]|59|63)|1(?:[23]\\d|4[0-79]|59)|2(?:[23]\\d|59)|3(?:2\\d|3[0-79]|4[0-35-9]|59)|4(?:[24]\\d|3[013-9]|5[1-9]|97)|5(?:2\\d|3[1-9]|4[0-7]|59)|6(?:[2-4]\\d|5[19]|61)|72\\d|8(?:[27]\\d|3[1-46-9]|4[0-5]|59))|2(?:1(?:[23]\\d|4[46-9]|5[3469])|2(?:2\\d|3[0679]|46|5[12679])|3(?:[2-4]\\d|5[139])|4(?:2\\d|3[1-35-9]|59)|5(?:[23]\\d|4[0-8]|59|61)|6(?:2\\d|3[1-9]|4[0-4]|59)|7(?:[2379]\\d|40|5[279])|8(?:[23]\\d|4[0-3]|59)|9(?:2\\d|3[124578]|59)))\\d{5})|(?=(?:\\d{10})$)(?:7(?:0[0-25-8]|47|6[0-4]|7[15-8]|85)\\d{7}))$~u',
+                ),
+            ),
+        )));
+    }
+}
+if (!function_exists('itgrix_gen_d367224f_number_types')) {
     // the types of the client's number, by the numbering plan of "KZ"
-    function itgrix_gen_d44ef4e5_number_types($values) {
-        return itgrix_gen_3cf819fc_number_types($values, array(
+    function itgrix_gen_d367224f_number_types($values) {
+        return itgrix_gen_ee11e9d3_number_types($values, array(
             'cc' => '7',
             'idd' => '~^(?:810)~u',
             'npp' => '~^(?:8)~u',
@@ -500,43 +555,6 @@ if (!function_exists('itgrix_gen_d44ef4e5_number_types')) {
                 array('mobile', '~^(?:7(?:0[0-25-8]|47|6[0-4]|7[15-8]|85)\\d{7})$~u'),
             ),
         ));
-    }
-}
-if (!function_exists('itgrix_gen_f72c650f_client_phones')) {
-    // the client's numbers as sent and in E.164, by the numbering plan of "KZ"
-    function itgrix_gen_f72c650f_client_phones($values) {
-        if (!is_array($values)) {
-            return $values;
-        }
-        return array_merge($values, itgrix_gen_2c312ebe_phones_e164($values, array(
-            'cc' => '7',
-            'idd' => '~^(?:810)~u',
-            'npp' => '~^(?:8)~u',
-            'npt' => null,
-            'general' => '~^(?:8\\d{13}|[78]\\d{9})$~u',
-            'lengths' => array(10, 14),
-            'local' => array(5, 6, 7),
-            'internal' => 9,
-            'formats' => array(),
-            'strict' => true,
-            'intl' => array(
-                'npp' => '~^(?:8)~u',
-                'npt' => null,
-                'general' => '~^(?:8\\d{13}|[347-9]\\d{9})$~u',
-                'lengths' => array(10, 14),
-                'local' => array(7),
-            ),
-            'regions' => array(
-                array(
-                    'RU', '7', '~^(?:[3489])~u',
-                    '~^(?=(?:\\d{10}|\\d{14})$)(?=(?:8\\d{13}|[347-9]\\d{9})$)(?:(?=(?:\\d{10})$)(?:80[39]\\d{7})|(?=(?:\\d{10}|\\d{14})$)(?:8(?:0[04]|108\\d{3})\\d{7})|(?=(?:\\d{10})$)(?:808\\d{7})|(?=(?:\\d{10})$)(?:(?:3(?:0[12]|36|4[1-35-79]|5[1-3]|65|8[1-58]|9[0145])|4(?:01|1[1356]|2[13467]|7[1-5]|8[1-7]|9[1-689])|8(?:1[1-8]|2[01]|3[13-6]|4[0-8]|5[15-7]|6[0-35-79]|7[1-37-9]))\\d{7})|(?=(?:\\d{10})$)(?:9(?:[0-24-9]\\d{4}|3(?:0(?:0(?:05|[124579]\\d|3[0-7]|6[0-49]|8[04-9])|[1-9]\\d\\d)|[1-9]\\d{3}))\\d{4}))$~u',
-                ),
-                array(
-                    'KZ', '7', '~^(?:7)~u',
-                    '~^(?=(?:\\d{10}|\\d{14})$)(?=(?:8\\d{13}|[78]\\d{9})$)(?:(?=(?:\\d{10})$)(?:809\\d{7})|(?=(?:\\d{10}|\\d{14})$)(?:8(?:00|108\\d{3})\\d{7})|(?=(?:\\d{10})$)(?:751\\d{7})|(?=(?:\\d{10})$)(?:808\\d{7})|(?=(?:\\d{10})$)(?:7(?:1(?:0(?:[23]\\d|4[0-3]|59|63)|1(?:[23]\\d|4[0-79]|59)|2(?:[23]\\d|59)|3(?:2\\d|3[0-79]|4[0-35-9]|59)|4(?:[24]\\d|3[013-9]|5[1-9]|97)|5(?:2\\d|3[1-9]|4[0-7]|59)|6(?:[2-4]\\d|5[19]|61)|72\\d|8(?:[27]\\d|3[1-46-9]|4[0-5]|59))|2(?:1(?:[23]\\d|4[46-9]|5[3469])|2(?:2\\d|3[0679]|46|5[12679])|3(?:[2-4]\\d|5[139])|4(?:2\\d|3[1-35-9]|59)|5(?:[23]\\d|4[0-8]|59|61)|6(?:2\\d|3[1-9]|4[0-4]|59)|7(?:[2379]\\d|40|5[279])|8(?:[23]\\d|4[0-3]|59)|9(?:2\\d|3[124578]|59)))\\d{5})|(?=(?:\\d{10})$)(?:7(?:0[0-25-8]|47|6[0-4]|7[15-8]|85)\\d{7}))$~u',
-                ),
-            ),
-        )));
     }
 }
 return itgrix_gen_process_originate_params_4451df57(isset($params) ? $params : null);

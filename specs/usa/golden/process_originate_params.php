@@ -21,7 +21,7 @@ if (!function_exists('itgrix_gen_process_originate_params_5fc90ab3')) {
             );
             if (isset($data['extension']) && is_string($data['extension'])) {
                 // originate: format national, region US
-                $data['extension'] = itgrix_gen_5af309c0_phone_national($data['extension'], array(
+                $data['extension'] = itgrix_gen_bd407bdf_phone_national($data['extension'], array(
                     'cc' => '1',
                     'idd' => '~^(?:011)~u',
                     'npp' => '~^(?:1)~u',
@@ -201,15 +201,33 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-if (!function_exists('itgrix_gen_95bd7c4d_phone_parse')) {
+if (!function_exists('itgrix_gen_1652298a_phone_unicode')) {
+    // libphonenumber's Unicode punctuation (VALID_PUNCTUATION) as a space, and the digits of the
+    // scripts it reads most often (full-width, Arabic-Indic, Eastern Arabic-Indic) as ASCII digits.
+    function itgrix_gen_1652298a_phone_unicode() {
+        $map = array("\xEF\xBC\x8B" => '+');
+        foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 E383BC '
+            . 'EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E') as $hex) {
+            $map[pack('H*', $hex)] = ' ';
+        }
+        for ($d = 0; $d < 10; $d++) {
+            $map["\xEF\xBC" . chr(0x90 + $d)] = $map["\xD9" . chr(0xA0 + $d)] = $map["\xDB" . chr(0xB0 + $d)] = (string) $d;
+        }
+        return $map;
+    }
+}
+if (!function_exists('itgrix_gen_662628ab_phone_parse')) {
     // array(country code, national significant number, region) or null when not a number we
     // understand; the region (ISO 3166-1, as libphonenumber assigns it) only for a valid number of the
     // spec's calling code ('' for another calling code, null when $meta['strict'] is off).
-    function itgrix_gen_95bd7c4d_phone_parse($phone, $meta) {
+    function itgrix_gen_662628ab_phone_parse($phone, $meta) {
         if (!is_string($phone)) {
             return null;
         }
-        $text = trim($phone);
+        // What libphonenumber reads as a space, hyphen, dash or bracket (a number pasted from a web
+        // page or a spreadsheet: no-break spaces, U+2011, U+2013...) is a separator; full-width digits
+        // and plus, Arabic-Indic and Eastern Arabic-Indic digits are digits.
+        $text = trim(preg_match('/[\xC2-\xEF]/', $phone) ? strtr($phone, itgrix_gen_1652298a_phone_unicode()) : $phone);
         // Digits with the usual separators and at most one leading "+"; anything else (letters,
         // "*", "#", an extension) is not a number this function rewrites.
         if (!preg_match('/^\+?[0-9 \-.()\/~]+$/', $text) || !preg_match('/[0-9]/', $text)) {
@@ -336,11 +354,11 @@ if (!function_exists('itgrix_gen_abfc0a13_phone_strip_prefix')) {
         return $transformed;
     }
 }
-if (!function_exists('itgrix_gen_5af309c0_phone_national')) {
+if (!function_exists('itgrix_gen_bd407bdf_phone_national')) {
     // The number as dialled inside the country: libphonenumber's NATIONAL format without separators
     // ("8" + number in Russia, "0" in Germany); a foreign number stays E.164.
-    function itgrix_gen_5af309c0_phone_national($phone, $meta) {
-        $parsed = itgrix_gen_95bd7c4d_phone_parse($phone, $meta);
+    function itgrix_gen_bd407bdf_phone_national($phone, $meta) {
+        $parsed = itgrix_gen_662628ab_phone_parse($phone, $meta);
         if ($parsed === null || $parsed[0] !== $meta['cc']) {
             return $parsed === null ? $phone : '+' . $parsed[1];
         }

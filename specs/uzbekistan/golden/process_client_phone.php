@@ -15,7 +15,7 @@ if (!function_exists('itgrix_gen_process_client_phone_1c438aa8')) {
             $data = itgrix_gen_5350eb8e_pick($params, array('phone'));
             if (isset($data['phone']) && is_string($data['phone'])) {
                 // phones.client: format e164, region UZ
-                $data['phone'] = itgrix_gen_571e1859_phone_e164($data['phone'], array(
+                $data['phone'] = itgrix_gen_d6808baf_phone_e164($data['phone'], array(
                     'cc' => '998',
                     'idd' => '~^(?:00)~u',
                     'npp' => null,
@@ -94,24 +94,42 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-if (!function_exists('itgrix_gen_571e1859_phone_e164')) {
+if (!function_exists('itgrix_gen_1652298a_phone_unicode')) {
+    // libphonenumber's Unicode punctuation (VALID_PUNCTUATION) as a space, and the digits of the
+    // scripts it reads most often (full-width, Arabic-Indic, Eastern Arabic-Indic) as ASCII digits.
+    function itgrix_gen_1652298a_phone_unicode() {
+        $map = array("\xEF\xBC\x8B" => '+');
+        foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 E383BC '
+            . 'EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E') as $hex) {
+            $map[pack('H*', $hex)] = ' ';
+        }
+        for ($d = 0; $d < 10; $d++) {
+            $map["\xEF\xBC" . chr(0x90 + $d)] = $map["\xD9" . chr(0xA0 + $d)] = $map["\xDB" . chr(0xB0 + $d)] = (string) $d;
+        }
+        return $map;
+    }
+}
+if (!function_exists('itgrix_gen_d6808baf_phone_e164')) {
     // A port of libphonenumber's parsing for one region (metadata copied at generation time); what it
     // does not recognise as a number (words, short internal numbers, stray symbols) stays unchanged.
     // The number in E.164 ("+74951234567"), or without the "+" ($plus false: "74951234567").
-    function itgrix_gen_571e1859_phone_e164($phone, $meta, $plus) {
-        $parsed = itgrix_gen_95bd7c4d_phone_parse($phone, $meta);
+    function itgrix_gen_d6808baf_phone_e164($phone, $meta, $plus) {
+        $parsed = itgrix_gen_662628ab_phone_parse($phone, $meta);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
 }
-if (!function_exists('itgrix_gen_95bd7c4d_phone_parse')) {
+if (!function_exists('itgrix_gen_662628ab_phone_parse')) {
     // array(country code, national significant number, region) or null when not a number we
     // understand; the region (ISO 3166-1, as libphonenumber assigns it) only for a valid number of the
     // spec's calling code ('' for another calling code, null when $meta['strict'] is off).
-    function itgrix_gen_95bd7c4d_phone_parse($phone, $meta) {
+    function itgrix_gen_662628ab_phone_parse($phone, $meta) {
         if (!is_string($phone)) {
             return null;
         }
-        $text = trim($phone);
+        // What libphonenumber reads as a space, hyphen, dash or bracket (a number pasted from a web
+        // page or a spreadsheet: no-break spaces, U+2011, U+2013...) is a separator; full-width digits
+        // and plus, Arabic-Indic and Eastern Arabic-Indic digits are digits.
+        $text = trim(preg_match('/[\xC2-\xEF]/', $phone) ? strtr($phone, itgrix_gen_1652298a_phone_unicode()) : $phone);
         // Digits with the usual separators and at most one leading "+"; anything else (letters,
         // "*", "#", an extension) is not a number this function rewrites.
         if (!preg_match('/^\+?[0-9 \-.()\/~]+$/', $text) || !preg_match('/[0-9]/', $text)) {

@@ -22,7 +22,7 @@ if (!function_exists('itgrix_gen_process_final_params_1c438aa8')) {
             // final_params.rules[0]: status is "304" and the number's country is "KZ" or "RU"
             if (itgrix_gen_c70f4e58_is(itgrix_gen_1bf73765_status($params, $name), array('304'))
                 && itgrix_gen_c70f4e58_is(
-                    itgrix_gen_de64cebc_countries(itgrix_gen_80e55951_client_phone($params)),
+                    itgrix_gen_57dda3c8_countries(itgrix_gen_80e55951_client_phone($params)),
                     array('KZ', 'RU')
                 )) {
                 $data['USER_ID'] = 45;
@@ -30,7 +30,7 @@ if (!function_exists('itgrix_gen_process_final_params_1c438aa8')) {
             // final_params.rules[1]: status is "304" and the number's country is "unknown"
             if (itgrix_gen_c70f4e58_is(itgrix_gen_1bf73765_status($params, $name), array('304'))
                 && itgrix_gen_c70f4e58_is(
-                    itgrix_gen_de64cebc_countries(itgrix_gen_80e55951_client_phone($params)),
+                    itgrix_gen_57dda3c8_countries(itgrix_gen_80e55951_client_phone($params)),
                     array('unknown')
                 )) {
                 $data['USER_ID'] = 2;
@@ -167,15 +167,33 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-if (!function_exists('itgrix_gen_95bd7c4d_phone_parse')) {
+if (!function_exists('itgrix_gen_1652298a_phone_unicode')) {
+    // libphonenumber's Unicode punctuation (VALID_PUNCTUATION) as a space, and the digits of the
+    // scripts it reads most often (full-width, Arabic-Indic, Eastern Arabic-Indic) as ASCII digits.
+    function itgrix_gen_1652298a_phone_unicode() {
+        $map = array("\xEF\xBC\x8B" => '+');
+        foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 E383BC '
+            . 'EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E') as $hex) {
+            $map[pack('H*', $hex)] = ' ';
+        }
+        for ($d = 0; $d < 10; $d++) {
+            $map["\xEF\xBC" . chr(0x90 + $d)] = $map["\xD9" . chr(0xA0 + $d)] = $map["\xDB" . chr(0xB0 + $d)] = (string) $d;
+        }
+        return $map;
+    }
+}
+if (!function_exists('itgrix_gen_662628ab_phone_parse')) {
     // array(country code, national significant number, region) or null when not a number we
     // understand; the region (ISO 3166-1, as libphonenumber assigns it) only for a valid number of the
     // spec's calling code ('' for another calling code, null when $meta['strict'] is off).
-    function itgrix_gen_95bd7c4d_phone_parse($phone, $meta) {
+    function itgrix_gen_662628ab_phone_parse($phone, $meta) {
         if (!is_string($phone)) {
             return null;
         }
-        $text = trim($phone);
+        // What libphonenumber reads as a space, hyphen, dash or bracket (a number pasted from a web
+        // page or a spreadsheet: no-break spaces, U+2011, U+2013...) is a separator; full-width digits
+        // and plus, Arabic-Indic and Eastern Arabic-Indic digits are digits.
+        $text = trim(preg_match('/[\xC2-\xEF]/', $phone) ? strtr($phone, itgrix_gen_1652298a_phone_unicode()) : $phone);
         // Digits with the usual separators and at most one leading "+"; anything else (letters,
         // "*", "#", an extension) is not a number this function rewrites.
         if (!preg_match('/^\+?[0-9 \-.()\/~]+$/', $text) || !preg_match('/[0-9]/', $text)) {
@@ -302,14 +320,14 @@ if (!function_exists('itgrix_gen_abfc0a13_phone_strip_prefix')) {
         return $transformed;
     }
 }
-if (!function_exists('itgrix_gen_58c7be33_phone_countries')) {
+if (!function_exists('itgrix_gen_75a30e0c_phone_countries')) {
     // The countries (ISO 3166-1, as libphonenumber assigns them) of the numbers among $values, read
     // with the spec's region; 'unknown' for one that is not a valid number of a calling code whose
     // regions $meta carries.
-    function itgrix_gen_58c7be33_phone_countries($values, $meta) {
+    function itgrix_gen_75a30e0c_phone_countries($values, $meta) {
         $out = array();
         foreach (is_array($values) ? $values : array() as $value) {
-            $parsed = itgrix_gen_95bd7c4d_phone_parse($value, $meta);
+            $parsed = itgrix_gen_662628ab_phone_parse($value, $meta);
             $region = $parsed === null ? null : $parsed[2];
             if ($region === '') {
                 $region = null;
@@ -348,19 +366,10 @@ if (!function_exists('itgrix_gen_3b349277_direction')) {
         return itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.channel.type')), array());
     }
 }
-if (!function_exists('itgrix_gen_80e55951_client_phone')) {
-    function itgrix_gen_80e55951_client_phone($params) {
-        return itgrix_gen_fce3ff4a_collect($params, array(
-            array('path' => 'PHONE_NUMBER'),
-            array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
-            array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
-        ), itgrix_gen_3b349277_direction($params));
-    }
-}
-if (!function_exists('itgrix_gen_de64cebc_countries')) {
+if (!function_exists('itgrix_gen_57dda3c8_countries')) {
     // the countries of the client's numbers, read with the numbering plan of "UZ"
-    function itgrix_gen_de64cebc_countries($values) {
-        return itgrix_gen_58c7be33_phone_countries($values, array(
+    function itgrix_gen_57dda3c8_countries($values) {
+        return itgrix_gen_75a30e0c_phone_countries($values, array(
             'cc' => '998',
             'idd' => '~^(?:00)~u',
             'npp' => null,
@@ -387,6 +396,15 @@ if (!function_exists('itgrix_gen_de64cebc_countries')) {
                 ),
             ),
         ));
+    }
+}
+if (!function_exists('itgrix_gen_80e55951_client_phone')) {
+    function itgrix_gen_80e55951_client_phone($params) {
+        return itgrix_gen_fce3ff4a_collect($params, array(
+            array('path' => 'PHONE_NUMBER'),
+            array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
+            array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
+        ), itgrix_gen_3b349277_direction($params));
     }
 }
 return itgrix_gen_process_final_params_1c438aa8(isset($params) ? $params : null);
