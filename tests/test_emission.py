@@ -43,9 +43,9 @@ def test_example_fits_the_line_budget():
     # (issue 18: a rule's condition was up to 470 characters with its value at the end).
     # -65 for the test hooks the clock, the log and the HTTP transport no longer carry (the harness
     # defines those helpers itself).
-    # +96 for numbers pasted with Unicode spaces, dashes, full-width or Arabic-Indic digits (found
-    # by the corpus check: they stayed raw); the map is 12 lines in each of the six number readers.
-    assert lines(render(load(EXAMPLE))) <= 3726
+    # +108 for numbers pasted with Unicode spaces, dashes, full-width or Arabic-Indic digits (found
+    # by the corpus check: they stayed raw); the map is 12-14 lines in each of the six number readers.
+    assert lines(render(load(EXAMPLE))) <= 3738
 
 
 def test_passthrough_files_are_short():
