@@ -253,6 +253,38 @@ def test_import_with_redaction_never_labels_a_case_with_a_rule_that_does_not_dec
     assert cli_here("test", str(spec)).returncode == 0
 
 
+def test_a_redacted_capture_replays_with_no_change_on_the_spec_that_made_it(tmp_path, php):
+    """A rule on one client's number cannot match that number's pseudonym, and a name built from
+    the number is logged as a pseudonym: the spec that decided the calls still replays with 0
+    changes (issue 19); an edited spec still shows its real changes."""
+    log = tmp_path / "captures"
+    head = (
+        "version: 1\nname: redacted\ntimezone: Asia/Almaty\n"
+        f"capture: {{dir: {json.dumps(str(log))}, redact: true}}\n"
+        "registration:\n  rules:\n"
+        "    - when: {client_phone: '+77012345678'}\n      then: skip\n"
+        "    - when: {trunk: sip-test}\n      then: skip\n"
+    )
+    loaded = load_text(tmp_path, head)
+    files = render_to(loaded, tmp_path / "actions")
+    connector = Connector(php, tmp_path)
+    for trunk, number in (("kcell-gsm", "+77012345678"), ("sip-moscow", "+74951234567"), ("sip-test", "87272501010")):
+        connector.call(files["need_registration"], call_with(trunk, number))
+    spec = tmp_path / "spec.yaml"
+    proc = cli_here("replay", str(spec), str(log), "--check")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "1 calls of the redacted capture replay differently only because" in proc.stderr
+    as_json = cli_here("replay", str(spec), str(log), "--format", "json")
+    report = json.loads(as_json.stdout)
+    assert (report["changed"], report["redaction_only"]) == (0, 1)
+    # The spec edited: sip-moscow is skipped too.  That change is real and is shown; the
+    # pseudonymised call is no longer judged by the capture's spec (another version).
+    spec.write_text(head + "    - when: {trunk: sip-moscow}\n      then: skip\n", encoding="utf-8")
+    edited = json.loads(cli_here("replay", str(spec), str(log), "--format", "json").stdout)
+    rules = {(r["was"], r["rule"]) for r in edited["by_rule"]}
+    assert ("default", "registration.rules[2]") in rules and edited["redaction_only"] == 0
+
+
 def test_import_writes_only_cases_test_accepts(shadowed):
     log, spec = shadowed
     path = log / "need_registration.jsonl"

@@ -69,6 +69,9 @@ class Report:
     by_rule: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # (customization, was, rule)
     changes: list[Change] = field(default_factory=list)  # the first `keep`
     other_specs: int = 0  # calls captured under another spec name
+    # Redacted lines this very spec decided (the same version) whose replay differs: only the
+    # pseudonyms differ (a rule on a number no longer matches its pseudonym), so no change.
+    redaction_only: int = 0
     baseline: str = "decided"
 
     def as_json(self, reading: Reading, changes: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -83,6 +86,7 @@ class Report:
             ],
             "changes": [c.as_json() for c in self.changes] if changes is None else changes,
             "skipped": dict(reading.skipped),
+            "redaction_only": self.redaction_only,
         }
 
 
@@ -104,6 +108,24 @@ def _same(before_json: str | None, now_json: str | None, spec_name: str, redacte
         return False
     before, now = loads(before_json), loads(now_json)
     return bool(before == now or redact(now, redact_key(spec_name)) == before)
+
+
+def _version(loaded: LoadedSpec) -> str:
+    """The version this spec's files carry (what its capture lines name)."""
+    from generator.pipeline import render_files
+
+    files = render_files(loaded)
+    return files[0].spec_version if files else ""
+
+
+def _decided_by(raw: str | bytes, version: str) -> bool:
+    """Does the capture line name `version` as the spec that decided it?  (Read only for the
+    few lines of a redacted capture whose replay differs.)"""
+    try:
+        data = loads(raw)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and bool(version) and data.get("spec_version") == version
 
 
 def _problem(answer: dict[str, Any]) -> str:
@@ -162,8 +184,9 @@ def replay(
             # A redacting spec's replies are compared once more here (see _same).
             return spool is not None or redacted or len(report.changes) < keep
 
+        version = _version(loaded) if redacted and mode == "decided" else None
         for line in stream.decide(pool, stream.chunks(reading), progress, details):
-            _account(report, reading, line, loaded, rules, keep, spool)
+            _account(report, reading, line, loaded, rules, keep, spool, version)
     if not report.seen:
         raise reading.no_calls()
     report.by_customization = dict(sorted(report.by_customization.items()))
@@ -178,7 +201,10 @@ def _account(
     rules: list[str] | None,
     keep: int,
     spool: IO[str] | None,
+    version: str | None = None,
 ) -> None:
+    """Count one decided line; `version`: this spec's, when a line it decided itself in a redacted
+    capture is to be judged by that (see Report.redaction_only)."""
     now = line.answers[0]
     if "skip" in now:
         reading.skipped[now["skip"]] += 1
@@ -222,6 +248,9 @@ def _account(
         before_json = now.get("base")
         changed = bool(problem) or not _same(before_json, now.get("reply"), now.get("spec", ""), redacted)
     if not changed:
+        return
+    if version is not None and not problem and _decided_by(line.raw, version):
+        report.redaction_only += 1
         return
     report.changed += 1
     counts["changed"] += 1

@@ -71,6 +71,11 @@ def replay(
             _text(report, spec, keep, say)
     if report.other_specs:
         say.err(f"note: {report.other_specs} calls were captured under another spec name")
+    if report.redaction_only:
+        say.err(
+            f"note: {report.redaction_only} calls of the redacted capture replay differently only because their "
+            "numbers and names are pseudonyms (this very spec decided them): not counted as changed"
+        )
     return 1 if check and report.changed else 0
 
 
