@@ -246,7 +246,14 @@ class TargetState:
                     if isinstance(name, str) and isinstance(digest, str):
                         known.setdefault(name, set()).add(digest)
         history = self.manifest_exists or bool(self.backups)
-        manifest_lost = history and (self.manifest is None or not isinstance(self.manifest.get("files"), dict))
+        # A deploy in progress (its journal there, its manifest not yet) is not a lost manifest:
+        # a deploy that lost the race for the lock reads the folder again while the winner writes.
+        journal = isinstance(self.pending, dict) and isinstance(self.pending.get("files"), dict)
+        manifest_lost = (
+            history
+            and not (journal and not self.manifest_exists)
+            and (self.manifest is None or not isinstance(self.manifest.get("files"), dict))
+        )
         return known, manifest_lost
 
 

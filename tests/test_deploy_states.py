@@ -119,3 +119,22 @@ def test_status_diff_shows_a_hand_edit_with_its_time_and_owner(where):
     me = pwd.getpwuid(os.getuid()).pw_name
     assert f"on the server: modified 2023-11-14 22:13:20 UTC, owner {me} (uid {os.getuid()})" in proc.stdout
     assert proc.stdout.count("--- ") == 1, "only the hand-edited file"
+
+
+def test_a_deploy_in_progress_is_not_a_lost_manifest():
+    """A deploy that lost the race for a server's lock reads it again while the winner writes its
+    first deploy there: a backup and the journal, the manifest not yet.  Its files are the
+    winner's, not hand edits (a loaded machine's CI refused one of four racing deploys so)."""
+    from generator.deploystate import FoundFile, TargetState
+
+    state = TargetState(
+        where="pbx1",
+        backups={"20261201T160000Z": {"wrote": {"need_registration.php": "a" * 64}}},
+        pending={"backup": "20261201T160000Z", "files": {"need_registration.php": "a" * 64}},
+        files={"need_registration.php": FoundFile(data=b"<?php")},
+    )
+    known, lost = state.known()
+    assert not lost and known["need_registration.php"] == {"a" * 64}
+    # A manifest that was there and cannot be read is still lost, journal or not.
+    assert TargetState(where="pbx1", manifest_exists=True, pending=state.pending, backups=state.backups).known()[1]
+    assert TargetState(where="pbx1", backups=state.backups).known()[1]
