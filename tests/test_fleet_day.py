@@ -329,10 +329,11 @@ def test_a_day_with_a_fleet(fleet, monkeypatch):
     # Probe: the trunk found nothing on pbx-b and pbx-c, the client's number nothing on pbx-c.
     probe_line = "itgrix-gen fields --probe captures/Fleet-day --spec fleet/spec.yaml"
     data = run_json(probe_line, 1)
+    both = ["need_registration", "process_final_params"]  # the rules of both read the trunk
     assert data["failures"] == [
-        {"key": "trunk", "target": "pbx-b", "calls": CALLS},
-        {"key": "client_phone", "target": "pbx-c", "calls": CALLS},
-        {"key": "trunk", "target": "pbx-c", "calls": CALLS},
+        {"key": "trunk", "target": "pbx-b", "calls": CALLS, "customizations": both},
+        {"key": "client_phone", "target": "pbx-c", "calls": 60, "customizations": ["need_registration"]},
+        {"key": "trunk", "target": "pbx-c", "calls": CALLS, "customizations": both},
     ], data["failures"]
     assert data["targets"]["pbx-c"]["connector"] == "older than 3.10"
     assert data["targets"]["pbx-a"]["connector"] == data["targets"]["pbx-b"]["connector"] == "3.10 or later"

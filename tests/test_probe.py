@@ -76,7 +76,7 @@ def test_a_key_that_finds_nothing_on_one_server_fails_the_run_naming_it(tmp_path
     data = json.loads(proc.stdout)
     assert data["calls"] == 12 and data["keys"]["trunk"]["resolved"] == 8  # in total most calls found one
     assert {t: v["keys"]["trunk"]["resolved"] for t, v in data["targets"].items()} == {"pbx1": 5, "pbx2": 0, "pbx3": 3}
-    assert data["failures"] == [{"key": "trunk", "target": "pbx2", "calls": 4}]
+    assert data["failures"] == [{"key": "trunk", "target": "pbx2", "calls": 4, "customizations": ["need_registration"]}]
     assert data["suggestions"]["trunk"] == ["call_full.channel.trunk.title"]
     # The same logs as text: the per-target lines, and the checked suggestion.
     text = cli_here("fields", "--probe", str(root), "--spec", str(tmp_path / "spec.yaml"))
@@ -113,10 +113,11 @@ def test_a_suggestion_that_would_change_another_servers_calls_is_not_printed(tmp
 
 
 def test_a_connector_older_than_3_10_is_recognised(tmp_path):
-    root = fleet(tmp_path, {"pbx1": [entry(call())] * 2, "old": [entry(old_call(f"sip-{i}")) for i in range(3)]})
+    old = [entry(old_call(f"sip-{i}")) for i in range(3)] + [entry(old_call(), "process_final_params")]
+    root = fleet(tmp_path, {"pbx1": [entry(call())] * 2, "old": old})
     proc = cli_here("fields", "--probe", str(root), "--spec", str(tmp_path / "spec.yaml"))
     assert proc.returncode == 1
-    assert "old: a connector older than 3.10 (3 calls carry the root call/conversation" in proc.stdout
+    assert "old: a connector older than 3.10 (4 calls carry the root call/conversation" in proc.stdout
     assert "conversation.type (2 = incoming" in proc.stdout and "call.trunk" in proc.stdout
     assert "the spec reads trunk, which no call of old provided (3 calls)" in proc.stderr
     assert "fields:\n    trunk: [call.trunk]" in proc.stdout
@@ -146,14 +147,17 @@ def test_hostile_inputs_are_counted_never_an_internal_error(tmp_path):
         entry([1, 2, 3]),
         entry("text"),
         entry(None),
+        entry({"call_full": None}, "process_final_params"),
     ]
     root = fleet(tmp_path, {"pbx1": lines})
     for fmt in ("text", "json"):
         proc = cli_here("fields", "--probe", str(root), "--spec", str(tmp_path / "spec.yaml"), "--format", fmt)
         assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
-        assert proc.returncode == 1, proc.stderr  # trunk is found (INF, a huge number); client_phone is not
+        assert proc.returncode == 1, (
+            proc.stderr
+        )  # trunk is found (INF, a huge number); client_phone not in final_params
     data = json.loads(proc.stdout)
-    assert data["calls"] == 10
+    assert data["calls"] == 11
     assert data["keys"]["trunk"]["resolved"] == 2
 
 
@@ -431,3 +435,42 @@ def test_large_logs_read_by_several_processes_print_the_same(tmp_path, monkeypat
     data = json.loads(printed["json"])
     assert data["calls"] == 3 * 240 + 5 + 50 and data["skipped"] == {"lines that are not JSON": 5, "torn lines": 1}
     assert data["suggestions"]["trunk"] == ["call_full.channel.trunk.title", "call.trunk"]
+
+
+def test_a_key_found_only_in_other_customizations_calls_fails_where_the_spec_reads_it(tmp_path):
+    """Issue 19 (a new user's check): a connector older than 3.10 whose registration calls carry only
+    the root `call` (its client's number in call.from); process_client_phone and autodistribution
+    find a number in their own inputs (`phone`, `from`), never given to registration's rules.  The
+    black-list rule must fail the probe naming the server and the customization, with call.from
+    suggested, and the pre-3.10 hint must name the paths these calls carry."""
+    kz = "+77012345678"
+    old_reg = {"call_stage": "conversation_requested", "call": {"id": "1.1", "from": kz, "to": "101", "type": 2}}
+    lines = [entry(old_reg) for _ in range(3)]
+    lines += [entry({"phone": kz, "call_id": "1.1"}, "process_client_phone") for _ in range(2)]
+    lines += [entry({"from": kz, "to": "101", "users": [{"name": "Әлия"}]}, "customize_autodistribution")]
+    root = fleet(tmp_path, {"pbx1": [entry(call(number=kz))] * 2, "old": lines})
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        f"version: 1\nname: fleet\nregistration:\n  rules:\n    - when: {{client_phone: ['{kz}']}}\n      then: skip\n",
+        encoding="utf-8",
+    )
+    proc = cli_here("fields", "--probe", str(root), "--spec", str(spec))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "the spec reads client_phone in need_registration, which no call of old provided there (3 calls)" in (
+        proc.stderr
+    )
+    assert "pbx1" not in proc.stderr
+    assert "old: 6 calls; found nothing for client_phone (in need_registration)" in proc.stdout
+    assert "pbx1: 2 calls; every key the spec uses found a value" in proc.stdout
+    # The hint names what these calls carry (call.*), never conversation.* they do not have.
+    assert "client_phone: call.from on incoming calls, call.to on outgoing ones" in proc.stdout
+    assert "direction: call.type (2 = incoming" in proc.stdout and "conversation." not in proc.stdout
+    assert "fields:\n    client_phone: [call.from]" in proc.stdout
+    data = json.loads(cli_here("fields", "--probe", str(root), "--spec", str(spec), "--format", "json").stdout)
+    assert data["failures"] == [
+        {"key": "client_phone", "target": "old", "calls": 3, "customizations": ["need_registration"]}
+    ]
+    # Written into the spec as printed, the override passes: registration's calls now find the number.
+    spec.write_text(spec.read_text(encoding="utf-8") + "fields:\n  client_phone: [call.from]\n", encoding="utf-8")
+    again = cli_here("fields", "--probe", str(root), "--spec", str(spec))
+    assert again.returncode == 0, again.stdout + again.stderr

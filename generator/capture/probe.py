@@ -48,16 +48,19 @@ HINTS = {
     "entity.id": ("entity",),
 }
 # Where a connector older than 3.10 keeps the same facts (docs: the black-list example reads
-# $params['conversation']['type'] == 2 ? 'to' : 'from').  The rest of `call` is undocumented: the
-# probe lists what the calls carry there.
+# $params['conversation']['type'] == 2 ? 'to' : 'from'); some send them in the root `call` instead,
+# so the hint names the root the calls carry them in ({root}).  The rest of `call` is undocumented:
+# the probe lists what the calls carry there.
 OLD_CONNECTOR_PATHS = (
-    "direction: conversation.type (2 = incoming, 1 = outgoing; a number, so test it with a `field:` condition)",
-    "extension: conversation.to on incoming calls, conversation.from on outgoing ones",
-    "client_phone: conversation.from on incoming calls, conversation.to on outgoing ones",
+    "direction: {root}.type (2 = incoming, 1 = outgoing; a number, so test it with a `field:` condition)",
+    "extension: {root}.to on incoming calls, {root}.from on outgoing ones",
+    "client_phone: {root}.from on incoming calls, {root}.to on outgoing ones",
 )
+OLD_ROOTS = ("conversation", "call")
 CALL_DATA = ("call_full", "call", "conversation")  # where unread paths are worth showing
 SUGGEST = 5  # candidate paths tried per key and server
 KEYS = [k for k in FIELDS if k != "client_phone.raw"]
+Used = dict[str, set[str]]  # key the spec reads -> the customizations whose rules or templates read it
 
 
 # --- the field reader's twin ------------------------------------------------------------------
@@ -303,10 +306,24 @@ class TargetReport:
     shapes: Counter[tuple[str, str]] = field(default_factory=Counter)  # (unread path, _shape) -> calls
     with_call_full: int = 0
     old_root: int = 0  # inputs without call_full that carry the root call/conversation (< 3.10)
+    old_facts: Counter[str] = field(default_factory=Counter)  # "call.from" etc. -> old calls carrying it
+    # The same per customization: a key the spec reads in one customization must be found in that
+    # customization's calls (another customization's input does not reach its rules).
+    applied_in: Counter[tuple[str, str]] = field(default_factory=Counter)  # (customization, key) -> calls
+    resolved_in: Counter[tuple[str, str]] = field(default_factory=Counter)
+    unread_in: Counter[tuple[str, str]] = field(default_factory=Counter)  # (customization, path) -> calls
+    shapes_in: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # (customization, path, shape)
 
     @property
     def old_connector(self) -> bool:
         return self.old_root > 0 and self.with_call_full == 0
+
+    def old_paths(self) -> list[str]:
+        """OLD_CONNECTOR_PATHS in the root these calls carry the facts in (the documented
+        `conversation` when they carry them in neither)."""
+        carried = {r: sum(self.old_facts[f"{r}.{k}"] for k in ("type", "from", "to")) for r in OLD_ROOTS}
+        root = max(OLD_ROOTS, key=lambda r: carried[r]) if any(carried.values()) else OLD_ROOTS[0]
+        return [line.format(root=root) for line in OLD_CONNECTOR_PATHS]
 
     def add(self, other: TargetReport) -> None:
         """Another piece's counts (Counters keep the order their keys were first met in: merged
@@ -318,6 +335,11 @@ class TargetReport:
         self.shapes.update(other.shapes)
         self.with_call_full += other.with_call_full
         self.old_root += other.old_root
+        self.old_facts.update(other.old_facts)
+        self.applied_in.update(other.applied_in)
+        self.resolved_in.update(other.resolved_in)
+        self.unread_in.update(other.unread_in)
+        self.shapes_in.update(other.shapes_in)
 
 
 @dataclass
@@ -326,7 +348,7 @@ class Suggestion:
     paths: list[str]  # the whole override to write (the spec's own paths first)
     replace: bool
     fixes: dict[str, int]  # target -> calls that now get a value
-    unfixed: list[str]  # failing targets no candidate path fixes
+    unfixed: list[str]  # failing targets no candidate path fixes ("pbx-c in need_registration")
     tried: list[str] = field(default_factory=list)  # the candidate paths checked
 
 
@@ -356,17 +378,19 @@ class Probe:
             total.update(t.unread)
         return total
 
-    def failing(self, keys: set[str]) -> list[tuple[str, str, int]]:
-        """(key, target, calls) for each key of `keys` that applied on a target's calls and found
-        nothing there."""
-        return [
-            (k, name, t.keys[k].calls)
-            for name, t in sorted(self.targets.items())
-            for k in sorted(keys)
-            if k in t.keys and t.keys[k].calls and not t.keys[k].resolved
-        ]
+    def failing(self, used: Used) -> list[tuple[str, str, int, list[str]]]:
+        """(key, target, calls, customizations) for each key the spec reads that found nothing on a
+        target's calls of a customization whose rules or templates read it (the calls of those
+        customizations, and the customizations)."""
+        out = []
+        for name, t in sorted(self.targets.items()):
+            for k in sorted(used):
+                empty = [c for c in sorted(used[k]) if t.applied_in[(c, k)] and not t.resolved_in[(c, k)]]
+                if empty:
+                    out.append((k, name, sum(t.applied_in[(c, k)] for c in empty), empty))
+        return out
 
-    def as_json(self, used: set[str]) -> dict[str, Any]:
+    def as_json(self, used: Used) -> dict[str, Any]:
         def keys_json(keys: dict[str, KeyReport]) -> dict[str, Any]:
             return {k: {"calls": r.calls, "resolved": r.resolved, "sources": dict(r.sources)} for k, r in keys.items()}
 
@@ -385,7 +409,9 @@ class Probe:
                 }
                 for name, t in sorted(self.targets.items())
             },
-            "failures": [{"key": k, "target": t, "calls": n} for k, t, n in self.failing(used)],
+            "failures": [
+                {"key": k, "target": t, "calls": n, "customizations": cs} for k, t, n, cs in self.failing(used)
+            ],
             "skipped": dict(self.skipped),
         }
 
@@ -465,10 +491,12 @@ def probe(
     overrides: Overrides = None,
     tick: Callable[[], None] | None = None,
     jobs: int | None = None,
+    used: Used | None = None,
 ) -> Probe:
     """The first pass: counts per target and key.  Then, when some key found nothing on some
-    server, a second pass that checks the candidate overrides (see `suggest`).  `jobs`: worker
-    processes for large logs (default: one per core)."""
+    server (for a key the spec reads: in the calls of a customization that reads it), a second
+    pass that checks the candidate overrides (see `suggest`).  `jobs`: worker processes for large
+    logs (default: one per core)."""
     jobs = workers(jobs)
     parts = pieces(files, jobs)
     targets: dict[str, TargetReport] = defaultdict(TargetReport)
@@ -483,7 +511,7 @@ def probe(
                     tick()
         skipped.update(missed)
     result = Probe(dict(targets), {}, skipped)
-    suggest(result, parts, overrides, jobs)
+    suggest(result, parts, overrides, jobs, used or {})
     return result
 
 
@@ -510,6 +538,12 @@ def _observe(report: TargetReport, entry: log.Entry, table: _Table, overrides: O
             report.with_call_full += 1
         elif "call_full" not in params and ("call" in params or "conversation" in params):
             report.old_root += 1
+            for root in OLD_ROOTS:
+                facts = params.get(root)
+                if isinstance(facts, dict):
+                    report.old_facts.update(
+                        f"{root}.{k}" for k in ("type", "from", "to") if facts.get(k) not in (None, "")
+                    )
     sources = table.of(customization)
     call = direction_of(params, customization, overrides)
     for key, key_report in report.keys.items():
@@ -529,6 +563,8 @@ def _observe(report: TargetReport, entry: log.Entry, table: _Table, overrides: O
             key_report.sources["call_full.channel.answer_time, end_time (computed)"] += 1
             hit = True
         key_report.resolved += hit
+        report.applied_in[(customization, key)] += 1
+        report.resolved_in[(customization, key)] += hit
     paths: dict[str, Any] = {}
     if isinstance(params, dict):
         for root in CALL_DATA:
@@ -536,8 +572,11 @@ def _observe(report: TargetReport, entry: log.Entry, table: _Table, overrides: O
                 _leaves(params[root], root, paths)
     for path, value in paths.items():
         if not table.reads(customization, path):
+            shape = _shape(value)
             report.unread[path] += 1
-            report.shapes[(path, _shape(value))] += 1
+            report.shapes[(path, shape)] += 1
+            report.unread_in[(customization, path)] += 1
+            report.shapes_in[(customization, path, shape)] += 1
 
 
 def _computed_duration(params: Any) -> bool:
@@ -548,14 +587,20 @@ def _computed_duration(params: Any) -> bool:
     return len(times) == 2 and all(isinstance(t, str) and t[:4] not in ("", "0001") for t in times)
 
 
-def _candidates(key: str, report: TargetReport) -> list[str]:
+def _candidates(key: str, report: TargetReport, customization: str | None = None) -> list[str]:
+    """The unread paths of the target's calls (of one customization's calls, when named) that look
+    like the key."""
     words = HINTS.get(key, tuple(re.split(r"[._]", key)))
-    unread = report.unread
+    unread: Counter[str] = report.unread
+    shapes: Counter[tuple[str, str]] = report.shapes
+    if customization is not None:
+        unread = Counter({p: n for (c, p), n in report.unread_in.items() if c == customization})
+        shapes = Counter({(p, sh): n for (c, p, sh), n in report.shapes_in.items() if c == customization})
     ranked = sorted(unread, key=lambda p: (-unread[p], "*" in p, len(p), p))  # the main channel first
     near = [p for p in ranked if any(w in p.lower() for w in words)]
     shape = SHAPES.get(key)
     if shape:  # most of its values look like the key's (a client's number, not an extension)
-        near = [p for p in near if report.shapes[(p, shape)] * 2 > unread[p]]
+        near = [p for p in near if shapes[(p, shape)] * 2 > unread[p]]
     return near[:SUGGEST]
 
 
@@ -570,27 +615,47 @@ def _with_path(overrides: Overrides, key: str, path: str) -> dict[str, Any]:
     return merged
 
 
-def suggest(result: Probe, parts: list[Piece], overrides: Overrides, jobs: int = 1) -> None:
-    """For each key that found nothing on some server: the first of that server's unread paths
-    that look like the key which, added to the key's `fields:` (before the table's own paths),
-    gives that server's calls a value and changes no value on any call that already had one, on
-    any server (a placeholder reads the first value, a condition any of them)."""
-    failing: dict[str, list[str]] = defaultdict(list)
+Unit = tuple[str, str | None]  # (target, customization; None: all of the target's calls)
+
+
+def _failing_units(result: Probe, used: Used) -> dict[str, list[Unit]]:
+    """Per key, where it found nothing: for a key the spec reads, each (target, customization that
+    reads it); for another key, each target where it found nothing at all."""
+    failing: dict[str, list[Unit]] = defaultdict(list)
     for name, t in sorted(result.targets.items()):
         for key, r in t.keys.items():
-            if r.calls and not r.resolved:
-                failing[key].append(name)
+            if key in used:
+                failing[key] += [
+                    (name, c) for c in sorted(used[key]) if t.applied_in[(c, key)] and not t.resolved_in[(c, key)]
+                ]
+            elif r.calls and not r.resolved:
+                failing[key].append((name, None))
+    return {k: units for k, units in failing.items() if units}
+
+
+def _gain(counts: Counter[tuple[str, str]], unit: Unit) -> int:
+    name, customization = unit
+    return sum(n for (t, c), n in counts.items() if t == name and customization in (None, c))
+
+
+def suggest(result: Probe, parts: list[Piece], overrides: Overrides, jobs: int = 1, used: Used | None = None) -> None:
+    """For each key that found nothing on some server (in some customization's calls that read it):
+    the first of those calls' unread paths that look like the key which, added to the key's
+    `fields:` (before the table's own paths), gives those calls a value and changes no value on
+    any call that already had one, on any server (a placeholder reads the first value, a condition
+    any of them)."""
+    failing = _failing_units(result, used or {})
     trials: dict[str, list[str]] = {}
-    for key, names in failing.items():
+    for key, units in failing.items():
         seen: list[str] = []
-        for name in names:
-            seen += [p for p in _candidates(key, result.targets[name]) if p not in seen]
+        for name, c in units:
+            seen += [p for p in _candidates(key, result.targets[name], c) if p not in seen]
         if seen:
             trials[key] = seen
     if not trials:
         return
-    fixes: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    breaks: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    fixes: dict[tuple[str, str], Counter[tuple[str, str]]] = defaultdict(Counter)
+    breaks: dict[tuple[str, str], Counter[tuple[str, str]]] = defaultdict(Counter)
     check = functools.partial(_check, overrides=overrides, trials=trials)
     for checked, gains, losses in _each(check, parts, jobs):
         result.checked_calls += checked
@@ -598,27 +663,29 @@ def suggest(result: Probe, parts: list[Piece], overrides: Overrides, jobs: int =
             fixes[pair].update(counts)
         for pair, counts in losses.items():
             breaks[pair].update(counts)
-    for key, names in failing.items():
+    for key, units in failing.items():
         chosen: list[str] = []
         fixed: Counter[str] = Counter()
         unfixed = []
-        for name in names:
-            if any(fixes[(key, p)][name] for p in chosen):
+        for unit in units:
+            if any(_gain(fixes[(key, p)], unit) for p in chosen):
                 continue
+            name, c = unit
             good = next(
                 (
                     p
-                    for p in _candidates(key, result.targets[name])
-                    if fixes[(key, p)][name] and not sum(breaks[(key, p)].values())
+                    for p in _candidates(key, result.targets[name], c)
+                    if _gain(fixes[(key, p)], unit) and not sum(breaks[(key, p)].values())
                 ),
                 None,
             )
             if good is None:
-                unfixed.append(name)
+                label = name if c is None or not result.targets[name].keys[key].resolved else f"{name} in {c}"
+                unfixed += [label] if label not in unfixed else []
             else:
                 chosen.append(good)
         for p in chosen:
-            fixed.update(fixes[(key, p)])
+            fixed.update({t: n for (t, _c), n in fixes[(key, p)].items()})
         found = override_paths(key, overrides)
         own, replace = found if found else ([], False)
         result.suggestions[key] = Suggestion(key, [*own, *chosen], replace, dict(fixed), unfixed, trials.get(key, []))
@@ -626,12 +693,13 @@ def suggest(result: Probe, parts: list[Piece], overrides: Overrides, jobs: int =
 
 def _check(
     piece: Piece, overrides: Overrides, trials: dict[str, list[str]]
-) -> tuple[int, dict[tuple[str, str], Counter[str]], dict[tuple[str, str], Counter[str]]]:
+) -> tuple[int, dict[tuple[str, str], Counter[tuple[str, str]]], dict[tuple[str, str], Counter[tuple[str, str]]]]:
     """One piece of the second pass: the calls read, and per (key, candidate path) the calls per
-    target it gives a value where there was none (fixes) and those whose value it changes (breaks)."""
+    (target, customization) it gives a value where there was none (fixes) and those whose value
+    it changes (breaks)."""
     tables = {(key, p): _Table(_with_path(overrides, key, p)) for key, paths in trials.items() for p in paths}
-    fixes: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    breaks: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    fixes: dict[tuple[str, str], Counter[tuple[str, str]]] = defaultdict(Counter)
+    breaks: dict[tuple[str, str], Counter[tuple[str, str]]] = defaultdict(Counter)
     base = _Table(overrides)
     skipped: Counter[str] = Counter()
     checked = 0
@@ -646,29 +714,39 @@ def _check(
                 now_call = direction_of(params, customization, trial.overrides) if key == DIRECTION_KEY else call
                 now_applies, after = collect(params, trial.of(customization)[key], now_call)
                 if before and (after[:1] != before[:1] or set(after) != set(before)):
-                    breaks[(key, p)][name] += 1
+                    breaks[(key, p)][(name, customization)] += 1
                 elif not before and after and now_applies:
-                    fixes[(key, p)][name] += 1
+                    fixes[(key, p)][(name, customization)] += 1
     return checked, dict(fixes), dict(breaks)
 
 
-def keys_used(loaded: Any) -> set[str]:
-    """The field-table keys a spec's conditions and placeholders read."""
+def keys_used(loaded: Any) -> Used:
+    """The field-table keys a spec's conditions and placeholders read, each with the
+    customizations whose section reads it."""
     from generator.customizations import CUSTOMIZATIONS
     from generator.speclang import placeholders
     from generator.speclang.crosschecks import _get, _section_texts, iter_whens
 
-    used: set[str] = set()
-    for _path, when in iter_whens(loaded.data):
-        used |= {k for k in when if k in FIELDS}
+    used: Used = defaultdict(set)
+
+    def add(key: str, customization: str) -> None:
+        if key in FIELDS:
+            used["client_phone" if key == "client_phone.raw" else key].add(customization)
+
+    for path, when in iter_whens(loaded.data):
+        for c in CUSTOMIZATIONS:
+            if tuple(path[: len(c.section_path)]) == c.section_path:
+                for k in when:
+                    add(k, c.name)
     for c in CUSTOMIZATIONS:
         for _path, text in _section_texts(_get(loaded.data, *c.section_path), c.section_path):
             try:
                 parts = placeholders.parse(text)
             except placeholders.TemplateError:
                 continue
-            used |= {p.key for p in placeholders.each(parts) if p.key in FIELDS}
-    return {"client_phone" if k == "client_phone.raw" else k for k in used}
+            for p in placeholders.each(parts):
+                add(p.key, c.name)
+    return dict(used)
 
 
 def require_calls(probe_result: Probe, files: list[tuple[str, Path]]) -> None:

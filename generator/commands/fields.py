@@ -16,8 +16,8 @@ from generator.errors import UsageProblem
 def fields(
     logs: list[Path], probe: bool, spec: str | None, format: str, jobs: int | None, root: Path | None, say: Say
 ) -> int:
-    """Exit code 1 when, probing, a key the spec uses found nothing on any one target, else 0.
-    `jobs`: processes reading large logs (default: one per core)."""
+    """Exit code 1 when, probing, a key the spec uses found nothing on any one target in the calls of
+    a customization that reads it, else 0.  `jobs`: processes reading large logs (default: one per core)."""
     from generator.emit.fields import markdown_table
 
     if format not in ("text", "json"):
@@ -34,27 +34,29 @@ def fields(
     if not logs:
         raise UsageProblem("name at least one capture log (a .jsonl file or the folder that holds them)")
     files = probing.target_files(logs)
+    used = probing.keys_used(loaded) if loaded else {}
     with progress.bar(None, "reading calls") as tick:
-        result = probing.probe(files, overrides, tick, jobs)
+        result = probing.probe(files, overrides, tick, jobs, used)
     probing.require_calls(result, files)
     if result.skipped:
         say.err(f"skipped: {', '.join(f'{n} {r}' for r, n in sorted(result.skipped.items()))}")
-    used = probing.keys_used(loaded) if loaded else set()
     failures = result.failing(used)
     if format == "json":
         say.write(json.dumps(result.as_json(used), indent=2, ensure_ascii=False) + "\n")
     else:
         _probe_text(result, used, say)
-    for key, target, calls in failures:
-        say.err(f"error: the spec reads {key}, which no call of {target} provided ({calls} calls)")
+    for key, target, calls, where in failures:
+        # A key found in none of the target's calls keeps the short line; one found in another
+        # customization's calls only names the customizations whose calls lack it.
+        part = "" if not result.targets[target].keys[key].resolved else f" in {', '.join(where)}"
+        there = " there" if part else ""
+        say.err(f"error: the spec reads {key}{part}, which no call of {target} provided{there} ({calls} calls)")
     return 1 if failures else 0
 
 
-def _probe_text(found: Any, used: set[str], say: Say) -> None:
+def _probe_text(found: Any, used: dict[str, set[str]], say: Say) -> None:
     from rich.markup import escape
     from rich.table import Table
-
-    from generator.capture.probe import OLD_CONNECTOR_PATHS
 
     table = Table(
         title=f"{found.calls} captured calls"
@@ -76,14 +78,24 @@ def _probe_text(found: Any, used: set[str], say: Say) -> None:
         )
     say.out(table, markup=True)
     if len(found.targets) > 1:
+        failing = {(k, name): where for k, name, _n, where in found.failing(used)}
         for name, t in sorted(found.targets.items()):
             empty = [k for k, r in t.keys.items() if r.calls and not r.resolved]
-            mine = [k for k in empty if k in used] if used else empty
-            others = len(empty) - len(mine)
+            # A key the spec reads fails where a customization that reads it found nothing.
+            mine = (
+                [
+                    k if not t.keys[k].resolved else f"{k} (in {', '.join(failing[(k, name)])})"
+                    for k in t.keys
+                    if (k, name) in failing
+                ]
+                if used
+                else empty
+            )
+            others = len([k for k in empty if k not in used])
             said = (
                 (f"; found nothing for {', '.join(mine)}" if mine else "; every key the spec uses found a value")
                 + (f" (and for {others} key(s) the spec does not use)" if used and others else "")
-                if empty
+                if empty or mine
                 else "; every key found a value"
             )
             say.out(f"{name}: {t.calls} calls{said}")
@@ -93,7 +105,7 @@ def _probe_text(found: Any, used: set[str], say: Say) -> None:
             say.out(
                 f"{name}: a connector older than 3.10 ({t.old_root} calls carry the root call/conversation and no "
                 "call_full, which the field table reads). The same facts there:\n  "
-                + "\n  ".join(OLD_CONNECTOR_PATHS)
+                + "\n  ".join(t.old_paths())
                 + ("\n  paths these calls carry: " + ", ".join(shown[:12]) if shown else "")
             )
     unread = found.unread
@@ -106,7 +118,7 @@ def _probe_text(found: Any, used: set[str], say: Say) -> None:
     _suggestions(found, used, say)
 
 
-def _suggestions(found: Any, used: set[str], say: Say) -> None:
+def _suggestions(found: Any, used: dict[str, set[str]], say: Say) -> None:
     shown = {k: s for k, s in found.suggestions.items() if not used or k in used}
     good = {k: s for k, s in shown.items() if s.fixes}
     if good:
