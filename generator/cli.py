@@ -564,7 +564,7 @@ def fields(
 ) -> None:
     """Print the table of input paths each condition key and placeholder reads (Markdown), or with
     --probe, how often each path found a value on real calls, in total and per target (a pulled
-    folder's first level): exit 1 when a key the spec uses found nothing on any one target."""
+    folder's first level): exit 1 when a key the spec uses found nothing on any one target in the calls of a customization that reads it."""
     from generator.commands.fields import fields as use_case
 
     raise Exit(use_case(list(logs or []), probe, spec, format, jobs, STATE["root"], SAY))
