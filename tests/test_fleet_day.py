@@ -19,18 +19,21 @@ written from the spec's meaning, not from the tool's code."""
 from __future__ import annotations
 
 import copy
+import getpass
 import json
 import os
 import re
 import secrets
 import shlex
 import shutil
+import stat
 import subprocess
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from generator import __version__
 from tests.conftest import ROOT, cli_here
 from tests.sshd import Sshd, find_sshd
 
@@ -248,6 +251,13 @@ def yaml_when(rule: str) -> dict:
     return {k: v[0] if isinstance(v, list) else v for k, v in item["when"].items()}
 
 
+def tree(folder: Path, deep: bool = False) -> dict[str, bytes]:
+    """The files of a folder, byte for byte (`deep`: every file below it, the state folder and the
+    capture folder included; else only the customization files)."""
+    found = folder.rglob("*") if deep else folder.iterdir()
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(found) if p.is_file() and not p.is_symlink()}
+
+
 def case_label(case: Path) -> str:
     found = re.search(r"decided by (\S+)\"", (case / "case.yaml").read_text(encoding="utf-8"))
     assert found, case
@@ -259,17 +269,23 @@ def test_a_day_with_a_fleet(fleet, monkeypatch):
     day = servers / "day"  # where the section's commands run: no folder named like a server here
     day.mkdir()
     monkeypatch.setenv("ITGRIX_GEN_SSH", f"ssh -F {config}")
+    monkeypatch.delenv("SUDO_USER", raising=False)
+    user = getpass.getuser()  # who deploys, as the backups must name them
     targets = [f"ssh://{alias}{homes[alias]}/actions" for alias in SERVERS]
     spec = day / "fleet" / "spec.yaml"
     spec.parent.mkdir()
-    spec.write_text(readme_spec(capture, targets), encoding="utf-8")
+    logs = f"{capture}/logs"  # no such folder on any server yet: deploy makes it
+    spec.write_text(readme_spec(logs, targets), encoding="utf-8")
     commands, ran = readme_commands(), set()
 
-    def run(line: str, code: int = 0, *more: str) -> subprocess.CompletedProcess:
+    def run(line: str, code: int = 0, *more: str, backup: str = "") -> subprocess.CompletedProcess:
         """A line of README's section, verbatim, where the section runs it (`more`: options added,
-        such as --format json, to look closer)."""
+        such as --format json, to look closer; `backup`: the id README's `ID` stands for)."""
         assert line in commands, f"not a line of README's 'A day with a fleet': {line}"
         ran.add(line)
+        if backup:
+            assert " ID " in line, line
+            line = line.replace(" ID ", f" {backup} ")
         if line.startswith("itgrix-gen "):
             proc = cli_here(*shlex.split(line)[1:], *more, cwd=day)
         else:
@@ -296,6 +312,10 @@ def test_a_day_with_a_fleet(fleet, monkeypatch):
     # Deploy with capture and shadow to the three servers; status says each is fresh.
     run("itgrix-gen deploy fleet/spec.yaml")
     first = {alias: php_of(alias) for alias in SERVERS}
+    for alias in SERVERS:  # the capture folder, made by deploy: 0700, owned like the actions folder
+        made, actions = (homes[alias] / "capture" / "logs").lstat(), (homes[alias] / "actions").stat()
+        assert stat.S_ISDIR(made.st_mode) and stat.S_IMODE(made.st_mode) == 0o700, oct(made.st_mode)
+        assert (made.st_uid, made.st_gid) == (actions.st_uid, actions.st_gid)
     manifests = [json.loads((homes[a] / "actions" / ".itgrix-gen" / "manifest.json").read_text()) for a in SERVERS]
     version = manifests[0]["spec_version"]
     assert [m["spec_version"] for m in manifests] == [version] * 3
@@ -310,7 +330,7 @@ def test_a_day_with_a_fleet(fleet, monkeypatch):
         replies = [json.loads(p.read_text()) for p in sorted((homes[alias] / "replies").iterdir())]
         assert len(replies) == CALLS and all(r["state"] == "success" for r in replies)  # shadow: nothing acted
         assert not os.listdir(capture)  # each server wrote into its own folder, never this machine's
-        assert len((homes[alias] / "capture" / "need_registration.jsonl").read_text().splitlines()) == 60
+        assert len((homes[alias] / "capture" / "logs" / "need_registration.jsonl").read_text().splitlines()) == 60
     facts = [f for alias in SERVERS for _name, _data, f in calls[alias]]
 
     # Pull: one folder per server, every line once; a second pull brings nothing new.
@@ -320,7 +340,7 @@ def test_a_day_with_a_fleet(fleet, monkeypatch):
         assert f"pulled    ssh://{alias}" in proc.stdout
         assert f"{CALLS} new line(s) from 2 file(s)" in proc.stdout
         pulled = (captures / alias / "need_registration.jsonl").read_bytes()
-        assert pulled == (homes[alias] / "capture" / "need_registration.jsonl").read_bytes()
+        assert pulled == (homes[alias] / "capture" / "logs" / "need_registration.jsonl").read_bytes()
         for log in (captures / alias).glob("*.jsonl"):  # each line names the deploy that made it
             assert {json.loads(line)["spec_version"] for line in log.read_text().splitlines()} == {version}
     again = run("itgrix-gen capture pull fleet/spec.yaml")
@@ -402,7 +422,7 @@ def test_a_day_with_a_fleet(fleet, monkeypatch):
     shown_text = run(line).stdout
     assert all(rule in shown_text for rule in rule_lines(fixed)), shown_text
     # The same, judged against the spec that was deployed rather than the logs' decisions.
-    (day / "deployed.yaml").write_text(readme_spec(capture, targets), encoding="utf-8")
+    (day / "deployed.yaml").write_text(readme_spec(logs, targets), encoding="utf-8")
     data = here_json("replay", "fleet/spec.yaml", "captures/Fleet-day", "--baseline", "deployed.yaml")
     assert data["baseline"] == "deployed.yaml" and by_rule(data) == fixed, data["by_rule"]
     data = here_json("replay", "deployed.yaml", "captures/Fleet-day", "--baseline", "fleet/spec.yaml")
@@ -484,14 +504,49 @@ def test_a_day_with_a_fleet(fleet, monkeypatch):
     text = spec.read_text(encoding="utf-8")
     assert text.count("shadow: true\n") == 1
     spec.write_text(text.replace("shadow: true\n", ""), encoding="utf-8")
+    # First a dry run: every file of every server would change (shadow and the rules are in all
+    # fourteen), one line per state and one summary per server, and nothing on any server moves.
+    before = {alias: tree(homes[alias] / "actions") for alias in SERVERS}
+    whole = {alias: tree(homes[alias], deep=True) for alias in SERVERS}
+    proc = run("itgrix-gen deploy fleet/spec.yaml --dry-run")
+    assert proc.stdout.splitlines()[0] == "deploy (dry run: nothing changed)", proc.stdout
+    for alias, target in zip(SERVERS, targets, strict=True):
+        states = [line for line in proc.stdout.splitlines() if f" {target}: " in line]
+        assert states[0] == f"stale       {target}: " + ", ".join(sorted(before[alias])), states
+        summary = f"dry run {target}: 0 new, 14 changed, 0 unchanged, 0 refused; 14 file(s) would change"
+        assert summary in proc.stdout.splitlines(), proc.stdout
+    assert {alias: tree(homes[alias], deep=True) for alias in SERVERS} == whole  # nothing changed, state included
     run("itgrix-gen deploy fleet/spec.yaml")
-    now = {alias: php_of(alias) for alias in SERVERS}
-    assert all(now[a] != first[a] for a in SERVERS)
-    run("itgrix-gen deploy fleet/spec.yaml --rollback --to pbx-b")  # the target by its host's name
-    assert {alias: php_of(alias) for alias in SERVERS} == {
+    now = {alias: tree(homes[alias] / "actions") for alias in SERVERS}
+    assert all(now[a] != before[a] and set(now[a]) == set(before[a]) for a in SERVERS)
+    second = json.loads((homes["pbx-b"] / "actions" / ".itgrix-gen" / "manifest.json").read_text())["spec_version"]
+    assert second != version
+
+    # pbx-b's backups: one per deploy, oldest first, each naming who deployed, the spec and its
+    # version (the deploy's own), that the spec is not in git, and the tool's version.
+    proc = run("itgrix-gen deploy fleet/spec.yaml --rollback --list --to pbx-b")
+    assert proc.stdout.startswith(f"{targets[1]}: 2 backup(s) a rollback can restore\n"), proc.stdout
+    listed = re.findall(r"^  (\d{8}T\d{6}\d*Z)  (.*)$", proc.stdout, re.M)
+    assert len(listed) == 2 == len(proc.stdout.splitlines()) - 1, proc.stdout
+    for (backup_id, facts), spec_version in zip(listed, (version, second), strict=True):
+        at = f"{backup_id[:4]}-{backup_id[4:6]}-{backup_id[6:8]} {backup_id[9:11]}:{backup_id[11:13]}:{backup_id[13:15]} UTC"
+        assert facts == (
+            f"{at}, by {user}, spec Fleet day version {spec_version[:12]}, not in git, itgrix-gen {__version__}"
+        ), facts
+    assert listed[0][0] < listed[1][0]
+    # Back to before the deploy that switched the spec on, by that deploy's backup id: pbx-b holds
+    # again byte for byte what it ran in shadow (the files that backup kept); the others stay new.
+    backup_id = listed[1][0]
+    run("itgrix-gen deploy fleet/spec.yaml --rollback --backup ID --to pbx-b", backup=backup_id)
+    assert {alias: tree(homes[alias] / "actions") for alias in SERVERS} == {
         "pbx-a": now["pbx-a"],
-        "pbx-b": first["pbx-b"],
+        "pbx-b": before["pbx-b"],
         "pbx-c": now["pbx-c"],
     }
+    kept = homes["pbx-b"] / "actions" / ".itgrix-gen" / "backups" / f"{backup_id}.restored"
+    assert {p.name: p.read_bytes() for p in kept.glob("*.php")} == before["pbx-b"]
+    assert php_of("pbx-b") == first["pbx-b"]
+    proc = cli_here("deploy", "fleet/spec.yaml", "--rollback", "--list", "--to", "pbx-b", cwd=day)
+    assert proc.returncode == 0 and proc.stdout.splitlines()[2].endswith("  (restored already)"), proc.stdout
 
     assert ran == set(commands), set(commands) - ran  # README's section holds no command left untried
