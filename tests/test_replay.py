@@ -390,3 +390,21 @@ def test_entries_already_in_memory_replay_like_the_files(shadowed, php):
     capture.entries = [e for e in capture.entries if e.customization == "need_registration"]
     report = replay(Loader().load(spec), capture, php)
     assert report.calls == 6 and report.changed == 0
+
+
+def test_a_spec_baseline_counts_the_same_whatever_show_says(shadowed):
+    """--show only limits the examples printed: against another spec every call's replies are
+    compared, not counted as changed once the examples are full (issue 19)."""
+    log, spec = shadowed
+    same = spec.parent / "same.yaml"
+    same.write_bytes(spec.read_bytes())
+    for show in ("0", "1", "5"):
+        proc = cli_here("replay", str(spec), str(log), "--baseline", str(same), "--show", show, "--check")
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert "0 of 18 calls would now get another reply" in proc.stdout, proc.stdout
+    insert_rule(spec)  # two calls now skipped by the new first rule
+    for show in ("0", "1"):
+        proc = cli_here("replay", str(spec), str(log), "--baseline", str(same), "--show", show, "--check")
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        assert "2 of 18 calls would now get another reply" in proc.stdout, proc.stdout
+        assert "need_registration: default -> registration.rules[0]: 2" in proc.stdout

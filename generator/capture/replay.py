@@ -181,8 +181,10 @@ def replay(
         redacted = loaded.spec.capture is not None and loaded.spec.capture.redact
 
         def details() -> bool:
-            # A redacting spec's replies are compared once more here (see _same).
-            return spool is not None or redacted or len(report.changes) < keep
+            # A redacting spec's replies are compared once more here (see _same), and so is
+            # every reply against a baseline spec (its worker knows only its own reply): a
+            # count that must not depend on how many examples --show prints.
+            return spool is not None or redacted or len(configs) > 1 or len(report.changes) < keep
 
         version = _version(loaded) if redacted and mode == "decided" else None
         for line in stream.decide(pool, stream.chunks(reading), progress, details):
