@@ -408,3 +408,26 @@ def test_a_spec_baseline_counts_the_same_whatever_show_says(shadowed):
         assert proc.returncode == 1, proc.stdout + proc.stderr
         assert "2 of 18 calls would now get another reply" in proc.stdout, proc.stdout
         assert "need_registration: default -> registration.rules[0]: 2" in proc.stdout
+
+
+def test_a_rule_that_names_no_place_of_the_spec_is_a_usage_error(shadowed):
+    """--rule bogus matched no call and said "0 of 0 calls", exit 0 even with --check (issue 19):
+    now exit 2 in one line, with the spec's rules or the form to choose from."""
+    log, spec = shadowed
+    for wrong, words in (
+        ("bogus", "final_params.rules[0], registration.rules[0..1]"),
+        ("registration.rules[7]", "registration.rules[0..1]"),
+        ("registration.rules[x]", "a rule such as registration.rules[0]"),
+    ):
+        proc = cli_here("replay", str(spec), str(log), "--rule", wrong, "--check")
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stdout + proc.stderr
+        assert proc.stdout == "" and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+        assert f"--rule {wrong}" in proc.stderr and words in proc.stderr, proc.stderr
+    # A rule only the baseline spec has (the calls it decided before) is a place too.
+    before = spec.parent / "before.yaml"
+    before.write_bytes(spec.read_bytes())
+    spec.write_text(spec.read_text(encoding="utf-8").replace("    - when: {trunk: sip-test}\n      then: skip\n", ""))
+    code, data = replay_json(str(spec), str(log), "--baseline", str(before), "--rule", "registration.rules[1]")
+    assert code == 0 and data["calls"] == 2 and data["changed"] == 2, data
+    for fine in ("default", "registration", "post_registration.webhook"):
+        assert replay_json(str(spec), str(log), "--rule", fine)[0] == 0, fine

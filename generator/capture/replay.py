@@ -12,6 +12,7 @@ by the harness's stub: never the network)."""
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -21,7 +22,7 @@ from typing import IO, Any
 from generator.capture import stream
 from generator.capture.log import Capture, Reading, loads, parse
 from generator.capture.redact import redact, redact_key
-from generator.customizations import NAMES
+from generator.customizations import CUSTOMIZATIONS, NAMES
 from generator.errors import UsageProblem
 from generator.speclang.loader import LoadedSpec
 
@@ -149,6 +150,45 @@ def check_filters(customizations: list[str]) -> None:
     for name in customizations:
         if name.removesuffix(".php") not in NAMES:
             raise UsageProblem(f"--customization {name}: unknown; one of: {', '.join(NAMES)}")
+
+
+_PLACE = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*|\[\d+\])*")
+_FORM = "a section such as registration, a rule such as registration.rules[0], or default"
+
+
+def _resolves(spec: Any, place: str) -> bool:
+    """Whether `registration.rules[1]` (or a section, or a section's key) is there in the spec."""
+    node = spec
+    for name, index in re.findall(r"([A-Za-z_]\w*)|\[(\d+)\]", place):
+        if name:
+            node = getattr(node, name, None)
+        elif isinstance(node, list) and int(index) < len(node):
+            node = node[int(index)]
+        else:
+            return False
+        if node is None:
+            return False
+    return True
+
+
+def rule_places(spec: Any) -> list[str]:
+    """The spec's rules a call can be decided by, as replay labels them (a section's rules in one
+    range: registration.rules[0..2])."""
+    counts = {c.section: len(getattr(c.section_of(spec), "rules", None) or []) for c in CUSTOMIZATIONS}
+    return [f"{name}.rules[0]" if n == 1 else f"{name}.rules[0..{n - 1}]" for name, n in counts.items() if n]
+
+
+def check_rules(rules: list[str], specs: list[Any]) -> None:
+    """A --rule that names no place of the spec (nor of the baseline spec) would quietly match no
+    call: a usage error, with the spec's rules (or the form) to choose from."""
+    for rule in rules:
+        if rule == "default" or (_PLACE.fullmatch(rule) and any(_resolves(spec, rule) for spec in specs)):
+            continue
+        if not _PLACE.fullmatch(rule):
+            raise UsageProblem(f"--rule {rule}: not a rule's place; {_FORM}")
+        places = sorted({p for spec in specs for p in rule_places(spec)})
+        choices = f"the spec's rules: {', '.join(places)}" if places else "the spec has no rules"
+        raise UsageProblem(f"--rule {rule}: no such place in the spec; {choices} (or {_FORM})")
 
 
 def replay(

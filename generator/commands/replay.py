@@ -33,7 +33,7 @@ def replay(
 ) -> int:
     """Exit code 1 with `check` when any call would now get another reply, else 0."""
     from generator.capture.log import open_logs
-    from generator.capture.replay import BASELINES, check_filters
+    from generator.capture.replay import BASELINES, check_filters, check_rules
     from generator.capture.replay import replay as run_replay
     from generator.php.runner import require_php
 
@@ -46,6 +46,7 @@ def replay(
         if not Path(baseline).exists():
             raise UsageProblem(f"--baseline {baseline}: decided, answered, or a spec file (no such file)")
         against = found.one(baseline, root, say)
+    check_rules(rule, [loaded.spec] + ([against.spec] if not isinstance(against, str) else []))
     php_bin = require_php(php)
     reading = open_logs(logs)
     keep = show if show is not None else (5 if format == "text" else 10**12)
