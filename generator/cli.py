@@ -704,6 +704,8 @@ def capture_pull(
         base = output if output is not None else Path("captures") / pull.folder_name_of_spec(job.spec.spec.name)
         pairs.append((job.target, job.spec.spec.capture.dir, base))
     plan = pull.plan(pairs)
+    for base in dict.fromkeys(base for _target, _dir, base in pairs):
+        pull.check_output(base, f"-o {base}" if output is not None else str(base))
 
     def said(r: Any) -> None:
         if r.error:

@@ -104,8 +104,8 @@ def deploy_local(
 ) -> Outcome:
     folder = target.path
     outcome = Outcome(loaded.spec.name, str(target), "failed")
-    if not folder.is_dir():
-        outcome.detail = f"{folder} is not a folder (the connector's customizer/actions folder must exist)"
+    outcome.detail = target.missing()
+    if outcome.detail:
         return outcome
     if options.dry_run:  # reading only: no lock, no state folder made
         dep.judged(outcome, dep.plan(folder, rendered), options.force, dry_run=True)

@@ -33,6 +33,14 @@ class LocalTarget:
     def __str__(self) -> str:
         return str(self.path)
 
+    def missing(self) -> str:
+        """Why nothing can be done at this target ("" when it is there): the same words from
+        deploy and capture pull (a pull would otherwise file this machine's capture log under a
+        target that does not exist)."""
+        if self.path.is_dir():
+            return ""
+        return f"{self.path} is not a folder (the connector's customizer/actions folder must exist)"
+
 
 Target = SshTarget | LocalTarget
 

@@ -174,6 +174,7 @@ def test_a_capture_folder_reached_through_a_link_is_refused(tmp_path):
     real.mkdir()
     (real / "need_registration.jsonl").write_bytes(line(1))
     (tmp_path / "link").symlink_to(real)
+    (tmp_path / "actions").mkdir()
     got = pull.pull(pull.LocalTarget(tmp_path / "actions"), str(tmp_path / "link"), tmp_path / "out")
     assert "leads through a symbolic link" in got.error and not (tmp_path / "out" / "need_registration.jsonl").exists()
 
@@ -297,3 +298,43 @@ def test_a_file_missing_from_one_listing_is_not_copied_again(tmp_path):
     pull.pull_into(Blind(str(cap)), out, result)
     local_pull(cap, out)
     assert pulled_lines(out) == [line(1), line(2), line(3)]
+
+
+def test_a_local_target_that_is_not_a_folder_fails_as_deploy_says(tmp_path):
+    """--to /nonexistent/dir pulled this machine's capture log into captures/<spec>/dir, exit 0
+    (issue 19): a folder target that is missing (or a file) fails with deploy's words, exit 1,
+    and nothing is filed under it; the other targets are still pulled."""
+    cap = tmp_path / "cap"
+    cap.mkdir()
+    (cap / "need_registration.jsonl").write_bytes(line(1) + line(2))
+    (tmp_path / "pbx-local").mkdir()
+    (tmp_path / "a-file").write_text("not a folder\n", encoding="utf-8")
+    path = spec(tmp_path, cap, [str(tmp_path / "pbx-local")])
+    for wrong in (tmp_path / "nonexistent" / "dir", tmp_path / "a-file"):
+        proc = cli_here(
+            "capture", "pull", str(path), "--to", str(wrong), "--to", str(tmp_path / "pbx-local"), cwd=tmp_path
+        )
+        assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stdout + proc.stderr
+        said = f"{wrong} is not a folder (the connector's customizer/actions folder must exist)"
+        assert said in proc.stderr and "pbx-local" in proc.stdout, proc.stdout + proc.stderr
+        assert not (tmp_path / "captures" / "Acme-Clinic" / wrong.name).exists()
+        deployed = cli_here("deploy", str(path), "--to", str(wrong), cwd=tmp_path)
+        assert deployed.returncode == 1 and said in deployed.stdout + deployed.stderr
+    assert pulled_lines(tmp_path / "captures" / "Acme-Clinic" / "pbx-local") == [line(1), line(2)]
+
+
+def test_an_output_folder_that_cannot_be_made_is_one_usage_error(tmp_path):
+    """-o /proc/forbidden failed every target with "No such file or directory", exit 1, without
+    naming the folder (issue 19): now exit 2, one line naming it, before any target is read."""
+    cap = tmp_path / "cap"
+    cap.mkdir()
+    (cap / "need_registration.jsonl").write_bytes(line(1))
+    (tmp_path / "pbx-local").mkdir()
+    (tmp_path / "a-file").write_text("x\n", encoding="utf-8")
+    path = spec(tmp_path, cap, [str(tmp_path / "pbx-local")])
+    for wrong in ("/proc/forbidden", str(tmp_path / "a-file" / "under")):
+        proc = cli_here("capture", "pull", str(path), "-o", wrong, cwd=tmp_path)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stdout + proc.stderr
+        assert proc.stdout == "" and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+        assert f"-o {wrong}: the folder the copies go to cannot be made or written" in proc.stderr, proc.stderr
+    assert not (tmp_path / "captures").exists()

@@ -334,7 +334,9 @@ def pull(target: Target, capture_dir: str, folder: Path, timeout: float = TIMEOU
     result = Pulled(str(target), folder)
     try:
         if isinstance(target, LocalTarget):
-            pull_into(LocalSource(capture_dir), folder, result)
+            result.error = target.missing()
+            if not result.error:
+                pull_into(LocalSource(capture_dir), folder, result)
         else:
             from generator.remote.ssh import Connection
 
@@ -364,7 +366,12 @@ def plan(pairs: list[tuple[Target, str, Path]]) -> list[PullJob]:
 
     jobs: dict[tuple[str, str], PullJob] = {}
     for target, capture_dir, out in pairs:
-        where = f"{target.user or ''}@{target.host}:{target.port or ''}" if isinstance(target, SshTarget) else ""
+        # Local folder targets share this machine's capture folder: pulled once, unless one is
+        # missing (its own job, to fail on its own without hiding the others).
+        if isinstance(target, SshTarget):
+            where = f"{target.user or ''}@{target.host}:{target.port or ''}"
+        else:
+            where = str(target) if target.missing() else ""
         key = (where, capture_dir)
         if key not in jobs:
             jobs[key] = PullJob(target, capture_dir, out / folder_name(target))
@@ -377,6 +384,21 @@ def plan(pairs: list[tuple[Target, str, Path]]) -> list[PullJob]:
                 "pull them with -o into different folders"
             )
     return list(jobs.values())
+
+
+def check_output(folder: Path, named: str) -> None:
+    """UsageProblem (one line naming it) when the folder the copies go to cannot be made or
+    written: said once, before any target is contacted, rather than as every target's failure."""
+    from generator.errors import UsageProblem
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise UsageProblem(
+            f"{named}: the folder the copies go to cannot be made or written ({exc.strerror or exc})"
+        ) from None
 
 
 def run(jobs: list[PullJob], parallel: int, done: Callable[[Pulled], None], timeout: float = TIMEOUT) -> list[Pulled]:
