@@ -96,7 +96,45 @@ def deploy(job: Job, options: Options) -> Outcome:
             job.git_commit,
             job.spec.spec.capture.dir if job.spec.spec.capture is not None else "",
         )
+    if job.php_bin:  # deploy.to's php_bin or --php-bin: the php the connector runs here
+        problem = local_php_problem(job.php_bin, job.spec.spec.php, job.rendered)
+        if problem:
+            return Outcome(job.spec_name, str(job.target), "check failed", problem + "; nothing was written")
     return deploy_local(job.target, job.spec, job.rendered, options, job.git_commit)
+
+
+def local_php_problem(php_bin: str, floor: str, rendered: list[RenderedFile]) -> str:
+    """A folder target's php checked as remote.sh checks a server's: it runs, its version reaches
+    the spec's php:, and its `php -l` accepts every file ("" when all is well)."""
+    import tempfile
+    from pathlib import Path
+
+    from generator.php.process import Timeout, run
+
+    try:
+        said = run([php_bin, "-r", "echo PHP_VERSION;"], timeout=30)
+        version: str | None = (said.stdout.strip().splitlines() or [""])[0] if said.returncode == 0 else None
+        why = " ".join((said.stdout + said.stderr).split())[:300] or f"exit code {said.returncode}"
+    except Timeout:
+        version, why = None, "no answer within 30 s"
+    except OSError as exc:
+        version, why = None, exc.strerror or str(exc)
+    problem = server.php_problem(version, why, php_bin, floor)
+    if problem:
+        return problem
+    refused = []
+    with tempfile.TemporaryDirectory(prefix="itgrix-gen-lint-") as tmp:
+        for r in rendered:
+            path = Path(tmp) / r.filename
+            path.write_bytes(r.content.encode("utf-8"))
+            try:
+                lint = run([php_bin, "-l", str(path)], timeout=60)
+            except (OSError, Timeout) as exc:
+                return f"the server's php ({php_bin}) could not lint {r.filename}: {exc}"
+            if lint.returncode != 0:
+                message = " ".join((lint.stdout + lint.stderr).replace(str(path), r.filename).split())
+                refused.append(f"{r.filename}: {message[:400]}")
+    return ("the server's php -l refused " + "; ".join(refused)) if refused else ""
 
 
 def deploy_local(

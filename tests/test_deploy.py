@@ -236,3 +236,37 @@ def test_the_deploy_record_names_the_spec_version_and_the_user(actions):
     record = json.loads((backup / "backup.json").read_text())
     assert record["spec"] == "example" and record["spec_version"] == manifest["spec_version"]
     assert record["deployed_by"] == getpass.getuser() and record["tool"] == f"itgrix-gen {__version__}"
+
+
+def test_a_folder_targets_php_bin_is_checked_as_a_servers(tmp_path):
+    """deploy.to's php_bin and --php-bin were ignored for a folder target (issue 19): now that php
+    must run, reach the spec's php: and accept every file with php -l, as over SSH, before
+    anything is written."""
+    from tests.test_deploy_ssh import fake_php
+
+    folder = tmp_path / "actions"
+    folder.mkdir()
+    spec = tmp_path / "spec.yaml"
+    text = EXAMPLE.read_text(encoding="utf-8")
+    spec.write_text(
+        text + f"\ndeploy:\n  to: {{to: {json.dumps(str(folder))}, php_bin: /nonexistent/php56}}\n", encoding="utf-8"
+    )
+    proc = cli_here("deploy", str(spec))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stdout + proc.stderr
+    said = proc.stdout + proc.stderr
+    assert "check failed" in said and "the server's php (/nonexistent/php56) does not run" in said, said
+    assert list(folder.iterdir()) == []
+    labelled = fake_php(tmp_path, "'PHP 5.3.3'")
+    old = cli_here("deploy", str(EXAMPLE), "--to", str(folder), "--php-bin", labelled)
+    said = old.stdout + old.stderr
+    assert old.returncode == 1 and "says its version is 'PHP 5.3.3'" in said, said
+    below = cli_here("deploy", str(EXAMPLE), "--to", str(folder), "--php-bin", fake_php(tmp_path, "5.3.3"))
+    said = below.stdout + below.stderr
+    assert below.returncode == 1 and "the server runs PHP 5.3.3, below the spec's php: 5.6" in said, said
+    refuses = cli_here("deploy", str(EXAMPLE), "--to", str(folder), "--php-bin", fake_php(tmp_path, lint="reject"))
+    said = refuses.stdout + refuses.stderr
+    assert refuses.returncode == 1 and "php -l refused" in said and "unexpected '['" in said, said
+    assert list(folder.iterdir()) == []
+    good = cli_here("deploy", str(EXAMPLE), "--to", str(folder), "--php-bin", fake_php(tmp_path, "5.6.40"))
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert (folder / "need_registration.php").exists()

@@ -116,16 +116,16 @@ def _target_problem(state: TargetState, path: str) -> str:
     }.get(state.folder, "")
 
 
-def _php_problem(state: TargetState, php_bin: str, floor: str) -> str:
-    if state.php_version is None:
-        return f"the server's php ({php_bin}) does not run: {state.php_problem or 'no answer'} (--php-bin names it)"
-    have, need = version_tuple(state.php_version), version_tuple(floor)
+def php_problem(version: str | None, why: str, php_bin: str, floor: str) -> str:
+    """What is wrong with the target's php (its PHP_VERSION, or why it did not run), "" when it
+    reaches the spec's php: floor; the same words for a server and a local folder target."""
+    if version is None:
+        return f"the server's php ({php_bin}) does not run: {why or 'no answer'} (--php-bin names it)"
+    have, need = version_tuple(version), version_tuple(floor)
     if not have:
-        return f"the server's php ({php_bin}) says its version is {state.php_version!r}"
+        return f"the server's php ({php_bin}) says its version is {version!r}"
     if have[:2] < need[:2]:
-        return (
-            f"the server runs PHP {state.php_version}, below the spec's php: {floor}; set php: to what the server runs"
-        )
+        return f"the server runs PHP {version}, below the spec's php: {floor}; set php: to what the server runs"
     return ""
 
 
@@ -160,7 +160,7 @@ def deploy(
             if problem:
                 outcome.detail = problem
                 return outcome
-            problem = _php_problem(state, php_bin, floor)
+            problem = php_problem(state.php_version, state.php_problem, php_bin, floor)
             if problem:
                 outcome.result, outcome.detail = "check failed", problem
                 return outcome
