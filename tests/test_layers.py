@@ -81,3 +81,23 @@ def test_the_spec_language_core_knows_no_customization() -> None:
         found = _imports(PACKAGE / "speclang" / f"{name}.py")
         assert not {m for m in found if m.startswith("generator.customizations")}, name
         assert not {m for m in found if m.startswith("generator.remote")}, name
+
+
+def test_the_command_line_only_parses_calls_and_prints() -> None:
+    """generator/cli.py declares the commands and their options, calls one use case of
+    generator/commands/ and exits with its code: the work (and what reaches the remote, deploy
+    and capture machinery) lives in the use cases, which tests call without the command line."""
+    import ast
+
+    cli = PACKAGE / "cli.py"
+    reached = {m for m in _imports(cli) if m != "generator.__version__"}
+    outside = {m for m in reached if not m.startswith(("generator.commands", "generator.errors"))}
+    assert not outside, f"cli.py imports {sorted(outside)}: call a use case in generator/commands/ instead"
+    lines = len(cli.read_text(encoding="utf-8").splitlines())
+    assert lines < 450, f"cli.py has {lines} lines: move the work into a use case"
+    tree = ast.parse(cli.read_text(encoding="utf-8"))
+    commands = [f for f in tree.body if isinstance(f, ast.FunctionDef) and "command" in ast.unparse(f.decorator_list)]
+    assert len(commands) >= 15
+    for function in commands:
+        body = [s for s in function.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+        assert len(body) <= 4, f"{function.name}: {len(body)} statements; its work belongs in a use case"

@@ -43,6 +43,25 @@ def run(loaded: LoadedSpec, key: str, text: str, moment: int | None, php: str, l
     return 0 if result.clean else 1
 
 
+def command(
+    spec: str,
+    name: str | None,
+    input: str | None,
+    case: Path | None,
+    php: str | None,
+    now: str | None,
+    live_network: bool,
+    root: Path | None,
+    say: Say,
+) -> int:
+    """The whole command: the call (name and input, or a case) checked, the spec loaded, the call run."""
+    from generator.commands import specs
+    from generator.php.runner import require_php
+
+    key, text, moment = call(name, input, case, now)
+    return run(specs.one(spec, root, say), key, text, moment, require_php(php), live_network, say)
+
+
 def call(name: str | None, input: str | None, case: Path | None, now: str | None) -> tuple[str, str, int | None]:
     """`run`'s arguments checked: (customization, input JSON text, pinned clock or None)."""
     from generator.cases import load_case

@@ -36,6 +36,21 @@ class Tested:
             f", {self.broken} case(s) could not be read or written" if self.broken else ""
         )
 
+    def say(self, say: Say) -> int:
+        """Say the table of results, each failure's block and the counts; return the exit code."""
+        from rich.table import Table
+
+        table = Table(title=None, show_lines=False)
+        for column in ("spec", "php", "case", "customization", "result"):
+            table.add_column(column)
+        for row in self.rows:
+            table.add_row(*row)
+        say.out(table, markup=True)
+        for block in self.details:
+            say.out(block)
+        say.out(self.summary)
+        return self.code
+
 
 def test(
     specs: list[str],
