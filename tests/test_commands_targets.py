@@ -114,3 +114,17 @@ def test_an_error_ends_the_command_in_one_line_and_its_exit_code(capsys: pytest.
     assert lines[3] == "interrupted"
     assert terminal.exit_code(KeyError("x"), debug=True) is None, "--debug: the traceback goes on up"
     assert terminal.exit_code(SystemExit(0), debug=False) is None
+
+
+def test_status_shows_bracketed_paths_as_written_and_no_empty_table_for_a_broken_spec(tmp_path: Path) -> None:
+    actions = tmp_path / "[bold]Ромашка[red]"  # rich markup in a folder name is text, not style
+    actions.mkdir()
+    said = Said()
+    assert status.command([str(EXAMPLE)], [str(actions)], "text", False, 1, 60.0, None, None, said) == 1
+    assert "[bold]Ромашка[red]" in "".join(said.stdout)
+
+    broken = tmp_path / "spec.yaml"
+    broken.write_text("version: 1\nname: x\nregistration: [\n", encoding="utf-8")
+    said = Said()
+    assert status.command([str(broken)], [str(actions)], "text", False, 1, 60.0, None, None, said) == 2
+    assert said.stdout == [] and said.stderr, (said.stdout, said.stderr)

@@ -85,7 +85,7 @@ def command(
     outcomes, answers = status(jobs, options, targets.runner(parallel, "asking"), status_url)
     if format == "json":
         say.write(json.dumps(as_json(outcomes, answers), indent=2, ensure_ascii=False) + "\n")
-    else:
+    elif outcomes:  # a spec that failed to load has said why; an empty table adds nothing
         say.out(table(outcomes, answers if status_url is not None else None), markup=True)
         for o in outcomes:
             for block in o.diffs:
@@ -110,8 +110,8 @@ def table(outcomes: list[Outcome], answers: list[Enabled] | None) -> Table:
     for i, o in enumerate(outcomes):
         odd = ", ".join(f"{n} ({s})" for n, s in sorted(o.files.items()) if s != "fresh")
         row = [
-            o.spec,
-            o.target,
+            escape(o.spec),  # a path may hold "[...]", which rich would read as markup
+            escape(o.target),
             f"[{RESULT_COLOURS.get(o.result, 'white')}]{o.result}[/]",
             escape("; ".join(filter(None, [odd, o.detail])) or "-"),
         ]
