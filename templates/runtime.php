@@ -686,10 +686,13 @@ function itgrix_rt_first($texts)
 }
 
 // The click-to-call number cut to its last $last digits (0: all of them), then the dial prefix.
+// Full-width and Arabic-Indic digits count as the phone parser reads them; a number that holds
+// digits of another script (Devanagari...) is left as it is: its ASCII digits alone are another number.
 function itgrix_rt_dial($number, $last, $prefix)
 {
-    $digits = preg_replace('/[^0-9]/', '', $number);
-    if ($last > 0 && $digits !== '') {
+    $text = preg_match('/[\xC2-\xEF]/', $number) ? strtr($number, itgrix_rt_phone_unicode()) : $number;
+    $digits = preg_replace('/[^0-9]/', '', $text);
+    if ($last > 0 && $digits !== '' && !preg_match('/\p{Nd}/u', preg_replace('/[0-9]/', '', $text))) {
         $number = strlen($digits) > $last ? substr($digits, -$last) : $digits;
     }
     return $prefix !== '' && $number !== '' ? $prefix . $number : $number;

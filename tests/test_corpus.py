@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import random
 import re
 from collections import Counter
@@ -25,8 +26,8 @@ import pytest
 from generator.php.matrix import VERSIONS, run_version, versions_for
 from generator.php.runner import Case, run_batch
 from tests.conftest import ROOT, SPECS, count, load, render_to
-from tests.corpus.calls import CUSTOMIZATIONS, generate_calls
-from tests.corpus.model import Call, Model, Unmodelled, clean_utf8, verdict
+from tests.corpus.calls import CUSTOMIZATIONS, generate_calls, has_stray_byte
+from tests.corpus.model import Call, Model, Unmodelled, clean_utf8, rewrite, verdict
 
 SEED = 20261201
 CALLS = 3000  # per spec
@@ -42,6 +43,7 @@ EXTRA: dict[str, tuple[tuple[str, ...], int]] = {
     "hook-json-text": (("post_registration",), 400),
     "hook-plain": (("post_registration",), 400),
     "normalize": (("process_client_phone", "process_originate_params", "need_registration"), 1000),
+    "record-convert": (("process_record_file_path",), 300),
     "shadow-capture": (CUSTOMIZATIONS, 1000),
 }
 CORPUS_SPECS = SPECS + sorted((Path(__file__).parent / "corpus" / "specs").glob("*.yaml"))
@@ -135,6 +137,14 @@ class Corpus:
             self.capture_dir = folder / "capture"
             capture = self.loaded.spec.capture.model_copy(update={"dir": str(self.capture_dir)})
             self.loaded.spec = self.loaded.spec.model_copy(update={"capture": capture})
+        record = self.loaded.spec.record
+        if record is not None and any("/srv/records/" in r.replace for r in record.rewrite):
+            # The recordings go into the test's own folder, never the spec's /srv/records/
+            self.records = folder / "records"
+            moved = [r.model_copy(update={"replace": r.replace.replace("/srv/records/", f"{self.records}/")})
+                     for r in record.rewrite]  # fmt: skip
+            record = record.model_copy(update={"rewrite": moved})
+            self.loaded.spec = self.loaded.spec.model_copy(update={"record": record})
         self.files = render_to(self.loaded, folder)
         names, size = EXTRA.get(path.stem, (CUSTOMIZATIONS, CALLS))
         self.calls = list(
@@ -145,8 +155,12 @@ class Corpus:
         self.model: Model | None = None
         self.native: dict[int, Any] | None = None
         self.captured: dict[str, list[dict[str, Any]]] = {}
+        if record is not None and record.convert is not None:
+            self.make_recordings(record)
         try:
-            self.model = Model(self.loaded)
+            # the corpus specs' conversion command is `cp {src} {dst}`: it makes a non-empty file
+            # from a non-empty one
+            self.model = Model(self.loaded, converts=lambda path: os.path.getsize(path) > 0)
         except Unmodelled as exc:
             self.unmodelled[str(exc)] = len(self.calls)
         for call in self.calls:
@@ -157,6 +171,23 @@ class Corpus:
                 except Unmodelled as exc:
                     self.unmodelled[f"{call['customization']}: {exc}"] += 1
             self.expected.append(reply)
+
+    def make_recordings(self, record: Any) -> None:
+        """The recordings of the calls, as the PBX left them: most there, some empty, some
+        missing (drawn with SEED), under the path the spec's rewrites give."""
+        rng = random.Random(SEED)
+        for call in self.calls:
+            path = call["input"].get("path")
+            if call["customization"] != "process_record_file_path" or not isinstance(path, str):
+                continue
+            with contextlib.suppress(Unmodelled):
+                path = rewrite(path, tuple((r.match, r.replace) for r in record.rewrite))
+            kind = rng.random()
+            if not path.startswith("/") or has_stray_byte(path) or kind < 0.15:
+                continue
+            target = Path(path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(b"" if kind < 0.3 else b"RIFF\x24\x00\x00\x00WAVEfmt " + path.encode()[-8:])
 
     def modelled(self) -> list[int]:
         return [i for i, e in enumerate(self.expected) if e is not Unmodelled]
@@ -383,6 +414,8 @@ def test_every_php_of_the_matrix_agrees_with_the_model_on_a_sample(version, tmp_
         corpus = corpus_of(path, tmp_path_factory)
         if version not in versions_for(corpus.loaded.spec.php):
             continue
+        if corpus.loaded.spec.record is not None and corpus.loaded.spec.record.convert is not None:
+            continue  # the WASM builds see neither the recordings nor a shell to convert them
         modelled = corpus.modelled()
         picked = random.Random(SEED).sample(modelled, min(MATRIX_CALLS, len(modelled)))
         sample += [(corpus, i) for i in sorted(picked)]
@@ -420,6 +453,7 @@ def test_capture_log_agrees_with_the_model(path, tmp_path_factory, php):
         # a file for a section the spec leaves out is the pass-through: it decides nothing
         shadow = corpus.model.shadowed(name) and corpus.model.section(name) is not None
         wanted: dict[str, Any] = {"v": 1, "customization": name, "spec": corpus.loaded.spec.name}
+        wanted["decided_by"] = corpus.model.decided_by(name, call["input"], call["now"])
         if not redact:
             wanted["input"] = empty_as_list(clean_utf8(call["input"]))
             wanted["reply"] = empty_as_list(clean_utf8(corpus.expected[i]))

@@ -15,8 +15,11 @@ from __future__ import annotations
 import contextlib
 import html
 import json
+import os
 import re
+import unicodedata
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
@@ -354,6 +357,20 @@ def normalise(number: str, rules: PhoneRules) -> str:
     return format_number(parsed, rules.format, rules.region)
 
 
+def last_digits(number: str, n: int) -> str:
+    """originate.last_digits: "keep only the last N digits" of the number as normalised.  The
+    digits are those README "Phone numbers" reads as digits (ASCII, full-width, Arabic-Indic and
+    Eastern Arabic-Indic: a clicked number in those is cut like one in ASCII, and dialled in ASCII);
+    every other character goes.  A number without digits (a word) stays as it is, and so does one
+    that holds digits of another script (Devanagari...), which the README leaves as it arrived:
+    cutting only the digits it can read would dial another number."""
+    if any(unicodedata.category(c) == "Nd" and c not in UNICODE_DIGITS and not "0" <= c <= "9" for c in number):
+        return number
+    digits = "".join(UNICODE_DIGITS.get(c, c) for c in number if "0" <= UNICODE_DIGITS.get(c, c) <= "9")
+    digits = "".join(c for c in digits if "0" <= c <= "9")
+    return digits[-n:] if digits else number
+
+
 def country_of(number: str, rules: PhoneRules, carried: set[int]) -> str:
     """`country:` (README "Conditions"): the region libphonenumber assigns a valid number
     (getRegionCodeForNumber), "unknown" for one that is not valid or not a number at all; a number
@@ -453,11 +470,18 @@ class Call:
     now: int
     sent: list[tuple[str, str, Any]] = field(default_factory=list)
     headers: list[list[str] | None] = field(default_factory=list)  # None: not modelled
+    # spec-language.md "Capture log": the rule that decided (its place in the spec), "default"
+    # when none did; in a section whose rules all apply in turn, the last one that held
+    decided: str = "default"
 
 
 class Model:
-    def __init__(self, loaded: Any):
+    def __init__(self, loaded: Any, converts: Callable[[str], bool] | None = None):
+        """`converts(path)`: whether record.convert's command, run on the file at `path`, exits 0
+        and writes a non-empty file (what the command does is the test's to know; without it a
+        conversion of a file that exists is not modelled)."""
         self.spec = loaded.spec
+        self.converts = converts
         spec = self.spec
         for key in spec.fields or {}:
             if key not in TABLE:
@@ -495,6 +519,12 @@ class Model:
         """What the spec decides (in shadow mode: the capture log's would_reply)."""
         call = Call(customization, params, now)
         return getattr(self, "_" + customization)(call, self.section(customization))
+
+    def decided_by(self, customization: str, params: Any, now: int) -> str:
+        """The capture log's decided_by: the rule's place, "default" when no rule decided."""
+        call = Call(customization, params, now)
+        getattr(self, "_" + customization)(call, self.section(customization))
+        return call.decided
 
     def section(self, customization: str) -> Any:
         if customization in ("process_client_phone", "process_user_phone"):
@@ -535,8 +565,9 @@ class Model:
     def _need_registration(self, call: Call, section: Any) -> Any:
         if section is None:
             return self.ok({"result": True})
-        for rule in section.rules:
+        for i, rule in enumerate(section.rules):
             if self.holds(rule.when, call):
+                call.decided = f"registration.rules[{i}]"
                 return self.ok({"result": rule.then == "register"})
         return self.ok({"result": section.default == "register"})
 
@@ -562,8 +593,9 @@ class Model:
         reply = self.passthrough(call)
         data = reply["data"]
         self._apply(section.set, call, data)
-        for rule in section.rules:
+        for i, rule in enumerate(section.rules):
             if self.holds(rule.when, call):
+                call.decided = f"{SECTION_OF[call.customization]}.rules[{i}]"
                 if rule.cancels():
                     return self.ok({})
                 self._apply(rule.set, call, data)
@@ -641,8 +673,9 @@ class Model:
         reply["data"]["fields"] = fields
         # README "Sections": tasks sets task `fields`; set on every call, then every matching rule
         self._apply(section.set, call, fields)
-        for rule in section.rules:
+        for i, rule in enumerate(section.rules):
             if self.holds(rule.when, call):
+                call.decided = f"tasks.rules[{i}]"
                 if rule.cancels():
                     return self.ok({})
                 self._apply(rule.set, call, fields)
@@ -678,20 +711,35 @@ class Model:
         reply = self.passthrough(call)
         if section is None:
             return reply
-        if section.convert is not None:
-            raise Unmodelled("record.convert (runs a command)")
         path = reply["data"].get("path")
         if not isinstance(path, str):
             raise Unmodelled("a record path that is not text")
         if any(0xDC80 <= ord(c) <= 0xDCFF for c in path):
             raise Unmodelled("a stray byte in a record path")
         # README "Sections": record: path rewrites, in order
-        reply["data"]["path"] = rewrite(path, tuple((r.match, r.replace) for r in section.rewrite))
+        path = rewrite(path, tuple((r.match, r.replace) for r in section.rewrite))
+        if section.convert is not None:
+            call.decided = "record.convert"
+            if not self.shadowed(call.customization):  # README: in shadow "a recording is not converted"
+                path = self.convert(path, section.convert)
+        reply["data"]["path"] = path
         return reply
+
+    def convert(self, path: str, convert: Any) -> str:
+        """README "Sections", record.convert: the command makes `<path without its extension>.<ext>`
+        from the recording; the converted path when it exits 0 and writes a non-empty file, else
+        (it fails, writes nothing, the recording is not there, or is not a file) the original."""
+        target = re.sub(r"\.[^./]*$", "", path) + "." + convert.extension
+        if target == path or not os.path.isfile(path):
+            return path
+        if self.converts is None:
+            raise Unmodelled("record.convert of a file that exists, without knowing the command")
+        return target if self.converts(path) else path
 
     def _post_registration(self, call: Call, section: Any) -> Any:
         hook = section.webhook if section is not None else None
         if hook is not None and self.holds(hook.when, call):
+            call.decided = "post_registration.webhook"
             url = "".join(
                 part if isinstance(part, str) else urllib.parse.quote(self.placeholder(part, call), safe="")
                 for part in placeholders.parse(hook.url)
@@ -777,23 +825,21 @@ class Model:
             return reply
         data = reply["data"]
         number = data.get("extension")
-        if not isinstance(number, str) or number == "":
+        if not isinstance(number, str):
             raise Unmodelled("a clicked number that is not text")
         rules = self.originate_rules(section)
         number = normalise(number, rules)
         if section.last_digits:
-            if not re.fullmatch(r"\+?[0-9]+", number):
-                raise Unmodelled("last_digits of a number with other characters than digits")
-            digits = number.lstrip("+")
-            number = digits[-section.last_digits :]
-        number = section.prefix + number
+            number = last_digits(number, section.last_digits)
+        number = section.prefix + number if number else number
         data["extension"] = number
-        for rule in [None, *section.rules]:
+        for i, rule in enumerate([None, *section.rules]):
             when_set = (section.set, None) if rule is None else (rule.set, rule)
             values, this = when_set
             if this is not None:
                 if not self.holds(this.when, call):
                     continue
+                call.decided = f"originate.rules[{i - 1}]"
                 if this.cancels():
                     return self.ok({})
             self._apply(values, call, data)
