@@ -44,6 +44,7 @@ EXTRA: dict[str, tuple[tuple[str, ...], int]] = {
     "hook-plain": (("post_registration",), 400),
     "normalize": (("process_client_phone", "process_originate_params", "need_registration"), 1000),
     "record-convert": (("process_record_file_path",), 300),
+    "normalize-national": (("process_client_phone", "process_user_phone", "process_originate_params"), 900),
     "shadow-capture": (CUSTOMIZATIONS, 1000),
 }
 CORPUS_SPECS = SPECS + sorted((Path(__file__).parent / "corpus" / "specs").glob("*.yaml"))

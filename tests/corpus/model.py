@@ -339,20 +339,18 @@ def normalise(number: str, rules: PhoneRules) -> str:
         return number
     if what == "invalid":
         # README "Phone numbers": `invalid: normalize` writes it in the format anyway, checking
-        # only the spec region's lengths; a length the region's plan has no place for (13 digits
-        # in Belarus) is not said: the model leaves that out, and `national` of a number no plan
-        # allows (which national prefix?) too.
+        # only the spec region's lengths (one of a length the region's plan has no place for
+        # stays as it arrived); national and dial as libphonenumber formats such a number.
         assert rules.region is not None
-        if rules.format not in ("e164", "digits"):
-            raise Unmodelled(f"invalid: normalize in format {rules.format}")
         if parsed.country_code != phonenumbers.country_code_for_region(rules.region):
             raise Unmodelled("invalid: normalize of a number of another calling code")
         nsn = phonenumbers.national_significant_number(parsed)
         meta = phonenumbers.PhoneMetadata.metadata_for_region(rules.region)
         if len(nsn) not in (meta.general_desc.possible_length or ()):
-            raise Unmodelled("invalid: normalize of a length the region's plan has no place for")
+            return number
         e164 = f"+{parsed.country_code}{nsn}"
-        return e164 if rules.format == "e164" else e164[1:]
+        if rules.format in ("e164", "digits"):
+            return e164 if rules.format == "e164" else e164[1:]
     assert rules.region is not None
     return format_number(parsed, rules.format, rules.region)
 
