@@ -40,6 +40,7 @@ EXTRA: dict[str, tuple[tuple[str, ...], int]] = {
     "calendar-forms": (("process_final_params", "need_registration", "process_registration_params"), 1500),
     "fields-replace": (CUSTOMIZATIONS, 1500),
     "hook-form": (("post_registration",), 400),
+    "hook-json-map": (("post_registration",), 400),
     "hook-json-text": (("post_registration",), 400),
     "hook-plain": (("post_registration",), 400),
     "normalize": (("process_client_phone", "process_originate_params", "need_registration"), 1000),
@@ -288,7 +289,13 @@ def known_defect(corpus: Corpus, i: int, result: Any) -> str | None:
     if model is not None and result.reply_json is not None and not result.errors:
         model.raw_only = True
         try:
-            if model.reply(call["customization"], call["input"], call["now"]) == result.reply:
+            # the reading explains the call only if it explains the webhooks too (a webhook's
+            # reply is always {"state": "success"})
+            hooks = [
+                (m, u, empty_as_list(b))
+                for m, u, b in model.webhooks(call["customization"], call["input"], call["now"])
+            ]
+            if model.reply(call["customization"], call["input"], call["now"]) == result.reply and hooks == sent(result):
                 return CLIENT_PHONE_RAW
         except Unmodelled:
             pass

@@ -211,6 +211,12 @@ function itgrix_gen_harness_case($file, $decide, $params, $now, $bytes = false)
         'sent' => $GLOBALS['itgrix_gen_harness_sent'],
         'headers' => $GLOBALS['itgrix_gen_harness_headers'],
     );
+    if ($bytes) {
+        // What the file logged or would have sent may carry the input's stray bytes too: as hex,
+        // or json_encode would fail for the whole batch.
+        $result['log'] = itgrix_gen_harness_hex($result['log']);
+        $result['headers'] = itgrix_gen_harness_hex($result['headers']);
+    }
     if ($decided !== null) {
         $result['decided'] = $decided;
     }

@@ -240,9 +240,9 @@ def _result(item: dict[str, Any], stderr: str) -> Result:
         reply_json=reply,
         errors=list(item.get("errors") or []),
         output=output,
-        log=list(item.get("log") or []),
+        log=list(_unhex(item.get("log")) or []),  # hex when the input carried stray bytes
         decided=item.get("decided") if isinstance(item.get("decided"), str) else None,
-        headers=[list(h) for h in item.get("headers") or [] if isinstance(h, list)],
+        headers=[list(h) for h in _unhex(item.get("headers")) or [] if isinstance(h, list)],
     )
 
 

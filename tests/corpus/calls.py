@@ -83,6 +83,7 @@ PEOPLE = (
     "O'Brien",
     "📞 Дежурный",
     "Ольга 🌸",
+    'Алишер "Шеф" Каримов\\',
 )
 COMPANIES = (
     "ООО «Ромашка»",
@@ -97,6 +98,10 @@ COMPANIES = (
     "Acme Corp",
     'Quote "and" backslash \\ company',
     "Tab\there",
+    # what a CRM field pasted from elsewhere carries: a line break, escape sequences, U+2028, DEL
+    'ТОО "Кавычки" \\ и\r\nперенос',
+    "Ctrl\x01\x1b[0m\x7f end",
+    "Line\u2028Separator ГмбХ",
 )
 TRUNKS = ("sip-moscow", "sip-spam", "test-trunk", "Мегафон-вход", "kcell-almaty", "telekom_de", "74957654321")
 TRUNKS += ("88007654321", "+73432723033", "74950000001", "beeline.uz", "")
