@@ -38,6 +38,7 @@ START, DAYS = datetime(2025, 12, 20, tzinfo=UTC), 400  # the calls' times: a yea
 # specs/ shows in every form: the customizations whose calls it gets, and how many.
 EXTRA: dict[str, tuple[tuple[str, ...], int]] = {
     "calendar-forms": (("process_final_params", "need_registration", "process_registration_params"), 1500),
+    "digits-scripts": (("need_registration", "process_final_params", "process_originate_params"), 900),
     "fields-replace": (CUSTOMIZATIONS, 1500),
     "hook-form": (("post_registration",), 400),
     "hook-json-map": (("post_registration",), 400),

@@ -33,7 +33,9 @@ def test_the_corpus_is_as_varied_as_real_traffic():
     assert any(p.startswith("tel:") for p in phones) and any("~" in p for p in phones)
     # Numbers of both regions of a shared code occur, valid for their own region.
     valid = set()
-    sent = [c["input"].get("PHONE_NUMBER") for c in calls] + [c["input"].get("params", {}).get("extension") for c in calls]
+    sent = [c["input"].get("PHONE_NUMBER") for c in calls] + [
+        c["input"].get("params", {}).get("extension") for c in calls
+    ]
     for p in phones + [p for p in sent if isinstance(p, str)]:
         try:
             parsed = phonenumbers.parse(p, None)

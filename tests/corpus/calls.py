@@ -202,6 +202,12 @@ def notate(rng: random.Random, number: phonenumbers.PhoneNumber, region: str, no
     )
 
 
+def other_script(rng: random.Random, number: str) -> str:
+    """The number with (most of) its digits in one of DIGIT_SCRIPTS."""
+    zero = rng.choice(DIGIT_SCRIPTS)
+    return "".join(chr(zero + int(c)) if c.isdigit() and rng.random() < 0.9 else c for c in number)
+
+
 def _odd_number(rng: random.Random) -> str:
     return rng.choice(("", "anonymous", "Anonymous", "unknown", "+", "0", "123", "8", "+7", "+99999999999999999"))
 
@@ -250,7 +256,10 @@ class _Maker:
             return _odd_number(rng), region
         hinted = list(self.hints.get("client_phone", ()))
         if hinted and rng.random() < 0.15:
-            return str(rng.choice(hinted)), region
+            number = str(rng.choice(hinted))
+            if rng.random() < 0.25:  # the spec's own number, copied from a page in another script
+                number = other_script(rng, number)
+            return number, region
         return client_number(rng, region), region
 
     def times(self, now: datetime, answered: bool) -> tuple[str, str, str]:

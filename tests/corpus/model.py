@@ -22,6 +22,7 @@ import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, timezone
+from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -1129,7 +1130,13 @@ class Model:
                 # README: in originate rules the written form is the clicked number in E.164
                 written = replace(self.originate_rules(self.spec.originate), format="e164")
             both = raw + ([normalise(r, written) for r in raw] if written and not self.raw_only else [])
-            if not self.matches(when.client_phone, both):
+            match = when.client_phone
+            if written and not self.raw_only and match.values:
+                # README "Numbers in conditions": the spec's exact values are compared in both
+                # forms too ("71 234-56-78" matches +998712345678)
+                values = tuple(match.values) + tuple(normalise(v, written) for v in match.values)
+                match = SimpleNamespace(values=values, regexes=match.regexes)
+            if not self.matches(match, both):
                 return False
         for key in ("answered", "is_ivr"):
             wanted = getattr(when, key)
