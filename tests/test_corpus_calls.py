@@ -27,6 +27,11 @@ def test_the_corpus_is_as_varied_as_real_traffic():
     for word in ("Ромашка", "Өркен", "Oʻzbekiston", "Ўзбекистон", "Müller", "Größ", "🚗"):
         assert word in text, word
     assert sum(has_stray_byte(c["input"]) for c in calls) > 20
+    raw = json.dumps([c["input"] for c in calls], ensure_ascii=False)  # control characters escaped
+    for seen in ("\\r\\n", "\\u0001", "\u2028", '\\"'):  # CR/LF, a control byte, U+2028, a quote
+        assert seen in raw, seen
+    for zero in (0xFF10, 0x0660, 0x06F0, 0x0966):  # numbers in full-width, Arabic-Indic, Devanagari digits
+        assert chr(zero + 7) in raw, hex(zero)
     phones = [c["input"]["phone"] for c in calls if c["customization"] == "process_client_phone"]
     everywhere = json.dumps([c["input"] for c in calls], ensure_ascii=False)  # every number a call carries
     assert any(p.startswith("+7") for p in phones) and '"8 (' in everywhere

@@ -3,6 +3,12 @@ own that failed before the fix (the golden cases of the others are under specs/)
 
 from __future__ import annotations
 
+import json
+
+import pytest
+
+from generator.php.matrix import run_version
+from generator.php.runner import Case, run_batch
 from tests.conftest import load_text, render_to, run_one
 
 NORMALIZE_ORIGINATE = """\
@@ -29,3 +35,32 @@ def test_originate_rules_see_e164_of_a_number_no_plan_allows_under_invalid_norma
     assert result.clean, result
     assert result.reply["data"]["extension"] == "77271234567"
     assert result.reply["data"]["context"] == "almaty"
+
+
+UNICODE_CLASSES = """\
+version: 1
+name: digits-anywhere
+php: "5.4"
+registration:
+  rules:
+    - when: {client_phone.raw: {regex: '^\\+?\\d{11}$'}}
+      then: skip
+"""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="open: PHP 7.2+ compiles /u patterns with PCRE's UCP (\\d, \\w, \\s, \\b of every script), "
+    "PHP 5.2 without it (ASCII only), so a spec regex judges a number in Arabic-Indic digits "
+    "differently by PHP version (literals.regex_source would have to spell the classes out)",
+)
+def test_a_spec_regex_judges_digits_of_other_scripts_alike_on_every_php(tmp_path, php):
+    """The corpus check's model (Python's re, Unicode classes) agrees with native PHP on
+    '^\\+?\\d{11}$' against +٧٧٠١٢٣٤٥٦٧٨; PHP 5.2, which the spec's 5.4 floor is tested on, does not."""
+    files = render_to(load_text(tmp_path, UNICODE_CLASSES), tmp_path / "out")
+    call = {"call_full": {"channel": {"type": "incoming", "from": {"number": "+٧٧٠١٢٣٤٥٦٧٨"}}}}
+    case = Case(str(files["need_registration"]), json.dumps(call, ensure_ascii=False))
+    native = run_batch([case], php)[0]
+    old = run_version("5.2", [case], php, timeout=600)[0]
+    assert native.reply["data"] == {"result": False}  # skipped: eleven digits, as the spec says
+    assert old.reply == native.reply
