@@ -690,10 +690,12 @@ function itgrix_rt_first($texts)
 // digits of another script (Devanagari...) is left as it is: its ASCII digits alone are another number.
 function itgrix_rt_dial($number, $last, $prefix)
 {
-    $text = preg_match('/[\xC2-\xEF]/', $number) ? strtr($number, itgrix_rt_phone_unicode()) : $number;
-    $digits = preg_replace('/[^0-9]/', '', $text);
-    if ($last > 0 && $digits !== '' && !preg_match('/\p{Nd}/u', preg_replace('/[0-9]/', '', $text))) {
-        $number = strlen($digits) > $last ? substr($digits, -$last) : $digits;
+    if ($last > 0) {
+        $text = preg_match('/[\xC2-\xEF]/', $number) ? strtr($number, itgrix_rt_phone_unicode()) : $number;
+        $digits = preg_replace('/[^0-9]/', '', $text);
+        if ($digits !== '' && !preg_match('/\p{Nd}/u', preg_replace('/[0-9]/', '', $text))) {
+            $number = strlen($digits) > $last ? substr($digits, -$last) : $digits;
+        }
     }
     return $prefix !== '' && $number !== '' ? $prefix . $number : $number;
 }

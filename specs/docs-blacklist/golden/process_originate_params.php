@@ -20,7 +20,7 @@ if (!function_exists('itgrix_gen_process_originate_params_1457bc6a')) {
                 array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')
             );
             if (isset($data['extension']) && is_string($data['extension'])) {
-                $data['extension'] = itgrix_gen_57f72da7_dial($data['extension'], 10, '8');
+                $data['extension'] = itgrix_gen_a9e9000b_dial($data['extension'], 10, '8');
             }
             return itgrix_gen_51de8720_originate_reply($data);
         } catch (Exception $e) {
@@ -58,12 +58,32 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-if (!function_exists('itgrix_gen_57f72da7_dial')) {
+if (!function_exists('itgrix_gen_1652298a_phone_unicode')) {
+    // libphonenumber's Unicode punctuation (VALID_PUNCTUATION) as a space, and the digits of the
+    // scripts it reads most often (full-width, Arabic-Indic, Eastern Arabic-Indic) as ASCII digits.
+    function itgrix_gen_1652298a_phone_unicode() {
+        $map = array("\xEF\xBC\x8B" => '+');
+        foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 E383BC '
+            . 'EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E') as $hex) {
+            $map[pack('H*', $hex)] = ' ';
+        }
+        for ($d = 0; $d < 10; $d++) {
+            $map["\xEF\xBC" . chr(0x90 + $d)] = $map["\xD9" . chr(0xA0 + $d)] = $map["\xDB" . chr(0xB0 + $d)] = (string) $d;
+        }
+        return $map;
+    }
+}
+if (!function_exists('itgrix_gen_a9e9000b_dial')) {
     // The click-to-call number cut to its last $last digits (0: all of them), then the dial prefix.
-    function itgrix_gen_57f72da7_dial($number, $last, $prefix) {
-        $digits = preg_replace('/[^0-9]/', '', $number);
-        if ($last > 0 && $digits !== '') {
-            $number = strlen($digits) > $last ? substr($digits, -$last) : $digits;
+    // Full-width and Arabic-Indic digits count as the phone parser reads them; a number that holds
+    // digits of another script (Devanagari...) is left as it is: its ASCII digits alone are another number.
+    function itgrix_gen_a9e9000b_dial($number, $last, $prefix) {
+        if ($last > 0) {
+            $text = preg_match('/[\xC2-\xEF]/', $number) ? strtr($number, itgrix_gen_1652298a_phone_unicode()) : $number;
+            $digits = preg_replace('/[^0-9]/', '', $text);
+            if ($digits !== '' && !preg_match('/\p{Nd}/u', preg_replace('/[0-9]/', '', $text))) {
+                $number = strlen($digits) > $last ? substr($digits, -$last) : $digits;
+            }
         }
         return $prefix !== '' && $number !== '' ? $prefix . $number : $number;
     }
