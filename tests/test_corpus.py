@@ -45,7 +45,7 @@ EXTRA: dict[str, tuple[tuple[str, ...], int]] = {
     "hook-json-text": (("post_registration",), 400),
     "hook-plain": (("post_registration",), 400),
     "normalize": (("process_client_phone", "process_originate_params", "need_registration"), 1000),
-    "record-convert": (("process_record_file_path",), 300),
+    "record-convert": (("process_record_file_path",), 200),
     "normalize-national": (("process_client_phone", "process_user_phone", "process_originate_params"), 900),
     "shadow-capture": (CUSTOMIZATIONS, 1000),
 }
