@@ -685,17 +685,14 @@ function itgrix_rt_first($texts)
     return '';
 }
 
-// The click-to-call number cut to its last $last digits (0: all of them), then the dial prefix.
-// Full-width and Arabic-Indic digits count as the phone parser reads them; a number that holds
-// digits of another script (Devanagari...) is left as it is: its ASCII digits alone are another number.
+// The click-to-call number cut to its last $last digits (0: all of them), then the dial prefix. Full-width
+// and Arabic-Indic digits count; a number with digits of another script is not cut (its ASCII ones are another).
 function itgrix_rt_dial($number, $last, $prefix)
 {
-    if ($last > 0) {
-        $text = preg_match('/[\xC2-\xEF]/', $number) ? strtr($number, itgrix_rt_phone_unicode()) : $number;
-        $digits = preg_replace('/[^0-9]/', '', $text);
-        if ($digits !== '' && !preg_match('/\p{Nd}/u', preg_replace('/[0-9]/', '', $text))) {
-            $number = strlen($digits) > $last ? substr($digits, -$last) : $digits;
-        }
+    $text = $last > 0 && preg_match('/[\xC2-\xEF]/', $number) ? strtr($number, itgrix_rt_phone_unicode()) : $number;
+    $digits = preg_replace('/[^0-9]/', '', $text);
+    if ($last > 0 && $digits !== '' && !preg_match('/\p{Nd}/u', preg_replace('/[0-9]/', '', $text))) {
+        $number = strlen($digits) > $last ? substr($digits, -$last) : $digits;
     }
     return $prefix !== '' && $number !== '' ? $prefix . $number : $number;
 }

@@ -45,7 +45,9 @@ def test_example_fits_the_line_budget():
     # defines those helpers itself).
     # +108 for numbers pasted with Unicode spaces, dashes, full-width or Arabic-Indic digits (found
     # by the corpus check: they stayed raw); the map is 12-14 lines in each of the six number readers.
-    assert lines(render(load(EXAMPLE))) <= 3738
+    # +2 for click-to-call's last_digits reading those digits too (found by the corpus check: it cut
+    # +۹۹۸ ۶6 ۹۰۵ ۰۲ ۹۹ to "6").
+    assert lines(render(load(EXAMPLE))) <= 3740
 
 
 def test_passthrough_files_are_short():
