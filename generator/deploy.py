@@ -320,7 +320,8 @@ class FilePlan:
 class Plan:
     folder: Path
     files: list[FilePlan] = field(default_factory=list)
-    version: str = ""  # the rendered files' spec version (what their capture lines name)
+    version: str = ""  # the rendered set's version (pipeline.spec_version: the deploy record's)
+    file_versions: dict[str, str] = field(default_factory=dict)  # each file's own (what its capture lines name)
 
     def having(self, status: str) -> list[FilePlan]:
         return [f for f in self.files if f.status == status]
@@ -343,7 +344,11 @@ def plan_deploy(found: TargetState, rendered: list[RenderedFile]) -> Plan:
     """The one deploy planner: each rendered file against what the target holds (a local folder
     or a server's probe), classified by the one classifier with what itgrix-gen knows it wrote."""
     known, lost = found.known()
-    result = Plan(Path(found.where), version=rendered[0].spec_version if rendered else "")
+    result = Plan(
+        Path(found.where),
+        version=rendered[0].spec_version if rendered else "",
+        file_versions={r.filename: r.version for r in rendered},
+    )
     for r in rendered:
         current = found.file(r.filename)
         status = classify(r.filename, current, r.content.encode("utf-8"), known, lost)
@@ -431,15 +436,18 @@ def records(
         previous_manifest=previous,
     )
     return {
-        "manifest.json": manifest_of(spec_name, digest, spec_version(p), {f.name: f.new_hash for f in p.files}),
+        "manifest.json": manifest_of(
+            spec_name, digest, spec_version(p), {f.name: f.new_hash for f in p.files}, p.file_versions
+        ),
         "backup.json": record.to_json(),
         "pending.json": journal_of(stamp, {f.name: f.new_hash for f in changes}),
     }
 
 
 def spec_version(p: Plan) -> str:
-    """The version of what was deployed: the one its capture lines name (pipeline.spec_version, a
-    hash of the rendered files), so a pulled log line can be matched with the deploy that made it."""
+    """The version of the set that was deployed (pipeline.spec_version, a hash of the rendered
+    files): what `--rollback --list` shows.  A pulled capture line names its own file's version,
+    which the manifest keeps under `file_versions`, so the line still leads to the deploy that made it."""
     return p.version
 
 

@@ -159,13 +159,18 @@ def empty_manifest() -> dict[str, Any]:
     return {"tool": f"itgrix-gen {__version__}", "spec": None, "files": {}}
 
 
-def manifest_of(spec_name: str, digest: str, version: str, files: dict[str, str]) -> dict[str, Any]:
+def manifest_of(
+    spec_name: str, digest: str, version: str, files: dict[str, str], file_versions: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """manifest.json: what the folder holds now.  `spec_version` is the set's version (what
+    `--rollback --list` shows), `file_versions` each file's own, the one its capture lines name."""
     return {
         "tool": f"itgrix-gen {__version__}",
         "spec": spec_name,
         "spec_sha256": digest,
         "spec_version": version,
         "files": files,
+        "file_versions": file_versions or {},
     }
 
 

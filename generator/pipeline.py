@@ -45,6 +45,7 @@ class RenderedFile:
     skeletons: tuple[str, ...] = ()
     literals: tuple[str, ...] = ()
     spec_version: str = ""  # the version of the set this file was rendered in (see spec_version)
+    version: str = ""  # this file's own version, the one its capture lines name (see file_version)
 
     @property
     def filename(self) -> str:
@@ -107,25 +108,38 @@ def render_files(loaded: LoadedSpec) -> list[RenderedFile]:
 
 
 def spec_version(files: list[RenderedFile]) -> str:
-    """The spec's version as a capture line names it: a short hash of the rendered files (as
-    rendered, before the version itself is written into them), so a pulled log says which spec
-    decided each call."""
+    """The version of the whole set, as the deploy record and manifest name it: a short hash of the
+    rendered files (as rendered, before the files' versions are written into them).  Capture lines
+    of older files, which wrote it into every file, carry this one (see file_version)."""
     digest = hashlib.sha256()
     for f in files:
         digest.update(f.filename.encode("utf-8") + b"\0" + f.content.encode("utf-8", "surrogatepass") + b"\0")
     return digest.hexdigest()[:12]
 
 
+def file_version(f: RenderedFile) -> str:
+    """One file's own version, the one its capture lines name: a short hash of that file alone (as
+    rendered, before the version is written into it).  Its own, not the set's: a rule inserted in
+    one section changes one file's version, so a deploy rewrites that file only (a set-wide version
+    written into every file rewrote all fourteen), and a replayed line is judged against the file
+    of its own customization."""
+    digest = hashlib.sha256(f.filename.encode("utf-8") + b"\0" + f.content.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()[:12]
+
+
 def _with_version(files: list[RenderedFile]) -> list[RenderedFile]:
-    """The files with their set's version: written where capture names it, and carried for the
-    deploy record, so that a pulled log line and a deploy name the same version."""
+    """The files, each with its own version written where capture names it, and the set's version
+    carried for the deploy record."""
     import dataclasses
 
-    version = spec_version(files)
-    return [
-        dataclasses.replace(f, content=f.content.replace(SPEC_VERSION_MARK, version), spec_version=version)
-        for f in files
-    ]
+    whole = spec_version(files)
+    out = []
+    for f in files:
+        own = file_version(f)
+        out.append(
+            dataclasses.replace(f, content=f.content.replace(SPEC_VERSION_MARK, own), spec_version=whole, version=own)
+        )
+    return out
 
 
 def _code(value: object) -> PhpCode:

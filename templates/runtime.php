@@ -813,7 +813,7 @@ function itgrix_rt_json_text($text)
 
 // Append one JSON line about this call to <dir>/<customization>.jsonl.  $config: array(folder, the
 // size in bytes at which a file is rotated, rotated files kept, the zone or null, the redaction (see
-// itgrix_rt_capture_line) or null, the spec's version).  Capture never breaks or stalls a call: whatever goes wrong (a
+// itgrix_rt_capture_line) or null, this file's own version).  Capture never breaks or stalls a call: whatever goes wrong (a
 // function the server disabled, a full disk, memory) the call is answered and one stderr line says
 // why; a PHP 7+ Error is caught as well as an exception.
 function itgrix_rt_capture($config, $name, $customization, $spec, $input, $reply, $decided, $would)

@@ -147,7 +147,8 @@ def test_a_huge_call_with_redaction_at_128m_is_answered(tmp_path, php):
 def test_a_pulled_line_names_the_version_its_deploy_recorded(tmp_path, php):
     """Issue 19: "the deploy record and each capture line name the spec's version", so that a line
     of a pulled log leads to the deploy that made it (the record once hashed the files another
-    way: 16 characters that no line ever carried)."""
+    way: 16 characters that no line ever carried).  Issue 18: a line names its own file's version,
+    which the manifest keeps per file beside the set's."""
     from tests.conftest import cli_here
 
     log = tmp_path / "log"
@@ -161,13 +162,14 @@ def test_a_pulled_line_names_the_version_its_deploy_recorded(tmp_path, php):
     manifest = json.loads((actions / ".itgrix-gen" / "manifest.json").read_text(encoding="utf-8"))
     [backup] = (actions / ".itgrix-gen" / "backups").iterdir()
     record = json.loads((backup / "backup.json").read_text(encoding="utf-8"))
-    assert line["spec_version"] == manifest["spec_version"] == record["spec_version"], (line, manifest, record)
+    assert line["spec_version"] == manifest["file_versions"]["need_registration.php"], (line, manifest)
+    assert manifest["spec_version"] == record["spec_version"] != line["spec_version"], (manifest, record)
 
 
 def test_each_line_names_the_spec_version_and_both_replies_in_shadow(tmp_path, php):
-    """Issue 19: a pulled log says which spec decided each call (a hash of the rendered files,
-    the same for the same spec, another after an edit), and in shadow mode the line holds what
-    the spec decided as well as what the connector was answered."""
+    """Issue 19: a pulled log says which spec decided each call (a hash of the rendered file that
+    decided, the same for the same spec, another after an edit of that file: issue 18), and in
+    shadow mode the line holds what the spec decided as well as what the connector was answered."""
     from generator.pipeline import render_files
 
     log = tmp_path / "log"
@@ -180,7 +182,9 @@ def test_each_line_names_the_spec_version_and_both_replies_in_shadow(tmp_path, p
     version = entry["spec_version"]
     assert len(version) == 12 and all(c in "0123456789abcdef" for c in version)
     assert version in files["need_registration"].read_text(encoding="utf-8")
-    assert all(version in f.content for f in render_files(load_text(tmp_path, text)) if "_capture(" in f.content)
+    files_now = render_files(load_text(tmp_path, text))
+    assert [f.filename for f in files_now if version in f.content] == ["need_registration.php"]
+    assert all(f.version in f.content for f in files_now if "_capture(" in f.content)
     assert entry["reply"] == reply  # answered
     assert entry["would_reply"] == SKIP and entry["decided_by"] == "registration.rules[0]"  # decided
     again = render_to(load_text(tmp_path, text, "again.yaml"), tmp_path / "again")

@@ -232,6 +232,9 @@ def test_the_deploy_record_names_the_spec_version_and_the_user(actions):
     plan = dep.plan(actions, render_files(load(EXAMPLE)))
     assert manifest["spec_version"] == dep.spec_version(plan) == render_files(load(EXAMPLE))[0].spec_version
     assert len(manifest["spec_version"]) == 12
+    # Each file's own version (what its capture lines name), by file name.
+    assert manifest["file_versions"] == {f.filename: f.version for f in render_files(load(EXAMPLE))}
+    assert len(set(manifest["file_versions"].values())) == 14
     [backup] = dep.backups(actions)
     record = json.loads((backup / "backup.json").read_text())
     assert record["spec"] == "example" and record["spec_version"] == manifest["spec_version"]

@@ -74,6 +74,7 @@ def test_fresh_server_then_redeploy_then_other_spec(remote):
     manifest = json.loads((folder / ".itgrix-gen" / "manifest.json").read_text())
     assert manifest["spec"] == "example" and set(manifest["files"]) == set(rendered(EXAMPLE))
     assert manifest["spec_version"] == render_files(load(EXAMPLE))[0].spec_version
+    assert manifest["file_versions"] == {f.filename: f.version for f in render_files(load(EXAMPLE))}
     again = cli_here("deploy", str(EXAMPLE), "--to", target)
     assert again.returncode == 0 and f"unchanged {target}" in again.stdout
     # The local deploy reads the same state folder: a deploy made on the server itself agrees.

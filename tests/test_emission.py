@@ -212,24 +212,41 @@ def test_explain_and_php_agree_on_cancelling(tmp_path, c, php):
     assert c.may_cancel(c.section_of(loaded.spec))
 
 
-def test_an_inserted_rule_rewrites_only_its_file_and_a_spec_comment_none(tmp_path):
+LIVE_TRIAL = ROOT / "specs" / "live-trial" / "spec.yaml"
+
+
+@pytest.mark.parametrize(
+    ("spec", "anchor"),
+    [(EXAMPLE, '  rules:\n    - when: {extension: ["100", "101"]}'), (LIVE_TRIAL, "registration:\n  rules:\n")],
+    ids=["example", "capture-on"],
+)
+def test_an_inserted_rule_rewrites_only_its_file_and_a_spec_comment_none(tmp_path, spec, anchor):
     # Issue 18: rule comments carried the spec's line numbers, so one inserted rule rewrote 12 of the
     # 14 files (and a comment at the top all 14, renaming a function): 12 backups and 12 stale
-    # servers on a fleet for a one-line change.
-    text = EXAMPLE.read_text(encoding="utf-8")
-    before = render(load(EXAMPLE))
+    # servers on a fleet for a one-line change.  With `capture:` on, every file also carried the
+    # whole set's version (a hash of all fourteen), so one inserted rule rewrote all fourteen: each
+    # file now carries its own.
+    from generator.pipeline import render_files
+
+    text = spec.read_text(encoding="utf-8")
+    before = render(load(spec))
     (tmp_path / "c").mkdir()
     (tmp_path / "i").mkdir()
     commented = load_text(tmp_path / "c", "# reviewed by the client on 2026-11-30\n" + text)
     assert render(commented) == before
+    rule = '    - when: {extension: ["555"]}\n      then: skip\n'
     inserted = text.replace(
-        '  rules:\n    - when: {extension: ["100", "101"]}',
-        '  rules:\n    - when: {extension: ["555"]}\n      then: skip\n    - when: {extension: ["100", "101"]}',
-        1,
+        anchor, anchor + rule if anchor.endswith("\n") else anchor.replace("    -", rule + "    -"), 1
     )
-    assert inserted != text
-    after = render(load_text(tmp_path / "i", inserted))
+    assert inserted.count("555") == text.count("555") + 1
+    files = render_files(load_text(tmp_path / "i", inserted))
+    after = {f.filename: f.content for f in files}
     assert [name for name in before if before[name] != after[name]] == ["need_registration.php"]
+    if spec == LIVE_TRIAL:  # capture is on in every file, each naming its own version
+        captured = [f for f in files if "_capture(" in f.content]
+        assert len(captured) == len(CUSTOMIZATIONS)
+        assert all(f.version in f.content and f.content.count(f.version) == 1 for f in captured)
+        assert len({f.version for f in files}) == len(files)
 
 
 def test_layout_only_moves_white_space(tmp_path, php):

@@ -319,6 +319,7 @@ def test_a_day_with_a_fleet(fleet, monkeypatch):
     manifests = [json.loads((homes[a] / "actions" / ".itgrix-gen" / "manifest.json").read_text()) for a in SERVERS]
     version = manifests[0]["spec_version"]
     assert [m["spec_version"] for m in manifests] == [version] * 3
+    assert all(m["file_versions"] == manifests[0]["file_versions"] for m in manifests)
     run("itgrix-gen status fleet/spec.yaml")
     status = run_json("itgrix-gen status fleet/spec.yaml")
     assert sorted((t["target"], t["state"]) for t in status["targets"]) == [(t, "fresh") for t in sorted(targets)]
@@ -341,8 +342,9 @@ def test_a_day_with_a_fleet(fleet, monkeypatch):
         assert f"{CALLS} new line(s) from 2 file(s)" in proc.stdout
         pulled = (captures / alias / "need_registration.jsonl").read_bytes()
         assert pulled == (homes[alias] / "capture" / "logs" / "need_registration.jsonl").read_bytes()
-        for log in (captures / alias).glob("*.jsonl"):  # each line names the deploy that made it
-            assert {json.loads(line)["spec_version"] for line in log.read_text().splitlines()} == {version}
+        for log in (captures / alias).glob("*.jsonl"):  # each line names its file's version, as deployed
+            named = {json.loads(line)["spec_version"] for line in log.read_text().splitlines()}
+            assert named == {manifests[0]["file_versions"][log.stem + ".php"]}, (log, named)
     again = run("itgrix-gen capture pull fleet/spec.yaml")
     assert again.stdout.count("0 new line(s)") == 3, again.stdout
 

@@ -285,6 +285,104 @@ def test_a_redacted_capture_replays_with_no_change_on_the_spec_that_made_it(tmp_
     assert ("default", "registration.rules[2]") in rules and edited["redaction_only"] == 0
 
 
+REDACTED_TWO = (
+    "version: 1\nname: redacted-two\ntimezone: Asia/Almaty\n"
+    "capture: {{dir: {log}, redact: true}}\n"
+    "registration:\n  rules:\n"
+    "    - when: {{client_phone: '+77012345678'}}\n      then: skip\n"
+    "    - when: {{trunk: sip-test}}\n      then: skip\n"
+    "final_params:\n  rules:\n"
+    "    - when: {{client_phone: '+77012345678'}}\n      set: {{USER_ID: 9}}\n"
+)
+
+
+def capture_two(tmp_path: Path, php: str, old_lines: bool = False) -> tuple[Path, Path]:
+    """Three calls (a Kazakh client's number among them) through need_registration and
+    process_final_params of a redacting spec; `old_lines`: through the files as itgrix-gen wrote
+    them before each file had its own version (every file carried the whole set's), so the
+    lines are exactly what already-deployed files write.  Returns (the log folder, the spec)."""
+    log = tmp_path / "captures"
+    loaded = load_text(tmp_path, REDACTED_TWO.format(log=json.dumps(str(log))))
+    files = render_to(loaded, tmp_path / "actions")
+    if old_lines:
+        from generator.pipeline import render_files
+
+        for f in render_files(loaded):
+            text = files[f.customization.name].read_text(encoding="utf-8")
+            assert text.count(f.version) == 1
+            files[f.customization.name].write_text(text.replace(f.version, f.spec_version), encoding="utf-8")
+    connector = Connector(php, tmp_path)
+    for trunk, number in (("kcell-gsm", "+77012345678"), ("sip-moscow", "+74951234567"), ("sip-test", "87272501010")):
+        call = call_with(trunk, number)
+        for conversation in call["call_full"]["conversations"].values():
+            conversation["user"]["name"] = "Әлия Төлеуова"
+        connector.call(files["need_registration"], call)
+        connector.call(files["process_final_params"], {"STATUS_CODE": "304", "USER_ID": 3, **call})
+    return log, tmp_path / "spec.yaml"
+
+
+def insert_unmatched_rule(spec: Path) -> None:
+    """A rule no captured call meets, inserted first in registration: only that file changes."""
+    text = spec.read_text(encoding="utf-8")
+    spec.write_text(
+        text.replace(
+            "registration:\n  rules:\n",
+            "registration:\n  rules:\n    - when: {extension: ['555']}\n      then: skip\n",
+            1,
+        ),
+        encoding="utf-8",
+    )
+
+
+def test_after_an_inserted_rule_the_other_files_calls_are_still_this_specs(tmp_path, php):
+    """Issue 18: each file names its own version, so after one rule is inserted in registration the
+    calls process_final_params decided are still judged as decided by this very spec's file: a
+    pseudonymised number that no longer meets its rule is `redaction_only`, not a change (with one
+    version for the whole set, every call of every file became "another spec's").  Registration's
+    own file changed, so its call counts as changed."""
+    log, spec = capture_two(tmp_path, php)
+    lines = [json.loads(x) for x in (log / "need_registration.jsonl").read_text(encoding="utf-8").splitlines()]
+    finals = [json.loads(x) for x in (log / "process_final_params.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == len(finals) == 3
+    assert len({e["spec_version"] for e in lines}) == len({e["spec_version"] for e in finals}) == 1
+    assert lines[0]["spec_version"] != finals[0]["spec_version"]  # each file its own
+    code, same = replay_json(str(spec), str(log), "--check")
+    assert code == 0 and (same["calls"], same["changed"], same["redaction_only"]) == (6, 0, 2), same
+    insert_unmatched_rule(spec)
+    code, after = replay_json(str(spec), str(log))
+    assert code == 0 and (after["calls"], after["changed"], after["redaction_only"]) == (6, 1, 1), after
+    assert after["by_customization"]["process_final_params"] == {"calls": 3, "changed": 0}
+    assert after["by_customization"]["need_registration"] == {"calls": 3, "changed": 1}
+    assert [(r["customization"], r["was"], r["rule"]) for r in after["by_rule"]] == [
+        ("need_registration", "registration.rules[0]", "default")
+    ]
+
+
+def test_lines_of_files_that_carried_the_whole_sets_version_still_replay(tmp_path, php):
+    """Lines written by already-deployed files (each naming the whole set's version): against
+    the very spec that wrote them they are still its own (redaction_only, as before); against an
+    edited spec that version is no file's, so each is judged like any line; a version that is not
+    text, or a line with none, never breaks a replay."""
+    log, spec = capture_two(tmp_path, php, old_lines=True)
+    from generator.pipeline import render_files
+
+    whole = render_files(load_text(tmp_path, spec.read_text(encoding="utf-8"), "again.yaml"))[0].spec_version
+    versions = {json.loads(x)["spec_version"] for f in log.glob("*.jsonl") for x in f.read_text().splitlines()}
+    assert versions == {whole}
+    code, same = replay_json(str(spec), str(log), "--check")
+    assert code == 0 and (same["calls"], same["changed"], same["redaction_only"]) == (6, 0, 2), same
+    insert_unmatched_rule(spec)
+    code, after = replay_json(str(spec), str(log))
+    assert code == 0 and (after["calls"], after["changed"], after["redaction_only"]) == (6, 2, 0), after
+    path = log / "process_final_params.jsonl"
+    odd = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()]
+    odd[0]["spec_version"], odd[1]["spec_version"] = {"set": whole}, None
+    del odd[2]["spec_version"]
+    path.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in odd), encoding="utf-8")
+    code, garbled = replay_json(str(spec), str(log))
+    assert code == 0 and (garbled["calls"], garbled["changed"], garbled["redaction_only"]) == (6, 2, 0), garbled
+
+
 def test_import_writes_only_cases_test_accepts(shadowed):
     log, spec = shadowed
     path = log / "need_registration.jsonl"

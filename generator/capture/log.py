@@ -41,7 +41,9 @@ class Entry:
     would_reply: Any = None
     where: str = ""  # file:line, for messages
     shadow: bool = False  # the line has would_reply: the connector got the pass-through
-    spec_version: str | None = None  # newer files say which rendering of the spec decided
+    # Newer files say which rendering decided: the deciding file's own version (pipeline.file_version);
+    # older files wrote the whole set's (pipeline.spec_version) into every line.
+    spec_version: str | None = None
 
     @property
     def decision(self) -> Any:

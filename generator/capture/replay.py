@@ -70,8 +70,9 @@ class Report:
     by_rule: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # (customization, was, rule)
     changes: list[Change] = field(default_factory=list)  # the first `keep`
     other_specs: int = 0  # calls captured under another spec name
-    # Redacted lines this very spec decided (the same version) whose replay differs: only the
-    # pseudonyms differ (a rule on a number no longer matches its pseudonym), so no change.
+    # Redacted lines this very spec's file decided (the line names the version of the file this
+    # spec renders for its customization) whose replay differs: only the pseudonyms differ (a rule
+    # on a number no longer matches its pseudonym), so no change.
     redaction_only: int = 0
     baseline: str = "decided"
 
@@ -111,22 +112,28 @@ def _same(before_json: str | None, now_json: str | None, spec_name: str, redacte
     return bool(before == now or redact(now, redact_key(spec_name)) == before)
 
 
-def _version(loaded: LoadedSpec) -> str:
-    """The version this spec's files carry (what its capture lines name)."""
+def _versions(loaded: LoadedSpec) -> dict[str, set[str]]:
+    """Per customization, the versions a capture line of this spec's own file carries: the file's
+    own version (what lines name now), and the set's version (what lines of older files name: it
+    matches only when every file of the set that decided was this spec's)."""
     from generator.pipeline import render_files
 
-    files = render_files(loaded)
-    return files[0].spec_version if files else ""
+    return {f.customization.name: {f.version, f.spec_version} - {""} for f in render_files(loaded)}
 
 
-def _decided_by(raw: str | bytes, version: str) -> bool:
-    """Does the capture line name `version` as the spec that decided it?  (Read only for the
-    few lines of a redacted capture whose replay differs.)"""
+def _decided_by(raw: str | bytes, versions: dict[str, set[str]]) -> bool:
+    """Was the capture line decided by this spec's own file for its customization (the line names
+    that file's version)?  A line without a version, or with another's, is of some other file:
+    it is judged like any line.  (Read only for the few lines of a redacted capture whose replay
+    differs.)"""
     try:
         data = loads(raw)
     except ValueError:
         return False
-    return isinstance(data, dict) and bool(version) and data.get("spec_version") == version
+    if not isinstance(data, dict):
+        return False
+    customization, version = data.get("customization"), data.get("spec_version")
+    return isinstance(customization, str) and isinstance(version, str) and version in versions.get(customization, ())
 
 
 def _problem(answer: dict[str, Any]) -> str:
@@ -226,9 +233,9 @@ def replay(
             # count that must not depend on how many examples --show prints.
             return spool is not None or redacted or len(configs) > 1 or len(report.changes) < keep
 
-        version = _version(loaded) if redacted and mode == "decided" else None
+        versions = _versions(loaded) if redacted and mode == "decided" else None
         for line in stream.decide(pool, stream.chunks(reading), progress, details):
-            _account(report, reading, line, loaded, rules, keep, spool, version)
+            _account(report, reading, line, loaded, rules, keep, spool, versions)
     if not report.seen:
         raise reading.no_calls()
     report.by_customization = dict(sorted(report.by_customization.items()))
@@ -243,10 +250,10 @@ def _account(
     rules: list[str] | None,
     keep: int,
     spool: IO[str] | None,
-    version: str | None = None,
+    versions: dict[str, set[str]] | None = None,
 ) -> None:
-    """Count one decided line; `version`: this spec's, when a line it decided itself in a redacted
-    capture is to be judged by that (see Report.redaction_only)."""
+    """Count one decided line; `versions`: this spec's files' (see _versions), when a line its own
+    file decided in a redacted capture is to be judged by that (see Report.redaction_only)."""
     now = line.answers[0]
     if "skip" in now:
         reading.skipped[now["skip"]] += 1
@@ -291,7 +298,7 @@ def _account(
         changed = bool(problem) or not _same(before_json, now.get("reply"), now.get("spec", ""), redacted)
     if not changed:
         return
-    if version is not None and not problem and _decided_by(line.raw, version):
+    if versions is not None and not problem and _decided_by(line.raw, versions):
         report.redaction_only += 1
         return
     report.changed += 1

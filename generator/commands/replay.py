@@ -75,7 +75,7 @@ def replay(
     if report.redaction_only:
         say.err(
             f"note: {report.redaction_only} calls of the redacted capture replay differently only because their "
-            "numbers and names are pseudonyms (this very spec decided them): not counted as changed"
+            "numbers and names are pseudonyms (this very spec's files decided them): not counted as changed"
         )
     return 1 if check and report.changed else 0
 

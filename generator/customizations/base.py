@@ -21,8 +21,8 @@ from generator.speclang.types import Match, Rule, When
 if TYPE_CHECKING:
     from generator.speclang.loader import LoadedSpec
 
-# Written where a capture line names the spec's version; the pipeline puts the version in once
-# every file is rendered (a hash of their content: see pipeline.render_files).
+# Written where a capture line names the version of the file that decided; the pipeline puts in
+# each file's own version once it is rendered (a hash of that file: see pipeline.file_version).
 SPEC_VERSION_MARK = "@itgrix-gen-spec-version@"
 CONTEXT_KEYS = ("call_full", "call_stage", "call", "conversation")
 IND = "    "

@@ -17,7 +17,7 @@ if (!function_exists('itgrix_gen_process_record_file_path_aa3d9e0a')) {
     function itgrix_gen_process_record_file_path_aa3d9e0a($params) {
         $decided = 'default';
         $reply = itgrix_gen_process_record_file_path_aa3d9e0a_decide($params, $decided);
-        itgrix_gen_c9d93f02_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_35e1b9d1_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_52a19a1a_redact', 'itgrix_gen_46419d17_redact_names'), '341d1b90ccb7'), 'process_record_file_path:live-trial', 'process_record_file_path', 'live-trial',
+        itgrix_gen_c9d93f02_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_35e1b9d1_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_52a19a1a_redact', 'itgrix_gen_46419d17_redact_names'), 'aaa01da712dc'), 'process_record_file_path:live-trial', 'process_record_file_path', 'live-trial',
             $params, $reply, $decided, null);
         return $reply;
     }
@@ -149,7 +149,7 @@ if (!function_exists('itgrix_gen_cd346e3a_utf8_mend')) {
 if (!function_exists('itgrix_gen_c9d93f02_capture')) {
     // Append one JSON line about this call to <dir>/<customization>.jsonl.  $config: array(folder, the
     // size in bytes at which a file is rotated, rotated files kept, the zone or null, the redaction (see
-    // itgrix_rt_capture_line) or null, the spec's version).  Capture never breaks or stalls a call: whatever goes wrong (a
+    // itgrix_rt_capture_line) or null, this file's own version).  Capture never breaks or stalls a call: whatever goes wrong (a
     // function the server disabled, a full disk, memory) the call is answered and one stderr line says
     // why; a PHP 7+ Error is caught as well as an exception.
     function itgrix_gen_c9d93f02_capture($config, $name, $customization, $spec, $input, $reply, $decided, $would) {
