@@ -16,6 +16,7 @@ from tests.conftest import ROOT, cli_here, load
 
 EXAMPLE = ROOT / "specs" / "example" / "spec.yaml"
 OTHER = ROOT / "specs" / "docs-blacklist" / "spec.yaml"
+LIVE_TRIAL = ROOT / "specs" / "live-trial" / "spec.yaml"
 HAND = "<?php\nreturn array('state' => 'success', 'data' => array('result' => true));\n"
 
 
@@ -218,6 +219,34 @@ def test_deploy_errors(tmp_path):
     proc = cli_here("deploy", str(bad), "--to", str(tmp_path))
     assert proc.returncode == 2 and "spec.yaml:3" in proc.stderr
     assert not (tmp_path / ".itgrix-gen").exists()
+
+
+def test_a_rule_inserted_in_a_capturing_spec_redeploys_one_file(tmp_path):
+    """Issue 18: with `capture:` on, every file carried the whole set's version, so one rule
+    inserted in registration made all fourteen files stale and the deploy backed up fourteen;
+    now status says one file is stale, the deploy replaces and backs up that one, and the
+    manifest's set version and that file's own version move while the other thirteen stay."""
+    spec = tmp_path / "spec.yaml"
+    text = LIVE_TRIAL.read_text(encoding="utf-8").replace("/var/log/itgrix-gen", str(tmp_path / "captures"))
+    spec.write_text(text, encoding="utf-8")
+    folder = tmp_path / "actions"
+    folder.mkdir()
+    assert cli_here("deploy", str(spec), "--to", str(folder)).returncode == 0
+    manifest = json.loads((folder / ".itgrix-gen" / "manifest.json").read_text())
+    rule = "    - when: {extension: ['555']}\n      then: skip\n"
+    spec.write_text(text.replace("registration:\n  rules:\n", "registration:\n  rules:\n" + rule, 1), encoding="utf-8")
+    status = cli_here("status", str(spec), "--to", str(folder), "--format", "json")
+    files = json.loads(status.stdout)["targets"][0]["files"]
+    assert sorted(name for name, state in files.items() if state != "fresh") == ["need_registration.php"], files
+    proc = cli_here("deploy", str(spec), "--to", str(folder))
+    assert proc.returncode == 0 and "1 file(s) replaced" in proc.stdout, proc.stdout + proc.stderr
+    newest = dep.backups(folder)[-1]
+    record = json.loads((newest / "backup.json").read_text())
+    assert record["replaced"] == ["need_registration.php"] and record["created"] == []
+    after = json.loads((folder / ".itgrix-gen" / "manifest.json").read_text())
+    assert after["spec_version"] != manifest["spec_version"]
+    moved = [n for n in after["file_versions"] if after["file_versions"][n] != manifest["file_versions"][n]]
+    assert moved == ["need_registration.php"]
 
 
 def test_the_deploy_record_names_the_spec_version_and_the_user(actions):
