@@ -177,7 +177,6 @@ def render_one(loaded: LoadedSpec, c: Customization) -> RenderedFile:
         passthrough=PhpCode(passthrough),
         passthrough_only=section is None,
         log=PhpCode(ctx.fn("log")),
-        failed=PhpCode(ctx.fn("failed")),
         helpers=PhpCode("@HELPERS@"),
         tracked=ctx.track,
         shadow=ctx.shadow,

@@ -12,9 +12,12 @@
  * raise a notice): no closures, no short arrays, no "??" or "?:", no namespaces, no typed
  * parameters; never index a value before checking is_array / is_string; never pass a non-string
  * to a string function.  Each function starts at a line "function itgrix_rt_<name>(" and ends at
- * the next line that is exactly "}".
+ * the next line that is exactly "}".  The comment lines right above it are copied with it, up to a
+ * line that is just "//": what follows that line is read here only (a one-line summary goes first).
  */
 
+// A key's values as texts from the field table's sources (path, 'dir', 'pick', 'every', 'map').
+//
 // The values of a condition key or placeholder as texts, from the field table's sources: a path
 // ("a.b.c" or a list; "*": every member), 'dir' (only those calls, "a|b"), 'pick' (an object's
 // first non-empty field of "x|y", all of them with 'every'), 'map' (translate).  Arrays, objects
@@ -30,8 +33,7 @@ function itgrix_rt_collect($params, $sources, $direction)
             foreach ($level as $item) {
                 // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
                 if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                    // PHP's cycle collector, woken by this walk every 10,000 conversations, walks
-                    // them all (superlinear); nothing here makes a cycle, and the process ends soon.
+                    // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
                     if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
                         gc_disable();
                     }
@@ -59,6 +61,8 @@ function itgrix_rt_collect($params, $sources, $direction)
     return $found;
 }
 
+// No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
+//
 // A rule read a key and no source of the field table found a value: say so on stderr with the
 // paths tried ($tried, written in at generation), so a wrong guess about this connector's data
 // shows in its log even without capture (`fields:` in the spec fixes it).  Once per key per call
@@ -111,12 +115,6 @@ function itgrix_rt_duration($params)
             ? gmmktime($parts[3], $parts[4], $parts[5], $parts[1], $parts[2], $parts[0]) : null;
     }
     return $times[0] !== null && $times[1] !== null && $times[1] > $times[0] ? $times[1] - $times[0] : 0;
-}
-
-// Is any of the values (texts) one of the texts?
-function itgrix_rt_is($values, $texts)
-{
-    return count(array_intersect($values, $texts)) > 0;
 }
 
 // Does any of the values match one of the patterns?
@@ -197,6 +195,8 @@ function itgrix_rt_past_range($what, $last)
     }
 }
 
+// Weekday, minute of the day, date and local timestamp at $at from the zone's offsets in the file.
+//
 // Day of the week (1 = Monday), minute of the day, date ("Y-m-d") and local timestamp at $at in a
 // zone given by its UTC offsets (array(offset before the first change, change times, offsets from
 // then on), written into the file at generation time): the server's zone data play no part.
@@ -207,6 +207,8 @@ function itgrix_rt_local_time($at, $zone)
         gmdate('Y-m-d', $local), $local);
 }
 
+// The zone's UTC offset at $at (past the data written into the file: the last, said once).
+//
 // The zone's UTC offset in seconds at the moment $at.  Past the range written into the file
 // ($zone[3]) the last offset holds, and stderr says so once.
 function itgrix_rt_zone_offset($at, $zone)
@@ -240,6 +242,8 @@ function itgrix_rt_date($value, $zone, $format)
     return gmdate('Y-m-d\TH:i:s', $at + $offset) . ($offset < 0 ? '-' : '+') . gmdate('H:i', abs($offset));
 }
 
+// A date-time of the call data as a Unix time, read in the spec's zone unless it names its own.
+//
 // A date-time of the call data as a Unix time.  The connector writes "Y-m-d H:i:s" in the server's
 // zone, taken to be the spec's timezone; a text with its own offset ("+03:00", "Z") or a Unix time
 // is read as such.  Unset ("0001-01-01 00:00:00") or anything else gives null.
@@ -264,6 +268,8 @@ function itgrix_rt_moment($value, $zone)
     return $wall - itgrix_rt_zone_offset($wall - itgrix_rt_zone_offset($wall, $zone), $zone);
 }
 
+// The moment the call started (CALL_START_DATE, the channel's start_time), else now.
+//
 // The moment the call started, which hours, days and schedules judge: the first of $values
 // (CALL_START_DATE, call_full.channel.start_time) that is a date-time, read in the zone; the
 // moment the file runs only when the input has none (a missed-call task made at 18:00:15 for a
@@ -279,6 +285,8 @@ function itgrix_rt_started($values, $zone)
     return itgrix_rt_now();
 }
 
+// Is $at inside one of the windows on one of the days (a window past midnight: its start's day)?
+//
 // Is the moment $at inside any of the windows ("19:00-09:00") on one of the days ("sat"; none:
 // every day) in the zone?  A window whose end is before its start crosses midnight and belongs to
 // the day it starts.
@@ -361,13 +369,6 @@ function itgrix_rt_omit($input, $keys)
     return $out;
 }
 
-// Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
-// and the pass-through answered.
-function itgrix_rt_failed($name, $e, $fallback)
-{
-    return itgrix_rt_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
-}
-
 // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
 function itgrix_rt_log($name, $message, $answer = null)
 {
@@ -411,6 +412,8 @@ function itgrix_rt_utf8_cut($text, $limit)
     return $text;
 }
 
+// libphonenumber's Unicode separators as spaces, full-width and Arabic-Indic digits as ASCII.
+//
 // libphonenumber's Unicode punctuation (VALID_PUNCTUATION) as a space, and the digits of the
 // scripts it reads most often (full-width, Arabic-Indic, Eastern Arabic-Indic) as ASCII digits.
 function itgrix_rt_phone_unicode()
@@ -426,6 +429,8 @@ function itgrix_rt_phone_unicode()
     return $map;
 }
 
+// The number in E.164 (without the "+" when !$plus); what is not a number stays as it is.
+//
 // A port of libphonenumber's parsing for one region (metadata copied at generation time); what it
 // does not recognise as a number (words, short internal numbers, stray symbols) stays unchanged.
 // The number in E.164 ("+74951234567"), or without the "+" ($plus false: "74951234567").
@@ -435,6 +440,8 @@ function itgrix_rt_phone_e164($phone, $meta, $plus)
     return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
 }
 
+// array(calling code, national number, region) or null: libphonenumber's parse for the spec's region.
+//
 // array(country code, national significant number, region) or null when not a number we
 // understand; the region (ISO 3166-1, as libphonenumber assigns it) only for a valid number of the
 // spec's calling code ('' for another calling code, null when $meta['strict'] is off).
@@ -443,12 +450,9 @@ function itgrix_rt_phone_parse($phone, $meta)
     if (!is_string($phone)) {
         return null;
     }
-    // What libphonenumber reads as a space, hyphen, dash or bracket (a number pasted from a web
-    // page or a spreadsheet: no-break spaces, U+2011, U+2013...) is a separator; full-width digits
-    // and plus, Arabic-Indic and Eastern Arabic-Indic digits are digits.
+    // A number pasted from a web page: Unicode separators (no-break space, U+2011...) and digits as ASCII.
     $text = trim(preg_match('/[\xC2-\xEF]/', $phone) ? strtr($phone, itgrix_rt_phone_unicode()) : $phone);
-    // Digits with the usual separators and at most one leading "+"; anything else (letters,
-    // "*", "#", an extension) is not a number this function rewrites.
+    // Digits, the usual separators, one leading "+"; letters, "*", "#", an extension: not rewritten.
     if (!preg_match('/^\+?[0-9 \-.()\/~]+$/', $text) || !preg_match('/[0-9]/', $text)) {
         return null;
     }
@@ -487,8 +491,7 @@ function itgrix_rt_phone_parse($phone, $meta)
             }
         }
     }
-    // With its calling code a number is read as one of the code's main region (libphonenumber's
-    // parse): "+44 ..." in a Guernsey spec is read as British.
+    // With its calling code, read as the code's main region's ("+44 ..." in a Guernsey spec: British).
     $read = $international && $meta['intl'] !== null ? array_merge($meta, $meta['intl']) : $meta;
     $stripped = itgrix_rt_phone_strip_prefix($national, $read);
     if (itgrix_rt_phone_length($stripped, $read) === 'ok') {
@@ -497,13 +500,14 @@ function itgrix_rt_phone_parse($phone, $meta)
     if (!$meta['strict']) {
         return itgrix_rt_phone_length($national, $meta) === 'ok' ? array($cc, $national, null) : null;
     }
-    // invalid: keep (the default): a number that no region of the calling code allows comes back
-    // as it arrived, never as a made-up number; one of another region of the code ("+7 495" in a
-    // Kazakh spec, a US number in a Canadian one) is valid like the region's own.
+    // Valid in no region of the calling code: null (kept as it arrived); another region's ("+7 495" in
+    // a Kazakh spec) is valid like the region's own.
     $region = itgrix_rt_phone_region($cc, $national, $meta['regions']);
     return $region === null ? null : array($cc, $national, $region);
 }
 
+// The region whose plan makes the national number valid (getRegionCodeForNumber); null: none.
+//
 // The region a national significant number of calling code $cc belongs to, when it is valid there
 // (libphonenumber's getRegionCodeForNumber and isValidNumber): a region with leading digits owns
 // what they match, valid or not; another, what is valid there.  Null: not a valid number.
@@ -736,6 +740,8 @@ function itgrix_rt_json($value)
     return json_encode($value);
 }
 
+// Is the text UTF-8 as json_encode takes it (also where PHP 5.2's PCRE lets bad forms through)?
+//
 // Is the text UTF-8 as json_encode takes it (no overlong form, no surrogate, nothing past
 // U+10FFFF)?  PCRE's /u check first (linear, in C), then the few forms that old PCRE builds
 // (PHP 5.2's) let through: in a text that passed it, these bytes can only be lead bytes.
@@ -762,6 +768,8 @@ function itgrix_rt_utf8_clean($value)
     return $out;
 }
 
+// Bytes that are not UTF-8 replaced (U+FFFD, or %XX with $percent), in linear time.
+//
 // The text with each byte that is not UTF-8 replaced: by U+FFFD, or ($percent) by its %XX, as in
 // a URL (a recording's path in a link then still names the same file).  Linear: a valid text is
 // only checked; otherwise it is mended in windows of about 1 KB (so no regex ever repeats more
@@ -1161,6 +1169,8 @@ function itgrix_rt_http_curl($method, $url, $headers, $body, $timeout)
     return array($status, $error);
 }
 
+// curl's write callback for an answer nobody reads: stops the transfer past 64 KiB.
+//
 // curl's write callback for an answer nobody reads: counts the bytes and stops the transfer past
 // 64 KiB (a return other than the chunk's length aborts it).  Called with (null, null): starts a
 // new count and gives the function's own name, for CURLOPT_WRITEFUNCTION; (null, false): whether

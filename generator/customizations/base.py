@@ -179,7 +179,7 @@ class FileContext:
         for key in ("direction", "stage"):
             values = getattr(when, key)
             if values is not None:
-                tests.append(f"{self.fn('is')}({self.reported(key)}, {marked.php_array(list(values))})")
+                tests.append(f"array_intersect({self.reported(key)}, {marked.php_array(list(values))})")
                 words.append(f"{key} is " + " or ".join(say(v) for v in values))
         for key in ("extension", "trunk", "client_phone", "client_phone_raw", "line", "status"):
             match = getattr(when, key)
@@ -196,10 +196,10 @@ class FileContext:
             name = "client_phone.raw" if key == "client_phone_raw" else key
             words.append(f"{name} {self._match_words(match)}" + (" (as sent or as written)" if both else ""))
         if when.country is not None:
-            tests.append(f"{self.fn('is')}({self.countries()}, {marked.php_array(list(when.country))})")
+            tests.append(f"array_intersect({self.countries()}, {marked.php_array(list(when.country))})")
             words.append("the number's country is " + " or ".join(say(c) for c in when.country))
         if when.number_type is not None:
-            tests.append(f"{self.fn('is')}({self.number_types()}, {marked.php_array(list(when.number_type))})")
+            tests.append(f"array_intersect({self.number_types()}, {marked.php_array(list(when.number_type))})")
             words.append("number_type is " + " or ".join(say(t) for t in when.number_type))
         for key in ("answered", "is_ivr"):
             value = getattr(when, key)
@@ -243,7 +243,7 @@ class FileContext:
         parts = []
         if match.values:
             exact = marked.php_array(list(match.values))
-            parts.append(f"{self.fn('is')}({values}, {f'{wanted}({exact})' if wanted else exact})")
+            parts.append(f"array_intersect({values}, {f'{wanted}({exact})' if wanted else exact})")
         if match.regexes:
             patterns = "array(" + ", ".join(marked.php_regex(r) for r in match.regexes) + ")"
             parts.append(f"{self.fn('matches')}({again if parts and again else values}, {patterns})")

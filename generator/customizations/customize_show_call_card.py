@@ -32,7 +32,7 @@ class ShowCallCard(ReplyMapCustomization):
                 self.section_path + ("show_on",),
                 " or ".join(say(s) for s in section.show_on) + "; other stages cancel the card request",
             ),
-            f"if (!{ctx.fn('is')}({ctx.acc('stage')}, {stages})) {{",
+            f"if (!array_intersect({ctx.acc('stage')}, {stages})) {{",
             f"    return {self.cancel(ctx)};",
             "}",
         ]

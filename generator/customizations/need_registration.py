@@ -26,18 +26,19 @@ class Registration(Section):
 @dataclass(frozen=True)
 class NeedRegistration(Customization):
     def passthrough(self, ctx: FileContext) -> str:
-        return f"{ctx.fn('reply')}(array('result' => true))"
+        return "array('state' => 'success', 'data' => array('result' => true))"
 
     def body(self, section: Registration, ctx: FileContext) -> dict[str, Any]:
-        reply = ctx.fn("reply")
+        # A reply of one documented key needs no help turning an empty or list `data` into an object.
+        reply = "array('state' => 'success', 'data' => array('result' => %s))"
         steps: list[str] = []
         for i, rule in enumerate(section.rules):
             tests, text = ctx.when(rule.when)
-            answer = f"return {reply}(array('result' => {'true' if rule.then == 'register' else 'false'}));"
+            answer = "return " + reply % ("true" if rule.then == "register" else "false") + ";"
             steps.append(ctx.comment(self.section_path + ("rules", i), f"{text} -> {rule.then}"))
             steps += ctx.if_block(tests, [*ctx.decided(self.section_path + ("rules", i)), answer])
         steps.append(ctx.comment(self.section_path + ("default",), section.default))
-        steps.append(f"return {reply}(array('result' => {'true' if section.default == 'register' else 'false'}));")
+        steps.append("return " + reply % ("true" if section.default == "register" else "false") + ";")
         return {"steps": steps}
 
     def explain(self, section: Registration, spec: Any) -> list[str]:

@@ -84,7 +84,12 @@ def _parse(text: str) -> tuple[dict[str, Helper], list[str]]:
             end += 1
         name = m.group(1)
         code = "\n".join(lines[i : end + 1]) + "\n"
-        doc = "\n".join(lines[start:i]) + ("\n" if start < i else "")
+        # A doc comment's lines after a bare "//" are for readers of runtime.php; files get the
+        # summary above it (every copy of a long doc made the example's files 130 lines longer).
+        above = lines[start:i]
+        if "//" in above:
+            above = above[: above.index("//")]
+        doc = "\n".join(above) + ("\n" if above else "")
         helpers[name] = Helper(name, doc, code, frozenset(_CALL_RE.findall(code)) - {name})
         order.append(name)
         i = end + 1

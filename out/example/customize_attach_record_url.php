@@ -21,19 +21,16 @@ if (!function_exists('itgrix_gen_customize_attach_record_url_50d858e0')) {
             . itgrix_gen_7eef35d5_html(itgrix_gen_b621337e_text(itgrix_gen_71c9bf7b_record($params)), true)
             . '">Call recording</a>';
             return itgrix_gen_dd1d38ed_reply($data);
-        } catch (Exception $e) {
-            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
+        } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
         }
+        $why = get_class($e) . ': ' . $e->getMessage();
+        return itgrix_gen_b0cd465a_log($name, $why . '; answered unchanged', $fallback);
     }
 }
 
 if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
-    // The values of a condition key or placeholder as texts, from the field table's sources: a path
-    // ("a.b.c" or a list; "*": every member), 'dir' (only those calls, "a|b"), 'pick' (an object's
-    // first non-empty field of "x|y", all of them with 'every'), 'map' (translate).  Arrays, objects
-    // and null count as no value.
+    // A key's values as texts from the field table's sources (path, 'dir', 'pick', 'every', 'map').
     function itgrix_gen_fce3ff4a_collect($params, $sources, $direction) {
         $found = array();
         $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
@@ -44,8 +41,7 @@ if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
                 foreach ($level as $item) {
                     // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
                     if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                        // PHP's cycle collector, woken by this walk every 10,000 conversations, walks
-                        // them all (superlinear); nothing here makes a cycle, and the process ends soon.
+                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
                         if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
                             gc_disable();
                         }
@@ -91,13 +87,6 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
         return $out;
     }
 }
-if (!function_exists('itgrix_gen_cbfbf52f_failed')) {
-    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
-    // and the pass-through answered.
-    function itgrix_gen_cbfbf52f_failed($name, $e, $fallback) {
-        return itgrix_gen_b0cd465a_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
-    }
-}
 if (!function_exists('itgrix_gen_b0cd465a_log')) {
     // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
     function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
@@ -107,20 +96,14 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
     }
 }
 if (!function_exists('itgrix_gen_04b0d9a8_utf8_valid')) {
-    // Is the text UTF-8 as json_encode takes it (no overlong form, no surrogate, nothing past
-    // U+10FFFF)?  PCRE's /u check first (linear, in C), then the few forms that old PCRE builds
-    // (PHP 5.2's) let through: in a text that passed it, these bytes can only be lead bytes.
+    // Is the text UTF-8 as json_encode takes it (also where PHP 5.2's PCRE lets bad forms through)?
     function itgrix_gen_04b0d9a8_utf8_valid($text) {
         return preg_match('//u', $text) === 1
             && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text);
     }
 }
 if (!function_exists('itgrix_gen_cd346e3a_utf8_mend')) {
-    // The text with each byte that is not UTF-8 replaced: by U+FFFD, or ($percent) by its %XX, as in
-    // a URL (a recording's path in a link then still names the same file).  Linear: a valid text is
-    // only checked; otherwise it is mended in windows of about 1 KB (so no regex ever repeats more
-    // than that: PCRE without JIT recurses once per repetition), each cut before a byte that starts
-    // a character.
+    // Bytes that are not UTF-8 replaced (U+FFFD, or %XX with $percent), in linear time.
     function itgrix_gen_cd346e3a_utf8_mend($text, $percent) {
         if (itgrix_gen_04b0d9a8_utf8_valid($text)) {
             return $text;

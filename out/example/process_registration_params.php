@@ -31,12 +31,12 @@ if (!function_exists('itgrix_gen_process_registration_params_50d858e0')) {
             // registration_params.set
             $data['CRM_SOURCE'] = 'CALL';
             // registration_params.rules[0]: trunk is "sip-moscow"
-            if (itgrix_gen_c70f4e58_is(itgrix_gen_92ceb89c_trunk($params, $name), array('sip-moscow'))) {
+            if (array_intersect(itgrix_gen_92ceb89c_trunk($params, $name), array('sip-moscow'))) {
                 $data['CRM_CREATE'] = 0;
                 $data['LINE_NUMBER'] = '74951234567';
             }
             // registration_params.rules[1]: direction is "incoming" and start time is "19:00-09:00" ("Europe/Moscow")
-            if (itgrix_gen_c70f4e58_is(itgrix_gen_21303c94_direction($params, $name), array('incoming'))
+            if (array_intersect(itgrix_gen_21303c94_direction($params, $name), array('incoming'))
                 && itgrix_gen_290bb585_in_hours(
                     array('19:00-09:00'),
                     array(),
@@ -46,19 +46,16 @@ if (!function_exists('itgrix_gen_process_registration_params_50d858e0')) {
                 $data['CRM_SOURCE'] = 'AFTER_HOURS';
             }
             return itgrix_gen_dd1d38ed_reply($data);
-        } catch (Exception $e) {
-            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
+        } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
         }
+        $why = get_class($e) . ': ' . $e->getMessage();
+        return itgrix_gen_b0cd465a_log($name, $why . '; answered unchanged', $fallback);
     }
 }
 
 if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
-    // The values of a condition key or placeholder as texts, from the field table's sources: a path
-    // ("a.b.c" or a list; "*": every member), 'dir' (only those calls, "a|b"), 'pick' (an object's
-    // first non-empty field of "x|y", all of them with 'every'), 'map' (translate).  Arrays, objects
-    // and null count as no value.
+    // A key's values as texts from the field table's sources (path, 'dir', 'pick', 'every', 'map').
     function itgrix_gen_fce3ff4a_collect($params, $sources, $direction) {
         $found = array();
         $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
@@ -69,8 +66,7 @@ if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
                 foreach ($level as $item) {
                     // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
                     if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                        // PHP's cycle collector, woken by this walk every 10,000 conversations, walks
-                        // them all (superlinear); nothing here makes a cycle, and the process ends soon.
+                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
                         if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
                             gc_disable();
                         }
@@ -99,12 +95,7 @@ if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
     }
 }
 if (!function_exists('itgrix_gen_3759e7a7_seen')) {
-    // A rule read a key and no source of the field table found a value: say so on stderr with the
-    // paths tried ($tried, written in at generation), so a wrong guess about this connector's data
-    // shows in its log even without capture (`fields:` in the spec fixes it).  Once per key per call
-    // (a call: its $params; several rules may read the key), and not on a call whose direction (read
-    // from the field table's sources $direction) is known and is not one of $expected (null: every
-    // call).  Returns $values.
+    // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
     function itgrix_gen_3759e7a7_seen($values, $params, $name, $key, $tried, $expected, $direction) {
         static $said = array(), $call = null;
         if ($params !== $call) {
@@ -119,12 +110,6 @@ if (!function_exists('itgrix_gen_3759e7a7_seen')) {
             }
         }
         return $values;
-    }
-}
-if (!function_exists('itgrix_gen_c70f4e58_is')) {
-    // Is any of the values (texts) one of the texts?
-    function itgrix_gen_c70f4e58_is($values, $texts) {
-        return count(array_intersect($values, $texts)) > 0;
     }
 }
 if (!function_exists('itgrix_gen_ca70e8fe_now')) {
@@ -145,9 +130,7 @@ if (!function_exists('itgrix_gen_90fee3f2_past_range')) {
     }
 }
 if (!function_exists('itgrix_gen_9ada6aa3_local_time')) {
-    // Day of the week (1 = Monday), minute of the day, date ("Y-m-d") and local timestamp at $at in a
-    // zone given by its UTC offsets (array(offset before the first change, change times, offsets from
-    // then on), written into the file at generation time): the server's zone data play no part.
+    // Weekday, minute of the day, date and local timestamp at $at from the zone's offsets in the file.
     function itgrix_gen_9ada6aa3_local_time($at, $zone) {
         $local = $at + itgrix_gen_3fc6c4b9_zone_offset($at, $zone);
         return array((int) gmdate('N', $local), (int) gmdate('G', $local) * 60 + (int) gmdate('i', $local),
@@ -155,8 +138,7 @@ if (!function_exists('itgrix_gen_9ada6aa3_local_time')) {
     }
 }
 if (!function_exists('itgrix_gen_3fc6c4b9_zone_offset')) {
-    // The zone's UTC offset in seconds at the moment $at.  Past the range written into the file
-    // ($zone[3]) the last offset holds, and stderr says so once.
+    // The zone's UTC offset at $at (past the data written into the file: the last, said once).
     function itgrix_gen_3fc6c4b9_zone_offset($at, $zone) {
         if (isset($zone[3]) && $at >= $zone[3]) {
             itgrix_gen_90fee3f2_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
@@ -172,9 +154,7 @@ if (!function_exists('itgrix_gen_3fc6c4b9_zone_offset')) {
     }
 }
 if (!function_exists('itgrix_gen_ff884d4d_moment')) {
-    // A date-time of the call data as a Unix time.  The connector writes "Y-m-d H:i:s" in the server's
-    // zone, taken to be the spec's timezone; a text with its own offset ("+03:00", "Z") or a Unix time
-    // is read as such.  Unset ("0001-01-01 00:00:00") or anything else gives null.
+    // A date-time of the call data as a Unix time, read in the spec's zone unless it names its own.
     function itgrix_gen_ff884d4d_moment($value, $zone) {
         $text = is_string($value) || is_int($value) ? trim((string) $value) : '';
         if (preg_match('/^[0-9]{9,11}$/', $text)) {
@@ -196,10 +176,7 @@ if (!function_exists('itgrix_gen_ff884d4d_moment')) {
     }
 }
 if (!function_exists('itgrix_gen_e535d2bd_started')) {
-    // The moment the call started, which hours, days and schedules judge: the first of $values
-    // (CALL_START_DATE, call_full.channel.start_time) that is a date-time, read in the zone; the
-    // moment the file runs only when the input has none (a missed-call task made at 18:00:15 for a
-    // call that rang at 17:59 is judged at 17:59).
+    // The moment the call started (CALL_START_DATE, the channel's start_time), else now.
     function itgrix_gen_e535d2bd_started($values, $zone) {
         foreach (is_array($values) ? $values : array() as $value) {
             $at = itgrix_gen_ff884d4d_moment($value, $zone);
@@ -211,9 +188,7 @@ if (!function_exists('itgrix_gen_e535d2bd_started')) {
     }
 }
 if (!function_exists('itgrix_gen_290bb585_in_hours')) {
-    // Is the moment $at inside any of the windows ("19:00-09:00") on one of the days ("sat"; none:
-    // every day) in the zone?  A window whose end is before its start crosses midnight and belongs to
-    // the day it starts.
+    // Is $at inside one of the windows on one of the days (a window past midnight: its start's day)?
     function itgrix_gen_290bb585_in_hours($windows, $days, $zone, $at) {
         $local = itgrix_gen_9ada6aa3_local_time($at, $zone);
         $names = array(1 => 'mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun');
@@ -251,13 +226,6 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
             }
         }
         return $out;
-    }
-}
-if (!function_exists('itgrix_gen_cbfbf52f_failed')) {
-    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
-    // and the pass-through answered.
-    function itgrix_gen_cbfbf52f_failed($name, $e, $fallback) {
-        return itgrix_gen_b0cd465a_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
 if (!function_exists('itgrix_gen_b0cd465a_log')) {

@@ -40,11 +40,11 @@ if (!function_exists('itgrix_gen_process_final_params_faab3e0c')) {
                 $data['ADD_TO_CHAT'] = 0;
             }
             return itgrix_gen_dd1d38ed_reply($data);
-        } catch (Exception $e) {
-            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
+        } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
         }
+        $why = get_class($e) . ': ' . $e->getMessage();
+        return itgrix_gen_b0cd465a_log($name, $why . '; answered unchanged', $fallback);
     }
 }
 
@@ -66,9 +66,7 @@ if (!function_exists('itgrix_gen_90fee3f2_past_range')) {
     }
 }
 if (!function_exists('itgrix_gen_9ada6aa3_local_time')) {
-    // Day of the week (1 = Monday), minute of the day, date ("Y-m-d") and local timestamp at $at in a
-    // zone given by its UTC offsets (array(offset before the first change, change times, offsets from
-    // then on), written into the file at generation time): the server's zone data play no part.
+    // Weekday, minute of the day, date and local timestamp at $at from the zone's offsets in the file.
     function itgrix_gen_9ada6aa3_local_time($at, $zone) {
         $local = $at + itgrix_gen_3fc6c4b9_zone_offset($at, $zone);
         return array((int) gmdate('N', $local), (int) gmdate('G', $local) * 60 + (int) gmdate('i', $local),
@@ -76,8 +74,7 @@ if (!function_exists('itgrix_gen_9ada6aa3_local_time')) {
     }
 }
 if (!function_exists('itgrix_gen_3fc6c4b9_zone_offset')) {
-    // The zone's UTC offset in seconds at the moment $at.  Past the range written into the file
-    // ($zone[3]) the last offset holds, and stderr says so once.
+    // The zone's UTC offset at $at (past the data written into the file: the last, said once).
     function itgrix_gen_3fc6c4b9_zone_offset($at, $zone) {
         if (isset($zone[3]) && $at >= $zone[3]) {
             itgrix_gen_90fee3f2_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
@@ -136,13 +133,6 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
             }
         }
         return $out;
-    }
-}
-if (!function_exists('itgrix_gen_cbfbf52f_failed')) {
-    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
-    // and the pass-through answered.
-    function itgrix_gen_cbfbf52f_failed($name, $e, $fallback) {
-        return itgrix_gen_b0cd465a_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
 if (!function_exists('itgrix_gen_b0cd465a_log')) {

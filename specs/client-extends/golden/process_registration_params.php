@@ -31,11 +31,11 @@ if (!function_exists('itgrix_gen_process_registration_params_b31ec20e')) {
             // registration_params.set
             $data['CRM_SOURCE'] = 'SPB';
             return itgrix_gen_dd1d38ed_reply($data);
-        } catch (Exception $e) {
-            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
+        } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
         }
+        $why = get_class($e) . ': ' . $e->getMessage();
+        return itgrix_gen_b0cd465a_log($name, $why . '; answered unchanged', $fallback);
     }
 }
 
@@ -49,13 +49,6 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
             }
         }
         return $out;
-    }
-}
-if (!function_exists('itgrix_gen_cbfbf52f_failed')) {
-    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
-    // and the pass-through answered.
-    function itgrix_gen_cbfbf52f_failed($name, $e, $fallback) {
-        return itgrix_gen_b0cd465a_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
 if (!function_exists('itgrix_gen_b0cd465a_log')) {

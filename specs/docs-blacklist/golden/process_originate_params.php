@@ -23,11 +23,11 @@ if (!function_exists('itgrix_gen_process_originate_params_1457bc6a')) {
                 $data['extension'] = itgrix_gen_5dac6315_dial($data['extension'], 10, '8');
             }
             return itgrix_gen_51de8720_originate_reply($data);
-        } catch (Exception $e) {
-            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
+        } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
         }
+        $why = get_class($e) . ': ' . $e->getMessage();
+        return itgrix_gen_b0cd465a_log($name, $why . '; answered unchanged', $fallback);
     }
 }
 
@@ -43,13 +43,6 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
         return $out;
     }
 }
-if (!function_exists('itgrix_gen_cbfbf52f_failed')) {
-    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
-    // and the pass-through answered.
-    function itgrix_gen_cbfbf52f_failed($name, $e, $fallback) {
-        return itgrix_gen_b0cd465a_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
-    }
-}
 if (!function_exists('itgrix_gen_b0cd465a_log')) {
     // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
     function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
@@ -59,8 +52,7 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
     }
 }
 if (!function_exists('itgrix_gen_1652298a_phone_unicode')) {
-    // libphonenumber's Unicode punctuation (VALID_PUNCTUATION) as a space, and the digits of the
-    // scripts it reads most often (full-width, Arabic-Indic, Eastern Arabic-Indic) as ASCII digits.
+    // libphonenumber's Unicode separators as spaces, full-width and Arabic-Indic digits as ASCII.
     function itgrix_gen_1652298a_phone_unicode() {
         $map = array("\xEF\xBC\x8B" => '+');
         foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 E383BC '

@@ -47,19 +47,16 @@ if (!function_exists('itgrix_gen_process_registration_params_4451df57')) {
                 $data['CRM_SOURCE'] = 'NIGHT';
             }
             return itgrix_gen_dd1d38ed_reply($data);
-        } catch (Exception $e) {
-            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
+        } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
         }
+        $why = get_class($e) . ': ' . $e->getMessage();
+        return itgrix_gen_b0cd465a_log($name, $why . '; answered unchanged', $fallback);
     }
 }
 
 if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
-    // The values of a condition key or placeholder as texts, from the field table's sources: a path
-    // ("a.b.c" or a list; "*": every member), 'dir' (only those calls, "a|b"), 'pick' (an object's
-    // first non-empty field of "x|y", all of them with 'every'), 'map' (translate).  Arrays, objects
-    // and null count as no value.
+    // A key's values as texts from the field table's sources (path, 'dir', 'pick', 'every', 'map').
     function itgrix_gen_fce3ff4a_collect($params, $sources, $direction) {
         $found = array();
         $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
@@ -70,8 +67,7 @@ if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
                 foreach ($level as $item) {
                     // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
                     if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                        // PHP's cycle collector, woken by this walk every 10,000 conversations, walks
-                        // them all (superlinear); nothing here makes a cycle, and the process ends soon.
+                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
                         if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
                             gc_disable();
                         }
@@ -117,9 +113,7 @@ if (!function_exists('itgrix_gen_90fee3f2_past_range')) {
     }
 }
 if (!function_exists('itgrix_gen_9ada6aa3_local_time')) {
-    // Day of the week (1 = Monday), minute of the day, date ("Y-m-d") and local timestamp at $at in a
-    // zone given by its UTC offsets (array(offset before the first change, change times, offsets from
-    // then on), written into the file at generation time): the server's zone data play no part.
+    // Weekday, minute of the day, date and local timestamp at $at from the zone's offsets in the file.
     function itgrix_gen_9ada6aa3_local_time($at, $zone) {
         $local = $at + itgrix_gen_3fc6c4b9_zone_offset($at, $zone);
         return array((int) gmdate('N', $local), (int) gmdate('G', $local) * 60 + (int) gmdate('i', $local),
@@ -127,8 +121,7 @@ if (!function_exists('itgrix_gen_9ada6aa3_local_time')) {
     }
 }
 if (!function_exists('itgrix_gen_3fc6c4b9_zone_offset')) {
-    // The zone's UTC offset in seconds at the moment $at.  Past the range written into the file
-    // ($zone[3]) the last offset holds, and stderr says so once.
+    // The zone's UTC offset at $at (past the data written into the file: the last, said once).
     function itgrix_gen_3fc6c4b9_zone_offset($at, $zone) {
         if (isset($zone[3]) && $at >= $zone[3]) {
             itgrix_gen_90fee3f2_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
@@ -144,9 +137,7 @@ if (!function_exists('itgrix_gen_3fc6c4b9_zone_offset')) {
     }
 }
 if (!function_exists('itgrix_gen_ff884d4d_moment')) {
-    // A date-time of the call data as a Unix time.  The connector writes "Y-m-d H:i:s" in the server's
-    // zone, taken to be the spec's timezone; a text with its own offset ("+03:00", "Z") or a Unix time
-    // is read as such.  Unset ("0001-01-01 00:00:00") or anything else gives null.
+    // A date-time of the call data as a Unix time, read in the spec's zone unless it names its own.
     function itgrix_gen_ff884d4d_moment($value, $zone) {
         $text = is_string($value) || is_int($value) ? trim((string) $value) : '';
         if (preg_match('/^[0-9]{9,11}$/', $text)) {
@@ -168,10 +159,7 @@ if (!function_exists('itgrix_gen_ff884d4d_moment')) {
     }
 }
 if (!function_exists('itgrix_gen_e535d2bd_started')) {
-    // The moment the call started, which hours, days and schedules judge: the first of $values
-    // (CALL_START_DATE, call_full.channel.start_time) that is a date-time, read in the zone; the
-    // moment the file runs only when the input has none (a missed-call task made at 18:00:15 for a
-    // call that rang at 17:59 is judged at 17:59).
+    // The moment the call started (CALL_START_DATE, the channel's start_time), else now.
     function itgrix_gen_e535d2bd_started($values, $zone) {
         foreach (is_array($values) ? $values : array() as $value) {
             $at = itgrix_gen_ff884d4d_moment($value, $zone);
@@ -183,9 +171,7 @@ if (!function_exists('itgrix_gen_e535d2bd_started')) {
     }
 }
 if (!function_exists('itgrix_gen_290bb585_in_hours')) {
-    // Is the moment $at inside any of the windows ("19:00-09:00") on one of the days ("sat"; none:
-    // every day) in the zone?  A window whose end is before its start crosses midnight and belongs to
-    // the day it starts.
+    // Is $at inside one of the windows on one of the days (a window past midnight: its start's day)?
     function itgrix_gen_290bb585_in_hours($windows, $days, $zone, $at) {
         $local = itgrix_gen_9ada6aa3_local_time($at, $zone);
         $names = array(1 => 'mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun');
@@ -223,13 +209,6 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
             }
         }
         return $out;
-    }
-}
-if (!function_exists('itgrix_gen_cbfbf52f_failed')) {
-    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
-    // and the pass-through answered.
-    function itgrix_gen_cbfbf52f_failed($name, $e, $fallback) {
-        return itgrix_gen_b0cd465a_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
 if (!function_exists('itgrix_gen_b0cd465a_log')) {

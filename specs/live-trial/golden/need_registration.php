@@ -8,26 +8,25 @@ if (!function_exists('itgrix_gen_need_registration_aa3d9e0a_decide')) {
     // What the spec decides; $decided: the rule that decided (its spec path), default or fallback.
     function itgrix_gen_need_registration_aa3d9e0a_decide($params, &$decided) {
         $name = 'need_registration:live-trial';
-        $fallback = itgrix_gen_dd1d38ed_reply(array('result' => true));
+        $fallback = array('state' => 'success', 'data' => array('result' => true));
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             $decided = 'fallback';
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // registration.rules[0]: trunk is "sip-spam" -> skip
-            if (itgrix_gen_c70f4e58_is(itgrix_gen_8cea7d3d_trunk($params, $name), array('sip-spam'))) {
+            if (array_intersect(itgrix_gen_8cea7d3d_trunk($params, $name), array('sip-spam'))) {
                 $decided = 'registration.rules[0]';
-                return itgrix_gen_dd1d38ed_reply(array('result' => false));
+                return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.default: register
-            return itgrix_gen_dd1d38ed_reply(array('result' => true));
-        } catch (Exception $e) {
-            $decided = 'fallback';
-            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
+            return array('state' => 'success', 'data' => array('result' => true));
+        } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            $decided = 'fallback';
-            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
         }
+        $decided = 'fallback';
+        $why = get_class($e) . ': ' . $e->getMessage();
+        return itgrix_gen_b0cd465a_log($name, $why . '; answered unchanged', $fallback);
     }
 }
 if (!function_exists('itgrix_gen_need_registration_aa3d9e0a')) {
@@ -36,18 +35,15 @@ if (!function_exists('itgrix_gen_need_registration_aa3d9e0a')) {
         $reply = itgrix_gen_need_registration_aa3d9e0a_decide($params, $decided);
         // shadow: the spec decides and the decision is logged, but the connector gets the pass-through
         $would = $reply;
-        $reply = itgrix_gen_dd1d38ed_reply(array('result' => true));
-        itgrix_gen_c9d93f02_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_35e1b9d1_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_52a19a1a_redact', 'itgrix_gen_46419d17_redact_names'), '54e29958c7f3'), 'need_registration:live-trial', 'need_registration', 'live-trial',
+        $reply = array('state' => 'success', 'data' => array('result' => true));
+        itgrix_gen_c9d93f02_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_35e1b9d1_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_52a19a1a_redact', 'itgrix_gen_46419d17_redact_names'), '9512d4d7d5a1'), 'need_registration:live-trial', 'need_registration', 'live-trial',
             $params, $reply, $decided, $would);
         return $reply;
     }
 }
 
 if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
-    // The values of a condition key or placeholder as texts, from the field table's sources: a path
-    // ("a.b.c" or a list; "*": every member), 'dir' (only those calls, "a|b"), 'pick' (an object's
-    // first non-empty field of "x|y", all of them with 'every'), 'map' (translate).  Arrays, objects
-    // and null count as no value.
+    // A key's values as texts from the field table's sources (path, 'dir', 'pick', 'every', 'map').
     function itgrix_gen_fce3ff4a_collect($params, $sources, $direction) {
         $found = array();
         $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
@@ -58,8 +54,7 @@ if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
                 foreach ($level as $item) {
                     // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
                     if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                        // PHP's cycle collector, woken by this walk every 10,000 conversations, walks
-                        // them all (superlinear); nothing here makes a cycle, and the process ends soon.
+                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
                         if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
                             gc_disable();
                         }
@@ -88,12 +83,7 @@ if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
     }
 }
 if (!function_exists('itgrix_gen_3759e7a7_seen')) {
-    // A rule read a key and no source of the field table found a value: say so on stderr with the
-    // paths tried ($tried, written in at generation), so a wrong guess about this connector's data
-    // shows in its log even without capture (`fields:` in the spec fixes it).  Once per key per call
-    // (a call: its $params; several rules may read the key), and not on a call whose direction (read
-    // from the field table's sources $direction) is known and is not one of $expected (null: every
-    // call).  Returns $values.
+    // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
     function itgrix_gen_3759e7a7_seen($values, $params, $name, $key, $tried, $expected, $direction) {
         static $said = array(), $call = null;
         if ($params !== $call) {
@@ -108,12 +98,6 @@ if (!function_exists('itgrix_gen_3759e7a7_seen')) {
             }
         }
         return $values;
-    }
-}
-if (!function_exists('itgrix_gen_c70f4e58_is')) {
-    // Is any of the values (texts) one of the texts?
-    function itgrix_gen_c70f4e58_is($values, $texts) {
-        return count(array_intersect($values, $texts)) > 0;
     }
 }
 if (!function_exists('itgrix_gen_ca70e8fe_now')) {
@@ -134,8 +118,7 @@ if (!function_exists('itgrix_gen_90fee3f2_past_range')) {
     }
 }
 if (!function_exists('itgrix_gen_3fc6c4b9_zone_offset')) {
-    // The zone's UTC offset in seconds at the moment $at.  Past the range written into the file
-    // ($zone[3]) the last offset holds, and stderr says so once.
+    // The zone's UTC offset at $at (past the data written into the file: the last, said once).
     function itgrix_gen_3fc6c4b9_zone_offset($at, $zone) {
         if (isset($zone[3]) && $at >= $zone[3]) {
             itgrix_gen_90fee3f2_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
@@ -148,13 +131,6 @@ if (!function_exists('itgrix_gen_3fc6c4b9_zone_offset')) {
             $offset = $zone[2][$i];
         }
         return $offset;
-    }
-}
-if (!function_exists('itgrix_gen_cbfbf52f_failed')) {
-    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
-    // and the pass-through answered.
-    function itgrix_gen_cbfbf52f_failed($name, $e, $fallback) {
-        return itgrix_gen_b0cd465a_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
 if (!function_exists('itgrix_gen_b0cd465a_log')) {
@@ -174,9 +150,7 @@ if (!function_exists('itgrix_gen_77a9b082_json')) {
     }
 }
 if (!function_exists('itgrix_gen_04b0d9a8_utf8_valid')) {
-    // Is the text UTF-8 as json_encode takes it (no overlong form, no surrogate, nothing past
-    // U+10FFFF)?  PCRE's /u check first (linear, in C), then the few forms that old PCRE builds
-    // (PHP 5.2's) let through: in a text that passed it, these bytes can only be lead bytes.
+    // Is the text UTF-8 as json_encode takes it (also where PHP 5.2's PCRE lets bad forms through)?
     function itgrix_gen_04b0d9a8_utf8_valid($text) {
         return preg_match('//u', $text) === 1
             && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text);
@@ -200,11 +174,7 @@ if (!function_exists('itgrix_gen_3f6027a6_utf8_clean')) {
     }
 }
 if (!function_exists('itgrix_gen_cd346e3a_utf8_mend')) {
-    // The text with each byte that is not UTF-8 replaced: by U+FFFD, or ($percent) by its %XX, as in
-    // a URL (a recording's path in a link then still names the same file).  Linear: a valid text is
-    // only checked; otherwise it is mended in windows of about 1 KB (so no regex ever repeats more
-    // than that: PCRE without JIT recurses once per repetition), each cut before a byte that starts
-    // a character.
+    // Bytes that are not UTF-8 replaced (U+FFFD, or %XX with $percent), in linear time.
     function itgrix_gen_cd346e3a_utf8_mend($text, $percent) {
         if (itgrix_gen_04b0d9a8_utf8_valid($text)) {
             return $text;
@@ -502,13 +472,6 @@ if (!function_exists('itgrix_gen_1c4da0f3_redact_numbers')) {
             }
         }
         return $text;
-    }
-}
-if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
-    // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_dd1d38ed_reply($data) {
-        $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
-        return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
 }
 if (!function_exists('itgrix_gen_35e1b9d1_zone')) {

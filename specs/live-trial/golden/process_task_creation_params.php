@@ -14,7 +14,7 @@ if (!function_exists('itgrix_gen_process_task_creation_params_aa3d9e0a')) {
     function itgrix_gen_process_task_creation_params_aa3d9e0a($params) {
         $decided = 'default';
         $reply = itgrix_gen_process_task_creation_params_aa3d9e0a_decide($params, $decided);
-        itgrix_gen_c9d93f02_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_35e1b9d1_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_52a19a1a_redact', 'itgrix_gen_46419d17_redact_names'), 'b359880e8ba6'), 'process_task_creation_params:live-trial', 'process_task_creation_params', 'live-trial',
+        itgrix_gen_c9d93f02_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_35e1b9d1_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_52a19a1a_redact', 'itgrix_gen_46419d17_redact_names'), '729aa462e13d'), 'process_task_creation_params:live-trial', 'process_task_creation_params', 'live-trial',
             $params, $reply, $decided, null);
         return $reply;
     }
@@ -38,8 +38,7 @@ if (!function_exists('itgrix_gen_90fee3f2_past_range')) {
     }
 }
 if (!function_exists('itgrix_gen_3fc6c4b9_zone_offset')) {
-    // The zone's UTC offset in seconds at the moment $at.  Past the range written into the file
-    // ($zone[3]) the last offset holds, and stderr says so once.
+    // The zone's UTC offset at $at (past the data written into the file: the last, said once).
     function itgrix_gen_3fc6c4b9_zone_offset($at, $zone) {
         if (isset($zone[3]) && $at >= $zone[3]) {
             itgrix_gen_90fee3f2_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
@@ -83,9 +82,7 @@ if (!function_exists('itgrix_gen_77a9b082_json')) {
     }
 }
 if (!function_exists('itgrix_gen_04b0d9a8_utf8_valid')) {
-    // Is the text UTF-8 as json_encode takes it (no overlong form, no surrogate, nothing past
-    // U+10FFFF)?  PCRE's /u check first (linear, in C), then the few forms that old PCRE builds
-    // (PHP 5.2's) let through: in a text that passed it, these bytes can only be lead bytes.
+    // Is the text UTF-8 as json_encode takes it (also where PHP 5.2's PCRE lets bad forms through)?
     function itgrix_gen_04b0d9a8_utf8_valid($text) {
         return preg_match('//u', $text) === 1
             && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text);
@@ -109,11 +106,7 @@ if (!function_exists('itgrix_gen_3f6027a6_utf8_clean')) {
     }
 }
 if (!function_exists('itgrix_gen_cd346e3a_utf8_mend')) {
-    // The text with each byte that is not UTF-8 replaced: by U+FFFD, or ($percent) by its %XX, as in
-    // a URL (a recording's path in a link then still names the same file).  Linear: a valid text is
-    // only checked; otherwise it is mended in windows of about 1 KB (so no regex ever repeats more
-    // than that: PCRE without JIT recurses once per repetition), each cut before a byte that starts
-    // a character.
+    // Bytes that are not UTF-8 replaced (U+FFFD, or %XX with $percent), in linear time.
     function itgrix_gen_cd346e3a_utf8_mend($text, $percent) {
         if (itgrix_gen_04b0d9a8_utf8_valid($text)) {
             return $text;

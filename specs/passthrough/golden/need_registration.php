@@ -6,15 +6,7 @@
 
 if (!function_exists('itgrix_gen_need_registration_f534b141')) {
     function itgrix_gen_need_registration_f534b141($params) {
-        return itgrix_gen_dd1d38ed_reply(array('result' => true));
-    }
-}
-
-if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
-    // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_dd1d38ed_reply($data) {
-        $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
-        return array('state' => 'success', 'data' => $list ? (object) $data : $data);
+        return array('state' => 'success', 'data' => array('result' => true));
     }
 }
 return itgrix_gen_need_registration_f534b141(isset($params) ? $params : null);

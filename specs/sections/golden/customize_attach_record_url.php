@@ -24,19 +24,16 @@ if (!function_exists('itgrix_gen_customize_attach_record_url_4697ef32')) {
             . ' s)';
             $data['DESCRIPTION_TYPE'] = 1;
             return itgrix_gen_dd1d38ed_reply($data);
-        } catch (Exception $e) {
-            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
+        } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
         }
+        $why = get_class($e) . ': ' . $e->getMessage();
+        return itgrix_gen_b0cd465a_log($name, $why . '; answered unchanged', $fallback);
     }
 }
 
 if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
-    // The values of a condition key or placeholder as texts, from the field table's sources: a path
-    // ("a.b.c" or a list; "*": every member), 'dir' (only those calls, "a|b"), 'pick' (an object's
-    // first non-empty field of "x|y", all of them with 'every'), 'map' (translate).  Arrays, objects
-    // and null count as no value.
+    // A key's values as texts from the field table's sources (path, 'dir', 'pick', 'every', 'map').
     function itgrix_gen_fce3ff4a_collect($params, $sources, $direction) {
         $found = array();
         $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
@@ -47,8 +44,7 @@ if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
                 foreach ($level as $item) {
                     // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
                     if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                        // PHP's cycle collector, woken by this walk every 10,000 conversations, walks
-                        // them all (superlinear); nothing here makes a cycle, and the process ends soon.
+                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
                         if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
                             gc_disable();
                         }
@@ -117,13 +113,6 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
             }
         }
         return $out;
-    }
-}
-if (!function_exists('itgrix_gen_cbfbf52f_failed')) {
-    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
-    // and the pass-through answered.
-    function itgrix_gen_cbfbf52f_failed($name, $e, $fallback) {
-        return itgrix_gen_b0cd465a_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
 if (!function_exists('itgrix_gen_b0cd465a_log')) {

@@ -20,19 +20,16 @@ if (!function_exists('itgrix_gen_post_registration_4697ef32')) {
                     'attempts' => 1,
                 ), 2.0, $name);
             return array('state' => 'success');
-        } catch (Exception $e) {
-            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
+        } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
         }
+        $why = get_class($e) . ': ' . $e->getMessage();
+        return itgrix_gen_b0cd465a_log($name, $why . '; answered unchanged', $fallback);
     }
 }
 
 if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
-    // The values of a condition key or placeholder as texts, from the field table's sources: a path
-    // ("a.b.c" or a list; "*": every member), 'dir' (only those calls, "a|b"), 'pick' (an object's
-    // first non-empty field of "x|y", all of them with 'every'), 'map' (translate).  Arrays, objects
-    // and null count as no value.
+    // A key's values as texts from the field table's sources (path, 'dir', 'pick', 'every', 'map').
     function itgrix_gen_fce3ff4a_collect($params, $sources, $direction) {
         $found = array();
         $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
@@ -43,8 +40,7 @@ if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
                 foreach ($level as $item) {
                     // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
                     if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                        // PHP's cycle collector, woken by this walk every 10,000 conversations, walks
-                        // them all (superlinear); nothing here makes a cycle, and the process ends soon.
+                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
                         if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
                             gc_disable();
                         }
@@ -78,13 +74,6 @@ if (!function_exists('itgrix_gen_b621337e_text')) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
     }
 }
-if (!function_exists('itgrix_gen_cbfbf52f_failed')) {
-    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
-    // and the pass-through answered.
-    function itgrix_gen_cbfbf52f_failed($name, $e, $fallback) {
-        return itgrix_gen_b0cd465a_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
-    }
-}
 if (!function_exists('itgrix_gen_b0cd465a_log')) {
     // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
     function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
@@ -102,9 +91,7 @@ if (!function_exists('itgrix_gen_77a9b082_json')) {
     }
 }
 if (!function_exists('itgrix_gen_04b0d9a8_utf8_valid')) {
-    // Is the text UTF-8 as json_encode takes it (no overlong form, no surrogate, nothing past
-    // U+10FFFF)?  PCRE's /u check first (linear, in C), then the few forms that old PCRE builds
-    // (PHP 5.2's) let through: in a text that passed it, these bytes can only be lead bytes.
+    // Is the text UTF-8 as json_encode takes it (also where PHP 5.2's PCRE lets bad forms through)?
     function itgrix_gen_04b0d9a8_utf8_valid($text) {
         return preg_match('//u', $text) === 1
             && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text);
@@ -128,11 +115,7 @@ if (!function_exists('itgrix_gen_3f6027a6_utf8_clean')) {
     }
 }
 if (!function_exists('itgrix_gen_cd346e3a_utf8_mend')) {
-    // The text with each byte that is not UTF-8 replaced: by U+FFFD, or ($percent) by its %XX, as in
-    // a URL (a recording's path in a link then still names the same file).  Linear: a valid text is
-    // only checked; otherwise it is mended in windows of about 1 KB (so no regex ever repeats more
-    // than that: PCRE without JIT recurses once per repetition), each cut before a byte that starts
-    // a character.
+    // Bytes that are not UTF-8 replaced (U+FFFD, or %XX with $percent), in linear time.
     function itgrix_gen_cd346e3a_utf8_mend($text, $percent) {
         if (itgrix_gen_04b0d9a8_utf8_valid($text)) {
             return $text;
@@ -243,10 +226,7 @@ if (!function_exists('itgrix_gen_11a7aef2_http_curl')) {
     }
 }
 if (!function_exists('itgrix_gen_a534db5b_http_sink')) {
-    // curl's write callback for an answer nobody reads: counts the bytes and stops the transfer past
-    // 64 KiB (a return other than the chunk's length aborts it).  Called with (null, null): starts a
-    // new count and gives the function's own name, for CURLOPT_WRITEFUNCTION; (null, false): whether
-    // the last transfer was stopped here.
+    // curl's write callback for an answer nobody reads: stops the transfer past 64 KiB.
     function itgrix_gen_a534db5b_http_sink($curl, $data) {
         static $taken = 0;
         if ($curl === null) {

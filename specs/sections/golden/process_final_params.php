@@ -20,23 +20,20 @@ if (!function_exists('itgrix_gen_process_final_params_4697ef32')) {
                 array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID')
             );
             // final_params.rules[0]: direction is "local" -> cancel
-            if (itgrix_gen_c70f4e58_is(itgrix_gen_9a049157_direction($params, $name), array('local'))) {
+            if (array_intersect(itgrix_gen_9a049157_direction($params, $name), array('local'))) {
                 return itgrix_gen_dd1d38ed_reply(array());
             }
             return itgrix_gen_dd1d38ed_reply($data);
-        } catch (Exception $e) {
-            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
+        } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
         }
+        $why = get_class($e) . ': ' . $e->getMessage();
+        return itgrix_gen_b0cd465a_log($name, $why . '; answered unchanged', $fallback);
     }
 }
 
 if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
-    // The values of a condition key or placeholder as texts, from the field table's sources: a path
-    // ("a.b.c" or a list; "*": every member), 'dir' (only those calls, "a|b"), 'pick' (an object's
-    // first non-empty field of "x|y", all of them with 'every'), 'map' (translate).  Arrays, objects
-    // and null count as no value.
+    // A key's values as texts from the field table's sources (path, 'dir', 'pick', 'every', 'map').
     function itgrix_gen_fce3ff4a_collect($params, $sources, $direction) {
         $found = array();
         $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
@@ -47,8 +44,7 @@ if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
                 foreach ($level as $item) {
                     // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
                     if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                        // PHP's cycle collector, woken by this walk every 10,000 conversations, walks
-                        // them all (superlinear); nothing here makes a cycle, and the process ends soon.
+                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
                         if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
                             gc_disable();
                         }
@@ -77,12 +73,7 @@ if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
     }
 }
 if (!function_exists('itgrix_gen_3759e7a7_seen')) {
-    // A rule read a key and no source of the field table found a value: say so on stderr with the
-    // paths tried ($tried, written in at generation), so a wrong guess about this connector's data
-    // shows in its log even without capture (`fields:` in the spec fixes it).  Once per key per call
-    // (a call: its $params; several rules may read the key), and not on a call whose direction (read
-    // from the field table's sources $direction) is known and is not one of $expected (null: every
-    // call).  Returns $values.
+    // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
     function itgrix_gen_3759e7a7_seen($values, $params, $name, $key, $tried, $expected, $direction) {
         static $said = array(), $call = null;
         if ($params !== $call) {
@@ -99,12 +90,6 @@ if (!function_exists('itgrix_gen_3759e7a7_seen')) {
         return $values;
     }
 }
-if (!function_exists('itgrix_gen_c70f4e58_is')) {
-    // Is any of the values (texts) one of the texts?
-    function itgrix_gen_c70f4e58_is($values, $texts) {
-        return count(array_intersect($values, $texts)) > 0;
-    }
-}
 if (!function_exists('itgrix_gen_5350eb8e_pick')) {
     // The documented keys of a reply, copied from the input when present.
     function itgrix_gen_5350eb8e_pick($input, $keys) {
@@ -115,13 +100,6 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
             }
         }
         return $out;
-    }
-}
-if (!function_exists('itgrix_gen_cbfbf52f_failed')) {
-    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
-    // and the pass-through answered.
-    function itgrix_gen_cbfbf52f_failed($name, $e, $fallback) {
-        return itgrix_gen_b0cd465a_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
 if (!function_exists('itgrix_gen_b0cd465a_log')) {

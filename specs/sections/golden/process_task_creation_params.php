@@ -18,12 +18,12 @@ if (!function_exists('itgrix_gen_process_task_creation_params_4697ef32')) {
             $fields['DEADLINE'] = itgrix_gen_81cd43d3_deadline($sent, 24.0, itgrix_gen_27ab7223_zone());
             // tasks.set
             $fields['RESPONSIBLE_ID'] = 12;
-            return itgrix_gen_dd1d38ed_reply(array('fields' => $fields));
-        } catch (Exception $e) {
-            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
+            return array('state' => 'success', 'data' => array('fields' => $fields));
+        } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
         }
+        $why = get_class($e) . ': ' . $e->getMessage();
+        return itgrix_gen_b0cd465a_log($name, $why . '; answered unchanged', $fallback);
     }
 }
 
@@ -45,8 +45,7 @@ if (!function_exists('itgrix_gen_90fee3f2_past_range')) {
     }
 }
 if (!function_exists('itgrix_gen_3fc6c4b9_zone_offset')) {
-    // The zone's UTC offset in seconds at the moment $at.  Past the range written into the file
-    // ($zone[3]) the last offset holds, and stderr says so once.
+    // The zone's UTC offset at $at (past the data written into the file: the last, said once).
     function itgrix_gen_3fc6c4b9_zone_offset($at, $zone) {
         if (isset($zone[3]) && $at >= $zone[3]) {
             itgrix_gen_90fee3f2_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
@@ -71,13 +70,6 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
             }
         }
         return $out;
-    }
-}
-if (!function_exists('itgrix_gen_cbfbf52f_failed')) {
-    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
-    // and the pass-through answered.
-    function itgrix_gen_cbfbf52f_failed($name, $e, $fallback) {
-        return itgrix_gen_b0cd465a_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
     }
 }
 if (!function_exists('itgrix_gen_b0cd465a_log')) {

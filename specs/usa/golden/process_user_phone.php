@@ -132,11 +132,11 @@ if (!function_exists('itgrix_gen_process_user_phone_5fc90ab3')) {
                 ), false);
             }
             return itgrix_gen_dd1d38ed_reply($data);
-        } catch (Exception $e) {
-            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
+        } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
         }
+        $why = get_class($e) . ': ' . $e->getMessage();
+        return itgrix_gen_b0cd465a_log($name, $why . '; answered unchanged', $fallback);
     }
 }
 
@@ -175,13 +175,6 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
         return $out;
     }
 }
-if (!function_exists('itgrix_gen_cbfbf52f_failed')) {
-    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
-    // and the pass-through answered.
-    function itgrix_gen_cbfbf52f_failed($name, $e, $fallback) {
-        return itgrix_gen_b0cd465a_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
-    }
-}
 if (!function_exists('itgrix_gen_b0cd465a_log')) {
     // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
     function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
@@ -191,8 +184,7 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
     }
 }
 if (!function_exists('itgrix_gen_1652298a_phone_unicode')) {
-    // libphonenumber's Unicode punctuation (VALID_PUNCTUATION) as a space, and the digits of the
-    // scripts it reads most often (full-width, Arabic-Indic, Eastern Arabic-Indic) as ASCII digits.
+    // libphonenumber's Unicode separators as spaces, full-width and Arabic-Indic digits as ASCII.
     function itgrix_gen_1652298a_phone_unicode() {
         $map = array("\xEF\xBC\x8B" => '+');
         foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 E383BC '
@@ -206,28 +198,21 @@ if (!function_exists('itgrix_gen_1652298a_phone_unicode')) {
     }
 }
 if (!function_exists('itgrix_gen_d6808baf_phone_e164')) {
-    // A port of libphonenumber's parsing for one region (metadata copied at generation time); what it
-    // does not recognise as a number (words, short internal numbers, stray symbols) stays unchanged.
-    // The number in E.164 ("+74951234567"), or without the "+" ($plus false: "74951234567").
+    // The number in E.164 (without the "+" when !$plus); what is not a number stays as it is.
     function itgrix_gen_d6808baf_phone_e164($phone, $meta, $plus) {
         $parsed = itgrix_gen_662628ab_phone_parse($phone, $meta);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
 }
 if (!function_exists('itgrix_gen_662628ab_phone_parse')) {
-    // array(country code, national significant number, region) or null when not a number we
-    // understand; the region (ISO 3166-1, as libphonenumber assigns it) only for a valid number of the
-    // spec's calling code ('' for another calling code, null when $meta['strict'] is off).
+    // array(calling code, national number, region) or null: libphonenumber's parse for the spec's region.
     function itgrix_gen_662628ab_phone_parse($phone, $meta) {
         if (!is_string($phone)) {
             return null;
         }
-        // What libphonenumber reads as a space, hyphen, dash or bracket (a number pasted from a web
-        // page or a spreadsheet: no-break spaces, U+2011, U+2013...) is a separator; full-width digits
-        // and plus, Arabic-Indic and Eastern Arabic-Indic digits are digits.
+        // A number pasted from a web page: Unicode separators (no-break space, U+2011...) and digits as ASCII.
         $text = trim(preg_match('/[\xC2-\xEF]/', $phone) ? strtr($phone, itgrix_gen_1652298a_phone_unicode()) : $phone);
-        // Digits with the usual separators and at most one leading "+"; anything else (letters,
-        // "*", "#", an extension) is not a number this function rewrites.
+        // Digits, the usual separators, one leading "+"; letters, "*", "#", an extension: not rewritten.
         if (!preg_match('/^\+?[0-9 \-.()\/~]+$/', $text) || !preg_match('/[0-9]/', $text)) {
             return null;
         }
@@ -266,8 +251,7 @@ if (!function_exists('itgrix_gen_662628ab_phone_parse')) {
                 }
             }
         }
-        // With its calling code a number is read as one of the code's main region (libphonenumber's
-        // parse): "+44 ..." in a Guernsey spec is read as British.
+        // With its calling code, read as the code's main region's ("+44 ..." in a Guernsey spec: British).
         $read = $international && $meta['intl'] !== null ? array_merge($meta, $meta['intl']) : $meta;
         $stripped = itgrix_gen_abfc0a13_phone_strip_prefix($national, $read);
         if (itgrix_gen_9072528e_phone_length($stripped, $read) === 'ok') {
@@ -276,17 +260,14 @@ if (!function_exists('itgrix_gen_662628ab_phone_parse')) {
         if (!$meta['strict']) {
             return itgrix_gen_9072528e_phone_length($national, $meta) === 'ok' ? array($cc, $national, null) : null;
         }
-        // invalid: keep (the default): a number that no region of the calling code allows comes back
-        // as it arrived, never as a made-up number; one of another region of the code ("+7 495" in a
-        // Kazakh spec, a US number in a Canadian one) is valid like the region's own.
+        // Valid in no region of the calling code: null (kept as it arrived); another region's ("+7 495" in
+        // a Kazakh spec) is valid like the region's own.
         $region = itgrix_gen_debe518d_phone_region($cc, $national, $meta['regions']);
         return $region === null ? null : array($cc, $national, $region);
     }
 }
 if (!function_exists('itgrix_gen_debe518d_phone_region')) {
-    // The region a national significant number of calling code $cc belongs to, when it is valid there
-    // (libphonenumber's getRegionCodeForNumber and isValidNumber): a region with leading digits owns
-    // what they match, valid or not; another, what is valid there.  Null: not a valid number.
+    // The region whose plan makes the national number valid (getRegionCodeForNumber); null: none.
     function itgrix_gen_debe518d_phone_region($cc, $national, $regions) {
         foreach ($regions as $row) {
             if ($row[1] !== $cc) {

@@ -7,40 +7,37 @@
 if (!function_exists('itgrix_gen_need_registration_1c438aa8')) {
     function itgrix_gen_need_registration_1c438aa8($params) {
         $name = 'need_registration:uzbekistan';
-        $fallback = itgrix_gen_dd1d38ed_reply(array('result' => true));
+        $fallback = array('state' => 'success', 'data' => array('result' => true));
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // registration.rules[0]: client_phone is "71 234-56-78" (as sent or as written) -> skip
-            if (itgrix_gen_c70f4e58_is(
+            if (array_intersect(
                 itgrix_gen_e3fac9a0_client_phones(itgrix_gen_bd052501_client_phone($params, $name)),
                 itgrix_gen_e3fac9a0_client_phones(array('71 234-56-78'))
             )) {
-                return itgrix_gen_dd1d38ed_reply(array('result' => false));
+                return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.rules[1]: client_phone matches "^\\+99890000" (as sent or as written) -> skip
             if (itgrix_gen_41783fec_matches(
                 itgrix_gen_e3fac9a0_client_phones(itgrix_gen_bd052501_client_phone($params, $name)),
                 array('~^\\+99890000~u')
             )) {
-                return itgrix_gen_dd1d38ed_reply(array('result' => false));
+                return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.default: register
-            return itgrix_gen_dd1d38ed_reply(array('result' => true));
-        } catch (Exception $e) {
-            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
+            return array('state' => 'success', 'data' => array('result' => true));
+        } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
-            return itgrix_gen_cbfbf52f_failed($name, $e, $fallback);
         }
+        $why = get_class($e) . ': ' . $e->getMessage();
+        return itgrix_gen_b0cd465a_log($name, $why . '; answered unchanged', $fallback);
     }
 }
 
 if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
-    // The values of a condition key or placeholder as texts, from the field table's sources: a path
-    // ("a.b.c" or a list; "*": every member), 'dir' (only those calls, "a|b"), 'pick' (an object's
-    // first non-empty field of "x|y", all of them with 'every'), 'map' (translate).  Arrays, objects
-    // and null count as no value.
+    // A key's values as texts from the field table's sources (path, 'dir', 'pick', 'every', 'map').
     function itgrix_gen_fce3ff4a_collect($params, $sources, $direction) {
         $found = array();
         $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
@@ -51,8 +48,7 @@ if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
                 foreach ($level as $item) {
                     // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
                     if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                        // PHP's cycle collector, woken by this walk every 10,000 conversations, walks
-                        // them all (superlinear); nothing here makes a cycle, and the process ends soon.
+                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
                         if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
                             gc_disable();
                         }
@@ -81,12 +77,7 @@ if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
     }
 }
 if (!function_exists('itgrix_gen_3759e7a7_seen')) {
-    // A rule read a key and no source of the field table found a value: say so on stderr with the
-    // paths tried ($tried, written in at generation), so a wrong guess about this connector's data
-    // shows in its log even without capture (`fields:` in the spec fixes it).  Once per key per call
-    // (a call: its $params; several rules may read the key), and not on a call whose direction (read
-    // from the field table's sources $direction) is known and is not one of $expected (null: every
-    // call).  Returns $values.
+    // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
     function itgrix_gen_3759e7a7_seen($values, $params, $name, $key, $tried, $expected, $direction) {
         static $said = array(), $call = null;
         if ($params !== $call) {
@@ -101,12 +92,6 @@ if (!function_exists('itgrix_gen_3759e7a7_seen')) {
             }
         }
         return $values;
-    }
-}
-if (!function_exists('itgrix_gen_c70f4e58_is')) {
-    // Is any of the values (texts) one of the texts?
-    function itgrix_gen_c70f4e58_is($values, $texts) {
-        return count(array_intersect($values, $texts)) > 0;
     }
 }
 if (!function_exists('itgrix_gen_41783fec_matches')) {
@@ -158,13 +143,6 @@ if (!function_exists('itgrix_gen_2f4584ad_preg_failed')) {
         itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
     }
 }
-if (!function_exists('itgrix_gen_cbfbf52f_failed')) {
-    // Whatever went wrong while deciding a call (PHP 7+: errors as well as exceptions): said on stderr,
-    // and the pass-through answered.
-    function itgrix_gen_cbfbf52f_failed($name, $e, $fallback) {
-        return itgrix_gen_b0cd465a_log($name, get_class($e) . ': ' . $e->getMessage() . '; answered unchanged', $fallback);
-    }
-}
 if (!function_exists('itgrix_gen_b0cd465a_log')) {
     // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
     function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
@@ -174,8 +152,7 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
     }
 }
 if (!function_exists('itgrix_gen_1652298a_phone_unicode')) {
-    // libphonenumber's Unicode punctuation (VALID_PUNCTUATION) as a space, and the digits of the
-    // scripts it reads most often (full-width, Arabic-Indic, Eastern Arabic-Indic) as ASCII digits.
+    // libphonenumber's Unicode separators as spaces, full-width and Arabic-Indic digits as ASCII.
     function itgrix_gen_1652298a_phone_unicode() {
         $map = array("\xEF\xBC\x8B" => '+');
         foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 E383BC '
@@ -189,28 +166,21 @@ if (!function_exists('itgrix_gen_1652298a_phone_unicode')) {
     }
 }
 if (!function_exists('itgrix_gen_d6808baf_phone_e164')) {
-    // A port of libphonenumber's parsing for one region (metadata copied at generation time); what it
-    // does not recognise as a number (words, short internal numbers, stray symbols) stays unchanged.
-    // The number in E.164 ("+74951234567"), or without the "+" ($plus false: "74951234567").
+    // The number in E.164 (without the "+" when !$plus); what is not a number stays as it is.
     function itgrix_gen_d6808baf_phone_e164($phone, $meta, $plus) {
         $parsed = itgrix_gen_662628ab_phone_parse($phone, $meta);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
 }
 if (!function_exists('itgrix_gen_662628ab_phone_parse')) {
-    // array(country code, national significant number, region) or null when not a number we
-    // understand; the region (ISO 3166-1, as libphonenumber assigns it) only for a valid number of the
-    // spec's calling code ('' for another calling code, null when $meta['strict'] is off).
+    // array(calling code, national number, region) or null: libphonenumber's parse for the spec's region.
     function itgrix_gen_662628ab_phone_parse($phone, $meta) {
         if (!is_string($phone)) {
             return null;
         }
-        // What libphonenumber reads as a space, hyphen, dash or bracket (a number pasted from a web
-        // page or a spreadsheet: no-break spaces, U+2011, U+2013...) is a separator; full-width digits
-        // and plus, Arabic-Indic and Eastern Arabic-Indic digits are digits.
+        // A number pasted from a web page: Unicode separators (no-break space, U+2011...) and digits as ASCII.
         $text = trim(preg_match('/[\xC2-\xEF]/', $phone) ? strtr($phone, itgrix_gen_1652298a_phone_unicode()) : $phone);
-        // Digits with the usual separators and at most one leading "+"; anything else (letters,
-        // "*", "#", an extension) is not a number this function rewrites.
+        // Digits, the usual separators, one leading "+"; letters, "*", "#", an extension: not rewritten.
         if (!preg_match('/^\+?[0-9 \-.()\/~]+$/', $text) || !preg_match('/[0-9]/', $text)) {
             return null;
         }
@@ -249,8 +219,7 @@ if (!function_exists('itgrix_gen_662628ab_phone_parse')) {
                 }
             }
         }
-        // With its calling code a number is read as one of the code's main region (libphonenumber's
-        // parse): "+44 ..." in a Guernsey spec is read as British.
+        // With its calling code, read as the code's main region's ("+44 ..." in a Guernsey spec: British).
         $read = $international && $meta['intl'] !== null ? array_merge($meta, $meta['intl']) : $meta;
         $stripped = itgrix_gen_abfc0a13_phone_strip_prefix($national, $read);
         if (itgrix_gen_9072528e_phone_length($stripped, $read) === 'ok') {
@@ -259,17 +228,14 @@ if (!function_exists('itgrix_gen_662628ab_phone_parse')) {
         if (!$meta['strict']) {
             return itgrix_gen_9072528e_phone_length($national, $meta) === 'ok' ? array($cc, $national, null) : null;
         }
-        // invalid: keep (the default): a number that no region of the calling code allows comes back
-        // as it arrived, never as a made-up number; one of another region of the code ("+7 495" in a
-        // Kazakh spec, a US number in a Canadian one) is valid like the region's own.
+        // Valid in no region of the calling code: null (kept as it arrived); another region's ("+7 495" in
+        // a Kazakh spec) is valid like the region's own.
         $region = itgrix_gen_debe518d_phone_region($cc, $national, $meta['regions']);
         return $region === null ? null : array($cc, $national, $region);
     }
 }
 if (!function_exists('itgrix_gen_debe518d_phone_region')) {
-    // The region a national significant number of calling code $cc belongs to, when it is valid there
-    // (libphonenumber's getRegionCodeForNumber and isValidNumber): a region with leading digits owns
-    // what they match, valid or not; another, what is valid there.  Null: not a valid number.
+    // The region whose plan makes the national number valid (getRegionCodeForNumber); null: none.
     function itgrix_gen_debe518d_phone_region($cc, $national, $regions) {
         foreach ($regions as $row) {
             if ($row[1] !== $cc) {
@@ -333,13 +299,6 @@ if (!function_exists('itgrix_gen_abfc0a13_phone_strip_prefix')) {
             return $number;
         }
         return $transformed;
-    }
-}
-if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
-    // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_dd1d38ed_reply($data) {
-        $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
-        return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
 }
 if (!function_exists('itgrix_gen_3b349277_direction')) {
