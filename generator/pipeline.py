@@ -165,6 +165,11 @@ def render_one(loaded: LoadedSpec, c: Customization) -> RenderedFile:
         ctx.saying = frozenset(first.reported_keys)
     variables = {key: _code(value) for key, value in (c.body(section, ctx) if section is not None else {}).items()}
     passthrough = c.passthrough(ctx)
+    # The reply's data is read once, before the input check, when the pass-through answers just it.
+    data_first = "data" in variables and "reply" in variables
+    data_first = data_first and passthrough.translate(
+        _NO_MARKS
+    ) == f"{variables['reply']}({variables['data']})".translate(_NO_MARKS)
     what = f"its '{c.section}' section" if section is not None else "pass-through: the spec leaves it out"
     context = dict(
         variables,
@@ -176,6 +181,7 @@ def render_one(loaded: LoadedSpec, c: Customization) -> RenderedFile:
         name=PhpCode(marked.php_string(f"{c.name}:{spec.name}")),
         passthrough=PhpCode(passthrough),
         passthrough_only=section is None,
+        data_first=data_first,
         log=PhpCode(ctx.fn("log")),
         helpers=PhpCode("@HELPERS@"),
         tracked=ctx.track,

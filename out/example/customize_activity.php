@@ -7,12 +7,12 @@
 if (!function_exists('itgrix_gen_customize_activity_50d858e0')) {
     function itgrix_gen_customize_activity_50d858e0($params) {
         $name = 'customize_activity:example';
-        $fallback = itgrix_gen_dd1d38ed_reply(array());
+        $data = array();
+        $fallback = itgrix_gen_dd1d38ed_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
-            $data = array();
             // activity.set
             $data['SUBJECT'] = 'Call '
                 . itgrix_gen_b621337e_text(itgrix_gen_3b349277_direction($params))

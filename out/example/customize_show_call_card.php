@@ -7,12 +7,12 @@
 if (!function_exists('itgrix_gen_customize_show_call_card_50d858e0')) {
     function itgrix_gen_customize_show_call_card_50d858e0($params) {
         $name = 'customize_show_call_card:example';
-        $fallback = itgrix_gen_dd1d38ed_reply(itgrix_gen_5350eb8e_pick($params, array('CALL_ID', 'USER_ID')));
+        $data = itgrix_gen_5350eb8e_pick($params, array('CALL_ID', 'USER_ID'));
+        $fallback = itgrix_gen_dd1d38ed_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
-            $data = itgrix_gen_5350eb8e_pick($params, array('CALL_ID', 'USER_ID'));
             // call_card.show_on: "conversation_accepted"; other stages cancel the card request
             if (!array_intersect(itgrix_gen_4f7d6a4d_stage($params), array('conversation_accepted'))) {
                 return itgrix_gen_dd1d38ed_reply(array());

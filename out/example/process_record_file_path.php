@@ -7,15 +7,12 @@
 if (!function_exists('itgrix_gen_process_record_file_path_50d858e0')) {
     function itgrix_gen_process_record_file_path_50d858e0($params) {
         $name = 'process_record_file_path:example';
-        $fallback = itgrix_gen_dd1d38ed_reply(itgrix_gen_1950ef69_omit(
-            $params,
-            array('call_full', 'call_stage', 'call', 'conversation')
-        ));
+        $data = itgrix_gen_1950ef69_omit($params, array('call_full', 'call_stage', 'call', 'conversation'));
+        $fallback = itgrix_gen_dd1d38ed_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
-            $data = itgrix_gen_1950ef69_omit($params, array('call_full', 'call_stage', 'call', 'conversation'));
             if (!isset($data['path']) || !is_string($data['path'])) {
                 return itgrix_gen_dd1d38ed_reply($data);
             }

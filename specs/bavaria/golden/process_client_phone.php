@@ -7,12 +7,12 @@
 if (!function_exists('itgrix_gen_process_client_phone_faab3e0c')) {
     function itgrix_gen_process_client_phone_faab3e0c($params) {
         $name = 'process_client_phone:Müller Heizungsbau GmbH';
-        $fallback = itgrix_gen_dd1d38ed_reply(itgrix_gen_5350eb8e_pick($params, array('phone')));
+        $data = itgrix_gen_5350eb8e_pick($params, array('phone'));
+        $fallback = itgrix_gen_dd1d38ed_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
-            $data = itgrix_gen_5350eb8e_pick($params, array('phone'));
             if (isset($data['phone']) && is_string($data['phone'])) {
                 // phones.client: format e164, region DE
                 $data['phone'] = itgrix_gen_d6808baf_phone_e164($data['phone'], array(

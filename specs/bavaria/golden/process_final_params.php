@@ -7,18 +7,15 @@
 if (!function_exists('itgrix_gen_process_final_params_faab3e0c')) {
     function itgrix_gen_process_final_params_faab3e0c($params) {
         $name = 'process_final_params:Müller Heizungsbau GmbH';
-        $fallback = itgrix_gen_dd1d38ed_reply(itgrix_gen_5350eb8e_pick(
+        $data = itgrix_gen_5350eb8e_pick(
             $params,
             array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID')
-        ));
+        );
+        $fallback = itgrix_gen_dd1d38ed_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
-            $data = itgrix_gen_5350eb8e_pick(
-                $params,
-                array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID')
-            );
             // final_params.rules[0]: now is in the schedule "buero" ("Europe/Berlin")
             if (itgrix_gen_fcc05bb7_in_schedule(
                 itgrix_gen_d4cce3d8_schedule(),

@@ -7,18 +7,15 @@
 if (!function_exists('itgrix_gen_process_final_params_562a77a7')) {
     function itgrix_gen_process_final_params_562a77a7($params) {
         $name = 'process_final_params:conditions';
-        $fallback = itgrix_gen_dd1d38ed_reply(itgrix_gen_5350eb8e_pick(
+        $data = itgrix_gen_5350eb8e_pick(
             $params,
             array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID')
-        ));
+        );
+        $fallback = itgrix_gen_dd1d38ed_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
-            $data = itgrix_gen_5350eb8e_pick(
-                $params,
-                array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID')
-            );
             // final_params.rules[0]: duration < 10 s and not (status is "304")
             if (itgrix_gen_114bd2d7_duration($params) < 10
                 && !(array_intersect(itgrix_gen_1bf73765_status($params, $name), array('304')))) {

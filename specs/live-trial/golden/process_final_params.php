@@ -8,19 +8,16 @@ if (!function_exists('itgrix_gen_process_final_params_aa3d9e0a_decide')) {
     // What the spec decides; $decided: the rule that decided (its spec path), default or fallback.
     function itgrix_gen_process_final_params_aa3d9e0a_decide($params, &$decided) {
         $name = 'process_final_params:live-trial';
-        $fallback = itgrix_gen_dd1d38ed_reply(itgrix_gen_5350eb8e_pick(
+        $data = itgrix_gen_5350eb8e_pick(
             $params,
             array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID')
-        ));
+        );
+        $fallback = itgrix_gen_dd1d38ed_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             $decided = 'fallback';
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
-            $data = itgrix_gen_5350eb8e_pick(
-                $params,
-                array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID')
-            );
             // final_params.rules[0]: trunk is "74957654321"
             if (array_intersect(itgrix_gen_8cea7d3d_trunk($params, $name), array('74957654321'))) {
                 $decided = 'final_params.rules[0]';
@@ -39,7 +36,7 @@ if (!function_exists('itgrix_gen_process_final_params_aa3d9e0a')) {
     function itgrix_gen_process_final_params_aa3d9e0a($params) {
         $decided = 'default';
         $reply = itgrix_gen_process_final_params_aa3d9e0a_decide($params, $decided);
-        itgrix_gen_c9d93f02_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_35e1b9d1_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_52a19a1a_redact', 'itgrix_gen_46419d17_redact_names'), '1e6363752933'), 'process_final_params:live-trial', 'process_final_params', 'live-trial',
+        itgrix_gen_c9d93f02_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_35e1b9d1_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_52a19a1a_redact', 'itgrix_gen_46419d17_redact_names'), 'cb9cf0612638'), 'process_final_params:live-trial', 'process_final_params', 'live-trial',
             $params, $reply, $decided, null);
         return $reply;
     }

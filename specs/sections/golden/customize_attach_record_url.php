@@ -7,15 +7,12 @@
 if (!function_exists('itgrix_gen_customize_attach_record_url_4697ef32')) {
     function itgrix_gen_customize_attach_record_url_4697ef32($params) {
         $name = 'customize_attach_record_url:sections';
-        $fallback = itgrix_gen_dd1d38ed_reply(itgrix_gen_5350eb8e_pick(
-            $params,
-            array('DESCRIPTION', 'DESCRIPTION_TYPE')
-        ));
+        $data = itgrix_gen_5350eb8e_pick($params, array('DESCRIPTION', 'DESCRIPTION_TYPE'));
+        $fallback = itgrix_gen_dd1d38ed_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
-            $data = itgrix_gen_5350eb8e_pick($params, array('DESCRIPTION', 'DESCRIPTION_TYPE'));
             // record_link.description: "Recording: {record} ({duration} s)"
             $data['DESCRIPTION'] = 'Recording: '
             . itgrix_gen_b621337e_text(itgrix_gen_71c9bf7b_record($params))

@@ -7,12 +7,12 @@
 if (!function_exists('itgrix_gen_customize_autodistribution_4697ef32')) {
     function itgrix_gen_customize_autodistribution_4697ef32($params) {
         $name = 'customize_autodistribution:sections';
-        $fallback = itgrix_gen_dd1d38ed_reply(itgrix_gen_5350eb8e_pick($params, array('number', 'name')));
+        $data = itgrix_gen_5350eb8e_pick($params, array('number', 'name'));
+        $fallback = itgrix_gen_dd1d38ed_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
-            $data = itgrix_gen_5350eb8e_pick($params, array('number', 'name'));
             // autodistribution.callerid_name: "{entity.type}: {entity.name}"
             $filled = array(
                 itgrix_gen_b621337e_text(itgrix_gen_d37faa21_entity_type($params)),

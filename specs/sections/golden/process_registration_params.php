@@ -7,27 +7,24 @@
 if (!function_exists('itgrix_gen_process_registration_params_4697ef32')) {
     function itgrix_gen_process_registration_params_4697ef32($params) {
         $name = 'process_registration_params:sections';
-        $fallback = itgrix_gen_dd1d38ed_reply(itgrix_gen_5350eb8e_pick(
+        $data = itgrix_gen_5350eb8e_pick(
             $params,
-            array('CALL_START_DATE', 'CRM_CREATE', 'CRM_SOURCE', 'LINE_NUMBER', 'PHONE_NUMBER', 'SHOW', 'TYPE', 'USER_ID')
-        ));
+            array(
+                'CALL_START_DATE',
+                'CRM_CREATE',
+                'CRM_SOURCE',
+                'LINE_NUMBER',
+                'PHONE_NUMBER',
+                'SHOW',
+                'TYPE',
+                'USER_ID'
+            )
+        );
+        $fallback = itgrix_gen_dd1d38ed_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
-            $data = itgrix_gen_5350eb8e_pick(
-                $params,
-                array(
-                    'CALL_START_DATE',
-                    'CRM_CREATE',
-                    'CRM_SOURCE',
-                    'LINE_NUMBER',
-                    'PHONE_NUMBER',
-                    'SHOW',
-                    'TYPE',
-                    'USER_ID'
-                )
-            );
             // registration_params.set
             $data['CRM_SOURCE'] = itgrix_gen_b621337e_text(itgrix_gen_9f772252_at(
                 $params,

@@ -7,18 +7,15 @@
 if (!function_exists('itgrix_gen_process_originate_params_5fc90ab3')) {
     function itgrix_gen_process_originate_params_5fc90ab3($params) {
         $name = 'process_originate_params:usa';
-        $fallback = itgrix_gen_51de8720_originate_reply(itgrix_gen_5350eb8e_pick(
+        $data = itgrix_gen_5350eb8e_pick(
             itgrix_gen_fa0e7661_unwrap($params),
             array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')
-        ));
+        );
+        $fallback = itgrix_gen_51de8720_originate_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
-            $data = itgrix_gen_5350eb8e_pick(
-                itgrix_gen_fa0e7661_unwrap($params),
-                array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')
-            );
             if (isset($data['extension']) && is_string($data['extension'])) {
                 // originate: format national, region US
                 $data['extension'] = itgrix_gen_bd407bdf_phone_national($data['extension'], array(
