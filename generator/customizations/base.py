@@ -41,7 +41,7 @@ def _parser_metadata(region: str, internal: int | None, extra: tuple[str, ...] =
     from generator.emit.phones import region_metadata
 
     meta = region_metadata(region, internal, national=False, extra=extra, strict=strict)
-    return marked.php_pretty(meta, indent=4, width=110)
+    return marked.php_pretty(meta, indent=4, width=110, pack=96)
 
 
 def _moment_word(hours: Any) -> str:

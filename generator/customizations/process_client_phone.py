@@ -20,7 +20,7 @@ from generator.speclang.types import PhoneSection
 def _metadata_literal(region: str, internal: int | None, national: bool, strict: bool, dial: bool = False) -> str:
     """A region's metadata as a PHP literal (the same for every spec of that region: computed once)."""
     meta = region_metadata(region, internal, national=national, strict=strict, dial=dial)
-    return marked.php_pretty(meta, indent=0, width=200)
+    return marked.php_pretty(meta, indent=0, width=200, pack=96)
 
 
 def phone_steps(

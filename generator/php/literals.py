@@ -136,10 +136,11 @@ def php_array(value: Mapping[Any, Any] | Sequence[Any]) -> str:
     return "array(" + ", ".join(php_value(item) for item in value) + ")"
 
 
-def php_pretty(value: object, indent: int = 0, width: int = 100, step: int = 4) -> str:
+def php_pretty(value: object, indent: int = 0, width: int = 100, step: int = 4, pack: int = 0) -> str:
     """Like php_value, laid out over several lines where one would be longer than `width`, so a
     reviewer can read a generated file's configuration.  Only layout differs: the value is the
-    same as php_value's."""
+    same as php_value's.  `pack`: a map's one-line members share rows of at most that many
+    characters (a phone plan's short settings take a few lines, not one each)."""
     if not isinstance(value, (Mapping, list, tuple)) or not value:
         return php_value(value)
     items = []
@@ -148,14 +149,23 @@ def php_pretty(value: object, indent: int = 0, width: int = 100, step: int = 4) 
             if isinstance(key, bool) or not isinstance(key, (str, int)):
                 raise LiteralError(f"array keys must be text or integers, got {type(key).__name__}")
             key_text = php_int(key) if isinstance(key, int) else php_string(key)
-            items.append(key_text + " => " + php_pretty(item, indent + step, width, step))
+            items.append(key_text + " => " + php_pretty(item, indent + step, width, step, pack))
     else:
-        items = [php_pretty(item, indent + step, width, step) for item in value]
+        items = [php_pretty(item, indent + step, width, step, pack) for item in value]
     if not any("\n" in item for item in items):
         flat = "array(" + ", ".join(items) + ")"
         if indent + len(flat) <= width:
             return flat
     inner = " " * (indent + step)
+    if pack and isinstance(value, Mapping):
+        packed: list[str] = []
+        for item in items:
+            fits = packed and "\n" not in item and "\n" not in packed[-1]
+            if fits and len(packed[-1]) + len(item) + 2 <= pack:
+                packed[-1] += " " + item + ","
+            else:
+                packed.append(item + ",")
+        return "array(\n" + "".join(inner + row + "\n" for row in packed) + " " * indent + ")"
     if not isinstance(value, Mapping) and not any(item.startswith("array(") for item in items):
         # A long list of plain values (dates, offsets) fills its lines instead of one per line.
         rows: list[str] = []

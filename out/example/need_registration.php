@@ -23,7 +23,7 @@ if (!function_exists('itgrix_gen_need_registration_50d858e0')) {
             }
             // registration.rules[2]: client_phone matches "^\\+?7800" (as sent or as written) -> skip
             if (itgrix_gen_41783fec_matches(
-                itgrix_gen_29760f30_client_phones(itgrix_gen_bd052501_client_phone($params, $name)),
+                itgrix_gen_bd58311c_client_phones(itgrix_gen_bd052501_client_phone($params, $name)),
                 array('~^\\+?7800~u')
             )) {
                 return array('state' => 'success', 'data' => array('result' => false));
@@ -303,19 +303,6 @@ if (!function_exists('itgrix_gen_abfc0a13_phone_strip_prefix')) {
         return $transformed;
     }
 }
-if (!function_exists('itgrix_gen_29760f30_client_phones')) {
-    // the client's numbers as sent and as phones.client writes them
-    function itgrix_gen_29760f30_client_phones($values) {
-        if (!is_array($values)) {
-            return $values;
-        }
-        $out = $values;
-        foreach ($values as $value) {
-            $out[] = itgrix_gen_793dbee9_client_number($value);
-        }
-        return $out;
-    }
-}
 if (!function_exists('itgrix_gen_3b349277_direction')) {
     function itgrix_gen_3b349277_direction($params) {
         return itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.channel.type')), array());
@@ -331,9 +318,9 @@ if (!function_exists('itgrix_gen_6fad2084_trunk')) {
             : itgrix_gen_3759e7a7_seen($values, $params, $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id', array('incoming', 'outgoing'), array(array('path' => 'call_full.channel.type')));
     }
 }
-if (!function_exists('itgrix_gen_793dbee9_client_number')) {
+if (!function_exists('itgrix_gen_96a458e3_client_number')) {
     // phones.client: the client's number as process_client_phone.php answers it
-    function itgrix_gen_793dbee9_client_number($phone) {
+    function itgrix_gen_96a458e3_client_number($phone) {
         if (!is_string($phone)) {
             return $phone;
         }
@@ -341,17 +328,9 @@ if (!function_exists('itgrix_gen_793dbee9_client_number')) {
         $phone = itgrix_gen_2b7d5e2c_preg_replace('~^\\+?810(\\d+)$~u', '+$1', $phone);
         // phones.client: format e164, region RU
         $phone = itgrix_gen_d6808baf_phone_e164($phone, array(
-            'cc' => '7',
-            'idd' => '~^(?:810)~u',
-            'npp' => '~^(?:8)~u',
-            'npt' => null,
-            'general' => '~^(?:8\\d{13}|[347-9]\\d{9})$~u',
-            'lengths' => array(10, 14),
-            'local' => array(7),
-            'internal' => 9,
-            'formats' => array(),
-            'strict' => true,
-            'intl' => null,
+            'cc' => '7', 'idd' => '~^(?:810)~u', 'npp' => '~^(?:8)~u', 'npt' => null,
+            'general' => '~^(?:8\\d{13}|[347-9]\\d{9})$~u', 'lengths' => array(10, 14), 'local' => array(7),
+            'internal' => 9, 'formats' => array(), 'strict' => true, 'intl' => null,
             'regions' => array(
                 array(
                     'RU', '7', '~^(?:[3489])~u',
@@ -382,6 +361,19 @@ if (!function_exists('itgrix_gen_bd052501_client_phone')) {
         ), itgrix_gen_3b349277_direction($params));
         return $name === null || count($values) > 0 ? $values
             : itgrix_gen_3759e7a7_seen($values, $params, $name, 'client_phone', 'PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten', array('incoming', 'outgoing'), array(array('path' => 'call_full.channel.type')));
+    }
+}
+if (!function_exists('itgrix_gen_bd58311c_client_phones')) {
+    // the client's numbers as sent and as phones.client writes them
+    function itgrix_gen_bd58311c_client_phones($values) {
+        if (!is_array($values)) {
+            return $values;
+        }
+        $out = $values;
+        foreach ($values as $value) {
+            $out[] = itgrix_gen_96a458e3_client_number($value);
+        }
+        return $out;
     }
 }
 if (!function_exists('itgrix_gen_fa14e39b_extension')) {

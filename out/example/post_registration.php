@@ -19,7 +19,7 @@ if (!function_exists('itgrix_gen_post_registration_50d858e0')) {
                 itgrix_gen_fd4b3566_webhook(
                     'POST',
                     'https://hooks.example.com/itgrix?phone='
-                    . rawurlencode(itgrix_gen_793dbee9_client_number(
+                    . rawurlencode(itgrix_gen_96a458e3_client_number(
                         itgrix_gen_b621337e_text(itgrix_gen_80e55951_client_phone($params))
                     )),
                     array(),
@@ -531,9 +531,18 @@ if (!function_exists('itgrix_gen_3b349277_direction')) {
         return itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.channel.type')), array());
     }
 }
-if (!function_exists('itgrix_gen_793dbee9_client_number')) {
+if (!function_exists('itgrix_gen_80e55951_client_phone')) {
+    function itgrix_gen_80e55951_client_phone($params) {
+        return itgrix_gen_fce3ff4a_collect($params, array(
+            array('path' => 'PHONE_NUMBER'),
+            array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
+            array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
+        ), itgrix_gen_3b349277_direction($params));
+    }
+}
+if (!function_exists('itgrix_gen_96a458e3_client_number')) {
     // phones.client: the client's number as process_client_phone.php answers it
-    function itgrix_gen_793dbee9_client_number($phone) {
+    function itgrix_gen_96a458e3_client_number($phone) {
         if (!is_string($phone)) {
             return $phone;
         }
@@ -541,17 +550,9 @@ if (!function_exists('itgrix_gen_793dbee9_client_number')) {
         $phone = itgrix_gen_2b7d5e2c_preg_replace('~^\\+?810(\\d+)$~u', '+$1', $phone);
         // phones.client: format e164, region RU
         $phone = itgrix_gen_d6808baf_phone_e164($phone, array(
-            'cc' => '7',
-            'idd' => '~^(?:810)~u',
-            'npp' => '~^(?:8)~u',
-            'npt' => null,
-            'general' => '~^(?:8\\d{13}|[347-9]\\d{9})$~u',
-            'lengths' => array(10, 14),
-            'local' => array(7),
-            'internal' => 9,
-            'formats' => array(),
-            'strict' => true,
-            'intl' => null,
+            'cc' => '7', 'idd' => '~^(?:810)~u', 'npp' => '~^(?:8)~u', 'npt' => null,
+            'general' => '~^(?:8\\d{13}|[347-9]\\d{9})$~u', 'lengths' => array(10, 14), 'local' => array(7),
+            'internal' => 9, 'formats' => array(), 'strict' => true, 'intl' => null,
             'regions' => array(
                 array(
                     'RU', '7', '~^(?:[3489])~u',
@@ -564,15 +565,6 @@ if (!function_exists('itgrix_gen_793dbee9_client_number')) {
             ),
         ), true);
         return $phone;
-    }
-}
-if (!function_exists('itgrix_gen_80e55951_client_phone')) {
-    function itgrix_gen_80e55951_client_phone($params) {
-        return itgrix_gen_fce3ff4a_collect($params, array(
-            array('path' => 'PHONE_NUMBER'),
-            array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
-            array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
-        ), itgrix_gen_3b349277_direction($params));
     }
 }
 if (!function_exists('itgrix_gen_c96ff065_stage')) {

@@ -18,17 +18,9 @@ if (!function_exists('itgrix_gen_process_client_phone_50d858e0')) {
                 $data['phone'] = itgrix_gen_2b7d5e2c_preg_replace('~^\\+?810(\\d+)$~u', '+$1', $data['phone']);
                 // phones.client: format e164, region RU
                 $data['phone'] = itgrix_gen_d6808baf_phone_e164($data['phone'], array(
-                    'cc' => '7',
-                    'idd' => '~^(?:810)~u',
-                    'npp' => '~^(?:8)~u',
-                    'npt' => null,
-                    'general' => '~^(?:8\\d{13}|[347-9]\\d{9})$~u',
-                    'lengths' => array(10, 14),
-                    'local' => array(7),
-                    'internal' => 9,
-                    'formats' => array(),
-                    'strict' => true,
-                    'intl' => null,
+                    'cc' => '7', 'idd' => '~^(?:810)~u', 'npp' => '~^(?:8)~u', 'npt' => null,
+                    'general' => '~^(?:8\\d{13}|[347-9]\\d{9})$~u', 'lengths' => array(10, 14), 'local' => array(7),
+                    'internal' => 9, 'formats' => array(), 'strict' => true, 'intl' => null,
                     'regions' => array(
                         array(
                             'RU', '7', '~^(?:[3489])~u',

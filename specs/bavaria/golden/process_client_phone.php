@@ -16,17 +16,10 @@ if (!function_exists('itgrix_gen_process_client_phone_faab3e0c')) {
             if (isset($data['phone']) && is_string($data['phone'])) {
                 // phones.client: format e164, region DE
                 $data['phone'] = itgrix_gen_d6808baf_phone_e164($data['phone'], array(
-                    'cc' => '49',
-                    'idd' => '~^(?:00)~u',
-                    'npp' => '~^(?:0)~u',
-                    'npt' => null,
+                    'cc' => '49', 'idd' => '~^(?:00)~u', 'npp' => '~^(?:0)~u', 'npt' => null,
                     'general' => '~^(?:[2579]\\d{5,14}|49(?:[34]0|69|8\\d)\\d\\d?|49(?:37|49|60|7[089]|9\\d)\\d{1,3}|49(?:2[024-9]|3[2-689]|7[1-7])\\d{1,8}|(?:1|[368]\\d|4[0-8])\\d{3,13}|49(?:[015]\\d|2[13]|31|[46][1-8])\\d{1,9})$~u',
-                    'lengths' => array(4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-                    'local' => array(2, 3),
-                    'internal' => 3,
-                    'formats' => array(),
-                    'strict' => true,
-                    'intl' => null,
+                    'lengths' => array(4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), 'local' => array(2, 3),
+                    'internal' => 3, 'formats' => array(), 'strict' => true, 'intl' => null,
                     'regions' => array(
                         array(
                             'DE', '49', null,

@@ -19,14 +19,9 @@ if (!function_exists('itgrix_gen_process_originate_params_0b778819')) {
             if (isset($data['extension']) && is_string($data['extension'])) {
                 // originate: format national, region BY
                 $data['extension'] = itgrix_gen_bd407bdf_phone_national($data['extension'], array(
-                    'cc' => '375',
-                    'idd' => '~^(?:810)~u',
-                    'npp' => '~^(?:0|80?)~u',
-                    'npt' => null,
+                    'cc' => '375', 'idd' => '~^(?:810)~u', 'npp' => '~^(?:0|80?)~u', 'npt' => null,
                     'general' => '~^(?:(?:[12]\\d|33|44|902)\\d{7}|8(?:0[0-79]\\d{5,7}|[1-7]\\d{9})|8(?:1[0-489]|[5-79]\\d)\\d{7}|8[1-79]\\d{6,7}|8[0-79]\\d{5}|8\\d{5})$~u',
-                    'lengths' => array(6, 7, 8, 9, 10, 11),
-                    'local' => array(5),
-                    'internal' => 5,
+                    'lengths' => array(6, 7, 8, 9, 10, 11), 'local' => array(5), 'internal' => 5,
                     'formats' => array(
                         array('~^(?:(\\d{3})(\\d{3}))$~u', '8 ${1} ${2}', '~^(?:800)~u'),
                         array('~^(?:(\\d{3})(\\d{2})(\\d{2,4}))$~u', '8 ${1} ${2} ${3}', '~^(?:800)~u'),
@@ -43,8 +38,7 @@ if (!function_exists('itgrix_gen_process_originate_params_0b778819')) {
                         array('~^(?:(\\d{2})(\\d{3})(\\d{2})(\\d{2}))$~u', '8 0${1} ${2}-${3}-${4}', '~^(?:[1-4])~u'),
                         array('~^(?:(\\d{3})(\\d{3,4})(\\d{4}))$~u', '8 ${1} ${2} ${3}', '~^(?:[89])~u'),
                     ),
-                    'strict' => true,
-                    'intl' => null,
+                    'strict' => true, 'intl' => null,
                     'regions' => array(
                         array(
                             'BY', '375', null,

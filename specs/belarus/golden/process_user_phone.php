@@ -16,18 +16,10 @@ if (!function_exists('itgrix_gen_process_user_phone_0b778819')) {
             if (isset($data['phone']) && is_string($data['phone'])) {
                 // phones.user: format e164, region BY
                 $data['phone'] = itgrix_gen_d6808baf_phone_e164($data['phone'], array(
-                    'cc' => '375',
-                    'idd' => '~^(?:810)~u',
-                    'npp' => '~^(?:0|80?)~u',
-                    'npt' => null,
+                    'cc' => '375', 'idd' => '~^(?:810)~u', 'npp' => '~^(?:0|80?)~u', 'npt' => null,
                     'general' => '~^(?:(?:[12]\\d|33|44|902)\\d{7}|8(?:0[0-79]\\d{5,7}|[1-7]\\d{9})|8(?:1[0-489]|[5-79]\\d)\\d{7}|8[1-79]\\d{6,7}|8[0-79]\\d{5}|8\\d{5})$~u',
-                    'lengths' => array(6, 7, 8, 9, 10, 11),
-                    'local' => array(5),
-                    'internal' => 5,
-                    'formats' => array(),
-                    'strict' => false,
-                    'intl' => null,
-                    'regions' => array(),
+                    'lengths' => array(6, 7, 8, 9, 10, 11), 'local' => array(5), 'internal' => 5,
+                    'formats' => array(), 'strict' => false, 'intl' => null, 'regions' => array(),
                 ), true);
             }
             return itgrix_gen_dd1d38ed_reply($data);

@@ -16,13 +16,8 @@ if (!function_exists('itgrix_gen_process_client_phone_b31ec20e')) {
             if (isset($data['phone']) && is_string($data['phone'])) {
                 // phones.client: format national, region RU
                 $data['phone'] = itgrix_gen_bd407bdf_phone_national($data['phone'], array(
-                    'cc' => '7',
-                    'idd' => '~^(?:810)~u',
-                    'npp' => '~^(?:8)~u',
-                    'npt' => null,
-                    'general' => '~^(?:8\\d{13}|[347-9]\\d{9})$~u',
-                    'lengths' => array(10, 14),
-                    'local' => array(7),
+                    'cc' => '7', 'idd' => '~^(?:810)~u', 'npp' => '~^(?:8)~u', 'npt' => null,
+                    'general' => '~^(?:8\\d{13}|[347-9]\\d{9})$~u', 'lengths' => array(10, 14), 'local' => array(7),
                     'internal' => 9,
                     'formats' => array(
                         array('~^(?:(\\d{3})(\\d{2})(\\d{2}))$~u', '${1}-${2}-${3}', '~^(?:[0-79])~u'),
@@ -43,8 +38,7 @@ if (!function_exists('itgrix_gen_process_client_phone_b31ec20e')) {
                         ),
                         array('~^(?:(\\d{4})(\\d{4})(\\d{3})(\\d{3}))$~u', '8 (${1}) ${2} ${3} ${4}', '~^(?:8)~u'),
                     ),
-                    'strict' => true,
-                    'intl' => null,
+                    'strict' => true, 'intl' => null,
                     'regions' => array(
                         array(
                             'RU', '7', '~^(?:[3489])~u',

@@ -16,13 +16,9 @@ if (!function_exists('itgrix_gen_process_client_phone_b2c01c8a')) {
             if (isset($data['phone']) && is_string($data['phone'])) {
                 // phones.client: format national, region DE
                 $data['phone'] = itgrix_gen_bd407bdf_phone_national($data['phone'], array(
-                    'cc' => '49',
-                    'idd' => '~^(?:00)~u',
-                    'npp' => '~^(?:0)~u',
-                    'npt' => null,
+                    'cc' => '49', 'idd' => '~^(?:00)~u', 'npp' => '~^(?:0)~u', 'npt' => null,
                     'general' => '~^(?:[2579]\\d{5,14}|49(?:[34]0|69|8\\d)\\d\\d?|49(?:37|49|60|7[089]|9\\d)\\d{1,3}|49(?:2[024-9]|3[2-689]|7[1-7])\\d{1,8}|(?:1|[368]\\d|4[0-8])\\d{3,13}|49(?:[015]\\d|2[13]|31|[46][1-8])\\d{1,9})$~u',
-                    'lengths' => array(4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-                    'local' => array(2, 3),
+                    'lengths' => array(4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), 'local' => array(2, 3),
                     'internal' => 4,
                     'formats' => array(
                         array('~^(?:(\\d{2})(\\d{3,13}))$~u', '0${1} ${2}', '~^(?:3[02]|40|[68]9)~u'),
@@ -52,8 +48,7 @@ if (!function_exists('itgrix_gen_process_client_phone_b2c01c8a')) {
                         array('~^(?:(\\d{4})(\\d{2})(\\d{7}))$~u', '0${1} ${2} ${3}', '~^(?:15[279])~u'),
                         array('~^(?:(\\d{3})(\\d{2})(\\d{8}))$~u', '0${1} ${2} ${3}', '~^(?:15)~u'),
                     ),
-                    'strict' => true,
-                    'intl' => null,
+                    'strict' => true, 'intl' => null,
                     'regions' => array(
                         array(
                             'DE', '49', null,

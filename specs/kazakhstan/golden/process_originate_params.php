@@ -19,16 +19,9 @@ if (!function_exists('itgrix_gen_process_originate_params_4451df57')) {
             if (isset($data['extension']) && is_string($data['extension'])) {
                 // originate: format e164, region KZ
                 $data['extension'] = itgrix_gen_d6808baf_phone_e164($data['extension'], array(
-                    'cc' => '7',
-                    'idd' => '~^(?:810)~u',
-                    'npp' => '~^(?:8)~u',
-                    'npt' => null,
-                    'general' => '~^(?:8\\d{13}|[78]\\d{9})$~u',
-                    'lengths' => array(10, 14),
-                    'local' => array(5, 6, 7),
-                    'internal' => 9,
-                    'formats' => array(),
-                    'strict' => true,
+                    'cc' => '7', 'idd' => '~^(?:810)~u', 'npp' => '~^(?:8)~u', 'npt' => null,
+                    'general' => '~^(?:8\\d{13}|[78]\\d{9})$~u', 'lengths' => array(10, 14),
+                    'local' => array(5, 6, 7), 'internal' => 9, 'formats' => array(), 'strict' => true,
                     'intl' => array(
                         'npp' => '~^(?:8)~u',
                         'npt' => null,
@@ -50,14 +43,14 @@ if (!function_exists('itgrix_gen_process_originate_params_4451df57')) {
             }
             // originate.rules[0]: number_type is "mobile"
             if (array_intersect(
-                itgrix_gen_d367224f_number_types(itgrix_gen_41292ca2_client_phone($params)),
+                itgrix_gen_52b35fb5_number_types(itgrix_gen_41292ca2_client_phone($params)),
                 array('mobile')
             )) {
                 $data['context'] = 'from-crm-mobile';
             }
             // originate.rules[1]: client_phone matches "^\\+7727" (as sent or as written)
             if (itgrix_gen_41783fec_matches(
-                itgrix_gen_ced3bc53_client_phones(itgrix_gen_41292ca2_client_phone($params, $name)),
+                itgrix_gen_dfcd8186_client_phones(itgrix_gen_41292ca2_client_phone($params, $name)),
                 array('~^\\+7727~u')
             )) {
                 $data['context'] = 'from-crm-almaty';
@@ -424,63 +417,16 @@ if (!function_exists('itgrix_gen_41292ca2_client_phone')) {
             : itgrix_gen_3759e7a7_seen($values, $params, $name, 'client_phone', 'params.extension, extension, PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten', array('incoming', 'outgoing'), array(array('path' => 'call_full.channel.type')));
     }
 }
-if (!function_exists('itgrix_gen_ced3bc53_client_phones')) {
-    // the client's numbers as sent and in E.164, by the numbering plan of "KZ"
-    function itgrix_gen_ced3bc53_client_phones($values) {
-        if (!is_array($values)) {
-            return $values;
-        }
-        return array_merge($values, itgrix_gen_420ae890_phones_e164($values, array(
-            'cc' => '7',
-            'idd' => '~^(?:810)~u',
-            'npp' => '~^(?:8)~u',
-            'npt' => null,
-            'general' => '~^(?:8\\d{13}|[78]\\d{9})$~u',
-            'lengths' => array(10, 14),
-            'local' => array(5, 6, 7),
-            'internal' => 9,
-            'formats' => array(),
-            'strict' => true,
-            'intl' => array(
-                'npp' => '~^(?:8)~u',
-                'npt' => null,
-                'general' => '~^(?:8\\d{13}|[347-9]\\d{9})$~u',
-                'lengths' => array(10, 14),
-                'local' => array(7),
-            ),
-            'regions' => array(
-                array(
-                    'RU', '7', '~^(?:[3489])~u',
-                    '~^(?=(?:\\d{10}|\\d{14})$)(?=(?:8\\d{13}|[347-9]\\d{9})$)(?:(?=(?:\\d{10})$)(?:80[39]\\d{7})|(?=(?:\\d{10}|\\d{14})$)(?:8(?:0[04]|108\\d{3})\\d{7})|(?=(?:\\d{10})$)(?:808\\d{7})|(?=(?:\\d{10})$)(?:(?:3(?:0[12]|36|4[1-35-79]|5[1-3]|65|8[1-58]|9[0145])|4(?:01|1[1356]|2[13467]|7[1-5]|8[1-7]|9[1-689])|8(?:1[1-8]|2[01]|3[13-6]|4[0-8]|5[15-7]|6[0-35-79]|7[1-37-9]))\\d{7})|(?=(?:\\d{10})$)(?:9(?:[0-24-9]\\d{4}|3(?:0(?:0(?:05|[124579]\\d|3[0-7]|6[0-49]|8[04-9])|[1-9]\\d\\d)|[1-9]\\d{3}))\\d{4}))$~u',
-                ),
-                array(
-                    'KZ', '7', '~^(?:7)~u',
-                    '~^(?=(?:\\d{10}|\\d{14})$)(?=(?:8\\d{13}|[78]\\d{9})$)(?:(?=(?:\\d{10})$)(?:809\\d{7})|(?=(?:\\d{10}|\\d{14})$)(?:8(?:00|108\\d{3})\\d{7})|(?=(?:\\d{10})$)(?:751\\d{7})|(?=(?:\\d{10})$)(?:808\\d{7})|(?=(?:\\d{10})$)(?:7(?:1(?:0(?:[23]\\d|4[0-3]|59|63)|1(?:[23]\\d|4[0-79]|59)|2(?:[23]\\d|59)|3(?:2\\d|3[0-79]|4[0-35-9]|59)|4(?:[24]\\d|3[013-9]|5[1-9]|97)|5(?:2\\d|3[1-9]|4[0-7]|59)|6(?:[2-4]\\d|5[19]|61)|72\\d|8(?:[27]\\d|3[1-46-9]|4[0-5]|59))|2(?:1(?:[23]\\d|4[46-9]|5[3469])|2(?:2\\d|3[0679]|46|5[12679])|3(?:[2-4]\\d|5[139])|4(?:2\\d|3[1-35-9]|59)|5(?:[23]\\d|4[0-8]|59|61)|6(?:2\\d|3[1-9]|4[0-4]|59)|7(?:[2379]\\d|40|5[279])|8(?:[23]\\d|4[0-3]|59)|9(?:2\\d|3[124578]|59)))\\d{5})|(?=(?:\\d{10})$)(?:7(?:0[0-25-8]|47|6[0-4]|7[15-8]|85)\\d{7}))$~u',
-                ),
-            ),
-        )));
-    }
-}
-if (!function_exists('itgrix_gen_d367224f_number_types')) {
+if (!function_exists('itgrix_gen_52b35fb5_number_types')) {
     // the types of the client's number, by the numbering plan of "KZ"
-    function itgrix_gen_d367224f_number_types($values) {
+    function itgrix_gen_52b35fb5_number_types($values) {
         return itgrix_gen_ee11e9d3_number_types($values, array(
-            'cc' => '7',
-            'idd' => '~^(?:810)~u',
-            'npp' => '~^(?:8)~u',
-            'npt' => null,
-            'general' => '~^(?:8\\d{13}|[78]\\d{9})$~u',
-            'lengths' => array(10, 14),
-            'local' => array(5, 6, 7),
-            'internal' => 9,
-            'formats' => array(),
-            'strict' => true,
+            'cc' => '7', 'idd' => '~^(?:810)~u', 'npp' => '~^(?:8)~u', 'npt' => null,
+            'general' => '~^(?:8\\d{13}|[78]\\d{9})$~u', 'lengths' => array(10, 14),
+            'local' => array(5, 6, 7), 'internal' => 9, 'formats' => array(), 'strict' => true,
             'intl' => array(
-                'npp' => '~^(?:8)~u',
-                'npt' => null,
-                'general' => '~^(?:8\\d{13}|[347-9]\\d{9})$~u',
-                'lengths' => array(10, 14),
-                'local' => array(7),
+                'npp' => '~^(?:8)~u', 'npt' => null, 'general' => '~^(?:8\\d{13}|[347-9]\\d{9})$~u',
+                'lengths' => array(10, 14), 'local' => array(7),
             ),
             'regions' => array(
                 array(
@@ -518,6 +464,33 @@ if (!function_exists('itgrix_gen_d367224f_number_types')) {
                 array('mobile', '~^(?:7(?:0[0-25-8]|47|6[0-4]|7[15-8]|85)\\d{7})$~u'),
             ),
         ));
+    }
+}
+if (!function_exists('itgrix_gen_dfcd8186_client_phones')) {
+    // the client's numbers as sent and in E.164, by the numbering plan of "KZ"
+    function itgrix_gen_dfcd8186_client_phones($values) {
+        if (!is_array($values)) {
+            return $values;
+        }
+        return array_merge($values, itgrix_gen_420ae890_phones_e164($values, array(
+            'cc' => '7', 'idd' => '~^(?:810)~u', 'npp' => '~^(?:8)~u', 'npt' => null,
+            'general' => '~^(?:8\\d{13}|[78]\\d{9})$~u', 'lengths' => array(10, 14),
+            'local' => array(5, 6, 7), 'internal' => 9, 'formats' => array(), 'strict' => true,
+            'intl' => array(
+                'npp' => '~^(?:8)~u', 'npt' => null, 'general' => '~^(?:8\\d{13}|[347-9]\\d{9})$~u',
+                'lengths' => array(10, 14), 'local' => array(7),
+            ),
+            'regions' => array(
+                array(
+                    'RU', '7', '~^(?:[3489])~u',
+                    '~^(?=(?:\\d{10}|\\d{14})$)(?=(?:8\\d{13}|[347-9]\\d{9})$)(?:(?=(?:\\d{10})$)(?:80[39]\\d{7})|(?=(?:\\d{10}|\\d{14})$)(?:8(?:0[04]|108\\d{3})\\d{7})|(?=(?:\\d{10})$)(?:808\\d{7})|(?=(?:\\d{10})$)(?:(?:3(?:0[12]|36|4[1-35-79]|5[1-3]|65|8[1-58]|9[0145])|4(?:01|1[1356]|2[13467]|7[1-5]|8[1-7]|9[1-689])|8(?:1[1-8]|2[01]|3[13-6]|4[0-8]|5[15-7]|6[0-35-79]|7[1-37-9]))\\d{7})|(?=(?:\\d{10})$)(?:9(?:[0-24-9]\\d{4}|3(?:0(?:0(?:05|[124579]\\d|3[0-7]|6[0-49]|8[04-9])|[1-9]\\d\\d)|[1-9]\\d{3}))\\d{4}))$~u',
+                ),
+                array(
+                    'KZ', '7', '~^(?:7)~u',
+                    '~^(?=(?:\\d{10}|\\d{14})$)(?=(?:8\\d{13}|[78]\\d{9})$)(?:(?=(?:\\d{10})$)(?:809\\d{7})|(?=(?:\\d{10}|\\d{14})$)(?:8(?:00|108\\d{3})\\d{7})|(?=(?:\\d{10})$)(?:751\\d{7})|(?=(?:\\d{10})$)(?:808\\d{7})|(?=(?:\\d{10})$)(?:7(?:1(?:0(?:[23]\\d|4[0-3]|59|63)|1(?:[23]\\d|4[0-79]|59)|2(?:[23]\\d|59)|3(?:2\\d|3[0-79]|4[0-35-9]|59)|4(?:[24]\\d|3[013-9]|5[1-9]|97)|5(?:2\\d|3[1-9]|4[0-7]|59)|6(?:[2-4]\\d|5[19]|61)|72\\d|8(?:[27]\\d|3[1-46-9]|4[0-5]|59))|2(?:1(?:[23]\\d|4[46-9]|5[3469])|2(?:2\\d|3[0679]|46|5[12679])|3(?:[2-4]\\d|5[139])|4(?:2\\d|3[1-35-9]|59)|5(?:[23]\\d|4[0-8]|59|61)|6(?:2\\d|3[1-9]|4[0-4]|59)|7(?:[2379]\\d|40|5[279])|8(?:[23]\\d|4[0-3]|59)|9(?:2\\d|3[124578]|59)))\\d{5})|(?=(?:\\d{10})$)(?:7(?:0[0-25-8]|47|6[0-4]|7[15-8]|85)\\d{7}))$~u',
+                ),
+            ),
+        )));
     }
 }
 return itgrix_gen_process_originate_params_4451df57(isset($params) ? $params : null);

@@ -15,7 +15,7 @@ if (!function_exists('itgrix_gen_process_task_creation_params_4451df57')) {
             $fields = isset($params['fields']) && is_array($params['fields']) ? $params['fields'] : array();
             // tasks.set
             $fields['TITLE'] = 'Missed call '
-                . itgrix_gen_629c8e79_client_number(itgrix_gen_b621337e_text(itgrix_gen_80e55951_client_phone($params)))
+                . itgrix_gen_08a4211d_client_number(itgrix_gen_b621337e_text(itgrix_gen_80e55951_client_phone($params)))
                 . ' ('
                 . itgrix_gen_b621337e_text(itgrix_gen_80e55951_client_phone($params))
                 . '), '
@@ -350,29 +350,17 @@ if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
 }
-if (!function_exists('itgrix_gen_3b349277_direction')) {
-    function itgrix_gen_3b349277_direction($params) {
-        return itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.channel.type')), array());
-    }
-}
-if (!function_exists('itgrix_gen_629c8e79_client_number')) {
+if (!function_exists('itgrix_gen_08a4211d_client_number')) {
     // phones.client: the client's number as process_client_phone.php answers it
-    function itgrix_gen_629c8e79_client_number($phone) {
+    function itgrix_gen_08a4211d_client_number($phone) {
         if (!is_string($phone)) {
             return $phone;
         }
         // phones.client: format e164, region KZ
         $phone = itgrix_gen_d6808baf_phone_e164($phone, array(
-            'cc' => '7',
-            'idd' => '~^(?:810)~u',
-            'npp' => '~^(?:8)~u',
-            'npt' => null,
-            'general' => '~^(?:8\\d{13}|[78]\\d{9})$~u',
-            'lengths' => array(10, 14),
-            'local' => array(5, 6, 7),
-            'internal' => 9,
-            'formats' => array(),
-            'strict' => true,
+            'cc' => '7', 'idd' => '~^(?:810)~u', 'npp' => '~^(?:8)~u', 'npt' => null,
+            'general' => '~^(?:8\\d{13}|[78]\\d{9})$~u', 'lengths' => array(10, 14),
+            'local' => array(5, 6, 7), 'internal' => 9, 'formats' => array(), 'strict' => true,
             'intl' => array('npp' => '~^(?:8)~u', 'npt' => null, 'general' => '~^(?:8\\d{13}|[347-9]\\d{9})$~u', 'lengths' => array(10, 14), 'local' => array(7)),
             'regions' => array(
                 array(
@@ -386,6 +374,11 @@ if (!function_exists('itgrix_gen_629c8e79_client_number')) {
             ),
         ), true);
         return $phone;
+    }
+}
+if (!function_exists('itgrix_gen_3b349277_direction')) {
+    function itgrix_gen_3b349277_direction($params) {
+        return itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.channel.type')), array());
     }
 }
 if (!function_exists('itgrix_gen_7131b8f7_start_time')) {

@@ -16,16 +16,9 @@ if (!function_exists('itgrix_gen_process_client_phone_e98a7a0a')) {
             if (isset($data['phone']) && is_string($data['phone'])) {
                 // phones.client: format e164, region KZ
                 $data['phone'] = itgrix_gen_d6808baf_phone_e164($data['phone'], array(
-                    'cc' => '7',
-                    'idd' => '~^(?:810)~u',
-                    'npp' => '~^(?:8)~u',
-                    'npt' => null,
-                    'general' => '~^(?:8\\d{13}|[78]\\d{9})$~u',
-                    'lengths' => array(10, 14),
-                    'local' => array(5, 6, 7),
-                    'internal' => 9,
-                    'formats' => array(),
-                    'strict' => true,
+                    'cc' => '7', 'idd' => '~^(?:810)~u', 'npp' => '~^(?:8)~u', 'npt' => null,
+                    'general' => '~^(?:8\\d{13}|[78]\\d{9})$~u', 'lengths' => array(10, 14),
+                    'local' => array(5, 6, 7), 'internal' => 9, 'formats' => array(), 'strict' => true,
                     'intl' => array(
                         'npp' => '~^(?:8)~u',
                         'npt' => null,

@@ -19,17 +19,9 @@ if (!function_exists('itgrix_gen_process_originate_params_4697ef32')) {
             if (isset($data['extension']) && is_string($data['extension'])) {
                 // originate: format e164, region RU
                 $data['extension'] = itgrix_gen_d6808baf_phone_e164($data['extension'], array(
-                    'cc' => '7',
-                    'idd' => '~^(?:810)~u',
-                    'npp' => '~^(?:8)~u',
-                    'npt' => null,
-                    'general' => '~^(?:8\\d{13}|[347-9]\\d{9})$~u',
-                    'lengths' => array(10, 14),
-                    'local' => array(7),
-                    'internal' => 9,
-                    'formats' => array(),
-                    'strict' => true,
-                    'intl' => null,
+                    'cc' => '7', 'idd' => '~^(?:810)~u', 'npp' => '~^(?:8)~u', 'npt' => null,
+                    'general' => '~^(?:8\\d{13}|[347-9]\\d{9})$~u', 'lengths' => array(10, 14), 'local' => array(7),
+                    'internal' => 9, 'formats' => array(), 'strict' => true, 'intl' => null,
                     'regions' => array(
                         array(
                             'RU', '7', '~^(?:[3489])~u',

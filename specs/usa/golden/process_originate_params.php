@@ -19,21 +19,15 @@ if (!function_exists('itgrix_gen_process_originate_params_5fc90ab3')) {
             if (isset($data['extension']) && is_string($data['extension'])) {
                 // originate: format national, region US
                 $data['extension'] = itgrix_gen_bd407bdf_phone_national($data['extension'], array(
-                    'cc' => '1',
-                    'idd' => '~^(?:011)~u',
-                    'npp' => '~^(?:1)~u',
-                    'npt' => null,
-                    'general' => '~^(?:[2-9]\\d{9}|3\\d{6})$~u',
-                    'lengths' => array(10),
-                    'local' => array(7),
+                    'cc' => '1', 'idd' => '~^(?:011)~u', 'npp' => '~^(?:1)~u', 'npt' => null,
+                    'general' => '~^(?:[2-9]\\d{9}|3\\d{6})$~u', 'lengths' => array(10), 'local' => array(7),
                     'internal' => 9,
                     'formats' => array(
                         array('~^(?:(\\d{3})(\\d{4}))$~u', '${1}-${2}', '~^(?:310)~u'),
                         array('~^(?:(\\d{3})(\\d{4}))$~u', '${1}-${2}', '~^(?:[24-9]|3(?:[02-9]|1[1-9]))~u'),
                         array('~^(?:(\\d{3})(\\d{3})(\\d{4}))$~u', '(${1}) ${2}-${3}', '~^(?:[2-9])~u'),
                     ),
-                    'strict' => true,
-                    'intl' => null,
+                    'strict' => true, 'intl' => null,
                     'regions' => array(
                         array(
                             'US', '1', null,

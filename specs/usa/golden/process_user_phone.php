@@ -16,17 +16,9 @@ if (!function_exists('itgrix_gen_process_user_phone_5fc90ab3')) {
             if (isset($data['phone']) && is_string($data['phone'])) {
                 // phones.user: format digits, region US
                 $data['phone'] = itgrix_gen_d6808baf_phone_e164($data['phone'], array(
-                    'cc' => '1',
-                    'idd' => '~^(?:011)~u',
-                    'npp' => '~^(?:1)~u',
-                    'npt' => null,
-                    'general' => '~^(?:[2-9]\\d{9}|3\\d{6})$~u',
-                    'lengths' => array(10),
-                    'local' => array(7),
-                    'internal' => 9,
-                    'formats' => array(),
-                    'strict' => true,
-                    'intl' => null,
+                    'cc' => '1', 'idd' => '~^(?:011)~u', 'npp' => '~^(?:1)~u', 'npt' => null,
+                    'general' => '~^(?:[2-9]\\d{9}|3\\d{6})$~u', 'lengths' => array(10), 'local' => array(7),
+                    'internal' => 9, 'formats' => array(), 'strict' => true, 'intl' => null,
                     'regions' => array(
                         array(
                             'US', '1', null,

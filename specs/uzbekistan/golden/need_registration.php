@@ -14,14 +14,14 @@ if (!function_exists('itgrix_gen_need_registration_1c438aa8')) {
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // registration.rules[0]: client_phone is "71 234-56-78" (as sent or as written) -> skip
             if (array_intersect(
-                itgrix_gen_e3fac9a0_client_phones(itgrix_gen_bd052501_client_phone($params, $name)),
-                itgrix_gen_e3fac9a0_client_phones(array('71 234-56-78'))
+                itgrix_gen_bc0d95a7_client_phones(itgrix_gen_bd052501_client_phone($params, $name)),
+                itgrix_gen_bc0d95a7_client_phones(array('71 234-56-78'))
             )) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.rules[1]: client_phone matches "^\\+99890000" (as sent or as written) -> skip
             if (itgrix_gen_41783fec_matches(
-                itgrix_gen_e3fac9a0_client_phones(itgrix_gen_bd052501_client_phone($params, $name)),
+                itgrix_gen_bc0d95a7_client_phones(itgrix_gen_bd052501_client_phone($params, $name)),
                 array('~^\\+99890000~u')
             )) {
                 return array('state' => 'success', 'data' => array('result' => false));
@@ -306,36 +306,17 @@ if (!function_exists('itgrix_gen_3b349277_direction')) {
         return itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.channel.type')), array());
     }
 }
-if (!function_exists('itgrix_gen_bd052501_client_phone')) {
-    function itgrix_gen_bd052501_client_phone($params, $name = null) {
-        $values = itgrix_gen_fce3ff4a_collect($params, array(
-            array('path' => 'PHONE_NUMBER'),
-            array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
-            array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
-        ), itgrix_gen_3b349277_direction($params));
-        return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_3759e7a7_seen($values, $params, $name, 'client_phone', 'PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten', array('incoming', 'outgoing'), array(array('path' => 'call_full.channel.type')));
-    }
-}
-if (!function_exists('itgrix_gen_dbac7a2c_client_number')) {
+if (!function_exists('itgrix_gen_8861f057_client_number')) {
     // phones.client: the client's number as process_client_phone.php answers it
-    function itgrix_gen_dbac7a2c_client_number($phone) {
+    function itgrix_gen_8861f057_client_number($phone) {
         if (!is_string($phone)) {
             return $phone;
         }
         // phones.client: format e164, region UZ
         $phone = itgrix_gen_d6808baf_phone_e164($phone, array(
-            'cc' => '998',
-            'idd' => '~^(?:00)~u',
-            'npp' => null,
-            'npt' => null,
-            'general' => '~^(?:(?:20|33|[5-9]\\d)\\d{7})$~u',
-            'lengths' => array(9),
-            'local' => array(),
-            'internal' => 8,
-            'formats' => array(),
-            'strict' => true,
-            'intl' => null,
+            'cc' => '998', 'idd' => '~^(?:00)~u', 'npp' => null, 'npt' => null,
+            'general' => '~^(?:(?:20|33|[5-9]\\d)\\d{7})$~u', 'lengths' => array(9), 'local' => array(),
+            'internal' => 8, 'formats' => array(), 'strict' => true, 'intl' => null,
             'regions' => array(
                 array(
                     'UZ', '998', null,
@@ -346,17 +327,28 @@ if (!function_exists('itgrix_gen_dbac7a2c_client_number')) {
         return $phone;
     }
 }
-if (!function_exists('itgrix_gen_e3fac9a0_client_phones')) {
+if (!function_exists('itgrix_gen_bc0d95a7_client_phones')) {
     // the client's numbers as sent and as phones.client writes them
-    function itgrix_gen_e3fac9a0_client_phones($values) {
+    function itgrix_gen_bc0d95a7_client_phones($values) {
         if (!is_array($values)) {
             return $values;
         }
         $out = $values;
         foreach ($values as $value) {
-            $out[] = itgrix_gen_dbac7a2c_client_number($value);
+            $out[] = itgrix_gen_8861f057_client_number($value);
         }
         return $out;
+    }
+}
+if (!function_exists('itgrix_gen_bd052501_client_phone')) {
+    function itgrix_gen_bd052501_client_phone($params, $name = null) {
+        $values = itgrix_gen_fce3ff4a_collect($params, array(
+            array('path' => 'PHONE_NUMBER'),
+            array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
+            array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
+        ), itgrix_gen_3b349277_direction($params));
+        return $name === null || count($values) > 0 ? $values
+            : itgrix_gen_3759e7a7_seen($values, $params, $name, 'client_phone', 'PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten', array('incoming', 'outgoing'), array(array('path' => 'call_full.channel.type')));
     }
 }
 return itgrix_gen_need_registration_1c438aa8(isset($params) ? $params : null);

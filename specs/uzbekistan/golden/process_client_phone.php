@@ -16,17 +16,9 @@ if (!function_exists('itgrix_gen_process_client_phone_1c438aa8')) {
             if (isset($data['phone']) && is_string($data['phone'])) {
                 // phones.client: format e164, region UZ
                 $data['phone'] = itgrix_gen_d6808baf_phone_e164($data['phone'], array(
-                    'cc' => '998',
-                    'idd' => '~^(?:00)~u',
-                    'npp' => null,
-                    'npt' => null,
-                    'general' => '~^(?:(?:20|33|[5-9]\\d)\\d{7})$~u',
-                    'lengths' => array(9),
-                    'local' => array(),
-                    'internal' => 8,
-                    'formats' => array(),
-                    'strict' => true,
-                    'intl' => null,
+                    'cc' => '998', 'idd' => '~^(?:00)~u', 'npp' => null, 'npt' => null,
+                    'general' => '~^(?:(?:20|33|[5-9]\\d)\\d{7})$~u', 'lengths' => array(9), 'local' => array(),
+                    'internal' => 8, 'formats' => array(), 'strict' => true, 'intl' => null,
                     'regions' => array(
                         array(
                             'UZ', '998', null,

@@ -19,7 +19,7 @@ if (!function_exists('itgrix_gen_process_final_params_1c438aa8')) {
             // final_params.rules[0]: status is "304" and the number's country is "KZ" or "RU"
             if (array_intersect(itgrix_gen_1bf73765_status($params, $name), array('304'))
                 && array_intersect(
-                    itgrix_gen_57dda3c8_countries(itgrix_gen_80e55951_client_phone($params)),
+                    itgrix_gen_83c9708f_countries(itgrix_gen_80e55951_client_phone($params)),
                     array('KZ', 'RU')
                 )) {
                 $data['USER_ID'] = 45;
@@ -27,7 +27,7 @@ if (!function_exists('itgrix_gen_process_final_params_1c438aa8')) {
             // final_params.rules[1]: status is "304" and the number's country is "unknown"
             if (array_intersect(itgrix_gen_1bf73765_status($params, $name), array('304'))
                 && array_intersect(
-                    itgrix_gen_57dda3c8_countries(itgrix_gen_80e55951_client_phone($params)),
+                    itgrix_gen_83c9708f_countries(itgrix_gen_80e55951_client_phone($params)),
                     array('unknown')
                 )) {
                 $data['USER_ID'] = 2;
@@ -331,21 +331,22 @@ if (!function_exists('itgrix_gen_3b349277_direction')) {
         return itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.channel.type')), array());
     }
 }
-if (!function_exists('itgrix_gen_57dda3c8_countries')) {
+if (!function_exists('itgrix_gen_80e55951_client_phone')) {
+    function itgrix_gen_80e55951_client_phone($params) {
+        return itgrix_gen_fce3ff4a_collect($params, array(
+            array('path' => 'PHONE_NUMBER'),
+            array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
+            array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
+        ), itgrix_gen_3b349277_direction($params));
+    }
+}
+if (!function_exists('itgrix_gen_83c9708f_countries')) {
     // the countries of the client's numbers, read with the numbering plan of "UZ"
-    function itgrix_gen_57dda3c8_countries($values) {
+    function itgrix_gen_83c9708f_countries($values) {
         return itgrix_gen_75a30e0c_phone_countries($values, array(
-            'cc' => '998',
-            'idd' => '~^(?:00)~u',
-            'npp' => null,
-            'npt' => null,
-            'general' => '~^(?:(?:20|33|[5-9]\\d)\\d{7})$~u',
-            'lengths' => array(9),
-            'local' => array(),
-            'internal' => 8,
-            'formats' => array(),
-            'strict' => true,
-            'intl' => null,
+            'cc' => '998', 'idd' => '~^(?:00)~u', 'npp' => null, 'npt' => null,
+            'general' => '~^(?:(?:20|33|[5-9]\\d)\\d{7})$~u', 'lengths' => array(9), 'local' => array(),
+            'internal' => 8, 'formats' => array(), 'strict' => true, 'intl' => null,
             'regions' => array(
                 array(
                     'UZ', '998', null,
@@ -361,15 +362,6 @@ if (!function_exists('itgrix_gen_57dda3c8_countries')) {
                 ),
             ),
         ));
-    }
-}
-if (!function_exists('itgrix_gen_80e55951_client_phone')) {
-    function itgrix_gen_80e55951_client_phone($params) {
-        return itgrix_gen_fce3ff4a_collect($params, array(
-            array('path' => 'PHONE_NUMBER'),
-            array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
-            array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
-        ), itgrix_gen_3b349277_direction($params));
     }
 }
 return itgrix_gen_process_final_params_1c438aa8(isset($params) ? $params : null);

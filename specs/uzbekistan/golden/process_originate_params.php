@@ -19,21 +19,15 @@ if (!function_exists('itgrix_gen_process_originate_params_1c438aa8')) {
             if (isset($data['extension']) && is_string($data['extension'])) {
                 // originate: format dial, region UZ
                 $data['extension'] = itgrix_gen_a2c89290_phone_dial($data['extension'], array(
-                    'cc' => '998',
-                    'idd' => '~^(?:00)~u',
-                    'npp' => null,
-                    'npt' => null,
-                    'general' => '~^(?:(?:20|33|[5-9]\\d)\\d{7})$~u',
-                    'lengths' => array(9),
-                    'local' => array(),
+                    'cc' => '998', 'idd' => '~^(?:00)~u', 'npp' => null, 'npt' => null,
+                    'general' => '~^(?:(?:20|33|[5-9]\\d)\\d{7})$~u', 'lengths' => array(9), 'local' => array(),
                     'internal' => 8,
                     'formats' => array(array(
                         '~^(?:(\\d{2})(\\d{3})(\\d{2})(\\d{2}))$~u',
                         '${1} ${2} ${3} ${4}',
                         '~^(?:[235-9])~u'
                     )),
-                    'strict' => true,
-                    'intl' => null,
+                    'strict' => true, 'intl' => null,
                     'regions' => array(
                         array(
                             'UZ', '998', null,
@@ -45,7 +39,7 @@ if (!function_exists('itgrix_gen_process_originate_params_1c438aa8')) {
             }
             // originate.rules[0]: the number's country is "KZ" or "RU"
             if (array_intersect(
-                itgrix_gen_57dda3c8_countries(itgrix_gen_a22c8c34_client_phone($params)),
+                itgrix_gen_83c9708f_countries(itgrix_gen_a22c8c34_client_phone($params)),
                 array('KZ', 'RU')
             )) {
                 $data['context'] = 'from-crm-cis';
@@ -362,21 +356,13 @@ if (!function_exists('itgrix_gen_3b349277_direction')) {
         return itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.channel.type')), array());
     }
 }
-if (!function_exists('itgrix_gen_57dda3c8_countries')) {
+if (!function_exists('itgrix_gen_83c9708f_countries')) {
     // the countries of the client's numbers, read with the numbering plan of "UZ"
-    function itgrix_gen_57dda3c8_countries($values) {
+    function itgrix_gen_83c9708f_countries($values) {
         return itgrix_gen_75a30e0c_phone_countries($values, array(
-            'cc' => '998',
-            'idd' => '~^(?:00)~u',
-            'npp' => null,
-            'npt' => null,
-            'general' => '~^(?:(?:20|33|[5-9]\\d)\\d{7})$~u',
-            'lengths' => array(9),
-            'local' => array(),
-            'internal' => 8,
-            'formats' => array(),
-            'strict' => true,
-            'intl' => null,
+            'cc' => '998', 'idd' => '~^(?:00)~u', 'npp' => null, 'npt' => null,
+            'general' => '~^(?:(?:20|33|[5-9]\\d)\\d{7})$~u', 'lengths' => array(9), 'local' => array(),
+            'internal' => 8, 'formats' => array(), 'strict' => true, 'intl' => null,
             'regions' => array(
                 array(
                     'UZ', '998', null,

@@ -29,7 +29,7 @@ if (!function_exists('itgrix_gen_process_registration_params_1c438aa8')) {
             $data['CRM_SOURCE'] = 'CALL';
             // registration_params.rules[0]: the number's country is "KZ" or "RU"
             if (array_intersect(
-                itgrix_gen_57dda3c8_countries(itgrix_gen_3a75abd8_client_phone($params)),
+                itgrix_gen_83c9708f_countries(itgrix_gen_3a75abd8_client_phone($params)),
                 array('KZ', 'RU')
             )) {
                 $data['CRM_SOURCE'] = 'CIS';
@@ -367,21 +367,13 @@ if (!function_exists('itgrix_gen_3a75abd8_client_phone')) {
             : itgrix_gen_3759e7a7_seen($values, $params, $name, 'client_phone', 'PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten', array('incoming', 'outgoing'), array(array('path' => 'call_full.channel.type'), array('path' => 'TYPE', 'map' => array('1' => 'outgoing', '2' => 'incoming'))));
     }
 }
-if (!function_exists('itgrix_gen_57dda3c8_countries')) {
+if (!function_exists('itgrix_gen_83c9708f_countries')) {
     // the countries of the client's numbers, read with the numbering plan of "UZ"
-    function itgrix_gen_57dda3c8_countries($values) {
+    function itgrix_gen_83c9708f_countries($values) {
         return itgrix_gen_75a30e0c_phone_countries($values, array(
-            'cc' => '998',
-            'idd' => '~^(?:00)~u',
-            'npp' => null,
-            'npt' => null,
-            'general' => '~^(?:(?:20|33|[5-9]\\d)\\d{7})$~u',
-            'lengths' => array(9),
-            'local' => array(),
-            'internal' => 8,
-            'formats' => array(),
-            'strict' => true,
-            'intl' => null,
+            'cc' => '998', 'idd' => '~^(?:00)~u', 'npp' => null, 'npt' => null,
+            'general' => '~^(?:(?:20|33|[5-9]\\d)\\d{7})$~u', 'lengths' => array(9), 'local' => array(),
+            'internal' => 8, 'formats' => array(), 'strict' => true, 'intl' => null,
             'regions' => array(
                 array(
                     'UZ', '998', null,

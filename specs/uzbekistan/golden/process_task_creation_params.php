@@ -17,7 +17,7 @@ if (!function_exists('itgrix_gen_process_task_creation_params_1c438aa8')) {
             $fields['TITLE'] = 'Qoʻngʻiroq: '
                 . itgrix_gen_7cd20c5b_first(array(
                     itgrix_gen_b621337e_text(itgrix_gen_d819d100_entity_name($params)),
-                    itgrix_gen_dbac7a2c_client_number(
+                    itgrix_gen_8861f057_client_number(
                         itgrix_gen_b621337e_text(itgrix_gen_80e55951_client_phone($params))
                     )
                 ));
@@ -301,30 +301,17 @@ if (!function_exists('itgrix_gen_80e55951_client_phone')) {
         ), itgrix_gen_3b349277_direction($params));
     }
 }
-if (!function_exists('itgrix_gen_d819d100_entity_name')) {
-    function itgrix_gen_d819d100_entity_name($params) {
-        return itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.entity.name')), array());
-    }
-}
-if (!function_exists('itgrix_gen_dbac7a2c_client_number')) {
+if (!function_exists('itgrix_gen_8861f057_client_number')) {
     // phones.client: the client's number as process_client_phone.php answers it
-    function itgrix_gen_dbac7a2c_client_number($phone) {
+    function itgrix_gen_8861f057_client_number($phone) {
         if (!is_string($phone)) {
             return $phone;
         }
         // phones.client: format e164, region UZ
         $phone = itgrix_gen_d6808baf_phone_e164($phone, array(
-            'cc' => '998',
-            'idd' => '~^(?:00)~u',
-            'npp' => null,
-            'npt' => null,
-            'general' => '~^(?:(?:20|33|[5-9]\\d)\\d{7})$~u',
-            'lengths' => array(9),
-            'local' => array(),
-            'internal' => 8,
-            'formats' => array(),
-            'strict' => true,
-            'intl' => null,
+            'cc' => '998', 'idd' => '~^(?:00)~u', 'npp' => null, 'npt' => null,
+            'general' => '~^(?:(?:20|33|[5-9]\\d)\\d{7})$~u', 'lengths' => array(9), 'local' => array(),
+            'internal' => 8, 'formats' => array(), 'strict' => true, 'intl' => null,
             'regions' => array(
                 array(
                     'UZ', '998', null,
@@ -333,6 +320,11 @@ if (!function_exists('itgrix_gen_dbac7a2c_client_number')) {
             ),
         ), true);
         return $phone;
+    }
+}
+if (!function_exists('itgrix_gen_d819d100_entity_name')) {
+    function itgrix_gen_d819d100_entity_name($params) {
+        return itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.entity.name')), array());
     }
 }
 return itgrix_gen_process_task_creation_params_1c438aa8(isset($params) ? $params : null);
