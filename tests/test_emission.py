@@ -52,7 +52,9 @@ def test_example_fits_the_line_budget():
     # helper, runtime doc comments copied as their one-line summary (runtime.php keeps the rest),
     # a reply's documented keys read once (the pass-through answers them), and a phone plan's short
     # settings packed into rows.
-    assert lines(render(load(EXAMPLE))) <= 3372
+    # +116 for filled texts in replies mending bytes that are not UTF-8 (utf8_mend and utf8_valid in
+    # the three files whose replies hold placeholders): such a reply broke json_encode, so the call.
+    assert lines(render(load(EXAMPLE))) <= 3488
 
 
 def test_passthrough_files_are_short():

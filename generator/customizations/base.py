@@ -305,6 +305,11 @@ class FileContext:
         joined = " . ".join(parts)
         return "\n    . ".join(parts) if wrap and len(joined) > 90 else joined
 
+    def reply_text(self, expr: str) -> str:
+        """A filled text that goes into a reply: a byte of the call's data that is not UTF-8 becomes
+        U+FFFD, else the connector could not encode the reply as JSON and the call would break."""
+        return f"{self.fn('utf8_mend')}({expr}, false)"
+
     def placeholder(self, part: placeholders.Placeholder) -> str:
         if part.rest:  # {a ?? b}: the first alternative that is not empty
             return f"{self.fn('first')}(array({', '.join(self.placeholder(p) for p in part.options)}))"
@@ -439,7 +444,7 @@ class FileContext:
         if isinstance(value, str):
             parts = placeholders.parse(value)
             if placeholders.has_placeholders(parts):
-                return self.template(value)
+                return self.reply_text(self.template(value))
             return marked.php_string("".join(p for p in parts if isinstance(p, str)))
         if isinstance(value, dict):
             items = [f"{marked.php_string(str(k))} => {self.value(v, indent + 1)}" for k, v in value.items()]
@@ -463,7 +468,7 @@ class FileContext:
     def assignments(self, target: str, values: dict[str, Any]) -> list[str]:
         out = []
         for key, value in values.items():
-            expr = self.template(value, wrap=True) if self._is_template(value) else self.value(value)
+            expr = self.reply_text(self.template(value, wrap=True)) if self._is_template(value) else self.value(value)
             out.extend(f"{target}[{marked.php_string(str(key))}] = {expr};".split("\n"))
         return out
 

@@ -35,7 +35,10 @@ class AttachRecordUrl(ReplyMapCustomization):
                     say(section.description) + (" (values HTML-escaped)" if html else ""),
                 )
             )
-            out.append(f"$data['DESCRIPTION'] = {ctx.template(section.description, 'html' if html else None)};")
+            text = (
+                ctx.template(section.description, "html") if html else ctx.reply_text(ctx.template(section.description))
+            )
+            out.append(f"$data['DESCRIPTION'] = {text};")
         if section.description_type is not None:
             out.append(f"$data['DESCRIPTION_TYPE'] = {marked.php_int(section.description_type)};")
         return out

@@ -626,8 +626,9 @@ class Model:
         kind = section.description_type if section.description_type is not None else 3
         if section.description is not None:
             # README: "In an HTML record link the values are HTML-escaped" (3, HTML, is the
-            # default type); in text (1) and BBCode (2) they go as they are.
-            escape = html_escape if kind == 3 else (lambda v: v)
+            # default type); in text (1) and BBCode (2) they go as they are, a stray byte as U+FFFD
+            # (a reply the connector's JSON cannot carry would break the call).
+            escape = html_escape if kind == 3 else clean_utf8
             reply["data"]["DESCRIPTION"] = "".join(
                 part if isinstance(part, str) else escape(self.placeholder(part, call))
                 for part in placeholders.parse(section.description)
@@ -876,7 +877,9 @@ class Model:
         """A `set` value at call time: texts with their placeholders filled, lists and maps
         member by member, other scalars as they are."""
         if isinstance(value, str):
-            return self.fill(value, call)
+            # A filled text goes into a reply: a stray byte becomes U+FFFD (the connector could not
+            # encode the reply as JSON otherwise, and the call would break).
+            return clean_utf8(self.fill(value, call))
         if isinstance(value, list):
             return [self.value(v, call) for v in value]
         if isinstance(value, dict):

@@ -24,14 +24,23 @@ if (!function_exists('itgrix_gen_post_registration_faab3e0c')) {
                     itgrix_gen_e535d2bd_started(itgrix_gen_7131b8f7_start_time($params), itgrix_gen_1a5190ce_zone())
                 ))) {
                 itgrix_gen_fd4b3566_webhook('POST', 'https://sms.mueller-heizungsbau.de/notdienst', array(), array(
-                        'nummer' => itgrix_gen_1e3e0179_client_number(
-                            itgrix_gen_b621337e_text(itgrix_gen_80e55951_client_phone($params))
+                        'nummer' => itgrix_gen_cd346e3a_utf8_mend(
+                            itgrix_gen_1e3e0179_client_number(
+                                itgrix_gen_b621337e_text(itgrix_gen_80e55951_client_phone($params))
+                            ),
+                            false
                         ),
-                        'kunde' => itgrix_gen_b621337e_text(itgrix_gen_d819d100_entity_name($params)),
-                        'beginn' => itgrix_gen_5092fb06_date(
-                            itgrix_gen_b621337e_text(itgrix_gen_7131b8f7_start_time($params)),
-                            itgrix_gen_1a5190ce_zone(),
-                            'd.m.Y H:i'
+                        'kunde' => itgrix_gen_cd346e3a_utf8_mend(
+                            itgrix_gen_b621337e_text(itgrix_gen_d819d100_entity_name($params)),
+                            false
+                        ),
+                        'beginn' => itgrix_gen_cd346e3a_utf8_mend(
+                            itgrix_gen_5092fb06_date(
+                                itgrix_gen_b621337e_text(itgrix_gen_7131b8f7_start_time($params)),
+                                itgrix_gen_1a5190ce_zone(),
+                                'd.m.Y H:i'
+                            ),
+                            false
                         ),
                     ), 2.0, $name);
             }

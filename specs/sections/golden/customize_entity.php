@@ -16,9 +16,12 @@ if (!function_exists('itgrix_gen_customize_entity_4697ef32')) {
             // entity.set
             $data['UF_CRM_TAGS'] = array(
                 'call',
-                itgrix_gen_b621337e_text(itgrix_gen_3b349277_direction($params)),
+                itgrix_gen_cd346e3a_utf8_mend(itgrix_gen_b621337e_text(itgrix_gen_3b349277_direction($params)), false),
                 array(
-                    'trunk' => itgrix_gen_b621337e_text(itgrix_gen_bd04cbea_trunk($params)),
+                    'trunk' => itgrix_gen_cd346e3a_utf8_mend(
+                        itgrix_gen_b621337e_text(itgrix_gen_bd04cbea_trunk($params)),
+                        false
+                    ),
                     'literal' => '{not a placeholder}',
                 ),
             );
@@ -85,6 +88,44 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         $line = 'itgrix-gen[' . $name . ']: ' . $message;
         defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
         return $answer;
+    }
+}
+if (!function_exists('itgrix_gen_04b0d9a8_utf8_valid')) {
+    // Is the text UTF-8 as json_encode takes it (also where PHP 5.2's PCRE lets bad forms through)?
+    function itgrix_gen_04b0d9a8_utf8_valid($text) {
+        return preg_match('//u', $text) === 1
+            && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text);
+    }
+}
+if (!function_exists('itgrix_gen_cd346e3a_utf8_mend')) {
+    // Bytes that are not UTF-8 replaced (U+FFFD, or %XX with $percent), in linear time.
+    function itgrix_gen_cd346e3a_utf8_mend($text, $percent) {
+        if (itgrix_gen_04b0d9a8_utf8_valid($text)) {
+            return $text;
+        }
+        $out = '';
+        $length = strlen($text);
+        for ($at = 0; $at < $length; $at = $end) {
+            $end = min($length, $at + 1024);
+            for ($back = 0; $back < 3 && $end < $length && $end > $at + 1 && (ord($text[$end]) & 0xC0) === 0x80; $back++) {
+                $end--;
+            }
+            $piece = substr($text, $at, $end - $at);
+            if (itgrix_gen_04b0d9a8_utf8_valid($piece)) {
+                $out .= $piece;
+                continue;
+            }
+            preg_match_all('/\G((?:[\x00-\x7F]|[\xC2-\xDF][\x80-\xBF]|\xE0[\xA0-\xBF][\x80-\xBF]|[\xE1-\xEC\xEE\xEF][\x80-\xBF]{2}'
+                . '|\xED[\x80-\x9F][\x80-\xBF]|\xF0[\x90-\xBF][\x80-\xBF]{2}|[\xF1-\xF3][\x80-\xBF]{3}|\xF4[\x80-\x8F][\x80-\xBF]{2})*+)'
+                . '([\x80-\xFF])/', $piece, $found, PREG_SET_ORDER);
+            $done = 0;
+            foreach ($found as $m) {
+                $out .= $m[1] . ($percent ? '%' . strtoupper(bin2hex($m[2])) : "\xEF\xBF\xBD");
+                $done += strlen($m[0]);
+            }
+            $out .= substr($piece, $done);
+        }
+        return $out;
     }
 }
 if (!function_exists('itgrix_gen_dd1d38ed_reply')) {

@@ -14,8 +14,14 @@ if (!function_exists('itgrix_gen_post_registration_4697ef32')) {
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // post_registration.webhook: POST "http://hooks.example/itgrix?trunk={trunk}"
             itgrix_gen_fd4b3566_webhook('POST', 'http://hooks.example/itgrix?trunk=' . rawurlencode(itgrix_gen_b621337e_text(itgrix_gen_bd04cbea_trunk($params))), array(), array(
-                    'phone' => itgrix_gen_b621337e_text(itgrix_gen_80e55951_client_phone($params)),
-                    'company' => itgrix_gen_b621337e_text(itgrix_gen_d819d100_entity_name($params)),
+                    'phone' => itgrix_gen_cd346e3a_utf8_mend(
+                        itgrix_gen_b621337e_text(itgrix_gen_80e55951_client_phone($params)),
+                        false
+                    ),
+                    'company' => itgrix_gen_cd346e3a_utf8_mend(
+                        itgrix_gen_b621337e_text(itgrix_gen_d819d100_entity_name($params)),
+                        false
+                    ),
                     'source' => 'itgrix',
                     'attempts' => 1,
                 ), 2.0, $name);

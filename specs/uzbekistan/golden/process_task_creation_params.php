@@ -14,13 +14,13 @@ if (!function_exists('itgrix_gen_process_task_creation_params_1c438aa8')) {
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $fields = isset($params['fields']) && is_array($params['fields']) ? $params['fields'] : array();
             // tasks.set
-            $fields['TITLE'] = 'Qoʻngʻiroq: '
+            $fields['TITLE'] = itgrix_gen_cd346e3a_utf8_mend('Qoʻngʻiroq: '
                 . itgrix_gen_7cd20c5b_first(array(
                     itgrix_gen_b621337e_text(itgrix_gen_d819d100_entity_name($params)),
                     itgrix_gen_8861f057_client_number(
                         itgrix_gen_b621337e_text(itgrix_gen_80e55951_client_phone($params))
                     )
-                ));
+                )), false);
             return array('state' => 'success', 'data' => array('fields' => $fields));
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
@@ -278,6 +278,44 @@ if (!function_exists('itgrix_gen_7cd20c5b_first')) {
             }
         }
         return '';
+    }
+}
+if (!function_exists('itgrix_gen_04b0d9a8_utf8_valid')) {
+    // Is the text UTF-8 as json_encode takes it (also where PHP 5.2's PCRE lets bad forms through)?
+    function itgrix_gen_04b0d9a8_utf8_valid($text) {
+        return preg_match('//u', $text) === 1
+            && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text);
+    }
+}
+if (!function_exists('itgrix_gen_cd346e3a_utf8_mend')) {
+    // Bytes that are not UTF-8 replaced (U+FFFD, or %XX with $percent), in linear time.
+    function itgrix_gen_cd346e3a_utf8_mend($text, $percent) {
+        if (itgrix_gen_04b0d9a8_utf8_valid($text)) {
+            return $text;
+        }
+        $out = '';
+        $length = strlen($text);
+        for ($at = 0; $at < $length; $at = $end) {
+            $end = min($length, $at + 1024);
+            for ($back = 0; $back < 3 && $end < $length && $end > $at + 1 && (ord($text[$end]) & 0xC0) === 0x80; $back++) {
+                $end--;
+            }
+            $piece = substr($text, $at, $end - $at);
+            if (itgrix_gen_04b0d9a8_utf8_valid($piece)) {
+                $out .= $piece;
+                continue;
+            }
+            preg_match_all('/\G((?:[\x00-\x7F]|[\xC2-\xDF][\x80-\xBF]|\xE0[\xA0-\xBF][\x80-\xBF]|[\xE1-\xEC\xEE\xEF][\x80-\xBF]{2}'
+                . '|\xED[\x80-\x9F][\x80-\xBF]|\xF0[\x90-\xBF][\x80-\xBF]{2}|[\xF1-\xF3][\x80-\xBF]{3}|\xF4[\x80-\x8F][\x80-\xBF]{2})*+)'
+                . '([\x80-\xFF])/', $piece, $found, PREG_SET_ORDER);
+            $done = 0;
+            foreach ($found as $m) {
+                $out .= $m[1] . ($percent ? '%' . strtoupper(bin2hex($m[2])) : "\xEF\xBF\xBD");
+                $done += strlen($m[0]);
+            }
+            $out .= substr($piece, $done);
+        }
+        return $out;
     }
 }
 if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
