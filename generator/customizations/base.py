@@ -438,13 +438,13 @@ class FileContext:
             return f"{self.fn('json_text')}({expr})"
         return expr
 
-    def value(self, value: Any, indent: int = 0) -> str:
+    def value(self, value: Any, indent: int = 0, wrap: bool = False) -> str:
         """A value of a `set` as a PHP expression: literals as they are, texts with placeholders
-        filled at call time, lists and maps member by member."""
+        filled at call time (`wrap`: see template), lists and maps member by member."""
         if isinstance(value, str):
             parts = placeholders.parse(value)
             if placeholders.has_placeholders(parts):
-                return self.reply_text(self.template(value))
+                return self.reply_text(self.template(value, wrap=wrap))
             return marked.php_string("".join(p for p in parts if isinstance(p, str)))
         if isinstance(value, dict):
             items = [f"{marked.php_string(str(k))} => {self.value(v, indent + 1)}" for k, v in value.items()]
@@ -452,10 +452,6 @@ class FileContext:
         if isinstance(value, list):
             return self._array([self.value(v, indent + 1) for v in value], indent)
         return marked.php_value(value)
-
-    @staticmethod
-    def _is_template(value: Any) -> bool:
-        return isinstance(value, str) and placeholders.has_placeholders(placeholders.parse(value))
 
     @staticmethod
     def _array(items: list[str], indent: int) -> str:
@@ -468,7 +464,7 @@ class FileContext:
     def assignments(self, target: str, values: dict[str, Any]) -> list[str]:
         out = []
         for key, value in values.items():
-            expr = self.reply_text(self.template(value, wrap=True)) if self._is_template(value) else self.value(value)
+            expr = self.value(value, wrap=True)  # a top-level text one part per line when long
             out.extend(f"{target}[{marked.php_string(str(key))}] = {expr};".split("\n"))
         return out
 
