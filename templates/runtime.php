@@ -691,6 +691,7 @@ function itgrix_rt_first($texts)
 
 // The click-to-call number cut to its last $last digits (0: all of them), then the dial prefix. Full-width
 // and Arabic-Indic digits count; a number with digits of another script is not cut (its ASCII ones are another).
+// A text without a digit ("anonymous") gets no prefix: it is not dialled as a number.
 function itgrix_rt_dial($number, $last, $prefix)
 {
     $text = $last > 0 && preg_match('/[\xC2-\xEF]/', $number) ? strtr($number, itgrix_rt_phone_unicode()) : $number;
@@ -698,7 +699,8 @@ function itgrix_rt_dial($number, $last, $prefix)
     if ($last > 0 && $digits !== '' && !preg_match('/\p{Nd}/u', preg_replace('/[0-9]/', '', $text))) {
         $number = strlen($digits) > $last ? substr($digits, -$last) : $digits;
     }
-    return $prefix !== '' && $number !== '' ? $prefix . $number : $number;
+    $digit = preg_match('/[0-9]/', $number) || preg_match('/\p{Nd}/u', $number);
+    return $prefix !== '' && $digit ? $prefix . $number : $number;
 }
 
 // A task DEADLINE $hours after now, written in the same notation as the one the connector sent.
@@ -1102,7 +1104,9 @@ function itgrix_rt_webhook($method, $url, $headers, $body, $timeout, $name)
         return;
     }
     foreach ($headers as $i => $header) {
-        $headers[$i] = str_replace(array("\r", "\n"), ' ', $header);
+        // A line break would end the header (and start another); other control characters are not
+        // allowed in a header either (RFC 9110: tab, visible characters and obs-text only).
+        $headers[$i] = preg_replace('/[\x00-\x08\x0A-\x1F\x7F]/', ' ', $header);
     }
     $answer = itgrix_rt_http($method, $url, $headers, $method === 'GET' ? '' : $body, $timeout);
     if ($answer[1] !== '') {

@@ -162,6 +162,20 @@ def test_test_command_and_update(tmp_path):
     assert json.loads(expected.read_text())["data"]["result"] is False
 
 
+def test_test_command_on_a_spec_with_nothing_to_test_fails(tmp_path):
+    """A misplaced cases/ folder must not pass CI as "0 passed, 0 failed"; the other spec still runs."""
+    import shutil
+
+    shutil.copytree(ROOT / "specs" / "docs-whitelist", tmp_path / "w")
+    (tmp_path / "bare").mkdir()
+    shutil.copy(ROOT / "specs" / "docs-whitelist" / "spec.yaml", tmp_path / "bare" / "spec.yaml")
+    proc = cli_here("test", str(tmp_path / "bare"))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "nothing was tested" in proc.stderr and "┏" not in proc.stdout  # no empty table
+    proc = cli_here("test", str(tmp_path / "w"), str(tmp_path / "bare"))
+    assert proc.returncode == 1 and "2 passed, 0 failed, 1 spec(s) with nothing to test" in proc.stdout
+
+
 def test_init_then_render_and_test(tmp_path):
     proc = cli_here("init", str(tmp_path / "client"))
     assert proc.returncode == 0, proc.stderr

@@ -135,6 +135,22 @@ def test_webhook_success(tmp_path, server, php):
     assert not result.log
 
 
+def test_webhook_header_gets_no_control_character_of_the_call_data(tmp_path, server, php):
+    """A trunk name with a line break and other control characters (\x01, DEL): the header stays one
+    header (no injected X-Evil) and carries spaces for them; a tab is a header's own character."""
+    path = hook_file(tmp_path, f"http://127.0.0.1:{server}/hook")
+    call = {
+        "call_stage": "call_ended",
+        "call_full": {"channel": {"type": "incoming", "trunk": {"number": "sip\x01ru\x7f\tmsk\r\nX-Evil: 1\x00"}}},
+    }
+    result = run_one(path, call, php=php)
+    assert result.clean, result.errors
+    assert len(Hook.received) == 1
+    _url, headers, _body = Hook.received[0]
+    assert "X-Evil" not in headers
+    assert headers["X-Client"] == "acme sip ru \tmsk  X-Evil: 1 "
+
+
 def test_webhook_slow_server_hits_timeout(tmp_path, server, php):
     Hook.delay = 60.0  # the answer would take a minute; the 0.5 s timeout must end the wait
     path = hook_file(tmp_path, f"http://127.0.0.1:{server}/hook", timeout=0.5)

@@ -23,17 +23,20 @@ class Tested:
     total: int = 0
     broken: int = 0  # cases that could not be read or written
     failed_specs: int = 0  # specs that did not load
+    untested: int = 0  # specs with no golden case and no scenario to test: a run that cannot fail
 
     @property
     def code(self) -> int:
         if self.failed_specs or self.broken:
             return 2
-        return 1 if self.total - self.passed else 0
+        return 1 if self.total - self.passed or self.untested else 0
 
     @property
     def summary(self) -> str:
-        return f"{self.passed} passed, {self.total - self.passed} failed" + (
-            f", {self.broken} case(s) could not be read or written" if self.broken else ""
+        return (
+            f"{self.passed} passed, {self.total - self.passed} failed"
+            + (f", {self.broken} case(s) could not be read or written" if self.broken else "")
+            + (f", {self.untested} spec(s) with nothing to test" if self.untested else "")
         )
 
     def say(self, say: Say) -> int:
@@ -45,7 +48,8 @@ class Tested:
             table.add_column(column)
         for row in self.rows:
             table.add_row(*row)
-        say.out(table, markup=True)
+        if self.rows:
+            say.out(table, markup=True)
         for block in self.details:
             say.out(block)
         say.out(self.summary)
@@ -96,7 +100,12 @@ def test(
             done.broken += 1
             stories = []
         if not golden and not stories and not unreadable:
-            say.err(f"warning: {item.path}: no golden cases")
+            # Green with nothing run would pass CI on a spec whose cases folder is missing or misnamed.
+            say.err(
+                f"error: {item.path}: no golden cases (cases/<name>/input.json and expected.json beside the "
+                "spec; `itgrix-gen cases import` makes them from captured calls): nothing was tested"
+            )
+            done.untested += 1
             continue
         spec_versions = versions_for(item.spec.php, tuple(versions))
         if php_matrix:

@@ -6,6 +6,7 @@ sections' models live with their customizations (generator/customizations/); the
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, StringConstraints, field_validator
@@ -44,9 +45,11 @@ def _no_bool(value: Any) -> Any:
 
 
 def _php_text(value: Any) -> Any:
-    """`php: 5.4` unquoted is the YAML number 5.4: take it as the version "5.4" it means."""
+    """`php: 5.4` unquoted is the YAML number 5.4: take it as the version "5.4" it means.  The YAML
+    loader keeps how a number was written, so `php: 7.10` stays "7.10" (no such version), not 7.1."""
     if isinstance(value, float) and not isinstance(value, bool):
-        return repr(value)
+        written = getattr(value, "text", "")
+        return written if re.fullmatch(r"[0-9]+\.[0-9]+", written) else repr(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value}.0"
     return value

@@ -103,6 +103,19 @@ def _construct_int(constructor: SafeConstructor, node: Any) -> Any:
     return SafeConstructor.construct_yaml_int(constructor, node)
 
 
+class WrittenFloat(float):
+    """A YAML float that remembers how it was written: `php: 7.10` is not 7.1."""
+
+    text: str = ""
+
+
+def _construct_float(constructor: SafeConstructor, node: Any) -> Any:
+    number = WrittenFloat(SafeConstructor.construct_yaml_float(constructor, node))
+    number.text = str(node.value)
+    return number
+
+
+_SpecConstructor.add_constructor("tag:yaml.org,2002:float", _construct_float)
 _SpecConstructor.add_constructor("tag:yaml.org,2002:timestamp", SafeConstructor.construct_yaml_str)
 _SpecConstructor.add_constructor("tag:yaml.org,2002:int", _construct_int)
 

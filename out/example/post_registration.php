@@ -16,7 +16,7 @@ if (!function_exists('itgrix_gen_post_registration_50d858e0')) {
             //    "call_ended" and answered is false
             if (array_intersect(itgrix_gen_c96ff065_stage($params, $name), array('call_ended'))
                 && itgrix_gen_731b49c3_flag(itgrix_gen_121a8b4b_answered($params, $name), false)) {
-                itgrix_gen_fd4b3566_webhook(
+                itgrix_gen_030f8bed_webhook(
                     'POST',
                     'https://hooks.example.com/itgrix?phone='
                     . rawurlencode(itgrix_gen_96a458e3_client_number(
@@ -351,10 +351,10 @@ if (!function_exists('itgrix_gen_cd346e3a_utf8_mend')) {
         return $out;
     }
 }
-if (!function_exists('itgrix_gen_fd4b3566_webhook')) {
+if (!function_exists('itgrix_gen_030f8bed_webhook')) {
     // Send the webhook ($body: text, or an array sent as JSON); a failure or an HTTP status >= 400 is
     // logged on stderr, never raised or printed.
-    function itgrix_gen_fd4b3566_webhook($method, $url, $headers, $body, $timeout, $name) {
+    function itgrix_gen_030f8bed_webhook($method, $url, $headers, $body, $timeout, $name) {
         if (is_array($body)) {
             $body = itgrix_gen_77a9b082_json(itgrix_gen_3f6027a6_utf8_clean($body));
             $headers[] = 'Content-Type: application/json';
@@ -364,7 +364,9 @@ if (!function_exists('itgrix_gen_fd4b3566_webhook')) {
             return;
         }
         foreach ($headers as $i => $header) {
-            $headers[$i] = str_replace(array("\r", "\n"), ' ', $header);
+            // A line break would end the header (and start another); other control characters are not
+            // allowed in a header either (RFC 9110: tab, visible characters and obs-text only).
+            $headers[$i] = preg_replace('/[\x00-\x08\x0A-\x1F\x7F]/', ' ', $header);
         }
         $answer = itgrix_gen_af413685_http($method, $url, $headers, $method === 'GET' ? '' : $body, $timeout);
         if ($answer[1] !== '') {

@@ -23,7 +23,7 @@ if (!function_exists('itgrix_gen_post_registration_faab3e0c')) {
                     itgrix_gen_1a5190ce_zone(),
                     itgrix_gen_e535d2bd_started(itgrix_gen_7131b8f7_start_time($params), itgrix_gen_1a5190ce_zone())
                 ))) {
-                itgrix_gen_fd4b3566_webhook('POST', 'https://sms.mueller-heizungsbau.de/notdienst', array(), array(
+                itgrix_gen_030f8bed_webhook('POST', 'https://sms.mueller-heizungsbau.de/notdienst', array(), array(
                         'nummer' => itgrix_gen_cd346e3a_utf8_mend(
                             itgrix_gen_1e3e0179_client_number(
                                 itgrix_gen_b621337e_text(itgrix_gen_80e55951_client_phone($params))
@@ -486,10 +486,10 @@ if (!function_exists('itgrix_gen_cd346e3a_utf8_mend')) {
         return $out;
     }
 }
-if (!function_exists('itgrix_gen_fd4b3566_webhook')) {
+if (!function_exists('itgrix_gen_030f8bed_webhook')) {
     // Send the webhook ($body: text, or an array sent as JSON); a failure or an HTTP status >= 400 is
     // logged on stderr, never raised or printed.
-    function itgrix_gen_fd4b3566_webhook($method, $url, $headers, $body, $timeout, $name) {
+    function itgrix_gen_030f8bed_webhook($method, $url, $headers, $body, $timeout, $name) {
         if (is_array($body)) {
             $body = itgrix_gen_77a9b082_json(itgrix_gen_3f6027a6_utf8_clean($body));
             $headers[] = 'Content-Type: application/json';
@@ -499,7 +499,9 @@ if (!function_exists('itgrix_gen_fd4b3566_webhook')) {
             return;
         }
         foreach ($headers as $i => $header) {
-            $headers[$i] = str_replace(array("\r", "\n"), ' ', $header);
+            // A line break would end the header (and start another); other control characters are not
+            // allowed in a header either (RFC 9110: tab, visible characters and obs-text only).
+            $headers[$i] = preg_replace('/[\x00-\x08\x0A-\x1F\x7F]/', ' ', $header);
         }
         $answer = itgrix_gen_af413685_http($method, $url, $headers, $method === 'GET' ? '' : $body, $timeout);
         if ($answer[1] !== '') {

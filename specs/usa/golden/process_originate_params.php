@@ -131,7 +131,7 @@ if (!function_exists('itgrix_gen_process_originate_params_5fc90ab3')) {
                         ),
                     ),
                 ));
-                $data['extension'] = itgrix_gen_5dac6315_dial($data['extension'], 0, '1');
+                $data['extension'] = itgrix_gen_4c685a98_dial($data['extension'], 0, '1');
             }
             return itgrix_gen_51de8720_originate_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
@@ -350,16 +350,18 @@ if (!function_exists('itgrix_gen_af70109b_phone_national_digits')) {
         return $national;
     }
 }
-if (!function_exists('itgrix_gen_5dac6315_dial')) {
+if (!function_exists('itgrix_gen_4c685a98_dial')) {
     // The click-to-call number cut to its last $last digits (0: all of them), then the dial prefix. Full-width
     // and Arabic-Indic digits count; a number with digits of another script is not cut (its ASCII ones are another).
-    function itgrix_gen_5dac6315_dial($number, $last, $prefix) {
+    // A text without a digit ("anonymous") gets no prefix: it is not dialled as a number.
+    function itgrix_gen_4c685a98_dial($number, $last, $prefix) {
         $text = $last > 0 && preg_match('/[\xC2-\xEF]/', $number) ? strtr($number, itgrix_gen_1652298a_phone_unicode()) : $number;
         $digits = preg_replace('/[^0-9]/', '', $text);
         if ($last > 0 && $digits !== '' && !preg_match('/\p{Nd}/u', preg_replace('/[0-9]/', '', $text))) {
             $number = strlen($digits) > $last ? substr($digits, -$last) : $digits;
         }
-        return $prefix !== '' && $number !== '' ? $prefix . $number : $number;
+        $digit = preg_match('/[0-9]/', $number) || preg_match('/\p{Nd}/u', $number);
+        return $prefix !== '' && $digit ? $prefix . $number : $number;
     }
 }
 if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
