@@ -396,7 +396,7 @@ def finished(outcome: Outcome, changed: int, backup: str) -> Outcome:
         outcome.result, outcome.detail = "unchanged", "nothing to change: every file is already deployed"
     else:
         outcome.result = "deployed"
-        outcome.detail = f"{changed} file(s) replaced; backup {STATE_DIR}/backups/{backup}"
+        outcome.detail = f"{changed} file(s) written; backup {STATE_DIR}/backups/{backup}"
         outcome.backup = backup
     return outcome
 

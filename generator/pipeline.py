@@ -16,7 +16,7 @@ from typing import Any
 
 from generator.customizations import CUSTOMIZATIONS
 from generator.customizations.base import IND, SPEC_VERSION_MARK, Customization, FileContext
-from generator.emit import layout, marked
+from generator.emit import fields, layout, marked
 from generator.emit.templates import PhpCode, environment
 from generator.errors import UserError
 from generator.speclang.loader import LoadedSpec
@@ -157,12 +157,18 @@ def render_one(loaded: LoadedSpec, c: Customization) -> RenderedFile:
     own_shadow = getattr(section, "shadow", None)
     ctx.shadow = section is not None and (own_shadow if own_shadow is not None else spec.shadow)
     ctx.track = ctx.shadow or spec.capture is not None or loaded.record_decisions
+    planned: frozenset[str] = frozenset()  # the field reader's features, from the first pass
     if section is not None:
         # A first pass finds the keys the rules read, whose accessors say when they find nothing.
         first = FileContext(c, loaded)
         first.shadow, first.track = ctx.shadow, ctx.track
         c.body(section, first)
         ctx.saying = frozenset(first.reported_keys)
+        if first.reads:
+            # The file's field reader, written for the features its keys use.
+            planned = frozenset(first.features)
+            ctx.collect_name, reader = fields.collector(planned)
+            ctx.accessors["collect"] = (ctx.collect_name, reader)
     variables = {key: _code(value) for key, value in (c.body(section, ctx) if section is not None else {}).items()}
     passthrough = c.passthrough(ctx)
     # The reply's data is read once, before the input check, when the pass-through answers just it.
@@ -193,6 +199,9 @@ def render_one(loaded: LoadedSpec, c: Customization) -> RenderedFile:
     # are laid out where they are written.
     entry_code, helpers_mark, after = template.render(**context).partition("@HELPERS@\n")
     code = layout.code(entry_code) + helpers_mark + after
+    if ctx.features - planned or (ctx.reads and "collect" not in ctx.accessors):
+        # A bug of ours: the second pass read what the first did not (the reader would lack it).
+        raise AssertionError(f"{c.name}: the field reader lacks {sorted(ctx.features - planned)}")
     accessors = "".join(definition for _name, definition in sorted(set(ctx.accessors.values())))
     helpers = ctx.rt.emit(ctx.rt.closure(code + accessors + "".join(ctx.fn(h) + "(" for h in ctx.needs)))
     shared = (helpers + accessors).rstrip("\n")

@@ -16,60 +16,15 @@
  * line that is just "//": what follows that line is read here only (a one-line summary goes first).
  */
 
-// A key's values as texts from the field table's sources (path, 'dir', 'pick', 'every', 'map').
-//
-// The values of a condition key or placeholder as texts, from the field table's sources: a path
-// ("a.b.c" or a list; "*": every member), 'dir' (only those calls, "a|b"), 'pick' (an object's
-// first non-empty field of "x|y", all of them with 'every'), 'map' (translate).  Arrays, objects
-// and null count as no value.
-function itgrix_rt_collect($params, $sources, $direction)
-{
-    $found = array();
-    $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
-    foreach ($sources as $source) {
-        $level = isset($source['dir']) && !in_array($call, explode('|', $source['dir']), true) ? array() : array($params);
-        foreach (is_array($source['path']) ? $source['path'] : explode('.', $source['path']) as $key) {
-            $next = array();
-            foreach ($level as $item) {
-                // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
-                if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                    // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
-                    if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
-                        gc_disable();
-                    }
-                    foreach ($key === '*' ? $item : array($item[$key]) as $member) {
-                        $next[] = $member;
-                    }
-                }
-            }
-            $level = $next;
-        }
-        foreach ($level as $value) {
-            foreach (is_array($value) && isset($source['pick']) ? explode('|', $source['pick']) : array(null) as $field) {
-                $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
-                $text = is_string($one) || is_int($one) ? (string) $one : (is_bool($one) ? ($one ? 'true' : 'false')
-                    : (is_float($one) ? ($one == floor($one) && abs($one) < 1.0e15 ? sprintf('%.0f', $one) : (string) $one) : ''));
-                if ($text !== '' && (!isset($source['map']) || isset($source['map'][$text]))) {
-                    $found[] = isset($source['map']) ? $source['map'][$text] : $text;
-                    if ($field !== null && !isset($source['every'])) {
-                        break;
-                    }
-                }
-            }
-        }
-    }
-    return $found;
-}
-
 // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
 //
 // A rule read a key and no source of the field table found a value: say so on stderr with the
 // paths tried ($tried, written in at generation), so a wrong guess about this connector's data
 // shows in its log even without capture (`fields:` in the spec fixes it).  Once per key per call
-// (a call: its $params; several rules may read the key), and not on a call whose direction (read
-// from the field table's sources $direction) is known and is not one of $expected (null: every
-// call).  Returns $values.
-function itgrix_rt_seen($values, $params, $name, $key, $tried, $expected, $direction)
+// (a call: its $params; several rules may read the key), and not on a call whose direction
+// ($kinds: the values of its direction key, read only now) is known and is not one of $expected
+// (null: every call).  Returns $values.
+function itgrix_rt_seen($values, $params, $name, $key, $tried, $expected, $kinds)
 {
     static $said = array(), $call = null;
     if ($params !== $call) {
@@ -78,18 +33,11 @@ function itgrix_rt_seen($values, $params, $name, $key, $tried, $expected, $direc
     }
     if (!isset($said[$name . ' ' . $key])) {
         $said[$name . ' ' . $key] = true;
-        $kinds = $expected === null ? array() : itgrix_rt_collect($params, $direction, array());
         if ($expected === null || count($kinds) === 0 || count(array_intersect($kinds, $expected)) > 0) {
             itgrix_rt_log($name, "no value for '" . $key . "'; tried " . $tried);
         }
     }
     return $values;
-}
-
-// Values of one input path as non-empty texts (a `field:` condition, a {call_full.*} placeholder).
-function itgrix_rt_at($params, $path)
-{
-    return itgrix_rt_collect($params, array(array('path' => $path)), array());
 }
 
 // Talk seconds of the call: DURATION when the input has it as a decimal number (a JSON number or a

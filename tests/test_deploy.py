@@ -239,7 +239,7 @@ def test_a_rule_inserted_in_a_capturing_spec_redeploys_one_file(tmp_path):
     files = json.loads(status.stdout)["targets"][0]["files"]
     assert sorted(name for name, state in files.items() if state != "fresh") == ["need_registration.php"], files
     proc = cli_here("deploy", str(spec), "--to", str(folder))
-    assert proc.returncode == 0 and "1 file(s) replaced" in proc.stdout, proc.stdout + proc.stderr
+    assert proc.returncode == 0 and "1 file(s) written" in proc.stdout, proc.stdout + proc.stderr
     newest = dep.backups(folder)[-1]
     record = json.loads((newest / "backup.json").read_text())
     assert record["replaced"] == ["need_registration.php"] and record["created"] == []

@@ -54,7 +54,35 @@ def test_example_fits_the_line_budget():
     # settings packed into rows.
     # +116 for filled texts in replies mending bytes that are not UTF-8 (utf8_mend and utf8_valid in
     # the three files whose replies hold placeholders): such a reply broke json_encode, so the call.
-    assert lines(render(load(EXAMPLE))) <= 3492
+    # +4 for click-to-call's prefix only before a number and header values without control characters.
+    # -59 for the field reader written for the features the file's keys use (no '*' walk, 'pick',
+    # 'dir' or 'map' where no source has one).
+    assert lines(render(load(EXAMPLE))) <= 3433
+
+
+def test_the_field_reader_holds_only_what_the_files_keys_use(tmp_path):
+    """A call's cost is mostly compiling the file (issue 18): a file whose keys read plain paths
+    compiles no wildcard walk, no pick, no direction filter; one that reads trunks has them."""
+    loaded = load_text(
+        tmp_path,
+        "version: 1\nname: r\nfinal_params:\n  rules:\n    - when: {status: '304'}\n      set: {USER_ID: 5}\n"
+        "registration:\n  rules:\n    - when: {extension: '101'}\n      then: skip\n",
+    )
+    files = render(loaded)
+    plain = files["process_final_params.php"]
+    assert "_collect(" in plain and "'*'" not in plain and "gc_disable" not in plain
+    assert "$source['pick']" not in plain and "$source['dir']" not in plain and "$source['map']" not in plain
+    walk = files["need_registration.php"]
+    assert "$key === '*'" in walk and "$source['pick']" in walk and "$source['dir']" in walk
+    assert "$source['every']" not in walk and "$source['map']" not in walk
+    assert "_collect(" not in files["process_user_phone.php"]  # a pass-through reads nothing
+    # Both still answer as the spec says, in the real php.
+    out = render_to(loaded, tmp_path / "out")
+    missed = run_one(out["process_final_params"], {"STATUS_CODE": "304", "USER_ID": 1})
+    assert missed.clean and missed.reply == {"state": "success", "data": {"STATUS_CODE": "304", "USER_ID": 5}}
+    call = {"call_full": {"channel": {"type": "incoming", "to": {"number": "101"}}}}
+    skipped = run_one(out["need_registration"], call)
+    assert skipped.clean and skipped.reply == {"state": "success", "data": {"result": False}}
 
 
 def test_passthrough_files_are_short():

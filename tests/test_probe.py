@@ -1,7 +1,7 @@
 """`fields --probe` across a fleet (issues 19, 22, 23): per target and in total, a connector older
 than 3.10, an override suggested only after it is checked on every server's calls, hostile inputs
 (call_full null or a string, 1e400), flat memory; and the probe's field reader proven equal to
-the generated files' own (runtime.php's itgrix_rt_collect, run by the real php)."""
+the generated files' own (the field reader templates/_collect.php.j2 writes, run by the real php)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import json
 import subprocess
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -203,7 +204,7 @@ def test_memory_stays_flat_with_the_logs_size(tmp_path):
     assert large < small * 1.5 + 200_000, (small, large)
 
 
-# --- the twin: probe.collect against runtime.php's itgrix_rt_collect, in the real php ----------
+# --- the twin: probe.collect against the generated field reader, in the real php ---------------
 
 KEYS = ("call_full", "channel", "trunk", "number", "name", "title", "0", "1", "01", "-1", "phones", "Ключ")
 SCALARS = st.one_of(
@@ -275,10 +276,26 @@ require $argv[1];
 $out = array();
 foreach (explode("\n", trim(file_get_contents($argv[2]))) as $line) {
     $case = json_decode($line, true);
-    $out[] = itgrix_rt_collect($case[0], $case[1], $case[2] === '' ? array() : array($case[2]));
+    $out[] = $case[3]($case[0], $case[1], $case[2] === '' ? array() : array($case[2]));
 }
 echo json_encode($out);
 """
+
+
+def readers(folder: Path, cases: list[tuple[Any, list[Source], str]]) -> tuple[Path, list[str]]:
+    """A PHP file defining the field reader a generated file would have for each case's sources
+    (only the features they use, as fields.collector writes it), and each case's reader."""
+    from generator.emit.fields import collector, features_of
+
+    defined: dict[str, str] = {}
+    names = []
+    for _params, sources, _call in cases:
+        name, code = collector(features_of(sources))
+        defined[name] = code
+        names.append(name)
+    path = folder / "readers.php"
+    path.write_text("<?php\n" + "".join(defined.values()), encoding="utf-8")
+    return path, names
 
 
 def php_json(value: object) -> str:
@@ -291,10 +308,14 @@ def php_json(value: object) -> str:
 def test_the_probes_field_reader_is_the_generated_files_own(php, tmp_path_factory, cases):
     folder = tmp_path_factory.mktemp("twin")
     (folder / "driver.php").write_text(TWIN_DRIVER, encoding="utf-8")
-    lines = [php_json([params, [s.php_data() for s in sources], call]) for params, sources, call in FIXED + cases]
+    reader, names = readers(folder, FIXED + cases)
+    lines = [
+        php_json([params, [s.php_data() for s in sources], call, name])
+        for (params, sources, call), name in zip(FIXED + cases, names, strict=True)
+    ]
     (folder / "cases.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     proc = subprocess.run(
-        [php, "-n", str(folder / "driver.php"), str(ROOT / "templates" / "runtime.php"), str(folder / "cases.jsonl")],
+        [php, "-n", str(folder / "driver.php"), str(reader), str(folder / "cases.jsonl")],
         capture_output=True,
         text=True,
         timeout=120,
@@ -302,7 +323,7 @@ def test_the_probes_field_reader_is_the_generated_files_own(php, tmp_path_factor
     assert proc.returncode == 0 and not proc.stderr, proc.stderr
     expected = json.loads(proc.stdout)
     for line, want in zip(lines, expected, strict=True):
-        params, sources, call = json.loads(line)  # what PHP read: 1e400 is inf on both sides
+        params, sources, call, _name = json.loads(line)  # what PHP read: 1e400 is inf on both sides
         got = probe.collect(params, [_source(s) for s in sources], call)[1]
         assert got == want, line
 
@@ -320,7 +341,7 @@ def _source(data: dict) -> Source:
 def test_the_field_reader_agrees_with_php_on_every_key_of_realistic_calls(php, tmp_path):
     """The twin on the corpus (tests/corpus/calls.py): every shape of connector, 44 regions'
     numbers in every notation, names in five languages, stray bytes; every key's sources as each
-    customization reads them, through the real itgrix_rt_collect."""
+    customization reads them, through the field reader a generated file has, in the real php."""
     from generator.emit.fields import sources_for
     from tests.corpus.calls import generate_calls, to_json
 
@@ -331,14 +352,18 @@ def test_the_field_reader_agrees_with_php_on_every_key_of_realistic_calls(php, t
         for key in probe.KEYS:
             cases.append((params, sources_for(key, c["customization"]), call))
     (tmp_path / "driver.php").write_text(TWIN_DRIVER, encoding="utf-8")
-    lines = [php_json([params, [s.php_data() for s in sources], call]) for params, sources, call in cases]
+    reader, names = readers(tmp_path, cases)
+    lines = [
+        php_json([params, [s.php_data() for s in sources], call, name])
+        for (params, sources, call), name in zip(cases, names, strict=True)
+    ]
     (tmp_path / "cases.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     proc = subprocess.run(
         [
             php,
             "-n",
             str(tmp_path / "driver.php"),
-            str(ROOT / "templates" / "runtime.php"),
+            str(reader),
             str(tmp_path / "cases.jsonl"),
         ],
         capture_output=True,

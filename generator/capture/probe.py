@@ -1,9 +1,9 @@
 """`itgrix-gen fields --probe`: the field table against real calls, per server and in total.
 
 For each condition key and placeholder: on how many captured calls each source path found a value
-(read the way the generated files read it: `collect()` below is the Python twin of runtime.php's
-itgrix_rt_collect, tested equal against the real PHP in tests/test_probe.py); which paths the
-real inputs carry that the table never reads; a connector older than 3.10 (no `call_full`, only
+(read the way the generated files read it: `collect()` below is the Python twin of the files'
+field reader, templates/_collect.php.j2, tested equal against the real PHP in tests/test_probe.py); which
+paths the real inputs carry that the table never reads; a connector older than 3.10 (no `call_full`, only
 the root `call`/`conversation`); and, for a key that found nothing on some server, a `fields:`
 override, printed only after a second pass over every call of every server has shown that it
 gives that server a value and changes no value anywhere else.
@@ -67,7 +67,7 @@ Used = dict[str, set[str]]  # key the spec reads -> the customizations whose rul
 
 
 def php_text(value: Any) -> str:
-    """A scalar as itgrix_rt_collect turns it into text (PHP 7.1+ float formatting); "" for none.
+    """A scalar as the files' field reader turns it into text (PHP 7.1+ float formatting); "" for none.
     json.loads gives Python ints of any size where PHP's json_decode gives a float beyond 64 bits:
     both are a non-empty text, which is all the probe's counts depend on."""
     if isinstance(value, bool):
@@ -85,7 +85,7 @@ def php_text(value: Any) -> str:
 
 
 def php_float(value: float) -> str:
-    """(string) $float, after itgrix_rt_collect's own integral case: 14 significant digits (PHP's
+    """(string) $float, after the field reader's own integral case: 14 significant digits (PHP's
     default `precision`, the same on 5.2 and 8.x), in exponent form when the point would sit
     beyond them or more than three zeros after it (php_gcvt)."""
     if math.isnan(value):
@@ -155,7 +155,7 @@ def source_values(params: Any, source: Source, call: str) -> list[str] | None:
 
 
 def collect(params: Any, sources: list[Source], call: str) -> tuple[bool, list[str]]:
-    """(whether any source applies, every value found in the table's order): itgrix_rt_collect."""
+    """(whether any source applies, every value found in the table's order): the files' field reader."""
     applies, values = False, []
     for s in sources:
         found = source_values(params, s, call)

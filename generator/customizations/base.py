@@ -79,6 +79,11 @@ class FileContext:
         # which kind it uses before the first call of it is written.
         self.saying: frozenset[str] = frozenset()
         self.needs: list[str] = []  # helpers the file calls by name (so its code does not show them)
+        # The field reader's features the accessors need (fields.features_of), and its name: found
+        # in the first pass too, since an accessor is named after its code, which calls the reader.
+        self.features: set[str] = set()
+        self.reads = False  # does the file read a key or a path (so it needs the field reader)?
+        self.collect_name = fields.PLACEHOLDER_COLLECTOR
         self.track = False  # capture or shadow: rules record which of them decided, in $decided
         self.shadow = False  # shadow: side effects (a webhook, a conversion) are left out
 
@@ -129,17 +134,31 @@ class FileContext:
 
     def acc(self, key: str) -> str:
         """A call of the accessor that reads a condition key or placeholder in this file."""
+        self.reads = True
         if key not in self.accessors:
             overrides = self.spec.fields
-            name, code = fields.accessor(key, self.c.name, self.rt, overrides, say=key in self.saying)
+            say = key in self.saying
+            name, code = fields.accessor(key, self.c.name, self.rt, overrides, say=say, collect=self.collect_name)
             self.accessors[key] = (name, code)
-            if fields.needs_direction(key, self.c.name, overrides):
+            self.features |= fields.features_of(fields.sources_for(key, self.c.name, overrides))
+            if fields.reads_direction(key, self.c.name, overrides, say=True):
+                # Planned in the first pass too, which does not yet know which keys say so.
+                self.features |= fields.features_of(fields.sources_for(fields.DIRECTION_KEY, self.c.name, overrides))
+            if fields.reads_direction(key, self.c.name, overrides, say=say):
                 # The accessor reads the direction through the plain accessor, which a rule of
                 # this file may read through the saying one (another function).
                 self.accessors["plain:" + fields.DIRECTION_KEY] = fields.accessor(
-                    fields.DIRECTION_KEY, self.c.name, self.rt, overrides
+                    fields.DIRECTION_KEY, self.c.name, self.rt, overrides, collect=self.collect_name
                 )
         return self.accessors[key][0] + "($params)"
+
+    def at(self, keys: list[str]) -> str:
+        """A call of the function that reads one input path (a list of keys) as texts."""
+        self.reads = True
+        self.features |= {"list"} | ({"star"} if "*" in keys else set())
+        if "at" not in self.accessors:
+            self.accessors["at"] = fields.at_function(self.collect_name)
+        return f"{self.accessors['at'][0]}($params, {marked.php_array(keys)})"
 
     def schedule(self, name: str) -> str:
         """A call of the function that gives the named schedule's windows by weekday."""
@@ -224,7 +243,7 @@ class FileContext:
             words.append(text)
         for condition in when.field or ():
             keys = list(condition.keys())
-            values = f"{self.fn('at')}($params, {marked.php_array(keys)})"
+            values = self.at(keys)
             tests.append(self._match(values, condition.match()))
             words.append(f"{say('.'.join(keys))} {self._match_words(condition.match())}")
         if when.not_ is not None:
@@ -318,7 +337,7 @@ class FileContext:
         if key == "duration":
             return f"(string) {self.fn('duration')}($params)"
         if path is not None:
-            return f"{self.fn('text')}({self.fn('at')}($params, {marked.php_array(list(path))}))"
+            return f"{self.fn('text')}({self.at(list(path))})"
         if key in placeholders.DATE_NAMES:
             fmt = marked.php_string(part.format) if part.format is not None else "null"
             zone = self.zone(str(self.spec.timezone or "UTC"))  # a spec without one is refused

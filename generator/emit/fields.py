@@ -183,10 +183,58 @@ def reported(key: str, customization: str, overrides: Overrides = None) -> bool:
     return not all(s.dirs for s in sources_for(key, customization, overrides))
 
 
+FEATURES = ("dir", "star", "pick", "every", "map", "list")  # what a file's field reader can do
+PLACEHOLDER_COLLECTOR = "itgrix_gen_collect"  # a first pass's reader (its files are not written)
+
+
+def features_of(sources: list[Source]) -> frozenset[str]:
+    """What a field reader needs to read `sources` (templates/_collect.php.j2)."""
+    out = set()
+    for s in sources:
+        out |= {"dir"} if s.dirs else set()
+        out |= {"star"} if "*" in s.path else set()
+        out |= {"pick"} if s.pick else set()
+        out |= {"every"} if s.every else set()
+        out |= {"map"} if s.map else set()
+    return frozenset(out)
+
+
+def collector(features: frozenset[str]) -> tuple[str, str]:
+    """The file's field reader, written with only `features` (a file without '*' in its paths
+    compiles no wildcard walk): its name and guarded definition."""
+    from generator.emit.templates import environment
+
+    unknown = set(features) - set(FEATURES)
+    if unknown:
+        raise ValueError(f"unknown field reader features: {sorted(unknown)}")
+    code = environment().get_template("_collect.php.j2").render(features=features)
+    comment = "// A key's values as texts from the field table's sources: " + (
+        ", ".join(f for f in FEATURES if f in features) or "plain paths"
+    )
+    return function_of("collect", comment, code)
+
+
+def at_function(collector_name: str) -> tuple[str, str]:
+    """Values of one input path (a list of keys) as non-empty texts: a `field:` condition, a
+    {call_full.*} placeholder."""
+    code = f"($params, $path) {{\n    return {collector_name}($params, array(array('path' => $path)), array());\n}}\n"
+    return function_of(
+        "at",
+        "// Values of one input path as non-empty texts (a `field:` condition, a {call_full.*} placeholder).",
+        code,
+    )
+
+
 def accessor(
-    key: str, customization: str, rt: Runtime, overrides: Overrides = None, say: bool = False
+    key: str,
+    customization: str,
+    rt: Runtime,
+    overrides: Overrides = None,
+    say: bool = False,
+    collect: str = PLACEHOLDER_COLLECTOR,
 ) -> tuple[str, str]:
-    """The PHP function that reads `key` in `customization`: its name and guarded definition.
+    """The PHP function that reads `key` in `customization` through the file's field reader
+    `collect`: its name and guarded definition.
     It returns every value found, as texts (or raw, for flags), in the table's order.  Given the
     file's log name (`say`: a file whose rules read the key), a key that finds no value says so
     on stderr with the paths tried: once per key per call, and not on a call whose direction has
@@ -196,27 +244,37 @@ def accessor(
     sources = sources_for(key, customization, overrides)
     direction = "array()"
     if needs_direction(key, customization, overrides):
-        direction = f"{accessor(DIRECTION_KEY, customization, rt, overrides)[0]}($params)"
+        direction = f"{accessor(DIRECTION_KEY, customization, rt, overrides, collect=collect)[0]}($params)"
     # One source per line: a reviewer reads the table top to bottom.
     items = [php_array(s.php_data()) for s in sources]
     data = items[0] if len(items) == 1 else "array(\n" + "".join(f"        {item},\n" for item in items) + "    )"
     if len(items) == 1:
         data = f"array({data})"
-    read = f"{rt.fn('collect')}($params, {data}, {direction})"
+    read = f"{collect}($params, {data}, {direction})"
     if not say or not reported(key, customization, overrides):
         code = f"($params) {{\n    return {read};\n}}\n"
         return function_of(key.replace(".", "_"), "", code)
     tried = ", ".join(".".join(s.path) + ("." + "|".join(s.pick) if s.pick else "") for s in sources)
     kinds, by = "null", "array()"
-    if key in EXPECTED_ON:  # the call's direction, read from its sources only when needed
+    if key in EXPECTED_ON:  # the call's direction, read only when the key found nothing
         kinds = php_array(list(EXPECTED_ON[key]))
-        by = php_array([s.php_data() for s in sources_for(DIRECTION_KEY, customization, overrides)])
+        by = f"{accessor(DIRECTION_KEY, customization, rt, overrides, collect=collect)[0]}($params)"
     code = (
         f"($params, $name = null) {{\n    $values = {read};\n"
         f"    return $name === null || count($values) > 0 ? $values\n"
         f"        : {rt.fn('seen')}($values, $params, $name, {php_string(key)}, {php_string(tried)}, {kinds}, {by});\n}}\n"
     )
     return function_of(key.replace(".", "_"), "", code)
+
+
+def reads_direction(key: str, customization: str, overrides: Overrides = None, say: bool = False) -> bool:
+    """Does the accessor of `key` call the plain direction accessor (a source of some directions
+    only, or a saying accessor of a key only some calls carry)?"""
+    if key == DIRECTION_KEY:
+        return False
+    return needs_direction(key, customization, overrides) or (
+        say and key in EXPECTED_ON and reported(key, customization, overrides)
+    )
 
 
 # Keys that only some kinds of call carry: a local call (employee to employee) has no trunk, no line

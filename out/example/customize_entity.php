@@ -14,9 +14,9 @@ if (!function_exists('itgrix_gen_customize_entity_50d858e0')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // entity.rules[0]: direction is "incoming"
-            if (array_intersect(itgrix_gen_9a049157_direction($params, $name), array('incoming'))) {
+            if (array_intersect(itgrix_gen_ecf561fa_direction($params, $name), array('incoming'))) {
                 $data['SOURCE_DESCRIPTION'] = itgrix_gen_cd346e3a_utf8_mend(
-                    'Incoming call to ' . itgrix_gen_b621337e_text(itgrix_gen_bd04cbea_trunk($params)),
+                    'Incoming call to ' . itgrix_gen_b621337e_text(itgrix_gen_ca92f7e3_trunk($params)),
                     false
                 );
             }
@@ -29,49 +29,9 @@ if (!function_exists('itgrix_gen_customize_entity_50d858e0')) {
     }
 }
 
-if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
-    // A key's values as texts from the field table's sources (path, 'dir', 'pick', 'every', 'map').
-    function itgrix_gen_fce3ff4a_collect($params, $sources, $direction) {
-        $found = array();
-        $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
-        foreach ($sources as $source) {
-            $level = isset($source['dir']) && !in_array($call, explode('|', $source['dir']), true) ? array() : array($params);
-            foreach (is_array($source['path']) ? $source['path'] : explode('.', $source['path']) as $key) {
-                $next = array();
-                foreach ($level as $item) {
-                    // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
-                    if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
-                        if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
-                            gc_disable();
-                        }
-                        foreach ($key === '*' ? $item : array($item[$key]) as $member) {
-                            $next[] = $member;
-                        }
-                    }
-                }
-                $level = $next;
-            }
-            foreach ($level as $value) {
-                foreach (is_array($value) && isset($source['pick']) ? explode('|', $source['pick']) : array(null) as $field) {
-                    $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
-                    $text = is_string($one) || is_int($one) ? (string) $one : (is_bool($one) ? ($one ? 'true' : 'false')
-                        : (is_float($one) ? ($one == floor($one) && abs($one) < 1.0e15 ? sprintf('%.0f', $one) : (string) $one) : ''));
-                    if ($text !== '' && (!isset($source['map']) || isset($source['map'][$text]))) {
-                        $found[] = isset($source['map']) ? $source['map'][$text] : $text;
-                        if ($field !== null && !isset($source['every'])) {
-                            break;
-                        }
-                    }
-                }
-            }
-        }
-        return $found;
-    }
-}
-if (!function_exists('itgrix_gen_3759e7a7_seen')) {
+if (!function_exists('itgrix_gen_ed651995_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_3759e7a7_seen($values, $params, $name, $key, $tried, $expected, $direction) {
+    function itgrix_gen_ed651995_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -79,7 +39,6 @@ if (!function_exists('itgrix_gen_3759e7a7_seen')) {
         }
         if (!isset($said[$name . ' ' . $key])) {
             $said[$name . ' ' . $key] = true;
-            $kinds = $expected === null ? array() : itgrix_gen_fce3ff4a_collect($params, $direction, array());
             if ($expected === null || count($kinds) === 0 || count(array_intersect($kinds, $expected)) > 0) {
                 itgrix_gen_b0cd465a_log($name, "no value for '" . $key . "'; tried " . $tried);
             }
@@ -146,19 +105,58 @@ if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
 }
-if (!function_exists('itgrix_gen_9a049157_direction')) {
-    function itgrix_gen_9a049157_direction($params, $name = null) {
-        $values = itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.channel.type')), array());
-        return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_3759e7a7_seen($values, $params, $name, 'direction', 'call_full.channel.type', null, array());
-    }
-}
-if (!function_exists('itgrix_gen_bd04cbea_trunk')) {
-    function itgrix_gen_bd04cbea_trunk($params) {
-        return itgrix_gen_fce3ff4a_collect($params, array(
+if (!function_exists('itgrix_gen_ca92f7e3_trunk')) {
+    function itgrix_gen_ca92f7e3_trunk($params) {
+        return itgrix_gen_f729e05c_collect($params, array(
             array('path' => 'call_full.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
             array('path' => 'call_full.conversations.*.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
         ), array());
+    }
+}
+if (!function_exists('itgrix_gen_ecf561fa_direction')) {
+    function itgrix_gen_ecf561fa_direction($params, $name = null) {
+        $values = itgrix_gen_f729e05c_collect($params, array(array('path' => 'call_full.channel.type')), array());
+        return $name === null || count($values) > 0 ? $values
+            : itgrix_gen_ed651995_seen($values, $params, $name, 'direction', 'call_full.channel.type', null, array());
+    }
+}
+if (!function_exists('itgrix_gen_f729e05c_collect')) {
+    // A key's values as texts from the field table's sources: star, pick, every
+    function itgrix_gen_f729e05c_collect($params, $sources, $direction) {
+        $found = array();
+        foreach ($sources as $source) {
+            $level = array($params);
+            foreach (explode('.', $source['path']) as $key) {
+                $next = array();
+                foreach ($level as $item) {
+                    // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
+                    if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
+                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
+                        if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
+                            gc_disable();
+                        }
+                        foreach ($key === '*' ? $item : array($item[$key]) as $member) {
+                            $next[] = $member;
+                        }
+                    }
+                }
+                $level = $next;
+            }
+            foreach ($level as $value) {
+                foreach (is_array($value) && isset($source['pick']) ? explode('|', $source['pick']) : array(null) as $field) {
+                    $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
+                    $text = is_bool($one) ? ($one ? 'true' : 'false') : (is_float($one) && $one == floor($one) && abs($one) < 1.0e15
+                        ? sprintf('%.0f', $one) : (is_scalar($one) ? (string) $one : ''));
+                    if ($text !== '') {
+                        $found[] = $text;
+                        if ($field !== null && !isset($source['every'])) {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        return $found;
     }
 }
 return itgrix_gen_customize_entity_50d858e0(isset($params) ? $params : null);

@@ -13,17 +13,17 @@ if (!function_exists('itgrix_gen_need_registration_50d858e0')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // registration.rules[0]: extension is "100" or "101" -> skip
-            if (array_intersect(itgrix_gen_fa14e39b_extension($params, $name), array('100', '101'))) {
+            if (array_intersect(itgrix_gen_3dcd96c0_extension($params, $name), array('100', '101'))) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.rules[1]: direction is "incoming" and trunk is "test-trunk" -> skip
-            if (array_intersect(itgrix_gen_9a049157_direction($params, $name), array('incoming'))
-                && array_intersect(itgrix_gen_6fad2084_trunk($params, $name), array('test-trunk'))) {
+            if (array_intersect(itgrix_gen_af1dab55_direction($params, $name), array('incoming'))
+                && array_intersect(itgrix_gen_96d0e09d_trunk($params, $name), array('test-trunk'))) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.rules[2]: client_phone matches "^\\+?7800" (as sent or as written) -> skip
             if (itgrix_gen_41783fec_matches(
-                itgrix_gen_bd58311c_client_phones(itgrix_gen_bd052501_client_phone($params, $name)),
+                itgrix_gen_bd58311c_client_phones(itgrix_gen_1a906f41_client_phone($params, $name)),
                 array('~^\\+?7800~u')
             )) {
                 return array('state' => 'success', 'data' => array('result' => false));
@@ -38,49 +38,9 @@ if (!function_exists('itgrix_gen_need_registration_50d858e0')) {
     }
 }
 
-if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
-    // A key's values as texts from the field table's sources (path, 'dir', 'pick', 'every', 'map').
-    function itgrix_gen_fce3ff4a_collect($params, $sources, $direction) {
-        $found = array();
-        $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
-        foreach ($sources as $source) {
-            $level = isset($source['dir']) && !in_array($call, explode('|', $source['dir']), true) ? array() : array($params);
-            foreach (is_array($source['path']) ? $source['path'] : explode('.', $source['path']) as $key) {
-                $next = array();
-                foreach ($level as $item) {
-                    // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
-                    if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
-                        if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
-                            gc_disable();
-                        }
-                        foreach ($key === '*' ? $item : array($item[$key]) as $member) {
-                            $next[] = $member;
-                        }
-                    }
-                }
-                $level = $next;
-            }
-            foreach ($level as $value) {
-                foreach (is_array($value) && isset($source['pick']) ? explode('|', $source['pick']) : array(null) as $field) {
-                    $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
-                    $text = is_string($one) || is_int($one) ? (string) $one : (is_bool($one) ? ($one ? 'true' : 'false')
-                        : (is_float($one) ? ($one == floor($one) && abs($one) < 1.0e15 ? sprintf('%.0f', $one) : (string) $one) : ''));
-                    if ($text !== '' && (!isset($source['map']) || isset($source['map'][$text]))) {
-                        $found[] = isset($source['map']) ? $source['map'][$text] : $text;
-                        if ($field !== null && !isset($source['every'])) {
-                            break;
-                        }
-                    }
-                }
-            }
-        }
-        return $found;
-    }
-}
-if (!function_exists('itgrix_gen_3759e7a7_seen')) {
+if (!function_exists('itgrix_gen_ed651995_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_3759e7a7_seen($values, $params, $name, $key, $tried, $expected, $direction) {
+    function itgrix_gen_ed651995_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -88,7 +48,6 @@ if (!function_exists('itgrix_gen_3759e7a7_seen')) {
         }
         if (!isset($said[$name . ' ' . $key])) {
             $said[$name . ' ' . $key] = true;
-            $kinds = $expected === null ? array() : itgrix_gen_fce3ff4a_collect($params, $direction, array());
             if ($expected === null || count($kinds) === 0 || count(array_intersect($kinds, $expected)) > 0) {
                 itgrix_gen_b0cd465a_log($name, "no value for '" . $key . "'; tried " . $tried);
             }
@@ -303,19 +262,73 @@ if (!function_exists('itgrix_gen_abfc0a13_phone_strip_prefix')) {
         return $transformed;
     }
 }
-if (!function_exists('itgrix_gen_3b349277_direction')) {
-    function itgrix_gen_3b349277_direction($params) {
-        return itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.channel.type')), array());
+if (!function_exists('itgrix_gen_1a906f41_client_phone')) {
+    function itgrix_gen_1a906f41_client_phone($params, $name = null) {
+        $values = itgrix_gen_48fcdd7d_collect($params, array(
+            array('path' => 'PHONE_NUMBER'),
+            array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
+            array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
+        ), itgrix_gen_88051252_direction($params));
+        return $name === null || count($values) > 0 ? $values
+            : itgrix_gen_ed651995_seen($values, $params, $name, 'client_phone', 'PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten', array('incoming', 'outgoing'), itgrix_gen_88051252_direction($params));
     }
 }
-if (!function_exists('itgrix_gen_6fad2084_trunk')) {
-    function itgrix_gen_6fad2084_trunk($params, $name = null) {
-        $values = itgrix_gen_fce3ff4a_collect($params, array(
-            array('path' => 'call_full.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
-            array('path' => 'call_full.conversations.*.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
-        ), array());
+if (!function_exists('itgrix_gen_3dcd96c0_extension')) {
+    function itgrix_gen_3dcd96c0_extension($params, $name = null) {
+        $values = itgrix_gen_48fcdd7d_collect($params, array(
+            array('path' => 'call_full.conversations.*.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming|local'),
+            array('path' => 'call_full.conversations.*.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing|local'),
+            array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming|local'),
+            array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing|local'),
+            array('path' => 'call_full.conversations.*.user.phones.*'),
+        ), itgrix_gen_88051252_direction($params));
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_3759e7a7_seen($values, $params, $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id', array('incoming', 'outgoing'), array(array('path' => 'call_full.channel.type')));
+            : itgrix_gen_ed651995_seen($values, $params, $name, 'extension', 'call_full.conversations.*.channel.to.number|phone|num|extension|exten, call_full.conversations.*.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten, call_full.channel.from.number|phone|num|extension|exten, call_full.conversations.*.user.phones.*', null, array());
+    }
+}
+if (!function_exists('itgrix_gen_48fcdd7d_collect')) {
+    // A key's values as texts from the field table's sources: dir, star, pick, every
+    function itgrix_gen_48fcdd7d_collect($params, $sources, $direction) {
+        $found = array();
+        $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
+        foreach ($sources as $source) {
+            $level = isset($source['dir']) && !in_array($call, explode('|', $source['dir']), true) ? array() : array($params);
+            foreach (explode('.', $source['path']) as $key) {
+                $next = array();
+                foreach ($level as $item) {
+                    // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
+                    if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
+                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
+                        if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
+                            gc_disable();
+                        }
+                        foreach ($key === '*' ? $item : array($item[$key]) as $member) {
+                            $next[] = $member;
+                        }
+                    }
+                }
+                $level = $next;
+            }
+            foreach ($level as $value) {
+                foreach (is_array($value) && isset($source['pick']) ? explode('|', $source['pick']) : array(null) as $field) {
+                    $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
+                    $text = is_bool($one) ? ($one ? 'true' : 'false') : (is_float($one) && $one == floor($one) && abs($one) < 1.0e15
+                        ? sprintf('%.0f', $one) : (is_scalar($one) ? (string) $one : ''));
+                    if ($text !== '') {
+                        $found[] = $text;
+                        if ($field !== null && !isset($source['every'])) {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        return $found;
+    }
+}
+if (!function_exists('itgrix_gen_88051252_direction')) {
+    function itgrix_gen_88051252_direction($params) {
+        return itgrix_gen_48fcdd7d_collect($params, array(array('path' => 'call_full.channel.type')), array());
     }
 }
 if (!function_exists('itgrix_gen_96a458e3_client_number')) {
@@ -345,22 +358,21 @@ if (!function_exists('itgrix_gen_96a458e3_client_number')) {
         return $phone;
     }
 }
-if (!function_exists('itgrix_gen_9a049157_direction')) {
-    function itgrix_gen_9a049157_direction($params, $name = null) {
-        $values = itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.channel.type')), array());
+if (!function_exists('itgrix_gen_96d0e09d_trunk')) {
+    function itgrix_gen_96d0e09d_trunk($params, $name = null) {
+        $values = itgrix_gen_48fcdd7d_collect($params, array(
+            array('path' => 'call_full.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
+            array('path' => 'call_full.conversations.*.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
+        ), array());
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_3759e7a7_seen($values, $params, $name, 'direction', 'call_full.channel.type', null, array());
+            : itgrix_gen_ed651995_seen($values, $params, $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id', array('incoming', 'outgoing'), itgrix_gen_88051252_direction($params));
     }
 }
-if (!function_exists('itgrix_gen_bd052501_client_phone')) {
-    function itgrix_gen_bd052501_client_phone($params, $name = null) {
-        $values = itgrix_gen_fce3ff4a_collect($params, array(
-            array('path' => 'PHONE_NUMBER'),
-            array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
-            array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
-        ), itgrix_gen_3b349277_direction($params));
+if (!function_exists('itgrix_gen_af1dab55_direction')) {
+    function itgrix_gen_af1dab55_direction($params, $name = null) {
+        $values = itgrix_gen_48fcdd7d_collect($params, array(array('path' => 'call_full.channel.type')), array());
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_3759e7a7_seen($values, $params, $name, 'client_phone', 'PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten', array('incoming', 'outgoing'), array(array('path' => 'call_full.channel.type')));
+            : itgrix_gen_ed651995_seen($values, $params, $name, 'direction', 'call_full.channel.type', null, array());
     }
 }
 if (!function_exists('itgrix_gen_bd58311c_client_phones')) {
@@ -374,19 +386,6 @@ if (!function_exists('itgrix_gen_bd58311c_client_phones')) {
             $out[] = itgrix_gen_96a458e3_client_number($value);
         }
         return $out;
-    }
-}
-if (!function_exists('itgrix_gen_fa14e39b_extension')) {
-    function itgrix_gen_fa14e39b_extension($params, $name = null) {
-        $values = itgrix_gen_fce3ff4a_collect($params, array(
-            array('path' => 'call_full.conversations.*.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming|local'),
-            array('path' => 'call_full.conversations.*.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing|local'),
-            array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming|local'),
-            array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing|local'),
-            array('path' => 'call_full.conversations.*.user.phones.*'),
-        ), itgrix_gen_3b349277_direction($params));
-        return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_3759e7a7_seen($values, $params, $name, 'extension', 'call_full.conversations.*.channel.to.number|phone|num|extension|exten, call_full.conversations.*.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten, call_full.channel.from.number|phone|num|extension|exten, call_full.conversations.*.user.phones.*', null, array());
     }
 }
 return itgrix_gen_need_registration_50d858e0(isset($params) ? $params : null);

@@ -28,17 +28,17 @@ if (!function_exists('itgrix_gen_process_registration_params_50d858e0')) {
             // registration_params.set
             $data['CRM_SOURCE'] = 'CALL';
             // registration_params.rules[0]: trunk is "sip-moscow"
-            if (array_intersect(itgrix_gen_92ceb89c_trunk($params, $name), array('sip-moscow'))) {
+            if (array_intersect(itgrix_gen_5e7790de_trunk($params, $name), array('sip-moscow'))) {
                 $data['CRM_CREATE'] = 0;
                 $data['LINE_NUMBER'] = '74951234567';
             }
             // registration_params.rules[1]: direction is "incoming" and start time is "19:00-09:00" ("Europe/Moscow")
-            if (array_intersect(itgrix_gen_21303c94_direction($params, $name), array('incoming'))
+            if (array_intersect(itgrix_gen_a4d7c989_direction($params, $name), array('incoming'))
                 && itgrix_gen_290bb585_in_hours(
                     array('19:00-09:00'),
                     array(),
                     itgrix_gen_35e1b9d1_zone(),
-                    itgrix_gen_e535d2bd_started(itgrix_gen_7131b8f7_start_time($params), itgrix_gen_35e1b9d1_zone())
+                    itgrix_gen_e535d2bd_started(itgrix_gen_d2adcbe5_start_time($params), itgrix_gen_35e1b9d1_zone())
                 )) {
                 $data['CRM_SOURCE'] = 'AFTER_HOURS';
             }
@@ -51,49 +51,9 @@ if (!function_exists('itgrix_gen_process_registration_params_50d858e0')) {
     }
 }
 
-if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
-    // A key's values as texts from the field table's sources (path, 'dir', 'pick', 'every', 'map').
-    function itgrix_gen_fce3ff4a_collect($params, $sources, $direction) {
-        $found = array();
-        $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
-        foreach ($sources as $source) {
-            $level = isset($source['dir']) && !in_array($call, explode('|', $source['dir']), true) ? array() : array($params);
-            foreach (is_array($source['path']) ? $source['path'] : explode('.', $source['path']) as $key) {
-                $next = array();
-                foreach ($level as $item) {
-                    // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
-                    if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
-                        if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
-                            gc_disable();
-                        }
-                        foreach ($key === '*' ? $item : array($item[$key]) as $member) {
-                            $next[] = $member;
-                        }
-                    }
-                }
-                $level = $next;
-            }
-            foreach ($level as $value) {
-                foreach (is_array($value) && isset($source['pick']) ? explode('|', $source['pick']) : array(null) as $field) {
-                    $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
-                    $text = is_string($one) || is_int($one) ? (string) $one : (is_bool($one) ? ($one ? 'true' : 'false')
-                        : (is_float($one) ? ($one == floor($one) && abs($one) < 1.0e15 ? sprintf('%.0f', $one) : (string) $one) : ''));
-                    if ($text !== '' && (!isset($source['map']) || isset($source['map'][$text]))) {
-                        $found[] = isset($source['map']) ? $source['map'][$text] : $text;
-                        if ($field !== null && !isset($source['every'])) {
-                            break;
-                        }
-                    }
-                }
-            }
-        }
-        return $found;
-    }
-}
-if (!function_exists('itgrix_gen_3759e7a7_seen')) {
+if (!function_exists('itgrix_gen_ed651995_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_3759e7a7_seen($values, $params, $name, $key, $tried, $expected, $direction) {
+    function itgrix_gen_ed651995_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -101,7 +61,6 @@ if (!function_exists('itgrix_gen_3759e7a7_seen')) {
         }
         if (!isset($said[$name . ' ' . $key])) {
             $said[$name . ' ' . $key] = true;
-            $kinds = $expected === null ? array() : itgrix_gen_fce3ff4a_collect($params, $direction, array());
             if ($expected === null || count($kinds) === 0 || count(array_intersect($kinds, $expected)) > 0) {
                 itgrix_gen_b0cd465a_log($name, "no value for '" . $key . "'; tried " . $tried);
             }
@@ -240,38 +199,85 @@ if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
 }
-if (!function_exists('itgrix_gen_21303c94_direction')) {
-    function itgrix_gen_21303c94_direction($params, $name = null) {
-        $values = itgrix_gen_fce3ff4a_collect($params, array(
-            array('path' => 'call_full.channel.type'),
-            array('path' => 'TYPE', 'map' => array('1' => 'outgoing', '2' => 'incoming')),
-        ), array());
-        return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_3759e7a7_seen($values, $params, $name, 'direction', 'call_full.channel.type, TYPE', null, array());
-    }
-}
 if (!function_exists('itgrix_gen_35e1b9d1_zone')) {
     // "Europe/Moscow": UTC offsets from the tz database, 2020-2040
     function itgrix_gen_35e1b9d1_zone() {
         return array(10800, array(), array(), 2240611200);
     }
 }
-if (!function_exists('itgrix_gen_7131b8f7_start_time')) {
-    function itgrix_gen_7131b8f7_start_time($params) {
-        return itgrix_gen_fce3ff4a_collect($params, array(
-            array('path' => 'CALL_START_DATE'),
-            array('path' => 'call_full.channel.start_time'),
-        ), array());
+if (!function_exists('itgrix_gen_5ba0202c_collect')) {
+    // A key's values as texts from the field table's sources: star, pick, every, map
+    function itgrix_gen_5ba0202c_collect($params, $sources, $direction) {
+        $found = array();
+        foreach ($sources as $source) {
+            $level = array($params);
+            foreach (explode('.', $source['path']) as $key) {
+                $next = array();
+                foreach ($level as $item) {
+                    // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
+                    if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
+                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
+                        if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
+                            gc_disable();
+                        }
+                        foreach ($key === '*' ? $item : array($item[$key]) as $member) {
+                            $next[] = $member;
+                        }
+                    }
+                }
+                $level = $next;
+            }
+            foreach ($level as $value) {
+                foreach (is_array($value) && isset($source['pick']) ? explode('|', $source['pick']) : array(null) as $field) {
+                    $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
+                    $text = is_bool($one) ? ($one ? 'true' : 'false') : (is_float($one) && $one == floor($one) && abs($one) < 1.0e15
+                        ? sprintf('%.0f', $one) : (is_scalar($one) ? (string) $one : ''));
+                    if ($text !== '' && (!isset($source['map']) || isset($source['map'][$text]))) {
+                        $found[] = isset($source['map']) ? $source['map'][$text] : $text;
+                        if ($field !== null && !isset($source['every'])) {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        return $found;
     }
 }
-if (!function_exists('itgrix_gen_92ceb89c_trunk')) {
-    function itgrix_gen_92ceb89c_trunk($params, $name = null) {
-        $values = itgrix_gen_fce3ff4a_collect($params, array(
+if (!function_exists('itgrix_gen_5e7790de_trunk')) {
+    function itgrix_gen_5e7790de_trunk($params, $name = null) {
+        $values = itgrix_gen_5ba0202c_collect($params, array(
             array('path' => 'call_full.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
             array('path' => 'call_full.conversations.*.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
         ), array());
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_3759e7a7_seen($values, $params, $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id', array('incoming', 'outgoing'), array(array('path' => 'call_full.channel.type'), array('path' => 'TYPE', 'map' => array('1' => 'outgoing', '2' => 'incoming'))));
+            : itgrix_gen_ed651995_seen($values, $params, $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id', array('incoming', 'outgoing'), itgrix_gen_ab669bb7_direction($params));
+    }
+}
+if (!function_exists('itgrix_gen_a4d7c989_direction')) {
+    function itgrix_gen_a4d7c989_direction($params, $name = null) {
+        $values = itgrix_gen_5ba0202c_collect($params, array(
+            array('path' => 'call_full.channel.type'),
+            array('path' => 'TYPE', 'map' => array('1' => 'outgoing', '2' => 'incoming')),
+        ), array());
+        return $name === null || count($values) > 0 ? $values
+            : itgrix_gen_ed651995_seen($values, $params, $name, 'direction', 'call_full.channel.type, TYPE', null, array());
+    }
+}
+if (!function_exists('itgrix_gen_ab669bb7_direction')) {
+    function itgrix_gen_ab669bb7_direction($params) {
+        return itgrix_gen_5ba0202c_collect($params, array(
+            array('path' => 'call_full.channel.type'),
+            array('path' => 'TYPE', 'map' => array('1' => 'outgoing', '2' => 'incoming')),
+        ), array());
+    }
+}
+if (!function_exists('itgrix_gen_d2adcbe5_start_time')) {
+    function itgrix_gen_d2adcbe5_start_time($params) {
+        return itgrix_gen_5ba0202c_collect($params, array(
+            array('path' => 'CALL_START_DATE'),
+            array('path' => 'call_full.channel.start_time'),
+        ), array());
     }
 }
 return itgrix_gen_process_registration_params_50d858e0(isset($params) ? $params : null);

@@ -19,7 +19,7 @@ if (!function_exists('itgrix_gen_process_task_creation_params_50d858e0')) {
             // tasks.set
             $fields['TITLE'] = itgrix_gen_cd346e3a_utf8_mend('Missed call from '
                 . itgrix_gen_96a458e3_client_number(
-                    itgrix_gen_b621337e_text(itgrix_gen_80e55951_client_phone($params))
+                    itgrix_gen_b621337e_text(itgrix_gen_fa0d6314_client_phone($params))
                 ), false);
             return array('state' => 'success', 'data' => array('fields' => $fields));
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
@@ -30,46 +30,6 @@ if (!function_exists('itgrix_gen_process_task_creation_params_50d858e0')) {
     }
 }
 
-if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
-    // A key's values as texts from the field table's sources (path, 'dir', 'pick', 'every', 'map').
-    function itgrix_gen_fce3ff4a_collect($params, $sources, $direction) {
-        $found = array();
-        $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
-        foreach ($sources as $source) {
-            $level = isset($source['dir']) && !in_array($call, explode('|', $source['dir']), true) ? array() : array($params);
-            foreach (is_array($source['path']) ? $source['path'] : explode('.', $source['path']) as $key) {
-                $next = array();
-                foreach ($level as $item) {
-                    // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
-                    if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
-                        if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
-                            gc_disable();
-                        }
-                        foreach ($key === '*' ? $item : array($item[$key]) as $member) {
-                            $next[] = $member;
-                        }
-                    }
-                }
-                $level = $next;
-            }
-            foreach ($level as $value) {
-                foreach (is_array($value) && isset($source['pick']) ? explode('|', $source['pick']) : array(null) as $field) {
-                    $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
-                    $text = is_string($one) || is_int($one) ? (string) $one : (is_bool($one) ? ($one ? 'true' : 'false')
-                        : (is_float($one) ? ($one == floor($one) && abs($one) < 1.0e15 ? sprintf('%.0f', $one) : (string) $one) : ''));
-                    if ($text !== '' && (!isset($source['map']) || isset($source['map'][$text]))) {
-                        $found[] = isset($source['map']) ? $source['map'][$text] : $text;
-                        if ($field !== null && !isset($source['every'])) {
-                            break;
-                        }
-                    }
-                }
-            }
-        }
-        return $found;
-    }
-}
 if (!function_exists('itgrix_gen_b621337e_text')) {
     // A placeholder's text: the first value found, or "".
     function itgrix_gen_b621337e_text($values) {
@@ -384,20 +344,6 @@ if (!function_exists('itgrix_gen_35e1b9d1_zone')) {
         return array(10800, array(), array(), 2240611200);
     }
 }
-if (!function_exists('itgrix_gen_3b349277_direction')) {
-    function itgrix_gen_3b349277_direction($params) {
-        return itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.channel.type')), array());
-    }
-}
-if (!function_exists('itgrix_gen_80e55951_client_phone')) {
-    function itgrix_gen_80e55951_client_phone($params) {
-        return itgrix_gen_fce3ff4a_collect($params, array(
-            array('path' => 'PHONE_NUMBER'),
-            array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
-            array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
-        ), itgrix_gen_3b349277_direction($params));
-    }
-}
 if (!function_exists('itgrix_gen_96a458e3_client_number')) {
     // phones.client: the client's number as process_client_phone.php answers it
     function itgrix_gen_96a458e3_client_number($phone) {
@@ -423,6 +369,53 @@ if (!function_exists('itgrix_gen_96a458e3_client_number')) {
             ),
         ), true);
         return $phone;
+    }
+}
+if (!function_exists('itgrix_gen_b8da03c1_direction')) {
+    function itgrix_gen_b8da03c1_direction($params) {
+        return itgrix_gen_ba50b855_collect($params, array(array('path' => 'call_full.channel.type')), array());
+    }
+}
+if (!function_exists('itgrix_gen_ba50b855_collect')) {
+    // A key's values as texts from the field table's sources: dir, pick
+    function itgrix_gen_ba50b855_collect($params, $sources, $direction) {
+        $found = array();
+        $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
+        foreach ($sources as $source) {
+            $level = isset($source['dir']) && !in_array($call, explode('|', $source['dir']), true) ? array() : array($params);
+            foreach (explode('.', $source['path']) as $key) {
+                $next = array();
+                foreach ($level as $item) {
+                    if (is_array($item) && array_key_exists($key, $item)) {
+                        $next[] = $item[$key];
+                    }
+                }
+                $level = $next;
+            }
+            foreach ($level as $value) {
+                foreach (is_array($value) && isset($source['pick']) ? explode('|', $source['pick']) : array(null) as $field) {
+                    $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
+                    $text = is_bool($one) ? ($one ? 'true' : 'false') : (is_float($one) && $one == floor($one) && abs($one) < 1.0e15
+                        ? sprintf('%.0f', $one) : (is_scalar($one) ? (string) $one : ''));
+                    if ($text !== '') {
+                        $found[] = $text;
+                        if ($field !== null) {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        return $found;
+    }
+}
+if (!function_exists('itgrix_gen_fa0d6314_client_phone')) {
+    function itgrix_gen_fa0d6314_client_phone($params) {
+        return itgrix_gen_ba50b855_collect($params, array(
+            array('path' => 'PHONE_NUMBER'),
+            array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
+            array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
+        ), itgrix_gen_b8da03c1_direction($params));
     }
 }
 return itgrix_gen_process_task_creation_params_50d858e0(isset($params) ? $params : null);

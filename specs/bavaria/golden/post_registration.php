@@ -15,28 +15,28 @@ if (!function_exists('itgrix_gen_post_registration_faab3e0c')) {
             // post_registration.webhook: POST "https://sms.mueller-heizungsbau.de/notdienst" when stage is
             //    "conversation_requested" and trunk is "notdienst" and not (start time is in the schedule "buero"
             //    ("Europe/Berlin"))
-            if (array_intersect(itgrix_gen_c96ff065_stage($params, $name), array('conversation_requested'))
-                && array_intersect(itgrix_gen_6fad2084_trunk($params, $name), array('notdienst'))
+            if (array_intersect(itgrix_gen_1c5da2fe_stage($params, $name), array('conversation_requested'))
+                && array_intersect(itgrix_gen_96d0e09d_trunk($params, $name), array('notdienst'))
                 && !(itgrix_gen_fcc05bb7_in_schedule(
                     itgrix_gen_d4cce3d8_schedule(),
                     itgrix_gen_7fb64be4_calendar(),
                     itgrix_gen_1a5190ce_zone(),
-                    itgrix_gen_e535d2bd_started(itgrix_gen_7131b8f7_start_time($params), itgrix_gen_1a5190ce_zone())
+                    itgrix_gen_e535d2bd_started(itgrix_gen_1e438a11_start_time($params), itgrix_gen_1a5190ce_zone())
                 ))) {
                 itgrix_gen_030f8bed_webhook('POST', 'https://sms.mueller-heizungsbau.de/notdienst', array(), array(
                         'nummer' => itgrix_gen_cd346e3a_utf8_mend(
                             itgrix_gen_1e3e0179_client_number(
-                                itgrix_gen_b621337e_text(itgrix_gen_80e55951_client_phone($params))
+                                itgrix_gen_b621337e_text(itgrix_gen_75de4bec_client_phone($params))
                             ),
                             false
                         ),
                         'kunde' => itgrix_gen_cd346e3a_utf8_mend(
-                            itgrix_gen_b621337e_text(itgrix_gen_d819d100_entity_name($params)),
+                            itgrix_gen_b621337e_text(itgrix_gen_f3e3b357_entity_name($params)),
                             false
                         ),
                         'beginn' => itgrix_gen_cd346e3a_utf8_mend(
                             itgrix_gen_5092fb06_date(
-                                itgrix_gen_b621337e_text(itgrix_gen_7131b8f7_start_time($params)),
+                                itgrix_gen_b621337e_text(itgrix_gen_1e438a11_start_time($params)),
                                 itgrix_gen_1a5190ce_zone(),
                                 'd.m.Y H:i'
                             ),
@@ -53,49 +53,9 @@ if (!function_exists('itgrix_gen_post_registration_faab3e0c')) {
     }
 }
 
-if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
-    // A key's values as texts from the field table's sources (path, 'dir', 'pick', 'every', 'map').
-    function itgrix_gen_fce3ff4a_collect($params, $sources, $direction) {
-        $found = array();
-        $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
-        foreach ($sources as $source) {
-            $level = isset($source['dir']) && !in_array($call, explode('|', $source['dir']), true) ? array() : array($params);
-            foreach (is_array($source['path']) ? $source['path'] : explode('.', $source['path']) as $key) {
-                $next = array();
-                foreach ($level as $item) {
-                    // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
-                    if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
-                        if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
-                            gc_disable();
-                        }
-                        foreach ($key === '*' ? $item : array($item[$key]) as $member) {
-                            $next[] = $member;
-                        }
-                    }
-                }
-                $level = $next;
-            }
-            foreach ($level as $value) {
-                foreach (is_array($value) && isset($source['pick']) ? explode('|', $source['pick']) : array(null) as $field) {
-                    $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
-                    $text = is_string($one) || is_int($one) ? (string) $one : (is_bool($one) ? ($one ? 'true' : 'false')
-                        : (is_float($one) ? ($one == floor($one) && abs($one) < 1.0e15 ? sprintf('%.0f', $one) : (string) $one) : ''));
-                    if ($text !== '' && (!isset($source['map']) || isset($source['map'][$text]))) {
-                        $found[] = isset($source['map']) ? $source['map'][$text] : $text;
-                        if ($field !== null && !isset($source['every'])) {
-                            break;
-                        }
-                    }
-                }
-            }
-        }
-        return $found;
-    }
-}
-if (!function_exists('itgrix_gen_3759e7a7_seen')) {
+if (!function_exists('itgrix_gen_ed651995_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_3759e7a7_seen($values, $params, $name, $key, $tried, $expected, $direction) {
+    function itgrix_gen_ed651995_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -103,7 +63,6 @@ if (!function_exists('itgrix_gen_3759e7a7_seen')) {
         }
         if (!isset($said[$name . ' ' . $key])) {
             $said[$name . ' ' . $key] = true;
-            $kinds = $expected === null ? array() : itgrix_gen_fce3ff4a_collect($params, $direction, array());
             if ($expected === null || count($kinds) === 0 || count(array_intersect($kinds, $expected)) > 0) {
                 itgrix_gen_b0cd465a_log($name, "no value for '" . $key . "'; tried " . $tried);
             }
@@ -678,6 +637,13 @@ if (!function_exists('itgrix_gen_1a5190ce_zone')) {
         );
     }
 }
+if (!function_exists('itgrix_gen_1c5da2fe_stage')) {
+    function itgrix_gen_1c5da2fe_stage($params, $name = null) {
+        $values = itgrix_gen_48fcdd7d_collect($params, array(array('path' => 'call_stage')), array());
+        return $name === null || count($values) > 0 ? $values
+            : itgrix_gen_ed651995_seen($values, $params, $name, 'stage', 'call_stage', null, array());
+    }
+}
 if (!function_exists('itgrix_gen_1e3e0179_client_number')) {
     // phones.client: the client's number as process_client_phone.php answers it
     function itgrix_gen_1e3e0179_client_number($phone) {
@@ -700,27 +666,61 @@ if (!function_exists('itgrix_gen_1e3e0179_client_number')) {
         return $phone;
     }
 }
-if (!function_exists('itgrix_gen_3b349277_direction')) {
-    function itgrix_gen_3b349277_direction($params) {
-        return itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.channel.type')), array());
-    }
-}
-if (!function_exists('itgrix_gen_6fad2084_trunk')) {
-    function itgrix_gen_6fad2084_trunk($params, $name = null) {
-        $values = itgrix_gen_fce3ff4a_collect($params, array(
-            array('path' => 'call_full.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
-            array('path' => 'call_full.conversations.*.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
-        ), array());
-        return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_3759e7a7_seen($values, $params, $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id', array('incoming', 'outgoing'), array(array('path' => 'call_full.channel.type')));
-    }
-}
-if (!function_exists('itgrix_gen_7131b8f7_start_time')) {
-    function itgrix_gen_7131b8f7_start_time($params) {
-        return itgrix_gen_fce3ff4a_collect($params, array(
+if (!function_exists('itgrix_gen_1e438a11_start_time')) {
+    function itgrix_gen_1e438a11_start_time($params) {
+        return itgrix_gen_48fcdd7d_collect($params, array(
             array('path' => 'CALL_START_DATE'),
             array('path' => 'call_full.channel.start_time'),
         ), array());
+    }
+}
+if (!function_exists('itgrix_gen_48fcdd7d_collect')) {
+    // A key's values as texts from the field table's sources: dir, star, pick, every
+    function itgrix_gen_48fcdd7d_collect($params, $sources, $direction) {
+        $found = array();
+        $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
+        foreach ($sources as $source) {
+            $level = isset($source['dir']) && !in_array($call, explode('|', $source['dir']), true) ? array() : array($params);
+            foreach (explode('.', $source['path']) as $key) {
+                $next = array();
+                foreach ($level as $item) {
+                    // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
+                    if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
+                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
+                        if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
+                            gc_disable();
+                        }
+                        foreach ($key === '*' ? $item : array($item[$key]) as $member) {
+                            $next[] = $member;
+                        }
+                    }
+                }
+                $level = $next;
+            }
+            foreach ($level as $value) {
+                foreach (is_array($value) && isset($source['pick']) ? explode('|', $source['pick']) : array(null) as $field) {
+                    $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
+                    $text = is_bool($one) ? ($one ? 'true' : 'false') : (is_float($one) && $one == floor($one) && abs($one) < 1.0e15
+                        ? sprintf('%.0f', $one) : (is_scalar($one) ? (string) $one : ''));
+                    if ($text !== '') {
+                        $found[] = $text;
+                        if ($field !== null && !isset($source['every'])) {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        return $found;
+    }
+}
+if (!function_exists('itgrix_gen_75de4bec_client_phone')) {
+    function itgrix_gen_75de4bec_client_phone($params) {
+        return itgrix_gen_48fcdd7d_collect($params, array(
+            array('path' => 'PHONE_NUMBER'),
+            array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
+            array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
+        ), itgrix_gen_88051252_direction($params));
     }
 }
 if (!function_exists('itgrix_gen_7fb64be4_calendar')) {
@@ -751,20 +751,19 @@ if (!function_exists('itgrix_gen_7fb64be4_calendar')) {
         );
     }
 }
-if (!function_exists('itgrix_gen_80e55951_client_phone')) {
-    function itgrix_gen_80e55951_client_phone($params) {
-        return itgrix_gen_fce3ff4a_collect($params, array(
-            array('path' => 'PHONE_NUMBER'),
-            array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
-            array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
-        ), itgrix_gen_3b349277_direction($params));
+if (!function_exists('itgrix_gen_88051252_direction')) {
+    function itgrix_gen_88051252_direction($params) {
+        return itgrix_gen_48fcdd7d_collect($params, array(array('path' => 'call_full.channel.type')), array());
     }
 }
-if (!function_exists('itgrix_gen_c96ff065_stage')) {
-    function itgrix_gen_c96ff065_stage($params, $name = null) {
-        $values = itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_stage')), array());
+if (!function_exists('itgrix_gen_96d0e09d_trunk')) {
+    function itgrix_gen_96d0e09d_trunk($params, $name = null) {
+        $values = itgrix_gen_48fcdd7d_collect($params, array(
+            array('path' => 'call_full.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
+            array('path' => 'call_full.conversations.*.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
+        ), array());
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_3759e7a7_seen($values, $params, $name, 'stage', 'call_stage', null, array());
+            : itgrix_gen_ed651995_seen($values, $params, $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id', array('incoming', 'outgoing'), itgrix_gen_88051252_direction($params));
     }
 }
 if (!function_exists('itgrix_gen_d4cce3d8_schedule')) {
@@ -779,9 +778,9 @@ if (!function_exists('itgrix_gen_d4cce3d8_schedule')) {
         );
     }
 }
-if (!function_exists('itgrix_gen_d819d100_entity_name')) {
-    function itgrix_gen_d819d100_entity_name($params) {
-        return itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.entity.name')), array());
+if (!function_exists('itgrix_gen_f3e3b357_entity_name')) {
+    function itgrix_gen_f3e3b357_entity_name($params) {
+        return itgrix_gen_48fcdd7d_collect($params, array(array('path' => 'call_full.entity.name')), array());
     }
 }
 return itgrix_gen_post_registration_faab3e0c(isset($params) ? $params : null);

@@ -27,12 +27,12 @@ if (!function_exists('itgrix_gen_process_registration_params_faab3e0c')) {
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // registration_params.rules[0]: trunk is "notdienst" and not (start time is in the schedule "buero"
             //    ("Europe/Berlin"))
-            if (array_intersect(itgrix_gen_92ceb89c_trunk($params, $name), array('notdienst'))
+            if (array_intersect(itgrix_gen_5e7790de_trunk($params, $name), array('notdienst'))
                 && !(itgrix_gen_fcc05bb7_in_schedule(
                     itgrix_gen_d4cce3d8_schedule(),
                     itgrix_gen_7fb64be4_calendar(),
                     itgrix_gen_1a5190ce_zone(),
-                    itgrix_gen_e535d2bd_started(itgrix_gen_7131b8f7_start_time($params), itgrix_gen_1a5190ce_zone())
+                    itgrix_gen_e535d2bd_started(itgrix_gen_d2adcbe5_start_time($params), itgrix_gen_1a5190ce_zone())
                 ))) {
                 $data['CRM_SOURCE'] = 'NOTDIENST';
                 $data['USER_ID'] = 40;
@@ -46,49 +46,9 @@ if (!function_exists('itgrix_gen_process_registration_params_faab3e0c')) {
     }
 }
 
-if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
-    // A key's values as texts from the field table's sources (path, 'dir', 'pick', 'every', 'map').
-    function itgrix_gen_fce3ff4a_collect($params, $sources, $direction) {
-        $found = array();
-        $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
-        foreach ($sources as $source) {
-            $level = isset($source['dir']) && !in_array($call, explode('|', $source['dir']), true) ? array() : array($params);
-            foreach (is_array($source['path']) ? $source['path'] : explode('.', $source['path']) as $key) {
-                $next = array();
-                foreach ($level as $item) {
-                    // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
-                    if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
-                        if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
-                            gc_disable();
-                        }
-                        foreach ($key === '*' ? $item : array($item[$key]) as $member) {
-                            $next[] = $member;
-                        }
-                    }
-                }
-                $level = $next;
-            }
-            foreach ($level as $value) {
-                foreach (is_array($value) && isset($source['pick']) ? explode('|', $source['pick']) : array(null) as $field) {
-                    $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
-                    $text = is_string($one) || is_int($one) ? (string) $one : (is_bool($one) ? ($one ? 'true' : 'false')
-                        : (is_float($one) ? ($one == floor($one) && abs($one) < 1.0e15 ? sprintf('%.0f', $one) : (string) $one) : ''));
-                    if ($text !== '' && (!isset($source['map']) || isset($source['map'][$text]))) {
-                        $found[] = isset($source['map']) ? $source['map'][$text] : $text;
-                        if ($field !== null && !isset($source['every'])) {
-                            break;
-                        }
-                    }
-                }
-            }
-        }
-        return $found;
-    }
-}
-if (!function_exists('itgrix_gen_3759e7a7_seen')) {
+if (!function_exists('itgrix_gen_ed651995_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_3759e7a7_seen($values, $params, $name, $key, $tried, $expected, $direction) {
+    function itgrix_gen_ed651995_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -96,7 +56,6 @@ if (!function_exists('itgrix_gen_3759e7a7_seen')) {
         }
         if (!isset($said[$name . ' ' . $key])) {
             $said[$name . ' ' . $key] = true;
-            $kinds = $expected === null ? array() : itgrix_gen_fce3ff4a_collect($params, $direction, array());
             if ($expected === null || count($kinds) === 0 || count(array_intersect($kinds, $expected)) > 0) {
                 itgrix_gen_b0cd465a_log($name, "no value for '" . $key . "'; tried " . $tried);
             }
@@ -262,12 +221,53 @@ if (!function_exists('itgrix_gen_1a5190ce_zone')) {
         );
     }
 }
-if (!function_exists('itgrix_gen_7131b8f7_start_time')) {
-    function itgrix_gen_7131b8f7_start_time($params) {
-        return itgrix_gen_fce3ff4a_collect($params, array(
-            array('path' => 'CALL_START_DATE'),
-            array('path' => 'call_full.channel.start_time'),
+if (!function_exists('itgrix_gen_5ba0202c_collect')) {
+    // A key's values as texts from the field table's sources: star, pick, every, map
+    function itgrix_gen_5ba0202c_collect($params, $sources, $direction) {
+        $found = array();
+        foreach ($sources as $source) {
+            $level = array($params);
+            foreach (explode('.', $source['path']) as $key) {
+                $next = array();
+                foreach ($level as $item) {
+                    // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
+                    if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
+                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
+                        if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
+                            gc_disable();
+                        }
+                        foreach ($key === '*' ? $item : array($item[$key]) as $member) {
+                            $next[] = $member;
+                        }
+                    }
+                }
+                $level = $next;
+            }
+            foreach ($level as $value) {
+                foreach (is_array($value) && isset($source['pick']) ? explode('|', $source['pick']) : array(null) as $field) {
+                    $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
+                    $text = is_bool($one) ? ($one ? 'true' : 'false') : (is_float($one) && $one == floor($one) && abs($one) < 1.0e15
+                        ? sprintf('%.0f', $one) : (is_scalar($one) ? (string) $one : ''));
+                    if ($text !== '' && (!isset($source['map']) || isset($source['map'][$text]))) {
+                        $found[] = isset($source['map']) ? $source['map'][$text] : $text;
+                        if ($field !== null && !isset($source['every'])) {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        return $found;
+    }
+}
+if (!function_exists('itgrix_gen_5e7790de_trunk')) {
+    function itgrix_gen_5e7790de_trunk($params, $name = null) {
+        $values = itgrix_gen_5ba0202c_collect($params, array(
+            array('path' => 'call_full.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
+            array('path' => 'call_full.conversations.*.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
         ), array());
+        return $name === null || count($values) > 0 ? $values
+            : itgrix_gen_ed651995_seen($values, $params, $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id', array('incoming', 'outgoing'), itgrix_gen_ab669bb7_direction($params));
     }
 }
 if (!function_exists('itgrix_gen_7fb64be4_calendar')) {
@@ -298,14 +298,20 @@ if (!function_exists('itgrix_gen_7fb64be4_calendar')) {
         );
     }
 }
-if (!function_exists('itgrix_gen_92ceb89c_trunk')) {
-    function itgrix_gen_92ceb89c_trunk($params, $name = null) {
-        $values = itgrix_gen_fce3ff4a_collect($params, array(
-            array('path' => 'call_full.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
-            array('path' => 'call_full.conversations.*.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
+if (!function_exists('itgrix_gen_ab669bb7_direction')) {
+    function itgrix_gen_ab669bb7_direction($params) {
+        return itgrix_gen_5ba0202c_collect($params, array(
+            array('path' => 'call_full.channel.type'),
+            array('path' => 'TYPE', 'map' => array('1' => 'outgoing', '2' => 'incoming')),
         ), array());
-        return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_3759e7a7_seen($values, $params, $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id', array('incoming', 'outgoing'), array(array('path' => 'call_full.channel.type'), array('path' => 'TYPE', 'map' => array('1' => 'outgoing', '2' => 'incoming'))));
+    }
+}
+if (!function_exists('itgrix_gen_d2adcbe5_start_time')) {
+    function itgrix_gen_d2adcbe5_start_time($params) {
+        return itgrix_gen_5ba0202c_collect($params, array(
+            array('path' => 'CALL_START_DATE'),
+            array('path' => 'call_full.channel.start_time'),
+        ), array());
     }
 }
 if (!function_exists('itgrix_gen_d4cce3d8_schedule')) {

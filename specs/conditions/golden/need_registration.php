@@ -14,35 +14,35 @@ if (!function_exists('itgrix_gen_need_registration_562a77a7')) {
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // registration.rules[0]: "call_full.channel.extra.dial_status" is "BUSY" or "CONGESTION" -> skip
             if (array_intersect(
-                itgrix_gen_9f772252_at($params, array('call_full', 'channel', 'extra', 'dial_status')),
+                itgrix_gen_28284a3f_at($params, array('call_full', 'channel', 'extra', 'dial_status')),
                 array('BUSY', 'CONGESTION')
             )) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.rules[1]: "call_full.conversations.*.user.position" matches "^Intern" -> skip
             if (itgrix_gen_41783fec_matches(
-                itgrix_gen_9f772252_at($params, array('call_full', 'conversations', '*', 'user', 'position')),
+                itgrix_gen_28284a3f_at($params, array('call_full', 'conversations', '*', 'user', 'position')),
                 array('~^Intern~u')
             )) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.rules[2]: "call_stage" is "call_ended" and "call_full.result" is "404" -> skip
-            if (array_intersect(itgrix_gen_9f772252_at($params, array('call_stage')), array('call_ended'))
-                && array_intersect(itgrix_gen_9f772252_at($params, array('call_full', 'result')), array('404'))) {
+            if (array_intersect(itgrix_gen_28284a3f_at($params, array('call_stage')), array('call_ended'))
+                && array_intersect(itgrix_gen_28284a3f_at($params, array('call_full', 'result')), array('404'))) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.rules[3]: stage is "conversation_requested" or "conversation_accepted" and line is
             //    "74950000001" -> skip
             if (array_intersect(
-                    itgrix_gen_c96ff065_stage($params, $name),
+                    itgrix_gen_ac7a0a00_stage($params, $name),
                     array('conversation_requested', 'conversation_accepted')
                 )
-                && array_intersect(itgrix_gen_3b503107_line($params, $name), array('74950000001'))) {
+                && array_intersect(itgrix_gen_8a64229b_line($params, $name), array('74950000001'))) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.rules[4]: answered is false and is_ivr is true -> skip
-            if (itgrix_gen_731b49c3_flag(itgrix_gen_121a8b4b_answered($params, $name), false)
-                && itgrix_gen_731b49c3_flag(itgrix_gen_408e067c_is_ivr($params, $name), true)) {
+            if (itgrix_gen_731b49c3_flag(itgrix_gen_448da102_answered($params, $name), false)
+                && itgrix_gen_731b49c3_flag(itgrix_gen_6aea2a27_is_ivr($params, $name), true)) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.rules[5]: start time is "00:00-06:00" on sat,sun ("Asia/Vladivostok") -> skip
@@ -50,21 +50,21 @@ if (!function_exists('itgrix_gen_need_registration_562a77a7')) {
                 array('00:00-06:00'),
                 array('sat', 'sun'),
                 itgrix_gen_db3c1f91_zone(),
-                itgrix_gen_e535d2bd_started(itgrix_gen_7131b8f7_start_time($params), itgrix_gen_35e1b9d1_zone())
+                itgrix_gen_e535d2bd_started(itgrix_gen_befbc874_start_time($params), itgrix_gen_35e1b9d1_zone())
             )) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.rules[6]: direction is "local" -> skip
-            if (array_intersect(itgrix_gen_9a049157_direction($params, $name), array('local'))) {
+            if (array_intersect(itgrix_gen_ba49874c_direction($params, $name), array('local'))) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.rules[7]: trunk matches "^test-" -> skip
-            if (itgrix_gen_41783fec_matches(itgrix_gen_6fad2084_trunk($params, $name), array('~^test-~u'))) {
+            if (itgrix_gen_41783fec_matches(itgrix_gen_82007e16_trunk($params, $name), array('~^test-~u'))) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.rules[8]: client_phone is "+74951110000" or matches "^\\+7499" -> skip
-            if ((array_intersect(itgrix_gen_bd052501_client_phone($params, $name), array('+74951110000'))
-                || itgrix_gen_41783fec_matches(itgrix_gen_bd052501_client_phone($params), array('~^\\+7499~u')))) {
+            if ((array_intersect(itgrix_gen_c499e550_client_phone($params, $name), array('+74951110000'))
+                || itgrix_gen_41783fec_matches(itgrix_gen_c499e550_client_phone($params), array('~^\\+7499~u')))) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.default: register
@@ -77,49 +77,9 @@ if (!function_exists('itgrix_gen_need_registration_562a77a7')) {
     }
 }
 
-if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
-    // A key's values as texts from the field table's sources (path, 'dir', 'pick', 'every', 'map').
-    function itgrix_gen_fce3ff4a_collect($params, $sources, $direction) {
-        $found = array();
-        $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
-        foreach ($sources as $source) {
-            $level = isset($source['dir']) && !in_array($call, explode('|', $source['dir']), true) ? array() : array($params);
-            foreach (is_array($source['path']) ? $source['path'] : explode('.', $source['path']) as $key) {
-                $next = array();
-                foreach ($level as $item) {
-                    // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
-                    if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
-                        if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
-                            gc_disable();
-                        }
-                        foreach ($key === '*' ? $item : array($item[$key]) as $member) {
-                            $next[] = $member;
-                        }
-                    }
-                }
-                $level = $next;
-            }
-            foreach ($level as $value) {
-                foreach (is_array($value) && isset($source['pick']) ? explode('|', $source['pick']) : array(null) as $field) {
-                    $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
-                    $text = is_string($one) || is_int($one) ? (string) $one : (is_bool($one) ? ($one ? 'true' : 'false')
-                        : (is_float($one) ? ($one == floor($one) && abs($one) < 1.0e15 ? sprintf('%.0f', $one) : (string) $one) : ''));
-                    if ($text !== '' && (!isset($source['map']) || isset($source['map'][$text]))) {
-                        $found[] = isset($source['map']) ? $source['map'][$text] : $text;
-                        if ($field !== null && !isset($source['every'])) {
-                            break;
-                        }
-                    }
-                }
-            }
-        }
-        return $found;
-    }
-}
-if (!function_exists('itgrix_gen_3759e7a7_seen')) {
+if (!function_exists('itgrix_gen_ed651995_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_3759e7a7_seen($values, $params, $name, $key, $tried, $expected, $direction) {
+    function itgrix_gen_ed651995_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -127,18 +87,11 @@ if (!function_exists('itgrix_gen_3759e7a7_seen')) {
         }
         if (!isset($said[$name . ' ' . $key])) {
             $said[$name . ' ' . $key] = true;
-            $kinds = $expected === null ? array() : itgrix_gen_fce3ff4a_collect($params, $direction, array());
             if ($expected === null || count($kinds) === 0 || count(array_intersect($kinds, $expected)) > 0) {
                 itgrix_gen_b0cd465a_log($name, "no value for '" . $key . "'; tried " . $tried);
             }
         }
         return $values;
-    }
-}
-if (!function_exists('itgrix_gen_9f772252_at')) {
-    // Values of one input path as non-empty texts (a `field:` condition, a {call_full.*} placeholder).
-    function itgrix_gen_9f772252_at($params, $path) {
-        return itgrix_gen_fce3ff4a_collect($params, array(array('path' => $path)), array());
     }
 }
 if (!function_exists('itgrix_gen_41783fec_matches')) {
@@ -294,11 +247,50 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-if (!function_exists('itgrix_gen_121a8b4b_answered')) {
-    function itgrix_gen_121a8b4b_answered($params, $name = null) {
-        $values = itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.channel.was_answered')), array());
-        return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_3759e7a7_seen($values, $params, $name, 'answered', 'call_full.channel.was_answered', null, array());
+if (!function_exists('itgrix_gen_13a0033c_collect')) {
+    // A key's values as texts from the field table's sources: dir, star, pick, every, list
+    function itgrix_gen_13a0033c_collect($params, $sources, $direction) {
+        $found = array();
+        $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
+        foreach ($sources as $source) {
+            $level = isset($source['dir']) && !in_array($call, explode('|', $source['dir']), true) ? array() : array($params);
+            foreach (is_array($source['path']) ? $source['path'] : explode('.', $source['path']) as $key) {
+                $next = array();
+                foreach ($level as $item) {
+                    // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
+                    if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
+                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
+                        if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
+                            gc_disable();
+                        }
+                        foreach ($key === '*' ? $item : array($item[$key]) as $member) {
+                            $next[] = $member;
+                        }
+                    }
+                }
+                $level = $next;
+            }
+            foreach ($level as $value) {
+                foreach (is_array($value) && isset($source['pick']) ? explode('|', $source['pick']) : array(null) as $field) {
+                    $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
+                    $text = is_bool($one) ? ($one ? 'true' : 'false') : (is_float($one) && $one == floor($one) && abs($one) < 1.0e15
+                        ? sprintf('%.0f', $one) : (is_scalar($one) ? (string) $one : ''));
+                    if ($text !== '') {
+                        $found[] = $text;
+                        if ($field !== null && !isset($source['every'])) {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        return $found;
+    }
+}
+if (!function_exists('itgrix_gen_28284a3f_at')) {
+    // Values of one input path as non-empty texts (a `field:` condition, a {call_full.*} placeholder).
+    function itgrix_gen_28284a3f_at($params, $path) {
+        return itgrix_gen_13a0033c_collect($params, array(array('path' => $path)), array());
     }
 }
 if (!function_exists('itgrix_gen_35e1b9d1_zone')) {
@@ -307,69 +299,76 @@ if (!function_exists('itgrix_gen_35e1b9d1_zone')) {
         return array(10800, array(), array(), 2240611200);
     }
 }
-if (!function_exists('itgrix_gen_3b349277_direction')) {
-    function itgrix_gen_3b349277_direction($params) {
-        return itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.channel.type')), array());
-    }
-}
-if (!function_exists('itgrix_gen_3b503107_line')) {
-    function itgrix_gen_3b503107_line($params, $name = null) {
-        $values = itgrix_gen_fce3ff4a_collect($params, array(
-            array('path' => 'LINE_NUMBER'),
-            array('path' => 'call_full.channel.trunk', 'pick' => 'number|name|id'),
-        ), array());
+if (!function_exists('itgrix_gen_448da102_answered')) {
+    function itgrix_gen_448da102_answered($params, $name = null) {
+        $values = itgrix_gen_13a0033c_collect($params, array(array('path' => 'call_full.channel.was_answered')), array());
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_3759e7a7_seen($values, $params, $name, 'line', 'LINE_NUMBER, call_full.channel.trunk.number|name|id', array('incoming', 'outgoing'), array(array('path' => 'call_full.channel.type')));
+            : itgrix_gen_ed651995_seen($values, $params, $name, 'answered', 'call_full.channel.was_answered', null, array());
     }
 }
-if (!function_exists('itgrix_gen_408e067c_is_ivr')) {
-    function itgrix_gen_408e067c_is_ivr($params, $name = null) {
-        $values = itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.is_ivr')), array());
+if (!function_exists('itgrix_gen_6aea2a27_is_ivr')) {
+    function itgrix_gen_6aea2a27_is_ivr($params, $name = null) {
+        $values = itgrix_gen_13a0033c_collect($params, array(array('path' => 'call_full.is_ivr')), array());
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_3759e7a7_seen($values, $params, $name, 'is_ivr', 'call_full.is_ivr', null, array());
+            : itgrix_gen_ed651995_seen($values, $params, $name, 'is_ivr', 'call_full.is_ivr', null, array());
     }
 }
-if (!function_exists('itgrix_gen_6fad2084_trunk')) {
-    function itgrix_gen_6fad2084_trunk($params, $name = null) {
-        $values = itgrix_gen_fce3ff4a_collect($params, array(
+if (!function_exists('itgrix_gen_7c25c169_direction')) {
+    function itgrix_gen_7c25c169_direction($params) {
+        return itgrix_gen_13a0033c_collect($params, array(array('path' => 'call_full.channel.type')), array());
+    }
+}
+if (!function_exists('itgrix_gen_82007e16_trunk')) {
+    function itgrix_gen_82007e16_trunk($params, $name = null) {
+        $values = itgrix_gen_13a0033c_collect($params, array(
             array('path' => 'call_full.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
             array('path' => 'call_full.conversations.*.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
         ), array());
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_3759e7a7_seen($values, $params, $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id', array('incoming', 'outgoing'), array(array('path' => 'call_full.channel.type')));
+            : itgrix_gen_ed651995_seen($values, $params, $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id', array('incoming', 'outgoing'), itgrix_gen_7c25c169_direction($params));
     }
 }
-if (!function_exists('itgrix_gen_7131b8f7_start_time')) {
-    function itgrix_gen_7131b8f7_start_time($params) {
-        return itgrix_gen_fce3ff4a_collect($params, array(
+if (!function_exists('itgrix_gen_8a64229b_line')) {
+    function itgrix_gen_8a64229b_line($params, $name = null) {
+        $values = itgrix_gen_13a0033c_collect($params, array(
+            array('path' => 'LINE_NUMBER'),
+            array('path' => 'call_full.channel.trunk', 'pick' => 'number|name|id'),
+        ), array());
+        return $name === null || count($values) > 0 ? $values
+            : itgrix_gen_ed651995_seen($values, $params, $name, 'line', 'LINE_NUMBER, call_full.channel.trunk.number|name|id', array('incoming', 'outgoing'), itgrix_gen_7c25c169_direction($params));
+    }
+}
+if (!function_exists('itgrix_gen_ac7a0a00_stage')) {
+    function itgrix_gen_ac7a0a00_stage($params, $name = null) {
+        $values = itgrix_gen_13a0033c_collect($params, array(array('path' => 'call_stage')), array());
+        return $name === null || count($values) > 0 ? $values
+            : itgrix_gen_ed651995_seen($values, $params, $name, 'stage', 'call_stage', null, array());
+    }
+}
+if (!function_exists('itgrix_gen_ba49874c_direction')) {
+    function itgrix_gen_ba49874c_direction($params, $name = null) {
+        $values = itgrix_gen_13a0033c_collect($params, array(array('path' => 'call_full.channel.type')), array());
+        return $name === null || count($values) > 0 ? $values
+            : itgrix_gen_ed651995_seen($values, $params, $name, 'direction', 'call_full.channel.type', null, array());
+    }
+}
+if (!function_exists('itgrix_gen_befbc874_start_time')) {
+    function itgrix_gen_befbc874_start_time($params) {
+        return itgrix_gen_13a0033c_collect($params, array(
             array('path' => 'CALL_START_DATE'),
             array('path' => 'call_full.channel.start_time'),
         ), array());
     }
 }
-if (!function_exists('itgrix_gen_9a049157_direction')) {
-    function itgrix_gen_9a049157_direction($params, $name = null) {
-        $values = itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.channel.type')), array());
-        return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_3759e7a7_seen($values, $params, $name, 'direction', 'call_full.channel.type', null, array());
-    }
-}
-if (!function_exists('itgrix_gen_bd052501_client_phone')) {
-    function itgrix_gen_bd052501_client_phone($params, $name = null) {
-        $values = itgrix_gen_fce3ff4a_collect($params, array(
+if (!function_exists('itgrix_gen_c499e550_client_phone')) {
+    function itgrix_gen_c499e550_client_phone($params, $name = null) {
+        $values = itgrix_gen_13a0033c_collect($params, array(
             array('path' => 'PHONE_NUMBER'),
             array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
             array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
-        ), itgrix_gen_3b349277_direction($params));
+        ), itgrix_gen_7c25c169_direction($params));
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_3759e7a7_seen($values, $params, $name, 'client_phone', 'PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten', array('incoming', 'outgoing'), array(array('path' => 'call_full.channel.type')));
-    }
-}
-if (!function_exists('itgrix_gen_c96ff065_stage')) {
-    function itgrix_gen_c96ff065_stage($params, $name = null) {
-        $values = itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_stage')), array());
-        return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_3759e7a7_seen($values, $params, $name, 'stage', 'call_stage', null, array());
+            : itgrix_gen_ed651995_seen($values, $params, $name, 'client_phone', 'PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten', array('incoming', 'outgoing'), itgrix_gen_7c25c169_direction($params));
     }
 }
 if (!function_exists('itgrix_gen_db3c1f91_zone')) {

@@ -18,13 +18,13 @@ if (!function_exists('itgrix_gen_process_final_params_562a77a7')) {
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // final_params.rules[0]: duration < 10 s and not (status is "304")
             if (itgrix_gen_114bd2d7_duration($params) < 10
-                && !(array_intersect(itgrix_gen_1bf73765_status($params, $name), array('304')))) {
+                && !(array_intersect(itgrix_gen_3c8fb580_status($params, $name), array('304')))) {
                 $data['ADD_TO_CHAT'] = 0;
             }
             // final_params.rules[1]: duration >= 60 s and any of (trunk is "sip-moscow"; line is "74950000001")
             if (itgrix_gen_114bd2d7_duration($params) >= 60
-                && ((array_intersect(itgrix_gen_6fad2084_trunk($params, $name), array('sip-moscow')))
-                    || (array_intersect(itgrix_gen_3b503107_line($params, $name), array('74950000001'))))) {
+                && ((array_intersect(itgrix_gen_e917f232_trunk($params, $name), array('sip-moscow')))
+                    || (array_intersect(itgrix_gen_69ddb90f_line($params, $name), array('74950000001'))))) {
                 $data['USER_ID'] = 7;
             }
             return itgrix_gen_dd1d38ed_reply($data);
@@ -36,49 +36,9 @@ if (!function_exists('itgrix_gen_process_final_params_562a77a7')) {
     }
 }
 
-if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
-    // A key's values as texts from the field table's sources (path, 'dir', 'pick', 'every', 'map').
-    function itgrix_gen_fce3ff4a_collect($params, $sources, $direction) {
-        $found = array();
-        $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
-        foreach ($sources as $source) {
-            $level = isset($source['dir']) && !in_array($call, explode('|', $source['dir']), true) ? array() : array($params);
-            foreach (is_array($source['path']) ? $source['path'] : explode('.', $source['path']) as $key) {
-                $next = array();
-                foreach ($level as $item) {
-                    // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
-                    if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
-                        if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
-                            gc_disable();
-                        }
-                        foreach ($key === '*' ? $item : array($item[$key]) as $member) {
-                            $next[] = $member;
-                        }
-                    }
-                }
-                $level = $next;
-            }
-            foreach ($level as $value) {
-                foreach (is_array($value) && isset($source['pick']) ? explode('|', $source['pick']) : array(null) as $field) {
-                    $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
-                    $text = is_string($one) || is_int($one) ? (string) $one : (is_bool($one) ? ($one ? 'true' : 'false')
-                        : (is_float($one) ? ($one == floor($one) && abs($one) < 1.0e15 ? sprintf('%.0f', $one) : (string) $one) : ''));
-                    if ($text !== '' && (!isset($source['map']) || isset($source['map'][$text]))) {
-                        $found[] = isset($source['map']) ? $source['map'][$text] : $text;
-                        if ($field !== null && !isset($source['every'])) {
-                            break;
-                        }
-                    }
-                }
-            }
-        }
-        return $found;
-    }
-}
-if (!function_exists('itgrix_gen_3759e7a7_seen')) {
+if (!function_exists('itgrix_gen_ed651995_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_3759e7a7_seen($values, $params, $name, $key, $tried, $expected, $direction) {
+    function itgrix_gen_ed651995_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -86,7 +46,6 @@ if (!function_exists('itgrix_gen_3759e7a7_seen')) {
         }
         if (!isset($said[$name . ' ' . $key])) {
             $said[$name . ' ' . $key] = true;
-            $kinds = $expected === null ? array() : itgrix_gen_fce3ff4a_collect($params, $direction, array());
             if ($expected === null || count($kinds) === 0 || count(array_intersect($kinds, $expected)) > 0) {
                 itgrix_gen_b0cd465a_log($name, "no value for '" . $key . "'; tried " . $tried);
             }
@@ -146,34 +105,78 @@ if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
 }
-if (!function_exists('itgrix_gen_1bf73765_status')) {
-    function itgrix_gen_1bf73765_status($params, $name = null) {
-        $values = itgrix_gen_fce3ff4a_collect($params, array(
+if (!function_exists('itgrix_gen_02651835_direction')) {
+    function itgrix_gen_02651835_direction($params) {
+        return itgrix_gen_f729e05c_collect($params, array(array('path' => 'call_full.channel.type')), array());
+    }
+}
+if (!function_exists('itgrix_gen_3c8fb580_status')) {
+    function itgrix_gen_3c8fb580_status($params, $name = null) {
+        $values = itgrix_gen_f729e05c_collect($params, array(
             array('path' => 'STATUS_CODE'),
             array('path' => 'call_full.result'),
         ), array());
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_3759e7a7_seen($values, $params, $name, 'status', 'STATUS_CODE, call_full.result', null, array());
+            : itgrix_gen_ed651995_seen($values, $params, $name, 'status', 'STATUS_CODE, call_full.result', null, array());
     }
 }
-if (!function_exists('itgrix_gen_3b503107_line')) {
-    function itgrix_gen_3b503107_line($params, $name = null) {
-        $values = itgrix_gen_fce3ff4a_collect($params, array(
+if (!function_exists('itgrix_gen_69ddb90f_line')) {
+    function itgrix_gen_69ddb90f_line($params, $name = null) {
+        $values = itgrix_gen_f729e05c_collect($params, array(
             array('path' => 'LINE_NUMBER'),
             array('path' => 'call_full.channel.trunk', 'pick' => 'number|name|id'),
         ), array());
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_3759e7a7_seen($values, $params, $name, 'line', 'LINE_NUMBER, call_full.channel.trunk.number|name|id', array('incoming', 'outgoing'), array(array('path' => 'call_full.channel.type')));
+            : itgrix_gen_ed651995_seen($values, $params, $name, 'line', 'LINE_NUMBER, call_full.channel.trunk.number|name|id', array('incoming', 'outgoing'), itgrix_gen_02651835_direction($params));
     }
 }
-if (!function_exists('itgrix_gen_6fad2084_trunk')) {
-    function itgrix_gen_6fad2084_trunk($params, $name = null) {
-        $values = itgrix_gen_fce3ff4a_collect($params, array(
+if (!function_exists('itgrix_gen_e917f232_trunk')) {
+    function itgrix_gen_e917f232_trunk($params, $name = null) {
+        $values = itgrix_gen_f729e05c_collect($params, array(
             array('path' => 'call_full.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
             array('path' => 'call_full.conversations.*.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
         ), array());
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_3759e7a7_seen($values, $params, $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id', array('incoming', 'outgoing'), array(array('path' => 'call_full.channel.type')));
+            : itgrix_gen_ed651995_seen($values, $params, $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id', array('incoming', 'outgoing'), itgrix_gen_02651835_direction($params));
+    }
+}
+if (!function_exists('itgrix_gen_f729e05c_collect')) {
+    // A key's values as texts from the field table's sources: star, pick, every
+    function itgrix_gen_f729e05c_collect($params, $sources, $direction) {
+        $found = array();
+        foreach ($sources as $source) {
+            $level = array($params);
+            foreach (explode('.', $source['path']) as $key) {
+                $next = array();
+                foreach ($level as $item) {
+                    // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
+                    if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
+                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
+                        if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
+                            gc_disable();
+                        }
+                        foreach ($key === '*' ? $item : array($item[$key]) as $member) {
+                            $next[] = $member;
+                        }
+                    }
+                }
+                $level = $next;
+            }
+            foreach ($level as $value) {
+                foreach (is_array($value) && isset($source['pick']) ? explode('|', $source['pick']) : array(null) as $field) {
+                    $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
+                    $text = is_bool($one) ? ($one ? 'true' : 'false') : (is_float($one) && $one == floor($one) && abs($one) < 1.0e15
+                        ? sprintf('%.0f', $one) : (is_scalar($one) ? (string) $one : ''));
+                    if ($text !== '') {
+                        $found[] = $text;
+                        if ($field !== null && !isset($source['every'])) {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        return $found;
     }
 }
 return itgrix_gen_process_final_params_562a77a7(isset($params) ? $params : null);

@@ -13,7 +13,7 @@ if (!function_exists('itgrix_gen_need_registration_d8358eb9')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // registration.rules[0]: extension is "201" or "202" -> register
-            if (array_intersect(itgrix_gen_fa14e39b_extension($params, $name), array('201', '202'))) {
+            if (array_intersect(itgrix_gen_d466b806_extension($params, $name), array('201', '202'))) {
                 return array('state' => 'success', 'data' => array('result' => true));
             }
             // registration.default: skip
@@ -26,14 +26,39 @@ if (!function_exists('itgrix_gen_need_registration_d8358eb9')) {
     }
 }
 
-if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
-    // A key's values as texts from the field table's sources (path, 'dir', 'pick', 'every', 'map').
-    function itgrix_gen_fce3ff4a_collect($params, $sources, $direction) {
+if (!function_exists('itgrix_gen_ed651995_seen')) {
+    // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
+    function itgrix_gen_ed651995_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
+        static $said = array(), $call = null;
+        if ($params !== $call) {
+            $said = array();
+            $call = $params;
+        }
+        if (!isset($said[$name . ' ' . $key])) {
+            $said[$name . ' ' . $key] = true;
+            if ($expected === null || count($kinds) === 0 || count(array_intersect($kinds, $expected)) > 0) {
+                itgrix_gen_b0cd465a_log($name, "no value for '" . $key . "'; tried " . $tried);
+            }
+        }
+        return $values;
+    }
+}
+if (!function_exists('itgrix_gen_b0cd465a_log')) {
+    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
+    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
+        $line = 'itgrix-gen[' . $name . ']: ' . $message;
+        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
+        return $answer;
+    }
+}
+if (!function_exists('itgrix_gen_6182ae6d_collect')) {
+    // A key's values as texts from the field table's sources: dir, star, pick
+    function itgrix_gen_6182ae6d_collect($params, $sources, $direction) {
         $found = array();
         $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
         foreach ($sources as $source) {
             $level = isset($source['dir']) && !in_array($call, explode('|', $source['dir']), true) ? array() : array($params);
-            foreach (is_array($source['path']) ? $source['path'] : explode('.', $source['path']) as $key) {
+            foreach (explode('.', $source['path']) as $key) {
                 $next = array();
                 foreach ($level as $item) {
                     // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
@@ -52,11 +77,11 @@ if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
             foreach ($level as $value) {
                 foreach (is_array($value) && isset($source['pick']) ? explode('|', $source['pick']) : array(null) as $field) {
                     $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
-                    $text = is_string($one) || is_int($one) ? (string) $one : (is_bool($one) ? ($one ? 'true' : 'false')
-                        : (is_float($one) ? ($one == floor($one) && abs($one) < 1.0e15 ? sprintf('%.0f', $one) : (string) $one) : ''));
-                    if ($text !== '' && (!isset($source['map']) || isset($source['map'][$text]))) {
-                        $found[] = isset($source['map']) ? $source['map'][$text] : $text;
-                        if ($field !== null && !isset($source['every'])) {
+                    $text = is_bool($one) ? ($one ? 'true' : 'false') : (is_float($one) && $one == floor($one) && abs($one) < 1.0e15
+                        ? sprintf('%.0f', $one) : (is_scalar($one) ? (string) $one : ''));
+                    if ($text !== '') {
+                        $found[] = $text;
+                        if ($field !== null) {
                             break;
                         }
                     }
@@ -66,48 +91,22 @@ if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
         return $found;
     }
 }
-if (!function_exists('itgrix_gen_3759e7a7_seen')) {
-    // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_3759e7a7_seen($values, $params, $name, $key, $tried, $expected, $direction) {
-        static $said = array(), $call = null;
-        if ($params !== $call) {
-            $said = array();
-            $call = $params;
-        }
-        if (!isset($said[$name . ' ' . $key])) {
-            $said[$name . ' ' . $key] = true;
-            $kinds = $expected === null ? array() : itgrix_gen_fce3ff4a_collect($params, $direction, array());
-            if ($expected === null || count($kinds) === 0 || count(array_intersect($kinds, $expected)) > 0) {
-                itgrix_gen_b0cd465a_log($name, "no value for '" . $key . "'; tried " . $tried);
-            }
-        }
-        return $values;
-    }
-}
-if (!function_exists('itgrix_gen_b0cd465a_log')) {
-    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
-    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
-        $line = 'itgrix-gen[' . $name . ']: ' . $message;
-        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
-        return $answer;
-    }
-}
-if (!function_exists('itgrix_gen_3b349277_direction')) {
-    function itgrix_gen_3b349277_direction($params) {
-        return itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.channel.type')), array());
-    }
-}
-if (!function_exists('itgrix_gen_fa14e39b_extension')) {
-    function itgrix_gen_fa14e39b_extension($params, $name = null) {
-        $values = itgrix_gen_fce3ff4a_collect($params, array(
+if (!function_exists('itgrix_gen_d466b806_extension')) {
+    function itgrix_gen_d466b806_extension($params, $name = null) {
+        $values = itgrix_gen_6182ae6d_collect($params, array(
             array('path' => 'call_full.conversations.*.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming|local'),
             array('path' => 'call_full.conversations.*.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing|local'),
             array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming|local'),
             array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing|local'),
             array('path' => 'call_full.conversations.*.user.phones.*'),
-        ), itgrix_gen_3b349277_direction($params));
+        ), itgrix_gen_ed3a6d2d_direction($params));
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_3759e7a7_seen($values, $params, $name, 'extension', 'call_full.conversations.*.channel.to.number|phone|num|extension|exten, call_full.conversations.*.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten, call_full.channel.from.number|phone|num|extension|exten, call_full.conversations.*.user.phones.*', null, array());
+            : itgrix_gen_ed651995_seen($values, $params, $name, 'extension', 'call_full.conversations.*.channel.to.number|phone|num|extension|exten, call_full.conversations.*.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten, call_full.channel.from.number|phone|num|extension|exten, call_full.conversations.*.user.phones.*', null, array());
+    }
+}
+if (!function_exists('itgrix_gen_ed3a6d2d_direction')) {
+    function itgrix_gen_ed3a6d2d_direction($params) {
+        return itgrix_gen_6182ae6d_collect($params, array(array('path' => 'call_full.channel.type')), array());
     }
 }
 return itgrix_gen_need_registration_d8358eb9(isset($params) ? $params : null);

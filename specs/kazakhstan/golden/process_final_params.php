@@ -21,7 +21,7 @@ if (!function_exists('itgrix_gen_process_final_params_4451df57')) {
                 itgrix_gen_2b9c0027_schedule(),
                 itgrix_gen_4d3ab833_calendar(),
                 itgrix_gen_981217cb_zone(),
-                itgrix_gen_e535d2bd_started(itgrix_gen_7131b8f7_start_time($params), itgrix_gen_981217cb_zone())
+                itgrix_gen_e535d2bd_started(itgrix_gen_7c25d73a_start_time($params), itgrix_gen_981217cb_zone())
             )) {
                 $data['ADD_TO_CHAT'] = 1;
             }
@@ -30,7 +30,7 @@ if (!function_exists('itgrix_gen_process_final_params_4451df57')) {
                 itgrix_gen_790786dc_schedule(),
                 itgrix_gen_4d3ab833_calendar(),
                 itgrix_gen_981217cb_zone(),
-                itgrix_gen_e535d2bd_started(itgrix_gen_7131b8f7_start_time($params), itgrix_gen_981217cb_zone())
+                itgrix_gen_e535d2bd_started(itgrix_gen_7c25d73a_start_time($params), itgrix_gen_981217cb_zone())
             )) {
                 $data['USER_ID'] = 900;
             }
@@ -43,46 +43,6 @@ if (!function_exists('itgrix_gen_process_final_params_4451df57')) {
     }
 }
 
-if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
-    // A key's values as texts from the field table's sources (path, 'dir', 'pick', 'every', 'map').
-    function itgrix_gen_fce3ff4a_collect($params, $sources, $direction) {
-        $found = array();
-        $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
-        foreach ($sources as $source) {
-            $level = isset($source['dir']) && !in_array($call, explode('|', $source['dir']), true) ? array() : array($params);
-            foreach (is_array($source['path']) ? $source['path'] : explode('.', $source['path']) as $key) {
-                $next = array();
-                foreach ($level as $item) {
-                    // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
-                    if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
-                        if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
-                            gc_disable();
-                        }
-                        foreach ($key === '*' ? $item : array($item[$key]) as $member) {
-                            $next[] = $member;
-                        }
-                    }
-                }
-                $level = $next;
-            }
-            foreach ($level as $value) {
-                foreach (is_array($value) && isset($source['pick']) ? explode('|', $source['pick']) : array(null) as $field) {
-                    $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
-                    $text = is_string($one) || is_int($one) ? (string) $one : (is_bool($one) ? ($one ? 'true' : 'false')
-                        : (is_float($one) ? ($one == floor($one) && abs($one) < 1.0e15 ? sprintf('%.0f', $one) : (string) $one) : ''));
-                    if ($text !== '' && (!isset($source['map']) || isset($source['map'][$text]))) {
-                        $found[] = isset($source['map']) ? $source['map'][$text] : $text;
-                        if ($field !== null && !isset($source['every'])) {
-                            break;
-                        }
-                    }
-                }
-            }
-        }
-        return $found;
-    }
-}
 if (!function_exists('itgrix_gen_ca70e8fe_now')) {
     // The current time (the test harness defines this function first, with its pinned clock).
     function itgrix_gen_ca70e8fe_now() {
@@ -265,14 +225,6 @@ if (!function_exists('itgrix_gen_4d3ab833_calendar')) {
         );
     }
 }
-if (!function_exists('itgrix_gen_7131b8f7_start_time')) {
-    function itgrix_gen_7131b8f7_start_time($params) {
-        return itgrix_gen_fce3ff4a_collect($params, array(
-            array('path' => 'CALL_START_DATE'),
-            array('path' => 'call_full.channel.start_time'),
-        ), array());
-    }
-}
 if (!function_exists('itgrix_gen_790786dc_schedule')) {
     // schedule "night_desk": the day => its windows
     function itgrix_gen_790786dc_schedule() {
@@ -285,10 +237,44 @@ if (!function_exists('itgrix_gen_790786dc_schedule')) {
         );
     }
 }
+if (!function_exists('itgrix_gen_7c25d73a_start_time')) {
+    function itgrix_gen_7c25d73a_start_time($params) {
+        return itgrix_gen_9f721100_collect($params, array(
+            array('path' => 'CALL_START_DATE'),
+            array('path' => 'call_full.channel.start_time'),
+        ), array());
+    }
+}
 if (!function_exists('itgrix_gen_981217cb_zone')) {
     // "Asia/Almaty": UTC offsets from the tz database, 2020-2040
     function itgrix_gen_981217cb_zone() {
         return array(21600, array(1709229600), array(18000), 2240611200);
+    }
+}
+if (!function_exists('itgrix_gen_9f721100_collect')) {
+    // A key's values as texts from the field table's sources: plain paths
+    function itgrix_gen_9f721100_collect($params, $sources, $direction) {
+        $found = array();
+        foreach ($sources as $source) {
+            $level = array($params);
+            foreach (explode('.', $source['path']) as $key) {
+                $next = array();
+                foreach ($level as $item) {
+                    if (is_array($item) && array_key_exists($key, $item)) {
+                        $next[] = $item[$key];
+                    }
+                }
+                $level = $next;
+            }
+            foreach ($level as $one) {
+                $text = is_bool($one) ? ($one ? 'true' : 'false') : (is_float($one) && $one == floor($one) && abs($one) < 1.0e15
+                    ? sprintf('%.0f', $one) : (is_scalar($one) ? (string) $one : ''));
+                if ($text !== '') {
+                    $found[] = $text;
+                }
+            }
+        }
+        return $found;
     }
 }
 return itgrix_gen_process_final_params_4451df57(isset($params) ? $params : null);

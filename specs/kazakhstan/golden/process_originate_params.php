@@ -43,14 +43,14 @@ if (!function_exists('itgrix_gen_process_originate_params_4451df57')) {
             }
             // originate.rules[0]: number_type is "mobile"
             if (array_intersect(
-                itgrix_gen_52b35fb5_number_types(itgrix_gen_41292ca2_client_phone($params)),
+                itgrix_gen_52b35fb5_number_types(itgrix_gen_c969d04c_client_phone($params)),
                 array('mobile')
             )) {
                 $data['context'] = 'from-crm-mobile';
             }
             // originate.rules[1]: client_phone matches "^\\+7727" (as sent or as written)
             if (itgrix_gen_41783fec_matches(
-                itgrix_gen_dfcd8186_client_phones(itgrix_gen_41292ca2_client_phone($params, $name)),
+                itgrix_gen_dfcd8186_client_phones(itgrix_gen_c969d04c_client_phone($params, $name)),
                 array('~^\\+7727~u')
             )) {
                 $data['context'] = 'from-crm-almaty';
@@ -64,49 +64,9 @@ if (!function_exists('itgrix_gen_process_originate_params_4451df57')) {
     }
 }
 
-if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
-    // A key's values as texts from the field table's sources (path, 'dir', 'pick', 'every', 'map').
-    function itgrix_gen_fce3ff4a_collect($params, $sources, $direction) {
-        $found = array();
-        $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
-        foreach ($sources as $source) {
-            $level = isset($source['dir']) && !in_array($call, explode('|', $source['dir']), true) ? array() : array($params);
-            foreach (is_array($source['path']) ? $source['path'] : explode('.', $source['path']) as $key) {
-                $next = array();
-                foreach ($level as $item) {
-                    // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
-                    if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
-                        if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
-                            gc_disable();
-                        }
-                        foreach ($key === '*' ? $item : array($item[$key]) as $member) {
-                            $next[] = $member;
-                        }
-                    }
-                }
-                $level = $next;
-            }
-            foreach ($level as $value) {
-                foreach (is_array($value) && isset($source['pick']) ? explode('|', $source['pick']) : array(null) as $field) {
-                    $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
-                    $text = is_string($one) || is_int($one) ? (string) $one : (is_bool($one) ? ($one ? 'true' : 'false')
-                        : (is_float($one) ? ($one == floor($one) && abs($one) < 1.0e15 ? sprintf('%.0f', $one) : (string) $one) : ''));
-                    if ($text !== '' && (!isset($source['map']) || isset($source['map'][$text]))) {
-                        $found[] = isset($source['map']) ? $source['map'][$text] : $text;
-                        if ($field !== null && !isset($source['every'])) {
-                            break;
-                        }
-                    }
-                }
-            }
-        }
-        return $found;
-    }
-}
-if (!function_exists('itgrix_gen_3759e7a7_seen')) {
+if (!function_exists('itgrix_gen_ed651995_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_3759e7a7_seen($values, $params, $name, $key, $tried, $expected, $direction) {
+    function itgrix_gen_ed651995_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -114,7 +74,6 @@ if (!function_exists('itgrix_gen_3759e7a7_seen')) {
         }
         if (!isset($said[$name . ' ' . $key])) {
             $said[$name . ' ' . $key] = true;
-            $kinds = $expected === null ? array() : itgrix_gen_fce3ff4a_collect($params, $direction, array());
             if ($expected === null || count($kinds) === 0 || count(array_intersect($kinds, $expected)) > 0) {
                 itgrix_gen_b0cd465a_log($name, "no value for '" . $key . "'; tried " . $tried);
             }
@@ -399,24 +358,6 @@ if (!function_exists('itgrix_gen_fa0e7661_unwrap')) {
         return is_array($params) && isset($params['params']) && is_array($params['params']) ? $params['params'] : $params;
     }
 }
-if (!function_exists('itgrix_gen_3b349277_direction')) {
-    function itgrix_gen_3b349277_direction($params) {
-        return itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.channel.type')), array());
-    }
-}
-if (!function_exists('itgrix_gen_41292ca2_client_phone')) {
-    function itgrix_gen_41292ca2_client_phone($params, $name = null) {
-        $values = itgrix_gen_fce3ff4a_collect($params, array(
-            array('path' => 'params.extension'),
-            array('path' => 'extension'),
-            array('path' => 'PHONE_NUMBER'),
-            array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
-            array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
-        ), itgrix_gen_3b349277_direction($params));
-        return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_3759e7a7_seen($values, $params, $name, 'client_phone', 'params.extension, extension, PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten', array('incoming', 'outgoing'), array(array('path' => 'call_full.channel.type')));
-    }
-}
 if (!function_exists('itgrix_gen_52b35fb5_number_types')) {
     // the types of the client's number, by the numbering plan of "KZ"
     function itgrix_gen_52b35fb5_number_types($values) {
@@ -464,6 +405,57 @@ if (!function_exists('itgrix_gen_52b35fb5_number_types')) {
                 array('mobile', '~^(?:7(?:0[0-25-8]|47|6[0-4]|7[15-8]|85)\\d{7})$~u'),
             ),
         ));
+    }
+}
+if (!function_exists('itgrix_gen_b8da03c1_direction')) {
+    function itgrix_gen_b8da03c1_direction($params) {
+        return itgrix_gen_ba50b855_collect($params, array(array('path' => 'call_full.channel.type')), array());
+    }
+}
+if (!function_exists('itgrix_gen_ba50b855_collect')) {
+    // A key's values as texts from the field table's sources: dir, pick
+    function itgrix_gen_ba50b855_collect($params, $sources, $direction) {
+        $found = array();
+        $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
+        foreach ($sources as $source) {
+            $level = isset($source['dir']) && !in_array($call, explode('|', $source['dir']), true) ? array() : array($params);
+            foreach (explode('.', $source['path']) as $key) {
+                $next = array();
+                foreach ($level as $item) {
+                    if (is_array($item) && array_key_exists($key, $item)) {
+                        $next[] = $item[$key];
+                    }
+                }
+                $level = $next;
+            }
+            foreach ($level as $value) {
+                foreach (is_array($value) && isset($source['pick']) ? explode('|', $source['pick']) : array(null) as $field) {
+                    $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
+                    $text = is_bool($one) ? ($one ? 'true' : 'false') : (is_float($one) && $one == floor($one) && abs($one) < 1.0e15
+                        ? sprintf('%.0f', $one) : (is_scalar($one) ? (string) $one : ''));
+                    if ($text !== '') {
+                        $found[] = $text;
+                        if ($field !== null) {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        return $found;
+    }
+}
+if (!function_exists('itgrix_gen_c969d04c_client_phone')) {
+    function itgrix_gen_c969d04c_client_phone($params, $name = null) {
+        $values = itgrix_gen_ba50b855_collect($params, array(
+            array('path' => 'params.extension'),
+            array('path' => 'extension'),
+            array('path' => 'PHONE_NUMBER'),
+            array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
+            array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
+        ), itgrix_gen_b8da03c1_direction($params));
+        return $name === null || count($values) > 0 ? $values
+            : itgrix_gen_ed651995_seen($values, $params, $name, 'client_phone', 'params.extension, extension, PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten', array('incoming', 'outgoing'), itgrix_gen_b8da03c1_direction($params));
     }
 }
 if (!function_exists('itgrix_gen_dfcd8186_client_phones')) {

@@ -19,7 +19,7 @@ if (!function_exists('itgrix_gen_process_final_params_aa3d9e0a_decide')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // final_params.rules[0]: trunk is "74957654321"
-            if (array_intersect(itgrix_gen_8cea7d3d_trunk($params, $name), array('74957654321'))) {
+            if (array_intersect(itgrix_gen_7b1abe04_trunk($params, $name), array('74957654321'))) {
                 $decided = 'final_params.rules[0]';
                 $data['USER_ID'] = 12;
             }
@@ -36,55 +36,15 @@ if (!function_exists('itgrix_gen_process_final_params_aa3d9e0a')) {
     function itgrix_gen_process_final_params_aa3d9e0a($params) {
         $decided = 'default';
         $reply = itgrix_gen_process_final_params_aa3d9e0a_decide($params, $decided);
-        itgrix_gen_c9d93f02_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_35e1b9d1_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_52a19a1a_redact', 'itgrix_gen_46419d17_redact_names'), 'cb9cf0612638'), 'process_final_params:live-trial', 'process_final_params', 'live-trial',
+        itgrix_gen_c9d93f02_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_35e1b9d1_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_52a19a1a_redact', 'itgrix_gen_46419d17_redact_names'), 'daeb8da1beea'), 'process_final_params:live-trial', 'process_final_params', 'live-trial',
             $params, $reply, $decided, null);
         return $reply;
     }
 }
 
-if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
-    // A key's values as texts from the field table's sources (path, 'dir', 'pick', 'every', 'map').
-    function itgrix_gen_fce3ff4a_collect($params, $sources, $direction) {
-        $found = array();
-        $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
-        foreach ($sources as $source) {
-            $level = isset($source['dir']) && !in_array($call, explode('|', $source['dir']), true) ? array() : array($params);
-            foreach (is_array($source['path']) ? $source['path'] : explode('.', $source['path']) as $key) {
-                $next = array();
-                foreach ($level as $item) {
-                    // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
-                    if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
-                        if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
-                            gc_disable();
-                        }
-                        foreach ($key === '*' ? $item : array($item[$key]) as $member) {
-                            $next[] = $member;
-                        }
-                    }
-                }
-                $level = $next;
-            }
-            foreach ($level as $value) {
-                foreach (is_array($value) && isset($source['pick']) ? explode('|', $source['pick']) : array(null) as $field) {
-                    $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
-                    $text = is_string($one) || is_int($one) ? (string) $one : (is_bool($one) ? ($one ? 'true' : 'false')
-                        : (is_float($one) ? ($one == floor($one) && abs($one) < 1.0e15 ? sprintf('%.0f', $one) : (string) $one) : ''));
-                    if ($text !== '' && (!isset($source['map']) || isset($source['map'][$text]))) {
-                        $found[] = isset($source['map']) ? $source['map'][$text] : $text;
-                        if ($field !== null && !isset($source['every'])) {
-                            break;
-                        }
-                    }
-                }
-            }
-        }
-        return $found;
-    }
-}
-if (!function_exists('itgrix_gen_3759e7a7_seen')) {
+if (!function_exists('itgrix_gen_ed651995_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_3759e7a7_seen($values, $params, $name, $key, $tried, $expected, $direction) {
+    function itgrix_gen_ed651995_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -92,7 +52,6 @@ if (!function_exists('itgrix_gen_3759e7a7_seen')) {
         }
         if (!isset($said[$name . ' ' . $key])) {
             $said[$name . ' ' . $key] = true;
-            $kinds = $expected === null ? array() : itgrix_gen_fce3ff4a_collect($params, $direction, array());
             if ($expected === null || count($kinds) === 0 || count(array_intersect($kinds, $expected)) > 0) {
                 itgrix_gen_b0cd465a_log($name, "no value for '" . $key . "'; tried " . $tried);
             }
@@ -493,20 +452,51 @@ if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
 }
+if (!function_exists('itgrix_gen_0d3d1278_direction')) {
+    function itgrix_gen_0d3d1278_direction($params) {
+        return itgrix_gen_9f721100_collect($params, array(array('path' => 'call_full.channel.type')), array());
+    }
+}
 if (!function_exists('itgrix_gen_35e1b9d1_zone')) {
     // "Europe/Moscow": UTC offsets from the tz database, 2020-2040
     function itgrix_gen_35e1b9d1_zone() {
         return array(10800, array(), array(), 2240611200);
     }
 }
-if (!function_exists('itgrix_gen_8cea7d3d_trunk')) {
-    function itgrix_gen_8cea7d3d_trunk($params, $name = null) {
-        $values = itgrix_gen_fce3ff4a_collect($params, array(
+if (!function_exists('itgrix_gen_7b1abe04_trunk')) {
+    function itgrix_gen_7b1abe04_trunk($params, $name = null) {
+        $values = itgrix_gen_9f721100_collect($params, array(
             array('path' => 'call_full.channel.trunk.title'),
             array('path' => 'call_full.channel.trunk.number'),
         ), array());
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_3759e7a7_seen($values, $params, $name, 'trunk', 'call_full.channel.trunk.title, call_full.channel.trunk.number', array('incoming', 'outgoing'), array(array('path' => 'call_full.channel.type')));
+            : itgrix_gen_ed651995_seen($values, $params, $name, 'trunk', 'call_full.channel.trunk.title, call_full.channel.trunk.number', array('incoming', 'outgoing'), itgrix_gen_0d3d1278_direction($params));
+    }
+}
+if (!function_exists('itgrix_gen_9f721100_collect')) {
+    // A key's values as texts from the field table's sources: plain paths
+    function itgrix_gen_9f721100_collect($params, $sources, $direction) {
+        $found = array();
+        foreach ($sources as $source) {
+            $level = array($params);
+            foreach (explode('.', $source['path']) as $key) {
+                $next = array();
+                foreach ($level as $item) {
+                    if (is_array($item) && array_key_exists($key, $item)) {
+                        $next[] = $item[$key];
+                    }
+                }
+                $level = $next;
+            }
+            foreach ($level as $one) {
+                $text = is_bool($one) ? ($one ? 'true' : 'false') : (is_float($one) && $one == floor($one) && abs($one) < 1.0e15
+                    ? sprintf('%.0f', $one) : (is_scalar($one) ? (string) $one : ''));
+                if ($text !== '') {
+                    $found[] = $text;
+                }
+            }
+        }
+        return $found;
     }
 }
 return itgrix_gen_process_final_params_aa3d9e0a(isset($params) ? $params : null);

@@ -16,11 +16,11 @@ if (!function_exists('itgrix_gen_customize_activity_4697ef32')) {
             // activity.set
             $data[
                 'DESCRIPTION'
-            ] = itgrix_gen_cd346e3a_utf8_mend(itgrix_gen_b621337e_text(itgrix_gen_cd2680b1_user_name($params))
+            ] = itgrix_gen_cd346e3a_utf8_mend(itgrix_gen_b621337e_text(itgrix_gen_10763ddf_user_name($params))
                 . ' talked to '
-                . itgrix_gen_b621337e_text(itgrix_gen_80e55951_client_phone($params))
+                . itgrix_gen_b621337e_text(itgrix_gen_7f8bfc86_client_phone($params))
                 . ' for '
-                . itgrix_gen_b621337e_text(itgrix_gen_9f772252_at(
+                . itgrix_gen_b621337e_text(itgrix_gen_11fff465_at(
                     $params,
                     array('call_full', 'conversations', '*', 'user', 'id')
                 )), false);
@@ -29,7 +29,7 @@ if (!function_exists('itgrix_gen_customize_activity_4697ef32')) {
                 false
             );
             // activity.rules[0]: is_ivr is true -> cancel
-            if (itgrix_gen_731b49c3_flag(itgrix_gen_408e067c_is_ivr($params, $name), true)) {
+            if (itgrix_gen_731b49c3_flag(itgrix_gen_44e5546b_is_ivr($params, $name), true)) {
                 return itgrix_gen_dd1d38ed_reply(array());
             }
             return itgrix_gen_dd1d38ed_reply($data);
@@ -41,49 +41,9 @@ if (!function_exists('itgrix_gen_customize_activity_4697ef32')) {
     }
 }
 
-if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
-    // A key's values as texts from the field table's sources (path, 'dir', 'pick', 'every', 'map').
-    function itgrix_gen_fce3ff4a_collect($params, $sources, $direction) {
-        $found = array();
-        $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
-        foreach ($sources as $source) {
-            $level = isset($source['dir']) && !in_array($call, explode('|', $source['dir']), true) ? array() : array($params);
-            foreach (is_array($source['path']) ? $source['path'] : explode('.', $source['path']) as $key) {
-                $next = array();
-                foreach ($level as $item) {
-                    // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
-                    if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
-                        if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
-                            gc_disable();
-                        }
-                        foreach ($key === '*' ? $item : array($item[$key]) as $member) {
-                            $next[] = $member;
-                        }
-                    }
-                }
-                $level = $next;
-            }
-            foreach ($level as $value) {
-                foreach (is_array($value) && isset($source['pick']) ? explode('|', $source['pick']) : array(null) as $field) {
-                    $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
-                    $text = is_string($one) || is_int($one) ? (string) $one : (is_bool($one) ? ($one ? 'true' : 'false')
-                        : (is_float($one) ? ($one == floor($one) && abs($one) < 1.0e15 ? sprintf('%.0f', $one) : (string) $one) : ''));
-                    if ($text !== '' && (!isset($source['map']) || isset($source['map'][$text]))) {
-                        $found[] = isset($source['map']) ? $source['map'][$text] : $text;
-                        if ($field !== null && !isset($source['every'])) {
-                            break;
-                        }
-                    }
-                }
-            }
-        }
-        return $found;
-    }
-}
-if (!function_exists('itgrix_gen_3759e7a7_seen')) {
+if (!function_exists('itgrix_gen_ed651995_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_3759e7a7_seen($values, $params, $name, $key, $tried, $expected, $direction) {
+    function itgrix_gen_ed651995_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -91,18 +51,11 @@ if (!function_exists('itgrix_gen_3759e7a7_seen')) {
         }
         if (!isset($said[$name . ' ' . $key])) {
             $said[$name . ' ' . $key] = true;
-            $kinds = $expected === null ? array() : itgrix_gen_fce3ff4a_collect($params, $direction, array());
             if ($expected === null || count($kinds) === 0 || count(array_intersect($kinds, $expected)) > 0) {
                 itgrix_gen_b0cd465a_log($name, "no value for '" . $key . "'; tried " . $tried);
             }
         }
         return $values;
-    }
-}
-if (!function_exists('itgrix_gen_9f772252_at')) {
-    // Values of one input path as non-empty texts (a `field:` condition, a {call_full.*} placeholder).
-    function itgrix_gen_9f772252_at($params, $path) {
-        return itgrix_gen_fce3ff4a_collect($params, array(array('path' => $path)), array());
     }
 }
 if (!function_exists('itgrix_gen_114bd2d7_duration')) {
@@ -195,33 +148,79 @@ if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
 }
-if (!function_exists('itgrix_gen_3b349277_direction')) {
-    function itgrix_gen_3b349277_direction($params) {
-        return itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.channel.type')), array());
-    }
-}
-if (!function_exists('itgrix_gen_408e067c_is_ivr')) {
-    function itgrix_gen_408e067c_is_ivr($params, $name = null) {
-        $values = itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.is_ivr')), array());
-        return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_3759e7a7_seen($values, $params, $name, 'is_ivr', 'call_full.is_ivr', null, array());
-    }
-}
-if (!function_exists('itgrix_gen_80e55951_client_phone')) {
-    function itgrix_gen_80e55951_client_phone($params) {
-        return itgrix_gen_fce3ff4a_collect($params, array(
-            array('path' => 'PHONE_NUMBER'),
-            array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
-            array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
-        ), itgrix_gen_3b349277_direction($params));
-    }
-}
-if (!function_exists('itgrix_gen_cd2680b1_user_name')) {
-    function itgrix_gen_cd2680b1_user_name($params) {
-        return itgrix_gen_fce3ff4a_collect($params, array(
+if (!function_exists('itgrix_gen_10763ddf_user_name')) {
+    function itgrix_gen_10763ddf_user_name($params) {
+        return itgrix_gen_1354f7cb_collect($params, array(
             array('path' => 'activity.responsible.name'),
             array('path' => 'call_full.conversations.*.user.name'),
         ), array());
+    }
+}
+if (!function_exists('itgrix_gen_11fff465_at')) {
+    // Values of one input path as non-empty texts (a `field:` condition, a {call_full.*} placeholder).
+    function itgrix_gen_11fff465_at($params, $path) {
+        return itgrix_gen_1354f7cb_collect($params, array(array('path' => $path)), array());
+    }
+}
+if (!function_exists('itgrix_gen_1354f7cb_collect')) {
+    // A key's values as texts from the field table's sources: dir, star, pick, list
+    function itgrix_gen_1354f7cb_collect($params, $sources, $direction) {
+        $found = array();
+        $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
+        foreach ($sources as $source) {
+            $level = isset($source['dir']) && !in_array($call, explode('|', $source['dir']), true) ? array() : array($params);
+            foreach (is_array($source['path']) ? $source['path'] : explode('.', $source['path']) as $key) {
+                $next = array();
+                foreach ($level as $item) {
+                    // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
+                    if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
+                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
+                        if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
+                            gc_disable();
+                        }
+                        foreach ($key === '*' ? $item : array($item[$key]) as $member) {
+                            $next[] = $member;
+                        }
+                    }
+                }
+                $level = $next;
+            }
+            foreach ($level as $value) {
+                foreach (is_array($value) && isset($source['pick']) ? explode('|', $source['pick']) : array(null) as $field) {
+                    $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
+                    $text = is_bool($one) ? ($one ? 'true' : 'false') : (is_float($one) && $one == floor($one) && abs($one) < 1.0e15
+                        ? sprintf('%.0f', $one) : (is_scalar($one) ? (string) $one : ''));
+                    if ($text !== '') {
+                        $found[] = $text;
+                        if ($field !== null) {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        return $found;
+    }
+}
+if (!function_exists('itgrix_gen_44e5546b_is_ivr')) {
+    function itgrix_gen_44e5546b_is_ivr($params, $name = null) {
+        $values = itgrix_gen_1354f7cb_collect($params, array(array('path' => 'call_full.is_ivr')), array());
+        return $name === null || count($values) > 0 ? $values
+            : itgrix_gen_ed651995_seen($values, $params, $name, 'is_ivr', 'call_full.is_ivr', null, array());
+    }
+}
+if (!function_exists('itgrix_gen_7f8bfc86_client_phone')) {
+    function itgrix_gen_7f8bfc86_client_phone($params) {
+        return itgrix_gen_1354f7cb_collect($params, array(
+            array('path' => 'PHONE_NUMBER'),
+            array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
+            array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
+        ), itgrix_gen_f8650e24_direction($params));
+    }
+}
+if (!function_exists('itgrix_gen_f8650e24_direction')) {
+    function itgrix_gen_f8650e24_direction($params) {
+        return itgrix_gen_1354f7cb_collect($params, array(array('path' => 'call_full.channel.type')), array());
     }
 }
 return itgrix_gen_customize_activity_4697ef32(isset($params) ? $params : null);

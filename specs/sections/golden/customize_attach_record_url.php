@@ -16,7 +16,7 @@ if (!function_exists('itgrix_gen_customize_attach_record_url_4697ef32')) {
             // record_link.description: "Recording: {record} ({duration} s)"
             $data['DESCRIPTION'] = itgrix_gen_cd346e3a_utf8_mend(
                 'Recording: '
-                . itgrix_gen_b621337e_text(itgrix_gen_71c9bf7b_record($params))
+                . itgrix_gen_b621337e_text(itgrix_gen_a33b9863_record($params))
                 . ' ('
                 . (string) itgrix_gen_114bd2d7_duration($params)
                 . ' s)',
@@ -32,46 +32,6 @@ if (!function_exists('itgrix_gen_customize_attach_record_url_4697ef32')) {
     }
 }
 
-if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
-    // A key's values as texts from the field table's sources (path, 'dir', 'pick', 'every', 'map').
-    function itgrix_gen_fce3ff4a_collect($params, $sources, $direction) {
-        $found = array();
-        $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
-        foreach ($sources as $source) {
-            $level = isset($source['dir']) && !in_array($call, explode('|', $source['dir']), true) ? array() : array($params);
-            foreach (is_array($source['path']) ? $source['path'] : explode('.', $source['path']) as $key) {
-                $next = array();
-                foreach ($level as $item) {
-                    // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
-                    if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
-                        if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
-                            gc_disable();
-                        }
-                        foreach ($key === '*' ? $item : array($item[$key]) as $member) {
-                            $next[] = $member;
-                        }
-                    }
-                }
-                $level = $next;
-            }
-            foreach ($level as $value) {
-                foreach (is_array($value) && isset($source['pick']) ? explode('|', $source['pick']) : array(null) as $field) {
-                    $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
-                    $text = is_string($one) || is_int($one) ? (string) $one : (is_bool($one) ? ($one ? 'true' : 'false')
-                        : (is_float($one) ? ($one == floor($one) && abs($one) < 1.0e15 ? sprintf('%.0f', $one) : (string) $one) : ''));
-                    if ($text !== '' && (!isset($source['map']) || isset($source['map'][$text]))) {
-                        $found[] = isset($source['map']) ? $source['map'][$text] : $text;
-                        if ($field !== null && !isset($source['every'])) {
-                            break;
-                        }
-                    }
-                }
-            }
-        }
-        return $found;
-    }
-}
 if (!function_exists('itgrix_gen_114bd2d7_duration')) {
     // Talk seconds of the call: DURATION when the input has it as a decimal number (a JSON number or a
     // text such as "90", "90.5" or "1e3", which is 1000 s; rounded down), else the main channel's end
@@ -168,9 +128,35 @@ if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
 }
-if (!function_exists('itgrix_gen_71c9bf7b_record')) {
-    function itgrix_gen_71c9bf7b_record($params) {
-        return itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.record')), array());
+if (!function_exists('itgrix_gen_9f721100_collect')) {
+    // A key's values as texts from the field table's sources: plain paths
+    function itgrix_gen_9f721100_collect($params, $sources, $direction) {
+        $found = array();
+        foreach ($sources as $source) {
+            $level = array($params);
+            foreach (explode('.', $source['path']) as $key) {
+                $next = array();
+                foreach ($level as $item) {
+                    if (is_array($item) && array_key_exists($key, $item)) {
+                        $next[] = $item[$key];
+                    }
+                }
+                $level = $next;
+            }
+            foreach ($level as $one) {
+                $text = is_bool($one) ? ($one ? 'true' : 'false') : (is_float($one) && $one == floor($one) && abs($one) < 1.0e15
+                    ? sprintf('%.0f', $one) : (is_scalar($one) ? (string) $one : ''));
+                if ($text !== '') {
+                    $found[] = $text;
+                }
+            }
+        }
+        return $found;
+    }
+}
+if (!function_exists('itgrix_gen_a33b9863_record')) {
+    function itgrix_gen_a33b9863_record($params) {
+        return itgrix_gen_9f721100_collect($params, array(array('path' => 'call_full.record')), array());
     }
 }
 return itgrix_gen_customize_attach_record_url_4697ef32(isset($params) ? $params : null);

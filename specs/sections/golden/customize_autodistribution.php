@@ -15,8 +15,8 @@ if (!function_exists('itgrix_gen_customize_autodistribution_4697ef32')) {
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // autodistribution.callerid_name: "{entity.type}: {entity.name}"
             $filled = array(
-                itgrix_gen_b621337e_text(itgrix_gen_d37faa21_entity_type($params)),
-                itgrix_gen_b621337e_text(itgrix_gen_57ddc061_entity_name($params))
+                itgrix_gen_b621337e_text(itgrix_gen_9a257932_entity_type($params)),
+                itgrix_gen_b621337e_text(itgrix_gen_c0f95727_entity_name($params))
             );
             if (implode('', $filled) !== '') {
                 $callerid = $filled[0] . ': ' . $filled[1];
@@ -25,7 +25,7 @@ if (!function_exists('itgrix_gen_customize_autodistribution_4697ef32')) {
                 }
             }
             // autodistribution.rules[0]: client_phone matches "^\\+7999"
-            if (itgrix_gen_41783fec_matches(itgrix_gen_13190353_client_phone($params, $name), array('~^\\+7999~u'))) {
+            if (itgrix_gen_41783fec_matches(itgrix_gen_39f30d50_client_phone($params, $name), array('~^\\+7999~u'))) {
                 $data['number'] = '105';
             }
             // Asterisk keeps 20 characters of a CallerID name; control characters, line breaks and
@@ -42,49 +42,9 @@ if (!function_exists('itgrix_gen_customize_autodistribution_4697ef32')) {
     }
 }
 
-if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
-    // A key's values as texts from the field table's sources (path, 'dir', 'pick', 'every', 'map').
-    function itgrix_gen_fce3ff4a_collect($params, $sources, $direction) {
-        $found = array();
-        $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
-        foreach ($sources as $source) {
-            $level = isset($source['dir']) && !in_array($call, explode('|', $source['dir']), true) ? array() : array($params);
-            foreach (is_array($source['path']) ? $source['path'] : explode('.', $source['path']) as $key) {
-                $next = array();
-                foreach ($level as $item) {
-                    // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
-                    if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
-                        if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
-                            gc_disable();
-                        }
-                        foreach ($key === '*' ? $item : array($item[$key]) as $member) {
-                            $next[] = $member;
-                        }
-                    }
-                }
-                $level = $next;
-            }
-            foreach ($level as $value) {
-                foreach (is_array($value) && isset($source['pick']) ? explode('|', $source['pick']) : array(null) as $field) {
-                    $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
-                    $text = is_string($one) || is_int($one) ? (string) $one : (is_bool($one) ? ($one ? 'true' : 'false')
-                        : (is_float($one) ? ($one == floor($one) && abs($one) < 1.0e15 ? sprintf('%.0f', $one) : (string) $one) : ''));
-                    if ($text !== '' && (!isset($source['map']) || isset($source['map'][$text]))) {
-                        $found[] = isset($source['map']) ? $source['map'][$text] : $text;
-                        if ($field !== null && !isset($source['every'])) {
-                            break;
-                        }
-                    }
-                }
-            }
-        }
-        return $found;
-    }
-}
-if (!function_exists('itgrix_gen_3759e7a7_seen')) {
+if (!function_exists('itgrix_gen_ed651995_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_3759e7a7_seen($values, $params, $name, $key, $tried, $expected, $direction) {
+    function itgrix_gen_ed651995_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -92,7 +52,6 @@ if (!function_exists('itgrix_gen_3759e7a7_seen')) {
         }
         if (!isset($said[$name . ' ' . $key])) {
             $said[$name . ' ' . $key] = true;
-            $kinds = $expected === null ? array() : itgrix_gen_fce3ff4a_collect($params, $direction, array());
             if ($expected === null || count($kinds) === 0 || count(array_intersect($kinds, $expected)) > 0) {
                 itgrix_gen_b0cd465a_log($name, "no value for '" . $key . "'; tried " . $tried);
             }
@@ -203,36 +162,69 @@ if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
 }
-if (!function_exists('itgrix_gen_13190353_client_phone')) {
-    function itgrix_gen_13190353_client_phone($params, $name = null) {
-        $values = itgrix_gen_fce3ff4a_collect($params, array(
+if (!function_exists('itgrix_gen_39f30d50_client_phone')) {
+    function itgrix_gen_39f30d50_client_phone($params, $name = null) {
+        $values = itgrix_gen_ba50b855_collect($params, array(
             array('path' => 'from'),
             array('path' => 'PHONE_NUMBER'),
             array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
             array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
-        ), itgrix_gen_3b349277_direction($params));
+        ), itgrix_gen_b8da03c1_direction($params));
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_3759e7a7_seen($values, $params, $name, 'client_phone', 'from, PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten', array('incoming', 'outgoing'), array(array('path' => 'call_full.channel.type')));
+            : itgrix_gen_ed651995_seen($values, $params, $name, 'client_phone', 'from, PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten', array('incoming', 'outgoing'), itgrix_gen_b8da03c1_direction($params));
     }
 }
-if (!function_exists('itgrix_gen_3b349277_direction')) {
-    function itgrix_gen_3b349277_direction($params) {
-        return itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.channel.type')), array());
-    }
-}
-if (!function_exists('itgrix_gen_57ddc061_entity_name')) {
-    function itgrix_gen_57ddc061_entity_name($params) {
-        return itgrix_gen_fce3ff4a_collect($params, array(
-            array('path' => 'entity.name'),
-            array('path' => 'call_full.entity.name'),
+if (!function_exists('itgrix_gen_9a257932_entity_type')) {
+    function itgrix_gen_9a257932_entity_type($params) {
+        return itgrix_gen_ba50b855_collect($params, array(
+            array('path' => 'entity.type'),
+            array('path' => 'call_full.entity.type'),
         ), array());
     }
 }
-if (!function_exists('itgrix_gen_d37faa21_entity_type')) {
-    function itgrix_gen_d37faa21_entity_type($params) {
-        return itgrix_gen_fce3ff4a_collect($params, array(
-            array('path' => 'entity.type'),
-            array('path' => 'call_full.entity.type'),
+if (!function_exists('itgrix_gen_b8da03c1_direction')) {
+    function itgrix_gen_b8da03c1_direction($params) {
+        return itgrix_gen_ba50b855_collect($params, array(array('path' => 'call_full.channel.type')), array());
+    }
+}
+if (!function_exists('itgrix_gen_ba50b855_collect')) {
+    // A key's values as texts from the field table's sources: dir, pick
+    function itgrix_gen_ba50b855_collect($params, $sources, $direction) {
+        $found = array();
+        $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
+        foreach ($sources as $source) {
+            $level = isset($source['dir']) && !in_array($call, explode('|', $source['dir']), true) ? array() : array($params);
+            foreach (explode('.', $source['path']) as $key) {
+                $next = array();
+                foreach ($level as $item) {
+                    if (is_array($item) && array_key_exists($key, $item)) {
+                        $next[] = $item[$key];
+                    }
+                }
+                $level = $next;
+            }
+            foreach ($level as $value) {
+                foreach (is_array($value) && isset($source['pick']) ? explode('|', $source['pick']) : array(null) as $field) {
+                    $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
+                    $text = is_bool($one) ? ($one ? 'true' : 'false') : (is_float($one) && $one == floor($one) && abs($one) < 1.0e15
+                        ? sprintf('%.0f', $one) : (is_scalar($one) ? (string) $one : ''));
+                    if ($text !== '') {
+                        $found[] = $text;
+                        if ($field !== null) {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        return $found;
+    }
+}
+if (!function_exists('itgrix_gen_c0f95727_entity_name')) {
+    function itgrix_gen_c0f95727_entity_name($params) {
+        return itgrix_gen_ba50b855_collect($params, array(
+            array('path' => 'entity.name'),
+            array('path' => 'call_full.entity.name'),
         ), array());
     }
 }

@@ -16,10 +16,10 @@ if (!function_exists('itgrix_gen_customize_entity_4697ef32')) {
             // entity.set
             $data['UF_CRM_TAGS'] = array(
                 'call',
-                itgrix_gen_cd346e3a_utf8_mend(itgrix_gen_b621337e_text(itgrix_gen_3b349277_direction($params)), false),
+                itgrix_gen_cd346e3a_utf8_mend(itgrix_gen_b621337e_text(itgrix_gen_02651835_direction($params)), false),
                 array(
                     'trunk' => itgrix_gen_cd346e3a_utf8_mend(
-                        itgrix_gen_b621337e_text(itgrix_gen_bd04cbea_trunk($params)),
+                        itgrix_gen_b621337e_text(itgrix_gen_ca92f7e3_trunk($params)),
                         false
                     ),
                     'literal' => '{not a placeholder}',
@@ -36,46 +36,6 @@ if (!function_exists('itgrix_gen_customize_entity_4697ef32')) {
     }
 }
 
-if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
-    // A key's values as texts from the field table's sources (path, 'dir', 'pick', 'every', 'map').
-    function itgrix_gen_fce3ff4a_collect($params, $sources, $direction) {
-        $found = array();
-        $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
-        foreach ($sources as $source) {
-            $level = isset($source['dir']) && !in_array($call, explode('|', $source['dir']), true) ? array() : array($params);
-            foreach (is_array($source['path']) ? $source['path'] : explode('.', $source['path']) as $key) {
-                $next = array();
-                foreach ($level as $item) {
-                    // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
-                    if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
-                        if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
-                            gc_disable();
-                        }
-                        foreach ($key === '*' ? $item : array($item[$key]) as $member) {
-                            $next[] = $member;
-                        }
-                    }
-                }
-                $level = $next;
-            }
-            foreach ($level as $value) {
-                foreach (is_array($value) && isset($source['pick']) ? explode('|', $source['pick']) : array(null) as $field) {
-                    $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
-                    $text = is_string($one) || is_int($one) ? (string) $one : (is_bool($one) ? ($one ? 'true' : 'false')
-                        : (is_float($one) ? ($one == floor($one) && abs($one) < 1.0e15 ? sprintf('%.0f', $one) : (string) $one) : ''));
-                    if ($text !== '' && (!isset($source['map']) || isset($source['map'][$text]))) {
-                        $found[] = isset($source['map']) ? $source['map'][$text] : $text;
-                        if ($field !== null && !isset($source['every'])) {
-                            break;
-                        }
-                    }
-                }
-            }
-        }
-        return $found;
-    }
-}
 if (!function_exists('itgrix_gen_b621337e_text')) {
     // A placeholder's text: the first value found, or "".
     function itgrix_gen_b621337e_text($values) {
@@ -135,17 +95,56 @@ if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
 }
-if (!function_exists('itgrix_gen_3b349277_direction')) {
-    function itgrix_gen_3b349277_direction($params) {
-        return itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.channel.type')), array());
+if (!function_exists('itgrix_gen_02651835_direction')) {
+    function itgrix_gen_02651835_direction($params) {
+        return itgrix_gen_f729e05c_collect($params, array(array('path' => 'call_full.channel.type')), array());
     }
 }
-if (!function_exists('itgrix_gen_bd04cbea_trunk')) {
-    function itgrix_gen_bd04cbea_trunk($params) {
-        return itgrix_gen_fce3ff4a_collect($params, array(
+if (!function_exists('itgrix_gen_ca92f7e3_trunk')) {
+    function itgrix_gen_ca92f7e3_trunk($params) {
+        return itgrix_gen_f729e05c_collect($params, array(
             array('path' => 'call_full.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
             array('path' => 'call_full.conversations.*.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
         ), array());
+    }
+}
+if (!function_exists('itgrix_gen_f729e05c_collect')) {
+    // A key's values as texts from the field table's sources: star, pick, every
+    function itgrix_gen_f729e05c_collect($params, $sources, $direction) {
+        $found = array();
+        foreach ($sources as $source) {
+            $level = array($params);
+            foreach (explode('.', $source['path']) as $key) {
+                $next = array();
+                foreach ($level as $item) {
+                    // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
+                    if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
+                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
+                        if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
+                            gc_disable();
+                        }
+                        foreach ($key === '*' ? $item : array($item[$key]) as $member) {
+                            $next[] = $member;
+                        }
+                    }
+                }
+                $level = $next;
+            }
+            foreach ($level as $value) {
+                foreach (is_array($value) && isset($source['pick']) ? explode('|', $source['pick']) : array(null) as $field) {
+                    $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
+                    $text = is_bool($one) ? ($one ? 'true' : 'false') : (is_float($one) && $one == floor($one) && abs($one) < 1.0e15
+                        ? sprintf('%.0f', $one) : (is_scalar($one) ? (string) $one : ''));
+                    if ($text !== '') {
+                        $found[] = $text;
+                        if ($field !== null && !isset($source['every'])) {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        return $found;
     }
 }
 return itgrix_gen_customize_entity_4697ef32(isset($params) ? $params : null);

@@ -35,9 +35,9 @@ if (!function_exists('itgrix_gen_process_originate_params_4697ef32')) {
                 ), true);
             }
             // originate.rules[0]: "params.caller_id" is "200"
-            if (array_intersect(itgrix_gen_9f772252_at($params, array('params', 'caller_id')), array('200'))) {
+            if (array_intersect(itgrix_gen_f5a3ac02_at($params, array('params', 'caller_id')), array('200'))) {
                 $data['channel'] = itgrix_gen_cd346e3a_utf8_mend('PJSIP/'
-                    . itgrix_gen_b621337e_text(itgrix_gen_9f772252_at($params, array('params', 'caller_id'))), false);
+                    . itgrix_gen_b621337e_text(itgrix_gen_f5a3ac02_at($params, array('params', 'caller_id'))), false);
                 $data['context'] = 'from-vip';
             }
             return itgrix_gen_51de8720_originate_reply($data);
@@ -49,52 +49,6 @@ if (!function_exists('itgrix_gen_process_originate_params_4697ef32')) {
     }
 }
 
-if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
-    // A key's values as texts from the field table's sources (path, 'dir', 'pick', 'every', 'map').
-    function itgrix_gen_fce3ff4a_collect($params, $sources, $direction) {
-        $found = array();
-        $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
-        foreach ($sources as $source) {
-            $level = isset($source['dir']) && !in_array($call, explode('|', $source['dir']), true) ? array() : array($params);
-            foreach (is_array($source['path']) ? $source['path'] : explode('.', $source['path']) as $key) {
-                $next = array();
-                foreach ($level as $item) {
-                    // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
-                    if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
-                        if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
-                            gc_disable();
-                        }
-                        foreach ($key === '*' ? $item : array($item[$key]) as $member) {
-                            $next[] = $member;
-                        }
-                    }
-                }
-                $level = $next;
-            }
-            foreach ($level as $value) {
-                foreach (is_array($value) && isset($source['pick']) ? explode('|', $source['pick']) : array(null) as $field) {
-                    $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
-                    $text = is_string($one) || is_int($one) ? (string) $one : (is_bool($one) ? ($one ? 'true' : 'false')
-                        : (is_float($one) ? ($one == floor($one) && abs($one) < 1.0e15 ? sprintf('%.0f', $one) : (string) $one) : ''));
-                    if ($text !== '' && (!isset($source['map']) || isset($source['map'][$text]))) {
-                        $found[] = isset($source['map']) ? $source['map'][$text] : $text;
-                        if ($field !== null && !isset($source['every'])) {
-                            break;
-                        }
-                    }
-                }
-            }
-        }
-        return $found;
-    }
-}
-if (!function_exists('itgrix_gen_9f772252_at')) {
-    // Values of one input path as non-empty texts (a `field:` condition, a {call_full.*} placeholder).
-    function itgrix_gen_9f772252_at($params, $path) {
-        return itgrix_gen_fce3ff4a_collect($params, array(array('path' => $path)), array());
-    }
-}
 if (!function_exists('itgrix_gen_b621337e_text')) {
     // A placeholder's text: the first value found, or "".
     function itgrix_gen_b621337e_text($values) {
@@ -350,6 +304,38 @@ if (!function_exists('itgrix_gen_fa0e7661_unwrap')) {
     // process_originate_params may receive its input wrapped as {"params": {...}} or flat.
     function itgrix_gen_fa0e7661_unwrap($params) {
         return is_array($params) && isset($params['params']) && is_array($params['params']) ? $params['params'] : $params;
+    }
+}
+if (!function_exists('itgrix_gen_f5640f84_collect')) {
+    // A key's values as texts from the field table's sources: list
+    function itgrix_gen_f5640f84_collect($params, $sources, $direction) {
+        $found = array();
+        foreach ($sources as $source) {
+            $level = array($params);
+            foreach (is_array($source['path']) ? $source['path'] : explode('.', $source['path']) as $key) {
+                $next = array();
+                foreach ($level as $item) {
+                    if (is_array($item) && array_key_exists($key, $item)) {
+                        $next[] = $item[$key];
+                    }
+                }
+                $level = $next;
+            }
+            foreach ($level as $one) {
+                $text = is_bool($one) ? ($one ? 'true' : 'false') : (is_float($one) && $one == floor($one) && abs($one) < 1.0e15
+                    ? sprintf('%.0f', $one) : (is_scalar($one) ? (string) $one : ''));
+                if ($text !== '') {
+                    $found[] = $text;
+                }
+            }
+        }
+        return $found;
+    }
+}
+if (!function_exists('itgrix_gen_f5a3ac02_at')) {
+    // Values of one input path as non-empty texts (a `field:` condition, a {call_full.*} placeholder).
+    function itgrix_gen_f5a3ac02_at($params, $path) {
+        return itgrix_gen_f5640f84_collect($params, array(array('path' => $path)), array());
     }
 }
 return itgrix_gen_process_originate_params_4697ef32(isset($params) ? $params : null);

@@ -39,7 +39,7 @@ if (!function_exists('itgrix_gen_process_originate_params_1c438aa8')) {
             }
             // originate.rules[0]: the number's country is "KZ" or "RU"
             if (array_intersect(
-                itgrix_gen_83c9708f_countries(itgrix_gen_a22c8c34_client_phone($params)),
+                itgrix_gen_83c9708f_countries(itgrix_gen_dbf519b1_client_phone($params)),
                 array('KZ', 'RU')
             )) {
                 $data['context'] = 'from-crm-cis';
@@ -53,46 +53,6 @@ if (!function_exists('itgrix_gen_process_originate_params_1c438aa8')) {
     }
 }
 
-if (!function_exists('itgrix_gen_fce3ff4a_collect')) {
-    // A key's values as texts from the field table's sources (path, 'dir', 'pick', 'every', 'map').
-    function itgrix_gen_fce3ff4a_collect($params, $sources, $direction) {
-        $found = array();
-        $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
-        foreach ($sources as $source) {
-            $level = isset($source['dir']) && !in_array($call, explode('|', $source['dir']), true) ? array() : array($params);
-            foreach (is_array($source['path']) ? $source['path'] : explode('.', $source['path']) as $key) {
-                $next = array();
-                foreach ($level as $item) {
-                    // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
-                    if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
-                        if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
-                            gc_disable();
-                        }
-                        foreach ($key === '*' ? $item : array($item[$key]) as $member) {
-                            $next[] = $member;
-                        }
-                    }
-                }
-                $level = $next;
-            }
-            foreach ($level as $value) {
-                foreach (is_array($value) && isset($source['pick']) ? explode('|', $source['pick']) : array(null) as $field) {
-                    $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
-                    $text = is_string($one) || is_int($one) ? (string) $one : (is_bool($one) ? ($one ? 'true' : 'false')
-                        : (is_float($one) ? ($one == floor($one) && abs($one) < 1.0e15 ? sprintf('%.0f', $one) : (string) $one) : ''));
-                    if ($text !== '' && (!isset($source['map']) || isset($source['map'][$text]))) {
-                        $found[] = isset($source['map']) ? $source['map'][$text] : $text;
-                        if ($field !== null && !isset($source['every'])) {
-                            break;
-                        }
-                    }
-                }
-            }
-        }
-        return $found;
-    }
-}
 if (!function_exists('itgrix_gen_2b7d5e2c_preg_replace')) {
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
     function itgrix_gen_2b7d5e2c_preg_replace($pattern, $replacement, $subject) {
@@ -351,11 +311,6 @@ if (!function_exists('itgrix_gen_fa0e7661_unwrap')) {
         return is_array($params) && isset($params['params']) && is_array($params['params']) ? $params['params'] : $params;
     }
 }
-if (!function_exists('itgrix_gen_3b349277_direction')) {
-    function itgrix_gen_3b349277_direction($params) {
-        return itgrix_gen_fce3ff4a_collect($params, array(array('path' => 'call_full.channel.type')), array());
-    }
-}
 if (!function_exists('itgrix_gen_83c9708f_countries')) {
     // the countries of the client's numbers, read with the numbering plan of "UZ"
     function itgrix_gen_83c9708f_countries($values) {
@@ -380,15 +335,53 @@ if (!function_exists('itgrix_gen_83c9708f_countries')) {
         ));
     }
 }
-if (!function_exists('itgrix_gen_a22c8c34_client_phone')) {
-    function itgrix_gen_a22c8c34_client_phone($params) {
-        return itgrix_gen_fce3ff4a_collect($params, array(
+if (!function_exists('itgrix_gen_b8da03c1_direction')) {
+    function itgrix_gen_b8da03c1_direction($params) {
+        return itgrix_gen_ba50b855_collect($params, array(array('path' => 'call_full.channel.type')), array());
+    }
+}
+if (!function_exists('itgrix_gen_ba50b855_collect')) {
+    // A key's values as texts from the field table's sources: dir, pick
+    function itgrix_gen_ba50b855_collect($params, $sources, $direction) {
+        $found = array();
+        $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
+        foreach ($sources as $source) {
+            $level = isset($source['dir']) && !in_array($call, explode('|', $source['dir']), true) ? array() : array($params);
+            foreach (explode('.', $source['path']) as $key) {
+                $next = array();
+                foreach ($level as $item) {
+                    if (is_array($item) && array_key_exists($key, $item)) {
+                        $next[] = $item[$key];
+                    }
+                }
+                $level = $next;
+            }
+            foreach ($level as $value) {
+                foreach (is_array($value) && isset($source['pick']) ? explode('|', $source['pick']) : array(null) as $field) {
+                    $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
+                    $text = is_bool($one) ? ($one ? 'true' : 'false') : (is_float($one) && $one == floor($one) && abs($one) < 1.0e15
+                        ? sprintf('%.0f', $one) : (is_scalar($one) ? (string) $one : ''));
+                    if ($text !== '') {
+                        $found[] = $text;
+                        if ($field !== null) {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        return $found;
+    }
+}
+if (!function_exists('itgrix_gen_dbf519b1_client_phone')) {
+    function itgrix_gen_dbf519b1_client_phone($params) {
+        return itgrix_gen_ba50b855_collect($params, array(
             array('path' => 'params.extension'),
             array('path' => 'extension'),
             array('path' => 'PHONE_NUMBER'),
             array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
             array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
-        ), itgrix_gen_3b349277_direction($params));
+        ), itgrix_gen_b8da03c1_direction($params));
     }
 }
 return itgrix_gen_process_originate_params_1c438aa8(isset($params) ? $params : null);
