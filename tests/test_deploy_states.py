@@ -119,6 +119,11 @@ def test_status_diff_shows_a_hand_edit_with_its_time_and_owner(where):
     me = pwd.getpwuid(os.getuid()).pw_name
     assert f"on the server: modified 2023-11-14 22:13:20 UTC, owner {me} (uid {os.getuid()})" in proc.stdout
     assert proc.stdout.count("--- ") == 1, "only the hand-edited file"
+    data = json.loads(cli_here("status", str(EXAMPLE), "--to", target, "--diff", "--format", "json").stdout)
+    (only,) = data["targets"][0]["diffs"]
+    assert "-<?php // по просьбе клиента" in only and "owner " + me in only
+    plain_json = json.loads(cli_here("status", str(EXAMPLE), "--to", target, "--format", "json").stdout)
+    assert "diffs" not in plain_json["targets"][0]
 
 
 def test_a_deploy_in_progress_is_not_a_lost_manifest():

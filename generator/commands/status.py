@@ -50,6 +50,7 @@ def as_json(outcomes: list[Outcome], answers: list[Enabled]) -> dict[str, Any]:
         "targets": [
             {"spec": o.spec, "target": o.target, "state": o.result, "files": dict(sorted(o.files.items()))}
             | ({"detail": o.detail} if o.detail else {})
+            | ({"diffs": list(o.diffs)} if o.diffs else {})  # --diff: each hand-edited file's diff
             | ({"enabled": answers[i].as_json()} if answers else {})
             for i, o in enumerate(outcomes)
         ]
