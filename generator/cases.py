@@ -72,7 +72,10 @@ class GoldenCase:
 
 
 @dataclass
-class Outcome:
+class CaseOutcome:
+    """One golden case run through PHP: its reply and what differs from expected.json (a
+    deploy's outcome is generator.deploystate.Outcome)."""
+
     case: GoldenCase
     result: Result
     problems: list[str] = field(default_factory=list)
@@ -218,7 +221,7 @@ def load_case(folder: Path) -> GoldenCase:
 
 def run_cases(
     loaded: LoadedSpec, cases: list[GoldenCase], php: str | None = None, version: str = "native"
-) -> list[Outcome]:
+) -> list[CaseOutcome]:
     from generator.php import specfiles
 
     with specfiles.spec_files(loaded) as paths:
@@ -228,7 +231,7 @@ def run_cases(
         results = specfiles.run(batch, php, version)
     outcomes = []
     for case, result in zip(cases, results):
-        outcomes.append(Outcome(case, result, problems(case, result)))
+        outcomes.append(CaseOutcome(case, result, problems(case, result)))
     return outcomes
 
 
@@ -258,7 +261,7 @@ def json_diff(expected: object, actual: object) -> str:
     return diff_text(pretty(expected), pretty(actual), "expected.json", "reply")
 
 
-def update_expected(outcome: Outcome) -> bool:
+def update_expected(outcome: CaseOutcome) -> bool:
     """Rewrite expected.json from the reply; False when there is no clean reply to take."""
     from generator.output import atomic_write
 
