@@ -16,7 +16,7 @@ from typing import Any
 
 from generator.customizations import CUSTOMIZATIONS
 from generator.customizations.base import IND, SPEC_VERSION_MARK, Customization, FileContext
-from generator.emit import fields, layout, marked
+from generator.emit import fields, guard, layout, marked
 from generator.emit.templates import PhpCode, environment
 from generator.errors import UserError
 from generator.speclang.loader import LoadedSpec
@@ -202,10 +202,13 @@ def render_one(loaded: LoadedSpec, c: Customization) -> RenderedFile:
     if ctx.features - planned or (ctx.reads and "collect" not in ctx.accessors):
         # A bug of ours: the second pass read what the first did not (the reader would lack it).
         raise AssertionError(f"{c.name}: the field reader lacks {sorted(ctx.features - planned)}")
-    accessors = "".join(definition for _name, definition in sorted(set(ctx.accessors.values())))
-    helpers = ctx.rt.emit(ctx.rt.closure(code + accessors + "".join(ctx.fn(h) + "(" for h in ctx.needs)))
-    shared = (helpers + accessors).rstrip("\n")
-    code = code.replace("@HELPERS@\n", f"\n{shared}\n" if shared else "", 1)
+    own = sorted(set(ctx.accessors.values()))
+    accessors = "".join(definition for _name, definition in own)
+    used = ctx.rt.closure(code + accessors + "".join(ctx.fn(h) + "(" for h in ctx.needs))
+    # One guard for the file's helpers, which take that block's names (generator/emit/guard.py).
+    helpers, renames = guard.helpers(ctx.rt, used, own)
+    shared = helpers.rstrip("\n")
+    code = guard.rename(code.replace("@HELPERS@\n", f"\n{shared}\n" if shared else "", 1), renames)
     skeletons, found = _skeleton(code)
     content = code.translate(_NO_MARKS)
     return RenderedFile(
@@ -217,21 +220,49 @@ _NO_MARKS = str.maketrans("", "", marked.MARKS)
 _LITERAL = re.compile("\x01([^\x01\x02]*)\x02")
 _COMMENT = re.compile("\x03[^\x03\x04]*\x04")
 _BLOCK = re.compile(r"^(?=if \(!function_exists\()", re.M)
+# The hashes in names: a helper's (its block's) and the entry function's (its spec name's).
+_HASHES = (re.compile(r"\bitgrix_gen_[0-9a-f]{8}_"), re.compile(r"\b(itgrix_gen_[a-z_]+)_[0-9a-f]{8}(?![0-9A-Za-z])"))
 
 
 def _skeleton(code: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The marked literals of `code`, and its top-level blocks (the header, each guarded function)
-    with every literal replaced by `null` and comment text taken out: each block parses alone,
-    and a block depends on a spec only through its literals, so its check is cached across specs."""
+    """The marked literals of `code`, and its pieces with every literal replaced by `null` and
+    comment text taken out: the header, and each guard as its `if` apart from each function in it
+    (each piece parses alone).  A piece depends on a spec only through its literals and the hashes
+    in names, which are left out too, so its check is cached across specs (a file's one helper
+    block is of its own for nearly every spec; the functions in it are not)."""
     found = tuple(_LITERAL.findall(code))
     bare = _COMMENT.sub("", _LITERAL.sub("null", code))
-    blocks = [block for block in _BLOCK.split(bare) if block.strip()]
-    return tuple(block if block.startswith("<?php") else "<?php\n" + block for block in blocks), found
+    bare = _HASHES[1].sub(r"\1", _HASHES[0].sub("itgrix_gen_", bare))
+    pieces = []
+    for block in _BLOCK.split(bare):
+        if block.startswith("if (!function_exists("):
+            # The guard's first line and closing brace (the one at the line's start), with what
+            # follows it (the last block: the call of the entry function); then its functions.
+            head, _, rest = block.partition("\n")
+            inside, close, after = rest.rpartition("\n}\n")
+            if close:
+                pieces += [head + close + after, *_functions(inside)]
+                continue
+        pieces.append(block)
+    return tuple(p if p.startswith("<?php") else "<?php\n" + p for p in pieces if p.strip()), found
+
+
+def _functions(code: str) -> list[str]:
+    """The functions of a guard's inside, each with the comment lines above it."""
+    lines = code.split("\n")
+    starts = [0]
+    for i, line in enumerate(lines):
+        if line.startswith("    function "):
+            while i > 0 and lines[i - 1].lstrip().startswith("//"):
+                i -= 1
+            if i > starts[-1]:
+                starts.append(i)
+    return ["\n".join(lines[a:b]) + "\n" for a, b in zip(starts, starts[1:] + [len(lines)])]
 
 
 # --- the one syntax check ----------------------------------------------------------------
 
-_CHECK_VERSION = "2"
+_CHECK_VERSION = "3"
 
 
 def check(files: list[RenderedFile]) -> list[str]:

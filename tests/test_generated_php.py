@@ -96,10 +96,16 @@ def test_contract_shape(spec, file):
             assert not following or following[0].type != "LPAREN", f"{token.value}() at line {token.lineno}"
         if token.type == "VARIABLE":
             assert token.value != "$GLOBALS", f"$GLOBALS at line {token.lineno}"
-    # every function is guarded and carries the project prefix
-    for name in re.findall(r"^\s*function (\w+)\(", code, re.M):
-        assert name.startswith("itgrix_gen_"), name
-        assert f"function_exists('{name}')" in code
+    # every function carries the project prefix and sits in a guard that asks for one of its
+    # block's functions; the helpers of one block share that block's hash (a file's one guard)
+    guards = re.findall(r"^if \(!function_exists\('(\w+)'\)\) \{\n(.*?)^\}\n", code, re.M | re.S)
+    names = re.findall(r"^\s*function (\w+)\(", code, re.M)
+    assert sorted(names) == sorted(n for _guard, inner in guards for n in re.findall(r"^    function (\w+)\(", inner, re.M))
+    for guard, inner in guards:
+        defined = re.findall(r"^    function (\w+)\(", inner, re.M)
+        assert guard in defined and all(n.startswith("itgrix_gen_") for n in defined), (guard, defined)
+        if len(defined) > 1:
+            assert all(n.startswith(guard[: len("itgrix_gen_12345678_")]) for n in defined), defined
     assert code.rstrip().endswith("(isset($params) ? $params : null);")
     assert re.search(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d", code.split("*/")[0]) is None, "no timestamp in header"
 

@@ -201,7 +201,7 @@ def features_of(sources: list[Source]) -> frozenset[str]:
 
 def collector(features: frozenset[str]) -> tuple[str, str]:
     """The file's field reader, written with only `features` (a file without '*' in its paths
-    compiles no wildcard walk): its name and guarded definition."""
+    compiles no wildcard walk): its name and definition."""
     from generator.emit.templates import environment
 
     unknown = set(features) - set(FEATURES)
@@ -234,7 +234,7 @@ def accessor(
     collect: str = PLACEHOLDER_COLLECTOR,
 ) -> tuple[str, str]:
     """The PHP function that reads `key` in `customization` through the file's field reader
-    `collect`: its name and guarded definition.
+    `collect`: its name and definition.
     It returns every value found, as texts (or raw, for flags), in the table's order.  Given the
     file's log name (`say`: a file whose rules read the key), a key that finds no value says so
     on stderr with the paths tried: once per key per call, and not on a call whose direction has
@@ -309,7 +309,7 @@ def markdown_table(overrides: Overrides = None) -> str:
 
 def zone_function(name: str) -> tuple[str, str]:
     """The PHP function that returns a time zone's UTC offsets (generator/emit/zones.py): its name
-    and guarded definition, named after its content like every helper."""
+    and definition, named after its content like every helper."""
     from generator.emit.marked import php_comment_text, php_int, php_pretty
     from generator.emit.zones import FIRST_YEAR, LAST_YEAR, offsets, range_end
 
@@ -324,14 +324,13 @@ def zone_function(name: str) -> tuple[str, str]:
 
 
 def function_of(suffix: str, comment: str, code: str) -> tuple[str, str]:
-    """A function written into a generated file: named after its code (the code, not its marks or
-    comment, so files share identical functions by name) and wrapped in a function_exists guard.
-    `code` is what follows the name: "($params) {...}"; `comment` ("" for none) goes above it."""
+    """A function written into a generated file: its content name (after its code, not its marks
+    or comment) and its definition, which generator/emit/guard.py puts in the file's helper block
+    and renames with it.  `code` is what follows the name: "($params) {...}"; `comment` ("" for
+    none) goes above it."""
     digest = hashlib.sha256(code_only(code).encode("utf-8")).hexdigest()[:8]
     fn = f"itgrix_gen_{digest}_{suffix}"
-    lines = ((comment + "\n" if comment else "") + "function " + fn + code).rstrip("\n").split("\n")
-    body = "\n".join(("    " + line) if line else "" for line in lines)
-    return fn, f"if (!function_exists('{fn}')) {{\n{body}\n}}\n"
+    return fn, (comment + "\n" if comment else "") + "function " + fn + code
 
 
 def window_text(start: int, end: int) -> str:
@@ -342,7 +341,7 @@ def window_text(start: int, end: int) -> str:
 
 def schedule_function(name: str, spec: Any) -> tuple[str, str]:
     """The PHP function that returns a named schedule (ISO weekday -> windows in minutes): its name
-    and guarded definition."""
+    and definition."""
     from generator.emit.marked import php_comment_text, php_pretty
     from generator.speclang.types import DAYS, _parse_window, schedule_days
 

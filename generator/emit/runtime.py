@@ -1,10 +1,10 @@
 """The shared PHP runtime (templates/runtime.php), cut into functions that generated files copy.
 
-A helper's name is `itgrix_gen_<hash>_<name>`, where the hash covers the helper's code without
-its comments and the names of the helpers it calls.  So a file copies exactly the helpers it uses;
-two files (or two specs) that share a helper share its name and its code; a helper that changes
-gets a new name (no stale definition can be picked up by function_exists); and editing a comment
-in runtime.php changes no generated line but that comment.
+A helper's content name is `itgrix_gen_<hash>_<name>`, where the hash covers the helper's code
+without its comments and the content names of the helpers it calls.  A file copies exactly the
+helpers it uses, and generator/emit/guard.py puts them under one guard named after all of them (so
+a helper that changes gives the block new names: no stale definition can be picked up by
+function_exists); editing a comment in runtime.php changes no generated line but that comment.
 """
 
 from __future__ import annotations
@@ -54,16 +54,26 @@ class Runtime:
                 todo.extend(self.helpers[name].calls)
         return [n for n in self.order if n in needed]
 
+    def definition(self, name: str) -> str:
+        """A helper as files write it: its doc summary and code, calling the other helpers by
+        their PHP names (not indented, not guarded: generator/emit/guard.py wraps it)."""
+        helper = self.helpers[name]
+        body = _CALL_RE.sub(lambda m: self.names[m.group(1)] + "(", helper.code)
+        body = _OWN_LINE_BRACE.sub(") {", body, count=1)
+        return helper.doc + body
+
     def emit(self, names: list[str]) -> str:
-        out = []
-        for name in names:
-            helper = self.helpers[name]
-            body = _CALL_RE.sub(lambda m: self.names[m.group(1)] + "(", helper.code)
-            body = _OWN_LINE_BRACE.sub(") {", body, count=1)
-            text = (helper.doc + body).rstrip("\n")
-            indented = "\n".join(("    " + line) if line else "" for line in text.split("\n"))
-            out.append(f"if (!function_exists('{self.names[name]}')) {{\n{indented}\n}}\n")
-        return "".join(out)
+        """The helpers each in a guard of its own: a standalone script of a test.  Generated files
+        put theirs under one guard (generator/emit/guard.py)."""
+        return "".join(guarded(self.names[name], self.definition(name)) for name in names)
+
+
+def guarded(name: str, definition: str) -> str:
+    """`definition` (a function with its comment lines) indented into a guard that skips it when
+    a function `name` exists already."""
+    text = definition.rstrip("\n")
+    indented = "\n".join(("    " + line) if line else "" for line in text.split("\n"))
+    return f"if (!function_exists('{name}')) {{\n{indented}\n}}\n"
 
 
 def _parse(text: str) -> tuple[dict[str, Helper], list[str]]:

@@ -189,13 +189,15 @@ def case_request(case: Case) -> dict[str, Any]:
 
 def harness_hooks() -> dict[str, str]:
     """The runtime helpers the harness defines before it includes a generated file, by the names
-    files give them (a file defines a helper only where no function of that name exists): the
-    clock (a case's `now`), stderr (kept per case in Result.log) and, with `stub_http`, the HTTP
-    transport.  The deployed files carry no test hook."""
+    files give them (these three keep a guard each, outside a file's helper block, so a file
+    defines one only where no function of that name exists): the clock (a case's `now`), stderr
+    (kept per case in Result.log) and, with `stub_http`, the HTTP transport.  The deployed files
+    carry no test hook."""
+    from generator.emit.guard import HOOKS
     from generator.emit.runtime import runtime
 
     rt = runtime()
-    return {"now": rt.fn("now"), "log": rt.fn("log"), "http": rt.fn("http")}
+    return {hook: rt.fn(hook) for hook in HOOKS}
 
 
 def _run_one_batch(cases: list[Case], php: str, timeout: float, stub_http: bool) -> list[Result]:

@@ -8,26 +8,26 @@ if (!function_exists('itgrix_gen_customize_activity_50d858e0')) {
     function itgrix_gen_customize_activity_50d858e0($params) {
         $name = 'customize_activity:example';
         $data = array();
-        $fallback = itgrix_gen_dd1d38ed_reply($data);
+        $fallback = itgrix_gen_4322cda5_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // activity.set
-            $data['SUBJECT'] = itgrix_gen_cd346e3a_utf8_mend('Call '
-                . itgrix_gen_b621337e_text(itgrix_gen_b8da03c1_direction($params))
+            $data['SUBJECT'] = itgrix_gen_4322cda5_utf8_mend('Call '
+                . itgrix_gen_4322cda5_text(itgrix_gen_4322cda5_direction($params))
                 . ' '
-                . itgrix_gen_96a458e3_client_number(
-                    itgrix_gen_b621337e_text(itgrix_gen_fa0d6314_client_phone($params))
+                . itgrix_gen_4322cda5_client_number(
+                    itgrix_gen_4322cda5_text(itgrix_gen_4322cda5_client_phone($params))
                 ), false);
             // activity.rules[0]: is_ivr is true
-            if (itgrix_gen_731b49c3_flag(itgrix_gen_59898055_is_ivr($params, $name), true)) {
-                $data['SUBJECT'] = itgrix_gen_cd346e3a_utf8_mend('Missed in IVR: '
-                    . itgrix_gen_96a458e3_client_number(
-                        itgrix_gen_b621337e_text(itgrix_gen_fa0d6314_client_phone($params))
+            if (itgrix_gen_4322cda5_flag(itgrix_gen_4322cda5_is_ivr($params, $name), true)) {
+                $data['SUBJECT'] = itgrix_gen_4322cda5_utf8_mend('Missed in IVR: '
+                    . itgrix_gen_4322cda5_client_number(
+                        itgrix_gen_4322cda5_text(itgrix_gen_4322cda5_client_phone($params))
                     ), false);
             }
-            return itgrix_gen_dd1d38ed_reply($data);
+            return itgrix_gen_4322cda5_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -36,9 +36,9 @@ if (!function_exists('itgrix_gen_customize_activity_50d858e0')) {
     }
 }
 
-if (!function_exists('itgrix_gen_ed651995_seen')) {
+if (!function_exists('itgrix_gen_4322cda5_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_ed651995_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
+    function itgrix_gen_4322cda5_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -52,53 +52,35 @@ if (!function_exists('itgrix_gen_ed651995_seen')) {
         }
         return $values;
     }
-}
-if (!function_exists('itgrix_gen_731b49c3_flag')) {
     // Is any of the values the flag $wanted ("true"/"1" or "false"/"0")?
-    function itgrix_gen_731b49c3_flag($values, $wanted) {
+    function itgrix_gen_4322cda5_flag($values, $wanted) {
         return count(array_intersect($values, $wanted ? array('1', 'true') : array('0', 'false'))) > 0;
     }
-}
-if (!function_exists('itgrix_gen_b621337e_text')) {
     // A placeholder's text: the first value found, or "".
-    function itgrix_gen_b621337e_text($values) {
+    function itgrix_gen_4322cda5_text($values) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
     }
-}
-if (!function_exists('itgrix_gen_2b7d5e2c_preg_replace')) {
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_2b7d5e2c_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_4322cda5_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
         if (!is_string($result)) {
-            itgrix_gen_2f4584ad_preg_failed($pattern);
+            itgrix_gen_4322cda5_preg_failed($pattern);
             return $subject;
         }
         return $result;
     }
-}
-if (!function_exists('itgrix_gen_2f4584ad_preg_failed')) {
-    function itgrix_gen_2f4584ad_preg_failed($pattern) {
+    function itgrix_gen_4322cda5_preg_failed($pattern) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = function_exists('preg_last_error') ? preg_last_error() : 0;
         $why = isset($codes[$code]) ? $codes[$code] : 'error ' . $code;
         itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
     }
-}
-if (!function_exists('itgrix_gen_b0cd465a_log')) {
-    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
-    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
-        $line = 'itgrix-gen[' . $name . ']: ' . $message;
-        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
-        return $answer;
-    }
-}
-if (!function_exists('itgrix_gen_1652298a_phone_unicode')) {
     // libphonenumber's Unicode separators as spaces, full-width and Arabic-Indic digits as ASCII.
-    function itgrix_gen_1652298a_phone_unicode() {
+    function itgrix_gen_4322cda5_phone_unicode() {
         $map = array("\xEF\xBC\x8B" => '+');
         foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 E383BC '
             . 'EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E') as $hex) {
@@ -109,22 +91,18 @@ if (!function_exists('itgrix_gen_1652298a_phone_unicode')) {
         }
         return $map;
     }
-}
-if (!function_exists('itgrix_gen_d6808baf_phone_e164')) {
     // The number in E.164 (without the "+" when !$plus); what is not a number stays as it is.
-    function itgrix_gen_d6808baf_phone_e164($phone, $meta, $plus) {
-        $parsed = itgrix_gen_662628ab_phone_parse($phone, $meta);
+    function itgrix_gen_4322cda5_phone_e164($phone, $meta, $plus) {
+        $parsed = itgrix_gen_4322cda5_phone_parse($phone, $meta);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
-}
-if (!function_exists('itgrix_gen_662628ab_phone_parse')) {
     // array(calling code, national number, region) or null: libphonenumber's parse for the spec's region.
-    function itgrix_gen_662628ab_phone_parse($phone, $meta) {
+    function itgrix_gen_4322cda5_phone_parse($phone, $meta) {
         if (!is_string($phone)) {
             return null;
         }
         // A number pasted from a web page: Unicode separators (no-break space, U+2011...) and digits as ASCII.
-        $text = trim(preg_match('/[\xC2-\xEF]/', $phone) ? strtr($phone, itgrix_gen_1652298a_phone_unicode()) : $phone);
+        $text = trim(preg_match('/[\xC2-\xEF]/', $phone) ? strtr($phone, itgrix_gen_4322cda5_phone_unicode()) : $phone);
         // Digits, the usual separators, one leading "+"; letters, "*", "#", an extension: not rewritten.
         if (!preg_match('/^\+?[0-9 \-.()\/~]+$/', $text) || !preg_match('/[0-9]/', $text)) {
             return null;
@@ -155,10 +133,10 @@ if (!function_exists('itgrix_gen_662628ab_phone_parse')) {
         } else {
             $national = $digits;
             if (strpos($digits, $cc) === 0) {
-                $candidate = itgrix_gen_abfc0a13_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
-                if ((!itgrix_gen_a16fbf14_full_match($meta['general'], $digits)
-                    && itgrix_gen_a16fbf14_full_match($meta['general'], $candidate))
-                    || itgrix_gen_9072528e_phone_length($digits, $meta) === 'long') {
+                $candidate = itgrix_gen_4322cda5_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
+                if ((!itgrix_gen_4322cda5_full_match($meta['general'], $digits)
+                    && itgrix_gen_4322cda5_full_match($meta['general'], $candidate))
+                    || itgrix_gen_4322cda5_phone_length($digits, $meta) === 'long') {
                     $national = $candidate;
                     $international = true;
                 }
@@ -166,45 +144,39 @@ if (!function_exists('itgrix_gen_662628ab_phone_parse')) {
         }
         // With its calling code, read as the code's main region's ("+44 ..." in a Guernsey spec: British).
         $read = $international && $meta['intl'] !== null ? array_merge($meta, $meta['intl']) : $meta;
-        $stripped = itgrix_gen_abfc0a13_phone_strip_prefix($national, $read);
-        if (itgrix_gen_9072528e_phone_length($stripped, $read) === 'ok') {
+        $stripped = itgrix_gen_4322cda5_phone_strip_prefix($national, $read);
+        if (itgrix_gen_4322cda5_phone_length($stripped, $read) === 'ok') {
             $national = $stripped;
         }
         if (!$meta['strict']) {
-            return itgrix_gen_9072528e_phone_length($national, $meta) === 'ok' ? array($cc, $national, null) : null;
+            return itgrix_gen_4322cda5_phone_length($national, $meta) === 'ok' ? array($cc, $national, null) : null;
         }
         // Valid in no region of the calling code: null (kept as it arrived); another region's ("+7 495" in
         // a Kazakh spec) is valid like the region's own.
-        $region = itgrix_gen_debe518d_phone_region($cc, $national, $meta['regions']);
+        $region = itgrix_gen_4322cda5_phone_region($cc, $national, $meta['regions']);
         return $region === null ? null : array($cc, $national, $region);
     }
-}
-if (!function_exists('itgrix_gen_debe518d_phone_region')) {
     // The region whose plan makes the national number valid (getRegionCodeForNumber); null: none.
-    function itgrix_gen_debe518d_phone_region($cc, $national, $regions) {
+    function itgrix_gen_4322cda5_phone_region($cc, $national, $regions) {
         foreach ($regions as $row) {
             if ($row[1] !== $cc) {
                 continue;
             }
             if ($row[2] !== null) {
                 if (preg_match($row[2], $national)) {
-                    return itgrix_gen_a16fbf14_full_match($row[3], $national) ? $row[0] : null;
+                    return itgrix_gen_4322cda5_full_match($row[3], $national) ? $row[0] : null;
                 }
-            } elseif (itgrix_gen_a16fbf14_full_match($row[3], $national)) {
+            } elseif (itgrix_gen_4322cda5_full_match($row[3], $national)) {
                 return $row[0];
             }
         }
         return null;
     }
-}
-if (!function_exists('itgrix_gen_a16fbf14_full_match')) {
-    function itgrix_gen_a16fbf14_full_match($pattern, $text) {
+    function itgrix_gen_4322cda5_full_match($pattern, $text) {
         return is_string($text) && preg_match($pattern, $text) === 1;
     }
-}
-if (!function_exists('itgrix_gen_9072528e_phone_length')) {
     // 'ok' | 'short' | 'long' | 'local' | 'invalid', as libphonenumber's testNumberLength.
-    function itgrix_gen_9072528e_phone_length($number, $meta) {
+    function itgrix_gen_4322cda5_phone_length($number, $meta) {
         $length = strlen($number);
         if (in_array($length, $meta['lengths'], true)) {
             return 'ok';
@@ -220,43 +192,37 @@ if (!function_exists('itgrix_gen_9072528e_phone_length')) {
         }
         return 'invalid';
     }
-}
-if (!function_exists('itgrix_gen_abfc0a13_phone_strip_prefix')) {
     // libphonenumber's maybeStripNationalPrefixAndCarrierCode.
-    function itgrix_gen_abfc0a13_phone_strip_prefix($number, $meta) {
+    function itgrix_gen_4322cda5_phone_strip_prefix($number, $meta) {
         if ($number === '' || $meta['npp'] === null) {
             return $number;
         }
         if (!preg_match($meta['npp'], $number, $m)) {
             return $number;
         }
-        $viable = itgrix_gen_a16fbf14_full_match($meta['general'], $number);
+        $viable = itgrix_gen_4322cda5_full_match($meta['general'], $number);
         $groups = count($m) - 1;
         if ($meta['npt'] === null || $groups < 1 || !isset($m[$groups]) || $m[$groups] === '') {
             $rest = (string) substr($number, strlen($m[0]));
-            if ($viable && !itgrix_gen_a16fbf14_full_match($meta['general'], $rest)) {
+            if ($viable && !itgrix_gen_4322cda5_full_match($meta['general'], $rest)) {
                 return $number;
             }
             return $rest;
         }
-        $transformed = itgrix_gen_2b7d5e2c_preg_replace($meta['npp'], $meta['npt'], $number);
-        if ($viable && !itgrix_gen_a16fbf14_full_match($meta['general'], $transformed)) {
+        $transformed = itgrix_gen_4322cda5_preg_replace($meta['npp'], $meta['npt'], $number);
+        if ($viable && !itgrix_gen_4322cda5_full_match($meta['general'], $transformed)) {
             return $number;
         }
         return $transformed;
     }
-}
-if (!function_exists('itgrix_gen_04b0d9a8_utf8_valid')) {
     // Is the text UTF-8 as json_encode takes it (also where PHP 5.2's PCRE lets bad forms through)?
-    function itgrix_gen_04b0d9a8_utf8_valid($text) {
+    function itgrix_gen_4322cda5_utf8_valid($text) {
         return preg_match('//u', $text) === 1
             && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text);
     }
-}
-if (!function_exists('itgrix_gen_cd346e3a_utf8_mend')) {
     // Bytes that are not UTF-8 replaced (U+FFFD, or %XX with $percent), in linear time.
-    function itgrix_gen_cd346e3a_utf8_mend($text, $percent) {
-        if (itgrix_gen_04b0d9a8_utf8_valid($text)) {
+    function itgrix_gen_4322cda5_utf8_mend($text, $percent) {
+        if (itgrix_gen_4322cda5_utf8_valid($text)) {
             return $text;
         }
         $out = '';
@@ -267,7 +233,7 @@ if (!function_exists('itgrix_gen_cd346e3a_utf8_mend')) {
                 $end--;
             }
             $piece = substr($text, $at, $end - $at);
-            if (itgrix_gen_04b0d9a8_utf8_valid($piece)) {
+            if (itgrix_gen_4322cda5_utf8_valid($piece)) {
                 $out .= $piece;
                 continue;
             }
@@ -283,31 +249,25 @@ if (!function_exists('itgrix_gen_cd346e3a_utf8_mend')) {
         }
         return $out;
     }
-}
-if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_dd1d38ed_reply($data) {
+    function itgrix_gen_4322cda5_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-}
-if (!function_exists('itgrix_gen_59898055_is_ivr')) {
-    function itgrix_gen_59898055_is_ivr($params, $name = null) {
-        $values = itgrix_gen_ba50b855_collect($params, array(array('path' => 'call_full.is_ivr')), array());
+    function itgrix_gen_4322cda5_is_ivr($params, $name = null) {
+        $values = itgrix_gen_4322cda5_collect($params, array(array('path' => 'call_full.is_ivr')), array());
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_ed651995_seen($values, $params, $name, 'is_ivr', 'call_full.is_ivr', null, array());
+            : itgrix_gen_4322cda5_seen($values, $params, $name, 'is_ivr', 'call_full.is_ivr', null, array());
     }
-}
-if (!function_exists('itgrix_gen_96a458e3_client_number')) {
     // phones.client: the client's number as process_client_phone.php answers it
-    function itgrix_gen_96a458e3_client_number($phone) {
+    function itgrix_gen_4322cda5_client_number($phone) {
         if (!is_string($phone)) {
             return $phone;
         }
         // phones.client.rewrite[0]: "^\\+?810(\\d+)$" -> "+$1"
-        $phone = itgrix_gen_2b7d5e2c_preg_replace('~^\\+?810(\\d+)$~u', '+$1', $phone);
+        $phone = itgrix_gen_4322cda5_preg_replace('~^\\+?810(\\d+)$~u', '+$1', $phone);
         // phones.client: format e164, region RU
-        $phone = itgrix_gen_d6808baf_phone_e164($phone, array(
+        $phone = itgrix_gen_4322cda5_phone_e164($phone, array(
             'cc' => '7', 'idd' => '~^(?:810)~u', 'npp' => '~^(?:8)~u', 'npt' => null,
             'general' => '~^(?:8\\d{13}|[347-9]\\d{9})$~u', 'lengths' => array(10, 14), 'local' => array(7),
             'internal' => 9, 'formats' => array(), 'strict' => true, 'intl' => null,
@@ -324,15 +284,11 @@ if (!function_exists('itgrix_gen_96a458e3_client_number')) {
         ), true);
         return $phone;
     }
-}
-if (!function_exists('itgrix_gen_b8da03c1_direction')) {
-    function itgrix_gen_b8da03c1_direction($params) {
-        return itgrix_gen_ba50b855_collect($params, array(array('path' => 'call_full.channel.type')), array());
+    function itgrix_gen_4322cda5_direction($params) {
+        return itgrix_gen_4322cda5_collect($params, array(array('path' => 'call_full.channel.type')), array());
     }
-}
-if (!function_exists('itgrix_gen_ba50b855_collect')) {
     // A key's values as texts from the field table's sources: dir, pick
-    function itgrix_gen_ba50b855_collect($params, $sources, $direction) {
+    function itgrix_gen_4322cda5_collect($params, $sources, $direction) {
         $found = array();
         $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
         foreach ($sources as $source) {
@@ -362,14 +318,20 @@ if (!function_exists('itgrix_gen_ba50b855_collect')) {
         }
         return $found;
     }
-}
-if (!function_exists('itgrix_gen_fa0d6314_client_phone')) {
-    function itgrix_gen_fa0d6314_client_phone($params) {
-        return itgrix_gen_ba50b855_collect($params, array(
+    function itgrix_gen_4322cda5_client_phone($params) {
+        return itgrix_gen_4322cda5_collect($params, array(
             array('path' => 'PHONE_NUMBER'),
             array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
             array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
-        ), itgrix_gen_b8da03c1_direction($params));
+        ), itgrix_gen_4322cda5_direction($params));
+    }
+}
+if (!function_exists('itgrix_gen_b0cd465a_log')) {
+    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
+    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
+        $line = 'itgrix-gen[' . $name . ']: ' . $message;
+        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
+        return $answer;
     }
 }
 return itgrix_gen_customize_activity_50d858e0(isset($params) ? $params : null);

@@ -7,17 +7,17 @@
 if (!function_exists('itgrix_gen_customize_attach_record_url_50d858e0')) {
     function itgrix_gen_customize_attach_record_url_50d858e0($params) {
         $name = 'customize_attach_record_url:example';
-        $data = itgrix_gen_5350eb8e_pick($params, array('DESCRIPTION', 'DESCRIPTION_TYPE'));
-        $fallback = itgrix_gen_dd1d38ed_reply($data);
+        $data = itgrix_gen_492f6e2a_pick($params, array('DESCRIPTION', 'DESCRIPTION_TYPE'));
+        $fallback = itgrix_gen_492f6e2a_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // record_link.description: "<a href=\"{record}\">Call recording</a>" (values HTML-escaped)
             $data['DESCRIPTION'] = '<a href="'
-            . itgrix_gen_7eef35d5_html(itgrix_gen_b621337e_text(itgrix_gen_a33b9863_record($params)), true)
+            . itgrix_gen_492f6e2a_html(itgrix_gen_492f6e2a_text(itgrix_gen_492f6e2a_record($params)), true)
             . '">Call recording</a>';
-            return itgrix_gen_dd1d38ed_reply($data);
+            return itgrix_gen_492f6e2a_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -26,15 +26,13 @@ if (!function_exists('itgrix_gen_customize_attach_record_url_50d858e0')) {
     }
 }
 
-if (!function_exists('itgrix_gen_b621337e_text')) {
+if (!function_exists('itgrix_gen_492f6e2a_text')) {
     // A placeholder's text: the first value found, or "".
-    function itgrix_gen_b621337e_text($values) {
+    function itgrix_gen_492f6e2a_text($values) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
     }
-}
-if (!function_exists('itgrix_gen_5350eb8e_pick')) {
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_5350eb8e_pick($input, $keys) {
+    function itgrix_gen_492f6e2a_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -43,26 +41,14 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
         }
         return $out;
     }
-}
-if (!function_exists('itgrix_gen_b0cd465a_log')) {
-    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
-    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
-        $line = 'itgrix-gen[' . $name . ']: ' . $message;
-        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
-        return $answer;
-    }
-}
-if (!function_exists('itgrix_gen_04b0d9a8_utf8_valid')) {
     // Is the text UTF-8 as json_encode takes it (also where PHP 5.2's PCRE lets bad forms through)?
-    function itgrix_gen_04b0d9a8_utf8_valid($text) {
+    function itgrix_gen_492f6e2a_utf8_valid($text) {
         return preg_match('//u', $text) === 1
             && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text);
     }
-}
-if (!function_exists('itgrix_gen_cd346e3a_utf8_mend')) {
     // Bytes that are not UTF-8 replaced (U+FFFD, or %XX with $percent), in linear time.
-    function itgrix_gen_cd346e3a_utf8_mend($text, $percent) {
-        if (itgrix_gen_04b0d9a8_utf8_valid($text)) {
+    function itgrix_gen_492f6e2a_utf8_mend($text, $percent) {
+        if (itgrix_gen_492f6e2a_utf8_valid($text)) {
             return $text;
         }
         $out = '';
@@ -73,7 +59,7 @@ if (!function_exists('itgrix_gen_cd346e3a_utf8_mend')) {
                 $end--;
             }
             $piece = substr($text, $at, $end - $at);
-            if (itgrix_gen_04b0d9a8_utf8_valid($piece)) {
+            if (itgrix_gen_492f6e2a_utf8_valid($piece)) {
                 $out .= $piece;
                 continue;
             }
@@ -89,24 +75,18 @@ if (!function_exists('itgrix_gen_cd346e3a_utf8_mend')) {
         }
         return $out;
     }
-}
-if (!function_exists('itgrix_gen_7eef35d5_html')) {
     // A value for HTML: escaped, with bytes that are not UTF-8 mended first (htmlspecialchars gives
     // "" for such a text: a recording link became href="").  $percent: as %XX (a link), else U+FFFD.
-    function itgrix_gen_7eef35d5_html($text, $percent) {
-        return htmlspecialchars(itgrix_gen_cd346e3a_utf8_mend((string) $text, $percent), ENT_QUOTES, 'UTF-8');
+    function itgrix_gen_492f6e2a_html($text, $percent) {
+        return htmlspecialchars(itgrix_gen_492f6e2a_utf8_mend((string) $text, $percent), ENT_QUOTES, 'UTF-8');
     }
-}
-if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_dd1d38ed_reply($data) {
+    function itgrix_gen_492f6e2a_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-}
-if (!function_exists('itgrix_gen_9f721100_collect')) {
     // A key's values as texts from the field table's sources: plain paths
-    function itgrix_gen_9f721100_collect($params, $sources, $direction) {
+    function itgrix_gen_492f6e2a_collect($params, $sources, $direction) {
         $found = array();
         foreach ($sources as $source) {
             $level = array($params);
@@ -129,10 +109,16 @@ if (!function_exists('itgrix_gen_9f721100_collect')) {
         }
         return $found;
     }
+    function itgrix_gen_492f6e2a_record($params) {
+        return itgrix_gen_492f6e2a_collect($params, array(array('path' => 'call_full.record')), array());
+    }
 }
-if (!function_exists('itgrix_gen_a33b9863_record')) {
-    function itgrix_gen_a33b9863_record($params) {
-        return itgrix_gen_9f721100_collect($params, array(array('path' => 'call_full.record')), array());
+if (!function_exists('itgrix_gen_b0cd465a_log')) {
+    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
+    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
+        $line = 'itgrix-gen[' . $name . ']: ' . $message;
+        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
+        return $answer;
     }
 }
 return itgrix_gen_customize_attach_record_url_50d858e0(isset($params) ? $params : null);

@@ -7,17 +7,17 @@
 if (!function_exists('itgrix_gen_customize_show_call_card_50d858e0')) {
     function itgrix_gen_customize_show_call_card_50d858e0($params) {
         $name = 'customize_show_call_card:example';
-        $data = itgrix_gen_5350eb8e_pick($params, array('CALL_ID', 'USER_ID'));
-        $fallback = itgrix_gen_dd1d38ed_reply($data);
+        $data = itgrix_gen_04ae33e2_pick($params, array('CALL_ID', 'USER_ID'));
+        $fallback = itgrix_gen_04ae33e2_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // call_card.show_on: "conversation_accepted"; other stages cancel the card request
-            if (!array_intersect(itgrix_gen_e18b4fa5_stage($params), array('conversation_accepted'))) {
-                return itgrix_gen_dd1d38ed_reply(array());
+            if (!array_intersect(itgrix_gen_04ae33e2_stage($params), array('conversation_accepted'))) {
+                return itgrix_gen_04ae33e2_reply(array());
             }
-            return itgrix_gen_dd1d38ed_reply($data);
+            return itgrix_gen_04ae33e2_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -26,9 +26,9 @@ if (!function_exists('itgrix_gen_customize_show_call_card_50d858e0')) {
     }
 }
 
-if (!function_exists('itgrix_gen_5350eb8e_pick')) {
+if (!function_exists('itgrix_gen_04ae33e2_pick')) {
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_5350eb8e_pick($input, $keys) {
+    function itgrix_gen_04ae33e2_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -37,25 +37,13 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
         }
         return $out;
     }
-}
-if (!function_exists('itgrix_gen_b0cd465a_log')) {
-    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
-    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
-        $line = 'itgrix-gen[' . $name . ']: ' . $message;
-        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
-        return $answer;
-    }
-}
-if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_dd1d38ed_reply($data) {
+    function itgrix_gen_04ae33e2_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-}
-if (!function_exists('itgrix_gen_9f721100_collect')) {
     // A key's values as texts from the field table's sources: plain paths
-    function itgrix_gen_9f721100_collect($params, $sources, $direction) {
+    function itgrix_gen_04ae33e2_collect($params, $sources, $direction) {
         $found = array();
         foreach ($sources as $source) {
             $level = array($params);
@@ -78,10 +66,16 @@ if (!function_exists('itgrix_gen_9f721100_collect')) {
         }
         return $found;
     }
+    function itgrix_gen_04ae33e2_stage($params) {
+        return itgrix_gen_04ae33e2_collect($params, array(array('path' => 'call_stage')), array());
+    }
 }
-if (!function_exists('itgrix_gen_e18b4fa5_stage')) {
-    function itgrix_gen_e18b4fa5_stage($params) {
-        return itgrix_gen_9f721100_collect($params, array(array('path' => 'call_stage')), array());
+if (!function_exists('itgrix_gen_b0cd465a_log')) {
+    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
+    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
+        $line = 'itgrix-gen[' . $name . ']: ' . $message;
+        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
+        return $answer;
     }
 }
 return itgrix_gen_customize_show_call_card_50d858e0(isset($params) ? $params : null);

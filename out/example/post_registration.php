@@ -14,13 +14,13 @@ if (!function_exists('itgrix_gen_post_registration_50d858e0')) {
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // post_registration.webhook: POST "https://hooks.example.com/itgrix?phone={client_phone}" when stage is
             //    "call_ended" and answered is false
-            if (array_intersect(itgrix_gen_bddc67aa_stage($params, $name), array('call_ended'))
-                && itgrix_gen_731b49c3_flag(itgrix_gen_1aae2bdc_answered($params, $name), false)) {
-                itgrix_gen_030f8bed_webhook(
+            if (array_intersect(itgrix_gen_2a9f47e6_stage($params, $name), array('call_ended'))
+                && itgrix_gen_2a9f47e6_flag(itgrix_gen_2a9f47e6_answered($params, $name), false)) {
+                itgrix_gen_2a9f47e6_webhook(
                     'POST',
                     'https://hooks.example.com/itgrix?phone='
-                    . rawurlencode(itgrix_gen_96a458e3_client_number(
-                        itgrix_gen_b621337e_text(itgrix_gen_fa0d6314_client_phone($params))
+                    . rawurlencode(itgrix_gen_2a9f47e6_client_number(
+                        itgrix_gen_2a9f47e6_text(itgrix_gen_2a9f47e6_client_phone($params))
                     )),
                     array(),
                     $params,
@@ -37,9 +37,9 @@ if (!function_exists('itgrix_gen_post_registration_50d858e0')) {
     }
 }
 
-if (!function_exists('itgrix_gen_ed651995_seen')) {
+if (!function_exists('itgrix_gen_2a9f47e6_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_ed651995_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
+    function itgrix_gen_2a9f47e6_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -53,53 +53,35 @@ if (!function_exists('itgrix_gen_ed651995_seen')) {
         }
         return $values;
     }
-}
-if (!function_exists('itgrix_gen_731b49c3_flag')) {
     // Is any of the values the flag $wanted ("true"/"1" or "false"/"0")?
-    function itgrix_gen_731b49c3_flag($values, $wanted) {
+    function itgrix_gen_2a9f47e6_flag($values, $wanted) {
         return count(array_intersect($values, $wanted ? array('1', 'true') : array('0', 'false'))) > 0;
     }
-}
-if (!function_exists('itgrix_gen_b621337e_text')) {
     // A placeholder's text: the first value found, or "".
-    function itgrix_gen_b621337e_text($values) {
+    function itgrix_gen_2a9f47e6_text($values) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
     }
-}
-if (!function_exists('itgrix_gen_2b7d5e2c_preg_replace')) {
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_2b7d5e2c_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_2a9f47e6_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
         if (!is_string($result)) {
-            itgrix_gen_2f4584ad_preg_failed($pattern);
+            itgrix_gen_2a9f47e6_preg_failed($pattern);
             return $subject;
         }
         return $result;
     }
-}
-if (!function_exists('itgrix_gen_2f4584ad_preg_failed')) {
-    function itgrix_gen_2f4584ad_preg_failed($pattern) {
+    function itgrix_gen_2a9f47e6_preg_failed($pattern) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = function_exists('preg_last_error') ? preg_last_error() : 0;
         $why = isset($codes[$code]) ? $codes[$code] : 'error ' . $code;
         itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
     }
-}
-if (!function_exists('itgrix_gen_b0cd465a_log')) {
-    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
-    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
-        $line = 'itgrix-gen[' . $name . ']: ' . $message;
-        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
-        return $answer;
-    }
-}
-if (!function_exists('itgrix_gen_1652298a_phone_unicode')) {
     // libphonenumber's Unicode separators as spaces, full-width and Arabic-Indic digits as ASCII.
-    function itgrix_gen_1652298a_phone_unicode() {
+    function itgrix_gen_2a9f47e6_phone_unicode() {
         $map = array("\xEF\xBC\x8B" => '+');
         foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 E383BC '
             . 'EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E') as $hex) {
@@ -110,22 +92,18 @@ if (!function_exists('itgrix_gen_1652298a_phone_unicode')) {
         }
         return $map;
     }
-}
-if (!function_exists('itgrix_gen_d6808baf_phone_e164')) {
     // The number in E.164 (without the "+" when !$plus); what is not a number stays as it is.
-    function itgrix_gen_d6808baf_phone_e164($phone, $meta, $plus) {
-        $parsed = itgrix_gen_662628ab_phone_parse($phone, $meta);
+    function itgrix_gen_2a9f47e6_phone_e164($phone, $meta, $plus) {
+        $parsed = itgrix_gen_2a9f47e6_phone_parse($phone, $meta);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
-}
-if (!function_exists('itgrix_gen_662628ab_phone_parse')) {
     // array(calling code, national number, region) or null: libphonenumber's parse for the spec's region.
-    function itgrix_gen_662628ab_phone_parse($phone, $meta) {
+    function itgrix_gen_2a9f47e6_phone_parse($phone, $meta) {
         if (!is_string($phone)) {
             return null;
         }
         // A number pasted from a web page: Unicode separators (no-break space, U+2011...) and digits as ASCII.
-        $text = trim(preg_match('/[\xC2-\xEF]/', $phone) ? strtr($phone, itgrix_gen_1652298a_phone_unicode()) : $phone);
+        $text = trim(preg_match('/[\xC2-\xEF]/', $phone) ? strtr($phone, itgrix_gen_2a9f47e6_phone_unicode()) : $phone);
         // Digits, the usual separators, one leading "+"; letters, "*", "#", an extension: not rewritten.
         if (!preg_match('/^\+?[0-9 \-.()\/~]+$/', $text) || !preg_match('/[0-9]/', $text)) {
             return null;
@@ -156,10 +134,10 @@ if (!function_exists('itgrix_gen_662628ab_phone_parse')) {
         } else {
             $national = $digits;
             if (strpos($digits, $cc) === 0) {
-                $candidate = itgrix_gen_abfc0a13_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
-                if ((!itgrix_gen_a16fbf14_full_match($meta['general'], $digits)
-                    && itgrix_gen_a16fbf14_full_match($meta['general'], $candidate))
-                    || itgrix_gen_9072528e_phone_length($digits, $meta) === 'long') {
+                $candidate = itgrix_gen_2a9f47e6_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
+                if ((!itgrix_gen_2a9f47e6_full_match($meta['general'], $digits)
+                    && itgrix_gen_2a9f47e6_full_match($meta['general'], $candidate))
+                    || itgrix_gen_2a9f47e6_phone_length($digits, $meta) === 'long') {
                     $national = $candidate;
                     $international = true;
                 }
@@ -167,45 +145,39 @@ if (!function_exists('itgrix_gen_662628ab_phone_parse')) {
         }
         // With its calling code, read as the code's main region's ("+44 ..." in a Guernsey spec: British).
         $read = $international && $meta['intl'] !== null ? array_merge($meta, $meta['intl']) : $meta;
-        $stripped = itgrix_gen_abfc0a13_phone_strip_prefix($national, $read);
-        if (itgrix_gen_9072528e_phone_length($stripped, $read) === 'ok') {
+        $stripped = itgrix_gen_2a9f47e6_phone_strip_prefix($national, $read);
+        if (itgrix_gen_2a9f47e6_phone_length($stripped, $read) === 'ok') {
             $national = $stripped;
         }
         if (!$meta['strict']) {
-            return itgrix_gen_9072528e_phone_length($national, $meta) === 'ok' ? array($cc, $national, null) : null;
+            return itgrix_gen_2a9f47e6_phone_length($national, $meta) === 'ok' ? array($cc, $national, null) : null;
         }
         // Valid in no region of the calling code: null (kept as it arrived); another region's ("+7 495" in
         // a Kazakh spec) is valid like the region's own.
-        $region = itgrix_gen_debe518d_phone_region($cc, $national, $meta['regions']);
+        $region = itgrix_gen_2a9f47e6_phone_region($cc, $national, $meta['regions']);
         return $region === null ? null : array($cc, $national, $region);
     }
-}
-if (!function_exists('itgrix_gen_debe518d_phone_region')) {
     // The region whose plan makes the national number valid (getRegionCodeForNumber); null: none.
-    function itgrix_gen_debe518d_phone_region($cc, $national, $regions) {
+    function itgrix_gen_2a9f47e6_phone_region($cc, $national, $regions) {
         foreach ($regions as $row) {
             if ($row[1] !== $cc) {
                 continue;
             }
             if ($row[2] !== null) {
                 if (preg_match($row[2], $national)) {
-                    return itgrix_gen_a16fbf14_full_match($row[3], $national) ? $row[0] : null;
+                    return itgrix_gen_2a9f47e6_full_match($row[3], $national) ? $row[0] : null;
                 }
-            } elseif (itgrix_gen_a16fbf14_full_match($row[3], $national)) {
+            } elseif (itgrix_gen_2a9f47e6_full_match($row[3], $national)) {
                 return $row[0];
             }
         }
         return null;
     }
-}
-if (!function_exists('itgrix_gen_a16fbf14_full_match')) {
-    function itgrix_gen_a16fbf14_full_match($pattern, $text) {
+    function itgrix_gen_2a9f47e6_full_match($pattern, $text) {
         return is_string($text) && preg_match($pattern, $text) === 1;
     }
-}
-if (!function_exists('itgrix_gen_9072528e_phone_length')) {
     // 'ok' | 'short' | 'long' | 'local' | 'invalid', as libphonenumber's testNumberLength.
-    function itgrix_gen_9072528e_phone_length($number, $meta) {
+    function itgrix_gen_2a9f47e6_phone_length($number, $meta) {
         $length = strlen($number);
         if (in_array($length, $meta['lengths'], true)) {
             return 'ok';
@@ -221,68 +193,58 @@ if (!function_exists('itgrix_gen_9072528e_phone_length')) {
         }
         return 'invalid';
     }
-}
-if (!function_exists('itgrix_gen_abfc0a13_phone_strip_prefix')) {
     // libphonenumber's maybeStripNationalPrefixAndCarrierCode.
-    function itgrix_gen_abfc0a13_phone_strip_prefix($number, $meta) {
+    function itgrix_gen_2a9f47e6_phone_strip_prefix($number, $meta) {
         if ($number === '' || $meta['npp'] === null) {
             return $number;
         }
         if (!preg_match($meta['npp'], $number, $m)) {
             return $number;
         }
-        $viable = itgrix_gen_a16fbf14_full_match($meta['general'], $number);
+        $viable = itgrix_gen_2a9f47e6_full_match($meta['general'], $number);
         $groups = count($m) - 1;
         if ($meta['npt'] === null || $groups < 1 || !isset($m[$groups]) || $m[$groups] === '') {
             $rest = (string) substr($number, strlen($m[0]));
-            if ($viable && !itgrix_gen_a16fbf14_full_match($meta['general'], $rest)) {
+            if ($viable && !itgrix_gen_2a9f47e6_full_match($meta['general'], $rest)) {
                 return $number;
             }
             return $rest;
         }
-        $transformed = itgrix_gen_2b7d5e2c_preg_replace($meta['npp'], $meta['npt'], $number);
-        if ($viable && !itgrix_gen_a16fbf14_full_match($meta['general'], $transformed)) {
+        $transformed = itgrix_gen_2a9f47e6_preg_replace($meta['npp'], $meta['npt'], $number);
+        if ($viable && !itgrix_gen_2a9f47e6_full_match($meta['general'], $transformed)) {
             return $number;
         }
         return $transformed;
     }
-}
-if (!function_exists('itgrix_gen_77a9b082_json')) {
-    function itgrix_gen_77a9b082_json($value) {
+    function itgrix_gen_2a9f47e6_json($value) {
         if (defined('JSON_UNESCAPED_UNICODE')) {
             return json_encode($value, JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES);
         }
         return json_encode($value);
     }
-}
-if (!function_exists('itgrix_gen_04b0d9a8_utf8_valid')) {
     // Is the text UTF-8 as json_encode takes it (also where PHP 5.2's PCRE lets bad forms through)?
-    function itgrix_gen_04b0d9a8_utf8_valid($text) {
+    function itgrix_gen_2a9f47e6_utf8_valid($text) {
         return preg_match('//u', $text) === 1
             && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text);
     }
-}
-if (!function_exists('itgrix_gen_3f6027a6_utf8_clean')) {
     // Each byte that is not UTF-8 becomes U+FFFD (json_encode would fail and send an empty body);
     // valid UTF-8 comes back untouched.
-    function itgrix_gen_3f6027a6_utf8_clean($value) {
+    function itgrix_gen_2a9f47e6_utf8_clean($value) {
         if (is_string($value)) {
-            return itgrix_gen_cd346e3a_utf8_mend($value, false);
+            return itgrix_gen_2a9f47e6_utf8_mend($value, false);
         }
         if (!is_array($value)) {
             return $value;
         }
         $out = array();
         foreach ($value as $key => $member) {
-            $out[is_string($key) ? itgrix_gen_3f6027a6_utf8_clean($key) : $key] = itgrix_gen_3f6027a6_utf8_clean($member);
+            $out[is_string($key) ? itgrix_gen_2a9f47e6_utf8_clean($key) : $key] = itgrix_gen_2a9f47e6_utf8_clean($member);
         }
         return $out;
     }
-}
-if (!function_exists('itgrix_gen_cd346e3a_utf8_mend')) {
     // Bytes that are not UTF-8 replaced (U+FFFD, or %XX with $percent), in linear time.
-    function itgrix_gen_cd346e3a_utf8_mend($text, $percent) {
-        if (itgrix_gen_04b0d9a8_utf8_valid($text)) {
+    function itgrix_gen_2a9f47e6_utf8_mend($text, $percent) {
+        if (itgrix_gen_2a9f47e6_utf8_valid($text)) {
             return $text;
         }
         $out = '';
@@ -293,7 +255,7 @@ if (!function_exists('itgrix_gen_cd346e3a_utf8_mend')) {
                 $end--;
             }
             $piece = substr($text, $at, $end - $at);
-            if (itgrix_gen_04b0d9a8_utf8_valid($piece)) {
+            if (itgrix_gen_2a9f47e6_utf8_valid($piece)) {
                 $out .= $piece;
                 continue;
             }
@@ -309,13 +271,11 @@ if (!function_exists('itgrix_gen_cd346e3a_utf8_mend')) {
         }
         return $out;
     }
-}
-if (!function_exists('itgrix_gen_030f8bed_webhook')) {
     // Send the webhook ($body: text, or an array sent as JSON); a failure or an HTTP status >= 400 is
     // logged on stderr, never raised or printed.
-    function itgrix_gen_030f8bed_webhook($method, $url, $headers, $body, $timeout, $name) {
+    function itgrix_gen_2a9f47e6_webhook($method, $url, $headers, $body, $timeout, $name) {
         if (is_array($body)) {
-            $body = itgrix_gen_77a9b082_json(itgrix_gen_3f6027a6_utf8_clean($body));
+            $body = itgrix_gen_2a9f47e6_json(itgrix_gen_2a9f47e6_utf8_clean($body));
             $headers[] = 'Content-Type: application/json';
         }
         if (!is_string($body)) {
@@ -334,31 +294,7 @@ if (!function_exists('itgrix_gen_030f8bed_webhook')) {
             itgrix_gen_b0cd465a_log($name, 'webhook answered HTTP ' . $answer[0]);
         }
     }
-}
-if (!function_exists('itgrix_gen_af413685_http')) {
-    // One HTTP request, array(status, error or ''), by curl or sockets (the test harness may define
-    // this function first, with a stub); one deadline covers all of it, at most 3 redirects included.
-    function itgrix_gen_af413685_http($method, $url, $headers, $body, $timeout) {
-        if (function_exists('curl_init')) {
-            return itgrix_gen_11a7aef2_http_curl($method, $url, $headers, $body, $timeout);
-        }
-        $deadline = microtime(true) + $timeout;
-        for ($hop = 0; $hop < 4; $hop++) {
-            $answer = itgrix_gen_dfb73445_http_socket($method, $url, $headers, $body, $deadline);
-            if ($answer[1] !== '' || $answer[2] === null) {
-                return array($answer[0], $answer[1]);
-            }
-            $url = itgrix_gen_874caef3_url_join($url, $answer[2]);
-            if ($answer[0] !== 307 && $answer[0] !== 308) {
-                $method = 'GET'; // as browsers and curl do after 301, 302 and 303
-                $body = '';
-            }
-        }
-        return array($answer[0], 'more than 3 redirects');
-    }
-}
-if (!function_exists('itgrix_gen_11a7aef2_http_curl')) {
-    function itgrix_gen_11a7aef2_http_curl($method, $url, $headers, $body, $timeout) {
+    function itgrix_gen_2a9f47e6_http_curl($method, $url, $headers, $body, $timeout) {
         $curl = curl_init($url);
         if ($method === 'POST') {
             curl_setopt($curl, CURLOPT_POST, true); // not CUSTOMREQUEST: a 302 then turns it into GET
@@ -370,7 +306,7 @@ if (!function_exists('itgrix_gen_11a7aef2_http_curl')) {
         }
         // The answer goes nowhere: only its status matters.  The sink takes 64 KiB at most, then stops
         // the transfer, so a huge or endless answer is never read (a callback by name: PHP 5.2 too).
-        $options = array(CURLOPT_HTTPHEADER => $headers, CURLOPT_WRITEFUNCTION => itgrix_gen_a534db5b_http_sink(null, null),
+        $options = array(CURLOPT_HTTPHEADER => $headers, CURLOPT_WRITEFUNCTION => itgrix_gen_2a9f47e6_http_sink(null, null),
             CURLOPT_NOSIGNAL => 1, CURLOPT_MAXREDIRS => 3, CURLOPT_TIMEOUT => max(1, (int) ceil($timeout)),
             CURLOPT_CONNECTTIMEOUT => max(1, (int) ceil($timeout)));
         if (defined('CURLOPT_TIMEOUT_MS')) {
@@ -386,15 +322,13 @@ if (!function_exists('itgrix_gen_11a7aef2_http_curl')) {
         $ok = curl_exec($curl);
         $status = (int) curl_getinfo($curl, CURLINFO_HTTP_CODE);
         $errno = curl_errno($curl);
-        $capped = $errno === 23 && itgrix_gen_a534db5b_http_sink(null, false); // the sink stopped it on purpose
+        $capped = $errno === 23 && itgrix_gen_2a9f47e6_http_sink(null, false); // the sink stopped it on purpose
         $error = $ok === false && !$capped ? ($errno === 47 ? 'more than 3 redirects' : curl_error($curl)) : '';
         // No curl_close(): the handle is freed with $curl, and PHP 8.5 deprecates the call.
         return array($status, $error);
     }
-}
-if (!function_exists('itgrix_gen_a534db5b_http_sink')) {
     // curl's write callback for an answer nobody reads: stops the transfer past 64 KiB.
-    function itgrix_gen_a534db5b_http_sink($curl, $data) {
+    function itgrix_gen_2a9f47e6_http_sink($curl, $data) {
         static $taken = 0;
         if ($curl === null) {
             if ($data === null) {
@@ -406,10 +340,8 @@ if (!function_exists('itgrix_gen_a534db5b_http_sink')) {
         $taken += strlen($data);
         return $taken > 65536 ? 0 : strlen($data);
     }
-}
-if (!function_exists('itgrix_gen_dfb73445_http_socket')) {
     // HTTP/1.0 over a socket, array(status, error, location); every read and write ends by the deadline.
-    function itgrix_gen_dfb73445_http_socket($method, $url, $headers, $body, $deadline) {
+    function itgrix_gen_2a9f47e6_http_socket($method, $url, $headers, $body, $deadline) {
         $parts = @parse_url($url);
         if (!is_array($parts) || !isset($parts['host']) || !preg_match('/^https?$/i', $parts['scheme'])) {
             return array(0, 'not an http(s) URL', null);
@@ -430,12 +362,12 @@ if (!function_exists('itgrix_gen_dfb73445_http_socket')) {
             . ($method !== 'GET' ? 'Content-Length: ' . strlen($body) . "\r\n" : '')
             . (count($headers) > 0 ? implode("\r\n", $headers) . "\r\n" : '') . "\r\n" . ($method !== 'GET' ? $body : '');
         $answer = '';
-        while ($request !== '' && itgrix_gen_5660ab20_stream_deadline($socket, $deadline)) {
+        while ($request !== '' && itgrix_gen_2a9f47e6_stream_deadline($socket, $deadline)) {
             $sent = @fwrite($socket, $request);
             $request = $sent ? (string) substr($request, $sent) : '';
         }
         while (strpos($answer, "\r\n\r\n") === false && strlen($answer) < 65536 && !feof($socket)
-            && itgrix_gen_5660ab20_stream_deadline($socket, $deadline)) {
+            && itgrix_gen_2a9f47e6_stream_deadline($socket, $deadline)) {
             $chunk = @fread($socket, 8192);
             $meta = stream_get_meta_data($socket);
             if ($chunk === false || ($chunk === '' && $meta['timed_out'])) {
@@ -454,20 +386,16 @@ if (!function_exists('itgrix_gen_dfb73445_http_socket')) {
         $location = $m[1] >= 300 && $m[1] < 400 && preg_match('~\r\nLocation:[ \t]*([^\r\n]+)~i', $answer, $l) ? trim($l[1]) : null;
         return array((int) $m[1], '', $location);
     }
-}
-if (!function_exists('itgrix_gen_5660ab20_stream_deadline')) {
     // Let the next read or write on the socket wait no later than the deadline; false once it passed.
-    function itgrix_gen_5660ab20_stream_deadline($socket, $deadline) {
+    function itgrix_gen_2a9f47e6_stream_deadline($socket, $deadline) {
         $left = $deadline - microtime(true);
         if ($left > 0) {
             stream_set_timeout($socket, (int) $left, max(1000, (int) (($left - (int) $left) * 1000000)));
         }
         return $left > 0;
     }
-}
-if (!function_exists('itgrix_gen_874caef3_url_join')) {
     // A redirect's Location against the URL it came from (absolute, host-relative or path-relative).
-    function itgrix_gen_874caef3_url_join($base, $location) {
+    function itgrix_gen_2a9f47e6_url_join($base, $location) {
         $parts = @parse_url($base);
         $origin = $parts['scheme'] . '://' . $parts['host'] . (isset($parts['port']) ? ':' . $parts['port'] : '');
         $path = isset($parts['path']) ? $parts['path'] : '/';
@@ -479,24 +407,20 @@ if (!function_exists('itgrix_gen_874caef3_url_join')) {
         }
         return $origin . (substr($location, 0, 1) === '/' ? '' : substr($path, 0, strrpos($path, '/') + 1)) . $location;
     }
-}
-if (!function_exists('itgrix_gen_1aae2bdc_answered')) {
-    function itgrix_gen_1aae2bdc_answered($params, $name = null) {
-        $values = itgrix_gen_ba50b855_collect($params, array(array('path' => 'call_full.channel.was_answered')), array());
+    function itgrix_gen_2a9f47e6_answered($params, $name = null) {
+        $values = itgrix_gen_2a9f47e6_collect($params, array(array('path' => 'call_full.channel.was_answered')), array());
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_ed651995_seen($values, $params, $name, 'answered', 'call_full.channel.was_answered', null, array());
+            : itgrix_gen_2a9f47e6_seen($values, $params, $name, 'answered', 'call_full.channel.was_answered', null, array());
     }
-}
-if (!function_exists('itgrix_gen_96a458e3_client_number')) {
     // phones.client: the client's number as process_client_phone.php answers it
-    function itgrix_gen_96a458e3_client_number($phone) {
+    function itgrix_gen_2a9f47e6_client_number($phone) {
         if (!is_string($phone)) {
             return $phone;
         }
         // phones.client.rewrite[0]: "^\\+?810(\\d+)$" -> "+$1"
-        $phone = itgrix_gen_2b7d5e2c_preg_replace('~^\\+?810(\\d+)$~u', '+$1', $phone);
+        $phone = itgrix_gen_2a9f47e6_preg_replace('~^\\+?810(\\d+)$~u', '+$1', $phone);
         // phones.client: format e164, region RU
-        $phone = itgrix_gen_d6808baf_phone_e164($phone, array(
+        $phone = itgrix_gen_2a9f47e6_phone_e164($phone, array(
             'cc' => '7', 'idd' => '~^(?:810)~u', 'npp' => '~^(?:8)~u', 'npt' => null,
             'general' => '~^(?:8\\d{13}|[347-9]\\d{9})$~u', 'lengths' => array(10, 14), 'local' => array(7),
             'internal' => 9, 'formats' => array(), 'strict' => true, 'intl' => null,
@@ -513,15 +437,11 @@ if (!function_exists('itgrix_gen_96a458e3_client_number')) {
         ), true);
         return $phone;
     }
-}
-if (!function_exists('itgrix_gen_b8da03c1_direction')) {
-    function itgrix_gen_b8da03c1_direction($params) {
-        return itgrix_gen_ba50b855_collect($params, array(array('path' => 'call_full.channel.type')), array());
+    function itgrix_gen_2a9f47e6_direction($params) {
+        return itgrix_gen_2a9f47e6_collect($params, array(array('path' => 'call_full.channel.type')), array());
     }
-}
-if (!function_exists('itgrix_gen_ba50b855_collect')) {
     // A key's values as texts from the field table's sources: dir, pick
-    function itgrix_gen_ba50b855_collect($params, $sources, $direction) {
+    function itgrix_gen_2a9f47e6_collect($params, $sources, $direction) {
         $found = array();
         $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
         foreach ($sources as $source) {
@@ -551,21 +471,47 @@ if (!function_exists('itgrix_gen_ba50b855_collect')) {
         }
         return $found;
     }
-}
-if (!function_exists('itgrix_gen_bddc67aa_stage')) {
-    function itgrix_gen_bddc67aa_stage($params, $name = null) {
-        $values = itgrix_gen_ba50b855_collect($params, array(array('path' => 'call_stage')), array());
+    function itgrix_gen_2a9f47e6_stage($params, $name = null) {
+        $values = itgrix_gen_2a9f47e6_collect($params, array(array('path' => 'call_stage')), array());
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_ed651995_seen($values, $params, $name, 'stage', 'call_stage', null, array());
+            : itgrix_gen_2a9f47e6_seen($values, $params, $name, 'stage', 'call_stage', null, array());
     }
-}
-if (!function_exists('itgrix_gen_fa0d6314_client_phone')) {
-    function itgrix_gen_fa0d6314_client_phone($params) {
-        return itgrix_gen_ba50b855_collect($params, array(
+    function itgrix_gen_2a9f47e6_client_phone($params) {
+        return itgrix_gen_2a9f47e6_collect($params, array(
             array('path' => 'PHONE_NUMBER'),
             array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
             array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
-        ), itgrix_gen_b8da03c1_direction($params));
+        ), itgrix_gen_2a9f47e6_direction($params));
+    }
+}
+if (!function_exists('itgrix_gen_b0cd465a_log')) {
+    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
+    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
+        $line = 'itgrix-gen[' . $name . ']: ' . $message;
+        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
+        return $answer;
+    }
+}
+if (!function_exists('itgrix_gen_af413685_http')) {
+    // One HTTP request, array(status, error or ''), by curl or sockets (the test harness may define
+    // this function first, with a stub); one deadline covers all of it, at most 3 redirects included.
+    function itgrix_gen_af413685_http($method, $url, $headers, $body, $timeout) {
+        if (function_exists('curl_init')) {
+            return itgrix_gen_2a9f47e6_http_curl($method, $url, $headers, $body, $timeout);
+        }
+        $deadline = microtime(true) + $timeout;
+        for ($hop = 0; $hop < 4; $hop++) {
+            $answer = itgrix_gen_2a9f47e6_http_socket($method, $url, $headers, $body, $deadline);
+            if ($answer[1] !== '' || $answer[2] === null) {
+                return array($answer[0], $answer[1]);
+            }
+            $url = itgrix_gen_2a9f47e6_url_join($url, $answer[2]);
+            if ($answer[0] !== 307 && $answer[0] !== 308) {
+                $method = 'GET'; // as browsers and curl do after 301, 302 and 303
+                $body = '';
+            }
+        }
+        return array($answer[0], 'more than 3 redirects');
     }
 }
 return itgrix_gen_post_registration_50d858e0(isset($params) ? $params : null);

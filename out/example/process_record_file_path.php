@@ -7,20 +7,20 @@
 if (!function_exists('itgrix_gen_process_record_file_path_50d858e0')) {
     function itgrix_gen_process_record_file_path_50d858e0($params) {
         $name = 'process_record_file_path:example';
-        $data = itgrix_gen_1950ef69_omit($params, array('call_full', 'call_stage', 'call', 'conversation'));
-        $fallback = itgrix_gen_dd1d38ed_reply($data);
+        $data = itgrix_gen_b8e5c999_omit($params, array('call_full', 'call_stage', 'call', 'conversation'));
+        $fallback = itgrix_gen_b8e5c999_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             if (!isset($data['path']) || !is_string($data['path'])) {
-                return itgrix_gen_dd1d38ed_reply($data);
+                return itgrix_gen_b8e5c999_reply($data);
             }
             $path = $data['path'];
             // record.rewrite[0]: "^/var/spool/asterisk/monitor/" -> "/mnt/records/"
-            $path = itgrix_gen_2b7d5e2c_preg_replace('~^/var/spool/asterisk/monitor/~u', '/mnt/records/', $path);
+            $path = itgrix_gen_b8e5c999_preg_replace('~^/var/spool/asterisk/monitor/~u', '/mnt/records/', $path);
             $data['path'] = $path;
-            return itgrix_gen_dd1d38ed_reply($data);
+            return itgrix_gen_b8e5c999_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -29,32 +29,28 @@ if (!function_exists('itgrix_gen_process_record_file_path_50d858e0')) {
     }
 }
 
-if (!function_exists('itgrix_gen_2b7d5e2c_preg_replace')) {
+if (!function_exists('itgrix_gen_b8e5c999_preg_replace')) {
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_2b7d5e2c_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_b8e5c999_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
         if (!is_string($result)) {
-            itgrix_gen_2f4584ad_preg_failed($pattern);
+            itgrix_gen_b8e5c999_preg_failed($pattern);
             return $subject;
         }
         return $result;
     }
-}
-if (!function_exists('itgrix_gen_2f4584ad_preg_failed')) {
-    function itgrix_gen_2f4584ad_preg_failed($pattern) {
+    function itgrix_gen_b8e5c999_preg_failed($pattern) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = function_exists('preg_last_error') ? preg_last_error() : 0;
         $why = isset($codes[$code]) ? $codes[$code] : 'error ' . $code;
         itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
     }
-}
-if (!function_exists('itgrix_gen_1950ef69_omit')) {
     // Every key of the input except the context the connector adds (call_full, call_stage...).
-    function itgrix_gen_1950ef69_omit($input, $keys) {
+    function itgrix_gen_b8e5c999_omit($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $input : array() as $key => $value) {
             if (!in_array((string) $key, $keys, true)) {
@@ -63,6 +59,11 @@ if (!function_exists('itgrix_gen_1950ef69_omit')) {
         }
         return $out;
     }
+    // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
+    function itgrix_gen_b8e5c999_reply($data) {
+        $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
+        return array('state' => 'success', 'data' => $list ? (object) $data : $data);
+    }
 }
 if (!function_exists('itgrix_gen_b0cd465a_log')) {
     // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
@@ -70,13 +71,6 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         $line = 'itgrix-gen[' . $name . ']: ' . $message;
         defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
         return $answer;
-    }
-}
-if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
-    // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_dd1d38ed_reply($data) {
-        $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
-        return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
 }
 return itgrix_gen_process_record_file_path_50d858e0(isset($params) ? $params : null);

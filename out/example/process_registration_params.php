@@ -7,7 +7,7 @@
 if (!function_exists('itgrix_gen_process_registration_params_50d858e0')) {
     function itgrix_gen_process_registration_params_50d858e0($params) {
         $name = 'process_registration_params:example';
-        $data = itgrix_gen_5350eb8e_pick(
+        $data = itgrix_gen_5e3ebd80_pick(
             $params,
             array(
                 'CALL_START_DATE',
@@ -20,7 +20,7 @@ if (!function_exists('itgrix_gen_process_registration_params_50d858e0')) {
                 'USER_ID'
             )
         );
-        $fallback = itgrix_gen_dd1d38ed_reply($data);
+        $fallback = itgrix_gen_5e3ebd80_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
@@ -28,21 +28,21 @@ if (!function_exists('itgrix_gen_process_registration_params_50d858e0')) {
             // registration_params.set
             $data['CRM_SOURCE'] = 'CALL';
             // registration_params.rules[0]: trunk is "sip-moscow"
-            if (array_intersect(itgrix_gen_5e7790de_trunk($params, $name), array('sip-moscow'))) {
+            if (array_intersect(itgrix_gen_5e3ebd80_trunk($params, $name), array('sip-moscow'))) {
                 $data['CRM_CREATE'] = 0;
                 $data['LINE_NUMBER'] = '74951234567';
             }
             // registration_params.rules[1]: direction is "incoming" and start time is "19:00-09:00" ("Europe/Moscow")
-            if (array_intersect(itgrix_gen_a4d7c989_direction($params, $name), array('incoming'))
-                && itgrix_gen_290bb585_in_hours(
+            if (array_intersect(itgrix_gen_5e3ebd80_direction($params, $name), array('incoming'))
+                && itgrix_gen_5e3ebd80_in_hours(
                     array('19:00-09:00'),
                     array(),
-                    itgrix_gen_35e1b9d1_zone(),
-                    itgrix_gen_e535d2bd_started(itgrix_gen_d2adcbe5_start_time($params), itgrix_gen_35e1b9d1_zone())
+                    itgrix_gen_5e3ebd80_zone(),
+                    itgrix_gen_5e3ebd80_started(itgrix_gen_5e3ebd80_start_time($params), itgrix_gen_5e3ebd80_zone())
                 )) {
                 $data['CRM_SOURCE'] = 'AFTER_HOURS';
             }
-            return itgrix_gen_dd1d38ed_reply($data);
+            return itgrix_gen_5e3ebd80_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -51,9 +51,9 @@ if (!function_exists('itgrix_gen_process_registration_params_50d858e0')) {
     }
 }
 
-if (!function_exists('itgrix_gen_ed651995_seen')) {
+if (!function_exists('itgrix_gen_5e3ebd80_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_ed651995_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
+    function itgrix_gen_5e3ebd80_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -67,16 +67,8 @@ if (!function_exists('itgrix_gen_ed651995_seen')) {
         }
         return $values;
     }
-}
-if (!function_exists('itgrix_gen_ca70e8fe_now')) {
-    // The current time (the test harness defines this function first, with its pinned clock).
-    function itgrix_gen_ca70e8fe_now() {
-        return time();
-    }
-}
-if (!function_exists('itgrix_gen_90fee3f2_past_range')) {
     // A call past the range of data written into the file at generation: said once per process.
-    function itgrix_gen_90fee3f2_past_range($what, $last) {
+    function itgrix_gen_5e3ebd80_past_range($what, $last) {
         static $said = array();
         if (!isset($said[$what])) {
             $said[$what] = true;
@@ -84,20 +76,16 @@ if (!function_exists('itgrix_gen_90fee3f2_past_range')) {
                 . ' written into this file; the answer may be wrong: render the files again with a newer itgrix-gen');
         }
     }
-}
-if (!function_exists('itgrix_gen_9ada6aa3_local_time')) {
     // Weekday, minute of the day, date and local timestamp at $at from the zone's offsets in the file.
-    function itgrix_gen_9ada6aa3_local_time($at, $zone) {
-        $local = $at + itgrix_gen_3fc6c4b9_zone_offset($at, $zone);
+    function itgrix_gen_5e3ebd80_local_time($at, $zone) {
+        $local = $at + itgrix_gen_5e3ebd80_zone_offset($at, $zone);
         return array((int) gmdate('N', $local), (int) gmdate('G', $local) * 60 + (int) gmdate('i', $local),
             gmdate('Y-m-d', $local), $local);
     }
-}
-if (!function_exists('itgrix_gen_3fc6c4b9_zone_offset')) {
     // The zone's UTC offset at $at (past the data written into the file: the last, said once).
-    function itgrix_gen_3fc6c4b9_zone_offset($at, $zone) {
+    function itgrix_gen_5e3ebd80_zone_offset($at, $zone) {
         if (isset($zone[3]) && $at >= $zone[3]) {
-            itgrix_gen_90fee3f2_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
+            itgrix_gen_5e3ebd80_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
         }
         $offset = $zone[0];
         foreach ($zone[1] as $i => $change) {
@@ -108,10 +96,8 @@ if (!function_exists('itgrix_gen_3fc6c4b9_zone_offset')) {
         }
         return $offset;
     }
-}
-if (!function_exists('itgrix_gen_ff884d4d_moment')) {
     // A date-time of the call data as a Unix time, read in the spec's zone unless it names its own.
-    function itgrix_gen_ff884d4d_moment($value, $zone) {
+    function itgrix_gen_5e3ebd80_moment($value, $zone) {
         $text = is_string($value) || is_int($value) ? trim((string) $value) : '';
         if (preg_match('/^[0-9]{9,11}$/', $text)) {
             return (int) $text;
@@ -128,28 +114,24 @@ if (!function_exists('itgrix_gen_ff884d4d_moment')) {
             return $m[7] === 'Z' ? $wall : $wall - $sign * ((int) substr($digits, 0, 2) * 3600 + (int) substr($digits, 2, 2) * 60);
         }
         // Local wall time to a moment: the offset in force then (asked twice, for a change in between).
-        return $wall - itgrix_gen_3fc6c4b9_zone_offset($wall - itgrix_gen_3fc6c4b9_zone_offset($wall, $zone), $zone);
+        return $wall - itgrix_gen_5e3ebd80_zone_offset($wall - itgrix_gen_5e3ebd80_zone_offset($wall, $zone), $zone);
     }
-}
-if (!function_exists('itgrix_gen_e535d2bd_started')) {
     // The moment the call started (CALL_START_DATE, the channel's start_time), else now.
-    function itgrix_gen_e535d2bd_started($values, $zone) {
+    function itgrix_gen_5e3ebd80_started($values, $zone) {
         foreach (is_array($values) ? $values : array() as $value) {
-            $at = itgrix_gen_ff884d4d_moment($value, $zone);
+            $at = itgrix_gen_5e3ebd80_moment($value, $zone);
             if ($at !== null) {
                 return $at;
             }
         }
         return itgrix_gen_ca70e8fe_now();
     }
-}
-if (!function_exists('itgrix_gen_290bb585_in_hours')) {
     // Is $at inside one of the windows on one of the days (a window past midnight: its start's day)?
-    function itgrix_gen_290bb585_in_hours($windows, $days, $zone, $at) {
-        $local = itgrix_gen_9ada6aa3_local_time($at, $zone);
+    function itgrix_gen_5e3ebd80_in_hours($windows, $days, $zone, $at) {
+        $local = itgrix_gen_5e3ebd80_local_time($at, $zone);
         $names = array(1 => 'mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun');
         foreach ($windows as $text) {
-            $window = itgrix_gen_4645d788_window($text);
+            $window = itgrix_gen_5e3ebd80_window($text);
             $crosses = $window[1] <= $window[0];
             if ($local[1] >= $window[0] && ($crosses || $local[1] < $window[1])) {
                 $day = $local[0];
@@ -164,17 +146,13 @@ if (!function_exists('itgrix_gen_290bb585_in_hours')) {
         }
         return false;
     }
-}
-if (!function_exists('itgrix_gen_4645d788_window')) {
     // A window as the spec writes it ("19:00-09:00", always two digits) in minutes of the day.
-    function itgrix_gen_4645d788_window($text) {
+    function itgrix_gen_5e3ebd80_window($text) {
         return array((int) substr($text, 0, 2) * 60 + (int) substr($text, 3, 2),
             (int) substr($text, 6, 2) * 60 + (int) substr($text, 9, 2));
     }
-}
-if (!function_exists('itgrix_gen_5350eb8e_pick')) {
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_5350eb8e_pick($input, $keys) {
+    function itgrix_gen_5e3ebd80_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -183,31 +161,17 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
         }
         return $out;
     }
-}
-if (!function_exists('itgrix_gen_b0cd465a_log')) {
-    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
-    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
-        $line = 'itgrix-gen[' . $name . ']: ' . $message;
-        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
-        return $answer;
-    }
-}
-if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_dd1d38ed_reply($data) {
+    function itgrix_gen_5e3ebd80_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-}
-if (!function_exists('itgrix_gen_35e1b9d1_zone')) {
     // "Europe/Moscow": UTC offsets from the tz database, 2020-2040
-    function itgrix_gen_35e1b9d1_zone() {
+    function itgrix_gen_5e3ebd80_zone() {
         return array(10800, array(), array(), 2240611200);
     }
-}
-if (!function_exists('itgrix_gen_5ba0202c_collect')) {
     // A key's values as texts from the field table's sources: star, pick, every, map
-    function itgrix_gen_5ba0202c_collect($params, $sources, $direction) {
+    function itgrix_gen_5e3ebd80_collect($params, $sources, $direction) {
         $found = array();
         foreach ($sources as $source) {
             $level = array($params);
@@ -243,41 +207,47 @@ if (!function_exists('itgrix_gen_5ba0202c_collect')) {
         }
         return $found;
     }
-}
-if (!function_exists('itgrix_gen_5e7790de_trunk')) {
-    function itgrix_gen_5e7790de_trunk($params, $name = null) {
-        $values = itgrix_gen_5ba0202c_collect($params, array(
+    function itgrix_gen_5e3ebd80_trunk($params, $name = null) {
+        $values = itgrix_gen_5e3ebd80_collect($params, array(
             array('path' => 'call_full.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
             array('path' => 'call_full.conversations.*.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
         ), array());
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_ed651995_seen($values, $params, $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id', array('incoming', 'outgoing'), itgrix_gen_ab669bb7_direction($params));
+            : itgrix_gen_5e3ebd80_seen($values, $params, $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id', array('incoming', 'outgoing'), itgrix_gen_5e3ebd80_direction_2($params));
     }
-}
-if (!function_exists('itgrix_gen_a4d7c989_direction')) {
-    function itgrix_gen_a4d7c989_direction($params, $name = null) {
-        $values = itgrix_gen_5ba0202c_collect($params, array(
+    function itgrix_gen_5e3ebd80_direction($params, $name = null) {
+        $values = itgrix_gen_5e3ebd80_collect($params, array(
             array('path' => 'call_full.channel.type'),
             array('path' => 'TYPE', 'map' => array('1' => 'outgoing', '2' => 'incoming')),
         ), array());
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_ed651995_seen($values, $params, $name, 'direction', 'call_full.channel.type, TYPE', null, array());
+            : itgrix_gen_5e3ebd80_seen($values, $params, $name, 'direction', 'call_full.channel.type, TYPE', null, array());
     }
-}
-if (!function_exists('itgrix_gen_ab669bb7_direction')) {
-    function itgrix_gen_ab669bb7_direction($params) {
-        return itgrix_gen_5ba0202c_collect($params, array(
+    function itgrix_gen_5e3ebd80_direction_2($params) {
+        return itgrix_gen_5e3ebd80_collect($params, array(
             array('path' => 'call_full.channel.type'),
             array('path' => 'TYPE', 'map' => array('1' => 'outgoing', '2' => 'incoming')),
         ), array());
     }
-}
-if (!function_exists('itgrix_gen_d2adcbe5_start_time')) {
-    function itgrix_gen_d2adcbe5_start_time($params) {
-        return itgrix_gen_5ba0202c_collect($params, array(
+    function itgrix_gen_5e3ebd80_start_time($params) {
+        return itgrix_gen_5e3ebd80_collect($params, array(
             array('path' => 'CALL_START_DATE'),
             array('path' => 'call_full.channel.start_time'),
         ), array());
+    }
+}
+if (!function_exists('itgrix_gen_ca70e8fe_now')) {
+    // The current time (the test harness defines this function first, with its pinned clock).
+    function itgrix_gen_ca70e8fe_now() {
+        return time();
+    }
+}
+if (!function_exists('itgrix_gen_b0cd465a_log')) {
+    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
+    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
+        $line = 'itgrix-gen[' . $name . ']: ' . $message;
+        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
+        return $answer;
     }
 }
 return itgrix_gen_process_registration_params_50d858e0(isset($params) ? $params : null);

@@ -7,17 +7,17 @@
 if (!function_exists('itgrix_gen_process_user_phone_50d858e0')) {
     function itgrix_gen_process_user_phone_50d858e0($params) {
         $name = 'process_user_phone:example';
-        $data = itgrix_gen_5350eb8e_pick($params, array('phone'));
-        $fallback = itgrix_gen_dd1d38ed_reply($data);
+        $data = itgrix_gen_f05d1c8e_pick($params, array('phone'));
+        $fallback = itgrix_gen_f05d1c8e_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             if (isset($data['phone']) && is_string($data['phone'])) {
                 // phones.user.rewrite[0]: "^9(\\d{3})$" -> "$1"
-                $data['phone'] = itgrix_gen_2b7d5e2c_preg_replace('~^9(\\d{3})$~u', '$1', $data['phone']);
+                $data['phone'] = itgrix_gen_f05d1c8e_preg_replace('~^9(\\d{3})$~u', '$1', $data['phone']);
             }
-            return itgrix_gen_dd1d38ed_reply($data);
+            return itgrix_gen_f05d1c8e_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -26,32 +26,28 @@ if (!function_exists('itgrix_gen_process_user_phone_50d858e0')) {
     }
 }
 
-if (!function_exists('itgrix_gen_2b7d5e2c_preg_replace')) {
+if (!function_exists('itgrix_gen_f05d1c8e_preg_replace')) {
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_2b7d5e2c_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_f05d1c8e_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
         if (!is_string($result)) {
-            itgrix_gen_2f4584ad_preg_failed($pattern);
+            itgrix_gen_f05d1c8e_preg_failed($pattern);
             return $subject;
         }
         return $result;
     }
-}
-if (!function_exists('itgrix_gen_2f4584ad_preg_failed')) {
-    function itgrix_gen_2f4584ad_preg_failed($pattern) {
+    function itgrix_gen_f05d1c8e_preg_failed($pattern) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = function_exists('preg_last_error') ? preg_last_error() : 0;
         $why = isset($codes[$code]) ? $codes[$code] : 'error ' . $code;
         itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
     }
-}
-if (!function_exists('itgrix_gen_5350eb8e_pick')) {
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_5350eb8e_pick($input, $keys) {
+    function itgrix_gen_f05d1c8e_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -60,6 +56,11 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
         }
         return $out;
     }
+    // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
+    function itgrix_gen_f05d1c8e_reply($data) {
+        $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
+        return array('state' => 'success', 'data' => $list ? (object) $data : $data);
+    }
 }
 if (!function_exists('itgrix_gen_b0cd465a_log')) {
     // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
@@ -67,13 +68,6 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         $line = 'itgrix-gen[' . $name . ']: ' . $message;
         defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
         return $answer;
-    }
-}
-if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
-    // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_dd1d38ed_reply($data) {
-        $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
-        return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
 }
 return itgrix_gen_process_user_phone_50d858e0(isset($params) ? $params : null);

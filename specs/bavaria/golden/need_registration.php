@@ -13,17 +13,17 @@ if (!function_exists('itgrix_gen_need_registration_faab3e0c')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // registration.rules[0]: trunk is "notdienst" -> register
-            if (array_intersect(itgrix_gen_e917f232_trunk($params, $name), array('notdienst'))) {
+            if (array_intersect(itgrix_gen_cc5aed61_trunk($params, $name), array('notdienst'))) {
                 return array('state' => 'success', 'data' => array('result' => true));
             }
             // registration.rules[1]: direction is "incoming" and not (start time is in the schedule "buero"
             //    ("Europe/Berlin")) -> skip
-            if (array_intersect(itgrix_gen_ecf561fa_direction($params, $name), array('incoming'))
-                && !(itgrix_gen_fcc05bb7_in_schedule(
-                    itgrix_gen_d4cce3d8_schedule(),
-                    itgrix_gen_7fb64be4_calendar(),
-                    itgrix_gen_1a5190ce_zone(),
-                    itgrix_gen_e535d2bd_started(itgrix_gen_d6d59b50_start_time($params), itgrix_gen_1a5190ce_zone())
+            if (array_intersect(itgrix_gen_cc5aed61_direction_2($params, $name), array('incoming'))
+                && !(itgrix_gen_cc5aed61_in_schedule(
+                    itgrix_gen_cc5aed61_schedule(),
+                    itgrix_gen_cc5aed61_calendar(),
+                    itgrix_gen_cc5aed61_zone(),
+                    itgrix_gen_cc5aed61_started(itgrix_gen_cc5aed61_start_time($params), itgrix_gen_cc5aed61_zone())
                 ))) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
@@ -37,9 +37,9 @@ if (!function_exists('itgrix_gen_need_registration_faab3e0c')) {
     }
 }
 
-if (!function_exists('itgrix_gen_ed651995_seen')) {
+if (!function_exists('itgrix_gen_cc5aed61_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_ed651995_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
+    function itgrix_gen_cc5aed61_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -53,16 +53,8 @@ if (!function_exists('itgrix_gen_ed651995_seen')) {
         }
         return $values;
     }
-}
-if (!function_exists('itgrix_gen_ca70e8fe_now')) {
-    // The current time (the test harness defines this function first, with its pinned clock).
-    function itgrix_gen_ca70e8fe_now() {
-        return time();
-    }
-}
-if (!function_exists('itgrix_gen_90fee3f2_past_range')) {
     // A call past the range of data written into the file at generation: said once per process.
-    function itgrix_gen_90fee3f2_past_range($what, $last) {
+    function itgrix_gen_cc5aed61_past_range($what, $last) {
         static $said = array();
         if (!isset($said[$what])) {
             $said[$what] = true;
@@ -70,20 +62,16 @@ if (!function_exists('itgrix_gen_90fee3f2_past_range')) {
                 . ' written into this file; the answer may be wrong: render the files again with a newer itgrix-gen');
         }
     }
-}
-if (!function_exists('itgrix_gen_9ada6aa3_local_time')) {
     // Weekday, minute of the day, date and local timestamp at $at from the zone's offsets in the file.
-    function itgrix_gen_9ada6aa3_local_time($at, $zone) {
-        $local = $at + itgrix_gen_3fc6c4b9_zone_offset($at, $zone);
+    function itgrix_gen_cc5aed61_local_time($at, $zone) {
+        $local = $at + itgrix_gen_cc5aed61_zone_offset($at, $zone);
         return array((int) gmdate('N', $local), (int) gmdate('G', $local) * 60 + (int) gmdate('i', $local),
             gmdate('Y-m-d', $local), $local);
     }
-}
-if (!function_exists('itgrix_gen_3fc6c4b9_zone_offset')) {
     // The zone's UTC offset at $at (past the data written into the file: the last, said once).
-    function itgrix_gen_3fc6c4b9_zone_offset($at, $zone) {
+    function itgrix_gen_cc5aed61_zone_offset($at, $zone) {
         if (isset($zone[3]) && $at >= $zone[3]) {
-            itgrix_gen_90fee3f2_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
+            itgrix_gen_cc5aed61_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
         }
         $offset = $zone[0];
         foreach ($zone[1] as $i => $change) {
@@ -94,10 +82,8 @@ if (!function_exists('itgrix_gen_3fc6c4b9_zone_offset')) {
         }
         return $offset;
     }
-}
-if (!function_exists('itgrix_gen_ff884d4d_moment')) {
     // A date-time of the call data as a Unix time, read in the spec's zone unless it names its own.
-    function itgrix_gen_ff884d4d_moment($value, $zone) {
+    function itgrix_gen_cc5aed61_moment($value, $zone) {
         $text = is_string($value) || is_int($value) ? trim((string) $value) : '';
         if (preg_match('/^[0-9]{9,11}$/', $text)) {
             return (int) $text;
@@ -114,37 +100,31 @@ if (!function_exists('itgrix_gen_ff884d4d_moment')) {
             return $m[7] === 'Z' ? $wall : $wall - $sign * ((int) substr($digits, 0, 2) * 3600 + (int) substr($digits, 2, 2) * 60);
         }
         // Local wall time to a moment: the offset in force then (asked twice, for a change in between).
-        return $wall - itgrix_gen_3fc6c4b9_zone_offset($wall - itgrix_gen_3fc6c4b9_zone_offset($wall, $zone), $zone);
+        return $wall - itgrix_gen_cc5aed61_zone_offset($wall - itgrix_gen_cc5aed61_zone_offset($wall, $zone), $zone);
     }
-}
-if (!function_exists('itgrix_gen_e535d2bd_started')) {
     // The moment the call started (CALL_START_DATE, the channel's start_time), else now.
-    function itgrix_gen_e535d2bd_started($values, $zone) {
+    function itgrix_gen_cc5aed61_started($values, $zone) {
         foreach (is_array($values) ? $values : array() as $value) {
-            $at = itgrix_gen_ff884d4d_moment($value, $zone);
+            $at = itgrix_gen_cc5aed61_moment($value, $zone);
             if ($at !== null) {
                 return $at;
             }
         }
         return itgrix_gen_ca70e8fe_now();
     }
-}
-if (!function_exists('itgrix_gen_4645d788_window')) {
     // A window as the spec writes it ("19:00-09:00", always two digits) in minutes of the day.
-    function itgrix_gen_4645d788_window($text) {
+    function itgrix_gen_cc5aed61_window($text) {
         return array((int) substr($text, 0, 2) * 60 + (int) substr($text, 3, 2),
             (int) substr($text, 6, 2) * 60 + (int) substr($text, 9, 2));
     }
-}
-if (!function_exists('itgrix_gen_fcc05bb7_in_schedule')) {
     // Is the moment $at inside a named schedule ($days: "mon".."sun" => windows "09:00-18:00") with the
     // calendar ('off': days off, 'work': days worked although off, with Monday's hours; "Y-m-d" dates,
     // "m-d" days of every year)?  A window that crosses midnight belongs to the day it starts, so the
     // early hours also look at yesterday's windows.
-    function itgrix_gen_fcc05bb7_in_schedule($days, $calendar, $zone, $at) {
-        $now = itgrix_gen_9ada6aa3_local_time($at, $zone);
+    function itgrix_gen_cc5aed61_in_schedule($days, $calendar, $zone, $at) {
+        $now = itgrix_gen_cc5aed61_local_time($at, $zone);
         if (isset($calendar['years']) && (int) substr($now[2], 0, 4) > $calendar['years'][1]) {
-            itgrix_gen_90fee3f2_past_range('public holidays', $calendar['years'][1]);
+            itgrix_gen_cc5aed61_past_range('public holidays', $calendar['years'][1]);
         }
         for ($back = 0; $back < 2; $back++) {
             $date = gmdate('Y-m-d', $now[3] - $back * 86400); // today, then yesterday (local calendar)
@@ -152,7 +132,7 @@ if (!function_exists('itgrix_gen_fcc05bb7_in_schedule')) {
             $day = array_intersect($dates, $calendar['work']) ? 'mon'
                 : (array_intersect($dates, $calendar['off']) ? '' : strtolower(gmdate('D', $now[3] - $back * 86400)));
             foreach (isset($days[$day]) ? $days[$day] : array() as $text) {
-                $window = itgrix_gen_4645d788_window($text);
+                $window = itgrix_gen_cc5aed61_window($text);
                 $crosses = $window[1] <= $window[0];
                 if ($back === 0 ? $now[1] >= $window[0] && ($crosses || $now[1] < $window[1])
                     : $crosses && $now[1] < $window[1]) {
@@ -162,23 +142,11 @@ if (!function_exists('itgrix_gen_fcc05bb7_in_schedule')) {
         }
         return false;
     }
-}
-if (!function_exists('itgrix_gen_b0cd465a_log')) {
-    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
-    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
-        $line = 'itgrix-gen[' . $name . ']: ' . $message;
-        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
-        return $answer;
+    function itgrix_gen_cc5aed61_direction($params) {
+        return itgrix_gen_cc5aed61_collect($params, array(array('path' => 'call_full.channel.type')), array());
     }
-}
-if (!function_exists('itgrix_gen_02651835_direction')) {
-    function itgrix_gen_02651835_direction($params) {
-        return itgrix_gen_f729e05c_collect($params, array(array('path' => 'call_full.channel.type')), array());
-    }
-}
-if (!function_exists('itgrix_gen_1a5190ce_zone')) {
     // "Europe/Berlin": UTC offsets from the tz database, 2020-2040
-    function itgrix_gen_1a5190ce_zone() {
+    function itgrix_gen_cc5aed61_zone() {
         return array(
             3600,
             array(
@@ -197,10 +165,8 @@ if (!function_exists('itgrix_gen_1a5190ce_zone')) {
             2240611200,
         );
     }
-}
-if (!function_exists('itgrix_gen_7fb64be4_calendar')) {
     // the calendar: public holidays of "DE-BY", the spec's own days (2025-2032; m-d: every year)
-    function itgrix_gen_7fb64be4_calendar() {
+    function itgrix_gen_cc5aed61_calendar() {
         return array(
             'off' => array(
                 '08-15', '12-24', '12-25', '12-26', '12-27', '12-28', '12-29', '12-30', '12-31', '2025-01-01',
@@ -225,10 +191,8 @@ if (!function_exists('itgrix_gen_7fb64be4_calendar')) {
             'years' => array(2025, 2032),
         );
     }
-}
-if (!function_exists('itgrix_gen_d4cce3d8_schedule')) {
     // schedule "buero": the day => its windows
-    function itgrix_gen_d4cce3d8_schedule() {
+    function itgrix_gen_cc5aed61_schedule() {
         return array(
             'mon' => array('07:30-12:00', '13:00-18:00'),
             'tue' => array('07:30-12:00', '13:00-18:00'),
@@ -237,35 +201,27 @@ if (!function_exists('itgrix_gen_d4cce3d8_schedule')) {
             'fri' => array('07:30-13:00'),
         );
     }
-}
-if (!function_exists('itgrix_gen_d6d59b50_start_time')) {
-    function itgrix_gen_d6d59b50_start_time($params) {
-        return itgrix_gen_f729e05c_collect($params, array(
+    function itgrix_gen_cc5aed61_start_time($params) {
+        return itgrix_gen_cc5aed61_collect($params, array(
             array('path' => 'CALL_START_DATE'),
             array('path' => 'call_full.channel.start_time'),
         ), array());
     }
-}
-if (!function_exists('itgrix_gen_e917f232_trunk')) {
-    function itgrix_gen_e917f232_trunk($params, $name = null) {
-        $values = itgrix_gen_f729e05c_collect($params, array(
+    function itgrix_gen_cc5aed61_trunk($params, $name = null) {
+        $values = itgrix_gen_cc5aed61_collect($params, array(
             array('path' => 'call_full.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
             array('path' => 'call_full.conversations.*.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
         ), array());
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_ed651995_seen($values, $params, $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id', array('incoming', 'outgoing'), itgrix_gen_02651835_direction($params));
+            : itgrix_gen_cc5aed61_seen($values, $params, $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id', array('incoming', 'outgoing'), itgrix_gen_cc5aed61_direction($params));
     }
-}
-if (!function_exists('itgrix_gen_ecf561fa_direction')) {
-    function itgrix_gen_ecf561fa_direction($params, $name = null) {
-        $values = itgrix_gen_f729e05c_collect($params, array(array('path' => 'call_full.channel.type')), array());
+    function itgrix_gen_cc5aed61_direction_2($params, $name = null) {
+        $values = itgrix_gen_cc5aed61_collect($params, array(array('path' => 'call_full.channel.type')), array());
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_ed651995_seen($values, $params, $name, 'direction', 'call_full.channel.type', null, array());
+            : itgrix_gen_cc5aed61_seen($values, $params, $name, 'direction', 'call_full.channel.type', null, array());
     }
-}
-if (!function_exists('itgrix_gen_f729e05c_collect')) {
     // A key's values as texts from the field table's sources: star, pick, every
-    function itgrix_gen_f729e05c_collect($params, $sources, $direction) {
+    function itgrix_gen_cc5aed61_collect($params, $sources, $direction) {
         $found = array();
         foreach ($sources as $source) {
             $level = array($params);
@@ -300,6 +256,20 @@ if (!function_exists('itgrix_gen_f729e05c_collect')) {
             }
         }
         return $found;
+    }
+}
+if (!function_exists('itgrix_gen_ca70e8fe_now')) {
+    // The current time (the test harness defines this function first, with its pinned clock).
+    function itgrix_gen_ca70e8fe_now() {
+        return time();
+    }
+}
+if (!function_exists('itgrix_gen_b0cd465a_log')) {
+    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
+    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
+        $line = 'itgrix-gen[' . $name . ']: ' . $message;
+        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
+        return $answer;
     }
 }
 return itgrix_gen_need_registration_faab3e0c(isset($params) ? $params : null);

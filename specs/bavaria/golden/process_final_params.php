@@ -7,36 +7,36 @@
 if (!function_exists('itgrix_gen_process_final_params_faab3e0c')) {
     function itgrix_gen_process_final_params_faab3e0c($params) {
         $name = 'process_final_params:Müller Heizungsbau GmbH';
-        $data = itgrix_gen_5350eb8e_pick(
+        $data = itgrix_gen_6a1d3db8_pick(
             $params,
             array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID')
         );
-        $fallback = itgrix_gen_dd1d38ed_reply($data);
+        $fallback = itgrix_gen_6a1d3db8_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // final_params.rules[0]: now is in the schedule "buero" ("Europe/Berlin")
-            if (itgrix_gen_fcc05bb7_in_schedule(
-                itgrix_gen_d4cce3d8_schedule(),
-                itgrix_gen_7fb64be4_calendar(),
-                itgrix_gen_1a5190ce_zone(),
+            if (itgrix_gen_6a1d3db8_in_schedule(
+                itgrix_gen_6a1d3db8_schedule(),
+                itgrix_gen_6a1d3db8_calendar(),
+                itgrix_gen_6a1d3db8_zone(),
                 itgrix_gen_ca70e8fe_now()
             )) {
                 $data['ADD_TO_CHAT'] = 1;
             }
             // final_params.rules[1]: not (now is in the schedule "buero" ("Europe/Berlin"))
             if (
-                !(itgrix_gen_fcc05bb7_in_schedule(
-                    itgrix_gen_d4cce3d8_schedule(),
-                    itgrix_gen_7fb64be4_calendar(),
-                    itgrix_gen_1a5190ce_zone(),
+                !(itgrix_gen_6a1d3db8_in_schedule(
+                    itgrix_gen_6a1d3db8_schedule(),
+                    itgrix_gen_6a1d3db8_calendar(),
+                    itgrix_gen_6a1d3db8_zone(),
                     itgrix_gen_ca70e8fe_now()
                 ))
             ) {
                 $data['ADD_TO_CHAT'] = 0;
             }
-            return itgrix_gen_dd1d38ed_reply($data);
+            return itgrix_gen_6a1d3db8_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -45,15 +45,9 @@ if (!function_exists('itgrix_gen_process_final_params_faab3e0c')) {
     }
 }
 
-if (!function_exists('itgrix_gen_ca70e8fe_now')) {
-    // The current time (the test harness defines this function first, with its pinned clock).
-    function itgrix_gen_ca70e8fe_now() {
-        return time();
-    }
-}
-if (!function_exists('itgrix_gen_90fee3f2_past_range')) {
+if (!function_exists('itgrix_gen_6a1d3db8_past_range')) {
     // A call past the range of data written into the file at generation: said once per process.
-    function itgrix_gen_90fee3f2_past_range($what, $last) {
+    function itgrix_gen_6a1d3db8_past_range($what, $last) {
         static $said = array();
         if (!isset($said[$what])) {
             $said[$what] = true;
@@ -61,20 +55,16 @@ if (!function_exists('itgrix_gen_90fee3f2_past_range')) {
                 . ' written into this file; the answer may be wrong: render the files again with a newer itgrix-gen');
         }
     }
-}
-if (!function_exists('itgrix_gen_9ada6aa3_local_time')) {
     // Weekday, minute of the day, date and local timestamp at $at from the zone's offsets in the file.
-    function itgrix_gen_9ada6aa3_local_time($at, $zone) {
-        $local = $at + itgrix_gen_3fc6c4b9_zone_offset($at, $zone);
+    function itgrix_gen_6a1d3db8_local_time($at, $zone) {
+        $local = $at + itgrix_gen_6a1d3db8_zone_offset($at, $zone);
         return array((int) gmdate('N', $local), (int) gmdate('G', $local) * 60 + (int) gmdate('i', $local),
             gmdate('Y-m-d', $local), $local);
     }
-}
-if (!function_exists('itgrix_gen_3fc6c4b9_zone_offset')) {
     // The zone's UTC offset at $at (past the data written into the file: the last, said once).
-    function itgrix_gen_3fc6c4b9_zone_offset($at, $zone) {
+    function itgrix_gen_6a1d3db8_zone_offset($at, $zone) {
         if (isset($zone[3]) && $at >= $zone[3]) {
-            itgrix_gen_90fee3f2_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
+            itgrix_gen_6a1d3db8_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
         }
         $offset = $zone[0];
         foreach ($zone[1] as $i => $change) {
@@ -85,23 +75,19 @@ if (!function_exists('itgrix_gen_3fc6c4b9_zone_offset')) {
         }
         return $offset;
     }
-}
-if (!function_exists('itgrix_gen_4645d788_window')) {
     // A window as the spec writes it ("19:00-09:00", always two digits) in minutes of the day.
-    function itgrix_gen_4645d788_window($text) {
+    function itgrix_gen_6a1d3db8_window($text) {
         return array((int) substr($text, 0, 2) * 60 + (int) substr($text, 3, 2),
             (int) substr($text, 6, 2) * 60 + (int) substr($text, 9, 2));
     }
-}
-if (!function_exists('itgrix_gen_fcc05bb7_in_schedule')) {
     // Is the moment $at inside a named schedule ($days: "mon".."sun" => windows "09:00-18:00") with the
     // calendar ('off': days off, 'work': days worked although off, with Monday's hours; "Y-m-d" dates,
     // "m-d" days of every year)?  A window that crosses midnight belongs to the day it starts, so the
     // early hours also look at yesterday's windows.
-    function itgrix_gen_fcc05bb7_in_schedule($days, $calendar, $zone, $at) {
-        $now = itgrix_gen_9ada6aa3_local_time($at, $zone);
+    function itgrix_gen_6a1d3db8_in_schedule($days, $calendar, $zone, $at) {
+        $now = itgrix_gen_6a1d3db8_local_time($at, $zone);
         if (isset($calendar['years']) && (int) substr($now[2], 0, 4) > $calendar['years'][1]) {
-            itgrix_gen_90fee3f2_past_range('public holidays', $calendar['years'][1]);
+            itgrix_gen_6a1d3db8_past_range('public holidays', $calendar['years'][1]);
         }
         for ($back = 0; $back < 2; $back++) {
             $date = gmdate('Y-m-d', $now[3] - $back * 86400); // today, then yesterday (local calendar)
@@ -109,7 +95,7 @@ if (!function_exists('itgrix_gen_fcc05bb7_in_schedule')) {
             $day = array_intersect($dates, $calendar['work']) ? 'mon'
                 : (array_intersect($dates, $calendar['off']) ? '' : strtolower(gmdate('D', $now[3] - $back * 86400)));
             foreach (isset($days[$day]) ? $days[$day] : array() as $text) {
-                $window = itgrix_gen_4645d788_window($text);
+                $window = itgrix_gen_6a1d3db8_window($text);
                 $crosses = $window[1] <= $window[0];
                 if ($back === 0 ? $now[1] >= $window[0] && ($crosses || $now[1] < $window[1])
                     : $crosses && $now[1] < $window[1]) {
@@ -119,10 +105,8 @@ if (!function_exists('itgrix_gen_fcc05bb7_in_schedule')) {
         }
         return false;
     }
-}
-if (!function_exists('itgrix_gen_5350eb8e_pick')) {
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_5350eb8e_pick($input, $keys) {
+    function itgrix_gen_6a1d3db8_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -131,25 +115,13 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
         }
         return $out;
     }
-}
-if (!function_exists('itgrix_gen_b0cd465a_log')) {
-    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
-    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
-        $line = 'itgrix-gen[' . $name . ']: ' . $message;
-        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
-        return $answer;
-    }
-}
-if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_dd1d38ed_reply($data) {
+    function itgrix_gen_6a1d3db8_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-}
-if (!function_exists('itgrix_gen_1a5190ce_zone')) {
     // "Europe/Berlin": UTC offsets from the tz database, 2020-2040
-    function itgrix_gen_1a5190ce_zone() {
+    function itgrix_gen_6a1d3db8_zone() {
         return array(
             3600,
             array(
@@ -168,10 +140,8 @@ if (!function_exists('itgrix_gen_1a5190ce_zone')) {
             2240611200,
         );
     }
-}
-if (!function_exists('itgrix_gen_7fb64be4_calendar')) {
     // the calendar: public holidays of "DE-BY", the spec's own days (2025-2032; m-d: every year)
-    function itgrix_gen_7fb64be4_calendar() {
+    function itgrix_gen_6a1d3db8_calendar() {
         return array(
             'off' => array(
                 '08-15', '12-24', '12-25', '12-26', '12-27', '12-28', '12-29', '12-30', '12-31', '2025-01-01',
@@ -196,10 +166,8 @@ if (!function_exists('itgrix_gen_7fb64be4_calendar')) {
             'years' => array(2025, 2032),
         );
     }
-}
-if (!function_exists('itgrix_gen_d4cce3d8_schedule')) {
     // schedule "buero": the day => its windows
-    function itgrix_gen_d4cce3d8_schedule() {
+    function itgrix_gen_6a1d3db8_schedule() {
         return array(
             'mon' => array('07:30-12:00', '13:00-18:00'),
             'tue' => array('07:30-12:00', '13:00-18:00'),
@@ -207,6 +175,20 @@ if (!function_exists('itgrix_gen_d4cce3d8_schedule')) {
             'thu' => array('07:30-12:00', '13:00-18:00'),
             'fri' => array('07:30-13:00'),
         );
+    }
+}
+if (!function_exists('itgrix_gen_ca70e8fe_now')) {
+    // The current time (the test harness defines this function first, with its pinned clock).
+    function itgrix_gen_ca70e8fe_now() {
+        return time();
+    }
+}
+if (!function_exists('itgrix_gen_b0cd465a_log')) {
+    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
+    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
+        $line = 'itgrix-gen[' . $name . ']: ' . $message;
+        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
+        return $answer;
     }
 }
 return itgrix_gen_process_final_params_faab3e0c(isset($params) ? $params : null);

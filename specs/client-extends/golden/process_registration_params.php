@@ -7,7 +7,7 @@
 if (!function_exists('itgrix_gen_process_registration_params_b31ec20e')) {
     function itgrix_gen_process_registration_params_b31ec20e($params) {
         $name = 'process_registration_params:client-extends';
-        $data = itgrix_gen_5350eb8e_pick(
+        $data = itgrix_gen_bf4b9d96_pick(
             $params,
             array(
                 'CALL_START_DATE',
@@ -20,14 +20,14 @@ if (!function_exists('itgrix_gen_process_registration_params_b31ec20e')) {
                 'USER_ID'
             )
         );
-        $fallback = itgrix_gen_dd1d38ed_reply($data);
+        $fallback = itgrix_gen_bf4b9d96_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // registration_params.set
             $data['CRM_SOURCE'] = 'SPB';
-            return itgrix_gen_dd1d38ed_reply($data);
+            return itgrix_gen_bf4b9d96_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -36,9 +36,9 @@ if (!function_exists('itgrix_gen_process_registration_params_b31ec20e')) {
     }
 }
 
-if (!function_exists('itgrix_gen_5350eb8e_pick')) {
+if (!function_exists('itgrix_gen_bf4b9d96_pick')) {
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_5350eb8e_pick($input, $keys) {
+    function itgrix_gen_bf4b9d96_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -47,6 +47,11 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
         }
         return $out;
     }
+    // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
+    function itgrix_gen_bf4b9d96_reply($data) {
+        $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
+        return array('state' => 'success', 'data' => $list ? (object) $data : $data);
+    }
 }
 if (!function_exists('itgrix_gen_b0cd465a_log')) {
     // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
@@ -54,13 +59,6 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         $line = 'itgrix-gen[' . $name . ']: ' . $message;
         defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
         return $answer;
-    }
-}
-if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
-    // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_dd1d38ed_reply($data) {
-        $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
-        return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
 }
 return itgrix_gen_process_registration_params_b31ec20e(isset($params) ? $params : null);

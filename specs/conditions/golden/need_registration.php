@@ -14,57 +14,57 @@ if (!function_exists('itgrix_gen_need_registration_562a77a7')) {
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // registration.rules[0]: "call_full.channel.extra.dial_status" is "BUSY" or "CONGESTION" -> skip
             if (array_intersect(
-                itgrix_gen_28284a3f_at($params, array('call_full', 'channel', 'extra', 'dial_status')),
+                itgrix_gen_0e7550ea_at($params, array('call_full', 'channel', 'extra', 'dial_status')),
                 array('BUSY', 'CONGESTION')
             )) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.rules[1]: "call_full.conversations.*.user.position" matches "^Intern" -> skip
-            if (itgrix_gen_41783fec_matches(
-                itgrix_gen_28284a3f_at($params, array('call_full', 'conversations', '*', 'user', 'position')),
+            if (itgrix_gen_0e7550ea_matches(
+                itgrix_gen_0e7550ea_at($params, array('call_full', 'conversations', '*', 'user', 'position')),
                 array('~^Intern~u')
             )) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.rules[2]: "call_stage" is "call_ended" and "call_full.result" is "404" -> skip
-            if (array_intersect(itgrix_gen_28284a3f_at($params, array('call_stage')), array('call_ended'))
-                && array_intersect(itgrix_gen_28284a3f_at($params, array('call_full', 'result')), array('404'))) {
+            if (array_intersect(itgrix_gen_0e7550ea_at($params, array('call_stage')), array('call_ended'))
+                && array_intersect(itgrix_gen_0e7550ea_at($params, array('call_full', 'result')), array('404'))) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.rules[3]: stage is "conversation_requested" or "conversation_accepted" and line is
             //    "74950000001" -> skip
             if (array_intersect(
-                    itgrix_gen_ac7a0a00_stage($params, $name),
+                    itgrix_gen_0e7550ea_stage($params, $name),
                     array('conversation_requested', 'conversation_accepted')
                 )
-                && array_intersect(itgrix_gen_8a64229b_line($params, $name), array('74950000001'))) {
+                && array_intersect(itgrix_gen_0e7550ea_line($params, $name), array('74950000001'))) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.rules[4]: answered is false and is_ivr is true -> skip
-            if (itgrix_gen_731b49c3_flag(itgrix_gen_448da102_answered($params, $name), false)
-                && itgrix_gen_731b49c3_flag(itgrix_gen_6aea2a27_is_ivr($params, $name), true)) {
+            if (itgrix_gen_0e7550ea_flag(itgrix_gen_0e7550ea_answered($params, $name), false)
+                && itgrix_gen_0e7550ea_flag(itgrix_gen_0e7550ea_is_ivr($params, $name), true)) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.rules[5]: start time is "00:00-06:00" on sat,sun ("Asia/Vladivostok") -> skip
-            if (itgrix_gen_290bb585_in_hours(
+            if (itgrix_gen_0e7550ea_in_hours(
                 array('00:00-06:00'),
                 array('sat', 'sun'),
-                itgrix_gen_db3c1f91_zone(),
-                itgrix_gen_e535d2bd_started(itgrix_gen_befbc874_start_time($params), itgrix_gen_35e1b9d1_zone())
+                itgrix_gen_0e7550ea_zone_2(),
+                itgrix_gen_0e7550ea_started(itgrix_gen_0e7550ea_start_time($params), itgrix_gen_0e7550ea_zone())
             )) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.rules[6]: direction is "local" -> skip
-            if (array_intersect(itgrix_gen_ba49874c_direction($params, $name), array('local'))) {
+            if (array_intersect(itgrix_gen_0e7550ea_direction_2($params, $name), array('local'))) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.rules[7]: trunk matches "^test-" -> skip
-            if (itgrix_gen_41783fec_matches(itgrix_gen_82007e16_trunk($params, $name), array('~^test-~u'))) {
+            if (itgrix_gen_0e7550ea_matches(itgrix_gen_0e7550ea_trunk($params, $name), array('~^test-~u'))) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.rules[8]: client_phone is "+74951110000" or matches "^\\+7499" -> skip
-            if ((array_intersect(itgrix_gen_c499e550_client_phone($params, $name), array('+74951110000'))
-                || itgrix_gen_41783fec_matches(itgrix_gen_c499e550_client_phone($params), array('~^\\+7499~u')))) {
+            if ((array_intersect(itgrix_gen_0e7550ea_client_phone($params, $name), array('+74951110000'))
+                || itgrix_gen_0e7550ea_matches(itgrix_gen_0e7550ea_client_phone($params), array('~^\\+7499~u')))) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.default: register
@@ -77,9 +77,9 @@ if (!function_exists('itgrix_gen_need_registration_562a77a7')) {
     }
 }
 
-if (!function_exists('itgrix_gen_ed651995_seen')) {
+if (!function_exists('itgrix_gen_0e7550ea_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_ed651995_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
+    function itgrix_gen_0e7550ea_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -93,57 +93,41 @@ if (!function_exists('itgrix_gen_ed651995_seen')) {
         }
         return $values;
     }
-}
-if (!function_exists('itgrix_gen_41783fec_matches')) {
     // Does any of the values match one of the patterns?
-    function itgrix_gen_41783fec_matches($values, $patterns) {
+    function itgrix_gen_0e7550ea_matches($values, $patterns) {
         foreach ($values as $value) {
             foreach ($patterns as $pattern) {
-                if (itgrix_gen_8ad8f85f_preg_match($pattern, $value)) {
+                if (itgrix_gen_0e7550ea_preg_match($pattern, $value)) {
                     return true;
                 }
             }
         }
         return false;
     }
-}
-if (!function_exists('itgrix_gen_731b49c3_flag')) {
     // Is any of the values the flag $wanted ("true"/"1" or "false"/"0")?
-    function itgrix_gen_731b49c3_flag($values, $wanted) {
+    function itgrix_gen_0e7550ea_flag($values, $wanted) {
         return count(array_intersect($values, $wanted ? array('1', 'true') : array('0', 'false'))) > 0;
     }
-}
-if (!function_exists('itgrix_gen_8ad8f85f_preg_match')) {
     // A pattern that fails at run time (a PCRE limit, bad UTF-8) is a non-match, said on stderr.
-    function itgrix_gen_8ad8f85f_preg_match($pattern, $subject) {
+    function itgrix_gen_0e7550ea_preg_match($pattern, $subject) {
         if (!is_string($subject)) {
             return false;
         }
         $result = @preg_match($pattern, $subject);
         if ($result === false) {
-            itgrix_gen_2f4584ad_preg_failed($pattern);
+            itgrix_gen_0e7550ea_preg_failed($pattern);
         }
         return $result === 1;
     }
-}
-if (!function_exists('itgrix_gen_2f4584ad_preg_failed')) {
-    function itgrix_gen_2f4584ad_preg_failed($pattern) {
+    function itgrix_gen_0e7550ea_preg_failed($pattern) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = function_exists('preg_last_error') ? preg_last_error() : 0;
         $why = isset($codes[$code]) ? $codes[$code] : 'error ' . $code;
         itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
     }
-}
-if (!function_exists('itgrix_gen_ca70e8fe_now')) {
-    // The current time (the test harness defines this function first, with its pinned clock).
-    function itgrix_gen_ca70e8fe_now() {
-        return time();
-    }
-}
-if (!function_exists('itgrix_gen_90fee3f2_past_range')) {
     // A call past the range of data written into the file at generation: said once per process.
-    function itgrix_gen_90fee3f2_past_range($what, $last) {
+    function itgrix_gen_0e7550ea_past_range($what, $last) {
         static $said = array();
         if (!isset($said[$what])) {
             $said[$what] = true;
@@ -151,20 +135,16 @@ if (!function_exists('itgrix_gen_90fee3f2_past_range')) {
                 . ' written into this file; the answer may be wrong: render the files again with a newer itgrix-gen');
         }
     }
-}
-if (!function_exists('itgrix_gen_9ada6aa3_local_time')) {
     // Weekday, minute of the day, date and local timestamp at $at from the zone's offsets in the file.
-    function itgrix_gen_9ada6aa3_local_time($at, $zone) {
-        $local = $at + itgrix_gen_3fc6c4b9_zone_offset($at, $zone);
+    function itgrix_gen_0e7550ea_local_time($at, $zone) {
+        $local = $at + itgrix_gen_0e7550ea_zone_offset($at, $zone);
         return array((int) gmdate('N', $local), (int) gmdate('G', $local) * 60 + (int) gmdate('i', $local),
             gmdate('Y-m-d', $local), $local);
     }
-}
-if (!function_exists('itgrix_gen_3fc6c4b9_zone_offset')) {
     // The zone's UTC offset at $at (past the data written into the file: the last, said once).
-    function itgrix_gen_3fc6c4b9_zone_offset($at, $zone) {
+    function itgrix_gen_0e7550ea_zone_offset($at, $zone) {
         if (isset($zone[3]) && $at >= $zone[3]) {
-            itgrix_gen_90fee3f2_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
+            itgrix_gen_0e7550ea_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
         }
         $offset = $zone[0];
         foreach ($zone[1] as $i => $change) {
@@ -175,10 +155,8 @@ if (!function_exists('itgrix_gen_3fc6c4b9_zone_offset')) {
         }
         return $offset;
     }
-}
-if (!function_exists('itgrix_gen_ff884d4d_moment')) {
     // A date-time of the call data as a Unix time, read in the spec's zone unless it names its own.
-    function itgrix_gen_ff884d4d_moment($value, $zone) {
+    function itgrix_gen_0e7550ea_moment($value, $zone) {
         $text = is_string($value) || is_int($value) ? trim((string) $value) : '';
         if (preg_match('/^[0-9]{9,11}$/', $text)) {
             return (int) $text;
@@ -195,28 +173,24 @@ if (!function_exists('itgrix_gen_ff884d4d_moment')) {
             return $m[7] === 'Z' ? $wall : $wall - $sign * ((int) substr($digits, 0, 2) * 3600 + (int) substr($digits, 2, 2) * 60);
         }
         // Local wall time to a moment: the offset in force then (asked twice, for a change in between).
-        return $wall - itgrix_gen_3fc6c4b9_zone_offset($wall - itgrix_gen_3fc6c4b9_zone_offset($wall, $zone), $zone);
+        return $wall - itgrix_gen_0e7550ea_zone_offset($wall - itgrix_gen_0e7550ea_zone_offset($wall, $zone), $zone);
     }
-}
-if (!function_exists('itgrix_gen_e535d2bd_started')) {
     // The moment the call started (CALL_START_DATE, the channel's start_time), else now.
-    function itgrix_gen_e535d2bd_started($values, $zone) {
+    function itgrix_gen_0e7550ea_started($values, $zone) {
         foreach (is_array($values) ? $values : array() as $value) {
-            $at = itgrix_gen_ff884d4d_moment($value, $zone);
+            $at = itgrix_gen_0e7550ea_moment($value, $zone);
             if ($at !== null) {
                 return $at;
             }
         }
         return itgrix_gen_ca70e8fe_now();
     }
-}
-if (!function_exists('itgrix_gen_290bb585_in_hours')) {
     // Is $at inside one of the windows on one of the days (a window past midnight: its start's day)?
-    function itgrix_gen_290bb585_in_hours($windows, $days, $zone, $at) {
-        $local = itgrix_gen_9ada6aa3_local_time($at, $zone);
+    function itgrix_gen_0e7550ea_in_hours($windows, $days, $zone, $at) {
+        $local = itgrix_gen_0e7550ea_local_time($at, $zone);
         $names = array(1 => 'mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun');
         foreach ($windows as $text) {
-            $window = itgrix_gen_4645d788_window($text);
+            $window = itgrix_gen_0e7550ea_window($text);
             $crosses = $window[1] <= $window[0];
             if ($local[1] >= $window[0] && ($crosses || $local[1] < $window[1])) {
                 $day = $local[0];
@@ -231,25 +205,13 @@ if (!function_exists('itgrix_gen_290bb585_in_hours')) {
         }
         return false;
     }
-}
-if (!function_exists('itgrix_gen_4645d788_window')) {
     // A window as the spec writes it ("19:00-09:00", always two digits) in minutes of the day.
-    function itgrix_gen_4645d788_window($text) {
+    function itgrix_gen_0e7550ea_window($text) {
         return array((int) substr($text, 0, 2) * 60 + (int) substr($text, 3, 2),
             (int) substr($text, 6, 2) * 60 + (int) substr($text, 9, 2));
     }
-}
-if (!function_exists('itgrix_gen_b0cd465a_log')) {
-    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
-    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
-        $line = 'itgrix-gen[' . $name . ']: ' . $message;
-        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
-        return $answer;
-    }
-}
-if (!function_exists('itgrix_gen_13a0033c_collect')) {
     // A key's values as texts from the field table's sources: dir, star, pick, every, list
-    function itgrix_gen_13a0033c_collect($params, $sources, $direction) {
+    function itgrix_gen_0e7550ea_collect($params, $sources, $direction) {
         $found = array();
         $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
         foreach ($sources as $source) {
@@ -286,95 +248,85 @@ if (!function_exists('itgrix_gen_13a0033c_collect')) {
         }
         return $found;
     }
-}
-if (!function_exists('itgrix_gen_28284a3f_at')) {
     // Values of one input path as non-empty texts (a `field:` condition, a {call_full.*} placeholder).
-    function itgrix_gen_28284a3f_at($params, $path) {
-        return itgrix_gen_13a0033c_collect($params, array(array('path' => $path)), array());
+    function itgrix_gen_0e7550ea_at($params, $path) {
+        return itgrix_gen_0e7550ea_collect($params, array(array('path' => $path)), array());
     }
-}
-if (!function_exists('itgrix_gen_35e1b9d1_zone')) {
     // "Europe/Moscow": UTC offsets from the tz database, 2020-2040
-    function itgrix_gen_35e1b9d1_zone() {
+    function itgrix_gen_0e7550ea_zone() {
         return array(10800, array(), array(), 2240611200);
     }
-}
-if (!function_exists('itgrix_gen_448da102_answered')) {
-    function itgrix_gen_448da102_answered($params, $name = null) {
-        $values = itgrix_gen_13a0033c_collect($params, array(array('path' => 'call_full.channel.was_answered')), array());
+    function itgrix_gen_0e7550ea_answered($params, $name = null) {
+        $values = itgrix_gen_0e7550ea_collect($params, array(array('path' => 'call_full.channel.was_answered')), array());
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_ed651995_seen($values, $params, $name, 'answered', 'call_full.channel.was_answered', null, array());
+            : itgrix_gen_0e7550ea_seen($values, $params, $name, 'answered', 'call_full.channel.was_answered', null, array());
     }
-}
-if (!function_exists('itgrix_gen_6aea2a27_is_ivr')) {
-    function itgrix_gen_6aea2a27_is_ivr($params, $name = null) {
-        $values = itgrix_gen_13a0033c_collect($params, array(array('path' => 'call_full.is_ivr')), array());
+    function itgrix_gen_0e7550ea_is_ivr($params, $name = null) {
+        $values = itgrix_gen_0e7550ea_collect($params, array(array('path' => 'call_full.is_ivr')), array());
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_ed651995_seen($values, $params, $name, 'is_ivr', 'call_full.is_ivr', null, array());
+            : itgrix_gen_0e7550ea_seen($values, $params, $name, 'is_ivr', 'call_full.is_ivr', null, array());
     }
-}
-if (!function_exists('itgrix_gen_7c25c169_direction')) {
-    function itgrix_gen_7c25c169_direction($params) {
-        return itgrix_gen_13a0033c_collect($params, array(array('path' => 'call_full.channel.type')), array());
+    function itgrix_gen_0e7550ea_direction($params) {
+        return itgrix_gen_0e7550ea_collect($params, array(array('path' => 'call_full.channel.type')), array());
     }
-}
-if (!function_exists('itgrix_gen_82007e16_trunk')) {
-    function itgrix_gen_82007e16_trunk($params, $name = null) {
-        $values = itgrix_gen_13a0033c_collect($params, array(
+    function itgrix_gen_0e7550ea_trunk($params, $name = null) {
+        $values = itgrix_gen_0e7550ea_collect($params, array(
             array('path' => 'call_full.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
             array('path' => 'call_full.conversations.*.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
         ), array());
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_ed651995_seen($values, $params, $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id', array('incoming', 'outgoing'), itgrix_gen_7c25c169_direction($params));
+            : itgrix_gen_0e7550ea_seen($values, $params, $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id', array('incoming', 'outgoing'), itgrix_gen_0e7550ea_direction($params));
     }
-}
-if (!function_exists('itgrix_gen_8a64229b_line')) {
-    function itgrix_gen_8a64229b_line($params, $name = null) {
-        $values = itgrix_gen_13a0033c_collect($params, array(
+    function itgrix_gen_0e7550ea_line($params, $name = null) {
+        $values = itgrix_gen_0e7550ea_collect($params, array(
             array('path' => 'LINE_NUMBER'),
             array('path' => 'call_full.channel.trunk', 'pick' => 'number|name|id'),
         ), array());
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_ed651995_seen($values, $params, $name, 'line', 'LINE_NUMBER, call_full.channel.trunk.number|name|id', array('incoming', 'outgoing'), itgrix_gen_7c25c169_direction($params));
+            : itgrix_gen_0e7550ea_seen($values, $params, $name, 'line', 'LINE_NUMBER, call_full.channel.trunk.number|name|id', array('incoming', 'outgoing'), itgrix_gen_0e7550ea_direction($params));
     }
-}
-if (!function_exists('itgrix_gen_ac7a0a00_stage')) {
-    function itgrix_gen_ac7a0a00_stage($params, $name = null) {
-        $values = itgrix_gen_13a0033c_collect($params, array(array('path' => 'call_stage')), array());
+    function itgrix_gen_0e7550ea_stage($params, $name = null) {
+        $values = itgrix_gen_0e7550ea_collect($params, array(array('path' => 'call_stage')), array());
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_ed651995_seen($values, $params, $name, 'stage', 'call_stage', null, array());
+            : itgrix_gen_0e7550ea_seen($values, $params, $name, 'stage', 'call_stage', null, array());
     }
-}
-if (!function_exists('itgrix_gen_ba49874c_direction')) {
-    function itgrix_gen_ba49874c_direction($params, $name = null) {
-        $values = itgrix_gen_13a0033c_collect($params, array(array('path' => 'call_full.channel.type')), array());
+    function itgrix_gen_0e7550ea_direction_2($params, $name = null) {
+        $values = itgrix_gen_0e7550ea_collect($params, array(array('path' => 'call_full.channel.type')), array());
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_ed651995_seen($values, $params, $name, 'direction', 'call_full.channel.type', null, array());
+            : itgrix_gen_0e7550ea_seen($values, $params, $name, 'direction', 'call_full.channel.type', null, array());
     }
-}
-if (!function_exists('itgrix_gen_befbc874_start_time')) {
-    function itgrix_gen_befbc874_start_time($params) {
-        return itgrix_gen_13a0033c_collect($params, array(
+    function itgrix_gen_0e7550ea_start_time($params) {
+        return itgrix_gen_0e7550ea_collect($params, array(
             array('path' => 'CALL_START_DATE'),
             array('path' => 'call_full.channel.start_time'),
         ), array());
     }
-}
-if (!function_exists('itgrix_gen_c499e550_client_phone')) {
-    function itgrix_gen_c499e550_client_phone($params, $name = null) {
-        $values = itgrix_gen_13a0033c_collect($params, array(
+    function itgrix_gen_0e7550ea_client_phone($params, $name = null) {
+        $values = itgrix_gen_0e7550ea_collect($params, array(
             array('path' => 'PHONE_NUMBER'),
             array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
             array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
-        ), itgrix_gen_7c25c169_direction($params));
+        ), itgrix_gen_0e7550ea_direction($params));
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_ed651995_seen($values, $params, $name, 'client_phone', 'PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten', array('incoming', 'outgoing'), itgrix_gen_7c25c169_direction($params));
+            : itgrix_gen_0e7550ea_seen($values, $params, $name, 'client_phone', 'PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten', array('incoming', 'outgoing'), itgrix_gen_0e7550ea_direction($params));
+    }
+    // "Asia/Vladivostok": UTC offsets from the tz database, 2020-2040
+    function itgrix_gen_0e7550ea_zone_2() {
+        return array(36000, array(), array(), 2240611200);
     }
 }
-if (!function_exists('itgrix_gen_db3c1f91_zone')) {
-    // "Asia/Vladivostok": UTC offsets from the tz database, 2020-2040
-    function itgrix_gen_db3c1f91_zone() {
-        return array(36000, array(), array(), 2240611200);
+if (!function_exists('itgrix_gen_ca70e8fe_now')) {
+    // The current time (the test harness defines this function first, with its pinned clock).
+    function itgrix_gen_ca70e8fe_now() {
+        return time();
+    }
+}
+if (!function_exists('itgrix_gen_b0cd465a_log')) {
+    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
+    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
+        $line = 'itgrix-gen[' . $name . ']: ' . $message;
+        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
+        return $answer;
     }
 }
 return itgrix_gen_need_registration_562a77a7(isset($params) ? $params : null);

@@ -6,16 +6,16 @@
 
 if (!function_exists('itgrix_gen_process_originate_params_562a77a7')) {
     function itgrix_gen_process_originate_params_562a77a7($params) {
-        return itgrix_gen_51de8720_originate_reply(itgrix_gen_5350eb8e_pick(
-            itgrix_gen_fa0e7661_unwrap($params),
+        return itgrix_gen_5edaac06_originate_reply(itgrix_gen_5edaac06_pick(
+            itgrix_gen_5edaac06_unwrap($params),
             array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')
         ));
     }
 }
 
-if (!function_exists('itgrix_gen_5350eb8e_pick')) {
+if (!function_exists('itgrix_gen_5edaac06_pick')) {
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_5350eb8e_pick($input, $keys) {
+    function itgrix_gen_5edaac06_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -24,24 +24,18 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
         }
         return $out;
     }
-}
-if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_dd1d38ed_reply($data) {
+    function itgrix_gen_5edaac06_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-}
-if (!function_exists('itgrix_gen_51de8720_originate_reply')) {
     // click-to-call's reply: request_data sent as {} (array() once decoded) goes back as {}, never [].
-    function itgrix_gen_51de8720_originate_reply($data) {
+    function itgrix_gen_5edaac06_originate_reply($data) {
         $empty = is_array($data) && isset($data['request_data']) && $data['request_data'] === array();
-        return itgrix_gen_dd1d38ed_reply($empty ? array_merge($data, array('request_data' => new stdClass())) : $data);
+        return itgrix_gen_5edaac06_reply($empty ? array_merge($data, array('request_data' => new stdClass())) : $data);
     }
-}
-if (!function_exists('itgrix_gen_fa0e7661_unwrap')) {
     // process_originate_params may receive its input wrapped as {"params": {...}} or flat.
-    function itgrix_gen_fa0e7661_unwrap($params) {
+    function itgrix_gen_5edaac06_unwrap($params) {
         return is_array($params) && isset($params['params']) && is_array($params['params']) ? $params['params'] : $params;
     }
 }

@@ -6,16 +6,16 @@
 
 if (!function_exists('itgrix_gen_process_record_file_path_b2c01c8a')) {
     function itgrix_gen_process_record_file_path_b2c01c8a($params) {
-        return itgrix_gen_dd1d38ed_reply(itgrix_gen_1950ef69_omit(
+        return itgrix_gen_de548ca0_reply(itgrix_gen_de548ca0_omit(
             $params,
             array('call_full', 'call_stage', 'call', 'conversation')
         ));
     }
 }
 
-if (!function_exists('itgrix_gen_1950ef69_omit')) {
+if (!function_exists('itgrix_gen_de548ca0_omit')) {
     // Every key of the input except the context the connector adds (call_full, call_stage...).
-    function itgrix_gen_1950ef69_omit($input, $keys) {
+    function itgrix_gen_de548ca0_omit($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $input : array() as $key => $value) {
             if (!in_array((string) $key, $keys, true)) {
@@ -24,10 +24,8 @@ if (!function_exists('itgrix_gen_1950ef69_omit')) {
         }
         return $out;
     }
-}
-if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_dd1d38ed_reply($data) {
+    function itgrix_gen_de548ca0_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }

@@ -7,34 +7,34 @@
 if (!function_exists('itgrix_gen_process_final_params_4451df57')) {
     function itgrix_gen_process_final_params_4451df57($params) {
         $name = 'process_final_params:kazakhstan';
-        $data = itgrix_gen_5350eb8e_pick(
+        $data = itgrix_gen_d78e28b0_pick(
             $params,
             array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID')
         );
-        $fallback = itgrix_gen_dd1d38ed_reply($data);
+        $fallback = itgrix_gen_d78e28b0_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // final_params.rules[0]: start time is in the schedule "office" ("Asia/Almaty")
-            if (itgrix_gen_fcc05bb7_in_schedule(
-                itgrix_gen_2b9c0027_schedule(),
-                itgrix_gen_4d3ab833_calendar(),
-                itgrix_gen_981217cb_zone(),
-                itgrix_gen_e535d2bd_started(itgrix_gen_7c25d73a_start_time($params), itgrix_gen_981217cb_zone())
+            if (itgrix_gen_d78e28b0_in_schedule(
+                itgrix_gen_d78e28b0_schedule(),
+                itgrix_gen_d78e28b0_calendar(),
+                itgrix_gen_d78e28b0_zone(),
+                itgrix_gen_d78e28b0_started(itgrix_gen_d78e28b0_start_time($params), itgrix_gen_d78e28b0_zone())
             )) {
                 $data['ADD_TO_CHAT'] = 1;
             }
             // final_params.rules[1]: start time is in the schedule "night_desk" ("Asia/Almaty")
-            if (itgrix_gen_fcc05bb7_in_schedule(
-                itgrix_gen_790786dc_schedule(),
-                itgrix_gen_4d3ab833_calendar(),
-                itgrix_gen_981217cb_zone(),
-                itgrix_gen_e535d2bd_started(itgrix_gen_7c25d73a_start_time($params), itgrix_gen_981217cb_zone())
+            if (itgrix_gen_d78e28b0_in_schedule(
+                itgrix_gen_d78e28b0_schedule_2(),
+                itgrix_gen_d78e28b0_calendar(),
+                itgrix_gen_d78e28b0_zone(),
+                itgrix_gen_d78e28b0_started(itgrix_gen_d78e28b0_start_time($params), itgrix_gen_d78e28b0_zone())
             )) {
                 $data['USER_ID'] = 900;
             }
-            return itgrix_gen_dd1d38ed_reply($data);
+            return itgrix_gen_d78e28b0_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -43,15 +43,9 @@ if (!function_exists('itgrix_gen_process_final_params_4451df57')) {
     }
 }
 
-if (!function_exists('itgrix_gen_ca70e8fe_now')) {
-    // The current time (the test harness defines this function first, with its pinned clock).
-    function itgrix_gen_ca70e8fe_now() {
-        return time();
-    }
-}
-if (!function_exists('itgrix_gen_90fee3f2_past_range')) {
+if (!function_exists('itgrix_gen_d78e28b0_past_range')) {
     // A call past the range of data written into the file at generation: said once per process.
-    function itgrix_gen_90fee3f2_past_range($what, $last) {
+    function itgrix_gen_d78e28b0_past_range($what, $last) {
         static $said = array();
         if (!isset($said[$what])) {
             $said[$what] = true;
@@ -59,20 +53,16 @@ if (!function_exists('itgrix_gen_90fee3f2_past_range')) {
                 . ' written into this file; the answer may be wrong: render the files again with a newer itgrix-gen');
         }
     }
-}
-if (!function_exists('itgrix_gen_9ada6aa3_local_time')) {
     // Weekday, minute of the day, date and local timestamp at $at from the zone's offsets in the file.
-    function itgrix_gen_9ada6aa3_local_time($at, $zone) {
-        $local = $at + itgrix_gen_3fc6c4b9_zone_offset($at, $zone);
+    function itgrix_gen_d78e28b0_local_time($at, $zone) {
+        $local = $at + itgrix_gen_d78e28b0_zone_offset($at, $zone);
         return array((int) gmdate('N', $local), (int) gmdate('G', $local) * 60 + (int) gmdate('i', $local),
             gmdate('Y-m-d', $local), $local);
     }
-}
-if (!function_exists('itgrix_gen_3fc6c4b9_zone_offset')) {
     // The zone's UTC offset at $at (past the data written into the file: the last, said once).
-    function itgrix_gen_3fc6c4b9_zone_offset($at, $zone) {
+    function itgrix_gen_d78e28b0_zone_offset($at, $zone) {
         if (isset($zone[3]) && $at >= $zone[3]) {
-            itgrix_gen_90fee3f2_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
+            itgrix_gen_d78e28b0_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
         }
         $offset = $zone[0];
         foreach ($zone[1] as $i => $change) {
@@ -83,10 +73,8 @@ if (!function_exists('itgrix_gen_3fc6c4b9_zone_offset')) {
         }
         return $offset;
     }
-}
-if (!function_exists('itgrix_gen_ff884d4d_moment')) {
     // A date-time of the call data as a Unix time, read in the spec's zone unless it names its own.
-    function itgrix_gen_ff884d4d_moment($value, $zone) {
+    function itgrix_gen_d78e28b0_moment($value, $zone) {
         $text = is_string($value) || is_int($value) ? trim((string) $value) : '';
         if (preg_match('/^[0-9]{9,11}$/', $text)) {
             return (int) $text;
@@ -103,37 +91,31 @@ if (!function_exists('itgrix_gen_ff884d4d_moment')) {
             return $m[7] === 'Z' ? $wall : $wall - $sign * ((int) substr($digits, 0, 2) * 3600 + (int) substr($digits, 2, 2) * 60);
         }
         // Local wall time to a moment: the offset in force then (asked twice, for a change in between).
-        return $wall - itgrix_gen_3fc6c4b9_zone_offset($wall - itgrix_gen_3fc6c4b9_zone_offset($wall, $zone), $zone);
+        return $wall - itgrix_gen_d78e28b0_zone_offset($wall - itgrix_gen_d78e28b0_zone_offset($wall, $zone), $zone);
     }
-}
-if (!function_exists('itgrix_gen_e535d2bd_started')) {
     // The moment the call started (CALL_START_DATE, the channel's start_time), else now.
-    function itgrix_gen_e535d2bd_started($values, $zone) {
+    function itgrix_gen_d78e28b0_started($values, $zone) {
         foreach (is_array($values) ? $values : array() as $value) {
-            $at = itgrix_gen_ff884d4d_moment($value, $zone);
+            $at = itgrix_gen_d78e28b0_moment($value, $zone);
             if ($at !== null) {
                 return $at;
             }
         }
         return itgrix_gen_ca70e8fe_now();
     }
-}
-if (!function_exists('itgrix_gen_4645d788_window')) {
     // A window as the spec writes it ("19:00-09:00", always two digits) in minutes of the day.
-    function itgrix_gen_4645d788_window($text) {
+    function itgrix_gen_d78e28b0_window($text) {
         return array((int) substr($text, 0, 2) * 60 + (int) substr($text, 3, 2),
             (int) substr($text, 6, 2) * 60 + (int) substr($text, 9, 2));
     }
-}
-if (!function_exists('itgrix_gen_fcc05bb7_in_schedule')) {
     // Is the moment $at inside a named schedule ($days: "mon".."sun" => windows "09:00-18:00") with the
     // calendar ('off': days off, 'work': days worked although off, with Monday's hours; "Y-m-d" dates,
     // "m-d" days of every year)?  A window that crosses midnight belongs to the day it starts, so the
     // early hours also look at yesterday's windows.
-    function itgrix_gen_fcc05bb7_in_schedule($days, $calendar, $zone, $at) {
-        $now = itgrix_gen_9ada6aa3_local_time($at, $zone);
+    function itgrix_gen_d78e28b0_in_schedule($days, $calendar, $zone, $at) {
+        $now = itgrix_gen_d78e28b0_local_time($at, $zone);
         if (isset($calendar['years']) && (int) substr($now[2], 0, 4) > $calendar['years'][1]) {
-            itgrix_gen_90fee3f2_past_range('public holidays', $calendar['years'][1]);
+            itgrix_gen_d78e28b0_past_range('public holidays', $calendar['years'][1]);
         }
         for ($back = 0; $back < 2; $back++) {
             $date = gmdate('Y-m-d', $now[3] - $back * 86400); // today, then yesterday (local calendar)
@@ -141,7 +123,7 @@ if (!function_exists('itgrix_gen_fcc05bb7_in_schedule')) {
             $day = array_intersect($dates, $calendar['work']) ? 'mon'
                 : (array_intersect($dates, $calendar['off']) ? '' : strtolower(gmdate('D', $now[3] - $back * 86400)));
             foreach (isset($days[$day]) ? $days[$day] : array() as $text) {
-                $window = itgrix_gen_4645d788_window($text);
+                $window = itgrix_gen_d78e28b0_window($text);
                 $crosses = $window[1] <= $window[0];
                 if ($back === 0 ? $now[1] >= $window[0] && ($crosses || $now[1] < $window[1])
                     : $crosses && $now[1] < $window[1]) {
@@ -151,10 +133,8 @@ if (!function_exists('itgrix_gen_fcc05bb7_in_schedule')) {
         }
         return false;
     }
-}
-if (!function_exists('itgrix_gen_5350eb8e_pick')) {
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_5350eb8e_pick($input, $keys) {
+    function itgrix_gen_d78e28b0_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -163,25 +143,13 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
         }
         return $out;
     }
-}
-if (!function_exists('itgrix_gen_b0cd465a_log')) {
-    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
-    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
-        $line = 'itgrix-gen[' . $name . ']: ' . $message;
-        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
-        return $answer;
-    }
-}
-if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_dd1d38ed_reply($data) {
+    function itgrix_gen_d78e28b0_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-}
-if (!function_exists('itgrix_gen_2b9c0027_schedule')) {
     // schedule "office": the day => its windows
-    function itgrix_gen_2b9c0027_schedule() {
+    function itgrix_gen_d78e28b0_schedule() {
         return array(
             'mon' => array('09:00-18:00'),
             'tue' => array('09:00-18:00'),
@@ -191,10 +159,8 @@ if (!function_exists('itgrix_gen_2b9c0027_schedule')) {
             'sat' => array('10:00-14:00'),
         );
     }
-}
-if (!function_exists('itgrix_gen_4d3ab833_calendar')) {
     // the calendar: public holidays of "KZ", the spec's own days (2025-2032; m-d: every year)
-    function itgrix_gen_4d3ab833_calendar() {
+    function itgrix_gen_d78e28b0_calendar() {
         return array(
             'off' => array(
                 '2025-01-01', '2025-01-02', '2025-01-03', '2025-01-07', '2025-03-08', '2025-03-10', '2025-03-21',
@@ -224,10 +190,8 @@ if (!function_exists('itgrix_gen_4d3ab833_calendar')) {
             'years' => array(2025, 2032),
         );
     }
-}
-if (!function_exists('itgrix_gen_790786dc_schedule')) {
     // schedule "night_desk": the day => its windows
-    function itgrix_gen_790786dc_schedule() {
+    function itgrix_gen_d78e28b0_schedule_2() {
         return array(
             'mon' => array('22:00-02:00'),
             'tue' => array('22:00-02:00'),
@@ -236,24 +200,18 @@ if (!function_exists('itgrix_gen_790786dc_schedule')) {
             'fri' => array('22:00-02:00'),
         );
     }
-}
-if (!function_exists('itgrix_gen_7c25d73a_start_time')) {
-    function itgrix_gen_7c25d73a_start_time($params) {
-        return itgrix_gen_9f721100_collect($params, array(
+    function itgrix_gen_d78e28b0_start_time($params) {
+        return itgrix_gen_d78e28b0_collect($params, array(
             array('path' => 'CALL_START_DATE'),
             array('path' => 'call_full.channel.start_time'),
         ), array());
     }
-}
-if (!function_exists('itgrix_gen_981217cb_zone')) {
     // "Asia/Almaty": UTC offsets from the tz database, 2020-2040
-    function itgrix_gen_981217cb_zone() {
+    function itgrix_gen_d78e28b0_zone() {
         return array(21600, array(1709229600), array(18000), 2240611200);
     }
-}
-if (!function_exists('itgrix_gen_9f721100_collect')) {
     // A key's values as texts from the field table's sources: plain paths
-    function itgrix_gen_9f721100_collect($params, $sources, $direction) {
+    function itgrix_gen_d78e28b0_collect($params, $sources, $direction) {
         $found = array();
         foreach ($sources as $source) {
             $level = array($params);
@@ -275,6 +233,20 @@ if (!function_exists('itgrix_gen_9f721100_collect')) {
             }
         }
         return $found;
+    }
+}
+if (!function_exists('itgrix_gen_ca70e8fe_now')) {
+    // The current time (the test harness defines this function first, with its pinned clock).
+    function itgrix_gen_ca70e8fe_now() {
+        return time();
+    }
+}
+if (!function_exists('itgrix_gen_b0cd465a_log')) {
+    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
+    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
+        $line = 'itgrix-gen[' . $name . ']: ' . $message;
+        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
+        return $answer;
     }
 }
 return itgrix_gen_process_final_params_4451df57(isset($params) ? $params : null);

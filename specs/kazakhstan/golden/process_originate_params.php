@@ -7,18 +7,18 @@
 if (!function_exists('itgrix_gen_process_originate_params_4451df57')) {
     function itgrix_gen_process_originate_params_4451df57($params) {
         $name = 'process_originate_params:kazakhstan';
-        $data = itgrix_gen_5350eb8e_pick(
-            itgrix_gen_fa0e7661_unwrap($params),
+        $data = itgrix_gen_62d7be41_pick(
+            itgrix_gen_62d7be41_unwrap($params),
             array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')
         );
-        $fallback = itgrix_gen_51de8720_originate_reply($data);
+        $fallback = itgrix_gen_62d7be41_originate_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             if (isset($data['extension']) && is_string($data['extension'])) {
                 // originate: format e164, region KZ
-                $data['extension'] = itgrix_gen_d6808baf_phone_e164($data['extension'], array(
+                $data['extension'] = itgrix_gen_62d7be41_phone_e164($data['extension'], array(
                     'cc' => '7', 'idd' => '~^(?:810)~u', 'npp' => '~^(?:8)~u', 'npt' => null,
                     'general' => '~^(?:8\\d{13}|[78]\\d{9})$~u', 'lengths' => array(10, 14),
                     'local' => array(5, 6, 7), 'internal' => 9, 'formats' => array(), 'strict' => true,
@@ -43,19 +43,19 @@ if (!function_exists('itgrix_gen_process_originate_params_4451df57')) {
             }
             // originate.rules[0]: number_type is "mobile"
             if (array_intersect(
-                itgrix_gen_52b35fb5_number_types(itgrix_gen_c969d04c_client_phone($params)),
+                itgrix_gen_62d7be41_number_types(itgrix_gen_62d7be41_client_phone($params)),
                 array('mobile')
             )) {
                 $data['context'] = 'from-crm-mobile';
             }
             // originate.rules[1]: client_phone matches "^\\+7727" (as sent or as written)
-            if (itgrix_gen_41783fec_matches(
-                itgrix_gen_dfcd8186_client_phones(itgrix_gen_c969d04c_client_phone($params, $name)),
+            if (itgrix_gen_62d7be41_matches(
+                itgrix_gen_62d7be41_client_phones(itgrix_gen_62d7be41_client_phone($params, $name)),
                 array('~^\\+7727~u')
             )) {
                 $data['context'] = 'from-crm-almaty';
             }
-            return itgrix_gen_51de8720_originate_reply($data);
+            return itgrix_gen_62d7be41_originate_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -64,9 +64,9 @@ if (!function_exists('itgrix_gen_process_originate_params_4451df57')) {
     }
 }
 
-if (!function_exists('itgrix_gen_ed651995_seen')) {
+if (!function_exists('itgrix_gen_62d7be41_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_ed651995_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
+    function itgrix_gen_62d7be41_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -80,59 +80,49 @@ if (!function_exists('itgrix_gen_ed651995_seen')) {
         }
         return $values;
     }
-}
-if (!function_exists('itgrix_gen_41783fec_matches')) {
     // Does any of the values match one of the patterns?
-    function itgrix_gen_41783fec_matches($values, $patterns) {
+    function itgrix_gen_62d7be41_matches($values, $patterns) {
         foreach ($values as $value) {
             foreach ($patterns as $pattern) {
-                if (itgrix_gen_8ad8f85f_preg_match($pattern, $value)) {
+                if (itgrix_gen_62d7be41_preg_match($pattern, $value)) {
                     return true;
                 }
             }
         }
         return false;
     }
-}
-if (!function_exists('itgrix_gen_8ad8f85f_preg_match')) {
     // A pattern that fails at run time (a PCRE limit, bad UTF-8) is a non-match, said on stderr.
-    function itgrix_gen_8ad8f85f_preg_match($pattern, $subject) {
+    function itgrix_gen_62d7be41_preg_match($pattern, $subject) {
         if (!is_string($subject)) {
             return false;
         }
         $result = @preg_match($pattern, $subject);
         if ($result === false) {
-            itgrix_gen_2f4584ad_preg_failed($pattern);
+            itgrix_gen_62d7be41_preg_failed($pattern);
         }
         return $result === 1;
     }
-}
-if (!function_exists('itgrix_gen_2b7d5e2c_preg_replace')) {
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_2b7d5e2c_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_62d7be41_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
         if (!is_string($result)) {
-            itgrix_gen_2f4584ad_preg_failed($pattern);
+            itgrix_gen_62d7be41_preg_failed($pattern);
             return $subject;
         }
         return $result;
     }
-}
-if (!function_exists('itgrix_gen_2f4584ad_preg_failed')) {
-    function itgrix_gen_2f4584ad_preg_failed($pattern) {
+    function itgrix_gen_62d7be41_preg_failed($pattern) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = function_exists('preg_last_error') ? preg_last_error() : 0;
         $why = isset($codes[$code]) ? $codes[$code] : 'error ' . $code;
         itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
     }
-}
-if (!function_exists('itgrix_gen_5350eb8e_pick')) {
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_5350eb8e_pick($input, $keys) {
+    function itgrix_gen_62d7be41_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -141,18 +131,8 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
         }
         return $out;
     }
-}
-if (!function_exists('itgrix_gen_b0cd465a_log')) {
-    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
-    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
-        $line = 'itgrix-gen[' . $name . ']: ' . $message;
-        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
-        return $answer;
-    }
-}
-if (!function_exists('itgrix_gen_1652298a_phone_unicode')) {
     // libphonenumber's Unicode separators as spaces, full-width and Arabic-Indic digits as ASCII.
-    function itgrix_gen_1652298a_phone_unicode() {
+    function itgrix_gen_62d7be41_phone_unicode() {
         $map = array("\xEF\xBC\x8B" => '+');
         foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 E383BC '
             . 'EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E') as $hex) {
@@ -163,22 +143,18 @@ if (!function_exists('itgrix_gen_1652298a_phone_unicode')) {
         }
         return $map;
     }
-}
-if (!function_exists('itgrix_gen_d6808baf_phone_e164')) {
     // The number in E.164 (without the "+" when !$plus); what is not a number stays as it is.
-    function itgrix_gen_d6808baf_phone_e164($phone, $meta, $plus) {
-        $parsed = itgrix_gen_662628ab_phone_parse($phone, $meta);
+    function itgrix_gen_62d7be41_phone_e164($phone, $meta, $plus) {
+        $parsed = itgrix_gen_62d7be41_phone_parse($phone, $meta);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
-}
-if (!function_exists('itgrix_gen_662628ab_phone_parse')) {
     // array(calling code, national number, region) or null: libphonenumber's parse for the spec's region.
-    function itgrix_gen_662628ab_phone_parse($phone, $meta) {
+    function itgrix_gen_62d7be41_phone_parse($phone, $meta) {
         if (!is_string($phone)) {
             return null;
         }
         // A number pasted from a web page: Unicode separators (no-break space, U+2011...) and digits as ASCII.
-        $text = trim(preg_match('/[\xC2-\xEF]/', $phone) ? strtr($phone, itgrix_gen_1652298a_phone_unicode()) : $phone);
+        $text = trim(preg_match('/[\xC2-\xEF]/', $phone) ? strtr($phone, itgrix_gen_62d7be41_phone_unicode()) : $phone);
         // Digits, the usual separators, one leading "+"; letters, "*", "#", an extension: not rewritten.
         if (!preg_match('/^\+?[0-9 \-.()\/~]+$/', $text) || !preg_match('/[0-9]/', $text)) {
             return null;
@@ -209,10 +185,10 @@ if (!function_exists('itgrix_gen_662628ab_phone_parse')) {
         } else {
             $national = $digits;
             if (strpos($digits, $cc) === 0) {
-                $candidate = itgrix_gen_abfc0a13_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
-                if ((!itgrix_gen_a16fbf14_full_match($meta['general'], $digits)
-                    && itgrix_gen_a16fbf14_full_match($meta['general'], $candidate))
-                    || itgrix_gen_9072528e_phone_length($digits, $meta) === 'long') {
+                $candidate = itgrix_gen_62d7be41_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
+                if ((!itgrix_gen_62d7be41_full_match($meta['general'], $digits)
+                    && itgrix_gen_62d7be41_full_match($meta['general'], $candidate))
+                    || itgrix_gen_62d7be41_phone_length($digits, $meta) === 'long') {
                     $national = $candidate;
                     $international = true;
                 }
@@ -220,45 +196,39 @@ if (!function_exists('itgrix_gen_662628ab_phone_parse')) {
         }
         // With its calling code, read as the code's main region's ("+44 ..." in a Guernsey spec: British).
         $read = $international && $meta['intl'] !== null ? array_merge($meta, $meta['intl']) : $meta;
-        $stripped = itgrix_gen_abfc0a13_phone_strip_prefix($national, $read);
-        if (itgrix_gen_9072528e_phone_length($stripped, $read) === 'ok') {
+        $stripped = itgrix_gen_62d7be41_phone_strip_prefix($national, $read);
+        if (itgrix_gen_62d7be41_phone_length($stripped, $read) === 'ok') {
             $national = $stripped;
         }
         if (!$meta['strict']) {
-            return itgrix_gen_9072528e_phone_length($national, $meta) === 'ok' ? array($cc, $national, null) : null;
+            return itgrix_gen_62d7be41_phone_length($national, $meta) === 'ok' ? array($cc, $national, null) : null;
         }
         // Valid in no region of the calling code: null (kept as it arrived); another region's ("+7 495" in
         // a Kazakh spec) is valid like the region's own.
-        $region = itgrix_gen_debe518d_phone_region($cc, $national, $meta['regions']);
+        $region = itgrix_gen_62d7be41_phone_region($cc, $national, $meta['regions']);
         return $region === null ? null : array($cc, $national, $region);
     }
-}
-if (!function_exists('itgrix_gen_debe518d_phone_region')) {
     // The region whose plan makes the national number valid (getRegionCodeForNumber); null: none.
-    function itgrix_gen_debe518d_phone_region($cc, $national, $regions) {
+    function itgrix_gen_62d7be41_phone_region($cc, $national, $regions) {
         foreach ($regions as $row) {
             if ($row[1] !== $cc) {
                 continue;
             }
             if ($row[2] !== null) {
                 if (preg_match($row[2], $national)) {
-                    return itgrix_gen_a16fbf14_full_match($row[3], $national) ? $row[0] : null;
+                    return itgrix_gen_62d7be41_full_match($row[3], $national) ? $row[0] : null;
                 }
-            } elseif (itgrix_gen_a16fbf14_full_match($row[3], $national)) {
+            } elseif (itgrix_gen_62d7be41_full_match($row[3], $national)) {
                 return $row[0];
             }
         }
         return null;
     }
-}
-if (!function_exists('itgrix_gen_a16fbf14_full_match')) {
-    function itgrix_gen_a16fbf14_full_match($pattern, $text) {
+    function itgrix_gen_62d7be41_full_match($pattern, $text) {
         return is_string($text) && preg_match($pattern, $text) === 1;
     }
-}
-if (!function_exists('itgrix_gen_9072528e_phone_length')) {
     // 'ok' | 'short' | 'long' | 'local' | 'invalid', as libphonenumber's testNumberLength.
-    function itgrix_gen_9072528e_phone_length($number, $meta) {
+    function itgrix_gen_62d7be41_phone_length($number, $meta) {
         $length = strlen($number);
         if (in_array($length, $meta['lengths'], true)) {
             return 'ok';
@@ -274,46 +244,42 @@ if (!function_exists('itgrix_gen_9072528e_phone_length')) {
         }
         return 'invalid';
     }
-}
-if (!function_exists('itgrix_gen_abfc0a13_phone_strip_prefix')) {
     // libphonenumber's maybeStripNationalPrefixAndCarrierCode.
-    function itgrix_gen_abfc0a13_phone_strip_prefix($number, $meta) {
+    function itgrix_gen_62d7be41_phone_strip_prefix($number, $meta) {
         if ($number === '' || $meta['npp'] === null) {
             return $number;
         }
         if (!preg_match($meta['npp'], $number, $m)) {
             return $number;
         }
-        $viable = itgrix_gen_a16fbf14_full_match($meta['general'], $number);
+        $viable = itgrix_gen_62d7be41_full_match($meta['general'], $number);
         $groups = count($m) - 1;
         if ($meta['npt'] === null || $groups < 1 || !isset($m[$groups]) || $m[$groups] === '') {
             $rest = (string) substr($number, strlen($m[0]));
-            if ($viable && !itgrix_gen_a16fbf14_full_match($meta['general'], $rest)) {
+            if ($viable && !itgrix_gen_62d7be41_full_match($meta['general'], $rest)) {
                 return $number;
             }
             return $rest;
         }
-        $transformed = itgrix_gen_2b7d5e2c_preg_replace($meta['npp'], $meta['npt'], $number);
-        if ($viable && !itgrix_gen_a16fbf14_full_match($meta['general'], $transformed)) {
+        $transformed = itgrix_gen_62d7be41_preg_replace($meta['npp'], $meta['npt'], $number);
+        if ($viable && !itgrix_gen_62d7be41_full_match($meta['general'], $transformed)) {
             return $number;
         }
         return $transformed;
     }
-}
-if (!function_exists('itgrix_gen_ee11e9d3_number_types')) {
     // The types of the numbers among $values, as libphonenumber's getNumberType says by the plan of
     // the region each belongs to among those of the spec's calling code ($types: region => patterns
     // copied at generation time, in its order: the first types exclude the rest): 'mobile' and/or
     // 'fixed_line' (both where the region cannot tell them apart), 'toll_free', 'premium_rate',
     // 'voip'; 'unknown' for anything else, a number of another calling code or no valid one included.
-    function itgrix_gen_ee11e9d3_number_types($values, $meta, $types) {
+    function itgrix_gen_62d7be41_number_types_2($values, $meta, $types) {
         $out = array();
         foreach (is_array($values) ? $values : array() as $value) {
-            $parsed = itgrix_gen_662628ab_phone_parse($value, $meta);
+            $parsed = itgrix_gen_62d7be41_phone_parse($value, $meta);
             $found = array();
             if ($parsed !== null && $parsed[0] === $meta['cc'] && is_string($parsed[2]) && isset($types[$parsed[2]])) {
                 foreach ($types[$parsed[2]] as $type) {
-                    if (itgrix_gen_a16fbf14_full_match($type[1], $parsed[1])) {
+                    if (itgrix_gen_62d7be41_full_match($type[1], $parsed[1])) {
                         $found[] = $type[0];
                         if ($type[0] !== 'fixed_line' && $type[0] !== 'mobile') {
                             break;
@@ -327,41 +293,31 @@ if (!function_exists('itgrix_gen_ee11e9d3_number_types')) {
         }
         return count($out) > 0 ? $out : array('unknown');
     }
-}
-if (!function_exists('itgrix_gen_420ae890_phones_e164')) {
     // Each of $values in E.164 for the region (numbers it does not recognise stay as they are).
-    function itgrix_gen_420ae890_phones_e164($values, $meta) {
+    function itgrix_gen_62d7be41_phones_e164($values, $meta) {
         $out = array();
         foreach (is_array($values) ? $values : array() as $value) {
-            $out[] = itgrix_gen_d6808baf_phone_e164($value, $meta, true);
+            $out[] = itgrix_gen_62d7be41_phone_e164($value, $meta, true);
         }
         return $out;
     }
-}
-if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_dd1d38ed_reply($data) {
+    function itgrix_gen_62d7be41_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-}
-if (!function_exists('itgrix_gen_51de8720_originate_reply')) {
     // click-to-call's reply: request_data sent as {} (array() once decoded) goes back as {}, never [].
-    function itgrix_gen_51de8720_originate_reply($data) {
+    function itgrix_gen_62d7be41_originate_reply($data) {
         $empty = is_array($data) && isset($data['request_data']) && $data['request_data'] === array();
-        return itgrix_gen_dd1d38ed_reply($empty ? array_merge($data, array('request_data' => new stdClass())) : $data);
+        return itgrix_gen_62d7be41_reply($empty ? array_merge($data, array('request_data' => new stdClass())) : $data);
     }
-}
-if (!function_exists('itgrix_gen_fa0e7661_unwrap')) {
     // process_originate_params may receive its input wrapped as {"params": {...}} or flat.
-    function itgrix_gen_fa0e7661_unwrap($params) {
+    function itgrix_gen_62d7be41_unwrap($params) {
         return is_array($params) && isset($params['params']) && is_array($params['params']) ? $params['params'] : $params;
     }
-}
-if (!function_exists('itgrix_gen_52b35fb5_number_types')) {
     // the types of the client's number, by the numbering plan of "KZ"
-    function itgrix_gen_52b35fb5_number_types($values) {
-        return itgrix_gen_ee11e9d3_number_types($values, array(
+    function itgrix_gen_62d7be41_number_types($values) {
+        return itgrix_gen_62d7be41_number_types_2($values, array(
             'cc' => '7', 'idd' => '~^(?:810)~u', 'npp' => '~^(?:8)~u', 'npt' => null,
             'general' => '~^(?:8\\d{13}|[78]\\d{9})$~u', 'lengths' => array(10, 14),
             'local' => array(5, 6, 7), 'internal' => 9, 'formats' => array(), 'strict' => true,
@@ -406,15 +362,11 @@ if (!function_exists('itgrix_gen_52b35fb5_number_types')) {
             ),
         ));
     }
-}
-if (!function_exists('itgrix_gen_b8da03c1_direction')) {
-    function itgrix_gen_b8da03c1_direction($params) {
-        return itgrix_gen_ba50b855_collect($params, array(array('path' => 'call_full.channel.type')), array());
+    function itgrix_gen_62d7be41_direction($params) {
+        return itgrix_gen_62d7be41_collect($params, array(array('path' => 'call_full.channel.type')), array());
     }
-}
-if (!function_exists('itgrix_gen_ba50b855_collect')) {
     // A key's values as texts from the field table's sources: dir, pick
-    function itgrix_gen_ba50b855_collect($params, $sources, $direction) {
+    function itgrix_gen_62d7be41_collect($params, $sources, $direction) {
         $found = array();
         $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
         foreach ($sources as $source) {
@@ -444,27 +396,23 @@ if (!function_exists('itgrix_gen_ba50b855_collect')) {
         }
         return $found;
     }
-}
-if (!function_exists('itgrix_gen_c969d04c_client_phone')) {
-    function itgrix_gen_c969d04c_client_phone($params, $name = null) {
-        $values = itgrix_gen_ba50b855_collect($params, array(
+    function itgrix_gen_62d7be41_client_phone($params, $name = null) {
+        $values = itgrix_gen_62d7be41_collect($params, array(
             array('path' => 'params.extension'),
             array('path' => 'extension'),
             array('path' => 'PHONE_NUMBER'),
             array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
             array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
-        ), itgrix_gen_b8da03c1_direction($params));
+        ), itgrix_gen_62d7be41_direction($params));
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_ed651995_seen($values, $params, $name, 'client_phone', 'params.extension, extension, PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten', array('incoming', 'outgoing'), itgrix_gen_b8da03c1_direction($params));
+            : itgrix_gen_62d7be41_seen($values, $params, $name, 'client_phone', 'params.extension, extension, PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten', array('incoming', 'outgoing'), itgrix_gen_62d7be41_direction($params));
     }
-}
-if (!function_exists('itgrix_gen_dfcd8186_client_phones')) {
     // the client's numbers as sent and in E.164, by the numbering plan of "KZ"
-    function itgrix_gen_dfcd8186_client_phones($values) {
+    function itgrix_gen_62d7be41_client_phones($values) {
         if (!is_array($values)) {
             return $values;
         }
-        return array_merge($values, itgrix_gen_420ae890_phones_e164($values, array(
+        return array_merge($values, itgrix_gen_62d7be41_phones_e164($values, array(
             'cc' => '7', 'idd' => '~^(?:810)~u', 'npp' => '~^(?:8)~u', 'npt' => null,
             'general' => '~^(?:8\\d{13}|[78]\\d{9})$~u', 'lengths' => array(10, 14),
             'local' => array(5, 6, 7), 'internal' => 9, 'formats' => array(), 'strict' => true,
@@ -483,6 +431,14 @@ if (!function_exists('itgrix_gen_dfcd8186_client_phones')) {
                 ),
             ),
         )));
+    }
+}
+if (!function_exists('itgrix_gen_b0cd465a_log')) {
+    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
+    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
+        $line = 'itgrix-gen[' . $name . ']: ' . $message;
+        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
+        return $answer;
     }
 }
 return itgrix_gen_process_originate_params_4451df57(isset($params) ? $params : null);

@@ -7,7 +7,7 @@
 if (!function_exists('itgrix_gen_process_registration_params_4451df57')) {
     function itgrix_gen_process_registration_params_4451df57($params) {
         $name = 'process_registration_params:kazakhstan';
-        $data = itgrix_gen_5350eb8e_pick(
+        $data = itgrix_gen_66900868_pick(
             $params,
             array(
                 'CALL_START_DATE',
@@ -20,30 +20,30 @@ if (!function_exists('itgrix_gen_process_registration_params_4451df57')) {
                 'USER_ID'
             )
         );
-        $fallback = itgrix_gen_dd1d38ed_reply($data);
+        $fallback = itgrix_gen_66900868_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // registration_params.rules[0]: start time is "09:00-18:00" on mon,tue,wed,thu,fri ("Asia/Almaty")
-            if (itgrix_gen_290bb585_in_hours(
+            if (itgrix_gen_66900868_in_hours(
                 array('09:00-18:00'),
                 array('mon', 'tue', 'wed', 'thu', 'fri'),
-                itgrix_gen_981217cb_zone(),
-                itgrix_gen_e535d2bd_started(itgrix_gen_7c25d73a_start_time($params), itgrix_gen_981217cb_zone())
+                itgrix_gen_66900868_zone(),
+                itgrix_gen_66900868_started(itgrix_gen_66900868_start_time($params), itgrix_gen_66900868_zone())
             )) {
                 $data['CRM_SOURCE'] = 'OFFICE';
             }
             // registration_params.rules[1]: start time is "22:00-06:00" ("Asia/Almaty")
-            if (itgrix_gen_290bb585_in_hours(
+            if (itgrix_gen_66900868_in_hours(
                 array('22:00-06:00'),
                 array(),
-                itgrix_gen_981217cb_zone(),
-                itgrix_gen_e535d2bd_started(itgrix_gen_7c25d73a_start_time($params), itgrix_gen_981217cb_zone())
+                itgrix_gen_66900868_zone(),
+                itgrix_gen_66900868_started(itgrix_gen_66900868_start_time($params), itgrix_gen_66900868_zone())
             )) {
                 $data['CRM_SOURCE'] = 'NIGHT';
             }
-            return itgrix_gen_dd1d38ed_reply($data);
+            return itgrix_gen_66900868_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -52,15 +52,9 @@ if (!function_exists('itgrix_gen_process_registration_params_4451df57')) {
     }
 }
 
-if (!function_exists('itgrix_gen_ca70e8fe_now')) {
-    // The current time (the test harness defines this function first, with its pinned clock).
-    function itgrix_gen_ca70e8fe_now() {
-        return time();
-    }
-}
-if (!function_exists('itgrix_gen_90fee3f2_past_range')) {
+if (!function_exists('itgrix_gen_66900868_past_range')) {
     // A call past the range of data written into the file at generation: said once per process.
-    function itgrix_gen_90fee3f2_past_range($what, $last) {
+    function itgrix_gen_66900868_past_range($what, $last) {
         static $said = array();
         if (!isset($said[$what])) {
             $said[$what] = true;
@@ -68,20 +62,16 @@ if (!function_exists('itgrix_gen_90fee3f2_past_range')) {
                 . ' written into this file; the answer may be wrong: render the files again with a newer itgrix-gen');
         }
     }
-}
-if (!function_exists('itgrix_gen_9ada6aa3_local_time')) {
     // Weekday, minute of the day, date and local timestamp at $at from the zone's offsets in the file.
-    function itgrix_gen_9ada6aa3_local_time($at, $zone) {
-        $local = $at + itgrix_gen_3fc6c4b9_zone_offset($at, $zone);
+    function itgrix_gen_66900868_local_time($at, $zone) {
+        $local = $at + itgrix_gen_66900868_zone_offset($at, $zone);
         return array((int) gmdate('N', $local), (int) gmdate('G', $local) * 60 + (int) gmdate('i', $local),
             gmdate('Y-m-d', $local), $local);
     }
-}
-if (!function_exists('itgrix_gen_3fc6c4b9_zone_offset')) {
     // The zone's UTC offset at $at (past the data written into the file: the last, said once).
-    function itgrix_gen_3fc6c4b9_zone_offset($at, $zone) {
+    function itgrix_gen_66900868_zone_offset($at, $zone) {
         if (isset($zone[3]) && $at >= $zone[3]) {
-            itgrix_gen_90fee3f2_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
+            itgrix_gen_66900868_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
         }
         $offset = $zone[0];
         foreach ($zone[1] as $i => $change) {
@@ -92,10 +82,8 @@ if (!function_exists('itgrix_gen_3fc6c4b9_zone_offset')) {
         }
         return $offset;
     }
-}
-if (!function_exists('itgrix_gen_ff884d4d_moment')) {
     // A date-time of the call data as a Unix time, read in the spec's zone unless it names its own.
-    function itgrix_gen_ff884d4d_moment($value, $zone) {
+    function itgrix_gen_66900868_moment($value, $zone) {
         $text = is_string($value) || is_int($value) ? trim((string) $value) : '';
         if (preg_match('/^[0-9]{9,11}$/', $text)) {
             return (int) $text;
@@ -112,28 +100,24 @@ if (!function_exists('itgrix_gen_ff884d4d_moment')) {
             return $m[7] === 'Z' ? $wall : $wall - $sign * ((int) substr($digits, 0, 2) * 3600 + (int) substr($digits, 2, 2) * 60);
         }
         // Local wall time to a moment: the offset in force then (asked twice, for a change in between).
-        return $wall - itgrix_gen_3fc6c4b9_zone_offset($wall - itgrix_gen_3fc6c4b9_zone_offset($wall, $zone), $zone);
+        return $wall - itgrix_gen_66900868_zone_offset($wall - itgrix_gen_66900868_zone_offset($wall, $zone), $zone);
     }
-}
-if (!function_exists('itgrix_gen_e535d2bd_started')) {
     // The moment the call started (CALL_START_DATE, the channel's start_time), else now.
-    function itgrix_gen_e535d2bd_started($values, $zone) {
+    function itgrix_gen_66900868_started($values, $zone) {
         foreach (is_array($values) ? $values : array() as $value) {
-            $at = itgrix_gen_ff884d4d_moment($value, $zone);
+            $at = itgrix_gen_66900868_moment($value, $zone);
             if ($at !== null) {
                 return $at;
             }
         }
         return itgrix_gen_ca70e8fe_now();
     }
-}
-if (!function_exists('itgrix_gen_290bb585_in_hours')) {
     // Is $at inside one of the windows on one of the days (a window past midnight: its start's day)?
-    function itgrix_gen_290bb585_in_hours($windows, $days, $zone, $at) {
-        $local = itgrix_gen_9ada6aa3_local_time($at, $zone);
+    function itgrix_gen_66900868_in_hours($windows, $days, $zone, $at) {
+        $local = itgrix_gen_66900868_local_time($at, $zone);
         $names = array(1 => 'mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun');
         foreach ($windows as $text) {
-            $window = itgrix_gen_4645d788_window($text);
+            $window = itgrix_gen_66900868_window($text);
             $crosses = $window[1] <= $window[0];
             if ($local[1] >= $window[0] && ($crosses || $local[1] < $window[1])) {
                 $day = $local[0];
@@ -148,17 +132,13 @@ if (!function_exists('itgrix_gen_290bb585_in_hours')) {
         }
         return false;
     }
-}
-if (!function_exists('itgrix_gen_4645d788_window')) {
     // A window as the spec writes it ("19:00-09:00", always two digits) in minutes of the day.
-    function itgrix_gen_4645d788_window($text) {
+    function itgrix_gen_66900868_window($text) {
         return array((int) substr($text, 0, 2) * 60 + (int) substr($text, 3, 2),
             (int) substr($text, 6, 2) * 60 + (int) substr($text, 9, 2));
     }
-}
-if (!function_exists('itgrix_gen_5350eb8e_pick')) {
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_5350eb8e_pick($input, $keys) {
+    function itgrix_gen_66900868_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -167,39 +147,23 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
         }
         return $out;
     }
-}
-if (!function_exists('itgrix_gen_b0cd465a_log')) {
-    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
-    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
-        $line = 'itgrix-gen[' . $name . ']: ' . $message;
-        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
-        return $answer;
-    }
-}
-if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_dd1d38ed_reply($data) {
+    function itgrix_gen_66900868_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-}
-if (!function_exists('itgrix_gen_7c25d73a_start_time')) {
-    function itgrix_gen_7c25d73a_start_time($params) {
-        return itgrix_gen_9f721100_collect($params, array(
+    function itgrix_gen_66900868_start_time($params) {
+        return itgrix_gen_66900868_collect($params, array(
             array('path' => 'CALL_START_DATE'),
             array('path' => 'call_full.channel.start_time'),
         ), array());
     }
-}
-if (!function_exists('itgrix_gen_981217cb_zone')) {
     // "Asia/Almaty": UTC offsets from the tz database, 2020-2040
-    function itgrix_gen_981217cb_zone() {
+    function itgrix_gen_66900868_zone() {
         return array(21600, array(1709229600), array(18000), 2240611200);
     }
-}
-if (!function_exists('itgrix_gen_9f721100_collect')) {
     // A key's values as texts from the field table's sources: plain paths
-    function itgrix_gen_9f721100_collect($params, $sources, $direction) {
+    function itgrix_gen_66900868_collect($params, $sources, $direction) {
         $found = array();
         foreach ($sources as $source) {
             $level = array($params);
@@ -221,6 +185,20 @@ if (!function_exists('itgrix_gen_9f721100_collect')) {
             }
         }
         return $found;
+    }
+}
+if (!function_exists('itgrix_gen_ca70e8fe_now')) {
+    // The current time (the test harness defines this function first, with its pinned clock).
+    function itgrix_gen_ca70e8fe_now() {
+        return time();
+    }
+}
+if (!function_exists('itgrix_gen_b0cd465a_log')) {
+    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
+    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
+        $line = 'itgrix-gen[' . $name . ']: ' . $message;
+        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
+        return $answer;
     }
 }
 return itgrix_gen_process_registration_params_4451df57(isset($params) ? $params : null);

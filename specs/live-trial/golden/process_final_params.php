@@ -8,22 +8,22 @@ if (!function_exists('itgrix_gen_process_final_params_aa3d9e0a_decide')) {
     // What the spec decides; $decided: the rule that decided (its spec path), default or fallback.
     function itgrix_gen_process_final_params_aa3d9e0a_decide($params, &$decided) {
         $name = 'process_final_params:live-trial';
-        $data = itgrix_gen_5350eb8e_pick(
+        $data = itgrix_gen_1544d5f0_pick(
             $params,
             array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID')
         );
-        $fallback = itgrix_gen_dd1d38ed_reply($data);
+        $fallback = itgrix_gen_1544d5f0_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             $decided = 'fallback';
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // final_params.rules[0]: trunk is "74957654321"
-            if (array_intersect(itgrix_gen_7b1abe04_trunk($params, $name), array('74957654321'))) {
+            if (array_intersect(itgrix_gen_1544d5f0_trunk($params, $name), array('74957654321'))) {
                 $decided = 'final_params.rules[0]';
                 $data['USER_ID'] = 12;
             }
-            return itgrix_gen_dd1d38ed_reply($data);
+            return itgrix_gen_1544d5f0_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -36,15 +36,15 @@ if (!function_exists('itgrix_gen_process_final_params_aa3d9e0a')) {
     function itgrix_gen_process_final_params_aa3d9e0a($params) {
         $decided = 'default';
         $reply = itgrix_gen_process_final_params_aa3d9e0a_decide($params, $decided);
-        itgrix_gen_c9d93f02_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_35e1b9d1_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_52a19a1a_redact', 'itgrix_gen_46419d17_redact_names'), 'daeb8da1beea'), 'process_final_params:live-trial', 'process_final_params', 'live-trial',
+        itgrix_gen_1544d5f0_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_1544d5f0_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_52a19a1a_redact', 'itgrix_gen_46419d17_redact_names'), 'e42a701f16ef'), 'process_final_params:live-trial', 'process_final_params', 'live-trial',
             $params, $reply, $decided, null);
         return $reply;
     }
 }
 
-if (!function_exists('itgrix_gen_ed651995_seen')) {
+if (!function_exists('itgrix_gen_1544d5f0_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_ed651995_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
+    function itgrix_gen_1544d5f0_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -58,16 +58,8 @@ if (!function_exists('itgrix_gen_ed651995_seen')) {
         }
         return $values;
     }
-}
-if (!function_exists('itgrix_gen_ca70e8fe_now')) {
-    // The current time (the test harness defines this function first, with its pinned clock).
-    function itgrix_gen_ca70e8fe_now() {
-        return time();
-    }
-}
-if (!function_exists('itgrix_gen_90fee3f2_past_range')) {
     // A call past the range of data written into the file at generation: said once per process.
-    function itgrix_gen_90fee3f2_past_range($what, $last) {
+    function itgrix_gen_1544d5f0_past_range($what, $last) {
         static $said = array();
         if (!isset($said[$what])) {
             $said[$what] = true;
@@ -75,12 +67,10 @@ if (!function_exists('itgrix_gen_90fee3f2_past_range')) {
                 . ' written into this file; the answer may be wrong: render the files again with a newer itgrix-gen');
         }
     }
-}
-if (!function_exists('itgrix_gen_3fc6c4b9_zone_offset')) {
     // The zone's UTC offset at $at (past the data written into the file: the last, said once).
-    function itgrix_gen_3fc6c4b9_zone_offset($at, $zone) {
+    function itgrix_gen_1544d5f0_zone_offset($at, $zone) {
         if (isset($zone[3]) && $at >= $zone[3]) {
-            itgrix_gen_90fee3f2_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
+            itgrix_gen_1544d5f0_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
         }
         $offset = $zone[0];
         foreach ($zone[1] as $i => $change) {
@@ -91,10 +81,8 @@ if (!function_exists('itgrix_gen_3fc6c4b9_zone_offset')) {
         }
         return $offset;
     }
-}
-if (!function_exists('itgrix_gen_5350eb8e_pick')) {
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_5350eb8e_pick($input, $keys) {
+    function itgrix_gen_1544d5f0_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -103,51 +91,35 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
         }
         return $out;
     }
-}
-if (!function_exists('itgrix_gen_b0cd465a_log')) {
-    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
-    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
-        $line = 'itgrix-gen[' . $name . ']: ' . $message;
-        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
-        return $answer;
-    }
-}
-if (!function_exists('itgrix_gen_77a9b082_json')) {
-    function itgrix_gen_77a9b082_json($value) {
+    function itgrix_gen_1544d5f0_json($value) {
         if (defined('JSON_UNESCAPED_UNICODE')) {
             return json_encode($value, JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES);
         }
         return json_encode($value);
     }
-}
-if (!function_exists('itgrix_gen_04b0d9a8_utf8_valid')) {
     // Is the text UTF-8 as json_encode takes it (also where PHP 5.2's PCRE lets bad forms through)?
-    function itgrix_gen_04b0d9a8_utf8_valid($text) {
+    function itgrix_gen_1544d5f0_utf8_valid($text) {
         return preg_match('//u', $text) === 1
             && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text);
     }
-}
-if (!function_exists('itgrix_gen_3f6027a6_utf8_clean')) {
     // Each byte that is not UTF-8 becomes U+FFFD (json_encode would fail and send an empty body);
     // valid UTF-8 comes back untouched.
-    function itgrix_gen_3f6027a6_utf8_clean($value) {
+    function itgrix_gen_1544d5f0_utf8_clean($value) {
         if (is_string($value)) {
-            return itgrix_gen_cd346e3a_utf8_mend($value, false);
+            return itgrix_gen_1544d5f0_utf8_mend($value, false);
         }
         if (!is_array($value)) {
             return $value;
         }
         $out = array();
         foreach ($value as $key => $member) {
-            $out[is_string($key) ? itgrix_gen_3f6027a6_utf8_clean($key) : $key] = itgrix_gen_3f6027a6_utf8_clean($member);
+            $out[is_string($key) ? itgrix_gen_1544d5f0_utf8_clean($key) : $key] = itgrix_gen_1544d5f0_utf8_clean($member);
         }
         return $out;
     }
-}
-if (!function_exists('itgrix_gen_cd346e3a_utf8_mend')) {
     // Bytes that are not UTF-8 replaced (U+FFFD, or %XX with $percent), in linear time.
-    function itgrix_gen_cd346e3a_utf8_mend($text, $percent) {
-        if (itgrix_gen_04b0d9a8_utf8_valid($text)) {
+    function itgrix_gen_1544d5f0_utf8_mend($text, $percent) {
+        if (itgrix_gen_1544d5f0_utf8_valid($text)) {
             return $text;
         }
         $out = '';
@@ -158,7 +130,7 @@ if (!function_exists('itgrix_gen_cd346e3a_utf8_mend')) {
                 $end--;
             }
             $piece = substr($text, $at, $end - $at);
-            if (itgrix_gen_04b0d9a8_utf8_valid($piece)) {
+            if (itgrix_gen_1544d5f0_utf8_valid($piece)) {
                 $out .= $piece;
                 continue;
             }
@@ -174,17 +146,15 @@ if (!function_exists('itgrix_gen_cd346e3a_utf8_mend')) {
         }
         return $out;
     }
-}
-if (!function_exists('itgrix_gen_c9d93f02_capture')) {
     // Append one JSON line about this call to <dir>/<customization>.jsonl.  $config: array(folder, the
     // size in bytes at which a file is rotated, rotated files kept, the zone or null, the redaction (see
     // itgrix_rt_capture_line) or null, this file's own version).  Capture never breaks or stalls a call: whatever goes wrong (a
     // function the server disabled, a full disk, memory) the call is answered and one stderr line says
     // why; a PHP 7+ Error is caught as well as an exception.
-    function itgrix_gen_c9d93f02_capture($config, $name, $customization, $spec, $input, $reply, $decided, $would) {
+    function itgrix_gen_1544d5f0_capture($config, $name, $customization, $spec, $input, $reply, $decided, $would) {
         $mask = null;
         try {
-            $mask = itgrix_gen_aa0bc44c_capture_line($config, $name, $customization, $spec, $input, $reply, $decided, $would);
+            $mask = itgrix_gen_1544d5f0_capture_line($config, $name, $customization, $spec, $input, $reply, $decided, $would);
         } catch (Exception $e) {
             itgrix_gen_b0cd465a_log($name, 'capture failed: ' . get_class($e) . ': ' . $e->getMessage());
         } catch (Throwable $e) {
@@ -194,10 +164,8 @@ if (!function_exists('itgrix_gen_c9d93f02_capture')) {
             umask($mask);
         }
     }
-}
-if (!function_exists('itgrix_gen_766deb5c_memory_left')) {
     // The bytes PHP may still allocate before memory_limit, or -1 when there is no limit.
-    function itgrix_gen_766deb5c_memory_left() {
+    function itgrix_gen_1544d5f0_memory_left() {
         $limit = function_exists('ini_get') ? trim((string) @ini_get('memory_limit')) : '';
         if ($limit === '' || (int) $limit <= 0 || !function_exists('memory_get_usage')) {
             return -1;
@@ -207,23 +175,19 @@ if (!function_exists('itgrix_gen_766deb5c_memory_left')) {
         $bytes = (float) $limit * (isset($units[$unit]) ? $units[$unit] : 1);
         return max(0, $bytes - memory_get_usage());
     }
-}
-if (!function_exists('itgrix_gen_e2c8a975_plain_or_absent')) {
     // Is $path a regular file that is not a link, or absent?  (A FIFO would block fopen; a link would
     // send call data to whatever it names.)
-    function itgrix_gen_e2c8a975_plain_or_absent($path) {
+    function itgrix_gen_1544d5f0_plain_or_absent($path) {
         clearstatcache();
         if (@is_link($path)) {
             return false;
         }
         return !@file_exists($path) || @filetype($path) === 'file';
     }
-}
-if (!function_exists('itgrix_gen_aa0bc44c_capture_line')) {
     // The work of itgrix_rt_capture; returns the umask to restore (or null).  Writers take an
     // exclusive lock on <dir>/.lock for the append and any rotation, so many PHP processes at once
     // never tear a line; the lock is waited for 0.2 s at most.
-    function itgrix_gen_aa0bc44c_capture_line($config, $name, $customization, $spec, $input, $reply, $decided, $would) {
+    function itgrix_gen_1544d5f0_capture_line($config, $name, $customization, $spec, $input, $reply, $decided, $would) {
         foreach (array('fopen', 'flock', 'fwrite', 'fclose', 'is_dir', 'mkdir', 'json_encode') as $needed) {
             if (!function_exists($needed)) {
                 itgrix_gen_b0cd465a_log($name, 'capture: ' . $needed . '() is disabled on this PHP; call not captured');
@@ -236,7 +200,7 @@ if (!function_exists('itgrix_gen_aa0bc44c_capture_line')) {
         foreach (array($input, $reply, $would) as $part) {
             $values += is_array($part) ? count($part, COUNT_RECURSIVE) : 1;
         }
-        $left = itgrix_gen_766deb5c_memory_left();
+        $left = itgrix_gen_1544d5f0_memory_left();
         if ($left >= 0 && $values * 1024 + 4194304 > $left) {
             itgrix_gen_b0cd465a_log($name, 'capture: the call holds ' . $values . ' values, too many for the memory left; '
                 . 'its input is not captured');
@@ -252,17 +216,17 @@ if (!function_exists('itgrix_gen_aa0bc44c_capture_line')) {
             $would = $would === null ? null : $redact($would, $key, $names, '', '');
         }
         $now = itgrix_gen_ca70e8fe_now();
-        $offset = $config[3] === null ? 0 : itgrix_gen_3fc6c4b9_zone_offset($now, $config[3]);
+        $offset = $config[3] === null ? 0 : itgrix_gen_1544d5f0_zone_offset($now, $config[3]);
         $entry = array('v' => 1, 'at' => gmdate('Y-m-d\TH:i:s', $now + $offset) . ($offset < 0 ? '-' : '+')
             . gmdate('H:i', abs($offset)), 'customization' => $customization, 'spec' => $spec,
             'spec_version' => $config[5], 'input' => $input, 'reply' => $reply, 'decided_by' => $decided);
         if ($would !== null) {
             $entry['would_reply'] = $would;
         }
-        $line = @itgrix_gen_77a9b082_json($entry); // bytes that are not UTF-8 fail it: then they become U+FFFD
+        $line = @itgrix_gen_1544d5f0_json($entry); // bytes that are not UTF-8 fail it: then they become U+FFFD
         if (!is_string($line) || $line === '' || $line === 'null') {
-            $entry = itgrix_gen_3f6027a6_utf8_clean($entry);
-            $line = @itgrix_gen_77a9b082_json($entry);
+            $entry = itgrix_gen_1544d5f0_utf8_clean($entry);
+            $line = @itgrix_gen_1544d5f0_json($entry);
         }
         $entry = null;
         $line = (is_string($line) ? $line : '') . "\n";
@@ -275,8 +239,8 @@ if (!function_exists('itgrix_gen_aa0bc44c_capture_line')) {
         }
         $lock = $dir . '/.lock';
         $file = $dir . '/' . $customization . '.jsonl';
-        $refused = !@is_dir($dir) ? ' (no folder or no permission)' : (!itgrix_gen_e2c8a975_plain_or_absent($lock)
-            || !itgrix_gen_e2c8a975_plain_or_absent($file) ? ' (.lock or the log is not a regular file: a link, a FIFO...)' : '');
+        $refused = !@is_dir($dir) ? ' (no folder or no permission)' : (!itgrix_gen_1544d5f0_plain_or_absent($lock)
+            || !itgrix_gen_1544d5f0_plain_or_absent($file) ? ' (.lock or the log is not a regular file: a link, a FIFO...)' : '');
         $handle = $refused === '' ? @fopen($lock, 'a') : false;
         if ($refused === '' && $handle === false) {
             $refused = ' (no permission)';
@@ -289,7 +253,7 @@ if (!function_exists('itgrix_gen_aa0bc44c_capture_line')) {
             }
         }
         $written = false;
-        if ($locked && $line !== "\n" && itgrix_gen_e2c8a975_plain_or_absent($file)) {
+        if ($locked && $line !== "\n" && itgrix_gen_1544d5f0_plain_or_absent($file)) {
             $size = @filesize($file);
             for ($i = $config[2]; is_int($size) && $size > 0 && $size + strlen($line) > $config[1] && $i >= 1; $i--) {
                 @rename($i === 1 ? $file : $file . '.' . ($i - 1), $file . '.' . $i); // rotate: .1 is the newest
@@ -316,20 +280,18 @@ if (!function_exists('itgrix_gen_aa0bc44c_capture_line')) {
         }
         return $mask;
     }
-}
-if (!function_exists('itgrix_gen_52a19a1a_redact')) {
     // Phone numbers, personal names and e-mails as stable pseudonyms, by value, the same in every
     // file and in `cases import --redact` (generator/capture/redact.py says exactly what goes and
     // what stays): a number keeps its form and all but its last seven digits; a name or e-mail becomes
     // "anon-" and 8 hex digits, and a name found in a name-like field is replaced wherever else its
     // text appears ($names: from itgrix_rt_redact_names).  Company numbers (trunks, the line) and
     // technical names (channels) stay, so rules on them still hold on replay.
-    function itgrix_gen_52a19a1a_redact($value, $key, $names, $field, $parent) {
+    function itgrix_gen_1544d5f0_redact($value, $key, $names, $field, $parent) {
         if (is_array($value)) {
             $out = array();
             foreach ($value as $k => $member) {
                 $named = is_string($k);
-                $out[$k] = itgrix_gen_52a19a1a_redact($member, $key, $names, $named ? $k : $field, $named ? $field : $parent);
+                $out[$k] = itgrix_gen_1544d5f0_redact($member, $key, $names, $named ? $k : $field, $named ? $field : $parent);
             }
             return $out;
         }
@@ -342,7 +304,7 @@ if (!function_exists('itgrix_gen_52a19a1a_redact')) {
         $phone = isset($phones[$field]);
         if (is_int($value) || (is_float($value) && $value == floor($value) && abs($value) < 1.0e15)) {
             $text = is_int($value) ? (string) $value : sprintf('%.0f', $value);
-            $changed = itgrix_gen_1c4da0f3_redact_numbers($text, $key, $phone);
+            $changed = itgrix_gen_1544d5f0_redact_numbers($text, $key, $phone);
             return $changed === $text ? $value : (is_int($value) ? (int) $changed : (float) $changed);
         }
         if (!is_string($value) || $value === '') {
@@ -355,20 +317,18 @@ if (!function_exists('itgrix_gen_52a19a1a_redact')) {
             $value = strtr($value, $names);
         }
         if (strpos($value, '@') !== false) {
-            $value = itgrix_gen_cba70159_redact_emails($value, $key);
+            $value = itgrix_gen_1544d5f0_redact_emails($value, $key);
         }
         // A phone number has 7 digits at least: a text with fewer is left at once.
-        return preg_match_all('/[0-9]/', $value, $digits) < 7 ? $value : itgrix_gen_1c4da0f3_redact_numbers($value, $key, $phone);
+        return preg_match_all('/[0-9]/', $value, $digits) < 7 ? $value : itgrix_gen_1544d5f0_redact_numbers($value, $key, $phone);
     }
-}
-if (!function_exists('itgrix_gen_46419d17_redact_names')) {
     // The names (texts of 3 characters or more in name-like fields, as itgrix_rt_redact tells them)
     // found in $values, each => its pseudonym.
-    function itgrix_gen_46419d17_redact_names($values, $key, $names, $field, $parent) {
+    function itgrix_gen_1544d5f0_redact_names($values, $key, $names, $field, $parent) {
         if (is_array($values)) {
             foreach ($values as $k => $member) {
                 $named = is_string($k);
-                $names = itgrix_gen_46419d17_redact_names($member, $key, $names, $named ? $k : $field, $named ? $field : $parent);
+                $names = itgrix_gen_1544d5f0_redact_names($member, $key, $names, $named ? $k : $field, $named ? $field : $parent);
             }
         } elseif (is_string($values) && strlen($values) >= 3 && $parent !== 'trunk' && $field !== 'trunk'
             && $field !== 'LINE_NUMBER' && $field !== 'line' && $parent !== 'channel'
@@ -377,9 +337,7 @@ if (!function_exists('itgrix_gen_46419d17_redact_names')) {
         }
         return $names;
     }
-}
-if (!function_exists('itgrix_gen_cba70159_redact_emails')) {
-    function itgrix_gen_cba70159_redact_emails($text, $key) {
+    function itgrix_gen_1544d5f0_redact_emails($text, $key) {
         if (!preg_match_all('/[A-Za-z0-9._%+-]*[A-Za-z][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/',
             $text, $hits, PREG_OFFSET_CAPTURE)) {
             return $text;
@@ -392,10 +350,8 @@ if (!function_exists('itgrix_gen_cba70159_redact_emails')) {
         }
         return $out . substr($text, $at);
     }
-}
-if (!function_exists('itgrix_gen_1c4da0f3_redact_numbers')) {
     // Phone-length digit runs of $text with their last seven digits replaced (the rules: redact.py).
-    function itgrix_gen_1c4da0f3_redact_numbers($text, $key, $phone) {
+    function itgrix_gen_1544d5f0_redact_numbers($text, $key, $phone) {
         $stay = '[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2})?)?'
             . '|[0-9]{2}[.\/][0-9]{2}[.\/][0-9]{4}(?: [0-9]{2}:[0-9]{2}(?::[0-9]{2})?)?'
             . '|[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?|[0-9]{9,10}\.[0-9]{1,6}|anon-[0-9a-f]{8}';
@@ -444,38 +400,28 @@ if (!function_exists('itgrix_gen_1c4da0f3_redact_numbers')) {
         }
         return $text;
     }
-}
-if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_dd1d38ed_reply($data) {
+    function itgrix_gen_1544d5f0_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-}
-if (!function_exists('itgrix_gen_0d3d1278_direction')) {
-    function itgrix_gen_0d3d1278_direction($params) {
-        return itgrix_gen_9f721100_collect($params, array(array('path' => 'call_full.channel.type')), array());
+    function itgrix_gen_1544d5f0_direction($params) {
+        return itgrix_gen_1544d5f0_collect($params, array(array('path' => 'call_full.channel.type')), array());
     }
-}
-if (!function_exists('itgrix_gen_35e1b9d1_zone')) {
     // "Europe/Moscow": UTC offsets from the tz database, 2020-2040
-    function itgrix_gen_35e1b9d1_zone() {
+    function itgrix_gen_1544d5f0_zone() {
         return array(10800, array(), array(), 2240611200);
     }
-}
-if (!function_exists('itgrix_gen_7b1abe04_trunk')) {
-    function itgrix_gen_7b1abe04_trunk($params, $name = null) {
-        $values = itgrix_gen_9f721100_collect($params, array(
+    function itgrix_gen_1544d5f0_trunk($params, $name = null) {
+        $values = itgrix_gen_1544d5f0_collect($params, array(
             array('path' => 'call_full.channel.trunk.title'),
             array('path' => 'call_full.channel.trunk.number'),
         ), array());
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_ed651995_seen($values, $params, $name, 'trunk', 'call_full.channel.trunk.title, call_full.channel.trunk.number', array('incoming', 'outgoing'), itgrix_gen_0d3d1278_direction($params));
+            : itgrix_gen_1544d5f0_seen($values, $params, $name, 'trunk', 'call_full.channel.trunk.title, call_full.channel.trunk.number', array('incoming', 'outgoing'), itgrix_gen_1544d5f0_direction($params));
     }
-}
-if (!function_exists('itgrix_gen_9f721100_collect')) {
     // A key's values as texts from the field table's sources: plain paths
-    function itgrix_gen_9f721100_collect($params, $sources, $direction) {
+    function itgrix_gen_1544d5f0_collect($params, $sources, $direction) {
         $found = array();
         foreach ($sources as $source) {
             $level = array($params);
@@ -497,6 +443,20 @@ if (!function_exists('itgrix_gen_9f721100_collect')) {
             }
         }
         return $found;
+    }
+}
+if (!function_exists('itgrix_gen_ca70e8fe_now')) {
+    // The current time (the test harness defines this function first, with its pinned clock).
+    function itgrix_gen_ca70e8fe_now() {
+        return time();
+    }
+}
+if (!function_exists('itgrix_gen_b0cd465a_log')) {
+    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
+    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
+        $line = 'itgrix-gen[' . $name . ']: ' . $message;
+        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
+        return $answer;
     }
 }
 return itgrix_gen_process_final_params_aa3d9e0a(isset($params) ? $params : null);

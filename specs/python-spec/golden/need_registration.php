@@ -13,7 +13,7 @@ if (!function_exists('itgrix_gen_need_registration_e98a7a0a')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // registration.rules[0]: extension is "100" or "101" or "102" -> skip
-            if (array_intersect(itgrix_gen_d466b806_extension($params, $name), array('100', '101', '102'))) {
+            if (array_intersect(itgrix_gen_b70ae5c1_extension($params, $name), array('100', '101', '102'))) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.default: register
@@ -26,9 +26,9 @@ if (!function_exists('itgrix_gen_need_registration_e98a7a0a')) {
     }
 }
 
-if (!function_exists('itgrix_gen_ed651995_seen')) {
+if (!function_exists('itgrix_gen_b70ae5c1_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_ed651995_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
+    function itgrix_gen_b70ae5c1_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -42,18 +42,8 @@ if (!function_exists('itgrix_gen_ed651995_seen')) {
         }
         return $values;
     }
-}
-if (!function_exists('itgrix_gen_b0cd465a_log')) {
-    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
-    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
-        $line = 'itgrix-gen[' . $name . ']: ' . $message;
-        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
-        return $answer;
-    }
-}
-if (!function_exists('itgrix_gen_6182ae6d_collect')) {
     // A key's values as texts from the field table's sources: dir, star, pick
-    function itgrix_gen_6182ae6d_collect($params, $sources, $direction) {
+    function itgrix_gen_b70ae5c1_collect($params, $sources, $direction) {
         $found = array();
         $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
         foreach ($sources as $source) {
@@ -90,23 +80,27 @@ if (!function_exists('itgrix_gen_6182ae6d_collect')) {
         }
         return $found;
     }
-}
-if (!function_exists('itgrix_gen_d466b806_extension')) {
-    function itgrix_gen_d466b806_extension($params, $name = null) {
-        $values = itgrix_gen_6182ae6d_collect($params, array(
+    function itgrix_gen_b70ae5c1_extension($params, $name = null) {
+        $values = itgrix_gen_b70ae5c1_collect($params, array(
             array('path' => 'call_full.conversations.*.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming|local'),
             array('path' => 'call_full.conversations.*.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing|local'),
             array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming|local'),
             array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing|local'),
             array('path' => 'call_full.conversations.*.user.phones.*'),
-        ), itgrix_gen_ed3a6d2d_direction($params));
+        ), itgrix_gen_b70ae5c1_direction($params));
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_ed651995_seen($values, $params, $name, 'extension', 'call_full.conversations.*.channel.to.number|phone|num|extension|exten, call_full.conversations.*.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten, call_full.channel.from.number|phone|num|extension|exten, call_full.conversations.*.user.phones.*', null, array());
+            : itgrix_gen_b70ae5c1_seen($values, $params, $name, 'extension', 'call_full.conversations.*.channel.to.number|phone|num|extension|exten, call_full.conversations.*.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten, call_full.channel.from.number|phone|num|extension|exten, call_full.conversations.*.user.phones.*', null, array());
+    }
+    function itgrix_gen_b70ae5c1_direction($params) {
+        return itgrix_gen_b70ae5c1_collect($params, array(array('path' => 'call_full.channel.type')), array());
     }
 }
-if (!function_exists('itgrix_gen_ed3a6d2d_direction')) {
-    function itgrix_gen_ed3a6d2d_direction($params) {
-        return itgrix_gen_6182ae6d_collect($params, array(array('path' => 'call_full.channel.type')), array());
+if (!function_exists('itgrix_gen_b0cd465a_log')) {
+    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
+    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
+        $line = 'itgrix-gen[' . $name . ']: ' . $message;
+        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
+        return $answer;
     }
 }
 return itgrix_gen_need_registration_e98a7a0a(isset($params) ? $params : null);

@@ -7,16 +7,16 @@
 if (!function_exists('itgrix_gen_customize_autodistribution_4697ef32')) {
     function itgrix_gen_customize_autodistribution_4697ef32($params) {
         $name = 'customize_autodistribution:sections';
-        $data = itgrix_gen_5350eb8e_pick($params, array('number', 'name'));
-        $fallback = itgrix_gen_dd1d38ed_reply($data);
+        $data = itgrix_gen_b737a8b4_pick($params, array('number', 'name'));
+        $fallback = itgrix_gen_b737a8b4_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // autodistribution.callerid_name: "{entity.type}: {entity.name}"
             $filled = array(
-                itgrix_gen_b621337e_text(itgrix_gen_9a257932_entity_type($params)),
-                itgrix_gen_b621337e_text(itgrix_gen_c0f95727_entity_name($params))
+                itgrix_gen_b737a8b4_text(itgrix_gen_b737a8b4_entity_type($params)),
+                itgrix_gen_b737a8b4_text(itgrix_gen_b737a8b4_entity_name($params))
             );
             if (implode('', $filled) !== '') {
                 $callerid = $filled[0] . ': ' . $filled[1];
@@ -25,15 +25,15 @@ if (!function_exists('itgrix_gen_customize_autodistribution_4697ef32')) {
                 }
             }
             // autodistribution.rules[0]: client_phone matches "^\\+7999"
-            if (itgrix_gen_41783fec_matches(itgrix_gen_39f30d50_client_phone($params, $name), array('~^\\+7999~u'))) {
+            if (itgrix_gen_b737a8b4_matches(itgrix_gen_b737a8b4_client_phone($params, $name), array('~^\\+7999~u'))) {
                 $data['number'] = '105';
             }
             // Asterisk keeps 20 characters of a CallerID name; control characters, line breaks and
             // double quotes would break the CallerID string itself.
             if (isset($data['name']) && is_string($data['name'])) {
-                $data['name'] = itgrix_gen_2d68501b_utf8_cut(preg_replace('/[\x00-\x1F\x7F"]/', '', $data['name']), 20);
+                $data['name'] = itgrix_gen_b737a8b4_utf8_cut(preg_replace('/[\x00-\x1F\x7F"]/', '', $data['name']), 20);
             }
-            return itgrix_gen_dd1d38ed_reply($data);
+            return itgrix_gen_b737a8b4_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -42,9 +42,9 @@ if (!function_exists('itgrix_gen_customize_autodistribution_4697ef32')) {
     }
 }
 
-if (!function_exists('itgrix_gen_ed651995_seen')) {
+if (!function_exists('itgrix_gen_b737a8b4_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_ed651995_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
+    function itgrix_gen_b737a8b4_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -58,51 +58,41 @@ if (!function_exists('itgrix_gen_ed651995_seen')) {
         }
         return $values;
     }
-}
-if (!function_exists('itgrix_gen_41783fec_matches')) {
     // Does any of the values match one of the patterns?
-    function itgrix_gen_41783fec_matches($values, $patterns) {
+    function itgrix_gen_b737a8b4_matches($values, $patterns) {
         foreach ($values as $value) {
             foreach ($patterns as $pattern) {
-                if (itgrix_gen_8ad8f85f_preg_match($pattern, $value)) {
+                if (itgrix_gen_b737a8b4_preg_match($pattern, $value)) {
                     return true;
                 }
             }
         }
         return false;
     }
-}
-if (!function_exists('itgrix_gen_b621337e_text')) {
     // A placeholder's text: the first value found, or "".
-    function itgrix_gen_b621337e_text($values) {
+    function itgrix_gen_b737a8b4_text($values) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
     }
-}
-if (!function_exists('itgrix_gen_8ad8f85f_preg_match')) {
     // A pattern that fails at run time (a PCRE limit, bad UTF-8) is a non-match, said on stderr.
-    function itgrix_gen_8ad8f85f_preg_match($pattern, $subject) {
+    function itgrix_gen_b737a8b4_preg_match($pattern, $subject) {
         if (!is_string($subject)) {
             return false;
         }
         $result = @preg_match($pattern, $subject);
         if ($result === false) {
-            itgrix_gen_2f4584ad_preg_failed($pattern);
+            itgrix_gen_b737a8b4_preg_failed($pattern);
         }
         return $result === 1;
     }
-}
-if (!function_exists('itgrix_gen_2f4584ad_preg_failed')) {
-    function itgrix_gen_2f4584ad_preg_failed($pattern) {
+    function itgrix_gen_b737a8b4_preg_failed($pattern) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = function_exists('preg_last_error') ? preg_last_error() : 0;
         $why = isset($codes[$code]) ? $codes[$code] : 'error ' . $code;
         itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
     }
-}
-if (!function_exists('itgrix_gen_5350eb8e_pick')) {
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_5350eb8e_pick($input, $keys) {
+    function itgrix_gen_b737a8b4_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -111,19 +101,9 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
         }
         return $out;
     }
-}
-if (!function_exists('itgrix_gen_b0cd465a_log')) {
-    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
-    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
-        $line = 'itgrix-gen[' . $name . ']: ' . $message;
-        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
-        return $answer;
-    }
-}
-if (!function_exists('itgrix_gen_2d68501b_utf8_cut')) {
     // Count UTF-8 characters and cut to $limit without mbstring; bytes that are not valid UTF-8 count
     // one character each, and a cut never splits a character.
-    function itgrix_gen_2d68501b_utf8_cut($text, $limit) {
+    function itgrix_gen_b737a8b4_utf8_cut($text, $limit) {
         $length = strlen($text);
         $chars = 0;
         $i = 0;
@@ -154,42 +134,32 @@ if (!function_exists('itgrix_gen_2d68501b_utf8_cut')) {
         }
         return $text;
     }
-}
-if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_dd1d38ed_reply($data) {
+    function itgrix_gen_b737a8b4_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-}
-if (!function_exists('itgrix_gen_39f30d50_client_phone')) {
-    function itgrix_gen_39f30d50_client_phone($params, $name = null) {
-        $values = itgrix_gen_ba50b855_collect($params, array(
+    function itgrix_gen_b737a8b4_client_phone($params, $name = null) {
+        $values = itgrix_gen_b737a8b4_collect($params, array(
             array('path' => 'from'),
             array('path' => 'PHONE_NUMBER'),
             array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
             array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
-        ), itgrix_gen_b8da03c1_direction($params));
+        ), itgrix_gen_b737a8b4_direction($params));
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_ed651995_seen($values, $params, $name, 'client_phone', 'from, PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten', array('incoming', 'outgoing'), itgrix_gen_b8da03c1_direction($params));
+            : itgrix_gen_b737a8b4_seen($values, $params, $name, 'client_phone', 'from, PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten', array('incoming', 'outgoing'), itgrix_gen_b737a8b4_direction($params));
     }
-}
-if (!function_exists('itgrix_gen_9a257932_entity_type')) {
-    function itgrix_gen_9a257932_entity_type($params) {
-        return itgrix_gen_ba50b855_collect($params, array(
+    function itgrix_gen_b737a8b4_entity_type($params) {
+        return itgrix_gen_b737a8b4_collect($params, array(
             array('path' => 'entity.type'),
             array('path' => 'call_full.entity.type'),
         ), array());
     }
-}
-if (!function_exists('itgrix_gen_b8da03c1_direction')) {
-    function itgrix_gen_b8da03c1_direction($params) {
-        return itgrix_gen_ba50b855_collect($params, array(array('path' => 'call_full.channel.type')), array());
+    function itgrix_gen_b737a8b4_direction($params) {
+        return itgrix_gen_b737a8b4_collect($params, array(array('path' => 'call_full.channel.type')), array());
     }
-}
-if (!function_exists('itgrix_gen_ba50b855_collect')) {
     // A key's values as texts from the field table's sources: dir, pick
-    function itgrix_gen_ba50b855_collect($params, $sources, $direction) {
+    function itgrix_gen_b737a8b4_collect($params, $sources, $direction) {
         $found = array();
         $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
         foreach ($sources as $source) {
@@ -219,13 +189,19 @@ if (!function_exists('itgrix_gen_ba50b855_collect')) {
         }
         return $found;
     }
-}
-if (!function_exists('itgrix_gen_c0f95727_entity_name')) {
-    function itgrix_gen_c0f95727_entity_name($params) {
-        return itgrix_gen_ba50b855_collect($params, array(
+    function itgrix_gen_b737a8b4_entity_name($params) {
+        return itgrix_gen_b737a8b4_collect($params, array(
             array('path' => 'entity.name'),
             array('path' => 'call_full.entity.name'),
         ), array());
+    }
+}
+if (!function_exists('itgrix_gen_b0cd465a_log')) {
+    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
+    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
+        $line = 'itgrix-gen[' . $name . ']: ' . $message;
+        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
+        return $answer;
     }
 }
 return itgrix_gen_customize_autodistribution_4697ef32(isset($params) ? $params : null);

@@ -8,7 +8,7 @@ if (!function_exists('itgrix_gen_customize_entity_4697ef32')) {
     function itgrix_gen_customize_entity_4697ef32($params) {
         $name = 'customize_entity:sections';
         $data = array();
-        $fallback = itgrix_gen_dd1d38ed_reply($data);
+        $fallback = itgrix_gen_ad5a94a0_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
@@ -16,10 +16,10 @@ if (!function_exists('itgrix_gen_customize_entity_4697ef32')) {
             // entity.set
             $data['UF_CRM_TAGS'] = array(
                 'call',
-                itgrix_gen_cd346e3a_utf8_mend(itgrix_gen_b621337e_text(itgrix_gen_02651835_direction($params)), false),
+                itgrix_gen_ad5a94a0_utf8_mend(itgrix_gen_ad5a94a0_text(itgrix_gen_ad5a94a0_direction($params)), false),
                 array(
-                    'trunk' => itgrix_gen_cd346e3a_utf8_mend(
-                        itgrix_gen_b621337e_text(itgrix_gen_ca92f7e3_trunk($params)),
+                    'trunk' => itgrix_gen_ad5a94a0_utf8_mend(
+                        itgrix_gen_ad5a94a0_text(itgrix_gen_ad5a94a0_trunk($params)),
                         false
                     ),
                     'literal' => '{not a placeholder}',
@@ -27,7 +27,7 @@ if (!function_exists('itgrix_gen_customize_entity_4697ef32')) {
             );
             $data['OPENED'] = true;
             $data['UF_CRM_SCORE'] = 2.5;
-            return itgrix_gen_dd1d38ed_reply($data);
+            return itgrix_gen_ad5a94a0_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -36,31 +36,19 @@ if (!function_exists('itgrix_gen_customize_entity_4697ef32')) {
     }
 }
 
-if (!function_exists('itgrix_gen_b621337e_text')) {
+if (!function_exists('itgrix_gen_ad5a94a0_text')) {
     // A placeholder's text: the first value found, or "".
-    function itgrix_gen_b621337e_text($values) {
+    function itgrix_gen_ad5a94a0_text($values) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
     }
-}
-if (!function_exists('itgrix_gen_b0cd465a_log')) {
-    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
-    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
-        $line = 'itgrix-gen[' . $name . ']: ' . $message;
-        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
-        return $answer;
-    }
-}
-if (!function_exists('itgrix_gen_04b0d9a8_utf8_valid')) {
     // Is the text UTF-8 as json_encode takes it (also where PHP 5.2's PCRE lets bad forms through)?
-    function itgrix_gen_04b0d9a8_utf8_valid($text) {
+    function itgrix_gen_ad5a94a0_utf8_valid($text) {
         return preg_match('//u', $text) === 1
             && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text);
     }
-}
-if (!function_exists('itgrix_gen_cd346e3a_utf8_mend')) {
     // Bytes that are not UTF-8 replaced (U+FFFD, or %XX with $percent), in linear time.
-    function itgrix_gen_cd346e3a_utf8_mend($text, $percent) {
-        if (itgrix_gen_04b0d9a8_utf8_valid($text)) {
+    function itgrix_gen_ad5a94a0_utf8_mend($text, $percent) {
+        if (itgrix_gen_ad5a94a0_utf8_valid($text)) {
             return $text;
         }
         $out = '';
@@ -71,7 +59,7 @@ if (!function_exists('itgrix_gen_cd346e3a_utf8_mend')) {
                 $end--;
             }
             $piece = substr($text, $at, $end - $at);
-            if (itgrix_gen_04b0d9a8_utf8_valid($piece)) {
+            if (itgrix_gen_ad5a94a0_utf8_valid($piece)) {
                 $out .= $piece;
                 continue;
             }
@@ -87,30 +75,22 @@ if (!function_exists('itgrix_gen_cd346e3a_utf8_mend')) {
         }
         return $out;
     }
-}
-if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_dd1d38ed_reply($data) {
+    function itgrix_gen_ad5a94a0_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-}
-if (!function_exists('itgrix_gen_02651835_direction')) {
-    function itgrix_gen_02651835_direction($params) {
-        return itgrix_gen_f729e05c_collect($params, array(array('path' => 'call_full.channel.type')), array());
+    function itgrix_gen_ad5a94a0_direction($params) {
+        return itgrix_gen_ad5a94a0_collect($params, array(array('path' => 'call_full.channel.type')), array());
     }
-}
-if (!function_exists('itgrix_gen_ca92f7e3_trunk')) {
-    function itgrix_gen_ca92f7e3_trunk($params) {
-        return itgrix_gen_f729e05c_collect($params, array(
+    function itgrix_gen_ad5a94a0_trunk($params) {
+        return itgrix_gen_ad5a94a0_collect($params, array(
             array('path' => 'call_full.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
             array('path' => 'call_full.conversations.*.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
         ), array());
     }
-}
-if (!function_exists('itgrix_gen_f729e05c_collect')) {
     // A key's values as texts from the field table's sources: star, pick, every
-    function itgrix_gen_f729e05c_collect($params, $sources, $direction) {
+    function itgrix_gen_ad5a94a0_collect($params, $sources, $direction) {
         $found = array();
         foreach ($sources as $source) {
             $level = array($params);
@@ -145,6 +125,14 @@ if (!function_exists('itgrix_gen_f729e05c_collect')) {
             }
         }
         return $found;
+    }
+}
+if (!function_exists('itgrix_gen_b0cd465a_log')) {
+    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
+    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
+        $line = 'itgrix-gen[' . $name . ']: ' . $message;
+        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
+        return $answer;
     }
 }
 return itgrix_gen_customize_entity_4697ef32(isset($params) ? $params : null);

@@ -7,17 +7,17 @@
 if (!function_exists('itgrix_gen_customize_show_call_card_4697ef32')) {
     function itgrix_gen_customize_show_call_card_4697ef32($params) {
         $name = 'customize_show_call_card:sections';
-        $data = itgrix_gen_5350eb8e_pick($params, array('CALL_ID', 'USER_ID'));
-        $fallback = itgrix_gen_dd1d38ed_reply($data);
+        $data = itgrix_gen_e077c228_pick($params, array('CALL_ID', 'USER_ID'));
+        $fallback = itgrix_gen_e077c228_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // call_card.rules[0]: extension is "100" -> cancel
-            if (array_intersect(itgrix_gen_d466b806_extension($params, $name), array('100'))) {
-                return itgrix_gen_dd1d38ed_reply(array());
+            if (array_intersect(itgrix_gen_e077c228_extension($params, $name), array('100'))) {
+                return itgrix_gen_e077c228_reply(array());
             }
-            return itgrix_gen_dd1d38ed_reply($data);
+            return itgrix_gen_e077c228_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -26,9 +26,9 @@ if (!function_exists('itgrix_gen_customize_show_call_card_4697ef32')) {
     }
 }
 
-if (!function_exists('itgrix_gen_ed651995_seen')) {
+if (!function_exists('itgrix_gen_e077c228_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_ed651995_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
+    function itgrix_gen_e077c228_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -42,10 +42,8 @@ if (!function_exists('itgrix_gen_ed651995_seen')) {
         }
         return $values;
     }
-}
-if (!function_exists('itgrix_gen_5350eb8e_pick')) {
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_5350eb8e_pick($input, $keys) {
+    function itgrix_gen_e077c228_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -54,25 +52,13 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
         }
         return $out;
     }
-}
-if (!function_exists('itgrix_gen_b0cd465a_log')) {
-    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
-    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
-        $line = 'itgrix-gen[' . $name . ']: ' . $message;
-        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
-        return $answer;
-    }
-}
-if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_dd1d38ed_reply($data) {
+    function itgrix_gen_e077c228_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-}
-if (!function_exists('itgrix_gen_6182ae6d_collect')) {
     // A key's values as texts from the field table's sources: dir, star, pick
-    function itgrix_gen_6182ae6d_collect($params, $sources, $direction) {
+    function itgrix_gen_e077c228_collect($params, $sources, $direction) {
         $found = array();
         $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
         foreach ($sources as $source) {
@@ -109,23 +95,27 @@ if (!function_exists('itgrix_gen_6182ae6d_collect')) {
         }
         return $found;
     }
-}
-if (!function_exists('itgrix_gen_d466b806_extension')) {
-    function itgrix_gen_d466b806_extension($params, $name = null) {
-        $values = itgrix_gen_6182ae6d_collect($params, array(
+    function itgrix_gen_e077c228_extension($params, $name = null) {
+        $values = itgrix_gen_e077c228_collect($params, array(
             array('path' => 'call_full.conversations.*.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming|local'),
             array('path' => 'call_full.conversations.*.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing|local'),
             array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming|local'),
             array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing|local'),
             array('path' => 'call_full.conversations.*.user.phones.*'),
-        ), itgrix_gen_ed3a6d2d_direction($params));
+        ), itgrix_gen_e077c228_direction($params));
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_ed651995_seen($values, $params, $name, 'extension', 'call_full.conversations.*.channel.to.number|phone|num|extension|exten, call_full.conversations.*.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten, call_full.channel.from.number|phone|num|extension|exten, call_full.conversations.*.user.phones.*', null, array());
+            : itgrix_gen_e077c228_seen($values, $params, $name, 'extension', 'call_full.conversations.*.channel.to.number|phone|num|extension|exten, call_full.conversations.*.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten, call_full.channel.from.number|phone|num|extension|exten, call_full.conversations.*.user.phones.*', null, array());
+    }
+    function itgrix_gen_e077c228_direction($params) {
+        return itgrix_gen_e077c228_collect($params, array(array('path' => 'call_full.channel.type')), array());
     }
 }
-if (!function_exists('itgrix_gen_ed3a6d2d_direction')) {
-    function itgrix_gen_ed3a6d2d_direction($params) {
-        return itgrix_gen_6182ae6d_collect($params, array(array('path' => 'call_full.channel.type')), array());
+if (!function_exists('itgrix_gen_b0cd465a_log')) {
+    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
+    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
+        $line = 'itgrix-gen[' . $name . ']: ' . $message;
+        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
+        return $answer;
     }
 }
 return itgrix_gen_customize_show_call_card_4697ef32(isset($params) ? $params : null);

@@ -13,13 +13,13 @@ if (!function_exists('itgrix_gen_post_registration_4697ef32')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // post_registration.webhook: POST "http://hooks.example/itgrix?trunk={trunk}"
-            itgrix_gen_030f8bed_webhook('POST', 'http://hooks.example/itgrix?trunk=' . rawurlencode(itgrix_gen_b621337e_text(itgrix_gen_2fe2059f_trunk($params))), array(), array(
-                    'phone' => itgrix_gen_cd346e3a_utf8_mend(
-                        itgrix_gen_b621337e_text(itgrix_gen_75de4bec_client_phone($params)),
+            itgrix_gen_5d385ac1_webhook('POST', 'http://hooks.example/itgrix?trunk=' . rawurlencode(itgrix_gen_5d385ac1_text(itgrix_gen_5d385ac1_trunk($params))), array(), array(
+                    'phone' => itgrix_gen_5d385ac1_utf8_mend(
+                        itgrix_gen_5d385ac1_text(itgrix_gen_5d385ac1_client_phone($params)),
                         false
                     ),
-                    'company' => itgrix_gen_cd346e3a_utf8_mend(
-                        itgrix_gen_b621337e_text(itgrix_gen_f3e3b357_entity_name($params)),
+                    'company' => itgrix_gen_5d385ac1_utf8_mend(
+                        itgrix_gen_5d385ac1_text(itgrix_gen_5d385ac1_entity_name($params)),
                         false
                     ),
                     'source' => 'itgrix',
@@ -34,56 +34,40 @@ if (!function_exists('itgrix_gen_post_registration_4697ef32')) {
     }
 }
 
-if (!function_exists('itgrix_gen_b621337e_text')) {
+if (!function_exists('itgrix_gen_5d385ac1_text')) {
     // A placeholder's text: the first value found, or "".
-    function itgrix_gen_b621337e_text($values) {
+    function itgrix_gen_5d385ac1_text($values) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
     }
-}
-if (!function_exists('itgrix_gen_b0cd465a_log')) {
-    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
-    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
-        $line = 'itgrix-gen[' . $name . ']: ' . $message;
-        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
-        return $answer;
-    }
-}
-if (!function_exists('itgrix_gen_77a9b082_json')) {
-    function itgrix_gen_77a9b082_json($value) {
+    function itgrix_gen_5d385ac1_json($value) {
         if (defined('JSON_UNESCAPED_UNICODE')) {
             return json_encode($value, JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES);
         }
         return json_encode($value);
     }
-}
-if (!function_exists('itgrix_gen_04b0d9a8_utf8_valid')) {
     // Is the text UTF-8 as json_encode takes it (also where PHP 5.2's PCRE lets bad forms through)?
-    function itgrix_gen_04b0d9a8_utf8_valid($text) {
+    function itgrix_gen_5d385ac1_utf8_valid($text) {
         return preg_match('//u', $text) === 1
             && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text);
     }
-}
-if (!function_exists('itgrix_gen_3f6027a6_utf8_clean')) {
     // Each byte that is not UTF-8 becomes U+FFFD (json_encode would fail and send an empty body);
     // valid UTF-8 comes back untouched.
-    function itgrix_gen_3f6027a6_utf8_clean($value) {
+    function itgrix_gen_5d385ac1_utf8_clean($value) {
         if (is_string($value)) {
-            return itgrix_gen_cd346e3a_utf8_mend($value, false);
+            return itgrix_gen_5d385ac1_utf8_mend($value, false);
         }
         if (!is_array($value)) {
             return $value;
         }
         $out = array();
         foreach ($value as $key => $member) {
-            $out[is_string($key) ? itgrix_gen_3f6027a6_utf8_clean($key) : $key] = itgrix_gen_3f6027a6_utf8_clean($member);
+            $out[is_string($key) ? itgrix_gen_5d385ac1_utf8_clean($key) : $key] = itgrix_gen_5d385ac1_utf8_clean($member);
         }
         return $out;
     }
-}
-if (!function_exists('itgrix_gen_cd346e3a_utf8_mend')) {
     // Bytes that are not UTF-8 replaced (U+FFFD, or %XX with $percent), in linear time.
-    function itgrix_gen_cd346e3a_utf8_mend($text, $percent) {
-        if (itgrix_gen_04b0d9a8_utf8_valid($text)) {
+    function itgrix_gen_5d385ac1_utf8_mend($text, $percent) {
+        if (itgrix_gen_5d385ac1_utf8_valid($text)) {
             return $text;
         }
         $out = '';
@@ -94,7 +78,7 @@ if (!function_exists('itgrix_gen_cd346e3a_utf8_mend')) {
                 $end--;
             }
             $piece = substr($text, $at, $end - $at);
-            if (itgrix_gen_04b0d9a8_utf8_valid($piece)) {
+            if (itgrix_gen_5d385ac1_utf8_valid($piece)) {
                 $out .= $piece;
                 continue;
             }
@@ -110,13 +94,11 @@ if (!function_exists('itgrix_gen_cd346e3a_utf8_mend')) {
         }
         return $out;
     }
-}
-if (!function_exists('itgrix_gen_030f8bed_webhook')) {
     // Send the webhook ($body: text, or an array sent as JSON); a failure or an HTTP status >= 400 is
     // logged on stderr, never raised or printed.
-    function itgrix_gen_030f8bed_webhook($method, $url, $headers, $body, $timeout, $name) {
+    function itgrix_gen_5d385ac1_webhook($method, $url, $headers, $body, $timeout, $name) {
         if (is_array($body)) {
-            $body = itgrix_gen_77a9b082_json(itgrix_gen_3f6027a6_utf8_clean($body));
+            $body = itgrix_gen_5d385ac1_json(itgrix_gen_5d385ac1_utf8_clean($body));
             $headers[] = 'Content-Type: application/json';
         }
         if (!is_string($body)) {
@@ -135,31 +117,7 @@ if (!function_exists('itgrix_gen_030f8bed_webhook')) {
             itgrix_gen_b0cd465a_log($name, 'webhook answered HTTP ' . $answer[0]);
         }
     }
-}
-if (!function_exists('itgrix_gen_af413685_http')) {
-    // One HTTP request, array(status, error or ''), by curl or sockets (the test harness may define
-    // this function first, with a stub); one deadline covers all of it, at most 3 redirects included.
-    function itgrix_gen_af413685_http($method, $url, $headers, $body, $timeout) {
-        if (function_exists('curl_init')) {
-            return itgrix_gen_11a7aef2_http_curl($method, $url, $headers, $body, $timeout);
-        }
-        $deadline = microtime(true) + $timeout;
-        for ($hop = 0; $hop < 4; $hop++) {
-            $answer = itgrix_gen_dfb73445_http_socket($method, $url, $headers, $body, $deadline);
-            if ($answer[1] !== '' || $answer[2] === null) {
-                return array($answer[0], $answer[1]);
-            }
-            $url = itgrix_gen_874caef3_url_join($url, $answer[2]);
-            if ($answer[0] !== 307 && $answer[0] !== 308) {
-                $method = 'GET'; // as browsers and curl do after 301, 302 and 303
-                $body = '';
-            }
-        }
-        return array($answer[0], 'more than 3 redirects');
-    }
-}
-if (!function_exists('itgrix_gen_11a7aef2_http_curl')) {
-    function itgrix_gen_11a7aef2_http_curl($method, $url, $headers, $body, $timeout) {
+    function itgrix_gen_5d385ac1_http_curl($method, $url, $headers, $body, $timeout) {
         $curl = curl_init($url);
         if ($method === 'POST') {
             curl_setopt($curl, CURLOPT_POST, true); // not CUSTOMREQUEST: a 302 then turns it into GET
@@ -171,7 +129,7 @@ if (!function_exists('itgrix_gen_11a7aef2_http_curl')) {
         }
         // The answer goes nowhere: only its status matters.  The sink takes 64 KiB at most, then stops
         // the transfer, so a huge or endless answer is never read (a callback by name: PHP 5.2 too).
-        $options = array(CURLOPT_HTTPHEADER => $headers, CURLOPT_WRITEFUNCTION => itgrix_gen_a534db5b_http_sink(null, null),
+        $options = array(CURLOPT_HTTPHEADER => $headers, CURLOPT_WRITEFUNCTION => itgrix_gen_5d385ac1_http_sink(null, null),
             CURLOPT_NOSIGNAL => 1, CURLOPT_MAXREDIRS => 3, CURLOPT_TIMEOUT => max(1, (int) ceil($timeout)),
             CURLOPT_CONNECTTIMEOUT => max(1, (int) ceil($timeout)));
         if (defined('CURLOPT_TIMEOUT_MS')) {
@@ -187,15 +145,13 @@ if (!function_exists('itgrix_gen_11a7aef2_http_curl')) {
         $ok = curl_exec($curl);
         $status = (int) curl_getinfo($curl, CURLINFO_HTTP_CODE);
         $errno = curl_errno($curl);
-        $capped = $errno === 23 && itgrix_gen_a534db5b_http_sink(null, false); // the sink stopped it on purpose
+        $capped = $errno === 23 && itgrix_gen_5d385ac1_http_sink(null, false); // the sink stopped it on purpose
         $error = $ok === false && !$capped ? ($errno === 47 ? 'more than 3 redirects' : curl_error($curl)) : '';
         // No curl_close(): the handle is freed with $curl, and PHP 8.5 deprecates the call.
         return array($status, $error);
     }
-}
-if (!function_exists('itgrix_gen_a534db5b_http_sink')) {
     // curl's write callback for an answer nobody reads: stops the transfer past 64 KiB.
-    function itgrix_gen_a534db5b_http_sink($curl, $data) {
+    function itgrix_gen_5d385ac1_http_sink($curl, $data) {
         static $taken = 0;
         if ($curl === null) {
             if ($data === null) {
@@ -207,10 +163,8 @@ if (!function_exists('itgrix_gen_a534db5b_http_sink')) {
         $taken += strlen($data);
         return $taken > 65536 ? 0 : strlen($data);
     }
-}
-if (!function_exists('itgrix_gen_dfb73445_http_socket')) {
     // HTTP/1.0 over a socket, array(status, error, location); every read and write ends by the deadline.
-    function itgrix_gen_dfb73445_http_socket($method, $url, $headers, $body, $deadline) {
+    function itgrix_gen_5d385ac1_http_socket($method, $url, $headers, $body, $deadline) {
         $parts = @parse_url($url);
         if (!is_array($parts) || !isset($parts['host']) || !preg_match('/^https?$/i', $parts['scheme'])) {
             return array(0, 'not an http(s) URL', null);
@@ -231,12 +185,12 @@ if (!function_exists('itgrix_gen_dfb73445_http_socket')) {
             . ($method !== 'GET' ? 'Content-Length: ' . strlen($body) . "\r\n" : '')
             . (count($headers) > 0 ? implode("\r\n", $headers) . "\r\n" : '') . "\r\n" . ($method !== 'GET' ? $body : '');
         $answer = '';
-        while ($request !== '' && itgrix_gen_5660ab20_stream_deadline($socket, $deadline)) {
+        while ($request !== '' && itgrix_gen_5d385ac1_stream_deadline($socket, $deadline)) {
             $sent = @fwrite($socket, $request);
             $request = $sent ? (string) substr($request, $sent) : '';
         }
         while (strpos($answer, "\r\n\r\n") === false && strlen($answer) < 65536 && !feof($socket)
-            && itgrix_gen_5660ab20_stream_deadline($socket, $deadline)) {
+            && itgrix_gen_5d385ac1_stream_deadline($socket, $deadline)) {
             $chunk = @fread($socket, 8192);
             $meta = stream_get_meta_data($socket);
             if ($chunk === false || ($chunk === '' && $meta['timed_out'])) {
@@ -255,20 +209,16 @@ if (!function_exists('itgrix_gen_dfb73445_http_socket')) {
         $location = $m[1] >= 300 && $m[1] < 400 && preg_match('~\r\nLocation:[ \t]*([^\r\n]+)~i', $answer, $l) ? trim($l[1]) : null;
         return array((int) $m[1], '', $location);
     }
-}
-if (!function_exists('itgrix_gen_5660ab20_stream_deadline')) {
     // Let the next read or write on the socket wait no later than the deadline; false once it passed.
-    function itgrix_gen_5660ab20_stream_deadline($socket, $deadline) {
+    function itgrix_gen_5d385ac1_stream_deadline($socket, $deadline) {
         $left = $deadline - microtime(true);
         if ($left > 0) {
             stream_set_timeout($socket, (int) $left, max(1000, (int) (($left - (int) $left) * 1000000)));
         }
         return $left > 0;
     }
-}
-if (!function_exists('itgrix_gen_874caef3_url_join')) {
     // A redirect's Location against the URL it came from (absolute, host-relative or path-relative).
-    function itgrix_gen_874caef3_url_join($base, $location) {
+    function itgrix_gen_5d385ac1_url_join($base, $location) {
         $parts = @parse_url($base);
         $origin = $parts['scheme'] . '://' . $parts['host'] . (isset($parts['port']) ? ':' . $parts['port'] : '');
         $path = isset($parts['path']) ? $parts['path'] : '/';
@@ -280,18 +230,14 @@ if (!function_exists('itgrix_gen_874caef3_url_join')) {
         }
         return $origin . (substr($location, 0, 1) === '/' ? '' : substr($path, 0, strrpos($path, '/') + 1)) . $location;
     }
-}
-if (!function_exists('itgrix_gen_2fe2059f_trunk')) {
-    function itgrix_gen_2fe2059f_trunk($params) {
-        return itgrix_gen_48fcdd7d_collect($params, array(
+    function itgrix_gen_5d385ac1_trunk($params) {
+        return itgrix_gen_5d385ac1_collect($params, array(
             array('path' => 'call_full.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
             array('path' => 'call_full.conversations.*.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
         ), array());
     }
-}
-if (!function_exists('itgrix_gen_48fcdd7d_collect')) {
     // A key's values as texts from the field table's sources: dir, star, pick, every
-    function itgrix_gen_48fcdd7d_collect($params, $sources, $direction) {
+    function itgrix_gen_5d385ac1_collect($params, $sources, $direction) {
         $found = array();
         $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
         foreach ($sources as $source) {
@@ -328,24 +274,48 @@ if (!function_exists('itgrix_gen_48fcdd7d_collect')) {
         }
         return $found;
     }
-}
-if (!function_exists('itgrix_gen_75de4bec_client_phone')) {
-    function itgrix_gen_75de4bec_client_phone($params) {
-        return itgrix_gen_48fcdd7d_collect($params, array(
+    function itgrix_gen_5d385ac1_client_phone($params) {
+        return itgrix_gen_5d385ac1_collect($params, array(
             array('path' => 'PHONE_NUMBER'),
             array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
             array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
-        ), itgrix_gen_88051252_direction($params));
+        ), itgrix_gen_5d385ac1_direction($params));
+    }
+    function itgrix_gen_5d385ac1_direction($params) {
+        return itgrix_gen_5d385ac1_collect($params, array(array('path' => 'call_full.channel.type')), array());
+    }
+    function itgrix_gen_5d385ac1_entity_name($params) {
+        return itgrix_gen_5d385ac1_collect($params, array(array('path' => 'call_full.entity.name')), array());
     }
 }
-if (!function_exists('itgrix_gen_88051252_direction')) {
-    function itgrix_gen_88051252_direction($params) {
-        return itgrix_gen_48fcdd7d_collect($params, array(array('path' => 'call_full.channel.type')), array());
+if (!function_exists('itgrix_gen_b0cd465a_log')) {
+    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
+    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
+        $line = 'itgrix-gen[' . $name . ']: ' . $message;
+        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
+        return $answer;
     }
 }
-if (!function_exists('itgrix_gen_f3e3b357_entity_name')) {
-    function itgrix_gen_f3e3b357_entity_name($params) {
-        return itgrix_gen_48fcdd7d_collect($params, array(array('path' => 'call_full.entity.name')), array());
+if (!function_exists('itgrix_gen_af413685_http')) {
+    // One HTTP request, array(status, error or ''), by curl or sockets (the test harness may define
+    // this function first, with a stub); one deadline covers all of it, at most 3 redirects included.
+    function itgrix_gen_af413685_http($method, $url, $headers, $body, $timeout) {
+        if (function_exists('curl_init')) {
+            return itgrix_gen_5d385ac1_http_curl($method, $url, $headers, $body, $timeout);
+        }
+        $deadline = microtime(true) + $timeout;
+        for ($hop = 0; $hop < 4; $hop++) {
+            $answer = itgrix_gen_5d385ac1_http_socket($method, $url, $headers, $body, $deadline);
+            if ($answer[1] !== '' || $answer[2] === null) {
+                return array($answer[0], $answer[1]);
+            }
+            $url = itgrix_gen_5d385ac1_url_join($url, $answer[2]);
+            if ($answer[0] !== 307 && $answer[0] !== 308) {
+                $method = 'GET'; // as browsers and curl do after 301, 302 and 303
+                $body = '';
+            }
+        }
+        return array($answer[0], 'more than 3 redirects');
     }
 }
 return itgrix_gen_post_registration_4697ef32(isset($params) ? $params : null);

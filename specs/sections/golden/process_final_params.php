@@ -7,20 +7,20 @@
 if (!function_exists('itgrix_gen_process_final_params_4697ef32')) {
     function itgrix_gen_process_final_params_4697ef32($params) {
         $name = 'process_final_params:sections';
-        $data = itgrix_gen_5350eb8e_pick(
+        $data = itgrix_gen_bc482598_pick(
             $params,
             array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID')
         );
-        $fallback = itgrix_gen_dd1d38ed_reply($data);
+        $fallback = itgrix_gen_bc482598_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // final_params.rules[0]: direction is "local" -> cancel
-            if (array_intersect(itgrix_gen_ea4aa452_direction($params, $name), array('local'))) {
-                return itgrix_gen_dd1d38ed_reply(array());
+            if (array_intersect(itgrix_gen_bc482598_direction($params, $name), array('local'))) {
+                return itgrix_gen_bc482598_reply(array());
             }
-            return itgrix_gen_dd1d38ed_reply($data);
+            return itgrix_gen_bc482598_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -29,9 +29,9 @@ if (!function_exists('itgrix_gen_process_final_params_4697ef32')) {
     }
 }
 
-if (!function_exists('itgrix_gen_ed651995_seen')) {
+if (!function_exists('itgrix_gen_bc482598_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_ed651995_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
+    function itgrix_gen_bc482598_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -45,10 +45,8 @@ if (!function_exists('itgrix_gen_ed651995_seen')) {
         }
         return $values;
     }
-}
-if (!function_exists('itgrix_gen_5350eb8e_pick')) {
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_5350eb8e_pick($input, $keys) {
+    function itgrix_gen_bc482598_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -57,25 +55,13 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
         }
         return $out;
     }
-}
-if (!function_exists('itgrix_gen_b0cd465a_log')) {
-    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
-    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
-        $line = 'itgrix-gen[' . $name . ']: ' . $message;
-        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
-        return $answer;
-    }
-}
-if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_dd1d38ed_reply($data) {
+    function itgrix_gen_bc482598_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-}
-if (!function_exists('itgrix_gen_9f721100_collect')) {
     // A key's values as texts from the field table's sources: plain paths
-    function itgrix_gen_9f721100_collect($params, $sources, $direction) {
+    function itgrix_gen_bc482598_collect($params, $sources, $direction) {
         $found = array();
         foreach ($sources as $source) {
             $level = array($params);
@@ -98,12 +84,18 @@ if (!function_exists('itgrix_gen_9f721100_collect')) {
         }
         return $found;
     }
-}
-if (!function_exists('itgrix_gen_ea4aa452_direction')) {
-    function itgrix_gen_ea4aa452_direction($params, $name = null) {
-        $values = itgrix_gen_9f721100_collect($params, array(array('path' => 'call_full.channel.type')), array());
+    function itgrix_gen_bc482598_direction($params, $name = null) {
+        $values = itgrix_gen_bc482598_collect($params, array(array('path' => 'call_full.channel.type')), array());
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_ed651995_seen($values, $params, $name, 'direction', 'call_full.channel.type', null, array());
+            : itgrix_gen_bc482598_seen($values, $params, $name, 'direction', 'call_full.channel.type', null, array());
+    }
+}
+if (!function_exists('itgrix_gen_b0cd465a_log')) {
+    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
+    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
+        $line = 'itgrix-gen[' . $name . ']: ' . $message;
+        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
+        return $answer;
     }
 }
 return itgrix_gen_process_final_params_4697ef32(isset($params) ? $params : null);

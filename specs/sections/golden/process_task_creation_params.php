@@ -7,7 +7,7 @@
 if (!function_exists('itgrix_gen_process_task_creation_params_4697ef32')) {
     function itgrix_gen_process_task_creation_params_4697ef32($params) {
         $name = 'process_task_creation_params:sections';
-        $fallback = itgrix_gen_dd1d38ed_reply(itgrix_gen_5350eb8e_pick($params, array('fields')));
+        $fallback = itgrix_gen_0f08b66a_reply(itgrix_gen_0f08b66a_pick($params, array('fields')));
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
@@ -15,7 +15,7 @@ if (!function_exists('itgrix_gen_process_task_creation_params_4697ef32')) {
             $fields = isset($params['fields']) && is_array($params['fields']) ? $params['fields'] : array();
             // tasks.deadline_hours: 24 h (Asia/Yekaterinburg)
             $sent = array_key_exists('DEADLINE', $fields) ? $fields['DEADLINE'] : null;
-            $fields['DEADLINE'] = itgrix_gen_81cd43d3_deadline($sent, 24.0, itgrix_gen_27ab7223_zone());
+            $fields['DEADLINE'] = itgrix_gen_0f08b66a_deadline($sent, 24.0, itgrix_gen_0f08b66a_zone());
             // tasks.set
             $fields['RESPONSIBLE_ID'] = 12;
             return array('state' => 'success', 'data' => array('fields' => $fields));
@@ -27,15 +27,9 @@ if (!function_exists('itgrix_gen_process_task_creation_params_4697ef32')) {
     }
 }
 
-if (!function_exists('itgrix_gen_ca70e8fe_now')) {
-    // The current time (the test harness defines this function first, with its pinned clock).
-    function itgrix_gen_ca70e8fe_now() {
-        return time();
-    }
-}
-if (!function_exists('itgrix_gen_90fee3f2_past_range')) {
+if (!function_exists('itgrix_gen_0f08b66a_past_range')) {
     // A call past the range of data written into the file at generation: said once per process.
-    function itgrix_gen_90fee3f2_past_range($what, $last) {
+    function itgrix_gen_0f08b66a_past_range($what, $last) {
         static $said = array();
         if (!isset($said[$what])) {
             $said[$what] = true;
@@ -43,12 +37,10 @@ if (!function_exists('itgrix_gen_90fee3f2_past_range')) {
                 . ' written into this file; the answer may be wrong: render the files again with a newer itgrix-gen');
         }
     }
-}
-if (!function_exists('itgrix_gen_3fc6c4b9_zone_offset')) {
     // The zone's UTC offset at $at (past the data written into the file: the last, said once).
-    function itgrix_gen_3fc6c4b9_zone_offset($at, $zone) {
+    function itgrix_gen_0f08b66a_zone_offset($at, $zone) {
         if (isset($zone[3]) && $at >= $zone[3]) {
-            itgrix_gen_90fee3f2_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
+            itgrix_gen_0f08b66a_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
         }
         $offset = $zone[0];
         foreach ($zone[1] as $i => $change) {
@@ -59,10 +51,8 @@ if (!function_exists('itgrix_gen_3fc6c4b9_zone_offset')) {
         }
         return $offset;
     }
-}
-if (!function_exists('itgrix_gen_5350eb8e_pick')) {
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_5350eb8e_pick($input, $keys) {
+    function itgrix_gen_0f08b66a_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -71,18 +61,8 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
         }
         return $out;
     }
-}
-if (!function_exists('itgrix_gen_b0cd465a_log')) {
-    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
-    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
-        $line = 'itgrix-gen[' . $name . ']: ' . $message;
-        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
-        return $answer;
-    }
-}
-if (!function_exists('itgrix_gen_81cd43d3_deadline')) {
     // A task DEADLINE $hours after now, written in the same notation as the one the connector sent.
-    function itgrix_gen_81cd43d3_deadline($sent, $hours, $zone) {
+    function itgrix_gen_0f08b66a_deadline($sent, $hours, $zone) {
         $at = itgrix_gen_ca70e8fe_now() + (int) round($hours * 3600);
         if (is_string($sent) && preg_match(
             '/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?([+-])(\d\d)(:?)(\d\d)$/', $sent, $m)) {
@@ -95,7 +75,7 @@ if (!function_exists('itgrix_gen_81cd43d3_deadline')) {
             return gmdate('Y-m-d\TH:i:s\Z', $at);
         }
         // Local time in the spec's zone, from the offsets written into the file ($zone, see local_time).
-        $offset = itgrix_gen_3fc6c4b9_zone_offset($at, $zone);
+        $offset = itgrix_gen_0f08b66a_zone_offset($at, $zone);
         $layouts = array(
             '/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/' => 'Y-m-d H:i:s',
             '/^\d{4}-\d\d-\d\d \d\d:\d\d$/' => 'Y-m-d H:i',
@@ -110,18 +90,28 @@ if (!function_exists('itgrix_gen_81cd43d3_deadline')) {
         }
         return gmdate('Y-m-d\TH:i:s', $at + $offset) . ($offset < 0 ? '-' : '+') . gmdate('H:i', abs($offset));
     }
-}
-if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_dd1d38ed_reply($data) {
+    function itgrix_gen_0f08b66a_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-}
-if (!function_exists('itgrix_gen_27ab7223_zone')) {
     // "Asia/Yekaterinburg": UTC offsets from the tz database, 2020-2040
-    function itgrix_gen_27ab7223_zone() {
+    function itgrix_gen_0f08b66a_zone() {
         return array(18000, array(), array(), 2240611200);
+    }
+}
+if (!function_exists('itgrix_gen_ca70e8fe_now')) {
+    // The current time (the test harness defines this function first, with its pinned clock).
+    function itgrix_gen_ca70e8fe_now() {
+        return time();
+    }
+}
+if (!function_exists('itgrix_gen_b0cd465a_log')) {
+    // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
+    function itgrix_gen_b0cd465a_log($name, $message, $answer = null) {
+        $line = 'itgrix-gen[' . $name . ']: ' . $message;
+        defined('STDERR') ? @fwrite(STDERR, $line . "\n") : @error_log($line);
+        return $answer;
     }
 }
 return itgrix_gen_process_task_creation_params_4697ef32(isset($params) ? $params : null);

@@ -6,13 +6,13 @@
 
 if (!function_exists('itgrix_gen_customize_entity_5fc90ab3')) {
     function itgrix_gen_customize_entity_5fc90ab3($params) {
-        return itgrix_gen_dd1d38ed_reply(array());
+        return itgrix_gen_0ae37eb7_reply(array());
     }
 }
 
-if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
+if (!function_exists('itgrix_gen_0ae37eb7_reply')) {
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_dd1d38ed_reply($data) {
+    function itgrix_gen_0ae37eb7_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }

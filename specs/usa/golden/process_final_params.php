@@ -6,16 +6,16 @@
 
 if (!function_exists('itgrix_gen_process_final_params_5fc90ab3')) {
     function itgrix_gen_process_final_params_5fc90ab3($params) {
-        return itgrix_gen_dd1d38ed_reply(itgrix_gen_5350eb8e_pick(
+        return itgrix_gen_bf4b9d96_reply(itgrix_gen_bf4b9d96_pick(
             $params,
             array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID')
         ));
     }
 }
 
-if (!function_exists('itgrix_gen_5350eb8e_pick')) {
+if (!function_exists('itgrix_gen_bf4b9d96_pick')) {
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_5350eb8e_pick($input, $keys) {
+    function itgrix_gen_bf4b9d96_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -24,10 +24,8 @@ if (!function_exists('itgrix_gen_5350eb8e_pick')) {
         }
         return $out;
     }
-}
-if (!function_exists('itgrix_gen_dd1d38ed_reply')) {
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_dd1d38ed_reply($data) {
+    function itgrix_gen_bf4b9d96_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
