@@ -100,7 +100,9 @@ def test_contract_shape(spec, file):
     # block's functions; the helpers of one block share that block's hash (a file's one guard)
     guards = re.findall(r"^if \(!function_exists\('(\w+)'\)\) \{\n(.*?)^\}\n", code, re.M | re.S)
     names = re.findall(r"^\s*function (\w+)\(", code, re.M)
-    assert sorted(names) == sorted(n for _guard, inner in guards for n in re.findall(r"^    function (\w+)\(", inner, re.M))
+    assert sorted(names) == sorted(
+        n for _guard, inner in guards for n in re.findall(r"^    function (\w+)\(", inner, re.M)
+    )
     for guard, inner in guards:
         defined = re.findall(r"^    function (\w+)\(", inner, re.M)
         assert guard in defined and all(n.startswith("itgrix_gen_") for n in defined), (guard, defined)
