@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from generator.emit import fields, marked
 from generator.emit.runtime import PREFIX, runtime
+from generator.php import literals
 from generator.speclang import placeholders
 from generator.speclang.issues import KeyPath
 from generator.speclang.types import Match, Rule, When
@@ -98,9 +99,11 @@ class FileContext:
         zone = self.zone(str(self.spec.timezone)) if self.spec.timezone else "null"
         key = self.redaction_key()
         if cap.redact:
-            # The redaction helpers by name (capture calls them only after its memory check).
+            # The redaction helpers by name (capture calls them only after its memory check): not
+            # marked as literals, for they are names the file's helper block renames (emit/guard.py
+            # leaves marked literals, the spec's text, as written).
             self.needs += ["redact", "redact_names"]
-            key = f"array({key}, {marked.php_string(self.fn('redact'))}, {marked.php_string(self.fn('redact_names'))})"
+            key = f"array({key}, {literals.php_string(self.fn('redact'))}, {literals.php_string(self.fn('redact_names'))})"
         config = (
             f"array({marked.php_string(cap.dir)}, {marked.php_int(int(cap.max_mb * 1024 * 1024))}, "
             f"{marked.php_int(cap.keep)}, {zone}, {key}, {marked.php_string(SPEC_VERSION_MARK)})"

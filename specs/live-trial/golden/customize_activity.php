@@ -14,7 +14,7 @@ if (!function_exists('itgrix_gen_customize_activity_aa3d9e0a')) {
     function itgrix_gen_customize_activity_aa3d9e0a($params) {
         $decided = 'default';
         $reply = itgrix_gen_customize_activity_aa3d9e0a_decide($params, $decided);
-        itgrix_gen_ce355902_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_ce355902_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_52a19a1a_redact', 'itgrix_gen_46419d17_redact_names'), '8830c1cbb84d'), 'customize_activity:live-trial', 'customize_activity', 'live-trial',
+        itgrix_gen_ce355902_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_ce355902_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_ce355902_redact', 'itgrix_gen_ce355902_redact_names'), '331d84f9c07e'), 'customize_activity:live-trial', 'customize_activity', 'live-trial',
             $params, $reply, $decided, null);
         return $reply;
     }

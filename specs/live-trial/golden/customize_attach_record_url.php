@@ -14,7 +14,7 @@ if (!function_exists('itgrix_gen_customize_attach_record_url_aa3d9e0a')) {
     function itgrix_gen_customize_attach_record_url_aa3d9e0a($params) {
         $decided = 'default';
         $reply = itgrix_gen_customize_attach_record_url_aa3d9e0a_decide($params, $decided);
-        itgrix_gen_af9ec345_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_af9ec345_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_52a19a1a_redact', 'itgrix_gen_46419d17_redact_names'), 'd3490a6a791f'), 'customize_attach_record_url:live-trial', 'customize_attach_record_url', 'live-trial',
+        itgrix_gen_af9ec345_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_af9ec345_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_af9ec345_redact', 'itgrix_gen_af9ec345_redact_names'), '53dde674548d'), 'customize_attach_record_url:live-trial', 'customize_attach_record_url', 'live-trial',
             $params, $reply, $decided, null);
         return $reply;
     }

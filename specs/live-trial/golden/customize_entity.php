@@ -14,7 +14,7 @@ if (!function_exists('itgrix_gen_customize_entity_aa3d9e0a')) {
     function itgrix_gen_customize_entity_aa3d9e0a($params) {
         $decided = 'default';
         $reply = itgrix_gen_customize_entity_aa3d9e0a_decide($params, $decided);
-        itgrix_gen_ce355902_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_ce355902_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_52a19a1a_redact', 'itgrix_gen_46419d17_redact_names'), '7a81a0003d12'), 'customize_entity:live-trial', 'customize_entity', 'live-trial',
+        itgrix_gen_ce355902_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_ce355902_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_ce355902_redact', 'itgrix_gen_ce355902_redact_names'), 'b8b2e1bc9959'), 'customize_entity:live-trial', 'customize_entity', 'live-trial',
             $params, $reply, $decided, null);
         return $reply;
     }

@@ -36,7 +36,7 @@ if (!function_exists('itgrix_gen_need_registration_aa3d9e0a')) {
         // shadow: the spec decides and the decision is logged, but the connector gets the pass-through
         $would = $reply;
         $reply = array('state' => 'success', 'data' => array('result' => true));
-        itgrix_gen_25cf3972_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_25cf3972_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_52a19a1a_redact', 'itgrix_gen_46419d17_redact_names'), '78df38c6d897'), 'need_registration:live-trial', 'need_registration', 'live-trial',
+        itgrix_gen_25cf3972_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_25cf3972_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_25cf3972_redact', 'itgrix_gen_25cf3972_redact_names'), '963adb182c11'), 'need_registration:live-trial', 'need_registration', 'live-trial',
             $params, $reply, $decided, $would);
         return $reply;
     }

@@ -14,7 +14,7 @@ if (!function_exists('itgrix_gen_post_registration_aa3d9e0a')) {
     function itgrix_gen_post_registration_aa3d9e0a($params) {
         $decided = 'default';
         $reply = itgrix_gen_post_registration_aa3d9e0a_decide($params, $decided);
-        itgrix_gen_859d0f36_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_859d0f36_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_52a19a1a_redact', 'itgrix_gen_46419d17_redact_names'), '6cf5ac47c9b5'), 'post_registration:live-trial', 'post_registration', 'live-trial',
+        itgrix_gen_859d0f36_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_859d0f36_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_859d0f36_redact', 'itgrix_gen_859d0f36_redact_names'), '986fd6bbe47e'), 'post_registration:live-trial', 'post_registration', 'live-trial',
             $params, $reply, $decided, null);
         return $reply;
     }

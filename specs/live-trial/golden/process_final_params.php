@@ -36,7 +36,7 @@ if (!function_exists('itgrix_gen_process_final_params_aa3d9e0a')) {
     function itgrix_gen_process_final_params_aa3d9e0a($params) {
         $decided = 'default';
         $reply = itgrix_gen_process_final_params_aa3d9e0a_decide($params, $decided);
-        itgrix_gen_1544d5f0_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_1544d5f0_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_52a19a1a_redact', 'itgrix_gen_46419d17_redact_names'), 'e42a701f16ef'), 'process_final_params:live-trial', 'process_final_params', 'live-trial',
+        itgrix_gen_1544d5f0_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_1544d5f0_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_1544d5f0_redact', 'itgrix_gen_1544d5f0_redact_names'), '0e799ed3334d'), 'process_final_params:live-trial', 'process_final_params', 'live-trial',
             $params, $reply, $decided, null);
         return $reply;
     }

@@ -17,7 +17,7 @@ if (!function_exists('itgrix_gen_process_originate_params_aa3d9e0a')) {
     function itgrix_gen_process_originate_params_aa3d9e0a($params) {
         $decided = 'default';
         $reply = itgrix_gen_process_originate_params_aa3d9e0a_decide($params, $decided);
-        itgrix_gen_a1ec6fa8_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_a1ec6fa8_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_52a19a1a_redact', 'itgrix_gen_46419d17_redact_names'), '6c9613a74554'), 'process_originate_params:live-trial', 'process_originate_params', 'live-trial',
+        itgrix_gen_a1ec6fa8_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_a1ec6fa8_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_a1ec6fa8_redact', 'itgrix_gen_a1ec6fa8_redact_names'), '384a0a9ca442'), 'process_originate_params:live-trial', 'process_originate_params', 'live-trial',
             $params, $reply, $decided, null);
         return $reply;
     }

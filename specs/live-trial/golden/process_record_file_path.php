@@ -17,7 +17,7 @@ if (!function_exists('itgrix_gen_process_record_file_path_aa3d9e0a')) {
     function itgrix_gen_process_record_file_path_aa3d9e0a($params) {
         $decided = 'default';
         $reply = itgrix_gen_process_record_file_path_aa3d9e0a_decide($params, $decided);
-        itgrix_gen_55c7ebef_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_55c7ebef_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_52a19a1a_redact', 'itgrix_gen_46419d17_redact_names'), 'bcac7b4937b6'), 'process_record_file_path:live-trial', 'process_record_file_path', 'live-trial',
+        itgrix_gen_55c7ebef_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_55c7ebef_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_55c7ebef_redact', 'itgrix_gen_55c7ebef_redact_names'), '7000936b9725'), 'process_record_file_path:live-trial', 'process_record_file_path', 'live-trial',
             $params, $reply, $decided, null);
         return $reply;
     }
