@@ -18,7 +18,10 @@ A rule whose values change leaves the block, so its names, as they were.
 
 The helpers the test harness defines itself before it includes a file (runner.harness_hooks:
 the clock, the stderr log, the HTTP transport) keep a guard each and their content names, which
-the harness must know before it has read any file.
+the harness must know before it has read any file.  A hook calls the helpers of its own file's
+block by their block names (the HTTP transport calls http_curl...): whichever file's copy of a hook
+is defined first, the block it calls was defined by the same include, so the call always lands on
+the same runtime code.
 """
 
 from __future__ import annotations
