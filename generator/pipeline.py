@@ -205,6 +205,13 @@ def render_one(loaded: LoadedSpec, c: Customization) -> RenderedFile:
     own = sorted(set(ctx.accessors.values()))
     accessors = "".join(definition for _name, definition in own)
     used = ctx.rt.closure(code + accessors + "".join(ctx.fn(h) + "(" for h in ctx.needs))
+    if any("preg_" in ctx.rt.helpers[h].code for h in used) or "preg_" in code + accessors:
+        # A file that matches patterns answers with PCRE's JIT off (runtime.php's answer()).
+        last = f"return {c.entry(spec.name)}(isset($params) ? $params : null);"
+        answer = f"return {ctx.fn('answer')}({marked.php_string(c.entry(spec.name))}, isset($params) ? $params : null);"
+        assert code.rstrip("\n").endswith(last), "the template's last line calls the entry function"
+        code = code.rstrip("\n")[: -len(last)] + answer + "\n"
+        used = ctx.rt.closure(code + accessors + "".join(ctx.fn(h) + "(" for h in ctx.needs))
     # One guard for the file's helpers, which take that block's names (generator/emit/guard.py).
     helpers, renames = guard.helpers(ctx.rt, used, own)
     shared = helpers.rstrip("\n")

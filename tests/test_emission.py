@@ -59,7 +59,9 @@ def test_example_fits_the_line_budget():
     # 'dir' or 'map' where no source has one).
     # -318 for issue 18's cost per call: a file's helpers under one function_exists guard (each
     # guard cost about 1.5 us per call and two lines; generator/emit/guard.py).
-    assert lines(render(load(EXAMPLE))) <= 3115
+    # +120 for answering with PCRE's JIT off (runtime.php's answer(), in the eleven files that match
+    # patterns): -10 to -22 % of a call's time (0.23 ms of the example's need_registration).
+    assert lines(render(load(EXAMPLE))) <= 3235
 
 
 def test_the_field_reader_holds_only_what_the_files_keys_use(tmp_path):
@@ -184,9 +186,10 @@ def test_the_decisions_come_first():
     for spec in (EXAMPLE, ROOT / "specs" / "passthrough" / "spec.yaml"):
         for name, text in render(load(spec)).items():
             functions = re.findall(r"^    function (itgrix_gen_\w+)\(", text, re.M)
-            entry = re.search(r"^return (itgrix_gen_\w+)\(", text, re.M)
+            # Called directly, or through answer() (PCRE's JIT off) in a file that matches patterns.
+            entry = re.search(r"^return (?:itgrix_gen_\w+_answer\(')?(itgrix_gen_\w+)'?(?:\(|, )", text, re.M)
             assert entry and text.rstrip("\n").endswith(entry.group(0) + "isset($params) ? $params : null);"), name
-            assert functions[0].startswith(entry.group(1)), (name, functions[:2])
+            assert functions[0] == entry.group(1), (name, functions[:2])
 
 
 def test_the_decisions_read_in_120_columns():

@@ -7,16 +7,16 @@
 if (!function_exists('itgrix_gen_customize_autodistribution_4697ef32')) {
     function itgrix_gen_customize_autodistribution_4697ef32($params) {
         $name = 'customize_autodistribution:sections';
-        $data = itgrix_gen_b737a8b4_pick($params, array('number', 'name'));
-        $fallback = itgrix_gen_b737a8b4_reply($data);
+        $data = itgrix_gen_21ca46be_pick($params, array('number', 'name'));
+        $fallback = itgrix_gen_21ca46be_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // autodistribution.callerid_name: "{entity.type}: {entity.name}"
             $filled = array(
-                itgrix_gen_b737a8b4_text(itgrix_gen_b737a8b4_entity_type($params)),
-                itgrix_gen_b737a8b4_text(itgrix_gen_b737a8b4_entity_name($params))
+                itgrix_gen_21ca46be_text(itgrix_gen_21ca46be_entity_type($params)),
+                itgrix_gen_21ca46be_text(itgrix_gen_21ca46be_entity_name($params))
             );
             if (implode('', $filled) !== '') {
                 $callerid = $filled[0] . ': ' . $filled[1];
@@ -25,15 +25,15 @@ if (!function_exists('itgrix_gen_customize_autodistribution_4697ef32')) {
                 }
             }
             // autodistribution.rules[0]: client_phone matches "^\\+7999"
-            if (itgrix_gen_b737a8b4_matches(itgrix_gen_b737a8b4_client_phone($params, $name), array('~^\\+7999~u'))) {
+            if (itgrix_gen_21ca46be_matches(itgrix_gen_21ca46be_client_phone($params, $name), array('~^\\+7999~u'))) {
                 $data['number'] = '105';
             }
             // Asterisk keeps 20 characters of a CallerID name; control characters, line breaks and
             // double quotes would break the CallerID string itself.
             if (isset($data['name']) && is_string($data['name'])) {
-                $data['name'] = itgrix_gen_b737a8b4_utf8_cut(preg_replace('/[\x00-\x1F\x7F"]/', '', $data['name']), 20);
+                $data['name'] = itgrix_gen_21ca46be_utf8_cut(preg_replace('/[\x00-\x1F\x7F"]/', '', $data['name']), 20);
             }
-            return itgrix_gen_b737a8b4_reply($data);
+            return itgrix_gen_21ca46be_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -42,9 +42,9 @@ if (!function_exists('itgrix_gen_customize_autodistribution_4697ef32')) {
     }
 }
 
-if (!function_exists('itgrix_gen_b737a8b4_seen')) {
+if (!function_exists('itgrix_gen_21ca46be_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_b737a8b4_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
+    function itgrix_gen_21ca46be_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -59,10 +59,10 @@ if (!function_exists('itgrix_gen_b737a8b4_seen')) {
         return $values;
     }
     // Does any of the values match one of the patterns?
-    function itgrix_gen_b737a8b4_matches($values, $patterns) {
+    function itgrix_gen_21ca46be_matches($values, $patterns) {
         foreach ($values as $value) {
             foreach ($patterns as $pattern) {
-                if (itgrix_gen_b737a8b4_preg_match($pattern, $value)) {
+                if (itgrix_gen_21ca46be_preg_match($pattern, $value)) {
                     return true;
                 }
             }
@@ -70,21 +70,31 @@ if (!function_exists('itgrix_gen_b737a8b4_seen')) {
         return false;
     }
     // A placeholder's text: the first value found, or "".
-    function itgrix_gen_b737a8b4_text($values) {
+    function itgrix_gen_21ca46be_text($values) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
     }
+    // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
+    function itgrix_gen_21ca46be_answer($entry, $params) {
+        $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
+        $jit = $heap ? @ini_set('pcre.jit', '0') : false;
+        $reply = $entry($params);
+        if (is_string($jit) && $jit !== '0') {
+            @ini_set('pcre.jit', $jit);
+        }
+        return $reply;
+    }
     // A pattern that fails at run time (a PCRE limit, bad UTF-8) is a non-match, said on stderr.
-    function itgrix_gen_b737a8b4_preg_match($pattern, $subject) {
+    function itgrix_gen_21ca46be_preg_match($pattern, $subject) {
         if (!is_string($subject)) {
             return false;
         }
         $result = @preg_match($pattern, $subject);
         if ($result === false) {
-            itgrix_gen_b737a8b4_preg_failed($pattern);
+            itgrix_gen_21ca46be_preg_failed($pattern);
         }
         return $result === 1;
     }
-    function itgrix_gen_b737a8b4_preg_failed($pattern) {
+    function itgrix_gen_21ca46be_preg_failed($pattern) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = function_exists('preg_last_error') ? preg_last_error() : 0;
@@ -92,7 +102,7 @@ if (!function_exists('itgrix_gen_b737a8b4_seen')) {
         itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_b737a8b4_pick($input, $keys) {
+    function itgrix_gen_21ca46be_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -103,7 +113,7 @@ if (!function_exists('itgrix_gen_b737a8b4_seen')) {
     }
     // Count UTF-8 characters and cut to $limit without mbstring; bytes that are not valid UTF-8 count
     // one character each, and a cut never splits a character.
-    function itgrix_gen_b737a8b4_utf8_cut($text, $limit) {
+    function itgrix_gen_21ca46be_utf8_cut($text, $limit) {
         $length = strlen($text);
         $chars = 0;
         $i = 0;
@@ -135,31 +145,31 @@ if (!function_exists('itgrix_gen_b737a8b4_seen')) {
         return $text;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_b737a8b4_reply($data) {
+    function itgrix_gen_21ca46be_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-    function itgrix_gen_b737a8b4_client_phone($params, $name = null) {
-        $values = itgrix_gen_b737a8b4_collect($params, array(
+    function itgrix_gen_21ca46be_client_phone($params, $name = null) {
+        $values = itgrix_gen_21ca46be_collect($params, array(
             array('path' => 'from'),
             array('path' => 'PHONE_NUMBER'),
             array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
             array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
-        ), itgrix_gen_b737a8b4_direction($params));
+        ), itgrix_gen_21ca46be_direction($params));
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_b737a8b4_seen($values, $params, $name, 'client_phone', 'from, PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten', array('incoming', 'outgoing'), itgrix_gen_b737a8b4_direction($params));
+            : itgrix_gen_21ca46be_seen($values, $params, $name, 'client_phone', 'from, PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten', array('incoming', 'outgoing'), itgrix_gen_21ca46be_direction($params));
     }
-    function itgrix_gen_b737a8b4_entity_type($params) {
-        return itgrix_gen_b737a8b4_collect($params, array(
+    function itgrix_gen_21ca46be_entity_type($params) {
+        return itgrix_gen_21ca46be_collect($params, array(
             array('path' => 'entity.type'),
             array('path' => 'call_full.entity.type'),
         ), array());
     }
-    function itgrix_gen_b737a8b4_direction($params) {
-        return itgrix_gen_b737a8b4_collect($params, array(array('path' => 'call_full.channel.type')), array());
+    function itgrix_gen_21ca46be_direction($params) {
+        return itgrix_gen_21ca46be_collect($params, array(array('path' => 'call_full.channel.type')), array());
     }
     // A key's values as texts from the field table's sources: dir, pick
-    function itgrix_gen_b737a8b4_collect($params, $sources, $direction) {
+    function itgrix_gen_21ca46be_collect($params, $sources, $direction) {
         $found = array();
         $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
         foreach ($sources as $source) {
@@ -189,8 +199,8 @@ if (!function_exists('itgrix_gen_b737a8b4_seen')) {
         }
         return $found;
     }
-    function itgrix_gen_b737a8b4_entity_name($params) {
-        return itgrix_gen_b737a8b4_collect($params, array(
+    function itgrix_gen_21ca46be_entity_name($params) {
+        return itgrix_gen_21ca46be_collect($params, array(
             array('path' => 'entity.name'),
             array('path' => 'call_full.entity.name'),
         ), array());
@@ -204,4 +214,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_customize_autodistribution_4697ef32(isset($params) ? $params : null);
+return itgrix_gen_21ca46be_answer('itgrix_gen_customize_autodistribution_4697ef32', isset($params) ? $params : null);

@@ -7,7 +7,7 @@
 if (!function_exists('itgrix_gen_process_task_creation_params_4697ef32')) {
     function itgrix_gen_process_task_creation_params_4697ef32($params) {
         $name = 'process_task_creation_params:sections';
-        $fallback = itgrix_gen_0f08b66a_reply(itgrix_gen_0f08b66a_pick($params, array('fields')));
+        $fallback = itgrix_gen_ecec24da_reply(itgrix_gen_ecec24da_pick($params, array('fields')));
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
@@ -15,7 +15,7 @@ if (!function_exists('itgrix_gen_process_task_creation_params_4697ef32')) {
             $fields = isset($params['fields']) && is_array($params['fields']) ? $params['fields'] : array();
             // tasks.deadline_hours: 24 h (Asia/Yekaterinburg)
             $sent = array_key_exists('DEADLINE', $fields) ? $fields['DEADLINE'] : null;
-            $fields['DEADLINE'] = itgrix_gen_0f08b66a_deadline($sent, 24.0, itgrix_gen_0f08b66a_zone());
+            $fields['DEADLINE'] = itgrix_gen_ecec24da_deadline($sent, 24.0, itgrix_gen_ecec24da_zone());
             // tasks.set
             $fields['RESPONSIBLE_ID'] = 12;
             return array('state' => 'success', 'data' => array('fields' => $fields));
@@ -27,9 +27,19 @@ if (!function_exists('itgrix_gen_process_task_creation_params_4697ef32')) {
     }
 }
 
-if (!function_exists('itgrix_gen_0f08b66a_past_range')) {
+if (!function_exists('itgrix_gen_ecec24da_answer')) {
+    // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
+    function itgrix_gen_ecec24da_answer($entry, $params) {
+        $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
+        $jit = $heap ? @ini_set('pcre.jit', '0') : false;
+        $reply = $entry($params);
+        if (is_string($jit) && $jit !== '0') {
+            @ini_set('pcre.jit', $jit);
+        }
+        return $reply;
+    }
     // A call past the range of data written into the file at generation: said once per process.
-    function itgrix_gen_0f08b66a_past_range($what, $last) {
+    function itgrix_gen_ecec24da_past_range($what, $last) {
         static $said = array();
         if (!isset($said[$what])) {
             $said[$what] = true;
@@ -38,9 +48,9 @@ if (!function_exists('itgrix_gen_0f08b66a_past_range')) {
         }
     }
     // The zone's UTC offset at $at (past the data written into the file: the last, said once).
-    function itgrix_gen_0f08b66a_zone_offset($at, $zone) {
+    function itgrix_gen_ecec24da_zone_offset($at, $zone) {
         if (isset($zone[3]) && $at >= $zone[3]) {
-            itgrix_gen_0f08b66a_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
+            itgrix_gen_ecec24da_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
         }
         $offset = $zone[0];
         foreach ($zone[1] as $i => $change) {
@@ -52,7 +62,7 @@ if (!function_exists('itgrix_gen_0f08b66a_past_range')) {
         return $offset;
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_0f08b66a_pick($input, $keys) {
+    function itgrix_gen_ecec24da_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -62,7 +72,7 @@ if (!function_exists('itgrix_gen_0f08b66a_past_range')) {
         return $out;
     }
     // A task DEADLINE $hours after now, written in the same notation as the one the connector sent.
-    function itgrix_gen_0f08b66a_deadline($sent, $hours, $zone) {
+    function itgrix_gen_ecec24da_deadline($sent, $hours, $zone) {
         $at = itgrix_gen_ca70e8fe_now() + (int) round($hours * 3600);
         if (is_string($sent) && preg_match(
             '/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?([+-])(\d\d)(:?)(\d\d)$/', $sent, $m)) {
@@ -75,7 +85,7 @@ if (!function_exists('itgrix_gen_0f08b66a_past_range')) {
             return gmdate('Y-m-d\TH:i:s\Z', $at);
         }
         // Local time in the spec's zone, from the offsets written into the file ($zone, see local_time).
-        $offset = itgrix_gen_0f08b66a_zone_offset($at, $zone);
+        $offset = itgrix_gen_ecec24da_zone_offset($at, $zone);
         $layouts = array(
             '/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/' => 'Y-m-d H:i:s',
             '/^\d{4}-\d\d-\d\d \d\d:\d\d$/' => 'Y-m-d H:i',
@@ -91,12 +101,12 @@ if (!function_exists('itgrix_gen_0f08b66a_past_range')) {
         return gmdate('Y-m-d\TH:i:s', $at + $offset) . ($offset < 0 ? '-' : '+') . gmdate('H:i', abs($offset));
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_0f08b66a_reply($data) {
+    function itgrix_gen_ecec24da_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
     // "Asia/Yekaterinburg": UTC offsets from the tz database, 2020-2040
-    function itgrix_gen_0f08b66a_zone() {
+    function itgrix_gen_ecec24da_zone() {
         return array(18000, array(), array(), 2240611200);
     }
 }
@@ -114,4 +124,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_process_task_creation_params_4697ef32(isset($params) ? $params : null);
+return itgrix_gen_ecec24da_answer('itgrix_gen_process_task_creation_params_4697ef32', isset($params) ? $params : null);
