@@ -110,7 +110,9 @@ def test_contract_shape(spec, file):
             assert all(n.startswith(guard[: len("itgrix_gen_12345678_")]) for n in defined), defined
     # The last line answers: the entry function, called directly or (a file that matches patterns)
     # through answer(), which runs it with PCRE's JIT off.
-    assert re.search(r"\nreturn itgrix_gen_\w+\((?:'itgrix_gen_\w+', )?isset\(\$params\) \? \$params : null\);$", code.rstrip())
+    assert re.search(
+        r"\nreturn itgrix_gen_\w+\((?:'itgrix_gen_\w+', )?isset\(\$params\) \? \$params : null\);$", code.rstrip()
+    )
     assert re.search(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d", code.split("*/")[0]) is None, "no timestamp in header"
 
 
