@@ -657,7 +657,8 @@ function itgrix_rt_first($texts)
 
 // The click-to-call number cut to its last $last digits (0: all of them), then the dial prefix. Full-width
 // and Arabic-Indic digits count; a number with digits of another script is not cut (its ASCII ones are another).
-// A text without a digit ("anonymous") gets no prefix: it is not dialled as a number.
+// The prefix goes before digits only: not before a word ("anonymous"), a "+" number (another
+// country's, in a national format: "9+49..." cannot be dialled), "*72" or a number with an extension.
 function itgrix_rt_dial($number, $last, $prefix)
 {
     $text = $last > 0 && preg_match('/[\xC2-\xEF]/', $number) ? strtr($number, itgrix_rt_phone_unicode()) : $number;
@@ -665,8 +666,7 @@ function itgrix_rt_dial($number, $last, $prefix)
     if ($last > 0 && $digits !== '' && !preg_match('/\p{Nd}/u', preg_replace('/[0-9]/', '', $text))) {
         $number = strlen($digits) > $last ? substr($digits, -$last) : $digits;
     }
-    $digit = preg_match('/[0-9]/', $number) || preg_match('/\p{Nd}/u', $number);
-    return $prefix !== '' && $digit ? $prefix . $number : $number;
+    return $prefix !== '' && preg_match('/^[0-9]+$/D', $number) ? $prefix . $number : $number;
 }
 
 // A task DEADLINE $hours after now, written in the same notation as the one the connector sent.
@@ -1062,7 +1062,11 @@ function itgrix_rt_redact_numbers($text, $key, $phone)
 function itgrix_rt_webhook($method, $url, $headers, $body, $timeout, $name)
 {
     if (is_array($body)) {
-        $body = itgrix_rt_json(itgrix_rt_utf8_clean($body));
+        // Encoded as it is first (PHP 5.5+ says false on a byte that is not UTF-8; older ones
+        // drop the string): a copy mended through utf8_clean doubled a 35,000-conversation call's
+        // memory past the limit.
+        $json = version_compare(PHP_VERSION, '5.5', '>=') ? @itgrix_rt_json($body) : false;
+        $body = is_string($json) ? $json : itgrix_rt_json(itgrix_rt_utf8_clean($body));
         $headers[] = 'Content-Type: application/json';
     }
     if (!is_string($body)) {
@@ -1071,8 +1075,9 @@ function itgrix_rt_webhook($method, $url, $headers, $body, $timeout, $name)
     }
     foreach ($headers as $i => $header) {
         // A line break would end the header (and start another); other control characters are not
-        // allowed in a header either (RFC 9110: tab, visible characters and obs-text only).
-        $headers[$i] = preg_replace('/[\x00-\x08\x0A-\x1F\x7F]/', ' ', $header);
+        // allowed in a header either (RFC 9110: tab, visible characters and obs-text only); nor
+        // Unicode's C1 controls (NEL) and line separators, which some readers take for a break.
+        $headers[$i] = preg_replace('/[\x00-\x08\x0A-\x1F\x7F]|\xC2[\x80-\x9F]|\xE2\x80[\xA8\xA9]/', ' ', $header);
     }
     $answer = itgrix_rt_http($method, $url, $headers, $method === 'GET' ? '' : $body, $timeout);
     if ($answer[1] !== '') {

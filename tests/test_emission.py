@@ -61,7 +61,9 @@ def test_example_fits_the_line_budget():
     # guard cost about 1.5 us per call and two lines; generator/emit/guard.py).
     # +120 for answering with PCRE's JIT off (runtime.php's answer(), in the eleven files that match
     # patterns): -10 to -22 % of a call's time (0.23 ms of the example's need_registration).
-    assert lines(render(load(EXAMPLE))) <= 3235
+    # +29 for the field reader switching the cycle collector on again, a huge webhook body encoded
+    # without a mended copy, and header values without C1 controls or line separators.
+    assert lines(render(load(EXAMPLE))) <= 3264
 
 
 def test_the_field_reader_holds_only_what_the_files_keys_use(tmp_path):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.server
 import json
 import socket
+import subprocess
 import threading
 import time
 from typing import ClassVar
@@ -135,20 +136,45 @@ def test_webhook_success(tmp_path, server, php):
     assert not result.log
 
 
+def test_webhook_default_body_of_a_huge_call_stays_within_memory(tmp_path, php):
+    """35,000 conversations (3.7 MB): the default body (the input as JSON) was encoded from a mended
+    copy of the whole input, which doubled the memory past PHP's default 128 MB and broke the call
+    (a fatal error on stdout).  Valid UTF-8 is encoded as it is."""
+    path = hook_file(tmp_path, "http://127.0.0.1:9/hook", timeout=0.5)  # the discard port: refused
+    conversations = {
+        f"c{i}": {"channel": {"to": {"number": str(1000 + i)}, "trunk": {"name": "t"}}, "user": {"phones": [str(i)]}}
+        for i in range(35000)
+    }
+    (tmp_path / "big.json").write_text(
+        json.dumps(dict(CALL, call_full=dict(CALL["call_full"], conversations=conversations)))
+    )
+    driver = tmp_path / "drv.php"
+    driver.write_text(
+        "<?php $params = json_decode(file_get_contents($argv[2]), true); echo json_encode(include $argv[1]);"
+    )
+    proc = subprocess.run(
+        [php, "-n", str(driver), str(path), str(tmp_path / "big.json")], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0 and json.loads(proc.stdout) == {"state": "success"}, proc.stdout[-300:]
+    assert "webhook failed" in proc.stderr
+
+
 def test_webhook_header_gets_no_control_character_of_the_call_data(tmp_path, server, php):
     """A trunk name with a line break and other control characters (\x01, DEL): the header stays one
     header (no injected X-Evil) and carries spaces for them; a tab is a header's own character."""
     path = hook_file(tmp_path, f"http://127.0.0.1:{server}/hook")
     call = {
         "call_stage": "call_ended",
-        "call_full": {"channel": {"type": "incoming", "trunk": {"number": "sip\x01ru\x7f\tmsk\r\nX-Evil: 1\x00"}}},
+        "call_full": {
+            "channel": {"type": "incoming", "trunk": {"number": "sip\x01ru\x7f\tmsk\r\nX-Evil: 1\x00\u0085\u2028é"}}
+        },
     }
     result = run_one(path, call, php=php)
     assert result.clean, result.errors
     assert len(Hook.received) == 1
     _url, headers, _body = Hook.received[0]
     assert "X-Evil" not in headers
-    assert headers["X-Client"] == "acme sip ru \tmsk  X-Evil: 1 "
+    assert headers["X-Client"].encode("latin-1").decode("utf-8") == "acme sip ru \tmsk  X-Evil: 1   é"
 
 
 def test_webhook_slow_server_hits_timeout(tmp_path, server, php):

@@ -52,9 +52,13 @@ class Webhook(Strict):
     @field_validator("headers")
     @classmethod
     def _header_names(cls, value: dict[str, str]) -> dict[str, str]:
-        for name in value:
+        for name, text in value.items():
             if not re.fullmatch(r"[A-Za-z0-9-]+", name):
                 raise ValueError(f"header name {name!r} may hold only letters, digits and '-'")
+            # A line break would end the header (and start another): the spec's own text may not
+            # hold one, nor another control character (call data filled in is cleaned at call time).
+            if re.search(r"[\x00-\x08\x0a-\x1f\x7f\x80-\x9f\u2028\u2029]", text):
+                raise ValueError(f"header {name!r}: its value holds a line break or a control character")
         return value
 
 

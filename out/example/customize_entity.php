@@ -8,19 +8,19 @@ if (!function_exists('itgrix_gen_customize_entity_50d858e0')) {
     function itgrix_gen_customize_entity_50d858e0($params) {
         $name = 'customize_entity:example';
         $data = array();
-        $fallback = itgrix_gen_62cacab5_reply($data);
+        $fallback = itgrix_gen_7b2de9aa_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // entity.rules[0]: direction is "incoming"
-            if (array_intersect(itgrix_gen_62cacab5_direction($params, $name), array('incoming'))) {
-                $data['SOURCE_DESCRIPTION'] = itgrix_gen_62cacab5_utf8_mend(
-                    'Incoming call to ' . itgrix_gen_62cacab5_text(itgrix_gen_62cacab5_trunk($params)),
+            if (array_intersect(itgrix_gen_7b2de9aa_direction($params, $name), array('incoming'))) {
+                $data['SOURCE_DESCRIPTION'] = itgrix_gen_7b2de9aa_utf8_mend(
+                    'Incoming call to ' . itgrix_gen_7b2de9aa_text(itgrix_gen_7b2de9aa_trunk($params)),
                     false
                 );
             }
-            return itgrix_gen_62cacab5_reply($data);
+            return itgrix_gen_7b2de9aa_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -29,9 +29,9 @@ if (!function_exists('itgrix_gen_customize_entity_50d858e0')) {
     }
 }
 
-if (!function_exists('itgrix_gen_62cacab5_seen')) {
+if (!function_exists('itgrix_gen_7b2de9aa_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_62cacab5_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
+    function itgrix_gen_7b2de9aa_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -46,11 +46,11 @@ if (!function_exists('itgrix_gen_62cacab5_seen')) {
         return $values;
     }
     // A placeholder's text: the first value found, or "".
-    function itgrix_gen_62cacab5_text($values) {
+    function itgrix_gen_7b2de9aa_text($values) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_62cacab5_answer($entry, $params) {
+    function itgrix_gen_7b2de9aa_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -60,13 +60,13 @@ if (!function_exists('itgrix_gen_62cacab5_seen')) {
         return $reply;
     }
     // Is the text UTF-8 as json_encode takes it (also where PHP 5.2's PCRE lets bad forms through)?
-    function itgrix_gen_62cacab5_utf8_valid($text) {
+    function itgrix_gen_7b2de9aa_utf8_valid($text) {
         return preg_match('//u', $text) === 1
             && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text);
     }
     // Bytes that are not UTF-8 replaced (U+FFFD, or %XX with $percent), in linear time.
-    function itgrix_gen_62cacab5_utf8_mend($text, $percent) {
-        if (itgrix_gen_62cacab5_utf8_valid($text)) {
+    function itgrix_gen_7b2de9aa_utf8_mend($text, $percent) {
+        if (itgrix_gen_7b2de9aa_utf8_valid($text)) {
             return $text;
         }
         $out = '';
@@ -77,7 +77,7 @@ if (!function_exists('itgrix_gen_62cacab5_seen')) {
                 $end--;
             }
             $piece = substr($text, $at, $end - $at);
-            if (itgrix_gen_62cacab5_utf8_valid($piece)) {
+            if (itgrix_gen_7b2de9aa_utf8_valid($piece)) {
                 $out .= $piece;
                 continue;
             }
@@ -94,24 +94,14 @@ if (!function_exists('itgrix_gen_62cacab5_seen')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_62cacab5_reply($data) {
+    function itgrix_gen_7b2de9aa_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-    function itgrix_gen_62cacab5_trunk($params) {
-        return itgrix_gen_62cacab5_collect($params, array(
-            array('path' => 'call_full.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
-            array('path' => 'call_full.conversations.*.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
-        ), array());
-    }
-    function itgrix_gen_62cacab5_direction($params, $name = null) {
-        $values = itgrix_gen_62cacab5_collect($params, array(array('path' => 'call_full.channel.type')), array());
-        return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_62cacab5_seen($values, $params, $name, 'direction', 'call_full.channel.type', null, array());
-    }
     // A key's values as texts from the field table's sources: star, pick, every
-    function itgrix_gen_62cacab5_collect($params, $sources, $direction) {
+    function itgrix_gen_7b2de9aa_collect($params, $sources, $direction) {
         $found = array();
+        $paused = false; // the cycle collector, paused for a long list
         foreach ($sources as $source) {
             $level = array($params);
             foreach (explode('.', $source['path']) as $key) {
@@ -119,9 +109,11 @@ if (!function_exists('itgrix_gen_62cacab5_seen')) {
                 foreach ($level as $item) {
                     // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
                     if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
-                        if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
+                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles
+                        // here.  Switched on again before the reader returns (the process may run on).
+                        if ($key === '*' && count($item) > 1000 && !$paused && function_exists('gc_enabled') && gc_enabled()) {
                             gc_disable();
+                            $paused = true;
                         }
                         foreach ($key === '*' ? $item : array($item[$key]) as $member) {
                             $next[] = $member;
@@ -144,7 +136,21 @@ if (!function_exists('itgrix_gen_62cacab5_seen')) {
                 }
             }
         }
+        if ($paused) {
+            gc_enable();
+        }
         return $found;
+    }
+    function itgrix_gen_7b2de9aa_direction($params, $name = null) {
+        $values = itgrix_gen_7b2de9aa_collect($params, array(array('path' => 'call_full.channel.type')), array());
+        return $name === null || count($values) > 0 ? $values
+            : itgrix_gen_7b2de9aa_seen($values, $params, $name, 'direction', 'call_full.channel.type', null, array());
+    }
+    function itgrix_gen_7b2de9aa_trunk($params) {
+        return itgrix_gen_7b2de9aa_collect($params, array(
+            array('path' => 'call_full.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
+            array('path' => 'call_full.conversations.*.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
+        ), array());
     }
 }
 if (!function_exists('itgrix_gen_b0cd465a_log')) {
@@ -155,4 +161,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_62cacab5_answer('itgrix_gen_customize_entity_50d858e0', isset($params) ? $params : null);
+return itgrix_gen_7b2de9aa_answer('itgrix_gen_customize_entity_50d858e0', isset($params) ? $params : null);

@@ -7,11 +7,11 @@
 if (!function_exists('itgrix_gen_process_final_params_50d858e0')) {
     function itgrix_gen_process_final_params_50d858e0($params) {
         $name = 'process_final_params:example';
-        $data = itgrix_gen_a7297759_pick(
+        $data = itgrix_gen_3251edb5_pick(
             $params,
             array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID')
         );
-        $fallback = itgrix_gen_a7297759_reply($data);
+        $fallback = itgrix_gen_3251edb5_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
@@ -19,16 +19,16 @@ if (!function_exists('itgrix_gen_process_final_params_50d858e0')) {
             // final_params.set
             $data['ADD_TO_CHAT'] = 0;
             // final_params.rules[0]: trunk is "+73432723033" and status is "304"
-            if (array_intersect(itgrix_gen_a7297759_trunk($params, $name), array('+73432723033'))
-                && array_intersect(itgrix_gen_a7297759_status($params, $name), array('304'))) {
+            if (array_intersect(itgrix_gen_3251edb5_trunk($params, $name), array('+73432723033'))
+                && array_intersect(itgrix_gen_3251edb5_status($params, $name), array('304'))) {
                 $data['USER_ID'] = 5;
             }
             // final_params.rules[1]: trunk is "88007654321" and status is "304"
-            if (array_intersect(itgrix_gen_a7297759_trunk($params, $name), array('88007654321'))
-                && array_intersect(itgrix_gen_a7297759_status($params, $name), array('304'))) {
+            if (array_intersect(itgrix_gen_3251edb5_trunk($params, $name), array('88007654321'))
+                && array_intersect(itgrix_gen_3251edb5_status($params, $name), array('304'))) {
                 $data['USER_ID'] = 456;
             }
-            return itgrix_gen_a7297759_reply($data);
+            return itgrix_gen_3251edb5_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -37,9 +37,9 @@ if (!function_exists('itgrix_gen_process_final_params_50d858e0')) {
     }
 }
 
-if (!function_exists('itgrix_gen_a7297759_seen')) {
+if (!function_exists('itgrix_gen_3251edb5_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_a7297759_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
+    function itgrix_gen_3251edb5_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -54,7 +54,7 @@ if (!function_exists('itgrix_gen_a7297759_seen')) {
         return $values;
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_a7297759_pick($input, $keys) {
+    function itgrix_gen_3251edb5_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -64,32 +64,22 @@ if (!function_exists('itgrix_gen_a7297759_seen')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_a7297759_reply($data) {
+    function itgrix_gen_3251edb5_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-    function itgrix_gen_a7297759_direction($params) {
-        return itgrix_gen_a7297759_collect($params, array(array('path' => 'call_full.channel.type')), array());
-    }
-    function itgrix_gen_a7297759_status($params, $name = null) {
-        $values = itgrix_gen_a7297759_collect($params, array(
-            array('path' => 'STATUS_CODE'),
-            array('path' => 'call_full.result'),
-        ), array());
-        return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_a7297759_seen($values, $params, $name, 'status', 'STATUS_CODE, call_full.result', null, array());
-    }
-    function itgrix_gen_a7297759_trunk($params, $name = null) {
-        $values = itgrix_gen_a7297759_collect($params, array(
+    function itgrix_gen_3251edb5_trunk($params, $name = null) {
+        $values = itgrix_gen_3251edb5_collect($params, array(
             array('path' => 'call_full.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
             array('path' => 'call_full.conversations.*.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
         ), array());
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_a7297759_seen($values, $params, $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id', array('incoming', 'outgoing'), itgrix_gen_a7297759_direction($params));
+            : itgrix_gen_3251edb5_seen($values, $params, $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id', array('incoming', 'outgoing'), itgrix_gen_3251edb5_direction($params));
     }
     // A key's values as texts from the field table's sources: star, pick, every
-    function itgrix_gen_a7297759_collect($params, $sources, $direction) {
+    function itgrix_gen_3251edb5_collect($params, $sources, $direction) {
         $found = array();
+        $paused = false; // the cycle collector, paused for a long list
         foreach ($sources as $source) {
             $level = array($params);
             foreach (explode('.', $source['path']) as $key) {
@@ -97,9 +87,11 @@ if (!function_exists('itgrix_gen_a7297759_seen')) {
                 foreach ($level as $item) {
                     // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
                     if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
-                        if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
+                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles
+                        // here.  Switched on again before the reader returns (the process may run on).
+                        if ($key === '*' && count($item) > 1000 && !$paused && function_exists('gc_enabled') && gc_enabled()) {
                             gc_disable();
+                            $paused = true;
                         }
                         foreach ($key === '*' ? $item : array($item[$key]) as $member) {
                             $next[] = $member;
@@ -122,7 +114,21 @@ if (!function_exists('itgrix_gen_a7297759_seen')) {
                 }
             }
         }
+        if ($paused) {
+            gc_enable();
+        }
         return $found;
+    }
+    function itgrix_gen_3251edb5_direction($params) {
+        return itgrix_gen_3251edb5_collect($params, array(array('path' => 'call_full.channel.type')), array());
+    }
+    function itgrix_gen_3251edb5_status($params, $name = null) {
+        $values = itgrix_gen_3251edb5_collect($params, array(
+            array('path' => 'STATUS_CODE'),
+            array('path' => 'call_full.result'),
+        ), array());
+        return $name === null || count($values) > 0 ? $values
+            : itgrix_gen_3251edb5_seen($values, $params, $name, 'status', 'STATUS_CODE, call_full.result', null, array());
     }
 }
 if (!function_exists('itgrix_gen_b0cd465a_log')) {

@@ -799,11 +799,12 @@ class Model:
 
     def hook_headers(self, hook: Any, call: Call) -> list[str]:
         """The spec's headers with their placeholders filled (a line break would end the header:
-        CR/LF and every other control character but tab become spaces), and the Content-Type the file adds."""
+        CR/LF and every other control character but tab, C1 controls and U+2028/U+2029 become spaces),
+        and the Content-Type the file adds."""
         out = []
         for name, template in hook.headers.items():
             value = self.fill(template, call)  # a stray byte goes as it is (obs-text)
-            out.append(f"{name}: " + re.sub(r"[\x00-\x08\x0a-\x1f\x7f]", " ", value))
+            out.append(f"{name}: " + re.sub(r"[\x00-\x08\x0a-\x1f\x7f\x80-\x9f\u2028\u2029]", " ", value))
         media, added = self.body_type(hook)
         if added:
             out.append(f"Content-Type: {media}")
@@ -832,8 +833,8 @@ class Model:
         number = normalise(number, rules)
         if section.last_digits:
             number = last_digits(number, section.last_digits)
-        # README: a text without a digit of any script ("anonymous") gets no prefix.
-        number = section.prefix + number if any(ch.isdecimal() for ch in number) else number
+        # README: the prefix goes before digits only (not "anonymous", "+49...", "*72").
+        number = section.prefix + number if re.fullmatch(r"[0-9]+", number) else number
         data["extension"] = number
         for i, rule in enumerate([None, *section.rules]):
             when_set = (section.set, None) if rule is None else (rule.set, rule)

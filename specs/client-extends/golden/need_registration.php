@@ -13,7 +13,7 @@ if (!function_exists('itgrix_gen_need_registration_b31ec20e')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // registration.rules[0]: extension is "200" -> skip
-            if (array_intersect(itgrix_gen_b70ae5c1_extension($params, $name), array('200'))) {
+            if (array_intersect(itgrix_gen_087244a8_extension($params, $name), array('200'))) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.default: register
@@ -26,9 +26,9 @@ if (!function_exists('itgrix_gen_need_registration_b31ec20e')) {
     }
 }
 
-if (!function_exists('itgrix_gen_b70ae5c1_seen')) {
+if (!function_exists('itgrix_gen_087244a8_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_b70ae5c1_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
+    function itgrix_gen_087244a8_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -42,9 +42,24 @@ if (!function_exists('itgrix_gen_b70ae5c1_seen')) {
         }
         return $values;
     }
+    function itgrix_gen_087244a8_extension($params, $name = null) {
+        $values = itgrix_gen_087244a8_collect($params, array(
+            array('path' => 'call_full.conversations.*.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming|local'),
+            array('path' => 'call_full.conversations.*.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing|local'),
+            array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming|local'),
+            array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing|local'),
+            array('path' => 'call_full.conversations.*.user.phones.*'),
+        ), itgrix_gen_087244a8_direction($params));
+        return $name === null || count($values) > 0 ? $values
+            : itgrix_gen_087244a8_seen($values, $params, $name, 'extension', 'call_full.conversations.*.channel.to.number|phone|num|extension|exten, call_full.conversations.*.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten, call_full.channel.from.number|phone|num|extension|exten, call_full.conversations.*.user.phones.*', null, array());
+    }
+    function itgrix_gen_087244a8_direction($params) {
+        return itgrix_gen_087244a8_collect($params, array(array('path' => 'call_full.channel.type')), array());
+    }
     // A key's values as texts from the field table's sources: dir, star, pick
-    function itgrix_gen_b70ae5c1_collect($params, $sources, $direction) {
+    function itgrix_gen_087244a8_collect($params, $sources, $direction) {
         $found = array();
+        $paused = false; // the cycle collector, paused for a long list
         $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
         foreach ($sources as $source) {
             $level = isset($source['dir']) && !in_array($call, explode('|', $source['dir']), true) ? array() : array($params);
@@ -53,9 +68,11 @@ if (!function_exists('itgrix_gen_b70ae5c1_seen')) {
                 foreach ($level as $item) {
                     // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
                     if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
-                        if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
+                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles
+                        // here.  Switched on again before the reader returns (the process may run on).
+                        if ($key === '*' && count($item) > 1000 && !$paused && function_exists('gc_enabled') && gc_enabled()) {
                             gc_disable();
+                            $paused = true;
                         }
                         foreach ($key === '*' ? $item : array($item[$key]) as $member) {
                             $next[] = $member;
@@ -78,21 +95,10 @@ if (!function_exists('itgrix_gen_b70ae5c1_seen')) {
                 }
             }
         }
+        if ($paused) {
+            gc_enable();
+        }
         return $found;
-    }
-    function itgrix_gen_b70ae5c1_extension($params, $name = null) {
-        $values = itgrix_gen_b70ae5c1_collect($params, array(
-            array('path' => 'call_full.conversations.*.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming|local'),
-            array('path' => 'call_full.conversations.*.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing|local'),
-            array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming|local'),
-            array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing|local'),
-            array('path' => 'call_full.conversations.*.user.phones.*'),
-        ), itgrix_gen_b70ae5c1_direction($params));
-        return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_b70ae5c1_seen($values, $params, $name, 'extension', 'call_full.conversations.*.channel.to.number|phone|num|extension|exten, call_full.conversations.*.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten, call_full.channel.from.number|phone|num|extension|exten, call_full.conversations.*.user.phones.*', null, array());
-    }
-    function itgrix_gen_b70ae5c1_direction($params) {
-        return itgrix_gen_b70ae5c1_collect($params, array(array('path' => 'call_full.channel.type')), array());
     }
 }
 if (!function_exists('itgrix_gen_b0cd465a_log')) {

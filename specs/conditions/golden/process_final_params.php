@@ -7,27 +7,27 @@
 if (!function_exists('itgrix_gen_process_final_params_562a77a7')) {
     function itgrix_gen_process_final_params_562a77a7($params) {
         $name = 'process_final_params:conditions';
-        $data = itgrix_gen_d6a4b71d_pick(
+        $data = itgrix_gen_0fa2cd09_pick(
             $params,
             array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID')
         );
-        $fallback = itgrix_gen_d6a4b71d_reply($data);
+        $fallback = itgrix_gen_0fa2cd09_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // final_params.rules[0]: duration < 10 s and not (status is "304")
-            if (itgrix_gen_d6a4b71d_duration($params) < 10
-                && !(array_intersect(itgrix_gen_d6a4b71d_status($params, $name), array('304')))) {
+            if (itgrix_gen_0fa2cd09_duration($params) < 10
+                && !(array_intersect(itgrix_gen_0fa2cd09_status($params, $name), array('304')))) {
                 $data['ADD_TO_CHAT'] = 0;
             }
             // final_params.rules[1]: duration >= 60 s and any of (trunk is "sip-moscow"; line is "74950000001")
-            if (itgrix_gen_d6a4b71d_duration($params) >= 60
-                && ((array_intersect(itgrix_gen_d6a4b71d_trunk($params, $name), array('sip-moscow')))
-                    || (array_intersect(itgrix_gen_d6a4b71d_line($params, $name), array('74950000001'))))) {
+            if (itgrix_gen_0fa2cd09_duration($params) >= 60
+                && ((array_intersect(itgrix_gen_0fa2cd09_trunk($params, $name), array('sip-moscow')))
+                    || (array_intersect(itgrix_gen_0fa2cd09_line($params, $name), array('74950000001'))))) {
                 $data['USER_ID'] = 7;
             }
-            return itgrix_gen_d6a4b71d_reply($data);
+            return itgrix_gen_0fa2cd09_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -36,9 +36,9 @@ if (!function_exists('itgrix_gen_process_final_params_562a77a7')) {
     }
 }
 
-if (!function_exists('itgrix_gen_d6a4b71d_seen')) {
+if (!function_exists('itgrix_gen_0fa2cd09_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_d6a4b71d_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
+    function itgrix_gen_0fa2cd09_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -57,7 +57,7 @@ if (!function_exists('itgrix_gen_d6a4b71d_seen')) {
     // time minus its answer time ("0001-01-01 00:00:00" when unset); 0 when unanswered or unknown.
     // The number is read by one pattern, not is_numeric() and an (int) cast, whose answers differ
     // between PHP versions ("1e3" was 1 s on PHP 5 and 7.0, "90 " no number before PHP 8).
-    function itgrix_gen_d6a4b71d_duration($params) {
+    function itgrix_gen_0fa2cd09_duration($params) {
         $value = isset($params['DURATION']) ? $params['DURATION'] : null;
         if (is_int($value) || is_float($value) || (is_string($value)
             && preg_match('/^[ \t]*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[ \t]*$/', $value))) {
@@ -76,7 +76,7 @@ if (!function_exists('itgrix_gen_d6a4b71d_seen')) {
         return $times[0] !== null && $times[1] !== null && $times[1] > $times[0] ? $times[1] - $times[0] : 0;
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_d6a4b71d_answer($entry, $params) {
+    function itgrix_gen_0fa2cd09_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -86,7 +86,7 @@ if (!function_exists('itgrix_gen_d6a4b71d_seen')) {
         return $reply;
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_d6a4b71d_pick($input, $keys) {
+    function itgrix_gen_0fa2cd09_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -96,40 +96,22 @@ if (!function_exists('itgrix_gen_d6a4b71d_seen')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_d6a4b71d_reply($data) {
+    function itgrix_gen_0fa2cd09_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-    function itgrix_gen_d6a4b71d_direction($params) {
-        return itgrix_gen_d6a4b71d_collect($params, array(array('path' => 'call_full.channel.type')), array());
-    }
-    function itgrix_gen_d6a4b71d_status($params, $name = null) {
-        $values = itgrix_gen_d6a4b71d_collect($params, array(
-            array('path' => 'STATUS_CODE'),
-            array('path' => 'call_full.result'),
-        ), array());
-        return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_d6a4b71d_seen($values, $params, $name, 'status', 'STATUS_CODE, call_full.result', null, array());
-    }
-    function itgrix_gen_d6a4b71d_line($params, $name = null) {
-        $values = itgrix_gen_d6a4b71d_collect($params, array(
-            array('path' => 'LINE_NUMBER'),
-            array('path' => 'call_full.channel.trunk', 'pick' => 'number|name|id'),
-        ), array());
-        return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_d6a4b71d_seen($values, $params, $name, 'line', 'LINE_NUMBER, call_full.channel.trunk.number|name|id', array('incoming', 'outgoing'), itgrix_gen_d6a4b71d_direction($params));
-    }
-    function itgrix_gen_d6a4b71d_trunk($params, $name = null) {
-        $values = itgrix_gen_d6a4b71d_collect($params, array(
+    function itgrix_gen_0fa2cd09_trunk($params, $name = null) {
+        $values = itgrix_gen_0fa2cd09_collect($params, array(
             array('path' => 'call_full.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
             array('path' => 'call_full.conversations.*.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
         ), array());
         return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_d6a4b71d_seen($values, $params, $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id', array('incoming', 'outgoing'), itgrix_gen_d6a4b71d_direction($params));
+            : itgrix_gen_0fa2cd09_seen($values, $params, $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id', array('incoming', 'outgoing'), itgrix_gen_0fa2cd09_direction($params));
     }
     // A key's values as texts from the field table's sources: star, pick, every
-    function itgrix_gen_d6a4b71d_collect($params, $sources, $direction) {
+    function itgrix_gen_0fa2cd09_collect($params, $sources, $direction) {
         $found = array();
+        $paused = false; // the cycle collector, paused for a long list
         foreach ($sources as $source) {
             $level = array($params);
             foreach (explode('.', $source['path']) as $key) {
@@ -137,9 +119,11 @@ if (!function_exists('itgrix_gen_d6a4b71d_seen')) {
                 foreach ($level as $item) {
                     // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
                     if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
-                        if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
+                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles
+                        // here.  Switched on again before the reader returns (the process may run on).
+                        if ($key === '*' && count($item) > 1000 && !$paused && function_exists('gc_enabled') && gc_enabled()) {
                             gc_disable();
+                            $paused = true;
                         }
                         foreach ($key === '*' ? $item : array($item[$key]) as $member) {
                             $next[] = $member;
@@ -162,7 +146,29 @@ if (!function_exists('itgrix_gen_d6a4b71d_seen')) {
                 }
             }
         }
+        if ($paused) {
+            gc_enable();
+        }
         return $found;
+    }
+    function itgrix_gen_0fa2cd09_line($params, $name = null) {
+        $values = itgrix_gen_0fa2cd09_collect($params, array(
+            array('path' => 'LINE_NUMBER'),
+            array('path' => 'call_full.channel.trunk', 'pick' => 'number|name|id'),
+        ), array());
+        return $name === null || count($values) > 0 ? $values
+            : itgrix_gen_0fa2cd09_seen($values, $params, $name, 'line', 'LINE_NUMBER, call_full.channel.trunk.number|name|id', array('incoming', 'outgoing'), itgrix_gen_0fa2cd09_direction($params));
+    }
+    function itgrix_gen_0fa2cd09_direction($params) {
+        return itgrix_gen_0fa2cd09_collect($params, array(array('path' => 'call_full.channel.type')), array());
+    }
+    function itgrix_gen_0fa2cd09_status($params, $name = null) {
+        $values = itgrix_gen_0fa2cd09_collect($params, array(
+            array('path' => 'STATUS_CODE'),
+            array('path' => 'call_full.result'),
+        ), array());
+        return $name === null || count($values) > 0 ? $values
+            : itgrix_gen_0fa2cd09_seen($values, $params, $name, 'status', 'STATUS_CODE, call_full.result', null, array());
     }
 }
 if (!function_exists('itgrix_gen_b0cd465a_log')) {
@@ -173,4 +179,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_d6a4b71d_answer('itgrix_gen_process_final_params_562a77a7', isset($params) ? $params : null);
+return itgrix_gen_0fa2cd09_answer('itgrix_gen_process_final_params_562a77a7', isset($params) ? $params : null);

@@ -8,7 +8,7 @@ if (!function_exists('itgrix_gen_customize_activity_4697ef32')) {
     function itgrix_gen_customize_activity_4697ef32($params) {
         $name = 'customize_activity:sections';
         $data = array();
-        $fallback = itgrix_gen_3268e44d_reply($data);
+        $fallback = itgrix_gen_b3cef6be_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
@@ -16,23 +16,23 @@ if (!function_exists('itgrix_gen_customize_activity_4697ef32')) {
             // activity.set
             $data[
                 'DESCRIPTION'
-            ] = itgrix_gen_3268e44d_utf8_mend(itgrix_gen_3268e44d_text(itgrix_gen_3268e44d_user_name($params))
+            ] = itgrix_gen_b3cef6be_utf8_mend(itgrix_gen_b3cef6be_text(itgrix_gen_b3cef6be_user_name($params))
                 . ' talked to '
-                . itgrix_gen_3268e44d_text(itgrix_gen_3268e44d_client_phone($params))
+                . itgrix_gen_b3cef6be_text(itgrix_gen_b3cef6be_client_phone($params))
                 . ' for '
-                . itgrix_gen_3268e44d_text(itgrix_gen_3268e44d_at(
+                . itgrix_gen_b3cef6be_text(itgrix_gen_b3cef6be_at(
                     $params,
                     array('call_full', 'conversations', '*', 'user', 'id')
                 )), false);
-            $data['SUBJECT'] = itgrix_gen_3268e44d_utf8_mend(
-                'Talk ' . (string) itgrix_gen_3268e44d_duration($params) . ' s',
+            $data['SUBJECT'] = itgrix_gen_b3cef6be_utf8_mend(
+                'Talk ' . (string) itgrix_gen_b3cef6be_duration($params) . ' s',
                 false
             );
             // activity.rules[0]: is_ivr is true -> cancel
-            if (itgrix_gen_3268e44d_flag(itgrix_gen_3268e44d_is_ivr($params, $name), true)) {
-                return itgrix_gen_3268e44d_reply(array());
+            if (itgrix_gen_b3cef6be_flag(itgrix_gen_b3cef6be_is_ivr($params, $name), true)) {
+                return itgrix_gen_b3cef6be_reply(array());
             }
-            return itgrix_gen_3268e44d_reply($data);
+            return itgrix_gen_b3cef6be_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -41,9 +41,9 @@ if (!function_exists('itgrix_gen_customize_activity_4697ef32')) {
     }
 }
 
-if (!function_exists('itgrix_gen_3268e44d_seen')) {
+if (!function_exists('itgrix_gen_b3cef6be_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_3268e44d_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
+    function itgrix_gen_b3cef6be_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -62,7 +62,7 @@ if (!function_exists('itgrix_gen_3268e44d_seen')) {
     // time minus its answer time ("0001-01-01 00:00:00" when unset); 0 when unanswered or unknown.
     // The number is read by one pattern, not is_numeric() and an (int) cast, whose answers differ
     // between PHP versions ("1e3" was 1 s on PHP 5 and 7.0, "90 " no number before PHP 8).
-    function itgrix_gen_3268e44d_duration($params) {
+    function itgrix_gen_b3cef6be_duration($params) {
         $value = isset($params['DURATION']) ? $params['DURATION'] : null;
         if (is_int($value) || is_float($value) || (is_string($value)
             && preg_match('/^[ \t]*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[ \t]*$/', $value))) {
@@ -81,15 +81,15 @@ if (!function_exists('itgrix_gen_3268e44d_seen')) {
         return $times[0] !== null && $times[1] !== null && $times[1] > $times[0] ? $times[1] - $times[0] : 0;
     }
     // Is any of the values the flag $wanted ("true"/"1" or "false"/"0")?
-    function itgrix_gen_3268e44d_flag($values, $wanted) {
+    function itgrix_gen_b3cef6be_flag($values, $wanted) {
         return count(array_intersect($values, $wanted ? array('1', 'true') : array('0', 'false'))) > 0;
     }
     // A placeholder's text: the first value found, or "".
-    function itgrix_gen_3268e44d_text($values) {
+    function itgrix_gen_b3cef6be_text($values) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_3268e44d_answer($entry, $params) {
+    function itgrix_gen_b3cef6be_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -99,13 +99,13 @@ if (!function_exists('itgrix_gen_3268e44d_seen')) {
         return $reply;
     }
     // Is the text UTF-8 as json_encode takes it (also where PHP 5.2's PCRE lets bad forms through)?
-    function itgrix_gen_3268e44d_utf8_valid($text) {
+    function itgrix_gen_b3cef6be_utf8_valid($text) {
         return preg_match('//u', $text) === 1
             && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text);
     }
     // Bytes that are not UTF-8 replaced (U+FFFD, or %XX with $percent), in linear time.
-    function itgrix_gen_3268e44d_utf8_mend($text, $percent) {
-        if (itgrix_gen_3268e44d_utf8_valid($text)) {
+    function itgrix_gen_b3cef6be_utf8_mend($text, $percent) {
+        if (itgrix_gen_b3cef6be_utf8_valid($text)) {
             return $text;
         }
         $out = '';
@@ -116,7 +116,7 @@ if (!function_exists('itgrix_gen_3268e44d_seen')) {
                 $end--;
             }
             $piece = substr($text, $at, $end - $at);
-            if (itgrix_gen_3268e44d_utf8_valid($piece)) {
+            if (itgrix_gen_b3cef6be_utf8_valid($piece)) {
                 $out .= $piece;
                 continue;
             }
@@ -133,23 +133,14 @@ if (!function_exists('itgrix_gen_3268e44d_seen')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_3268e44d_reply($data) {
+    function itgrix_gen_b3cef6be_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-    function itgrix_gen_3268e44d_user_name($params) {
-        return itgrix_gen_3268e44d_collect($params, array(
-            array('path' => 'activity.responsible.name'),
-            array('path' => 'call_full.conversations.*.user.name'),
-        ), array());
-    }
-    // Values of one input path as non-empty texts (a `field:` condition, a {call_full.*} placeholder).
-    function itgrix_gen_3268e44d_at($params, $path) {
-        return itgrix_gen_3268e44d_collect($params, array(array('path' => $path)), array());
-    }
     // A key's values as texts from the field table's sources: dir, star, pick, list
-    function itgrix_gen_3268e44d_collect($params, $sources, $direction) {
+    function itgrix_gen_b3cef6be_collect($params, $sources, $direction) {
         $found = array();
+        $paused = false; // the cycle collector, paused for a long list
         $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
         foreach ($sources as $source) {
             $level = isset($source['dir']) && !in_array($call, explode('|', $source['dir']), true) ? array() : array($params);
@@ -158,9 +149,11 @@ if (!function_exists('itgrix_gen_3268e44d_seen')) {
                 foreach ($level as $item) {
                     // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
                     if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
-                        if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
+                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles
+                        // here.  Switched on again before the reader returns (the process may run on).
+                        if ($key === '*' && count($item) > 1000 && !$paused && function_exists('gc_enabled') && gc_enabled()) {
                             gc_disable();
+                            $paused = true;
                         }
                         foreach ($key === '*' ? $item : array($item[$key]) as $member) {
                             $next[] = $member;
@@ -183,22 +176,35 @@ if (!function_exists('itgrix_gen_3268e44d_seen')) {
                 }
             }
         }
+        if ($paused) {
+            gc_enable();
+        }
         return $found;
     }
-    function itgrix_gen_3268e44d_is_ivr($params, $name = null) {
-        $values = itgrix_gen_3268e44d_collect($params, array(array('path' => 'call_full.is_ivr')), array());
-        return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_3268e44d_seen($values, $params, $name, 'is_ivr', 'call_full.is_ivr', null, array());
-    }
-    function itgrix_gen_3268e44d_client_phone($params) {
-        return itgrix_gen_3268e44d_collect($params, array(
+    function itgrix_gen_b3cef6be_client_phone($params) {
+        return itgrix_gen_b3cef6be_collect($params, array(
             array('path' => 'PHONE_NUMBER'),
             array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
             array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
-        ), itgrix_gen_3268e44d_direction($params));
+        ), itgrix_gen_b3cef6be_direction($params));
     }
-    function itgrix_gen_3268e44d_direction($params) {
-        return itgrix_gen_3268e44d_collect($params, array(array('path' => 'call_full.channel.type')), array());
+    function itgrix_gen_b3cef6be_is_ivr($params, $name = null) {
+        $values = itgrix_gen_b3cef6be_collect($params, array(array('path' => 'call_full.is_ivr')), array());
+        return $name === null || count($values) > 0 ? $values
+            : itgrix_gen_b3cef6be_seen($values, $params, $name, 'is_ivr', 'call_full.is_ivr', null, array());
+    }
+    function itgrix_gen_b3cef6be_direction($params) {
+        return itgrix_gen_b3cef6be_collect($params, array(array('path' => 'call_full.channel.type')), array());
+    }
+    // Values of one input path as non-empty texts (a `field:` condition, a {call_full.*} placeholder).
+    function itgrix_gen_b3cef6be_at($params, $path) {
+        return itgrix_gen_b3cef6be_collect($params, array(array('path' => $path)), array());
+    }
+    function itgrix_gen_b3cef6be_user_name($params) {
+        return itgrix_gen_b3cef6be_collect($params, array(
+            array('path' => 'activity.responsible.name'),
+            array('path' => 'call_full.conversations.*.user.name'),
+        ), array());
     }
 }
 if (!function_exists('itgrix_gen_b0cd465a_log')) {
@@ -209,4 +215,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_3268e44d_answer('itgrix_gen_customize_activity_4697ef32', isset($params) ? $params : null);
+return itgrix_gen_b3cef6be_answer('itgrix_gen_customize_activity_4697ef32', isset($params) ? $params : null);

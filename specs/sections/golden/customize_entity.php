@@ -8,7 +8,7 @@ if (!function_exists('itgrix_gen_customize_entity_4697ef32')) {
     function itgrix_gen_customize_entity_4697ef32($params) {
         $name = 'customize_entity:sections';
         $data = array();
-        $fallback = itgrix_gen_16db17ad_reply($data);
+        $fallback = itgrix_gen_b71700f5_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
@@ -16,10 +16,10 @@ if (!function_exists('itgrix_gen_customize_entity_4697ef32')) {
             // entity.set
             $data['UF_CRM_TAGS'] = array(
                 'call',
-                itgrix_gen_16db17ad_utf8_mend(itgrix_gen_16db17ad_text(itgrix_gen_16db17ad_direction($params)), false),
+                itgrix_gen_b71700f5_utf8_mend(itgrix_gen_b71700f5_text(itgrix_gen_b71700f5_direction($params)), false),
                 array(
-                    'trunk' => itgrix_gen_16db17ad_utf8_mend(
-                        itgrix_gen_16db17ad_text(itgrix_gen_16db17ad_trunk($params)),
+                    'trunk' => itgrix_gen_b71700f5_utf8_mend(
+                        itgrix_gen_b71700f5_text(itgrix_gen_b71700f5_trunk($params)),
                         false
                     ),
                     'literal' => '{not a placeholder}',
@@ -27,7 +27,7 @@ if (!function_exists('itgrix_gen_customize_entity_4697ef32')) {
             );
             $data['OPENED'] = true;
             $data['UF_CRM_SCORE'] = 2.5;
-            return itgrix_gen_16db17ad_reply($data);
+            return itgrix_gen_b71700f5_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -36,13 +36,13 @@ if (!function_exists('itgrix_gen_customize_entity_4697ef32')) {
     }
 }
 
-if (!function_exists('itgrix_gen_16db17ad_text')) {
+if (!function_exists('itgrix_gen_b71700f5_text')) {
     // A placeholder's text: the first value found, or "".
-    function itgrix_gen_16db17ad_text($values) {
+    function itgrix_gen_b71700f5_text($values) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_16db17ad_answer($entry, $params) {
+    function itgrix_gen_b71700f5_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -52,13 +52,13 @@ if (!function_exists('itgrix_gen_16db17ad_text')) {
         return $reply;
     }
     // Is the text UTF-8 as json_encode takes it (also where PHP 5.2's PCRE lets bad forms through)?
-    function itgrix_gen_16db17ad_utf8_valid($text) {
+    function itgrix_gen_b71700f5_utf8_valid($text) {
         return preg_match('//u', $text) === 1
             && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text);
     }
     // Bytes that are not UTF-8 replaced (U+FFFD, or %XX with $percent), in linear time.
-    function itgrix_gen_16db17ad_utf8_mend($text, $percent) {
-        if (itgrix_gen_16db17ad_utf8_valid($text)) {
+    function itgrix_gen_b71700f5_utf8_mend($text, $percent) {
+        if (itgrix_gen_b71700f5_utf8_valid($text)) {
             return $text;
         }
         $out = '';
@@ -69,7 +69,7 @@ if (!function_exists('itgrix_gen_16db17ad_text')) {
                 $end--;
             }
             $piece = substr($text, $at, $end - $at);
-            if (itgrix_gen_16db17ad_utf8_valid($piece)) {
+            if (itgrix_gen_b71700f5_utf8_valid($piece)) {
                 $out .= $piece;
                 continue;
             }
@@ -86,22 +86,14 @@ if (!function_exists('itgrix_gen_16db17ad_text')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_16db17ad_reply($data) {
+    function itgrix_gen_b71700f5_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-    function itgrix_gen_16db17ad_direction($params) {
-        return itgrix_gen_16db17ad_collect($params, array(array('path' => 'call_full.channel.type')), array());
-    }
-    function itgrix_gen_16db17ad_trunk($params) {
-        return itgrix_gen_16db17ad_collect($params, array(
-            array('path' => 'call_full.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
-            array('path' => 'call_full.conversations.*.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
-        ), array());
-    }
     // A key's values as texts from the field table's sources: star, pick, every
-    function itgrix_gen_16db17ad_collect($params, $sources, $direction) {
+    function itgrix_gen_b71700f5_collect($params, $sources, $direction) {
         $found = array();
+        $paused = false; // the cycle collector, paused for a long list
         foreach ($sources as $source) {
             $level = array($params);
             foreach (explode('.', $source['path']) as $key) {
@@ -109,9 +101,11 @@ if (!function_exists('itgrix_gen_16db17ad_text')) {
                 foreach ($level as $item) {
                     // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
                     if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
-                        if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
+                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles
+                        // here.  Switched on again before the reader returns (the process may run on).
+                        if ($key === '*' && count($item) > 1000 && !$paused && function_exists('gc_enabled') && gc_enabled()) {
                             gc_disable();
+                            $paused = true;
                         }
                         foreach ($key === '*' ? $item : array($item[$key]) as $member) {
                             $next[] = $member;
@@ -134,7 +128,19 @@ if (!function_exists('itgrix_gen_16db17ad_text')) {
                 }
             }
         }
+        if ($paused) {
+            gc_enable();
+        }
         return $found;
+    }
+    function itgrix_gen_b71700f5_direction($params) {
+        return itgrix_gen_b71700f5_collect($params, array(array('path' => 'call_full.channel.type')), array());
+    }
+    function itgrix_gen_b71700f5_trunk($params) {
+        return itgrix_gen_b71700f5_collect($params, array(
+            array('path' => 'call_full.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
+            array('path' => 'call_full.conversations.*.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
+        ), array());
     }
 }
 if (!function_exists('itgrix_gen_b0cd465a_log')) {
@@ -145,4 +151,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_16db17ad_answer('itgrix_gen_customize_entity_4697ef32', isset($params) ? $params : null);
+return itgrix_gen_b71700f5_answer('itgrix_gen_customize_entity_4697ef32', isset($params) ? $params : null);

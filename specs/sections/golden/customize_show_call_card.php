@@ -7,17 +7,17 @@
 if (!function_exists('itgrix_gen_customize_show_call_card_4697ef32')) {
     function itgrix_gen_customize_show_call_card_4697ef32($params) {
         $name = 'customize_show_call_card:sections';
-        $data = itgrix_gen_e077c228_pick($params, array('CALL_ID', 'USER_ID'));
-        $fallback = itgrix_gen_e077c228_reply($data);
+        $data = itgrix_gen_160dbbf3_pick($params, array('CALL_ID', 'USER_ID'));
+        $fallback = itgrix_gen_160dbbf3_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // call_card.rules[0]: extension is "100" -> cancel
-            if (array_intersect(itgrix_gen_e077c228_extension($params, $name), array('100'))) {
-                return itgrix_gen_e077c228_reply(array());
+            if (array_intersect(itgrix_gen_160dbbf3_extension($params, $name), array('100'))) {
+                return itgrix_gen_160dbbf3_reply(array());
             }
-            return itgrix_gen_e077c228_reply($data);
+            return itgrix_gen_160dbbf3_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -26,9 +26,9 @@ if (!function_exists('itgrix_gen_customize_show_call_card_4697ef32')) {
     }
 }
 
-if (!function_exists('itgrix_gen_e077c228_seen')) {
+if (!function_exists('itgrix_gen_160dbbf3_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_e077c228_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
+    function itgrix_gen_160dbbf3_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -43,7 +43,7 @@ if (!function_exists('itgrix_gen_e077c228_seen')) {
         return $values;
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_e077c228_pick($input, $keys) {
+    function itgrix_gen_160dbbf3_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -53,13 +53,28 @@ if (!function_exists('itgrix_gen_e077c228_seen')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_e077c228_reply($data) {
+    function itgrix_gen_160dbbf3_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
+    function itgrix_gen_160dbbf3_extension($params, $name = null) {
+        $values = itgrix_gen_160dbbf3_collect($params, array(
+            array('path' => 'call_full.conversations.*.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming|local'),
+            array('path' => 'call_full.conversations.*.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing|local'),
+            array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming|local'),
+            array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing|local'),
+            array('path' => 'call_full.conversations.*.user.phones.*'),
+        ), itgrix_gen_160dbbf3_direction($params));
+        return $name === null || count($values) > 0 ? $values
+            : itgrix_gen_160dbbf3_seen($values, $params, $name, 'extension', 'call_full.conversations.*.channel.to.number|phone|num|extension|exten, call_full.conversations.*.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten, call_full.channel.from.number|phone|num|extension|exten, call_full.conversations.*.user.phones.*', null, array());
+    }
+    function itgrix_gen_160dbbf3_direction($params) {
+        return itgrix_gen_160dbbf3_collect($params, array(array('path' => 'call_full.channel.type')), array());
+    }
     // A key's values as texts from the field table's sources: dir, star, pick
-    function itgrix_gen_e077c228_collect($params, $sources, $direction) {
+    function itgrix_gen_160dbbf3_collect($params, $sources, $direction) {
         $found = array();
+        $paused = false; // the cycle collector, paused for a long list
         $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
         foreach ($sources as $source) {
             $level = isset($source['dir']) && !in_array($call, explode('|', $source['dir']), true) ? array() : array($params);
@@ -68,9 +83,11 @@ if (!function_exists('itgrix_gen_e077c228_seen')) {
                 foreach ($level as $item) {
                     // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
                     if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles here.
-                        if ($key === '*' && count($item) > 1000 && function_exists('gc_disable')) {
+                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles
+                        // here.  Switched on again before the reader returns (the process may run on).
+                        if ($key === '*' && count($item) > 1000 && !$paused && function_exists('gc_enabled') && gc_enabled()) {
                             gc_disable();
+                            $paused = true;
                         }
                         foreach ($key === '*' ? $item : array($item[$key]) as $member) {
                             $next[] = $member;
@@ -93,21 +110,10 @@ if (!function_exists('itgrix_gen_e077c228_seen')) {
                 }
             }
         }
+        if ($paused) {
+            gc_enable();
+        }
         return $found;
-    }
-    function itgrix_gen_e077c228_extension($params, $name = null) {
-        $values = itgrix_gen_e077c228_collect($params, array(
-            array('path' => 'call_full.conversations.*.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming|local'),
-            array('path' => 'call_full.conversations.*.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing|local'),
-            array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming|local'),
-            array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing|local'),
-            array('path' => 'call_full.conversations.*.user.phones.*'),
-        ), itgrix_gen_e077c228_direction($params));
-        return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_e077c228_seen($values, $params, $name, 'extension', 'call_full.conversations.*.channel.to.number|phone|num|extension|exten, call_full.conversations.*.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten, call_full.channel.from.number|phone|num|extension|exten, call_full.conversations.*.user.phones.*', null, array());
-    }
-    function itgrix_gen_e077c228_direction($params) {
-        return itgrix_gen_e077c228_collect($params, array(array('path' => 'call_full.channel.type')), array());
     }
 }
 if (!function_exists('itgrix_gen_b0cd465a_log')) {
