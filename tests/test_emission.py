@@ -66,6 +66,26 @@ def test_example_fits_the_line_budget():
     assert lines(render(load(EXAMPLE))) <= 3264
 
 
+def test_a_long_list_of_values_is_laid_out_in_rows(tmp_path):
+    """A black list of 40 extensions (and values holding ", " and quotes) was one line of 300+
+    columns: its values go in rows of at most 120 columns, and the rule still holds."""
+    values = [str(n) for n in range(100, 140)] + ["a, b", "it's", 'say "hi"']
+    loaded = load_text(
+        tmp_path,
+        "version: 1\nname: long\nregistration:\n  rules:\n    - when: {extension: " + json.dumps(values) + "}\n"
+        "      then: skip\n",
+    )
+    text = render(loaded)["need_registration.php"]
+    entry = text.split("\n}\n")[0]
+    assert max(len(line) for line in entry.split("\n")) <= 120, entry
+    assert all(value in entry for value in ("'139',", "'a, b',", "'it\\'s',", "'say \"hi\"'"))
+    out = render_to(loaded, tmp_path / "out")
+    for number, skipped in (("139", True), ("it's", True), ("a, b", True), ("a", False), ("140", False)):
+        call = {"call_full": {"channel": {"type": "incoming", "to": {"number": number}}}}
+        result = run_one(out["need_registration"], call)
+        assert result.clean and result.reply == {"state": "success", "data": {"result": not skipped}}, number
+
+
 def test_the_field_reader_holds_only_what_the_files_keys_use(tmp_path):
     """A call's cost is mostly compiling the file (issue 18): a file whose keys read plain paths
     compiles no wildcard walk, no pick, no direction filter; one that reads trunks has them."""

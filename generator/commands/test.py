@@ -102,8 +102,9 @@ def test(
         if not golden and not stories and not unreadable:
             # Green with nothing run would pass CI on a spec whose cases folder is missing or misnamed.
             say.err(
-                f"error: {item.path}: no golden cases (cases/<name>/input.json and expected.json beside the "
-                "spec; `itgrix-gen cases import` makes them from captured calls): nothing was tested"
+                f"error: {item.path}: no golden cases (cases/<name>/ beside the spec, with case.yaml or "
+                "input.json, and expected.json; `itgrix-gen cases import` makes them from captured calls): "
+                "nothing was tested"
             )
             done.untested += 1
             continue

@@ -94,7 +94,7 @@ def statement(text: str, indent: str = "", width: int = WIDTH) -> list[str]:
             return out
     start, end = _widest(text, depths)
     if start < 0:
-        return [indent + text]
+        return _packed(text, indent, width) or [indent + text]
     head, inner, tail = text[: start + 1], text[start + 1 : end], text[end:]
     inner_depths = _scan(inner)
     items = _split_top(inner, ", ", inner_depths)
@@ -114,6 +114,52 @@ def statement(text: str, indent: str = "", width: int = WIDTH) -> list[str]:
     for i, item in enumerate(items):
         out += statement(item + ("," if i < len(items) - 1 else ""), indent + IND, width)
     return out + [indent + tail]
+
+
+_FLAT_ARRAY = re.compile("^" + OPEN + r"array\((.*)\)" + CLOSE + r"(\)*[,;]?(?: \{)?)$", re.S)
+
+
+def _packed(text: str, indent: str, width: int) -> list[str] | None:
+    """A marked literal `array(a, b, ...)` of plain values too long for a line (a black list of 40
+    extensions) as rows of values: `array(` / rows / `)`.  Only white space between its tokens
+    changes, so it is the same constant.  None when it is not such a literal."""
+    m = _FLAT_ARRAY.match(text)
+    if not m or "array(" in m.group(1):
+        return None
+    items = _values(m.group(1))
+    if items is None or len(items) < 2:
+        return None
+    rows = [""]
+    room = width - len(indent) - len(IND)
+    for i, item in enumerate(items):
+        piece = item + ("," if i < len(items) - 1 else "")
+        if rows[-1] and len(rows[-1]) + 1 + len(piece) > room:
+            rows.append("")
+        rows[-1] += (" " if rows[-1] else "") + piece
+    return [indent + OPEN + "array("] + [indent + IND + row for row in rows] + [indent + ")" + CLOSE + m.group(2)]
+
+
+def _values(inner: str) -> list[str] | None:
+    """The values of a flat array literal's inside, split at its top-level ", " (quotes respected:
+    a value may hold ", "); None when a quote is not closed."""
+    items, start, i = [], 0, 0
+    while i < len(inner):
+        ch = inner[i]
+        if ch in "'\"":
+            j = i + 1
+            while j < len(inner) and inner[j] != ch:
+                j += 2 if inner[j] == "\\" else 1
+            if j >= len(inner):
+                return None
+            i = j + 1
+            continue
+        if inner.startswith(", ", i):
+            items.append(inner[start:i])
+            start = i = i + 2
+            continue
+        i += 1
+    items.append(inner[start:])
+    return items
 
 
 def _widest(text: str, depths: list[int]) -> tuple[int, int]:

@@ -9,7 +9,9 @@ if (!function_exists('itgrix_gen_process_registration_params_aa3d9e0a_decide')) 
     function itgrix_gen_process_registration_params_aa3d9e0a_decide($params, &$decided) {
         return itgrix_gen_59cb2ef4_reply(itgrix_gen_59cb2ef4_pick(
             $params,
-            array('CALL_START_DATE', 'CRM_CREATE', 'CRM_SOURCE', 'LINE_NUMBER', 'PHONE_NUMBER', 'SHOW', 'TYPE', 'USER_ID')
+            array(
+                'CALL_START_DATE', 'CRM_CREATE', 'CRM_SOURCE', 'LINE_NUMBER', 'PHONE_NUMBER', 'SHOW', 'TYPE', 'USER_ID'
+            )
         ));
     }
 }
@@ -17,7 +19,7 @@ if (!function_exists('itgrix_gen_process_registration_params_aa3d9e0a')) {
     function itgrix_gen_process_registration_params_aa3d9e0a($params) {
         $decided = 'default';
         $reply = itgrix_gen_process_registration_params_aa3d9e0a_decide($params, $decided);
-        itgrix_gen_59cb2ef4_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_59cb2ef4_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_59cb2ef4_redact', 'itgrix_gen_59cb2ef4_redact_names'), '8e4578a1625a'), 'process_registration_params:live-trial', 'process_registration_params', 'live-trial',
+        itgrix_gen_59cb2ef4_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_59cb2ef4_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_59cb2ef4_redact', 'itgrix_gen_59cb2ef4_redact_names'), '2ab4244eb9b3'), 'process_registration_params:live-trial', 'process_registration_params', 'live-trial',
             $params, $reply, $decided, null);
         return $reply;
     }

@@ -8,7 +8,9 @@ if (!function_exists('itgrix_gen_process_registration_params_e98a7a0a')) {
     function itgrix_gen_process_registration_params_e98a7a0a($params) {
         return itgrix_gen_bf4b9d96_reply(itgrix_gen_bf4b9d96_pick(
             $params,
-            array('CALL_START_DATE', 'CRM_CREATE', 'CRM_SOURCE', 'LINE_NUMBER', 'PHONE_NUMBER', 'SHOW', 'TYPE', 'USER_ID')
+            array(
+                'CALL_START_DATE', 'CRM_CREATE', 'CRM_SOURCE', 'LINE_NUMBER', 'PHONE_NUMBER', 'SHOW', 'TYPE', 'USER_ID'
+            )
         ));
     }
 }
