@@ -656,14 +656,17 @@ function itgrix_rt_first($texts)
 }
 
 // The click-to-call number cut to its last $last digits (0: all of them), then the dial prefix. Full-width
-// and Arabic-Indic digits count; a number with digits of another script is not cut (its ASCII ones are another).
+// and Arabic-Indic digits count; a number with digits of another script is not cut (its ASCII ones are another),
+// nor a text that is not only a number ("*72", an extension).
 // The prefix goes before digits only: not before a word ("anonymous"), a "+" number (another
 // country's, in a national format: "9+49..." cannot be dialled), "*72" or a number with an extension.
 function itgrix_rt_dial($number, $last, $prefix)
 {
     $text = $last > 0 && preg_match('/[\xC2-\xEF]/', $number) ? strtr($number, itgrix_rt_phone_unicode()) : $number;
-    $digits = preg_replace('/[^0-9]/', '', $text);
-    if ($last > 0 && $digits !== '' && !preg_match('/\p{Nd}/u', preg_replace('/[0-9]/', '', $text))) {
+    // Cut only a number written as one: digits and the usual separators ("*72", "... доб. 12",
+    // "#12" stay as they are: their digits are not one number).
+    if ($last > 0 && preg_match('/^\+?[0-9 \-.()\/~]+$/D', trim($text)) && preg_match('/[0-9]/', $text)) {
+        $digits = preg_replace('/[^0-9]/', '', $text);
         $number = strlen($digits) > $last ? substr($digits, -$last) : $digits;
     }
     return $prefix !== '' && preg_match('/^[0-9]+$/D', $number) ? $prefix . $number : $number;
@@ -729,11 +732,17 @@ function itgrix_rt_utf8_clean($value)
     if (!is_array($value)) {
         return $value;
     }
+    // What holds no bad byte comes back as it is (shared, not copied): a copy of a whole call of
+    // 35,000 conversations went past PHP's default 128 MB for one bad byte in it.
     $out = array();
+    $changed = false;
     foreach ($value as $key => $member) {
-        $out[is_string($key) ? itgrix_rt_utf8_clean($key) : $key] = itgrix_rt_utf8_clean($member);
+        $clean = itgrix_rt_utf8_clean($member);
+        $name = is_string($key) ? itgrix_rt_utf8_mend($key, false) : $key;
+        $changed = $changed || $name !== $key || $clean !== $member;
+        $out[$name] = $clean;
     }
-    return $out;
+    return $changed ? $out : $value;
 }
 
 // Bytes that are not UTF-8 replaced (U+FFFD, or %XX with $percent), in linear time.

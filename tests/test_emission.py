@@ -63,7 +63,8 @@ def test_example_fits_the_line_budget():
     # patterns): -10 to -22 % of a call's time (0.23 ms of the example's need_registration).
     # +29 for the field reader switching the cycle collector on again, a huge webhook body encoded
     # without a mended copy, and header values without C1 controls or line separators.
-    assert lines(render(load(EXAMPLE))) <= 3264
+    # +9 for click-to-call cutting only a number written as one, and mending only what holds a bad byte.
+    assert lines(render(load(EXAMPLE))) <= 3273
 
 
 def test_a_long_list_of_values_is_laid_out_in_rows(tmp_path):

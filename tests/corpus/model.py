@@ -17,7 +17,6 @@ import html
 import json
 import os
 import re
-import unicodedata
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -363,11 +362,13 @@ def last_digits(number: str, n: int) -> str:
     every other character goes.  A number without digits (a word) stays as it is, and so does one
     that holds digits of another script (Devanagari...), which the README leaves as it arrived:
     cutting only the digits it can read would dial another number."""
-    if any(unicodedata.category(c) == "Nd" and c not in UNICODE_DIGITS and not "0" <= c <= "9" for c in number):
+    bare = "".join(UNICODE_DIGITS.get(c, " " if c in UNICODE_SEPARATORS else c) for c in number)
+    # README: only a number written as one (digits and the usual separators) is cut; "*72" or a
+    # number with an extension stays as it is.
+    if not re.fullmatch(r"\+?[0-9 \-./()~]+", bare.strip(" \t\n\r\x00\x0b")) or not re.search("[0-9]", bare):
         return number
-    digits = "".join(UNICODE_DIGITS.get(c, c) for c in number if "0" <= UNICODE_DIGITS.get(c, c) <= "9")
-    digits = "".join(c for c in digits if "0" <= c <= "9")
-    return digits[-n:] if digits else number
+    digits = "".join(c for c in bare if "0" <= c <= "9")
+    return digits[-n:]
 
 
 def country_of(number: str, rules: PhoneRules, carried: set[int]) -> str:
