@@ -47,6 +47,8 @@ class Webhook(Strict):
     def _http(cls, value: str) -> str:
         if not re.match(r"^https?://[^\s/]", value):
             raise ValueError("url must start with http:// or https://")
+        if re.search(r"[\x00-\x1f\x7f\x80-\x9f\u2028\u2029]", value):
+            raise ValueError("url holds a line break or a control character")
         return value
 
     @field_validator("headers")
