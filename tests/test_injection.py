@@ -14,11 +14,13 @@ import json
 import uuid
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.php.lint import phply_errors
 from generator.php.runner import Case, php_lint, run_batch
+from generator.speclang.issues import SpecError
 from tests.conftest import count, load, render_to
 
 CANARY_DIR = Path("/tmp")
@@ -282,10 +284,17 @@ def test_regex_with_every_delimiter(php, tmp_path):
 
 def test_a_hostile_webhook_url_stays_in_its_comment(php, tmp_path):
     # The URL is written into the rule's comment as it reads (issue 18): a URL that tries to close
-    # the comment, leave PHP mode or start a line of its own must still do none of it.
+    # the comment or leave PHP mode must still do neither; one that would start a line of its own
+    # (a line break) is a spec error.
     canary = CANARY_DIR / f"itgrix-gen-pwned-{uuid.uuid4().hex}"
-    url = f"https://hooks.example/a*/?> <?php touch('{canary}'); /*\n?>x\r\necho 1;"
     spec = tmp_path / "spec.yaml"
+    broken = f"https://hooks.example/a*/?> <?php touch('{canary}'); /*\n?>x\r\necho 1;"
+    spec.write_text(
+        "version: 1\nname: u\npost_registration:\n  webhook:\n    url: " + json.dumps(broken) + "\n", encoding="utf-8"
+    )
+    with pytest.raises(SpecError, match="url holds a line break"):
+        load(spec)
+    url = f"https://hooks.example/a*/?> <?php touch('{canary}'); /* ?>x echo 1;"
     spec.write_text(
         "version: 1\nname: u\npost_registration:\n  webhook:\n    url: " + json.dumps(url) + "\n", encoding="utf-8"
     )
