@@ -658,8 +658,8 @@ function itgrix_rt_first($texts)
 // The click-to-call number cut to its last $last digits (0: all of them), then the dial prefix. Full-width
 // and Arabic-Indic digits count; a number with digits of another script is not cut (its ASCII ones are another),
 // nor a text that is not only a number ("*72", an extension).
-// The prefix goes before digits only: not before a word ("anonymous"), a "+" number (another
-// country's, in a national format: "9+49..." cannot be dialled), "*72" or a number with an extension.
+// The prefix goes before a number written as one (digits and the usual separators): not before a
+// word ("anonymous"), a "+" number ("9+49..." cannot be dialled), "*72" or a number with an extension.
 function itgrix_rt_dial($number, $last, $prefix)
 {
     $text = $last > 0 && preg_match('/[\xC2-\xEF]/', $number) ? strtr($number, itgrix_rt_phone_unicode()) : $number;
@@ -669,7 +669,8 @@ function itgrix_rt_dial($number, $last, $prefix)
         $digits = preg_replace('/[^0-9]/', '', $text);
         $number = strlen($digits) > $last ? substr($digits, -$last) : $digits;
     }
-    return $prefix !== '' && preg_match('/^[0-9]+$/D', $number) ? $prefix . $number : $number;
+    $dialled = preg_match('/^[0-9 \-.()\/~]+$/D', $number) && preg_match('/[0-9]/', $number);
+    return $prefix !== '' && $dialled ? $prefix . $number : $number;
 }
 
 // A task DEADLINE $hours after now, written in the same notation as the one the connector sent.

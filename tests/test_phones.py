@@ -377,3 +377,22 @@ def shared_code_number(draw):
 @given(st.lists(shared_code_number(), min_size=40, max_size=40))
 def test_random_numbers_of_shared_codes_match_phonenumbers(phone_files, php, batch):
     check(batch, phone_files, php)
+
+
+@pytest.mark.parametrize(
+    ("clicked", "dialled"),
+    [
+        ("8 (495) 123-45-67", "98 (495) 123-45-67"),  # a number as written (format: keep): prefixed
+        ("102", "9102"),
+        ("+7 912 345-67-89", "+7 912 345-67-89"),  # "9+7..." cannot be dialled
+        ("*72", "*72"),
+        ("anonymous", "anonymous"),
+        ("8 (495) 123-45-67 доб. 12", "8 (495) 123-45-67 доб. 12"),
+    ],
+)
+def test_the_dial_prefix_goes_before_a_number_written_as_one(tmp_path, php, clicked, dialled):
+    from tests.conftest import load_text, render_to, run_one
+
+    files = render_to(load_text(tmp_path, "version: 1\nname: p\noriginate:\n  prefix: '9'\n"), tmp_path / "out")
+    result = run_one(files["process_originate_params"], {"params": {"extension": clicked}}, php=php)
+    assert result.clean and result.reply["data"]["extension"] == dialled, result

@@ -7,18 +7,18 @@
 if (!function_exists('itgrix_gen_process_originate_params_50d858e0')) {
     function itgrix_gen_process_originate_params_50d858e0($params) {
         $name = 'process_originate_params:example';
-        $data = itgrix_gen_9cca7fea_pick(
-            itgrix_gen_9cca7fea_unwrap($params),
+        $data = itgrix_gen_321407ff_pick(
+            itgrix_gen_321407ff_unwrap($params),
             array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')
         );
-        $fallback = itgrix_gen_9cca7fea_originate_reply($data);
+        $fallback = itgrix_gen_321407ff_originate_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             if (isset($data['extension']) && is_string($data['extension'])) {
                 // originate: format national, region RU
-                $data['extension'] = itgrix_gen_9cca7fea_phone_national($data['extension'], array(
+                $data['extension'] = itgrix_gen_321407ff_phone_national($data['extension'], array(
                     'cc' => '7', 'idd' => '~^(?:810)~u', 'npp' => '~^(?:8)~u', 'npt' => null,
                     'general' => '~^(?:8\\d{13}|[347-9]\\d{9})$~u', 'lengths' => array(10, 14), 'local' => array(7),
                     'internal' => 9,
@@ -53,11 +53,11 @@ if (!function_exists('itgrix_gen_process_originate_params_50d858e0')) {
                         ),
                     ),
                 ));
-                $data['extension'] = itgrix_gen_9cca7fea_dial($data['extension'], 0, '9');
+                $data['extension'] = itgrix_gen_321407ff_dial($data['extension'], 0, '9');
             }
             // originate.set
             $data['context'] = 'from-internal';
-            return itgrix_gen_9cca7fea_originate_reply($data);
+            return itgrix_gen_321407ff_originate_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -66,9 +66,9 @@ if (!function_exists('itgrix_gen_process_originate_params_50d858e0')) {
     }
 }
 
-if (!function_exists('itgrix_gen_9cca7fea_answer')) {
+if (!function_exists('itgrix_gen_321407ff_answer')) {
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_9cca7fea_answer($entry, $params) {
+    function itgrix_gen_321407ff_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -78,18 +78,18 @@ if (!function_exists('itgrix_gen_9cca7fea_answer')) {
         return $reply;
     }
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_9cca7fea_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_321407ff_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
         if (!is_string($result)) {
-            itgrix_gen_9cca7fea_preg_failed($pattern);
+            itgrix_gen_321407ff_preg_failed($pattern);
             return $subject;
         }
         return $result;
     }
-    function itgrix_gen_9cca7fea_preg_failed($pattern) {
+    function itgrix_gen_321407ff_preg_failed($pattern) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = function_exists('preg_last_error') ? preg_last_error() : 0;
@@ -97,7 +97,7 @@ if (!function_exists('itgrix_gen_9cca7fea_answer')) {
         itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_9cca7fea_pick($input, $keys) {
+    function itgrix_gen_321407ff_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -107,7 +107,7 @@ if (!function_exists('itgrix_gen_9cca7fea_answer')) {
         return $out;
     }
     // libphonenumber's Unicode separators as spaces, full-width and Arabic-Indic digits as ASCII.
-    function itgrix_gen_9cca7fea_phone_unicode() {
+    function itgrix_gen_321407ff_phone_unicode() {
         $map = array("\xEF\xBC\x8B" => '+');
         foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 E383BC '
             . 'EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E') as $hex) {
@@ -119,12 +119,12 @@ if (!function_exists('itgrix_gen_9cca7fea_answer')) {
         return $map;
     }
     // array(calling code, national number, region) or null: libphonenumber's parse for the spec's region.
-    function itgrix_gen_9cca7fea_phone_parse($phone, $meta) {
+    function itgrix_gen_321407ff_phone_parse($phone, $meta) {
         if (!is_string($phone)) {
             return null;
         }
         // A number pasted from a web page: Unicode separators (no-break space, U+2011...) and digits as ASCII.
-        $text = trim(preg_match('/[\xC2-\xEF]/', $phone) ? strtr($phone, itgrix_gen_9cca7fea_phone_unicode()) : $phone);
+        $text = trim(preg_match('/[\xC2-\xEF]/', $phone) ? strtr($phone, itgrix_gen_321407ff_phone_unicode()) : $phone);
         // Digits, the usual separators, one leading "+"; letters, "*", "#", an extension: not rewritten.
         if (!preg_match('/^\+?[0-9 \-.()\/~]+$/', $text) || !preg_match('/[0-9]/', $text)) {
             return null;
@@ -155,10 +155,10 @@ if (!function_exists('itgrix_gen_9cca7fea_answer')) {
         } else {
             $national = $digits;
             if (strpos($digits, $cc) === 0) {
-                $candidate = itgrix_gen_9cca7fea_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
-                if ((!itgrix_gen_9cca7fea_full_match($meta['general'], $digits)
-                    && itgrix_gen_9cca7fea_full_match($meta['general'], $candidate))
-                    || itgrix_gen_9cca7fea_phone_length($digits, $meta) === 'long') {
+                $candidate = itgrix_gen_321407ff_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
+                if ((!itgrix_gen_321407ff_full_match($meta['general'], $digits)
+                    && itgrix_gen_321407ff_full_match($meta['general'], $candidate))
+                    || itgrix_gen_321407ff_phone_length($digits, $meta) === 'long') {
                     $national = $candidate;
                     $international = true;
                 }
@@ -166,39 +166,39 @@ if (!function_exists('itgrix_gen_9cca7fea_answer')) {
         }
         // With its calling code, read as the code's main region's ("+44 ..." in a Guernsey spec: British).
         $read = $international && $meta['intl'] !== null ? array_merge($meta, $meta['intl']) : $meta;
-        $stripped = itgrix_gen_9cca7fea_phone_strip_prefix($national, $read);
-        if (itgrix_gen_9cca7fea_phone_length($stripped, $read) === 'ok') {
+        $stripped = itgrix_gen_321407ff_phone_strip_prefix($national, $read);
+        if (itgrix_gen_321407ff_phone_length($stripped, $read) === 'ok') {
             $national = $stripped;
         }
         if (!$meta['strict']) {
-            return itgrix_gen_9cca7fea_phone_length($national, $meta) === 'ok' ? array($cc, $national, null) : null;
+            return itgrix_gen_321407ff_phone_length($national, $meta) === 'ok' ? array($cc, $national, null) : null;
         }
         // Valid in no region of the calling code: null (kept as it arrived); another region's ("+7 495" in
         // a Kazakh spec) is valid like the region's own.
-        $region = itgrix_gen_9cca7fea_phone_region($cc, $national, $meta['regions']);
+        $region = itgrix_gen_321407ff_phone_region($cc, $national, $meta['regions']);
         return $region === null ? null : array($cc, $national, $region);
     }
     // The region whose plan makes the national number valid (getRegionCodeForNumber); null: none.
-    function itgrix_gen_9cca7fea_phone_region($cc, $national, $regions) {
+    function itgrix_gen_321407ff_phone_region($cc, $national, $regions) {
         foreach ($regions as $row) {
             if ($row[1] !== $cc) {
                 continue;
             }
             if ($row[2] !== null) {
                 if (preg_match($row[2], $national)) {
-                    return itgrix_gen_9cca7fea_full_match($row[3], $national) ? $row[0] : null;
+                    return itgrix_gen_321407ff_full_match($row[3], $national) ? $row[0] : null;
                 }
-            } elseif (itgrix_gen_9cca7fea_full_match($row[3], $national)) {
+            } elseif (itgrix_gen_321407ff_full_match($row[3], $national)) {
                 return $row[0];
             }
         }
         return null;
     }
-    function itgrix_gen_9cca7fea_full_match($pattern, $text) {
+    function itgrix_gen_321407ff_full_match($pattern, $text) {
         return is_string($text) && preg_match($pattern, $text) === 1;
     }
     // 'ok' | 'short' | 'long' | 'local' | 'invalid', as libphonenumber's testNumberLength.
-    function itgrix_gen_9cca7fea_phone_length($number, $meta) {
+    function itgrix_gen_321407ff_phone_length($number, $meta) {
         $length = strlen($number);
         if (in_array($length, $meta['lengths'], true)) {
             return 'ok';
@@ -215,42 +215,42 @@ if (!function_exists('itgrix_gen_9cca7fea_answer')) {
         return 'invalid';
     }
     // libphonenumber's maybeStripNationalPrefixAndCarrierCode.
-    function itgrix_gen_9cca7fea_phone_strip_prefix($number, $meta) {
+    function itgrix_gen_321407ff_phone_strip_prefix($number, $meta) {
         if ($number === '' || $meta['npp'] === null) {
             return $number;
         }
         if (!preg_match($meta['npp'], $number, $m)) {
             return $number;
         }
-        $viable = itgrix_gen_9cca7fea_full_match($meta['general'], $number);
+        $viable = itgrix_gen_321407ff_full_match($meta['general'], $number);
         $groups = count($m) - 1;
         if ($meta['npt'] === null || $groups < 1 || !isset($m[$groups]) || $m[$groups] === '') {
             $rest = (string) substr($number, strlen($m[0]));
-            if ($viable && !itgrix_gen_9cca7fea_full_match($meta['general'], $rest)) {
+            if ($viable && !itgrix_gen_321407ff_full_match($meta['general'], $rest)) {
                 return $number;
             }
             return $rest;
         }
-        $transformed = itgrix_gen_9cca7fea_preg_replace($meta['npp'], $meta['npt'], $number);
-        if ($viable && !itgrix_gen_9cca7fea_full_match($meta['general'], $transformed)) {
+        $transformed = itgrix_gen_321407ff_preg_replace($meta['npp'], $meta['npt'], $number);
+        if ($viable && !itgrix_gen_321407ff_full_match($meta['general'], $transformed)) {
             return $number;
         }
         return $transformed;
     }
     // The number as dialled inside the country: libphonenumber's NATIONAL format without separators
     // ("8" + number in Russia, "0" in Germany); a foreign number stays E.164.
-    function itgrix_gen_9cca7fea_phone_national($phone, $meta) {
-        $parsed = itgrix_gen_9cca7fea_phone_parse($phone, $meta);
+    function itgrix_gen_321407ff_phone_national($phone, $meta) {
+        $parsed = itgrix_gen_321407ff_phone_parse($phone, $meta);
         if ($parsed === null || $parsed[0] !== $meta['cc']) {
             return $parsed === null ? $phone : '+' . $parsed[1];
         }
-        return itgrix_gen_9cca7fea_phone_national_digits($parsed[1], $meta);
+        return itgrix_gen_321407ff_phone_national_digits($parsed[1], $meta);
     }
     // A national significant number of the spec's calling code in the digits of its NATIONAL format.
-    function itgrix_gen_9cca7fea_phone_national_digits($national, $meta) {
+    function itgrix_gen_321407ff_phone_national_digits($national, $meta) {
         foreach ($meta['formats'] as $format) {
-            if (($format[2] === null || preg_match($format[2], $national)) && itgrix_gen_9cca7fea_full_match($format[0], $national)) {
-                return preg_replace('/[^0-9]/', '', itgrix_gen_9cca7fea_preg_replace($format[0], $format[1], $national));
+            if (($format[2] === null || preg_match($format[2], $national)) && itgrix_gen_321407ff_full_match($format[0], $national)) {
+                return preg_replace('/[^0-9]/', '', itgrix_gen_321407ff_preg_replace($format[0], $format[1], $national));
             }
         }
         return $national;
@@ -258,30 +258,31 @@ if (!function_exists('itgrix_gen_9cca7fea_answer')) {
     // The click-to-call number cut to its last $last digits (0: all of them), then the dial prefix. Full-width
     // and Arabic-Indic digits count; a number with digits of another script is not cut (its ASCII ones are another),
     // nor a text that is not only a number ("*72", an extension).
-    // The prefix goes before digits only: not before a word ("anonymous"), a "+" number (another
-    // country's, in a national format: "9+49..." cannot be dialled), "*72" or a number with an extension.
-    function itgrix_gen_9cca7fea_dial($number, $last, $prefix) {
-        $text = $last > 0 && preg_match('/[\xC2-\xEF]/', $number) ? strtr($number, itgrix_gen_9cca7fea_phone_unicode()) : $number;
+    // The prefix goes before a number written as one (digits and the usual separators): not before a
+    // word ("anonymous"), a "+" number ("9+49..." cannot be dialled), "*72" or a number with an extension.
+    function itgrix_gen_321407ff_dial($number, $last, $prefix) {
+        $text = $last > 0 && preg_match('/[\xC2-\xEF]/', $number) ? strtr($number, itgrix_gen_321407ff_phone_unicode()) : $number;
         // Cut only a number written as one: digits and the usual separators ("*72", "... доб. 12",
         // "#12" stay as they are: their digits are not one number).
         if ($last > 0 && preg_match('/^\+?[0-9 \-.()\/~]+$/D', trim($text)) && preg_match('/[0-9]/', $text)) {
             $digits = preg_replace('/[^0-9]/', '', $text);
             $number = strlen($digits) > $last ? substr($digits, -$last) : $digits;
         }
-        return $prefix !== '' && preg_match('/^[0-9]+$/D', $number) ? $prefix . $number : $number;
+        $dialled = preg_match('/^[0-9 \-.()\/~]+$/D', $number) && preg_match('/[0-9]/', $number);
+        return $prefix !== '' && $dialled ? $prefix . $number : $number;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_9cca7fea_reply($data) {
+    function itgrix_gen_321407ff_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
     // click-to-call's reply: request_data sent as {} (array() once decoded) goes back as {}, never [].
-    function itgrix_gen_9cca7fea_originate_reply($data) {
+    function itgrix_gen_321407ff_originate_reply($data) {
         $empty = is_array($data) && isset($data['request_data']) && $data['request_data'] === array();
-        return itgrix_gen_9cca7fea_reply($empty ? array_merge($data, array('request_data' => new stdClass())) : $data);
+        return itgrix_gen_321407ff_reply($empty ? array_merge($data, array('request_data' => new stdClass())) : $data);
     }
     // process_originate_params may receive its input wrapped as {"params": {...}} or flat.
-    function itgrix_gen_9cca7fea_unwrap($params) {
+    function itgrix_gen_321407ff_unwrap($params) {
         return is_array($params) && isset($params['params']) && is_array($params['params']) ? $params['params'] : $params;
     }
 }
@@ -293,4 +294,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_9cca7fea_answer('itgrix_gen_process_originate_params_50d858e0', isset($params) ? $params : null);
+return itgrix_gen_321407ff_answer('itgrix_gen_process_originate_params_50d858e0', isset($params) ? $params : null);

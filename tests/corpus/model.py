@@ -834,8 +834,9 @@ class Model:
         number = normalise(number, rules)
         if section.last_digits:
             number = last_digits(number, section.last_digits)
-        # README: the prefix goes before digits only (not "anonymous", "+49...", "*72").
-        number = section.prefix + number if re.fullmatch(r"[0-9]+", number) else number
+        # README: the prefix goes before a number written as one (not "anonymous", "+49...", "*72").
+        dialled = re.fullmatch(r"[0-9 \-./()~]+", number) and re.search("[0-9]", number)
+        number = section.prefix + number if dialled else number
         data["extension"] = number
         for i, rule in enumerate([None, *section.rules]):
             when_set = (section.set, None) if rule is None else (rule.set, rule)
