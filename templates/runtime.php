@@ -1072,11 +1072,7 @@ function itgrix_rt_redact_numbers($text, $key, $phone)
 function itgrix_rt_webhook($method, $url, $headers, $body, $timeout, $name)
 {
     if (is_array($body)) {
-        // Encoded as it is first (PHP 5.5+ says false on a byte that is not UTF-8; older ones
-        // drop the string): a copy mended through utf8_clean doubled a 35,000-conversation call's
-        // memory past the limit.
-        $json = version_compare(PHP_VERSION, '5.5', '>=') ? @itgrix_rt_json($body) : false;
-        $body = is_string($json) ? $json : itgrix_rt_json(itgrix_rt_utf8_clean($body));
+        $body = itgrix_rt_json(itgrix_rt_utf8_clean($body));
         $headers[] = 'Content-Type: application/json';
     }
     if (!is_string($body)) {

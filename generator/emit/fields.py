@@ -242,9 +242,8 @@ def accessor(
     from generator.emit.marked import php_array, php_string
 
     sources = sources_for(key, customization, overrides)
-    direction = "array()"
-    if needs_direction(key, customization, overrides):
-        direction = f"{accessor(DIRECTION_KEY, customization, rt, overrides, collect=collect)[0]}($params)"
+    plain = "" if key == DIRECTION_KEY else accessor(DIRECTION_KEY, customization, rt, overrides, collect=collect)[0]
+    direction = f"{plain}($params)" if needs_direction(key, customization, overrides) else "array()"
     # One source per line: a reviewer reads the table top to bottom.
     items = [php_array(s.php_data()) for s in sources]
     data = items[0] if len(items) == 1 else "array(\n" + "".join(f"        {item},\n" for item in items) + "    )"
@@ -258,7 +257,7 @@ def accessor(
     kinds, by = "null", "array()"
     if key in EXPECTED_ON:  # the call's direction, read only when the key found nothing
         kinds = php_array(list(EXPECTED_ON[key]))
-        by = f"{accessor(DIRECTION_KEY, customization, rt, overrides, collect=collect)[0]}($params)"
+        by = f"{plain}($params)"
     code = (
         f"($params, $name = null) {{\n    $values = {read};\n"
         f"    return $name === null || count($values) > 0 ? $values\n"

@@ -124,10 +124,11 @@ def _packed(text: str, indent: str, width: int) -> list[str] | None:
     extensions) as rows of values: `array(` / rows / `)`.  Only white space between its tokens
     changes, so it is the same constant.  None when it is not such a literal."""
     m = _FLAT_ARRAY.match(text)
-    if not m or "array(" in m.group(1):
+    depths = _scan(m.group(1)) if m else []
+    if not m or any(d > 0 for d in depths):  # a nested array stays whole
         return None
-    items = _values(m.group(1))
-    if items is None or len(items) < 2:
+    items = _split_top(m.group(1), ", ", depths)  # quoted values keep their ", "
+    if len(items) < 2:
         return None
     rows = [""]
     room = width - len(indent) - len(IND)
@@ -137,29 +138,6 @@ def _packed(text: str, indent: str, width: int) -> list[str] | None:
             rows.append("")
         rows[-1] += (" " if rows[-1] else "") + piece
     return [indent + OPEN + "array("] + [indent + IND + row for row in rows] + [indent + ")" + CLOSE + m.group(2)]
-
-
-def _values(inner: str) -> list[str] | None:
-    """The values of a flat array literal's inside, split at its top-level ", " (quotes respected:
-    a value may hold ", "); None when a quote is not closed."""
-    items, start, i = [], 0, 0
-    while i < len(inner):
-        ch = inner[i]
-        if ch in "'\"":
-            j = i + 1
-            while j < len(inner) and inner[j] != ch:
-                j += 2 if inner[j] == "\\" else 1
-            if j >= len(inner):
-                return None
-            i = j + 1
-            continue
-        if inner.startswith(", ", i):
-            items.append(inner[start:i])
-            start = i = i + 2
-            continue
-        i += 1
-    items.append(inner[start:])
-    return items
 
 
 def _widest(text: str, depths: list[int]) -> tuple[int, int]:
