@@ -64,6 +64,7 @@ from generator.deploystate import (
 from generator.errors import UserError
 from generator.output import diff_text
 from generator.safedir import Dir, Untrusted
+from generator.target import folder_problem
 
 if TYPE_CHECKING:
     from generator.pipeline import RenderedFile
@@ -110,10 +111,8 @@ def opened(folder: Path, create_state: bool = False) -> Iterator[Local]:
     """The folder and its state folder, refused clearly when either cannot be trusted."""
     try:
         top = Dir.open(folder)
-    except NotADirectoryError:
-        raise DeployError(f"{folder} is not a folder (the connector's customizer/actions folder must exist)") from None
-    except FileNotFoundError:
-        raise DeployError(f"{folder} is not a folder (the connector's customizer/actions folder must exist)") from None
+    except (NotADirectoryError, FileNotFoundError):
+        raise DeployError(folder_problem(folder) or f"{folder} is not a folder") from None
     except OSError as exc:
         raise DeployError(
             f"cannot open {folder}: {exc.strerror or exc} (run as the connector's owner or root)"
@@ -140,8 +139,8 @@ def opened(folder: Path, create_state: bool = False) -> Iterator[Local]:
 def locked(folder: Path, wait: float = 30.0) -> Iterator[None]:
     """An exclusive flock on .itgrix-gen/lock for the whole deploy or rollback: a second one waits
     up to `wait` seconds, then fails clearly, instead of mixing two clients' files."""
-    if not folder.is_dir():
-        raise DeployError(f"{folder} is not a folder (the connector's customizer/actions folder must exist)")
+    if problem := folder_problem(folder):
+        raise DeployError(problem)
     with opened(folder, create_state=True) as here:
         assert here.state is not None
         try:

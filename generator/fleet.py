@@ -17,7 +17,7 @@ from generator.deploystate import Outcome, TargetState
 from generator.errors import UserError
 from generator.remote import server
 from generator.remote.ssh import DEFAULT_TIMEOUT
-from generator.target import LocalTarget, SshTarget, Target
+from generator.target import LocalTarget, SshTarget, Target, folder_problem
 
 __all__ = ["SshTarget", "dep"]
 
@@ -179,8 +179,8 @@ def rollback(job: Job, options: Options) -> Outcome:
         return outcome
     folder = job.target.path
     outcome = Outcome(job.spec_name, str(job.target), "failed")
-    if not folder.is_dir():
-        outcome.detail = f"{folder} is not a folder"
+    if problem := folder_problem(folder):
+        outcome.detail = problem
         return outcome
     if options.list_backups:
         return dep.listed(outcome, dep.read_state(folder, with_backup_files=True))
@@ -217,8 +217,8 @@ def status(job: Job, options: Options | None = None) -> Outcome:
         return server.status(job.target, job.spec_name, job.rendered, options.timeout, options.diff)
     folder = job.target.path
     outcome = Outcome(job.spec_name, str(job.target), "missing")
-    if not folder.is_dir():
-        outcome.detail = f"{folder} is not a folder"
+    if problem := folder_problem(folder):
+        outcome.detail = problem
         outcome.files = {r.filename: "missing" for r in job.rendered}
         return outcome
     return dep.status_of(outcome, dep.read_state(folder), job.rendered, options.diff)

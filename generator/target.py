@@ -37,9 +37,16 @@ class LocalTarget:
         """Why nothing can be done at this target ("" when it is there): the same words from
         deploy and capture pull (a pull would otherwise file this machine's capture log under a
         target that does not exist)."""
-        if self.path.is_dir():
-            return ""
-        return f"{self.path} is not a folder (the connector's customizer/actions folder must exist)"
+        return folder_problem(self.path)
+
+
+def folder_problem(path: Path) -> str:
+    """Why `path` cannot be the connector's actions folder ("" when it can): one wording for
+    deploy, rollback, status and capture pull, telling a mistyped path from a file."""
+    if path.is_dir():
+        return ""
+    what = "does not exist" if not path.exists() and not path.is_symlink() else "is not a folder"
+    return f"{path} {what} (the connector's customizer/actions folder must exist)"
 
 
 Target = SshTarget | LocalTarget

@@ -209,9 +209,36 @@ def test_failed_check_writes_nothing(actions, monkeypatch):
     assert not (actions / ".itgrix-gen").exists()
 
 
+def _wide_status(folder):
+    """`status`'s table for `folder` as a wide terminal shows it (a narrow one wraps a long path)."""
+    import io
+
+    from rich.console import Console
+
+    from generator.commands.status import table
+    from generator.deploystate import Outcome
+
+    found = json.loads(cli_here("status", str(EXAMPLE), "--to", str(folder), "--format", "json").stdout)
+    entry = found["targets"][0]
+    outcome = Outcome(entry["spec"], entry["target"], entry["state"], entry["detail"], entry["files"])
+    console = Console(width=400, record=True, file=io.StringIO())
+    console.print(table([outcome], None))
+    return console.export_text()
+
+
 def test_deploy_errors(tmp_path):
-    proc = cli_here("deploy", str(EXAMPLE), "--to", str(tmp_path / "missing"))
-    assert proc.returncode == 1 and "not a folder" in proc.stderr
+    # A mistyped path and a file are told apart, by deploy, rollback and status alike.
+    missing, a_file = tmp_path / "missing", tmp_path / "a-file"
+    a_file.write_text("x\n")
+    for argv in (["deploy"], ["deploy", "--rollback"], ["status", "--format", "json"]):
+        proc = cli_here(*argv, str(EXAMPLE), "--to", str(missing))
+        said = proc.stdout + proc.stderr
+        assert proc.returncode == 1 and f"{missing} does not exist (the connector's" in said, said
+        proc = cli_here(*argv, str(EXAMPLE), "--to", str(a_file))
+        assert proc.returncode == 1 and f"{a_file} is not a folder" in proc.stdout + proc.stderr
+    # The status table names one missing folder, not its fourteen files.
+    table = _wide_status(missing)
+    assert "all 14 files missing" in table and "need_registration.php" not in table, table
     proc = cli_here("deploy", "--to", str(tmp_path))
     assert proc.returncode == 2
     bad = tmp_path / "spec.yaml"

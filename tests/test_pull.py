@@ -315,7 +315,8 @@ def test_a_local_target_that_is_not_a_folder_fails_as_deploy_says(tmp_path):
             "capture", "pull", str(path), "--to", str(wrong), "--to", str(tmp_path / "pbx-local"), cwd=tmp_path
         )
         assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stdout + proc.stderr
-        said = f"{wrong} is not a folder (the connector's customizer/actions folder must exist)"
+        what = "is not a folder" if wrong.exists() else "does not exist"
+        said = f"{wrong} {what} (the connector's customizer/actions folder must exist)"
         assert said in proc.stderr and "pbx-local" in proc.stdout, proc.stdout + proc.stderr
         assert not (tmp_path / "captures" / "Acme-Clinic" / wrong.name).exists()
         deployed = cli_here("deploy", str(path), "--to", str(wrong), cwd=tmp_path)

@@ -109,7 +109,11 @@ def table(outcomes: list[Outcome], answers: list[Enabled] | None) -> Table:
     for column in ("spec", "target", "state", "files not fresh") + (("switched on",) if answers is not None else ()):
         shown.add_column(column)
     for i, o in enumerate(outcomes):
-        odd = ", ".join(f"{n} ({s})" for n, s in sorted(o.files.items()) if s != "fresh")
+        states = set(o.files.values())
+        if len(o.files) > 1 and len(states) == 1 and states != {"fresh"}:
+            odd = f"all {len(o.files)} files {states.pop()}"  # a missing folder: not fourteen names
+        else:
+            odd = ", ".join(f"{n} ({s})" for n, s in sorted(o.files.items()) if s != "fresh")
         row = [
             escape(o.spec),  # a path may hold "[...]", which rich would read as markup
             escape(o.target),

@@ -96,6 +96,11 @@ def position(positions: Positions, path: KeyPath, kind: str, display: str) -> Po
     return nearest(positions, path, (display, 1, 1))
 
 
+def _either(values: list[str]) -> str:
+    quoted = [f"'{v}'" for v in values]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
 def _message(error: dict[str, Any], data: Any, path: KeyPath, root: Any = None) -> str:
     kind = error["type"]
     msg = error["msg"]
@@ -117,7 +122,11 @@ def _message(error: dict[str, Any], data: Any, path: KeyPath, root: Any = None) 
         got = error.get("input")
         allowed = re.findall(r"'([^']*)'", str((error.get("ctx") or {}).get("expected", "")))
         close = difflib.get_close_matches(str(got), allowed, n=1, cutoff=0.6) if isinstance(got, str) else []
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        if isinstance(got, str) and re.fullmatch(r"\d+\.\d+", got):
+            # A version: the same major's ('5.0' is not nearer to '8.0' than to '5.6'), else none.
+            same = [a for a in allowed if a.split(".")[0] == got.split(".")[0]]
+            close = [c for c in close if c in same] or same
+        hint = f" (did you mean {_either(close)}?)" if close else ""
         return f"{got!r} is not allowed{hint}: {msg[0].lower() + msg[1:]}"
     text = msg[0].lower() + msg[1:] if msg and msg[:2] != msg[:2].upper() else msg
     got = error.get("input")
