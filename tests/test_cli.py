@@ -268,7 +268,7 @@ def test_run_never_reaches_the_network_unless_asked(tmp_path):
         spec.write_text(
             "version: 1\nname: hook\ntimezone: Europe/Moscow\npost_registration:\n  webhook:\n"
             f"    url: 'http://127.0.0.1:{server.server_address[1]}/hook?phone={{client_phone}}'\n"
-            "    timeout_s: 10\n",
+            "    timeout_s: 10\n    headers: {X-Token: 'секрет-1', X-Entity: '{entity.name}'}\n",
             encoding="utf-8",
         )
         call = {"call_stage": "call_ended", "call_full": {"entity": {"type": "lead", "id": 7, "name": "ТОО Алма"}}}
@@ -277,6 +277,8 @@ def test_run_never_reaches_the_network_unless_asked(tmp_path):
         assert received == []
         assert "would send (not sent: --live-network sends it): POST http://127.0.0.1:" in dry.stderr
         assert "ТОО Алма" in dry.stderr
+        # The headers too, each on a line of its own under the request (they were left out).
+        assert "\n    X-Token: секрет-1\n    X-Entity: ТОО Алма\n" in dry.stderr, dry.stderr
         live = cli_here("run", str(spec), "post_registration", "--input", "-", "--live-network", input=json.dumps(call))
         assert live.returncode == 0, live.stderr
         assert len(received) == 1 and "ТОО Алма" in received[0].decode("utf-8")

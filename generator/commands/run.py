@@ -1,6 +1,6 @@
 """`itgrix-gen run`: one customization of a spec on one input, with real PHP, as the connector
 would run it.  Webhooks are not sent unless asked (trying a case must not post test data to a
-client's live URL): each is said as `would send: METHOD URL BODY`."""
+client's live URL): each is said as `would send: METHOD URL BODY`, its headers below."""
 
 from __future__ import annotations
 
@@ -30,9 +30,13 @@ def run(loaded: LoadedSpec, key: str, text: str, moment: int | None, php: str, l
         say.err("note: run shows what the spec decides; capture and shadow act only in deployed files")
     with specfiles.spec_files(loaded) as paths:
         result = specfiles.run([Case(str(paths[key]), text, moment)], php, live_network=live_network)[0]
+    requests = iter(result.headers)
     for line in result.log + [f"PHP {e}" for e in result.errors]:
         if line.startswith(STUBBED):
-            line = "would send (not sent: --live-network sends it): " + line[len(STUBBED) :]
+            say.err("would send (not sent: --live-network sends it): " + line[len(STUBBED) :])
+            for header in next(requests, []):  # what the client's endpoint would see besides the body
+                say.err(f"    {header}")
+            continue
         say.err(line)
     if result.output:
         say.err(f"the file printed: {result.output!r}")
