@@ -396,3 +396,26 @@ def test_the_dial_prefix_goes_before_a_number_written_as_one(tmp_path, php, clic
     files = render_to(load_text(tmp_path, "version: 1\nname: p\noriginate:\n  prefix: '9'\n"), tmp_path / "out")
     result = run_one(files["process_originate_params"], {"params": {"extension": clicked}}, php=php)
     assert result.clean and result.reply["data"]["extension"] == dialled, result
+
+
+@pytest.mark.parametrize(("fmt", "warned"), [("e164", True), ("national", False), ("dial", False), ("keep", False)])
+def test_a_prefix_that_format_e164_keeps_from_every_valid_number_is_a_warning(tmp_path, fmt, warned):
+    """Format e164 writes '+7…', which is never dialled through a prefix: a spec pairing the two
+    dialled no valid number through it, and validate said nothing."""
+    from tests.conftest import cli_here
+
+    (tmp_path / "spec.yaml").write_text(
+        f"version: 1\nname: p\nphones: {{client: {{region: RU}}}}\noriginate:\n  format: {fmt}\n  prefix: '9'\n",
+        encoding="utf-8",
+    )
+    proc = cli_here("validate", "spec.yaml", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    said = [line for line in proc.stderr.splitlines() if "warning:" in line]
+    if warned:
+        assert said == [
+            "spec.yaml:6:3: warning: originate.prefix: '9' goes only before a number format e164 leaves as "
+            "clicked (an extension, a number the plan does not allow): a '+…' number is not dialled through "
+            "a prefix; format national, digits or dial puts it before every outside number"
+        ]
+    else:
+        assert said == []

@@ -4,9 +4,14 @@ commands that load specs (`file:line:col: warning: path: message`), never a reas
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from generator.speclang.issues import SpecIssue
 from generator.speclang.loader import LoadedSpec
+
+if TYPE_CHECKING:
+    from generator.speclang.spec import Spec
 
 
 def warnings(loaded: LoadedSpec) -> list[SpecIssue]:
@@ -19,6 +24,7 @@ def warnings(loaded: LoadedSpec) -> list[SpecIssue]:
         file, line, col = loaded.position(path)
         out.append(SpecIssue(file, line, col, "warning: " + ".".join(str(p) for p in path), message))
 
+    _originate(spec, warn)
     cal = spec.calendar
     if cal is None:
         return out
@@ -47,3 +53,17 @@ def warnings(loaded: LoadedSpec) -> list[SpecIssue]:
                 f"holidays of {describe(code)}, but phones.client.region is {region}{hint}",
             )
     return out
+
+
+def _originate(spec: Spec, warn: Callable[[tuple[str | int, ...], str], None]) -> None:
+    """A click-to-call prefix that format e164 keeps from every valid number (the "+" number is
+    not dialled through a prefix: runtime.php's dial)."""
+    section = spec.originate
+    if section is None or not section.prefix or section.format != "e164":
+        return
+    warn(
+        ("originate", "prefix"),
+        f"{section.prefix!r} goes only before a number format e164 leaves as clicked (an extension, a "
+        "number the plan does not allow): a '+…' number is not dialled through a prefix; format "
+        "national, digits or dial puts it before every outside number",
+    )
