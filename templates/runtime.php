@@ -23,21 +23,19 @@
 // shows in its log even without capture (`fields:` in the spec fixes it).  Once per key per call
 // (a call: its $params; several rules may read the key), and not on a call whose direction
 // ($kinds: the values of its direction key, read only now) is known and is not one of $expected
-// (null: every call).  Returns $values.
-function itgrix_rt_seen($values, $params, $name, $key, $tried, $expected, $kinds)
+// (null: every call).  Returns the key's values: none.
+function itgrix_rt_seen($params, $name, $key, $expected, $kinds, $tried)
 {
     static $said = array(), $call = null;
     if ($params !== $call) {
         $said = array();
         $call = $params;
     }
-    if (!isset($said[$name . ' ' . $key])) {
+    if (!isset($said[$name . ' ' . $key]) && ($expected === null || !$kinds || array_intersect($kinds, $expected))) {
         $said[$name . ' ' . $key] = true;
-        if ($expected === null || count($kinds) === 0 || count(array_intersect($kinds, $expected)) > 0) {
-            itgrix_rt_log($name, "no value for '" . $key . "'; tried " . $tried);
-        }
+        itgrix_rt_log($name, "no value for '" . $key . "'; tried " . $tried);
     }
-    return $values;
+    return array();
 }
 
 // Talk seconds of the call: DURATION when the input has it as a decimal number (a JSON number or a

@@ -1,7 +1,7 @@
 """`fields --probe` across a fleet (issues 19, 22, 23): per target and in total, a connector older
 than 3.10, an override suggested only after it is checked on every server's calls, hostile inputs
 (call_full null or a string, 1e400), flat memory; and the probe's field reader proven equal to
-the generated files' own (the field reader templates/_collect.php.j2 writes, run by the real php)."""
+the generated files' own (the readers generator/emit/fields.py writes, run by the real php)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from generator.capture import probe
 from generator.emit.fields import FIELDS, Source
+from generator.emit.marked import MARKS
 from tests.conftest import ROOT, cli_here
 
 BASE_CALL = json.loads((ROOT / "specs" / "example" / "calls" / "incoming.json").read_text(encoding="utf-8"))
@@ -276,25 +277,29 @@ require $argv[1];
 $out = array();
 foreach (explode("\n", trim(file_get_contents($argv[2]))) as $line) {
     $case = json_decode($line, true);
-    $out[] = $case[3]($case[0], $case[1], $case[2] === '' ? array() : array($case[2]));
+    $out[] = $case[3]($case[0], $case[2] === '' ? array() : array($case[2]));
 }
 echo json_encode($out);
 """
 
 
 def readers(folder: Path, cases: list[tuple[Any, list[Source], str]]) -> tuple[Path, list[str]]:
-    """A PHP file defining the field reader a generated file would have for each case's sources
-    (only the features they use, as fields.collector writes it), and each case's reader."""
-    from generator.emit.fields import collector, features_of
+    """A PHP file defining, for each case's sources, the reader a generated file would have: the
+    field reader written for their features (fields.collector) and a reader of those sources
+    written as an accessor is (fields.twin_reader), given the call's direction."""
+    from generator.emit.fields import collector, features_of, twin_reader
 
     defined: dict[str, str] = {}
     names = []
     for _params, sources, _call in cases:
-        name, code = collector(features_of(sources))
+        collect, code = collector(features_of(sources))
+        defined[collect] = code
+        name, code = twin_reader(sources, collect)
         defined[name] = code
         names.append(name)
     path = folder / "readers.php"
-    path.write_text("<?php\n" + "".join(defined.values()), encoding="utf-8")
+    unmarked = str.maketrans("", "", MARKS)  # what the pipeline takes out of every file
+    path.write_text("<?php\n" + "".join(defined.values()).translate(unmarked), encoding="utf-8")
     return path, names
 
 

@@ -183,15 +183,16 @@ def reported(key: str, customization: str, overrides: Overrides = None) -> bool:
     return not all(s.dirs for s in sources_for(key, customization, overrides))
 
 
-FEATURES = ("dir", "star", "pick", "every", "map", "list")  # what a file's field reader can do
+FEATURES = ("star", "pick", "every", "map", "list")  # what a file's field reader can do
 PLACEHOLDER_COLLECTOR = "itgrix_gen_collect"  # a first pass's reader (its files are not written)
+_SELF = "itgrix_gen_00000000_collect"  # the reader calls itself by this name until it is named after its code
 
 
 def features_of(sources: list[Source]) -> frozenset[str]:
     """What a field reader needs to read `sources` (templates/_collect.php.j2)."""
     out = set()
     for s in sources:
-        out |= {"dir"} if s.dirs else set()
+        out |= {"list"} if _listed(s) else set()
         out |= {"star"} if "*" in s.path else set()
         out |= {"pick"} if s.pick else set()
         out |= {"every"} if s.every else set()
@@ -201,28 +202,97 @@ def features_of(sources: list[Source]) -> frozenset[str]:
 
 def collector(features: frozenset[str]) -> tuple[str, str]:
     """The file's field reader, written with only `features` (a file without '*' in its paths
-    compiles no wildcard walk): its name and definition."""
+    compiles no wildcard walk): its name and definition.  Each key's reader calls it once per
+    source; it calls itself for the members of a '*'."""
     from generator.emit.templates import environment
 
     unknown = set(features) - set(FEATURES)
     if unknown:
         raise ValueError(f"unknown field reader features: {sorted(unknown)}")
     code = environment().get_template("_collect.php.j2").render(features=features)
-    comment = "// A key's values as texts from the field table's sources: " + (
+    comment = "// Appends the texts at a path of keys to $found: " + (
         ", ".join(f for f in FEATURES if f in features) or "plain paths"
     )
-    return function_of("collect", comment, code)
+    name, definition = function_of("collect", comment, code)
+    return name, definition.replace(_SELF, name)
 
 
 def at_function(collector_name: str) -> tuple[str, str]:
     """Values of one input path (a list of keys) as non-empty texts: a `field:` condition, a
     {call_full.*} placeholder."""
-    code = f"($params, $path) {{\n    return {collector_name}($params, array(array('path' => $path)), array());\n}}\n"
+    code = f"($params, $path) {{\n    $found = array();\n    {collector_name}($found, $params, $path);\n    return $found;\n}}\n"
     return function_of(
         "at",
         "// Values of one input path as non-empty texts (a `field:` condition, a {call_full.*} placeholder).",
         code,
     )
+
+
+def read_lines(sources: list[Source], collect: str) -> list[str]:
+    """PHP that gathers the texts of `sources`, in the table's order, into `$found`: one call of
+    the file's field reader `collect` per source (a path as dotted text, which compiles to less
+    than an array).  A source of some directions only reads `$params` on those calls (the call's
+    direction is `$call`): `$on_incoming` is null on other calls, where the reader finds nothing.  A pick list used twice is named once."""
+    from generator.emit.marked import php_array, php_string
+
+    lines: list[str] = []
+    picks: dict[tuple[str, ...], str] = {}
+    repeated = [s.pick for s in sources if s.pick]
+    for pick in repeated:
+        if repeated.count(pick) > 1 and pick not in picks:
+            picks[pick] = f"$pick{len(picks) + 1}"
+            lines.append(f"{picks[pick]} = {php_array(list(pick))};")
+    gates: dict[tuple[str, ...], str] = {}
+    for s in sources:
+        if s.dirs and s.dirs not in gates:
+            gates[s.dirs] = "$on_" + "_".join(s.dirs)  # the table's directions: plain words
+            test = " || ".join(f"$call === {php_string(d)}" for d in s.dirs)
+            line = f"{gates[s.dirs]} = {test} ? $params : null;"
+            lines.append(line + (" // other calls: nothing" if _visible(line) + 8 + 23 <= 120 else ""))
+    calls = []
+    for s in sources:
+        path = php_array(list(s.path)) if _listed(s) else php_string(".".join(s.path))
+        args = [gates[s.dirs] if s.dirs else "$params", path]
+        if s.pick or s.every or s.map:
+            args.append((picks.get(s.pick) or php_array(list(s.pick))) if s.pick else "null")
+        if s.every or s.map:
+            args.append("true" if s.every else "false")
+        if s.map:
+            args.append(php_array(dict(s.map)))
+        calls.append(f"{collect}({', '.join(args)})")
+    if len(calls) == 1:
+        return lines + [f"$found = {calls[0]};"]
+    # One array_merge of a few sources' texts (each source's members were appended one by one).
+    return lines + ["$found = array_merge("] + [f"    {c}," for c in calls[:-1]] + [f"    {calls[-1]}", ");"]
+
+
+def _listed(source: Source) -> bool:
+    """Is the path given as a list of keys (a key holds a ".")?"""
+    return any("." in key for key in source.path)
+
+
+def _reader(sources: list[Source], collect: str, direction: str | None) -> list[str]:
+    """The body of a reader of `sources` up to its return of `$found`: `direction` is the PHP
+    expression of the call's direction values, for sources of some directions only."""
+    head = []
+    if any(s.dirs for s in sources):
+        assert direction is not None, "a source of some directions needs the call's direction"
+        head.append(f"list($call) = {direction} + array(''); // the call's direction ('': none)")
+    return head + read_lines(sources, collect)
+
+
+def _plain(lines: list[str]) -> list[str]:
+    """A reader's lines ending in `$found = ...;` as lines that return it."""
+    last = lines[-1] if lines[-1] != ");" else next(x for x in reversed(lines) if x.startswith("$found = "))
+    at = lines.index(last)
+    return lines[:at] + ["return " + last.removeprefix("$found = ")] + lines[at + 1 :]
+
+
+def twin_reader(sources: list[Source], collect: str) -> tuple[str, str]:
+    """A reader of `sources` written as an accessor is, given the call's direction values
+    ($direction): what tests run against probe.collect, the Python twin."""
+    body = "".join(f"    {line}\n" for line in _plain(_reader(sources, collect, "$direction")))
+    return function_of("twin", "", f"($params, $direction) {{\n{body}}}\n")
 
 
 def accessor(
@@ -233,37 +303,51 @@ def accessor(
     say: bool = False,
     collect: str = PLACEHOLDER_COLLECTOR,
 ) -> tuple[str, str]:
-    """The PHP function that reads `key` in `customization` through the file's field reader
-    `collect`: its name and definition.
-    It returns every value found, as texts (or raw, for flags), in the table's order.  Given the
-    file's log name (`say`: a file whose rules read the key), a key that finds no value says so
-    on stderr with the paths tried: once per key per call, and not on a call whose direction has
-    no such key (EXPECTED_ON: a local call has no trunk)."""
+    """The PHP function that reads `key` in `customization`, written for the key's sources: one
+    call of the file's field reader `collect` per source, in the table's order: its name and
+    definition.  It returns every value found, as texts.  Given the file's log name (`say`: a file
+    whose rules read the key), a key that finds no value says so on stderr with the paths tried:
+    once per key per call, and not on a call whose direction has no such key (EXPECTED_ON: a
+    local call has no trunk)."""
     from generator.emit.marked import php_array, php_string
 
     sources = sources_for(key, customization, overrides)
     plain = "" if key == DIRECTION_KEY else accessor(DIRECTION_KEY, customization, rt, overrides, collect=collect)[0]
-    direction = f"{plain}($params)" if needs_direction(key, customization, overrides) else "array()"
-    # One source per line: a reviewer reads the table top to bottom.
-    items = [php_array(s.php_data()) for s in sources]
-    data = items[0] if len(items) == 1 else "array(\n" + "".join(f"        {item},\n" for item in items) + "    )"
-    if len(items) == 1:
-        data = f"array({data})"
-    read = f"{collect}($params, {data}, {direction})"
+    lines = _reader(sources, collect, f"{plain}($params)" if plain else None)
     if not say or not reported(key, customization, overrides):
-        code = f"($params) {{\n    return {read};\n}}\n"
-        return function_of(key.replace(".", "_"), "", code)
-    tried = ", ".join(".".join(s.path) + ("." + "|".join(s.pick) if s.pick else "") for s in sources)
+        body = "".join(f"    {line}\n" for line in _plain(lines))
+        return function_of(key.replace(".", "_"), "", f"($params) {{\n{body}}}\n")
+    body = "".join(f"    {line}\n" for line in lines)
     kinds, by = "null", "array()"
     if key in EXPECTED_ON:  # the call's direction, read only when the key found nothing
         kinds = php_array(list(EXPECTED_ON[key]))
         by = f"{plain}($params)"
-    code = (
-        f"($params, $name = null) {{\n    $values = {read};\n"
-        f"    return $name === null || count($values) > 0 ? $values\n"
-        f"        : {rt.fn('seen')}($values, $params, $name, {php_string(key)}, {php_string(tried)}, {kinds}, {by});\n}}\n"
-    )
+    tried = ", ".join(".".join(s.path) + ("." + "|".join(s.pick) if s.pick else "") for s in sources)
+    start = f"    return $name === null || $found ? $found : {rt.fn('seen')}("
+    args = f"$params, $name, {php_string(key)}, {kinds}, {by}, "
+    tail = f"{start}{args}{php_string(tried)});\n"
+    if _visible(tail) + 4 > 120:  # as the file indents it
+        tail = f"{start}\n        {args}{php_string(tried)});\n"
+        if _visible(tail.split("\n")[1]) + 4 > 120:
+            # The paths tried in lines a reviewer reads (PHP joins the texts when it compiles the file).
+            texts = [php_string(piece) for piece in _wrap(tried, 120 - 4 - 8 - 6)]
+            tail = f"{start}\n        {args.rstrip()}\n        " + "\n        . ".join(texts) + ");\n"
+    code = f"($params, $name = null) {{\n{body}{tail}}}\n"
     return function_of(key.replace(".", "_"), "", code)
+
+
+def _visible(text: str) -> int:
+    return len(text.rstrip("\n").translate(_NO_MARKS))
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """`text` cut after ", " into pieces of about `width` characters (a piece holds one path at least)."""
+    pieces = [""]
+    for part in re.split(r"(?<=, )", text):
+        if pieces[-1] and len(pieces[-1]) + len(part) > width:
+            pieces.append("")
+        pieces[-1] += part
+    return pieces
 
 
 def reads_direction(key: str, customization: str, overrides: Overrides = None, say: bool = False) -> bool:

@@ -8,19 +8,19 @@ if (!function_exists('itgrix_gen_customize_entity_50d858e0')) {
     function itgrix_gen_customize_entity_50d858e0($params) {
         $name = 'customize_entity:example';
         $data = array();
-        $fallback = itgrix_gen_7b2de9aa_reply($data);
+        $fallback = itgrix_gen_383cec4a_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // entity.rules[0]: direction is "incoming"
-            if (array_intersect(itgrix_gen_7b2de9aa_direction($params, $name), array('incoming'))) {
-                $data['SOURCE_DESCRIPTION'] = itgrix_gen_7b2de9aa_utf8_mend(
-                    'Incoming call to ' . itgrix_gen_7b2de9aa_text(itgrix_gen_7b2de9aa_trunk($params)),
+            if (array_intersect(itgrix_gen_383cec4a_direction($params, $name), array('incoming'))) {
+                $data['SOURCE_DESCRIPTION'] = itgrix_gen_383cec4a_utf8_mend(
+                    'Incoming call to ' . itgrix_gen_383cec4a_text(itgrix_gen_383cec4a_trunk($params)),
                     false
                 );
             }
-            return itgrix_gen_7b2de9aa_reply($data);
+            return itgrix_gen_383cec4a_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -29,28 +29,26 @@ if (!function_exists('itgrix_gen_customize_entity_50d858e0')) {
     }
 }
 
-if (!function_exists('itgrix_gen_7b2de9aa_seen')) {
+if (!function_exists('itgrix_gen_383cec4a_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_7b2de9aa_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
+    function itgrix_gen_383cec4a_seen($params, $name, $key, $expected, $kinds, $tried) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
             $call = $params;
         }
-        if (!isset($said[$name . ' ' . $key])) {
+        if (!isset($said[$name . ' ' . $key]) && ($expected === null || !$kinds || array_intersect($kinds, $expected))) {
             $said[$name . ' ' . $key] = true;
-            if ($expected === null || count($kinds) === 0 || count(array_intersect($kinds, $expected)) > 0) {
-                itgrix_gen_b0cd465a_log($name, "no value for '" . $key . "'; tried " . $tried);
-            }
+            itgrix_gen_b0cd465a_log($name, "no value for '" . $key . "'; tried " . $tried);
         }
-        return $values;
+        return array();
     }
     // A placeholder's text: the first value found, or "".
-    function itgrix_gen_7b2de9aa_text($values) {
+    function itgrix_gen_383cec4a_text($values) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_7b2de9aa_answer($entry, $params) {
+    function itgrix_gen_383cec4a_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -60,13 +58,13 @@ if (!function_exists('itgrix_gen_7b2de9aa_seen')) {
         return $reply;
     }
     // Is the text UTF-8 as json_encode takes it (also where PHP 5.2's PCRE lets bad forms through)?
-    function itgrix_gen_7b2de9aa_utf8_valid($text) {
+    function itgrix_gen_383cec4a_utf8_valid($text) {
         return preg_match('//u', $text) === 1
             && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text);
     }
     // Bytes that are not UTF-8 replaced (U+FFFD, or %XX with $percent), in linear time.
-    function itgrix_gen_7b2de9aa_utf8_mend($text, $percent) {
-        if (itgrix_gen_7b2de9aa_utf8_valid($text)) {
+    function itgrix_gen_383cec4a_utf8_mend($text, $percent) {
+        if (itgrix_gen_383cec4a_utf8_valid($text)) {
             return $text;
         }
         $out = '';
@@ -77,7 +75,7 @@ if (!function_exists('itgrix_gen_7b2de9aa_seen')) {
                 $end--;
             }
             $piece = substr($text, $at, $end - $at);
-            if (itgrix_gen_7b2de9aa_utf8_valid($piece)) {
+            if (itgrix_gen_383cec4a_utf8_valid($piece)) {
                 $out .= $piece;
                 continue;
             }
@@ -94,63 +92,66 @@ if (!function_exists('itgrix_gen_7b2de9aa_seen')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_7b2de9aa_reply($data) {
+    function itgrix_gen_383cec4a_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-    // A key's values as texts from the field table's sources: star, pick, every
-    function itgrix_gen_7b2de9aa_collect($params, $sources, $direction) {
+    // Appends the texts at a path of keys to $found: star, pick, every
+    function itgrix_gen_383cec4a_collect($value, $keys, $pick = null, $every = false) {
         $found = array();
-        $paused = false; // the cycle collector, paused for a long list
-        foreach ($sources as $source) {
-            $level = array($params);
-            foreach (explode('.', $source['path']) as $key) {
-                $next = array();
-                foreach ($level as $item) {
-                    // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
-                    if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles
-                        // here.  Switched on again before the reader returns (the process may run on).
-                        if ($key === '*' && count($item) > 1000 && !$paused && function_exists('gc_enabled') && gc_enabled()) {
-                            gc_disable();
-                            $paused = true;
-                        }
-                        foreach ($key === '*' ? $item : array($item[$key]) as $member) {
-                            $next[] = $member;
-                        }
-                    }
+        $keys = is_array($keys) ? $keys : explode('.', $keys);
+        foreach ($keys as $at => $key) {
+            if ($key === '*' && is_array($value)) {
+                // Each member's texts appended one by one (array_merge was quadratic: 20,000 conversations
+                // took 11.7 s).  The cycle collector would walk them all every 10,000 (superlinear); no
+                // cycles here: paused, and switched on again before returning (the process may run on).
+                $paused = count($value) > 1000 && function_exists('gc_enabled') && gc_enabled();
+                if ($paused) {
+                    gc_disable();
                 }
-                $level = $next;
-            }
-            foreach ($level as $value) {
-                foreach (is_array($value) && isset($source['pick']) ? explode('|', $source['pick']) : array(null) as $field) {
-                    $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
-                    $text = is_bool($one) ? ($one ? 'true' : 'false') : (is_float($one) && $one == floor($one) && abs($one) < 1.0e15
-                        ? sprintf('%.0f', $one) : (is_scalar($one) ? (string) $one : ''));
-                    if ($text !== '') {
+                $keys = array_slice($keys, $at + 1);
+                foreach ($value as $member) {
+                    foreach (itgrix_gen_383cec4a_collect($member, $keys, $pick, $every) as $text) {
                         $found[] = $text;
-                        if ($field !== null && !isset($source['every'])) {
-                            break;
-                        }
                     }
                 }
+                if ($paused) {
+                    gc_enable();
+                }
+                return $found;
             }
+            if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
+                return $found;
+            }
+            $value = $value[$key];
         }
-        if ($paused) {
-            gc_enable();
+        foreach (is_array($value) && $pick !== null ? $pick : array(null) as $field) {
+            $one = $field === null ? $value : (isset($value[$field]) ? $value[$field] : null);
+            if (is_bool($one)) {
+                $one = $one ? 'true' : 'false';
+            } elseif (is_float($one) && $one == floor($one) && abs($one) < 1.0e15) {
+                $one = sprintf('%.0f', $one);
+            }
+            if (is_scalar($one) && $one !== '') {
+                $found[] = (string) $one;
+                if (!$every) { // the first field with a value (a value that is no object: its only one)
+                    break;
+                }
+            }
         }
         return $found;
     }
-    function itgrix_gen_7b2de9aa_direction($params, $name = null) {
-        $values = itgrix_gen_7b2de9aa_collect($params, array(array('path' => 'call_full.channel.type')), array());
-        return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_7b2de9aa_seen($values, $params, $name, 'direction', 'call_full.channel.type', null, array());
+    function itgrix_gen_383cec4a_direction($params, $name = null) {
+        $found = itgrix_gen_383cec4a_collect($params, 'call_full.channel.type');
+        return $name === null || $found ? $found : itgrix_gen_383cec4a_seen(
+            $params, $name, 'direction', null, array(), 'call_full.channel.type');
     }
-    function itgrix_gen_7b2de9aa_trunk($params) {
-        return itgrix_gen_7b2de9aa_collect($params, array(
-            array('path' => 'call_full.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
-            array('path' => 'call_full.conversations.*.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
-        ), array());
+    function itgrix_gen_383cec4a_trunk($params) {
+        $pick1 = array('number', 'name', 'id');
+        return array_merge(
+            itgrix_gen_383cec4a_collect($params, 'call_full.channel.trunk', $pick1, true),
+            itgrix_gen_383cec4a_collect($params, 'call_full.conversations.*.channel.trunk', $pick1, true)
+        );
     }
 }
 if (!function_exists('itgrix_gen_b0cd465a_log')) {
@@ -161,4 +162,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_7b2de9aa_answer('itgrix_gen_customize_entity_50d858e0', isset($params) ? $params : null);
+return itgrix_gen_383cec4a_answer('itgrix_gen_customize_entity_50d858e0', isset($params) ? $params : null);

@@ -7,17 +7,17 @@
 if (!function_exists('itgrix_gen_customize_show_call_card_50d858e0')) {
     function itgrix_gen_customize_show_call_card_50d858e0($params) {
         $name = 'customize_show_call_card:example';
-        $data = itgrix_gen_04ae33e2_pick($params, array('CALL_ID', 'USER_ID'));
-        $fallback = itgrix_gen_04ae33e2_reply($data);
+        $data = itgrix_gen_08d0c8e8_pick($params, array('CALL_ID', 'USER_ID'));
+        $fallback = itgrix_gen_08d0c8e8_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // call_card.show_on: "conversation_accepted"; other stages cancel the card request
-            if (!array_intersect(itgrix_gen_04ae33e2_stage($params), array('conversation_accepted'))) {
-                return itgrix_gen_04ae33e2_reply(array());
+            if (!array_intersect(itgrix_gen_08d0c8e8_stage($params), array('conversation_accepted'))) {
+                return itgrix_gen_08d0c8e8_reply(array());
             }
-            return itgrix_gen_04ae33e2_reply($data);
+            return itgrix_gen_08d0c8e8_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -26,9 +26,9 @@ if (!function_exists('itgrix_gen_customize_show_call_card_50d858e0')) {
     }
 }
 
-if (!function_exists('itgrix_gen_04ae33e2_pick')) {
+if (!function_exists('itgrix_gen_08d0c8e8_pick')) {
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_04ae33e2_pick($input, $keys) {
+    function itgrix_gen_08d0c8e8_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -38,36 +38,32 @@ if (!function_exists('itgrix_gen_04ae33e2_pick')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_04ae33e2_reply($data) {
+    function itgrix_gen_08d0c8e8_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-    // A key's values as texts from the field table's sources: plain paths
-    function itgrix_gen_04ae33e2_collect($params, $sources, $direction) {
+    function itgrix_gen_08d0c8e8_stage($params) {
+        return itgrix_gen_08d0c8e8_collect($params, 'call_stage');
+    }
+    // Appends the texts at a path of keys to $found: plain paths
+    function itgrix_gen_08d0c8e8_collect($value, $keys) {
         $found = array();
-        foreach ($sources as $source) {
-            $level = array($params);
-            foreach (explode('.', $source['path']) as $key) {
-                $next = array();
-                foreach ($level as $item) {
-                    if (is_array($item) && array_key_exists($key, $item)) {
-                        $next[] = $item[$key];
-                    }
-                }
-                $level = $next;
+        foreach (explode('.', $keys) as $key) {
+            if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
+                return $found;
             }
-            foreach ($level as $one) {
-                $text = is_bool($one) ? ($one ? 'true' : 'false') : (is_float($one) && $one == floor($one) && abs($one) < 1.0e15
-                    ? sprintf('%.0f', $one) : (is_scalar($one) ? (string) $one : ''));
-                if ($text !== '') {
-                    $found[] = $text;
-                }
-            }
+            $value = $value[$key];
+        }
+        $one = $value;
+        if (is_bool($one)) {
+            $one = $one ? 'true' : 'false';
+        } elseif (is_float($one) && $one == floor($one) && abs($one) < 1.0e15) {
+            $one = sprintf('%.0f', $one);
+        }
+        if (is_scalar($one) && $one !== '') {
+            $found[] = (string) $one;
         }
         return $found;
-    }
-    function itgrix_gen_04ae33e2_stage($params) {
-        return itgrix_gen_04ae33e2_collect($params, array(array('path' => 'call_stage')), array());
     }
 }
 if (!function_exists('itgrix_gen_b0cd465a_log')) {

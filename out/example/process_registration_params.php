@@ -7,7 +7,7 @@
 if (!function_exists('itgrix_gen_process_registration_params_50d858e0')) {
     function itgrix_gen_process_registration_params_50d858e0($params) {
         $name = 'process_registration_params:example';
-        $data = itgrix_gen_274a5b86_pick(
+        $data = itgrix_gen_77a771d7_pick(
             $params,
             array(
                 'CALL_START_DATE',
@@ -20,7 +20,7 @@ if (!function_exists('itgrix_gen_process_registration_params_50d858e0')) {
                 'USER_ID'
             )
         );
-        $fallback = itgrix_gen_274a5b86_reply($data);
+        $fallback = itgrix_gen_77a771d7_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
@@ -28,21 +28,21 @@ if (!function_exists('itgrix_gen_process_registration_params_50d858e0')) {
             // registration_params.set
             $data['CRM_SOURCE'] = 'CALL';
             // registration_params.rules[0]: trunk is "sip-moscow"
-            if (array_intersect(itgrix_gen_274a5b86_trunk($params, $name), array('sip-moscow'))) {
+            if (array_intersect(itgrix_gen_77a771d7_trunk($params, $name), array('sip-moscow'))) {
                 $data['CRM_CREATE'] = 0;
                 $data['LINE_NUMBER'] = '74951234567';
             }
             // registration_params.rules[1]: direction is "incoming" and start time is "19:00-09:00" ("Europe/Moscow")
-            if (array_intersect(itgrix_gen_274a5b86_direction($params, $name), array('incoming'))
-                && itgrix_gen_274a5b86_in_hours(
+            if (array_intersect(itgrix_gen_77a771d7_direction_2($params, $name), array('incoming'))
+                && itgrix_gen_77a771d7_in_hours(
                     array('19:00-09:00'),
                     array(),
-                    itgrix_gen_274a5b86_zone(),
-                    itgrix_gen_274a5b86_started(itgrix_gen_274a5b86_start_time($params), itgrix_gen_274a5b86_zone())
+                    itgrix_gen_77a771d7_zone(),
+                    itgrix_gen_77a771d7_started(itgrix_gen_77a771d7_start_time($params), itgrix_gen_77a771d7_zone())
                 )) {
                 $data['CRM_SOURCE'] = 'AFTER_HOURS';
             }
-            return itgrix_gen_274a5b86_reply($data);
+            return itgrix_gen_77a771d7_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -51,24 +51,22 @@ if (!function_exists('itgrix_gen_process_registration_params_50d858e0')) {
     }
 }
 
-if (!function_exists('itgrix_gen_274a5b86_seen')) {
+if (!function_exists('itgrix_gen_77a771d7_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_274a5b86_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
+    function itgrix_gen_77a771d7_seen($params, $name, $key, $expected, $kinds, $tried) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
             $call = $params;
         }
-        if (!isset($said[$name . ' ' . $key])) {
+        if (!isset($said[$name . ' ' . $key]) && ($expected === null || !$kinds || array_intersect($kinds, $expected))) {
             $said[$name . ' ' . $key] = true;
-            if ($expected === null || count($kinds) === 0 || count(array_intersect($kinds, $expected)) > 0) {
-                itgrix_gen_b0cd465a_log($name, "no value for '" . $key . "'; tried " . $tried);
-            }
+            itgrix_gen_b0cd465a_log($name, "no value for '" . $key . "'; tried " . $tried);
         }
-        return $values;
+        return array();
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_274a5b86_answer($entry, $params) {
+    function itgrix_gen_77a771d7_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -78,7 +76,7 @@ if (!function_exists('itgrix_gen_274a5b86_seen')) {
         return $reply;
     }
     // A call past the range of data written into the file at generation: said once per process.
-    function itgrix_gen_274a5b86_past_range($what, $last) {
+    function itgrix_gen_77a771d7_past_range($what, $last) {
         static $said = array();
         if (!isset($said[$what])) {
             $said[$what] = true;
@@ -87,15 +85,15 @@ if (!function_exists('itgrix_gen_274a5b86_seen')) {
         }
     }
     // Weekday, minute of the day, date and local timestamp at $at from the zone's offsets in the file.
-    function itgrix_gen_274a5b86_local_time($at, $zone) {
-        $local = $at + itgrix_gen_274a5b86_zone_offset($at, $zone);
+    function itgrix_gen_77a771d7_local_time($at, $zone) {
+        $local = $at + itgrix_gen_77a771d7_zone_offset($at, $zone);
         return array((int) gmdate('N', $local), (int) gmdate('G', $local) * 60 + (int) gmdate('i', $local),
             gmdate('Y-m-d', $local), $local);
     }
     // The zone's UTC offset at $at (past the data written into the file: the last, said once).
-    function itgrix_gen_274a5b86_zone_offset($at, $zone) {
+    function itgrix_gen_77a771d7_zone_offset($at, $zone) {
         if (isset($zone[3]) && $at >= $zone[3]) {
-            itgrix_gen_274a5b86_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
+            itgrix_gen_77a771d7_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
         }
         $offset = $zone[0];
         foreach ($zone[1] as $i => $change) {
@@ -107,7 +105,7 @@ if (!function_exists('itgrix_gen_274a5b86_seen')) {
         return $offset;
     }
     // A date-time of the call data as a Unix time, read in the spec's zone unless it names its own.
-    function itgrix_gen_274a5b86_moment($value, $zone) {
+    function itgrix_gen_77a771d7_moment($value, $zone) {
         $text = is_string($value) || is_int($value) ? trim((string) $value) : '';
         if (preg_match('/^[0-9]{9,11}$/', $text)) {
             return (int) $text;
@@ -124,12 +122,12 @@ if (!function_exists('itgrix_gen_274a5b86_seen')) {
             return $m[7] === 'Z' ? $wall : $wall - $sign * ((int) substr($digits, 0, 2) * 3600 + (int) substr($digits, 2, 2) * 60);
         }
         // Local wall time to a moment: the offset in force then (asked twice, for a change in between).
-        return $wall - itgrix_gen_274a5b86_zone_offset($wall - itgrix_gen_274a5b86_zone_offset($wall, $zone), $zone);
+        return $wall - itgrix_gen_77a771d7_zone_offset($wall - itgrix_gen_77a771d7_zone_offset($wall, $zone), $zone);
     }
     // The moment the call started (CALL_START_DATE, the channel's start_time), else now.
-    function itgrix_gen_274a5b86_started($values, $zone) {
+    function itgrix_gen_77a771d7_started($values, $zone) {
         foreach (is_array($values) ? $values : array() as $value) {
-            $at = itgrix_gen_274a5b86_moment($value, $zone);
+            $at = itgrix_gen_77a771d7_moment($value, $zone);
             if ($at !== null) {
                 return $at;
             }
@@ -137,11 +135,11 @@ if (!function_exists('itgrix_gen_274a5b86_seen')) {
         return itgrix_gen_ca70e8fe_now();
     }
     // Is $at inside one of the windows on one of the days (a window past midnight: its start's day)?
-    function itgrix_gen_274a5b86_in_hours($windows, $days, $zone, $at) {
-        $local = itgrix_gen_274a5b86_local_time($at, $zone);
+    function itgrix_gen_77a771d7_in_hours($windows, $days, $zone, $at) {
+        $local = itgrix_gen_77a771d7_local_time($at, $zone);
         $names = array(1 => 'mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun');
         foreach ($windows as $text) {
-            $window = itgrix_gen_274a5b86_window($text);
+            $window = itgrix_gen_77a771d7_window($text);
             $crosses = $window[1] <= $window[0];
             if ($local[1] >= $window[0] && ($crosses || $local[1] < $window[1])) {
                 $day = $local[0];
@@ -157,12 +155,12 @@ if (!function_exists('itgrix_gen_274a5b86_seen')) {
         return false;
     }
     // A window as the spec writes it ("19:00-09:00", always two digits) in minutes of the day.
-    function itgrix_gen_274a5b86_window($text) {
+    function itgrix_gen_77a771d7_window($text) {
         return array((int) substr($text, 0, 2) * 60 + (int) substr($text, 3, 2),
             (int) substr($text, 6, 2) * 60 + (int) substr($text, 9, 2));
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_274a5b86_pick($input, $keys) {
+    function itgrix_gen_77a771d7_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -172,84 +170,88 @@ if (!function_exists('itgrix_gen_274a5b86_seen')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_274a5b86_reply($data) {
+    function itgrix_gen_77a771d7_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
+    function itgrix_gen_77a771d7_direction($params) {
+        return array_merge(
+            itgrix_gen_77a771d7_collect($params, 'call_full.channel.type'),
+            itgrix_gen_77a771d7_collect($params, 'TYPE', null, false, array('1' => 'outgoing', '2' => 'incoming'))
+        );
+    }
     // "Europe/Moscow": UTC offsets from the tz database, 2020-2040
-    function itgrix_gen_274a5b86_zone() {
+    function itgrix_gen_77a771d7_zone() {
         return array(10800, array(), array(), 2240611200);
     }
-    function itgrix_gen_274a5b86_start_time($params) {
-        return itgrix_gen_274a5b86_collect($params, array(
-            array('path' => 'CALL_START_DATE'),
-            array('path' => 'call_full.channel.start_time'),
-        ), array());
+    function itgrix_gen_77a771d7_start_time($params) {
+        return array_merge(
+            itgrix_gen_77a771d7_collect($params, 'CALL_START_DATE'),
+            itgrix_gen_77a771d7_collect($params, 'call_full.channel.start_time')
+        );
     }
-    function itgrix_gen_274a5b86_trunk($params, $name = null) {
-        $values = itgrix_gen_274a5b86_collect($params, array(
-            array('path' => 'call_full.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
-            array('path' => 'call_full.conversations.*.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
-        ), array());
-        return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_274a5b86_seen($values, $params, $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id', array('incoming', 'outgoing'), itgrix_gen_274a5b86_direction_2($params));
+    function itgrix_gen_77a771d7_trunk($params, $name = null) {
+        $pick1 = array('number', 'name', 'id');
+        $found = array_merge(
+            itgrix_gen_77a771d7_collect($params, 'call_full.channel.trunk', $pick1, true),
+            itgrix_gen_77a771d7_collect($params, 'call_full.conversations.*.channel.trunk', $pick1, true)
+        );
+        return $name === null || $found ? $found : itgrix_gen_77a771d7_seen(
+            $params, $name, 'trunk', array('incoming', 'outgoing'), itgrix_gen_77a771d7_direction($params),
+            'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id');
     }
-    // A key's values as texts from the field table's sources: star, pick, every, map
-    function itgrix_gen_274a5b86_collect($params, $sources, $direction) {
+    // Appends the texts at a path of keys to $found: star, pick, every, map
+    function itgrix_gen_77a771d7_collect($value, $keys, $pick = null, $every = false, $map = null) {
         $found = array();
-        $paused = false; // the cycle collector, paused for a long list
-        foreach ($sources as $source) {
-            $level = array($params);
-            foreach (explode('.', $source['path']) as $key) {
-                $next = array();
-                foreach ($level as $item) {
-                    // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
-                    if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles
-                        // here.  Switched on again before the reader returns (the process may run on).
-                        if ($key === '*' && count($item) > 1000 && !$paused && function_exists('gc_enabled') && gc_enabled()) {
-                            gc_disable();
-                            $paused = true;
-                        }
-                        foreach ($key === '*' ? $item : array($item[$key]) as $member) {
-                            $next[] = $member;
-                        }
+        $keys = is_array($keys) ? $keys : explode('.', $keys);
+        foreach ($keys as $at => $key) {
+            if ($key === '*' && is_array($value)) {
+                // Each member's texts appended one by one (array_merge was quadratic: 20,000 conversations
+                // took 11.7 s).  The cycle collector would walk them all every 10,000 (superlinear); no
+                // cycles here: paused, and switched on again before returning (the process may run on).
+                $paused = count($value) > 1000 && function_exists('gc_enabled') && gc_enabled();
+                if ($paused) {
+                    gc_disable();
+                }
+                $keys = array_slice($keys, $at + 1);
+                foreach ($value as $member) {
+                    foreach (itgrix_gen_77a771d7_collect($member, $keys, $pick, $every, $map) as $text) {
+                        $found[] = $text;
                     }
                 }
-                $level = $next;
-            }
-            foreach ($level as $value) {
-                foreach (is_array($value) && isset($source['pick']) ? explode('|', $source['pick']) : array(null) as $field) {
-                    $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
-                    $text = is_bool($one) ? ($one ? 'true' : 'false') : (is_float($one) && $one == floor($one) && abs($one) < 1.0e15
-                        ? sprintf('%.0f', $one) : (is_scalar($one) ? (string) $one : ''));
-                    if ($text !== '' && (!isset($source['map']) || isset($source['map'][$text]))) {
-                        $found[] = isset($source['map']) ? $source['map'][$text] : $text;
-                        if ($field !== null && !isset($source['every'])) {
-                            break;
-                        }
-                    }
+                if ($paused) {
+                    gc_enable();
                 }
+                return $found;
             }
+            if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
+                return $found;
+            }
+            $value = $value[$key];
         }
-        if ($paused) {
-            gc_enable();
+        foreach (is_array($value) && $pick !== null ? $pick : array(null) as $field) {
+            $one = $field === null ? $value : (isset($value[$field]) ? $value[$field] : null);
+            if (is_bool($one)) {
+                $one = $one ? 'true' : 'false';
+            } elseif (is_float($one) && $one == floor($one) && abs($one) < 1.0e15) {
+                $one = sprintf('%.0f', $one);
+            }
+            if (is_scalar($one) && $one !== '' && ($map === null || isset($map[(string) $one]))) {
+                $found[] = $map === null ? (string) $one : $map[(string) $one];
+                if (!$every) { // the first field with a value (a value that is no object: its only one)
+                    break;
+                }
+            }
         }
         return $found;
     }
-    function itgrix_gen_274a5b86_direction($params, $name = null) {
-        $values = itgrix_gen_274a5b86_collect($params, array(
-            array('path' => 'call_full.channel.type'),
-            array('path' => 'TYPE', 'map' => array('1' => 'outgoing', '2' => 'incoming')),
-        ), array());
-        return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_274a5b86_seen($values, $params, $name, 'direction', 'call_full.channel.type, TYPE', null, array());
-    }
-    function itgrix_gen_274a5b86_direction_2($params) {
-        return itgrix_gen_274a5b86_collect($params, array(
-            array('path' => 'call_full.channel.type'),
-            array('path' => 'TYPE', 'map' => array('1' => 'outgoing', '2' => 'incoming')),
-        ), array());
+    function itgrix_gen_77a771d7_direction_2($params, $name = null) {
+        $found = array_merge(
+            itgrix_gen_77a771d7_collect($params, 'call_full.channel.type'),
+            itgrix_gen_77a771d7_collect($params, 'TYPE', null, false, array('1' => 'outgoing', '2' => 'incoming'))
+        );
+        return $name === null || $found ? $found : itgrix_gen_77a771d7_seen(
+            $params, $name, 'direction', null, array(), 'call_full.channel.type, TYPE');
     }
 }
 if (!function_exists('itgrix_gen_ca70e8fe_now')) {
@@ -266,4 +268,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_274a5b86_answer('itgrix_gen_process_registration_params_50d858e0', isset($params) ? $params : null);
+return itgrix_gen_77a771d7_answer('itgrix_gen_process_registration_params_50d858e0', isset($params) ? $params : null);

@@ -7,7 +7,7 @@
 if (!function_exists('itgrix_gen_process_registration_params_faab3e0c')) {
     function itgrix_gen_process_registration_params_faab3e0c($params) {
         $name = 'process_registration_params:Müller Heizungsbau GmbH';
-        $data = itgrix_gen_1d4b21af_pick(
+        $data = itgrix_gen_d852fcaa_pick(
             $params,
             array(
                 'CALL_START_DATE',
@@ -20,24 +20,24 @@ if (!function_exists('itgrix_gen_process_registration_params_faab3e0c')) {
                 'USER_ID'
             )
         );
-        $fallback = itgrix_gen_1d4b21af_reply($data);
+        $fallback = itgrix_gen_d852fcaa_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // registration_params.rules[0]: trunk is "notdienst" and not (start time is in the schedule "buero"
             //    ("Europe/Berlin"))
-            if (array_intersect(itgrix_gen_1d4b21af_trunk($params, $name), array('notdienst'))
-                && !(itgrix_gen_1d4b21af_in_schedule(
-                    itgrix_gen_1d4b21af_schedule(),
-                    itgrix_gen_1d4b21af_calendar(),
-                    itgrix_gen_1d4b21af_zone(),
-                    itgrix_gen_1d4b21af_started(itgrix_gen_1d4b21af_start_time($params), itgrix_gen_1d4b21af_zone())
+            if (array_intersect(itgrix_gen_d852fcaa_trunk($params, $name), array('notdienst'))
+                && !(itgrix_gen_d852fcaa_in_schedule(
+                    itgrix_gen_d852fcaa_schedule(),
+                    itgrix_gen_d852fcaa_calendar(),
+                    itgrix_gen_d852fcaa_zone(),
+                    itgrix_gen_d852fcaa_started(itgrix_gen_d852fcaa_start_time($params), itgrix_gen_d852fcaa_zone())
                 ))) {
                 $data['CRM_SOURCE'] = 'NOTDIENST';
                 $data['USER_ID'] = 40;
             }
-            return itgrix_gen_1d4b21af_reply($data);
+            return itgrix_gen_d852fcaa_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -46,24 +46,22 @@ if (!function_exists('itgrix_gen_process_registration_params_faab3e0c')) {
     }
 }
 
-if (!function_exists('itgrix_gen_1d4b21af_seen')) {
+if (!function_exists('itgrix_gen_d852fcaa_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_1d4b21af_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
+    function itgrix_gen_d852fcaa_seen($params, $name, $key, $expected, $kinds, $tried) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
             $call = $params;
         }
-        if (!isset($said[$name . ' ' . $key])) {
+        if (!isset($said[$name . ' ' . $key]) && ($expected === null || !$kinds || array_intersect($kinds, $expected))) {
             $said[$name . ' ' . $key] = true;
-            if ($expected === null || count($kinds) === 0 || count(array_intersect($kinds, $expected)) > 0) {
-                itgrix_gen_b0cd465a_log($name, "no value for '" . $key . "'; tried " . $tried);
-            }
+            itgrix_gen_b0cd465a_log($name, "no value for '" . $key . "'; tried " . $tried);
         }
-        return $values;
+        return array();
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_1d4b21af_answer($entry, $params) {
+    function itgrix_gen_d852fcaa_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -73,7 +71,7 @@ if (!function_exists('itgrix_gen_1d4b21af_seen')) {
         return $reply;
     }
     // A call past the range of data written into the file at generation: said once per process.
-    function itgrix_gen_1d4b21af_past_range($what, $last) {
+    function itgrix_gen_d852fcaa_past_range($what, $last) {
         static $said = array();
         if (!isset($said[$what])) {
             $said[$what] = true;
@@ -82,15 +80,15 @@ if (!function_exists('itgrix_gen_1d4b21af_seen')) {
         }
     }
     // Weekday, minute of the day, date and local timestamp at $at from the zone's offsets in the file.
-    function itgrix_gen_1d4b21af_local_time($at, $zone) {
-        $local = $at + itgrix_gen_1d4b21af_zone_offset($at, $zone);
+    function itgrix_gen_d852fcaa_local_time($at, $zone) {
+        $local = $at + itgrix_gen_d852fcaa_zone_offset($at, $zone);
         return array((int) gmdate('N', $local), (int) gmdate('G', $local) * 60 + (int) gmdate('i', $local),
             gmdate('Y-m-d', $local), $local);
     }
     // The zone's UTC offset at $at (past the data written into the file: the last, said once).
-    function itgrix_gen_1d4b21af_zone_offset($at, $zone) {
+    function itgrix_gen_d852fcaa_zone_offset($at, $zone) {
         if (isset($zone[3]) && $at >= $zone[3]) {
-            itgrix_gen_1d4b21af_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
+            itgrix_gen_d852fcaa_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
         }
         $offset = $zone[0];
         foreach ($zone[1] as $i => $change) {
@@ -102,7 +100,7 @@ if (!function_exists('itgrix_gen_1d4b21af_seen')) {
         return $offset;
     }
     // A date-time of the call data as a Unix time, read in the spec's zone unless it names its own.
-    function itgrix_gen_1d4b21af_moment($value, $zone) {
+    function itgrix_gen_d852fcaa_moment($value, $zone) {
         $text = is_string($value) || is_int($value) ? trim((string) $value) : '';
         if (preg_match('/^[0-9]{9,11}$/', $text)) {
             return (int) $text;
@@ -119,12 +117,12 @@ if (!function_exists('itgrix_gen_1d4b21af_seen')) {
             return $m[7] === 'Z' ? $wall : $wall - $sign * ((int) substr($digits, 0, 2) * 3600 + (int) substr($digits, 2, 2) * 60);
         }
         // Local wall time to a moment: the offset in force then (asked twice, for a change in between).
-        return $wall - itgrix_gen_1d4b21af_zone_offset($wall - itgrix_gen_1d4b21af_zone_offset($wall, $zone), $zone);
+        return $wall - itgrix_gen_d852fcaa_zone_offset($wall - itgrix_gen_d852fcaa_zone_offset($wall, $zone), $zone);
     }
     // The moment the call started (CALL_START_DATE, the channel's start_time), else now.
-    function itgrix_gen_1d4b21af_started($values, $zone) {
+    function itgrix_gen_d852fcaa_started($values, $zone) {
         foreach (is_array($values) ? $values : array() as $value) {
-            $at = itgrix_gen_1d4b21af_moment($value, $zone);
+            $at = itgrix_gen_d852fcaa_moment($value, $zone);
             if ($at !== null) {
                 return $at;
             }
@@ -132,7 +130,7 @@ if (!function_exists('itgrix_gen_1d4b21af_seen')) {
         return itgrix_gen_ca70e8fe_now();
     }
     // A window as the spec writes it ("19:00-09:00", always two digits) in minutes of the day.
-    function itgrix_gen_1d4b21af_window($text) {
+    function itgrix_gen_d852fcaa_window($text) {
         return array((int) substr($text, 0, 2) * 60 + (int) substr($text, 3, 2),
             (int) substr($text, 6, 2) * 60 + (int) substr($text, 9, 2));
     }
@@ -140,10 +138,10 @@ if (!function_exists('itgrix_gen_1d4b21af_seen')) {
     // calendar ('off': days off, 'work': days worked although off, with Monday's hours; "Y-m-d" dates,
     // "m-d" days of every year)?  A window that crosses midnight belongs to the day it starts, so the
     // early hours also look at yesterday's windows.
-    function itgrix_gen_1d4b21af_in_schedule($days, $calendar, $zone, $at) {
-        $now = itgrix_gen_1d4b21af_local_time($at, $zone);
+    function itgrix_gen_d852fcaa_in_schedule($days, $calendar, $zone, $at) {
+        $now = itgrix_gen_d852fcaa_local_time($at, $zone);
         if (isset($calendar['years']) && (int) substr($now[2], 0, 4) > $calendar['years'][1]) {
-            itgrix_gen_1d4b21af_past_range('public holidays', $calendar['years'][1]);
+            itgrix_gen_d852fcaa_past_range('public holidays', $calendar['years'][1]);
         }
         for ($back = 0; $back < 2; $back++) {
             $date = gmdate('Y-m-d', $now[3] - $back * 86400); // today, then yesterday (local calendar)
@@ -151,7 +149,7 @@ if (!function_exists('itgrix_gen_1d4b21af_seen')) {
             $day = array_intersect($dates, $calendar['work']) ? 'mon'
                 : (array_intersect($dates, $calendar['off']) ? '' : strtolower(gmdate('D', $now[3] - $back * 86400)));
             foreach (isset($days[$day]) ? $days[$day] : array() as $text) {
-                $window = itgrix_gen_1d4b21af_window($text);
+                $window = itgrix_gen_d852fcaa_window($text);
                 $crosses = $window[1] <= $window[0];
                 if ($back === 0 ? $now[1] >= $window[0] && ($crosses || $now[1] < $window[1])
                     : $crosses && $now[1] < $window[1]) {
@@ -162,7 +160,7 @@ if (!function_exists('itgrix_gen_1d4b21af_seen')) {
         return false;
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_1d4b21af_pick($input, $keys) {
+    function itgrix_gen_d852fcaa_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -172,12 +170,18 @@ if (!function_exists('itgrix_gen_1d4b21af_seen')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_1d4b21af_reply($data) {
+    function itgrix_gen_d852fcaa_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
+    function itgrix_gen_d852fcaa_direction($params) {
+        return array_merge(
+            itgrix_gen_d852fcaa_collect($params, 'call_full.channel.type'),
+            itgrix_gen_d852fcaa_collect($params, 'TYPE', null, false, array('1' => 'outgoing', '2' => 'incoming'))
+        );
+    }
     // "Europe/Berlin": UTC offsets from the tz database, 2020-2040
-    function itgrix_gen_1d4b21af_zone() {
+    function itgrix_gen_d852fcaa_zone() {
         return array(
             3600,
             array(
@@ -196,22 +200,14 @@ if (!function_exists('itgrix_gen_1d4b21af_seen')) {
             2240611200,
         );
     }
-    function itgrix_gen_1d4b21af_start_time($params) {
-        return itgrix_gen_1d4b21af_collect($params, array(
-            array('path' => 'CALL_START_DATE'),
-            array('path' => 'call_full.channel.start_time'),
-        ), array());
-    }
-    function itgrix_gen_1d4b21af_trunk($params, $name = null) {
-        $values = itgrix_gen_1d4b21af_collect($params, array(
-            array('path' => 'call_full.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
-            array('path' => 'call_full.conversations.*.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
-        ), array());
-        return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_1d4b21af_seen($values, $params, $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id', array('incoming', 'outgoing'), itgrix_gen_1d4b21af_direction($params));
+    function itgrix_gen_d852fcaa_start_time($params) {
+        return array_merge(
+            itgrix_gen_d852fcaa_collect($params, 'CALL_START_DATE'),
+            itgrix_gen_d852fcaa_collect($params, 'call_full.channel.start_time')
+        );
     }
     // the calendar: public holidays of "DE-BY", the spec's own days (2025-2032; m-d: every year)
-    function itgrix_gen_1d4b21af_calendar() {
+    function itgrix_gen_d852fcaa_calendar() {
         return array(
             'off' => array(
                 '08-15', '12-24', '12-25', '12-26', '12-27', '12-28', '12-29', '12-30', '12-31', '2025-01-01',
@@ -236,57 +232,63 @@ if (!function_exists('itgrix_gen_1d4b21af_seen')) {
             'years' => array(2025, 2032),
         );
     }
-    // A key's values as texts from the field table's sources: star, pick, every, map
-    function itgrix_gen_1d4b21af_collect($params, $sources, $direction) {
+    function itgrix_gen_d852fcaa_trunk($params, $name = null) {
+        $pick1 = array('number', 'name', 'id');
+        $found = array_merge(
+            itgrix_gen_d852fcaa_collect($params, 'call_full.channel.trunk', $pick1, true),
+            itgrix_gen_d852fcaa_collect($params, 'call_full.conversations.*.channel.trunk', $pick1, true)
+        );
+        return $name === null || $found ? $found : itgrix_gen_d852fcaa_seen(
+            $params, $name, 'trunk', array('incoming', 'outgoing'), itgrix_gen_d852fcaa_direction($params),
+            'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id');
+    }
+    // Appends the texts at a path of keys to $found: star, pick, every, map
+    function itgrix_gen_d852fcaa_collect($value, $keys, $pick = null, $every = false, $map = null) {
         $found = array();
-        $paused = false; // the cycle collector, paused for a long list
-        foreach ($sources as $source) {
-            $level = array($params);
-            foreach (explode('.', $source['path']) as $key) {
-                $next = array();
-                foreach ($level as $item) {
-                    // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
-                    if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles
-                        // here.  Switched on again before the reader returns (the process may run on).
-                        if ($key === '*' && count($item) > 1000 && !$paused && function_exists('gc_enabled') && gc_enabled()) {
-                            gc_disable();
-                            $paused = true;
-                        }
-                        foreach ($key === '*' ? $item : array($item[$key]) as $member) {
-                            $next[] = $member;
-                        }
+        $keys = is_array($keys) ? $keys : explode('.', $keys);
+        foreach ($keys as $at => $key) {
+            if ($key === '*' && is_array($value)) {
+                // Each member's texts appended one by one (array_merge was quadratic: 20,000 conversations
+                // took 11.7 s).  The cycle collector would walk them all every 10,000 (superlinear); no
+                // cycles here: paused, and switched on again before returning (the process may run on).
+                $paused = count($value) > 1000 && function_exists('gc_enabled') && gc_enabled();
+                if ($paused) {
+                    gc_disable();
+                }
+                $keys = array_slice($keys, $at + 1);
+                foreach ($value as $member) {
+                    foreach (itgrix_gen_d852fcaa_collect($member, $keys, $pick, $every, $map) as $text) {
+                        $found[] = $text;
                     }
                 }
-                $level = $next;
-            }
-            foreach ($level as $value) {
-                foreach (is_array($value) && isset($source['pick']) ? explode('|', $source['pick']) : array(null) as $field) {
-                    $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
-                    $text = is_bool($one) ? ($one ? 'true' : 'false') : (is_float($one) && $one == floor($one) && abs($one) < 1.0e15
-                        ? sprintf('%.0f', $one) : (is_scalar($one) ? (string) $one : ''));
-                    if ($text !== '' && (!isset($source['map']) || isset($source['map'][$text]))) {
-                        $found[] = isset($source['map']) ? $source['map'][$text] : $text;
-                        if ($field !== null && !isset($source['every'])) {
-                            break;
-                        }
-                    }
+                if ($paused) {
+                    gc_enable();
                 }
+                return $found;
             }
+            if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
+                return $found;
+            }
+            $value = $value[$key];
         }
-        if ($paused) {
-            gc_enable();
+        foreach (is_array($value) && $pick !== null ? $pick : array(null) as $field) {
+            $one = $field === null ? $value : (isset($value[$field]) ? $value[$field] : null);
+            if (is_bool($one)) {
+                $one = $one ? 'true' : 'false';
+            } elseif (is_float($one) && $one == floor($one) && abs($one) < 1.0e15) {
+                $one = sprintf('%.0f', $one);
+            }
+            if (is_scalar($one) && $one !== '' && ($map === null || isset($map[(string) $one]))) {
+                $found[] = $map === null ? (string) $one : $map[(string) $one];
+                if (!$every) { // the first field with a value (a value that is no object: its only one)
+                    break;
+                }
+            }
         }
         return $found;
     }
-    function itgrix_gen_1d4b21af_direction($params) {
-        return itgrix_gen_1d4b21af_collect($params, array(
-            array('path' => 'call_full.channel.type'),
-            array('path' => 'TYPE', 'map' => array('1' => 'outgoing', '2' => 'incoming')),
-        ), array());
-    }
     // schedule "buero": the day => its windows
-    function itgrix_gen_1d4b21af_schedule() {
+    function itgrix_gen_d852fcaa_schedule() {
         return array(
             'mon' => array('07:30-12:00', '13:00-18:00'),
             'tue' => array('07:30-12:00', '13:00-18:00'),
@@ -310,4 +312,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_1d4b21af_answer('itgrix_gen_process_registration_params_faab3e0c', isset($params) ? $params : null);
+return itgrix_gen_d852fcaa_answer('itgrix_gen_process_registration_params_faab3e0c', isset($params) ? $params : null);

@@ -7,27 +7,27 @@
 if (!function_exists('itgrix_gen_process_final_params_562a77a7')) {
     function itgrix_gen_process_final_params_562a77a7($params) {
         $name = 'process_final_params:conditions';
-        $data = itgrix_gen_0fa2cd09_pick(
+        $data = itgrix_gen_2cd6b2b0_pick(
             $params,
             array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID')
         );
-        $fallback = itgrix_gen_0fa2cd09_reply($data);
+        $fallback = itgrix_gen_2cd6b2b0_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // final_params.rules[0]: duration < 10 s and not (status is "304")
-            if (itgrix_gen_0fa2cd09_duration($params) < 10
-                && !(array_intersect(itgrix_gen_0fa2cd09_status($params, $name), array('304')))) {
+            if (itgrix_gen_2cd6b2b0_duration($params) < 10
+                && !(array_intersect(itgrix_gen_2cd6b2b0_status($params, $name), array('304')))) {
                 $data['ADD_TO_CHAT'] = 0;
             }
             // final_params.rules[1]: duration >= 60 s and any of (trunk is "sip-moscow"; line is "74950000001")
-            if (itgrix_gen_0fa2cd09_duration($params) >= 60
-                && ((array_intersect(itgrix_gen_0fa2cd09_trunk($params, $name), array('sip-moscow')))
-                    || (array_intersect(itgrix_gen_0fa2cd09_line($params, $name), array('74950000001'))))) {
+            if (itgrix_gen_2cd6b2b0_duration($params) >= 60
+                && ((array_intersect(itgrix_gen_2cd6b2b0_trunk($params, $name), array('sip-moscow')))
+                    || (array_intersect(itgrix_gen_2cd6b2b0_line($params, $name), array('74950000001'))))) {
                 $data['USER_ID'] = 7;
             }
-            return itgrix_gen_0fa2cd09_reply($data);
+            return itgrix_gen_2cd6b2b0_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -36,28 +36,26 @@ if (!function_exists('itgrix_gen_process_final_params_562a77a7')) {
     }
 }
 
-if (!function_exists('itgrix_gen_0fa2cd09_seen')) {
+if (!function_exists('itgrix_gen_2cd6b2b0_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_0fa2cd09_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
+    function itgrix_gen_2cd6b2b0_seen($params, $name, $key, $expected, $kinds, $tried) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
             $call = $params;
         }
-        if (!isset($said[$name . ' ' . $key])) {
+        if (!isset($said[$name . ' ' . $key]) && ($expected === null || !$kinds || array_intersect($kinds, $expected))) {
             $said[$name . ' ' . $key] = true;
-            if ($expected === null || count($kinds) === 0 || count(array_intersect($kinds, $expected)) > 0) {
-                itgrix_gen_b0cd465a_log($name, "no value for '" . $key . "'; tried " . $tried);
-            }
+            itgrix_gen_b0cd465a_log($name, "no value for '" . $key . "'; tried " . $tried);
         }
-        return $values;
+        return array();
     }
     // Talk seconds of the call: DURATION when the input has it as a decimal number (a JSON number or a
     // text such as "90", "90.5" or "1e3", which is 1000 s; rounded down), else the main channel's end
     // time minus its answer time ("0001-01-01 00:00:00" when unset); 0 when unanswered or unknown.
     // The number is read by one pattern, not is_numeric() and an (int) cast, whose answers differ
     // between PHP versions ("1e3" was 1 s on PHP 5 and 7.0, "90 " no number before PHP 8).
-    function itgrix_gen_0fa2cd09_duration($params) {
+    function itgrix_gen_2cd6b2b0_duration($params) {
         $value = isset($params['DURATION']) ? $params['DURATION'] : null;
         if (is_int($value) || is_float($value) || (is_string($value)
             && preg_match('/^[ \t]*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[ \t]*$/', $value))) {
@@ -76,7 +74,7 @@ if (!function_exists('itgrix_gen_0fa2cd09_seen')) {
         return $times[0] !== null && $times[1] !== null && $times[1] > $times[0] ? $times[1] - $times[0] : 0;
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_0fa2cd09_answer($entry, $params) {
+    function itgrix_gen_2cd6b2b0_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -86,7 +84,7 @@ if (!function_exists('itgrix_gen_0fa2cd09_seen')) {
         return $reply;
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_0fa2cd09_pick($input, $keys) {
+    function itgrix_gen_2cd6b2b0_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -96,79 +94,84 @@ if (!function_exists('itgrix_gen_0fa2cd09_seen')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_0fa2cd09_reply($data) {
+    function itgrix_gen_2cd6b2b0_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-    function itgrix_gen_0fa2cd09_trunk($params, $name = null) {
-        $values = itgrix_gen_0fa2cd09_collect($params, array(
-            array('path' => 'call_full.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
-            array('path' => 'call_full.conversations.*.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
-        ), array());
-        return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_0fa2cd09_seen($values, $params, $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id', array('incoming', 'outgoing'), itgrix_gen_0fa2cd09_direction($params));
+    function itgrix_gen_2cd6b2b0_trunk($params, $name = null) {
+        $pick1 = array('number', 'name', 'id');
+        $found = array_merge(
+            itgrix_gen_2cd6b2b0_collect($params, 'call_full.channel.trunk', $pick1, true),
+            itgrix_gen_2cd6b2b0_collect($params, 'call_full.conversations.*.channel.trunk', $pick1, true)
+        );
+        return $name === null || $found ? $found : itgrix_gen_2cd6b2b0_seen(
+            $params, $name, 'trunk', array('incoming', 'outgoing'), itgrix_gen_2cd6b2b0_direction($params),
+            'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id');
     }
-    // A key's values as texts from the field table's sources: star, pick, every
-    function itgrix_gen_0fa2cd09_collect($params, $sources, $direction) {
+    function itgrix_gen_2cd6b2b0_line($params, $name = null) {
+        $found = array_merge(
+            itgrix_gen_2cd6b2b0_collect($params, 'LINE_NUMBER'),
+            itgrix_gen_2cd6b2b0_collect($params, 'call_full.channel.trunk', array('number', 'name', 'id'))
+        );
+        return $name === null || $found ? $found : itgrix_gen_2cd6b2b0_seen(
+            $params, $name, 'line', array('incoming', 'outgoing'), itgrix_gen_2cd6b2b0_direction($params),
+            'LINE_NUMBER, call_full.channel.trunk.number|name|id');
+    }
+    function itgrix_gen_2cd6b2b0_status($params, $name = null) {
+        $found = array_merge(
+            itgrix_gen_2cd6b2b0_collect($params, 'STATUS_CODE'),
+            itgrix_gen_2cd6b2b0_collect($params, 'call_full.result')
+        );
+        return $name === null || $found ? $found : itgrix_gen_2cd6b2b0_seen(
+            $params, $name, 'status', null, array(), 'STATUS_CODE, call_full.result');
+    }
+    // Appends the texts at a path of keys to $found: star, pick, every
+    function itgrix_gen_2cd6b2b0_collect($value, $keys, $pick = null, $every = false) {
         $found = array();
-        $paused = false; // the cycle collector, paused for a long list
-        foreach ($sources as $source) {
-            $level = array($params);
-            foreach (explode('.', $source['path']) as $key) {
-                $next = array();
-                foreach ($level as $item) {
-                    // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
-                    if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles
-                        // here.  Switched on again before the reader returns (the process may run on).
-                        if ($key === '*' && count($item) > 1000 && !$paused && function_exists('gc_enabled') && gc_enabled()) {
-                            gc_disable();
-                            $paused = true;
-                        }
-                        foreach ($key === '*' ? $item : array($item[$key]) as $member) {
-                            $next[] = $member;
-                        }
-                    }
+        $keys = is_array($keys) ? $keys : explode('.', $keys);
+        foreach ($keys as $at => $key) {
+            if ($key === '*' && is_array($value)) {
+                // Each member's texts appended one by one (array_merge was quadratic: 20,000 conversations
+                // took 11.7 s).  The cycle collector would walk them all every 10,000 (superlinear); no
+                // cycles here: paused, and switched on again before returning (the process may run on).
+                $paused = count($value) > 1000 && function_exists('gc_enabled') && gc_enabled();
+                if ($paused) {
+                    gc_disable();
                 }
-                $level = $next;
-            }
-            foreach ($level as $value) {
-                foreach (is_array($value) && isset($source['pick']) ? explode('|', $source['pick']) : array(null) as $field) {
-                    $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
-                    $text = is_bool($one) ? ($one ? 'true' : 'false') : (is_float($one) && $one == floor($one) && abs($one) < 1.0e15
-                        ? sprintf('%.0f', $one) : (is_scalar($one) ? (string) $one : ''));
-                    if ($text !== '') {
+                $keys = array_slice($keys, $at + 1);
+                foreach ($value as $member) {
+                    foreach (itgrix_gen_2cd6b2b0_collect($member, $keys, $pick, $every) as $text) {
                         $found[] = $text;
-                        if ($field !== null && !isset($source['every'])) {
-                            break;
-                        }
                     }
                 }
+                if ($paused) {
+                    gc_enable();
+                }
+                return $found;
             }
+            if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
+                return $found;
+            }
+            $value = $value[$key];
         }
-        if ($paused) {
-            gc_enable();
+        foreach (is_array($value) && $pick !== null ? $pick : array(null) as $field) {
+            $one = $field === null ? $value : (isset($value[$field]) ? $value[$field] : null);
+            if (is_bool($one)) {
+                $one = $one ? 'true' : 'false';
+            } elseif (is_float($one) && $one == floor($one) && abs($one) < 1.0e15) {
+                $one = sprintf('%.0f', $one);
+            }
+            if (is_scalar($one) && $one !== '') {
+                $found[] = (string) $one;
+                if (!$every) { // the first field with a value (a value that is no object: its only one)
+                    break;
+                }
+            }
         }
         return $found;
     }
-    function itgrix_gen_0fa2cd09_line($params, $name = null) {
-        $values = itgrix_gen_0fa2cd09_collect($params, array(
-            array('path' => 'LINE_NUMBER'),
-            array('path' => 'call_full.channel.trunk', 'pick' => 'number|name|id'),
-        ), array());
-        return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_0fa2cd09_seen($values, $params, $name, 'line', 'LINE_NUMBER, call_full.channel.trunk.number|name|id', array('incoming', 'outgoing'), itgrix_gen_0fa2cd09_direction($params));
-    }
-    function itgrix_gen_0fa2cd09_direction($params) {
-        return itgrix_gen_0fa2cd09_collect($params, array(array('path' => 'call_full.channel.type')), array());
-    }
-    function itgrix_gen_0fa2cd09_status($params, $name = null) {
-        $values = itgrix_gen_0fa2cd09_collect($params, array(
-            array('path' => 'STATUS_CODE'),
-            array('path' => 'call_full.result'),
-        ), array());
-        return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_0fa2cd09_seen($values, $params, $name, 'status', 'STATUS_CODE, call_full.result', null, array());
+    function itgrix_gen_2cd6b2b0_direction($params) {
+        return itgrix_gen_2cd6b2b0_collect($params, 'call_full.channel.type');
     }
 }
 if (!function_exists('itgrix_gen_b0cd465a_log')) {
@@ -179,4 +182,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_0fa2cd09_answer('itgrix_gen_process_final_params_562a77a7', isset($params) ? $params : null);
+return itgrix_gen_2cd6b2b0_answer('itgrix_gen_process_final_params_562a77a7', isset($params) ? $params : null);

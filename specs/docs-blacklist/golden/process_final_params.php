@@ -7,26 +7,26 @@
 if (!function_exists('itgrix_gen_process_final_params_1457bc6a')) {
     function itgrix_gen_process_final_params_1457bc6a($params) {
         $name = 'process_final_params:docs-blacklist';
-        $data = itgrix_gen_3251edb5_pick(
+        $data = itgrix_gen_640e11f7_pick(
             $params,
             array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID')
         );
-        $fallback = itgrix_gen_3251edb5_reply($data);
+        $fallback = itgrix_gen_640e11f7_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // final_params.rules[0]: trunk is "+73432723033" and status is "304"
-            if (array_intersect(itgrix_gen_3251edb5_trunk($params, $name), array('+73432723033'))
-                && array_intersect(itgrix_gen_3251edb5_status($params, $name), array('304'))) {
+            if (array_intersect(itgrix_gen_640e11f7_trunk($params, $name), array('+73432723033'))
+                && array_intersect(itgrix_gen_640e11f7_status($params, $name), array('304'))) {
                 $data['USER_ID'] = 5;
             }
             // final_params.rules[1]: trunk is "88007654321" and status is "304"
-            if (array_intersect(itgrix_gen_3251edb5_trunk($params, $name), array('88007654321'))
-                && array_intersect(itgrix_gen_3251edb5_status($params, $name), array('304'))) {
+            if (array_intersect(itgrix_gen_640e11f7_trunk($params, $name), array('88007654321'))
+                && array_intersect(itgrix_gen_640e11f7_status($params, $name), array('304'))) {
                 $data['USER_ID'] = 456;
             }
-            return itgrix_gen_3251edb5_reply($data);
+            return itgrix_gen_640e11f7_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -35,24 +35,22 @@ if (!function_exists('itgrix_gen_process_final_params_1457bc6a')) {
     }
 }
 
-if (!function_exists('itgrix_gen_3251edb5_seen')) {
+if (!function_exists('itgrix_gen_640e11f7_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_3251edb5_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
+    function itgrix_gen_640e11f7_seen($params, $name, $key, $expected, $kinds, $tried) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
             $call = $params;
         }
-        if (!isset($said[$name . ' ' . $key])) {
+        if (!isset($said[$name . ' ' . $key]) && ($expected === null || !$kinds || array_intersect($kinds, $expected))) {
             $said[$name . ' ' . $key] = true;
-            if ($expected === null || count($kinds) === 0 || count(array_intersect($kinds, $expected)) > 0) {
-                itgrix_gen_b0cd465a_log($name, "no value for '" . $key . "'; tried " . $tried);
-            }
+            itgrix_gen_b0cd465a_log($name, "no value for '" . $key . "'; tried " . $tried);
         }
-        return $values;
+        return array();
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_3251edb5_pick($input, $keys) {
+    function itgrix_gen_640e11f7_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -62,71 +60,75 @@ if (!function_exists('itgrix_gen_3251edb5_seen')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_3251edb5_reply($data) {
+    function itgrix_gen_640e11f7_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-    function itgrix_gen_3251edb5_trunk($params, $name = null) {
-        $values = itgrix_gen_3251edb5_collect($params, array(
-            array('path' => 'call_full.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
-            array('path' => 'call_full.conversations.*.channel.trunk', 'pick' => 'number|name|id', 'every' => true),
-        ), array());
-        return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_3251edb5_seen($values, $params, $name, 'trunk', 'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id', array('incoming', 'outgoing'), itgrix_gen_3251edb5_direction($params));
+    function itgrix_gen_640e11f7_trunk($params, $name = null) {
+        $pick1 = array('number', 'name', 'id');
+        $found = array_merge(
+            itgrix_gen_640e11f7_collect($params, 'call_full.channel.trunk', $pick1, true),
+            itgrix_gen_640e11f7_collect($params, 'call_full.conversations.*.channel.trunk', $pick1, true)
+        );
+        return $name === null || $found ? $found : itgrix_gen_640e11f7_seen(
+            $params, $name, 'trunk', array('incoming', 'outgoing'), itgrix_gen_640e11f7_direction($params),
+            'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id');
     }
-    // A key's values as texts from the field table's sources: star, pick, every
-    function itgrix_gen_3251edb5_collect($params, $sources, $direction) {
+    function itgrix_gen_640e11f7_status($params, $name = null) {
+        $found = array_merge(
+            itgrix_gen_640e11f7_collect($params, 'STATUS_CODE'),
+            itgrix_gen_640e11f7_collect($params, 'call_full.result')
+        );
+        return $name === null || $found ? $found : itgrix_gen_640e11f7_seen(
+            $params, $name, 'status', null, array(), 'STATUS_CODE, call_full.result');
+    }
+    // Appends the texts at a path of keys to $found: star, pick, every
+    function itgrix_gen_640e11f7_collect($value, $keys, $pick = null, $every = false) {
         $found = array();
-        $paused = false; // the cycle collector, paused for a long list
-        foreach ($sources as $source) {
-            $level = array($params);
-            foreach (explode('.', $source['path']) as $key) {
-                $next = array();
-                foreach ($level as $item) {
-                    // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
-                    if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles
-                        // here.  Switched on again before the reader returns (the process may run on).
-                        if ($key === '*' && count($item) > 1000 && !$paused && function_exists('gc_enabled') && gc_enabled()) {
-                            gc_disable();
-                            $paused = true;
-                        }
-                        foreach ($key === '*' ? $item : array($item[$key]) as $member) {
-                            $next[] = $member;
-                        }
-                    }
+        $keys = is_array($keys) ? $keys : explode('.', $keys);
+        foreach ($keys as $at => $key) {
+            if ($key === '*' && is_array($value)) {
+                // Each member's texts appended one by one (array_merge was quadratic: 20,000 conversations
+                // took 11.7 s).  The cycle collector would walk them all every 10,000 (superlinear); no
+                // cycles here: paused, and switched on again before returning (the process may run on).
+                $paused = count($value) > 1000 && function_exists('gc_enabled') && gc_enabled();
+                if ($paused) {
+                    gc_disable();
                 }
-                $level = $next;
-            }
-            foreach ($level as $value) {
-                foreach (is_array($value) && isset($source['pick']) ? explode('|', $source['pick']) : array(null) as $field) {
-                    $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
-                    $text = is_bool($one) ? ($one ? 'true' : 'false') : (is_float($one) && $one == floor($one) && abs($one) < 1.0e15
-                        ? sprintf('%.0f', $one) : (is_scalar($one) ? (string) $one : ''));
-                    if ($text !== '') {
+                $keys = array_slice($keys, $at + 1);
+                foreach ($value as $member) {
+                    foreach (itgrix_gen_640e11f7_collect($member, $keys, $pick, $every) as $text) {
                         $found[] = $text;
-                        if ($field !== null && !isset($source['every'])) {
-                            break;
-                        }
                     }
                 }
+                if ($paused) {
+                    gc_enable();
+                }
+                return $found;
             }
+            if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
+                return $found;
+            }
+            $value = $value[$key];
         }
-        if ($paused) {
-            gc_enable();
+        foreach (is_array($value) && $pick !== null ? $pick : array(null) as $field) {
+            $one = $field === null ? $value : (isset($value[$field]) ? $value[$field] : null);
+            if (is_bool($one)) {
+                $one = $one ? 'true' : 'false';
+            } elseif (is_float($one) && $one == floor($one) && abs($one) < 1.0e15) {
+                $one = sprintf('%.0f', $one);
+            }
+            if (is_scalar($one) && $one !== '') {
+                $found[] = (string) $one;
+                if (!$every) { // the first field with a value (a value that is no object: its only one)
+                    break;
+                }
+            }
         }
         return $found;
     }
-    function itgrix_gen_3251edb5_direction($params) {
-        return itgrix_gen_3251edb5_collect($params, array(array('path' => 'call_full.channel.type')), array());
-    }
-    function itgrix_gen_3251edb5_status($params, $name = null) {
-        $values = itgrix_gen_3251edb5_collect($params, array(
-            array('path' => 'STATUS_CODE'),
-            array('path' => 'call_full.result'),
-        ), array());
-        return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_3251edb5_seen($values, $params, $name, 'status', 'STATUS_CODE, call_full.result', null, array());
+    function itgrix_gen_640e11f7_direction($params) {
+        return itgrix_gen_640e11f7_collect($params, 'call_full.channel.type');
     }
 }
 if (!function_exists('itgrix_gen_b0cd465a_log')) {

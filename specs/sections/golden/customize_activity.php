@@ -8,7 +8,7 @@ if (!function_exists('itgrix_gen_customize_activity_4697ef32')) {
     function itgrix_gen_customize_activity_4697ef32($params) {
         $name = 'customize_activity:sections';
         $data = array();
-        $fallback = itgrix_gen_b3cef6be_reply($data);
+        $fallback = itgrix_gen_aa3c3f2a_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
@@ -16,23 +16,23 @@ if (!function_exists('itgrix_gen_customize_activity_4697ef32')) {
             // activity.set
             $data[
                 'DESCRIPTION'
-            ] = itgrix_gen_b3cef6be_utf8_mend(itgrix_gen_b3cef6be_text(itgrix_gen_b3cef6be_user_name($params))
+            ] = itgrix_gen_aa3c3f2a_utf8_mend(itgrix_gen_aa3c3f2a_text(itgrix_gen_aa3c3f2a_user_name($params))
                 . ' talked to '
-                . itgrix_gen_b3cef6be_text(itgrix_gen_b3cef6be_client_phone($params))
+                . itgrix_gen_aa3c3f2a_text(itgrix_gen_aa3c3f2a_client_phone($params))
                 . ' for '
-                . itgrix_gen_b3cef6be_text(itgrix_gen_b3cef6be_at(
+                . itgrix_gen_aa3c3f2a_text(itgrix_gen_aa3c3f2a_at(
                     $params,
                     array('call_full', 'conversations', '*', 'user', 'id')
                 )), false);
-            $data['SUBJECT'] = itgrix_gen_b3cef6be_utf8_mend(
-                'Talk ' . (string) itgrix_gen_b3cef6be_duration($params) . ' s',
+            $data['SUBJECT'] = itgrix_gen_aa3c3f2a_utf8_mend(
+                'Talk ' . (string) itgrix_gen_aa3c3f2a_duration($params) . ' s',
                 false
             );
             // activity.rules[0]: is_ivr is true -> cancel
-            if (itgrix_gen_b3cef6be_flag(itgrix_gen_b3cef6be_is_ivr($params, $name), true)) {
-                return itgrix_gen_b3cef6be_reply(array());
+            if (itgrix_gen_aa3c3f2a_flag(itgrix_gen_aa3c3f2a_is_ivr($params, $name), true)) {
+                return itgrix_gen_aa3c3f2a_reply(array());
             }
-            return itgrix_gen_b3cef6be_reply($data);
+            return itgrix_gen_aa3c3f2a_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -41,28 +41,26 @@ if (!function_exists('itgrix_gen_customize_activity_4697ef32')) {
     }
 }
 
-if (!function_exists('itgrix_gen_b3cef6be_seen')) {
+if (!function_exists('itgrix_gen_aa3c3f2a_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_b3cef6be_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
+    function itgrix_gen_aa3c3f2a_seen($params, $name, $key, $expected, $kinds, $tried) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
             $call = $params;
         }
-        if (!isset($said[$name . ' ' . $key])) {
+        if (!isset($said[$name . ' ' . $key]) && ($expected === null || !$kinds || array_intersect($kinds, $expected))) {
             $said[$name . ' ' . $key] = true;
-            if ($expected === null || count($kinds) === 0 || count(array_intersect($kinds, $expected)) > 0) {
-                itgrix_gen_b0cd465a_log($name, "no value for '" . $key . "'; tried " . $tried);
-            }
+            itgrix_gen_b0cd465a_log($name, "no value for '" . $key . "'; tried " . $tried);
         }
-        return $values;
+        return array();
     }
     // Talk seconds of the call: DURATION when the input has it as a decimal number (a JSON number or a
     // text such as "90", "90.5" or "1e3", which is 1000 s; rounded down), else the main channel's end
     // time minus its answer time ("0001-01-01 00:00:00" when unset); 0 when unanswered or unknown.
     // The number is read by one pattern, not is_numeric() and an (int) cast, whose answers differ
     // between PHP versions ("1e3" was 1 s on PHP 5 and 7.0, "90 " no number before PHP 8).
-    function itgrix_gen_b3cef6be_duration($params) {
+    function itgrix_gen_aa3c3f2a_duration($params) {
         $value = isset($params['DURATION']) ? $params['DURATION'] : null;
         if (is_int($value) || is_float($value) || (is_string($value)
             && preg_match('/^[ \t]*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[ \t]*$/', $value))) {
@@ -81,15 +79,15 @@ if (!function_exists('itgrix_gen_b3cef6be_seen')) {
         return $times[0] !== null && $times[1] !== null && $times[1] > $times[0] ? $times[1] - $times[0] : 0;
     }
     // Is any of the values the flag $wanted ("true"/"1" or "false"/"0")?
-    function itgrix_gen_b3cef6be_flag($values, $wanted) {
+    function itgrix_gen_aa3c3f2a_flag($values, $wanted) {
         return count(array_intersect($values, $wanted ? array('1', 'true') : array('0', 'false'))) > 0;
     }
     // A placeholder's text: the first value found, or "".
-    function itgrix_gen_b3cef6be_text($values) {
+    function itgrix_gen_aa3c3f2a_text($values) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_b3cef6be_answer($entry, $params) {
+    function itgrix_gen_aa3c3f2a_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -99,13 +97,13 @@ if (!function_exists('itgrix_gen_b3cef6be_seen')) {
         return $reply;
     }
     // Is the text UTF-8 as json_encode takes it (also where PHP 5.2's PCRE lets bad forms through)?
-    function itgrix_gen_b3cef6be_utf8_valid($text) {
+    function itgrix_gen_aa3c3f2a_utf8_valid($text) {
         return preg_match('//u', $text) === 1
             && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text);
     }
     // Bytes that are not UTF-8 replaced (U+FFFD, or %XX with $percent), in linear time.
-    function itgrix_gen_b3cef6be_utf8_mend($text, $percent) {
-        if (itgrix_gen_b3cef6be_utf8_valid($text)) {
+    function itgrix_gen_aa3c3f2a_utf8_mend($text, $percent) {
+        if (itgrix_gen_aa3c3f2a_utf8_valid($text)) {
             return $text;
         }
         $out = '';
@@ -116,7 +114,7 @@ if (!function_exists('itgrix_gen_b3cef6be_seen')) {
                 $end--;
             }
             $piece = substr($text, $at, $end - $at);
-            if (itgrix_gen_b3cef6be_utf8_valid($piece)) {
+            if (itgrix_gen_aa3c3f2a_utf8_valid($piece)) {
                 $out .= $piece;
                 continue;
             }
@@ -133,78 +131,83 @@ if (!function_exists('itgrix_gen_b3cef6be_seen')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_b3cef6be_reply($data) {
+    function itgrix_gen_aa3c3f2a_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-    // A key's values as texts from the field table's sources: dir, star, pick, list
-    function itgrix_gen_b3cef6be_collect($params, $sources, $direction) {
+    // Values of one input path as non-empty texts (a `field:` condition, a {call_full.*} placeholder).
+    function itgrix_gen_aa3c3f2a_at($params, $path) {
         $found = array();
-        $paused = false; // the cycle collector, paused for a long list
-        $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
-        foreach ($sources as $source) {
-            $level = isset($source['dir']) && !in_array($call, explode('|', $source['dir']), true) ? array() : array($params);
-            foreach (is_array($source['path']) ? $source['path'] : explode('.', $source['path']) as $key) {
-                $next = array();
-                foreach ($level as $item) {
-                    // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
-                    if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles
-                        // here.  Switched on again before the reader returns (the process may run on).
-                        if ($key === '*' && count($item) > 1000 && !$paused && function_exists('gc_enabled') && gc_enabled()) {
-                            gc_disable();
-                            $paused = true;
-                        }
-                        foreach ($key === '*' ? $item : array($item[$key]) as $member) {
-                            $next[] = $member;
-                        }
-                    }
+        itgrix_gen_aa3c3f2a_collect($found, $params, $path);
+        return $found;
+    }
+    // Appends the texts at a path of keys to $found: star, pick, list
+    function itgrix_gen_aa3c3f2a_collect($value, $keys, $pick = null) {
+        $found = array();
+        $keys = is_array($keys) ? $keys : explode('.', $keys);
+        foreach ($keys as $at => $key) {
+            if ($key === '*' && is_array($value)) {
+                // Each member's texts appended one by one (array_merge was quadratic: 20,000 conversations
+                // took 11.7 s).  The cycle collector would walk them all every 10,000 (superlinear); no
+                // cycles here: paused, and switched on again before returning (the process may run on).
+                $paused = count($value) > 1000 && function_exists('gc_enabled') && gc_enabled();
+                if ($paused) {
+                    gc_disable();
                 }
-                $level = $next;
-            }
-            foreach ($level as $value) {
-                foreach (is_array($value) && isset($source['pick']) ? explode('|', $source['pick']) : array(null) as $field) {
-                    $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
-                    $text = is_bool($one) ? ($one ? 'true' : 'false') : (is_float($one) && $one == floor($one) && abs($one) < 1.0e15
-                        ? sprintf('%.0f', $one) : (is_scalar($one) ? (string) $one : ''));
-                    if ($text !== '') {
+                $keys = array_slice($keys, $at + 1);
+                foreach ($value as $member) {
+                    foreach (itgrix_gen_aa3c3f2a_collect($member, $keys, $pick) as $text) {
                         $found[] = $text;
-                        if ($field !== null) {
-                            break;
-                        }
                     }
                 }
+                if ($paused) {
+                    gc_enable();
+                }
+                return $found;
             }
+            if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
+                return $found;
+            }
+            $value = $value[$key];
         }
-        if ($paused) {
-            gc_enable();
+        foreach (is_array($value) && $pick !== null ? $pick : array(null) as $field) {
+            $one = $field === null ? $value : (isset($value[$field]) ? $value[$field] : null);
+            if (is_bool($one)) {
+                $one = $one ? 'true' : 'false';
+            } elseif (is_float($one) && $one == floor($one) && abs($one) < 1.0e15) {
+                $one = sprintf('%.0f', $one);
+            }
+            if (is_scalar($one) && $one !== '') {
+                $found[] = (string) $one;
+                break; // the first field with a value (a value that is no object: its only one)
+            }
         }
         return $found;
     }
-    function itgrix_gen_b3cef6be_client_phone($params) {
-        return itgrix_gen_b3cef6be_collect($params, array(
-            array('path' => 'PHONE_NUMBER'),
-            array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming'),
-            array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing'),
-        ), itgrix_gen_b3cef6be_direction($params));
+    function itgrix_gen_aa3c3f2a_client_phone($params) {
+        list($call) = itgrix_gen_aa3c3f2a_direction($params) + array(''); // the call's direction ('': none)
+        $pick1 = array('number', 'phone', 'num', 'extension', 'exten');
+        $on_incoming = $call === 'incoming' ? $params : null; // other calls: nothing
+        $on_outgoing = $call === 'outgoing' ? $params : null; // other calls: nothing
+        return array_merge(
+            itgrix_gen_aa3c3f2a_collect($params, 'PHONE_NUMBER'),
+            itgrix_gen_aa3c3f2a_collect($on_incoming, 'call_full.channel.from', $pick1),
+            itgrix_gen_aa3c3f2a_collect($on_outgoing, 'call_full.channel.to', $pick1)
+        );
     }
-    function itgrix_gen_b3cef6be_is_ivr($params, $name = null) {
-        $values = itgrix_gen_b3cef6be_collect($params, array(array('path' => 'call_full.is_ivr')), array());
-        return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_b3cef6be_seen($values, $params, $name, 'is_ivr', 'call_full.is_ivr', null, array());
+    function itgrix_gen_aa3c3f2a_direction($params) {
+        return itgrix_gen_aa3c3f2a_collect($params, 'call_full.channel.type');
     }
-    function itgrix_gen_b3cef6be_direction($params) {
-        return itgrix_gen_b3cef6be_collect($params, array(array('path' => 'call_full.channel.type')), array());
+    function itgrix_gen_aa3c3f2a_is_ivr($params, $name = null) {
+        $found = itgrix_gen_aa3c3f2a_collect($params, 'call_full.is_ivr');
+        return $name === null || $found ? $found : itgrix_gen_aa3c3f2a_seen(
+            $params, $name, 'is_ivr', null, array(), 'call_full.is_ivr');
     }
-    // Values of one input path as non-empty texts (a `field:` condition, a {call_full.*} placeholder).
-    function itgrix_gen_b3cef6be_at($params, $path) {
-        return itgrix_gen_b3cef6be_collect($params, array(array('path' => $path)), array());
-    }
-    function itgrix_gen_b3cef6be_user_name($params) {
-        return itgrix_gen_b3cef6be_collect($params, array(
-            array('path' => 'activity.responsible.name'),
-            array('path' => 'call_full.conversations.*.user.name'),
-        ), array());
+    function itgrix_gen_aa3c3f2a_user_name($params) {
+        return array_merge(
+            itgrix_gen_aa3c3f2a_collect($params, 'activity.responsible.name'),
+            itgrix_gen_aa3c3f2a_collect($params, 'call_full.conversations.*.user.name')
+        );
     }
 }
 if (!function_exists('itgrix_gen_b0cd465a_log')) {
@@ -215,4 +218,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_b3cef6be_answer('itgrix_gen_customize_activity_4697ef32', isset($params) ? $params : null);
+return itgrix_gen_aa3c3f2a_answer('itgrix_gen_customize_activity_4697ef32', isset($params) ? $params : null);

@@ -7,17 +7,17 @@
 if (!function_exists('itgrix_gen_customize_show_call_card_4697ef32')) {
     function itgrix_gen_customize_show_call_card_4697ef32($params) {
         $name = 'customize_show_call_card:sections';
-        $data = itgrix_gen_160dbbf3_pick($params, array('CALL_ID', 'USER_ID'));
-        $fallback = itgrix_gen_160dbbf3_reply($data);
+        $data = itgrix_gen_b95771c1_pick($params, array('CALL_ID', 'USER_ID'));
+        $fallback = itgrix_gen_b95771c1_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // call_card.rules[0]: extension is "100" -> cancel
-            if (array_intersect(itgrix_gen_160dbbf3_extension($params, $name), array('100'))) {
-                return itgrix_gen_160dbbf3_reply(array());
+            if (array_intersect(itgrix_gen_b95771c1_extension($params, $name), array('100'))) {
+                return itgrix_gen_b95771c1_reply(array());
             }
-            return itgrix_gen_160dbbf3_reply($data);
+            return itgrix_gen_b95771c1_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -26,24 +26,22 @@ if (!function_exists('itgrix_gen_customize_show_call_card_4697ef32')) {
     }
 }
 
-if (!function_exists('itgrix_gen_160dbbf3_seen')) {
+if (!function_exists('itgrix_gen_b95771c1_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_160dbbf3_seen($values, $params, $name, $key, $tried, $expected, $kinds) {
+    function itgrix_gen_b95771c1_seen($params, $name, $key, $expected, $kinds, $tried) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
             $call = $params;
         }
-        if (!isset($said[$name . ' ' . $key])) {
+        if (!isset($said[$name . ' ' . $key]) && ($expected === null || !$kinds || array_intersect($kinds, $expected))) {
             $said[$name . ' ' . $key] = true;
-            if ($expected === null || count($kinds) === 0 || count(array_intersect($kinds, $expected)) > 0) {
-                itgrix_gen_b0cd465a_log($name, "no value for '" . $key . "'; tried " . $tried);
-            }
+            itgrix_gen_b0cd465a_log($name, "no value for '" . $key . "'; tried " . $tried);
         }
-        return $values;
+        return array();
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_160dbbf3_pick($input, $keys) {
+    function itgrix_gen_b95771c1_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -53,67 +51,74 @@ if (!function_exists('itgrix_gen_160dbbf3_seen')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_160dbbf3_reply($data) {
+    function itgrix_gen_b95771c1_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-    function itgrix_gen_160dbbf3_extension($params, $name = null) {
-        $values = itgrix_gen_160dbbf3_collect($params, array(
-            array('path' => 'call_full.conversations.*.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming|local'),
-            array('path' => 'call_full.conversations.*.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing|local'),
-            array('path' => 'call_full.channel.to', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'incoming|local'),
-            array('path' => 'call_full.channel.from', 'pick' => 'number|phone|num|extension|exten', 'dir' => 'outgoing|local'),
-            array('path' => 'call_full.conversations.*.user.phones.*'),
-        ), itgrix_gen_160dbbf3_direction($params));
-        return $name === null || count($values) > 0 ? $values
-            : itgrix_gen_160dbbf3_seen($values, $params, $name, 'extension', 'call_full.conversations.*.channel.to.number|phone|num|extension|exten, call_full.conversations.*.channel.from.number|phone|num|extension|exten, call_full.channel.to.number|phone|num|extension|exten, call_full.channel.from.number|phone|num|extension|exten, call_full.conversations.*.user.phones.*', null, array());
-    }
-    function itgrix_gen_160dbbf3_direction($params) {
-        return itgrix_gen_160dbbf3_collect($params, array(array('path' => 'call_full.channel.type')), array());
-    }
-    // A key's values as texts from the field table's sources: dir, star, pick
-    function itgrix_gen_160dbbf3_collect($params, $sources, $direction) {
+    // Appends the texts at a path of keys to $found: star, pick
+    function itgrix_gen_b95771c1_collect($value, $keys, $pick = null) {
         $found = array();
-        $paused = false; // the cycle collector, paused for a long list
-        $call = count($direction) > 0 ? $direction[0] : ''; // the call's direction (the values found)
-        foreach ($sources as $source) {
-            $level = isset($source['dir']) && !in_array($call, explode('|', $source['dir']), true) ? array() : array($params);
-            foreach (explode('.', $source['path']) as $key) {
-                $next = array();
-                foreach ($level as $item) {
-                    // Appended one by one (array_merge here was quadratic: 20,000 conversations, 11.7 s).
-                    if (is_array($item) && ($key === '*' || array_key_exists($key, $item))) {
-                        // The cycle collector would walk all conversations every 10,000 (superlinear); no cycles
-                        // here.  Switched on again before the reader returns (the process may run on).
-                        if ($key === '*' && count($item) > 1000 && !$paused && function_exists('gc_enabled') && gc_enabled()) {
-                            gc_disable();
-                            $paused = true;
-                        }
-                        foreach ($key === '*' ? $item : array($item[$key]) as $member) {
-                            $next[] = $member;
-                        }
-                    }
+        $keys = is_array($keys) ? $keys : explode('.', $keys);
+        foreach ($keys as $at => $key) {
+            if ($key === '*' && is_array($value)) {
+                // Each member's texts appended one by one (array_merge was quadratic: 20,000 conversations
+                // took 11.7 s).  The cycle collector would walk them all every 10,000 (superlinear); no
+                // cycles here: paused, and switched on again before returning (the process may run on).
+                $paused = count($value) > 1000 && function_exists('gc_enabled') && gc_enabled();
+                if ($paused) {
+                    gc_disable();
                 }
-                $level = $next;
-            }
-            foreach ($level as $value) {
-                foreach (is_array($value) && isset($source['pick']) ? explode('|', $source['pick']) : array(null) as $field) {
-                    $one = $field === null ? $value : (array_key_exists($field, $value) ? $value[$field] : null);
-                    $text = is_bool($one) ? ($one ? 'true' : 'false') : (is_float($one) && $one == floor($one) && abs($one) < 1.0e15
-                        ? sprintf('%.0f', $one) : (is_scalar($one) ? (string) $one : ''));
-                    if ($text !== '') {
+                $keys = array_slice($keys, $at + 1);
+                foreach ($value as $member) {
+                    foreach (itgrix_gen_b95771c1_collect($member, $keys, $pick) as $text) {
                         $found[] = $text;
-                        if ($field !== null) {
-                            break;
-                        }
                     }
                 }
+                if ($paused) {
+                    gc_enable();
+                }
+                return $found;
             }
+            if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
+                return $found;
+            }
+            $value = $value[$key];
         }
-        if ($paused) {
-            gc_enable();
+        foreach (is_array($value) && $pick !== null ? $pick : array(null) as $field) {
+            $one = $field === null ? $value : (isset($value[$field]) ? $value[$field] : null);
+            if (is_bool($one)) {
+                $one = $one ? 'true' : 'false';
+            } elseif (is_float($one) && $one == floor($one) && abs($one) < 1.0e15) {
+                $one = sprintf('%.0f', $one);
+            }
+            if (is_scalar($one) && $one !== '') {
+                $found[] = (string) $one;
+                break; // the first field with a value (a value that is no object: its only one)
+            }
         }
         return $found;
+    }
+    function itgrix_gen_b95771c1_direction($params) {
+        return itgrix_gen_b95771c1_collect($params, 'call_full.channel.type');
+    }
+    function itgrix_gen_b95771c1_extension($params, $name = null) {
+        list($call) = itgrix_gen_b95771c1_direction($params) + array(''); // the call's direction ('': none)
+        $pick1 = array('number', 'phone', 'num', 'extension', 'exten');
+        $on_incoming_local = $call === 'incoming' || $call === 'local' ? $params : null; // other calls: nothing
+        $on_outgoing_local = $call === 'outgoing' || $call === 'local' ? $params : null; // other calls: nothing
+        $found = array_merge(
+            itgrix_gen_b95771c1_collect($on_incoming_local, 'call_full.conversations.*.channel.to', $pick1),
+            itgrix_gen_b95771c1_collect($on_outgoing_local, 'call_full.conversations.*.channel.from', $pick1),
+            itgrix_gen_b95771c1_collect($on_incoming_local, 'call_full.channel.to', $pick1),
+            itgrix_gen_b95771c1_collect($on_outgoing_local, 'call_full.channel.from', $pick1),
+            itgrix_gen_b95771c1_collect($params, 'call_full.conversations.*.user.phones.*')
+        );
+        return $name === null || $found ? $found : itgrix_gen_b95771c1_seen(
+            $params, $name, 'extension', null, array(),
+            'call_full.conversations.*.channel.to.number|phone|num|extension|exten, '
+            . 'call_full.conversations.*.channel.from.number|phone|num|extension|exten, '
+            . 'call_full.channel.to.number|phone|num|extension|exten, '
+            . 'call_full.channel.from.number|phone|num|extension|exten, call_full.conversations.*.user.phones.*');
     }
 }
 if (!function_exists('itgrix_gen_b0cd465a_log')) {
