@@ -90,7 +90,7 @@ def test_a_long_list_of_values_is_laid_out_in_rows(tmp_path):
 
 def test_the_field_reader_holds_only_what_the_files_keys_use(tmp_path):
     """A call's cost is mostly compiling the file (issue 18): a file whose keys read plain paths
-    compiles no wildcard walk, no pick, no direction filter; one that reads trunks has them."""
+    compiles no wildcard walk, no pick, no direction test; one that reads extensions has them."""
     loaded = load_text(
         tmp_path,
         "version: 1\nname: r\nfinal_params:\n  rules:\n    - when: {status: '304'}\n      set: {USER_ID: 5}\n"
@@ -99,10 +99,12 @@ def test_the_field_reader_holds_only_what_the_files_keys_use(tmp_path):
     files = render(loaded)
     plain = files["process_final_params.php"]
     assert "_collect(" in plain and "'*'" not in plain and "gc_disable" not in plain
-    assert "$source['pick']" not in plain and "$source['dir']" not in plain and "$source['map']" not in plain
+    assert "$pick" not in plain and "list($call)" not in plain and "$map" not in plain and "$every" not in plain
     walk = files["need_registration.php"]
-    assert "$key === '*'" in walk and "$source['pick']" in walk and "$source['dir']" in walk
-    assert "$source['every']" not in walk and "$source['map']" not in walk
+    assert "$key === '*'" in walk and "$pick" in walk and "$call === 'incoming'" in walk
+    assert "$every" not in walk and "$map" not in walk
+    # Each key's reader names its own sources, one call of the field reader each; no table is walked.
+    assert "'call_full.conversations.*.channel.to', $pick1)" in walk and "explode('|'" not in walk
     assert "_collect(" not in files["process_user_phone.php"]  # a pass-through reads nothing
     # Both still answer as the spec says, in the real php.
     out = render_to(loaded, tmp_path / "out")

@@ -217,17 +217,6 @@ def collector(features: frozenset[str]) -> tuple[str, str]:
     return name, definition.replace(_SELF, name)
 
 
-def at_function(collector_name: str) -> tuple[str, str]:
-    """Values of one input path (a list of keys) as non-empty texts: a `field:` condition, a
-    {call_full.*} placeholder."""
-    code = f"($params, $path) {{\n    $found = array();\n    {collector_name}($found, $params, $path);\n    return $found;\n}}\n"
-    return function_of(
-        "at",
-        "// Values of one input path as non-empty texts (a `field:` condition, a {call_full.*} placeholder).",
-        code,
-    )
-
-
 def read_lines(sources: list[Source], collect: str) -> list[str]:
     """PHP that gathers the texts of `sources`, in the table's order, into `$found`: one call of
     the file's field reader `collect` per source (a path as dotted text, which compiles to less
