@@ -160,7 +160,7 @@ def test_conditions_compile_to_tests_and_words(tmp_path):
     # hours judge the call's start (CALL_START_DATE, else the channel's start_time, in the zone)
     started = f"{rt.fn('started')}({ctx.accessors['start_time'][0]}($params), {zone})"
     assert tests[2] == f"{rt.fn('in_hours')}(array('09:00-18:00'), array(), {zone}, {started})"
-    assert tests[3] == f"array_intersect({ctx.collect_name}($params, array('call_full', 'result')), array('404'))"
+    assert tests[3] == f"array_intersect({ctx.accessors['at'][0]}($params, array('call_full', 'result')), array('404'))"
     assert words == (
         'trunk is "t1" or matches "^9" and answered is false and start time is "09:00-18:00" '
         '("Europe/Moscow") and "call_full.result" is "404"'

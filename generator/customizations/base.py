@@ -156,11 +156,13 @@ class FileContext:
         return self.accessors[key][0] + "($params)"
 
     def at(self, keys: list[str]) -> str:
-        """A call of the file's field reader on one input path (a list of keys: a `field:` condition,
-        a {call_full.*} placeholder), which gives its values as texts."""
+        """A call of the function that reads one input path (a list of keys: a `field:` condition,
+        a {call_full.*} placeholder) as texts."""
         self.reads = True
         self.features |= {"list"} | ({"star"} if "*" in keys else set())
-        return f"{self.collect_name}($params, {marked.php_array(keys)})"
+        if "at" not in self.accessors:
+            self.accessors["at"] = fields.at_function(self.collect_name)
+        return f"{self.accessors['at'][0]}($params, {marked.php_array(keys)})"
 
     def schedule(self, name: str) -> str:
         """A call of the function that gives the named schedule's windows by weekday."""

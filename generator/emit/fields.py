@@ -217,11 +217,23 @@ def collector(features: frozenset[str]) -> tuple[str, str]:
     return name, definition.replace(_SELF, name)
 
 
+def at_function(collector_name: str) -> tuple[str, str]:
+    """Values of one input path (a list of keys) as non-empty texts: a `field:` condition, a
+    {call_full.*} placeholder."""
+    code = f"($params, $path) {{\n    $found = array();\n    {collector_name}($found, $params, $path);\n    return $found;\n}}\n"
+    return function_of(
+        "at",
+        "// Values of one input path as non-empty texts (a `field:` condition, a {call_full.*} placeholder).",
+        code,
+    )
+
+
 def read_lines(sources: list[Source], collect: str) -> list[str]:
-    """PHP that gathers the texts of `sources`, in the table's order, into `$found`: one call of
-    the file's field reader `collect` per source (a path as dotted text, which compiles to less
-    than an array).  A source of some directions only reads `$params` on those calls (the call's
-    direction is `$call`): `$on_incoming` is null on other calls, where the reader finds nothing.  A pick list used twice is named once."""
+    """PHP statements that append the texts of `sources` to `$found`, in the table's order: one
+    call of the file's field reader `collect` per source (a path as dotted text, which compiles to
+    less than an array).  A source of some directions only reads `$params` on those calls (the
+    call's direction is `$call`): `$on_incoming` is null on other calls, where it finds nothing.
+    A pick list used twice is named once."""
     from generator.emit.marked import php_array, php_string
 
     lines: list[str] = []
@@ -236,23 +248,18 @@ def read_lines(sources: list[Source], collect: str) -> list[str]:
         if s.dirs and s.dirs not in gates:
             gates[s.dirs] = "$on_" + "_".join(s.dirs)  # the table's directions: plain words
             test = " || ".join(f"$call === {php_string(d)}" for d in s.dirs)
-            line = f"{gates[s.dirs]} = {test} ? $params : null;"
-            lines.append(line + (" // other calls: nothing" if _visible(line) + 8 + 23 <= 120 else ""))
-    calls = []
+            lines.append(f"{gates[s.dirs]} = {test} ? $params : null;")
     for s in sources:
         path = php_array(list(s.path)) if _listed(s) else php_string(".".join(s.path))
-        args = [gates[s.dirs] if s.dirs else "$params", path]
+        args = ["$found", gates[s.dirs] if s.dirs else "$params", path]
         if s.pick or s.every or s.map:
             args.append((picks.get(s.pick) or php_array(list(s.pick))) if s.pick else "null")
         if s.every or s.map:
             args.append("true" if s.every else "false")
         if s.map:
             args.append(php_array(dict(s.map)))
-        calls.append(f"{collect}({', '.join(args)})")
-    if len(calls) == 1:
-        return lines + [f"$found = {calls[0]};"]
-    # One array_merge of a few sources' texts (each source's members were appended one by one).
-    return lines + ["$found = array_merge("] + [f"    {c}," for c in calls[:-1]] + [f"    {calls[-1]}", ");"]
+        lines.append(f"{collect}({', '.join(args)});")
+    return lines
 
 
 def _listed(source: Source) -> bool:
@@ -263,24 +270,17 @@ def _listed(source: Source) -> bool:
 def _reader(sources: list[Source], collect: str, direction: str | None) -> list[str]:
     """The body of a reader of `sources` up to its return of `$found`: `direction` is the PHP
     expression of the call's direction values, for sources of some directions only."""
-    head = []
+    head = ["$found = array();"]
     if any(s.dirs for s in sources):
         assert direction is not None, "a source of some directions needs the call's direction"
-        head.append(f"list($call) = {direction} + array(''); // the call's direction ('': none)")
+        head += [f"$call = {direction};", "$call = $call ? $call[0] : ''; // the call's direction ('': none)"]
     return head + read_lines(sources, collect)
-
-
-def _plain(lines: list[str]) -> list[str]:
-    """A reader's lines ending in `$found = ...;` as lines that return it."""
-    last = lines[-1] if lines[-1] != ");" else next(x for x in reversed(lines) if x.startswith("$found = "))
-    at = lines.index(last)
-    return lines[:at] + ["return " + last.removeprefix("$found = ")] + lines[at + 1 :]
 
 
 def twin_reader(sources: list[Source], collect: str) -> tuple[str, str]:
     """A reader of `sources` written as an accessor is, given the call's direction values
     ($direction): what tests run against probe.collect, the Python twin."""
-    body = "".join(f"    {line}\n" for line in _plain(_reader(sources, collect, "$direction")))
+    body = "".join(f"    {line}\n" for line in _reader(sources, collect, "$direction") + ["return $found;"])
     return function_of("twin", "", f"($params, $direction) {{\n{body}}}\n")
 
 
@@ -304,7 +304,7 @@ def accessor(
     plain = "" if key == DIRECTION_KEY else accessor(DIRECTION_KEY, customization, rt, overrides, collect=collect)[0]
     lines = _reader(sources, collect, f"{plain}($params)" if plain else None)
     if not say or not reported(key, customization, overrides):
-        body = "".join(f"    {line}\n" for line in _plain(lines))
+        body = "".join(f"    {line}\n" for line in lines + ["return $found;"])
         return function_of(key.replace(".", "_"), "", f"($params) {{\n{body}}}\n")
     body = "".join(f"    {line}\n" for line in lines)
     kinds, by = "null", "array()"

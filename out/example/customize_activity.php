@@ -8,26 +8,26 @@ if (!function_exists('itgrix_gen_customize_activity_50d858e0')) {
     function itgrix_gen_customize_activity_50d858e0($params) {
         $name = 'customize_activity:example';
         $data = array();
-        $fallback = itgrix_gen_e82216c1_reply($data);
+        $fallback = itgrix_gen_8e992cb9_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // activity.set
-            $data['SUBJECT'] = itgrix_gen_e82216c1_utf8_mend('Call '
-                . itgrix_gen_e82216c1_text(itgrix_gen_e82216c1_direction($params))
+            $data['SUBJECT'] = itgrix_gen_8e992cb9_utf8_mend('Call '
+                . itgrix_gen_8e992cb9_text(itgrix_gen_8e992cb9_direction($params))
                 . ' '
-                . itgrix_gen_e82216c1_client_number(
-                    itgrix_gen_e82216c1_text(itgrix_gen_e82216c1_client_phone($params))
+                . itgrix_gen_8e992cb9_client_number(
+                    itgrix_gen_8e992cb9_text(itgrix_gen_8e992cb9_client_phone($params))
                 ), false);
             // activity.rules[0]: is_ivr is true
-            if (itgrix_gen_e82216c1_flag(itgrix_gen_e82216c1_is_ivr($params, $name), true)) {
-                $data['SUBJECT'] = itgrix_gen_e82216c1_utf8_mend('Missed in IVR: '
-                    . itgrix_gen_e82216c1_client_number(
-                        itgrix_gen_e82216c1_text(itgrix_gen_e82216c1_client_phone($params))
+            if (itgrix_gen_8e992cb9_flag(itgrix_gen_8e992cb9_is_ivr($params, $name), true)) {
+                $data['SUBJECT'] = itgrix_gen_8e992cb9_utf8_mend('Missed in IVR: '
+                    . itgrix_gen_8e992cb9_client_number(
+                        itgrix_gen_8e992cb9_text(itgrix_gen_8e992cb9_client_phone($params))
                     ), false);
             }
-            return itgrix_gen_e82216c1_reply($data);
+            return itgrix_gen_8e992cb9_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -36,9 +36,9 @@ if (!function_exists('itgrix_gen_customize_activity_50d858e0')) {
     }
 }
 
-if (!function_exists('itgrix_gen_e82216c1_seen')) {
+if (!function_exists('itgrix_gen_8e992cb9_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_e82216c1_seen($params, $name, $key, $expected, $kinds, $tried) {
+    function itgrix_gen_8e992cb9_seen($params, $name, $key, $expected, $kinds, $tried) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -51,15 +51,15 @@ if (!function_exists('itgrix_gen_e82216c1_seen')) {
         return array();
     }
     // Is any of the values the flag $wanted ("true"/"1" or "false"/"0")?
-    function itgrix_gen_e82216c1_flag($values, $wanted) {
+    function itgrix_gen_8e992cb9_flag($values, $wanted) {
         return count(array_intersect($values, $wanted ? array('1', 'true') : array('0', 'false'))) > 0;
     }
     // A placeholder's text: the first value found, or "".
-    function itgrix_gen_e82216c1_text($values) {
+    function itgrix_gen_8e992cb9_text($values) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_e82216c1_answer($entry, $params) {
+    function itgrix_gen_8e992cb9_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -69,18 +69,18 @@ if (!function_exists('itgrix_gen_e82216c1_seen')) {
         return $reply;
     }
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_e82216c1_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_8e992cb9_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
         if (!is_string($result)) {
-            itgrix_gen_e82216c1_preg_failed($pattern);
+            itgrix_gen_8e992cb9_preg_failed($pattern);
             return $subject;
         }
         return $result;
     }
-    function itgrix_gen_e82216c1_preg_failed($pattern) {
+    function itgrix_gen_8e992cb9_preg_failed($pattern) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = function_exists('preg_last_error') ? preg_last_error() : 0;
@@ -88,7 +88,7 @@ if (!function_exists('itgrix_gen_e82216c1_seen')) {
         itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
     }
     // libphonenumber's Unicode separators as spaces, full-width and Arabic-Indic digits as ASCII.
-    function itgrix_gen_e82216c1_phone_unicode() {
+    function itgrix_gen_8e992cb9_phone_unicode() {
         $map = array("\xEF\xBC\x8B" => '+');
         foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 E383BC '
             . 'EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E') as $hex) {
@@ -100,17 +100,17 @@ if (!function_exists('itgrix_gen_e82216c1_seen')) {
         return $map;
     }
     // The number in E.164 (without the "+" when !$plus); what is not a number stays as it is.
-    function itgrix_gen_e82216c1_phone_e164($phone, $meta, $plus) {
-        $parsed = itgrix_gen_e82216c1_phone_parse($phone, $meta);
+    function itgrix_gen_8e992cb9_phone_e164($phone, $meta, $plus) {
+        $parsed = itgrix_gen_8e992cb9_phone_parse($phone, $meta);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
     // array(calling code, national number, region) or null: libphonenumber's parse for the spec's region.
-    function itgrix_gen_e82216c1_phone_parse($phone, $meta) {
+    function itgrix_gen_8e992cb9_phone_parse($phone, $meta) {
         if (!is_string($phone)) {
             return null;
         }
         // A number pasted from a web page: Unicode separators (no-break space, U+2011...) and digits as ASCII.
-        $text = trim(preg_match('/[\xC2-\xEF]/', $phone) ? strtr($phone, itgrix_gen_e82216c1_phone_unicode()) : $phone);
+        $text = trim(preg_match('/[\xC2-\xEF]/', $phone) ? strtr($phone, itgrix_gen_8e992cb9_phone_unicode()) : $phone);
         // Digits, the usual separators, one leading "+"; letters, "*", "#", an extension: not rewritten.
         if (!preg_match('/^\+?[0-9 \-.()\/~]+$/', $text) || !preg_match('/[0-9]/', $text)) {
             return null;
@@ -141,10 +141,10 @@ if (!function_exists('itgrix_gen_e82216c1_seen')) {
         } else {
             $national = $digits;
             if (strpos($digits, $cc) === 0) {
-                $candidate = itgrix_gen_e82216c1_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
-                if ((!itgrix_gen_e82216c1_full_match($meta['general'], $digits)
-                    && itgrix_gen_e82216c1_full_match($meta['general'], $candidate))
-                    || itgrix_gen_e82216c1_phone_length($digits, $meta) === 'long') {
+                $candidate = itgrix_gen_8e992cb9_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
+                if ((!itgrix_gen_8e992cb9_full_match($meta['general'], $digits)
+                    && itgrix_gen_8e992cb9_full_match($meta['general'], $candidate))
+                    || itgrix_gen_8e992cb9_phone_length($digits, $meta) === 'long') {
                     $national = $candidate;
                     $international = true;
                 }
@@ -152,39 +152,39 @@ if (!function_exists('itgrix_gen_e82216c1_seen')) {
         }
         // With its calling code, read as the code's main region's ("+44 ..." in a Guernsey spec: British).
         $read = $international && $meta['intl'] !== null ? array_merge($meta, $meta['intl']) : $meta;
-        $stripped = itgrix_gen_e82216c1_phone_strip_prefix($national, $read);
-        if (itgrix_gen_e82216c1_phone_length($stripped, $read) === 'ok') {
+        $stripped = itgrix_gen_8e992cb9_phone_strip_prefix($national, $read);
+        if (itgrix_gen_8e992cb9_phone_length($stripped, $read) === 'ok') {
             $national = $stripped;
         }
         if (!$meta['strict']) {
-            return itgrix_gen_e82216c1_phone_length($national, $meta) === 'ok' ? array($cc, $national, null) : null;
+            return itgrix_gen_8e992cb9_phone_length($national, $meta) === 'ok' ? array($cc, $national, null) : null;
         }
         // Valid in no region of the calling code: null (kept as it arrived); another region's ("+7 495" in
         // a Kazakh spec) is valid like the region's own.
-        $region = itgrix_gen_e82216c1_phone_region($cc, $national, $meta['regions']);
+        $region = itgrix_gen_8e992cb9_phone_region($cc, $national, $meta['regions']);
         return $region === null ? null : array($cc, $national, $region);
     }
     // The region whose plan makes the national number valid (getRegionCodeForNumber); null: none.
-    function itgrix_gen_e82216c1_phone_region($cc, $national, $regions) {
+    function itgrix_gen_8e992cb9_phone_region($cc, $national, $regions) {
         foreach ($regions as $row) {
             if ($row[1] !== $cc) {
                 continue;
             }
             if ($row[2] !== null) {
                 if (preg_match($row[2], $national)) {
-                    return itgrix_gen_e82216c1_full_match($row[3], $national) ? $row[0] : null;
+                    return itgrix_gen_8e992cb9_full_match($row[3], $national) ? $row[0] : null;
                 }
-            } elseif (itgrix_gen_e82216c1_full_match($row[3], $national)) {
+            } elseif (itgrix_gen_8e992cb9_full_match($row[3], $national)) {
                 return $row[0];
             }
         }
         return null;
     }
-    function itgrix_gen_e82216c1_full_match($pattern, $text) {
+    function itgrix_gen_8e992cb9_full_match($pattern, $text) {
         return is_string($text) && preg_match($pattern, $text) === 1;
     }
     // 'ok' | 'short' | 'long' | 'local' | 'invalid', as libphonenumber's testNumberLength.
-    function itgrix_gen_e82216c1_phone_length($number, $meta) {
+    function itgrix_gen_8e992cb9_phone_length($number, $meta) {
         $length = strlen($number);
         if (in_array($length, $meta['lengths'], true)) {
             return 'ok';
@@ -201,36 +201,36 @@ if (!function_exists('itgrix_gen_e82216c1_seen')) {
         return 'invalid';
     }
     // libphonenumber's maybeStripNationalPrefixAndCarrierCode.
-    function itgrix_gen_e82216c1_phone_strip_prefix($number, $meta) {
+    function itgrix_gen_8e992cb9_phone_strip_prefix($number, $meta) {
         if ($number === '' || $meta['npp'] === null) {
             return $number;
         }
         if (!preg_match($meta['npp'], $number, $m)) {
             return $number;
         }
-        $viable = itgrix_gen_e82216c1_full_match($meta['general'], $number);
+        $viable = itgrix_gen_8e992cb9_full_match($meta['general'], $number);
         $groups = count($m) - 1;
         if ($meta['npt'] === null || $groups < 1 || !isset($m[$groups]) || $m[$groups] === '') {
             $rest = (string) substr($number, strlen($m[0]));
-            if ($viable && !itgrix_gen_e82216c1_full_match($meta['general'], $rest)) {
+            if ($viable && !itgrix_gen_8e992cb9_full_match($meta['general'], $rest)) {
                 return $number;
             }
             return $rest;
         }
-        $transformed = itgrix_gen_e82216c1_preg_replace($meta['npp'], $meta['npt'], $number);
-        if ($viable && !itgrix_gen_e82216c1_full_match($meta['general'], $transformed)) {
+        $transformed = itgrix_gen_8e992cb9_preg_replace($meta['npp'], $meta['npt'], $number);
+        if ($viable && !itgrix_gen_8e992cb9_full_match($meta['general'], $transformed)) {
             return $number;
         }
         return $transformed;
     }
     // Is the text UTF-8 as json_encode takes it (also where PHP 5.2's PCRE lets bad forms through)?
-    function itgrix_gen_e82216c1_utf8_valid($text) {
+    function itgrix_gen_8e992cb9_utf8_valid($text) {
         return preg_match('//u', $text) === 1
             && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text);
     }
     // Bytes that are not UTF-8 replaced (U+FFFD, or %XX with $percent), in linear time.
-    function itgrix_gen_e82216c1_utf8_mend($text, $percent) {
-        if (itgrix_gen_e82216c1_utf8_valid($text)) {
+    function itgrix_gen_8e992cb9_utf8_mend($text, $percent) {
+        if (itgrix_gen_8e992cb9_utf8_valid($text)) {
             return $text;
         }
         $out = '';
@@ -241,7 +241,7 @@ if (!function_exists('itgrix_gen_e82216c1_seen')) {
                 $end--;
             }
             $piece = substr($text, $at, $end - $at);
-            if (itgrix_gen_e82216c1_utf8_valid($piece)) {
+            if (itgrix_gen_8e992cb9_utf8_valid($piece)) {
                 $out .= $piece;
                 continue;
             }
@@ -258,42 +258,25 @@ if (!function_exists('itgrix_gen_e82216c1_seen')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_e82216c1_reply($data) {
+    function itgrix_gen_8e992cb9_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-    // Appends the texts at a path of keys to $found: pick
-    function itgrix_gen_e82216c1_collect($value, $keys, $pick = null) {
+    function itgrix_gen_8e992cb9_is_ivr($params, $name = null) {
         $found = array();
-        foreach (explode('.', $keys) as $key) {
-            if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
-                return $found;
-            }
-            $value = $value[$key];
-        }
-        foreach (is_array($value) && $pick !== null ? $pick : array(null) as $field) {
-            $one = $field === null ? $value : (isset($value[$field]) ? $value[$field] : null);
-            if (is_bool($one)) {
-                $one = $one ? 'true' : 'false';
-            } elseif (is_float($one) && $one == floor($one) && abs($one) < 1.0e15) {
-                $one = sprintf('%.0f', $one);
-            }
-            if (is_scalar($one) && $one !== '') {
-                $found[] = (string) $one;
-                break; // the first field with a value (a value that is no object: its only one)
-            }
-        }
-        return $found;
+        itgrix_gen_8e992cb9_collect($found, $params, 'call_full.is_ivr');
+        return $name === null || $found ? $found : itgrix_gen_8e992cb9_seen(
+            $params, $name, 'is_ivr', null, array(), 'call_full.is_ivr');
     }
     // phones.client: the client's number as process_client_phone.php answers it
-    function itgrix_gen_e82216c1_client_number($phone) {
+    function itgrix_gen_8e992cb9_client_number($phone) {
         if (!is_string($phone)) {
             return $phone;
         }
         // phones.client.rewrite[0]: "^\\+?810(\\d+)$" -> "+$1"
-        $phone = itgrix_gen_e82216c1_preg_replace('~^\\+?810(\\d+)$~u', '+$1', $phone);
+        $phone = itgrix_gen_8e992cb9_preg_replace('~^\\+?810(\\d+)$~u', '+$1', $phone);
         // phones.client: format e164, region RU
-        $phone = itgrix_gen_e82216c1_phone_e164($phone, array(
+        $phone = itgrix_gen_8e992cb9_phone_e164($phone, array(
             'cc' => '7', 'idd' => '~^(?:810)~u', 'npp' => '~^(?:8)~u', 'npt' => null,
             'general' => '~^(?:8\\d{13}|[347-9]\\d{9})$~u', 'lengths' => array(10, 14), 'local' => array(7),
             'internal' => 9, 'formats' => array(), 'strict' => true, 'intl' => null,
@@ -310,24 +293,43 @@ if (!function_exists('itgrix_gen_e82216c1_seen')) {
         ), true);
         return $phone;
     }
-    function itgrix_gen_e82216c1_client_phone($params) {
-        list($call) = itgrix_gen_e82216c1_direction($params) + array(''); // the call's direction ('': none)
+    // Appends the texts at a path of keys to $found: pick
+    function itgrix_gen_8e992cb9_collect(&$found, $value, $keys, $pick = null) {
+        foreach (explode('.', $keys) as $key) {
+            if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
+                return;
+            }
+            $value = $value[$key];
+        }
+        foreach (is_array($value) && $pick !== null ? $pick : array(null) as $field) {
+            $one = $field === null ? $value : (isset($value[$field]) ? $value[$field] : null);
+            if (is_bool($one)) {
+                $one = $one ? 'true' : 'false';
+            } elseif (is_float($one) && $one == floor($one) && abs($one) < 1.0e15) {
+                $one = sprintf('%.0f', $one);
+            }
+            if (is_scalar($one) && $one !== '') {
+                $found[] = (string) $one;
+                break; // the first field with a value (a value that is no object: its only one)
+            }
+        }
+    }
+    function itgrix_gen_8e992cb9_client_phone($params) {
+        $found = array();
+        $call = itgrix_gen_8e992cb9_direction($params);
+        $call = $call ? $call[0] : ''; // the call's direction ('': none)
         $pick1 = array('number', 'phone', 'num', 'extension', 'exten');
-        $on_incoming = $call === 'incoming' ? $params : null; // other calls: nothing
-        $on_outgoing = $call === 'outgoing' ? $params : null; // other calls: nothing
-        return array_merge(
-            itgrix_gen_e82216c1_collect($params, 'PHONE_NUMBER'),
-            itgrix_gen_e82216c1_collect($on_incoming, 'call_full.channel.from', $pick1),
-            itgrix_gen_e82216c1_collect($on_outgoing, 'call_full.channel.to', $pick1)
-        );
+        $on_incoming = $call === 'incoming' ? $params : null;
+        $on_outgoing = $call === 'outgoing' ? $params : null;
+        itgrix_gen_8e992cb9_collect($found, $params, 'PHONE_NUMBER');
+        itgrix_gen_8e992cb9_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
+        itgrix_gen_8e992cb9_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
+        return $found;
     }
-    function itgrix_gen_e82216c1_direction($params) {
-        return itgrix_gen_e82216c1_collect($params, 'call_full.channel.type');
-    }
-    function itgrix_gen_e82216c1_is_ivr($params, $name = null) {
-        $found = itgrix_gen_e82216c1_collect($params, 'call_full.is_ivr');
-        return $name === null || $found ? $found : itgrix_gen_e82216c1_seen(
-            $params, $name, 'is_ivr', null, array(), 'call_full.is_ivr');
+    function itgrix_gen_8e992cb9_direction($params) {
+        $found = array();
+        itgrix_gen_8e992cb9_collect($found, $params, 'call_full.channel.type');
+        return $found;
     }
 }
 if (!function_exists('itgrix_gen_b0cd465a_log')) {
@@ -338,4 +340,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_e82216c1_answer('itgrix_gen_customize_activity_50d858e0', isset($params) ? $params : null);
+return itgrix_gen_8e992cb9_answer('itgrix_gen_customize_activity_50d858e0', isset($params) ? $params : null);

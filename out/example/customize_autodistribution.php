@@ -7,14 +7,14 @@
 if (!function_exists('itgrix_gen_customize_autodistribution_50d858e0')) {
     function itgrix_gen_customize_autodistribution_50d858e0($params) {
         $name = 'customize_autodistribution:example';
-        $data = itgrix_gen_7d0f32d2_pick($params, array('number', 'name'));
-        $fallback = itgrix_gen_7d0f32d2_reply($data);
+        $data = itgrix_gen_a3651159_pick($params, array('number', 'name'));
+        $fallback = itgrix_gen_a3651159_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // autodistribution.callerid_name: "{entity.name}"
-            $filled = array(itgrix_gen_7d0f32d2_text(itgrix_gen_7d0f32d2_entity_name($params)));
+            $filled = array(itgrix_gen_a3651159_text(itgrix_gen_a3651159_entity_name($params)));
             if (implode('', $filled) !== '') {
                 $callerid = $filled[0];
                 if (trim($callerid) !== '') {
@@ -24,9 +24,9 @@ if (!function_exists('itgrix_gen_customize_autodistribution_50d858e0')) {
             // Asterisk keeps 20 characters of a CallerID name; control characters, line breaks and
             // double quotes would break the CallerID string itself.
             if (isset($data['name']) && is_string($data['name'])) {
-                $data['name'] = itgrix_gen_7d0f32d2_utf8_cut(preg_replace('/[\x00-\x1F\x7F"]/', '', $data['name']), 20);
+                $data['name'] = itgrix_gen_a3651159_utf8_cut(preg_replace('/[\x00-\x1F\x7F"]/', '', $data['name']), 20);
             }
-            return itgrix_gen_7d0f32d2_reply($data);
+            return itgrix_gen_a3651159_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -35,13 +35,13 @@ if (!function_exists('itgrix_gen_customize_autodistribution_50d858e0')) {
     }
 }
 
-if (!function_exists('itgrix_gen_7d0f32d2_text')) {
+if (!function_exists('itgrix_gen_a3651159_text')) {
     // A placeholder's text: the first value found, or "".
-    function itgrix_gen_7d0f32d2_text($values) {
+    function itgrix_gen_a3651159_text($values) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_7d0f32d2_answer($entry, $params) {
+    function itgrix_gen_a3651159_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -51,7 +51,7 @@ if (!function_exists('itgrix_gen_7d0f32d2_text')) {
         return $reply;
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_7d0f32d2_pick($input, $keys) {
+    function itgrix_gen_a3651159_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -62,7 +62,7 @@ if (!function_exists('itgrix_gen_7d0f32d2_text')) {
     }
     // Count UTF-8 characters and cut to $limit without mbstring; bytes that are not valid UTF-8 count
     // one character each, and a cut never splits a character.
-    function itgrix_gen_7d0f32d2_utf8_cut($text, $limit) {
+    function itgrix_gen_a3651159_utf8_cut($text, $limit) {
         $length = strlen($text);
         $chars = 0;
         $i = 0;
@@ -94,22 +94,15 @@ if (!function_exists('itgrix_gen_7d0f32d2_text')) {
         return $text;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_7d0f32d2_reply($data) {
+    function itgrix_gen_a3651159_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-    function itgrix_gen_7d0f32d2_entity_name($params) {
-        return array_merge(
-            itgrix_gen_7d0f32d2_collect($params, 'entity.name'),
-            itgrix_gen_7d0f32d2_collect($params, 'call_full.entity.name')
-        );
-    }
     // Appends the texts at a path of keys to $found: plain paths
-    function itgrix_gen_7d0f32d2_collect($value, $keys) {
-        $found = array();
+    function itgrix_gen_a3651159_collect(&$found, $value, $keys) {
         foreach (explode('.', $keys) as $key) {
             if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
-                return $found;
+                return;
             }
             $value = $value[$key];
         }
@@ -122,6 +115,11 @@ if (!function_exists('itgrix_gen_7d0f32d2_text')) {
         if (is_scalar($one) && $one !== '') {
             $found[] = (string) $one;
         }
+    }
+    function itgrix_gen_a3651159_entity_name($params) {
+        $found = array();
+        itgrix_gen_a3651159_collect($found, $params, 'entity.name');
+        itgrix_gen_a3651159_collect($found, $params, 'call_full.entity.name');
         return $found;
     }
 }
@@ -133,4 +131,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_7d0f32d2_answer('itgrix_gen_customize_autodistribution_50d858e0', isset($params) ? $params : null);
+return itgrix_gen_a3651159_answer('itgrix_gen_customize_autodistribution_50d858e0', isset($params) ? $params : null);

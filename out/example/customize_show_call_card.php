@@ -7,17 +7,17 @@
 if (!function_exists('itgrix_gen_customize_show_call_card_50d858e0')) {
     function itgrix_gen_customize_show_call_card_50d858e0($params) {
         $name = 'customize_show_call_card:example';
-        $data = itgrix_gen_08d0c8e8_pick($params, array('CALL_ID', 'USER_ID'));
-        $fallback = itgrix_gen_08d0c8e8_reply($data);
+        $data = itgrix_gen_6c84e0e6_pick($params, array('CALL_ID', 'USER_ID'));
+        $fallback = itgrix_gen_6c84e0e6_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // call_card.show_on: "conversation_accepted"; other stages cancel the card request
-            if (!array_intersect(itgrix_gen_08d0c8e8_stage($params), array('conversation_accepted'))) {
-                return itgrix_gen_08d0c8e8_reply(array());
+            if (!array_intersect(itgrix_gen_6c84e0e6_stage($params), array('conversation_accepted'))) {
+                return itgrix_gen_6c84e0e6_reply(array());
             }
-            return itgrix_gen_08d0c8e8_reply($data);
+            return itgrix_gen_6c84e0e6_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -26,9 +26,9 @@ if (!function_exists('itgrix_gen_customize_show_call_card_50d858e0')) {
     }
 }
 
-if (!function_exists('itgrix_gen_08d0c8e8_pick')) {
+if (!function_exists('itgrix_gen_6c84e0e6_pick')) {
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_08d0c8e8_pick($input, $keys) {
+    function itgrix_gen_6c84e0e6_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -38,19 +38,15 @@ if (!function_exists('itgrix_gen_08d0c8e8_pick')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_08d0c8e8_reply($data) {
+    function itgrix_gen_6c84e0e6_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-    function itgrix_gen_08d0c8e8_stage($params) {
-        return itgrix_gen_08d0c8e8_collect($params, 'call_stage');
-    }
     // Appends the texts at a path of keys to $found: plain paths
-    function itgrix_gen_08d0c8e8_collect($value, $keys) {
-        $found = array();
+    function itgrix_gen_6c84e0e6_collect(&$found, $value, $keys) {
         foreach (explode('.', $keys) as $key) {
             if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
-                return $found;
+                return;
             }
             $value = $value[$key];
         }
@@ -63,6 +59,10 @@ if (!function_exists('itgrix_gen_08d0c8e8_pick')) {
         if (is_scalar($one) && $one !== '') {
             $found[] = (string) $one;
         }
+    }
+    function itgrix_gen_6c84e0e6_stage($params) {
+        $found = array();
+        itgrix_gen_6c84e0e6_collect($found, $params, 'call_stage');
         return $found;
     }
 }

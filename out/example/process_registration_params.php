@@ -7,7 +7,7 @@
 if (!function_exists('itgrix_gen_process_registration_params_50d858e0')) {
     function itgrix_gen_process_registration_params_50d858e0($params) {
         $name = 'process_registration_params:example';
-        $data = itgrix_gen_77a771d7_pick(
+        $data = itgrix_gen_d34f691f_pick(
             $params,
             array(
                 'CALL_START_DATE',
@@ -20,7 +20,7 @@ if (!function_exists('itgrix_gen_process_registration_params_50d858e0')) {
                 'USER_ID'
             )
         );
-        $fallback = itgrix_gen_77a771d7_reply($data);
+        $fallback = itgrix_gen_d34f691f_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
@@ -28,21 +28,21 @@ if (!function_exists('itgrix_gen_process_registration_params_50d858e0')) {
             // registration_params.set
             $data['CRM_SOURCE'] = 'CALL';
             // registration_params.rules[0]: trunk is "sip-moscow"
-            if (array_intersect(itgrix_gen_77a771d7_trunk($params, $name), array('sip-moscow'))) {
+            if (array_intersect(itgrix_gen_d34f691f_trunk($params, $name), array('sip-moscow'))) {
                 $data['CRM_CREATE'] = 0;
                 $data['LINE_NUMBER'] = '74951234567';
             }
             // registration_params.rules[1]: direction is "incoming" and start time is "19:00-09:00" ("Europe/Moscow")
-            if (array_intersect(itgrix_gen_77a771d7_direction_2($params, $name), array('incoming'))
-                && itgrix_gen_77a771d7_in_hours(
+            if (array_intersect(itgrix_gen_d34f691f_direction($params, $name), array('incoming'))
+                && itgrix_gen_d34f691f_in_hours(
                     array('19:00-09:00'),
                     array(),
-                    itgrix_gen_77a771d7_zone(),
-                    itgrix_gen_77a771d7_started(itgrix_gen_77a771d7_start_time($params), itgrix_gen_77a771d7_zone())
+                    itgrix_gen_d34f691f_zone(),
+                    itgrix_gen_d34f691f_started(itgrix_gen_d34f691f_start_time($params), itgrix_gen_d34f691f_zone())
                 )) {
                 $data['CRM_SOURCE'] = 'AFTER_HOURS';
             }
-            return itgrix_gen_77a771d7_reply($data);
+            return itgrix_gen_d34f691f_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -51,9 +51,9 @@ if (!function_exists('itgrix_gen_process_registration_params_50d858e0')) {
     }
 }
 
-if (!function_exists('itgrix_gen_77a771d7_seen')) {
+if (!function_exists('itgrix_gen_d34f691f_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_77a771d7_seen($params, $name, $key, $expected, $kinds, $tried) {
+    function itgrix_gen_d34f691f_seen($params, $name, $key, $expected, $kinds, $tried) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -66,7 +66,7 @@ if (!function_exists('itgrix_gen_77a771d7_seen')) {
         return array();
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_77a771d7_answer($entry, $params) {
+    function itgrix_gen_d34f691f_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -76,7 +76,7 @@ if (!function_exists('itgrix_gen_77a771d7_seen')) {
         return $reply;
     }
     // A call past the range of data written into the file at generation: said once per process.
-    function itgrix_gen_77a771d7_past_range($what, $last) {
+    function itgrix_gen_d34f691f_past_range($what, $last) {
         static $said = array();
         if (!isset($said[$what])) {
             $said[$what] = true;
@@ -85,15 +85,15 @@ if (!function_exists('itgrix_gen_77a771d7_seen')) {
         }
     }
     // Weekday, minute of the day, date and local timestamp at $at from the zone's offsets in the file.
-    function itgrix_gen_77a771d7_local_time($at, $zone) {
-        $local = $at + itgrix_gen_77a771d7_zone_offset($at, $zone);
+    function itgrix_gen_d34f691f_local_time($at, $zone) {
+        $local = $at + itgrix_gen_d34f691f_zone_offset($at, $zone);
         return array((int) gmdate('N', $local), (int) gmdate('G', $local) * 60 + (int) gmdate('i', $local),
             gmdate('Y-m-d', $local), $local);
     }
     // The zone's UTC offset at $at (past the data written into the file: the last, said once).
-    function itgrix_gen_77a771d7_zone_offset($at, $zone) {
+    function itgrix_gen_d34f691f_zone_offset($at, $zone) {
         if (isset($zone[3]) && $at >= $zone[3]) {
-            itgrix_gen_77a771d7_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
+            itgrix_gen_d34f691f_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
         }
         $offset = $zone[0];
         foreach ($zone[1] as $i => $change) {
@@ -105,7 +105,7 @@ if (!function_exists('itgrix_gen_77a771d7_seen')) {
         return $offset;
     }
     // A date-time of the call data as a Unix time, read in the spec's zone unless it names its own.
-    function itgrix_gen_77a771d7_moment($value, $zone) {
+    function itgrix_gen_d34f691f_moment($value, $zone) {
         $text = is_string($value) || is_int($value) ? trim((string) $value) : '';
         if (preg_match('/^[0-9]{9,11}$/', $text)) {
             return (int) $text;
@@ -122,12 +122,12 @@ if (!function_exists('itgrix_gen_77a771d7_seen')) {
             return $m[7] === 'Z' ? $wall : $wall - $sign * ((int) substr($digits, 0, 2) * 3600 + (int) substr($digits, 2, 2) * 60);
         }
         // Local wall time to a moment: the offset in force then (asked twice, for a change in between).
-        return $wall - itgrix_gen_77a771d7_zone_offset($wall - itgrix_gen_77a771d7_zone_offset($wall, $zone), $zone);
+        return $wall - itgrix_gen_d34f691f_zone_offset($wall - itgrix_gen_d34f691f_zone_offset($wall, $zone), $zone);
     }
     // The moment the call started (CALL_START_DATE, the channel's start_time), else now.
-    function itgrix_gen_77a771d7_started($values, $zone) {
+    function itgrix_gen_d34f691f_started($values, $zone) {
         foreach (is_array($values) ? $values : array() as $value) {
-            $at = itgrix_gen_77a771d7_moment($value, $zone);
+            $at = itgrix_gen_d34f691f_moment($value, $zone);
             if ($at !== null) {
                 return $at;
             }
@@ -135,11 +135,11 @@ if (!function_exists('itgrix_gen_77a771d7_seen')) {
         return itgrix_gen_ca70e8fe_now();
     }
     // Is $at inside one of the windows on one of the days (a window past midnight: its start's day)?
-    function itgrix_gen_77a771d7_in_hours($windows, $days, $zone, $at) {
-        $local = itgrix_gen_77a771d7_local_time($at, $zone);
+    function itgrix_gen_d34f691f_in_hours($windows, $days, $zone, $at) {
+        $local = itgrix_gen_d34f691f_local_time($at, $zone);
         $names = array(1 => 'mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun');
         foreach ($windows as $text) {
-            $window = itgrix_gen_77a771d7_window($text);
+            $window = itgrix_gen_d34f691f_window($text);
             $crosses = $window[1] <= $window[0];
             if ($local[1] >= $window[0] && ($crosses || $local[1] < $window[1])) {
                 $day = $local[0];
@@ -155,12 +155,12 @@ if (!function_exists('itgrix_gen_77a771d7_seen')) {
         return false;
     }
     // A window as the spec writes it ("19:00-09:00", always two digits) in minutes of the day.
-    function itgrix_gen_77a771d7_window($text) {
+    function itgrix_gen_d34f691f_window($text) {
         return array((int) substr($text, 0, 2) * 60 + (int) substr($text, 3, 2),
             (int) substr($text, 6, 2) * 60 + (int) substr($text, 9, 2));
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_77a771d7_pick($input, $keys) {
+    function itgrix_gen_d34f691f_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -170,39 +170,44 @@ if (!function_exists('itgrix_gen_77a771d7_seen')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_77a771d7_reply($data) {
+    function itgrix_gen_d34f691f_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-    function itgrix_gen_77a771d7_direction($params) {
-        return array_merge(
-            itgrix_gen_77a771d7_collect($params, 'call_full.channel.type'),
-            itgrix_gen_77a771d7_collect($params, 'TYPE', null, false, array('1' => 'outgoing', '2' => 'incoming'))
-        );
-    }
     // "Europe/Moscow": UTC offsets from the tz database, 2020-2040
-    function itgrix_gen_77a771d7_zone() {
+    function itgrix_gen_d34f691f_zone() {
         return array(10800, array(), array(), 2240611200);
     }
-    function itgrix_gen_77a771d7_start_time($params) {
-        return array_merge(
-            itgrix_gen_77a771d7_collect($params, 'CALL_START_DATE'),
-            itgrix_gen_77a771d7_collect($params, 'call_full.channel.start_time')
-        );
-    }
-    function itgrix_gen_77a771d7_trunk($params, $name = null) {
+    function itgrix_gen_d34f691f_trunk($params, $name = null) {
+        $found = array();
         $pick1 = array('number', 'name', 'id');
-        $found = array_merge(
-            itgrix_gen_77a771d7_collect($params, 'call_full.channel.trunk', $pick1, true),
-            itgrix_gen_77a771d7_collect($params, 'call_full.conversations.*.channel.trunk', $pick1, true)
-        );
-        return $name === null || $found ? $found : itgrix_gen_77a771d7_seen(
-            $params, $name, 'trunk', array('incoming', 'outgoing'), itgrix_gen_77a771d7_direction($params),
+        itgrix_gen_d34f691f_collect($found, $params, 'call_full.channel.trunk', $pick1, true);
+        itgrix_gen_d34f691f_collect($found, $params, 'call_full.conversations.*.channel.trunk', $pick1, true);
+        return $name === null || $found ? $found : itgrix_gen_d34f691f_seen(
+            $params, $name, 'trunk', array('incoming', 'outgoing'), itgrix_gen_d34f691f_direction_2($params),
             'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id');
     }
-    // Appends the texts at a path of keys to $found: star, pick, every, map
-    function itgrix_gen_77a771d7_collect($value, $keys, $pick = null, $every = false, $map = null) {
+    function itgrix_gen_d34f691f_direction($params, $name = null) {
         $found = array();
+        itgrix_gen_d34f691f_collect($found, $params, 'call_full.channel.type');
+        itgrix_gen_d34f691f_collect($found, $params, 'TYPE', null, false, array('1' => 'outgoing', '2' => 'incoming'));
+        return $name === null || $found ? $found : itgrix_gen_d34f691f_seen(
+            $params, $name, 'direction', null, array(), 'call_full.channel.type, TYPE');
+    }
+    function itgrix_gen_d34f691f_start_time($params) {
+        $found = array();
+        itgrix_gen_d34f691f_collect($found, $params, 'CALL_START_DATE');
+        itgrix_gen_d34f691f_collect($found, $params, 'call_full.channel.start_time');
+        return $found;
+    }
+    function itgrix_gen_d34f691f_direction_2($params) {
+        $found = array();
+        itgrix_gen_d34f691f_collect($found, $params, 'call_full.channel.type');
+        itgrix_gen_d34f691f_collect($found, $params, 'TYPE', null, false, array('1' => 'outgoing', '2' => 'incoming'));
+        return $found;
+    }
+    // Appends the texts at a path of keys to $found: star, pick, every, map
+    function itgrix_gen_d34f691f_collect(&$found, $value, $keys, $pick = null, $every = false, $map = null) {
         $keys = is_array($keys) ? $keys : explode('.', $keys);
         foreach ($keys as $at => $key) {
             if ($key === '*' && is_array($value)) {
@@ -215,17 +220,15 @@ if (!function_exists('itgrix_gen_77a771d7_seen')) {
                 }
                 $keys = array_slice($keys, $at + 1);
                 foreach ($value as $member) {
-                    foreach (itgrix_gen_77a771d7_collect($member, $keys, $pick, $every, $map) as $text) {
-                        $found[] = $text;
-                    }
+                    itgrix_gen_d34f691f_collect($found, $member, $keys, $pick, $every, $map);
                 }
                 if ($paused) {
                     gc_enable();
                 }
-                return $found;
+                return;
             }
             if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
-                return $found;
+                return;
             }
             $value = $value[$key];
         }
@@ -243,15 +246,6 @@ if (!function_exists('itgrix_gen_77a771d7_seen')) {
                 }
             }
         }
-        return $found;
-    }
-    function itgrix_gen_77a771d7_direction_2($params, $name = null) {
-        $found = array_merge(
-            itgrix_gen_77a771d7_collect($params, 'call_full.channel.type'),
-            itgrix_gen_77a771d7_collect($params, 'TYPE', null, false, array('1' => 'outgoing', '2' => 'incoming'))
-        );
-        return $name === null || $found ? $found : itgrix_gen_77a771d7_seen(
-            $params, $name, 'direction', null, array(), 'call_full.channel.type, TYPE');
     }
 }
 if (!function_exists('itgrix_gen_ca70e8fe_now')) {
@@ -268,4 +262,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_77a771d7_answer('itgrix_gen_process_registration_params_50d858e0', isset($params) ? $params : null);
+return itgrix_gen_d34f691f_answer('itgrix_gen_process_registration_params_50d858e0', isset($params) ? $params : null);

@@ -13,17 +13,17 @@ if (!function_exists('itgrix_gen_need_registration_faab3e0c')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // registration.rules[0]: trunk is "notdienst" -> register
-            if (array_intersect(itgrix_gen_45dd23a6_trunk($params, $name), array('notdienst'))) {
+            if (array_intersect(itgrix_gen_6cda3f3a_trunk($params, $name), array('notdienst'))) {
                 return array('state' => 'success', 'data' => array('result' => true));
             }
             // registration.rules[1]: direction is "incoming" and not (start time is in the schedule "buero"
             //    ("Europe/Berlin")) -> skip
-            if (array_intersect(itgrix_gen_45dd23a6_direction_2($params, $name), array('incoming'))
-                && !(itgrix_gen_45dd23a6_in_schedule(
-                    itgrix_gen_45dd23a6_schedule(),
-                    itgrix_gen_45dd23a6_calendar(),
-                    itgrix_gen_45dd23a6_zone(),
-                    itgrix_gen_45dd23a6_started(itgrix_gen_45dd23a6_start_time($params), itgrix_gen_45dd23a6_zone())
+            if (array_intersect(itgrix_gen_6cda3f3a_direction_2($params, $name), array('incoming'))
+                && !(itgrix_gen_6cda3f3a_in_schedule(
+                    itgrix_gen_6cda3f3a_schedule(),
+                    itgrix_gen_6cda3f3a_calendar(),
+                    itgrix_gen_6cda3f3a_zone(),
+                    itgrix_gen_6cda3f3a_started(itgrix_gen_6cda3f3a_start_time($params), itgrix_gen_6cda3f3a_zone())
                 ))) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
@@ -37,9 +37,9 @@ if (!function_exists('itgrix_gen_need_registration_faab3e0c')) {
     }
 }
 
-if (!function_exists('itgrix_gen_45dd23a6_seen')) {
+if (!function_exists('itgrix_gen_6cda3f3a_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_45dd23a6_seen($params, $name, $key, $expected, $kinds, $tried) {
+    function itgrix_gen_6cda3f3a_seen($params, $name, $key, $expected, $kinds, $tried) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -52,7 +52,7 @@ if (!function_exists('itgrix_gen_45dd23a6_seen')) {
         return array();
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_45dd23a6_answer($entry, $params) {
+    function itgrix_gen_6cda3f3a_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -62,7 +62,7 @@ if (!function_exists('itgrix_gen_45dd23a6_seen')) {
         return $reply;
     }
     // A call past the range of data written into the file at generation: said once per process.
-    function itgrix_gen_45dd23a6_past_range($what, $last) {
+    function itgrix_gen_6cda3f3a_past_range($what, $last) {
         static $said = array();
         if (!isset($said[$what])) {
             $said[$what] = true;
@@ -71,15 +71,15 @@ if (!function_exists('itgrix_gen_45dd23a6_seen')) {
         }
     }
     // Weekday, minute of the day, date and local timestamp at $at from the zone's offsets in the file.
-    function itgrix_gen_45dd23a6_local_time($at, $zone) {
-        $local = $at + itgrix_gen_45dd23a6_zone_offset($at, $zone);
+    function itgrix_gen_6cda3f3a_local_time($at, $zone) {
+        $local = $at + itgrix_gen_6cda3f3a_zone_offset($at, $zone);
         return array((int) gmdate('N', $local), (int) gmdate('G', $local) * 60 + (int) gmdate('i', $local),
             gmdate('Y-m-d', $local), $local);
     }
     // The zone's UTC offset at $at (past the data written into the file: the last, said once).
-    function itgrix_gen_45dd23a6_zone_offset($at, $zone) {
+    function itgrix_gen_6cda3f3a_zone_offset($at, $zone) {
         if (isset($zone[3]) && $at >= $zone[3]) {
-            itgrix_gen_45dd23a6_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
+            itgrix_gen_6cda3f3a_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
         }
         $offset = $zone[0];
         foreach ($zone[1] as $i => $change) {
@@ -91,7 +91,7 @@ if (!function_exists('itgrix_gen_45dd23a6_seen')) {
         return $offset;
     }
     // A date-time of the call data as a Unix time, read in the spec's zone unless it names its own.
-    function itgrix_gen_45dd23a6_moment($value, $zone) {
+    function itgrix_gen_6cda3f3a_moment($value, $zone) {
         $text = is_string($value) || is_int($value) ? trim((string) $value) : '';
         if (preg_match('/^[0-9]{9,11}$/', $text)) {
             return (int) $text;
@@ -108,12 +108,12 @@ if (!function_exists('itgrix_gen_45dd23a6_seen')) {
             return $m[7] === 'Z' ? $wall : $wall - $sign * ((int) substr($digits, 0, 2) * 3600 + (int) substr($digits, 2, 2) * 60);
         }
         // Local wall time to a moment: the offset in force then (asked twice, for a change in between).
-        return $wall - itgrix_gen_45dd23a6_zone_offset($wall - itgrix_gen_45dd23a6_zone_offset($wall, $zone), $zone);
+        return $wall - itgrix_gen_6cda3f3a_zone_offset($wall - itgrix_gen_6cda3f3a_zone_offset($wall, $zone), $zone);
     }
     // The moment the call started (CALL_START_DATE, the channel's start_time), else now.
-    function itgrix_gen_45dd23a6_started($values, $zone) {
+    function itgrix_gen_6cda3f3a_started($values, $zone) {
         foreach (is_array($values) ? $values : array() as $value) {
-            $at = itgrix_gen_45dd23a6_moment($value, $zone);
+            $at = itgrix_gen_6cda3f3a_moment($value, $zone);
             if ($at !== null) {
                 return $at;
             }
@@ -121,7 +121,7 @@ if (!function_exists('itgrix_gen_45dd23a6_seen')) {
         return itgrix_gen_ca70e8fe_now();
     }
     // A window as the spec writes it ("19:00-09:00", always two digits) in minutes of the day.
-    function itgrix_gen_45dd23a6_window($text) {
+    function itgrix_gen_6cda3f3a_window($text) {
         return array((int) substr($text, 0, 2) * 60 + (int) substr($text, 3, 2),
             (int) substr($text, 6, 2) * 60 + (int) substr($text, 9, 2));
     }
@@ -129,10 +129,10 @@ if (!function_exists('itgrix_gen_45dd23a6_seen')) {
     // calendar ('off': days off, 'work': days worked although off, with Monday's hours; "Y-m-d" dates,
     // "m-d" days of every year)?  A window that crosses midnight belongs to the day it starts, so the
     // early hours also look at yesterday's windows.
-    function itgrix_gen_45dd23a6_in_schedule($days, $calendar, $zone, $at) {
-        $now = itgrix_gen_45dd23a6_local_time($at, $zone);
+    function itgrix_gen_6cda3f3a_in_schedule($days, $calendar, $zone, $at) {
+        $now = itgrix_gen_6cda3f3a_local_time($at, $zone);
         if (isset($calendar['years']) && (int) substr($now[2], 0, 4) > $calendar['years'][1]) {
-            itgrix_gen_45dd23a6_past_range('public holidays', $calendar['years'][1]);
+            itgrix_gen_6cda3f3a_past_range('public holidays', $calendar['years'][1]);
         }
         for ($back = 0; $back < 2; $back++) {
             $date = gmdate('Y-m-d', $now[3] - $back * 86400); // today, then yesterday (local calendar)
@@ -140,7 +140,7 @@ if (!function_exists('itgrix_gen_45dd23a6_seen')) {
             $day = array_intersect($dates, $calendar['work']) ? 'mon'
                 : (array_intersect($dates, $calendar['off']) ? '' : strtolower(gmdate('D', $now[3] - $back * 86400)));
             foreach (isset($days[$day]) ? $days[$day] : array() as $text) {
-                $window = itgrix_gen_45dd23a6_window($text);
+                $window = itgrix_gen_6cda3f3a_window($text);
                 $crosses = $window[1] <= $window[0];
                 if ($back === 0 ? $now[1] >= $window[0] && ($crosses || $now[1] < $window[1])
                     : $crosses && $now[1] < $window[1]) {
@@ -151,7 +151,7 @@ if (!function_exists('itgrix_gen_45dd23a6_seen')) {
         return false;
     }
     // "Europe/Berlin": UTC offsets from the tz database, 2020-2040
-    function itgrix_gen_45dd23a6_zone() {
+    function itgrix_gen_6cda3f3a_zone() {
         return array(
             3600,
             array(
@@ -170,63 +170,13 @@ if (!function_exists('itgrix_gen_45dd23a6_seen')) {
             2240611200,
         );
     }
-    function itgrix_gen_45dd23a6_trunk($params, $name = null) {
-        $pick1 = array('number', 'name', 'id');
-        $found = array_merge(
-            itgrix_gen_45dd23a6_collect($params, 'call_full.channel.trunk', $pick1, true),
-            itgrix_gen_45dd23a6_collect($params, 'call_full.conversations.*.channel.trunk', $pick1, true)
-        );
-        return $name === null || $found ? $found : itgrix_gen_45dd23a6_seen(
-            $params, $name, 'trunk', array('incoming', 'outgoing'), itgrix_gen_45dd23a6_direction($params),
-            'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id');
-    }
-    // Appends the texts at a path of keys to $found: star, pick, every
-    function itgrix_gen_45dd23a6_collect($value, $keys, $pick = null, $every = false) {
+    function itgrix_gen_6cda3f3a_direction($params) {
         $found = array();
-        $keys = is_array($keys) ? $keys : explode('.', $keys);
-        foreach ($keys as $at => $key) {
-            if ($key === '*' && is_array($value)) {
-                // Each member's texts appended one by one (array_merge was quadratic: 20,000 conversations
-                // took 11.7 s).  The cycle collector would walk them all every 10,000 (superlinear); no
-                // cycles here: paused, and switched on again before returning (the process may run on).
-                $paused = count($value) > 1000 && function_exists('gc_enabled') && gc_enabled();
-                if ($paused) {
-                    gc_disable();
-                }
-                $keys = array_slice($keys, $at + 1);
-                foreach ($value as $member) {
-                    foreach (itgrix_gen_45dd23a6_collect($member, $keys, $pick, $every) as $text) {
-                        $found[] = $text;
-                    }
-                }
-                if ($paused) {
-                    gc_enable();
-                }
-                return $found;
-            }
-            if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
-                return $found;
-            }
-            $value = $value[$key];
-        }
-        foreach (is_array($value) && $pick !== null ? $pick : array(null) as $field) {
-            $one = $field === null ? $value : (isset($value[$field]) ? $value[$field] : null);
-            if (is_bool($one)) {
-                $one = $one ? 'true' : 'false';
-            } elseif (is_float($one) && $one == floor($one) && abs($one) < 1.0e15) {
-                $one = sprintf('%.0f', $one);
-            }
-            if (is_scalar($one) && $one !== '') {
-                $found[] = (string) $one;
-                if (!$every) { // the first field with a value (a value that is no object: its only one)
-                    break;
-                }
-            }
-        }
+        itgrix_gen_6cda3f3a_collect($found, $params, 'call_full.channel.type');
         return $found;
     }
     // the calendar: public holidays of "DE-BY", the spec's own days (2025-2032; m-d: every year)
-    function itgrix_gen_45dd23a6_calendar() {
+    function itgrix_gen_6cda3f3a_calendar() {
         return array(
             'off' => array(
                 '08-15', '12-24', '12-25', '12-26', '12-27', '12-28', '12-29', '12-30', '12-31', '2025-01-01',
@@ -251,16 +201,17 @@ if (!function_exists('itgrix_gen_45dd23a6_seen')) {
             'years' => array(2025, 2032),
         );
     }
-    function itgrix_gen_45dd23a6_direction($params) {
-        return itgrix_gen_45dd23a6_collect($params, 'call_full.channel.type');
-    }
-    function itgrix_gen_45dd23a6_direction_2($params, $name = null) {
-        $found = itgrix_gen_45dd23a6_collect($params, 'call_full.channel.type');
-        return $name === null || $found ? $found : itgrix_gen_45dd23a6_seen(
-            $params, $name, 'direction', null, array(), 'call_full.channel.type');
+    function itgrix_gen_6cda3f3a_trunk($params, $name = null) {
+        $found = array();
+        $pick1 = array('number', 'name', 'id');
+        itgrix_gen_6cda3f3a_collect($found, $params, 'call_full.channel.trunk', $pick1, true);
+        itgrix_gen_6cda3f3a_collect($found, $params, 'call_full.conversations.*.channel.trunk', $pick1, true);
+        return $name === null || $found ? $found : itgrix_gen_6cda3f3a_seen(
+            $params, $name, 'trunk', array('incoming', 'outgoing'), itgrix_gen_6cda3f3a_direction($params),
+            'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id');
     }
     // schedule "buero": the day => its windows
-    function itgrix_gen_45dd23a6_schedule() {
+    function itgrix_gen_6cda3f3a_schedule() {
         return array(
             'mon' => array('07:30-12:00', '13:00-18:00'),
             'tue' => array('07:30-12:00', '13:00-18:00'),
@@ -269,11 +220,58 @@ if (!function_exists('itgrix_gen_45dd23a6_seen')) {
             'fri' => array('07:30-13:00'),
         );
     }
-    function itgrix_gen_45dd23a6_start_time($params) {
-        return array_merge(
-            itgrix_gen_45dd23a6_collect($params, 'CALL_START_DATE'),
-            itgrix_gen_45dd23a6_collect($params, 'call_full.channel.start_time')
-        );
+    // Appends the texts at a path of keys to $found: star, pick, every
+    function itgrix_gen_6cda3f3a_collect(&$found, $value, $keys, $pick = null, $every = false) {
+        $keys = is_array($keys) ? $keys : explode('.', $keys);
+        foreach ($keys as $at => $key) {
+            if ($key === '*' && is_array($value)) {
+                // Each member's texts appended one by one (array_merge was quadratic: 20,000 conversations
+                // took 11.7 s).  The cycle collector would walk them all every 10,000 (superlinear); no
+                // cycles here: paused, and switched on again before returning (the process may run on).
+                $paused = count($value) > 1000 && function_exists('gc_enabled') && gc_enabled();
+                if ($paused) {
+                    gc_disable();
+                }
+                $keys = array_slice($keys, $at + 1);
+                foreach ($value as $member) {
+                    itgrix_gen_6cda3f3a_collect($found, $member, $keys, $pick, $every);
+                }
+                if ($paused) {
+                    gc_enable();
+                }
+                return;
+            }
+            if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
+                return;
+            }
+            $value = $value[$key];
+        }
+        foreach (is_array($value) && $pick !== null ? $pick : array(null) as $field) {
+            $one = $field === null ? $value : (isset($value[$field]) ? $value[$field] : null);
+            if (is_bool($one)) {
+                $one = $one ? 'true' : 'false';
+            } elseif (is_float($one) && $one == floor($one) && abs($one) < 1.0e15) {
+                $one = sprintf('%.0f', $one);
+            }
+            if (is_scalar($one) && $one !== '') {
+                $found[] = (string) $one;
+                if (!$every) { // the first field with a value (a value that is no object: its only one)
+                    break;
+                }
+            }
+        }
+    }
+    function itgrix_gen_6cda3f3a_start_time($params) {
+        $found = array();
+        itgrix_gen_6cda3f3a_collect($found, $params, 'CALL_START_DATE');
+        itgrix_gen_6cda3f3a_collect($found, $params, 'call_full.channel.start_time');
+        return $found;
+    }
+    function itgrix_gen_6cda3f3a_direction_2($params, $name = null) {
+        $found = array();
+        itgrix_gen_6cda3f3a_collect($found, $params, 'call_full.channel.type');
+        return $name === null || $found ? $found : itgrix_gen_6cda3f3a_seen(
+            $params, $name, 'direction', null, array(), 'call_full.channel.type');
     }
 }
 if (!function_exists('itgrix_gen_ca70e8fe_now')) {
@@ -290,4 +288,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_45dd23a6_answer('itgrix_gen_need_registration_faab3e0c', isset($params) ? $params : null);
+return itgrix_gen_6cda3f3a_answer('itgrix_gen_need_registration_faab3e0c', isset($params) ? $params : null);

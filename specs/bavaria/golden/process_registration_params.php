@@ -7,7 +7,7 @@
 if (!function_exists('itgrix_gen_process_registration_params_faab3e0c')) {
     function itgrix_gen_process_registration_params_faab3e0c($params) {
         $name = 'process_registration_params:Müller Heizungsbau GmbH';
-        $data = itgrix_gen_d852fcaa_pick(
+        $data = itgrix_gen_91a8dc8c_pick(
             $params,
             array(
                 'CALL_START_DATE',
@@ -20,24 +20,24 @@ if (!function_exists('itgrix_gen_process_registration_params_faab3e0c')) {
                 'USER_ID'
             )
         );
-        $fallback = itgrix_gen_d852fcaa_reply($data);
+        $fallback = itgrix_gen_91a8dc8c_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // registration_params.rules[0]: trunk is "notdienst" and not (start time is in the schedule "buero"
             //    ("Europe/Berlin"))
-            if (array_intersect(itgrix_gen_d852fcaa_trunk($params, $name), array('notdienst'))
-                && !(itgrix_gen_d852fcaa_in_schedule(
-                    itgrix_gen_d852fcaa_schedule(),
-                    itgrix_gen_d852fcaa_calendar(),
-                    itgrix_gen_d852fcaa_zone(),
-                    itgrix_gen_d852fcaa_started(itgrix_gen_d852fcaa_start_time($params), itgrix_gen_d852fcaa_zone())
+            if (array_intersect(itgrix_gen_91a8dc8c_trunk($params, $name), array('notdienst'))
+                && !(itgrix_gen_91a8dc8c_in_schedule(
+                    itgrix_gen_91a8dc8c_schedule(),
+                    itgrix_gen_91a8dc8c_calendar(),
+                    itgrix_gen_91a8dc8c_zone(),
+                    itgrix_gen_91a8dc8c_started(itgrix_gen_91a8dc8c_start_time($params), itgrix_gen_91a8dc8c_zone())
                 ))) {
                 $data['CRM_SOURCE'] = 'NOTDIENST';
                 $data['USER_ID'] = 40;
             }
-            return itgrix_gen_d852fcaa_reply($data);
+            return itgrix_gen_91a8dc8c_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -46,9 +46,9 @@ if (!function_exists('itgrix_gen_process_registration_params_faab3e0c')) {
     }
 }
 
-if (!function_exists('itgrix_gen_d852fcaa_seen')) {
+if (!function_exists('itgrix_gen_91a8dc8c_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_d852fcaa_seen($params, $name, $key, $expected, $kinds, $tried) {
+    function itgrix_gen_91a8dc8c_seen($params, $name, $key, $expected, $kinds, $tried) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -61,7 +61,7 @@ if (!function_exists('itgrix_gen_d852fcaa_seen')) {
         return array();
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_d852fcaa_answer($entry, $params) {
+    function itgrix_gen_91a8dc8c_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -71,7 +71,7 @@ if (!function_exists('itgrix_gen_d852fcaa_seen')) {
         return $reply;
     }
     // A call past the range of data written into the file at generation: said once per process.
-    function itgrix_gen_d852fcaa_past_range($what, $last) {
+    function itgrix_gen_91a8dc8c_past_range($what, $last) {
         static $said = array();
         if (!isset($said[$what])) {
             $said[$what] = true;
@@ -80,15 +80,15 @@ if (!function_exists('itgrix_gen_d852fcaa_seen')) {
         }
     }
     // Weekday, minute of the day, date and local timestamp at $at from the zone's offsets in the file.
-    function itgrix_gen_d852fcaa_local_time($at, $zone) {
-        $local = $at + itgrix_gen_d852fcaa_zone_offset($at, $zone);
+    function itgrix_gen_91a8dc8c_local_time($at, $zone) {
+        $local = $at + itgrix_gen_91a8dc8c_zone_offset($at, $zone);
         return array((int) gmdate('N', $local), (int) gmdate('G', $local) * 60 + (int) gmdate('i', $local),
             gmdate('Y-m-d', $local), $local);
     }
     // The zone's UTC offset at $at (past the data written into the file: the last, said once).
-    function itgrix_gen_d852fcaa_zone_offset($at, $zone) {
+    function itgrix_gen_91a8dc8c_zone_offset($at, $zone) {
         if (isset($zone[3]) && $at >= $zone[3]) {
-            itgrix_gen_d852fcaa_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
+            itgrix_gen_91a8dc8c_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
         }
         $offset = $zone[0];
         foreach ($zone[1] as $i => $change) {
@@ -100,7 +100,7 @@ if (!function_exists('itgrix_gen_d852fcaa_seen')) {
         return $offset;
     }
     // A date-time of the call data as a Unix time, read in the spec's zone unless it names its own.
-    function itgrix_gen_d852fcaa_moment($value, $zone) {
+    function itgrix_gen_91a8dc8c_moment($value, $zone) {
         $text = is_string($value) || is_int($value) ? trim((string) $value) : '';
         if (preg_match('/^[0-9]{9,11}$/', $text)) {
             return (int) $text;
@@ -117,12 +117,12 @@ if (!function_exists('itgrix_gen_d852fcaa_seen')) {
             return $m[7] === 'Z' ? $wall : $wall - $sign * ((int) substr($digits, 0, 2) * 3600 + (int) substr($digits, 2, 2) * 60);
         }
         // Local wall time to a moment: the offset in force then (asked twice, for a change in between).
-        return $wall - itgrix_gen_d852fcaa_zone_offset($wall - itgrix_gen_d852fcaa_zone_offset($wall, $zone), $zone);
+        return $wall - itgrix_gen_91a8dc8c_zone_offset($wall - itgrix_gen_91a8dc8c_zone_offset($wall, $zone), $zone);
     }
     // The moment the call started (CALL_START_DATE, the channel's start_time), else now.
-    function itgrix_gen_d852fcaa_started($values, $zone) {
+    function itgrix_gen_91a8dc8c_started($values, $zone) {
         foreach (is_array($values) ? $values : array() as $value) {
-            $at = itgrix_gen_d852fcaa_moment($value, $zone);
+            $at = itgrix_gen_91a8dc8c_moment($value, $zone);
             if ($at !== null) {
                 return $at;
             }
@@ -130,7 +130,7 @@ if (!function_exists('itgrix_gen_d852fcaa_seen')) {
         return itgrix_gen_ca70e8fe_now();
     }
     // A window as the spec writes it ("19:00-09:00", always two digits) in minutes of the day.
-    function itgrix_gen_d852fcaa_window($text) {
+    function itgrix_gen_91a8dc8c_window($text) {
         return array((int) substr($text, 0, 2) * 60 + (int) substr($text, 3, 2),
             (int) substr($text, 6, 2) * 60 + (int) substr($text, 9, 2));
     }
@@ -138,10 +138,10 @@ if (!function_exists('itgrix_gen_d852fcaa_seen')) {
     // calendar ('off': days off, 'work': days worked although off, with Monday's hours; "Y-m-d" dates,
     // "m-d" days of every year)?  A window that crosses midnight belongs to the day it starts, so the
     // early hours also look at yesterday's windows.
-    function itgrix_gen_d852fcaa_in_schedule($days, $calendar, $zone, $at) {
-        $now = itgrix_gen_d852fcaa_local_time($at, $zone);
+    function itgrix_gen_91a8dc8c_in_schedule($days, $calendar, $zone, $at) {
+        $now = itgrix_gen_91a8dc8c_local_time($at, $zone);
         if (isset($calendar['years']) && (int) substr($now[2], 0, 4) > $calendar['years'][1]) {
-            itgrix_gen_d852fcaa_past_range('public holidays', $calendar['years'][1]);
+            itgrix_gen_91a8dc8c_past_range('public holidays', $calendar['years'][1]);
         }
         for ($back = 0; $back < 2; $back++) {
             $date = gmdate('Y-m-d', $now[3] - $back * 86400); // today, then yesterday (local calendar)
@@ -149,7 +149,7 @@ if (!function_exists('itgrix_gen_d852fcaa_seen')) {
             $day = array_intersect($dates, $calendar['work']) ? 'mon'
                 : (array_intersect($dates, $calendar['off']) ? '' : strtolower(gmdate('D', $now[3] - $back * 86400)));
             foreach (isset($days[$day]) ? $days[$day] : array() as $text) {
-                $window = itgrix_gen_d852fcaa_window($text);
+                $window = itgrix_gen_91a8dc8c_window($text);
                 $crosses = $window[1] <= $window[0];
                 if ($back === 0 ? $now[1] >= $window[0] && ($crosses || $now[1] < $window[1])
                     : $crosses && $now[1] < $window[1]) {
@@ -160,7 +160,7 @@ if (!function_exists('itgrix_gen_d852fcaa_seen')) {
         return false;
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_d852fcaa_pick($input, $keys) {
+    function itgrix_gen_91a8dc8c_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -170,18 +170,12 @@ if (!function_exists('itgrix_gen_d852fcaa_seen')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_d852fcaa_reply($data) {
+    function itgrix_gen_91a8dc8c_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-    function itgrix_gen_d852fcaa_direction($params) {
-        return array_merge(
-            itgrix_gen_d852fcaa_collect($params, 'call_full.channel.type'),
-            itgrix_gen_d852fcaa_collect($params, 'TYPE', null, false, array('1' => 'outgoing', '2' => 'incoming'))
-        );
-    }
     // "Europe/Berlin": UTC offsets from the tz database, 2020-2040
-    function itgrix_gen_d852fcaa_zone() {
+    function itgrix_gen_91a8dc8c_zone() {
         return array(
             3600,
             array(
@@ -200,14 +194,17 @@ if (!function_exists('itgrix_gen_d852fcaa_seen')) {
             2240611200,
         );
     }
-    function itgrix_gen_d852fcaa_start_time($params) {
-        return array_merge(
-            itgrix_gen_d852fcaa_collect($params, 'CALL_START_DATE'),
-            itgrix_gen_d852fcaa_collect($params, 'call_full.channel.start_time')
-        );
+    function itgrix_gen_91a8dc8c_trunk($params, $name = null) {
+        $found = array();
+        $pick1 = array('number', 'name', 'id');
+        itgrix_gen_91a8dc8c_collect($found, $params, 'call_full.channel.trunk', $pick1, true);
+        itgrix_gen_91a8dc8c_collect($found, $params, 'call_full.conversations.*.channel.trunk', $pick1, true);
+        return $name === null || $found ? $found : itgrix_gen_91a8dc8c_seen(
+            $params, $name, 'trunk', array('incoming', 'outgoing'), itgrix_gen_91a8dc8c_direction($params),
+            'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id');
     }
     // the calendar: public holidays of "DE-BY", the spec's own days (2025-2032; m-d: every year)
-    function itgrix_gen_d852fcaa_calendar() {
+    function itgrix_gen_91a8dc8c_calendar() {
         return array(
             'off' => array(
                 '08-15', '12-24', '12-25', '12-26', '12-27', '12-28', '12-29', '12-30', '12-31', '2025-01-01',
@@ -232,19 +229,30 @@ if (!function_exists('itgrix_gen_d852fcaa_seen')) {
             'years' => array(2025, 2032),
         );
     }
-    function itgrix_gen_d852fcaa_trunk($params, $name = null) {
-        $pick1 = array('number', 'name', 'id');
-        $found = array_merge(
-            itgrix_gen_d852fcaa_collect($params, 'call_full.channel.trunk', $pick1, true),
-            itgrix_gen_d852fcaa_collect($params, 'call_full.conversations.*.channel.trunk', $pick1, true)
+    function itgrix_gen_91a8dc8c_start_time($params) {
+        $found = array();
+        itgrix_gen_91a8dc8c_collect($found, $params, 'CALL_START_DATE');
+        itgrix_gen_91a8dc8c_collect($found, $params, 'call_full.channel.start_time');
+        return $found;
+    }
+    // schedule "buero": the day => its windows
+    function itgrix_gen_91a8dc8c_schedule() {
+        return array(
+            'mon' => array('07:30-12:00', '13:00-18:00'),
+            'tue' => array('07:30-12:00', '13:00-18:00'),
+            'wed' => array('07:30-12:00', '13:00-18:00'),
+            'thu' => array('07:30-12:00', '13:00-18:00'),
+            'fri' => array('07:30-13:00'),
         );
-        return $name === null || $found ? $found : itgrix_gen_d852fcaa_seen(
-            $params, $name, 'trunk', array('incoming', 'outgoing'), itgrix_gen_d852fcaa_direction($params),
-            'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id');
+    }
+    function itgrix_gen_91a8dc8c_direction($params) {
+        $found = array();
+        itgrix_gen_91a8dc8c_collect($found, $params, 'call_full.channel.type');
+        itgrix_gen_91a8dc8c_collect($found, $params, 'TYPE', null, false, array('1' => 'outgoing', '2' => 'incoming'));
+        return $found;
     }
     // Appends the texts at a path of keys to $found: star, pick, every, map
-    function itgrix_gen_d852fcaa_collect($value, $keys, $pick = null, $every = false, $map = null) {
-        $found = array();
+    function itgrix_gen_91a8dc8c_collect(&$found, $value, $keys, $pick = null, $every = false, $map = null) {
         $keys = is_array($keys) ? $keys : explode('.', $keys);
         foreach ($keys as $at => $key) {
             if ($key === '*' && is_array($value)) {
@@ -257,17 +265,15 @@ if (!function_exists('itgrix_gen_d852fcaa_seen')) {
                 }
                 $keys = array_slice($keys, $at + 1);
                 foreach ($value as $member) {
-                    foreach (itgrix_gen_d852fcaa_collect($member, $keys, $pick, $every, $map) as $text) {
-                        $found[] = $text;
-                    }
+                    itgrix_gen_91a8dc8c_collect($found, $member, $keys, $pick, $every, $map);
                 }
                 if ($paused) {
                     gc_enable();
                 }
-                return $found;
+                return;
             }
             if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
-                return $found;
+                return;
             }
             $value = $value[$key];
         }
@@ -285,17 +291,6 @@ if (!function_exists('itgrix_gen_d852fcaa_seen')) {
                 }
             }
         }
-        return $found;
-    }
-    // schedule "buero": the day => its windows
-    function itgrix_gen_d852fcaa_schedule() {
-        return array(
-            'mon' => array('07:30-12:00', '13:00-18:00'),
-            'tue' => array('07:30-12:00', '13:00-18:00'),
-            'wed' => array('07:30-12:00', '13:00-18:00'),
-            'thu' => array('07:30-12:00', '13:00-18:00'),
-            'fri' => array('07:30-13:00'),
-        );
     }
 }
 if (!function_exists('itgrix_gen_ca70e8fe_now')) {
@@ -312,4 +307,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_d852fcaa_answer('itgrix_gen_process_registration_params_faab3e0c', isset($params) ? $params : null);
+return itgrix_gen_91a8dc8c_answer('itgrix_gen_process_registration_params_faab3e0c', isset($params) ? $params : null);

@@ -7,49 +7,49 @@
 if (!function_exists('itgrix_gen_process_task_creation_params_faab3e0c')) {
     function itgrix_gen_process_task_creation_params_faab3e0c($params) {
         $name = 'process_task_creation_params:Müller Heizungsbau GmbH';
-        $fallback = itgrix_gen_a75d2e82_reply(itgrix_gen_a75d2e82_pick($params, array('fields')));
+        $fallback = itgrix_gen_1d59296b_reply(itgrix_gen_1d59296b_pick($params, array('fields')));
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $fields = isset($params['fields']) && is_array($params['fields']) ? $params['fields'] : array();
             // tasks.set
-            $fields['TITLE'] = itgrix_gen_a75d2e82_utf8_mend('Rückruf: '
-                . itgrix_gen_a75d2e82_client_number(itgrix_gen_a75d2e82_text(itgrix_gen_a75d2e82_client_phone($params)))
+            $fields['TITLE'] = itgrix_gen_1d59296b_utf8_mend('Rückruf: '
+                . itgrix_gen_1d59296b_client_number(itgrix_gen_1d59296b_text(itgrix_gen_1d59296b_client_phone($params)))
                 . ' ('
-                . itgrix_gen_a75d2e82_date(
-                    itgrix_gen_a75d2e82_text(itgrix_gen_a75d2e82_start_time($params)),
-                    itgrix_gen_a75d2e82_zone(),
+                . itgrix_gen_1d59296b_date(
+                    itgrix_gen_1d59296b_text(itgrix_gen_1d59296b_start_time($params)),
+                    itgrix_gen_1d59296b_zone(),
                     'd.m.Y H:i'
                 )
                 . ')', false);
             // tasks.rules[0]: start time is in the schedule "buero" ("Europe/Berlin")
-            if (itgrix_gen_a75d2e82_in_schedule(
-                itgrix_gen_a75d2e82_schedule(),
-                itgrix_gen_a75d2e82_calendar(),
-                itgrix_gen_a75d2e82_zone(),
-                itgrix_gen_a75d2e82_started(itgrix_gen_a75d2e82_start_time($params), itgrix_gen_a75d2e82_zone())
+            if (itgrix_gen_1d59296b_in_schedule(
+                itgrix_gen_1d59296b_schedule(),
+                itgrix_gen_1d59296b_calendar(),
+                itgrix_gen_1d59296b_zone(),
+                itgrix_gen_1d59296b_started(itgrix_gen_1d59296b_start_time($params), itgrix_gen_1d59296b_zone())
             )) {
                 $fields['RESPONSIBLE_ID'] = 12;
             }
             // tasks.rules[1]: not (start time is in the schedule "buero" ("Europe/Berlin"))
             if (
-                !(itgrix_gen_a75d2e82_in_schedule(
-                    itgrix_gen_a75d2e82_schedule(),
-                    itgrix_gen_a75d2e82_calendar(),
-                    itgrix_gen_a75d2e82_zone(),
-                    itgrix_gen_a75d2e82_started(itgrix_gen_a75d2e82_start_time($params), itgrix_gen_a75d2e82_zone())
+                !(itgrix_gen_1d59296b_in_schedule(
+                    itgrix_gen_1d59296b_schedule(),
+                    itgrix_gen_1d59296b_calendar(),
+                    itgrix_gen_1d59296b_zone(),
+                    itgrix_gen_1d59296b_started(itgrix_gen_1d59296b_start_time($params), itgrix_gen_1d59296b_zone())
                 ))
             ) {
                 $fields['RESPONSIBLE_ID'] = 40;
-                $fields['TITLE'] = itgrix_gen_a75d2e82_utf8_mend('Notdienst-Rückruf: '
-                    . itgrix_gen_a75d2e82_client_number(
-                        itgrix_gen_a75d2e82_text(itgrix_gen_a75d2e82_client_phone($params))
+                $fields['TITLE'] = itgrix_gen_1d59296b_utf8_mend('Notdienst-Rückruf: '
+                    . itgrix_gen_1d59296b_client_number(
+                        itgrix_gen_1d59296b_text(itgrix_gen_1d59296b_client_phone($params))
                     )
                     . ' ('
-                    . itgrix_gen_a75d2e82_date(
-                        itgrix_gen_a75d2e82_text(itgrix_gen_a75d2e82_start_time($params)),
-                        itgrix_gen_a75d2e82_zone(),
+                    . itgrix_gen_1d59296b_date(
+                        itgrix_gen_1d59296b_text(itgrix_gen_1d59296b_start_time($params)),
+                        itgrix_gen_1d59296b_zone(),
                         'd.m.Y H:i'
                     )
                     . ')', false);
@@ -63,13 +63,13 @@ if (!function_exists('itgrix_gen_process_task_creation_params_faab3e0c')) {
     }
 }
 
-if (!function_exists('itgrix_gen_a75d2e82_text')) {
+if (!function_exists('itgrix_gen_1d59296b_text')) {
     // A placeholder's text: the first value found, or "".
-    function itgrix_gen_a75d2e82_text($values) {
+    function itgrix_gen_1d59296b_text($values) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_a75d2e82_answer($entry, $params) {
+    function itgrix_gen_1d59296b_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -79,18 +79,18 @@ if (!function_exists('itgrix_gen_a75d2e82_text')) {
         return $reply;
     }
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_a75d2e82_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_1d59296b_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
         if (!is_string($result)) {
-            itgrix_gen_a75d2e82_preg_failed($pattern);
+            itgrix_gen_1d59296b_preg_failed($pattern);
             return $subject;
         }
         return $result;
     }
-    function itgrix_gen_a75d2e82_preg_failed($pattern) {
+    function itgrix_gen_1d59296b_preg_failed($pattern) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = function_exists('preg_last_error') ? preg_last_error() : 0;
@@ -98,7 +98,7 @@ if (!function_exists('itgrix_gen_a75d2e82_text')) {
         itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
     }
     // A call past the range of data written into the file at generation: said once per process.
-    function itgrix_gen_a75d2e82_past_range($what, $last) {
+    function itgrix_gen_1d59296b_past_range($what, $last) {
         static $said = array();
         if (!isset($said[$what])) {
             $said[$what] = true;
@@ -107,15 +107,15 @@ if (!function_exists('itgrix_gen_a75d2e82_text')) {
         }
     }
     // Weekday, minute of the day, date and local timestamp at $at from the zone's offsets in the file.
-    function itgrix_gen_a75d2e82_local_time($at, $zone) {
-        $local = $at + itgrix_gen_a75d2e82_zone_offset($at, $zone);
+    function itgrix_gen_1d59296b_local_time($at, $zone) {
+        $local = $at + itgrix_gen_1d59296b_zone_offset($at, $zone);
         return array((int) gmdate('N', $local), (int) gmdate('G', $local) * 60 + (int) gmdate('i', $local),
             gmdate('Y-m-d', $local), $local);
     }
     // The zone's UTC offset at $at (past the data written into the file: the last, said once).
-    function itgrix_gen_a75d2e82_zone_offset($at, $zone) {
+    function itgrix_gen_1d59296b_zone_offset($at, $zone) {
         if (isset($zone[3]) && $at >= $zone[3]) {
-            itgrix_gen_a75d2e82_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
+            itgrix_gen_1d59296b_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
         }
         $offset = $zone[0];
         foreach ($zone[1] as $i => $change) {
@@ -129,19 +129,19 @@ if (!function_exists('itgrix_gen_a75d2e82_text')) {
     // A date-time of the call data in the client's zone: ISO 8601 with the zone's offset at that
     // moment ("2026-11-24T10:00:00+05:00", what Bitrix24 expects), or $format of date() letters.
     // Unset or anything else gives "" (see itgrix_rt_moment).
-    function itgrix_gen_a75d2e82_date($value, $zone, $format) {
-        $at = itgrix_gen_a75d2e82_moment($value, $zone);
+    function itgrix_gen_1d59296b_date($value, $zone, $format) {
+        $at = itgrix_gen_1d59296b_moment($value, $zone);
         if ($at === null) {
             return '';
         }
-        $offset = itgrix_gen_a75d2e82_zone_offset($at, $zone);
+        $offset = itgrix_gen_1d59296b_zone_offset($at, $zone);
         if ($format !== null) {
             return gmdate($format, $at + $offset);
         }
         return gmdate('Y-m-d\TH:i:s', $at + $offset) . ($offset < 0 ? '-' : '+') . gmdate('H:i', abs($offset));
     }
     // A date-time of the call data as a Unix time, read in the spec's zone unless it names its own.
-    function itgrix_gen_a75d2e82_moment($value, $zone) {
+    function itgrix_gen_1d59296b_moment($value, $zone) {
         $text = is_string($value) || is_int($value) ? trim((string) $value) : '';
         if (preg_match('/^[0-9]{9,11}$/', $text)) {
             return (int) $text;
@@ -158,12 +158,12 @@ if (!function_exists('itgrix_gen_a75d2e82_text')) {
             return $m[7] === 'Z' ? $wall : $wall - $sign * ((int) substr($digits, 0, 2) * 3600 + (int) substr($digits, 2, 2) * 60);
         }
         // Local wall time to a moment: the offset in force then (asked twice, for a change in between).
-        return $wall - itgrix_gen_a75d2e82_zone_offset($wall - itgrix_gen_a75d2e82_zone_offset($wall, $zone), $zone);
+        return $wall - itgrix_gen_1d59296b_zone_offset($wall - itgrix_gen_1d59296b_zone_offset($wall, $zone), $zone);
     }
     // The moment the call started (CALL_START_DATE, the channel's start_time), else now.
-    function itgrix_gen_a75d2e82_started($values, $zone) {
+    function itgrix_gen_1d59296b_started($values, $zone) {
         foreach (is_array($values) ? $values : array() as $value) {
-            $at = itgrix_gen_a75d2e82_moment($value, $zone);
+            $at = itgrix_gen_1d59296b_moment($value, $zone);
             if ($at !== null) {
                 return $at;
             }
@@ -171,7 +171,7 @@ if (!function_exists('itgrix_gen_a75d2e82_text')) {
         return itgrix_gen_ca70e8fe_now();
     }
     // A window as the spec writes it ("19:00-09:00", always two digits) in minutes of the day.
-    function itgrix_gen_a75d2e82_window($text) {
+    function itgrix_gen_1d59296b_window($text) {
         return array((int) substr($text, 0, 2) * 60 + (int) substr($text, 3, 2),
             (int) substr($text, 6, 2) * 60 + (int) substr($text, 9, 2));
     }
@@ -179,10 +179,10 @@ if (!function_exists('itgrix_gen_a75d2e82_text')) {
     // calendar ('off': days off, 'work': days worked although off, with Monday's hours; "Y-m-d" dates,
     // "m-d" days of every year)?  A window that crosses midnight belongs to the day it starts, so the
     // early hours also look at yesterday's windows.
-    function itgrix_gen_a75d2e82_in_schedule($days, $calendar, $zone, $at) {
-        $now = itgrix_gen_a75d2e82_local_time($at, $zone);
+    function itgrix_gen_1d59296b_in_schedule($days, $calendar, $zone, $at) {
+        $now = itgrix_gen_1d59296b_local_time($at, $zone);
         if (isset($calendar['years']) && (int) substr($now[2], 0, 4) > $calendar['years'][1]) {
-            itgrix_gen_a75d2e82_past_range('public holidays', $calendar['years'][1]);
+            itgrix_gen_1d59296b_past_range('public holidays', $calendar['years'][1]);
         }
         for ($back = 0; $back < 2; $back++) {
             $date = gmdate('Y-m-d', $now[3] - $back * 86400); // today, then yesterday (local calendar)
@@ -190,7 +190,7 @@ if (!function_exists('itgrix_gen_a75d2e82_text')) {
             $day = array_intersect($dates, $calendar['work']) ? 'mon'
                 : (array_intersect($dates, $calendar['off']) ? '' : strtolower(gmdate('D', $now[3] - $back * 86400)));
             foreach (isset($days[$day]) ? $days[$day] : array() as $text) {
-                $window = itgrix_gen_a75d2e82_window($text);
+                $window = itgrix_gen_1d59296b_window($text);
                 $crosses = $window[1] <= $window[0];
                 if ($back === 0 ? $now[1] >= $window[0] && ($crosses || $now[1] < $window[1])
                     : $crosses && $now[1] < $window[1]) {
@@ -201,7 +201,7 @@ if (!function_exists('itgrix_gen_a75d2e82_text')) {
         return false;
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_a75d2e82_pick($input, $keys) {
+    function itgrix_gen_1d59296b_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -211,7 +211,7 @@ if (!function_exists('itgrix_gen_a75d2e82_text')) {
         return $out;
     }
     // libphonenumber's Unicode separators as spaces, full-width and Arabic-Indic digits as ASCII.
-    function itgrix_gen_a75d2e82_phone_unicode() {
+    function itgrix_gen_1d59296b_phone_unicode() {
         $map = array("\xEF\xBC\x8B" => '+');
         foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 E383BC '
             . 'EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E') as $hex) {
@@ -223,17 +223,17 @@ if (!function_exists('itgrix_gen_a75d2e82_text')) {
         return $map;
     }
     // The number in E.164 (without the "+" when !$plus); what is not a number stays as it is.
-    function itgrix_gen_a75d2e82_phone_e164($phone, $meta, $plus) {
-        $parsed = itgrix_gen_a75d2e82_phone_parse($phone, $meta);
+    function itgrix_gen_1d59296b_phone_e164($phone, $meta, $plus) {
+        $parsed = itgrix_gen_1d59296b_phone_parse($phone, $meta);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
     // array(calling code, national number, region) or null: libphonenumber's parse for the spec's region.
-    function itgrix_gen_a75d2e82_phone_parse($phone, $meta) {
+    function itgrix_gen_1d59296b_phone_parse($phone, $meta) {
         if (!is_string($phone)) {
             return null;
         }
         // A number pasted from a web page: Unicode separators (no-break space, U+2011...) and digits as ASCII.
-        $text = trim(preg_match('/[\xC2-\xEF]/', $phone) ? strtr($phone, itgrix_gen_a75d2e82_phone_unicode()) : $phone);
+        $text = trim(preg_match('/[\xC2-\xEF]/', $phone) ? strtr($phone, itgrix_gen_1d59296b_phone_unicode()) : $phone);
         // Digits, the usual separators, one leading "+"; letters, "*", "#", an extension: not rewritten.
         if (!preg_match('/^\+?[0-9 \-.()\/~]+$/', $text) || !preg_match('/[0-9]/', $text)) {
             return null;
@@ -264,10 +264,10 @@ if (!function_exists('itgrix_gen_a75d2e82_text')) {
         } else {
             $national = $digits;
             if (strpos($digits, $cc) === 0) {
-                $candidate = itgrix_gen_a75d2e82_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
-                if ((!itgrix_gen_a75d2e82_full_match($meta['general'], $digits)
-                    && itgrix_gen_a75d2e82_full_match($meta['general'], $candidate))
-                    || itgrix_gen_a75d2e82_phone_length($digits, $meta) === 'long') {
+                $candidate = itgrix_gen_1d59296b_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
+                if ((!itgrix_gen_1d59296b_full_match($meta['general'], $digits)
+                    && itgrix_gen_1d59296b_full_match($meta['general'], $candidate))
+                    || itgrix_gen_1d59296b_phone_length($digits, $meta) === 'long') {
                     $national = $candidate;
                     $international = true;
                 }
@@ -275,39 +275,39 @@ if (!function_exists('itgrix_gen_a75d2e82_text')) {
         }
         // With its calling code, read as the code's main region's ("+44 ..." in a Guernsey spec: British).
         $read = $international && $meta['intl'] !== null ? array_merge($meta, $meta['intl']) : $meta;
-        $stripped = itgrix_gen_a75d2e82_phone_strip_prefix($national, $read);
-        if (itgrix_gen_a75d2e82_phone_length($stripped, $read) === 'ok') {
+        $stripped = itgrix_gen_1d59296b_phone_strip_prefix($national, $read);
+        if (itgrix_gen_1d59296b_phone_length($stripped, $read) === 'ok') {
             $national = $stripped;
         }
         if (!$meta['strict']) {
-            return itgrix_gen_a75d2e82_phone_length($national, $meta) === 'ok' ? array($cc, $national, null) : null;
+            return itgrix_gen_1d59296b_phone_length($national, $meta) === 'ok' ? array($cc, $national, null) : null;
         }
         // Valid in no region of the calling code: null (kept as it arrived); another region's ("+7 495" in
         // a Kazakh spec) is valid like the region's own.
-        $region = itgrix_gen_a75d2e82_phone_region($cc, $national, $meta['regions']);
+        $region = itgrix_gen_1d59296b_phone_region($cc, $national, $meta['regions']);
         return $region === null ? null : array($cc, $national, $region);
     }
     // The region whose plan makes the national number valid (getRegionCodeForNumber); null: none.
-    function itgrix_gen_a75d2e82_phone_region($cc, $national, $regions) {
+    function itgrix_gen_1d59296b_phone_region($cc, $national, $regions) {
         foreach ($regions as $row) {
             if ($row[1] !== $cc) {
                 continue;
             }
             if ($row[2] !== null) {
                 if (preg_match($row[2], $national)) {
-                    return itgrix_gen_a75d2e82_full_match($row[3], $national) ? $row[0] : null;
+                    return itgrix_gen_1d59296b_full_match($row[3], $national) ? $row[0] : null;
                 }
-            } elseif (itgrix_gen_a75d2e82_full_match($row[3], $national)) {
+            } elseif (itgrix_gen_1d59296b_full_match($row[3], $national)) {
                 return $row[0];
             }
         }
         return null;
     }
-    function itgrix_gen_a75d2e82_full_match($pattern, $text) {
+    function itgrix_gen_1d59296b_full_match($pattern, $text) {
         return is_string($text) && preg_match($pattern, $text) === 1;
     }
     // 'ok' | 'short' | 'long' | 'local' | 'invalid', as libphonenumber's testNumberLength.
-    function itgrix_gen_a75d2e82_phone_length($number, $meta) {
+    function itgrix_gen_1d59296b_phone_length($number, $meta) {
         $length = strlen($number);
         if (in_array($length, $meta['lengths'], true)) {
             return 'ok';
@@ -324,36 +324,36 @@ if (!function_exists('itgrix_gen_a75d2e82_text')) {
         return 'invalid';
     }
     // libphonenumber's maybeStripNationalPrefixAndCarrierCode.
-    function itgrix_gen_a75d2e82_phone_strip_prefix($number, $meta) {
+    function itgrix_gen_1d59296b_phone_strip_prefix($number, $meta) {
         if ($number === '' || $meta['npp'] === null) {
             return $number;
         }
         if (!preg_match($meta['npp'], $number, $m)) {
             return $number;
         }
-        $viable = itgrix_gen_a75d2e82_full_match($meta['general'], $number);
+        $viable = itgrix_gen_1d59296b_full_match($meta['general'], $number);
         $groups = count($m) - 1;
         if ($meta['npt'] === null || $groups < 1 || !isset($m[$groups]) || $m[$groups] === '') {
             $rest = (string) substr($number, strlen($m[0]));
-            if ($viable && !itgrix_gen_a75d2e82_full_match($meta['general'], $rest)) {
+            if ($viable && !itgrix_gen_1d59296b_full_match($meta['general'], $rest)) {
                 return $number;
             }
             return $rest;
         }
-        $transformed = itgrix_gen_a75d2e82_preg_replace($meta['npp'], $meta['npt'], $number);
-        if ($viable && !itgrix_gen_a75d2e82_full_match($meta['general'], $transformed)) {
+        $transformed = itgrix_gen_1d59296b_preg_replace($meta['npp'], $meta['npt'], $number);
+        if ($viable && !itgrix_gen_1d59296b_full_match($meta['general'], $transformed)) {
             return $number;
         }
         return $transformed;
     }
     // Is the text UTF-8 as json_encode takes it (also where PHP 5.2's PCRE lets bad forms through)?
-    function itgrix_gen_a75d2e82_utf8_valid($text) {
+    function itgrix_gen_1d59296b_utf8_valid($text) {
         return preg_match('//u', $text) === 1
             && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text);
     }
     // Bytes that are not UTF-8 replaced (U+FFFD, or %XX with $percent), in linear time.
-    function itgrix_gen_a75d2e82_utf8_mend($text, $percent) {
-        if (itgrix_gen_a75d2e82_utf8_valid($text)) {
+    function itgrix_gen_1d59296b_utf8_mend($text, $percent) {
+        if (itgrix_gen_1d59296b_utf8_valid($text)) {
             return $text;
         }
         $out = '';
@@ -364,7 +364,7 @@ if (!function_exists('itgrix_gen_a75d2e82_text')) {
                 $end--;
             }
             $piece = substr($text, $at, $end - $at);
-            if (itgrix_gen_a75d2e82_utf8_valid($piece)) {
+            if (itgrix_gen_1d59296b_utf8_valid($piece)) {
                 $out .= $piece;
                 continue;
             }
@@ -381,12 +381,12 @@ if (!function_exists('itgrix_gen_a75d2e82_text')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_a75d2e82_reply($data) {
+    function itgrix_gen_1d59296b_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
     // "Europe/Berlin": UTC offsets from the tz database, 2020-2040
-    function itgrix_gen_a75d2e82_zone() {
+    function itgrix_gen_1d59296b_zone() {
         return array(
             3600,
             array(
@@ -406,12 +406,12 @@ if (!function_exists('itgrix_gen_a75d2e82_text')) {
         );
     }
     // phones.client: the client's number as process_client_phone.php answers it
-    function itgrix_gen_a75d2e82_client_number($phone) {
+    function itgrix_gen_1d59296b_client_number($phone) {
         if (!is_string($phone)) {
             return $phone;
         }
         // phones.client: format e164, region DE
-        $phone = itgrix_gen_a75d2e82_phone_e164($phone, array(
+        $phone = itgrix_gen_1d59296b_phone_e164($phone, array(
             'cc' => '49', 'idd' => '~^(?:00)~u', 'npp' => '~^(?:0)~u', 'npt' => null,
             'general' => '~^(?:[2579]\\d{5,14}|49(?:[34]0|69|8\\d)\\d\\d?|49(?:37|49|60|7[089]|9\\d)\\d{1,3}|49(?:2[024-9]|3[2-689]|7[1-7])\\d{1,8}|(?:1|[368]\\d|4[0-8])\\d{3,13}|49(?:[015]\\d|2[13]|31|[46][1-8])\\d{1,9})$~u',
             'lengths' => array(4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), 'local' => array(2, 3),
@@ -425,31 +425,8 @@ if (!function_exists('itgrix_gen_a75d2e82_text')) {
         ), true);
         return $phone;
     }
-    // Appends the texts at a path of keys to $found: pick
-    function itgrix_gen_a75d2e82_collect($value, $keys, $pick = null) {
-        $found = array();
-        foreach (explode('.', $keys) as $key) {
-            if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
-                return $found;
-            }
-            $value = $value[$key];
-        }
-        foreach (is_array($value) && $pick !== null ? $pick : array(null) as $field) {
-            $one = $field === null ? $value : (isset($value[$field]) ? $value[$field] : null);
-            if (is_bool($one)) {
-                $one = $one ? 'true' : 'false';
-            } elseif (is_float($one) && $one == floor($one) && abs($one) < 1.0e15) {
-                $one = sprintf('%.0f', $one);
-            }
-            if (is_scalar($one) && $one !== '') {
-                $found[] = (string) $one;
-                break; // the first field with a value (a value that is no object: its only one)
-            }
-        }
-        return $found;
-    }
     // the calendar: public holidays of "DE-BY", the spec's own days (2025-2032; m-d: every year)
-    function itgrix_gen_a75d2e82_calendar() {
+    function itgrix_gen_1d59296b_calendar() {
         return array(
             'off' => array(
                 '08-15', '12-24', '12-25', '12-26', '12-27', '12-28', '12-29', '12-30', '12-31', '2025-01-01',
@@ -474,28 +451,47 @@ if (!function_exists('itgrix_gen_a75d2e82_text')) {
             'years' => array(2025, 2032),
         );
     }
-    function itgrix_gen_a75d2e82_client_phone($params) {
-        list($call) = itgrix_gen_a75d2e82_direction($params) + array(''); // the call's direction ('': none)
+    // Appends the texts at a path of keys to $found: pick
+    function itgrix_gen_1d59296b_collect(&$found, $value, $keys, $pick = null) {
+        foreach (explode('.', $keys) as $key) {
+            if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
+                return;
+            }
+            $value = $value[$key];
+        }
+        foreach (is_array($value) && $pick !== null ? $pick : array(null) as $field) {
+            $one = $field === null ? $value : (isset($value[$field]) ? $value[$field] : null);
+            if (is_bool($one)) {
+                $one = $one ? 'true' : 'false';
+            } elseif (is_float($one) && $one == floor($one) && abs($one) < 1.0e15) {
+                $one = sprintf('%.0f', $one);
+            }
+            if (is_scalar($one) && $one !== '') {
+                $found[] = (string) $one;
+                break; // the first field with a value (a value that is no object: its only one)
+            }
+        }
+    }
+    function itgrix_gen_1d59296b_start_time($params) {
+        $found = array();
+        itgrix_gen_1d59296b_collect($found, $params, 'CALL_START_DATE');
+        itgrix_gen_1d59296b_collect($found, $params, 'call_full.channel.start_time');
+        return $found;
+    }
+    function itgrix_gen_1d59296b_client_phone($params) {
+        $found = array();
+        $call = itgrix_gen_1d59296b_direction($params);
+        $call = $call ? $call[0] : ''; // the call's direction ('': none)
         $pick1 = array('number', 'phone', 'num', 'extension', 'exten');
-        $on_incoming = $call === 'incoming' ? $params : null; // other calls: nothing
-        $on_outgoing = $call === 'outgoing' ? $params : null; // other calls: nothing
-        return array_merge(
-            itgrix_gen_a75d2e82_collect($params, 'PHONE_NUMBER'),
-            itgrix_gen_a75d2e82_collect($on_incoming, 'call_full.channel.from', $pick1),
-            itgrix_gen_a75d2e82_collect($on_outgoing, 'call_full.channel.to', $pick1)
-        );
-    }
-    function itgrix_gen_a75d2e82_direction($params) {
-        return itgrix_gen_a75d2e82_collect($params, 'call_full.channel.type');
-    }
-    function itgrix_gen_a75d2e82_start_time($params) {
-        return array_merge(
-            itgrix_gen_a75d2e82_collect($params, 'CALL_START_DATE'),
-            itgrix_gen_a75d2e82_collect($params, 'call_full.channel.start_time')
-        );
+        $on_incoming = $call === 'incoming' ? $params : null;
+        $on_outgoing = $call === 'outgoing' ? $params : null;
+        itgrix_gen_1d59296b_collect($found, $params, 'PHONE_NUMBER');
+        itgrix_gen_1d59296b_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
+        itgrix_gen_1d59296b_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
+        return $found;
     }
     // schedule "buero": the day => its windows
-    function itgrix_gen_a75d2e82_schedule() {
+    function itgrix_gen_1d59296b_schedule() {
         return array(
             'mon' => array('07:30-12:00', '13:00-18:00'),
             'tue' => array('07:30-12:00', '13:00-18:00'),
@@ -503,6 +499,11 @@ if (!function_exists('itgrix_gen_a75d2e82_text')) {
             'thu' => array('07:30-12:00', '13:00-18:00'),
             'fri' => array('07:30-13:00'),
         );
+    }
+    function itgrix_gen_1d59296b_direction($params) {
+        $found = array();
+        itgrix_gen_1d59296b_collect($found, $params, 'call_full.channel.type');
+        return $found;
     }
 }
 if (!function_exists('itgrix_gen_ca70e8fe_now')) {
@@ -519,4 +520,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_a75d2e82_answer('itgrix_gen_process_task_creation_params_faab3e0c', isset($params) ? $params : null);
+return itgrix_gen_1d59296b_answer('itgrix_gen_process_task_creation_params_faab3e0c', isset($params) ? $params : null);

@@ -7,27 +7,27 @@
 if (!function_exists('itgrix_gen_process_final_params_562a77a7')) {
     function itgrix_gen_process_final_params_562a77a7($params) {
         $name = 'process_final_params:conditions';
-        $data = itgrix_gen_2cd6b2b0_pick(
+        $data = itgrix_gen_d3f2333e_pick(
             $params,
             array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID')
         );
-        $fallback = itgrix_gen_2cd6b2b0_reply($data);
+        $fallback = itgrix_gen_d3f2333e_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // final_params.rules[0]: duration < 10 s and not (status is "304")
-            if (itgrix_gen_2cd6b2b0_duration($params) < 10
-                && !(array_intersect(itgrix_gen_2cd6b2b0_status($params, $name), array('304')))) {
+            if (itgrix_gen_d3f2333e_duration($params) < 10
+                && !(array_intersect(itgrix_gen_d3f2333e_status($params, $name), array('304')))) {
                 $data['ADD_TO_CHAT'] = 0;
             }
             // final_params.rules[1]: duration >= 60 s and any of (trunk is "sip-moscow"; line is "74950000001")
-            if (itgrix_gen_2cd6b2b0_duration($params) >= 60
-                && ((array_intersect(itgrix_gen_2cd6b2b0_trunk($params, $name), array('sip-moscow')))
-                    || (array_intersect(itgrix_gen_2cd6b2b0_line($params, $name), array('74950000001'))))) {
+            if (itgrix_gen_d3f2333e_duration($params) >= 60
+                && ((array_intersect(itgrix_gen_d3f2333e_trunk($params, $name), array('sip-moscow')))
+                    || (array_intersect(itgrix_gen_d3f2333e_line($params, $name), array('74950000001'))))) {
                 $data['USER_ID'] = 7;
             }
-            return itgrix_gen_2cd6b2b0_reply($data);
+            return itgrix_gen_d3f2333e_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -36,9 +36,9 @@ if (!function_exists('itgrix_gen_process_final_params_562a77a7')) {
     }
 }
 
-if (!function_exists('itgrix_gen_2cd6b2b0_seen')) {
+if (!function_exists('itgrix_gen_d3f2333e_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_2cd6b2b0_seen($params, $name, $key, $expected, $kinds, $tried) {
+    function itgrix_gen_d3f2333e_seen($params, $name, $key, $expected, $kinds, $tried) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -55,7 +55,7 @@ if (!function_exists('itgrix_gen_2cd6b2b0_seen')) {
     // time minus its answer time ("0001-01-01 00:00:00" when unset); 0 when unanswered or unknown.
     // The number is read by one pattern, not is_numeric() and an (int) cast, whose answers differ
     // between PHP versions ("1e3" was 1 s on PHP 5 and 7.0, "90 " no number before PHP 8).
-    function itgrix_gen_2cd6b2b0_duration($params) {
+    function itgrix_gen_d3f2333e_duration($params) {
         $value = isset($params['DURATION']) ? $params['DURATION'] : null;
         if (is_int($value) || is_float($value) || (is_string($value)
             && preg_match('/^[ \t]*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[ \t]*$/', $value))) {
@@ -74,7 +74,7 @@ if (!function_exists('itgrix_gen_2cd6b2b0_seen')) {
         return $times[0] !== null && $times[1] !== null && $times[1] > $times[0] ? $times[1] - $times[0] : 0;
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_2cd6b2b0_answer($entry, $params) {
+    function itgrix_gen_d3f2333e_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -84,7 +84,7 @@ if (!function_exists('itgrix_gen_2cd6b2b0_seen')) {
         return $reply;
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_2cd6b2b0_pick($input, $keys) {
+    function itgrix_gen_d3f2333e_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -94,40 +94,41 @@ if (!function_exists('itgrix_gen_2cd6b2b0_seen')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_2cd6b2b0_reply($data) {
+    function itgrix_gen_d3f2333e_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-    function itgrix_gen_2cd6b2b0_trunk($params, $name = null) {
-        $pick1 = array('number', 'name', 'id');
-        $found = array_merge(
-            itgrix_gen_2cd6b2b0_collect($params, 'call_full.channel.trunk', $pick1, true),
-            itgrix_gen_2cd6b2b0_collect($params, 'call_full.conversations.*.channel.trunk', $pick1, true)
-        );
-        return $name === null || $found ? $found : itgrix_gen_2cd6b2b0_seen(
-            $params, $name, 'trunk', array('incoming', 'outgoing'), itgrix_gen_2cd6b2b0_direction($params),
-            'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id');
-    }
-    function itgrix_gen_2cd6b2b0_line($params, $name = null) {
-        $found = array_merge(
-            itgrix_gen_2cd6b2b0_collect($params, 'LINE_NUMBER'),
-            itgrix_gen_2cd6b2b0_collect($params, 'call_full.channel.trunk', array('number', 'name', 'id'))
-        );
-        return $name === null || $found ? $found : itgrix_gen_2cd6b2b0_seen(
-            $params, $name, 'line', array('incoming', 'outgoing'), itgrix_gen_2cd6b2b0_direction($params),
-            'LINE_NUMBER, call_full.channel.trunk.number|name|id');
-    }
-    function itgrix_gen_2cd6b2b0_status($params, $name = null) {
-        $found = array_merge(
-            itgrix_gen_2cd6b2b0_collect($params, 'STATUS_CODE'),
-            itgrix_gen_2cd6b2b0_collect($params, 'call_full.result')
-        );
-        return $name === null || $found ? $found : itgrix_gen_2cd6b2b0_seen(
+    function itgrix_gen_d3f2333e_status($params, $name = null) {
+        $found = array();
+        itgrix_gen_d3f2333e_collect($found, $params, 'STATUS_CODE');
+        itgrix_gen_d3f2333e_collect($found, $params, 'call_full.result');
+        return $name === null || $found ? $found : itgrix_gen_d3f2333e_seen(
             $params, $name, 'status', null, array(), 'STATUS_CODE, call_full.result');
     }
-    // Appends the texts at a path of keys to $found: star, pick, every
-    function itgrix_gen_2cd6b2b0_collect($value, $keys, $pick = null, $every = false) {
+    function itgrix_gen_d3f2333e_direction($params) {
         $found = array();
+        itgrix_gen_d3f2333e_collect($found, $params, 'call_full.channel.type');
+        return $found;
+    }
+    function itgrix_gen_d3f2333e_line($params, $name = null) {
+        $found = array();
+        itgrix_gen_d3f2333e_collect($found, $params, 'LINE_NUMBER');
+        itgrix_gen_d3f2333e_collect($found, $params, 'call_full.channel.trunk', array('number', 'name', 'id'));
+        return $name === null || $found ? $found : itgrix_gen_d3f2333e_seen(
+            $params, $name, 'line', array('incoming', 'outgoing'), itgrix_gen_d3f2333e_direction($params),
+            'LINE_NUMBER, call_full.channel.trunk.number|name|id');
+    }
+    function itgrix_gen_d3f2333e_trunk($params, $name = null) {
+        $found = array();
+        $pick1 = array('number', 'name', 'id');
+        itgrix_gen_d3f2333e_collect($found, $params, 'call_full.channel.trunk', $pick1, true);
+        itgrix_gen_d3f2333e_collect($found, $params, 'call_full.conversations.*.channel.trunk', $pick1, true);
+        return $name === null || $found ? $found : itgrix_gen_d3f2333e_seen(
+            $params, $name, 'trunk', array('incoming', 'outgoing'), itgrix_gen_d3f2333e_direction($params),
+            'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id');
+    }
+    // Appends the texts at a path of keys to $found: star, pick, every
+    function itgrix_gen_d3f2333e_collect(&$found, $value, $keys, $pick = null, $every = false) {
         $keys = is_array($keys) ? $keys : explode('.', $keys);
         foreach ($keys as $at => $key) {
             if ($key === '*' && is_array($value)) {
@@ -140,17 +141,15 @@ if (!function_exists('itgrix_gen_2cd6b2b0_seen')) {
                 }
                 $keys = array_slice($keys, $at + 1);
                 foreach ($value as $member) {
-                    foreach (itgrix_gen_2cd6b2b0_collect($member, $keys, $pick, $every) as $text) {
-                        $found[] = $text;
-                    }
+                    itgrix_gen_d3f2333e_collect($found, $member, $keys, $pick, $every);
                 }
                 if ($paused) {
                     gc_enable();
                 }
-                return $found;
+                return;
             }
             if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
-                return $found;
+                return;
             }
             $value = $value[$key];
         }
@@ -168,10 +167,6 @@ if (!function_exists('itgrix_gen_2cd6b2b0_seen')) {
                 }
             }
         }
-        return $found;
-    }
-    function itgrix_gen_2cd6b2b0_direction($params) {
-        return itgrix_gen_2cd6b2b0_collect($params, 'call_full.channel.type');
     }
 }
 if (!function_exists('itgrix_gen_b0cd465a_log')) {
@@ -182,4 +177,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_2cd6b2b0_answer('itgrix_gen_process_final_params_562a77a7', isset($params) ? $params : null);
+return itgrix_gen_d3f2333e_answer('itgrix_gen_process_final_params_562a77a7', isset($params) ? $params : null);

@@ -13,7 +13,7 @@ if (!function_exists('itgrix_gen_need_registration_1457bc6a')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // registration.rules[0]: extension is "101" or "102" -> skip
-            if (array_intersect(itgrix_gen_085f8d41_extension($params, $name), array('101', '102'))) {
+            if (array_intersect(itgrix_gen_46d53497_extension($params, $name), array('101', '102'))) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.default: register
@@ -26,9 +26,9 @@ if (!function_exists('itgrix_gen_need_registration_1457bc6a')) {
     }
 }
 
-if (!function_exists('itgrix_gen_085f8d41_seen')) {
+if (!function_exists('itgrix_gen_46d53497_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_085f8d41_seen($params, $name, $key, $expected, $kinds, $tried) {
+    function itgrix_gen_46d53497_seen($params, $name, $key, $expected, $kinds, $tried) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -40,9 +40,13 @@ if (!function_exists('itgrix_gen_085f8d41_seen')) {
         }
         return array();
     }
-    // Appends the texts at a path of keys to $found: star, pick
-    function itgrix_gen_085f8d41_collect($value, $keys, $pick = null) {
+    function itgrix_gen_46d53497_direction($params) {
         $found = array();
+        itgrix_gen_46d53497_collect($found, $params, 'call_full.channel.type');
+        return $found;
+    }
+    // Appends the texts at a path of keys to $found: star, pick
+    function itgrix_gen_46d53497_collect(&$found, $value, $keys, $pick = null) {
         $keys = is_array($keys) ? $keys : explode('.', $keys);
         foreach ($keys as $at => $key) {
             if ($key === '*' && is_array($value)) {
@@ -55,17 +59,15 @@ if (!function_exists('itgrix_gen_085f8d41_seen')) {
                 }
                 $keys = array_slice($keys, $at + 1);
                 foreach ($value as $member) {
-                    foreach (itgrix_gen_085f8d41_collect($member, $keys, $pick) as $text) {
-                        $found[] = $text;
-                    }
+                    itgrix_gen_46d53497_collect($found, $member, $keys, $pick);
                 }
                 if ($paused) {
                     gc_enable();
                 }
-                return $found;
+                return;
             }
             if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
-                return $found;
+                return;
             }
             $value = $value[$key];
         }
@@ -81,24 +83,20 @@ if (!function_exists('itgrix_gen_085f8d41_seen')) {
                 break; // the first field with a value (a value that is no object: its only one)
             }
         }
-        return $found;
     }
-    function itgrix_gen_085f8d41_direction($params) {
-        return itgrix_gen_085f8d41_collect($params, 'call_full.channel.type');
-    }
-    function itgrix_gen_085f8d41_extension($params, $name = null) {
-        list($call) = itgrix_gen_085f8d41_direction($params) + array(''); // the call's direction ('': none)
+    function itgrix_gen_46d53497_extension($params, $name = null) {
+        $found = array();
+        $call = itgrix_gen_46d53497_direction($params);
+        $call = $call ? $call[0] : ''; // the call's direction ('': none)
         $pick1 = array('number', 'phone', 'num', 'extension', 'exten');
-        $on_incoming_local = $call === 'incoming' || $call === 'local' ? $params : null; // other calls: nothing
-        $on_outgoing_local = $call === 'outgoing' || $call === 'local' ? $params : null; // other calls: nothing
-        $found = array_merge(
-            itgrix_gen_085f8d41_collect($on_incoming_local, 'call_full.conversations.*.channel.to', $pick1),
-            itgrix_gen_085f8d41_collect($on_outgoing_local, 'call_full.conversations.*.channel.from', $pick1),
-            itgrix_gen_085f8d41_collect($on_incoming_local, 'call_full.channel.to', $pick1),
-            itgrix_gen_085f8d41_collect($on_outgoing_local, 'call_full.channel.from', $pick1),
-            itgrix_gen_085f8d41_collect($params, 'call_full.conversations.*.user.phones.*')
-        );
-        return $name === null || $found ? $found : itgrix_gen_085f8d41_seen(
+        $on_incoming_local = $call === 'incoming' || $call === 'local' ? $params : null;
+        $on_outgoing_local = $call === 'outgoing' || $call === 'local' ? $params : null;
+        itgrix_gen_46d53497_collect($found, $on_incoming_local, 'call_full.conversations.*.channel.to', $pick1);
+        itgrix_gen_46d53497_collect($found, $on_outgoing_local, 'call_full.conversations.*.channel.from', $pick1);
+        itgrix_gen_46d53497_collect($found, $on_incoming_local, 'call_full.channel.to', $pick1);
+        itgrix_gen_46d53497_collect($found, $on_outgoing_local, 'call_full.channel.from', $pick1);
+        itgrix_gen_46d53497_collect($found, $params, 'call_full.conversations.*.user.phones.*');
+        return $name === null || $found ? $found : itgrix_gen_46d53497_seen(
             $params, $name, 'extension', null, array(),
             'call_full.conversations.*.channel.to.number|phone|num|extension|exten, '
             . 'call_full.conversations.*.channel.from.number|phone|num|extension|exten, '

@@ -7,26 +7,26 @@
 if (!function_exists('itgrix_gen_process_final_params_1457bc6a')) {
     function itgrix_gen_process_final_params_1457bc6a($params) {
         $name = 'process_final_params:docs-blacklist';
-        $data = itgrix_gen_640e11f7_pick(
+        $data = itgrix_gen_24a74917_pick(
             $params,
             array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID')
         );
-        $fallback = itgrix_gen_640e11f7_reply($data);
+        $fallback = itgrix_gen_24a74917_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // final_params.rules[0]: trunk is "+73432723033" and status is "304"
-            if (array_intersect(itgrix_gen_640e11f7_trunk($params, $name), array('+73432723033'))
-                && array_intersect(itgrix_gen_640e11f7_status($params, $name), array('304'))) {
+            if (array_intersect(itgrix_gen_24a74917_trunk($params, $name), array('+73432723033'))
+                && array_intersect(itgrix_gen_24a74917_status($params, $name), array('304'))) {
                 $data['USER_ID'] = 5;
             }
             // final_params.rules[1]: trunk is "88007654321" and status is "304"
-            if (array_intersect(itgrix_gen_640e11f7_trunk($params, $name), array('88007654321'))
-                && array_intersect(itgrix_gen_640e11f7_status($params, $name), array('304'))) {
+            if (array_intersect(itgrix_gen_24a74917_trunk($params, $name), array('88007654321'))
+                && array_intersect(itgrix_gen_24a74917_status($params, $name), array('304'))) {
                 $data['USER_ID'] = 456;
             }
-            return itgrix_gen_640e11f7_reply($data);
+            return itgrix_gen_24a74917_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -35,9 +35,9 @@ if (!function_exists('itgrix_gen_process_final_params_1457bc6a')) {
     }
 }
 
-if (!function_exists('itgrix_gen_640e11f7_seen')) {
+if (!function_exists('itgrix_gen_24a74917_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_640e11f7_seen($params, $name, $key, $expected, $kinds, $tried) {
+    function itgrix_gen_24a74917_seen($params, $name, $key, $expected, $kinds, $tried) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -50,7 +50,7 @@ if (!function_exists('itgrix_gen_640e11f7_seen')) {
         return array();
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_640e11f7_pick($input, $keys) {
+    function itgrix_gen_24a74917_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -60,31 +60,33 @@ if (!function_exists('itgrix_gen_640e11f7_seen')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_640e11f7_reply($data) {
+    function itgrix_gen_24a74917_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-    function itgrix_gen_640e11f7_trunk($params, $name = null) {
-        $pick1 = array('number', 'name', 'id');
-        $found = array_merge(
-            itgrix_gen_640e11f7_collect($params, 'call_full.channel.trunk', $pick1, true),
-            itgrix_gen_640e11f7_collect($params, 'call_full.conversations.*.channel.trunk', $pick1, true)
-        );
-        return $name === null || $found ? $found : itgrix_gen_640e11f7_seen(
-            $params, $name, 'trunk', array('incoming', 'outgoing'), itgrix_gen_640e11f7_direction($params),
-            'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id');
-    }
-    function itgrix_gen_640e11f7_status($params, $name = null) {
-        $found = array_merge(
-            itgrix_gen_640e11f7_collect($params, 'STATUS_CODE'),
-            itgrix_gen_640e11f7_collect($params, 'call_full.result')
-        );
-        return $name === null || $found ? $found : itgrix_gen_640e11f7_seen(
+    function itgrix_gen_24a74917_status($params, $name = null) {
+        $found = array();
+        itgrix_gen_24a74917_collect($found, $params, 'STATUS_CODE');
+        itgrix_gen_24a74917_collect($found, $params, 'call_full.result');
+        return $name === null || $found ? $found : itgrix_gen_24a74917_seen(
             $params, $name, 'status', null, array(), 'STATUS_CODE, call_full.result');
     }
-    // Appends the texts at a path of keys to $found: star, pick, every
-    function itgrix_gen_640e11f7_collect($value, $keys, $pick = null, $every = false) {
+    function itgrix_gen_24a74917_direction($params) {
         $found = array();
+        itgrix_gen_24a74917_collect($found, $params, 'call_full.channel.type');
+        return $found;
+    }
+    function itgrix_gen_24a74917_trunk($params, $name = null) {
+        $found = array();
+        $pick1 = array('number', 'name', 'id');
+        itgrix_gen_24a74917_collect($found, $params, 'call_full.channel.trunk', $pick1, true);
+        itgrix_gen_24a74917_collect($found, $params, 'call_full.conversations.*.channel.trunk', $pick1, true);
+        return $name === null || $found ? $found : itgrix_gen_24a74917_seen(
+            $params, $name, 'trunk', array('incoming', 'outgoing'), itgrix_gen_24a74917_direction($params),
+            'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id');
+    }
+    // Appends the texts at a path of keys to $found: star, pick, every
+    function itgrix_gen_24a74917_collect(&$found, $value, $keys, $pick = null, $every = false) {
         $keys = is_array($keys) ? $keys : explode('.', $keys);
         foreach ($keys as $at => $key) {
             if ($key === '*' && is_array($value)) {
@@ -97,17 +99,15 @@ if (!function_exists('itgrix_gen_640e11f7_seen')) {
                 }
                 $keys = array_slice($keys, $at + 1);
                 foreach ($value as $member) {
-                    foreach (itgrix_gen_640e11f7_collect($member, $keys, $pick, $every) as $text) {
-                        $found[] = $text;
-                    }
+                    itgrix_gen_24a74917_collect($found, $member, $keys, $pick, $every);
                 }
                 if ($paused) {
                     gc_enable();
                 }
-                return $found;
+                return;
             }
             if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
-                return $found;
+                return;
             }
             $value = $value[$key];
         }
@@ -125,10 +125,6 @@ if (!function_exists('itgrix_gen_640e11f7_seen')) {
                 }
             }
         }
-        return $found;
-    }
-    function itgrix_gen_640e11f7_direction($params) {
-        return itgrix_gen_640e11f7_collect($params, 'call_full.channel.type');
     }
 }
 if (!function_exists('itgrix_gen_b0cd465a_log')) {

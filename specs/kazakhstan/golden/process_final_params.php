@@ -7,34 +7,34 @@
 if (!function_exists('itgrix_gen_process_final_params_4451df57')) {
     function itgrix_gen_process_final_params_4451df57($params) {
         $name = 'process_final_params:kazakhstan';
-        $data = itgrix_gen_9e0cd73e_pick(
+        $data = itgrix_gen_1bb38aa2_pick(
             $params,
             array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID')
         );
-        $fallback = itgrix_gen_9e0cd73e_reply($data);
+        $fallback = itgrix_gen_1bb38aa2_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // final_params.rules[0]: start time is in the schedule "office" ("Asia/Almaty")
-            if (itgrix_gen_9e0cd73e_in_schedule(
-                itgrix_gen_9e0cd73e_schedule(),
-                itgrix_gen_9e0cd73e_calendar(),
-                itgrix_gen_9e0cd73e_zone(),
-                itgrix_gen_9e0cd73e_started(itgrix_gen_9e0cd73e_start_time($params), itgrix_gen_9e0cd73e_zone())
+            if (itgrix_gen_1bb38aa2_in_schedule(
+                itgrix_gen_1bb38aa2_schedule(),
+                itgrix_gen_1bb38aa2_calendar(),
+                itgrix_gen_1bb38aa2_zone(),
+                itgrix_gen_1bb38aa2_started(itgrix_gen_1bb38aa2_start_time($params), itgrix_gen_1bb38aa2_zone())
             )) {
                 $data['ADD_TO_CHAT'] = 1;
             }
             // final_params.rules[1]: start time is in the schedule "night_desk" ("Asia/Almaty")
-            if (itgrix_gen_9e0cd73e_in_schedule(
-                itgrix_gen_9e0cd73e_schedule_2(),
-                itgrix_gen_9e0cd73e_calendar(),
-                itgrix_gen_9e0cd73e_zone(),
-                itgrix_gen_9e0cd73e_started(itgrix_gen_9e0cd73e_start_time($params), itgrix_gen_9e0cd73e_zone())
+            if (itgrix_gen_1bb38aa2_in_schedule(
+                itgrix_gen_1bb38aa2_schedule_2(),
+                itgrix_gen_1bb38aa2_calendar(),
+                itgrix_gen_1bb38aa2_zone(),
+                itgrix_gen_1bb38aa2_started(itgrix_gen_1bb38aa2_start_time($params), itgrix_gen_1bb38aa2_zone())
             )) {
                 $data['USER_ID'] = 900;
             }
-            return itgrix_gen_9e0cd73e_reply($data);
+            return itgrix_gen_1bb38aa2_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -43,9 +43,9 @@ if (!function_exists('itgrix_gen_process_final_params_4451df57')) {
     }
 }
 
-if (!function_exists('itgrix_gen_9e0cd73e_answer')) {
+if (!function_exists('itgrix_gen_1bb38aa2_answer')) {
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_9e0cd73e_answer($entry, $params) {
+    function itgrix_gen_1bb38aa2_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -55,7 +55,7 @@ if (!function_exists('itgrix_gen_9e0cd73e_answer')) {
         return $reply;
     }
     // A call past the range of data written into the file at generation: said once per process.
-    function itgrix_gen_9e0cd73e_past_range($what, $last) {
+    function itgrix_gen_1bb38aa2_past_range($what, $last) {
         static $said = array();
         if (!isset($said[$what])) {
             $said[$what] = true;
@@ -64,15 +64,15 @@ if (!function_exists('itgrix_gen_9e0cd73e_answer')) {
         }
     }
     // Weekday, minute of the day, date and local timestamp at $at from the zone's offsets in the file.
-    function itgrix_gen_9e0cd73e_local_time($at, $zone) {
-        $local = $at + itgrix_gen_9e0cd73e_zone_offset($at, $zone);
+    function itgrix_gen_1bb38aa2_local_time($at, $zone) {
+        $local = $at + itgrix_gen_1bb38aa2_zone_offset($at, $zone);
         return array((int) gmdate('N', $local), (int) gmdate('G', $local) * 60 + (int) gmdate('i', $local),
             gmdate('Y-m-d', $local), $local);
     }
     // The zone's UTC offset at $at (past the data written into the file: the last, said once).
-    function itgrix_gen_9e0cd73e_zone_offset($at, $zone) {
+    function itgrix_gen_1bb38aa2_zone_offset($at, $zone) {
         if (isset($zone[3]) && $at >= $zone[3]) {
-            itgrix_gen_9e0cd73e_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
+            itgrix_gen_1bb38aa2_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
         }
         $offset = $zone[0];
         foreach ($zone[1] as $i => $change) {
@@ -84,7 +84,7 @@ if (!function_exists('itgrix_gen_9e0cd73e_answer')) {
         return $offset;
     }
     // A date-time of the call data as a Unix time, read in the spec's zone unless it names its own.
-    function itgrix_gen_9e0cd73e_moment($value, $zone) {
+    function itgrix_gen_1bb38aa2_moment($value, $zone) {
         $text = is_string($value) || is_int($value) ? trim((string) $value) : '';
         if (preg_match('/^[0-9]{9,11}$/', $text)) {
             return (int) $text;
@@ -101,12 +101,12 @@ if (!function_exists('itgrix_gen_9e0cd73e_answer')) {
             return $m[7] === 'Z' ? $wall : $wall - $sign * ((int) substr($digits, 0, 2) * 3600 + (int) substr($digits, 2, 2) * 60);
         }
         // Local wall time to a moment: the offset in force then (asked twice, for a change in between).
-        return $wall - itgrix_gen_9e0cd73e_zone_offset($wall - itgrix_gen_9e0cd73e_zone_offset($wall, $zone), $zone);
+        return $wall - itgrix_gen_1bb38aa2_zone_offset($wall - itgrix_gen_1bb38aa2_zone_offset($wall, $zone), $zone);
     }
     // The moment the call started (CALL_START_DATE, the channel's start_time), else now.
-    function itgrix_gen_9e0cd73e_started($values, $zone) {
+    function itgrix_gen_1bb38aa2_started($values, $zone) {
         foreach (is_array($values) ? $values : array() as $value) {
-            $at = itgrix_gen_9e0cd73e_moment($value, $zone);
+            $at = itgrix_gen_1bb38aa2_moment($value, $zone);
             if ($at !== null) {
                 return $at;
             }
@@ -114,7 +114,7 @@ if (!function_exists('itgrix_gen_9e0cd73e_answer')) {
         return itgrix_gen_ca70e8fe_now();
     }
     // A window as the spec writes it ("19:00-09:00", always two digits) in minutes of the day.
-    function itgrix_gen_9e0cd73e_window($text) {
+    function itgrix_gen_1bb38aa2_window($text) {
         return array((int) substr($text, 0, 2) * 60 + (int) substr($text, 3, 2),
             (int) substr($text, 6, 2) * 60 + (int) substr($text, 9, 2));
     }
@@ -122,10 +122,10 @@ if (!function_exists('itgrix_gen_9e0cd73e_answer')) {
     // calendar ('off': days off, 'work': days worked although off, with Monday's hours; "Y-m-d" dates,
     // "m-d" days of every year)?  A window that crosses midnight belongs to the day it starts, so the
     // early hours also look at yesterday's windows.
-    function itgrix_gen_9e0cd73e_in_schedule($days, $calendar, $zone, $at) {
-        $now = itgrix_gen_9e0cd73e_local_time($at, $zone);
+    function itgrix_gen_1bb38aa2_in_schedule($days, $calendar, $zone, $at) {
+        $now = itgrix_gen_1bb38aa2_local_time($at, $zone);
         if (isset($calendar['years']) && (int) substr($now[2], 0, 4) > $calendar['years'][1]) {
-            itgrix_gen_9e0cd73e_past_range('public holidays', $calendar['years'][1]);
+            itgrix_gen_1bb38aa2_past_range('public holidays', $calendar['years'][1]);
         }
         for ($back = 0; $back < 2; $back++) {
             $date = gmdate('Y-m-d', $now[3] - $back * 86400); // today, then yesterday (local calendar)
@@ -133,7 +133,7 @@ if (!function_exists('itgrix_gen_9e0cd73e_answer')) {
             $day = array_intersect($dates, $calendar['work']) ? 'mon'
                 : (array_intersect($dates, $calendar['off']) ? '' : strtolower(gmdate('D', $now[3] - $back * 86400)));
             foreach (isset($days[$day]) ? $days[$day] : array() as $text) {
-                $window = itgrix_gen_9e0cd73e_window($text);
+                $window = itgrix_gen_1bb38aa2_window($text);
                 $crosses = $window[1] <= $window[0];
                 if ($back === 0 ? $now[1] >= $window[0] && ($crosses || $now[1] < $window[1])
                     : $crosses && $now[1] < $window[1]) {
@@ -144,7 +144,7 @@ if (!function_exists('itgrix_gen_9e0cd73e_answer')) {
         return false;
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_9e0cd73e_pick($input, $keys) {
+    function itgrix_gen_1bb38aa2_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -154,12 +154,30 @@ if (!function_exists('itgrix_gen_9e0cd73e_answer')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_9e0cd73e_reply($data) {
+    function itgrix_gen_1bb38aa2_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
+    // Appends the texts at a path of keys to $found: plain paths
+    function itgrix_gen_1bb38aa2_collect(&$found, $value, $keys) {
+        foreach (explode('.', $keys) as $key) {
+            if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
+                return;
+            }
+            $value = $value[$key];
+        }
+        $one = $value;
+        if (is_bool($one)) {
+            $one = $one ? 'true' : 'false';
+        } elseif (is_float($one) && $one == floor($one) && abs($one) < 1.0e15) {
+            $one = sprintf('%.0f', $one);
+        }
+        if (is_scalar($one) && $one !== '') {
+            $found[] = (string) $one;
+        }
+    }
     // schedule "office": the day => its windows
-    function itgrix_gen_9e0cd73e_schedule() {
+    function itgrix_gen_1bb38aa2_schedule() {
         return array(
             'mon' => array('09:00-18:00'),
             'tue' => array('09:00-18:00'),
@@ -170,7 +188,7 @@ if (!function_exists('itgrix_gen_9e0cd73e_answer')) {
         );
     }
     // the calendar: public holidays of "KZ", the spec's own days (2025-2032; m-d: every year)
-    function itgrix_gen_9e0cd73e_calendar() {
+    function itgrix_gen_1bb38aa2_calendar() {
         return array(
             'off' => array(
                 '2025-01-01', '2025-01-02', '2025-01-03', '2025-01-07', '2025-03-08', '2025-03-10', '2025-03-21',
@@ -201,7 +219,7 @@ if (!function_exists('itgrix_gen_9e0cd73e_answer')) {
         );
     }
     // schedule "night_desk": the day => its windows
-    function itgrix_gen_9e0cd73e_schedule_2() {
+    function itgrix_gen_1bb38aa2_schedule_2() {
         return array(
             'mon' => array('22:00-02:00'),
             'tue' => array('22:00-02:00'),
@@ -210,35 +228,15 @@ if (!function_exists('itgrix_gen_9e0cd73e_answer')) {
             'fri' => array('22:00-02:00'),
         );
     }
-    // Appends the texts at a path of keys to $found: plain paths
-    function itgrix_gen_9e0cd73e_collect($value, $keys) {
-        $found = array();
-        foreach (explode('.', $keys) as $key) {
-            if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
-                return $found;
-            }
-            $value = $value[$key];
-        }
-        $one = $value;
-        if (is_bool($one)) {
-            $one = $one ? 'true' : 'false';
-        } elseif (is_float($one) && $one == floor($one) && abs($one) < 1.0e15) {
-            $one = sprintf('%.0f', $one);
-        }
-        if (is_scalar($one) && $one !== '') {
-            $found[] = (string) $one;
-        }
-        return $found;
-    }
     // "Asia/Almaty": UTC offsets from the tz database, 2020-2040
-    function itgrix_gen_9e0cd73e_zone() {
+    function itgrix_gen_1bb38aa2_zone() {
         return array(21600, array(1709229600), array(18000), 2240611200);
     }
-    function itgrix_gen_9e0cd73e_start_time($params) {
-        return array_merge(
-            itgrix_gen_9e0cd73e_collect($params, 'CALL_START_DATE'),
-            itgrix_gen_9e0cd73e_collect($params, 'call_full.channel.start_time')
-        );
+    function itgrix_gen_1bb38aa2_start_time($params) {
+        $found = array();
+        itgrix_gen_1bb38aa2_collect($found, $params, 'CALL_START_DATE');
+        itgrix_gen_1bb38aa2_collect($found, $params, 'call_full.channel.start_time');
+        return $found;
     }
 }
 if (!function_exists('itgrix_gen_ca70e8fe_now')) {
@@ -255,4 +253,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_9e0cd73e_answer('itgrix_gen_process_final_params_4451df57', isset($params) ? $params : null);
+return itgrix_gen_1bb38aa2_answer('itgrix_gen_process_final_params_4451df57', isset($params) ? $params : null);

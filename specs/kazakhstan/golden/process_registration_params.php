@@ -7,7 +7,7 @@
 if (!function_exists('itgrix_gen_process_registration_params_4451df57')) {
     function itgrix_gen_process_registration_params_4451df57($params) {
         $name = 'process_registration_params:kazakhstan';
-        $data = itgrix_gen_d9d6d092_pick(
+        $data = itgrix_gen_c2b1b39a_pick(
             $params,
             array(
                 'CALL_START_DATE',
@@ -20,30 +20,30 @@ if (!function_exists('itgrix_gen_process_registration_params_4451df57')) {
                 'USER_ID'
             )
         );
-        $fallback = itgrix_gen_d9d6d092_reply($data);
+        $fallback = itgrix_gen_c2b1b39a_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // registration_params.rules[0]: start time is "09:00-18:00" on mon,tue,wed,thu,fri ("Asia/Almaty")
-            if (itgrix_gen_d9d6d092_in_hours(
+            if (itgrix_gen_c2b1b39a_in_hours(
                 array('09:00-18:00'),
                 array('mon', 'tue', 'wed', 'thu', 'fri'),
-                itgrix_gen_d9d6d092_zone(),
-                itgrix_gen_d9d6d092_started(itgrix_gen_d9d6d092_start_time($params), itgrix_gen_d9d6d092_zone())
+                itgrix_gen_c2b1b39a_zone(),
+                itgrix_gen_c2b1b39a_started(itgrix_gen_c2b1b39a_start_time($params), itgrix_gen_c2b1b39a_zone())
             )) {
                 $data['CRM_SOURCE'] = 'OFFICE';
             }
             // registration_params.rules[1]: start time is "22:00-06:00" ("Asia/Almaty")
-            if (itgrix_gen_d9d6d092_in_hours(
+            if (itgrix_gen_c2b1b39a_in_hours(
                 array('22:00-06:00'),
                 array(),
-                itgrix_gen_d9d6d092_zone(),
-                itgrix_gen_d9d6d092_started(itgrix_gen_d9d6d092_start_time($params), itgrix_gen_d9d6d092_zone())
+                itgrix_gen_c2b1b39a_zone(),
+                itgrix_gen_c2b1b39a_started(itgrix_gen_c2b1b39a_start_time($params), itgrix_gen_c2b1b39a_zone())
             )) {
                 $data['CRM_SOURCE'] = 'NIGHT';
             }
-            return itgrix_gen_d9d6d092_reply($data);
+            return itgrix_gen_c2b1b39a_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -52,9 +52,9 @@ if (!function_exists('itgrix_gen_process_registration_params_4451df57')) {
     }
 }
 
-if (!function_exists('itgrix_gen_d9d6d092_answer')) {
+if (!function_exists('itgrix_gen_c2b1b39a_answer')) {
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_d9d6d092_answer($entry, $params) {
+    function itgrix_gen_c2b1b39a_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -64,7 +64,7 @@ if (!function_exists('itgrix_gen_d9d6d092_answer')) {
         return $reply;
     }
     // A call past the range of data written into the file at generation: said once per process.
-    function itgrix_gen_d9d6d092_past_range($what, $last) {
+    function itgrix_gen_c2b1b39a_past_range($what, $last) {
         static $said = array();
         if (!isset($said[$what])) {
             $said[$what] = true;
@@ -73,15 +73,15 @@ if (!function_exists('itgrix_gen_d9d6d092_answer')) {
         }
     }
     // Weekday, minute of the day, date and local timestamp at $at from the zone's offsets in the file.
-    function itgrix_gen_d9d6d092_local_time($at, $zone) {
-        $local = $at + itgrix_gen_d9d6d092_zone_offset($at, $zone);
+    function itgrix_gen_c2b1b39a_local_time($at, $zone) {
+        $local = $at + itgrix_gen_c2b1b39a_zone_offset($at, $zone);
         return array((int) gmdate('N', $local), (int) gmdate('G', $local) * 60 + (int) gmdate('i', $local),
             gmdate('Y-m-d', $local), $local);
     }
     // The zone's UTC offset at $at (past the data written into the file: the last, said once).
-    function itgrix_gen_d9d6d092_zone_offset($at, $zone) {
+    function itgrix_gen_c2b1b39a_zone_offset($at, $zone) {
         if (isset($zone[3]) && $at >= $zone[3]) {
-            itgrix_gen_d9d6d092_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
+            itgrix_gen_c2b1b39a_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
         }
         $offset = $zone[0];
         foreach ($zone[1] as $i => $change) {
@@ -93,7 +93,7 @@ if (!function_exists('itgrix_gen_d9d6d092_answer')) {
         return $offset;
     }
     // A date-time of the call data as a Unix time, read in the spec's zone unless it names its own.
-    function itgrix_gen_d9d6d092_moment($value, $zone) {
+    function itgrix_gen_c2b1b39a_moment($value, $zone) {
         $text = is_string($value) || is_int($value) ? trim((string) $value) : '';
         if (preg_match('/^[0-9]{9,11}$/', $text)) {
             return (int) $text;
@@ -110,12 +110,12 @@ if (!function_exists('itgrix_gen_d9d6d092_answer')) {
             return $m[7] === 'Z' ? $wall : $wall - $sign * ((int) substr($digits, 0, 2) * 3600 + (int) substr($digits, 2, 2) * 60);
         }
         // Local wall time to a moment: the offset in force then (asked twice, for a change in between).
-        return $wall - itgrix_gen_d9d6d092_zone_offset($wall - itgrix_gen_d9d6d092_zone_offset($wall, $zone), $zone);
+        return $wall - itgrix_gen_c2b1b39a_zone_offset($wall - itgrix_gen_c2b1b39a_zone_offset($wall, $zone), $zone);
     }
     // The moment the call started (CALL_START_DATE, the channel's start_time), else now.
-    function itgrix_gen_d9d6d092_started($values, $zone) {
+    function itgrix_gen_c2b1b39a_started($values, $zone) {
         foreach (is_array($values) ? $values : array() as $value) {
-            $at = itgrix_gen_d9d6d092_moment($value, $zone);
+            $at = itgrix_gen_c2b1b39a_moment($value, $zone);
             if ($at !== null) {
                 return $at;
             }
@@ -123,11 +123,11 @@ if (!function_exists('itgrix_gen_d9d6d092_answer')) {
         return itgrix_gen_ca70e8fe_now();
     }
     // Is $at inside one of the windows on one of the days (a window past midnight: its start's day)?
-    function itgrix_gen_d9d6d092_in_hours($windows, $days, $zone, $at) {
-        $local = itgrix_gen_d9d6d092_local_time($at, $zone);
+    function itgrix_gen_c2b1b39a_in_hours($windows, $days, $zone, $at) {
+        $local = itgrix_gen_c2b1b39a_local_time($at, $zone);
         $names = array(1 => 'mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun');
         foreach ($windows as $text) {
-            $window = itgrix_gen_d9d6d092_window($text);
+            $window = itgrix_gen_c2b1b39a_window($text);
             $crosses = $window[1] <= $window[0];
             if ($local[1] >= $window[0] && ($crosses || $local[1] < $window[1])) {
                 $day = $local[0];
@@ -143,12 +143,12 @@ if (!function_exists('itgrix_gen_d9d6d092_answer')) {
         return false;
     }
     // A window as the spec writes it ("19:00-09:00", always two digits) in minutes of the day.
-    function itgrix_gen_d9d6d092_window($text) {
+    function itgrix_gen_c2b1b39a_window($text) {
         return array((int) substr($text, 0, 2) * 60 + (int) substr($text, 3, 2),
             (int) substr($text, 6, 2) * 60 + (int) substr($text, 9, 2));
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_d9d6d092_pick($input, $keys) {
+    function itgrix_gen_c2b1b39a_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -158,16 +158,15 @@ if (!function_exists('itgrix_gen_d9d6d092_answer')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_d9d6d092_reply($data) {
+    function itgrix_gen_c2b1b39a_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
     // Appends the texts at a path of keys to $found: plain paths
-    function itgrix_gen_d9d6d092_collect($value, $keys) {
-        $found = array();
+    function itgrix_gen_c2b1b39a_collect(&$found, $value, $keys) {
         foreach (explode('.', $keys) as $key) {
             if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
-                return $found;
+                return;
             }
             $value = $value[$key];
         }
@@ -180,17 +179,16 @@ if (!function_exists('itgrix_gen_d9d6d092_answer')) {
         if (is_scalar($one) && $one !== '') {
             $found[] = (string) $one;
         }
-        return $found;
     }
     // "Asia/Almaty": UTC offsets from the tz database, 2020-2040
-    function itgrix_gen_d9d6d092_zone() {
+    function itgrix_gen_c2b1b39a_zone() {
         return array(21600, array(1709229600), array(18000), 2240611200);
     }
-    function itgrix_gen_d9d6d092_start_time($params) {
-        return array_merge(
-            itgrix_gen_d9d6d092_collect($params, 'CALL_START_DATE'),
-            itgrix_gen_d9d6d092_collect($params, 'call_full.channel.start_time')
-        );
+    function itgrix_gen_c2b1b39a_start_time($params) {
+        $found = array();
+        itgrix_gen_c2b1b39a_collect($found, $params, 'CALL_START_DATE');
+        itgrix_gen_c2b1b39a_collect($found, $params, 'call_full.channel.start_time');
+        return $found;
     }
 }
 if (!function_exists('itgrix_gen_ca70e8fe_now')) {
@@ -207,4 +205,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_d9d6d092_answer('itgrix_gen_process_registration_params_4451df57', isset($params) ? $params : null);
+return itgrix_gen_c2b1b39a_answer('itgrix_gen_process_registration_params_4451df57', isset($params) ? $params : null);

@@ -7,27 +7,27 @@
 if (!function_exists('itgrix_gen_process_task_creation_params_4451df57')) {
     function itgrix_gen_process_task_creation_params_4451df57($params) {
         $name = 'process_task_creation_params:kazakhstan';
-        $fallback = itgrix_gen_175cb4d2_reply(itgrix_gen_175cb4d2_pick($params, array('fields')));
+        $fallback = itgrix_gen_c523cd00_reply(itgrix_gen_c523cd00_pick($params, array('fields')));
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $fields = isset($params['fields']) && is_array($params['fields']) ? $params['fields'] : array();
             // tasks.set
-            $fields['TITLE'] = itgrix_gen_175cb4d2_utf8_mend('Missed call '
-                . itgrix_gen_175cb4d2_client_number(itgrix_gen_175cb4d2_text(itgrix_gen_175cb4d2_client_phone($params)))
+            $fields['TITLE'] = itgrix_gen_c523cd00_utf8_mend('Missed call '
+                . itgrix_gen_c523cd00_client_number(itgrix_gen_c523cd00_text(itgrix_gen_c523cd00_client_phone($params)))
                 . ' ('
-                . itgrix_gen_175cb4d2_text(itgrix_gen_175cb4d2_client_phone($params))
+                . itgrix_gen_c523cd00_text(itgrix_gen_c523cd00_client_phone($params))
                 . '), '
-                . itgrix_gen_175cb4d2_date(
-                    itgrix_gen_175cb4d2_text(itgrix_gen_175cb4d2_start_time($params)),
-                    itgrix_gen_175cb4d2_zone(),
+                . itgrix_gen_c523cd00_date(
+                    itgrix_gen_c523cd00_text(itgrix_gen_c523cd00_start_time($params)),
+                    itgrix_gen_c523cd00_zone(),
                     'd.m.Y H:i'
                 ), false);
-            $fields['DESCRIPTION'] = itgrix_gen_175cb4d2_utf8_mend('Call started '
-                . itgrix_gen_175cb4d2_date(
-                    itgrix_gen_175cb4d2_text(itgrix_gen_175cb4d2_start_time($params)),
-                    itgrix_gen_175cb4d2_zone(),
+            $fields['DESCRIPTION'] = itgrix_gen_c523cd00_utf8_mend('Call started '
+                . itgrix_gen_c523cd00_date(
+                    itgrix_gen_c523cd00_text(itgrix_gen_c523cd00_start_time($params)),
+                    itgrix_gen_c523cd00_zone(),
                     null
                 ), false);
             return array('state' => 'success', 'data' => array('fields' => $fields));
@@ -39,13 +39,13 @@ if (!function_exists('itgrix_gen_process_task_creation_params_4451df57')) {
     }
 }
 
-if (!function_exists('itgrix_gen_175cb4d2_text')) {
+if (!function_exists('itgrix_gen_c523cd00_text')) {
     // A placeholder's text: the first value found, or "".
-    function itgrix_gen_175cb4d2_text($values) {
+    function itgrix_gen_c523cd00_text($values) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_175cb4d2_answer($entry, $params) {
+    function itgrix_gen_c523cd00_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -55,18 +55,18 @@ if (!function_exists('itgrix_gen_175cb4d2_text')) {
         return $reply;
     }
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_175cb4d2_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_c523cd00_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
         if (!is_string($result)) {
-            itgrix_gen_175cb4d2_preg_failed($pattern);
+            itgrix_gen_c523cd00_preg_failed($pattern);
             return $subject;
         }
         return $result;
     }
-    function itgrix_gen_175cb4d2_preg_failed($pattern) {
+    function itgrix_gen_c523cd00_preg_failed($pattern) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = function_exists('preg_last_error') ? preg_last_error() : 0;
@@ -74,7 +74,7 @@ if (!function_exists('itgrix_gen_175cb4d2_text')) {
         itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
     }
     // A call past the range of data written into the file at generation: said once per process.
-    function itgrix_gen_175cb4d2_past_range($what, $last) {
+    function itgrix_gen_c523cd00_past_range($what, $last) {
         static $said = array();
         if (!isset($said[$what])) {
             $said[$what] = true;
@@ -83,9 +83,9 @@ if (!function_exists('itgrix_gen_175cb4d2_text')) {
         }
     }
     // The zone's UTC offset at $at (past the data written into the file: the last, said once).
-    function itgrix_gen_175cb4d2_zone_offset($at, $zone) {
+    function itgrix_gen_c523cd00_zone_offset($at, $zone) {
         if (isset($zone[3]) && $at >= $zone[3]) {
-            itgrix_gen_175cb4d2_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
+            itgrix_gen_c523cd00_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
         }
         $offset = $zone[0];
         foreach ($zone[1] as $i => $change) {
@@ -99,19 +99,19 @@ if (!function_exists('itgrix_gen_175cb4d2_text')) {
     // A date-time of the call data in the client's zone: ISO 8601 with the zone's offset at that
     // moment ("2026-11-24T10:00:00+05:00", what Bitrix24 expects), or $format of date() letters.
     // Unset or anything else gives "" (see itgrix_rt_moment).
-    function itgrix_gen_175cb4d2_date($value, $zone, $format) {
-        $at = itgrix_gen_175cb4d2_moment($value, $zone);
+    function itgrix_gen_c523cd00_date($value, $zone, $format) {
+        $at = itgrix_gen_c523cd00_moment($value, $zone);
         if ($at === null) {
             return '';
         }
-        $offset = itgrix_gen_175cb4d2_zone_offset($at, $zone);
+        $offset = itgrix_gen_c523cd00_zone_offset($at, $zone);
         if ($format !== null) {
             return gmdate($format, $at + $offset);
         }
         return gmdate('Y-m-d\TH:i:s', $at + $offset) . ($offset < 0 ? '-' : '+') . gmdate('H:i', abs($offset));
     }
     // A date-time of the call data as a Unix time, read in the spec's zone unless it names its own.
-    function itgrix_gen_175cb4d2_moment($value, $zone) {
+    function itgrix_gen_c523cd00_moment($value, $zone) {
         $text = is_string($value) || is_int($value) ? trim((string) $value) : '';
         if (preg_match('/^[0-9]{9,11}$/', $text)) {
             return (int) $text;
@@ -128,10 +128,10 @@ if (!function_exists('itgrix_gen_175cb4d2_text')) {
             return $m[7] === 'Z' ? $wall : $wall - $sign * ((int) substr($digits, 0, 2) * 3600 + (int) substr($digits, 2, 2) * 60);
         }
         // Local wall time to a moment: the offset in force then (asked twice, for a change in between).
-        return $wall - itgrix_gen_175cb4d2_zone_offset($wall - itgrix_gen_175cb4d2_zone_offset($wall, $zone), $zone);
+        return $wall - itgrix_gen_c523cd00_zone_offset($wall - itgrix_gen_c523cd00_zone_offset($wall, $zone), $zone);
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_175cb4d2_pick($input, $keys) {
+    function itgrix_gen_c523cd00_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -141,7 +141,7 @@ if (!function_exists('itgrix_gen_175cb4d2_text')) {
         return $out;
     }
     // libphonenumber's Unicode separators as spaces, full-width and Arabic-Indic digits as ASCII.
-    function itgrix_gen_175cb4d2_phone_unicode() {
+    function itgrix_gen_c523cd00_phone_unicode() {
         $map = array("\xEF\xBC\x8B" => '+');
         foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 E383BC '
             . 'EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E') as $hex) {
@@ -153,17 +153,17 @@ if (!function_exists('itgrix_gen_175cb4d2_text')) {
         return $map;
     }
     // The number in E.164 (without the "+" when !$plus); what is not a number stays as it is.
-    function itgrix_gen_175cb4d2_phone_e164($phone, $meta, $plus) {
-        $parsed = itgrix_gen_175cb4d2_phone_parse($phone, $meta);
+    function itgrix_gen_c523cd00_phone_e164($phone, $meta, $plus) {
+        $parsed = itgrix_gen_c523cd00_phone_parse($phone, $meta);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
     // array(calling code, national number, region) or null: libphonenumber's parse for the spec's region.
-    function itgrix_gen_175cb4d2_phone_parse($phone, $meta) {
+    function itgrix_gen_c523cd00_phone_parse($phone, $meta) {
         if (!is_string($phone)) {
             return null;
         }
         // A number pasted from a web page: Unicode separators (no-break space, U+2011...) and digits as ASCII.
-        $text = trim(preg_match('/[\xC2-\xEF]/', $phone) ? strtr($phone, itgrix_gen_175cb4d2_phone_unicode()) : $phone);
+        $text = trim(preg_match('/[\xC2-\xEF]/', $phone) ? strtr($phone, itgrix_gen_c523cd00_phone_unicode()) : $phone);
         // Digits, the usual separators, one leading "+"; letters, "*", "#", an extension: not rewritten.
         if (!preg_match('/^\+?[0-9 \-.()\/~]+$/', $text) || !preg_match('/[0-9]/', $text)) {
             return null;
@@ -194,10 +194,10 @@ if (!function_exists('itgrix_gen_175cb4d2_text')) {
         } else {
             $national = $digits;
             if (strpos($digits, $cc) === 0) {
-                $candidate = itgrix_gen_175cb4d2_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
-                if ((!itgrix_gen_175cb4d2_full_match($meta['general'], $digits)
-                    && itgrix_gen_175cb4d2_full_match($meta['general'], $candidate))
-                    || itgrix_gen_175cb4d2_phone_length($digits, $meta) === 'long') {
+                $candidate = itgrix_gen_c523cd00_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
+                if ((!itgrix_gen_c523cd00_full_match($meta['general'], $digits)
+                    && itgrix_gen_c523cd00_full_match($meta['general'], $candidate))
+                    || itgrix_gen_c523cd00_phone_length($digits, $meta) === 'long') {
                     $national = $candidate;
                     $international = true;
                 }
@@ -205,39 +205,39 @@ if (!function_exists('itgrix_gen_175cb4d2_text')) {
         }
         // With its calling code, read as the code's main region's ("+44 ..." in a Guernsey spec: British).
         $read = $international && $meta['intl'] !== null ? array_merge($meta, $meta['intl']) : $meta;
-        $stripped = itgrix_gen_175cb4d2_phone_strip_prefix($national, $read);
-        if (itgrix_gen_175cb4d2_phone_length($stripped, $read) === 'ok') {
+        $stripped = itgrix_gen_c523cd00_phone_strip_prefix($national, $read);
+        if (itgrix_gen_c523cd00_phone_length($stripped, $read) === 'ok') {
             $national = $stripped;
         }
         if (!$meta['strict']) {
-            return itgrix_gen_175cb4d2_phone_length($national, $meta) === 'ok' ? array($cc, $national, null) : null;
+            return itgrix_gen_c523cd00_phone_length($national, $meta) === 'ok' ? array($cc, $national, null) : null;
         }
         // Valid in no region of the calling code: null (kept as it arrived); another region's ("+7 495" in
         // a Kazakh spec) is valid like the region's own.
-        $region = itgrix_gen_175cb4d2_phone_region($cc, $national, $meta['regions']);
+        $region = itgrix_gen_c523cd00_phone_region($cc, $national, $meta['regions']);
         return $region === null ? null : array($cc, $national, $region);
     }
     // The region whose plan makes the national number valid (getRegionCodeForNumber); null: none.
-    function itgrix_gen_175cb4d2_phone_region($cc, $national, $regions) {
+    function itgrix_gen_c523cd00_phone_region($cc, $national, $regions) {
         foreach ($regions as $row) {
             if ($row[1] !== $cc) {
                 continue;
             }
             if ($row[2] !== null) {
                 if (preg_match($row[2], $national)) {
-                    return itgrix_gen_175cb4d2_full_match($row[3], $national) ? $row[0] : null;
+                    return itgrix_gen_c523cd00_full_match($row[3], $national) ? $row[0] : null;
                 }
-            } elseif (itgrix_gen_175cb4d2_full_match($row[3], $national)) {
+            } elseif (itgrix_gen_c523cd00_full_match($row[3], $national)) {
                 return $row[0];
             }
         }
         return null;
     }
-    function itgrix_gen_175cb4d2_full_match($pattern, $text) {
+    function itgrix_gen_c523cd00_full_match($pattern, $text) {
         return is_string($text) && preg_match($pattern, $text) === 1;
     }
     // 'ok' | 'short' | 'long' | 'local' | 'invalid', as libphonenumber's testNumberLength.
-    function itgrix_gen_175cb4d2_phone_length($number, $meta) {
+    function itgrix_gen_c523cd00_phone_length($number, $meta) {
         $length = strlen($number);
         if (in_array($length, $meta['lengths'], true)) {
             return 'ok';
@@ -254,36 +254,36 @@ if (!function_exists('itgrix_gen_175cb4d2_text')) {
         return 'invalid';
     }
     // libphonenumber's maybeStripNationalPrefixAndCarrierCode.
-    function itgrix_gen_175cb4d2_phone_strip_prefix($number, $meta) {
+    function itgrix_gen_c523cd00_phone_strip_prefix($number, $meta) {
         if ($number === '' || $meta['npp'] === null) {
             return $number;
         }
         if (!preg_match($meta['npp'], $number, $m)) {
             return $number;
         }
-        $viable = itgrix_gen_175cb4d2_full_match($meta['general'], $number);
+        $viable = itgrix_gen_c523cd00_full_match($meta['general'], $number);
         $groups = count($m) - 1;
         if ($meta['npt'] === null || $groups < 1 || !isset($m[$groups]) || $m[$groups] === '') {
             $rest = (string) substr($number, strlen($m[0]));
-            if ($viable && !itgrix_gen_175cb4d2_full_match($meta['general'], $rest)) {
+            if ($viable && !itgrix_gen_c523cd00_full_match($meta['general'], $rest)) {
                 return $number;
             }
             return $rest;
         }
-        $transformed = itgrix_gen_175cb4d2_preg_replace($meta['npp'], $meta['npt'], $number);
-        if ($viable && !itgrix_gen_175cb4d2_full_match($meta['general'], $transformed)) {
+        $transformed = itgrix_gen_c523cd00_preg_replace($meta['npp'], $meta['npt'], $number);
+        if ($viable && !itgrix_gen_c523cd00_full_match($meta['general'], $transformed)) {
             return $number;
         }
         return $transformed;
     }
     // Is the text UTF-8 as json_encode takes it (also where PHP 5.2's PCRE lets bad forms through)?
-    function itgrix_gen_175cb4d2_utf8_valid($text) {
+    function itgrix_gen_c523cd00_utf8_valid($text) {
         return preg_match('//u', $text) === 1
             && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text);
     }
     // Bytes that are not UTF-8 replaced (U+FFFD, or %XX with $percent), in linear time.
-    function itgrix_gen_175cb4d2_utf8_mend($text, $percent) {
-        if (itgrix_gen_175cb4d2_utf8_valid($text)) {
+    function itgrix_gen_c523cd00_utf8_mend($text, $percent) {
+        if (itgrix_gen_c523cd00_utf8_valid($text)) {
             return $text;
         }
         $out = '';
@@ -294,7 +294,7 @@ if (!function_exists('itgrix_gen_175cb4d2_text')) {
                 $end--;
             }
             $piece = substr($text, $at, $end - $at);
-            if (itgrix_gen_175cb4d2_utf8_valid($piece)) {
+            if (itgrix_gen_c523cd00_utf8_valid($piece)) {
                 $out .= $piece;
                 continue;
             }
@@ -311,17 +311,17 @@ if (!function_exists('itgrix_gen_175cb4d2_text')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_175cb4d2_reply($data) {
+    function itgrix_gen_c523cd00_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
     // phones.client: the client's number as process_client_phone.php answers it
-    function itgrix_gen_175cb4d2_client_number($phone) {
+    function itgrix_gen_c523cd00_client_number($phone) {
         if (!is_string($phone)) {
             return $phone;
         }
         // phones.client: format e164, region KZ
-        $phone = itgrix_gen_175cb4d2_phone_e164($phone, array(
+        $phone = itgrix_gen_c523cd00_phone_e164($phone, array(
             'cc' => '7', 'idd' => '~^(?:810)~u', 'npp' => '~^(?:8)~u', 'npt' => null,
             'general' => '~^(?:8\\d{13}|[78]\\d{9})$~u', 'lengths' => array(10, 14),
             'local' => array(5, 6, 7), 'internal' => 9, 'formats' => array(), 'strict' => true,
@@ -339,12 +339,15 @@ if (!function_exists('itgrix_gen_175cb4d2_text')) {
         ), true);
         return $phone;
     }
+    // "Asia/Almaty": UTC offsets from the tz database, 2020-2040
+    function itgrix_gen_c523cd00_zone() {
+        return array(21600, array(1709229600), array(18000), 2240611200);
+    }
     // Appends the texts at a path of keys to $found: pick
-    function itgrix_gen_175cb4d2_collect($value, $keys, $pick = null) {
-        $found = array();
+    function itgrix_gen_c523cd00_collect(&$found, $value, $keys, $pick = null) {
         foreach (explode('.', $keys) as $key) {
             if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
-                return $found;
+                return;
             }
             $value = $value[$key];
         }
@@ -360,31 +363,29 @@ if (!function_exists('itgrix_gen_175cb4d2_text')) {
                 break; // the first field with a value (a value that is no object: its only one)
             }
         }
+    }
+    function itgrix_gen_c523cd00_start_time($params) {
+        $found = array();
+        itgrix_gen_c523cd00_collect($found, $params, 'CALL_START_DATE');
+        itgrix_gen_c523cd00_collect($found, $params, 'call_full.channel.start_time');
         return $found;
     }
-    // "Asia/Almaty": UTC offsets from the tz database, 2020-2040
-    function itgrix_gen_175cb4d2_zone() {
-        return array(21600, array(1709229600), array(18000), 2240611200);
-    }
-    function itgrix_gen_175cb4d2_client_phone($params) {
-        list($call) = itgrix_gen_175cb4d2_direction($params) + array(''); // the call's direction ('': none)
+    function itgrix_gen_c523cd00_client_phone($params) {
+        $found = array();
+        $call = itgrix_gen_c523cd00_direction($params);
+        $call = $call ? $call[0] : ''; // the call's direction ('': none)
         $pick1 = array('number', 'phone', 'num', 'extension', 'exten');
-        $on_incoming = $call === 'incoming' ? $params : null; // other calls: nothing
-        $on_outgoing = $call === 'outgoing' ? $params : null; // other calls: nothing
-        return array_merge(
-            itgrix_gen_175cb4d2_collect($params, 'PHONE_NUMBER'),
-            itgrix_gen_175cb4d2_collect($on_incoming, 'call_full.channel.from', $pick1),
-            itgrix_gen_175cb4d2_collect($on_outgoing, 'call_full.channel.to', $pick1)
-        );
+        $on_incoming = $call === 'incoming' ? $params : null;
+        $on_outgoing = $call === 'outgoing' ? $params : null;
+        itgrix_gen_c523cd00_collect($found, $params, 'PHONE_NUMBER');
+        itgrix_gen_c523cd00_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
+        itgrix_gen_c523cd00_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
+        return $found;
     }
-    function itgrix_gen_175cb4d2_direction($params) {
-        return itgrix_gen_175cb4d2_collect($params, 'call_full.channel.type');
-    }
-    function itgrix_gen_175cb4d2_start_time($params) {
-        return array_merge(
-            itgrix_gen_175cb4d2_collect($params, 'CALL_START_DATE'),
-            itgrix_gen_175cb4d2_collect($params, 'call_full.channel.start_time')
-        );
+    function itgrix_gen_c523cd00_direction($params) {
+        $found = array();
+        itgrix_gen_c523cd00_collect($found, $params, 'call_full.channel.type');
+        return $found;
     }
 }
 if (!function_exists('itgrix_gen_b0cd465a_log')) {
@@ -395,4 +396,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_175cb4d2_answer('itgrix_gen_process_task_creation_params_4451df57', isset($params) ? $params : null);
+return itgrix_gen_c523cd00_answer('itgrix_gen_process_task_creation_params_4451df57', isset($params) ? $params : null);

@@ -7,20 +7,20 @@
 if (!function_exists('itgrix_gen_process_final_params_4697ef32')) {
     function itgrix_gen_process_final_params_4697ef32($params) {
         $name = 'process_final_params:sections';
-        $data = itgrix_gen_d75f341d_pick(
+        $data = itgrix_gen_c02effee_pick(
             $params,
             array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID')
         );
-        $fallback = itgrix_gen_d75f341d_reply($data);
+        $fallback = itgrix_gen_c02effee_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // final_params.rules[0]: direction is "local" -> cancel
-            if (array_intersect(itgrix_gen_d75f341d_direction($params, $name), array('local'))) {
-                return itgrix_gen_d75f341d_reply(array());
+            if (array_intersect(itgrix_gen_c02effee_direction($params, $name), array('local'))) {
+                return itgrix_gen_c02effee_reply(array());
             }
-            return itgrix_gen_d75f341d_reply($data);
+            return itgrix_gen_c02effee_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -29,9 +29,9 @@ if (!function_exists('itgrix_gen_process_final_params_4697ef32')) {
     }
 }
 
-if (!function_exists('itgrix_gen_d75f341d_seen')) {
+if (!function_exists('itgrix_gen_c02effee_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_d75f341d_seen($params, $name, $key, $expected, $kinds, $tried) {
+    function itgrix_gen_c02effee_seen($params, $name, $key, $expected, $kinds, $tried) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -44,7 +44,7 @@ if (!function_exists('itgrix_gen_d75f341d_seen')) {
         return array();
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_d75f341d_pick($input, $keys) {
+    function itgrix_gen_c02effee_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -54,16 +54,15 @@ if (!function_exists('itgrix_gen_d75f341d_seen')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_d75f341d_reply($data) {
+    function itgrix_gen_c02effee_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
     // Appends the texts at a path of keys to $found: plain paths
-    function itgrix_gen_d75f341d_collect($value, $keys) {
-        $found = array();
+    function itgrix_gen_c02effee_collect(&$found, $value, $keys) {
         foreach (explode('.', $keys) as $key) {
             if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
-                return $found;
+                return;
             }
             $value = $value[$key];
         }
@@ -76,11 +75,11 @@ if (!function_exists('itgrix_gen_d75f341d_seen')) {
         if (is_scalar($one) && $one !== '') {
             $found[] = (string) $one;
         }
-        return $found;
     }
-    function itgrix_gen_d75f341d_direction($params, $name = null) {
-        $found = itgrix_gen_d75f341d_collect($params, 'call_full.channel.type');
-        return $name === null || $found ? $found : itgrix_gen_d75f341d_seen(
+    function itgrix_gen_c02effee_direction($params, $name = null) {
+        $found = array();
+        itgrix_gen_c02effee_collect($found, $params, 'call_full.channel.type');
+        return $name === null || $found ? $found : itgrix_gen_c02effee_seen(
             $params, $name, 'direction', null, array(), 'call_full.channel.type');
     }
 }

@@ -7,18 +7,18 @@
 if (!function_exists('itgrix_gen_process_originate_params_4697ef32')) {
     function itgrix_gen_process_originate_params_4697ef32($params) {
         $name = 'process_originate_params:sections';
-        $data = itgrix_gen_adba3ad6_pick(
-            itgrix_gen_adba3ad6_unwrap($params),
+        $data = itgrix_gen_60698151_pick(
+            itgrix_gen_60698151_unwrap($params),
             array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')
         );
-        $fallback = itgrix_gen_adba3ad6_originate_reply($data);
+        $fallback = itgrix_gen_60698151_originate_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             if (isset($data['extension']) && is_string($data['extension'])) {
                 // originate: format e164, region RU
-                $data['extension'] = itgrix_gen_adba3ad6_phone_e164($data['extension'], array(
+                $data['extension'] = itgrix_gen_60698151_phone_e164($data['extension'], array(
                     'cc' => '7', 'idd' => '~^(?:810)~u', 'npp' => '~^(?:8)~u', 'npt' => null,
                     'general' => '~^(?:8\\d{13}|[347-9]\\d{9})$~u', 'lengths' => array(10, 14), 'local' => array(7),
                     'internal' => 9, 'formats' => array(), 'strict' => true, 'intl' => null,
@@ -35,15 +35,12 @@ if (!function_exists('itgrix_gen_process_originate_params_4697ef32')) {
                 ), true);
             }
             // originate.rules[0]: "params.caller_id" is "200"
-            if (array_intersect(itgrix_gen_adba3ad6_collect($params, array('params', 'caller_id')), array('200'))) {
-                $data['channel'] = itgrix_gen_adba3ad6_utf8_mend('PJSIP/'
-                    . itgrix_gen_adba3ad6_text(itgrix_gen_adba3ad6_collect(
-                        $params,
-                        array('params', 'caller_id')
-                    )), false);
+            if (array_intersect(itgrix_gen_60698151_at($params, array('params', 'caller_id')), array('200'))) {
+                $data['channel'] = itgrix_gen_60698151_utf8_mend('PJSIP/'
+                    . itgrix_gen_60698151_text(itgrix_gen_60698151_at($params, array('params', 'caller_id'))), false);
                 $data['context'] = 'from-vip';
             }
-            return itgrix_gen_adba3ad6_originate_reply($data);
+            return itgrix_gen_60698151_originate_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -52,13 +49,13 @@ if (!function_exists('itgrix_gen_process_originate_params_4697ef32')) {
     }
 }
 
-if (!function_exists('itgrix_gen_adba3ad6_text')) {
+if (!function_exists('itgrix_gen_60698151_text')) {
     // A placeholder's text: the first value found, or "".
-    function itgrix_gen_adba3ad6_text($values) {
+    function itgrix_gen_60698151_text($values) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_adba3ad6_answer($entry, $params) {
+    function itgrix_gen_60698151_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -68,18 +65,18 @@ if (!function_exists('itgrix_gen_adba3ad6_text')) {
         return $reply;
     }
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_adba3ad6_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_60698151_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
         if (!is_string($result)) {
-            itgrix_gen_adba3ad6_preg_failed($pattern);
+            itgrix_gen_60698151_preg_failed($pattern);
             return $subject;
         }
         return $result;
     }
-    function itgrix_gen_adba3ad6_preg_failed($pattern) {
+    function itgrix_gen_60698151_preg_failed($pattern) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = function_exists('preg_last_error') ? preg_last_error() : 0;
@@ -87,7 +84,7 @@ if (!function_exists('itgrix_gen_adba3ad6_text')) {
         itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_adba3ad6_pick($input, $keys) {
+    function itgrix_gen_60698151_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -97,7 +94,7 @@ if (!function_exists('itgrix_gen_adba3ad6_text')) {
         return $out;
     }
     // libphonenumber's Unicode separators as spaces, full-width and Arabic-Indic digits as ASCII.
-    function itgrix_gen_adba3ad6_phone_unicode() {
+    function itgrix_gen_60698151_phone_unicode() {
         $map = array("\xEF\xBC\x8B" => '+');
         foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 E383BC '
             . 'EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E') as $hex) {
@@ -109,17 +106,17 @@ if (!function_exists('itgrix_gen_adba3ad6_text')) {
         return $map;
     }
     // The number in E.164 (without the "+" when !$plus); what is not a number stays as it is.
-    function itgrix_gen_adba3ad6_phone_e164($phone, $meta, $plus) {
-        $parsed = itgrix_gen_adba3ad6_phone_parse($phone, $meta);
+    function itgrix_gen_60698151_phone_e164($phone, $meta, $plus) {
+        $parsed = itgrix_gen_60698151_phone_parse($phone, $meta);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
     // array(calling code, national number, region) or null: libphonenumber's parse for the spec's region.
-    function itgrix_gen_adba3ad6_phone_parse($phone, $meta) {
+    function itgrix_gen_60698151_phone_parse($phone, $meta) {
         if (!is_string($phone)) {
             return null;
         }
         // A number pasted from a web page: Unicode separators (no-break space, U+2011...) and digits as ASCII.
-        $text = trim(preg_match('/[\xC2-\xEF]/', $phone) ? strtr($phone, itgrix_gen_adba3ad6_phone_unicode()) : $phone);
+        $text = trim(preg_match('/[\xC2-\xEF]/', $phone) ? strtr($phone, itgrix_gen_60698151_phone_unicode()) : $phone);
         // Digits, the usual separators, one leading "+"; letters, "*", "#", an extension: not rewritten.
         if (!preg_match('/^\+?[0-9 \-.()\/~]+$/', $text) || !preg_match('/[0-9]/', $text)) {
             return null;
@@ -150,10 +147,10 @@ if (!function_exists('itgrix_gen_adba3ad6_text')) {
         } else {
             $national = $digits;
             if (strpos($digits, $cc) === 0) {
-                $candidate = itgrix_gen_adba3ad6_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
-                if ((!itgrix_gen_adba3ad6_full_match($meta['general'], $digits)
-                    && itgrix_gen_adba3ad6_full_match($meta['general'], $candidate))
-                    || itgrix_gen_adba3ad6_phone_length($digits, $meta) === 'long') {
+                $candidate = itgrix_gen_60698151_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
+                if ((!itgrix_gen_60698151_full_match($meta['general'], $digits)
+                    && itgrix_gen_60698151_full_match($meta['general'], $candidate))
+                    || itgrix_gen_60698151_phone_length($digits, $meta) === 'long') {
                     $national = $candidate;
                     $international = true;
                 }
@@ -161,39 +158,39 @@ if (!function_exists('itgrix_gen_adba3ad6_text')) {
         }
         // With its calling code, read as the code's main region's ("+44 ..." in a Guernsey spec: British).
         $read = $international && $meta['intl'] !== null ? array_merge($meta, $meta['intl']) : $meta;
-        $stripped = itgrix_gen_adba3ad6_phone_strip_prefix($national, $read);
-        if (itgrix_gen_adba3ad6_phone_length($stripped, $read) === 'ok') {
+        $stripped = itgrix_gen_60698151_phone_strip_prefix($national, $read);
+        if (itgrix_gen_60698151_phone_length($stripped, $read) === 'ok') {
             $national = $stripped;
         }
         if (!$meta['strict']) {
-            return itgrix_gen_adba3ad6_phone_length($national, $meta) === 'ok' ? array($cc, $national, null) : null;
+            return itgrix_gen_60698151_phone_length($national, $meta) === 'ok' ? array($cc, $national, null) : null;
         }
         // Valid in no region of the calling code: null (kept as it arrived); another region's ("+7 495" in
         // a Kazakh spec) is valid like the region's own.
-        $region = itgrix_gen_adba3ad6_phone_region($cc, $national, $meta['regions']);
+        $region = itgrix_gen_60698151_phone_region($cc, $national, $meta['regions']);
         return $region === null ? null : array($cc, $national, $region);
     }
     // The region whose plan makes the national number valid (getRegionCodeForNumber); null: none.
-    function itgrix_gen_adba3ad6_phone_region($cc, $national, $regions) {
+    function itgrix_gen_60698151_phone_region($cc, $national, $regions) {
         foreach ($regions as $row) {
             if ($row[1] !== $cc) {
                 continue;
             }
             if ($row[2] !== null) {
                 if (preg_match($row[2], $national)) {
-                    return itgrix_gen_adba3ad6_full_match($row[3], $national) ? $row[0] : null;
+                    return itgrix_gen_60698151_full_match($row[3], $national) ? $row[0] : null;
                 }
-            } elseif (itgrix_gen_adba3ad6_full_match($row[3], $national)) {
+            } elseif (itgrix_gen_60698151_full_match($row[3], $national)) {
                 return $row[0];
             }
         }
         return null;
     }
-    function itgrix_gen_adba3ad6_full_match($pattern, $text) {
+    function itgrix_gen_60698151_full_match($pattern, $text) {
         return is_string($text) && preg_match($pattern, $text) === 1;
     }
     // 'ok' | 'short' | 'long' | 'local' | 'invalid', as libphonenumber's testNumberLength.
-    function itgrix_gen_adba3ad6_phone_length($number, $meta) {
+    function itgrix_gen_60698151_phone_length($number, $meta) {
         $length = strlen($number);
         if (in_array($length, $meta['lengths'], true)) {
             return 'ok';
@@ -210,36 +207,36 @@ if (!function_exists('itgrix_gen_adba3ad6_text')) {
         return 'invalid';
     }
     // libphonenumber's maybeStripNationalPrefixAndCarrierCode.
-    function itgrix_gen_adba3ad6_phone_strip_prefix($number, $meta) {
+    function itgrix_gen_60698151_phone_strip_prefix($number, $meta) {
         if ($number === '' || $meta['npp'] === null) {
             return $number;
         }
         if (!preg_match($meta['npp'], $number, $m)) {
             return $number;
         }
-        $viable = itgrix_gen_adba3ad6_full_match($meta['general'], $number);
+        $viable = itgrix_gen_60698151_full_match($meta['general'], $number);
         $groups = count($m) - 1;
         if ($meta['npt'] === null || $groups < 1 || !isset($m[$groups]) || $m[$groups] === '') {
             $rest = (string) substr($number, strlen($m[0]));
-            if ($viable && !itgrix_gen_adba3ad6_full_match($meta['general'], $rest)) {
+            if ($viable && !itgrix_gen_60698151_full_match($meta['general'], $rest)) {
                 return $number;
             }
             return $rest;
         }
-        $transformed = itgrix_gen_adba3ad6_preg_replace($meta['npp'], $meta['npt'], $number);
-        if ($viable && !itgrix_gen_adba3ad6_full_match($meta['general'], $transformed)) {
+        $transformed = itgrix_gen_60698151_preg_replace($meta['npp'], $meta['npt'], $number);
+        if ($viable && !itgrix_gen_60698151_full_match($meta['general'], $transformed)) {
             return $number;
         }
         return $transformed;
     }
     // Is the text UTF-8 as json_encode takes it (also where PHP 5.2's PCRE lets bad forms through)?
-    function itgrix_gen_adba3ad6_utf8_valid($text) {
+    function itgrix_gen_60698151_utf8_valid($text) {
         return preg_match('//u', $text) === 1
             && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text);
     }
     // Bytes that are not UTF-8 replaced (U+FFFD, or %XX with $percent), in linear time.
-    function itgrix_gen_adba3ad6_utf8_mend($text, $percent) {
-        if (itgrix_gen_adba3ad6_utf8_valid($text)) {
+    function itgrix_gen_60698151_utf8_mend($text, $percent) {
+        if (itgrix_gen_60698151_utf8_valid($text)) {
             return $text;
         }
         $out = '';
@@ -250,7 +247,7 @@ if (!function_exists('itgrix_gen_adba3ad6_text')) {
                 $end--;
             }
             $piece = substr($text, $at, $end - $at);
-            if (itgrix_gen_adba3ad6_utf8_valid($piece)) {
+            if (itgrix_gen_60698151_utf8_valid($piece)) {
                 $out .= $piece;
                 continue;
             }
@@ -267,25 +264,24 @@ if (!function_exists('itgrix_gen_adba3ad6_text')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_adba3ad6_reply($data) {
+    function itgrix_gen_60698151_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
     // click-to-call's reply: request_data sent as {} (array() once decoded) goes back as {}, never [].
-    function itgrix_gen_adba3ad6_originate_reply($data) {
+    function itgrix_gen_60698151_originate_reply($data) {
         $empty = is_array($data) && isset($data['request_data']) && $data['request_data'] === array();
-        return itgrix_gen_adba3ad6_reply($empty ? array_merge($data, array('request_data' => new stdClass())) : $data);
+        return itgrix_gen_60698151_reply($empty ? array_merge($data, array('request_data' => new stdClass())) : $data);
     }
     // process_originate_params may receive its input wrapped as {"params": {...}} or flat.
-    function itgrix_gen_adba3ad6_unwrap($params) {
+    function itgrix_gen_60698151_unwrap($params) {
         return is_array($params) && isset($params['params']) && is_array($params['params']) ? $params['params'] : $params;
     }
     // Appends the texts at a path of keys to $found: list
-    function itgrix_gen_adba3ad6_collect($value, $keys) {
-        $found = array();
+    function itgrix_gen_60698151_collect(&$found, $value, $keys) {
         foreach (is_array($keys) ? $keys : explode('.', $keys) as $key) {
             if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
-                return $found;
+                return;
             }
             $value = $value[$key];
         }
@@ -298,6 +294,11 @@ if (!function_exists('itgrix_gen_adba3ad6_text')) {
         if (is_scalar($one) && $one !== '') {
             $found[] = (string) $one;
         }
+    }
+    // Values of one input path as non-empty texts (a `field:` condition, a {call_full.*} placeholder).
+    function itgrix_gen_60698151_at($params, $path) {
+        $found = array();
+        itgrix_gen_60698151_collect($found, $params, $path);
         return $found;
     }
 }
@@ -309,4 +310,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_adba3ad6_answer('itgrix_gen_process_originate_params_4697ef32', isset($params) ? $params : null);
+return itgrix_gen_60698151_answer('itgrix_gen_process_originate_params_4697ef32', isset($params) ? $params : null);

@@ -7,18 +7,18 @@
 if (!function_exists('itgrix_gen_process_originate_params_1c438aa8')) {
     function itgrix_gen_process_originate_params_1c438aa8($params) {
         $name = 'process_originate_params:uzbekistan';
-        $data = itgrix_gen_b8a18823_pick(
-            itgrix_gen_b8a18823_unwrap($params),
+        $data = itgrix_gen_f23b1298_pick(
+            itgrix_gen_f23b1298_unwrap($params),
             array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')
         );
-        $fallback = itgrix_gen_b8a18823_originate_reply($data);
+        $fallback = itgrix_gen_f23b1298_originate_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             if (isset($data['extension']) && is_string($data['extension'])) {
                 // originate: format dial, region UZ
-                $data['extension'] = itgrix_gen_b8a18823_phone_dial($data['extension'], array(
+                $data['extension'] = itgrix_gen_f23b1298_phone_dial($data['extension'], array(
                     'cc' => '998', 'idd' => '~^(?:00)~u', 'npp' => null, 'npt' => null,
                     'general' => '~^(?:(?:20|33|[5-9]\\d)\\d{7})$~u', 'lengths' => array(9), 'local' => array(),
                     'internal' => 8,
@@ -39,12 +39,12 @@ if (!function_exists('itgrix_gen_process_originate_params_1c438aa8')) {
             }
             // originate.rules[0]: the number's country is "KZ" or "RU"
             if (array_intersect(
-                itgrix_gen_b8a18823_countries(itgrix_gen_b8a18823_client_phone($params)),
+                itgrix_gen_f23b1298_countries(itgrix_gen_f23b1298_client_phone($params)),
                 array('KZ', 'RU')
             )) {
                 $data['context'] = 'from-crm-cis';
             }
-            return itgrix_gen_b8a18823_originate_reply($data);
+            return itgrix_gen_f23b1298_originate_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -53,9 +53,9 @@ if (!function_exists('itgrix_gen_process_originate_params_1c438aa8')) {
     }
 }
 
-if (!function_exists('itgrix_gen_b8a18823_answer')) {
+if (!function_exists('itgrix_gen_f23b1298_answer')) {
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_b8a18823_answer($entry, $params) {
+    function itgrix_gen_f23b1298_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -65,18 +65,18 @@ if (!function_exists('itgrix_gen_b8a18823_answer')) {
         return $reply;
     }
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_b8a18823_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_f23b1298_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
         if (!is_string($result)) {
-            itgrix_gen_b8a18823_preg_failed($pattern);
+            itgrix_gen_f23b1298_preg_failed($pattern);
             return $subject;
         }
         return $result;
     }
-    function itgrix_gen_b8a18823_preg_failed($pattern) {
+    function itgrix_gen_f23b1298_preg_failed($pattern) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = function_exists('preg_last_error') ? preg_last_error() : 0;
@@ -84,7 +84,7 @@ if (!function_exists('itgrix_gen_b8a18823_answer')) {
         itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_b8a18823_pick($input, $keys) {
+    function itgrix_gen_f23b1298_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -94,7 +94,7 @@ if (!function_exists('itgrix_gen_b8a18823_answer')) {
         return $out;
     }
     // libphonenumber's Unicode separators as spaces, full-width and Arabic-Indic digits as ASCII.
-    function itgrix_gen_b8a18823_phone_unicode() {
+    function itgrix_gen_f23b1298_phone_unicode() {
         $map = array("\xEF\xBC\x8B" => '+');
         foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 E383BC '
             . 'EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E') as $hex) {
@@ -106,12 +106,12 @@ if (!function_exists('itgrix_gen_b8a18823_answer')) {
         return $map;
     }
     // array(calling code, national number, region) or null: libphonenumber's parse for the spec's region.
-    function itgrix_gen_b8a18823_phone_parse($phone, $meta) {
+    function itgrix_gen_f23b1298_phone_parse($phone, $meta) {
         if (!is_string($phone)) {
             return null;
         }
         // A number pasted from a web page: Unicode separators (no-break space, U+2011...) and digits as ASCII.
-        $text = trim(preg_match('/[\xC2-\xEF]/', $phone) ? strtr($phone, itgrix_gen_b8a18823_phone_unicode()) : $phone);
+        $text = trim(preg_match('/[\xC2-\xEF]/', $phone) ? strtr($phone, itgrix_gen_f23b1298_phone_unicode()) : $phone);
         // Digits, the usual separators, one leading "+"; letters, "*", "#", an extension: not rewritten.
         if (!preg_match('/^\+?[0-9 \-.()\/~]+$/', $text) || !preg_match('/[0-9]/', $text)) {
             return null;
@@ -142,10 +142,10 @@ if (!function_exists('itgrix_gen_b8a18823_answer')) {
         } else {
             $national = $digits;
             if (strpos($digits, $cc) === 0) {
-                $candidate = itgrix_gen_b8a18823_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
-                if ((!itgrix_gen_b8a18823_full_match($meta['general'], $digits)
-                    && itgrix_gen_b8a18823_full_match($meta['general'], $candidate))
-                    || itgrix_gen_b8a18823_phone_length($digits, $meta) === 'long') {
+                $candidate = itgrix_gen_f23b1298_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
+                if ((!itgrix_gen_f23b1298_full_match($meta['general'], $digits)
+                    && itgrix_gen_f23b1298_full_match($meta['general'], $candidate))
+                    || itgrix_gen_f23b1298_phone_length($digits, $meta) === 'long') {
                     $national = $candidate;
                     $international = true;
                 }
@@ -153,39 +153,39 @@ if (!function_exists('itgrix_gen_b8a18823_answer')) {
         }
         // With its calling code, read as the code's main region's ("+44 ..." in a Guernsey spec: British).
         $read = $international && $meta['intl'] !== null ? array_merge($meta, $meta['intl']) : $meta;
-        $stripped = itgrix_gen_b8a18823_phone_strip_prefix($national, $read);
-        if (itgrix_gen_b8a18823_phone_length($stripped, $read) === 'ok') {
+        $stripped = itgrix_gen_f23b1298_phone_strip_prefix($national, $read);
+        if (itgrix_gen_f23b1298_phone_length($stripped, $read) === 'ok') {
             $national = $stripped;
         }
         if (!$meta['strict']) {
-            return itgrix_gen_b8a18823_phone_length($national, $meta) === 'ok' ? array($cc, $national, null) : null;
+            return itgrix_gen_f23b1298_phone_length($national, $meta) === 'ok' ? array($cc, $national, null) : null;
         }
         // Valid in no region of the calling code: null (kept as it arrived); another region's ("+7 495" in
         // a Kazakh spec) is valid like the region's own.
-        $region = itgrix_gen_b8a18823_phone_region($cc, $national, $meta['regions']);
+        $region = itgrix_gen_f23b1298_phone_region($cc, $national, $meta['regions']);
         return $region === null ? null : array($cc, $national, $region);
     }
     // The region whose plan makes the national number valid (getRegionCodeForNumber); null: none.
-    function itgrix_gen_b8a18823_phone_region($cc, $national, $regions) {
+    function itgrix_gen_f23b1298_phone_region($cc, $national, $regions) {
         foreach ($regions as $row) {
             if ($row[1] !== $cc) {
                 continue;
             }
             if ($row[2] !== null) {
                 if (preg_match($row[2], $national)) {
-                    return itgrix_gen_b8a18823_full_match($row[3], $national) ? $row[0] : null;
+                    return itgrix_gen_f23b1298_full_match($row[3], $national) ? $row[0] : null;
                 }
-            } elseif (itgrix_gen_b8a18823_full_match($row[3], $national)) {
+            } elseif (itgrix_gen_f23b1298_full_match($row[3], $national)) {
                 return $row[0];
             }
         }
         return null;
     }
-    function itgrix_gen_b8a18823_full_match($pattern, $text) {
+    function itgrix_gen_f23b1298_full_match($pattern, $text) {
         return is_string($text) && preg_match($pattern, $text) === 1;
     }
     // 'ok' | 'short' | 'long' | 'local' | 'invalid', as libphonenumber's testNumberLength.
-    function itgrix_gen_b8a18823_phone_length($number, $meta) {
+    function itgrix_gen_f23b1298_phone_length($number, $meta) {
         $length = strlen($number);
         if (in_array($length, $meta['lengths'], true)) {
             return 'ok';
@@ -202,33 +202,33 @@ if (!function_exists('itgrix_gen_b8a18823_answer')) {
         return 'invalid';
     }
     // libphonenumber's maybeStripNationalPrefixAndCarrierCode.
-    function itgrix_gen_b8a18823_phone_strip_prefix($number, $meta) {
+    function itgrix_gen_f23b1298_phone_strip_prefix($number, $meta) {
         if ($number === '' || $meta['npp'] === null) {
             return $number;
         }
         if (!preg_match($meta['npp'], $number, $m)) {
             return $number;
         }
-        $viable = itgrix_gen_b8a18823_full_match($meta['general'], $number);
+        $viable = itgrix_gen_f23b1298_full_match($meta['general'], $number);
         $groups = count($m) - 1;
         if ($meta['npt'] === null || $groups < 1 || !isset($m[$groups]) || $m[$groups] === '') {
             $rest = (string) substr($number, strlen($m[0]));
-            if ($viable && !itgrix_gen_b8a18823_full_match($meta['general'], $rest)) {
+            if ($viable && !itgrix_gen_f23b1298_full_match($meta['general'], $rest)) {
                 return $number;
             }
             return $rest;
         }
-        $transformed = itgrix_gen_b8a18823_preg_replace($meta['npp'], $meta['npt'], $number);
-        if ($viable && !itgrix_gen_b8a18823_full_match($meta['general'], $transformed)) {
+        $transformed = itgrix_gen_f23b1298_preg_replace($meta['npp'], $meta['npt'], $number);
+        if ($viable && !itgrix_gen_f23b1298_full_match($meta['general'], $transformed)) {
             return $number;
         }
         return $transformed;
     }
     // A national significant number of the spec's calling code in the digits of its NATIONAL format.
-    function itgrix_gen_b8a18823_phone_national_digits($national, $meta) {
+    function itgrix_gen_f23b1298_phone_national_digits($national, $meta) {
         foreach ($meta['formats'] as $format) {
-            if (($format[2] === null || preg_match($format[2], $national)) && itgrix_gen_b8a18823_full_match($format[0], $national)) {
-                return preg_replace('/[^0-9]/', '', itgrix_gen_b8a18823_preg_replace($format[0], $format[1], $national));
+            if (($format[2] === null || preg_match($format[2], $national)) && itgrix_gen_f23b1298_full_match($format[0], $national)) {
+                return preg_replace('/[^0-9]/', '', itgrix_gen_f23b1298_preg_replace($format[0], $format[1], $national));
             }
         }
         return $national;
@@ -237,13 +237,13 @@ if (!function_exists('itgrix_gen_b8a18823_answer')) {
     // formatOutOfCountryCallingNumber): one of its calling code in national digits ("1" and the
     // national digits inside the NANP), another as the region's international prefix and the full
     // number ("810" for Kazakhstan's "8~10"), or with "+" where the region has no single prefix.
-    function itgrix_gen_b8a18823_phone_dial($phone, $meta) {
-        $parsed = itgrix_gen_b8a18823_phone_parse($phone, $meta);
+    function itgrix_gen_f23b1298_phone_dial($phone, $meta) {
+        $parsed = itgrix_gen_f23b1298_phone_parse($phone, $meta);
         if ($parsed === null) {
             return $phone;
         }
         if ($parsed[0] === $meta['cc']) {
-            $national = itgrix_gen_b8a18823_phone_national_digits($parsed[1], $meta);
+            $national = itgrix_gen_f23b1298_phone_national_digits($parsed[1], $meta);
             return $meta['cc'] === '1' ? '1' . $national : $national;
         }
         return ($meta['out'] === null ? '+' : $meta['out']) . $parsed[0] . $parsed[1];
@@ -251,17 +251,17 @@ if (!function_exists('itgrix_gen_b8a18823_answer')) {
     // The countries (ISO 3166-1, as libphonenumber assigns them) of the numbers among $values, read
     // with the spec's region; 'unknown' for one that is not a valid number of a calling code whose
     // regions $meta carries.
-    function itgrix_gen_b8a18823_phone_countries($values, $meta) {
+    function itgrix_gen_f23b1298_phone_countries($values, $meta) {
         $out = array();
         foreach (is_array($values) ? $values : array() as $value) {
-            $parsed = itgrix_gen_b8a18823_phone_parse($value, $meta);
+            $parsed = itgrix_gen_f23b1298_phone_parse($value, $meta);
             $region = $parsed === null ? null : $parsed[2];
             if ($region === '') {
                 $region = null;
                 foreach ($meta['regions'] as $row) {
                     // calling codes are prefix-free: the first that starts the number is its code
                     if (strpos($parsed[1], $row[1]) === 0) {
-                        $region = itgrix_gen_b8a18823_phone_region($row[1], (string) substr($parsed[1], strlen($row[1])), $meta['regions']);
+                        $region = itgrix_gen_f23b1298_phone_region($row[1], (string) substr($parsed[1], strlen($row[1])), $meta['regions']);
                         break;
                     }
                 }
@@ -271,58 +271,22 @@ if (!function_exists('itgrix_gen_b8a18823_answer')) {
         return count($out) > 0 ? $out : array('unknown');
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_b8a18823_reply($data) {
+    function itgrix_gen_f23b1298_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
     // click-to-call's reply: request_data sent as {} (array() once decoded) goes back as {}, never [].
-    function itgrix_gen_b8a18823_originate_reply($data) {
+    function itgrix_gen_f23b1298_originate_reply($data) {
         $empty = is_array($data) && isset($data['request_data']) && $data['request_data'] === array();
-        return itgrix_gen_b8a18823_reply($empty ? array_merge($data, array('request_data' => new stdClass())) : $data);
+        return itgrix_gen_f23b1298_reply($empty ? array_merge($data, array('request_data' => new stdClass())) : $data);
     }
     // process_originate_params may receive its input wrapped as {"params": {...}} or flat.
-    function itgrix_gen_b8a18823_unwrap($params) {
+    function itgrix_gen_f23b1298_unwrap($params) {
         return is_array($params) && isset($params['params']) && is_array($params['params']) ? $params['params'] : $params;
     }
-    function itgrix_gen_b8a18823_client_phone($params) {
-        list($call) = itgrix_gen_b8a18823_direction($params) + array(''); // the call's direction ('': none)
-        $pick1 = array('number', 'phone', 'num', 'extension', 'exten');
-        $on_incoming = $call === 'incoming' ? $params : null; // other calls: nothing
-        $on_outgoing = $call === 'outgoing' ? $params : null; // other calls: nothing
-        return array_merge(
-            itgrix_gen_b8a18823_collect($params, 'params.extension'),
-            itgrix_gen_b8a18823_collect($params, 'extension'),
-            itgrix_gen_b8a18823_collect($params, 'PHONE_NUMBER'),
-            itgrix_gen_b8a18823_collect($on_incoming, 'call_full.channel.from', $pick1),
-            itgrix_gen_b8a18823_collect($on_outgoing, 'call_full.channel.to', $pick1)
-        );
-    }
-    // Appends the texts at a path of keys to $found: pick
-    function itgrix_gen_b8a18823_collect($value, $keys, $pick = null) {
-        $found = array();
-        foreach (explode('.', $keys) as $key) {
-            if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
-                return $found;
-            }
-            $value = $value[$key];
-        }
-        foreach (is_array($value) && $pick !== null ? $pick : array(null) as $field) {
-            $one = $field === null ? $value : (isset($value[$field]) ? $value[$field] : null);
-            if (is_bool($one)) {
-                $one = $one ? 'true' : 'false';
-            } elseif (is_float($one) && $one == floor($one) && abs($one) < 1.0e15) {
-                $one = sprintf('%.0f', $one);
-            }
-            if (is_scalar($one) && $one !== '') {
-                $found[] = (string) $one;
-                break; // the first field with a value (a value that is no object: its only one)
-            }
-        }
-        return $found;
-    }
     // the countries of the client's numbers, read with the numbering plan of "UZ"
-    function itgrix_gen_b8a18823_countries($values) {
-        return itgrix_gen_b8a18823_phone_countries($values, array(
+    function itgrix_gen_f23b1298_countries($values) {
+        return itgrix_gen_f23b1298_phone_countries($values, array(
             'cc' => '998', 'idd' => '~^(?:00)~u', 'npp' => null, 'npt' => null,
             'general' => '~^(?:(?:20|33|[5-9]\\d)\\d{7})$~u', 'lengths' => array(9), 'local' => array(),
             'internal' => 8, 'formats' => array(), 'strict' => true, 'intl' => null,
@@ -342,8 +306,45 @@ if (!function_exists('itgrix_gen_b8a18823_answer')) {
             ),
         ));
     }
-    function itgrix_gen_b8a18823_direction($params) {
-        return itgrix_gen_b8a18823_collect($params, 'call_full.channel.type');
+    // Appends the texts at a path of keys to $found: pick
+    function itgrix_gen_f23b1298_collect(&$found, $value, $keys, $pick = null) {
+        foreach (explode('.', $keys) as $key) {
+            if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
+                return;
+            }
+            $value = $value[$key];
+        }
+        foreach (is_array($value) && $pick !== null ? $pick : array(null) as $field) {
+            $one = $field === null ? $value : (isset($value[$field]) ? $value[$field] : null);
+            if (is_bool($one)) {
+                $one = $one ? 'true' : 'false';
+            } elseif (is_float($one) && $one == floor($one) && abs($one) < 1.0e15) {
+                $one = sprintf('%.0f', $one);
+            }
+            if (is_scalar($one) && $one !== '') {
+                $found[] = (string) $one;
+                break; // the first field with a value (a value that is no object: its only one)
+            }
+        }
+    }
+    function itgrix_gen_f23b1298_client_phone($params) {
+        $found = array();
+        $call = itgrix_gen_f23b1298_direction($params);
+        $call = $call ? $call[0] : ''; // the call's direction ('': none)
+        $pick1 = array('number', 'phone', 'num', 'extension', 'exten');
+        $on_incoming = $call === 'incoming' ? $params : null;
+        $on_outgoing = $call === 'outgoing' ? $params : null;
+        itgrix_gen_f23b1298_collect($found, $params, 'params.extension');
+        itgrix_gen_f23b1298_collect($found, $params, 'extension');
+        itgrix_gen_f23b1298_collect($found, $params, 'PHONE_NUMBER');
+        itgrix_gen_f23b1298_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
+        itgrix_gen_f23b1298_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
+        return $found;
+    }
+    function itgrix_gen_f23b1298_direction($params) {
+        $found = array();
+        itgrix_gen_f23b1298_collect($found, $params, 'call_full.channel.type');
+        return $found;
     }
 }
 if (!function_exists('itgrix_gen_b0cd465a_log')) {
@@ -354,4 +355,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_b8a18823_answer('itgrix_gen_process_originate_params_1c438aa8', isset($params) ? $params : null);
+return itgrix_gen_f23b1298_answer('itgrix_gen_process_originate_params_1c438aa8', isset($params) ? $params : null);
