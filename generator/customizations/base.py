@@ -153,6 +153,11 @@ class FileContext:
                 self.accessors["plain:" + fields.DIRECTION_KEY] = fields.accessor(
                     fields.DIRECTION_KEY, self.c.name, self.rt, overrides, collect=self.collect_name
                 )
+            if say and fields.split_reader(key, self.c.name, overrides):
+                # A long saying accessor calls the plain reader of its key (fields.split_reader).
+                self.accessors["read:" + key] = fields.plain_reader(
+                    key, self.c.name, self.rt, overrides, self.collect_name
+                )
         return self.accessors[key][0] + "($params)"
 
     def at(self, keys: list[str]) -> str:

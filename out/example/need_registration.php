@@ -13,17 +13,17 @@ if (!function_exists('itgrix_gen_need_registration_50d858e0')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // registration.rules[0]: extension is "100" or "101" -> skip
-            if (array_intersect(itgrix_gen_2047bbe3_extension($params, $name), array('100', '101'))) {
+            if (array_intersect(itgrix_gen_6590787f_extension($params, $name), array('100', '101'))) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.rules[1]: direction is "incoming" and trunk is "test-trunk" -> skip
-            if (array_intersect(itgrix_gen_2047bbe3_direction_2($params, $name), array('incoming'))
-                && array_intersect(itgrix_gen_2047bbe3_trunk($params, $name), array('test-trunk'))) {
+            if (array_intersect(itgrix_gen_6590787f_direction_2($params, $name), array('incoming'))
+                && array_intersect(itgrix_gen_6590787f_trunk($params, $name), array('test-trunk'))) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.rules[2]: client_phone matches "^\\+?7800" (as sent or as written) -> skip
-            if (itgrix_gen_2047bbe3_matches(
-                itgrix_gen_2047bbe3_client_phones(itgrix_gen_2047bbe3_client_phone($params, $name)),
+            if (itgrix_gen_6590787f_matches(
+                itgrix_gen_6590787f_client_phones(itgrix_gen_6590787f_client_phone($params, $name)),
                 array('~^\\+?7800~u')
             )) {
                 return array('state' => 'success', 'data' => array('result' => false));
@@ -38,9 +38,9 @@ if (!function_exists('itgrix_gen_need_registration_50d858e0')) {
     }
 }
 
-if (!function_exists('itgrix_gen_2047bbe3_seen')) {
+if (!function_exists('itgrix_gen_6590787f_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_2047bbe3_seen($params, $name, $key, $expected, $kinds, $tried) {
+    function itgrix_gen_6590787f_seen($params, $name, $key, $expected, $kinds, $tried) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -53,10 +53,10 @@ if (!function_exists('itgrix_gen_2047bbe3_seen')) {
         return array();
     }
     // Does any of the values match one of the patterns?
-    function itgrix_gen_2047bbe3_matches($values, $patterns) {
+    function itgrix_gen_6590787f_matches($values, $patterns) {
         foreach ($values as $value) {
             foreach ($patterns as $pattern) {
-                if (itgrix_gen_2047bbe3_preg_match($pattern, $value)) {
+                if (itgrix_gen_6590787f_preg_match($pattern, $value)) {
                     return true;
                 }
             }
@@ -64,7 +64,7 @@ if (!function_exists('itgrix_gen_2047bbe3_seen')) {
         return false;
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_2047bbe3_answer($entry, $params) {
+    function itgrix_gen_6590787f_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -74,29 +74,29 @@ if (!function_exists('itgrix_gen_2047bbe3_seen')) {
         return $reply;
     }
     // A pattern that fails at run time (a PCRE limit, bad UTF-8) is a non-match, said on stderr.
-    function itgrix_gen_2047bbe3_preg_match($pattern, $subject) {
+    function itgrix_gen_6590787f_preg_match($pattern, $subject) {
         if (!is_string($subject)) {
             return false;
         }
         $result = @preg_match($pattern, $subject);
         if ($result === false) {
-            itgrix_gen_2047bbe3_preg_failed($pattern);
+            itgrix_gen_6590787f_preg_failed($pattern);
         }
         return $result === 1;
     }
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_2047bbe3_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_6590787f_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
         if (!is_string($result)) {
-            itgrix_gen_2047bbe3_preg_failed($pattern);
+            itgrix_gen_6590787f_preg_failed($pattern);
             return $subject;
         }
         return $result;
     }
-    function itgrix_gen_2047bbe3_preg_failed($pattern) {
+    function itgrix_gen_6590787f_preg_failed($pattern) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = function_exists('preg_last_error') ? preg_last_error() : 0;
@@ -104,7 +104,7 @@ if (!function_exists('itgrix_gen_2047bbe3_seen')) {
         itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
     }
     // libphonenumber's Unicode separators as spaces, full-width and Arabic-Indic digits as ASCII.
-    function itgrix_gen_2047bbe3_phone_unicode() {
+    function itgrix_gen_6590787f_phone_unicode() {
         $map = array("\xEF\xBC\x8B" => '+');
         foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 E383BC '
             . 'EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E') as $hex) {
@@ -116,17 +116,17 @@ if (!function_exists('itgrix_gen_2047bbe3_seen')) {
         return $map;
     }
     // The number in E.164 (without the "+" when !$plus); what is not a number stays as it is.
-    function itgrix_gen_2047bbe3_phone_e164($phone, $meta, $plus) {
-        $parsed = itgrix_gen_2047bbe3_phone_parse($phone, $meta);
+    function itgrix_gen_6590787f_phone_e164($phone, $meta, $plus) {
+        $parsed = itgrix_gen_6590787f_phone_parse($phone, $meta);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
     // array(calling code, national number, region) or null: libphonenumber's parse for the spec's region.
-    function itgrix_gen_2047bbe3_phone_parse($phone, $meta) {
+    function itgrix_gen_6590787f_phone_parse($phone, $meta) {
         if (!is_string($phone)) {
             return null;
         }
         // A number pasted from a web page: Unicode separators (no-break space, U+2011...) and digits as ASCII.
-        $text = trim(preg_match('/[\xC2-\xEF]/', $phone) ? strtr($phone, itgrix_gen_2047bbe3_phone_unicode()) : $phone);
+        $text = trim(preg_match('/[\xC2-\xEF]/', $phone) ? strtr($phone, itgrix_gen_6590787f_phone_unicode()) : $phone);
         // Digits, the usual separators, one leading "+"; letters, "*", "#", an extension: not rewritten.
         if (!preg_match('/^\+?[0-9 \-.()\/~]+$/', $text) || !preg_match('/[0-9]/', $text)) {
             return null;
@@ -157,10 +157,10 @@ if (!function_exists('itgrix_gen_2047bbe3_seen')) {
         } else {
             $national = $digits;
             if (strpos($digits, $cc) === 0) {
-                $candidate = itgrix_gen_2047bbe3_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
-                if ((!itgrix_gen_2047bbe3_full_match($meta['general'], $digits)
-                    && itgrix_gen_2047bbe3_full_match($meta['general'], $candidate))
-                    || itgrix_gen_2047bbe3_phone_length($digits, $meta) === 'long') {
+                $candidate = itgrix_gen_6590787f_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
+                if ((!itgrix_gen_6590787f_full_match($meta['general'], $digits)
+                    && itgrix_gen_6590787f_full_match($meta['general'], $candidate))
+                    || itgrix_gen_6590787f_phone_length($digits, $meta) === 'long') {
                     $national = $candidate;
                     $international = true;
                 }
@@ -168,39 +168,39 @@ if (!function_exists('itgrix_gen_2047bbe3_seen')) {
         }
         // With its calling code, read as the code's main region's ("+44 ..." in a Guernsey spec: British).
         $read = $international && $meta['intl'] !== null ? array_merge($meta, $meta['intl']) : $meta;
-        $stripped = itgrix_gen_2047bbe3_phone_strip_prefix($national, $read);
-        if (itgrix_gen_2047bbe3_phone_length($stripped, $read) === 'ok') {
+        $stripped = itgrix_gen_6590787f_phone_strip_prefix($national, $read);
+        if (itgrix_gen_6590787f_phone_length($stripped, $read) === 'ok') {
             $national = $stripped;
         }
         if (!$meta['strict']) {
-            return itgrix_gen_2047bbe3_phone_length($national, $meta) === 'ok' ? array($cc, $national, null) : null;
+            return itgrix_gen_6590787f_phone_length($national, $meta) === 'ok' ? array($cc, $national, null) : null;
         }
         // Valid in no region of the calling code: null (kept as it arrived); another region's ("+7 495" in
         // a Kazakh spec) is valid like the region's own.
-        $region = itgrix_gen_2047bbe3_phone_region($cc, $national, $meta['regions']);
+        $region = itgrix_gen_6590787f_phone_region($cc, $national, $meta['regions']);
         return $region === null ? null : array($cc, $national, $region);
     }
     // The region whose plan makes the national number valid (getRegionCodeForNumber); null: none.
-    function itgrix_gen_2047bbe3_phone_region($cc, $national, $regions) {
+    function itgrix_gen_6590787f_phone_region($cc, $national, $regions) {
         foreach ($regions as $row) {
             if ($row[1] !== $cc) {
                 continue;
             }
             if ($row[2] !== null) {
                 if (preg_match($row[2], $national)) {
-                    return itgrix_gen_2047bbe3_full_match($row[3], $national) ? $row[0] : null;
+                    return itgrix_gen_6590787f_full_match($row[3], $national) ? $row[0] : null;
                 }
-            } elseif (itgrix_gen_2047bbe3_full_match($row[3], $national)) {
+            } elseif (itgrix_gen_6590787f_full_match($row[3], $national)) {
                 return $row[0];
             }
         }
         return null;
     }
-    function itgrix_gen_2047bbe3_full_match($pattern, $text) {
+    function itgrix_gen_6590787f_full_match($pattern, $text) {
         return is_string($text) && preg_match($pattern, $text) === 1;
     }
     // 'ok' | 'short' | 'long' | 'local' | 'invalid', as libphonenumber's testNumberLength.
-    function itgrix_gen_2047bbe3_phone_length($number, $meta) {
+    function itgrix_gen_6590787f_phone_length($number, $meta) {
         $length = strlen($number);
         if (in_array($length, $meta['lengths'], true)) {
             return 'ok';
@@ -217,76 +217,84 @@ if (!function_exists('itgrix_gen_2047bbe3_seen')) {
         return 'invalid';
     }
     // libphonenumber's maybeStripNationalPrefixAndCarrierCode.
-    function itgrix_gen_2047bbe3_phone_strip_prefix($number, $meta) {
+    function itgrix_gen_6590787f_phone_strip_prefix($number, $meta) {
         if ($number === '' || $meta['npp'] === null) {
             return $number;
         }
         if (!preg_match($meta['npp'], $number, $m)) {
             return $number;
         }
-        $viable = itgrix_gen_2047bbe3_full_match($meta['general'], $number);
+        $viable = itgrix_gen_6590787f_full_match($meta['general'], $number);
         $groups = count($m) - 1;
         if ($meta['npt'] === null || $groups < 1 || !isset($m[$groups]) || $m[$groups] === '') {
             $rest = (string) substr($number, strlen($m[0]));
-            if ($viable && !itgrix_gen_2047bbe3_full_match($meta['general'], $rest)) {
+            if ($viable && !itgrix_gen_6590787f_full_match($meta['general'], $rest)) {
                 return $number;
             }
             return $rest;
         }
-        $transformed = itgrix_gen_2047bbe3_preg_replace($meta['npp'], $meta['npt'], $number);
-        if ($viable && !itgrix_gen_2047bbe3_full_match($meta['general'], $transformed)) {
+        $transformed = itgrix_gen_6590787f_preg_replace($meta['npp'], $meta['npt'], $number);
+        if ($viable && !itgrix_gen_6590787f_full_match($meta['general'], $transformed)) {
             return $number;
         }
         return $transformed;
     }
-    function itgrix_gen_2047bbe3_extension($params, $name = null) {
+    function itgrix_gen_6590787f_client_phone_read($params) {
         $found = array();
-        $call = itgrix_gen_2047bbe3_direction($params);
+        $call = itgrix_gen_6590787f_direction($params);
+        $call = $call ? $call[0] : ''; // the call's direction ('': none)
+        $pick1 = array('number', 'phone', 'num', 'extension', 'exten');
+        $on_incoming = $call === 'incoming' ? $params : null;
+        $on_outgoing = $call === 'outgoing' ? $params : null;
+        itgrix_gen_6590787f_collect($found, $params, 'PHONE_NUMBER');
+        itgrix_gen_6590787f_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
+        itgrix_gen_6590787f_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
+        return $found;
+    }
+    function itgrix_gen_6590787f_extension_read($params) {
+        $found = array();
+        $call = itgrix_gen_6590787f_direction($params);
         $call = $call ? $call[0] : ''; // the call's direction ('': none)
         $pick1 = array('number', 'phone', 'num', 'extension', 'exten');
         $on_incoming_local = $call === 'incoming' || $call === 'local' ? $params : null;
         $on_outgoing_local = $call === 'outgoing' || $call === 'local' ? $params : null;
-        itgrix_gen_2047bbe3_collect($found, $on_incoming_local, 'call_full.conversations.*.channel.to', $pick1);
-        itgrix_gen_2047bbe3_collect($found, $on_outgoing_local, 'call_full.conversations.*.channel.from', $pick1);
-        itgrix_gen_2047bbe3_collect($found, $on_incoming_local, 'call_full.channel.to', $pick1);
-        itgrix_gen_2047bbe3_collect($found, $on_outgoing_local, 'call_full.channel.from', $pick1);
-        itgrix_gen_2047bbe3_collect($found, $params, 'call_full.conversations.*.user.phones.*');
-        return $name === null || $found ? $found : itgrix_gen_2047bbe3_seen(
+        itgrix_gen_6590787f_collect($found, $on_incoming_local, 'call_full.conversations.*.channel.to', $pick1);
+        itgrix_gen_6590787f_collect($found, $on_outgoing_local, 'call_full.conversations.*.channel.from', $pick1);
+        itgrix_gen_6590787f_collect($found, $on_incoming_local, 'call_full.channel.to', $pick1);
+        itgrix_gen_6590787f_collect($found, $on_outgoing_local, 'call_full.channel.from', $pick1);
+        itgrix_gen_6590787f_collect($found, $params, 'call_full.conversations.*.user.phones.*');
+        return $found;
+    }
+    function itgrix_gen_6590787f_client_phone($params, $name = null) {
+        $found = itgrix_gen_6590787f_client_phone_read($params);
+        return $name === null || $found ? $found : itgrix_gen_6590787f_seen(
+            $params, $name, 'client_phone', array('incoming', 'outgoing'), itgrix_gen_6590787f_direction($params),
+            'PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, '
+            . 'call_full.channel.to.number|phone|num|extension|exten');
+    }
+    function itgrix_gen_6590787f_direction($params) {
+        $found = array();
+        itgrix_gen_6590787f_collect($found, $params, 'call_full.channel.type');
+        return $found;
+    }
+    function itgrix_gen_6590787f_extension($params, $name = null) {
+        $found = itgrix_gen_6590787f_extension_read($params);
+        return $name === null || $found ? $found : itgrix_gen_6590787f_seen(
             $params, $name, 'extension', null, array(),
             'call_full.conversations.*.channel.to.number|phone|num|extension|exten, '
             . 'call_full.conversations.*.channel.from.number|phone|num|extension|exten, '
             . 'call_full.channel.to.number|phone|num|extension|exten, '
             . 'call_full.channel.from.number|phone|num|extension|exten, call_full.conversations.*.user.phones.*');
     }
-    function itgrix_gen_2047bbe3_client_phone($params, $name = null) {
-        $found = array();
-        $call = itgrix_gen_2047bbe3_direction($params);
-        $call = $call ? $call[0] : ''; // the call's direction ('': none)
-        $pick1 = array('number', 'phone', 'num', 'extension', 'exten');
-        $on_incoming = $call === 'incoming' ? $params : null;
-        $on_outgoing = $call === 'outgoing' ? $params : null;
-        itgrix_gen_2047bbe3_collect($found, $params, 'PHONE_NUMBER');
-        itgrix_gen_2047bbe3_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
-        itgrix_gen_2047bbe3_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
-        return $name === null || $found ? $found : itgrix_gen_2047bbe3_seen(
-            $params, $name, 'client_phone', array('incoming', 'outgoing'), itgrix_gen_2047bbe3_direction($params),
-            'PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, '
-            . 'call_full.channel.to.number|phone|num|extension|exten');
-    }
-    function itgrix_gen_2047bbe3_direction($params) {
-        $found = array();
-        itgrix_gen_2047bbe3_collect($found, $params, 'call_full.channel.type');
-        return $found;
-    }
     // phones.client: the client's number as process_client_phone.php answers it
-    function itgrix_gen_2047bbe3_client_number($phone) {
+    function itgrix_gen_6590787f_client_number($phone) {
         if (!is_string($phone)) {
             return $phone;
         }
         // phones.client.rewrite[0]: "^\\+?810(\\d+)$" -> "+$1"
-        $phone = itgrix_gen_2047bbe3_preg_replace('~^\\+?810(\\d+)$~u', '+$1', $phone);
+        $phone = itgrix_gen_6590787f_preg_replace('~^\\+?810(\\d+)$~u', '+$1', $phone);
         // phones.client: format e164, region RU
-        $phone = itgrix_gen_2047bbe3_phone_e164($phone, array(
+        $phone = itgrix_gen_6590787f_phone_e164($phone, array(
             'cc' => '7', 'idd' => '~^(?:810)~u', 'npp' => '~^(?:8)~u', 'npt' => null,
             'general' => '~^(?:8\\d{13}|[347-9]\\d{9})$~u', 'lengths' => array(10, 14), 'local' => array(7),
             'internal' => 9, 'formats' => array(), 'strict' => true, 'intl' => null,
@@ -303,28 +311,28 @@ if (!function_exists('itgrix_gen_2047bbe3_seen')) {
         ), true);
         return $phone;
     }
-    function itgrix_gen_2047bbe3_trunk($params, $name = null) {
+    function itgrix_gen_6590787f_trunk($params, $name = null) {
         $found = array();
         $pick1 = array('number', 'name', 'id');
-        itgrix_gen_2047bbe3_collect($found, $params, 'call_full.channel.trunk', $pick1, true);
-        itgrix_gen_2047bbe3_collect($found, $params, 'call_full.conversations.*.channel.trunk', $pick1, true);
-        return $name === null || $found ? $found : itgrix_gen_2047bbe3_seen(
-            $params, $name, 'trunk', array('incoming', 'outgoing'), itgrix_gen_2047bbe3_direction($params),
+        itgrix_gen_6590787f_collect($found, $params, 'call_full.channel.trunk', $pick1, true);
+        itgrix_gen_6590787f_collect($found, $params, 'call_full.conversations.*.channel.trunk', $pick1, true);
+        return $name === null || $found ? $found : itgrix_gen_6590787f_seen(
+            $params, $name, 'trunk', array('incoming', 'outgoing'), itgrix_gen_6590787f_direction($params),
             'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id');
     }
     // the client's numbers as sent and as phones.client writes them
-    function itgrix_gen_2047bbe3_client_phones($values) {
+    function itgrix_gen_6590787f_client_phones($values) {
         if (!is_array($values)) {
             return $values;
         }
         $out = $values;
         foreach ($values as $value) {
-            $out[] = itgrix_gen_2047bbe3_client_number($value);
+            $out[] = itgrix_gen_6590787f_client_number($value);
         }
         return $out;
     }
     // Appends the texts at a path of keys to $found: star, pick, every
-    function itgrix_gen_2047bbe3_collect(&$found, $value, $keys, $pick = null, $every = false) {
+    function itgrix_gen_6590787f_collect(&$found, $value, $keys, $pick = null, $every = false) {
         $keys = is_array($keys) ? $keys : explode('.', $keys);
         foreach ($keys as $at => $key) {
             if ($key === '*' && is_array($value)) {
@@ -337,7 +345,7 @@ if (!function_exists('itgrix_gen_2047bbe3_seen')) {
                 }
                 $keys = array_slice($keys, $at + 1);
                 foreach ($value as $member) {
-                    itgrix_gen_2047bbe3_collect($found, $member, $keys, $pick, $every);
+                    itgrix_gen_6590787f_collect($found, $member, $keys, $pick, $every);
                 }
                 if ($paused) {
                     gc_enable();
@@ -364,10 +372,10 @@ if (!function_exists('itgrix_gen_2047bbe3_seen')) {
             }
         }
     }
-    function itgrix_gen_2047bbe3_direction_2($params, $name = null) {
+    function itgrix_gen_6590787f_direction_2($params, $name = null) {
         $found = array();
-        itgrix_gen_2047bbe3_collect($found, $params, 'call_full.channel.type');
-        return $name === null || $found ? $found : itgrix_gen_2047bbe3_seen(
+        itgrix_gen_6590787f_collect($found, $params, 'call_full.channel.type');
+        return $name === null || $found ? $found : itgrix_gen_6590787f_seen(
             $params, $name, 'direction', null, array(), 'call_full.channel.type');
     }
 }
@@ -379,4 +387,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_2047bbe3_answer('itgrix_gen_need_registration_50d858e0', isset($params) ? $params : null);
+return itgrix_gen_6590787f_answer('itgrix_gen_need_registration_50d858e0', isset($params) ? $params : null);

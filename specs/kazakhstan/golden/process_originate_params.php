@@ -7,18 +7,18 @@
 if (!function_exists('itgrix_gen_process_originate_params_4451df57')) {
     function itgrix_gen_process_originate_params_4451df57($params) {
         $name = 'process_originate_params:kazakhstan';
-        $data = itgrix_gen_798901d9_pick(
-            itgrix_gen_798901d9_unwrap($params),
+        $data = itgrix_gen_f5ce2ea0_pick(
+            itgrix_gen_f5ce2ea0_unwrap($params),
             array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')
         );
-        $fallback = itgrix_gen_798901d9_originate_reply($data);
+        $fallback = itgrix_gen_f5ce2ea0_originate_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             if (isset($data['extension']) && is_string($data['extension'])) {
                 // originate: format e164, region KZ
-                $data['extension'] = itgrix_gen_798901d9_phone_e164($data['extension'], array(
+                $data['extension'] = itgrix_gen_f5ce2ea0_phone_e164($data['extension'], array(
                     'cc' => '7', 'idd' => '~^(?:810)~u', 'npp' => '~^(?:8)~u', 'npt' => null,
                     'general' => '~^(?:8\\d{13}|[78]\\d{9})$~u', 'lengths' => array(10, 14),
                     'local' => array(5, 6, 7), 'internal' => 9, 'formats' => array(), 'strict' => true,
@@ -43,19 +43,19 @@ if (!function_exists('itgrix_gen_process_originate_params_4451df57')) {
             }
             // originate.rules[0]: number_type is "mobile"
             if (array_intersect(
-                itgrix_gen_798901d9_number_types(itgrix_gen_798901d9_client_phone($params)),
+                itgrix_gen_f5ce2ea0_number_types(itgrix_gen_f5ce2ea0_client_phone($params)),
                 array('mobile')
             )) {
                 $data['context'] = 'from-crm-mobile';
             }
             // originate.rules[1]: client_phone matches "^\\+7727" (as sent or as written)
-            if (itgrix_gen_798901d9_matches(
-                itgrix_gen_798901d9_client_phones(itgrix_gen_798901d9_client_phone($params, $name)),
+            if (itgrix_gen_f5ce2ea0_matches(
+                itgrix_gen_f5ce2ea0_client_phones(itgrix_gen_f5ce2ea0_client_phone($params, $name)),
                 array('~^\\+7727~u')
             )) {
                 $data['context'] = 'from-crm-almaty';
             }
-            return itgrix_gen_798901d9_originate_reply($data);
+            return itgrix_gen_f5ce2ea0_originate_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -64,9 +64,9 @@ if (!function_exists('itgrix_gen_process_originate_params_4451df57')) {
     }
 }
 
-if (!function_exists('itgrix_gen_798901d9_seen')) {
+if (!function_exists('itgrix_gen_f5ce2ea0_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_798901d9_seen($params, $name, $key, $expected, $kinds, $tried) {
+    function itgrix_gen_f5ce2ea0_seen($params, $name, $key, $expected, $kinds, $tried) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -79,10 +79,10 @@ if (!function_exists('itgrix_gen_798901d9_seen')) {
         return array();
     }
     // Does any of the values match one of the patterns?
-    function itgrix_gen_798901d9_matches($values, $patterns) {
+    function itgrix_gen_f5ce2ea0_matches($values, $patterns) {
         foreach ($values as $value) {
             foreach ($patterns as $pattern) {
-                if (itgrix_gen_798901d9_preg_match($pattern, $value)) {
+                if (itgrix_gen_f5ce2ea0_preg_match($pattern, $value)) {
                     return true;
                 }
             }
@@ -90,7 +90,7 @@ if (!function_exists('itgrix_gen_798901d9_seen')) {
         return false;
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_798901d9_answer($entry, $params) {
+    function itgrix_gen_f5ce2ea0_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -100,29 +100,29 @@ if (!function_exists('itgrix_gen_798901d9_seen')) {
         return $reply;
     }
     // A pattern that fails at run time (a PCRE limit, bad UTF-8) is a non-match, said on stderr.
-    function itgrix_gen_798901d9_preg_match($pattern, $subject) {
+    function itgrix_gen_f5ce2ea0_preg_match($pattern, $subject) {
         if (!is_string($subject)) {
             return false;
         }
         $result = @preg_match($pattern, $subject);
         if ($result === false) {
-            itgrix_gen_798901d9_preg_failed($pattern);
+            itgrix_gen_f5ce2ea0_preg_failed($pattern);
         }
         return $result === 1;
     }
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_798901d9_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_f5ce2ea0_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
         if (!is_string($result)) {
-            itgrix_gen_798901d9_preg_failed($pattern);
+            itgrix_gen_f5ce2ea0_preg_failed($pattern);
             return $subject;
         }
         return $result;
     }
-    function itgrix_gen_798901d9_preg_failed($pattern) {
+    function itgrix_gen_f5ce2ea0_preg_failed($pattern) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = function_exists('preg_last_error') ? preg_last_error() : 0;
@@ -130,7 +130,7 @@ if (!function_exists('itgrix_gen_798901d9_seen')) {
         itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_798901d9_pick($input, $keys) {
+    function itgrix_gen_f5ce2ea0_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -140,7 +140,7 @@ if (!function_exists('itgrix_gen_798901d9_seen')) {
         return $out;
     }
     // libphonenumber's Unicode separators as spaces, full-width and Arabic-Indic digits as ASCII.
-    function itgrix_gen_798901d9_phone_unicode() {
+    function itgrix_gen_f5ce2ea0_phone_unicode() {
         $map = array("\xEF\xBC\x8B" => '+');
         foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 E383BC '
             . 'EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E') as $hex) {
@@ -152,17 +152,17 @@ if (!function_exists('itgrix_gen_798901d9_seen')) {
         return $map;
     }
     // The number in E.164 (without the "+" when !$plus); what is not a number stays as it is.
-    function itgrix_gen_798901d9_phone_e164($phone, $meta, $plus) {
-        $parsed = itgrix_gen_798901d9_phone_parse($phone, $meta);
+    function itgrix_gen_f5ce2ea0_phone_e164($phone, $meta, $plus) {
+        $parsed = itgrix_gen_f5ce2ea0_phone_parse($phone, $meta);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
     // array(calling code, national number, region) or null: libphonenumber's parse for the spec's region.
-    function itgrix_gen_798901d9_phone_parse($phone, $meta) {
+    function itgrix_gen_f5ce2ea0_phone_parse($phone, $meta) {
         if (!is_string($phone)) {
             return null;
         }
         // A number pasted from a web page: Unicode separators (no-break space, U+2011...) and digits as ASCII.
-        $text = trim(preg_match('/[\xC2-\xEF]/', $phone) ? strtr($phone, itgrix_gen_798901d9_phone_unicode()) : $phone);
+        $text = trim(preg_match('/[\xC2-\xEF]/', $phone) ? strtr($phone, itgrix_gen_f5ce2ea0_phone_unicode()) : $phone);
         // Digits, the usual separators, one leading "+"; letters, "*", "#", an extension: not rewritten.
         if (!preg_match('/^\+?[0-9 \-.()\/~]+$/', $text) || !preg_match('/[0-9]/', $text)) {
             return null;
@@ -193,10 +193,10 @@ if (!function_exists('itgrix_gen_798901d9_seen')) {
         } else {
             $national = $digits;
             if (strpos($digits, $cc) === 0) {
-                $candidate = itgrix_gen_798901d9_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
-                if ((!itgrix_gen_798901d9_full_match($meta['general'], $digits)
-                    && itgrix_gen_798901d9_full_match($meta['general'], $candidate))
-                    || itgrix_gen_798901d9_phone_length($digits, $meta) === 'long') {
+                $candidate = itgrix_gen_f5ce2ea0_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
+                if ((!itgrix_gen_f5ce2ea0_full_match($meta['general'], $digits)
+                    && itgrix_gen_f5ce2ea0_full_match($meta['general'], $candidate))
+                    || itgrix_gen_f5ce2ea0_phone_length($digits, $meta) === 'long') {
                     $national = $candidate;
                     $international = true;
                 }
@@ -204,39 +204,39 @@ if (!function_exists('itgrix_gen_798901d9_seen')) {
         }
         // With its calling code, read as the code's main region's ("+44 ..." in a Guernsey spec: British).
         $read = $international && $meta['intl'] !== null ? array_merge($meta, $meta['intl']) : $meta;
-        $stripped = itgrix_gen_798901d9_phone_strip_prefix($national, $read);
-        if (itgrix_gen_798901d9_phone_length($stripped, $read) === 'ok') {
+        $stripped = itgrix_gen_f5ce2ea0_phone_strip_prefix($national, $read);
+        if (itgrix_gen_f5ce2ea0_phone_length($stripped, $read) === 'ok') {
             $national = $stripped;
         }
         if (!$meta['strict']) {
-            return itgrix_gen_798901d9_phone_length($national, $meta) === 'ok' ? array($cc, $national, null) : null;
+            return itgrix_gen_f5ce2ea0_phone_length($national, $meta) === 'ok' ? array($cc, $national, null) : null;
         }
         // Valid in no region of the calling code: null (kept as it arrived); another region's ("+7 495" in
         // a Kazakh spec) is valid like the region's own.
-        $region = itgrix_gen_798901d9_phone_region($cc, $national, $meta['regions']);
+        $region = itgrix_gen_f5ce2ea0_phone_region($cc, $national, $meta['regions']);
         return $region === null ? null : array($cc, $national, $region);
     }
     // The region whose plan makes the national number valid (getRegionCodeForNumber); null: none.
-    function itgrix_gen_798901d9_phone_region($cc, $national, $regions) {
+    function itgrix_gen_f5ce2ea0_phone_region($cc, $national, $regions) {
         foreach ($regions as $row) {
             if ($row[1] !== $cc) {
                 continue;
             }
             if ($row[2] !== null) {
                 if (preg_match($row[2], $national)) {
-                    return itgrix_gen_798901d9_full_match($row[3], $national) ? $row[0] : null;
+                    return itgrix_gen_f5ce2ea0_full_match($row[3], $national) ? $row[0] : null;
                 }
-            } elseif (itgrix_gen_798901d9_full_match($row[3], $national)) {
+            } elseif (itgrix_gen_f5ce2ea0_full_match($row[3], $national)) {
                 return $row[0];
             }
         }
         return null;
     }
-    function itgrix_gen_798901d9_full_match($pattern, $text) {
+    function itgrix_gen_f5ce2ea0_full_match($pattern, $text) {
         return is_string($text) && preg_match($pattern, $text) === 1;
     }
     // 'ok' | 'short' | 'long' | 'local' | 'invalid', as libphonenumber's testNumberLength.
-    function itgrix_gen_798901d9_phone_length($number, $meta) {
+    function itgrix_gen_f5ce2ea0_phone_length($number, $meta) {
         $length = strlen($number);
         if (in_array($length, $meta['lengths'], true)) {
             return 'ok';
@@ -253,24 +253,24 @@ if (!function_exists('itgrix_gen_798901d9_seen')) {
         return 'invalid';
     }
     // libphonenumber's maybeStripNationalPrefixAndCarrierCode.
-    function itgrix_gen_798901d9_phone_strip_prefix($number, $meta) {
+    function itgrix_gen_f5ce2ea0_phone_strip_prefix($number, $meta) {
         if ($number === '' || $meta['npp'] === null) {
             return $number;
         }
         if (!preg_match($meta['npp'], $number, $m)) {
             return $number;
         }
-        $viable = itgrix_gen_798901d9_full_match($meta['general'], $number);
+        $viable = itgrix_gen_f5ce2ea0_full_match($meta['general'], $number);
         $groups = count($m) - 1;
         if ($meta['npt'] === null || $groups < 1 || !isset($m[$groups]) || $m[$groups] === '') {
             $rest = (string) substr($number, strlen($m[0]));
-            if ($viable && !itgrix_gen_798901d9_full_match($meta['general'], $rest)) {
+            if ($viable && !itgrix_gen_f5ce2ea0_full_match($meta['general'], $rest)) {
                 return $number;
             }
             return $rest;
         }
-        $transformed = itgrix_gen_798901d9_preg_replace($meta['npp'], $meta['npt'], $number);
-        if ($viable && !itgrix_gen_798901d9_full_match($meta['general'], $transformed)) {
+        $transformed = itgrix_gen_f5ce2ea0_preg_replace($meta['npp'], $meta['npt'], $number);
+        if ($viable && !itgrix_gen_f5ce2ea0_full_match($meta['general'], $transformed)) {
             return $number;
         }
         return $transformed;
@@ -280,14 +280,14 @@ if (!function_exists('itgrix_gen_798901d9_seen')) {
     // copied at generation time, in its order: the first types exclude the rest): 'mobile' and/or
     // 'fixed_line' (both where the region cannot tell them apart), 'toll_free', 'premium_rate',
     // 'voip'; 'unknown' for anything else, a number of another calling code or no valid one included.
-    function itgrix_gen_798901d9_number_types_2($values, $meta, $types) {
+    function itgrix_gen_f5ce2ea0_number_types_2($values, $meta, $types) {
         $out = array();
         foreach (is_array($values) ? $values : array() as $value) {
-            $parsed = itgrix_gen_798901d9_phone_parse($value, $meta);
+            $parsed = itgrix_gen_f5ce2ea0_phone_parse($value, $meta);
             $found = array();
             if ($parsed !== null && $parsed[0] === $meta['cc'] && is_string($parsed[2]) && isset($types[$parsed[2]])) {
                 foreach ($types[$parsed[2]] as $type) {
-                    if (itgrix_gen_798901d9_full_match($type[1], $parsed[1])) {
+                    if (itgrix_gen_f5ce2ea0_full_match($type[1], $parsed[1])) {
                         $found[] = $type[0];
                         if ($type[0] !== 'fixed_line' && $type[0] !== 'mobile') {
                             break;
@@ -302,30 +302,30 @@ if (!function_exists('itgrix_gen_798901d9_seen')) {
         return count($out) > 0 ? $out : array('unknown');
     }
     // Each of $values in E.164 for the region (numbers it does not recognise stay as they are).
-    function itgrix_gen_798901d9_phones_e164($values, $meta) {
+    function itgrix_gen_f5ce2ea0_phones_e164($values, $meta) {
         $out = array();
         foreach (is_array($values) ? $values : array() as $value) {
-            $out[] = itgrix_gen_798901d9_phone_e164($value, $meta, true);
+            $out[] = itgrix_gen_f5ce2ea0_phone_e164($value, $meta, true);
         }
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_798901d9_reply($data) {
+    function itgrix_gen_f5ce2ea0_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
     // click-to-call's reply: request_data sent as {} (array() once decoded) goes back as {}, never [].
-    function itgrix_gen_798901d9_originate_reply($data) {
+    function itgrix_gen_f5ce2ea0_originate_reply($data) {
         $empty = is_array($data) && isset($data['request_data']) && $data['request_data'] === array();
-        return itgrix_gen_798901d9_reply($empty ? array_merge($data, array('request_data' => new stdClass())) : $data);
+        return itgrix_gen_f5ce2ea0_reply($empty ? array_merge($data, array('request_data' => new stdClass())) : $data);
     }
     // process_originate_params may receive its input wrapped as {"params": {...}} or flat.
-    function itgrix_gen_798901d9_unwrap($params) {
+    function itgrix_gen_f5ce2ea0_unwrap($params) {
         return is_array($params) && isset($params['params']) && is_array($params['params']) ? $params['params'] : $params;
     }
     // the types of the client's number, by the numbering plan of "KZ"
-    function itgrix_gen_798901d9_number_types($values) {
-        return itgrix_gen_798901d9_number_types_2($values, array(
+    function itgrix_gen_f5ce2ea0_number_types($values) {
+        return itgrix_gen_f5ce2ea0_number_types_2($values, array(
             'cc' => '7', 'idd' => '~^(?:810)~u', 'npp' => '~^(?:8)~u', 'npt' => null,
             'general' => '~^(?:8\\d{13}|[78]\\d{9})$~u', 'lengths' => array(10, 14),
             'local' => array(5, 6, 7), 'internal' => 9, 'formats' => array(), 'strict' => true,
@@ -370,25 +370,8 @@ if (!function_exists('itgrix_gen_798901d9_seen')) {
             ),
         ));
     }
-    function itgrix_gen_798901d9_client_phone($params, $name = null) {
-        $found = array();
-        $call = itgrix_gen_798901d9_direction($params);
-        $call = $call ? $call[0] : ''; // the call's direction ('': none)
-        $pick1 = array('number', 'phone', 'num', 'extension', 'exten');
-        $on_incoming = $call === 'incoming' ? $params : null;
-        $on_outgoing = $call === 'outgoing' ? $params : null;
-        itgrix_gen_798901d9_collect($found, $params, 'params.extension');
-        itgrix_gen_798901d9_collect($found, $params, 'extension');
-        itgrix_gen_798901d9_collect($found, $params, 'PHONE_NUMBER');
-        itgrix_gen_798901d9_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
-        itgrix_gen_798901d9_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
-        return $name === null || $found ? $found : itgrix_gen_798901d9_seen(
-            $params, $name, 'client_phone', array('incoming', 'outgoing'), itgrix_gen_798901d9_direction($params),
-            'params.extension, extension, PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, '
-            . 'call_full.channel.to.number|phone|num|extension|exten');
-    }
     // Appends the texts at a path of keys to $found: pick
-    function itgrix_gen_798901d9_collect(&$found, $value, $keys, $pick = null) {
+    function itgrix_gen_f5ce2ea0_collect(&$found, $value, $keys, $pick = null) {
         foreach (explode('.', $keys) as $key) {
             if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
                 return;
@@ -408,12 +391,33 @@ if (!function_exists('itgrix_gen_798901d9_seen')) {
             }
         }
     }
+    function itgrix_gen_f5ce2ea0_client_phone($params, $name = null) {
+        $found = itgrix_gen_f5ce2ea0_client_phone_read($params);
+        return $name === null || $found ? $found : itgrix_gen_f5ce2ea0_seen(
+            $params, $name, 'client_phone', array('incoming', 'outgoing'), itgrix_gen_f5ce2ea0_direction($params),
+            'params.extension, extension, PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, '
+            . 'call_full.channel.to.number|phone|num|extension|exten');
+    }
+    function itgrix_gen_f5ce2ea0_client_phone_read($params) {
+        $found = array();
+        $call = itgrix_gen_f5ce2ea0_direction($params);
+        $call = $call ? $call[0] : ''; // the call's direction ('': none)
+        $pick1 = array('number', 'phone', 'num', 'extension', 'exten');
+        $on_incoming = $call === 'incoming' ? $params : null;
+        $on_outgoing = $call === 'outgoing' ? $params : null;
+        itgrix_gen_f5ce2ea0_collect($found, $params, 'params.extension');
+        itgrix_gen_f5ce2ea0_collect($found, $params, 'extension');
+        itgrix_gen_f5ce2ea0_collect($found, $params, 'PHONE_NUMBER');
+        itgrix_gen_f5ce2ea0_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
+        itgrix_gen_f5ce2ea0_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
+        return $found;
+    }
     // the client's numbers as sent and in E.164, by the numbering plan of "KZ"
-    function itgrix_gen_798901d9_client_phones($values) {
+    function itgrix_gen_f5ce2ea0_client_phones($values) {
         if (!is_array($values)) {
             return $values;
         }
-        return array_merge($values, itgrix_gen_798901d9_phones_e164($values, array(
+        return array_merge($values, itgrix_gen_f5ce2ea0_phones_e164($values, array(
             'cc' => '7', 'idd' => '~^(?:810)~u', 'npp' => '~^(?:8)~u', 'npt' => null,
             'general' => '~^(?:8\\d{13}|[78]\\d{9})$~u', 'lengths' => array(10, 14),
             'local' => array(5, 6, 7), 'internal' => 9, 'formats' => array(), 'strict' => true,
@@ -433,9 +437,9 @@ if (!function_exists('itgrix_gen_798901d9_seen')) {
             ),
         )));
     }
-    function itgrix_gen_798901d9_direction($params) {
+    function itgrix_gen_f5ce2ea0_direction($params) {
         $found = array();
-        itgrix_gen_798901d9_collect($found, $params, 'call_full.channel.type');
+        itgrix_gen_f5ce2ea0_collect($found, $params, 'call_full.channel.type');
         return $found;
     }
 }
@@ -447,4 +451,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_798901d9_answer('itgrix_gen_process_originate_params_4451df57', isset($params) ? $params : null);
+return itgrix_gen_f5ce2ea0_answer('itgrix_gen_process_originate_params_4451df57', isset($params) ? $params : null);

@@ -7,17 +7,17 @@
 if (!function_exists('itgrix_gen_customize_show_call_card_4697ef32')) {
     function itgrix_gen_customize_show_call_card_4697ef32($params) {
         $name = 'customize_show_call_card:sections';
-        $data = itgrix_gen_7f9297d2_pick($params, array('CALL_ID', 'USER_ID'));
-        $fallback = itgrix_gen_7f9297d2_reply($data);
+        $data = itgrix_gen_7925633e_pick($params, array('CALL_ID', 'USER_ID'));
+        $fallback = itgrix_gen_7925633e_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // call_card.rules[0]: extension is "100" -> cancel
-            if (array_intersect(itgrix_gen_7f9297d2_extension($params, $name), array('100'))) {
-                return itgrix_gen_7f9297d2_reply(array());
+            if (array_intersect(itgrix_gen_7925633e_extension($params, $name), array('100'))) {
+                return itgrix_gen_7925633e_reply(array());
             }
-            return itgrix_gen_7f9297d2_reply($data);
+            return itgrix_gen_7925633e_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -26,9 +26,9 @@ if (!function_exists('itgrix_gen_customize_show_call_card_4697ef32')) {
     }
 }
 
-if (!function_exists('itgrix_gen_7f9297d2_seen')) {
+if (!function_exists('itgrix_gen_7925633e_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_7f9297d2_seen($params, $name, $key, $expected, $kinds, $tried) {
+    function itgrix_gen_7925633e_seen($params, $name, $key, $expected, $kinds, $tried) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -41,7 +41,7 @@ if (!function_exists('itgrix_gen_7f9297d2_seen')) {
         return array();
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_7f9297d2_pick($input, $keys) {
+    function itgrix_gen_7925633e_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -51,17 +51,26 @@ if (!function_exists('itgrix_gen_7f9297d2_seen')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_7f9297d2_reply($data) {
+    function itgrix_gen_7925633e_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-    function itgrix_gen_7f9297d2_direction($params) {
+    function itgrix_gen_7925633e_extension($params, $name = null) {
+        $found = itgrix_gen_7925633e_extension_read($params);
+        return $name === null || $found ? $found : itgrix_gen_7925633e_seen(
+            $params, $name, 'extension', null, array(),
+            'call_full.conversations.*.channel.to.number|phone|num|extension|exten, '
+            . 'call_full.conversations.*.channel.from.number|phone|num|extension|exten, '
+            . 'call_full.channel.to.number|phone|num|extension|exten, '
+            . 'call_full.channel.from.number|phone|num|extension|exten, call_full.conversations.*.user.phones.*');
+    }
+    function itgrix_gen_7925633e_direction($params) {
         $found = array();
-        itgrix_gen_7f9297d2_collect($found, $params, 'call_full.channel.type');
+        itgrix_gen_7925633e_collect($found, $params, 'call_full.channel.type');
         return $found;
     }
     // Appends the texts at a path of keys to $found: star, pick
-    function itgrix_gen_7f9297d2_collect(&$found, $value, $keys, $pick = null) {
+    function itgrix_gen_7925633e_collect(&$found, $value, $keys, $pick = null) {
         $keys = is_array($keys) ? $keys : explode('.', $keys);
         foreach ($keys as $at => $key) {
             if ($key === '*' && is_array($value)) {
@@ -74,7 +83,7 @@ if (!function_exists('itgrix_gen_7f9297d2_seen')) {
                 }
                 $keys = array_slice($keys, $at + 1);
                 foreach ($value as $member) {
-                    itgrix_gen_7f9297d2_collect($found, $member, $keys, $pick);
+                    itgrix_gen_7925633e_collect($found, $member, $keys, $pick);
                 }
                 if ($paused) {
                     gc_enable();
@@ -99,24 +108,19 @@ if (!function_exists('itgrix_gen_7f9297d2_seen')) {
             }
         }
     }
-    function itgrix_gen_7f9297d2_extension($params, $name = null) {
+    function itgrix_gen_7925633e_extension_read($params) {
         $found = array();
-        $call = itgrix_gen_7f9297d2_direction($params);
+        $call = itgrix_gen_7925633e_direction($params);
         $call = $call ? $call[0] : ''; // the call's direction ('': none)
         $pick1 = array('number', 'phone', 'num', 'extension', 'exten');
         $on_incoming_local = $call === 'incoming' || $call === 'local' ? $params : null;
         $on_outgoing_local = $call === 'outgoing' || $call === 'local' ? $params : null;
-        itgrix_gen_7f9297d2_collect($found, $on_incoming_local, 'call_full.conversations.*.channel.to', $pick1);
-        itgrix_gen_7f9297d2_collect($found, $on_outgoing_local, 'call_full.conversations.*.channel.from', $pick1);
-        itgrix_gen_7f9297d2_collect($found, $on_incoming_local, 'call_full.channel.to', $pick1);
-        itgrix_gen_7f9297d2_collect($found, $on_outgoing_local, 'call_full.channel.from', $pick1);
-        itgrix_gen_7f9297d2_collect($found, $params, 'call_full.conversations.*.user.phones.*');
-        return $name === null || $found ? $found : itgrix_gen_7f9297d2_seen(
-            $params, $name, 'extension', null, array(),
-            'call_full.conversations.*.channel.to.number|phone|num|extension|exten, '
-            . 'call_full.conversations.*.channel.from.number|phone|num|extension|exten, '
-            . 'call_full.channel.to.number|phone|num|extension|exten, '
-            . 'call_full.channel.from.number|phone|num|extension|exten, call_full.conversations.*.user.phones.*');
+        itgrix_gen_7925633e_collect($found, $on_incoming_local, 'call_full.conversations.*.channel.to', $pick1);
+        itgrix_gen_7925633e_collect($found, $on_outgoing_local, 'call_full.conversations.*.channel.from', $pick1);
+        itgrix_gen_7925633e_collect($found, $on_incoming_local, 'call_full.channel.to', $pick1);
+        itgrix_gen_7925633e_collect($found, $on_outgoing_local, 'call_full.channel.from', $pick1);
+        itgrix_gen_7925633e_collect($found, $params, 'call_full.conversations.*.user.phones.*');
+        return $found;
     }
 }
 if (!function_exists('itgrix_gen_b0cd465a_log')) {

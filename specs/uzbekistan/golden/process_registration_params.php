@@ -7,7 +7,7 @@
 if (!function_exists('itgrix_gen_process_registration_params_1c438aa8')) {
     function itgrix_gen_process_registration_params_1c438aa8($params) {
         $name = 'process_registration_params:uzbekistan';
-        $data = itgrix_gen_a0c17030_pick(
+        $data = itgrix_gen_98734c85_pick(
             $params,
             array(
                 'CALL_START_DATE',
@@ -20,7 +20,7 @@ if (!function_exists('itgrix_gen_process_registration_params_1c438aa8')) {
                 'USER_ID'
             )
         );
-        $fallback = itgrix_gen_a0c17030_reply($data);
+        $fallback = itgrix_gen_98734c85_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
@@ -29,16 +29,16 @@ if (!function_exists('itgrix_gen_process_registration_params_1c438aa8')) {
             $data['CRM_SOURCE'] = 'CALL';
             // registration_params.rules[0]: the number's country is "KZ" or "RU"
             if (array_intersect(
-                itgrix_gen_a0c17030_countries(itgrix_gen_a0c17030_client_phone($params)),
+                itgrix_gen_98734c85_countries(itgrix_gen_98734c85_client_phone($params)),
                 array('KZ', 'RU')
             )) {
                 $data['CRM_SOURCE'] = 'CIS';
             }
             // registration_params.rules[1]: client_phone.raw matches "^8\\d{9}$"
-            if (itgrix_gen_a0c17030_matches(itgrix_gen_a0c17030_client_phone($params, $name), array('~^8\\d{9}$~u'))) {
+            if (itgrix_gen_98734c85_matches(itgrix_gen_98734c85_client_phone($params, $name), array('~^8\\d{9}$~u'))) {
                 $data['CRM_SOURCE'] = 'FORWARDED';
             }
-            return itgrix_gen_a0c17030_reply($data);
+            return itgrix_gen_98734c85_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -47,9 +47,9 @@ if (!function_exists('itgrix_gen_process_registration_params_1c438aa8')) {
     }
 }
 
-if (!function_exists('itgrix_gen_a0c17030_seen')) {
+if (!function_exists('itgrix_gen_98734c85_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_a0c17030_seen($params, $name, $key, $expected, $kinds, $tried) {
+    function itgrix_gen_98734c85_seen($params, $name, $key, $expected, $kinds, $tried) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -62,10 +62,10 @@ if (!function_exists('itgrix_gen_a0c17030_seen')) {
         return array();
     }
     // Does any of the values match one of the patterns?
-    function itgrix_gen_a0c17030_matches($values, $patterns) {
+    function itgrix_gen_98734c85_matches($values, $patterns) {
         foreach ($values as $value) {
             foreach ($patterns as $pattern) {
-                if (itgrix_gen_a0c17030_preg_match($pattern, $value)) {
+                if (itgrix_gen_98734c85_preg_match($pattern, $value)) {
                     return true;
                 }
             }
@@ -73,7 +73,7 @@ if (!function_exists('itgrix_gen_a0c17030_seen')) {
         return false;
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_a0c17030_answer($entry, $params) {
+    function itgrix_gen_98734c85_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -83,29 +83,29 @@ if (!function_exists('itgrix_gen_a0c17030_seen')) {
         return $reply;
     }
     // A pattern that fails at run time (a PCRE limit, bad UTF-8) is a non-match, said on stderr.
-    function itgrix_gen_a0c17030_preg_match($pattern, $subject) {
+    function itgrix_gen_98734c85_preg_match($pattern, $subject) {
         if (!is_string($subject)) {
             return false;
         }
         $result = @preg_match($pattern, $subject);
         if ($result === false) {
-            itgrix_gen_a0c17030_preg_failed($pattern);
+            itgrix_gen_98734c85_preg_failed($pattern);
         }
         return $result === 1;
     }
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_a0c17030_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_98734c85_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
         if (!is_string($result)) {
-            itgrix_gen_a0c17030_preg_failed($pattern);
+            itgrix_gen_98734c85_preg_failed($pattern);
             return $subject;
         }
         return $result;
     }
-    function itgrix_gen_a0c17030_preg_failed($pattern) {
+    function itgrix_gen_98734c85_preg_failed($pattern) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = function_exists('preg_last_error') ? preg_last_error() : 0;
@@ -113,7 +113,7 @@ if (!function_exists('itgrix_gen_a0c17030_seen')) {
         itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_a0c17030_pick($input, $keys) {
+    function itgrix_gen_98734c85_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -123,7 +123,7 @@ if (!function_exists('itgrix_gen_a0c17030_seen')) {
         return $out;
     }
     // libphonenumber's Unicode separators as spaces, full-width and Arabic-Indic digits as ASCII.
-    function itgrix_gen_a0c17030_phone_unicode() {
+    function itgrix_gen_98734c85_phone_unicode() {
         $map = array("\xEF\xBC\x8B" => '+');
         foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 E383BC '
             . 'EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E') as $hex) {
@@ -135,12 +135,12 @@ if (!function_exists('itgrix_gen_a0c17030_seen')) {
         return $map;
     }
     // array(calling code, national number, region) or null: libphonenumber's parse for the spec's region.
-    function itgrix_gen_a0c17030_phone_parse($phone, $meta) {
+    function itgrix_gen_98734c85_phone_parse($phone, $meta) {
         if (!is_string($phone)) {
             return null;
         }
         // A number pasted from a web page: Unicode separators (no-break space, U+2011...) and digits as ASCII.
-        $text = trim(preg_match('/[\xC2-\xEF]/', $phone) ? strtr($phone, itgrix_gen_a0c17030_phone_unicode()) : $phone);
+        $text = trim(preg_match('/[\xC2-\xEF]/', $phone) ? strtr($phone, itgrix_gen_98734c85_phone_unicode()) : $phone);
         // Digits, the usual separators, one leading "+"; letters, "*", "#", an extension: not rewritten.
         if (!preg_match('/^\+?[0-9 \-.()\/~]+$/', $text) || !preg_match('/[0-9]/', $text)) {
             return null;
@@ -171,10 +171,10 @@ if (!function_exists('itgrix_gen_a0c17030_seen')) {
         } else {
             $national = $digits;
             if (strpos($digits, $cc) === 0) {
-                $candidate = itgrix_gen_a0c17030_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
-                if ((!itgrix_gen_a0c17030_full_match($meta['general'], $digits)
-                    && itgrix_gen_a0c17030_full_match($meta['general'], $candidate))
-                    || itgrix_gen_a0c17030_phone_length($digits, $meta) === 'long') {
+                $candidate = itgrix_gen_98734c85_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
+                if ((!itgrix_gen_98734c85_full_match($meta['general'], $digits)
+                    && itgrix_gen_98734c85_full_match($meta['general'], $candidate))
+                    || itgrix_gen_98734c85_phone_length($digits, $meta) === 'long') {
                     $national = $candidate;
                     $international = true;
                 }
@@ -182,39 +182,39 @@ if (!function_exists('itgrix_gen_a0c17030_seen')) {
         }
         // With its calling code, read as the code's main region's ("+44 ..." in a Guernsey spec: British).
         $read = $international && $meta['intl'] !== null ? array_merge($meta, $meta['intl']) : $meta;
-        $stripped = itgrix_gen_a0c17030_phone_strip_prefix($national, $read);
-        if (itgrix_gen_a0c17030_phone_length($stripped, $read) === 'ok') {
+        $stripped = itgrix_gen_98734c85_phone_strip_prefix($national, $read);
+        if (itgrix_gen_98734c85_phone_length($stripped, $read) === 'ok') {
             $national = $stripped;
         }
         if (!$meta['strict']) {
-            return itgrix_gen_a0c17030_phone_length($national, $meta) === 'ok' ? array($cc, $national, null) : null;
+            return itgrix_gen_98734c85_phone_length($national, $meta) === 'ok' ? array($cc, $national, null) : null;
         }
         // Valid in no region of the calling code: null (kept as it arrived); another region's ("+7 495" in
         // a Kazakh spec) is valid like the region's own.
-        $region = itgrix_gen_a0c17030_phone_region($cc, $national, $meta['regions']);
+        $region = itgrix_gen_98734c85_phone_region($cc, $national, $meta['regions']);
         return $region === null ? null : array($cc, $national, $region);
     }
     // The region whose plan makes the national number valid (getRegionCodeForNumber); null: none.
-    function itgrix_gen_a0c17030_phone_region($cc, $national, $regions) {
+    function itgrix_gen_98734c85_phone_region($cc, $national, $regions) {
         foreach ($regions as $row) {
             if ($row[1] !== $cc) {
                 continue;
             }
             if ($row[2] !== null) {
                 if (preg_match($row[2], $national)) {
-                    return itgrix_gen_a0c17030_full_match($row[3], $national) ? $row[0] : null;
+                    return itgrix_gen_98734c85_full_match($row[3], $national) ? $row[0] : null;
                 }
-            } elseif (itgrix_gen_a0c17030_full_match($row[3], $national)) {
+            } elseif (itgrix_gen_98734c85_full_match($row[3], $national)) {
                 return $row[0];
             }
         }
         return null;
     }
-    function itgrix_gen_a0c17030_full_match($pattern, $text) {
+    function itgrix_gen_98734c85_full_match($pattern, $text) {
         return is_string($text) && preg_match($pattern, $text) === 1;
     }
     // 'ok' | 'short' | 'long' | 'local' | 'invalid', as libphonenumber's testNumberLength.
-    function itgrix_gen_a0c17030_phone_length($number, $meta) {
+    function itgrix_gen_98734c85_phone_length($number, $meta) {
         $length = strlen($number);
         if (in_array($length, $meta['lengths'], true)) {
             return 'ok';
@@ -231,24 +231,24 @@ if (!function_exists('itgrix_gen_a0c17030_seen')) {
         return 'invalid';
     }
     // libphonenumber's maybeStripNationalPrefixAndCarrierCode.
-    function itgrix_gen_a0c17030_phone_strip_prefix($number, $meta) {
+    function itgrix_gen_98734c85_phone_strip_prefix($number, $meta) {
         if ($number === '' || $meta['npp'] === null) {
             return $number;
         }
         if (!preg_match($meta['npp'], $number, $m)) {
             return $number;
         }
-        $viable = itgrix_gen_a0c17030_full_match($meta['general'], $number);
+        $viable = itgrix_gen_98734c85_full_match($meta['general'], $number);
         $groups = count($m) - 1;
         if ($meta['npt'] === null || $groups < 1 || !isset($m[$groups]) || $m[$groups] === '') {
             $rest = (string) substr($number, strlen($m[0]));
-            if ($viable && !itgrix_gen_a0c17030_full_match($meta['general'], $rest)) {
+            if ($viable && !itgrix_gen_98734c85_full_match($meta['general'], $rest)) {
                 return $number;
             }
             return $rest;
         }
-        $transformed = itgrix_gen_a0c17030_preg_replace($meta['npp'], $meta['npt'], $number);
-        if ($viable && !itgrix_gen_a0c17030_full_match($meta['general'], $transformed)) {
+        $transformed = itgrix_gen_98734c85_preg_replace($meta['npp'], $meta['npt'], $number);
+        if ($viable && !itgrix_gen_98734c85_full_match($meta['general'], $transformed)) {
             return $number;
         }
         return $transformed;
@@ -256,17 +256,17 @@ if (!function_exists('itgrix_gen_a0c17030_seen')) {
     // The countries (ISO 3166-1, as libphonenumber assigns them) of the numbers among $values, read
     // with the spec's region; 'unknown' for one that is not a valid number of a calling code whose
     // regions $meta carries.
-    function itgrix_gen_a0c17030_phone_countries($values, $meta) {
+    function itgrix_gen_98734c85_phone_countries($values, $meta) {
         $out = array();
         foreach (is_array($values) ? $values : array() as $value) {
-            $parsed = itgrix_gen_a0c17030_phone_parse($value, $meta);
+            $parsed = itgrix_gen_98734c85_phone_parse($value, $meta);
             $region = $parsed === null ? null : $parsed[2];
             if ($region === '') {
                 $region = null;
                 foreach ($meta['regions'] as $row) {
                     // calling codes are prefix-free: the first that starts the number is its code
                     if (strpos($parsed[1], $row[1]) === 0) {
-                        $region = itgrix_gen_a0c17030_phone_region($row[1], (string) substr($parsed[1], strlen($row[1])), $meta['regions']);
+                        $region = itgrix_gen_98734c85_phone_region($row[1], (string) substr($parsed[1], strlen($row[1])), $meta['regions']);
                         break;
                     }
                 }
@@ -276,18 +276,37 @@ if (!function_exists('itgrix_gen_a0c17030_seen')) {
         return count($out) > 0 ? $out : array('unknown');
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_a0c17030_reply($data) {
+    function itgrix_gen_98734c85_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-    function itgrix_gen_a0c17030_direction($params) {
+    function itgrix_gen_98734c85_client_phone($params, $name = null) {
+        $found = itgrix_gen_98734c85_client_phone_read($params);
+        return $name === null || $found ? $found : itgrix_gen_98734c85_seen(
+            $params, $name, 'client_phone', array('incoming', 'outgoing'), itgrix_gen_98734c85_direction($params),
+            'PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, '
+            . 'call_full.channel.to.number|phone|num|extension|exten');
+    }
+    function itgrix_gen_98734c85_direction($params) {
         $found = array();
-        itgrix_gen_a0c17030_collect($found, $params, 'call_full.channel.type');
-        itgrix_gen_a0c17030_collect($found, $params, 'TYPE', null, false, array('1' => 'outgoing', '2' => 'incoming'));
+        itgrix_gen_98734c85_collect($found, $params, 'call_full.channel.type');
+        itgrix_gen_98734c85_collect($found, $params, 'TYPE', null, false, array('1' => 'outgoing', '2' => 'incoming'));
+        return $found;
+    }
+    function itgrix_gen_98734c85_client_phone_read($params) {
+        $found = array();
+        $call = itgrix_gen_98734c85_direction($params);
+        $call = $call ? $call[0] : ''; // the call's direction ('': none)
+        $pick1 = array('number', 'phone', 'num', 'extension', 'exten');
+        $on_incoming = $call === 'incoming' ? $params : null;
+        $on_outgoing = $call === 'outgoing' ? $params : null;
+        itgrix_gen_98734c85_collect($found, $params, 'PHONE_NUMBER');
+        itgrix_gen_98734c85_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
+        itgrix_gen_98734c85_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
         return $found;
     }
     // Appends the texts at a path of keys to $found: pick, map
-    function itgrix_gen_a0c17030_collect(&$found, $value, $keys, $pick = null, $every = false, $map = null) {
+    function itgrix_gen_98734c85_collect(&$found, $value, $keys, $pick = null, $every = false, $map = null) {
         foreach (explode('.', $keys) as $key) {
             if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
                 return;
@@ -308,8 +327,8 @@ if (!function_exists('itgrix_gen_a0c17030_seen')) {
         }
     }
     // the countries of the client's numbers, read with the numbering plan of "UZ"
-    function itgrix_gen_a0c17030_countries($values) {
-        return itgrix_gen_a0c17030_phone_countries($values, array(
+    function itgrix_gen_98734c85_countries($values) {
+        return itgrix_gen_98734c85_phone_countries($values, array(
             'cc' => '998', 'idd' => '~^(?:00)~u', 'npp' => null, 'npt' => null,
             'general' => '~^(?:(?:20|33|[5-9]\\d)\\d{7})$~u', 'lengths' => array(9), 'local' => array(),
             'internal' => 8, 'formats' => array(), 'strict' => true, 'intl' => null,
@@ -329,21 +348,6 @@ if (!function_exists('itgrix_gen_a0c17030_seen')) {
             ),
         ));
     }
-    function itgrix_gen_a0c17030_client_phone($params, $name = null) {
-        $found = array();
-        $call = itgrix_gen_a0c17030_direction($params);
-        $call = $call ? $call[0] : ''; // the call's direction ('': none)
-        $pick1 = array('number', 'phone', 'num', 'extension', 'exten');
-        $on_incoming = $call === 'incoming' ? $params : null;
-        $on_outgoing = $call === 'outgoing' ? $params : null;
-        itgrix_gen_a0c17030_collect($found, $params, 'PHONE_NUMBER');
-        itgrix_gen_a0c17030_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
-        itgrix_gen_a0c17030_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
-        return $name === null || $found ? $found : itgrix_gen_a0c17030_seen(
-            $params, $name, 'client_phone', array('incoming', 'outgoing'), itgrix_gen_a0c17030_direction($params),
-            'PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, '
-            . 'call_full.channel.to.number|phone|num|extension|exten');
-    }
 }
 if (!function_exists('itgrix_gen_b0cd465a_log')) {
     // Say why on stderr (never stdout: that is the connector's reply channel); returns $answer.
@@ -353,4 +357,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_a0c17030_answer('itgrix_gen_process_registration_params_1c438aa8', isset($params) ? $params : null);
+return itgrix_gen_98734c85_answer('itgrix_gen_process_registration_params_1c438aa8', isset($params) ? $params : null);
