@@ -78,7 +78,9 @@ SHAPES = {
     "conversations of non-objects": shaped("call_full.conversations", {"a": "x", "b": 5, "c": None, "d": [1, 2]}),
     "conversations a text": shaped("call_full.conversations", "1.1"),
     "conversations a list": shaped("call_full.conversations", [CONVERSATION, CONVERSATION]),
-    "phones of every kind": shaped("call_full.conversations.*.user.phones", ["101", 102, 103.0, None, ["x"], "", False]),
+    "phones of every kind": shaped(
+        "call_full.conversations.*.user.phones", ["101", 102, 103.0, None, ["x"], "", False]
+    ),
     "user a name": shaped("call_full.conversations.*.user", "Анна"),
     "to a number": shaped("call_full.channel.to", {"number": 102.5, "phone": "103"}),
     "to a float number": shaped("call_full.channel.to", {"number": 102.0}),
@@ -138,7 +140,9 @@ echo json_encode($out);
 """
 
 _KEYS = {key.replace(".", "_"): key for key in FIELDS if key != "duration"}  # duration: its own helper
-_READER = re.compile(r"^    function (itgrix_gen_[0-9a-f]{8}_(\w+?)(?:_\d+)?)\(\$params(?:, \$name = null)?\) \{$", re.M)
+_READER = re.compile(
+    r"^    function (itgrix_gen_[0-9a-f]{8}_(\w+?)(?:_\d+)?)\(\$params(?:, \$name = null)?\) \{$", re.M
+)
 
 
 def readers(text: str) -> dict[str, str]:
@@ -163,7 +167,18 @@ def read_in_php(php: str, driver, path, params: object, names: list[str], folder
     data = folder / "params.json"
     data.write_text(json.dumps(params, ensure_ascii=False), encoding="utf-8")
     proc = subprocess.run(
-        [php, "-n", "-d", "error_reporting=-1", "-d", "display_errors=stderr", str(driver), str(path), str(data), *names],
+        [
+            php,
+            "-n",
+            "-d",
+            "error_reporting=-1",
+            "-d",
+            "display_errors=stderr",
+            str(driver),
+            str(path),
+            str(data),
+            *names,
+        ],
         capture_output=True,
         text=True,
         timeout=60,

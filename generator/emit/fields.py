@@ -42,20 +42,6 @@ class Source:
     def applies_to(self, customization: str) -> bool:
         return self.only is None or customization in self.only
 
-    def php_data(self) -> dict[str, Any]:
-        # Dotted paths and "|"-joined lists: a literal the connector's PHP compiles on every call
-        # costs less as a few strings than as nested arrays (the table's keys hold no "." or "|").
-        out: dict[str, Any] = {"path": ".".join(self.path)}
-        if self.pick:
-            out["pick"] = "|".join(self.pick)
-        if self.dirs:
-            out["dir"] = "|".join(self.dirs)
-        if self.map:
-            out["map"] = dict(self.map)
-        if self.every:
-            out["every"] = True
-        return out
-
     def describe(self) -> str:
         text = ".".join(self.path)
         if self.pick:
