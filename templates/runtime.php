@@ -109,14 +109,8 @@ function itgrix_rt_answer($entry, $params)
 // A pattern that fails at run time (a PCRE limit, bad UTF-8) is a non-match, said on stderr.
 function itgrix_rt_preg_match($pattern, $subject)
 {
-    if (!is_string($subject)) {
-        return false;
-    }
-    $result = @preg_match($pattern, $subject);
-    if ($result === false) {
-        itgrix_rt_preg_failed($pattern);
-    }
-    return $result === 1;
+    $result = is_string($subject) ? @preg_match($pattern, $subject) : 0;
+    return $result === false ? itgrix_rt_preg_failed($pattern, false) : $result === 1;
 }
 
 // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
@@ -126,20 +120,16 @@ function itgrix_rt_preg_replace($pattern, $replacement, $subject)
         return $subject;
     }
     $result = @preg_replace($pattern, $replacement, $subject);
-    if (!is_string($result)) {
-        itgrix_rt_preg_failed($pattern);
-        return $subject;
-    }
-    return $result;
+    return is_string($result) ? $result : itgrix_rt_preg_failed($pattern, $subject);
 }
 
-function itgrix_rt_preg_failed($pattern)
+// Says on stderr why PCRE failed on the pattern; returns $answer.
+function itgrix_rt_preg_failed($pattern, $answer)
 {
     $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
         4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
-    $code = function_exists('preg_last_error') ? preg_last_error() : 0;
-    $why = isset($codes[$code]) ? $codes[$code] : 'error ' . $code;
-    itgrix_rt_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
+    $why = isset($codes[preg_last_error()]) ? $codes[preg_last_error()] : 'error ' . preg_last_error();
+    return itgrix_rt_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match', $answer);
 }
 
 // The current time (the test harness defines this function first, with its pinned clock).
@@ -376,169 +366,77 @@ function itgrix_rt_utf8_cut($text, $limit)
     return $text;
 }
 
-// libphonenumber's Unicode separators as spaces, full-width and Arabic-Indic digits as ASCII.
+// array(written with a leading "+"?, its digits) for a text that is a phone number, else null.
 //
-// libphonenumber's Unicode punctuation (VALID_PUNCTUATION) as a space, and the digits of the
-// scripts it reads most often (full-width, Arabic-Indic, Eastern Arabic-Indic) as ASCII digits.
-function itgrix_rt_phone_unicode()
-{
-    $map = array("\xEF\xBC\x8B" => '+');
-    foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 E383BC '
-        . 'EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E') as $hex) {
-        $map[pack('H*', $hex)] = ' ';
-    }
-    for ($d = 0; $d < 10; $d++) {
-        $map["\xEF\xBC" . chr(0x90 + $d)] = $map["\xD9" . chr(0xA0 + $d)] = $map["\xDB" . chr(0xB0 + $d)] = (string) $d;
-    }
-    return $map;
-}
-
-// The number in E.164 (without the "+" when !$plus); what is not a number stays as it is.
-//
-// A port of libphonenumber's parsing for one region (metadata copied at generation time); what it
-// does not recognise as a number (words, short internal numbers, stray symbols) stays unchanged.
-// The number in E.164 ("+74951234567"), or without the "+" ($plus false: "74951234567").
-function itgrix_rt_phone_e164($phone, $meta, $plus)
-{
-    $parsed = itgrix_rt_phone_parse($phone, $meta);
-    return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
-}
-
-// array(calling code, national number, region) or null: libphonenumber's parse for the spec's region.
-//
-// array(country code, national significant number, region) or null when not a number we
-// understand; the region (ISO 3166-1, as libphonenumber assigns it) only for a valid number of the
-// spec's calling code ('' for another calling code, null when $meta['strict'] is off).
-function itgrix_rt_phone_parse($phone, $meta)
+// A number is digits, the usual separators and one leading "+"; letters, "*", "#" or an extension
+// make it a text that is not rewritten.  A number pasted from a web page has libphonenumber's
+// Unicode punctuation (VALID_PUNCTUATION: no-break space, U+2011...), read as a space, and digits
+// of the scripts it reads most often (full-width, Arabic-Indic, Eastern Arabic-Indic), read as ASCII.
+function itgrix_rt_phone_digits($phone)
 {
     if (!is_string($phone)) {
         return null;
     }
-    // A number pasted from a web page: Unicode separators (no-break space, U+2011...) and digits as ASCII.
-    $text = trim(preg_match('/[\xC2-\xEF]/', $phone) ? strtr($phone, itgrix_rt_phone_unicode()) : $phone);
-    // Digits, the usual separators, one leading "+"; letters, "*", "#", an extension: not rewritten.
+    if (preg_match('/[\xC2-\xEF]/', $phone)) {
+        $map = array("\xEF\xBC\x8B" => '+');
+        foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 E383BC '
+            . 'EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E') as $hex) {
+            $map[pack('H*', $hex)] = ' ';
+        }
+        for ($d = 0; $d < 10; $d++) {
+            $map["\xEF\xBC" . chr(0x90 + $d)] = $map["\xD9" . chr(0xA0 + $d)] = $map["\xDB" . chr(0xB0 + $d)] = (string) $d;
+        }
+        $phone = strtr($phone, $map);
+    }
+    $text = trim($phone);
     if (!preg_match('/^\+?[0-9 \-.()\/~]+$/', $text) || !preg_match('/[0-9]/', $text)) {
         return null;
     }
-    $plus = substr($text, 0, 1) === '+';
-    $digits = preg_replace('/[^0-9]/', '', $text);
-    if (!$plus && strlen($digits) <= $meta['internal']) {
-        return null;
-    }
-    $international = $plus;
-    if (!$plus && $meta['idd'] !== null && preg_match($meta['idd'], $digits, $m)) {
-        $rest = substr($digits, strlen($m[0]));
-        if ($rest !== false && $rest !== '' && substr($rest, 0, 1) !== '0') {
-            $digits = $rest;
-            $international = true;
-        }
-    }
-    $cc = $meta['cc'];
-    if ($international) {
-        if (strpos($digits, $cc) !== 0) {
-            $length = strlen($digits);
-            if ($length < 7 || $length > 17 || substr($digits, 0, 1) === '0') {
-                return null;
-            }
-            return array('', $digits, '');
-        }
-        $national = (string) substr($digits, strlen($cc));
-    } else {
-        $national = $digits;
-        if (strpos($digits, $cc) === 0) {
-            $candidate = itgrix_rt_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
-            if ((!itgrix_rt_full_match($meta['general'], $digits)
-                && itgrix_rt_full_match($meta['general'], $candidate))
-                || itgrix_rt_phone_length($digits, $meta) === 'long') {
-                $national = $candidate;
-                $international = true;
-            }
-        }
-    }
-    // With its calling code, read as the code's main region's ("+44 ..." in a Guernsey spec: British).
-    $read = $international && $meta['intl'] !== null ? array_merge($meta, $meta['intl']) : $meta;
-    $stripped = itgrix_rt_phone_strip_prefix($national, $read);
-    if (itgrix_rt_phone_length($stripped, $read) === 'ok') {
-        $national = $stripped;
-    }
-    if (!$meta['strict']) {
-        return itgrix_rt_phone_length($national, $meta) === 'ok' ? array($cc, $national, null) : null;
-    }
-    // Valid in no region of the calling code: null (kept as it arrived); another region's ("+7 495" in
-    // a Kazakh spec) is valid like the region's own.
-    $region = itgrix_rt_phone_region($cc, $national, $meta['regions']);
-    return $region === null ? null : array($cc, $national, $region);
+    return array($text[0] === '+', preg_replace('/[^0-9]/', '', $text));
+}
+
+// The number in E.164 (without the "+" when !$plus) as $parse reads it; what is not a number stays.
+//
+// $parse: the name of the file's parser for the spec's region (generator/emit/phones.py writes
+// it: libphonenumber's parse with that region's metadata), giving array(calling code, national
+// significant number, region) or null for what it does not take for a number (words, short
+// internal numbers, stray symbols, a number no plan allows).
+function itgrix_rt_phone_e164($phone, $parse, $plus)
+{
+    $parsed = $parse($phone);
+    return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
 }
 
 // The region whose plan makes the national number valid (getRegionCodeForNumber); null: none.
 //
 // The region a national significant number of calling code $cc belongs to, when it is valid there
 // (libphonenumber's getRegionCodeForNumber and isValidNumber): a region with leading digits owns
-// what they match, valid or not; another, what is valid there.  Null: not a valid number.
+// what they match, valid or not; another, what is valid there.  $regions: rows of
+// array(region, calling code, leading digits or null, validity pattern), in libphonenumber's order.
 function itgrix_rt_phone_region($cc, $national, $regions)
 {
     foreach ($regions as $row) {
-        if ($row[1] !== $cc) {
-            continue;
-        }
-        if ($row[2] !== null) {
-            if (preg_match($row[2], $national)) {
-                return itgrix_rt_full_match($row[3], $national) ? $row[0] : null;
-            }
-        } elseif (itgrix_rt_full_match($row[3], $national)) {
-            return $row[0];
+        if ($row[1] === $cc && preg_match($row[2] === null ? $row[3] : $row[2], $national)) {
+            return $row[2] === null || preg_match($row[3], $national) ? $row[0] : null;
         }
     }
     return null;
 }
 
-function itgrix_rt_full_match($pattern, $text)
+// libphonenumber's maybeStripNationalPrefixAndCarrierCode with the plan's patterns.
+//
+// $number without the national prefix that $npp matches at its start (rewritten by $npt where
+// the plan has a transform rule and the pattern's last group caught something), unless the
+// number fits the general pattern $general and what is left would not.
+function itgrix_rt_phone_strip_prefix($number, $npp, $npt, $general)
 {
-    return is_string($text) && preg_match($pattern, $text) === 1;
-}
-
-// 'ok' | 'short' | 'long' | 'local' | 'invalid', as libphonenumber's testNumberLength.
-function itgrix_rt_phone_length($number, $meta)
-{
-    $length = strlen($number);
-    if (in_array($length, $meta['lengths'], true)) {
-        return 'ok';
-    }
-    if (in_array($length, $meta['local'], true)) {
-        return 'local';
-    }
-    if ($length < $meta['lengths'][0]) {
-        return 'short';
-    }
-    if ($length > $meta['lengths'][count($meta['lengths']) - 1]) {
-        return 'long';
-    }
-    return 'invalid';
-}
-
-// libphonenumber's maybeStripNationalPrefixAndCarrierCode.
-function itgrix_rt_phone_strip_prefix($number, $meta)
-{
-    if ($number === '' || $meta['npp'] === null) {
+    if ($number === '' || !preg_match($npp, $number, $m)) {
         return $number;
     }
-    if (!preg_match($meta['npp'], $number, $m)) {
-        return $number;
-    }
-    $viable = itgrix_rt_full_match($meta['general'], $number);
-    $groups = count($m) - 1;
-    if ($meta['npt'] === null || $groups < 1 || !isset($m[$groups]) || $m[$groups] === '') {
-        $rest = (string) substr($number, strlen($m[0]));
-        if ($viable && !itgrix_rt_full_match($meta['general'], $rest)) {
-            return $number;
-        }
-        return $rest;
-    }
-    $transformed = itgrix_rt_preg_replace($meta['npp'], $meta['npt'], $number);
-    if ($viable && !itgrix_rt_full_match($meta['general'], $transformed)) {
-        return $number;
-    }
-    return $transformed;
+    $last = count($m) - 1;
+    $rest = $npt === null || $last < 1 || $m[$last] === '' ? (string) substr($number, strlen($m[0]))
+        : itgrix_rt_preg_replace($npp, $npt, $number);
+    return preg_match($general, $number) && !preg_match($general, $rest) ? $number : $rest;
 }
 
 // The types of the numbers among $values, as libphonenumber's getNumberType says by the plan of
@@ -546,15 +444,16 @@ function itgrix_rt_phone_strip_prefix($number, $meta)
 // copied at generation time, in its order: the first types exclude the rest): 'mobile' and/or
 // 'fixed_line' (both where the region cannot tell them apart), 'toll_free', 'premium_rate',
 // 'voip'; 'unknown' for anything else, a number of another calling code or no valid one included.
-function itgrix_rt_number_types($values, $meta, $types)
+// $parse: see itgrix_rt_phone_e164.
+function itgrix_rt_number_types($values, $parse, $types)
 {
     $out = array();
     foreach (is_array($values) ? $values : array() as $value) {
-        $parsed = itgrix_rt_phone_parse($value, $meta);
+        $parsed = $parse($value);
         $found = array();
-        if ($parsed !== null && $parsed[0] === $meta['cc'] && is_string($parsed[2]) && isset($types[$parsed[2]])) {
+        if ($parsed !== null && is_string($parsed[2]) && isset($types[$parsed[2]])) {
             foreach ($types[$parsed[2]] as $type) {
-                if (itgrix_rt_full_match($type[1], $parsed[1])) {
+                if (preg_match($type[1], $parsed[1])) {
                     $found[] = $type[0];
                     if ($type[0] !== 'fixed_line' && $type[0] !== 'mobile') {
                         break;
@@ -569,32 +468,33 @@ function itgrix_rt_number_types($values, $meta, $types)
     return count($out) > 0 ? $out : array('unknown');
 }
 
-// Each of $values in E.164 for the region (numbers it does not recognise stay as they are).
-function itgrix_rt_phones_e164($values, $meta)
+// Each of $values in E.164 as $parse reads it (numbers it does not take stay as they are).
+function itgrix_rt_phones_e164($values, $parse)
 {
     $out = array();
     foreach (is_array($values) ? $values : array() as $value) {
-        $out[] = itgrix_rt_phone_e164($value, $meta, true);
+        $out[] = itgrix_rt_phone_e164($value, $parse, true);
     }
     return $out;
 }
 
 // The number as dialled inside the country: libphonenumber's NATIONAL format without separators
-// ("8" + number in Russia, "0" in Germany); a foreign number stays E.164.
-function itgrix_rt_phone_national($phone, $meta)
+// ("8" + number in Russia, "0" in Germany); a foreign number stays E.164.  $formats: the national
+// formats of the calling code's main region; $parse: see itgrix_rt_phone_e164.
+function itgrix_rt_phone_national($phone, $parse, $formats)
 {
-    $parsed = itgrix_rt_phone_parse($phone, $meta);
-    if ($parsed === null || $parsed[0] !== $meta['cc']) {
+    $parsed = $parse($phone);
+    if ($parsed === null || $parsed[0] === '') {
         return $parsed === null ? $phone : '+' . $parsed[1];
     }
-    return itgrix_rt_phone_national_digits($parsed[1], $meta);
+    return itgrix_rt_phone_national_digits($parsed[1], $formats);
 }
 
 // A national significant number of the spec's calling code in the digits of its NATIONAL format.
-function itgrix_rt_phone_national_digits($national, $meta)
+function itgrix_rt_phone_national_digits($national, $formats)
 {
-    foreach ($meta['formats'] as $format) {
-        if (($format[2] === null || preg_match($format[2], $national)) && itgrix_rt_full_match($format[0], $national)) {
+    foreach ($formats as $format) {
+        if (($format[2] === null || preg_match($format[2], $national)) && preg_match($format[0], $national)) {
             return preg_replace('/[^0-9]/', '', itgrix_rt_preg_replace($format[0], $format[1], $national));
         }
     }
@@ -603,36 +503,36 @@ function itgrix_rt_phone_national_digits($national, $meta)
 
 // The number as dialled from the spec's region (the digits of libphonenumber's
 // formatOutOfCountryCallingNumber): one of its calling code in national digits ("1" and the
-// national digits inside the NANP), another as the region's international prefix and the full
-// number ("810" for Kazakhstan's "8~10"), or with "+" where the region has no single prefix.
-function itgrix_rt_phone_dial($phone, $meta)
+// national digits inside the NANP), another after $out, the region's international prefix ("810"
+// for Kazakhstan's "8~10"), or "+" where the region has no single prefix.
+function itgrix_rt_phone_dial($phone, $parse, $formats, $out)
 {
-    $parsed = itgrix_rt_phone_parse($phone, $meta);
+    $parsed = $parse($phone);
     if ($parsed === null) {
         return $phone;
     }
-    if ($parsed[0] === $meta['cc']) {
-        $national = itgrix_rt_phone_national_digits($parsed[1], $meta);
-        return $meta['cc'] === '1' ? '1' . $national : $national;
+    if ($parsed[0] !== '') {
+        $national = itgrix_rt_phone_national_digits($parsed[1], $formats);
+        return $parsed[0] === '1' ? '1' . $national : $national;
     }
-    return ($meta['out'] === null ? '+' : $meta['out']) . $parsed[0] . $parsed[1];
+    return $out . $parsed[1];
 }
 
 // The countries (ISO 3166-1, as libphonenumber assigns them) of the numbers among $values, read
-// with the spec's region; 'unknown' for one that is not a valid number of a calling code whose
-// regions $meta carries.
-function itgrix_rt_phone_countries($values, $meta)
+// with $parse (see itgrix_rt_phone_e164); 'unknown' for one that is not a valid number of a
+// calling code of $regions (see itgrix_rt_phone_region).
+function itgrix_rt_phone_countries($values, $parse, $regions)
 {
     $out = array();
     foreach (is_array($values) ? $values : array() as $value) {
-        $parsed = itgrix_rt_phone_parse($value, $meta);
+        $parsed = $parse($value);
         $region = $parsed === null ? null : $parsed[2];
         if ($region === '') {
             $region = null;
-            foreach ($meta['regions'] as $row) {
+            foreach ($regions as $row) {
                 // calling codes are prefix-free: the first that starts the number is its code
                 if (strpos($parsed[1], $row[1]) === 0) {
-                    $region = itgrix_rt_phone_region($row[1], (string) substr($parsed[1], strlen($row[1])), $meta['regions']);
+                    $region = itgrix_rt_phone_region($row[1], (string) substr($parsed[1], strlen($row[1])), $regions);
                     break;
                 }
             }
@@ -660,12 +560,11 @@ function itgrix_rt_first($texts)
 // word ("anonymous"), a "+" number ("9+49..." cannot be dialled), "*72" or a number with an extension.
 function itgrix_rt_dial($number, $last, $prefix)
 {
-    $text = $last > 0 && preg_match('/[\xC2-\xEF]/', $number) ? strtr($number, itgrix_rt_phone_unicode()) : $number;
-    // Cut only a number written as one: digits and the usual separators ("*72", "... доб. 12",
-    // "#12" stay as they are: their digits are not one number).
-    if ($last > 0 && preg_match('/^\+?[0-9 \-.()\/~]+$/D', trim($text)) && preg_match('/[0-9]/', $text)) {
-        $digits = preg_replace('/[^0-9]/', '', $text);
-        $number = strlen($digits) > $last ? substr($digits, -$last) : $digits;
+    // Cut only a number written as one (digits and the usual separators, Unicode's too): in "*72",
+    // "... доб. 12" or "#12" the digits are not one number.
+    $read = $last > 0 ? itgrix_rt_phone_digits($number) : null;
+    if ($read !== null) {
+        $number = strlen($read[1]) > $last ? substr($read[1], -$last) : $read[1];
     }
     $dialled = preg_match('/^[0-9 \-.()\/~]+$/D', $number) && preg_match('/[0-9]/', $number);
     return $prefix !== '' && $dialled ? $prefix . $number : $number;
@@ -763,11 +662,7 @@ function itgrix_rt_utf8_mend($text, $percent)
         for ($back = 0; $back < 3 && $end < $length && $end > $at + 1 && (ord($text[$end]) & 0xC0) === 0x80; $back++) {
             $end--;
         }
-        $piece = substr($text, $at, $end - $at);
-        if (itgrix_rt_utf8_valid($piece)) {
-            $out .= $piece;
-            continue;
-        }
+        $piece = substr($text, $at, $end - $at); // a valid window: nothing found, copied whole below
         preg_match_all('/\G((?:[\x00-\x7F]|[\xC2-\xDF][\x80-\xBF]|\xE0[\xA0-\xBF][\x80-\xBF]|[\xE1-\xEC\xEE\xEF][\x80-\xBF]{2}'
             . '|\xED[\x80-\x9F][\x80-\xBF]|\xF0[\x90-\xBF][\x80-\xBF]{2}|[\xF1-\xF3][\x80-\xBF]{3}|\xF4[\x80-\x8F][\x80-\xBF]{2})*+)'
             . '([\x80-\xFF])/', $piece, $found, PREG_SET_ORDER);

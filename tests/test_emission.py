@@ -248,7 +248,8 @@ def test_a_file_holds_only_the_helpers_it_calls():
     for text in render(load(EXAMPLE)).values():
         defined = re.findall(r"^    function (itgrix_gen_[0-9a-f]{8}_\w+)\(", text, re.M)
         for name in defined:
-            assert text.count(name + "(") >= 2, f"{name} is defined but never called"
+            # called, or handed by name to a helper that calls it (a phone parser: emit/phones.py)
+            assert text.count(name + "(") + text.count(f"'{name}'") >= 2, f"{name} is defined but never called"
 
 
 ALWAYS_CANCEL = {"then": "cancel"}  # no `when`: every call (an empty `when` is refused)

@@ -436,7 +436,8 @@ def test_number_types_agree_with_libphonenumber(php, tmp_path):
     from phonenumbers import PhoneNumberFormat as F
     from phonenumbers import PhoneNumberType as T
 
-    from generator.emit.phones import calling_code_types, region_metadata
+    from generator.emit.marked import MARKS
+    from generator.emit.phones import calling_code_types, parser_code
     from generator.emit.runtime import runtime
 
     names = {
@@ -473,11 +474,15 @@ def test_number_types_agree_with_libphonenumber(php, tmp_path):
             if number is not None:
                 want = names.get(phonenumbers.number_type(number), ["unknown"])
                 cases.append((spec_region, phonenumbers.format_number(number, F.INTERNATIONAL), sorted(want)))
-    tables = {r: [region_metadata(r, None, national=False), calling_code_types(r)] for r in {c[0] for c in cases}}
+    regions = sorted({c[0] for c in cases})
+    tables = {r: ["parse_" + r, calling_code_types(r)] for r in regions}
+    parsers = "".join(f"function parse_{r}" + parser_code(r, None, True, rt.fn) for r in regions)
+    parsers = parsers.translate({ord(mark): None for mark in MARKS})
     script = tmp_path / "types.php"
     script.write_text(
         "<?php\n"
-        + rt.emit(rt.closure(rt.fn("number_types") + "("))
+        + rt.emit(rt.closure(rt.fn("number_types") + "(" + parsers))
+        + parsers
         # base64: a double-quoted PHP string would read "${1}" of a replacement rule as a variable
         + f"$t = json_decode(base64_decode('{base64.b64encode(json.dumps(tables).encode()).decode()}'), true);\n"
         + "$out = array();\n"

@@ -34,17 +34,6 @@ def say(value: object) -> str:
     return marked.php_comment_text(str(value))
 
 
-def _parser_metadata(region: str, internal: int | None, extra: tuple[str, ...] = (), strict: bool = True) -> str:
-    """What the PHP phone parser needs of a region, as a literal (no national formats: the caller
-    reads numbers, it does not write them in national notation); `extra`: regions whose calling
-    codes' regions are wanted too (the `country` condition); `strict` off: a number no plan allows is
-    read all the same (`invalid: normalize`)."""
-    from generator.emit.phones import region_metadata
-
-    meta = region_metadata(region, internal, national=False, extra=extra, strict=strict)
-    return marked.php_pretty(meta, indent=4, width=110, pack=96)
-
-
 def _moment_word(hours: Any) -> str:
     """Which moment a time condition judges, in the file's comments."""
     return "now" if hours is not None and hours.at == "now" else "start time"
@@ -373,12 +362,12 @@ class FileContext:
             region, internal = self.phone_region()
             if region is None:  # refused when the spec is loaded; belt and braces
                 raise ValueError("number_type needs a region")
-            meta = _parser_metadata(region, internal)
+            parse = self.phone_parser(region, internal)
             types = marked.php_pretty(calling_code_types(region), indent=4, width=110)
             self.accessors["number_types"] = fields.function_of(
                 "number_types",
                 f"// the types of the client's number, by the numbering plan of {say(region)}",
-                f"($values) {{\n    return {self.fn('number_types')}($values, {meta}, {types});\n}}\n",
+                f"($values) {{\n    return {self.fn('number_types')}($values, {parse}, {types});\n}}\n",
             )
         return f"{self.accessors['number_types'][0]}({self.acc('client_phone')})"
 
@@ -390,9 +379,9 @@ class FileContext:
             head = "($values) {\n    if (!is_array($values)) {\n        return $values;\n    }\n"
             if self.clicked is not None:
                 region, internal = self.clicked
-                meta = _parser_metadata(region, internal, strict=self.clicked_strict)
+                parse = self.phone_parser(region, internal, self.clicked_strict)
                 about = f"// the client's numbers as sent and in E.164, by the numbering plan of {say(region)}"
-                body = f"    return array_merge($values, {self.fn('phones_e164')}($values, {meta}));\n}}\n"
+                body = f"    return array_merge($values, {self.fn('phones_e164')}($values, {parse}));\n}}\n"
             else:
                 writer = self.client_number()
                 if writer is None:
@@ -418,13 +407,33 @@ class FileContext:
             region, internal = self.clicked or self.phone_region()
             if region is None:  # refused when the spec is loaded; belt and braces
                 raise ValueError("country needs a region")
-            meta = _parser_metadata(region, internal, tuple(sorted(named)))
+            from generator.emit.phones import regions_literal, regions_table
+
+            parse = self.phone_parser(region, internal)
+            rows = regions_literal(regions_table((region, *sorted(named))), 4)
             self.accessors["countries"] = fields.function_of(
                 "countries",
                 f"// the countries of the client's numbers, read with the numbering plan of {say(region)}",
-                f"($values) {{\n    return {self.fn('phone_countries')}($values, {meta});\n}}\n",
+                f"($values) {{\n    return {self.fn('phone_countries')}($values, {parse}, {rows});\n}}\n",
             )
         return f"{self.accessors['countries'][0]}({self.acc('client_phone')})"
+
+    def phone_parser(self, region: str, internal: int | None, strict: bool = True) -> str:
+        """The name, as a PHP string, of the file's function that reads a number as libphonenumber
+        does for `region` (written for that region: generator/emit/phones.py parser_code); the
+        phone helpers of the runtime call it by that name."""
+        key = f"phone_parse:{region}:{internal}:{strict}"
+        if key not in self.accessors:
+            from generator.emit.phones import parser_code
+
+            about = (
+                f"// a number as libphonenumber reads it in {say(region)}: array(calling code, national number, region)"
+            )
+            self.accessors[key] = fields.function_of(
+                "phone_parse", about, parser_code(region, internal, strict, self.fn)
+            )
+        # Not marked as a literal: a name the file's helper block renames (emit/guard.py).
+        return literals.php_string(self.accessors[key][0])
 
     def client_number(self) -> str | None:
         """The function that writes a number as `phones.client` says (what process_client_phone
@@ -447,12 +456,17 @@ class FileContext:
                 f"format {fmt}" + (f", region {client.region}" if client.region else ""),
                 client.invalid == "keep",
             )
+            # Each step leaves what is not text as it is (preg_replace and the phone helpers do):
+            # the last one's value is the answer.
+            lines = "\n".join(steps).split("\n")
+            if lines[-1].startswith("$phone = "):
+                lines[-1] = "return " + lines[-1].removeprefix("$phone = ")
+            else:
+                lines.append("return $phone;")
             self.accessors["client_number"] = fields.function_of(
                 "client_number",
                 "// phones.client: the client's number as process_client_phone.php answers it",
-                "($phone) {\n    if (!is_string($phone)) {\n        return $phone;\n    }\n"
-                + "".join(f"    {line}\n" for line in "\n".join(steps).split("\n"))
-                + "    return $phone;\n}\n",
+                "($phone) {\n" + "".join(f"    {line}\n" for line in lines) + "}\n",
             )
         return self.accessors["client_number"][0]
 

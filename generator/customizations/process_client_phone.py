@@ -11,16 +11,23 @@ from typing import Any
 from generator.customizations import words
 from generator.customizations.base import Customization, FileContext, say
 from generator.emit import marked
-from generator.emit.phones import region_metadata
+from generator.emit.phones import dial_prefix, region_metadata
 from generator.speclang.issues import KeyPath
 from generator.speclang.types import PhoneSection
 
 
 @lru_cache(maxsize=256)
-def _metadata_literal(region: str, internal: int | None, national: bool, strict: bool, dial: bool = False) -> str:
-    """A region's metadata as a PHP literal (the same for every spec of that region: computed once)."""
-    meta = region_metadata(region, internal, national=national, strict=strict, dial=dial)
-    return marked.php_pretty(meta, indent=0, width=200, pack=96)
+def _formats_literal(region: str) -> str:
+    """The national formats of the region's calling code as a PHP literal (computed once per region)."""
+    formats = region_metadata(region, national=True, strict=False)["formats"]
+    # One format a line (after the call's first line, whatever their number): the call reads in 120 columns.
+    rows = ""
+    for fmt in formats:
+        flat = marked.php_value(fmt)
+        if len(flat) > 92:  # one value a line: a long pattern alone on its line
+            flat = "array(\n" + "".join(f"            {marked.php_value(v)},\n" for v in fmt) + "        )"
+        rows += f"        {flat},\n"
+    return f"array(\n{rows}    )"
 
 
 def phone_steps(
@@ -45,14 +52,15 @@ def phone_steps(
         )
     if fmt == "keep" or region is None:
         return steps
-    meta = _metadata_literal(region, internal, fmt in ("national", "dial"), strict, fmt == "dial")
+    parse = ctx.phone_parser(region, internal, strict)
     steps.append(ctx.comment(path, about))
-    if fmt == "dial":
-        steps.append(f"{target} = {ctx.fn('phone_dial')}({target}, {meta});")
-    elif fmt == "national":
-        steps.append(f"{target} = {ctx.fn('phone_national')}({target}, {meta});")
+    if fmt in ("national", "dial"):
+        # The national formats of the calling code's main region, and the prefix for dialling abroad.
+        out = f", {marked.php_string(dial_prefix(region) or '+')}" if fmt == "dial" else ""
+        call = f"{ctx.fn('phone_' + fmt)}(\n    {target}, {parse}, {_formats_literal(region)}{out}\n);"
+        steps.append(f"{target} = {call}")
     else:
-        steps.append(f"{target} = {ctx.fn('phone_e164')}({target}, {meta}, {'true' if fmt == 'e164' else 'false'});")
+        steps.append(f"{target} = {ctx.fn('phone_e164')}({target}, {parse}, {'true' if fmt == 'e164' else 'false'});")
     return steps
 
 

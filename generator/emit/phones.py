@@ -9,9 +9,12 @@ libphonenumber uses for every region sharing that calling code).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from generator.emit import marked
 from generator.php.literals import regex_source
 
 
@@ -223,3 +226,129 @@ def type_patterns(region: str) -> list[list[str]]:
         if pattern:
             out.append([name, _full(pattern)])
     return out
+
+
+def parser_code(region: str, internal: int | None, strict: bool, fn: Callable[[str], str]) -> str:
+    """The PHP function `($phone) {...}` that reads a number as libphonenumber's parse does for
+    `region`, written for that region alone: its prefixes, plan and lengths as literals, and only
+    the steps its metadata has (no national-prefix step where it has none, no second plan where
+    its calling code's main region is itself...).  It returns array(calling code, national
+    significant number, region) or null: region '' for a number of another calling code, null
+    (not `strict`) where the length alone was checked.  `fn`: a runtime helper's PHP name."""
+    meta = region_metadata(region, internal, national=False, strict=strict)
+    cc = marked.php_string(meta["cc"])
+    after_cc = f"(string) substr($digits, {len(meta['cc'])})"
+    own = _plan(meta, True)
+    lines = [
+        f"$read = {fn('phone_digits')}($phone);",
+        "if ($read === null"
+        + (f" || (!$read[0] && strlen($read[1]) <= {meta['internal']})" if meta["internal"] else "")
+        + ") {",
+        "    return null;"
+        + (f" // not a number, or an internal one ({meta['internal']} digits at most)" if meta["internal"] else ""),
+        "}",
+        "list($international, $digits) = $read;",
+        f"$general = {own.general}; // the plan's general pattern",
+    ]
+    if meta["idd"] is not None:
+        lines += [
+            f"if (!$international && preg_match({marked.php_string(meta['idd'])}, $digits, $m)",
+            "    && preg_match('/^[1-9]/', (string) substr($digits, strlen($m[0])))) {",
+            "    $digits = (string) substr($digits, strlen($m[0])); // dialled with the international prefix",
+            "    $international = true;",
+            "}",
+        ]
+    lines += [
+        "if ($international) {",
+        f"    if (strpos($digits, {cc}) !== 0) {{ // another calling code: E.164's 7 to 17 digits",
+        "        return preg_match('/^[1-9][0-9]{6,16}$/', $digits) ? array('', $digits, '') : null;",
+        "    }",
+        f"    $national = {after_cc};",
+        "} else {",
+        "    $national = $digits;",
+        f'    if (strpos($digits, {cc}) === 0) {{ // the calling code without its "+": when the plan says so',
+        f"        $candidate = {own.strip(fn, after_cc)};",
+        "        if ((!preg_match($general, $digits) && preg_match($general, $candidate))",
+        f"            || {own.too_long('$digits')}) {{",
+        "            $national = $candidate;",
+        "            $international = true;",
+        "        }",
+        "    }",
+        "}",
+    ]
+    intl = _plan(meta["intl"], False) if meta["intl"] is not None else own
+    if own.npp is not None or intl.npp is not None:
+        if intl is own:
+            stripped, lengths = own.strip(fn, "$national"), own.lengths
+        else:
+            lines.append(
+                '// With its calling code, read by the plan of the code\'s main region ("+44 ..." in Guernsey: British).'
+            )
+            stripped = f"$international\n    ? {intl.strip(fn, '$national')}\n    : {own.strip(fn, '$national')}"
+            lengths = (
+                own.lengths if own.lengths == intl.lengths else f"($international ? {intl.lengths} : {own.lengths})"
+            )
+        lines += [
+            f"$stripped = {stripped};",
+            f"if (in_array(strlen($stripped), {lengths}, true)) {{",
+            "    $national = $stripped;",
+            "}",
+        ]
+    if not strict:
+        lines.append(f"return in_array(strlen($national), {own.lengths}, true) ? array({cc}, $national, null) : null;")
+    else:
+        rows = regions_literal(calling_code_regions(int(meta["cc"])), 0)
+        lines += [
+            "// Valid in no region of the calling code: null (kept as it arrived); another region's",
+            '// ("+7 495" in a Kazakh spec) is valid like the region\'s own.',
+            f"$region = {fn('phone_region')}({cc}, $national, {rows});",
+            f"return $region === null ? null : array({cc}, $national, $region);",
+        ]
+    return "($phone) {\n" + "".join(f"    {line}\n" for line in "\n".join(lines).split("\n")) + "}\n"
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A numbering plan's parts the parser tests, as PHP literals."""
+
+    npp: str | None
+    npt: str | None
+    general: str
+    lengths: str
+    long: list[int]  # the lengths past the longest that are not local-only: too long
+
+    own: bool  # the spec's region's plan, whose general pattern the parser holds in $general
+
+    def strip(self, fn: Callable[[str], str], number: str) -> str:
+        """The expression: `number` without its national prefix (libphonenumber's rules)."""
+        if self.npp is None:
+            return number
+        general = "$general" if self.own else self.general
+        return f"{fn('phone_strip_prefix')}({number}, {self.npp}, {self.npt or 'null'}, {general})"
+
+    def too_long(self, number: str) -> str:
+        return f"strlen({number}) > {self.long[0]}" + "".join(f" && strlen({number}) !== {n}" for n in self.long[1:])
+
+
+def _plan(meta: dict[str, Any], own: bool) -> _Plan:
+    lengths = meta["lengths"]
+    local_past = sorted(n for n in meta["local"] if n > lengths[-1])
+    return _Plan(
+        npp=marked.php_string(meta["npp"]) if meta["npp"] else None,
+        npt=marked.php_string(meta["npt"]) if meta["npt"] else None,
+        general=marked.php_string(meta["general"]),
+        lengths=marked.php_array(lengths),
+        long=[lengths[-1]] + local_past,
+        own=own,
+    )
+
+
+def regions_literal(rows: Any, indent: int) -> str:
+    """The rows of `calling_code_regions` as a PHP literal, a row on two lines (its validity
+    pattern, often long, on the second)."""
+    inner = " " * (indent + 4)
+    out = "array(\n"
+    for region, cc, leading, valid in rows:
+        head = ", ".join(marked.php_value(v) for v in (region, cc, leading))
+        out += f"{inner}array({head},\n{inner}    {marked.php_string(valid)}),\n"
+    return out + " " * indent + ")"

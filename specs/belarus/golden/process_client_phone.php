@@ -7,28 +7,21 @@
 if (!function_exists('itgrix_gen_process_client_phone_0b778819')) {
     function itgrix_gen_process_client_phone_0b778819($params) {
         $name = 'process_client_phone:belarus';
-        $data = itgrix_gen_c33ce380_pick($params, array('phone'));
-        $fallback = itgrix_gen_c33ce380_reply($data);
+        $data = itgrix_gen_2d9742cb_pick($params, array('phone'));
+        $fallback = itgrix_gen_2d9742cb_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             if (isset($data['phone']) && is_string($data['phone'])) {
                 // phones.client: format e164, region BY
-                $data['phone'] = itgrix_gen_c33ce380_phone_e164($data['phone'], array(
-                    'cc' => '375', 'idd' => '~^(?:810)~u', 'npp' => '~^(?:0|80?)~u', 'npt' => null,
-                    'general' => '~^(?:(?:[12]\\d|33|44|902)\\d{7}|8(?:0[0-79]\\d{5,7}|[1-7]\\d{9})|8(?:1[0-489]|[5-79]\\d)\\d{7}|8[1-79]\\d{6,7}|8[0-79]\\d{5}|8\\d{5})$~u',
-                    'lengths' => array(6, 7, 8, 9, 10, 11), 'local' => array(5), 'internal' => 5,
-                    'formats' => array(), 'strict' => true, 'intl' => null,
-                    'regions' => array(
-                        array(
-                            'BY', '375', null,
-                            '~^(?=(?:\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11})$)(?=(?:(?:[12]\\d|33|44|902)\\d{7}|8(?:0[0-79]\\d{5,7}|[1-7]\\d{9})|8(?:1[0-489]|[5-79]\\d)\\d{7}|8[1-79]\\d{6,7}|8[0-79]\\d{5}|8\\d{5})$)(?:(?=(?:\\d{10})$)(?:(?:810|902)\\d{7})|(?=(?:\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11})$)(?:800\\d{3,7}|8(?:0[13]|20\\d)\\d{7})|(?=(?:\\d{9})$)(?:249\\d{6})|(?=(?:\\d{9})$)(?:(?:1(?:5(?:1[1-5]|[24]\\d|6[2-4]|9[1-7])|6(?:[235]\\d|4[1-7])|7\\d\\d)|2(?:1(?:[246]\\d|3[0-35-9]|5[1-9])|2(?:[235]\\d|4[0-8])|3(?:[26]\\d|3[02-79]|4[024-7]|5[03-7])))\\d{5})|(?=(?:\\d{9})$)(?:(?:2(?:5[5-79]|9[1-9])|(?:33|44)\\d)\\d{6}))$~u',
-                        ),
-                    ),
-                ), true);
+                $data['phone'] = itgrix_gen_2d9742cb_phone_e164(
+                    $data['phone'],
+                    'itgrix_gen_2d9742cb_phone_parse',
+                    true
+                );
             }
-            return itgrix_gen_c33ce380_reply($data);
+            return itgrix_gen_2d9742cb_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -37,9 +30,9 @@ if (!function_exists('itgrix_gen_process_client_phone_0b778819')) {
     }
 }
 
-if (!function_exists('itgrix_gen_c33ce380_answer')) {
+if (!function_exists('itgrix_gen_2d9742cb_answer')) {
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_c33ce380_answer($entry, $params) {
+    function itgrix_gen_2d9742cb_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -49,26 +42,22 @@ if (!function_exists('itgrix_gen_c33ce380_answer')) {
         return $reply;
     }
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_c33ce380_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_2d9742cb_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
-        if (!is_string($result)) {
-            itgrix_gen_c33ce380_preg_failed($pattern);
-            return $subject;
-        }
-        return $result;
+        return is_string($result) ? $result : itgrix_gen_2d9742cb_preg_failed($pattern, $subject);
     }
-    function itgrix_gen_c33ce380_preg_failed($pattern) {
+    // Says on stderr why PCRE failed on the pattern; returns $answer.
+    function itgrix_gen_2d9742cb_preg_failed($pattern, $answer) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
-        $code = function_exists('preg_last_error') ? preg_last_error() : 0;
-        $why = isset($codes[$code]) ? $codes[$code] : 'error ' . $code;
-        itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
+        $why = isset($codes[preg_last_error()]) ? $codes[preg_last_error()] : 'error ' . preg_last_error();
+        return itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match', $answer);
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_c33ce380_pick($input, $keys) {
+    function itgrix_gen_2d9742cb_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -77,146 +66,97 @@ if (!function_exists('itgrix_gen_c33ce380_answer')) {
         }
         return $out;
     }
-    // libphonenumber's Unicode separators as spaces, full-width and Arabic-Indic digits as ASCII.
-    function itgrix_gen_c33ce380_phone_unicode() {
-        $map = array("\xEF\xBC\x8B" => '+');
-        foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 E383BC '
-            . 'EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E') as $hex) {
-            $map[pack('H*', $hex)] = ' ';
-        }
-        for ($d = 0; $d < 10; $d++) {
-            $map["\xEF\xBC" . chr(0x90 + $d)] = $map["\xD9" . chr(0xA0 + $d)] = $map["\xDB" . chr(0xB0 + $d)] = (string) $d;
-        }
-        return $map;
-    }
-    // The number in E.164 (without the "+" when !$plus); what is not a number stays as it is.
-    function itgrix_gen_c33ce380_phone_e164($phone, $meta, $plus) {
-        $parsed = itgrix_gen_c33ce380_phone_parse($phone, $meta);
-        return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
-    }
-    // array(calling code, national number, region) or null: libphonenumber's parse for the spec's region.
-    function itgrix_gen_c33ce380_phone_parse($phone, $meta) {
+    // array(written with a leading "+"?, its digits) for a text that is a phone number, else null.
+    function itgrix_gen_2d9742cb_phone_digits($phone) {
         if (!is_string($phone)) {
             return null;
         }
-        // A number pasted from a web page: Unicode separators (no-break space, U+2011...) and digits as ASCII.
-        $text = trim(preg_match('/[\xC2-\xEF]/', $phone) ? strtr($phone, itgrix_gen_c33ce380_phone_unicode()) : $phone);
-        // Digits, the usual separators, one leading "+"; letters, "*", "#", an extension: not rewritten.
+        if (preg_match('/[\xC2-\xEF]/', $phone)) {
+            $map = array("\xEF\xBC\x8B" => '+');
+            foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 E383BC '
+                . 'EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E') as $hex) {
+                $map[pack('H*', $hex)] = ' ';
+            }
+            for ($d = 0; $d < 10; $d++) {
+                $map["\xEF\xBC" . chr(0x90 + $d)] = $map["\xD9" . chr(0xA0 + $d)] = $map["\xDB" . chr(0xB0 + $d)] = (string) $d;
+            }
+            $phone = strtr($phone, $map);
+        }
+        $text = trim($phone);
         if (!preg_match('/^\+?[0-9 \-.()\/~]+$/', $text) || !preg_match('/[0-9]/', $text)) {
             return null;
         }
-        $plus = substr($text, 0, 1) === '+';
-        $digits = preg_replace('/[^0-9]/', '', $text);
-        if (!$plus && strlen($digits) <= $meta['internal']) {
-            return null;
-        }
-        $international = $plus;
-        if (!$plus && $meta['idd'] !== null && preg_match($meta['idd'], $digits, $m)) {
-            $rest = substr($digits, strlen($m[0]));
-            if ($rest !== false && $rest !== '' && substr($rest, 0, 1) !== '0') {
-                $digits = $rest;
-                $international = true;
+        return array($text[0] === '+', preg_replace('/[^0-9]/', '', $text));
+    }
+    // The number in E.164 (without the "+" when !$plus) as $parse reads it; what is not a number stays.
+    function itgrix_gen_2d9742cb_phone_e164($phone, $parse, $plus) {
+        $parsed = $parse($phone);
+        return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
+    }
+    // The region whose plan makes the national number valid (getRegionCodeForNumber); null: none.
+    function itgrix_gen_2d9742cb_phone_region($cc, $national, $regions) {
+        foreach ($regions as $row) {
+            if ($row[1] === $cc && preg_match($row[2] === null ? $row[3] : $row[2], $national)) {
+                return $row[2] === null || preg_match($row[3], $national) ? $row[0] : null;
             }
         }
-        $cc = $meta['cc'];
+        return null;
+    }
+    // libphonenumber's maybeStripNationalPrefixAndCarrierCode with the plan's patterns.
+    function itgrix_gen_2d9742cb_phone_strip_prefix($number, $npp, $npt, $general) {
+        if ($number === '' || !preg_match($npp, $number, $m)) {
+            return $number;
+        }
+        $last = count($m) - 1;
+        $rest = $npt === null || $last < 1 || $m[$last] === '' ? (string) substr($number, strlen($m[0]))
+            : itgrix_gen_2d9742cb_preg_replace($npp, $npt, $number);
+        return preg_match($general, $number) && !preg_match($general, $rest) ? $number : $rest;
+    }
+    // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
+    function itgrix_gen_2d9742cb_reply($data) {
+        $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
+        return array('state' => 'success', 'data' => $list ? (object) $data : $data);
+    }
+    // a number as libphonenumber reads it in "BY": array(calling code, national number, region)
+    function itgrix_gen_2d9742cb_phone_parse($phone) {
+        $read = itgrix_gen_2d9742cb_phone_digits($phone);
+        if ($read === null || (!$read[0] && strlen($read[1]) <= 5)) {
+            return null; // not a number, or an internal one (5 digits at most)
+        }
+        list($international, $digits) = $read;
+        $general = '~^(?:(?:[12]\\d|33|44|902)\\d{7}|8(?:0[0-79]\\d{5,7}|[1-7]\\d{9})|8(?:1[0-489]|[5-79]\\d)\\d{7}|8[1-79]\\d{6,7}|8[0-79]\\d{5}|8\\d{5})$~u'; // the plan's general pattern
+        if (!$international && preg_match('~^(?:810)~u', $digits, $m)
+            && preg_match('/^[1-9]/', (string) substr($digits, strlen($m[0])))) {
+            $digits = (string) substr($digits, strlen($m[0])); // dialled with the international prefix
+            $international = true;
+        }
         if ($international) {
-            if (strpos($digits, $cc) !== 0) {
-                $length = strlen($digits);
-                if ($length < 7 || $length > 17 || substr($digits, 0, 1) === '0') {
-                    return null;
-                }
-                return array('', $digits, '');
+            if (strpos($digits, '375') !== 0) { // another calling code: E.164's 7 to 17 digits
+                return preg_match('/^[1-9][0-9]{6,16}$/', $digits) ? array('', $digits, '') : null;
             }
-            $national = (string) substr($digits, strlen($cc));
+            $national = (string) substr($digits, 3);
         } else {
             $national = $digits;
-            if (strpos($digits, $cc) === 0) {
-                $candidate = itgrix_gen_c33ce380_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
-                if ((!itgrix_gen_c33ce380_full_match($meta['general'], $digits)
-                    && itgrix_gen_c33ce380_full_match($meta['general'], $candidate))
-                    || itgrix_gen_c33ce380_phone_length($digits, $meta) === 'long') {
+            if (strpos($digits, '375') === 0) { // the calling code without its "+": when the plan says so
+                $candidate = itgrix_gen_2d9742cb_phone_strip_prefix((string) substr($digits, 3), '~^(?:0|80?)~u', null, $general);
+                if ((!preg_match($general, $digits) && preg_match($general, $candidate))
+                    || strlen($digits) > 11) {
                     $national = $candidate;
                     $international = true;
                 }
             }
         }
-        // With its calling code, read as the code's main region's ("+44 ..." in a Guernsey spec: British).
-        $read = $international && $meta['intl'] !== null ? array_merge($meta, $meta['intl']) : $meta;
-        $stripped = itgrix_gen_c33ce380_phone_strip_prefix($national, $read);
-        if (itgrix_gen_c33ce380_phone_length($stripped, $read) === 'ok') {
+        $stripped = itgrix_gen_2d9742cb_phone_strip_prefix($national, '~^(?:0|80?)~u', null, $general);
+        if (in_array(strlen($stripped), array(6, 7, 8, 9, 10, 11), true)) {
             $national = $stripped;
         }
-        if (!$meta['strict']) {
-            return itgrix_gen_c33ce380_phone_length($national, $meta) === 'ok' ? array($cc, $national, null) : null;
-        }
-        // Valid in no region of the calling code: null (kept as it arrived); another region's ("+7 495" in
-        // a Kazakh spec) is valid like the region's own.
-        $region = itgrix_gen_c33ce380_phone_region($cc, $national, $meta['regions']);
-        return $region === null ? null : array($cc, $national, $region);
-    }
-    // The region whose plan makes the national number valid (getRegionCodeForNumber); null: none.
-    function itgrix_gen_c33ce380_phone_region($cc, $national, $regions) {
-        foreach ($regions as $row) {
-            if ($row[1] !== $cc) {
-                continue;
-            }
-            if ($row[2] !== null) {
-                if (preg_match($row[2], $national)) {
-                    return itgrix_gen_c33ce380_full_match($row[3], $national) ? $row[0] : null;
-                }
-            } elseif (itgrix_gen_c33ce380_full_match($row[3], $national)) {
-                return $row[0];
-            }
-        }
-        return null;
-    }
-    function itgrix_gen_c33ce380_full_match($pattern, $text) {
-        return is_string($text) && preg_match($pattern, $text) === 1;
-    }
-    // 'ok' | 'short' | 'long' | 'local' | 'invalid', as libphonenumber's testNumberLength.
-    function itgrix_gen_c33ce380_phone_length($number, $meta) {
-        $length = strlen($number);
-        if (in_array($length, $meta['lengths'], true)) {
-            return 'ok';
-        }
-        if (in_array($length, $meta['local'], true)) {
-            return 'local';
-        }
-        if ($length < $meta['lengths'][0]) {
-            return 'short';
-        }
-        if ($length > $meta['lengths'][count($meta['lengths']) - 1]) {
-            return 'long';
-        }
-        return 'invalid';
-    }
-    // libphonenumber's maybeStripNationalPrefixAndCarrierCode.
-    function itgrix_gen_c33ce380_phone_strip_prefix($number, $meta) {
-        if ($number === '' || $meta['npp'] === null) {
-            return $number;
-        }
-        if (!preg_match($meta['npp'], $number, $m)) {
-            return $number;
-        }
-        $viable = itgrix_gen_c33ce380_full_match($meta['general'], $number);
-        $groups = count($m) - 1;
-        if ($meta['npt'] === null || $groups < 1 || !isset($m[$groups]) || $m[$groups] === '') {
-            $rest = (string) substr($number, strlen($m[0]));
-            if ($viable && !itgrix_gen_c33ce380_full_match($meta['general'], $rest)) {
-                return $number;
-            }
-            return $rest;
-        }
-        $transformed = itgrix_gen_c33ce380_preg_replace($meta['npp'], $meta['npt'], $number);
-        if ($viable && !itgrix_gen_c33ce380_full_match($meta['general'], $transformed)) {
-            return $number;
-        }
-        return $transformed;
-    }
-    // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_c33ce380_reply($data) {
-        $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
-        return array('state' => 'success', 'data' => $list ? (object) $data : $data);
+        // Valid in no region of the calling code: null (kept as it arrived); another region's
+        // ("+7 495" in a Kazakh spec) is valid like the region's own.
+        $region = itgrix_gen_2d9742cb_phone_region('375', $national, array(
+            array('BY', '375', null,
+                '~^(?=(?:\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11})$)(?=(?:(?:[12]\\d|33|44|902)\\d{7}|8(?:0[0-79]\\d{5,7}|[1-7]\\d{9})|8(?:1[0-489]|[5-79]\\d)\\d{7}|8[1-79]\\d{6,7}|8[0-79]\\d{5}|8\\d{5})$)(?:(?=(?:\\d{10})$)(?:(?:810|902)\\d{7})|(?=(?:\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11})$)(?:800\\d{3,7}|8(?:0[13]|20\\d)\\d{7})|(?=(?:\\d{9})$)(?:249\\d{6})|(?=(?:\\d{9})$)(?:(?:1(?:5(?:1[1-5]|[24]\\d|6[2-4]|9[1-7])|6(?:[235]\\d|4[1-7])|7\\d\\d)|2(?:1(?:[246]\\d|3[0-35-9]|5[1-9])|2(?:[235]\\d|4[0-8])|3(?:[26]\\d|3[02-79]|4[024-7]|5[03-7])))\\d{5})|(?=(?:\\d{9})$)(?:(?:2(?:5[5-79]|9[1-9])|(?:33|44)\\d)\\d{6}))$~u'),
+        ));
+        return $region === null ? null : array('375', $national, $region);
     }
 }
 if (!function_exists('itgrix_gen_b0cd465a_log')) {
@@ -227,4 +167,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_c33ce380_answer('itgrix_gen_process_client_phone_0b778819', isset($params) ? $params : null);
+return itgrix_gen_2d9742cb_answer('itgrix_gen_process_client_phone_0b778819', isset($params) ? $params : null);

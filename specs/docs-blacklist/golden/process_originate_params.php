@@ -7,19 +7,19 @@
 if (!function_exists('itgrix_gen_process_originate_params_1457bc6a')) {
     function itgrix_gen_process_originate_params_1457bc6a($params) {
         $name = 'process_originate_params:docs-blacklist';
-        $data = itgrix_gen_24dc3e15_pick(
-            itgrix_gen_24dc3e15_unwrap($params),
+        $data = itgrix_gen_b63e58bd_pick(
+            itgrix_gen_b63e58bd_unwrap($params),
             array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')
         );
-        $fallback = itgrix_gen_24dc3e15_originate_reply($data);
+        $fallback = itgrix_gen_b63e58bd_originate_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             if (isset($data['extension']) && is_string($data['extension'])) {
-                $data['extension'] = itgrix_gen_24dc3e15_dial($data['extension'], 10, '8');
+                $data['extension'] = itgrix_gen_b63e58bd_dial($data['extension'], 10, '8');
             }
-            return itgrix_gen_24dc3e15_originate_reply($data);
+            return itgrix_gen_b63e58bd_originate_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -28,9 +28,9 @@ if (!function_exists('itgrix_gen_process_originate_params_1457bc6a')) {
     }
 }
 
-if (!function_exists('itgrix_gen_24dc3e15_answer')) {
+if (!function_exists('itgrix_gen_b63e58bd_answer')) {
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_24dc3e15_answer($entry, $params) {
+    function itgrix_gen_b63e58bd_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -40,7 +40,7 @@ if (!function_exists('itgrix_gen_24dc3e15_answer')) {
         return $reply;
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_24dc3e15_pick($input, $keys) {
+    function itgrix_gen_b63e58bd_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -49,46 +49,55 @@ if (!function_exists('itgrix_gen_24dc3e15_answer')) {
         }
         return $out;
     }
-    // libphonenumber's Unicode separators as spaces, full-width and Arabic-Indic digits as ASCII.
-    function itgrix_gen_24dc3e15_phone_unicode() {
-        $map = array("\xEF\xBC\x8B" => '+');
-        foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 E383BC '
-            . 'EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E') as $hex) {
-            $map[pack('H*', $hex)] = ' ';
+    // array(written with a leading "+"?, its digits) for a text that is a phone number, else null.
+    function itgrix_gen_b63e58bd_phone_digits($phone) {
+        if (!is_string($phone)) {
+            return null;
         }
-        for ($d = 0; $d < 10; $d++) {
-            $map["\xEF\xBC" . chr(0x90 + $d)] = $map["\xD9" . chr(0xA0 + $d)] = $map["\xDB" . chr(0xB0 + $d)] = (string) $d;
+        if (preg_match('/[\xC2-\xEF]/', $phone)) {
+            $map = array("\xEF\xBC\x8B" => '+');
+            foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 E383BC '
+                . 'EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E') as $hex) {
+                $map[pack('H*', $hex)] = ' ';
+            }
+            for ($d = 0; $d < 10; $d++) {
+                $map["\xEF\xBC" . chr(0x90 + $d)] = $map["\xD9" . chr(0xA0 + $d)] = $map["\xDB" . chr(0xB0 + $d)] = (string) $d;
+            }
+            $phone = strtr($phone, $map);
         }
-        return $map;
+        $text = trim($phone);
+        if (!preg_match('/^\+?[0-9 \-.()\/~]+$/', $text) || !preg_match('/[0-9]/', $text)) {
+            return null;
+        }
+        return array($text[0] === '+', preg_replace('/[^0-9]/', '', $text));
     }
     // The click-to-call number cut to its last $last digits (0: all of them), then the dial prefix. Full-width
     // and Arabic-Indic digits count; a number with digits of another script is not cut (its ASCII ones are another),
     // nor a text that is not only a number ("*72", an extension).
     // The prefix goes before a number written as one (digits and the usual separators): not before a
     // word ("anonymous"), a "+" number ("9+49..." cannot be dialled), "*72" or a number with an extension.
-    function itgrix_gen_24dc3e15_dial($number, $last, $prefix) {
-        $text = $last > 0 && preg_match('/[\xC2-\xEF]/', $number) ? strtr($number, itgrix_gen_24dc3e15_phone_unicode()) : $number;
-        // Cut only a number written as one: digits and the usual separators ("*72", "... доб. 12",
-        // "#12" stay as they are: their digits are not one number).
-        if ($last > 0 && preg_match('/^\+?[0-9 \-.()\/~]+$/D', trim($text)) && preg_match('/[0-9]/', $text)) {
-            $digits = preg_replace('/[^0-9]/', '', $text);
-            $number = strlen($digits) > $last ? substr($digits, -$last) : $digits;
+    function itgrix_gen_b63e58bd_dial($number, $last, $prefix) {
+        // Cut only a number written as one (digits and the usual separators, Unicode's too): in "*72",
+        // "... доб. 12" or "#12" the digits are not one number.
+        $read = $last > 0 ? itgrix_gen_b63e58bd_phone_digits($number) : null;
+        if ($read !== null) {
+            $number = strlen($read[1]) > $last ? substr($read[1], -$last) : $read[1];
         }
         $dialled = preg_match('/^[0-9 \-.()\/~]+$/D', $number) && preg_match('/[0-9]/', $number);
         return $prefix !== '' && $dialled ? $prefix . $number : $number;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_24dc3e15_reply($data) {
+    function itgrix_gen_b63e58bd_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
     // click-to-call's reply: request_data sent as {} (array() once decoded) goes back as {}, never [].
-    function itgrix_gen_24dc3e15_originate_reply($data) {
+    function itgrix_gen_b63e58bd_originate_reply($data) {
         $empty = is_array($data) && isset($data['request_data']) && $data['request_data'] === array();
-        return itgrix_gen_24dc3e15_reply($empty ? array_merge($data, array('request_data' => new stdClass())) : $data);
+        return itgrix_gen_b63e58bd_reply($empty ? array_merge($data, array('request_data' => new stdClass())) : $data);
     }
     // process_originate_params may receive its input wrapped as {"params": {...}} or flat.
-    function itgrix_gen_24dc3e15_unwrap($params) {
+    function itgrix_gen_b63e58bd_unwrap($params) {
         return is_array($params) && isset($params['params']) && is_array($params['params']) ? $params['params'] : $params;
     }
 }
@@ -100,4 +109,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_24dc3e15_answer('itgrix_gen_process_originate_params_1457bc6a', isset($params) ? $params : null);
+return itgrix_gen_b63e58bd_answer('itgrix_gen_process_originate_params_1457bc6a', isset($params) ? $params : null);

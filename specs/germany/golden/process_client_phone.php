@@ -7,29 +7,26 @@
 if (!function_exists('itgrix_gen_process_client_phone_b2c01c8a')) {
     function itgrix_gen_process_client_phone_b2c01c8a($params) {
         $name = 'process_client_phone:germany';
-        $data = itgrix_gen_176bf40d_pick($params, array('phone'));
-        $fallback = itgrix_gen_176bf40d_reply($data);
+        $data = itgrix_gen_5af635f9_pick($params, array('phone'));
+        $fallback = itgrix_gen_5af635f9_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             if (isset($data['phone']) && is_string($data['phone'])) {
                 // phones.client: format national, region DE
-                $data['phone'] = itgrix_gen_176bf40d_phone_national($data['phone'], array(
-                    'cc' => '49', 'idd' => '~^(?:00)~u', 'npp' => '~^(?:0)~u', 'npt' => null,
-                    'general' => '~^(?:[2579]\\d{5,14}|49(?:[34]0|69|8\\d)\\d\\d?|49(?:37|49|60|7[089]|9\\d)\\d{1,3}|49(?:2[024-9]|3[2-689]|7[1-7])\\d{1,8}|(?:1|[368]\\d|4[0-8])\\d{3,13}|49(?:[015]\\d|2[13]|31|[46][1-8])\\d{1,9})$~u',
-                    'lengths' => array(4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), 'local' => array(2, 3),
-                    'internal' => 4,
-                    'formats' => array(
+                $data['phone'] = itgrix_gen_5af635f9_phone_national(
+                    $data['phone'], 'itgrix_gen_5af635f9_phone_parse', array(
                         array('~^(?:(\\d{2})(\\d{3,13}))$~u', '0${1} ${2}', '~^(?:3[02]|40|[68]9)~u'),
                         array('~^(?:(\\d{6}))$~u', '${1}', '~^(?:2277)~u'),
                         array(
                             '~^(?:(\\d{3})(\\d{3,12}))$~u',
                             '0${1} ${2}',
-                            '~^(?:2(?:0[1-389]|12[0-8])|3(?:[35-9][15]|4[015])|906|2(?:[13][14]|2[18])|(?:2[4-9]|4[2-9]|[579][1-9]|[68][1-8])1)~u'
+                            '~^(?:2(?:0[1-389]|12[0-8])|3(?:[35-9][15]|4[015])|906|2(?:[13][14]|2[18])|(?:2[4-9]|4[2-9]|[579][1-9]|[68][1-8])1)~u',
                         ),
                         array(
-                            '~^(?:(\\d{4})(\\d{2,11}))$~u', '0${1} ${2}',
+                            '~^(?:(\\d{4})(\\d{2,11}))$~u',
+                            '0${1} ${2}',
                             '~^(?:[24-6]|3(?:3(?:0[1-467]|2[127-9]|3[124578]|7[1257-9]|8[1256]|9[145])|4(?:2[135]|4[13578]|9[1346])|5(?:0[14]|2[1-3589]|6[1-4]|7[13468]|8[13568])|6(?:2[1-489]|3[124-6]|6[13]|7[12579]|8[1-356]|9[135])|7(?:2[1-7]|4[145]|6[1-5]|7[1-4])|8(?:21|3[1468]|6|7[1467]|8[136])|9(?:0[12479]|2[1358]|4[134679]|6[1-9]|7[136]|8[147]|9[1468]))|70[2-8]|8(?:0[2-9]|[1-8])|90[7-9]|[79][1-9]|3[68]4[1347]|3(?:47|60)[1356]|3(?:3[46]|46|5[49])[1246]|3[4579]3[1357])~u',
                         ),
                         array('~^(?:(\\d{3})(\\d{4}))$~u', '0${1} ${2}', '~^(?:138)~u'),
@@ -47,17 +44,10 @@ if (!function_exists('itgrix_gen_process_client_phone_b2c01c8a')) {
                         array('~^(?:(\\d{3})(\\d{2})(\\d{7,8}))$~u', '0${1} ${2} ${3}', '~^(?:1(?:6[023]|7))~u'),
                         array('~^(?:(\\d{4})(\\d{2})(\\d{7}))$~u', '0${1} ${2} ${3}', '~^(?:15[279])~u'),
                         array('~^(?:(\\d{3})(\\d{2})(\\d{8}))$~u', '0${1} ${2} ${3}', '~^(?:15)~u'),
-                    ),
-                    'strict' => true, 'intl' => null,
-                    'regions' => array(
-                        array(
-                            'DE', '49', null,
-                            '~^(?=(?:\\d{4}|\\d{5}|\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14}|\\d{15})$)(?=(?:[2579]\\d{5,14}|49(?:[34]0|69|8\\d)\\d\\d?|49(?:37|49|60|7[089]|9\\d)\\d{1,3}|49(?:2[024-9]|3[2-689]|7[1-7])\\d{1,8}|(?:1|[368]\\d|4[0-8])\\d{3,13}|49(?:[015]\\d|2[13]|31|[46][1-8])\\d{1,9})$)(?:(?=(?:\\d{10}|\\d{11})$)(?:(?:137[7-9]|900(?:[135]|9\\d))\\d{6})|(?=(?:\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14}|\\d{15})$)(?:800\\d{7,12})|(?=(?:\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14})$)(?:180\\d{5,11}|13(?:7[1-6]\\d\\d|8)\\d{4})|(?=(?:\\d{11})$)(?:700\\d{8})|(?=(?:\\d{4}|\\d{5}|\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14})$)(?:16(?:4\\d{1,10}|[89]\\d{1,11}))|(?=(?:\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14})$)(?:18(?:1\\d{5,11}|[2-9]\\d{8}))|(?=(?:\\d{12}|\\d{13})$)(?:1(?:6(?:013|255|399)|7(?:(?:[015]1|[69]3)3|[2-4]55|[78]99))\\d{7,8}|15(?:(?:[03-68]00|113)\\d|2\\d55|7\\d99|9\\d33)\\d{7})|(?=(?:\\d{5}|\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14}|\\d{15})$)(?:32\\d{9,11}|49[1-6]\\d{10}|322\\d{6}|49[0-7]\\d{3,9}|(?:[34]0|[68]9)\\d{3,13}|(?:2(?:0[1-689]|[1-3569]\\d|4[0-8]|7[1-7]|8[0-7])|3(?:[3569]\\d|4[0-79]|7[1-7]|8[1-8])|4(?:1[02-9]|[2-48]\\d|5[0-6]|6[0-8]|7[0-79])|5(?:0[2-8]|[124-6]\\d|[38][0-8]|[79][0-7])|6(?:0[02-9]|[1-358]\\d|[47][0-8]|6[1-9])|7(?:0[2-8]|1[1-9]|[27][0-7]|3\\d|[4-6][0-8]|8[0-5]|9[013-7])|8(?:0[2-9]|1[0-79]|2\\d|3[0-46-9]|4[0-6]|5[013-9]|6[1-8]|7[0-8]|8[0-24-6])|9(?:0[6-9]|[1-4]\\d|[589][0-7]|6[0-8]|7[0-467]))\\d{3,12})|(?=(?:\\d{10}|\\d{11})$)(?:1(?:6[023]|7\\d)\\d{7,8}|15(?:[0-25-9]\\d\\d|3(?:10|33)|410)\\d{6}))$~u',
-                        ),
-                    ),
-                ));
+                    )
+                );
             }
-            return itgrix_gen_176bf40d_reply($data);
+            return itgrix_gen_5af635f9_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -66,9 +56,9 @@ if (!function_exists('itgrix_gen_process_client_phone_b2c01c8a')) {
     }
 }
 
-if (!function_exists('itgrix_gen_176bf40d_answer')) {
+if (!function_exists('itgrix_gen_5af635f9_answer')) {
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_176bf40d_answer($entry, $params) {
+    function itgrix_gen_5af635f9_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -78,26 +68,22 @@ if (!function_exists('itgrix_gen_176bf40d_answer')) {
         return $reply;
     }
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_176bf40d_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_5af635f9_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
-        if (!is_string($result)) {
-            itgrix_gen_176bf40d_preg_failed($pattern);
-            return $subject;
-        }
-        return $result;
+        return is_string($result) ? $result : itgrix_gen_5af635f9_preg_failed($pattern, $subject);
     }
-    function itgrix_gen_176bf40d_preg_failed($pattern) {
+    // Says on stderr why PCRE failed on the pattern; returns $answer.
+    function itgrix_gen_5af635f9_preg_failed($pattern, $answer) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
-        $code = function_exists('preg_last_error') ? preg_last_error() : 0;
-        $why = isset($codes[$code]) ? $codes[$code] : 'error ' . $code;
-        itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
+        $why = isset($codes[preg_last_error()]) ? $codes[preg_last_error()] : 'error ' . preg_last_error();
+        return itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match', $answer);
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_176bf40d_pick($input, $keys) {
+    function itgrix_gen_5af635f9_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -106,159 +92,111 @@ if (!function_exists('itgrix_gen_176bf40d_answer')) {
         }
         return $out;
     }
-    // libphonenumber's Unicode separators as spaces, full-width and Arabic-Indic digits as ASCII.
-    function itgrix_gen_176bf40d_phone_unicode() {
-        $map = array("\xEF\xBC\x8B" => '+');
-        foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 E383BC '
-            . 'EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E') as $hex) {
-            $map[pack('H*', $hex)] = ' ';
-        }
-        for ($d = 0; $d < 10; $d++) {
-            $map["\xEF\xBC" . chr(0x90 + $d)] = $map["\xD9" . chr(0xA0 + $d)] = $map["\xDB" . chr(0xB0 + $d)] = (string) $d;
-        }
-        return $map;
-    }
-    // array(calling code, national number, region) or null: libphonenumber's parse for the spec's region.
-    function itgrix_gen_176bf40d_phone_parse($phone, $meta) {
+    // array(written with a leading "+"?, its digits) for a text that is a phone number, else null.
+    function itgrix_gen_5af635f9_phone_digits($phone) {
         if (!is_string($phone)) {
             return null;
         }
-        // A number pasted from a web page: Unicode separators (no-break space, U+2011...) and digits as ASCII.
-        $text = trim(preg_match('/[\xC2-\xEF]/', $phone) ? strtr($phone, itgrix_gen_176bf40d_phone_unicode()) : $phone);
-        // Digits, the usual separators, one leading "+"; letters, "*", "#", an extension: not rewritten.
+        if (preg_match('/[\xC2-\xEF]/', $phone)) {
+            $map = array("\xEF\xBC\x8B" => '+');
+            foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 E383BC '
+                . 'EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E') as $hex) {
+                $map[pack('H*', $hex)] = ' ';
+            }
+            for ($d = 0; $d < 10; $d++) {
+                $map["\xEF\xBC" . chr(0x90 + $d)] = $map["\xD9" . chr(0xA0 + $d)] = $map["\xDB" . chr(0xB0 + $d)] = (string) $d;
+            }
+            $phone = strtr($phone, $map);
+        }
+        $text = trim($phone);
         if (!preg_match('/^\+?[0-9 \-.()\/~]+$/', $text) || !preg_match('/[0-9]/', $text)) {
             return null;
         }
-        $plus = substr($text, 0, 1) === '+';
-        $digits = preg_replace('/[^0-9]/', '', $text);
-        if (!$plus && strlen($digits) <= $meta['internal']) {
-            return null;
-        }
-        $international = $plus;
-        if (!$plus && $meta['idd'] !== null && preg_match($meta['idd'], $digits, $m)) {
-            $rest = substr($digits, strlen($m[0]));
-            if ($rest !== false && $rest !== '' && substr($rest, 0, 1) !== '0') {
-                $digits = $rest;
-                $international = true;
-            }
-        }
-        $cc = $meta['cc'];
-        if ($international) {
-            if (strpos($digits, $cc) !== 0) {
-                $length = strlen($digits);
-                if ($length < 7 || $length > 17 || substr($digits, 0, 1) === '0') {
-                    return null;
-                }
-                return array('', $digits, '');
-            }
-            $national = (string) substr($digits, strlen($cc));
-        } else {
-            $national = $digits;
-            if (strpos($digits, $cc) === 0) {
-                $candidate = itgrix_gen_176bf40d_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
-                if ((!itgrix_gen_176bf40d_full_match($meta['general'], $digits)
-                    && itgrix_gen_176bf40d_full_match($meta['general'], $candidate))
-                    || itgrix_gen_176bf40d_phone_length($digits, $meta) === 'long') {
-                    $national = $candidate;
-                    $international = true;
-                }
-            }
-        }
-        // With its calling code, read as the code's main region's ("+44 ..." in a Guernsey spec: British).
-        $read = $international && $meta['intl'] !== null ? array_merge($meta, $meta['intl']) : $meta;
-        $stripped = itgrix_gen_176bf40d_phone_strip_prefix($national, $read);
-        if (itgrix_gen_176bf40d_phone_length($stripped, $read) === 'ok') {
-            $national = $stripped;
-        }
-        if (!$meta['strict']) {
-            return itgrix_gen_176bf40d_phone_length($national, $meta) === 'ok' ? array($cc, $national, null) : null;
-        }
-        // Valid in no region of the calling code: null (kept as it arrived); another region's ("+7 495" in
-        // a Kazakh spec) is valid like the region's own.
-        $region = itgrix_gen_176bf40d_phone_region($cc, $national, $meta['regions']);
-        return $region === null ? null : array($cc, $national, $region);
+        return array($text[0] === '+', preg_replace('/[^0-9]/', '', $text));
     }
     // The region whose plan makes the national number valid (getRegionCodeForNumber); null: none.
-    function itgrix_gen_176bf40d_phone_region($cc, $national, $regions) {
+    function itgrix_gen_5af635f9_phone_region($cc, $national, $regions) {
         foreach ($regions as $row) {
-            if ($row[1] !== $cc) {
-                continue;
-            }
-            if ($row[2] !== null) {
-                if (preg_match($row[2], $national)) {
-                    return itgrix_gen_176bf40d_full_match($row[3], $national) ? $row[0] : null;
-                }
-            } elseif (itgrix_gen_176bf40d_full_match($row[3], $national)) {
-                return $row[0];
+            if ($row[1] === $cc && preg_match($row[2] === null ? $row[3] : $row[2], $national)) {
+                return $row[2] === null || preg_match($row[3], $national) ? $row[0] : null;
             }
         }
         return null;
     }
-    function itgrix_gen_176bf40d_full_match($pattern, $text) {
-        return is_string($text) && preg_match($pattern, $text) === 1;
-    }
-    // 'ok' | 'short' | 'long' | 'local' | 'invalid', as libphonenumber's testNumberLength.
-    function itgrix_gen_176bf40d_phone_length($number, $meta) {
-        $length = strlen($number);
-        if (in_array($length, $meta['lengths'], true)) {
-            return 'ok';
-        }
-        if (in_array($length, $meta['local'], true)) {
-            return 'local';
-        }
-        if ($length < $meta['lengths'][0]) {
-            return 'short';
-        }
-        if ($length > $meta['lengths'][count($meta['lengths']) - 1]) {
-            return 'long';
-        }
-        return 'invalid';
-    }
-    // libphonenumber's maybeStripNationalPrefixAndCarrierCode.
-    function itgrix_gen_176bf40d_phone_strip_prefix($number, $meta) {
-        if ($number === '' || $meta['npp'] === null) {
+    // libphonenumber's maybeStripNationalPrefixAndCarrierCode with the plan's patterns.
+    function itgrix_gen_5af635f9_phone_strip_prefix($number, $npp, $npt, $general) {
+        if ($number === '' || !preg_match($npp, $number, $m)) {
             return $number;
         }
-        if (!preg_match($meta['npp'], $number, $m)) {
-            return $number;
-        }
-        $viable = itgrix_gen_176bf40d_full_match($meta['general'], $number);
-        $groups = count($m) - 1;
-        if ($meta['npt'] === null || $groups < 1 || !isset($m[$groups]) || $m[$groups] === '') {
-            $rest = (string) substr($number, strlen($m[0]));
-            if ($viable && !itgrix_gen_176bf40d_full_match($meta['general'], $rest)) {
-                return $number;
-            }
-            return $rest;
-        }
-        $transformed = itgrix_gen_176bf40d_preg_replace($meta['npp'], $meta['npt'], $number);
-        if ($viable && !itgrix_gen_176bf40d_full_match($meta['general'], $transformed)) {
-            return $number;
-        }
-        return $transformed;
+        $last = count($m) - 1;
+        $rest = $npt === null || $last < 1 || $m[$last] === '' ? (string) substr($number, strlen($m[0]))
+            : itgrix_gen_5af635f9_preg_replace($npp, $npt, $number);
+        return preg_match($general, $number) && !preg_match($general, $rest) ? $number : $rest;
     }
     // The number as dialled inside the country: libphonenumber's NATIONAL format without separators
-    // ("8" + number in Russia, "0" in Germany); a foreign number stays E.164.
-    function itgrix_gen_176bf40d_phone_national($phone, $meta) {
-        $parsed = itgrix_gen_176bf40d_phone_parse($phone, $meta);
-        if ($parsed === null || $parsed[0] !== $meta['cc']) {
+    // ("8" + number in Russia, "0" in Germany); a foreign number stays E.164.  $formats: the national
+    // formats of the calling code's main region; $parse: see itgrix_rt_phone_e164.
+    function itgrix_gen_5af635f9_phone_national($phone, $parse, $formats) {
+        $parsed = $parse($phone);
+        if ($parsed === null || $parsed[0] === '') {
             return $parsed === null ? $phone : '+' . $parsed[1];
         }
-        return itgrix_gen_176bf40d_phone_national_digits($parsed[1], $meta);
+        return itgrix_gen_5af635f9_phone_national_digits($parsed[1], $formats);
     }
     // A national significant number of the spec's calling code in the digits of its NATIONAL format.
-    function itgrix_gen_176bf40d_phone_national_digits($national, $meta) {
-        foreach ($meta['formats'] as $format) {
-            if (($format[2] === null || preg_match($format[2], $national)) && itgrix_gen_176bf40d_full_match($format[0], $national)) {
-                return preg_replace('/[^0-9]/', '', itgrix_gen_176bf40d_preg_replace($format[0], $format[1], $national));
+    function itgrix_gen_5af635f9_phone_national_digits($national, $formats) {
+        foreach ($formats as $format) {
+            if (($format[2] === null || preg_match($format[2], $national)) && preg_match($format[0], $national)) {
+                return preg_replace('/[^0-9]/', '', itgrix_gen_5af635f9_preg_replace($format[0], $format[1], $national));
             }
         }
         return $national;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_176bf40d_reply($data) {
+    function itgrix_gen_5af635f9_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
+    }
+    // a number as libphonenumber reads it in "DE": array(calling code, national number, region)
+    function itgrix_gen_5af635f9_phone_parse($phone) {
+        $read = itgrix_gen_5af635f9_phone_digits($phone);
+        if ($read === null || (!$read[0] && strlen($read[1]) <= 4)) {
+            return null; // not a number, or an internal one (4 digits at most)
+        }
+        list($international, $digits) = $read;
+        $general = '~^(?:[2579]\\d{5,14}|49(?:[34]0|69|8\\d)\\d\\d?|49(?:37|49|60|7[089]|9\\d)\\d{1,3}|49(?:2[024-9]|3[2-689]|7[1-7])\\d{1,8}|(?:1|[368]\\d|4[0-8])\\d{3,13}|49(?:[015]\\d|2[13]|31|[46][1-8])\\d{1,9})$~u'; // the plan's general pattern
+        if (!$international && preg_match('~^(?:00)~u', $digits, $m)
+            && preg_match('/^[1-9]/', (string) substr($digits, strlen($m[0])))) {
+            $digits = (string) substr($digits, strlen($m[0])); // dialled with the international prefix
+            $international = true;
+        }
+        if ($international) {
+            if (strpos($digits, '49') !== 0) { // another calling code: E.164's 7 to 17 digits
+                return preg_match('/^[1-9][0-9]{6,16}$/', $digits) ? array('', $digits, '') : null;
+            }
+            $national = (string) substr($digits, 2);
+        } else {
+            $national = $digits;
+            if (strpos($digits, '49') === 0) { // the calling code without its "+": when the plan says so
+                $candidate = itgrix_gen_5af635f9_phone_strip_prefix((string) substr($digits, 2), '~^(?:0)~u', null, $general);
+                if ((!preg_match($general, $digits) && preg_match($general, $candidate))
+                    || strlen($digits) > 15) {
+                    $national = $candidate;
+                    $international = true;
+                }
+            }
+        }
+        $stripped = itgrix_gen_5af635f9_phone_strip_prefix($national, '~^(?:0)~u', null, $general);
+        if (in_array(strlen($stripped), array(4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), true)) {
+            $national = $stripped;
+        }
+        // Valid in no region of the calling code: null (kept as it arrived); another region's
+        // ("+7 495" in a Kazakh spec) is valid like the region's own.
+        $region = itgrix_gen_5af635f9_phone_region('49', $national, array(
+            array('DE', '49', null,
+                '~^(?=(?:\\d{4}|\\d{5}|\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14}|\\d{15})$)(?=(?:[2579]\\d{5,14}|49(?:[34]0|69|8\\d)\\d\\d?|49(?:37|49|60|7[089]|9\\d)\\d{1,3}|49(?:2[024-9]|3[2-689]|7[1-7])\\d{1,8}|(?:1|[368]\\d|4[0-8])\\d{3,13}|49(?:[015]\\d|2[13]|31|[46][1-8])\\d{1,9})$)(?:(?=(?:\\d{10}|\\d{11})$)(?:(?:137[7-9]|900(?:[135]|9\\d))\\d{6})|(?=(?:\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14}|\\d{15})$)(?:800\\d{7,12})|(?=(?:\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14})$)(?:180\\d{5,11}|13(?:7[1-6]\\d\\d|8)\\d{4})|(?=(?:\\d{11})$)(?:700\\d{8})|(?=(?:\\d{4}|\\d{5}|\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14})$)(?:16(?:4\\d{1,10}|[89]\\d{1,11}))|(?=(?:\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14})$)(?:18(?:1\\d{5,11}|[2-9]\\d{8}))|(?=(?:\\d{12}|\\d{13})$)(?:1(?:6(?:013|255|399)|7(?:(?:[015]1|[69]3)3|[2-4]55|[78]99))\\d{7,8}|15(?:(?:[03-68]00|113)\\d|2\\d55|7\\d99|9\\d33)\\d{7})|(?=(?:\\d{5}|\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14}|\\d{15})$)(?:32\\d{9,11}|49[1-6]\\d{10}|322\\d{6}|49[0-7]\\d{3,9}|(?:[34]0|[68]9)\\d{3,13}|(?:2(?:0[1-689]|[1-3569]\\d|4[0-8]|7[1-7]|8[0-7])|3(?:[3569]\\d|4[0-79]|7[1-7]|8[1-8])|4(?:1[02-9]|[2-48]\\d|5[0-6]|6[0-8]|7[0-79])|5(?:0[2-8]|[124-6]\\d|[38][0-8]|[79][0-7])|6(?:0[02-9]|[1-358]\\d|[47][0-8]|6[1-9])|7(?:0[2-8]|1[1-9]|[27][0-7]|3\\d|[4-6][0-8]|8[0-5]|9[013-7])|8(?:0[2-9]|1[0-79]|2\\d|3[0-46-9]|4[0-6]|5[013-9]|6[1-8]|7[0-8]|8[0-24-6])|9(?:0[6-9]|[1-4]\\d|[589][0-7]|6[0-8]|7[0-467]))\\d{3,12})|(?=(?:\\d{10}|\\d{11})$)(?:1(?:6[023]|7\\d)\\d{7,8}|15(?:[0-25-9]\\d\\d|3(?:10|33)|410)\\d{6}))$~u'),
+        ));
+        return $region === null ? null : array('49', $national, $region);
     }
 }
 if (!function_exists('itgrix_gen_b0cd465a_log')) {
@@ -269,4 +207,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_176bf40d_answer('itgrix_gen_process_client_phone_b2c01c8a', isset($params) ? $params : null);
+return itgrix_gen_5af635f9_answer('itgrix_gen_process_client_phone_b2c01c8a', isset($params) ? $params : null);

@@ -7,133 +7,27 @@
 if (!function_exists('itgrix_gen_process_originate_params_5fc90ab3')) {
     function itgrix_gen_process_originate_params_5fc90ab3($params) {
         $name = 'process_originate_params:usa';
-        $data = itgrix_gen_321407ff_pick(
-            itgrix_gen_321407ff_unwrap($params),
+        $data = itgrix_gen_77501587_pick(
+            itgrix_gen_77501587_unwrap($params),
             array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')
         );
-        $fallback = itgrix_gen_321407ff_originate_reply($data);
+        $fallback = itgrix_gen_77501587_originate_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             if (isset($data['extension']) && is_string($data['extension'])) {
                 // originate: format national, region US
-                $data['extension'] = itgrix_gen_321407ff_phone_national($data['extension'], array(
-                    'cc' => '1', 'idd' => '~^(?:011)~u', 'npp' => '~^(?:1)~u', 'npt' => null,
-                    'general' => '~^(?:[2-9]\\d{9}|3\\d{6})$~u', 'lengths' => array(10), 'local' => array(7),
-                    'internal' => 9,
-                    'formats' => array(
+                $data['extension'] = itgrix_gen_77501587_phone_national(
+                    $data['extension'], 'itgrix_gen_77501587_phone_parse', array(
                         array('~^(?:(\\d{3})(\\d{4}))$~u', '${1}-${2}', '~^(?:310)~u'),
                         array('~^(?:(\\d{3})(\\d{4}))$~u', '${1}-${2}', '~^(?:[24-9]|3(?:[02-9]|1[1-9]))~u'),
                         array('~^(?:(\\d{3})(\\d{3})(\\d{4}))$~u', '(${1}) ${2}-${3}', '~^(?:[2-9])~u'),
-                    ),
-                    'strict' => true, 'intl' => null,
-                    'regions' => array(
-                        array(
-                            'US', '1', null,
-                            '~^(?=(?:\\d{10})$)(?=(?:[2-9]\\d{9}|3\\d{6})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:983[2-57-9]\\d{6}|(?:2(?:0[1-35-9]|1[02-9]|2[03-57-9]|3[1459]|4[08]|5[1-46]|6[0279]|7[02469]|8[13])|3(?:0[1-57-9]|1[02-9]|2[013-79]|3[0-24679]|4[167]|5[0-3]|6[01349]|8[056])|4(?:0[124-9]|1[02-579]|2[3-5]|3[0245]|4[023578]|58|6[349]|7[02589]|8[04])|5(?:0[1-57-9]|1[0235-8]|20|3[0149]|4[01]|5[179]|6[1-47]|7[0-5]|8[0256])|6(?:0[1-35-9]|1[024-9]|2[03689]|3[016]|4[0156]|5[01679]|6[0-279]|78|8[0-269])|7(?:0[1-46-8]|1[2-9]|2[04-8]|3[0-2478]|4[0378]|5[47]|6[02359]|7[0-59]|8[156])|8(?:0[1-68]|1[02-8]|2[0168]|3[0-2589]|4[03578]|5[046-9]|6[02-5]|7[028])|9(?:0[1346-9]|1[02-9]|2[0589]|3[0146-8]|4[01357-9]|5[12469]|7[0-3589]|8[04-69]))[2-9]\\d{6})|(?=(?:\\d{10})$)(?:983[2-57-9]\\d{6}|(?:2(?:0[1-35-9]|1[02-9]|2[03-57-9]|3[1459]|4[08]|5[1-46]|6[0279]|7[02469]|8[13])|3(?:0[1-57-9]|1[02-9]|2[013-79]|3[0-24679]|4[167]|5[0-3]|6[01349]|8[056])|4(?:0[124-9]|1[02-579]|2[3-5]|3[0245]|4[023578]|58|6[349]|7[02589]|8[04])|5(?:0[1-57-9]|1[0235-8]|20|3[0149]|4[01]|5[179]|6[1-47]|7[0-5]|8[0256])|6(?:0[1-35-9]|1[024-9]|2[03689]|3[016]|4[0156]|5[01679]|6[0-279]|78|8[0-269])|7(?:0[1-46-8]|1[2-9]|2[04-8]|3[0-2478]|4[0378]|5[47]|6[02359]|7[0-59]|8[156])|8(?:0[1-68]|1[02-8]|2[0168]|3[0-2589]|4[03578]|5[046-9]|6[02-5]|7[028])|9(?:0[1346-9]|1[02-9]|2[0589]|3[0146-8]|4[01357-9]|5[12469]|7[0-3589]|8[04-69]))[2-9]\\d{6}))$~u',
-                        ),
-                        array(
-                            'AG', '1', '~^(?:268)~u',
-                            '~^(?=(?:\\d{10})$)(?=(?:(?:268|[58]\\d\\d|900)\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:26848[01]\\d{4})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:26840[69]\\d{4})|(?=(?:\\d{10})$)(?:268(?:4(?:6[0-38]|84)|56[0-2])\\d{4})|(?=(?:\\d{10})$)(?:268(?:464|7(?:1[3-9]|[28]\\d|3[0246]|64|7[0-689]))\\d{4}))$~u',
-                        ),
-                        array(
-                            'AI', '1', '~^(?:264)~u',
-                            '~^(?=(?:\\d{10})$)(?=(?:(?:264|[58]\\d\\d|900)\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:264724\\d{4})|(?=(?:\\d{10})$)(?:264(?:292|4(?:6[12]|9[78]))\\d{4})|(?=(?:\\d{10})$)(?:264(?:235|4(?:69|7[67])|5(?:3[6-9]|8[1-4])|7(?:29|72))\\d{4}))$~u',
-                        ),
-                        array(
-                            'AS', '1', '~^(?:684)~u',
-                            '~^(?=(?:\\d{10})$)(?=(?:(?:[58]\\d\\d|684|900)\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:684(?:274|6(?:22|33|44|55|77|88|9[19]))\\d{4})|(?=(?:\\d{10})$)(?:684(?:2(?:48|5[2468]|7[246])|7(?:3[13]|70|82))\\d{4}))$~u',
-                        ),
-                        array(
-                            'BB', '1', '~^(?:246)~u',
-                            '~^(?=(?:\\d{10})$)(?=(?:(?:246|[58]\\d\\d|900)\\d{7})$)(?:(?=(?:\\d{10})$)(?:(?:246976|900[2-9]\\d\\d)\\d{4})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:24631\\d{5})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:246(?:292|367|4(?:1[7-9]|3[01]|4[47-9]|67)|7(?:1[2-9]|2\\d|3[016]|53))\\d{4})|(?=(?:\\d{10})$)(?:246521[0369]\\d{3}|246(?:2(?:2[78]|7[0-4])|4(?:1[024-6]|2\\d|3[2-9])|5(?:20|[34]\\d|54|7[1-3])|6(?:2\\d|38)|7[35]7|9(?:1[89]|63))\\d{4})|(?=(?:\\d{10})$)(?:246(?:(?:2(?:[3568]\\d|4[0-57-9])|3(?:5[2-9]|6[0-6])|4(?:46|5\\d)|69[5-7]|8(?:[2-5]\\d|83))\\d|52(?:1[147]|20))\\d{3}))$~u',
-                        ),
-                        array(
-                            'BM', '1', '~^(?:441)~u',
-                            '~^(?=(?:\\d{10})$)(?=(?:(?:441|[58]\\d\\d|900)\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:441(?:[46]\\d\\d|5(?:4\\d|60|89))\\d{4})|(?=(?:\\d{10})$)(?:441(?:[2378]\\d|5[0-39]|9[02])\\d{5}))$~u',
-                        ),
-                        array(
-                            'BS', '1', '~^(?:242)~u',
-                            '~^(?=(?:\\d{10})$)(?=(?:(?:242|[58]\\d\\d|900)\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:242300\\d{4}|8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:242225\\d{4})|(?=(?:\\d{10})$)(?:242(?:3(?:02|[236][1-9]|4[0-24-9]|5[0-68]|7[347]|8[0-4]|9[2-467])|461|502|6(?:0[1-5]|12|2[013]|[45]0|7[67]|8[78]|9[89])|7(?:02|88))\\d{4})|(?=(?:\\d{10})$)(?:242(?:3(?:5[79]|7[56]|95)|4(?:[23][1-9]|4[1-35-9]|5[1-8]|6[2-8]|7\\d|81)|5(?:2[45]|3[35]|44|5[1-46-9]|65|77)|6[34]6|7(?:27|38)|8(?:0[1-9]|1[02-9]|2\\d|3[0-4]|[89]9))\\d{4}))$~u',
-                        ),
-                        array(
-                            'CA', '1', null,
-                            '~^(?=(?:\\d{7}|\\d{10})$)(?=(?:[2-9]\\d{9}|3\\d{6})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:600[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|(?:5(?:2[125-9]|3[23]|44|66|77|88)|6(?:22|33))[2-9]\\d{6})|(?=(?:\\d{7})$)(?:310\\d{4})|(?=(?:\\d{10})$)(?:(?:2(?:04|[23]6|[48]9|5[07]|[67]3)|3(?:06|43|54|6[578]|82)|4(?:03|1[68]|[26]8|3[178]|50|74)|5(?:06|1[49]|48|79|8[147])|6(?:04|[18]3|39|47|72)|7(?:0[59]|42|53|78|8[02])|8(?:[06]7|19|25|7[39])|9(?:0[25]|42))[2-9]\\d{6})|(?=(?:\\d{10})$)(?:(?:2(?:04|[23]6|[48]9|5[07]|[67]3)|3(?:06|43|54|6[578]|82)|4(?:03|1[68]|[26]8|3[178]|50|74)|5(?:06|1[49]|48|79|8[147])|6(?:04|[18]3|39|47|72)|7(?:0[59]|42|53|78|8[02])|8(?:[06]7|19|25|7[39])|9(?:0[25]|42))[2-9]\\d{6}))$~u',
-                        ),
-                        array(
-                            'DM', '1', '~^(?:767)~u',
-                            '~^(?=(?:\\d{10})$)(?=(?:(?:[58]\\d\\d|767|900)\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:767(?:2(?:55|66)|4(?:2[01]|4[0-25-9])|50[0-4])\\d{4})|(?=(?:\\d{10})$)(?:767(?:2(?:[2-4689]5|7[5-7])|31[5-7]|61[1-8]|70[1-6])\\d{4}))$~u',
-                        ),
-                        array(
-                            'DO', '1', '~^(?:8001|8[024]9)~u',
-                            '~^(?=(?:\\d{10})$)(?=(?:(?:[58]\\d\\d|900)\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:800(?:14|[2-9]\\d)\\d{5}|8[024]9[01]\\d{6}|8(?:33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:[04]9[2-9]\\d\\d|29(?:2(?:[0-59]\\d|6[04-9]|7[0-27]|8[0237-9])|3(?:[0-35-9]\\d|4[7-9])|[45]\\d\\d|6(?:[0-27-9]\\d|[3-5][1-9]|6[0135-8])|7(?:0[013-9]|[1-37]\\d|4[1-35689]|5[1-4689]|6[1-57-9]|8[1-79]|9[1-8])|8(?:0[146-9]|1[0-48]|[248]\\d|3[1-79]|5[01589]|6[013-68]|7[124-8]|9[0-8])|9(?:[0-24]\\d|3[02-46-9]|5[0-79]|60|7[0169]|8[57-9]|9[02-9])))\\d{4})|(?=(?:\\d{10})$)(?:8[024]9[2-9]\\d{6}))$~u',
-                        ),
-                        array(
-                            'GD', '1', '~^(?:473)~u',
-                            '~^(?=(?:\\d{10})$)(?=(?:(?:473|[58]\\d\\d|900)\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:473(?:2(?:3[0-2]|69)|3(?:2[89]|86)|4(?:[06]8|3[5-9]|4[0-4]|5[59]|73|90)|63[68]|7(?:58|84)|800|938)\\d{4})|(?=(?:\\d{10})$)(?:473(?:4(?:0[2-79]|1[04-9]|2[0-5]|49|5[6-8])|5(?:2[01]|3[3-8])|901)\\d{4}))$~u',
-                        ),
-                        array(
-                            'GU', '1', '~^(?:671)~u',
-                            '~^(?=(?:\\d{10})$)(?=(?:(?:[58]\\d\\d|671|900)\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:671(?:2\\d\\d|3(?:00|3[39]|4[349]|55|6[26])|4(?:00|56|7[1-9]|8[02-9])|5(?:55|6[2-5]|88)|6(?:3[2-578]|4[24-9]|5[34]|78|8[235-9])|7(?:[0479]7|2[0167]|3[45]|8[7-9])|8(?:[2-57-9]8|6[478])|9(?:2[29]|6[79]|7[1279]|8[7-9]|9[16-9]))\\d{4})|(?=(?:\\d{10})$)(?:671(?:2\\d\\d|3(?:00|3[39]|4[349]|55|6[26])|4(?:00|56|7[1-9]|8[02-9])|5(?:55|6[2-5]|88)|6(?:3[2-578]|4[24-9]|5[34]|78|8[235-9])|7(?:[0479]7|2[0167]|3[45]|8[7-9])|8(?:[2-57-9]8|6[478])|9(?:2[29]|6[79]|7[1279]|8[7-9]|9[16-9]))\\d{4}))$~u',
-                        ),
-                        array(
-                            'JM', '1', '~^(?:658|876)~u',
-                            '~^(?=(?:\\d{10})$)(?=(?:(?:[58]\\d\\d|658|900)\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8766060\\d{3}|(?:658(?:2(?:[5-8]\\d|9[0-46-9])|[3-9]\\d\\d)|876(?:52[35]|6(?:0[1-3579]|1[0235-9]|[23]\\d|40|5[06]|6[2-589]|7[0-25-9]|8[04]|9[4-9])|7(?:0[2-689]|[1-6]\\d|8[056]|9[45])|9(?:0[1-8]|1[02378]|[2-8]\\d|9[2-468])))\\d{4})|(?=(?:\\d{10})$)(?:(?:6582(?:[0-4]\\d|95)|876(?:2(?:0[1-9]|[13-9]\\d|2[013-9])|[348]\\d\\d|5(?:0[1-9]|[1-9]\\d)|6(?:4[89]|6[67])|7(?:0[07]|7\\d|8[1-47-9]|9[0-36-9])|9(?:[01]9|9[0579])))\\d{4}))$~u',
-                        ),
-                        array(
-                            'KN', '1', '~^(?:869)~u',
-                            '~^(?=(?:\\d{10})$)(?=(?:(?:[58]\\d\\d|900)\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:869(?:2(?:29|36)|302|4(?:6[015-9]|70)|56[5-7])\\d{4})|(?=(?:\\d{10})$)(?:869(?:48[89]|55[6-8]|66\\d|76[02-7])\\d{4}))$~u',
-                        ),
-                        array(
-                            'KY', '1', '~^(?:345)~u',
-                            '~^(?=(?:\\d{10})$)(?=(?:(?:345|[58]\\d\\d|900)\\d{7})$)(?:(?=(?:\\d{10})$)(?:(?:345976|900[2-9]\\d\\d)\\d{4})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:345(?:2(?:22|3[23]|44|66)|333|444|6(?:23|38|40)|7(?:30|4[35-79]|6[6-9]|77)|8(?:00|1[45]|4[89]|88)|9(?:14|4[035-9]))\\d{4})|(?=(?:\\d{10})$)(?:345(?:32[1-9]|4(?:1[2-6]|2[0-4])|5(?:1[67]|2[5-79]|4[6-9]|50|76)|649|82[56]|9(?:1[679]|2[2-9]|3[06-9]|90))\\d{4}))$~u',
-                        ),
-                        array(
-                            'LC', '1', '~^(?:758)~u',
-                            '~^(?=(?:\\d{10})$)(?=(?:(?:[58]\\d\\d|758|900)\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:758(?:234|4(?:30|5\\d|6[2-9]|8[0-2])|57[0-2]|(?:63|75)8)\\d{4})|(?=(?:\\d{10})$)(?:758(?:28[4-7]|384|4(?:6[01]|8[4-9])|5(?:1[89]|20|84)|7(?:1[2-9]|2\\d|3[0-3])|812)\\d{4}))$~u',
-                        ),
-                        array(
-                            'MP', '1', '~^(?:670)~u',
-                            '~^(?=(?:\\d{10})$)(?=(?:[58]\\d{9}|(?:67|90)0\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:670(?:2(?:3[3-7]|56|8[4-8])|32[1-38]|4(?:33|8[348])|5(?:32|55|88)|6(?:64|70|82)|78[3589]|8[3-9]8|989)\\d{4})|(?=(?:\\d{10})$)(?:670(?:2(?:3[3-7]|56|8[4-8])|32[1-38]|4(?:33|8[348])|5(?:32|55|88)|6(?:64|70|82)|78[3589]|8[3-9]8|989)\\d{4}))$~u',
-                        ),
-                        array(
-                            'MS', '1', '~^(?:664)~u',
-                            '~^(?=(?:\\d{10})$)(?=(?:(?:[58]\\d\\d|664|900)\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:6644(?:1[0-3]|91)\\d{4})|(?=(?:\\d{10})$)(?:664(?:3(?:49|9[1-6])|49[2-6])\\d{4}))$~u',
-                        ),
-                        array(
-                            'PR', '1', '~^(?:787|939)~u',
-                            '~^(?=(?:\\d{10})$)(?=(?:(?:[589]\\d\\d|787)\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:(?:787|939)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:(?:787|939)[2-9]\\d{6}))$~u',
-                        ),
-                        array(
-                            'SX', '1', '~^(?:721)~u',
-                            '~^(?=(?:\\d{10})$)(?=(?:7215\\d{6}|(?:[58]\\d\\d|900)\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:7215(?:4[2-8]|8[39]|9[056])\\d{4})|(?=(?:\\d{10})$)(?:7215(?:1[02]|2\\d|5[034679]|8[0-24-8])\\d{4}))$~u',
-                        ),
-                        array(
-                            'TC', '1', '~^(?:649)~u',
-                            '~^(?=(?:\\d{10})$)(?=(?:(?:[58]\\d\\d|649|900)\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:649(?:71[01]|966)\\d{4})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:649(?:266|712|9(?:4\\d|50))\\d{4})|(?=(?:\\d{10})$)(?:649(?:2(?:3[129]|4[1-79])|3\\d\\d|4[34][1-3])\\d{4}))$~u',
-                        ),
-                        array(
-                            'TT', '1', '~^(?:868)~u',
-                            '~^(?=(?:\\d{10})$)(?=(?:(?:[58]\\d\\d|900)\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:868800\\d{4}|8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:868619\\d{4})|(?=(?:\\d{10})$)(?:868(?:2(?:01|1[5-9]|[23]\\d|4[0-2])|6(?:0[7-9]|1[02-8]|2[1-9]|[3-69]\\d|7[0-79])|82[124])\\d{4})|(?=(?:\\d{10})$)(?:868(?:(?:2[5-9]|3\\d)\\d|4(?:3[0-6]|[6-9]\\d)|6(?:20|78|8\\d)|7(?:0[1-9]|1[02-9]|[2-9]\\d))\\d{4}))$~u',
-                        ),
-                        array(
-                            'VC', '1', '~^(?:784)~u',
-                            '~^(?=(?:\\d{10})$)(?=(?:(?:[58]\\d\\d|784|900)\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:78451[0-2]\\d{4})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:784(?:266|3(?:6[6-9]|7\\d|8[0-6])|4(?:38|5[0-36-8]|8[0-8])|5(?:55|7[0-2]|93)|638|784)\\d{4})|(?=(?:\\d{10})$)(?:784(?:4(?:3[0-5]|5[45]|89|9[0-8])|5(?:2[6-9]|3[0-4])|720)\\d{4}))$~u',
-                        ),
-                        array(
-                            'VG', '1', '~^(?:284)~u',
-                            '~^(?=(?:\\d{10})$)(?=(?:(?:284|[58]\\d\\d|900)\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:284(?:229|4(?:22|9[45])|774|8(?:52|6[459]))\\d{4})|(?=(?:\\d{10})$)(?:284(?:245|3(?:0[0-3]|4[0-7]|68|9[34])|4(?:4[0-6]|68|9[69])|5(?:4[0-7]|68|9[69]))\\d{4}))$~u',
-                        ),
-                        array(
-                            'VI', '1', '~^(?:340)~u',
-                            '~^(?=(?:\\d{10})$)(?=(?:[58]\\d{9}|(?:34|90)0\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:340(?:2(?:0\\d|10|2[06-8]|4[49]|77)|3(?:32|44)|4(?:2[23]|44|7[34]|89)|5(?:1[34]|55)|6(?:2[56]|4[23]|77|9[023])|7(?:1[2-57-9]|2[57]|7\\d)|884|998)\\d{4})|(?=(?:\\d{10})$)(?:340(?:2(?:0\\d|10|2[06-8]|4[49]|77)|3(?:32|44)|4(?:2[23]|44|7[34]|89)|5(?:1[34]|55)|6(?:2[56]|4[23]|77|9[023])|7(?:1[2-57-9]|2[57]|7\\d)|884|998)\\d{4}))$~u',
-                        ),
-                    ),
-                ));
-                $data['extension'] = itgrix_gen_321407ff_dial($data['extension'], 0, '1');
+                    )
+                );
+                $data['extension'] = itgrix_gen_77501587_dial($data['extension'], 0, '1');
             }
-            return itgrix_gen_321407ff_originate_reply($data);
+            return itgrix_gen_77501587_originate_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -142,9 +36,9 @@ if (!function_exists('itgrix_gen_process_originate_params_5fc90ab3')) {
     }
 }
 
-if (!function_exists('itgrix_gen_321407ff_answer')) {
+if (!function_exists('itgrix_gen_77501587_answer')) {
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_321407ff_answer($entry, $params) {
+    function itgrix_gen_77501587_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -154,26 +48,22 @@ if (!function_exists('itgrix_gen_321407ff_answer')) {
         return $reply;
     }
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_321407ff_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_77501587_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
-        if (!is_string($result)) {
-            itgrix_gen_321407ff_preg_failed($pattern);
-            return $subject;
-        }
-        return $result;
+        return is_string($result) ? $result : itgrix_gen_77501587_preg_failed($pattern, $subject);
     }
-    function itgrix_gen_321407ff_preg_failed($pattern) {
+    // Says on stderr why PCRE failed on the pattern; returns $answer.
+    function itgrix_gen_77501587_preg_failed($pattern, $answer) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
-        $code = function_exists('preg_last_error') ? preg_last_error() : 0;
-        $why = isset($codes[$code]) ? $codes[$code] : 'error ' . $code;
-        itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
+        $why = isset($codes[preg_last_error()]) ? $codes[preg_last_error()] : 'error ' . preg_last_error();
+        return itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match', $answer);
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_321407ff_pick($input, $keys) {
+    function itgrix_gen_77501587_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -182,151 +72,62 @@ if (!function_exists('itgrix_gen_321407ff_answer')) {
         }
         return $out;
     }
-    // libphonenumber's Unicode separators as spaces, full-width and Arabic-Indic digits as ASCII.
-    function itgrix_gen_321407ff_phone_unicode() {
-        $map = array("\xEF\xBC\x8B" => '+');
-        foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 E383BC '
-            . 'EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E') as $hex) {
-            $map[pack('H*', $hex)] = ' ';
-        }
-        for ($d = 0; $d < 10; $d++) {
-            $map["\xEF\xBC" . chr(0x90 + $d)] = $map["\xD9" . chr(0xA0 + $d)] = $map["\xDB" . chr(0xB0 + $d)] = (string) $d;
-        }
-        return $map;
-    }
-    // array(calling code, national number, region) or null: libphonenumber's parse for the spec's region.
-    function itgrix_gen_321407ff_phone_parse($phone, $meta) {
+    // array(written with a leading "+"?, its digits) for a text that is a phone number, else null.
+    function itgrix_gen_77501587_phone_digits($phone) {
         if (!is_string($phone)) {
             return null;
         }
-        // A number pasted from a web page: Unicode separators (no-break space, U+2011...) and digits as ASCII.
-        $text = trim(preg_match('/[\xC2-\xEF]/', $phone) ? strtr($phone, itgrix_gen_321407ff_phone_unicode()) : $phone);
-        // Digits, the usual separators, one leading "+"; letters, "*", "#", an extension: not rewritten.
+        if (preg_match('/[\xC2-\xEF]/', $phone)) {
+            $map = array("\xEF\xBC\x8B" => '+');
+            foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 E383BC '
+                . 'EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E') as $hex) {
+                $map[pack('H*', $hex)] = ' ';
+            }
+            for ($d = 0; $d < 10; $d++) {
+                $map["\xEF\xBC" . chr(0x90 + $d)] = $map["\xD9" . chr(0xA0 + $d)] = $map["\xDB" . chr(0xB0 + $d)] = (string) $d;
+            }
+            $phone = strtr($phone, $map);
+        }
+        $text = trim($phone);
         if (!preg_match('/^\+?[0-9 \-.()\/~]+$/', $text) || !preg_match('/[0-9]/', $text)) {
             return null;
         }
-        $plus = substr($text, 0, 1) === '+';
-        $digits = preg_replace('/[^0-9]/', '', $text);
-        if (!$plus && strlen($digits) <= $meta['internal']) {
-            return null;
-        }
-        $international = $plus;
-        if (!$plus && $meta['idd'] !== null && preg_match($meta['idd'], $digits, $m)) {
-            $rest = substr($digits, strlen($m[0]));
-            if ($rest !== false && $rest !== '' && substr($rest, 0, 1) !== '0') {
-                $digits = $rest;
-                $international = true;
-            }
-        }
-        $cc = $meta['cc'];
-        if ($international) {
-            if (strpos($digits, $cc) !== 0) {
-                $length = strlen($digits);
-                if ($length < 7 || $length > 17 || substr($digits, 0, 1) === '0') {
-                    return null;
-                }
-                return array('', $digits, '');
-            }
-            $national = (string) substr($digits, strlen($cc));
-        } else {
-            $national = $digits;
-            if (strpos($digits, $cc) === 0) {
-                $candidate = itgrix_gen_321407ff_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
-                if ((!itgrix_gen_321407ff_full_match($meta['general'], $digits)
-                    && itgrix_gen_321407ff_full_match($meta['general'], $candidate))
-                    || itgrix_gen_321407ff_phone_length($digits, $meta) === 'long') {
-                    $national = $candidate;
-                    $international = true;
-                }
-            }
-        }
-        // With its calling code, read as the code's main region's ("+44 ..." in a Guernsey spec: British).
-        $read = $international && $meta['intl'] !== null ? array_merge($meta, $meta['intl']) : $meta;
-        $stripped = itgrix_gen_321407ff_phone_strip_prefix($national, $read);
-        if (itgrix_gen_321407ff_phone_length($stripped, $read) === 'ok') {
-            $national = $stripped;
-        }
-        if (!$meta['strict']) {
-            return itgrix_gen_321407ff_phone_length($national, $meta) === 'ok' ? array($cc, $national, null) : null;
-        }
-        // Valid in no region of the calling code: null (kept as it arrived); another region's ("+7 495" in
-        // a Kazakh spec) is valid like the region's own.
-        $region = itgrix_gen_321407ff_phone_region($cc, $national, $meta['regions']);
-        return $region === null ? null : array($cc, $national, $region);
+        return array($text[0] === '+', preg_replace('/[^0-9]/', '', $text));
     }
     // The region whose plan makes the national number valid (getRegionCodeForNumber); null: none.
-    function itgrix_gen_321407ff_phone_region($cc, $national, $regions) {
+    function itgrix_gen_77501587_phone_region($cc, $national, $regions) {
         foreach ($regions as $row) {
-            if ($row[1] !== $cc) {
-                continue;
-            }
-            if ($row[2] !== null) {
-                if (preg_match($row[2], $national)) {
-                    return itgrix_gen_321407ff_full_match($row[3], $national) ? $row[0] : null;
-                }
-            } elseif (itgrix_gen_321407ff_full_match($row[3], $national)) {
-                return $row[0];
+            if ($row[1] === $cc && preg_match($row[2] === null ? $row[3] : $row[2], $national)) {
+                return $row[2] === null || preg_match($row[3], $national) ? $row[0] : null;
             }
         }
         return null;
     }
-    function itgrix_gen_321407ff_full_match($pattern, $text) {
-        return is_string($text) && preg_match($pattern, $text) === 1;
-    }
-    // 'ok' | 'short' | 'long' | 'local' | 'invalid', as libphonenumber's testNumberLength.
-    function itgrix_gen_321407ff_phone_length($number, $meta) {
-        $length = strlen($number);
-        if (in_array($length, $meta['lengths'], true)) {
-            return 'ok';
-        }
-        if (in_array($length, $meta['local'], true)) {
-            return 'local';
-        }
-        if ($length < $meta['lengths'][0]) {
-            return 'short';
-        }
-        if ($length > $meta['lengths'][count($meta['lengths']) - 1]) {
-            return 'long';
-        }
-        return 'invalid';
-    }
-    // libphonenumber's maybeStripNationalPrefixAndCarrierCode.
-    function itgrix_gen_321407ff_phone_strip_prefix($number, $meta) {
-        if ($number === '' || $meta['npp'] === null) {
+    // libphonenumber's maybeStripNationalPrefixAndCarrierCode with the plan's patterns.
+    function itgrix_gen_77501587_phone_strip_prefix($number, $npp, $npt, $general) {
+        if ($number === '' || !preg_match($npp, $number, $m)) {
             return $number;
         }
-        if (!preg_match($meta['npp'], $number, $m)) {
-            return $number;
-        }
-        $viable = itgrix_gen_321407ff_full_match($meta['general'], $number);
-        $groups = count($m) - 1;
-        if ($meta['npt'] === null || $groups < 1 || !isset($m[$groups]) || $m[$groups] === '') {
-            $rest = (string) substr($number, strlen($m[0]));
-            if ($viable && !itgrix_gen_321407ff_full_match($meta['general'], $rest)) {
-                return $number;
-            }
-            return $rest;
-        }
-        $transformed = itgrix_gen_321407ff_preg_replace($meta['npp'], $meta['npt'], $number);
-        if ($viable && !itgrix_gen_321407ff_full_match($meta['general'], $transformed)) {
-            return $number;
-        }
-        return $transformed;
+        $last = count($m) - 1;
+        $rest = $npt === null || $last < 1 || $m[$last] === '' ? (string) substr($number, strlen($m[0]))
+            : itgrix_gen_77501587_preg_replace($npp, $npt, $number);
+        return preg_match($general, $number) && !preg_match($general, $rest) ? $number : $rest;
     }
     // The number as dialled inside the country: libphonenumber's NATIONAL format without separators
-    // ("8" + number in Russia, "0" in Germany); a foreign number stays E.164.
-    function itgrix_gen_321407ff_phone_national($phone, $meta) {
-        $parsed = itgrix_gen_321407ff_phone_parse($phone, $meta);
-        if ($parsed === null || $parsed[0] !== $meta['cc']) {
+    // ("8" + number in Russia, "0" in Germany); a foreign number stays E.164.  $formats: the national
+    // formats of the calling code's main region; $parse: see itgrix_rt_phone_e164.
+    function itgrix_gen_77501587_phone_national($phone, $parse, $formats) {
+        $parsed = $parse($phone);
+        if ($parsed === null || $parsed[0] === '') {
             return $parsed === null ? $phone : '+' . $parsed[1];
         }
-        return itgrix_gen_321407ff_phone_national_digits($parsed[1], $meta);
+        return itgrix_gen_77501587_phone_national_digits($parsed[1], $formats);
     }
     // A national significant number of the spec's calling code in the digits of its NATIONAL format.
-    function itgrix_gen_321407ff_phone_national_digits($national, $meta) {
-        foreach ($meta['formats'] as $format) {
-            if (($format[2] === null || preg_match($format[2], $national)) && itgrix_gen_321407ff_full_match($format[0], $national)) {
-                return preg_replace('/[^0-9]/', '', itgrix_gen_321407ff_preg_replace($format[0], $format[1], $national));
+    function itgrix_gen_77501587_phone_national_digits($national, $formats) {
+        foreach ($formats as $format) {
+            if (($format[2] === null || preg_match($format[2], $national)) && preg_match($format[0], $national)) {
+                return preg_replace('/[^0-9]/', '', itgrix_gen_77501587_preg_replace($format[0], $format[1], $national));
             }
         }
         return $national;
@@ -336,30 +137,118 @@ if (!function_exists('itgrix_gen_321407ff_answer')) {
     // nor a text that is not only a number ("*72", an extension).
     // The prefix goes before a number written as one (digits and the usual separators): not before a
     // word ("anonymous"), a "+" number ("9+49..." cannot be dialled), "*72" or a number with an extension.
-    function itgrix_gen_321407ff_dial($number, $last, $prefix) {
-        $text = $last > 0 && preg_match('/[\xC2-\xEF]/', $number) ? strtr($number, itgrix_gen_321407ff_phone_unicode()) : $number;
-        // Cut only a number written as one: digits and the usual separators ("*72", "... доб. 12",
-        // "#12" stay as they are: their digits are not one number).
-        if ($last > 0 && preg_match('/^\+?[0-9 \-.()\/~]+$/D', trim($text)) && preg_match('/[0-9]/', $text)) {
-            $digits = preg_replace('/[^0-9]/', '', $text);
-            $number = strlen($digits) > $last ? substr($digits, -$last) : $digits;
+    function itgrix_gen_77501587_dial($number, $last, $prefix) {
+        // Cut only a number written as one (digits and the usual separators, Unicode's too): in "*72",
+        // "... доб. 12" or "#12" the digits are not one number.
+        $read = $last > 0 ? itgrix_gen_77501587_phone_digits($number) : null;
+        if ($read !== null) {
+            $number = strlen($read[1]) > $last ? substr($read[1], -$last) : $read[1];
         }
         $dialled = preg_match('/^[0-9 \-.()\/~]+$/D', $number) && preg_match('/[0-9]/', $number);
         return $prefix !== '' && $dialled ? $prefix . $number : $number;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_321407ff_reply($data) {
+    function itgrix_gen_77501587_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
     // click-to-call's reply: request_data sent as {} (array() once decoded) goes back as {}, never [].
-    function itgrix_gen_321407ff_originate_reply($data) {
+    function itgrix_gen_77501587_originate_reply($data) {
         $empty = is_array($data) && isset($data['request_data']) && $data['request_data'] === array();
-        return itgrix_gen_321407ff_reply($empty ? array_merge($data, array('request_data' => new stdClass())) : $data);
+        return itgrix_gen_77501587_reply($empty ? array_merge($data, array('request_data' => new stdClass())) : $data);
     }
     // process_originate_params may receive its input wrapped as {"params": {...}} or flat.
-    function itgrix_gen_321407ff_unwrap($params) {
+    function itgrix_gen_77501587_unwrap($params) {
         return is_array($params) && isset($params['params']) && is_array($params['params']) ? $params['params'] : $params;
+    }
+    // a number as libphonenumber reads it in "US": array(calling code, national number, region)
+    function itgrix_gen_77501587_phone_parse($phone) {
+        $read = itgrix_gen_77501587_phone_digits($phone);
+        if ($read === null || (!$read[0] && strlen($read[1]) <= 9)) {
+            return null; // not a number, or an internal one (9 digits at most)
+        }
+        list($international, $digits) = $read;
+        $general = '~^(?:[2-9]\\d{9}|3\\d{6})$~u'; // the plan's general pattern
+        if (!$international && preg_match('~^(?:011)~u', $digits, $m)
+            && preg_match('/^[1-9]/', (string) substr($digits, strlen($m[0])))) {
+            $digits = (string) substr($digits, strlen($m[0])); // dialled with the international prefix
+            $international = true;
+        }
+        if ($international) {
+            if (strpos($digits, '1') !== 0) { // another calling code: E.164's 7 to 17 digits
+                return preg_match('/^[1-9][0-9]{6,16}$/', $digits) ? array('', $digits, '') : null;
+            }
+            $national = (string) substr($digits, 1);
+        } else {
+            $national = $digits;
+            if (strpos($digits, '1') === 0) { // the calling code without its "+": when the plan says so
+                $candidate = itgrix_gen_77501587_phone_strip_prefix((string) substr($digits, 1), '~^(?:1)~u', null, $general);
+                if ((!preg_match($general, $digits) && preg_match($general, $candidate))
+                    || strlen($digits) > 10) {
+                    $national = $candidate;
+                    $international = true;
+                }
+            }
+        }
+        $stripped = itgrix_gen_77501587_phone_strip_prefix($national, '~^(?:1)~u', null, $general);
+        if (in_array(strlen($stripped), array(10), true)) {
+            $national = $stripped;
+        }
+        // Valid in no region of the calling code: null (kept as it arrived); another region's
+        // ("+7 495" in a Kazakh spec) is valid like the region's own.
+        $region = itgrix_gen_77501587_phone_region('1', $national, array(
+            array('US', '1', null,
+                '~^(?=(?:\\d{10})$)(?=(?:[2-9]\\d{9}|3\\d{6})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:983[2-57-9]\\d{6}|(?:2(?:0[1-35-9]|1[02-9]|2[03-57-9]|3[1459]|4[08]|5[1-46]|6[0279]|7[02469]|8[13])|3(?:0[1-57-9]|1[02-9]|2[013-79]|3[0-24679]|4[167]|5[0-3]|6[01349]|8[056])|4(?:0[124-9]|1[02-579]|2[3-5]|3[0245]|4[023578]|58|6[349]|7[02589]|8[04])|5(?:0[1-57-9]|1[0235-8]|20|3[0149]|4[01]|5[179]|6[1-47]|7[0-5]|8[0256])|6(?:0[1-35-9]|1[024-9]|2[03689]|3[016]|4[0156]|5[01679]|6[0-279]|78|8[0-269])|7(?:0[1-46-8]|1[2-9]|2[04-8]|3[0-2478]|4[0378]|5[47]|6[02359]|7[0-59]|8[156])|8(?:0[1-68]|1[02-8]|2[0168]|3[0-2589]|4[03578]|5[046-9]|6[02-5]|7[028])|9(?:0[1346-9]|1[02-9]|2[0589]|3[0146-8]|4[01357-9]|5[12469]|7[0-3589]|8[04-69]))[2-9]\\d{6})|(?=(?:\\d{10})$)(?:983[2-57-9]\\d{6}|(?:2(?:0[1-35-9]|1[02-9]|2[03-57-9]|3[1459]|4[08]|5[1-46]|6[0279]|7[02469]|8[13])|3(?:0[1-57-9]|1[02-9]|2[013-79]|3[0-24679]|4[167]|5[0-3]|6[01349]|8[056])|4(?:0[124-9]|1[02-579]|2[3-5]|3[0245]|4[023578]|58|6[349]|7[02589]|8[04])|5(?:0[1-57-9]|1[0235-8]|20|3[0149]|4[01]|5[179]|6[1-47]|7[0-5]|8[0256])|6(?:0[1-35-9]|1[024-9]|2[03689]|3[016]|4[0156]|5[01679]|6[0-279]|78|8[0-269])|7(?:0[1-46-8]|1[2-9]|2[04-8]|3[0-2478]|4[0378]|5[47]|6[02359]|7[0-59]|8[156])|8(?:0[1-68]|1[02-8]|2[0168]|3[0-2589]|4[03578]|5[046-9]|6[02-5]|7[028])|9(?:0[1346-9]|1[02-9]|2[0589]|3[0146-8]|4[01357-9]|5[12469]|7[0-3589]|8[04-69]))[2-9]\\d{6}))$~u'),
+            array('AG', '1', '~^(?:268)~u',
+                '~^(?=(?:\\d{10})$)(?=(?:(?:268|[58]\\d\\d|900)\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:26848[01]\\d{4})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:26840[69]\\d{4})|(?=(?:\\d{10})$)(?:268(?:4(?:6[0-38]|84)|56[0-2])\\d{4})|(?=(?:\\d{10})$)(?:268(?:464|7(?:1[3-9]|[28]\\d|3[0246]|64|7[0-689]))\\d{4}))$~u'),
+            array('AI', '1', '~^(?:264)~u',
+                '~^(?=(?:\\d{10})$)(?=(?:(?:264|[58]\\d\\d|900)\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:264724\\d{4})|(?=(?:\\d{10})$)(?:264(?:292|4(?:6[12]|9[78]))\\d{4})|(?=(?:\\d{10})$)(?:264(?:235|4(?:69|7[67])|5(?:3[6-9]|8[1-4])|7(?:29|72))\\d{4}))$~u'),
+            array('AS', '1', '~^(?:684)~u',
+                '~^(?=(?:\\d{10})$)(?=(?:(?:[58]\\d\\d|684|900)\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:684(?:274|6(?:22|33|44|55|77|88|9[19]))\\d{4})|(?=(?:\\d{10})$)(?:684(?:2(?:48|5[2468]|7[246])|7(?:3[13]|70|82))\\d{4}))$~u'),
+            array('BB', '1', '~^(?:246)~u',
+                '~^(?=(?:\\d{10})$)(?=(?:(?:246|[58]\\d\\d|900)\\d{7})$)(?:(?=(?:\\d{10})$)(?:(?:246976|900[2-9]\\d\\d)\\d{4})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:24631\\d{5})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:246(?:292|367|4(?:1[7-9]|3[01]|4[47-9]|67)|7(?:1[2-9]|2\\d|3[016]|53))\\d{4})|(?=(?:\\d{10})$)(?:246521[0369]\\d{3}|246(?:2(?:2[78]|7[0-4])|4(?:1[024-6]|2\\d|3[2-9])|5(?:20|[34]\\d|54|7[1-3])|6(?:2\\d|38)|7[35]7|9(?:1[89]|63))\\d{4})|(?=(?:\\d{10})$)(?:246(?:(?:2(?:[3568]\\d|4[0-57-9])|3(?:5[2-9]|6[0-6])|4(?:46|5\\d)|69[5-7]|8(?:[2-5]\\d|83))\\d|52(?:1[147]|20))\\d{3}))$~u'),
+            array('BM', '1', '~^(?:441)~u',
+                '~^(?=(?:\\d{10})$)(?=(?:(?:441|[58]\\d\\d|900)\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:441(?:[46]\\d\\d|5(?:4\\d|60|89))\\d{4})|(?=(?:\\d{10})$)(?:441(?:[2378]\\d|5[0-39]|9[02])\\d{5}))$~u'),
+            array('BS', '1', '~^(?:242)~u',
+                '~^(?=(?:\\d{10})$)(?=(?:(?:242|[58]\\d\\d|900)\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:242300\\d{4}|8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:242225\\d{4})|(?=(?:\\d{10})$)(?:242(?:3(?:02|[236][1-9]|4[0-24-9]|5[0-68]|7[347]|8[0-4]|9[2-467])|461|502|6(?:0[1-5]|12|2[013]|[45]0|7[67]|8[78]|9[89])|7(?:02|88))\\d{4})|(?=(?:\\d{10})$)(?:242(?:3(?:5[79]|7[56]|95)|4(?:[23][1-9]|4[1-35-9]|5[1-8]|6[2-8]|7\\d|81)|5(?:2[45]|3[35]|44|5[1-46-9]|65|77)|6[34]6|7(?:27|38)|8(?:0[1-9]|1[02-9]|2\\d|3[0-4]|[89]9))\\d{4}))$~u'),
+            array('CA', '1', null,
+                '~^(?=(?:\\d{7}|\\d{10})$)(?=(?:[2-9]\\d{9}|3\\d{6})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:600[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|(?:5(?:2[125-9]|3[23]|44|66|77|88)|6(?:22|33))[2-9]\\d{6})|(?=(?:\\d{7})$)(?:310\\d{4})|(?=(?:\\d{10})$)(?:(?:2(?:04|[23]6|[48]9|5[07]|[67]3)|3(?:06|43|54|6[578]|82)|4(?:03|1[68]|[26]8|3[178]|50|74)|5(?:06|1[49]|48|79|8[147])|6(?:04|[18]3|39|47|72)|7(?:0[59]|42|53|78|8[02])|8(?:[06]7|19|25|7[39])|9(?:0[25]|42))[2-9]\\d{6})|(?=(?:\\d{10})$)(?:(?:2(?:04|[23]6|[48]9|5[07]|[67]3)|3(?:06|43|54|6[578]|82)|4(?:03|1[68]|[26]8|3[178]|50|74)|5(?:06|1[49]|48|79|8[147])|6(?:04|[18]3|39|47|72)|7(?:0[59]|42|53|78|8[02])|8(?:[06]7|19|25|7[39])|9(?:0[25]|42))[2-9]\\d{6}))$~u'),
+            array('DM', '1', '~^(?:767)~u',
+                '~^(?=(?:\\d{10})$)(?=(?:(?:[58]\\d\\d|767|900)\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:767(?:2(?:55|66)|4(?:2[01]|4[0-25-9])|50[0-4])\\d{4})|(?=(?:\\d{10})$)(?:767(?:2(?:[2-4689]5|7[5-7])|31[5-7]|61[1-8]|70[1-6])\\d{4}))$~u'),
+            array('DO', '1', '~^(?:8001|8[024]9)~u',
+                '~^(?=(?:\\d{10})$)(?=(?:(?:[58]\\d\\d|900)\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:800(?:14|[2-9]\\d)\\d{5}|8[024]9[01]\\d{6}|8(?:33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:[04]9[2-9]\\d\\d|29(?:2(?:[0-59]\\d|6[04-9]|7[0-27]|8[0237-9])|3(?:[0-35-9]\\d|4[7-9])|[45]\\d\\d|6(?:[0-27-9]\\d|[3-5][1-9]|6[0135-8])|7(?:0[013-9]|[1-37]\\d|4[1-35689]|5[1-4689]|6[1-57-9]|8[1-79]|9[1-8])|8(?:0[146-9]|1[0-48]|[248]\\d|3[1-79]|5[01589]|6[013-68]|7[124-8]|9[0-8])|9(?:[0-24]\\d|3[02-46-9]|5[0-79]|60|7[0169]|8[57-9]|9[02-9])))\\d{4})|(?=(?:\\d{10})$)(?:8[024]9[2-9]\\d{6}))$~u'),
+            array('GD', '1', '~^(?:473)~u',
+                '~^(?=(?:\\d{10})$)(?=(?:(?:473|[58]\\d\\d|900)\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:473(?:2(?:3[0-2]|69)|3(?:2[89]|86)|4(?:[06]8|3[5-9]|4[0-4]|5[59]|73|90)|63[68]|7(?:58|84)|800|938)\\d{4})|(?=(?:\\d{10})$)(?:473(?:4(?:0[2-79]|1[04-9]|2[0-5]|49|5[6-8])|5(?:2[01]|3[3-8])|901)\\d{4}))$~u'),
+            array('GU', '1', '~^(?:671)~u',
+                '~^(?=(?:\\d{10})$)(?=(?:(?:[58]\\d\\d|671|900)\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:671(?:2\\d\\d|3(?:00|3[39]|4[349]|55|6[26])|4(?:00|56|7[1-9]|8[02-9])|5(?:55|6[2-5]|88)|6(?:3[2-578]|4[24-9]|5[34]|78|8[235-9])|7(?:[0479]7|2[0167]|3[45]|8[7-9])|8(?:[2-57-9]8|6[478])|9(?:2[29]|6[79]|7[1279]|8[7-9]|9[16-9]))\\d{4})|(?=(?:\\d{10})$)(?:671(?:2\\d\\d|3(?:00|3[39]|4[349]|55|6[26])|4(?:00|56|7[1-9]|8[02-9])|5(?:55|6[2-5]|88)|6(?:3[2-578]|4[24-9]|5[34]|78|8[235-9])|7(?:[0479]7|2[0167]|3[45]|8[7-9])|8(?:[2-57-9]8|6[478])|9(?:2[29]|6[79]|7[1279]|8[7-9]|9[16-9]))\\d{4}))$~u'),
+            array('JM', '1', '~^(?:658|876)~u',
+                '~^(?=(?:\\d{10})$)(?=(?:(?:[58]\\d\\d|658|900)\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8766060\\d{3}|(?:658(?:2(?:[5-8]\\d|9[0-46-9])|[3-9]\\d\\d)|876(?:52[35]|6(?:0[1-3579]|1[0235-9]|[23]\\d|40|5[06]|6[2-589]|7[0-25-9]|8[04]|9[4-9])|7(?:0[2-689]|[1-6]\\d|8[056]|9[45])|9(?:0[1-8]|1[02378]|[2-8]\\d|9[2-468])))\\d{4})|(?=(?:\\d{10})$)(?:(?:6582(?:[0-4]\\d|95)|876(?:2(?:0[1-9]|[13-9]\\d|2[013-9])|[348]\\d\\d|5(?:0[1-9]|[1-9]\\d)|6(?:4[89]|6[67])|7(?:0[07]|7\\d|8[1-47-9]|9[0-36-9])|9(?:[01]9|9[0579])))\\d{4}))$~u'),
+            array('KN', '1', '~^(?:869)~u',
+                '~^(?=(?:\\d{10})$)(?=(?:(?:[58]\\d\\d|900)\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:869(?:2(?:29|36)|302|4(?:6[015-9]|70)|56[5-7])\\d{4})|(?=(?:\\d{10})$)(?:869(?:48[89]|55[6-8]|66\\d|76[02-7])\\d{4}))$~u'),
+            array('KY', '1', '~^(?:345)~u',
+                '~^(?=(?:\\d{10})$)(?=(?:(?:345|[58]\\d\\d|900)\\d{7})$)(?:(?=(?:\\d{10})$)(?:(?:345976|900[2-9]\\d\\d)\\d{4})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:345(?:2(?:22|3[23]|44|66)|333|444|6(?:23|38|40)|7(?:30|4[35-79]|6[6-9]|77)|8(?:00|1[45]|4[89]|88)|9(?:14|4[035-9]))\\d{4})|(?=(?:\\d{10})$)(?:345(?:32[1-9]|4(?:1[2-6]|2[0-4])|5(?:1[67]|2[5-79]|4[6-9]|50|76)|649|82[56]|9(?:1[679]|2[2-9]|3[06-9]|90))\\d{4}))$~u'),
+            array('LC', '1', '~^(?:758)~u',
+                '~^(?=(?:\\d{10})$)(?=(?:(?:[58]\\d\\d|758|900)\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:758(?:234|4(?:30|5\\d|6[2-9]|8[0-2])|57[0-2]|(?:63|75)8)\\d{4})|(?=(?:\\d{10})$)(?:758(?:28[4-7]|384|4(?:6[01]|8[4-9])|5(?:1[89]|20|84)|7(?:1[2-9]|2\\d|3[0-3])|812)\\d{4}))$~u'),
+            array('MP', '1', '~^(?:670)~u',
+                '~^(?=(?:\\d{10})$)(?=(?:[58]\\d{9}|(?:67|90)0\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:670(?:2(?:3[3-7]|56|8[4-8])|32[1-38]|4(?:33|8[348])|5(?:32|55|88)|6(?:64|70|82)|78[3589]|8[3-9]8|989)\\d{4})|(?=(?:\\d{10})$)(?:670(?:2(?:3[3-7]|56|8[4-8])|32[1-38]|4(?:33|8[348])|5(?:32|55|88)|6(?:64|70|82)|78[3589]|8[3-9]8|989)\\d{4}))$~u'),
+            array('MS', '1', '~^(?:664)~u',
+                '~^(?=(?:\\d{10})$)(?=(?:(?:[58]\\d\\d|664|900)\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:6644(?:1[0-3]|91)\\d{4})|(?=(?:\\d{10})$)(?:664(?:3(?:49|9[1-6])|49[2-6])\\d{4}))$~u'),
+            array('PR', '1', '~^(?:787|939)~u',
+                '~^(?=(?:\\d{10})$)(?=(?:(?:[589]\\d\\d|787)\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:(?:787|939)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:(?:787|939)[2-9]\\d{6}))$~u'),
+            array('SX', '1', '~^(?:721)~u',
+                '~^(?=(?:\\d{10})$)(?=(?:7215\\d{6}|(?:[58]\\d\\d|900)\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:7215(?:4[2-8]|8[39]|9[056])\\d{4})|(?=(?:\\d{10})$)(?:7215(?:1[02]|2\\d|5[034679]|8[0-24-8])\\d{4}))$~u'),
+            array('TC', '1', '~^(?:649)~u',
+                '~^(?=(?:\\d{10})$)(?=(?:(?:[58]\\d\\d|649|900)\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:649(?:71[01]|966)\\d{4})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:649(?:266|712|9(?:4\\d|50))\\d{4})|(?=(?:\\d{10})$)(?:649(?:2(?:3[129]|4[1-79])|3\\d\\d|4[34][1-3])\\d{4}))$~u'),
+            array('TT', '1', '~^(?:868)~u',
+                '~^(?=(?:\\d{10})$)(?=(?:(?:[58]\\d\\d|900)\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:868800\\d{4}|8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:868619\\d{4})|(?=(?:\\d{10})$)(?:868(?:2(?:01|1[5-9]|[23]\\d|4[0-2])|6(?:0[7-9]|1[02-8]|2[1-9]|[3-69]\\d|7[0-79])|82[124])\\d{4})|(?=(?:\\d{10})$)(?:868(?:(?:2[5-9]|3\\d)\\d|4(?:3[0-6]|[6-9]\\d)|6(?:20|78|8\\d)|7(?:0[1-9]|1[02-9]|[2-9]\\d))\\d{4}))$~u'),
+            array('VC', '1', '~^(?:784)~u',
+                '~^(?=(?:\\d{10})$)(?=(?:(?:[58]\\d\\d|784|900)\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:78451[0-2]\\d{4})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:784(?:266|3(?:6[6-9]|7\\d|8[0-6])|4(?:38|5[0-36-8]|8[0-8])|5(?:55|7[0-2]|93)|638|784)\\d{4})|(?=(?:\\d{10})$)(?:784(?:4(?:3[0-5]|5[45]|89|9[0-8])|5(?:2[6-9]|3[0-4])|720)\\d{4}))$~u'),
+            array('VG', '1', '~^(?:284)~u',
+                '~^(?=(?:\\d{10})$)(?=(?:(?:284|[58]\\d\\d|900)\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:284(?:229|4(?:22|9[45])|774|8(?:52|6[459]))\\d{4})|(?=(?:\\d{10})$)(?:284(?:245|3(?:0[0-3]|4[0-7]|68|9[34])|4(?:4[0-6]|68|9[69])|5(?:4[0-7]|68|9[69]))\\d{4}))$~u'),
+            array('VI', '1', '~^(?:340)~u',
+                '~^(?=(?:\\d{10})$)(?=(?:[58]\\d{9}|(?:34|90)0\\d{7})$)(?:(?=(?:\\d{10})$)(?:900[2-9]\\d{6})|(?=(?:\\d{10})$)(?:8(?:00|33|44|55|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:52(?:3(?:[2-46-9][02-9]\\d|5(?:[02-46-9]\\d|5[0-46-9]))|4(?:[2-478][02-9]\\d|5(?:[034]\\d|2[024-9]|5[0-46-9])|6(?:0[1-9]|[2-9]\\d)|9(?:[05-9]\\d|2[0-5]|49)))\\d{4}|52[34][2-9]1[02-9]\\d{4}|5(?:00|2[125-9]|3[23]|44|66|77|88)[2-9]\\d{6})|(?=(?:\\d{10})$)(?:340(?:2(?:0\\d|10|2[06-8]|4[49]|77)|3(?:32|44)|4(?:2[23]|44|7[34]|89)|5(?:1[34]|55)|6(?:2[56]|4[23]|77|9[023])|7(?:1[2-57-9]|2[57]|7\\d)|884|998)\\d{4})|(?=(?:\\d{10})$)(?:340(?:2(?:0\\d|10|2[06-8]|4[49]|77)|3(?:32|44)|4(?:2[23]|44|7[34]|89)|5(?:1[34]|55)|6(?:2[56]|4[23]|77|9[023])|7(?:1[2-57-9]|2[57]|7\\d)|884|998)\\d{4}))$~u'),
+        ));
+        return $region === null ? null : array('1', $national, $region);
     }
 }
 if (!function_exists('itgrix_gen_b0cd465a_log')) {
@@ -370,4 +259,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_321407ff_answer('itgrix_gen_process_originate_params_5fc90ab3', isset($params) ? $params : null);
+return itgrix_gen_77501587_answer('itgrix_gen_process_originate_params_5fc90ab3', isset($params) ? $params : null);

@@ -7,32 +7,32 @@
 if (!function_exists('itgrix_gen_process_final_params_1c438aa8')) {
     function itgrix_gen_process_final_params_1c438aa8($params) {
         $name = 'process_final_params:uzbekistan';
-        $data = itgrix_gen_1d0698ae_pick(
+        $data = itgrix_gen_3f137fa8_pick(
             $params,
             array('ADD_TO_CHAT', 'CALL_ID', 'DURATION', 'STATUS_CODE', 'USER_ID')
         );
-        $fallback = itgrix_gen_1d0698ae_reply($data);
+        $fallback = itgrix_gen_3f137fa8_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // final_params.rules[0]: status is "304" and the number's country is "KZ" or "RU"
-            if (array_intersect(itgrix_gen_1d0698ae_status($params, $name), array('304'))
+            if (array_intersect(itgrix_gen_3f137fa8_status($params, $name), array('304'))
                 && array_intersect(
-                    itgrix_gen_1d0698ae_countries(itgrix_gen_1d0698ae_client_phone($params)),
+                    itgrix_gen_3f137fa8_countries(itgrix_gen_3f137fa8_client_phone($params)),
                     array('KZ', 'RU')
                 )) {
                 $data['USER_ID'] = 45;
             }
             // final_params.rules[1]: status is "304" and the number's country is "unknown"
-            if (array_intersect(itgrix_gen_1d0698ae_status($params, $name), array('304'))
+            if (array_intersect(itgrix_gen_3f137fa8_status($params, $name), array('304'))
                 && array_intersect(
-                    itgrix_gen_1d0698ae_countries(itgrix_gen_1d0698ae_client_phone($params)),
+                    itgrix_gen_3f137fa8_countries(itgrix_gen_3f137fa8_client_phone($params)),
                     array('unknown')
                 )) {
                 $data['USER_ID'] = 2;
             }
-            return itgrix_gen_1d0698ae_reply($data);
+            return itgrix_gen_3f137fa8_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -41,9 +41,9 @@ if (!function_exists('itgrix_gen_process_final_params_1c438aa8')) {
     }
 }
 
-if (!function_exists('itgrix_gen_1d0698ae_seen')) {
+if (!function_exists('itgrix_gen_3f137fa8_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_1d0698ae_seen($params, $name, $key, $expected, $kinds, $tried) {
+    function itgrix_gen_3f137fa8_seen($params, $name, $key, $expected, $kinds, $tried) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -56,7 +56,7 @@ if (!function_exists('itgrix_gen_1d0698ae_seen')) {
         return array();
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_1d0698ae_answer($entry, $params) {
+    function itgrix_gen_3f137fa8_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -65,27 +65,8 @@ if (!function_exists('itgrix_gen_1d0698ae_seen')) {
         }
         return $reply;
     }
-    // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_1d0698ae_preg_replace($pattern, $replacement, $subject) {
-        if (!is_string($subject)) {
-            return $subject;
-        }
-        $result = @preg_replace($pattern, $replacement, $subject);
-        if (!is_string($result)) {
-            itgrix_gen_1d0698ae_preg_failed($pattern);
-            return $subject;
-        }
-        return $result;
-    }
-    function itgrix_gen_1d0698ae_preg_failed($pattern) {
-        $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
-            4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
-        $code = function_exists('preg_last_error') ? preg_last_error() : 0;
-        $why = isset($codes[$code]) ? $codes[$code] : 'error ' . $code;
-        itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match');
-    }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_1d0698ae_pick($input, $keys) {
+    function itgrix_gen_3f137fa8_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -94,151 +75,51 @@ if (!function_exists('itgrix_gen_1d0698ae_seen')) {
         }
         return $out;
     }
-    // libphonenumber's Unicode separators as spaces, full-width and Arabic-Indic digits as ASCII.
-    function itgrix_gen_1d0698ae_phone_unicode() {
-        $map = array("\xEF\xBC\x8B" => '+');
-        foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 E383BC '
-            . 'EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E') as $hex) {
-            $map[pack('H*', $hex)] = ' ';
-        }
-        for ($d = 0; $d < 10; $d++) {
-            $map["\xEF\xBC" . chr(0x90 + $d)] = $map["\xD9" . chr(0xA0 + $d)] = $map["\xDB" . chr(0xB0 + $d)] = (string) $d;
-        }
-        return $map;
-    }
-    // array(calling code, national number, region) or null: libphonenumber's parse for the spec's region.
-    function itgrix_gen_1d0698ae_phone_parse($phone, $meta) {
+    // array(written with a leading "+"?, its digits) for a text that is a phone number, else null.
+    function itgrix_gen_3f137fa8_phone_digits($phone) {
         if (!is_string($phone)) {
             return null;
         }
-        // A number pasted from a web page: Unicode separators (no-break space, U+2011...) and digits as ASCII.
-        $text = trim(preg_match('/[\xC2-\xEF]/', $phone) ? strtr($phone, itgrix_gen_1d0698ae_phone_unicode()) : $phone);
-        // Digits, the usual separators, one leading "+"; letters, "*", "#", an extension: not rewritten.
+        if (preg_match('/[\xC2-\xEF]/', $phone)) {
+            $map = array("\xEF\xBC\x8B" => '+');
+            foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 E383BC '
+                . 'EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E') as $hex) {
+                $map[pack('H*', $hex)] = ' ';
+            }
+            for ($d = 0; $d < 10; $d++) {
+                $map["\xEF\xBC" . chr(0x90 + $d)] = $map["\xD9" . chr(0xA0 + $d)] = $map["\xDB" . chr(0xB0 + $d)] = (string) $d;
+            }
+            $phone = strtr($phone, $map);
+        }
+        $text = trim($phone);
         if (!preg_match('/^\+?[0-9 \-.()\/~]+$/', $text) || !preg_match('/[0-9]/', $text)) {
             return null;
         }
-        $plus = substr($text, 0, 1) === '+';
-        $digits = preg_replace('/[^0-9]/', '', $text);
-        if (!$plus && strlen($digits) <= $meta['internal']) {
-            return null;
-        }
-        $international = $plus;
-        if (!$plus && $meta['idd'] !== null && preg_match($meta['idd'], $digits, $m)) {
-            $rest = substr($digits, strlen($m[0]));
-            if ($rest !== false && $rest !== '' && substr($rest, 0, 1) !== '0') {
-                $digits = $rest;
-                $international = true;
-            }
-        }
-        $cc = $meta['cc'];
-        if ($international) {
-            if (strpos($digits, $cc) !== 0) {
-                $length = strlen($digits);
-                if ($length < 7 || $length > 17 || substr($digits, 0, 1) === '0') {
-                    return null;
-                }
-                return array('', $digits, '');
-            }
-            $national = (string) substr($digits, strlen($cc));
-        } else {
-            $national = $digits;
-            if (strpos($digits, $cc) === 0) {
-                $candidate = itgrix_gen_1d0698ae_phone_strip_prefix((string) substr($digits, strlen($cc)), $meta);
-                if ((!itgrix_gen_1d0698ae_full_match($meta['general'], $digits)
-                    && itgrix_gen_1d0698ae_full_match($meta['general'], $candidate))
-                    || itgrix_gen_1d0698ae_phone_length($digits, $meta) === 'long') {
-                    $national = $candidate;
-                    $international = true;
-                }
-            }
-        }
-        // With its calling code, read as the code's main region's ("+44 ..." in a Guernsey spec: British).
-        $read = $international && $meta['intl'] !== null ? array_merge($meta, $meta['intl']) : $meta;
-        $stripped = itgrix_gen_1d0698ae_phone_strip_prefix($national, $read);
-        if (itgrix_gen_1d0698ae_phone_length($stripped, $read) === 'ok') {
-            $national = $stripped;
-        }
-        if (!$meta['strict']) {
-            return itgrix_gen_1d0698ae_phone_length($national, $meta) === 'ok' ? array($cc, $national, null) : null;
-        }
-        // Valid in no region of the calling code: null (kept as it arrived); another region's ("+7 495" in
-        // a Kazakh spec) is valid like the region's own.
-        $region = itgrix_gen_1d0698ae_phone_region($cc, $national, $meta['regions']);
-        return $region === null ? null : array($cc, $national, $region);
+        return array($text[0] === '+', preg_replace('/[^0-9]/', '', $text));
     }
     // The region whose plan makes the national number valid (getRegionCodeForNumber); null: none.
-    function itgrix_gen_1d0698ae_phone_region($cc, $national, $regions) {
+    function itgrix_gen_3f137fa8_phone_region($cc, $national, $regions) {
         foreach ($regions as $row) {
-            if ($row[1] !== $cc) {
-                continue;
-            }
-            if ($row[2] !== null) {
-                if (preg_match($row[2], $national)) {
-                    return itgrix_gen_1d0698ae_full_match($row[3], $national) ? $row[0] : null;
-                }
-            } elseif (itgrix_gen_1d0698ae_full_match($row[3], $national)) {
-                return $row[0];
+            if ($row[1] === $cc && preg_match($row[2] === null ? $row[3] : $row[2], $national)) {
+                return $row[2] === null || preg_match($row[3], $national) ? $row[0] : null;
             }
         }
         return null;
     }
-    function itgrix_gen_1d0698ae_full_match($pattern, $text) {
-        return is_string($text) && preg_match($pattern, $text) === 1;
-    }
-    // 'ok' | 'short' | 'long' | 'local' | 'invalid', as libphonenumber's testNumberLength.
-    function itgrix_gen_1d0698ae_phone_length($number, $meta) {
-        $length = strlen($number);
-        if (in_array($length, $meta['lengths'], true)) {
-            return 'ok';
-        }
-        if (in_array($length, $meta['local'], true)) {
-            return 'local';
-        }
-        if ($length < $meta['lengths'][0]) {
-            return 'short';
-        }
-        if ($length > $meta['lengths'][count($meta['lengths']) - 1]) {
-            return 'long';
-        }
-        return 'invalid';
-    }
-    // libphonenumber's maybeStripNationalPrefixAndCarrierCode.
-    function itgrix_gen_1d0698ae_phone_strip_prefix($number, $meta) {
-        if ($number === '' || $meta['npp'] === null) {
-            return $number;
-        }
-        if (!preg_match($meta['npp'], $number, $m)) {
-            return $number;
-        }
-        $viable = itgrix_gen_1d0698ae_full_match($meta['general'], $number);
-        $groups = count($m) - 1;
-        if ($meta['npt'] === null || $groups < 1 || !isset($m[$groups]) || $m[$groups] === '') {
-            $rest = (string) substr($number, strlen($m[0]));
-            if ($viable && !itgrix_gen_1d0698ae_full_match($meta['general'], $rest)) {
-                return $number;
-            }
-            return $rest;
-        }
-        $transformed = itgrix_gen_1d0698ae_preg_replace($meta['npp'], $meta['npt'], $number);
-        if ($viable && !itgrix_gen_1d0698ae_full_match($meta['general'], $transformed)) {
-            return $number;
-        }
-        return $transformed;
-    }
     // The countries (ISO 3166-1, as libphonenumber assigns them) of the numbers among $values, read
-    // with the spec's region; 'unknown' for one that is not a valid number of a calling code whose
-    // regions $meta carries.
-    function itgrix_gen_1d0698ae_phone_countries($values, $meta) {
+    // with $parse (see itgrix_rt_phone_e164); 'unknown' for one that is not a valid number of a
+    // calling code of $regions (see itgrix_rt_phone_region).
+    function itgrix_gen_3f137fa8_phone_countries($values, $parse, $regions) {
         $out = array();
         foreach (is_array($values) ? $values : array() as $value) {
-            $parsed = itgrix_gen_1d0698ae_phone_parse($value, $meta);
+            $parsed = $parse($value);
             $region = $parsed === null ? null : $parsed[2];
             if ($region === '') {
                 $region = null;
-                foreach ($meta['regions'] as $row) {
+                foreach ($regions as $row) {
                     // calling codes are prefix-free: the first that starts the number is its code
                     if (strpos($parsed[1], $row[1]) === 0) {
-                        $region = itgrix_gen_1d0698ae_phone_region($row[1], (string) substr($parsed[1], strlen($row[1])), $meta['regions']);
+                        $region = itgrix_gen_3f137fa8_phone_region($row[1], (string) substr($parsed[1], strlen($row[1])), $regions);
                         break;
                     }
                 }
@@ -248,41 +129,67 @@ if (!function_exists('itgrix_gen_1d0698ae_seen')) {
         return count($out) > 0 ? $out : array('unknown');
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_1d0698ae_reply($data) {
+    function itgrix_gen_3f137fa8_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-    function itgrix_gen_1d0698ae_status($params, $name = null) {
-        $found = array();
-        itgrix_gen_1d0698ae_collect($found, $params, 'STATUS_CODE');
-        itgrix_gen_1d0698ae_collect($found, $params, 'call_full.result');
-        return $name === null || $found ? $found : itgrix_gen_1d0698ae_seen(
-            $params, $name, 'status', null, array(), 'STATUS_CODE, call_full.result');
+    // a number as libphonenumber reads it in "UZ": array(calling code, national number, region)
+    function itgrix_gen_3f137fa8_phone_parse($phone) {
+        $read = itgrix_gen_3f137fa8_phone_digits($phone);
+        if ($read === null || (!$read[0] && strlen($read[1]) <= 8)) {
+            return null; // not a number, or an internal one (8 digits at most)
+        }
+        list($international, $digits) = $read;
+        $general = '~^(?:(?:20|33|[5-9]\\d)\\d{7})$~u'; // the plan's general pattern
+        if (!$international && preg_match('~^(?:00)~u', $digits, $m)
+            && preg_match('/^[1-9]/', (string) substr($digits, strlen($m[0])))) {
+            $digits = (string) substr($digits, strlen($m[0])); // dialled with the international prefix
+            $international = true;
+        }
+        if ($international) {
+            if (strpos($digits, '998') !== 0) { // another calling code: E.164's 7 to 17 digits
+                return preg_match('/^[1-9][0-9]{6,16}$/', $digits) ? array('', $digits, '') : null;
+            }
+            $national = (string) substr($digits, 3);
+        } else {
+            $national = $digits;
+            if (strpos($digits, '998') === 0) { // the calling code without its "+": when the plan says so
+                $candidate = (string) substr($digits, 3);
+                if ((!preg_match($general, $digits) && preg_match($general, $candidate))
+                    || strlen($digits) > 9) {
+                    $national = $candidate;
+                    $international = true;
+                }
+            }
+        }
+        // Valid in no region of the calling code: null (kept as it arrived); another region's
+        // ("+7 495" in a Kazakh spec) is valid like the region's own.
+        $region = itgrix_gen_3f137fa8_phone_region('998', $national, array(
+            array('UZ', '998', null,
+                '~^(?=(?:\\d{9})$)(?=(?:(?:20|33|[5-9]\\d)\\d{7})$)(?:(?=(?:\\d{9})$)(?:(?:55\\d\\d|6(?:1(?:22|3[124]|4[1-4]|5[1-3578]|64)|2(?:22|3[0-57-9]|41)|5(?:22|3[3-7]|5[024-8])|[69]\\d\\d|7(?:[23]\\d|7[69]))|7(?:[168]\\d\\d|2(?:22|3[13-57-9]|4[1-3579]|5[14])|3(?:2\\d|3[1578]|4[1-35-7]|5[1-57]|61)|4(?:2\\d|3[1-579]|7[1-79])|5(?:22|5[1-9]|6[1457])|9(?:22|5[1-9])))\\d{5})|(?=(?:\\d{9})$)(?:(?:(?:[25]0|33|8[078]|9[0-57-9])\\d{3}|6(?:1(?:2(?:2[01]|98)|35[0-4]|50\\d|61[23]|7(?:[01][017]|4\\d|55|9[5-9]))|2(?:(?:11|7\\d)\\d|2(?:[12]1|9[01379])|5(?:[126]\\d|3[0-4]))|5(?:19[01]|2(?:27|9[26])|(?:30|59|7\\d)\\d)|6(?:2(?:1[5-9]|2[0367]|38|41|52|60)|(?:3[79]|9[0-3])\\d|4(?:56|83)|7(?:[07]\\d|1[017]|3[07]|4[047]|5[057]|67|8[0178]|9[79]))|7(?:2(?:24|3[237]|4[5-9]|7[15-8])|5(?:7[12]|8[0589])|7(?:0\\d|[39][07])|9(?:0\\d|7[079])))|7(?:[07]\\d{3}|2(?:2(?:2[79]|95)|3(?:2[5-9]|6[0-6])|57\\d|7(?:0\\d|1[17]|2[27]|3[37]|44|5[057]|66|88))|3(?:2(?:1[0-6]|21|3[469]|7[159])|(?:33|9[4-6])\\d|5(?:0[0-4]|5[579]|9\\d)|7(?:[0-3579]\\d|4[0467]|6[67]|8[078]))|4(?:2(?:29|5[0257]|6[0-7]|7[1-57])|5(?:1[0-4]|8\\d|9[5-9])|7(?:0\\d|1[024589]|2[0-27]|3[0137]|[46][07]|5[01]|7[5-9]|9[079])|9(?:7[015-9]|[89]\\d))|5(?:112|2(?:0\\d|2[29]|[49]4)|3[1568]\\d|52[6-9]|7(?:0[01578]|1[017]|[23]7|4[047]|[5-7]\\d|8[78]|9[079]))|9(?:22[128]|3(?:2[0-4]|7\\d)|57[02569]|7(?:2[05-9]|3[37]|4\\d|60|7[2579]|87|9[07]))))\\d{4}))$~u'),
+        ));
+        return $region === null ? null : array('998', $national, $region);
     }
     // the countries of the client's numbers, read with the numbering plan of "UZ"
-    function itgrix_gen_1d0698ae_countries($values) {
-        return itgrix_gen_1d0698ae_phone_countries($values, array(
-            'cc' => '998', 'idd' => '~^(?:00)~u', 'npp' => null, 'npt' => null,
-            'general' => '~^(?:(?:20|33|[5-9]\\d)\\d{7})$~u', 'lengths' => array(9), 'local' => array(),
-            'internal' => 8, 'formats' => array(), 'strict' => true, 'intl' => null,
-            'regions' => array(
-                array(
-                    'UZ', '998', null,
-                    '~^(?=(?:\\d{9})$)(?=(?:(?:20|33|[5-9]\\d)\\d{7})$)(?:(?=(?:\\d{9})$)(?:(?:55\\d\\d|6(?:1(?:22|3[124]|4[1-4]|5[1-3578]|64)|2(?:22|3[0-57-9]|41)|5(?:22|3[3-7]|5[024-8])|[69]\\d\\d|7(?:[23]\\d|7[69]))|7(?:[168]\\d\\d|2(?:22|3[13-57-9]|4[1-3579]|5[14])|3(?:2\\d|3[1578]|4[1-35-7]|5[1-57]|61)|4(?:2\\d|3[1-579]|7[1-79])|5(?:22|5[1-9]|6[1457])|9(?:22|5[1-9])))\\d{5})|(?=(?:\\d{9})$)(?:(?:(?:[25]0|33|8[078]|9[0-57-9])\\d{3}|6(?:1(?:2(?:2[01]|98)|35[0-4]|50\\d|61[23]|7(?:[01][017]|4\\d|55|9[5-9]))|2(?:(?:11|7\\d)\\d|2(?:[12]1|9[01379])|5(?:[126]\\d|3[0-4]))|5(?:19[01]|2(?:27|9[26])|(?:30|59|7\\d)\\d)|6(?:2(?:1[5-9]|2[0367]|38|41|52|60)|(?:3[79]|9[0-3])\\d|4(?:56|83)|7(?:[07]\\d|1[017]|3[07]|4[047]|5[057]|67|8[0178]|9[79]))|7(?:2(?:24|3[237]|4[5-9]|7[15-8])|5(?:7[12]|8[0589])|7(?:0\\d|[39][07])|9(?:0\\d|7[079])))|7(?:[07]\\d{3}|2(?:2(?:2[79]|95)|3(?:2[5-9]|6[0-6])|57\\d|7(?:0\\d|1[17]|2[27]|3[37]|44|5[057]|66|88))|3(?:2(?:1[0-6]|21|3[469]|7[159])|(?:33|9[4-6])\\d|5(?:0[0-4]|5[579]|9\\d)|7(?:[0-3579]\\d|4[0467]|6[67]|8[078]))|4(?:2(?:29|5[0257]|6[0-7]|7[1-57])|5(?:1[0-4]|8\\d|9[5-9])|7(?:0\\d|1[024589]|2[0-27]|3[0137]|[46][07]|5[01]|7[5-9]|9[079])|9(?:7[015-9]|[89]\\d))|5(?:112|2(?:0\\d|2[29]|[49]4)|3[1568]\\d|52[6-9]|7(?:0[01578]|1[017]|[23]7|4[047]|[5-7]\\d|8[78]|9[079]))|9(?:22[128]|3(?:2[0-4]|7\\d)|57[02569]|7(?:2[05-9]|3[37]|4\\d|60|7[2579]|87|9[07]))))\\d{4}))$~u',
-                ),
-                array(
-                    'RU', '7', '~^(?:[3489])~u',
-                    '~^(?=(?:\\d{10}|\\d{14})$)(?=(?:8\\d{13}|[347-9]\\d{9})$)(?:(?=(?:\\d{10})$)(?:80[39]\\d{7})|(?=(?:\\d{10}|\\d{14})$)(?:8(?:0[04]|108\\d{3})\\d{7})|(?=(?:\\d{10})$)(?:808\\d{7})|(?=(?:\\d{10})$)(?:(?:3(?:0[12]|36|4[1-35-79]|5[1-3]|65|8[1-58]|9[0145])|4(?:01|1[1356]|2[13467]|7[1-5]|8[1-7]|9[1-689])|8(?:1[1-8]|2[01]|3[13-6]|4[0-8]|5[15-7]|6[0-35-79]|7[1-37-9]))\\d{7})|(?=(?:\\d{10})$)(?:9(?:[0-24-9]\\d{4}|3(?:0(?:0(?:05|[124579]\\d|3[0-7]|6[0-49]|8[04-9])|[1-9]\\d\\d)|[1-9]\\d{3}))\\d{4}))$~u',
-                ),
-                array(
-                    'KZ', '7', '~^(?:7)~u',
-                    '~^(?=(?:\\d{10}|\\d{14})$)(?=(?:8\\d{13}|[78]\\d{9})$)(?:(?=(?:\\d{10})$)(?:809\\d{7})|(?=(?:\\d{10}|\\d{14})$)(?:8(?:00|108\\d{3})\\d{7})|(?=(?:\\d{10})$)(?:751\\d{7})|(?=(?:\\d{10})$)(?:808\\d{7})|(?=(?:\\d{10})$)(?:7(?:1(?:0(?:[23]\\d|4[0-3]|59|63)|1(?:[23]\\d|4[0-79]|59)|2(?:[23]\\d|59)|3(?:2\\d|3[0-79]|4[0-35-9]|59)|4(?:[24]\\d|3[013-9]|5[1-9]|97)|5(?:2\\d|3[1-9]|4[0-7]|59)|6(?:[2-4]\\d|5[19]|61)|72\\d|8(?:[27]\\d|3[1-46-9]|4[0-5]|59))|2(?:1(?:[23]\\d|4[46-9]|5[3469])|2(?:2\\d|3[0679]|46|5[12679])|3(?:[2-4]\\d|5[139])|4(?:2\\d|3[1-35-9]|59)|5(?:[23]\\d|4[0-8]|59|61)|6(?:2\\d|3[1-9]|4[0-4]|59)|7(?:[2379]\\d|40|5[279])|8(?:[23]\\d|4[0-3]|59)|9(?:2\\d|3[124578]|59)))\\d{5})|(?=(?:\\d{10})$)(?:7(?:0[0-25-8]|47|6[0-4]|7[15-8]|85)\\d{7}))$~u',
-                ),
-            ),
+    function itgrix_gen_3f137fa8_countries($values) {
+        return itgrix_gen_3f137fa8_phone_countries($values, 'itgrix_gen_3f137fa8_phone_parse', array(
+            array('UZ', '998', null,
+                '~^(?=(?:\\d{9})$)(?=(?:(?:20|33|[5-9]\\d)\\d{7})$)(?:(?=(?:\\d{9})$)(?:(?:55\\d\\d|6(?:1(?:22|3[124]|4[1-4]|5[1-3578]|64)|2(?:22|3[0-57-9]|41)|5(?:22|3[3-7]|5[024-8])|[69]\\d\\d|7(?:[23]\\d|7[69]))|7(?:[168]\\d\\d|2(?:22|3[13-57-9]|4[1-3579]|5[14])|3(?:2\\d|3[1578]|4[1-35-7]|5[1-57]|61)|4(?:2\\d|3[1-579]|7[1-79])|5(?:22|5[1-9]|6[1457])|9(?:22|5[1-9])))\\d{5})|(?=(?:\\d{9})$)(?:(?:(?:[25]0|33|8[078]|9[0-57-9])\\d{3}|6(?:1(?:2(?:2[01]|98)|35[0-4]|50\\d|61[23]|7(?:[01][017]|4\\d|55|9[5-9]))|2(?:(?:11|7\\d)\\d|2(?:[12]1|9[01379])|5(?:[126]\\d|3[0-4]))|5(?:19[01]|2(?:27|9[26])|(?:30|59|7\\d)\\d)|6(?:2(?:1[5-9]|2[0367]|38|41|52|60)|(?:3[79]|9[0-3])\\d|4(?:56|83)|7(?:[07]\\d|1[017]|3[07]|4[047]|5[057]|67|8[0178]|9[79]))|7(?:2(?:24|3[237]|4[5-9]|7[15-8])|5(?:7[12]|8[0589])|7(?:0\\d|[39][07])|9(?:0\\d|7[079])))|7(?:[07]\\d{3}|2(?:2(?:2[79]|95)|3(?:2[5-9]|6[0-6])|57\\d|7(?:0\\d|1[17]|2[27]|3[37]|44|5[057]|66|88))|3(?:2(?:1[0-6]|21|3[469]|7[159])|(?:33|9[4-6])\\d|5(?:0[0-4]|5[579]|9\\d)|7(?:[0-3579]\\d|4[0467]|6[67]|8[078]))|4(?:2(?:29|5[0257]|6[0-7]|7[1-57])|5(?:1[0-4]|8\\d|9[5-9])|7(?:0\\d|1[024589]|2[0-27]|3[0137]|[46][07]|5[01]|7[5-9]|9[079])|9(?:7[015-9]|[89]\\d))|5(?:112|2(?:0\\d|2[29]|[49]4)|3[1568]\\d|52[6-9]|7(?:0[01578]|1[017]|[23]7|4[047]|[5-7]\\d|8[78]|9[079]))|9(?:22[128]|3(?:2[0-4]|7\\d)|57[02569]|7(?:2[05-9]|3[37]|4\\d|60|7[2579]|87|9[07]))))\\d{4}))$~u'),
+            array('RU', '7', '~^(?:[3489])~u',
+                '~^(?=(?:\\d{10}|\\d{14})$)(?=(?:8\\d{13}|[347-9]\\d{9})$)(?:(?=(?:\\d{10})$)(?:80[39]\\d{7})|(?=(?:\\d{10}|\\d{14})$)(?:8(?:0[04]|108\\d{3})\\d{7})|(?=(?:\\d{10})$)(?:808\\d{7})|(?=(?:\\d{10})$)(?:(?:3(?:0[12]|36|4[1-35-79]|5[1-3]|65|8[1-58]|9[0145])|4(?:01|1[1356]|2[13467]|7[1-5]|8[1-7]|9[1-689])|8(?:1[1-8]|2[01]|3[13-6]|4[0-8]|5[15-7]|6[0-35-79]|7[1-37-9]))\\d{7})|(?=(?:\\d{10})$)(?:9(?:[0-24-9]\\d{4}|3(?:0(?:0(?:05|[124579]\\d|3[0-7]|6[0-49]|8[04-9])|[1-9]\\d\\d)|[1-9]\\d{3}))\\d{4}))$~u'),
+            array('KZ', '7', '~^(?:7)~u',
+                '~^(?=(?:\\d{10}|\\d{14})$)(?=(?:8\\d{13}|[78]\\d{9})$)(?:(?=(?:\\d{10})$)(?:809\\d{7})|(?=(?:\\d{10}|\\d{14})$)(?:8(?:00|108\\d{3})\\d{7})|(?=(?:\\d{10})$)(?:751\\d{7})|(?=(?:\\d{10})$)(?:808\\d{7})|(?=(?:\\d{10})$)(?:7(?:1(?:0(?:[23]\\d|4[0-3]|59|63)|1(?:[23]\\d|4[0-79]|59)|2(?:[23]\\d|59)|3(?:2\\d|3[0-79]|4[0-35-9]|59)|4(?:[24]\\d|3[013-9]|5[1-9]|97)|5(?:2\\d|3[1-9]|4[0-7]|59)|6(?:[2-4]\\d|5[19]|61)|72\\d|8(?:[27]\\d|3[1-46-9]|4[0-5]|59))|2(?:1(?:[23]\\d|4[46-9]|5[3469])|2(?:2\\d|3[0679]|46|5[12679])|3(?:[2-4]\\d|5[139])|4(?:2\\d|3[1-35-9]|59)|5(?:[23]\\d|4[0-8]|59|61)|6(?:2\\d|3[1-9]|4[0-4]|59)|7(?:[2379]\\d|40|5[279])|8(?:[23]\\d|4[0-3]|59)|9(?:2\\d|3[124578]|59)))\\d{5})|(?=(?:\\d{10})$)(?:7(?:0[0-25-8]|47|6[0-4]|7[15-8]|85)\\d{7}))$~u'),
         ));
     }
+    function itgrix_gen_3f137fa8_status($params, $name = null) {
+        $found = array();
+        itgrix_gen_3f137fa8_collect($found, $params, 'STATUS_CODE');
+        itgrix_gen_3f137fa8_collect($found, $params, 'call_full.result');
+        return $name === null || $found ? $found : itgrix_gen_3f137fa8_seen(
+            $params, $name, 'status', null, array(), 'STATUS_CODE, call_full.result');
+    }
     // Appends the texts at a path of keys to $found: pick
-    function itgrix_gen_1d0698ae_collect(&$found, $value, $keys, $pick = null) {
+    function itgrix_gen_3f137fa8_collect(&$found, $value, $keys, $pick = null) {
         foreach (explode('.', $keys) as $key) {
             if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
                 return;
@@ -302,21 +209,21 @@ if (!function_exists('itgrix_gen_1d0698ae_seen')) {
             }
         }
     }
-    function itgrix_gen_1d0698ae_client_phone($params) {
+    function itgrix_gen_3f137fa8_client_phone($params) {
         $found = array();
-        $call = itgrix_gen_1d0698ae_direction($params);
+        $call = itgrix_gen_3f137fa8_direction($params);
         $call = $call ? $call[0] : ''; // the call's direction ('': none)
         $pick1 = array('number', 'phone', 'num', 'extension', 'exten');
         $on_incoming = $call === 'incoming' ? $params : null;
         $on_outgoing = $call === 'outgoing' ? $params : null;
-        itgrix_gen_1d0698ae_collect($found, $params, 'PHONE_NUMBER');
-        itgrix_gen_1d0698ae_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
-        itgrix_gen_1d0698ae_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
+        itgrix_gen_3f137fa8_collect($found, $params, 'PHONE_NUMBER');
+        itgrix_gen_3f137fa8_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
+        itgrix_gen_3f137fa8_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
         return $found;
     }
-    function itgrix_gen_1d0698ae_direction($params) {
+    function itgrix_gen_3f137fa8_direction($params) {
         $found = array();
-        itgrix_gen_1d0698ae_collect($found, $params, 'call_full.channel.type');
+        itgrix_gen_3f137fa8_collect($found, $params, 'call_full.channel.type');
         return $found;
     }
 }
@@ -328,4 +235,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_1d0698ae_answer('itgrix_gen_process_final_params_1c438aa8', isset($params) ? $params : null);
+return itgrix_gen_3f137fa8_answer('itgrix_gen_process_final_params_1c438aa8', isset($params) ? $params : null);
