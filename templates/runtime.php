@@ -128,7 +128,8 @@ function itgrix_rt_preg_failed($pattern, $answer)
 {
     $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
         4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
-    $why = isset($codes[preg_last_error()]) ? $codes[preg_last_error()] : 'error ' . preg_last_error();
+    $code = preg_last_error();
+    $why = isset($codes[$code]) ? $codes[$code] : 'error ' . $code;
     return itgrix_rt_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match', $answer);
 }
 
@@ -609,17 +610,6 @@ function itgrix_rt_json($value)
     return json_encode($value);
 }
 
-// Is the text UTF-8 as json_encode takes it (also where PHP 5.2's PCRE lets bad forms through)?
-//
-// Is the text UTF-8 as json_encode takes it (no overlong form, no surrogate, nothing past
-// U+10FFFF)?  PCRE's /u check first (linear, in C), then the few forms that old PCRE builds
-// (PHP 5.2's) let through: in a text that passed it, these bytes can only be lead bytes.
-function itgrix_rt_utf8_valid($text)
-{
-    return preg_match('//u', $text) === 1
-        && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text);
-}
-
 // Each byte that is not UTF-8 becomes U+FFFD (json_encode would fail and send an empty body);
 // valid UTF-8 comes back untouched.
 function itgrix_rt_utf8_clean($value)
@@ -652,7 +642,10 @@ function itgrix_rt_utf8_clean($value)
 // a character.
 function itgrix_rt_utf8_mend($text, $percent)
 {
-    if (itgrix_rt_utf8_valid($text)) {
+    // Valid as json_encode takes it (no overlong form, surrogate or code point past U+10FFFF):
+    // PCRE's /u check (linear, in C), then the few forms old PCRE builds (PHP 5.2's) let through.
+    if (preg_match('//u', $text) === 1
+        && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text)) {
         return $text;
     }
     $out = '';

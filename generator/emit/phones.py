@@ -297,13 +297,27 @@ def parser_code(region: str, internal: int | None, strict: bool, fn: Callable[[s
     if not strict:
         lines.append(f"return in_array(strlen($national), {own.lengths}, true) ? array({cc}, $national, null) : null;")
     else:
-        rows = regions_literal(calling_code_regions(int(meta["cc"])), 0)
         lines += [
-            "// Valid in no region of the calling code: null (kept as it arrived); another region's",
-            '// ("+7 495" in a Kazakh spec) is valid like the region\'s own.',
-            f"$region = {fn('phone_region')}({cc}, $national, {rows});",
-            f"return $region === null ? null : array({cc}, $national, $region);",
+            "// The region whose plan makes it valid (libphonenumber's getRegionCodeForNumber): one with",
+            '// leading digits owns what they match, valid or not; another, what is valid there ("+7 495"',
+            "// in a Kazakh spec is Russian).  Valid in none: null, the number is kept as it arrived.",
         ]
+        for region_code, _cc, leading, valid in calling_code_regions(int(meta["cc"])):
+            found = f"array({cc}, $national, {marked.php_string(region_code)})"
+            whose = marked.php_comment_text(region_code)
+            if leading is None:
+                lines += [
+                    f"if (preg_match({marked.php_string(valid)}, $national)) {{ // valid in {whose}",
+                    f"    return {found};",
+                    "}",
+                ]
+            else:
+                lines += [
+                    f"if (preg_match({marked.php_string(leading)}, $national)) {{ // {whose}'s leading digits",
+                    f"    return preg_match({marked.php_string(valid)}, $national) ? {found} : null;",
+                    "}",
+                ]
+        lines.append("return null;")
     return "($phone) {\n" + "".join(f"    {line}\n" for line in "\n".join(lines).split("\n")) + "}\n"
 
 

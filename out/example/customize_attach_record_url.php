@@ -7,17 +7,17 @@
 if (!function_exists('itgrix_gen_customize_attach_record_url_50d858e0')) {
     function itgrix_gen_customize_attach_record_url_50d858e0($params) {
         $name = 'customize_attach_record_url:example';
-        $data = itgrix_gen_3afb8d23_pick($params, array('DESCRIPTION', 'DESCRIPTION_TYPE'));
-        $fallback = itgrix_gen_3afb8d23_reply($data);
+        $data = itgrix_gen_adf3887a_pick($params, array('DESCRIPTION', 'DESCRIPTION_TYPE'));
+        $fallback = itgrix_gen_adf3887a_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // record_link.description: "<a href=\"{record}\">Call recording</a>" (values HTML-escaped)
             $data['DESCRIPTION'] = '<a href="'
-            . itgrix_gen_3afb8d23_html(itgrix_gen_3afb8d23_text(itgrix_gen_3afb8d23_record($params)), true)
+            . itgrix_gen_adf3887a_html(itgrix_gen_adf3887a_text(itgrix_gen_adf3887a_record($params)), true)
             . '">Call recording</a>';
-            return itgrix_gen_3afb8d23_reply($data);
+            return itgrix_gen_adf3887a_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -26,13 +26,13 @@ if (!function_exists('itgrix_gen_customize_attach_record_url_50d858e0')) {
     }
 }
 
-if (!function_exists('itgrix_gen_3afb8d23_text')) {
+if (!function_exists('itgrix_gen_adf3887a_text')) {
     // A placeholder's text: the first value found, or "".
-    function itgrix_gen_3afb8d23_text($values) {
+    function itgrix_gen_adf3887a_text($values) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_3afb8d23_answer($entry, $params) {
+    function itgrix_gen_adf3887a_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -42,7 +42,7 @@ if (!function_exists('itgrix_gen_3afb8d23_text')) {
         return $reply;
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_3afb8d23_pick($input, $keys) {
+    function itgrix_gen_adf3887a_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -51,14 +51,12 @@ if (!function_exists('itgrix_gen_3afb8d23_text')) {
         }
         return $out;
     }
-    // Is the text UTF-8 as json_encode takes it (also where PHP 5.2's PCRE lets bad forms through)?
-    function itgrix_gen_3afb8d23_utf8_valid($text) {
-        return preg_match('//u', $text) === 1
-            && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text);
-    }
     // Bytes that are not UTF-8 replaced (U+FFFD, or %XX with $percent), in linear time.
-    function itgrix_gen_3afb8d23_utf8_mend($text, $percent) {
-        if (itgrix_gen_3afb8d23_utf8_valid($text)) {
+    function itgrix_gen_adf3887a_utf8_mend($text, $percent) {
+        // Valid as json_encode takes it (no overlong form, surrogate or code point past U+10FFFF):
+        // PCRE's /u check (linear, in C), then the few forms old PCRE builds (PHP 5.2's) let through.
+        if (preg_match('//u', $text) === 1
+            && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text)) {
             return $text;
         }
         $out = '';
@@ -83,16 +81,16 @@ if (!function_exists('itgrix_gen_3afb8d23_text')) {
     }
     // A value for HTML: escaped, with bytes that are not UTF-8 mended first (htmlspecialchars gives
     // "" for such a text: a recording link became href="").  $percent: as %XX (a link), else U+FFFD.
-    function itgrix_gen_3afb8d23_html($text, $percent) {
-        return htmlspecialchars(itgrix_gen_3afb8d23_utf8_mend((string) $text, $percent), ENT_QUOTES, 'UTF-8');
+    function itgrix_gen_adf3887a_html($text, $percent) {
+        return htmlspecialchars(itgrix_gen_adf3887a_utf8_mend((string) $text, $percent), ENT_QUOTES, 'UTF-8');
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_3afb8d23_reply($data) {
+    function itgrix_gen_adf3887a_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
     // Appends the texts at a path of keys to $found: plain paths
-    function itgrix_gen_3afb8d23_collect(&$found, $value, $keys) {
+    function itgrix_gen_adf3887a_collect(&$found, $value, $keys) {
         foreach (explode('.', $keys) as $key) {
             if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
                 return;
@@ -109,9 +107,9 @@ if (!function_exists('itgrix_gen_3afb8d23_text')) {
             $found[] = (string) $one;
         }
     }
-    function itgrix_gen_3afb8d23_record($params) {
+    function itgrix_gen_adf3887a_record($params) {
         $found = array();
-        itgrix_gen_3afb8d23_collect($found, $params, 'call_full.record');
+        itgrix_gen_adf3887a_collect($found, $params, 'call_full.record');
         return $found;
     }
 }
@@ -123,4 +121,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_3afb8d23_answer('itgrix_gen_customize_attach_record_url_50d858e0', isset($params) ? $params : null);
+return itgrix_gen_adf3887a_answer('itgrix_gen_customize_attach_record_url_50d858e0', isset($params) ? $params : null);

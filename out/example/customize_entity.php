@@ -8,19 +8,19 @@ if (!function_exists('itgrix_gen_customize_entity_50d858e0')) {
     function itgrix_gen_customize_entity_50d858e0($params) {
         $name = 'customize_entity:example';
         $data = array();
-        $fallback = itgrix_gen_f5ea92a9_reply($data);
+        $fallback = itgrix_gen_c80c1332_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // entity.rules[0]: direction is "incoming"
-            if (array_intersect(itgrix_gen_f5ea92a9_direction($params, $name), array('incoming'))) {
-                $data['SOURCE_DESCRIPTION'] = itgrix_gen_f5ea92a9_utf8_mend(
-                    'Incoming call to ' . itgrix_gen_f5ea92a9_text(itgrix_gen_f5ea92a9_trunk($params)),
+            if (array_intersect(itgrix_gen_c80c1332_direction($params, $name), array('incoming'))) {
+                $data['SOURCE_DESCRIPTION'] = itgrix_gen_c80c1332_utf8_mend(
+                    'Incoming call to ' . itgrix_gen_c80c1332_text(itgrix_gen_c80c1332_trunk($params)),
                     false
                 );
             }
-            return itgrix_gen_f5ea92a9_reply($data);
+            return itgrix_gen_c80c1332_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -29,9 +29,9 @@ if (!function_exists('itgrix_gen_customize_entity_50d858e0')) {
     }
 }
 
-if (!function_exists('itgrix_gen_f5ea92a9_seen')) {
+if (!function_exists('itgrix_gen_c80c1332_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_f5ea92a9_seen($params, $name, $key, $expected, $kinds, $tried) {
+    function itgrix_gen_c80c1332_seen($params, $name, $key, $expected, $kinds, $tried) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -44,11 +44,11 @@ if (!function_exists('itgrix_gen_f5ea92a9_seen')) {
         return array();
     }
     // A placeholder's text: the first value found, or "".
-    function itgrix_gen_f5ea92a9_text($values) {
+    function itgrix_gen_c80c1332_text($values) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_f5ea92a9_answer($entry, $params) {
+    function itgrix_gen_c80c1332_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -57,14 +57,12 @@ if (!function_exists('itgrix_gen_f5ea92a9_seen')) {
         }
         return $reply;
     }
-    // Is the text UTF-8 as json_encode takes it (also where PHP 5.2's PCRE lets bad forms through)?
-    function itgrix_gen_f5ea92a9_utf8_valid($text) {
-        return preg_match('//u', $text) === 1
-            && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text);
-    }
     // Bytes that are not UTF-8 replaced (U+FFFD, or %XX with $percent), in linear time.
-    function itgrix_gen_f5ea92a9_utf8_mend($text, $percent) {
-        if (itgrix_gen_f5ea92a9_utf8_valid($text)) {
+    function itgrix_gen_c80c1332_utf8_mend($text, $percent) {
+        // Valid as json_encode takes it (no overlong form, surrogate or code point past U+10FFFF):
+        // PCRE's /u check (linear, in C), then the few forms old PCRE builds (PHP 5.2's) let through.
+        if (preg_match('//u', $text) === 1
+            && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text)) {
             return $text;
         }
         $out = '';
@@ -88,19 +86,19 @@ if (!function_exists('itgrix_gen_f5ea92a9_seen')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_f5ea92a9_reply($data) {
+    function itgrix_gen_c80c1332_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-    function itgrix_gen_f5ea92a9_trunk($params) {
+    function itgrix_gen_c80c1332_trunk($params) {
         $found = array();
         $pick1 = array('number', 'name', 'id');
-        itgrix_gen_f5ea92a9_collect($found, $params, 'call_full.channel.trunk', $pick1, true);
-        itgrix_gen_f5ea92a9_collect($found, $params, 'call_full.conversations.*.channel.trunk', $pick1, true);
+        itgrix_gen_c80c1332_collect($found, $params, 'call_full.channel.trunk', $pick1, true);
+        itgrix_gen_c80c1332_collect($found, $params, 'call_full.conversations.*.channel.trunk', $pick1, true);
         return $found;
     }
     // Appends the texts at a path of keys to $found: star, pick, every
-    function itgrix_gen_f5ea92a9_collect(&$found, $value, $keys, $pick = null, $every = false) {
+    function itgrix_gen_c80c1332_collect(&$found, $value, $keys, $pick = null, $every = false) {
         $keys = is_array($keys) ? $keys : explode('.', $keys);
         foreach ($keys as $at => $key) {
             if ($key === '*' && is_array($value)) {
@@ -113,7 +111,7 @@ if (!function_exists('itgrix_gen_f5ea92a9_seen')) {
                 }
                 $keys = array_slice($keys, $at + 1);
                 foreach ($value as $member) {
-                    itgrix_gen_f5ea92a9_collect($found, $member, $keys, $pick, $every);
+                    itgrix_gen_c80c1332_collect($found, $member, $keys, $pick, $every);
                 }
                 if ($paused) {
                     gc_enable();
@@ -140,10 +138,10 @@ if (!function_exists('itgrix_gen_f5ea92a9_seen')) {
             }
         }
     }
-    function itgrix_gen_f5ea92a9_direction($params, $name = null) {
+    function itgrix_gen_c80c1332_direction($params, $name = null) {
         $found = array();
-        itgrix_gen_f5ea92a9_collect($found, $params, 'call_full.channel.type');
-        return $name === null || $found ? $found : itgrix_gen_f5ea92a9_seen(
+        itgrix_gen_c80c1332_collect($found, $params, 'call_full.channel.type');
+        return $name === null || $found ? $found : itgrix_gen_c80c1332_seen(
             $params, $name, 'direction', null, array(), 'call_full.channel.type');
     }
 }
@@ -155,4 +153,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_f5ea92a9_answer('itgrix_gen_customize_entity_50d858e0', isset($params) ? $params : null);
+return itgrix_gen_c80c1332_answer('itgrix_gen_customize_entity_50d858e0', isset($params) ? $params : null);

@@ -7,20 +7,20 @@
 if (!function_exists('itgrix_gen_process_record_file_path_50d858e0')) {
     function itgrix_gen_process_record_file_path_50d858e0($params) {
         $name = 'process_record_file_path:example';
-        $data = itgrix_gen_d807980e_omit($params, array('call_full', 'call_stage', 'call', 'conversation'));
-        $fallback = itgrix_gen_d807980e_reply($data);
+        $data = itgrix_gen_c1db1242_omit($params, array('call_full', 'call_stage', 'call', 'conversation'));
+        $fallback = itgrix_gen_c1db1242_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             if (!isset($data['path']) || !is_string($data['path'])) {
-                return itgrix_gen_d807980e_reply($data);
+                return itgrix_gen_c1db1242_reply($data);
             }
             $path = $data['path'];
             // record.rewrite[0]: "^/var/spool/asterisk/monitor/" -> "/mnt/records/"
-            $path = itgrix_gen_d807980e_preg_replace('~^/var/spool/asterisk/monitor/~u', '/mnt/records/', $path);
+            $path = itgrix_gen_c1db1242_preg_replace('~^/var/spool/asterisk/monitor/~u', '/mnt/records/', $path);
             $data['path'] = $path;
-            return itgrix_gen_d807980e_reply($data);
+            return itgrix_gen_c1db1242_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -29,9 +29,9 @@ if (!function_exists('itgrix_gen_process_record_file_path_50d858e0')) {
     }
 }
 
-if (!function_exists('itgrix_gen_d807980e_answer')) {
+if (!function_exists('itgrix_gen_c1db1242_answer')) {
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_d807980e_answer($entry, $params) {
+    function itgrix_gen_c1db1242_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -41,22 +41,23 @@ if (!function_exists('itgrix_gen_d807980e_answer')) {
         return $reply;
     }
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_d807980e_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_c1db1242_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
-        return is_string($result) ? $result : itgrix_gen_d807980e_preg_failed($pattern, $subject);
+        return is_string($result) ? $result : itgrix_gen_c1db1242_preg_failed($pattern, $subject);
     }
     // Says on stderr why PCRE failed on the pattern; returns $answer.
-    function itgrix_gen_d807980e_preg_failed($pattern, $answer) {
+    function itgrix_gen_c1db1242_preg_failed($pattern, $answer) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
-        $why = isset($codes[preg_last_error()]) ? $codes[preg_last_error()] : 'error ' . preg_last_error();
+        $code = preg_last_error();
+        $why = isset($codes[$code]) ? $codes[$code] : 'error ' . $code;
         return itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match', $answer);
     }
     // Every key of the input except the context the connector adds (call_full, call_stage...).
-    function itgrix_gen_d807980e_omit($input, $keys) {
+    function itgrix_gen_c1db1242_omit($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $input : array() as $key => $value) {
             if (!in_array((string) $key, $keys, true)) {
@@ -66,7 +67,7 @@ if (!function_exists('itgrix_gen_d807980e_answer')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_d807980e_reply($data) {
+    function itgrix_gen_c1db1242_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
@@ -79,4 +80,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_d807980e_answer('itgrix_gen_process_record_file_path_50d858e0', isset($params) ? $params : null);
+return itgrix_gen_c1db1242_answer('itgrix_gen_process_record_file_path_50d858e0', isset($params) ? $params : null);

@@ -7,17 +7,17 @@
 if (!function_exists('itgrix_gen_process_user_phone_50d858e0')) {
     function itgrix_gen_process_user_phone_50d858e0($params) {
         $name = 'process_user_phone:example';
-        $data = itgrix_gen_23910263_pick($params, array('phone'));
-        $fallback = itgrix_gen_23910263_reply($data);
+        $data = itgrix_gen_5376ee34_pick($params, array('phone'));
+        $fallback = itgrix_gen_5376ee34_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             if (isset($data['phone']) && is_string($data['phone'])) {
                 // phones.user.rewrite[0]: "^9(\\d{3})$" -> "$1"
-                $data['phone'] = itgrix_gen_23910263_preg_replace('~^9(\\d{3})$~u', '$1', $data['phone']);
+                $data['phone'] = itgrix_gen_5376ee34_preg_replace('~^9(\\d{3})$~u', '$1', $data['phone']);
             }
-            return itgrix_gen_23910263_reply($data);
+            return itgrix_gen_5376ee34_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -26,9 +26,9 @@ if (!function_exists('itgrix_gen_process_user_phone_50d858e0')) {
     }
 }
 
-if (!function_exists('itgrix_gen_23910263_answer')) {
+if (!function_exists('itgrix_gen_5376ee34_answer')) {
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_23910263_answer($entry, $params) {
+    function itgrix_gen_5376ee34_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -38,22 +38,23 @@ if (!function_exists('itgrix_gen_23910263_answer')) {
         return $reply;
     }
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_23910263_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_5376ee34_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
-        return is_string($result) ? $result : itgrix_gen_23910263_preg_failed($pattern, $subject);
+        return is_string($result) ? $result : itgrix_gen_5376ee34_preg_failed($pattern, $subject);
     }
     // Says on stderr why PCRE failed on the pattern; returns $answer.
-    function itgrix_gen_23910263_preg_failed($pattern, $answer) {
+    function itgrix_gen_5376ee34_preg_failed($pattern, $answer) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
-        $why = isset($codes[preg_last_error()]) ? $codes[preg_last_error()] : 'error ' . preg_last_error();
+        $code = preg_last_error();
+        $why = isset($codes[$code]) ? $codes[$code] : 'error ' . $code;
         return itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match', $answer);
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_23910263_pick($input, $keys) {
+    function itgrix_gen_5376ee34_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -63,7 +64,7 @@ if (!function_exists('itgrix_gen_23910263_answer')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_23910263_reply($data) {
+    function itgrix_gen_5376ee34_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
@@ -76,4 +77,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_23910263_answer('itgrix_gen_process_user_phone_50d858e0', isset($params) ? $params : null);
+return itgrix_gen_5376ee34_answer('itgrix_gen_process_user_phone_50d858e0', isset($params) ? $params : null);

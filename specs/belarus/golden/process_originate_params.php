@@ -7,19 +7,19 @@
 if (!function_exists('itgrix_gen_process_originate_params_0b778819')) {
     function itgrix_gen_process_originate_params_0b778819($params) {
         $name = 'process_originate_params:belarus';
-        $data = itgrix_gen_0b834b6d_pick(
-            itgrix_gen_0b834b6d_unwrap($params),
+        $data = itgrix_gen_78e25c1c_pick(
+            itgrix_gen_78e25c1c_unwrap($params),
             array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')
         );
-        $fallback = itgrix_gen_0b834b6d_originate_reply($data);
+        $fallback = itgrix_gen_78e25c1c_originate_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             if (isset($data['extension']) && is_string($data['extension'])) {
                 // originate: format national, region BY
-                $data['extension'] = itgrix_gen_0b834b6d_phone_national(
-                    $data['extension'], 'itgrix_gen_0b834b6d_phone_parse', array(
+                $data['extension'] = itgrix_gen_78e25c1c_phone_national(
+                    $data['extension'], 'itgrix_gen_78e25c1c_phone_parse', array(
                         array('~^(?:(\\d{3})(\\d{3}))$~u', '8 ${1} ${2}', '~^(?:800)~u'),
                         array('~^(?:(\\d{3})(\\d{2})(\\d{2,4}))$~u', '8 ${1} ${2} ${3}', '~^(?:800)~u'),
                         array(
@@ -41,7 +41,7 @@ if (!function_exists('itgrix_gen_process_originate_params_0b778819')) {
                     )
                 );
             }
-            return itgrix_gen_0b834b6d_originate_reply($data);
+            return itgrix_gen_78e25c1c_originate_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -50,9 +50,9 @@ if (!function_exists('itgrix_gen_process_originate_params_0b778819')) {
     }
 }
 
-if (!function_exists('itgrix_gen_0b834b6d_answer')) {
+if (!function_exists('itgrix_gen_78e25c1c_answer')) {
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_0b834b6d_answer($entry, $params) {
+    function itgrix_gen_78e25c1c_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -62,22 +62,23 @@ if (!function_exists('itgrix_gen_0b834b6d_answer')) {
         return $reply;
     }
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_0b834b6d_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_78e25c1c_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
-        return is_string($result) ? $result : itgrix_gen_0b834b6d_preg_failed($pattern, $subject);
+        return is_string($result) ? $result : itgrix_gen_78e25c1c_preg_failed($pattern, $subject);
     }
     // Says on stderr why PCRE failed on the pattern; returns $answer.
-    function itgrix_gen_0b834b6d_preg_failed($pattern, $answer) {
+    function itgrix_gen_78e25c1c_preg_failed($pattern, $answer) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
-        $why = isset($codes[preg_last_error()]) ? $codes[preg_last_error()] : 'error ' . preg_last_error();
+        $code = preg_last_error();
+        $why = isset($codes[$code]) ? $codes[$code] : 'error ' . $code;
         return itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match', $answer);
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_0b834b6d_pick($input, $keys) {
+    function itgrix_gen_78e25c1c_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -87,7 +88,7 @@ if (!function_exists('itgrix_gen_0b834b6d_answer')) {
         return $out;
     }
     // array(written with a leading "+"?, its digits) for a text that is a phone number, else null.
-    function itgrix_gen_0b834b6d_phone_digits($phone) {
+    function itgrix_gen_78e25c1c_phone_digits($phone) {
         if (!is_string($phone)) {
             return null;
         }
@@ -108,61 +109,52 @@ if (!function_exists('itgrix_gen_0b834b6d_answer')) {
         }
         return array($text[0] === '+', preg_replace('/[^0-9]/', '', $text));
     }
-    // The region whose plan makes the national number valid (getRegionCodeForNumber); null: none.
-    function itgrix_gen_0b834b6d_phone_region($cc, $national, $regions) {
-        foreach ($regions as $row) {
-            if ($row[1] === $cc && preg_match($row[2] === null ? $row[3] : $row[2], $national)) {
-                return $row[2] === null || preg_match($row[3], $national) ? $row[0] : null;
-            }
-        }
-        return null;
-    }
     // libphonenumber's maybeStripNationalPrefixAndCarrierCode with the plan's patterns.
-    function itgrix_gen_0b834b6d_phone_strip_prefix($number, $npp, $npt, $general) {
+    function itgrix_gen_78e25c1c_phone_strip_prefix($number, $npp, $npt, $general) {
         if ($number === '' || !preg_match($npp, $number, $m)) {
             return $number;
         }
         $last = count($m) - 1;
         $rest = $npt === null || $last < 1 || $m[$last] === '' ? (string) substr($number, strlen($m[0]))
-            : itgrix_gen_0b834b6d_preg_replace($npp, $npt, $number);
+            : itgrix_gen_78e25c1c_preg_replace($npp, $npt, $number);
         return preg_match($general, $number) && !preg_match($general, $rest) ? $number : $rest;
     }
     // The number as dialled inside the country: libphonenumber's NATIONAL format without separators
     // ("8" + number in Russia, "0" in Germany); a foreign number stays E.164.  $formats: the national
     // formats of the calling code's main region; $parse: see itgrix_rt_phone_e164.
-    function itgrix_gen_0b834b6d_phone_national($phone, $parse, $formats) {
+    function itgrix_gen_78e25c1c_phone_national($phone, $parse, $formats) {
         $parsed = $parse($phone);
         if ($parsed === null || $parsed[0] === '') {
             return $parsed === null ? $phone : '+' . $parsed[1];
         }
-        return itgrix_gen_0b834b6d_phone_national_digits($parsed[1], $formats);
+        return itgrix_gen_78e25c1c_phone_national_digits($parsed[1], $formats);
     }
     // A national significant number of the spec's calling code in the digits of its NATIONAL format.
-    function itgrix_gen_0b834b6d_phone_national_digits($national, $formats) {
+    function itgrix_gen_78e25c1c_phone_national_digits($national, $formats) {
         foreach ($formats as $format) {
             if (($format[2] === null || preg_match($format[2], $national)) && preg_match($format[0], $national)) {
-                return preg_replace('/[^0-9]/', '', itgrix_gen_0b834b6d_preg_replace($format[0], $format[1], $national));
+                return preg_replace('/[^0-9]/', '', itgrix_gen_78e25c1c_preg_replace($format[0], $format[1], $national));
             }
         }
         return $national;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_0b834b6d_reply($data) {
+    function itgrix_gen_78e25c1c_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
     // click-to-call's reply: request_data sent as {} (array() once decoded) goes back as {}, never [].
-    function itgrix_gen_0b834b6d_originate_reply($data) {
+    function itgrix_gen_78e25c1c_originate_reply($data) {
         $empty = is_array($data) && isset($data['request_data']) && $data['request_data'] === array();
-        return itgrix_gen_0b834b6d_reply($empty ? array_merge($data, array('request_data' => new stdClass())) : $data);
+        return itgrix_gen_78e25c1c_reply($empty ? array_merge($data, array('request_data' => new stdClass())) : $data);
     }
     // process_originate_params may receive its input wrapped as {"params": {...}} or flat.
-    function itgrix_gen_0b834b6d_unwrap($params) {
+    function itgrix_gen_78e25c1c_unwrap($params) {
         return is_array($params) && isset($params['params']) && is_array($params['params']) ? $params['params'] : $params;
     }
     // a number as libphonenumber reads it in "BY": array(calling code, national number, region)
-    function itgrix_gen_0b834b6d_phone_parse($phone) {
-        $read = itgrix_gen_0b834b6d_phone_digits($phone);
+    function itgrix_gen_78e25c1c_phone_parse($phone) {
+        $read = itgrix_gen_78e25c1c_phone_digits($phone);
         if ($read === null || (!$read[0] && strlen($read[1]) <= 5)) {
             return null; // not a number, or an internal one (5 digits at most)
         }
@@ -181,7 +173,7 @@ if (!function_exists('itgrix_gen_0b834b6d_answer')) {
         } else {
             $national = $digits;
             if (strpos($digits, '375') === 0) { // the calling code without its "+": when the plan says so
-                $candidate = itgrix_gen_0b834b6d_phone_strip_prefix((string) substr($digits, 3), '~^(?:0|80?)~u', null, $general);
+                $candidate = itgrix_gen_78e25c1c_phone_strip_prefix((string) substr($digits, 3), '~^(?:0|80?)~u', null, $general);
                 if ((!preg_match($general, $digits) && preg_match($general, $candidate))
                     || strlen($digits) > 11) {
                     $national = $candidate;
@@ -189,17 +181,17 @@ if (!function_exists('itgrix_gen_0b834b6d_answer')) {
                 }
             }
         }
-        $stripped = itgrix_gen_0b834b6d_phone_strip_prefix($national, '~^(?:0|80?)~u', null, $general);
+        $stripped = itgrix_gen_78e25c1c_phone_strip_prefix($national, '~^(?:0|80?)~u', null, $general);
         if (in_array(strlen($stripped), array(6, 7, 8, 9, 10, 11), true)) {
             $national = $stripped;
         }
-        // Valid in no region of the calling code: null (kept as it arrived); another region's
-        // ("+7 495" in a Kazakh spec) is valid like the region's own.
-        $region = itgrix_gen_0b834b6d_phone_region('375', $national, array(
-            array('BY', '375', null,
-                '~^(?=(?:\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11})$)(?=(?:(?:[12]\\d|33|44|902)\\d{7}|8(?:0[0-79]\\d{5,7}|[1-7]\\d{9})|8(?:1[0-489]|[5-79]\\d)\\d{7}|8[1-79]\\d{6,7}|8[0-79]\\d{5}|8\\d{5})$)(?:(?=(?:\\d{10})$)(?:(?:810|902)\\d{7})|(?=(?:\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11})$)(?:800\\d{3,7}|8(?:0[13]|20\\d)\\d{7})|(?=(?:\\d{9})$)(?:249\\d{6})|(?=(?:\\d{9})$)(?:(?:1(?:5(?:1[1-5]|[24]\\d|6[2-4]|9[1-7])|6(?:[235]\\d|4[1-7])|7\\d\\d)|2(?:1(?:[246]\\d|3[0-35-9]|5[1-9])|2(?:[235]\\d|4[0-8])|3(?:[26]\\d|3[02-79]|4[024-7]|5[03-7])))\\d{5})|(?=(?:\\d{9})$)(?:(?:2(?:5[5-79]|9[1-9])|(?:33|44)\\d)\\d{6}))$~u'),
-        ));
-        return $region === null ? null : array('375', $national, $region);
+        // The region whose plan makes it valid (libphonenumber's getRegionCodeForNumber): one with
+        // leading digits owns what they match, valid or not; another, what is valid there ("+7 495"
+        // in a Kazakh spec is Russian).  Valid in none: null, the number is kept as it arrived.
+        if (preg_match('~^(?=(?:\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11})$)(?=(?:(?:[12]\\d|33|44|902)\\d{7}|8(?:0[0-79]\\d{5,7}|[1-7]\\d{9})|8(?:1[0-489]|[5-79]\\d)\\d{7}|8[1-79]\\d{6,7}|8[0-79]\\d{5}|8\\d{5})$)(?:(?=(?:\\d{10})$)(?:(?:810|902)\\d{7})|(?=(?:\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11})$)(?:800\\d{3,7}|8(?:0[13]|20\\d)\\d{7})|(?=(?:\\d{9})$)(?:249\\d{6})|(?=(?:\\d{9})$)(?:(?:1(?:5(?:1[1-5]|[24]\\d|6[2-4]|9[1-7])|6(?:[235]\\d|4[1-7])|7\\d\\d)|2(?:1(?:[246]\\d|3[0-35-9]|5[1-9])|2(?:[235]\\d|4[0-8])|3(?:[26]\\d|3[02-79]|4[024-7]|5[03-7])))\\d{5})|(?=(?:\\d{9})$)(?:(?:2(?:5[5-79]|9[1-9])|(?:33|44)\\d)\\d{6}))$~u', $national)) { // valid in "BY"
+            return array('375', $national, 'BY');
+        }
+        return null;
     }
 }
 if (!function_exists('itgrix_gen_b0cd465a_log')) {
@@ -210,4 +202,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_0b834b6d_answer('itgrix_gen_process_originate_params_0b778819', isset($params) ? $params : null);
+return itgrix_gen_78e25c1c_answer('itgrix_gen_process_originate_params_0b778819', isset($params) ? $params : null);

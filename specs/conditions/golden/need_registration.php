@@ -14,57 +14,57 @@ if (!function_exists('itgrix_gen_need_registration_562a77a7')) {
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // registration.rules[0]: "call_full.channel.extra.dial_status" is "BUSY" or "CONGESTION" -> skip
             if (array_intersect(
-                itgrix_gen_3891ef1b_at($params, array('call_full', 'channel', 'extra', 'dial_status')),
+                itgrix_gen_777c340d_at($params, array('call_full', 'channel', 'extra', 'dial_status')),
                 array('BUSY', 'CONGESTION')
             )) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.rules[1]: "call_full.conversations.*.user.position" matches "^Intern" -> skip
-            if (itgrix_gen_3891ef1b_matches(
-                itgrix_gen_3891ef1b_at($params, array('call_full', 'conversations', '*', 'user', 'position')),
+            if (itgrix_gen_777c340d_matches(
+                itgrix_gen_777c340d_at($params, array('call_full', 'conversations', '*', 'user', 'position')),
                 array('~^Intern~u')
             )) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.rules[2]: "call_stage" is "call_ended" and "call_full.result" is "404" -> skip
-            if (array_intersect(itgrix_gen_3891ef1b_at($params, array('call_stage')), array('call_ended'))
-                && array_intersect(itgrix_gen_3891ef1b_at($params, array('call_full', 'result')), array('404'))) {
+            if (array_intersect(itgrix_gen_777c340d_at($params, array('call_stage')), array('call_ended'))
+                && array_intersect(itgrix_gen_777c340d_at($params, array('call_full', 'result')), array('404'))) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.rules[3]: stage is "conversation_requested" or "conversation_accepted" and line is
             //    "74950000001" -> skip
             if (array_intersect(
-                    itgrix_gen_3891ef1b_stage($params, $name),
+                    itgrix_gen_777c340d_stage($params, $name),
                     array('conversation_requested', 'conversation_accepted')
                 )
-                && array_intersect(itgrix_gen_3891ef1b_line($params, $name), array('74950000001'))) {
+                && array_intersect(itgrix_gen_777c340d_line($params, $name), array('74950000001'))) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.rules[4]: answered is false and is_ivr is true -> skip
-            if (itgrix_gen_3891ef1b_flag(itgrix_gen_3891ef1b_answered($params, $name), false)
-                && itgrix_gen_3891ef1b_flag(itgrix_gen_3891ef1b_is_ivr($params, $name), true)) {
+            if (itgrix_gen_777c340d_flag(itgrix_gen_777c340d_answered($params, $name), false)
+                && itgrix_gen_777c340d_flag(itgrix_gen_777c340d_is_ivr($params, $name), true)) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.rules[5]: start time is "00:00-06:00" on sat,sun ("Asia/Vladivostok") -> skip
-            if (itgrix_gen_3891ef1b_in_hours(
+            if (itgrix_gen_777c340d_in_hours(
                 array('00:00-06:00'),
                 array('sat', 'sun'),
-                itgrix_gen_3891ef1b_zone_2(),
-                itgrix_gen_3891ef1b_started(itgrix_gen_3891ef1b_start_time($params), itgrix_gen_3891ef1b_zone())
+                itgrix_gen_777c340d_zone_2(),
+                itgrix_gen_777c340d_started(itgrix_gen_777c340d_start_time($params), itgrix_gen_777c340d_zone())
             )) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.rules[6]: direction is "local" -> skip
-            if (array_intersect(itgrix_gen_3891ef1b_direction_2($params, $name), array('local'))) {
+            if (array_intersect(itgrix_gen_777c340d_direction_2($params, $name), array('local'))) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.rules[7]: trunk matches "^test-" -> skip
-            if (itgrix_gen_3891ef1b_matches(itgrix_gen_3891ef1b_trunk($params, $name), array('~^test-~u'))) {
+            if (itgrix_gen_777c340d_matches(itgrix_gen_777c340d_trunk($params, $name), array('~^test-~u'))) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.rules[8]: client_phone is "+74951110000" or matches "^\\+7499" -> skip
-            if ((array_intersect(itgrix_gen_3891ef1b_client_phone($params, $name), array('+74951110000'))
-                || itgrix_gen_3891ef1b_matches(itgrix_gen_3891ef1b_client_phone($params), array('~^\\+7499~u')))) {
+            if ((array_intersect(itgrix_gen_777c340d_client_phone($params, $name), array('+74951110000'))
+                || itgrix_gen_777c340d_matches(itgrix_gen_777c340d_client_phone($params), array('~^\\+7499~u')))) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.default: register
@@ -77,9 +77,9 @@ if (!function_exists('itgrix_gen_need_registration_562a77a7')) {
     }
 }
 
-if (!function_exists('itgrix_gen_3891ef1b_seen')) {
+if (!function_exists('itgrix_gen_777c340d_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_3891ef1b_seen($params, $name, $key, $expected, $kinds, $tried) {
+    function itgrix_gen_777c340d_seen($params, $name, $key, $expected, $kinds, $tried) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -92,10 +92,10 @@ if (!function_exists('itgrix_gen_3891ef1b_seen')) {
         return array();
     }
     // Does any of the values match one of the patterns?
-    function itgrix_gen_3891ef1b_matches($values, $patterns) {
+    function itgrix_gen_777c340d_matches($values, $patterns) {
         foreach ($values as $value) {
             foreach ($patterns as $pattern) {
-                if (itgrix_gen_3891ef1b_preg_match($pattern, $value)) {
+                if (itgrix_gen_777c340d_preg_match($pattern, $value)) {
                     return true;
                 }
             }
@@ -103,11 +103,11 @@ if (!function_exists('itgrix_gen_3891ef1b_seen')) {
         return false;
     }
     // Is any of the values the flag $wanted ("true"/"1" or "false"/"0")?
-    function itgrix_gen_3891ef1b_flag($values, $wanted) {
+    function itgrix_gen_777c340d_flag($values, $wanted) {
         return count(array_intersect($values, $wanted ? array('1', 'true') : array('0', 'false'))) > 0;
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_3891ef1b_answer($entry, $params) {
+    function itgrix_gen_777c340d_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -117,19 +117,20 @@ if (!function_exists('itgrix_gen_3891ef1b_seen')) {
         return $reply;
     }
     // A pattern that fails at run time (a PCRE limit, bad UTF-8) is a non-match, said on stderr.
-    function itgrix_gen_3891ef1b_preg_match($pattern, $subject) {
+    function itgrix_gen_777c340d_preg_match($pattern, $subject) {
         $result = is_string($subject) ? @preg_match($pattern, $subject) : 0;
-        return $result === false ? itgrix_gen_3891ef1b_preg_failed($pattern, false) : $result === 1;
+        return $result === false ? itgrix_gen_777c340d_preg_failed($pattern, false) : $result === 1;
     }
     // Says on stderr why PCRE failed on the pattern; returns $answer.
-    function itgrix_gen_3891ef1b_preg_failed($pattern, $answer) {
+    function itgrix_gen_777c340d_preg_failed($pattern, $answer) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
-        $why = isset($codes[preg_last_error()]) ? $codes[preg_last_error()] : 'error ' . preg_last_error();
+        $code = preg_last_error();
+        $why = isset($codes[$code]) ? $codes[$code] : 'error ' . $code;
         return itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match', $answer);
     }
     // A call past the range of data written into the file at generation: said once per process.
-    function itgrix_gen_3891ef1b_past_range($what, $last) {
+    function itgrix_gen_777c340d_past_range($what, $last) {
         static $said = array();
         if (!isset($said[$what])) {
             $said[$what] = true;
@@ -138,15 +139,15 @@ if (!function_exists('itgrix_gen_3891ef1b_seen')) {
         }
     }
     // Weekday, minute of the day, date and local timestamp at $at from the zone's offsets in the file.
-    function itgrix_gen_3891ef1b_local_time($at, $zone) {
-        $local = $at + itgrix_gen_3891ef1b_zone_offset($at, $zone);
+    function itgrix_gen_777c340d_local_time($at, $zone) {
+        $local = $at + itgrix_gen_777c340d_zone_offset($at, $zone);
         return array((int) gmdate('N', $local), (int) gmdate('G', $local) * 60 + (int) gmdate('i', $local),
             gmdate('Y-m-d', $local), $local);
     }
     // The zone's UTC offset at $at (past the data written into the file: the last, said once).
-    function itgrix_gen_3891ef1b_zone_offset($at, $zone) {
+    function itgrix_gen_777c340d_zone_offset($at, $zone) {
         if (isset($zone[3]) && $at >= $zone[3]) {
-            itgrix_gen_3891ef1b_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
+            itgrix_gen_777c340d_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
         }
         $offset = $zone[0];
         foreach ($zone[1] as $i => $change) {
@@ -158,7 +159,7 @@ if (!function_exists('itgrix_gen_3891ef1b_seen')) {
         return $offset;
     }
     // A date-time of the call data as a Unix time, read in the spec's zone unless it names its own.
-    function itgrix_gen_3891ef1b_moment($value, $zone) {
+    function itgrix_gen_777c340d_moment($value, $zone) {
         $text = is_string($value) || is_int($value) ? trim((string) $value) : '';
         if (preg_match('/^[0-9]{9,11}$/', $text)) {
             return (int) $text;
@@ -175,12 +176,12 @@ if (!function_exists('itgrix_gen_3891ef1b_seen')) {
             return $m[7] === 'Z' ? $wall : $wall - $sign * ((int) substr($digits, 0, 2) * 3600 + (int) substr($digits, 2, 2) * 60);
         }
         // Local wall time to a moment: the offset in force then (asked twice, for a change in between).
-        return $wall - itgrix_gen_3891ef1b_zone_offset($wall - itgrix_gen_3891ef1b_zone_offset($wall, $zone), $zone);
+        return $wall - itgrix_gen_777c340d_zone_offset($wall - itgrix_gen_777c340d_zone_offset($wall, $zone), $zone);
     }
     // The moment the call started (CALL_START_DATE, the channel's start_time), else now.
-    function itgrix_gen_3891ef1b_started($values, $zone) {
+    function itgrix_gen_777c340d_started($values, $zone) {
         foreach (is_array($values) ? $values : array() as $value) {
-            $at = itgrix_gen_3891ef1b_moment($value, $zone);
+            $at = itgrix_gen_777c340d_moment($value, $zone);
             if ($at !== null) {
                 return $at;
             }
@@ -188,11 +189,11 @@ if (!function_exists('itgrix_gen_3891ef1b_seen')) {
         return itgrix_gen_ca70e8fe_now();
     }
     // Is $at inside one of the windows on one of the days (a window past midnight: its start's day)?
-    function itgrix_gen_3891ef1b_in_hours($windows, $days, $zone, $at) {
-        $local = itgrix_gen_3891ef1b_local_time($at, $zone);
+    function itgrix_gen_777c340d_in_hours($windows, $days, $zone, $at) {
+        $local = itgrix_gen_777c340d_local_time($at, $zone);
         $names = array(1 => 'mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun');
         foreach ($windows as $text) {
-            $window = itgrix_gen_3891ef1b_window($text);
+            $window = itgrix_gen_777c340d_window($text);
             $crosses = $window[1] <= $window[0];
             if ($local[1] >= $window[0] && ($crosses || $local[1] < $window[1])) {
                 $day = $local[0];
@@ -208,81 +209,81 @@ if (!function_exists('itgrix_gen_3891ef1b_seen')) {
         return false;
     }
     // A window as the spec writes it ("19:00-09:00", always two digits) in minutes of the day.
-    function itgrix_gen_3891ef1b_window($text) {
+    function itgrix_gen_777c340d_window($text) {
         return array((int) substr($text, 0, 2) * 60 + (int) substr($text, 3, 2),
             (int) substr($text, 6, 2) * 60 + (int) substr($text, 9, 2));
     }
     // Values of one input path as non-empty texts (a `field:` condition, a {call_full.*} placeholder).
-    function itgrix_gen_3891ef1b_at($params, $path) {
+    function itgrix_gen_777c340d_at($params, $path) {
         $found = array();
-        itgrix_gen_3891ef1b_collect($found, $params, $path);
+        itgrix_gen_777c340d_collect($found, $params, $path);
         return $found;
     }
-    function itgrix_gen_3891ef1b_client_phone_read($params) {
+    function itgrix_gen_777c340d_client_phone_read($params) {
         $found = array();
-        $call = itgrix_gen_3891ef1b_direction($params);
+        $call = itgrix_gen_777c340d_direction($params);
         $call = $call ? $call[0] : ''; // the call's direction ('': none)
         $pick1 = array('number', 'phone', 'num', 'extension', 'exten');
         $on_incoming = $call === 'incoming' ? $params : null;
         $on_outgoing = $call === 'outgoing' ? $params : null;
-        itgrix_gen_3891ef1b_collect($found, $params, 'PHONE_NUMBER');
-        itgrix_gen_3891ef1b_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
-        itgrix_gen_3891ef1b_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
+        itgrix_gen_777c340d_collect($found, $params, 'PHONE_NUMBER');
+        itgrix_gen_777c340d_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
+        itgrix_gen_777c340d_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
         return $found;
     }
     // "Europe/Moscow": UTC offsets from the tz database, 2020-2040
-    function itgrix_gen_3891ef1b_zone() {
+    function itgrix_gen_777c340d_zone() {
         return array(10800, array(), array(), 2240611200);
     }
-    function itgrix_gen_3891ef1b_is_ivr($params, $name = null) {
+    function itgrix_gen_777c340d_is_ivr($params, $name = null) {
         $found = array();
-        itgrix_gen_3891ef1b_collect($found, $params, 'call_full.is_ivr');
-        return $name === null || $found ? $found : itgrix_gen_3891ef1b_seen(
+        itgrix_gen_777c340d_collect($found, $params, 'call_full.is_ivr');
+        return $name === null || $found ? $found : itgrix_gen_777c340d_seen(
             $params, $name, 'is_ivr', null, array(), 'call_full.is_ivr');
     }
-    function itgrix_gen_3891ef1b_client_phone($params, $name = null) {
-        $found = itgrix_gen_3891ef1b_client_phone_read($params);
-        return $name === null || $found ? $found : itgrix_gen_3891ef1b_seen(
-            $params, $name, 'client_phone', array('incoming', 'outgoing'), itgrix_gen_3891ef1b_direction($params),
+    function itgrix_gen_777c340d_client_phone($params, $name = null) {
+        $found = itgrix_gen_777c340d_client_phone_read($params);
+        return $name === null || $found ? $found : itgrix_gen_777c340d_seen(
+            $params, $name, 'client_phone', array('incoming', 'outgoing'), itgrix_gen_777c340d_direction($params),
             'PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, '
             . 'call_full.channel.to.number|phone|num|extension|exten');
     }
-    function itgrix_gen_3891ef1b_direction($params) {
+    function itgrix_gen_777c340d_direction($params) {
         $found = array();
-        itgrix_gen_3891ef1b_collect($found, $params, 'call_full.channel.type');
+        itgrix_gen_777c340d_collect($found, $params, 'call_full.channel.type');
         return $found;
     }
-    function itgrix_gen_3891ef1b_stage($params, $name = null) {
+    function itgrix_gen_777c340d_stage($params, $name = null) {
         $found = array();
-        itgrix_gen_3891ef1b_collect($found, $params, 'call_stage');
-        return $name === null || $found ? $found : itgrix_gen_3891ef1b_seen(
+        itgrix_gen_777c340d_collect($found, $params, 'call_stage');
+        return $name === null || $found ? $found : itgrix_gen_777c340d_seen(
             $params, $name, 'stage', null, array(), 'call_stage');
     }
-    function itgrix_gen_3891ef1b_line($params, $name = null) {
+    function itgrix_gen_777c340d_line($params, $name = null) {
         $found = array();
-        itgrix_gen_3891ef1b_collect($found, $params, 'LINE_NUMBER');
-        itgrix_gen_3891ef1b_collect($found, $params, 'call_full.channel.trunk', array('number', 'name', 'id'));
-        return $name === null || $found ? $found : itgrix_gen_3891ef1b_seen(
-            $params, $name, 'line', array('incoming', 'outgoing'), itgrix_gen_3891ef1b_direction($params),
+        itgrix_gen_777c340d_collect($found, $params, 'LINE_NUMBER');
+        itgrix_gen_777c340d_collect($found, $params, 'call_full.channel.trunk', array('number', 'name', 'id'));
+        return $name === null || $found ? $found : itgrix_gen_777c340d_seen(
+            $params, $name, 'line', array('incoming', 'outgoing'), itgrix_gen_777c340d_direction($params),
             'LINE_NUMBER, call_full.channel.trunk.number|name|id');
     }
-    function itgrix_gen_3891ef1b_trunk($params, $name = null) {
+    function itgrix_gen_777c340d_trunk($params, $name = null) {
         $found = array();
         $pick1 = array('number', 'name', 'id');
-        itgrix_gen_3891ef1b_collect($found, $params, 'call_full.channel.trunk', $pick1, true);
-        itgrix_gen_3891ef1b_collect($found, $params, 'call_full.conversations.*.channel.trunk', $pick1, true);
-        return $name === null || $found ? $found : itgrix_gen_3891ef1b_seen(
-            $params, $name, 'trunk', array('incoming', 'outgoing'), itgrix_gen_3891ef1b_direction($params),
+        itgrix_gen_777c340d_collect($found, $params, 'call_full.channel.trunk', $pick1, true);
+        itgrix_gen_777c340d_collect($found, $params, 'call_full.conversations.*.channel.trunk', $pick1, true);
+        return $name === null || $found ? $found : itgrix_gen_777c340d_seen(
+            $params, $name, 'trunk', array('incoming', 'outgoing'), itgrix_gen_777c340d_direction($params),
             'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id');
     }
-    function itgrix_gen_3891ef1b_answered($params, $name = null) {
+    function itgrix_gen_777c340d_answered($params, $name = null) {
         $found = array();
-        itgrix_gen_3891ef1b_collect($found, $params, 'call_full.channel.was_answered');
-        return $name === null || $found ? $found : itgrix_gen_3891ef1b_seen(
+        itgrix_gen_777c340d_collect($found, $params, 'call_full.channel.was_answered');
+        return $name === null || $found ? $found : itgrix_gen_777c340d_seen(
             $params, $name, 'answered', null, array(), 'call_full.channel.was_answered');
     }
     // Appends the texts at a path of keys to $found: star, pick, every, list
-    function itgrix_gen_3891ef1b_collect(&$found, $value, $keys, $pick = null, $every = false) {
+    function itgrix_gen_777c340d_collect(&$found, $value, $keys, $pick = null, $every = false) {
         $keys = is_array($keys) ? $keys : explode('.', $keys);
         foreach ($keys as $at => $key) {
             if ($key === '*' && is_array($value)) {
@@ -295,7 +296,7 @@ if (!function_exists('itgrix_gen_3891ef1b_seen')) {
                 }
                 $keys = array_slice($keys, $at + 1);
                 foreach ($value as $member) {
-                    itgrix_gen_3891ef1b_collect($found, $member, $keys, $pick, $every);
+                    itgrix_gen_777c340d_collect($found, $member, $keys, $pick, $every);
                 }
                 if ($paused) {
                     gc_enable();
@@ -323,19 +324,19 @@ if (!function_exists('itgrix_gen_3891ef1b_seen')) {
         }
     }
     // "Asia/Vladivostok": UTC offsets from the tz database, 2020-2040
-    function itgrix_gen_3891ef1b_zone_2() {
+    function itgrix_gen_777c340d_zone_2() {
         return array(36000, array(), array(), 2240611200);
     }
-    function itgrix_gen_3891ef1b_start_time($params) {
+    function itgrix_gen_777c340d_start_time($params) {
         $found = array();
-        itgrix_gen_3891ef1b_collect($found, $params, 'CALL_START_DATE');
-        itgrix_gen_3891ef1b_collect($found, $params, 'call_full.channel.start_time');
+        itgrix_gen_777c340d_collect($found, $params, 'CALL_START_DATE');
+        itgrix_gen_777c340d_collect($found, $params, 'call_full.channel.start_time');
         return $found;
     }
-    function itgrix_gen_3891ef1b_direction_2($params, $name = null) {
+    function itgrix_gen_777c340d_direction_2($params, $name = null) {
         $found = array();
-        itgrix_gen_3891ef1b_collect($found, $params, 'call_full.channel.type');
-        return $name === null || $found ? $found : itgrix_gen_3891ef1b_seen(
+        itgrix_gen_777c340d_collect($found, $params, 'call_full.channel.type');
+        return $name === null || $found ? $found : itgrix_gen_777c340d_seen(
             $params, $name, 'direction', null, array(), 'call_full.channel.type');
     }
 }
@@ -353,4 +354,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_3891ef1b_answer('itgrix_gen_need_registration_562a77a7', isset($params) ? $params : null);
+return itgrix_gen_777c340d_answer('itgrix_gen_need_registration_562a77a7', isset($params) ? $params : null);

@@ -7,16 +7,16 @@
 if (!function_exists('itgrix_gen_process_client_phone_b2c01c8a')) {
     function itgrix_gen_process_client_phone_b2c01c8a($params) {
         $name = 'process_client_phone:germany';
-        $data = itgrix_gen_5af635f9_pick($params, array('phone'));
-        $fallback = itgrix_gen_5af635f9_reply($data);
+        $data = itgrix_gen_1f557556_pick($params, array('phone'));
+        $fallback = itgrix_gen_1f557556_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             if (isset($data['phone']) && is_string($data['phone'])) {
                 // phones.client: format national, region DE
-                $data['phone'] = itgrix_gen_5af635f9_phone_national(
-                    $data['phone'], 'itgrix_gen_5af635f9_phone_parse', array(
+                $data['phone'] = itgrix_gen_1f557556_phone_national(
+                    $data['phone'], 'itgrix_gen_1f557556_phone_parse', array(
                         array('~^(?:(\\d{2})(\\d{3,13}))$~u', '0${1} ${2}', '~^(?:3[02]|40|[68]9)~u'),
                         array('~^(?:(\\d{6}))$~u', '${1}', '~^(?:2277)~u'),
                         array(
@@ -47,7 +47,7 @@ if (!function_exists('itgrix_gen_process_client_phone_b2c01c8a')) {
                     )
                 );
             }
-            return itgrix_gen_5af635f9_reply($data);
+            return itgrix_gen_1f557556_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -56,9 +56,9 @@ if (!function_exists('itgrix_gen_process_client_phone_b2c01c8a')) {
     }
 }
 
-if (!function_exists('itgrix_gen_5af635f9_answer')) {
+if (!function_exists('itgrix_gen_1f557556_answer')) {
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_5af635f9_answer($entry, $params) {
+    function itgrix_gen_1f557556_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -68,22 +68,23 @@ if (!function_exists('itgrix_gen_5af635f9_answer')) {
         return $reply;
     }
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_5af635f9_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_1f557556_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
-        return is_string($result) ? $result : itgrix_gen_5af635f9_preg_failed($pattern, $subject);
+        return is_string($result) ? $result : itgrix_gen_1f557556_preg_failed($pattern, $subject);
     }
     // Says on stderr why PCRE failed on the pattern; returns $answer.
-    function itgrix_gen_5af635f9_preg_failed($pattern, $answer) {
+    function itgrix_gen_1f557556_preg_failed($pattern, $answer) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
-        $why = isset($codes[preg_last_error()]) ? $codes[preg_last_error()] : 'error ' . preg_last_error();
+        $code = preg_last_error();
+        $why = isset($codes[$code]) ? $codes[$code] : 'error ' . $code;
         return itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match', $answer);
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_5af635f9_pick($input, $keys) {
+    function itgrix_gen_1f557556_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -93,7 +94,7 @@ if (!function_exists('itgrix_gen_5af635f9_answer')) {
         return $out;
     }
     // array(written with a leading "+"?, its digits) for a text that is a phone number, else null.
-    function itgrix_gen_5af635f9_phone_digits($phone) {
+    function itgrix_gen_1f557556_phone_digits($phone) {
         if (!is_string($phone)) {
             return null;
         }
@@ -114,52 +115,43 @@ if (!function_exists('itgrix_gen_5af635f9_answer')) {
         }
         return array($text[0] === '+', preg_replace('/[^0-9]/', '', $text));
     }
-    // The region whose plan makes the national number valid (getRegionCodeForNumber); null: none.
-    function itgrix_gen_5af635f9_phone_region($cc, $national, $regions) {
-        foreach ($regions as $row) {
-            if ($row[1] === $cc && preg_match($row[2] === null ? $row[3] : $row[2], $national)) {
-                return $row[2] === null || preg_match($row[3], $national) ? $row[0] : null;
-            }
-        }
-        return null;
-    }
     // libphonenumber's maybeStripNationalPrefixAndCarrierCode with the plan's patterns.
-    function itgrix_gen_5af635f9_phone_strip_prefix($number, $npp, $npt, $general) {
+    function itgrix_gen_1f557556_phone_strip_prefix($number, $npp, $npt, $general) {
         if ($number === '' || !preg_match($npp, $number, $m)) {
             return $number;
         }
         $last = count($m) - 1;
         $rest = $npt === null || $last < 1 || $m[$last] === '' ? (string) substr($number, strlen($m[0]))
-            : itgrix_gen_5af635f9_preg_replace($npp, $npt, $number);
+            : itgrix_gen_1f557556_preg_replace($npp, $npt, $number);
         return preg_match($general, $number) && !preg_match($general, $rest) ? $number : $rest;
     }
     // The number as dialled inside the country: libphonenumber's NATIONAL format without separators
     // ("8" + number in Russia, "0" in Germany); a foreign number stays E.164.  $formats: the national
     // formats of the calling code's main region; $parse: see itgrix_rt_phone_e164.
-    function itgrix_gen_5af635f9_phone_national($phone, $parse, $formats) {
+    function itgrix_gen_1f557556_phone_national($phone, $parse, $formats) {
         $parsed = $parse($phone);
         if ($parsed === null || $parsed[0] === '') {
             return $parsed === null ? $phone : '+' . $parsed[1];
         }
-        return itgrix_gen_5af635f9_phone_national_digits($parsed[1], $formats);
+        return itgrix_gen_1f557556_phone_national_digits($parsed[1], $formats);
     }
     // A national significant number of the spec's calling code in the digits of its NATIONAL format.
-    function itgrix_gen_5af635f9_phone_national_digits($national, $formats) {
+    function itgrix_gen_1f557556_phone_national_digits($national, $formats) {
         foreach ($formats as $format) {
             if (($format[2] === null || preg_match($format[2], $national)) && preg_match($format[0], $national)) {
-                return preg_replace('/[^0-9]/', '', itgrix_gen_5af635f9_preg_replace($format[0], $format[1], $national));
+                return preg_replace('/[^0-9]/', '', itgrix_gen_1f557556_preg_replace($format[0], $format[1], $national));
             }
         }
         return $national;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_5af635f9_reply($data) {
+    function itgrix_gen_1f557556_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
     // a number as libphonenumber reads it in "DE": array(calling code, national number, region)
-    function itgrix_gen_5af635f9_phone_parse($phone) {
-        $read = itgrix_gen_5af635f9_phone_digits($phone);
+    function itgrix_gen_1f557556_phone_parse($phone) {
+        $read = itgrix_gen_1f557556_phone_digits($phone);
         if ($read === null || (!$read[0] && strlen($read[1]) <= 4)) {
             return null; // not a number, or an internal one (4 digits at most)
         }
@@ -178,7 +170,7 @@ if (!function_exists('itgrix_gen_5af635f9_answer')) {
         } else {
             $national = $digits;
             if (strpos($digits, '49') === 0) { // the calling code without its "+": when the plan says so
-                $candidate = itgrix_gen_5af635f9_phone_strip_prefix((string) substr($digits, 2), '~^(?:0)~u', null, $general);
+                $candidate = itgrix_gen_1f557556_phone_strip_prefix((string) substr($digits, 2), '~^(?:0)~u', null, $general);
                 if ((!preg_match($general, $digits) && preg_match($general, $candidate))
                     || strlen($digits) > 15) {
                     $national = $candidate;
@@ -186,17 +178,17 @@ if (!function_exists('itgrix_gen_5af635f9_answer')) {
                 }
             }
         }
-        $stripped = itgrix_gen_5af635f9_phone_strip_prefix($national, '~^(?:0)~u', null, $general);
+        $stripped = itgrix_gen_1f557556_phone_strip_prefix($national, '~^(?:0)~u', null, $general);
         if (in_array(strlen($stripped), array(4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), true)) {
             $national = $stripped;
         }
-        // Valid in no region of the calling code: null (kept as it arrived); another region's
-        // ("+7 495" in a Kazakh spec) is valid like the region's own.
-        $region = itgrix_gen_5af635f9_phone_region('49', $national, array(
-            array('DE', '49', null,
-                '~^(?=(?:\\d{4}|\\d{5}|\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14}|\\d{15})$)(?=(?:[2579]\\d{5,14}|49(?:[34]0|69|8\\d)\\d\\d?|49(?:37|49|60|7[089]|9\\d)\\d{1,3}|49(?:2[024-9]|3[2-689]|7[1-7])\\d{1,8}|(?:1|[368]\\d|4[0-8])\\d{3,13}|49(?:[015]\\d|2[13]|31|[46][1-8])\\d{1,9})$)(?:(?=(?:\\d{10}|\\d{11})$)(?:(?:137[7-9]|900(?:[135]|9\\d))\\d{6})|(?=(?:\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14}|\\d{15})$)(?:800\\d{7,12})|(?=(?:\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14})$)(?:180\\d{5,11}|13(?:7[1-6]\\d\\d|8)\\d{4})|(?=(?:\\d{11})$)(?:700\\d{8})|(?=(?:\\d{4}|\\d{5}|\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14})$)(?:16(?:4\\d{1,10}|[89]\\d{1,11}))|(?=(?:\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14})$)(?:18(?:1\\d{5,11}|[2-9]\\d{8}))|(?=(?:\\d{12}|\\d{13})$)(?:1(?:6(?:013|255|399)|7(?:(?:[015]1|[69]3)3|[2-4]55|[78]99))\\d{7,8}|15(?:(?:[03-68]00|113)\\d|2\\d55|7\\d99|9\\d33)\\d{7})|(?=(?:\\d{5}|\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14}|\\d{15})$)(?:32\\d{9,11}|49[1-6]\\d{10}|322\\d{6}|49[0-7]\\d{3,9}|(?:[34]0|[68]9)\\d{3,13}|(?:2(?:0[1-689]|[1-3569]\\d|4[0-8]|7[1-7]|8[0-7])|3(?:[3569]\\d|4[0-79]|7[1-7]|8[1-8])|4(?:1[02-9]|[2-48]\\d|5[0-6]|6[0-8]|7[0-79])|5(?:0[2-8]|[124-6]\\d|[38][0-8]|[79][0-7])|6(?:0[02-9]|[1-358]\\d|[47][0-8]|6[1-9])|7(?:0[2-8]|1[1-9]|[27][0-7]|3\\d|[4-6][0-8]|8[0-5]|9[013-7])|8(?:0[2-9]|1[0-79]|2\\d|3[0-46-9]|4[0-6]|5[013-9]|6[1-8]|7[0-8]|8[0-24-6])|9(?:0[6-9]|[1-4]\\d|[589][0-7]|6[0-8]|7[0-467]))\\d{3,12})|(?=(?:\\d{10}|\\d{11})$)(?:1(?:6[023]|7\\d)\\d{7,8}|15(?:[0-25-9]\\d\\d|3(?:10|33)|410)\\d{6}))$~u'),
-        ));
-        return $region === null ? null : array('49', $national, $region);
+        // The region whose plan makes it valid (libphonenumber's getRegionCodeForNumber): one with
+        // leading digits owns what they match, valid or not; another, what is valid there ("+7 495"
+        // in a Kazakh spec is Russian).  Valid in none: null, the number is kept as it arrived.
+        if (preg_match('~^(?=(?:\\d{4}|\\d{5}|\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14}|\\d{15})$)(?=(?:[2579]\\d{5,14}|49(?:[34]0|69|8\\d)\\d\\d?|49(?:37|49|60|7[089]|9\\d)\\d{1,3}|49(?:2[024-9]|3[2-689]|7[1-7])\\d{1,8}|(?:1|[368]\\d|4[0-8])\\d{3,13}|49(?:[015]\\d|2[13]|31|[46][1-8])\\d{1,9})$)(?:(?=(?:\\d{10}|\\d{11})$)(?:(?:137[7-9]|900(?:[135]|9\\d))\\d{6})|(?=(?:\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14}|\\d{15})$)(?:800\\d{7,12})|(?=(?:\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14})$)(?:180\\d{5,11}|13(?:7[1-6]\\d\\d|8)\\d{4})|(?=(?:\\d{11})$)(?:700\\d{8})|(?=(?:\\d{4}|\\d{5}|\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14})$)(?:16(?:4\\d{1,10}|[89]\\d{1,11}))|(?=(?:\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14})$)(?:18(?:1\\d{5,11}|[2-9]\\d{8}))|(?=(?:\\d{12}|\\d{13})$)(?:1(?:6(?:013|255|399)|7(?:(?:[015]1|[69]3)3|[2-4]55|[78]99))\\d{7,8}|15(?:(?:[03-68]00|113)\\d|2\\d55|7\\d99|9\\d33)\\d{7})|(?=(?:\\d{5}|\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14}|\\d{15})$)(?:32\\d{9,11}|49[1-6]\\d{10}|322\\d{6}|49[0-7]\\d{3,9}|(?:[34]0|[68]9)\\d{3,13}|(?:2(?:0[1-689]|[1-3569]\\d|4[0-8]|7[1-7]|8[0-7])|3(?:[3569]\\d|4[0-79]|7[1-7]|8[1-8])|4(?:1[02-9]|[2-48]\\d|5[0-6]|6[0-8]|7[0-79])|5(?:0[2-8]|[124-6]\\d|[38][0-8]|[79][0-7])|6(?:0[02-9]|[1-358]\\d|[47][0-8]|6[1-9])|7(?:0[2-8]|1[1-9]|[27][0-7]|3\\d|[4-6][0-8]|8[0-5]|9[013-7])|8(?:0[2-9]|1[0-79]|2\\d|3[0-46-9]|4[0-6]|5[013-9]|6[1-8]|7[0-8]|8[0-24-6])|9(?:0[6-9]|[1-4]\\d|[589][0-7]|6[0-8]|7[0-467]))\\d{3,12})|(?=(?:\\d{10}|\\d{11})$)(?:1(?:6[023]|7\\d)\\d{7,8}|15(?:[0-25-9]\\d\\d|3(?:10|33)|410)\\d{6}))$~u', $national)) { // valid in "DE"
+            return array('49', $national, 'DE');
+        }
+        return null;
     }
 }
 if (!function_exists('itgrix_gen_b0cd465a_log')) {
@@ -207,4 +199,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_5af635f9_answer('itgrix_gen_process_client_phone_b2c01c8a', isset($params) ? $params : null);
+return itgrix_gen_1f557556_answer('itgrix_gen_process_client_phone_b2c01c8a', isset($params) ? $params : null);

@@ -8,7 +8,7 @@ if (!function_exists('itgrix_gen_customize_activity_4697ef32')) {
     function itgrix_gen_customize_activity_4697ef32($params) {
         $name = 'customize_activity:sections';
         $data = array();
-        $fallback = itgrix_gen_de5ae8e9_reply($data);
+        $fallback = itgrix_gen_3edbbd6c_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
@@ -16,23 +16,23 @@ if (!function_exists('itgrix_gen_customize_activity_4697ef32')) {
             // activity.set
             $data[
                 'DESCRIPTION'
-            ] = itgrix_gen_de5ae8e9_utf8_mend(itgrix_gen_de5ae8e9_text(itgrix_gen_de5ae8e9_user_name($params))
+            ] = itgrix_gen_3edbbd6c_utf8_mend(itgrix_gen_3edbbd6c_text(itgrix_gen_3edbbd6c_user_name($params))
                 . ' talked to '
-                . itgrix_gen_de5ae8e9_text(itgrix_gen_de5ae8e9_client_phone($params))
+                . itgrix_gen_3edbbd6c_text(itgrix_gen_3edbbd6c_client_phone($params))
                 . ' for '
-                . itgrix_gen_de5ae8e9_text(itgrix_gen_de5ae8e9_at(
+                . itgrix_gen_3edbbd6c_text(itgrix_gen_3edbbd6c_at(
                     $params,
                     array('call_full', 'conversations', '*', 'user', 'id')
                 )), false);
-            $data['SUBJECT'] = itgrix_gen_de5ae8e9_utf8_mend(
-                'Talk ' . (string) itgrix_gen_de5ae8e9_duration($params) . ' s',
+            $data['SUBJECT'] = itgrix_gen_3edbbd6c_utf8_mend(
+                'Talk ' . (string) itgrix_gen_3edbbd6c_duration($params) . ' s',
                 false
             );
             // activity.rules[0]: is_ivr is true -> cancel
-            if (itgrix_gen_de5ae8e9_flag(itgrix_gen_de5ae8e9_is_ivr($params, $name), true)) {
-                return itgrix_gen_de5ae8e9_reply(array());
+            if (itgrix_gen_3edbbd6c_flag(itgrix_gen_3edbbd6c_is_ivr($params, $name), true)) {
+                return itgrix_gen_3edbbd6c_reply(array());
             }
-            return itgrix_gen_de5ae8e9_reply($data);
+            return itgrix_gen_3edbbd6c_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -41,9 +41,9 @@ if (!function_exists('itgrix_gen_customize_activity_4697ef32')) {
     }
 }
 
-if (!function_exists('itgrix_gen_de5ae8e9_seen')) {
+if (!function_exists('itgrix_gen_3edbbd6c_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_de5ae8e9_seen($params, $name, $key, $expected, $kinds, $tried) {
+    function itgrix_gen_3edbbd6c_seen($params, $name, $key, $expected, $kinds, $tried) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -60,7 +60,7 @@ if (!function_exists('itgrix_gen_de5ae8e9_seen')) {
     // time minus its answer time ("0001-01-01 00:00:00" when unset); 0 when unanswered or unknown.
     // The number is read by one pattern, not is_numeric() and an (int) cast, whose answers differ
     // between PHP versions ("1e3" was 1 s on PHP 5 and 7.0, "90 " no number before PHP 8).
-    function itgrix_gen_de5ae8e9_duration($params) {
+    function itgrix_gen_3edbbd6c_duration($params) {
         $value = isset($params['DURATION']) ? $params['DURATION'] : null;
         if (is_int($value) || is_float($value) || (is_string($value)
             && preg_match('/^[ \t]*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[ \t]*$/', $value))) {
@@ -79,15 +79,15 @@ if (!function_exists('itgrix_gen_de5ae8e9_seen')) {
         return $times[0] !== null && $times[1] !== null && $times[1] > $times[0] ? $times[1] - $times[0] : 0;
     }
     // Is any of the values the flag $wanted ("true"/"1" or "false"/"0")?
-    function itgrix_gen_de5ae8e9_flag($values, $wanted) {
+    function itgrix_gen_3edbbd6c_flag($values, $wanted) {
         return count(array_intersect($values, $wanted ? array('1', 'true') : array('0', 'false'))) > 0;
     }
     // A placeholder's text: the first value found, or "".
-    function itgrix_gen_de5ae8e9_text($values) {
+    function itgrix_gen_3edbbd6c_text($values) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_de5ae8e9_answer($entry, $params) {
+    function itgrix_gen_3edbbd6c_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -96,14 +96,12 @@ if (!function_exists('itgrix_gen_de5ae8e9_seen')) {
         }
         return $reply;
     }
-    // Is the text UTF-8 as json_encode takes it (also where PHP 5.2's PCRE lets bad forms through)?
-    function itgrix_gen_de5ae8e9_utf8_valid($text) {
-        return preg_match('//u', $text) === 1
-            && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text);
-    }
     // Bytes that are not UTF-8 replaced (U+FFFD, or %XX with $percent), in linear time.
-    function itgrix_gen_de5ae8e9_utf8_mend($text, $percent) {
-        if (itgrix_gen_de5ae8e9_utf8_valid($text)) {
+    function itgrix_gen_3edbbd6c_utf8_mend($text, $percent) {
+        // Valid as json_encode takes it (no overlong form, surrogate or code point past U+10FFFF):
+        // PCRE's /u check (linear, in C), then the few forms old PCRE builds (PHP 5.2's) let through.
+        if (preg_match('//u', $text) === 1
+            && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text)) {
             return $text;
         }
         $out = '';
@@ -127,17 +125,17 @@ if (!function_exists('itgrix_gen_de5ae8e9_seen')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_de5ae8e9_reply($data) {
+    function itgrix_gen_3edbbd6c_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-    function itgrix_gen_de5ae8e9_direction($params) {
+    function itgrix_gen_3edbbd6c_direction($params) {
         $found = array();
-        itgrix_gen_de5ae8e9_collect($found, $params, 'call_full.channel.type');
+        itgrix_gen_3edbbd6c_collect($found, $params, 'call_full.channel.type');
         return $found;
     }
     // Appends the texts at a path of keys to $found: star, pick, list
-    function itgrix_gen_de5ae8e9_collect(&$found, $value, $keys, $pick = null) {
+    function itgrix_gen_3edbbd6c_collect(&$found, $value, $keys, $pick = null) {
         $keys = is_array($keys) ? $keys : explode('.', $keys);
         foreach ($keys as $at => $key) {
             if ($key === '*' && is_array($value)) {
@@ -150,7 +148,7 @@ if (!function_exists('itgrix_gen_de5ae8e9_seen')) {
                 }
                 $keys = array_slice($keys, $at + 1);
                 foreach ($value as $member) {
-                    itgrix_gen_de5ae8e9_collect($found, $member, $keys, $pick);
+                    itgrix_gen_3edbbd6c_collect($found, $member, $keys, $pick);
                 }
                 if ($paused) {
                     gc_enable();
@@ -175,34 +173,34 @@ if (!function_exists('itgrix_gen_de5ae8e9_seen')) {
             }
         }
     }
-    function itgrix_gen_de5ae8e9_user_name($params) {
+    function itgrix_gen_3edbbd6c_user_name($params) {
         $found = array();
-        itgrix_gen_de5ae8e9_collect($found, $params, 'activity.responsible.name');
-        itgrix_gen_de5ae8e9_collect($found, $params, 'call_full.conversations.*.user.name');
+        itgrix_gen_3edbbd6c_collect($found, $params, 'activity.responsible.name');
+        itgrix_gen_3edbbd6c_collect($found, $params, 'call_full.conversations.*.user.name');
         return $found;
     }
     // Values of one input path as non-empty texts (a `field:` condition, a {call_full.*} placeholder).
-    function itgrix_gen_de5ae8e9_at($params, $path) {
+    function itgrix_gen_3edbbd6c_at($params, $path) {
         $found = array();
-        itgrix_gen_de5ae8e9_collect($found, $params, $path);
+        itgrix_gen_3edbbd6c_collect($found, $params, $path);
         return $found;
     }
-    function itgrix_gen_de5ae8e9_is_ivr($params, $name = null) {
+    function itgrix_gen_3edbbd6c_is_ivr($params, $name = null) {
         $found = array();
-        itgrix_gen_de5ae8e9_collect($found, $params, 'call_full.is_ivr');
-        return $name === null || $found ? $found : itgrix_gen_de5ae8e9_seen(
+        itgrix_gen_3edbbd6c_collect($found, $params, 'call_full.is_ivr');
+        return $name === null || $found ? $found : itgrix_gen_3edbbd6c_seen(
             $params, $name, 'is_ivr', null, array(), 'call_full.is_ivr');
     }
-    function itgrix_gen_de5ae8e9_client_phone($params) {
+    function itgrix_gen_3edbbd6c_client_phone($params) {
         $found = array();
-        $call = itgrix_gen_de5ae8e9_direction($params);
+        $call = itgrix_gen_3edbbd6c_direction($params);
         $call = $call ? $call[0] : ''; // the call's direction ('': none)
         $pick1 = array('number', 'phone', 'num', 'extension', 'exten');
         $on_incoming = $call === 'incoming' ? $params : null;
         $on_outgoing = $call === 'outgoing' ? $params : null;
-        itgrix_gen_de5ae8e9_collect($found, $params, 'PHONE_NUMBER');
-        itgrix_gen_de5ae8e9_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
-        itgrix_gen_de5ae8e9_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
+        itgrix_gen_3edbbd6c_collect($found, $params, 'PHONE_NUMBER');
+        itgrix_gen_3edbbd6c_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
+        itgrix_gen_3edbbd6c_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
         return $found;
     }
 }
@@ -214,4 +212,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_de5ae8e9_answer('itgrix_gen_customize_activity_4697ef32', isset($params) ? $params : null);
+return itgrix_gen_3edbbd6c_answer('itgrix_gen_customize_activity_4697ef32', isset($params) ? $params : null);

@@ -7,23 +7,23 @@
 if (!function_exists('itgrix_gen_customize_attach_record_url_4697ef32')) {
     function itgrix_gen_customize_attach_record_url_4697ef32($params) {
         $name = 'customize_attach_record_url:sections';
-        $data = itgrix_gen_f66d0184_pick($params, array('DESCRIPTION', 'DESCRIPTION_TYPE'));
-        $fallback = itgrix_gen_f66d0184_reply($data);
+        $data = itgrix_gen_eceeb547_pick($params, array('DESCRIPTION', 'DESCRIPTION_TYPE'));
+        $fallback = itgrix_gen_eceeb547_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // record_link.description: "Recording: {record} ({duration} s)"
-            $data['DESCRIPTION'] = itgrix_gen_f66d0184_utf8_mend(
+            $data['DESCRIPTION'] = itgrix_gen_eceeb547_utf8_mend(
                 'Recording: '
-                . itgrix_gen_f66d0184_text(itgrix_gen_f66d0184_record($params))
+                . itgrix_gen_eceeb547_text(itgrix_gen_eceeb547_record($params))
                 . ' ('
-                . (string) itgrix_gen_f66d0184_duration($params)
+                . (string) itgrix_gen_eceeb547_duration($params)
                 . ' s)',
                 false
             );
             $data['DESCRIPTION_TYPE'] = 1;
-            return itgrix_gen_f66d0184_reply($data);
+            return itgrix_gen_eceeb547_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -32,13 +32,13 @@ if (!function_exists('itgrix_gen_customize_attach_record_url_4697ef32')) {
     }
 }
 
-if (!function_exists('itgrix_gen_f66d0184_duration')) {
+if (!function_exists('itgrix_gen_eceeb547_duration')) {
     // Talk seconds of the call: DURATION when the input has it as a decimal number (a JSON number or a
     // text such as "90", "90.5" or "1e3", which is 1000 s; rounded down), else the main channel's end
     // time minus its answer time ("0001-01-01 00:00:00" when unset); 0 when unanswered or unknown.
     // The number is read by one pattern, not is_numeric() and an (int) cast, whose answers differ
     // between PHP versions ("1e3" was 1 s on PHP 5 and 7.0, "90 " no number before PHP 8).
-    function itgrix_gen_f66d0184_duration($params) {
+    function itgrix_gen_eceeb547_duration($params) {
         $value = isset($params['DURATION']) ? $params['DURATION'] : null;
         if (is_int($value) || is_float($value) || (is_string($value)
             && preg_match('/^[ \t]*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[ \t]*$/', $value))) {
@@ -57,11 +57,11 @@ if (!function_exists('itgrix_gen_f66d0184_duration')) {
         return $times[0] !== null && $times[1] !== null && $times[1] > $times[0] ? $times[1] - $times[0] : 0;
     }
     // A placeholder's text: the first value found, or "".
-    function itgrix_gen_f66d0184_text($values) {
+    function itgrix_gen_eceeb547_text($values) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_f66d0184_answer($entry, $params) {
+    function itgrix_gen_eceeb547_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -71,7 +71,7 @@ if (!function_exists('itgrix_gen_f66d0184_duration')) {
         return $reply;
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_f66d0184_pick($input, $keys) {
+    function itgrix_gen_eceeb547_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -80,14 +80,12 @@ if (!function_exists('itgrix_gen_f66d0184_duration')) {
         }
         return $out;
     }
-    // Is the text UTF-8 as json_encode takes it (also where PHP 5.2's PCRE lets bad forms through)?
-    function itgrix_gen_f66d0184_utf8_valid($text) {
-        return preg_match('//u', $text) === 1
-            && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text);
-    }
     // Bytes that are not UTF-8 replaced (U+FFFD, or %XX with $percent), in linear time.
-    function itgrix_gen_f66d0184_utf8_mend($text, $percent) {
-        if (itgrix_gen_f66d0184_utf8_valid($text)) {
+    function itgrix_gen_eceeb547_utf8_mend($text, $percent) {
+        // Valid as json_encode takes it (no overlong form, surrogate or code point past U+10FFFF):
+        // PCRE's /u check (linear, in C), then the few forms old PCRE builds (PHP 5.2's) let through.
+        if (preg_match('//u', $text) === 1
+            && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text)) {
             return $text;
         }
         $out = '';
@@ -111,12 +109,12 @@ if (!function_exists('itgrix_gen_f66d0184_duration')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_f66d0184_reply($data) {
+    function itgrix_gen_eceeb547_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
     // Appends the texts at a path of keys to $found: plain paths
-    function itgrix_gen_f66d0184_collect(&$found, $value, $keys) {
+    function itgrix_gen_eceeb547_collect(&$found, $value, $keys) {
         foreach (explode('.', $keys) as $key) {
             if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
                 return;
@@ -133,9 +131,9 @@ if (!function_exists('itgrix_gen_f66d0184_duration')) {
             $found[] = (string) $one;
         }
     }
-    function itgrix_gen_f66d0184_record($params) {
+    function itgrix_gen_eceeb547_record($params) {
         $found = array();
-        itgrix_gen_f66d0184_collect($found, $params, 'call_full.record');
+        itgrix_gen_eceeb547_collect($found, $params, 'call_full.record');
         return $found;
     }
 }
@@ -147,4 +145,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_f66d0184_answer('itgrix_gen_customize_attach_record_url_4697ef32', isset($params) ? $params : null);
+return itgrix_gen_eceeb547_answer('itgrix_gen_customize_attach_record_url_4697ef32', isset($params) ? $params : null);

@@ -7,16 +7,16 @@
 if (!function_exists('itgrix_gen_customize_autodistribution_4697ef32')) {
     function itgrix_gen_customize_autodistribution_4697ef32($params) {
         $name = 'customize_autodistribution:sections';
-        $data = itgrix_gen_a3f7b846_pick($params, array('number', 'name'));
-        $fallback = itgrix_gen_a3f7b846_reply($data);
+        $data = itgrix_gen_df63e9ba_pick($params, array('number', 'name'));
+        $fallback = itgrix_gen_df63e9ba_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // autodistribution.callerid_name: "{entity.type}: {entity.name}"
             $filled = array(
-                itgrix_gen_a3f7b846_text(itgrix_gen_a3f7b846_entity_type($params)),
-                itgrix_gen_a3f7b846_text(itgrix_gen_a3f7b846_entity_name($params))
+                itgrix_gen_df63e9ba_text(itgrix_gen_df63e9ba_entity_type($params)),
+                itgrix_gen_df63e9ba_text(itgrix_gen_df63e9ba_entity_name($params))
             );
             if (implode('', $filled) !== '') {
                 $callerid = $filled[0] . ': ' . $filled[1];
@@ -25,15 +25,15 @@ if (!function_exists('itgrix_gen_customize_autodistribution_4697ef32')) {
                 }
             }
             // autodistribution.rules[0]: client_phone matches "^\\+7999"
-            if (itgrix_gen_a3f7b846_matches(itgrix_gen_a3f7b846_client_phone($params, $name), array('~^\\+7999~u'))) {
+            if (itgrix_gen_df63e9ba_matches(itgrix_gen_df63e9ba_client_phone($params, $name), array('~^\\+7999~u'))) {
                 $data['number'] = '105';
             }
             // Asterisk keeps 20 characters of a CallerID name; control characters, line breaks and
             // double quotes would break the CallerID string itself.
             if (isset($data['name']) && is_string($data['name'])) {
-                $data['name'] = itgrix_gen_a3f7b846_utf8_cut(preg_replace('/[\x00-\x1F\x7F"]/', '', $data['name']), 20);
+                $data['name'] = itgrix_gen_df63e9ba_utf8_cut(preg_replace('/[\x00-\x1F\x7F"]/', '', $data['name']), 20);
             }
-            return itgrix_gen_a3f7b846_reply($data);
+            return itgrix_gen_df63e9ba_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -42,9 +42,9 @@ if (!function_exists('itgrix_gen_customize_autodistribution_4697ef32')) {
     }
 }
 
-if (!function_exists('itgrix_gen_a3f7b846_seen')) {
+if (!function_exists('itgrix_gen_df63e9ba_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_a3f7b846_seen($params, $name, $key, $expected, $kinds, $tried) {
+    function itgrix_gen_df63e9ba_seen($params, $name, $key, $expected, $kinds, $tried) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -57,10 +57,10 @@ if (!function_exists('itgrix_gen_a3f7b846_seen')) {
         return array();
     }
     // Does any of the values match one of the patterns?
-    function itgrix_gen_a3f7b846_matches($values, $patterns) {
+    function itgrix_gen_df63e9ba_matches($values, $patterns) {
         foreach ($values as $value) {
             foreach ($patterns as $pattern) {
-                if (itgrix_gen_a3f7b846_preg_match($pattern, $value)) {
+                if (itgrix_gen_df63e9ba_preg_match($pattern, $value)) {
                     return true;
                 }
             }
@@ -68,11 +68,11 @@ if (!function_exists('itgrix_gen_a3f7b846_seen')) {
         return false;
     }
     // A placeholder's text: the first value found, or "".
-    function itgrix_gen_a3f7b846_text($values) {
+    function itgrix_gen_df63e9ba_text($values) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_a3f7b846_answer($entry, $params) {
+    function itgrix_gen_df63e9ba_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -82,19 +82,20 @@ if (!function_exists('itgrix_gen_a3f7b846_seen')) {
         return $reply;
     }
     // A pattern that fails at run time (a PCRE limit, bad UTF-8) is a non-match, said on stderr.
-    function itgrix_gen_a3f7b846_preg_match($pattern, $subject) {
+    function itgrix_gen_df63e9ba_preg_match($pattern, $subject) {
         $result = is_string($subject) ? @preg_match($pattern, $subject) : 0;
-        return $result === false ? itgrix_gen_a3f7b846_preg_failed($pattern, false) : $result === 1;
+        return $result === false ? itgrix_gen_df63e9ba_preg_failed($pattern, false) : $result === 1;
     }
     // Says on stderr why PCRE failed on the pattern; returns $answer.
-    function itgrix_gen_a3f7b846_preg_failed($pattern, $answer) {
+    function itgrix_gen_df63e9ba_preg_failed($pattern, $answer) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
-        $why = isset($codes[preg_last_error()]) ? $codes[preg_last_error()] : 'error ' . preg_last_error();
+        $code = preg_last_error();
+        $why = isset($codes[$code]) ? $codes[$code] : 'error ' . $code;
         return itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match', $answer);
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_a3f7b846_pick($input, $keys) {
+    function itgrix_gen_df63e9ba_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -105,7 +106,7 @@ if (!function_exists('itgrix_gen_a3f7b846_seen')) {
     }
     // Count UTF-8 characters and cut to $limit without mbstring; bytes that are not valid UTF-8 count
     // one character each, and a cut never splits a character.
-    function itgrix_gen_a3f7b846_utf8_cut($text, $limit) {
+    function itgrix_gen_df63e9ba_utf8_cut($text, $limit) {
         $length = strlen($text);
         $chars = 0;
         $i = 0;
@@ -137,18 +138,18 @@ if (!function_exists('itgrix_gen_a3f7b846_seen')) {
         return $text;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_a3f7b846_reply($data) {
+    function itgrix_gen_df63e9ba_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-    function itgrix_gen_a3f7b846_entity_type($params) {
+    function itgrix_gen_df63e9ba_entity_type($params) {
         $found = array();
-        itgrix_gen_a3f7b846_collect($found, $params, 'entity.type');
-        itgrix_gen_a3f7b846_collect($found, $params, 'call_full.entity.type');
+        itgrix_gen_df63e9ba_collect($found, $params, 'entity.type');
+        itgrix_gen_df63e9ba_collect($found, $params, 'call_full.entity.type');
         return $found;
     }
     // Appends the texts at a path of keys to $found: pick
-    function itgrix_gen_a3f7b846_collect(&$found, $value, $keys, $pick = null) {
+    function itgrix_gen_df63e9ba_collect(&$found, $value, $keys, $pick = null) {
         foreach (explode('.', $keys) as $key) {
             if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
                 return;
@@ -168,34 +169,34 @@ if (!function_exists('itgrix_gen_a3f7b846_seen')) {
             }
         }
     }
-    function itgrix_gen_a3f7b846_client_phone_read($params) {
+    function itgrix_gen_df63e9ba_client_phone_read($params) {
         $found = array();
-        $call = itgrix_gen_a3f7b846_direction($params);
+        $call = itgrix_gen_df63e9ba_direction($params);
         $call = $call ? $call[0] : ''; // the call's direction ('': none)
         $pick1 = array('number', 'phone', 'num', 'extension', 'exten');
         $on_incoming = $call === 'incoming' ? $params : null;
         $on_outgoing = $call === 'outgoing' ? $params : null;
-        itgrix_gen_a3f7b846_collect($found, $params, 'from');
-        itgrix_gen_a3f7b846_collect($found, $params, 'PHONE_NUMBER');
-        itgrix_gen_a3f7b846_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
-        itgrix_gen_a3f7b846_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
+        itgrix_gen_df63e9ba_collect($found, $params, 'from');
+        itgrix_gen_df63e9ba_collect($found, $params, 'PHONE_NUMBER');
+        itgrix_gen_df63e9ba_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
+        itgrix_gen_df63e9ba_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
         return $found;
     }
-    function itgrix_gen_a3f7b846_entity_name($params) {
+    function itgrix_gen_df63e9ba_entity_name($params) {
         $found = array();
-        itgrix_gen_a3f7b846_collect($found, $params, 'entity.name');
-        itgrix_gen_a3f7b846_collect($found, $params, 'call_full.entity.name');
+        itgrix_gen_df63e9ba_collect($found, $params, 'entity.name');
+        itgrix_gen_df63e9ba_collect($found, $params, 'call_full.entity.name');
         return $found;
     }
-    function itgrix_gen_a3f7b846_direction($params) {
+    function itgrix_gen_df63e9ba_direction($params) {
         $found = array();
-        itgrix_gen_a3f7b846_collect($found, $params, 'call_full.channel.type');
+        itgrix_gen_df63e9ba_collect($found, $params, 'call_full.channel.type');
         return $found;
     }
-    function itgrix_gen_a3f7b846_client_phone($params, $name = null) {
-        $found = itgrix_gen_a3f7b846_client_phone_read($params);
-        return $name === null || $found ? $found : itgrix_gen_a3f7b846_seen(
-            $params, $name, 'client_phone', array('incoming', 'outgoing'), itgrix_gen_a3f7b846_direction($params),
+    function itgrix_gen_df63e9ba_client_phone($params, $name = null) {
+        $found = itgrix_gen_df63e9ba_client_phone_read($params);
+        return $name === null || $found ? $found : itgrix_gen_df63e9ba_seen(
+            $params, $name, 'client_phone', array('incoming', 'outgoing'), itgrix_gen_df63e9ba_direction($params),
             'from, PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, '
             . 'call_full.channel.to.number|phone|num|extension|exten');
     }
@@ -208,4 +209,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_a3f7b846_answer('itgrix_gen_customize_autodistribution_4697ef32', isset($params) ? $params : null);
+return itgrix_gen_df63e9ba_answer('itgrix_gen_customize_autodistribution_4697ef32', isset($params) ? $params : null);

@@ -8,7 +8,7 @@ if (!function_exists('itgrix_gen_customize_entity_4697ef32')) {
     function itgrix_gen_customize_entity_4697ef32($params) {
         $name = 'customize_entity:sections';
         $data = array();
-        $fallback = itgrix_gen_c81b14b5_reply($data);
+        $fallback = itgrix_gen_91b4de21_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
@@ -16,10 +16,10 @@ if (!function_exists('itgrix_gen_customize_entity_4697ef32')) {
             // entity.set
             $data['UF_CRM_TAGS'] = array(
                 'call',
-                itgrix_gen_c81b14b5_utf8_mend(itgrix_gen_c81b14b5_text(itgrix_gen_c81b14b5_direction($params)), false),
+                itgrix_gen_91b4de21_utf8_mend(itgrix_gen_91b4de21_text(itgrix_gen_91b4de21_direction($params)), false),
                 array(
-                    'trunk' => itgrix_gen_c81b14b5_utf8_mend(
-                        itgrix_gen_c81b14b5_text(itgrix_gen_c81b14b5_trunk($params)),
+                    'trunk' => itgrix_gen_91b4de21_utf8_mend(
+                        itgrix_gen_91b4de21_text(itgrix_gen_91b4de21_trunk($params)),
                         false
                     ),
                     'literal' => '{not a placeholder}',
@@ -27,7 +27,7 @@ if (!function_exists('itgrix_gen_customize_entity_4697ef32')) {
             );
             $data['OPENED'] = true;
             $data['UF_CRM_SCORE'] = 2.5;
-            return itgrix_gen_c81b14b5_reply($data);
+            return itgrix_gen_91b4de21_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -36,13 +36,13 @@ if (!function_exists('itgrix_gen_customize_entity_4697ef32')) {
     }
 }
 
-if (!function_exists('itgrix_gen_c81b14b5_text')) {
+if (!function_exists('itgrix_gen_91b4de21_text')) {
     // A placeholder's text: the first value found, or "".
-    function itgrix_gen_c81b14b5_text($values) {
+    function itgrix_gen_91b4de21_text($values) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_c81b14b5_answer($entry, $params) {
+    function itgrix_gen_91b4de21_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -51,14 +51,12 @@ if (!function_exists('itgrix_gen_c81b14b5_text')) {
         }
         return $reply;
     }
-    // Is the text UTF-8 as json_encode takes it (also where PHP 5.2's PCRE lets bad forms through)?
-    function itgrix_gen_c81b14b5_utf8_valid($text) {
-        return preg_match('//u', $text) === 1
-            && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text);
-    }
     // Bytes that are not UTF-8 replaced (U+FFFD, or %XX with $percent), in linear time.
-    function itgrix_gen_c81b14b5_utf8_mend($text, $percent) {
-        if (itgrix_gen_c81b14b5_utf8_valid($text)) {
+    function itgrix_gen_91b4de21_utf8_mend($text, $percent) {
+        // Valid as json_encode takes it (no overlong form, surrogate or code point past U+10FFFF):
+        // PCRE's /u check (linear, in C), then the few forms old PCRE builds (PHP 5.2's) let through.
+        if (preg_match('//u', $text) === 1
+            && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text)) {
             return $text;
         }
         $out = '';
@@ -82,24 +80,24 @@ if (!function_exists('itgrix_gen_c81b14b5_text')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_c81b14b5_reply($data) {
+    function itgrix_gen_91b4de21_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-    function itgrix_gen_c81b14b5_trunk($params) {
+    function itgrix_gen_91b4de21_trunk($params) {
         $found = array();
         $pick1 = array('number', 'name', 'id');
-        itgrix_gen_c81b14b5_collect($found, $params, 'call_full.channel.trunk', $pick1, true);
-        itgrix_gen_c81b14b5_collect($found, $params, 'call_full.conversations.*.channel.trunk', $pick1, true);
+        itgrix_gen_91b4de21_collect($found, $params, 'call_full.channel.trunk', $pick1, true);
+        itgrix_gen_91b4de21_collect($found, $params, 'call_full.conversations.*.channel.trunk', $pick1, true);
         return $found;
     }
-    function itgrix_gen_c81b14b5_direction($params) {
+    function itgrix_gen_91b4de21_direction($params) {
         $found = array();
-        itgrix_gen_c81b14b5_collect($found, $params, 'call_full.channel.type');
+        itgrix_gen_91b4de21_collect($found, $params, 'call_full.channel.type');
         return $found;
     }
     // Appends the texts at a path of keys to $found: star, pick, every
-    function itgrix_gen_c81b14b5_collect(&$found, $value, $keys, $pick = null, $every = false) {
+    function itgrix_gen_91b4de21_collect(&$found, $value, $keys, $pick = null, $every = false) {
         $keys = is_array($keys) ? $keys : explode('.', $keys);
         foreach ($keys as $at => $key) {
             if ($key === '*' && is_array($value)) {
@@ -112,7 +110,7 @@ if (!function_exists('itgrix_gen_c81b14b5_text')) {
                 }
                 $keys = array_slice($keys, $at + 1);
                 foreach ($value as $member) {
-                    itgrix_gen_c81b14b5_collect($found, $member, $keys, $pick, $every);
+                    itgrix_gen_91b4de21_collect($found, $member, $keys, $pick, $every);
                 }
                 if ($paused) {
                     gc_enable();
@@ -148,4 +146,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_c81b14b5_answer('itgrix_gen_customize_entity_4697ef32', isset($params) ? $params : null);
+return itgrix_gen_91b4de21_answer('itgrix_gen_customize_entity_4697ef32', isset($params) ? $params : null);

@@ -13,13 +13,13 @@ if (!function_exists('itgrix_gen_post_registration_4697ef32')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // post_registration.webhook: POST "http://hooks.example/itgrix?trunk={trunk}"
-            itgrix_gen_fb9602c9_webhook('POST', 'http://hooks.example/itgrix?trunk=' . rawurlencode(itgrix_gen_fb9602c9_text(itgrix_gen_fb9602c9_trunk($params))), array(), array(
-                    'phone' => itgrix_gen_fb9602c9_utf8_mend(
-                        itgrix_gen_fb9602c9_text(itgrix_gen_fb9602c9_client_phone($params)),
+            itgrix_gen_93b2d500_webhook('POST', 'http://hooks.example/itgrix?trunk=' . rawurlencode(itgrix_gen_93b2d500_text(itgrix_gen_93b2d500_trunk($params))), array(), array(
+                    'phone' => itgrix_gen_93b2d500_utf8_mend(
+                        itgrix_gen_93b2d500_text(itgrix_gen_93b2d500_client_phone($params)),
                         false
                     ),
-                    'company' => itgrix_gen_fb9602c9_utf8_mend(
-                        itgrix_gen_fb9602c9_text(itgrix_gen_fb9602c9_entity_name($params)),
+                    'company' => itgrix_gen_93b2d500_utf8_mend(
+                        itgrix_gen_93b2d500_text(itgrix_gen_93b2d500_entity_name($params)),
                         false
                     ),
                     'source' => 'itgrix',
@@ -34,13 +34,13 @@ if (!function_exists('itgrix_gen_post_registration_4697ef32')) {
     }
 }
 
-if (!function_exists('itgrix_gen_fb9602c9_text')) {
+if (!function_exists('itgrix_gen_93b2d500_text')) {
     // A placeholder's text: the first value found, or "".
-    function itgrix_gen_fb9602c9_text($values) {
+    function itgrix_gen_93b2d500_text($values) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_fb9602c9_answer($entry, $params) {
+    function itgrix_gen_93b2d500_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -49,22 +49,17 @@ if (!function_exists('itgrix_gen_fb9602c9_text')) {
         }
         return $reply;
     }
-    function itgrix_gen_fb9602c9_json($value) {
+    function itgrix_gen_93b2d500_json($value) {
         if (defined('JSON_UNESCAPED_UNICODE')) {
             return json_encode($value, JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES);
         }
         return json_encode($value);
     }
-    // Is the text UTF-8 as json_encode takes it (also where PHP 5.2's PCRE lets bad forms through)?
-    function itgrix_gen_fb9602c9_utf8_valid($text) {
-        return preg_match('//u', $text) === 1
-            && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text);
-    }
     // Each byte that is not UTF-8 becomes U+FFFD (json_encode would fail and send an empty body);
     // valid UTF-8 comes back untouched.
-    function itgrix_gen_fb9602c9_utf8_clean($value) {
+    function itgrix_gen_93b2d500_utf8_clean($value) {
         if (is_string($value)) {
-            return itgrix_gen_fb9602c9_utf8_mend($value, false);
+            return itgrix_gen_93b2d500_utf8_mend($value, false);
         }
         if (!is_array($value)) {
             return $value;
@@ -74,16 +69,19 @@ if (!function_exists('itgrix_gen_fb9602c9_text')) {
         $out = array();
         $changed = false;
         foreach ($value as $key => $member) {
-            $clean = itgrix_gen_fb9602c9_utf8_clean($member);
-            $name = is_string($key) ? itgrix_gen_fb9602c9_utf8_mend($key, false) : $key;
+            $clean = itgrix_gen_93b2d500_utf8_clean($member);
+            $name = is_string($key) ? itgrix_gen_93b2d500_utf8_mend($key, false) : $key;
             $changed = $changed || $name !== $key || $clean !== $member;
             $out[$name] = $clean;
         }
         return $changed ? $out : $value;
     }
     // Bytes that are not UTF-8 replaced (U+FFFD, or %XX with $percent), in linear time.
-    function itgrix_gen_fb9602c9_utf8_mend($text, $percent) {
-        if (itgrix_gen_fb9602c9_utf8_valid($text)) {
+    function itgrix_gen_93b2d500_utf8_mend($text, $percent) {
+        // Valid as json_encode takes it (no overlong form, surrogate or code point past U+10FFFF):
+        // PCRE's /u check (linear, in C), then the few forms old PCRE builds (PHP 5.2's) let through.
+        if (preg_match('//u', $text) === 1
+            && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text)) {
             return $text;
         }
         $out = '';
@@ -108,9 +106,9 @@ if (!function_exists('itgrix_gen_fb9602c9_text')) {
     }
     // Send the webhook ($body: text, or an array sent as JSON); a failure or an HTTP status >= 400 is
     // logged on stderr, never raised or printed.
-    function itgrix_gen_fb9602c9_webhook($method, $url, $headers, $body, $timeout, $name) {
+    function itgrix_gen_93b2d500_webhook($method, $url, $headers, $body, $timeout, $name) {
         if (is_array($body)) {
-            $body = itgrix_gen_fb9602c9_json(itgrix_gen_fb9602c9_utf8_clean($body));
+            $body = itgrix_gen_93b2d500_json(itgrix_gen_93b2d500_utf8_clean($body));
             $headers[] = 'Content-Type: application/json';
         }
         if (!is_string($body)) {
@@ -130,7 +128,7 @@ if (!function_exists('itgrix_gen_fb9602c9_text')) {
             itgrix_gen_b0cd465a_log($name, 'webhook answered HTTP ' . $answer[0]);
         }
     }
-    function itgrix_gen_fb9602c9_http_curl($method, $url, $headers, $body, $timeout) {
+    function itgrix_gen_93b2d500_http_curl($method, $url, $headers, $body, $timeout) {
         $curl = curl_init($url);
         if ($method === 'POST') {
             curl_setopt($curl, CURLOPT_POST, true); // not CUSTOMREQUEST: a 302 then turns it into GET
@@ -142,7 +140,7 @@ if (!function_exists('itgrix_gen_fb9602c9_text')) {
         }
         // The answer goes nowhere: only its status matters.  The sink takes 64 KiB at most, then stops
         // the transfer, so a huge or endless answer is never read (a callback by name: PHP 5.2 too).
-        $options = array(CURLOPT_HTTPHEADER => $headers, CURLOPT_WRITEFUNCTION => itgrix_gen_fb9602c9_http_sink(null, null),
+        $options = array(CURLOPT_HTTPHEADER => $headers, CURLOPT_WRITEFUNCTION => itgrix_gen_93b2d500_http_sink(null, null),
             CURLOPT_NOSIGNAL => 1, CURLOPT_MAXREDIRS => 3, CURLOPT_TIMEOUT => max(1, (int) ceil($timeout)),
             CURLOPT_CONNECTTIMEOUT => max(1, (int) ceil($timeout)));
         if (defined('CURLOPT_TIMEOUT_MS')) {
@@ -158,13 +156,13 @@ if (!function_exists('itgrix_gen_fb9602c9_text')) {
         $ok = curl_exec($curl);
         $status = (int) curl_getinfo($curl, CURLINFO_HTTP_CODE);
         $errno = curl_errno($curl);
-        $capped = $errno === 23 && itgrix_gen_fb9602c9_http_sink(null, false); // the sink stopped it on purpose
+        $capped = $errno === 23 && itgrix_gen_93b2d500_http_sink(null, false); // the sink stopped it on purpose
         $error = $ok === false && !$capped ? ($errno === 47 ? 'more than 3 redirects' : curl_error($curl)) : '';
         // No curl_close(): the handle is freed with $curl, and PHP 8.5 deprecates the call.
         return array($status, $error);
     }
     // curl's write callback for an answer nobody reads: stops the transfer past 64 KiB.
-    function itgrix_gen_fb9602c9_http_sink($curl, $data) {
+    function itgrix_gen_93b2d500_http_sink($curl, $data) {
         static $taken = 0;
         if ($curl === null) {
             if ($data === null) {
@@ -177,7 +175,7 @@ if (!function_exists('itgrix_gen_fb9602c9_text')) {
         return $taken > 65536 ? 0 : strlen($data);
     }
     // HTTP/1.0 over a socket, array(status, error, location); every read and write ends by the deadline.
-    function itgrix_gen_fb9602c9_http_socket($method, $url, $headers, $body, $deadline) {
+    function itgrix_gen_93b2d500_http_socket($method, $url, $headers, $body, $deadline) {
         $parts = @parse_url($url);
         if (!is_array($parts) || !isset($parts['host']) || !preg_match('/^https?$/i', $parts['scheme'])) {
             return array(0, 'not an http(s) URL', null);
@@ -198,12 +196,12 @@ if (!function_exists('itgrix_gen_fb9602c9_text')) {
             . ($method !== 'GET' ? 'Content-Length: ' . strlen($body) . "\r\n" : '')
             . (count($headers) > 0 ? implode("\r\n", $headers) . "\r\n" : '') . "\r\n" . ($method !== 'GET' ? $body : '');
         $answer = '';
-        while ($request !== '' && itgrix_gen_fb9602c9_stream_deadline($socket, $deadline)) {
+        while ($request !== '' && itgrix_gen_93b2d500_stream_deadline($socket, $deadline)) {
             $sent = @fwrite($socket, $request);
             $request = $sent ? (string) substr($request, $sent) : '';
         }
         while (strpos($answer, "\r\n\r\n") === false && strlen($answer) < 65536 && !feof($socket)
-            && itgrix_gen_fb9602c9_stream_deadline($socket, $deadline)) {
+            && itgrix_gen_93b2d500_stream_deadline($socket, $deadline)) {
             $chunk = @fread($socket, 8192);
             $meta = stream_get_meta_data($socket);
             if ($chunk === false || ($chunk === '' && $meta['timed_out'])) {
@@ -223,7 +221,7 @@ if (!function_exists('itgrix_gen_fb9602c9_text')) {
         return array((int) $m[1], '', $location);
     }
     // Let the next read or write on the socket wait no later than the deadline; false once it passed.
-    function itgrix_gen_fb9602c9_stream_deadline($socket, $deadline) {
+    function itgrix_gen_93b2d500_stream_deadline($socket, $deadline) {
         $left = $deadline - microtime(true);
         if ($left > 0) {
             stream_set_timeout($socket, (int) $left, max(1000, (int) (($left - (int) $left) * 1000000)));
@@ -231,7 +229,7 @@ if (!function_exists('itgrix_gen_fb9602c9_text')) {
         return $left > 0;
     }
     // A redirect's Location against the URL it came from (absolute, host-relative or path-relative).
-    function itgrix_gen_fb9602c9_url_join($base, $location) {
+    function itgrix_gen_93b2d500_url_join($base, $location) {
         $parts = @parse_url($base);
         $origin = $parts['scheme'] . '://' . $parts['host'] . (isset($parts['port']) ? ':' . $parts['port'] : '');
         $path = isset($parts['path']) ? $parts['path'] : '/';
@@ -243,37 +241,37 @@ if (!function_exists('itgrix_gen_fb9602c9_text')) {
         }
         return $origin . (substr($location, 0, 1) === '/' ? '' : substr($path, 0, strrpos($path, '/') + 1)) . $location;
     }
-    function itgrix_gen_fb9602c9_client_phone($params) {
+    function itgrix_gen_93b2d500_client_phone($params) {
         $found = array();
-        $call = itgrix_gen_fb9602c9_direction($params);
+        $call = itgrix_gen_93b2d500_direction($params);
         $call = $call ? $call[0] : ''; // the call's direction ('': none)
         $pick1 = array('number', 'phone', 'num', 'extension', 'exten');
         $on_incoming = $call === 'incoming' ? $params : null;
         $on_outgoing = $call === 'outgoing' ? $params : null;
-        itgrix_gen_fb9602c9_collect($found, $params, 'PHONE_NUMBER');
-        itgrix_gen_fb9602c9_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
-        itgrix_gen_fb9602c9_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
+        itgrix_gen_93b2d500_collect($found, $params, 'PHONE_NUMBER');
+        itgrix_gen_93b2d500_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
+        itgrix_gen_93b2d500_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
         return $found;
     }
-    function itgrix_gen_fb9602c9_trunk($params) {
+    function itgrix_gen_93b2d500_trunk($params) {
         $found = array();
         $pick1 = array('number', 'name', 'id');
-        itgrix_gen_fb9602c9_collect($found, $params, 'call_full.channel.trunk', $pick1, true);
-        itgrix_gen_fb9602c9_collect($found, $params, 'call_full.conversations.*.channel.trunk', $pick1, true);
+        itgrix_gen_93b2d500_collect($found, $params, 'call_full.channel.trunk', $pick1, true);
+        itgrix_gen_93b2d500_collect($found, $params, 'call_full.conversations.*.channel.trunk', $pick1, true);
         return $found;
     }
-    function itgrix_gen_fb9602c9_entity_name($params) {
+    function itgrix_gen_93b2d500_entity_name($params) {
         $found = array();
-        itgrix_gen_fb9602c9_collect($found, $params, 'call_full.entity.name');
+        itgrix_gen_93b2d500_collect($found, $params, 'call_full.entity.name');
         return $found;
     }
-    function itgrix_gen_fb9602c9_direction($params) {
+    function itgrix_gen_93b2d500_direction($params) {
         $found = array();
-        itgrix_gen_fb9602c9_collect($found, $params, 'call_full.channel.type');
+        itgrix_gen_93b2d500_collect($found, $params, 'call_full.channel.type');
         return $found;
     }
     // Appends the texts at a path of keys to $found: star, pick, every
-    function itgrix_gen_fb9602c9_collect(&$found, $value, $keys, $pick = null, $every = false) {
+    function itgrix_gen_93b2d500_collect(&$found, $value, $keys, $pick = null, $every = false) {
         $keys = is_array($keys) ? $keys : explode('.', $keys);
         foreach ($keys as $at => $key) {
             if ($key === '*' && is_array($value)) {
@@ -286,7 +284,7 @@ if (!function_exists('itgrix_gen_fb9602c9_text')) {
                 }
                 $keys = array_slice($keys, $at + 1);
                 foreach ($value as $member) {
-                    itgrix_gen_fb9602c9_collect($found, $member, $keys, $pick, $every);
+                    itgrix_gen_93b2d500_collect($found, $member, $keys, $pick, $every);
                 }
                 if ($paused) {
                     gc_enable();
@@ -327,15 +325,15 @@ if (!function_exists('itgrix_gen_af413685_http')) {
     // this function first, with a stub); one deadline covers all of it, at most 3 redirects included.
     function itgrix_gen_af413685_http($method, $url, $headers, $body, $timeout) {
         if (function_exists('curl_init')) {
-            return itgrix_gen_fb9602c9_http_curl($method, $url, $headers, $body, $timeout);
+            return itgrix_gen_93b2d500_http_curl($method, $url, $headers, $body, $timeout);
         }
         $deadline = microtime(true) + $timeout;
         for ($hop = 0; $hop < 4; $hop++) {
-            $answer = itgrix_gen_fb9602c9_http_socket($method, $url, $headers, $body, $deadline);
+            $answer = itgrix_gen_93b2d500_http_socket($method, $url, $headers, $body, $deadline);
             if ($answer[1] !== '' || $answer[2] === null) {
                 return array($answer[0], $answer[1]);
             }
-            $url = itgrix_gen_fb9602c9_url_join($url, $answer[2]);
+            $url = itgrix_gen_93b2d500_url_join($url, $answer[2]);
             if ($answer[0] !== 307 && $answer[0] !== 308) {
                 $method = 'GET'; // as browsers and curl do after 301, 302 and 303
                 $body = '';
@@ -344,4 +342,4 @@ if (!function_exists('itgrix_gen_af413685_http')) {
         return array($answer[0], 'more than 3 redirects');
     }
 }
-return itgrix_gen_fb9602c9_answer('itgrix_gen_post_registration_4697ef32', isset($params) ? $params : null);
+return itgrix_gen_93b2d500_answer('itgrix_gen_post_registration_4697ef32', isset($params) ? $params : null);

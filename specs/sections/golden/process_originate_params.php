@@ -7,30 +7,30 @@
 if (!function_exists('itgrix_gen_process_originate_params_4697ef32')) {
     function itgrix_gen_process_originate_params_4697ef32($params) {
         $name = 'process_originate_params:sections';
-        $data = itgrix_gen_76474d81_pick(
-            itgrix_gen_76474d81_unwrap($params),
+        $data = itgrix_gen_cf12acb0_pick(
+            itgrix_gen_cf12acb0_unwrap($params),
             array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')
         );
-        $fallback = itgrix_gen_76474d81_originate_reply($data);
+        $fallback = itgrix_gen_cf12acb0_originate_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             if (isset($data['extension']) && is_string($data['extension'])) {
                 // originate: format e164, region RU
-                $data['extension'] = itgrix_gen_76474d81_phone_e164(
+                $data['extension'] = itgrix_gen_cf12acb0_phone_e164(
                     $data['extension'],
-                    'itgrix_gen_76474d81_phone_parse',
+                    'itgrix_gen_cf12acb0_phone_parse',
                     true
                 );
             }
             // originate.rules[0]: "params.caller_id" is "200"
-            if (array_intersect(itgrix_gen_76474d81_at($params, array('params', 'caller_id')), array('200'))) {
-                $data['channel'] = itgrix_gen_76474d81_utf8_mend('PJSIP/'
-                    . itgrix_gen_76474d81_text(itgrix_gen_76474d81_at($params, array('params', 'caller_id'))), false);
+            if (array_intersect(itgrix_gen_cf12acb0_at($params, array('params', 'caller_id')), array('200'))) {
+                $data['channel'] = itgrix_gen_cf12acb0_utf8_mend('PJSIP/'
+                    . itgrix_gen_cf12acb0_text(itgrix_gen_cf12acb0_at($params, array('params', 'caller_id'))), false);
                 $data['context'] = 'from-vip';
             }
-            return itgrix_gen_76474d81_originate_reply($data);
+            return itgrix_gen_cf12acb0_originate_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -39,13 +39,13 @@ if (!function_exists('itgrix_gen_process_originate_params_4697ef32')) {
     }
 }
 
-if (!function_exists('itgrix_gen_76474d81_text')) {
+if (!function_exists('itgrix_gen_cf12acb0_text')) {
     // A placeholder's text: the first value found, or "".
-    function itgrix_gen_76474d81_text($values) {
+    function itgrix_gen_cf12acb0_text($values) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_76474d81_answer($entry, $params) {
+    function itgrix_gen_cf12acb0_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -55,22 +55,23 @@ if (!function_exists('itgrix_gen_76474d81_text')) {
         return $reply;
     }
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_76474d81_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_cf12acb0_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
-        return is_string($result) ? $result : itgrix_gen_76474d81_preg_failed($pattern, $subject);
+        return is_string($result) ? $result : itgrix_gen_cf12acb0_preg_failed($pattern, $subject);
     }
     // Says on stderr why PCRE failed on the pattern; returns $answer.
-    function itgrix_gen_76474d81_preg_failed($pattern, $answer) {
+    function itgrix_gen_cf12acb0_preg_failed($pattern, $answer) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
-        $why = isset($codes[preg_last_error()]) ? $codes[preg_last_error()] : 'error ' . preg_last_error();
+        $code = preg_last_error();
+        $why = isset($codes[$code]) ? $codes[$code] : 'error ' . $code;
         return itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match', $answer);
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_76474d81_pick($input, $keys) {
+    function itgrix_gen_cf12acb0_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -80,7 +81,7 @@ if (!function_exists('itgrix_gen_76474d81_text')) {
         return $out;
     }
     // array(written with a leading "+"?, its digits) for a text that is a phone number, else null.
-    function itgrix_gen_76474d81_phone_digits($phone) {
+    function itgrix_gen_cf12acb0_phone_digits($phone) {
         if (!is_string($phone)) {
             return null;
         }
@@ -102,37 +103,26 @@ if (!function_exists('itgrix_gen_76474d81_text')) {
         return array($text[0] === '+', preg_replace('/[^0-9]/', '', $text));
     }
     // The number in E.164 (without the "+" when !$plus) as $parse reads it; what is not a number stays.
-    function itgrix_gen_76474d81_phone_e164($phone, $parse, $plus) {
+    function itgrix_gen_cf12acb0_phone_e164($phone, $parse, $plus) {
         $parsed = $parse($phone);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
-    // The region whose plan makes the national number valid (getRegionCodeForNumber); null: none.
-    function itgrix_gen_76474d81_phone_region($cc, $national, $regions) {
-        foreach ($regions as $row) {
-            if ($row[1] === $cc && preg_match($row[2] === null ? $row[3] : $row[2], $national)) {
-                return $row[2] === null || preg_match($row[3], $national) ? $row[0] : null;
-            }
-        }
-        return null;
-    }
     // libphonenumber's maybeStripNationalPrefixAndCarrierCode with the plan's patterns.
-    function itgrix_gen_76474d81_phone_strip_prefix($number, $npp, $npt, $general) {
+    function itgrix_gen_cf12acb0_phone_strip_prefix($number, $npp, $npt, $general) {
         if ($number === '' || !preg_match($npp, $number, $m)) {
             return $number;
         }
         $last = count($m) - 1;
         $rest = $npt === null || $last < 1 || $m[$last] === '' ? (string) substr($number, strlen($m[0]))
-            : itgrix_gen_76474d81_preg_replace($npp, $npt, $number);
+            : itgrix_gen_cf12acb0_preg_replace($npp, $npt, $number);
         return preg_match($general, $number) && !preg_match($general, $rest) ? $number : $rest;
     }
-    // Is the text UTF-8 as json_encode takes it (also where PHP 5.2's PCRE lets bad forms through)?
-    function itgrix_gen_76474d81_utf8_valid($text) {
-        return preg_match('//u', $text) === 1
-            && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text);
-    }
     // Bytes that are not UTF-8 replaced (U+FFFD, or %XX with $percent), in linear time.
-    function itgrix_gen_76474d81_utf8_mend($text, $percent) {
-        if (itgrix_gen_76474d81_utf8_valid($text)) {
+    function itgrix_gen_cf12acb0_utf8_mend($text, $percent) {
+        // Valid as json_encode takes it (no overlong form, surrogate or code point past U+10FFFF):
+        // PCRE's /u check (linear, in C), then the few forms old PCRE builds (PHP 5.2's) let through.
+        if (preg_match('//u', $text) === 1
+            && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text)) {
             return $text;
         }
         $out = '';
@@ -156,46 +146,22 @@ if (!function_exists('itgrix_gen_76474d81_text')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_76474d81_reply($data) {
+    function itgrix_gen_cf12acb0_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
     // click-to-call's reply: request_data sent as {} (array() once decoded) goes back as {}, never [].
-    function itgrix_gen_76474d81_originate_reply($data) {
+    function itgrix_gen_cf12acb0_originate_reply($data) {
         $empty = is_array($data) && isset($data['request_data']) && $data['request_data'] === array();
-        return itgrix_gen_76474d81_reply($empty ? array_merge($data, array('request_data' => new stdClass())) : $data);
+        return itgrix_gen_cf12acb0_reply($empty ? array_merge($data, array('request_data' => new stdClass())) : $data);
     }
     // process_originate_params may receive its input wrapped as {"params": {...}} or flat.
-    function itgrix_gen_76474d81_unwrap($params) {
+    function itgrix_gen_cf12acb0_unwrap($params) {
         return is_array($params) && isset($params['params']) && is_array($params['params']) ? $params['params'] : $params;
     }
-    // Appends the texts at a path of keys to $found: list
-    function itgrix_gen_76474d81_collect(&$found, $value, $keys) {
-        foreach (is_array($keys) ? $keys : explode('.', $keys) as $key) {
-            if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
-                return;
-            }
-            $value = $value[$key];
-        }
-        $one = $value;
-        if (is_bool($one)) {
-            $one = $one ? 'true' : 'false';
-        } elseif (is_float($one) && $one == floor($one) && abs($one) < 1.0e15) {
-            $one = sprintf('%.0f', $one);
-        }
-        if (is_scalar($one) && $one !== '') {
-            $found[] = (string) $one;
-        }
-    }
-    // Values of one input path as non-empty texts (a `field:` condition, a {call_full.*} placeholder).
-    function itgrix_gen_76474d81_at($params, $path) {
-        $found = array();
-        itgrix_gen_76474d81_collect($found, $params, $path);
-        return $found;
-    }
     // a number as libphonenumber reads it in "RU": array(calling code, national number, region)
-    function itgrix_gen_76474d81_phone_parse($phone) {
-        $read = itgrix_gen_76474d81_phone_digits($phone);
+    function itgrix_gen_cf12acb0_phone_parse($phone) {
+        $read = itgrix_gen_cf12acb0_phone_digits($phone);
         if ($read === null || (!$read[0] && strlen($read[1]) <= 9)) {
             return null; // not a number, or an internal one (9 digits at most)
         }
@@ -214,7 +180,7 @@ if (!function_exists('itgrix_gen_76474d81_text')) {
         } else {
             $national = $digits;
             if (strpos($digits, '7') === 0) { // the calling code without its "+": when the plan says so
-                $candidate = itgrix_gen_76474d81_phone_strip_prefix((string) substr($digits, 1), '~^(?:8)~u', null, $general);
+                $candidate = itgrix_gen_cf12acb0_phone_strip_prefix((string) substr($digits, 1), '~^(?:8)~u', null, $general);
                 if ((!preg_match($general, $digits) && preg_match($general, $candidate))
                     || strlen($digits) > 14) {
                     $national = $candidate;
@@ -222,19 +188,44 @@ if (!function_exists('itgrix_gen_76474d81_text')) {
                 }
             }
         }
-        $stripped = itgrix_gen_76474d81_phone_strip_prefix($national, '~^(?:8)~u', null, $general);
+        $stripped = itgrix_gen_cf12acb0_phone_strip_prefix($national, '~^(?:8)~u', null, $general);
         if (in_array(strlen($stripped), array(10, 14), true)) {
             $national = $stripped;
         }
-        // Valid in no region of the calling code: null (kept as it arrived); another region's
-        // ("+7 495" in a Kazakh spec) is valid like the region's own.
-        $region = itgrix_gen_76474d81_phone_region('7', $national, array(
-            array('RU', '7', '~^(?:[3489])~u',
-                '~^(?=(?:\\d{10}|\\d{14})$)(?=(?:8\\d{13}|[347-9]\\d{9})$)(?:(?=(?:\\d{10})$)(?:80[39]\\d{7})|(?=(?:\\d{10}|\\d{14})$)(?:8(?:0[04]|108\\d{3})\\d{7})|(?=(?:\\d{10})$)(?:808\\d{7})|(?=(?:\\d{10})$)(?:(?:3(?:0[12]|36|4[1-35-79]|5[1-3]|65|8[1-58]|9[0145])|4(?:01|1[1356]|2[13467]|7[1-5]|8[1-7]|9[1-689])|8(?:1[1-8]|2[01]|3[13-6]|4[0-8]|5[15-7]|6[0-35-79]|7[1-37-9]))\\d{7})|(?=(?:\\d{10})$)(?:9(?:[0-24-9]\\d{4}|3(?:0(?:0(?:05|[124579]\\d|3[0-7]|6[0-49]|8[04-9])|[1-9]\\d\\d)|[1-9]\\d{3}))\\d{4}))$~u'),
-            array('KZ', '7', '~^(?:7)~u',
-                '~^(?=(?:\\d{10}|\\d{14})$)(?=(?:8\\d{13}|[78]\\d{9})$)(?:(?=(?:\\d{10})$)(?:809\\d{7})|(?=(?:\\d{10}|\\d{14})$)(?:8(?:00|108\\d{3})\\d{7})|(?=(?:\\d{10})$)(?:751\\d{7})|(?=(?:\\d{10})$)(?:808\\d{7})|(?=(?:\\d{10})$)(?:7(?:1(?:0(?:[23]\\d|4[0-3]|59|63)|1(?:[23]\\d|4[0-79]|59)|2(?:[23]\\d|59)|3(?:2\\d|3[0-79]|4[0-35-9]|59)|4(?:[24]\\d|3[013-9]|5[1-9]|97)|5(?:2\\d|3[1-9]|4[0-7]|59)|6(?:[2-4]\\d|5[19]|61)|72\\d|8(?:[27]\\d|3[1-46-9]|4[0-5]|59))|2(?:1(?:[23]\\d|4[46-9]|5[3469])|2(?:2\\d|3[0679]|46|5[12679])|3(?:[2-4]\\d|5[139])|4(?:2\\d|3[1-35-9]|59)|5(?:[23]\\d|4[0-8]|59|61)|6(?:2\\d|3[1-9]|4[0-4]|59)|7(?:[2379]\\d|40|5[279])|8(?:[23]\\d|4[0-3]|59)|9(?:2\\d|3[124578]|59)))\\d{5})|(?=(?:\\d{10})$)(?:7(?:0[0-25-8]|47|6[0-4]|7[15-8]|85)\\d{7}))$~u'),
-        ));
-        return $region === null ? null : array('7', $national, $region);
+        // The region whose plan makes it valid (libphonenumber's getRegionCodeForNumber): one with
+        // leading digits owns what they match, valid or not; another, what is valid there ("+7 495"
+        // in a Kazakh spec is Russian).  Valid in none: null, the number is kept as it arrived.
+        if (preg_match('~^(?:[3489])~u', $national)) { // "RU"'s leading digits
+            return preg_match('~^(?=(?:\\d{10}|\\d{14})$)(?=(?:8\\d{13}|[347-9]\\d{9})$)(?:(?=(?:\\d{10})$)(?:80[39]\\d{7})|(?=(?:\\d{10}|\\d{14})$)(?:8(?:0[04]|108\\d{3})\\d{7})|(?=(?:\\d{10})$)(?:808\\d{7})|(?=(?:\\d{10})$)(?:(?:3(?:0[12]|36|4[1-35-79]|5[1-3]|65|8[1-58]|9[0145])|4(?:01|1[1356]|2[13467]|7[1-5]|8[1-7]|9[1-689])|8(?:1[1-8]|2[01]|3[13-6]|4[0-8]|5[15-7]|6[0-35-79]|7[1-37-9]))\\d{7})|(?=(?:\\d{10})$)(?:9(?:[0-24-9]\\d{4}|3(?:0(?:0(?:05|[124579]\\d|3[0-7]|6[0-49]|8[04-9])|[1-9]\\d\\d)|[1-9]\\d{3}))\\d{4}))$~u', $national) ? array('7', $national, 'RU') : null;
+        }
+        if (preg_match('~^(?:7)~u', $national)) { // "KZ"'s leading digits
+            return preg_match('~^(?=(?:\\d{10}|\\d{14})$)(?=(?:8\\d{13}|[78]\\d{9})$)(?:(?=(?:\\d{10})$)(?:809\\d{7})|(?=(?:\\d{10}|\\d{14})$)(?:8(?:00|108\\d{3})\\d{7})|(?=(?:\\d{10})$)(?:751\\d{7})|(?=(?:\\d{10})$)(?:808\\d{7})|(?=(?:\\d{10})$)(?:7(?:1(?:0(?:[23]\\d|4[0-3]|59|63)|1(?:[23]\\d|4[0-79]|59)|2(?:[23]\\d|59)|3(?:2\\d|3[0-79]|4[0-35-9]|59)|4(?:[24]\\d|3[013-9]|5[1-9]|97)|5(?:2\\d|3[1-9]|4[0-7]|59)|6(?:[2-4]\\d|5[19]|61)|72\\d|8(?:[27]\\d|3[1-46-9]|4[0-5]|59))|2(?:1(?:[23]\\d|4[46-9]|5[3469])|2(?:2\\d|3[0679]|46|5[12679])|3(?:[2-4]\\d|5[139])|4(?:2\\d|3[1-35-9]|59)|5(?:[23]\\d|4[0-8]|59|61)|6(?:2\\d|3[1-9]|4[0-4]|59)|7(?:[2379]\\d|40|5[279])|8(?:[23]\\d|4[0-3]|59)|9(?:2\\d|3[124578]|59)))\\d{5})|(?=(?:\\d{10})$)(?:7(?:0[0-25-8]|47|6[0-4]|7[15-8]|85)\\d{7}))$~u', $national) ? array('7', $national, 'KZ') : null;
+        }
+        return null;
+    }
+    // Appends the texts at a path of keys to $found: list
+    function itgrix_gen_cf12acb0_collect(&$found, $value, $keys) {
+        foreach (is_array($keys) ? $keys : explode('.', $keys) as $key) {
+            if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
+                return;
+            }
+            $value = $value[$key];
+        }
+        $one = $value;
+        if (is_bool($one)) {
+            $one = $one ? 'true' : 'false';
+        } elseif (is_float($one) && $one == floor($one) && abs($one) < 1.0e15) {
+            $one = sprintf('%.0f', $one);
+        }
+        if (is_scalar($one) && $one !== '') {
+            $found[] = (string) $one;
+        }
+    }
+    // Values of one input path as non-empty texts (a `field:` condition, a {call_full.*} placeholder).
+    function itgrix_gen_cf12acb0_at($params, $path) {
+        $found = array();
+        itgrix_gen_cf12acb0_collect($found, $params, $path);
+        return $found;
     }
 }
 if (!function_exists('itgrix_gen_b0cd465a_log')) {
@@ -245,4 +236,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_76474d81_answer('itgrix_gen_process_originate_params_4697ef32', isset($params) ? $params : null);
+return itgrix_gen_cf12acb0_answer('itgrix_gen_process_originate_params_4697ef32', isset($params) ? $params : null);

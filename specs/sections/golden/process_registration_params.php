@@ -7,7 +7,7 @@
 if (!function_exists('itgrix_gen_process_registration_params_4697ef32')) {
     function itgrix_gen_process_registration_params_4697ef32($params) {
         $name = 'process_registration_params:sections';
-        $data = itgrix_gen_5bbce186_pick(
+        $data = itgrix_gen_0124c885_pick(
             $params,
             array(
                 'CALL_START_DATE',
@@ -20,28 +20,28 @@ if (!function_exists('itgrix_gen_process_registration_params_4697ef32')) {
                 'USER_ID'
             )
         );
-        $fallback = itgrix_gen_5bbce186_reply($data);
+        $fallback = itgrix_gen_0124c885_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // registration_params.set
-            $data['CRM_SOURCE'] = itgrix_gen_5bbce186_utf8_mend(
-                itgrix_gen_5bbce186_text(itgrix_gen_5bbce186_at(
+            $data['CRM_SOURCE'] = itgrix_gen_0124c885_utf8_mend(
+                itgrix_gen_0124c885_text(itgrix_gen_0124c885_at(
                     $params,
                     array('call_full', 'channel', 'trunk', 'name')
                 )),
                 false
             );
-            $data['PHONE_NUMBER'] = itgrix_gen_5bbce186_utf8_mend(
-                itgrix_gen_5bbce186_text(itgrix_gen_5bbce186_at($params, array('PHONE_NUMBER'))),
+            $data['PHONE_NUMBER'] = itgrix_gen_0124c885_utf8_mend(
+                itgrix_gen_0124c885_text(itgrix_gen_0124c885_at($params, array('PHONE_NUMBER'))),
                 false
             );
             // registration_params.rules[0]: client_phone matches "^\\+?7800" -> cancel
-            if (itgrix_gen_5bbce186_matches(itgrix_gen_5bbce186_client_phone($params, $name), array('~^\\+?7800~u'))) {
-                return itgrix_gen_5bbce186_reply(array());
+            if (itgrix_gen_0124c885_matches(itgrix_gen_0124c885_client_phone($params, $name), array('~^\\+?7800~u'))) {
+                return itgrix_gen_0124c885_reply(array());
             }
-            return itgrix_gen_5bbce186_reply($data);
+            return itgrix_gen_0124c885_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -50,9 +50,9 @@ if (!function_exists('itgrix_gen_process_registration_params_4697ef32')) {
     }
 }
 
-if (!function_exists('itgrix_gen_5bbce186_seen')) {
+if (!function_exists('itgrix_gen_0124c885_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_5bbce186_seen($params, $name, $key, $expected, $kinds, $tried) {
+    function itgrix_gen_0124c885_seen($params, $name, $key, $expected, $kinds, $tried) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -65,10 +65,10 @@ if (!function_exists('itgrix_gen_5bbce186_seen')) {
         return array();
     }
     // Does any of the values match one of the patterns?
-    function itgrix_gen_5bbce186_matches($values, $patterns) {
+    function itgrix_gen_0124c885_matches($values, $patterns) {
         foreach ($values as $value) {
             foreach ($patterns as $pattern) {
-                if (itgrix_gen_5bbce186_preg_match($pattern, $value)) {
+                if (itgrix_gen_0124c885_preg_match($pattern, $value)) {
                     return true;
                 }
             }
@@ -76,11 +76,11 @@ if (!function_exists('itgrix_gen_5bbce186_seen')) {
         return false;
     }
     // A placeholder's text: the first value found, or "".
-    function itgrix_gen_5bbce186_text($values) {
+    function itgrix_gen_0124c885_text($values) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_5bbce186_answer($entry, $params) {
+    function itgrix_gen_0124c885_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -90,19 +90,20 @@ if (!function_exists('itgrix_gen_5bbce186_seen')) {
         return $reply;
     }
     // A pattern that fails at run time (a PCRE limit, bad UTF-8) is a non-match, said on stderr.
-    function itgrix_gen_5bbce186_preg_match($pattern, $subject) {
+    function itgrix_gen_0124c885_preg_match($pattern, $subject) {
         $result = is_string($subject) ? @preg_match($pattern, $subject) : 0;
-        return $result === false ? itgrix_gen_5bbce186_preg_failed($pattern, false) : $result === 1;
+        return $result === false ? itgrix_gen_0124c885_preg_failed($pattern, false) : $result === 1;
     }
     // Says on stderr why PCRE failed on the pattern; returns $answer.
-    function itgrix_gen_5bbce186_preg_failed($pattern, $answer) {
+    function itgrix_gen_0124c885_preg_failed($pattern, $answer) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
-        $why = isset($codes[preg_last_error()]) ? $codes[preg_last_error()] : 'error ' . preg_last_error();
+        $code = preg_last_error();
+        $why = isset($codes[$code]) ? $codes[$code] : 'error ' . $code;
         return itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match', $answer);
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_5bbce186_pick($input, $keys) {
+    function itgrix_gen_0124c885_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -111,14 +112,12 @@ if (!function_exists('itgrix_gen_5bbce186_seen')) {
         }
         return $out;
     }
-    // Is the text UTF-8 as json_encode takes it (also where PHP 5.2's PCRE lets bad forms through)?
-    function itgrix_gen_5bbce186_utf8_valid($text) {
-        return preg_match('//u', $text) === 1
-            && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text);
-    }
     // Bytes that are not UTF-8 replaced (U+FFFD, or %XX with $percent), in linear time.
-    function itgrix_gen_5bbce186_utf8_mend($text, $percent) {
-        if (itgrix_gen_5bbce186_utf8_valid($text)) {
+    function itgrix_gen_0124c885_utf8_mend($text, $percent) {
+        // Valid as json_encode takes it (no overlong form, surrogate or code point past U+10FFFF):
+        // PCRE's /u check (linear, in C), then the few forms old PCRE builds (PHP 5.2's) let through.
+        if (preg_match('//u', $text) === 1
+            && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text)) {
             return $text;
         }
         $out = '';
@@ -142,37 +141,37 @@ if (!function_exists('itgrix_gen_5bbce186_seen')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_5bbce186_reply($data) {
+    function itgrix_gen_0124c885_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-    function itgrix_gen_5bbce186_client_phone_read($params) {
+    function itgrix_gen_0124c885_client_phone_read($params) {
         $found = array();
-        $call = itgrix_gen_5bbce186_direction($params);
+        $call = itgrix_gen_0124c885_direction($params);
         $call = $call ? $call[0] : ''; // the call's direction ('': none)
         $pick1 = array('number', 'phone', 'num', 'extension', 'exten');
         $on_incoming = $call === 'incoming' ? $params : null;
         $on_outgoing = $call === 'outgoing' ? $params : null;
-        itgrix_gen_5bbce186_collect($found, $params, 'PHONE_NUMBER');
-        itgrix_gen_5bbce186_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
-        itgrix_gen_5bbce186_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
+        itgrix_gen_0124c885_collect($found, $params, 'PHONE_NUMBER');
+        itgrix_gen_0124c885_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
+        itgrix_gen_0124c885_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
         return $found;
     }
-    function itgrix_gen_5bbce186_client_phone($params, $name = null) {
-        $found = itgrix_gen_5bbce186_client_phone_read($params);
-        return $name === null || $found ? $found : itgrix_gen_5bbce186_seen(
-            $params, $name, 'client_phone', array('incoming', 'outgoing'), itgrix_gen_5bbce186_direction($params),
+    function itgrix_gen_0124c885_client_phone($params, $name = null) {
+        $found = itgrix_gen_0124c885_client_phone_read($params);
+        return $name === null || $found ? $found : itgrix_gen_0124c885_seen(
+            $params, $name, 'client_phone', array('incoming', 'outgoing'), itgrix_gen_0124c885_direction($params),
             'PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, '
             . 'call_full.channel.to.number|phone|num|extension|exten');
     }
-    function itgrix_gen_5bbce186_direction($params) {
+    function itgrix_gen_0124c885_direction($params) {
         $found = array();
-        itgrix_gen_5bbce186_collect($found, $params, 'call_full.channel.type');
-        itgrix_gen_5bbce186_collect($found, $params, 'TYPE', null, false, array('1' => 'outgoing', '2' => 'incoming'));
+        itgrix_gen_0124c885_collect($found, $params, 'call_full.channel.type');
+        itgrix_gen_0124c885_collect($found, $params, 'TYPE', null, false, array('1' => 'outgoing', '2' => 'incoming'));
         return $found;
     }
     // Appends the texts at a path of keys to $found: pick, map, list
-    function itgrix_gen_5bbce186_collect(&$found, $value, $keys, $pick = null, $every = false, $map = null) {
+    function itgrix_gen_0124c885_collect(&$found, $value, $keys, $pick = null, $every = false, $map = null) {
         foreach (is_array($keys) ? $keys : explode('.', $keys) as $key) {
             if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
                 return;
@@ -193,9 +192,9 @@ if (!function_exists('itgrix_gen_5bbce186_seen')) {
         }
     }
     // Values of one input path as non-empty texts (a `field:` condition, a {call_full.*} placeholder).
-    function itgrix_gen_5bbce186_at($params, $path) {
+    function itgrix_gen_0124c885_at($params, $path) {
         $found = array();
-        itgrix_gen_5bbce186_collect($found, $params, $path);
+        itgrix_gen_0124c885_collect($found, $params, $path);
         return $found;
     }
 }
@@ -207,4 +206,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_5bbce186_answer('itgrix_gen_process_registration_params_4697ef32', isset($params) ? $params : null);
+return itgrix_gen_0124c885_answer('itgrix_gen_process_registration_params_4697ef32', isset($params) ? $params : null);

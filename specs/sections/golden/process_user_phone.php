@@ -7,16 +7,16 @@
 if (!function_exists('itgrix_gen_process_user_phone_4697ef32')) {
     function itgrix_gen_process_user_phone_4697ef32($params) {
         $name = 'process_user_phone:sections';
-        $data = itgrix_gen_1b9713f8_pick($params, array('phone'));
-        $fallback = itgrix_gen_1b9713f8_reply($data);
+        $data = itgrix_gen_d77be53c_pick($params, array('phone'));
+        $fallback = itgrix_gen_d77be53c_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             if (isset($data['phone']) && is_string($data['phone'])) {
                 // phones.user: format national, region RU
-                $data['phone'] = itgrix_gen_1b9713f8_phone_national(
-                    $data['phone'], 'itgrix_gen_1b9713f8_phone_parse', array(
+                $data['phone'] = itgrix_gen_d77be53c_phone_national(
+                    $data['phone'], 'itgrix_gen_d77be53c_phone_parse', array(
                         array('~^(?:(\\d{3})(\\d{2})(\\d{2}))$~u', '${1}-${2}-${3}', '~^(?:[0-79])~u'),
                         array(
                             '~^(?:(\\d{4})(\\d{2})(\\d{2})(\\d{2}))$~u',
@@ -38,7 +38,7 @@ if (!function_exists('itgrix_gen_process_user_phone_4697ef32')) {
                     )
                 );
             }
-            return itgrix_gen_1b9713f8_reply($data);
+            return itgrix_gen_d77be53c_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -47,9 +47,9 @@ if (!function_exists('itgrix_gen_process_user_phone_4697ef32')) {
     }
 }
 
-if (!function_exists('itgrix_gen_1b9713f8_answer')) {
+if (!function_exists('itgrix_gen_d77be53c_answer')) {
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_1b9713f8_answer($entry, $params) {
+    function itgrix_gen_d77be53c_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -59,22 +59,23 @@ if (!function_exists('itgrix_gen_1b9713f8_answer')) {
         return $reply;
     }
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_1b9713f8_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_d77be53c_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
-        return is_string($result) ? $result : itgrix_gen_1b9713f8_preg_failed($pattern, $subject);
+        return is_string($result) ? $result : itgrix_gen_d77be53c_preg_failed($pattern, $subject);
     }
     // Says on stderr why PCRE failed on the pattern; returns $answer.
-    function itgrix_gen_1b9713f8_preg_failed($pattern, $answer) {
+    function itgrix_gen_d77be53c_preg_failed($pattern, $answer) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
-        $why = isset($codes[preg_last_error()]) ? $codes[preg_last_error()] : 'error ' . preg_last_error();
+        $code = preg_last_error();
+        $why = isset($codes[$code]) ? $codes[$code] : 'error ' . $code;
         return itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match', $answer);
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_1b9713f8_pick($input, $keys) {
+    function itgrix_gen_d77be53c_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -84,7 +85,7 @@ if (!function_exists('itgrix_gen_1b9713f8_answer')) {
         return $out;
     }
     // array(written with a leading "+"?, its digits) for a text that is a phone number, else null.
-    function itgrix_gen_1b9713f8_phone_digits($phone) {
+    function itgrix_gen_d77be53c_phone_digits($phone) {
         if (!is_string($phone)) {
             return null;
         }
@@ -105,52 +106,43 @@ if (!function_exists('itgrix_gen_1b9713f8_answer')) {
         }
         return array($text[0] === '+', preg_replace('/[^0-9]/', '', $text));
     }
-    // The region whose plan makes the national number valid (getRegionCodeForNumber); null: none.
-    function itgrix_gen_1b9713f8_phone_region($cc, $national, $regions) {
-        foreach ($regions as $row) {
-            if ($row[1] === $cc && preg_match($row[2] === null ? $row[3] : $row[2], $national)) {
-                return $row[2] === null || preg_match($row[3], $national) ? $row[0] : null;
-            }
-        }
-        return null;
-    }
     // libphonenumber's maybeStripNationalPrefixAndCarrierCode with the plan's patterns.
-    function itgrix_gen_1b9713f8_phone_strip_prefix($number, $npp, $npt, $general) {
+    function itgrix_gen_d77be53c_phone_strip_prefix($number, $npp, $npt, $general) {
         if ($number === '' || !preg_match($npp, $number, $m)) {
             return $number;
         }
         $last = count($m) - 1;
         $rest = $npt === null || $last < 1 || $m[$last] === '' ? (string) substr($number, strlen($m[0]))
-            : itgrix_gen_1b9713f8_preg_replace($npp, $npt, $number);
+            : itgrix_gen_d77be53c_preg_replace($npp, $npt, $number);
         return preg_match($general, $number) && !preg_match($general, $rest) ? $number : $rest;
     }
     // The number as dialled inside the country: libphonenumber's NATIONAL format without separators
     // ("8" + number in Russia, "0" in Germany); a foreign number stays E.164.  $formats: the national
     // formats of the calling code's main region; $parse: see itgrix_rt_phone_e164.
-    function itgrix_gen_1b9713f8_phone_national($phone, $parse, $formats) {
+    function itgrix_gen_d77be53c_phone_national($phone, $parse, $formats) {
         $parsed = $parse($phone);
         if ($parsed === null || $parsed[0] === '') {
             return $parsed === null ? $phone : '+' . $parsed[1];
         }
-        return itgrix_gen_1b9713f8_phone_national_digits($parsed[1], $formats);
+        return itgrix_gen_d77be53c_phone_national_digits($parsed[1], $formats);
     }
     // A national significant number of the spec's calling code in the digits of its NATIONAL format.
-    function itgrix_gen_1b9713f8_phone_national_digits($national, $formats) {
+    function itgrix_gen_d77be53c_phone_national_digits($national, $formats) {
         foreach ($formats as $format) {
             if (($format[2] === null || preg_match($format[2], $national)) && preg_match($format[0], $national)) {
-                return preg_replace('/[^0-9]/', '', itgrix_gen_1b9713f8_preg_replace($format[0], $format[1], $national));
+                return preg_replace('/[^0-9]/', '', itgrix_gen_d77be53c_preg_replace($format[0], $format[1], $national));
             }
         }
         return $national;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_1b9713f8_reply($data) {
+    function itgrix_gen_d77be53c_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
     // a number as libphonenumber reads it in "RU": array(calling code, national number, region)
-    function itgrix_gen_1b9713f8_phone_parse($phone) {
-        $read = itgrix_gen_1b9713f8_phone_digits($phone);
+    function itgrix_gen_d77be53c_phone_parse($phone) {
+        $read = itgrix_gen_d77be53c_phone_digits($phone);
         if ($read === null || (!$read[0] && strlen($read[1]) <= 9)) {
             return null; // not a number, or an internal one (9 digits at most)
         }
@@ -169,7 +161,7 @@ if (!function_exists('itgrix_gen_1b9713f8_answer')) {
         } else {
             $national = $digits;
             if (strpos($digits, '7') === 0) { // the calling code without its "+": when the plan says so
-                $candidate = itgrix_gen_1b9713f8_phone_strip_prefix((string) substr($digits, 1), '~^(?:8)~u', null, $general);
+                $candidate = itgrix_gen_d77be53c_phone_strip_prefix((string) substr($digits, 1), '~^(?:8)~u', null, $general);
                 if ((!preg_match($general, $digits) && preg_match($general, $candidate))
                     || strlen($digits) > 14) {
                     $national = $candidate;
@@ -177,19 +169,20 @@ if (!function_exists('itgrix_gen_1b9713f8_answer')) {
                 }
             }
         }
-        $stripped = itgrix_gen_1b9713f8_phone_strip_prefix($national, '~^(?:8)~u', null, $general);
+        $stripped = itgrix_gen_d77be53c_phone_strip_prefix($national, '~^(?:8)~u', null, $general);
         if (in_array(strlen($stripped), array(10, 14), true)) {
             $national = $stripped;
         }
-        // Valid in no region of the calling code: null (kept as it arrived); another region's
-        // ("+7 495" in a Kazakh spec) is valid like the region's own.
-        $region = itgrix_gen_1b9713f8_phone_region('7', $national, array(
-            array('RU', '7', '~^(?:[3489])~u',
-                '~^(?=(?:\\d{10}|\\d{14})$)(?=(?:8\\d{13}|[347-9]\\d{9})$)(?:(?=(?:\\d{10})$)(?:80[39]\\d{7})|(?=(?:\\d{10}|\\d{14})$)(?:8(?:0[04]|108\\d{3})\\d{7})|(?=(?:\\d{10})$)(?:808\\d{7})|(?=(?:\\d{10})$)(?:(?:3(?:0[12]|36|4[1-35-79]|5[1-3]|65|8[1-58]|9[0145])|4(?:01|1[1356]|2[13467]|7[1-5]|8[1-7]|9[1-689])|8(?:1[1-8]|2[01]|3[13-6]|4[0-8]|5[15-7]|6[0-35-79]|7[1-37-9]))\\d{7})|(?=(?:\\d{10})$)(?:9(?:[0-24-9]\\d{4}|3(?:0(?:0(?:05|[124579]\\d|3[0-7]|6[0-49]|8[04-9])|[1-9]\\d\\d)|[1-9]\\d{3}))\\d{4}))$~u'),
-            array('KZ', '7', '~^(?:7)~u',
-                '~^(?=(?:\\d{10}|\\d{14})$)(?=(?:8\\d{13}|[78]\\d{9})$)(?:(?=(?:\\d{10})$)(?:809\\d{7})|(?=(?:\\d{10}|\\d{14})$)(?:8(?:00|108\\d{3})\\d{7})|(?=(?:\\d{10})$)(?:751\\d{7})|(?=(?:\\d{10})$)(?:808\\d{7})|(?=(?:\\d{10})$)(?:7(?:1(?:0(?:[23]\\d|4[0-3]|59|63)|1(?:[23]\\d|4[0-79]|59)|2(?:[23]\\d|59)|3(?:2\\d|3[0-79]|4[0-35-9]|59)|4(?:[24]\\d|3[013-9]|5[1-9]|97)|5(?:2\\d|3[1-9]|4[0-7]|59)|6(?:[2-4]\\d|5[19]|61)|72\\d|8(?:[27]\\d|3[1-46-9]|4[0-5]|59))|2(?:1(?:[23]\\d|4[46-9]|5[3469])|2(?:2\\d|3[0679]|46|5[12679])|3(?:[2-4]\\d|5[139])|4(?:2\\d|3[1-35-9]|59)|5(?:[23]\\d|4[0-8]|59|61)|6(?:2\\d|3[1-9]|4[0-4]|59)|7(?:[2379]\\d|40|5[279])|8(?:[23]\\d|4[0-3]|59)|9(?:2\\d|3[124578]|59)))\\d{5})|(?=(?:\\d{10})$)(?:7(?:0[0-25-8]|47|6[0-4]|7[15-8]|85)\\d{7}))$~u'),
-        ));
-        return $region === null ? null : array('7', $national, $region);
+        // The region whose plan makes it valid (libphonenumber's getRegionCodeForNumber): one with
+        // leading digits owns what they match, valid or not; another, what is valid there ("+7 495"
+        // in a Kazakh spec is Russian).  Valid in none: null, the number is kept as it arrived.
+        if (preg_match('~^(?:[3489])~u', $national)) { // "RU"'s leading digits
+            return preg_match('~^(?=(?:\\d{10}|\\d{14})$)(?=(?:8\\d{13}|[347-9]\\d{9})$)(?:(?=(?:\\d{10})$)(?:80[39]\\d{7})|(?=(?:\\d{10}|\\d{14})$)(?:8(?:0[04]|108\\d{3})\\d{7})|(?=(?:\\d{10})$)(?:808\\d{7})|(?=(?:\\d{10})$)(?:(?:3(?:0[12]|36|4[1-35-79]|5[1-3]|65|8[1-58]|9[0145])|4(?:01|1[1356]|2[13467]|7[1-5]|8[1-7]|9[1-689])|8(?:1[1-8]|2[01]|3[13-6]|4[0-8]|5[15-7]|6[0-35-79]|7[1-37-9]))\\d{7})|(?=(?:\\d{10})$)(?:9(?:[0-24-9]\\d{4}|3(?:0(?:0(?:05|[124579]\\d|3[0-7]|6[0-49]|8[04-9])|[1-9]\\d\\d)|[1-9]\\d{3}))\\d{4}))$~u', $national) ? array('7', $national, 'RU') : null;
+        }
+        if (preg_match('~^(?:7)~u', $national)) { // "KZ"'s leading digits
+            return preg_match('~^(?=(?:\\d{10}|\\d{14})$)(?=(?:8\\d{13}|[78]\\d{9})$)(?:(?=(?:\\d{10})$)(?:809\\d{7})|(?=(?:\\d{10}|\\d{14})$)(?:8(?:00|108\\d{3})\\d{7})|(?=(?:\\d{10})$)(?:751\\d{7})|(?=(?:\\d{10})$)(?:808\\d{7})|(?=(?:\\d{10})$)(?:7(?:1(?:0(?:[23]\\d|4[0-3]|59|63)|1(?:[23]\\d|4[0-79]|59)|2(?:[23]\\d|59)|3(?:2\\d|3[0-79]|4[0-35-9]|59)|4(?:[24]\\d|3[013-9]|5[1-9]|97)|5(?:2\\d|3[1-9]|4[0-7]|59)|6(?:[2-4]\\d|5[19]|61)|72\\d|8(?:[27]\\d|3[1-46-9]|4[0-5]|59))|2(?:1(?:[23]\\d|4[46-9]|5[3469])|2(?:2\\d|3[0679]|46|5[12679])|3(?:[2-4]\\d|5[139])|4(?:2\\d|3[1-35-9]|59)|5(?:[23]\\d|4[0-8]|59|61)|6(?:2\\d|3[1-9]|4[0-4]|59)|7(?:[2379]\\d|40|5[279])|8(?:[23]\\d|4[0-3]|59)|9(?:2\\d|3[124578]|59)))\\d{5})|(?=(?:\\d{10})$)(?:7(?:0[0-25-8]|47|6[0-4]|7[15-8]|85)\\d{7}))$~u', $national) ? array('7', $national, 'KZ') : null;
+        }
+        return null;
     }
 }
 if (!function_exists('itgrix_gen_b0cd465a_log')) {
@@ -200,4 +193,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_1b9713f8_answer('itgrix_gen_process_user_phone_4697ef32', isset($params) ? $params : null);
+return itgrix_gen_d77be53c_answer('itgrix_gen_process_user_phone_4697ef32', isset($params) ? $params : null);

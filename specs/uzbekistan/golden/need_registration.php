@@ -14,14 +14,14 @@ if (!function_exists('itgrix_gen_need_registration_1c438aa8')) {
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // registration.rules[0]: client_phone is "71 234-56-78" (as sent or as written) -> skip
             if (array_intersect(
-                itgrix_gen_04079656_client_phones(itgrix_gen_04079656_client_phone($params, $name)),
-                itgrix_gen_04079656_client_phones(array('71 234-56-78'))
+                itgrix_gen_ac34e5fc_client_phones(itgrix_gen_ac34e5fc_client_phone($params, $name)),
+                itgrix_gen_ac34e5fc_client_phones(array('71 234-56-78'))
             )) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.rules[1]: client_phone matches "^\\+99890000" (as sent or as written) -> skip
-            if (itgrix_gen_04079656_matches(
-                itgrix_gen_04079656_client_phones(itgrix_gen_04079656_client_phone($params, $name)),
+            if (itgrix_gen_ac34e5fc_matches(
+                itgrix_gen_ac34e5fc_client_phones(itgrix_gen_ac34e5fc_client_phone($params, $name)),
                 array('~^\\+99890000~u')
             )) {
                 return array('state' => 'success', 'data' => array('result' => false));
@@ -36,9 +36,9 @@ if (!function_exists('itgrix_gen_need_registration_1c438aa8')) {
     }
 }
 
-if (!function_exists('itgrix_gen_04079656_seen')) {
+if (!function_exists('itgrix_gen_ac34e5fc_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_04079656_seen($params, $name, $key, $expected, $kinds, $tried) {
+    function itgrix_gen_ac34e5fc_seen($params, $name, $key, $expected, $kinds, $tried) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -51,10 +51,10 @@ if (!function_exists('itgrix_gen_04079656_seen')) {
         return array();
     }
     // Does any of the values match one of the patterns?
-    function itgrix_gen_04079656_matches($values, $patterns) {
+    function itgrix_gen_ac34e5fc_matches($values, $patterns) {
         foreach ($values as $value) {
             foreach ($patterns as $pattern) {
-                if (itgrix_gen_04079656_preg_match($pattern, $value)) {
+                if (itgrix_gen_ac34e5fc_preg_match($pattern, $value)) {
                     return true;
                 }
             }
@@ -62,7 +62,7 @@ if (!function_exists('itgrix_gen_04079656_seen')) {
         return false;
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_04079656_answer($entry, $params) {
+    function itgrix_gen_ac34e5fc_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -72,19 +72,20 @@ if (!function_exists('itgrix_gen_04079656_seen')) {
         return $reply;
     }
     // A pattern that fails at run time (a PCRE limit, bad UTF-8) is a non-match, said on stderr.
-    function itgrix_gen_04079656_preg_match($pattern, $subject) {
+    function itgrix_gen_ac34e5fc_preg_match($pattern, $subject) {
         $result = is_string($subject) ? @preg_match($pattern, $subject) : 0;
-        return $result === false ? itgrix_gen_04079656_preg_failed($pattern, false) : $result === 1;
+        return $result === false ? itgrix_gen_ac34e5fc_preg_failed($pattern, false) : $result === 1;
     }
     // Says on stderr why PCRE failed on the pattern; returns $answer.
-    function itgrix_gen_04079656_preg_failed($pattern, $answer) {
+    function itgrix_gen_ac34e5fc_preg_failed($pattern, $answer) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
-        $why = isset($codes[preg_last_error()]) ? $codes[preg_last_error()] : 'error ' . preg_last_error();
+        $code = preg_last_error();
+        $why = isset($codes[$code]) ? $codes[$code] : 'error ' . $code;
         return itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match', $answer);
     }
     // array(written with a leading "+"?, its digits) for a text that is a phone number, else null.
-    function itgrix_gen_04079656_phone_digits($phone) {
+    function itgrix_gen_ac34e5fc_phone_digits($phone) {
         if (!is_string($phone)) {
             return null;
         }
@@ -106,22 +107,24 @@ if (!function_exists('itgrix_gen_04079656_seen')) {
         return array($text[0] === '+', preg_replace('/[^0-9]/', '', $text));
     }
     // The number in E.164 (without the "+" when !$plus) as $parse reads it; what is not a number stays.
-    function itgrix_gen_04079656_phone_e164($phone, $parse, $plus) {
+    function itgrix_gen_ac34e5fc_phone_e164($phone, $parse, $plus) {
         $parsed = $parse($phone);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
-    // The region whose plan makes the national number valid (getRegionCodeForNumber); null: none.
-    function itgrix_gen_04079656_phone_region($cc, $national, $regions) {
-        foreach ($regions as $row) {
-            if ($row[1] === $cc && preg_match($row[2] === null ? $row[3] : $row[2], $national)) {
-                return $row[2] === null || preg_match($row[3], $national) ? $row[0] : null;
-            }
+    // the client's numbers as sent and as phones.client writes them
+    function itgrix_gen_ac34e5fc_client_phones($values) {
+        if (!is_array($values)) {
+            return $values;
         }
-        return null;
+        $out = $values;
+        foreach ($values as $value) {
+            $out[] = itgrix_gen_ac34e5fc_client_number($value);
+        }
+        return $out;
     }
     // a number as libphonenumber reads it in "UZ": array(calling code, national number, region)
-    function itgrix_gen_04079656_phone_parse($phone) {
-        $read = itgrix_gen_04079656_phone_digits($phone);
+    function itgrix_gen_ac34e5fc_phone_parse($phone) {
+        $read = itgrix_gen_ac34e5fc_phone_digits($phone);
         if ($read === null || (!$read[0] && strlen($read[1]) <= 8)) {
             return null; // not a number, or an internal one (8 digits at most)
         }
@@ -148,27 +151,16 @@ if (!function_exists('itgrix_gen_04079656_seen')) {
                 }
             }
         }
-        // Valid in no region of the calling code: null (kept as it arrived); another region's
-        // ("+7 495" in a Kazakh spec) is valid like the region's own.
-        $region = itgrix_gen_04079656_phone_region('998', $national, array(
-            array('UZ', '998', null,
-                '~^(?=(?:\\d{9})$)(?=(?:(?:20|33|[5-9]\\d)\\d{7})$)(?:(?=(?:\\d{9})$)(?:(?:55\\d\\d|6(?:1(?:22|3[124]|4[1-4]|5[1-3578]|64)|2(?:22|3[0-57-9]|41)|5(?:22|3[3-7]|5[024-8])|[69]\\d\\d|7(?:[23]\\d|7[69]))|7(?:[168]\\d\\d|2(?:22|3[13-57-9]|4[1-3579]|5[14])|3(?:2\\d|3[1578]|4[1-35-7]|5[1-57]|61)|4(?:2\\d|3[1-579]|7[1-79])|5(?:22|5[1-9]|6[1457])|9(?:22|5[1-9])))\\d{5})|(?=(?:\\d{9})$)(?:(?:(?:[25]0|33|8[078]|9[0-57-9])\\d{3}|6(?:1(?:2(?:2[01]|98)|35[0-4]|50\\d|61[23]|7(?:[01][017]|4\\d|55|9[5-9]))|2(?:(?:11|7\\d)\\d|2(?:[12]1|9[01379])|5(?:[126]\\d|3[0-4]))|5(?:19[01]|2(?:27|9[26])|(?:30|59|7\\d)\\d)|6(?:2(?:1[5-9]|2[0367]|38|41|52|60)|(?:3[79]|9[0-3])\\d|4(?:56|83)|7(?:[07]\\d|1[017]|3[07]|4[047]|5[057]|67|8[0178]|9[79]))|7(?:2(?:24|3[237]|4[5-9]|7[15-8])|5(?:7[12]|8[0589])|7(?:0\\d|[39][07])|9(?:0\\d|7[079])))|7(?:[07]\\d{3}|2(?:2(?:2[79]|95)|3(?:2[5-9]|6[0-6])|57\\d|7(?:0\\d|1[17]|2[27]|3[37]|44|5[057]|66|88))|3(?:2(?:1[0-6]|21|3[469]|7[159])|(?:33|9[4-6])\\d|5(?:0[0-4]|5[579]|9\\d)|7(?:[0-3579]\\d|4[0467]|6[67]|8[078]))|4(?:2(?:29|5[0257]|6[0-7]|7[1-57])|5(?:1[0-4]|8\\d|9[5-9])|7(?:0\\d|1[024589]|2[0-27]|3[0137]|[46][07]|5[01]|7[5-9]|9[079])|9(?:7[015-9]|[89]\\d))|5(?:112|2(?:0\\d|2[29]|[49]4)|3[1568]\\d|52[6-9]|7(?:0[01578]|1[017]|[23]7|4[047]|[5-7]\\d|8[78]|9[079]))|9(?:22[128]|3(?:2[0-4]|7\\d)|57[02569]|7(?:2[05-9]|3[37]|4\\d|60|7[2579]|87|9[07]))))\\d{4}))$~u'),
-        ));
-        return $region === null ? null : array('998', $national, $region);
-    }
-    // the client's numbers as sent and as phones.client writes them
-    function itgrix_gen_04079656_client_phones($values) {
-        if (!is_array($values)) {
-            return $values;
+        // The region whose plan makes it valid (libphonenumber's getRegionCodeForNumber): one with
+        // leading digits owns what they match, valid or not; another, what is valid there ("+7 495"
+        // in a Kazakh spec is Russian).  Valid in none: null, the number is kept as it arrived.
+        if (preg_match('~^(?=(?:\\d{9})$)(?=(?:(?:20|33|[5-9]\\d)\\d{7})$)(?:(?=(?:\\d{9})$)(?:(?:55\\d\\d|6(?:1(?:22|3[124]|4[1-4]|5[1-3578]|64)|2(?:22|3[0-57-9]|41)|5(?:22|3[3-7]|5[024-8])|[69]\\d\\d|7(?:[23]\\d|7[69]))|7(?:[168]\\d\\d|2(?:22|3[13-57-9]|4[1-3579]|5[14])|3(?:2\\d|3[1578]|4[1-35-7]|5[1-57]|61)|4(?:2\\d|3[1-579]|7[1-79])|5(?:22|5[1-9]|6[1457])|9(?:22|5[1-9])))\\d{5})|(?=(?:\\d{9})$)(?:(?:(?:[25]0|33|8[078]|9[0-57-9])\\d{3}|6(?:1(?:2(?:2[01]|98)|35[0-4]|50\\d|61[23]|7(?:[01][017]|4\\d|55|9[5-9]))|2(?:(?:11|7\\d)\\d|2(?:[12]1|9[01379])|5(?:[126]\\d|3[0-4]))|5(?:19[01]|2(?:27|9[26])|(?:30|59|7\\d)\\d)|6(?:2(?:1[5-9]|2[0367]|38|41|52|60)|(?:3[79]|9[0-3])\\d|4(?:56|83)|7(?:[07]\\d|1[017]|3[07]|4[047]|5[057]|67|8[0178]|9[79]))|7(?:2(?:24|3[237]|4[5-9]|7[15-8])|5(?:7[12]|8[0589])|7(?:0\\d|[39][07])|9(?:0\\d|7[079])))|7(?:[07]\\d{3}|2(?:2(?:2[79]|95)|3(?:2[5-9]|6[0-6])|57\\d|7(?:0\\d|1[17]|2[27]|3[37]|44|5[057]|66|88))|3(?:2(?:1[0-6]|21|3[469]|7[159])|(?:33|9[4-6])\\d|5(?:0[0-4]|5[579]|9\\d)|7(?:[0-3579]\\d|4[0467]|6[67]|8[078]))|4(?:2(?:29|5[0257]|6[0-7]|7[1-57])|5(?:1[0-4]|8\\d|9[5-9])|7(?:0\\d|1[024589]|2[0-27]|3[0137]|[46][07]|5[01]|7[5-9]|9[079])|9(?:7[015-9]|[89]\\d))|5(?:112|2(?:0\\d|2[29]|[49]4)|3[1568]\\d|52[6-9]|7(?:0[01578]|1[017]|[23]7|4[047]|[5-7]\\d|8[78]|9[079]))|9(?:22[128]|3(?:2[0-4]|7\\d)|57[02569]|7(?:2[05-9]|3[37]|4\\d|60|7[2579]|87|9[07]))))\\d{4}))$~u', $national)) { // valid in "UZ"
+            return array('998', $national, 'UZ');
         }
-        $out = $values;
-        foreach ($values as $value) {
-            $out[] = itgrix_gen_04079656_client_number($value);
-        }
-        return $out;
+        return null;
     }
     // Appends the texts at a path of keys to $found: pick
-    function itgrix_gen_04079656_collect(&$found, $value, $keys, $pick = null) {
+    function itgrix_gen_ac34e5fc_collect(&$found, $value, $keys, $pick = null) {
         foreach (explode('.', $keys) as $key) {
             if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
                 return;
@@ -188,33 +180,33 @@ if (!function_exists('itgrix_gen_04079656_seen')) {
             }
         }
     }
-    // phones.client: the client's number as process_client_phone.php answers it
-    function itgrix_gen_04079656_client_number($phone) {
-        // phones.client: format e164, region UZ
-        return itgrix_gen_04079656_phone_e164($phone, 'itgrix_gen_04079656_phone_parse', true);
-    }
-    function itgrix_gen_04079656_client_phone_read($params) {
+    function itgrix_gen_ac34e5fc_client_phone_read($params) {
         $found = array();
-        $call = itgrix_gen_04079656_direction($params);
+        $call = itgrix_gen_ac34e5fc_direction($params);
         $call = $call ? $call[0] : ''; // the call's direction ('': none)
         $pick1 = array('number', 'phone', 'num', 'extension', 'exten');
         $on_incoming = $call === 'incoming' ? $params : null;
         $on_outgoing = $call === 'outgoing' ? $params : null;
-        itgrix_gen_04079656_collect($found, $params, 'PHONE_NUMBER');
-        itgrix_gen_04079656_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
-        itgrix_gen_04079656_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
+        itgrix_gen_ac34e5fc_collect($found, $params, 'PHONE_NUMBER');
+        itgrix_gen_ac34e5fc_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
+        itgrix_gen_ac34e5fc_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
         return $found;
     }
-    function itgrix_gen_04079656_client_phone($params, $name = null) {
-        $found = itgrix_gen_04079656_client_phone_read($params);
-        return $name === null || $found ? $found : itgrix_gen_04079656_seen(
-            $params, $name, 'client_phone', array('incoming', 'outgoing'), itgrix_gen_04079656_direction($params),
+    // phones.client: the client's number as process_client_phone.php answers it
+    function itgrix_gen_ac34e5fc_client_number($phone) {
+        // phones.client: format e164, region UZ
+        return itgrix_gen_ac34e5fc_phone_e164($phone, 'itgrix_gen_ac34e5fc_phone_parse', true);
+    }
+    function itgrix_gen_ac34e5fc_client_phone($params, $name = null) {
+        $found = itgrix_gen_ac34e5fc_client_phone_read($params);
+        return $name === null || $found ? $found : itgrix_gen_ac34e5fc_seen(
+            $params, $name, 'client_phone', array('incoming', 'outgoing'), itgrix_gen_ac34e5fc_direction($params),
             'PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, '
             . 'call_full.channel.to.number|phone|num|extension|exten');
     }
-    function itgrix_gen_04079656_direction($params) {
+    function itgrix_gen_ac34e5fc_direction($params) {
         $found = array();
-        itgrix_gen_04079656_collect($found, $params, 'call_full.channel.type');
+        itgrix_gen_ac34e5fc_collect($found, $params, 'call_full.channel.type');
         return $found;
     }
 }
@@ -226,4 +218,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_04079656_answer('itgrix_gen_need_registration_1c438aa8', isset($params) ? $params : null);
+return itgrix_gen_ac34e5fc_answer('itgrix_gen_need_registration_1c438aa8', isset($params) ? $params : null);

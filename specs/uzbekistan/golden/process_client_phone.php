@@ -7,21 +7,21 @@
 if (!function_exists('itgrix_gen_process_client_phone_1c438aa8')) {
     function itgrix_gen_process_client_phone_1c438aa8($params) {
         $name = 'process_client_phone:uzbekistan';
-        $data = itgrix_gen_13758bed_pick($params, array('phone'));
-        $fallback = itgrix_gen_13758bed_reply($data);
+        $data = itgrix_gen_cc8a6288_pick($params, array('phone'));
+        $fallback = itgrix_gen_cc8a6288_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             if (isset($data['phone']) && is_string($data['phone'])) {
                 // phones.client: format e164, region UZ
-                $data['phone'] = itgrix_gen_13758bed_phone_e164(
+                $data['phone'] = itgrix_gen_cc8a6288_phone_e164(
                     $data['phone'],
-                    'itgrix_gen_13758bed_phone_parse',
+                    'itgrix_gen_cc8a6288_phone_parse',
                     true
                 );
             }
-            return itgrix_gen_13758bed_reply($data);
+            return itgrix_gen_cc8a6288_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -30,9 +30,9 @@ if (!function_exists('itgrix_gen_process_client_phone_1c438aa8')) {
     }
 }
 
-if (!function_exists('itgrix_gen_13758bed_answer')) {
+if (!function_exists('itgrix_gen_cc8a6288_answer')) {
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_13758bed_answer($entry, $params) {
+    function itgrix_gen_cc8a6288_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -42,7 +42,7 @@ if (!function_exists('itgrix_gen_13758bed_answer')) {
         return $reply;
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_13758bed_pick($input, $keys) {
+    function itgrix_gen_cc8a6288_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -52,7 +52,7 @@ if (!function_exists('itgrix_gen_13758bed_answer')) {
         return $out;
     }
     // array(written with a leading "+"?, its digits) for a text that is a phone number, else null.
-    function itgrix_gen_13758bed_phone_digits($phone) {
+    function itgrix_gen_cc8a6288_phone_digits($phone) {
         if (!is_string($phone)) {
             return null;
         }
@@ -74,27 +74,18 @@ if (!function_exists('itgrix_gen_13758bed_answer')) {
         return array($text[0] === '+', preg_replace('/[^0-9]/', '', $text));
     }
     // The number in E.164 (without the "+" when !$plus) as $parse reads it; what is not a number stays.
-    function itgrix_gen_13758bed_phone_e164($phone, $parse, $plus) {
+    function itgrix_gen_cc8a6288_phone_e164($phone, $parse, $plus) {
         $parsed = $parse($phone);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
-    // The region whose plan makes the national number valid (getRegionCodeForNumber); null: none.
-    function itgrix_gen_13758bed_phone_region($cc, $national, $regions) {
-        foreach ($regions as $row) {
-            if ($row[1] === $cc && preg_match($row[2] === null ? $row[3] : $row[2], $national)) {
-                return $row[2] === null || preg_match($row[3], $national) ? $row[0] : null;
-            }
-        }
-        return null;
-    }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_13758bed_reply($data) {
+    function itgrix_gen_cc8a6288_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
     // a number as libphonenumber reads it in "UZ": array(calling code, national number, region)
-    function itgrix_gen_13758bed_phone_parse($phone) {
-        $read = itgrix_gen_13758bed_phone_digits($phone);
+    function itgrix_gen_cc8a6288_phone_parse($phone) {
+        $read = itgrix_gen_cc8a6288_phone_digits($phone);
         if ($read === null || (!$read[0] && strlen($read[1]) <= 8)) {
             return null; // not a number, or an internal one (8 digits at most)
         }
@@ -121,13 +112,13 @@ if (!function_exists('itgrix_gen_13758bed_answer')) {
                 }
             }
         }
-        // Valid in no region of the calling code: null (kept as it arrived); another region's
-        // ("+7 495" in a Kazakh spec) is valid like the region's own.
-        $region = itgrix_gen_13758bed_phone_region('998', $national, array(
-            array('UZ', '998', null,
-                '~^(?=(?:\\d{9})$)(?=(?:(?:20|33|[5-9]\\d)\\d{7})$)(?:(?=(?:\\d{9})$)(?:(?:55\\d\\d|6(?:1(?:22|3[124]|4[1-4]|5[1-3578]|64)|2(?:22|3[0-57-9]|41)|5(?:22|3[3-7]|5[024-8])|[69]\\d\\d|7(?:[23]\\d|7[69]))|7(?:[168]\\d\\d|2(?:22|3[13-57-9]|4[1-3579]|5[14])|3(?:2\\d|3[1578]|4[1-35-7]|5[1-57]|61)|4(?:2\\d|3[1-579]|7[1-79])|5(?:22|5[1-9]|6[1457])|9(?:22|5[1-9])))\\d{5})|(?=(?:\\d{9})$)(?:(?:(?:[25]0|33|8[078]|9[0-57-9])\\d{3}|6(?:1(?:2(?:2[01]|98)|35[0-4]|50\\d|61[23]|7(?:[01][017]|4\\d|55|9[5-9]))|2(?:(?:11|7\\d)\\d|2(?:[12]1|9[01379])|5(?:[126]\\d|3[0-4]))|5(?:19[01]|2(?:27|9[26])|(?:30|59|7\\d)\\d)|6(?:2(?:1[5-9]|2[0367]|38|41|52|60)|(?:3[79]|9[0-3])\\d|4(?:56|83)|7(?:[07]\\d|1[017]|3[07]|4[047]|5[057]|67|8[0178]|9[79]))|7(?:2(?:24|3[237]|4[5-9]|7[15-8])|5(?:7[12]|8[0589])|7(?:0\\d|[39][07])|9(?:0\\d|7[079])))|7(?:[07]\\d{3}|2(?:2(?:2[79]|95)|3(?:2[5-9]|6[0-6])|57\\d|7(?:0\\d|1[17]|2[27]|3[37]|44|5[057]|66|88))|3(?:2(?:1[0-6]|21|3[469]|7[159])|(?:33|9[4-6])\\d|5(?:0[0-4]|5[579]|9\\d)|7(?:[0-3579]\\d|4[0467]|6[67]|8[078]))|4(?:2(?:29|5[0257]|6[0-7]|7[1-57])|5(?:1[0-4]|8\\d|9[5-9])|7(?:0\\d|1[024589]|2[0-27]|3[0137]|[46][07]|5[01]|7[5-9]|9[079])|9(?:7[015-9]|[89]\\d))|5(?:112|2(?:0\\d|2[29]|[49]4)|3[1568]\\d|52[6-9]|7(?:0[01578]|1[017]|[23]7|4[047]|[5-7]\\d|8[78]|9[079]))|9(?:22[128]|3(?:2[0-4]|7\\d)|57[02569]|7(?:2[05-9]|3[37]|4\\d|60|7[2579]|87|9[07]))))\\d{4}))$~u'),
-        ));
-        return $region === null ? null : array('998', $national, $region);
+        // The region whose plan makes it valid (libphonenumber's getRegionCodeForNumber): one with
+        // leading digits owns what they match, valid or not; another, what is valid there ("+7 495"
+        // in a Kazakh spec is Russian).  Valid in none: null, the number is kept as it arrived.
+        if (preg_match('~^(?=(?:\\d{9})$)(?=(?:(?:20|33|[5-9]\\d)\\d{7})$)(?:(?=(?:\\d{9})$)(?:(?:55\\d\\d|6(?:1(?:22|3[124]|4[1-4]|5[1-3578]|64)|2(?:22|3[0-57-9]|41)|5(?:22|3[3-7]|5[024-8])|[69]\\d\\d|7(?:[23]\\d|7[69]))|7(?:[168]\\d\\d|2(?:22|3[13-57-9]|4[1-3579]|5[14])|3(?:2\\d|3[1578]|4[1-35-7]|5[1-57]|61)|4(?:2\\d|3[1-579]|7[1-79])|5(?:22|5[1-9]|6[1457])|9(?:22|5[1-9])))\\d{5})|(?=(?:\\d{9})$)(?:(?:(?:[25]0|33|8[078]|9[0-57-9])\\d{3}|6(?:1(?:2(?:2[01]|98)|35[0-4]|50\\d|61[23]|7(?:[01][017]|4\\d|55|9[5-9]))|2(?:(?:11|7\\d)\\d|2(?:[12]1|9[01379])|5(?:[126]\\d|3[0-4]))|5(?:19[01]|2(?:27|9[26])|(?:30|59|7\\d)\\d)|6(?:2(?:1[5-9]|2[0367]|38|41|52|60)|(?:3[79]|9[0-3])\\d|4(?:56|83)|7(?:[07]\\d|1[017]|3[07]|4[047]|5[057]|67|8[0178]|9[79]))|7(?:2(?:24|3[237]|4[5-9]|7[15-8])|5(?:7[12]|8[0589])|7(?:0\\d|[39][07])|9(?:0\\d|7[079])))|7(?:[07]\\d{3}|2(?:2(?:2[79]|95)|3(?:2[5-9]|6[0-6])|57\\d|7(?:0\\d|1[17]|2[27]|3[37]|44|5[057]|66|88))|3(?:2(?:1[0-6]|21|3[469]|7[159])|(?:33|9[4-6])\\d|5(?:0[0-4]|5[579]|9\\d)|7(?:[0-3579]\\d|4[0467]|6[67]|8[078]))|4(?:2(?:29|5[0257]|6[0-7]|7[1-57])|5(?:1[0-4]|8\\d|9[5-9])|7(?:0\\d|1[024589]|2[0-27]|3[0137]|[46][07]|5[01]|7[5-9]|9[079])|9(?:7[015-9]|[89]\\d))|5(?:112|2(?:0\\d|2[29]|[49]4)|3[1568]\\d|52[6-9]|7(?:0[01578]|1[017]|[23]7|4[047]|[5-7]\\d|8[78]|9[079]))|9(?:22[128]|3(?:2[0-4]|7\\d)|57[02569]|7(?:2[05-9]|3[37]|4\\d|60|7[2579]|87|9[07]))))\\d{4}))$~u', $national)) { // valid in "UZ"
+            return array('998', $national, 'UZ');
+        }
+        return null;
     }
 }
 if (!function_exists('itgrix_gen_b0cd465a_log')) {
@@ -138,4 +129,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_13758bed_answer('itgrix_gen_process_client_phone_1c438aa8', isset($params) ? $params : null);
+return itgrix_gen_cc8a6288_answer('itgrix_gen_process_client_phone_1c438aa8', isset($params) ? $params : null);

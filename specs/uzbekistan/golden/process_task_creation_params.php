@@ -7,18 +7,18 @@
 if (!function_exists('itgrix_gen_process_task_creation_params_1c438aa8')) {
     function itgrix_gen_process_task_creation_params_1c438aa8($params) {
         $name = 'process_task_creation_params:uzbekistan';
-        $fallback = itgrix_gen_f5460a2a_reply(itgrix_gen_f5460a2a_pick($params, array('fields')));
+        $fallback = itgrix_gen_0528e801_reply(itgrix_gen_0528e801_pick($params, array('fields')));
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $fields = isset($params['fields']) && is_array($params['fields']) ? $params['fields'] : array();
             // tasks.set
-            $fields['TITLE'] = itgrix_gen_f5460a2a_utf8_mend('Qoʻngʻiroq: '
-                . itgrix_gen_f5460a2a_first(array(
-                    itgrix_gen_f5460a2a_text(itgrix_gen_f5460a2a_entity_name($params)),
-                    itgrix_gen_f5460a2a_client_number(
-                        itgrix_gen_f5460a2a_text(itgrix_gen_f5460a2a_client_phone($params))
+            $fields['TITLE'] = itgrix_gen_0528e801_utf8_mend('Qoʻngʻiroq: '
+                . itgrix_gen_0528e801_first(array(
+                    itgrix_gen_0528e801_text(itgrix_gen_0528e801_entity_name($params)),
+                    itgrix_gen_0528e801_client_number(
+                        itgrix_gen_0528e801_text(itgrix_gen_0528e801_client_phone($params))
                     )
                 )), false);
             return array('state' => 'success', 'data' => array('fields' => $fields));
@@ -30,13 +30,13 @@ if (!function_exists('itgrix_gen_process_task_creation_params_1c438aa8')) {
     }
 }
 
-if (!function_exists('itgrix_gen_f5460a2a_text')) {
+if (!function_exists('itgrix_gen_0528e801_text')) {
     // A placeholder's text: the first value found, or "".
-    function itgrix_gen_f5460a2a_text($values) {
+    function itgrix_gen_0528e801_text($values) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_f5460a2a_answer($entry, $params) {
+    function itgrix_gen_0528e801_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -46,7 +46,7 @@ if (!function_exists('itgrix_gen_f5460a2a_text')) {
         return $reply;
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_f5460a2a_pick($input, $keys) {
+    function itgrix_gen_0528e801_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -56,7 +56,7 @@ if (!function_exists('itgrix_gen_f5460a2a_text')) {
         return $out;
     }
     // array(written with a leading "+"?, its digits) for a text that is a phone number, else null.
-    function itgrix_gen_f5460a2a_phone_digits($phone) {
+    function itgrix_gen_0528e801_phone_digits($phone) {
         if (!is_string($phone)) {
             return null;
         }
@@ -78,21 +78,12 @@ if (!function_exists('itgrix_gen_f5460a2a_text')) {
         return array($text[0] === '+', preg_replace('/[^0-9]/', '', $text));
     }
     // The number in E.164 (without the "+" when !$plus) as $parse reads it; what is not a number stays.
-    function itgrix_gen_f5460a2a_phone_e164($phone, $parse, $plus) {
+    function itgrix_gen_0528e801_phone_e164($phone, $parse, $plus) {
         $parsed = $parse($phone);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
-    // The region whose plan makes the national number valid (getRegionCodeForNumber); null: none.
-    function itgrix_gen_f5460a2a_phone_region($cc, $national, $regions) {
-        foreach ($regions as $row) {
-            if ($row[1] === $cc && preg_match($row[2] === null ? $row[3] : $row[2], $national)) {
-                return $row[2] === null || preg_match($row[3], $national) ? $row[0] : null;
-            }
-        }
-        return null;
-    }
     // {a ?? b}: the first of the placeholders' texts that is not empty ('' when none has a value).
-    function itgrix_gen_f5460a2a_first($texts) {
+    function itgrix_gen_0528e801_first($texts) {
         foreach ($texts as $text) {
             if ($text !== '') {
                 return $text;
@@ -100,14 +91,12 @@ if (!function_exists('itgrix_gen_f5460a2a_text')) {
         }
         return '';
     }
-    // Is the text UTF-8 as json_encode takes it (also where PHP 5.2's PCRE lets bad forms through)?
-    function itgrix_gen_f5460a2a_utf8_valid($text) {
-        return preg_match('//u', $text) === 1
-            && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text);
-    }
     // Bytes that are not UTF-8 replaced (U+FFFD, or %XX with $percent), in linear time.
-    function itgrix_gen_f5460a2a_utf8_mend($text, $percent) {
-        if (itgrix_gen_f5460a2a_utf8_valid($text)) {
+    function itgrix_gen_0528e801_utf8_mend($text, $percent) {
+        // Valid as json_encode takes it (no overlong form, surrogate or code point past U+10FFFF):
+        // PCRE's /u check (linear, in C), then the few forms old PCRE builds (PHP 5.2's) let through.
+        if (preg_match('//u', $text) === 1
+            && !preg_match('/[\xC0\xC1\xF5-\xFF]|\xE0[\x80-\x9F]|\xED[\xA0-\xBF]|\xF0[\x80-\x8F]|\xF4[\x90-\xBF]/', $text)) {
             return $text;
         }
         $out = '';
@@ -131,13 +120,18 @@ if (!function_exists('itgrix_gen_f5460a2a_text')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_f5460a2a_reply($data) {
+    function itgrix_gen_0528e801_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
+    function itgrix_gen_0528e801_entity_name($params) {
+        $found = array();
+        itgrix_gen_0528e801_collect($found, $params, 'call_full.entity.name');
+        return $found;
+    }
     // a number as libphonenumber reads it in "UZ": array(calling code, national number, region)
-    function itgrix_gen_f5460a2a_phone_parse($phone) {
-        $read = itgrix_gen_f5460a2a_phone_digits($phone);
+    function itgrix_gen_0528e801_phone_parse($phone) {
+        $read = itgrix_gen_0528e801_phone_digits($phone);
         if ($read === null || (!$read[0] && strlen($read[1]) <= 8)) {
             return null; // not a number, or an internal one (8 digits at most)
         }
@@ -164,21 +158,16 @@ if (!function_exists('itgrix_gen_f5460a2a_text')) {
                 }
             }
         }
-        // Valid in no region of the calling code: null (kept as it arrived); another region's
-        // ("+7 495" in a Kazakh spec) is valid like the region's own.
-        $region = itgrix_gen_f5460a2a_phone_region('998', $national, array(
-            array('UZ', '998', null,
-                '~^(?=(?:\\d{9})$)(?=(?:(?:20|33|[5-9]\\d)\\d{7})$)(?:(?=(?:\\d{9})$)(?:(?:55\\d\\d|6(?:1(?:22|3[124]|4[1-4]|5[1-3578]|64)|2(?:22|3[0-57-9]|41)|5(?:22|3[3-7]|5[024-8])|[69]\\d\\d|7(?:[23]\\d|7[69]))|7(?:[168]\\d\\d|2(?:22|3[13-57-9]|4[1-3579]|5[14])|3(?:2\\d|3[1578]|4[1-35-7]|5[1-57]|61)|4(?:2\\d|3[1-579]|7[1-79])|5(?:22|5[1-9]|6[1457])|9(?:22|5[1-9])))\\d{5})|(?=(?:\\d{9})$)(?:(?:(?:[25]0|33|8[078]|9[0-57-9])\\d{3}|6(?:1(?:2(?:2[01]|98)|35[0-4]|50\\d|61[23]|7(?:[01][017]|4\\d|55|9[5-9]))|2(?:(?:11|7\\d)\\d|2(?:[12]1|9[01379])|5(?:[126]\\d|3[0-4]))|5(?:19[01]|2(?:27|9[26])|(?:30|59|7\\d)\\d)|6(?:2(?:1[5-9]|2[0367]|38|41|52|60)|(?:3[79]|9[0-3])\\d|4(?:56|83)|7(?:[07]\\d|1[017]|3[07]|4[047]|5[057]|67|8[0178]|9[79]))|7(?:2(?:24|3[237]|4[5-9]|7[15-8])|5(?:7[12]|8[0589])|7(?:0\\d|[39][07])|9(?:0\\d|7[079])))|7(?:[07]\\d{3}|2(?:2(?:2[79]|95)|3(?:2[5-9]|6[0-6])|57\\d|7(?:0\\d|1[17]|2[27]|3[37]|44|5[057]|66|88))|3(?:2(?:1[0-6]|21|3[469]|7[159])|(?:33|9[4-6])\\d|5(?:0[0-4]|5[579]|9\\d)|7(?:[0-3579]\\d|4[0467]|6[67]|8[078]))|4(?:2(?:29|5[0257]|6[0-7]|7[1-57])|5(?:1[0-4]|8\\d|9[5-9])|7(?:0\\d|1[024589]|2[0-27]|3[0137]|[46][07]|5[01]|7[5-9]|9[079])|9(?:7[015-9]|[89]\\d))|5(?:112|2(?:0\\d|2[29]|[49]4)|3[1568]\\d|52[6-9]|7(?:0[01578]|1[017]|[23]7|4[047]|[5-7]\\d|8[78]|9[079]))|9(?:22[128]|3(?:2[0-4]|7\\d)|57[02569]|7(?:2[05-9]|3[37]|4\\d|60|7[2579]|87|9[07]))))\\d{4}))$~u'),
-        ));
-        return $region === null ? null : array('998', $national, $region);
-    }
-    function itgrix_gen_f5460a2a_entity_name($params) {
-        $found = array();
-        itgrix_gen_f5460a2a_collect($found, $params, 'call_full.entity.name');
-        return $found;
+        // The region whose plan makes it valid (libphonenumber's getRegionCodeForNumber): one with
+        // leading digits owns what they match, valid or not; another, what is valid there ("+7 495"
+        // in a Kazakh spec is Russian).  Valid in none: null, the number is kept as it arrived.
+        if (preg_match('~^(?=(?:\\d{9})$)(?=(?:(?:20|33|[5-9]\\d)\\d{7})$)(?:(?=(?:\\d{9})$)(?:(?:55\\d\\d|6(?:1(?:22|3[124]|4[1-4]|5[1-3578]|64)|2(?:22|3[0-57-9]|41)|5(?:22|3[3-7]|5[024-8])|[69]\\d\\d|7(?:[23]\\d|7[69]))|7(?:[168]\\d\\d|2(?:22|3[13-57-9]|4[1-3579]|5[14])|3(?:2\\d|3[1578]|4[1-35-7]|5[1-57]|61)|4(?:2\\d|3[1-579]|7[1-79])|5(?:22|5[1-9]|6[1457])|9(?:22|5[1-9])))\\d{5})|(?=(?:\\d{9})$)(?:(?:(?:[25]0|33|8[078]|9[0-57-9])\\d{3}|6(?:1(?:2(?:2[01]|98)|35[0-4]|50\\d|61[23]|7(?:[01][017]|4\\d|55|9[5-9]))|2(?:(?:11|7\\d)\\d|2(?:[12]1|9[01379])|5(?:[126]\\d|3[0-4]))|5(?:19[01]|2(?:27|9[26])|(?:30|59|7\\d)\\d)|6(?:2(?:1[5-9]|2[0367]|38|41|52|60)|(?:3[79]|9[0-3])\\d|4(?:56|83)|7(?:[07]\\d|1[017]|3[07]|4[047]|5[057]|67|8[0178]|9[79]))|7(?:2(?:24|3[237]|4[5-9]|7[15-8])|5(?:7[12]|8[0589])|7(?:0\\d|[39][07])|9(?:0\\d|7[079])))|7(?:[07]\\d{3}|2(?:2(?:2[79]|95)|3(?:2[5-9]|6[0-6])|57\\d|7(?:0\\d|1[17]|2[27]|3[37]|44|5[057]|66|88))|3(?:2(?:1[0-6]|21|3[469]|7[159])|(?:33|9[4-6])\\d|5(?:0[0-4]|5[579]|9\\d)|7(?:[0-3579]\\d|4[0467]|6[67]|8[078]))|4(?:2(?:29|5[0257]|6[0-7]|7[1-57])|5(?:1[0-4]|8\\d|9[5-9])|7(?:0\\d|1[024589]|2[0-27]|3[0137]|[46][07]|5[01]|7[5-9]|9[079])|9(?:7[015-9]|[89]\\d))|5(?:112|2(?:0\\d|2[29]|[49]4)|3[1568]\\d|52[6-9]|7(?:0[01578]|1[017]|[23]7|4[047]|[5-7]\\d|8[78]|9[079]))|9(?:22[128]|3(?:2[0-4]|7\\d)|57[02569]|7(?:2[05-9]|3[37]|4\\d|60|7[2579]|87|9[07]))))\\d{4}))$~u', $national)) { // valid in "UZ"
+            return array('998', $national, 'UZ');
+        }
+        return null;
     }
     // Appends the texts at a path of keys to $found: pick
-    function itgrix_gen_f5460a2a_collect(&$found, $value, $keys, $pick = null) {
+    function itgrix_gen_0528e801_collect(&$found, $value, $keys, $pick = null) {
         foreach (explode('.', $keys) as $key) {
             if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
                 return;
@@ -198,26 +187,26 @@ if (!function_exists('itgrix_gen_f5460a2a_text')) {
             }
         }
     }
-    // phones.client: the client's number as process_client_phone.php answers it
-    function itgrix_gen_f5460a2a_client_number($phone) {
-        // phones.client: format e164, region UZ
-        return itgrix_gen_f5460a2a_phone_e164($phone, 'itgrix_gen_f5460a2a_phone_parse', true);
-    }
-    function itgrix_gen_f5460a2a_client_phone($params) {
+    function itgrix_gen_0528e801_client_phone($params) {
         $found = array();
-        $call = itgrix_gen_f5460a2a_direction($params);
+        $call = itgrix_gen_0528e801_direction($params);
         $call = $call ? $call[0] : ''; // the call's direction ('': none)
         $pick1 = array('number', 'phone', 'num', 'extension', 'exten');
         $on_incoming = $call === 'incoming' ? $params : null;
         $on_outgoing = $call === 'outgoing' ? $params : null;
-        itgrix_gen_f5460a2a_collect($found, $params, 'PHONE_NUMBER');
-        itgrix_gen_f5460a2a_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
-        itgrix_gen_f5460a2a_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
+        itgrix_gen_0528e801_collect($found, $params, 'PHONE_NUMBER');
+        itgrix_gen_0528e801_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
+        itgrix_gen_0528e801_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
         return $found;
     }
-    function itgrix_gen_f5460a2a_direction($params) {
+    // phones.client: the client's number as process_client_phone.php answers it
+    function itgrix_gen_0528e801_client_number($phone) {
+        // phones.client: format e164, region UZ
+        return itgrix_gen_0528e801_phone_e164($phone, 'itgrix_gen_0528e801_phone_parse', true);
+    }
+    function itgrix_gen_0528e801_direction($params) {
         $found = array();
-        itgrix_gen_f5460a2a_collect($found, $params, 'call_full.channel.type');
+        itgrix_gen_0528e801_collect($found, $params, 'call_full.channel.type');
         return $found;
     }
 }
@@ -229,4 +218,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_f5460a2a_answer('itgrix_gen_process_task_creation_params_1c438aa8', isset($params) ? $params : null);
+return itgrix_gen_0528e801_answer('itgrix_gen_process_task_creation_params_1c438aa8', isset($params) ? $params : null);
