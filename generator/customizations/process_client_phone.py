@@ -19,7 +19,7 @@ from generator.speclang.types import PhoneSection
 @lru_cache(maxsize=256)
 def _formats_literal(region: str) -> str:
     """The national formats of the region's calling code as a PHP literal (computed once per region)."""
-    formats = region_metadata(region, national=True, strict=False)["formats"]
+    formats = region_metadata(region)["formats"]
     # One format a line (after the call's first line, whatever their number): the call reads in 120 columns.
     rows = ""
     for fmt in formats:

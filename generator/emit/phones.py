@@ -3,7 +3,9 @@
 The generated code carries, for the one region a spec names, what libphonenumber's parser needs:
 country code, international (IDD) prefix, national prefix and its parsing/transform rules, the
 general number pattern and lengths, and the national formats of the country's main region (which
-libphonenumber uses for every region sharing that calling code).
+libphonenumber uses for every region sharing that calling code).  The parser itself is written
+for the region (`parser_code`): its metadata as literals, and only the steps the region has, so a
+file neither carries nor walks what cannot apply to it; the runtime's phone helpers call it by name.
 """
 
 from __future__ import annotations
@@ -114,19 +116,10 @@ def dial_prefix(region: str) -> str | None:
 
 
 @cache
-def region_metadata(
-    region: str,
-    internal_max_digits: int | None = None,
-    national: bool = True,
-    strict: bool = True,
-    extra: tuple[str, ...] = (),
-    dial: bool = False,
-) -> dict[str, Any]:
-    """What the PHP parser needs of a region; the national formats only when the number is
-    written in national notation (`national`), the only format that uses them.  `strict`: the
-    validity of every region of the calling code (a number is valid, and written, when it is
-    valid in one of them); `extra`: other regions whose calling codes' regions are wanted too (the
-    `country` condition); `dial`: the prefix for dialling abroad."""
+def region_metadata(region: str, internal_max_digits: int | None = None, national: bool = True) -> dict[str, Any]:
+    """What the PHP parser needs of a region (`parser_code` writes it in); the national formats
+    only when the number is written in national notation (`national`), the only format that uses
+    them.  The validity of the regions of its calling code: `calling_code_regions`."""
     import phonenumbers  # late: a large package, needed only for specs with phone sections
     from phonenumbers import PhoneMetadata
 
@@ -165,7 +158,7 @@ def region_metadata(
             "lengths": sorted(n for n in (mgeneral.possible_length or ()) if n > 0) or list(range(2, 18)),
             "local": sorted(n for n in (mgeneral.possible_length_local_only or ()) if n > 0),
         }
-    out = {
+    return {
         "cc": str(meta.country_code),
         "idd": _anchored_start(meta.international_prefix) if meta.international_prefix else None,
         "npp": _anchored_start(npp) if npp else None,
@@ -175,13 +168,8 @@ def region_metadata(
         "local": local,
         "internal": internal,
         "formats": formats,
-        "strict": strict,
         "intl": intl,
-        "regions": regions_table((region, *extra)) if strict or extra else [],
     }
-    if dial:
-        out["out"] = dial_prefix(region)
-    return out
 
 
 # libphonenumber's getNumberType order: these types are checked first and exclude the others; a
@@ -235,7 +223,7 @@ def parser_code(region: str, internal: int | None, strict: bool, fn: Callable[[s
     its calling code's main region is itself...).  It returns array(calling code, national
     significant number, region) or null: region '' for a number of another calling code, null
     (not `strict`) where the length alone was checked.  `fn`: a runtime helper's PHP name."""
-    meta = region_metadata(region, internal, national=False, strict=strict)
+    meta = region_metadata(region, internal, national=False)
     cc = marked.php_string(meta["cc"])
     after_cc = f"(string) substr($digits, {len(meta['cc'])})"
     own = _plan(meta, True)
