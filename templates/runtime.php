@@ -440,6 +440,8 @@ function itgrix_rt_phone_strip_prefix($number, $npp, $npt, $general)
     return preg_match($general, $number) && !preg_match($general, $rest) ? $number : $rest;
 }
 
+// The types of the numbers among $values (libphonenumber's getNumberType), 'unknown' where none.
+//
 // The types of the numbers among $values, as libphonenumber's getNumberType says by the plan of
 // the region each belongs to among those of the spec's calling code ($types: region => patterns
 // copied at generation time, in its order: the first types exclude the rest): 'mobile' and/or
@@ -479,6 +481,8 @@ function itgrix_rt_phones_e164($values, $parse)
     return $out;
 }
 
+// The number in the digits of libphonenumber's NATIONAL format; a foreign number stays E.164.
+//
 // The number as dialled inside the country: libphonenumber's NATIONAL format without separators
 // ("8" + number in Russia, "0" in Germany); a foreign number stays E.164.  $formats: the national
 // formats of the calling code's main region; $parse: see itgrix_rt_phone_e164.
@@ -502,6 +506,8 @@ function itgrix_rt_phone_national_digits($national, $formats)
     return $national;
 }
 
+// The number as dialled from the spec's region (libphonenumber's formatOutOfCountryCallingNumber).
+//
 // The number as dialled from the spec's region (the digits of libphonenumber's
 // formatOutOfCountryCallingNumber): one of its calling code in national digits ("1" and the
 // national digits inside the NANP), another after $out, the region's international prefix ("810"
@@ -519,6 +525,8 @@ function itgrix_rt_phone_dial($phone, $parse, $formats, $out)
     return $out . $parsed[1];
 }
 
+// The countries (ISO 3166-1) of the numbers among $values, 'unknown' where none.
+//
 // The countries (ISO 3166-1, as libphonenumber assigns them) of the numbers among $values, read
 // with $parse (see itgrix_rt_phone_e164); 'unknown' for one that is not a valid number of a
 // calling code of $regions (see itgrix_rt_phone_region).
@@ -554,15 +562,15 @@ function itgrix_rt_first($texts)
     return '';
 }
 
-// The click-to-call number cut to its last $last digits (0: all of them), then the dial prefix. Full-width
-// and Arabic-Indic digits count; a number with digits of another script is not cut (its ASCII ones are another),
-// nor a text that is not only a number ("*72", an extension).
-// The prefix goes before a number written as one (digits and the usual separators): not before a
-// word ("anonymous"), a "+" number ("9+49..." cannot be dialled), "*72" or a number with an extension.
+// The click-to-call number cut to its last $last digits (0: all of them), then the dial prefix.
+//
+// Only a number written as one is cut (digits and the usual separators, as itgrix_rt_phone_digits
+// reads them: full-width and Arabic-Indic digits count): in "*72", "... доб. 12" or "#12" the
+// digits are not one number, and a number with digits of another script is not cut (its ASCII
+// ones are another).  The prefix goes before a number written as one too: not before a word
+// ("anonymous"), a "+" number ("9+49..." cannot be dialled), "*72" or a number with an extension.
 function itgrix_rt_dial($number, $last, $prefix)
 {
-    // Cut only a number written as one (digits and the usual separators, Unicode's too): in "*72",
-    // "... доб. 12" or "#12" the digits are not one number.
     $read = $last > 0 ? itgrix_rt_phone_digits($number) : null;
     if ($read !== null) {
         $number = strlen($read[1]) > $last ? substr($read[1], -$last) : $read[1];

@@ -116,9 +116,7 @@ if (!function_exists('itgrix_gen_d77be53c_answer')) {
             : itgrix_gen_d77be53c_preg_replace($npp, $npt, $number);
         return preg_match($general, $number) && !preg_match($general, $rest) ? $number : $rest;
     }
-    // The number as dialled inside the country: libphonenumber's NATIONAL format without separators
-    // ("8" + number in Russia, "0" in Germany); a foreign number stays E.164.  $formats: the national
-    // formats of the calling code's main region; $parse: see itgrix_rt_phone_e164.
+    // The number in the digits of libphonenumber's NATIONAL format; a foreign number stays E.164.
     function itgrix_gen_d77be53c_phone_national($phone, $parse, $formats) {
         $parsed = $parse($phone);
         if ($parsed === null || $parsed[0] === '') {

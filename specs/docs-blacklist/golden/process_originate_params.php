@@ -71,14 +71,8 @@ if (!function_exists('itgrix_gen_b63e58bd_answer')) {
         }
         return array($text[0] === '+', preg_replace('/[^0-9]/', '', $text));
     }
-    // The click-to-call number cut to its last $last digits (0: all of them), then the dial prefix. Full-width
-    // and Arabic-Indic digits count; a number with digits of another script is not cut (its ASCII ones are another),
-    // nor a text that is not only a number ("*72", an extension).
-    // The prefix goes before a number written as one (digits and the usual separators): not before a
-    // word ("anonymous"), a "+" number ("9+49..." cannot be dialled), "*72" or a number with an extension.
+    // The click-to-call number cut to its last $last digits (0: all of them), then the dial prefix.
     function itgrix_gen_b63e58bd_dial($number, $last, $prefix) {
-        // Cut only a number written as one (digits and the usual separators, Unicode's too): in "*72",
-        // "... доб. 12" or "#12" the digits are not one number.
         $read = $last > 0 ? itgrix_gen_b63e58bd_phone_digits($number) : null;
         if ($read !== null) {
             $number = strlen($read[1]) > $last ? substr($read[1], -$last) : $read[1];

@@ -150,12 +150,7 @@ if (!function_exists('itgrix_gen_ec04e043_seen')) {
             : itgrix_gen_ec04e043_preg_replace($npp, $npt, $number);
         return preg_match($general, $number) && !preg_match($general, $rest) ? $number : $rest;
     }
-    // The types of the numbers among $values, as libphonenumber's getNumberType says by the plan of
-    // the region each belongs to among those of the spec's calling code ($types: region => patterns
-    // copied at generation time, in its order: the first types exclude the rest): 'mobile' and/or
-    // 'fixed_line' (both where the region cannot tell them apart), 'toll_free', 'premium_rate',
-    // 'voip'; 'unknown' for anything else, a number of another calling code or no valid one included.
-    // $parse: see itgrix_rt_phone_e164.
+    // The types of the numbers among $values (libphonenumber's getNumberType), 'unknown' where none.
     function itgrix_gen_ec04e043_number_types_2($values, $parse, $types) {
         $out = array();
         foreach (is_array($values) ? $values : array() as $value) {

@@ -105,9 +105,7 @@ if (!function_exists('itgrix_gen_4055bb20_answer')) {
             : itgrix_gen_4055bb20_preg_replace($npp, $npt, $number);
         return preg_match($general, $number) && !preg_match($general, $rest) ? $number : $rest;
     }
-    // The number as dialled inside the country: libphonenumber's NATIONAL format without separators
-    // ("8" + number in Russia, "0" in Germany); a foreign number stays E.164.  $formats: the national
-    // formats of the calling code's main region; $parse: see itgrix_rt_phone_e164.
+    // The number in the digits of libphonenumber's NATIONAL format; a foreign number stays E.164.
     function itgrix_gen_4055bb20_phone_national($phone, $parse, $formats) {
         $parsed = $parse($phone);
         if ($parsed === null || $parsed[0] === '') {
@@ -124,14 +122,8 @@ if (!function_exists('itgrix_gen_4055bb20_answer')) {
         }
         return $national;
     }
-    // The click-to-call number cut to its last $last digits (0: all of them), then the dial prefix. Full-width
-    // and Arabic-Indic digits count; a number with digits of another script is not cut (its ASCII ones are another),
-    // nor a text that is not only a number ("*72", an extension).
-    // The prefix goes before a number written as one (digits and the usual separators): not before a
-    // word ("anonymous"), a "+" number ("9+49..." cannot be dialled), "*72" or a number with an extension.
+    // The click-to-call number cut to its last $last digits (0: all of them), then the dial prefix.
     function itgrix_gen_4055bb20_dial($number, $last, $prefix) {
-        // Cut only a number written as one (digits and the usual separators, Unicode's too): in "*72",
-        // "... доб. 12" or "#12" the digits are not one number.
         $read = $last > 0 ? itgrix_gen_4055bb20_phone_digits($number) : null;
         if ($read !== null) {
             $number = strlen($read[1]) > $last ? substr($read[1], -$last) : $read[1];

@@ -121,10 +121,7 @@ if (!function_exists('itgrix_gen_817063ef_answer')) {
         }
         return $national;
     }
-    // The number as dialled from the spec's region (the digits of libphonenumber's
-    // formatOutOfCountryCallingNumber): one of its calling code in national digits ("1" and the
-    // national digits inside the NANP), another after $out, the region's international prefix ("810"
-    // for Kazakhstan's "8~10"), or "+" where the region has no single prefix.
+    // The number as dialled from the spec's region (libphonenumber's formatOutOfCountryCallingNumber).
     function itgrix_gen_817063ef_phone_dial($phone, $parse, $formats, $out) {
         $parsed = $parse($phone);
         if ($parsed === null) {
@@ -136,9 +133,7 @@ if (!function_exists('itgrix_gen_817063ef_answer')) {
         }
         return $out . $parsed[1];
     }
-    // The countries (ISO 3166-1, as libphonenumber assigns them) of the numbers among $values, read
-    // with $parse (see itgrix_rt_phone_e164); 'unknown' for one that is not a valid number of a
-    // calling code of $regions (see itgrix_rt_phone_region).
+    // The countries (ISO 3166-1) of the numbers among $values, 'unknown' where none.
     function itgrix_gen_817063ef_phone_countries($values, $parse, $regions) {
         $out = array();
         foreach (is_array($values) ? $values : array() as $value) {

@@ -136,9 +136,7 @@ if (!function_exists('itgrix_gen_894266fe_seen')) {
         }
         return null;
     }
-    // The countries (ISO 3166-1, as libphonenumber assigns them) of the numbers among $values, read
-    // with $parse (see itgrix_rt_phone_e164); 'unknown' for one that is not a valid number of a
-    // calling code of $regions (see itgrix_rt_phone_region).
+    // The countries (ISO 3166-1) of the numbers among $values, 'unknown' where none.
     function itgrix_gen_894266fe_phone_countries($values, $parse, $regions) {
         $out = array();
         foreach (is_array($values) ? $values : array() as $value) {
