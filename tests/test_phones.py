@@ -429,21 +429,6 @@ def test_a_prefix_that_format_e164_keeps_from_every_valid_number_is_a_warning(tm
 WRITTEN_FOR = ("AR", "BR", "MX", "GG", "JE", "IM", "GB", "US", "CA", "IT", "RU", "KZ", "DE", "UZ")
 
 
-def valid_elsewhere_in_a_length_foreign_to(text: str, region: str) -> bool:
-    """A number valid in another region of the calling code, of a length the spec's region's plan
-    has no place for ("+44 800 123456", British toll-free, in a Jersey spec).  With `invalid:
-    normalize` the PHP checks only the spec region's lengths and keeps it as it arrived, where the
-    corpus model writes it (valid for its calling code); the generic parser did the same before
-    issue 18 wrote a parser per region, so that is left for its own change."""
-    from tests.corpus.model import PhoneRules, verdict
-
-    _number, what, parsed = verdict(text, PhoneRules(region, "e164"))
-    lengths = PhoneMetadata.metadata_for_region(region).general_desc.possible_length
-    return (
-        what == "valid" and not isinstance(parsed, str) and len(pn.national_significant_number(parsed)) not in lengths
-    )
-
-
 def test_a_parser_written_for_its_region_reads_as_libphonenumber(php, tmp_path):
     """Each file's parser carries only what its region's metadata has (emit/phones.py
     parser_code); in every mode (`invalid: keep` and `normalize`, each format) it answers what the
@@ -500,8 +485,6 @@ def test_a_parser_written_for_its_region_reads_as_libphonenumber(php, tmp_path):
             want = normalise(text, PhoneRules(region, fmt, invalid=invalid))
         except Unmodelled:
             continue
-        if invalid == "normalize" and valid_elsewhere_in_a_length_foreign_to(text, region):
-            continue  # a known difference, older than the parser written per region: see below
         checked += 1
         if result.reply["data"]["phone"] != want:
             wrong.append(f"{region} {fmt} {invalid} {text!r}: want {want!r}, got {result.reply['data']['phone']!r}")

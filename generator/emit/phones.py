@@ -265,47 +265,53 @@ def parser_code(region: str, internal: int | None, strict: bool, fn: Callable[[s
         "}",
     ]
     intl = _plan(meta["intl"], False) if meta["intl"] is not None else own
+    # With its calling code, a number has the lengths of the code's main region's plan.
+    lengths = own.lengths if own.lengths == intl.lengths else f"($international ? {intl.lengths} : {own.lengths})"
     if own.npp is not None or intl.npp is not None:
         if intl is own:
-            stripped, lengths = own.strip(fn, "$national"), own.lengths
+            stripped = own.strip(fn, "$national")
         else:
             lines.append(
                 '// With its calling code, read by the plan of the code\'s main region ("+44 ..." in Guernsey: British).'
             )
             stripped = f"$international\n    ? {intl.strip(fn, '$national')}\n    : {own.strip(fn, '$national')}"
-            lengths = (
-                own.lengths if own.lengths == intl.lengths else f"($international ? {intl.lengths} : {own.lengths})"
-            )
         lines += [
             f"$stripped = {stripped};",
             f"if (in_array(strlen($stripped), {lengths}, true)) {{",
             "    $national = $stripped;",
             "}",
         ]
+    lines += [
+        "// The region whose plan makes it valid (libphonenumber's getRegionCodeForNumber): one with",
+        '// leading digits owns what they match, valid or not; another, what is valid there ("+7 495"',
+        "// in a Kazakh spec is Russian).  Valid in none: null, the number is kept as it arrived"
+        + ("." if strict else ", unless"),
+    ]
     if not strict:
-        lines.append(f"return in_array(strlen($national), {own.lengths}, true) ? array({cc}, $national, null) : null;")
-    else:
-        lines += [
-            "// The region whose plan makes it valid (libphonenumber's getRegionCodeForNumber): one with",
-            '// leading digits owns what they match, valid or not; another, what is valid there ("+7 495"',
-            "// in a Kazakh spec is Russian).  Valid in none: null, the number is kept as it arrived.",
-        ]
-        for region_code, _cc, leading, valid in calling_code_regions(int(meta["cc"])):
-            found = f"array({cc}, $national, {marked.php_string(region_code)})"
-            whose = marked.php_comment_text(region_code)
-            if leading is None:
-                lines += [
-                    f"if (preg_match({marked.php_string(valid)}, $national)) {{ // valid in {whose}",
-                    f"    return {found};",
-                    "}",
-                ]
-            else:
-                lines += [
-                    f"if (preg_match({marked.php_string(leading)}, $national)) {{ // {whose}'s leading digits",
-                    f"    return preg_match({marked.php_string(valid)}, $national) ? {found} : null;",
-                    "}",
-                ]
-        lines.append("return null;")
+        lines.append("// it has a length of the spec's region (`invalid: normalize`: written in the format anyway).")
+    # README "Phone numbers": `invalid: normalize` checks only the spec region's lengths.
+    invalid = (
+        "null"
+        if strict
+        else f"(in_array(strlen($national), {own.lengths}, true) ? array({cc}, $national, null) : null)"
+    )
+    for region_code, _cc, leading, valid in calling_code_regions(int(meta["cc"])):
+        found = f"array({cc}, $national, {marked.php_string(region_code)})"
+        whose = marked.php_comment_text(region_code)
+        if leading is None:
+            lines += [
+                f"if (preg_match({marked.php_string(valid)}, $national)) {{ // valid in {whose}",
+                f"    return {found};",
+                "}",
+            ]
+        else:
+            lines += [
+                f"if (preg_match({marked.php_string(leading)}, $national)) {{ // {whose}'s leading digits",
+                f"    return preg_match({marked.php_string(valid)}, $national) ? {found}"
+                + (" : null;" if strict else f"\n        : {invalid};"),
+                "}",
+            ]
+    lines.append(f"return {invalid};")
     return "($phone) {\n" + "".join(f"    {line}\n" for line in "\n".join(lines).split("\n")) + "}\n"
 
 
