@@ -183,10 +183,17 @@ function itgrix_rt_zone_offset($at, $zone)
 
 // A date-time of the call data in the client's zone: ISO 8601 with the zone's offset at that
 // moment ("2026-11-24T10:00:00+05:00", what Bitrix24 expects), or $format of date() letters.
-// Unset or anything else gives "" (see itgrix_rt_moment).
-function itgrix_rt_date($value, $zone, $format)
+// The first of $values that is a date-time counts, as for the hours a rule judges (CALL_START_DATE
+// unset, "0001-01-01 00:00:00": the channel's start_time); none gives "" (see itgrix_rt_moment).
+function itgrix_rt_date($values, $zone, $format)
 {
-    $at = itgrix_rt_moment($value, $zone);
+    $at = null;
+    foreach (is_array($values) ? $values : array($values) as $value) {
+        $at = itgrix_rt_moment($value, $zone);
+        if ($at !== null) {
+            break;
+        }
+    }
     if ($at === null) {
         return '';
     }

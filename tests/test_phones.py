@@ -490,3 +490,33 @@ def test_a_parser_written_for_its_region_reads_as_libphonenumber(php, tmp_path):
             wrong.append(f"{region} {fmt} {invalid} {text!r}: want {want!r}, got {result.reply['data']['phone']!r}")
     assert not wrong, f"{len(wrong)} of {checked} differ:\n" + "\n".join(wrong[:30])
     assert checked > len(batch) * 3 // 4
+
+
+@pytest.mark.parametrize(
+    ("region", "sent", "written"),
+    [
+        ("BR", "00 998 90 123 45 67", "00 998 90 123 45 67"),  # BR's prefix 00 + carrier 99, then "89…": no code
+        ("KZ", "810 28 006462", "810 28 006462"),  # 28: no calling code
+        ("KZ", "+999 1234567", "+999 1234567"),
+        ("HK", "00 7 809 123 45 67", "00 7 809 123 45 67"),
+        ("MX", "09872853614", "09872853614"),
+        ("KZ", "+49 30 1234567", "+49301234567"),  # a code that exists: written, as before
+        ("BR", "0021 49 30 1234567", "+49301234567"),
+        ("KZ", "810 998 90 123 45 67", "+998901234567"),
+    ],
+)
+def test_digits_after_an_international_prefix_need_a_calling_code_that_exists(tmp_path, php, region, sent, written):
+    """A number of another calling code was written whenever it had 7 to 17 digits, so a Brazilian
+    spec made '+8901234567' of an Uzbek number dialled through a carrier; libphonenumber refuses a
+    calling code it does not know, and the number comes back as it arrived."""
+    from tests.conftest import load_text, render_to, run_one
+
+    spec = f"version: 1\nname: p\nphones: {{client: {{region: {region}, format: e164}}}}\n"
+    files = render_to(load_text(tmp_path, spec), tmp_path / "out")
+    result = run_one(files["process_client_phone"], {"phone": sent}, php=php)
+    assert result.clean and result.reply["data"]["phone"] == written, result
+    try:
+        expected = pn.format_number(pn.parse(sent, region), pn.PhoneNumberFormat.E164)
+    except pn.NumberParseException:
+        expected = sent
+    assert written == expected  # as libphonenumber has it

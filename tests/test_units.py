@@ -549,3 +549,26 @@ def test_fixed_words_are_read_in_any_case(tmp_path):
     upper = load_text(tmp_path, text % ("E164", "Incoming", "MOBILE", "Call_Ended", "NOW", "MON", "SKIP"))
     lower = load_text(tmp_path, text % ("e164", "incoming", "mobile", "call_ended", "now", "mon", "skip"))
     assert upper.spec == lower.spec
+
+
+@pytest.mark.parametrize("sent", ["0001-01-01 00:00:00", "garbage", "24.13.2026 10:00:00", None])
+def test_a_start_time_placeholder_reads_the_time_the_hours_judge(tmp_path, php, sent):
+    """CALL_START_DATE unset (or not a date-time): `hours` judged the channel's start_time while
+    `{start_time}` came out empty, in one reply.  Both read the first value that is a date-time."""
+    from tests.conftest import load_text, render_to, run_one
+
+    spec = (
+        "version: 1\nname: st\ntimezone: Asia/Almaty\nactivity:\n"
+        "  set: {SUBJECT: 'Звонок {start_time} / {start_time:d.m.Y H:i}'}\n"
+        "  rules:\n    - when: {hours: {window: '09:00-18:00'}}\n      set: {DESCRIPTION: 'рабочее время'}\n"
+    )
+    files = render_to(load_text(tmp_path, spec), tmp_path / "out")
+    call = {"SUBJECT": "x", "call_full": {"channel": {"start_time": "2026-11-24 12:00:00"}}}
+    if sent is not None:
+        call["CALL_START_DATE"] = sent
+    result = run_one(files["customize_activity"], call, php=php)
+    assert result.clean, result
+    assert result.reply["data"] == {
+        "SUBJECT": "Звонок 2026-11-24T12:00:00+05:00 / 24.11.2026 12:00",
+        "DESCRIPTION": "рабочее время",
+    }

@@ -339,7 +339,7 @@ class FileContext:
         if key in placeholders.DATE_NAMES:
             fmt = marked.php_string(part.format) if part.format is not None else "null"
             zone = self.zone(str(self.spec.timezone or "UTC"))  # a spec without one is refused
-            return f"{self.fn('date')}({self.fn('text')}({self.acc(key)}), {zone}, {fmt})"
+            return f"{self.fn('date')}({self.acc(key)}, {zone}, {fmt})"
         if key == "client_phone.raw":
             return f"{self.fn('text')}({self.acc('client_phone')})"
         if key == "client_phone" and self.client_number() is not None:

@@ -216,6 +216,38 @@ def type_patterns(region: str) -> list[list[str]]:
     return out
 
 
+@cache
+def calling_codes_pattern() -> str:
+    """A pattern of E.164's 7 to 17 digits that begin with a calling code libphonenumber knows:
+    digits after an international prefix that begin with none ("0099 8 90…" from Brazil, whose
+    prefix 00 takes a carrier code 99) are no number, as libphonenumber says, not a made-up one.
+    The codes are a prefix code (none begins another), written as a tree of digits."""
+    import phonenumbers
+
+    return "/^(?=[0-9]{7,17}$)" + _digit_tree(sorted(str(c) for c in phonenumbers.COUNTRY_CODE_TO_REGION_CODE)) + "/"
+
+
+def _digit_tree(codes: list[str]) -> str:
+    """One pattern for the digit strings `codes` (none a prefix of another): "2(?:0|[78])"."""
+    firsts = sorted({c[0] for c in codes})
+    ends = [d for d in firsts if d in codes]
+    parts = [_digit_class(ends)] if ends else []
+    parts += [d + _digit_tree([c[1:] for c in codes if c[0] == d and c != d]) for d in firsts if d not in codes]
+    return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
+
+
+def _digit_class(digits: list[str]) -> str:
+    if len(digits) == 1:
+        return digits[0]
+    runs: list[list[int]] = []
+    for d in map(int, digits):
+        if runs and runs[-1][1] == d - 1:
+            runs[-1][1] = d
+        else:
+            runs.append([d, d])
+    return "[" + "".join(f"{a}" if a == b else f"{a}{b}" if b == a + 1 else f"{a}-{b}" for a, b in runs) + "]"
+
+
 def parser_code(region: str, internal: int | None, strict: bool, fn: Callable[[str], str]) -> str:
     """The PHP function `($phone) {...}` that reads a number as libphonenumber's parse does for
     `region`, written for that region alone: its prefixes, plan and lengths as literals, and only
@@ -248,8 +280,8 @@ def parser_code(region: str, internal: int | None, strict: bool, fn: Callable[[s
         ]
     lines += [
         "if ($international) {",
-        f"    if (strpos($digits, {cc}) !== 0) {{ // another calling code: E.164's 7 to 17 digits",
-        "        return preg_match('/^[1-9][0-9]{6,16}$/', $digits) ? array('', $digits, '') : null;",
+        f"    if (strpos($digits, {cc}) !== 0) {{ // another calling code (one that exists): E.164's 7 to 17 digits",
+        f"        return preg_match({marked.php_string(calling_codes_pattern())}, $digits) ? array('', $digits, '') : null;",
         "    }",
         f"    $national = {after_cc};",
         "} else {",

@@ -240,7 +240,8 @@ def bare_number(number: str) -> str | None:
 
 def other_code_digits(number: str, region: str) -> str | None:
     """README "Phone numbers": numbers of other calling codes than the spec region's are written
-    when they have 7 to 17 digits (their plans are not carried): the digits after + or the
+    when they have 7 to 17 digits and begin with a calling code that exists (their plans are not
+    carried): the digits after + or the
     region's international prefix, None when the number is not one of those."""
     bare = bare_number(number)
     if bare is None:
@@ -257,6 +258,8 @@ def other_code_digits(number: str, region: str) -> str | None:
         return None
     if digits.startswith(str(phonenumbers.country_code_for_region(region))):
         return None
+    if not any(digits.startswith(str(code)) for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE):
+        return None  # no calling code that exists: libphonenumber refuses it, the number is kept
     return digits
 
 
