@@ -520,3 +520,46 @@ def test_digits_after_an_international_prefix_need_a_calling_code_that_exists(tm
     except pn.NumberParseException:
         expected = sent
     assert written == expected  # as libphonenumber has it
+
+
+UZ_DIALS_8 = r"""version: 1
+name: uz
+phones:
+  client:
+    region: UZ
+    format: e164
+    rewrite:
+      - {match: '^8\s*(\d\d)\s*(\d{3})\s*(\d\d)\s*(\d\d)$', replace: '+998$1$2$3$4'}
+registration:
+  rules:
+    - when: {country: UZ, number_type: mobile}
+      then: skip
+originate:
+  format: e164
+  rewrite:
+    - {match: '^8\s*(\d\d)\s*(\d{3})\s*(\d\d)\s*(\d\d)$', replace: '+998$1$2$3$4'}
+  rules:
+    - when: {client_phone: {regex: '^\+99871'}}
+      set: {context: office-rx}
+    - when: {country: UZ}
+      set: {channel: uz}
+"""
+
+
+def test_country_and_number_type_judge_the_number_after_the_spec_rewrites(tmp_path, php):
+    """The README's fix for Uzbek callers who still dial "8" is a rewrite; `country` and
+    `number_type` read the number as sent, so '8 90 123 45 67' was of no country, and click-to-call
+    rules saw the clicked number in E.164 without originate.rewrite (tests fail before)."""
+    from tests.conftest import load_text, render_to, run_one
+
+    files = render_to(load_text(tmp_path, UZ_DIALS_8), tmp_path / "out")
+    for sent, skipped in (("8 90 123 45 67", True), ("8 71 200 00 00", False), ("+998 90 123 45 67", True)):
+        result = run_one(files["need_registration"], {"PHONE_NUMBER": sent}, php=php)
+        assert result.clean and result.reply["data"]["result"] is not skipped, (sent, result)
+    clicked = {"params": {"extension": "8 71 200 00 00", "context": "x", "channel": "c"}}
+    result = run_one(files["process_originate_params"], clicked, php=php)
+    assert result.clean and result.reply["data"] == {
+        "extension": "+998712000000",
+        "context": "office-rx",
+        "channel": "uz",
+    }, result

@@ -369,7 +369,7 @@ class FileContext:
                 f"// the types of the client's number, by the numbering plan of {say(region)}",
                 f"($values) {{\n    return {self.fn('number_types')}($values, {parse}, {types});\n}}\n",
             )
-        return f"{self.accessors['number_types'][0]}({self.acc('client_phone')})"
+        return f"{self.accessors['number_types'][0]}({self.rewritten_client_phones()})"
 
     def client_phones(self) -> str | None:
         """The function that gives the client's numbers as sent and as the spec writes them (in
@@ -381,7 +381,8 @@ class FileContext:
                 region, internal = self.clicked
                 parse = self.phone_parser(region, internal, self.clicked_strict)
                 about = f"// the client's numbers as sent and in E.164, by the numbering plan of {say(region)}"
-                body = f"    return array_merge($values, {self.fn('phones_e164')}($values, {parse}));\n}}\n"
+                rewritten = self.rewritten("$values")
+                body = f"    return array_merge($values, {self.fn('phones_e164')}({rewritten}, {parse}));\n}}\n"
             else:
                 writer = self.client_number()
                 if writer is None:
@@ -393,6 +394,36 @@ class FileContext:
                 )
             self.accessors["client_phones"] = fields.function_of("client_phones", about, head + body)
         return self.accessors["client_phones"][0]
+
+    def rewritten_client_phones(self) -> str:
+        """The client's numbers (a PHP array expression) after the rewrites of the section that
+        writes them here (`originate.rewrite` in click-to-call, else `phones.client.rewrite`), the
+        numbers `country` and `number_type` judge: the README's own fix for callers who dial a
+        prefix the plan does not know ("8 71 …" in Uzbekistan) is a rewrite."""
+        return self.rewritten(self.acc("client_phone"))
+
+    def rewritten(self, values: str) -> str:
+        """`values` (a PHP array expression) through the client rewrites (see above)."""
+        if self.c.name == "process_originate_params":
+            path: KeyPath = ("originate",)
+            rewrites = getattr(self.c.section_of(self.spec), "rewrite", [])
+        else:
+            client = self.spec.phones.client if self.spec.phones else None
+            path, rewrites = ("phones", "client"), client.rewrite if client else []
+        if not rewrites:
+            return values
+        if "client_rewritten" not in self.accessors:
+            from generator.customizations.process_client_phone import phone_steps
+
+            steps = phone_steps(self, path, "$values[$i]", "keep", None, rewrites, None, "")
+            self.accessors["client_rewritten"] = fields.function_of(
+                "client_rewritten",
+                f"// the client's numbers after {'.'.join(map(str, path))}.rewrite",
+                "($values) {\n    foreach (is_array($values) ? $values : array() as $i => $value) {\n"
+                + "".join(f"        {line}\n" for line in "\n".join(steps).split("\n"))
+                + "    }\n    return $values;\n}\n",
+            )
+        return f"{self.accessors['client_rewritten'][0]}({values})"
 
     def countries(self) -> str:
         """The countries of the client's numbers (a PHP array expression), with the regions of the
@@ -416,7 +447,7 @@ class FileContext:
                 f"// the countries of the client's numbers, read with the numbering plan of {say(region)}",
                 f"($values) {{\n    return {self.fn('phone_countries')}($values, {parse}, {rows});\n}}\n",
             )
-        return f"{self.accessors['countries'][0]}({self.acc('client_phone')})"
+        return f"{self.accessors['countries'][0]}({self.rewritten_client_phones()})"
 
     def phone_parser(self, region: str, internal: int | None, strict: bool = True) -> str:
         """The name, as a PHP string, of the file's function that reads a number as libphonenumber
