@@ -563,3 +563,20 @@ def test_country_and_number_type_judge_the_number_after_the_spec_rewrites(tmp_pa
         "context": "office-rx",
         "channel": "uz",
     }, result
+
+
+@pytest.mark.parametrize(
+    ("spec", "clicked", "dialled"),
+    [
+        (UZ_DIALS_8, 998712000000, "+998712000000"),
+        ("version: 1\nname: p\noriginate:\n  last_digits: 10\n  prefix: '8'\n", 79123456789, "89123456789"),
+    ],
+)
+def test_a_clicked_number_sent_as_a_json_number_is_dialled_as_written(tmp_path, php, spec, clicked, dialled):
+    """The rules read a clicked number sent as a JSON number, but the number was dialled as it came:
+    no format, no last digits, no prefix."""
+    from tests.conftest import load_text, render_to, run_one
+
+    files = render_to(load_text(tmp_path, spec), tmp_path / "out")
+    result = run_one(files["process_originate_params"], {"params": {"extension": clicked}}, php=php)
+    assert result.clean and result.reply["data"]["extension"] == dialled, result

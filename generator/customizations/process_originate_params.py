@@ -85,7 +85,13 @@ class OriginateParams(ReplyMapCustomization):
             return []
         body = "\n".join(steps).split("\n")
         return (
-            ["if (isset($data['extension']) && is_string($data['extension'])) {"]
+            # A number sent as a JSON number is dialled as its digits (the rules read it so too).
+            [
+                "if (isset($data['extension']) && is_int($data['extension'])) {",
+                "    $data['extension'] = (string) $data['extension'];",
+                "}",
+            ]
+            + ["if (isset($data['extension']) && is_string($data['extension'])) {"]
             + ["    " + line for line in body]
             + ["}"]
         )

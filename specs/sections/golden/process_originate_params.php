@@ -16,6 +16,9 @@ if (!function_exists('itgrix_gen_process_originate_params_4697ef32')) {
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
+            if (isset($data['extension']) && is_int($data['extension'])) {
+                $data['extension'] = (string) $data['extension'];
+            }
             if (isset($data['extension']) && is_string($data['extension'])) {
                 // originate: format e164, region RU
                 $data['extension'] = itgrix_gen_e502d9ba_phone_e164(

@@ -16,6 +16,9 @@ if (!function_exists('itgrix_gen_process_originate_params_5fc90ab3')) {
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
+            if (isset($data['extension']) && is_int($data['extension'])) {
+                $data['extension'] = (string) $data['extension'];
+            }
             if (isset($data['extension']) && is_string($data['extension'])) {
                 // originate: format national, region US
                 $data['extension'] = itgrix_gen_efb9d779_phone_national(
