@@ -188,7 +188,7 @@ function itgrix_rt_zone_offset($at, $zone)
 function itgrix_rt_date($values, $zone, $format)
 {
     $at = null;
-    foreach (is_array($values) ? $values : array($values) as $value) {
+    foreach ($values as $value) { // a key's values: an array
         $at = itgrix_rt_moment($value, $zone);
         if ($at !== null) {
             break;

@@ -418,7 +418,7 @@ def test_date_placeholder_agrees_with_python(php, tmp_path):
         + rt.emit(["zone_offset", "moment", "date"])
         + f"$z = json_decode({json.dumps(json.dumps([base_, list(zchanges), list(values)]))}, true);\n"
         + f"$out = array();\nforeach (json_decode({json.dumps(json.dumps(cases))}, true) as $c) {{\n"
-        + f"    $out[] = {rt.fn('date')}($c[0], $z, $c[1]);\n}}\necho json_encode($out);\n"
+        + f"    $out[] = {rt.fn('date')}(array($c[0]), $z, $c[1]);\n}}\necho json_encode($out);\n"
     )
     got = json.loads(subprocess.run([php, "-n", str(script)], capture_output=True, text=True, check=True).stdout)
     wrong = [(c, g) for c, g in zip(cases, got, strict=True) if c[2] != g]

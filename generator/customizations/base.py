@@ -415,11 +415,12 @@ class FileContext:
         if "client_rewritten" not in self.accessors:
             from generator.customizations.process_client_phone import phone_steps
 
-            steps = phone_steps(self, path, "$values[$i]", "keep", None, rewrites, None, "")
+            steps = phone_steps(self, path, "$value", "keep", None, rewrites, None, "")
+            steps.append("$values[$i] = $value;")
             self.accessors["client_rewritten"] = fields.function_of(
                 "client_rewritten",
                 f"// the client's numbers after {'.'.join(map(str, path))}.rewrite",
-                "($values) {\n    foreach (is_array($values) ? $values : array() as $i => $value) {\n"
+                "($values) {\n    foreach ($values as $i => $value) { // a key's values: an array\n"
                 + "".join(f"        {line}\n" for line in "\n".join(steps).split("\n"))
                 + "    }\n    return $values;\n}\n",
             )

@@ -340,7 +340,8 @@ def parser_code(region: str, internal: int | None, strict: bool, fn: Callable[[s
             lines += [
                 f"if (preg_match({marked.php_string(leading)}, $national)) {{ // {whose}'s leading digits",
                 f"    return preg_match({marked.php_string(valid)}, $national) ? {found}"
-                + (" : null;" if strict else f"\n        : {invalid};"),
+                + (" " if strict else "\n        ")  # the longer fallback on a line of its own
+                + f": {invalid};",
                 "}",
             ]
     lines.append(f"return {invalid};")
