@@ -569,6 +569,16 @@ function itgrix_rt_first($texts)
     return '';
 }
 
+// A whole JSON number as the digits it was written with ("998712345678"), also where a 32-bit PHP
+// decoded it as a float (past 2^31); anything else (a text, a fraction, null) as it is.
+function itgrix_rt_number_text($value)
+{
+    if (is_int($value) || (is_float($value) && $value == floor($value) && abs($value) < 1.0e15)) {
+        return is_int($value) ? (string) $value : sprintf('%.0f', $value);
+    }
+    return $value;
+}
+
 // The click-to-call number cut to its last $last digits (0: all of them), then the dial prefix.
 //
 // Only a number written as one is cut (digits and the usual separators, as itgrix_rt_phone_digits
@@ -863,8 +873,8 @@ function itgrix_rt_redact($value, $key, $names, $field, $parent)
     $phones = array('phone' => 1, 'number' => 1, 'num' => 1, 'PHONE_NUMBER' => 1, 'extension' => 1, 'exten' => 1,
         'from' => 1, 'to' => 1, 'phones' => 1);
     $phone = isset($phones[$field]);
-    if (is_int($value) || (is_float($value) && $value == floor($value) && abs($value) < 1.0e15)) {
-        $text = is_int($value) ? (string) $value : sprintf('%.0f', $value);
+    $text = itgrix_rt_number_text($value);
+    if ($text !== $value) { // a whole JSON number
         $changed = itgrix_rt_redact_numbers($text, $key, $phone);
         return $changed === $text ? $value : (is_int($value) ? (int) $changed : (float) $changed);
     }

@@ -87,8 +87,8 @@ class OriginateParams(ReplyMapCustomization):
         return (
             # A number sent as a JSON number is dialled as its digits (the rules read it so too).
             [
-                "if (isset($data['extension']) && is_int($data['extension'])) {",
-                "    $data['extension'] = (string) $data['extension'];",
+                "if (isset($data['extension'])) {",
+                f"    $data['extension'] = {ctx.fn('number_text')}($data['extension']);",
                 "}",
             ]
             + ["if (isset($data['extension']) && is_string($data['extension'])) {"]

@@ -7,22 +7,22 @@
 if (!function_exists('itgrix_gen_customize_entity_aa3d9e0a_decide')) {
     // What the spec decides; $decided: the rule that decided (its spec path), default or fallback.
     function itgrix_gen_customize_entity_aa3d9e0a_decide($params, &$decided) {
-        return itgrix_gen_63184a57_reply(array());
+        return itgrix_gen_82d3fca7_reply(array());
     }
 }
 if (!function_exists('itgrix_gen_customize_entity_aa3d9e0a')) {
     function itgrix_gen_customize_entity_aa3d9e0a($params) {
         $decided = 'default';
         $reply = itgrix_gen_customize_entity_aa3d9e0a_decide($params, $decided);
-        itgrix_gen_63184a57_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_63184a57_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_63184a57_redact', 'itgrix_gen_63184a57_redact_names'), 'a9345295b045'), 'customize_entity:live-trial', 'customize_entity', 'live-trial',
+        itgrix_gen_82d3fca7_capture(array('/var/log/itgrix-gen', 20971520, 3, itgrix_gen_82d3fca7_zone(), array('8777fa862653f3a7e5f9a8bb1d653ad2', 'itgrix_gen_82d3fca7_redact', 'itgrix_gen_82d3fca7_redact_names'), 'f011c786face'), 'customize_entity:live-trial', 'customize_entity', 'live-trial',
             $params, $reply, $decided, null);
         return $reply;
     }
 }
 
-if (!function_exists('itgrix_gen_63184a57_answer')) {
+if (!function_exists('itgrix_gen_82d3fca7_answer')) {
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_63184a57_answer($entry, $params) {
+    function itgrix_gen_82d3fca7_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -32,7 +32,7 @@ if (!function_exists('itgrix_gen_63184a57_answer')) {
         return $reply;
     }
     // A call past the range of data written into the file at generation: said once per process.
-    function itgrix_gen_63184a57_past_range($what, $last) {
+    function itgrix_gen_82d3fca7_past_range($what, $last) {
         static $said = array();
         if (!isset($said[$what])) {
             $said[$what] = true;
@@ -41,9 +41,9 @@ if (!function_exists('itgrix_gen_63184a57_answer')) {
         }
     }
     // The zone's UTC offset at $at (past the data written into the file: the last, said once).
-    function itgrix_gen_63184a57_zone_offset($at, $zone) {
+    function itgrix_gen_82d3fca7_zone_offset($at, $zone) {
         if (isset($zone[3]) && $at >= $zone[3]) {
-            itgrix_gen_63184a57_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
+            itgrix_gen_82d3fca7_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
         }
         $offset = $zone[0];
         foreach ($zone[1] as $i => $change) {
@@ -54,7 +54,15 @@ if (!function_exists('itgrix_gen_63184a57_answer')) {
         }
         return $offset;
     }
-    function itgrix_gen_63184a57_json($value) {
+    // A whole JSON number as the digits it was written with ("998712345678"), also where a 32-bit PHP
+    // decoded it as a float (past 2^31); anything else (a text, a fraction, null) as it is.
+    function itgrix_gen_82d3fca7_number_text($value) {
+        if (is_int($value) || (is_float($value) && $value == floor($value) && abs($value) < 1.0e15)) {
+            return is_int($value) ? (string) $value : sprintf('%.0f', $value);
+        }
+        return $value;
+    }
+    function itgrix_gen_82d3fca7_json($value) {
         if (defined('JSON_UNESCAPED_UNICODE')) {
             return json_encode($value, JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES);
         }
@@ -62,9 +70,9 @@ if (!function_exists('itgrix_gen_63184a57_answer')) {
     }
     // Each byte that is not UTF-8 becomes U+FFFD (json_encode would fail and send an empty body);
     // valid UTF-8 comes back untouched.
-    function itgrix_gen_63184a57_utf8_clean($value) {
+    function itgrix_gen_82d3fca7_utf8_clean($value) {
         if (is_string($value)) {
-            return itgrix_gen_63184a57_utf8_mend($value, false);
+            return itgrix_gen_82d3fca7_utf8_mend($value, false);
         }
         if (!is_array($value)) {
             return $value;
@@ -74,15 +82,15 @@ if (!function_exists('itgrix_gen_63184a57_answer')) {
         $out = array();
         $changed = false;
         foreach ($value as $key => $member) {
-            $clean = itgrix_gen_63184a57_utf8_clean($member);
-            $name = is_string($key) ? itgrix_gen_63184a57_utf8_mend($key, false) : $key;
+            $clean = itgrix_gen_82d3fca7_utf8_clean($member);
+            $name = is_string($key) ? itgrix_gen_82d3fca7_utf8_mend($key, false) : $key;
             $changed = $changed || $name !== $key || $clean !== $member;
             $out[$name] = $clean;
         }
         return $changed ? $out : $value;
     }
     // Bytes that are not UTF-8 replaced (U+FFFD, or %XX with $percent), in linear time.
-    function itgrix_gen_63184a57_utf8_mend($text, $percent) {
+    function itgrix_gen_82d3fca7_utf8_mend($text, $percent) {
         // Valid as json_encode takes it (no overlong form, surrogate or code point past U+10FFFF):
         // PCRE's /u check (linear, in C), then the few forms old PCRE builds (PHP 5.2's) let through.
         if (preg_match('//u', $text) === 1
@@ -114,10 +122,10 @@ if (!function_exists('itgrix_gen_63184a57_answer')) {
     // itgrix_rt_capture_line) or null, this file's own version).  Capture never breaks or stalls a call: whatever goes wrong (a
     // function the server disabled, a full disk, memory) the call is answered and one stderr line says
     // why; a PHP 7+ Error is caught as well as an exception.
-    function itgrix_gen_63184a57_capture($config, $name, $customization, $spec, $input, $reply, $decided, $would) {
+    function itgrix_gen_82d3fca7_capture($config, $name, $customization, $spec, $input, $reply, $decided, $would) {
         $mask = null;
         try {
-            $mask = itgrix_gen_63184a57_capture_line($config, $name, $customization, $spec, $input, $reply, $decided, $would);
+            $mask = itgrix_gen_82d3fca7_capture_line($config, $name, $customization, $spec, $input, $reply, $decided, $would);
         } catch (Exception $e) {
             itgrix_gen_b0cd465a_log($name, 'capture failed: ' . get_class($e) . ': ' . $e->getMessage());
         } catch (Throwable $e) {
@@ -128,7 +136,7 @@ if (!function_exists('itgrix_gen_63184a57_answer')) {
         }
     }
     // The bytes PHP may still allocate before memory_limit, or -1 when there is no limit.
-    function itgrix_gen_63184a57_memory_left() {
+    function itgrix_gen_82d3fca7_memory_left() {
         $limit = function_exists('ini_get') ? trim((string) @ini_get('memory_limit')) : '';
         if ($limit === '' || (int) $limit <= 0 || !function_exists('memory_get_usage')) {
             return -1;
@@ -140,7 +148,7 @@ if (!function_exists('itgrix_gen_63184a57_answer')) {
     }
     // Is $path a regular file that is not a link, or absent?  (A FIFO would block fopen; a link would
     // send call data to whatever it names.)
-    function itgrix_gen_63184a57_plain_or_absent($path) {
+    function itgrix_gen_82d3fca7_plain_or_absent($path) {
         clearstatcache();
         if (@is_link($path)) {
             return false;
@@ -150,7 +158,7 @@ if (!function_exists('itgrix_gen_63184a57_answer')) {
     // The work of itgrix_rt_capture; returns the umask to restore (or null).  Writers take an
     // exclusive lock on <dir>/.lock for the append and any rotation, so many PHP processes at once
     // never tear a line; the lock is waited for 0.2 s at most.
-    function itgrix_gen_63184a57_capture_line($config, $name, $customization, $spec, $input, $reply, $decided, $would) {
+    function itgrix_gen_82d3fca7_capture_line($config, $name, $customization, $spec, $input, $reply, $decided, $would) {
         foreach (array('fopen', 'flock', 'fwrite', 'fclose', 'is_dir', 'mkdir', 'json_encode') as $needed) {
             if (!function_exists($needed)) {
                 itgrix_gen_b0cd465a_log($name, 'capture: ' . $needed . '() is disabled on this PHP; call not captured');
@@ -163,7 +171,7 @@ if (!function_exists('itgrix_gen_63184a57_answer')) {
         foreach (array($input, $reply, $would) as $part) {
             $values += is_array($part) ? count($part, COUNT_RECURSIVE) : 1;
         }
-        $left = itgrix_gen_63184a57_memory_left();
+        $left = itgrix_gen_82d3fca7_memory_left();
         if ($left >= 0 && $values * 1024 + 4194304 > $left) {
             itgrix_gen_b0cd465a_log($name, 'capture: the call holds ' . $values . ' values, too many for the memory left; '
                 . 'its input is not captured');
@@ -179,17 +187,17 @@ if (!function_exists('itgrix_gen_63184a57_answer')) {
             $would = $would === null ? null : $redact($would, $key, $names, '', '');
         }
         $now = itgrix_gen_ca70e8fe_now();
-        $offset = $config[3] === null ? 0 : itgrix_gen_63184a57_zone_offset($now, $config[3]);
+        $offset = $config[3] === null ? 0 : itgrix_gen_82d3fca7_zone_offset($now, $config[3]);
         $entry = array('v' => 1, 'at' => gmdate('Y-m-d\TH:i:s', $now + $offset) . ($offset < 0 ? '-' : '+')
             . gmdate('H:i', abs($offset)), 'customization' => $customization, 'spec' => $spec,
             'spec_version' => $config[5], 'input' => $input, 'reply' => $reply, 'decided_by' => $decided);
         if ($would !== null) {
             $entry['would_reply'] = $would;
         }
-        $line = @itgrix_gen_63184a57_json($entry); // bytes that are not UTF-8 fail it: then they become U+FFFD
+        $line = @itgrix_gen_82d3fca7_json($entry); // bytes that are not UTF-8 fail it: then they become U+FFFD
         if (!is_string($line) || $line === '' || $line === 'null') {
-            $entry = itgrix_gen_63184a57_utf8_clean($entry);
-            $line = @itgrix_gen_63184a57_json($entry);
+            $entry = itgrix_gen_82d3fca7_utf8_clean($entry);
+            $line = @itgrix_gen_82d3fca7_json($entry);
         }
         $entry = null;
         $line = (is_string($line) ? $line : '') . "\n";
@@ -202,8 +210,8 @@ if (!function_exists('itgrix_gen_63184a57_answer')) {
         }
         $lock = $dir . '/.lock';
         $file = $dir . '/' . $customization . '.jsonl';
-        $refused = !@is_dir($dir) ? ' (no folder or no permission)' : (!itgrix_gen_63184a57_plain_or_absent($lock)
-            || !itgrix_gen_63184a57_plain_or_absent($file) ? ' (.lock or the log is not a regular file: a link, a FIFO...)' : '');
+        $refused = !@is_dir($dir) ? ' (no folder or no permission)' : (!itgrix_gen_82d3fca7_plain_or_absent($lock)
+            || !itgrix_gen_82d3fca7_plain_or_absent($file) ? ' (.lock or the log is not a regular file: a link, a FIFO...)' : '');
         $handle = $refused === '' ? @fopen($lock, 'a') : false;
         if ($refused === '' && $handle === false) {
             $refused = ' (no permission)';
@@ -216,7 +224,7 @@ if (!function_exists('itgrix_gen_63184a57_answer')) {
             }
         }
         $written = false;
-        if ($locked && $line !== "\n" && itgrix_gen_63184a57_plain_or_absent($file)) {
+        if ($locked && $line !== "\n" && itgrix_gen_82d3fca7_plain_or_absent($file)) {
             $size = @filesize($file);
             for ($i = $config[2]; is_int($size) && $size > 0 && $size + strlen($line) > $config[1] && $i >= 1; $i--) {
                 @rename($i === 1 ? $file : $file . '.' . ($i - 1), $file . '.' . $i); // rotate: .1 is the newest
@@ -249,12 +257,12 @@ if (!function_exists('itgrix_gen_63184a57_answer')) {
     // "anon-" and 8 hex digits, and a name found in a name-like field is replaced wherever else its
     // text appears ($names: from itgrix_rt_redact_names).  Company numbers (trunks, the line) and
     // technical names (channels) stay, so rules on them still hold on replay.
-    function itgrix_gen_63184a57_redact($value, $key, $names, $field, $parent) {
+    function itgrix_gen_82d3fca7_redact($value, $key, $names, $field, $parent) {
         if (is_array($value)) {
             $out = array();
             foreach ($value as $k => $member) {
                 $named = is_string($k);
-                $out[$k] = itgrix_gen_63184a57_redact($member, $key, $names, $named ? $k : $field, $named ? $field : $parent);
+                $out[$k] = itgrix_gen_82d3fca7_redact($member, $key, $names, $named ? $k : $field, $named ? $field : $parent);
             }
             return $out;
         }
@@ -265,9 +273,9 @@ if (!function_exists('itgrix_gen_63184a57_answer')) {
         $phones = array('phone' => 1, 'number' => 1, 'num' => 1, 'PHONE_NUMBER' => 1, 'extension' => 1, 'exten' => 1,
             'from' => 1, 'to' => 1, 'phones' => 1);
         $phone = isset($phones[$field]);
-        if (is_int($value) || (is_float($value) && $value == floor($value) && abs($value) < 1.0e15)) {
-            $text = is_int($value) ? (string) $value : sprintf('%.0f', $value);
-            $changed = itgrix_gen_63184a57_redact_numbers($text, $key, $phone);
+        $text = itgrix_gen_82d3fca7_number_text($value);
+        if ($text !== $value) { // a whole JSON number
+            $changed = itgrix_gen_82d3fca7_redact_numbers($text, $key, $phone);
             return $changed === $text ? $value : (is_int($value) ? (int) $changed : (float) $changed);
         }
         if (!is_string($value) || $value === '') {
@@ -280,18 +288,18 @@ if (!function_exists('itgrix_gen_63184a57_answer')) {
             $value = strtr($value, $names);
         }
         if (strpos($value, '@') !== false) {
-            $value = itgrix_gen_63184a57_redact_emails($value, $key);
+            $value = itgrix_gen_82d3fca7_redact_emails($value, $key);
         }
         // A phone number has 7 digits at least: a text with fewer is left at once.
-        return preg_match_all('/[0-9]/', $value, $digits) < 7 ? $value : itgrix_gen_63184a57_redact_numbers($value, $key, $phone);
+        return preg_match_all('/[0-9]/', $value, $digits) < 7 ? $value : itgrix_gen_82d3fca7_redact_numbers($value, $key, $phone);
     }
     // The names (texts of 3 characters or more in name-like fields, as itgrix_rt_redact tells them)
     // found in $values, each => its pseudonym.
-    function itgrix_gen_63184a57_redact_names($values, $key, $names, $field, $parent) {
+    function itgrix_gen_82d3fca7_redact_names($values, $key, $names, $field, $parent) {
         if (is_array($values)) {
             foreach ($values as $k => $member) {
                 $named = is_string($k);
-                $names = itgrix_gen_63184a57_redact_names($member, $key, $names, $named ? $k : $field, $named ? $field : $parent);
+                $names = itgrix_gen_82d3fca7_redact_names($member, $key, $names, $named ? $k : $field, $named ? $field : $parent);
             }
         } elseif (is_string($values) && strlen($values) >= 3 && $parent !== 'trunk' && $field !== 'trunk'
             && $field !== 'LINE_NUMBER' && $field !== 'line' && $parent !== 'channel'
@@ -300,7 +308,7 @@ if (!function_exists('itgrix_gen_63184a57_answer')) {
         }
         return $names;
     }
-    function itgrix_gen_63184a57_redact_emails($text, $key) {
+    function itgrix_gen_82d3fca7_redact_emails($text, $key) {
         if (!preg_match_all('/[A-Za-z0-9._%+-]*[A-Za-z][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/',
             $text, $hits, PREG_OFFSET_CAPTURE)) {
             return $text;
@@ -314,7 +322,7 @@ if (!function_exists('itgrix_gen_63184a57_answer')) {
         return $out . substr($text, $at);
     }
     // Phone-length digit runs of $text with their last seven digits replaced (the rules: redact.py).
-    function itgrix_gen_63184a57_redact_numbers($text, $key, $phone) {
+    function itgrix_gen_82d3fca7_redact_numbers($text, $key, $phone) {
         $stay = '[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2})?)?'
             . '|[0-9]{2}[.\/][0-9]{2}[.\/][0-9]{4}(?: [0-9]{2}:[0-9]{2}(?::[0-9]{2})?)?'
             . '|[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?|[0-9]{9,10}\.[0-9]{1,6}|anon-[0-9a-f]{8}';
@@ -364,12 +372,12 @@ if (!function_exists('itgrix_gen_63184a57_answer')) {
         return $text;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_63184a57_reply($data) {
+    function itgrix_gen_82d3fca7_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
     // "Europe/Moscow": UTC offsets from the tz database, 2020-2040
-    function itgrix_gen_63184a57_zone() {
+    function itgrix_gen_82d3fca7_zone() {
         return array(10800, array(), array(), 2240611200);
     }
 }
@@ -387,4 +395,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_63184a57_answer('itgrix_gen_customize_entity_aa3d9e0a', isset($params) ? $params : null);
+return itgrix_gen_82d3fca7_answer('itgrix_gen_customize_entity_aa3d9e0a', isset($params) ? $params : null);
