@@ -376,10 +376,13 @@ function itgrix_rt_utf8_cut($text, $limit)
 
 // array(written with a leading "+"?, its digits) for a text that is a phone number, else null.
 //
-// A number is digits, the usual separators and one leading "+"; letters, "*", "#" or an extension
-// make it a text that is not rewritten.  A number pasted from a web page has libphonenumber's
-// Unicode punctuation (VALID_PUNCTUATION: no-break space, U+2011...), read as a space, and digits
-// of the scripts it reads most often (full-width, Arabic-Indic, Eastern Arabic-Indic), read as ASCII.
+// A number is digits, the usual separators (brackets round or square) and one leading "+"; letters,
+// "*", "#" or an extension make it a text that is not rewritten.  A number pasted from a web page
+// has libphonenumber's Unicode punctuation (VALID_PUNCTUATION: no-break space, U+2011...), read as
+// a space, and digits of the scripts it reads most often (full-width, Arabic-Indic, Eastern
+// Arabic-Indic), read as ASCII.  Other Unicode spaces and marks (thin, narrow no-break, figure
+// spaces, BOM, LRM/RLM: the codes written in lower case) are read as a tab: trim() drops them
+// around a number, as libphonenumber does, and the pattern refuses them inside one, as it does.
 function itgrix_rt_phone_digits($phone)
 {
     if (!is_string($phone)) {
@@ -387,9 +390,11 @@ function itgrix_rt_phone_digits($phone)
     }
     if (preg_match('/[\xC2-\xEF]/', $phone)) {
         $map = array("\xEF\xBC\x8B" => '+');
-        foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 E383BC '
-            . 'EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E') as $hex) {
-            $map[pack('H*', $hex)] = ' ';
+        foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 '
+            . 'E383BC EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E e19a80 e28080 e28081 '
+            . 'e28082 e28083 e28084 e28085 e28086 e28087 e28088 e28089 e2808a e2808e e2808f e280a8 e280a9 e280af '
+            . 'e2819f efbbbf') as $hex) {
+            $map[pack('H*', $hex)] = $hex === strtoupper($hex) ? ' ' : "\t"; // in lower case: other spaces and marks
         }
         for ($d = 0; $d < 10; $d++) {
             $map["\xEF\xBC" . chr(0x90 + $d)] = $map["\xD9" . chr(0xA0 + $d)] = $map["\xDB" . chr(0xB0 + $d)] = (string) $d;
@@ -397,7 +402,7 @@ function itgrix_rt_phone_digits($phone)
         $phone = strtr($phone, $map);
     }
     $text = trim($phone);
-    if (!preg_match('/^\+?[0-9 \-.()\/~]+$/', $text) || !preg_match('/[0-9]/', $text)) {
+    if (!preg_match('/^\+?[0-9 \-.()\[\]\/~]+$/', $text) || !preg_match('/[0-9]/', $text)) {
         return null;
     }
     return array($text[0] === '+', preg_replace('/[^0-9]/', '', $text));
@@ -592,7 +597,7 @@ function itgrix_rt_dial($number, $last, $prefix)
     if ($read !== null) {
         $number = strlen($read[1]) > $last ? substr($read[1], -$last) : $read[1];
     }
-    $dialled = preg_match('/^[0-9 \-.()\/~]+$/D', $number) && preg_match('/[0-9]/', $number);
+    $dialled = preg_match('/^[0-9 \-.()\[\]\/~]+$/D', $number) && preg_match('/[0-9]/', $number);
     return $prefix !== '' && $dialled ? $prefix . $number : $number;
 }
 

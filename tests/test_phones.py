@@ -27,6 +27,7 @@ from generator.php.runner import Case, run_batch
 from generator.pipeline import render_one
 from generator.speclang.loader import from_model
 from generator.speclang.spec import Spec
+from tests.corpus.model import AROUND  # what libphonenumber drops around a number, refuses inside
 
 REGIONS = sorted(pn.SUPPORTED_REGIONS)
 FORMATS = ("e164", "national", "digits")
@@ -46,7 +47,7 @@ def oracle(text: str, region: str, fmt: str) -> str:
     """What the generated PHP must answer, computed with phonenumbers."""
     if not text.strip().startswith("+") and len(digits(text)) <= internal_max(region):
         return text  # a short internal number
-    if not re.fullmatch(r"\s*\+?[0-9 \-.()/~]+\s*", text):
+    if not re.fullmatch(r"\+?[0-9 \-.()\[\]/~]+", text.strip(AROUND)):
         return text  # words, "*", "#": not a number the file rewrites
     try:
         number = pn.parse(text, region)
@@ -147,6 +148,27 @@ def test_words_short_and_empty_stay(phone_files, php):
     check(batch, phone_files, php)
     for region, fmt, text in batch:
         assert oracle(text, region, fmt) == text
+
+
+def test_square_brackets_and_unicode_spaces_around(phone_files, php):
+    """A number in square brackets ("[495] 123-45-67") or pasted with a thin, narrow no-break or
+    figure space, a BOM or a direction mark before or after it is read, as libphonenumber reads it;
+    the same marks inside a number keep it as it arrived, as libphonenumber refuses it."""
+    batch = []
+    for region in ("RU", "KZ", "UZ", "DE", "FR", "US", "GB", "BR"):
+        for kind in (T.FIXED_LINE, T.MOBILE):
+            number = pn.example_number_for_type(region, kind)
+            national = pn.format_number(number, F.NATIONAL)
+            international = pn.format_number(number, F.INTERNATIONAL)
+            texts = [national.replace("(", "[").replace(")", "]"), "[" + national + "]"]
+            for mark in ("\u2009", "\u202f", "\u2007", "\ufeff", "\u200e", "\u2028", "\u1680"):
+                texts += [mark + international, international + mark, mark + national + mark]
+                texts.append(international.replace(" ", mark))  # inside: not a number
+            batch += [(region, fmt, text) for fmt in FORMATS for text in texts]
+    check(batch, phone_files, php)
+    read = [text for region, fmt, text in batch if oracle(text, region, fmt) != text]
+    assert len(read) > len(batch) // 2  # most are read: the case really exercises reading them
+    assert all(oracle(t, "RU", "e164") == t for t in ("+7\u2009495\u2009123-45-67", "+7\u202f495\u202f1234567"))
 
 
 SEPARATORS = st.sampled_from(["", " ", "-", ".", "  "])

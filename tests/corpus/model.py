@@ -196,16 +196,19 @@ def php_replacement(replace: str) -> str:
 
 # --- phone numbers ------------------------------------------------------------------------------
 
-SEPARATORS = " -./()~"
+SEPARATORS = " -./()[]~"
 # README "Phone numbers": the Unicode spaces, hyphens, dashes and brackets libphonenumber reads as
 # punctuation are separators too (a number pasted from a web page or a spreadsheet), and
 # full-width digits and plus, Arabic-Indic and Eastern Arabic-Indic digits are digits.  A tab,
-# a narrow or thin no-break space inside a number is not (libphonenumber refuses them), nor are
-# digits of other scripts: such a number stays as it arrived.
+# a narrow or thin no-break space inside a number is not (libphonenumber refuses them; around it
+# they are dropped), nor are digits of other scripts: such a number stays as it arrived.
 UNICODE_SEPARATORS = "\u00a0\u00ad\u200b\u2060\u3000\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
 UNICODE_SEPARATORS += "\u30fc\uff0d\uff0e\uff0f\uff08\uff09\uff3b\uff3d\u2053\u223c\uff5e"
 UNICODE_DIGITS = {chr(zero + n): str(n) for zero in (0xFF10, 0x0660, 0x06F0) for n in range(10)}
 UNICODE_DIGITS["\uff0b"] = "+"
+# Dropped around a number, refused inside one (libphonenumber): ASCII whitespace, the other Unicode
+# spaces (thin, narrow no-break, figure...), line and paragraph separators, BOM, LRM/RLM.
+AROUND = " \t\n\r\0\x0b\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u200e\u200f\u2028\u2029\u202f\u205f\ufeff"
 
 
 def shortest_national(region: str) -> int:
@@ -232,7 +235,7 @@ def rewrite(number: str, rewrites: tuple[tuple[str, str], ...]) -> str:
 def bare_number(number: str) -> str | None:
     """The digits (and a leading +) of a number written with separators; None: not a number."""
     bare = "".join(UNICODE_DIGITS.get(c, " " if c in UNICODE_SEPARATORS else c) for c in number)
-    bare = bare.strip(" \t\n\r\0\x0b")  # whitespace around the number, as libphonenumber drops it
+    bare = bare.strip(AROUND)  # spaces and marks around the number, as libphonenumber drops them
     for c in SEPARATORS:
         bare = bare.replace(c, "")
     return bare if re.fullmatch(r"\+?[0-9]+", bare) else None
