@@ -37,10 +37,12 @@ def test_a_spec_with_deploy_targets_loads_without_the_remote_layer(tmp_path: Pat
     assert not {m for m in loaded if m.startswith("generator.remote")}  # ... without SSH code
 
 
-# The spec language's own pieces, which the customizations build on; the modules that assemble a
-# whole spec (spec.py, crosschecks.py, loader.py...) sit above the customizations and import them.
-SPECLANG_CORE = ("types", "issues", "placeholders", "days", "yamlfile", "pcre", "merge")
-SPECLANG_ASSEMBLY = ("spec", "crosschecks", "loader", "validation", "advice", "pyspec")
+# The spec language, which the customizations build on: its models (types.py, sections.py, spec.py)
+# and pieces import nothing of the customizations.  The modules that check and load a whole spec
+# (crosschecks.py, loader.py...) ask the customizations' registry which sections have rules, may
+# cancel and get which placeholders, so the customizations may not import them.
+SPECLANG_CORE = ("types", "sections", "spec", "issues", "placeholders", "days", "yamlfile", "pcre", "merge")
+SPECLANG_ASSEMBLY = ("crosschecks", "loader", "validation", "advice", "pyspec")
 
 
 def _imports(path: Path) -> set[str]:
@@ -81,6 +83,17 @@ def test_the_spec_language_core_knows_no_customization() -> None:
         found = _imports(PACKAGE / "speclang" / f"{name}.py")
         assert not {m for m in found if m.startswith("generator.customizations")}, name
         assert not {m for m in found if m.startswith("generator.remote")}, name
+
+
+def test_the_spec_model_loads_without_any_customization() -> None:
+    """Issue 18: speclang and customizations imported each other (spec.py took each section's
+    model from its customization's module).  The models are speclang's now: importing the whole
+    spec's model loads no customization, and each customization takes its model from speclang."""
+    loaded = _modules_after("import generator.speclang.spec")
+    assert "generator.speclang.sections" in loaded
+    assert not {m for m in loaded if m.startswith("generator.customizations")}
+    for name in ("need_registration", "post_registration", "process_originate_params"):
+        assert "generator.speclang.sections" in _imports(PACKAGE / "customizations" / f"{name}.py"), name
 
 
 def test_the_command_line_only_parses_calls_and_prints() -> None:

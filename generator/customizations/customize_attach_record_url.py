@@ -5,22 +5,13 @@ description_type 3, the connector's default), `description_type`, then `set` and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
-
-from pydantic import Field
+from typing import Any
 
 from generator.customizations import words
 from generator.customizations.base import FileContext, say
 from generator.customizations.reply_map import ReplyMapCustomization
 from generator.emit import marked
-from generator.speclang.types import ParamsSection, Template
-
-
-class RecordLink(ParamsSection):
-    description: Template | None = Field(default=None, description="DESCRIPTION text; {record} is the link")
-    description_type: Literal[1, 2, 3] | None = Field(
-        default=None, description="1 text, 2 BBCode, 3 HTML (placeholders are HTML-escaped under 3)"
-    )
+from generator.speclang.sections import RecordLink
 
 
 @dataclass(frozen=True)

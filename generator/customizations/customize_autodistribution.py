@@ -8,36 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import Field, field_validator
-
 from generator.customizations import words
 from generator.customizations.base import FileContext, say
 from generator.customizations.reply_map import ReplyMapCustomization
 from generator.emit import marked
 from generator.speclang import placeholders
-from generator.speclang.types import CALLERID_LIMIT, ParamsSection, Template
-
-
-class Autodistribution(ParamsSection):
-    callerid_name: Template | None = Field(
-        default=None, description="CallerID name from placeholders; always cut to 20 characters"
-    )
-
-    @field_validator("callerid_name")
-    @classmethod
-    def _can_fit(cls, value: str | None) -> str | None:
-        if value is None:
-            return value
-        parts = placeholders.parse(value)
-        fixed = placeholders.literal_length(parts)
-        if fixed >= CALLERID_LIMIT and placeholders.has_placeholders(parts):
-            raise ValueError(
-                f"the fixed text alone is {fixed} characters, so no placeholder value would ever "
-                f"show in the {CALLERID_LIMIT}-character CallerID name; shorten the text"
-            )
-        if fixed > CALLERID_LIMIT:
-            raise ValueError(f"{fixed} characters is longer than the {CALLERID_LIMIT}-character CallerID limit")
-        return value
+from generator.speclang.sections import Autodistribution
+from generator.speclang.types import CALLERID_LIMIT
 
 
 @dataclass(frozen=True)

@@ -6,19 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import Field
-
 from generator.customizations import words
 from generator.customizations.base import FileContext, say
 from generator.customizations.reply_map import ReplyMapCustomization
 from generator.emit import marked
-from generator.speclang.types import STAGES, ParamsSection, enum_list
-
-
-class CallCard(ParamsSection):
-    show_on: enum_list(STAGES, "call stage") | None = Field(  # type: ignore[valid-type]
-        default=None, description="stages on which the card is shown; other stages cancel the request"
-    )
+from generator.speclang.sections import CallCard
 
 
 @dataclass(frozen=True)

@@ -4,23 +4,11 @@ Section `registration`: the first rule whose conditions hold decides; otherwise 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
-
-from pydantic import Field
+from typing import Any
 
 from generator.customizations import words
 from generator.customizations.base import Customization, FileContext
-from generator.speclang.types import Section, Strict, When
-
-
-class RegistrationRule(Strict):
-    when: When = Field(default_factory=When.model_construct, description="conditions; all must hold")
-    then: Literal["register", "skip"]
-
-
-class Registration(Section):
-    default: Literal["register", "skip"] = Field(default="register", description="when no rule matches")
-    rules: list[RegistrationRule] = Field(default_factory=list, description="the first matching rule decides")
+from generator.speclang.sections import Registration
 
 
 @dataclass(frozen=True)

@@ -4,64 +4,13 @@ only `{"state": "success"}` and a failure is only logged."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from typing import Any, Literal
-
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from typing import Any
 
 from generator.customizations import words
 from generator.customizations.base import Customization, FileContext, say
 from generator.emit import marked
-from generator.speclang.types import Section, SetMap, Strict, Template, When
-
-
-class Webhook(Strict):
-    url: Template = Field(description="http(s) URL; placeholder values are URL-encoded")
-    timeout_s: float = Field(default=2.0, gt=0, le=10.0)
-    method: Literal["POST", "GET", "PUT"] = "POST"
-    headers: dict[str, Template] = Field(default_factory=dict)
-    body: Template | None = Field(
-        default=None, description="a text body with {placeholders}; default: the whole input as JSON"
-    )
-    json_: SetMap | None = Field(
-        default=None,
-        alias="json",
-        description="a JSON body: a mapping whose text values may "
-        "hold {placeholders}, encoded at call time (values escaped by construction)",
-    )
-    when: When = Field(default_factory=When.model_construct)
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    @model_validator(mode="after")
-    def _one_body(self) -> Webhook:
-        if self.body is not None and self.json_ is not None:
-            raise ValueError("give either body (text) or json (a mapping), not both")
-        if self.method == "GET" and (self.body is not None or self.json_ is not None):
-            raise ValueError("a GET request sends no body: use POST or PUT, or leave body/json out")
-        return self
-
-    @field_validator("url")
-    @classmethod
-    def _http(cls, value: str) -> str:
-        if not re.match(r"^https?://[^\s/]", value):
-            raise ValueError("url must start with http:// or https://")
-        if re.search(r"[\x00-\x1f\x7f\x80-\x9f\u2028\u2029]", value):
-            raise ValueError("url holds a line break or a control character")
-        return value
-
-    @field_validator("headers")
-    @classmethod
-    def _header_names(cls, value: dict[str, str]) -> dict[str, str]:
-        for name, text in value.items():
-            if not re.fullmatch(r"[A-Za-z0-9-]+", name):
-                raise ValueError(f"header name {name!r} may hold only letters, digits and '-'")
-            # A line break would end the header (and start another): the spec's own text may not
-            # hold one, nor another control character (call data filled in is cleaned at call time).
-            if re.search(r"[\x00-\x08\x0a-\x1f\x7f\x80-\x9f\u2028\u2029]", text):
-                raise ValueError(f"header {name!r}: its value holds a line break or a control character")
-        return value
+from generator.speclang.sections import PostRegistration, Webhook
 
 
 def text_body_format(hook: Webhook) -> tuple[str | None, str | None]:
@@ -74,10 +23,6 @@ def text_body_format(hook: Webhook) -> tuple[str | None, str | None]:
         media = "application/json" if (hook.body or "").lstrip()[:1] in ("{", "[") else "text/plain; charset=utf-8"
     kind = "json" if "json" in media else ("url" if "x-www-form-urlencoded" in media else None)
     return kind, None if given is not None else media
-
-
-class PostRegistration(Section):
-    webhook: Webhook | None = None
 
 
 @dataclass(frozen=True)

@@ -5,44 +5,15 @@ an answer, so these rules cannot cancel."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from typing import Any, Literal
-
-from pydantic import Field, field_validator
+from typing import Any
 
 from generator.customizations import words
 from generator.customizations.base import FileContext
 from generator.customizations.process_client_phone import phone_steps
 from generator.customizations.reply_map import ReplyMapCustomization
 from generator.emit import marked
-from generator.speclang.types import ParamsSection, Region, Rewrite
-
-
-class Originate(ParamsSection):
-    format: Literal["e164", "national", "digits", "keep", "dial"] = Field(
-        default="keep",
-        description="e164 | national | digits | keep | dial: as dialled from `region` (a number of its own "
-        "calling code in national digits, another with the region's international prefix: 00431234567 "
-        "from Germany, 81049301234567 from Kazakhstan)",
-    )
-    region: Region | None = Field(default=None, description="defaults to phones.client.region")
-    prefix: str = Field(default="", description='dial prefix put before the number (e.g. "9")')
-    last_digits: int | None = Field(default=None, ge=1, le=20, description="keep only the last N digits")
-    rewrite: list[Rewrite] = Field(default_factory=list)
-    internal_max_digits: int | None = Field(default=None, ge=0, le=15)
-    invalid: Literal["keep", "normalize"] = Field(
-        default="keep",
-        description="keep: a number the region's numbering plan does not allow comes back as it arrived; "
-        "normalize: it is written in the format anyway",
-    )
-
-    @field_validator("prefix")
-    @classmethod
-    def _prefix(cls, value: str) -> str:
-        if not re.fullmatch(r"[0-9*#+]*", value):
-            raise ValueError("prefix may hold only digits, '*', '#' and '+'")
-        return value
+from generator.speclang.sections import Originate
 
 
 @dataclass(frozen=True)

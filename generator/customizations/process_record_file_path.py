@@ -7,35 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import Field, field_validator
-
 from generator.customizations import words
 from generator.customizations.base import CONTEXT_KEYS, Customization, FileContext, say
 from generator.emit import marked
-from generator.speclang.types import Rewrite, Section, Strict
-
-
-class Convert(Strict):
-    command: str = Field(description='shell command with {src} and {dst}, e.g. "lame --quiet -b 32 {src} {dst}"')
-    extension: str = Field(default="mp3", pattern=r"^[A-Za-z0-9]{1,8}$")
-    timeout_s: float = Field(default=8.0, gt=0, le=9.0, description="must stay under the connector's 10 s")
-
-    @field_validator("command")
-    @classmethod
-    def _needs_files(cls, value: str) -> str:
-        if "{src}" not in value or "{dst}" not in value:
-            raise ValueError("command must contain both {src} and {dst}")
-        rest = value.replace("{src}", "").replace("{dst}", "")
-        if "{" in rest or "}" in rest:
-            raise ValueError("only {src} and {dst} may appear in braces in the command")
-        if any(ord(c) < 0x20 for c in value):
-            raise ValueError("command may not contain control characters or line breaks")
-        return value
-
-
-class Record(Section):
-    rewrite: list[Rewrite] = Field(default_factory=list, description="path rewrites, in order")
-    convert: Convert | None = None
+from generator.speclang.sections import Record
 
 
 def shell_parts(command: str) -> list[Any]:

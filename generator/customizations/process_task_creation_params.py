@@ -7,22 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import Field
-
 from generator.customizations.base import FileContext
 from generator.customizations.reply_map import ReplyMapCustomization
 from generator.emit import marked
-from generator.speclang.types import ParamsSection, TimeZone
-
-
-class Tasks(ParamsSection):
-    deadline_hours: float | None = Field(
-        default=None,
-        gt=0,
-        le=24 * 366,
-        description="DEADLINE = now (the missed call's end) + this many hours, in the connector's notation",
-    )
-    timezone: TimeZone | None = Field(default=None, description="zone for DEADLINE written without an offset")
+from generator.speclang.sections import Tasks
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """The whole spec, version 1: the top-level keys and one section per customization.
 
 The key names are a public contract (docs/design/spec-language.md): never rename one.  The
-sections' models live with their customizations (generator/customizations/); the shared types
-(conditions, rules, values) in generator/speclang/types.py."""
+sections' models are in generator/speclang/sections.py (the customizations that emit them import
+them from there); the shared types (conditions, rules, values) in generator/speclang/types.py."""
 
 from __future__ import annotations
 
@@ -11,14 +11,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, StringConstraints, field_validator
 
-from generator.customizations.customize_attach_record_url import RecordLink
-from generator.customizations.customize_autodistribution import Autodistribution
-from generator.customizations.customize_show_call_card import CallCard
-from generator.customizations.need_registration import Registration
-from generator.customizations.post_registration import PostRegistration
-from generator.customizations.process_originate_params import Originate
-from generator.customizations.process_record_file_path import Record
-from generator.customizations.process_task_creation_params import Tasks
+from generator.speclang.sections import (
+    Autodistribution,
+    CallCard,
+    Originate,
+    PostRegistration,
+    Record,
+    RecordLink,
+    Registration,
+    Tasks,
+)
 from generator.speclang.types import (
     PHP_VERSIONS,
     Calendar,
