@@ -394,7 +394,7 @@ function itgrix_rt_phone_digits($phone)
             . 'E383BC EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E e19a80 e28080 e28081 '
             . 'e28082 e28083 e28084 e28085 e28086 e28087 e28088 e28089 e2808a e2808e e2808f e280a8 e280a9 e280af '
             . 'e2819f efbbbf') as $hex) {
-            $map[pack('H*', $hex)] = $hex === strtoupper($hex) ? ' ' : "\t"; // in lower case: other spaces and marks
+            $map[pack('H*', $hex)] = $hex === strtoupper($hex) ? ' ' : "\t"; // lower case: a tab, trimmed
         }
         for ($d = 0; $d < 10; $d++) {
             $map["\xEF\xBC" . chr(0x90 + $d)] = $map["\xD9" . chr(0xA0 + $d)] = $map["\xDB" . chr(0xB0 + $d)] = (string) $d;
