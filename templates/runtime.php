@@ -374,7 +374,7 @@ function itgrix_rt_utf8_cut($text, $limit)
     return $text;
 }
 
-// array(written with a leading "+"?, its digits) for a text that is a phone number, else null.
+// array(written with a leading "+"?, its digits, its text) for a text that is a phone number, else null.
 //
 // A number is digits, the usual separators (brackets round or square) and one leading "+"; letters,
 // "*", "#" or an extension make it a text that is not rewritten.  A number pasted from a web page
@@ -401,11 +401,11 @@ function itgrix_rt_phone_digits($phone)
         }
         $phone = strtr($phone, $map);
     }
-    $text = trim($phone);
-    if (!preg_match('/^\+?[0-9 \-.()\[\]\/~]+$/', $text) || !preg_match('/[0-9]/', $text)) {
+    $text = trim($phone); // separators may come before the "+": "(+7) 701 ..." as libphonenumber reads it
+    if (!preg_match('/^(?=[^0-9]*[0-9])[ \-.()\[\]\/~]*(\+?)[0-9 \-.()\[\]\/~]+$/', $text, $m)) {
         return null;
     }
-    return array($text[0] === '+', preg_replace('/[^0-9]/', '', $text));
+    return array($m[1] === '+', preg_replace('/[^0-9]/', '', $text), $text);
 }
 
 // The number in E.164 (without the "+" when !$plus) as $parse reads it; what is not a number stays.
@@ -589,16 +589,19 @@ function itgrix_rt_number_text($value)
 // Only a number written as one is cut (digits and the usual separators, as itgrix_rt_phone_digits
 // reads them: full-width and Arabic-Indic digits count): in "*72", "... доб. 12" or "#12" the
 // digits are not one number, and a number with digits of another script is not cut (its ASCII
-// ones are another).  The prefix goes before a number written as one too: not before a word
-// ("anonymous"), a "+" number ("9+49..." cannot be dialled), "*72" or a number with an extension.
+// ones are another).  The prefix goes before a number written as one too, dialled as
+// itgrix_rt_phone_digits reads it (without the spaces and marks around it, ASCII digits): not
+// before a word ("anonymous"), a "+" number ("9+49..." cannot be dialled), "*72" or a number with
+// an extension.
 function itgrix_rt_dial($number, $last, $prefix)
 {
-    $read = $last > 0 ? itgrix_rt_phone_digits($number) : null;
-    if ($read !== null) {
+    $read = itgrix_rt_phone_digits($number);
+    if ($read !== null && $last > 0) {
         $number = strlen($read[1]) > $last ? substr($read[1], -$last) : $read[1];
+    } elseif ($read !== null && !$read[0] && $prefix !== '') {
+        $number = $read[2];
     }
-    $dialled = preg_match('/^[0-9 \-.()\[\]\/~]+$/D', $number) && preg_match('/[0-9]/', $number);
-    return $prefix !== '' && $dialled ? $prefix . $number : $number;
+    return $prefix !== '' && $read !== null && ($last > 0 || !$read[0]) ? $prefix . $number : $number;
 }
 
 // A task DEADLINE $hours after now, written in the same notation as the one the connector sent.

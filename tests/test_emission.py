@@ -76,7 +76,8 @@ def test_example_fits_the_line_budget():
     # number_text, which also reads one a 32-bit PHP decoded as a float).
     # +12: phone_digits reads ASCII square brackets and drops Unicode spaces and marks around a
     # number (thin, narrow no-break, BOM...) as libphonenumber does (two more lines of codes a file).
-    assert lines(render(load(EXAMPLE))) <= 2789
+    # +1: the dial prefix goes before a number as phone_digits reads it (marks around it dropped).
+    assert lines(render(load(EXAMPLE))) <= 2790
 
 
 def test_a_long_list_of_values_is_laid_out_in_rows(tmp_path):

@@ -47,7 +47,7 @@ def oracle(text: str, region: str, fmt: str) -> str:
     """What the generated PHP must answer, computed with phonenumbers."""
     if not text.strip().startswith("+") and len(digits(text)) <= internal_max(region):
         return text  # a short internal number
-    if not re.fullmatch(r"\+?[0-9 \-.()\[\]/~]+", text.strip(AROUND)):
+    if not re.fullmatch(r"[ \-.()\[\]/~]*\+?[0-9 \-.()\[\]/~]*[0-9][0-9 \-.()\[\]/~]*", text.strip(AROUND)):
         return text  # words, "*", "#": not a number the file rewrites
     try:
         number = pn.parse(text, region)
@@ -151,7 +151,8 @@ def test_words_short_and_empty_stay(phone_files, php):
 
 
 def test_square_brackets_and_unicode_spaces_around(phone_files, php):
-    """A number in square brackets ("[495] 123-45-67") or pasted with a thin, narrow no-break or
+    """A number in square brackets ("[495] 123-45-67"), its calling code in brackets ("(+7) 701 ...",
+    new-user check), or pasted with a thin, narrow no-break or
     figure space, a BOM or a direction mark before or after it is read, as libphonenumber reads it;
     the same marks inside a number keep it as it arrived, as libphonenumber refuses it."""
     batch = []
@@ -160,7 +161,9 @@ def test_square_brackets_and_unicode_spaces_around(phone_files, php):
             number = pn.example_number_for_type(region, kind)
             national = pn.format_number(number, F.NATIONAL)
             international = pn.format_number(number, F.INTERNATIONAL)
+            code, rest = international.split(" ", 1)
             texts = [national.replace("(", "[").replace(")", "]"), "[" + national + "]"]
+            texts += [f"({code}) {rest}", f"[{code}] {rest}", f"( {code} ) {rest}", f"-{code} {rest}"]
             for mark in ("\u2009", "\u202f", "\u2007", "\ufeff", "\u200e", "\u2028", "\u1680"):
                 texts += [mark + international, international + mark, mark + national + mark]
                 texts.append(international.replace(" ", mark))  # inside: not a number
@@ -410,6 +413,15 @@ def test_random_numbers_of_shared_codes_match_phonenumbers(phone_files, php, bat
         ("*72", "*72"),
         ("anonymous", "anonymous"),
         ("8 (495) 123-45-67 доб. 12", "8 (495) 123-45-67 доб. 12"),
+        # Spaces and marks around a number (a copy from a web page) are not dialled; the prefix goes
+        # before the number (new-user check: a mark made it "not a number" and it went out unprefixed).
+        ("\u200e8 (495) 123-45-67", "98 (495) 123-45-67"),
+        ("8 [495] 123-45-67\ufeff", "98 [495] 123-45-67"),
+        ("\u2009101\u2009", "9101"),
+        (" 102 ", "9102"),
+        ("\u200e+7 912 345-67-89", "\u200e+7 912 345-67-89"),  # still a "+" number: as it came
+        ("8\u2009495\u20091234567", "8\u2009495\u20091234567"),  # a mark inside: not a number
+        ("８ ４９５ １２３ ４５ ６７", "98 495 123 45 67"),  # full-width digits dialled as ASCII
     ],
 )
 def test_the_dial_prefix_goes_before_a_number_written_as_one(tmp_path, php, clicked, dialled):

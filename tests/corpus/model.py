@@ -361,6 +361,14 @@ def normalise(number: str, rules: PhoneRules) -> str:
     return format_number(parsed, rules.format, rules.region)
 
 
+def number_text(number: str) -> str | None:
+    """The number as README "Phone numbers" reads it (Unicode digits as ASCII, its punctuation as
+    spaces, the spaces and marks around it dropped), None when it is not a number."""
+    if bare_number(number) is None:
+        return None
+    return "".join(UNICODE_DIGITS.get(c, " " if c in UNICODE_SEPARATORS else c) for c in number).strip(AROUND)
+
+
 def last_digits(number: str, n: int) -> str:
     """originate.last_digits: "keep only the last N digits" of the number as normalised.  The
     digits are those README "Phone numbers" reads as digits (ASCII, full-width, Arabic-Indic and
@@ -368,13 +376,12 @@ def last_digits(number: str, n: int) -> str:
     every other character goes.  A number without digits (a word) stays as it is, and so does one
     that holds digits of another script (Devanagari...), which the README leaves as it arrived:
     cutting only the digits it can read would dial another number."""
-    bare = "".join(UNICODE_DIGITS.get(c, " " if c in UNICODE_SEPARATORS else c) for c in number)
     # README: only a number written as one (digits and the usual separators) is cut; "*72" or a
     # number with an extension stays as it is.
-    if not re.fullmatch(r"\+?[0-9 \-./()~]+", bare.strip(" \t\n\r\x00\x0b")) or not re.search("[0-9]", bare):
+    text = number_text(number)
+    if text is None:
         return number
-    digits = "".join(c for c in bare if "0" <= c <= "9")
-    return digits[-n:]
+    return "".join(c for c in text if "0" <= c <= "9")[-n:]
 
 
 def country_of(number: str, rules: PhoneRules, carried: set[int]) -> str:
@@ -838,11 +845,13 @@ class Model:
             raise Unmodelled("a clicked number that is not text")
         rules = self.originate_rules(section)
         number = normalise(number, rules)
+        read = bare_number(number)
         if section.last_digits:
             number = last_digits(number, section.last_digits)
-        # README: the prefix goes before a number written as one (not "anonymous", "+49...", "*72").
-        dialled = re.fullmatch(r"[0-9 \-./()~]+", number) and re.search("[0-9]", number)
-        number = section.prefix + number if dialled else number
+        # README: the prefix goes before a number written as one (not "anonymous", "+49...", "*72"),
+        # dialled as it is read (without the spaces and marks around it, in ASCII digits).
+        if section.prefix and read is not None and (section.last_digits or not read.startswith("+")):
+            number = section.prefix + (number_text(number) or number)
         data["extension"] = number
         for i, rule in enumerate([None, *section.rules]):
             when_set = (section.set, None) if rule is None else (rule.set, rule)
