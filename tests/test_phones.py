@@ -174,6 +174,31 @@ def test_square_brackets_and_unicode_spaces_around(phone_files, php):
     assert all(oracle(t, "RU", "e164") == t for t in ("+7\u2009495\u2009123-45-67", "+7\u202f495\u202f1234567"))
 
 
+def test_a_trunk_prefix_written_after_another_calling_code_is_dropped(phone_files, php):
+    """New-user check: "+49 (0) 30 1234567" in a Kazakh, British or French spec became the made-up
+    +490301234567; libphonenumber drops the "0" the German plan strips, and so do the files now,
+    for every calling code whose plan has such a prefix (Italy's "+39 06..." keeps its 0)."""
+    from generator.emit.phones import trunk_zero_pattern
+
+    zero = re.compile(trunk_zero_pattern().strip("/"))
+    batch = []
+    for cc, regions in sorted(pn.COUNTRY_CODE_TO_REGION_CODE.items()):
+        example = pn.example_number_for_type(regions[0], T.FIXED_LINE) if cc and regions[0] != "001" else None
+        if example is None or cc == 57:  # Colombia: libphonenumber takes "0" + a digit for a carrier code
+            continue
+        nsn = pn.national_significant_number(example)
+        for region in ("KZ", "GB", "FR", "US") if zero.match(f"{cc}0") else ("KZ",):
+            if pn.country_code_for_region(region) != cc:
+                batch += [(region, "e164", f"+{cc} (0) {nsn}"), (region, "e164", f"+{cc} 0{nsn}")]
+    batch += [
+        ("KZ", "e164", "+39 06 1234 5678"),
+        ("DE", "digits", "+44 (0)20 7946 0958"),
+        ("US", "e164", "011 49 (0)30 1234567"),
+    ]
+    check(batch, phone_files, php)
+    assert oracle("+49 (0) 30 1234567", "KZ", "e164") == "+49301234567"  # the case really is one
+
+
 SEPARATORS = st.sampled_from(["", " ", "-", ".", "  "])
 
 

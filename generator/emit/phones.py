@@ -227,6 +227,25 @@ def calling_codes_pattern() -> str:
     return "/^(?=[0-9]{7,17}$)" + _digit_tree(sorted(str(c) for c in phonenumbers.COUNTRY_CODE_TO_REGION_CODE)) + "/"
 
 
+@cache
+def trunk_zero_pattern() -> str:
+    """A pattern of the calling codes whose plan drops a national prefix "0" written after the code:
+    "+44 (0) 20 7946 0958" is +442079460958, "0049 030 1234567" +49301234567, as libphonenumber
+    reads them (its national prefix for parsing, which it strips from international numbers too),
+    not a made-up +4402079460958.  Codes whose main region's prefix for parsing takes a lone "0"
+    (not Russia's 8, not Italy's none); the code is captured, to be kept."""
+    import phonenumbers
+
+    codes = []
+    for code, regions in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items():
+        meta = phonenumbers.PhoneMetadata.metadata_for_region(regions[0]) if code else None
+        prefix = meta and (meta.national_prefix_for_parsing or meta.national_prefix)
+        found = re.match(prefix, "0") if prefix else None
+        if found and found.group(0) == "0":
+            codes.append(str(code))
+    return "/^(" + _digit_tree(sorted(codes)) + ")0/"
+
+
 def _digit_tree(codes: list[str]) -> str:
     """One pattern for the digit strings `codes` (none a prefix of another): "2(?:0|[78])"."""
     firsts = sorted({c[0] for c in codes})
@@ -281,6 +300,7 @@ def parser_code(region: str, internal: int | None, strict: bool, fn: Callable[[s
     lines += [
         "if ($international) {",
         f"    if (strpos($digits, {cc}) !== 0) {{ // another calling code (one that exists): E.164's 7 to 17 digits",
+        f"        $digits = preg_replace({marked.php_string(trunk_zero_pattern())}, '$1', $digits); // \"+44 (0) 20\": +4420",
         f"        return preg_match({marked.php_string(calling_codes_pattern())}, $digits) ? array('', $digits, '') : null;",
         "    }",
         f"    $national = {after_cc};",

@@ -257,13 +257,18 @@ def other_code_digits(number: str, region: str) -> str | None:
         if not m or not m.group(0):
             return None
         digits = bare[m.end() :]
-    if not 7 <= len(digits) <= 17 or digits.startswith("0"):
+    if digits.startswith("0") or digits.startswith(str(phonenumbers.country_code_for_region(region))):
         return None
-    if digits.startswith(str(phonenumbers.country_code_for_region(region))):
-        return None
-    if not any(digits.startswith(str(code)) for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE):
+    code = next((str(c) for c in phonenumbers.COUNTRY_CODE_TO_REGION_CODE if digits.startswith(str(c))), None)
+    if code is None:
         return None  # no calling code that exists: libphonenumber refuses it, the number is kept
-    return digits
+    rest = digits[len(code) :]
+    if rest.startswith("0"):
+        # "+44 (0) 20 ...": the national prefix its plan drops after the code, as libphonenumber does
+        with contextlib.suppress(phonenumbers.NumberParseException):
+            if phonenumbers.national_significant_number(phonenumbers.parse("+" + digits)) == rest[1:]:
+                digits = code + rest[1:]
+    return digits if 7 <= len(digits) <= 17 else None
 
 
 def out_prefix(region: str) -> str:
