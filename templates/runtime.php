@@ -380,9 +380,10 @@ function itgrix_rt_utf8_cut($text, $limit)
 // "*", "#" or an extension make it a text that is not rewritten.  A number pasted from a web page
 // has libphonenumber's Unicode punctuation (VALID_PUNCTUATION: no-break space, U+2011...), read as
 // a space, and digits of the scripts it reads most often (full-width, Arabic-Indic, Eastern
-// Arabic-Indic), read as ASCII.  Other Unicode spaces and marks (thin, narrow no-break, figure
-// spaces, BOM, LRM/RLM: the codes written in lower case) are read as a tab: trim() drops them
-// around a number, as libphonenumber does, and the pattern refuses them inside one, as it does.
+// Arabic-Indic), read as ASCII.  Other Unicode spaces and invisible marks (thin, narrow no-break,
+// figure spaces, BOM, direction marks and embeddings, zero-width joiners, NEL: the codes written in
+// lower case) are read as a tab: trim() drops them around a number, as libphonenumber does, and the
+// pattern refuses them inside one, as it does.
 function itgrix_rt_phone_digits($phone)
 {
     if (!is_string($phone)) {
@@ -393,7 +394,8 @@ function itgrix_rt_phone_digits($phone)
         foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 '
             . 'E383BC EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E e19a80 e28080 e28081 '
             . 'e28082 e28083 e28084 e28085 e28086 e28087 e28088 e28089 e2808a e2808e e2808f e280a8 e280a9 e280af '
-            . 'e2819f efbbbf') as $hex) {
+            . 'e2819f efbbbf c285 d89c e1a08e e2808c e2808d e280aa e280ab e280ac e280ad e280ae e281a1 e281a2 '
+            . 'e281a3 e281a4 e281a6 e281a7 e281a8 e281a9') as $hex) {
             $map[pack('H*', $hex)] = $hex === strtoupper($hex) ? ' ' : "\t"; // lower case: a tab, trimmed
         }
         for ($d = 0; $d < 10; $d++) {
@@ -401,7 +403,7 @@ function itgrix_rt_phone_digits($phone)
         }
         $phone = strtr($phone, $map);
     }
-    $text = trim($phone); // separators may come before the "+": "(+7) 701 ..." as libphonenumber reads it
+    $text = trim($phone, " \t\n\r\0\x0B\x0C"); // separators may come before the "+": "(+7) 701 ..."
     if (!preg_match('/^(?=[^0-9]*[0-9])[ \-.()\[\]\/~]*(\+?)[0-9 \-.()\[\]\/~]+$/', $text, $m)) {
         return null;
     }

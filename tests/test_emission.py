@@ -79,7 +79,8 @@ def test_example_fits_the_line_budget():
     # +1: the dial prefix goes before a number as phone_digits reads it (marks around it dropped).
     # +6: a national prefix "0" written after another calling code ("+44 (0) 20") is dropped where
     # that code's plan drops it (one line in each of the six phone parsers).
-    assert lines(render(load(EXAMPLE))) <= 2796
+    # +6: the invisible marks dropped around a number include embeddings, isolates, joiners, NEL.
+    assert lines(render(load(EXAMPLE))) <= 2802
 
 
 def test_a_long_list_of_values_is_laid_out_in_rows(tmp_path):

@@ -150,6 +150,10 @@ def test_words_short_and_empty_stay(phone_files, php):
         assert oracle(text, region, fmt) == text
 
 
+# New-user check: a copy from Windows or an RTL page wraps a number in embeddings or isolates.
+OTHER_MARKS = ("\u202a", "\u202c", "\u2066", "\u2069", "\u061c", "\u200d", "\u200c", "\u180e", "\u0085", "\x0c")
+
+
 def test_square_brackets_and_unicode_spaces_around(phone_files, php):
     """A number in square brackets ("[495] 123-45-67"), its calling code in brackets ("(+7) 701 ...",
     new-user check), or pasted with a thin, narrow no-break or
@@ -164,7 +168,7 @@ def test_square_brackets_and_unicode_spaces_around(phone_files, php):
             code, rest = international.split(" ", 1)
             texts = [national.replace("(", "[").replace(")", "]"), "[" + national + "]"]
             texts += [f"({code}) {rest}", f"[{code}] {rest}", f"( {code} ) {rest}", f"-{code} {rest}"]
-            for mark in ("\u2009", "\u202f", "\u2007", "\ufeff", "\u200e", "\u2028", "\u1680"):
+            for mark in ("\u2009", "\u202f", "\u2007", "\ufeff", "\u200e", "\u2028", "\u1680", *OTHER_MARKS):
                 texts += [mark + international, international + mark, mark + national + mark]
                 texts.append(international.replace(" ", mark))  # inside: not a number
             batch += [(region, fmt, text) for fmt in FORMATS for text in texts]

@@ -206,9 +206,14 @@ UNICODE_SEPARATORS = "\u00a0\u00ad\u200b\u2060\u3000\u2010\u2011\u2012\u2013\u20
 UNICODE_SEPARATORS += "\u30fc\uff0d\uff0e\uff0f\uff08\uff09\uff3b\uff3d\u2053\u223c\uff5e"
 UNICODE_DIGITS = {chr(zero + n): str(n) for zero in (0xFF10, 0x0660, 0x06F0) for n in range(10)}
 UNICODE_DIGITS["\uff0b"] = "+"
-# Dropped around a number, refused inside one (libphonenumber): ASCII whitespace, the other Unicode
-# spaces (thin, narrow no-break, figure...), line and paragraph separators, BOM, LRM/RLM.
-AROUND = " \t\n\r\0\x0b\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u200e\u200f\u2028\u2029\u202f\u205f\ufeff"
+# Dropped around a number, refused inside one (libphonenumber): ASCII whitespace and form feed,
+# the other Unicode spaces (thin, narrow no-break, figure...), line and paragraph separators, and
+# invisible marks (BOM, direction marks, embeddings and isolates, zero-width joiners, NEL...).
+AROUND = (
+    " \t\n\r\0\x0b\x0c\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u200e\u200f\u2028\u2029\u202f\u205f\ufeff"
+)
+AROUND += "\u0085\u061c\u180e\u200c\u200d\u202a\u202b\u202c\u202d\u202e\u2061\u2062\u2063\u2064"
+AROUND += "\u2066\u2067\u2068\u2069"
 
 
 def shortest_national(region: str) -> int:

@@ -7,22 +7,22 @@
 if (!function_exists('itgrix_gen_process_originate_params_1457bc6a')) {
     function itgrix_gen_process_originate_params_1457bc6a($params) {
         $name = 'process_originate_params:docs-blacklist';
-        $data = itgrix_gen_ad8f08ad_pick(
-            itgrix_gen_ad8f08ad_unwrap($params),
+        $data = itgrix_gen_c4f8eda8_pick(
+            itgrix_gen_c4f8eda8_unwrap($params),
             array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')
         );
-        $fallback = itgrix_gen_ad8f08ad_originate_reply($data);
+        $fallback = itgrix_gen_c4f8eda8_originate_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             if (isset($data['extension'])) {
-                $data['extension'] = itgrix_gen_ad8f08ad_number_text($data['extension']);
+                $data['extension'] = itgrix_gen_c4f8eda8_number_text($data['extension']);
             }
             if (isset($data['extension']) && is_string($data['extension'])) {
-                $data['extension'] = itgrix_gen_ad8f08ad_dial($data['extension'], 10, '8');
+                $data['extension'] = itgrix_gen_c4f8eda8_dial($data['extension'], 10, '8');
             }
-            return itgrix_gen_ad8f08ad_originate_reply($data);
+            return itgrix_gen_c4f8eda8_originate_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -31,9 +31,9 @@ if (!function_exists('itgrix_gen_process_originate_params_1457bc6a')) {
     }
 }
 
-if (!function_exists('itgrix_gen_ad8f08ad_answer')) {
+if (!function_exists('itgrix_gen_c4f8eda8_answer')) {
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_ad8f08ad_answer($entry, $params) {
+    function itgrix_gen_c4f8eda8_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -43,7 +43,7 @@ if (!function_exists('itgrix_gen_ad8f08ad_answer')) {
         return $reply;
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_ad8f08ad_pick($input, $keys) {
+    function itgrix_gen_c4f8eda8_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -53,7 +53,7 @@ if (!function_exists('itgrix_gen_ad8f08ad_answer')) {
         return $out;
     }
     // array(written with a leading "+"?, its digits, its text) for a text that is a phone number, else null.
-    function itgrix_gen_ad8f08ad_phone_digits($phone) {
+    function itgrix_gen_c4f8eda8_phone_digits($phone) {
         if (!is_string($phone)) {
             return null;
         }
@@ -62,7 +62,8 @@ if (!function_exists('itgrix_gen_ad8f08ad_answer')) {
             foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 '
                 . 'E383BC EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E e19a80 e28080 e28081 '
                 . 'e28082 e28083 e28084 e28085 e28086 e28087 e28088 e28089 e2808a e2808e e2808f e280a8 e280a9 e280af '
-                . 'e2819f efbbbf') as $hex) {
+                . 'e2819f efbbbf c285 d89c e1a08e e2808c e2808d e280aa e280ab e280ac e280ad e280ae e281a1 e281a2 '
+                . 'e281a3 e281a4 e281a6 e281a7 e281a8 e281a9') as $hex) {
                 $map[pack('H*', $hex)] = $hex === strtoupper($hex) ? ' ' : "\t"; // lower case: a tab, trimmed
             }
             for ($d = 0; $d < 10; $d++) {
@@ -70,7 +71,7 @@ if (!function_exists('itgrix_gen_ad8f08ad_answer')) {
             }
             $phone = strtr($phone, $map);
         }
-        $text = trim($phone); // separators may come before the "+": "(+7) 701 ..." as libphonenumber reads it
+        $text = trim($phone, " \t\n\r\0\x0B\x0C"); // separators may come before the "+": "(+7) 701 ..."
         if (!preg_match('/^(?=[^0-9]*[0-9])[ \-.()\[\]\/~]*(\+?)[0-9 \-.()\[\]\/~]+$/', $text, $m)) {
             return null;
         }
@@ -78,15 +79,15 @@ if (!function_exists('itgrix_gen_ad8f08ad_answer')) {
     }
     // A whole JSON number as the digits it was written with ("998712345678"), also where a 32-bit PHP
     // decoded it as a float (past 2^31); anything else (a text, a fraction, null) as it is.
-    function itgrix_gen_ad8f08ad_number_text($value) {
+    function itgrix_gen_c4f8eda8_number_text($value) {
         if (is_int($value) || (is_float($value) && $value == floor($value) && abs($value) < 1.0e15)) {
             return is_int($value) ? (string) $value : sprintf('%.0f', $value);
         }
         return $value;
     }
     // The click-to-call number cut to its last $last digits (0: all of them), then the dial prefix.
-    function itgrix_gen_ad8f08ad_dial($number, $last, $prefix) {
-        $read = itgrix_gen_ad8f08ad_phone_digits($number);
+    function itgrix_gen_c4f8eda8_dial($number, $last, $prefix) {
+        $read = itgrix_gen_c4f8eda8_phone_digits($number);
         if ($read !== null && $last > 0) {
             $number = strlen($read[1]) > $last ? substr($read[1], -$last) : $read[1];
         } elseif ($read !== null && !$read[0] && $prefix !== '') {
@@ -95,17 +96,17 @@ if (!function_exists('itgrix_gen_ad8f08ad_answer')) {
         return $prefix !== '' && $read !== null && ($last > 0 || !$read[0]) ? $prefix . $number : $number;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_ad8f08ad_reply($data) {
+    function itgrix_gen_c4f8eda8_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
     // click-to-call's reply: request_data sent as {} (array() once decoded) goes back as {}, never [].
-    function itgrix_gen_ad8f08ad_originate_reply($data) {
+    function itgrix_gen_c4f8eda8_originate_reply($data) {
         $empty = is_array($data) && isset($data['request_data']) && $data['request_data'] === array();
-        return itgrix_gen_ad8f08ad_reply($empty ? array_merge($data, array('request_data' => new stdClass())) : $data);
+        return itgrix_gen_c4f8eda8_reply($empty ? array_merge($data, array('request_data' => new stdClass())) : $data);
     }
     // process_originate_params may receive its input wrapped as {"params": {...}} or flat.
-    function itgrix_gen_ad8f08ad_unwrap($params) {
+    function itgrix_gen_c4f8eda8_unwrap($params) {
         return is_array($params) && isset($params['params']) && is_array($params['params']) ? $params['params'] : $params;
     }
 }
@@ -117,4 +118,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_ad8f08ad_answer('itgrix_gen_process_originate_params_1457bc6a', isset($params) ? $params : null);
+return itgrix_gen_c4f8eda8_answer('itgrix_gen_process_originate_params_1457bc6a', isset($params) ? $params : null);

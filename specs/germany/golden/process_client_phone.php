@@ -7,16 +7,16 @@
 if (!function_exists('itgrix_gen_process_client_phone_b2c01c8a')) {
     function itgrix_gen_process_client_phone_b2c01c8a($params) {
         $name = 'process_client_phone:germany';
-        $data = itgrix_gen_d59e9786_pick($params, array('phone'));
-        $fallback = itgrix_gen_d59e9786_reply($data);
+        $data = itgrix_gen_c3126bca_pick($params, array('phone'));
+        $fallback = itgrix_gen_c3126bca_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             if (isset($data['phone']) && is_string($data['phone'])) {
                 // phones.client: format national, region DE
-                $data['phone'] = itgrix_gen_d59e9786_phone_national(
-                    $data['phone'], 'itgrix_gen_d59e9786_phone_parse', array(
+                $data['phone'] = itgrix_gen_c3126bca_phone_national(
+                    $data['phone'], 'itgrix_gen_c3126bca_phone_parse', array(
                         array('~^(?:(\\d{2})(\\d{3,13}))$~u', '0${1} ${2}', '~^(?:3[02]|40|[68]9)~u'),
                         array('~^(?:(\\d{6}))$~u', '${1}', '~^(?:2277)~u'),
                         array(
@@ -47,7 +47,7 @@ if (!function_exists('itgrix_gen_process_client_phone_b2c01c8a')) {
                     )
                 );
             }
-            return itgrix_gen_d59e9786_reply($data);
+            return itgrix_gen_c3126bca_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -56,9 +56,9 @@ if (!function_exists('itgrix_gen_process_client_phone_b2c01c8a')) {
     }
 }
 
-if (!function_exists('itgrix_gen_d59e9786_answer')) {
+if (!function_exists('itgrix_gen_c3126bca_answer')) {
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_d59e9786_answer($entry, $params) {
+    function itgrix_gen_c3126bca_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -68,15 +68,15 @@ if (!function_exists('itgrix_gen_d59e9786_answer')) {
         return $reply;
     }
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_d59e9786_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_c3126bca_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
-        return is_string($result) ? $result : itgrix_gen_d59e9786_preg_failed($pattern, $subject);
+        return is_string($result) ? $result : itgrix_gen_c3126bca_preg_failed($pattern, $subject);
     }
     // Says on stderr why PCRE failed on the pattern; returns $answer.
-    function itgrix_gen_d59e9786_preg_failed($pattern, $answer) {
+    function itgrix_gen_c3126bca_preg_failed($pattern, $answer) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = preg_last_error();
@@ -84,7 +84,7 @@ if (!function_exists('itgrix_gen_d59e9786_answer')) {
         return itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match', $answer);
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_d59e9786_pick($input, $keys) {
+    function itgrix_gen_c3126bca_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -94,7 +94,7 @@ if (!function_exists('itgrix_gen_d59e9786_answer')) {
         return $out;
     }
     // array(written with a leading "+"?, its digits, its text) for a text that is a phone number, else null.
-    function itgrix_gen_d59e9786_phone_digits($phone) {
+    function itgrix_gen_c3126bca_phone_digits($phone) {
         if (!is_string($phone)) {
             return null;
         }
@@ -103,7 +103,8 @@ if (!function_exists('itgrix_gen_d59e9786_answer')) {
             foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 '
                 . 'E383BC EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E e19a80 e28080 e28081 '
                 . 'e28082 e28083 e28084 e28085 e28086 e28087 e28088 e28089 e2808a e2808e e2808f e280a8 e280a9 e280af '
-                . 'e2819f efbbbf') as $hex) {
+                . 'e2819f efbbbf c285 d89c e1a08e e2808c e2808d e280aa e280ab e280ac e280ad e280ae e281a1 e281a2 '
+                . 'e281a3 e281a4 e281a6 e281a7 e281a8 e281a9') as $hex) {
                 $map[pack('H*', $hex)] = $hex === strtoupper($hex) ? ' ' : "\t"; // lower case: a tab, trimmed
             }
             for ($d = 0; $d < 10; $d++) {
@@ -111,47 +112,47 @@ if (!function_exists('itgrix_gen_d59e9786_answer')) {
             }
             $phone = strtr($phone, $map);
         }
-        $text = trim($phone); // separators may come before the "+": "(+7) 701 ..." as libphonenumber reads it
+        $text = trim($phone, " \t\n\r\0\x0B\x0C"); // separators may come before the "+": "(+7) 701 ..."
         if (!preg_match('/^(?=[^0-9]*[0-9])[ \-.()\[\]\/~]*(\+?)[0-9 \-.()\[\]\/~]+$/', $text, $m)) {
             return null;
         }
         return array($m[1] === '+', preg_replace('/[^0-9]/', '', $text), $text);
     }
     // libphonenumber's maybeStripNationalPrefixAndCarrierCode with the plan's patterns.
-    function itgrix_gen_d59e9786_phone_strip_prefix($number, $npp, $npt, $general) {
+    function itgrix_gen_c3126bca_phone_strip_prefix($number, $npp, $npt, $general) {
         if ($number === '' || !preg_match($npp, $number, $m)) {
             return $number;
         }
         $last = count($m) - 1;
         $rest = $npt === null || $last < 1 || $m[$last] === '' ? (string) substr($number, strlen($m[0]))
-            : itgrix_gen_d59e9786_preg_replace($npp, $npt, $number);
+            : itgrix_gen_c3126bca_preg_replace($npp, $npt, $number);
         return preg_match($general, $number) && !preg_match($general, $rest) ? $number : $rest;
     }
     // The number in the digits of libphonenumber's NATIONAL format; a foreign number stays E.164.
-    function itgrix_gen_d59e9786_phone_national($phone, $parse, $formats) {
+    function itgrix_gen_c3126bca_phone_national($phone, $parse, $formats) {
         $parsed = $parse($phone);
         if ($parsed === null || $parsed[0] === '') {
             return $parsed === null ? $phone : '+' . $parsed[1];
         }
-        return itgrix_gen_d59e9786_phone_national_digits($parsed[1], $formats);
+        return itgrix_gen_c3126bca_phone_national_digits($parsed[1], $formats);
     }
     // A national significant number of the spec's calling code in the digits of its NATIONAL format.
-    function itgrix_gen_d59e9786_phone_national_digits($national, $formats) {
+    function itgrix_gen_c3126bca_phone_national_digits($national, $formats) {
         foreach ($formats as $format) {
             if (($format[2] === null || preg_match($format[2], $national)) && preg_match($format[0], $national)) {
-                return preg_replace('/[^0-9]/', '', itgrix_gen_d59e9786_preg_replace($format[0], $format[1], $national));
+                return preg_replace('/[^0-9]/', '', itgrix_gen_c3126bca_preg_replace($format[0], $format[1], $national));
             }
         }
         return $national;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_d59e9786_reply($data) {
+    function itgrix_gen_c3126bca_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
     // a number as libphonenumber reads it in "DE": array(calling code, national number, region)
-    function itgrix_gen_d59e9786_phone_parse($phone) {
-        $read = itgrix_gen_d59e9786_phone_digits($phone);
+    function itgrix_gen_c3126bca_phone_parse($phone) {
+        $read = itgrix_gen_c3126bca_phone_digits($phone);
         if ($read === null || (!$read[0] && strlen($read[1]) <= 4)) {
             return null; // not a number, or an internal one (4 digits at most)
         }
@@ -171,7 +172,7 @@ if (!function_exists('itgrix_gen_d59e9786_answer')) {
         } else {
             $national = $digits;
             if (strpos($digits, '49') === 0) { // the calling code without its "+": when the plan says so
-                $candidate = itgrix_gen_d59e9786_phone_strip_prefix((string) substr($digits, 2), '~^(?:0)~u', null, $general);
+                $candidate = itgrix_gen_c3126bca_phone_strip_prefix((string) substr($digits, 2), '~^(?:0)~u', null, $general);
                 if ((!preg_match($general, $digits) && preg_match($general, $candidate))
                     || strlen($digits) > 15) {
                     $national = $candidate;
@@ -179,7 +180,7 @@ if (!function_exists('itgrix_gen_d59e9786_answer')) {
                 }
             }
         }
-        $stripped = itgrix_gen_d59e9786_phone_strip_prefix($national, '~^(?:0)~u', null, $general);
+        $stripped = itgrix_gen_c3126bca_phone_strip_prefix($national, '~^(?:0)~u', null, $general);
         if (in_array(strlen($stripped), array(4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), true)) {
             $national = $stripped;
         }
@@ -200,4 +201,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_d59e9786_answer('itgrix_gen_process_client_phone_b2c01c8a', isset($params) ? $params : null);
+return itgrix_gen_c3126bca_answer('itgrix_gen_process_client_phone_b2c01c8a', isset($params) ? $params : null);

@@ -7,41 +7,41 @@
 if (!function_exists('itgrix_gen_process_originate_params_4451df57')) {
     function itgrix_gen_process_originate_params_4451df57($params) {
         $name = 'process_originate_params:kazakhstan';
-        $data = itgrix_gen_8eaf4d03_pick(
-            itgrix_gen_8eaf4d03_unwrap($params),
+        $data = itgrix_gen_358159d0_pick(
+            itgrix_gen_358159d0_unwrap($params),
             array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')
         );
-        $fallback = itgrix_gen_8eaf4d03_originate_reply($data);
+        $fallback = itgrix_gen_358159d0_originate_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             if (isset($data['extension'])) {
-                $data['extension'] = itgrix_gen_8eaf4d03_number_text($data['extension']);
+                $data['extension'] = itgrix_gen_358159d0_number_text($data['extension']);
             }
             if (isset($data['extension']) && is_string($data['extension'])) {
                 // originate: format e164, region KZ
-                $data['extension'] = itgrix_gen_8eaf4d03_phone_e164(
+                $data['extension'] = itgrix_gen_358159d0_phone_e164(
                     $data['extension'],
-                    'itgrix_gen_8eaf4d03_phone_parse',
+                    'itgrix_gen_358159d0_phone_parse',
                     true
                 );
             }
             // originate.rules[0]: number_type is "mobile"
             if (array_intersect(
-                itgrix_gen_8eaf4d03_number_types_2(itgrix_gen_8eaf4d03_client_phone($params)),
+                itgrix_gen_358159d0_number_types_2(itgrix_gen_358159d0_client_phone($params)),
                 array('mobile')
             )) {
                 $data['context'] = 'from-crm-mobile';
             }
             // originate.rules[1]: client_phone matches "^\\+7727" (as sent or as written)
-            if (itgrix_gen_8eaf4d03_matches(
-                itgrix_gen_8eaf4d03_client_phones(itgrix_gen_8eaf4d03_client_phone($params, $name)),
+            if (itgrix_gen_358159d0_matches(
+                itgrix_gen_358159d0_client_phones(itgrix_gen_358159d0_client_phone($params, $name)),
                 array('~^\\+7727~u')
             )) {
                 $data['context'] = 'from-crm-almaty';
             }
-            return itgrix_gen_8eaf4d03_originate_reply($data);
+            return itgrix_gen_358159d0_originate_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -50,9 +50,9 @@ if (!function_exists('itgrix_gen_process_originate_params_4451df57')) {
     }
 }
 
-if (!function_exists('itgrix_gen_8eaf4d03_seen')) {
+if (!function_exists('itgrix_gen_358159d0_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_8eaf4d03_seen($params, $name, $key, $expected, $kinds, $tried) {
+    function itgrix_gen_358159d0_seen($params, $name, $key, $expected, $kinds, $tried) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -65,10 +65,10 @@ if (!function_exists('itgrix_gen_8eaf4d03_seen')) {
         return array();
     }
     // Does any of the values match one of the patterns?
-    function itgrix_gen_8eaf4d03_matches($values, $patterns) {
+    function itgrix_gen_358159d0_matches($values, $patterns) {
         foreach ($values as $value) {
             foreach ($patterns as $pattern) {
-                if (itgrix_gen_8eaf4d03_preg_match($pattern, $value)) {
+                if (itgrix_gen_358159d0_preg_match($pattern, $value)) {
                     return true;
                 }
             }
@@ -76,7 +76,7 @@ if (!function_exists('itgrix_gen_8eaf4d03_seen')) {
         return false;
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_8eaf4d03_answer($entry, $params) {
+    function itgrix_gen_358159d0_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -86,20 +86,20 @@ if (!function_exists('itgrix_gen_8eaf4d03_seen')) {
         return $reply;
     }
     // A pattern that fails at run time (a PCRE limit, bad UTF-8) is a non-match, said on stderr.
-    function itgrix_gen_8eaf4d03_preg_match($pattern, $subject) {
+    function itgrix_gen_358159d0_preg_match($pattern, $subject) {
         $result = is_string($subject) ? @preg_match($pattern, $subject) : 0;
-        return $result === false ? itgrix_gen_8eaf4d03_preg_failed($pattern, false) : $result === 1;
+        return $result === false ? itgrix_gen_358159d0_preg_failed($pattern, false) : $result === 1;
     }
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_8eaf4d03_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_358159d0_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
-        return is_string($result) ? $result : itgrix_gen_8eaf4d03_preg_failed($pattern, $subject);
+        return is_string($result) ? $result : itgrix_gen_358159d0_preg_failed($pattern, $subject);
     }
     // Says on stderr why PCRE failed on the pattern; returns $answer.
-    function itgrix_gen_8eaf4d03_preg_failed($pattern, $answer) {
+    function itgrix_gen_358159d0_preg_failed($pattern, $answer) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = preg_last_error();
@@ -107,7 +107,7 @@ if (!function_exists('itgrix_gen_8eaf4d03_seen')) {
         return itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match', $answer);
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_8eaf4d03_pick($input, $keys) {
+    function itgrix_gen_358159d0_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -117,7 +117,7 @@ if (!function_exists('itgrix_gen_8eaf4d03_seen')) {
         return $out;
     }
     // array(written with a leading "+"?, its digits, its text) for a text that is a phone number, else null.
-    function itgrix_gen_8eaf4d03_phone_digits($phone) {
+    function itgrix_gen_358159d0_phone_digits($phone) {
         if (!is_string($phone)) {
             return null;
         }
@@ -126,7 +126,8 @@ if (!function_exists('itgrix_gen_8eaf4d03_seen')) {
             foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 '
                 . 'E383BC EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E e19a80 e28080 e28081 '
                 . 'e28082 e28083 e28084 e28085 e28086 e28087 e28088 e28089 e2808a e2808e e2808f e280a8 e280a9 e280af '
-                . 'e2819f efbbbf') as $hex) {
+                . 'e2819f efbbbf c285 d89c e1a08e e2808c e2808d e280aa e280ab e280ac e280ad e280ae e281a1 e281a2 '
+                . 'e281a3 e281a4 e281a6 e281a7 e281a8 e281a9') as $hex) {
                 $map[pack('H*', $hex)] = $hex === strtoupper($hex) ? ' ' : "\t"; // lower case: a tab, trimmed
             }
             for ($d = 0; $d < 10; $d++) {
@@ -134,29 +135,29 @@ if (!function_exists('itgrix_gen_8eaf4d03_seen')) {
             }
             $phone = strtr($phone, $map);
         }
-        $text = trim($phone); // separators may come before the "+": "(+7) 701 ..." as libphonenumber reads it
+        $text = trim($phone, " \t\n\r\0\x0B\x0C"); // separators may come before the "+": "(+7) 701 ..."
         if (!preg_match('/^(?=[^0-9]*[0-9])[ \-.()\[\]\/~]*(\+?)[0-9 \-.()\[\]\/~]+$/', $text, $m)) {
             return null;
         }
         return array($m[1] === '+', preg_replace('/[^0-9]/', '', $text), $text);
     }
     // The number in E.164 (without the "+" when !$plus) as $parse reads it; what is not a number stays.
-    function itgrix_gen_8eaf4d03_phone_e164($phone, $parse, $plus) {
+    function itgrix_gen_358159d0_phone_e164($phone, $parse, $plus) {
         $parsed = $parse($phone);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
     // libphonenumber's maybeStripNationalPrefixAndCarrierCode with the plan's patterns.
-    function itgrix_gen_8eaf4d03_phone_strip_prefix($number, $npp, $npt, $general) {
+    function itgrix_gen_358159d0_phone_strip_prefix($number, $npp, $npt, $general) {
         if ($number === '' || !preg_match($npp, $number, $m)) {
             return $number;
         }
         $last = count($m) - 1;
         $rest = $npt === null || $last < 1 || $m[$last] === '' ? (string) substr($number, strlen($m[0]))
-            : itgrix_gen_8eaf4d03_preg_replace($npp, $npt, $number);
+            : itgrix_gen_358159d0_preg_replace($npp, $npt, $number);
         return preg_match($general, $number) && !preg_match($general, $rest) ? $number : $rest;
     }
     // The types of the numbers among $values (libphonenumber's getNumberType), 'unknown' where none.
-    function itgrix_gen_8eaf4d03_number_types($values, $parse, $types) {
+    function itgrix_gen_358159d0_number_types($values, $parse, $types) {
         $out = array();
         foreach (is_array($values) ? $values : array() as $value) {
             $parsed = $parse($value);
@@ -178,38 +179,38 @@ if (!function_exists('itgrix_gen_8eaf4d03_seen')) {
         return count($out) > 0 ? $out : array('unknown');
     }
     // Each of $values in E.164 as $parse reads it (numbers it does not take stay as they are).
-    function itgrix_gen_8eaf4d03_phones_e164($values, $parse) {
+    function itgrix_gen_358159d0_phones_e164($values, $parse) {
         $out = array();
         foreach (is_array($values) ? $values : array() as $value) {
-            $out[] = itgrix_gen_8eaf4d03_phone_e164($value, $parse, true);
+            $out[] = itgrix_gen_358159d0_phone_e164($value, $parse, true);
         }
         return $out;
     }
     // A whole JSON number as the digits it was written with ("998712345678"), also where a 32-bit PHP
     // decoded it as a float (past 2^31); anything else (a text, a fraction, null) as it is.
-    function itgrix_gen_8eaf4d03_number_text($value) {
+    function itgrix_gen_358159d0_number_text($value) {
         if (is_int($value) || (is_float($value) && $value == floor($value) && abs($value) < 1.0e15)) {
             return is_int($value) ? (string) $value : sprintf('%.0f', $value);
         }
         return $value;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_8eaf4d03_reply($data) {
+    function itgrix_gen_358159d0_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
     // click-to-call's reply: request_data sent as {} (array() once decoded) goes back as {}, never [].
-    function itgrix_gen_8eaf4d03_originate_reply($data) {
+    function itgrix_gen_358159d0_originate_reply($data) {
         $empty = is_array($data) && isset($data['request_data']) && $data['request_data'] === array();
-        return itgrix_gen_8eaf4d03_reply($empty ? array_merge($data, array('request_data' => new stdClass())) : $data);
+        return itgrix_gen_358159d0_reply($empty ? array_merge($data, array('request_data' => new stdClass())) : $data);
     }
     // process_originate_params may receive its input wrapped as {"params": {...}} or flat.
-    function itgrix_gen_8eaf4d03_unwrap($params) {
+    function itgrix_gen_358159d0_unwrap($params) {
         return is_array($params) && isset($params['params']) && is_array($params['params']) ? $params['params'] : $params;
     }
     // a number as libphonenumber reads it in "KZ": array(calling code, national number, region)
-    function itgrix_gen_8eaf4d03_phone_parse($phone) {
-        $read = itgrix_gen_8eaf4d03_phone_digits($phone);
+    function itgrix_gen_358159d0_phone_parse($phone) {
+        $read = itgrix_gen_358159d0_phone_digits($phone);
         if ($read === null || (!$read[0] && strlen($read[1]) <= 9)) {
             return null; // not a number, or an internal one (9 digits at most)
         }
@@ -229,7 +230,7 @@ if (!function_exists('itgrix_gen_8eaf4d03_seen')) {
         } else {
             $national = $digits;
             if (strpos($digits, '7') === 0) { // the calling code without its "+": when the plan says so
-                $candidate = itgrix_gen_8eaf4d03_phone_strip_prefix((string) substr($digits, 1), '~^(?:8)~u', null, $general);
+                $candidate = itgrix_gen_358159d0_phone_strip_prefix((string) substr($digits, 1), '~^(?:8)~u', null, $general);
                 if ((!preg_match($general, $digits) && preg_match($general, $candidate))
                     || strlen($digits) > 14) {
                     $national = $candidate;
@@ -239,8 +240,8 @@ if (!function_exists('itgrix_gen_8eaf4d03_seen')) {
         }
         // With its calling code, read by the plan of the code's main region ("+44 ..." in Guernsey: British).
         $stripped = $international
-            ? itgrix_gen_8eaf4d03_phone_strip_prefix($national, '~^(?:8)~u', null, '~^(?:8\\d{13}|[347-9]\\d{9})$~u')
-            : itgrix_gen_8eaf4d03_phone_strip_prefix($national, '~^(?:8)~u', null, $general);
+            ? itgrix_gen_358159d0_phone_strip_prefix($national, '~^(?:8)~u', null, '~^(?:8\\d{13}|[347-9]\\d{9})$~u')
+            : itgrix_gen_358159d0_phone_strip_prefix($national, '~^(?:8)~u', null, $general);
         if (in_array(strlen($stripped), array(10, 14), true)) {
             $national = $stripped;
         }
@@ -255,16 +256,30 @@ if (!function_exists('itgrix_gen_8eaf4d03_seen')) {
         }
         return null;
     }
-    // the client's numbers as sent and in E.164, by the numbering plan of "KZ"
-    function itgrix_gen_8eaf4d03_client_phones($values) {
-        if (!is_array($values)) {
-            return $values;
+    // Appends the texts at a path of keys to $found: pick
+    function itgrix_gen_358159d0_collect(&$found, $value, $keys, $pick = null) {
+        foreach (explode('.', $keys) as $key) {
+            if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
+                return;
+            }
+            $value = $value[$key];
         }
-        return array_merge($values, itgrix_gen_8eaf4d03_phones_e164($values, 'itgrix_gen_8eaf4d03_phone_parse'));
+        foreach (is_array($value) && $pick !== null ? $pick : array(null) as $field) {
+            $one = $field === null ? $value : (isset($value[$field]) ? $value[$field] : null);
+            if (is_bool($one)) {
+                $one = $one ? 'true' : 'false';
+            } elseif (is_float($one) && $one == floor($one) && abs($one) < 1.0e15) {
+                $one = sprintf('%.0f', $one);
+            }
+            if (is_scalar($one) && $one !== '') {
+                $found[] = (string) $one;
+                break; // the first field with a value (a value that is no object: its only one)
+            }
+        }
     }
     // the types of the client's number, by the numbering plan of "KZ"
-    function itgrix_gen_8eaf4d03_number_types_2($values) {
-        return itgrix_gen_8eaf4d03_number_types($values, 'itgrix_gen_8eaf4d03_phone_parse', array(
+    function itgrix_gen_358159d0_number_types_2($values) {
+        return itgrix_gen_358159d0_number_types($values, 'itgrix_gen_358159d0_phone_parse', array(
             'RU' => array(
                 array('premium_rate', '~^(?:80[39]\\d{7})$~u'),
                 array('toll_free', '~^(?:8(?:0[04]|108\\d{3})\\d{7})$~u'),
@@ -291,51 +306,37 @@ if (!function_exists('itgrix_gen_8eaf4d03_seen')) {
             ),
         ));
     }
-    // Appends the texts at a path of keys to $found: pick
-    function itgrix_gen_8eaf4d03_collect(&$found, $value, $keys, $pick = null) {
-        foreach (explode('.', $keys) as $key) {
-            if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
-                return;
-            }
-            $value = $value[$key];
-        }
-        foreach (is_array($value) && $pick !== null ? $pick : array(null) as $field) {
-            $one = $field === null ? $value : (isset($value[$field]) ? $value[$field] : null);
-            if (is_bool($one)) {
-                $one = $one ? 'true' : 'false';
-            } elseif (is_float($one) && $one == floor($one) && abs($one) < 1.0e15) {
-                $one = sprintf('%.0f', $one);
-            }
-            if (is_scalar($one) && $one !== '') {
-                $found[] = (string) $one;
-                break; // the first field with a value (a value that is no object: its only one)
-            }
-        }
-    }
-    function itgrix_gen_8eaf4d03_client_phone($params, $name = null) {
-        $found = itgrix_gen_8eaf4d03_client_phone_read($params);
-        return $name === null || $found ? $found : itgrix_gen_8eaf4d03_seen(
-            $params, $name, 'client_phone', array('incoming', 'outgoing'), itgrix_gen_8eaf4d03_direction($params),
+    function itgrix_gen_358159d0_client_phone($params, $name = null) {
+        $found = itgrix_gen_358159d0_client_phone_read($params);
+        return $name === null || $found ? $found : itgrix_gen_358159d0_seen(
+            $params, $name, 'client_phone', array('incoming', 'outgoing'), itgrix_gen_358159d0_direction($params),
             'params.extension, extension, PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, '
             . 'call_full.channel.to.number|phone|num|extension|exten');
     }
-    function itgrix_gen_8eaf4d03_client_phone_read($params) {
+    // the client's numbers as sent and in E.164, by the numbering plan of "KZ"
+    function itgrix_gen_358159d0_client_phones($values) {
+        if (!is_array($values)) {
+            return $values;
+        }
+        return array_merge($values, itgrix_gen_358159d0_phones_e164($values, 'itgrix_gen_358159d0_phone_parse'));
+    }
+    function itgrix_gen_358159d0_client_phone_read($params) {
         $found = array();
-        $call = itgrix_gen_8eaf4d03_direction($params);
+        $call = itgrix_gen_358159d0_direction($params);
         $call = $call ? $call[0] : ''; // the call's direction ('': none)
         $pick1 = array('number', 'phone', 'num', 'extension', 'exten');
         $on_incoming = $call === 'incoming' ? $params : null;
         $on_outgoing = $call === 'outgoing' ? $params : null;
-        itgrix_gen_8eaf4d03_collect($found, $params, 'params.extension');
-        itgrix_gen_8eaf4d03_collect($found, $params, 'extension');
-        itgrix_gen_8eaf4d03_collect($found, $params, 'PHONE_NUMBER');
-        itgrix_gen_8eaf4d03_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
-        itgrix_gen_8eaf4d03_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
+        itgrix_gen_358159d0_collect($found, $params, 'params.extension');
+        itgrix_gen_358159d0_collect($found, $params, 'extension');
+        itgrix_gen_358159d0_collect($found, $params, 'PHONE_NUMBER');
+        itgrix_gen_358159d0_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
+        itgrix_gen_358159d0_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
         return $found;
     }
-    function itgrix_gen_8eaf4d03_direction($params) {
+    function itgrix_gen_358159d0_direction($params) {
         $found = array();
-        itgrix_gen_8eaf4d03_collect($found, $params, 'call_full.channel.type');
+        itgrix_gen_358159d0_collect($found, $params, 'call_full.channel.type');
         return $found;
     }
 }
@@ -347,4 +348,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_8eaf4d03_answer('itgrix_gen_process_originate_params_4451df57', isset($params) ? $params : null);
+return itgrix_gen_358159d0_answer('itgrix_gen_process_originate_params_4451df57', isset($params) ? $params : null);

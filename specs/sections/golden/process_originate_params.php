@@ -7,33 +7,33 @@
 if (!function_exists('itgrix_gen_process_originate_params_4697ef32')) {
     function itgrix_gen_process_originate_params_4697ef32($params) {
         $name = 'process_originate_params:sections';
-        $data = itgrix_gen_0b9bc69b_pick(
-            itgrix_gen_0b9bc69b_unwrap($params),
+        $data = itgrix_gen_e181a752_pick(
+            itgrix_gen_e181a752_unwrap($params),
             array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')
         );
-        $fallback = itgrix_gen_0b9bc69b_originate_reply($data);
+        $fallback = itgrix_gen_e181a752_originate_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             if (isset($data['extension'])) {
-                $data['extension'] = itgrix_gen_0b9bc69b_number_text($data['extension']);
+                $data['extension'] = itgrix_gen_e181a752_number_text($data['extension']);
             }
             if (isset($data['extension']) && is_string($data['extension'])) {
                 // originate: format e164, region RU
-                $data['extension'] = itgrix_gen_0b9bc69b_phone_e164(
+                $data['extension'] = itgrix_gen_e181a752_phone_e164(
                     $data['extension'],
-                    'itgrix_gen_0b9bc69b_phone_parse',
+                    'itgrix_gen_e181a752_phone_parse',
                     true
                 );
             }
             // originate.rules[0]: "params.caller_id" is "200"
-            if (array_intersect(itgrix_gen_0b9bc69b_at($params, array('params', 'caller_id')), array('200'))) {
-                $data['channel'] = itgrix_gen_0b9bc69b_utf8_mend('PJSIP/'
-                    . itgrix_gen_0b9bc69b_text(itgrix_gen_0b9bc69b_at($params, array('params', 'caller_id'))), false);
+            if (array_intersect(itgrix_gen_e181a752_at($params, array('params', 'caller_id')), array('200'))) {
+                $data['channel'] = itgrix_gen_e181a752_utf8_mend('PJSIP/'
+                    . itgrix_gen_e181a752_text(itgrix_gen_e181a752_at($params, array('params', 'caller_id'))), false);
                 $data['context'] = 'from-vip';
             }
-            return itgrix_gen_0b9bc69b_originate_reply($data);
+            return itgrix_gen_e181a752_originate_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -42,13 +42,13 @@ if (!function_exists('itgrix_gen_process_originate_params_4697ef32')) {
     }
 }
 
-if (!function_exists('itgrix_gen_0b9bc69b_text')) {
+if (!function_exists('itgrix_gen_e181a752_text')) {
     // A placeholder's text: the first value found, or "".
-    function itgrix_gen_0b9bc69b_text($values) {
+    function itgrix_gen_e181a752_text($values) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_0b9bc69b_answer($entry, $params) {
+    function itgrix_gen_e181a752_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -58,15 +58,15 @@ if (!function_exists('itgrix_gen_0b9bc69b_text')) {
         return $reply;
     }
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_0b9bc69b_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_e181a752_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
-        return is_string($result) ? $result : itgrix_gen_0b9bc69b_preg_failed($pattern, $subject);
+        return is_string($result) ? $result : itgrix_gen_e181a752_preg_failed($pattern, $subject);
     }
     // Says on stderr why PCRE failed on the pattern; returns $answer.
-    function itgrix_gen_0b9bc69b_preg_failed($pattern, $answer) {
+    function itgrix_gen_e181a752_preg_failed($pattern, $answer) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = preg_last_error();
@@ -74,7 +74,7 @@ if (!function_exists('itgrix_gen_0b9bc69b_text')) {
         return itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match', $answer);
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_0b9bc69b_pick($input, $keys) {
+    function itgrix_gen_e181a752_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -84,7 +84,7 @@ if (!function_exists('itgrix_gen_0b9bc69b_text')) {
         return $out;
     }
     // array(written with a leading "+"?, its digits, its text) for a text that is a phone number, else null.
-    function itgrix_gen_0b9bc69b_phone_digits($phone) {
+    function itgrix_gen_e181a752_phone_digits($phone) {
         if (!is_string($phone)) {
             return null;
         }
@@ -93,7 +93,8 @@ if (!function_exists('itgrix_gen_0b9bc69b_text')) {
             foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 '
                 . 'E383BC EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E e19a80 e28080 e28081 '
                 . 'e28082 e28083 e28084 e28085 e28086 e28087 e28088 e28089 e2808a e2808e e2808f e280a8 e280a9 e280af '
-                . 'e2819f efbbbf') as $hex) {
+                . 'e2819f efbbbf c285 d89c e1a08e e2808c e2808d e280aa e280ab e280ac e280ad e280ae e281a1 e281a2 '
+                . 'e281a3 e281a4 e281a6 e281a7 e281a8 e281a9') as $hex) {
                 $map[pack('H*', $hex)] = $hex === strtoupper($hex) ? ' ' : "\t"; // lower case: a tab, trimmed
             }
             for ($d = 0; $d < 10; $d++) {
@@ -101,37 +102,37 @@ if (!function_exists('itgrix_gen_0b9bc69b_text')) {
             }
             $phone = strtr($phone, $map);
         }
-        $text = trim($phone); // separators may come before the "+": "(+7) 701 ..." as libphonenumber reads it
+        $text = trim($phone, " \t\n\r\0\x0B\x0C"); // separators may come before the "+": "(+7) 701 ..."
         if (!preg_match('/^(?=[^0-9]*[0-9])[ \-.()\[\]\/~]*(\+?)[0-9 \-.()\[\]\/~]+$/', $text, $m)) {
             return null;
         }
         return array($m[1] === '+', preg_replace('/[^0-9]/', '', $text), $text);
     }
     // The number in E.164 (without the "+" when !$plus) as $parse reads it; what is not a number stays.
-    function itgrix_gen_0b9bc69b_phone_e164($phone, $parse, $plus) {
+    function itgrix_gen_e181a752_phone_e164($phone, $parse, $plus) {
         $parsed = $parse($phone);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
     // libphonenumber's maybeStripNationalPrefixAndCarrierCode with the plan's patterns.
-    function itgrix_gen_0b9bc69b_phone_strip_prefix($number, $npp, $npt, $general) {
+    function itgrix_gen_e181a752_phone_strip_prefix($number, $npp, $npt, $general) {
         if ($number === '' || !preg_match($npp, $number, $m)) {
             return $number;
         }
         $last = count($m) - 1;
         $rest = $npt === null || $last < 1 || $m[$last] === '' ? (string) substr($number, strlen($m[0]))
-            : itgrix_gen_0b9bc69b_preg_replace($npp, $npt, $number);
+            : itgrix_gen_e181a752_preg_replace($npp, $npt, $number);
         return preg_match($general, $number) && !preg_match($general, $rest) ? $number : $rest;
     }
     // A whole JSON number as the digits it was written with ("998712345678"), also where a 32-bit PHP
     // decoded it as a float (past 2^31); anything else (a text, a fraction, null) as it is.
-    function itgrix_gen_0b9bc69b_number_text($value) {
+    function itgrix_gen_e181a752_number_text($value) {
         if (is_int($value) || (is_float($value) && $value == floor($value) && abs($value) < 1.0e15)) {
             return is_int($value) ? (string) $value : sprintf('%.0f', $value);
         }
         return $value;
     }
     // Bytes that are not UTF-8 replaced (U+FFFD, or %XX with $percent), in linear time.
-    function itgrix_gen_0b9bc69b_utf8_mend($text, $percent) {
+    function itgrix_gen_e181a752_utf8_mend($text, $percent) {
         // Valid as json_encode takes it (no overlong form, surrogate or code point past U+10FFFF):
         // PCRE's /u check (linear, in C), then the few forms old PCRE builds (PHP 5.2's) let through.
         if (preg_match('//u', $text) === 1
@@ -159,22 +160,22 @@ if (!function_exists('itgrix_gen_0b9bc69b_text')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_0b9bc69b_reply($data) {
+    function itgrix_gen_e181a752_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
     // click-to-call's reply: request_data sent as {} (array() once decoded) goes back as {}, never [].
-    function itgrix_gen_0b9bc69b_originate_reply($data) {
+    function itgrix_gen_e181a752_originate_reply($data) {
         $empty = is_array($data) && isset($data['request_data']) && $data['request_data'] === array();
-        return itgrix_gen_0b9bc69b_reply($empty ? array_merge($data, array('request_data' => new stdClass())) : $data);
+        return itgrix_gen_e181a752_reply($empty ? array_merge($data, array('request_data' => new stdClass())) : $data);
     }
     // process_originate_params may receive its input wrapped as {"params": {...}} or flat.
-    function itgrix_gen_0b9bc69b_unwrap($params) {
+    function itgrix_gen_e181a752_unwrap($params) {
         return is_array($params) && isset($params['params']) && is_array($params['params']) ? $params['params'] : $params;
     }
     // a number as libphonenumber reads it in "RU": array(calling code, national number, region)
-    function itgrix_gen_0b9bc69b_phone_parse($phone) {
-        $read = itgrix_gen_0b9bc69b_phone_digits($phone);
+    function itgrix_gen_e181a752_phone_parse($phone) {
+        $read = itgrix_gen_e181a752_phone_digits($phone);
         if ($read === null || (!$read[0] && strlen($read[1]) <= 9)) {
             return null; // not a number, or an internal one (9 digits at most)
         }
@@ -194,7 +195,7 @@ if (!function_exists('itgrix_gen_0b9bc69b_text')) {
         } else {
             $national = $digits;
             if (strpos($digits, '7') === 0) { // the calling code without its "+": when the plan says so
-                $candidate = itgrix_gen_0b9bc69b_phone_strip_prefix((string) substr($digits, 1), '~^(?:8)~u', null, $general);
+                $candidate = itgrix_gen_e181a752_phone_strip_prefix((string) substr($digits, 1), '~^(?:8)~u', null, $general);
                 if ((!preg_match($general, $digits) && preg_match($general, $candidate))
                     || strlen($digits) > 14) {
                     $national = $candidate;
@@ -202,7 +203,7 @@ if (!function_exists('itgrix_gen_0b9bc69b_text')) {
                 }
             }
         }
-        $stripped = itgrix_gen_0b9bc69b_phone_strip_prefix($national, '~^(?:8)~u', null, $general);
+        $stripped = itgrix_gen_e181a752_phone_strip_prefix($national, '~^(?:8)~u', null, $general);
         if (in_array(strlen($stripped), array(10, 14), true)) {
             $national = $stripped;
         }
@@ -218,7 +219,7 @@ if (!function_exists('itgrix_gen_0b9bc69b_text')) {
         return null;
     }
     // Appends the texts at a path of keys to $found: list
-    function itgrix_gen_0b9bc69b_collect(&$found, $value, $keys) {
+    function itgrix_gen_e181a752_collect(&$found, $value, $keys) {
         foreach (is_array($keys) ? $keys : explode('.', $keys) as $key) {
             if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
                 return;
@@ -236,9 +237,9 @@ if (!function_exists('itgrix_gen_0b9bc69b_text')) {
         }
     }
     // Values of one input path as non-empty texts (a `field:` condition, a {call_full.*} placeholder).
-    function itgrix_gen_0b9bc69b_at($params, $path) {
+    function itgrix_gen_e181a752_at($params, $path) {
         $found = array();
-        itgrix_gen_0b9bc69b_collect($found, $params, $path);
+        itgrix_gen_e181a752_collect($found, $params, $path);
         return $found;
     }
 }
@@ -250,4 +251,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_0b9bc69b_answer('itgrix_gen_process_originate_params_4697ef32', isset($params) ? $params : null);
+return itgrix_gen_e181a752_answer('itgrix_gen_process_originate_params_4697ef32', isset($params) ? $params : null);

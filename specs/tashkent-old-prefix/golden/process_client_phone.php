@@ -7,8 +7,8 @@
 if (!function_exists('itgrix_gen_process_client_phone_88458238')) {
     function itgrix_gen_process_client_phone_88458238($params) {
         $name = 'process_client_phone:tashkent-old-prefix';
-        $data = itgrix_gen_34450242_pick($params, array('phone'));
-        $fallback = itgrix_gen_34450242_reply($data);
+        $data = itgrix_gen_9e4dd8b5_pick($params, array('phone'));
+        $fallback = itgrix_gen_9e4dd8b5_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
@@ -16,19 +16,19 @@ if (!function_exists('itgrix_gen_process_client_phone_88458238')) {
             if (isset($data['phone']) && is_string($data['phone'])) {
                 // phones.client.rewrite[0]: "^8\\s*\\(?(\\d\\d)\\)?\\s*(\\d{3})[\\s-]*(\\d\\d)[\\s-]*(\\d\\d)$" ->
                 //    "+998$1$2$3$4"
-                $data['phone'] = itgrix_gen_34450242_preg_replace(
+                $data['phone'] = itgrix_gen_9e4dd8b5_preg_replace(
                     '~^8\\s*\\(?(\\d\\d)\\)?\\s*(\\d{3})[\\s-]*(\\d\\d)[\\s-]*(\\d\\d)$~u',
                     '+998$1$2$3$4',
                     $data['phone']
                 );
                 // phones.client: format e164, region UZ
-                $data['phone'] = itgrix_gen_34450242_phone_e164(
+                $data['phone'] = itgrix_gen_9e4dd8b5_phone_e164(
                     $data['phone'],
-                    'itgrix_gen_34450242_phone_parse',
+                    'itgrix_gen_9e4dd8b5_phone_parse',
                     true
                 );
             }
-            return itgrix_gen_34450242_reply($data);
+            return itgrix_gen_9e4dd8b5_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -37,9 +37,9 @@ if (!function_exists('itgrix_gen_process_client_phone_88458238')) {
     }
 }
 
-if (!function_exists('itgrix_gen_34450242_answer')) {
+if (!function_exists('itgrix_gen_9e4dd8b5_answer')) {
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_34450242_answer($entry, $params) {
+    function itgrix_gen_9e4dd8b5_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -49,15 +49,15 @@ if (!function_exists('itgrix_gen_34450242_answer')) {
         return $reply;
     }
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_34450242_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_9e4dd8b5_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
-        return is_string($result) ? $result : itgrix_gen_34450242_preg_failed($pattern, $subject);
+        return is_string($result) ? $result : itgrix_gen_9e4dd8b5_preg_failed($pattern, $subject);
     }
     // Says on stderr why PCRE failed on the pattern; returns $answer.
-    function itgrix_gen_34450242_preg_failed($pattern, $answer) {
+    function itgrix_gen_9e4dd8b5_preg_failed($pattern, $answer) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = preg_last_error();
@@ -65,7 +65,7 @@ if (!function_exists('itgrix_gen_34450242_answer')) {
         return itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match', $answer);
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_34450242_pick($input, $keys) {
+    function itgrix_gen_9e4dd8b5_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -75,7 +75,7 @@ if (!function_exists('itgrix_gen_34450242_answer')) {
         return $out;
     }
     // array(written with a leading "+"?, its digits, its text) for a text that is a phone number, else null.
-    function itgrix_gen_34450242_phone_digits($phone) {
+    function itgrix_gen_9e4dd8b5_phone_digits($phone) {
         if (!is_string($phone)) {
             return null;
         }
@@ -84,7 +84,8 @@ if (!function_exists('itgrix_gen_34450242_answer')) {
             foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 '
                 . 'E383BC EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E e19a80 e28080 e28081 '
                 . 'e28082 e28083 e28084 e28085 e28086 e28087 e28088 e28089 e2808a e2808e e2808f e280a8 e280a9 e280af '
-                . 'e2819f efbbbf') as $hex) {
+                . 'e2819f efbbbf c285 d89c e1a08e e2808c e2808d e280aa e280ab e280ac e280ad e280ae e281a1 e281a2 '
+                . 'e281a3 e281a4 e281a6 e281a7 e281a8 e281a9') as $hex) {
                 $map[pack('H*', $hex)] = $hex === strtoupper($hex) ? ' ' : "\t"; // lower case: a tab, trimmed
             }
             for ($d = 0; $d < 10; $d++) {
@@ -92,25 +93,25 @@ if (!function_exists('itgrix_gen_34450242_answer')) {
             }
             $phone = strtr($phone, $map);
         }
-        $text = trim($phone); // separators may come before the "+": "(+7) 701 ..." as libphonenumber reads it
+        $text = trim($phone, " \t\n\r\0\x0B\x0C"); // separators may come before the "+": "(+7) 701 ..."
         if (!preg_match('/^(?=[^0-9]*[0-9])[ \-.()\[\]\/~]*(\+?)[0-9 \-.()\[\]\/~]+$/', $text, $m)) {
             return null;
         }
         return array($m[1] === '+', preg_replace('/[^0-9]/', '', $text), $text);
     }
     // The number in E.164 (without the "+" when !$plus) as $parse reads it; what is not a number stays.
-    function itgrix_gen_34450242_phone_e164($phone, $parse, $plus) {
+    function itgrix_gen_9e4dd8b5_phone_e164($phone, $parse, $plus) {
         $parsed = $parse($phone);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_34450242_reply($data) {
+    function itgrix_gen_9e4dd8b5_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
     // a number as libphonenumber reads it in "UZ": array(calling code, national number, region)
-    function itgrix_gen_34450242_phone_parse($phone) {
-        $read = itgrix_gen_34450242_phone_digits($phone);
+    function itgrix_gen_9e4dd8b5_phone_parse($phone) {
+        $read = itgrix_gen_9e4dd8b5_phone_digits($phone);
         if ($read === null || (!$read[0] && strlen($read[1]) <= 8)) {
             return null; // not a number, or an internal one (8 digits at most)
         }
@@ -155,4 +156,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_34450242_answer('itgrix_gen_process_client_phone_88458238', isset($params) ? $params : null);
+return itgrix_gen_9e4dd8b5_answer('itgrix_gen_process_client_phone_88458238', isset($params) ? $params : null);

@@ -7,21 +7,21 @@
 if (!function_exists('itgrix_gen_process_client_phone_1c438aa8')) {
     function itgrix_gen_process_client_phone_1c438aa8($params) {
         $name = 'process_client_phone:uzbekistan';
-        $data = itgrix_gen_7ac3b7ad_pick($params, array('phone'));
-        $fallback = itgrix_gen_7ac3b7ad_reply($data);
+        $data = itgrix_gen_ab38dd03_pick($params, array('phone'));
+        $fallback = itgrix_gen_ab38dd03_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             if (isset($data['phone']) && is_string($data['phone'])) {
                 // phones.client: format e164, region UZ
-                $data['phone'] = itgrix_gen_7ac3b7ad_phone_e164(
+                $data['phone'] = itgrix_gen_ab38dd03_phone_e164(
                     $data['phone'],
-                    'itgrix_gen_7ac3b7ad_phone_parse',
+                    'itgrix_gen_ab38dd03_phone_parse',
                     true
                 );
             }
-            return itgrix_gen_7ac3b7ad_reply($data);
+            return itgrix_gen_ab38dd03_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -30,9 +30,9 @@ if (!function_exists('itgrix_gen_process_client_phone_1c438aa8')) {
     }
 }
 
-if (!function_exists('itgrix_gen_7ac3b7ad_answer')) {
+if (!function_exists('itgrix_gen_ab38dd03_answer')) {
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_7ac3b7ad_answer($entry, $params) {
+    function itgrix_gen_ab38dd03_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -42,7 +42,7 @@ if (!function_exists('itgrix_gen_7ac3b7ad_answer')) {
         return $reply;
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_7ac3b7ad_pick($input, $keys) {
+    function itgrix_gen_ab38dd03_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -52,7 +52,7 @@ if (!function_exists('itgrix_gen_7ac3b7ad_answer')) {
         return $out;
     }
     // array(written with a leading "+"?, its digits, its text) for a text that is a phone number, else null.
-    function itgrix_gen_7ac3b7ad_phone_digits($phone) {
+    function itgrix_gen_ab38dd03_phone_digits($phone) {
         if (!is_string($phone)) {
             return null;
         }
@@ -61,7 +61,8 @@ if (!function_exists('itgrix_gen_7ac3b7ad_answer')) {
             foreach (explode(' ', 'C2A0 C2AD E2808B E281A0 E38080 E28090 E28091 E28092 E28093 E28094 E28095 E28892 '
                 . 'E383BC EFBC8D EFBC8E EFBC8F EFBC88 EFBC89 EFBCBB EFBCBD E28193 E288BC EFBD9E e19a80 e28080 e28081 '
                 . 'e28082 e28083 e28084 e28085 e28086 e28087 e28088 e28089 e2808a e2808e e2808f e280a8 e280a9 e280af '
-                . 'e2819f efbbbf') as $hex) {
+                . 'e2819f efbbbf c285 d89c e1a08e e2808c e2808d e280aa e280ab e280ac e280ad e280ae e281a1 e281a2 '
+                . 'e281a3 e281a4 e281a6 e281a7 e281a8 e281a9') as $hex) {
                 $map[pack('H*', $hex)] = $hex === strtoupper($hex) ? ' ' : "\t"; // lower case: a tab, trimmed
             }
             for ($d = 0; $d < 10; $d++) {
@@ -69,25 +70,25 @@ if (!function_exists('itgrix_gen_7ac3b7ad_answer')) {
             }
             $phone = strtr($phone, $map);
         }
-        $text = trim($phone); // separators may come before the "+": "(+7) 701 ..." as libphonenumber reads it
+        $text = trim($phone, " \t\n\r\0\x0B\x0C"); // separators may come before the "+": "(+7) 701 ..."
         if (!preg_match('/^(?=[^0-9]*[0-9])[ \-.()\[\]\/~]*(\+?)[0-9 \-.()\[\]\/~]+$/', $text, $m)) {
             return null;
         }
         return array($m[1] === '+', preg_replace('/[^0-9]/', '', $text), $text);
     }
     // The number in E.164 (without the "+" when !$plus) as $parse reads it; what is not a number stays.
-    function itgrix_gen_7ac3b7ad_phone_e164($phone, $parse, $plus) {
+    function itgrix_gen_ab38dd03_phone_e164($phone, $parse, $plus) {
         $parsed = $parse($phone);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_7ac3b7ad_reply($data) {
+    function itgrix_gen_ab38dd03_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
     // a number as libphonenumber reads it in "UZ": array(calling code, national number, region)
-    function itgrix_gen_7ac3b7ad_phone_parse($phone) {
-        $read = itgrix_gen_7ac3b7ad_phone_digits($phone);
+    function itgrix_gen_ab38dd03_phone_parse($phone) {
+        $read = itgrix_gen_ab38dd03_phone_digits($phone);
         if ($read === null || (!$read[0] && strlen($read[1]) <= 8)) {
             return null; // not a number, or an internal one (8 digits at most)
         }
@@ -132,4 +133,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_7ac3b7ad_answer('itgrix_gen_process_client_phone_1c438aa8', isset($params) ? $params : null);
+return itgrix_gen_ab38dd03_answer('itgrix_gen_process_client_phone_1c438aa8', isset($params) ? $params : null);
