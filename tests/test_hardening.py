@@ -134,6 +134,35 @@ def test_python_spec_sys_exit_cannot_end_a_batch_with_0(tmp_path):
     assert (tmp_path / "out" / "b" / "need_registration.php").is_file(), "the other spec was still rendered"
 
 
+def test_a_python_spec_model_loads_as_written(tmp_path):
+    """New-user check: a Spec.model_validate spec whose webhook has no `when` was refused (the
+    model's default written back as an empty `when`); the same spec as a dict or YAML loads."""
+    spec = tmp_path / "wh.py"
+    spec.write_text(
+        "from generator import Spec\n"
+        "SPEC = Spec.model_validate({'version': 1, 'name': 'py-wh', 'phones': {'client': {'region': 'KZ'}},\n"
+        "    'post_registration': {'webhook': {'url': 'https://crm.example/hook?n={client_phone}'}}})\n"
+    )
+    proc = cli_here("render", str(spec), "-o", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    assert "crm.example" in (tmp_path / "out" / "post_registration.php").read_text()
+
+
+def test_a_python_spec_model_error_names_its_key_and_line(tmp_path):
+    """New-user check: an error raised by the module's own Spec.model_validate named only the
+    section ("originate: unknown key 'originate'; did you mean 'originate'?") at line 1."""
+    spec = tmp_path / "bad.py"
+    spec.write_text(
+        "from generator import Spec\n\n"
+        "SPEC = Spec.model_validate({'version': 1, 'name': 'py-bad', 'originate': {'formt': 'dial', 'region': 'DE'},\n"
+        "    'tasks': {'deadline_hours': -1}})\n"
+    )
+    proc = cli_here("validate", str(spec))
+    assert proc.returncode == 2
+    assert f"{spec}:3:1: originate.formt: unknown key 'formt'; did you mean 'format'?" in proc.stderr
+    assert f"{spec}:3:1: tasks.deadline_hours: input should be greater than 0" in proc.stderr
+
+
 def test_python_spec_in_a_folder_is_not_run(tmp_path):
     marker = tmp_path / "ran"
     client = tmp_path / "clients" / "acme"

@@ -85,8 +85,9 @@ def _import(path: Path, display: str) -> tuple[Any, Positions]:
     module = importlib.util.module_from_spec(spec_obj)
     try:
         spec_obj.loader.exec_module(module)
-    except ValidationError as exc:
-        raise SpecError(validation.issues(exc, {}, {}, display)) from None
+    except ValidationError as exc:  # the module's own Spec.model_validate: its data is not at hand
+        where = {(): (display, _traceback_line(exc, path), 1)}  # the line of the call that raised
+        raise SpecError(validation.issues(exc, None, where, display)) from None
     except SyntaxError as exc:
         raise SpecError(
             [SpecIssue(display, exc.lineno or 1, exc.offset or 1, "", f"Python syntax error: {exc.msg}")]
@@ -112,7 +113,9 @@ def _import(path: Path, display: str) -> tuple[Any, Positions]:
     from generator.speclang.spec import Spec
 
     if isinstance(value, Spec):
-        value = value.model_dump(mode="json", by_alias=True, exclude_none=True)
+        # What the module wrote, not the defaults: a default written back (a webhook's empty `when`)
+        # would be read as written, and refused.
+        value = value.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_unset=True)
     if not isinstance(value, dict):
         raise SpecError([SpecIssue(display, 1, 1, "SPEC", "SPEC must be a Spec model or a dict")])
     yamlfile.check_data(value, display)

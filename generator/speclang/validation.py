@@ -69,7 +69,10 @@ def issues(exc: ValidationError, data: Any, positions: Positions, display: str, 
 
 
 def _data_path(data: Any, loc: KeyPath) -> KeyPath:
-    """Pydantic's loc with union tags and validator names dropped: a path through the spec data."""
+    """Pydantic's loc with union tags and validator names dropped: a path through the spec data
+    (None: data not at hand, as for a Python spec's own Spec.model_validate: the loc's keys)."""
+    if data is None:
+        return tuple(p for p in loc if not (isinstance(p, str) and _is_tag(p)))
     path: list[Any] = []
     node = data
     for part in loc:
