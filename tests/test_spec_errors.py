@@ -71,3 +71,34 @@ def test_every_section_with_rules_has_its_conditions_checked(tmp_path):
         assert any(i.path == where and "timezone" in i.message for i in caught.value.issues), (c.name, caught.value)
         checked += 1
     assert checked >= 10
+
+
+def test_click_to_call_keys_and_conditions_it_cannot_have_are_said(tmp_path):
+    """New-user check: `originate.set` took `contxt` (a typo the connector never reads) and
+    YAML numbers for the dialled number without a word, and an originate rule on `status` (which
+    click-to-call never gets) was accepted silently."""
+    from tests.conftest import cli_here
+
+    (tmp_path / "typo.yaml").write_text(
+        "version: 1\nname: o\noriginate:\n  set: {contxt: a, priority: '1'}\n  rules:\n"
+        "    - when: {status: '304', client_phone: '+7495'}\n      set: {exten: '1'}\n",
+        encoding="utf-8",
+    )
+    proc = cli_here("validate", "typo.yaml", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    said = [line for line in proc.stderr.splitlines() if "warning:" in line]
+    documented = "(caller_id, channel, context, extension, priority, request_data)"
+    assert said == [
+        f"typo.yaml:4:9: warning: originate.set.contxt: 'contxt' is not one of the click-to-call parameters "
+        f"the connector documents {documented}: did you mean 'context'?",
+        f"typo.yaml:7:13: warning: originate.rules.0.set.exten: 'exten' is not one of the click-to-call "
+        f"parameters the connector documents {documented}: did you mean 'extension'?",
+        "typo.yaml:6:14: warning: originate.rules.0.when.status: process_originate_params.php's input never "
+        "holds 'status' (it gets params, caller_id, channel, context, extension, priority, request_data): "
+        "this condition never holds",
+    ]
+    (tmp_path / "number.yaml").write_text(
+        "version: 1\nname: o\noriginate:\n  set: {extension: 0043123}\n", encoding="utf-8"
+    )
+    proc = cli_here("validate", "number.yaml", cwd=tmp_path)
+    assert proc.returncode == 2 and "originate.set.extension: extension is a phone number, which is text" in proc.stderr

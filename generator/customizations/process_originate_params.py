@@ -13,7 +13,7 @@ from generator.customizations.base import FileContext
 from generator.customizations.process_client_phone import phone_steps
 from generator.customizations.reply_map import ReplyMapCustomization
 from generator.emit import marked
-from generator.speclang.sections import Originate
+from generator.speclang.sections import ORIGINATE_KEYS, Originate
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,6 @@ CUSTOMIZATION = OriginateParams(
     "process_originate_params",
     "originate",
     "Change click-to-call parameters (number, context, trunk).",
-    keys=("caller_id", "channel", "context", "extension", "priority", "request_data"),
-    inputs=("params", "caller_id", "channel", "context", "extension", "priority", "request_data"),
+    keys=ORIGINATE_KEYS,
+    inputs=("params", *ORIGINATE_KEYS),
 )

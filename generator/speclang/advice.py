@@ -3,12 +3,14 @@ commands that load specs (`file:line:col: warning: path: message`), never a reas
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from generator.speclang.issues import SpecIssue
 from generator.speclang.loader import LoadedSpec
+from generator.speclang.sections import ORIGINATE_KEYS
 
 if TYPE_CHECKING:
     from generator.speclang.spec import Spec
@@ -25,6 +27,7 @@ def warnings(loaded: LoadedSpec) -> list[SpecIssue]:
         out.append(SpecIssue(file, line, col, "warning: " + ".".join(str(p) for p in path), message))
 
     _originate(spec, warn)
+    _unreadable_conditions(loaded, warn)
     cal = spec.calendar
     if cal is None:
         return out
@@ -56,10 +59,24 @@ def warnings(loaded: LoadedSpec) -> list[SpecIssue]:
 
 
 def _originate(spec: Spec, warn: Callable[[tuple[str | int, ...], str], None]) -> None:
-    """A click-to-call prefix that format e164 keeps from every valid number (the "+" number is
-    not dialled through a prefix: runtime.php's dial)."""
+    """A `set` key that is no click-to-call parameter (the connector ignores it: a typo such as
+    `contxt`), and a click-to-call prefix that format e164 keeps from every valid number (the "+"
+    number is not dialled through a prefix: runtime.php's dial)."""
     section = spec.originate
-    if section is None or not section.prefix or section.format != "e164":
+    if section is None:
+        return
+    for path, values in [(("originate", "set"), section.set)] + [
+        (("originate", "rules", i, "set"), rule.set) for i, rule in enumerate(section.rules)
+    ]:
+        for key in values:
+            if key not in ORIGINATE_KEYS:
+                close = difflib.get_close_matches(key.lower(), ORIGINATE_KEYS, n=1)
+                warn(
+                    (*path, key),
+                    f"{key!r} is not one of the click-to-call parameters the connector documents "
+                    f"({', '.join(ORIGINATE_KEYS)})" + (f": did you mean {close[0]!r}?" if close else ""),
+                )
+    if not section.prefix or section.format != "e164":
         return
     warn(
         ("originate", "prefix"),
@@ -67,3 +84,30 @@ def _originate(spec: Spec, warn: Callable[[tuple[str | int, ...], str], None]) -
         "number the plan does not allow): a '+…' number is not dialled through a prefix; format "
         "national, digits or dial puts it before every outside number",
     )
+
+
+# A condition key and the key of the field table it reads (README "Where each key reads").
+_READS = {"client_phone_raw": "client_phone.raw", "country": "client_phone", "number_type": "client_phone"}
+
+
+def _unreadable_conditions(loaded: LoadedSpec, warn: Callable[[tuple[str | int, ...], str], None]) -> None:
+    """A condition on a key the customization's input never holds (`status` or `duration` in
+    click-to-call, which gets only the AMI parameters): it never holds (under `not`, always)."""
+    from generator.customizations import CUSTOMIZATIONS
+    from generator.emit.fields import FIELDS, sources_for
+    from generator.speclang.crosschecks import iter_whens
+
+    for path, when in iter_whens(loaded.data):
+        owner = next((c for c in CUSTOMIZATIONS if path[: len(c.section_path)] == c.section_path), None)
+        if owner is None:
+            continue
+        for key in when:
+            read = _READS.get(key, key)
+            if read not in FIELDS or (read == "duration" and "call_full" in owner.inputs):
+                continue
+            if not any(source.path[0] in owner.inputs for source in sources_for(read, owner.name)):
+                warn(
+                    (*path, key),
+                    f"{owner.filename}'s input never holds {read!r} (it gets {', '.join(owner.inputs)}): "
+                    "this condition never holds",
+                )

@@ -79,7 +79,7 @@ def _nested(path: KeyPath, when: dict[str, Any], zone: Any) -> Iterator[tuple[Ke
 # a wrong type is refused when the spec is loaded instead of reaching Bitrix24.
 WHOLE_NUMBER_FIELDS = ("USER_ID", "RESPONSIBLE_ID", "CREATED_BY", "DURATION", "responsible_id")
 FLAG_FIELDS = ("ADD_TO_CHAT", "CRM_CREATE", "SHOW")
-PHONE_FIELDS = ("LINE_NUMBER", "PHONE_NUMBER", "phone", "number")
+PHONE_FIELDS = ("LINE_NUMBER", "PHONE_NUMBER", "phone", "number", "extension", "caller_id")
 
 
 def _is_template(value: Any) -> bool:

@@ -100,6 +100,10 @@ class PostRegistration(Section):
 # --- process_originate_params.php -------------------------------------------------------------
 
 
+# The click-to-call reply: the parameters of Asterisk's AMI Originate the connector sends (its docs).
+ORIGINATE_KEYS = ("caller_id", "channel", "context", "extension", "priority", "request_data")
+
+
 class Originate(ParamsSection):
     format: Literal["e164", "national", "digits", "keep", "dial"] = Field(
         default="keep",
