@@ -94,6 +94,15 @@ def cli_here(*args: str, cwd: Path | None = None, input: str | None = None) -> s
     return subprocess.CompletedProcess(list(args), code if isinstance(code, int) else 1, out.getvalue(), err.getvalue())
 
 
+def validate_warnings(folder: Path, text: str, name: str = "spec.yaml") -> list[str]:
+    """The warning lines `itgrix-gen validate` says of the spec `text` (written to folder/name),
+    which must still be valid."""
+    (folder / name).write_text(text, encoding="utf-8")
+    proc = cli_here("validate", name, cwd=folder)
+    assert proc.returncode == 0, proc.stderr
+    return [line for line in proc.stderr.splitlines() if "warning:" in line]
+
+
 # How many generated examples the property and fuzz tests ran, printed at the end of the run.
 STATS: dict[str, int] = {}
 

@@ -77,16 +77,14 @@ def test_click_to_call_keys_and_conditions_it_cannot_have_are_said(tmp_path):
     """New-user check: `originate.set` took `contxt` (a typo the connector never reads) and
     YAML numbers for the dialled number without a word, and an originate rule on `status` (which
     click-to-call never gets) was accepted silently."""
-    from tests.conftest import cli_here
+    from tests.conftest import cli_here, validate_warnings
 
-    (tmp_path / "typo.yaml").write_text(
+    said = validate_warnings(
+        tmp_path,
         "version: 1\nname: o\noriginate:\n  set: {contxt: a, priority: '1'}\n  rules:\n"
         "    - when: {status: '304', client_phone: '+7495'}\n      set: {exten: '1'}\n",
-        encoding="utf-8",
+        "typo.yaml",
     )
-    proc = cli_here("validate", "typo.yaml", cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    said = [line for line in proc.stderr.splitlines() if "warning:" in line]
     documented = "(caller_id, channel, context, extension, priority, request_data)"
     assert said == [
         f"typo.yaml:4:9: warning: originate.set.contxt: 'contxt' is not one of the click-to-call parameters "
