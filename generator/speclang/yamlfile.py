@@ -263,8 +263,11 @@ def _syntax_error(exc: MarkedYAMLError, text: str, display: str) -> SpecError:
                     display, "tabs are not allowed in YAML indentation; indent with spaces", candidate + 1, tab + 1
                 )
     if "duplicate key" in str(exc):
-        key = str(exc).split("duplicate key", 1)[1].split("\n")[0].strip()
-        return fail(display, f"duplicate key {key}", line + 1, col + 1)
+        # The parser's own words add 'with value "{}"' for a mapping, which is its kind, not its
+        # text, and misleads (the two values may differ entirely): the key and its place help.
+        found = re.search(r'duplicate key "((?:[^"\\]|\\.)*)"', str(exc))
+        key = found.group(1) if found else "?"
+        return fail(display, f'duplicate key "{key}": write each key once (merge the two)', line + 1, col + 1)
     context = exc.context_mark
     if (
         "expected <block end>" in problem
