@@ -146,6 +146,17 @@ def test_run_exits_1_on_php_warning(tmp_path, monkeypatch):
     assert result.output == "hi" and not result.clean
 
 
+def test_a_reply_json_cannot_hold_says_why(tmp_path):
+    """New-user check: a clicked number 1e400 (PHP decodes it as INF, which the pass-through hands
+    back) made `run` say "json_encode failed (invalid UTF-8?)": it says json_encode's own reason."""
+    from generator.php.runner import Case, run_batch
+
+    inf = tmp_path / "inf.php"
+    inf.write_text("<?php return array('state' => 'success', 'data' => array('extension' => $params['e']));")
+    result = run_batch([Case(str(inf), '{"e": 1e400}')])[0]
+    assert not result.clean and any("Inf and NaN" in e for e in result.errors), result.errors
+
+
 def test_test_command_and_update(tmp_path):
     import shutil
 

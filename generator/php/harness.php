@@ -192,7 +192,10 @@ function itgrix_gen_harness_case($file, $decide, $params, $now, $bytes = false)
         } else {
             $encoded = itgrix_gen_harness_json($reply);
             if ($encoded === false) {
-                $GLOBALS['itgrix_gen_harness_errors'][] = 'Reply: json_encode failed (invalid UTF-8?)';
+                // Say why (invalid UTF-8, INF or NAN from a number like 1e400 in the input...).
+                $why = function_exists('json_last_error_msg') ? json_last_error_msg()
+                    : (function_exists('json_last_error') ? 'error ' . json_last_error() : 'invalid UTF-8?');
+                $GLOBALS['itgrix_gen_harness_errors'][] = 'Reply: json_encode failed: ' . $why;
                 $encoded = null;
             }
         }
