@@ -59,8 +59,8 @@ def warnings(loaded: LoadedSpec) -> list[SpecIssue]:
 
 
 def _originate(spec: Spec, warn: Callable[[tuple[str | int, ...], str], None]) -> None:
-    """A `set` key that is no click-to-call parameter (the connector ignores it: a typo such as
-    `contxt`), and a click-to-call prefix that format e164 keeps from every valid number (the "+"
+    """A `set` key that is none of the click-to-call parameters the connector documents (most often
+    a typo such as `contxt`), and a click-to-call prefix that format e164 keeps from every valid number (the "+"
     number is not dialled through a prefix: runtime.php's dial)."""
     section = spec.originate
     if section is None:
