@@ -163,6 +163,19 @@ def test_a_python_spec_model_error_names_its_key_and_line(tmp_path):
     assert f"{spec}:3:1: tasks.deadline_hours: input should be greater than 0" in proc.stderr
 
 
+def test_a_python_spec_check_after_the_model_points_at_its_spec_line(tmp_path):
+    """Second new-user check: an error the spec's checks find after the model (an `hours` rule
+    with no timezone) pointed at line 1, not at the SPEC the module assigns."""
+    spec = tmp_path / "py4.py"
+    spec.write_text(
+        "from generator import Spec\n\nSPEC = Spec.model_validate(\n    {'version': 1, 'name': 'py4',\n"
+        "     'registration': {'rules': [{'when': {'hours': '09:00-18:00'}, 'then': 'skip'}]}})\n"
+    )
+    proc = cli_here("validate", str(spec))
+    assert proc.returncode == 2
+    assert f"{spec}:3:1: registration.rules.0.when: hours/days conditions need a timezone" in proc.stderr
+
+
 def test_python_spec_in_a_folder_is_not_run(tmp_path):
     marker = tmp_path / "ran"
     client = tmp_path / "clients" / "acme"

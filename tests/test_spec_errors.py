@@ -76,27 +76,46 @@ def test_every_section_with_rules_has_its_conditions_checked(tmp_path):
 def test_click_to_call_keys_and_conditions_it_cannot_have_are_said(tmp_path):
     """New-user check: `originate.set` took `contxt` (a typo the connector never reads) and
     YAML numbers for the dialled number without a word, and an originate rule on `status` (which
-    click-to-call never gets) was accepted silently."""
+    click-to-call never gets) was accepted silently.  Second check: under `not` such a condition
+    makes the rule apply to every call; `extension` there is not the clicked number; a `field:`
+    path outside the input is said too."""
     from tests.conftest import cli_here, validate_warnings
 
     said = validate_warnings(
         tmp_path,
         "version: 1\nname: o\noriginate:\n  set: {contxt: a, priority: '1'}\n  rules:\n"
-        "    - when: {status: '304', client_phone: '+7495'}\n      set: {exten: '1'}\n",
+        "    - when: {status: '304', client_phone: '+7495'}\n      set: {exten: '1'}\n"
+        "    - when: {not: {duration: 5}}\n      set: {context: b}\n"
+        "    - when: {extension: '100'}\n      set: {context: c}\n"
+        "    - when: {field: [{path: call_full.result, in: ['200']}, {path: params.context, in: [x]}]}\n"
+        "      set: {context: d}\n",
         "typo.yaml",
     )
     documented = "(caller_id, channel, context, extension, priority, request_data)"
+    gets = (
+        "process_originate_params.php's input (params, caller_id, channel, context, extension, priority, request_data)"
+    )
     assert said == [
         f"typo.yaml:4:9: warning: originate.set.contxt: 'contxt' is not one of the click-to-call parameters "
         f"the connector documents {documented}: did you mean 'context'?",
         f"typo.yaml:7:13: warning: originate.rules.0.set.exten: 'exten' is not one of the click-to-call "
         f"parameters the connector documents {documented}: did you mean 'extension'?",
-        "typo.yaml:6:14: warning: originate.rules.0.when.status: process_originate_params.php's input never "
-        "holds 'status' (it gets params, caller_id, channel, context, extension, priority, request_data): "
-        "this condition never holds",
+        f"typo.yaml:6:14: warning: originate.rules.0.when.status: {gets} never holds the 'status' this "
+        "condition reads: it never holds",
+        f"typo.yaml:8:20: warning: originate.rules.1.when.not.duration: {gets} never holds the 'duration' this "
+        "condition reads: so `not` around it always holds: the rule applies to every call",
+        f"typo.yaml:10:14: warning: originate.rules.2.when.extension: {gets} never holds the 'extension' this "
+        "condition reads; its own `extension` is another value (`itgrix-gen fields`): it never holds",
+        f"typo.yaml:12:22: warning: originate.rules.3.when.field.0: {gets} never holds 'call_full.result': "
+        "it never holds",
     ]
     (tmp_path / "number.yaml").write_text(
         "version: 1\nname: o\noriginate:\n  set: {extension: 0043123}\n", encoding="utf-8"
     )
     proc = cli_here("validate", "number.yaml", cwd=tmp_path)
-    assert proc.returncode == 2 and "originate.set.extension: extension is a phone number, which is text" in proc.stderr
+    assert proc.returncode == 2
+    assert (
+        'originate.set.extension: extension is a phone number, which is text: write it in quotes as dialled, e.g. "+74951110000"'
+        in proc.stderr
+    )
+    assert "43123" not in proc.stderr  # the number as YAML read it, its 00 lost, is no hint

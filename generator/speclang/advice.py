@@ -92,7 +92,8 @@ _READS = {"client_phone_raw": "client_phone.raw", "country": "client_phone", "nu
 
 def _unreadable_conditions(loaded: LoadedSpec, warn: Callable[[tuple[str | int, ...], str], None]) -> None:
     """A condition on a key the customization's input never holds (`status` or `duration` in
-    click-to-call, which gets only the AMI parameters): it never holds (under `not`, always)."""
+    click-to-call, which gets only the AMI parameters), or a `field:` path outside that input: it
+    never holds, and under `not` it always does (the rule then applies to every call)."""
     from generator.customizations import CUSTOMIZATIONS
     from generator.emit.fields import FIELDS, sources_for
     from generator.speclang.crosschecks import iter_whens
@@ -101,13 +102,26 @@ def _unreadable_conditions(loaded: LoadedSpec, warn: Callable[[tuple[str | int, 
         owner = next((c for c in CUSTOMIZATIONS if path[: len(c.section_path)] == c.section_path), None)
         if owner is None:
             continue
+        inputs = ", ".join(owner.inputs)
+        negated = path.count("not") % 2 == 1
+        outcome = "so `not` around it always holds: the rule applies to every call" if negated else "it never holds"
         for key in when:
             read = _READS.get(key, key)
             if read not in FIELDS or (read == "duration" and "call_full" in owner.inputs):
                 continue
             if not any(source.path[0] in owner.inputs for source in sources_for(read, owner.name)):
+                # The input may hold a key of the same name that is another value (click-to-call's
+                # `extension` is the clicked number, which `client_phone` reads).
+                same = f"; its own `{read}` is another value (`itgrix-gen fields`)" if read in owner.inputs else ""
                 warn(
                     (*path, key),
-                    f"{owner.filename}'s input never holds {read!r} (it gets {', '.join(owner.inputs)}): "
-                    "this condition never holds",
+                    f"{owner.filename}'s input ({inputs}) never holds the {read!r} this condition reads{same}: "
+                    + outcome,
                 )
+        fields = when.get("field")
+        for i, item in enumerate(fields if isinstance(fields, list) else [fields] if isinstance(fields, dict) else []):
+            field_path = item.get("path") if isinstance(item, dict) else None
+            root = field_path.split(".", 1)[0] if isinstance(field_path, str) else None
+            if root is not None and root not in owner.inputs:
+                where = (*path, "field", i) if isinstance(fields, list) else (*path, "field")
+                warn(where, f"{owner.filename}'s input ({inputs}) never holds {field_path!r}: " + outcome)

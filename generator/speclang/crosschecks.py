@@ -98,9 +98,10 @@ def typed_field_problem(key: str, value: Any) -> str | None:
         if isinstance(value, bool) or value not in (0, 1, "0", "1"):
             return f"{key} is a flag: write 1 or 0, got {value!r}"
     elif key in PHONE_FIELDS and not isinstance(value, str):
+        # Not the number as YAML read it: that is what lost its '+' or '0' ("41446681800").
         return (
-            f'{key} is a phone number, which is text: write it in quotes, e.g. "{value}" '
-            "(YAML drops a leading '+' or '0' from numbers)"
+            f'{key} is a phone number, which is text: write it in quotes as dialled, e.g. "+74951110000" '
+            "or \"0100\" (an unquoted number loses a leading '+' or '0')"
         )
     return None
 

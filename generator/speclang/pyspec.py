@@ -121,7 +121,26 @@ def _import(path: Path, display: str) -> tuple[Any, Positions]:
     yamlfile.check_data(value, display)
     from generator.speclang.loader import plain
 
-    return plain(value, text_keys=False), {(): (display, 1, 1)}
+    # Errors found after the import (the spec's checks across sections, warnings) point at the line
+    # that assigns SPEC: a Python spec has no place per key.
+    return plain(value, text_keys=False), {(): (display, _spec_line(path), 1)}
+
+
+def _spec_line(path: Path) -> int:
+    """The line of the module's top-level `SPEC = ...` (1 when there is none to find)."""
+    import ast
+
+    try:
+        tree = ast.parse(path.read_bytes())
+    except (SyntaxError, ValueError, OSError):
+        return 1
+    for node in tree.body:
+        targets = (
+            node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        )
+        if any(isinstance(t, ast.Name) and t.id == "SPEC" for t in targets):
+            return node.lineno
+    return 1
 
 
 def _traceback_line(exc: BaseException, path: Path) -> int:

@@ -305,8 +305,8 @@ def _to_text_match(value: Any) -> Any:
             if isinstance(item, bool):
                 raise ValueError(f"{shown} is a YAML boolean here; this condition compares text: write it in quotes")
             raise ValueError(
-                "this is a YAML number, and YAML drops a leading '+' or '0' from numbers "
-                "(+74951110000 becomes 74951110000, 0100 becomes 100): write it in quotes, "
+                "this is a number, not text (an unquoted number in YAML), and a number drops a leading "
+                "'+' or '0' (+74951110000 becomes 74951110000, 0100 becomes 100): write it in quotes, "
                 'e.g. "0100"'
             )
     return _to_match(value)

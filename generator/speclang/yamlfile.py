@@ -22,7 +22,7 @@ from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from generator.speclang.issues import KeyPath, Pos, Positions, SpecError, fail
+from generator.speclang.issues import KeyPath, Pos, Positions, SpecError, SpecIssue, fail
 
 # The limits a spec must keep (documented in the README, "Limits").  A real client's spec is a few
 # kilobytes, a few hundred nodes and under ten levels deep; these leave room for a hundredfold.
@@ -132,6 +132,9 @@ def load(
     try:
         # One parse: the node tree gives the places, and the data is constructed from it.
         node = yaml.compose(text)
+        duplicates = _duplicate_keys(node, (), display, yaml.constructor) if node is not None else []
+        if duplicates:
+            raise SpecError(duplicates)
         doc = yaml.constructor.construct_document(node) if node is not None else None
     except MarkedYAMLError as exc:
         raise _syntax_error(exc, text, display) from None
@@ -305,6 +308,40 @@ def _syntax_error(exc: MarkedYAMLError, text: str, display: str) -> SpecError:
 
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def _duplicate_keys(node: Any, path: KeyPath, display: str, constructor: Any) -> list[SpecIssue]:
+    """Every key a mapping of the tree writes twice, all at once (the parser would stop at the first
+    and name a mapping value "{}"); keys a YAML merge (`<<: *base`) brings in may be written again."""
+    out: list[SpecIssue] = []
+    if isinstance(node, MappingNode):
+        seen: set[Any] = set()
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG or not isinstance(key_node, ScalarNode):
+                continue
+            try:
+                key = constructor.construct_object(key_node, deep=True)
+                hash(key)
+            except Exception:
+                continue
+            if key in seen:
+                advice = "merge the two" if isinstance(value_node, MappingNode) else "keep the one you mean"
+                mark = key_node.start_mark
+                out.append(
+                    SpecIssue(
+                        display,
+                        mark.line + 1,
+                        mark.column + 1,
+                        ".".join(str(p) for p in path),
+                        f"duplicate key {str(key)!r}: write each key once ({advice})",
+                    )
+                )
+            seen.add(key)
+            out += _duplicate_keys(value_node, (*path, key), display, constructor)
+    elif isinstance(node, SequenceNode):
+        for i, item in enumerate(node.value):
+            out += _duplicate_keys(item, (*path, i), display, constructor)
+    return out
 
 
 def _index(node: Any, path: KeyPath, positions: Positions, display: str, constructor: Any) -> None:
