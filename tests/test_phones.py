@@ -179,28 +179,45 @@ def test_square_brackets_and_unicode_spaces_around(phone_files, php):
 
 
 def test_a_trunk_prefix_written_after_another_calling_code_is_dropped(phone_files, php):
-    """New-user check: "+49 (0) 30 1234567" in a Kazakh, British or French spec became the made-up
-    +490301234567; libphonenumber drops the "0" the German plan strips, and so do the files now,
-    for every calling code whose plan has such a prefix (Italy's "+39 06..." keeps its 0)."""
-    from generator.emit.phones import trunk_zero_pattern
-
-    zero = re.compile(trunk_zero_pattern().strip("/"))
+    """New-user checks: "+49 (0) 30 1234567" in a Kazakh, British or French spec became the made-up
+    +490301234567, "+7 (8) 701 …" in a British one +787…; libphonenumber drops the prefix the
+    code's plan strips, and so do the files now, for every calling code that has one (Italy's
+    "+39 06..." keeps its 0, Russia's "+7 800 …" its 8)."""
     batch = []
     for cc, regions in sorted(pn.COUNTRY_CODE_TO_REGION_CODE.items()):
-        example = pn.example_number_for_type(regions[0], T.FIXED_LINE) if cc and regions[0] != "001" else None
-        if example is None or cc == 57:  # Colombia: libphonenumber takes "0" + a digit for a carrier code
+        meta = PhoneMetadata.metadata_for_region(regions[0]) if cc else None
+        if meta is None or cc in UNLIKE_LIBPHONENUMBER:
             continue
-        nsn = pn.national_significant_number(example)
-        for region in ("KZ", "GB", "FR", "US") if zero.match(f"{cc}0") else ("KZ",):
-            if pn.country_code_for_region(region) != cc:
-                batch += [(region, "e164", f"+{cc} (0) {nsn}"), (region, "e164", f"+{cc} 0{nsn}")]
+        for kind in (T.FIXED_LINE, T.MOBILE, T.TOLL_FREE):
+            example = pn.example_number_for_type(regions[0], kind)
+            if example is None:
+                continue
+            nsn = pn.national_significant_number(example)
+            texts = [f"+{cc} {nsn}"]
+            if meta.national_prefix:
+                texts += [f"+{cc} ({meta.national_prefix}) {nsn}", f"+{cc} {meta.national_prefix}{nsn}"]
+            for region in ("KZ", "GB", "FR", "US"):
+                if pn.country_code_for_region(region) != cc:
+                    batch += [(region, "e164", text) for text in texts]
     batch += [
         ("KZ", "e164", "+39 06 1234 5678"),
         ("DE", "digits", "+44 (0)20 7946 0958"),
         ("US", "e164", "011 49 (0)30 1234567"),
     ]
+    batch += [
+        ("GB", "e164", "+7 800 555 35 35"),
+        ("GB", "e164", "+7 (8) 701 234 56 78"),
+        ("DE", "e164", "+1 (1) 201 555 0123"),
+    ]
     check(batch, phone_files, php)
-    assert oracle("+49 (0) 30 1234567", "KZ", "e164") == "+49301234567"  # the case really is one
+    assert oracle("+49 (0) 30 1234567", "KZ", "e164") == "+49301234567"  # the cases really are ones
+    assert oracle("+7 (8) 701 234 56 78", "GB", "e164") == "+77012345678"
+
+
+# Where libphonenumber's prefix for parsing decides by more than the prefix and the plan's lengths:
+# Colombia takes "0" + a digit for a carrier code (and keeps the 0 of some numbers), Belarus's "8"
+# and "80" leave lengths the plan also has.  The files drop Colombia's lone 0 and keep Belarus's 8.
+UNLIKE_LIBPHONENUMBER = (57, 375)
 
 
 SEPARATORS = st.sampled_from(["", " ", "-", ".", "  "])

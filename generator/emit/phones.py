@@ -228,22 +228,46 @@ def calling_codes_pattern() -> str:
 
 
 @cache
-def trunk_zero_pattern() -> str:
-    """A pattern of the calling codes whose plan drops a national prefix "0" written after the code:
-    "+44 (0) 20 7946 0958" is +442079460958, "0049 030 1234567" +49301234567, as libphonenumber
-    reads them (its national prefix for parsing, which it strips from international numbers too),
-    not a made-up +4402079460958.  Codes whose main region's prefix for parsing takes a lone "0"
-    (not Russia's 8, not Italy's none); the code is captured, to be kept."""
+def trunk_prefix_pattern() -> str:
+    """A pattern of the national prefixes written after another calling code that its plan drops:
+    "+44 (0) 20 7946 0958" is +442079460958, "0049 030 1234567" +49301234567, "+7 (8) 701 234 56 78"
+    +77012345678, as libphonenumber reads them (its national prefix for parsing, which it strips
+    from international numbers too), not a made-up +4402079460958.  The code is captured (one group
+    each, all but the matching one empty).  A "0" goes whenever the code's main region's prefix for
+    parsing takes a lone "0" (not Italy's none); another prefix ("8", "1", "06") only where the
+    digits left then have one of the plan's lengths and the digits as written have none of them
+    (Russia's +7 800 … keeps its 8)."""
     import phonenumbers
 
-    codes = []
-    for code, regions in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items():
+    zero, others = [], []
+    for code, regions in sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items()):
         meta = phonenumbers.PhoneMetadata.metadata_for_region(regions[0]) if code else None
-        prefix = meta and (meta.national_prefix_for_parsing or meta.national_prefix)
-        found = re.match(prefix, "0") if prefix else None
-        if found and found.group(0) == "0":
-            codes.append(str(code))
-    return "/^(" + _digit_tree(sorted(codes)) + ")0/"
+        prefix = meta.national_prefix if meta else None
+        parsing = (meta.national_prefix_for_parsing or prefix) if meta else None
+        if parsing is None:
+            continue
+        takes = re.match(parsing, "0")
+        if takes is not None and takes.group(0) == "0":
+            zero.append(str(code))
+            continue
+        found = re.match(parsing, prefix) if prefix else None
+        if prefix is None or found is None or found.group(0) != prefix:
+            continue
+        lengths: set[int] = set()
+        for region in regions:
+            plan = phonenumbers.PhoneMetadata.metadata_for_region(region)
+            if plan is not None and plan.general_desc is not None:
+                lengths |= {n for n in plan.general_desc.possible_length or () if n > 0}
+        fit = sorted(n for n in lengths if n + len(prefix) not in lengths)
+        if fit:
+            after = "|".join(f"[0-9]{{{n}}}$" for n in fit)
+            others.append(f"({code}){prefix}(?={after})")
+    return "/^(?:(" + _digit_tree(zero) + ")0|" + "|".join(others) + ")/"
+
+
+def trunk_prefix_groups() -> int:
+    """How many groups trunk_prefix_pattern() captures (the replacement names them all)."""
+    return 1 + trunk_prefix_pattern().count("(?=")
 
 
 def _digit_tree(codes: list[str]) -> str:
@@ -300,7 +324,8 @@ def parser_code(region: str, internal: int | None, strict: bool, fn: Callable[[s
     lines += [
         "if ($international) {",
         f"    if (strpos($digits, {cc}) !== 0) {{ // another calling code (one that exists): E.164's 7 to 17 digits",
-        f"        $digits = preg_replace({marked.php_string(trunk_zero_pattern())}, '$1', $digits); // \"+44 (0) 20\": +4420",
+        f"        $digits = preg_replace({marked.php_string(trunk_prefix_pattern())}, "
+        f"{marked.php_string(''.join(f'${n}' for n in range(1, trunk_prefix_groups() + 1)))}, $digits); // +44 (0) 20: +4420",
         f"        return preg_match({marked.php_string(calling_codes_pattern())}, $digits) ? array('', $digits, '') : null;",
         "    }",
         f"    $national = {after_cc};",
