@@ -119,3 +119,23 @@ def test_click_to_call_keys_and_conditions_it_cannot_have_are_said(tmp_path):
         in proc.stderr
     )
     assert "43123" not in proc.stderr  # the number as YAML read it, its 00 lost, is no hint
+
+
+def test_number_type_beside_countries_of_other_calling_codes_is_said(tmp_path):
+    """Second new-user check: a Swiss spec's `country: [DE, AT], number_type: mobile` can never hold
+    (number_type types only +41 numbers; README "number_type"), and validate said nothing."""
+    from tests.conftest import validate_warnings
+
+    said = validate_warnings(
+        tmp_path,
+        "version: 1\nname: ch\nphones: {client: {region: CH}}\nfinal_params:\n  rules:\n"
+        "    - when: {country: [DE, AT], number_type: mobile}\n      set: {USER_ID: 12}\n"
+        "    - when: {country: [CH, DE], number_type: mobile}\n      set: {USER_ID: 13}\n"
+        "    - when: {not: {country: AT, number_type: [mobile]}}\n      set: {USER_ID: 14}\n",
+    )
+    assert said == [
+        "spec.yaml:6:33: warning: final_params.rules.0.when.number_type: number_type types only numbers of "
+        "+41 (CH, the region it reads with); a number of DE, AT is 'unknown' to it, so this condition never holds",
+        "spec.yaml:10:33: warning: final_params.rules.2.when.not.number_type: number_type types only numbers of "
+        "+41 (CH, the region it reads with); a number of AT is 'unknown' to it, so `not` around it always holds",
+    ]

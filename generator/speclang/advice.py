@@ -28,6 +28,7 @@ def warnings(loaded: LoadedSpec) -> list[SpecIssue]:
 
     _originate(spec, warn)
     _unreadable_conditions(loaded, warn)
+    _number_type_abroad(loaded, warn)
     cal = spec.calendar
     if cal is None:
         return out
@@ -125,3 +126,32 @@ def _unreadable_conditions(loaded: LoadedSpec, warn: Callable[[tuple[str | int, 
             if root is not None and root not in owner.inputs:
                 where = (*path, "field", i) if isinstance(fields, list) else (*path, "field")
                 warn(where, f"{owner.filename}'s input ({inputs}) never holds {field_path!r}: " + outcome)
+
+
+def _number_type_abroad(loaded: LoadedSpec, warn: Callable[[tuple[str | int, ...], str], None]) -> None:
+    """`number_type` types only numbers of the calling code of the region it reads with (README
+    "number_type": one of another code is `unknown`), so beside a `country` of other codes only
+    (a Swiss spec's `country: [DE, AT], number_type: mobile`) it never holds."""
+    import phonenumbers
+
+    from generator.speclang.crosschecks import iter_whens
+
+    data = loaded.data
+    client = data.get("phones", {}).get("client", {}) if isinstance(data.get("phones"), dict) else {}
+    for path, when in iter_whens(data):
+        types, countries = when.get("number_type"), when.get("country")
+        types = [types] if isinstance(types, str) else types if isinstance(types, list) else []
+        countries = [countries] if isinstance(countries, str) else countries if isinstance(countries, list) else []
+        if not types or not countries or "unknown" in types or "unknown" in countries:
+            continue
+        originate = data.get("originate") if path[:1] == ("originate",) else None
+        region = (originate or {}).get("region") or (client or {}).get("region")
+        code = phonenumbers.country_code_for_region(str(region)) if region else 0
+        if code and all(phonenumbers.country_code_for_region(str(c)) != code for c in countries):
+            negated = path.count("not") % 2 == 1
+            warn(
+                (*path, "number_type"),
+                f"number_type types only numbers of +{code} ({region}, the region it reads with); a number of "
+                f"{', '.join(map(str, countries))} is 'unknown' to it, so "
+                + ("`not` around it always holds" if negated else "this condition never holds"),
+            )
