@@ -135,7 +135,7 @@ def test_number_type_beside_countries_of_other_calling_codes_is_said(tmp_path):
     )
     assert said == [
         "spec.yaml:6:33: warning: final_params.rules.0.when.number_type: number_type types only numbers of "
-        "+41 (CH, the region it reads with); a number of DE, AT is 'unknown' to it, so this condition never holds",
+        "+41 (CH, the region it reads with); a number of DE, AT is 'unknown' to it: it never holds",
         "spec.yaml:10:33: warning: final_params.rules.2.when.not.number_type: number_type types only numbers of "
-        "+41 (CH, the region it reads with); a number of AT is 'unknown' to it, so `not` around it always holds",
+        "+41 (CH, the region it reads with); a number of AT is 'unknown' to it: so `not` around it always holds: the rule applies to every call",
     ]

@@ -87,6 +87,14 @@ def _originate(spec: Spec, warn: Callable[[tuple[str | int, ...], str], None]) -
     )
 
 
+def _never(path: tuple[str | int, ...]) -> str:
+    """What a condition that never holds does to its rule, at `path` (under an odd number of `not`s
+    it always holds)."""
+    if path.count("not") % 2 == 1:
+        return "so `not` around it always holds: the rule applies to every call"
+    return "it never holds"
+
+
 # A condition key and the key of the field table it reads (README "Where each key reads").
 _READS = {"client_phone_raw": "client_phone.raw", "country": "client_phone", "number_type": "client_phone"}
 
@@ -104,8 +112,7 @@ def _unreadable_conditions(loaded: LoadedSpec, warn: Callable[[tuple[str | int, 
         if owner is None:
             continue
         inputs = ", ".join(owner.inputs)
-        negated = path.count("not") % 2 == 1
-        outcome = "so `not` around it always holds: the rule applies to every call" if negated else "it never holds"
+        outcome = _never(path)
         for key in when:
             read = _READS.get(key, key)
             if read not in FIELDS or (read == "duration" and "call_full" in owner.inputs):
@@ -148,10 +155,8 @@ def _number_type_abroad(loaded: LoadedSpec, warn: Callable[[tuple[str | int, ...
         region = (originate or {}).get("region") or (client or {}).get("region")
         code = phonenumbers.country_code_for_region(str(region)) if region else 0
         if code and all(phonenumbers.country_code_for_region(str(c)) != code for c in countries):
-            negated = path.count("not") % 2 == 1
             warn(
                 (*path, "number_type"),
                 f"number_type types only numbers of +{code} ({region}, the region it reads with); a number of "
-                f"{', '.join(map(str, countries))} is 'unknown' to it, so "
-                + ("`not` around it always holds" if negated else "this condition never holds"),
+                f"{', '.join(map(str, countries))} is 'unknown' to it: " + _never(path),
             )
