@@ -18,7 +18,7 @@ from generator.errors import UserError
 from generator.php.runner import Case, Result
 from generator.speclang.issues import SpecError
 from generator.speclang.loader import LoadedSpec
-from generator.speclang.yamlfile import scan
+from generator.speclang.yamlfile import check_duplicates, scan
 
 
 class CaseFile(BaseModel):
@@ -200,6 +200,7 @@ def load_case(folder: Path) -> GoldenCase:
     try:
         text = read_text(meta_path)
         scan(text, str(meta_path))  # depth and size limits before a recursive loader sees it
+        check_duplicates(text, str(meta_path))  # every key written twice, in the spec's words
         raw = YAML(typ="safe").load(text)
         meta = CaseFile.model_validate(raw or {})
     except ValidationError as exc:

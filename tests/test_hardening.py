@@ -134,6 +134,16 @@ def test_python_spec_sys_exit_cannot_end_a_batch_with_0(tmp_path):
     assert (tmp_path / "out" / "b" / "need_registration.php").is_file(), "the other spec was still rendered"
 
 
+def _refused_python_spec(folder, name: str, text: str):
+    """A Python spec `text` written to folder/name, validated: refused (exit 2); its path and what
+    validate said."""
+    spec = folder / name
+    spec.write_text(text)
+    proc = cli_here("validate", str(spec))
+    assert proc.returncode == 2, proc.stderr
+    return spec, proc.stderr
+
+
 def test_a_python_spec_model_loads_as_written(tmp_path):
     """New-user check: a Spec.model_validate spec whose webhook has no `when` was refused (the
     model's default written back as an empty `when`); the same spec as a dict or YAML loads."""
@@ -151,29 +161,63 @@ def test_a_python_spec_model_loads_as_written(tmp_path):
 def test_a_python_spec_model_error_names_its_key_and_line(tmp_path):
     """New-user check: an error raised by the module's own Spec.model_validate named only the
     section ("originate: unknown key 'originate'; did you mean 'originate'?") at line 1."""
-    spec = tmp_path / "bad.py"
-    spec.write_text(
+    spec, said = _refused_python_spec(
+        tmp_path,
+        "bad.py",
         "from generator import Spec\n\n"
         "SPEC = Spec.model_validate({'version': 1, 'name': 'py-bad', 'originate': {'formt': 'dial', 'region': 'DE'},\n"
-        "    'tasks': {'deadline_hours': -1}})\n"
+        "    'tasks': {'deadline_hours': -1}})\n",
     )
-    proc = cli_here("validate", str(spec))
-    assert proc.returncode == 2
-    assert f"{spec}:3:1: originate.formt: unknown key 'formt'; did you mean 'format'?" in proc.stderr
-    assert f"{spec}:3:1: tasks.deadline_hours: input should be greater than 0" in proc.stderr
+    assert f"{spec}:3:1: originate.formt: unknown key 'formt'; did you mean 'format'?" in said
+    assert f"{spec}:3:1: tasks.deadline_hours: input should be greater than 0" in said
 
 
 def test_a_python_spec_check_after_the_model_points_at_its_spec_line(tmp_path):
     """Second new-user check: an error the spec's checks find after the model (an `hours` rule
     with no timezone) pointed at line 1, not at the SPEC the module assigns."""
-    spec = tmp_path / "py4.py"
-    spec.write_text(
+    spec, said = _refused_python_spec(
+        tmp_path,
+        "py4.py",
         "from generator import Spec\n\nSPEC = Spec.model_validate(\n    {'version': 1, 'name': 'py4',\n"
-        "     'registration': {'rules': [{'when': {'hours': '09:00-18:00'}, 'then': 'skip'}]}})\n"
+        "     'registration': {'rules': [{'when': {'hours': '09:00-18:00'}, 'then': 'skip'}]}})\n",
     )
-    proc = cli_here("validate", str(spec))
+    assert f"{spec}:3:1: registration.rules.0.when: hours/days conditions need a timezone" in said
+
+
+def test_a_python_spec_that_extends_a_yaml_base_is_placed_in_itself(tmp_path):
+    """Third new-user check: a Python spec extending a YAML base had its own errors and warnings
+    placed in the base (`ok2.yaml:5:1: originate.format`), which holds no such key."""
+    (tmp_path / "base.yaml").write_text(
+        "version: 1\nname: base\nphones:\n  client: {region: DE}\noriginate:\n  prefix: '9'\n"
+    )
+    spec, said = _refused_python_spec(
+        tmp_path,
+        "p13.py",
+        "X = 1\n\nSPEC = {'extends': 'base.yaml', 'name': 'p13', 'originate': {'format': 'bogus'},\n"
+        "        'registration': {'default': 'maybe'}}\nif X:\n    SPEC = dict(SPEC)\n",
+    )
+    assert f"{spec}:6:1: registration.default: 'maybe' is not allowed" in said  # the last SPEC =
+    assert f"{spec}:6:1: originate.format: 'bogus' is not allowed" in said
+    assert "base.yaml" not in said
+
+
+def test_duplicate_keys_in_a_case_file_are_named_each_with_its_place(tmp_path):
+    """Third new-user check: a golden case's case.yaml with a key written twice gave the parser's raw
+    message (its first duplicate only, and a link about suppressing the check)."""
+    (tmp_path / "spec.yaml").write_text("version: 1\nname: cs\n")
+    case = tmp_path / "cases" / "c1"
+    case.mkdir(parents=True)
+    (case / "case.yaml").write_text(
+        "customization: need_registration\ncustomization: need_registration\n"
+        "input: {phone: '1', phone: '2', call_full: {a: 1, a: 2}}\n"
+    )
+    proc = cli_here("test", str(tmp_path / "spec.yaml"))
     assert proc.returncode == 2
-    assert f"{spec}:3:1: registration.rules.0.when: hours/days conditions need a timezone" in proc.stderr
+    named = f"{case / 'case.yaml'}"
+    assert f"{named}:2:1: duplicate key 'customization'" in proc.stderr
+    assert f"{named}:3:21: input: duplicate key 'phone'" in proc.stderr
+    assert f"{named}:3:51: input.call_full: duplicate key 'a'" in proc.stderr
+    assert "suppress" not in proc.stderr
 
 
 def test_python_spec_in_a_folder_is_not_run(tmp_path):

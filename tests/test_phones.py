@@ -208,6 +208,8 @@ def test_a_trunk_prefix_written_after_another_calling_code_is_dropped(phone_file
         ("GB", "e164", "+7 800 555 35 35"),
         ("GB", "e164", "+7 (8) 701 234 56 78"),
         ("DE", "e164", "+1 (1) 201 555 0123"),
+        ("GB", "e164", "+370 8 612 34567"),  # Lithuania's former 8 beside its 0 (third new-user check)
+        ("KZ", "digits", "+370 (8) 612 34567"),
     ]
     check(batch, phone_files, php)
     assert oracle("+49 (0) 30 1234567", "KZ", "e164") == "+49301234567"  # the cases really are ones
@@ -216,7 +218,8 @@ def test_a_trunk_prefix_written_after_another_calling_code_is_dropped(phone_file
 
 # Where libphonenumber's prefix for parsing decides by more than the prefix and the plan's lengths:
 # Colombia takes "0" + a digit for a carrier code (and keeps the 0 of some numbers), Belarus's "8"
-# and "80" leave lengths the plan also has.  The files drop Colombia's lone 0 and keep Belarus's 8.
+# and "80" leave lengths the plan also has (6 to 11 digits).  The files drop Colombia's lone 0 and
+# keep Belarus's 8 and 80.
 UNLIKE_LIBPHONENUMBER = (57, 375)
 
 

@@ -101,13 +101,13 @@ def test_click_to_call_keys_and_conditions_it_cannot_have_are_said(tmp_path):
         f"typo.yaml:7:13: warning: originate.rules.0.set.exten: 'exten' is not one of the click-to-call "
         f"parameters the connector documents {documented}: did you mean 'extension'?",
         f"typo.yaml:6:14: warning: originate.rules.0.when.status: {gets} never holds the 'status' this "
-        "condition reads: it never holds",
+        "condition reads: it is never true",
         f"typo.yaml:8:20: warning: originate.rules.1.when.not.duration: {gets} never holds the 'duration' this "
-        "condition reads: so `not` around it always holds: the rule applies to every call",
+        "condition reads: it is never true, so the `not` around it is true on every call",
         f"typo.yaml:10:14: warning: originate.rules.2.when.extension: {gets} never holds the 'extension' this "
-        "condition reads; its own `extension` is another value (`itgrix-gen fields`): it never holds",
+        "condition reads; its own `extension` is another value (`itgrix-gen fields`): it is never true",
         f"typo.yaml:12:22: warning: originate.rules.3.when.field.0: {gets} never holds 'call_full.result': "
-        "it never holds",
+        "it is never true",
     ]
     (tmp_path / "number.yaml").write_text(
         "version: 1\nname: o\noriginate:\n  set: {extension: 0043123}\n", encoding="utf-8"
@@ -135,7 +135,34 @@ def test_number_type_beside_countries_of_other_calling_codes_is_said(tmp_path):
     )
     assert said == [
         "spec.yaml:6:33: warning: final_params.rules.0.when.number_type: number_type types only numbers of "
-        "+41 (CH, the region it reads with); a number of DE, AT is 'unknown' to it: it never holds",
+        "+41 (CH, the region it reads with); a number of DE, AT is 'unknown' to it: it is never true",
         "spec.yaml:10:33: warning: final_params.rules.2.when.not.number_type: number_type types only numbers of "
-        "+41 (CH, the region it reads with); a number of AT is 'unknown' to it: so `not` around it always holds: the rule applies to every call",
+        "+41 (CH, the region it reads with); a number of AT is 'unknown' to it: it is never true, so the `not` around it is true on every call",
+    ]
+
+
+def test_never_true_warnings_follow_what_the_file_does(tmp_path):
+    """Third new-user check: no warning where the file does read the value (a `fields:` override
+    pointing a key into the input, a `field:` path starting with "*", values written in another
+    case), and no claim about the rule under `not` when `any` or other keys decide too."""
+    from tests.conftest import validate_warnings
+
+    said = validate_warnings(
+        tmp_path,
+        "version: 1\nname: w\nfields: {status: [params.status], trunk: [user.trunk]}\n"
+        "phones: {client: {region: de}}\noriginate:\n  rules:\n"
+        "    - when: {status: x}\n      set: {context: s}\n"
+        "    - when: {field: {path: '*.context', in: [z]}}\n      set: {context: star}\n"
+        "    - when: {country: DE, number_type: MOBILE}\n      set: {context: g}\n"
+        "    - when: {country: [AT], number_type: [mobile, UNKNOWN]}\n      set: {context: h}\n"
+        "    - when: {country: [at], number_type: Mobile}\n      set: {context: i}\n"
+        "    - when: {not: {any: [{duration: 5}, {client_phone: '+4930123457'}]}}\n      set: {context: b}\n"
+        "autodistribution:\n  rules:\n    - when: {trunk: t1}\n      set: {number: '5'}\n",
+    )
+    assert said == [
+        "spec.yaml:17:27: warning: originate.rules.5.when.not.any.0.duration: process_originate_params.php's "
+        "input (params, caller_id, channel, context, extension, priority, request_data) never holds the "
+        "'duration' this condition reads: it is never true",
+        "spec.yaml:15:29: warning: originate.rules.4.when.number_type: number_type types only numbers of +49 "
+        "(DE, the region it reads with); a number of AT is 'unknown' to it: it is never true",
     ]

@@ -234,9 +234,9 @@ def trunk_prefix_pattern() -> str:
     +77012345678, as libphonenumber reads them (its national prefix for parsing, which it strips
     from international numbers too), not a made-up +4402079460958.  The code is captured (one group
     each, all but the matching one empty).  A "0" goes whenever the code's main region's prefix for
-    parsing takes a lone "0" (not Italy's none); another prefix ("8", "1", "06") only where the
-    digits left then have one of the plan's lengths and the digits as written have none of them
-    (Russia's +7 800 … keeps its 8)."""
+    parsing takes a lone "0" (not Italy's none); another prefix it takes whole ("8", "1", "06")
+    only where the digits left then have one of the plan's lengths, which no number with the
+    prefix has (Russia's +7 800 … keeps its 8; Belarus's 8 stays, its lengths overlap)."""
     import phonenumbers
 
     zero, others = [], []
@@ -246,23 +246,27 @@ def trunk_prefix_pattern() -> str:
         parsing = (meta.national_prefix_for_parsing or prefix) if meta else None
         if parsing is None:
             continue
-        takes = re.match(parsing, "0")
-        if takes is not None and takes.group(0) == "0":
+        # The prefixes its pattern for parsing takes whole: its national prefix, and lone digits
+        # (Lithuania's 8 beside its 0).
+        taken = {p for p in {prefix or "", *"0123456789"} if p and _takes(parsing, p)}
+        if "0" in taken:
             zero.append(str(code))
-            continue
-        found = re.match(parsing, prefix) if prefix else None
-        if prefix is None or found is None or found.group(0) != prefix:
-            continue
         lengths: set[int] = set()
         for region in regions:
             plan = phonenumbers.PhoneMetadata.metadata_for_region(region)
             if plan is not None and plan.general_desc is not None:
                 lengths |= {n for n in plan.general_desc.possible_length or () if n > 0}
-        fit = sorted(n for n in lengths if n + len(prefix) not in lengths)
-        if fit:
-            after = "|".join(f"[0-9]{{{n}}}$" for n in fit)
-            others.append(f"({code}){prefix}(?={after})")
+        for other in sorted(taken - {"0"}):
+            # Only where the lengths tell the prefix from the number (not Belarus's 8: 6 to 11 digits).
+            if lengths and not any(n + len(other) in lengths for n in lengths):
+                after = "|".join(f"[0-9]{{{n}}}$" for n in sorted(lengths))
+                others.append(f"({code}){other}(?={after})")
     return "/^(?:(" + _digit_tree(zero) + ")0|" + "|".join(others) + ")/"
+
+
+def _takes(parsing: str, prefix: str) -> bool:
+    found = re.match(parsing, prefix)
+    return found is not None and found.group(0) == prefix
 
 
 def trunk_prefix_groups() -> int:

@@ -88,11 +88,11 @@ def _originate(spec: Spec, warn: Callable[[tuple[str | int, ...], str], None]) -
 
 
 def _never(path: tuple[str | int, ...]) -> str:
-    """What a condition that never holds does to its rule, at `path` (under an odd number of `not`s
-    it always holds)."""
-    if path.count("not") % 2 == 1:
-        return "so `not` around it always holds: the rule applies to every call"
-    return "it never holds"
+    """What a condition that is never true does at `path`: directly inside a `not`, that block is
+    true on every call (whatever else the rule asks); elsewhere only the condition is said."""
+    if path and path[-1] == "not":
+        return "it is never true, so the `not` around it is true on every call"
+    return "it is never true"
 
 
 # A condition key and the key of the field table it reads (README "Where each key reads").
@@ -101,8 +101,8 @@ _READS = {"client_phone_raw": "client_phone.raw", "country": "client_phone", "nu
 
 def _unreadable_conditions(loaded: LoadedSpec, warn: Callable[[tuple[str | int, ...], str], None]) -> None:
     """A condition on a key the customization's input never holds (`status` or `duration` in
-    click-to-call, which gets only the AMI parameters), or a `field:` path outside that input: it
-    never holds, and under `not` it always does (the rule then applies to every call)."""
+    click-to-call, which gets only the AMI parameters, unless the spec's `fields:` point it there),
+    or a `field:` path outside that input: it is never true."""
     from generator.customizations import CUSTOMIZATIONS
     from generator.emit.fields import FIELDS, sources_for
     from generator.speclang.crosschecks import iter_whens
@@ -117,7 +117,8 @@ def _unreadable_conditions(loaded: LoadedSpec, warn: Callable[[tuple[str | int, 
             read = _READS.get(key, key)
             if read not in FIELDS or (read == "duration" and "call_full" in owner.inputs):
                 continue
-            if not any(source.path[0] in owner.inputs for source in sources_for(read, owner.name)):
+            sources = sources_for(read, owner.name, loaded.spec.fields)  # the spec's `fields:` too
+            if not any(source.path[0] in owner.inputs for source in sources):
                 # The input may hold a key of the same name that is another value (click-to-call's
                 # `extension` is the clicked number, which `client_phone` reads).
                 same = f"; its own `{read}` is another value (`itgrix-gen fields`)" if read in owner.inputs else ""
@@ -130,7 +131,7 @@ def _unreadable_conditions(loaded: LoadedSpec, warn: Callable[[tuple[str | int, 
         for i, item in enumerate(fields if isinstance(fields, list) else [fields] if isinstance(fields, dict) else []):
             field_path = item.get("path") if isinstance(item, dict) else None
             root = field_path.split(".", 1)[0] if isinstance(field_path, str) else None
-            if root is not None and root not in owner.inputs:
+            if root is not None and root != "*" and root not in owner.inputs:
                 where = (*path, "field", i) if isinstance(fields, list) else (*path, "field")
                 warn(where, f"{owner.filename}'s input ({inputs}) never holds {field_path!r}: " + outcome)
 
@@ -146,17 +147,24 @@ def _number_type_abroad(loaded: LoadedSpec, warn: Callable[[tuple[str | int, ...
     data = loaded.data
     client = data.get("phones", {}).get("client", {}) if isinstance(data.get("phones"), dict) else {}
     for path, when in iter_whens(data):
-        types, countries = when.get("number_type"), when.get("country")
-        types = [types] if isinstance(types, str) else types if isinstance(types, list) else []
-        countries = [countries] if isinstance(countries, str) else countries if isinstance(countries, list) else []
-        if not types or not countries or "unknown" in types or "unknown" in countries:
+        # Words and codes in any case, as the spec takes them ("MOBILE", "de", "Unknown").
+        types = [str(t).lower() for t in _listed(when.get("number_type"))]
+        countries = [str(c).upper() for c in _listed(when.get("country"))]
+        if not types or not countries or "unknown" in types or "UNKNOWN" in countries:
             continue
         originate = data.get("originate") if path[:1] == ("originate",) else None
-        region = (originate or {}).get("region") or (client or {}).get("region")
-        code = phonenumbers.country_code_for_region(str(region)) if region else 0
+        region = str((originate or {}).get("region") or (client or {}).get("region") or "").upper()
+        code = phonenumbers.country_code_for_region(region) if region else 0
         if code and all(phonenumbers.country_code_for_region(str(c)) != code for c in countries):
             warn(
                 (*path, "number_type"),
                 f"number_type types only numbers of +{code} ({region}, the region it reads with); a number of "
                 f"{', '.join(map(str, countries))} is 'unknown' to it: " + _never(path),
             )
+
+
+def _listed(value: object) -> list[object]:
+    """A condition's value or values as a list (a text or a number alone is one value)."""
+    if isinstance(value, list):
+        return value
+    return [] if value is None or isinstance(value, dict) else [value]

@@ -122,25 +122,36 @@ def _import(path: Path, display: str) -> tuple[Any, Positions]:
     from generator.speclang.loader import plain
 
     # Errors found after the import (the spec's checks across sections, warnings) point at the line
-    # that assigns SPEC: a Python spec has no place per key.
-    return plain(value, text_keys=False), {(): (display, _spec_line(path), 1)}
+    # that assigns SPEC: a Python spec has no place per key.  Every key the module writes stands
+    # there, so a base it extends does not lend its own places to them.
+    data = plain(value, text_keys=False)
+    return data, _places(data, (), (display, _spec_line(path), 1), {})
+
+
+def _places(data: Any, at: tuple[Any, ...], where: Any, out: Positions) -> Positions:
+    out[at] = where
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else []
+    for key, value in items:
+        _places(value, (*at, key), where, out)
+    return out
 
 
 def _spec_line(path: Path) -> int:
-    """The line of the module's top-level `SPEC = ...` (1 when there is none to find)."""
+    """The line of the module's last `SPEC = ...` (most often the one that stands when the import
+    ends: `SPEC = Spec.model_validate(SPEC)`; 1 when there is none to find)."""
     import ast
 
     try:
         tree = ast.parse(path.read_bytes())
     except (SyntaxError, ValueError, OSError):
         return 1
-    for node in tree.body:
-        targets = (
-            node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
-        )
-        if any(isinstance(t, ast.Name) and t.id == "SPEC" for t in targets):
-            return node.lineno
-    return 1
+    lines = [1]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id == "SPEC" for t in targets):
+                lines.append(node.lineno)
+    return max(lines)
 
 
 def _traceback_line(exc: BaseException, path: Path) -> int:

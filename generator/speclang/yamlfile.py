@@ -132,9 +132,7 @@ def load(
     try:
         # One parse: the node tree gives the places, and the data is constructed from it.
         node = yaml.compose(text)
-        duplicates = _duplicate_keys(node, (), display, yaml.constructor) if node is not None else []
-        if duplicates:
-            raise SpecError(duplicates)
+        _refuse_duplicates(node, display, yaml.constructor)
         doc = yaml.constructor.construct_document(node) if node is not None else None
     except MarkedYAMLError as exc:
         raise _syntax_error(exc, text, display) from None
@@ -308,6 +306,26 @@ def _syntax_error(exc: MarkedYAMLError, text: str, display: str) -> SpecError:
 
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def check_duplicates(text: str, display: str) -> None:
+    """Refuse a YAML text that writes a key twice in a mapping, naming every one (for the YAML
+    files that are not specs: a golden case's case.yaml)."""
+    yaml = YAML(typ="safe")
+    try:
+        node = yaml.compose(text)
+    except YAMLError:
+        return  # the loader that reads it says what is wrong
+    _refuse_duplicates(node, display, yaml.constructor)
+
+
+def _refuse_duplicates(node: Any, display: str, constructor: Any) -> None:
+    found = _duplicate_keys(node, (), display, constructor) if node is not None else []
+    if found:
+        # A mapping reached through several aliases is walked once per alias: each place once,
+        # under the path it is first reached by.
+        first = {(i.line, i.col, i.message): i for i in reversed(found)}
+        raise SpecError(sorted(first.values(), key=lambda i: (i.line, i.col)))
 
 
 def _duplicate_keys(node: Any, path: KeyPath, display: str, constructor: Any) -> list[SpecIssue]:

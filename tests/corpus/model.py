@@ -268,14 +268,12 @@ def other_code_digits(number: str, region: str) -> str | None:
     if code is None:
         return None  # no calling code that exists: libphonenumber refuses it, the number is kept
     rest = digits[len(code) :]
-    main = phonenumbers.PhoneMetadata.metadata_for_region(phonenumbers.region_code_for_country_code(int(code)))
-    prefix = main.national_prefix if main is not None and main.national_prefix else "0"
-    if rest.startswith(prefix):
-        # "+44 (0) 20 ...", "+7 (8) 701 ...": the national prefix its plan drops after the code, as
-        # libphonenumber does
-        with contextlib.suppress(phonenumbers.NumberParseException):
-            if phonenumbers.national_significant_number(phonenumbers.parse("+" + digits)) == rest[len(prefix) :]:
-                digits = code + rest[len(prefix) :]
+    # "+44 (0) 20 ...", "+7 (8) 701 ...": the national prefix its plan drops after the code, as
+    # libphonenumber does (what it reads is the end of what was written)
+    with contextlib.suppress(phonenumbers.NumberParseException):
+        nsn = phonenumbers.national_significant_number(phonenumbers.parse("+" + digits))
+        if nsn and rest != nsn and rest.endswith(nsn):
+            digits = code + nsn
     return digits if 7 <= len(digits) <= 17 else None
 
 
