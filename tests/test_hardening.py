@@ -194,9 +194,11 @@ def test_a_python_spec_that_extends_a_yaml_base_is_placed_in_itself(tmp_path):
         tmp_path,
         "p13.py",
         "X = 1\n\nSPEC = {'extends': 'base.yaml', 'name': 'p13', 'originate': {'format': 'bogus'},\n"
-        "        'registration': {'default': 'maybe'}}\nif X:\n    SPEC = dict(SPEC)\n",
+        "        'registration': {'default': 'maybe'}}\nif X:\n    SPEC = dict(SPEC)\n\n\n"
+        "def helper():\n    SPEC = {}\n    return SPEC\n\n\nclass Later:\n    SPEC = None\n",
     )
-    assert f"{spec}:6:1: registration.default: 'maybe' is not allowed" in said  # the last SPEC =
+    # The module's own last SPEC = (in its `if`), not one in a function or class (fourth check).
+    assert f"{spec}:6:1: registration.default: 'maybe' is not allowed" in said
     assert f"{spec}:6:1: originate.format: 'bogus' is not allowed" in said
     assert "base.yaml" not in said
 
@@ -209,7 +211,7 @@ def test_duplicate_keys_in_a_case_file_are_named_each_with_its_place(tmp_path):
     case.mkdir(parents=True)
     (case / "case.yaml").write_text(
         "customization: need_registration\ncustomization: need_registration\n"
-        "input: {phone: '1', phone: '2', call_full: {a: 1, a: 2}}\n"
+        "input: {phone: '1', phone: '2', call_full: {a: 1, a: 2}}\n? [a, b]\n: 1\n? [a, b]\n: 2\n"
     )
     proc = cli_here("test", str(tmp_path / "spec.yaml"))
     assert proc.returncode == 2
@@ -217,6 +219,7 @@ def test_duplicate_keys_in_a_case_file_are_named_each_with_its_place(tmp_path):
     assert f"{named}:2:1: duplicate key 'customization'" in proc.stderr
     assert f"{named}:3:21: input: duplicate key 'phone'" in proc.stderr
     assert f"{named}:3:51: input.call_full: duplicate key 'a'" in proc.stderr
+    assert f"{named}:6:3: duplicate key \"('a', 'b')\"" in proc.stderr  # a list as a key (fourth check)
     assert "suppress" not in proc.stderr
 
 

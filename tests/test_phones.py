@@ -209,6 +209,7 @@ def test_a_trunk_prefix_written_after_another_calling_code_is_dropped(phone_file
         ("GB", "e164", "+7 (8) 701 234 56 78"),
         ("DE", "e164", "+1 (1) 201 555 0123"),
         ("GB", "e164", "+370 8 612 34567"),  # Lithuania's former 8 beside its 0 (third new-user check)
+        ("DE", "e164", "+1 1 310 1234"),  # kept: Canada's 7-digit local numbers are no lengths of +1
         ("KZ", "digits", "+370 (8) 612 34567"),
     ]
     check(batch, phone_files, php)

@@ -85,7 +85,7 @@ def test_click_to_call_keys_and_conditions_it_cannot_have_are_said(tmp_path):
         tmp_path,
         "version: 1\nname: o\noriginate:\n  set: {contxt: a, priority: '1'}\n  rules:\n"
         "    - when: {status: '304', client_phone: '+7495'}\n      set: {exten: '1'}\n"
-        "    - when: {not: {duration: 5}}\n      set: {context: b}\n"
+        "    - when: {not: {status: '5'}}\n      set: {context: b}\n"
         "    - when: {extension: '100'}\n      set: {context: c}\n"
         "    - when: {field: [{path: call_full.result, in: ['200']}, {path: params.context, in: [x]}]}\n"
         "      set: {context: d}\n",
@@ -102,7 +102,7 @@ def test_click_to_call_keys_and_conditions_it_cannot_have_are_said(tmp_path):
         f"parameters the connector documents {documented}: did you mean 'extension'?",
         f"typo.yaml:6:14: warning: originate.rules.0.when.status: {gets} never holds the 'status' this "
         "condition reads: it is never true",
-        f"typo.yaml:8:20: warning: originate.rules.1.when.not.duration: {gets} never holds the 'duration' this "
+        f"typo.yaml:8:20: warning: originate.rules.1.when.not.status: {gets} never holds the 'status' this "
         "condition reads: it is never true, so the `not` around it is true on every call",
         f"typo.yaml:10:14: warning: originate.rules.2.when.extension: {gets} never holds the 'extension' this "
         "condition reads; its own `extension` is another value (`itgrix-gen fields`): it is never true",
@@ -149,20 +149,22 @@ def test_never_true_warnings_follow_what_the_file_does(tmp_path):
 
     said = validate_warnings(
         tmp_path,
-        "version: 1\nname: w\nfields: {status: [params.status], trunk: [user.trunk]}\n"
+        "version: 1\nname: w\nfields: {status: [params.status], trunk: [user.trunk], answered: ['*.answered']}\n"
         "phones: {client: {region: de}}\noriginate:\n  rules:\n"
         "    - when: {status: x}\n      set: {context: s}\n"
         "    - when: {field: {path: '*.context', in: [z]}}\n      set: {context: star}\n"
         "    - when: {country: DE, number_type: MOBILE}\n      set: {context: g}\n"
         "    - when: {country: [AT], number_type: [mobile, UNKNOWN]}\n      set: {context: h}\n"
         "    - when: {country: [at], number_type: Mobile}\n      set: {context: i}\n"
-        "    - when: {not: {any: [{duration: 5}, {client_phone: '+4930123457'}]}}\n      set: {context: b}\n"
-        "autodistribution:\n  rules:\n    - when: {trunk: t1}\n      set: {number: '5'}\n",
+        "    - when: {not: {any: [{is_ivr: true}, {client_phone: '+4930123457'}]}}\n      set: {context: b}\n"
+        "    - when: {duration: {lte: 5}}\n      set: {context: short}\n"
+        "autodistribution:\n  rules:\n    - when: {trunk: t1}\n      set: {number: '5'}\n"
+        "    - when: {answered: false}\n      set: {number: '6'}\n",
     )
     assert said == [
-        "spec.yaml:17:27: warning: originate.rules.5.when.not.any.0.duration: process_originate_params.php's "
+        "spec.yaml:17:27: warning: originate.rules.5.when.not.any.0.is_ivr: process_originate_params.php's "
         "input (params, caller_id, channel, context, extension, priority, request_data) never holds the "
-        "'duration' this condition reads: it is never true",
+        "'is_ivr' this condition reads: it is never true",
         "spec.yaml:15:29: warning: originate.rules.4.when.number_type: number_type types only numbers of +49 "
         "(DE, the region it reads with); a number of AT is 'unknown' to it: it is never true",
     ]

@@ -251,11 +251,10 @@ def trunk_prefix_pattern() -> str:
         taken = {p for p in {prefix or "", *"0123456789"} if p and _takes(parsing, p)}
         if "0" in taken:
             zero.append(str(code))
-        lengths: set[int] = set()
-        for region in regions:
-            plan = phonenumbers.PhoneMetadata.metadata_for_region(region)
-            if plan is not None and plan.general_desc is not None:
-                lengths |= {n for n in plan.general_desc.possible_length or () if n > 0}
+        # The main region's lengths, as libphonenumber checks a number with its calling code (not
+        # Canada's 7-digit local numbers: "+1 1 310 1234" keeps its 1).
+        desc = meta.general_desc if meta else None
+        lengths = {n for n in (desc.possible_length or ()) if n > 0} if desc is not None else set()
         for other in sorted(taken - {"0"}):
             # Only where the lengths tell the prefix from the number (not Belarus's 8: 6 to 11 digits).
             if lengths and not any(n + len(other) in lengths for n in lengths):

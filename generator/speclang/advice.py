@@ -100,8 +100,8 @@ _READS = {"client_phone_raw": "client_phone.raw", "country": "client_phone", "nu
 
 
 def _unreadable_conditions(loaded: LoadedSpec, warn: Callable[[tuple[str | int, ...], str], None]) -> None:
-    """A condition on a key the customization's input never holds (`status` or `duration` in
-    click-to-call, which gets only the AMI parameters, unless the spec's `fields:` point it there),
+    """A condition on a key the customization's input never holds (`status` in click-to-call, which
+    gets only the AMI parameters, unless the spec's `fields:` point it there; not `duration`, 0 s then),
     or a `field:` path outside that input: it is never true."""
     from generator.customizations import CUSTOMIZATIONS
     from generator.emit.fields import FIELDS, sources_for
@@ -115,10 +115,10 @@ def _unreadable_conditions(loaded: LoadedSpec, warn: Callable[[tuple[str | int, 
         outcome = _never(path)
         for key in when:
             read = _READS.get(key, key)
-            if read not in FIELDS or (read == "duration" and "call_full" in owner.inputs):
-                continue
+            if read not in FIELDS or read == "duration":
+                continue  # a call without one lasted 0 s: `duration: 0` holds
             sources = sources_for(read, owner.name, loaded.spec.fields)  # the spec's `fields:` too
-            if not any(source.path[0] in owner.inputs for source in sources):
+            if not any(source.path[0] in (*owner.inputs, "*") for source in sources):
                 # The input may hold a key of the same name that is another value (click-to-call's
                 # `extension` is the clicked number, which `client_phone` reads).
                 same = f"; its own `{read}` is another value (`itgrix-gen fields`)" if read in owner.inputs else ""

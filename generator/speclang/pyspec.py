@@ -137,8 +137,8 @@ def _places(data: Any, at: tuple[Any, ...], where: Any, out: Positions) -> Posit
 
 
 def _spec_line(path: Path) -> int:
-    """The line of the module's last `SPEC = ...` (most often the one that stands when the import
-    ends: `SPEC = Spec.model_validate(SPEC)`; 1 when there is none to find)."""
+    """The line of the module's last own `SPEC = ...` (most often the one that stands when the
+    import ends: `SPEC = Spec.model_validate(SPEC)`; 1 when there is none to find)."""
     import ast
 
     try:
@@ -146,11 +146,15 @@ def _spec_line(path: Path) -> int:
     except (SyntaxError, ValueError, OSError):
         return 1
     lines = [1]
-    for node in ast.walk(tree):
+    todo: list[ast.AST] = list(tree.body)
+    while todo:  # the module's own statements, in `if`/`try`/`with` too, not in functions or classes
+        node = todo.pop()
         if isinstance(node, ast.Assign | ast.AnnAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             if any(isinstance(t, ast.Name) and t.id == "SPEC" for t in targets):
                 lines.append(node.lineno)
+        elif not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            todo += [child for child in ast.iter_child_nodes(node) if isinstance(child, ast.stmt)]
     return max(lines)
 
 

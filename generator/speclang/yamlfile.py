@@ -328,6 +328,15 @@ def _refuse_duplicates(node: Any, display: str, constructor: Any) -> None:
         raise SpecError(sorted(first.values(), key=lambda i: (i.line, i.col)))
 
 
+def _frozen(value: Any) -> Any:
+    """A key that is a list or a mapping (`? [a, b]`), hashable, to compare with the others."""
+    if isinstance(value, list):
+        return tuple(_frozen(v) for v in value)
+    if isinstance(value, dict):
+        return frozenset((k, _frozen(v)) for k, v in value.items())
+    return value
+
+
 def _duplicate_keys(node: Any, path: KeyPath, display: str, constructor: Any) -> list[SpecIssue]:
     """Every key a mapping of the tree writes twice, all at once (the parser would stop at the first
     and name a mapping value "{}"); keys a YAML merge (`<<: *base`) brings in may be written again."""
@@ -335,10 +344,10 @@ def _duplicate_keys(node: Any, path: KeyPath, display: str, constructor: Any) ->
     if isinstance(node, MappingNode):
         seen: set[Any] = set()
         for key_node, value_node in node.value:
-            if key_node.tag == _MERGE_TAG or not isinstance(key_node, ScalarNode):
+            if key_node.tag == _MERGE_TAG:
                 continue
             try:
-                key = constructor.construct_object(key_node, deep=True)
+                key = _frozen(constructor.construct_object(key_node, deep=True))
                 hash(key)
             except Exception:
                 continue

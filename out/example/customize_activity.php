@@ -8,26 +8,26 @@ if (!function_exists('itgrix_gen_customize_activity_50d858e0')) {
     function itgrix_gen_customize_activity_50d858e0($params) {
         $name = 'customize_activity:example';
         $data = array();
-        $fallback = itgrix_gen_599c5dd7_reply($data);
+        $fallback = itgrix_gen_e47addd4_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // activity.set
-            $data['SUBJECT'] = itgrix_gen_599c5dd7_utf8_mend('Call '
-                . itgrix_gen_599c5dd7_text(itgrix_gen_599c5dd7_direction($params))
+            $data['SUBJECT'] = itgrix_gen_e47addd4_utf8_mend('Call '
+                . itgrix_gen_e47addd4_text(itgrix_gen_e47addd4_direction($params))
                 . ' '
-                . itgrix_gen_599c5dd7_client_number(
-                    itgrix_gen_599c5dd7_text(itgrix_gen_599c5dd7_client_phone($params))
+                . itgrix_gen_e47addd4_client_number(
+                    itgrix_gen_e47addd4_text(itgrix_gen_e47addd4_client_phone($params))
                 ), false);
             // activity.rules[0]: is_ivr is true
-            if (itgrix_gen_599c5dd7_flag(itgrix_gen_599c5dd7_is_ivr($params, $name), true)) {
-                $data['SUBJECT'] = itgrix_gen_599c5dd7_utf8_mend('Missed in IVR: '
-                    . itgrix_gen_599c5dd7_client_number(
-                        itgrix_gen_599c5dd7_text(itgrix_gen_599c5dd7_client_phone($params))
+            if (itgrix_gen_e47addd4_flag(itgrix_gen_e47addd4_is_ivr($params, $name), true)) {
+                $data['SUBJECT'] = itgrix_gen_e47addd4_utf8_mend('Missed in IVR: '
+                    . itgrix_gen_e47addd4_client_number(
+                        itgrix_gen_e47addd4_text(itgrix_gen_e47addd4_client_phone($params))
                     ), false);
             }
-            return itgrix_gen_599c5dd7_reply($data);
+            return itgrix_gen_e47addd4_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -36,9 +36,9 @@ if (!function_exists('itgrix_gen_customize_activity_50d858e0')) {
     }
 }
 
-if (!function_exists('itgrix_gen_599c5dd7_seen')) {
+if (!function_exists('itgrix_gen_e47addd4_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_599c5dd7_seen($params, $name, $key, $expected, $kinds, $tried) {
+    function itgrix_gen_e47addd4_seen($params, $name, $key, $expected, $kinds, $tried) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -51,15 +51,15 @@ if (!function_exists('itgrix_gen_599c5dd7_seen')) {
         return array();
     }
     // Is any of the values the flag $wanted ("true"/"1" or "false"/"0")?
-    function itgrix_gen_599c5dd7_flag($values, $wanted) {
+    function itgrix_gen_e47addd4_flag($values, $wanted) {
         return count(array_intersect($values, $wanted ? array('1', 'true') : array('0', 'false'))) > 0;
     }
     // A placeholder's text: the first value found, or "".
-    function itgrix_gen_599c5dd7_text($values) {
+    function itgrix_gen_e47addd4_text($values) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_599c5dd7_answer($entry, $params) {
+    function itgrix_gen_e47addd4_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -69,15 +69,15 @@ if (!function_exists('itgrix_gen_599c5dd7_seen')) {
         return $reply;
     }
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_599c5dd7_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_e47addd4_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
-        return is_string($result) ? $result : itgrix_gen_599c5dd7_preg_failed($pattern, $subject);
+        return is_string($result) ? $result : itgrix_gen_e47addd4_preg_failed($pattern, $subject);
     }
     // Says on stderr why PCRE failed on the pattern; returns $answer.
-    function itgrix_gen_599c5dd7_preg_failed($pattern, $answer) {
+    function itgrix_gen_e47addd4_preg_failed($pattern, $answer) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = preg_last_error();
@@ -85,7 +85,7 @@ if (!function_exists('itgrix_gen_599c5dd7_seen')) {
         return itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match', $answer);
     }
     // array(written with a leading "+"?, its digits, its text) for a text that is a phone number, else null.
-    function itgrix_gen_599c5dd7_phone_digits($phone) {
+    function itgrix_gen_e47addd4_phone_digits($phone) {
         if (!is_string($phone)) {
             return null;
         }
@@ -110,22 +110,22 @@ if (!function_exists('itgrix_gen_599c5dd7_seen')) {
         return array($m[1] === '+', preg_replace('/[^0-9]/', '', $text), $text);
     }
     // The number in E.164 (without the "+" when !$plus) as $parse reads it; what is not a number stays.
-    function itgrix_gen_599c5dd7_phone_e164($phone, $parse, $plus) {
+    function itgrix_gen_e47addd4_phone_e164($phone, $parse, $plus) {
         $parsed = $parse($phone);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
     // libphonenumber's maybeStripNationalPrefixAndCarrierCode with the plan's patterns.
-    function itgrix_gen_599c5dd7_phone_strip_prefix($number, $npp, $npt, $general) {
+    function itgrix_gen_e47addd4_phone_strip_prefix($number, $npp, $npt, $general) {
         if ($number === '' || !preg_match($npp, $number, $m)) {
             return $number;
         }
         $last = count($m) - 1;
         $rest = $npt === null || $last < 1 || $m[$last] === '' ? (string) substr($number, strlen($m[0]))
-            : itgrix_gen_599c5dd7_preg_replace($npp, $npt, $number);
+            : itgrix_gen_e47addd4_preg_replace($npp, $npt, $number);
         return preg_match($general, $number) && !preg_match($general, $rest) ? $number : $rest;
     }
     // Bytes that are not UTF-8 replaced (U+FFFD, or %XX with $percent), in linear time.
-    function itgrix_gen_599c5dd7_utf8_mend($text, $percent) {
+    function itgrix_gen_e47addd4_utf8_mend($text, $percent) {
         // Valid as json_encode takes it (no overlong form, surrogate or code point past U+10FFFF):
         // PCRE's /u check (linear, in C), then the few forms old PCRE builds (PHP 5.2's) let through.
         if (preg_match('//u', $text) === 1
@@ -153,20 +153,19 @@ if (!function_exists('itgrix_gen_599c5dd7_seen')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_599c5dd7_reply($data) {
+    function itgrix_gen_e47addd4_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-    // phones.client: the client's number as process_client_phone.php answers it
-    function itgrix_gen_599c5dd7_client_number($phone) {
-        // phones.client.rewrite[0]: "^\\+?810(\\d+)$" -> "+$1"
-        $phone = itgrix_gen_599c5dd7_preg_replace('~^\\+?810(\\d+)$~u', '+$1', $phone);
-        // phones.client: format e164, region RU
-        return itgrix_gen_599c5dd7_phone_e164($phone, 'itgrix_gen_599c5dd7_phone_parse', true);
+    function itgrix_gen_e47addd4_is_ivr($params, $name = null) {
+        $found = array();
+        itgrix_gen_e47addd4_collect($found, $params, 'call_full.is_ivr');
+        return $name === null || $found ? $found : itgrix_gen_e47addd4_seen(
+            $params, $name, 'is_ivr', null, array(), 'call_full.is_ivr');
     }
     // a number as libphonenumber reads it in "RU": array(calling code, national number, region)
-    function itgrix_gen_599c5dd7_phone_parse($phone) {
-        $read = itgrix_gen_599c5dd7_phone_digits($phone);
+    function itgrix_gen_e47addd4_phone_parse($phone) {
+        $read = itgrix_gen_e47addd4_phone_digits($phone);
         if ($read === null || (!$read[0] && strlen($read[1]) <= 9)) {
             return null; // not a number, or an internal one (9 digits at most)
         }
@@ -179,14 +178,14 @@ if (!function_exists('itgrix_gen_599c5dd7_seen')) {
         }
         if ($international) {
             if (strpos($digits, '7') !== 0) { // another calling code (one that exists): E.164's 7 to 17 digits
-                $digits = preg_replace('/^(?:((?:2(?:[07]|1[1-38]|3[1-4]|4[39]|5[0-24-6]|6[0-5]|91)|3(?:[1-3]|5[3589]|7[03-57]|8[0-35-79])|4(?:[013469]|2[13])|5(?:[13-578]|08|9[013-68])|6(?:[0-46]|86)|8(?:[1246]|5[056]|8[06])|9(?:[0-58]|6[1-467]|7[0-267]|9[4-6])))0|(1)1(?=[0-9]{7}$|[0-9]{10}$)|(7)8(?=[0-9]{10}$|[0-9]{14}$)|(36)06(?=[0-9]{8}$|[0-9]{9}$)|(370)8(?=[0-9]{8}$)|(692)1(?=[0-9]{7}$)|(993)8(?=[0-9]{8}$))/', '$1$2$3$4$5$6$7', $digits); // +44 (0) 20: +4420
+                $digits = preg_replace('/^(?:((?:2(?:[07]|1[1-38]|3[1-4]|4[39]|5[0-24-6]|6[0-5]|91)|3(?:[1-3]|5[3589]|7[03-57]|8[0-35-79])|4(?:[013469]|2[13])|5(?:[13-578]|08|9[013-68])|6(?:[0-46]|86)|8(?:[1246]|5[056]|8[06])|9(?:[0-58]|6[1-467]|7[0-267]|9[4-6])))0|(1)1(?=[0-9]{10}$)|(7)8(?=[0-9]{10}$|[0-9]{14}$)|(36)06(?=[0-9]{8}$|[0-9]{9}$)|(370)8(?=[0-9]{8}$)|(692)1(?=[0-9]{7}$)|(993)8(?=[0-9]{8}$))/', '$1$2$3$4$5$6$7', $digits); // +44 (0) 20: +4420
                 return preg_match('/^(?=[0-9]{7,17}$)(?:[17]|2(?:[07]|1[1-368]|2[0-9]|3[0-9]|4[0-9]|5[0-8]|6[0-9]|9[017-9])|3(?:[0-469]|5[0-9]|7[0-8]|8[0-35-79])|4(?:[013-9]|2[013])|5(?:[1-8]|0[0-9]|9[0-9])|6(?:[0-6]|7[02-9]|8[0-35-9]|9[0-2])|8(?:[1246]|0[08]|5[02356]|7[08]|8[0-368])|9(?:[0-58]|6[0-8]|7[0-79]|9[2-68]))/', $digits) ? array('', $digits, '') : null;
             }
             $national = (string) substr($digits, 1);
         } else {
             $national = $digits;
             if (strpos($digits, '7') === 0) { // the calling code without its "+": when the plan says so
-                $candidate = itgrix_gen_599c5dd7_phone_strip_prefix((string) substr($digits, 1), '~^(?:8)~u', null, $general);
+                $candidate = itgrix_gen_e47addd4_phone_strip_prefix((string) substr($digits, 1), '~^(?:8)~u', null, $general);
                 if ((!preg_match($general, $digits) && preg_match($general, $candidate))
                     || strlen($digits) > 14) {
                     $national = $candidate;
@@ -194,7 +193,7 @@ if (!function_exists('itgrix_gen_599c5dd7_seen')) {
                 }
             }
         }
-        $stripped = itgrix_gen_599c5dd7_phone_strip_prefix($national, '~^(?:8)~u', null, $general);
+        $stripped = itgrix_gen_e47addd4_phone_strip_prefix($national, '~^(?:8)~u', null, $general);
         if (in_array(strlen($stripped), array(10, 14), true)) {
             $national = $stripped;
         }
@@ -209,14 +208,15 @@ if (!function_exists('itgrix_gen_599c5dd7_seen')) {
         }
         return null;
     }
-    function itgrix_gen_599c5dd7_is_ivr($params, $name = null) {
-        $found = array();
-        itgrix_gen_599c5dd7_collect($found, $params, 'call_full.is_ivr');
-        return $name === null || $found ? $found : itgrix_gen_599c5dd7_seen(
-            $params, $name, 'is_ivr', null, array(), 'call_full.is_ivr');
+    // phones.client: the client's number as process_client_phone.php answers it
+    function itgrix_gen_e47addd4_client_number($phone) {
+        // phones.client.rewrite[0]: "^\\+?810(\\d+)$" -> "+$1"
+        $phone = itgrix_gen_e47addd4_preg_replace('~^\\+?810(\\d+)$~u', '+$1', $phone);
+        // phones.client: format e164, region RU
+        return itgrix_gen_e47addd4_phone_e164($phone, 'itgrix_gen_e47addd4_phone_parse', true);
     }
     // Appends the texts at a path of keys to $found: pick
-    function itgrix_gen_599c5dd7_collect(&$found, $value, $keys, $pick = null) {
+    function itgrix_gen_e47addd4_collect(&$found, $value, $keys, $pick = null) {
         foreach (explode('.', $keys) as $key) {
             if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
                 return;
@@ -236,21 +236,21 @@ if (!function_exists('itgrix_gen_599c5dd7_seen')) {
             }
         }
     }
-    function itgrix_gen_599c5dd7_client_phone($params) {
+    function itgrix_gen_e47addd4_client_phone($params) {
         $found = array();
-        $call = itgrix_gen_599c5dd7_direction($params);
+        $call = itgrix_gen_e47addd4_direction($params);
         $call = $call ? $call[0] : ''; // the call's direction ('': none)
         $pick1 = array('number', 'phone', 'num', 'extension', 'exten');
         $on_incoming = $call === 'incoming' ? $params : null;
         $on_outgoing = $call === 'outgoing' ? $params : null;
-        itgrix_gen_599c5dd7_collect($found, $params, 'PHONE_NUMBER');
-        itgrix_gen_599c5dd7_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
-        itgrix_gen_599c5dd7_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
+        itgrix_gen_e47addd4_collect($found, $params, 'PHONE_NUMBER');
+        itgrix_gen_e47addd4_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
+        itgrix_gen_e47addd4_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
         return $found;
     }
-    function itgrix_gen_599c5dd7_direction($params) {
+    function itgrix_gen_e47addd4_direction($params) {
         $found = array();
-        itgrix_gen_599c5dd7_collect($found, $params, 'call_full.channel.type');
+        itgrix_gen_e47addd4_collect($found, $params, 'call_full.channel.type');
         return $found;
     }
 }
@@ -262,4 +262,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_599c5dd7_answer('itgrix_gen_customize_activity_50d858e0', isset($params) ? $params : null);
+return itgrix_gen_e47addd4_answer('itgrix_gen_customize_activity_50d858e0', isset($params) ? $params : null);

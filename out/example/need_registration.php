@@ -13,17 +13,17 @@ if (!function_exists('itgrix_gen_need_registration_50d858e0')) {
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // registration.rules[0]: extension is "100" or "101" -> skip
-            if (array_intersect(itgrix_gen_853e23c0_extension($params, $name), array('100', '101'))) {
+            if (array_intersect(itgrix_gen_e2f7fdc1_extension($params, $name), array('100', '101'))) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.rules[1]: direction is "incoming" and trunk is "test-trunk" -> skip
-            if (array_intersect(itgrix_gen_853e23c0_direction_2($params, $name), array('incoming'))
-                && array_intersect(itgrix_gen_853e23c0_trunk($params, $name), array('test-trunk'))) {
+            if (array_intersect(itgrix_gen_e2f7fdc1_direction_2($params, $name), array('incoming'))
+                && array_intersect(itgrix_gen_e2f7fdc1_trunk($params, $name), array('test-trunk'))) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.rules[2]: client_phone matches "^\\+?7800" (as sent or as written) -> skip
-            if (itgrix_gen_853e23c0_matches(
-                itgrix_gen_853e23c0_client_phones(itgrix_gen_853e23c0_client_phone($params, $name)),
+            if (itgrix_gen_e2f7fdc1_matches(
+                itgrix_gen_e2f7fdc1_client_phones(itgrix_gen_e2f7fdc1_client_phone($params, $name)),
                 array('~^\\+?7800~u')
             )) {
                 return array('state' => 'success', 'data' => array('result' => false));
@@ -38,9 +38,9 @@ if (!function_exists('itgrix_gen_need_registration_50d858e0')) {
     }
 }
 
-if (!function_exists('itgrix_gen_853e23c0_seen')) {
+if (!function_exists('itgrix_gen_e2f7fdc1_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_853e23c0_seen($params, $name, $key, $expected, $kinds, $tried) {
+    function itgrix_gen_e2f7fdc1_seen($params, $name, $key, $expected, $kinds, $tried) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -53,10 +53,10 @@ if (!function_exists('itgrix_gen_853e23c0_seen')) {
         return array();
     }
     // Does any of the values match one of the patterns?
-    function itgrix_gen_853e23c0_matches($values, $patterns) {
+    function itgrix_gen_e2f7fdc1_matches($values, $patterns) {
         foreach ($values as $value) {
             foreach ($patterns as $pattern) {
-                if (itgrix_gen_853e23c0_preg_match($pattern, $value)) {
+                if (itgrix_gen_e2f7fdc1_preg_match($pattern, $value)) {
                     return true;
                 }
             }
@@ -64,7 +64,7 @@ if (!function_exists('itgrix_gen_853e23c0_seen')) {
         return false;
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_853e23c0_answer($entry, $params) {
+    function itgrix_gen_e2f7fdc1_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -74,20 +74,20 @@ if (!function_exists('itgrix_gen_853e23c0_seen')) {
         return $reply;
     }
     // A pattern that fails at run time (a PCRE limit, bad UTF-8) is a non-match, said on stderr.
-    function itgrix_gen_853e23c0_preg_match($pattern, $subject) {
+    function itgrix_gen_e2f7fdc1_preg_match($pattern, $subject) {
         $result = is_string($subject) ? @preg_match($pattern, $subject) : 0;
-        return $result === false ? itgrix_gen_853e23c0_preg_failed($pattern, false) : $result === 1;
+        return $result === false ? itgrix_gen_e2f7fdc1_preg_failed($pattern, false) : $result === 1;
     }
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_853e23c0_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_e2f7fdc1_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
-        return is_string($result) ? $result : itgrix_gen_853e23c0_preg_failed($pattern, $subject);
+        return is_string($result) ? $result : itgrix_gen_e2f7fdc1_preg_failed($pattern, $subject);
     }
     // Says on stderr why PCRE failed on the pattern; returns $answer.
-    function itgrix_gen_853e23c0_preg_failed($pattern, $answer) {
+    function itgrix_gen_e2f7fdc1_preg_failed($pattern, $answer) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = preg_last_error();
@@ -95,7 +95,7 @@ if (!function_exists('itgrix_gen_853e23c0_seen')) {
         return itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match', $answer);
     }
     // array(written with a leading "+"?, its digits, its text) for a text that is a phone number, else null.
-    function itgrix_gen_853e23c0_phone_digits($phone) {
+    function itgrix_gen_e2f7fdc1_phone_digits($phone) {
         if (!is_string($phone)) {
             return null;
         }
@@ -120,42 +120,35 @@ if (!function_exists('itgrix_gen_853e23c0_seen')) {
         return array($m[1] === '+', preg_replace('/[^0-9]/', '', $text), $text);
     }
     // The number in E.164 (without the "+" when !$plus) as $parse reads it; what is not a number stays.
-    function itgrix_gen_853e23c0_phone_e164($phone, $parse, $plus) {
+    function itgrix_gen_e2f7fdc1_phone_e164($phone, $parse, $plus) {
         $parsed = $parse($phone);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
     // libphonenumber's maybeStripNationalPrefixAndCarrierCode with the plan's patterns.
-    function itgrix_gen_853e23c0_phone_strip_prefix($number, $npp, $npt, $general) {
+    function itgrix_gen_e2f7fdc1_phone_strip_prefix($number, $npp, $npt, $general) {
         if ($number === '' || !preg_match($npp, $number, $m)) {
             return $number;
         }
         $last = count($m) - 1;
         $rest = $npt === null || $last < 1 || $m[$last] === '' ? (string) substr($number, strlen($m[0]))
-            : itgrix_gen_853e23c0_preg_replace($npp, $npt, $number);
+            : itgrix_gen_e2f7fdc1_preg_replace($npp, $npt, $number);
         return preg_match($general, $number) && !preg_match($general, $rest) ? $number : $rest;
     }
-    function itgrix_gen_853e23c0_client_phone_read($params) {
+    function itgrix_gen_e2f7fdc1_client_phone_read($params) {
         $found = array();
-        $call = itgrix_gen_853e23c0_direction($params);
+        $call = itgrix_gen_e2f7fdc1_direction($params);
         $call = $call ? $call[0] : ''; // the call's direction ('': none)
         $pick1 = array('number', 'phone', 'num', 'extension', 'exten');
         $on_incoming = $call === 'incoming' ? $params : null;
         $on_outgoing = $call === 'outgoing' ? $params : null;
-        itgrix_gen_853e23c0_collect($found, $params, 'PHONE_NUMBER');
-        itgrix_gen_853e23c0_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
-        itgrix_gen_853e23c0_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
+        itgrix_gen_e2f7fdc1_collect($found, $params, 'PHONE_NUMBER');
+        itgrix_gen_e2f7fdc1_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
+        itgrix_gen_e2f7fdc1_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
         return $found;
     }
-    // phones.client: the client's number as process_client_phone.php answers it
-    function itgrix_gen_853e23c0_client_number($phone) {
-        // phones.client.rewrite[0]: "^\\+?810(\\d+)$" -> "+$1"
-        $phone = itgrix_gen_853e23c0_preg_replace('~^\\+?810(\\d+)$~u', '+$1', $phone);
-        // phones.client: format e164, region RU
-        return itgrix_gen_853e23c0_phone_e164($phone, 'itgrix_gen_853e23c0_phone_parse', true);
-    }
     // a number as libphonenumber reads it in "RU": array(calling code, national number, region)
-    function itgrix_gen_853e23c0_phone_parse($phone) {
-        $read = itgrix_gen_853e23c0_phone_digits($phone);
+    function itgrix_gen_e2f7fdc1_phone_parse($phone) {
+        $read = itgrix_gen_e2f7fdc1_phone_digits($phone);
         if ($read === null || (!$read[0] && strlen($read[1]) <= 9)) {
             return null; // not a number, or an internal one (9 digits at most)
         }
@@ -168,14 +161,14 @@ if (!function_exists('itgrix_gen_853e23c0_seen')) {
         }
         if ($international) {
             if (strpos($digits, '7') !== 0) { // another calling code (one that exists): E.164's 7 to 17 digits
-                $digits = preg_replace('/^(?:((?:2(?:[07]|1[1-38]|3[1-4]|4[39]|5[0-24-6]|6[0-5]|91)|3(?:[1-3]|5[3589]|7[03-57]|8[0-35-79])|4(?:[013469]|2[13])|5(?:[13-578]|08|9[013-68])|6(?:[0-46]|86)|8(?:[1246]|5[056]|8[06])|9(?:[0-58]|6[1-467]|7[0-267]|9[4-6])))0|(1)1(?=[0-9]{7}$|[0-9]{10}$)|(7)8(?=[0-9]{10}$|[0-9]{14}$)|(36)06(?=[0-9]{8}$|[0-9]{9}$)|(370)8(?=[0-9]{8}$)|(692)1(?=[0-9]{7}$)|(993)8(?=[0-9]{8}$))/', '$1$2$3$4$5$6$7', $digits); // +44 (0) 20: +4420
+                $digits = preg_replace('/^(?:((?:2(?:[07]|1[1-38]|3[1-4]|4[39]|5[0-24-6]|6[0-5]|91)|3(?:[1-3]|5[3589]|7[03-57]|8[0-35-79])|4(?:[013469]|2[13])|5(?:[13-578]|08|9[013-68])|6(?:[0-46]|86)|8(?:[1246]|5[056]|8[06])|9(?:[0-58]|6[1-467]|7[0-267]|9[4-6])))0|(1)1(?=[0-9]{10}$)|(7)8(?=[0-9]{10}$|[0-9]{14}$)|(36)06(?=[0-9]{8}$|[0-9]{9}$)|(370)8(?=[0-9]{8}$)|(692)1(?=[0-9]{7}$)|(993)8(?=[0-9]{8}$))/', '$1$2$3$4$5$6$7', $digits); // +44 (0) 20: +4420
                 return preg_match('/^(?=[0-9]{7,17}$)(?:[17]|2(?:[07]|1[1-368]|2[0-9]|3[0-9]|4[0-9]|5[0-8]|6[0-9]|9[017-9])|3(?:[0-469]|5[0-9]|7[0-8]|8[0-35-79])|4(?:[013-9]|2[013])|5(?:[1-8]|0[0-9]|9[0-9])|6(?:[0-6]|7[02-9]|8[0-35-9]|9[0-2])|8(?:[1246]|0[08]|5[02356]|7[08]|8[0-368])|9(?:[0-58]|6[0-8]|7[0-79]|9[2-68]))/', $digits) ? array('', $digits, '') : null;
             }
             $national = (string) substr($digits, 1);
         } else {
             $national = $digits;
             if (strpos($digits, '7') === 0) { // the calling code without its "+": when the plan says so
-                $candidate = itgrix_gen_853e23c0_phone_strip_prefix((string) substr($digits, 1), '~^(?:8)~u', null, $general);
+                $candidate = itgrix_gen_e2f7fdc1_phone_strip_prefix((string) substr($digits, 1), '~^(?:8)~u', null, $general);
                 if ((!preg_match($general, $digits) && preg_match($general, $candidate))
                     || strlen($digits) > 14) {
                     $national = $candidate;
@@ -183,7 +176,7 @@ if (!function_exists('itgrix_gen_853e23c0_seen')) {
                 }
             }
         }
-        $stripped = itgrix_gen_853e23c0_phone_strip_prefix($national, '~^(?:8)~u', null, $general);
+        $stripped = itgrix_gen_e2f7fdc1_phone_strip_prefix($national, '~^(?:8)~u', null, $general);
         if (in_array(strlen($stripped), array(10, 14), true)) {
             $national = $stripped;
         }
@@ -198,63 +191,70 @@ if (!function_exists('itgrix_gen_853e23c0_seen')) {
         }
         return null;
     }
-    // the client's numbers as sent and as phones.client writes them
-    function itgrix_gen_853e23c0_client_phones($values) {
-        if (!is_array($values)) {
-            return $values;
-        }
-        $out = $values;
-        foreach ($values as $value) {
-            $out[] = itgrix_gen_853e23c0_client_number($value);
-        }
-        return $out;
+    // phones.client: the client's number as process_client_phone.php answers it
+    function itgrix_gen_e2f7fdc1_client_number($phone) {
+        // phones.client.rewrite[0]: "^\\+?810(\\d+)$" -> "+$1"
+        $phone = itgrix_gen_e2f7fdc1_preg_replace('~^\\+?810(\\d+)$~u', '+$1', $phone);
+        // phones.client: format e164, region RU
+        return itgrix_gen_e2f7fdc1_phone_e164($phone, 'itgrix_gen_e2f7fdc1_phone_parse', true);
     }
-    function itgrix_gen_853e23c0_extension_read($params) {
+    function itgrix_gen_e2f7fdc1_extension_read($params) {
         $found = array();
-        $call = itgrix_gen_853e23c0_direction($params);
+        $call = itgrix_gen_e2f7fdc1_direction($params);
         $call = $call ? $call[0] : ''; // the call's direction ('': none)
         $pick1 = array('number', 'phone', 'num', 'extension', 'exten');
         $on_incoming_local = $call === 'incoming' || $call === 'local' ? $params : null;
         $on_outgoing_local = $call === 'outgoing' || $call === 'local' ? $params : null;
-        itgrix_gen_853e23c0_collect($found, $on_incoming_local, 'call_full.conversations.*.channel.to', $pick1);
-        itgrix_gen_853e23c0_collect($found, $on_outgoing_local, 'call_full.conversations.*.channel.from', $pick1);
-        itgrix_gen_853e23c0_collect($found, $on_incoming_local, 'call_full.channel.to', $pick1);
-        itgrix_gen_853e23c0_collect($found, $on_outgoing_local, 'call_full.channel.from', $pick1);
-        itgrix_gen_853e23c0_collect($found, $params, 'call_full.conversations.*.user.phones.*');
+        itgrix_gen_e2f7fdc1_collect($found, $on_incoming_local, 'call_full.conversations.*.channel.to', $pick1);
+        itgrix_gen_e2f7fdc1_collect($found, $on_outgoing_local, 'call_full.conversations.*.channel.from', $pick1);
+        itgrix_gen_e2f7fdc1_collect($found, $on_incoming_local, 'call_full.channel.to', $pick1);
+        itgrix_gen_e2f7fdc1_collect($found, $on_outgoing_local, 'call_full.channel.from', $pick1);
+        itgrix_gen_e2f7fdc1_collect($found, $params, 'call_full.conversations.*.user.phones.*');
         return $found;
     }
-    function itgrix_gen_853e23c0_client_phone($params, $name = null) {
-        $found = itgrix_gen_853e23c0_client_phone_read($params);
-        return $name === null || $found ? $found : itgrix_gen_853e23c0_seen(
-            $params, $name, 'client_phone', array('incoming', 'outgoing'), itgrix_gen_853e23c0_direction($params),
+    function itgrix_gen_e2f7fdc1_client_phone($params, $name = null) {
+        $found = itgrix_gen_e2f7fdc1_client_phone_read($params);
+        return $name === null || $found ? $found : itgrix_gen_e2f7fdc1_seen(
+            $params, $name, 'client_phone', array('incoming', 'outgoing'), itgrix_gen_e2f7fdc1_direction($params),
             'PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, '
             . 'call_full.channel.to.number|phone|num|extension|exten');
     }
-    function itgrix_gen_853e23c0_direction($params) {
+    function itgrix_gen_e2f7fdc1_direction($params) {
         $found = array();
-        itgrix_gen_853e23c0_collect($found, $params, 'call_full.channel.type');
+        itgrix_gen_e2f7fdc1_collect($found, $params, 'call_full.channel.type');
         return $found;
     }
-    function itgrix_gen_853e23c0_extension($params, $name = null) {
-        $found = itgrix_gen_853e23c0_extension_read($params);
-        return $name === null || $found ? $found : itgrix_gen_853e23c0_seen(
+    function itgrix_gen_e2f7fdc1_extension($params, $name = null) {
+        $found = itgrix_gen_e2f7fdc1_extension_read($params);
+        return $name === null || $found ? $found : itgrix_gen_e2f7fdc1_seen(
             $params, $name, 'extension', null, array(),
             'call_full.conversations.*.channel.to.number|phone|num|extension|exten, '
             . 'call_full.conversations.*.channel.from.number|phone|num|extension|exten, '
             . 'call_full.channel.to.number|phone|num|extension|exten, '
             . 'call_full.channel.from.number|phone|num|extension|exten, call_full.conversations.*.user.phones.*');
     }
-    function itgrix_gen_853e23c0_trunk($params, $name = null) {
+    // the client's numbers as sent and as phones.client writes them
+    function itgrix_gen_e2f7fdc1_client_phones($values) {
+        if (!is_array($values)) {
+            return $values;
+        }
+        $out = $values;
+        foreach ($values as $value) {
+            $out[] = itgrix_gen_e2f7fdc1_client_number($value);
+        }
+        return $out;
+    }
+    function itgrix_gen_e2f7fdc1_trunk($params, $name = null) {
         $found = array();
         $pick1 = array('number', 'name', 'id');
-        itgrix_gen_853e23c0_collect($found, $params, 'call_full.channel.trunk', $pick1, true);
-        itgrix_gen_853e23c0_collect($found, $params, 'call_full.conversations.*.channel.trunk', $pick1, true);
-        return $name === null || $found ? $found : itgrix_gen_853e23c0_seen(
-            $params, $name, 'trunk', array('incoming', 'outgoing'), itgrix_gen_853e23c0_direction($params),
+        itgrix_gen_e2f7fdc1_collect($found, $params, 'call_full.channel.trunk', $pick1, true);
+        itgrix_gen_e2f7fdc1_collect($found, $params, 'call_full.conversations.*.channel.trunk', $pick1, true);
+        return $name === null || $found ? $found : itgrix_gen_e2f7fdc1_seen(
+            $params, $name, 'trunk', array('incoming', 'outgoing'), itgrix_gen_e2f7fdc1_direction($params),
             'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id');
     }
     // Appends the texts at a path of keys to $found: star, pick, every
-    function itgrix_gen_853e23c0_collect(&$found, $value, $keys, $pick = null, $every = false) {
+    function itgrix_gen_e2f7fdc1_collect(&$found, $value, $keys, $pick = null, $every = false) {
         $keys = is_array($keys) ? $keys : explode('.', $keys);
         foreach ($keys as $at => $key) {
             if ($key === '*' && is_array($value)) {
@@ -267,7 +267,7 @@ if (!function_exists('itgrix_gen_853e23c0_seen')) {
                 }
                 $keys = array_slice($keys, $at + 1);
                 foreach ($value as $member) {
-                    itgrix_gen_853e23c0_collect($found, $member, $keys, $pick, $every);
+                    itgrix_gen_e2f7fdc1_collect($found, $member, $keys, $pick, $every);
                 }
                 if ($paused) {
                     gc_enable();
@@ -294,10 +294,10 @@ if (!function_exists('itgrix_gen_853e23c0_seen')) {
             }
         }
     }
-    function itgrix_gen_853e23c0_direction_2($params, $name = null) {
+    function itgrix_gen_e2f7fdc1_direction_2($params, $name = null) {
         $found = array();
-        itgrix_gen_853e23c0_collect($found, $params, 'call_full.channel.type');
-        return $name === null || $found ? $found : itgrix_gen_853e23c0_seen(
+        itgrix_gen_e2f7fdc1_collect($found, $params, 'call_full.channel.type');
+        return $name === null || $found ? $found : itgrix_gen_e2f7fdc1_seen(
             $params, $name, 'direction', null, array(), 'call_full.channel.type');
     }
 }
@@ -309,4 +309,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_853e23c0_answer('itgrix_gen_need_registration_50d858e0', isset($params) ? $params : null);
+return itgrix_gen_e2f7fdc1_answer('itgrix_gen_need_registration_50d858e0', isset($params) ? $params : null);

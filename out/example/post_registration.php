@@ -14,13 +14,13 @@ if (!function_exists('itgrix_gen_post_registration_50d858e0')) {
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // post_registration.webhook: POST "https://hooks.example.com/itgrix?phone={client_phone}" when stage is
             //    "call_ended" and answered is false
-            if (array_intersect(itgrix_gen_8e401e29_stage($params, $name), array('call_ended'))
-                && itgrix_gen_8e401e29_flag(itgrix_gen_8e401e29_answered($params, $name), false)) {
-                itgrix_gen_8e401e29_webhook(
+            if (array_intersect(itgrix_gen_11f8eab9_stage($params, $name), array('call_ended'))
+                && itgrix_gen_11f8eab9_flag(itgrix_gen_11f8eab9_answered($params, $name), false)) {
+                itgrix_gen_11f8eab9_webhook(
                     'POST',
                     'https://hooks.example.com/itgrix?phone='
-                    . rawurlencode(itgrix_gen_8e401e29_client_number(
-                        itgrix_gen_8e401e29_text(itgrix_gen_8e401e29_client_phone($params))
+                    . rawurlencode(itgrix_gen_11f8eab9_client_number(
+                        itgrix_gen_11f8eab9_text(itgrix_gen_11f8eab9_client_phone($params))
                     )),
                     array(),
                     $params,
@@ -37,9 +37,9 @@ if (!function_exists('itgrix_gen_post_registration_50d858e0')) {
     }
 }
 
-if (!function_exists('itgrix_gen_8e401e29_seen')) {
+if (!function_exists('itgrix_gen_11f8eab9_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_8e401e29_seen($params, $name, $key, $expected, $kinds, $tried) {
+    function itgrix_gen_11f8eab9_seen($params, $name, $key, $expected, $kinds, $tried) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -52,15 +52,15 @@ if (!function_exists('itgrix_gen_8e401e29_seen')) {
         return array();
     }
     // Is any of the values the flag $wanted ("true"/"1" or "false"/"0")?
-    function itgrix_gen_8e401e29_flag($values, $wanted) {
+    function itgrix_gen_11f8eab9_flag($values, $wanted) {
         return count(array_intersect($values, $wanted ? array('1', 'true') : array('0', 'false'))) > 0;
     }
     // A placeholder's text: the first value found, or "".
-    function itgrix_gen_8e401e29_text($values) {
+    function itgrix_gen_11f8eab9_text($values) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_8e401e29_answer($entry, $params) {
+    function itgrix_gen_11f8eab9_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -70,15 +70,15 @@ if (!function_exists('itgrix_gen_8e401e29_seen')) {
         return $reply;
     }
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_8e401e29_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_11f8eab9_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
-        return is_string($result) ? $result : itgrix_gen_8e401e29_preg_failed($pattern, $subject);
+        return is_string($result) ? $result : itgrix_gen_11f8eab9_preg_failed($pattern, $subject);
     }
     // Says on stderr why PCRE failed on the pattern; returns $answer.
-    function itgrix_gen_8e401e29_preg_failed($pattern, $answer) {
+    function itgrix_gen_11f8eab9_preg_failed($pattern, $answer) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = preg_last_error();
@@ -86,7 +86,7 @@ if (!function_exists('itgrix_gen_8e401e29_seen')) {
         return itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match', $answer);
     }
     // array(written with a leading "+"?, its digits, its text) for a text that is a phone number, else null.
-    function itgrix_gen_8e401e29_phone_digits($phone) {
+    function itgrix_gen_11f8eab9_phone_digits($phone) {
         if (!is_string($phone)) {
             return null;
         }
@@ -111,21 +111,21 @@ if (!function_exists('itgrix_gen_8e401e29_seen')) {
         return array($m[1] === '+', preg_replace('/[^0-9]/', '', $text), $text);
     }
     // The number in E.164 (without the "+" when !$plus) as $parse reads it; what is not a number stays.
-    function itgrix_gen_8e401e29_phone_e164($phone, $parse, $plus) {
+    function itgrix_gen_11f8eab9_phone_e164($phone, $parse, $plus) {
         $parsed = $parse($phone);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
     // libphonenumber's maybeStripNationalPrefixAndCarrierCode with the plan's patterns.
-    function itgrix_gen_8e401e29_phone_strip_prefix($number, $npp, $npt, $general) {
+    function itgrix_gen_11f8eab9_phone_strip_prefix($number, $npp, $npt, $general) {
         if ($number === '' || !preg_match($npp, $number, $m)) {
             return $number;
         }
         $last = count($m) - 1;
         $rest = $npt === null || $last < 1 || $m[$last] === '' ? (string) substr($number, strlen($m[0]))
-            : itgrix_gen_8e401e29_preg_replace($npp, $npt, $number);
+            : itgrix_gen_11f8eab9_preg_replace($npp, $npt, $number);
         return preg_match($general, $number) && !preg_match($general, $rest) ? $number : $rest;
     }
-    function itgrix_gen_8e401e29_json($value) {
+    function itgrix_gen_11f8eab9_json($value) {
         if (defined('JSON_UNESCAPED_UNICODE')) {
             return json_encode($value, JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES);
         }
@@ -133,9 +133,9 @@ if (!function_exists('itgrix_gen_8e401e29_seen')) {
     }
     // Each byte that is not UTF-8 becomes U+FFFD (json_encode would fail and send an empty body);
     // valid UTF-8 comes back untouched.
-    function itgrix_gen_8e401e29_utf8_clean($value) {
+    function itgrix_gen_11f8eab9_utf8_clean($value) {
         if (is_string($value)) {
-            return itgrix_gen_8e401e29_utf8_mend($value, false);
+            return itgrix_gen_11f8eab9_utf8_mend($value, false);
         }
         if (!is_array($value)) {
             return $value;
@@ -145,15 +145,15 @@ if (!function_exists('itgrix_gen_8e401e29_seen')) {
         $out = array();
         $changed = false;
         foreach ($value as $key => $member) {
-            $clean = itgrix_gen_8e401e29_utf8_clean($member);
-            $name = is_string($key) ? itgrix_gen_8e401e29_utf8_mend($key, false) : $key;
+            $clean = itgrix_gen_11f8eab9_utf8_clean($member);
+            $name = is_string($key) ? itgrix_gen_11f8eab9_utf8_mend($key, false) : $key;
             $changed = $changed || $name !== $key || $clean !== $member;
             $out[$name] = $clean;
         }
         return $changed ? $out : $value;
     }
     // Bytes that are not UTF-8 replaced (U+FFFD, or %XX with $percent), in linear time.
-    function itgrix_gen_8e401e29_utf8_mend($text, $percent) {
+    function itgrix_gen_11f8eab9_utf8_mend($text, $percent) {
         // Valid as json_encode takes it (no overlong form, surrogate or code point past U+10FFFF):
         // PCRE's /u check (linear, in C), then the few forms old PCRE builds (PHP 5.2's) let through.
         if (preg_match('//u', $text) === 1
@@ -182,9 +182,9 @@ if (!function_exists('itgrix_gen_8e401e29_seen')) {
     }
     // Send the webhook ($body: text, or an array sent as JSON); a failure or an HTTP status >= 400 is
     // logged on stderr, never raised or printed.
-    function itgrix_gen_8e401e29_webhook($method, $url, $headers, $body, $timeout, $name) {
+    function itgrix_gen_11f8eab9_webhook($method, $url, $headers, $body, $timeout, $name) {
         if (is_array($body)) {
-            $body = itgrix_gen_8e401e29_json(itgrix_gen_8e401e29_utf8_clean($body));
+            $body = itgrix_gen_11f8eab9_json(itgrix_gen_11f8eab9_utf8_clean($body));
             $headers[] = 'Content-Type: application/json';
         }
         if (!is_string($body)) {
@@ -204,7 +204,7 @@ if (!function_exists('itgrix_gen_8e401e29_seen')) {
             itgrix_gen_b0cd465a_log($name, 'webhook answered HTTP ' . $answer[0]);
         }
     }
-    function itgrix_gen_8e401e29_http_curl($method, $url, $headers, $body, $timeout) {
+    function itgrix_gen_11f8eab9_http_curl($method, $url, $headers, $body, $timeout) {
         $curl = curl_init($url);
         if ($method === 'POST') {
             curl_setopt($curl, CURLOPT_POST, true); // not CUSTOMREQUEST: a 302 then turns it into GET
@@ -216,7 +216,7 @@ if (!function_exists('itgrix_gen_8e401e29_seen')) {
         }
         // The answer goes nowhere: only its status matters.  The sink takes 64 KiB at most, then stops
         // the transfer, so a huge or endless answer is never read (a callback by name: PHP 5.2 too).
-        $options = array(CURLOPT_HTTPHEADER => $headers, CURLOPT_WRITEFUNCTION => itgrix_gen_8e401e29_http_sink(null, null),
+        $options = array(CURLOPT_HTTPHEADER => $headers, CURLOPT_WRITEFUNCTION => itgrix_gen_11f8eab9_http_sink(null, null),
             CURLOPT_NOSIGNAL => 1, CURLOPT_MAXREDIRS => 3, CURLOPT_TIMEOUT => max(1, (int) ceil($timeout)),
             CURLOPT_CONNECTTIMEOUT => max(1, (int) ceil($timeout)));
         if (defined('CURLOPT_TIMEOUT_MS')) {
@@ -232,13 +232,13 @@ if (!function_exists('itgrix_gen_8e401e29_seen')) {
         $ok = curl_exec($curl);
         $status = (int) curl_getinfo($curl, CURLINFO_HTTP_CODE);
         $errno = curl_errno($curl);
-        $capped = $errno === 23 && itgrix_gen_8e401e29_http_sink(null, false); // the sink stopped it on purpose
+        $capped = $errno === 23 && itgrix_gen_11f8eab9_http_sink(null, false); // the sink stopped it on purpose
         $error = $ok === false && !$capped ? ($errno === 47 ? 'more than 3 redirects' : curl_error($curl)) : '';
         // No curl_close(): the handle is freed with $curl, and PHP 8.5 deprecates the call.
         return array($status, $error);
     }
     // curl's write callback for an answer nobody reads: stops the transfer past 64 KiB.
-    function itgrix_gen_8e401e29_http_sink($curl, $data) {
+    function itgrix_gen_11f8eab9_http_sink($curl, $data) {
         static $taken = 0;
         if ($curl === null) {
             if ($data === null) {
@@ -251,7 +251,7 @@ if (!function_exists('itgrix_gen_8e401e29_seen')) {
         return $taken > 65536 ? 0 : strlen($data);
     }
     // HTTP/1.0 over a socket, array(status, error, location); every read and write ends by the deadline.
-    function itgrix_gen_8e401e29_http_socket($method, $url, $headers, $body, $deadline) {
+    function itgrix_gen_11f8eab9_http_socket($method, $url, $headers, $body, $deadline) {
         $parts = @parse_url($url);
         if (!is_array($parts) || !isset($parts['host']) || !preg_match('/^https?$/i', $parts['scheme'])) {
             return array(0, 'not an http(s) URL', null);
@@ -272,12 +272,12 @@ if (!function_exists('itgrix_gen_8e401e29_seen')) {
             . ($method !== 'GET' ? 'Content-Length: ' . strlen($body) . "\r\n" : '')
             . (count($headers) > 0 ? implode("\r\n", $headers) . "\r\n" : '') . "\r\n" . ($method !== 'GET' ? $body : '');
         $answer = '';
-        while ($request !== '' && itgrix_gen_8e401e29_stream_deadline($socket, $deadline)) {
+        while ($request !== '' && itgrix_gen_11f8eab9_stream_deadline($socket, $deadline)) {
             $sent = @fwrite($socket, $request);
             $request = $sent ? (string) substr($request, $sent) : '';
         }
         while (strpos($answer, "\r\n\r\n") === false && strlen($answer) < 65536 && !feof($socket)
-            && itgrix_gen_8e401e29_stream_deadline($socket, $deadline)) {
+            && itgrix_gen_11f8eab9_stream_deadline($socket, $deadline)) {
             $chunk = @fread($socket, 8192);
             $meta = stream_get_meta_data($socket);
             if ($chunk === false || ($chunk === '' && $meta['timed_out'])) {
@@ -297,7 +297,7 @@ if (!function_exists('itgrix_gen_8e401e29_seen')) {
         return array((int) $m[1], '', $location);
     }
     // Let the next read or write on the socket wait no later than the deadline; false once it passed.
-    function itgrix_gen_8e401e29_stream_deadline($socket, $deadline) {
+    function itgrix_gen_11f8eab9_stream_deadline($socket, $deadline) {
         $left = $deadline - microtime(true);
         if ($left > 0) {
             stream_set_timeout($socket, (int) $left, max(1000, (int) (($left - (int) $left) * 1000000)));
@@ -305,7 +305,7 @@ if (!function_exists('itgrix_gen_8e401e29_seen')) {
         return $left > 0;
     }
     // A redirect's Location against the URL it came from (absolute, host-relative or path-relative).
-    function itgrix_gen_8e401e29_url_join($base, $location) {
+    function itgrix_gen_11f8eab9_url_join($base, $location) {
         $parts = @parse_url($base);
         $origin = $parts['scheme'] . '://' . $parts['host'] . (isset($parts['port']) ? ':' . $parts['port'] : '');
         $path = isset($parts['path']) ? $parts['path'] : '/';
@@ -317,22 +317,15 @@ if (!function_exists('itgrix_gen_8e401e29_seen')) {
         }
         return $origin . (substr($location, 0, 1) === '/' ? '' : substr($path, 0, strrpos($path, '/') + 1)) . $location;
     }
-    function itgrix_gen_8e401e29_answered($params, $name = null) {
+    function itgrix_gen_11f8eab9_answered($params, $name = null) {
         $found = array();
-        itgrix_gen_8e401e29_collect($found, $params, 'call_full.channel.was_answered');
-        return $name === null || $found ? $found : itgrix_gen_8e401e29_seen(
+        itgrix_gen_11f8eab9_collect($found, $params, 'call_full.channel.was_answered');
+        return $name === null || $found ? $found : itgrix_gen_11f8eab9_seen(
             $params, $name, 'answered', null, array(), 'call_full.channel.was_answered');
     }
-    // phones.client: the client's number as process_client_phone.php answers it
-    function itgrix_gen_8e401e29_client_number($phone) {
-        // phones.client.rewrite[0]: "^\\+?810(\\d+)$" -> "+$1"
-        $phone = itgrix_gen_8e401e29_preg_replace('~^\\+?810(\\d+)$~u', '+$1', $phone);
-        // phones.client: format e164, region RU
-        return itgrix_gen_8e401e29_phone_e164($phone, 'itgrix_gen_8e401e29_phone_parse', true);
-    }
     // a number as libphonenumber reads it in "RU": array(calling code, national number, region)
-    function itgrix_gen_8e401e29_phone_parse($phone) {
-        $read = itgrix_gen_8e401e29_phone_digits($phone);
+    function itgrix_gen_11f8eab9_phone_parse($phone) {
+        $read = itgrix_gen_11f8eab9_phone_digits($phone);
         if ($read === null || (!$read[0] && strlen($read[1]) <= 9)) {
             return null; // not a number, or an internal one (9 digits at most)
         }
@@ -345,14 +338,14 @@ if (!function_exists('itgrix_gen_8e401e29_seen')) {
         }
         if ($international) {
             if (strpos($digits, '7') !== 0) { // another calling code (one that exists): E.164's 7 to 17 digits
-                $digits = preg_replace('/^(?:((?:2(?:[07]|1[1-38]|3[1-4]|4[39]|5[0-24-6]|6[0-5]|91)|3(?:[1-3]|5[3589]|7[03-57]|8[0-35-79])|4(?:[013469]|2[13])|5(?:[13-578]|08|9[013-68])|6(?:[0-46]|86)|8(?:[1246]|5[056]|8[06])|9(?:[0-58]|6[1-467]|7[0-267]|9[4-6])))0|(1)1(?=[0-9]{7}$|[0-9]{10}$)|(7)8(?=[0-9]{10}$|[0-9]{14}$)|(36)06(?=[0-9]{8}$|[0-9]{9}$)|(370)8(?=[0-9]{8}$)|(692)1(?=[0-9]{7}$)|(993)8(?=[0-9]{8}$))/', '$1$2$3$4$5$6$7', $digits); // +44 (0) 20: +4420
+                $digits = preg_replace('/^(?:((?:2(?:[07]|1[1-38]|3[1-4]|4[39]|5[0-24-6]|6[0-5]|91)|3(?:[1-3]|5[3589]|7[03-57]|8[0-35-79])|4(?:[013469]|2[13])|5(?:[13-578]|08|9[013-68])|6(?:[0-46]|86)|8(?:[1246]|5[056]|8[06])|9(?:[0-58]|6[1-467]|7[0-267]|9[4-6])))0|(1)1(?=[0-9]{10}$)|(7)8(?=[0-9]{10}$|[0-9]{14}$)|(36)06(?=[0-9]{8}$|[0-9]{9}$)|(370)8(?=[0-9]{8}$)|(692)1(?=[0-9]{7}$)|(993)8(?=[0-9]{8}$))/', '$1$2$3$4$5$6$7', $digits); // +44 (0) 20: +4420
                 return preg_match('/^(?=[0-9]{7,17}$)(?:[17]|2(?:[07]|1[1-368]|2[0-9]|3[0-9]|4[0-9]|5[0-8]|6[0-9]|9[017-9])|3(?:[0-469]|5[0-9]|7[0-8]|8[0-35-79])|4(?:[013-9]|2[013])|5(?:[1-8]|0[0-9]|9[0-9])|6(?:[0-6]|7[02-9]|8[0-35-9]|9[0-2])|8(?:[1246]|0[08]|5[02356]|7[08]|8[0-368])|9(?:[0-58]|6[0-8]|7[0-79]|9[2-68]))/', $digits) ? array('', $digits, '') : null;
             }
             $national = (string) substr($digits, 1);
         } else {
             $national = $digits;
             if (strpos($digits, '7') === 0) { // the calling code without its "+": when the plan says so
-                $candidate = itgrix_gen_8e401e29_phone_strip_prefix((string) substr($digits, 1), '~^(?:8)~u', null, $general);
+                $candidate = itgrix_gen_11f8eab9_phone_strip_prefix((string) substr($digits, 1), '~^(?:8)~u', null, $general);
                 if ((!preg_match($general, $digits) && preg_match($general, $candidate))
                     || strlen($digits) > 14) {
                     $national = $candidate;
@@ -360,7 +353,7 @@ if (!function_exists('itgrix_gen_8e401e29_seen')) {
                 }
             }
         }
-        $stripped = itgrix_gen_8e401e29_phone_strip_prefix($national, '~^(?:8)~u', null, $general);
+        $stripped = itgrix_gen_11f8eab9_phone_strip_prefix($national, '~^(?:8)~u', null, $general);
         if (in_array(strlen($stripped), array(10, 14), true)) {
             $national = $stripped;
         }
@@ -375,14 +368,21 @@ if (!function_exists('itgrix_gen_8e401e29_seen')) {
         }
         return null;
     }
-    function itgrix_gen_8e401e29_stage($params, $name = null) {
+    function itgrix_gen_11f8eab9_stage($params, $name = null) {
         $found = array();
-        itgrix_gen_8e401e29_collect($found, $params, 'call_stage');
-        return $name === null || $found ? $found : itgrix_gen_8e401e29_seen(
+        itgrix_gen_11f8eab9_collect($found, $params, 'call_stage');
+        return $name === null || $found ? $found : itgrix_gen_11f8eab9_seen(
             $params, $name, 'stage', null, array(), 'call_stage');
     }
+    // phones.client: the client's number as process_client_phone.php answers it
+    function itgrix_gen_11f8eab9_client_number($phone) {
+        // phones.client.rewrite[0]: "^\\+?810(\\d+)$" -> "+$1"
+        $phone = itgrix_gen_11f8eab9_preg_replace('~^\\+?810(\\d+)$~u', '+$1', $phone);
+        // phones.client: format e164, region RU
+        return itgrix_gen_11f8eab9_phone_e164($phone, 'itgrix_gen_11f8eab9_phone_parse', true);
+    }
     // Appends the texts at a path of keys to $found: pick
-    function itgrix_gen_8e401e29_collect(&$found, $value, $keys, $pick = null) {
+    function itgrix_gen_11f8eab9_collect(&$found, $value, $keys, $pick = null) {
         foreach (explode('.', $keys) as $key) {
             if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
                 return;
@@ -402,21 +402,21 @@ if (!function_exists('itgrix_gen_8e401e29_seen')) {
             }
         }
     }
-    function itgrix_gen_8e401e29_client_phone($params) {
+    function itgrix_gen_11f8eab9_client_phone($params) {
         $found = array();
-        $call = itgrix_gen_8e401e29_direction($params);
+        $call = itgrix_gen_11f8eab9_direction($params);
         $call = $call ? $call[0] : ''; // the call's direction ('': none)
         $pick1 = array('number', 'phone', 'num', 'extension', 'exten');
         $on_incoming = $call === 'incoming' ? $params : null;
         $on_outgoing = $call === 'outgoing' ? $params : null;
-        itgrix_gen_8e401e29_collect($found, $params, 'PHONE_NUMBER');
-        itgrix_gen_8e401e29_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
-        itgrix_gen_8e401e29_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
+        itgrix_gen_11f8eab9_collect($found, $params, 'PHONE_NUMBER');
+        itgrix_gen_11f8eab9_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
+        itgrix_gen_11f8eab9_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
         return $found;
     }
-    function itgrix_gen_8e401e29_direction($params) {
+    function itgrix_gen_11f8eab9_direction($params) {
         $found = array();
-        itgrix_gen_8e401e29_collect($found, $params, 'call_full.channel.type');
+        itgrix_gen_11f8eab9_collect($found, $params, 'call_full.channel.type');
         return $found;
     }
 }
@@ -433,15 +433,15 @@ if (!function_exists('itgrix_gen_af413685_http')) {
     // this function first, with a stub); one deadline covers all of it, at most 3 redirects included.
     function itgrix_gen_af413685_http($method, $url, $headers, $body, $timeout) {
         if (function_exists('curl_init')) {
-            return itgrix_gen_8e401e29_http_curl($method, $url, $headers, $body, $timeout);
+            return itgrix_gen_11f8eab9_http_curl($method, $url, $headers, $body, $timeout);
         }
         $deadline = microtime(true) + $timeout;
         for ($hop = 0; $hop < 4; $hop++) {
-            $answer = itgrix_gen_8e401e29_http_socket($method, $url, $headers, $body, $deadline);
+            $answer = itgrix_gen_11f8eab9_http_socket($method, $url, $headers, $body, $deadline);
             if ($answer[1] !== '' || $answer[2] === null) {
                 return array($answer[0], $answer[1]);
             }
-            $url = itgrix_gen_8e401e29_url_join($url, $answer[2]);
+            $url = itgrix_gen_11f8eab9_url_join($url, $answer[2]);
             if ($answer[0] !== 307 && $answer[0] !== 308) {
                 $method = 'GET'; // as browsers and curl do after 301, 302 and 303
                 $body = '';
@@ -450,4 +450,4 @@ if (!function_exists('itgrix_gen_af413685_http')) {
         return array($answer[0], 'more than 3 redirects');
     }
 }
-return itgrix_gen_8e401e29_answer('itgrix_gen_post_registration_50d858e0', isset($params) ? $params : null);
+return itgrix_gen_11f8eab9_answer('itgrix_gen_post_registration_50d858e0', isset($params) ? $params : null);

@@ -7,7 +7,7 @@
 if (!function_exists('itgrix_gen_process_task_creation_params_50d858e0')) {
     function itgrix_gen_process_task_creation_params_50d858e0($params) {
         $name = 'process_task_creation_params:example';
-        $fallback = itgrix_gen_db2fc957_reply(itgrix_gen_db2fc957_pick($params, array('fields')));
+        $fallback = itgrix_gen_c6f9661b_reply(itgrix_gen_c6f9661b_pick($params, array('fields')));
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
@@ -15,11 +15,11 @@ if (!function_exists('itgrix_gen_process_task_creation_params_50d858e0')) {
             $fields = isset($params['fields']) && is_array($params['fields']) ? $params['fields'] : array();
             // tasks.deadline_hours: 2 h (Europe/Moscow)
             $sent = array_key_exists('DEADLINE', $fields) ? $fields['DEADLINE'] : null;
-            $fields['DEADLINE'] = itgrix_gen_db2fc957_deadline($sent, 2.0, itgrix_gen_db2fc957_zone());
+            $fields['DEADLINE'] = itgrix_gen_c6f9661b_deadline($sent, 2.0, itgrix_gen_c6f9661b_zone());
             // tasks.set
-            $fields['TITLE'] = itgrix_gen_db2fc957_utf8_mend('Missed call from '
-                . itgrix_gen_db2fc957_client_number(
-                    itgrix_gen_db2fc957_text(itgrix_gen_db2fc957_client_phone($params))
+            $fields['TITLE'] = itgrix_gen_c6f9661b_utf8_mend('Missed call from '
+                . itgrix_gen_c6f9661b_client_number(
+                    itgrix_gen_c6f9661b_text(itgrix_gen_c6f9661b_client_phone($params))
                 ), false);
             return array('state' => 'success', 'data' => array('fields' => $fields));
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
@@ -30,13 +30,13 @@ if (!function_exists('itgrix_gen_process_task_creation_params_50d858e0')) {
     }
 }
 
-if (!function_exists('itgrix_gen_db2fc957_text')) {
+if (!function_exists('itgrix_gen_c6f9661b_text')) {
     // A placeholder's text: the first value found, or "".
-    function itgrix_gen_db2fc957_text($values) {
+    function itgrix_gen_c6f9661b_text($values) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_db2fc957_answer($entry, $params) {
+    function itgrix_gen_c6f9661b_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -46,15 +46,15 @@ if (!function_exists('itgrix_gen_db2fc957_text')) {
         return $reply;
     }
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_db2fc957_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_c6f9661b_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
-        return is_string($result) ? $result : itgrix_gen_db2fc957_preg_failed($pattern, $subject);
+        return is_string($result) ? $result : itgrix_gen_c6f9661b_preg_failed($pattern, $subject);
     }
     // Says on stderr why PCRE failed on the pattern; returns $answer.
-    function itgrix_gen_db2fc957_preg_failed($pattern, $answer) {
+    function itgrix_gen_c6f9661b_preg_failed($pattern, $answer) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = preg_last_error();
@@ -62,7 +62,7 @@ if (!function_exists('itgrix_gen_db2fc957_text')) {
         return itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match', $answer);
     }
     // A call past the range of data written into the file at generation: said once per process.
-    function itgrix_gen_db2fc957_past_range($what, $last) {
+    function itgrix_gen_c6f9661b_past_range($what, $last) {
         static $said = array();
         if (!isset($said[$what])) {
             $said[$what] = true;
@@ -71,9 +71,9 @@ if (!function_exists('itgrix_gen_db2fc957_text')) {
         }
     }
     // The zone's UTC offset at $at (past the data written into the file: the last, said once).
-    function itgrix_gen_db2fc957_zone_offset($at, $zone) {
+    function itgrix_gen_c6f9661b_zone_offset($at, $zone) {
         if (isset($zone[3]) && $at >= $zone[3]) {
-            itgrix_gen_db2fc957_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
+            itgrix_gen_c6f9661b_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
         }
         $offset = $zone[0];
         foreach ($zone[1] as $i => $change) {
@@ -85,7 +85,7 @@ if (!function_exists('itgrix_gen_db2fc957_text')) {
         return $offset;
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_db2fc957_pick($input, $keys) {
+    function itgrix_gen_c6f9661b_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -95,7 +95,7 @@ if (!function_exists('itgrix_gen_db2fc957_text')) {
         return $out;
     }
     // array(written with a leading "+"?, its digits, its text) for a text that is a phone number, else null.
-    function itgrix_gen_db2fc957_phone_digits($phone) {
+    function itgrix_gen_c6f9661b_phone_digits($phone) {
         if (!is_string($phone)) {
             return null;
         }
@@ -120,22 +120,22 @@ if (!function_exists('itgrix_gen_db2fc957_text')) {
         return array($m[1] === '+', preg_replace('/[^0-9]/', '', $text), $text);
     }
     // The number in E.164 (without the "+" when !$plus) as $parse reads it; what is not a number stays.
-    function itgrix_gen_db2fc957_phone_e164($phone, $parse, $plus) {
+    function itgrix_gen_c6f9661b_phone_e164($phone, $parse, $plus) {
         $parsed = $parse($phone);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
     // libphonenumber's maybeStripNationalPrefixAndCarrierCode with the plan's patterns.
-    function itgrix_gen_db2fc957_phone_strip_prefix($number, $npp, $npt, $general) {
+    function itgrix_gen_c6f9661b_phone_strip_prefix($number, $npp, $npt, $general) {
         if ($number === '' || !preg_match($npp, $number, $m)) {
             return $number;
         }
         $last = count($m) - 1;
         $rest = $npt === null || $last < 1 || $m[$last] === '' ? (string) substr($number, strlen($m[0]))
-            : itgrix_gen_db2fc957_preg_replace($npp, $npt, $number);
+            : itgrix_gen_c6f9661b_preg_replace($npp, $npt, $number);
         return preg_match($general, $number) && !preg_match($general, $rest) ? $number : $rest;
     }
     // A task DEADLINE $hours after now, written in the same notation as the one the connector sent.
-    function itgrix_gen_db2fc957_deadline($sent, $hours, $zone) {
+    function itgrix_gen_c6f9661b_deadline($sent, $hours, $zone) {
         $at = itgrix_gen_ca70e8fe_now() + (int) round($hours * 3600);
         if (is_string($sent) && preg_match(
             '/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?([+-])(\d\d)(:?)(\d\d)$/', $sent, $m)) {
@@ -148,7 +148,7 @@ if (!function_exists('itgrix_gen_db2fc957_text')) {
             return gmdate('Y-m-d\TH:i:s\Z', $at);
         }
         // Local time in the spec's zone, from the offsets written into the file ($zone, see local_time).
-        $offset = itgrix_gen_db2fc957_zone_offset($at, $zone);
+        $offset = itgrix_gen_c6f9661b_zone_offset($at, $zone);
         $layouts = array(
             '/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/' => 'Y-m-d H:i:s',
             '/^\d{4}-\d\d-\d\d \d\d:\d\d$/' => 'Y-m-d H:i',
@@ -164,7 +164,7 @@ if (!function_exists('itgrix_gen_db2fc957_text')) {
         return gmdate('Y-m-d\TH:i:s', $at + $offset) . ($offset < 0 ? '-' : '+') . gmdate('H:i', abs($offset));
     }
     // Bytes that are not UTF-8 replaced (U+FFFD, or %XX with $percent), in linear time.
-    function itgrix_gen_db2fc957_utf8_mend($text, $percent) {
+    function itgrix_gen_c6f9661b_utf8_mend($text, $percent) {
         // Valid as json_encode takes it (no overlong form, surrogate or code point past U+10FFFF):
         // PCRE's /u check (linear, in C), then the few forms old PCRE builds (PHP 5.2's) let through.
         if (preg_match('//u', $text) === 1
@@ -192,20 +192,13 @@ if (!function_exists('itgrix_gen_db2fc957_text')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_db2fc957_reply($data) {
+    function itgrix_gen_c6f9661b_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-    // phones.client: the client's number as process_client_phone.php answers it
-    function itgrix_gen_db2fc957_client_number($phone) {
-        // phones.client.rewrite[0]: "^\\+?810(\\d+)$" -> "+$1"
-        $phone = itgrix_gen_db2fc957_preg_replace('~^\\+?810(\\d+)$~u', '+$1', $phone);
-        // phones.client: format e164, region RU
-        return itgrix_gen_db2fc957_phone_e164($phone, 'itgrix_gen_db2fc957_phone_parse', true);
-    }
     // a number as libphonenumber reads it in "RU": array(calling code, national number, region)
-    function itgrix_gen_db2fc957_phone_parse($phone) {
-        $read = itgrix_gen_db2fc957_phone_digits($phone);
+    function itgrix_gen_c6f9661b_phone_parse($phone) {
+        $read = itgrix_gen_c6f9661b_phone_digits($phone);
         if ($read === null || (!$read[0] && strlen($read[1]) <= 9)) {
             return null; // not a number, or an internal one (9 digits at most)
         }
@@ -218,14 +211,14 @@ if (!function_exists('itgrix_gen_db2fc957_text')) {
         }
         if ($international) {
             if (strpos($digits, '7') !== 0) { // another calling code (one that exists): E.164's 7 to 17 digits
-                $digits = preg_replace('/^(?:((?:2(?:[07]|1[1-38]|3[1-4]|4[39]|5[0-24-6]|6[0-5]|91)|3(?:[1-3]|5[3589]|7[03-57]|8[0-35-79])|4(?:[013469]|2[13])|5(?:[13-578]|08|9[013-68])|6(?:[0-46]|86)|8(?:[1246]|5[056]|8[06])|9(?:[0-58]|6[1-467]|7[0-267]|9[4-6])))0|(1)1(?=[0-9]{7}$|[0-9]{10}$)|(7)8(?=[0-9]{10}$|[0-9]{14}$)|(36)06(?=[0-9]{8}$|[0-9]{9}$)|(370)8(?=[0-9]{8}$)|(692)1(?=[0-9]{7}$)|(993)8(?=[0-9]{8}$))/', '$1$2$3$4$5$6$7', $digits); // +44 (0) 20: +4420
+                $digits = preg_replace('/^(?:((?:2(?:[07]|1[1-38]|3[1-4]|4[39]|5[0-24-6]|6[0-5]|91)|3(?:[1-3]|5[3589]|7[03-57]|8[0-35-79])|4(?:[013469]|2[13])|5(?:[13-578]|08|9[013-68])|6(?:[0-46]|86)|8(?:[1246]|5[056]|8[06])|9(?:[0-58]|6[1-467]|7[0-267]|9[4-6])))0|(1)1(?=[0-9]{10}$)|(7)8(?=[0-9]{10}$|[0-9]{14}$)|(36)06(?=[0-9]{8}$|[0-9]{9}$)|(370)8(?=[0-9]{8}$)|(692)1(?=[0-9]{7}$)|(993)8(?=[0-9]{8}$))/', '$1$2$3$4$5$6$7', $digits); // +44 (0) 20: +4420
                 return preg_match('/^(?=[0-9]{7,17}$)(?:[17]|2(?:[07]|1[1-368]|2[0-9]|3[0-9]|4[0-9]|5[0-8]|6[0-9]|9[017-9])|3(?:[0-469]|5[0-9]|7[0-8]|8[0-35-79])|4(?:[013-9]|2[013])|5(?:[1-8]|0[0-9]|9[0-9])|6(?:[0-6]|7[02-9]|8[0-35-9]|9[0-2])|8(?:[1246]|0[08]|5[02356]|7[08]|8[0-368])|9(?:[0-58]|6[0-8]|7[0-79]|9[2-68]))/', $digits) ? array('', $digits, '') : null;
             }
             $national = (string) substr($digits, 1);
         } else {
             $national = $digits;
             if (strpos($digits, '7') === 0) { // the calling code without its "+": when the plan says so
-                $candidate = itgrix_gen_db2fc957_phone_strip_prefix((string) substr($digits, 1), '~^(?:8)~u', null, $general);
+                $candidate = itgrix_gen_c6f9661b_phone_strip_prefix((string) substr($digits, 1), '~^(?:8)~u', null, $general);
                 if ((!preg_match($general, $digits) && preg_match($general, $candidate))
                     || strlen($digits) > 14) {
                     $national = $candidate;
@@ -233,7 +226,7 @@ if (!function_exists('itgrix_gen_db2fc957_text')) {
                 }
             }
         }
-        $stripped = itgrix_gen_db2fc957_phone_strip_prefix($national, '~^(?:8)~u', null, $general);
+        $stripped = itgrix_gen_c6f9661b_phone_strip_prefix($national, '~^(?:8)~u', null, $general);
         if (in_array(strlen($stripped), array(10, 14), true)) {
             $national = $stripped;
         }
@@ -249,11 +242,18 @@ if (!function_exists('itgrix_gen_db2fc957_text')) {
         return null;
     }
     // "Europe/Moscow": UTC offsets from the tz database, 2020-2040
-    function itgrix_gen_db2fc957_zone() {
+    function itgrix_gen_c6f9661b_zone() {
         return array(10800, array(), array(), 2240611200);
     }
+    // phones.client: the client's number as process_client_phone.php answers it
+    function itgrix_gen_c6f9661b_client_number($phone) {
+        // phones.client.rewrite[0]: "^\\+?810(\\d+)$" -> "+$1"
+        $phone = itgrix_gen_c6f9661b_preg_replace('~^\\+?810(\\d+)$~u', '+$1', $phone);
+        // phones.client: format e164, region RU
+        return itgrix_gen_c6f9661b_phone_e164($phone, 'itgrix_gen_c6f9661b_phone_parse', true);
+    }
     // Appends the texts at a path of keys to $found: pick
-    function itgrix_gen_db2fc957_collect(&$found, $value, $keys, $pick = null) {
+    function itgrix_gen_c6f9661b_collect(&$found, $value, $keys, $pick = null) {
         foreach (explode('.', $keys) as $key) {
             if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
                 return;
@@ -273,21 +273,21 @@ if (!function_exists('itgrix_gen_db2fc957_text')) {
             }
         }
     }
-    function itgrix_gen_db2fc957_client_phone($params) {
+    function itgrix_gen_c6f9661b_client_phone($params) {
         $found = array();
-        $call = itgrix_gen_db2fc957_direction($params);
+        $call = itgrix_gen_c6f9661b_direction($params);
         $call = $call ? $call[0] : ''; // the call's direction ('': none)
         $pick1 = array('number', 'phone', 'num', 'extension', 'exten');
         $on_incoming = $call === 'incoming' ? $params : null;
         $on_outgoing = $call === 'outgoing' ? $params : null;
-        itgrix_gen_db2fc957_collect($found, $params, 'PHONE_NUMBER');
-        itgrix_gen_db2fc957_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
-        itgrix_gen_db2fc957_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
+        itgrix_gen_c6f9661b_collect($found, $params, 'PHONE_NUMBER');
+        itgrix_gen_c6f9661b_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
+        itgrix_gen_c6f9661b_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
         return $found;
     }
-    function itgrix_gen_db2fc957_direction($params) {
+    function itgrix_gen_c6f9661b_direction($params) {
         $found = array();
-        itgrix_gen_db2fc957_collect($found, $params, 'call_full.channel.type');
+        itgrix_gen_c6f9661b_collect($found, $params, 'call_full.channel.type');
         return $found;
     }
 }
@@ -305,4 +305,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_db2fc957_answer('itgrix_gen_process_task_creation_params_50d858e0', isset($params) ? $params : null);
+return itgrix_gen_c6f9661b_answer('itgrix_gen_process_task_creation_params_50d858e0', isset($params) ? $params : null);

@@ -15,29 +15,29 @@ if (!function_exists('itgrix_gen_post_registration_faab3e0c')) {
             // post_registration.webhook: POST "https://sms.mueller-heizungsbau.de/notdienst" when stage is
             //    "conversation_requested" and trunk is "notdienst" and not (start time is in the schedule "buero"
             //    ("Europe/Berlin"))
-            if (array_intersect(itgrix_gen_8314bd43_stage($params, $name), array('conversation_requested'))
-                && array_intersect(itgrix_gen_8314bd43_trunk($params, $name), array('notdienst'))
-                && !(itgrix_gen_8314bd43_in_schedule(
-                    itgrix_gen_8314bd43_schedule(),
-                    itgrix_gen_8314bd43_calendar(),
-                    itgrix_gen_8314bd43_zone(),
-                    itgrix_gen_8314bd43_started(itgrix_gen_8314bd43_start_time($params), itgrix_gen_8314bd43_zone())
+            if (array_intersect(itgrix_gen_3cf25ceb_stage($params, $name), array('conversation_requested'))
+                && array_intersect(itgrix_gen_3cf25ceb_trunk($params, $name), array('notdienst'))
+                && !(itgrix_gen_3cf25ceb_in_schedule(
+                    itgrix_gen_3cf25ceb_schedule(),
+                    itgrix_gen_3cf25ceb_calendar(),
+                    itgrix_gen_3cf25ceb_zone(),
+                    itgrix_gen_3cf25ceb_started(itgrix_gen_3cf25ceb_start_time($params), itgrix_gen_3cf25ceb_zone())
                 ))) {
-                itgrix_gen_8314bd43_webhook('POST', 'https://sms.mueller-heizungsbau.de/notdienst', array(), array(
-                        'nummer' => itgrix_gen_8314bd43_utf8_mend(
-                            itgrix_gen_8314bd43_client_number(
-                                itgrix_gen_8314bd43_text(itgrix_gen_8314bd43_client_phone($params))
+                itgrix_gen_3cf25ceb_webhook('POST', 'https://sms.mueller-heizungsbau.de/notdienst', array(), array(
+                        'nummer' => itgrix_gen_3cf25ceb_utf8_mend(
+                            itgrix_gen_3cf25ceb_client_number(
+                                itgrix_gen_3cf25ceb_text(itgrix_gen_3cf25ceb_client_phone($params))
                             ),
                             false
                         ),
-                        'kunde' => itgrix_gen_8314bd43_utf8_mend(
-                            itgrix_gen_8314bd43_text(itgrix_gen_8314bd43_entity_name($params)),
+                        'kunde' => itgrix_gen_3cf25ceb_utf8_mend(
+                            itgrix_gen_3cf25ceb_text(itgrix_gen_3cf25ceb_entity_name($params)),
                             false
                         ),
-                        'beginn' => itgrix_gen_8314bd43_utf8_mend(
-                            itgrix_gen_8314bd43_date(
-                                itgrix_gen_8314bd43_start_time($params),
-                                itgrix_gen_8314bd43_zone(),
+                        'beginn' => itgrix_gen_3cf25ceb_utf8_mend(
+                            itgrix_gen_3cf25ceb_date(
+                                itgrix_gen_3cf25ceb_start_time($params),
+                                itgrix_gen_3cf25ceb_zone(),
                                 'd.m.Y H:i'
                             ),
                             false
@@ -53,9 +53,9 @@ if (!function_exists('itgrix_gen_post_registration_faab3e0c')) {
     }
 }
 
-if (!function_exists('itgrix_gen_8314bd43_seen')) {
+if (!function_exists('itgrix_gen_3cf25ceb_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_8314bd43_seen($params, $name, $key, $expected, $kinds, $tried) {
+    function itgrix_gen_3cf25ceb_seen($params, $name, $key, $expected, $kinds, $tried) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -68,11 +68,11 @@ if (!function_exists('itgrix_gen_8314bd43_seen')) {
         return array();
     }
     // A placeholder's text: the first value found, or "".
-    function itgrix_gen_8314bd43_text($values) {
+    function itgrix_gen_3cf25ceb_text($values) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_8314bd43_answer($entry, $params) {
+    function itgrix_gen_3cf25ceb_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -82,15 +82,15 @@ if (!function_exists('itgrix_gen_8314bd43_seen')) {
         return $reply;
     }
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_8314bd43_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_3cf25ceb_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
-        return is_string($result) ? $result : itgrix_gen_8314bd43_preg_failed($pattern, $subject);
+        return is_string($result) ? $result : itgrix_gen_3cf25ceb_preg_failed($pattern, $subject);
     }
     // Says on stderr why PCRE failed on the pattern; returns $answer.
-    function itgrix_gen_8314bd43_preg_failed($pattern, $answer) {
+    function itgrix_gen_3cf25ceb_preg_failed($pattern, $answer) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = preg_last_error();
@@ -98,7 +98,7 @@ if (!function_exists('itgrix_gen_8314bd43_seen')) {
         return itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match', $answer);
     }
     // A call past the range of data written into the file at generation: said once per process.
-    function itgrix_gen_8314bd43_past_range($what, $last) {
+    function itgrix_gen_3cf25ceb_past_range($what, $last) {
         static $said = array();
         if (!isset($said[$what])) {
             $said[$what] = true;
@@ -107,15 +107,15 @@ if (!function_exists('itgrix_gen_8314bd43_seen')) {
         }
     }
     // Weekday, minute of the day, date and local timestamp at $at from the zone's offsets in the file.
-    function itgrix_gen_8314bd43_local_time($at, $zone) {
-        $local = $at + itgrix_gen_8314bd43_zone_offset($at, $zone);
+    function itgrix_gen_3cf25ceb_local_time($at, $zone) {
+        $local = $at + itgrix_gen_3cf25ceb_zone_offset($at, $zone);
         return array((int) gmdate('N', $local), (int) gmdate('G', $local) * 60 + (int) gmdate('i', $local),
             gmdate('Y-m-d', $local), $local);
     }
     // The zone's UTC offset at $at (past the data written into the file: the last, said once).
-    function itgrix_gen_8314bd43_zone_offset($at, $zone) {
+    function itgrix_gen_3cf25ceb_zone_offset($at, $zone) {
         if (isset($zone[3]) && $at >= $zone[3]) {
-            itgrix_gen_8314bd43_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
+            itgrix_gen_3cf25ceb_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
         }
         $offset = $zone[0];
         foreach ($zone[1] as $i => $change) {
@@ -130,10 +130,10 @@ if (!function_exists('itgrix_gen_8314bd43_seen')) {
     // moment ("2026-11-24T10:00:00+05:00", what Bitrix24 expects), or $format of date() letters.
     // The first of $values that is a date-time counts, as for the hours a rule judges (CALL_START_DATE
     // unset, "0001-01-01 00:00:00": the channel's start_time); none gives "" (see itgrix_rt_moment).
-    function itgrix_gen_8314bd43_date($values, $zone, $format) {
+    function itgrix_gen_3cf25ceb_date($values, $zone, $format) {
         $at = null;
         foreach ($values as $value) { // a key's values: an array
-            $at = itgrix_gen_8314bd43_moment($value, $zone);
+            $at = itgrix_gen_3cf25ceb_moment($value, $zone);
             if ($at !== null) {
                 break;
             }
@@ -141,14 +141,14 @@ if (!function_exists('itgrix_gen_8314bd43_seen')) {
         if ($at === null) {
             return '';
         }
-        $offset = itgrix_gen_8314bd43_zone_offset($at, $zone);
+        $offset = itgrix_gen_3cf25ceb_zone_offset($at, $zone);
         if ($format !== null) {
             return gmdate($format, $at + $offset);
         }
         return gmdate('Y-m-d\TH:i:s', $at + $offset) . ($offset < 0 ? '-' : '+') . gmdate('H:i', abs($offset));
     }
     // A date-time of the call data as a Unix time, read in the spec's zone unless it names its own.
-    function itgrix_gen_8314bd43_moment($value, $zone) {
+    function itgrix_gen_3cf25ceb_moment($value, $zone) {
         $text = is_string($value) || is_int($value) ? trim((string) $value) : '';
         if (preg_match('/^[0-9]{9,11}$/', $text)) {
             return (int) $text;
@@ -165,12 +165,12 @@ if (!function_exists('itgrix_gen_8314bd43_seen')) {
             return $m[7] === 'Z' ? $wall : $wall - $sign * ((int) substr($digits, 0, 2) * 3600 + (int) substr($digits, 2, 2) * 60);
         }
         // Local wall time to a moment: the offset in force then (asked twice, for a change in between).
-        return $wall - itgrix_gen_8314bd43_zone_offset($wall - itgrix_gen_8314bd43_zone_offset($wall, $zone), $zone);
+        return $wall - itgrix_gen_3cf25ceb_zone_offset($wall - itgrix_gen_3cf25ceb_zone_offset($wall, $zone), $zone);
     }
     // The moment the call started (CALL_START_DATE, the channel's start_time), else now.
-    function itgrix_gen_8314bd43_started($values, $zone) {
+    function itgrix_gen_3cf25ceb_started($values, $zone) {
         foreach (is_array($values) ? $values : array() as $value) {
-            $at = itgrix_gen_8314bd43_moment($value, $zone);
+            $at = itgrix_gen_3cf25ceb_moment($value, $zone);
             if ($at !== null) {
                 return $at;
             }
@@ -178,7 +178,7 @@ if (!function_exists('itgrix_gen_8314bd43_seen')) {
         return itgrix_gen_ca70e8fe_now();
     }
     // A window as the spec writes it ("19:00-09:00", always two digits) in minutes of the day.
-    function itgrix_gen_8314bd43_window($text) {
+    function itgrix_gen_3cf25ceb_window($text) {
         return array((int) substr($text, 0, 2) * 60 + (int) substr($text, 3, 2),
             (int) substr($text, 6, 2) * 60 + (int) substr($text, 9, 2));
     }
@@ -186,10 +186,10 @@ if (!function_exists('itgrix_gen_8314bd43_seen')) {
     // calendar ('off': days off, 'work': days worked although off, with Monday's hours; "Y-m-d" dates,
     // "m-d" days of every year)?  A window that crosses midnight belongs to the day it starts, so the
     // early hours also look at yesterday's windows.
-    function itgrix_gen_8314bd43_in_schedule($days, $calendar, $zone, $at) {
-        $now = itgrix_gen_8314bd43_local_time($at, $zone);
+    function itgrix_gen_3cf25ceb_in_schedule($days, $calendar, $zone, $at) {
+        $now = itgrix_gen_3cf25ceb_local_time($at, $zone);
         if (isset($calendar['years']) && (int) substr($now[2], 0, 4) > $calendar['years'][1]) {
-            itgrix_gen_8314bd43_past_range('public holidays', $calendar['years'][1]);
+            itgrix_gen_3cf25ceb_past_range('public holidays', $calendar['years'][1]);
         }
         for ($back = 0; $back < 2; $back++) {
             $date = gmdate('Y-m-d', $now[3] - $back * 86400); // today, then yesterday (local calendar)
@@ -197,7 +197,7 @@ if (!function_exists('itgrix_gen_8314bd43_seen')) {
             $day = array_intersect($dates, $calendar['work']) ? 'mon'
                 : (array_intersect($dates, $calendar['off']) ? '' : strtolower(gmdate('D', $now[3] - $back * 86400)));
             foreach (isset($days[$day]) ? $days[$day] : array() as $text) {
-                $window = itgrix_gen_8314bd43_window($text);
+                $window = itgrix_gen_3cf25ceb_window($text);
                 $crosses = $window[1] <= $window[0];
                 if ($back === 0 ? $now[1] >= $window[0] && ($crosses || $now[1] < $window[1])
                     : $crosses && $now[1] < $window[1]) {
@@ -208,7 +208,7 @@ if (!function_exists('itgrix_gen_8314bd43_seen')) {
         return false;
     }
     // array(written with a leading "+"?, its digits, its text) for a text that is a phone number, else null.
-    function itgrix_gen_8314bd43_phone_digits($phone) {
+    function itgrix_gen_3cf25ceb_phone_digits($phone) {
         if (!is_string($phone)) {
             return null;
         }
@@ -233,21 +233,21 @@ if (!function_exists('itgrix_gen_8314bd43_seen')) {
         return array($m[1] === '+', preg_replace('/[^0-9]/', '', $text), $text);
     }
     // The number in E.164 (without the "+" when !$plus) as $parse reads it; what is not a number stays.
-    function itgrix_gen_8314bd43_phone_e164($phone, $parse, $plus) {
+    function itgrix_gen_3cf25ceb_phone_e164($phone, $parse, $plus) {
         $parsed = $parse($phone);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
     // libphonenumber's maybeStripNationalPrefixAndCarrierCode with the plan's patterns.
-    function itgrix_gen_8314bd43_phone_strip_prefix($number, $npp, $npt, $general) {
+    function itgrix_gen_3cf25ceb_phone_strip_prefix($number, $npp, $npt, $general) {
         if ($number === '' || !preg_match($npp, $number, $m)) {
             return $number;
         }
         $last = count($m) - 1;
         $rest = $npt === null || $last < 1 || $m[$last] === '' ? (string) substr($number, strlen($m[0]))
-            : itgrix_gen_8314bd43_preg_replace($npp, $npt, $number);
+            : itgrix_gen_3cf25ceb_preg_replace($npp, $npt, $number);
         return preg_match($general, $number) && !preg_match($general, $rest) ? $number : $rest;
     }
-    function itgrix_gen_8314bd43_json($value) {
+    function itgrix_gen_3cf25ceb_json($value) {
         if (defined('JSON_UNESCAPED_UNICODE')) {
             return json_encode($value, JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES);
         }
@@ -255,9 +255,9 @@ if (!function_exists('itgrix_gen_8314bd43_seen')) {
     }
     // Each byte that is not UTF-8 becomes U+FFFD (json_encode would fail and send an empty body);
     // valid UTF-8 comes back untouched.
-    function itgrix_gen_8314bd43_utf8_clean($value) {
+    function itgrix_gen_3cf25ceb_utf8_clean($value) {
         if (is_string($value)) {
-            return itgrix_gen_8314bd43_utf8_mend($value, false);
+            return itgrix_gen_3cf25ceb_utf8_mend($value, false);
         }
         if (!is_array($value)) {
             return $value;
@@ -267,15 +267,15 @@ if (!function_exists('itgrix_gen_8314bd43_seen')) {
         $out = array();
         $changed = false;
         foreach ($value as $key => $member) {
-            $clean = itgrix_gen_8314bd43_utf8_clean($member);
-            $name = is_string($key) ? itgrix_gen_8314bd43_utf8_mend($key, false) : $key;
+            $clean = itgrix_gen_3cf25ceb_utf8_clean($member);
+            $name = is_string($key) ? itgrix_gen_3cf25ceb_utf8_mend($key, false) : $key;
             $changed = $changed || $name !== $key || $clean !== $member;
             $out[$name] = $clean;
         }
         return $changed ? $out : $value;
     }
     // Bytes that are not UTF-8 replaced (U+FFFD, or %XX with $percent), in linear time.
-    function itgrix_gen_8314bd43_utf8_mend($text, $percent) {
+    function itgrix_gen_3cf25ceb_utf8_mend($text, $percent) {
         // Valid as json_encode takes it (no overlong form, surrogate or code point past U+10FFFF):
         // PCRE's /u check (linear, in C), then the few forms old PCRE builds (PHP 5.2's) let through.
         if (preg_match('//u', $text) === 1
@@ -304,9 +304,9 @@ if (!function_exists('itgrix_gen_8314bd43_seen')) {
     }
     // Send the webhook ($body: text, or an array sent as JSON); a failure or an HTTP status >= 400 is
     // logged on stderr, never raised or printed.
-    function itgrix_gen_8314bd43_webhook($method, $url, $headers, $body, $timeout, $name) {
+    function itgrix_gen_3cf25ceb_webhook($method, $url, $headers, $body, $timeout, $name) {
         if (is_array($body)) {
-            $body = itgrix_gen_8314bd43_json(itgrix_gen_8314bd43_utf8_clean($body));
+            $body = itgrix_gen_3cf25ceb_json(itgrix_gen_3cf25ceb_utf8_clean($body));
             $headers[] = 'Content-Type: application/json';
         }
         if (!is_string($body)) {
@@ -326,7 +326,7 @@ if (!function_exists('itgrix_gen_8314bd43_seen')) {
             itgrix_gen_b0cd465a_log($name, 'webhook answered HTTP ' . $answer[0]);
         }
     }
-    function itgrix_gen_8314bd43_http_curl($method, $url, $headers, $body, $timeout) {
+    function itgrix_gen_3cf25ceb_http_curl($method, $url, $headers, $body, $timeout) {
         $curl = curl_init($url);
         if ($method === 'POST') {
             curl_setopt($curl, CURLOPT_POST, true); // not CUSTOMREQUEST: a 302 then turns it into GET
@@ -338,7 +338,7 @@ if (!function_exists('itgrix_gen_8314bd43_seen')) {
         }
         // The answer goes nowhere: only its status matters.  The sink takes 64 KiB at most, then stops
         // the transfer, so a huge or endless answer is never read (a callback by name: PHP 5.2 too).
-        $options = array(CURLOPT_HTTPHEADER => $headers, CURLOPT_WRITEFUNCTION => itgrix_gen_8314bd43_http_sink(null, null),
+        $options = array(CURLOPT_HTTPHEADER => $headers, CURLOPT_WRITEFUNCTION => itgrix_gen_3cf25ceb_http_sink(null, null),
             CURLOPT_NOSIGNAL => 1, CURLOPT_MAXREDIRS => 3, CURLOPT_TIMEOUT => max(1, (int) ceil($timeout)),
             CURLOPT_CONNECTTIMEOUT => max(1, (int) ceil($timeout)));
         if (defined('CURLOPT_TIMEOUT_MS')) {
@@ -354,13 +354,13 @@ if (!function_exists('itgrix_gen_8314bd43_seen')) {
         $ok = curl_exec($curl);
         $status = (int) curl_getinfo($curl, CURLINFO_HTTP_CODE);
         $errno = curl_errno($curl);
-        $capped = $errno === 23 && itgrix_gen_8314bd43_http_sink(null, false); // the sink stopped it on purpose
+        $capped = $errno === 23 && itgrix_gen_3cf25ceb_http_sink(null, false); // the sink stopped it on purpose
         $error = $ok === false && !$capped ? ($errno === 47 ? 'more than 3 redirects' : curl_error($curl)) : '';
         // No curl_close(): the handle is freed with $curl, and PHP 8.5 deprecates the call.
         return array($status, $error);
     }
     // curl's write callback for an answer nobody reads: stops the transfer past 64 KiB.
-    function itgrix_gen_8314bd43_http_sink($curl, $data) {
+    function itgrix_gen_3cf25ceb_http_sink($curl, $data) {
         static $taken = 0;
         if ($curl === null) {
             if ($data === null) {
@@ -373,7 +373,7 @@ if (!function_exists('itgrix_gen_8314bd43_seen')) {
         return $taken > 65536 ? 0 : strlen($data);
     }
     // HTTP/1.0 over a socket, array(status, error, location); every read and write ends by the deadline.
-    function itgrix_gen_8314bd43_http_socket($method, $url, $headers, $body, $deadline) {
+    function itgrix_gen_3cf25ceb_http_socket($method, $url, $headers, $body, $deadline) {
         $parts = @parse_url($url);
         if (!is_array($parts) || !isset($parts['host']) || !preg_match('/^https?$/i', $parts['scheme'])) {
             return array(0, 'not an http(s) URL', null);
@@ -394,12 +394,12 @@ if (!function_exists('itgrix_gen_8314bd43_seen')) {
             . ($method !== 'GET' ? 'Content-Length: ' . strlen($body) . "\r\n" : '')
             . (count($headers) > 0 ? implode("\r\n", $headers) . "\r\n" : '') . "\r\n" . ($method !== 'GET' ? $body : '');
         $answer = '';
-        while ($request !== '' && itgrix_gen_8314bd43_stream_deadline($socket, $deadline)) {
+        while ($request !== '' && itgrix_gen_3cf25ceb_stream_deadline($socket, $deadline)) {
             $sent = @fwrite($socket, $request);
             $request = $sent ? (string) substr($request, $sent) : '';
         }
         while (strpos($answer, "\r\n\r\n") === false && strlen($answer) < 65536 && !feof($socket)
-            && itgrix_gen_8314bd43_stream_deadline($socket, $deadline)) {
+            && itgrix_gen_3cf25ceb_stream_deadline($socket, $deadline)) {
             $chunk = @fread($socket, 8192);
             $meta = stream_get_meta_data($socket);
             if ($chunk === false || ($chunk === '' && $meta['timed_out'])) {
@@ -419,7 +419,7 @@ if (!function_exists('itgrix_gen_8314bd43_seen')) {
         return array((int) $m[1], '', $location);
     }
     // Let the next read or write on the socket wait no later than the deadline; false once it passed.
-    function itgrix_gen_8314bd43_stream_deadline($socket, $deadline) {
+    function itgrix_gen_3cf25ceb_stream_deadline($socket, $deadline) {
         $left = $deadline - microtime(true);
         if ($left > 0) {
             stream_set_timeout($socket, (int) $left, max(1000, (int) (($left - (int) $left) * 1000000)));
@@ -427,7 +427,7 @@ if (!function_exists('itgrix_gen_8314bd43_seen')) {
         return $left > 0;
     }
     // A redirect's Location against the URL it came from (absolute, host-relative or path-relative).
-    function itgrix_gen_8314bd43_url_join($base, $location) {
+    function itgrix_gen_3cf25ceb_url_join($base, $location) {
         $parts = @parse_url($base);
         $origin = $parts['scheme'] . '://' . $parts['host'] . (isset($parts['port']) ? ':' . $parts['port'] : '');
         $path = isset($parts['path']) ? $parts['path'] : '/';
@@ -439,20 +439,20 @@ if (!function_exists('itgrix_gen_8314bd43_seen')) {
         }
         return $origin . (substr($location, 0, 1) === '/' ? '' : substr($path, 0, strrpos($path, '/') + 1)) . $location;
     }
-    function itgrix_gen_8314bd43_client_phone($params) {
+    function itgrix_gen_3cf25ceb_client_phone($params) {
         $found = array();
-        $call = itgrix_gen_8314bd43_direction($params);
+        $call = itgrix_gen_3cf25ceb_direction($params);
         $call = $call ? $call[0] : ''; // the call's direction ('': none)
         $pick1 = array('number', 'phone', 'num', 'extension', 'exten');
         $on_incoming = $call === 'incoming' ? $params : null;
         $on_outgoing = $call === 'outgoing' ? $params : null;
-        itgrix_gen_8314bd43_collect($found, $params, 'PHONE_NUMBER');
-        itgrix_gen_8314bd43_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
-        itgrix_gen_8314bd43_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
+        itgrix_gen_3cf25ceb_collect($found, $params, 'PHONE_NUMBER');
+        itgrix_gen_3cf25ceb_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
+        itgrix_gen_3cf25ceb_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
         return $found;
     }
     // "Europe/Berlin": UTC offsets from the tz database, 2020-2040
-    function itgrix_gen_8314bd43_zone() {
+    function itgrix_gen_3cf25ceb_zone() {
         return array(
             3600,
             array(
@@ -471,66 +471,29 @@ if (!function_exists('itgrix_gen_8314bd43_seen')) {
             2240611200,
         );
     }
-    // a number as libphonenumber reads it in "DE": array(calling code, national number, region)
-    function itgrix_gen_8314bd43_phone_parse($phone) {
-        $read = itgrix_gen_8314bd43_phone_digits($phone);
-        if ($read === null || (!$read[0] && strlen($read[1]) <= 3)) {
-            return null; // not a number, or an internal one (3 digits at most)
-        }
-        list($international, $digits) = $read;
-        $general = '~^(?:[2579]\\d{5,14}|49(?:[34]0|69|8\\d)\\d\\d?|49(?:37|49|60|7[089]|9\\d)\\d{1,3}|49(?:2[024-9]|3[2-689]|7[1-7])\\d{1,8}|(?:1|[368]\\d|4[0-8])\\d{3,13}|49(?:[015]\\d|2[13]|31|[46][1-8])\\d{1,9})$~u'; // the plan's general pattern
-        if (!$international && preg_match('~^(?:00)~u', $digits, $m)
-            && preg_match('/^[1-9]/', (string) substr($digits, strlen($m[0])))) {
-            $digits = (string) substr($digits, strlen($m[0])); // dialled with the international prefix
-            $international = true;
-        }
-        if ($international) {
-            if (strpos($digits, '49') !== 0) { // another calling code (one that exists): E.164's 7 to 17 digits
-                $digits = preg_replace('/^(?:((?:2(?:[07]|1[1-38]|3[1-4]|4[39]|5[0-24-6]|6[0-5]|91)|3(?:[1-3]|5[3589]|7[03-57]|8[0-35-79])|4(?:[013469]|2[13])|5(?:[13-578]|08|9[013-68])|6(?:[0-46]|86)|8(?:[1246]|5[056]|8[06])|9(?:[0-58]|6[1-467]|7[0-267]|9[4-6])))0|(1)1(?=[0-9]{7}$|[0-9]{10}$)|(7)8(?=[0-9]{10}$|[0-9]{14}$)|(36)06(?=[0-9]{8}$|[0-9]{9}$)|(370)8(?=[0-9]{8}$)|(692)1(?=[0-9]{7}$)|(993)8(?=[0-9]{8}$))/', '$1$2$3$4$5$6$7', $digits); // +44 (0) 20: +4420
-                return preg_match('/^(?=[0-9]{7,17}$)(?:[17]|2(?:[07]|1[1-368]|2[0-9]|3[0-9]|4[0-9]|5[0-8]|6[0-9]|9[017-9])|3(?:[0-469]|5[0-9]|7[0-8]|8[0-35-79])|4(?:[013-9]|2[013])|5(?:[1-8]|0[0-9]|9[0-9])|6(?:[0-6]|7[02-9]|8[0-35-9]|9[0-2])|8(?:[1246]|0[08]|5[02356]|7[08]|8[0-368])|9(?:[0-58]|6[0-8]|7[0-79]|9[2-68]))/', $digits) ? array('', $digits, '') : null;
-            }
-            $national = (string) substr($digits, 2);
-        } else {
-            $national = $digits;
-            if (strpos($digits, '49') === 0) { // the calling code without its "+": when the plan says so
-                $candidate = itgrix_gen_8314bd43_phone_strip_prefix((string) substr($digits, 2), '~^(?:0)~u', null, $general);
-                if ((!preg_match($general, $digits) && preg_match($general, $candidate))
-                    || strlen($digits) > 15) {
-                    $national = $candidate;
-                    $international = true;
-                }
-            }
-        }
-        $stripped = itgrix_gen_8314bd43_phone_strip_prefix($national, '~^(?:0)~u', null, $general);
-        if (in_array(strlen($stripped), array(4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), true)) {
-            $national = $stripped;
-        }
-        // The region whose plan makes it valid (libphonenumber's getRegionCodeForNumber): one with
-        // leading digits owns what they match, valid or not; another, what is valid there ("+7 495"
-        // in a Kazakh spec is Russian).  Valid in none: null, the number is kept as it arrived.
-        if (preg_match('~^(?=(?:\\d{4}|\\d{5}|\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14}|\\d{15})$)(?=(?:[2579]\\d{5,14}|49(?:[34]0|69|8\\d)\\d\\d?|49(?:37|49|60|7[089]|9\\d)\\d{1,3}|49(?:2[024-9]|3[2-689]|7[1-7])\\d{1,8}|(?:1|[368]\\d|4[0-8])\\d{3,13}|49(?:[015]\\d|2[13]|31|[46][1-8])\\d{1,9})$)(?:(?=(?:\\d{10}|\\d{11})$)(?:(?:137[7-9]|900(?:[135]|9\\d))\\d{6})|(?=(?:\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14}|\\d{15})$)(?:800\\d{7,12})|(?=(?:\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14})$)(?:180\\d{5,11}|13(?:7[1-6]\\d\\d|8)\\d{4})|(?=(?:\\d{11})$)(?:700\\d{8})|(?=(?:\\d{4}|\\d{5}|\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14})$)(?:16(?:4\\d{1,10}|[89]\\d{1,11}))|(?=(?:\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14})$)(?:18(?:1\\d{5,11}|[2-9]\\d{8}))|(?=(?:\\d{12}|\\d{13})$)(?:1(?:6(?:013|255|399)|7(?:(?:[015]1|[69]3)3|[2-4]55|[78]99))\\d{7,8}|15(?:(?:[03-68]00|113)\\d|2\\d55|7\\d99|9\\d33)\\d{7})|(?=(?:\\d{5}|\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14}|\\d{15})$)(?:32\\d{9,11}|49[1-6]\\d{10}|322\\d{6}|49[0-7]\\d{3,9}|(?:[34]0|[68]9)\\d{3,13}|(?:2(?:0[1-689]|[1-3569]\\d|4[0-8]|7[1-7]|8[0-7])|3(?:[3569]\\d|4[0-79]|7[1-7]|8[1-8])|4(?:1[02-9]|[2-48]\\d|5[0-6]|6[0-8]|7[0-79])|5(?:0[2-8]|[124-6]\\d|[38][0-8]|[79][0-7])|6(?:0[02-9]|[1-358]\\d|[47][0-8]|6[1-9])|7(?:0[2-8]|1[1-9]|[27][0-7]|3\\d|[4-6][0-8]|8[0-5]|9[013-7])|8(?:0[2-9]|1[0-79]|2\\d|3[0-46-9]|4[0-6]|5[013-9]|6[1-8]|7[0-8]|8[0-24-6])|9(?:0[6-9]|[1-4]\\d|[589][0-7]|6[0-8]|7[0-467]))\\d{3,12})|(?=(?:\\d{10}|\\d{11})$)(?:1(?:6[023]|7\\d)\\d{7,8}|15(?:[0-25-9]\\d\\d|3(?:10|33)|410)\\d{6}))$~u', $national)) { // valid in "DE"
-            return array('49', $national, 'DE');
-        }
-        return null;
+    // phones.client: the client's number as process_client_phone.php answers it
+    function itgrix_gen_3cf25ceb_client_number($phone) {
+        // phones.client: format e164, region DE
+        return itgrix_gen_3cf25ceb_phone_e164($phone, 'itgrix_gen_3cf25ceb_phone_parse', true);
     }
-    function itgrix_gen_8314bd43_entity_name($params) {
+    function itgrix_gen_3cf25ceb_entity_name($params) {
         $found = array();
-        itgrix_gen_8314bd43_collect($found, $params, 'call_full.entity.name');
+        itgrix_gen_3cf25ceb_collect($found, $params, 'call_full.entity.name');
         return $found;
     }
-    function itgrix_gen_8314bd43_direction($params) {
+    function itgrix_gen_3cf25ceb_direction($params) {
         $found = array();
-        itgrix_gen_8314bd43_collect($found, $params, 'call_full.channel.type');
+        itgrix_gen_3cf25ceb_collect($found, $params, 'call_full.channel.type');
         return $found;
     }
-    function itgrix_gen_8314bd43_stage($params, $name = null) {
+    function itgrix_gen_3cf25ceb_stage($params, $name = null) {
         $found = array();
-        itgrix_gen_8314bd43_collect($found, $params, 'call_stage');
-        return $name === null || $found ? $found : itgrix_gen_8314bd43_seen(
+        itgrix_gen_3cf25ceb_collect($found, $params, 'call_stage');
+        return $name === null || $found ? $found : itgrix_gen_3cf25ceb_seen(
             $params, $name, 'stage', null, array(), 'call_stage');
     }
     // the calendar: public holidays of "DE-BY", the spec's own days (2025-2032; m-d: every year)
-    function itgrix_gen_8314bd43_calendar() {
+    function itgrix_gen_3cf25ceb_calendar() {
         return array(
             'off' => array(
                 '08-15', '12-24', '12-25', '12-26', '12-27', '12-28', '12-29', '12-30', '12-31', '2025-01-01',
@@ -555,22 +518,59 @@ if (!function_exists('itgrix_gen_8314bd43_seen')) {
             'years' => array(2025, 2032),
         );
     }
-    // phones.client: the client's number as process_client_phone.php answers it
-    function itgrix_gen_8314bd43_client_number($phone) {
-        // phones.client: format e164, region DE
-        return itgrix_gen_8314bd43_phone_e164($phone, 'itgrix_gen_8314bd43_phone_parse', true);
+    // a number as libphonenumber reads it in "DE": array(calling code, national number, region)
+    function itgrix_gen_3cf25ceb_phone_parse($phone) {
+        $read = itgrix_gen_3cf25ceb_phone_digits($phone);
+        if ($read === null || (!$read[0] && strlen($read[1]) <= 3)) {
+            return null; // not a number, or an internal one (3 digits at most)
+        }
+        list($international, $digits) = $read;
+        $general = '~^(?:[2579]\\d{5,14}|49(?:[34]0|69|8\\d)\\d\\d?|49(?:37|49|60|7[089]|9\\d)\\d{1,3}|49(?:2[024-9]|3[2-689]|7[1-7])\\d{1,8}|(?:1|[368]\\d|4[0-8])\\d{3,13}|49(?:[015]\\d|2[13]|31|[46][1-8])\\d{1,9})$~u'; // the plan's general pattern
+        if (!$international && preg_match('~^(?:00)~u', $digits, $m)
+            && preg_match('/^[1-9]/', (string) substr($digits, strlen($m[0])))) {
+            $digits = (string) substr($digits, strlen($m[0])); // dialled with the international prefix
+            $international = true;
+        }
+        if ($international) {
+            if (strpos($digits, '49') !== 0) { // another calling code (one that exists): E.164's 7 to 17 digits
+                $digits = preg_replace('/^(?:((?:2(?:[07]|1[1-38]|3[1-4]|4[39]|5[0-24-6]|6[0-5]|91)|3(?:[1-3]|5[3589]|7[03-57]|8[0-35-79])|4(?:[013469]|2[13])|5(?:[13-578]|08|9[013-68])|6(?:[0-46]|86)|8(?:[1246]|5[056]|8[06])|9(?:[0-58]|6[1-467]|7[0-267]|9[4-6])))0|(1)1(?=[0-9]{10}$)|(7)8(?=[0-9]{10}$|[0-9]{14}$)|(36)06(?=[0-9]{8}$|[0-9]{9}$)|(370)8(?=[0-9]{8}$)|(692)1(?=[0-9]{7}$)|(993)8(?=[0-9]{8}$))/', '$1$2$3$4$5$6$7', $digits); // +44 (0) 20: +4420
+                return preg_match('/^(?=[0-9]{7,17}$)(?:[17]|2(?:[07]|1[1-368]|2[0-9]|3[0-9]|4[0-9]|5[0-8]|6[0-9]|9[017-9])|3(?:[0-469]|5[0-9]|7[0-8]|8[0-35-79])|4(?:[013-9]|2[013])|5(?:[1-8]|0[0-9]|9[0-9])|6(?:[0-6]|7[02-9]|8[0-35-9]|9[0-2])|8(?:[1246]|0[08]|5[02356]|7[08]|8[0-368])|9(?:[0-58]|6[0-8]|7[0-79]|9[2-68]))/', $digits) ? array('', $digits, '') : null;
+            }
+            $national = (string) substr($digits, 2);
+        } else {
+            $national = $digits;
+            if (strpos($digits, '49') === 0) { // the calling code without its "+": when the plan says so
+                $candidate = itgrix_gen_3cf25ceb_phone_strip_prefix((string) substr($digits, 2), '~^(?:0)~u', null, $general);
+                if ((!preg_match($general, $digits) && preg_match($general, $candidate))
+                    || strlen($digits) > 15) {
+                    $national = $candidate;
+                    $international = true;
+                }
+            }
+        }
+        $stripped = itgrix_gen_3cf25ceb_phone_strip_prefix($national, '~^(?:0)~u', null, $general);
+        if (in_array(strlen($stripped), array(4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), true)) {
+            $national = $stripped;
+        }
+        // The region whose plan makes it valid (libphonenumber's getRegionCodeForNumber): one with
+        // leading digits owns what they match, valid or not; another, what is valid there ("+7 495"
+        // in a Kazakh spec is Russian).  Valid in none: null, the number is kept as it arrived.
+        if (preg_match('~^(?=(?:\\d{4}|\\d{5}|\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14}|\\d{15})$)(?=(?:[2579]\\d{5,14}|49(?:[34]0|69|8\\d)\\d\\d?|49(?:37|49|60|7[089]|9\\d)\\d{1,3}|49(?:2[024-9]|3[2-689]|7[1-7])\\d{1,8}|(?:1|[368]\\d|4[0-8])\\d{3,13}|49(?:[015]\\d|2[13]|31|[46][1-8])\\d{1,9})$)(?:(?=(?:\\d{10}|\\d{11})$)(?:(?:137[7-9]|900(?:[135]|9\\d))\\d{6})|(?=(?:\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14}|\\d{15})$)(?:800\\d{7,12})|(?=(?:\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14})$)(?:180\\d{5,11}|13(?:7[1-6]\\d\\d|8)\\d{4})|(?=(?:\\d{11})$)(?:700\\d{8})|(?=(?:\\d{4}|\\d{5}|\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14})$)(?:16(?:4\\d{1,10}|[89]\\d{1,11}))|(?=(?:\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14})$)(?:18(?:1\\d{5,11}|[2-9]\\d{8}))|(?=(?:\\d{12}|\\d{13})$)(?:1(?:6(?:013|255|399)|7(?:(?:[015]1|[69]3)3|[2-4]55|[78]99))\\d{7,8}|15(?:(?:[03-68]00|113)\\d|2\\d55|7\\d99|9\\d33)\\d{7})|(?=(?:\\d{5}|\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14}|\\d{15})$)(?:32\\d{9,11}|49[1-6]\\d{10}|322\\d{6}|49[0-7]\\d{3,9}|(?:[34]0|[68]9)\\d{3,13}|(?:2(?:0[1-689]|[1-3569]\\d|4[0-8]|7[1-7]|8[0-7])|3(?:[3569]\\d|4[0-79]|7[1-7]|8[1-8])|4(?:1[02-9]|[2-48]\\d|5[0-6]|6[0-8]|7[0-79])|5(?:0[2-8]|[124-6]\\d|[38][0-8]|[79][0-7])|6(?:0[02-9]|[1-358]\\d|[47][0-8]|6[1-9])|7(?:0[2-8]|1[1-9]|[27][0-7]|3\\d|[4-6][0-8]|8[0-5]|9[013-7])|8(?:0[2-9]|1[0-79]|2\\d|3[0-46-9]|4[0-6]|5[013-9]|6[1-8]|7[0-8]|8[0-24-6])|9(?:0[6-9]|[1-4]\\d|[589][0-7]|6[0-8]|7[0-467]))\\d{3,12})|(?=(?:\\d{10}|\\d{11})$)(?:1(?:6[023]|7\\d)\\d{7,8}|15(?:[0-25-9]\\d\\d|3(?:10|33)|410)\\d{6}))$~u', $national)) { // valid in "DE"
+            return array('49', $national, 'DE');
+        }
+        return null;
     }
-    function itgrix_gen_8314bd43_trunk($params, $name = null) {
+    function itgrix_gen_3cf25ceb_trunk($params, $name = null) {
         $found = array();
         $pick1 = array('number', 'name', 'id');
-        itgrix_gen_8314bd43_collect($found, $params, 'call_full.channel.trunk', $pick1, true);
-        itgrix_gen_8314bd43_collect($found, $params, 'call_full.conversations.*.channel.trunk', $pick1, true);
-        return $name === null || $found ? $found : itgrix_gen_8314bd43_seen(
-            $params, $name, 'trunk', array('incoming', 'outgoing'), itgrix_gen_8314bd43_direction($params),
+        itgrix_gen_3cf25ceb_collect($found, $params, 'call_full.channel.trunk', $pick1, true);
+        itgrix_gen_3cf25ceb_collect($found, $params, 'call_full.conversations.*.channel.trunk', $pick1, true);
+        return $name === null || $found ? $found : itgrix_gen_3cf25ceb_seen(
+            $params, $name, 'trunk', array('incoming', 'outgoing'), itgrix_gen_3cf25ceb_direction($params),
             'call_full.channel.trunk.number|name|id, call_full.conversations.*.channel.trunk.number|name|id');
     }
     // schedule "buero": the day => its windows
-    function itgrix_gen_8314bd43_schedule() {
+    function itgrix_gen_3cf25ceb_schedule() {
         return array(
             'mon' => array('07:30-12:00', '13:00-18:00'),
             'tue' => array('07:30-12:00', '13:00-18:00'),
@@ -580,7 +580,7 @@ if (!function_exists('itgrix_gen_8314bd43_seen')) {
         );
     }
     // Appends the texts at a path of keys to $found: star, pick, every
-    function itgrix_gen_8314bd43_collect(&$found, $value, $keys, $pick = null, $every = false) {
+    function itgrix_gen_3cf25ceb_collect(&$found, $value, $keys, $pick = null, $every = false) {
         $keys = is_array($keys) ? $keys : explode('.', $keys);
         foreach ($keys as $at => $key) {
             if ($key === '*' && is_array($value)) {
@@ -593,7 +593,7 @@ if (!function_exists('itgrix_gen_8314bd43_seen')) {
                 }
                 $keys = array_slice($keys, $at + 1);
                 foreach ($value as $member) {
-                    itgrix_gen_8314bd43_collect($found, $member, $keys, $pick, $every);
+                    itgrix_gen_3cf25ceb_collect($found, $member, $keys, $pick, $every);
                 }
                 if ($paused) {
                     gc_enable();
@@ -620,10 +620,10 @@ if (!function_exists('itgrix_gen_8314bd43_seen')) {
             }
         }
     }
-    function itgrix_gen_8314bd43_start_time($params) {
+    function itgrix_gen_3cf25ceb_start_time($params) {
         $found = array();
-        itgrix_gen_8314bd43_collect($found, $params, 'CALL_START_DATE');
-        itgrix_gen_8314bd43_collect($found, $params, 'call_full.channel.start_time');
+        itgrix_gen_3cf25ceb_collect($found, $params, 'CALL_START_DATE');
+        itgrix_gen_3cf25ceb_collect($found, $params, 'call_full.channel.start_time');
         return $found;
     }
 }
@@ -646,15 +646,15 @@ if (!function_exists('itgrix_gen_af413685_http')) {
     // this function first, with a stub); one deadline covers all of it, at most 3 redirects included.
     function itgrix_gen_af413685_http($method, $url, $headers, $body, $timeout) {
         if (function_exists('curl_init')) {
-            return itgrix_gen_8314bd43_http_curl($method, $url, $headers, $body, $timeout);
+            return itgrix_gen_3cf25ceb_http_curl($method, $url, $headers, $body, $timeout);
         }
         $deadline = microtime(true) + $timeout;
         for ($hop = 0; $hop < 4; $hop++) {
-            $answer = itgrix_gen_8314bd43_http_socket($method, $url, $headers, $body, $deadline);
+            $answer = itgrix_gen_3cf25ceb_http_socket($method, $url, $headers, $body, $deadline);
             if ($answer[1] !== '' || $answer[2] === null) {
                 return array($answer[0], $answer[1]);
             }
-            $url = itgrix_gen_8314bd43_url_join($url, $answer[2]);
+            $url = itgrix_gen_3cf25ceb_url_join($url, $answer[2]);
             if ($answer[0] !== 307 && $answer[0] !== 308) {
                 $method = 'GET'; // as browsers and curl do after 301, 302 and 303
                 $body = '';
@@ -663,4 +663,4 @@ if (!function_exists('itgrix_gen_af413685_http')) {
         return array($answer[0], 'more than 3 redirects');
     }
 }
-return itgrix_gen_8314bd43_answer('itgrix_gen_post_registration_faab3e0c', isset($params) ? $params : null);
+return itgrix_gen_3cf25ceb_answer('itgrix_gen_post_registration_faab3e0c', isset($params) ? $params : null);

@@ -7,49 +7,49 @@
 if (!function_exists('itgrix_gen_process_task_creation_params_faab3e0c')) {
     function itgrix_gen_process_task_creation_params_faab3e0c($params) {
         $name = 'process_task_creation_params:Müller Heizungsbau GmbH';
-        $fallback = itgrix_gen_58223f7f_reply(itgrix_gen_58223f7f_pick($params, array('fields')));
+        $fallback = itgrix_gen_df7f3f2e_reply(itgrix_gen_df7f3f2e_pick($params, array('fields')));
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $fields = isset($params['fields']) && is_array($params['fields']) ? $params['fields'] : array();
             // tasks.set
-            $fields['TITLE'] = itgrix_gen_58223f7f_utf8_mend('Rückruf: '
-                . itgrix_gen_58223f7f_client_number(itgrix_gen_58223f7f_text(itgrix_gen_58223f7f_client_phone($params)))
+            $fields['TITLE'] = itgrix_gen_df7f3f2e_utf8_mend('Rückruf: '
+                . itgrix_gen_df7f3f2e_client_number(itgrix_gen_df7f3f2e_text(itgrix_gen_df7f3f2e_client_phone($params)))
                 . ' ('
-                . itgrix_gen_58223f7f_date(
-                    itgrix_gen_58223f7f_start_time($params),
-                    itgrix_gen_58223f7f_zone(),
+                . itgrix_gen_df7f3f2e_date(
+                    itgrix_gen_df7f3f2e_start_time($params),
+                    itgrix_gen_df7f3f2e_zone(),
                     'd.m.Y H:i'
                 )
                 . ')', false);
             // tasks.rules[0]: start time is in the schedule "buero" ("Europe/Berlin")
-            if (itgrix_gen_58223f7f_in_schedule(
-                itgrix_gen_58223f7f_schedule(),
-                itgrix_gen_58223f7f_calendar(),
-                itgrix_gen_58223f7f_zone(),
-                itgrix_gen_58223f7f_started(itgrix_gen_58223f7f_start_time($params), itgrix_gen_58223f7f_zone())
+            if (itgrix_gen_df7f3f2e_in_schedule(
+                itgrix_gen_df7f3f2e_schedule(),
+                itgrix_gen_df7f3f2e_calendar(),
+                itgrix_gen_df7f3f2e_zone(),
+                itgrix_gen_df7f3f2e_started(itgrix_gen_df7f3f2e_start_time($params), itgrix_gen_df7f3f2e_zone())
             )) {
                 $fields['RESPONSIBLE_ID'] = 12;
             }
             // tasks.rules[1]: not (start time is in the schedule "buero" ("Europe/Berlin"))
             if (
-                !(itgrix_gen_58223f7f_in_schedule(
-                    itgrix_gen_58223f7f_schedule(),
-                    itgrix_gen_58223f7f_calendar(),
-                    itgrix_gen_58223f7f_zone(),
-                    itgrix_gen_58223f7f_started(itgrix_gen_58223f7f_start_time($params), itgrix_gen_58223f7f_zone())
+                !(itgrix_gen_df7f3f2e_in_schedule(
+                    itgrix_gen_df7f3f2e_schedule(),
+                    itgrix_gen_df7f3f2e_calendar(),
+                    itgrix_gen_df7f3f2e_zone(),
+                    itgrix_gen_df7f3f2e_started(itgrix_gen_df7f3f2e_start_time($params), itgrix_gen_df7f3f2e_zone())
                 ))
             ) {
                 $fields['RESPONSIBLE_ID'] = 40;
-                $fields['TITLE'] = itgrix_gen_58223f7f_utf8_mend('Notdienst-Rückruf: '
-                    . itgrix_gen_58223f7f_client_number(
-                        itgrix_gen_58223f7f_text(itgrix_gen_58223f7f_client_phone($params))
+                $fields['TITLE'] = itgrix_gen_df7f3f2e_utf8_mend('Notdienst-Rückruf: '
+                    . itgrix_gen_df7f3f2e_client_number(
+                        itgrix_gen_df7f3f2e_text(itgrix_gen_df7f3f2e_client_phone($params))
                     )
                     . ' ('
-                    . itgrix_gen_58223f7f_date(
-                        itgrix_gen_58223f7f_start_time($params),
-                        itgrix_gen_58223f7f_zone(),
+                    . itgrix_gen_df7f3f2e_date(
+                        itgrix_gen_df7f3f2e_start_time($params),
+                        itgrix_gen_df7f3f2e_zone(),
                         'd.m.Y H:i'
                     )
                     . ')', false);
@@ -63,13 +63,13 @@ if (!function_exists('itgrix_gen_process_task_creation_params_faab3e0c')) {
     }
 }
 
-if (!function_exists('itgrix_gen_58223f7f_text')) {
+if (!function_exists('itgrix_gen_df7f3f2e_text')) {
     // A placeholder's text: the first value found, or "".
-    function itgrix_gen_58223f7f_text($values) {
+    function itgrix_gen_df7f3f2e_text($values) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_58223f7f_answer($entry, $params) {
+    function itgrix_gen_df7f3f2e_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -79,15 +79,15 @@ if (!function_exists('itgrix_gen_58223f7f_text')) {
         return $reply;
     }
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_58223f7f_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_df7f3f2e_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
-        return is_string($result) ? $result : itgrix_gen_58223f7f_preg_failed($pattern, $subject);
+        return is_string($result) ? $result : itgrix_gen_df7f3f2e_preg_failed($pattern, $subject);
     }
     // Says on stderr why PCRE failed on the pattern; returns $answer.
-    function itgrix_gen_58223f7f_preg_failed($pattern, $answer) {
+    function itgrix_gen_df7f3f2e_preg_failed($pattern, $answer) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = preg_last_error();
@@ -95,7 +95,7 @@ if (!function_exists('itgrix_gen_58223f7f_text')) {
         return itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match', $answer);
     }
     // A call past the range of data written into the file at generation: said once per process.
-    function itgrix_gen_58223f7f_past_range($what, $last) {
+    function itgrix_gen_df7f3f2e_past_range($what, $last) {
         static $said = array();
         if (!isset($said[$what])) {
             $said[$what] = true;
@@ -104,15 +104,15 @@ if (!function_exists('itgrix_gen_58223f7f_text')) {
         }
     }
     // Weekday, minute of the day, date and local timestamp at $at from the zone's offsets in the file.
-    function itgrix_gen_58223f7f_local_time($at, $zone) {
-        $local = $at + itgrix_gen_58223f7f_zone_offset($at, $zone);
+    function itgrix_gen_df7f3f2e_local_time($at, $zone) {
+        $local = $at + itgrix_gen_df7f3f2e_zone_offset($at, $zone);
         return array((int) gmdate('N', $local), (int) gmdate('G', $local) * 60 + (int) gmdate('i', $local),
             gmdate('Y-m-d', $local), $local);
     }
     // The zone's UTC offset at $at (past the data written into the file: the last, said once).
-    function itgrix_gen_58223f7f_zone_offset($at, $zone) {
+    function itgrix_gen_df7f3f2e_zone_offset($at, $zone) {
         if (isset($zone[3]) && $at >= $zone[3]) {
-            itgrix_gen_58223f7f_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
+            itgrix_gen_df7f3f2e_past_range('time-zone offsets', gmdate('Y', $zone[3] - 1));
         }
         $offset = $zone[0];
         foreach ($zone[1] as $i => $change) {
@@ -127,10 +127,10 @@ if (!function_exists('itgrix_gen_58223f7f_text')) {
     // moment ("2026-11-24T10:00:00+05:00", what Bitrix24 expects), or $format of date() letters.
     // The first of $values that is a date-time counts, as for the hours a rule judges (CALL_START_DATE
     // unset, "0001-01-01 00:00:00": the channel's start_time); none gives "" (see itgrix_rt_moment).
-    function itgrix_gen_58223f7f_date($values, $zone, $format) {
+    function itgrix_gen_df7f3f2e_date($values, $zone, $format) {
         $at = null;
         foreach ($values as $value) { // a key's values: an array
-            $at = itgrix_gen_58223f7f_moment($value, $zone);
+            $at = itgrix_gen_df7f3f2e_moment($value, $zone);
             if ($at !== null) {
                 break;
             }
@@ -138,14 +138,14 @@ if (!function_exists('itgrix_gen_58223f7f_text')) {
         if ($at === null) {
             return '';
         }
-        $offset = itgrix_gen_58223f7f_zone_offset($at, $zone);
+        $offset = itgrix_gen_df7f3f2e_zone_offset($at, $zone);
         if ($format !== null) {
             return gmdate($format, $at + $offset);
         }
         return gmdate('Y-m-d\TH:i:s', $at + $offset) . ($offset < 0 ? '-' : '+') . gmdate('H:i', abs($offset));
     }
     // A date-time of the call data as a Unix time, read in the spec's zone unless it names its own.
-    function itgrix_gen_58223f7f_moment($value, $zone) {
+    function itgrix_gen_df7f3f2e_moment($value, $zone) {
         $text = is_string($value) || is_int($value) ? trim((string) $value) : '';
         if (preg_match('/^[0-9]{9,11}$/', $text)) {
             return (int) $text;
@@ -162,12 +162,12 @@ if (!function_exists('itgrix_gen_58223f7f_text')) {
             return $m[7] === 'Z' ? $wall : $wall - $sign * ((int) substr($digits, 0, 2) * 3600 + (int) substr($digits, 2, 2) * 60);
         }
         // Local wall time to a moment: the offset in force then (asked twice, for a change in between).
-        return $wall - itgrix_gen_58223f7f_zone_offset($wall - itgrix_gen_58223f7f_zone_offset($wall, $zone), $zone);
+        return $wall - itgrix_gen_df7f3f2e_zone_offset($wall - itgrix_gen_df7f3f2e_zone_offset($wall, $zone), $zone);
     }
     // The moment the call started (CALL_START_DATE, the channel's start_time), else now.
-    function itgrix_gen_58223f7f_started($values, $zone) {
+    function itgrix_gen_df7f3f2e_started($values, $zone) {
         foreach (is_array($values) ? $values : array() as $value) {
-            $at = itgrix_gen_58223f7f_moment($value, $zone);
+            $at = itgrix_gen_df7f3f2e_moment($value, $zone);
             if ($at !== null) {
                 return $at;
             }
@@ -175,7 +175,7 @@ if (!function_exists('itgrix_gen_58223f7f_text')) {
         return itgrix_gen_ca70e8fe_now();
     }
     // A window as the spec writes it ("19:00-09:00", always two digits) in minutes of the day.
-    function itgrix_gen_58223f7f_window($text) {
+    function itgrix_gen_df7f3f2e_window($text) {
         return array((int) substr($text, 0, 2) * 60 + (int) substr($text, 3, 2),
             (int) substr($text, 6, 2) * 60 + (int) substr($text, 9, 2));
     }
@@ -183,10 +183,10 @@ if (!function_exists('itgrix_gen_58223f7f_text')) {
     // calendar ('off': days off, 'work': days worked although off, with Monday's hours; "Y-m-d" dates,
     // "m-d" days of every year)?  A window that crosses midnight belongs to the day it starts, so the
     // early hours also look at yesterday's windows.
-    function itgrix_gen_58223f7f_in_schedule($days, $calendar, $zone, $at) {
-        $now = itgrix_gen_58223f7f_local_time($at, $zone);
+    function itgrix_gen_df7f3f2e_in_schedule($days, $calendar, $zone, $at) {
+        $now = itgrix_gen_df7f3f2e_local_time($at, $zone);
         if (isset($calendar['years']) && (int) substr($now[2], 0, 4) > $calendar['years'][1]) {
-            itgrix_gen_58223f7f_past_range('public holidays', $calendar['years'][1]);
+            itgrix_gen_df7f3f2e_past_range('public holidays', $calendar['years'][1]);
         }
         for ($back = 0; $back < 2; $back++) {
             $date = gmdate('Y-m-d', $now[3] - $back * 86400); // today, then yesterday (local calendar)
@@ -194,7 +194,7 @@ if (!function_exists('itgrix_gen_58223f7f_text')) {
             $day = array_intersect($dates, $calendar['work']) ? 'mon'
                 : (array_intersect($dates, $calendar['off']) ? '' : strtolower(gmdate('D', $now[3] - $back * 86400)));
             foreach (isset($days[$day]) ? $days[$day] : array() as $text) {
-                $window = itgrix_gen_58223f7f_window($text);
+                $window = itgrix_gen_df7f3f2e_window($text);
                 $crosses = $window[1] <= $window[0];
                 if ($back === 0 ? $now[1] >= $window[0] && ($crosses || $now[1] < $window[1])
                     : $crosses && $now[1] < $window[1]) {
@@ -205,7 +205,7 @@ if (!function_exists('itgrix_gen_58223f7f_text')) {
         return false;
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_58223f7f_pick($input, $keys) {
+    function itgrix_gen_df7f3f2e_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -215,7 +215,7 @@ if (!function_exists('itgrix_gen_58223f7f_text')) {
         return $out;
     }
     // array(written with a leading "+"?, its digits, its text) for a text that is a phone number, else null.
-    function itgrix_gen_58223f7f_phone_digits($phone) {
+    function itgrix_gen_df7f3f2e_phone_digits($phone) {
         if (!is_string($phone)) {
             return null;
         }
@@ -240,22 +240,22 @@ if (!function_exists('itgrix_gen_58223f7f_text')) {
         return array($m[1] === '+', preg_replace('/[^0-9]/', '', $text), $text);
     }
     // The number in E.164 (without the "+" when !$plus) as $parse reads it; what is not a number stays.
-    function itgrix_gen_58223f7f_phone_e164($phone, $parse, $plus) {
+    function itgrix_gen_df7f3f2e_phone_e164($phone, $parse, $plus) {
         $parsed = $parse($phone);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
     // libphonenumber's maybeStripNationalPrefixAndCarrierCode with the plan's patterns.
-    function itgrix_gen_58223f7f_phone_strip_prefix($number, $npp, $npt, $general) {
+    function itgrix_gen_df7f3f2e_phone_strip_prefix($number, $npp, $npt, $general) {
         if ($number === '' || !preg_match($npp, $number, $m)) {
             return $number;
         }
         $last = count($m) - 1;
         $rest = $npt === null || $last < 1 || $m[$last] === '' ? (string) substr($number, strlen($m[0]))
-            : itgrix_gen_58223f7f_preg_replace($npp, $npt, $number);
+            : itgrix_gen_df7f3f2e_preg_replace($npp, $npt, $number);
         return preg_match($general, $number) && !preg_match($general, $rest) ? $number : $rest;
     }
     // Bytes that are not UTF-8 replaced (U+FFFD, or %XX with $percent), in linear time.
-    function itgrix_gen_58223f7f_utf8_mend($text, $percent) {
+    function itgrix_gen_df7f3f2e_utf8_mend($text, $percent) {
         // Valid as json_encode takes it (no overlong form, surrogate or code point past U+10FFFF):
         // PCRE's /u check (linear, in C), then the few forms old PCRE builds (PHP 5.2's) let through.
         if (preg_match('//u', $text) === 1
@@ -283,12 +283,12 @@ if (!function_exists('itgrix_gen_58223f7f_text')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_58223f7f_reply($data) {
+    function itgrix_gen_df7f3f2e_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
     // "Europe/Berlin": UTC offsets from the tz database, 2020-2040
-    function itgrix_gen_58223f7f_zone() {
+    function itgrix_gen_df7f3f2e_zone() {
         return array(
             3600,
             array(
@@ -307,50 +307,13 @@ if (!function_exists('itgrix_gen_58223f7f_text')) {
             2240611200,
         );
     }
-    // a number as libphonenumber reads it in "DE": array(calling code, national number, region)
-    function itgrix_gen_58223f7f_phone_parse($phone) {
-        $read = itgrix_gen_58223f7f_phone_digits($phone);
-        if ($read === null || (!$read[0] && strlen($read[1]) <= 3)) {
-            return null; // not a number, or an internal one (3 digits at most)
-        }
-        list($international, $digits) = $read;
-        $general = '~^(?:[2579]\\d{5,14}|49(?:[34]0|69|8\\d)\\d\\d?|49(?:37|49|60|7[089]|9\\d)\\d{1,3}|49(?:2[024-9]|3[2-689]|7[1-7])\\d{1,8}|(?:1|[368]\\d|4[0-8])\\d{3,13}|49(?:[015]\\d|2[13]|31|[46][1-8])\\d{1,9})$~u'; // the plan's general pattern
-        if (!$international && preg_match('~^(?:00)~u', $digits, $m)
-            && preg_match('/^[1-9]/', (string) substr($digits, strlen($m[0])))) {
-            $digits = (string) substr($digits, strlen($m[0])); // dialled with the international prefix
-            $international = true;
-        }
-        if ($international) {
-            if (strpos($digits, '49') !== 0) { // another calling code (one that exists): E.164's 7 to 17 digits
-                $digits = preg_replace('/^(?:((?:2(?:[07]|1[1-38]|3[1-4]|4[39]|5[0-24-6]|6[0-5]|91)|3(?:[1-3]|5[3589]|7[03-57]|8[0-35-79])|4(?:[013469]|2[13])|5(?:[13-578]|08|9[013-68])|6(?:[0-46]|86)|8(?:[1246]|5[056]|8[06])|9(?:[0-58]|6[1-467]|7[0-267]|9[4-6])))0|(1)1(?=[0-9]{7}$|[0-9]{10}$)|(7)8(?=[0-9]{10}$|[0-9]{14}$)|(36)06(?=[0-9]{8}$|[0-9]{9}$)|(370)8(?=[0-9]{8}$)|(692)1(?=[0-9]{7}$)|(993)8(?=[0-9]{8}$))/', '$1$2$3$4$5$6$7', $digits); // +44 (0) 20: +4420
-                return preg_match('/^(?=[0-9]{7,17}$)(?:[17]|2(?:[07]|1[1-368]|2[0-9]|3[0-9]|4[0-9]|5[0-8]|6[0-9]|9[017-9])|3(?:[0-469]|5[0-9]|7[0-8]|8[0-35-79])|4(?:[013-9]|2[013])|5(?:[1-8]|0[0-9]|9[0-9])|6(?:[0-6]|7[02-9]|8[0-35-9]|9[0-2])|8(?:[1246]|0[08]|5[02356]|7[08]|8[0-368])|9(?:[0-58]|6[0-8]|7[0-79]|9[2-68]))/', $digits) ? array('', $digits, '') : null;
-            }
-            $national = (string) substr($digits, 2);
-        } else {
-            $national = $digits;
-            if (strpos($digits, '49') === 0) { // the calling code without its "+": when the plan says so
-                $candidate = itgrix_gen_58223f7f_phone_strip_prefix((string) substr($digits, 2), '~^(?:0)~u', null, $general);
-                if ((!preg_match($general, $digits) && preg_match($general, $candidate))
-                    || strlen($digits) > 15) {
-                    $national = $candidate;
-                    $international = true;
-                }
-            }
-        }
-        $stripped = itgrix_gen_58223f7f_phone_strip_prefix($national, '~^(?:0)~u', null, $general);
-        if (in_array(strlen($stripped), array(4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), true)) {
-            $national = $stripped;
-        }
-        // The region whose plan makes it valid (libphonenumber's getRegionCodeForNumber): one with
-        // leading digits owns what they match, valid or not; another, what is valid there ("+7 495"
-        // in a Kazakh spec is Russian).  Valid in none: null, the number is kept as it arrived.
-        if (preg_match('~^(?=(?:\\d{4}|\\d{5}|\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14}|\\d{15})$)(?=(?:[2579]\\d{5,14}|49(?:[34]0|69|8\\d)\\d\\d?|49(?:37|49|60|7[089]|9\\d)\\d{1,3}|49(?:2[024-9]|3[2-689]|7[1-7])\\d{1,8}|(?:1|[368]\\d|4[0-8])\\d{3,13}|49(?:[015]\\d|2[13]|31|[46][1-8])\\d{1,9})$)(?:(?=(?:\\d{10}|\\d{11})$)(?:(?:137[7-9]|900(?:[135]|9\\d))\\d{6})|(?=(?:\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14}|\\d{15})$)(?:800\\d{7,12})|(?=(?:\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14})$)(?:180\\d{5,11}|13(?:7[1-6]\\d\\d|8)\\d{4})|(?=(?:\\d{11})$)(?:700\\d{8})|(?=(?:\\d{4}|\\d{5}|\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14})$)(?:16(?:4\\d{1,10}|[89]\\d{1,11}))|(?=(?:\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14})$)(?:18(?:1\\d{5,11}|[2-9]\\d{8}))|(?=(?:\\d{12}|\\d{13})$)(?:1(?:6(?:013|255|399)|7(?:(?:[015]1|[69]3)3|[2-4]55|[78]99))\\d{7,8}|15(?:(?:[03-68]00|113)\\d|2\\d55|7\\d99|9\\d33)\\d{7})|(?=(?:\\d{5}|\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14}|\\d{15})$)(?:32\\d{9,11}|49[1-6]\\d{10}|322\\d{6}|49[0-7]\\d{3,9}|(?:[34]0|[68]9)\\d{3,13}|(?:2(?:0[1-689]|[1-3569]\\d|4[0-8]|7[1-7]|8[0-7])|3(?:[3569]\\d|4[0-79]|7[1-7]|8[1-8])|4(?:1[02-9]|[2-48]\\d|5[0-6]|6[0-8]|7[0-79])|5(?:0[2-8]|[124-6]\\d|[38][0-8]|[79][0-7])|6(?:0[02-9]|[1-358]\\d|[47][0-8]|6[1-9])|7(?:0[2-8]|1[1-9]|[27][0-7]|3\\d|[4-6][0-8]|8[0-5]|9[013-7])|8(?:0[2-9]|1[0-79]|2\\d|3[0-46-9]|4[0-6]|5[013-9]|6[1-8]|7[0-8]|8[0-24-6])|9(?:0[6-9]|[1-4]\\d|[589][0-7]|6[0-8]|7[0-467]))\\d{3,12})|(?=(?:\\d{10}|\\d{11})$)(?:1(?:6[023]|7\\d)\\d{7,8}|15(?:[0-25-9]\\d\\d|3(?:10|33)|410)\\d{6}))$~u', $national)) { // valid in "DE"
-            return array('49', $national, 'DE');
-        }
-        return null;
+    // phones.client: the client's number as process_client_phone.php answers it
+    function itgrix_gen_df7f3f2e_client_number($phone) {
+        // phones.client: format e164, region DE
+        return itgrix_gen_df7f3f2e_phone_e164($phone, 'itgrix_gen_df7f3f2e_phone_parse', true);
     }
     // the calendar: public holidays of "DE-BY", the spec's own days (2025-2032; m-d: every year)
-    function itgrix_gen_58223f7f_calendar() {
+    function itgrix_gen_df7f3f2e_calendar() {
         return array(
             'off' => array(
                 '08-15', '12-24', '12-25', '12-26', '12-27', '12-28', '12-29', '12-30', '12-31', '2025-01-01',
@@ -376,7 +339,7 @@ if (!function_exists('itgrix_gen_58223f7f_text')) {
         );
     }
     // Appends the texts at a path of keys to $found: pick
-    function itgrix_gen_58223f7f_collect(&$found, $value, $keys, $pick = null) {
+    function itgrix_gen_df7f3f2e_collect(&$found, $value, $keys, $pick = null) {
         foreach (explode('.', $keys) as $key) {
             if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
                 return;
@@ -396,31 +359,68 @@ if (!function_exists('itgrix_gen_58223f7f_text')) {
             }
         }
     }
-    // phones.client: the client's number as process_client_phone.php answers it
-    function itgrix_gen_58223f7f_client_number($phone) {
-        // phones.client: format e164, region DE
-        return itgrix_gen_58223f7f_phone_e164($phone, 'itgrix_gen_58223f7f_phone_parse', true);
-    }
-    function itgrix_gen_58223f7f_start_time($params) {
+    function itgrix_gen_df7f3f2e_start_time($params) {
         $found = array();
-        itgrix_gen_58223f7f_collect($found, $params, 'CALL_START_DATE');
-        itgrix_gen_58223f7f_collect($found, $params, 'call_full.channel.start_time');
+        itgrix_gen_df7f3f2e_collect($found, $params, 'CALL_START_DATE');
+        itgrix_gen_df7f3f2e_collect($found, $params, 'call_full.channel.start_time');
         return $found;
     }
-    function itgrix_gen_58223f7f_client_phone($params) {
+    // a number as libphonenumber reads it in "DE": array(calling code, national number, region)
+    function itgrix_gen_df7f3f2e_phone_parse($phone) {
+        $read = itgrix_gen_df7f3f2e_phone_digits($phone);
+        if ($read === null || (!$read[0] && strlen($read[1]) <= 3)) {
+            return null; // not a number, or an internal one (3 digits at most)
+        }
+        list($international, $digits) = $read;
+        $general = '~^(?:[2579]\\d{5,14}|49(?:[34]0|69|8\\d)\\d\\d?|49(?:37|49|60|7[089]|9\\d)\\d{1,3}|49(?:2[024-9]|3[2-689]|7[1-7])\\d{1,8}|(?:1|[368]\\d|4[0-8])\\d{3,13}|49(?:[015]\\d|2[13]|31|[46][1-8])\\d{1,9})$~u'; // the plan's general pattern
+        if (!$international && preg_match('~^(?:00)~u', $digits, $m)
+            && preg_match('/^[1-9]/', (string) substr($digits, strlen($m[0])))) {
+            $digits = (string) substr($digits, strlen($m[0])); // dialled with the international prefix
+            $international = true;
+        }
+        if ($international) {
+            if (strpos($digits, '49') !== 0) { // another calling code (one that exists): E.164's 7 to 17 digits
+                $digits = preg_replace('/^(?:((?:2(?:[07]|1[1-38]|3[1-4]|4[39]|5[0-24-6]|6[0-5]|91)|3(?:[1-3]|5[3589]|7[03-57]|8[0-35-79])|4(?:[013469]|2[13])|5(?:[13-578]|08|9[013-68])|6(?:[0-46]|86)|8(?:[1246]|5[056]|8[06])|9(?:[0-58]|6[1-467]|7[0-267]|9[4-6])))0|(1)1(?=[0-9]{10}$)|(7)8(?=[0-9]{10}$|[0-9]{14}$)|(36)06(?=[0-9]{8}$|[0-9]{9}$)|(370)8(?=[0-9]{8}$)|(692)1(?=[0-9]{7}$)|(993)8(?=[0-9]{8}$))/', '$1$2$3$4$5$6$7', $digits); // +44 (0) 20: +4420
+                return preg_match('/^(?=[0-9]{7,17}$)(?:[17]|2(?:[07]|1[1-368]|2[0-9]|3[0-9]|4[0-9]|5[0-8]|6[0-9]|9[017-9])|3(?:[0-469]|5[0-9]|7[0-8]|8[0-35-79])|4(?:[013-9]|2[013])|5(?:[1-8]|0[0-9]|9[0-9])|6(?:[0-6]|7[02-9]|8[0-35-9]|9[0-2])|8(?:[1246]|0[08]|5[02356]|7[08]|8[0-368])|9(?:[0-58]|6[0-8]|7[0-79]|9[2-68]))/', $digits) ? array('', $digits, '') : null;
+            }
+            $national = (string) substr($digits, 2);
+        } else {
+            $national = $digits;
+            if (strpos($digits, '49') === 0) { // the calling code without its "+": when the plan says so
+                $candidate = itgrix_gen_df7f3f2e_phone_strip_prefix((string) substr($digits, 2), '~^(?:0)~u', null, $general);
+                if ((!preg_match($general, $digits) && preg_match($general, $candidate))
+                    || strlen($digits) > 15) {
+                    $national = $candidate;
+                    $international = true;
+                }
+            }
+        }
+        $stripped = itgrix_gen_df7f3f2e_phone_strip_prefix($national, '~^(?:0)~u', null, $general);
+        if (in_array(strlen($stripped), array(4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), true)) {
+            $national = $stripped;
+        }
+        // The region whose plan makes it valid (libphonenumber's getRegionCodeForNumber): one with
+        // leading digits owns what they match, valid or not; another, what is valid there ("+7 495"
+        // in a Kazakh spec is Russian).  Valid in none: null, the number is kept as it arrived.
+        if (preg_match('~^(?=(?:\\d{4}|\\d{5}|\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14}|\\d{15})$)(?=(?:[2579]\\d{5,14}|49(?:[34]0|69|8\\d)\\d\\d?|49(?:37|49|60|7[089]|9\\d)\\d{1,3}|49(?:2[024-9]|3[2-689]|7[1-7])\\d{1,8}|(?:1|[368]\\d|4[0-8])\\d{3,13}|49(?:[015]\\d|2[13]|31|[46][1-8])\\d{1,9})$)(?:(?=(?:\\d{10}|\\d{11})$)(?:(?:137[7-9]|900(?:[135]|9\\d))\\d{6})|(?=(?:\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14}|\\d{15})$)(?:800\\d{7,12})|(?=(?:\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14})$)(?:180\\d{5,11}|13(?:7[1-6]\\d\\d|8)\\d{4})|(?=(?:\\d{11})$)(?:700\\d{8})|(?=(?:\\d{4}|\\d{5}|\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14})$)(?:16(?:4\\d{1,10}|[89]\\d{1,11}))|(?=(?:\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14})$)(?:18(?:1\\d{5,11}|[2-9]\\d{8}))|(?=(?:\\d{12}|\\d{13})$)(?:1(?:6(?:013|255|399)|7(?:(?:[015]1|[69]3)3|[2-4]55|[78]99))\\d{7,8}|15(?:(?:[03-68]00|113)\\d|2\\d55|7\\d99|9\\d33)\\d{7})|(?=(?:\\d{5}|\\d{6}|\\d{7}|\\d{8}|\\d{9}|\\d{10}|\\d{11}|\\d{12}|\\d{13}|\\d{14}|\\d{15})$)(?:32\\d{9,11}|49[1-6]\\d{10}|322\\d{6}|49[0-7]\\d{3,9}|(?:[34]0|[68]9)\\d{3,13}|(?:2(?:0[1-689]|[1-3569]\\d|4[0-8]|7[1-7]|8[0-7])|3(?:[3569]\\d|4[0-79]|7[1-7]|8[1-8])|4(?:1[02-9]|[2-48]\\d|5[0-6]|6[0-8]|7[0-79])|5(?:0[2-8]|[124-6]\\d|[38][0-8]|[79][0-7])|6(?:0[02-9]|[1-358]\\d|[47][0-8]|6[1-9])|7(?:0[2-8]|1[1-9]|[27][0-7]|3\\d|[4-6][0-8]|8[0-5]|9[013-7])|8(?:0[2-9]|1[0-79]|2\\d|3[0-46-9]|4[0-6]|5[013-9]|6[1-8]|7[0-8]|8[0-24-6])|9(?:0[6-9]|[1-4]\\d|[589][0-7]|6[0-8]|7[0-467]))\\d{3,12})|(?=(?:\\d{10}|\\d{11})$)(?:1(?:6[023]|7\\d)\\d{7,8}|15(?:[0-25-9]\\d\\d|3(?:10|33)|410)\\d{6}))$~u', $national)) { // valid in "DE"
+            return array('49', $national, 'DE');
+        }
+        return null;
+    }
+    function itgrix_gen_df7f3f2e_client_phone($params) {
         $found = array();
-        $call = itgrix_gen_58223f7f_direction($params);
+        $call = itgrix_gen_df7f3f2e_direction($params);
         $call = $call ? $call[0] : ''; // the call's direction ('': none)
         $pick1 = array('number', 'phone', 'num', 'extension', 'exten');
         $on_incoming = $call === 'incoming' ? $params : null;
         $on_outgoing = $call === 'outgoing' ? $params : null;
-        itgrix_gen_58223f7f_collect($found, $params, 'PHONE_NUMBER');
-        itgrix_gen_58223f7f_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
-        itgrix_gen_58223f7f_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
+        itgrix_gen_df7f3f2e_collect($found, $params, 'PHONE_NUMBER');
+        itgrix_gen_df7f3f2e_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
+        itgrix_gen_df7f3f2e_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
         return $found;
     }
     // schedule "buero": the day => its windows
-    function itgrix_gen_58223f7f_schedule() {
+    function itgrix_gen_df7f3f2e_schedule() {
         return array(
             'mon' => array('07:30-12:00', '13:00-18:00'),
             'tue' => array('07:30-12:00', '13:00-18:00'),
@@ -429,9 +429,9 @@ if (!function_exists('itgrix_gen_58223f7f_text')) {
             'fri' => array('07:30-13:00'),
         );
     }
-    function itgrix_gen_58223f7f_direction($params) {
+    function itgrix_gen_df7f3f2e_direction($params) {
         $found = array();
-        itgrix_gen_58223f7f_collect($found, $params, 'call_full.channel.type');
+        itgrix_gen_df7f3f2e_collect($found, $params, 'call_full.channel.type');
         return $found;
     }
 }
@@ -449,4 +449,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_58223f7f_answer('itgrix_gen_process_task_creation_params_faab3e0c', isset($params) ? $params : null);
+return itgrix_gen_df7f3f2e_answer('itgrix_gen_process_task_creation_params_faab3e0c', isset($params) ? $params : null);

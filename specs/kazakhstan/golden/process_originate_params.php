@@ -7,41 +7,41 @@
 if (!function_exists('itgrix_gen_process_originate_params_4451df57')) {
     function itgrix_gen_process_originate_params_4451df57($params) {
         $name = 'process_originate_params:kazakhstan';
-        $data = itgrix_gen_74f29b40_pick(
-            itgrix_gen_74f29b40_unwrap($params),
+        $data = itgrix_gen_60f79d69_pick(
+            itgrix_gen_60f79d69_unwrap($params),
             array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')
         );
-        $fallback = itgrix_gen_74f29b40_originate_reply($data);
+        $fallback = itgrix_gen_60f79d69_originate_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             if (isset($data['extension'])) {
-                $data['extension'] = itgrix_gen_74f29b40_number_text($data['extension']);
+                $data['extension'] = itgrix_gen_60f79d69_number_text($data['extension']);
             }
             if (isset($data['extension']) && is_string($data['extension'])) {
                 // originate: format e164, region KZ
-                $data['extension'] = itgrix_gen_74f29b40_phone_e164(
+                $data['extension'] = itgrix_gen_60f79d69_phone_e164(
                     $data['extension'],
-                    'itgrix_gen_74f29b40_phone_parse',
+                    'itgrix_gen_60f79d69_phone_parse',
                     true
                 );
             }
             // originate.rules[0]: number_type is "mobile"
             if (array_intersect(
-                itgrix_gen_74f29b40_number_types_2(itgrix_gen_74f29b40_client_phone($params)),
+                itgrix_gen_60f79d69_number_types(itgrix_gen_60f79d69_client_phone($params)),
                 array('mobile')
             )) {
                 $data['context'] = 'from-crm-mobile';
             }
             // originate.rules[1]: client_phone matches "^\\+7727" (as sent or as written)
-            if (itgrix_gen_74f29b40_matches(
-                itgrix_gen_74f29b40_client_phones(itgrix_gen_74f29b40_client_phone($params, $name)),
+            if (itgrix_gen_60f79d69_matches(
+                itgrix_gen_60f79d69_client_phones(itgrix_gen_60f79d69_client_phone($params, $name)),
                 array('~^\\+7727~u')
             )) {
                 $data['context'] = 'from-crm-almaty';
             }
-            return itgrix_gen_74f29b40_originate_reply($data);
+            return itgrix_gen_60f79d69_originate_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -50,9 +50,9 @@ if (!function_exists('itgrix_gen_process_originate_params_4451df57')) {
     }
 }
 
-if (!function_exists('itgrix_gen_74f29b40_seen')) {
+if (!function_exists('itgrix_gen_60f79d69_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_74f29b40_seen($params, $name, $key, $expected, $kinds, $tried) {
+    function itgrix_gen_60f79d69_seen($params, $name, $key, $expected, $kinds, $tried) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -65,10 +65,10 @@ if (!function_exists('itgrix_gen_74f29b40_seen')) {
         return array();
     }
     // Does any of the values match one of the patterns?
-    function itgrix_gen_74f29b40_matches($values, $patterns) {
+    function itgrix_gen_60f79d69_matches($values, $patterns) {
         foreach ($values as $value) {
             foreach ($patterns as $pattern) {
-                if (itgrix_gen_74f29b40_preg_match($pattern, $value)) {
+                if (itgrix_gen_60f79d69_preg_match($pattern, $value)) {
                     return true;
                 }
             }
@@ -76,7 +76,7 @@ if (!function_exists('itgrix_gen_74f29b40_seen')) {
         return false;
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_74f29b40_answer($entry, $params) {
+    function itgrix_gen_60f79d69_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -86,20 +86,20 @@ if (!function_exists('itgrix_gen_74f29b40_seen')) {
         return $reply;
     }
     // A pattern that fails at run time (a PCRE limit, bad UTF-8) is a non-match, said on stderr.
-    function itgrix_gen_74f29b40_preg_match($pattern, $subject) {
+    function itgrix_gen_60f79d69_preg_match($pattern, $subject) {
         $result = is_string($subject) ? @preg_match($pattern, $subject) : 0;
-        return $result === false ? itgrix_gen_74f29b40_preg_failed($pattern, false) : $result === 1;
+        return $result === false ? itgrix_gen_60f79d69_preg_failed($pattern, false) : $result === 1;
     }
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_74f29b40_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_60f79d69_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
-        return is_string($result) ? $result : itgrix_gen_74f29b40_preg_failed($pattern, $subject);
+        return is_string($result) ? $result : itgrix_gen_60f79d69_preg_failed($pattern, $subject);
     }
     // Says on stderr why PCRE failed on the pattern; returns $answer.
-    function itgrix_gen_74f29b40_preg_failed($pattern, $answer) {
+    function itgrix_gen_60f79d69_preg_failed($pattern, $answer) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = preg_last_error();
@@ -107,7 +107,7 @@ if (!function_exists('itgrix_gen_74f29b40_seen')) {
         return itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match', $answer);
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_74f29b40_pick($input, $keys) {
+    function itgrix_gen_60f79d69_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -117,7 +117,7 @@ if (!function_exists('itgrix_gen_74f29b40_seen')) {
         return $out;
     }
     // array(written with a leading "+"?, its digits, its text) for a text that is a phone number, else null.
-    function itgrix_gen_74f29b40_phone_digits($phone) {
+    function itgrix_gen_60f79d69_phone_digits($phone) {
         if (!is_string($phone)) {
             return null;
         }
@@ -142,22 +142,22 @@ if (!function_exists('itgrix_gen_74f29b40_seen')) {
         return array($m[1] === '+', preg_replace('/[^0-9]/', '', $text), $text);
     }
     // The number in E.164 (without the "+" when !$plus) as $parse reads it; what is not a number stays.
-    function itgrix_gen_74f29b40_phone_e164($phone, $parse, $plus) {
+    function itgrix_gen_60f79d69_phone_e164($phone, $parse, $plus) {
         $parsed = $parse($phone);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
     // libphonenumber's maybeStripNationalPrefixAndCarrierCode with the plan's patterns.
-    function itgrix_gen_74f29b40_phone_strip_prefix($number, $npp, $npt, $general) {
+    function itgrix_gen_60f79d69_phone_strip_prefix($number, $npp, $npt, $general) {
         if ($number === '' || !preg_match($npp, $number, $m)) {
             return $number;
         }
         $last = count($m) - 1;
         $rest = $npt === null || $last < 1 || $m[$last] === '' ? (string) substr($number, strlen($m[0]))
-            : itgrix_gen_74f29b40_preg_replace($npp, $npt, $number);
+            : itgrix_gen_60f79d69_preg_replace($npp, $npt, $number);
         return preg_match($general, $number) && !preg_match($general, $rest) ? $number : $rest;
     }
     // The types of the numbers among $values (libphonenumber's getNumberType), 'unknown' where none.
-    function itgrix_gen_74f29b40_number_types($values, $parse, $types) {
+    function itgrix_gen_60f79d69_number_types_2($values, $parse, $types) {
         $out = array();
         foreach (is_array($values) ? $values : array() as $value) {
             $parsed = $parse($value);
@@ -179,135 +179,38 @@ if (!function_exists('itgrix_gen_74f29b40_seen')) {
         return count($out) > 0 ? $out : array('unknown');
     }
     // Each of $values in E.164 as $parse reads it (numbers it does not take stay as they are).
-    function itgrix_gen_74f29b40_phones_e164($values, $parse) {
+    function itgrix_gen_60f79d69_phones_e164($values, $parse) {
         $out = array();
         foreach (is_array($values) ? $values : array() as $value) {
-            $out[] = itgrix_gen_74f29b40_phone_e164($value, $parse, true);
+            $out[] = itgrix_gen_60f79d69_phone_e164($value, $parse, true);
         }
         return $out;
     }
     // A whole JSON number as the digits it was written with ("998712345678"), also where a 32-bit PHP
     // decoded it as a float (past 2^31); anything else (a text, a fraction, null) as it is.
-    function itgrix_gen_74f29b40_number_text($value) {
+    function itgrix_gen_60f79d69_number_text($value) {
         if (is_int($value) || (is_float($value) && $value == floor($value) && abs($value) < 1.0e15)) {
             return is_int($value) ? (string) $value : sprintf('%.0f', $value);
         }
         return $value;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_74f29b40_reply($data) {
+    function itgrix_gen_60f79d69_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
     // click-to-call's reply: request_data sent as {} (array() once decoded) goes back as {}, never [].
-    function itgrix_gen_74f29b40_originate_reply($data) {
+    function itgrix_gen_60f79d69_originate_reply($data) {
         $empty = is_array($data) && isset($data['request_data']) && $data['request_data'] === array();
-        return itgrix_gen_74f29b40_reply($empty ? array_merge($data, array('request_data' => new stdClass())) : $data);
+        return itgrix_gen_60f79d69_reply($empty ? array_merge($data, array('request_data' => new stdClass())) : $data);
     }
     // process_originate_params may receive its input wrapped as {"params": {...}} or flat.
-    function itgrix_gen_74f29b40_unwrap($params) {
+    function itgrix_gen_60f79d69_unwrap($params) {
         return is_array($params) && isset($params['params']) && is_array($params['params']) ? $params['params'] : $params;
     }
-    // the client's numbers as sent and in E.164, by the numbering plan of "KZ"
-    function itgrix_gen_74f29b40_client_phones($values) {
-        if (!is_array($values)) {
-            return $values;
-        }
-        return array_merge($values, itgrix_gen_74f29b40_phones_e164($values, 'itgrix_gen_74f29b40_phone_parse'));
-    }
-    // a number as libphonenumber reads it in "KZ": array(calling code, national number, region)
-    function itgrix_gen_74f29b40_phone_parse($phone) {
-        $read = itgrix_gen_74f29b40_phone_digits($phone);
-        if ($read === null || (!$read[0] && strlen($read[1]) <= 9)) {
-            return null; // not a number, or an internal one (9 digits at most)
-        }
-        list($international, $digits) = $read;
-        $general = '~^(?:8\\d{13}|[78]\\d{9})$~u'; // the plan's general pattern
-        if (!$international && preg_match('~^(?:810)~u', $digits, $m)
-            && preg_match('/^[1-9]/', (string) substr($digits, strlen($m[0])))) {
-            $digits = (string) substr($digits, strlen($m[0])); // dialled with the international prefix
-            $international = true;
-        }
-        if ($international) {
-            if (strpos($digits, '7') !== 0) { // another calling code (one that exists): E.164's 7 to 17 digits
-                $digits = preg_replace('/^(?:((?:2(?:[07]|1[1-38]|3[1-4]|4[39]|5[0-24-6]|6[0-5]|91)|3(?:[1-3]|5[3589]|7[03-57]|8[0-35-79])|4(?:[013469]|2[13])|5(?:[13-578]|08|9[013-68])|6(?:[0-46]|86)|8(?:[1246]|5[056]|8[06])|9(?:[0-58]|6[1-467]|7[0-267]|9[4-6])))0|(1)1(?=[0-9]{7}$|[0-9]{10}$)|(7)8(?=[0-9]{10}$|[0-9]{14}$)|(36)06(?=[0-9]{8}$|[0-9]{9}$)|(370)8(?=[0-9]{8}$)|(692)1(?=[0-9]{7}$)|(993)8(?=[0-9]{8}$))/', '$1$2$3$4$5$6$7', $digits); // +44 (0) 20: +4420
-                return preg_match('/^(?=[0-9]{7,17}$)(?:[17]|2(?:[07]|1[1-368]|2[0-9]|3[0-9]|4[0-9]|5[0-8]|6[0-9]|9[017-9])|3(?:[0-469]|5[0-9]|7[0-8]|8[0-35-79])|4(?:[013-9]|2[013])|5(?:[1-8]|0[0-9]|9[0-9])|6(?:[0-6]|7[02-9]|8[0-35-9]|9[0-2])|8(?:[1246]|0[08]|5[02356]|7[08]|8[0-368])|9(?:[0-58]|6[0-8]|7[0-79]|9[2-68]))/', $digits) ? array('', $digits, '') : null;
-            }
-            $national = (string) substr($digits, 1);
-        } else {
-            $national = $digits;
-            if (strpos($digits, '7') === 0) { // the calling code without its "+": when the plan says so
-                $candidate = itgrix_gen_74f29b40_phone_strip_prefix((string) substr($digits, 1), '~^(?:8)~u', null, $general);
-                if ((!preg_match($general, $digits) && preg_match($general, $candidate))
-                    || strlen($digits) > 14) {
-                    $national = $candidate;
-                    $international = true;
-                }
-            }
-        }
-        // With its calling code, read by the plan of the code's main region ("+44 ..." in Guernsey: British).
-        $stripped = $international
-            ? itgrix_gen_74f29b40_phone_strip_prefix($national, '~^(?:8)~u', null, '~^(?:8\\d{13}|[347-9]\\d{9})$~u')
-            : itgrix_gen_74f29b40_phone_strip_prefix($national, '~^(?:8)~u', null, $general);
-        if (in_array(strlen($stripped), array(10, 14), true)) {
-            $national = $stripped;
-        }
-        // The region whose plan makes it valid (libphonenumber's getRegionCodeForNumber): one with
-        // leading digits owns what they match, valid or not; another, what is valid there ("+7 495"
-        // in a Kazakh spec is Russian).  Valid in none: null, the number is kept as it arrived.
-        if (preg_match('~^(?:[3489])~u', $national)) { // "RU"'s leading digits
-            return preg_match('~^(?=(?:\\d{10}|\\d{14})$)(?=(?:8\\d{13}|[347-9]\\d{9})$)(?:(?=(?:\\d{10})$)(?:80[39]\\d{7})|(?=(?:\\d{10}|\\d{14})$)(?:8(?:0[04]|108\\d{3})\\d{7})|(?=(?:\\d{10})$)(?:808\\d{7})|(?=(?:\\d{10})$)(?:(?:3(?:0[12]|36|4[1-35-79]|5[1-3]|65|8[1-58]|9[0145])|4(?:01|1[1356]|2[13467]|7[1-5]|8[1-7]|9[1-689])|8(?:1[1-8]|2[01]|3[13-6]|4[0-8]|5[15-7]|6[0-35-79]|7[1-37-9]))\\d{7})|(?=(?:\\d{10})$)(?:9(?:[0-24-9]\\d{4}|3(?:0(?:0(?:05|[124579]\\d|3[0-7]|6[0-49]|8[04-9])|[1-9]\\d\\d)|[1-9]\\d{3}))\\d{4}))$~u', $national) ? array('7', $national, 'RU') : null;
-        }
-        if (preg_match('~^(?:7)~u', $national)) { // "KZ"'s leading digits
-            return preg_match('~^(?=(?:\\d{10}|\\d{14})$)(?=(?:8\\d{13}|[78]\\d{9})$)(?:(?=(?:\\d{10})$)(?:809\\d{7})|(?=(?:\\d{10}|\\d{14})$)(?:8(?:00|108\\d{3})\\d{7})|(?=(?:\\d{10})$)(?:751\\d{7})|(?=(?:\\d{10})$)(?:808\\d{7})|(?=(?:\\d{10})$)(?:7(?:1(?:0(?:[23]\\d|4[0-3]|59|63)|1(?:[23]\\d|4[0-79]|59)|2(?:[23]\\d|59)|3(?:2\\d|3[0-79]|4[0-35-9]|59)|4(?:[24]\\d|3[013-9]|5[1-9]|97)|5(?:2\\d|3[1-9]|4[0-7]|59)|6(?:[2-4]\\d|5[19]|61)|72\\d|8(?:[27]\\d|3[1-46-9]|4[0-5]|59))|2(?:1(?:[23]\\d|4[46-9]|5[3469])|2(?:2\\d|3[0679]|46|5[12679])|3(?:[2-4]\\d|5[139])|4(?:2\\d|3[1-35-9]|59)|5(?:[23]\\d|4[0-8]|59|61)|6(?:2\\d|3[1-9]|4[0-4]|59)|7(?:[2379]\\d|40|5[279])|8(?:[23]\\d|4[0-3]|59)|9(?:2\\d|3[124578]|59)))\\d{5})|(?=(?:\\d{10})$)(?:7(?:0[0-25-8]|47|6[0-4]|7[15-8]|85)\\d{7}))$~u', $national) ? array('7', $national, 'KZ') : null;
-        }
-        return null;
-    }
-    // Appends the texts at a path of keys to $found: pick
-    function itgrix_gen_74f29b40_collect(&$found, $value, $keys, $pick = null) {
-        foreach (explode('.', $keys) as $key) {
-            if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
-                return;
-            }
-            $value = $value[$key];
-        }
-        foreach (is_array($value) && $pick !== null ? $pick : array(null) as $field) {
-            $one = $field === null ? $value : (isset($value[$field]) ? $value[$field] : null);
-            if (is_bool($one)) {
-                $one = $one ? 'true' : 'false';
-            } elseif (is_float($one) && $one == floor($one) && abs($one) < 1.0e15) {
-                $one = sprintf('%.0f', $one);
-            }
-            if (is_scalar($one) && $one !== '') {
-                $found[] = (string) $one;
-                break; // the first field with a value (a value that is no object: its only one)
-            }
-        }
-    }
-    function itgrix_gen_74f29b40_client_phone($params, $name = null) {
-        $found = itgrix_gen_74f29b40_client_phone_read($params);
-        return $name === null || $found ? $found : itgrix_gen_74f29b40_seen(
-            $params, $name, 'client_phone', array('incoming', 'outgoing'), itgrix_gen_74f29b40_direction($params),
-            'params.extension, extension, PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, '
-            . 'call_full.channel.to.number|phone|num|extension|exten');
-    }
-    function itgrix_gen_74f29b40_client_phone_read($params) {
-        $found = array();
-        $call = itgrix_gen_74f29b40_direction($params);
-        $call = $call ? $call[0] : ''; // the call's direction ('': none)
-        $pick1 = array('number', 'phone', 'num', 'extension', 'exten');
-        $on_incoming = $call === 'incoming' ? $params : null;
-        $on_outgoing = $call === 'outgoing' ? $params : null;
-        itgrix_gen_74f29b40_collect($found, $params, 'params.extension');
-        itgrix_gen_74f29b40_collect($found, $params, 'extension');
-        itgrix_gen_74f29b40_collect($found, $params, 'PHONE_NUMBER');
-        itgrix_gen_74f29b40_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
-        itgrix_gen_74f29b40_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
-        return $found;
-    }
     // the types of the client's number, by the numbering plan of "KZ"
-    function itgrix_gen_74f29b40_number_types_2($values) {
-        return itgrix_gen_74f29b40_number_types($values, 'itgrix_gen_74f29b40_phone_parse', array(
+    function itgrix_gen_60f79d69_number_types($values) {
+        return itgrix_gen_60f79d69_number_types_2($values, 'itgrix_gen_60f79d69_phone_parse', array(
             'RU' => array(
                 array('premium_rate', '~^(?:80[39]\\d{7})$~u'),
                 array('toll_free', '~^(?:8(?:0[04]|108\\d{3})\\d{7})$~u'),
@@ -334,9 +237,106 @@ if (!function_exists('itgrix_gen_74f29b40_seen')) {
             ),
         ));
     }
-    function itgrix_gen_74f29b40_direction($params) {
+    // the client's numbers as sent and in E.164, by the numbering plan of "KZ"
+    function itgrix_gen_60f79d69_client_phones($values) {
+        if (!is_array($values)) {
+            return $values;
+        }
+        return array_merge($values, itgrix_gen_60f79d69_phones_e164($values, 'itgrix_gen_60f79d69_phone_parse'));
+    }
+    // a number as libphonenumber reads it in "KZ": array(calling code, national number, region)
+    function itgrix_gen_60f79d69_phone_parse($phone) {
+        $read = itgrix_gen_60f79d69_phone_digits($phone);
+        if ($read === null || (!$read[0] && strlen($read[1]) <= 9)) {
+            return null; // not a number, or an internal one (9 digits at most)
+        }
+        list($international, $digits) = $read;
+        $general = '~^(?:8\\d{13}|[78]\\d{9})$~u'; // the plan's general pattern
+        if (!$international && preg_match('~^(?:810)~u', $digits, $m)
+            && preg_match('/^[1-9]/', (string) substr($digits, strlen($m[0])))) {
+            $digits = (string) substr($digits, strlen($m[0])); // dialled with the international prefix
+            $international = true;
+        }
+        if ($international) {
+            if (strpos($digits, '7') !== 0) { // another calling code (one that exists): E.164's 7 to 17 digits
+                $digits = preg_replace('/^(?:((?:2(?:[07]|1[1-38]|3[1-4]|4[39]|5[0-24-6]|6[0-5]|91)|3(?:[1-3]|5[3589]|7[03-57]|8[0-35-79])|4(?:[013469]|2[13])|5(?:[13-578]|08|9[013-68])|6(?:[0-46]|86)|8(?:[1246]|5[056]|8[06])|9(?:[0-58]|6[1-467]|7[0-267]|9[4-6])))0|(1)1(?=[0-9]{10}$)|(7)8(?=[0-9]{10}$|[0-9]{14}$)|(36)06(?=[0-9]{8}$|[0-9]{9}$)|(370)8(?=[0-9]{8}$)|(692)1(?=[0-9]{7}$)|(993)8(?=[0-9]{8}$))/', '$1$2$3$4$5$6$7', $digits); // +44 (0) 20: +4420
+                return preg_match('/^(?=[0-9]{7,17}$)(?:[17]|2(?:[07]|1[1-368]|2[0-9]|3[0-9]|4[0-9]|5[0-8]|6[0-9]|9[017-9])|3(?:[0-469]|5[0-9]|7[0-8]|8[0-35-79])|4(?:[013-9]|2[013])|5(?:[1-8]|0[0-9]|9[0-9])|6(?:[0-6]|7[02-9]|8[0-35-9]|9[0-2])|8(?:[1246]|0[08]|5[02356]|7[08]|8[0-368])|9(?:[0-58]|6[0-8]|7[0-79]|9[2-68]))/', $digits) ? array('', $digits, '') : null;
+            }
+            $national = (string) substr($digits, 1);
+        } else {
+            $national = $digits;
+            if (strpos($digits, '7') === 0) { // the calling code without its "+": when the plan says so
+                $candidate = itgrix_gen_60f79d69_phone_strip_prefix((string) substr($digits, 1), '~^(?:8)~u', null, $general);
+                if ((!preg_match($general, $digits) && preg_match($general, $candidate))
+                    || strlen($digits) > 14) {
+                    $national = $candidate;
+                    $international = true;
+                }
+            }
+        }
+        // With its calling code, read by the plan of the code's main region ("+44 ..." in Guernsey: British).
+        $stripped = $international
+            ? itgrix_gen_60f79d69_phone_strip_prefix($national, '~^(?:8)~u', null, '~^(?:8\\d{13}|[347-9]\\d{9})$~u')
+            : itgrix_gen_60f79d69_phone_strip_prefix($national, '~^(?:8)~u', null, $general);
+        if (in_array(strlen($stripped), array(10, 14), true)) {
+            $national = $stripped;
+        }
+        // The region whose plan makes it valid (libphonenumber's getRegionCodeForNumber): one with
+        // leading digits owns what they match, valid or not; another, what is valid there ("+7 495"
+        // in a Kazakh spec is Russian).  Valid in none: null, the number is kept as it arrived.
+        if (preg_match('~^(?:[3489])~u', $national)) { // "RU"'s leading digits
+            return preg_match('~^(?=(?:\\d{10}|\\d{14})$)(?=(?:8\\d{13}|[347-9]\\d{9})$)(?:(?=(?:\\d{10})$)(?:80[39]\\d{7})|(?=(?:\\d{10}|\\d{14})$)(?:8(?:0[04]|108\\d{3})\\d{7})|(?=(?:\\d{10})$)(?:808\\d{7})|(?=(?:\\d{10})$)(?:(?:3(?:0[12]|36|4[1-35-79]|5[1-3]|65|8[1-58]|9[0145])|4(?:01|1[1356]|2[13467]|7[1-5]|8[1-7]|9[1-689])|8(?:1[1-8]|2[01]|3[13-6]|4[0-8]|5[15-7]|6[0-35-79]|7[1-37-9]))\\d{7})|(?=(?:\\d{10})$)(?:9(?:[0-24-9]\\d{4}|3(?:0(?:0(?:05|[124579]\\d|3[0-7]|6[0-49]|8[04-9])|[1-9]\\d\\d)|[1-9]\\d{3}))\\d{4}))$~u', $national) ? array('7', $national, 'RU') : null;
+        }
+        if (preg_match('~^(?:7)~u', $national)) { // "KZ"'s leading digits
+            return preg_match('~^(?=(?:\\d{10}|\\d{14})$)(?=(?:8\\d{13}|[78]\\d{9})$)(?:(?=(?:\\d{10})$)(?:809\\d{7})|(?=(?:\\d{10}|\\d{14})$)(?:8(?:00|108\\d{3})\\d{7})|(?=(?:\\d{10})$)(?:751\\d{7})|(?=(?:\\d{10})$)(?:808\\d{7})|(?=(?:\\d{10})$)(?:7(?:1(?:0(?:[23]\\d|4[0-3]|59|63)|1(?:[23]\\d|4[0-79]|59)|2(?:[23]\\d|59)|3(?:2\\d|3[0-79]|4[0-35-9]|59)|4(?:[24]\\d|3[013-9]|5[1-9]|97)|5(?:2\\d|3[1-9]|4[0-7]|59)|6(?:[2-4]\\d|5[19]|61)|72\\d|8(?:[27]\\d|3[1-46-9]|4[0-5]|59))|2(?:1(?:[23]\\d|4[46-9]|5[3469])|2(?:2\\d|3[0679]|46|5[12679])|3(?:[2-4]\\d|5[139])|4(?:2\\d|3[1-35-9]|59)|5(?:[23]\\d|4[0-8]|59|61)|6(?:2\\d|3[1-9]|4[0-4]|59)|7(?:[2379]\\d|40|5[279])|8(?:[23]\\d|4[0-3]|59)|9(?:2\\d|3[124578]|59)))\\d{5})|(?=(?:\\d{10})$)(?:7(?:0[0-25-8]|47|6[0-4]|7[15-8]|85)\\d{7}))$~u', $national) ? array('7', $national, 'KZ') : null;
+        }
+        return null;
+    }
+    // Appends the texts at a path of keys to $found: pick
+    function itgrix_gen_60f79d69_collect(&$found, $value, $keys, $pick = null) {
+        foreach (explode('.', $keys) as $key) {
+            if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
+                return;
+            }
+            $value = $value[$key];
+        }
+        foreach (is_array($value) && $pick !== null ? $pick : array(null) as $field) {
+            $one = $field === null ? $value : (isset($value[$field]) ? $value[$field] : null);
+            if (is_bool($one)) {
+                $one = $one ? 'true' : 'false';
+            } elseif (is_float($one) && $one == floor($one) && abs($one) < 1.0e15) {
+                $one = sprintf('%.0f', $one);
+            }
+            if (is_scalar($one) && $one !== '') {
+                $found[] = (string) $one;
+                break; // the first field with a value (a value that is no object: its only one)
+            }
+        }
+    }
+    function itgrix_gen_60f79d69_client_phone($params, $name = null) {
+        $found = itgrix_gen_60f79d69_client_phone_read($params);
+        return $name === null || $found ? $found : itgrix_gen_60f79d69_seen(
+            $params, $name, 'client_phone', array('incoming', 'outgoing'), itgrix_gen_60f79d69_direction($params),
+            'params.extension, extension, PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, '
+            . 'call_full.channel.to.number|phone|num|extension|exten');
+    }
+    function itgrix_gen_60f79d69_client_phone_read($params) {
         $found = array();
-        itgrix_gen_74f29b40_collect($found, $params, 'call_full.channel.type');
+        $call = itgrix_gen_60f79d69_direction($params);
+        $call = $call ? $call[0] : ''; // the call's direction ('': none)
+        $pick1 = array('number', 'phone', 'num', 'extension', 'exten');
+        $on_incoming = $call === 'incoming' ? $params : null;
+        $on_outgoing = $call === 'outgoing' ? $params : null;
+        itgrix_gen_60f79d69_collect($found, $params, 'params.extension');
+        itgrix_gen_60f79d69_collect($found, $params, 'extension');
+        itgrix_gen_60f79d69_collect($found, $params, 'PHONE_NUMBER');
+        itgrix_gen_60f79d69_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
+        itgrix_gen_60f79d69_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
+        return $found;
+    }
+    function itgrix_gen_60f79d69_direction($params) {
+        $found = array();
+        itgrix_gen_60f79d69_collect($found, $params, 'call_full.channel.type');
         return $found;
     }
 }
@@ -348,4 +348,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_74f29b40_answer('itgrix_gen_process_originate_params_4451df57', isset($params) ? $params : null);
+return itgrix_gen_60f79d69_answer('itgrix_gen_process_originate_params_4451df57', isset($params) ? $params : null);

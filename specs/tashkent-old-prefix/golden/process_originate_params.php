@@ -7,50 +7,50 @@
 if (!function_exists('itgrix_gen_process_originate_params_88458238')) {
     function itgrix_gen_process_originate_params_88458238($params) {
         $name = 'process_originate_params:tashkent-old-prefix';
-        $data = itgrix_gen_8383dcd3_pick(
-            itgrix_gen_8383dcd3_unwrap($params),
+        $data = itgrix_gen_a384bde6_pick(
+            itgrix_gen_a384bde6_unwrap($params),
             array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')
         );
-        $fallback = itgrix_gen_8383dcd3_originate_reply($data);
+        $fallback = itgrix_gen_a384bde6_originate_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             if (isset($data['extension'])) {
-                $data['extension'] = itgrix_gen_8383dcd3_number_text($data['extension']);
+                $data['extension'] = itgrix_gen_a384bde6_number_text($data['extension']);
             }
             if (isset($data['extension']) && is_string($data['extension'])) {
                 // originate.rewrite[0]: "^8\\s*\\(?(\\d\\d)\\)?\\s*(\\d{3})[\\s-]*(\\d\\d)[\\s-]*(\\d\\d)$" ->
                 //    "+998$1$2$3$4"
-                $data['extension'] = itgrix_gen_8383dcd3_preg_replace(
+                $data['extension'] = itgrix_gen_a384bde6_preg_replace(
                     '~^8\\s*\\(?(\\d\\d)\\)?\\s*(\\d{3})[\\s-]*(\\d\\d)[\\s-]*(\\d\\d)$~u',
                     '+998$1$2$3$4',
                     $data['extension']
                 );
                 // originate: format e164, region UZ
-                $data['extension'] = itgrix_gen_8383dcd3_phone_e164(
+                $data['extension'] = itgrix_gen_a384bde6_phone_e164(
                     $data['extension'],
-                    'itgrix_gen_8383dcd3_phone_parse',
+                    'itgrix_gen_a384bde6_phone_parse',
                     true
                 );
             }
             // originate.rules[0]: client_phone matches "^\\+99871" (as sent or as written)
-            if (itgrix_gen_8383dcd3_matches(
-                itgrix_gen_8383dcd3_client_phones(itgrix_gen_8383dcd3_client_phone($params, $name)),
+            if (itgrix_gen_a384bde6_matches(
+                itgrix_gen_a384bde6_client_phones(itgrix_gen_a384bde6_client_phone($params, $name)),
                 array('~^\\+99871~u')
             )) {
                 $data['context'] = 'from-crm-city';
             }
             // originate.rules[1]: the number's country is "UZ"
             if (array_intersect(
-                itgrix_gen_8383dcd3_countries(
-                    itgrix_gen_8383dcd3_client_rewritten(itgrix_gen_8383dcd3_client_phone($params))
+                itgrix_gen_a384bde6_countries(
+                    itgrix_gen_a384bde6_client_rewritten(itgrix_gen_a384bde6_client_phone($params))
                 ),
                 array('UZ')
             )) {
                 $data['channel'] = 'PJSIP/uztelecom';
             }
-            return itgrix_gen_8383dcd3_originate_reply($data);
+            return itgrix_gen_a384bde6_originate_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -59,9 +59,9 @@ if (!function_exists('itgrix_gen_process_originate_params_88458238')) {
     }
 }
 
-if (!function_exists('itgrix_gen_8383dcd3_seen')) {
+if (!function_exists('itgrix_gen_a384bde6_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_8383dcd3_seen($params, $name, $key, $expected, $kinds, $tried) {
+    function itgrix_gen_a384bde6_seen($params, $name, $key, $expected, $kinds, $tried) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -74,10 +74,10 @@ if (!function_exists('itgrix_gen_8383dcd3_seen')) {
         return array();
     }
     // Does any of the values match one of the patterns?
-    function itgrix_gen_8383dcd3_matches($values, $patterns) {
+    function itgrix_gen_a384bde6_matches($values, $patterns) {
         foreach ($values as $value) {
             foreach ($patterns as $pattern) {
-                if (itgrix_gen_8383dcd3_preg_match($pattern, $value)) {
+                if (itgrix_gen_a384bde6_preg_match($pattern, $value)) {
                     return true;
                 }
             }
@@ -85,7 +85,7 @@ if (!function_exists('itgrix_gen_8383dcd3_seen')) {
         return false;
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_8383dcd3_answer($entry, $params) {
+    function itgrix_gen_a384bde6_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -95,20 +95,20 @@ if (!function_exists('itgrix_gen_8383dcd3_seen')) {
         return $reply;
     }
     // A pattern that fails at run time (a PCRE limit, bad UTF-8) is a non-match, said on stderr.
-    function itgrix_gen_8383dcd3_preg_match($pattern, $subject) {
+    function itgrix_gen_a384bde6_preg_match($pattern, $subject) {
         $result = is_string($subject) ? @preg_match($pattern, $subject) : 0;
-        return $result === false ? itgrix_gen_8383dcd3_preg_failed($pattern, false) : $result === 1;
+        return $result === false ? itgrix_gen_a384bde6_preg_failed($pattern, false) : $result === 1;
     }
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_8383dcd3_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_a384bde6_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
-        return is_string($result) ? $result : itgrix_gen_8383dcd3_preg_failed($pattern, $subject);
+        return is_string($result) ? $result : itgrix_gen_a384bde6_preg_failed($pattern, $subject);
     }
     // Says on stderr why PCRE failed on the pattern; returns $answer.
-    function itgrix_gen_8383dcd3_preg_failed($pattern, $answer) {
+    function itgrix_gen_a384bde6_preg_failed($pattern, $answer) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = preg_last_error();
@@ -116,7 +116,7 @@ if (!function_exists('itgrix_gen_8383dcd3_seen')) {
         return itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match', $answer);
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_8383dcd3_pick($input, $keys) {
+    function itgrix_gen_a384bde6_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -126,7 +126,7 @@ if (!function_exists('itgrix_gen_8383dcd3_seen')) {
         return $out;
     }
     // array(written with a leading "+"?, its digits, its text) for a text that is a phone number, else null.
-    function itgrix_gen_8383dcd3_phone_digits($phone) {
+    function itgrix_gen_a384bde6_phone_digits($phone) {
         if (!is_string($phone)) {
             return null;
         }
@@ -151,12 +151,12 @@ if (!function_exists('itgrix_gen_8383dcd3_seen')) {
         return array($m[1] === '+', preg_replace('/[^0-9]/', '', $text), $text);
     }
     // The number in E.164 (without the "+" when !$plus) as $parse reads it; what is not a number stays.
-    function itgrix_gen_8383dcd3_phone_e164($phone, $parse, $plus) {
+    function itgrix_gen_a384bde6_phone_e164($phone, $parse, $plus) {
         $parsed = $parse($phone);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
     // The region whose plan makes the national number valid (getRegionCodeForNumber); null: none.
-    function itgrix_gen_8383dcd3_phone_region($cc, $national, $regions) {
+    function itgrix_gen_a384bde6_phone_region($cc, $national, $regions) {
         foreach ($regions as $row) {
             if ($row[1] === $cc && preg_match($row[2] === null ? $row[3] : $row[2], $national)) {
                 return $row[2] === null || preg_match($row[3], $national) ? $row[0] : null;
@@ -165,15 +165,15 @@ if (!function_exists('itgrix_gen_8383dcd3_seen')) {
         return null;
     }
     // Each of $values in E.164 as $parse reads it (numbers it does not take stay as they are).
-    function itgrix_gen_8383dcd3_phones_e164($values, $parse) {
+    function itgrix_gen_a384bde6_phones_e164($values, $parse) {
         $out = array();
         foreach (is_array($values) ? $values : array() as $value) {
-            $out[] = itgrix_gen_8383dcd3_phone_e164($value, $parse, true);
+            $out[] = itgrix_gen_a384bde6_phone_e164($value, $parse, true);
         }
         return $out;
     }
     // The countries (ISO 3166-1) of the numbers among $values, 'unknown' where none.
-    function itgrix_gen_8383dcd3_phone_countries($values, $parse, $regions) {
+    function itgrix_gen_a384bde6_phone_countries($values, $parse, $regions) {
         $out = array();
         foreach (is_array($values) ? $values : array() as $value) {
             $parsed = $parse($value);
@@ -183,7 +183,7 @@ if (!function_exists('itgrix_gen_8383dcd3_seen')) {
                 foreach ($regions as $row) {
                     // calling codes are prefix-free: the first that starts the number is its code
                     if (strpos($parsed[1], $row[1]) === 0) {
-                        $region = itgrix_gen_8383dcd3_phone_region($row[1], (string) substr($parsed[1], strlen($row[1])), $regions);
+                        $region = itgrix_gen_a384bde6_phone_region($row[1], (string) substr($parsed[1], strlen($row[1])), $regions);
                         break;
                     }
                 }
@@ -194,73 +194,36 @@ if (!function_exists('itgrix_gen_8383dcd3_seen')) {
     }
     // A whole JSON number as the digits it was written with ("998712345678"), also where a 32-bit PHP
     // decoded it as a float (past 2^31); anything else (a text, a fraction, null) as it is.
-    function itgrix_gen_8383dcd3_number_text($value) {
+    function itgrix_gen_a384bde6_number_text($value) {
         if (is_int($value) || (is_float($value) && $value == floor($value) && abs($value) < 1.0e15)) {
             return is_int($value) ? (string) $value : sprintf('%.0f', $value);
         }
         return $value;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_8383dcd3_reply($data) {
+    function itgrix_gen_a384bde6_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
     // click-to-call's reply: request_data sent as {} (array() once decoded) goes back as {}, never [].
-    function itgrix_gen_8383dcd3_originate_reply($data) {
+    function itgrix_gen_a384bde6_originate_reply($data) {
         $empty = is_array($data) && isset($data['request_data']) && $data['request_data'] === array();
-        return itgrix_gen_8383dcd3_reply($empty ? array_merge($data, array('request_data' => new stdClass())) : $data);
+        return itgrix_gen_a384bde6_reply($empty ? array_merge($data, array('request_data' => new stdClass())) : $data);
     }
     // process_originate_params may receive its input wrapped as {"params": {...}} or flat.
-    function itgrix_gen_8383dcd3_unwrap($params) {
+    function itgrix_gen_a384bde6_unwrap($params) {
         return is_array($params) && isset($params['params']) && is_array($params['params']) ? $params['params'] : $params;
     }
-    // the client's numbers as sent and in E.164, by the numbering plan of "UZ"
-    function itgrix_gen_8383dcd3_client_phones($values) {
-        if (!is_array($values)) {
-            return $values;
-        }
-        return array_merge($values, itgrix_gen_8383dcd3_phones_e164(itgrix_gen_8383dcd3_client_rewritten($values), 'itgrix_gen_8383dcd3_phone_parse'));
-    }
-    // the client's numbers after originate.rewrite
-    function itgrix_gen_8383dcd3_client_rewritten($values) {
-        foreach ($values as $i => $value) { // a key's values: an array
-            // originate.rewrite[0]: "^8\\s*\\(?(\\d\\d)\\)?\\s*(\\d{3})[\\s-]*(\\d\\d)[\\s-]*(\\d\\d)$" -> "+998$1$2$3$4"
-            $value = itgrix_gen_8383dcd3_preg_replace('~^8\\s*\\(?(\\d\\d)\\)?\\s*(\\d{3})[\\s-]*(\\d\\d)[\\s-]*(\\d\\d)$~u', '+998$1$2$3$4', $value);
-            $values[$i] = $value;
-        }
-        return $values;
-    }
     // the countries of the client's numbers, read with the numbering plan of "UZ"
-    function itgrix_gen_8383dcd3_countries($values) {
-        return itgrix_gen_8383dcd3_phone_countries($values, 'itgrix_gen_8383dcd3_phone_parse', array(
+    function itgrix_gen_a384bde6_countries($values) {
+        return itgrix_gen_a384bde6_phone_countries($values, 'itgrix_gen_a384bde6_phone_parse', array(
             array('UZ', '998', null,
                 '~^(?=(?:\\d{9})$)(?=(?:(?:20|33|[5-9]\\d)\\d{7})$)(?:(?=(?:\\d{9})$)(?:(?:55\\d\\d|6(?:1(?:22|3[124]|4[1-4]|5[1-3578]|64)|2(?:22|3[0-57-9]|41)|5(?:22|3[3-7]|5[024-8])|[69]\\d\\d|7(?:[23]\\d|7[69]))|7(?:[168]\\d\\d|2(?:22|3[13-57-9]|4[1-3579]|5[14])|3(?:2\\d|3[1578]|4[1-35-7]|5[1-57]|61)|4(?:2\\d|3[1-579]|7[1-79])|5(?:22|5[1-9]|6[1457])|9(?:22|5[1-9])))\\d{5})|(?=(?:\\d{9})$)(?:(?:(?:[25]0|33|8[078]|9[0-57-9])\\d{3}|6(?:1(?:2(?:2[01]|98)|35[0-4]|50\\d|61[23]|7(?:[01][017]|4\\d|55|9[5-9]))|2(?:(?:11|7\\d)\\d|2(?:[12]1|9[01379])|5(?:[126]\\d|3[0-4]))|5(?:19[01]|2(?:27|9[26])|(?:30|59|7\\d)\\d)|6(?:2(?:1[5-9]|2[0367]|38|41|52|60)|(?:3[79]|9[0-3])\\d|4(?:56|83)|7(?:[07]\\d|1[017]|3[07]|4[047]|5[057]|67|8[0178]|9[79]))|7(?:2(?:24|3[237]|4[5-9]|7[15-8])|5(?:7[12]|8[0589])|7(?:0\\d|[39][07])|9(?:0\\d|7[079])))|7(?:[07]\\d{3}|2(?:2(?:2[79]|95)|3(?:2[5-9]|6[0-6])|57\\d|7(?:0\\d|1[17]|2[27]|3[37]|44|5[057]|66|88))|3(?:2(?:1[0-6]|21|3[469]|7[159])|(?:33|9[4-6])\\d|5(?:0[0-4]|5[579]|9\\d)|7(?:[0-3579]\\d|4[0467]|6[67]|8[078]))|4(?:2(?:29|5[0257]|6[0-7]|7[1-57])|5(?:1[0-4]|8\\d|9[5-9])|7(?:0\\d|1[024589]|2[0-27]|3[0137]|[46][07]|5[01]|7[5-9]|9[079])|9(?:7[015-9]|[89]\\d))|5(?:112|2(?:0\\d|2[29]|[49]4)|3[1568]\\d|52[6-9]|7(?:0[01578]|1[017]|[23]7|4[047]|[5-7]\\d|8[78]|9[079]))|9(?:22[128]|3(?:2[0-4]|7\\d)|57[02569]|7(?:2[05-9]|3[37]|4\\d|60|7[2579]|87|9[07]))))\\d{4}))$~u'),
         ));
     }
-    // Appends the texts at a path of keys to $found: pick
-    function itgrix_gen_8383dcd3_collect(&$found, $value, $keys, $pick = null) {
-        foreach (explode('.', $keys) as $key) {
-            if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
-                return;
-            }
-            $value = $value[$key];
-        }
-        foreach (is_array($value) && $pick !== null ? $pick : array(null) as $field) {
-            $one = $field === null ? $value : (isset($value[$field]) ? $value[$field] : null);
-            if (is_bool($one)) {
-                $one = $one ? 'true' : 'false';
-            } elseif (is_float($one) && $one == floor($one) && abs($one) < 1.0e15) {
-                $one = sprintf('%.0f', $one);
-            }
-            if (is_scalar($one) && $one !== '') {
-                $found[] = (string) $one;
-                break; // the first field with a value (a value that is no object: its only one)
-            }
-        }
-    }
     // a number as libphonenumber reads it in "UZ": array(calling code, national number, region)
-    function itgrix_gen_8383dcd3_phone_parse($phone) {
-        $read = itgrix_gen_8383dcd3_phone_digits($phone);
+    function itgrix_gen_a384bde6_phone_parse($phone) {
+        $read = itgrix_gen_a384bde6_phone_digits($phone);
         if ($read === null || (!$read[0] && strlen($read[1]) <= 8)) {
             return null; // not a number, or an internal one (8 digits at most)
         }
@@ -273,7 +236,7 @@ if (!function_exists('itgrix_gen_8383dcd3_seen')) {
         }
         if ($international) {
             if (strpos($digits, '998') !== 0) { // another calling code (one that exists): E.164's 7 to 17 digits
-                $digits = preg_replace('/^(?:((?:2(?:[07]|1[1-38]|3[1-4]|4[39]|5[0-24-6]|6[0-5]|91)|3(?:[1-3]|5[3589]|7[03-57]|8[0-35-79])|4(?:[013469]|2[13])|5(?:[13-578]|08|9[013-68])|6(?:[0-46]|86)|8(?:[1246]|5[056]|8[06])|9(?:[0-58]|6[1-467]|7[0-267]|9[4-6])))0|(1)1(?=[0-9]{7}$|[0-9]{10}$)|(7)8(?=[0-9]{10}$|[0-9]{14}$)|(36)06(?=[0-9]{8}$|[0-9]{9}$)|(370)8(?=[0-9]{8}$)|(692)1(?=[0-9]{7}$)|(993)8(?=[0-9]{8}$))/', '$1$2$3$4$5$6$7', $digits); // +44 (0) 20: +4420
+                $digits = preg_replace('/^(?:((?:2(?:[07]|1[1-38]|3[1-4]|4[39]|5[0-24-6]|6[0-5]|91)|3(?:[1-3]|5[3589]|7[03-57]|8[0-35-79])|4(?:[013469]|2[13])|5(?:[13-578]|08|9[013-68])|6(?:[0-46]|86)|8(?:[1246]|5[056]|8[06])|9(?:[0-58]|6[1-467]|7[0-267]|9[4-6])))0|(1)1(?=[0-9]{10}$)|(7)8(?=[0-9]{10}$|[0-9]{14}$)|(36)06(?=[0-9]{8}$|[0-9]{9}$)|(370)8(?=[0-9]{8}$)|(692)1(?=[0-9]{7}$)|(993)8(?=[0-9]{8}$))/', '$1$2$3$4$5$6$7', $digits); // +44 (0) 20: +4420
                 return preg_match('/^(?=[0-9]{7,17}$)(?:[17]|2(?:[07]|1[1-368]|2[0-9]|3[0-9]|4[0-9]|5[0-8]|6[0-9]|9[017-9])|3(?:[0-469]|5[0-9]|7[0-8]|8[0-35-79])|4(?:[013-9]|2[013])|5(?:[1-8]|0[0-9]|9[0-9])|6(?:[0-6]|7[02-9]|8[0-35-9]|9[0-2])|8(?:[1246]|0[08]|5[02356]|7[08]|8[0-368])|9(?:[0-58]|6[0-8]|7[0-79]|9[2-68]))/', $digits) ? array('', $digits, '') : null;
             }
             $national = (string) substr($digits, 3);
@@ -296,30 +259,67 @@ if (!function_exists('itgrix_gen_8383dcd3_seen')) {
         }
         return null;
     }
-    function itgrix_gen_8383dcd3_client_phone($params, $name = null) {
-        $found = itgrix_gen_8383dcd3_client_phone_read($params);
-        return $name === null || $found ? $found : itgrix_gen_8383dcd3_seen(
-            $params, $name, 'client_phone', array('incoming', 'outgoing'), itgrix_gen_8383dcd3_direction($params),
+    // the client's numbers after originate.rewrite
+    function itgrix_gen_a384bde6_client_rewritten($values) {
+        foreach ($values as $i => $value) { // a key's values: an array
+            // originate.rewrite[0]: "^8\\s*\\(?(\\d\\d)\\)?\\s*(\\d{3})[\\s-]*(\\d\\d)[\\s-]*(\\d\\d)$" -> "+998$1$2$3$4"
+            $value = itgrix_gen_a384bde6_preg_replace('~^8\\s*\\(?(\\d\\d)\\)?\\s*(\\d{3})[\\s-]*(\\d\\d)[\\s-]*(\\d\\d)$~u', '+998$1$2$3$4', $value);
+            $values[$i] = $value;
+        }
+        return $values;
+    }
+    // the client's numbers as sent and in E.164, by the numbering plan of "UZ"
+    function itgrix_gen_a384bde6_client_phones($values) {
+        if (!is_array($values)) {
+            return $values;
+        }
+        return array_merge($values, itgrix_gen_a384bde6_phones_e164(itgrix_gen_a384bde6_client_rewritten($values), 'itgrix_gen_a384bde6_phone_parse'));
+    }
+    // Appends the texts at a path of keys to $found: pick
+    function itgrix_gen_a384bde6_collect(&$found, $value, $keys, $pick = null) {
+        foreach (explode('.', $keys) as $key) {
+            if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
+                return;
+            }
+            $value = $value[$key];
+        }
+        foreach (is_array($value) && $pick !== null ? $pick : array(null) as $field) {
+            $one = $field === null ? $value : (isset($value[$field]) ? $value[$field] : null);
+            if (is_bool($one)) {
+                $one = $one ? 'true' : 'false';
+            } elseif (is_float($one) && $one == floor($one) && abs($one) < 1.0e15) {
+                $one = sprintf('%.0f', $one);
+            }
+            if (is_scalar($one) && $one !== '') {
+                $found[] = (string) $one;
+                break; // the first field with a value (a value that is no object: its only one)
+            }
+        }
+    }
+    function itgrix_gen_a384bde6_client_phone($params, $name = null) {
+        $found = itgrix_gen_a384bde6_client_phone_read($params);
+        return $name === null || $found ? $found : itgrix_gen_a384bde6_seen(
+            $params, $name, 'client_phone', array('incoming', 'outgoing'), itgrix_gen_a384bde6_direction($params),
             'params.extension, extension, PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, '
             . 'call_full.channel.to.number|phone|num|extension|exten');
     }
-    function itgrix_gen_8383dcd3_client_phone_read($params) {
+    function itgrix_gen_a384bde6_client_phone_read($params) {
         $found = array();
-        $call = itgrix_gen_8383dcd3_direction($params);
+        $call = itgrix_gen_a384bde6_direction($params);
         $call = $call ? $call[0] : ''; // the call's direction ('': none)
         $pick1 = array('number', 'phone', 'num', 'extension', 'exten');
         $on_incoming = $call === 'incoming' ? $params : null;
         $on_outgoing = $call === 'outgoing' ? $params : null;
-        itgrix_gen_8383dcd3_collect($found, $params, 'params.extension');
-        itgrix_gen_8383dcd3_collect($found, $params, 'extension');
-        itgrix_gen_8383dcd3_collect($found, $params, 'PHONE_NUMBER');
-        itgrix_gen_8383dcd3_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
-        itgrix_gen_8383dcd3_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
+        itgrix_gen_a384bde6_collect($found, $params, 'params.extension');
+        itgrix_gen_a384bde6_collect($found, $params, 'extension');
+        itgrix_gen_a384bde6_collect($found, $params, 'PHONE_NUMBER');
+        itgrix_gen_a384bde6_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
+        itgrix_gen_a384bde6_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
         return $found;
     }
-    function itgrix_gen_8383dcd3_direction($params) {
+    function itgrix_gen_a384bde6_direction($params) {
         $found = array();
-        itgrix_gen_8383dcd3_collect($found, $params, 'call_full.channel.type');
+        itgrix_gen_a384bde6_collect($found, $params, 'call_full.channel.type');
         return $found;
     }
 }
@@ -331,4 +331,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_8383dcd3_answer('itgrix_gen_process_originate_params_88458238', isset($params) ? $params : null);
+return itgrix_gen_a384bde6_answer('itgrix_gen_process_originate_params_88458238', isset($params) ? $params : null);

@@ -7,30 +7,30 @@
 if (!function_exists('itgrix_gen_process_originate_params_5fc90ab3')) {
     function itgrix_gen_process_originate_params_5fc90ab3($params) {
         $name = 'process_originate_params:usa';
-        $data = itgrix_gen_14fd050a_pick(
-            itgrix_gen_14fd050a_unwrap($params),
+        $data = itgrix_gen_b378f4e4_pick(
+            itgrix_gen_b378f4e4_unwrap($params),
             array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')
         );
-        $fallback = itgrix_gen_14fd050a_originate_reply($data);
+        $fallback = itgrix_gen_b378f4e4_originate_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             if (isset($data['extension'])) {
-                $data['extension'] = itgrix_gen_14fd050a_number_text($data['extension']);
+                $data['extension'] = itgrix_gen_b378f4e4_number_text($data['extension']);
             }
             if (isset($data['extension']) && is_string($data['extension'])) {
                 // originate: format national, region US
-                $data['extension'] = itgrix_gen_14fd050a_phone_national(
-                    $data['extension'], 'itgrix_gen_14fd050a_phone_parse', array(
+                $data['extension'] = itgrix_gen_b378f4e4_phone_national(
+                    $data['extension'], 'itgrix_gen_b378f4e4_phone_parse', array(
                         array('~^(?:(\\d{3})(\\d{4}))$~u', '${1}-${2}', '~^(?:310)~u'),
                         array('~^(?:(\\d{3})(\\d{4}))$~u', '${1}-${2}', '~^(?:[24-9]|3(?:[02-9]|1[1-9]))~u'),
                         array('~^(?:(\\d{3})(\\d{3})(\\d{4}))$~u', '(${1}) ${2}-${3}', '~^(?:[2-9])~u'),
                     )
                 );
-                $data['extension'] = itgrix_gen_14fd050a_dial($data['extension'], 0, '1');
+                $data['extension'] = itgrix_gen_b378f4e4_dial($data['extension'], 0, '1');
             }
-            return itgrix_gen_14fd050a_originate_reply($data);
+            return itgrix_gen_b378f4e4_originate_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -39,9 +39,9 @@ if (!function_exists('itgrix_gen_process_originate_params_5fc90ab3')) {
     }
 }
 
-if (!function_exists('itgrix_gen_14fd050a_answer')) {
+if (!function_exists('itgrix_gen_b378f4e4_answer')) {
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_14fd050a_answer($entry, $params) {
+    function itgrix_gen_b378f4e4_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -51,15 +51,15 @@ if (!function_exists('itgrix_gen_14fd050a_answer')) {
         return $reply;
     }
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_14fd050a_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_b378f4e4_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
-        return is_string($result) ? $result : itgrix_gen_14fd050a_preg_failed($pattern, $subject);
+        return is_string($result) ? $result : itgrix_gen_b378f4e4_preg_failed($pattern, $subject);
     }
     // Says on stderr why PCRE failed on the pattern; returns $answer.
-    function itgrix_gen_14fd050a_preg_failed($pattern, $answer) {
+    function itgrix_gen_b378f4e4_preg_failed($pattern, $answer) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = preg_last_error();
@@ -67,7 +67,7 @@ if (!function_exists('itgrix_gen_14fd050a_answer')) {
         return itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match', $answer);
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_14fd050a_pick($input, $keys) {
+    function itgrix_gen_b378f4e4_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -77,7 +77,7 @@ if (!function_exists('itgrix_gen_14fd050a_answer')) {
         return $out;
     }
     // array(written with a leading "+"?, its digits, its text) for a text that is a phone number, else null.
-    function itgrix_gen_14fd050a_phone_digits($phone) {
+    function itgrix_gen_b378f4e4_phone_digits($phone) {
         if (!is_string($phone)) {
             return null;
         }
@@ -102,43 +102,43 @@ if (!function_exists('itgrix_gen_14fd050a_answer')) {
         return array($m[1] === '+', preg_replace('/[^0-9]/', '', $text), $text);
     }
     // libphonenumber's maybeStripNationalPrefixAndCarrierCode with the plan's patterns.
-    function itgrix_gen_14fd050a_phone_strip_prefix($number, $npp, $npt, $general) {
+    function itgrix_gen_b378f4e4_phone_strip_prefix($number, $npp, $npt, $general) {
         if ($number === '' || !preg_match($npp, $number, $m)) {
             return $number;
         }
         $last = count($m) - 1;
         $rest = $npt === null || $last < 1 || $m[$last] === '' ? (string) substr($number, strlen($m[0]))
-            : itgrix_gen_14fd050a_preg_replace($npp, $npt, $number);
+            : itgrix_gen_b378f4e4_preg_replace($npp, $npt, $number);
         return preg_match($general, $number) && !preg_match($general, $rest) ? $number : $rest;
     }
     // The number in the digits of libphonenumber's NATIONAL format; a foreign number stays E.164.
-    function itgrix_gen_14fd050a_phone_national($phone, $parse, $formats) {
+    function itgrix_gen_b378f4e4_phone_national($phone, $parse, $formats) {
         $parsed = $parse($phone);
         if ($parsed === null || $parsed[0] === '') {
             return $parsed === null ? $phone : '+' . $parsed[1];
         }
-        return itgrix_gen_14fd050a_phone_national_digits($parsed[1], $formats);
+        return itgrix_gen_b378f4e4_phone_national_digits($parsed[1], $formats);
     }
     // A national significant number of the spec's calling code in the digits of its NATIONAL format.
-    function itgrix_gen_14fd050a_phone_national_digits($national, $formats) {
+    function itgrix_gen_b378f4e4_phone_national_digits($national, $formats) {
         foreach ($formats as $format) {
             if (($format[2] === null || preg_match($format[2], $national)) && preg_match($format[0], $national)) {
-                return preg_replace('/[^0-9]/', '', itgrix_gen_14fd050a_preg_replace($format[0], $format[1], $national));
+                return preg_replace('/[^0-9]/', '', itgrix_gen_b378f4e4_preg_replace($format[0], $format[1], $national));
             }
         }
         return $national;
     }
     // A whole JSON number as the digits it was written with ("998712345678"), also where a 32-bit PHP
     // decoded it as a float (past 2^31); anything else (a text, a fraction, null) as it is.
-    function itgrix_gen_14fd050a_number_text($value) {
+    function itgrix_gen_b378f4e4_number_text($value) {
         if (is_int($value) || (is_float($value) && $value == floor($value) && abs($value) < 1.0e15)) {
             return is_int($value) ? (string) $value : sprintf('%.0f', $value);
         }
         return $value;
     }
     // The click-to-call number cut to its last $last digits (0: all of them), then the dial prefix.
-    function itgrix_gen_14fd050a_dial($number, $last, $prefix) {
-        $read = itgrix_gen_14fd050a_phone_digits($number);
+    function itgrix_gen_b378f4e4_dial($number, $last, $prefix) {
+        $read = itgrix_gen_b378f4e4_phone_digits($number);
         if ($read !== null && $last > 0) {
             $number = strlen($read[1]) > $last ? substr($read[1], -$last) : $read[1];
         } elseif ($read !== null && !$read[0] && $prefix !== '') {
@@ -147,22 +147,22 @@ if (!function_exists('itgrix_gen_14fd050a_answer')) {
         return $prefix !== '' && $read !== null && ($last > 0 || !$read[0]) ? $prefix . $number : $number;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_14fd050a_reply($data) {
+    function itgrix_gen_b378f4e4_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
     // click-to-call's reply: request_data sent as {} (array() once decoded) goes back as {}, never [].
-    function itgrix_gen_14fd050a_originate_reply($data) {
+    function itgrix_gen_b378f4e4_originate_reply($data) {
         $empty = is_array($data) && isset($data['request_data']) && $data['request_data'] === array();
-        return itgrix_gen_14fd050a_reply($empty ? array_merge($data, array('request_data' => new stdClass())) : $data);
+        return itgrix_gen_b378f4e4_reply($empty ? array_merge($data, array('request_data' => new stdClass())) : $data);
     }
     // process_originate_params may receive its input wrapped as {"params": {...}} or flat.
-    function itgrix_gen_14fd050a_unwrap($params) {
+    function itgrix_gen_b378f4e4_unwrap($params) {
         return is_array($params) && isset($params['params']) && is_array($params['params']) ? $params['params'] : $params;
     }
     // a number as libphonenumber reads it in "US": array(calling code, national number, region)
-    function itgrix_gen_14fd050a_phone_parse($phone) {
-        $read = itgrix_gen_14fd050a_phone_digits($phone);
+    function itgrix_gen_b378f4e4_phone_parse($phone) {
+        $read = itgrix_gen_b378f4e4_phone_digits($phone);
         if ($read === null || (!$read[0] && strlen($read[1]) <= 9)) {
             return null; // not a number, or an internal one (9 digits at most)
         }
@@ -175,14 +175,14 @@ if (!function_exists('itgrix_gen_14fd050a_answer')) {
         }
         if ($international) {
             if (strpos($digits, '1') !== 0) { // another calling code (one that exists): E.164's 7 to 17 digits
-                $digits = preg_replace('/^(?:((?:2(?:[07]|1[1-38]|3[1-4]|4[39]|5[0-24-6]|6[0-5]|91)|3(?:[1-3]|5[3589]|7[03-57]|8[0-35-79])|4(?:[013469]|2[13])|5(?:[13-578]|08|9[013-68])|6(?:[0-46]|86)|8(?:[1246]|5[056]|8[06])|9(?:[0-58]|6[1-467]|7[0-267]|9[4-6])))0|(1)1(?=[0-9]{7}$|[0-9]{10}$)|(7)8(?=[0-9]{10}$|[0-9]{14}$)|(36)06(?=[0-9]{8}$|[0-9]{9}$)|(370)8(?=[0-9]{8}$)|(692)1(?=[0-9]{7}$)|(993)8(?=[0-9]{8}$))/', '$1$2$3$4$5$6$7', $digits); // +44 (0) 20: +4420
+                $digits = preg_replace('/^(?:((?:2(?:[07]|1[1-38]|3[1-4]|4[39]|5[0-24-6]|6[0-5]|91)|3(?:[1-3]|5[3589]|7[03-57]|8[0-35-79])|4(?:[013469]|2[13])|5(?:[13-578]|08|9[013-68])|6(?:[0-46]|86)|8(?:[1246]|5[056]|8[06])|9(?:[0-58]|6[1-467]|7[0-267]|9[4-6])))0|(1)1(?=[0-9]{10}$)|(7)8(?=[0-9]{10}$|[0-9]{14}$)|(36)06(?=[0-9]{8}$|[0-9]{9}$)|(370)8(?=[0-9]{8}$)|(692)1(?=[0-9]{7}$)|(993)8(?=[0-9]{8}$))/', '$1$2$3$4$5$6$7', $digits); // +44 (0) 20: +4420
                 return preg_match('/^(?=[0-9]{7,17}$)(?:[17]|2(?:[07]|1[1-368]|2[0-9]|3[0-9]|4[0-9]|5[0-8]|6[0-9]|9[017-9])|3(?:[0-469]|5[0-9]|7[0-8]|8[0-35-79])|4(?:[013-9]|2[013])|5(?:[1-8]|0[0-9]|9[0-9])|6(?:[0-6]|7[02-9]|8[0-35-9]|9[0-2])|8(?:[1246]|0[08]|5[02356]|7[08]|8[0-368])|9(?:[0-58]|6[0-8]|7[0-79]|9[2-68]))/', $digits) ? array('', $digits, '') : null;
             }
             $national = (string) substr($digits, 1);
         } else {
             $national = $digits;
             if (strpos($digits, '1') === 0) { // the calling code without its "+": when the plan says so
-                $candidate = itgrix_gen_14fd050a_phone_strip_prefix((string) substr($digits, 1), '~^(?:1)~u', null, $general);
+                $candidate = itgrix_gen_b378f4e4_phone_strip_prefix((string) substr($digits, 1), '~^(?:1)~u', null, $general);
                 if ((!preg_match($general, $digits) && preg_match($general, $candidate))
                     || strlen($digits) > 10) {
                     $national = $candidate;
@@ -190,7 +190,7 @@ if (!function_exists('itgrix_gen_14fd050a_answer')) {
                 }
             }
         }
-        $stripped = itgrix_gen_14fd050a_phone_strip_prefix($national, '~^(?:1)~u', null, $general);
+        $stripped = itgrix_gen_b378f4e4_phone_strip_prefix($national, '~^(?:1)~u', null, $general);
         if (in_array(strlen($stripped), array(10), true)) {
             $national = $stripped;
         }
@@ -283,4 +283,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_14fd050a_answer('itgrix_gen_process_originate_params_5fc90ab3', isset($params) ? $params : null);
+return itgrix_gen_b378f4e4_answer('itgrix_gen_process_originate_params_5fc90ab3', isset($params) ? $params : null);

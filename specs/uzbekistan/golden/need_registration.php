@@ -14,14 +14,14 @@ if (!function_exists('itgrix_gen_need_registration_1c438aa8')) {
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             // registration.rules[0]: client_phone is "71 234-56-78" (as sent or as written) -> skip
             if (array_intersect(
-                itgrix_gen_494c0396_client_phones(itgrix_gen_494c0396_client_phone($params, $name)),
-                itgrix_gen_494c0396_client_phones(array('71 234-56-78'))
+                itgrix_gen_e204715f_client_phones(itgrix_gen_e204715f_client_phone($params, $name)),
+                itgrix_gen_e204715f_client_phones(array('71 234-56-78'))
             )) {
                 return array('state' => 'success', 'data' => array('result' => false));
             }
             // registration.rules[1]: client_phone matches "^\\+99890000" (as sent or as written) -> skip
-            if (itgrix_gen_494c0396_matches(
-                itgrix_gen_494c0396_client_phones(itgrix_gen_494c0396_client_phone($params, $name)),
+            if (itgrix_gen_e204715f_matches(
+                itgrix_gen_e204715f_client_phones(itgrix_gen_e204715f_client_phone($params, $name)),
                 array('~^\\+99890000~u')
             )) {
                 return array('state' => 'success', 'data' => array('result' => false));
@@ -36,9 +36,9 @@ if (!function_exists('itgrix_gen_need_registration_1c438aa8')) {
     }
 }
 
-if (!function_exists('itgrix_gen_494c0396_seen')) {
+if (!function_exists('itgrix_gen_e204715f_seen')) {
     // No source found the key a rule reads: said on stderr once per key per call (with the paths tried).
-    function itgrix_gen_494c0396_seen($params, $name, $key, $expected, $kinds, $tried) {
+    function itgrix_gen_e204715f_seen($params, $name, $key, $expected, $kinds, $tried) {
         static $said = array(), $call = null;
         if ($params !== $call) {
             $said = array();
@@ -51,10 +51,10 @@ if (!function_exists('itgrix_gen_494c0396_seen')) {
         return array();
     }
     // Does any of the values match one of the patterns?
-    function itgrix_gen_494c0396_matches($values, $patterns) {
+    function itgrix_gen_e204715f_matches($values, $patterns) {
         foreach ($values as $value) {
             foreach ($patterns as $pattern) {
-                if (itgrix_gen_494c0396_preg_match($pattern, $value)) {
+                if (itgrix_gen_e204715f_preg_match($pattern, $value)) {
                     return true;
                 }
             }
@@ -62,7 +62,7 @@ if (!function_exists('itgrix_gen_494c0396_seen')) {
         return false;
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_494c0396_answer($entry, $params) {
+    function itgrix_gen_e204715f_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -72,12 +72,12 @@ if (!function_exists('itgrix_gen_494c0396_seen')) {
         return $reply;
     }
     // A pattern that fails at run time (a PCRE limit, bad UTF-8) is a non-match, said on stderr.
-    function itgrix_gen_494c0396_preg_match($pattern, $subject) {
+    function itgrix_gen_e204715f_preg_match($pattern, $subject) {
         $result = is_string($subject) ? @preg_match($pattern, $subject) : 0;
-        return $result === false ? itgrix_gen_494c0396_preg_failed($pattern, false) : $result === 1;
+        return $result === false ? itgrix_gen_e204715f_preg_failed($pattern, false) : $result === 1;
     }
     // Says on stderr why PCRE failed on the pattern; returns $answer.
-    function itgrix_gen_494c0396_preg_failed($pattern, $answer) {
+    function itgrix_gen_e204715f_preg_failed($pattern, $answer) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = preg_last_error();
@@ -85,7 +85,7 @@ if (!function_exists('itgrix_gen_494c0396_seen')) {
         return itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match', $answer);
     }
     // array(written with a leading "+"?, its digits, its text) for a text that is a phone number, else null.
-    function itgrix_gen_494c0396_phone_digits($phone) {
+    function itgrix_gen_e204715f_phone_digits($phone) {
         if (!is_string($phone)) {
             return null;
         }
@@ -110,39 +110,13 @@ if (!function_exists('itgrix_gen_494c0396_seen')) {
         return array($m[1] === '+', preg_replace('/[^0-9]/', '', $text), $text);
     }
     // The number in E.164 (without the "+" when !$plus) as $parse reads it; what is not a number stays.
-    function itgrix_gen_494c0396_phone_e164($phone, $parse, $plus) {
+    function itgrix_gen_e204715f_phone_e164($phone, $parse, $plus) {
         $parsed = $parse($phone);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
-    // phones.client: the client's number as process_client_phone.php answers it
-    function itgrix_gen_494c0396_client_number($phone) {
-        // phones.client: format e164, region UZ
-        return itgrix_gen_494c0396_phone_e164($phone, 'itgrix_gen_494c0396_phone_parse', true);
-    }
-    // Appends the texts at a path of keys to $found: pick
-    function itgrix_gen_494c0396_collect(&$found, $value, $keys, $pick = null) {
-        foreach (explode('.', $keys) as $key) {
-            if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
-                return;
-            }
-            $value = $value[$key];
-        }
-        foreach (is_array($value) && $pick !== null ? $pick : array(null) as $field) {
-            $one = $field === null ? $value : (isset($value[$field]) ? $value[$field] : null);
-            if (is_bool($one)) {
-                $one = $one ? 'true' : 'false';
-            } elseif (is_float($one) && $one == floor($one) && abs($one) < 1.0e15) {
-                $one = sprintf('%.0f', $one);
-            }
-            if (is_scalar($one) && $one !== '') {
-                $found[] = (string) $one;
-                break; // the first field with a value (a value that is no object: its only one)
-            }
-        }
-    }
     // a number as libphonenumber reads it in "UZ": array(calling code, national number, region)
-    function itgrix_gen_494c0396_phone_parse($phone) {
-        $read = itgrix_gen_494c0396_phone_digits($phone);
+    function itgrix_gen_e204715f_phone_parse($phone) {
+        $read = itgrix_gen_e204715f_phone_digits($phone);
         if ($read === null || (!$read[0] && strlen($read[1]) <= 8)) {
             return null; // not a number, or an internal one (8 digits at most)
         }
@@ -155,7 +129,7 @@ if (!function_exists('itgrix_gen_494c0396_seen')) {
         }
         if ($international) {
             if (strpos($digits, '998') !== 0) { // another calling code (one that exists): E.164's 7 to 17 digits
-                $digits = preg_replace('/^(?:((?:2(?:[07]|1[1-38]|3[1-4]|4[39]|5[0-24-6]|6[0-5]|91)|3(?:[1-3]|5[3589]|7[03-57]|8[0-35-79])|4(?:[013469]|2[13])|5(?:[13-578]|08|9[013-68])|6(?:[0-46]|86)|8(?:[1246]|5[056]|8[06])|9(?:[0-58]|6[1-467]|7[0-267]|9[4-6])))0|(1)1(?=[0-9]{7}$|[0-9]{10}$)|(7)8(?=[0-9]{10}$|[0-9]{14}$)|(36)06(?=[0-9]{8}$|[0-9]{9}$)|(370)8(?=[0-9]{8}$)|(692)1(?=[0-9]{7}$)|(993)8(?=[0-9]{8}$))/', '$1$2$3$4$5$6$7', $digits); // +44 (0) 20: +4420
+                $digits = preg_replace('/^(?:((?:2(?:[07]|1[1-38]|3[1-4]|4[39]|5[0-24-6]|6[0-5]|91)|3(?:[1-3]|5[3589]|7[03-57]|8[0-35-79])|4(?:[013469]|2[13])|5(?:[13-578]|08|9[013-68])|6(?:[0-46]|86)|8(?:[1246]|5[056]|8[06])|9(?:[0-58]|6[1-467]|7[0-267]|9[4-6])))0|(1)1(?=[0-9]{10}$)|(7)8(?=[0-9]{10}$|[0-9]{14}$)|(36)06(?=[0-9]{8}$|[0-9]{9}$)|(370)8(?=[0-9]{8}$)|(692)1(?=[0-9]{7}$)|(993)8(?=[0-9]{8}$))/', '$1$2$3$4$5$6$7', $digits); // +44 (0) 20: +4420
                 return preg_match('/^(?=[0-9]{7,17}$)(?:[17]|2(?:[07]|1[1-368]|2[0-9]|3[0-9]|4[0-9]|5[0-8]|6[0-9]|9[017-9])|3(?:[0-469]|5[0-9]|7[0-8]|8[0-35-79])|4(?:[013-9]|2[013])|5(?:[1-8]|0[0-9]|9[0-9])|6(?:[0-6]|7[02-9]|8[0-35-9]|9[0-2])|8(?:[1246]|0[08]|5[02356]|7[08]|8[0-368])|9(?:[0-58]|6[0-8]|7[0-79]|9[2-68]))/', $digits) ? array('', $digits, '') : null;
             }
             $national = (string) substr($digits, 3);
@@ -179,38 +153,64 @@ if (!function_exists('itgrix_gen_494c0396_seen')) {
         return null;
     }
     // the client's numbers as sent and as phones.client writes them
-    function itgrix_gen_494c0396_client_phones($values) {
+    function itgrix_gen_e204715f_client_phones($values) {
         if (!is_array($values)) {
             return $values;
         }
         $out = $values;
         foreach ($values as $value) {
-            $out[] = itgrix_gen_494c0396_client_number($value);
+            $out[] = itgrix_gen_e204715f_client_number($value);
         }
         return $out;
     }
-    function itgrix_gen_494c0396_client_phone_read($params) {
+    // Appends the texts at a path of keys to $found: pick
+    function itgrix_gen_e204715f_collect(&$found, $value, $keys, $pick = null) {
+        foreach (explode('.', $keys) as $key) {
+            if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
+                return;
+            }
+            $value = $value[$key];
+        }
+        foreach (is_array($value) && $pick !== null ? $pick : array(null) as $field) {
+            $one = $field === null ? $value : (isset($value[$field]) ? $value[$field] : null);
+            if (is_bool($one)) {
+                $one = $one ? 'true' : 'false';
+            } elseif (is_float($one) && $one == floor($one) && abs($one) < 1.0e15) {
+                $one = sprintf('%.0f', $one);
+            }
+            if (is_scalar($one) && $one !== '') {
+                $found[] = (string) $one;
+                break; // the first field with a value (a value that is no object: its only one)
+            }
+        }
+    }
+    function itgrix_gen_e204715f_client_phone_read($params) {
         $found = array();
-        $call = itgrix_gen_494c0396_direction($params);
+        $call = itgrix_gen_e204715f_direction($params);
         $call = $call ? $call[0] : ''; // the call's direction ('': none)
         $pick1 = array('number', 'phone', 'num', 'extension', 'exten');
         $on_incoming = $call === 'incoming' ? $params : null;
         $on_outgoing = $call === 'outgoing' ? $params : null;
-        itgrix_gen_494c0396_collect($found, $params, 'PHONE_NUMBER');
-        itgrix_gen_494c0396_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
-        itgrix_gen_494c0396_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
+        itgrix_gen_e204715f_collect($found, $params, 'PHONE_NUMBER');
+        itgrix_gen_e204715f_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
+        itgrix_gen_e204715f_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
         return $found;
     }
-    function itgrix_gen_494c0396_client_phone($params, $name = null) {
-        $found = itgrix_gen_494c0396_client_phone_read($params);
-        return $name === null || $found ? $found : itgrix_gen_494c0396_seen(
-            $params, $name, 'client_phone', array('incoming', 'outgoing'), itgrix_gen_494c0396_direction($params),
+    function itgrix_gen_e204715f_client_phone($params, $name = null) {
+        $found = itgrix_gen_e204715f_client_phone_read($params);
+        return $name === null || $found ? $found : itgrix_gen_e204715f_seen(
+            $params, $name, 'client_phone', array('incoming', 'outgoing'), itgrix_gen_e204715f_direction($params),
             'PHONE_NUMBER, call_full.channel.from.number|phone|num|extension|exten, '
             . 'call_full.channel.to.number|phone|num|extension|exten');
     }
-    function itgrix_gen_494c0396_direction($params) {
+    // phones.client: the client's number as process_client_phone.php answers it
+    function itgrix_gen_e204715f_client_number($phone) {
+        // phones.client: format e164, region UZ
+        return itgrix_gen_e204715f_phone_e164($phone, 'itgrix_gen_e204715f_phone_parse', true);
+    }
+    function itgrix_gen_e204715f_direction($params) {
         $found = array();
-        itgrix_gen_494c0396_collect($found, $params, 'call_full.channel.type');
+        itgrix_gen_e204715f_collect($found, $params, 'call_full.channel.type');
         return $found;
     }
 }
@@ -222,4 +222,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_494c0396_answer('itgrix_gen_need_registration_1c438aa8', isset($params) ? $params : null);
+return itgrix_gen_e204715f_answer('itgrix_gen_need_registration_1c438aa8', isset($params) ? $params : null);

@@ -7,22 +7,22 @@
 if (!function_exists('itgrix_gen_process_originate_params_1c438aa8')) {
     function itgrix_gen_process_originate_params_1c438aa8($params) {
         $name = 'process_originate_params:uzbekistan';
-        $data = itgrix_gen_2be717d5_pick(
-            itgrix_gen_2be717d5_unwrap($params),
+        $data = itgrix_gen_e587d49a_pick(
+            itgrix_gen_e587d49a_unwrap($params),
             array('caller_id', 'channel', 'context', 'extension', 'priority', 'request_data')
         );
-        $fallback = itgrix_gen_2be717d5_originate_reply($data);
+        $fallback = itgrix_gen_e587d49a_originate_reply($data);
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             if (isset($data['extension'])) {
-                $data['extension'] = itgrix_gen_2be717d5_number_text($data['extension']);
+                $data['extension'] = itgrix_gen_e587d49a_number_text($data['extension']);
             }
             if (isset($data['extension']) && is_string($data['extension'])) {
                 // originate: format dial, region UZ
-                $data['extension'] = itgrix_gen_2be717d5_phone_dial(
-                    $data['extension'], 'itgrix_gen_2be717d5_phone_parse', array(
+                $data['extension'] = itgrix_gen_e587d49a_phone_dial(
+                    $data['extension'], 'itgrix_gen_e587d49a_phone_parse', array(
                         array(
                             '~^(?:(\\d{2})(\\d{3})(\\d{2})(\\d{2}))$~u',
                             '${1} ${2} ${3} ${4}',
@@ -33,12 +33,12 @@ if (!function_exists('itgrix_gen_process_originate_params_1c438aa8')) {
             }
             // originate.rules[0]: the number's country is "KZ" or "RU"
             if (array_intersect(
-                itgrix_gen_2be717d5_countries(itgrix_gen_2be717d5_client_phone($params)),
+                itgrix_gen_e587d49a_countries(itgrix_gen_e587d49a_client_phone($params)),
                 array('KZ', 'RU')
             )) {
                 $data['context'] = 'from-crm-cis';
             }
-            return itgrix_gen_2be717d5_originate_reply($data);
+            return itgrix_gen_e587d49a_originate_reply($data);
         } catch (Exception $e) { // every way through the try returns: here only when something went wrong
         } catch (Throwable $e) { // PHP 7+: errors as well as exceptions
         }
@@ -47,9 +47,9 @@ if (!function_exists('itgrix_gen_process_originate_params_1c438aa8')) {
     }
 }
 
-if (!function_exists('itgrix_gen_2be717d5_answer')) {
+if (!function_exists('itgrix_gen_e587d49a_answer')) {
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_2be717d5_answer($entry, $params) {
+    function itgrix_gen_e587d49a_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -59,15 +59,15 @@ if (!function_exists('itgrix_gen_2be717d5_answer')) {
         return $reply;
     }
     // preg_replace that never hands back null: on a PCRE failure the subject comes back unchanged.
-    function itgrix_gen_2be717d5_preg_replace($pattern, $replacement, $subject) {
+    function itgrix_gen_e587d49a_preg_replace($pattern, $replacement, $subject) {
         if (!is_string($subject)) {
             return $subject;
         }
         $result = @preg_replace($pattern, $replacement, $subject);
-        return is_string($result) ? $result : itgrix_gen_2be717d5_preg_failed($pattern, $subject);
+        return is_string($result) ? $result : itgrix_gen_e587d49a_preg_failed($pattern, $subject);
     }
     // Says on stderr why PCRE failed on the pattern; returns $answer.
-    function itgrix_gen_2be717d5_preg_failed($pattern, $answer) {
+    function itgrix_gen_e587d49a_preg_failed($pattern, $answer) {
         $codes = array(1 => 'internal error', 2 => 'backtracking limit hit', 3 => 'recursion limit hit',
             4 => 'input is not valid UTF-8', 5 => 'bad UTF-8 offset', 6 => 'JIT stack limit hit');
         $code = preg_last_error();
@@ -75,7 +75,7 @@ if (!function_exists('itgrix_gen_2be717d5_answer')) {
         return itgrix_gen_b0cd465a_log('regex', 'pattern ' . $pattern . ' failed (' . $why . '); treated as no match', $answer);
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_2be717d5_pick($input, $keys) {
+    function itgrix_gen_e587d49a_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -85,7 +85,7 @@ if (!function_exists('itgrix_gen_2be717d5_answer')) {
         return $out;
     }
     // array(written with a leading "+"?, its digits, its text) for a text that is a phone number, else null.
-    function itgrix_gen_2be717d5_phone_digits($phone) {
+    function itgrix_gen_e587d49a_phone_digits($phone) {
         if (!is_string($phone)) {
             return null;
         }
@@ -110,7 +110,7 @@ if (!function_exists('itgrix_gen_2be717d5_answer')) {
         return array($m[1] === '+', preg_replace('/[^0-9]/', '', $text), $text);
     }
     // The region whose plan makes the national number valid (getRegionCodeForNumber); null: none.
-    function itgrix_gen_2be717d5_phone_region($cc, $national, $regions) {
+    function itgrix_gen_e587d49a_phone_region($cc, $national, $regions) {
         foreach ($regions as $row) {
             if ($row[1] === $cc && preg_match($row[2] === null ? $row[3] : $row[2], $national)) {
                 return $row[2] === null || preg_match($row[3], $national) ? $row[0] : null;
@@ -119,28 +119,28 @@ if (!function_exists('itgrix_gen_2be717d5_answer')) {
         return null;
     }
     // A national significant number of the spec's calling code in the digits of its NATIONAL format.
-    function itgrix_gen_2be717d5_phone_national_digits($national, $formats) {
+    function itgrix_gen_e587d49a_phone_national_digits($national, $formats) {
         foreach ($formats as $format) {
             if (($format[2] === null || preg_match($format[2], $national)) && preg_match($format[0], $national)) {
-                return preg_replace('/[^0-9]/', '', itgrix_gen_2be717d5_preg_replace($format[0], $format[1], $national));
+                return preg_replace('/[^0-9]/', '', itgrix_gen_e587d49a_preg_replace($format[0], $format[1], $national));
             }
         }
         return $national;
     }
     // The number as dialled from the spec's region (libphonenumber's formatOutOfCountryCallingNumber).
-    function itgrix_gen_2be717d5_phone_dial($phone, $parse, $formats, $out) {
+    function itgrix_gen_e587d49a_phone_dial($phone, $parse, $formats, $out) {
         $parsed = $parse($phone);
         if ($parsed === null) {
             return $phone;
         }
         if ($parsed[0] !== '') {
-            $national = itgrix_gen_2be717d5_phone_national_digits($parsed[1], $formats);
+            $national = itgrix_gen_e587d49a_phone_national_digits($parsed[1], $formats);
             return $parsed[0] === '1' ? '1' . $national : $national;
         }
         return $out . $parsed[1];
     }
     // The countries (ISO 3166-1) of the numbers among $values, 'unknown' where none.
-    function itgrix_gen_2be717d5_phone_countries($values, $parse, $regions) {
+    function itgrix_gen_e587d49a_phone_countries($values, $parse, $regions) {
         $out = array();
         foreach (is_array($values) ? $values : array() as $value) {
             $parsed = $parse($value);
@@ -150,7 +150,7 @@ if (!function_exists('itgrix_gen_2be717d5_answer')) {
                 foreach ($regions as $row) {
                     // calling codes are prefix-free: the first that starts the number is its code
                     if (strpos($parsed[1], $row[1]) === 0) {
-                        $region = itgrix_gen_2be717d5_phone_region($row[1], (string) substr($parsed[1], strlen($row[1])), $regions);
+                        $region = itgrix_gen_e587d49a_phone_region($row[1], (string) substr($parsed[1], strlen($row[1])), $regions);
                         break;
                     }
                 }
@@ -161,50 +161,29 @@ if (!function_exists('itgrix_gen_2be717d5_answer')) {
     }
     // A whole JSON number as the digits it was written with ("998712345678"), also where a 32-bit PHP
     // decoded it as a float (past 2^31); anything else (a text, a fraction, null) as it is.
-    function itgrix_gen_2be717d5_number_text($value) {
+    function itgrix_gen_e587d49a_number_text($value) {
         if (is_int($value) || (is_float($value) && $value == floor($value) && abs($value) < 1.0e15)) {
             return is_int($value) ? (string) $value : sprintf('%.0f', $value);
         }
         return $value;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_2be717d5_reply($data) {
+    function itgrix_gen_e587d49a_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
     // click-to-call's reply: request_data sent as {} (array() once decoded) goes back as {}, never [].
-    function itgrix_gen_2be717d5_originate_reply($data) {
+    function itgrix_gen_e587d49a_originate_reply($data) {
         $empty = is_array($data) && isset($data['request_data']) && $data['request_data'] === array();
-        return itgrix_gen_2be717d5_reply($empty ? array_merge($data, array('request_data' => new stdClass())) : $data);
+        return itgrix_gen_e587d49a_reply($empty ? array_merge($data, array('request_data' => new stdClass())) : $data);
     }
     // process_originate_params may receive its input wrapped as {"params": {...}} or flat.
-    function itgrix_gen_2be717d5_unwrap($params) {
+    function itgrix_gen_e587d49a_unwrap($params) {
         return is_array($params) && isset($params['params']) && is_array($params['params']) ? $params['params'] : $params;
     }
-    // Appends the texts at a path of keys to $found: pick
-    function itgrix_gen_2be717d5_collect(&$found, $value, $keys, $pick = null) {
-        foreach (explode('.', $keys) as $key) {
-            if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
-                return;
-            }
-            $value = $value[$key];
-        }
-        foreach (is_array($value) && $pick !== null ? $pick : array(null) as $field) {
-            $one = $field === null ? $value : (isset($value[$field]) ? $value[$field] : null);
-            if (is_bool($one)) {
-                $one = $one ? 'true' : 'false';
-            } elseif (is_float($one) && $one == floor($one) && abs($one) < 1.0e15) {
-                $one = sprintf('%.0f', $one);
-            }
-            if (is_scalar($one) && $one !== '') {
-                $found[] = (string) $one;
-                break; // the first field with a value (a value that is no object: its only one)
-            }
-        }
-    }
     // a number as libphonenumber reads it in "UZ": array(calling code, national number, region)
-    function itgrix_gen_2be717d5_phone_parse($phone) {
-        $read = itgrix_gen_2be717d5_phone_digits($phone);
+    function itgrix_gen_e587d49a_phone_parse($phone) {
+        $read = itgrix_gen_e587d49a_phone_digits($phone);
         if ($read === null || (!$read[0] && strlen($read[1]) <= 8)) {
             return null; // not a number, or an internal one (8 digits at most)
         }
@@ -217,7 +196,7 @@ if (!function_exists('itgrix_gen_2be717d5_answer')) {
         }
         if ($international) {
             if (strpos($digits, '998') !== 0) { // another calling code (one that exists): E.164's 7 to 17 digits
-                $digits = preg_replace('/^(?:((?:2(?:[07]|1[1-38]|3[1-4]|4[39]|5[0-24-6]|6[0-5]|91)|3(?:[1-3]|5[3589]|7[03-57]|8[0-35-79])|4(?:[013469]|2[13])|5(?:[13-578]|08|9[013-68])|6(?:[0-46]|86)|8(?:[1246]|5[056]|8[06])|9(?:[0-58]|6[1-467]|7[0-267]|9[4-6])))0|(1)1(?=[0-9]{7}$|[0-9]{10}$)|(7)8(?=[0-9]{10}$|[0-9]{14}$)|(36)06(?=[0-9]{8}$|[0-9]{9}$)|(370)8(?=[0-9]{8}$)|(692)1(?=[0-9]{7}$)|(993)8(?=[0-9]{8}$))/', '$1$2$3$4$5$6$7', $digits); // +44 (0) 20: +4420
+                $digits = preg_replace('/^(?:((?:2(?:[07]|1[1-38]|3[1-4]|4[39]|5[0-24-6]|6[0-5]|91)|3(?:[1-3]|5[3589]|7[03-57]|8[0-35-79])|4(?:[013469]|2[13])|5(?:[13-578]|08|9[013-68])|6(?:[0-46]|86)|8(?:[1246]|5[056]|8[06])|9(?:[0-58]|6[1-467]|7[0-267]|9[4-6])))0|(1)1(?=[0-9]{10}$)|(7)8(?=[0-9]{10}$|[0-9]{14}$)|(36)06(?=[0-9]{8}$|[0-9]{9}$)|(370)8(?=[0-9]{8}$)|(692)1(?=[0-9]{7}$)|(993)8(?=[0-9]{8}$))/', '$1$2$3$4$5$6$7', $digits); // +44 (0) 20: +4420
                 return preg_match('/^(?=[0-9]{7,17}$)(?:[17]|2(?:[07]|1[1-368]|2[0-9]|3[0-9]|4[0-9]|5[0-8]|6[0-9]|9[017-9])|3(?:[0-469]|5[0-9]|7[0-8]|8[0-35-79])|4(?:[013-9]|2[013])|5(?:[1-8]|0[0-9]|9[0-9])|6(?:[0-6]|7[02-9]|8[0-35-9]|9[0-2])|8(?:[1246]|0[08]|5[02356]|7[08]|8[0-368])|9(?:[0-58]|6[0-8]|7[0-79]|9[2-68]))/', $digits) ? array('', $digits, '') : null;
             }
             $national = (string) substr($digits, 3);
@@ -240,28 +219,9 @@ if (!function_exists('itgrix_gen_2be717d5_answer')) {
         }
         return null;
     }
-    function itgrix_gen_2be717d5_client_phone($params) {
-        $found = array();
-        $call = itgrix_gen_2be717d5_direction($params);
-        $call = $call ? $call[0] : ''; // the call's direction ('': none)
-        $pick1 = array('number', 'phone', 'num', 'extension', 'exten');
-        $on_incoming = $call === 'incoming' ? $params : null;
-        $on_outgoing = $call === 'outgoing' ? $params : null;
-        itgrix_gen_2be717d5_collect($found, $params, 'params.extension');
-        itgrix_gen_2be717d5_collect($found, $params, 'extension');
-        itgrix_gen_2be717d5_collect($found, $params, 'PHONE_NUMBER');
-        itgrix_gen_2be717d5_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
-        itgrix_gen_2be717d5_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
-        return $found;
-    }
-    function itgrix_gen_2be717d5_direction($params) {
-        $found = array();
-        itgrix_gen_2be717d5_collect($found, $params, 'call_full.channel.type');
-        return $found;
-    }
     // the countries of the client's numbers, read with the numbering plan of "UZ"
-    function itgrix_gen_2be717d5_countries($values) {
-        return itgrix_gen_2be717d5_phone_countries($values, 'itgrix_gen_2be717d5_phone_parse', array(
+    function itgrix_gen_e587d49a_countries($values) {
+        return itgrix_gen_e587d49a_phone_countries($values, 'itgrix_gen_e587d49a_phone_parse', array(
             array('UZ', '998', null,
                 '~^(?=(?:\\d{9})$)(?=(?:(?:20|33|[5-9]\\d)\\d{7})$)(?:(?=(?:\\d{9})$)(?:(?:55\\d\\d|6(?:1(?:22|3[124]|4[1-4]|5[1-3578]|64)|2(?:22|3[0-57-9]|41)|5(?:22|3[3-7]|5[024-8])|[69]\\d\\d|7(?:[23]\\d|7[69]))|7(?:[168]\\d\\d|2(?:22|3[13-57-9]|4[1-3579]|5[14])|3(?:2\\d|3[1578]|4[1-35-7]|5[1-57]|61)|4(?:2\\d|3[1-579]|7[1-79])|5(?:22|5[1-9]|6[1457])|9(?:22|5[1-9])))\\d{5})|(?=(?:\\d{9})$)(?:(?:(?:[25]0|33|8[078]|9[0-57-9])\\d{3}|6(?:1(?:2(?:2[01]|98)|35[0-4]|50\\d|61[23]|7(?:[01][017]|4\\d|55|9[5-9]))|2(?:(?:11|7\\d)\\d|2(?:[12]1|9[01379])|5(?:[126]\\d|3[0-4]))|5(?:19[01]|2(?:27|9[26])|(?:30|59|7\\d)\\d)|6(?:2(?:1[5-9]|2[0367]|38|41|52|60)|(?:3[79]|9[0-3])\\d|4(?:56|83)|7(?:[07]\\d|1[017]|3[07]|4[047]|5[057]|67|8[0178]|9[79]))|7(?:2(?:24|3[237]|4[5-9]|7[15-8])|5(?:7[12]|8[0589])|7(?:0\\d|[39][07])|9(?:0\\d|7[079])))|7(?:[07]\\d{3}|2(?:2(?:2[79]|95)|3(?:2[5-9]|6[0-6])|57\\d|7(?:0\\d|1[17]|2[27]|3[37]|44|5[057]|66|88))|3(?:2(?:1[0-6]|21|3[469]|7[159])|(?:33|9[4-6])\\d|5(?:0[0-4]|5[579]|9\\d)|7(?:[0-3579]\\d|4[0467]|6[67]|8[078]))|4(?:2(?:29|5[0257]|6[0-7]|7[1-57])|5(?:1[0-4]|8\\d|9[5-9])|7(?:0\\d|1[024589]|2[0-27]|3[0137]|[46][07]|5[01]|7[5-9]|9[079])|9(?:7[015-9]|[89]\\d))|5(?:112|2(?:0\\d|2[29]|[49]4)|3[1568]\\d|52[6-9]|7(?:0[01578]|1[017]|[23]7|4[047]|[5-7]\\d|8[78]|9[079]))|9(?:22[128]|3(?:2[0-4]|7\\d)|57[02569]|7(?:2[05-9]|3[37]|4\\d|60|7[2579]|87|9[07]))))\\d{4}))$~u'),
             array('RU', '7', '~^(?:[3489])~u',
@@ -269,6 +229,46 @@ if (!function_exists('itgrix_gen_2be717d5_answer')) {
             array('KZ', '7', '~^(?:7)~u',
                 '~^(?=(?:\\d{10}|\\d{14})$)(?=(?:8\\d{13}|[78]\\d{9})$)(?:(?=(?:\\d{10})$)(?:809\\d{7})|(?=(?:\\d{10}|\\d{14})$)(?:8(?:00|108\\d{3})\\d{7})|(?=(?:\\d{10})$)(?:751\\d{7})|(?=(?:\\d{10})$)(?:808\\d{7})|(?=(?:\\d{10})$)(?:7(?:1(?:0(?:[23]\\d|4[0-3]|59|63)|1(?:[23]\\d|4[0-79]|59)|2(?:[23]\\d|59)|3(?:2\\d|3[0-79]|4[0-35-9]|59)|4(?:[24]\\d|3[013-9]|5[1-9]|97)|5(?:2\\d|3[1-9]|4[0-7]|59)|6(?:[2-4]\\d|5[19]|61)|72\\d|8(?:[27]\\d|3[1-46-9]|4[0-5]|59))|2(?:1(?:[23]\\d|4[46-9]|5[3469])|2(?:2\\d|3[0679]|46|5[12679])|3(?:[2-4]\\d|5[139])|4(?:2\\d|3[1-35-9]|59)|5(?:[23]\\d|4[0-8]|59|61)|6(?:2\\d|3[1-9]|4[0-4]|59)|7(?:[2379]\\d|40|5[279])|8(?:[23]\\d|4[0-3]|59)|9(?:2\\d|3[124578]|59)))\\d{5})|(?=(?:\\d{10})$)(?:7(?:0[0-25-8]|47|6[0-4]|7[15-8]|85)\\d{7}))$~u'),
         ));
+    }
+    // Appends the texts at a path of keys to $found: pick
+    function itgrix_gen_e587d49a_collect(&$found, $value, $keys, $pick = null) {
+        foreach (explode('.', $keys) as $key) {
+            if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
+                return;
+            }
+            $value = $value[$key];
+        }
+        foreach (is_array($value) && $pick !== null ? $pick : array(null) as $field) {
+            $one = $field === null ? $value : (isset($value[$field]) ? $value[$field] : null);
+            if (is_bool($one)) {
+                $one = $one ? 'true' : 'false';
+            } elseif (is_float($one) && $one == floor($one) && abs($one) < 1.0e15) {
+                $one = sprintf('%.0f', $one);
+            }
+            if (is_scalar($one) && $one !== '') {
+                $found[] = (string) $one;
+                break; // the first field with a value (a value that is no object: its only one)
+            }
+        }
+    }
+    function itgrix_gen_e587d49a_client_phone($params) {
+        $found = array();
+        $call = itgrix_gen_e587d49a_direction($params);
+        $call = $call ? $call[0] : ''; // the call's direction ('': none)
+        $pick1 = array('number', 'phone', 'num', 'extension', 'exten');
+        $on_incoming = $call === 'incoming' ? $params : null;
+        $on_outgoing = $call === 'outgoing' ? $params : null;
+        itgrix_gen_e587d49a_collect($found, $params, 'params.extension');
+        itgrix_gen_e587d49a_collect($found, $params, 'extension');
+        itgrix_gen_e587d49a_collect($found, $params, 'PHONE_NUMBER');
+        itgrix_gen_e587d49a_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
+        itgrix_gen_e587d49a_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
+        return $found;
+    }
+    function itgrix_gen_e587d49a_direction($params) {
+        $found = array();
+        itgrix_gen_e587d49a_collect($found, $params, 'call_full.channel.type');
+        return $found;
     }
 }
 if (!function_exists('itgrix_gen_b0cd465a_log')) {
@@ -279,4 +279,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_2be717d5_answer('itgrix_gen_process_originate_params_1c438aa8', isset($params) ? $params : null);
+return itgrix_gen_e587d49a_answer('itgrix_gen_process_originate_params_1c438aa8', isset($params) ? $params : null);

@@ -7,18 +7,18 @@
 if (!function_exists('itgrix_gen_process_task_creation_params_1c438aa8')) {
     function itgrix_gen_process_task_creation_params_1c438aa8($params) {
         $name = 'process_task_creation_params:uzbekistan';
-        $fallback = itgrix_gen_1c1895ce_reply(itgrix_gen_1c1895ce_pick($params, array('fields')));
+        $fallback = itgrix_gen_0eb93d86_reply(itgrix_gen_0eb93d86_pick($params, array('fields')));
         if (!is_array($params) || array_key_exists(0, $params)) { // a call is an object, never a list
             return itgrix_gen_b0cd465a_log($name, 'the input is not a JSON object; answered unchanged', $fallback);
         }
         try { // never break a call: whatever goes wrong, answer as the pass-through would, and say why
             $fields = isset($params['fields']) && is_array($params['fields']) ? $params['fields'] : array();
             // tasks.set
-            $fields['TITLE'] = itgrix_gen_1c1895ce_utf8_mend('Qoʻngʻiroq: '
-                . itgrix_gen_1c1895ce_first(array(
-                    itgrix_gen_1c1895ce_text(itgrix_gen_1c1895ce_entity_name($params)),
-                    itgrix_gen_1c1895ce_client_number(
-                        itgrix_gen_1c1895ce_text(itgrix_gen_1c1895ce_client_phone($params))
+            $fields['TITLE'] = itgrix_gen_0eb93d86_utf8_mend('Qoʻngʻiroq: '
+                . itgrix_gen_0eb93d86_first(array(
+                    itgrix_gen_0eb93d86_text(itgrix_gen_0eb93d86_entity_name($params)),
+                    itgrix_gen_0eb93d86_client_number(
+                        itgrix_gen_0eb93d86_text(itgrix_gen_0eb93d86_client_phone($params))
                     )
                 )), false);
             return array('state' => 'success', 'data' => array('fields' => $fields));
@@ -30,13 +30,13 @@ if (!function_exists('itgrix_gen_process_task_creation_params_1c438aa8')) {
     }
 }
 
-if (!function_exists('itgrix_gen_1c1895ce_text')) {
+if (!function_exists('itgrix_gen_0eb93d86_text')) {
     // A placeholder's text: the first value found, or "".
-    function itgrix_gen_1c1895ce_text($values) {
+    function itgrix_gen_0eb93d86_text($values) {
         return count($values) > 0 && is_string($values[0]) ? $values[0] : '';
     }
     // The file's answer: its entry function called with PCRE's JIT compiler off, then set back.
-    function itgrix_gen_1c1895ce_answer($entry, $params) {
+    function itgrix_gen_0eb93d86_answer($entry, $params) {
         $heap = defined('PCRE_VERSION') && version_compare(PCRE_VERSION, '10.30', '>=') && function_exists('ini_set');
         $jit = $heap ? @ini_set('pcre.jit', '0') : false;
         $reply = $entry($params);
@@ -46,7 +46,7 @@ if (!function_exists('itgrix_gen_1c1895ce_text')) {
         return $reply;
     }
     // The documented keys of a reply, copied from the input when present.
-    function itgrix_gen_1c1895ce_pick($input, $keys) {
+    function itgrix_gen_0eb93d86_pick($input, $keys) {
         $out = array();
         foreach (is_array($input) ? $keys : array() as $key) {
             if (array_key_exists($key, $input)) {
@@ -56,7 +56,7 @@ if (!function_exists('itgrix_gen_1c1895ce_text')) {
         return $out;
     }
     // array(written with a leading "+"?, its digits, its text) for a text that is a phone number, else null.
-    function itgrix_gen_1c1895ce_phone_digits($phone) {
+    function itgrix_gen_0eb93d86_phone_digits($phone) {
         if (!is_string($phone)) {
             return null;
         }
@@ -81,12 +81,12 @@ if (!function_exists('itgrix_gen_1c1895ce_text')) {
         return array($m[1] === '+', preg_replace('/[^0-9]/', '', $text), $text);
     }
     // The number in E.164 (without the "+" when !$plus) as $parse reads it; what is not a number stays.
-    function itgrix_gen_1c1895ce_phone_e164($phone, $parse, $plus) {
+    function itgrix_gen_0eb93d86_phone_e164($phone, $parse, $plus) {
         $parsed = $parse($phone);
         return $parsed === null ? $phone : ($plus ? '+' : '') . $parsed[0] . $parsed[1];
     }
     // {a ?? b}: the first of the placeholders' texts that is not empty ('' when none has a value).
-    function itgrix_gen_1c1895ce_first($texts) {
+    function itgrix_gen_0eb93d86_first($texts) {
         foreach ($texts as $text) {
             if ($text !== '') {
                 return $text;
@@ -95,7 +95,7 @@ if (!function_exists('itgrix_gen_1c1895ce_text')) {
         return '';
     }
     // Bytes that are not UTF-8 replaced (U+FFFD, or %XX with $percent), in linear time.
-    function itgrix_gen_1c1895ce_utf8_mend($text, $percent) {
+    function itgrix_gen_0eb93d86_utf8_mend($text, $percent) {
         // Valid as json_encode takes it (no overlong form, surrogate or code point past U+10FFFF):
         // PCRE's /u check (linear, in C), then the few forms old PCRE builds (PHP 5.2's) let through.
         if (preg_match('//u', $text) === 1
@@ -123,44 +123,13 @@ if (!function_exists('itgrix_gen_1c1895ce_text')) {
         return $out;
     }
     // A success reply; "data" is a JSON object even when empty ({}: a cancel) or keyed 0..n-1.
-    function itgrix_gen_1c1895ce_reply($data) {
+    function itgrix_gen_0eb93d86_reply($data) {
         $list = is_array($data) && (count($data) === 0 || array_keys($data) === range(0, count($data) - 1));
         return array('state' => 'success', 'data' => $list ? (object) $data : $data);
     }
-    // phones.client: the client's number as process_client_phone.php answers it
-    function itgrix_gen_1c1895ce_client_number($phone) {
-        // phones.client: format e164, region UZ
-        return itgrix_gen_1c1895ce_phone_e164($phone, 'itgrix_gen_1c1895ce_phone_parse', true);
-    }
-    function itgrix_gen_1c1895ce_entity_name($params) {
-        $found = array();
-        itgrix_gen_1c1895ce_collect($found, $params, 'call_full.entity.name');
-        return $found;
-    }
-    // Appends the texts at a path of keys to $found: pick
-    function itgrix_gen_1c1895ce_collect(&$found, $value, $keys, $pick = null) {
-        foreach (explode('.', $keys) as $key) {
-            if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
-                return;
-            }
-            $value = $value[$key];
-        }
-        foreach (is_array($value) && $pick !== null ? $pick : array(null) as $field) {
-            $one = $field === null ? $value : (isset($value[$field]) ? $value[$field] : null);
-            if (is_bool($one)) {
-                $one = $one ? 'true' : 'false';
-            } elseif (is_float($one) && $one == floor($one) && abs($one) < 1.0e15) {
-                $one = sprintf('%.0f', $one);
-            }
-            if (is_scalar($one) && $one !== '') {
-                $found[] = (string) $one;
-                break; // the first field with a value (a value that is no object: its only one)
-            }
-        }
-    }
     // a number as libphonenumber reads it in "UZ": array(calling code, national number, region)
-    function itgrix_gen_1c1895ce_phone_parse($phone) {
-        $read = itgrix_gen_1c1895ce_phone_digits($phone);
+    function itgrix_gen_0eb93d86_phone_parse($phone) {
+        $read = itgrix_gen_0eb93d86_phone_digits($phone);
         if ($read === null || (!$read[0] && strlen($read[1]) <= 8)) {
             return null; // not a number, or an internal one (8 digits at most)
         }
@@ -173,7 +142,7 @@ if (!function_exists('itgrix_gen_1c1895ce_text')) {
         }
         if ($international) {
             if (strpos($digits, '998') !== 0) { // another calling code (one that exists): E.164's 7 to 17 digits
-                $digits = preg_replace('/^(?:((?:2(?:[07]|1[1-38]|3[1-4]|4[39]|5[0-24-6]|6[0-5]|91)|3(?:[1-3]|5[3589]|7[03-57]|8[0-35-79])|4(?:[013469]|2[13])|5(?:[13-578]|08|9[013-68])|6(?:[0-46]|86)|8(?:[1246]|5[056]|8[06])|9(?:[0-58]|6[1-467]|7[0-267]|9[4-6])))0|(1)1(?=[0-9]{7}$|[0-9]{10}$)|(7)8(?=[0-9]{10}$|[0-9]{14}$)|(36)06(?=[0-9]{8}$|[0-9]{9}$)|(370)8(?=[0-9]{8}$)|(692)1(?=[0-9]{7}$)|(993)8(?=[0-9]{8}$))/', '$1$2$3$4$5$6$7', $digits); // +44 (0) 20: +4420
+                $digits = preg_replace('/^(?:((?:2(?:[07]|1[1-38]|3[1-4]|4[39]|5[0-24-6]|6[0-5]|91)|3(?:[1-3]|5[3589]|7[03-57]|8[0-35-79])|4(?:[013469]|2[13])|5(?:[13-578]|08|9[013-68])|6(?:[0-46]|86)|8(?:[1246]|5[056]|8[06])|9(?:[0-58]|6[1-467]|7[0-267]|9[4-6])))0|(1)1(?=[0-9]{10}$)|(7)8(?=[0-9]{10}$|[0-9]{14}$)|(36)06(?=[0-9]{8}$|[0-9]{9}$)|(370)8(?=[0-9]{8}$)|(692)1(?=[0-9]{7}$)|(993)8(?=[0-9]{8}$))/', '$1$2$3$4$5$6$7', $digits); // +44 (0) 20: +4420
                 return preg_match('/^(?=[0-9]{7,17}$)(?:[17]|2(?:[07]|1[1-368]|2[0-9]|3[0-9]|4[0-9]|5[0-8]|6[0-9]|9[017-9])|3(?:[0-469]|5[0-9]|7[0-8]|8[0-35-79])|4(?:[013-9]|2[013])|5(?:[1-8]|0[0-9]|9[0-9])|6(?:[0-6]|7[02-9]|8[0-35-9]|9[0-2])|8(?:[1246]|0[08]|5[02356]|7[08]|8[0-368])|9(?:[0-58]|6[0-8]|7[0-79]|9[2-68]))/', $digits) ? array('', $digits, '') : null;
             }
             $national = (string) substr($digits, 3);
@@ -196,21 +165,52 @@ if (!function_exists('itgrix_gen_1c1895ce_text')) {
         }
         return null;
     }
-    function itgrix_gen_1c1895ce_client_phone($params) {
+    function itgrix_gen_0eb93d86_entity_name($params) {
         $found = array();
-        $call = itgrix_gen_1c1895ce_direction($params);
+        itgrix_gen_0eb93d86_collect($found, $params, 'call_full.entity.name');
+        return $found;
+    }
+    // Appends the texts at a path of keys to $found: pick
+    function itgrix_gen_0eb93d86_collect(&$found, $value, $keys, $pick = null) {
+        foreach (explode('.', $keys) as $key) {
+            if (!is_array($value) || !isset($value[$key])) { // only arrays are walked into
+                return;
+            }
+            $value = $value[$key];
+        }
+        foreach (is_array($value) && $pick !== null ? $pick : array(null) as $field) {
+            $one = $field === null ? $value : (isset($value[$field]) ? $value[$field] : null);
+            if (is_bool($one)) {
+                $one = $one ? 'true' : 'false';
+            } elseif (is_float($one) && $one == floor($one) && abs($one) < 1.0e15) {
+                $one = sprintf('%.0f', $one);
+            }
+            if (is_scalar($one) && $one !== '') {
+                $found[] = (string) $one;
+                break; // the first field with a value (a value that is no object: its only one)
+            }
+        }
+    }
+    function itgrix_gen_0eb93d86_client_phone($params) {
+        $found = array();
+        $call = itgrix_gen_0eb93d86_direction($params);
         $call = $call ? $call[0] : ''; // the call's direction ('': none)
         $pick1 = array('number', 'phone', 'num', 'extension', 'exten');
         $on_incoming = $call === 'incoming' ? $params : null;
         $on_outgoing = $call === 'outgoing' ? $params : null;
-        itgrix_gen_1c1895ce_collect($found, $params, 'PHONE_NUMBER');
-        itgrix_gen_1c1895ce_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
-        itgrix_gen_1c1895ce_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
+        itgrix_gen_0eb93d86_collect($found, $params, 'PHONE_NUMBER');
+        itgrix_gen_0eb93d86_collect($found, $on_incoming, 'call_full.channel.from', $pick1);
+        itgrix_gen_0eb93d86_collect($found, $on_outgoing, 'call_full.channel.to', $pick1);
         return $found;
     }
-    function itgrix_gen_1c1895ce_direction($params) {
+    // phones.client: the client's number as process_client_phone.php answers it
+    function itgrix_gen_0eb93d86_client_number($phone) {
+        // phones.client: format e164, region UZ
+        return itgrix_gen_0eb93d86_phone_e164($phone, 'itgrix_gen_0eb93d86_phone_parse', true);
+    }
+    function itgrix_gen_0eb93d86_direction($params) {
         $found = array();
-        itgrix_gen_1c1895ce_collect($found, $params, 'call_full.channel.type');
+        itgrix_gen_0eb93d86_collect($found, $params, 'call_full.channel.type');
         return $found;
     }
 }
@@ -222,4 +222,4 @@ if (!function_exists('itgrix_gen_b0cd465a_log')) {
         return $answer;
     }
 }
-return itgrix_gen_1c1895ce_answer('itgrix_gen_process_task_creation_params_1c438aa8', isset($params) ? $params : null);
+return itgrix_gen_0eb93d86_answer('itgrix_gen_process_task_creation_params_1c438aa8', isset($params) ? $params : null);
