@@ -228,12 +228,13 @@ def calling_codes_pattern() -> str:
 
 
 @cache
-def trunk_prefix_pattern() -> str:
+def trunk_prefix_rule() -> tuple[str, str]:
     """A pattern of the national prefixes written after another calling code that its plan drops:
     "+44 (0) 20 7946 0958" is +442079460958, "0049 030 1234567" +49301234567, "+7 (8) 701 234 56 78"
     +77012345678, as libphonenumber reads them (its national prefix for parsing, which it strips
-    from international numbers too), not a made-up +4402079460958.  The code is captured (one group
-    each, all but the matching one empty).  A "0" goes whenever the code's main region's prefix for
+    from international numbers too), not a made-up +4402079460958, and its replacement: the code
+    is captured (one group an alternative, all but the matching one empty), the replacement names
+    every group.  A "0" goes whenever the code's main region's prefix for
     parsing takes a lone "0" (not Italy's none); another prefix it takes whole ("8", "1", "06")
     only where the digits left then have one of the plan's lengths, which no number with the
     prefix has (Russia's +7 800 … keeps its 8; Belarus's 8 stays, its lengths overlap)."""
@@ -260,17 +261,15 @@ def trunk_prefix_pattern() -> str:
             if lengths and not any(n + len(other) in lengths for n in lengths):
                 after = "|".join(f"[0-9]{{{n}}}$" for n in sorted(lengths))
                 others.append(f"({code}){other}(?={after})")
-    return "/^(?:(" + _digit_tree(zero) + ")0|" + "|".join(others) + ")/"
+    groups = 1 + len(others)
+    return "/^(?:(" + _digit_tree(zero) + ")0|" + "|".join(others) + ")/", "".join(
+        f"${n}" for n in range(1, groups + 1)
+    )
 
 
 def _takes(parsing: str, prefix: str) -> bool:
     found = re.match(parsing, prefix)
     return found is not None and found.group(0) == prefix
-
-
-def trunk_prefix_groups() -> int:
-    """How many groups trunk_prefix_pattern() captures (the replacement names them all)."""
-    return 1 + trunk_prefix_pattern().count("(?=")
 
 
 def _digit_tree(codes: list[str]) -> str:
@@ -303,6 +302,7 @@ def parser_code(region: str, internal: int | None, strict: bool, fn: Callable[[s
     (not `strict`) where the length alone was checked.  `fn`: a runtime helper's PHP name."""
     meta = region_metadata(region, internal, national=False)
     cc = marked.php_string(meta["cc"])
+    trunk, codes = (marked.php_string(part) for part in trunk_prefix_rule())
     after_cc = f"(string) substr($digits, {len(meta['cc'])})"
     own = _plan(meta, True)
     lines = [
@@ -327,8 +327,7 @@ def parser_code(region: str, internal: int | None, strict: bool, fn: Callable[[s
     lines += [
         "if ($international) {",
         f"    if (strpos($digits, {cc}) !== 0) {{ // another calling code (one that exists): E.164's 7 to 17 digits",
-        f"        $digits = preg_replace({marked.php_string(trunk_prefix_pattern())}, "
-        f"{marked.php_string(''.join(f'${n}' for n in range(1, trunk_prefix_groups() + 1)))}, $digits); // +44 (0) 20: +4420",
+        f"        $digits = preg_replace({trunk}, {codes}, $digits); // +44 (0) 20: +4420",
         f"        return preg_match({marked.php_string(calling_codes_pattern())}, $digits) ? array('', $digits, '') : null;",
         "    }",
         f"    $national = {after_cc};",
