@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from ruamel.yaml import YAML
 
 from generator.capture.log import loads
 from generator.customizations import BY_NAME, NAMES
@@ -18,7 +17,7 @@ from generator.errors import UserError
 from generator.php.runner import Case, Result
 from generator.speclang.issues import SpecError
 from generator.speclang.loader import LoadedSpec
-from generator.speclang.yamlfile import check_duplicates, scan
+from generator.speclang.yamlfile import load_plain, scan
 
 
 class CaseFile(BaseModel):
@@ -200,8 +199,7 @@ def load_case(folder: Path) -> GoldenCase:
     try:
         text = read_text(meta_path)
         scan(text, str(meta_path))  # depth and size limits before a recursive loader sees it
-        check_duplicates(text, str(meta_path))  # every key written twice, in the spec's words
-        raw = YAML(typ="safe").load(text)
+        raw = load_plain(text, str(meta_path))
         meta = CaseFile.model_validate(raw or {})
     except ValidationError as exc:
         first = exc.errors()[0]

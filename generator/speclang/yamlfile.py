@@ -308,15 +308,13 @@ def _syntax_error(exc: MarkedYAMLError, text: str, display: str) -> SpecError:
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
-def check_duplicates(text: str, display: str) -> None:
-    """Refuse a YAML text that writes a key twice in a mapping, naming every one (for the YAML
-    files that are not specs: a golden case's case.yaml)."""
+def load_plain(text: str, display: str) -> Any:
+    """A YAML file that is not a spec (a golden case's case.yaml) as plain data, read as YAML's safe
+    loader reads it; a key written twice in a mapping refused, every one named with its place."""
     yaml = YAML(typ="safe")
-    try:
-        node = yaml.compose(text)
-    except YAMLError:
-        return  # the loader that reads it says what is wrong
+    node = yaml.compose(text)
     _refuse_duplicates(node, display, yaml.constructor)
+    return yaml.constructor.construct_document(node) if node is not None else None
 
 
 def _refuse_duplicates(node: Any, display: str, constructor: Any) -> None:
