@@ -88,6 +88,8 @@ def test_click_to_call_keys_and_conditions_it_cannot_have_are_said(tmp_path):
         "    - when: {not: {status: '5'}}\n      set: {context: b}\n"
         "    - when: {extension: '100'}\n      set: {context: c}\n"
         "    - when: {field: [{path: call_full.result, in: ['200']}, {path: params.context, in: [x]}]}\n"
+        "      set: {context: d}\n"
+        "    - when: {field: {path: [call_full, result], in: ['200']}}\n"
         "      set: {context: d}\n",
         "typo.yaml",
     )
@@ -107,6 +109,8 @@ def test_click_to_call_keys_and_conditions_it_cannot_have_are_said(tmp_path):
         f"typo.yaml:10:14: warning: originate.rules.2.when.extension: {gets} never holds the 'extension' this "
         "condition reads; its own `extension` is another value (`itgrix-gen fields`): it is never true",
         f"typo.yaml:12:22: warning: originate.rules.3.when.field.0: {gets} never holds 'call_full.result': "
+        "it is never true",
+        f"typo.yaml:14:14: warning: originate.rules.4.when.field: {gets} never holds 'call_full.result': "
         "it is never true",
     ]
     (tmp_path / "number.yaml").write_text(

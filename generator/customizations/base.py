@@ -202,7 +202,7 @@ class FileContext:
             match = getattr(when, key)
             if match is None:
                 continue
-            read = "client_phone" if key == "client_phone_raw" else key
+            read = fields.condition_reads(key)
             both = self.client_phones() if key == "client_phone" else None
             if both is not None:
                 # The number as sent or as the spec writes it; the spec's values likewise, so that

@@ -147,6 +147,18 @@ def sources_for(key: str, customization: str, overrides: Overrides = None) -> li
 
 
 DIRECTION_KEY = "direction"
+
+# The conditions that judge the client's number read the key `client_phone` of the table.
+_READS_CLIENT_PHONE = ("client_phone_raw", "country", "number_type")
+
+
+def condition_reads(key: str) -> str:
+    """The key of the table a condition key reads its values from (`country` reads the client's
+    number), the key itself for the others; one that reads nothing of the input (`hours`) is no
+    key of the table."""
+    return "client_phone" if key in _READS_CLIENT_PHONE else key
+
+
 _NO_MARKS = {ord(c): None for c in "\x01\x02\x03\x04"}
 _MARKED_COMMENT = re.compile("\x03[^\x03\x04]*\x04")
 _COMMENT_LINE = re.compile(r"^[ \t]*//.*\n?", re.M)

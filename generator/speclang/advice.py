@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from generator.speclang.issues import SpecIssue
 from generator.speclang.loader import LoadedSpec
 from generator.speclang.sections import ORIGINATE_KEYS
 
 if TYPE_CHECKING:
+    from generator.customizations.base import Customization
     from generator.speclang.spec import Spec
+    from generator.speclang.types import When
+
+
+_Warn = Callable[[tuple[str | int, ...], str], None]  # warn(path, message)
 
 
 def warnings(loaded: LoadedSpec) -> list[SpecIssue]:
@@ -27,8 +32,9 @@ def warnings(loaded: LoadedSpec) -> list[SpecIssue]:
         out.append(SpecIssue(file, line, col, "warning: " + ".".join(str(p) for p in path), message))
 
     _originate(spec, warn)
-    _unreadable_conditions(loaded, warn)
-    _number_type_abroad(loaded, warn)
+    conditions = list(_conditions(loaded))  # each block read once by the model, for both checks
+    _unreadable_conditions(loaded, conditions, warn)
+    _number_type_abroad(loaded, conditions, warn)
     cal = spec.calendar
     if cal is None:
         return out
@@ -59,7 +65,7 @@ def warnings(loaded: LoadedSpec) -> list[SpecIssue]:
     return out
 
 
-def _originate(spec: Spec, warn: Callable[[tuple[str | int, ...], str], None]) -> None:
+def _originate(spec: Spec, warn: _Warn) -> None:
     """A `set` key that is none of the click-to-call parameters the connector documents (most often
     a typo such as `contxt`), and a click-to-call prefix that format e164 keeps from every valid number (the "+"
     number is not dialled through a prefix: runtime.php's dial)."""
@@ -95,26 +101,34 @@ def _never(path: tuple[str | int, ...]) -> str:
     return "it is never true"
 
 
-# A condition key and the key of the field table it reads (README "Where each key reads").
-_READS = {"client_phone_raw": "client_phone.raw", "country": "client_phone", "number_type": "client_phone"}
+_Block = tuple[tuple[str | int, ...], "Customization", dict[str, Any], "When"]
 
 
-def _unreadable_conditions(loaded: LoadedSpec, warn: Callable[[tuple[str | int, ...], str], None]) -> None:
-    """A condition on a key the customization's input never holds (`status` in click-to-call, which
-    gets only the AMI parameters, unless the spec's `fields:` point it there; not `duration`, 0 s then),
-    or a `field:` path outside that input: it is never true."""
+def _conditions(loaded: LoadedSpec) -> Iterator[_Block]:
+    """(path, customization, the block as written, the block as the model reads it) for every
+    condition block: the model's values are the ones the files compare (codes upper-cased, words
+    lower-cased, one `field` a list of one); the written keys are where to point."""
     from generator.customizations import CUSTOMIZATIONS
-    from generator.emit.fields import FIELDS, sources_for
     from generator.speclang.crosschecks import iter_whens
+    from generator.speclang.types import When
 
     for path, when in iter_whens(loaded.data):
         owner = next((c for c in CUSTOMIZATIONS if path[: len(c.section_path)] == c.section_path), None)
-        if owner is None:
-            continue
+        if owner is not None:
+            yield path, owner, when, When.model_validate(when)  # the spec loaded: its blocks are valid
+
+
+def _unreadable_conditions(loaded: LoadedSpec, conditions: list[_Block], warn: _Warn) -> None:
+    """A condition on a key the customization's input never holds (`status` in click-to-call, which
+    gets only the AMI parameters, unless the spec's `fields:` point it there; not `duration`, 0 s then),
+    or a `field:` path outside that input: it is never true."""
+    from generator.emit.fields import FIELDS, condition_reads, sources_for
+
+    for path, owner, when, model in conditions:
         inputs = ", ".join(owner.inputs)
         outcome = _never(path)
         for key in when:
-            read = _READS.get(key, key)
+            read = condition_reads(key)
             if read not in FIELDS or read == "duration":
                 continue  # a call without one lasted 0 s: `duration: 0` holds
             sources = sources_for(read, owner.name, loaded.spec.fields)  # the spec's `fields:` too
@@ -127,44 +141,31 @@ def _unreadable_conditions(loaded: LoadedSpec, warn: Callable[[tuple[str | int, 
                     f"{owner.filename}'s input ({inputs}) never holds the {read!r} this condition reads{same}: "
                     + outcome,
                 )
-        fields = when.get("field")
-        for i, item in enumerate(fields if isinstance(fields, list) else [fields] if isinstance(fields, dict) else []):
-            field_path = item.get("path") if isinstance(item, dict) else None
-            root = field_path.split(".", 1)[0] if isinstance(field_path, str) else None
-            if root is not None and root != "*" and root not in owner.inputs:
-                where = (*path, "field", i) if isinstance(fields, list) else (*path, "field")
-                warn(where, f"{owner.filename}'s input ({inputs}) never holds {field_path!r}: " + outcome)
+        for i, item in enumerate(model.field or []):
+            keys = item.keys()  # a dotted path or a list of keys alike
+            if keys[0] != "*" and keys[0] not in owner.inputs:
+                where = (*path, "field", i) if isinstance(when.get("field"), list) else (*path, "field")
+                warn(where, f"{owner.filename}'s input ({inputs}) never holds {'.'.join(keys)!r}: " + outcome)
 
 
-def _number_type_abroad(loaded: LoadedSpec, warn: Callable[[tuple[str | int, ...], str], None]) -> None:
+def _number_type_abroad(loaded: LoadedSpec, conditions: list[_Block], warn: _Warn) -> None:
     """`number_type` types only numbers of the calling code of the region it reads with (README
     "number_type": one of another code is `unknown`), so beside a `country` of other codes only
     (a Swiss spec's `country: [DE, AT], number_type: mobile`) it never holds."""
     import phonenumbers
 
-    from generator.speclang.crosschecks import iter_whens
-
-    data = loaded.data
-    client = data.get("phones", {}).get("client", {}) if isinstance(data.get("phones"), dict) else {}
-    for path, when in iter_whens(data):
-        # Words and codes in any case, as the spec takes them ("MOBILE", "de", "Unknown").
-        types = [str(t).lower() for t in _listed(when.get("number_type"))]
-        countries = [str(c).upper() for c in _listed(when.get("country"))]
-        if not types or not countries or "unknown" in types or "UNKNOWN" in countries:
+    spec = loaded.spec
+    client = spec.phones.client.region if spec.phones and spec.phones.client else None
+    clicked = (spec.originate.region if spec.originate else None) or client
+    for path, _owner, _when, model in conditions:
+        types, countries = model.number_type or (), model.country or ()
+        if not types or not countries or "unknown" in types or "unknown" in countries:
             continue
-        originate = data.get("originate") if path[:1] == ("originate",) else None
-        region = str((originate or {}).get("region") or (client or {}).get("region") or "").upper()
+        region = clicked if path[:1] == ("originate",) else client
         code = phonenumbers.country_code_for_region(region) if region else 0
-        if code and all(phonenumbers.country_code_for_region(str(c)) != code for c in countries):
+        if code and all(phonenumbers.country_code_for_region(c) != code for c in countries):
             warn(
                 (*path, "number_type"),
                 f"number_type types only numbers of +{code} ({region}, the region it reads with); a number of "
-                f"{', '.join(map(str, countries))} is 'unknown' to it: " + _never(path),
+                f"{', '.join(countries)} is 'unknown' to it: " + _never(path),
             )
-
-
-def _listed(value: object) -> list[object]:
-    """A condition's value or values as a list (a text or a number alone is one value)."""
-    if isinstance(value, list):
-        return value
-    return [] if value is None or isinstance(value, dict) else [value]
